@@ -1,0 +1,52 @@
+/* build.h -- one run of the indexer: sources in, index updated, statistics
+ * out.  Full builds of a new index write shards in parallel and merge them;
+ * runs on an existing index are incremental (add, replace, delete, skip
+ * what did not change).  Also in-place compaction and recovery of an
+ * interrupted run. */
+#ifndef LEDE_BUILD_H
+#define LEDE_BUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    SKIP_UNREADABLE,
+    SKIP_BINARY,
+    SKIP_TOO_LARGE,
+    SKIP_EMPTY,
+    SKIP_MALFORMED,
+    SKIP_TRUNCATED,
+    SKIP_NREASONS
+} skip_reason;
+
+const char *build_skip_name(skip_reason r);
+
+typedef struct build_opts {
+    const char *index;
+    const char *const *sources;
+    int nsources;
+    const char *language;      /* NULL: the index's, or "english" */
+    size_t max_article_bytes;
+    int no_delete;
+    int threads;               /* shards of a full build */
+    unsigned batch;            /* articles per commit */
+    int verbose, quiet, progress;
+} build_opts;
+
+typedef struct build_stats {
+    uint64_t added, replaced, unchanged, deleted, repaired;
+    uint64_t skipped[SKIP_NREASONS];
+    uint64_t bytes_read;       /* uncompressed input bytes examined */
+    uint64_t index_bytes;
+    uint64_t articles;         /* in the index at the end */
+    double seconds;
+    int full_build;
+} build_stats;
+
+uint64_t build_skipped_total(const build_stats *st);
+/* Returns LEDE_OK, LEDE_ELOCKED or LEDE_ERR (message in err). */
+int build_run(const build_opts *o, build_stats *st, char *err);
+/* Rewrites the index into one compact database and switches to it. */
+int build_compact(const char *index, int verbose, build_stats *st, char *err);
+
+#endif

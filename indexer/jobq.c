@@ -1,0 +1,64 @@
+/* jobq.c -- bounded blocking FIFO of indexing jobs (see jobq.h). */
+#include "jobq.h"
+#include "../src/util.h"
+
+#include <stdlib.h>
+
+void jobq_init(jobq *q, size_t cap) {
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->not_empty, NULL);
+    pthread_cond_init(&q->not_full, NULL);
+    q->head = q->tail = NULL;
+    q->len = 0;
+    q->cap = cap;
+}
+
+void jobq_destroy(jobq *q) {
+    while (q->head) {
+        job *j = q->head;
+        q->head = j->next;
+        job_free(j);
+    }
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->not_empty);
+    pthread_cond_destroy(&q->not_full);
+}
+
+void jobq_push(jobq *q, job *j) {
+    pthread_mutex_lock(&q->mu);
+    while (q->len >= q->cap) pthread_cond_wait(&q->not_full, &q->mu);
+    j->next = NULL;
+    if (q->tail) q->tail->next = j;
+    else q->head = j;
+    q->tail = j;
+    q->len++;
+    pthread_cond_signal(&q->not_empty);
+    pthread_mutex_unlock(&q->mu);
+}
+
+job *jobq_pop(jobq *q) {
+    pthread_mutex_lock(&q->mu);
+    while (!q->head) pthread_cond_wait(&q->not_empty, &q->mu);
+    job *j = q->head;
+    q->head = j->next;
+    if (!q->head) q->tail = NULL;
+    q->len--;
+    pthread_cond_signal(&q->not_full);
+    pthread_mutex_unlock(&q->mu);
+    return j;
+}
+
+job *job_new(job_kind kind) {
+    job *j = lede_calloc(1, sizeof *j);
+    j->kind = kind;
+    article_init(&j->a);
+    return j;
+}
+
+void job_free(job *j) {
+    if (!j) return;
+    article_free(&j->a);
+    free(j->record);
+    idset_free(j->keep);
+    free(j);
+}

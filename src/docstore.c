@@ -1,0 +1,221 @@
+/* docstore.c -- encoding and decoding of stored articles (format in
+ * docstore.h).  One z_stream pair per docstore object, reset between
+ * articles, so a writer thread compresses without allocating. */
+#include "docstore.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define DOCSTORE_MAGIC 'L'
+#define DOCSTORE_VERSION 1
+#define DOCSTORE_FLAG_DICT 1
+
+struct docstore {
+    z_stream def, inf;
+    int def_ok, inf_ok;
+    char *dict;
+    size_t dictlen;
+    sbuf payload;
+};
+
+docstore *docstore_new(const char *dict, size_t dictlen) {
+    docstore *ds = lede_calloc(1, sizeof *ds);
+    if (dict && dictlen) {
+        ds->dict = lede_strndup(dict, dictlen);
+        ds->dictlen = dictlen;
+    }
+    sbuf_init(&ds->payload);
+    ds->def_ok = deflateInit(&ds->def, 6) == Z_OK;
+    ds->inf_ok = inflateInit(&ds->inf) == Z_OK;
+    return ds;
+}
+
+void docstore_free(docstore *ds) {
+    if (!ds) return;
+    if (ds->def_ok) deflateEnd(&ds->def);
+    if (ds->inf_ok) inflateEnd(&ds->inf);
+    free(ds->dict);
+    sbuf_free(&ds->payload);
+    free(ds);
+}
+
+static void put_varint(sbuf *b, uint64_t v) {
+    unsigned char tmp[10];
+    size_t n = 0;
+    do {
+        tmp[n] = (unsigned char)(v & 0x7f);
+        v >>= 7;
+        if (v) tmp[n] |= 0x80;
+        n++;
+    } while (v);
+    sbuf_append(b, tmp, n);
+}
+
+static int get_varint(const unsigned char **p, const unsigned char *end,
+                      uint64_t *v) {
+    uint64_t r = 0;
+    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+        unsigned char c = *(*p)++;
+        r |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) {
+            *v = r;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void put_field(sbuf *b, char tag, const char *s) {
+    if (!s) return;
+    size_t n = strlen(s);
+    sbuf_putc(b, tag);
+    put_varint(b, n);
+    sbuf_append(b, s, n);
+}
+
+void docstore_payload(const article *a, sbuf *out) {
+    sbuf_reset(out);
+    put_field(out, 'i', a->id);
+    put_field(out, 't', a->title);
+    put_field(out, 's', a->standfirst);
+    put_field(out, 'b', a->body);
+    put_field(out, 'a', a->author);
+    put_field(out, 'u', a->url);
+    put_field(out, 'm', a->meta);
+    if (a->has_date) {
+        char num[32];
+        snprintf(num, sizeof num, "%lld", (long long)a->date);
+        put_field(out, 'd', num);
+    }
+}
+
+int docstore_encode(docstore *ds, const article *a, sbuf *out, uint64_t *hash,
+                    char *err) {
+    if (!ds->def_ok) return lede_seterr(err, "zlib deflate unavailable");
+    docstore_payload(a, &ds->payload);
+    if (hash) *hash = lede_hash(ds->payload.data, ds->payload.len);
+    sbuf_reset(out);
+    unsigned char head[3] = {DOCSTORE_MAGIC, DOCSTORE_VERSION,
+                             ds->dictlen ? DOCSTORE_FLAG_DICT : 0};
+    sbuf_append(out, head, 3);
+    deflateReset(&ds->def);
+    if (ds->dictlen)
+        deflateSetDictionary(&ds->def, (const Bytef *)ds->dict, (uInt)ds->dictlen);
+    uLong bound = deflateBound(&ds->def, (uLong)ds->payload.len);
+    sbuf_reserve(out, bound);
+    ds->def.next_in = (Bytef *)ds->payload.data;
+    ds->def.avail_in = (uInt)ds->payload.len;
+    ds->def.next_out = (Bytef *)out->data + out->len;
+    ds->def.avail_out = (uInt)bound;
+    if (deflate(&ds->def, Z_FINISH) != Z_STREAM_END)
+        return lede_seterr(err, "zlib deflate failed");
+    out->len += bound - ds->def.avail_out;
+    out->data[out->len] = '\0';
+    return LEDE_OK;
+}
+
+static int inflate_all(docstore *ds, const unsigned char *p, size_t n,
+                       sbuf *out, char *err) {
+    inflateReset(&ds->inf);
+    ds->inf.next_in = (Bytef *)p;
+    ds->inf.avail_in = (uInt)n;
+    for (;;) {
+        sbuf_reserve(out, 4 * n + 256);
+        ds->inf.next_out = (Bytef *)out->data + out->len;
+        ds->inf.avail_out = (uInt)(out->cap - out->len - 1);
+        uInt before = ds->inf.avail_out;
+        int zr = inflate(&ds->inf, Z_NO_FLUSH);
+        out->len += before - ds->inf.avail_out;
+        if (zr == Z_NEED_DICT) {
+            if (!ds->dictlen ||
+                inflateSetDictionary(&ds->inf, (const Bytef *)ds->dict,
+                                     (uInt)ds->dictlen) != Z_OK)
+                return lede_seterr(err, "stored article needs the index dictionary");
+            continue;
+        }
+        if (zr == Z_STREAM_END) break;
+        if (zr != Z_OK && zr != Z_BUF_ERROR)
+            return lede_seterr(err, "corrupt stored article (zlib: %s)",
+                               ds->inf.msg ? ds->inf.msg : "error");
+        if (zr == Z_BUF_ERROR && ds->inf.avail_in == 0)
+            return lede_seterr(err, "truncated stored article");
+    }
+    out->data[out->len] = '\0';
+    return LEDE_OK;
+}
+
+static char **field_slot(article *a, char tag) {
+    switch (tag) {
+    case 'i': return &a->id;
+    case 't': return &a->title;
+    case 's': return &a->standfirst;
+    case 'b': return &a->body;
+    case 'a': return &a->author;
+    case 'u': return &a->url;
+    case 'm': return &a->meta;
+    }
+    return NULL;
+}
+
+static int parse_payload(const sbuf *pl, article *a, char *err) {
+    const unsigned char *p = (const unsigned char *)pl->data, *end = p + pl->len;
+    while (p < end) {
+        char tag = (char)*p++;
+        uint64_t n;
+        if (!get_varint(&p, end, &n) || n > (uint64_t)(end - p))
+            return lede_seterr(err, "corrupt stored article (field '%c')", tag);
+        char **slot = field_slot(a, tag);
+        if (slot) {
+            free(*slot);
+            *slot = lede_strndup((const char *)p, (size_t)n);
+        } else if (tag == 'd') {
+            char num[32];
+            size_t k = n < sizeof num - 1 ? (size_t)n : sizeof num - 1;
+            memcpy(num, p, k);
+            num[k] = '\0';
+            a->date = strtoll(num, NULL, 10);
+            a->has_date = 1;
+        }
+        p += n;
+    }
+    return LEDE_OK;
+}
+
+int docstore_decode(docstore *ds, const void *data, size_t len, article *a,
+                    char *err) {
+    const unsigned char *p = data;
+    if (len < 3 || p[0] != DOCSTORE_MAGIC)
+        return lede_seterr(err, "not a lede stored article");
+    if (p[1] != DOCSTORE_VERSION)
+        return lede_seterr(err, "stored article format %d is not supported", p[1]);
+    if (!ds->inf_ok) return lede_seterr(err, "zlib inflate unavailable");
+    sbuf_reset(&ds->payload);
+    if (inflate_all(ds, p + 3, len - 3, &ds->payload, err) != LEDE_OK)
+        return LEDE_ERR;
+    if (parse_payload(&ds->payload, a, err) != LEDE_OK) {
+        article_free(a);
+        return LEDE_ERR;
+    }
+    return LEDE_OK;
+}
+
+void docstore_dict_init(docstore_dict_builder *b) {
+    sbuf_init(&b->text);
+}
+
+int docstore_dict_add(docstore_dict_builder *b, const article *a) {
+    if (b->text.len >= DOCSTORE_DICT_MAX) return 1;
+    sbuf tmp;
+    sbuf_init(&tmp);
+    docstore_payload(a, &tmp);
+    size_t room = DOCSTORE_DICT_MAX - b->text.len;
+    sbuf_append(&b->text, tmp.data, tmp.len < room ? tmp.len : room);
+    sbuf_free(&tmp);
+    return b->text.len >= DOCSTORE_DICT_MAX;
+}
+
+void docstore_dict_free(docstore_dict_builder *b) {
+    sbuf_free(&b->text);
+}

@@ -1,0 +1,112 @@
+/* engine.h -- the only door to Xapian.  A thin C API over one C++ file
+ * (engine.cc): writers that turn articles into Xapian documents, readers
+ * that fetch them back, metadata, compaction and integrity checks.  No
+ * Xapian type or C++ exception crosses this header: every call returns a
+ * LEDE_* code and leaves a message in a caller-supplied err buffer.
+ *
+ * What a document holds (the index format, version 1):
+ *   terms    S<word>   headline words, wdf x3, with positions
+ *            XL<word>  standfirst words, wdf x2, with positions
+ *            <word>    body words, with positions
+ *            A<word>   author words, with positions
+ *            Q<id>     unique id (boolean); "Q#<16 hex>" when the id is too
+ *                      long for a term (see engine_id_term)
+ *            XF<16 hex> the source file the article came from (boolean)
+ *   Words are stemmed with the index language (Snowball, STEM_ALL: stems
+ *   carry the positions, so phrases match on stems) unless it is "none".
+ *   values   slot 0  date, Xapian::sortable_serialise(Unix seconds)
+ *            slot 1  content fingerprint, 8 bytes big-endian
+ *   data     the stored article (docstore.h)
+ *   spelling headline and body words, for "did you mean"
+ *   metadata "lede.format" = "1", "lede.language" = stemmer name or "none",
+ *            "lede.dict" = docstore preset dictionary,
+ *            "F<16 hex>" = file record (see indexer/build.c) */
+#ifndef LEDE_ENGINE_H
+#define LEDE_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "article.h"
+#include "util.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ENGINE_SLOT_DATE 0
+#define ENGINE_SLOT_HASH 1
+#define ENGINE_FORMAT "1"
+
+enum { ENGINE_ADDED = 1, ENGINE_REPLACED, ENGINE_UNCHANGED };
+
+typedef struct engine_writer engine_writer;
+typedef struct engine_reader engine_reader;
+
+/* The unique-id term of an article id ("Q..." or "Q#<hash>"). */
+void engine_id_term(const char *id, sbuf *out);
+/* True if lang names a Snowball stemmer Xapian knows, or is "none". */
+int engine_language_ok(const char *lang);
+
+/* Opens (create: or creates) the database directory dbpath for writing.
+ * fast: skip fsync on commit (for a shard nobody reads yet).  Returns
+ * LEDE_ELOCKED if another writer holds it. */
+int engine_writer_open(const char *dbpath, int create, int fast,
+                       engine_writer **out, char *err);
+/* Commits what is pending and closes. */
+int engine_writer_close(engine_writer *w, char *err);
+/* Sets the stemmer ("none" for no stemming) and whether spelling data is
+ * built. */
+int engine_writer_configure(engine_writer *w, const char *language,
+                            int spelling, char *err);
+/* Adds or replaces the article whose id is a->id.  If a document with that
+ * id already carries this fingerprint, nothing is written.  filekey may be
+ * NULL (no source file).  *outcome is ENGINE_ADDED/REPLACED/UNCHANGED. */
+int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
+                      uint64_t fingerprint, const void *data, size_t len,
+                      int *outcome, char *err);
+int engine_writer_delete_id(engine_writer *w, const char *id, int *deleted,
+                            char *err);
+/* Deletes the documents of source file filekey for which keep(qterm, ctx)
+ * is false (keep NULL: all of them).  *deleted gets the count. */
+typedef int (*engine_keep_fn)(const char *qterm, size_t len, void *ctx);
+int engine_writer_delete_file(engine_writer *w, const char *filekey,
+                              engine_keep_fn keep, void *ctx,
+                              uint64_t *deleted, char *err);
+int engine_writer_commit(engine_writer *w, char *err);
+uint64_t engine_writer_doccount(engine_writer *w);
+/* Metadata: get returns LEDE_ENOTFOUND when unset; set with val NULL
+ * deletes the key. */
+int engine_writer_meta_get(engine_writer *w, const char *key, sbuf *out,
+                           char *err);
+int engine_writer_meta_set(engine_writer *w, const char *key, const char *val,
+                           size_t len, char *err);
+typedef int (*engine_meta_fn)(const char *key, const char *val, size_t len,
+                              void *ctx);
+int engine_writer_meta_scan(engine_writer *w, const char *prefix,
+                            engine_meta_fn fn, void *ctx, char *err);
+
+/* Read-only handle on an index directory (its stub) or a database. */
+int engine_reader_open(const char *path, engine_reader **out, char *err);
+void engine_reader_close(engine_reader *r);
+/* Moves to the latest committed revision; *changed set if it moved. */
+int engine_reader_reopen(engine_reader *r, int *changed, char *err);
+uint64_t engine_reader_doccount(engine_reader *r);
+int engine_reader_meta_get(engine_reader *r, const char *key, sbuf *out,
+                           char *err);
+/* Stored data of the article with this id (LEDE_ENOTFOUND if none). */
+int engine_reader_get(engine_reader *r, const char *id, sbuf *data, char *err);
+/* Calls fn with each stored article's id term and data, in docid order. */
+typedef int (*engine_doc_fn)(const char *data, size_t len, void *ctx);
+int engine_reader_scan(engine_reader *r, engine_doc_fn fn, void *ctx,
+                       char *err);
+
+/* Merges the databases srcs[0..n) into a new compact database dst. */
+int engine_compact(const char *const *srcs, int n, const char *dst, char *err);
+/* Runs Xapian's consistency check on one database directory. */
+int engine_check(const char *dbpath, char *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,54 @@
+/* source.h -- where articles come from: walking the sources named on the
+ * command line (files, directories walked recursively in byte order, "-"
+ * for stdin) and reading them as a stream through zlib, so plain and
+ * gzip-compressed files look the same and nothing is ever read whole
+ * unless it is one article.  Knows nothing about article syntax. */
+#ifndef LEDE_SOURCE_H
+#define LEDE_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include "util.h"
+
+typedef enum { SRC_TEXT, SRC_JSONL } src_format;
+
+typedef struct src_file {
+    const char *path;     /* path to open ("-" for stdin) */
+    const char *abspath;  /* absolute path: the file's identity; NULL for stdin */
+    const char *relid;    /* path below the directory source, or the base name */
+    const char *root;     /* absolute directory source, NULL for file/stdin */
+    src_format format;
+    struct stat st;       /* zeroed for stdin */
+    const char *error;    /* non-NULL: the file could not be examined */
+} src_file;
+
+typedef int (*src_visit_fn)(const src_file *f, void *ctx);
+
+/* Format from the name (".txt", ".jsonl", ".ndjson", each optionally
+ * ".gz"); returns -1 for names a directory walk ignores. */
+int src_format_of(const char *name);
+/* Calls fn for every article file under arg.  Stops early if fn returns
+ * non-zero and returns that value; LEDE_ERR if arg itself is missing. */
+int src_walk(const char *arg, src_visit_fn fn, void *ctx, char *err);
+/* Total bytes of the files src_walk would visit (for progress/ETA). */
+uint64_t src_total_bytes(const char *arg);
+
+typedef struct src_reader src_reader;
+
+int src_open(const char *path, src_reader **out, char *err);
+void src_close(src_reader *r);
+/* Whole content, at most max bytes; LEDE_ESKIP if larger. */
+int src_read_all(src_reader *r, size_t max, sbuf *out, char *err);
+/* Next line without its '\n'.  Returns 1, 0 at the end, or LEDE_ERR (read
+ * error, truncated gzip).  A line longer than max is consumed whole but
+ * returned empty with *too_long set. */
+int src_read_line(src_reader *r, size_t max, sbuf *out, int *too_long,
+                  char *err);
+/* First byte that is not white space, without consuming it (-1 at EOF). */
+int src_peek_nonspace(src_reader *r);
+uint64_t src_content_hash(const src_reader *r);  /* of bytes consumed */
+uint64_t src_raw_offset(src_reader *r);          /* compressed bytes read */
+uint64_t src_bytes_read(const src_reader *r);    /* uncompressed bytes */
+
+#endif

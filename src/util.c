@@ -1,0 +1,185 @@
+/* util.c -- error messages, checked allocation, byte buffers, hashing and
+ * clocks for the core library (see util.h).  No I/O beyond the clock. */
+#define _POSIX_C_SOURCE 200809L
+#include "util.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int lede_seterr(char *err, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, LEDE_ERRLEN, fmt, ap);
+        va_end(ap);
+    }
+    return LEDE_ERR;
+}
+
+int lede_seterr_code(char *err, int code, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, LEDE_ERRLEN, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+static void oom(size_t n) {
+    fprintf(stderr, "lede: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *lede_malloc(size_t n) {
+    void *p = malloc(n ? n : 1);
+    if (!p) oom(n);
+    return p;
+}
+
+void *lede_calloc(size_t n, size_t size) {
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) oom(n * size);
+    return p;
+}
+
+void *lede_realloc(void *p, size_t n) {
+    void *q = realloc(p, n ? n : 1);
+    if (!q) oom(n);
+    return q;
+}
+
+char *lede_strdup(const char *s) {
+    return lede_strndup(s, strlen(s));
+}
+
+char *lede_strndup(const char *s, size_t n) {
+    char *p = lede_malloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+void sbuf_init(sbuf *b) {
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void sbuf_free(sbuf *b) {
+    free(b->data);
+    sbuf_init(b);
+}
+
+void sbuf_reset(sbuf *b) {
+    b->len = 0;
+    if (b->data) b->data[0] = '\0';
+}
+
+void sbuf_reserve(sbuf *b, size_t extra) {
+    if (b->len + extra + 1 <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + extra + 1) cap *= 2;
+    b->data = lede_realloc(b->data, cap);
+    b->cap = cap;
+}
+
+void sbuf_append(sbuf *b, const void *p, size_t n) {
+    sbuf_reserve(b, n);
+    if (n) memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void sbuf_putc(sbuf *b, char c) {
+    sbuf_append(b, &c, 1);
+}
+
+void sbuf_puts(sbuf *b, const char *s) {
+    sbuf_append(b, s, strlen(s));
+}
+
+void sbuf_printf(sbuf *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    sbuf_reserve(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+char *sbuf_detach(sbuf *b) {
+    if (!b->data) sbuf_reserve(b, 0);
+    char *p = b->data;
+    sbuf_init(b);
+    return p;
+}
+
+uint64_t lede_hash_update(uint64_t h, const void *p, size_t n) {
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+uint64_t lede_hash_final(uint64_t h) {
+    /* Spread the low-entropy bits of short inputs across the word. */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+uint64_t lede_hash(const void *p, size_t n) {
+    return lede_hash_final(lede_hash_update(LEDE_HASH_INIT, p, n));
+}
+
+double lede_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void lede_hex64(uint64_t v, char out[17]) {
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--) {
+        out[i] = digits[v & 15];
+        v >>= 4;
+    }
+    out[16] = '\0';
+}
+
+int lede_parse_hex64(const char *s, uint64_t *out) {
+    uint64_t v = 0;
+    int i;
+    for (i = 0; i < 16; i++) {
+        char c = s[i];
+        int d;
+        if (c >= '0' && c <= '9') d = c - '0';
+        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+        else return LEDE_ERR;
+        v = (v << 4) | (uint64_t)d;
+    }
+    *out = v;
+    return LEDE_OK;
+}
+
+void lede_crash_point(const char *name) {
+    static _Atomic int hits;
+    const char *at = getenv("LEDE_CRASH_AT");
+    size_t n = strlen(name);
+    if (!at || strncmp(at, name, n) || (at[n] && at[n] != ':')) return;
+    int want = at[n] == ':' ? atoi(at + n + 1) : 1;
+    if (++hits == want) kill(getpid(), SIGKILL);
+}

@@ -1,0 +1,78 @@
+/* util.h -- small shared pieces of the core library: the error convention
+ * (codes plus a caller-supplied message buffer), a growable byte buffer, a
+ * 64-bit content hash and clock helpers.  Nothing here knows about articles,
+ * files or Xapian. */
+#ifndef LEDE_UTIL_H
+#define LEDE_UTIL_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+/* Return codes shared by every module. */
+#define LEDE_OK 0
+#define LEDE_ERR -1        /* generic failure, message in err */
+#define LEDE_ELOCKED -2    /* index held by another writer */
+#define LEDE_ENOTFOUND -3  /* no such article / key */
+#define LEDE_ESKIP -4      /* input rejected; the run goes on */
+
+#define LEDE_ERRLEN 512
+
+/* Format a message into err (which may be NULL); returns LEDE_ERR so that
+ * callers can write `return lede_seterr(err, "...")`. */
+int lede_seterr(char *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int lede_seterr_code(char *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Allocation that never returns NULL: out of memory aborts the process,
+ * as in Redis' zmalloc; there is no sane recovery for an indexer. */
+void *lede_malloc(size_t n);
+void *lede_calloc(size_t n, size_t size);
+void *lede_realloc(void *p, size_t n);
+char *lede_strdup(const char *s);
+char *lede_strndup(const char *s, size_t n);
+
+/* Growable byte buffer, always NUL-terminated after len. */
+typedef struct sbuf {
+    char *data;
+    size_t len;
+    size_t cap;
+} sbuf;
+
+void sbuf_init(sbuf *b);
+void sbuf_free(sbuf *b);
+void sbuf_reset(sbuf *b);
+void sbuf_reserve(sbuf *b, size_t extra);
+void sbuf_append(sbuf *b, const void *p, size_t n);
+void sbuf_putc(sbuf *b, char c);
+void sbuf_puts(sbuf *b, const char *s);
+void sbuf_printf(sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+char *sbuf_detach(sbuf *b);    /* hands the buffer to the caller */
+
+/* FNV-1a 64 with a final avalanche: content fingerprints for change
+ * detection, not a cryptographic hash. */
+#define LEDE_HASH_INIT 0xcbf29ce484222325ULL
+uint64_t lede_hash_update(uint64_t h, const void *p, size_t n);
+uint64_t lede_hash_final(uint64_t h);
+uint64_t lede_hash(const void *p, size_t n);
+
+double lede_now(void);                 /* monotonic seconds */
+void lede_hex64(uint64_t v, char out[17]);
+int lede_parse_hex64(const char *s, uint64_t *out);
+
+/* Test hook: if the environment variable LEDE_CRASH_AT is "NAME" or
+ * "NAME:N", the process kills itself with SIGKILL the first (N-th) time it
+ * reaches the point called NAME (crash-safety tests). */
+void lede_crash_point(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,46 @@
+# lib.sh -- helpers for the shell tests: TAP-style assertions, a scratch
+# directory removed on exit, and the paths of the binaries under test.
+set -u
+LEDE_ROOT="${LEDE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+LEDE_BIN="${LEDE_BIN:-bin}"
+case "$LEDE_BIN" in /*) ;; *) LEDE_BIN="$LEDE_ROOT/$LEDE_BIN" ;; esac
+INDEXER="$LEDE_BIN/lede-index"
+SHARED="$LEDE_ROOT/../shared"
+TMP=$(mktemp -d /tmp/lede-test.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; }
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() {
+    local desc="$1"; shift
+    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# check_eq DESCRIPTION GOT WANT
+check_eq() {
+    if [ "$2" == "$3" ]; then ok "$1"; else not_ok "$1 (got '$2', want '$3')"; fi
+}
+
+# check_ge DESCRIPTION GOT MIN
+check_ge() {
+    if [ "$2" -ge "$3" ] 2>/dev/null; then ok "$1"; else not_ok "$1 (got '$2', want >= '$3')"; fi
+}
+
+# check_grep DESCRIPTION PATTERN FILE
+check_grep() {
+    if grep -qE -- "$2" "$3"; then ok "$1"; else not_ok "$1 (no /$2/ in $(basename "$3"): $(head -c 300 "$3" | tr '\n' '|'))"; fi
+}
+
+# Value of a "  key:  N" line in an indexer summary.
+summary() { awk -v k="$1:" '$1 == k { print $2 }' "$2"; }
+
+articles_in() { "$INDEXER" --index "$1" --info | awk '$1 == "articles:" { print $2 }'; }
+
+need_shared() {
+    if [ ! -d "$SHARED/corpus" ]; then
+        not_ok "../shared/corpus is missing (CI provides it)"
+        exit 0
+    fi
+}

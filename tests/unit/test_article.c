@@ -1,0 +1,151 @@
+/* test_article.c -- plain-text and JSON Lines parsing (src/article.c). */
+#include "unit.h"
+#include "../../src/article.h"
+#include "../../src/util.h"
+
+static int parse_text(const char *text, article *a, char *err, char *warn) {
+    article_init(a);
+    err[0] = warn[0] = '\0';
+    return article_parse_text(text, strlen(text), a, err, warn);
+}
+
+static void test_headline_standfirst_layout(void) {
+    article a;
+    char err[LEDE_ERRLEN], warn[LEDE_ERRLEN];
+    int rc = parse_text("Rates held at 4%\nThe bank waited.\n\nPara one.\nstill one.\n\nPara two.\n",
+                        &a, err, warn);
+    CHECK(rc == LEDE_OK, "layout a parses");
+    CHECK_STR(a.title, "Rates held at 4%", "layout a: headline is line 1");
+    CHECK_STR(a.standfirst, "The bank waited.", "layout a: standfirst is line 2");
+    CHECK_STR(a.body, "Para one.\nstill one.\n\nPara two.", "layout a: body is the rest, trimmed");
+    CHECK(!a.has_date, "layout a: no date without header");
+    article_free(&a);
+}
+
+static void test_blank_line_layout(void) {
+    article a;
+    char err[LEDE_ERRLEN], warn[LEDE_ERRLEN];
+    parse_text("\n\nStorm hits coast\n\nFirst paragraph summary\nwraps.\n\nSecond.\n\nThird.", &a, err, warn);
+    CHECK_STR(a.title, "Storm hits coast", "layout b: headline after leading blanks");
+    CHECK_STR(a.standfirst, "First paragraph summary\nwraps.", "layout b: standfirst is first paragraph");
+    CHECK_STR(a.body, "Second.\n\nThird.", "layout b: body");
+    article_free(&a);
+}
+
+static void test_header_block(void) {
+    article a;
+    char err[LEDE_ERRLEN], warn[LEDE_ERRLEN];
+    int rc = parse_text("Title: Comet seen\nDate: 2026-03-02T08:00:00Z\nAuthor: Mara Quist\n"
+                        "URL: https://example.org/c\nId: sci-1\nDesk: science\n\n"
+                        "A bright comet.\n\nBody text.\n", &a, err, warn);
+    CHECK(rc == LEDE_OK, "header layout parses");
+    CHECK_STR(a.title, "Comet seen", "header: Title");
+    CHECK_STR(a.id, "sci-1", "header: Id overrides identity");
+    CHECK_STR(a.author, "Mara Quist", "header: Author");
+    CHECK_STR(a.url, "https://example.org/c", "header: URL");
+    CHECK(a.has_date && a.date == 1772438400, "header: Date parsed to Unix seconds (%lld)", (long long)a.date);
+    CHECK_STR(a.standfirst, "A bright comet.", "header: standfirst follows the header");
+    CHECK_STR(a.body, "Body text.", "header: body");
+    CHECK_STR(a.meta, "{\"desk\":\"science\"}", "header: unknown keys kept as metadata");
+    article_free(&a);
+}
+
+static void test_not_a_header(void) {
+    article a;
+    char err[LEDE_ERRLEN], warn[LEDE_ERRLEN];
+    parse_text("Update: markets fall\nShares slid.\n\nBody.", &a, err, warn);
+    CHECK_STR(a.title, "Update: markets fall", "headline with a colon is not a header");
+    article_free(&a);
+    parse_text("Title: x\nthis line is not a header\n\nBody", &a, err, warn);
+    CHECK_STR(a.title, "Title: x", "a block with a non-header line is content");
+    article_free(&a);
+}
+
+static void test_bad_date_warns(void) {
+    article a;
+    char err[LEDE_ERRLEN], warn[LEDE_ERRLEN];
+    int rc = parse_text("Title: T\nDate: next tuesday\n\nS.\n\nB.", &a, err, warn);
+    CHECK(rc == LEDE_OK && !a.has_date, "bad Date keeps the article, undated");
+    CHECK(strstr(warn, "Date") != NULL, "bad Date gives a warning: %s", warn);
+    article_free(&a);
+}
+
+static void test_empty_and_crlf(void) {
+    article a;
+    char err[LEDE_ERRLEN], warn[LEDE_ERRLEN];
+    CHECK(parse_text(" \n\n \t\n", &a, err, warn) == LEDE_ESKIP, "blank text is an empty article");
+    CHECK(strstr(err, "empty") != NULL, "empty article reason: %s", err);
+    article_free(&a);
+    parse_text("\xEF\xBB\xBFHead\r\nStand\r\n\r\nBody\r\n", &a, err, warn);
+    CHECK_STR(a.title, "Head", "BOM and CR are dropped from the headline");
+    CHECK_STR(a.standfirst, "Stand", "CRLF standfirst");
+    CHECK_STR(a.body, "Body", "CRLF body");
+    article_free(&a);
+    parse_text("Only a headline", &a, err, warn);
+    CHECK_STR(a.title, "Only a headline", "headline-only article");
+    CHECK_STR(a.standfirst, "", "headline-only: empty standfirst");
+    article_free(&a);
+}
+
+static int parse_json(const char *line, article *a, char *err, char *warn) {
+    article_init(a);
+    err[0] = warn[0] = '\0';
+    return article_parse_json(line, strlen(line), a, err, warn);
+}
+
+static void test_json(void) {
+    article a;
+    char err[LEDE_ERRLEN], warn[LEDE_ERRLEN];
+    int rc = parse_json("{\"id\":\"w1\",\"title\":\"T\",\"text\":\"Body\\n\\nMore\",\"date\":"
+                        "\"1987-02-26T15:01:01Z\",\"author\":\"A B\",\"url\":\"u\",\"lede\":\"L\","
+                        "\"topics\":[\"cocoa\"],\"n\":3}", &a, err, warn);
+    CHECK(rc == LEDE_OK, "JSON article parses");
+    CHECK_STR(a.id, "w1", "JSON id");
+    CHECK_STR(a.title, "T", "JSON title");
+    CHECK_STR(a.body, "Body\n\nMore", "JSON text is the body");
+    CHECK_STR(a.standfirst, "L", "JSON lede is the standfirst");
+    CHECK(a.has_date && a.date == 541350061, "JSON ISO date");
+    CHECK_STR(a.meta, "{\"n\":3,\"topics\":[\"cocoa\"]}", "other fields kept as metadata");
+    article_free(&a);
+
+    rc = parse_json("{\"id\": 42, \"title\": \"\", \"text\": \"x\", \"date\": null}", &a, err, warn);
+    CHECK(rc == LEDE_OK, "integer id, empty title, null date");
+    CHECK_STR(a.id, "42", "integer id becomes a string");
+    CHECK(!a.has_date, "null date: undated");
+    article_free(&a);
+
+    rc = parse_json("{\"title\":\"T\",\"text\":\"x\"}", &a, err, warn);
+    CHECK(rc == LEDE_OK && a.id == NULL, "missing id left to the caller");
+    article_free(&a);
+}
+
+static void test_json_errors(void) {
+    article a;
+    char err[LEDE_ERRLEN], warn[LEDE_ERRLEN];
+    CHECK(parse_json("{\"id\":\"1\",\"title\":\"T\"", &a, err, warn) == LEDE_ESKIP,
+          "truncated JSON is skipped");
+    CHECK(strstr(err, "malformed JSON") != NULL, "malformed reason: %s", err);
+    CHECK(parse_json("[1,2]", &a, err, warn) == LEDE_ESKIP, "array is not an article");
+    CHECK(parse_json("{\"id\":\"1\",\"title\":7}", &a, err, warn) == LEDE_ESKIP,
+          "non-string title rejected");
+    CHECK(strstr(err, "title") != NULL, "type error names the field: %s", err);
+    CHECK(parse_json("{\"id\":\"1\",\"title\":\" \",\"text\":\"\"}", &a, err, warn) == LEDE_ESKIP,
+          "JSON with no text is an empty article");
+    CHECK(parse_json("{\"id\":\"1\",\"id\":\"2\",\"text\":\"x\"}", &a, err, warn) == LEDE_ESKIP,
+          "duplicate keys rejected");
+    CHECK(parse_json("{\"id\":\"1\",\"text\":\"x\",\"date\":\"soon\"}", &a, err, warn) == LEDE_OK &&
+          !a.has_date && warn[0], "unparseable date: kept, undated, warned");
+    article_free(&a);
+}
+
+int main(void) {
+    test_headline_standfirst_layout();
+    test_blank_line_layout();
+    test_header_block();
+    test_not_a_header();
+    test_bad_date_warns();
+    test_empty_and_crlf();
+    test_json();
+    test_json_errors();
+    return unit_exit();
+}

@@ -1,0 +1,174 @@
+/* test_store.c -- stored article round trip (src/docstore.c), the
+ * file-backed id set (src/idset.c) and streaming input (src/source.c). */
+#define _DEFAULT_SOURCE
+#include "unit.h"
+#include "../../src/docstore.h"
+#include "../../src/idset.h"
+#include "../../src/source.h"
+#include "../../src/util.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static void fill(article *a) {
+    article_init(a);
+    a->id = lede_strdup("business/001.txt");
+    a->title = lede_strdup("Caf\xC3\xA9 owners \xE2\x80\x9Cwary\xE2\x80\x9D");
+    a->standfirst = lede_strdup("Prices rose.");
+    a->body = lede_strdup("Line one.\n\nLine two with \xE2\x82\xAC.");
+    a->author = lede_strdup("Z\xC3\xB6\xC3\xAB");
+    a->meta = lede_strdup("{\"topics\":[\"x\"]}");
+    a->date = -5;
+    a->has_date = 1;
+}
+
+static void test_roundtrip(const char *dict, size_t dictlen, const char *what) {
+    article a, b;
+    fill(&a);
+    article_init(&b);
+    docstore *ds = docstore_new(dict, dictlen);
+    sbuf blob;
+    sbuf_init(&blob);
+    uint64_t h1, h2;
+    char err[LEDE_ERRLEN];
+    CHECK(docstore_encode(ds, &a, &blob, &h1, err) == LEDE_OK, "%s: encode", what);
+    CHECK(blob.data[0] == 'L' && blob.data[1] == 1, "%s: magic and version", what);
+    CHECK(docstore_decode(ds, blob.data, blob.len, &b, err) == LEDE_OK, "%s: decode", what);
+    CHECK_STR(b.id, a.id, "%s: id", what);
+    CHECK_STR(b.title, a.title, "%s: title byte for byte", what);
+    CHECK_STR(b.standfirst, a.standfirst, "%s: standfirst", what);
+    CHECK_STR(b.body, a.body, "%s: body byte for byte", what);
+    CHECK_STR(b.author, a.author, "%s: author", what);
+    CHECK_STR(b.url, NULL, "%s: absent url stays absent", what);
+    CHECK_STR(b.meta, a.meta, "%s: metadata", what);
+    CHECK(b.has_date && b.date == -5, "%s: date", what);
+    docstore_encode(ds, &a, &blob, &h2, err);
+    CHECK(h1 == h2, "%s: fingerprint stable", what);
+    free(a.body);
+    a.body = lede_strdup("changed");
+    docstore_encode(ds, &a, &blob, &h2, err);
+    CHECK(h1 != h2, "%s: fingerprint changes with the body", what);
+    blob.data[blob.len / 2] ^= 0x55;
+    article c;
+    article_init(&c);
+    CHECK(docstore_decode(ds, blob.data, blob.len, &c, err) == LEDE_ERR, "%s: corruption detected", what);
+    CHECK(docstore_decode(ds, "Lx", 2, &c, err) == LEDE_ERR, "%s: short data rejected", what);
+    article_free(&a);
+    article_free(&b);
+    article_free(&c);
+    sbuf_free(&blob);
+    docstore_free(ds);
+}
+
+static void test_dict_required(void) {
+    const char dict[] = "owners wary prices rose line one line two";
+    article a, b;
+    fill(&a);
+    article_init(&b);
+    docstore *with = docstore_new(dict, sizeof dict - 1), *without = docstore_new(NULL, 0);
+    sbuf blob;
+    sbuf_init(&blob);
+    char err[LEDE_ERRLEN];
+    docstore_encode(with, &a, &blob, NULL, err);
+    CHECK(docstore_decode(without, blob.data, blob.len, &b, err) == LEDE_ERR,
+          "dictionary-compressed data needs the dictionary");
+    article_free(&a);
+    article_free(&b);
+    sbuf_free(&blob);
+    docstore_free(with);
+    docstore_free(without);
+}
+
+static void test_idset(void) {
+    char err[LEDE_ERRLEN];
+    idset *s = idset_new(err);
+    CHECK(s != NULL, "idset created");
+    for (uint64_t i = 0; i < 10000; i++) idset_add(s, i * 7919 + 3);
+    CHECK(idset_seal(s, err) == LEDE_OK, "idset sealed");
+    CHECK(idset_count(s) == 10000, "idset count");
+    CHECK(idset_has(s, 3) && idset_has(s, 9999 * 7919 + 3), "idset finds members");
+    CHECK(!idset_has(s, 4) && !idset_has(s, 0), "idset rejects non-members");
+    idset_free(s);
+    s = idset_new(err);
+    idset_seal(s, err);
+    CHECK(!idset_has(s, 1), "empty idset has nothing");
+    idset_free(s);
+}
+
+static void write_gz(const char *path, const char *text, size_t cut) {
+    gzFile g = gzopen(path, "wb");
+    gzwrite(g, text, (unsigned)strlen(text));
+    gzclose(g);
+    if (cut) {
+        FILE *f = fopen(path, "r+");
+        fseek(f, 0, SEEK_END);
+        long n = ftell(f);
+        if (ftruncate(fileno(f), n - (long)cut) != 0) perror("ftruncate");
+        fclose(f);
+    }
+}
+
+static void test_source_gz(void) {
+    char dir[] = "/tmp/lede-unit-XXXXXX";
+    if (!mkdtemp(dir)) return;
+    char path[64];
+    snprintf(path, sizeof path, "%s/a.jsonl.gz", dir);
+    write_gz(path, "{\"id\":1}\r\n\n{\"id\":2}\nlast", 0);
+    src_reader *r;
+    char err[LEDE_ERRLEN];
+    CHECK(src_open(path, &r, err) == LEDE_OK, "open gz");
+    sbuf line;
+    sbuf_init(&line);
+    int too_long;
+    CHECK(src_read_line(r, 100, &line, &too_long, err) == 1 && !strcmp(line.data, "{\"id\":1}"),
+          "first line, CR stripped");
+    CHECK(src_read_line(r, 100, &line, &too_long, err) == 1 && line.len == 0, "empty line");
+    CHECK(src_read_line(r, 4, &line, &too_long, err) == 1 && too_long && line.len == 0,
+          "over-long line flagged and dropped");
+    CHECK(src_read_line(r, 100, &line, &too_long, err) == 1 && !strcmp(line.data, "last"),
+          "last line without newline");
+    CHECK(src_read_line(r, 100, &line, &too_long, err) == 0, "end of stream");
+    src_close(r);
+
+    char big[20000];
+    for (size_t i = 0; i < sizeof big - 1; i++) big[i] = (char)('a' + (i * 7) % 26);
+    big[sizeof big - 1] = '\0';
+    write_gz(path, big, 12);
+    src_open(path, &r, err);
+    sbuf_reset(&line);
+    CHECK(src_read_all(r, 1 << 20, &line, err) == LEDE_ERR, "truncated gzip is an error");
+    CHECK(strstr(err, "truncated") != NULL, "truncated gzip says so: %s", err);
+    src_close(r);
+
+    snprintf(path, sizeof path, "%s/b.txt", dir);
+    FILE *f = fopen(path, "w");
+    fputs("plain text", f);
+    fclose(f);
+    src_open(path, &r, err);
+    sbuf_reset(&line);
+    CHECK(src_read_all(r, 5, &line, err) == LEDE_ESKIP, "size limit enforced");
+    src_close(r);
+    src_open(path, &r, err);
+    sbuf_reset(&line);
+    CHECK(src_read_all(r, 100, &line, err) == LEDE_OK && !strcmp(line.data, "plain text"),
+          "plain files pass through zlib untouched");
+    CHECK(src_content_hash(r) == lede_hash("plain text", 10), "content hash of the bytes read");
+    src_close(r);
+    CHECK(src_format_of("x.jsonl.gz") == SRC_JSONL && src_format_of("a.txt") == SRC_TEXT &&
+          src_format_of("a.txt.gz") == SRC_TEXT && src_format_of("README") == -1,
+          "formats from names");
+    sbuf_free(&line);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) perror("rm");
+}
+
+int main(void) {
+    test_roundtrip(NULL, 0, "no dictionary");
+    test_roundtrip("Caf owners wary Prices rose Line one two", 40, "with dictionary");
+    test_dict_required();
+    test_idset();
+    test_source_gz();
+    return unit_exit();
+}

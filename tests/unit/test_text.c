@@ -1,0 +1,70 @@
+/* test_text.c -- UTF-8 repair (src/utf8.c) and date parsing (src/date.c). */
+#include "unit.h"
+#include "../../src/date.h"
+#include "../../src/utf8.h"
+#include "../../src/util.h"
+
+static void test_utf8(void) {
+    CHECK(utf8_is_valid("caf\xC3\xA9 \xE2\x82\xAC", 9), "valid UTF-8 accepted");
+    CHECK(!utf8_is_valid("\xC0\xAF", 2), "overlong encoding rejected");
+    CHECK(!utf8_is_valid("\xED\xA0\x80", 3), "surrogate rejected");
+    CHECK(!utf8_is_valid("\xE2\x82", 2), "truncated sequence rejected");
+    CHECK(utf8_looks_binary("ab\0cd", 5), "NUL means binary");
+
+    sbuf out;
+    sbuf_init(&out);
+    size_t fixed;
+    utf8_repair_kind k = utf8_repair("caf\xE9 \xA3" "5 \x93q\x94", 11, &out, &fixed);
+    CHECK(k == UTF8_FROM_CP1252, "Latin-1 text is decoded as Windows-1252");
+    CHECK_STR(out.data, "caf\xC3\xA9 \xC2\xA3" "5 \xE2\x80\x9Cq\xE2\x80\x9D", "cp1252 bytes become UTF-8");
+    CHECK(fixed == 4, "four bytes were invalid (%zu)", fixed);
+
+    sbuf_reset(&out);
+    k = utf8_repair("\xC3\xA9t\xE9", 4, &out, &fixed);
+    CHECK(k == UTF8_REPLACED, "mixed text gets replacement characters");
+    CHECK_STR(out.data, "\xC3\xA9t\xEF\xBF\xBD", "bad byte became U+FFFD");
+
+    sbuf_reset(&out);
+    k = utf8_repair("plain", 5, &out, &fixed);
+    CHECK(k == UTF8_CLEAN && fixed == 0 && !strcmp(out.data, "plain"), "clean text untouched");
+    sbuf_free(&out);
+}
+
+static void test_dates(void) {
+    int64_t t;
+    CHECK(date_parse("1970-01-01", &t) == LEDE_OK && t == 0, "epoch");
+    CHECK(date_parse("2014-03-01", &t) == LEDE_OK && t == 1393632000, "date only");
+    CHECK(date_parse("2014-03-01T12:30:00Z", &t) == LEDE_OK && t == 1393677000, "UTC time");
+    CHECK(date_parse("2014-03-01T14:30:00+02:00", &t) == LEDE_OK && t == 1393677000, "offset +02:00");
+    CHECK(date_parse("2014-03-01 07:30-0500", &t) == LEDE_OK && t == 1393677000, "offset -0500, space");
+    CHECK(date_parse("2014-03-01T12:30:00.250Z", &t) == LEDE_OK && t == 1393677000, "fractions ignored");
+    CHECK(date_parse("Sat, 01 Mar 2014 12:30:00 GMT", &t) == LEDE_OK && t == 1393677000, "RFC 2822");
+    CHECK(date_parse("1 Mar 2014", &t) == LEDE_OK && t == 1393632000, "RFC 2822 date only");
+    CHECK(date_parse("2014-02-30", &t) == LEDE_ERR, "Feb 30 rejected");
+    CHECK(date_parse("2000-02-29", &t) == LEDE_OK, "leap day 2000 accepted");
+    CHECK(date_parse("1900-02-29", &t) == LEDE_ERR, "1900 is no leap year");
+    CHECK(date_parse("yesterday", &t) == LEDE_ERR, "words rejected");
+    CHECK(date_parse("2014-03-01Tgarbage", &t) == LEDE_ERR, "trailing garbage rejected");
+    char buf[32];
+    date_format(1393677000, buf);
+    CHECK_STR(buf, "2014-03-01T12:30:00Z", "format ISO 8601");
+    date_format(-86400, buf);
+    CHECK_STR(buf, "1969-12-31T00:00:00Z", "format before the epoch");
+}
+
+static void test_hash(void) {
+    CHECK(lede_hash("a", 1) != lede_hash("b", 1), "hash differs on one byte");
+    CHECK(lede_hash("abc", 3) == lede_hash("abc", 3), "hash is stable");
+    char hex[17];
+    uint64_t back;
+    lede_hex64(0x0123456789abcdefULL, hex);
+    CHECK_STR(hex, "0123456789abcdef", "hex64");
+    CHECK(lede_parse_hex64(hex, &back) == LEDE_OK && back == 0x0123456789abcdefULL, "hex64 round trip");
+}
+
+int main(void) {
+    test_utf8();
+    test_dates();
+    test_hash();
+    return unit_exit();
+}
