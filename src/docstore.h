@@ -25,7 +25,7 @@
 #include "article.h"
 #include "util.h"
 
-#define DOCSTORE_DICT_MAX 32768
+#define DOCSTORE_DICT_MAX 8192
 
 typedef struct docstore docstore;
 

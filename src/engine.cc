@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace {
@@ -64,7 +65,43 @@ struct engine_writer {
     Xapian::TermGenerator tg;
     Xapian::Stem stem;
     bool spelling = false;
+    /* Spelling words seen since the last commit, with their counts. */
+    std::unordered_map<std::string, Xapian::termcount> words;
 };
+
+namespace {
+
+/* Words for the spelling dictionary: lower-cased runs of word characters,
+ * 2 to 40 bytes, without digits (numbers make poor suggestions and would
+ * fill the table). */
+void collect_words(engine_writer *w, const char *text) {
+    std::string word;
+    bool digit = false;
+    auto flush = [&] {
+        if (word.size() >= 2 && word.size() <= 40 && !digit) w->words[word]++;
+        word.clear();
+        digit = false;
+    };
+    for (Xapian::Utf8Iterator it(text), end; it != end; ++it) {
+        unsigned ch = *it;
+        if (!Xapian::Unicode::is_wordchar(ch)) {
+            flush();
+            continue;
+        }
+        if (Xapian::Unicode::get_category(ch) == Xapian::Unicode::DECIMAL_DIGIT_NUMBER)
+            digit = true;
+        Xapian::Unicode::append_utf8(word, Xapian::Unicode::tolower(ch));
+    }
+    flush();
+}
+
+/* Hands the collected words to Xapian, which writes them at commit. */
+void flush_words(engine_writer *w) {
+    for (const auto &kv : w->words) w->db.add_spelling(kv.first, kv.second);
+    w->words.clear();
+}
+
+}  // namespace
 
 struct engine_reader {
     Xapian::Database db;
@@ -109,6 +146,7 @@ int engine_writer_open(const char *dbpath, int create, int fast,
 int engine_writer_close(engine_writer *w, char *err) {
     if (!w) return LEDE_OK;
     int rc = guarded(err, "close", [&] {
+        flush_words(w);
         w->db.commit();
         w->db.close();
         return LEDE_OK;
@@ -125,11 +163,7 @@ int engine_writer_configure(engine_writer *w, const char *language,
             w->tg.set_stemmer(w->stem);
             w->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL);
         }
-        if (spelling) {
-            w->tg.set_database(w->db);
-            w->tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
-            w->spelling = true;
-        }
+        w->spelling = spelling;
         return LEDE_OK;
     });
 }
@@ -144,11 +178,10 @@ static Xapian::Document make_document(engine_writer *w, const article *a,
     if (a->standfirst) w->tg.index_text(a->standfirst, 2, PREFIX_STANDFIRST);
     if (a->body) w->tg.index_text(a->body);
     if (a->author) w->tg.index_text(a->author, 1, PREFIX_AUTHOR);
-    /* Headline words also feed the spelling data. */
-    if (a->title && w->spelling) {
-        Xapian::Document scratch;
-        w->tg.set_document(scratch);
-        w->tg.index_text_without_positions(a->title);
+    if (w->spelling) {
+        if (a->title) collect_words(w, a->title);
+        if (a->standfirst) collect_words(w, a->standfirst);
+        if (a->body) collect_words(w, a->body);
     }
     doc.add_boolean_term(qterm);
     if (filekey) doc.add_boolean_term(std::string(PREFIX_FILE) + filekey);
@@ -230,6 +263,7 @@ int engine_writer_delete_file(engine_writer *w, const char *filekey,
 
 int engine_writer_commit(engine_writer *w, char *err) {
     return guarded(err, "commit", [&] {
+        flush_words(w);
         w->db.commit();
         return LEDE_OK;
     });

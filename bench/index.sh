@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# bench/index.sh -- `make bench-index`: indexing speed, peak memory and size
+# of lede-index against a plain single-threaded Xapian indexer
+# (bench/plain_index.cc), on Reuters-21578 and the BBC collection, in the
+# same run.  Each configuration runs RUNS times (default 3) on a fresh
+# index; the median wall time is reported.  Writes bench/results/index.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${RUNS:-3}"
+SHARED="${SHARED:-../shared}"
+BUILD="${BUILD:-build}"
+MEASURE="$BUILD/bench/measure"
+PLAIN="$BUILD/bench/plain_index"
+OUT=bench/results/index.md
+WORK=$(mktemp -d /tmp/lede-bench.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+REUTERS="$SHARED/corpus/reuters/reuters21578.jsonl.gz"
+BBC="$SHARED/corpus/bbc"
+[ -f "$REUTERS" ] && [ -d "$BBC" ] || { echo "bench-index: needs $SHARED/corpus" >&2; exit 1; }
+
+raw_bytes() {  # uncompressed input bytes
+    case "$1" in
+        *.gz) zcat "$1" | wc -c ;;
+        *) find "$1" -type f -name '*.txt' -printf '%s\n' | awk '{s += $1} END {print s}' ;;
+    esac
+}
+
+dir_bytes() { find "$1" -type f -printf '%s\n' | awk '{s += $1} END {print s}'; }
+
+median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+
+# run NAME DB COMMAND... : RUNS fresh runs; sets SECS (median), RSS (max KB), SIZE (bytes)
+run() {
+    local name="$1" db="$2"; shift 2
+    local times=() rss=0
+    for i in $(seq 1 "$RUNS"); do
+        rm -rf "$db"
+        "$MEASURE" "$@" >"$WORK/out" 2>"$WORK/err" || true
+        local line
+        line=$(grep '^seconds=' "$WORK/err" | tail -1)
+        times+=("$(sed 's/.*seconds=\([0-9.]*\).*/\1/' <<<"$line")")
+        local r
+        r=$(sed 's/.*maxrss_kb=\([0-9]*\).*/\1/' <<<"$line")
+        [ "$r" -gt "$rss" ] && rss=$r
+        echo "  $name run $i: $line" >&2
+    done
+    SECS=$(printf '%s\n' "${times[@]}" | median)
+    RSS=$rss
+    SIZE=$(dir_bytes "$db")
+}
+
+ROWS=()
+# row LABEL ARTICLES RAWBYTES
+row() {
+    local label="$1" n="$2" raw="$3"
+    ROWS+=("$(awk -v l="$label" -v n="$n" -v raw="$raw" -v s="$SECS" -v rss="$RSS" -v size="$SIZE" 'BEGIN {
+        printf "| %s | %d | %.2f | %.0f | %.2f | %.0f | %.1f | %.0f%% |", l, n, s, n / s, raw / 1e6 / s, rss / 1024, size / 1e6, 100 * size / raw }')")
+    echo "${ROWS[-1]}" >&2
+}
+
+declare -A RATE
+for corpus in reuters bbc; do
+    if [ $corpus = reuters ]; then src="$REUTERS"; else src="$BBC"; fi
+    raw=$(raw_bytes "$src")
+    run "lede $corpus" "$WORK/lede.idx" bin/lede-index -q --index "$WORK/lede.idx" "$src"
+    n=$(bin/lede-index --index "$WORK/lede.idx" --info | awk '$1 == "articles:" {print $2}')
+    row "lede-index, $corpus (2 shards, stored text)" "$n" "$raw"
+    RATE[lede_$corpus]=$(awk -v n="$n" -v s="$SECS" 'BEGIN {print n / s}')
+    LEDE_SIZE=$SIZE
+    run "lede1 $corpus" "$WORK/lede1.idx" bin/lede-index -q --threads 1 --index "$WORK/lede1.idx" "$src"
+    row "lede-index --threads 1, $corpus" "$n" "$raw"
+    run "plain $corpus" "$WORK/plain.db" "$PLAIN" "$WORK/plain.db" "$src"
+    row "plain Xapian indexer, $corpus (no stored text)" "$n" "$raw"
+    RATE[plain_$corpus]=$(awk -v n="$n" -v s="$SECS" 'BEGIN {print n / s}')
+    PLAIN_SIZE=$SIZE
+    xapian-compact -q "$WORK/plain.db" "$WORK/plain-compact.db" >/dev/null 2>&1 || xapian-compact "$WORK/plain.db" "$WORK/plain-compact.db" >/dev/null
+    SIZE=$(dir_bytes "$WORK/plain-compact.db")
+    ROWS+=("$(awk -v l="plain index after xapian-compact, $corpus" -v size="$SIZE" -v raw="$raw" 'BEGIN {printf "| %s | | | | | | %.1f | %.0f%% |", l, size / 1e6, 100 * size / raw}')")
+    RATE[ratio_$corpus]=$(awk -v a="${RATE[lede_$corpus]}" -v b="${RATE[plain_$corpus]}" 'BEGIN {printf "%.2f", a / b}')
+    RATE[size_$corpus]=$(awk -v a="$LEDE_SIZE" -v b="$PLAIN_SIZE" 'BEGIN {printf "%.2f", a / b}')
+done
+
+{
+    echo "# Indexing benchmark"
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), shared and noisy"
+    echo "- lede commit: $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with uncommitted changes)')"
+    echo "- command: \`make bench-index\` (bench/index.sh, RUNS=$RUNS: median wall time of $RUNS fresh builds; peak RSS is the largest seen)"
+    echo "- lede: \`bin/lede-index -q --index DB SOURCE\` (full build: one shard per core, merged and compacted; stored zlib text)"
+    echo "- plain: \`$PLAIN DB SOURCE\` (TermGenerator defaults, one WritableDatabase, default flags, headline as data)"
+    echo "- raw text: uncompressed input bytes (Reuters: the JSON Lines file after gunzip; BBC: the .txt files)"
+    echo
+    echo "| configuration | articles | seconds | articles/s | MB/s | peak RSS MB | index MB | % of raw |"
+    echo "|---|---|---|---|---|---|---|---|"
+    printf '%s\n' "${ROWS[@]}"
+    echo
+    echo "Ratios lede / plain, same run: Reuters speed ${RATE[ratio_reuters]}x, size ${RATE[size_reuters]}x;" \
+         "BBC speed ${RATE[ratio_bbc]}x, size ${RATE[size_bbc]}x."
+    echo
+    echo "Goals (issue 2): >= 12,700 articles/s on 2 cores (Sphinx 2.2's indexer);" \
+         "index plus stored text <= 250% of the raw text."
+} >"$OUT"
+echo "wrote $OUT" >&2
+cat "$OUT"
