@@ -6,6 +6,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Parses s; returns LEDE_OK and sets *out, or LEDE_ERR if s is not a date
  * in a supported form.  Offsets (+02:00, -0500, Z) are honoured. */
 int date_parse(const char *s, int64_t *out);
@@ -13,5 +17,9 @@ int date_parse(const char *s, int64_t *out);
 void date_format(int64_t t, char out[32]);
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 int64_t date_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

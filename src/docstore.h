@@ -25,6 +25,10 @@
 #include "article.h"
 #include "util.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define DOCSTORE_DICT_MAX 8192
 
 typedef struct docstore docstore;
@@ -52,5 +56,9 @@ void docstore_dict_init(docstore_dict_builder *b);
 /* Returns 1 once enough sample text has been gathered. */
 int docstore_dict_add(docstore_dict_builder *b, const article *a);
 void docstore_dict_free(docstore_dict_builder *b);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -3,8 +3,12 @@
  * turns it into a LEDE_* code plus message.  Term layout and metadata keys
  * are specified in engine.h. */
 #include "engine.h"
+#include "date.h"
+#include "docstore.h"
 
 #include <xapian.h>
+
+#include <sys/stat.h>
 
 #include <cstring>
 #include <string>
@@ -103,8 +107,18 @@ void flush_words(engine_writer *w) {
 
 }  // namespace
 
+/* A reader, and what it needs to answer queries: built on first use from
+ * the index's own metadata (language, compression dictionary). */
 struct engine_reader {
     Xapian::Database db;
+    std::string path;
+    struct stat stub;          /* identity of the stub file when opened */
+    bool have_stub = false;
+    bool search_ready = false;
+    Xapian::Stem stem;
+    Xapian::QueryParser qp;
+    docstore *ds = nullptr;
+    ~engine_reader() { docstore_free(ds); }
 };
 
 extern "C" {
@@ -315,10 +329,16 @@ int engine_writer_meta_scan(engine_writer *w, const char *prefix,
     });
 }
 
+static bool stat_stub(const std::string &path, struct stat *st) {
+    return stat((path + "/XAPIANDB").c_str(), st) == 0;
+}
+
 int engine_reader_open(const char *path, engine_reader **out, char *err) {
     return guarded(err, path, [&] {
         engine_reader *r = new engine_reader;
         try {
+            r->path = path;
+            r->have_stub = stat_stub(r->path, &r->stub);
             r->db = Xapian::Database(path);
         } catch (...) {
             delete r;
@@ -379,6 +399,264 @@ int engine_reader_scan(engine_reader *r, engine_doc_fn fn, void *ctx,
         return LEDE_OK;
     });
 }
+
+}  // extern "C": the search code below uses templates
+
+static bool same_file(const struct stat &a, const struct stat &b) {
+    return a.st_ino == b.st_ino && a.st_dev == b.st_dev &&
+           a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
+           a.st_mtim.tv_nsec == b.st_mtim.tv_nsec && a.st_size == b.st_size;
+}
+
+/* Reopens from scratch if the stub now lists other databases. */
+static bool refresh(engine_reader *r) {
+    struct stat st;
+    bool have = stat_stub(r->path, &st);
+    if (have != r->have_stub || (have && !same_file(st, r->stub))) {
+        r->db = Xapian::Database(r->path);
+        r->stub = st;
+        r->have_stub = have;
+        r->search_ready = false;
+        return true;
+    }
+    return r->db.reopen();
+}
+
+int engine_reader_refresh(engine_reader *r, int *changed, char *err) {
+    return guarded(err, "reopen", [&] {
+        *changed = refresh(r);
+        return LEDE_OK;
+    });
+}
+
+uint64_t engine_reader_revision(engine_reader *r) {
+    try {
+        Xapian::Database first(r->db);
+        return r->db.get_revision();
+    } catch (...) {
+        return 0;
+    }
+}
+
+namespace {
+
+/* date:BEGIN..END over value slot 0.  Each end may be YYYY, YYYY-MM,
+ * YYYY-MM-DD or a full ISO 8601 time; a partial date covers its whole
+ * year, month or day.  Either end may be empty. */
+class DateRange : public Xapian::RangeProcessor {
+  public:
+    DateRange() : Xapian::RangeProcessor(ENGINE_SLOT_DATE, "date:") {}
+
+    Xapian::Query operator()(const std::string &b, const std::string &e) override {
+        if (b.empty() && e.empty())
+            throw Xapian::QueryParserError("date range with no dates");
+        double lo = 0, hi = 0;
+        if (!b.empty()) lo = bound(b, false);
+        if (!e.empty()) hi = bound(e, true);
+        if (b.empty())
+            return Xapian::Query(Xapian::Query::OP_VALUE_LE, ENGINE_SLOT_DATE,
+                                 Xapian::sortable_serialise(hi));
+        if (e.empty())
+            return Xapian::Query(Xapian::Query::OP_VALUE_GE, ENGINE_SLOT_DATE,
+                                 Xapian::sortable_serialise(lo));
+        return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, ENGINE_SLOT_DATE,
+                             Xapian::sortable_serialise(lo),
+                             Xapian::sortable_serialise(hi));
+    }
+
+  private:
+    static double bound(const std::string &s, bool end) {
+        int y = 0, m = 0, d = 0;
+        char tail;
+        int64_t t;
+        if (sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 ||
+            sscanf(s.c_str(), "%4d-%2d%c", &y, &m, &tail) == 2 ||
+            sscanf(s.c_str(), "%4d%c", &y, &tail) == 1) {
+            if (m < 0 || m > 12 || d < 0 || d > 31 || y < 1)
+                throw Xapian::QueryParserError("bad date '" + s + "' in date range");
+            int em = m ? m : 12, sm = m ? m : 1;
+            if (!end) return (double)date_days_from_civil(y, (unsigned)sm, d ? (unsigned)d : 1) * 86400;
+            /* End of the day, month or year: the start of the next one, minus a second. */
+            int64_t next = d ? date_days_from_civil(y, (unsigned)em, (unsigned)d) + 1
+                             : (em == 12 ? date_days_from_civil(y + 1, 1, 1)
+                                         : date_days_from_civil(y, (unsigned)em + 1, 1));
+            return (double)(next * 86400 - 1);
+        }
+        if (date_parse(s.c_str(), &t) == LEDE_OK) return (double)t;
+        throw Xapian::QueryParserError("bad date '" + s + "' in date range");
+    }
+};
+
+void setup_search(engine_reader *r) {
+    if (r->search_ready) return;
+    std::string lang = r->db.get_metadata("lede.language");
+    std::string dict = r->db.get_metadata("lede.dict");
+    r->stem = lang.empty() || lang == "none" ? Xapian::Stem() : Xapian::Stem(lang);
+    Xapian::QueryParser qp;
+    qp.set_database(r->db);
+    qp.set_stemmer(r->stem);
+    qp.set_stemming_strategy(lang == "none" ? Xapian::QueryParser::STEM_NONE
+                                            : Xapian::QueryParser::STEM_ALL);
+    qp.set_default_op(Xapian::Query::OP_AND);
+    for (const char *prefix : {"", PREFIX_TITLE, PREFIX_STANDFIRST})
+        qp.add_prefix("", prefix);
+    qp.add_prefix("title", PREFIX_TITLE);
+    qp.add_prefix("headline", PREFIX_TITLE);
+    qp.add_prefix("lede", PREFIX_STANDFIRST);
+    qp.add_prefix("standfirst", PREFIX_STANDFIRST);
+    qp.add_prefix("body", "");
+    qp.add_prefix("author", PREFIX_AUTHOR);
+    qp.add_boolean_prefix("id", "Q");
+    qp.add_rangeprocessor(new DateRange);
+    qp.set_max_expansion(1000, Xapian::Query::WILDCARD_LIMIT_ERROR,
+                         Xapian::QueryParser::FLAG_WILDCARD);
+    r->qp = qp;
+    docstore_free(r->ds);
+    r->ds = docstore_new(dict.data(), dict.size());
+    r->search_ready = true;
+}
+
+const unsigned QP_FLAGS = Xapian::QueryParser::FLAG_PHRASE |
+                          Xapian::QueryParser::FLAG_BOOLEAN |
+                          Xapian::QueryParser::FLAG_LOVEHATE |
+                          Xapian::QueryParser::FLAG_WILDCARD |
+                          Xapian::QueryParser::FLAG_PURE_NOT;
+
+Xapian::Query parse(engine_reader *r, const char *query, bool any,
+                    unsigned extra) {
+    r->qp.set_default_op(any ? Xapian::Query::OP_OR : Xapian::Query::OP_AND);
+    return r->qp.parse_query(query, QP_FLAGS | extra);
+}
+
+char *dup_string(const std::string &s) {
+    return lede_strndup(s.data(), s.size());
+}
+
+void fill_hit(engine_reader *r, const Xapian::MSet &mset,
+              const Xapian::MSetIterator &it, const engine_search_opts *o,
+              engine_hit *h) {
+    h->rank = it.get_rank() + 1;
+    h->score = it.get_weight();
+    Xapian::Document doc = it.get_document();
+    std::string data = doc.get_data();
+    article a;
+    article_init(&a);
+    char err[LEDE_ERRLEN];
+    if (docstore_decode(r->ds, data.data(), data.size(), &a, err) != LEDE_OK) {
+        h->id = lede_strdup("?");
+        h->title = lede_strdup(err);
+        return;
+    }
+    h->id = a.id ? a.id : lede_strdup("");
+    h->title = a.title ? a.title : lede_strdup("");
+    a.id = a.title = nullptr;
+    h->date = a.date;
+    h->has_date = a.has_date;
+    if (o->snippet_len) {
+        std::string text = std::string(a.standfirst ? a.standfirst : "") + "\n" +
+                           (a.body ? a.body : "");
+        h->snippet = dup_string(mset.snippet(
+            text, o->snippet_len, r->stem,
+            Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE,
+            o->hl_open ? o->hl_open : "", o->hl_close ? o->hl_close : "", "..."));
+    }
+    article_free(&a);
+}
+
+Xapian::MSet run_query(engine_reader *r, const Xapian::Query &q,
+                       const engine_search_opts *o) {
+    Xapian::Enquire enq(r->db);
+    enq.set_query(q);
+    if (o->sort_date)
+        enq.set_sort_by_value_then_relevance(ENGINE_SLOT_DATE, true);
+    else
+        enq.set_sort_by_relevance_then_value(ENGINE_SLOT_DATE, true);
+    Xapian::doccount check = o->exact ? r->db.get_doccount() : o->offset + o->limit;
+    return enq.get_mset(o->offset, o->limit, check);
+}
+
+int search_once(engine_reader *r, const engine_search_opts *o,
+                engine_results *out) {
+    setup_search(r);
+    Xapian::Query q = parse(r, o->query, o->any, Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
+    std::string corrected = r->qp.get_corrected_query_string();
+    Xapian::MSet mset = run_query(r, q, o);
+    if (mset.get_matches_upper_bound() == 0 && !o->any && q.get_num_subqueries() > 1) {
+        Xapian::Query q_any = parse(r, o->query, true, 0);
+        Xapian::MSet m2 = run_query(r, q_any, o);
+        if (m2.get_matches_upper_bound() > 0) {
+            mset = m2;
+            out->retried_any = 1;
+        }
+    }
+    out->total = mset.get_matches_estimated();
+    out->exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+    if (out->exact) out->total = mset.get_matches_lower_bound();
+    if (!corrected.empty() && out->total < 5) out->did_you_mean = dup_string(corrected);
+    out->hits = (engine_hit *)lede_calloc(mset.size() ? mset.size() : 1, sizeof(engine_hit));
+    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
+        fill_hit(r, mset, it, o, &out->hits[out->nhits++]);
+    return LEDE_OK;
+}
+
+}  // namespace
+
+void engine_results_free(engine_results *res) {
+    for (unsigned i = 0; i < res->nhits; i++) {
+        free(res->hits[i].id);
+        free(res->hits[i].title);
+        free(res->hits[i].snippet);
+    }
+    free(res->hits);
+    free(res->did_you_mean);
+    memset(res, 0, sizeof *res);
+}
+
+/* Runs fn, reopening and retrying when the writer moved on under us. */
+template <typename F>
+static int with_retry(engine_reader *r, char *err, const char *what, F fn) {
+    for (int attempt = 0;; attempt++) {
+        try {
+            return fn();
+        } catch (const Xapian::DatabaseModifiedError &) {
+            if (attempt == 3) return lede_seterr(err, "%s: index changing too fast", what);
+            refresh(r);
+        } catch (const Xapian::QueryParserError &e) {
+            return lede_seterr_code(err, LEDE_ESYNTAX, "%s", e.get_msg().c_str());
+        } catch (const Xapian::WildcardError &e) {
+            return lede_seterr_code(err, LEDE_ELIMIT, "wildcard expands to too many words (%s)",
+                                    e.get_msg().c_str());
+        } catch (const Xapian::Error &e) {
+            return fail(err, what, e.get_type() + std::string(": ") + e.get_msg());
+        } catch (const std::exception &e) {
+            return fail(err, what, e.what());
+        } catch (...) {
+            return fail(err, what, "unknown error");
+        }
+    }
+}
+
+int engine_search(engine_reader *r, const engine_search_opts *o,
+                  engine_results *out, char *err) {
+    memset(out, 0, sizeof *out);
+    return with_retry(r, err, "search", [&] {
+        engine_results_free(out);
+        return search_once(r, o, out);
+    });
+}
+
+int engine_suggest(engine_reader *r, const char *query, sbuf *out, char *err) {
+    return with_retry(r, err, "suggest", [&] {
+        setup_search(r);
+        parse(r, query, false, Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
+        std::string c = r->qp.get_corrected_query_string();
+        sbuf_reset(out);
+        sbuf_append(out, c.data(), c.size());
+        return LEDE_OK;
+    });
+}
+
+extern "C" {
 
 int engine_compact(const char *const *srcs, int n, const char *dst,
                    char *err) {

@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct idset idset;
 
 idset *idset_new(char *err);
@@ -17,5 +21,9 @@ int idset_add(idset *s, uint64_t h);
 int idset_seal(idset *s, char *err);
 int idset_has(const idset *s, uint64_t h);
 size_t idset_count(const idset *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

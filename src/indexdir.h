@@ -17,6 +17,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct indexdir {
     char *path;
     int lockfd;
@@ -42,5 +46,9 @@ uint64_t indexdir_size(const indexdir *ix);
 /* Reads the stub of an index without locking (for readers). */
 int indexdir_read_live(const char *path, char ***names, int *n, char *err);
 void indexdir_free_names(char **names, int n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -11,6 +11,10 @@
 #include <sys/stat.h>
 #include "util.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum { SRC_TEXT, SRC_JSONL } src_format;
 
 typedef struct src_file {
@@ -50,5 +54,9 @@ int src_peek_nonspace(src_reader *r);
 uint64_t src_content_hash(const src_reader *r);  /* of bytes consumed */
 uint64_t src_raw_offset(src_reader *r);          /* compressed bytes read */
 uint64_t src_bytes_read(const src_reader *r);    /* uncompressed bytes */
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include "util.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum {
     UTF8_CLEAN = 0,     /* already valid, nothing done */
     UTF8_FROM_CP1252,   /* whole text decoded as Windows-1252/Latin-1 */
@@ -25,5 +29,9 @@ utf8_repair_kind utf8_repair(const char *s, size_t n, sbuf *out, size_t *fixed);
 const char *utf8_repair_name(utf8_repair_kind kind);
 /* Appends the UTF-8 encoding of code point cp. */
 void utf8_put(sbuf *out, unsigned cp);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -19,6 +19,8 @@ extern "C" {
 #define LEDE_ELOCKED -2    /* index held by another writer */
 #define LEDE_ENOTFOUND -3  /* no such article / key */
 #define LEDE_ESKIP -4      /* input rejected; the run goes on */
+#define LEDE_ESYNTAX -5    /* malformed query or request */
+#define LEDE_ELIMIT -6     /* a limit was exceeded */
 
 #define LEDE_ERRLEN 512
 

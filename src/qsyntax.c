@@ -1,0 +1,98 @@
+/* qsyntax.c -- query string checks before parsing (see qsyntax.h).  Works
+ * on a simple tokenisation: quoted phrases, parentheses and white-space
+ * separated words; operators are the upper-case words Xapian treats as
+ * boolean operators. */
+#include "qsyntax.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static int is_binary_op(const char *w, size_t n) {
+    static const char *ops[] = {"AND", "OR", "XOR", "NEAR", "ADJ", NULL};
+    for (int i = 0; ops[i]; i++)
+        if (n == strlen(ops[i]) && !memcmp(w, ops[i], n)) return 1;
+    /* NEAR/5, ADJ/3 */
+    if ((n > 5 && !memcmp(w, "NEAR/", 5)) || (n > 4 && !memcmp(w, "ADJ/", 4)))
+        return 1;
+    return 0;
+}
+
+static int is_not(const char *w, size_t n) {
+    return n == 3 && !memcmp(w, "NOT", 3);
+}
+
+typedef struct {
+    int prev_operand;     /* the previous token can end an expression */
+    const char *op;       /* pending operator that needs a right side */
+    size_t oplen, opcol;
+} qstate;
+
+static int operand(qstate *s) {
+    s->prev_operand = 1;
+    s->op = NULL;
+    return LEDE_OK;
+}
+
+static int word(qstate *s, const char *w, size_t n, size_t col, char *err) {
+    if (is_binary_op(w, n)) {
+        if (!s->prev_operand)
+            return lede_seterr(err, "operator '%.*s' at column %zu has nothing on its left",
+                               (int)n, w, col);
+        s->prev_operand = 0;
+    } else if (!is_not(w, n)) {
+        return operand(s);
+    }
+    s->op = w;
+    s->oplen = n;
+    s->opcol = col;
+    return LEDE_OK;
+}
+
+int qsyntax_check(const char *q, char *err) {
+    qstate s = {0};
+    int depth = 0;
+    size_t open_col = 0;
+    const char *p = q;
+    while (*p) {
+        size_t col = (size_t)(p - q) + 1;
+        if (isspace((unsigned char)*p)) { p++; continue; }
+        if (*p == '"') {
+            const char *close = strchr(p + 1, '"');
+            if (!close)
+                return lede_seterr(err, "unbalanced quote: the phrase opened at column %zu is not closed", col);
+            p = close + 1;
+            operand(&s);
+            continue;
+        }
+        if (*p == '(') {
+            if (depth++ == 0) open_col = col;
+            p++;
+            s.prev_operand = 0;
+            continue;
+        }
+        if (*p == ')') {
+            if (--depth < 0)
+                return lede_seterr(err, "unbalanced parenthesis: ')' at column %zu closes nothing", col);
+            if (s.op)
+                return lede_seterr(err, "operator '%.*s' at column %zu has nothing on its right",
+                                   (int)s.oplen, s.op, s.opcol);
+            p++;
+            operand(&s);
+            continue;
+        }
+        const char *start = p;
+        while (*p && !isspace((unsigned char)*p) && *p != '(' && *p != ')' && *p != '"') p++;
+        if (word(&s, start, (size_t)(p - start), col, err) != LEDE_OK) return LEDE_ERR;
+    }
+    if (depth > 0)
+        return lede_seterr(err, "unbalanced parenthesis: '(' at column %zu is not closed", open_col);
+    if (s.op)
+        return lede_seterr(err, "operator '%.*s' at column %zu has nothing on its right",
+                           (int)s.oplen, s.op, s.opcol);
+    if (!s.prev_operand && !s.op) {
+        /* Nothing but white space (or empty parentheses). */
+        return lede_seterr(err, "empty query");
+    }
+    return LEDE_OK;
+}
