@@ -29,13 +29,15 @@ CORE_C   := $(wildcard src/*.c)
 CORE_OBJ := $(CORE_C:%.c=$(BUILD)/%.o) $(BUILD)/src/engine.o
 CORE_LIB := $(BUILD)/liblede.a
 INDEXER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard indexer/*.c))
+DAEMON_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemon/*.c))
+CLIENT_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard client/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BUILD)/bench/plain_index $(BUILD)/bench/measure
 
 .PHONY: all deps run test test-asan check-ci bench bench-index clean
 
-all: deps $(BIN)/lede-index
+all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
 # Installs only what is missing; apt-get update runs first on a fresh machine.
 deps:
@@ -62,6 +64,14 @@ $(CORE_LIB): $(CORE_OBJ)
 $(BIN)/lede-index: $(INDEXER_OBJ) $(CORE_LIB)
 	@mkdir -p $(BIN)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/leded: $(DAEMON_OBJ) $(CORE_LIB)
+	@mkdir -p $(BIN)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) -levent_core -levent_pthreads
+
+$(BIN)/lede: $(CLIENT_OBJ) $(CORE_LIB)
+	@mkdir -p $(BIN)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ledit
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)

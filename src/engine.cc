@@ -5,12 +5,14 @@
 #include "engine.h"
 #include "date.h"
 #include "docstore.h"
+#include "qsyntax.h"
 
 #include <xapian.h>
 
 #include <sys/stat.h>
 
 #include <cstring>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -532,7 +534,29 @@ char *dup_string(const std::string &s) {
     return lede_strndup(s.data(), s.size());
 }
 
-void fill_hit(engine_reader *r, const Xapian::MSet &mset,
+/* An MSet whose query holds the matched words as "Z"+stem, the form
+ * MSet::snippet() recognises whatever the case or inflection in the text:
+ * the index stores stems without Z (wildcards need that), so the real
+ * MSet's own terms would only mark words that are their own stem. */
+Xapian::MSet highlight_mset(const Xapian::Enquire &enq, const Xapian::MSet &mset) {
+    std::set<std::string> words;
+    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+        for (Xapian::TermIterator t = enq.get_matching_terms_begin(it);
+             t != enq.get_matching_terms_end(it); ++t) {
+            std::string term = *t;
+            if (term.empty() || term[0] == 'Q' || term.compare(0, 2, PREFIX_FILE) == 0) continue;
+            size_t i = 0;
+            while (i < term.size() && term[i] >= 'A' && term[i] <= 'Z') i++;
+            if (i < term.size()) words.insert("Z" + term.substr(i));
+        }
+    }
+    Xapian::WritableDatabase none("", Xapian::DB_BACKEND_INMEMORY);
+    Xapian::Enquire marks(none);
+    marks.set_query(Xapian::Query(Xapian::Query::OP_OR, words.begin(), words.end()));
+    return marks.get_mset(0, 0);
+}
+
+void fill_hit(engine_reader *r, const Xapian::MSet &marks,
               const Xapian::MSetIterator &it, const engine_search_opts *o,
               engine_hit *h) {
     h->rank = it.get_rank() + 1;
@@ -555,7 +579,7 @@ void fill_hit(engine_reader *r, const Xapian::MSet &mset,
     if (o->snippet_len) {
         std::string text = std::string(a.standfirst ? a.standfirst : "") + "\n" +
                            (a.body ? a.body : "");
-        h->snippet = dup_string(mset.snippet(
+        h->snippet = dup_string(marks.snippet(
             text, o->snippet_len, r->stem,
             Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE,
             o->hl_open ? o->hl_open : "", o->hl_close ? o->hl_close : "", "..."));
@@ -563,9 +587,8 @@ void fill_hit(engine_reader *r, const Xapian::MSet &mset,
     article_free(&a);
 }
 
-Xapian::MSet run_query(engine_reader *r, const Xapian::Query &q,
+Xapian::MSet run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                        const engine_search_opts *o) {
-    Xapian::Enquire enq(r->db);
     enq.set_query(q);
     if (o->sort_date)
         enq.set_sort_by_value_then_relevance(ENGINE_SLOT_DATE, true);
@@ -575,15 +598,22 @@ Xapian::MSet run_query(engine_reader *r, const Xapian::Query &q,
     return enq.get_mset(o->offset, o->limit, check);
 }
 
+/* The spelling-corrected query, or "" (parsing again costs less than
+ * correcting every query: only queries with few results need it). */
+std::string correct(engine_reader *r, const char *query) {
+    parse(r, query, false, Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
+    return r->qp.get_corrected_query_string();
+}
+
 int search_once(engine_reader *r, const engine_search_opts *o,
                 engine_results *out) {
     setup_search(r);
-    Xapian::Query q = parse(r, o->query, o->any, Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
-    std::string corrected = r->qp.get_corrected_query_string();
-    Xapian::MSet mset = run_query(r, q, o);
+    Xapian::Query q = parse(r, o->query, o->any, 0);
+    Xapian::Enquire enq(r->db);
+    Xapian::MSet mset = run_query(r, enq, q, o);
     if (mset.get_matches_upper_bound() == 0 && !o->any && q.get_num_subqueries() > 1) {
         Xapian::Query q_any = parse(r, o->query, true, 0);
-        Xapian::MSet m2 = run_query(r, q_any, o);
+        Xapian::MSet m2 = run_query(r, enq, q_any, o);
         if (m2.get_matches_upper_bound() > 0) {
             mset = m2;
             out->retried_any = 1;
@@ -592,10 +622,14 @@ int search_once(engine_reader *r, const engine_search_opts *o,
     out->total = mset.get_matches_estimated();
     out->exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     if (out->exact) out->total = mset.get_matches_lower_bound();
-    if (!corrected.empty() && out->total < 5) out->did_you_mean = dup_string(corrected);
+    if (out->total < 5 || out->retried_any) {
+        std::string corrected = correct(r, o->query);
+        if (!corrected.empty()) out->did_you_mean = dup_string(corrected);
+    }
     out->hits = (engine_hit *)lede_calloc(mset.size() ? mset.size() : 1, sizeof(engine_hit));
+    Xapian::MSet marks = o->snippet_len ? highlight_mset(enq, mset) : Xapian::MSet();
     for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
-        fill_hit(r, mset, it, o, &out->hits[out->nhits++]);
+        fill_hit(r, marks, it, o, &out->hits[out->nhits++]);
     return LEDE_OK;
 }
 
@@ -639,6 +673,7 @@ static int with_retry(engine_reader *r, char *err, const char *what, F fn) {
 int engine_search(engine_reader *r, const engine_search_opts *o,
                   engine_results *out, char *err) {
     memset(out, 0, sizeof *out);
+    if (qsyntax_check(o->query, err) != LEDE_OK) return LEDE_ESYNTAX;
     return with_retry(r, err, "search", [&] {
         engine_results_free(out);
         return search_once(r, o, out);
@@ -648,8 +683,7 @@ int engine_search(engine_reader *r, const engine_search_opts *o,
 int engine_suggest(engine_reader *r, const char *query, sbuf *out, char *err) {
     return with_retry(r, err, "suggest", [&] {
         setup_search(r);
-        parse(r, query, false, Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
-        std::string c = r->qp.get_corrected_query_string();
+        std::string c = correct(r, query);
         sbuf_reset(out);
         sbuf_append(out, c.data(), c.size());
         return LEDE_OK;

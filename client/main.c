@@ -1,0 +1,194 @@
+/* main.c -- lede, the command-line client: one-shot searches, `lede get
+ * ID`, `lede stats`, or an interactive prompt.  Exit status like grep:
+ * 0 something found, 1 nothing found, 2 an error. */
+#define _GNU_SOURCE
+#include "conn.h"
+#include "render.h"
+#include "repl.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXIT_FOUND 0
+#define EXIT_NONE 1
+#define EXIT_ERROR 2
+
+static const char usage[] =
+    "usage: lede [options] QUERY...      search\n"
+    "       lede [options] get ID        print an article\n"
+    "       lede [options] stats         server and index figures\n"
+    "       lede [options] -i            interactive prompt (also: no QUERY on a terminal)\n"
+    "\n"
+    "  -c, --connect ADDR   HOST:PORT or a Unix socket path\n"
+    "                       (default: $LEDE_CONNECT, else 127.0.0.1:7411)\n"
+    "  -n, --limit N        hits per page (default 10, at most 100)\n"
+    "  -o, --offset N       skip the first N hits\n"
+    "      --sort date      newest first instead of most relevant\n"
+    "      --any            match any word instead of all\n"
+    "      --count          print only the exact number of matches\n"
+    "      --json           print the server's JSON reply\n"
+    "  -i, --interactive    prompt with line editing and history\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "Exit status: 0 found, 1 nothing found, 2 error.\n";
+
+typedef struct options {
+    const char *addr;
+    search_settings s;
+    int count, json, interactive;
+} options;
+
+static int parse_args(int argc, char **argv, options *o) {
+    enum { O_SORT = 256, O_ANY, O_COUNT, O_JSON };
+    static const struct option longopts[] = {
+        {"connect", required_argument, 0, 'c'}, {"limit", required_argument, 0, 'n'},
+        {"offset", required_argument, 0, 'o'},  {"sort", required_argument, 0, O_SORT},
+        {"any", no_argument, 0, O_ANY},         {"count", no_argument, 0, O_COUNT},
+        {"json", no_argument, 0, O_JSON},       {"interactive", no_argument, 0, 'i'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    const char *env = getenv("LEDE_CONNECT");
+    o->addr = env && *env ? env : "127.0.0.1:7411";
+    o->s.limit = 10;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "+c:n:o:ih", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': o->addr = optarg; break;
+        case 'n': o->s.limit = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'o': o->s.offset = (unsigned)strtoul(optarg, NULL, 10); break;
+        case O_SORT:
+            if (strcmp(optarg, "date") && strcmp(optarg, "relevance")) {
+                fprintf(stderr, "lede: --sort takes 'date' or 'relevance'\n");
+                return -1;
+            }
+            o->s.sort_date = !strcmp(optarg, "date");
+            break;
+        case O_ANY: o->s.any = 1; break;
+        case O_COUNT: o->count = 1; break;
+        case O_JSON: o->json = 1; break;
+        case 'i': o->interactive = 1; break;
+        case 'h': fputs(usage, stdout); exit(EXIT_FOUND);
+        default: fputs(usage, stderr); return -1;
+        }
+    }
+    if (o->s.limit == 0) o->s.limit = 10;
+    return 0;
+}
+
+static char *join_args(int argc, char **argv) {
+    sbuf b;
+    sbuf_init(&b);
+    for (int i = 0; i < argc; i++) {
+        if (i) sbuf_putc(&b, ' ');
+        sbuf_puts(&b, argv[i]);
+    }
+    return sbuf_detach(&b);
+}
+
+static int is_error(const reply *r) {
+    return strncmp(r->lines[0], "OK", 2) != 0 && r->lines[0][0] != '{';
+}
+
+/* JSON mode: switch the connection, then print the one-line reply. */
+static int json_request(lconn *c, const char *line, char *err) {
+    reply r;
+    if (lconn_request(c, "FORMAT json", 0, 1, &r, err) != LEDE_OK) return EXIT_ERROR;
+    reply_free(&r);
+    if (lconn_request(c, line, 1, 1, &r, err) != LEDE_OK) return EXIT_ERROR;
+    puts(r.lines[0]);
+    int status = strstr(r.lines[0], "\"ok\":false") ? EXIT_ERROR
+               : strstr(r.lines[0], "\"hits\":[]") || strstr(r.lines[0], "\"total\":0,") ||
+                         strstr(r.lines[0], "\"total\":0}") ? EXIT_NONE : EXIT_FOUND;
+    reply_free(&r);
+    return status;
+}
+
+static int do_search(lconn *c, options *o, const char *query, char *err) {
+    sbuf line;
+    sbuf_init(&line);
+    if (o->count) sbuf_printf(&line, "COUNT -- %s", query);
+    else search_line(&line, &o->s, query);
+    int status;
+    if (o->json) {
+        status = json_request(c, line.data, err);
+        sbuf_free(&line);
+        return status;
+    }
+    reply r;
+    int rc = lconn_request(c, line.data, !o->count, 0, &r, err);
+    sbuf_free(&line);
+    if (rc != LEDE_OK) return EXIT_ERROR;
+    if (is_error(&r)) {
+        fprintf(stderr, "lede: %s\n", r.lines[0]);
+        status = EXIT_ERROR;
+    } else if (o->count) {
+        unsigned long long n = strtoull(r.lines[0] + strlen("OK COUNT "), NULL, 10);
+        printf("%llu\n", n);
+        status = n ? EXIT_FOUND : EXIT_NONE;
+    } else {
+        hitlist h = {0};
+        render_search(stdout, o->s.color, &r, &h);
+        status = h.total ? EXIT_FOUND : EXIT_NONE;
+        hitlist_free(&h);
+    }
+    reply_free(&r);
+    return status;
+}
+
+static int do_simple(lconn *c, options *o, const char *line, int article, char *err) {
+    if (o->json) return json_request(c, line, err);
+    reply r;
+    if (lconn_request(c, line, 1, 0, &r, err) != LEDE_OK) return EXIT_ERROR;
+    int status = EXIT_FOUND;
+    if (is_error(&r)) {
+        fprintf(stderr, "lede: %s\n", r.lines[0]);
+        status = strncmp(r.lines[0], "ERR NOTFOUND", 12) ? EXIT_ERROR : EXIT_NONE;
+    } else if (article) {
+        render_article(stdout, o->s.color, &r);
+    } else {
+        render_lines(stdout, &r);
+    }
+    reply_free(&r);
+    return status;
+}
+
+int main(int argc, char **argv) {
+    options o;
+    memset(&o, 0, sizeof o);
+    if (parse_args(argc, argv, &o) != 0) return EXIT_ERROR;
+    o.s.color = isatty(1);
+    argc -= optind;
+    argv += optind;
+    if (argc == 0 && isatty(0) && !o.count && !o.json) o.interactive = 1;
+    if (argc == 0 && !o.interactive) {
+        fprintf(stderr, "lede: no query (see lede --help)\n");
+        return EXIT_ERROR;
+    }
+    lconn c;
+    char err[LEDE_ERRLEN] = "";
+    if (lconn_open(&c, o.addr, 30, err) != LEDE_OK) {
+        fprintf(stderr, "lede: %s (is leded running?)\n", err);
+        return EXIT_ERROR;
+    }
+    int status;
+    if (o.interactive) {
+        status = repl_run(&c, &o.s);
+    } else if (argc == 2 && !strcmp(argv[0], "get")) {
+        sbuf line;
+        sbuf_init(&line);
+        sbuf_printf(&line, "GET %s", argv[1]);
+        status = do_simple(&c, &o, line.data, 1, err);
+        sbuf_free(&line);
+    } else if (argc == 1 && !strcmp(argv[0], "stats")) {
+        status = do_simple(&c, &o, "STATS", 0, err);
+    } else {
+        char *query = join_args(argc, argv);
+        status = do_search(&c, &o, query, err);
+        free(query);
+    }
+    if (err[0]) fprintf(stderr, "lede: %s\n", err);
+    lconn_close(&c);
+    return status;
+}

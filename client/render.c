@@ -1,0 +1,113 @@
+/* render.c -- terminal and plain rendering of replies (see render.h). */
+#define _GNU_SOURCE
+#include "render.h"
+#include "../src/protocol.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BOLD "\033[1m"
+#define DIM "\033[2m"
+#define MATCH "\033[1;33m"
+#define RESET "\033[0m"
+
+void hitlist_free(hitlist *h) {
+    for (int i = 0; i < h->n; i++) free(h->ids[i]);
+    free(h->ids);
+    memset(h, 0, sizeof *h);
+}
+
+/* Splits a TAB-separated line in place, unescaping each field. */
+static int split(char *line, char **fields, int max) {
+    int n = 0;
+    char *p = line;
+    while (n < max) {
+        fields[n++] = p;
+        char *tab = strchr(p, '\t');
+        if (!tab) break;
+        *tab = '\0';
+        p = tab + 1;
+    }
+    for (int i = 0; i < n; i++) proto_unescape(fields[i]);
+    return n;
+}
+
+/* Snippet on one paragraph: newlines become spaces, markers colour. */
+static void print_snippet(FILE *f, int color, const char *s) {
+    for (; *s; s++) {
+        if (*s == '\x01') { if (color) fputs(MATCH, f); }
+        else if (*s == '\x02') { if (color) fputs(RESET, f); }
+        else if (*s == '\n') fputc(' ', f);
+        else fputc(*s, f);
+    }
+}
+
+static const char *field_of(const char *status, const char *key) {
+    const char *p = strstr(status, key);
+    return p ? p + strlen(key) : NULL;
+}
+
+int render_search(FILE *f, int color, const reply *r, hitlist *hits) {
+    const char *status = r->lines[0];
+    const char *t = field_of(status, " total="), *e = field_of(status, " exact=");
+    unsigned long long total = t ? strtoull(t, NULL, 10) : 0;
+    int exact = e ? *e == '1' : 1, shown = 0;
+    if (hits) {
+        hits->total = total;
+        hits->exact = exact;
+    }
+    for (int i = 1; i < r->n; i++) {
+        char *copy = lede_strdup(r->lines[i]), *fld[8];
+        int n = split(copy, fld, 8);
+        if (!strcmp(fld[0], "DIDYOUMEAN") && n >= 2) {
+            fprintf(f, "%sDid you mean:%s %s\n\n", color ? BOLD : "", color ? RESET : "", fld[1]);
+        } else if (!strcmp(fld[0], "HIT") && n >= 7) {
+            fprintf(f, "%3s. %s%s%s\n", fld[1], color ? BOLD : "", fld[5], color ? RESET : "");
+            fprintf(f, "     %s%s  %.10s  score %s%s\n", color ? DIM : "", fld[2],
+                    strcmp(fld[4], "-") ? fld[4] : "undated", fld[3], color ? RESET : "");
+            if (*fld[6]) {
+                fputs("     ", f);
+                print_snippet(f, color, fld[6]);
+                fputc('\n', f);
+            }
+            fputc('\n', f);
+            if (hits) {
+                hits->ids = lede_realloc(hits->ids, sizeof(char *) * (size_t)(hits->n + 1));
+                hits->ids[hits->n++] = lede_strdup(fld[2]);
+            }
+            shown++;
+        }
+        free(copy);
+    }
+    if (strstr(status, "retried=any"))
+        fprintf(f, "(no article has all the words; these have some of them)\n");
+    fprintf(f, "%s%s%llu result%s%s\n", color ? DIM : "", exact ? "" : "about ", total,
+            total == 1 ? "" : "s", color ? RESET : "");
+    return shown;
+}
+
+void render_article(FILE *f, int color, const reply *r) {
+    const char *standfirst = "", *body = "";
+    char *copies[32];
+    int nc = 0;
+    for (int i = 1; i < r->n && nc < 32; i++) {
+        char *copy = copies[nc++] = lede_strdup(r->lines[i]), *fld[2];
+        if (split(copy, fld, 2) < 2) continue;
+        if (!strcmp(fld[0], "title")) fprintf(f, "%s%s%s\n", color ? BOLD : "", fld[1], color ? RESET : "");
+        else if (!strcmp(fld[0], "standfirst")) standfirst = fld[1];
+        else if (!strcmp(fld[0], "body")) body = fld[1];
+        else fprintf(f, "%s%s: %s%s\n", color ? DIM : "", fld[0], fld[1], color ? RESET : "");
+    }
+    fprintf(f, "\n%s%s%s\n\n%s\n", color ? BOLD : "", standfirst, color ? RESET : "", body);
+    for (int i = 0; i < nc; i++) free(copies[i]);
+}
+
+void render_lines(FILE *f, const reply *r) {
+    for (int i = 1; i < r->n; i++) {
+        char *copy = lede_strdup(r->lines[i]), *fld[2];
+        int n = split(copy, fld, 2);
+        if (n == 2) fprintf(f, "%s: %s\n", fld[0], fld[1]);
+        else fprintf(f, "%s\n", fld[0]);
+        free(copy);
+    }
+}

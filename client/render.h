@@ -1,0 +1,28 @@
+/* render.h -- how the client shows replies: search hits, an article, stats
+ * or an error, for a terminal (colour, highlighted matches) or a pipe
+ * (plain).  Parses the text protocol's data lines; prints to a FILE. */
+#ifndef LEDE_CLIENT_RENDER_H
+#define LEDE_CLIENT_RENDER_H
+
+#include <stdio.h>
+#include "conn.h"
+
+/* Highlight markers the client asks the daemon for (bytes no article
+ * contains); render turns them into colour or nothing. */
+#define RENDER_HL_OPEN "\x01"
+#define RENDER_HL_CLOSE "\x02"
+
+typedef struct hitlist {
+    char **ids;       /* ids of the hits shown, by rank order */
+    int n;
+    unsigned long long total;
+    int exact;
+} hitlist;
+
+/* Returns the number of hits printed; fills hits (may be NULL). */
+int render_search(FILE *f, int color, const reply *r, hitlist *hits);
+void render_article(FILE *f, int color, const reply *r);
+void render_lines(FILE *f, const reply *r);     /* STATS, HELP, SUGGEST */
+void hitlist_free(hitlist *h);
+
+#endif

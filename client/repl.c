@@ -1,0 +1,107 @@
+/* repl.c -- interactive search prompt (see repl.h). */
+#define _GNU_SOURCE
+#include "repl.h"
+#include "render.h"
+
+#include <editline/readline.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void search_line(sbuf *out, const search_settings *s, const char *query) {
+    sbuf_reset(out);
+    sbuf_printf(out, "SEARCH limit=%u offset=%u sort=%s mode=%s hl=%s,%s -- %s", s->limit,
+                s->offset, s->sort_date ? "date" : "relevance", s->any ? "any" : "all",
+                s->color ? RENDER_HL_OPEN : "", s->color ? RENDER_HL_CLOSE : "", query);
+}
+
+static const char repl_help[] =
+    "Type a query (see HELP on the server for the syntax), or:\n"
+    "  :next       the next page of results\n"
+    "  :get N      read hit N of the last results\n"
+    "  :quit       leave (or Ctrl-D)\n";
+
+static int run_search(lconn *c, search_settings *s, const char *query, hitlist *hits) {
+    sbuf line;
+    sbuf_init(&line);
+    search_line(&line, s, query);
+    reply r;
+    char err[LEDE_ERRLEN];
+    int rc = lconn_request(c, line.data, 1, 0, &r, err);
+    sbuf_free(&line);
+    if (rc != LEDE_OK) {
+        fprintf(stderr, "lede: %s\n", err);
+        return -1;
+    }
+    hitlist_free(hits);
+    if (!strncmp(r.lines[0], "ERR", 3)) fprintf(stderr, "%s\n", r.lines[0]);
+    else render_search(stdout, s->color, &r, hits);
+    reply_free(&r);
+    return 0;
+}
+
+static int show_hit(lconn *c, search_settings *s, const hitlist *hits, const char *arg) {
+    int n = atoi(arg);
+    int first = (int)s->offset + 1;
+    if (n < first || n >= first + hits->n) {
+        fprintf(stderr, "no hit %s on this page\n", arg);
+        return 0;
+    }
+    sbuf line;
+    sbuf_init(&line);
+    sbuf_printf(&line, "GET %s", hits->ids[n - first]);
+    reply r;
+    char err[LEDE_ERRLEN];
+    int rc = lconn_request(c, line.data, 1, 0, &r, err);
+    sbuf_free(&line);
+    if (rc != LEDE_OK) {
+        fprintf(stderr, "lede: %s\n", err);
+        return -1;
+    }
+    if (!strncmp(r.lines[0], "ERR", 3)) fprintf(stderr, "%s\n", r.lines[0]);
+    else render_article(stdout, s->color, &r);
+    reply_free(&r);
+    return 0;
+}
+
+int repl_run(lconn *c, search_settings *s) {
+    char *last = NULL;
+    hitlist hits = {0};
+    int status = 0;
+    fputs(repl_help, stdout);
+    for (;;) {
+        char *line = readline("lede> ");
+        if (!line) break;
+        char *q = line + strspn(line, " \t");
+        if (*q) add_history(q);
+        int rc = 0;
+        if (!*q) {
+            /* nothing */
+        } else if (!strcmp(q, ":quit") || !strcmp(q, ":q")) {
+            free(line);
+            break;
+        } else if (!strcmp(q, ":next") || !strcmp(q, ":n")) {
+            if (last) {
+                s->offset += s->limit;
+                rc = run_search(c, s, last, &hits);
+            }
+        } else if (!strncmp(q, ":get ", 5)) {
+            rc = show_hit(c, s, &hits, q + 5);
+        } else if (q[0] == ':') {
+            fputs(repl_help, stdout);
+        } else {
+            free(last);
+            last = lede_strdup(q);
+            s->offset = 0;
+            rc = run_search(c, s, last, &hits);
+        }
+        free(line);
+        if (rc < 0) {
+            status = 2;
+            break;
+        }
+    }
+    free(last);
+    hitlist_free(&hits);
+    return status;
+}

@@ -1,0 +1,19 @@
+/* repl.h -- the client's interactive prompt (libedit): queries, paging with
+ * :next, reading a hit with :get N, history. */
+#ifndef LEDE_CLIENT_REPL_H
+#define LEDE_CLIENT_REPL_H
+
+#include "conn.h"
+
+typedef struct search_settings {
+    unsigned limit, offset;
+    int sort_date, any, color;
+} search_settings;
+
+/* Builds "SEARCH options -- query" for the daemon; highlight markers only
+ * when the output is in colour. */
+void search_line(sbuf *out, const search_settings *s, const char *query);
+/* Runs the prompt until EOF or :quit; returns the exit status. */
+int repl_run(lconn *c, search_settings *s);
+
+#endif

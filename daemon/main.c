@@ -1,0 +1,165 @@
+/* main.c -- leded: options and defaults; the work is in server.c (network)
+ * and pool.c (queries). */
+#define _GNU_SOURCE
+#include "server.h"
+#include "../src/indexdir.h"
+#include "../src/util.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: leded --index PATH [options]\n"
+    "\n"
+    "Serves ranked phrase and boolean search over lede's line protocol\n"
+    "(docs/PROTOCOL.md).  Runs in the foreground; SIGTERM or SIGINT stops it\n"
+    "after the replies in flight.\n"
+    "\n"
+    "  -x, --index PATH          the index (made by lede-index)\n"
+    "  -l, --listen HOST:PORT    TCP address (default 127.0.0.1:7411; 'none': no TCP)\n"
+    "  -s, --socket PATH         also (or only) listen on a Unix socket\n"
+    "  -w, --workers N           query threads (default: number of cores)\n"
+    "      --max-line BYTES      longest request line (default 65536)\n"
+    "      --max-connections N   (default 1024)\n"
+    "      --idle-timeout SECS   close connections idle this long (default 300; 0: never)\n"
+    "      --max-output BYTES    reply bytes queued for one client before its\n"
+    "                            requests wait (default 4194304)\n"
+    "      --max-pipeline N      requests in flight per connection (default 128)\n"
+    "      --max-queued N        queries waiting for a worker before BUSY (default 4096)\n"
+    "      --query-timeout SECS  per-query time limit (default 10; 0: none)\n"
+    "      --slow-query SECS     log queries slower than this (default 0.5)\n"
+    "      --log-level LEVEL     error, warn, info (default) or debug\n"
+    "  -h, --help                this text\n";
+
+static int parse_level(const char *s) {
+    static const char *names[] = {"error", "warn", "info", "debug"};
+    for (int i = 0; i < 4; i++)
+        if (!strcasecmp(s, names[i])) return i;
+    return -1;
+}
+
+static int bad(const char *opt, const char *val) {
+    fprintf(stderr, "leded: bad value for %s: '%s'\n", opt, val);
+    return -1;
+}
+
+static int number(const char *opt, const char *val, double min, double *out) {
+    char *end;
+    double v = strtod(val, &end);
+    if (end == val || *end || v < min) return bad(opt, val);
+    *out = v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, server_config *cfg) {
+    enum { O_LINE = 256, O_CONNS, O_IDLE, O_OUT, O_PIPE, O_QUEUE, O_QT, O_SLOW, O_LOG };
+    static const struct option longopts[] = {
+        {"index", required_argument, 0, 'x'},
+        {"listen", required_argument, 0, 'l'},
+        {"socket", required_argument, 0, 's'},
+        {"workers", required_argument, 0, 'w'},
+        {"max-line", required_argument, 0, O_LINE},
+        {"max-connections", required_argument, 0, O_CONNS},
+        {"idle-timeout", required_argument, 0, O_IDLE},
+        {"max-output", required_argument, 0, O_OUT},
+        {"max-pipeline", required_argument, 0, O_PIPE},
+        {"max-queued", required_argument, 0, O_QUEUE},
+        {"query-timeout", required_argument, 0, O_QT},
+        {"slow-query", required_argument, 0, O_SLOW},
+        {"log-level", required_argument, 0, O_LOG},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg->listen = "127.0.0.1:7411";
+    cfg->workers = cores > 0 ? (int)cores : 2;
+    cfg->max_line = 65536;
+    cfg->max_connections = 1024;
+    cfg->idle_timeout = 300;
+    cfg->max_output = 4u << 20;
+    cfg->max_pipeline = 128;
+    cfg->max_queued = 4096;
+    cfg->query_timeout = 10;
+    cfg->slow_query = 0.5;
+    cfg->log_level = 2;
+    int opt;
+    double v;
+    while ((opt = getopt_long(argc, argv, "x:l:s:w:h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'x': cfg->index = optarg; break;
+        case 'l': cfg->listen = strcmp(optarg, "none") ? optarg : NULL; break;
+        case 's': cfg->socket_path = optarg; break;
+        case 'w':
+            if (number("--workers", optarg, 1, &v) || v > 256) return bad("--workers", optarg);
+            cfg->workers = (int)v;
+            break;
+        case O_LINE:
+            if (number("--max-line", optarg, 16, &v)) return -1;
+            cfg->max_line = (size_t)v;
+            break;
+        case O_CONNS:
+            if (number("--max-connections", optarg, 1, &v)) return -1;
+            cfg->max_connections = (int)v;
+            break;
+        case O_IDLE:
+            if (number("--idle-timeout", optarg, 0, &cfg->idle_timeout)) return -1;
+            break;
+        case O_OUT:
+            if (number("--max-output", optarg, 1024, &v)) return -1;
+            cfg->max_output = (size_t)v;
+            break;
+        case O_PIPE:
+            if (number("--max-pipeline", optarg, 1, &v)) return -1;
+            cfg->max_pipeline = (int)v;
+            break;
+        case O_QUEUE:
+            if (number("--max-queued", optarg, 1, &v)) return -1;
+            cfg->max_queued = (int)v;
+            break;
+        case O_QT:
+            if (number("--query-timeout", optarg, 0, &cfg->query_timeout)) return -1;
+            break;
+        case O_SLOW:
+            if (number("--slow-query", optarg, 0, &cfg->slow_query)) return -1;
+            break;
+        case O_LOG:
+            if ((cfg->log_level = parse_level(optarg)) < 0) return bad("--log-level", optarg);
+            break;
+        case 'h': fputs(usage, stdout); exit(0);
+        default: fputs(usage, stderr); return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "leded: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (!cfg->index) {
+        fprintf(stderr, "leded: --index PATH is required\n%s", usage);
+        return -1;
+    }
+    if (!cfg->listen && !cfg->socket_path) {
+        fprintf(stderr, "leded: nothing to listen on (--listen none and no --socket)\n");
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    server_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    if (parse_args(argc, argv, &cfg) != 0) return 2;
+    char **names;
+    int n;
+    char err[LEDE_ERRLEN];
+    int rc = indexdir_read_live(cfg.index, &names, &n, err);
+    if (rc != LEDE_OK) {
+        fprintf(stderr, "leded: %s: %s\n", cfg.index,
+                rc == LEDE_ENOTFOUND ? "not a lede index (build one with lede-index)" : err);
+        return 2;
+    }
+    indexdir_free_names(names, n);
+    return server_run(&cfg) == 0 ? 0 : 1;
+}

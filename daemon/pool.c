@@ -1,0 +1,281 @@
+/* pool.c -- worker threads answering queries against the index (see
+ * pool.h).  Each worker refreshes its reader before every job, so what the
+ * indexer committed is visible to the next query without a restart. */
+#include "pool.h"
+#include "../src/docstore.h"
+#include "../src/engine.h"
+#include "../src/indexdir.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pool_job *head, *tail;      /* waiting */
+    int queued;
+    pool_job *done_head, *done_tail;
+    int stopping;
+    int nworkers;
+    pthread_t *threads;
+    char *index;
+    void (*notify)(void *);
+    void *notify_arg;
+};
+
+typedef struct worker {
+    pool *p;
+    engine_reader *r;
+    docstore *ds;
+    char *dict;
+    size_t dictlen;
+} worker;
+
+void pool_job_free(pool_job *job) {
+    if (!job) return;
+    proto_request_free(&job->req);
+    sbuf_free(&job->reply);
+    free(job);
+}
+
+static void reply_engine_error(pool_job *job, int rc, const char *err) {
+    const char *code = rc == LEDE_ESYNTAX ? PROTO_E_SYNTAX
+                     : rc == LEDE_ELIMIT ? PROTO_E_LIMIT
+                     : rc == LEDE_ENOTFOUND ? PROTO_E_NOTFOUND
+                                            : PROTO_E_INTERNAL;
+    job->failed_internal = rc == LEDE_ERR;
+    proto_reply_error(&job->reply, job->json, code, err);
+}
+
+static void do_search(worker *w, pool_job *job) {
+    char err[LEDE_ERRLEN];
+    engine_results res;
+    engine_search_opts o = job->req.search;
+    o.query = job->req.arg; /* the request moved: point into the job's copy */
+    o.hl_open = job->req.hl_open;
+    o.hl_close = job->req.hl_close;
+    if (job->req.cmd == PROTO_COUNT) {
+        o.exact = 1;
+        o.limit = 0;
+        o.offset = 0;
+        o.snippet_len = 0;
+    }
+    int rc = engine_search(w->r, &o, &res, err);
+    if (rc != LEDE_OK) {
+        reply_engine_error(job, rc, err);
+        return;
+    }
+    uint64_t took = (uint64_t)((lede_now() - job->started) * 1e6);
+    if (job->req.cmd == PROTO_COUNT) proto_reply_count(&job->reply, job->json, res.total);
+    else proto_reply_search(&job->reply, job->json, &job->req, &res, took);
+    engine_results_free(&res);
+}
+
+static void refresh_docstore(worker *w) {
+    sbuf dict;
+    sbuf_init(&dict);
+    engine_reader_meta_get(w->r, "lede.dict", &dict, NULL);
+    if (!w->ds || dict.len != w->dictlen || (dict.len && memcmp(dict.data, w->dict, dict.len))) {
+        docstore_free(w->ds);
+        free(w->dict);
+        w->ds = docstore_new(dict.data, dict.len);
+        w->dictlen = dict.len;
+        w->dict = dict.len ? lede_strndup(dict.data, dict.len) : NULL;
+    }
+    sbuf_free(&dict);
+}
+
+static void do_get(worker *w, pool_job *job) {
+    char err[LEDE_ERRLEN];
+    sbuf data;
+    sbuf_init(&data);
+    article a;
+    article_init(&a);
+    int rc = engine_reader_get(w->r, job->req.arg, &data, err);
+    if (rc == LEDE_OK) {
+        refresh_docstore(w);
+        rc = docstore_decode(w->ds, data.data, data.len, &a, err);
+    }
+    if (rc == LEDE_OK) proto_reply_article(&job->reply, job->json, &a);
+    else reply_engine_error(job, rc, err);
+    article_free(&a);
+    sbuf_free(&data);
+}
+
+static void do_suggest(worker *w, pool_job *job) {
+    char err[LEDE_ERRLEN];
+    sbuf s;
+    sbuf_init(&s);
+    int rc = engine_suggest(w->r, job->req.arg, &s, err);
+    if (rc == LEDE_OK) proto_reply_suggest(&job->reply, job->json, s.data);
+    else reply_engine_error(job, rc, err);
+    sbuf_free(&s);
+}
+
+static void add_stat(pool_job *job, const char *key, uint64_t v) {
+    if (job->nstats >= (int)(sizeof job->stats / sizeof job->stats[0])) return;
+    proto_stat *s = &job->stats[job->nstats++];
+    s->key = key;
+    snprintf(s->value, sizeof s->value, "%llu", (unsigned long long)v);
+}
+
+static void do_stats(worker *w, pool_job *job) {
+    char **names;
+    int n;
+    uint64_t size = 0;
+    if (indexdir_read_live(w->p->index, &names, &n, NULL) == LEDE_OK) {
+        indexdir ix = {.path = w->p->index, .live = names, .nlive = n};
+        size = indexdir_size(&ix);
+        indexdir_free_names(names, n);
+    }
+    /* Index figures first, then the server's (filled in by the loop). */
+    proto_stat server[16];
+    int nserver = job->nstats;
+    memcpy(server, job->stats, sizeof server);
+    job->nstats = 0;
+    add_stat(job, "articles", engine_reader_doccount(w->r));
+    add_stat(job, "index_bytes", size);
+    add_stat(job, "revision", engine_reader_revision(w->r));
+    for (int i = 0; i < nserver && job->nstats < 16; i++) job->stats[job->nstats++] = server[i];
+    proto_reply_stats(&job->reply, job->json, job->stats, job->nstats);
+}
+
+static void run_job(worker *w, pool_job *job) {
+    int changed;
+    char err[LEDE_ERRLEN];
+    if (engine_reader_refresh(w->r, &changed, err) != LEDE_OK) {
+        reply_engine_error(job, LEDE_ERR, err);
+        return;
+    }
+    switch (job->req.cmd) {
+    case PROTO_SEARCH:
+    case PROTO_COUNT: do_search(w, job); break;
+    case PROTO_GET: do_get(w, job); break;
+    case PROTO_SUGGEST: do_suggest(w, job); break;
+    case PROTO_STATS: do_stats(w, job); break;
+    default: reply_engine_error(job, LEDE_ERR, "not a worker command");
+    }
+}
+
+static pool_job *next_job(pool *p) {
+    pthread_mutex_lock(&p->mu);
+    while (!p->head && !p->stopping) pthread_cond_wait(&p->cv, &p->mu);
+    pool_job *job = p->head;
+    if (job) {
+        p->head = job->next;
+        if (!p->head) p->tail = NULL;
+        p->queued--;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return job;
+}
+
+static void finish(pool *p, pool_job *job) {
+    job->finished = lede_now();
+    job->next = NULL;
+    pthread_mutex_lock(&p->mu);
+    if (p->done_tail) p->done_tail->next = job;
+    else p->done_head = job;
+    p->done_tail = job;
+    pthread_mutex_unlock(&p->mu);
+    p->notify(p->notify_arg);
+}
+
+static void *worker_main(void *arg) {
+    worker *w = arg;
+    pool_job *job;
+    while ((job = next_job(w->p)) != NULL) {
+        run_job(w, job);
+        finish(w->p, job);
+    }
+    docstore_free(w->ds);
+    free(w->dict);
+    engine_reader_close(w->r);
+    free(w);
+    return NULL;
+}
+
+int pool_start(pool **out, const char *index, int nworkers,
+               void (*notify)(void *), void *notify_arg, char *err) {
+    pool *p = lede_calloc(1, sizeof *p);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->index = lede_strdup(index);
+    p->notify = notify;
+    p->notify_arg = notify_arg;
+    p->threads = lede_calloc((size_t)nworkers, sizeof(pthread_t));
+    for (int i = 0; i < nworkers; i++) {
+        worker *w = lede_calloc(1, sizeof *w);
+        w->p = p;
+        if (engine_reader_open(index, &w->r, err) != LEDE_OK) {
+            free(w);
+            pool_stop(p);
+            return LEDE_ERR;
+        }
+        if (pthread_create(&p->threads[i], NULL, worker_main, w) != 0) {
+            engine_reader_close(w->r);
+            free(w);
+            pool_stop(p);
+            return lede_seterr(err, "cannot start worker thread");
+        }
+        p->nworkers++;
+    }
+    *out = p;
+    return LEDE_OK;
+}
+
+int pool_submit(pool *p, pool_job *job, int max_queued) {
+    pthread_mutex_lock(&p->mu);
+    if (p->queued >= max_queued) {
+        pthread_mutex_unlock(&p->mu);
+        return LEDE_ELIMIT;
+    }
+    job->next = NULL;
+    job->started = lede_now();
+    if (p->tail) p->tail->next = job;
+    else p->head = job;
+    p->tail = job;
+    p->queued++;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return LEDE_OK;
+}
+
+pool_job *pool_take_done(pool *p) {
+    pthread_mutex_lock(&p->mu);
+    pool_job *list = p->done_head;
+    p->done_head = p->done_tail = NULL;
+    pthread_mutex_unlock(&p->mu);
+    return list;
+}
+
+int pool_queued(pool *p) {
+    pthread_mutex_lock(&p->mu);
+    int n = p->queued;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+void pool_stop(pool *p) {
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    p->stopping = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->nworkers; i++) pthread_join(p->threads[i], NULL);
+    for (pool_job *j = pool_take_done(p), *next; j; j = next) {
+        next = j->next;
+        pool_job_free(j);
+    }
+    while (p->head) {
+        pool_job *j = p->head;
+        p->head = j->next;
+        pool_job_free(j);
+    }
+    free(p->threads);
+    free(p->index);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p);
+}

@@ -1,0 +1,42 @@
+/* pool.h -- the daemon's query workers: N threads, each with its own
+ * read-only engine handle on the index, taking jobs from one queue and
+ * handing finished jobs back to the event loop through a callback that
+ * wakes it.  A job carries its request in and its formatted reply out; the
+ * workers never touch sockets or connection state. */
+#ifndef LEDE_POOL_H
+#define LEDE_POOL_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include "../src/protocol.h"
+#include "../src/util.h"
+
+typedef struct pool_job {
+    proto_request req;
+    int json;
+    sbuf reply;
+    int failed_internal;       /* the reply is an INTERNAL error */
+    double started, finished;  /* monotonic seconds */
+    /* Server figures for STATS, filled in by the loop at dispatch. */
+    proto_stat stats[16];
+    int nstats;
+    void *owner;               /* the loop's bookkeeping; never read by workers */
+    struct pool_job *next;
+} pool_job;
+
+typedef struct pool pool;
+
+/* notify() is called from a worker thread after a job lands in the done
+ * list; it must only wake the loop (e.g. event_active). */
+int pool_start(pool **out, const char *index, int nworkers,
+               void (*notify)(void *), void *notify_arg, char *err);
+/* Queues a job; returns LEDE_ELIMIT when max_queued jobs are waiting. */
+int pool_submit(pool *p, pool_job *job, int max_queued);
+/* Takes every finished job (a list in completion order). */
+pool_job *pool_take_done(pool *p);
+/* Stops the workers after the queued jobs and joins them. */
+void pool_stop(pool *p);
+int pool_queued(pool *p);
+void pool_job_free(pool_job *job);
+
+#endif

@@ -1,0 +1,592 @@
+/* server.c -- leded's event loop (see server.h).  One libevent loop owns
+ * every socket and every connection's state; requests are framed into
+ * lines, cheap commands are answered at once, index commands become jobs
+ * for the worker pool, and replies are written strictly in request order.
+ * Limits: line length (TOOLONG, then close), connections (LIMIT at
+ * accept), requests in flight and bytes queued per connection (reading
+ * pauses until they drain), idle time, and per-query time (TIMEOUT). */
+#define _GNU_SOURCE
+#include "server.h"
+#include "pool.h"
+#include "../src/protocol.h"
+#include "../src/util.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LAT_RING 8192
+
+typedef struct server server;
+typedef struct conn conn;
+
+typedef struct pending {
+    conn *c;
+    sbuf reply;
+    int done;
+    int close_after;          /* QUIT, TOOLONG: close once this is written */
+    pool_job *job;            /* with a worker; NULL once answered */
+    struct event *timer;      /* query time limit */
+    struct pending *next;
+} pending;
+
+struct conn {
+    server *s;
+    struct bufferevent *bev;
+    uint64_t id;
+    char peer[80];
+    int json;
+    pending *head, *tail;
+    int inflight;             /* requests not yet written back */
+    int closing;              /* no more reading; close when flushed */
+    int paused;               /* reading paused by a limit */
+    int processing;           /* inside process_input */
+    conn *prev, *next;
+};
+
+struct server {
+    const server_config *cfg;
+    struct event_base *base;
+    struct evconnlistener *tcp, *local;
+    struct event *sigterm, *sigint, *wake;
+    pool *pool;
+    conn *conns;
+    int nconns;
+    uint64_t next_id, conns_total, queries, errors, timeouts;
+    double started;
+    int shutting_down;
+    uint32_t lat[LAT_RING];
+    uint64_t nlat;
+};
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+static void log_msg(server *s, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* level -1: always printed, labelled info (the listening addresses, which
+ * scripts wait for). */
+static void log_msg(server *s, int level, const char *fmt, ...) {
+    if (level > s->cfg->log_level) return;
+    if (level < 0) level = 2;
+    char when[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "leded: %s %s ", when, level_names[level]);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* ---- connection lifetime ------------------------------------------------ */
+
+static void pending_free(pending *p) {
+    if (p->job) p->job->owner = NULL; /* the worker's result will be dropped */
+    if (p->timer) event_free(p->timer);
+    sbuf_free(&p->reply);
+    free(p);
+}
+
+static void conn_free(conn *c, const char *why) {
+    server *s = c->s;
+    log_msg(s, 2, "conn %llu %s closed (%s)", (unsigned long long)c->id, c->peer, why);
+    while (c->head) {
+        pending *p = c->head;
+        c->head = p->next;
+        pending_free(p);
+    }
+    bufferevent_free(c->bev);
+    if (c->prev) c->prev->next = c->next;
+    else s->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+    s->nconns--;
+    free(c);
+    if (s->shutting_down && s->nconns == 0) event_base_loopexit(s->base, NULL);
+}
+
+static size_t output_len(conn *c) {
+    return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+/* Closes a closing connection once everything owed has been written. */
+static int maybe_close(conn *c) {
+    if (c->closing && !c->head && output_len(c) == 0) {
+        conn_free(c, "done");
+        return 1;
+    }
+    return 0;
+}
+
+static void update_reading(conn *c) {
+    const server_config *cfg = c->s->cfg;
+    int want = !c->closing && c->inflight < cfg->max_pipeline &&
+               output_len(c) <= cfg->max_output;
+    if (want && c->paused) {
+        c->paused = 0;
+        bufferevent_enable(c->bev, EV_READ);
+    } else if (!want && !c->paused) {
+        c->paused = 1;
+        bufferevent_disable(c->bev, EV_READ);
+    }
+}
+
+/* Writes the finished replies at the head of the queue, in order. */
+static void flush_replies(conn *c) {
+    while (c->head && c->head->done) {
+        pending *p = c->head;
+        bufferevent_write(c->bev, p->reply.data, p->reply.len);
+        if (p->close_after) c->closing = 1;
+        c->head = p->next;
+        if (!c->head) c->tail = NULL;
+        c->inflight--;
+        pending_free(p);
+    }
+    if (c->closing) bufferevent_disable(c->bev, EV_READ);
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+static pending *pending_new(conn *c) {
+    pending *p = lede_calloc(1, sizeof *p);
+    p->c = c;
+    sbuf_init(&p->reply);
+    if (c->tail) c->tail->next = p;
+    else c->head = p;
+    c->tail = p;
+    c->inflight++;
+    return p;
+}
+
+static void answer_error(server *s, pending *p, const char *code, const char *msg) {
+    proto_reply_error(&p->reply, p->c->json, code, msg);
+    p->done = 1;
+    s->errors++;
+}
+
+static void timeout_cb(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    pending *p = arg;
+    conn *c = p->c;
+    if (p->done) return;
+    if (p->job) p->job->owner = NULL;
+    p->job = NULL;
+    c->s->timeouts++;
+    log_msg(c->s, 1, "conn %llu query timed out after %.3f s", (unsigned long long)c->id,
+            c->s->cfg->query_timeout);
+    answer_error(c->s, p, PROTO_E_TIMEOUT, "the query took longer than the time limit");
+    flush_replies(c);
+    update_reading(c);
+}
+
+static void percentiles(server *s, proto_stat *st, int *n);
+
+static void add_stat(pool_job *job, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void add_stat(pool_job *job, const char *key, const char *fmt, ...) {
+    if (job->nstats >= 10) return;
+    proto_stat *st = &job->stats[job->nstats++];
+    st->key = key;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->value, sizeof st->value, fmt, ap);
+    va_end(ap);
+}
+
+static void fill_server_stats(server *s, pool_job *job) {
+    add_stat(job, "uptime_s", "%.0f", lede_now() - s->started);
+    add_stat(job, "connections", "%d", s->nconns);
+    add_stat(job, "connections_total", "%llu", (unsigned long long)s->conns_total);
+    add_stat(job, "queries", "%llu", (unsigned long long)s->queries);
+    add_stat(job, "errors", "%llu", (unsigned long long)s->errors);
+    add_stat(job, "workers", "%d", s->cfg->workers);
+    add_stat(job, "queued", "%d", pool_queued(s->pool));
+    percentiles(s, job->stats, &job->nstats);
+}
+
+static void submit(server *s, pending *p, proto_request *req) {
+    pool_job *job = lede_calloc(1, sizeof *job);
+    job->req = *req;
+    memset(req, 0, sizeof *req);
+    job->json = p->c->json;
+    job->owner = p;
+    sbuf_init(&job->reply);
+    if (job->req.cmd == PROTO_STATS) fill_server_stats(s, job);
+    if (pool_submit(s->pool, job, s->cfg->max_queued) != LEDE_OK) {
+        pool_job_free(job);
+        answer_error(s, p, PROTO_E_BUSY, "the server is overloaded, try again");
+        return;
+    }
+    p->job = job;
+    if (s->cfg->query_timeout > 0) {
+        p->timer = evtimer_new(s->base, timeout_cb, p);
+        double t = s->cfg->query_timeout;
+        struct timeval tv = {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)};
+        evtimer_add(p->timer, &tv);
+    }
+}
+
+static void handle_line(conn *c, const char *line, size_t len) {
+    server *s = c->s;
+    size_t i = 0;
+    while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) i++;
+    if (i == len) return; /* blank lines are ignored */
+    pending *p = pending_new(c);
+    proto_request req;
+    char err[LEDE_ERRLEN] = "";
+    int rc = proto_parse(line, len, &req, err);
+    log_msg(s, 3, "conn %llu request: %.*s", (unsigned long long)c->id, (int)(len > 200 ? 200 : len), line);
+    if (rc != LEDE_OK) {
+        answer_error(s, p, PROTO_E_SYNTAX, err);
+    } else if (req.cmd == PROTO_UNKNOWN) {
+        answer_error(s, p, PROTO_E_UNKNOWN, err);
+    } else if (req.cmd == PROTO_PING) {
+        proto_reply_word(&p->reply, c->json, req.cmd, "PONG");
+        p->done = 1;
+    } else if (req.cmd == PROTO_HELP) {
+        proto_reply_help(&p->reply, c->json);
+        p->done = 1;
+    } else if (req.cmd == PROTO_FORMAT) {
+        c->json = !strcmp(req.arg, "json");
+        proto_reply_word(&p->reply, c->json, req.cmd, c->json ? "json" : "text");
+        p->done = 1;
+    } else if (req.cmd == PROTO_QUIT) {
+        proto_reply_word(&p->reply, c->json, req.cmd, "BYE");
+        p->done = 1;
+        p->close_after = 1;
+        c->closing = 1;
+    } else {
+        if (req.cmd == PROTO_SEARCH || req.cmd == PROTO_COUNT) s->queries++;
+        submit(s, p, &req);
+    }
+    proto_request_free(&req);
+    flush_replies(c);
+}
+
+static void too_long(conn *c) {
+    pending *p = pending_new(c);
+    char msg[128];
+    snprintf(msg, sizeof msg, "request line longer than %zu bytes", c->s->cfg->max_line);
+    answer_error(c->s, p, PROTO_E_TOOLONG, msg);
+    p->close_after = 1;
+    c->closing = 1;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    evbuffer_drain(in, evbuffer_get_length(in));
+    log_msg(c->s, 1, "conn %llu %s: %s", (unsigned long long)c->id, c->peer, msg);
+    flush_replies(c);
+}
+
+/* Takes every complete line the limits allow. */
+static void process_input(conn *c) {
+    if (c->processing) return;
+    c->processing = 1;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    size_t max = c->s->cfg->max_line;
+    while (!c->closing && c->inflight < c->s->cfg->max_pipeline) {
+        size_t eol_len = 0;
+        struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF);
+        if (eol.pos < 0) {
+            if (evbuffer_get_length(in) > max) too_long(c);
+            break;
+        }
+        if ((size_t)eol.pos > max) {
+            too_long(c);
+            break;
+        }
+        char *line = lede_malloc((size_t)eol.pos + 1);
+        evbuffer_remove(in, line, (size_t)eol.pos);
+        evbuffer_drain(in, eol_len);
+        line[eol.pos] = '\0';
+        handle_line(c, line, (size_t)eol.pos);
+        free(line);
+    }
+    c->processing = 0;
+    update_reading(c);
+}
+
+/* ---- libevent callbacks ------------------------------------------------ */
+
+static void read_cb(struct bufferevent *bev, void *arg) {
+    (void)bev;
+    conn *c = arg;
+    process_input(c);
+    maybe_close(c);
+}
+
+static void write_cb(struct bufferevent *bev, void *arg) {
+    (void)bev;
+    conn *c = arg;
+    if (maybe_close(c)) return;
+    int was_paused = c->paused;
+    update_reading(c);
+    if (was_paused && !c->paused) process_input(c);
+}
+
+static void event_cb(struct bufferevent *bev, short events, void *arg) {
+    (void)bev;
+    conn *c = arg;
+    if (events & BEV_EVENT_ERROR) {
+        conn_free(c, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    } else if (events & BEV_EVENT_EOF) {
+        /* The client finished sending: answer what it asked, then close. */
+        process_input(c);
+        c->closing = 1;
+        bufferevent_disable(c->bev, EV_READ);
+        if (!maybe_close(c) && !c->head && output_len(c) == 0) conn_free(c, "eof");
+    } else if (events & BEV_EVENT_TIMEOUT) {
+        if (c->head) {
+            bufferevent_enable(c->bev, EV_READ); /* busy, not idle */
+        } else {
+            conn_free(c, "idle timeout");
+        }
+    }
+}
+
+static void wake_cb(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    server *s = arg;
+    pool_job *job = pool_take_done(s->pool), *next;
+    for (; job; job = next) {
+        next = job->next;
+        pending *p = job->owner;
+        double took = job->finished - job->started;
+        s->lat[s->nlat++ % LAT_RING] = (uint32_t)(took * 1e6 < 4e9 ? took * 1e6 : 4e9);
+        if (took > s->cfg->slow_query && s->cfg->slow_query > 0)
+            log_msg(s, 1, "slow query (%.3f s): %s %s", took, proto_cmd_name(job->req.cmd),
+                    job->req.arg ? job->req.arg : "");
+        if (job->failed_internal) log_msg(s, 0, "internal error: %.*s", (int)job->reply.len, job->reply.data);
+        if (p) {
+            sbuf_free(&p->reply);
+            p->reply = job->reply;
+            sbuf_init(&job->reply);
+            p->done = 1;
+            p->job = NULL;
+            conn *c = p->c;
+            flush_replies(c);
+            if (!maybe_close(c)) {
+                int was_paused = c->paused;
+                update_reading(c);
+                if (was_paused && !c->paused) process_input(c);
+            }
+        }
+        pool_job_free(job);
+    }
+}
+
+static void notify_loop(void *arg) {
+    event_active(((server *)arg)->wake, EV_READ, 0);
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void percentiles(server *s, proto_stat *st, int *n) {
+    size_t count = s->nlat < LAT_RING ? (size_t)s->nlat : LAT_RING;
+    uint32_t *v = lede_malloc(sizeof(uint32_t) * (count ? count : 1));
+    memcpy(v, s->lat, sizeof(uint32_t) * count);
+    qsort(v, count, sizeof *v, cmp_u32);
+    static const struct { const char *key; double q; } qs[] = {
+        {"latency_p50_us", 0.50}, {"latency_p99_us", 0.99}, {"latency_p999_us", 0.999}};
+    for (int i = 0; i < 3 && *n < 16; i++) {
+        proto_stat *x = &st[(*n)++];
+        x->key = qs[i].key;
+        size_t k = count ? (size_t)(qs[i].q * (double)(count - 1) + 0.5) : 0;
+        snprintf(x->value, sizeof x->value, "%u", count ? v[k] : 0);
+    }
+    free(v);
+}
+
+static void describe_peer(conn *c, struct sockaddr *sa) {
+    char host[64] = "", port[16] = "";
+    if (sa->sa_family == AF_UNIX) {
+        snprintf(c->peer, sizeof c->peer, "unix");
+        return;
+    }
+    getnameinfo(sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+                host, sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
+    snprintf(c->peer, sizeof c->peer, "%s:%s", host, port);
+}
+
+static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+                      struct sockaddr *sa, int salen, void *arg) {
+    (void)l;
+    (void)salen;
+    server *s = arg;
+    if (s->nconns >= s->cfg->max_connections) {
+        static const char msg[] = "ERR LIMIT too many connections\n";
+        if (send(fd, msg, sizeof msg - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+            /* the client is gone already */
+        }
+        evutil_closesocket(fd);
+        log_msg(s, 1, "connection refused: %d connections open", s->nconns);
+        return;
+    }
+    conn *c = lede_calloc(1, sizeof *c);
+    c->s = s;
+    c->id = ++s->next_id;
+    describe_peer(c, sa);
+    c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
+    bufferevent_setwatermark(c->bev, EV_READ, 0, s->cfg->max_line + 2);
+    bufferevent_setwatermark(c->bev, EV_WRITE, s->cfg->max_output / 2, 0);
+    if (s->cfg->idle_timeout > 0) {
+        double t = s->cfg->idle_timeout;
+        struct timeval tv = {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)};
+        bufferevent_set_timeouts(c->bev, &tv, NULL);
+    }
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    c->next = s->conns;
+    if (s->conns) s->conns->prev = c;
+    s->conns = c;
+    s->nconns++;
+    s->conns_total++;
+    log_msg(s, 2, "conn %llu %s opened", (unsigned long long)c->id, c->peer);
+}
+
+static void shutdown_cb(evutil_socket_t sig, short what, void *arg) {
+    (void)what;
+    server *s = arg;
+    if (s->shutting_down) return;
+    s->shutting_down = 1;
+    log_msg(s, 2, "signal %d: finishing %d connection(s), accepting no more", (int)sig, s->nconns);
+    if (s->tcp) evconnlistener_disable(s->tcp);
+    if (s->local) evconnlistener_disable(s->local);
+    for (conn *c = s->conns, *next; c; c = next) {
+        next = c->next;
+        c->closing = 1;
+        bufferevent_disable(c->bev, EV_READ);
+        maybe_close(c);
+    }
+    if (s->nconns == 0) event_base_loopexit(s->base, NULL);
+}
+
+/* ---- listening ----------------------------------------------------------- */
+
+static int listen_tcp(server *s, const char *spec) {
+    char host[256];
+    const char *colon = strrchr(spec, ':');
+    if (!colon || (size_t)(colon - spec) >= sizeof host) {
+        log_msg(s, 0, "--listen wants HOST:PORT, not '%s'", spec);
+        return -1;
+    }
+    memcpy(host, spec, (size_t)(colon - spec));
+    host[colon - spec] = '\0';
+    char *h = host;
+    if (h[0] == '[') { h++; h[strlen(h) - 1] = '\0'; }
+    struct addrinfo hints = {0}, *ai;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    int rc = getaddrinfo(h, colon + 1, &hints, &ai);
+    if (rc != 0) {
+        log_msg(s, 0, "%s: %s", spec, gai_strerror(rc));
+        return -1;
+    }
+    s->tcp = evconnlistener_new_bind(s->base, accept_cb, s,
+                                     LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 512,
+                                     ai->ai_addr, (int)ai->ai_addrlen);
+    freeaddrinfo(ai);
+    if (!s->tcp) {
+        log_msg(s, 0, "cannot listen on %s: %s", spec, strerror(errno));
+        return -1;
+    }
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    getsockname(evconnlistener_get_fd(s->tcp), (struct sockaddr *)&ss, &len);
+    char hbuf[64], pbuf[16];
+    getnameinfo((struct sockaddr *)&ss, len, hbuf, sizeof hbuf, pbuf, sizeof pbuf,
+                NI_NUMERICHOST | NI_NUMERICSERV);
+    log_msg(s, -1, "listening on tcp %s:%s", hbuf, pbuf);
+    return 0;
+}
+
+static int listen_unix(server *s, const char *path) {
+    struct sockaddr_un sun = {0};
+    if (strlen(path) >= sizeof sun.sun_path) {
+        log_msg(s, 0, "socket path too long: %s", path);
+        return -1;
+    }
+    sun.sun_family = AF_UNIX;
+    strcpy(sun.sun_path, path);
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) unlink(path); /* stale */
+    s->local = evconnlistener_new_bind(s->base, accept_cb, s, LEV_OPT_CLOSE_ON_FREE, 512,
+                                       (struct sockaddr *)&sun, sizeof sun);
+    if (!s->local) {
+        log_msg(s, 0, "cannot listen on %s: %s", path, strerror(errno));
+        return -1;
+    }
+    log_msg(s, -1, "listening on unix %s", path);
+    return 0;
+}
+
+static void teardown(server *s) {
+    while (s->conns) conn_free(s->conns, "shutdown");
+    if (s->tcp) evconnlistener_free(s->tcp);
+    if (s->local) {
+        evconnlistener_free(s->local);
+        unlink(s->cfg->socket_path);
+    }
+    pool_stop(s->pool);
+    if (s->wake) event_free(s->wake);
+    if (s->sigterm) event_free(s->sigterm);
+    if (s->sigint) event_free(s->sigint);
+    if (s->base) event_base_free(s->base);
+}
+
+int server_run(const server_config *cfg) {
+    server s;
+    memset(&s, 0, sizeof s);
+    s.cfg = cfg;
+    s.started = lede_now();
+    signal(SIGPIPE, SIG_IGN);
+    evthread_use_pthreads();
+    s.base = event_base_new();
+    char err[LEDE_ERRLEN];
+    int rc = 1;
+    if (!s.base) {
+        log_msg(&s, 0, "cannot create the event loop");
+        return 1;
+    }
+    s.wake = event_new(s.base, -1, EV_PERSIST | EV_READ, wake_cb, &s);
+    if (pool_start(&s.pool, cfg->index, cfg->workers, notify_loop, &s, err) != LEDE_OK) {
+        log_msg(&s, 0, "%s", err);
+        goto out;
+    }
+    if ((cfg->listen && listen_tcp(&s, cfg->listen) != 0) ||
+        (cfg->socket_path && listen_unix(&s, cfg->socket_path) != 0))
+        goto out;
+    s.sigterm = evsignal_new(s.base, SIGTERM, shutdown_cb, &s);
+    s.sigint = evsignal_new(s.base, SIGINT, shutdown_cb, &s);
+    event_add(s.sigterm, NULL);
+    event_add(s.sigint, NULL);
+    log_msg(&s, 2, "serving %s with %d workers", cfg->index, cfg->workers);
+    event_base_dispatch(s.base);
+    log_msg(&s, 2, "stopped after %llu queries", (unsigned long long)s.queries);
+    rc = 0;
+out:
+    teardown(&s);
+    return rc;
+}

@@ -1,0 +1,30 @@
+/* server.h -- leded's network side: listeners (TCP, Unix socket),
+ * connections, the line protocol's framing and limits, ordering of
+ * pipelined replies, and shutdown.  Queries go to the worker pool; the
+ * event loop itself never touches the index. */
+#ifndef LEDE_SERVER_H
+#define LEDE_SERVER_H
+
+#include <stddef.h>
+
+typedef struct server_config {
+    const char *index;
+    const char *listen;        /* HOST:PORT, or NULL */
+    const char *socket_path;   /* Unix socket, or NULL */
+    int workers;
+    size_t max_line;           /* bytes; longer request: TOOLONG, close */
+    int max_connections;
+    double idle_timeout;       /* seconds without a request; 0: never */
+    size_t max_output;         /* bytes queued for a client before its reading pauses */
+    int max_pipeline;          /* requests in flight per connection before reading pauses */
+    int max_queued;            /* jobs waiting for a worker before BUSY */
+    double query_timeout;      /* seconds; 0: none */
+    double slow_query;         /* seconds; queries slower are logged */
+    int log_level;             /* 0 error, 1 warn, 2 info, 3 debug */
+} server_config;
+
+/* Runs until SIGTERM/SIGINT, then finishes the replies in flight and
+ * returns 0; returns 1 (message on stderr) if it cannot start. */
+int server_run(const server_config *cfg);
+
+#endif

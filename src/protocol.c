@@ -1,0 +1,411 @@
+/* protocol.c -- request parsing and reply formatting (see protocol.h and
+ * docs/PROTOCOL.md).  Text replies are built by hand; JSON replies through
+ * jansson, so escaping is never improvised. */
+#include "protocol.h"
+#include "date.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const cmd_names[] = {"PING", "SEARCH", "COUNT", "GET",
+                                        "SUGGEST", "STATS", "HELP", "QUIT",
+                                        "FORMAT", "UNKNOWN"};
+
+const char *proto_cmd_name(proto_cmd cmd) {
+    return cmd_names[cmd];
+}
+
+void proto_request_free(proto_request *req) {
+    free(req->arg);
+    req->arg = NULL;
+}
+
+static const char *skip_space(const char *p, const char *end) {
+    while (p < end && (*p == ' ' || *p == '\t')) p++;
+    return p;
+}
+
+static const char *word_end(const char *p, const char *end) {
+    while (p < end && *p != ' ' && *p != '\t') p++;
+    return p;
+}
+
+static int parse_uint(const char *s, size_t n, unsigned max, unsigned *out) {
+    if (n == 0 || n > 9) return 0;
+    unsigned v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i])) return 0;
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    if (v > max) return 0;
+    *out = v;
+    return 1;
+}
+
+static int value_is(const char *v, size_t n, const char *want) {
+    return n == strlen(want) && !strncasecmp(v, want, n);
+}
+
+/* hl=OPEN,CLOSE: markers of up to 15 bytes each, no space or comma. */
+static int parse_marks(proto_request *rq, const char *v, size_t n) {
+    const char *comma = memchr(v, ',', n);
+    if (!comma) return 0;
+    size_t a = (size_t)(comma - v), b = n - a - 1;
+    if (a >= PROTO_MARK_MAX || b >= PROTO_MARK_MAX) return 0;
+    memcpy(rq->hl_open, v, a);
+    rq->hl_open[a] = '\0';
+    memcpy(rq->hl_close, comma + 1, b);
+    rq->hl_close[b] = '\0';
+    return 1;
+}
+
+/* One key=value option; returns 0 if it is malformed. */
+static int parse_option(proto_request *rq, const char *k, size_t kn,
+                        const char *v, size_t vn) {
+    engine_search_opts *o = &rq->search;
+    unsigned u;
+    if (value_is(k, kn, "limit")) {
+        if (!parse_uint(v, vn, 1000000000, &u)) return 0;
+        if (u > PROTO_MAX_LIMIT) { u = PROTO_MAX_LIMIT; rq->limit_capped = 1; }
+        o->limit = u;
+    } else if (value_is(k, kn, "offset")) {
+        if (!parse_uint(v, vn, 100000000, &u)) return 0;
+        o->offset = u;
+    } else if (value_is(k, kn, "sort")) {
+        if (value_is(v, vn, "date")) o->sort_date = 1;
+        else if (value_is(v, vn, "relevance")) o->sort_date = 0;
+        else return 0;
+    } else if (value_is(k, kn, "mode")) {
+        if (value_is(v, vn, "any")) o->any = 1;
+        else if (value_is(v, vn, "all")) o->any = 0;
+        else return 0;
+    } else if (value_is(k, kn, "exact")) {
+        if (!parse_uint(v, vn, 1, &u)) return 0;
+        o->exact = (int)u;
+    } else if (value_is(k, kn, "snippet")) {
+        if (!parse_uint(v, vn, PROTO_MAX_SNIPPET, &u)) return 0;
+        o->snippet_len = u;
+    } else if (value_is(k, kn, "hl")) {
+        return parse_marks(rq, v, vn);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* SEARCH/COUNT: options until the first token without '=' or after "--". */
+static int parse_search(proto_request *rq, const char *p, const char *end,
+                        char *err) {
+    engine_search_opts *o = &rq->search;
+    o->limit = PROTO_DEFAULT_LIMIT;
+    o->snippet_len = PROTO_DEFAULT_SNIPPET;
+    strcpy(rq->hl_open, "[");
+    strcpy(rq->hl_close, "]");
+    for (;;) {
+        p = skip_space(p, end);
+        const char *w = p, *we = word_end(p, end);
+        if (we - w == 2 && !memcmp(w, "--", 2)) {
+            p = we;
+            break;
+        }
+        const char *eq = memchr(w, '=', (size_t)(we - w));
+        if (!eq || w == eq || memchr(w, '"', (size_t)(eq - w)) || memchr(w, ':', (size_t)(eq - w)))
+            break;
+        if (!parse_option(rq, w, (size_t)(eq - w), eq + 1, (size_t)(we - eq - 1)))
+            return lede_seterr_code(err, LEDE_ESYNTAX, "bad option '%.*s'", (int)(we - w), w);
+        p = we;
+    }
+    p = skip_space(p, end);
+    rq->arg = lede_strndup(p, (size_t)(end - p));
+    o->query = rq->arg;
+    o->hl_open = rq->hl_open;
+    o->hl_close = rq->hl_close;
+    if (!*rq->arg) return lede_seterr_code(err, LEDE_ESYNTAX, "empty query");
+    return LEDE_OK;
+}
+
+int proto_parse(const char *line, size_t len, proto_request *rq, char *err) {
+    memset(rq, 0, sizeof *rq);
+    if (len && line[len - 1] == '\r') len--;
+    const char *end = line + len, *p = skip_space(line, end);
+    const char *we = word_end(p, end);
+    rq->cmd = PROTO_UNKNOWN;
+    for (int c = 0; c < PROTO_UNKNOWN; c++)
+        if (value_is(p, (size_t)(we - p), cmd_names[c])) rq->cmd = (proto_cmd)c;
+    if (rq->cmd == PROTO_UNKNOWN) {
+        lede_seterr(err, "unknown command '%.*s' (try HELP)", (int)(we - p > 40 ? 40 : we - p), p);
+        return LEDE_OK;
+    }
+    const char *rest = skip_space(we, end);
+    while (end > rest && (end[-1] == ' ' || end[-1] == '\t')) end--;
+    switch (rq->cmd) {
+    case PROTO_SEARCH:
+    case PROTO_COUNT:
+        return parse_search(rq, rest, end, err);
+    case PROTO_GET:
+    case PROTO_SUGGEST:
+        if (rest == end)
+            return lede_seterr_code(err, LEDE_ESYNTAX, "%s needs an argument", cmd_names[rq->cmd]);
+        rq->arg = lede_strndup(rest, (size_t)(end - rest));
+        return LEDE_OK;
+    case PROTO_FORMAT:
+        if (!value_is(rest, (size_t)(end - rest), "json") && !value_is(rest, (size_t)(end - rest), "text"))
+            return lede_seterr_code(err, LEDE_ESYNTAX, "FORMAT takes 'json' or 'text'");
+        rq->arg = lede_strndup(rest, (size_t)(end - rest));
+        for (char *c = rq->arg; *c; c++) *c = (char)tolower((unsigned char)*c);
+        return LEDE_OK;
+    default:
+        if (rest != end)
+            return lede_seterr_code(err, LEDE_ESYNTAX, "%s takes no argument", cmd_names[rq->cmd]);
+        return LEDE_OK;
+    }
+}
+
+/* ---- replies ------------------------------------------------------------ */
+
+void proto_escape(sbuf *out, const char *s) {
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '\\': sbuf_append(out, "\\\\", 2); break;
+        case '\t': sbuf_append(out, "\\t", 2); break;
+        case '\n': sbuf_append(out, "\\n", 2); break;
+        case '\r': sbuf_append(out, "\\r", 2); break;
+        default: sbuf_putc(out, *s);
+        }
+    }
+}
+
+size_t proto_unescape(char *s) {
+    char *w = s;
+    for (char *r = s; *r; r++) {
+        if (*r != '\\' || !r[1]) { *w++ = *r; continue; }
+        r++;
+        *w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r == 'r' ? '\r' : *r;
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
+static void json_line(sbuf *out, json_t *obj) {
+    char *s = json_dumps(obj, JSON_COMPACT);
+    sbuf_puts(out, s ? s : "{\"ok\":false,\"error\":\"INTERNAL\",\"message\":\"encoding\"}");
+    sbuf_putc(out, '\n');
+    free(s);
+    json_decref(obj);
+}
+
+static json_t *json_ok(proto_cmd cmd) {
+    json_t *o = json_object();
+    json_object_set_new(o, "ok", json_true());
+    char name[16];
+    size_t i = 0;
+    for (const char *c = cmd_names[cmd]; *c && i < sizeof name - 1; c++)
+        name[i++] = (char)tolower((unsigned char)*c);
+    name[i] = '\0';
+    json_object_set_new(o, "cmd", json_string(name));
+    return o;
+}
+
+/* A string that came from the index is valid UTF-8; guard anyway. */
+static json_t *json_str(const char *s) {
+    json_t *v = json_string(s ? s : "");
+    return v ? v : json_string("\xEF\xBF\xBD");
+}
+
+void proto_reply_error(sbuf *out, int json, const char *code, const char *msg) {
+    if (json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "ok", json_false());
+        json_object_set_new(o, "error", json_string(code));
+        json_object_set_new(o, "message", json_str(msg));
+        json_line(out, o);
+        return;
+    }
+    sbuf_printf(out, "ERR %s ", code);
+    for (const char *c = msg; *c; c++) sbuf_putc(out, *c == '\n' || *c == '\r' ? ' ' : *c);
+    sbuf_putc(out, '\n');
+}
+
+void proto_reply_word(sbuf *out, int json, proto_cmd cmd, const char *word) {
+    if (json) {
+        json_t *o = json_ok(cmd);
+        if (cmd == PROTO_FORMAT) json_object_set_new(o, "format", json_string(word));
+        json_line(out, o);
+        return;
+    }
+    if (cmd == PROTO_FORMAT) sbuf_printf(out, "OK FORMAT %s\n", word);
+    else sbuf_printf(out, "OK %s\n", word);
+}
+
+static void format_date(const engine_hit *h, char buf[32]) {
+    if (h->has_date) date_format(h->date, buf);
+    else strcpy(buf, "-");
+}
+
+static void search_json(sbuf *out, const proto_request *rq,
+                        const engine_results *res, uint64_t took_us) {
+    json_t *o = json_ok(rq->cmd);
+    json_object_set_new(o, "total", json_integer((json_int_t)res->total));
+    json_object_set_new(o, "exact", json_boolean(res->exact));
+    json_object_set_new(o, "offset", json_integer(rq->search.offset));
+    json_object_set_new(o, "limit", json_integer(rq->search.limit));
+    json_object_set_new(o, "took_us", json_integer((json_int_t)took_us));
+    json_object_set_new(o, "retried_any", json_boolean(res->retried_any));
+    json_object_set_new(o, "did_you_mean",
+                        res->did_you_mean ? json_str(res->did_you_mean) : json_null());
+    json_t *hits = json_array();
+    for (unsigned i = 0; i < res->nhits; i++) {
+        const engine_hit *h = &res->hits[i];
+        char date[32];
+        format_date(h, date);
+        json_t *j = json_object();
+        json_object_set_new(j, "rank", json_integer(h->rank));
+        json_object_set_new(j, "id", json_str(h->id));
+        json_object_set_new(j, "score", json_real(h->score));
+        json_object_set_new(j, "title", json_str(h->title));
+        json_object_set_new(j, "date", h->has_date ? json_string(date) : json_null());
+        json_object_set_new(j, "snippet", json_str(h->snippet));
+        json_array_append_new(hits, j);
+    }
+    json_object_set_new(o, "hits", hits);
+    json_line(out, o);
+}
+
+void proto_reply_search(sbuf *out, int json, const proto_request *rq,
+                        const engine_results *res, uint64_t took_us) {
+    if (json) {
+        search_json(out, rq, res, took_us);
+        return;
+    }
+    sbuf_printf(out, "OK SEARCH total=%llu exact=%d offset=%u limit=%u hits=%u took_us=%llu%s\n",
+                (unsigned long long)res->total, res->exact, rq->search.offset,
+                rq->search.limit, res->nhits, (unsigned long long)took_us,
+                res->retried_any ? " retried=any" : "");
+    if (res->did_you_mean) {
+        sbuf_puts(out, "DIDYOUMEAN\t");
+        proto_escape(out, res->did_you_mean);
+        sbuf_putc(out, '\n');
+    }
+    for (unsigned i = 0; i < res->nhits; i++) {
+        const engine_hit *h = &res->hits[i];
+        char date[32];
+        format_date(h, date);
+        sbuf_printf(out, "HIT\t%u\t", h->rank);
+        proto_escape(out, h->id);
+        sbuf_printf(out, "\t%.4f\t%s\t", h->score, date);
+        proto_escape(out, h->title);
+        sbuf_putc(out, '\t');
+        proto_escape(out, h->snippet);
+        sbuf_putc(out, '\n');
+    }
+    sbuf_puts(out, "END\n");
+}
+
+void proto_reply_count(sbuf *out, int json, uint64_t total) {
+    if (json) {
+        json_t *o = json_ok(PROTO_COUNT);
+        json_object_set_new(o, "total", json_integer((json_int_t)total));
+        json_line(out, o);
+        return;
+    }
+    sbuf_printf(out, "OK COUNT %llu\n", (unsigned long long)total);
+}
+
+static void text_field(sbuf *out, const char *key, const char *value) {
+    if (!value) return;
+    sbuf_printf(out, "%s\t", key);
+    proto_escape(out, value);
+    sbuf_putc(out, '\n');
+}
+
+void proto_reply_article(sbuf *out, int json, const article *a) {
+    char date[32] = "";
+    if (a->has_date) date_format(a->date, date);
+    if (json) {
+        json_t *o = json_ok(PROTO_GET), *art = json_object();
+        json_object_set_new(art, "id", json_str(a->id));
+        json_object_set_new(art, "title", json_str(a->title));
+        json_object_set_new(art, "date", a->has_date ? json_string(date) : json_null());
+        json_object_set_new(art, "author", a->author ? json_str(a->author) : json_null());
+        json_object_set_new(art, "url", a->url ? json_str(a->url) : json_null());
+        json_object_set_new(art, "standfirst", json_str(a->standfirst));
+        json_object_set_new(art, "body", json_str(a->body));
+        json_t *meta = a->meta ? json_loads(a->meta, 0, NULL) : NULL;
+        json_object_set_new(art, "meta", meta ? meta : json_object());
+        json_object_set_new(o, "article", art);
+        json_line(out, o);
+        return;
+    }
+    sbuf_puts(out, "OK GET\n");
+    text_field(out, "id", a->id);
+    text_field(out, "title", a->title);
+    text_field(out, "date", a->has_date ? date : NULL);
+    text_field(out, "author", a->author);
+    text_field(out, "url", a->url);
+    text_field(out, "meta", a->meta);
+    text_field(out, "standfirst", a->standfirst);
+    text_field(out, "body", a->body);
+    sbuf_puts(out, "END\n");
+}
+
+void proto_reply_suggest(sbuf *out, int json, const char *corrected) {
+    if (json) {
+        json_t *o = json_ok(PROTO_SUGGEST);
+        json_object_set_new(o, "suggestion", corrected && *corrected ? json_str(corrected) : json_null());
+        json_line(out, o);
+        return;
+    }
+    sbuf_puts(out, "OK SUGGEST\n");
+    if (corrected && *corrected) text_field(out, "SUGGESTION", corrected);
+    sbuf_puts(out, "END\n");
+}
+
+void proto_reply_stats(sbuf *out, int json, const proto_stat *kv, int n) {
+    if (json) {
+        json_t *o = json_ok(PROTO_STATS);
+        for (int i = 0; i < n; i++) {
+            char *end;
+            long long v = strtoll(kv[i].value, &end, 10);
+            json_object_set_new(o, kv[i].key, *kv[i].value && !*end ? json_integer(v)
+                                                                     : json_str(kv[i].value));
+        }
+        json_line(out, o);
+        return;
+    }
+    sbuf_puts(out, "OK STATS\n");
+    for (int i = 0; i < n; i++) sbuf_printf(out, "%s\t%s\n", kv[i].key, kv[i].value);
+    sbuf_puts(out, "END\n");
+}
+
+static const char *const help_lines[] = {
+    "PING                          liveness: OK PONG",
+    "SEARCH [options] [--] QUERY   ranked search; options: limit=N (<=100) offset=N",
+    "                              sort=relevance|date mode=all|any exact=0|1",
+    "                              snippet=BYTES (0: none) hl=OPEN,CLOSE",
+    "COUNT [options] QUERY         exact number of matches",
+    "GET ID                        the stored article",
+    "SUGGEST QUERY                 spelling-corrected query",
+    "STATS                         server and index figures",
+    "FORMAT json|text              reply format for this connection",
+    "HELP                          this text",
+    "QUIT                          close the connection",
+    "Queries: words (AND), OR, NOT, -word, +word, (...), \"phrase\", a NEAR b,",
+    "a NEAR/5 b, prefix*, title:word, title:\"a phrase\", author:, lede:, body:,",
+    "date:2014-03-01..2014-03-31 (open ends allowed). See docs/QUERY.md.",
+    NULL};
+
+void proto_reply_help(sbuf *out, int json) {
+    if (json) {
+        json_t *o = json_ok(PROTO_HELP), *lines = json_array();
+        for (int i = 0; help_lines[i]; i++) json_array_append_new(lines, json_string(help_lines[i]));
+        json_object_set_new(o, "lines", lines);
+        json_line(out, o);
+        return;
+    }
+    sbuf_puts(out, "OK HELP\n");
+    for (int i = 0; help_lines[i]; i++) sbuf_printf(out, "%s\n", help_lines[i]);
+    sbuf_puts(out, "END\n");
+}

@@ -1,0 +1,83 @@
+/* protocol.h -- lede's line protocol (docs/PROTOCOL.md), as pure functions:
+ * parsing one request line into a struct, and formatting each kind of reply
+ * in text or JSON.  No sockets, no threads, no index access: the daemon,
+ * the client and the tests share this code.
+ *
+ * Text replies: a status line "OK ..." or "ERR <CODE> <message>".  Replies
+ * to SEARCH, GET, SUGGEST, STATS and HELP that succeed continue with data
+ * lines and end with a line "END"; every other reply is one line.  Data
+ * fields are separated by TAB; inside a field, backslash, TAB, LF and CR
+ * are written \\, \t, \n and \r.  JSON replies: one object per line. */
+#ifndef LEDE_PROTOCOL_H
+#define LEDE_PROTOCOL_H
+
+#include <stdint.h>
+#include "article.h"
+#include "engine.h"
+#include "util.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PROTO_DEFAULT_LIMIT 10
+#define PROTO_MAX_LIMIT 100
+#define PROTO_DEFAULT_SNIPPET 200
+#define PROTO_MAX_SNIPPET 2000
+#define PROTO_MARK_MAX 16
+
+typedef enum {
+    PROTO_PING, PROTO_SEARCH, PROTO_COUNT, PROTO_GET, PROTO_SUGGEST,
+    PROTO_STATS, PROTO_HELP, PROTO_QUIT, PROTO_FORMAT, PROTO_UNKNOWN
+} proto_cmd;
+
+typedef struct proto_request {
+    proto_cmd cmd;
+    char *arg;                       /* query, id or format name */
+    engine_search_opts search;       /* SEARCH/COUNT options */
+    char hl_open[PROTO_MARK_MAX], hl_close[PROTO_MARK_MAX];
+    int limit_capped;                /* limit= asked for more than the cap */
+} proto_request;
+
+/* Parses one line (without its LF; a trailing CR is ignored).  Returns
+ * LEDE_OK, or LEDE_ESYNTAX with the problem in err; an unknown command is
+ * LEDE_OK with cmd PROTO_UNKNOWN. */
+int proto_parse(const char *line, size_t len, proto_request *req, char *err);
+void proto_request_free(proto_request *req);
+const char *proto_cmd_name(proto_cmd cmd);
+
+/* Stable error codes of the protocol. */
+#define PROTO_E_SYNTAX "SYNTAX"
+#define PROTO_E_UNKNOWN "UNKNOWN"
+#define PROTO_E_TOOLONG "TOOLONG"
+#define PROTO_E_LIMIT "LIMIT"
+#define PROTO_E_NOTFOUND "NOTFOUND"
+#define PROTO_E_TIMEOUT "TIMEOUT"
+#define PROTO_E_BUSY "BUSY"
+#define PROTO_E_INTERNAL "INTERNAL"
+
+/* Each formatter appends one whole reply to out. */
+void proto_reply_error(sbuf *out, int json, const char *code, const char *msg);
+void proto_reply_word(sbuf *out, int json, proto_cmd cmd, const char *word);
+void proto_reply_search(sbuf *out, int json, const proto_request *req,
+                        const engine_results *res, uint64_t took_us);
+void proto_reply_count(sbuf *out, int json, uint64_t total);
+void proto_reply_article(sbuf *out, int json, const article *a);
+void proto_reply_suggest(sbuf *out, int json, const char *corrected);
+typedef struct proto_stat {
+    const char *key;
+    char value[64];
+} proto_stat;
+void proto_reply_stats(sbuf *out, int json, const proto_stat *kv, int n);
+void proto_reply_help(sbuf *out, int json);
+
+/* Field escaping of text replies. */
+void proto_escape(sbuf *out, const char *s);
+/* Undoes proto_escape in place; returns the new length. */
+size_t proto_unescape(char *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
