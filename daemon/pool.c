@@ -7,6 +7,7 @@
 #include "../src/indexdir.h"
 
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ struct pool {
     char *index;
     void (*notify)(void *);
     void *notify_arg;
+    atomic_uint_fast64_t articles, revision, bytes;
 };
 
 typedef struct worker {
@@ -113,14 +115,8 @@ static void do_suggest(worker *w, pool_job *job) {
     sbuf_free(&s);
 }
 
-static void add_stat(pool_job *job, const char *key, uint64_t v) {
-    if (job->nstats >= (int)(sizeof job->stats / sizeof job->stats[0])) return;
-    proto_stat *s = &job->stats[job->nstats++];
-    s->key = key;
-    snprintf(s->value, sizeof s->value, "%llu", (unsigned long long)v);
-}
-
-static void do_stats(worker *w, pool_job *job) {
+/* Publishes what this worker's reader sees, for STATS. */
+static void publish_figures(worker *w) {
     char **names;
     int n;
     uint64_t size = 0;
@@ -129,31 +125,44 @@ static void do_stats(worker *w, pool_job *job) {
         size = indexdir_size(&ix);
         indexdir_free_names(names, n);
     }
-    /* Index figures first, then the server's (filled in by the loop). */
-    proto_stat server[16];
-    int nserver = job->nstats;
-    memcpy(server, job->stats, sizeof server);
-    job->nstats = 0;
-    add_stat(job, "articles", engine_reader_doccount(w->r));
-    add_stat(job, "index_bytes", size);
-    add_stat(job, "revision", engine_reader_revision(w->r));
-    for (int i = 0; i < nserver && job->nstats < 16; i++) job->stats[job->nstats++] = server[i];
-    proto_reply_stats(&job->reply, job->json, job->stats, job->nstats);
+    atomic_store(&w->p->articles, engine_reader_doccount(w->r));
+    atomic_store(&w->p->revision, engine_reader_revision(w->r));
+    atomic_store(&w->p->bytes, size);
+}
+
+void pool_index_figures(pool *p, uint64_t *articles, uint64_t *revision,
+                        uint64_t *bytes) {
+    *articles = atomic_load(&p->articles);
+    *revision = atomic_load(&p->revision);
+    *bytes = atomic_load(&p->bytes);
+}
+
+/* Test hook: a query that is exactly "lede-test-hold" waits until a byte
+ * can be read from the FIFO named by LEDE_TEST_HOLD, so tests can keep a
+ * worker busy for as long as they need without any timing. */
+static void test_hold(const pool_job *job) {
+    const char *fifo = getenv("LEDE_TEST_HOLD");
+    if (!fifo || !job->req.arg || strcmp(job->req.arg, "lede-test-hold")) return;
+    FILE *f = fopen(fifo, "r");
+    if (!f) return;
+    (void)fgetc(f);
+    fclose(f);
 }
 
 static void run_job(worker *w, pool_job *job) {
     int changed;
+    test_hold(job);
     char err[LEDE_ERRLEN];
     if (engine_reader_refresh(w->r, &changed, err) != LEDE_OK) {
         reply_engine_error(job, LEDE_ERR, err);
         return;
     }
+    if (changed) publish_figures(w);
     switch (job->req.cmd) {
     case PROTO_SEARCH:
     case PROTO_COUNT: do_search(w, job); break;
     case PROTO_GET: do_get(w, job); break;
     case PROTO_SUGGEST: do_suggest(w, job); break;
-    case PROTO_STATS: do_stats(w, job); break;
     default: reply_engine_error(job, LEDE_ERR, "not a worker command");
     }
 }
@@ -213,6 +222,7 @@ int pool_start(pool **out, const char *index, int nworkers,
             pool_stop(p);
             return LEDE_ERR;
         }
+        if (i == 0) publish_figures(w);
         if (pthread_create(&p->threads[i], NULL, worker_main, w) != 0) {
             engine_reader_close(w->r);
             free(w);

@@ -17,9 +17,6 @@ typedef struct pool_job {
     sbuf reply;
     int failed_internal;       /* the reply is an INTERNAL error */
     double started, finished;  /* monotonic seconds */
-    /* Server figures for STATS, filled in by the loop at dispatch. */
-    proto_stat stats[16];
-    int nstats;
     void *owner;               /* the loop's bookkeeping; never read by workers */
     struct pool_job *next;
 } pool_job;
@@ -37,6 +34,10 @@ pool_job *pool_take_done(pool *p);
 /* Stops the workers after the queued jobs and joins them. */
 void pool_stop(pool *p);
 int pool_queued(pool *p);
+/* The index figures the workers saw last (for STATS, answered by the loop
+ * even when every worker is busy). */
+void pool_index_figures(pool *p, uint64_t *articles, uint64_t *revision,
+                        uint64_t *bytes);
 void pool_job_free(pool_job *job);
 
 #endif

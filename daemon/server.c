@@ -55,6 +55,9 @@ struct conn {
     int closing;              /* no more reading; close when flushed */
     int paused;               /* reading paused by a limit */
     int processing;           /* inside process_input */
+    int draining;             /* after TOOLONG: discard input until EOF */
+    int shut;                 /* our side shut down for writing */
+    size_t drained;
     conn *prev, *next;
 };
 
@@ -126,19 +129,25 @@ static size_t output_len(conn *c) {
     return evbuffer_get_length(bufferevent_get_output(c->bev));
 }
 
-/* Closes a closing connection once everything owed has been written. */
+/* Closes a closing connection once everything owed has been written.  A
+ * draining one only shuts its sending side, and reads on until the client
+ * stops: closing with unread input would reset the connection and could
+ * destroy the error reply before the client reads it. */
 static int maybe_close(conn *c) {
-    if (c->closing && !c->head && output_len(c) == 0) {
-        conn_free(c, "done");
-        return 1;
+    if (!c->closing || c->head || output_len(c) != 0) return 0;
+    if (c->draining) {
+        if (!c->shut) shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+        c->shut = 1;
+        return 0;
     }
-    return 0;
+    conn_free(c, "done");
+    return 1;
 }
 
 static void update_reading(conn *c) {
     const server_config *cfg = c->s->cfg;
-    int want = !c->closing && c->inflight < cfg->max_pipeline &&
-               output_len(c) <= cfg->max_output;
+    int want = c->draining || (!c->closing && c->inflight < cfg->max_pipeline &&
+                               output_len(c) <= cfg->max_output);
     if (want && c->paused) {
         c->paused = 0;
         bufferevent_enable(c->bev, EV_READ);
@@ -159,7 +168,7 @@ static void flush_replies(conn *c) {
         c->inflight--;
         pending_free(p);
     }
-    if (c->closing) bufferevent_disable(c->bev, EV_READ);
+    if (c->closing && !c->draining) bufferevent_disable(c->bev, EV_READ);
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -199,28 +208,39 @@ static void timeout_cb(evutil_socket_t fd, short what, void *arg) {
 
 static void percentiles(server *s, proto_stat *st, int *n);
 
-static void add_stat(pool_job *job, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void add_stat(proto_stat *st, int *n, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static void add_stat(pool_job *job, const char *key, const char *fmt, ...) {
-    if (job->nstats >= 10) return;
-    proto_stat *st = &job->stats[job->nstats++];
-    st->key = key;
+static void add_stat(proto_stat *st, int *n, const char *key, const char *fmt, ...) {
+    proto_stat *x = &st[(*n)++];
+    x->key = key;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(st->value, sizeof st->value, fmt, ap);
+    vsnprintf(x->value, sizeof x->value, fmt, ap);
     va_end(ap);
 }
 
-static void fill_server_stats(server *s, pool_job *job) {
-    add_stat(job, "uptime_s", "%.0f", lede_now() - s->started);
-    add_stat(job, "connections", "%d", s->nconns);
-    add_stat(job, "connections_total", "%llu", (unsigned long long)s->conns_total);
-    add_stat(job, "queries", "%llu", (unsigned long long)s->queries);
-    add_stat(job, "errors", "%llu", (unsigned long long)s->errors);
-    add_stat(job, "workers", "%d", s->cfg->workers);
-    add_stat(job, "queued", "%d", pool_queued(s->pool));
-    percentiles(s, job->stats, &job->nstats);
+/* STATS is answered by the loop from figures the workers publish, so it
+ * works even when every worker is busy. */
+static void answer_stats(server *s, pending *p) {
+    proto_stat st[16];
+    int n = 0;
+    uint64_t articles, revision, bytes;
+    pool_index_figures(s->pool, &articles, &revision, &bytes);
+    add_stat(st, &n, "articles", "%llu", (unsigned long long)articles);
+    add_stat(st, &n, "index_bytes", "%llu", (unsigned long long)bytes);
+    add_stat(st, &n, "revision", "%llu", (unsigned long long)revision);
+    add_stat(st, &n, "uptime_s", "%.0f", lede_now() - s->started);
+    add_stat(st, &n, "connections", "%d", s->nconns);
+    add_stat(st, &n, "connections_total", "%llu", (unsigned long long)s->conns_total);
+    add_stat(st, &n, "queries", "%llu", (unsigned long long)s->queries);
+    add_stat(st, &n, "errors", "%llu", (unsigned long long)s->errors);
+    add_stat(st, &n, "timeouts", "%llu", (unsigned long long)s->timeouts);
+    add_stat(st, &n, "workers", "%d", s->cfg->workers);
+    add_stat(st, &n, "queued", "%d", pool_queued(s->pool));
+    percentiles(s, st, &n);
+    proto_reply_stats(&p->reply, p->c->json, st, n);
+    p->done = 1;
 }
 
 static void submit(server *s, pending *p, proto_request *req) {
@@ -230,7 +250,6 @@ static void submit(server *s, pending *p, proto_request *req) {
     job->json = p->c->json;
     job->owner = p;
     sbuf_init(&job->reply);
-    if (job->req.cmd == PROTO_STATS) fill_server_stats(s, job);
     if (pool_submit(s->pool, job, s->cfg->max_queued) != LEDE_OK) {
         pool_job_free(job);
         answer_error(s, p, PROTO_E_BUSY, "the server is overloaded, try again");
@@ -262,6 +281,8 @@ static void handle_line(conn *c, const char *line, size_t len) {
     } else if (req.cmd == PROTO_PING) {
         proto_reply_word(&p->reply, c->json, req.cmd, "PONG");
         p->done = 1;
+    } else if (req.cmd == PROTO_STATS) {
+        answer_stats(s, p);
     } else if (req.cmd == PROTO_HELP) {
         proto_reply_help(&p->reply, c->json);
         p->done = 1;
@@ -289,6 +310,7 @@ static void too_long(conn *c) {
     answer_error(c->s, p, PROTO_E_TOOLONG, msg);
     p->close_after = 1;
     c->closing = 1;
+    c->draining = 1;
     struct evbuffer *in = bufferevent_get_input(c->bev);
     evbuffer_drain(in, evbuffer_get_length(in));
     log_msg(c->s, 1, "conn %llu %s: %s", (unsigned long long)c->id, c->peer, msg);
@@ -325,9 +347,18 @@ static void process_input(conn *c) {
 
 /* ---- libevent callbacks ------------------------------------------------ */
 
+#define DRAIN_MAX (64u << 20)
+
 static void read_cb(struct bufferevent *bev, void *arg) {
     (void)bev;
     conn *c = arg;
+    if (c->draining) {
+        struct evbuffer *in = bufferevent_get_input(c->bev);
+        c->drained += evbuffer_get_length(in);
+        evbuffer_drain(in, evbuffer_get_length(in));
+        if (c->drained > DRAIN_MAX) conn_free(c, "too much input after an error");
+        return;
+    }
     process_input(c);
     maybe_close(c);
 }
@@ -347,6 +378,10 @@ static void event_cb(struct bufferevent *bev, short events, void *arg) {
     if (events & BEV_EVENT_ERROR) {
         conn_free(c, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
     } else if (events & BEV_EVENT_EOF) {
+        if (c->draining) {
+            conn_free(c, "closed after an error");
+            return;
+        }
         /* The client finished sending: answer what it asked, then close. */
         process_input(c);
         c->closing = 1;

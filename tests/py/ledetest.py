@@ -1,0 +1,188 @@
+"""ledetest -- helpers for the daemon and client tests: TAP-style checks,
+a scratch directory, building an index, starting leded on a free port and
+talking to it over real sockets.  Standard library only."""
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.environ.get("LEDE_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.environ.get("LEDE_BIN", "bin")
+if not os.path.isabs(BIN):
+    BIN = os.path.join(ROOT, BIN)
+INDEXER = os.path.join(BIN, "lede-index")
+LEDED = os.path.join(BIN, "leded")
+CLIENT = os.path.join(BIN, "lede")
+DEADLINE = 60.0  # seconds any single wait may take before the test fails
+
+failures = 0
+
+
+def check(cond, desc, detail=""):
+    global failures
+    if cond:
+        print("ok - %s" % desc)
+    else:
+        failures += 1
+        print("not ok - %s%s" % (desc, (" (%s)" % detail) if detail else ""))
+    sys.stdout.flush()
+    return cond
+
+
+def check_eq(got, want, desc):
+    return check(got == want, desc, "got %r, want %r" % (got, want))
+
+
+def finish():
+    sys.exit(1 if failures else 0)
+
+
+class Scratch:
+    def __init__(self):
+        self.path = tempfile.mkdtemp(prefix="lede-pytest.")
+
+    def join(self, *parts):
+        return os.path.join(self.path, *parts)
+
+    def cleanup(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def build_index(index, *sources, extra=()):
+    subprocess.run([INDEXER, "-q", "--index", index, *extra, *sources], check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+class Daemon:
+    """leded on 127.0.0.1:<free port>; the port is read from its log."""
+
+    def __init__(self, index, *args, env=None):
+        self.log_path = index.rstrip("/") + ".leded.log"
+        self.log = open(self.log_path, "w")
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        self.proc = subprocess.Popen([LEDED, "--index", index, "--listen", "127.0.0.1:0", *args],
+                                     stdout=subprocess.DEVNULL, stderr=self.log, env=full_env)
+        self.port = None
+        end = time.monotonic() + DEADLINE
+        while time.monotonic() < end and self.port is None:
+            with open(self.log_path) as f:
+                for line in f:
+                    if "listening on tcp 127.0.0.1:" in line:
+                        self.port = int(line.rsplit(":", 1)[1])
+            if self.port is None:
+                if self.proc.poll() is not None:
+                    break
+                select.select([], [], [], 0.01)
+        if self.port is None:
+            raise RuntimeError("leded did not start: " + open(self.log_path).read())
+        self.addr = "127.0.0.1:%d" % self.port
+
+    def connect(self):
+        return Conn(self.port)
+
+    def log_text(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout=DEADLINE)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self.log.close()
+        return code
+
+
+MULTI = ("SEARCH", "GET", "SUGGEST", "STATS", "HELP")
+
+
+class Conn:
+    """One connection; replies are read with the protocol's framing."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
+        self.buf = b""
+        self.json = False
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def line(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("connection closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode()
+
+    def reply(self, command):
+        """Reads one reply to a request whose command word is given."""
+        first = self.line()
+        if self.json:
+            return json.loads(first)
+        lines = [first]
+        if first.startswith("OK") and command.upper() in MULTI:
+            while True:
+                l = self.line()
+                if l == "END":
+                    break
+                lines.append(l)
+        return lines
+
+    def ask(self, request):
+        self.send(request + "\n")
+        if request.upper().startswith("FORMAT"):  # its reply is already in the new format
+            self.json = request.lower().endswith("json")
+        return self.reply(request.split(" ", 1)[0])
+
+    def closed_by_peer(self):
+        """True when the server has closed (EOF after any pending bytes)."""
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except (ConnectionResetError, socket.timeout):
+            return False
+
+    def close(self):
+        self.sock.close()
+
+
+def unescape(field):
+    out, i = [], 0
+    while i < len(field):
+        c = field[i]
+        if c == "\\" and i + 1 < len(field):
+            n = field[i + 1]
+            out.append({"t": "\t", "n": "\n", "r": "\r"}.get(n, n))
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def hit_ids(reply):
+    return [unescape(l.split("\t")[2]) for l in reply if l.startswith("HIT\t")]
+
+
+def status_field(reply, key):
+    for tok in reply[0].split():
+        if tok.startswith(key + "="):
+            return tok.split("=", 1)[1]
+    return None

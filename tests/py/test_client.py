@@ -1,0 +1,76 @@
+"""test_client -- bin/lede against a real leded: output on a pipe, exit
+statuses like grep's, --json, --count, get, stats, LEDE_CONNECT, a Unix
+socket, and the interactive prompt driven through a pipe."""
+import json
+import os
+import subprocess
+
+from ledetest import CLIENT, ROOT, Daemon, Scratch, build_index, check, check_eq, finish
+
+scratch = Scratch()
+index = scratch.join("corpus.idx")
+build_index(index, os.path.join(ROOT, "corpus"))
+sock = scratch.join("leded.sock")
+d = Daemon(index, "--socket", sock)
+
+
+def lede(*args, env=None, stdin=None):
+    e = dict(os.environ)
+    e.pop("LEDE_CONNECT", None)
+    e.update(env or {})
+    p = subprocess.run([CLIENT, *args], capture_output=True, text=True, env=e,
+                       input=stdin, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+code, out, err = lede("-c", d.addr, "drought")
+check_eq(code, 0, "hits: exit 0")
+check("Coffee" in out and "business/coffee-prices-drought.txt" in out, "hits are listed with id", out[:200])
+check("\033[" not in out, "no colour codes when piped")
+check("3 results" in out, "the total is shown", out[-80:])
+
+code, out, err = lede("-c", d.addr, "zzzyzzy")
+check_eq(code, 1, "no hits: exit 1")
+code, out, err = lede("-c", "127.0.0.1:1", "drought")
+check_eq(code, 2, "daemon unreachable: exit 2")
+check(len(err.strip().splitlines()) == 1 and "cannot connect" in err, "unreachable: one clear line", err)
+code, out, err = lede("-c", d.addr, '"unbalanced')
+check_eq(code, 2, "query error: exit 2")
+check("unbalanced quote" in err, "query error is shown", err)
+
+code, out, err = lede("drought", env={"LEDE_CONNECT": d.addr})
+check_eq(code, 0, "LEDE_CONNECT sets the address")
+code, out, err = lede("-c", sock, "drought")
+check_eq(code, 0, "a Unix socket address works")
+
+code, out, err = lede("-c", d.addr, "--json", "--limit", "2", "elena", "marsh")
+j = json.loads(out)
+check(j["ok"] and len(j["hits"]) == 2 and j["total"] >= 2, "--json prints the reply", out[:200])
+check({"id", "rank", "score", "title", "date", "snippet"} <= set(j["hits"][0]), "--json hit fields")
+code, out, err = lede("-c", d.addr, "--count", "drought")
+check_eq((code, out.strip()), (0, "3"), "--count")
+code, out, err = lede("-c", d.addr, "--limit", "1", "--sort", "date", "bank")
+check_eq(out.count(" score "), 1, "--limit 1 shows one hit")
+code, out, err = lede("-c", d.addr, "--any", "quillon", "harbour")
+check(code == 0 and "Quillon" in out and "Harbour" in out, "--any")
+code, out, err = lede("-c", d.addr, "--limit", "2", "--offset", "2", "bank")
+code2, out2, _ = lede("-c", d.addr, "--limit", "4", "bank")
+check_eq([l for l in out.splitlines() if l.startswith("  3.") or l.startswith("  4.")],
+         [l for l in out2.splitlines() if l.startswith("  3.") or l.startswith("  4.")], "--offset")
+
+code, out, err = lede("-c", d.addr, "get", "wire-2024-0001")
+check(code == 0 and "Governor Marsh signals patience" in out and "Elena Marsh, governor" in out, "get ID", out[:200])
+code, out, err = lede("-c", d.addr, "get", "no-such-id")
+check_eq(code, 1, "get of a missing id: exit 1")
+code, out, err = lede("-c", d.addr, "stats")
+check(code == 0 and "articles: 46" in out, "stats", out[:200])
+
+code, out, err = lede("-c", d.addr, "-i", stdin="drought\n:get 1\n:next\n:quit\n")
+check_eq(code, 0, "interactive: exit 0")
+check("3 results" in out, "interactive: a query shows results", out[:300])
+check("Coffee" in out or "harvest" in out, "interactive: :get shows an article")
+
+check_eq(d.stop(), 0, "daemon stopped")
+check(not os.path.exists(sock), "the Unix socket is removed on exit")
+scratch.cleanup()
+finish()
