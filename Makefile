@@ -88,11 +88,15 @@ $(BUILD)/bench/measure: bench/measure.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
 
-# Sets up, builds, indexes the bundled corpus and prints what it holds.
+# Sets up, builds, indexes the bundled corpus and serves it in the
+# foreground on 127.0.0.1:7411 (Ctrl-C stops it).
 run: all
 	$(BIN)/lede-index --index var/corpus.idx corpus
 	@echo
-	$(BIN)/lede-index --index var/corpus.idx --info
+	@echo "Serving corpus/ on 127.0.0.1:7411; in another terminal try:"
+	@echo "    bin/lede drought        bin/lede '\"elena marsh\"'        bin/lede -i"
+	@echo
+	$(BIN)/leded --index var/corpus.idx
 
 test: all $(UNIT_BIN)
 	@LEDE_BIN=$(BIN) LEDE_BUILD=$(BUILD) bash tests/run

@@ -509,7 +509,7 @@ void setup_search(engine_reader *r) {
     qp.add_prefix("body", "");
     qp.add_prefix("author", PREFIX_AUTHOR);
     qp.add_boolean_prefix("id", "Q");
-    qp.add_rangeprocessor(new DateRange);
+    qp.add_rangeprocessor((new DateRange)->release()); /* Xapian owns it */
     qp.set_max_expansion(1000, Xapian::Query::WILDCARD_LIMIT_ERROR,
                          Xapian::QueryParser::FLAG_WILDCARD);
     r->qp = qp;
@@ -623,8 +623,16 @@ int search_once(engine_reader *r, const engine_search_opts *o,
     out->exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     if (out->exact) out->total = mset.get_matches_lower_bound();
     if (out->total < 5 || out->retried_any) {
+        /* Offered only when it finds more: Xapian proposes corrections for
+         * words missing from one of the default field's prefixes, too. */
         std::string corrected = correct(r, o->query);
-        if (!corrected.empty()) out->did_you_mean = dup_string(corrected);
+        if (!corrected.empty()) {
+            Xapian::Enquire check(r->db);
+            check.set_query(parse(r, corrected.c_str(), o->any, 0));
+            Xapian::MSet m = check.get_mset(0, 0, 100);
+            if (m.get_matches_estimated() > (out->retried_any ? 0 : out->total))
+                out->did_you_mean = dup_string(corrected);
+        }
     }
     out->hits = (engine_hit *)lede_calloc(mset.size() ? mset.size() : 1, sizeof(engine_hit));
     Xapian::MSet marks = o->snippet_len ? highlight_mset(enq, mset) : Xapian::MSet();
