@@ -33,9 +33,9 @@ DAEMON_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemon/*.c))
 CLIENT_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard client/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-BENCH_BIN := $(BUILD)/bench/plain_index $(BUILD)/bench/measure
+BENCH_BIN := $(BUILD)/bench/plain_index $(BUILD)/bench/measure $(BUILD)/bench/loadgen $(BUILD)/bench/inproc
 
-.PHONY: all deps run test test-asan check-ci bench bench-index clean
+.PHONY: all deps run test test-asan bench bench-index bench-query clean
 
 all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
@@ -84,6 +84,14 @@ $(BUILD)/bench/plain_index: bench/plain_index.cc | deps
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -o $@ $< $(LDLIBS)
 
+$(BUILD)/bench/inproc: bench/inproc.cc | deps
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -o $@ $< $(LDLIBS)
+
+$(BUILD)/bench/loadgen: bench/loadgen.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
 $(BUILD)/bench/measure: bench/measure.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
@@ -109,10 +117,13 @@ test-asan: deps
 	@ASAN_OPTIONS=new_delete_type_mismatch=0:detect_leaks=1 \
 	  $(MAKE) --no-print-directory BUILD=build-asan BIN=bin-asan SAN=1 OPT=-O1 test
 
-bench: bench-index
+bench: bench-index bench-query
 
 bench-index: all $(BENCH_BIN)
 	bash bench/index.sh
+
+bench-query: all $(BENCH_BIN)
+	bash bench/query.sh
 
 clean:
 	rm -rf build build-asan bin bin-asan var

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# bench/query.sh -- `make bench-query`: query throughput and latency of
+# leded over loopback at 1, 8 and 64 connections, beside the same queries
+# run in-process, single-threaded, through Xapian's API on the same index.
+# Index: Reuters-21578; queries: bench/make_queries.py (seed 42).  Each
+# measurement runs SECONDS (default 10) and is repeated RUNS times (default
+# 3); the median run (by QPS) is reported.  Writes bench/results/query.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${RUNS:-3}"
+SECONDS_EACH="${SECONDS_EACH:-10}"
+SHARED="${SHARED:-../shared}"
+BUILD="${BUILD:-build}"
+OUT=bench/results/query.md
+WORK=$(mktemp -d /tmp/lede-bench-query.XXXXXX)
+LEDED_PID=
+trap '[ -n "$LEDED_PID" ] && kill $LEDED_PID 2>/dev/null; rm -rf "$WORK"' EXIT
+
+REUTERS="$SHARED/corpus/reuters/reuters21578.jsonl.gz"
+[ -f "$REUTERS" ] || { echo "bench-query: needs $REUTERS" >&2; exit 1; }
+python3 bench/make_queries.py "$REUTERS" 1200 42 >"$WORK/queries"
+bin/lede-index -q --index "$WORK/reuters.idx" "$REUTERS" 2>/dev/null || true
+bin/leded --index "$WORK/reuters.idx" --listen 127.0.0.1:0 --log-level warn 2>"$WORK/leded.log" &
+LEDED_PID=$!
+for _ in $(seq 1 500); do
+    grep -q 'listening on tcp' "$WORK/leded.log" && break
+    read -rt 0.02 <> <(:) || true
+done
+ADDR=$(sed -n 's/.*listening on tcp \(127.0.0.1:[0-9]*\).*/\1/p' "$WORK/leded.log")
+
+# median_run LABEL COMMAND...: runs RUNS times, keeps the run with the median QPS
+median_run() {
+    local label="$1"; shift
+    for i in $(seq 1 "$RUNS"); do
+        "$@" 2>/dev/null | tail -1
+    done | sort -t= -k2 -n | awk -v n="$RUNS" 'NR == int((n + 1) / 2)' >"$WORK/line"
+    echo "  $label: $(cat "$WORK/line")" >&2
+    cat "$WORK/line"
+}
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+
+INPROC=$(median_run "in-process" "$BUILD/bench/inproc" "$WORK/reuters.idx" "$WORK/queries" "$SECONDS_EACH")
+ROWS=("| in-process, Xapian API, 1 thread | $(field qps "$INPROC") | $(field p50_us "$INPROC") | $(field p99_us "$INPROC") | $(field p999_us "$INPROC") | $(field errors "$INPROC") |")
+declare -A Q
+for opts in "limit=10 snippet=0" "limit=10"; do
+    for conns in 1 8 64; do
+        R=$(median_run "leded $conns conns ($opts)" "$BUILD/bench/loadgen" "$ADDR" "$WORK/queries" "$conns" "$SECONDS_EACH" "$opts")
+        ROWS+=("| leded, $conns connection(s), \`$opts\` | $(field qps "$R") | $(field p50_us "$R") | $(field p99_us "$R") | $(field p999_us "$R") | $(field errors "$R") |")
+        Q["$conns $opts"]="$R"
+    done
+done
+kill -TERM $LEDED_PID; wait $LEDED_PID || true; LEDED_PID=
+
+inproc_qps=$(field qps "$INPROC")
+inproc_p50=$(field p50_us "$INPROC")
+r64="${Q[64 limit=10 snippet=0]}"
+r1="${Q[1 limit=10 snippet=0]}"
+{
+    echo "# Query benchmark"
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), shared and noisy; load generator on the same machine"
+    echo "- lede commit: $(git rev-parse --short HEAD)"
+    echo "- command: \`make bench-query\` (bench/query.sh; RUNS=$RUNS runs of ${SECONDS_EACH} s each, the median run by QPS shown)"
+    echo "- index: \`bin/lede-index --index IDX ../shared/corpus/reuters/reuters21578.jsonl.gz\` (21,577 articles)"
+    echo "- daemon: \`bin/leded --index IDX\` (2 workers, one per core)"
+    echo "- queries: 1,200 from \`bench/make_queries.py REUTERS 1200 42\`: 30% one word, 20% two words (AND), 10% OR, 15% phrases, 10% NOT, 10% prefix*, 5% title:"
+    echo "- in-process: \`$BUILD/bench/inproc IDX QUERIES $SECONDS_EACH\` (Xapian API, top 10 and their stored data, no lede code)"
+    echo "- daemon: \`$BUILD/bench/loadgen ADDR QUERIES CONNS $SECONDS_EACH OPTIONS\` (one request in flight per connection)"
+    echo
+    echo "| configuration | QPS | p50 µs | p99 µs | p99.9 µs | errors |"
+    echo "|---|---|---|---|---|---|"
+    printf '%s\n' "${ROWS[@]}"
+    echo
+    echo "Same run: leded at 64 connections (no snippets) does $(awk -v a="$(field qps "$r64")" -v b="$inproc_qps" 'BEGIN {printf "%.2f", a / b}')x the in-process single-thread QPS;" \
+         "at 1 connection its p50 is $(awk -v a="$(field p50_us "$r1")" -v b="$inproc_p50" 'BEGIN {printf "%+d", a - b}') µs from the in-process p50."
+    echo
+    echo "Goals (issue 3): at 64 connections QPS >= 1.5x in-process and p99 <= 5 ms; at 1 connection <= +100 µs on the in-process p50."
+} >"$OUT"
+echo "wrote $OUT" >&2
+cat "$OUT"
