@@ -31,6 +31,7 @@ static const char usage[] =
     "      --max-pipeline N      requests in flight per connection (default 128)\n"
     "      --max-queued N        queries waiting for a worker before BUSY (default 4096)\n"
     "      --query-timeout SECS  per-query time limit (default 10; 0: none)\n"
+    "      --max-wildcard N      words one prefix* may expand to (default 1000)\n"
     "      --slow-query SECS     log queries slower than this (default 0.5)\n"
     "      --log-level LEVEL     error, warn, info (default) or debug\n"
     "  -h, --help                this text\n";
@@ -56,7 +57,7 @@ static int number(const char *opt, const char *val, double min, double *out) {
 }
 
 static int parse_args(int argc, char **argv, server_config *cfg) {
-    enum { O_LINE = 256, O_CONNS, O_IDLE, O_OUT, O_PIPE, O_QUEUE, O_QT, O_SLOW, O_LOG };
+    enum { O_LINE = 256, O_CONNS, O_IDLE, O_OUT, O_PIPE, O_QUEUE, O_QT, O_SLOW, O_LOG, O_WILD };
     static const struct option longopts[] = {
         {"index", required_argument, 0, 'x'},
         {"listen", required_argument, 0, 'l'},
@@ -69,6 +70,7 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
         {"max-pipeline", required_argument, 0, O_PIPE},
         {"max-queued", required_argument, 0, O_QUEUE},
         {"query-timeout", required_argument, 0, O_QT},
+        {"max-wildcard", required_argument, 0, O_WILD},
         {"slow-query", required_argument, 0, O_SLOW},
         {"log-level", required_argument, 0, O_LOG},
         {"help", no_argument, 0, 'h'},
@@ -83,6 +85,7 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
     cfg->max_pipeline = 128;
     cfg->max_queued = 4096;
     cfg->query_timeout = 10;
+    cfg->max_wildcard = 1000;
     cfg->slow_query = 0.5;
     cfg->log_level = 2;
     int opt;
@@ -121,6 +124,10 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
             break;
         case O_QT:
             if (number("--query-timeout", optarg, 0, &cfg->query_timeout)) return -1;
+            break;
+        case O_WILD:
+            if (number("--max-wildcard", optarg, 1, &v)) return -1;
+            cfg->max_wildcard = (unsigned)v;
             break;
         case O_SLOW:
             if (number("--slow-query", optarg, 0, &cfg->slow_query)) return -1;

@@ -24,6 +24,7 @@ struct pool {
     void (*notify)(void *);
     void *notify_arg;
     atomic_uint_fast64_t articles, revision, bytes;
+    unsigned max_wildcard;
 };
 
 typedef struct worker {
@@ -57,6 +58,7 @@ static void do_search(worker *w, pool_job *job) {
     o.query = job->req.arg; /* the request moved: point into the job's copy */
     o.hl_open = job->req.hl_open;
     o.hl_close = job->req.hl_close;
+    o.max_wildcard = w->p->max_wildcard;
     if (job->req.cmd == PROTO_COUNT) {
         o.exact = 1;
         o.limit = 0;
@@ -205,9 +207,10 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
-int pool_start(pool **out, const char *index, int nworkers,
+int pool_start(pool **out, const char *index, int nworkers, unsigned max_wildcard,
                void (*notify)(void *), void *notify_arg, char *err) {
     pool *p = lede_calloc(1, sizeof *p);
+    p->max_wildcard = max_wildcard;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     p->index = lede_strdup(index);

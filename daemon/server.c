@@ -606,7 +606,7 @@ int server_run(const server_config *cfg) {
         return 1;
     }
     s.wake = event_new(s.base, -1, EV_PERSIST | EV_READ, wake_cb, &s);
-    if (pool_start(&s.pool, cfg->index, cfg->workers, notify_loop, &s, err) != LEDE_OK) {
+    if (pool_start(&s.pool, cfg->index, cfg->workers, cfg->max_wildcard, notify_loop, &s, err) != LEDE_OK) {
         log_msg(&s, 0, "%s", err);
         goto out;
     }

@@ -510,8 +510,6 @@ void setup_search(engine_reader *r) {
     qp.add_prefix("author", PREFIX_AUTHOR);
     qp.add_boolean_prefix("id", "Q");
     qp.add_rangeprocessor((new DateRange)->release()); /* Xapian owns it */
-    qp.set_max_expansion(1000, Xapian::Query::WILDCARD_LIMIT_ERROR,
-                         Xapian::QueryParser::FLAG_WILDCARD);
     r->qp = qp;
     docstore_free(r->ds);
     r->ds = docstore_new(dict.data(), dict.size());
@@ -608,6 +606,9 @@ std::string correct(engine_reader *r, const char *query) {
 int search_once(engine_reader *r, const engine_search_opts *o,
                 engine_results *out) {
     setup_search(r);
+    r->qp.set_max_expansion(o->max_wildcard ? o->max_wildcard : 1000,
+                            Xapian::Query::WILDCARD_LIMIT_ERROR,
+                            Xapian::QueryParser::FLAG_WILDCARD);
     Xapian::Query q = parse(r, o->query, o->any, 0);
     Xapian::Enquire enq(r->db);
     Xapian::MSet mset = run_query(r, enq, q, o);
