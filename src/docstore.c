@@ -9,7 +9,7 @@
 #include <zlib.h>
 
 #define DOCSTORE_MAGIC 'L'
-#define DOCSTORE_VERSION 1
+#define DOCSTORE_VERSION 2
 #define DOCSTORE_FLAG_DICT 1
 
 struct docstore {
@@ -17,7 +17,7 @@ struct docstore {
     int def_ok, inf_ok;
     char *dict;
     size_t dictlen;
-    sbuf payload;
+    sbuf head, payload;
 };
 
 docstore *docstore_new(const char *dict, size_t dictlen) {
@@ -26,6 +26,7 @@ docstore *docstore_new(const char *dict, size_t dictlen) {
         ds->dict = lede_strndup(dict, dictlen);
         ds->dictlen = dictlen;
     }
+    sbuf_init(&ds->head);
     sbuf_init(&ds->payload);
     ds->def_ok = deflateInit(&ds->def, 6) == Z_OK;
     ds->inf_ok = inflateInit(&ds->inf) == Z_OK;
@@ -37,6 +38,7 @@ void docstore_free(docstore *ds) {
     if (ds->def_ok) deflateEnd(&ds->def);
     if (ds->inf_ok) inflateEnd(&ds->inf);
     free(ds->dict);
+    sbuf_free(&ds->head);
     sbuf_free(&ds->payload);
     free(ds);
 }
@@ -75,15 +77,10 @@ static void put_field(sbuf *b, char tag, const char *s) {
     sbuf_append(b, s, n);
 }
 
-void docstore_payload(const article *a, sbuf *out) {
+static void head_fields(const article *a, sbuf *out) {
     sbuf_reset(out);
     put_field(out, 'i', a->id);
     put_field(out, 't', a->title);
-    put_field(out, 's', a->standfirst);
-    put_field(out, 'b', a->body);
-    put_field(out, 'a', a->author);
-    put_field(out, 'u', a->url);
-    put_field(out, 'm', a->meta);
     if (a->has_date) {
         char num[32];
         snprintf(num, sizeof num, "%lld", (long long)a->date);
@@ -91,15 +88,39 @@ void docstore_payload(const article *a, sbuf *out) {
     }
 }
 
+static void tail_fields(const article *a, sbuf *out) {
+    sbuf_reset(out);
+    put_field(out, 's', a->standfirst);
+    put_field(out, 'b', a->body);
+    put_field(out, 'a', a->author);
+    put_field(out, 'u', a->url);
+    put_field(out, 'm', a->meta);
+}
+
+void docstore_payload(const article *a, sbuf *out) {
+    sbuf tail;
+    sbuf_init(&tail);
+    head_fields(a, out);
+    tail_fields(a, &tail);
+    sbuf_append(out, tail.data, tail.len);
+    sbuf_free(&tail);
+}
+
 int docstore_encode(docstore *ds, const article *a, sbuf *out, uint64_t *hash,
                     char *err) {
     if (!ds->def_ok) return lede_seterr(err, "zlib deflate unavailable");
-    docstore_payload(a, &ds->payload);
-    if (hash) *hash = lede_hash(ds->payload.data, ds->payload.len);
+    head_fields(a, &ds->head);
+    tail_fields(a, &ds->payload);
+    if (hash) {
+        uint64_t h = lede_hash_update(LEDE_HASH_INIT, ds->head.data, ds->head.len);
+        *hash = lede_hash_final(lede_hash_update(h, ds->payload.data, ds->payload.len));
+    }
     sbuf_reset(out);
-    unsigned char head[3] = {DOCSTORE_MAGIC, DOCSTORE_VERSION,
-                             ds->dictlen ? DOCSTORE_FLAG_DICT : 0};
-    sbuf_append(out, head, 3);
+    unsigned char magic[3] = {DOCSTORE_MAGIC, DOCSTORE_VERSION,
+                              ds->dictlen ? DOCSTORE_FLAG_DICT : 0};
+    sbuf_append(out, magic, 3);
+    put_varint(out, ds->head.len);
+    sbuf_append(out, ds->head.data, ds->head.len);
     deflateReset(&ds->def);
     if (ds->dictlen)
         deflateSetDictionary(&ds->def, (const Bytef *)ds->dict, (uInt)ds->dictlen);
@@ -159,8 +180,8 @@ static char **field_slot(article *a, char tag) {
     return NULL;
 }
 
-static int parse_payload(const sbuf *pl, article *a, char *err) {
-    const unsigned char *p = (const unsigned char *)pl->data, *end = p + pl->len;
+static int parse_fields(const unsigned char *p, const unsigned char *end,
+                        article *a, char *err) {
     while (p < end) {
         char tag = (char)*p++;
         uint64_t n;
@@ -183,18 +204,45 @@ static int parse_payload(const sbuf *pl, article *a, char *err) {
     return LEDE_OK;
 }
 
-int docstore_decode(docstore *ds, const void *data, size_t len, article *a,
-                    char *err) {
-    const unsigned char *p = data;
-    if (len < 3 || p[0] != DOCSTORE_MAGIC)
+/* Checks the magic and version; sets *head, *headlen and where the zlib
+ * stream starts. */
+static int split_record(const unsigned char *p, size_t len,
+                        const unsigned char **head, uint64_t *headlen,
+                        const unsigned char **tail, char *err) {
+    if (len < 4 || p[0] != DOCSTORE_MAGIC)
         return lede_seterr(err, "not a lede stored article");
     if (p[1] != DOCSTORE_VERSION)
-        return lede_seterr(err, "stored article format %d is not supported", p[1]);
+        return lede_seterr(err, "stored article format %d is not supported (rebuild the index)", p[1]);
+    const unsigned char *q = p + 3, *end = p + len;
+    if (!get_varint(&q, end, headlen) || *headlen > (uint64_t)(end - q))
+        return lede_seterr(err, "corrupt stored article (head)");
+    *head = q;
+    *tail = q + *headlen;
+    return LEDE_OK;
+}
+
+int docstore_decode_head(const void *data, size_t len, article *a, char *err) {
+    const unsigned char *head, *tail;
+    uint64_t headlen;
+    if (split_record(data, len, &head, &headlen, &tail, err) != LEDE_OK) return LEDE_ERR;
+    if (parse_fields(head, head + headlen, a, err) != LEDE_OK) {
+        article_free(a);
+        return LEDE_ERR;
+    }
+    return LEDE_OK;
+}
+
+int docstore_decode(docstore *ds, const void *data, size_t len, article *a,
+                    char *err) {
+    const unsigned char *head, *tail, *end = (const unsigned char *)data + len;
+    uint64_t headlen;
+    if (split_record(data, len, &head, &headlen, &tail, err) != LEDE_OK) return LEDE_ERR;
     if (!ds->inf_ok) return lede_seterr(err, "zlib inflate unavailable");
     sbuf_reset(&ds->payload);
-    if (inflate_all(ds, p + 3, len - 3, &ds->payload, err) != LEDE_OK)
-        return LEDE_ERR;
-    if (parse_payload(&ds->payload, a, err) != LEDE_OK) {
+    if (inflate_all(ds, tail, (size_t)(end - tail), &ds->payload, err) != LEDE_OK ||
+        parse_fields(head, head + headlen, a, err) != LEDE_OK ||
+        parse_fields((const unsigned char *)ds->payload.data,
+                     (const unsigned char *)ds->payload.data + ds->payload.len, a, err) != LEDE_OK) {
         article_free(a);
         return LEDE_ERR;
     }

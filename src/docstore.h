@@ -2,21 +2,24 @@
  * engine keeps beside each indexed document, so that the daemon can return
  * an article and build snippets without the source files.
  *
- * On-disk format, version 1 (all integers unsigned LEB128 varints):
+ * On-disk format, version 2 (all integers unsigned LEB128 varints):
  *
  *   byte 0    'L'            magic
- *   byte 1    0x01           format version
+ *   byte 1    0x02           format version
  *   byte 2    flags          bit 0: the zlib stream uses the index's preset
  *                            dictionary (metadata key "lede.dict")
- *   byte 3..  zlib stream    RFC 1950 (deflate with adler32) of the payload
+ *   varint    n              length of the head
+ *   n bytes   head           fields, uncompressed: 'i' id, 't' headline,
+ *                            'd' date -- what a result list shows, readable
+ *                            without inflating anything
+ *   rest      zlib stream    RFC 1950 (deflate with adler32) of the tail:
+ *                            's' standfirst, 'b' body, 'a' author, 'u' url,
+ *                            'm' metadata (compact JSON object)
  *
- *   payload = field*          field = tag:byte  length:varint  bytes
- *     'i' id   't' headline   's' standfirst   'b' body   'a' author
- *     'u' url  'm' metadata (compact JSON object)
- *     'd' date (decimal Unix seconds, UTC; absent when undated)
- *
- * Fields appear in that order; readers skip tags they do not know.  The
- * payload's hash (util.h) is the article's content fingerprint. */
+ *   field = tag:byte  length:varint  bytes; 'd' is decimal Unix seconds
+ *   (UTC), absent when undated.  Fields appear in the order listed; readers
+ *   skip tags they do not know.  The hash (util.h) of head and tail
+ *   together is the article's content fingerprint. */
 #ifndef LEDE_DOCSTORE_H
 #define LEDE_DOCSTORE_H
 
@@ -43,6 +46,8 @@ int docstore_encode(docstore *ds, const article *a, sbuf *out, uint64_t *hash,
 /* Decodes data into a (which must be initialised and empty). */
 int docstore_decode(docstore *ds, const void *data, size_t len, article *a,
                     char *err);
+/* Only the head: id, headline and date, without inflating. */
+int docstore_decode_head(const void *data, size_t len, article *a, char *err);
 /* The serialised payload alone (no compression): for hashing. */
 void docstore_payload(const article *a, sbuf *out);
 

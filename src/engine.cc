@@ -564,7 +564,10 @@ void fill_hit(engine_reader *r, const Xapian::MSet &marks,
     article a;
     article_init(&a);
     char err[LEDE_ERRLEN];
-    if (docstore_decode(r->ds, data.data(), data.size(), &a, err) != LEDE_OK) {
+    /* A result list without snippets needs only the uncompressed head. */
+    int rc = o->snippet_len ? docstore_decode(r->ds, data.data(), data.size(), &a, err)
+                            : docstore_decode_head(data.data(), data.size(), &a, err);
+    if (rc != LEDE_OK) {
         h->id = lede_strdup("?");
         h->title = lede_strdup(err);
         return;
@@ -630,8 +633,9 @@ int search_once(engine_reader *r, const engine_search_opts *o,
         if (!corrected.empty()) {
             Xapian::Enquire check(r->db);
             check.set_query(parse(r, corrected.c_str(), o->any, 0));
-            Xapian::MSet m = check.get_mset(0, 0, 100);
-            if (m.get_matches_estimated() > (out->retried_any ? 0 : out->total))
+            Xapian::doccount have = out->retried_any ? 0 : (Xapian::doccount)out->total;
+            Xapian::MSet m = check.get_mset(0, 0, have + 1);
+            if (m.get_matches_lower_bound() > have)
                 out->did_you_mean = dup_string(corrected);
         }
     }

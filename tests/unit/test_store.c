@@ -33,7 +33,14 @@ static void test_roundtrip(const char *dict, size_t dictlen, const char *what) {
     uint64_t h1, h2;
     char err[LEDE_ERRLEN];
     CHECK(docstore_encode(ds, &a, &blob, &h1, err) == LEDE_OK, "%s: encode", what);
-    CHECK(blob.data[0] == 'L' && blob.data[1] == 1, "%s: magic and version", what);
+    CHECK(blob.data[0] == 'L' && blob.data[1] == 2, "%s: magic and version", what);
+    article h;
+    article_init(&h);
+    CHECK(docstore_decode_head(blob.data, blob.len, &h, err) == LEDE_OK, "%s: head alone", what);
+    CHECK_STR(h.id, a.id, "%s: head has the id", what);
+    CHECK_STR(h.title, a.title, "%s: head has the headline", what);
+    CHECK(h.has_date && h.date == -5 && h.body == NULL, "%s: head has the date, not the body", what);
+    article_free(&h);
     CHECK(docstore_decode(ds, blob.data, blob.len, &b, err) == LEDE_OK, "%s: decode", what);
     CHECK_STR(b.id, a.id, "%s: id", what);
     CHECK_STR(b.title, a.title, "%s: title byte for byte", what);
