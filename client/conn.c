@@ -100,7 +100,8 @@ static int read_line(lconn *c, char **out, char *err) {
         struct pollfd pfd = {c->fd, POLLIN, 0};
         int pr = poll(&pfd, 1, (int)(g_timeout * 1000));
         if (pr == 0) return lede_seterr(err, "no reply from the server within %.0f s", g_timeout);
-        if (pr < 0 && errno != EINTR) return lede_seterr(err, "poll: %s", strerror(errno));
+        if (pr < 0 && errno == EINTR) continue;
+        if (pr < 0) return lede_seterr(err, "poll: %s", strerror(errno));
         sbuf_reserve(&c->in, 65536);
         ssize_t k = recv(c->fd, c->in.data + c->in.len, 65536, 0);
         if (k == 0) return lede_seterr(err, "the server closed the connection");
@@ -119,7 +120,9 @@ int lconn_request(lconn *c, const char *line, int multi, int json, reply *r,
     memset(r, 0, sizeof *r);
     sbuf req;
     sbuf_init(&req);
-    sbuf_printf(&req, "%s\n", line);
+    /* One request is one line: line breaks inside it become spaces. */
+    for (const char *p = line; *p; p++) sbuf_putc(&req, *p == '\n' || *p == '\r' ? ' ' : *p);
+    sbuf_putc(&req, '\n');
     int rc = send_all(c, req.data, req.len, err);
     sbuf_free(&req);
     if (rc != LEDE_OK) return rc;

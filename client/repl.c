@@ -21,21 +21,32 @@ static const char repl_help[] =
     "  :get N      read hit N of the last results\n"
     "  :quit       leave (or Ctrl-D)\n";
 
+/* Sends one request; prints transport errors and ERR replies.  Returns
+ * -1 when the connection failed, 0 for an ERR reply, 1 for an OK one. */
+static int ask(lconn *c, const char *line, reply *r) {
+    char err[LEDE_ERRLEN];
+    if (lconn_request(c, line, 1, 0, r, err) != LEDE_OK) {
+        fprintf(stderr, "lede: %s\n", err);
+        return -1;
+    }
+    if (!strncmp(r->lines[0], "ERR", 3)) {
+        fprintf(stderr, "%s\n", r->lines[0]);
+        reply_free(r);
+        return 0;
+    }
+    return 1;
+}
+
 static int run_search(lconn *c, search_settings *s, const char *query, hitlist *hits) {
     sbuf line;
     sbuf_init(&line);
     search_line(&line, s, query);
     reply r;
-    char err[LEDE_ERRLEN];
-    int rc = lconn_request(c, line.data, 1, 0, &r, err);
+    int rc = ask(c, line.data, &r);
     sbuf_free(&line);
-    if (rc != LEDE_OK) {
-        fprintf(stderr, "lede: %s\n", err);
-        return -1;
-    }
+    if (rc <= 0) return rc;
     hitlist_free(hits);
-    if (!strncmp(r.lines[0], "ERR", 3)) fprintf(stderr, "%s\n", r.lines[0]);
-    else render_search(stdout, s->color, &r, hits);
+    render_search(stdout, s->color, &r, hits);
     reply_free(&r);
     return 0;
 }
@@ -51,15 +62,10 @@ static int show_hit(lconn *c, search_settings *s, const hitlist *hits, const cha
     sbuf_init(&line);
     sbuf_printf(&line, "GET %s", hits->ids[n - first]);
     reply r;
-    char err[LEDE_ERRLEN];
-    int rc = lconn_request(c, line.data, 1, 0, &r, err);
+    int rc = ask(c, line.data, &r);
     sbuf_free(&line);
-    if (rc != LEDE_OK) {
-        fprintf(stderr, "lede: %s\n", err);
-        return -1;
-    }
-    if (!strncmp(r.lines[0], "ERR", 3)) fprintf(stderr, "%s\n", r.lines[0]);
-    else render_article(stdout, s->color, &r);
+    if (rc <= 0) return rc;
+    render_article(stdout, s->color, &r);
     reply_free(&r);
     return 0;
 }

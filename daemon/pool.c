@@ -154,6 +154,7 @@ static void test_hold(const pool_job *job) {
 static void run_job(worker *w, pool_job *job) {
     int changed;
     test_hold(job);
+    if (atomic_load(&job->cancelled)) return; /* timed out or its client left */
     char err[LEDE_ERRLEN];
     if (engine_reader_refresh(w->r, &changed, err) != LEDE_OK) {
         reply_engine_error(job, LEDE_ERR, err);

@@ -18,6 +18,7 @@ typedef struct pool_job {
     int failed_internal;       /* the reply is an INTERNAL error */
     double started, finished;  /* monotonic seconds */
     void *owner;               /* the loop's bookkeeping; never read by workers */
+    _Atomic int cancelled;     /* set by the loop: nobody wants the answer */
     struct pool_job *next;
 } pool_job;
 

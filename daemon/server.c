@@ -20,6 +20,7 @@
 #include <netdb.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,8 +73,12 @@ struct server {
     uint64_t next_id, conns_total, queries, errors, timeouts;
     double started;
     int shutting_down;
+    struct event *grace;       /* after SIGTERM: force-close what is left */
+    struct event *relisten;    /* after accept failed: listen again later */
     uint32_t lat[LAT_RING];
     uint64_t nlat;
+    uint64_t pct_nlat;         /* percentiles cached for this many samples */
+    proto_stat pct[3];
 };
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
@@ -101,8 +106,15 @@ static void log_msg(server *s, int level, const char *fmt, ...) {
 
 /* ---- connection lifetime ------------------------------------------------ */
 
+/* Detaches a job from its request: the worker skips it if it has not
+ * started, and its result is dropped when it comes back. */
+static void abandon(pool_job *job) {
+    job->owner = NULL;
+    atomic_store(&job->cancelled, 1);
+}
+
 static void pending_free(pending *p) {
-    if (p->job) p->job->owner = NULL; /* the worker's result will be dropped */
+    if (p->job) abandon(p->job);
     if (p->timer) event_free(p->timer);
     sbuf_free(&p->reply);
     free(p);
@@ -144,6 +156,8 @@ static int maybe_close(conn *c) {
     return 1;
 }
 
+static void process_input(conn *c);
+
 static void update_reading(conn *c) {
     const server_config *cfg = c->s->cfg;
     int want = c->draining || (!c->closing && c->inflight < cfg->max_pipeline &&
@@ -155,6 +169,13 @@ static void update_reading(conn *c) {
         c->paused = 1;
         bufferevent_disable(c->bev, EV_READ);
     }
+}
+
+/* After a reply or a drained buffer: read again if the limits allow, and
+ * parse the lines that may already be waiting in the input buffer. */
+static void resume(conn *c) {
+    update_reading(c);
+    if (!c->paused && !c->closing) process_input(c);
 }
 
 /* Writes the finished replies at the head of the queue, in order. */
@@ -196,14 +217,14 @@ static void timeout_cb(evutil_socket_t fd, short what, void *arg) {
     pending *p = arg;
     conn *c = p->c;
     if (p->done) return;
-    if (p->job) p->job->owner = NULL;
+    if (p->job) abandon(p->job);
     p->job = NULL;
     c->s->timeouts++;
     log_msg(c->s, 1, "conn %llu query timed out after %.3f s", (unsigned long long)c->id,
             c->s->cfg->query_timeout);
     answer_error(c->s, p, PROTO_E_TIMEOUT, "the query took longer than the time limit");
     flush_replies(c);
-    update_reading(c);
+    if (!maybe_close(c)) resume(c);
 }
 
 static void percentiles(server *s, proto_stat *st, int *n);
@@ -323,14 +344,24 @@ static void process_input(conn *c) {
     c->processing = 1;
     struct evbuffer *in = bufferevent_get_input(c->bev);
     size_t max = c->s->cfg->max_line;
-    while (!c->closing && c->inflight < c->s->cfg->max_pipeline) {
+    /* The output check keeps cheap commands, answered at once, from
+     * growing the output without bound within one read. */
+    while (!c->closing && c->inflight < c->s->cfg->max_pipeline &&
+           output_len(c) <= c->s->cfg->max_output) {
         size_t eol_len = 0;
         struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF);
         if (eol.pos < 0) {
-            if (evbuffer_get_length(in) > max) too_long(c);
+            if (evbuffer_get_length(in) > max + 1) too_long(c); /* room for a CR */
             break;
         }
-        if ((size_t)eol.pos > max) {
+        size_t content = (size_t)eol.pos;
+        if (content > 0) {
+            char last;
+            struct evbuffer_ptr at;
+            evbuffer_ptr_set(in, &at, content - 1, EVBUFFER_PTR_SET);
+            if (evbuffer_copyout_from(in, &at, &last, 1) == 1 && last == '\r') content--;
+        }
+        if (content > max) {
             too_long(c);
             break;
         }
@@ -366,10 +397,7 @@ static void read_cb(struct bufferevent *bev, void *arg) {
 static void write_cb(struct bufferevent *bev, void *arg) {
     (void)bev;
     conn *c = arg;
-    if (maybe_close(c)) return;
-    int was_paused = c->paused;
-    update_reading(c);
-    if (was_paused && !c->paused) process_input(c);
+    if (!maybe_close(c)) resume(c);
 }
 
 static void event_cb(struct bufferevent *bev, short events, void *arg) {
@@ -378,8 +406,10 @@ static void event_cb(struct bufferevent *bev, short events, void *arg) {
     if (events & BEV_EVENT_ERROR) {
         conn_free(c, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
     } else if (events & BEV_EVENT_EOF) {
-        if (c->draining) {
-            conn_free(c, "closed after an error");
+        if (c->draining) { /* nothing more to read: finish what is owed */
+            c->draining = 0;
+            bufferevent_disable(c->bev, EV_READ);
+            maybe_close(c);
             return;
         }
         /* The client finished sending: answer what it asked, then close. */
@@ -387,6 +417,8 @@ static void event_cb(struct bufferevent *bev, short events, void *arg) {
         c->closing = 1;
         bufferevent_disable(c->bev, EV_READ);
         if (!maybe_close(c) && !c->head && output_len(c) == 0) conn_free(c, "eof");
+    } else if ((events & BEV_EVENT_TIMEOUT) && (events & BEV_EVENT_WRITING)) {
+        conn_free(c, "write timeout: the client does not read");
     } else if (events & BEV_EVENT_TIMEOUT) {
         if (c->head) {
             bufferevent_enable(c->bev, EV_READ); /* busy, not idle */
@@ -418,11 +450,7 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg) {
             p->job = NULL;
             conn *c = p->c;
             flush_replies(c);
-            if (!maybe_close(c)) {
-                int was_paused = c->paused;
-                update_reading(c);
-                if (was_paused && !c->paused) process_input(c);
-            }
+            if (!maybe_close(c)) resume(c);
         }
         pool_job_free(job);
     }
@@ -437,20 +465,25 @@ static int cmp_u32(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* Latency percentiles over the ring, recomputed only when new samples
+ * arrived (a flood of STATS must not sort the ring each time). */
 static void percentiles(server *s, proto_stat *st, int *n) {
-    size_t count = s->nlat < LAT_RING ? (size_t)s->nlat : LAT_RING;
-    uint32_t *v = lede_malloc(sizeof(uint32_t) * (count ? count : 1));
-    memcpy(v, s->lat, sizeof(uint32_t) * count);
-    qsort(v, count, sizeof *v, cmp_u32);
     static const struct { const char *key; double q; } qs[] = {
         {"latency_p50_us", 0.50}, {"latency_p99_us", 0.99}, {"latency_p999_us", 0.999}};
-    for (int i = 0; i < 3 && *n < 16; i++) {
-        proto_stat *x = &st[(*n)++];
-        x->key = qs[i].key;
-        size_t k = count ? (size_t)(qs[i].q * (double)(count - 1) + 0.5) : 0;
-        snprintf(x->value, sizeof x->value, "%u", count ? v[k] : 0);
+    if (s->pct_nlat != s->nlat || !s->pct[0].key) {
+        size_t count = s->nlat < LAT_RING ? (size_t)s->nlat : LAT_RING;
+        uint32_t *v = lede_malloc(sizeof(uint32_t) * (count ? count : 1));
+        memcpy(v, s->lat, sizeof(uint32_t) * count);
+        qsort(v, count, sizeof *v, cmp_u32);
+        for (int i = 0; i < 3; i++) {
+            s->pct[i].key = qs[i].key;
+            size_t k = count ? (size_t)(qs[i].q * (double)(count - 1) + 0.5) : 0;
+            snprintf(s->pct[i].value, sizeof s->pct[i].value, "%u", count ? v[k] : 0);
+        }
+        free(v);
+        s->pct_nlat = s->nlat;
     }
-    free(v);
+    for (int i = 0; i < 3 && *n < 16; i++) st[(*n)++] = s->pct[i];
 }
 
 static void describe_peer(conn *c, struct sockaddr *sa) {
@@ -489,7 +522,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     if (s->cfg->idle_timeout > 0) {
         double t = s->cfg->idle_timeout;
         struct timeval tv = {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)};
-        bufferevent_set_timeouts(c->bev, &tv, NULL);
+        bufferevent_set_timeouts(c->bev, &tv, &tv);
     }
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     c->next = s->conns;
@@ -498,6 +531,18 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     s->nconns++;
     s->conns_total++;
     log_msg(s, 2, "conn %llu %s opened", (unsigned long long)c->id, c->peer);
+}
+
+#define SHUTDOWN_GRACE 10 /* seconds given to replies in flight at SIGTERM */
+
+static void grace_cb(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    server *s = arg;
+    log_msg(s, 1, "closing %d connection(s) still open %d s after the signal", s->nconns,
+            SHUTDOWN_GRACE);
+    while (s->conns) conn_free(s->conns, "shutdown");
+    event_base_loopexit(s->base, NULL);
 }
 
 static void shutdown_cb(evutil_socket_t sig, short what, void *arg) {
@@ -511,10 +556,39 @@ static void shutdown_cb(evutil_socket_t sig, short what, void *arg) {
     for (conn *c = s->conns, *next; c; c = next) {
         next = c->next;
         c->closing = 1;
+        c->draining = 0;
         bufferevent_disable(c->bev, EV_READ);
         maybe_close(c);
     }
-    if (s->nconns == 0) event_base_loopexit(s->base, NULL);
+    if (s->nconns == 0) {
+        event_base_loopexit(s->base, NULL);
+        return;
+    }
+    struct timeval tv = {SHUTDOWN_GRACE, 0};
+    s->grace = evtimer_new(s->base, grace_cb, s);
+    evtimer_add(s->grace, &tv);
+}
+
+/* accept() failed (out of file descriptors, say): pause listening for a
+ * second instead of spinning on a listener that stays readable. */
+static void relisten_cb(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    server *s = arg;
+    if (s->shutting_down) return;
+    if (s->tcp) evconnlistener_enable(s->tcp);
+    if (s->local) evconnlistener_enable(s->local);
+}
+
+static void accept_error_cb(struct evconnlistener *l, void *arg) {
+    (void)l;
+    server *s = arg;
+    log_msg(s, 1, "accept failed: %s; listening again in 1 s",
+            evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    if (s->tcp) evconnlistener_disable(s->tcp);
+    if (s->local) evconnlistener_disable(s->local);
+    struct timeval tv = {1, 0};
+    evtimer_add(s->relisten, &tv);
 }
 
 /* ---- listening ----------------------------------------------------------- */
@@ -543,6 +617,7 @@ static int listen_tcp(server *s, const char *spec) {
                                      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 512,
                                      ai->ai_addr, (int)ai->ai_addrlen);
     freeaddrinfo(ai);
+    if (s->tcp) evconnlistener_set_error_cb(s->tcp, accept_error_cb);
     if (!s->tcp) {
         log_msg(s, 0, "cannot listen on %s: %s", spec, strerror(errno));
         return -1;
@@ -573,6 +648,7 @@ static int listen_unix(server *s, const char *path) {
         log_msg(s, 0, "cannot listen on %s: %s", path, strerror(errno));
         return -1;
     }
+    evconnlistener_set_error_cb(s->local, accept_error_cb);
     log_msg(s, -1, "listening on unix %s", path);
     return 0;
 }
@@ -586,6 +662,8 @@ static void teardown(server *s) {
     }
     pool_stop(s->pool);
     if (s->wake) event_free(s->wake);
+    if (s->grace) event_free(s->grace);
+    if (s->relisten) event_free(s->relisten);
     if (s->sigterm) event_free(s->sigterm);
     if (s->sigint) event_free(s->sigint);
     if (s->base) event_base_free(s->base);
@@ -606,6 +684,7 @@ int server_run(const server_config *cfg) {
         return 1;
     }
     s.wake = event_new(s.base, -1, EV_PERSIST | EV_READ, wake_cb, &s);
+    s.relisten = evtimer_new(s.base, relisten_cb, &s);
     if (pool_start(&s.pool, cfg->index, cfg->workers, cfg->max_wildcard, notify_loop, &s, err) != LEDE_OK) {
         log_msg(&s, 0, "%s", err);
         goto out;

@@ -355,13 +355,6 @@ void engine_reader_close(engine_reader *r) {
     delete r;
 }
 
-int engine_reader_reopen(engine_reader *r, int *changed, char *err) {
-    return guarded(err, "reopen", [&] {
-        *changed = r->db.reopen();
-        return LEDE_OK;
-    });
-}
-
 uint64_t engine_reader_doccount(engine_reader *r) {
     try {
         return r->db.get_doccount();
@@ -433,7 +426,6 @@ int engine_reader_refresh(engine_reader *r, int *changed, char *err) {
 
 uint64_t engine_reader_revision(engine_reader *r) {
     try {
-        Xapian::Database first(r->db);
         return r->db.get_revision();
     } catch (...) {
         return 0;
@@ -667,7 +659,11 @@ static int with_retry(engine_reader *r, char *err, const char *what, F fn) {
             return fn();
         } catch (const Xapian::DatabaseModifiedError &) {
             if (attempt == 3) return lede_seterr(err, "%s: index changing too fast", what);
-            refresh(r);
+            try {
+                refresh(r);
+            } catch (...) {
+                /* the next attempt reports what is wrong */
+            }
         } catch (const Xapian::QueryParserError &e) {
             return lede_seterr_code(err, LEDE_ESYNTAX, "%s", e.get_msg().c_str());
         } catch (const Xapian::WildcardError &e) {
@@ -687,10 +683,12 @@ int engine_search(engine_reader *r, const engine_search_opts *o,
                   engine_results *out, char *err) {
     memset(out, 0, sizeof *out);
     if (qsyntax_check(o->query, err) != LEDE_OK) return LEDE_ESYNTAX;
-    return with_retry(r, err, "search", [&] {
+    int rc = with_retry(r, err, "search", [&] {
         engine_results_free(out);
         return search_once(r, o, out);
     });
+    if (rc != LEDE_OK) engine_results_free(out);
+    return rc;
 }
 
 int engine_suggest(engine_reader *r, const char *query, sbuf *out, char *err) {

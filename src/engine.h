@@ -88,8 +88,6 @@ int engine_writer_meta_scan(engine_writer *w, const char *prefix,
 /* Read-only handle on an index directory (its stub) or a database. */
 int engine_reader_open(const char *path, engine_reader **out, char *err);
 void engine_reader_close(engine_reader *r);
-/* Moves to the latest committed revision; *changed set if it moved. */
-int engine_reader_reopen(engine_reader *r, int *changed, char *err);
 uint64_t engine_reader_doccount(engine_reader *r);
 int engine_reader_meta_get(engine_reader *r, const char *key, sbuf *out,
                            char *err);

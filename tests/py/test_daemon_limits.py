@@ -2,6 +2,7 @@
 wildcard expansion (ERR LIMIT), idle timeout, and a client that stops
 reading (its requests wait, nobody else does, and nothing is lost)."""
 import os
+import select
 import socket
 import threading
 
@@ -55,6 +56,69 @@ sender.join()
 check_eq(got, N, "once it reads, the slow client gets every reply, in order")
 slow.close()
 other.close()
+check_eq(d.stop(), 0, "exit 0")
+# Regression: buffered requests behind a timed-out one are still answered.
+hold = scratch.join("hold.fifo")
+os.mkfifo(hold)
+d = Daemon(index, "--max-pipeline", "1", "--query-timeout", "0.3", env={"LEDE_TEST_HOLD": hold})
+c = d.connect()
+c.send("SEARCH lede-test-hold\nPING\n")
+check(c.reply("SEARCH")[0].startswith("ERR TIMEOUT"), "held query times out")
+check_eq(c.reply("PING"), ["OK PONG"], "the request buffered behind it is answered")
+with open(hold, "w") as f:
+    f.write("x")
+c.close()
+
+# Regression: a line of exactly --max-line bytes is accepted with CRLF too.
+d2 = Daemon(index, "--max-line", "20")
+c = d2.connect()
+line = "SEARCH " + "drought" + " " * 6  # 20 bytes
+check_eq(c.ask(line + "\r")[0].split()[0], "OK", "max-line counts the line without its CR")
+c.close()
+
+# Regression: after TOOLONG, a client that half-closes still gets every
+# reply it is owed, in order.
+c = d2.connect()
+c.send("PING\nSEARCH " + "x" * 100 + "\n")
+c.sock.shutdown(socket.SHUT_WR)
+check_eq(c.line(), "OK PONG", "half-close after TOOLONG: the earlier reply arrives")
+check(c.line().startswith("ERR TOOLONG"), "half-close after TOOLONG: and the error")
+check(c.closed_by_peer(), "then the connection closes")
+c.close()
+
+# Regression: SIGTERM does not wait for a client that sent a too-long line
+# and keeps its socket open.
+c = d2.connect()
+c.send("SEARCH " + "x" * 100 + "\n")
+check(c.line().startswith("ERR TOOLONG"), "TOOLONG before SIGTERM")
+check_eq(d2.stop(), 0, "SIGTERM with a draining connection open: exit 0")
+c.close()
+check_eq(d.stop(), 0, "exit 0")
+
+# A client that stops reading is closed after --idle-timeout of no progress.
+d = Daemon(index, "--idle-timeout", "0.5", "--max-output", "4096", "--log-level", "info")
+slow = d.connect()
+slow.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+
+
+def _send_quietly(conn):
+    try:
+        conn.sock.sendall(b"SEARCH limit=100 snippet=2000 -- bank\n" * 2000)
+    except OSError:
+        pass
+
+
+sender = threading.Thread(target=_send_quietly, args=(slow,))
+sender.start()
+seen = False
+for _ in range(2000):  # until the daemon logs it; bounded
+    if "write timeout" in d.log_text():
+        seen = True
+        break
+    select.select([], [], [], 0.01)
+check(seen, "a client that does not read is closed (write timeout)")
+slow.close()
+sender.join()
 check_eq(d.stop(), 0, "exit 0")
 scratch.cleanup()
 finish()
