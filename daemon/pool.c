@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct worker worker;
+
 struct pool {
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    worker *idle;               /* waiting workers, most recently idle first */
     pool_job *head, *tail;      /* waiting */
     int queued;
     pool_job *done_head, *done_tail;
@@ -27,13 +29,16 @@ struct pool {
     unsigned max_wildcard;
 };
 
-typedef struct worker {
+struct worker {
     pool *p;
     engine_reader *r;
     docstore *ds;
     char *dict;
     size_t dictlen;
-} worker;
+    pthread_cond_t cv;          /* signalled to hand this worker a job */
+    int on_stack;
+    worker *next_idle;
+};
 
 void pool_job_free(pool_job *job) {
     if (!job) return;
@@ -170,9 +175,30 @@ static void run_job(worker *w, pool_job *job) {
     }
 }
 
-static pool_job *next_job(pool *p) {
+static void unstack(pool *p, worker *w) {
+    for (worker **x = &p->idle; *x; x = &(*x)->next_idle)
+        if (*x == w) {
+            *x = w->next_idle;
+            break;
+        }
+    w->on_stack = 0;
+}
+
+/* Waits for a job.  Idle workers form a stack and a new job wakes the one
+ * that went idle last: under light load the same worker, with warm caches,
+ * answers query after query. */
+static pool_job *next_job(worker *w) {
+    pool *p = w->p;
     pthread_mutex_lock(&p->mu);
-    while (!p->head && !p->stopping) pthread_cond_wait(&p->cv, &p->mu);
+    while (!p->head && !p->stopping) {
+        if (!w->on_stack) {
+            w->next_idle = p->idle;
+            p->idle = w;
+            w->on_stack = 1;
+        }
+        pthread_cond_wait(&w->cv, &p->mu);
+    }
+    if (w->on_stack) unstack(p, w);
     pool_job *job = p->head;
     if (job) {
         p->head = job->next;
@@ -197,13 +223,14 @@ static void finish(pool *p, pool_job *job) {
 static void *worker_main(void *arg) {
     worker *w = arg;
     pool_job *job;
-    while ((job = next_job(w->p)) != NULL) {
+    while ((job = next_job(w)) != NULL) {
         run_job(w, job);
         finish(w->p, job);
     }
     docstore_free(w->ds);
     free(w->dict);
     engine_reader_close(w->r);
+    pthread_cond_destroy(&w->cv);
     free(w);
     return NULL;
 }
@@ -213,7 +240,6 @@ int pool_start(pool **out, const char *index, int nworkers, unsigned max_wildcar
     pool *p = lede_calloc(1, sizeof *p);
     p->max_wildcard = max_wildcard;
     pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
     p->index = lede_strdup(index);
     p->notify = notify;
     p->notify_arg = notify_arg;
@@ -221,7 +247,9 @@ int pool_start(pool **out, const char *index, int nworkers, unsigned max_wildcar
     for (int i = 0; i < nworkers; i++) {
         worker *w = lede_calloc(1, sizeof *w);
         w->p = p;
+        pthread_cond_init(&w->cv, NULL);
         if (engine_reader_open(index, &w->r, err) != LEDE_OK) {
+            pthread_cond_destroy(&w->cv);
             free(w);
             pool_stop(p);
             return LEDE_ERR;
@@ -229,6 +257,7 @@ int pool_start(pool **out, const char *index, int nworkers, unsigned max_wildcar
         if (i == 0) publish_figures(w);
         if (pthread_create(&p->threads[i], NULL, worker_main, w) != 0) {
             engine_reader_close(w->r);
+            pthread_cond_destroy(&w->cv);
             free(w);
             pool_stop(p);
             return lede_seterr(err, "cannot start worker thread");
@@ -251,7 +280,11 @@ int pool_submit(pool *p, pool_job *job, int max_queued) {
     else p->head = job;
     p->tail = job;
     p->queued++;
-    pthread_cond_signal(&p->cv);
+    if (p->idle) {
+        worker *w = p->idle;
+        unstack(p, w);
+        pthread_cond_signal(&w->cv);
+    }
     pthread_mutex_unlock(&p->mu);
     return LEDE_OK;
 }
@@ -275,7 +308,7 @@ void pool_stop(pool *p) {
     if (!p) return;
     pthread_mutex_lock(&p->mu);
     p->stopping = 1;
-    pthread_cond_broadcast(&p->cv);
+    for (worker *w = p->idle; w; w = w->next_idle) pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->nworkers; i++) pthread_join(p->threads[i], NULL);
     for (pool_job *j = pool_take_done(p), *next; j; j = next) {
@@ -290,6 +323,5 @@ void pool_stop(pool *p) {
     free(p->threads);
     free(p->index);
     pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
     free(p);
 }
