@@ -120,6 +120,8 @@ struct engine_reader {
     Xapian::Stem stem;
     Xapian::QueryParser qp;
     docstore *ds = nullptr;
+    /* An empty database for the highlighting MSet (see highlight_mset). */
+    Xapian::WritableDatabase none{"", Xapian::DB_BACKEND_INMEMORY};
     ~engine_reader() { docstore_free(ds); }
 };
 
@@ -528,7 +530,7 @@ char *dup_string(const std::string &s) {
  * MSet::snippet() recognises whatever the case or inflection in the text:
  * the index stores stems without Z (wildcards need that), so the real
  * MSet's own terms would only mark words that are their own stem. */
-Xapian::MSet highlight_mset(const Xapian::Enquire &enq, const Xapian::MSet &mset) {
+Xapian::MSet highlight_mset(engine_reader *r, const Xapian::Enquire &enq, const Xapian::MSet &mset) {
     std::set<std::string> words;
     for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
         for (Xapian::TermIterator t = enq.get_matching_terms_begin(it);
@@ -540,8 +542,7 @@ Xapian::MSet highlight_mset(const Xapian::Enquire &enq, const Xapian::MSet &mset
             if (i < term.size()) words.insert("Z" + term.substr(i));
         }
     }
-    Xapian::WritableDatabase none("", Xapian::DB_BACKEND_INMEMORY);
-    Xapian::Enquire marks(none);
+    Xapian::Enquire marks(r->none);
     marks.set_query(Xapian::Query(Xapian::Query::OP_OR, words.begin(), words.end()));
     return marks.get_mset(0, 0);
 }
@@ -632,7 +633,7 @@ int search_once(engine_reader *r, const engine_search_opts *o,
         }
     }
     out->hits = (engine_hit *)lede_calloc(mset.size() ? mset.size() : 1, sizeof(engine_hit));
-    Xapian::MSet marks = o->snippet_len ? highlight_mset(enq, mset) : Xapian::MSet();
+    Xapian::MSet marks = o->snippet_len ? highlight_mset(r, enq, mset) : Xapian::MSet();
     for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
         fill_hit(r, marks, it, o, &out->hits[out->nhits++]);
     return LEDE_OK;
