@@ -96,13 +96,29 @@ static void scan_generations(indexdir *ix) {
     closedir(d);
 }
 
+/* mkdir -p: creates path and any missing parents. */
+static int make_dirs(const char *path) {
+    char *p = lede_strdup(path);
+    for (char *slash = strchr(p + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            free(p);
+            return -1;
+        }
+        *slash = '/';
+    }
+    int rc = mkdir(p, 0755) == 0 || errno == EEXIST ? 0 : -1;
+    free(p);
+    return rc;
+}
+
 int indexdir_open(const char *path, int create, indexdir *ix, char *err) {
     memset(ix, 0, sizeof *ix);
     ix->lockfd = -1;
     ix->path = lede_strdup(path);
     struct stat st;
     if (stat(path, &st) != 0) {
-        if (errno != ENOENT || !create || mkdir(path, 0755) != 0) {
+        if (errno != ENOENT || !create || make_dirs(path) != 0) {
             lede_seterr(err, "%s: %s", path, strerror(errno));
             goto fail;
         }

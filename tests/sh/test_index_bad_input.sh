@@ -75,6 +75,10 @@ check_eq "stdin JSON Lines" "$("$INDEXER" --index "$TMP/stdin.idx" --show s1 --f
 printf 'Piped headline\nPiped standfirst.\n\nPiped body.\n' | "$INDEXER" -q --index "$TMP/stdin.idx" -
 check_eq "stdin plain text" "$("$INDEXER" --index "$TMP/stdin.idx" --show stdin --field title)" "Piped headline"
 
+# A new index path may have missing parent directories (like mkdir -p).
+"$INDEXER" -q --index "$TMP/new/parent/dirs.idx" "$src/good.txt"
+check_eq "index under missing parent directories" "$(articles_in "$TMP/new/parent/dirs.idx")" 1
+
 # Fatal errors: exit 2 with one clear line.
 "$INDEXER" "$src" >/dev/null 2>"$TMP/e1"
 check_eq "no --index: exit 2" "$?" 2
