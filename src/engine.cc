@@ -29,6 +29,16 @@ int fail(char *err, const char *what, const std::string &msg) {
     return lede_seterr(err, "%s: %s", what, msg.c_str());
 }
 
+/* A figure for display, 0 when Xapian cannot give it. */
+template <typename F>
+uint64_t or_zero(F body) {
+    try {
+        return body();
+    } catch (...) {
+        return 0;
+    }
+}
+
 /* Runs body, mapping exceptions to codes. */
 template <typename F>
 int guarded(char *err, const char *what, F body) {
@@ -236,16 +246,6 @@ int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
     });
 }
 
-int engine_writer_delete_id(engine_writer *w, const char *id, int *deleted,
-                            char *err) {
-    return guarded(err, "delete", [&] {
-        std::string qterm = id_term(id);
-        *deleted = w->db.term_exists(qterm);
-        if (*deleted) w->db.delete_document(qterm);
-        return LEDE_OK;
-    });
-}
-
 /* The Q term of a document, from its termlist. */
 static std::string doc_qterm(Xapian::WritableDatabase &db, Xapian::docid did) {
     Xapian::TermIterator t = db.termlist_begin(did);
@@ -288,11 +288,7 @@ int engine_writer_commit(engine_writer *w, char *err) {
 }
 
 uint64_t engine_writer_doccount(engine_writer *w) {
-    try {
-        return w->db.get_doccount();
-    } catch (...) {
-        return 0;
-    }
+    return or_zero([&] { return w->db.get_doccount(); });
 }
 
 static int meta_get(const Xapian::Database &db, const char *key, sbuf *out) {
@@ -301,11 +297,6 @@ static int meta_get(const Xapian::Database &db, const char *key, sbuf *out) {
     sbuf_reset(out);
     sbuf_append(out, v.data(), v.size());
     return LEDE_OK;
-}
-
-int engine_writer_meta_get(engine_writer *w, const char *key, sbuf *out,
-                           char *err) {
-    return guarded(err, "metadata", [&] { return meta_get(w->db, key, out); });
 }
 
 int engine_writer_meta_set(engine_writer *w, const char *key, const char *val,
@@ -358,11 +349,7 @@ void engine_reader_close(engine_reader *r) {
 }
 
 uint64_t engine_reader_doccount(engine_reader *r) {
-    try {
-        return r->db.get_doccount();
-    } catch (...) {
-        return 0;
-    }
+    return or_zero([&] { return r->db.get_doccount(); });
 }
 
 int engine_reader_meta_get(engine_reader *r, const char *key, sbuf *out,
@@ -427,11 +414,7 @@ int engine_reader_refresh(engine_reader *r, int *changed, char *err) {
 }
 
 uint64_t engine_reader_revision(engine_reader *r) {
-    try {
-        return r->db.get_revision();
-    } catch (...) {
-        return 0;
-    }
+    return or_zero([&] { return r->db.get_revision(); });
 }
 
 namespace {

@@ -64,8 +64,6 @@ int engine_writer_configure(engine_writer *w, const char *language,
 int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
                       uint64_t fingerprint, const void *data, size_t len,
                       int *outcome, char *err);
-int engine_writer_delete_id(engine_writer *w, const char *id, int *deleted,
-                            char *err);
 /* Deletes the documents of source file filekey for which keep(qterm, ctx)
  * is false (keep NULL: all of them).  *deleted gets the count. */
 typedef int (*engine_keep_fn)(const char *qterm, size_t len, void *ctx);
@@ -74,10 +72,7 @@ int engine_writer_delete_file(engine_writer *w, const char *filekey,
                               uint64_t *deleted, char *err);
 int engine_writer_commit(engine_writer *w, char *err);
 uint64_t engine_writer_doccount(engine_writer *w);
-/* Metadata: get returns LEDE_ENOTFOUND when unset; set with val NULL
- * deletes the key. */
-int engine_writer_meta_get(engine_writer *w, const char *key, sbuf *out,
-                           char *err);
+/* Metadata: set with val NULL deletes the key. */
 int engine_writer_meta_set(engine_writer *w, const char *key, const char *val,
                            size_t len, char *err);
 typedef int (*engine_meta_fn)(const char *key, const char *val, size_t len,
