@@ -1,15 +1,18 @@
 /* main.c -- leded: options and defaults; the work is in server.c (network)
- * and pool.c (queries). */
+ * pool.c (queries) and ingest.c (the writer). */
 #define _GNU_SOURCE
 #include "server.h"
 #include "../src/indexdir.h"
 #include "../src/util.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -34,6 +37,15 @@ static const char usage[] =
     "      --max-wildcard N      words one prefix* may expand to (default 1000)\n"
     "      --slow-query SECS     log queries slower than this (default 0.5)\n"
     "      --log-level LEVEL     error, warn, info (default) or debug\n"
+    "\n"
+    "Ingest (off by default; the daemon then holds the index's writer lock):\n"
+    "      --ingest-token FILE   enable ADD/PUT/DELETE/COMMIT/COMPACT for\n"
+    "                            connections that AUTH with the token in FILE\n"
+    "                            (the index is created if missing)\n"
+    "      --commit-interval S   commit pushed changes at least every S seconds\n"
+    "                            (default 0.25)\n"
+    "      --max-article-bytes N largest article a PUT may send (default 16777216)\n"
+    "      --max-backlog N       ingest commands waiting before BUSY (default 10000)\n"
     "  -h, --help                this text\n";
 
 static int parse_level(const char *s) {
@@ -57,7 +69,8 @@ static int number(const char *opt, const char *val, double min, double *out) {
 }
 
 static int parse_args(int argc, char **argv, server_config *cfg) {
-    enum { O_LINE = 256, O_CONNS, O_IDLE, O_OUT, O_PIPE, O_QUEUE, O_QT, O_SLOW, O_LOG, O_WILD };
+    enum { O_LINE = 256, O_CONNS, O_IDLE, O_OUT, O_PIPE, O_QUEUE, O_QT, O_SLOW, O_LOG, O_WILD,
+           O_TOKEN, O_COMMIT, O_ARTICLE, O_BACKLOG };
     static const struct option longopts[] = {
         {"index", required_argument, 0, 'x'},
         {"listen", required_argument, 0, 'l'},
@@ -73,6 +86,10 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
         {"max-wildcard", required_argument, 0, O_WILD},
         {"slow-query", required_argument, 0, O_SLOW},
         {"log-level", required_argument, 0, O_LOG},
+        {"ingest-token", required_argument, 0, O_TOKEN},
+        {"commit-interval", required_argument, 0, O_COMMIT},
+        {"max-article-bytes", required_argument, 0, O_ARTICLE},
+        {"max-backlog", required_argument, 0, O_BACKLOG},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -88,6 +105,9 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
     cfg->max_wildcard = 1000;
     cfg->slow_query = 0.5;
     cfg->log_level = 2;
+    cfg->commit_interval = 0.25;
+    cfg->max_article = 16u << 20;
+    cfg->max_backlog = 10000;
     int opt;
     double v;
     while ((opt = getopt_long(argc, argv, "x:l:s:w:h", longopts, NULL)) != -1) {
@@ -135,6 +155,18 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
         case O_LOG:
             if ((cfg->log_level = parse_level(optarg)) < 0) return bad("--log-level", optarg);
             break;
+        case O_TOKEN: cfg->ingest_token = optarg; break; /* the file, read later */
+        case O_COMMIT:
+            if (number("--commit-interval", optarg, 0.001, &cfg->commit_interval)) return -1;
+            break;
+        case O_ARTICLE:
+            if (number("--max-article-bytes", optarg, 64, &v) || v > 1e9) return bad("--max-article-bytes", optarg);
+            cfg->max_article = (size_t)v;
+            break;
+        case O_BACKLOG:
+            if (number("--max-backlog", optarg, 1, &v)) return -1;
+            cfg->max_backlog = (int)v;
+            break;
         case 'h': fputs(usage, stdout); exit(0);
         default: fputs(usage, stderr); return -1;
         }
@@ -154,10 +186,43 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
     return 0;
 }
 
+/* The token is the file's first line, without surrounding white space. */
+static char *read_token(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "leded: --ingest-token %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    char line[1024] = "";
+    if (!fgets(line, sizeof line, f)) line[0] = '\0';
+    fclose(f);
+    char *s = line, *e = line + strlen(line);
+    while (*s && isspace((unsigned char)*s)) s++;
+    while (e > s && isspace((unsigned char)e[-1])) e--;
+    *e = '\0';
+    if (strlen(s) < 8 || strchr(s, ' ') || strchr(s, '\t')) {
+        fprintf(stderr, "leded: --ingest-token %s: the token must be at least 8 characters, "
+                "without spaces, on the first line\n", path);
+        return NULL;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && (st.st_mode & 0077))
+        fprintf(stderr, "leded: warning: %s can be read by other users (chmod 600 it)\n", path);
+    return lede_strdup(s);
+}
+
 int main(int argc, char **argv) {
     server_config cfg;
     memset(&cfg, 0, sizeof cfg);
     if (parse_args(argc, argv, &cfg) != 0) return 2;
+    char *token = NULL;
+    if (cfg.ingest_token) {
+        if (!(token = read_token(cfg.ingest_token))) return 2;
+        cfg.ingest_token = token;
+        int rc = server_run(&cfg) == 0 ? 0 : 1; /* the writer creates a missing index */
+        free(token);
+        return rc;
+    }
     char **names;
     int n;
     char err[LEDE_ERRLEN];

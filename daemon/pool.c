@@ -26,6 +26,7 @@ struct pool {
     void (*notify)(void *);
     void *notify_arg;
     atomic_uint_fast64_t articles, revision, bytes;
+    atomic_int_fast64_t last_commit;
     unsigned max_wildcard;
 };
 
@@ -135,6 +136,15 @@ static void publish_figures(worker *w) {
     atomic_store(&w->p->articles, engine_reader_doccount(w->r));
     atomic_store(&w->p->revision, engine_reader_revision(w->r));
     atomic_store(&w->p->bytes, size);
+    sbuf v;
+    sbuf_init(&v);
+    if (engine_reader_meta_get(w->r, "lede.commit_time", &v, NULL) == LEDE_OK)
+        atomic_store(&w->p->last_commit, strtoll(v.data, NULL, 10));
+    sbuf_free(&v);
+}
+
+int64_t pool_last_commit(pool *p) {
+    return atomic_load(&p->last_commit);
 }
 
 void pool_index_figures(pool *p, uint64_t *articles, uint64_t *revision,

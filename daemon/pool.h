@@ -39,6 +39,8 @@ int pool_queued(pool *p);
  * even when every worker is busy). */
 void pool_index_figures(pool *p, uint64_t *articles, uint64_t *revision,
                         uint64_t *bytes);
+/* Unix seconds of the last commit the workers saw (0: unknown). */
+int64_t pool_last_commit(pool *p);
 void pool_job_free(pool_job *job);
 
 #endif

@@ -7,6 +7,7 @@
  * pauses until they drain), idle time, and per-query time (TIMEOUT). */
 #define _GNU_SOURCE
 #include "server.h"
+#include "ingest.h"
 #include "pool.h"
 #include "../src/protocol.h"
 #include "../src/util.h"
@@ -58,6 +59,10 @@ struct conn {
     int processing;           /* inside process_input */
     int draining;             /* after TOOLONG: discard input until EOF */
     int shut;                 /* our side shut down for writing */
+    int authed;               /* AUTH succeeded: ingest commands allowed */
+    int auth_failures;
+    proto_request *put;       /* PUT waiting for its article bytes */
+    pending *put_reply;       /* ... and its place in the reply order */
     size_t drained;
     conn *prev, *next;
 };
@@ -68,6 +73,7 @@ struct server {
     struct evconnlistener *tcp, *local;
     struct event *sigterm, *sigint, *wake;
     pool *pool;
+    ingest *ingest;            /* NULL: ingest is off */
     conn *conns;
     int nconns;
     uint64_t next_id, conns_total, queries, errors, timeouts;
@@ -127,6 +133,10 @@ static void conn_free(conn *c, const char *why) {
         pending *p = c->head;
         c->head = p->next;
         pending_free(p);
+    }
+    if (c->put) {
+        proto_request_free(c->put);
+        free(c->put);
     }
     bufferevent_free(c->bev);
     if (c->prev) c->prev->next = c->next;
@@ -241,13 +251,45 @@ static void add_stat(proto_stat *st, int *n, const char *key, const char *fmt, .
     va_end(ap);
 }
 
+static void ingest_stats(server *s, proto_stat *st, int *n, uint64_t revision) {
+    (void)revision;
+    char when[32] = "-";
+    int64_t last = pool_last_commit(s->pool);
+    ingest_figures f = {0};
+    if (s->ingest) {
+        ingest_figures_get(s->ingest, &f);
+        last = f.last_commit;
+    }
+    if (last > 0) {
+        time_t t = (time_t)last;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+    add_stat(st, n, "last_commit", "%s", when);
+    add_stat(st, n, "ingest", "%s", s->ingest ? "on" : "off");
+    add_stat(st, n, "ingest_backlog", "%llu", (unsigned long long)f.backlog);
+    add_stat(st, n, "ingest_uncommitted", "%llu", (unsigned long long)f.uncommitted);
+    add_stat(st, n, "ingest_added", "%llu", (unsigned long long)f.added);
+    add_stat(st, n, "ingest_replaced", "%llu", (unsigned long long)f.replaced);
+    add_stat(st, n, "ingest_deleted", "%llu", (unsigned long long)f.deleted);
+    add_stat(st, n, "commits", "%llu", (unsigned long long)f.commits);
+    add_stat(st, n, "compactions", "%llu", (unsigned long long)f.compactions);
+}
+
 /* STATS is answered by the loop from figures the workers publish, so it
  * works even when every worker is busy. */
 static void answer_stats(server *s, pending *p) {
-    proto_stat st[16];
+    proto_stat st[24];
     int n = 0;
     uint64_t articles, revision, bytes;
     pool_index_figures(s->pool, &articles, &revision, &bytes);
+    if (s->ingest) { /* the writer knows the newest figures */
+        ingest_figures f;
+        ingest_figures_get(s->ingest, &f);
+        articles = f.articles;
+        revision = f.revision;
+    }
     add_stat(st, &n, "articles", "%llu", (unsigned long long)articles);
     add_stat(st, &n, "index_bytes", "%llu", (unsigned long long)bytes);
     add_stat(st, &n, "revision", "%llu", (unsigned long long)revision);
@@ -259,6 +301,7 @@ static void answer_stats(server *s, pending *p) {
     add_stat(st, &n, "timeouts", "%llu", (unsigned long long)s->timeouts);
     add_stat(st, &n, "workers", "%d", s->cfg->workers);
     add_stat(st, &n, "queued", "%d", pool_queued(s->pool));
+    ingest_stats(s, st, &n, revision);
     percentiles(s, st, &n);
     proto_reply_stats(&p->reply, p->c->json, st, n);
     p->done = 1;
@@ -283,6 +326,118 @@ static void submit(server *s, pending *p, proto_request *req) {
         struct timeval tv = {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)};
         evtimer_add(p->timer, &tv);
     }
+}
+
+static void submit_ingest(server *s, pending *p, proto_request *req) {
+    pool_job *job = lede_calloc(1, sizeof *job);
+    job->req = *req;
+    memset(req, 0, sizeof *req);
+    job->json = p->c->json;
+    job->owner = p;
+    sbuf_init(&job->reply);
+    if (ingest_submit(s->ingest, job, s->cfg->max_backlog) != LEDE_OK) {
+        pool_job_free(job);
+        answer_error(s, p, PROTO_E_BUSY, "the ingest backlog is full, try again");
+        return;
+    }
+    p->job = job;
+}
+
+/* Compares in time that does not depend on where the strings differ. */
+static int same_token(const char *a, const char *b) {
+    size_t na = strlen(a), nb = strlen(b);
+    unsigned char diff = na != nb;
+    for (size_t i = 0; i < na; i++) diff |= (unsigned char)(a[i] ^ b[i % (nb ? nb : 1)]);
+    return diff == 0;
+}
+
+#define MAX_AUTH_FAILURES 3
+
+static void answer_auth(conn *c, pending *p, const char *token) {
+    server *s = c->s;
+    if (!s->ingest) {
+        answer_error(s, p, PROTO_E_DISABLED, "ingest is not enabled on this server (leded --ingest-token FILE)");
+    } else if (same_token(token, s->cfg->ingest_token)) {
+        c->authed = 1;
+        proto_reply_word(&p->reply, c->json, PROTO_AUTH, "AUTH");
+        p->done = 1;
+    } else {
+        answer_error(s, p, PROTO_E_AUTH, "invalid token");
+        log_msg(s, 1, "conn %llu %s: AUTH with an invalid token", (unsigned long long)c->id, c->peer);
+        if (++c->auth_failures >= MAX_AUTH_FAILURES) {
+            p->close_after = 1;
+            c->closing = 1;
+        }
+    }
+}
+
+/* After an error a PUT's bytes cannot be told from requests: say so, and
+ * close once the client has stopped sending. */
+static void refuse_put(conn *c, pending *p, const char *code, const char *msg) {
+    answer_error(c->s, p, code, msg);
+    p->close_after = 1;
+    c->closing = 1;
+    c->draining = 1;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+static void handle_ingest(conn *c, pending *p, proto_request *req) {
+    server *s = c->s;
+    const char *code = NULL, *msg = NULL;
+    if (!s->ingest) {
+        code = PROTO_E_DISABLED;
+        msg = "ingest is not enabled on this server (leded --ingest-token FILE)";
+    } else if (!c->authed) {
+        code = PROTO_E_NOAUTH;
+        msg = "ingest commands need AUTH first";
+    } else if (req->cmd == PROTO_PUT && req->block_len > s->cfg->max_article) {
+        code = PROTO_E_TOOLONG;
+        msg = "the article is larger than the server's limit (leded --max-article-bytes)";
+    }
+    if (code && req->cmd == PROTO_PUT) {
+        refuse_put(c, p, code, msg);
+    } else if (code) {
+        answer_error(s, p, code, msg);
+    } else if (req->cmd == PROTO_PUT) { /* wait for the bytes */
+        c->put = lede_malloc(sizeof *c->put);
+        *c->put = *req;
+        memset(req, 0, sizeof *req);
+        c->put_reply = p;
+    } else {
+        submit_ingest(s, p, req);
+    }
+}
+
+/* A PUT's article: block_len bytes and a newline (LF or CRLF).  Returns 1
+ * when it was taken, 0 while more bytes are needed. */
+static int take_put_block(conn *c) {
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    size_t n = (size_t)c->put->block_len, have = evbuffer_get_length(in);
+    if (have < n + 1) return 0;
+    char term[2] = {0, 0};
+    struct evbuffer_ptr at;
+    evbuffer_ptr_set(in, &at, n, EVBUFFER_PTR_SET);
+    evbuffer_copyout_from(in, &at, term, have >= n + 2 ? 2 : 1);
+    if (term[0] == '\r' && have < n + 2) return 0;
+    size_t tl = term[0] == '\n' ? 1 : term[0] == '\r' && term[1] == '\n' ? 2 : 0;
+    proto_request *req = c->put;
+    pending *p = c->put_reply;
+    c->put = NULL;
+    c->put_reply = NULL;
+    if (tl == 0) {
+        refuse_put(c, p, PROTO_E_SYNTAX, "the article's bytes must be followed by a newline");
+    } else {
+        req->block = lede_malloc(n + 1);
+        evbuffer_remove(in, req->block, n);
+        evbuffer_drain(in, tl);
+        req->block[n] = '\0';
+        submit_ingest(c->s, p, req);
+    }
+    proto_request_free(req);
+    free(req);
+    flush_replies(c);
+    return 1;
 }
 
 static void handle_line(conn *c, const char *line, size_t len) {
@@ -311,6 +466,10 @@ static void handle_line(conn *c, const char *line, size_t len) {
         c->json = !strcmp(req.arg, "json");
         proto_reply_word(&p->reply, c->json, req.cmd, c->json ? "json" : "text");
         p->done = 1;
+    } else if (req.cmd == PROTO_AUTH) {
+        answer_auth(c, p, req.arg);
+    } else if (proto_is_ingest(req.cmd)) {
+        handle_ingest(c, p, &req);
     } else if (req.cmd == PROTO_QUIT) {
         proto_reply_word(&p->reply, c->json, req.cmd, "BYE");
         p->done = 1;
@@ -348,6 +507,10 @@ static void process_input(conn *c) {
      * growing the output without bound within one read. */
     while (!c->closing && c->inflight < c->s->cfg->max_pipeline &&
            output_len(c) <= c->s->cfg->max_output) {
+        if (c->put) {
+            if (!take_put_block(c)) break;
+            continue;
+        }
         size_t eol_len = 0;
         struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF);
         if (eol.pos < 0) {
@@ -428,6 +591,30 @@ static void event_cb(struct bufferevent *bev, short events, void *arg) {
     }
 }
 
+/* A finished job: its reply takes its place in the connection's order. */
+static void deliver(server *s, pool_job *job) {
+    pending *p = job->owner;
+    if (!proto_is_ingest(job->req.cmd)) {
+        double took = job->finished - job->started;
+        s->lat[s->nlat++ % LAT_RING] = (uint32_t)(took * 1e6 < 4e9 ? took * 1e6 : 4e9);
+        if (took > s->cfg->slow_query && s->cfg->slow_query > 0)
+            log_msg(s, 1, "slow query (%.3f s): %s %s", took, proto_cmd_name(job->req.cmd),
+                    job->req.arg ? job->req.arg : "");
+    }
+    if (job->failed_internal) log_msg(s, 0, "internal error: %.*s", (int)job->reply.len, job->reply.data);
+    if (p) {
+        sbuf_free(&p->reply);
+        p->reply = job->reply;
+        sbuf_init(&job->reply);
+        p->done = 1;
+        p->job = NULL;
+        conn *c = p->c;
+        flush_replies(c);
+        if (!maybe_close(c)) resume(c);
+    }
+    pool_job_free(job);
+}
+
 static void wake_cb(evutil_socket_t fd, short what, void *arg) {
     (void)fd;
     (void)what;
@@ -435,24 +622,12 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg) {
     pool_job *job = pool_take_done(s->pool), *next;
     for (; job; job = next) {
         next = job->next;
-        pending *p = job->owner;
-        double took = job->finished - job->started;
-        s->lat[s->nlat++ % LAT_RING] = (uint32_t)(took * 1e6 < 4e9 ? took * 1e6 : 4e9);
-        if (took > s->cfg->slow_query && s->cfg->slow_query > 0)
-            log_msg(s, 1, "slow query (%.3f s): %s %s", took, proto_cmd_name(job->req.cmd),
-                    job->req.arg ? job->req.arg : "");
-        if (job->failed_internal) log_msg(s, 0, "internal error: %.*s", (int)job->reply.len, job->reply.data);
-        if (p) {
-            sbuf_free(&p->reply);
-            p->reply = job->reply;
-            sbuf_init(&job->reply);
-            p->done = 1;
-            p->job = NULL;
-            conn *c = p->c;
-            flush_replies(c);
-            if (!maybe_close(c)) resume(c);
-        }
-        pool_job_free(job);
+        deliver(s, job);
+    }
+    job = s->ingest ? ingest_take_done(s->ingest) : NULL;
+    for (; job; job = next) {
+        next = job->next;
+        deliver(s, job);
     }
 }
 
@@ -661,6 +836,7 @@ static void teardown(server *s) {
         unlink(s->cfg->socket_path);
     }
     pool_stop(s->pool);
+    ingest_stop(s->ingest);
     if (s->wake) event_free(s->wake);
     if (s->grace) event_free(s->grace);
     if (s->relisten) event_free(s->relisten);
@@ -685,6 +861,11 @@ int server_run(const server_config *cfg) {
     }
     s.wake = event_new(s.base, -1, EV_PERSIST | EV_READ, wake_cb, &s);
     s.relisten = evtimer_new(s.base, relisten_cb, &s);
+    if (cfg->ingest_token &&
+        ingest_start(&s.ingest, cfg->index, cfg->commit_interval, notify_loop, &s, err) != LEDE_OK) {
+        log_msg(&s, 0, "cannot take the index for ingest: %s", err);
+        goto out;
+    }
     if (pool_start(&s.pool, cfg->index, cfg->workers, cfg->max_wildcard, notify_loop, &s, err) != LEDE_OK) {
         log_msg(&s, 0, "%s", err);
         goto out;

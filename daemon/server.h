@@ -22,6 +22,10 @@ typedef struct server_config {
     unsigned max_wildcard;     /* words one wildcard may expand to */
     double slow_query;         /* seconds; queries slower are logged */
     int log_level;             /* 0 error, 1 warn, 2 info, 3 debug */
+    const char *ingest_token;  /* NULL: ingest commands are off */
+    double commit_interval;    /* ingest: seconds before changes are committed, at most */
+    size_t max_article;        /* PUT: largest article in bytes */
+    int max_backlog;           /* ingest jobs waiting for the writer before BUSY */
 } server_config;
 
 /* Runs until SIGTERM/SIGINT, then finishes the replies in flight and

@@ -21,16 +21,19 @@
 #include "build.h"
 #include "jobq.h"
 #include "progress.h"
+#include "watch.h"
 #include "../src/docstore.h"
 #include "../src/engine.h"
 #include "../src/idset.h"
 #include "../src/indexdir.h"
+#include "../src/livewriter.h"
 #include "../src/source.h"
 #include "../src/utf8.h"
 #include "../src/util.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -52,6 +55,7 @@ typedef struct writer {
     pthread_t thread;
     int started;
     unsigned since_commit;
+    int dirty;                         /* written since the last commit */
     docstore *ds;
 } writer;
 
@@ -86,6 +90,10 @@ struct build {
     progress prog;
     uint64_t bytes_before;             /* raw bytes of finished files */
     uint64_t crash_after;              /* test hook LEDE_CRASH_AFTER */
+    /* Replacements and deletions since the last compaction (livewriter.h):
+     * the index's count when the run began, and our own count when we
+     * last compacted. */
+    uint64_t changes_base, changes_at_compact;
 };
 
 const char *build_skip_name(skip_reason r) {
@@ -144,9 +152,19 @@ static int record_key(const char *filekey, char out[19]) {
     return snprintf(out, 19, "F%s", filekey);
 }
 
+static uint64_t changes_since_compact(build *b) {
+    return b->changes_base + atomic_load(&b->replaced) + atomic_load(&b->deleted) -
+           b->changes_at_compact;
+}
+
 static int writer_commit(writer *w, char *err) {
-    if (engine_writer_commit(w->ew, err) != LEDE_OK) return LEDE_ERR;
+    char n[24];
+    int len = snprintf(n, sizeof n, "%" PRIu64, changes_since_compact(w->b));
+    if (engine_writer_meta_set(w->ew, "lede.changes", n, (size_t)len, err) != LEDE_OK ||
+        engine_writer_commit(w->ew, err) != LEDE_OK)
+        return LEDE_ERR;
     w->since_commit = 0;
+    w->dirty = 0;
     INFO(w->b, "commit %s docs=%" PRIu64, w->name, engine_writer_doccount(w->ew));
     return LEDE_OK;
 }
@@ -163,6 +181,7 @@ static int writer_put(writer *w, job *j, char *err) {
                                blob.len, &outcome, err);
     sbuf_free(&blob);
     if (rc != LEDE_OK) return rc;
+    if (outcome != ENGINE_UNCHANGED || j->record) w->dirty = 1;
     if (outcome == ENGINE_ADDED) atomic_fetch_add(&b->added, 1);
     else if (outcome == ENGINE_REPLACED) atomic_fetch_add(&b->replaced, 1);
     else atomic_fetch_add(&b->unchanged, 1);
@@ -187,6 +206,7 @@ static int writer_delete_file(writer *w, job *j, char *err) {
     int rc = engine_writer_delete_file(w->ew, j->filekey, j->keep ? keep_seen : NULL,
                                        j->keep, &n, err);
     atomic_fetch_add(&w->b->deleted, n);
+    if (n) w->dirty = 1;
     return rc;
 }
 
@@ -230,6 +250,7 @@ static int writer_handle(writer *w, job *j, char *err) {
     case JOB_RECORD: {
         char key[19];
         record_key(j->filekey, key);
+        w->dirty = 1;
         return engine_writer_meta_set(w->ew, key, j->record,
                                       j->record ? strlen(j->record) : 0, err);
     }
@@ -237,8 +258,11 @@ static int writer_handle(writer *w, job *j, char *err) {
         return writer_delete_file(w, j, err);
     case JOB_SCAN_DELETED: {
         scan_ctx sc = {w, err};
+        w->dirty = 1;
         return engine_writer_meta_scan(w->ew, "F", scan_one, &sc, err);
     }
+    case JOB_COMMIT:
+        return w->dirty ? writer_commit(w, err) : LEDE_OK;
     case JOB_STOP:
         return writer_commit(w, err);
     }
@@ -253,6 +277,7 @@ static void *writer_main(void *arg) {
         job_kind kind = j->kind;
         if (!atomic_load(&w->b->failed) && writer_handle(w, j, err) != LEDE_OK)
             fail(w->b, err);
+        if (j->done) sem_post(j->done);
         job_free(j);
         if (kind == JOB_STOP) break;
     }
@@ -679,29 +704,8 @@ static int visit_file(const src_file *f, void *ctx) {
 
 /* ---- the run ----------------------------------------------------------- */
 
-/* Merges whatever the stub lists into one new database and switches to
- * it: finishes a full build, recovers an interrupted one, compacts. */
 static int merge_live(build *b, char *err) {
-    indexdir *ix = &b->ix;
-    /* Shards first: where a file record is in both, compaction keeps the
-     * first, and a shard's is the newer. */
-    const char **paths = lede_calloc((size_t)ix->nlive, sizeof(char *));
-    int n = 0;
-    for (int pass = 0; pass < 2; pass++)
-        for (int i = 0; i < ix->nlive; i++)
-            if ((strncmp(ix->live[i], "db.", 3) == 0) == pass)
-                paths[n++] = indexdir_join(ix, ix->live[i]);
-    char *name = indexdir_new_name(ix, "db", 0);
-    char *dst = indexdir_join(ix, name);
-    int rc = engine_compact(paths, n, dst, err);
-    lede_crash_point("after-merge");
-    if (rc == LEDE_OK) rc = indexdir_switch(ix, &name, 1, err);
-    if (rc == LEDE_OK) indexdir_cleanup(ix);
-    for (int i = 0; i < n; i++) free((char *)paths[i]);
-    free(paths);
-    free(name);
-    free(dst);
-    return rc;
+    return livewriter_merge_live(&b->ix, err);
 }
 
 static int needs_merge(const indexdir *ix) {
@@ -745,6 +749,10 @@ static int read_settings(build *b, char *err) {
                            " (use a new index to change it)", b->o->index,
                            b->language, b->o->language);
     engine_reader_meta_get(b->lookup, "lede.dict", &b->dict, NULL);
+    b->changes_base = 0;
+    if (engine_reader_meta_get(b->lookup, "lede.changes", &v, NULL) == LEDE_OK)
+        b->changes_base = strtoull(v.data, NULL, 10);
+    sbuf_free(&v);
     return LEDE_OK;
 }
 
@@ -778,35 +786,16 @@ static int finish_incremental(build *b, char *err) {
     return dispatch(b, job_new(JOB_SCAN_DELETED), err);
 }
 
-/* A new index starts as one empty database carrying the settings, listed
- * in the stub before any article is written. */
-static int create_empty(build *b, char *err) {
-    char *name = indexdir_new_name(&b->ix, "db", 0);
-    char *path = indexdir_join(&b->ix, name);
-    const char *lang = b->o->language ? b->o->language : "english";
-    engine_writer *w;
-    int rc = engine_writer_open(path, 1, 0, &w, err);
-    if (rc == LEDE_OK) {
-        if (engine_writer_meta_set(w, "lede.format", ENGINE_FORMAT, 1, err) ||
-            engine_writer_meta_set(w, "lede.language", lang, strlen(lang), err))
-            rc = LEDE_ERR;
-        if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
-    }
-    if (rc == LEDE_OK) rc = indexdir_switch(&b->ix, &name, 1, err);
-    free(name);
-    free(path);
-    return rc;
-}
-
 static int setup(build *b, char *err) {
-    int rc = indexdir_open(b->o->index, 1, &b->ix, err);
+    int rc = indexdir_open(b->o->index, 1, b->o->watch ? "lede-index --watch" : "lede-index", &b->ix, err);
     if (rc != LEDE_OK) return rc;
     if (needs_merge(&b->ix)) {
         INFO(b, "merging the databases of an interrupted run");
         if (merge_live(b, err) != LEDE_OK) return LEDE_ERR;
     }
     indexdir_cleanup(&b->ix);
-    if (b->ix.nlive == 0 && create_empty(b, err) != LEDE_OK) return LEDE_ERR;
+    if (b->ix.nlive == 0 && livewriter_create_empty(&b->ix, b->o->language, err) != LEDE_OK)
+        return LEDE_ERR;
     if (read_settings(b, err) != LEDE_OK) return LEDE_ERR;
     /* An empty index gets a parallel full build. */
     b->fresh = engine_reader_doccount(b->lookup) == 0;
@@ -823,7 +812,7 @@ static int setup(build *b, char *err) {
     return writers_start(b, err);
 }
 
-static int run(build *b, char *err) {
+static int first_pass(build *b, char *err) {
     int rc = setup(b, err);
     if (rc != LEDE_OK) return rc;
     collect_roots(b);
@@ -840,6 +829,107 @@ static int run(build *b, char *err) {
         rc = merge_live(b, err);
         if (rc == LEDE_OK) rc = write_deferred(b, err);
     }
+    return rc;
+}
+
+/* ---- watch mode (watch.h) ---------------------------------------------- */
+
+/* One writer on the live database, file records looked up in it. */
+static int start_live_writer(build *b, char *err) {
+    engine_reader_close(b->lookup);
+    b->lookup = NULL;
+    free(b->language);
+    b->language = NULL;
+    sbuf_reset(&b->dict);
+    b->fresh = 0;
+    b->nwriters = 1;
+    if (read_settings(b, err) != LEDE_OK) return LEDE_ERR;
+    return writers_start(b, err);
+}
+
+/* Hands a job to the writer and waits until it has been handled. */
+static int run_sync(build *b, job *j, char *err) {
+    sem_t done;
+    sem_init(&done, 0, 0);
+    j->done = &done;
+    int rc = dispatch(b, j, err);
+    if (rc == LEDE_OK) {
+        while (sem_wait(&done) != 0) {}
+        if (atomic_load(&b->failed)) rc = lede_seterr(err, "%s", b->fail_err);
+    }
+    sem_destroy(&done);
+    return rc;
+}
+
+static int watch_changed(void *ctx, const char *root, const char *path, char *err) {
+    build *b = ctx;
+    void *vctx[2] = {b, err};
+    return src_walk_below(root, path, visit_file, vctx) ? LEDE_ERR : LEDE_OK;
+}
+
+static int watch_gone(void *ctx, const char *path, char *err) {
+    build *b = ctx;
+    if (b->o->no_delete) return LEDE_OK;
+    job *j = job_new(JOB_DELETE_FILE);
+    lede_hex64(lede_hash(path, strlen(path)), j->filekey);
+    char filekey[17];
+    memcpy(filekey, j->filekey, sizeof filekey);
+    int rc = dispatch(b, j, err);
+    INFO(b, "gone: %s", path);
+    return rc == LEDE_OK ? push_record(b, filekey, NULL, err) : rc;
+}
+
+static int watch_gone_dir(void *ctx, char *err) {
+    build *b = ctx;
+    return finish_incremental(b, err);
+}
+
+static int watch_rescan(void *ctx, char *err) {
+    build *b = ctx;
+    int rc = walk_sources(b, err);
+    return rc == LEDE_OK ? finish_incremental(b, err) : rc;
+}
+
+static int maybe_compact(build *b, char *err) {
+    uint64_t changes = changes_since_compact(b);
+    uint64_t articles = engine_reader_doccount(b->lookup);
+    if (changes < LIVEWRITER_COMPACT_MIN ||
+        (double)changes < LIVEWRITER_COMPACT_RATIO * (double)articles)
+        return LEDE_OK;
+    INFO(b, "compacting: %" PRIu64 " replacements and deletions since the last time", changes);
+    int rc = writers_stop(b, err);
+    if (rc == LEDE_OK) rc = merge_live(b, err);
+    b->changes_at_compact = atomic_load(&b->replaced) + atomic_load(&b->deleted);
+    return rc == LEDE_OK ? start_live_writer(b, err) : rc;
+}
+
+static int watch_commit(void *ctx, char *err) {
+    build *b = ctx;
+    int rc = run_sync(b, job_new(JOB_COMMIT), err);
+    int changed;
+    if (rc == LEDE_OK) rc = engine_reader_refresh(b->lookup, &changed, err);
+    return rc == LEDE_OK ? maybe_compact(b, err) : rc;
+}
+
+static int watch_phase(build *b, char *err) {
+    if (!b->nroots) return lede_seterr(err, "--watch needs a directory source");
+    progress_clear(&b->prog);
+    b->prog.enabled = 0;
+    if (start_live_writer(b, err) != LEDE_OK) return LEDE_ERR;
+    if (!b->o->quiet)
+        say(b, "", "watching %d director%s for changes (SIGINT or SIGTERM to stop)",
+            b->nroots, b->nroots == 1 ? "y" : "ies");
+    static const watch_ops ops = {watch_changed, watch_gone, watch_gone_dir,
+                                  watch_commit, watch_rescan};
+    double interval = b->o->commit_interval > 0 ? b->o->commit_interval : 0.25;
+    int rc = watch_run(b->roots, b->nroots, interval, &ops, b, err);
+    int wrc = writers_stop(b, rc == LEDE_OK ? err : NULL);
+    return rc == LEDE_OK ? wrc : rc;
+}
+
+static int run(build *b, char *err) {
+    int rc = first_pass(b, err);
+    if (rc == LEDE_OK && b->o->watch) rc = watch_phase(b, err);
     return rc;
 }
 
@@ -909,7 +999,7 @@ int build_compact(const char *index, int verbose, build_stats *st, char *err) {
     b.st = st;
     pthread_mutex_init(&b.mu, NULL);
     double t0 = lede_now();
-    int rc = indexdir_open(index, 0, &b.ix, err);
+    int rc = indexdir_open(index, 0, "lede-index --compact", &b.ix, err);
     if (rc == LEDE_OK && b.ix.nlive == 0)
         rc = lede_seterr(err, "%s: the index is empty", index);
     if (rc == LEDE_OK) rc = merge_live(&b, err);

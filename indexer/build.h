@@ -31,6 +31,8 @@ typedef struct build_opts {
     int threads;               /* shards of a full build */
     unsigned batch;            /* articles per commit */
     int verbose, quiet, progress;
+    int watch;                 /* then keep indexing changes (watch.h) */
+    double commit_interval;    /* watch: seconds between commits at most */
 } build_opts;
 
 typedef struct build_stats {

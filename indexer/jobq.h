@@ -5,6 +5,7 @@
 #define LEDE_JOBQ_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "../src/article.h"
@@ -15,6 +16,7 @@ typedef enum {
     JOB_RECORD,       /* set (or delete, when record is NULL) a file record */
     JOB_DELETE_FILE,  /* delete the file's articles not in keep */
     JOB_SCAN_DELETED, /* delete articles of files gone from directory sources */
+    JOB_COMMIT,       /* commit what was written since the last commit */
     JOB_STOP          /* commit and end */
 } job_kind;
 
@@ -24,6 +26,7 @@ typedef struct job {
     char filekey[17];   /* "" when the article has no source file */
     char *record;       /* file record value, or NULL */
     idset *keep;
+    sem_t *done;        /* posted by the writer once the job is handled */
     struct job *next;
 } job;
 

@@ -38,6 +38,11 @@ static const char usage[] =
     "  -j, --threads N             shards built in parallel by a full build\n"
     "                              (default: number of cores)\n"
     "      --batch N               articles per commit (default 5000)\n"
+    "  -w, --watch                 after the pass, keep indexing what appears,\n"
+    "                              changes or disappears under the directory\n"
+    "                              SOURCEs (inotify) until SIGINT/SIGTERM\n"
+    "      --commit-interval S     watch: commit at least every S seconds while\n"
+    "                              files keep arriving (default 0.25)\n"
     "      --compact               rewrite the index compactly, in place\n"
     "      --info                  print what the index holds\n"
     "      --check                 verify the index's consistency\n"
@@ -72,7 +77,7 @@ static int parse_size(const char *s, size_t *out) {
 }
 
 static int parse_args(int argc, char **argv, cli *c) {
-    enum { O_MAX = 256, O_NODEL, O_BATCH, O_COMPACT, O_INFO, O_CHECK, O_LIST,
+    enum { O_MAX = 256, O_NODEL, O_BATCH, O_INTERVAL, O_COMPACT, O_INFO, O_CHECK, O_LIST,
            O_SHOW, O_FIELD };
     static const struct option longopts[] = {
         {"index", required_argument, 0, 'x'},
@@ -81,6 +86,8 @@ static int parse_args(int argc, char **argv, cli *c) {
         {"no-delete", no_argument, 0, O_NODEL},
         {"threads", required_argument, 0, 'j'},
         {"batch", required_argument, 0, O_BATCH},
+        {"watch", no_argument, 0, 'w'},
+        {"commit-interval", required_argument, 0, O_INTERVAL},
         {"compact", no_argument, 0, O_COMPACT},
         {"info", no_argument, 0, O_INFO},
         {"check", no_argument, 0, O_CHECK},
@@ -98,7 +105,7 @@ static int parse_args(int argc, char **argv, cli *c) {
     o->threads = cores > 0 ? (int)cores : 1;
     int opt;
     size_t n;
-    while ((opt = getopt_long(argc, argv, "x:l:j:qvh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "x:l:j:wqvh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'x': o->index = optarg; break;
         case 'l': o->language = optarg; break;
@@ -123,6 +130,16 @@ static int parse_args(int argc, char **argv, cli *c) {
             }
             o->batch = (unsigned)n;
             break;
+        case 'w': o->watch = 1; break;
+        case O_INTERVAL: {
+            char *end;
+            o->commit_interval = strtod(optarg, &end);
+            if (*end || !(o->commit_interval > 0 && o->commit_interval <= 3600)) {
+                fprintf(stderr, "lede-index: bad --commit-interval '%s' (seconds, 0 < S <= 3600)\n", optarg);
+                return -1;
+            }
+            break;
+        }
         case O_COMPACT: c->cmd = CMD_COMPACT; break;
         case O_INFO: c->cmd = CMD_INFO; break;
         case O_CHECK: c->cmd = CMD_CHECK; break;
@@ -348,5 +365,8 @@ int main(int argc, char **argv) {
     }
     if (rc == LEDE_OK) return EXIT_ALL_IN;
     fprintf(stderr, "lede-index: %s\n", err[0] ? err : "failed");
+    if (rc == LEDE_ELOCKED && strstr(err, "leded"))
+        fprintf(stderr, "lede-index: the daemon holds this index for ingest: send it the "
+                "articles (ADD, PUT, DELETE; COMPACT to compact; docs/PROTOCOL.md), or stop it\n");
     return rc == LEDE_ENOTFOUND ? EXIT_SOME_SKIPPED : EXIT_FATAL;
 }

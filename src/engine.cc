@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <cstring>
+#include <ctime>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -23,6 +24,7 @@ const char *const PREFIX_TITLE = "S";
 const char *const PREFIX_STANDFIRST = "XL";
 const char *const PREFIX_AUTHOR = "A";
 const char *const PREFIX_FILE = "XF";
+const char *const META_COMMIT_TIME = "lede.commit_time";
 const size_t MAX_TERM = 240;
 
 int fail(char *err, const char *what, const std::string &msg) {
@@ -279,9 +281,22 @@ int engine_writer_delete_file(engine_writer *w, const char *filekey,
     });
 }
 
+int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
+                            char *err) {
+    *found = 0;
+    return guarded(err, "delete", [&] {
+        std::string qterm = id_term(id);
+        if (w->db.postlist_begin(qterm) == w->db.postlist_end(qterm)) return LEDE_OK;
+        w->db.delete_document(qterm);
+        *found = 1;
+        return LEDE_OK;
+    });
+}
+
 int engine_writer_commit(engine_writer *w, char *err) {
     return guarded(err, "commit", [&] {
         flush_words(w);
+        w->db.set_metadata(META_COMMIT_TIME, std::to_string((long long)time(nullptr)));
         w->db.commit();
         return LEDE_OK;
     });
@@ -289,6 +304,10 @@ int engine_writer_commit(engine_writer *w, char *err) {
 
 uint64_t engine_writer_doccount(engine_writer *w) {
     return or_zero([&] { return w->db.get_doccount(); });
+}
+
+uint64_t engine_writer_revision(engine_writer *w) {
+    return or_zero([&] { return w->db.get_revision(); });
 }
 
 static int meta_get(const Xapian::Database &db, const char *key, sbuf *out) {
@@ -305,6 +324,11 @@ int engine_writer_meta_set(engine_writer *w, const char *key, const char *val,
         w->db.set_metadata(key, val ? std::string(val, len) : std::string());
         return LEDE_OK;
     });
+}
+
+int engine_writer_meta_get(engine_writer *w, const char *key, sbuf *out,
+                           char *err) {
+    return guarded(err, "metadata", [&] { return meta_get(w->db, key, out); });
 }
 
 int engine_writer_meta_scan(engine_writer *w, const char *prefix,

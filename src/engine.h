@@ -20,6 +20,9 @@
  *   spelling headline and body words, for "did you mean"
  *   metadata "lede.format" = "1", "lede.language" = stemmer name or "none",
  *            "lede.dict" = docstore preset dictionary,
+ *            "lede.commit_time" = Unix seconds of the last commit,
+ *            "lede.changes" = replacements and deletions since the last
+ *            compaction (livewriter.h),
  *            "F<16 hex>" = file record (see indexer/build.c) */
 #ifndef LEDE_ENGINE_H
 #define LEDE_ENGINE_H
@@ -70,11 +73,19 @@ typedef int (*engine_keep_fn)(const char *qterm, size_t len, void *ctx);
 int engine_writer_delete_file(engine_writer *w, const char *filekey,
                               engine_keep_fn keep, void *ctx,
                               uint64_t *deleted, char *err);
+/* Deletes the article with this id; *found says whether there was one. */
+int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
+                            char *err);
+/* Commits; every commit also stamps metadata "lede.commit_time". */
 int engine_writer_commit(engine_writer *w, char *err);
 uint64_t engine_writer_doccount(engine_writer *w);
+uint64_t engine_writer_revision(engine_writer *w);
 /* Metadata: set with val NULL deletes the key. */
 int engine_writer_meta_set(engine_writer *w, const char *key, const char *val,
                            size_t len, char *err);
+/* LEDE_ENOTFOUND when the key has no value. */
+int engine_writer_meta_get(engine_writer *w, const char *key, sbuf *out,
+                           char *err);
 typedef int (*engine_meta_fn)(const char *key, const char *val, size_t len,
                               void *ctx);
 int engine_writer_meta_scan(engine_writer *w, const char *prefix,

@@ -58,7 +58,9 @@ static unsigned name_gen(const char *name) {
     return 0;
 }
 
-static int take_lock(indexdir *ix, char *err) {
+/* The lock file holds "<pid> <role>" of the writer, so that a refused
+ * writer can say who holds the index (only a courtesy: flock decides). */
+static int take_lock(indexdir *ix, const char *role, char *err) {
     char *lp = indexdir_join(ix, LOCK_NAME);
     ix->lockfd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     free(lp);
@@ -66,21 +68,24 @@ static int take_lock(indexdir *ix, char *err) {
         return lede_seterr(err, "%s: cannot open lock file: %s", ix->path,
                            strerror(errno));
     if (flock(ix->lockfd, LOCK_EX | LOCK_NB) != 0) {
-        char pid[32] = "";
-        ssize_t n = pread(ix->lockfd, pid, sizeof pid - 1, 0);
-        pid[n > 0 ? n : 0] = '\0';
-        pid[strcspn(pid, "\n")] = '\0';
+        char holder[128] = "";
+        ssize_t n = pread(ix->lockfd, holder, sizeof holder - 1, 0);
+        holder[n > 0 ? n : 0] = '\0';
+        holder[strcspn(holder, "\n")] = '\0';
+        char *space = strchr(holder, ' ');
+        if (space) *space = '\0';
         close(ix->lockfd);
         ix->lockfd = -1;
         return lede_seterr_code(err, LEDE_ELOCKED,
-                                "%s: index is locked by another writer%s%s%s",
-                                ix->path, pid[0] ? " (pid " : "", pid,
-                                pid[0] ? ")" : "");
+                                "%s: index is locked by another writer%s%s%s%s%s",
+                                ix->path, holder[0] ? " (pid " : "", holder,
+                                space ? ", " : "", space ? space + 1 : "",
+                                holder[0] ? ")" : "");
     }
-    char pid[32];
-    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (ftruncate(ix->lockfd, 0) != 0 || pwrite(ix->lockfd, pid, (size_t)len, 0) < 0) {
-        /* The pid is only a courtesy for the error message. */
+    char who[160];
+    int len = snprintf(who, sizeof who, "%ld %s\n", (long)getpid(), role ? role : "writer");
+    if (ftruncate(ix->lockfd, 0) != 0 || pwrite(ix->lockfd, who, (size_t)len, 0) < 0) {
+        /* Only a courtesy for the error message. */
     }
     return LEDE_OK;
 }
@@ -112,7 +117,8 @@ static int make_dirs(const char *path) {
     return rc;
 }
 
-int indexdir_open(const char *path, int create, indexdir *ix, char *err) {
+int indexdir_open(const char *path, int create, const char *role, indexdir *ix,
+                  char *err) {
     memset(ix, 0, sizeof *ix);
     ix->lockfd = -1;
     ix->path = lede_strdup(path);
@@ -133,7 +139,7 @@ int indexdir_open(const char *path, int create, indexdir *ix, char *err) {
         lede_seterr(err, "%s: a plain Xapian database, not a lede index", path);
         goto fail;
     }
-    int rc = take_lock(ix, err);
+    int rc = take_lock(ix, role, err);
     if (rc != LEDE_OK) {
         indexdir_close(ix);
         return rc;

@@ -8,7 +8,7 @@
  *   INDEX/db.N/         the main Xapian (glass) database, generation N
  *   INDEX/part.N.K/     shard K of a parallel build in progress (listed in
  *                       the stub while it runs, so readers see its commits)
- *   INDEX/lede.lock     flock(2) held by the one writer; holds its pid
+ *   INDEX/lede.lock     flock(2) held by the one writer; holds "<pid> <role>"
  *
  * Directories named db.* or part.* that the stub does not list are debris
  * of an interrupted run, removed by the next writer. */
@@ -30,8 +30,11 @@ typedef struct indexdir {
 } indexdir;
 
 /* Opens (creating if asked) the directory and takes the writer lock:
- * LEDE_ELOCKED if another process has it. */
-int indexdir_open(const char *path, int create, indexdir *ix, char *err);
+ * LEDE_ELOCKED if another process has it.  role ("lede-index", "leded
+ * ingest", ...) is written beside the pid, for the refused writer's
+ * message. */
+int indexdir_open(const char *path, int create, const char *role, indexdir *ix,
+                  char *err);
 void indexdir_close(indexdir *ix);
 /* Full path of a name inside the index (caller frees). */
 char *indexdir_join(const indexdir *ix, const char *name);

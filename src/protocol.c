@@ -12,7 +12,12 @@
 
 static const char *const cmd_names[] = {"PING", "SEARCH", "COUNT", "GET",
                                         "SUGGEST", "STATS", "HELP", "QUIT",
-                                        "FORMAT", "UNKNOWN"};
+                                        "FORMAT", "AUTH", "ADD", "PUT",
+                                        "DELETE", "COMMIT", "COMPACT", "UNKNOWN"};
+
+int proto_is_ingest(proto_cmd cmd) {
+    return cmd >= PROTO_ADD && cmd <= PROTO_COMPACT;
+}
 
 const char *proto_cmd_name(proto_cmd cmd) {
     return cmd_names[cmd];
@@ -20,7 +25,9 @@ const char *proto_cmd_name(proto_cmd cmd) {
 
 void proto_request_free(proto_request *req) {
     free(req->arg);
+    free(req->block);
     req->arg = NULL;
+    req->block = NULL;
 }
 
 static const char *skip_space(const char *p, const char *end) {
@@ -96,6 +103,19 @@ static int parse_option(proto_request *rq, const char *k, size_t kn,
     return 1;
 }
 
+/* PUT ID BYTES: the id is one token; the article follows the line. */
+static int parse_put(proto_request *rq, const char *p, const char *end, char *err) {
+    const char *idend = word_end(p, end);
+    const char *n = skip_space(idend, end);
+    const char *nend = word_end(n, end);
+    unsigned len;
+    if (p == idend || nend != end || !parse_uint(n, (size_t)(nend - n), 1000000000, &len))
+        return lede_seterr_code(err, LEDE_ESYNTAX, "PUT takes an id and a byte count: PUT ID BYTES");
+    rq->arg = lede_strndup(p, (size_t)(idend - p));
+    rq->block_len = len;
+    return LEDE_OK;
+}
+
 /* SEARCH/COUNT: options until the first token without '=' or after "--". */
 static int parse_search(proto_request *rq, const char *p, const char *end,
                         char *err) {
@@ -145,8 +165,17 @@ int proto_parse(const char *line, size_t len, proto_request *rq, char *err) {
     case PROTO_SEARCH:
     case PROTO_COUNT:
         return parse_search(rq, rest, end, err);
+    case PROTO_PUT:
+        return parse_put(rq, rest, end, err);
+    case PROTO_ADD:
+        if (rest == end || *rest != '{')
+            return lede_seterr_code(err, LEDE_ESYNTAX, "ADD takes an article as a JSON object on the same line");
+        rq->arg = lede_strndup(rest, (size_t)(end - rest));
+        return LEDE_OK;
     case PROTO_GET:
     case PROTO_SUGGEST:
+    case PROTO_AUTH:
+    case PROTO_DELETE:
         if (rest == end)
             return lede_seterr_code(err, LEDE_ESYNTAX, "%s needs an argument", cmd_names[rq->cmd]);
         rq->arg = lede_strndup(rest, (size_t)(end - rest));
@@ -390,12 +419,51 @@ static const char *const help_lines[] = {
     "SUGGEST QUERY                 spelling-corrected query",
     "STATS                         server and index figures",
     "FORMAT json|text              reply format for this connection",
+    "AUTH TOKEN                    allow the ingest commands on this connection",
+    "ADD {json}                    add or replace an article given as JSON",
+    "PUT ID BYTES                  add or replace an article sent as the BYTES",
+    "                              that follow the line (plain-text layout)",
+    "DELETE ID                     delete an article",
+    "COMMIT                        make what was sent durable and searchable",
+    "COMPACT                       rewrite the index compactly",
     "HELP                          this text",
     "QUIT                          close the connection",
     "Queries: words (AND), OR, NOT, -word, +word, (...), \"phrase\", a NEAR b,",
     "a NEAR/5 b, prefix*, title:word, title:\"a phrase\", author:, lede:, body:,",
     "date:2014-03-01..2014-03-31 (open ends allowed). See docs/QUERY.md.",
     NULL};
+
+void proto_reply_ingest(sbuf *out, int json, proto_cmd cmd, const char *outcome,
+                        const char *id) {
+    if (json) {
+        json_t *o = json_ok(cmd);
+        char word[16];
+        size_t i = 0;
+        for (; outcome[i] && i < sizeof word - 1; i++) word[i] = (char)tolower((unsigned char)outcome[i]);
+        word[i] = '\0';
+        json_object_set_new(o, "outcome", json_string(word));
+        json_object_set_new(o, "id", json_str(id));
+        json_line(out, o);
+        return;
+    }
+    sbuf_printf(out, "OK %s ", outcome);
+    proto_escape(out, id);
+    sbuf_putc(out, '\n');
+}
+
+void proto_reply_commit(sbuf *out, int json, proto_cmd cmd, uint64_t revision,
+                        uint64_t articles) {
+    if (json) {
+        json_t *o = json_ok(cmd);
+        json_object_set_new(o, "revision", json_integer((json_int_t)revision));
+        json_object_set_new(o, "articles", json_integer((json_int_t)articles));
+        json_line(out, o);
+        return;
+    }
+    sbuf_printf(out, "OK %s revision=%llu articles=%llu\n",
+                cmd == PROTO_COMPACT ? "COMPACTED" : "COMMITTED",
+                (unsigned long long)revision, (unsigned long long)articles);
+}
 
 void proto_reply_help(sbuf *out, int json) {
     if (json) {

@@ -28,8 +28,14 @@ extern "C" {
 
 typedef enum {
     PROTO_PING, PROTO_SEARCH, PROTO_COUNT, PROTO_GET, PROTO_SUGGEST,
-    PROTO_STATS, PROTO_HELP, PROTO_QUIT, PROTO_FORMAT, PROTO_UNKNOWN
+    PROTO_STATS, PROTO_HELP, PROTO_QUIT, PROTO_FORMAT,
+    /* ingest (off unless leded has --ingest-token) */
+    PROTO_AUTH, PROTO_ADD, PROTO_PUT, PROTO_DELETE, PROTO_COMMIT, PROTO_COMPACT,
+    PROTO_UNKNOWN
 } proto_cmd;
+
+/* True for the commands that need AUTH. */
+int proto_is_ingest(proto_cmd cmd);
 
 typedef struct proto_request {
     proto_cmd cmd;
@@ -37,6 +43,8 @@ typedef struct proto_request {
     engine_search_opts search;       /* SEARCH/COUNT options */
     char hl_open[PROTO_MARK_MAX], hl_close[PROTO_MARK_MAX];
     int limit_capped;                /* limit= asked for more than the cap */
+    uint64_t block_len;              /* PUT: bytes of article that follow */
+    char *block;                     /* PUT: those bytes, once read */
 } proto_request;
 
 /* Parses one line (without its LF; a trailing CR is ignored).  Returns
@@ -55,6 +63,10 @@ const char *proto_cmd_name(proto_cmd cmd);
 #define PROTO_E_TIMEOUT "TIMEOUT"
 #define PROTO_E_BUSY "BUSY"
 #define PROTO_E_INTERNAL "INTERNAL"
+#define PROTO_E_NOAUTH "NOAUTH"
+#define PROTO_E_AUTH "AUTH"
+#define PROTO_E_DISABLED "DISABLED"
+#define PROTO_E_BADARTICLE "BADARTICLE"
 
 /* Each formatter appends one whole reply to out. */
 void proto_reply_error(sbuf *out, int json, const char *code, const char *msg);
@@ -70,6 +82,13 @@ typedef struct proto_stat {
 } proto_stat;
 void proto_reply_stats(sbuf *out, int json, const proto_stat *kv, int n);
 void proto_reply_help(sbuf *out, int json);
+/* ADD/PUT/DELETE: outcome is "ADDED", "REPLACED", "UNCHANGED" or
+ * "DELETED". */
+void proto_reply_ingest(sbuf *out, int json, proto_cmd cmd, const char *outcome,
+                        const char *id);
+/* COMMIT/COMPACT: the index as it now is on disk. */
+void proto_reply_commit(sbuf *out, int json, proto_cmd cmd, uint64_t revision,
+                        uint64_t articles);
 
 /* Field escaping of text replies. */
 void proto_escape(sbuf *out, const char *s);

@@ -31,7 +31,7 @@ int src_format_of(const char *name) {
 }
 
 /* Hidden files and editors' temporary files are never articles. */
-static int ignored_name(const char *name) {
+int src_ignored_name(const char *name) {
     size_t n = strlen(name);
     return name[0] == '.' || name[0] == '#' || ends_with(name, n, "~") ||
            ends_with(name, n, ".swp") || ends_with(name, n, ".tmp") ||
@@ -83,7 +83,7 @@ static int visit_error(walk *w, const char *path, const char *msg) {
 static int walk_dir(walk *w, const char *dir);
 
 static int walk_entry(walk *w, const char *dir, const char *name) {
-    if (ignored_name(name)) return 0;
+    if (src_ignored_name(name)) return 0;
     sbuf path;
     sbuf_init(&path);
     sbuf_printf(&path, "%s/%s", dir, name);
@@ -182,6 +182,22 @@ int src_walk(const char *arg, src_visit_fn fn, void *ctx, char *err) {
     w.rootlen = strcmp(abs, "/") ? strlen(abs) : 0;
     int rc = walk_dir(&w, strcmp(abs, "/") ? abs : "");
     free(abs);
+    return rc;
+}
+
+int src_walk_below(const char *root, const char *path, src_visit_fn fn, void *ctx) {
+    size_t rootlen = strcmp(root, "/") ? strlen(root) : 0;
+    const char *slash = strrchr(path, '/');
+    if (strncmp(path, root, rootlen) || path[rootlen] != '/' || !slash) return 0;
+    walk w = {0};
+    w.fn = fn;
+    w.ctx = ctx;
+    w.root = root;
+    w.arg = root;
+    w.rootlen = rootlen;
+    char *dir = lede_strndup(path, (size_t)(slash - path));
+    int rc = walk_entry(&w, dir, slash + 1);
+    free(dir);
     return rc;
 }
 

@@ -35,6 +35,13 @@ int src_format_of(const char *name);
 /* Calls fn for every article file under arg.  Stops early if fn returns
  * non-zero and returns that value; LEDE_ERR if arg itself is missing. */
 int src_walk(const char *arg, src_visit_fn fn, void *ctx, char *err);
+/* True for names a walk never visits: hidden files, editors' temporary
+ * and swap files. */
+int src_ignored_name(const char *name);
+/* Visits path (a file or a directory, walked recursively) as src_walk of
+ * the directory source root would: same ids, same names ignored.  path is
+ * absolute and below root; a path that no longer exists is not visited. */
+int src_walk_below(const char *root, const char *path, src_visit_fn fn, void *ctx);
 /* Total bytes of the files src_walk would visit (for progress/ETA). */
 uint64_t src_total_bytes(const char *arg);
 

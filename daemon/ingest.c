@@ -1,0 +1,300 @@
+/* ingest.c -- the daemon's writer thread (see ingest.h).
+ *
+ * Commit policy: a commit follows as soon as no new job has come for
+ * SETTLE seconds, and at the latest commit_interval seconds after the
+ * first uncommitted change, so a steady stream of pushes is committed
+ * several times a second (each commit makes them searchable and durable)
+ * and a burst is grouped into few commits.  COMMIT commits at once.  After
+ * a commit, the compaction policy of livewriter.h may compact the index;
+ * jobs wait meanwhile (the backlog shows in STATS), searches go on. */
+#include "ingest.h"
+#include "../src/article.h"
+#include "../src/engine.h"
+#include "../src/livewriter.h"
+#include "../src/utf8.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SETTLE 0.02
+
+struct ingest {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pool_job *head, *tail;
+    uint64_t queued;
+    pool_job *done_head, *done_tail;
+    int stopping;
+    pthread_t thread;
+    livewriter *lw;
+    double commit_interval;
+    double dirty_since, last_arrival;
+    void (*notify)(void *);
+    void *notify_arg;
+    ingest_figures fig;        /* under mu */
+};
+
+static void publish(ingest *g) {
+    pthread_mutex_lock(&g->mu);
+    g->fig.uncommitted = livewriter_uncommitted(g->lw);
+    g->fig.revision = livewriter_revision(g->lw);
+    g->fig.articles = livewriter_doccount(g->lw);
+    g->fig.last_commit = livewriter_last_commit(g->lw);
+    pthread_mutex_unlock(&g->mu);
+}
+
+static void count(ingest *g, uint64_t *field) {
+    pthread_mutex_lock(&g->mu);
+    (*field)++;
+    pthread_mutex_unlock(&g->mu);
+}
+
+static void reply_error(pool_job *job, int rc, const char *err) {
+    const char *code = rc == LEDE_ENOTFOUND ? PROTO_E_NOTFOUND
+                     : rc == LEDE_ESKIP ? PROTO_E_BADARTICLE
+                                        : PROTO_E_INTERNAL;
+    job->failed_internal = rc == LEDE_ERR;
+    proto_reply_error(&job->reply, job->json, code, err);
+}
+
+/* The article a job carries: JSON on the line (ADD) or a plain-text block
+ * (PUT).  Invalid UTF-8 is repaired as the indexer does; an article
+ * without a date is dated by its arrival. */
+static int job_article(pool_job *job, article *a, char *err) {
+    const char *raw = job->req.cmd == PROTO_ADD ? job->req.arg : job->req.block;
+    size_t len = job->req.cmd == PROTO_ADD ? strlen(raw) : job->req.block_len;
+    sbuf clean;
+    sbuf_init(&clean);
+    size_t fixed;
+    utf8_repair_kind k = utf8_repair(raw, len, &clean, &fixed);
+    const char *text = k == UTF8_CLEAN ? raw : clean.data;
+    size_t n = k == UTF8_CLEAN ? len : clean.len;
+    int rc = job->req.cmd == PROTO_ADD ? article_parse_json(text, n, a, err, NULL)
+                                       : article_parse_text(text, n, a, err, NULL);
+    sbuf_free(&clean);
+    if (rc != LEDE_OK) return LEDE_ESKIP;
+    if (job->req.cmd == PROTO_PUT) {
+        free(a->id);
+        a->id = lede_strdup(job->req.arg);
+    }
+    if (!a->id || !*a->id)
+        return lede_seterr_code(err, LEDE_ESKIP, "the article has no \"id\"");
+    if (!a->has_date) {
+        a->date = (int64_t)time(NULL);
+        a->has_date = 1;
+    }
+    return LEDE_OK;
+}
+
+static void apply_put(ingest *g, pool_job *job) {
+    char err[LEDE_ERRLEN];
+    article a;
+    article_init(&a);
+    int outcome = 0, rc = job_article(job, &a, err);
+    if (rc == LEDE_OK) rc = livewriter_put(g->lw, &a, &outcome, err);
+    if (rc != LEDE_OK) {
+        reply_error(job, rc, err);
+    } else {
+        const char *word = outcome == ENGINE_ADDED ? "ADDED"
+                         : outcome == ENGINE_REPLACED ? "REPLACED" : "UNCHANGED";
+        if (outcome == ENGINE_ADDED) count(g, &g->fig.added);
+        if (outcome == ENGINE_REPLACED) count(g, &g->fig.replaced);
+        proto_reply_ingest(&job->reply, job->json, job->req.cmd, word, a.id);
+    }
+    article_free(&a);
+}
+
+static int commit(ingest *g, char *err) {
+    g->dirty_since = 0;
+    if (livewriter_commit(g->lw, err) != LEDE_OK) return LEDE_ERR;
+    count(g, &g->fig.commits);
+    return LEDE_OK;
+}
+
+static void apply(ingest *g, pool_job *job) {
+    char err[LEDE_ERRLEN];
+    int rc;
+    switch (job->req.cmd) {
+    case PROTO_ADD:
+    case PROTO_PUT:
+        apply_put(g, job);
+        break;
+    case PROTO_DELETE:
+        rc = livewriter_delete(g->lw, job->req.arg, err);
+        if (rc != LEDE_OK) {
+            reply_error(job, rc, err);
+            break;
+        }
+        count(g, &g->fig.deleted);
+        proto_reply_ingest(&job->reply, job->json, job->req.cmd, "DELETED", job->req.arg);
+        break;
+    case PROTO_COMMIT:
+    case PROTO_COMPACT:
+        rc = job->req.cmd == PROTO_COMMIT ? commit(g, err) : livewriter_compact(g->lw, err);
+        if (rc == LEDE_OK && job->req.cmd == PROTO_COMPACT) count(g, &g->fig.compactions);
+        if (rc != LEDE_OK) reply_error(job, rc, err);
+        else proto_reply_commit(&job->reply, job->json, job->req.cmd,
+                                livewriter_revision(g->lw), livewriter_doccount(g->lw));
+        break;
+    default:
+        reply_error(job, LEDE_ERR, "not an ingest command");
+    }
+    if (livewriter_uncommitted(g->lw) && g->dirty_since == 0) g->dirty_since = lede_now();
+}
+
+static void finish(ingest *g, pool_job *job) {
+    job->finished = lede_now();
+    job->next = NULL;
+    pthread_mutex_lock(&g->mu);
+    if (g->done_tail) g->done_tail->next = job;
+    else g->done_head = job;
+    g->done_tail = job;
+    pthread_mutex_unlock(&g->mu);
+    g->notify(g->notify_arg);
+}
+
+/* When the pending changes must be committed (0: nothing pending). */
+static double commit_due(const ingest *g) {
+    if (g->dirty_since == 0) return 0;
+    double settle = g->last_arrival + SETTLE, latest = g->dirty_since + g->commit_interval;
+    return settle < latest ? settle : latest;
+}
+
+static void wait_for_work(ingest *g) {
+    while (!g->head && !g->stopping) {
+        double due = commit_due(g);
+        if (due == 0) {
+            pthread_cond_wait(&g->cv, &g->mu);
+            continue;
+        }
+        double left = due - lede_now();
+        if (left <= 0) return;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + left;
+        ts.tv_sec = (time_t)t;
+        ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+        if (pthread_cond_timedwait(&g->cv, &g->mu, &ts) == ETIMEDOUT) return;
+    }
+}
+
+static void autocommit(ingest *g) {
+    double due = commit_due(g);
+    if (due == 0 || (lede_now() < due && !g->stopping)) return;
+    char err[LEDE_ERRLEN];
+    if (commit(g, err) != LEDE_OK) {
+        fprintf(stderr, "leded: ingest commit failed: %s\n", err);
+        g->dirty_since = lede_now(); /* try again in commit_interval */
+        g->last_arrival = g->dirty_since + g->commit_interval;
+        return;
+    }
+    if (livewriter_should_compact(g->lw)) {
+        if (livewriter_compact(g->lw, err) != LEDE_OK)
+            fprintf(stderr, "leded: automatic compaction failed: %s\n", err);
+        else count(g, &g->fig.compactions);
+    }
+}
+
+static void *ingest_main(void *arg) {
+    ingest *g = arg;
+    pthread_mutex_lock(&g->mu);
+    for (;;) {
+        wait_for_work(g);
+        pool_job *list = g->head;
+        g->head = g->tail = NULL;
+        g->fig.backlog = g->queued;
+        int stopping = g->stopping;
+        pthread_mutex_unlock(&g->mu);
+        while (list) {
+            pool_job *job = list;
+            list = job->next;
+            apply(g, job);
+            pthread_mutex_lock(&g->mu);
+            g->fig.backlog = --g->queued;
+            pthread_mutex_unlock(&g->mu);
+            finish(g, job);
+        }
+        autocommit(g);
+        publish(g);
+        pthread_mutex_lock(&g->mu);
+        if (stopping && !g->head) break;
+    }
+    pthread_mutex_unlock(&g->mu);
+    return NULL;
+}
+
+int ingest_start(ingest **out, const char *index, double commit_interval,
+                 void (*notify)(void *), void *notify_arg, char *err) {
+    ingest *g = lede_calloc(1, sizeof *g);
+    if (livewriter_open(index, "leded ingest", NULL, &g->lw, err) != LEDE_OK) {
+        free(g);
+        return LEDE_ERR;
+    }
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->cv, NULL);
+    g->commit_interval = commit_interval;
+    g->notify = notify;
+    g->notify_arg = notify_arg;
+    publish(g);
+    if (pthread_create(&g->thread, NULL, ingest_main, g) != 0) {
+        livewriter_close(g->lw, NULL);
+        free(g);
+        return lede_seterr(err, "cannot start the ingest thread");
+    }
+    *out = g;
+    return LEDE_OK;
+}
+
+int ingest_submit(ingest *g, pool_job *job, int max_backlog) {
+    pthread_mutex_lock(&g->mu);
+    if (g->queued >= (uint64_t)max_backlog) {
+        pthread_mutex_unlock(&g->mu);
+        return LEDE_ELIMIT;
+    }
+    job->next = NULL;
+    job->started = lede_now();
+    g->last_arrival = job->started;
+    if (g->tail) g->tail->next = job;
+    else g->head = job;
+    g->tail = job;
+    g->fig.backlog = ++g->queued;
+    pthread_cond_signal(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+    return LEDE_OK;
+}
+
+pool_job *ingest_take_done(ingest *g) {
+    pthread_mutex_lock(&g->mu);
+    pool_job *list = g->done_head;
+    g->done_head = g->done_tail = NULL;
+    pthread_mutex_unlock(&g->mu);
+    return list;
+}
+
+void ingest_figures_get(ingest *g, ingest_figures *f) {
+    pthread_mutex_lock(&g->mu);
+    *f = g->fig;
+    pthread_mutex_unlock(&g->mu);
+}
+
+void ingest_stop(ingest *g) {
+    if (!g) return;
+    pthread_mutex_lock(&g->mu);
+    g->stopping = 1;
+    pthread_cond_signal(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+    pthread_join(g->thread, NULL);
+    char err[LEDE_ERRLEN];
+    if (livewriter_close(g->lw, err) != LEDE_OK)
+        fprintf(stderr, "leded: closing the index: %s\n", err);
+    for (pool_job *j = ingest_take_done(g), *next; j; j = next) {
+        next = j->next;
+        pool_job_free(j);
+    }
+    pthread_cond_destroy(&g->cv);
+    pthread_mutex_destroy(&g->mu);
+    free(g);
+}

@@ -1,0 +1,28 @@
+/* watch.h -- the indexer's watch mode: inotify on directory sources,
+ * recursively, turned into calls back into the build (a file changed, a
+ * file is gone, time to commit, start over).  Knows nothing of articles or
+ * the index; build.c supplies the callbacks. */
+#ifndef LEDE_WATCH_H
+#define LEDE_WATCH_H
+
+typedef struct watch_ops {
+    /* Index path (a file or a new directory, walked) below root. */
+    int (*changed)(void *ctx, const char *root, const char *path, char *err);
+    /* path (a file) is gone. */
+    int (*gone)(void *ctx, const char *path, char *err);
+    /* A directory was removed or moved away: drop what came from it. */
+    int (*gone_dir)(void *ctx, char *err);
+    /* Commit what was indexed since the last call. */
+    int (*commit)(void *ctx, char *err);
+    /* Walk every root again (events were lost, or watching just began). */
+    int (*rescan)(void *ctx, char *err);
+} watch_ops;
+
+/* Watches the absolute directories roots[0..n) until SIGTERM or SIGINT.
+ * Changes are committed once no event came for a moment, and at least
+ * every commit_interval seconds while events keep coming.  Returns LEDE_OK
+ * after the last commit, or LEDE_ERR (message in err). */
+int watch_run(char *const *roots, int n, double commit_interval,
+              const watch_ops *ops, void *ctx, char *err);
+
+#endif

@@ -1,0 +1,199 @@
+/* livewriter.c -- one process writing an index article by article (see
+ * livewriter.h). */
+#include "livewriter.h"
+#include "docstore.h"
+#include "engine.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define META_CHANGES "lede.changes"
+
+struct livewriter {
+    indexdir ix;
+    engine_writer *ew;
+    docstore *ds;
+    char *language;
+    uint64_t uncommitted;     /* writes since the last commit */
+    uint64_t changes;         /* replacements + deletions since compaction */
+    int64_t last_commit;
+};
+
+/* A compact copy has no dead space: its change count starts again. */
+static int reset_changes(const char *dbpath, char *err) {
+    engine_writer *w;
+    if (engine_writer_open(dbpath, 0, 0, &w, err) != LEDE_OK) return LEDE_ERR;
+    int rc = engine_writer_meta_set(w, META_CHANGES, NULL, 0, err);
+    if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    return rc;
+}
+
+int livewriter_merge_live(indexdir *ix, char *err) {
+    /* Shards first: where a file record is in both, compaction keeps the
+     * first, and a shard's is the newer. */
+    const char **paths = lede_calloc((size_t)ix->nlive, sizeof(char *));
+    int n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < ix->nlive; i++)
+            if ((strncmp(ix->live[i], "db.", 3) == 0) == pass)
+                paths[n++] = indexdir_join(ix, ix->live[i]);
+    char *name = indexdir_new_name(ix, "db", 0);
+    char *dst = indexdir_join(ix, name);
+    int rc = engine_compact(paths, n, dst, err);
+    if (rc == LEDE_OK) rc = reset_changes(dst, err);
+    lede_crash_point("after-merge");
+    if (rc == LEDE_OK) rc = indexdir_switch(ix, &name, 1, err);
+    if (rc == LEDE_OK) indexdir_cleanup(ix);
+    for (int i = 0; i < n; i++) free((char *)paths[i]);
+    free(paths);
+    free(name);
+    free(dst);
+    return rc;
+}
+
+int livewriter_create_empty(indexdir *ix, const char *language, char *err) {
+    char *name = indexdir_new_name(ix, "db", 0);
+    char *path = indexdir_join(ix, name);
+    const char *lang = language ? language : "english";
+    engine_writer *w;
+    int rc = engine_writer_open(path, 1, 0, &w, err);
+    if (rc == LEDE_OK) {
+        if (engine_writer_meta_set(w, "lede.format", ENGINE_FORMAT, 1, err) ||
+            engine_writer_meta_set(w, "lede.language", lang, strlen(lang), err))
+            rc = LEDE_ERR;
+        if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    }
+    if (rc == LEDE_OK) rc = indexdir_switch(ix, &name, 1, err);
+    free(name);
+    free(path);
+    return rc;
+}
+
+static uint64_t meta_u64(engine_writer *ew, const char *key) {
+    sbuf v;
+    sbuf_init(&v);
+    uint64_t n = 0;
+    if (engine_writer_meta_get(ew, key, &v, NULL) == LEDE_OK) n = strtoull(v.data, NULL, 10);
+    sbuf_free(&v);
+    return n;
+}
+
+/* Opens the live database and loads the settings stored in it. */
+static int open_database(livewriter *w, char *err) {
+    char *path = indexdir_join(&w->ix, w->ix.live[0]);
+    int rc = engine_writer_open(path, 0, 0, &w->ew, err);
+    free(path);
+    if (rc != LEDE_OK) return rc;
+    sbuf v;
+    sbuf_init(&v);
+    if (engine_writer_meta_get(w->ew, "lede.language", &v, NULL) != LEDE_OK)
+        sbuf_puts(&v, "english");
+    free(w->language);
+    w->language = sbuf_detach(&v);
+    rc = engine_writer_configure(w->ew, w->language, 1, err);
+    engine_writer_meta_get(w->ew, "lede.dict", &v, NULL);
+    docstore_free(w->ds);
+    w->ds = docstore_new(v.data, v.len);
+    sbuf_free(&v);
+    w->changes = meta_u64(w->ew, META_CHANGES);
+    w->last_commit = (int64_t)meta_u64(w->ew, "lede.commit_time");
+    return rc;
+}
+
+int livewriter_open(const char *index, const char *role, const char *language,
+                    livewriter **out, char *err) {
+    livewriter *w = lede_calloc(1, sizeof *w);
+    int rc = indexdir_open(index, 1, role, &w->ix, err);
+    if (rc == LEDE_OK && (w->ix.nlive > 1 ||
+                          (w->ix.nlive == 1 && strncmp(w->ix.live[0], "db.", 3))))
+        rc = livewriter_merge_live(&w->ix, err);
+    if (rc == LEDE_OK) indexdir_cleanup(&w->ix);
+    if (rc == LEDE_OK && w->ix.nlive == 0) rc = livewriter_create_empty(&w->ix, language, err);
+    if (rc == LEDE_OK) rc = open_database(w, err);
+    if (rc == LEDE_OK && language && strcmp(language, w->language))
+        rc = lede_seterr(err, "%s: index was built with language '%s', not '%s'",
+                         index, w->language, language);
+    if (rc != LEDE_OK) {
+        livewriter_close(w, NULL);
+        return rc;
+    }
+    *out = w;
+    return LEDE_OK;
+}
+
+int livewriter_close(livewriter *w, char *err) {
+    if (!w) return LEDE_OK;
+    int rc = LEDE_OK;
+    if (w->ew && w->uncommitted) rc = livewriter_commit(w, err);
+    if (engine_writer_close(w->ew, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    docstore_free(w->ds);
+    free(w->language);
+    indexdir_close(&w->ix);
+    free(w);
+    return rc;
+}
+
+int livewriter_put(livewriter *w, const article *a, int *outcome, char *err) {
+    sbuf blob;
+    sbuf_init(&blob);
+    uint64_t payload_hash;
+    int rc = docstore_encode(w->ds, a, &blob, &payload_hash, err);
+    /* The fingerprint of an article with no source file, as the indexer
+     * computes it (indexer/build.c), so both agree on "unchanged". */
+    uint64_t fp = lede_hash_final(lede_hash_update(LEDE_HASH_INIT, &payload_hash,
+                                                   sizeof payload_hash));
+    if (rc == LEDE_OK)
+        rc = engine_writer_put(w->ew, a, NULL, fp, blob.data, blob.len, outcome, err);
+    sbuf_free(&blob);
+    if (rc != LEDE_OK || *outcome == ENGINE_UNCHANGED) return rc;
+    w->uncommitted++;
+    if (*outcome == ENGINE_REPLACED) w->changes++;
+    return LEDE_OK;
+}
+
+int livewriter_delete(livewriter *w, const char *id, char *err) {
+    int found;
+    if (engine_writer_delete_id(w->ew, id, &found, err) != LEDE_OK) return LEDE_ERR;
+    if (!found) return lede_seterr_code(err, LEDE_ENOTFOUND, "no article with id '%s'", id);
+    w->uncommitted++;
+    w->changes++;
+    return LEDE_OK;
+}
+
+int livewriter_commit(livewriter *w, char *err) {
+    char n[32];
+    int len = snprintf(n, sizeof n, "%" PRIu64, w->changes);
+    if (engine_writer_meta_set(w->ew, META_CHANGES, n, (size_t)len, err) != LEDE_OK ||
+        engine_writer_commit(w->ew, err) != LEDE_OK)
+        return LEDE_ERR;
+    w->uncommitted = 0;
+    w->last_commit = (int64_t)time(NULL);
+    return LEDE_OK;
+}
+
+int livewriter_should_compact(livewriter *w) {
+    return w->changes >= LIVEWRITER_COMPACT_MIN &&
+           (double)w->changes >= LIVEWRITER_COMPACT_RATIO * (double)livewriter_doccount(w);
+}
+
+int livewriter_compact(livewriter *w, char *err) {
+    uint64_t changes = w->changes;
+    w->changes = 0; /* the compact copy starts clean */
+    int rc = livewriter_commit(w, err);
+    if (rc == LEDE_OK) rc = engine_writer_close(w->ew, err);
+    else engine_writer_close(w->ew, NULL);
+    w->ew = NULL;
+    if (rc == LEDE_OK) rc = livewriter_merge_live(&w->ix, err);
+    /* Whatever happened, keep writing to the live database. */
+    int orc = open_database(w, rc == LEDE_OK ? err : NULL);
+    if (rc != LEDE_OK) w->changes = changes;
+    return rc == LEDE_OK ? orc : rc;
+}
+
+uint64_t livewriter_uncommitted(const livewriter *w) { return w->uncommitted; }
+uint64_t livewriter_doccount(livewriter *w) { return engine_writer_doccount(w->ew); }
+uint64_t livewriter_revision(livewriter *w) { return engine_writer_revision(w->ew); }
+int64_t livewriter_last_commit(const livewriter *w) { return w->last_commit; }

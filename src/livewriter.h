@@ -1,0 +1,65 @@
+/* livewriter.h -- an index held open for writing by a long-running
+ * process (the daemon's ingest thread, the indexer's watch mode): the
+ * writer lock, the one live database, the index's settings (language,
+ * compression dictionary), single-article add/replace/delete, commits and
+ * the compaction policy.  Not thread-safe: one thread owns a livewriter.
+ *
+ * Compaction policy (also docs/FORMATS.md): every replacement or deletion
+ * leaves dead space in the database until it is rewritten.  The count of
+ * them since the last compaction is kept in metadata "lede.changes"
+ * (written with each commit, so it survives restarts); when it reaches
+ * LIVEWRITER_COMPACT_MIN and a quarter of the articles, the owner is told
+ * to compact, which writes a fresh database and switches the stub to it:
+ * readers move over at their next query, none ever sees a partial index. */
+#ifndef LEDE_LIVEWRITER_H
+#define LEDE_LIVEWRITER_H
+
+#include <stdint.h>
+#include "article.h"
+#include "indexdir.h"
+#include "util.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LIVEWRITER_COMPACT_MIN 1000
+#define LIVEWRITER_COMPACT_RATIO 0.25
+
+typedef struct livewriter livewriter;
+
+/* Takes the lock (role is shown to refused writers), finishes what an
+ * interrupted build left (merging its shards), creates an empty index
+ * (language, NULL: english) if there is none, opens its database. */
+int livewriter_open(const char *index, const char *role, const char *language,
+                    livewriter **out, char *err);
+/* Commits what is pending, releases the lock. */
+int livewriter_close(livewriter *w, char *err);
+/* Adds or replaces a->id (valid UTF-8 already); *outcome is one of
+ * ENGINE_ADDED/REPLACED/UNCHANGED. */
+int livewriter_put(livewriter *w, const article *a, int *outcome, char *err);
+/* Deletes id; LEDE_ENOTFOUND when there is no such article. */
+int livewriter_delete(livewriter *w, const char *id, char *err);
+int livewriter_commit(livewriter *w, char *err);
+/* True when the policy above says the index should be compacted. */
+int livewriter_should_compact(livewriter *w);
+/* Commits, rewrites the database compactly, switches readers to it. */
+int livewriter_compact(livewriter *w, char *err);
+
+uint64_t livewriter_uncommitted(const livewriter *w);
+uint64_t livewriter_doccount(livewriter *w);
+uint64_t livewriter_revision(livewriter *w);
+int64_t livewriter_last_commit(const livewriter *w);  /* Unix seconds */
+
+/* Shared with the indexer: merges every database the stub lists into one
+ * new compact database and switches to it. */
+int livewriter_merge_live(indexdir *ix, char *err);
+/* Shared with the indexer: an index starts as one empty database carrying
+ * the settings, listed in the stub before any article is written. */
+int livewriter_create_empty(indexdir *ix, const char *language, char *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
