@@ -94,6 +94,9 @@ struct build {
      * the index's count when the run began, and our own count when we
      * last compacted. */
     uint64_t changes_base, changes_at_compact;
+    /* Watch mode, walking a directory that just appeared: an empty file
+     * there is most likely still being written; its close will bring it. */
+    int tolerate_empty;
 };
 
 const char *build_skip_name(skip_reason r) {
@@ -502,6 +505,8 @@ static int index_text_file(build *b, const src_file *f, const char *filekey,
         WARN(b, "%s: %s (skipped)", f->path, msg);
         skip(b, big ? SKIP_TOO_LARGE : SKIP_TRUNCATED);
         rc = LEDE_OK;
+    } else if (raw.len == 0 && b->tolerate_empty) {
+        /* not written yet (watch mode): nothing to say */
     } else if (utf8_looks_binary(raw.data, raw.len)) {
         WARN(b, "%s: binary file (skipped)", f->path);
         skip(b, SKIP_BINARY);
@@ -864,7 +869,11 @@ static int run_sync(build *b, job *j, char *err) {
 static int watch_changed(void *ctx, const char *root, const char *path, char *err) {
     build *b = ctx;
     void *vctx[2] = {b, err};
-    return src_walk_below(root, path, visit_file, vctx) ? LEDE_ERR : LEDE_OK;
+    struct stat st;
+    b->tolerate_empty = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    int rc = src_walk_below(root, path, visit_file, vctx) ? LEDE_ERR : LEDE_OK;
+    b->tolerate_empty = 0;
+    return rc;
 }
 
 static int watch_gone(void *ctx, const char *path, char *err) {

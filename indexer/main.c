@@ -4,6 +4,7 @@
  * library's reader API. */
 #define _GNU_SOURCE
 #include "build.h"
+#include "watch.h"
 #include "../src/date.h"
 #include "../src/docstore.h"
 #include "../src/engine.h"
@@ -347,6 +348,7 @@ int main(int argc, char **argv) {
     int rc;
     switch (c.cmd) {
     case CMD_BUILD:
+        if (c.o.watch) watch_catch_signals();
         rc = build_run(&c.o, &st, err);
         if (rc == LEDE_OK && !c.o.quiet) print_summary(&st, "indexed");
         if (rc == LEDE_OK) return build_skipped_total(&st) ? EXIT_SOME_SKIPPED : EXIT_ALL_IN;

@@ -205,12 +205,15 @@ static int setup(watcher *w, int n, char *err) {
         if (add_tree(w, w->roots[i], i) != 0)
             return lede_seterr(err, "%s: cannot watch (raise fs.inotify.max_user_watches?)",
                                w->roots[i]);
+    return LEDE_OK;
+}
+
+void watch_catch_signals(void) {
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask); /* no SA_RESTART: poll returns on a signal */
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    return LEDE_OK;
 }
 
 static void teardown(watcher *w) {
@@ -263,7 +266,6 @@ static int turn(watcher *w, double commit_interval, double *dirty_since, char *e
 int watch_run(char *const *roots, int n, double commit_interval,
               const watch_ops *ops, void *ctx, char *err) {
     watcher w = {.fd = -1, .roots = roots, .ops = ops, .ctx = ctx};
-    stop_requested = 0;
     int rc = setup(&w, n, err);
     /* Files that arrived before the watches were in place. */
     if (rc == LEDE_OK) rc = ops->rescan(ctx, err);

@@ -18,6 +18,11 @@ typedef struct watch_ops {
     int (*rescan)(void *ctx, char *err);
 } watch_ops;
 
+/* From now on SIGTERM and SIGINT ask watch_run to stop (call it at the
+ * start of the run, so that a signal during the first pass is not fatal:
+ * the pass completes, commits, and watching ends at once). */
+void watch_catch_signals(void);
+
 /* Watches the absolute directories roots[0..n) until SIGTERM or SIGINT.
  * Changes are committed once no event came for a moment, and at least
  * every commit_interval seconds while events keep coming.  Returns LEDE_OK

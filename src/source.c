@@ -90,8 +90,11 @@ static int walk_entry(walk *w, const char *dir, const char *name) {
     struct stat st;
     int rc = 0;
     if (stat(path.data, &st) != 0) {
-        rc = src_format_of(name) >= 0 ? visit_error(w, path.data, strerror(errno))
-                                      : 0;
+        int err = errno;
+        struct stat lst;
+        int vanished = err == ENOENT && lstat(path.data, &lst) != 0; /* not a dangling link */
+        rc = src_format_of(name) >= 0 && !vanished ? visit_error(w, path.data, strerror(err))
+                                                   : 0;
     } else if (S_ISDIR(st.st_mode)) {
         rc = walk_dir(w, path.data);
     } else if (S_ISREG(st.st_mode) && src_format_of(name) >= 0) {
