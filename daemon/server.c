@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #define LAT_RING 8192
+#define STATS_MAX 32
 
 typedef struct server server;
 typedef struct conn conn;
@@ -251,8 +252,7 @@ static void add_stat(proto_stat *st, int *n, const char *key, const char *fmt, .
     va_end(ap);
 }
 
-static void ingest_stats(server *s, proto_stat *st, int *n, uint64_t revision) {
-    (void)revision;
+static void ingest_stats(server *s, proto_stat *st, int *n) {
     char when[32] = "-";
     int64_t last = pool_last_commit(s->pool);
     ingest_figures f = {0};
@@ -280,7 +280,7 @@ static void ingest_stats(server *s, proto_stat *st, int *n, uint64_t revision) {
 /* STATS is answered by the loop from figures the workers publish, so it
  * works even when every worker is busy. */
 static void answer_stats(server *s, pending *p) {
-    proto_stat st[24];
+    proto_stat st[STATS_MAX];
     int n = 0;
     uint64_t articles, revision, bytes;
     pool_index_figures(s->pool, &articles, &revision, &bytes);
@@ -301,8 +301,8 @@ static void answer_stats(server *s, pending *p) {
     add_stat(st, &n, "timeouts", "%llu", (unsigned long long)s->timeouts);
     add_stat(st, &n, "workers", "%d", s->cfg->workers);
     add_stat(st, &n, "queued", "%d", pool_queued(s->pool));
-    ingest_stats(s, st, &n, revision);
     percentiles(s, st, &n);
+    ingest_stats(s, st, &n);
     proto_reply_stats(&p->reply, p->c->json, st, n);
     p->done = 1;
 }
@@ -658,7 +658,7 @@ static void percentiles(server *s, proto_stat *st, int *n) {
         free(v);
         s->pct_nlat = s->nlat;
     }
-    for (int i = 0; i < 3 && *n < 16; i++) st[(*n)++] = s->pct[i];
+    for (int i = 0; i < 3 && *n < STATS_MAX; i++) st[(*n)++] = s->pct[i];
 }
 
 static void describe_peer(conn *c, struct sockaddr *sa) {
