@@ -35,7 +35,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BUILD)/bench/plain_index $(BUILD)/bench/measure $(BUILD)/bench/loadgen $(BUILD)/bench/inproc
 
-.PHONY: all deps run test test-asan bench bench-index bench-query clean
+.PHONY: all deps run test test-asan bench bench-index bench-query bench-live clean
 
 all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
@@ -124,6 +124,9 @@ bench-index: all $(BENCH_BIN)
 
 bench-query: all $(BENCH_BIN)
 	bash bench/query.sh
+
+bench-live: all $(BENCH_BIN)
+	python3 bench/live.py
 
 clean:
 	rm -rf build build-asan bin bin-asan var

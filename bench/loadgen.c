@@ -4,7 +4,11 @@
  * latency percentiles over every request answered.
  * usage: loadgen HOST:PORT QUERYFILE CONNECTIONS SECONDS [OPTIONS]
  * OPTIONS are SEARCH options, e.g. "limit=10 snippet=0".  Prints
- * "qps=Q p50_us=A p99_us=B p999_us=C requests=N errors=E". */
+ * "qps=Q p50_us=A p99_us=B p999_us=C requests=N errors=E".
+ * With LOADGEN_RATE=R in the environment each connection sends R queries
+ * a second on a fixed schedule instead of as fast as it can, and latency
+ * counts from the scheduled time (a late send is the server's delay too,
+ * so slow replies are not hidden by the client waiting for them). */
 #define _GNU_SOURCE
 #include <netdb.h>
 #include <pthread.h>
@@ -18,7 +22,7 @@
 static char **queries;
 static size_t nqueries;
 static const char *host, *port, *options;
-static double seconds;
+static double seconds, rate;
 
 typedef struct {
     int id;
@@ -78,11 +82,20 @@ static void *run(void *arg) {
     }
     size_t cap = 1 << 20, have = 0, i = (size_t)w->id * 7919;
     char *buf = malloc(cap), req[4096];
-    double stop = now() + seconds;
-    while (now() < stop) {
+    double start = now(), stop = start + seconds;
+    for (size_t sent = 0; now() < stop; sent++) {
         const char *q = queries[i++ % nqueries];
         int len = snprintf(req, sizeof req, "SEARCH %s -- %s\n", options, q);
         double t0 = now();
+        if (rate > 0) {
+            double due = start + (double)sent / rate;
+            if (due > stop) break;
+            if (due > t0) {
+                struct timespec ts = {(time_t)(due - t0), (long)(((due - t0) - (double)(time_t)(due - t0)) * 1e9)};
+                nanosleep(&ts, NULL);
+            }
+            t0 = due;
+        }
         int ok;
         if (write(fd, req, (size_t)len) != len || read_reply(fd, buf, cap, &have, &ok) != 0) {
             w->errors++;
@@ -131,6 +144,7 @@ int main(int argc, char **argv) {
     int conns = atoi(argv[3]);
     seconds = atof(argv[4]);
     options = argc > 5 ? argv[5] : "limit=10";
+    rate = getenv("LOADGEN_RATE") ? atof(getenv("LOADGEN_RATE")) : 0;
     worker *ws = calloc((size_t)conns, sizeof *ws);
     pthread_t *th = calloc((size_t)conns, sizeof *th);
     double t0 = now();
