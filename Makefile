@@ -117,7 +117,7 @@ test-asan: deps
 	@ASAN_OPTIONS=new_delete_type_mismatch=0:detect_leaks=1 \
 	  $(MAKE) --no-print-directory BUILD=build-asan BIN=bin-asan SAN=1 OPT=-O1 test
 
-bench: bench-index bench-query
+bench: bench-index bench-query bench-live
 
 bench-index: all $(BENCH_BIN)
 	bash bench/index.sh

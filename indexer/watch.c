@@ -159,9 +159,10 @@ static int cmp_str(const void *a, const void *b) {
 }
 
 /* Looks at every pending path once, in order, reading the event queue
- * now and then so that a long burst does not overflow it. */
+ * now and then so that a long burst does not overflow it; what those reads
+ * bring waits for the next turn, so that commits keep their schedule. */
 static int process_pending(watcher *w, char *err) {
-    while (w->npending && !stop_requested) {
+    if (w->npending && !stop_requested) {
         char **paths = w->pending;
         int *roots = w->pending_root, n = w->npending;
         w->pending = NULL;

@@ -1,6 +1,8 @@
 """test_valgrind -- leded under valgrind's memcheck for a session of
 queries of every kind (including errors, a long line and a vanished
-client): no invalid access, and no leak once it has stopped.  Skipped for
+client) and of ingest commands (ADD, PUT, DELETE, COMMIT, COMPACT, their
+errors, a client vanishing mid-PUT): no invalid access, and no leak once it
+has stopped.  Skipped for
 the sanitizer build, where LeakSanitizer does this job."""
 import os
 import select
@@ -24,12 +26,17 @@ if "asan" in os.path.basename(BIN) or not shutil.which("valgrind"):
 scratch = Scratch()
 index = scratch.join("corpus.idx")
 build_index(index, os.path.join(ROOT, "corpus"))
+token = scratch.join("token")
+with open(token, "w") as f:
+    f.write("valgrind-token-123\n")
+os.chmod(token, 0o600)
 log = scratch.join("valgrind.log")
 err = open(scratch.join("leded.log"), "w")
 proc = subprocess.Popen(["valgrind", "--leak-check=full", "--show-leak-kinds=definite,indirect",
                          "--errors-for-leak-kinds=definite,indirect", "--error-exitcode=99",
                          "--log-file=" + log, LEDED, "--index", index, "--listen", "127.0.0.1:0",
-                         "--workers", "2"], stdout=subprocess.DEVNULL, stderr=err)
+                         "--workers", "2", "--ingest-token", token],
+                        stdout=subprocess.DEVNULL, stderr=err)
 port = None
 for _ in range(6000):  # valgrind starts slowly; poll the daemon's own log
     with open(scratch.join("leded.log")) as f:
@@ -59,6 +66,21 @@ if port:
     t = Conn(port)
     t.send("SEARCH " + "x" * 200000 + "\n")
     t.close()
+    i = Conn(port)
+    check(i.ask('ADD {"id":"v1","title":"t","text":"b"}')[0].startswith("ERR NOAUTH"), "NOAUTH")
+    check_eq(i.ask("AUTH valgrind-token-123"), ["OK AUTH"], "AUTH")
+    for req in ['ADD {"id":"v1","title":"Valgrind","text":"checked memory"}',
+                'ADD {"id":"v1","title":"Valgrind","text":"checked memory again"}',
+                'ADD {"title":"no id"}', 'ADD {"id": broken', "COMMIT", "SEARCH memory",
+                "DELETE v1", "DELETE v1", "COMPACT", "STATS"]:
+        i.ask(req)
+    i.send("PUT p1 21\nTitle: Put\n\nBody text\n")
+    check_eq(i.reply("PUT"), ["OK ADDED p1"], "PUT")
+    i.close()
+    gone = Conn(port)
+    gone.ask("AUTH valgrind-token-123")
+    gone.send("PUT half 1000\nonly part of it")  # then vanishes
+    gone.close()
     c = Conn(port)
     check_eq(c.ask("PING"), ["OK PONG"], "alive after the session")
     c.close()
