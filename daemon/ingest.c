@@ -20,12 +20,17 @@
 #include <time.h>
 
 #define SETTLE 0.02
+#define MAX_BACKLOG_BYTES (256u << 20) /* article bytes waiting, over all jobs */
+
+static uint64_t job_bytes(const pool_job *job) {
+    return (job->req.arg ? strlen(job->req.arg) : 0) + job->req.block_len;
+}
 
 struct ingest {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     pool_job *head, *tail;
-    uint64_t queued;
+    uint64_t queued, queued_bytes;
     pool_job *done_head, *done_tail;
     int stopping;
     pthread_t thread;
@@ -214,6 +219,7 @@ static void *ingest_main(void *arg) {
             apply(g, job);
             pthread_mutex_lock(&g->mu);
             g->fig.backlog = --g->queued;
+            g->queued_bytes -= job_bytes(job);
             pthread_mutex_unlock(&g->mu);
             finish(g, job);
         }
@@ -250,7 +256,9 @@ int ingest_start(ingest **out, const char *index, double commit_interval,
 
 int ingest_submit(ingest *g, pool_job *job, int max_backlog) {
     pthread_mutex_lock(&g->mu);
-    if (g->queued >= (uint64_t)max_backlog) {
+    uint64_t bytes = job_bytes(job);
+    if (g->queued >= (uint64_t)max_backlog ||
+        (g->queued && g->queued_bytes + bytes > MAX_BACKLOG_BYTES)) {
         pthread_mutex_unlock(&g->mu);
         return LEDE_ELIMIT;
     }
@@ -261,6 +269,7 @@ int ingest_submit(ingest *g, pool_job *job, int max_backlog) {
     else g->head = job;
     g->tail = job;
     g->fig.backlog = ++g->queued;
+    g->queued_bytes += bytes;
     pthread_cond_signal(&g->cv);
     pthread_mutex_unlock(&g->mu);
     return LEDE_OK;

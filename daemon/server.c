@@ -171,7 +171,9 @@ static void process_input(conn *c);
 
 static void update_reading(conn *c) {
     const server_config *cfg = c->s->cfg;
-    int want = c->draining || (!c->closing && c->inflight < cfg->max_pipeline &&
+    /* A PUT waiting for its bytes is in flight itself: it must not stop
+     * the reading that completes it. */
+    int want = c->draining || (!c->closing && (c->put || c->inflight < cfg->max_pipeline) &&
                                output_len(c) <= cfg->max_output);
     if (want && c->paused) {
         c->paused = 0;
@@ -505,7 +507,7 @@ static void process_input(conn *c) {
     size_t max = c->s->cfg->max_line;
     /* The output check keeps cheap commands, answered at once, from
      * growing the output without bound within one read. */
-    while (!c->closing && c->inflight < c->s->cfg->max_pipeline &&
+    while (!c->closing && (c->put || c->inflight < c->s->cfg->max_pipeline) &&
            output_len(c) <= c->s->cfg->max_output) {
         if (c->put) {
             if (!take_put_block(c)) break;

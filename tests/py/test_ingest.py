@@ -208,5 +208,17 @@ check("after" in r.stdout.split(), "SIGTERM committed what was pushed last")
 r = subprocess.run([INDEXER, "--index", index, "--check"], capture_output=True, text=True)
 check_eq(r.returncode, 0, "the index is consistent")
 
+# Regression: with --max-pipeline 1 a PUT is the one request in flight,
+# and reading its bytes must go on (it used to pause, and the PUT hung).
+one = scratch.join("one.idx")
+d = Daemon(one, "--ingest-token", token_file, "--max-pipeline", "1")
+c = d.connect()
+c.ask("AUTH " + TOKEN)
+body = "One at a time\n\nA single request in flight."
+c.send("PUT solo %d\n%s\n" % (len(body), body))
+check_eq(c.reply("PUT"), ["OK ADDED solo"], "PUT completes with --max-pipeline 1")
+c.close()
+d.stop()
+
 scratch.cleanup()
 finish()
