@@ -104,6 +104,19 @@ static int add_watch(watcher *w, const char *dir, int root) {
     return 0;
 }
 
+/* A directory left the tree: its watches (which follow the inode, not
+ * the name) must not report its files under their old paths. */
+static void forget_tree(watcher *w, const char *dir) {
+    size_t n = strlen(dir);
+    for (int wd = 0; wd < w->ndirs; wd++) {
+        char *p = w->dirs[wd].path;
+        if (!p || strncmp(p, dir, n) || (p[n] && p[n] != '/')) continue;
+        inotify_rm_watch(w->fd, wd);
+        free(p);
+        w->dirs[wd].path = NULL;
+    }
+}
+
 static void on_event(watcher *w, const struct inotify_event *ev) {
     if (ev->mask & IN_Q_OVERFLOW) {
         w->rescan = 1;
@@ -125,6 +138,7 @@ static void on_event(watcher *w, const struct inotify_event *ev) {
             add_tree(w, path.data, d->root);
             add_pending(w, path.data, d->root); /* files that came before the watch */
         } else if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
+            forget_tree(w, path.data);
             w->dir_gone = 1;
         }
     } else if ((ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE)) &&

@@ -139,6 +139,17 @@ with open(os.path.join(src, "wire.jsonl"), "w") as f:
                             "text": "a wire story about a dugong %d" % i}) + "\n")
 check(visible("dugong", 3), "a JSON Lines file dropped in is indexed line by line")
 
+# A directory moved out of the tree: its articles go, and what is written
+# in it afterwards is not indexed under its old path.
+write("leaving/away.txt", article("Leaving", "A dingo about to leave."))
+check(visible("dingo"), "a file in a directory that will leave")
+os.rename(os.path.join(src, "leaving"), scratch.join("outside"))
+check(visible("dingo", 0), "a directory moved out of the tree takes its articles with it")
+with open(os.path.join(scratch.join("outside"), "later.txt"), "w") as f:
+    f.write(article("Outside", "A bilby outside the tree."))
+check(barrier(), "sentinel after writing outside")
+check_eq(count("bilby"), 0, "files written in a moved-out directory are not indexed")
+
 # Many replacements at once: the watcher compacts by itself (the policy of
 # src/livewriter.h: 1,000 replacements or deletions and a quarter of the
 # articles since the last compaction).
