@@ -205,8 +205,8 @@ static int process_pending(watcher *w, char *err) {
                 if (i % DRAIN_EVERY == DRAIN_EVERY - 1 && read_events(w, 0) < 0)
                     rc = lede_seterr(err, "inotify: %s", strerror(errno));
             }
-            free(pairs[i]);
         }
+        for (int i = 0; i < n; i++) free(pairs[i]);
         free(pairs);
         if (rc != LEDE_OK) return rc;
     }

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import time
 
+import ledetest
 from ledetest import (DEADLINE, Daemon, Scratch, INDEXER, LEDED, check, check_eq, finish,
                       hit_ids)
 
@@ -60,10 +61,11 @@ class Watcher:
 
 
 def eventually(pred):
+    """Polls pred until it holds, DEADLINE passes or the watcher has died."""
     end = time.monotonic() + DEADLINE
     while True:
         v = pred()
-        if v or time.monotonic() > end:
+        if v or time.monotonic() > end or w.proc.poll() is not None:
             return v
         select.select([], [], [], 0.01)
 
@@ -227,5 +229,7 @@ r = subprocess.run([INDEXER, "--index", index, "--check"], capture_output=True, 
 check_eq(r.returncode, 0, "the index is consistent")
 c.close()
 d.stop()
+if ledetest.failures:
+    print("# watcher's log:\n# " + "\n# ".join(w.log().splitlines()[-40:]))
 scratch.cleanup()
 finish()
