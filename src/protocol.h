@@ -37,6 +37,7 @@ typedef struct proto_request {
     engine_search_opts search;       /* SEARCH/COUNT options */
     char hl_open[PROTO_MARK_MAX], hl_close[PROTO_MARK_MAX];
     int limit_capped;                /* limit= asked for more than the cap */
+    unsigned limit_asked;            /* what limit= asked for, before the cap */
 } proto_request;
 
 /* Parses one line (without its LF; a trailing CR is ignored).  Returns
@@ -44,6 +45,9 @@ typedef struct proto_request {
  * LEDE_OK with cmd PROTO_UNKNOWN. */
 int proto_parse(const char *line, size_t len, proto_request *req, char *err);
 void proto_request_free(proto_request *req);
+/* Applies a server's own cap on limit= instead of PROTO_MAX_LIMIT (leded
+ * --max-limit): a parsed request's limit becomes min(asked, max_limit). */
+void proto_apply_limit(proto_request *req, unsigned max_limit);
 const char *proto_cmd_name(proto_cmd cmd);
 
 /* Stable error codes of the protocol. */
