@@ -76,6 +76,10 @@ $(BIN)/lede: $(CLIENT_OBJ) $(CORE_LIB)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The relevance measures live with the benchmarks (bench/eval.c), not in
+# the core library; their unit test links them.
+$(BUILD)/tests/test_eval: $(BUILD)/bench/eval.o
+
 $(BUILD)/tests/%.o: tests/unit/%.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
