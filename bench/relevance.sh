@@ -10,7 +10,9 @@
 # "SEARCH limit=1000 mode=any snippet=0 -- TEXT" (bench/relrun.c).
 # Default: every collection under ../shared/corpus/ir/, results to
 # bench/results/relevance.md; with arguments (IR=DIR in make), those
-# collections, results to bench/results/relevance-NAME.md.
+# collections, results to bench/results/relevance-NAME.md.  The default
+# results end with bench/relevance_notes.md (the ranking changes, before
+# and after), written by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED="${SHARED:-../shared}"
@@ -101,20 +103,22 @@ done
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
     echo "- lede commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src daemon indexer || echo ' (with uncommitted changes)')"
-    echo "- command: \`make bench-relevance\` (bench/relevance.sh $*)"
+    echo "- command: \`make bench-relevance\` (bench/relevance.sh${*:+ $*})"
     echo "- lede: \`bin/lede-index --index IDX DIR/docs.jsonl\`; \`bin/leded --index IDX --listen 127.0.0.1:0 --max-limit 1000\`;" \
          "\`$BUILD/bench/relrun ADDR DIR/queries.tsv RUN\` sends each query as \`SEARCH limit=1000 mode=any snippet=0 -- TEXT\`"
     echo "- FTS5: \`$BUILD/bench/fts5run DIR/docs.jsonl DIR/queries.tsv RUN DB\`: table (id UNINDEXED, title, text)," \
          "tokenizer \`porter unicode61\`, each query's words double-quoted and joined with OR, \`ORDER BY bm25(docs) LIMIT 1000\` (k1 = 1.2, b = 0.75)"
     echo "- plain Xapian: \`$BUILD/bench/plain_index DB DIR/docs.jsonl\` (title and text as one field, English stemmer)," \
          "\`$BUILD/bench/xapian_run DB DIR/queries.tsv RUN\` (QueryParser, OR, BM25Weight defaults), in-process"
+    echo "- reference: the published BM25 figures quoted in ../shared/corpus/README.md where there are some;" \
+         "where there are none (Cranfield) the plain Xapian BM25 row is the reference"
     echo "- measures: \`$BUILD/bench/releval DIR/qrels.tsv RUN\` (bench/eval.c): nDCG@10 with graded gains and log2 discount," \
          "MAP@1000 and Recall@100 with grade > 0 relevant, means over the queries with a relevant document"
     echo
     printf '%s\n' "${SECTIONS[@]}"
 } >"$WORK/out.md"
-if [ -f bench/results/relevance-notes.md ] && [ "$OUT" = bench/results/relevance.md ]; then
-    { echo; cat bench/results/relevance-notes.md; } >>"$WORK/out.md"
+if [ -f bench/relevance_notes.md ] && [ "$OUT" = bench/results/relevance.md ]; then
+    { echo; cat bench/relevance_notes.md; } >>"$WORK/out.md"
 fi
 mv "$WORK/out.md" "$OUT"
 echo "wrote $OUT" >&2
