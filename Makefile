@@ -8,6 +8,8 @@ DEB_PACKAGES := gcc g++ make pkg-config libxapian-dev xapian-tools \
                 libevent-dev zlib1g-dev libjansson-dev libedit-dev \
                 util-linux procps valgrind jq python3
 
+REL_PACKAGES := libsqlite3-dev
+
 BUILD ?= build
 BIN   ?= bin
 SAN   ?=
@@ -34,20 +36,31 @@ CLIENT_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard client/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BUILD)/bench/plain_index $(BUILD)/bench/measure $(BUILD)/bench/loadgen $(BUILD)/bench/inproc
+REL_BIN   := $(BUILD)/bench/relrun $(BUILD)/bench/releval $(BUILD)/bench/fts5run \
+             $(BUILD)/bench/plain_index $(BUILD)/bench/xapian_run
 
-.PHONY: all deps run test test-asan bench bench-index bench-query bench-live clean
+.PHONY: all deps deps-relevance run test test-asan bench bench-index bench-query bench-live bench-relevance clean
 
 all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
-# Installs only what is missing; apt-get update runs first on a fresh machine.
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# Installs only what is missing of the packages in $(1); apt-get update
+# runs first on a fresh machine.
+define apt_missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" \
 	    || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+endef
+
+deps:
+	$(call apt_missing,$(DEB_PACKAGES))
+
+# Only the relevance benchmark needs SQLite (its FTS5 baseline).
+deps-relevance: deps
+	$(call apt_missing,$(REL_PACKAGES))
 
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
@@ -76,6 +89,10 @@ $(BIN)/lede: $(CLIENT_OBJ) $(CORE_LIB)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The relevance measures live with the benchmarks (bench/eval.c), not in
+# the core library; their unit test links them.
+$(BUILD)/tests/test_eval: $(BUILD)/bench/eval.o
+
 $(BUILD)/tests/%.o: tests/unit/%.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -95,6 +112,21 @@ $(BUILD)/bench/loadgen: bench/loadgen.c | deps
 $(BUILD)/bench/measure: bench/measure.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/bench/relrun: bench/relrun.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/bench/releval: $(BUILD)/bench/releval.o $(BUILD)/bench/eval.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lm
+
+$(BUILD)/bench/xapian_run: bench/xapian_run.cc | deps
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -o $@ $< $(LDLIBS)
+
+$(BUILD)/bench/fts5run: bench/fts5run.c | deps-relevance
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< -lsqlite3 -ljansson
 
 # Sets up, builds, indexes the bundled corpus and serves it in the
 # foreground on 127.0.0.1:7411 (Ctrl-C stops it).
@@ -117,7 +149,7 @@ test-asan: deps
 	@ASAN_OPTIONS=new_delete_type_mismatch=0:detect_leaks=1 \
 	  $(MAKE) --no-print-directory BUILD=build-asan BIN=bin-asan SAN=1 OPT=-O1 test
 
-bench: bench-index bench-query bench-live
+bench: bench-index bench-query bench-live bench-relevance
 
 bench-index: all $(BENCH_BIN)
 	bash bench/index.sh
@@ -127,6 +159,11 @@ bench-query: all $(BENCH_BIN)
 
 bench-live: all $(BENCH_BIN)
 	python3 bench/live.py
+
+# IR=path/to/collection (docs.jsonl, queries.tsv, qrels.tsv) for one
+# collection; default: every collection under ../shared/corpus/ir/.
+bench-relevance: all $(REL_BIN)
+	bash bench/relevance.sh $(IR)
 
 clean:
 	rm -rf build build-asan bin bin-asan var

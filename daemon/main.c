@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "server.h"
 #include "../src/indexdir.h"
+#include "../src/protocol.h"
 #include "../src/util.h"
 
 #include <ctype.h>
@@ -35,6 +36,7 @@ static const char usage[] =
     "      --max-queued N        queries waiting for a worker before BUSY (default 4096)\n"
     "      --query-timeout SECS  per-query time limit (default 10; 0: none)\n"
     "      --max-wildcard N      words one prefix* may expand to (default 1000)\n"
+    "      --max-limit N         most hits one SEARCH returns (default 100)\n"
     "      --slow-query SECS     log queries slower than this (default 0.5)\n"
     "      --log-level LEVEL     error, warn, info (default) or debug\n"
     "\n"
@@ -70,7 +72,7 @@ static int number(const char *opt, const char *val, double min, double *out) {
 
 static int parse_args(int argc, char **argv, server_config *cfg) {
     enum { O_LINE = 256, O_CONNS, O_IDLE, O_OUT, O_PIPE, O_QUEUE, O_QT, O_SLOW, O_LOG, O_WILD,
-           O_TOKEN, O_COMMIT, O_ARTICLE, O_BACKLOG };
+           O_TOKEN, O_COMMIT, O_ARTICLE, O_BACKLOG, O_MAXLIM };
     static const struct option longopts[] = {
         {"index", required_argument, 0, 'x'},
         {"listen", required_argument, 0, 'l'},
@@ -84,6 +86,7 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
         {"max-queued", required_argument, 0, O_QUEUE},
         {"query-timeout", required_argument, 0, O_QT},
         {"max-wildcard", required_argument, 0, O_WILD},
+        {"max-limit", required_argument, 0, O_MAXLIM},
         {"slow-query", required_argument, 0, O_SLOW},
         {"log-level", required_argument, 0, O_LOG},
         {"ingest-token", required_argument, 0, O_TOKEN},
@@ -103,6 +106,7 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
     cfg->max_queued = 4096;
     cfg->query_timeout = 10;
     cfg->max_wildcard = 1000;
+    cfg->max_limit = PROTO_MAX_LIMIT;
     cfg->slow_query = 0.5;
     cfg->log_level = 2;
     cfg->commit_interval = 0.25;
@@ -148,6 +152,10 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
         case O_WILD:
             if (number("--max-wildcard", optarg, 1, &v)) return -1;
             cfg->max_wildcard = (unsigned)v;
+            break;
+        case O_MAXLIM:
+            if (number("--max-limit", optarg, 1, &v) || v > 100000) return bad("--max-limit", optarg);
+            cfg->max_limit = (unsigned)v;
             break;
         case O_SLOW:
             if (number("--slow-query", optarg, 0, &cfg->slow_query)) return -1;

@@ -451,6 +451,7 @@ static void handle_line(conn *c, const char *line, size_t len) {
     proto_request req;
     char err[LEDE_ERRLEN] = "";
     int rc = proto_parse(line, len, &req, err);
+    if (rc == LEDE_OK) proto_apply_limit(&req, s->cfg->max_limit);
     log_msg(s, 3, "conn %llu request: %.*s", (unsigned long long)c->id, (int)(len > 200 ? 200 : len), line);
     if (rc != LEDE_OK) {
         answer_error(s, p, PROTO_E_SYNTAX, err);

@@ -20,6 +20,7 @@ typedef struct server_config {
     int max_queued;            /* jobs waiting for a worker before BUSY */
     double query_timeout;      /* seconds; 0: none */
     unsigned max_wildcard;     /* words one wildcard may expand to */
+    unsigned max_limit;        /* most hits one SEARCH returns */
     double slow_query;         /* seconds; queries slower are logged */
     int log_level;             /* 0 error, 1 warn, 2 info, 3 debug */
     const char *ingest_token;  /* NULL: ingest commands are off */

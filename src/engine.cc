@@ -11,6 +11,7 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <cstring>
 #include <ctime>
 #include <set>
@@ -523,10 +524,82 @@ const unsigned QP_FLAGS = Xapian::QueryParser::FLAG_PHRASE |
                           Xapian::QueryParser::FLAG_WILDCARD |
                           Xapian::QueryParser::FLAG_PURE_NOT;
 
+/* Ranking: BM25 with the parameters of the literature (k1 = 1.2,
+ * b = 0.75) and no floor on the length normalisation, instead of Xapian's
+ * defaults (k1 = 1, b = 0.5, min_normlen = 0.5); measured by
+ * `make bench-relevance` (bench/results/relevance.md). */
+Xapian::BM25Weight bm25() {
+    return Xapian::BM25Weight(1.2, 0, 1, 0.75, 0);
+}
+
+/* mode=any: words joined by a hyphen ("large-deflection") count as
+ * separate words, as in the natural-language questions the mode is for,
+ * instead of the phrase QueryParser would make of them.  Quoted phrases
+ * and field:value words (id:, date:, title:) are left alone, and so is a
+ * hyphen that does not sit between two word characters (-word is NOT). */
+std::string split_hyphens(const char *query) {
+    auto word = [](unsigned char c) { return isalnum(c) || c >= 0x80; };
+    std::string s(query);
+    bool quoted = false, field = false;
+    for (size_t i = 0; i < s.size(); i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"') quoted = !quoted;
+        else if (c == ' ' || c == '\t' || c == '(') field = false;
+        else if (c == ':') field = true;
+        else if (c == '-' && !quoted && !field && i > 0 && i + 1 < s.size() &&
+                 word((unsigned char)s[i - 1]) && word((unsigned char)s[i + 1]))
+            s[i] = ' ';
+    }
+    return s;
+}
+
+/* The word of a leaf term without its field prefix, or "" when q is not
+ * a term of the headline, standfirst or body. */
+std::string field_word(const Xapian::Query &q) {
+    if (q.get_type() != Xapian::Query::LEAF_TERM) return std::string();
+    std::string t = *q.get_terms_begin();
+    for (const char *p : {PREFIX_STANDFIRST, PREFIX_TITLE})
+        if (t.compare(0, strlen(p), p) == 0) return t.substr(strlen(p));
+    if (!t.empty() && t[0] >= 'A' && t[0] <= 'Z') return std::string();
+    return t;
+}
+
+/* The headline, standfirst and body as one field for ranking: QueryParser
+ * turns a word of the default field into an OR of its three prefixed terms,
+ * each weighted with its own statistics, so a word's rarity in headlines
+ * outweighed its use in the text.  An OP_SYNONYM of the three ranks them as
+ * one term whose frequency is the sum of theirs (headline words x3 and
+ * standfirst words x2, as indexed).  Matches are unchanged. */
+Xapian::Query fields_as_one(const Xapian::Query &q) {
+    Xapian::Query::op op = q.get_type();
+    size_t n = q.get_num_subqueries();
+    if (op == Xapian::Query::OP_OR && n > 1) {
+        std::string w = field_word(q.get_subquery(0));
+        bool same = !w.empty();
+        for (size_t i = 1; same && i < n; i++) same = field_word(q.get_subquery(i)) == w;
+        if (same) {
+            std::vector<Xapian::Query> sub;
+            for (size_t i = 0; i < n; i++) sub.push_back(q.get_subquery(i));
+            return Xapian::Query(Xapian::Query::OP_SYNONYM, sub.begin(), sub.end());
+        }
+    }
+    switch (op) {
+    case Xapian::Query::OP_OR: case Xapian::Query::OP_AND: case Xapian::Query::OP_AND_NOT:
+    case Xapian::Query::OP_AND_MAYBE: case Xapian::Query::OP_XOR: case Xapian::Query::OP_FILTER: {
+        std::vector<Xapian::Query> sub;
+        for (size_t i = 0; i < n; i++) sub.push_back(fields_as_one(q.get_subquery(i)));
+        return Xapian::Query(op, sub.begin(), sub.end());
+    }
+    default:
+        return q;
+    }
+}
+
 Xapian::Query parse(engine_reader *r, const char *query, bool any,
                     unsigned extra) {
     r->qp.set_default_op(any ? Xapian::Query::OP_OR : Xapian::Query::OP_AND);
-    return r->qp.parse_query(query, QP_FLAGS | extra);
+    std::string text = any ? split_hyphens(query) : std::string(query);
+    return fields_as_one(r->qp.parse_query(text, QP_FLAGS | extra));
 }
 
 char *dup_string(const std::string &s) {
@@ -591,6 +664,7 @@ void fill_hit(engine_reader *r, const Xapian::MSet &marks,
 Xapian::MSet run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                        const engine_search_opts *o) {
     enq.set_query(q);
+    enq.set_weighting_scheme(bm25());
     if (o->sort_date)
         enq.set_sort_by_value_then_relevance(ENGINE_SLOT_DATE, true);
     else

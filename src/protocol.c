@@ -52,6 +52,13 @@ static int parse_uint(const char *s, size_t n, unsigned max, unsigned *out) {
     return 1;
 }
 
+void proto_apply_limit(proto_request *rq, unsigned max_limit) {
+    if (rq->cmd != PROTO_SEARCH) return;
+    unsigned want = rq->limit_capped ? rq->limit_asked : rq->search.limit;
+    rq->limit_capped = want > max_limit;
+    rq->search.limit = rq->limit_capped ? max_limit : want;
+}
+
 static int value_is(const char *v, size_t n, const char *want) {
     return n == strlen(want) && !strncasecmp(v, want, n);
 }
@@ -76,6 +83,7 @@ static int parse_option(proto_request *rq, const char *k, size_t kn,
     unsigned u;
     if (value_is(k, kn, "limit")) {
         if (!parse_uint(v, vn, 1000000000, &u)) return 0;
+        rq->limit_asked = u;
         if (u > PROTO_MAX_LIMIT) { u = PROTO_MAX_LIMIT; rq->limit_capped = 1; }
         o->limit = u;
     } else if (value_is(k, kn, "offset")) {

@@ -45,6 +45,7 @@ typedef struct proto_request {
     int limit_capped;                /* limit= asked for more than the cap */
     uint64_t block_len;              /* PUT: bytes of article that follow */
     char *block;                     /* PUT: those bytes, once read */
+    unsigned limit_asked;            /* what limit= asked for, before the cap */
 } proto_request;
 
 /* Parses one line (without its LF; a trailing CR is ignored).  Returns
@@ -52,6 +53,9 @@ typedef struct proto_request {
  * LEDE_OK with cmd PROTO_UNKNOWN. */
 int proto_parse(const char *line, size_t len, proto_request *req, char *err);
 void proto_request_free(proto_request *req);
+/* Applies a server's own cap on limit= instead of PROTO_MAX_LIMIT (leded
+ * --max-limit): a parsed request's limit becomes min(asked, max_limit). */
+void proto_apply_limit(proto_request *req, unsigned max_limit);
 const char *proto_cmd_name(proto_cmd cmd);
 
 /* Stable error codes of the protocol. */

@@ -106,6 +106,12 @@ check_eq(status_field(r, "retried"), "any", "AND with no hit retried as any, and
 check(len(hit_ids(r)) > 0, "the retry finds something")
 r = search("elena marsh", mode="any", limit=100)
 check(set(hit_ids(r)) >= set(BOTH_WORDS), "mode=any")
+# mode=any: words joined by a hyphen are separate words, not a phrase;
+# quoted phrases and field:value words keep their hyphens.
+check_eq(found("drought-xyzzy", mode="any"), found("drought"), "mode=any: 'drought-xyzzy' is two words")
+check_eq(found('"drought-xyzzy"', mode="any"), [], "mode=any: a quoted hyphenated phrase stays a phrase")
+check_eq(found("id:wire-2024-0001", mode="any"), ["wire-2024-0001"], "mode=any: id: values keep their hyphens")
+check_eq(found("drought -harvest", mode="any"), found("drought NOT harvest"), "mode=any: -word still excludes")
 r = search("drougth")
 check(any(l == "DIDYOUMEAN\tdrought" for l in r), "did you mean", str(r[:2]))
 r = search("drought", snippet=80, hl="<<,>>")

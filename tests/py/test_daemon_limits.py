@@ -1,5 +1,5 @@
 """test_daemon_limits -- leded's limits that need a daemon of their own:
-wildcard expansion (ERR LIMIT), idle timeout, and a client that stops
+wildcard expansion (ERR LIMIT), the hit cap (--max-limit), idle timeout, and a client that stops
 reading (its requests wait, nobody else does, and nothing is lost)."""
 import os
 import select
@@ -18,6 +18,24 @@ c = d.connect()
 r = c.ask("SEARCH s*")
 check(r[0].startswith("ERR LIMIT") and "wildcard" in r[0], "a wildcard past --max-wildcard: ERR LIMIT", r[0])
 check(c.ask("SEARCH quill*")[0].startswith("OK SEARCH"), "a narrow wildcard is fine")
+c.close()
+check_eq(d.stop(), 0, "exit 0")
+
+# The cap on hits per SEARCH, lowered and raised.
+d = Daemon(index, "--max-limit", "3")
+c = d.connect()
+r = c.ask("SEARCH limit=10 mode=any -- bank rovers drought")
+check_eq((status_field(r, "limit"), status_field(r, "hits")), ("3", "3"), "--max-limit 3 caps limit=10")
+r = c.ask("SEARCH limit=2 mode=any -- bank rovers drought")
+check_eq(status_field(r, "hits"), "2", "a limit under the cap is kept")
+c.close()
+check_eq(d.stop(), 0, "exit 0")
+d = Daemon(index, "--max-limit", "1000")
+c = d.connect()
+r = c.ask("SEARCH limit=1000 mode=any -- bank rovers drought the")
+check_eq(status_field(r, "limit"), "1000", "--max-limit 1000 allows limit=1000")
+check(int(status_field(r, "hits")) > 10, "and every match comes back", status_field(r, "hits"))
+check_eq(status_field(c.ask("SEARCH limit=5000 -- bank"), "limit"), "1000", "beyond it, the cap")
 c.close()
 check_eq(d.stop(), 0, "exit 0")
 
