@@ -235,6 +235,7 @@ static int scan_one(const char *key, const char *val, size_t len, void *ctx) {
         if (strncmp(path, b->roots[i], n) || path[n] != '/') continue;
         if (access(path, F_OK) == 0 || errno != ENOENT) break;
         uint64_t gone = 0;
+        sc->w->dirty = 1;
         rc = engine_writer_delete_file(sc->w->ew, key + 1, NULL, NULL, &gone, sc->err);
         if (rc == LEDE_OK)
             rc = engine_writer_meta_set(sc->w->ew, key, NULL, 0, sc->err);
@@ -261,13 +262,12 @@ static int writer_handle(writer *w, job *j, char *err) {
         return writer_delete_file(w, j, err);
     case JOB_SCAN_DELETED: {
         scan_ctx sc = {w, err};
-        w->dirty = 1;
         return engine_writer_meta_scan(w->ew, "F", scan_one, &sc, err);
     }
     case JOB_COMMIT:
         return w->dirty ? writer_commit(w, err) : LEDE_OK;
-    case JOB_STOP:
-        return writer_commit(w, err);
+    case JOB_STOP: /* a run that changed nothing writes nothing */
+        return w->dirty ? writer_commit(w, err) : LEDE_OK;
     }
     return LEDE_OK;
 }

@@ -164,6 +164,7 @@ int livewriter_delete(livewriter *w, const char *id, char *err) {
 }
 
 int livewriter_commit(livewriter *w, char *err) {
+    if (w->uncommitted == 0) return LEDE_OK; /* a new revision only for changes */
     char n[32];
     int len = snprintf(n, sizeof n, "%" PRIu64, w->changes);
     if (engine_writer_meta_set(w->ew, META_CHANGES, n, (size_t)len, err) != LEDE_OK ||
@@ -181,7 +182,6 @@ int livewriter_should_compact(livewriter *w) {
 
 int livewriter_compact(livewriter *w, char *err) {
     uint64_t changes = w->changes;
-    w->changes = 0; /* the compact copy starts clean */
     int rc = livewriter_commit(w, err);
     if (rc == LEDE_OK) rc = engine_writer_close(w->ew, err);
     else engine_writer_close(w->ew, NULL);

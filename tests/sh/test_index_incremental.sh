@@ -66,12 +66,12 @@ rid=$(sed -n 1p "$j" | jq -r .id)
 check_eq "jsonl: replaced text stored" "$("$INDEXER" --index "$idx" --show "$rid" --field title)" "Rewritten title"
 
 # No-op: the whole collection unchanged, nothing written.
-rev1=$(stat -c %Y "$idx"/db.*/iamglass)
+rev1=$(md5sum "$idx"/db.*/iamglass)  # the revision is in it
 run "$src"
 check_eq "no-op: exit 0" "$?" 0
 check_eq "no-op: nothing added/replaced/deleted" \
     "$(summary added "$TMP/out")/$(summary replaced "$TMP/out")/$(summary deleted "$TMP/out")" 0/0/0
-check_eq "no-op: database untouched" "$(stat -c %Y "$idx"/db.*/iamglass)" "$rev1"
+check_eq "no-op: database untouched" "$(md5sum "$idx"/db.*/iamglass)" "$rev1"
 
 # Compaction in place keeps every article and one database.
 before=$(articles_in "$idx")
