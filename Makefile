@@ -8,6 +8,9 @@ DEB_PACKAGES := gcc g++ make pkg-config libxapian-dev xapian-tools \
                 libevent-dev zlib1g-dev libjansson-dev libedit-dev \
                 util-linux procps valgrind jq python3
 
+# The peers of `make bench-peers` (bench/peers/), installed by deps-peers only.
+PEER_PACKAGES := sphinxsearch libmariadb-dev libsqlite3-dev
+
 BUILD ?= build
 BIN   ?= bin
 SAN   ?=
@@ -34,20 +37,27 @@ CLIENT_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard client/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BUILD)/bench/plain_index $(BUILD)/bench/measure $(BUILD)/bench/loadgen $(BUILD)/bench/inproc
+PEER_BIN  := $(BUILD)/bench/peers/jsonl2tsv $(BUILD)/bench/peers/sphinxql \
+             $(BUILD)/bench/peers/fts5_index $(BUILD)/bench/peers/fts5_query
 
-.PHONY: all deps run test test-asan bench bench-index bench-query clean
+.PHONY: all deps deps-peers run test test-asan bench bench-index bench-query bench-peers clean
 
 all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
 # Installs only what is missing; apt-get update runs first on a fresh machine.
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+apt_install = missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" \
 	    || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+
+deps:
+	@$(call apt_install,$(DEB_PACKAGES))
+
+deps-peers: deps
+	@$(call apt_install,$(PEER_PACKAGES))
 
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
@@ -84,13 +94,30 @@ $(BUILD)/bench/plain_index: bench/plain_index.cc | deps
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -o $@ $< $(LDLIBS)
 
-$(BUILD)/bench/inproc: bench/inproc.cc | deps
-	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) -o $@ $< $(LDLIBS)
+$(BUILD)/bench/inproc: $(BUILD)/bench/inproc.o $(BUILD)/bench/drive.o
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bench/loadgen: bench/loadgen.c | deps
+$(BUILD)/bench/inproc.o: bench/inproc.cc | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/bench/loadgen: $(BUILD)/bench/loadgen.o $(BUILD)/bench/drive.o
+	$(CC) $(LDFLAGS) -pthread -o $@ $^
+
+$(patsubst bench/peers/%.c,$(BUILD)/bench/peers/%.o,$(wildcard bench/peers/*.c)): | deps-peers
+$(BUILD)/bench/peers/sphinxql.o: CFLAGS += -I/usr/include/mariadb
+
+$(BUILD)/bench/peers/jsonl2tsv: $(BUILD)/bench/peers/jsonl2tsv.o $(BUILD)/bench/peers/jsonl.o
+	$(CC) $(LDFLAGS) -o $@ $^ -ljansson -lz
+
+$(BUILD)/bench/peers/fts5_index: $(BUILD)/bench/peers/fts5_index.o $(BUILD)/bench/peers/jsonl.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 -ljansson -lz
+
+$(BUILD)/bench/peers/fts5_query: $(BUILD)/bench/peers/fts5_query.o $(BUILD)/bench/drive.o
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lsqlite3
+
+$(BUILD)/bench/peers/sphinxql: $(BUILD)/bench/peers/sphinxql.o $(BUILD)/bench/drive.o
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lmariadb
 
 $(BUILD)/bench/measure: bench/measure.c | deps
 	@mkdir -p $(dir $@)
@@ -124,6 +151,10 @@ bench-index: all $(BENCH_BIN)
 
 bench-query: all $(BENCH_BIN)
 	bash bench/query.sh
+
+# Not part of `bench`: installs Sphinx search, libmariadb and SQLite first.
+bench-peers: all $(BENCH_BIN) $(PEER_BIN)
+	bash bench/peers.sh
 
 clean:
 	rm -rf build build-asan bin bin-asan var
