@@ -40,21 +40,23 @@ bench_median_run() {
 
 # bench_index_runs N NAME CLEAN COMMAND...: N fresh runs of an indexing
 # command under MEASURE, removing CLEAN (a path) before each; sets SECS
-# (median wall time), RSS (largest peak KB) and leaves the last run's
-# output in $WORK/out.
+# (median wall time), CPU (median CPU seconds, user + system), RSS (largest
+# peak KB) and leaves the last run's output in $WORK/out.
 bench_index_runs() {
     local n="$1" name="$2" clean="$3"; shift 3
-    local times=() rss=0 i line r
+    local times=() cpus=() rss=0 i line r
     for i in $(seq 1 "$n"); do
         rm -rf "$clean"
         "$MEASURE" "$@" >"$WORK/out" 2>&1 || true
         line=$(grep '^seconds=' "$WORK/out" | tail -1)
         times+=("$(bench_field seconds "$line")")
+        cpus+=("$(bench_field cpu "$line")")
         r=$(bench_field maxrss_kb "$line")
         [ "$r" -gt "$rss" ] && rss=$r
         echo "  $name run $i: $line" >&2
     done
     SECS=$(printf '%s\n' "${times[@]}" | bench_median)
+    CPU=$(printf '%s\n' "${cpus[@]}" | bench_median)
     RSS=$rss
 }
 

@@ -91,8 +91,8 @@ IDX_ROWS=()
 index_row() {
     local c="$1" e="$2"
     N["$c $e"]=$4; SECS_["$c $e"]=$SECS; RSS_["$c $e"]=$RSS; SIZE_["$c $e"]=$5
-    IDX_ROWS+=("$(awk -v l="$3" -v n="$4" -v raw="${RAW[$c]}" -v s="$SECS" -v rss="$RSS" -v size="$5" 'BEGIN {
-        printf "| %s | %d | %.1f | %.0f | %.2f | %.0f | %.1f | %.0f%% |", l, n, s, n / s, raw / 1e6 / s, rss / 1024, size / 1e6, 100 * size / raw }')")
+    IDX_ROWS+=("$(awk -v l="$3" -v n="$4" -v raw="${RAW[$c]}" -v s="$SECS" -v cpu="$CPU" -v rss="$RSS" -v size="$5" 'BEGIN {
+        printf "| %s | %d | %.1f | %.1f | %.0f | %.2f | %.0f | %.0f | %.1f | %.0f%% |", l, n, s, cpu, n / s, raw / 1e6 / s, n / cpu, rss / 1024, size / 1e6, 100 * size / raw }')")
     echo "${IDX_ROWS[-1]}" >&2
 }
 
@@ -254,9 +254,11 @@ KEEP=""
     echo
     echo "## Indexing"
     echo
-    echo "| engine, collection | articles | seconds | articles/s | MB/s | peak RSS MB | index MB | % of raw |"
-    echo "|---|---|---|---|---|---|---|---|"
+    echo "| engine, collection | articles | seconds | CPU s | articles/s | MB/s | articles per CPU s | peak RSS MB | index MB | % of raw |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${IDX_ROWS[@]}"
+    echo
+    echo "CPU s: user + system time of the indexer and its children (Sphinx: jsonl2tsv too); less sensitive than wall time to other work on a shared machine.  lede-index uses both cores (2 shards), Sphinx's indexer and FTS5 one."
     echo
     echo "Ratios lede / peer, same run (speed: above 1 is lede faster; memory and size: below 1 is lede smaller):"
     echo
