@@ -23,7 +23,7 @@ python3 bench/make_queries.py "$REUTERS" 1200 42 >"$WORK/queries"
 bin/lede-index -q --index "$WORK/reuters.idx" "$REUTERS" 2>/dev/null || true
 bench_start_leded "$WORK/reuters.idx"
 
-median_run() { bench_median_run /dev/null "$@"; }
+median_run() { bench_median_run "$WORK/median.out" "$@"; }
 field() { bench_field "$@"; }
 
 INPROC=$(median_run "in-process" "$BUILD/bench/inproc" "$WORK/reuters.idx" "$WORK/queries" "$SECONDS_EACH")
