@@ -9,6 +9,8 @@ DEB_PACKAGES := gcc g++ make pkg-config libxapian-dev xapian-tools \
                 util-linux procps valgrind jq python3
 
 REL_PACKAGES := libsqlite3-dev
+# The peers of `make bench-peers` (bench/peers/), installed by deps-peers only.
+PEER_PACKAGES := sphinxsearch libmariadb-dev libsqlite3-dev
 
 BUILD ?= build
 BIN   ?= bin
@@ -38,8 +40,10 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BUILD)/bench/plain_index $(BUILD)/bench/measure $(BUILD)/bench/loadgen $(BUILD)/bench/inproc
 REL_BIN   := $(BUILD)/bench/relrun $(BUILD)/bench/releval $(BUILD)/bench/fts5run \
              $(BUILD)/bench/plain_index $(BUILD)/bench/xapian_run
+PEER_BIN  := $(BUILD)/bench/peers/jsonl2tsv $(BUILD)/bench/peers/sphinxql \
+             $(BUILD)/bench/peers/fts5_index $(BUILD)/bench/peers/fts5_query
 
-.PHONY: all deps deps-relevance run test test-asan bench bench-index bench-query bench-live bench-relevance clean
+.PHONY: all deps deps-relevance deps-peers run test test-asan bench bench-index bench-query bench-live bench-relevance bench-peers clean
 
 all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
@@ -61,6 +65,9 @@ deps:
 # Only the relevance benchmark needs SQLite (its FTS5 baseline).
 deps-relevance: deps
 	$(call apt_missing,$(REL_PACKAGES))
+
+deps-peers: deps
+	$(call apt_missing,$(PEER_PACKAGES))
 
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
@@ -101,13 +108,30 @@ $(BUILD)/bench/plain_index: bench/plain_index.cc | deps
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -o $@ $< $(LDLIBS)
 
-$(BUILD)/bench/inproc: bench/inproc.cc | deps
-	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) -o $@ $< $(LDLIBS)
+$(BUILD)/bench/inproc: $(BUILD)/bench/inproc.o $(BUILD)/bench/drive.o
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bench/loadgen: bench/loadgen.c | deps
+$(BUILD)/bench/inproc.o: bench/inproc.cc | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/bench/loadgen: $(BUILD)/bench/loadgen.o $(BUILD)/bench/drive.o
+	$(CC) $(LDFLAGS) -pthread -o $@ $^
+
+$(patsubst bench/peers/%.c,$(BUILD)/bench/peers/%.o,$(wildcard bench/peers/*.c)): | deps-peers
+$(BUILD)/bench/peers/sphinxql.o: CFLAGS += -I/usr/include/mariadb
+
+$(BUILD)/bench/peers/jsonl2tsv: $(BUILD)/bench/peers/jsonl2tsv.o $(BUILD)/bench/peers/jsonl.o
+	$(CC) $(LDFLAGS) -o $@ $^ -ljansson -lz
+
+$(BUILD)/bench/peers/fts5_index: $(BUILD)/bench/peers/fts5_index.o $(BUILD)/bench/peers/jsonl.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lsqlite3 -ljansson -lz
+
+$(BUILD)/bench/peers/fts5_query: $(BUILD)/bench/peers/fts5_query.o $(BUILD)/bench/drive.o
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lsqlite3
+
+$(BUILD)/bench/peers/sphinxql: $(BUILD)/bench/peers/sphinxql.o $(BUILD)/bench/drive.o
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lmariadb
 
 $(BUILD)/bench/measure: bench/measure.c | deps
 	@mkdir -p $(dir $@)
@@ -164,6 +188,10 @@ bench-live: all $(BENCH_BIN)
 # collection; default: every collection under ../shared/corpus/ir/.
 bench-relevance: all $(REL_BIN)
 	bash bench/relevance.sh $(IR)
+
+# Not part of `bench`: installs Sphinx search, libmariadb and SQLite first.
+bench-peers: all $(BENCH_BIN) $(PEER_BIN)
+	bash bench/peers.sh
 
 clean:
 	rm -rf build build-asan bin bin-asan var

@@ -19,34 +19,14 @@ REUTERS="$SHARED/corpus/reuters/reuters21578.jsonl.gz"
 BBC="$SHARED/corpus/bbc"
 [ -f "$REUTERS" ] && [ -d "$BBC" ] || { echo "bench-index: needs $SHARED/corpus" >&2; exit 1; }
 
-raw_bytes() {  # uncompressed input bytes
-    case "$1" in
-        *.gz) zcat "$1" | wc -c ;;
-        *) find "$1" -type f -name '*.txt' -printf '%s\n' | awk '{s += $1} END {print s}' ;;
-    esac
-}
-
-dir_bytes() { find "$1" -type f -printf '%s\n' | awk '{s += $1} END {print s}'; }
-
-median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+. bench/lib.sh
+raw_bytes() { bench_raw_bytes "$@"; }
+dir_bytes() { bench_dir_bytes "$@"; }
 
 # run NAME DB COMMAND... : RUNS fresh runs; sets SECS (median), RSS (max KB), SIZE (bytes)
 run() {
     local name="$1" db="$2"; shift 2
-    local times=() rss=0
-    for i in $(seq 1 "$RUNS"); do
-        rm -rf "$db"
-        "$MEASURE" "$@" >"$WORK/out" 2>"$WORK/err" || true
-        local line
-        line=$(grep '^seconds=' "$WORK/err" | tail -1)
-        times+=("$(sed 's/.*seconds=\([0-9.]*\).*/\1/' <<<"$line")")
-        local r
-        r=$(sed 's/.*maxrss_kb=\([0-9]*\).*/\1/' <<<"$line")
-        [ "$r" -gt "$rss" ] && rss=$r
-        echo "  $name run $i: $line" >&2
-    done
-    SECS=$(printf '%s\n' "${times[@]}" | median)
-    RSS=$rss
+    bench_index_runs "$RUNS" "$name" "$db" "$@"
     SIZE=$(dir_bytes "$db")
 }
 
@@ -85,7 +65,7 @@ done
     echo "# Indexing benchmark"
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), shared and noisy"
+    echo "- machine: $(bench_machine)"
     echo "- lede commit: $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with uncommitted changes)')"
     echo "- command: \`make bench-index\` (bench/index.sh, RUNS=$RUNS: median wall time of $RUNS fresh builds; peak RSS is the largest seen)"
     echo "- lede: \`bin/lede-index -q --index DB SOURCE\` (full build: one shard per core, merged and compacted; stored zlib text)"

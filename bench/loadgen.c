@@ -1,46 +1,35 @@
-/* loadgen.c -- load generator for `make bench-query`: C connections to
- * leded (loopback), each thread keeping one request in flight and cycling
- * through the query file, for a fixed number of seconds.  Reports QPS and
- * latency percentiles over every request answered.
+/* loadgen.c -- load generator for leded (`make bench-query`, `make
+ * bench-peers`): the lede line protocol over loopback TCP, driven by
+ * bench/drive.c (CONNECTIONS connections, one request in flight each,
+ * cycling through the query file for SECONDS).
  * usage: loadgen HOST:PORT QUERYFILE CONNECTIONS SECONDS [OPTIONS]
- * OPTIONS are SEARCH options, e.g. "limit=10 snippet=0".  Prints
- * "qps=Q p50_us=A p99_us=B p999_us=C requests=N errors=E".
- * With LOADGEN_RATE=R in the environment each connection sends R queries
- * a second on a fixed schedule instead of as fast as it can, and latency
- * counts from the scheduled time (a late send is the server's delay too,
- * so slow replies are not hidden by the client waiting for them). */
+ * OPTIONS are SEARCH options, e.g. "limit=10 snippet=0".  Prints the
+ * figures of drive.h, the overall line last. */
 #define _GNU_SOURCE
 #include <netdb.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-static char **queries;
-static size_t nqueries;
-static const char *host, *port, *options;
-static double seconds, rate;
+#include "drive.h"
 
 typedef struct {
-    int id;
-    double *lat;
-    size_t n, cap;
-    long errors;
-} worker;
+    const char *host, *port, *options;
+} loadgen_target;
 
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+typedef struct {
+    int fd;
+    const char *options;
+    char *buf;
+    size_t cap, have;
+} loadgen_conn;
 
-static int dial(void) {
+static int loadgen_dial(const loadgen_target *t) {
     struct addrinfo hints = {0}, *ai;
     hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(host, port, &hints, &ai) != 0) return -1;
+    if (getaddrinfo(t->host, t->port, &hints, &ai) != 0) return -1;
     int fd = socket(ai->ai_family, ai->ai_socktype, 0);
     if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
         close(fd);
@@ -50,85 +39,54 @@ static int dial(void) {
     return fd;
 }
 
+static void *loadgen_open(void *ctx) {
+    const loadgen_target *t = ctx;
+    int fd = loadgen_dial(t);
+    if (fd < 0) return NULL;
+    loadgen_conn *c = calloc(1, sizeof *c);
+    c->fd = fd;
+    c->options = t->options;
+    c->cap = 1 << 20;
+    c->buf = malloc(c->cap);
+    return c;
+}
+
 /* Reads one SEARCH reply (status line ... END, or one ERR line). */
-static int read_reply(int fd, char *buf, size_t cap, size_t *have, int *ok) {
-    size_t used = *have;
+static int loadgen_reply(loadgen_conn *c, int *ok) {
     for (;;) {
         char *end = NULL;
-        if (used >= 4) {
-            if (!memcmp(buf, "ERR", 3)) end = memchr(buf, '\n', used);
-            else end = memmem(buf, used, "\nEND\n", 5), end = end ? end + 4 : NULL;
+        if (c->have >= 4) {
+            if (!memcmp(c->buf, "ERR", 3)) end = memchr(c->buf, '\n', c->have);
+            else end = memmem(c->buf, c->have, "\nEND\n", 5), end = end ? end + 4 : NULL;
         }
         if (end) {
-            *ok = buf[0] == 'O';
-            size_t len = (size_t)(end - buf) + 1;
-            memmove(buf, buf + len, used - len);
-            *have = used - len;
+            *ok = c->buf[0] == 'O';
+            size_t len = (size_t)(end - c->buf) + 1;
+            memmove(c->buf, c->buf + len, c->have - len);
+            c->have -= len;
             return 0;
         }
-        if (used == cap) return -1;
-        ssize_t k = read(fd, buf + used, cap - used);
+        if (c->have == c->cap) return -1;
+        ssize_t k = read(c->fd, c->buf + c->have, c->cap - c->have);
         if (k <= 0) return -1;
-        used += (size_t)k;
+        c->have += (size_t)k;
     }
 }
 
-static void *run(void *arg) {
-    worker *w = arg;
-    int fd = dial();
-    if (fd < 0) {
-        w->errors++;
-        return NULL;
-    }
-    size_t cap = 1 << 20, have = 0, i = (size_t)w->id * 7919;
-    char *buf = malloc(cap), req[4096];
-    double start = now(), stop = start + seconds;
-    for (size_t sent = 0; now() < stop; sent++) {
-        const char *q = queries[i++ % nqueries];
-        int len = snprintf(req, sizeof req, "SEARCH %s -- %s\n", options, q);
-        double t0 = now();
-        if (rate > 0) {
-            double due = start + (double)sent / rate;
-            if (due > stop) break;
-            if (due > t0) {
-                struct timespec ts = {(time_t)(due - t0), (long)(((due - t0) - (double)(time_t)(due - t0)) * 1e9)};
-                nanosleep(&ts, NULL);
-            }
-            t0 = due;
-        }
-        int ok;
-        if (write(fd, req, (size_t)len) != len || read_reply(fd, buf, cap, &have, &ok) != 0) {
-            w->errors++;
-            break;
-        }
-        if (!ok) w->errors++;
-        if (w->n == w->cap) {
-            w->cap = w->cap ? w->cap * 2 : 4096;
-            w->lat = realloc(w->lat, w->cap * sizeof(double));
-        }
-        w->lat[w->n++] = now() - t0;
-    }
-    free(buf);
-    close(fd);
-    return NULL;
+static int loadgen_query(void *conn, const char *q) {
+    loadgen_conn *c = conn;
+    char req[4096];
+    int len = snprintf(req, sizeof req, "SEARCH %s -- %s\n", c->options, q), ok;
+    if (len < 0 || (size_t)len >= sizeof req) return 1;
+    if (write(c->fd, req, (size_t)len) != len || loadgen_reply(c, &ok) != 0) return -1;
+    return ok ? 0 : 1;
 }
 
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static void load_queries(const char *path) {
-    FILE *f = fopen(path, "r");
-    if (!f) { perror(path); exit(2); }
-    char line[4096];
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = 0;
-        if (!*line) continue;
-        queries = realloc(queries, sizeof(char *) * (nqueries + 1));
-        queries[nqueries++] = strdup(line);
-    }
-    fclose(f);
+static void loadgen_close(void *conn) {
+    loadgen_conn *c = conn;
+    close(c->fd);
+    free(c->buf);
+    free(c);
 }
 
 int main(int argc, char **argv) {
@@ -136,37 +94,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: loadgen HOST:PORT QUERYFILE CONNECTIONS SECONDS [OPTIONS]\n");
         return 2;
     }
-    char *hp = strdup(argv[1]), *colon = strrchr(hp, ':');
-    *colon = 0;
-    host = hp;
-    port = colon + 1;
-    load_queries(argv[2]);
-    int conns = atoi(argv[3]);
-    seconds = atof(argv[4]);
-    options = argc > 5 ? argv[5] : "limit=10";
-    rate = getenv("LOADGEN_RATE") ? atof(getenv("LOADGEN_RATE")) : 0;
-    worker *ws = calloc((size_t)conns, sizeof *ws);
-    pthread_t *th = calloc((size_t)conns, sizeof *th);
-    double t0 = now();
-    for (int i = 0; i < conns; i++) {
-        ws[i].id = i;
-        pthread_create(&th[i], NULL, run, &ws[i]);
-    }
-    size_t total = 0;
-    long errors = 0;
-    for (int i = 0; i < conns; i++) {
-        pthread_join(th[i], NULL);
-        total += ws[i].n;
-        errors += ws[i].errors;
-    }
-    double elapsed = now() - t0;
-    double *all = malloc(sizeof(double) * (total ? total : 1));
-    size_t k = 0;
-    for (int i = 0; i < conns; i++)
-        for (size_t j = 0; j < ws[i].n; j++) all[k++] = ws[i].lat[j];
-    qsort(all, total, sizeof(double), cmp);
-#define PCT(q) (total ? all[(size_t)((q) * (double)(total - 1))] * 1e6 : 0)
-    printf("qps=%.0f p50_us=%.0f p99_us=%.0f p999_us=%.0f requests=%zu errors=%ld\n",
-           (double)total / elapsed, PCT(0.5), PCT(0.99), PCT(0.999), total, errors);
-    return errors ? 1 : 0;
+    char *hp;
+    const char *port;
+    if (drive_hostport("loadgen", argv[1], &hp, &port) != 0) return 2;
+    loadgen_target t = {hp, port, argc > 5 ? argv[5] : "limit=10"};
+    drive_engine e = {loadgen_open, loadgen_query, loadgen_close, &t};
+    int rc = drive_run(&e, argv[2], atoi(argv[3]), atof(argv[4]), 0);
+    free(hp);
+    return rc;
 }

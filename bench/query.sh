@@ -14,30 +14,17 @@ BUILD="${BUILD:-build}"
 OUT=bench/results/query.md
 WORK=$(mktemp -d /tmp/lede-bench-query.XXXXXX)
 LEDED_PID=
-trap '[ -n "$LEDED_PID" ] && kill $LEDED_PID 2>/dev/null; rm -rf "$WORK"' EXIT
+. bench/lib.sh
+trap 'bench_stop_leded; rm -rf "$WORK"' EXIT
 
 REUTERS="$SHARED/corpus/reuters/reuters21578.jsonl.gz"
 [ -f "$REUTERS" ] || { echo "bench-query: needs $REUTERS" >&2; exit 1; }
 python3 bench/make_queries.py "$REUTERS" 1200 42 >"$WORK/queries"
 bin/lede-index -q --index "$WORK/reuters.idx" "$REUTERS" 2>/dev/null || true
-bin/leded --index "$WORK/reuters.idx" --listen 127.0.0.1:0 --log-level warn 2>"$WORK/leded.log" &
-LEDED_PID=$!
-for _ in $(seq 1 500); do
-    grep -q 'listening on tcp' "$WORK/leded.log" && break
-    read -rt 0.02 <> <(:) || true
-done
-ADDR=$(sed -n 's/.*listening on tcp \(127.0.0.1:[0-9]*\).*/\1/p' "$WORK/leded.log")
+bench_start_leded "$WORK/reuters.idx"
 
-# median_run LABEL COMMAND...: runs RUNS times, keeps the run with the median QPS
-median_run() {
-    local label="$1"; shift
-    for i in $(seq 1 "$RUNS"); do
-        "$@" 2>/dev/null | tail -1
-    done | sort -t= -k2 -n | awk -v n="$RUNS" 'NR == int((n + 1) / 2)' >"$WORK/line"
-    echo "  $label: $(cat "$WORK/line")" >&2
-    cat "$WORK/line"
-}
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+median_run() { bench_median_run "$WORK/median.out" "$@"; }
+field() { bench_field "$@"; }
 
 INPROC=$(median_run "in-process" "$BUILD/bench/inproc" "$WORK/reuters.idx" "$WORK/queries" "$SECONDS_EACH")
 ROWS=("| in-process, Xapian API, 1 thread | $(field qps "$INPROC") | $(field p50_us "$INPROC") | $(field p99_us "$INPROC") | $(field p999_us "$INPROC") | $(field errors "$INPROC") |")
@@ -49,7 +36,7 @@ for opts in "limit=10 snippet=0" "limit=10"; do
         Q["$conns $opts"]="$R"
     done
 done
-kill -TERM $LEDED_PID; wait $LEDED_PID || true; LEDED_PID=
+bench_stop_leded
 
 inproc_qps=$(field qps "$INPROC")
 inproc_p50=$(field p50_us "$INPROC")
@@ -59,7 +46,7 @@ r1="${Q[1 limit=10 snippet=0]}"
     echo "# Query benchmark"
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), shared and noisy; load generator on the same machine"
+    echo "- machine: $(bench_machine); load generator on the same machine"
     echo "- lede commit: $(git rev-parse --short HEAD)"
     echo "- command: \`make bench-query\` (bench/query.sh; RUNS=$RUNS runs of ${SECONDS_EACH} s each, the median run by QPS shown)"
     echo "- index: \`bin/lede-index --index IDX ../shared/corpus/reuters/reuters21578.jsonl.gz\` (21,577 articles)"

@@ -1,0 +1,82 @@
+# bench/lib.sh -- helpers shared by the benchmark scripts (bench/index.sh,
+# bench/query.sh, bench/peers.sh); sourced, not run.  The caller sets
+# WORK (a scratch directory), RUNS and, for bench_index_runs, MEASURE.
+
+# The machine line of a results file.
+bench_machine() {
+    echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), shared with other work and noisy"
+}
+
+bench_median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+
+bench_dir_bytes() { find "$@" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
+
+# Uncompressed input bytes: a .gz file after gunzip, a file, or the *.txt of a directory.
+bench_raw_bytes() {
+    case "$1" in
+        *.gz) zcat "$1" | wc -c ;;
+        *) if [ -d "$1" ]; then find "$1" -type f -name '*.txt' -printf '%s\n' | awk '{s += $1} END {print s}'
+           else stat -c %s "$1"; fi ;;
+    esac
+}
+
+# bench_field NAME LINE: the number after NAME= in LINE.
+bench_field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$2" | head -1; }
+
+# bench_median_run OUTFILE LABEL COMMAND...: runs a query benchmark program
+# (figures of bench/drive.h) RUNS times, keeps the whole output of the run
+# with the median QPS in OUTFILE and prints its overall (last) line.
+bench_median_run() {
+    local outfile="$1" label="$2"; shift 2
+    local i
+    for i in $(seq 1 "$RUNS"); do
+        "$@" >"$WORK/run.$i" 2>/dev/null || true
+        echo "$(bench_field qps "$(tail -1 "$WORK/run.$i")") $i"
+    done | sort -n | awk -v n="$RUNS" 'NR == int((n + 1) / 2) {print $2}' >"$WORK/median"
+    cp "$WORK/run.$(cat "$WORK/median")" "$outfile"
+    echo "  $label: $(tail -1 "$outfile")" >&2
+    tail -1 "$outfile"
+}
+
+# bench_index_runs N NAME CLEAN COMMAND...: N fresh runs of an indexing
+# command under MEASURE, removing CLEAN (a path) before each; sets SECS
+# (median wall time), CPU (median CPU seconds, user + system), RSS (largest
+# peak KB) and leaves the last run's output in $WORK/out.
+bench_index_runs() {
+    local n="$1" name="$2" clean="$3"; shift 3
+    local times=() cpus=() rss=0 i line r
+    for i in $(seq 1 "$n"); do
+        rm -rf "$clean"
+        "$MEASURE" "$@" >"$WORK/out" 2>&1 || true
+        line=$(grep '^seconds=' "$WORK/out" | tail -1)
+        times+=("$(bench_field seconds "$line")")
+        cpus+=("$(bench_field cpu "$line")")
+        r=$(bench_field maxrss_kb "$line")
+        [ "$r" -gt "$rss" ] && rss=$r
+        echo "  $name run $i: $line" >&2
+    done
+    SECS=$(printf '%s\n' "${times[@]}" | bench_median)
+    CPU=$(printf '%s\n' "${cpus[@]}" | bench_median)
+    RSS=$rss
+}
+
+# bench_start_leded INDEX: leded on a free loopback port; sets LEDED_PID and ADDR.
+bench_start_leded() {
+    bin/leded --index "$1" --listen 127.0.0.1:0 --log-level warn 2>"$WORK/leded.log" &
+    LEDED_PID=$!
+    local _
+    for _ in $(seq 1 500); do
+        grep -q 'listening on tcp' "$WORK/leded.log" && break
+        read -rt 0.02 <> <(:) || true
+    done
+    ADDR=$(sed -n 's/.*listening on tcp \(127.0.0.1:[0-9]*\).*/\1/p' "$WORK/leded.log")
+    [ -n "$ADDR" ] || { echo "leded did not start:" >&2; cat "$WORK/leded.log" >&2; return 1; }
+}
+
+bench_stop_leded() {
+    if [ -n "${LEDED_PID:-}" ]; then
+        kill -TERM "$LEDED_PID" 2>/dev/null || true
+        wait "$LEDED_PID" 2>/dev/null || true
+        LEDED_PID=
+    fi
+}
