@@ -680,6 +680,27 @@ std::string correct(engine_reader *r, const char *query) {
     return r->qp.get_corrected_query_string();
 }
 
+/* True when some word of the query is missing from the index or nearly
+ * so (in at most RARE_WORD articles, headline, standfirst and body
+ * together): only then can a spelling correction help, and looking for one
+ * costs more than the query itself (Xapian tries every word that is
+ * missing from any one of the three fields). */
+const Xapian::doccount RARE_WORD = 2;
+
+bool has_rare_word(engine_reader *r, const Xapian::Query &q) {
+    std::unordered_map<std::string, Xapian::doccount> freq;
+    for (Xapian::TermIterator t = q.get_unique_terms_begin(); t != q.get_unique_terms_end(); ++t) {
+        std::string term = *t, word = term;
+        for (const char *p : {PREFIX_STANDFIRST, PREFIX_TITLE})
+            if (term.compare(0, strlen(p), p) == 0) word = term.substr(strlen(p));
+        if (word == term && !word.empty() && word[0] >= 'A' && word[0] <= 'Z') continue; /* id:, author:... */
+        freq[word] += r->db.get_termfreq(term);
+    }
+    for (const auto &kv : freq)
+        if (kv.second <= RARE_WORD) return true;
+    return false;
+}
+
 int search_once(engine_reader *r, const engine_search_opts *o,
                 engine_results *out) {
     setup_search(r);
@@ -700,7 +721,7 @@ int search_once(engine_reader *r, const engine_search_opts *o,
     out->total = mset.get_matches_estimated();
     out->exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     if (out->exact) out->total = mset.get_matches_lower_bound();
-    if (out->total < 5 || out->retried_any) {
+    if ((out->total < 5 || out->retried_any) && has_rare_word(r, q)) {
         /* Offered only when it finds more: Xapian proposes corrections for
          * words missing from one of the default field's prefixes, too. */
         std::string corrected = correct(r, o->query);
