@@ -309,13 +309,20 @@ static void answer_stats(server *s, pending *p) {
     p->done = 1;
 }
 
-static void submit(server *s, pending *p, proto_request *req) {
+/* A job carrying the request (moved out of req) for a worker or the
+ * ingest writer; its reply will take p's place. */
+static pool_job *job_for(pending *p, proto_request *req) {
     pool_job *job = lede_calloc(1, sizeof *job);
     job->req = *req;
     memset(req, 0, sizeof *req);
     job->json = p->c->json;
     job->owner = p;
     sbuf_init(&job->reply);
+    return job;
+}
+
+static void submit(server *s, pending *p, proto_request *req) {
+    pool_job *job = job_for(p, req);
     if (pool_submit(s->pool, job, s->cfg->max_queued) != LEDE_OK) {
         pool_job_free(job);
         answer_error(s, p, PROTO_E_BUSY, "the server is overloaded, try again");
@@ -331,12 +338,7 @@ static void submit(server *s, pending *p, proto_request *req) {
 }
 
 static void submit_ingest(server *s, pending *p, proto_request *req) {
-    pool_job *job = lede_calloc(1, sizeof *job);
-    job->req = *req;
-    memset(req, 0, sizeof *req);
-    job->json = p->c->json;
-    job->owner = p;
-    sbuf_init(&job->reply);
+    pool_job *job = job_for(p, req);
     if (ingest_submit(s->ingest, job, s->cfg->max_backlog) != LEDE_OK) {
         pool_job_free(job);
         answer_error(s, p, PROTO_E_BUSY, "the ingest backlog is full, try again");
