@@ -901,10 +901,7 @@ static int watch_rescan(void *ctx, char *err) {
 
 static int maybe_compact(build *b, char *err) {
     uint64_t changes = changes_since_compact(b);
-    uint64_t articles = engine_reader_doccount(b->lookup);
-    if (changes < LIVEWRITER_COMPACT_MIN ||
-        (double)changes < LIVEWRITER_COMPACT_RATIO * (double)articles)
-        return LEDE_OK;
+    if (!livewriter_compaction_due(changes, engine_reader_doccount(b->lookup))) return LEDE_OK;
     INFO(b, "compacting: %" PRIu64 " replacements and deletions since the last time", changes);
     int rc = writers_stop(b, err);
     if (rc == LEDE_OK) rc = merge_live(b, err);

@@ -553,15 +553,18 @@ std::string split_hyphens(const char *query) {
     return s;
 }
 
-/* The word of a leaf term without its field prefix, or "" when q is not
- * a term of the headline, standfirst or body. */
-std::string field_word(const Xapian::Query &q) {
-    if (q.get_type() != Xapian::Query::LEAF_TERM) return std::string();
-    std::string t = *q.get_terms_begin();
+/* The word of a term (or of a leaf query) without its field prefix, or ""
+ * when it is not a term of the headline, standfirst or body. */
+std::string term_word(const std::string &t) {
     for (const char *p : {PREFIX_STANDFIRST, PREFIX_TITLE})
         if (t.compare(0, strlen(p), p) == 0) return t.substr(strlen(p));
     if (!t.empty() && t[0] >= 'A' && t[0] <= 'Z') return std::string();
     return t;
+}
+
+std::string field_word(const Xapian::Query &q) {
+    if (q.get_type() != Xapian::Query::LEAF_TERM) return std::string();
+    return term_word(*q.get_terms_begin());
 }
 
 /* The headline, standfirst and body as one field for ranking: QueryParser
@@ -690,11 +693,8 @@ const Xapian::doccount RARE_WORD = 2;
 bool has_rare_word(engine_reader *r, const Xapian::Query &q) {
     std::unordered_map<std::string, Xapian::doccount> freq;
     for (Xapian::TermIterator t = q.get_unique_terms_begin(); t != q.get_unique_terms_end(); ++t) {
-        std::string term = *t, word = term;
-        for (const char *p : {PREFIX_STANDFIRST, PREFIX_TITLE})
-            if (term.compare(0, strlen(p), p) == 0) word = term.substr(strlen(p));
-        if (word == term && !word.empty() && word[0] >= 'A' && word[0] <= 'Z') continue; /* id:, author:... */
-        freq[word] += r->db.get_termfreq(term);
+        std::string word = term_word(*t);
+        if (!word.empty()) freq[word] += r->db.get_termfreq(*t); /* not id:, author:... */
     }
     for (const auto &kv : freq)
         if (kv.second <= RARE_WORD) return true;

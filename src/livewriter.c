@@ -175,9 +175,13 @@ int livewriter_commit(livewriter *w, char *err) {
     return LEDE_OK;
 }
 
+int livewriter_compaction_due(uint64_t changes, uint64_t articles) {
+    return changes >= LIVEWRITER_COMPACT_MIN &&
+           (double)changes >= LIVEWRITER_COMPACT_RATIO * (double)articles;
+}
+
 int livewriter_should_compact(livewriter *w) {
-    return w->changes >= LIVEWRITER_COMPACT_MIN &&
-           (double)w->changes >= LIVEWRITER_COMPACT_RATIO * (double)livewriter_doccount(w);
+    return livewriter_compaction_due(w->changes, livewriter_doccount(w));
 }
 
 int livewriter_compact(livewriter *w, char *err) {

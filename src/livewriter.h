@@ -41,7 +41,10 @@ int livewriter_put(livewriter *w, const article *a, int *outcome, char *err);
 /* Deletes id; LEDE_ENOTFOUND when there is no such article. */
 int livewriter_delete(livewriter *w, const char *id, char *err);
 int livewriter_commit(livewriter *w, char *err);
-/* True when the policy above says the index should be compacted. */
+/* The policy above: whether an index of this many articles, with this
+ * many replacements and deletions since its last compaction, is due. */
+int livewriter_compaction_due(uint64_t changes, uint64_t articles);
+/* True when the policy says this writer's index should be compacted. */
 int livewriter_should_compact(livewriter *w);
 /* Commits, rewrites the database compactly, switches readers to it. */
 int livewriter_compact(livewriter *w, char *err);
