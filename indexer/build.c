@@ -71,6 +71,7 @@ struct build {
     indexdir ix;
     int fresh;
     char *language;
+    char *stopwords;                   /* the index's, "" for none */
     sbuf dict;
     int nwriters;
     writer *w;
@@ -294,7 +295,7 @@ static int writer_open(build *b, writer *w, int create, char *err) {
     int rc = engine_writer_open(path, create, 0, &w->ew, err);
     free(path);
     if (rc != LEDE_OK) return rc;
-    if (engine_writer_configure(w->ew, b->language, 1, err) != LEDE_OK)
+    if (engine_writer_configure(w->ew, b->language, b->stopwords, 1, err) != LEDE_OK)
         return LEDE_ERR;
     w->ds = docstore_new(b->dict.data, b->dict.len);
     jobq_init(&w->q, QUEUE_CAP);
@@ -302,6 +303,8 @@ static int writer_open(build *b, writer *w, int create, char *err) {
     if (engine_writer_meta_set(w->ew, "lede.format", ENGINE_FORMAT, 1, err) ||
         engine_writer_meta_set(w->ew, "lede.language", b->language,
                                strlen(b->language), err) ||
+        (*b->stopwords && engine_writer_meta_set(w->ew, "lede.stopwords", b->stopwords,
+                                                 strlen(b->stopwords), err)) ||
         (b->dict.len &&
          engine_writer_meta_set(w->ew, "lede.dict", b->dict.data, b->dict.len, err)))
         return LEDE_ERR;
@@ -753,6 +756,12 @@ static int read_settings(build *b, char *err) {
         return lede_seterr(err, "%s: index was built with language '%s', not '%s'"
                            " (use a new index to change it)", b->o->index,
                            b->language, b->o->language);
+    if (engine_reader_meta_get(b->lookup, "lede.stopwords", &v, NULL) != LEDE_OK)
+        sbuf_puts(&v, "");
+    b->stopwords = sbuf_detach(&v);
+    if (b->o->no_stopwords && *b->stopwords)
+        return lede_seterr(err, "%s: index was built leaving out stop words"
+                           " (use a new index to keep them)", b->o->index);
     engine_reader_meta_get(b->lookup, "lede.dict", &b->dict, NULL);
     b->changes_base = 0;
     if (engine_reader_meta_get(b->lookup, "lede.changes", &v, NULL) == LEDE_OK)
@@ -799,7 +808,7 @@ static int setup(build *b, char *err) {
         if (merge_live(b, err) != LEDE_OK) return LEDE_ERR;
     }
     indexdir_cleanup(&b->ix);
-    if (b->ix.nlive == 0 && livewriter_create_empty(&b->ix, b->o->language, err) != LEDE_OK)
+    if (b->ix.nlive == 0 && livewriter_create_empty(&b->ix, b->o->language, !b->o->no_stopwords, err) != LEDE_OK)
         return LEDE_ERR;
     if (read_settings(b, err) != LEDE_OK) return LEDE_ERR;
     /* An empty index gets a parallel full build. */
@@ -845,6 +854,8 @@ static int start_live_writer(build *b, char *err) {
     b->lookup = NULL;
     free(b->language);
     b->language = NULL;
+    free(b->stopwords);
+    b->stopwords = NULL;
     sbuf_reset(&b->dict);
     b->fresh = 0;
     b->nwriters = 1;
@@ -988,6 +999,7 @@ int build_run(const build_opts *o, build_stats *st, char *err) {
     for (int i = 0; i < b.nroots; i++) free(b.roots[i]);
     free(b.roots);
     free(b.language);
+    free(b.stopwords);
     sbuf_free(&b.dict);
     indexdir_close(&b.ix);
     pthread_mutex_destroy(&b.mu);

@@ -26,6 +26,7 @@ typedef struct build_opts {
     const char *const *sources;
     int nsources;
     const char *language;      /* NULL: the index's, or "english" */
+    int no_stopwords;          /* a new index keeps its language's stop words */
     size_t max_article_bytes;
     int no_delete;
     int threads;               /* shards of a full build */

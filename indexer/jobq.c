@@ -11,6 +11,7 @@ void jobq_init(jobq *q, size_t cap) {
     q->head = q->tail = NULL;
     q->len = 0;
     q->cap = cap;
+    q->pop_waiting = q->push_waiting = 0;
 }
 
 void jobq_destroy(jobq *q) {
@@ -26,24 +27,36 @@ void jobq_destroy(jobq *q) {
 
 void jobq_push(jobq *q, job *j) {
     pthread_mutex_lock(&q->mu);
-    while (q->len >= q->cap) pthread_cond_wait(&q->not_full, &q->mu);
+    while (q->len >= q->cap) {
+        q->push_waiting = 1;
+        pthread_cond_wait(&q->not_full, &q->mu);
+    }
     j->next = NULL;
     if (q->tail) q->tail->next = j;
     else q->head = j;
     q->tail = j;
     q->len++;
-    pthread_cond_signal(&q->not_empty);
+    if (q->pop_waiting && (q->len >= JOBQ_WAKE || j->kind != JOB_PUT || j->done)) {
+        q->pop_waiting = 0;
+        pthread_cond_signal(&q->not_empty);
+    }
     pthread_mutex_unlock(&q->mu);
 }
 
 job *jobq_pop(jobq *q) {
     pthread_mutex_lock(&q->mu);
-    while (!q->head) pthread_cond_wait(&q->not_empty, &q->mu);
+    while (!q->head) {
+        q->pop_waiting = 1;
+        pthread_cond_wait(&q->not_empty, &q->mu);
+    }
     job *j = q->head;
     q->head = j->next;
     if (!q->head) q->tail = NULL;
     q->len--;
-    pthread_cond_signal(&q->not_full);
+    if (q->push_waiting && q->len <= q->cap / 2) {
+        q->push_waiting = 0;
+        pthread_cond_signal(&q->not_full);
+    }
     pthread_mutex_unlock(&q->mu);
     return j;
 }

@@ -1,6 +1,10 @@
 /* jobq.h -- the bounded queue between the indexer's reading thread and a
  * writer thread: a FIFO of jobs under one mutex, where push blocks while
- * the queue is full (so memory stays bounded) and pop blocks while empty. */
+ * the queue is full (so memory stays bounded) and pop blocks while empty.
+ * A sleeping writer is woken once JOBQ_WAKE articles wait, or at once for
+ * any other job or one somebody waits on; a blocked reader once the queue
+ * is half empty.  Handing articles over one by one cost a thread wake-up
+ * per article (7% of a build's time in perf). */
 #ifndef LEDE_JOBQ_H
 #define LEDE_JOBQ_H
 
@@ -35,7 +39,10 @@ typedef struct jobq {
     pthread_cond_t not_empty, not_full;
     job *head, *tail;
     size_t len, cap;
+    int pop_waiting, push_waiting;
 } jobq;
+
+#define JOBQ_WAKE 32
 
 void jobq_init(jobq *q, size_t cap);
 void jobq_destroy(jobq *q);

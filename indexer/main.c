@@ -34,6 +34,8 @@ static const char usage[] =
     "  -x, --index PATH            index directory (created if missing)\n"
     "  -l, --language LANG         Snowball stemmer (english, french, ...) or\n"
     "                              'none'; fixed when the index is created\n"
+    "      --no-stopwords          index every word: a new English index leaves\n"
+    "                              out about 50 function words (the, of, ...)\n"
     "      --max-article-bytes N   skip articles larger than N (default 16 MiB)\n"
     "      --no-delete             keep articles whose file disappeared\n"
     "  -j, --threads N             shards built in parallel by a full build\n"
@@ -78,13 +80,14 @@ static int parse_size(const char *s, size_t *out) {
 }
 
 static int parse_args(int argc, char **argv, cli *c) {
-    enum { O_MAX = 256, O_NODEL, O_BATCH, O_INTERVAL, O_COMPACT, O_INFO, O_CHECK, O_LIST,
+    enum { O_MAX = 256, O_NODEL, O_NOSTOP, O_BATCH, O_INTERVAL, O_COMPACT, O_INFO, O_CHECK, O_LIST,
            O_SHOW, O_FIELD };
     static const struct option longopts[] = {
         {"index", required_argument, 0, 'x'},
         {"language", required_argument, 0, 'l'},
         {"max-article-bytes", required_argument, 0, O_MAX},
         {"no-delete", no_argument, 0, O_NODEL},
+        {"no-stopwords", no_argument, 0, O_NOSTOP},
         {"threads", required_argument, 0, 'j'},
         {"batch", required_argument, 0, O_BATCH},
         {"watch", no_argument, 0, 'w'},
@@ -117,6 +120,7 @@ static int parse_args(int argc, char **argv, cli *c) {
             }
             break;
         case O_NODEL: o->no_delete = 1; break;
+        case O_NOSTOP: o->no_stopwords = 1; break;
         case 'j':
             o->threads = atoi(optarg);
             if (o->threads < 1 || o->threads > 64) {
@@ -302,14 +306,17 @@ static int cmd_info(const cli *c, char *err) {
         indexdir_free_names(names, n);
         return LEDE_ERR;
     }
-    sbuf lang, fmt;
+    sbuf lang, fmt, stop;
     sbuf_init(&lang);
     sbuf_init(&fmt);
+    sbuf_init(&stop);
     engine_reader_meta_get(rc.r, "lede.language", &lang, NULL);
+    engine_reader_meta_get(rc.r, "lede.stopwords", &stop, NULL);
     engine_reader_meta_get(rc.r, "lede.format", &fmt, NULL);
     indexdir ix = {.path = (char *)c->o.index, .live = names, .nlive = n};
     printf("articles: %" PRIu64 "\n", engine_reader_doccount(rc.r));
     printf("language: %s\n", lang.data ? lang.data : "?");
+    printf("stopwords: %s\n", stop.len ? stop.data : "none");
     printf("format: %s\n", fmt.data ? fmt.data : "?");
     printf("size: %" PRIu64 "\n", indexdir_size(&ix));
     printf("databases:");
@@ -317,6 +324,7 @@ static int cmd_info(const cli *c, char *err) {
     printf("\n");
     sbuf_free(&lang);
     sbuf_free(&fmt);
+    sbuf_free(&stop);
     close_reader(&rc);
     indexdir_free_names(names, n);
     return LEDE_OK;

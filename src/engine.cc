@@ -15,8 +15,10 @@
 #include <cstring>
 #include <ctime>
 #include <set>
+#include <sstream>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace {
@@ -26,6 +28,24 @@ const char *const PREFIX_STANDFIRST = "XL";
 const char *const PREFIX_AUTHOR = "A";
 const char *const PREFIX_FILE = "XF";
 const char *const META_COMMIT_TIME = "lede.commit_time";
+const char *const META_STOPWORDS = "lede.stopwords";
+
+/* English function words left out of the index (see engine.h): the ones
+ * that occur in nearly every article, so they cost a large share of the
+ * positions and postings and tell one article from another least. */
+const char ENGLISH_STOPWORDS[] =
+    "a an and are as at be been but by for from had has have he her his i "
+    "if in into is it its of on or she so that the their them there these "
+    "they this to was we were which who will with would you";
+
+/* A space-separated word list as a Stopper Xapian can own. */
+Xapian::Stopper *make_stopper(const std::string &list) {
+    Xapian::SimpleStopper *st = new Xapian::SimpleStopper;
+    std::istringstream in(list);
+    std::string word;
+    while (in >> word) st->add(word);
+    return st;
+}
 const size_t MAX_TERM = 240;
 
 int fail(char *err, const char *what, const std::string &msg) {
@@ -132,6 +152,8 @@ struct engine_reader {
     bool search_ready = false;
     Xapian::Stem stem;
     Xapian::QueryParser qp;
+    /* Stems of the index's stop words: left out of phrases and NEAR. */
+    std::unordered_set<std::string> stop_stems;
     docstore *ds = nullptr;
     /* An empty database for the highlighting MSet (see highlight_mset). */
     Xapian::WritableDatabase none{"", Xapian::DB_BACKEND_INMEMORY};
@@ -186,13 +208,24 @@ int engine_writer_close(engine_writer *w, char *err) {
     return rc;
 }
 
+const char *engine_default_stopwords(const char *language) {
+    if (!strcmp(language, "english") || !strcmp(language, "en")) return ENGLISH_STOPWORDS;
+    return "";
+}
+
 int engine_writer_configure(engine_writer *w, const char *language,
-                            int spelling, char *err) {
+                            const char *stopwords, int spelling, char *err) {
     return guarded(err, "configure", [&] {
         if (strcmp(language, "none")) {
             w->stem = Xapian::Stem(language);
             w->tg.set_stemmer(w->stem);
             w->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL);
+        }
+        if (stopwords && *stopwords) {
+            /* Left out altogether, positions included: the words around
+             * a stop word are adjacent in the index. */
+            w->tg.set_stopper(make_stopper(stopwords)->release());
+            w->tg.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
         }
         w->spelling = spelling;
         return LEDE_OK;
@@ -512,6 +545,14 @@ void setup_search(engine_reader *r) {
     qp.add_prefix("author", PREFIX_AUTHOR);
     qp.add_boolean_prefix("id", "Q");
     qp.add_rangeprocessor((new DateRange)->release()); /* Xapian owns it */
+    std::string stopwords = r->db.get_metadata(META_STOPWORDS);
+    r->stop_stems.clear();
+    if (!stopwords.empty()) {
+        qp.set_stopper(make_stopper(stopwords)->release());
+        std::istringstream in(stopwords);
+        std::string word;
+        while (in >> word) r->stop_stems.insert(r->stem(word));
+    }
     r->qp = qp;
     docstore_free(r->ds);
     r->ds = docstore_new(dict.data(), dict.size());
@@ -598,11 +639,55 @@ Xapian::Query fields_as_one(const Xapian::Query &q) {
     }
 }
 
+/* The window of a NEAR or PHRASE query, which Xapian 1.4 shows only in
+ * its description ("(a@1 NEAR 11 b@2)"); 0 when it cannot be read. */
+Xapian::termcount window_of(const Xapian::Query &q) {
+    std::string d = q.get_description();
+    const char *op = q.get_type() == Xapian::Query::OP_NEAR ? " NEAR " : " PHRASE ";
+    size_t at = d.find(op);
+    return at == std::string::npos ? 0 : (Xapian::termcount)strtoul(d.c_str() + at + strlen(op), nullptr, 10);
+}
+
+bool is_stop_leaf(engine_reader *r, const Xapian::Query &q) {
+    return q.get_type() == Xapian::Query::LEAF_TERM &&
+           r->stop_stems.count(term_word(*q.get_terms_begin()));
+}
+
+/* Phrases and NEAR without the stop words, which the index leaves out,
+ * positions included: "bank of england" looks for bank next to england,
+ * as the index holds the text, and NEAR's window shrinks by the words it
+ * no longer counts.  QueryParser drops stop words elsewhere by itself. */
+Xapian::Query without_stopwords(engine_reader *r, const Xapian::Query &q) {
+    Xapian::Query::op op = q.get_type();
+    size_t n = q.get_num_subqueries();
+    if (r->stop_stems.empty() || n == 0) return q;
+    std::vector<Xapian::Query> sub;
+    if (op == Xapian::Query::OP_PHRASE || op == Xapian::Query::OP_NEAR) {
+        for (size_t i = 0; i < n; i++)
+            if (!is_stop_leaf(r, q.get_subquery(i))) sub.push_back(q.get_subquery(i));
+        if (sub.size() == n) return q;
+        if (sub.empty()) return Xapian::Query::MatchNothing;
+        if (sub.size() == 1) return sub[0];
+        Xapian::termcount window = window_of(q), dropped = (Xapian::termcount)(n - sub.size());
+        window = window > dropped + sub.size() ? window - dropped : (Xapian::termcount)sub.size();
+        return Xapian::Query(op, sub.begin(), sub.end(), window);
+    }
+    switch (op) {
+    case Xapian::Query::OP_OR: case Xapian::Query::OP_AND: case Xapian::Query::OP_AND_NOT:
+    case Xapian::Query::OP_AND_MAYBE: case Xapian::Query::OP_XOR: case Xapian::Query::OP_FILTER:
+    case Xapian::Query::OP_SYNONYM:
+        for (size_t i = 0; i < n; i++) sub.push_back(without_stopwords(r, q.get_subquery(i)));
+        return Xapian::Query(op, sub.begin(), sub.end());
+    default:
+        return q;
+    }
+}
+
 Xapian::Query parse(engine_reader *r, const char *query, bool any,
                     unsigned extra) {
     r->qp.set_default_op(any ? Xapian::Query::OP_OR : Xapian::Query::OP_AND);
     std::string text = any ? split_hyphens(query) : std::string(query);
-    return fields_as_one(r->qp.parse_query(text, QP_FLAGS | extra));
+    return fields_as_one(without_stopwords(r, r->qp.parse_query(text, QP_FLAGS | extra)));
 }
 
 char *dup_string(const std::string &s) {
@@ -694,6 +779,7 @@ bool has_rare_word(engine_reader *r, const Xapian::Query &q) {
     std::unordered_map<std::string, Xapian::doccount> freq;
     for (Xapian::TermIterator t = q.get_unique_terms_begin(); t != q.get_unique_terms_end(); ++t) {
         std::string word = term_word(*t);
+        if (r->stop_stems.count(word)) continue; /* absent by design */
         if (!word.empty()) freq[word] += r->db.get_termfreq(*t); /* not id:, author:... */
     }
     for (const auto &kv : freq)

@@ -14,12 +14,16 @@
  *            XF<16 hex> the source file the article came from (boolean)
  *   Words are stemmed with the index language (Snowball, STEM_ALL: stems
  *   carry the positions, so phrases match on stems) unless it is "none".
+ *   Stop words (metadata "lede.stopwords", absent: none) are not indexed
+ *   and take no position, so the words on either side are adjacent;
+ *   readers drop them from phrases and NEAR to match.
  *   values   slot 0  date, Xapian::sortable_serialise(Unix seconds)
  *            slot 1  content fingerprint, 8 bytes big-endian
  *   data     the stored article (docstore.h)
  *   spelling headline and body words, for "did you mean"
  *   metadata "lede.format" = "1", "lede.language" = stemmer name or "none",
  *            "lede.dict" = docstore preset dictionary,
+ *            "lede.stopwords" = the words left out, space-separated,
  *            "lede.commit_time" = Unix seconds of the last commit,
  *            "lede.changes" = replacements and deletions since the last
  *            compaction (livewriter.h),
@@ -57,10 +61,14 @@ int engine_writer_open(const char *dbpath, int create, int fast,
                        engine_writer **out, char *err);
 /* Commits what is pending and closes. */
 int engine_writer_close(engine_writer *w, char *err);
-/* Sets the stemmer ("none" for no stemming) and whether spelling data is
- * built. */
+/* The stop words a new index of this language leaves out, space-separated
+ * ("" for none: only English has a list). */
+const char *engine_default_stopwords(const char *language);
+/* Sets the stemmer ("none" for no stemming), the stop words (NULL or ""
+ * for none; the index's own list, metadata "lede.stopwords") and whether
+ * spelling data is built. */
 int engine_writer_configure(engine_writer *w, const char *language,
-                            int spelling, char *err);
+                            const char *stopwords, int spelling, char *err);
 /* Adds or replaces the article whose id is a->id.  If a document with that
  * id already carries this fingerprint, nothing is written.  filekey may be
  * NULL (no source file).  *outcome is ENGINE_ADDED/REPLACED/UNCHANGED. */

@@ -54,15 +54,18 @@ int livewriter_merge_live(indexdir *ix, char *err) {
     return rc;
 }
 
-int livewriter_create_empty(indexdir *ix, const char *language, char *err) {
+int livewriter_create_empty(indexdir *ix, const char *language, int stopwords,
+                            char *err) {
     char *name = indexdir_new_name(ix, "db", 0);
     char *path = indexdir_join(ix, name);
     const char *lang = language ? language : "english";
+    const char *stop = stopwords ? engine_default_stopwords(lang) : "";
     engine_writer *w;
     int rc = engine_writer_open(path, 1, 0, &w, err);
     if (rc == LEDE_OK) {
         if (engine_writer_meta_set(w, "lede.format", ENGINE_FORMAT, 1, err) ||
-            engine_writer_meta_set(w, "lede.language", lang, strlen(lang), err))
+            engine_writer_meta_set(w, "lede.language", lang, strlen(lang), err) ||
+            (*stop && engine_writer_meta_set(w, "lede.stopwords", stop, strlen(stop), err)))
             rc = LEDE_ERR;
         if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     }
@@ -93,7 +96,9 @@ static int open_database(livewriter *w, char *err) {
         sbuf_puts(&v, "english");
     free(w->language);
     w->language = sbuf_detach(&v);
-    rc = engine_writer_configure(w->ew, w->language, 1, err);
+    if (engine_writer_meta_get(w->ew, "lede.stopwords", &v, NULL) != LEDE_OK) sbuf_reset(&v);
+    rc = engine_writer_configure(w->ew, w->language, v.len ? v.data : NULL, 1, err);
+    sbuf_reset(&v);
     engine_writer_meta_get(w->ew, "lede.dict", &v, NULL);
     docstore_free(w->ds);
     w->ds = docstore_new(v.data, v.len);
@@ -111,7 +116,7 @@ int livewriter_open(const char *index, const char *role, const char *language,
                           (w->ix.nlive == 1 && strncmp(w->ix.live[0], "db.", 3))))
         rc = livewriter_merge_live(&w->ix, err);
     if (rc == LEDE_OK) indexdir_cleanup(&w->ix);
-    if (rc == LEDE_OK && w->ix.nlive == 0) rc = livewriter_create_empty(&w->ix, language, err);
+    if (rc == LEDE_OK && w->ix.nlive == 0) rc = livewriter_create_empty(&w->ix, language, 1, err);
     if (rc == LEDE_OK) rc = open_database(w, err);
     if (rc == LEDE_OK && language && strcmp(language, w->language))
         rc = lede_seterr(err, "%s: index was built with language '%s', not '%s'",

@@ -58,8 +58,11 @@ int64_t livewriter_last_commit(const livewriter *w);  /* Unix seconds */
  * new compact database and switches to it. */
 int livewriter_merge_live(indexdir *ix, char *err);
 /* Shared with the indexer: an index starts as one empty database carrying
- * the settings, listed in the stub before any article is written. */
-int livewriter_create_empty(indexdir *ix, const char *language, char *err);
+ * the settings (language, NULL for english; stopwords: the language's stop
+ * words left out, or none), listed in the stub before any article is
+ * written. */
+int livewriter_create_empty(indexdir *ix, const char *language, int stopwords,
+                            char *err);
 
 #ifdef __cplusplus
 }
