@@ -156,6 +156,23 @@ void date_format(int64_t t, char out[32]) {
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
+    if (y >= 0 && y <= 9999) { /* by hand: replies format a date per hit */
+        unsigned v[6] = {(unsigned)y, m, d, (unsigned)(rem / 3600),
+                         (unsigned)(rem / 60 % 60), (unsigned)(rem % 60)};
+        static const char sep[6] = {'-', '-', 'T', ':', ':', 'Z'};
+        char *p = out;
+        for (int i = 0; i < 6; i++) {
+            if (i == 0) {
+                *p++ = (char)('0' + v[0] / 1000);
+                *p++ = (char)('0' + v[0] / 100 % 10);
+            }
+            *p++ = (char)('0' + v[i] / 10 % 10);
+            *p++ = (char)('0' + v[i] % 10);
+            *p++ = sep[i];
+        }
+        *p = '\0';
+        return;
+    }
     char tmp[96];
     snprintf(tmp, sizeof tmp, "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m,
              d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));

@@ -104,6 +104,7 @@ struct engine_writer {
     Xapian::TermGenerator tg;
     Xapian::Stem stem;
     bool spelling = false;
+    bool fields_in_body = true;  /* format 2 (engine.h); false on a format 1 index */
     /* Spelling words seen since the last commit, with their counts. */
     std::unordered_map<std::string, Xapian::termcount> words;
 };
@@ -154,6 +155,7 @@ struct engine_reader {
     Xapian::QueryParser qp;
     /* Stems of the index's stop words: left out of phrases and NEAR. */
     std::unordered_set<std::string> stop_stems;
+    bool fields_in_body = false;  /* format 2: see fields_as_one */
     docstore *ds = nullptr;
     /* An empty database for the highlighting MSet (see highlight_mset). */
     Xapian::WritableDatabase none{"", Xapian::DB_BACKEND_INMEMORY};
@@ -228,6 +230,7 @@ int engine_writer_configure(engine_writer *w, const char *language,
             w->tg.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
         }
         w->spelling = spelling;
+        w->fields_in_body = w->db.get_metadata("lede.format") != "1";
         return LEDE_OK;
     });
 }
@@ -240,6 +243,10 @@ static Xapian::Document make_document(engine_writer *w, const article *a,
     w->tg.set_document(doc);
     if (a->title) w->tg.index_text(a->title, 3, PREFIX_TITLE);
     if (a->standfirst) w->tg.index_text(a->standfirst, 2, PREFIX_STANDFIRST);
+    if (w->fields_in_body) {
+        if (a->title) w->tg.index_text_without_positions(a->title, 3);
+        if (a->standfirst) w->tg.index_text_without_positions(a->standfirst, 2);
+    }
     if (a->body) w->tg.index_text(a->body);
     if (a->author) w->tg.index_text(a->author, 1, PREFIX_AUTHOR);
     if (w->spelling) {
@@ -545,6 +552,7 @@ void setup_search(engine_reader *r) {
     qp.add_prefix("author", PREFIX_AUTHOR);
     qp.add_boolean_prefix("id", "Q");
     qp.add_rangeprocessor((new DateRange)->release()); /* Xapian owns it */
+    r->fields_in_body = r->db.get_metadata("lede.format") != "1";
     std::string stopwords = r->db.get_metadata(META_STOPWORDS);
     r->stop_stems.clear();
     if (!stopwords.empty()) {
@@ -611,10 +619,13 @@ std::string field_word(const Xapian::Query &q) {
 /* The headline, standfirst and body as one field for ranking: QueryParser
  * turns a word of the default field into an OR of its three prefixed terms,
  * each weighted with its own statistics, so a word's rarity in headlines
- * outweighed its use in the text.  An OP_SYNONYM of the three ranks them as
- * one term whose frequency is the sum of theirs (headline words x3 and
- * standfirst words x2, as indexed).  Matches are unchanged. */
-Xapian::Query fields_as_one(const Xapian::Query &q) {
+ * outweighed its use in the text.  Ranked as one term whose frequency is
+ * the sum of theirs (headline words x3 and standfirst words x2): in a
+ * format 2 index the unprefixed term is that sum already (engine.h), so
+ * it stands alone, one posting list to read; a format 1 index gets an
+ * OP_SYNONYM of the three, which merges them for every query.  Matches are
+ * unchanged. */
+Xapian::Query fields_as_one(const engine_reader *r, const Xapian::Query &q) {
     Xapian::Query::op op = q.get_type();
     size_t n = q.get_num_subqueries();
     if (op == Xapian::Query::OP_OR && n > 1) {
@@ -623,7 +634,11 @@ Xapian::Query fields_as_one(const Xapian::Query &q) {
         for (size_t i = 1; same && i < n; i++) same = field_word(q.get_subquery(i)) == w;
         if (same) {
             std::vector<Xapian::Query> sub;
-            for (size_t i = 0; i < n; i++) sub.push_back(q.get_subquery(i));
+            for (size_t i = 0; i < n; i++) {
+                Xapian::Query s = q.get_subquery(i);
+                if (r->fields_in_body && *s.get_terms_begin() == w) return s;
+                sub.push_back(s);
+            }
             return Xapian::Query(Xapian::Query::OP_SYNONYM, sub.begin(), sub.end());
         }
     }
@@ -631,7 +646,7 @@ Xapian::Query fields_as_one(const Xapian::Query &q) {
     case Xapian::Query::OP_OR: case Xapian::Query::OP_AND: case Xapian::Query::OP_AND_NOT:
     case Xapian::Query::OP_AND_MAYBE: case Xapian::Query::OP_XOR: case Xapian::Query::OP_FILTER: {
         std::vector<Xapian::Query> sub;
-        for (size_t i = 0; i < n; i++) sub.push_back(fields_as_one(q.get_subquery(i)));
+        for (size_t i = 0; i < n; i++) sub.push_back(fields_as_one(r, q.get_subquery(i)));
         return Xapian::Query(op, sub.begin(), sub.end());
     }
     default:
@@ -687,7 +702,7 @@ Xapian::Query parse(engine_reader *r, const char *query, bool any,
                     unsigned extra) {
     r->qp.set_default_op(any ? Xapian::Query::OP_OR : Xapian::Query::OP_AND);
     std::string text = any ? split_hyphens(query) : std::string(query);
-    return fields_as_one(without_stopwords(r, r->qp.parse_query(text, QP_FLAGS | extra)));
+    return fields_as_one(r, without_stopwords(r, r->qp.parse_query(text, QP_FLAGS | extra)));
 }
 
 char *dup_string(const std::string &s) {

@@ -4,10 +4,14 @@
  * Xapian type or C++ exception crosses this header: every call returns a
  * LEDE_* code and leaves a message in a caller-supplied err buffer.
  *
- * What a document holds (the index format, version 1):
+ * What a document holds (the index format, version 2):
  *   terms    S<word>   headline words, wdf x3, with positions
  *            XL<word>  standfirst words, wdf x2, with positions
- *            <word>    body words, with positions
+ *            <word>    body words, with positions, plus the headline (x3)
+ *                      and standfirst (x2) words without positions: the
+ *                      whole text as one term, what a plain word query
+ *                      reads (version 1 had body words only, and readers
+ *                      merge the three terms of a version 1 index)
  *            A<word>   author words, with positions
  *            Q<id>     unique id (boolean); "Q#<16 hex>" when the id is too
  *                      long for a term (see engine_id_term)
@@ -21,7 +25,7 @@
  *            slot 1  content fingerprint, 8 bytes big-endian
  *   data     the stored article (docstore.h)
  *   spelling headline and body words, for "did you mean"
- *   metadata "lede.format" = "1", "lede.language" = stemmer name or "none",
+ *   metadata "lede.format" = "2", "lede.language" = stemmer name or "none",
  *            "lede.dict" = docstore preset dictionary,
  *            "lede.stopwords" = the words left out, space-separated,
  *            "lede.commit_time" = Unix seconds of the last commit,
@@ -42,7 +46,7 @@ extern "C" {
 
 #define ENGINE_SLOT_DATE 0
 #define ENGINE_SLOT_HASH 1
-#define ENGINE_FORMAT "1"
+#define ENGINE_FORMAT "2"
 
 enum { ENGINE_ADDED = 1, ENGINE_REPLACED, ENGINE_UNCHANGED };
 

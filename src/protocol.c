@@ -204,14 +204,14 @@ int proto_parse(const char *line, size_t len, proto_request *rq, char *err) {
 /* ---- replies ------------------------------------------------------------ */
 
 void proto_escape(sbuf *out, const char *s) {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '\\': sbuf_append(out, "\\\\", 2); break;
-        case '\t': sbuf_append(out, "\\t", 2); break;
-        case '\n': sbuf_append(out, "\\n", 2); break;
-        case '\r': sbuf_append(out, "\\r", 2); break;
-        default: sbuf_putc(out, *s);
-        }
+    while (s && *s) {
+        size_t plain = strcspn(s, "\\\t\n\r");
+        sbuf_append(out, s, plain);
+        s += plain;
+        if (!*s) break;
+        char esc[2] = {'\\', *s == '\t' ? 't' : *s == '\n' ? 'n' : *s == '\r' ? 'r' : '\\'};
+        sbuf_append(out, esc, 2);
+        s++;
     }
 }
 

@@ -1,6 +1,7 @@
 /* test_text.c -- UTF-8 repair (src/utf8.c) and date parsing (src/date.c). */
 #include "unit.h"
 #include "../../src/date.h"
+#include "../../src/protocol.h"
 #include "../../src/utf8.h"
 #include "../../src/util.h"
 
@@ -50,6 +51,12 @@ static void test_dates(void) {
     CHECK_STR(buf, "2014-03-01T12:30:00Z", "format ISO 8601");
     date_format(-86400, buf);
     CHECK_STR(buf, "1969-12-31T00:00:00Z", "format before the epoch");
+    date_format(253402300799, buf);
+    CHECK_STR(buf, "9999-12-31T23:59:59Z", "format the last four-digit year");
+    date_format(-62167219200, buf);
+    CHECK_STR(buf, "0000-01-01T00:00:00Z", "format year 0");
+    date_format(253402300800, buf);
+    CHECK_STR(buf, "10000-01-01T00:00:00Z", "format past year 9999");
 }
 
 static void test_hash(void) {
@@ -62,8 +69,32 @@ static void test_hash(void) {
     CHECK(lede_parse_hex64(hex, &back) == LEDE_OK && back == 0x0123456789abcdefULL, "hex64 round trip");
 }
 
+/* Reply building: escaping runs and formatting into a buffer that must
+ * grow part-way (sbuf_printf's second pass). */
+static void test_reply_text(void) {
+    sbuf b;
+    sbuf_init(&b);
+    proto_escape(&b, "plain\ttab\nnl\rcr\\bs end");
+    CHECK_STR(b.data, "plain\\ttab\\nnl\\rcr\\\\bs end", "escape every special, keep the rest");
+    sbuf_reset(&b);
+    proto_escape(&b, "\t");
+    CHECK_STR(b.data, "\\t", "escape a lone special");
+    sbuf_reset(&b);
+    char big[300];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    sbuf_puts(&b, "head:");
+    sbuf_printf(&b, "%s|%d", big, 42);
+    CHECK(b.len == 5 + 299 + 3 && !strcmp(b.data + b.len - 3, "|42") && b.data[b.len] == '\0',
+          "printf that overflows the room left grows and keeps all");
+    sbuf_printf(&b, "%s", "");
+    CHECK(b.len == 307, "empty printf adds nothing");
+    sbuf_free(&b);
+}
+
 int main(void) {
     test_utf8();
+    test_reply_text();
     test_dates();
     test_hash();
     return unit_exit();
