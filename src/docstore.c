@@ -13,10 +13,11 @@
 #define DOCSTORE_FLAG_DICT 1
 
 struct docstore {
-    z_stream def, inf;
-    int def_ok, inf_ok;
+    z_stream def, inf, raw;
+    int def_ok, inf_ok, raw_ok;
     char *dict;
     size_t dictlen;
+    uLong dict_adler;           /* the dictionary's id in a zlib header */
     sbuf head, payload;
 };
 
@@ -25,11 +26,13 @@ docstore *docstore_new(const char *dict, size_t dictlen) {
     if (dict && dictlen) {
         ds->dict = lede_strndup(dict, dictlen);
         ds->dictlen = dictlen;
+        ds->dict_adler = adler32(adler32(0L, Z_NULL, 0), (const Bytef *)dict, (uInt)dictlen);
     }
     sbuf_init(&ds->head);
     sbuf_init(&ds->payload);
     ds->def_ok = deflateInit(&ds->def, 6) == Z_OK;
     ds->inf_ok = inflateInit(&ds->inf) == Z_OK;
+    ds->raw_ok = inflateInit2(&ds->raw, -MAX_WBITS) == Z_OK;
     return ds;
 }
 
@@ -37,6 +40,7 @@ void docstore_free(docstore *ds) {
     if (!ds) return;
     if (ds->def_ok) deflateEnd(&ds->def);
     if (ds->inf_ok) inflateEnd(&ds->inf);
+    if (ds->raw_ok) inflateEnd(&ds->raw);
     free(ds->dict);
     sbuf_free(&ds->head);
     sbuf_free(&ds->payload);
@@ -137,8 +141,55 @@ int docstore_encode(docstore *ds, const article *a, sbuf *out, uint64_t *hash,
     return LEDE_OK;
 }
 
+static uLong get_be32(const unsigned char *p) {
+    return (uLong)p[0] << 24 | (uLong)p[1] << 16 | (uLong)p[2] << 8 | (uLong)p[3];
+}
+
+/* A zlib stream made against this docstore's dictionary, inflated as raw
+ * deflate after its header: zlib's own way checks the dictionary's id by
+ * summing all 8 KB of it for every article read, which was as much work
+ * as inflating the article.  The id is compared with the sum made once,
+ * and the output's checksum still checked.  Returns 1 when done (*rc says
+ * how), 0 when the stream is not of that kind. */
+static int inflate_dict_stream(docstore *ds, const unsigned char *p, size_t n,
+                               sbuf *out, int *rc, char *err) {
+    if (!ds->raw_ok || !ds->dictlen || n < 10 || (p[0] & 0x0f) != Z_DEFLATED ||
+        ((unsigned)p[0] << 8 | p[1]) % 31 != 0 || !(p[1] & 0x20) ||
+        get_be32(p + 2) != ds->dict_adler)
+        return 0;
+    size_t start = out->len;
+    inflateReset(&ds->raw);
+    inflateSetDictionary(&ds->raw, (const Bytef *)ds->dict, (uInt)ds->dictlen);
+    ds->raw.next_in = (Bytef *)p + 6;
+    ds->raw.avail_in = (uInt)(n - 6);
+    int zr;
+    do {
+        sbuf_reserve(out, 4 * n + 256);
+        ds->raw.next_out = (Bytef *)out->data + out->len;
+        ds->raw.avail_out = (uInt)(out->cap - out->len - 1);
+        uInt before = ds->raw.avail_out;
+        zr = inflate(&ds->raw, Z_NO_FLUSH);
+        out->len += before - ds->raw.avail_out;
+    } while (zr == Z_OK || (zr == Z_BUF_ERROR && ds->raw.avail_in > 0));
+    out->data[out->len] = '\0';
+    if (zr != Z_STREAM_END || ds->raw.avail_in < 4) {
+        *rc = zr == Z_BUF_ERROR || zr == Z_STREAM_END
+                  ? lede_seterr(err, "truncated stored article")
+                  : lede_seterr(err, "corrupt stored article (zlib: %s)",
+                                ds->raw.msg ? ds->raw.msg : "error");
+        return 1;
+    }
+    uLong sum = adler32(adler32(0L, Z_NULL, 0), (const Bytef *)out->data + start,
+                        (uInt)(out->len - start));
+    *rc = sum == get_be32(ds->raw.next_in) ? LEDE_OK
+                                           : lede_seterr(err, "corrupt stored article (checksum)");
+    return 1;
+}
+
 static int inflate_all(docstore *ds, const unsigned char *p, size_t n,
                        sbuf *out, char *err) {
+    int rc;
+    if (inflate_dict_stream(ds, p, n, out, &rc, err)) return rc;
     inflateReset(&ds->inf);
     ds->inf.next_in = (Bytef *)p;
     ds->inf.avail_in = (uInt)n;

@@ -80,6 +80,37 @@ static void test_dict_required(void) {
     docstore_encode(with, &a, &blob, NULL, err);
     CHECK(docstore_decode(without, blob.data, blob.len, &b, err) == LEDE_ERR,
           "dictionary-compressed data needs the dictionary");
+    const char other_dict[] = "another dictionary entirely, of other words";
+    docstore *other = docstore_new(other_dict, sizeof other_dict - 1);
+    CHECK(docstore_decode(other, blob.data, blob.len, &b, err) == LEDE_ERR,
+          "another dictionary is refused");
+    docstore_free(other);
+    /* The dictionary stream is inflated without zlib's wrapper: every
+     * damaged or cut copy must still fail cleanly, never decode wrongly. */
+    int bad_ok = 0, cut_ok = 0, tries = 0;
+    for (size_t i = 0; i < blob.len; i++) {
+        sbuf copy;
+        sbuf_init(&copy);
+        sbuf_append(&copy, blob.data, blob.len);
+        copy.data[i] ^= 0x01;
+        article c;
+        article_init(&c);
+        int rc = docstore_decode(with, copy.data, copy.len, &c, err);
+        /* a flipped bit in the uncompressed head can decode: the head is
+         * not checksummed; the compressed part must not */
+        if (rc == LEDE_ERR || (c.body && !strcmp(c.body, a.body))) bad_ok++;
+        article_free(&c);
+        article_init(&c);
+        if (docstore_decode(with, blob.data, i, &c, err) == LEDE_ERR) cut_ok++;
+        article_free(&c);
+        sbuf_free(&copy);
+        tries++;
+    }
+    CHECK(bad_ok == tries, "every flipped bit is caught or harmless (%d of %d)", bad_ok, tries);
+    CHECK(cut_ok == tries, "every truncation is refused (%d of %d)", cut_ok, tries);
+    article_init(&b);
+    CHECK(docstore_decode(with, blob.data, blob.len, &b, err) == LEDE_OK &&
+          !strcmp(b.body, a.body), "the dictionary stream decodes after all that");
     article_free(&a);
     article_free(&b);
     sbuf_free(&blob);
