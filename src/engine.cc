@@ -747,38 +747,53 @@ char *dup_string(const std::string &s) {
  * MSet::snippet() recognises whatever the case or inflection in the text:
  * the index stores stems without Z (wildcards need that), so the real
  * MSet's own terms would only mark words that are their own stem. */
-/* The terms a query looks for, not those it excludes; false when it holds
- * a wildcard, whose words only the matches know. */
-bool query_terms(const Xapian::Query &q, std::set<std::string> &out) {
+/* A wildcard's pattern (prefix included), which Xapian 1.4 shows only in
+ * its description ("Query(WILDCARD OR Squill)"); "" when unreadable. */
+std::string wildcard_pattern(const Xapian::Query &q) {
+    std::string d = q.get_description();
+    size_t at = d.find("WILDCARD ");
+    if (at == std::string::npos) return std::string();
+    size_t start = d.find(' ', at + 9), end = d.rfind(')');
+    if (start == std::string::npos || end == std::string::npos || end <= start) return std::string();
+    return d.substr(start + 1, end - start - 1);
+}
+
+/* The terms a query looks for, not those it excludes, and the patterns of
+ * its wildcards. */
+void query_terms(const Xapian::Query &q, std::set<std::string> &out,
+                 std::set<std::string> &patterns) {
     size_t n = q.get_num_subqueries();
     switch (q.get_type()) {
     case Xapian::Query::LEAF_TERM:
         out.insert(*q.get_terms_begin());
-        return true;
+        return;
     case Xapian::Query::OP_WILDCARD:
-        return false;
+        patterns.insert(wildcard_pattern(q));
+        return;
     case Xapian::Query::OP_AND_NOT:
         n = n ? 1 : 0;
         /* fall through */
     default:
-        for (size_t i = 0; i < n; i++)
-            if (!query_terms(q.get_subquery(i), out)) return false;
-        return true;
+        for (size_t i = 0; i < n; i++) query_terms(q.get_subquery(i), out, patterns);
     }
 }
 
+const unsigned HIGHLIGHT_EXPANSIONS = 200;
+
 /* Marks from the query's own terms: reading each hit's term list to find
  * which of them it matched cost 7% of a search with snippets, and a term a
- * hit lacks is simply not in its text.  Wildcards need the hits' terms. */
-Xapian::MSet highlight_mset(engine_reader *r, const Xapian::Query &q,
-                            const Xapian::Enquire &enq, const Xapian::MSet &mset) {
-    std::set<std::string> terms, words;
-    if (!query_terms(q, terms)) {
-        terms.clear();
-        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
-            for (Xapian::TermIterator t = enq.get_matching_terms_begin(it);
-                 t != enq.get_matching_terms_end(it); ++t)
-                terms.insert(*t);
+ * hit lacks is simply not in its text.  A wildcard is expanded over the
+ * index's body terms (which hold every word), up to a bound. */
+Xapian::MSet highlight_mset(engine_reader *r, const Xapian::Query &q) {
+    std::set<std::string> terms, patterns, words;
+    query_terms(q, terms, patterns);
+    for (const std::string &p : patterns) {
+        std::string stem = term_word(p);
+        if (stem.empty()) continue;
+        unsigned n = 0;
+        for (Xapian::TermIterator t = r->db.allterms_begin(stem);
+             t != r->db.allterms_end(stem) && n < HIGHLIGHT_EXPANSIONS; ++t, ++n)
+            terms.insert(*t);
     }
     for (const std::string &term : terms) {
         if (term.empty() || term[0] == 'Q' || term.compare(0, 2, PREFIX_FILE) == 0) continue;
@@ -899,7 +914,7 @@ int search_once(engine_reader *r, const engine_search_opts *o,
         }
     }
     out->hits = (engine_hit *)lede_calloc(mset.size() ? mset.size() : 1, sizeof(engine_hit));
-    Xapian::MSet marks = o->snippet_len ? highlight_mset(r, ran, enq, mset) : Xapian::MSet();
+    Xapian::MSet marks = o->snippet_len ? highlight_mset(r, ran) : Xapian::MSet();
     for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
         fill_hit(r, marks, it, o, &out->hits[out->nhits++]);
     return LEDE_OK;

@@ -119,6 +119,19 @@ snip = [l.split("\t")[6] for l in r if l.startswith("HIT")]
 check(all("<<" in s and ">>" in s for s in snip), "snippets carry the requested markers", str(snip[:1]))
 r = search("drought", snippet=0)
 check(all(l.split("\t")[6] == "" for l in r if l.startswith("HIT")), "snippet=0: none")
+# Marks come from the query's words (a wildcard's from the hits' words),
+# never from the words a query excludes.
+import re as _re
+def marked(query):
+    r = search(query, snippet=400, hl="<<,>>")
+    return [m.lower() for l in r if l.startswith("HIT") for m in _re.findall(r"<<(.*?)>>", l.split("\t")[6])]
+m = marked("quill*")
+check(m and all(w.startswith("quill") for w in m), "a wildcard's expansions are marked", str(m[:5]))
+m = marked("drought NOT harvest")
+check(m and "harvest" not in m and any(w.startswith("drought") for w in m),
+      "an excluded word is not marked", str(m[:5]))
+m = marked("drought OR xyzzyq")
+check(m and all(w.startswith("drought") for w in m), "OR: only words a hit has are marked", str(m[:5]))
 check_eq(status_field(search("bank", limit=500), "limit"), "100", "limit is capped at 100")
 
 # Counts agree with paging.
