@@ -22,6 +22,22 @@
 
 namespace {
 
+/* Stems as Snowball does, except that a stop word comes out as itself
+ * behind a \x01 byte, so that the ones QueryParser keeps in a phrase can be
+ * told from words that merely share their stem ("being", stem "be"). */
+class MarkingStem : public Xapian::StemImplementation {
+  public:
+    explicit MarkingStem(const std::unordered_set<std::string> &s) : stops(s), real("english") {}
+    std::string operator()(const std::string &w) override {
+        return stops.count(w) ? "\x01" + w : real(w);
+    }
+    std::string get_description() const override { return "marking english"; }
+
+  private:
+    std::unordered_set<std::string> stops;
+    Xapian::Stem real;
+};
+
 /* An index built with stop words (metadata "lede.stopwords") holds no
  * term or position for them: a Xapian user gives QueryParser the same
  * stopper and drops them from phrases, as leded does, so that both sides
@@ -34,19 +50,20 @@ struct Handle {
     void use_stopwords(const std::string &list) {
         Xapian::SimpleStopper *st = new Xapian::SimpleStopper;
         std::istringstream in(list);
-        Xapian::Stem stem("english");
         for (std::string w; in >> w;) {
             st->add(w);
-            stops.insert(stem(w));
+            stops.insert(w);
         }
         qp.set_stopper(st->release());
+        qp.set_stemmer(Xapian::Stem(new MarkingStem(stops)));
     }
 
     bool is_stop(const Xapian::Query &q) const {
         if (q.get_type() != Xapian::Query::LEAF_TERM) return false;
         std::string t = *q.get_terms_begin();
-        size_t i = t.compare(0, 2, "XL") == 0 ? 2 : t.compare(0, 1, "S") == 0 ? 1 : 0;
-        return stops.count(t.substr(i)) > 0;
+        size_t i = 0;
+        while (i < t.size() && t[i] >= 'A' && t[i] <= 'Z') i++;
+        return i < t.size() && t[i] == '\x01';
     }
 
     Xapian::Query strip(const Xapian::Query &q) const {

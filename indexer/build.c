@@ -72,6 +72,7 @@ struct build {
     int fresh;
     char *language;
     char *stopwords;                   /* the index's, "" for none */
+    char format[8];                    /* the index's lede.format */
     sbuf dict;
     int nwriters;
     writer *w;
@@ -295,13 +296,17 @@ static int writer_open(build *b, writer *w, int create, char *err) {
     int rc = engine_writer_open(path, create, 0, &w->ew, err);
     free(path);
     if (rc != LEDE_OK) return rc;
+    /* A shard takes the index's format (the writer reads it back), so an
+     * empty index made by an older lede is filled in its own format. */
+    if (create && engine_writer_meta_set(w->ew, "lede.format", b->format,
+                                         strlen(b->format), err) != LEDE_OK)
+        return LEDE_ERR;
     if (engine_writer_configure(w->ew, b->language, b->stopwords, 1, err) != LEDE_OK)
         return LEDE_ERR;
     w->ds = docstore_new(b->dict.data, b->dict.len);
     jobq_init(&w->q, QUEUE_CAP);
     if (!create) return LEDE_OK;
-    if (engine_writer_meta_set(w->ew, "lede.format", ENGINE_FORMAT, 1, err) ||
-        engine_writer_meta_set(w->ew, "lede.language", b->language,
+    if (engine_writer_meta_set(w->ew, "lede.language", b->language,
                                strlen(b->language), err) ||
         (*b->stopwords && engine_writer_meta_set(w->ew, "lede.stopwords", b->stopwords,
                                                  strlen(b->stopwords), err)) ||
@@ -756,6 +761,13 @@ static int read_settings(build *b, char *err) {
         return lede_seterr(err, "%s: index was built with language '%s', not '%s'"
                            " (use a new index to change it)", b->o->index,
                            b->language, b->o->language);
+    if (engine_reader_meta_get(b->lookup, "lede.format", &v, NULL) != LEDE_OK ||
+        v.len >= sizeof b->format) {
+        sbuf_reset(&v);
+        sbuf_puts(&v, ENGINE_FORMAT);
+    }
+    snprintf(b->format, sizeof b->format, "%s", v.data);
+    sbuf_reset(&v);
     if (engine_reader_meta_get(b->lookup, "lede.stopwords", &v, NULL) != LEDE_OK)
         sbuf_puts(&v, "");
     b->stopwords = sbuf_detach(&v);

@@ -36,7 +36,8 @@ void jobq_push(jobq *q, job *j) {
     else q->head = j;
     q->tail = j;
     q->len++;
-    if (q->pop_waiting && (q->len >= JOBQ_WAKE || j->kind != JOB_PUT || j->done)) {
+    if (q->pop_waiting && (q->len >= JOBQ_WAKE || q->len >= q->cap || j->kind != JOB_PUT ||
+                           j->done)) {
         q->pop_waiting = 0;
         pthread_cond_signal(&q->not_empty);
     }

@@ -38,20 +38,28 @@ const char ENGLISH_STOPWORDS[] =
     "if in into is it its of on or she so that the their them there these "
     "they this to was we were which who will with would you";
 
+/* What a reader's stemmer makes of a stop word: the word behind this byte,
+ * a term the index never holds, so that a stop word QueryParser keeps in a
+ * phrase is known as one (its stem would not do: "being" stems to "be"). */
+const char STOP_MARK = '\x01';
+
 /* Snowball stems a word letter by letter, and indexing or making a snippet
  * stems every word of a text (a third of the instructions of a search with
  * snippets, in callgrind).  Text repeats its words, so a cache answers most
  * of them.  One per writer or reader, which belong to one thread each; it
- * starts again when full, so it stays within a few megabytes. */
+ * starts again when full, so it stays under about ten megabytes. */
 class CachedStem : public Xapian::StemImplementation {
   public:
-    explicit CachedStem(const std::string &language) : real(language) {}
+    CachedStem(const std::string &language, const std::string &stopwords) : real(language) {
+        std::istringstream in(stopwords);
+        for (std::string w; in >> w;) stops.insert(w);
+    }
 
     std::string operator()(const std::string &word) override {
         auto it = cache.find(word);
         if (it != cache.end()) return it->second;
         if (cache.size() >= CACHE_MAX) cache.clear();
-        std::string stem = real(word);
+        std::string stem = stops.count(word) ? STOP_MARK + word : real(word);
         cache.emplace(word, stem);
         return stem;
     }
@@ -63,13 +71,15 @@ class CachedStem : public Xapian::StemImplementation {
   private:
     static const size_t CACHE_MAX = 100000;
     Xapian::Stem real;
+    std::unordered_set<std::string> stops;
     std::unordered_map<std::string, std::string> cache;
 };
 
-/* The stemmer for an index language ("" or "none": no stemming). */
-Xapian::Stem make_stemmer(const std::string &language) {
+/* The stemmer for an index language ("" or "none": no stemming); a
+ * reader's marks the stop words. */
+Xapian::Stem make_stemmer(const std::string &language, const std::string &stopwords = "") {
     if (language.empty() || language == "none") return Xapian::Stem();
-    return Xapian::Stem(new CachedStem(language));
+    return Xapian::Stem(new CachedStem(language, stopwords));
 }
 
 /* A space-separated word list as a Stopper Xapian can own. */
@@ -187,8 +197,10 @@ struct engine_reader {
     bool search_ready = false;
     Xapian::Stem stem;
     Xapian::QueryParser qp;
-    /* Stems of the index's stop words: left out of phrases and NEAR. */
-    std::unordered_set<std::string> stop_stems;
+    /* The index's stop words, left out of phrases and NEAR: the stemmer
+     * marks them (STOP_MARK); without stemming they are the terms. */
+    std::unordered_set<std::string> stop_words;
+    bool stemming = false;
     bool fields_in_body = false;  /* format 2: see fields_as_one */
     docstore *ds = nullptr;
     /* An empty database for the highlighting MSet (see highlight_mset). */
@@ -569,7 +581,9 @@ void setup_search(engine_reader *r) {
     if (r->search_ready) return;
     std::string lang = r->db.get_metadata("lede.language");
     std::string dict = r->db.get_metadata("lede.dict");
-    r->stem = make_stemmer(lang);
+    std::string stopwords = r->db.get_metadata(META_STOPWORDS);
+    r->stem = make_stemmer(lang, stopwords);
+    r->stemming = !(lang.empty() || lang == "none");
     Xapian::QueryParser qp;
     qp.set_database(r->db);
     qp.set_stemmer(r->stem);
@@ -587,13 +601,11 @@ void setup_search(engine_reader *r) {
     qp.add_boolean_prefix("id", "Q");
     qp.add_rangeprocessor((new DateRange)->release()); /* Xapian owns it */
     r->fields_in_body = r->db.get_metadata("lede.format") != "1";
-    std::string stopwords = r->db.get_metadata(META_STOPWORDS);
-    r->stop_stems.clear();
+    r->stop_words.clear();
     if (!stopwords.empty()) {
         qp.set_stopper(make_stopper(stopwords)->release());
         std::istringstream in(stopwords);
-        std::string word;
-        while (in >> word) r->stop_stems.insert(r->stem(word));
+        for (std::string w; in >> w;) r->stop_words.insert(w);
     }
     r->qp = qp;
     docstore_free(r->ds);
@@ -697,46 +709,79 @@ Xapian::termcount window_of(const Xapian::Query &q) {
     return at == std::string::npos ? 0 : (Xapian::termcount)strtoul(d.c_str() + at + strlen(op), nullptr, 10);
 }
 
-bool is_stop_leaf(engine_reader *r, const Xapian::Query &q) {
+/* A term's word without its field prefix, whatever the field. */
+std::string unprefixed(const std::string &t) {
+    size_t i = 0;
+    while (i < t.size() && t[i] >= 'A' && t[i] <= 'Z') i++;
+    return t.substr(i);
+}
+
+bool is_stop_word(const engine_reader *r, const std::string &word) {
+    if (r->stop_words.empty() || word.empty()) return false;
+    return r->stemming ? word[0] == STOP_MARK : r->stop_words.count(word) > 0;
+}
+
+bool is_stop_leaf(const engine_reader *r, const Xapian::Query &q) {
     return q.get_type() == Xapian::Query::LEAF_TERM &&
-           r->stop_stems.count(term_word(*q.get_terms_begin()));
+           is_stop_word(r, unprefixed(*q.get_terms_begin()));
+}
+
+/* A phrase or NEAR without its stop words; false when none is left. */
+bool phrase_without_stopwords(const engine_reader *r, const Xapian::Query &q,
+                              Xapian::Query &out) {
+    size_t n = q.get_num_subqueries();
+    std::vector<Xapian::Query> sub;
+    for (size_t i = 0; i < n; i++)
+        if (!is_stop_leaf(r, q.get_subquery(i))) sub.push_back(q.get_subquery(i));
+    if (sub.empty()) return false;
+    if (sub.size() == n) out = q;
+    else if (sub.size() == 1) out = sub[0];
+    else {
+        Xapian::termcount window = window_of(q), dropped = (Xapian::termcount)(n - sub.size());
+        window = window > dropped + sub.size() ? window - dropped : (Xapian::termcount)sub.size();
+        out = Xapian::Query(q.get_type(), sub.begin(), sub.end(), window);
+    }
+    return true;
 }
 
 /* Phrases and NEAR without the stop words, which the index leaves out,
  * positions included: "bank of england" looks for bank next to england,
  * as the index holds the text, and NEAR's window shrinks by the words it
- * no longer counts.  QueryParser drops stop words elsewhere by itself. */
-Xapian::Query without_stopwords(engine_reader *r, const Xapian::Query &q) {
+ * no longer counts.  QueryParser drops stop words elsewhere by itself.
+ * Returns false when nothing is left of q (a phrase of stop words only):
+ * its parent leaves it out instead of letting it empty an AND, and with
+ * the first operand of AND_NOT, AND_MAYBE or FILTER the parent goes too. */
+bool without_stopwords(const engine_reader *r, const Xapian::Query &q, Xapian::Query &out) {
     Xapian::Query::op op = q.get_type();
     size_t n = q.get_num_subqueries();
-    if (r->stop_stems.empty() || n == 0) return q;
+    out = q;
+    if (r->stop_words.empty() || n == 0) return true;
+    if (op == Xapian::Query::OP_PHRASE || op == Xapian::Query::OP_NEAR)
+        return phrase_without_stopwords(r, q, out);
+    bool first_rules = op == Xapian::Query::OP_AND_NOT || op == Xapian::Query::OP_AND_MAYBE ||
+                       op == Xapian::Query::OP_FILTER;
+    if (!first_rules && op != Xapian::Query::OP_OR && op != Xapian::Query::OP_AND &&
+        op != Xapian::Query::OP_XOR && op != Xapian::Query::OP_SYNONYM)
+        return true;
     std::vector<Xapian::Query> sub;
-    if (op == Xapian::Query::OP_PHRASE || op == Xapian::Query::OP_NEAR) {
-        for (size_t i = 0; i < n; i++)
-            if (!is_stop_leaf(r, q.get_subquery(i))) sub.push_back(q.get_subquery(i));
-        if (sub.size() == n) return q;
-        if (sub.empty()) return Xapian::Query::MatchNothing;
-        if (sub.size() == 1) return sub[0];
-        Xapian::termcount window = window_of(q), dropped = (Xapian::termcount)(n - sub.size());
-        window = window > dropped + sub.size() ? window - dropped : (Xapian::termcount)sub.size();
-        return Xapian::Query(op, sub.begin(), sub.end(), window);
+    for (size_t i = 0; i < n; i++) {
+        Xapian::Query s;
+        if (without_stopwords(r, q.get_subquery(i), s)) sub.push_back(s);
+        else if (i == 0 && first_rules) return false;
     }
-    switch (op) {
-    case Xapian::Query::OP_OR: case Xapian::Query::OP_AND: case Xapian::Query::OP_AND_NOT:
-    case Xapian::Query::OP_AND_MAYBE: case Xapian::Query::OP_XOR: case Xapian::Query::OP_FILTER:
-    case Xapian::Query::OP_SYNONYM:
-        for (size_t i = 0; i < n; i++) sub.push_back(without_stopwords(r, q.get_subquery(i)));
-        return Xapian::Query(op, sub.begin(), sub.end());
-    default:
-        return q;
-    }
+    if (sub.empty()) return false;
+    out = sub.size() == 1 ? sub[0] : Xapian::Query(op, sub.begin(), sub.end());
+    return true;
 }
 
 Xapian::Query parse(engine_reader *r, const char *query, bool any,
                     unsigned extra) {
     r->qp.set_default_op(any ? Xapian::Query::OP_OR : Xapian::Query::OP_AND);
     std::string text = any ? split_hyphens(query) : std::string(query);
-    return fields_as_one(r, without_stopwords(r, r->qp.parse_query(text, QP_FLAGS | extra)));
+    Xapian::Query q;
+    if (!without_stopwords(r, r->qp.parse_query(text, QP_FLAGS | extra), q))
+        return Xapian::Query::MatchNothing;
+    return fields_as_one(r, q);
 }
 
 char *dup_string(const std::string &s) {
@@ -797,9 +842,8 @@ Xapian::MSet highlight_mset(engine_reader *r, const Xapian::Query &q) {
     }
     for (const std::string &term : terms) {
         if (term.empty() || term[0] == 'Q' || term.compare(0, 2, PREFIX_FILE) == 0) continue;
-        size_t i = 0;
-        while (i < term.size() && term[i] >= 'A' && term[i] <= 'Z') i++;
-        if (i < term.size()) words.insert("Z" + term.substr(i));
+        std::string word = unprefixed(term);
+        if (!word.empty() && !is_stop_word(r, word)) words.insert("Z" + word);
     }
     Xapian::Enquire marks(r->none);
     marks.set_query(Xapian::Query(Xapian::Query::OP_OR, words.begin(), words.end()));
@@ -870,12 +914,26 @@ bool has_rare_word(engine_reader *r, const Xapian::Query &q) {
     std::unordered_map<std::string, Xapian::doccount> freq;
     for (Xapian::TermIterator t = q.get_unique_terms_begin(); t != q.get_unique_terms_end(); ++t) {
         std::string word = term_word(*t);
-        if (r->stop_stems.count(word)) continue; /* absent by design */
+        if (is_stop_word(r, word)) continue; /* absent by design */
         if (!word.empty()) freq[word] += r->db.get_termfreq(*t); /* not id:, author:... */
     }
     for (const auto &kv : freq)
         if (kv.second <= RARE_WORD) return true;
     return false;
+}
+
+/* True when the query ANDs words that mode=any would OR: only then can
+ * the retry find more (a phrase that matched nothing would be run again
+ * as it was, at the full cost of a search). */
+bool ands_words(const Xapian::Query &q) {
+    switch (q.get_type()) {
+    case Xapian::Query::OP_AND:
+        return q.get_num_subqueries() > 1;
+    case Xapian::Query::OP_FILTER: case Xapian::Query::OP_AND_NOT: case Xapian::Query::OP_AND_MAYBE:
+        return q.get_num_subqueries() > 0 && ands_words(q.get_subquery(0));
+    default:
+        return false;
+    }
 }
 
 int search_once(engine_reader *r, const engine_search_opts *o,
@@ -888,7 +946,7 @@ int search_once(engine_reader *r, const engine_search_opts *o,
     Xapian::Enquire enq(r->db);
     Xapian::MSet mset = run_query(r, enq, q, o);
     Xapian::Query ran = q;
-    if (mset.get_matches_upper_bound() == 0 && !o->any && q.get_num_subqueries() > 1) {
+    if (mset.get_matches_upper_bound() == 0 && !o->any && ands_words(q)) {
         Xapian::Query q_any = parse(r, o->query, true, 0);
         Xapian::MSet m2 = run_query(r, enq, q_any, o);
         if (m2.get_matches_upper_bound() > 0) {

@@ -21,6 +21,9 @@ ARTICLES = {
              "The harbour master counted the boats of the fleet at dawn.\n",
     "d.txt": "To be or not to be\n\n"
              "It was what it was, and so it is.\n",
+    "e.txt": "Author: Duchess of York\n\nA human being\n\n"
+             "A human being walked to the willing buyer.\n",
+    "f.txt": "Human walked\n\nThe human walked to a buyer.\n",
 }
 for name, text in ARTICLES.items():
     with open(os.path.join(src, name), "w") as f:
@@ -69,6 +72,14 @@ check_eq(search(c, 'counted NEAR/2 of'), ("OK", ["c.txt"]),
 check_eq(search(c, 'title:"bank of england"'), ("OK", ["a.txt", "b.txt"]),
          "title phrases skip stop words too")
 check_eq(search(c, 'harbour the'), ("OK", ["c.txt"]), "stop words beside other words are ignored")
+# regressions from review: a word whose stem is a stop word's is no stop
+# word; author phrases skip stop words too; a phrase of stop words only
+# drops out of an AND instead of emptying it
+check_eq(search(c, '"human being"'), ("OK", ["e.txt"]), "'being' (stem 'be') stays in a phrase")
+check_eq(search(c, '"willing buyer"'), ("OK", ["e.txt"]), "'willing' (stem 'will') stays in a phrase")
+check_eq(search(c, 'author:"duchess of york"'), ("OK", ["e.txt"]), "author phrases skip stop words")
+check_eq(search(c, 'harbour "to be"'), ("OK", ["c.txt"]), "a stop-word phrase leaves the AND to its other words")
+check_eq(search(c, 'harbour NOT "to be"'), ("OK", ["c.txt"]), "... and the NOT to its positive side")
 status, hits = search(c, "to be or it was")
 check(status == "OK" and hits == [], "a query of stop words alone finds nothing, without error",
       "%s %s" % (status, hits))
