@@ -43,6 +43,16 @@ const char ENGLISH_STOPWORDS[] =
  * phrase is known as one (its stem would not do: "being" stems to "be"). */
 const char STOP_MARK = '\x01';
 
+typedef std::unordered_set<std::string> word_set;
+
+/* A space-separated word list (metadata "lede.stopwords") as a set. */
+word_set words_of(const std::string &list) {
+    word_set out;
+    std::istringstream in(list);
+    for (std::string w; in >> w;) out.insert(w);
+    return out;
+}
+
 /* Snowball stems a word letter by letter, and indexing or making a snippet
  * stems every word of a text (a third of the instructions of a search with
  * snippets, in callgrind).  Text repeats its words, so a cache answers most
@@ -50,10 +60,8 @@ const char STOP_MARK = '\x01';
  * starts again when full, so it stays under about ten megabytes. */
 class CachedStem : public Xapian::StemImplementation {
   public:
-    CachedStem(const std::string &language, const std::string &stopwords) : real(language) {
-        std::istringstream in(stopwords);
-        for (std::string w; in >> w;) stops.insert(w);
-    }
+    CachedStem(const std::string &language, const word_set &stopwords)
+        : real(language), stops(stopwords) {}
 
     std::string operator()(const std::string &word) override {
         auto it = cache.find(word);
@@ -71,23 +79,21 @@ class CachedStem : public Xapian::StemImplementation {
   private:
     static const size_t CACHE_MAX = 100000;
     Xapian::Stem real;
-    std::unordered_set<std::string> stops;
+    word_set stops;
     std::unordered_map<std::string, std::string> cache;
 };
 
 /* The stemmer for an index language ("" or "none": no stemming); a
  * reader's marks the stop words. */
-Xapian::Stem make_stemmer(const std::string &language, const std::string &stopwords = "") {
+Xapian::Stem make_stemmer(const std::string &language, const word_set &stopwords = word_set()) {
     if (language.empty() || language == "none") return Xapian::Stem();
     return Xapian::Stem(new CachedStem(language, stopwords));
 }
 
-/* A space-separated word list as a Stopper Xapian can own. */
-Xapian::Stopper *make_stopper(const std::string &list) {
+/* A Stopper Xapian can own. */
+Xapian::Stopper *make_stopper(const word_set &words) {
     Xapian::SimpleStopper *st = new Xapian::SimpleStopper;
-    std::istringstream in(list);
-    std::string word;
-    while (in >> word) st->add(word);
+    for (const std::string &w : words) st->add(w);
     return st;
 }
 const size_t MAX_TERM = 240;
@@ -272,7 +278,7 @@ int engine_writer_configure(engine_writer *w, const char *language,
         if (stopwords && *stopwords) {
             /* Left out altogether, positions included: the words around
              * a stop word are adjacent in the index. */
-            w->tg.set_stopper(make_stopper(stopwords)->release());
+            w->tg.set_stopper(make_stopper(words_of(stopwords))->release());
             w->tg.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
         }
         w->spelling = spelling;
@@ -581,8 +587,8 @@ void setup_search(engine_reader *r) {
     if (r->search_ready) return;
     std::string lang = r->db.get_metadata("lede.language");
     std::string dict = r->db.get_metadata("lede.dict");
-    std::string stopwords = r->db.get_metadata(META_STOPWORDS);
-    r->stem = make_stemmer(lang, stopwords);
+    r->stop_words = words_of(r->db.get_metadata(META_STOPWORDS));
+    r->stem = make_stemmer(lang, r->stop_words);
     r->stemming = !(lang.empty() || lang == "none");
     Xapian::QueryParser qp;
     qp.set_database(r->db);
@@ -601,12 +607,7 @@ void setup_search(engine_reader *r) {
     qp.add_boolean_prefix("id", "Q");
     qp.add_rangeprocessor((new DateRange)->release()); /* Xapian owns it */
     r->fields_in_body = r->db.get_metadata("lede.format") != "1";
-    r->stop_words.clear();
-    if (!stopwords.empty()) {
-        qp.set_stopper(make_stopper(stopwords)->release());
-        std::istringstream in(stopwords);
-        for (std::string w; in >> w;) r->stop_words.insert(w);
-    }
+    if (!r->stop_words.empty()) qp.set_stopper(make_stopper(r->stop_words)->release());
     r->qp = qp;
     docstore_free(r->ds);
     r->ds = docstore_new(dict.data(), dict.size());
