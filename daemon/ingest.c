@@ -186,14 +186,21 @@ static void wait_for_work(ingest *g) {
     }
 }
 
+/* Runs without the lock; last_arrival and stopping are shared with the
+ * loop, so they are read and written under it. */
 static void autocommit(ingest *g) {
+    pthread_mutex_lock(&g->mu);
     double due = commit_due(g);
-    if (due == 0 || (lede_now() < due && !g->stopping)) return;
+    int stopping = g->stopping;
+    pthread_mutex_unlock(&g->mu);
+    if (due == 0 || (lede_now() < due && !stopping)) return;
     char err[LEDE_ERRLEN];
     if (commit(g, err) != LEDE_OK) {
         fprintf(stderr, "leded: ingest commit failed: %s\n", err);
         g->dirty_since = lede_now(); /* try again in commit_interval */
+        pthread_mutex_lock(&g->mu);
         g->last_arrival = g->dirty_since + g->commit_interval;
+        pthread_mutex_unlock(&g->mu);
         return;
     }
     if (livewriter_should_compact(g->lw)) {

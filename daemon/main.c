@@ -38,6 +38,8 @@ static const char usage[] =
     "      --max-wildcard N      words one prefix* may expand to (default 1000)\n"
     "      --max-limit N         most hits one SEARCH returns (default 100)\n"
     "      --slow-query SECS     log queries slower than this (default 0.5)\n"
+    "      --busy-poll-us N      while a query runs and a core is free, poll for\n"
+    "                            up to N µs instead of sleeping (default 1000; 0: never)\n"
     "      --log-level LEVEL     error, warn, info (default) or debug\n"
     "\n"
     "Ingest (off by default; the daemon then holds the index's writer lock):\n"
@@ -72,7 +74,7 @@ static int number(const char *opt, const char *val, double min, double *out) {
 
 static int parse_args(int argc, char **argv, server_config *cfg) {
     enum { O_LINE = 256, O_CONNS, O_IDLE, O_OUT, O_PIPE, O_QUEUE, O_QT, O_SLOW, O_LOG, O_WILD,
-           O_TOKEN, O_COMMIT, O_ARTICLE, O_BACKLOG, O_MAXLIM };
+           O_TOKEN, O_COMMIT, O_ARTICLE, O_BACKLOG, O_MAXLIM, O_POLL };
     static const struct option longopts[] = {
         {"index", required_argument, 0, 'x'},
         {"listen", required_argument, 0, 'l'},
@@ -88,6 +90,7 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
         {"max-wildcard", required_argument, 0, O_WILD},
         {"max-limit", required_argument, 0, O_MAXLIM},
         {"slow-query", required_argument, 0, O_SLOW},
+        {"busy-poll-us", required_argument, 0, O_POLL},
         {"log-level", required_argument, 0, O_LOG},
         {"ingest-token", required_argument, 0, O_TOKEN},
         {"commit-interval", required_argument, 0, O_COMMIT},
@@ -108,6 +111,7 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
     cfg->max_wildcard = 1000;
     cfg->max_limit = PROTO_MAX_LIMIT;
     cfg->slow_query = 0.5;
+    cfg->busy_poll = 0.001;
     cfg->log_level = 2;
     cfg->commit_interval = 0.25;
     cfg->max_article = 16u << 20;
@@ -159,6 +163,10 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
             break;
         case O_SLOW:
             if (number("--slow-query", optarg, 0, &cfg->slow_query)) return -1;
+            break;
+        case O_POLL:
+            if (number("--busy-poll-us", optarg, 0, &v) || v > 1e6) return bad("--busy-poll-us", optarg);
+            cfg->busy_poll = v / 1e6;
             break;
         case O_LOG:
             if ((cfg->log_level = parse_level(optarg)) < 0) return bad("--log-level", optarg);

@@ -17,7 +17,7 @@ struct pool {
     pthread_mutex_t mu;
     worker *idle;               /* waiting workers, most recently idle first */
     pool_job *head, *tail;      /* waiting */
-    int queued;
+    atomic_int queued;          /* written under mu; read anywhere */
     pool_job *done_head, *done_tail;
     int stopping;
     int nworkers;
@@ -45,6 +45,7 @@ void pool_job_free(pool_job *job) {
     if (!job) return;
     proto_request_free(&job->req);
     sbuf_free(&job->reply);
+    wire_unref(job->wire);
     free(job);
 }
 
@@ -154,12 +155,14 @@ void pool_index_figures(pool *p, uint64_t *articles, uint64_t *revision,
     *bytes = atomic_load(&p->bytes);
 }
 
-/* Test hook: a query that is exactly "lede-test-hold" waits until a byte
- * can be read from the FIFO named by LEDE_TEST_HOLD, so tests can keep a
- * worker busy for as long as they need without any timing. */
-static void test_hold(const pool_job *job) {
+/* Test hook: a query that is exactly "lede-test-hold" waits, before it
+ * runs, until a byte can be read from the FIFO named by LEDE_TEST_HOLD, so
+ * tests can keep a worker busy for as long as they need without any
+ * timing; "lede-test-hold-sent" waits the same way after its reply went
+ * to the socket (see send_through). */
+static void test_hold(const pool_job *job, const char *query) {
     const char *fifo = getenv("LEDE_TEST_HOLD");
-    if (!fifo || !job->req.arg || strcmp(job->req.arg, "lede-test-hold")) return;
+    if (!fifo || !job->req.arg || strcmp(job->req.arg, query)) return;
     FILE *f = fopen(fifo, "r");
     if (!f) return;
     (void)fgetc(f);
@@ -168,8 +171,8 @@ static void test_hold(const pool_job *job) {
 
 static void run_job(worker *w, pool_job *job) {
     int changed;
-    test_hold(job);
-    if (atomic_load(&job->cancelled)) return; /* timed out or its client left */
+    test_hold(job, "lede-test-hold");
+    if (atomic_load(&job->claim) == WIRE_CANCELLED) return; /* timed out or its client left */
     char err[LEDE_ERRLEN];
     if (engine_reader_refresh(w->r, &changed, err) != LEDE_OK) {
         reply_engine_error(job, LEDE_ERR, err);
@@ -230,11 +233,22 @@ static void finish(pool *p, pool_job *job) {
     p->notify(p->notify_arg);
 }
 
+/* When no other job waits, the reply goes straight to the client if it
+ * is next in line, and the loop, woken afterwards, only does the
+ * bookkeeping.  Under load the worker moves on and the loop, awake anyway,
+ * writes replies in batches. */
+static void send_through(pool *p, pool_job *job) {
+    if (job->wire && job->reply.len && atomic_load(&p->queued) == 0)
+        job->sent = wire_send(job->wire, job->seq, &job->claim, job->reply.data, job->reply.len);
+}
+
 static void *worker_main(void *arg) {
     worker *w = arg;
     pool_job *job;
     while ((job = next_job(w)) != NULL) {
         run_job(w, job);
+        send_through(w->p, job);
+        test_hold(job, "lede-test-hold-sent");
         finish(w->p, job);
     }
     docstore_free(w->ds);

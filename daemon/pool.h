@@ -1,8 +1,10 @@
 /* pool.h -- the daemon's query workers: N threads, each with its own
  * read-only engine handle on the index, taking jobs from one queue and
  * handing finished jobs back to the event loop through a callback that
- * wakes it.  A job carries its request in and its formatted reply out; the
- * workers never touch sockets or connection state. */
+ * wakes it.  A job carries its request in and its formatted reply out.
+ * The workers never touch connection state; a job that carries a wire
+ * (wire.h) may have its reply written straight to the socket by the
+ * worker, and then says how much of it went out. */
 #ifndef LEDE_POOL_H
 #define LEDE_POOL_H
 
@@ -10,6 +12,7 @@
 #include <stdint.h>
 #include "../src/protocol.h"
 #include "../src/util.h"
+#include "wire.h"
 
 typedef struct pool_job {
     proto_request req;
@@ -18,7 +21,11 @@ typedef struct pool_job {
     int failed_internal;       /* the reply is an INTERNAL error */
     double started, finished;  /* monotonic seconds */
     void *owner;               /* the loop's bookkeeping; never read by workers */
-    _Atomic int cancelled;     /* set by the loop: nobody wants the answer */
+    _Atomic int claim;         /* WIRE_LIVE, WIRE_CANCELLED (nobody wants the
+                                  answer) or WIRE_SENT (a worker wrote it) */
+    wire *wire;                /* NULL: the loop writes the reply */
+    uint64_t seq;              /* the request's number on its connection */
+    size_t sent;               /* bytes of the reply the worker wrote */
     struct pool_job *next;
 } pool_job;
 

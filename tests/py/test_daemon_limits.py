@@ -5,6 +5,7 @@ import os
 import select
 import socket
 import threading
+import time
 
 from ledetest import ROOT, Daemon, Scratch, build_index, check, check_eq, finish, status_field
 
@@ -85,6 +86,23 @@ check(c.reply("SEARCH")[0].startswith("ERR TIMEOUT"), "held query times out")
 check_eq(c.reply("PING"), ["OK PONG"], "the request buffered behind it is answered")
 with open(hold, "w") as f:
     f.write("x")
+c.close()
+
+# Regression (replies written by workers): a query whose worker wrote its
+# reply before the time limit passed gets that reply and no TIMEOUT after
+# it.  The worker holds after writing, so the timer fires while the job is
+# still out.
+c = d.connect()
+c.send("SEARCH lede-test-hold-sent\n")
+r = c.reply("SEARCH")
+check(r[0].startswith("OK SEARCH"), "the worker's reply arrives while the worker still holds", r[0])
+deadline = time.monotonic() + 30
+while "after its reply was written" not in d.log_text() and time.monotonic() < deadline:
+    time.sleep(0.01)
+check("after its reply was written" in d.log_text(), "the time limit passed with the job out")
+with open(hold, "w") as f:
+    f.write("x")
+check_eq(c.ask("PING"), ["OK PONG"], "no TIMEOUT follows a reply already written")
 c.close()
 
 # Regression: a line of exactly --max-line bytes is accepted with CRLF too.

@@ -1,0 +1,95 @@
+/* wire.c -- the socket shared by the loop and the workers for replies
+ * written through (see wire.h).  One mutex per connection guards the
+ * sequence number the wire is open for and the closed flag; it is held
+ * across the worker's non-blocking send, so the loop never queues bytes
+ * or closes the socket while a worker is writing.  Claims are atomic
+ * compare-and-swaps: whoever moves a claim off LIVE first owns the reply. */
+#define _GNU_SOURCE
+#include "wire.h"
+#include "../src/util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+struct wire {
+    pthread_mutex_t mu;
+    int fd;
+    int closed;
+    uint64_t open_seq;         /* WIRE_NONE: held */
+    atomic_int refs;
+};
+
+wire *wire_new(int fd) {
+    wire *w = lede_calloc(1, sizeof *w);
+    pthread_mutex_init(&w->mu, NULL);
+    w->fd = fd;
+    w->open_seq = WIRE_NONE;
+    atomic_init(&w->refs, 1);
+    return w;
+}
+
+void wire_ref(wire *w) {
+    atomic_fetch_add(&w->refs, 1);
+}
+
+void wire_unref(wire *w) {
+    if (!w || atomic_fetch_sub(&w->refs, 1) != 1) return;
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+
+static void set_open(wire *w, uint64_t seq) {
+    pthread_mutex_lock(&w->mu);
+    w->open_seq = w->closed ? WIRE_NONE : seq;
+    pthread_mutex_unlock(&w->mu);
+}
+
+void wire_open(wire *w, uint64_t seq) {
+    set_open(w, seq);
+}
+
+void wire_hold(wire *w) {
+    set_open(w, WIRE_NONE);
+}
+
+void wire_close(wire *w) {
+    pthread_mutex_lock(&w->mu);
+    w->closed = 1;
+    w->open_seq = WIRE_NONE;
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Writes what the socket takes now; an error counts as nothing written
+ * (the loop sees the error itself when it writes the rest). */
+static size_t send_some(int fd, const char *data, size_t len) {
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = send(fd, data + done, len - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) done += (size_t)n;
+        else if (n < 0 && errno == EINTR) continue;
+        else break;
+    }
+    return done;
+}
+
+size_t wire_send(wire *w, uint64_t seq, _Atomic int *claim, const char *data,
+                 size_t len) {
+    size_t sent = 0;
+    pthread_mutex_lock(&w->mu);
+    int live = WIRE_LIVE;
+    if (!w->closed && seq != WIRE_NONE && w->open_seq == seq &&
+        atomic_compare_exchange_strong(claim, &live, WIRE_SENT)) {
+        sent = send_some(w->fd, data, len);
+        w->open_seq = sent == len ? seq + 1 : WIRE_NONE;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return sent;
+}
+
+int wire_cancel(_Atomic int *claim) {
+    int live = WIRE_LIVE;
+    return atomic_compare_exchange_strong(claim, &live, WIRE_CANCELLED) || live == WIRE_CANCELLED;
+}
