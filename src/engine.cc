@@ -200,6 +200,11 @@ struct engine_reader {
     std::string path;
     struct stat stub;          /* identity of the stub file when opened */
     bool have_stub = false;
+    /* Identity of each open database's version file (iamglass), taken
+     * before the last (re)open: a commit replaces that file, so while
+     * they stay the same there is nothing newer to open.  Empty when
+     * unknown (a remote database, say): then every refresh reopens. */
+    std::vector<std::pair<std::string, struct stat>> versions;
     bool search_ready = false;
     Xapian::Stem stem;
     Xapian::QueryParser qp;
@@ -445,12 +450,15 @@ static bool stat_stub(const std::string &path, struct stat *st) {
     return stat((path + "/XAPIANDB").c_str(), st) == 0;
 }
 
+static void note_versions(engine_reader *r);
+
 int engine_reader_open(const char *path, engine_reader **out, char *err) {
     return guarded(err, path, [&] {
         engine_reader *r = new engine_reader;
         try {
             r->path = path;
             r->have_stub = stat_stub(r->path, &r->stub);
+            note_versions(r);
             r->db = Xapian::Database(path);
         } catch (...) {
             delete r;
@@ -509,17 +517,68 @@ static bool same_file(const struct stat &a, const struct stat &b) {
            a.st_mtim.tv_nsec == b.st_mtim.tv_nsec && a.st_size == b.st_size;
 }
 
-/* Reopens from scratch if the stub now lists other databases. */
-static bool refresh(engine_reader *r) {
+/* The local glass databases the stub lists ("auto DIR" or "glass DIR"
+ * lines), or the path itself when it is a database; false for anything
+ * else (a remote database). */
+static bool local_databases(const engine_reader *r, std::vector<std::string> &dirs) {
+    if (!r->have_stub) {
+        dirs.push_back(r->path);
+        return true;
+    }
+    FILE *f = fopen((r->path + "/XAPIANDB").c_str(), "r");
+    if (!f) return false;
+    char line[4096];
+    bool ok = true;
+    while (ok && fgets(line, sizeof line, f)) {
+        char type[16], dir[4000];
+        if (line[0] == '#' || sscanf(line, "%15s %3999s", type, dir) < 1) continue;
+        ok = (!strcmp(type, "auto") || !strcmp(type, "glass")) && sscanf(line, "%15s %3999s", type, dir) == 2;
+        if (ok) dirs.push_back(dir[0] == '/' ? std::string(dir) : r->path + "/" + dir);
+    }
+    fclose(f);
+    return ok;
+}
+
+static void note_versions(engine_reader *r) {
+    std::vector<std::string> dirs;
+    r->versions.clear();
+    if (!local_databases(r, dirs)) return;
+    for (const std::string &d : dirs) {
+        struct stat st;
+        if (stat((d + "/iamglass").c_str(), &st) != 0) {
+            r->versions.clear();
+            return;
+        }
+        r->versions.emplace_back(d + "/iamglass", st);
+    }
+}
+
+static bool versions_unchanged(const engine_reader *r) {
+    if (r->versions.empty()) return false;
+    for (const auto &v : r->versions) {
+        struct stat st;
+        if (stat(v.first.c_str(), &st) != 0 || !same_file(st, v.second)) return false;
+    }
+    return true;
+}
+
+/* Reopens from scratch if the stub now lists other databases; else moves
+ * to the latest revision, unless no version file changed (one stat per
+ * database instead of Xapian reading each version file).  force: reopen
+ * even so (the writer moved on under a search). */
+static bool refresh(engine_reader *r, bool force = false) {
     struct stat st;
     bool have = stat_stub(r->path, &st);
     if (have != r->have_stub || (have && !same_file(st, r->stub))) {
-        r->db = Xapian::Database(r->path);
         r->stub = st;
         r->have_stub = have;
+        note_versions(r);
+        r->db = Xapian::Database(r->path);
         r->search_ready = false;
         return true;
     }
+    if (!force && versions_unchanged(r)) return false;
+    note_versions(r);
     return r->db.reopen();
 }
 
@@ -1001,7 +1060,7 @@ static int with_retry(engine_reader *r, char *err, const char *what, F fn) {
         } catch (const Xapian::DatabaseModifiedError &) {
             if (attempt == 3) return lede_seterr(err, "%s: index changing too fast", what);
             try {
-                refresh(r);
+                refresh(r, true);
             } catch (...) {
                 /* the next attempt reports what is wrong */
             }
