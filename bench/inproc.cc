@@ -5,7 +5,9 @@
 // wildcards) and, like a search engine answering, the top 10 with their
 // stored data.  No lede code; timing and figures by bench/drive.c.
 // usage: inproc INDEX QUERYFILE SECONDS
-// (INPROC_ONCE=1 stops after two passes over the queries, for callgrind.)
+// (INPROC_ONCE=1 stops after two passes over the queries, for callgrind;
+// INPROC_RELEVANCE_ONLY=1 leaves out the newer-date tie-break, for
+// reference: then equal scores come in document id order.)
 // Prints the figures of drive.h, the overall line last.
 #include <xapian.h>
 
@@ -35,6 +37,7 @@ class MarkingStem : public Xapian::StemImplementation {
 
   private:
     std::unordered_set<std::string> stops;
+    bool relevance_only = getenv("INPROC_RELEVANCE_ONLY") != nullptr;
     Xapian::Stem real;
 };
 
@@ -114,7 +117,8 @@ int inproc_query(void *conn, const char *q) {
     try {
         Xapian::Enquire enq(h->db);
         enq.set_query(h->strip(h->qp.parse_query(q, flags)));
-        enq.set_sort_by_relevance_then_value(0, true);
+        if (h->relevance_only) enq.set_sort_by_relevance();
+        else enq.set_sort_by_relevance_then_value(0, true);
         Xapian::MSet m = enq.get_mset(0, 10);
         size_t bytes = 0;
         for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
