@@ -37,7 +37,6 @@ class MarkingStem : public Xapian::StemImplementation {
 
   private:
     std::unordered_set<std::string> stops;
-    bool relevance_only = getenv("INPROC_RELEVANCE_ONLY") != nullptr;
     Xapian::Stem real;
 };
 
@@ -49,6 +48,7 @@ struct Handle {
     Xapian::Database db;
     Xapian::QueryParser qp;
     std::unordered_set<std::string> stops;
+    bool relevance_only = getenv("INPROC_RELEVANCE_ONLY") != nullptr;
 
     void use_stopwords(const std::string &list) {
         Xapian::SimpleStopper *st = new Xapian::SimpleStopper;
