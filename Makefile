@@ -37,7 +37,8 @@ DAEMON_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemon/*.c))
 CLIENT_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard client/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-BENCH_BIN := $(BUILD)/bench/plain_index $(BUILD)/bench/measure $(BUILD)/bench/loadgen $(BUILD)/bench/inproc
+BENCH_BIN := $(BUILD)/bench/plain_index $(BUILD)/bench/measure $(BUILD)/bench/loadgen $(BUILD)/bench/inproc \
+             $(BUILD)/bench/libsearch
 REL_BIN   := $(BUILD)/bench/relrun $(BUILD)/bench/releval $(BUILD)/bench/fts5run \
              $(BUILD)/bench/plain_index $(BUILD)/bench/xapian_run
 PEER_BIN  := $(BUILD)/bench/peers/jsonl2tsv $(BUILD)/bench/peers/sphinxql \
@@ -114,6 +115,9 @@ $(BUILD)/bench/inproc: $(BUILD)/bench/inproc.o $(BUILD)/bench/drive.o
 $(BUILD)/bench/inproc.o: bench/inproc.cc | deps
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/bench/libsearch: $(BUILD)/bench/libsearch.o $(BUILD)/bench/drive.o $(CORE_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench/loadgen: $(BUILD)/bench/loadgen.o $(BUILD)/bench/drive.o
 	$(CC) $(LDFLAGS) -pthread -o $@ $^

@@ -1,9 +1,10 @@
 """test_ties -- articles with equal scores come newest first, on every page:
-whether the tie lies inside the page, across its end (lede then lets
-Xapian sort) or across its start (offset), a page is always the same slice
-of one order: score, then newer date, then the order the articles were
-indexed in.  Regression for ordering the top hits in lede instead of
-through Xapian's relevance-then-date sort."""
+whether the tie lies inside the page, across its end (lede reads a few
+more hits, or lets Xapian sort when the run of equal scores is longer) or
+across its start (offset), a page is always the same slice of one order:
+score, then newer date, then the order the articles were indexed in.
+Regression for ordering the top hits in lede instead of through Xapian's
+relevance-then-date sort."""
 import json
 import random
 
@@ -27,6 +28,13 @@ rows.append({"id": "top-new", "title": "Crane report", "text": TEXT, "date": "19
 rows.append({"id": "low", "title": "Quay report",
              "text": TEXT + " " + "The quay was busy with ships and lorries all day long. " * 6,
              "date": "2020-01-01"})
+# Forty equal scores for "ferry", more than lede's look-ahead past a page
+# (engine.cc TIE_SLACK), so that pages cut inside the run take Xapian's sort.
+days = list(range(1, 41))
+random.Random(11).shuffle(days)
+for day in days:
+    rows.append({"id": "ferry-%02d" % day, "title": "Port log", "text": "A ferry left port.",
+                 "date": "2015-%02d-%02d" % (1 + (day - 1) // 20, 1 + (day - 1) % 20)})
 for i in range(20):  # other articles, so "crane" is a rare word
     rows.append({"id": "other-%d" % i, "title": "Market note %d" % i,
                  "text": "Shares moved little on the exchange today.", "date": "2010-01-01"})
@@ -52,6 +60,16 @@ for offset in range(0, 14):
         if got != full[offset:offset + limit]:
             bad.append((offset, limit, got))
 check_eq(bad, [], "every page (offset 0-13, limit 1-13) is the same slice of one order")
+
+ferry = hit_ids(c.ask("SEARCH limit=100 snippet=0 -- ferry"))
+check_eq(ferry, ["ferry-%02d" % day for day in range(40, 0, -1)], "forty equal scores: newest first")
+bad = []
+for offset in (0, 1, 5, 17, 30, 38):
+    for limit in (1, 2, 7, 10, 25):
+        got = hit_ids(c.ask("SEARCH offset=%d limit=%d snippet=0 -- ferry" % (offset, limit)))
+        if got != ferry[offset:offset + limit]:
+            bad.append((offset, limit, got))
+check_eq(bad, [], "every page cut inside a run of forty equal scores is a slice of the same order")
 
 r = c.ask("SEARCH offset=3 limit=4 snippet=0 -- crane")
 ranks = [int(l.split("\t")[1]) for l in r if l.startswith("HIT\t")]

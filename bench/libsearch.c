@@ -1,0 +1,68 @@
+/* libsearch.c -- lede's engine in-process: the same queries as the other
+ * query benchmarks, single-threaded, through liblede's engine_search (the
+ * query parsing, stop words, ranking, tie-break, retry and spelling checks
+ * leded runs), without the daemon, its threads or its sockets.  Beside
+ * bench/inproc.cc (Xapian's API, no lede code) it shows what lede's engine
+ * adds to Xapian; beside leded it shows what the daemon adds; and it is
+ * the figure to set beside another embedded engine (SQLite FTS5).
+ * usage: libsearch INDEX QUERYFILE SECONDS [SNIPPET_BYTES]
+ * Top 10 with id, headline and date (and a snippet when SNIPPET_BYTES is
+ * given and not 0).  INPROC_ONCE=1 stops after two passes over the queries
+ * (for callgrind), as bench/inproc does.  Prints the figures of drive.h,
+ * the overall line last. */
+#include "drive.h"
+#include "../src/engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static unsigned snippet_bytes;
+
+static void *libsearch_open(void *ctx) {
+    char err[LEDE_ERRLEN];
+    engine_reader *r;
+    if (engine_reader_open(ctx, &r, err) != LEDE_OK) {
+        fprintf(stderr, "libsearch: %s\n", err);
+        return NULL;
+    }
+    return r;
+}
+
+static int libsearch_query(void *conn, const char *query) {
+    char err[LEDE_ERRLEN];
+    engine_search_opts o = {.query = query, .limit = 10, .snippet_len = snippet_bytes};
+    engine_results res;
+    int rc = engine_search(conn, &o, &res, err);
+    if (rc != LEDE_OK) return 1;
+    engine_results_free(&res);
+    return 0;
+}
+
+static void libsearch_close(void *conn) { engine_reader_close(conn); }
+
+static unsigned long count_queries(const char *path) {
+    FILE *f = fopen(path, "r");
+    unsigned long n = 0;
+    int c, prev = '\n';
+    if (!f) return 0;
+    while ((c = getc(f)) != EOF) {
+        if (c == '\n' && prev != '\n') n++;
+        prev = c;
+    }
+    if (prev != '\n') n++;
+    fclose(f);
+    return n;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 4) {
+        fprintf(stderr, "usage: libsearch INDEX QUERYFILE SECONDS [SNIPPET_BYTES]\n");
+        return 2;
+    }
+    if (argc > 4) snippet_bytes = (unsigned)atoi(argv[4]);
+    unsigned long max = 0;
+    if (getenv("INPROC_ONCE")) max = 2 * count_queries(argv[2]);
+    drive_engine e = {libsearch_open, libsearch_query, libsearch_close, argv[1]};
+    int rc = drive_run(&e, argv[2], 1, atof(argv[3]), max);
+    return rc == 2 ? 2 : 0;
+}
