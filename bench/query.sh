@@ -28,8 +28,10 @@ field() { bench_field "$@"; }
 
 INPROC=$(median_run "in-process" "$BUILD/bench/inproc" "$WORK/reuters.idx" "$WORK/queries" "$SECONDS_EACH")
 REL=$(INPROC_RELEVANCE_ONLY=1 median_run "in-process, relevance only" "$BUILD/bench/inproc" "$WORK/reuters.idx" "$WORK/queries" "$SECONDS_EACH")
+LIB=$(median_run "lede engine in-process" "$BUILD/bench/libsearch" "$WORK/reuters.idx" "$WORK/queries" "$SECONDS_EACH")
 ROWS=("| in-process, Xapian API, 1 thread | $(field qps "$INPROC") | $(field p50_us "$INPROC") | $(field p99_us "$INPROC") | $(field p999_us "$INPROC") | $(field errors "$INPROC") |"
-      "| in-process, Xapian API, 1 thread, no date tie-break (reference) | $(field qps "$REL") | $(field p50_us "$REL") | $(field p99_us "$REL") | $(field p999_us "$REL") | $(field errors "$REL") |")
+      "| in-process, Xapian API, 1 thread, no date tie-break (reference) | $(field qps "$REL") | $(field p50_us "$REL") | $(field p99_us "$REL") | $(field p999_us "$REL") | $(field errors "$REL") |"
+      "| in-process, lede's engine (liblede), 1 thread | $(field qps "$LIB") | $(field p50_us "$LIB") | $(field p99_us "$LIB") | $(field p999_us "$LIB") | $(field errors "$LIB") |")
 declare -A Q
 for opts in "limit=10 snippet=0" "limit=10"; do
     for conns in 1 8 64; do
@@ -56,6 +58,7 @@ r1="${Q[1 limit=10 snippet=0]}"
     echo "- queries: 1,200 from \`bench/make_queries.py REUTERS 1200 42\`: 30% one word, 20% two words (AND), 10% OR, 15% phrases, 10% NOT, 10% prefix*, 5% title:"
     echo "- in-process: \`$BUILD/bench/inproc IDX QUERIES $SECONDS_EACH\` (Xapian API, top 10 and their stored data, no lede code)"
     echo "- in-process ranks as leded does: BM25, newer date first among equal scores (Xapian's \`set_sort_by_relevance_then_value\`); the reference row (\`INPROC_RELEVANCE_ONLY=1\`) drops the date tie-break, which leded gets for less by ordering the top hits itself and letting Xapian sort only when a tie crosses the page's end"
+    echo "- lede's engine in-process: \`$BUILD/bench/libsearch IDX QUERIES $SECONDS_EACH\` (liblede's engine_search, as a leded worker calls it, without the daemon: tells the engine's cost from the daemon's)"
     echo "- daemon: \`$BUILD/bench/loadgen ADDR QUERIES CONNS $SECONDS_EACH OPTIONS\` (one request in flight per connection)"
     echo
     echo "| configuration | QPS | p50 µs | p99 µs | p99.9 µs | errors |"
