@@ -151,7 +151,7 @@ static void apply(ingest *g, pool_job *job) {
 }
 
 static void finish(ingest *g, pool_job *job) {
-    job->finished = lede_now();
+    job->finished_at = lede_now();
     job->next = NULL;
     pthread_mutex_lock(&g->mu);
     if (g->done_tail) g->done_tail->next = job;

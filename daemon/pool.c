@@ -19,6 +19,8 @@ struct pool {
     pool_job *head, *tail;      /* waiting */
     atomic_int queued;          /* written under mu; read anywhere */
     pool_job *done_head, *done_tail;
+    atomic_int ndone;           /* jobs in the done list; written under mu */
+    int eager;                  /* under mu: every finished job wakes the loop */
     int stopping;
     int nworkers;
     pthread_t *threads;
@@ -222,23 +224,30 @@ static pool_job *next_job(worker *w) {
     return job;
 }
 
+/* Hands a job back to the loop.  A quiet job whose reply its worker
+ * wrote whole leaves the loop asleep: the loop has only bookkeeping left
+ * to do for it, and does it when it next wakes (a request, its collection
+ * timer).  The job is read only before it is in the done list, or under
+ * the lock: once there, the loop may free it. */
 static void finish(pool *p, pool_job *job) {
-    job->finished = lede_now();
+    job->finished_at = lede_now();
     job->next = NULL;
+    int whole = job->wire && job->sent == job->reply.len && job->reply.len > 0;
     pthread_mutex_lock(&p->mu);
+    int wake = !(whole && job->quiet && !p->eager);
+    job->finished = 1;
     if (p->done_tail) p->done_tail->next = job;
     else p->done_head = job;
     p->done_tail = job;
+    atomic_fetch_add(&p->ndone, 1);
     pthread_mutex_unlock(&p->mu);
-    p->notify(p->notify_arg);
+    if (wake) p->notify(p->notify_arg);
 }
 
-/* When no other job waits, the reply goes straight to the client if it
- * is next in line, and the loop, woken afterwards, only does the
- * bookkeeping.  Under load the worker moves on and the loop, awake anyway,
- * writes replies in batches. */
-static void send_through(pool *p, pool_job *job) {
-    if (job->wire && job->reply.len && atomic_load(&p->queued) == 0)
+/* The reply goes straight to the client if it is next in line (wire.h),
+ * so the loop is not needed to send it. */
+static void send_through(pool_job *job) {
+    if (job->wire && job->reply.len)
         job->sent = wire_send(job->wire, job->seq, &job->claim, job->reply.data, job->reply.len);
 }
 
@@ -247,7 +256,7 @@ static void *worker_main(void *arg) {
     pool_job *job;
     while ((job = next_job(w)) != NULL) {
         run_job(w, job);
-        send_through(w->p, job);
+        send_through(job);
         test_hold(job, "lede-test-hold-sent");
         finish(w->p, job);
     }
@@ -317,8 +326,27 @@ pool_job *pool_take_done(pool *p) {
     pthread_mutex_lock(&p->mu);
     pool_job *list = p->done_head;
     p->done_head = p->done_tail = NULL;
+    atomic_store(&p->ndone, 0);
     pthread_mutex_unlock(&p->mu);
     return list;
+}
+
+int pool_has_done(pool *p) {
+    return atomic_load(&p->ndone) > 0;
+}
+
+int pool_hurry(pool *p, pool_job *job) {
+    pthread_mutex_lock(&p->mu);
+    job->quiet = 0;
+    int finished = job->finished;
+    pthread_mutex_unlock(&p->mu);
+    return finished;
+}
+
+void pool_set_eager(pool *p) {
+    pthread_mutex_lock(&p->mu);
+    p->eager = 1;
+    pthread_mutex_unlock(&p->mu);
 }
 
 int pool_queued(pool *p) {

@@ -19,13 +19,19 @@ typedef struct pool_job {
     int json;
     sbuf reply;
     int failed_internal;       /* the reply is an INTERNAL error */
-    double started, finished;  /* monotonic seconds */
+    double started, finished_at; /* monotonic seconds */
     void *owner;               /* the loop's bookkeeping; never read by workers */
     _Atomic int claim;         /* WIRE_LIVE, WIRE_CANCELLED (nobody wants the
                                   answer) or WIRE_SENT (a worker wrote it) */
     wire *wire;                /* NULL: the loop writes the reply */
     uint64_t seq;              /* the request's number on its connection */
     size_t sent;               /* bytes of the reply the worker wrote */
+    int quiet;                 /* under the pool's lock: the loop need not be
+                                  woken if the worker writes the whole reply
+                                  (pool_hurry takes this back) */
+    int finished;              /* under the pool's lock: in the done list */
+    int loop_quiet;            /* the loop's own note that it made the job
+                                  quiet; never read by workers */
     struct pool_job *next;
 } pool_job;
 
@@ -39,6 +45,14 @@ int pool_start(pool **out, const char *index, int nworkers, unsigned max_wildcar
 int pool_submit(pool *p, pool_job *job, int max_queued);
 /* Takes every finished job (a list in completion order). */
 pool_job *pool_take_done(pool *p);
+/* True when some finished job waits in the done list (no lock taken). */
+int pool_has_done(pool *p);
+/* Takes back a queued or running job's quiet flag, so that its end wakes
+ * the loop; returns 1 when it has finished already (it is in the done
+ * list, perhaps without having woken the loop). */
+int pool_hurry(pool *p, pool_job *job);
+/* From now on every finished job wakes the loop (shutting down). */
+void pool_set_eager(pool *p);
 /* Stops the workers after the queued jobs and joins them. */
 void pool_stop(pool *p);
 int pool_queued(pool *p);

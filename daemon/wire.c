@@ -18,7 +18,7 @@ struct wire {
     pthread_mutex_t mu;
     int fd;
     int closed;
-    uint64_t open_seq;         /* WIRE_NONE: held */
+    _Atomic uint64_t open_seq; /* WIRE_NONE: held; written under mu */
     atomic_int refs;
 };
 
@@ -47,7 +47,11 @@ static void set_open(wire *w, uint64_t seq) {
     pthread_mutex_unlock(&w->mu);
 }
 
+/* Opening a wire already open for seq changes nothing, and is the common
+ * case (a worker that sent reply seq-1 whole opened it): skipping the lock
+ * then keeps the loop from waiting while a worker is inside send(). */
 void wire_open(wire *w, uint64_t seq) {
+    if (seq != WIRE_NONE && atomic_load(&w->open_seq) == seq) return;
     set_open(w, seq);
 }
 

@@ -49,6 +49,31 @@ c = d.connect()
 check_eq(c.ask("PING"), ["OK PONG"], "a new connection works")
 c.close()
 check_eq(d.stop(), 0, "exit 0")
+# Regression (quiet jobs, server.c): a query whose worker wrote the whole
+# reply does not wake the loop; the loop must still learn of it, or the
+# connection would look busy for ever.  (No busy polling, which would
+# notice the finished job by itself, and no query time limit, whose timer
+# would.)
+d = Daemon(index, "--idle-timeout", "0.3", "--busy-poll-us", "0", "--query-timeout", "0")
+c = d.connect()
+check(c.ask("SEARCH drought")[0].startswith("OK SEARCH"), "a query, then nothing")
+check(c.closed_by_peer(), "a connection idle after a query is closed after --idle-timeout")
+check_eq(d.stop(), 0, "exit 0")
+
+# Regression (quiet jobs): after a query's reply, a half-close or SIGTERM
+# closes the connection without waiting for anything else to wake the loop.
+d = Daemon(index, "--busy-poll-us", "0", "--query-timeout", "0")
+c = d.connect()
+check(c.ask("SEARCH drought")[0].startswith("OK SEARCH"), "a query before half-closing")
+c.sock.shutdown(socket.SHUT_WR)
+check(c.closed_by_peer(), "half-closed after a query's reply: the daemon closes")
+c.close()
+c = d.connect()
+check(c.ask("SEARCH drought")[0].startswith("OK SEARCH"), "a query before SIGTERM")
+check_eq(d.stop(), 0, "SIGTERM with a connection open after its reply: exit 0")
+check("still open" not in d.log_text(), "without waiting out the grace period", d.log_text()[-300:])
+check(c.closed_by_peer(), "and the connection is closed")
+c.close()
 
 # A client that sends much and reads nothing.
 d = Daemon(index, "--max-output", "65536", "--max-pipeline", "16")
