@@ -1,10 +1,11 @@
 /* pool.h -- the daemon's query workers: N threads, each with its own
  * read-only engine handle on the index, taking jobs from one queue and
- * handing finished jobs back to the event loop through a callback that
- * wakes it.  A job carries its request in and its formatted reply out.
- * The workers never touch connection state; a job that carries a wire
- * (wire.h) may have its reply written straight to the socket by the
- * worker, and then says how much of it went out. */
+ * handing finished jobs back to the event loop through a done list and a
+ * callback that wakes it.  A job carries its request in and its formatted
+ * reply out.  The workers never touch connection state; a job that
+ * carries a wire (wire.h) may have its reply written straight to the
+ * socket by the worker, and then says how much of it went out; a quiet
+ * job so written does not wake the loop (the loop collects it later). */
 #ifndef LEDE_POOL_H
 #define LEDE_POOL_H
 
