@@ -69,6 +69,8 @@ r1="${Q[1 limit=10 snippet=0]}"
          "at 1 connection its p50 is $(awk -v a="$(field p50_us "$r1")" -v b="$inproc_p50" 'BEGIN {printf "%+d", a - b}') µs from the in-process p50."
     echo
     echo "Goals (issue 3): at 64 connections QPS >= 1.5x in-process and p99 <= 5 ms; at 1 connection <= +100 µs on the in-process p50."
+    echo
+    echo "With 64 connections each keeping one request in flight, the mean latency is 64 / QPS (Little's law): $(awk -v q="$(field qps "$r64")" 'BEGIN {printf "%.1f", 64000 / q}') ms in this run, whatever the scheduling; a p99 of 5 ms needs at least 12,800 QPS, $(awk -v q="$(field qps "$r64")" 'BEGIN {printf "%.2f", 12800 / q}')x this run's, which is more than the engine alone does on both cores: $(awk -v q="$(field qps "$LIB")" 'BEGIN {printf "%.0f", 2 * q}') QPS at twice lede's single-thread in-process rate, before any socket, scheduling or load-generator cost."
 } >"$OUT"
 echo "wrote $OUT" >&2
 cat "$OUT"
