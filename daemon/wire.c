@@ -41,22 +41,24 @@ void wire_unref(wire *w) {
     free(w);
 }
 
-static void set_open(wire *w, uint64_t seq) {
+/* Opening a wire already open for seq or beyond changes nothing: a wire
+ * open for a later number means workers sent seq and what followed it
+ * whole, which the loop has not heard of yet (setting it back would only
+ * make the next reply go through the loop).  It is the common case, and
+ * skipping the lock then keeps the loop from waiting while a worker is
+ * inside send(). */
+void wire_open(wire *w, uint64_t seq) {
+    if (seq == WIRE_NONE) return;
+    if (atomic_load(&w->open_seq) >= seq) return;
     pthread_mutex_lock(&w->mu);
-    w->open_seq = w->closed ? WIRE_NONE : seq;
+    if (!w->closed && w->open_seq < seq) w->open_seq = seq;
     pthread_mutex_unlock(&w->mu);
 }
 
-/* Opening a wire already open for seq changes nothing, and is the common
- * case (a worker that sent reply seq-1 whole opened it): skipping the lock
- * then keeps the loop from waiting while a worker is inside send(). */
-void wire_open(wire *w, uint64_t seq) {
-    if (seq != WIRE_NONE && atomic_load(&w->open_seq) == seq) return;
-    set_open(w, seq);
-}
-
 void wire_hold(wire *w) {
-    set_open(w, WIRE_NONE);
+    pthread_mutex_lock(&w->mu);
+    w->open_seq = WIRE_NONE;
+    pthread_mutex_unlock(&w->mu);
 }
 
 void wire_close(wire *w) {

@@ -1011,7 +1011,9 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     enq.set_query(q);
     enq.set_weighting_scheme(bm25());
     Xapian::doccount want = o->offset + o->limit;
-    Xapian::doccount check = o->exact ? r->db.get_doccount() : want;
+    /* Both paths below look at as many candidates, so that a query's
+     * total and its exactness do not depend on which one ran. */
+    Xapian::doccount check = o->exact ? r->db.get_doccount() : want == 0 ? 0 : want + TIE_SLACK + 1;
     Page page;
     if (want == 0) { /* a count: no order to keep */
         page.mset = enq.get_mset(0, 0, check);
