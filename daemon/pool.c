@@ -21,6 +21,8 @@ struct pool {
     pool_job *done_head, *done_tail;
     atomic_int ndone;           /* jobs in the done list; written under mu */
     int eager;                  /* under mu: every finished job wakes the loop */
+    int spinning;               /* under mu: workers waiting awake (spin) */
+    double spin;                /* seconds a worker waits awake before sleeping */
     int stopping;
     int nworkers;
     pthread_t *threads;
@@ -199,11 +201,37 @@ static void unstack(pool *p, worker *w) {
     w->on_stack = 0;
 }
 
+static void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
+/* A worker that finds no job waits awake for up to p->spin seconds first:
+ * on a virtual machine a sleeping core woken for the next query costs tens
+ * of µs (bench/results/query.md), which is most of what the daemon adds to
+ * a query at one connection.  While a worker spins, a new job wakes nobody
+ * (pool_submit); it stops spinning under the lock, then looks again. */
+static void spin_for_job(pool *p) {
+    if (p->spin <= 0 || atomic_load(&p->queued) > 0) return;
+    pthread_mutex_lock(&p->mu);
+    p->spinning++;
+    pthread_mutex_unlock(&p->mu);
+    double until = lede_now() + p->spin;
+    while (atomic_load(&p->queued) == 0 && lede_now() < until) cpu_relax();
+    pthread_mutex_lock(&p->mu);
+    p->spinning--;
+    pthread_mutex_unlock(&p->mu);
+}
+
 /* Waits for a job.  Idle workers form a stack and a new job wakes the one
  * that went idle last: under light load the same worker, with warm caches,
  * answers query after query. */
 static pool_job *next_job(worker *w) {
     pool *p = w->p;
+    spin_for_job(p);
     pthread_mutex_lock(&p->mu);
     while (!p->head && !p->stopping) {
         if (!w->on_stack) {
@@ -268,9 +296,10 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
-int pool_start(pool **out, const char *index, int nworkers, unsigned max_wildcard,
+int pool_start(pool **out, const char *index, int nworkers, unsigned max_wildcard, double spin,
                void (*notify)(void *), void *notify_arg, char *err) {
     pool *p = lede_calloc(1, sizeof *p);
+    p->spin = spin;
     p->max_wildcard = max_wildcard;
     pthread_mutex_init(&p->mu, NULL);
     p->index = lede_strdup(index);
@@ -313,7 +342,7 @@ int pool_submit(pool *p, pool_job *job, int max_queued) {
     else p->head = job;
     p->tail = job;
     p->queued++;
-    if (p->idle) {
+    if (p->idle && p->queued > p->spinning) { /* more than the spinners take */
         worker *w = p->idle;
         unstack(p, w);
         pthread_cond_signal(&w->cv);

@@ -40,7 +40,9 @@ typedef struct pool pool;
 
 /* notify() is called from a worker thread after a job lands in the done
  * list; it must only wake the loop (e.g. event_active). */
-int pool_start(pool **out, const char *index, int nworkers, unsigned max_wildcard,
+/* spin: seconds a worker that finds the queue empty waits awake for the
+ * next job before sleeping (0: it sleeps at once). */
+int pool_start(pool **out, const char *index, int nworkers, unsigned max_wildcard, double spin,
                void (*notify)(void *), void *notify_arg, char *err);
 /* Queues a job; returns LEDE_ELIMIT when max_queued jobs are waiting. */
 int pool_submit(pool *p, pool_job *job, int max_queued);

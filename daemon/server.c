@@ -989,6 +989,15 @@ static void teardown(server *s) {
     }
     pool_stop(s->pool);
     ingest_stop(s->ingest);
+    /* Only this thread is left.  Freeing the signal events puts back the
+     * default action, and a second SIGTERM (a supervisor's, or a test's
+     * that saw the process still there) would then kill a daemon that is
+     * already exiting cleanly: block them for the little time left. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     if (s->wake) event_free(s->wake);
     if (s->wake_fd >= 0) close(s->wake_fd);
     if (s->poll) event_free(s->poll);
@@ -1032,17 +1041,21 @@ int server_run(const server_config *cfg) {
         log_msg(&s, 0, "cannot take the index for ingest: %s", err);
         goto out;
     }
-    if (pool_start(&s.pool, cfg->index, cfg->workers, cfg->max_wildcard, notify_loop, &s, err) != LEDE_OK) {
+    if (pool_start(&s.pool, cfg->index, cfg->workers, cfg->max_wildcard, cfg->worker_spin, notify_loop, &s,
+                   err) != LEDE_OK) {
         log_msg(&s, 0, "%s", err);
         goto out;
     }
-    if ((cfg->listen && listen_tcp(&s, cfg->listen) != 0) ||
-        (cfg->socket_path && listen_unix(&s, cfg->socket_path) != 0))
-        goto out;
+    /* The handlers go in before the listening line is logged: scripts
+     * (and the tests) take that line as "ready", and a SIGTERM sent just
+     * after it must stop the daemon cleanly, not kill it. */
     s.sigterm = evsignal_new(s.base, SIGTERM, shutdown_cb, &s);
     s.sigint = evsignal_new(s.base, SIGINT, shutdown_cb, &s);
     event_add(s.sigterm, NULL);
     event_add(s.sigint, NULL);
+    if ((cfg->listen && listen_tcp(&s, cfg->listen) != 0) ||
+        (cfg->socket_path && listen_unix(&s, cfg->socket_path) != 0))
+        goto out;
     log_msg(&s, 2, "serving %s with %d workers", cfg->index, cfg->workers);
     event_base_dispatch(s.base);
     log_msg(&s, 2, "stopped after %llu queries", (unsigned long long)s.queries);
