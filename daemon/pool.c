@@ -22,6 +22,7 @@ struct pool {
     atomic_int ndone;           /* jobs in the done list; written under mu */
     int eager;                  /* under mu: every finished job wakes the loop */
     int spinning;               /* under mu: workers waiting awake (spin) */
+    atomic_int running;         /* workers on a job; written under mu */
     double spin;                /* seconds a worker waits awake before sleeping */
     int stopping;
     int nworkers;
@@ -213,9 +214,12 @@ static void cpu_relax(void) {
  * on a virtual machine a sleeping core woken for the next query costs tens
  * of µs (bench/results/query.md), which is most of what the daemon adds to
  * a query at one connection.  While a worker spins, a new job wakes nobody
- * (pool_submit); it stops spinning under the lock, then looks again. */
+ * (pool_submit); it stops spinning under the lock, then looks again.
+ * Only a worker with no other worker busy spins: under load the cores have
+ * other work (the loop, the clients, the other workers), and a spinning
+ * worker would take their time. */
 static void spin_for_job(pool *p) {
-    if (p->spin <= 0 || atomic_load(&p->queued) > 0) return;
+    if (p->spin <= 0 || atomic_load(&p->queued) > 0 || atomic_load(&p->running) > 0) return;
     pthread_mutex_lock(&p->mu);
     p->spinning++;
     pthread_mutex_unlock(&p->mu);
@@ -247,6 +251,7 @@ static pool_job *next_job(worker *w) {
         p->head = job->next;
         if (!p->head) p->tail = NULL;
         p->queued--;
+        atomic_fetch_add(&p->running, 1);
     }
     pthread_mutex_unlock(&p->mu);
     return job;
@@ -264,6 +269,7 @@ static void finish(pool *p, pool_job *job) {
     pthread_mutex_lock(&p->mu);
     int wake = !(whole && job->quiet && !p->eager);
     job->finished = 1;
+    atomic_fetch_sub(&p->running, 1);
     if (p->done_tail) p->done_tail->next = job;
     else p->done_head = job;
     p->done_tail = job;
