@@ -156,6 +156,7 @@ static size_t drive_collect(const drive_worker *ws, int conns, int cls, double *
 int drive_run(const drive_engine *engine, const char *query_file, int connections,
               double seconds, unsigned long max_requests) {
     if (drive_load(query_file) != 0) return 2;
+    if (max_requests == DRIVE_TWO_PASSES) max_requests = 2 * drive_nqueries;
     const char *rate = getenv("DRIVE_RATE") ? getenv("DRIVE_RATE") : getenv("LOADGEN_RATE");
     drive_rate = rate ? atof(rate) : 0;
     if (connections < 1) connections = 1;

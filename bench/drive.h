@@ -33,6 +33,9 @@ typedef struct drive_engine {
 int drive_run(const drive_engine *engine, const char *query_file, int connections,
               double seconds, unsigned long max_requests);
 
+/* max_requests meaning two passes over the query file (for callgrind). */
+#define DRIVE_TWO_PASSES ((unsigned long)-1)
+
 /* Splits "HOST:PORT" (at the last colon) into a new string *host and a
  * pointer into it, *port; -1 and a message naming prog when there is none. */
 int drive_hostport(const char *prog, const char *arg, char **host, const char **port);

@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <unordered_set>
@@ -138,12 +137,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: inproc INDEX QUERYFILE SECONDS\n");
         return 2;
     }
-    unsigned long max = 0;
-    if (getenv("INPROC_ONCE")) {
-        std::ifstream in(argv[2]);
-        for (std::string l; std::getline(in, l);) max += !l.empty();
-        max *= 2;
-    }
+    unsigned long max = getenv("INPROC_ONCE") ? DRIVE_TWO_PASSES : 0;
     drive_engine e = {inproc_open, inproc_query, inproc_close, argv[1]};
     int rc = drive_run(&e, argv[2], 1, atof(argv[3]), max);
     return rc == 2 ? 2 : 0;

@@ -40,28 +40,13 @@ static int libsearch_query(void *conn, const char *query) {
 
 static void libsearch_close(void *conn) { engine_reader_close(conn); }
 
-static unsigned long count_queries(const char *path) {
-    FILE *f = fopen(path, "r");
-    unsigned long n = 0;
-    int c, prev = '\n';
-    if (!f) return 0;
-    while ((c = getc(f)) != EOF) {
-        if (c == '\n' && prev != '\n') n++;
-        prev = c;
-    }
-    if (prev != '\n') n++;
-    fclose(f);
-    return n;
-}
-
 int main(int argc, char **argv) {
     if (argc < 4) {
         fprintf(stderr, "usage: libsearch INDEX QUERYFILE SECONDS [SNIPPET_BYTES]\n");
         return 2;
     }
     if (argc > 4) snippet_bytes = (unsigned)atoi(argv[4]);
-    unsigned long max = 0;
-    if (getenv("INPROC_ONCE")) max = 2 * count_queries(argv[2]);
+    unsigned long max = getenv("INPROC_ONCE") ? DRIVE_TWO_PASSES : 0;
     drive_engine e = {libsearch_open, libsearch_query, libsearch_close, argv[1]};
     int rc = drive_run(&e, argv[2], 1, atof(argv[3]), max);
     return rc == 2 ? 2 : 0;

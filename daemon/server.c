@@ -246,7 +246,7 @@ static void flush_replies(conn *c) {
 /* ---- requests ----------------------------------------------------------- */
 
 static pending *pending_new(conn *c) {
-    if (c->head) hurry(c);
+    hurry(c);
     pending *p = lede_calloc(1, sizeof *p);
     p->c = c;
     p->seq = c->next_seq++;
@@ -411,15 +411,20 @@ static int may_be_quiet(conn *c, pending *p) {
            c->inflight < c->s->cfg->max_pipeline && output_len(c) == 0;
 }
 
+/* Keeps the collection timer going while quiet jobs are out. */
+static void arm_collect(server *s) {
+    if (s->quiet_out > 0 && !evtimer_pending(s->collect, NULL)) {
+        struct timeval tv = {0, COLLECT_INTERVAL_US};
+        evtimer_add(s->collect, &tv);
+    }
+}
+
 static void collect_cb(evutil_socket_t fd, short what, void *arg) {
     (void)fd;
     (void)what;
     server *s = arg;
     collect(s);
-    if (s->quiet_out > 0 && !evtimer_pending(s->collect, NULL)) {
-        struct timeval tv = {0, COLLECT_INTERVAL_US};
-        evtimer_add(s->collect, &tv);
-    }
+    arm_collect(s);
 }
 
 static void submit(server *s, pending *p, proto_request *req) {
@@ -437,10 +442,7 @@ static void submit(server *s, pending *p, proto_request *req) {
     s->jobs_out++;
     if (job->loop_quiet) {
         s->quiet_out++;
-        if (!evtimer_pending(s->collect, NULL)) {
-            struct timeval tv = {0, COLLECT_INTERVAL_US};
-            evtimer_add(s->collect, &tv);
-        }
+        arm_collect(s);
     }
     start_poll(s);
     if (s->cfg->query_timeout > 0) {
