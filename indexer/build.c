@@ -42,6 +42,10 @@
 #include <unistd.h>
 
 #define QUEUE_CAP 256
+/* A full build samples its first PIVOT_SAMPLE articles (at most
+ * PIVOT_SAMPLE_BYTES of text) for a format 3 index's pivot length. */
+#define PIVOT_SAMPLE 1000
+#define PIVOT_SAMPLE_BYTES (8u << 20)
 #define WARN_PER_FILE 20
 
 typedef struct build build;
@@ -80,9 +84,13 @@ struct build {
     char **roots;                      /* absolute directory sources */
     int nroots;
     deferred *records;                 /* fresh build: JSONL file records */
-    /* Articles held back until the compression dictionary is chosen. */
+    /* Articles held back until the compression dictionary and the
+     * pivot (format 3) are chosen from them. */
     job *held_head, *held_tail;
     docstore_dict_builder dictb;
+    int dict_full;
+    uint64_t held_articles, held_bytes;
+    char pivot[32];                    /* "" until chosen */
     int writers_running;
     /* Counters the writers update. */
     atomic_uint_fast64_t added, replaced, unchanged, deleted, puts;
@@ -301,6 +309,9 @@ static int writer_open(build *b, writer *w, int create, char *err) {
     if (create && engine_writer_meta_set(w->ew, "lede.format", b->format,
                                          strlen(b->format), err) != LEDE_OK)
         return LEDE_ERR;
+    if (create && *b->pivot && engine_writer_meta_set(w->ew, "lede.pivot", b->pivot,
+                                                      strlen(b->pivot), err) != LEDE_OK)
+        return LEDE_ERR;
     if (engine_writer_configure(w->ew, b->language, b->stopwords, 1, err) != LEDE_OK)
         return LEDE_ERR;
     w->ds = docstore_new(b->dict.data, b->dict.len);
@@ -390,9 +401,36 @@ static void release_held(build *b) {
     b->held_tail = NULL;
 }
 
+static size_t text_bytes(const article *a) {
+    return (a->title ? strlen(a->title) : 0) + (a->standfirst ? strlen(a->standfirst) : 0) +
+           (a->body ? strlen(a->body) : 0);
+}
+
+/* Format 3's pivot (engine.h): the mean length of the held articles, as
+ * the engine measures them with the index's language and stop words. */
+static int choose_pivot(build *b, char *err) {
+    if (strcmp(b->format, "3")) return LEDE_OK;
+    engine_writer *m;
+    if (engine_writer_open(NULL, 1, 1, &m, err) != LEDE_OK) return LEDE_ERR;
+    int rc = engine_writer_configure(m, b->language, b->stopwords, 0, err);
+    uint64_t total = 0, n = 0;
+    for (job *j = b->held_head; rc == LEDE_OK && j; j = j->next) {
+        uint64_t len;
+        if (j->kind != JOB_PUT) continue;
+        rc = engine_writer_measure(m, &j->a, &len, err);
+        total += len;
+        n++;
+    }
+    engine_writer_close(m, NULL);
+    if (rc == LEDE_OK && n > 0 && total >= n)
+        snprintf(b->pivot, sizeof b->pivot, "%.1f", (double)total / (double)n);
+    return rc;
+}
+
 static int choose_dict_and_start(build *b, char *err) {
     sbuf_append(&b->dict, b->dictb.text.data, b->dictb.text.len);
     docstore_dict_free(&b->dictb);
+    if (choose_pivot(b, err) != LEDE_OK) return LEDE_ERR;
     if (writers_start(b, err) != LEDE_OK) return LEDE_ERR;
     release_held(b);
     return LEDE_OK;
@@ -408,12 +446,16 @@ static int dispatch(build *b, job *j, char *err) {
         return LEDE_OK;
     }
     /* A full build holds its first articles back to sample them for the
-     * compression dictionary. */
+     * compression dictionary and the pivot. */
     if (b->held_tail) b->held_tail->next = j;
     else b->held_head = j;
     b->held_tail = j;
     j->next = NULL;
-    if (j->kind == JOB_PUT && docstore_dict_add(&b->dictb, &j->a))
+    if (j->kind != JOB_PUT) return LEDE_OK;
+    if (!b->dict_full) b->dict_full = docstore_dict_add(&b->dictb, &j->a);
+    b->held_articles++;
+    b->held_bytes += text_bytes(&j->a);
+    if (b->dict_full && (b->held_articles >= PIVOT_SAMPLE || b->held_bytes >= PIVOT_SAMPLE_BYTES))
         return choose_dict_and_start(b, err);
     return LEDE_OK;
 }

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 #include <ctime>
 #include <set>
@@ -30,6 +31,23 @@ const char *const PREFIX_AUTHOR = "A";
 const char *const PREFIX_FILE = "XF";
 const char *const META_COMMIT_TIME = "lede.commit_time";
 const char *const META_STOPWORDS = "lede.stopwords";
+const char *const META_FORMAT = "lede.format";
+const char *const META_PIVOT = "lede.pivot";
+
+/* BM25's parameters (k1, b), the literature's rather than Xapian's
+ * defaults (k1 = 1, b = 0.5, min_normlen = 0.5); measured by
+ * `make bench-relevance` (bench/results/relevance.md).  A format 3 index
+ * bakes them into its postings (impact_of). */
+const double BM25_K1 = 1.2, BM25_B = 0.75;
+/* A format 3 posting's impact runs from 1 to IMPACT_MAX. */
+const double IMPACT_MAX = 255;
+
+/* The index format a database holds: its "lede.format", or the current
+ * one when it has none (a database made through this API alone). */
+std::string format_of(const Xapian::Database &db) {
+    std::string f = db.get_metadata(META_FORMAT);
+    return f.empty() ? ENGINE_FORMAT : f;
+}
 
 /* English function words left out of the index (see engine.h): the ones
  * that occur in nearly every article, so they cost a large share of the
@@ -156,6 +174,8 @@ struct engine_writer {
     Xapian::Stem stem;
     bool spelling = false;
     bool fields_in_body = true;  /* format 2 (engine.h); false on a format 1 index */
+    bool impacts = true;         /* format 3: postings hold impacts */
+    double pivot = ENGINE_DEFAULT_PIVOT;
     /* Spelling words seen since the last commit, with their counts. */
     std::unordered_map<std::string, Xapian::termcount> words;
 };
@@ -192,6 +212,72 @@ void flush_words(engine_writer *w) {
     w->words.clear();
 }
 
+/* The pivot length of a format 3 index (metadata "lede.pivot"); an index
+ * without one gets ENGINE_DEFAULT_PIVOT, stored with its next commit so
+ * that it never changes once postings depend on it. */
+double stored_pivot(engine_writer *w) {
+    std::string v = w->db.get_metadata(META_PIVOT);
+    double pivot = v.empty() ? 0 : strtod(v.c_str(), nullptr);
+    if (pivot >= 1 && std::isfinite(pivot)) return pivot;
+    char buf[32];
+    snprintf(buf, sizeof buf, "%g", (double)ENGINE_DEFAULT_PIVOT);
+    w->db.set_metadata(META_PIVOT, buf);
+    return ENGINE_DEFAULT_PIVOT;
+}
+
+/* The terms of an article's text, as make_document indexes them. */
+void index_text(engine_writer *w, const article *a, Xapian::Document &doc) {
+    w->tg.set_document(doc);
+    if (a->title) w->tg.index_text(a->title, 3, PREFIX_TITLE);
+    if (a->standfirst) w->tg.index_text(a->standfirst, 2, PREFIX_STANDFIRST);
+    if (w->fields_in_body) {
+        if (a->title) w->tg.index_text_without_positions(a->title, 3);
+        if (a->standfirst) w->tg.index_text_without_positions(a->standfirst, 2);
+    }
+    if (a->body) w->tg.index_text(a->body);
+    if (a->author) w->tg.index_text(a->author, 1, PREFIX_AUTHOR);
+}
+
+/* The length of a document: the sum of its terms' wdf, before impacts. */
+Xapian::termcount text_length(const Xapian::Document &doc) {
+    Xapian::termcount len = 0;
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
+        len += t.get_wdf();
+    return len;
+}
+
+/* A format 3 posting's impact: BM25's term-frequency part for wdf in a
+ * document of length len, (k1 + 1) wdf / (K + wdf) with
+ * K = k1 ((1 - b) + b len / pivot), scaled from [0, k1 + 1) to
+ * [1, IMPACT_MAX] and rounded. */
+Xapian::termcount impact_of(Xapian::termcount wdf, double len, double pivot) {
+    double k = BM25_K1 * ((1 - BM25_B) + BM25_B * len / pivot);
+    double impact = std::round(IMPACT_MAX * wdf / (k + wdf));
+    return impact < 1 ? 1 : (Xapian::termcount)impact;
+}
+
+/* Replaces each term's wdf in doc with its impact; positions stay. */
+void to_impacts(Xapian::Document &doc, double pivot) {
+    struct posting {
+        std::string term;
+        Xapian::termcount wdf;
+        std::vector<Xapian::termpos> positions;
+    };
+    std::vector<posting> terms;
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+        terms.push_back({*t, t.get_wdf(), {}});
+        for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
+            terms.back().positions.push_back(*p);
+    }
+    double len = 0;
+    for (const posting &t : terms) len += t.wdf;
+    doc.clear_terms();
+    for (const posting &t : terms) {
+        doc.add_term(t.term, impact_of(t.wdf, len, pivot));
+        for (Xapian::termpos pos : t.positions) doc.add_posting(t.term, pos, 0);
+    }
+}
+
 }  // namespace
 
 /* A reader, and what it needs to answer queries: built on first use from
@@ -214,6 +300,7 @@ struct engine_reader {
     std::unordered_set<std::string> stop_words;
     bool stemming = false;
     bool fields_in_body = false;  /* format 2: see fields_as_one */
+    bool impacts = false;         /* format 3: ranked by ImpactWeight */
     docstore *ds = nullptr;
     /* An empty database for the highlighting MSet (see highlight_mset). */
     Xapian::WritableDatabase none{"", Xapian::DB_BACKEND_INMEMORY};
@@ -245,7 +332,8 @@ int engine_writer_open(const char *dbpath, int create, int fast,
         if (fast) flags |= Xapian::DB_NO_SYNC;
         engine_writer *w = new engine_writer;
         try {
-            w->db = Xapian::WritableDatabase(dbpath, flags);
+            w->db = dbpath ? Xapian::WritableDatabase(dbpath, flags)
+                           : Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
         } catch (...) {
             delete w;
             throw;
@@ -288,7 +376,10 @@ int engine_writer_configure(engine_writer *w, const char *language,
             w->tg.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
         }
         w->spelling = spelling;
-        w->fields_in_body = w->db.get_metadata("lede.format") != "1";
+        std::string format = format_of(w->db);
+        w->fields_in_body = format != "1";
+        w->impacts = format == "3";
+        if (w->impacts) w->pivot = stored_pivot(w);
         return LEDE_OK;
     });
 }
@@ -298,15 +389,8 @@ static Xapian::Document make_document(engine_writer *w, const article *a,
                                       const char *filekey, uint64_t fp,
                                       const void *data, size_t len) {
     Xapian::Document doc;
-    w->tg.set_document(doc);
-    if (a->title) w->tg.index_text(a->title, 3, PREFIX_TITLE);
-    if (a->standfirst) w->tg.index_text(a->standfirst, 2, PREFIX_STANDFIRST);
-    if (w->fields_in_body) {
-        if (a->title) w->tg.index_text_without_positions(a->title, 3);
-        if (a->standfirst) w->tg.index_text_without_positions(a->standfirst, 2);
-    }
-    if (a->body) w->tg.index_text(a->body);
-    if (a->author) w->tg.index_text(a->author, 1, PREFIX_AUTHOR);
+    index_text(w, a, doc);
+    if (w->impacts) to_impacts(doc, w->pivot);
     if (w->spelling) {
         if (a->title) collect_words(w, a->title);
         if (a->standfirst) collect_words(w, a->standfirst);
@@ -343,6 +427,16 @@ int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
             w->db.add_document(doc);
             *outcome = ENGINE_ADDED;
         }
+        return LEDE_OK;
+    });
+}
+
+int engine_writer_measure(engine_writer *w, const article *a,
+                          uint64_t *length, char *err) {
+    return guarded(err, "measure", [&] {
+        Xapian::Document doc;
+        index_text(w, a, doc);
+        *length = text_length(doc);
         return LEDE_OK;
     });
 }
@@ -666,7 +760,9 @@ void setup_search(engine_reader *r) {
     qp.add_prefix("author", PREFIX_AUTHOR);
     qp.add_boolean_prefix("id", "Q");
     qp.add_rangeprocessor((new DateRange)->release()); /* Xapian owns it */
-    r->fields_in_body = r->db.get_metadata("lede.format") != "1";
+    std::string format = format_of(r->db);
+    r->fields_in_body = format != "1";
+    r->impacts = format == "3";
     if (!r->stop_words.empty()) qp.set_stopper(make_stopper(r->stop_words)->release());
     r->qp = qp;
     docstore_free(r->ds);
@@ -680,13 +776,62 @@ const unsigned QP_FLAGS = Xapian::QueryParser::FLAG_PHRASE |
                           Xapian::QueryParser::FLAG_WILDCARD |
                           Xapian::QueryParser::FLAG_PURE_NOT;
 
-/* Ranking: BM25 with the parameters of the literature (k1 = 1.2,
- * b = 0.75) and no floor on the length normalisation, instead of Xapian's
- * defaults (k1 = 1, b = 0.5, min_normlen = 0.5); measured by
- * `make bench-relevance` (bench/results/relevance.md). */
+/* Ranking of a format 1 or 2 index: BM25 (BM25_K1, BM25_B) with no floor
+ * on the length normalisation. */
 Xapian::BM25Weight bm25() {
-    return Xapian::BM25Weight(1.2, 0, 1, 0.75, 0);
+    return Xapian::BM25Weight(BM25_K1, 0, 1, BM25_B, 0);
 }
+
+/* Ranking of a format 3 index: the same BM25, its term-frequency part read
+ * from the posting (impact_of) instead of worked out from wdf and the
+ * document's length.  A term scores idf x impact x (k1 + 1) / IMPACT_MAX,
+ * with idf and the query-frequency factor as Xapian's BM25Weight has them
+ * (k3 = 1), so scores stay on BM25's scale.  Needing no document length,
+ * it reads no length table; and a term's bound (its largest impact) is
+ * the best score it can give, so Xapian skips documents that cannot
+ * enter the top k instead of scoring every match (bench/results/peers.md).
+ * Registered nowhere else: a remote shard's server would need it too. */
+class ImpactWeight : public Xapian::Weight {
+    double scale = 0;
+
+  public:
+    ImpactWeight() {
+        need_stat(TERMFREQ);
+        need_stat(COLLECTION_SIZE);
+        need_stat(WDF);
+        need_stat(WDF_MAX);
+        need_stat(WQF);
+    }
+    std::string name() const override { return "lede.impact"; }
+    ImpactWeight *clone() const override { return new ImpactWeight; }
+    std::string serialise() const override { return std::string(); }
+    ImpactWeight *unserialise(const std::string &) const override { return new ImpactWeight; }
+
+    void init(double factor) override {
+        double n = get_termfreq(), N = get_collection_size();
+        double odds = (N - n + 0.5) / (n + 0.5);
+        if (odds < 2) odds = odds * 0.5 + 1; /* as BM25Weight: idf > 0 */
+        double idf = std::log(odds);
+        double wqf = get_wqf();
+        scale = factor * idf * (2 * wqf / (1 + wqf)) * (BM25_K1 + 1) / IMPACT_MAX;
+    }
+    /* A posting's wdf is an impact, at most IMPACT_MAX, except where
+     * Xapian adds several up (OP_SYNONYM: a wildcard's words in one
+     * article): capped there, as BM25 saturates.  The cap also makes the
+     * bound: Xapian's own wdf bound for a term is near its collection
+     * frequency, millions, which would leave nothing to prune. */
+    static double saturate(double wdf) {
+        return wdf <= IMPACT_MAX ? wdf : 2 * IMPACT_MAX - IMPACT_MAX * IMPACT_MAX / wdf;
+    }
+    double get_sumpart(Xapian::termcount wdf, Xapian::termcount, Xapian::termcount) const override {
+        return scale * saturate(wdf);
+    }
+    double get_maxpart() const override {
+        return scale * saturate(get_wdf_upper_bound());
+    }
+    double get_sumextra(Xapian::termcount, Xapian::termcount) const override { return 0; }
+    double get_maxextra() const override { return 0; }
+};
 
 /* mode=any: words joined by a hyphen ("large-deflection") count as
  * separate words, as in the natural-language questions the mode is for,
@@ -1009,7 +1154,8 @@ Xapian::doccount complete_prefix(const Xapian::MSet &mset, Xapian::doccount want
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                const engine_search_opts *o) {
     enq.set_query(q);
-    enq.set_weighting_scheme(bm25());
+    if (r->impacts) enq.set_weighting_scheme(ImpactWeight());
+    else enq.set_weighting_scheme(bm25());
     Xapian::doccount want = o->offset + o->limit;
     /* Both paths below look at as many candidates, so that a query's
      * total and its exactness do not depend on which one ran. */

@@ -4,7 +4,7 @@
  * Xapian type or C++ exception crosses this header: every call returns a
  * LEDE_* code and leaves a message in a caller-supplied err buffer.
  *
- * What a document holds (the index format, version 2):
+ * What a document holds (the index format, version 3):
  *   terms    S<word>   headline words, wdf x3, with positions
  *            XL<word>  standfirst words, wdf x2, with positions
  *            <word>    body words, with positions, plus the headline (x3)
@@ -16,6 +16,16 @@
  *            Q<id>     unique id (boolean); "Q#<16 hex>" when the id is too
  *                      long for a term (see engine_id_term)
  *            XF<16 hex> the source file the article came from (boolean)
+ *   wdf      format 3: each term's wdf above (its "raw wdf") is replaced by
+ *            its impact, BM25's term-frequency part precomputed:
+ *              impact = max(1, round(255 x raw / (K + raw))),
+ *              K = 1.2 x (0.25 + 0.75 x len / pivot),
+ *            len the document's raw length (the sum of raw wdf over its
+ *            terms), pivot the index's "lede.pivot" (fixed when the index
+ *            is created: the mean raw length of the articles the first
+ *            build samples, else ENGINE_DEFAULT_PIVOT).  Document lengths
+ *            are then sums of impacts and no reader uses them.  Version 2
+ *            stored raw wdf and was ranked by BM25 from it and the lengths.
  *   Words are stemmed with the index language (Snowball, STEM_ALL: stems
  *   carry the positions, so phrases match on stems) unless it is "none".
  *   Stop words (metadata "lede.stopwords", absent: none) are not indexed
@@ -25,7 +35,9 @@
  *            slot 1  content fingerprint, 8 bytes big-endian
  *   data     the stored article (docstore.h)
  *   spelling headline and body words, for "did you mean"
- *   metadata "lede.format" = "2", "lede.language" = stemmer name or "none",
+ *   metadata "lede.format" = "3" (absent: the current format),
+ *            "lede.pivot" = format 3's pivot length (decimal),
+ *            "lede.language" = stemmer name or "none",
  *            "lede.dict" = docstore preset dictionary,
  *            "lede.stopwords" = the words left out, space-separated,
  *            "lede.commit_time" = Unix seconds of the last commit,
@@ -46,7 +58,9 @@ extern "C" {
 
 #define ENGINE_SLOT_DATE 0
 #define ENGINE_SLOT_HASH 1
-#define ENGINE_FORMAT "2"
+#define ENGINE_FORMAT "3"
+/* The pivot of an index that has none stored (see format 3 above). */
+#define ENGINE_DEFAULT_PIVOT 150
 
 enum { ENGINE_ADDED = 1, ENGINE_REPLACED, ENGINE_UNCHANGED };
 
@@ -59,7 +73,8 @@ void engine_id_term(const char *id, sbuf *out);
 int engine_language_ok(const char *lang);
 
 /* Opens (create: or creates) the database directory dbpath for writing.
- * fast: skip fsync on commit (for a shard nobody reads yet).  Returns
+ * fast: skip fsync on commit (for a shard nobody reads yet).  dbpath NULL:
+ * a scratch in-memory database (for engine_writer_measure).  Returns
  * LEDE_ELOCKED if another writer holds it. */
 int engine_writer_open(const char *dbpath, int create, int fast,
                        engine_writer **out, char *err);
@@ -79,6 +94,10 @@ int engine_writer_configure(engine_writer *w, const char *language,
 int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
                       uint64_t fingerprint, const void *data, size_t len,
                       int *outcome, char *err);
+/* The length of the article as this writer would index it: the sum of
+ * its terms' wdf before impacts (format 3's pivot is a mean of these). */
+int engine_writer_measure(engine_writer *w, const article *a,
+                          uint64_t *length, char *err);
 /* Deletes the documents of source file filekey for which keep(qterm, ctx)
  * is false (keep NULL: all of them).  *deleted gets the count. */
 typedef int (*engine_keep_fn)(const char *qterm, size_t len, void *ctx);

@@ -1,8 +1,10 @@
 /* test_engine.c -- the index formats through the engine API: a word that is
- * only in a headline is found by a plain word query on a format 2 index
- * (the body term holds headline words) and on a format 1 index (readers
- * merge the three terms there), and a format 1 index keeps being written
- * as format 1 (body:word stays body-only). */
+ * only in a headline is found by a plain word query on a format 3 or 2
+ * index (the body term holds headline words) and on a format 1 index
+ * (readers merge the three terms there), and a format 1 index keeps being
+ * written as format 1 (body:word stays body-only).  Format 3's impacts
+ * rank as format 2's BM25 does: the same scores within the rounding of an
+ * impact, the same order. */
 #define _DEFAULT_SOURCE
 #include "unit.h"
 #include "../../src/docstore.h"
@@ -59,15 +61,176 @@ static int hits(const char *dir, const char *query) {
     return n;
 }
 
+/* Articles of different lengths sharing words, for comparing rankings. */
+static const char *const SAMPLE[][2] = {
+    {"Harbour cranes stand idle", "The harbour strike entered its third week as cranes stood idle."},
+    {"Strike ends", "Dock workers voted to end the strike after a pay offer from the harbour board, "
+                    "which had refused to negotiate for weeks while ships queued offshore and "
+                    "cargo piled up in warehouses across the region."},
+    {"Harbour board pay offer", "A pay offer."},
+    {"Weather", "Rain over the harbour; strike talk in the cafes, harbour gossip, harbour rain."},
+    {"Markets", "Shares in shipping firms rose as the strike ended and cranes moved again."},
+    {"Long read", "A history of the harbour from its first quay to the container age, told "
+                  "through the lives of the people who worked there: crane drivers, pilots, "
+                  "clerks, cooks and the strike leaders of three generations."},
+};
+#define NSAMPLE (sizeof SAMPLE / sizeof SAMPLE[0])
+
+static int put_sample(engine_writer *w, size_t i, char *err) {
+    article a;
+    article_init(&a);
+    char id[16];
+    snprintf(id, sizeof id, "s%zu", i);
+    a.id = lede_strdup(id);
+    a.title = lede_strdup(SAMPLE[i][0]);
+    a.body = lede_strdup(SAMPLE[i][1]);
+    a.date = 1700000000 + (int64_t)i * 86400;
+    a.has_date = 1;
+    docstore *ds = docstore_new(NULL, 0);
+    sbuf blob;
+    sbuf_init(&blob);
+    uint64_t hash;
+    int outcome = 0;
+    int rc = docstore_encode(ds, &a, &blob, &hash, err);
+    if (rc == LEDE_OK)
+        rc = engine_writer_put(w, &a, NULL, hash, blob.data, blob.len, &outcome, err);
+    sbuf_free(&blob);
+    docstore_free(ds);
+    article_free(&a);
+    return rc;
+}
+
+/* The mean length of the sample articles, as engine_writer_measure has it. */
+static double sample_pivot(char *err) {
+    engine_writer *m;
+    if (engine_writer_open(NULL, 1, 1, &m, err) != LEDE_OK) return -1;
+    double total = 0;
+    int rc = engine_writer_configure(m, "english", engine_default_stopwords("english"), 0, err);
+    for (size_t i = 0; rc == LEDE_OK && i < NSAMPLE; i++) {
+        article a;
+        article_init(&a);
+        a.title = (char *)SAMPLE[i][0];
+        a.body = (char *)SAMPLE[i][1];
+        uint64_t len = 0;
+        rc = engine_writer_measure(m, &a, &len, err);
+        total += (double)len;
+    }
+    engine_writer_close(m, NULL);
+    return rc == LEDE_OK ? total / NSAMPLE : -1;
+}
+
+/* The sample as an index of this format; pivot NULL: none stored. */
+static int make_sample(const char *dir, const char *format, const char *pivot, char *err) {
+    engine_writer *w;
+    if (engine_writer_open(dir, 1, 1, &w, err) != LEDE_OK) return LEDE_ERR;
+    int rc = engine_writer_meta_set(w, "lede.format", format, strlen(format), err);
+    if (rc == LEDE_OK && pivot) rc = engine_writer_meta_set(w, "lede.pivot", pivot, strlen(pivot), err);
+    if (rc == LEDE_OK) rc = engine_writer_meta_set(w, "lede.language", "english", 7, err);
+    const char *stop = engine_default_stopwords("english");
+    if (rc == LEDE_OK) rc = engine_writer_meta_set(w, "lede.stopwords", stop, strlen(stop), err);
+    if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", stop, 0, err);
+    for (size_t i = 0; rc == LEDE_OK && i < NSAMPLE; i++) rc = put_sample(w, i, err);
+    if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    return rc;
+}
+
+static int search(const char *dir, const char *query, engine_results *res) {
+    char err[LEDE_ERRLEN];
+    engine_reader *r;
+    if (engine_reader_open(dir, &r, err) != LEDE_OK) return LEDE_ERR;
+    engine_search_opts o = {.query = query, .limit = 10, .any = 1};
+    int rc = engine_search(r, &o, res, err);
+    engine_reader_close(r);
+    return rc;
+}
+
+static void meta_is(const char *dir, const char *key, const char *want, const char *what) {
+    char err[LEDE_ERRLEN];
+    engine_reader *r;
+    sbuf v;
+    sbuf_init(&v);
+    int ok = engine_reader_open(dir, &r, err) == LEDE_OK;
+    if (ok) {
+        ok = engine_reader_meta_get(r, key, &v, err) == LEDE_OK && !strcmp(v.data, want);
+        engine_reader_close(r);
+    }
+    CHECK(ok, what);
+    sbuf_free(&v);
+}
+
+/* One query on the format 2 and format 3 indexes: the same hits in the
+ * same order, each score within the rounding of the impacts (half an
+ * impact step per query word: idf x 2.2 x 0.5 / 255, idf < 10 here). */
+static void same_ranking(const char *v2, const char *v3, const char *query) {
+    engine_results a, b;
+    int ok2 = search(v2, query, &a) == LEDE_OK, ok3 = search(v3, query, &b) == LEDE_OK;
+    CHECK(ok2 && ok3, query);
+    if (!ok2 || !ok3) return;
+    int same = a.nhits == b.nhits && a.nhits > 1;
+    double worst = 0;
+    for (unsigned i = 0; same && i < a.nhits; i++) {
+        same = !strcmp(a.hits[i].id, b.hits[i].id);
+        double d = a.hits[i].score - b.hits[i].score;
+        if (d < 0) d = -d;
+        if (d > worst) worst = d;
+    }
+    double words = 1;
+    for (const char *p = query; *p; p++) words += *p == ' ';
+    char what[200];
+    snprintf(what, sizeof what, "format 3 ranks '%s' as format 2 does (%u hits)", query, a.nhits);
+    CHECK(same, what);
+    snprintf(what, sizeof what, "format 3 scores of '%s' within rounding (off by %.4f)", query, worst);
+    CHECK(same && worst <= words * 10 * 2.2 * 0.5 / 255, what);
+    engine_results_free(&a);
+    engine_results_free(&b);
+}
+
+static void test_impacts(void) {
+    char tmpl[] = "/tmp/lede-unit.XXXXXX";
+    char *root = mkdtemp(tmpl);
+    CHECK(root != NULL, "scratch directory");
+    if (!root) return;
+    char v2[300], v3[300], dflt[300], err[LEDE_ERRLEN], pivot[32];
+    snprintf(v2, sizeof v2, "%s/v2", root);
+    snprintf(v3, sizeof v3, "%s/v3", root);
+    snprintf(dflt, sizeof dflt, "%s/default", root);
+    double p = sample_pivot(err);
+    CHECK(p > 5 && p < 100, "engine_writer_measure: a plausible mean length");
+    snprintf(pivot, sizeof pivot, "%.17g", p);
+    CHECK(make_sample(v2, "2", NULL, err) == LEDE_OK, "format 2 sample written");
+    CHECK(make_sample(v3, "3", pivot, err) == LEDE_OK, "format 3 sample written");
+    CHECK(make_sample(dflt, "3", NULL, err) == LEDE_OK, "format 3 sample without a pivot written");
+    meta_is(v3, "lede.pivot", pivot, "format 3: the pivot given is kept");
+    char want[32];
+    snprintf(want, sizeof want, "%d", ENGINE_DEFAULT_PIVOT);
+    meta_is(dflt, "lede.pivot", want, "format 3 without a pivot: the default is stored");
+    same_ranking(v2, v3, "harbour");
+    same_ranking(v2, v3, "strike");
+    same_ranking(v2, v3, "harbour strike cranes");
+    same_ranking(v2, v3, "pay offer board");
+    engine_results a, b;
+    CHECK(search(v3, "\"pay offer\"", &a) == LEDE_OK && a.nhits == 2, "format 3: phrases keep their positions");
+    if (a.nhits) engine_results_free(&a);
+    CHECK(search(v2, "harbour", &a) == LEDE_OK && search(dflt, "harbour", &b) == LEDE_OK &&
+          a.nhits == b.nhits && a.nhits > 0, "another pivot matches the same articles");
+    engine_results_free(&a);
+    engine_results_free(&b);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    CHECK(system(cmd) == 0, "scratch removed");
+}
+
 static void test_formats(void) {
     char tmpl[] = "/tmp/lede-unit.XXXXXX";
     char *root = mkdtemp(tmpl);
     CHECK(root != NULL, "scratch directory");
     if (!root) return;
-    char v1[300], v2[300], err[LEDE_ERRLEN];
+    char v1[300], v2[300], v3[300], err[LEDE_ERRLEN];
     snprintf(v1, sizeof v1, "%s/v1", root);
     snprintf(v2, sizeof v2, "%s/v2", root);
-    CHECK(make_index(v2, NULL, err) == LEDE_OK, "format 2 index written");
+    snprintf(v3, sizeof v3, "%s/v3", root);
+    CHECK(make_index(v3, NULL, err) == LEDE_OK, "format 3 index written");
+    CHECK(make_index(v2, "2", err) == LEDE_OK, "format 2 index written");
     CHECK(make_index(v1, "1", err) == LEDE_OK, "format 1 index written");
     CHECK(hits(v2, "zebra") == 1, "format 2: a headline-only word is found");
     CHECK(hits(v1, "zebra") == 1, "format 1: a headline-only word is found");
@@ -80,6 +243,10 @@ static void test_formats(void) {
     CHECK(hits(v2, "\"high road\"") == 1 && hits(v1, "\"high road\"") == 1, "body phrase");
     CHECK(hits(v1, "\"zebra crossing\"") == 1, "format 1: headline phrase in all fields");
     CHECK(hits(v2, "\"repainted traffic\"") == 0, "format 2: no phrase across headline and body");
+    CHECK(hits(v3, "zebra") == 1 && hits(v3, "zebra traffic") == 1, "format 3: headline words");
+    CHECK(hits(v3, "body:zebra") == 1, "format 3: the body term holds headline words");
+    CHECK(hits(v3, "title:\"zebra crossing\"") == 1 && hits(v3, "\"high road\"") == 1, "format 3: phrases");
+    CHECK(hits(v3, "\"repainted traffic\"") == 0, "format 3: no phrase across headline and body");
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     CHECK(system(cmd) == 0, "scratch removed");
@@ -87,5 +254,6 @@ static void test_formats(void) {
 
 int main(void) {
     test_formats();
+    test_impacts();
     return unit_exit();
 }

@@ -1,0 +1,91 @@
+"""test_impacts -- the pivot length of a format 3 index (docs/FORMATS.md):
+a full build takes the mean length of its first 1,000 articles (headline
+words count x3 in the headline term and x3 again in the body term), later
+runs keep it, and an index that gets its first articles through leded
+stores the default; and scores follow BM25's length normalisation: of two
+articles that mention a word once, the shorter ranks first."""
+import json
+import os
+import subprocess
+
+from ledetest import (Daemon, Scratch, INDEXER, build_index, check, check_eq,
+                      finish, hit_ids)
+
+scratch = Scratch()
+TOKEN = "tok-" + "p9" * 10
+token_file = scratch.join("token")
+with open(token_file, "w") as f:
+    f.write(TOKEN + "\n")
+os.chmod(token_file, 0o600)
+
+
+def words(n, seed):
+    """n distinct words that no stemmer or stop list changes in number."""
+    return " ".join("zq%sx%d" % (chr(97 + (seed + i) % 26), i) for i in range(n))
+
+
+def write_jsonl(path, first, count, body_words):
+    with open(path, "w") as f:
+        for i in range(first, first + count):
+            f.write(json.dumps({"id": "n%d" % i, "title": "Alpha",
+                                "text": words(body_words, i)}) + "\n")
+
+
+def info(index):
+    out = subprocess.run([INDEXER, "--index", index, "--info"], capture_output=True, text=True)
+    return dict(l.split(": ", 1) for l in out.stdout.splitlines() if ": " in l)
+
+
+# 1,200 articles: the first 1,000 have 10 body words, the rest 60.  Length
+# of a short one: "alpha" x3 (headline term) + x3 (body term) + 10 = 16.
+short = scratch.join("short.jsonl")
+long_ = scratch.join("long.jsonl")
+write_jsonl(short, 0, 1000, 10)
+write_jsonl(long_, 1000, 200, 60)
+both = scratch.join("both.jsonl")
+with open(both, "w") as f:
+    f.write(open(short).read() + open(long_).read())
+
+index = scratch.join("sampled.idx")
+build_index(index, both)
+meta = info(index)
+check_eq(meta.get("format"), "3", "a new index is format 3")
+check_eq(meta.get("articles"), "1200", "every article indexed")
+check_eq(meta.get("pivot"), "16.0", "pivot: the mean length of the first 1,000 articles only")
+
+grown = scratch.join("grown.idx")
+build_index(grown, short)
+check_eq(info(grown).get("pivot"), "16.0", "a first build of the short articles alone: the same pivot")
+build_index(grown, long_)
+check_eq(info(grown).get("articles"), "1200", "a second run adds the long articles")
+check_eq(info(grown).get("pivot"), "16.0", "and keeps the pivot (impacts already written depend on it)")
+
+# Length normalisation: "gamma" once in a short and once in a long article.
+src = scratch.join("norm.jsonl")
+with open(src, "w") as f:
+    f.write(json.dumps({"id": "long", "title": "Report", "text": "gamma " + words(80, 3)}) + "\n")
+    f.write(json.dumps({"id": "short", "title": "Report", "text": "gamma " + words(5, 7)}) + "\n")
+norm = scratch.join("norm.idx")
+build_index(norm, src)
+d = Daemon(norm)
+c = d.connect()
+check_eq(hit_ids(c.ask("SEARCH snippet=0 -- gamma")), ["short", "long"],
+         "the shorter article ranks first for a word both mention once")
+c.close()
+d.stop()
+
+# An index that leded creates and fills: no sample, the default pivot.
+live = scratch.join("live.idx")
+d = Daemon(live, "--ingest-token", token_file)
+c = d.connect()
+check_eq(c.ask("AUTH " + TOKEN), ["OK AUTH"], "AUTH")
+check_eq(c.ask("ADD " + json.dumps({"id": "l1", "title": "Alpha", "text": words(10, 1)})),
+         ["OK ADDED l1"], "ADD to a new index")
+check(c.ask("COMMIT")[0].startswith("OK COMMITTED"), "COMMIT")
+meta = info(live)
+check_eq((meta.get("format"), meta.get("pivot")), ("3", "150"),
+         "an index filled through leded: format 3 with the default pivot")
+c.close()
+d.stop()
+
+finish()
