@@ -5,6 +5,7 @@
 #include "engine.h"
 #include "date.h"
 #include "docstore.h"
+#include "impact.hh"
 #include "qsyntax.h"
 
 #include <xapian.h>
@@ -34,13 +35,6 @@ const char *const META_STOPWORDS = "lede.stopwords";
 const char *const META_FORMAT = "lede.format";
 const char *const META_PIVOT = "lede.pivot";
 
-/* BM25's parameters (k1, b), the literature's rather than Xapian's
- * defaults (k1 = 1, b = 0.5, min_normlen = 0.5); measured by
- * `make bench-relevance` (bench/results/relevance.md).  A format 3 index
- * bakes them into its postings (impact_of). */
-const double BM25_K1 = 1.2, BM25_B = 0.75;
-/* A format 3 posting's impact runs from 1 to IMPACT_MAX. */
-const double IMPACT_MAX = 255;
 
 /* The index format a database holds: its "lede.format", or the current
  * one when it has none (a database made through this API alone). */
@@ -777,61 +771,11 @@ const unsigned QP_FLAGS = Xapian::QueryParser::FLAG_PHRASE |
                           Xapian::QueryParser::FLAG_PURE_NOT;
 
 /* Ranking of a format 1 or 2 index: BM25 (BM25_K1, BM25_B) with no floor
- * on the length normalisation. */
+ * on the length normalisation; format 3's is ImpactWeight (impact.hh). */
 Xapian::BM25Weight bm25() {
     return Xapian::BM25Weight(BM25_K1, 0, 1, BM25_B, 0);
 }
 
-/* Ranking of a format 3 index: the same BM25, its term-frequency part read
- * from the posting (impact_of) instead of worked out from wdf and the
- * document's length.  A term scores idf x impact x (k1 + 1) / IMPACT_MAX,
- * with idf and the query-frequency factor as Xapian's BM25Weight has them
- * (k3 = 1), so scores stay on BM25's scale.  Needing no document length,
- * it reads no length table; and a term's bound (its largest impact) is
- * the best score it can give, so Xapian skips documents that cannot
- * enter the top k instead of scoring every match (bench/results/peers.md).
- * Registered nowhere else: a remote shard's server would need it too. */
-class ImpactWeight : public Xapian::Weight {
-    double scale = 0;
-
-  public:
-    ImpactWeight() {
-        need_stat(TERMFREQ);
-        need_stat(COLLECTION_SIZE);
-        need_stat(WDF);
-        need_stat(WDF_MAX);
-        need_stat(WQF);
-    }
-    std::string name() const override { return "lede.impact"; }
-    ImpactWeight *clone() const override { return new ImpactWeight; }
-    std::string serialise() const override { return std::string(); }
-    ImpactWeight *unserialise(const std::string &) const override { return new ImpactWeight; }
-
-    void init(double factor) override {
-        double n = get_termfreq(), N = get_collection_size();
-        double odds = (N - n + 0.5) / (n + 0.5);
-        if (odds < 2) odds = odds * 0.5 + 1; /* as BM25Weight: idf > 0 */
-        double idf = std::log(odds);
-        double wqf = get_wqf();
-        scale = factor * idf * (2 * wqf / (1 + wqf)) * (BM25_K1 + 1) / IMPACT_MAX;
-    }
-    /* A posting's wdf is an impact, at most IMPACT_MAX, except where
-     * Xapian adds several up (OP_SYNONYM: a wildcard's words in one
-     * article): capped there, as BM25 saturates.  The cap also makes the
-     * bound: Xapian's own wdf bound for a term is near its collection
-     * frequency, millions, which would leave nothing to prune. */
-    static double saturate(double wdf) {
-        return wdf <= IMPACT_MAX ? wdf : 2 * IMPACT_MAX - IMPACT_MAX * IMPACT_MAX / wdf;
-    }
-    double get_sumpart(Xapian::termcount wdf, Xapian::termcount, Xapian::termcount) const override {
-        return scale * saturate(wdf);
-    }
-    double get_maxpart() const override {
-        return scale * saturate(get_wdf_upper_bound());
-    }
-    double get_sumextra(Xapian::termcount, Xapian::termcount) const override { return 0; }
-    double get_maxextra() const override { return 0; }
-};
 
 /* mode=any: words joined by a hyphen ("large-deflection") count as
  * separate words, as in the natural-language questions the mode is for,

@@ -1,0 +1,77 @@
+/* impact.hh -- the ranking of a format 3 index (engine.h), for C++ only:
+ * BM25's parameters, the impact scale and ImpactWeight, the Xapian weighting
+ * that scores a posting by idf x impact.  engine.cc writes impacts and ranks
+ * with it; the C++ benchmarks that query an index straight through Xapian
+ * (bench/inproc.cc) use it too, so that they weigh a format 3 index as lede
+ * does.  Nothing here crosses into C. */
+#ifndef LEDE_IMPACT_HH
+#define LEDE_IMPACT_HH
+
+#include <xapian.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+/* BM25's parameters (k1, b), the literature's rather than Xapian's
+ * defaults (k1 = 1, b = 0.5, min_normlen = 0.5); measured by
+ * `make bench-relevance` (bench/results/relevance.md).  A format 3 index
+ * bakes them into its postings (impact_of in engine.cc). */
+const double BM25_K1 = 1.2, BM25_B = 0.75;
+/* A format 3 posting's impact runs from 1 to IMPACT_MAX. */
+const double IMPACT_MAX = 255;
+
+/* Ranking of a format 3 index: the same BM25, its term-frequency part read
+ * from the posting (impact_of) instead of worked out from wdf and the
+ * document's length.  A term scores idf x impact x (k1 + 1) / IMPACT_MAX,
+ * with idf and the query-frequency factor as Xapian's BM25Weight has them
+ * (k3 = 1), so scores stay on BM25's scale.  Needing no document length,
+ * it reads no length table (bench/results/peers.md).  Registered nowhere
+ * else: a remote shard's server would need it too. */
+class ImpactWeight : public Xapian::Weight {
+    double scale = 0;
+
+  public:
+    ImpactWeight() {
+        need_stat(TERMFREQ);
+        need_stat(COLLECTION_SIZE);
+        need_stat(WDF);
+        need_stat(WDF_MAX);
+        need_stat(WQF);
+    }
+    std::string name() const override { return "lede.impact"; }
+    ImpactWeight *clone() const override { return new ImpactWeight; }
+    std::string serialise() const override { return std::string(); }
+    ImpactWeight *unserialise(const std::string &) const override { return new ImpactWeight; }
+
+    void init(double factor) override {
+        double n = get_termfreq(), N = get_collection_size();
+        double odds = (N - n + 0.5) / (n + 0.5);
+        if (odds < 2) odds = odds * 0.5 + 1; /* as BM25Weight: idf > 0 */
+        double idf = std::log(odds);
+        double wqf = get_wqf();
+        scale = factor * idf * (2 * wqf / (1 + wqf)) * (BM25_K1 + 1) / IMPACT_MAX;
+    }
+    /* A posting's wdf is an impact, at most IMPACT_MAX, except where
+     * Xapian adds several up (OP_SYNONYM: a wildcard's words in one
+     * article).  Past IMPACT_MAX the sum saturates, as BM25 does, towards
+     * 2 x IMPACT_MAX: that bounds every score, where Xapian's own wdf
+     * bound for a term is near its collection frequency (millions), which
+     * left an OR nothing to prune (a phrase over the three fields took 15
+     * times as long at 500,000 articles).  A hard cap at IMPACT_MAX would
+     * bound leaves twice as tightly but made long runs of equal scores in
+     * wildcard queries, each broken by date at a cost (prefix p99 x2.4). */
+    static double saturate(double wdf) {
+        return wdf <= IMPACT_MAX ? wdf : 2 * IMPACT_MAX - IMPACT_MAX * IMPACT_MAX / wdf;
+    }
+    double get_sumpart(Xapian::termcount wdf, Xapian::termcount, Xapian::termcount) const override {
+        return scale * saturate(wdf);
+    }
+    double get_maxpart() const override {
+        return scale * saturate(get_wdf_upper_bound());
+    }
+    double get_sumextra(Xapian::termcount, Xapian::termcount) const override { return 0; }
+    double get_maxextra() const override { return 0; }
+};
+
+#endif
