@@ -56,8 +56,8 @@ r1="${Q[1 limit=10 snippet=0]}"
     echo "- index: \`bin/lede-index --index IDX ../shared/corpus/reuters/reuters21578.jsonl.gz\` (21,577 articles)"
     echo "- daemon: \`bin/leded --index IDX\` (2 workers, one per core)"
     echo "- queries: 1,200 from \`bench/make_queries.py REUTERS 1200 42\`: 30% one word, 20% two words (AND), 10% OR, 15% phrases, 10% NOT, 10% prefix*, 5% title:"
-    echo "- in-process: \`$BUILD/bench/inproc IDX QUERIES $SECONDS_EACH\` (Xapian API, top 10 and their stored data, no lede code)"
-    echo "- in-process ranks as leded does: BM25, newer date first among equal scores (Xapian's \`set_sort_by_relevance_then_value\`); the reference row (\`INPROC_RELEVANCE_ONLY=1\`) drops the date tie-break, which leded gets for less by ordering the top hits itself and letting Xapian sort only when a tie crosses the page's end"
+    echo "- in-process: \`$BUILD/bench/inproc IDX QUERIES $SECONDS_EACH\` (Xapian API, top 10 and their stored data; no lede code but \`src/impact.hh\`, the weighting a format 3 index needs)"
+    echo "- in-process ranks as leded does: BM25 (on a format 3 index, idf x the impact stored in each posting), newer date first among equal scores (Xapian's \`set_sort_by_relevance_then_value\`); the reference row (\`INPROC_RELEVANCE_ONLY=1\`) drops the date tie-break, which leded gets for less by ordering the top hits itself and letting Xapian sort only when a tie crosses the page's end"
     echo "- lede's engine in-process: \`$BUILD/bench/libsearch IDX QUERIES $SECONDS_EACH\` (liblede's engine_search, as a leded worker calls it, without the daemon: tells the engine's cost from the daemon's)"
     echo "- daemon: \`$BUILD/bench/loadgen ADDR QUERIES CONNS $SECONDS_EACH OPTIONS\` (one request in flight per connection)"
     echo
@@ -70,7 +70,7 @@ r1="${Q[1 limit=10 snippet=0]}"
     echo
     echo "Goals (issue 3): at 64 connections QPS >= 1.5x in-process and p99 <= 5 ms; at 1 connection <= +100 µs on the in-process p50."
     echo
-    echo "With 64 connections each keeping one request in flight, the mean latency is 64 / QPS (Little's law): $(awk -v q="$(field qps "$r64")" 'BEGIN {printf "%.1f", 64000 / q}') ms in this run, whatever the scheduling; a p99 of 5 ms needs at least 12,800 QPS, $(awk -v q="$(field qps "$r64")" 'BEGIN {printf "%.2f", 12800 / q}')x this run's, which is more than the engine alone does on both cores: $(awk -v q="$(field qps "$LIB")" 'BEGIN {printf "%.0f", 2 * q}') QPS at twice lede's single-thread in-process rate, before any socket, scheduling or load-generator cost."
+    echo "With 64 connections each keeping one request in flight, the mean latency is 64 / QPS (Little's law): $(awk -v q="$(field qps "$r64")" 'BEGIN {printf "%.1f", 64000 / q}') ms in this run, whatever the scheduling; a p99 of 5 ms needs at least 12,800 QPS, $(awk -v q="$(field qps "$r64")" 'BEGIN {printf "%.2f", 12800 / q}')x this run's. The engine alone would do $(awk -v q="$(field qps "$LIB")" 'BEGIN {printf "%.0f", 2 * q}') QPS on both cores (twice lede's single-thread in-process rate); the difference is the sockets, the thread hand-offs and the load generator, which shares the two cores."
 } >"$OUT"
 echo "wrote $OUT" >&2
 cat "$OUT"
