@@ -46,6 +46,10 @@
  * PIVOT_SAMPLE_BYTES of text) for a format 3 index's pivot length. */
 #define PIVOT_SAMPLE 1000
 #define PIVOT_SAMPLE_BYTES (8u << 20)
+/* Its common words (pair terms, engine.h): those in at least this share
+ * of the sample, at most COMMON_MAX of them. */
+#define COMMON_SHARE 0.05
+#define COMMON_MAX 128
 #define WARN_PER_FILE 20
 
 typedef struct build build;
@@ -91,6 +95,7 @@ struct build {
     int dict_full;
     uint64_t held_articles, held_bytes;
     char pivot[32];                    /* "" until chosen */
+    sbuf common;                       /* format 3's common words */
     int writers_running;
     /* Counters the writers update. */
     atomic_uint_fast64_t added, replaced, unchanged, deleted, puts;
@@ -312,6 +317,9 @@ static int writer_open(build *b, writer *w, int create, char *err) {
     if (create && *b->pivot && engine_writer_meta_set(w->ew, "lede.pivot", b->pivot,
                                                       strlen(b->pivot), err) != LEDE_OK)
         return LEDE_ERR;
+    if (create && b->common.len && engine_writer_meta_set(w->ew, "lede.common", b->common.data,
+                                                          b->common.len, err) != LEDE_OK)
+        return LEDE_ERR;
     if (engine_writer_configure(w->ew, b->language, b->stopwords, 1, err) != LEDE_OK)
         return LEDE_ERR;
     w->ds = docstore_new(b->dict.data, b->dict.len);
@@ -406,8 +414,9 @@ static size_t text_bytes(const article *a) {
            (a->body ? strlen(a->body) : 0);
 }
 
-/* Format 3's pivot (engine.h): the mean length of the held articles, as
- * the engine measures them with the index's language and stop words. */
+/* Format 3's pivot and common words (engine.h): the mean length of the
+ * held articles, as the engine measures them with the index's language
+ * and stop words, and the words most of them hold. */
 static int choose_pivot(build *b, char *err) {
     if (strcmp(b->format, "3")) return LEDE_OK;
     engine_writer *m;
@@ -421,6 +430,7 @@ static int choose_pivot(build *b, char *err) {
         total += len;
         n++;
     }
+    if (rc == LEDE_OK) rc = engine_writer_common_words(m, COMMON_SHARE, COMMON_MAX, &b->common, err);
     engine_writer_close(m, NULL);
     if (rc == LEDE_OK && n > 0 && total >= n)
         snprintf(b->pivot, sizeof b->pivot, "%.1f", (double)total / (double)n);
@@ -1033,6 +1043,7 @@ int build_run(const build_opts *o, build_stats *st, char *err) {
     b.ix.lockfd = -1;
     pthread_mutex_init(&b.mu, NULL);
     sbuf_init(&b.dict);
+    sbuf_init(&b.common);
     const char *crash = getenv("LEDE_CRASH_AFTER");
     b.crash_after = crash ? strtoull(crash, NULL, 10) : 0;
     double t0 = lede_now();
@@ -1055,6 +1066,7 @@ int build_run(const build_opts *o, build_stats *st, char *err) {
     free(b.language);
     free(b.stopwords);
     sbuf_free(&b.dict);
+    sbuf_free(&b.common);
     indexdir_close(&b.ix);
     pthread_mutex_destroy(&b.mu);
     return rc;

@@ -306,7 +306,8 @@ static int cmd_info(const cli *c, char *err) {
         indexdir_free_names(names, n);
         return LEDE_ERR;
     }
-    sbuf lang, fmt, stop, pivot;
+    sbuf lang, fmt, stop, pivot, common;
+    sbuf_init(&common);
     sbuf_init(&lang);
     sbuf_init(&fmt);
     sbuf_init(&stop);
@@ -315,12 +316,14 @@ static int cmd_info(const cli *c, char *err) {
     engine_reader_meta_get(rc.r, "lede.stopwords", &stop, NULL);
     engine_reader_meta_get(rc.r, "lede.format", &fmt, NULL);
     engine_reader_meta_get(rc.r, "lede.pivot", &pivot, NULL);
+    engine_reader_meta_get(rc.r, "lede.common", &common, NULL);
     indexdir ix = {.path = (char *)c->o.index, .live = names, .nlive = n};
     printf("articles: %" PRIu64 "\n", engine_reader_doccount(rc.r));
     printf("language: %s\n", lang.data ? lang.data : "?");
     printf("stopwords: %s\n", stop.len ? stop.data : "none");
     printf("format: %s\n", fmt.data ? fmt.data : "?");
     if (pivot.len) printf("pivot: %s\n", pivot.data);
+    if (common.len) printf("common words: %s\n", common.data);
     printf("size: %" PRIu64 "\n", indexdir_size(&ix));
     printf("databases:");
     for (int i = 0; i < n; i++) printf(" %s", names[i]);
@@ -329,6 +332,7 @@ static int cmd_info(const cli *c, char *err) {
     sbuf_free(&fmt);
     sbuf_free(&stop);
     sbuf_free(&pivot);
+    sbuf_free(&common);
     close_reader(&rc);
     indexdir_free_names(names, n);
     return LEDE_OK;

@@ -34,6 +34,8 @@ const char *const META_COMMIT_TIME = "lede.commit_time";
 const char *const META_STOPWORDS = "lede.stopwords";
 const char *const META_FORMAT = "lede.format";
 const char *const META_PIVOT = "lede.pivot";
+const char *const META_COMMON = "lede.common";
+const char *const PREFIX_PAIR = "XP";
 
 
 /* The index format a database holds: its "lede.format", or the current
@@ -170,8 +172,15 @@ struct engine_writer {
     bool fields_in_body = true;  /* format 2 (engine.h); false on a format 1 index */
     bool impacts = true;         /* format 3: postings hold impacts */
     double pivot = ENGINE_DEFAULT_PIVOT;
+    /* Format 3's common words (metadata "lede.common"): adjacent pairs of
+     * them get a pair term (add_pairs). */
+    std::unordered_set<std::string> common;
     /* Spelling words seen since the last commit, with their counts. */
     std::unordered_map<std::string, Xapian::termcount> words;
+    /* engine_writer_measure's sample: articles, and the articles each
+     * word of the body term is in. */
+    uint64_t sampled = 0;
+    std::unordered_map<std::string, uint64_t> sample_df;
 };
 
 namespace {
@@ -250,6 +259,42 @@ Xapian::termcount impact_of(Xapian::termcount wdf, double len, double pivot) {
     return impact < 1 ? 1 : (Xapian::termcount)impact;
 }
 
+/* A field's prefix: the leading capitals of a term ("" for the body). */
+size_t prefix_length(const std::string &t) {
+    size_t i = 0;
+    while (i < t.size() && t[i] >= 'A' && t[i] <= 'Z') i++;
+    return i;
+}
+
+/* The pair term of two adjacent words of one field (engine.h). */
+std::string pair_term(const std::string &prefix, const std::string &a, const std::string &b) {
+    return PREFIX_PAIR + prefix + ":" + a + " " + b;
+}
+
+/* Adds a pair term for each two common words at adjacent positions of the
+ * same field: what an exact phrase of them would match, found without
+ * reading positions (pairs_for). */
+void add_pairs(const std::unordered_set<std::string> &common, Xapian::Document &doc) {
+    if (common.empty()) return;
+    std::unordered_map<std::string, std::vector<std::pair<Xapian::termpos, std::string>>> fields;
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+        const std::string &term = *t;
+        size_t plen = prefix_length(term);
+        std::string word = term.substr(plen);
+        if (!common.count(word)) continue;
+        auto &at = fields[term.substr(0, plen)];
+        for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
+            at.emplace_back(*p, word);
+    }
+    for (auto &f : fields) {
+        auto &at = f.second;
+        std::sort(at.begin(), at.end());
+        for (size_t i = 0; i + 1 < at.size(); i++)
+            if (at[i + 1].first == at[i].first + 1)
+                doc.add_boolean_term(pair_term(f.first, at[i].second, at[i + 1].second));
+    }
+}
+
 /* Replaces each term's wdf in doc with its impact; positions stay. */
 void to_impacts(Xapian::Document &doc, double pivot) {
     struct posting {
@@ -295,6 +340,7 @@ struct engine_reader {
     bool stemming = false;
     bool fields_in_body = false;  /* format 2: see fields_as_one */
     bool impacts = false;         /* format 3: ranked by ImpactWeight */
+    std::unordered_set<std::string> common;  /* format 3: see pairs_for */
     docstore *ds = nullptr;
     /* An empty database for the highlighting MSet (see highlight_mset). */
     Xapian::WritableDatabase none{"", Xapian::DB_BACKEND_INMEMORY};
@@ -373,7 +419,10 @@ int engine_writer_configure(engine_writer *w, const char *language,
         std::string format = format_of(w->db);
         w->fields_in_body = format != "1";
         w->impacts = format == "3";
-        if (w->impacts) w->pivot = stored_pivot(w);
+        if (w->impacts) {
+            w->pivot = stored_pivot(w);
+            w->common = words_of(w->db.get_metadata(META_COMMON));
+        }
         return LEDE_OK;
     });
 }
@@ -384,7 +433,10 @@ static Xapian::Document make_document(engine_writer *w, const article *a,
                                       const void *data, size_t len) {
     Xapian::Document doc;
     index_text(w, a, doc);
-    if (w->impacts) to_impacts(doc, w->pivot);
+    if (w->impacts) {
+        to_impacts(doc, w->pivot);
+        add_pairs(w->common, doc);
+    }
     if (w->spelling) {
         if (a->title) collect_words(w, a->title);
         if (a->standfirst) collect_words(w, a->standfirst);
@@ -431,6 +483,30 @@ int engine_writer_measure(engine_writer *w, const article *a,
         Xapian::Document doc;
         index_text(w, a, doc);
         *length = text_length(doc);
+        w->sampled++;
+        for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
+            if (prefix_length(*t) == 0) w->sample_df[*t]++;
+        return LEDE_OK;
+    });
+}
+
+int engine_writer_common_words(engine_writer *w, double share, unsigned max,
+                               sbuf *out, char *err) {
+    return guarded(err, "common words", [&] {
+        std::vector<std::pair<uint64_t, std::string>> by_df;
+        for (const auto &kv : w->sample_df)
+            if ((double)kv.second >= share * (double)w->sampled && kv.first.find(' ') == std::string::npos)
+                by_df.emplace_back(kv.second, kv.first);
+        std::sort(by_df.begin(), by_df.end(), [](const auto &a, const auto &b) {
+            return a.first != b.first ? a.first > b.first : a.second < b.second;
+        });
+        if (by_df.size() > max) by_df.resize(max);
+        std::sort(by_df.begin(), by_df.end(), [](const auto &a, const auto &b) { return a.second < b.second; });
+        sbuf_reset(out);
+        for (size_t i = 0; i < by_df.size(); i++) {
+            if (i) sbuf_putc(out, ' ');
+            sbuf_append(out, by_df[i].second.data(), by_df[i].second.size());
+        }
         return LEDE_OK;
     });
 }
@@ -757,6 +833,7 @@ void setup_search(engine_reader *r) {
     std::string format = format_of(r->db);
     r->fields_in_body = format != "1";
     r->impacts = format == "3";
+    r->common = r->impacts ? words_of(r->db.get_metadata(META_COMMON)) : word_set();
     if (!r->stop_words.empty()) qp.set_stopper(make_stopper(r->stop_words)->release());
     r->qp = qp;
     docstore_free(r->ds);
@@ -1069,6 +1146,54 @@ void order_ties(const Xapian::MSet &mset, Xapian::doccount keep,
     items.swap(sorted);
 }
 
+/* An exact phrase of common words, through the pair terms that index
+ * them (add_pairs): Xapian checks a phrase by reading the positions of
+ * its words in every article that has them all, and common words are in
+ * most articles (a two-word phrase of them took 45 ms at 500,000
+ * articles, none of which held it).  The pairs are ANDed in without
+ * weight, so scores stay those of the words; a two-word phrase needs no
+ * position check at all, a longer one is checked only where every pair
+ * is present.  Other queries are returned as they are. */
+Xapian::Query pairs_for(const engine_reader *r, const Xapian::Query &q) {
+    Xapian::Query::op op = q.get_type();
+    size_t n = q.get_num_subqueries();
+    if (op == Xapian::Query::OP_PHRASE && n >= 2 && window_of(q) == n) {
+        std::vector<std::string> terms;
+        for (size_t i = 0; i < n; i++) {
+            Xapian::Query s = q.get_subquery(i);
+            if (s.get_type() != Xapian::Query::LEAF_TERM) return q;
+            terms.push_back(*s.get_terms_begin());
+        }
+        std::string prefix = terms[0].substr(0, prefix_length(terms[0]));
+        std::vector<Xapian::Query> pairs;
+        for (size_t i = 0; i + 1 < n; i++) {
+            std::string a = terms[i].substr(prefix_length(terms[i]));
+            std::string b = terms[i + 1].substr(prefix_length(terms[i + 1]));
+            if (terms[i + 1].compare(0, prefix.size(), prefix) || prefix_length(terms[i + 1]) != prefix.size())
+                return q;
+            if (r->common.count(a) && r->common.count(b)) pairs.emplace_back(pair_term(prefix, a, b));
+        }
+        if (pairs.empty()) return q;
+        Xapian::Query filter(Xapian::Query::OP_AND, pairs.begin(), pairs.end());
+        filter = Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, filter, 0);
+        if (n == 2 && pairs.size() == 1) {
+            std::vector<Xapian::Query> all{filter, q.get_subquery(0), q.get_subquery(1)};
+            return Xapian::Query(Xapian::Query::OP_AND, all.begin(), all.end());
+        }
+        return Xapian::Query(Xapian::Query::OP_AND, filter, q);
+    }
+    switch (op) {
+    case Xapian::Query::OP_OR: case Xapian::Query::OP_AND: case Xapian::Query::OP_AND_NOT:
+    case Xapian::Query::OP_AND_MAYBE: case Xapian::Query::OP_XOR: case Xapian::Query::OP_FILTER: {
+        std::vector<Xapian::Query> sub;
+        for (size_t i = 0; i < n; i++) sub.push_back(pairs_for(r, q.get_subquery(i)));
+        return Xapian::Query(op, sub.begin(), sub.end());
+    }
+    default:
+        return q;
+    }
+}
+
 /* Ranked by BM25, newer dates first among equal scores.  Xapian's
  * relevance-then-value sort reads the date of every candidate it
  * considers (about 12% of a query at 500,000 articles); instead the top
@@ -1097,7 +1222,7 @@ Xapian::doccount complete_prefix(const Xapian::MSet &mset, Xapian::doccount want
 
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                const engine_search_opts *o) {
-    enq.set_query(q);
+    enq.set_query(r->common.empty() ? q : pairs_for(r, q));
     if (r->impacts) enq.set_weighting_scheme(ImpactWeight());
     else enq.set_weighting_scheme(bm25());
     Xapian::doccount want = o->offset + o->limit;

@@ -16,6 +16,11 @@
  *            Q<id>     unique id (boolean); "Q#<16 hex>" when the id is too
  *                      long for a term (see engine_id_term)
  *            XF<16 hex> the source file the article came from (boolean)
+ *            XP<prefix>:<word> <word>  (format 3, boolean) two common words
+ *                      (metadata "lede.common") at adjacent positions of
+ *                      one field, e.g. "XP:mln dlr", "XPS:interest rate";
+ *                      readers AND it, without weight, into an exact
+ *                      phrase of those words instead of reading positions
  *   wdf      format 3: each term's wdf above (its "raw wdf") is replaced by
  *            its impact, BM25's term-frequency part precomputed:
  *              impact = max(1, round(255 x raw / (K + raw))),
@@ -37,6 +42,9 @@
  *   spelling headline and body words, for "did you mean"
  *   metadata "lede.format" = "3" (absent: the current format),
  *            "lede.pivot" = format 3's pivot length (decimal),
+ *            "lede.common" = format 3's common words, space-separated
+ *            stems (the first build's: in 5% of its sample, at most 128;
+ *            absent: none, so no pair terms),
  *            "lede.language" = stemmer name or "none",
  *            "lede.dict" = docstore preset dictionary,
  *            "lede.stopwords" = the words left out, space-separated,
@@ -98,6 +106,11 @@ int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
  * its terms' wdf before impacts (format 3's pivot is a mean of these). */
 int engine_writer_measure(engine_writer *w, const article *a,
                           uint64_t *length, char *err);
+/* The words of the body term that at least share x the articles measured
+ * so far are in, at most max of the most frequent, space-separated (for
+ * format 3's "lede.common"). */
+int engine_writer_common_words(engine_writer *w, double share, unsigned max,
+                               sbuf *out, char *err);
 /* Deletes the documents of source file filekey for which keep(qterm, ctx)
  * is false (keep NULL: all of them).  *deleted gets the count. */
 typedef int (*engine_keep_fn)(const char *qterm, size_t len, void *ctx);

@@ -1,7 +1,7 @@
 """test_impacts -- the pivot length of a format 3 index (docs/FORMATS.md):
 a full build takes the mean length of its first 1,000 articles (headline
-words count x3 in the headline term and x3 again in the body term), later
-runs keep it, and an index that gets its first articles through leded
+words count x3 in the headline term and x3 again in the body term) and the
+words in 5% of them as its common words, later runs keep both, and an index that gets its first articles through leded
 stores the default; and scores follow BM25's length normalisation: of two
 articles that mention a word once, the shorter ranks first."""
 import json
@@ -52,13 +52,16 @@ meta = info(index)
 check_eq(meta.get("format"), "3", "a new index is format 3")
 check_eq(meta.get("articles"), "1200", "every article indexed")
 check_eq(meta.get("pivot"), "16.0", "pivot: the mean length of the first 1,000 articles only")
+check_eq(meta.get("common words"), "alpha",
+         "common words: those in 5% of the sample (each zq word is in 1 in 26)")
 
 grown = scratch.join("grown.idx")
 build_index(grown, short)
 check_eq(info(grown).get("pivot"), "16.0", "a first build of the short articles alone: the same pivot")
 build_index(grown, long_)
 check_eq(info(grown).get("articles"), "1200", "a second run adds the long articles")
-check_eq(info(grown).get("pivot"), "16.0", "and keeps the pivot (impacts already written depend on it)")
+check_eq((info(grown).get("pivot"), info(grown).get("common words")), ("16.0", "alpha"),
+         "and keeps the pivot and the common words (what is written depends on them)")
 
 # Length normalisation: "gamma" once in a short and once in a long article.
 src = scratch.join("norm.jsonl")

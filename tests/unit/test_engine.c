@@ -4,7 +4,8 @@
  * (readers merge the three terms there), and a format 1 index keeps being
  * written as format 1 (body:word stays body-only).  Format 3's impacts
  * rank as format 2's BM25 does: the same scores within the rounding of an
- * impact, the same order. */
+ * impact, the same order; and its pair terms give phrases of common words
+ * the answers their positions would. */
 #define _DEFAULT_SOURCE
 #include "unit.h"
 #include "../../src/docstore.h"
@@ -119,12 +120,15 @@ static double sample_pivot(char *err) {
     return rc == LEDE_OK ? total / NSAMPLE : -1;
 }
 
-/* The sample as an index of this format; pivot NULL: none stored. */
-static int make_sample(const char *dir, const char *format, const char *pivot, char *err) {
+/* The sample as an index of this format; pivot NULL: none stored;
+ * common: format 3's common words (NULL: none, so no pair terms). */
+static int make_sample(const char *dir, const char *format, const char *pivot,
+                       const char *common, char *err) {
     engine_writer *w;
     if (engine_writer_open(dir, 1, 1, &w, err) != LEDE_OK) return LEDE_ERR;
     int rc = engine_writer_meta_set(w, "lede.format", format, strlen(format), err);
     if (rc == LEDE_OK && pivot) rc = engine_writer_meta_set(w, "lede.pivot", pivot, strlen(pivot), err);
+    if (rc == LEDE_OK && common) rc = engine_writer_meta_set(w, "lede.common", common, strlen(common), err);
     if (rc == LEDE_OK) rc = engine_writer_meta_set(w, "lede.language", "english", 7, err);
     const char *stop = engine_default_stopwords("english");
     if (rc == LEDE_OK) rc = engine_writer_meta_set(w, "lede.stopwords", stop, strlen(stop), err);
@@ -197,9 +201,9 @@ static void test_impacts(void) {
     double p = sample_pivot(err);
     CHECK(p > 5 && p < 100, "engine_writer_measure: a plausible mean length");
     snprintf(pivot, sizeof pivot, "%.17g", p);
-    CHECK(make_sample(v2, "2", NULL, err) == LEDE_OK, "format 2 sample written");
-    CHECK(make_sample(v3, "3", pivot, err) == LEDE_OK, "format 3 sample written");
-    CHECK(make_sample(dflt, "3", NULL, err) == LEDE_OK, "format 3 sample without a pivot written");
+    CHECK(make_sample(v2, "2", NULL, NULL, err) == LEDE_OK, "format 2 sample written");
+    CHECK(make_sample(v3, "3", pivot, NULL, err) == LEDE_OK, "format 3 sample written");
+    CHECK(make_sample(dflt, "3", NULL, NULL, err) == LEDE_OK, "format 3 sample without a pivot written");
     meta_is(v3, "lede.pivot", pivot, "format 3: the pivot given is kept");
     char want[32];
     snprintf(want, sizeof want, "%d", ENGINE_DEFAULT_PIVOT);
@@ -215,6 +219,54 @@ static void test_impacts(void) {
           a.nhits == b.nhits && a.nhits > 0, "another pivot matches the same articles");
     engine_results_free(&a);
     engine_results_free(&b);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    CHECK(system(cmd) == 0, "scratch removed");
+}
+
+/* One query on the indexes without and with pair terms: the same total,
+ * hits, order and scores. */
+static void same_with_pairs(const char *plain, const char *paired, const char *query, unsigned want) {
+    engine_results a, b;
+    int ok = search(plain, query, &a) == LEDE_OK;
+    ok = search(paired, query, &b) == LEDE_OK && ok;
+    int same = ok && a.total == b.total && a.nhits == b.nhits && a.nhits == want;
+    for (unsigned i = 0; same && i < a.nhits; i++)
+        same = !strcmp(a.hits[i].id, b.hits[i].id) && a.hits[i].score == b.hits[i].score;
+    char what[200];
+    snprintf(what, sizeof what, "pair terms: '%s' finds the same %u hits, scores and order (%u/%u)", query, want, ok ? a.nhits : 99, ok ? b.nhits : 99);
+    CHECK(same, what);
+    if (ok) {
+        engine_results_free(&a);
+        engine_results_free(&b);
+    }
+}
+
+/* Phrases of common words read pair terms instead of positions (engine.h):
+ * the answers must not change, whether the words are adjacent, apart,
+ * in the headline or the body, in a phrase of two words or three. */
+static void test_pairs(void) {
+    char tmpl[] = "/tmp/lede-unit.XXXXXX";
+    char *root = mkdtemp(tmpl);
+    CHECK(root != NULL, "scratch directory");
+    if (!root) return;
+    char plain[300], paired[300], err[LEDE_ERRLEN];
+    snprintf(plain, sizeof plain, "%s/plain", root);
+    snprintf(paired, sizeof paired, "%s/paired", root);
+    const char *common = "harbour strike pay offer crane board";
+    CHECK(make_sample(plain, "3", "20", NULL, err) == LEDE_OK, "sample without common words");
+    CHECK(make_sample(paired, "3", "20", common, err) == LEDE_OK, "sample with common words");
+    same_with_pairs(plain, paired, "\"harbour strike\"", 2);     /* adjacent in two bodies ("harbour; strike") */
+    same_with_pairs(plain, paired, "\"strike harbour\"", 0);     /* both words, never in that order */
+    same_with_pairs(plain, paired, "\"pay offer\"", 2);          /* headline and body */
+    same_with_pairs(plain, paired, "title:\"pay offer\"", 1);    /* headline only */
+    same_with_pairs(plain, paired, "\"harbour board pay\"", 1);  /* three common words */
+    same_with_pairs(plain, paired, "\"board pay offer\"", 1);    /* pairs in the headline */
+    same_with_pairs(plain, paired, "\"pay offer from\"", 2);     /* a stop word at the end: dropped */
+    same_with_pairs(plain, paired, "\"strike entered\"", 1);     /* one word not common */
+    same_with_pairs(plain, paired, "cranes \"harbour strike\"", 4);  /* mode=any: cranes OR the phrase */
+    same_with_pairs(plain, paired, "\"harbour gossip\" OR \"harbour rain\"", 1);
+    same_with_pairs(plain, paired, "harbour -\"harbour strike\"", 3);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     CHECK(system(cmd) == 0, "scratch removed");
@@ -255,5 +307,6 @@ static void test_formats(void) {
 int main(void) {
     test_formats();
     test_impacts();
+    test_pairs();
     return unit_exit();
 }
