@@ -889,6 +889,23 @@ std::string field_word(const Xapian::Query &q) {
     return term_word(*q.get_terms_begin());
 }
 
+/* q with fn applied to each subquery of a boolean operator (AND, OR, NOT
+ * and the like); any other query as it is. */
+template <class F>
+Xapian::Query each_subquery(const Xapian::Query &q, F fn) {
+    Xapian::Query::op op = q.get_type();
+    switch (op) {
+    case Xapian::Query::OP_OR: case Xapian::Query::OP_AND: case Xapian::Query::OP_AND_NOT:
+    case Xapian::Query::OP_AND_MAYBE: case Xapian::Query::OP_XOR: case Xapian::Query::OP_FILTER: {
+        std::vector<Xapian::Query> sub;
+        for (size_t i = 0; i < q.get_num_subqueries(); i++) sub.push_back(fn(q.get_subquery(i)));
+        return Xapian::Query(op, sub.begin(), sub.end());
+    }
+    default:
+        return q;
+    }
+}
+
 /* The headline, standfirst and body as one field for ranking: QueryParser
  * turns a word of the default field into an OR of its three prefixed terms,
  * each weighted with its own statistics, so a word's rarity in headlines
@@ -915,16 +932,7 @@ Xapian::Query fields_as_one(const engine_reader *r, const Xapian::Query &q) {
             return Xapian::Query(Xapian::Query::OP_SYNONYM, sub.begin(), sub.end());
         }
     }
-    switch (op) {
-    case Xapian::Query::OP_OR: case Xapian::Query::OP_AND: case Xapian::Query::OP_AND_NOT:
-    case Xapian::Query::OP_AND_MAYBE: case Xapian::Query::OP_XOR: case Xapian::Query::OP_FILTER: {
-        std::vector<Xapian::Query> sub;
-        for (size_t i = 0; i < n; i++) sub.push_back(fields_as_one(r, q.get_subquery(i)));
-        return Xapian::Query(op, sub.begin(), sub.end());
-    }
-    default:
-        return q;
-    }
+    return each_subquery(q, [r](const Xapian::Query &s) { return fields_as_one(r, s); });
 }
 
 /* The window of a NEAR or PHRASE query, which Xapian 1.4 shows only in
@@ -1182,16 +1190,7 @@ Xapian::Query pairs_for(const engine_reader *r, const Xapian::Query &q) {
         }
         return Xapian::Query(Xapian::Query::OP_AND, filter, q);
     }
-    switch (op) {
-    case Xapian::Query::OP_OR: case Xapian::Query::OP_AND: case Xapian::Query::OP_AND_NOT:
-    case Xapian::Query::OP_AND_MAYBE: case Xapian::Query::OP_XOR: case Xapian::Query::OP_FILTER: {
-        std::vector<Xapian::Query> sub;
-        for (size_t i = 0; i < n; i++) sub.push_back(pairs_for(r, q.get_subquery(i)));
-        return Xapian::Query(op, sub.begin(), sub.end());
-    }
-    default:
-        return q;
-    }
+    return each_subquery(q, [r](const Xapian::Query &s) { return pairs_for(r, s); });
 }
 
 /* Ranked by BM25, newer dates first among equal scores.  Xapian's

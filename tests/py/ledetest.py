@@ -50,6 +50,14 @@ class Scratch:
     def join(self, *parts):
         return os.path.join(self.path, *parts)
 
+    def token_file(self, token):
+        """An ingest token file (mode 0600, as leded requires) holding token."""
+        path = self.join("token")
+        with open(path, "w") as f:
+            f.write(token + "\n")
+        os.chmod(path, 0o600)
+        return path
+
     def cleanup(self):
         shutil.rmtree(self.path, ignore_errors=True)
 

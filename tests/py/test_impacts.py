@@ -13,10 +13,7 @@ from ledetest import (Daemon, Scratch, INDEXER, build_index, check, check_eq,
 
 scratch = Scratch()
 TOKEN = "tok-" + "p9" * 10
-token_file = scratch.join("token")
-with open(token_file, "w") as f:
-    f.write(TOKEN + "\n")
-os.chmod(token_file, 0o600)
+token_file = scratch.token_file(TOKEN)
 
 
 def words(n, seed):

@@ -16,10 +16,7 @@ from ledetest import (DEADLINE, Daemon, Scratch, ROOT, INDEXER, build_index, che
 
 scratch = Scratch()
 TOKEN = "tok-" + "x7" * 10
-token_file = scratch.join("token")
-with open(token_file, "w") as f:
-    f.write(TOKEN + "\n")
-os.chmod(token_file, 0o600)
+token_file = scratch.token_file(TOKEN)
 
 
 def count(conn, query):

@@ -15,24 +15,29 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* Stores a new article (and frees it): LEDE_OK if it was added. */
+static int put(engine_writer *w, article *a, char *err) {
+    docstore *ds = docstore_new(NULL, 0);
+    sbuf blob;
+    sbuf_init(&blob);
+    uint64_t hash;
+    int outcome = 0;
+    int rc = docstore_encode(ds, a, &blob, &hash, err);
+    if (rc == LEDE_OK)
+        rc = engine_writer_put(w, a, NULL, hash, blob.data, blob.len, &outcome, err);
+    sbuf_free(&blob);
+    docstore_free(ds);
+    article_free(a);
+    return rc == LEDE_OK && outcome == ENGINE_ADDED ? LEDE_OK : LEDE_ERR;
+}
+
 static int put_article(engine_writer *w, char *err) {
     article a;
     article_init(&a);
     a.id = lede_strdup("t1");
     a.title = lede_strdup("Zebra crossing repainted");
     a.body = lede_strdup("Traffic slowed on the high road while crews worked.");
-    docstore *ds = docstore_new(NULL, 0);
-    sbuf blob;
-    sbuf_init(&blob);
-    uint64_t hash;
-    int outcome = 0;
-    int rc = docstore_encode(ds, &a, &blob, &hash, err);
-    if (rc == LEDE_OK)
-        rc = engine_writer_put(w, &a, NULL, hash, blob.data, blob.len, &outcome, err);
-    sbuf_free(&blob);
-    docstore_free(ds);
-    article_free(&a);
-    return rc == LEDE_OK && outcome == ENGINE_ADDED ? LEDE_OK : LEDE_ERR;
+    return put(w, &a, err);
 }
 
 /* A one-article index; format NULL: the current one. */
@@ -87,18 +92,7 @@ static int put_sample(engine_writer *w, size_t i, char *err) {
     a.body = lede_strdup(SAMPLE[i][1]);
     a.date = 1700000000 + (int64_t)i * 86400;
     a.has_date = 1;
-    docstore *ds = docstore_new(NULL, 0);
-    sbuf blob;
-    sbuf_init(&blob);
-    uint64_t hash;
-    int outcome = 0;
-    int rc = docstore_encode(ds, &a, &blob, &hash, err);
-    if (rc == LEDE_OK)
-        rc = engine_writer_put(w, &a, NULL, hash, blob.data, blob.len, &outcome, err);
-    sbuf_free(&blob);
-    docstore_free(ds);
-    article_free(&a);
-    return rc;
+    return put(w, &a, err);
 }
 
 /* The mean length of the sample articles, as engine_writer_measure has it. */
