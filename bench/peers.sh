@@ -153,7 +153,7 @@ query_tables() {
     echo "|---|---|---|---|---|---|"
     for cfg in xapian fts5 lib lede1 lede8 lede64 sphinx1 sphinx8 sphinx64; do
         case $cfg in
-            xapian) label="Xapian API in-process, 1 thread (reference, no lede code)" ;;
+            xapian) label="Xapian API in-process, 1 thread (reference)" ;;
             fts5) label="SQLite FTS5 in-process, 1 thread" ;;
             lib) label="lede's engine in-process (liblede, bench/libsearch), 1 thread" ;;
             lede*) label="leded, ${cfg#lede} connection(s)" ;;
@@ -236,13 +236,13 @@ KEEP=""
     echo "| stemming | Snowball english, STEM_ALL | morphology = stem_en (Porter), index_exact_words forced on by the indexer | tokenize = 'porter unicode61 remove_diacritics 2' |"
     echo "| prefix search | any length, up to 1,000 expansions (else ERR LIMIT) | dict = keywords, min_prefix_len = 3, expansion_limit = 1000 | prefix = '2 3 4' (prefix indexes) |"
     echo "| stop words | about 50 English function words left out of the index, phrases skip them (lede's default; \`--no-stopwords\` keeps them) | none | none |"
-    echo "| ranking | BM25 (k1 1.2, b 0.75), headline x3 and standfirst x2 counted in one term with the body | ranker=bm25 (its BM25 without length normalisation, plus 1,000 x the sum of matched field weights), field_weights title=3, body=1 | rank = bm25(3.0, 1.0): BM25 k1 1.2, b 0.75, headline x3 |"
+    echo "| ranking | BM25 (k1 1.2, b 0.75), headline x3 and standfirst x2 counted in one term with the body; its term-frequency part stored in each posting (index format 3, docs/FORMATS.md) | ranker=bm25 (its BM25 without length normalisation, plus 1,000 x the sum of matched field weights), field_weights title=3, body=1 | rank = bm25(3.0, 1.0): BM25 k1 1.2, b 0.75, headline x3 |"
     echo "| stored | text (zlib) for snippets and \`get\` | headline, id, date as attributes; no text | text (FTS5 content table) |"
     echo "| query | \`SEARCH limit=10 snippet=0 -- Q\`: top 10 with id, headline, date | \`SELECT id, title, ext_id, date FROM articles WHERE MATCH('Q') LIMIT 10 OPTION ranker=bm25, field_weights=(title=3, body=1)\` | \`SELECT rowid, title, ext_id, date FROM articles WHERE articles MATCH ? ORDER BY rank LIMIT 10\` (one prepared statement) |"
     echo "| serving | \`bin/leded --index IDX\` (libevent loop, 2 workers) | \`searchd --config CONF\` (workers = threads: a thread per connection, max_children 0) | in-process, 1 thread, read-only handle |"
     echo "| driver | \`$BUILD/bench/loadgen ADDR QUERIES CONNS $SECONDS_EACH 'limit=10 snippet=0'\` | \`$PEERS/sphinxql ADDR QUERIES CONNS $SECONDS_EACH bm25\` (libmariadb) | \`$PEERS/fts5_query DB QUERIES $SECONDS_EACH\` |"
     echo
-    echo "Configuration file: bench/peers/sphinx.conf.in.  Xapian in-process: \`$BUILD/bench/inproc IDX QUERIES $SECONDS_EACH\` on lede's index (Xapian's API, no lede code), for reference."
+    echo "Configuration file: bench/peers/sphinx.conf.in.  Xapian in-process: \`$BUILD/bench/inproc IDX QUERIES $SECONDS_EACH\` on lede's index (Xapian's API; no lede code but the weighting a format 3 index needs, src/impact.hh), for reference."
     echo
     echo "## Query mix"
     echo

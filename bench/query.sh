@@ -70,7 +70,7 @@ r1="${Q[1 limit=10 snippet=0]}"
     echo
     echo "Goals (issue 3): at 64 connections QPS >= 1.5x in-process and p99 <= 5 ms; at 1 connection <= +100 µs on the in-process p50."
     echo
-    echo "With 64 connections each keeping one request in flight, the mean latency is 64 / QPS (Little's law): $(awk -v q="$(field qps "$r64")" 'BEGIN {printf "%.1f", 64000 / q}') ms in this run, whatever the scheduling; a p99 of 5 ms needs at least 12,800 QPS, $(awk -v q="$(field qps "$r64")" 'BEGIN {printf "%.2f", 12800 / q}')x this run's. The engine alone would do $(awk -v q="$(field qps "$LIB")" 'BEGIN {printf "%.0f", 2 * q}') QPS on both cores (twice lede's single-thread in-process rate); the difference is the sockets, the thread hand-offs and the load generator, which shares the two cores."
+    echo "With 64 connections each keeping one request in flight, the mean latency is 64 / QPS (Little's law): $(awk -v q="$(field qps "$r64")" 'BEGIN {printf "%.1f", 64000 / q}') ms in this run, whatever the scheduling, and the p99 was $(awk -v q="$(field qps "$r64")" -v p="$(field p99_us "$r64")" 'BEGIN {printf "%.2f", p / (64e6 / q)}')x the mean; at that spread a p99 of 5 ms needs $(awk -v q="$(field qps "$r64")" -v p="$(field p99_us "$r64")" 'BEGIN {printf "%.0f", 64e6 * (p / (64e6 / q)) / 5000}') QPS, $(awk -v p="$(field p99_us "$r64")" 'BEGIN {printf "%.2f", p / 5000}')x this run's. The engine alone would do $(awk -v q="$(field qps "$LIB")" 'BEGIN {printf "%.0f", 2 * q}') QPS on both cores (twice lede's single-thread in-process rate); the difference is the sockets, the thread hand-offs and the load generator, which shares the two cores."
 } >"$OUT"
 echo "wrote $OUT" >&2
 cat "$OUT"
