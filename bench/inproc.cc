@@ -103,7 +103,7 @@ struct Handle {
         std::string list = db.get_metadata("lede.stopwords");
         if (!list.empty()) use_stopwords(list);
         std::string format = db.get_metadata("lede.format");
-        impacts = format == "3";
+        impacts = format == "3" || format.empty(); /* absent: current (src/engine.h) */
     }
 };
 

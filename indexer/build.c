@@ -50,6 +50,9 @@
  * of the sample, at most COMMON_MAX of them. */
 #define COMMON_SHARE 0.05
 #define COMMON_MAX 128
+/* Fewer sampled articles than this choose no common words: in a handful
+ * every word would pass the share. */
+#define COMMON_MIN_SAMPLE 100
 #define WARN_PER_FILE 20
 
 typedef struct build build;
@@ -430,7 +433,8 @@ static int choose_pivot(build *b, char *err) {
         total += len;
         n++;
     }
-    if (rc == LEDE_OK) rc = engine_writer_common_words(m, COMMON_SHARE, COMMON_MAX, &b->common, err);
+    if (rc == LEDE_OK && n >= COMMON_MIN_SAMPLE)
+        rc = engine_writer_common_words(m, COMMON_SHARE, COMMON_MAX, &b->common, err);
     engine_writer_close(m, NULL);
     if (rc == LEDE_OK && n > 0 && total >= n)
         snprintf(b->pivot, sizeof b->pivot, "%.1f", (double)total / (double)n);
@@ -864,6 +868,29 @@ static int finish_incremental(build *b, char *err) {
     return dispatch(b, job_new(JOB_SCAN_DELETED), err);
 }
 
+/* A full build over an index whose articles were all deleted: the empty
+ * database keeps the pivot and common words of its first build, and while
+ * the stub lists it first (until the new shards are merged) readers would
+ * take its common words for the new articles' (a phrase of words common
+ * then but not now would look for pair terms no article has).  The build
+ * chooses both afresh, so the old ones go. */
+static int forget_sample_settings(build *b, char *err) {
+    for (int i = 0; i < b->ix.nlive; i++) {
+        char *path = indexdir_join(&b->ix, b->ix.live[i]);
+        engine_writer *w;
+        int rc = engine_writer_open(path, 0, 0, &w, err);
+        free(path);
+        if (rc != LEDE_OK) return rc;
+        if (engine_writer_meta_set(w, "lede.pivot", NULL, 0, err) != LEDE_OK ||
+            engine_writer_meta_set(w, "lede.common", NULL, 0, err) != LEDE_OK) {
+            engine_writer_close(w, NULL);
+            return LEDE_ERR;
+        }
+        if (engine_writer_close(w, err) != LEDE_OK) return LEDE_ERR;
+    }
+    return LEDE_OK;
+}
+
 static int setup(build *b, char *err) {
     int rc = indexdir_open(b->o->index, 1, b->o->watch ? "lede-index --watch" : "lede-index", &b->ix, err);
     if (rc != LEDE_OK) return rc;
@@ -884,7 +911,7 @@ static int setup(build *b, char *err) {
         sbuf_reset(&b->dict);
         engine_reader_close(b->lookup);
         b->lookup = NULL;
-        return LEDE_OK;
+        return forget_sample_settings(b, err);
     }
     b->nwriters = 1;
     return writers_start(b, err);

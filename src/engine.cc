@@ -367,7 +367,7 @@ int engine_language_ok(const char *lang) {
 
 int engine_writer_open(const char *dbpath, int create, int fast,
                        engine_writer **out, char *err) {
-    return guarded(err, dbpath, [&] {
+    return guarded(err, dbpath ? dbpath : "(in memory)", [&] {
         int flags = create ? Xapian::DB_CREATE_OR_OPEN : Xapian::DB_OPEN;
         if (fast) flags |= Xapian::DB_NO_SYNC;
         engine_writer *w = new engine_writer;

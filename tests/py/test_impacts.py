@@ -60,6 +60,36 @@ check_eq(info(grown).get("articles"), "1200", "a second run adds the long articl
 check_eq((info(grown).get("pivot"), info(grown).get("common words")), ("16.0", "alpha"),
          "and keeps the pivot and the common words (what is written depends on them)")
 
+# Regression: a full build over an index whose articles were all deleted
+# left the old database's common words in place; while the stub listed that
+# database first (during the build, or after an interrupted one) readers
+# took them for the new articles', and a build that chose none kept them.
+src_dir = scratch.join("rebuild")
+os.makedirs(src_dir)
+first = os.path.join(src_dir, "first.jsonl")
+os.link(short, first)
+rebuilt = scratch.join("rebuilt.idx")
+build_index(rebuilt, src_dir)
+check_eq(info(rebuilt).get("common words"), "alpha", "rebuild: the first build's common words")
+os.unlink(first)
+build_index(rebuilt, src_dir)
+check_eq(info(rebuilt).get("articles"), "0", "rebuild: every article deleted with its file")
+second = os.path.join(src_dir, "second.jsonl")
+with open(second, "w") as f:
+    for i in range(600):
+        f.write(json.dumps({"id": "b%d" % i, "title": "Beta", "text": words(10, i)}) + "\n")
+crashed = subprocess.run([INDEXER, "-q", "--batch", "100", "--index", rebuilt, src_dir],
+                         env=dict(os.environ, LEDE_CRASH_AFTER="300"),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+check(crashed.returncode != 0, "rebuild: the build is killed half way (LEDE_CRASH_AFTER)")
+meta = info(rebuilt)
+check(meta.get("common words") in (None, "beta"),
+      "rebuild, interrupted: readers see no stale common words", str(meta.get("common words")))
+build_index(rebuilt, src_dir)
+meta = info(rebuilt)
+check_eq((meta.get("articles"), meta.get("common words"), meta.get("pivot")), ("600", "beta", "16.0"),
+         "rebuild, finished: the new sample's common words and pivot")
+
 # Length normalisation: "gamma" once in a short and once in a long article.
 src = scratch.join("norm.jsonl")
 with open(src, "w") as f:
