@@ -43,7 +43,8 @@
  *   metadata "lede.format" = "3" (absent: the current format),
  *            "lede.pivot" = format 3's pivot length (decimal),
  *            "lede.common" = format 3's common words, space-separated
- *            stems (the first build's: in 5% of its sample, at most 128;
+ *            stems (the first build's: in 5% of its sample, at most 128,
+ *            none from fewer than 100 sampled articles;
  *            absent: none, so no pair terms),
  *            "lede.language" = stemmer name or "none",
  *            "lede.dict" = docstore preset dictionary,
