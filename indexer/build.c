@@ -420,7 +420,7 @@ static size_t text_bytes(const article *a) {
 /* Format 3's pivot and common words (engine.h): the mean length of the
  * held articles, as the engine measures them with the index's language
  * and stop words, and the words most of them hold. */
-static int choose_pivot(build *b, char *err) {
+static int choose_sample_settings(build *b, char *err) {
     if (strcmp(b->format, "3")) return LEDE_OK;
     engine_writer *m;
     if (engine_writer_open(NULL, 1, 1, &m, err) != LEDE_OK) return LEDE_ERR;
@@ -444,7 +444,7 @@ static int choose_pivot(build *b, char *err) {
 static int choose_dict_and_start(build *b, char *err) {
     sbuf_append(&b->dict, b->dictb.text.data, b->dictb.text.len);
     docstore_dict_free(&b->dictb);
-    if (choose_pivot(b, err) != LEDE_OK) return LEDE_ERR;
+    if (choose_sample_settings(b, err) != LEDE_OK) return LEDE_ERR;
     if (writers_start(b, err) != LEDE_OK) return LEDE_ERR;
     release_held(b);
     return LEDE_OK;
@@ -891,6 +891,14 @@ static int forget_sample_settings(build *b, char *err) {
     return LEDE_OK;
 }
 
+static int has_meta(engine_reader *r, const char *key) {
+    sbuf v;
+    sbuf_init(&v);
+    int found = engine_reader_meta_get(r, key, &v, NULL) == LEDE_OK;
+    sbuf_free(&v);
+    return found;
+}
+
 static int setup(build *b, char *err) {
     int rc = indexdir_open(b->o->index, 1, b->o->watch ? "lede-index --watch" : "lede-index", &b->ix, err);
     if (rc != LEDE_OK) return rc;
@@ -909,9 +917,10 @@ static int setup(build *b, char *err) {
         b->nwriters = b->o->threads > 0 ? b->o->threads : 1;
         docstore_dict_init(&b->dictb);
         sbuf_reset(&b->dict);
+        int stale = has_meta(b->lookup, "lede.pivot") || has_meta(b->lookup, "lede.common");
         engine_reader_close(b->lookup);
         b->lookup = NULL;
-        return forget_sample_settings(b, err);
+        return stale ? forget_sample_settings(b, err) : LEDE_OK;
     }
     b->nwriters = 1;
     return writers_start(b, err);

@@ -37,7 +37,6 @@ const char *const META_PIVOT = "lede.pivot";
 const char *const META_COMMON = "lede.common";
 const char *const PREFIX_PAIR = "XP";
 
-
 /* The index format a database holds: its "lede.format", or the current
  * one when it has none (a database made through this API alone). */
 std::string format_of(const Xapian::Database &db) {
@@ -264,6 +263,11 @@ size_t prefix_length(const std::string &t) {
     size_t i = 0;
     while (i < t.size() && t[i] >= 'A' && t[i] <= 'Z') i++;
     return i;
+}
+
+/* A term's word without its field prefix, whatever the field. */
+std::string unprefixed(const std::string &t) {
+    return t.substr(prefix_length(t));
 }
 
 /* The pair term of two adjacent words of one field (engine.h). */
@@ -853,7 +857,6 @@ Xapian::BM25Weight bm25() {
     return Xapian::BM25Weight(BM25_K1, 0, 1, BM25_B, 0);
 }
 
-
 /* mode=any: words joined by a hyphen ("large-deflection") count as
  * separate words, as in the natural-language questions the mode is for,
  * instead of the phrase QueryParser would make of them.  Quoted phrases
@@ -942,13 +945,6 @@ Xapian::termcount window_of(const Xapian::Query &q) {
     const char *op = q.get_type() == Xapian::Query::OP_NEAR ? " NEAR " : " PHRASE ";
     size_t at = d.find(op);
     return at == std::string::npos ? 0 : (Xapian::termcount)strtoul(d.c_str() + at + strlen(op), nullptr, 10);
-}
-
-/* A term's word without its field prefix, whatever the field. */
-std::string unprefixed(const std::string &t) {
-    size_t i = 0;
-    while (i < t.size() && t[i] >= 'A' && t[i] <= 'Z') i++;
-    return t.substr(i);
 }
 
 bool is_stop_word(const engine_reader *r, const std::string &word) {
@@ -1175,10 +1171,9 @@ Xapian::Query pairs_for(const engine_reader *r, const Xapian::Query &q) {
         std::string prefix = terms[0].substr(0, prefix_length(terms[0]));
         std::vector<Xapian::Query> pairs;
         for (size_t i = 0; i + 1 < n; i++) {
-            std::string a = terms[i].substr(prefix_length(terms[i]));
-            std::string b = terms[i + 1].substr(prefix_length(terms[i + 1]));
-            if (terms[i + 1].compare(0, prefix.size(), prefix) || prefix_length(terms[i + 1]) != prefix.size())
-                return q;
+            const std::string &next = terms[i + 1];
+            if (next.substr(0, prefix_length(next)) != prefix) return q; /* fields differ */
+            std::string a = unprefixed(terms[i]), b = unprefixed(next);
             if (r->common.count(a) && r->common.count(b)) pairs.emplace_back(pair_term(prefix, a, b));
         }
         if (pairs.empty()) return q;

@@ -15,6 +15,19 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* A scratch directory from tmpl ("...XXXXXX"), or NULL (a failed check). */
+static char *scratch_open(char *tmpl) {
+    char *root = mkdtemp(tmpl);
+    CHECK(root != NULL, "scratch directory");
+    return root;
+}
+
+static void scratch_remove(const char *root) {
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    CHECK(system(cmd) == 0, "scratch removed");
+}
+
 /* Stores a new article (and frees it): LEDE_OK if it was added. */
 static int put(engine_writer *w, article *a, char *err) {
     docstore *ds = docstore_new(NULL, 0);
@@ -185,8 +198,7 @@ static void same_ranking(const char *v2, const char *v3, const char *query) {
 
 static void test_impacts(void) {
     char tmpl[] = "/tmp/lede-unit.XXXXXX";
-    char *root = mkdtemp(tmpl);
-    CHECK(root != NULL, "scratch directory");
+    char *root = scratch_open(tmpl);
     if (!root) return;
     char v2[300], v3[300], dflt[300], err[LEDE_ERRLEN], pivot[32];
     snprintf(v2, sizeof v2, "%s/v2", root);
@@ -213,9 +225,7 @@ static void test_impacts(void) {
           a.nhits == b.nhits && a.nhits > 0, "another pivot matches the same articles");
     engine_results_free(&a);
     engine_results_free(&b);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    CHECK(system(cmd) == 0, "scratch removed");
+    scratch_remove(root);
 }
 
 /* One query on the indexes without and with pair terms: the same total,
@@ -241,8 +251,7 @@ static void same_with_pairs(const char *plain, const char *paired, const char *q
  * in the headline or the body, in a phrase of two words or three. */
 static void test_pairs(void) {
     char tmpl[] = "/tmp/lede-unit.XXXXXX";
-    char *root = mkdtemp(tmpl);
-    CHECK(root != NULL, "scratch directory");
+    char *root = scratch_open(tmpl);
     if (!root) return;
     char plain[300], paired[300], err[LEDE_ERRLEN];
     snprintf(plain, sizeof plain, "%s/plain", root);
@@ -261,15 +270,12 @@ static void test_pairs(void) {
     same_with_pairs(plain, paired, "cranes \"harbour strike\"", 4);  /* mode=any: cranes OR the phrase */
     same_with_pairs(plain, paired, "\"harbour gossip\" OR \"harbour rain\"", 1);
     same_with_pairs(plain, paired, "harbour -\"harbour strike\"", 3);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    CHECK(system(cmd) == 0, "scratch removed");
+    scratch_remove(root);
 }
 
 static void test_formats(void) {
     char tmpl[] = "/tmp/lede-unit.XXXXXX";
-    char *root = mkdtemp(tmpl);
-    CHECK(root != NULL, "scratch directory");
+    char *root = scratch_open(tmpl);
     if (!root) return;
     char v1[300], v2[300], v3[300], err[LEDE_ERRLEN];
     snprintf(v1, sizeof v1, "%s/v1", root);
@@ -293,9 +299,7 @@ static void test_formats(void) {
     CHECK(hits(v3, "body:zebra") == 1, "format 3: the body term holds headline words");
     CHECK(hits(v3, "title:\"zebra crossing\"") == 1 && hits(v3, "\"high road\"") == 1, "format 3: phrases");
     CHECK(hits(v3, "\"repainted traffic\"") == 0, "format 3: no phrase across headline and body");
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    CHECK(system(cmd) == 0, "scratch removed");
+    scratch_remove(root);
 }
 
 int main(void) {
