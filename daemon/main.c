@@ -40,6 +40,8 @@ static const char usage[] =
     "      --slow-query SECS     log queries slower than this (default 0.5)\n"
     "      --busy-poll-us N      while a query runs and a core is free, poll for\n"
     "                            up to N µs instead of sleeping (default 1000; 0: never)\n"
+    "      --read-batch-us N     while queries wait for workers, read new requests\n"
+    "                            at most every N µs, many at a time (default 1000; 0: at once)\n"
     "      --worker-spin-us N    a worker that runs out of queries waits up to N µs\n"
     "                            awake for the next before sleeping (default 100; 0: never)\n"
     "      --log-level LEVEL     error, warn, info (default) or debug\n"
@@ -76,7 +78,7 @@ static int number(const char *opt, const char *val, double min, double *out) {
 
 static int parse_args(int argc, char **argv, server_config *cfg) {
     enum { O_LINE = 256, O_CONNS, O_IDLE, O_OUT, O_PIPE, O_QUEUE, O_QT, O_SLOW, O_LOG, O_WILD,
-           O_TOKEN, O_COMMIT, O_ARTICLE, O_BACKLOG, O_MAXLIM, O_POLL, O_SPIN };
+           O_TOKEN, O_COMMIT, O_ARTICLE, O_BACKLOG, O_MAXLIM, O_POLL, O_SPIN, O_BATCH };
     static const struct option longopts[] = {
         {"index", required_argument, 0, 'x'},
         {"listen", required_argument, 0, 'l'},
@@ -94,6 +96,7 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
         {"slow-query", required_argument, 0, O_SLOW},
         {"busy-poll-us", required_argument, 0, O_POLL},
         {"worker-spin-us", required_argument, 0, O_SPIN},
+        {"read-batch-us", required_argument, 0, O_BATCH},
         {"log-level", required_argument, 0, O_LOG},
         {"ingest-token", required_argument, 0, O_TOKEN},
         {"commit-interval", required_argument, 0, O_COMMIT},
@@ -116,6 +119,7 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
     cfg->slow_query = 0.5;
     cfg->busy_poll = 0.001;
     cfg->worker_spin = 0.0001;
+    cfg->read_batch = 0.001;
     cfg->log_level = 2;
     cfg->commit_interval = 0.25;
     cfg->max_article = 16u << 20;
@@ -171,6 +175,10 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
         case O_POLL:
             if (number("--busy-poll-us", optarg, 0, &v) || v > 1e6) return bad("--busy-poll-us", optarg);
             cfg->busy_poll = v / 1e6;
+            break;
+        case O_BATCH:
+            if (number("--read-batch-us", optarg, 0, &v) || v > 1e6) return bad("--read-batch-us", optarg);
+            cfg->read_batch = v / 1e6;
             break;
         case O_SPIN:
             if (number("--worker-spin-us", optarg, 0, &v) || v > 1e6) return bad("--worker-spin-us", optarg);

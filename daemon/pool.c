@@ -1,6 +1,7 @@
 /* pool.c -- worker threads answering queries against the index (see
  * pool.h).  Each worker refreshes its reader before every job, so what the
  * indexer committed is visible to the next query without a restart. */
+#define _GNU_SOURCE
 #include "pool.h"
 #include "../src/docstore.h"
 #include "../src/engine.h"
@@ -10,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct worker worker;
 
@@ -22,6 +24,10 @@ struct pool {
     atomic_int ndone;           /* jobs in the done list; written under mu */
     int eager;                  /* under mu: every finished job wakes the loop */
     int spinning;               /* under mu: workers waiting awake (spin) */
+    pthread_cond_t drain_cv;    /* the loop waits here for the queue to drain */
+    int drain_waiting;          /* under mu: the loop waits for the queue ... */
+    int drain_low;              /* ... to hold at most this many jobs */
+    int loud_done;              /* under mu: a done job wants the loop now */
     atomic_int running;         /* workers on a job; written under mu */
     double spin;                /* seconds a worker waits awake before sleeping */
     int stopping;
@@ -252,6 +258,7 @@ static pool_job *next_job(worker *w) {
         if (!p->head) p->tail = NULL;
         p->queued--;
         atomic_fetch_add(&p->running, 1);
+        if (p->drain_waiting && p->queued <= p->drain_low) pthread_cond_signal(&p->drain_cv);
     }
     pthread_mutex_unlock(&p->mu);
     return job;
@@ -274,6 +281,10 @@ static void finish(pool *p, pool_job *job) {
     else p->done_head = job;
     p->done_tail = job;
     atomic_fetch_add(&p->ndone, 1);
+    if (wake) {
+        p->loud_done = 1;
+        if (p->drain_waiting) pthread_cond_signal(&p->drain_cv);
+    }
     pthread_mutex_unlock(&p->mu);
     if (wake) p->notify(p->notify_arg);
 }
@@ -308,6 +319,11 @@ int pool_start(pool **out, const char *index, int nworkers, unsigned max_wildcar
     p->spin = spin;
     p->max_wildcard = max_wildcard;
     pthread_mutex_init(&p->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->drain_cv, &ca);
+    pthread_condattr_destroy(&ca);
     p->index = lede_strdup(index);
     p->notify = notify;
     p->notify_arg = notify_arg;
@@ -361,6 +377,7 @@ pool_job *pool_take_done(pool *p) {
     pthread_mutex_lock(&p->mu);
     pool_job *list = p->done_head;
     p->done_head = p->done_tail = NULL;
+    p->loud_done = 0;
     atomic_store(&p->ndone, 0);
     pthread_mutex_unlock(&p->mu);
     return list;
@@ -384,11 +401,30 @@ void pool_set_eager(pool *p) {
     pthread_mutex_unlock(&p->mu);
 }
 
-int pool_queued(pool *p) {
+/* The loop's side of read batching (server.c): a worker that takes the
+ * queue down to low jobs, or finishes a job that wakes the loop, signals
+ * drain_cv while the loop waits there. */
+void pool_await_drain(pool *p, int low, double max_wait) {
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    long ns = until.tv_nsec + (long)(max_wait * 1e9);
+    until.tv_sec += ns / 1000000000L;
+    until.tv_nsec = ns % 1000000000L;
     pthread_mutex_lock(&p->mu);
-    int n = p->queued;
+    p->drain_low = low;
+    p->drain_waiting = 1;
+    while (p->queued > low && !p->eager && !p->stopping && !p->loud_done)
+        if (pthread_cond_timedwait(&p->drain_cv, &p->mu, &until) != 0) break;
+    p->drain_waiting = 0;
     pthread_mutex_unlock(&p->mu);
-    return n;
+}
+
+int pool_running(pool *p) {
+    return atomic_load(&p->running);
+}
+
+int pool_queued(pool *p) {
+    return atomic_load(&p->queued);
 }
 
 void pool_stop(pool *p) {
@@ -410,5 +446,6 @@ void pool_stop(pool *p) {
     free(p->threads);
     free(p->index);
     pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->drain_cv);
     free(p);
 }

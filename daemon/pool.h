@@ -58,7 +58,12 @@ int pool_hurry(pool *p, pool_job *job);
 void pool_set_eager(pool *p);
 /* Stops the workers after the queued jobs and joins them. */
 void pool_stop(pool *p);
+/* The loop waits, at most max_wait seconds, for the queue to hold no more
+ * than low jobs, or for a finished job that wants it woken. */
+void pool_await_drain(pool *p, int low, double max_wait);
 int pool_queued(pool *p);
+/* Workers running a job now. */
+int pool_running(pool *p);
 /* The index figures the workers saw last (for STATS, answered by the loop
  * even when every worker is busy). */
 void pool_index_figures(pool *p, uint64_t *articles, uint64_t *revision,

@@ -79,7 +79,7 @@ struct server {
     const server_config *cfg;
     struct event_base *base;
     struct evconnlistener *tcp, *local;
-    struct event *sigterm, *sigint, *wake, *poll;
+    struct event *sigterm, *sigint, *wake, *poll, *batch;
     struct event *collect;     /* collects quiet jobs while any are out */
     int wake_fd;               /* eventfd the workers write to wake the loop */
     atomic_int wake_pending;   /* a wake-up is on its way: no more writes */
@@ -351,6 +351,7 @@ static void answer_stats(server *s, pending *p) {
     add_stat(st, &n, "errors", "%llu", (unsigned long long)s->errors);
     add_stat(st, &n, "timeouts", "%llu", (unsigned long long)s->timeouts);
     add_stat(st, &n, "workers", "%d", s->cfg->workers);
+    add_stat(st, &n, "workers_busy", "%d", pool_running(s->pool));
     add_stat(st, &n, "queued", "%d", pool_queued(s->pool));
     percentiles(s, st, &n);
     ingest_stats(s, st, &n);
@@ -427,6 +428,27 @@ static void collect_cb(evutil_socket_t fd, short what, void *arg) {
     arm_collect(s);
 }
 
+/* Read batching (--read-batch-us).  While the workers have a backlog
+ * (twice as many queries waiting as there are workers), a request read now
+ * would only wait in the queue; and every read costs the loop a wake-up,
+ * which on these machines preempts a worker.  So once the loop has handled
+ * everything ready (the batch event has the lowest priority), it waits, at
+ * most read_batch seconds, until the backlog is down to one query a worker
+ * (or a finished job needs it), then reads all that came meanwhile in one
+ * wake-up.  Measured: 15% more queries a second at 64 connections
+ * (bench/results/query.md).  Timers, PING and STATS wait at most that long. */
+static void batch_cb(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    server *s = arg;
+    if (!s->shutting_down) pool_await_drain(s->pool, s->cfg->workers, s->cfg->read_batch);
+}
+
+static void start_batch(server *s) {
+    if (s->cfg->read_batch > 0 && pool_queued(s->pool) >= 2 * s->cfg->workers)
+        event_active(s->batch, EV_TIMEOUT, 0);
+}
+
 static void submit(server *s, pending *p, proto_request *req) {
     pool_job *job = job_for(p, req);
     job->wire = p->c->wire; /* before a worker can see the job */
@@ -445,6 +467,7 @@ static void submit(server *s, pending *p, proto_request *req) {
         arm_collect(s);
     }
     start_poll(s);
+    start_batch(s);
     if (s->cfg->query_timeout > 0) {
         p->timer = evtimer_new(s->base, timeout_cb, p);
         double t = s->cfg->query_timeout;
@@ -1003,6 +1026,7 @@ static void teardown(server *s) {
     if (s->wake) event_free(s->wake);
     if (s->wake_fd >= 0) close(s->wake_fd);
     if (s->poll) event_free(s->poll);
+    if (s->batch) event_free(s->batch);
     if (s->collect) event_free(s->collect);
     if (s->grace) event_free(s->grace);
     if (s->relisten) event_free(s->relisten);
@@ -1026,6 +1050,7 @@ int server_run(const server_config *cfg) {
         log_msg(&s, 0, "cannot create the event loop");
         return 1;
     }
+    event_base_priority_init(s.base, 3); /* events default to 1; batching is 2 */
     s.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (s.wake_fd < 0) {
         log_msg(&s, 0, "cannot create an eventfd: %s", strerror(errno));
@@ -1034,6 +1059,8 @@ int server_run(const server_config *cfg) {
     s.wake = event_new(s.base, s.wake_fd, EV_PERSIST | EV_READ, wake_cb, &s);
     event_add(s.wake, NULL);
     s.poll = event_new(s.base, -1, 0, poll_cb, &s);
+    s.batch = event_new(s.base, -1, 0, batch_cb, &s);
+    event_priority_set(s.batch, 2);
     s.collect = evtimer_new(s.base, collect_cb, &s);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     s.cores = cores > 0 ? (int)cores : 1;

@@ -23,6 +23,7 @@ typedef struct server_config {
     unsigned max_limit;        /* most hits one SEARCH returns */
     double slow_query;         /* seconds; queries slower are logged */
     double busy_poll;          /* seconds the loop polls after a job goes out; 0: never */
+    double read_batch;         /* seconds the loop may wait for a backlog to drain; 0: never */
     double worker_spin;        /* seconds an idle worker waits awake for a job; 0: never */
     int log_level;             /* 0 error, 1 warn, 2 info, 3 debug */
     const char *ingest_token;  /* NULL: ingest commands are off */

@@ -181,5 +181,47 @@ check(seen, "a client that does not read is closed (write timeout)")
 slow.close()
 sender.join()
 check_eq(d.stop(), 0, "exit 0")
+
+# Read batching (--read-batch-us): while a backlog waits for the workers,
+# the loop waits for it to drain before reading more, but only for a
+# while: other clients are still answered, and once the workers go on,
+# every queued query is answered, in order.
+hold = scratch.join("hold-batch.fifo")
+os.mkfifo(hold)
+d = Daemon(index, "--workers", "2", "--read-batch-us", "1000", "--query-timeout", "0",
+           env={"LEDE_TEST_HOLD": hold})
+holders = [d.connect() for _ in range(2)]
+for h in holders:
+    h.send("SEARCH lede-test-hold\n")
+probe = d.connect()
+
+
+def poll_stat(key, want):
+    """STATS (answered by the loop) until key reaches want; bounded."""
+    got = None
+    for _ in range(2000):
+        got = int(dict(l.split("\t", 1) for l in probe.ask("STATS")[1:])[key])
+        if got == want:
+            break
+        select.select([], [], [], 0.005)
+    return got
+
+
+check_eq(poll_stat("workers_busy", 2), 2, "STATS workers_busy: both workers hold a query")
+backlog = d.connect()
+N = 12
+backlog.send("".join("SEARCH limit=%d -- bank\n" % (i % 3 + 1) for i in range(N)))
+check_eq(poll_stat("queued", N), N, "with both workers held, the whole backlog is queued (the loop kept reading)")
+check_eq(probe.ask("PING"), ["OK PONG"], "with a backlog queued, the loop still answers other clients")
+for _ in holders:
+    with open(hold, "w") as f:
+        f.write("x")
+for h in holders:
+    check(h.reply("SEARCH")[0].startswith("OK SEARCH"), "the held queries are answered")
+limits = [status_field(backlog.reply("SEARCH"), "limit") for _ in range(N)]
+check_eq(limits, [str(i % 3 + 1) for i in range(N)], "the backlog is answered whole and in order")
+for c in holders + [backlog, probe]:
+    c.close()
+check_eq(d.stop(), 0, "exit 0")
 scratch.cleanup()
 finish()
