@@ -4,6 +4,7 @@
  * are specified in engine.h. */
 #include "engine.h"
 #include "date.h"
+#include "dirwatch.h"
 #include "docstore.h"
 #include "impact.hh"
 #include "qsyntax.h"
@@ -346,9 +347,18 @@ struct engine_reader {
     bool impacts = false;         /* format 3: ranked by ImpactWeight */
     std::unordered_set<std::string> common;  /* format 3: see pairs_for */
     docstore *ds = nullptr;
+    /* Change detection (see refresh): the directories watched, and
+     * whether a quiet watch may be trusted to mean "nothing new". */
+    dirwatch *watch = nullptr;
+    std::vector<std::string> watched;
+    bool watching = false;
+    bool watch_failed = false;
     /* An empty database for the highlighting MSet (see highlight_mset). */
     Xapian::WritableDatabase none{"", Xapian::DB_BACKEND_INMEMORY};
-    ~engine_reader() { docstore_free(ds); }
+    ~engine_reader() {
+        docstore_free(ds);
+        dirwatch_free(watch);
+    }
 };
 
 extern "C" {
@@ -735,7 +745,7 @@ static bool versions_unchanged(const engine_reader *r) {
  * to the latest revision, unless no version file changed (one stat per
  * database instead of Xapian reading each version file).  force: reopen
  * even so (the writer moved on under a search). */
-static bool refresh(engine_reader *r, bool force = false) {
+static bool look_again(engine_reader *r, bool force) {
     struct stat st;
     bool have = stat_stub(r->path, &st);
     if (have != r->have_stub || (have && !same_file(st, r->stub))) {
@@ -749,6 +759,37 @@ static bool refresh(engine_reader *r, bool force = false) {
     if (!force && versions_unchanged(r)) return false;
     note_versions(r);
     return r->db.reopen();
+}
+
+/* Where a writer's change shows: the index's directory (its stub) and
+ * each local database's (its version file). */
+static std::vector<std::string> change_dirs(const engine_reader *r) {
+    std::vector<std::string> dirs{r->path};
+    for (const auto &v : r->versions) dirs.push_back(v.first.substr(0, v.first.rfind('/')));
+    return dirs;
+}
+
+static void watch_dirs(engine_reader *r) {
+    r->watched = change_dirs(r);
+    std::vector<const char *> paths;
+    for (const std::string &d : r->watched) paths.push_back(d.c_str());
+    char err[LEDE_ERRLEN];
+    r->watch_failed = dirwatch_set(&r->watch, paths.data(), (int)paths.size(), err) != LEDE_OK;
+}
+
+/* Before every query.  While the directories that would show a change
+ * are watched and quiet, nothing was committed: one read of the watch
+ * (dirwatch.h) instead of a stat per database.  Otherwise the watch is set
+ * up again first, then the files are looked at, so a change made while
+ * looking is still reported next time; if the databases are no longer
+ * those watched, the next call watches the new ones and looks again. */
+static bool refresh(engine_reader *r, bool force = false) {
+    if (!force && r->watching && !dirwatch_changed(r->watch)) return false;
+    bool can_watch = !r->watch_failed && !r->versions.empty();
+    if (can_watch) watch_dirs(r);
+    bool changed = look_again(r, force);
+    r->watching = can_watch && !r->watch_failed && change_dirs(r) == r->watched;
+    return changed;
 }
 
 int engine_reader_refresh(engine_reader *r, int *changed, char *err) {

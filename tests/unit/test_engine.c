@@ -302,7 +302,75 @@ static void test_formats(void) {
     scratch_remove(root);
 }
 
+/* Writes dir/XAPIANDB naming one database, through a rename as lede does. */
+static int write_stub(const char *dir, const char *db) {
+    char tmp[300], stub[300];
+    snprintf(tmp, sizeof tmp, "%s/XAPIANDB.tmp", dir);
+    snprintf(stub, sizeof stub, "%s/XAPIANDB", dir);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return LEDE_ERR;
+    fprintf(f, "auto %s\n", db);
+    return fclose(f) == 0 && rename(tmp, stub) == 0 ? LEDE_OK : LEDE_ERR;
+}
+
+static int refreshed(engine_reader *r) {
+    char err[LEDE_ERRLEN];
+    int changed = -1;
+    return engine_reader_refresh(r, &changed, err) == LEDE_OK ? changed : -1;
+}
+
+static int count_in(engine_reader *r, const char *query) {
+    char err[LEDE_ERRLEN];
+    engine_search_opts o = {.query = query, .limit = 10, .exact = 1};
+    engine_results res;
+    if (engine_search(r, &o, &res, err) != LEDE_OK) return -1;
+    int n = (int)res.total;
+    engine_results_free(&res);
+    return n;
+}
+
+/* Regression (readers learn of commits through a watch on directories,
+ * dirwatch.h): once the stub names another database, that database's
+ * directory is watched, so a commit there alone (nothing else in the index
+ * directory changes, as with leded's own ingest) is seen. */
+static void test_refresh_follows_stub(void) {
+    char tmpl[] = "/tmp/lede-refresh-XXXXXX", a[300], b[300], err[LEDE_ERRLEN];
+    char *root = scratch_open(tmpl);
+    if (!root) return;
+    snprintf(a, sizeof a, "%s/a", root);
+    snprintf(b, sizeof b, "%s/b", root);
+    CHECK(make_index(a, NULL, err) == LEDE_OK && write_stub(root, "a") == LEDE_OK, "index on database a");
+    engine_reader *r;
+    CHECK(engine_reader_open(root, &r, err) == LEDE_OK, "reader open");
+    refreshed(r);
+    CHECK(refreshed(r) == 0, "nothing new: refresh changes nothing");
+    CHECK(make_index(b, NULL, err) == LEDE_OK && write_stub(root, "b") == LEDE_OK, "the stub now names database b");
+    CHECK(refreshed(r) == 1, "the new stub is seen");
+    CHECK(refreshed(r) == 0, "then nothing new");
+    engine_writer *w = NULL;
+    article x;
+    article_init(&x);
+    x.id = lede_strdup("t2");
+    x.title = lede_strdup("Zebra herd crosses the river");
+    x.body = lede_strdup("Rangers counted the herd at dawn.");
+    int rc = engine_writer_open(b, 0, 1, &w, err);
+    if (rc == LEDE_OK) {
+        rc = put(w, &x, err);
+        if (rc == LEDE_OK) rc = engine_writer_commit(w, err);
+        engine_writer_close(w, NULL);
+    } else {
+        article_free(&x);
+    }
+    CHECK(rc == LEDE_OK, "a commit into database b alone");
+    CHECK(refreshed(r) == 1, "the commit into b is seen");
+    CHECK(count_in(r, "zebra") == 2, "and searched: both articles");
+    CHECK(refreshed(r) == 0, "then nothing new again");
+    engine_reader_close(r);
+    scratch_remove(root);
+}
+
 int main(void) {
+    test_refresh_follows_stub();
     test_formats();
     test_impacts();
     test_pairs();
