@@ -25,7 +25,7 @@ int dirwatch_set(dirwatch **w, const char *const *dirs, int n, char *err) {
     else if ((*w)->fd >= 0) close((*w)->fd);
     dirwatch *d = *w;
     d->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (d->fd < 0) return lede_seterr(err, "inotify: %s", strerror(errno));
+    if (d->fd < 0) return lede_seterr_code(err, LEDE_ELIMIT, "inotify: %s", strerror(errno));
     for (int i = 0; i < n; i++)
         if (inotify_add_watch(d->fd, dirs[i], DIRWATCH_EVENTS) < 0) {
             int e = errno;

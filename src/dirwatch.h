@@ -18,9 +18,10 @@ extern "C" {
 typedef struct dirwatch dirwatch;
 
 /* Watches dirs[0..n) (replacing what was watched before); every change
- * until now is forgotten.  Returns LEDE_OK, or LEDE_ERR (message in err)
- * when inotify is unavailable or a directory cannot be watched: the watch
- * then reports a change every time. */
+ * until now is forgotten.  Returns LEDE_OK; LEDE_ELIMIT when no inotify
+ * instance can be had (the limit per user, or no inotify at all); LEDE_ERR
+ * when a directory cannot be watched (it may have just been deleted).
+ * After an error the watch reports a change every time. */
 int dirwatch_set(dirwatch **w, const char *const *dirs, int n, char *err);
 /* 1 when something changed since the last call (or since dirwatch_set),
  * 0 when nothing did; a watch that could not be set up always says 1. */

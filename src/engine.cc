@@ -352,7 +352,7 @@ struct engine_reader {
     dirwatch *watch = nullptr;
     std::vector<std::string> watched;
     bool watching = false;
-    bool watch_failed = false;
+    bool watch_failed = false;  /* no inotify to be had: look every time */
     /* An empty database for the highlighting MSet (see highlight_mset). */
     Xapian::WritableDatabase none{"", Xapian::DB_BACKEND_INMEMORY};
     ~engine_reader() {
@@ -769,12 +769,16 @@ static std::vector<std::string> change_dirs(const engine_reader *r) {
     return dirs;
 }
 
-static void watch_dirs(engine_reader *r) {
+/* True when every directory is watched; a directory that cannot be (it
+ * was deleted just now, say) is tried again at the next refresh. */
+static bool watch_dirs(engine_reader *r) {
     r->watched = change_dirs(r);
     std::vector<const char *> paths;
     for (const std::string &d : r->watched) paths.push_back(d.c_str());
     char err[LEDE_ERRLEN];
-    r->watch_failed = dirwatch_set(&r->watch, paths.data(), (int)paths.size(), err) != LEDE_OK;
+    int rc = dirwatch_set(&r->watch, paths.data(), (int)paths.size(), err);
+    r->watch_failed = rc == LEDE_ELIMIT;
+    return rc == LEDE_OK;
 }
 
 /* Before every query.  While the directories that would show a change
@@ -785,10 +789,9 @@ static void watch_dirs(engine_reader *r) {
  * those watched, the next call watches the new ones and looks again. */
 static bool refresh(engine_reader *r, bool force = false) {
     if (!force && r->watching && !dirwatch_changed(r->watch)) return false;
-    bool can_watch = !r->watch_failed && !r->versions.empty();
-    if (can_watch) watch_dirs(r);
+    bool watched = !r->watch_failed && !r->versions.empty() && watch_dirs(r);
     bool changed = look_again(r, force);
-    r->watching = can_watch && !r->watch_failed && change_dirs(r) == r->watched;
+    r->watching = watched && change_dirs(r) == r->watched;
     return changed;
 }
 
