@@ -404,7 +404,7 @@ void pool_set_eager(pool *p) {
 /* The loop's side of read batching (server.c): a worker that takes the
  * queue down to low jobs, or finishes a job that wakes the loop, signals
  * drain_cv while the loop waits there. */
-void pool_await_drain(pool *p, int low, double max_wait) {
+int pool_await_drain(pool *p, int low, double max_wait) {
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
     long ns = until.tv_nsec + (long)(max_wait * 1e9);
@@ -413,9 +413,20 @@ void pool_await_drain(pool *p, int low, double max_wait) {
     pthread_mutex_lock(&p->mu);
     p->drain_low = low;
     p->drain_waiting = 1;
-    while (p->queued > low && !p->eager && !p->stopping && !p->loud_done)
+    int waited = 0;
+    while (p->queued > low && !p->eager && !p->stopping && !p->loud_done) {
+        waited = 1;
         if (pthread_cond_timedwait(&p->drain_cv, &p->mu, &until) != 0) break;
+    }
     p->drain_waiting = 0;
+    pthread_mutex_unlock(&p->mu);
+    return waited;
+}
+
+void pool_kick(pool *p) {
+    pthread_mutex_lock(&p->mu);
+    p->loud_done = 1;
+    if (p->drain_waiting) pthread_cond_signal(&p->drain_cv);
     pthread_mutex_unlock(&p->mu);
 }
 

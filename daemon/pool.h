@@ -59,8 +59,13 @@ void pool_set_eager(pool *p);
 /* Stops the workers after the queued jobs and joins them. */
 void pool_stop(pool *p);
 /* The loop waits, at most max_wait seconds, for the queue to hold no more
- * than low jobs, or for a finished job that wants it woken. */
-void pool_await_drain(pool *p, int low, double max_wait);
+ * than low jobs, or for a finished job that wants it woken (or a kick);
+ * returns 1 if it waited at all. */
+int pool_await_drain(pool *p, int low, double max_wait);
+/* Ends the loop's wait in pool_await_drain now, or keeps it from starting
+ * until the next pool_take_done: something else needs the loop (the
+ * ingest writer finished a command). */
+void pool_kick(pool *p);
 int pool_queued(pool *p);
 /* Workers running a job now. */
 int pool_running(pool *p);

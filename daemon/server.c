@@ -92,6 +92,7 @@ struct server {
     conn *conns;
     int nconns;
     uint64_t next_id, conns_total, queries, errors, timeouts;
+    uint64_t read_batches;     /* waits for a backlog to drain (batch_cb) */
     double started;
     int shutting_down;
     struct event *grace;       /* after SIGTERM: force-close what is left */
@@ -353,6 +354,7 @@ static void answer_stats(server *s, pending *p) {
     add_stat(st, &n, "workers", "%d", s->cfg->workers);
     add_stat(st, &n, "workers_busy", "%d", pool_running(s->pool));
     add_stat(st, &n, "queued", "%d", pool_queued(s->pool));
+    add_stat(st, &n, "read_batches", "%llu", (unsigned long long)s->read_batches);
     percentiles(s, st, &n);
     ingest_stats(s, st, &n);
     proto_reply_stats(&p->reply, p->c->json, st, n);
@@ -441,7 +443,8 @@ static void batch_cb(evutil_socket_t fd, short what, void *arg) {
     (void)fd;
     (void)what;
     server *s = arg;
-    if (!s->shutting_down) pool_await_drain(s->pool, s->cfg->workers, s->cfg->read_batch);
+    if (!s->shutting_down && pool_await_drain(s->pool, s->cfg->workers, s->cfg->read_batch))
+        s->read_batches++;
 }
 
 static void start_batch(server *s) {
@@ -807,6 +810,14 @@ static void notify_loop(void *arg) {
     }
 }
 
+/* The ingest writer's replies do not wait out read batching (a pool job
+ * that needs the loop ends the wait itself, in pool.c). */
+static void notify_from_ingest(void *arg) {
+    server *s = arg;
+    if (s->pool) pool_kick(s->pool); /* jobs come only once the pool runs */
+    notify_loop(s);
+}
+
 static int cmp_u32(const void *a, const void *b) {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return x < y ? -1 : x > y;
@@ -1066,7 +1077,7 @@ int server_run(const server_config *cfg) {
     s.cores = cores > 0 ? (int)cores : 1;
     s.relisten = evtimer_new(s.base, relisten_cb, &s);
     if (cfg->ingest_token &&
-        ingest_start(&s.ingest, cfg->index, cfg->commit_interval, notify_loop, &s, err) != LEDE_OK) {
+        ingest_start(&s.ingest, cfg->index, cfg->commit_interval, notify_from_ingest, &s, err) != LEDE_OK) {
         log_msg(&s, 0, "cannot take the index for ingest: %s", err);
         goto out;
     }

@@ -6,8 +6,13 @@
  * watched directory, and the kernel queues that event inside the writer's
  * own system call, so a query issued after the writer finished sees it.
  * Only changes made by writers are reported (creations, deletions,
- * renames, writes, attribute changes), never a reader's opens.  When
- * inotify is not available the caller falls back to looking for itself. */
+ * renames, writes, attribute changes), never a reader's opens.
+ *
+ * inotify cannot see everything a stat() would: a directory reached
+ * through a symbolic link is watched at its target, so pointing the link
+ * elsewhere goes unnoticed, and on network file systems changes made by
+ * other machines are not reported.  Such directories are refused, and the
+ * caller then looks at the files itself. */
 #ifndef LEDE_DIRWATCH_H
 #define LEDE_DIRWATCH_H
 
@@ -17,14 +22,22 @@ extern "C" {
 
 typedef struct dirwatch dirwatch;
 
+/* dirwatch_changed's answers. */
+#define DIRWATCH_QUIET 0   /* nothing changed */
+#define DIRWATCH_CHANGED 1 /* something changed; the watch goes on */
+#define DIRWATCH_BROKEN 2  /* something changed, and the watch must be set
+                              up again (a watched directory went away, events
+                              were lost, an error, or no watch at all) */
+
 /* Watches dirs[0..n) (replacing what was watched before); every change
- * until now is forgotten.  Returns LEDE_OK; LEDE_ELIMIT when no inotify
- * instance can be had (the limit per user, or no inotify at all); LEDE_ERR
- * when a directory cannot be watched (it may have just been deleted).
- * After an error the watch reports a change every time. */
+ * until now is forgotten.  Returns LEDE_OK; LEDE_ELIMIT when inotify cannot
+ * serve these directories (no instance to be had, a symbolic link on the
+ * way, a network file system); LEDE_ERR when a directory cannot be watched
+ * now (it may have just been deleted).  After an error the watch says
+ * DIRWATCH_BROKEN every time. */
 int dirwatch_set(dirwatch **w, const char *const *dirs, int n, char *err);
-/* 1 when something changed since the last call (or since dirwatch_set),
- * 0 when nothing did; a watch that could not be set up always says 1. */
+/* What happened since the last call (or since dirwatch_set); reads and
+ * forgets what was queued, so what happens afterwards is reported next. */
 int dirwatch_changed(dirwatch *w);
 void dirwatch_free(dirwatch *w);
 

@@ -352,7 +352,7 @@ struct engine_reader {
     dirwatch *watch = nullptr;
     std::vector<std::string> watched;
     bool watching = false;
-    bool watch_failed = false;  /* no inotify to be had: look every time */
+    bool watch_failed = false;  /* inotify cannot serve this index: look every time */
     /* An empty database for the highlighting MSet (see highlight_mset). */
     Xapian::WritableDatabase none{"", Xapian::DB_BACKEND_INMEMORY};
     ~engine_reader() {
@@ -769,8 +769,9 @@ static std::vector<std::string> change_dirs(const engine_reader *r) {
     return dirs;
 }
 
-/* True when every directory is watched; a directory that cannot be (it
- * was deleted just now, say) is tried again at the next refresh. */
+/* True when every directory is watched; a directory that cannot be now
+ * (it was deleted just now, say) is tried again at the next refresh, and
+ * directories inotify cannot serve (dirwatch.h) never are. */
 static bool watch_dirs(engine_reader *r) {
     r->watched = change_dirs(r);
     std::vector<const char *> paths;
@@ -783,13 +784,17 @@ static bool watch_dirs(engine_reader *r) {
 
 /* Before every query.  While the directories that would show a change
  * are watched and quiet, nothing was committed: one read of the watch
- * (dirwatch.h) instead of a stat per database.  Otherwise the watch is set
- * up again first, then the files are looked at, so a change made while
- * looking is still reported next time; if the databases are no longer
- * those watched, the next call watches the new ones and looks again. */
+ * (dirwatch.h) instead of a stat per database.  Otherwise the files are
+ * looked at; what changes while they are, the watch reports next time.  A
+ * watch that is not set up (or broke) is set up before looking, and when
+ * the databases are no longer those watched, the next call watches the
+ * new ones and looks again. */
 static bool refresh(engine_reader *r, bool force = false) {
-    if (!force && r->watching && !dirwatch_changed(r->watch)) return false;
-    bool watched = !r->watch_failed && !r->versions.empty() && watch_dirs(r);
+    int news = r->watching ? dirwatch_changed(r->watch) : DIRWATCH_BROKEN;
+    if (news == DIRWATCH_QUIET && !force) return false;
+    bool watched = news != DIRWATCH_BROKEN ||
+                   (!r->watch_failed && !r->versions.empty() && watch_dirs(r));
+    r->watching = false; /* until the look below has succeeded */
     bool changed = look_again(r, force);
     r->watching = watched && change_dirs(r) == r->watched;
     return changed;
@@ -1313,6 +1318,20 @@ bool is_operator(const std::string &token) {
     return false;
 }
 
+bool is_field_name(const std::string &token) {
+    for (const char *f : {"title", "headline", "lede", "standfirst", "body", "author", "id", "date"})
+        if (token == f) return true;
+    return false;
+}
+
+/* Byte length of the run of word characters (Unicode letters, digits,
+ * marks, connectors: Xapian's) at q[at], 0 if there is none. */
+size_t word_length(const std::string &q, size_t at) {
+    Xapian::Utf8Iterator it(q.data() + at, q.size() - at);
+    while (it != Xapian::Utf8Iterator() && Xapian::Unicode::is_wordchar(*it)) ++it;
+    return it == Xapian::Utf8Iterator() ? q.size() - at : (size_t)(it.raw() - (q.data() + at));
+}
+
 /* The query with each rare word of the default field (in at most
  * RARE_WORD articles) replaced by Xapian's spelling suggestion for it, or
  * "" when none has one.  Common words are left alone: Xapian's own
@@ -1320,33 +1339,37 @@ bool is_operator(const std::string &token) {
  * which costs 50 to 400 µs a word here (it compares the word with each
  * dictionary word that shares a trigram) and proposes a neighbour for
  * words the index knows well ("seek" -> "see", "increased" -> "increase").
- * Words after a field name (title:word, date:..., id:...), boolean
- * operators and words with digits are not corrected. */
+ * Values of fields (title:word, date:..., id:...), boolean operators,
+ * wildcards (word*) and words with digits are not corrected. */
 std::string correct(engine_reader *r, const char *query) {
-    auto word_byte = [](unsigned char c) { return isalnum(c) || c >= 0x80 || c == '_'; };
     std::string q(query), out;
     bool changed = false;
     size_t i = 0;
     while (i < q.size()) {
-        if (!word_byte((unsigned char)q[i])) {
-            out += q[i++];
+        size_t n = word_length(q, i);
+        if (n == 0) { /* one character that is not part of a word */
+            size_t k = i + 1;
+            while (k < q.size() && ((unsigned char)q[k] & 0xC0) == 0x80) k++;
+            out.append(q, i, k - i);
+            i = k;
             continue;
         }
-        size_t j = i;
-        while (j < q.size() && word_byte((unsigned char)q[j])) j++;
-        std::string token = q.substr(i, j - i);
-        if (j < q.size() && q[j] == ':') { /* field:value, copied whole */
-            bool quoted = j + 1 < q.size() && q[j + 1] == '"';
+        std::string token = q.substr(i, n);
+        size_t j = i + n;
+        std::string word = Xapian::Unicode::tolower(token);
+        if (j + 1 < q.size() && q[j] == ':' && q[j + 1] != ' ' && is_field_name(word)) {
+            bool quoted = q[j + 1] == '"'; /* field:value, copied whole */
             size_t end = quoted ? q.find('"', j + 2) : q.find_first_of(" \t)", j);
             end = end == std::string::npos ? q.size() : end + (quoted ? 1 : 0);
-            out += q.substr(i, end - i);
+            out.append(q, i, end - i);
             i = end;
             continue;
         }
-        std::string word = Xapian::Unicode::tolower(token);
         bool digits = std::any_of(word.begin(), word.end(), [](unsigned char c) { return isdigit(c); });
+        bool wildcard = j < q.size() && q[j] == '*';
         std::string better;
-        if (!is_operator(token) && !digits && word.size() >= 2 && word_freq(r, word) <= RARE_WORD)
+        if (!is_operator(token) && !digits && !wildcard && word.size() >= 2 &&
+            word_freq(r, word) <= RARE_WORD)
             better = r->db.get_spelling_suggestion(word);
         out += better.empty() ? token : better;
         changed = changed || !better.empty();
@@ -1432,9 +1455,9 @@ int search_once(engine_reader *r, const engine_search_opts *o,
     for (size_t i = 0; i < order.size(); i++) order[i] = i;
     std::sort(order.begin(), order.end(),
               [&](size_t a, size_t b) { return *page.items[a] < *page.items[b]; });
+    out->nhits = (unsigned)page.items.size(); /* before: a throw frees what was filled */
     for (size_t i : order)
         fill_hit(r, marks, page.items[i], o->offset + (unsigned)i + 1, o, &out->hits[i]);
-    out->nhits = (unsigned)page.items.size();
     return LEDE_OK;
 }
 

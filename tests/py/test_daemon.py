@@ -162,6 +162,10 @@ check_eq(c.ask('SUGGEST "drougt rains" OR drougt'), ["OK SUGGEST", 'SUGGESTION\t
          "SUGGEST corrects the rare word, keeps the common one")
 check_eq(c.ask("SUGGEST title:drougt NOT drougt"), ["OK SUGGEST", "SUGGESTION\ttitle:drougt NOT drought"],
          "SUGGEST leaves field:value words and operators alone")
+check_eq(c.ask("SUGGEST quill* OR drougt"), ["OK SUGGEST", "SUGGESTION\tquill* OR drought"],
+         "SUGGEST leaves wildcards alone (quill* had become will*)")
+check_eq(c.ask("SUGGEST \u201cdrougt\u201d"), ["OK SUGGEST", "SUGGESTION\t\u201cdrought\u201d"],
+         "SUGGEST: Unicode punctuation is not part of a word")
 st = dict(l.split("\t", 1) for l in c.ask("STATS")[1:])
 check_eq(st.get("articles"), "46", "STATS articles")
 check(int(st.get("queries", 0)) > 10 and "latency_p99_us" in st and "uptime_s" in st,

@@ -213,9 +213,35 @@ N = 12
 backlog.send("".join("SEARCH limit=%d -- bank\n" % (i % 3 + 1) for i in range(N)))
 check_eq(poll_stat("queued", N), N, "with both workers held, the whole backlog is queued (the loop kept reading)")
 check_eq(probe.ask("PING"), ["OK PONG"], "with a backlog queued, the loop still answers other clients")
-for _ in holders:
-    with open(hold, "w") as f:
-        f.write("x")
+batches = 0
+for _ in range(2000):  # the wait runs once the loop has nothing else to do; bounded
+    batches = int(dict(l.split("\t", 1) for l in probe.ask("STATS")[1:])["read_batches"])
+    if batches > 0:
+        break
+check(batches > 0, "STATS read_batches: the loop waited for the backlog", str(batches))
+
+
+def release_holds():
+    """Lets every held worker go.  A writer's open releases every reader
+    waiting in open() at that moment (one reads the byte, the others see
+    EOF), so open without blocking, and only while a reader waits."""
+    for _ in range(2000):
+        if int(dict(l.split("\t", 1) for l in probe.ask("STATS")[1:])["workers_busy"]) == 0:
+            return True
+        try:
+            fd = os.open(hold, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:  # ENXIO: no worker waits in open() right now
+            select.select([], [], [], 0.005)
+            continue
+        try:
+            os.write(fd, b"x")
+        except OSError:  # EPIPE: the reader was one already let go, leaving
+            pass
+        os.close(fd)
+    return False
+
+
+check(release_holds(), "both held workers released")
 for h in holders:
     check(h.reply("SEARCH")[0].startswith("OK SEARCH"), "the held queries are answered")
 limits = [status_field(backlog.reply("SEARCH"), "limit") for _ in range(N)]

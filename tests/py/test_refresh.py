@@ -1,9 +1,13 @@
 """test_refresh -- a running leded sees every commit, through the change
-watch of its readers (src/dirwatch.h, refresh in src/engine.cc): an
-incremental run, a compaction (the stub then names a new database, in a new
-directory) and, the regression this guards, an incremental run into that
-new database, which a watch left on the old directories would miss.  Each
-query is sent after lede-index exited, so no timing is involved."""
+watch of its readers (src/dirwatch.h, refresh in src/engine.cc): incremental
+runs, a compaction (the stub then names a new database, in a new directory),
+runs into that new database, a deletion; and, a regression found in review,
+an index reached through a symbolic link that is pointed at another index
+(inotify watches the link's target and would never report it).  Each query
+is sent after the change was made, so no timing is involved.  The watch
+following a new stub to its databases is checked at the engine level by
+tests/unit/test_engine.c, where nothing else in the index directory
+changes (here every lede-index run touches it)."""
 import os
 import subprocess
 
@@ -62,6 +66,25 @@ check_eq(index_now()[0], 0, "a run that deletes an article")
 check_eq([count(), count()], [3, 3], "the deletion is seen")
 r = c.ask("SEARCH zebraphone")
 check(r[0].startswith("OK SEARCH") and status_field(r, "hits") == "3", "SEARCH agrees", r[0])
+c.close()
+check_eq(d.stop(), 0, "exit 0")
+
+# An index path that is a symbolic link, pointed at another index.
+other_src = scratch.join("other")
+os.makedirs(other_src)
+with open(os.path.join(other_src, "g.txt"), "w") as f:
+    f.write("Giraffophone found\nA new instrument.\n\nThe giraffophone plays low notes.\n")
+other = scratch.join("other.idx")
+subprocess.run([INDEXER, "-q", "--index", other, other_src], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+link = scratch.join("current")
+os.symlink(index, link)
+d = Daemon(link, "--workers", "1")
+c = d.connect()
+check_eq([count(), c.ask("COUNT giraffophone")[0]], [3, "OK COUNT 0"], "through the link: the first index")
+os.symlink(other, link + ".tmp")
+os.replace(link + ".tmp", link)
+check_eq([count(), c.ask("COUNT giraffophone")[0]], [0, "OK COUNT 1"],
+         "the link pointed at another index: the next query searches that one")
 c.close()
 check_eq(d.stop(), 0, "exit 0")
 scratch.cleanup()
