@@ -8,7 +8,9 @@
  * usage: libsearch INDEX QUERYFILE SECONDS [SNIPPET_BYTES]
  * Top 10 with id, headline and date (and a snippet when SNIPPET_BYTES is
  * given and not 0).  INPROC_ONCE=1 stops after two passes over the queries
- * (for callgrind), as bench/inproc does.  Prints the figures of drive.h,
+ * (for callgrind), as bench/inproc does.  LIBSEARCH_THREADS=N runs N
+ * threads, each with its own reader (what the machine's cores can do in
+ * this run, with nothing else on them).  Prints the figures of drive.h,
  * the overall line last. */
 #include "drive.h"
 #include "../src/engine.h"
@@ -48,6 +50,7 @@ int main(int argc, char **argv) {
     if (argc > 4) snippet_bytes = (unsigned)atoi(argv[4]);
     unsigned long max = getenv("INPROC_ONCE") ? DRIVE_TWO_PASSES : 0;
     drive_engine e = {libsearch_open, libsearch_query, libsearch_close, argv[1]};
-    int rc = drive_run(&e, argv[2], 1, atof(argv[3]), max);
+    int threads = getenv("LIBSEARCH_THREADS") ? atoi(getenv("LIBSEARCH_THREADS")) : 1;
+    int rc = drive_run(&e, argv[2], threads > 0 ? threads : 1, atof(argv[3]), max);
     return rc == 2 ? 2 : 0;
 }

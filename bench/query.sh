@@ -29,9 +29,12 @@ field() { bench_field "$@"; }
 INPROC=$(median_run "in-process" "$BUILD/bench/inproc" "$WORK/reuters.idx" "$WORK/queries" "$SECONDS_EACH")
 REL=$(INPROC_RELEVANCE_ONLY=1 median_run "in-process, relevance only" "$BUILD/bench/inproc" "$WORK/reuters.idx" "$WORK/queries" "$SECONDS_EACH")
 LIB=$(median_run "lede engine in-process" "$BUILD/bench/libsearch" "$WORK/reuters.idx" "$WORK/queries" "$SECONDS_EACH")
+CORES=$(nproc)
+LIBN=$(LIBSEARCH_THREADS=$CORES median_run "lede engine in-process, $CORES threads" "$BUILD/bench/libsearch" "$WORK/reuters.idx" "$WORK/queries" "$SECONDS_EACH")
 ROWS=("| in-process, Xapian API, 1 thread | $(field qps "$INPROC") | $(field p50_us "$INPROC") | $(field p99_us "$INPROC") | $(field p999_us "$INPROC") | $(field errors "$INPROC") |"
       "| in-process, Xapian API, 1 thread, no date tie-break (reference) | $(field qps "$REL") | $(field p50_us "$REL") | $(field p99_us "$REL") | $(field p999_us "$REL") | $(field errors "$REL") |"
-      "| in-process, lede's engine (liblede), 1 thread | $(field qps "$LIB") | $(field p50_us "$LIB") | $(field p99_us "$LIB") | $(field p999_us "$LIB") | $(field errors "$LIB") |")
+      "| in-process, lede's engine (liblede), 1 thread | $(field qps "$LIB") | $(field p50_us "$LIB") | $(field p99_us "$LIB") | $(field p999_us "$LIB") | $(field errors "$LIB") |"
+      "| in-process, lede's engine (liblede), $CORES threads (the cores' capacity in this run) | $(field qps "$LIBN") | $(field p50_us "$LIBN") | $(field p99_us "$LIBN") | $(field p999_us "$LIBN") | $(field errors "$LIBN") |")
 declare -A Q
 for opts in "limit=10 snippet=0" "limit=10"; do
     for conns in 1 8 64; do
@@ -58,7 +61,7 @@ r1="${Q[1 limit=10 snippet=0]}"
     echo "- queries: 1,200 from \`bench/make_queries.py REUTERS 1200 42\`: 30% one word, 20% two words (AND), 10% OR, 15% phrases, 10% NOT, 10% prefix*, 5% title:"
     echo "- in-process: \`$BUILD/bench/inproc IDX QUERIES $SECONDS_EACH\` (Xapian API, top 10 and their stored data; no lede code but \`src/impact.hh\`, the weighting a format 3 index needs)"
     echo "- in-process ranks as leded does: BM25 (on a format 3 index, idf x the impact stored in each posting), newer date first among equal scores (Xapian's \`set_sort_by_relevance_then_value\`); the reference row (\`INPROC_RELEVANCE_ONLY=1\`) drops the date tie-break, which leded gets for less by ordering the top hits itself and letting Xapian sort only when a tie crosses the page's end"
-    echo "- lede's engine in-process: \`$BUILD/bench/libsearch IDX QUERIES $SECONDS_EACH\` (liblede's engine_search, as a leded worker calls it, without the daemon: tells the engine's cost from the daemon's)"
+    echo "- lede's engine in-process: \`$BUILD/bench/libsearch IDX QUERIES $SECONDS_EACH\` (liblede's engine_search, as a leded worker calls it, without the daemon: tells the engine's cost from the daemon's); with \`LIBSEARCH_THREADS=$CORES\`, one thread per core, each with its own reader"
     echo "- daemon: \`$BUILD/bench/loadgen ADDR QUERIES CONNS $SECONDS_EACH OPTIONS\` (one request in flight per connection)"
     echo
     echo "| configuration | QPS | p50 µs | p99 µs | p99.9 µs | errors |"
@@ -70,7 +73,7 @@ r1="${Q[1 limit=10 snippet=0]}"
     echo
     echo "Goals (issue 3): at 64 connections QPS >= 1.5x in-process and p99 <= 5 ms; at 1 connection <= +100 µs on the in-process p50."
     echo
-    echo "With 64 connections each keeping one request in flight, the mean latency is 64 / QPS (Little's law): $(awk -v q="$(field qps "$r64")" 'BEGIN {printf "%.1f", 64000 / q}') ms in this run, whatever the scheduling, and the p99 was $(awk -v q="$(field qps "$r64")" -v p="$(field p99_us "$r64")" 'BEGIN {printf "%.2f", p / (64e6 / q)}')x the mean; at that spread a p99 of 5 ms needs $(awk -v q="$(field qps "$r64")" -v p="$(field p99_us "$r64")" 'BEGIN {printf "%.0f", 64e6 * (p / (64e6 / q)) / 5000}') QPS, $(awk -v p="$(field p99_us "$r64")" 'BEGIN {printf "%.2f", p / 5000}')x this run's. The engine alone would do $(awk -v q="$(field qps "$LIB")" 'BEGIN {printf "%.0f", 2 * q}') QPS on both cores (twice lede's single-thread in-process rate); the difference is the sockets, the thread hand-offs and the load generator, which shares the two cores."
+    echo "With 64 connections each keeping one request in flight, the mean latency is 64 / QPS (Little's law): $(awk -v q="$(field qps "$r64")" 'BEGIN {printf "%.1f", 64000 / q}') ms in this run, whatever the scheduling, and the p99 was $(awk -v q="$(field qps "$r64")" -v p="$(field p99_us "$r64")" 'BEGIN {printf "%.2f", p / (64e6 / q)}')x the mean; at that spread a p99 of 5 ms needs $(awk -v q="$(field qps "$r64")" -v p="$(field p99_us "$r64")" 'BEGIN {printf "%.0f", 64e6 * (p / (64e6 / q)) / 5000}') QPS, $(awk -v p="$(field p99_us "$r64")" 'BEGIN {printf "%.2f", p / 5000}')x this run's. The engine alone did $(field qps "$LIBN") QPS on the $CORES cores in this run ($CORES threads, nothing else running); leded at 64 connections reached $(awk -v a="$(field qps "$r64")" -v b="$(field qps "$LIBN")" 'BEGIN {printf "%.0f", 100 * a / b}')% of that, the rest going to the sockets, the hand-offs between threads and the load generator, which shares the cores."
 } >"$OUT"
 echo "wrote $OUT" >&2
 cat "$OUT"
