@@ -14,11 +14,14 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-/* What writers do to a database directory; IN_Q_OVERFLOW and the end of a
- * watch (IN_IGNORED) are always reported and count as changes too. */
-#define DIRWATCH_EVENTS                                                          \
-    (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY |          \
-     IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
+/* Files created, deleted or renamed in a directory, and the directory's
+ * own end; IN_Q_OVERFLOW and IN_IGNORED are always reported too.  None of
+ * these is an event on the files themselves, so reading them stays on the
+ * kernel's fast path (see dirwatch.h). */
+#define DIRWATCH_ENTRIES                                                         \
+    (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF)
+/* ... and writes to the files in it. */
+#define DIRWATCH_ALL (DIRWATCH_ENTRIES | IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB)
 /* Events after which a directory is no longer watched as it was. */
 #define DIRWATCH_LOST (IN_Q_OVERFLOW | IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)
 
@@ -94,7 +97,7 @@ int dirwatch_set(dirwatch **w, const char *const *dirs, int n, char *err) {
             return dirwatch_fail(d, LEDE_ELIMIT, err, "%s: %s", dirs[i], "reached through a symbolic link");
         if (dirwatch_remote(dirs[i]))
             return dirwatch_fail(d, LEDE_ELIMIT, err, "%s: %s", dirs[i], "on a network file system");
-        if (inotify_add_watch(d->fd, dirs[i], DIRWATCH_EVENTS) < 0)
+        if (inotify_add_watch(d->fd, dirs[i], i == 0 ? DIRWATCH_ALL : DIRWATCH_ENTRIES) < 0)
             return dirwatch_fail(d, LEDE_ERR, err, "inotify on %s: %s", dirs[i], strerror(errno));
     }
     return LEDE_OK;

@@ -5,8 +5,7 @@
  * stub or a deleted database all create, replace or write a file in a
  * watched directory, and the kernel queues that event inside the writer's
  * own system call, so a query issued after the writer finished sees it.
- * Only changes made by writers are reported (creations, deletions,
- * renames, writes, attribute changes), never a reader's opens.
+ * Only changes made by writers are reported, never a reader's opens.
  *
  * inotify cannot see everything a stat() would: a directory reached
  * through a symbolic link is watched at its target, so pointing the link
@@ -29,8 +28,16 @@ typedef struct dirwatch dirwatch;
                               up again (a watched directory went away, events
                               were lost, an error, or no watch at all) */
 
-/* Watches dirs[0..n) (replacing what was watched before); every change
- * until now is forgotten.  Returns LEDE_OK; LEDE_ELIMIT when inotify cannot
+/* Watches dirs[0..n) (replacing what was watched before): dirs[0] for any
+ * change a writer makes to the files in it, the others only for files
+ * created, deleted or renamed in them (a Xapian commit renames its new
+ * version file into place); a directory given twice gets the later kind.
+ * Watching writes to a directory's files sends every read of those files
+ * through the kernel's notification code (about 2% of a query here, for
+ * Xapian's block reads), so database directories are watched for
+ * renames only, and the index directory, which holds just the stub, for
+ * everything (a stub may be rewritten in place).  Every change until now
+ * is forgotten.  Returns LEDE_OK; LEDE_ELIMIT when inotify cannot
  * serve these directories (no instance to be had, a symbolic link on the
  * way, a network file system); LEDE_ERR when a directory cannot be watched
  * now (it may have just been deleted).  After an error the watch says

@@ -1,7 +1,8 @@
 /* test_dirwatch.c -- src/dirwatch.h: a quiet directory says so, a change
- * is reported once, a watched directory that goes away breaks the watch,
- * and directories inotify cannot serve faithfully (reached through a
- * symbolic link) are refused. */
+ * is reported once, the index directory is watched for writes to its files
+ * and database directories for renames and the like only, a watched
+ * directory that goes away breaks the watch, and directories inotify
+ * cannot serve faithfully (reached through a symbolic link) are refused. */
 #define _DEFAULT_SOURCE
 #include "unit.h"
 #include "../../src/dirwatch.h"
@@ -42,6 +43,11 @@ int main(void) {
     touch(root, "XAPIANDB.tmp");
     dirwatch_changed(w);
     CHECK(rename(from, to) == 0 && dirwatch_changed(w) == DIRWATCH_CHANGED, "a rename into the directory: changed");
+    touch(root, "XAPIANDB");
+    CHECK(dirwatch_changed(w) == DIRWATCH_CHANGED, "the stub rewritten in place: changed (index directory)");
+    touch(sub, "iamglass");
+    CHECK(dirwatch_changed(w) == DIRWATCH_QUIET,
+          "a file rewritten in place in a database directory: not watched (commits rename)");
     snprintf(from, sizeof from, "%s/iamglass", sub);
     CHECK(unlink(from) == 0 && rmdir(sub) == 0, "the database directory removed");
     CHECK(dirwatch_changed(w) == DIRWATCH_BROKEN, "a watched directory gone: the watch is broken");
