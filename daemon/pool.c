@@ -264,6 +264,13 @@ static pool_job *next_job(worker *w) {
     return job;
 }
 
+/* Under mu: something needs the loop, so its wait in pool_await_drain
+ * ends now, or does not begin before the next pool_take_done. */
+static void wants_loop(pool *p) {
+    p->loud_done = 1;
+    if (p->drain_waiting) pthread_cond_signal(&p->drain_cv);
+}
+
 /* Hands a job back to the loop.  A quiet job whose reply its worker
  * wrote whole leaves the loop asleep: the loop has only bookkeeping left
  * to do for it, and does it when it next wakes (a request, its collection
@@ -281,10 +288,7 @@ static void finish(pool *p, pool_job *job) {
     else p->done_head = job;
     p->done_tail = job;
     atomic_fetch_add(&p->ndone, 1);
-    if (wake) {
-        p->loud_done = 1;
-        if (p->drain_waiting) pthread_cond_signal(&p->drain_cv);
-    }
+    if (wake) wants_loop(p);
     pthread_mutex_unlock(&p->mu);
     if (wake) p->notify(p->notify_arg);
 }
@@ -425,8 +429,7 @@ int pool_await_drain(pool *p, int low, double max_wait) {
 
 void pool_kick(pool *p) {
     pthread_mutex_lock(&p->mu);
-    p->loud_done = 1;
-    if (p->drain_waiting) pthread_cond_signal(&p->drain_cv);
+    wants_loop(p);
     pthread_mutex_unlock(&p->mu);
 }
 
