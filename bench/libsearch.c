@@ -10,7 +10,8 @@
  * given and not 0).  INPROC_ONCE=1 stops after two passes over the queries
  * (for callgrind), as bench/inproc does.  LIBSEARCH_THREADS=N runs N
  * threads, each with its own reader (what the machine's cores can do in
- * this run, with nothing else on them).  Prints the figures of drive.h,
+ * this run, with nothing else on them).  The heap is kept as leded keeps
+ * it (lede_keep_heap).  Prints the figures of drive.h,
  * the overall line last. */
 #include "drive.h"
 #include "../src/engine.h"
@@ -48,6 +49,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (argc > 4) snippet_bytes = (unsigned)atoi(argv[4]);
+    lede_keep_heap(); /* as leded does */
     unsigned long max = getenv("INPROC_ONCE") ? DRIVE_TWO_PASSES : 0;
     drive_engine e = {libsearch_open, libsearch_query, libsearch_close, argv[1]};
     int threads = getenv("LIBSEARCH_THREADS") ? atoi(getenv("LIBSEARCH_THREADS")) : 1;

@@ -247,6 +247,7 @@ int main(int argc, char **argv) {
     server_config cfg;
     memset(&cfg, 0, sizeof cfg);
     if (parse_args(argc, argv, &cfg) != 0) return 2;
+    lede_keep_heap();
     char *token = NULL;
     if (cfg.ingest_token) {
         if (!(token = read_token(cfg.ingest_token))) return 2;

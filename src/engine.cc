@@ -8,6 +8,7 @@
 #include "docstore.h"
 #include "impact.hh"
 #include "qsyntax.h"
+#include "wildcard.hh"
 
 #include <xapian.h>
 
@@ -345,6 +346,9 @@ struct engine_reader {
     bool stemming = false;
     bool fields_in_body = false;  /* format 2: see fields_as_one */
     bool impacts = false;         /* format 3: ranked by ImpactWeight */
+    /* LEDE_XAPIAN_WILDCARDS set: wildcards merged by Xapian, not by
+     * WildcardSource (with_wildcard_sources), to compare the two. */
+    bool xapian_wildcards = getenv("LEDE_XAPIAN_WILDCARDS") != nullptr;
     std::unordered_set<std::string> common;  /* format 3: see pairs_for */
     docstore *ds = nullptr;
     /* Change detection (see refresh): the directories watched, and
@@ -1271,6 +1275,45 @@ Xapian::Query pairs_for(const engine_reader *r, const Xapian::Query &q) {
     return each_subquery(q, [r](const Xapian::Query &s) { return pairs_for(r, s); });
 }
 
+/* The wildcards of q, on a format 3 index, read through WildcardSource
+ * (wildcard.hh) instead of Xapian's merge: a WILDCARD, or the SYNONYM of
+ * the three QueryParser makes of word* in the default field.  Replaced
+ * where their weight counts as it is (under AND, OR, AND_MAYBE, and the
+ * left of AND_NOT and FILTER), where the source may skip what the matcher
+ * says it no longer needs; elsewhere (an excluded or filtering wildcard,
+ * XOR, where skipping would change what matches) Xapian merges them as
+ * before. */
+Xapian::Query with_wildcard_sources(const engine_reader *r, const Xapian::Query &q,
+                                    Xapian::termcount max) {
+    Xapian::Query::op op = q.get_type();
+    size_t n = q.get_num_subqueries();
+    if (op == Xapian::Query::OP_WILDCARD || op == Xapian::Query::OP_SYNONYM) {
+        std::vector<std::string> patterns, shown;
+        for (size_t i = 0; i < (op == Xapian::Query::OP_WILDCARD ? 1 : n); i++) {
+            Xapian::Query w = op == Xapian::Query::OP_WILDCARD ? q : q.get_subquery(i);
+            std::string p = w.get_type() == Xapian::Query::OP_WILDCARD ? wildcard_pattern(w) : "";
+            if (p.empty()) return q; /* a synonym of words, or unreadable */
+            patterns.push_back(p);
+            shown.push_back(term_word(p).empty() ? p : term_word(p));
+        }
+        auto source = new WildcardSource(expand_wildcards(r->db, patterns, shown, max), true);
+        return Xapian::Query(source->release());
+    }
+    switch (op) {
+    case Xapian::Query::OP_AND: case Xapian::Query::OP_OR: case Xapian::Query::OP_AND_MAYBE:
+    case Xapian::Query::OP_AND_NOT: case Xapian::Query::OP_FILTER: {
+        bool all = op != Xapian::Query::OP_AND_NOT && op != Xapian::Query::OP_FILTER;
+        std::vector<Xapian::Query> sub;
+        for (size_t i = 0; i < n; i++)
+            sub.push_back(all || i == 0 ? with_wildcard_sources(r, q.get_subquery(i), max)
+                                        : q.get_subquery(i));
+        return Xapian::Query(op, sub.begin(), sub.end());
+    }
+    default:
+        return q;
+    }
+}
+
 /* Ranked by BM25, newer dates first among equal scores.  Xapian's
  * relevance-then-value sort reads the date of every candidate it
  * considers (about 12% of a query at 500,000 articles); instead the top
@@ -1299,7 +1342,10 @@ Xapian::doccount complete_prefix(const Xapian::MSet &mset, Xapian::doccount want
 
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                const engine_search_opts *o) {
-    enq.set_query(r->common.empty() ? q : pairs_for(r, q));
+    Xapian::Query run = r->common.empty() ? q : pairs_for(r, q);
+    if (r->impacts && !r->xapian_wildcards)
+        run = with_wildcard_sources(r, run, o->max_wildcard ? o->max_wildcard : 1000);
+    enq.set_query(run);
     if (r->impacts) enq.set_weighting_scheme(ImpactWeight());
     else enq.set_weighting_scheme(bm25());
     Xapian::doccount want = o->offset + o->limit;

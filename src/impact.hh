@@ -44,13 +44,16 @@ class ImpactWeight : public Xapian::Weight {
     std::string serialise() const override { return std::string(); }
     ImpactWeight *unserialise(const std::string &) const override { return new ImpactWeight; }
 
-    void init(double factor) override {
-        double n = get_termfreq(), N = get_collection_size();
+    /* BM25's idf of a term in n of N articles, as BM25Weight has it. */
+    static double idf(double n, double N) {
         double odds = (N - n + 0.5) / (n + 0.5);
         if (odds < 2) odds = odds * 0.5 + 1; /* as BM25Weight: idf > 0 */
-        double idf = std::log(odds);
+        return std::log(odds);
+    }
+    void init(double factor) override {
         double wqf = get_wqf();
-        scale = factor * idf * (2 * wqf / (1 + wqf)) * (BM25_K1 + 1) / IMPACT_MAX;
+        scale = factor * idf(get_termfreq(), get_collection_size()) *
+                (2 * wqf / (1 + wqf)) * (BM25_K1 + 1) / IMPACT_MAX;
     }
     /* A posting's wdf is an impact, at most IMPACT_MAX, except where
      * Xapian adds several up (OP_SYNONYM: a wildcard's words in one

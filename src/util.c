@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "util.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,14 @@ int lede_seterr_code(char *err, int code, const char *fmt, ...) {
 static void oom(size_t n) {
     fprintf(stderr, "lede: out of memory allocating %zu bytes\n", n);
     abort();
+}
+
+void lede_keep_heap(void) {
+    /* Setting one threshold turns off glibc's own moving of the other, so
+     * both are set: blocks under 4 MiB come from the heap, as they would
+     * once glibc had raised its mmap threshold for them. */
+    mallopt(M_TRIM_THRESHOLD, (int)LEDE_HEAP_KEEP);
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
 }
 
 void *lede_malloc(size_t n) {
