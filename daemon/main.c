@@ -35,7 +35,7 @@ static const char usage[] =
     "      --max-pipeline N      requests in flight per connection (default 128)\n"
     "      --max-queued N        queries waiting for a worker before BUSY (default 4096)\n"
     "      --query-timeout SECS  per-query time limit (default 10; 0: none)\n"
-    "      --max-wildcard N      words one prefix* may expand to (default 1000)\n"
+    "      --max-wildcard N      words a query's prefix* may expand to, together (default 1000)\n"
     "      --max-limit N         most hits one SEARCH returns (default 100)\n"
     "      --slow-query SECS     log queries slower than this (default 0.5)\n"
     "      --busy-poll-us N      while a query runs and a core is free, poll for\n"

@@ -1275,6 +1275,48 @@ Xapian::Query pairs_for(const engine_reader *r, const Xapian::Query &q) {
     return each_subquery(q, [r](const Xapian::Query &s) { return pairs_for(r, s); });
 }
 
+/* The word a pattern shows the user: "comp" for "Scomp". */
+std::string shown_word(const std::string &pattern) {
+    std::string w = term_word(pattern);
+    return w.empty() ? pattern : w;
+}
+
+/* The patterns of q if it is a wildcard, or the synonym of wildcards
+ * QueryParser makes of word* in the default field; else none. */
+std::vector<std::string> wildcard_group(const Xapian::Query &q) {
+    std::vector<std::string> patterns;
+    Xapian::Query::op op = q.get_type();
+    if (op == Xapian::Query::OP_WILDCARD) {
+        patterns.push_back(wildcard_pattern(q));
+    } else if (op == Xapian::Query::OP_SYNONYM) {
+        for (size_t i = 0; i < q.get_num_subqueries(); i++) {
+            Xapian::Query w = q.get_subquery(i);
+            if (w.get_type() != Xapian::Query::OP_WILDCARD) return {};
+            patterns.push_back(wildcard_pattern(w));
+        }
+    }
+    for (const std::string &p : patterns)
+        if (p.empty()) return {}; /* unreadable */
+    return patterns;
+}
+
+/* Takes the words every wildcard in q expands to from budget (see
+ * spend_wildcard_words), without expanding anything for the query. */
+void spend_on_wildcards(const engine_reader *r, const Xapian::Query &q,
+                        Xapian::termcount &budget, Xapian::termcount max) {
+    std::vector<std::string> group = wildcard_group(q);
+    if (!group.empty()) {
+        Xapian::termcount most = 0;
+        for (const std::string &p : group)
+            most = std::max(most, each_wildcard_word(r->db, p, shown_word(p), max,
+                                                     [](const Xapian::TermIterator &) {}));
+        spend_wildcard_words(budget, most, max, shown_word(group[0]));
+        return;
+    }
+    for (size_t i = 0; i < q.get_num_subqueries(); i++)
+        spend_on_wildcards(r, q.get_subquery(i), budget, max);
+}
+
 /* The wildcards of q, on a format 3 index, read through WildcardSource
  * (wildcard.hh) instead of Xapian's merge: a WILDCARD, or the SYNONYM of
  * the three QueryParser makes of word* in the default field.  Replaced
@@ -1282,21 +1324,15 @@ Xapian::Query pairs_for(const engine_reader *r, const Xapian::Query &q) {
  * left of AND_NOT and FILTER), where the source may skip what the matcher
  * says it no longer needs; elsewhere (an excluded or filtering wildcard,
  * XOR, where skipping would change what matches) Xapian merges them as
- * before. */
+ * before.  Every wildcard's words come out of budget. */
 Xapian::Query with_wildcard_sources(const engine_reader *r, const Xapian::Query &q,
-                                    Xapian::termcount max) {
+                                    Xapian::termcount &budget, Xapian::termcount max) {
     Xapian::Query::op op = q.get_type();
     size_t n = q.get_num_subqueries();
-    if (op == Xapian::Query::OP_WILDCARD || op == Xapian::Query::OP_SYNONYM) {
-        std::vector<std::string> patterns, shown;
-        for (size_t i = 0; i < (op == Xapian::Query::OP_WILDCARD ? 1 : n); i++) {
-            Xapian::Query w = op == Xapian::Query::OP_WILDCARD ? q : q.get_subquery(i);
-            std::string p = w.get_type() == Xapian::Query::OP_WILDCARD ? wildcard_pattern(w) : "";
-            if (p.empty()) return q; /* a synonym of words, or unreadable */
-            patterns.push_back(p);
-            shown.push_back(term_word(p).empty() ? p : term_word(p));
-        }
-        auto source = new WildcardSource(expand_wildcards(r->db, patterns, shown, max), true);
+    std::vector<std::string> patterns = wildcard_group(q), shown;
+    if (!patterns.empty()) {
+        for (const std::string &p : patterns) shown.push_back(shown_word(p));
+        auto source = new WildcardSource(expand_wildcards(r->db, patterns, shown, budget, max), true);
         return Xapian::Query(source->release());
     }
     switch (op) {
@@ -1304,12 +1340,16 @@ Xapian::Query with_wildcard_sources(const engine_reader *r, const Xapian::Query 
     case Xapian::Query::OP_AND_NOT: case Xapian::Query::OP_FILTER: {
         bool all = op != Xapian::Query::OP_AND_NOT && op != Xapian::Query::OP_FILTER;
         std::vector<Xapian::Query> sub;
-        for (size_t i = 0; i < n; i++)
-            sub.push_back(all || i == 0 ? with_wildcard_sources(r, q.get_subquery(i), max)
-                                        : q.get_subquery(i));
+        for (size_t i = 0; i < n; i++) {
+            Xapian::Query s = q.get_subquery(i);
+            if (all || i == 0) s = with_wildcard_sources(r, s, budget, max);
+            else spend_on_wildcards(r, s, budget, max);
+            sub.push_back(s);
+        }
         return Xapian::Query(op, sub.begin(), sub.end());
     }
     default:
+        spend_on_wildcards(r, q, budget, max);
         return q;
     }
 }
@@ -1343,8 +1383,9 @@ Xapian::doccount complete_prefix(const Xapian::MSet &mset, Xapian::doccount want
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                const engine_search_opts *o) {
     Xapian::Query run = r->common.empty() ? q : pairs_for(r, q);
-    if (r->impacts && !r->xapian_wildcards)
-        run = with_wildcard_sources(r, run, o->max_wildcard ? o->max_wildcard : 1000);
+    Xapian::termcount max = o->max_wildcard ? o->max_wildcard : 1000, budget = max;
+    if (r->impacts && !r->xapian_wildcards) run = with_wildcard_sources(r, run, budget, max);
+    else spend_on_wildcards(r, run, budget, max);
     enq.set_query(run);
     if (r->impacts) enq.set_weighting_scheme(ImpactWeight());
     else enq.set_weighting_scheme(bm25());

@@ -36,26 +36,54 @@ struct WildcardExpansion {
     double scale = 0;                     /* weight of an impact of 1 */
 };
 
+/* The words of db that start with pattern, through fn (TermIterator),
+ * up to max of them; one more throws Xapian's WildcardError, as Xapian's
+ * own expansion limit (WILDCARD_LIMIT_ERROR) does. */
+template <class F>
+Xapian::termcount each_wildcard_word(const Xapian::Database &db, const std::string &pattern,
+                                     const std::string &shown, Xapian::termcount max, F fn) {
+    Xapian::termcount n = 0;
+    for (Xapian::TermIterator t = db.allterms_begin(pattern); t != db.allterms_end(pattern); ++t) {
+        if (++n > max)
+            throw Xapian::WildcardError("Wildcard " + shown + "* expands to more than " +
+                                        std::to_string(max) + " terms");
+        fn(t);
+    }
+    return n;
+}
+
+/* Takes words from a query's wildcard budget (--max-wildcard for all its
+ * wildcards together: each word is a posting list or three to open, and
+ * a query repeating "co*" a thousand times had leded at 5 GB), or throws
+ * WildcardError.  A word* of the default field counts its words once,
+ * not once for each field it is looked for in. */
+inline void spend_wildcard_words(Xapian::termcount &budget, Xapian::termcount words,
+                                 Xapian::termcount max, const std::string &shown) {
+    if (words > budget)
+        throw Xapian::WildcardError("the query's wildcards expand to more than " +
+                                    std::to_string(max) + " terms together (at " + shown + "*)");
+    budget -= words;
+}
+
 /* The words the patterns (prefix included: "comp", "Scomp") expand to in
- * db.  More than max for one pattern throws Xapian::WildcardError, as
- * Xapian's own expansion limit (WILDCARD_LIMIT_ERROR) does. */
+ * db, taken from budget (spend_wildcard_words). */
 inline std::shared_ptr<WildcardExpansion> expand_wildcards(const Xapian::Database &db,
                                                            const std::vector<std::string> &patterns,
                                                            const std::vector<std::string> &shown,
+                                                           Xapian::termcount &budget,
                                                            Xapian::termcount max) {
     auto e = std::make_shared<WildcardExpansion>();
     double N = db.get_doccount(), none_of = 1;
+    Xapian::termcount most = 0;
     for (size_t i = 0; i < patterns.size(); i++) {
-        Xapian::termcount n = 0;
-        for (Xapian::TermIterator t = db.allterms_begin(patterns[i]); t != db.allterms_end(patterns[i]); ++t) {
-            if (++n > max)
-                throw Xapian::WildcardError("Wildcard " + shown[i] + "* expands to more than " +
-                                            std::to_string(max) + " terms");
+        Xapian::termcount n = each_wildcard_word(db, patterns[i], shown[i], max, [&](const Xapian::TermIterator &t) {
             e->terms.push_back(*t);
             e->freqs.push_back(t.get_termfreq());
             if (N > 0) none_of *= 1 - e->freqs.back() / N;
-        }
+        });
+        most = std::max(most, n);
     }
+    if (!patterns.empty()) spend_wildcard_words(budget, most, max, shown[0]);
     e->one_shard = db.size() == 1;
     double n_union = N * (1 - none_of);
     e->scale = ImpactWeight::idf(n_union, N) * (BM25_K1 + 1) / IMPACT_MAX;
