@@ -971,6 +971,33 @@ Xapian::Query each_subquery(const Xapian::Query &q, F fn) {
  * it stands alone, one posting list to read; a format 1 index gets an
  * OP_SYNONYM of the three, which merges them for every query.  Matches are
  * unchanged. */
+Xapian::Query fields_as_one(const engine_reader *r, const Xapian::Query &q);
+
+/* The word's three field terms (q's subqueries from..to) as one term. */
+Xapian::Query one_field(const engine_reader *r, const Xapian::Query &q, size_t from, size_t to) {
+    std::vector<Xapian::Query> sub;
+    for (size_t i = from; i < to; i++) {
+        Xapian::Query s = q.get_subquery(i);
+        if (r->fields_in_body && *s.get_terms_begin() == field_word(s)) return s;
+        sub.push_back(s);
+    }
+    return Xapian::Query(Xapian::Query::OP_SYNONYM, sub.begin(), sub.end());
+}
+
+/* Whether q's subqueries at..at+2 are the headline, standfirst and body
+ * terms QueryParser makes of one word of the default field. */
+bool field_triple(const Xapian::Query &q, size_t at) {
+    if (at + 3 > q.get_num_subqueries()) return false;
+    std::string w = field_word(q.get_subquery(at));
+    if (w.empty()) return false;
+    const std::string want[] = {w, PREFIX_TITLE + w, PREFIX_STANDFIRST + w};
+    for (size_t i = 0; i < 3; i++) {
+        Xapian::Query s = q.get_subquery(at + i);
+        if (s.get_type() != Xapian::Query::LEAF_TERM || *s.get_terms_begin() != want[i]) return false;
+    }
+    return true;
+}
+
 Xapian::Query fields_as_one(const engine_reader *r, const Xapian::Query &q) {
     Xapian::Query::op op = q.get_type();
     size_t n = q.get_num_subqueries();
@@ -978,15 +1005,21 @@ Xapian::Query fields_as_one(const engine_reader *r, const Xapian::Query &q) {
         std::string w = field_word(q.get_subquery(0));
         bool same = !w.empty();
         for (size_t i = 1; same && i < n; i++) same = field_word(q.get_subquery(i)) == w;
-        if (same) {
-            std::vector<Xapian::Query> sub;
-            for (size_t i = 0; i < n; i++) {
-                Xapian::Query s = q.get_subquery(i);
-                if (r->fields_in_body && *s.get_terms_begin() == w) return s;
-                sub.push_back(s);
+        if (same) return one_field(r, q, 0, n);
+        /* Xapian folds an OR that is the first operand of an OR into it:
+         * "crane OR storm" is (crane OR Scrane OR XLcrane OR (storm OR ...)),
+         * and mode=any's first word likewise, so the triple is found among
+         * the other operands. */
+        std::vector<Xapian::Query> sub;
+        for (size_t i = 0; i < n; i++) {
+            if (field_triple(q, i)) {
+                sub.push_back(one_field(r, q, i, i + 3));
+                i += 2;
+            } else {
+                sub.push_back(fields_as_one(r, q.get_subquery(i)));
             }
-            return Xapian::Query(Xapian::Query::OP_SYNONYM, sub.begin(), sub.end());
         }
+        return Xapian::Query(op, sub.begin(), sub.end());
     }
     return each_subquery(q, [r](const Xapian::Query &s) { return fields_as_one(r, s); });
 }
@@ -1107,21 +1140,27 @@ void query_terms(const Xapian::Query &q, std::set<std::string> &out,
     }
 }
 
-const unsigned HIGHLIGHT_EXPANSIONS = 200;
+/* Words a wildcard's highlighting may take, and all the query's. */
+const unsigned HIGHLIGHT_EXPANSIONS = 200, HIGHLIGHT_EXPANSIONS_ALL = 1000;
 
 /* Marks from the query's own terms: reading each hit's term list to find
  * which of them it matched cost 7% of a search with snippets, and a term a
  * hit lacks is simply not in its text.  A wildcard is expanded over the
- * index's body terms (which hold every word), up to a bound. */
+ * index's body terms (which hold every word), each word (comp* in three
+ * fields, or twice in a query) once, up to a bound for each and one for
+ * them all: a query of a thousand wildcards that match no headline passes
+ * --max-wildcard, and would otherwise walk the whole vocabulary. */
 Xapian::MSet highlight_mset(engine_reader *r, const Xapian::Query &q) {
-    std::set<std::string> terms, patterns, words;
+    std::set<std::string> terms, patterns, words, stems;
     query_terms(q, terms, patterns);
-    for (const std::string &p : patterns) {
-        std::string stem = term_word(p);
-        if (stem.empty()) continue;
+    for (const std::string &p : patterns)
+        if (!term_word(p).empty()) stems.insert(term_word(p));
+    unsigned all = 0;
+    for (const std::string &stem : stems) {
         unsigned n = 0;
         for (Xapian::TermIterator t = r->db.allterms_begin(stem);
-             t != r->db.allterms_end(stem) && n < HIGHLIGHT_EXPANSIONS; ++t, ++n)
+             t != r->db.allterms_end(stem) && n < HIGHLIGHT_EXPANSIONS && all < HIGHLIGHT_EXPANSIONS_ALL;
+             ++t, ++n, ++all)
             terms.insert(*t);
     }
     for (const std::string &term : terms) {
@@ -1332,8 +1371,9 @@ Xapian::Query with_wildcard_sources(const engine_reader *r, const Xapian::Query 
     std::vector<std::string> patterns = wildcard_group(q), shown;
     if (!patterns.empty()) {
         for (const std::string &p : patterns) shown.push_back(shown_word(p));
-        auto source = new WildcardSource(expand_wildcards(r->db, patterns, shown, budget, max), true);
-        return Xapian::Query(source->release());
+        auto words = expand_wildcards(r->db, patterns, shown, budget, max);
+        if (words->terms.empty()) return Xapian::Query::MatchNothing; /* as Xapian has it */
+        return Xapian::Query((new WildcardSource(words, true))->release());
     }
     switch (op) {
     case Xapian::Query::OP_AND: case Xapian::Query::OP_OR: case Xapian::Query::OP_AND_MAYBE:

@@ -164,7 +164,7 @@ typedef struct engine_search_opts {
     int exact;                /* count every match exactly */
     unsigned snippet_len;     /* snippet length in bytes; 0: none */
     const char *hl_open, *hl_close;  /* markers around matched words */
-    unsigned max_wildcard;    /* words a wildcard may expand to; 0: 1000 */
+    unsigned max_wildcard;    /* words all the query's wildcards may expand to; 0: 1000 */
 } engine_search_opts;
 
 typedef struct engine_hit {

@@ -72,7 +72,8 @@ uint64_t lede_hash(const void *p, size_t n);
  * free top) and the next query took the pages back through page faults,
  * each zeroed by the kernel: a short-prefix wildcard took 0.9 ms instead
  * of 0.37 once the process had answered a thousand queries.  The process
- * keeps its peak heap, plus at most this much, for its lifetime. */
+ * keeps its peak heap, plus at most this much in each of glibc's arenas
+ * (about one a thread), for its lifetime. */
 #define LEDE_HEAP_KEEP (64u << 20)
 void lede_keep_heap(void);
 

@@ -56,9 +56,12 @@ Xapian::termcount each_wildcard_word(const Xapian::Database &db, const std::stri
  * wildcards together: each word is a posting list or three to open, and
  * a query repeating "co*" a thousand times had leded at 5 GB), or throws
  * WildcardError.  A word* of the default field counts its words once,
- * not once for each field it is looked for in. */
+ * not once for each field it is looked for in; one that matches no word
+ * counts one (its lookup), so that a line of 10,000 of them is refused
+ * too. */
 inline void spend_wildcard_words(Xapian::termcount &budget, Xapian::termcount words,
                                  Xapian::termcount max, const std::string &shown) {
+    words = std::max(words, Xapian::termcount(1)); /* one that matches nothing costs a lookup */
     if (words > budget)
         throw Xapian::WildcardError("the query's wildcards expand to more than " +
                                     std::to_string(max) + " terms together (at " + shown + "*)");
@@ -106,12 +109,11 @@ class WildcardSource : public Xapian::PostingSource {
     void init(const Xapian::Database &db) override {
         its.clear();
         offs.clear();
-        acc.assign(WINDOW, 0);
-        seen.assign(WINDOW / 64, 0);
         started = finished = false;
         pos = 0;
         base = 0;
-        Xapian::doccount N = db.get_doccount(), most = 0, sum = 0;
+        Xapian::doccount N = db.get_doccount(), most = 0;
+        uint64_t sum = 0; /* up to 3,000 words of up to N articles each */
         double none_of = 1;
         for (size_t i = 0; i < exp->terms.size(); i++) {
             Xapian::doccount n = exp->one_shard ? exp->freqs[i] : db.get_termfreq(exp->terms[i]);
@@ -121,8 +123,11 @@ class WildcardSource : public Xapian::PostingSource {
             sum += n;
             if (N > 0) none_of *= 1 - (double)n / N;
         }
+        /* The window, only for a database that has some of the words. */
+        acc.assign(its.empty() ? 0 : WINDOW, 0);
+        seen.assign(its.empty() ? 0 : WINDOW / 64, 0);
         freq_min = most;
-        freq_max = std::min(sum, N);
+        freq_max = (Xapian::doccount)std::min(sum, (uint64_t)N);
         double est = N * (1 - none_of) + 0.5;
         freq_est = std::max(freq_min, std::min(freq_max, (Xapian::doccount)est));
         set_maxweight(exp->scale * 2 * IMPACT_MAX); /* saturate's bound */
@@ -180,8 +185,11 @@ class WildcardSource : public Xapian::PostingSource {
     }
 
     /* Moves pos to the first match from here on weighing min_wt or more
-     * (any match when not pruning), filling windows as they run out. */
+     * (any match when not pruning), filling windows as they run out.  The
+     * matcher works min_wt out by subtraction, which may round it a step
+     * above a weight that ties: kept. */
     void settle(double min_wt) {
+        min_wt *= 1 - 1e-12;
         for (;;) {
             for (; pos < offs.size(); ++pos)
                 if (!prune || weight_at(offs[pos]) >= min_wt) return;

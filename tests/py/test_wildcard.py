@@ -154,4 +154,26 @@ for env in ({}, {"LEDE_XAPIAN_WILDCARDS": "1"}):
               "%s: %s, five words or more together: ERR LIMIT for the whole query" % (how, q), r[0])
     c.close()
     d.stop()
+
+# Regression: a wildcard that matches no word cost nothing from the budget,
+# yet each made a WildcardSource with its 33 KiB window (a line of 10,500
+# took leded to 371 MB); now each counts one word, and one that matches
+# nothing is nothing to Xapian.
+d = Daemon(index)
+c = d.connect()
+none = " OR ".join("zq%d*" % i for i in range(1001))
+r = c.ask("SEARCH " + none)
+check(r[0].startswith("ERR LIMIT") and "together" in r[0], "1,001 wildcards matching no word: ERR LIMIT", r[0])
+r = c.ask("SEARCH snippet=0 limit=5 -- crane zq1*")
+check("retried=any" in r[0] and hit_ids(r) == hit_ids(c.ask("SEARCH snippet=0 limit=5 -- crane")),
+      "a word AND a wildcard matching nothing: none, so retried as any: the word's hits", r[0])
+check_eq(hit_ids(c.ask("SEARCH snippet=0 limit=5 -- crane OR zq1* OR zq2*")),
+         hit_ids(c.ask("SEARCH snippet=0 limit=5 -- crane")), "a word OR wildcards matching nothing: the word's hits")
+# Highlighting expands each prefix's words once, within a bound for them all.
+r = c.ask("SEARCH limit=3 snippet=60 hl=[,] -- crane OR " + " OR ".join("title:zq%d*" % i for i in range(300)))
+check(r[0].startswith("OK") and "[crane]" in "".join(r).lower(), "snippets beside 300 headline wildcards: words still marked", r[:2])
+r = c.ask("SEARCH limit=3 snippet=60 hl=[,] -- qar* crane")
+check("[qar" in "".join(r).lower(), "a prefix's words are marked in snippets", r[:2])
+c.close()
+d.stop()
 finish()
