@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <bitset>
 #include <cctype>
 #include <cmath>
 #include <cstring>
@@ -97,6 +98,29 @@ class CachedStem : public Xapian::StemImplementation {
     Xapian::Stem real;
     word_set stops;
     std::unordered_map<std::string, std::string> cache;
+};
+
+/* For snippets: MSet::snippet stems every word of a hit's text to find the
+ * query's words among them, a fifth of a search with snippets.  An English
+ * stem begins as its word does, so a word whose first byte begins none of
+ * the query's stems cannot be one of them, and goes back unstemmed. */
+class SnippetStem : public Xapian::StemImplementation {
+  public:
+    SnippetStem(const Xapian::Stem &real, const std::bitset<256> &firsts)
+        : real(real), firsts(firsts) {}
+
+    std::string operator()(const std::string &word) override {
+        if (word.empty() || !firsts[(unsigned char)word[0]]) return word;
+        return real(word);
+    }
+
+    std::string get_description() const override {
+        return "snippet " + real.get_description();
+    }
+
+  private:
+    Xapian::Stem real;
+    std::bitset<256> firsts;
 };
 
 /* The stemmer for an index language ("" or "none": no stemming); a
@@ -344,6 +368,7 @@ struct engine_reader {
      * marks them (STOP_MARK); without stemming they are the terms. */
     std::unordered_set<std::string> stop_words;
     bool stemming = false;
+    bool stems_keep_first = false; /* English: see SnippetStem */
     bool fields_in_body = false;  /* format 2: see fields_as_one */
     bool impacts = false;         /* format 3: ranked by ImpactWeight */
     /* LEDE_XAPIAN_WILDCARDS set: wildcards merged by Xapian, not by
@@ -871,6 +896,7 @@ void setup_search(engine_reader *r) {
     r->stop_words = words_of(r->db.get_metadata(META_STOPWORDS));
     r->stem = make_stemmer(lang, r->stop_words);
     r->stemming = !(lang.empty() || lang == "none");
+    r->stems_keep_first = lang == "english" || lang == "en";
     Xapian::QueryParser qp;
     qp.set_database(r->db);
     qp.set_stemmer(r->stem);
@@ -1150,7 +1176,7 @@ const unsigned HIGHLIGHT_EXPANSIONS = 200, HIGHLIGHT_EXPANSIONS_ALL = 1000;
  * fields, or twice in a query) once, up to a bound for each and one for
  * them all: a query of a thousand wildcards that match no headline passes
  * --max-wildcard, and would otherwise walk the whole vocabulary. */
-Xapian::MSet highlight_mset(engine_reader *r, const Xapian::Query &q) {
+Xapian::MSet highlight_mset(engine_reader *r, const Xapian::Query &q, std::bitset<256> &firsts) {
     std::set<std::string> terms, patterns, words, stems;
     query_terms(q, terms, patterns);
     for (const std::string &p : patterns)
@@ -1166,14 +1192,17 @@ Xapian::MSet highlight_mset(engine_reader *r, const Xapian::Query &q) {
     for (const std::string &term : terms) {
         if (term.empty() || term[0] == 'Q' || term.compare(0, 2, PREFIX_FILE) == 0) continue;
         std::string word = unprefixed(term);
-        if (!word.empty() && !is_stop_word(r, word)) words.insert("Z" + word);
+        if (!word.empty() && !is_stop_word(r, word)) {
+            words.insert("Z" + word);
+            firsts.set((unsigned char)word[0]);
+        }
     }
     Xapian::Enquire marks(r->none);
     marks.set_query(Xapian::Query(Xapian::Query::OP_OR, words.begin(), words.end()));
     return marks.get_mset(0, 0);
 }
 
-void fill_hit(engine_reader *r, const Xapian::MSet &marks,
+void fill_hit(engine_reader *r, const Xapian::MSet &marks, const Xapian::Stem &stem,
               const Xapian::MSetIterator &it, const std::string &data,
               unsigned rank, const engine_search_opts *o, engine_hit *h) {
     h->rank = rank;
@@ -1198,7 +1227,7 @@ void fill_hit(engine_reader *r, const Xapian::MSet &marks,
         std::string text = std::string(a.standfirst ? a.standfirst : "") + "\n" +
                            (a.body ? a.body : "");
         h->snippet = dup_string(marks.snippet(
-            text, o->snippet_len, r->stem,
+            text, o->snippet_len, stem,
             Xapian::MSet::SNIPPET_EXHAUSTIVE,
             o->hl_open ? o->hl_open : "", o->hl_close ? o->hl_close : "", "..."));
     }
@@ -1607,13 +1636,15 @@ int search_once(engine_reader *r, const engine_search_opts *o,
         }
     }
     out->hits = (engine_hit *)lede_calloc(page.items.size() ? page.items.size() : 1, sizeof(engine_hit));
-    Xapian::MSet marks = o->snippet_len ? highlight_mset(r, ran) : Xapian::MSet();
+    std::bitset<256> firsts;
+    Xapian::MSet marks = o->snippet_len ? highlight_mset(r, ran, firsts) : Xapian::MSet();
+    Xapian::Stem stem = r->stems_keep_first ? Xapian::Stem(new SnippetStem(r->stem, firsts)) : r->stem;
     std::vector<Xapian::docid> dids;
     for (const Xapian::MSetIterator &it : page.items) dids.push_back(*it);
     fetch_data(r, page, dids);
     out->nhits = (unsigned)page.items.size(); /* before: a throw frees what was filled */
     for (size_t i = 0; i < page.items.size(); i++)
-        fill_hit(r, marks, page.items[i], page.data[*page.items[i]],
+        fill_hit(r, marks, stem, page.items[i], page.data[*page.items[i]],
                  o->offset + (unsigned)i + 1, o, &out->hits[i]);
     return LEDE_OK;
 }

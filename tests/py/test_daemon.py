@@ -132,6 +132,12 @@ check(m and "harvest" not in m and any(w.startswith("drought") for w in m),
       "an excluded word is not marked", str(m[:5]))
 m = marked("drought OR xyzzyq")
 check(m and all(w.startswith("drought") for w in m), "OR: only words a hit has are marked", str(m[:5]))
+# Inflected and capitalised forms are marked (snippet stemming skips only
+# words whose first letter starts no query stem: SnippetStem).
+m = marked("droughts")
+check(m and any(w == "drought" for w in m), "a query's inflection marks the text's other forms", str(m[:5]))
+m = marked("harvest drought")
+check({w[:5] for w in m} >= {"droug", "harve"}, "two words with different first letters: both marked", str(m[:8]))
 check_eq(status_field(search("bank", limit=500), "limit"), "100", "limit is capped at 100")
 
 # Counts agree with paging.
