@@ -62,6 +62,14 @@ class Scratch:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+def write_jsonl(path, rows):
+    """Articles (dicts) as a JSON Lines file, one a line."""
+    with open(path, "w") as f:
+        for r in rows:
+            f.write(json.dumps(r) + "\n")
+    return path
+
+
 def build_index(index, *sources, extra=()):
     subprocess.run([INDEXER, "-q", "--index", index, *extra, *sources], check=False,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -6,10 +6,9 @@ separate field terms among the others and escaped that, scoring several
 times the same word elsewhere: "crane OR storm" and "storm OR crane" ranked
 differently, and a one-word OR with a wildcard matching nothing scored
 unlike the word alone."""
-import json
 import random
 
-from ledetest import Daemon, Scratch, build_index, check, check_eq, finish
+from ledetest import Daemon, Scratch, build_index, check, check_eq, finish, write_jsonl
 
 scratch = Scratch()
 rng = random.Random(9)
@@ -20,12 +19,8 @@ for i in range(400):
     rows.append({"id": "f%03d" % i, "title": " ".join(rng.choice(WORDS) for _ in range(3)).capitalize(),
                  "lede": " ".join(rng.choice(WORDS) for _ in range(5)) + ".",
                  "text": " ".join(words) + ".", "date": "2010-01-%02d" % (1 + i % 28)})
-src = scratch.join("f.jsonl")
-with open(src, "w") as f:
-    for r in rows:
-        f.write(json.dumps(r) + "\n")
 index = scratch.join("idx")
-build_index(index, src)
+build_index(index, write_jsonl(scratch.join("f.jsonl"), rows))
 d = Daemon(index)
 c = d.connect()
 

@@ -5,10 +5,9 @@ across its start (offset), a page is always the same slice of one order:
 score, then newer date, then the order the articles were indexed in.
 Regression for ordering the top hits in lede instead of through Xapian's
 relevance-then-date sort."""
-import json
 import random
 
-from ledetest import Daemon, Scratch, build_index, check, check_eq, finish, hit_ids
+from ledetest import Daemon, Scratch, build_index, check, check_eq, finish, hit_ids, write_jsonl
 
 scratch = Scratch()
 src = scratch.join("ties.jsonl")
@@ -38,9 +37,7 @@ for day in days:
 for i in range(20):  # other articles, so "crane" is a rare word
     rows.append({"id": "other-%d" % i, "title": "Market note %d" % i,
                  "text": "Shares moved little on the exchange today.", "date": "2010-01-01"})
-with open(src, "w") as f:
-    for r in rows:
-        f.write(json.dumps(r) + "\n")
+write_jsonl(src, rows)
 index = scratch.join("idx")
 build_index(index, src)
 d = Daemon(index)

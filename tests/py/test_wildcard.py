@@ -8,11 +8,10 @@ spans several of the source's docid windows (8,192 ids each), then two
 databases behind one stub, so that windows, skips and per-database
 statistics are all exercised.  Counts are also checked against the
 generated text itself."""
-import json
 import os
 import random
 
-from ledetest import Daemon, Scratch, build_index, check, check_eq, finish, hit_ids
+from ledetest import Daemon, Scratch, build_index, check, check_eq, finish, hit_ids, write_jsonl
 
 scratch = Scratch()
 rng = random.Random(5)
@@ -42,12 +41,8 @@ def article(i):
 
 rows = [article(i) for i in range(22000)]
 first, second = scratch.join("first.jsonl"), scratch.join("second.jsonl")
-with open(first, "w") as f:
-    for r in rows[:18000]:
-        f.write(json.dumps(r) + "\n")
-with open(second, "w") as f:
-    for r in rows[18000:]:
-        f.write(json.dumps(r) + "\n")
+write_jsonl(first, rows[:18000])
+write_jsonl(second, rows[18000:])
 
 index = scratch.join("idx")
 QUERIES = [
