@@ -101,9 +101,13 @@ class CachedStem : public Xapian::StemImplementation {
 };
 
 /* For snippets: MSet::snippet stems every word of a hit's text to find the
- * query's words among them, a fifth of a search with snippets.  An English
- * stem begins as its word does, so a word whose first byte begins none of
- * the query's stems cannot be one of them, and goes back unstemmed. */
+ * query's words among them, a fifth of a search with snippets.  The words
+ * it passes are lower case and begin with a word character, and the
+ * English stem of such a word begins with the same byte (Snowball's
+ * changes stop short of the first letter; a leading y is marked and put
+ * back), so a word whose first byte begins none of the query's stems
+ * cannot be one of them, and goes back unstemmed.  Stop words (marked
+ * \x01 by CachedStem) are never highlighted, so never in firsts. */
 class SnippetStem : public Xapian::StemImplementation {
   public:
     SnippetStem(const Xapian::Stem &real, const std::bitset<256> &firsts)
@@ -1010,16 +1014,29 @@ Xapian::Query one_field(const engine_reader *r, const Xapian::Query &q, size_t f
     return Xapian::Query(Xapian::Query::OP_SYNONYM, sub.begin(), sub.end());
 }
 
-/* Whether q's subqueries at..at+2 are the headline, standfirst and body
- * terms QueryParser makes of one word of the default field. */
+/* The query position of a leaf term, which Xapian 1.4 shows only in its
+ * description ("Query(crane@1)"); 0 when it has none. */
+Xapian::termpos leaf_position(const Xapian::Query &leaf) {
+    std::string d = leaf.get_description();
+    size_t at = d.rfind('@');
+    return at == std::string::npos ? 0 : (Xapian::termpos)strtoul(d.c_str() + at + 1, nullptr, 10);
+}
+
+/* Whether q's subqueries at..at+2 are the body, headline and standfirst
+ * terms QueryParser makes of one word of the default field: in that
+ * order, at one query position (a word typed with title:, lede: and
+ * body: has a position for each). */
 bool field_triple(const Xapian::Query &q, size_t at) {
     if (at + 3 > q.get_num_subqueries()) return false;
     std::string w = field_word(q.get_subquery(at));
     if (w.empty()) return false;
     const std::string want[] = {w, PREFIX_TITLE + w, PREFIX_STANDFIRST + w};
+    Xapian::termpos pos = 0;
     for (size_t i = 0; i < 3; i++) {
         Xapian::Query s = q.get_subquery(at + i);
         if (s.get_type() != Xapian::Query::LEAF_TERM || *s.get_terms_begin() != want[i]) return false;
+        if (i == 0) pos = leaf_position(s);
+        else if (leaf_position(s) != pos) return false;
     }
     return true;
 }
@@ -1028,10 +1045,7 @@ Xapian::Query fields_as_one(const engine_reader *r, const Xapian::Query &q) {
     Xapian::Query::op op = q.get_type();
     size_t n = q.get_num_subqueries();
     if (op == Xapian::Query::OP_OR && n > 1) {
-        std::string w = field_word(q.get_subquery(0));
-        bool same = !w.empty();
-        for (size_t i = 1; same && i < n; i++) same = field_word(q.get_subquery(i)) == w;
-        if (same) return one_field(r, q, 0, n);
+        if (n == 3 && field_triple(q, 0)) return one_field(r, q, 0, n);
         /* Xapian folds an OR that is the first operand of an OR into it:
          * "crane OR storm" is (crane OR Scrane OR XLcrane OR (storm OR ...)),
          * and mode=any's first word likewise, so the triple is found among
