@@ -1045,11 +1045,10 @@ Xapian::Query fields_as_one(const engine_reader *r, const Xapian::Query &q) {
     Xapian::Query::op op = q.get_type();
     size_t n = q.get_num_subqueries();
     if (op == Xapian::Query::OP_OR && n > 1) {
-        if (n == 3 && field_triple(q, 0)) return one_field(r, q, 0, n);
-        /* Xapian folds an OR that is the first operand of an OR into it:
-         * "crane OR storm" is (crane OR Scrane OR XLcrane OR (storm OR ...)),
-         * and mode=any's first word likewise, so the triple is found among
-         * the other operands. */
+        /* A word's triple is the whole OR, or, since Xapian folds an OR
+         * that is the first operand of an OR into it ("crane OR storm" is
+         * (crane OR Scrane OR XLcrane OR (storm OR ...)), and mode=any's
+         * first word likewise), among its operands. */
         std::vector<Xapian::Query> sub;
         for (size_t i = 0; i < n; i++) {
             if (field_triple(q, i)) {
@@ -1059,7 +1058,7 @@ Xapian::Query fields_as_one(const engine_reader *r, const Xapian::Query &q) {
                 sub.push_back(fields_as_one(r, q.get_subquery(i)));
             }
         }
-        return Xapian::Query(op, sub.begin(), sub.end());
+        return sub.size() == 1 ? sub[0] : Xapian::Query(op, sub.begin(), sub.end());
     }
     return each_subquery(q, [r](const Xapian::Query &s) { return fields_as_one(r, s); });
 }
@@ -1193,8 +1192,8 @@ const unsigned HIGHLIGHT_EXPANSIONS = 200, HIGHLIGHT_EXPANSIONS_ALL = 1000;
 Xapian::MSet highlight_mset(engine_reader *r, const Xapian::Query &q, std::bitset<256> &firsts) {
     std::set<std::string> terms, patterns, words, stems;
     query_terms(q, terms, patterns);
-    for (const std::string &p : patterns)
-        if (!term_word(p).empty()) stems.insert(term_word(p));
+    for (const std::string &p : patterns) stems.insert(term_word(p));
+    stems.erase(""); /* a pattern of another field (author:) */
     unsigned all = 0;
     for (const std::string &stem : stems) {
         unsigned n = 0;
@@ -1357,10 +1356,14 @@ Xapian::Query pairs_for(const engine_reader *r, const Xapian::Query &q) {
     return each_subquery(q, [r](const Xapian::Query &s) { return pairs_for(r, s); });
 }
 
-/* The word a pattern shows the user: "comp" for "Scomp". */
-std::string shown_word(const std::string &pattern) {
-    std::string w = term_word(pattern);
-    return w.empty() ? pattern : w;
+/* The words patterns show the user: "comp" for "Scomp". */
+std::vector<std::string> shown_words(const std::vector<std::string> &patterns) {
+    std::vector<std::string> shown;
+    for (const std::string &p : patterns) {
+        std::string w = term_word(p);
+        shown.push_back(w.empty() ? p : w);
+    }
+    return shown;
 }
 
 /* The patterns of q if it is a wildcard, or the synonym of wildcards
@@ -1383,16 +1386,12 @@ std::vector<std::string> wildcard_group(const Xapian::Query &q) {
 }
 
 /* Takes the words every wildcard in q expands to from budget (see
- * spend_wildcard_words), without expanding anything for the query. */
+ * spend_wildcard_words), for a query Xapian expands itself. */
 void spend_on_wildcards(const engine_reader *r, const Xapian::Query &q,
                         Xapian::termcount &budget, Xapian::termcount max) {
     std::vector<std::string> group = wildcard_group(q);
     if (!group.empty()) {
-        Xapian::termcount most = 0;
-        for (const std::string &p : group)
-            most = std::max(most, each_wildcard_word(r->db, p, shown_word(p), max,
-                                                     [](const Xapian::TermIterator &) {}));
-        spend_wildcard_words(budget, most, max, shown_word(group[0]));
+        expand_wildcards(r->db, group, shown_words(group), budget, max);
         return;
     }
     for (size_t i = 0; i < q.get_num_subqueries(); i++)
@@ -1411,12 +1410,11 @@ Xapian::Query with_wildcard_sources(const engine_reader *r, const Xapian::Query 
                                     Xapian::termcount &budget, Xapian::termcount max) {
     Xapian::Query::op op = q.get_type();
     size_t n = q.get_num_subqueries();
-    std::vector<std::string> patterns = wildcard_group(q), shown;
+    std::vector<std::string> patterns = wildcard_group(q);
     if (!patterns.empty()) {
-        for (const std::string &p : patterns) shown.push_back(shown_word(p));
-        auto words = expand_wildcards(r->db, patterns, shown, budget, max);
+        auto words = expand_wildcards(r->db, patterns, shown_words(patterns), budget, max);
         if (words->terms.empty()) return Xapian::Query::MatchNothing; /* as Xapian has it */
-        return Xapian::Query((new WildcardSource(words, true))->release());
+        return Xapian::Query((new WildcardSource(words))->release());
     }
     switch (op) {
     case Xapian::Query::OP_AND: case Xapian::Query::OP_OR: case Xapian::Query::OP_AND_MAYBE:
@@ -1652,7 +1650,8 @@ int search_once(engine_reader *r, const engine_search_opts *o,
     out->hits = (engine_hit *)lede_calloc(page.items.size() ? page.items.size() : 1, sizeof(engine_hit));
     std::bitset<256> firsts;
     Xapian::MSet marks = o->snippet_len ? highlight_mset(r, ran, firsts) : Xapian::MSet();
-    Xapian::Stem stem = r->stems_keep_first ? Xapian::Stem(new SnippetStem(r->stem, firsts)) : r->stem;
+    Xapian::Stem stem = o->snippet_len && r->stems_keep_first ? Xapian::Stem(new SnippetStem(r->stem, firsts))
+                                                              : r->stem;
     std::vector<Xapian::docid> dids;
     for (const Xapian::MSetIterator &it : page.items) dids.push_back(*it);
     fetch_data(r, page, dids);

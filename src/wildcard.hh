@@ -36,20 +36,13 @@ struct WildcardExpansion {
     double scale = 0;                     /* weight of an impact of 1 */
 };
 
-/* The words of db that start with pattern, through fn (TermIterator),
- * up to max of them; one more throws Xapian's WildcardError, as Xapian's
- * own expansion limit (WILDCARD_LIMIT_ERROR) does. */
-template <class F>
-Xapian::termcount each_wildcard_word(const Xapian::Database &db, const std::string &pattern,
-                                     const std::string &shown, Xapian::termcount max, F fn) {
-    Xapian::termcount n = 0;
-    for (Xapian::TermIterator t = db.allterms_begin(pattern); t != db.allterms_end(pattern); ++t) {
-        if (++n > max)
-            throw Xapian::WildcardError("Wildcard " + shown + "* expands to more than " +
-                                        std::to_string(max) + " terms");
-        fn(t);
-    }
-    return n;
+/* How many of N articles hold at least one of some words, each in freqs
+ * articles, taken as independent events (as Xapian estimates an OR). */
+inline double union_size(const std::vector<Xapian::doccount> &freqs, double N) {
+    if (N <= 0) return 0;
+    double none_of = 1;
+    for (Xapian::doccount n : freqs) none_of *= 1 - n / N;
+    return N * (1 - none_of);
 }
 
 /* Takes words from a query's wildcard budget (--max-wildcard for all its
@@ -68,28 +61,32 @@ inline void spend_wildcard_words(Xapian::termcount &budget, Xapian::termcount wo
     budget -= words;
 }
 
-/* The words the patterns (prefix included: "comp", "Scomp") expand to in
- * db, taken from budget (spend_wildcard_words). */
+/* The words the patterns (prefix included: "comp", "Scomp"; shown as the
+ * user wrote them) expand to in db, taken from budget
+ * (spend_wildcard_words).  More than max for one pattern throws
+ * WildcardError, as Xapian's own expansion limit does. */
 inline std::shared_ptr<WildcardExpansion> expand_wildcards(const Xapian::Database &db,
                                                            const std::vector<std::string> &patterns,
                                                            const std::vector<std::string> &shown,
                                                            Xapian::termcount &budget,
                                                            Xapian::termcount max) {
     auto e = std::make_shared<WildcardExpansion>();
-    double N = db.get_doccount(), none_of = 1;
     Xapian::termcount most = 0;
     for (size_t i = 0; i < patterns.size(); i++) {
-        Xapian::termcount n = each_wildcard_word(db, patterns[i], shown[i], max, [&](const Xapian::TermIterator &t) {
+        Xapian::termcount n = 0;
+        for (Xapian::TermIterator t = db.allterms_begin(patterns[i]); t != db.allterms_end(patterns[i]); ++t) {
+            if (++n > max)
+                throw Xapian::WildcardError("Wildcard " + shown[i] + "* expands to more than " +
+                                            std::to_string(max) + " terms");
             e->terms.push_back(*t);
             e->freqs.push_back(t.get_termfreq());
-            if (N > 0) none_of *= 1 - e->freqs.back() / N;
-        });
+        }
         most = std::max(most, n);
     }
     if (!patterns.empty()) spend_wildcard_words(budget, most, max, shown[0]);
     e->one_shard = db.size() == 1;
-    double n_union = N * (1 - none_of);
-    e->scale = ImpactWeight::idf(n_union, N) * (BM25_K1 + 1) / IMPACT_MAX;
+    double N = db.get_doccount();
+    e->scale = ImpactWeight::idf(union_size(e->freqs, N), N) * (BM25_K1 + 1) / IMPACT_MAX;
     return e;
 }
 
@@ -98,13 +95,13 @@ class WildcardSource : public Xapian::PostingSource {
     /* Document ids a window spans: 32 KiB of sums, 1 KiB of flags. */
     static const Xapian::docid WINDOW = 8192;
 
-    /* prune: the source may skip articles weighing less than the matcher's
-     * min_wt, which holds only where this source's weight counts as it is
-     * (not on the right of AND_NOT or FILTER, nor under a scale factor). */
-    WildcardSource(std::shared_ptr<const WildcardExpansion> e, bool prune)
-        : exp(std::move(e)), prune(prune) {}
+    /* The source skips articles weighing less than the matcher's min_wt,
+     * which is right only where its weight counts as it is: not on the
+     * right of AND_NOT or FILTER, nor under a scale factor or XOR (see
+     * with_wildcard_sources in engine.cc). */
+    explicit WildcardSource(std::shared_ptr<const WildcardExpansion> e) : exp(std::move(e)) {}
 
-    WildcardSource *clone() const override { return new WildcardSource(exp, prune); }
+    WildcardSource *clone() const override { return new WildcardSource(exp); }
 
     void init(const Xapian::Database &db) override {
         its.clear();
@@ -112,23 +109,22 @@ class WildcardSource : public Xapian::PostingSource {
         started = finished = false;
         pos = 0;
         base = 0;
-        Xapian::doccount N = db.get_doccount(), most = 0;
-        uint64_t sum = 0; /* up to 3,000 words of up to N articles each */
-        double none_of = 1;
+        Xapian::doccount N = db.get_doccount();
+        std::vector<Xapian::doccount> freqs; /* this database's */
         for (size_t i = 0; i < exp->terms.size(); i++) {
             Xapian::doccount n = exp->one_shard ? exp->freqs[i] : db.get_termfreq(exp->terms[i]);
             if (n == 0) continue;
             its.push_back(db.postlist_begin(exp->terms[i]));
-            most = std::max(most, n);
-            sum += n;
-            if (N > 0) none_of *= 1 - (double)n / N;
+            freqs.push_back(n);
         }
         /* The window, only for a database that has some of the words. */
         acc.assign(its.empty() ? 0 : WINDOW, 0);
         seen.assign(its.empty() ? 0 : WINDOW / 64, 0);
-        freq_min = most;
+        uint64_t sum = 0; /* up to 3,000 words of up to N articles each */
+        for (Xapian::doccount n : freqs) sum += n;
+        freq_min = freqs.empty() ? 0 : *std::max_element(freqs.begin(), freqs.end());
         freq_max = (Xapian::doccount)std::min(sum, (uint64_t)N);
-        double est = N * (1 - none_of) + 0.5;
+        double est = union_size(freqs, N) + 0.5;
         freq_est = std::max(freq_min, std::min(freq_max, (Xapian::doccount)est));
         set_maxweight(exp->scale * 2 * IMPACT_MAX); /* saturate's bound */
     }
@@ -170,7 +166,6 @@ class WildcardSource : public Xapian::PostingSource {
 
   private:
     std::shared_ptr<const WildcardExpansion> exp;
-    bool prune;
     std::vector<Xapian::PostingIterator> its;  /* each at its next unread posting */
     std::vector<Xapian::termcount> acc;        /* summed impacts, by docid - base */
     std::vector<uint64_t> seen;                /* bit off: acc[off] holds a match */
@@ -184,15 +179,15 @@ class WildcardSource : public Xapian::PostingSource {
         return exp->scale * ImpactWeight::saturate(acc[off]);
     }
 
-    /* Moves pos to the first match from here on weighing min_wt or more
-     * (any match when not pruning), filling windows as they run out.  The
-     * matcher works min_wt out by subtraction, which may round it a step
-     * above a weight that ties: kept. */
+    /* Moves pos to the first match from here on weighing min_wt or more,
+     * filling windows as they run out.  The matcher works min_wt out by
+     * subtraction, which may round it a step above a weight that ties:
+     * kept. */
     void settle(double min_wt) {
         min_wt *= 1 - 1e-12;
         for (;;) {
             for (; pos < offs.size(); ++pos)
-                if (!prune || weight_at(offs[pos]) >= min_wt) return;
+                if (weight_at(offs[pos]) >= min_wt) return;
             if (finished) return;
             uint64_t next = (uint64_t)base + WINDOW;
             if (next > Xapian::docid(-1)) {
