@@ -6,9 +6,9 @@
 #include "date.h"
 #include "dirwatch.h"
 #include "docstore.h"
-#include "impact.hh"
+#include "engine/impact.hh"
 #include "qsyntax.h"
-#include "wildcard.hh"
+#include "engine/wildcard.hh"
 
 #include <xapian.h>
 
