@@ -1,8 +1,10 @@
-/* engine.h -- the only door to Xapian.  A thin C API over one C++ file
- * (engine.cc): writers that turn articles into Xapian documents, readers
- * that fetch them back, metadata, compaction and integrity checks.  No
- * Xapian type or C++ exception crosses this header: every call returns a
- * LEDE_* code and leaves a message in a caller-supplied err buffer.
+/* engine.h -- the only door to Xapian.  A thin C API over the engine, a
+ * C++ module in src/engine/ (one .cc file per concern, sharing the private
+ * header src/engine/internal.hh, which nothing outside includes): writers
+ * that turn articles into Xapian documents, readers that fetch them back
+ * and search them, metadata, compaction and integrity checks.  No Xapian
+ * type or C++ exception crosses this header: every call returns a LEDE_*
+ * code and leaves a message in a caller-supplied err buffer.
  *
  * What a document holds (the index format, version 3):
  *   terms    S<word>   headline words, wdf x3, with positions
