@@ -146,6 +146,15 @@ int engine_reader_meta_get(engine_reader *r, const char *key, sbuf *out,
                            char *err);
 /* Stored data of the article with this id (LEDE_ENOTFOUND if none). */
 int engine_reader_get(engine_reader *r, const char *id, sbuf *data, char *err);
+/* The article with this id, decoded from its stored data with the
+ * reader's own decoder (the index's dictionary, metadata "lede.dict", as
+ * searches decode snippets), as GET shows it.  out must be initialised
+ * (article_init) and empty.  On LEDE_OK its fields are the caller's, freed
+ * with article_free; on any error (LEDE_ENOTFOUND: no such article;
+ * LEDE_ERR: unreadable data, or the index failing) out is left empty and
+ * err holds the message. */
+int engine_reader_get_article(engine_reader *r, const char *id, article *out,
+                              char *err);
 /* Calls fn with each stored article's id term and data, in docid order. */
 typedef int (*engine_doc_fn)(const char *data, size_t len, void *ctx);
 int engine_reader_scan(engine_reader *r, engine_doc_fn fn, void *ctx,

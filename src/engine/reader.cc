@@ -1,10 +1,11 @@
 /* reader.cc -- the reader side of engine.h outside searching: opening and
- * closing a reader, its figures, fetching stored articles by id or all of
- * them, and load_settings, the one place a reader reads the index's lede.*
- * metadata.  Keeping the reader current is refresh.cc's; queries are the
+ * closing a reader, its figures, fetching stored articles (by id, raw or
+ * decoded, or all of them), and load_settings, the one place a reader
+ * reads the index's lede.* metadata.  Keeping the reader current is refresh.cc's; queries are the
  * query_*.cc, search.cc and results.cc files'. */
 #include "internal.hh"
 
+/* Every lede.* key a reader reads is read here (see internal.hh). */
 void load_settings(engine_reader *r) {
     std::string lang = r->db.get_metadata(META_LANGUAGE);
     std::string dict = r->db.get_metadata(META_DICT);
@@ -19,6 +20,15 @@ void load_settings(engine_reader *r) {
     r->common = r->impacts ? words_of(r->db.get_metadata(META_COMMON)) : word_set();
     docstore_free(r->ds);
     r->ds = docstore_new(dict.data(), dict.size());
+}
+
+/* The stored data of the article with this id; false when there is none. */
+static bool stored_data(engine_reader *r, const char *id, std::string &data) {
+    std::string q = id_term(id);
+    Xapian::PostingIterator p = r->db.postlist_begin(q);
+    if (p == r->db.postlist_end(q)) return false;
+    data = r->db.get_document(*p).get_data();
+    return true;
 }
 
 extern "C" {
@@ -55,14 +65,23 @@ int engine_reader_meta_get(engine_reader *r, const char *key, sbuf *out,
 int engine_reader_get(engine_reader *r, const char *id, sbuf *data,
                       char *err) {
     return guarded(err, "get", [&] {
-        std::string q = id_term(id);
-        Xapian::PostingIterator p = r->db.postlist_begin(q);
-        if (p == r->db.postlist_end(q))
+        std::string d;
+        if (!stored_data(r, id, d))
             return lede_seterr_code(err, LEDE_ENOTFOUND, "no article '%s'", id);
-        std::string d = r->db.get_document(*p).get_data();
         sbuf_reset(data);
         sbuf_append(data, d.data(), d.size());
         return LEDE_OK;
+    });
+}
+
+int engine_reader_get_article(engine_reader *r, const char *id, article *out,
+                              char *err) {
+    return with_retry(r, err, "get", [&] {
+        setup_search(r); /* the reader's docstore, made by load_settings */
+        std::string d;
+        if (!stored_data(r, id, d))
+            return lede_seterr_code(err, LEDE_ENOTFOUND, "no article '%s'", id);
+        return docstore_decode(r->ds, d.data(), d.size(), out, err);
     });
 }
 
