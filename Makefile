@@ -30,7 +30,8 @@ ifneq ($(SAN),)
 endif
 
 CORE_C   := $(wildcard src/*.c)
-CORE_OBJ := $(CORE_C:%.c=$(BUILD)/%.o) $(BUILD)/src/engine.o
+ENGINE_CC := $(wildcard src/engine/*.cc)
+CORE_OBJ := $(CORE_C:%.c=$(BUILD)/%.o) $(ENGINE_CC:%.cc=$(BUILD)/%.o)
 CORE_LIB := $(BUILD)/liblede.a
 INDEXER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard indexer/*.c))
 DAEMON_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemon/*.c))
@@ -74,7 +75,8 @@ $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/src/engine.o: src/engine.cc | deps
+# The engine, the only C++ of the core library (src/engine/, behind engine.h).
+$(BUILD)/src/engine/%.o: src/engine/%.cc | deps
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 

@@ -4,7 +4,7 @@
 // (English stems, STEM_ALL, AND, the headline/standfirst/body fields,
 // wildcards) and, like a search engine answering, the top 10 with their
 // stored data.  No lede code but the weighting a format 3 index needs
-// (src/impact.hh: its postings hold impacts, which BM25 would misread);
+// (src/engine/impact.hh: its postings hold impacts, which BM25 would misread);
 // an older index gets Xapian's default BM25.  Timing and figures by
 // bench/drive.c.
 // usage: inproc INDEX QUERYFILE SECONDS
@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "drive.h"
-#include "../src/impact.hh"
+#include "../src/engine/impact.hh"
 
 namespace {
 

@@ -1,7 +1,7 @@
 /* dirwatch.h -- "has anything in these directories changed since I last
  * asked?", answered by one non-blocking read of an inotify descriptor
  * instead of a stat() of every file that could have changed.  The engine's
- * reader asks it before every query (engine.cc, refresh): a commit, a new
+ * reader asks it before every query (src/engine/refresh.cc): a commit, a new
  * stub or a deleted database all create, replace or write a file in a
  * watched directory, and the kernel queues that event inside the writer's
  * own system call, so a query issued after the writer finished sees it.

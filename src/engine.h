@@ -1,8 +1,10 @@
-/* engine.h -- the only door to Xapian.  A thin C API over one C++ file
- * (engine.cc): writers that turn articles into Xapian documents, readers
- * that fetch them back, metadata, compaction and integrity checks.  No
- * Xapian type or C++ exception crosses this header: every call returns a
- * LEDE_* code and leaves a message in a caller-supplied err buffer.
+/* engine.h -- the only door to Xapian.  A thin C API over the engine, a
+ * C++ module in src/engine/ (one .cc file per concern, sharing the private
+ * header src/engine/internal.hh, which nothing outside includes): writers
+ * that turn articles into Xapian documents, readers that fetch them back
+ * and search them, metadata, compaction and integrity checks.  No Xapian
+ * type or C++ exception crosses this header: every call returns a LEDE_*
+ * code and leaves a message in a caller-supplied err buffer.
  *
  * What a document holds (the index format, version 3):
  *   terms    S<word>   headline words, wdf x3, with positions
@@ -144,6 +146,15 @@ int engine_reader_meta_get(engine_reader *r, const char *key, sbuf *out,
                            char *err);
 /* Stored data of the article with this id (LEDE_ENOTFOUND if none). */
 int engine_reader_get(engine_reader *r, const char *id, sbuf *data, char *err);
+/* The article with this id, decoded from its stored data with the
+ * reader's own decoder (the index's dictionary, metadata "lede.dict", as
+ * searches decode snippets), as GET shows it.  out must be initialised
+ * (article_init) and empty.  On LEDE_OK its fields are the caller's, freed
+ * with article_free; on any error (LEDE_ENOTFOUND: no such article;
+ * LEDE_ERR: unreadable data, or the index failing) out is left empty and
+ * err holds the message. */
+int engine_reader_get_article(engine_reader *r, const char *id, article *out,
+                              char *err);
 /* Calls fn with each stored article's id term and data, in docid order. */
 typedef int (*engine_doc_fn)(const char *data, size_t len, void *ctx);
 int engine_reader_scan(engine_reader *r, engine_doc_fn fn, void *ctx,

@@ -1,5 +1,5 @@
 """test_refresh -- a running leded sees every commit, through the change
-watch of its readers (src/dirwatch.h, refresh in src/engine.cc): incremental
+watch of its readers (src/dirwatch.h, src/engine/refresh.cc): incremental
 runs, a compaction (the stub then names a new database, in a new directory),
 runs into that new database, a deletion; and, a regression found in review,
 an index reached through a symbolic link that is pointed at another index

@@ -28,7 +28,7 @@ rows.append({"id": "low", "title": "Quay report",
              "text": TEXT + " " + "The quay was busy with ships and lorries all day long. " * 6,
              "date": "2020-01-01"})
 # Forty equal scores for "ferry", more than lede's look-ahead past a page
-# (engine.cc TIE_SLACK), so that pages cut inside the run take Xapian's sort.
+# (src/engine/search.cc TIE_SLACK), so that pages cut inside the run take Xapian's sort.
 days = list(range(1, 41))
 random.Random(11).shuffle(days)
 for day in days:

@@ -1,5 +1,5 @@
 """test_wildcard -- prefix queries (word*) read through lede's WildcardSource
-(src/wildcard.hh) match and rank as Xapian's own merge of the expansion
+(src/engine/wildcard.hh) match and rank as Xapian's own merge of the expansion
 does (LEDE_XAPIAN_WILDCARDS=1 in a second daemon): on one database the
 same counts, the same hits in the same order, scores within a hair (the
 size of the union of the words is estimated the same way, rounded

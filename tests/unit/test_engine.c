@@ -5,7 +5,8 @@
  * written as format 1 (body:word stays body-only).  Format 3's impacts
  * rank as format 2's BM25 does: the same scores within the rounding of an
  * impact, the same order; and its pair terms give phrases of common words
- * the answers their positions would. */
+ * the answers their positions would.  A reader decodes a stored article
+ * itself (engine_reader_get_article). */
 #define _DEFAULT_SOURCE
 #include "unit.h"
 #include "../../src/docstore.h"
@@ -369,10 +370,74 @@ static void test_refresh_follows_stub(void) {
     scratch_remove(root);
 }
 
+/* engine_reader_get_article decodes with the index's own dictionary
+ * ("lede.dict"): an article stored compressed against it comes back whole,
+ * without the caller reading the dictionary or keeping a docstore. */
+static void test_get_article(void) {
+    char tmpl[] = "/tmp/lede-get-XXXXXX", dir[300], err[LEDE_ERRLEN];
+    char *root = scratch_open(tmpl);
+    if (!root) return;
+    snprintf(dir, sizeof dir, "%s/db", root);
+    static const char dict[] = "the harbour master said the ferry would sail at dawn";
+    docstore *ds = docstore_new(dict, sizeof dict - 1);
+    article a;
+    article_init(&a);
+    a.id = lede_strdup("g1");
+    a.title = lede_strdup("Ferry sails at dawn");
+    a.standfirst = lede_strdup("The harbour master said so.");
+    a.body = lede_strdup("The ferry would sail at dawn, the harbour master said, weather permitting.");
+    a.author = lede_strdup("Elena Marsh");
+    a.has_date = 1;
+    a.date = 1700000000;
+    sbuf blob;
+    sbuf_init(&blob);
+    uint64_t hash;
+    int outcome = 0;
+    engine_writer *w;
+    int rc = engine_writer_open(dir, 1, 1, &w, err);
+    if (rc == LEDE_OK) {
+        rc = engine_writer_meta_set(w, "lede.dict", dict, sizeof dict - 1, err);
+        if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", NULL, 0, err);
+        if (rc == LEDE_OK) rc = docstore_encode(ds, &a, &blob, &hash, err);
+        if (rc == LEDE_OK) rc = engine_writer_put(w, &a, NULL, hash, blob.data, blob.len, &outcome, err);
+        if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    }
+    CHECK(rc == LEDE_OK && outcome == ENGINE_ADDED, "an article stored against a dictionary");
+    docstore *plain = docstore_new(NULL, 0);
+    article raw;
+    article_init(&raw);
+    CHECK(docstore_decode(plain, blob.data, blob.len, &raw, err) != LEDE_OK,
+          "its data needs the dictionary to decode");
+    docstore_free(plain);
+    engine_reader *r;
+    if (engine_reader_open(dir, &r, err) == LEDE_OK) {
+        article got;
+        article_init(&got);
+        CHECK(engine_reader_get_article(r, "g1", &got, err) == LEDE_OK, "engine_reader_get_article finds it");
+        CHECK_STR(got.id, "g1", "get_article: id");
+        CHECK_STR(got.title, a.title, "get_article: headline");
+        CHECK_STR(got.standfirst, a.standfirst, "get_article: standfirst");
+        CHECK_STR(got.body, a.body, "get_article: body (from the compressed tail)");
+        CHECK_STR(got.author, a.author, "get_article: author");
+        CHECK(got.has_date && got.date == a.date, "get_article: date");
+        article_free(&got);
+        CHECK(engine_reader_get_article(r, "absent", &got, err) == LEDE_ENOTFOUND && !got.id && !got.body,
+              "get_article: an unknown id is LEDE_ENOTFOUND, out left empty");
+        engine_reader_close(r);
+    } else {
+        CHECK(0, "reader open: %s", err);
+    }
+    sbuf_free(&blob);
+    article_free(&a);
+    docstore_free(ds);
+    scratch_remove(root);
+}
+
 int main(void) {
     test_refresh_follows_stub();
     test_formats();
     test_impacts();
     test_pairs();
+    test_get_article();
     return unit_exit();
 }

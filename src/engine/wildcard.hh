@@ -98,7 +98,7 @@ class WildcardSource : public Xapian::PostingSource {
     /* The source skips articles weighing less than the matcher's min_wt,
      * which is right only where its weight counts as it is: not on the
      * right of AND_NOT or FILTER, nor under a scale factor or XOR (see
-     * with_wildcard_sources in engine.cc). */
+     * with_wildcard_sources in wildcards.cc). */
     explicit WildcardSource(std::shared_ptr<const WildcardExpansion> e) : exp(std::move(e)) {}
 
     WildcardSource *clone() const override { return new WildcardSource(exp); }

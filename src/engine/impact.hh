@@ -1,9 +1,10 @@
 /* impact.hh -- the ranking of a format 3 index (engine.h), for C++ only:
  * BM25's parameters, the impact scale and ImpactWeight, the Xapian weighting
- * that scores a posting by idf x impact.  engine.cc writes impacts and ranks
- * with it; the C++ benchmarks that query an index straight through Xapian
- * (bench/inproc.cc) use it too, so that they weigh a format 3 index as lede
- * does.  Nothing here crosses into C. */
+ * that scores a posting by idf x impact.  The engine writes impacts
+ * (document.cc) and ranks with it (search.cc, wildcard.hh); the C++
+ * benchmarks that query an index straight through Xapian (bench/inproc.cc)
+ * use it too, so that they weigh a format 3 index as lede does.  Nothing
+ * here crosses into C. */
 #ifndef LEDE_IMPACT_HH
 #define LEDE_IMPACT_HH
 
@@ -16,7 +17,7 @@
 /* BM25's parameters (k1, b), the literature's rather than Xapian's
  * defaults (k1 = 1, b = 0.5, min_normlen = 0.5); measured by
  * `make bench-relevance` (bench/results/relevance.md).  A format 3 index
- * bakes them into its postings (impact_of in engine.cc). */
+ * bakes them into its postings (impact_of in document.cc). */
 const double BM25_K1 = 1.2, BM25_B = 0.75;
 /* A format 3 posting's impact runs from 1 to IMPACT_MAX. */
 const double IMPACT_MAX = 255;

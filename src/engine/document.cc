@@ -1,0 +1,169 @@
+/* document.cc -- making a Xapian document of an article (the index
+ * format in engine.h): its id term, the terms of its fields, format 3's
+ * impacts and pair terms, its values and stored data, and the words it
+ * gives the spelling dictionary.  Writes nothing to a database itself:
+ * writer.cc stores what this makes. */
+#include "internal.hh"
+#include "impact.hh"
+
+#include <algorithm>
+#include <cmath>
+
+namespace {
+
+/* Words for the spelling dictionary: lower-cased runs of word characters,
+ * 2 to 40 bytes, without digits (numbers make poor suggestions and would
+ * fill the table). */
+void collect_words(engine_writer *w, const char *text) {
+    std::string word;
+    bool digit = false;
+    auto flush = [&] {
+        if (word.size() >= 2 && word.size() <= 40 && !digit) w->words[word]++;
+        word.clear();
+        digit = false;
+    };
+    for (Xapian::Utf8Iterator it(text), end; it != end; ++it) {
+        unsigned ch = *it;
+        if (!Xapian::Unicode::is_wordchar(ch)) {
+            flush();
+            continue;
+        }
+        if (Xapian::Unicode::get_category(ch) == Xapian::Unicode::DECIMAL_DIGIT_NUMBER)
+            digit = true;
+        Xapian::Unicode::append_utf8(word, Xapian::Unicode::tolower(ch));
+    }
+    flush();
+}
+
+/* A format 3 posting's impact: BM25's term-frequency part for wdf in a
+ * document of length len, (k1 + 1) wdf / (K + wdf) with
+ * K = k1 ((1 - b) + b len / pivot), scaled from [0, k1 + 1) to
+ * [1, IMPACT_MAX] and rounded. */
+Xapian::termcount impact_of(Xapian::termcount wdf, double len, double pivot) {
+    double k = BM25_K1 * ((1 - BM25_B) + BM25_B * len / pivot);
+    double impact = std::round(IMPACT_MAX * wdf / (k + wdf));
+    return impact < 1 ? 1 : (Xapian::termcount)impact;
+}
+
+/* Adds a pair term for each two common words at adjacent positions of the
+ * same field: what an exact phrase of them would match, found without
+ * reading positions (pairs_for). */
+void add_pairs(const std::unordered_set<std::string> &common, Xapian::Document &doc) {
+    if (common.empty()) return;
+    std::unordered_map<std::string, std::vector<std::pair<Xapian::termpos, std::string>>> fields;
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+        const std::string &term = *t;
+        size_t plen = prefix_length(term);
+        std::string word = term.substr(plen);
+        if (!common.count(word)) continue;
+        auto &at = fields[term.substr(0, plen)];
+        for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
+            at.emplace_back(*p, word);
+    }
+    for (auto &f : fields) {
+        auto &at = f.second;
+        std::sort(at.begin(), at.end());
+        for (size_t i = 0; i + 1 < at.size(); i++)
+            if (at[i + 1].first == at[i].first + 1)
+                doc.add_boolean_term(pair_term(f.first, at[i].second, at[i + 1].second));
+    }
+}
+
+/* Replaces each term's wdf in doc with its impact; positions stay. */
+void to_impacts(Xapian::Document &doc, double pivot) {
+    struct posting {
+        std::string term;
+        Xapian::termcount wdf;
+        std::vector<Xapian::termpos> positions;
+    };
+    std::vector<posting> terms;
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+        terms.push_back({*t, t.get_wdf(), {}});
+        for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
+            terms.back().positions.push_back(*p);
+    }
+    double len = 0;
+    for (const posting &t : terms) len += t.wdf;
+    doc.clear_terms();
+    for (const posting &t : terms) {
+        doc.add_term(t.term, impact_of(t.wdf, len, pivot));
+        for (Xapian::termpos pos : t.positions) doc.add_posting(t.term, pos, 0);
+    }
+}
+
+}  // namespace
+
+std::string id_term(const char *id) {
+    std::string t = "Q";
+    t += id;
+    if (t.size() <= MAX_TERM) return t;
+    char hex[17];
+    lede_hex64(lede_hash(id, strlen(id)), hex);
+    return std::string("Q#") + hex;
+}
+
+std::string fingerprint_bytes(uint64_t v) {
+    std::string s(8, '\0');
+    for (int i = 7; i >= 0; i--) {
+        s[i] = (char)(v & 0xff);
+        v >>= 8;
+    }
+    return s;
+}
+
+/* Hands the collected words to Xapian, which writes them at commit. */
+void flush_words(engine_writer *w) {
+    for (const auto &kv : w->words) w->db.add_spelling(kv.first, kv.second);
+    w->words.clear();
+}
+
+void index_text(engine_writer *w, const article *a, Xapian::Document &doc) {
+    w->tg.set_document(doc);
+    if (a->title) w->tg.index_text(a->title, 3, PREFIX_TITLE);
+    if (a->standfirst) w->tg.index_text(a->standfirst, 2, PREFIX_STANDFIRST);
+    if (w->fields_in_body) {
+        if (a->title) w->tg.index_text_without_positions(a->title, 3);
+        if (a->standfirst) w->tg.index_text_without_positions(a->standfirst, 2);
+    }
+    if (a->body) w->tg.index_text(a->body);
+    if (a->author) w->tg.index_text(a->author, 1, PREFIX_AUTHOR);
+}
+
+Xapian::termcount text_length(const Xapian::Document &doc) {
+    Xapian::termcount len = 0;
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
+        len += t.get_wdf();
+    return len;
+}
+
+Xapian::Document make_document(engine_writer *w, const article *a, const std::string &qterm,
+                               const char *filekey, uint64_t fp, const void *data, size_t len) {
+    Xapian::Document doc;
+    index_text(w, a, doc);
+    if (w->impacts) {
+        to_impacts(doc, w->pivot);
+        add_pairs(w->common, doc);
+    }
+    if (w->spelling) {
+        if (a->title) collect_words(w, a->title);
+        if (a->standfirst) collect_words(w, a->standfirst);
+        if (a->body) collect_words(w, a->body);
+    }
+    doc.add_boolean_term(qterm);
+    if (filekey) doc.add_boolean_term(std::string(PREFIX_FILE) + filekey);
+    if (a->has_date)
+        doc.add_value(ENGINE_SLOT_DATE, Xapian::sortable_serialise((double)a->date));
+    doc.add_value(ENGINE_SLOT_HASH, fingerprint_bytes(fp));
+    doc.set_data(std::string((const char *)data, len));
+    return doc;
+}
+
+extern "C" {
+
+void engine_id_term(const char *id, sbuf *out) {
+    std::string t = id_term(id);
+    sbuf_reset(out);
+    sbuf_append(out, t.data(), t.size());
+}
+
+}  // extern "C"

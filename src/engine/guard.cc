@@ -1,0 +1,49 @@
+/* guard.cc -- the engine's error helpers: what an exception caught at an
+ * entry point means as a LEDE_* code, with its message left in the
+ * caller's err buffer.  guarded, with_retry and or_zero (internal.hh) wrap
+ * every entry point and call these from their catch handlers, so that no
+ * C++ exception crosses engine.h.  Owns no state and touches no database. */
+#include "internal.hh"
+
+#include <exception>
+
+int fail(char *err, const char *what, const std::string &msg) {
+    return lede_seterr(err, "%s: %s", what, msg.c_str());
+}
+
+/* Any failure without a code of its own: LEDE_ERR and the message. */
+static int unexpected_failure(char *err, const char *what) {
+    try {
+        throw;
+    } catch (const Xapian::Error &e) {
+        return fail(err, what, e.get_type() + std::string(": ") + e.get_msg());
+    } catch (const std::exception &e) {
+        return fail(err, what, e.what());
+    } catch (...) {
+        return fail(err, what, "unknown error");
+    }
+}
+
+int failure_code(char *err, const char *what) {
+    try {
+        throw;
+    } catch (const Xapian::DatabaseLockError &e) {
+        return lede_seterr_code(err, LEDE_ELOCKED, "%s: index is locked by "
+                                "another writer", what);
+    } catch (...) {
+        return unexpected_failure(err, what);
+    }
+}
+
+int search_failure_code(char *err, const char *what) {
+    try {
+        throw;
+    } catch (const Xapian::QueryParserError &e) {
+        return lede_seterr_code(err, LEDE_ESYNTAX, "%s", e.get_msg().c_str());
+    } catch (const Xapian::WildcardError &e) {
+        return lede_seterr_code(err, LEDE_ELIMIT, "wildcard expands to too many words (%s)",
+                                e.get_msg().c_str());
+    } catch (...) {
+        return unexpected_failure(err, what);
+    }
+}

@@ -1,0 +1,279 @@
+/* internal.hh -- what the files of the engine module (the .cc files of src/engine/)
+ * share: the writer and reader structs, the term prefixes and metadata
+ * keys of the index format (specified in engine.h), the error guards, and
+ * the declarations of the helpers one file makes for another (each
+ * declared under the file that defines it).  Only src/engine/ includes
+ * it: Xapian types and C++ exceptions stop here and never reach engine.h,
+ * the module's only door. */
+#ifndef LEDE_ENGINE_INTERNAL_HH
+#define LEDE_ENGINE_INTERNAL_HH
+
+#include "../dirwatch.h"
+#include "../docstore.h"
+#include "../engine.h"
+
+#include <xapian.h>
+
+#include <sys/stat.h>
+
+#include <bitset>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+const char *const PREFIX_TITLE = "S";
+const char *const PREFIX_STANDFIRST = "XL";
+const char *const PREFIX_AUTHOR = "A";
+const char *const PREFIX_FILE = "XF";
+const char *const PREFIX_PAIR = "XP";
+const char *const META_COMMIT_TIME = "lede.commit_time";
+const char *const META_STOPWORDS = "lede.stopwords";
+const char *const META_FORMAT = "lede.format";
+const char *const META_PIVOT = "lede.pivot";
+const char *const META_COMMON = "lede.common";
+const char *const META_LANGUAGE = "lede.language";
+const char *const META_DICT = "lede.dict";
+
+/* What a reader's stemmer makes of a stop word: the word behind this byte,
+ * a term the index never holds, so that a stop word QueryParser keeps in a
+ * phrase is known as one (its stem would not do: "being" stems to "be"). */
+const char STOP_MARK = '\x01';
+
+const size_t MAX_TERM = 240;
+
+typedef std::unordered_set<std::string> word_set;
+
+struct engine_writer {
+    Xapian::WritableDatabase db;
+    Xapian::TermGenerator tg;
+    Xapian::Stem stem;
+    bool spelling = false;
+    bool fields_in_body = true;  /* format 2 (engine.h); false on a format 1 index */
+    bool impacts = true;         /* format 3: postings hold impacts */
+    double pivot = ENGINE_DEFAULT_PIVOT;
+    /* Format 3's common words (metadata "lede.common"): adjacent pairs of
+     * them get a pair term (add_pairs). */
+    std::unordered_set<std::string> common;
+    /* Spelling words seen since the last commit, with their counts. */
+    std::unordered_map<std::string, Xapian::termcount> words;
+    /* engine_writer_measure's sample: articles, and the articles each
+     * word of the body term is in. */
+    uint64_t sampled = 0;
+    std::unordered_map<std::string, uint64_t> sample_df;
+};
+
+/* A reader, and what it needs to answer queries: built on first use from
+ * the index's own metadata (language, compression dictionary). */
+struct engine_reader {
+    Xapian::Database db;
+    std::string path;
+    struct stat stub;          /* identity of the stub file when opened */
+    bool have_stub = false;
+    /* Identity of each open database's version file (iamglass), taken
+     * before the last (re)open: a commit replaces that file, so while
+     * they stay the same there is nothing newer to open.  Empty when
+     * unknown (a remote database, say): then every refresh reopens. */
+    std::vector<std::pair<std::string, struct stat>> versions;
+    bool search_ready = false;
+    Xapian::Stem stem;
+    Xapian::QueryParser qp;
+    /* The index's stop words, left out of phrases and NEAR: the stemmer
+     * marks them (STOP_MARK); without stemming they are the terms. */
+    std::unordered_set<std::string> stop_words;
+    std::string language;         /* metadata "lede.language" */
+    bool stemming = false;
+    bool stems_keep_first = false; /* English: see SnippetStem */
+    bool fields_in_body = false;  /* format 2: see fields_as_one */
+    bool impacts = false;         /* format 3: ranked by ImpactWeight */
+    std::unordered_set<std::string> common;  /* format 3: see pairs_for */
+    docstore *ds = nullptr;
+    /* Change detection (see refresh): the directories watched, and
+     * whether a quiet watch may be trusted to mean "nothing new". */
+    dirwatch *watch = nullptr;
+    std::vector<std::string> watched;
+    bool watching = false;
+    bool watch_failed = false;  /* inotify cannot serve this index: look every time */
+    /* An empty database for the highlighting MSet (see highlight_mset). */
+    Xapian::WritableDatabase none{"", Xapian::DB_BACKEND_INMEMORY};
+    ~engine_reader() {
+        docstore_free(ds);
+        dirwatch_free(watch);
+    }
+};
+
+/* One page of results: an MSet, the order of its items to show, and the
+ * stored data of those read so far (a hit's, or a tied item's: its date
+ * is in the head of its data). */
+struct Page {
+    Xapian::MSet mset;
+    std::vector<Xapian::MSetIterator> items;
+    std::unordered_map<Xapian::docid, std::string> data;
+};
+
+/* The index format a database holds: its "lede.format", or the current
+ * one when it has none (a database made through this API alone). */
+inline std::string format_of(const Xapian::Database &db) {
+    std::string f = db.get_metadata(META_FORMAT);
+    return f.empty() ? ENGINE_FORMAT : f;
+}
+
+/* A field's prefix: the leading capitals of a term ("" for the body). */
+inline size_t prefix_length(const std::string &t) {
+    size_t i = 0;
+    while (i < t.size() && t[i] >= 'A' && t[i] <= 'Z') i++;
+    return i;
+}
+
+/* A term's word without its field prefix, whatever the field. */
+inline std::string unprefixed(const std::string &t) {
+    return t.substr(prefix_length(t));
+}
+
+/* The pair term of two adjacent words of one field (engine.h). */
+inline std::string pair_term(const std::string &prefix, const std::string &a, const std::string &b) {
+    return PREFIX_PAIR + prefix + ":" + a + " " + b;
+}
+
+/* The word of a term (or of a leaf query) without its field prefix, or ""
+ * when it is not a term of the headline, standfirst or body. */
+inline std::string term_word(const std::string &t) {
+    for (const char *p : {PREFIX_STANDFIRST, PREFIX_TITLE})
+        if (t.compare(0, strlen(p), p) == 0) return t.substr(strlen(p));
+    if (!t.empty() && t[0] >= 'A' && t[0] <= 'Z') return std::string();
+    return t;
+}
+
+inline bool is_stop_word(const engine_reader *r, const std::string &word) {
+    if (r->stop_words.empty() || word.empty()) return false;
+    return r->stemming ? word[0] == STOP_MARK : r->stop_words.count(word) > 0;
+}
+
+inline char *dup_string(const std::string &s) {
+    return lede_strndup(s.data(), s.size());
+}
+
+/* guard.cc: what the exception being handled means as a LEDE_* code,
+ * with its message in err.  Call only from inside a catch handler. */
+int fail(char *err, const char *what, const std::string &msg);
+int failure_code(char *err, const char *what);         /* guarded's */
+int search_failure_code(char *err, const char *what);  /* with_retry's */
+
+/* A figure for display, 0 when Xapian cannot give it. */
+template <typename F>
+uint64_t or_zero(F body) {
+    try {
+        return body();
+    } catch (...) {
+        return 0;
+    }
+}
+
+/* Runs body, mapping exceptions to codes. */
+template <typename F>
+int guarded(char *err, const char *what, F body) {
+    try {
+        return body();
+    } catch (...) {
+        return failure_code(err, what);
+    }
+}
+
+/* refresh.cc */
+/* Notes the identity of the stub and of each database's version file, as
+ * refresh compares them later (before opening the databases). */
+void note_files(engine_reader *r);
+/* Brings r to the index's latest state (engine_reader_refresh); force:
+ * reopen even when nothing seems changed.  True when anything moved. */
+bool refresh(engine_reader *r, bool force = false);
+
+/* Runs fn, reopening and retrying when the writer moved on under us. */
+template <typename F>
+int with_retry(engine_reader *r, char *err, const char *what, F fn) {
+    for (int attempt = 0;; attempt++) {
+        try {
+            return fn();
+        } catch (const Xapian::DatabaseModifiedError &) {
+            if (attempt == 3) return lede_seterr(err, "%s: index changing too fast", what);
+            try {
+                refresh(r, true);
+            } catch (...) {
+                /* the next attempt reports what is wrong */
+            }
+        } catch (...) {
+            return search_failure_code(err, what);
+        }
+    }
+}
+
+/* language.cc */
+/* A space-separated word list (metadata "lede.stopwords") as a set. */
+word_set words_of(const std::string &list);
+/* The stemmer for an index language ("" or "none": no stemming); a
+ * reader's marks the stop words. */
+Xapian::Stem make_stemmer(const std::string &language, const word_set &stopwords = word_set());
+/* A Stopper Xapian can own. */
+Xapian::Stopper *make_stopper(const word_set &words);
+
+/* document.cc */
+std::string id_term(const char *id);
+std::string fingerprint_bytes(uint64_t v);
+/* The terms of an article's text, as make_document indexes them. */
+void index_text(engine_writer *w, const article *a, Xapian::Document &doc);
+/* The length of a document: the sum of its terms' wdf, before impacts. */
+Xapian::termcount text_length(const Xapian::Document &doc);
+Xapian::Document make_document(engine_writer *w, const article *a, const std::string &qterm,
+                               const char *filekey, uint64_t fp, const void *data, size_t len);
+void flush_words(engine_writer *w);
+
+/* writer.cc */
+int meta_get(const Xapian::Database &db, const char *key, sbuf *out);
+
+/* reader.cc */
+/* Reads every lede.* key a reader uses, and sets up what depends on them
+ * alone (stemmer, stop words, format, docstore). */
+void load_settings(engine_reader *r);
+
+/* query_parser.cc */
+/* Readies r for queries once after each (re)open: settings and parser. */
+void setup_search(engine_reader *r);
+/* query as r's QueryParser makes it (any: OR for AND), without the stop
+ * words of its phrases and with the default field's words as one. */
+Xapian::Query parse(engine_reader *r, const char *query, bool any, unsigned extra);
+
+/* query_description.cc */
+/* What Xapian 1.4 shows of a query only in its description. */
+struct Described {
+    Xapian::termpos position = 0;  /* LEAF_TERM: its query position */
+    Xapian::termcount window = 0;  /* OP_NEAR, OP_PHRASE: the window */
+    std::string pattern;           /* OP_WILDCARD: the prefix it expands */
+};
+Described read_description(const Xapian::Query &q);
+
+/* query_rewrite.cc */
+Xapian::Query fields_as_one(const engine_reader *r, const Xapian::Query &q);
+bool without_stopwords(const engine_reader *r, const Xapian::Query &q, Xapian::Query &out);
+Xapian::Query pairs_for(const engine_reader *r, const Xapian::Query &q);
+
+/* wildcards.cc */
+/* q with its wildcards read as run_query reads them, each one's words
+ * taken from a budget of max_wildcard (0: 1000) for the whole query. */
+Xapian::Query with_wildcards_read(const engine_reader *r, const Xapian::Query &q,
+                                  unsigned max_wildcard);
+
+/* results.cc */
+void fetch_data(engine_reader *r, Page &page, std::vector<Xapian::docid> dids);
+void order_ties(engine_reader *r, Page &page, Xapian::doccount keep);
+/* out's hits from page's items, with snippets marking the words of ran. */
+void fill_hits(engine_reader *r, Page &page, const Xapian::Query &ran,
+               const engine_search_opts *o, engine_results *out);
+
+/* spelling.cc */
+/* Sets out->did_you_mean when the query has a rare word whose correction
+ * would find more. */
+void offer_correction(engine_reader *r, const engine_search_opts *o,
+                      const Xapian::Query &q, engine_results *out);
+
+#endif

@@ -1,0 +1,87 @@
+/* language.cc -- the index language: stemmers (with a cache, and stop
+ * words marked for readers), stop word lists, and the two entry points
+ * that answer about languages (engine_language_ok,
+ * engine_default_stopwords).  Makes objects for writers and readers but
+ * holds neither and reads no database. */
+#include "internal.hh"
+
+#include <sstream>
+
+namespace {
+
+/* English function words left out of the index (see engine.h): the ones
+ * that occur in nearly every article, so they cost a large share of the
+ * positions and postings and tell one article from another least. */
+const char ENGLISH_STOPWORDS[] =
+    "a an and are as at be been but by for from had has have he her his i "
+    "if in into is it its of on or she so that the their them there these "
+    "they this to was we were which who will with would you";
+
+/* Snowball stems a word letter by letter, and indexing or making a snippet
+ * stems every word of a text (a third of the instructions of a search with
+ * snippets, in callgrind).  Text repeats its words, so a cache answers most
+ * of them.  One per writer or reader, which belong to one thread each; it
+ * starts again when full, so it stays under about ten megabytes. */
+class CachedStem : public Xapian::StemImplementation {
+  public:
+    CachedStem(const std::string &language, const word_set &stopwords)
+        : real(language), stops(stopwords) {}
+
+    std::string operator()(const std::string &word) override {
+        auto it = cache.find(word);
+        if (it != cache.end()) return it->second;
+        if (cache.size() >= CACHE_MAX) cache.clear();
+        std::string stem = stops.count(word) ? STOP_MARK + word : real(word);
+        cache.emplace(word, stem);
+        return stem;
+    }
+
+    std::string get_description() const override {
+        return "cached " + real.get_description();
+    }
+
+  private:
+    static const size_t CACHE_MAX = 100000;
+    Xapian::Stem real;
+    word_set stops;
+    std::unordered_map<std::string, std::string> cache;
+};
+
+}  // namespace
+
+word_set words_of(const std::string &list) {
+    word_set out;
+    std::istringstream in(list);
+    for (std::string w; in >> w;) out.insert(w);
+    return out;
+}
+
+Xapian::Stem make_stemmer(const std::string &language, const word_set &stopwords) {
+    if (language.empty() || language == "none") return Xapian::Stem();
+    return Xapian::Stem(new CachedStem(language, stopwords));
+}
+
+Xapian::Stopper *make_stopper(const word_set &words) {
+    Xapian::SimpleStopper *st = new Xapian::SimpleStopper;
+    for (const std::string &w : words) st->add(w);
+    return st;
+}
+
+extern "C" {
+
+int engine_language_ok(const char *lang) {
+    if (!strcmp(lang, "none")) return 1;
+    try {
+        Xapian::Stem s(lang);
+        return 1;
+    } catch (...) {
+        return 0;
+    }
+}
+
+const char *engine_default_stopwords(const char *language) {
+    if (!strcmp(language, "english") || !strcmp(language, "en")) return ENGLISH_STOPWORDS;
+    return "";
+}
+
+}  // extern "C"

@@ -1,0 +1,105 @@
+/* reader.cc -- the reader side of engine.h outside searching: opening and
+ * closing a reader, its figures, fetching stored articles (by id, raw or
+ * decoded, or all of them), and load_settings, the one place a reader
+ * reads the index's lede.* metadata.  Keeping the reader current is refresh.cc's; queries are the
+ * query_*.cc, search.cc and results.cc files'. */
+#include "internal.hh"
+
+/* Every lede.* key a reader reads is read here (see internal.hh). */
+void load_settings(engine_reader *r) {
+    std::string lang = r->db.get_metadata(META_LANGUAGE);
+    std::string dict = r->db.get_metadata(META_DICT);
+    r->stop_words = words_of(r->db.get_metadata(META_STOPWORDS));
+    r->language = lang;
+    r->stem = make_stemmer(lang, r->stop_words);
+    r->stemming = !(lang.empty() || lang == "none");
+    r->stems_keep_first = lang == "english" || lang == "en";
+    std::string format = format_of(r->db);
+    r->fields_in_body = format != "1";
+    r->impacts = format == "3";
+    r->common = r->impacts ? words_of(r->db.get_metadata(META_COMMON)) : word_set();
+    docstore_free(r->ds);
+    r->ds = docstore_new(dict.data(), dict.size());
+}
+
+/* The stored data of the article with this id; false when there is none. */
+static bool stored_data(engine_reader *r, const char *id, std::string &data) {
+    std::string q = id_term(id);
+    Xapian::PostingIterator p = r->db.postlist_begin(q);
+    if (p == r->db.postlist_end(q)) return false;
+    data = r->db.get_document(*p).get_data();
+    return true;
+}
+
+extern "C" {
+
+int engine_reader_open(const char *path, engine_reader **out, char *err) {
+    return guarded(err, path, [&] {
+        engine_reader *r = new engine_reader;
+        try {
+            r->path = path;
+            note_files(r);
+            r->db = Xapian::Database(path);
+        } catch (...) {
+            delete r;
+            throw;
+        }
+        *out = r;
+        return LEDE_OK;
+    });
+}
+
+void engine_reader_close(engine_reader *r) {
+    delete r;
+}
+
+uint64_t engine_reader_doccount(engine_reader *r) {
+    return or_zero([&] { return r->db.get_doccount(); });
+}
+
+int engine_reader_meta_get(engine_reader *r, const char *key, sbuf *out,
+                           char *err) {
+    return guarded(err, "metadata", [&] { return meta_get(r->db, key, out); });
+}
+
+int engine_reader_get(engine_reader *r, const char *id, sbuf *data,
+                      char *err) {
+    return guarded(err, "get", [&] {
+        std::string d;
+        if (!stored_data(r, id, d))
+            return lede_seterr_code(err, LEDE_ENOTFOUND, "no article '%s'", id);
+        sbuf_reset(data);
+        sbuf_append(data, d.data(), d.size());
+        return LEDE_OK;
+    });
+}
+
+int engine_reader_get_article(engine_reader *r, const char *id, article *out,
+                              char *err) {
+    return with_retry(r, err, "get", [&] {
+        setup_search(r); /* the reader's docstore, made by load_settings */
+        std::string d;
+        if (!stored_data(r, id, d))
+            return lede_seterr_code(err, LEDE_ENOTFOUND, "no article '%s'", id);
+        return docstore_decode(r->ds, d.data(), d.size(), out, err);
+    });
+}
+
+int engine_reader_scan(engine_reader *r, engine_doc_fn fn, void *ctx,
+                       char *err) {
+    return guarded(err, "scan", [&] {
+        for (Xapian::PostingIterator p = r->db.postlist_begin("");
+             p != r->db.postlist_end(""); ++p) {
+            std::string d = r->db.get_document(*p).get_data();
+            int rc = fn(d.data(), d.size(), ctx);
+            if (rc) return rc;
+        }
+        return LEDE_OK;
+    });
+}
+
+uint64_t engine_reader_revision(engine_reader *r) {
+    return or_zero([&] { return r->db.get_revision(); });
+}
+
+}  // extern "C"

@@ -1,0 +1,226 @@
+/* results.cc -- turning a page of matches into engine_hits: reading the
+ * stored data of the page (fetch_data), ordering equal scores by date
+ * (order_ties), decoding each hit, and its snippet with the query's words
+ * marked (highlight_mset, SnippetStem); and engine_results_free.  Runs no
+ * query and never changes what matched or how it scored. */
+#include "internal.hh"
+
+#include <algorithm>
+#include <set>
+
+namespace {
+
+/* For snippets: MSet::snippet stems every word of a hit's text to find the
+ * query's words among them, a fifth of a search with snippets.  The words
+ * it passes are lower case and begin with a word character, and the
+ * English stem of such a word begins with the same byte (Snowball's
+ * changes stop short of the first letter; a leading y is marked and put
+ * back), so a word whose first byte begins none of the query's stems
+ * cannot be one of them, and goes back unstemmed.  Stop words (marked
+ * \x01 by CachedStem) are never highlighted, so never in firsts. */
+class SnippetStem : public Xapian::StemImplementation {
+  public:
+    SnippetStem(const Xapian::Stem &real, const std::bitset<256> &firsts)
+        : real(real), firsts(firsts) {}
+
+    std::string operator()(const std::string &word) override {
+        if (word.empty() || !firsts[(unsigned char)word[0]]) return word;
+        return real(word);
+    }
+
+    std::string get_description() const override {
+        return "snippet " + real.get_description();
+    }
+
+  private:
+    Xapian::Stem real;
+    std::bitset<256> firsts;
+};
+
+/* The terms a query looks for, not those it excludes, and the patterns of
+ * its wildcards. */
+void query_terms(const Xapian::Query &q, std::set<std::string> &out,
+                 std::set<std::string> &patterns) {
+    size_t n = q.get_num_subqueries();
+    switch (q.get_type()) {
+    case Xapian::Query::LEAF_TERM:
+        out.insert(*q.get_terms_begin());
+        return;
+    case Xapian::Query::OP_WILDCARD:
+        patterns.insert(read_description(q).pattern);
+        return;
+    case Xapian::Query::OP_AND_NOT:
+        n = n ? 1 : 0;
+        /* fall through */
+    default:
+        for (size_t i = 0; i < n; i++) query_terms(q.get_subquery(i), out, patterns);
+    }
+}
+
+/* Words a wildcard's highlighting may take, and all the query's. */
+const unsigned HIGHLIGHT_EXPANSIONS = 200, HIGHLIGHT_EXPANSIONS_ALL = 1000;
+
+/* An MSet whose query holds the matched words as "Z"+stem, the form
+ * MSet::snippet() recognises whatever the case or inflection in the text:
+ * the index stores stems without Z (wildcards need that), so the real
+ * MSet's own terms would only mark words that are their own stem.
+ *
+ * Marks from the query's own terms: reading each hit's term list to find
+ * which of them it matched cost 7% of a search with snippets, and a term a
+ * hit lacks is simply not in its text.  A wildcard is expanded over the
+ * index's body terms (which hold every word), each word (comp* in three
+ * fields, or twice in a query) once, up to a bound for each and one for
+ * them all: a query of a thousand wildcards that match no headline passes
+ * --max-wildcard, and would otherwise walk the whole vocabulary. */
+Xapian::MSet highlight_mset(engine_reader *r, const Xapian::Query &q, std::bitset<256> &firsts) {
+    std::set<std::string> terms, patterns, words, stems;
+    query_terms(q, terms, patterns);
+    for (const std::string &p : patterns) stems.insert(term_word(p));
+    stems.erase(""); /* a pattern of another field (author:) */
+    unsigned all = 0;
+    for (const std::string &stem : stems) {
+        unsigned n = 0;
+        for (Xapian::TermIterator t = r->db.allterms_begin(stem);
+             t != r->db.allterms_end(stem) && n < HIGHLIGHT_EXPANSIONS && all < HIGHLIGHT_EXPANSIONS_ALL;
+             ++t, ++n, ++all)
+            terms.insert(*t);
+    }
+    for (const std::string &term : terms) {
+        if (term.empty() || term[0] == 'Q' || term.compare(0, 2, PREFIX_FILE) == 0) continue;
+        std::string word = unprefixed(term);
+        if (!word.empty() && !is_stop_word(r, word)) {
+            words.insert("Z" + word);
+            firsts.set((unsigned char)word[0]);
+        }
+    }
+    Xapian::Enquire marks(r->none);
+    marks.set_query(Xapian::Query(Xapian::Query::OP_OR, words.begin(), words.end()));
+    return marks.get_mset(0, 0);
+}
+
+void fill_hit(engine_reader *r, const Xapian::MSet &marks, const Xapian::Stem &stem,
+              const Xapian::MSetIterator &it, const std::string &data,
+              unsigned rank, const engine_search_opts *o, engine_hit *h) {
+    h->rank = rank;
+    h->score = it.get_weight();
+    article a;
+    article_init(&a);
+    char err[LEDE_ERRLEN];
+    /* A result list without snippets needs only the uncompressed head. */
+    int rc = o->snippet_len ? docstore_decode(r->ds, data.data(), data.size(), &a, err)
+                            : docstore_decode_head(data.data(), data.size(), &a, err);
+    if (rc != LEDE_OK) {
+        h->id = lede_strdup("?");
+        h->title = lede_strdup(err);
+        return;
+    }
+    h->id = a.id ? a.id : lede_strdup("");
+    h->title = a.title ? a.title : lede_strdup("");
+    a.id = a.title = nullptr;
+    h->date = a.date;
+    h->has_date = a.has_date;
+    if (o->snippet_len) {
+        std::string text = std::string(a.standfirst ? a.standfirst : "") + "\n" +
+                           (a.body ? a.body : "");
+        h->snippet = dup_string(marks.snippet(
+            text, o->snippet_len, stem,
+            Xapian::MSet::SNIPPET_EXHAUSTIVE,
+            o->hl_open ? o->hl_open : "", o->hl_close ? o->hl_close : "", "..."));
+    }
+    article_free(&a);
+}
+
+/* An item's date as a sort key: undated before every date. */
+std::pair<bool, int64_t> date_key(const std::string &data) {
+    article a;
+    article_init(&a);
+    char err[LEDE_ERRLEN];
+    std::pair<bool, int64_t> key(false, 0);
+    if (docstore_decode_head(data.data(), data.size(), &a, err) == LEDE_OK && a.has_date)
+        key = std::make_pair(true, (int64_t)a.date);
+    article_free(&a);
+    return key;
+}
+
+}  // namespace
+
+/* Reads the stored data of the items not read yet, in docid order:
+ * neighbouring lookups share the upper blocks of Xapian's docdata B-tree,
+ * which its cursor keeps, where ranked order reads one of them again for
+ * about every second hit (a pread of a whole block each).  The documents
+ * are known to exist (they matched), so Xapian need not check that first
+ * (DOC_ASSUME_VALID: one B-tree lookup less each). */
+void fetch_data(engine_reader *r, Page &page, std::vector<Xapian::docid> dids) {
+    std::sort(dids.begin(), dids.end());
+    for (Xapian::docid did : dids)
+        if (!page.data.count(did))
+            page.data.emplace(did, r->db.get_document(did, Xapian::DOC_ASSUME_VALID).get_data());
+}
+
+/* Orders the page's first `keep` items by score, then newer date, then as
+ * Xapian had them (document id).  Dates are needed only where scores tie;
+ * they come from the stored data, which the hits shown need anyway (the
+ * date value slot would cost a lookup more each: 8% of the mix's time). */
+void order_ties(engine_reader *r, Page &page, Xapian::doccount keep) {
+    std::vector<Xapian::MSetIterator> &items = page.items;
+    bool ties = false;
+    Xapian::MSetIterator it = page.mset.begin();
+    double prev = -1;
+    for (Xapian::doccount i = 0; i < keep; ++i, ++it) {
+        ties = ties || it.get_weight() == prev;
+        prev = it.get_weight();
+        items.push_back(it);
+    }
+    if (!ties) return;
+    std::vector<bool> tied(keep);
+    std::vector<Xapian::docid> need;
+    for (Xapian::doccount i = 0; i < keep; i++) {
+        tied[i] = (i > 0 && items[i].get_weight() == items[i - 1].get_weight()) ||
+                  (i + 1 < keep && items[i].get_weight() == items[i + 1].get_weight());
+        if (tied[i]) need.push_back(*items[i]);
+    }
+    fetch_data(r, page, need);
+    std::vector<std::pair<bool, int64_t>> date(keep);
+    for (Xapian::doccount i = 0; i < keep; i++)
+        if (tied[i]) date[i] = date_key(page.data[*items[i]]);
+    std::vector<Xapian::doccount> idx(keep);
+    for (Xapian::doccount i = 0; i < keep; i++) idx[i] = i;
+    std::stable_sort(idx.begin(), idx.end(), [&](Xapian::doccount a, Xapian::doccount b) {
+        double wa = items[a].get_weight(), wb = items[b].get_weight();
+        return wa != wb ? wa > wb : date[a] > date[b];
+    });
+    std::vector<Xapian::MSetIterator> sorted;
+    for (Xapian::doccount i : idx) sorted.push_back(items[i]);
+    items.swap(sorted);
+}
+
+void fill_hits(engine_reader *r, Page &page, const Xapian::Query &ran,
+               const engine_search_opts *o, engine_results *out) {
+    out->hits = (engine_hit *)lede_calloc(page.items.size() ? page.items.size() : 1, sizeof(engine_hit));
+    std::bitset<256> firsts;
+    Xapian::MSet marks = o->snippet_len ? highlight_mset(r, ran, firsts) : Xapian::MSet();
+    Xapian::Stem stem = o->snippet_len && r->stems_keep_first ? Xapian::Stem(new SnippetStem(r->stem, firsts))
+                                                              : r->stem;
+    std::vector<Xapian::docid> dids;
+    for (const Xapian::MSetIterator &it : page.items) dids.push_back(*it);
+    fetch_data(r, page, dids);
+    out->nhits = (unsigned)page.items.size(); /* before: a throw frees what was filled */
+    for (size_t i = 0; i < page.items.size(); i++)
+        fill_hit(r, marks, stem, page.items[i], page.data[*page.items[i]],
+                 o->offset + (unsigned)i + 1, o, &out->hits[i]);
+}
+
+extern "C" {
+
+void engine_results_free(engine_results *res) {
+    for (unsigned i = 0; i < res->nhits; i++) {
+        free(res->hits[i].id);
+        free(res->hits[i].title);
+        free(res->hits[i].snippet);
+    }
+    free(res->hits);
+    free(res->did_you_mean);
+    memset(res, 0, sizeof *res);
+}
+
+}  // extern "C"

@@ -1,0 +1,108 @@
+/* wildcards.cc -- the wildcards (word*) of a query about to run: on a
+ * format 3 index each is read through a WildcardSource (wildcard.hh)
+ * where its weight counts as it is, and every wildcard's words come out
+ * of one budget for the query (--max-wildcard).  Touches no reader state:
+ * it reads the database's term list alone. */
+#include "internal.hh"
+#include "wildcard.hh"
+
+#include <cstdlib>
+
+namespace {
+
+/* LEDE_XAPIAN_WILDCARDS set: wildcards merged by Xapian, not by
+ * WildcardSource (with_wildcard_sources), to compare the two.  A test
+ * hook, read once a process. */
+bool xapian_merges_wildcards() {
+    static const bool set = getenv("LEDE_XAPIAN_WILDCARDS") != nullptr;
+    return set;
+}
+
+/* The words patterns show the user: "comp" for "Scomp". */
+std::vector<std::string> shown_words(const std::vector<std::string> &patterns) {
+    std::vector<std::string> shown;
+    for (const std::string &p : patterns) {
+        std::string w = term_word(p);
+        shown.push_back(w.empty() ? p : w);
+    }
+    return shown;
+}
+
+/* The patterns of q if it is a wildcard, or the synonym of wildcards
+ * QueryParser makes of word* in the default field; else none. */
+std::vector<std::string> wildcard_group(const Xapian::Query &q) {
+    std::vector<std::string> patterns;
+    Xapian::Query::op op = q.get_type();
+    if (op == Xapian::Query::OP_WILDCARD) {
+        patterns.push_back(read_description(q).pattern);
+    } else if (op == Xapian::Query::OP_SYNONYM) {
+        for (size_t i = 0; i < q.get_num_subqueries(); i++) {
+            Xapian::Query w = q.get_subquery(i);
+            if (w.get_type() != Xapian::Query::OP_WILDCARD) return {};
+            patterns.push_back(read_description(w).pattern);
+        }
+    }
+    for (const std::string &p : patterns)
+        if (p.empty()) return {}; /* unreadable */
+    return patterns;
+}
+
+/* Takes the words every wildcard in q expands to from budget (see
+ * spend_wildcard_words), for a query Xapian expands itself. */
+void spend_on_wildcards(const engine_reader *r, const Xapian::Query &q,
+                        Xapian::termcount &budget, Xapian::termcount max) {
+    std::vector<std::string> group = wildcard_group(q);
+    if (!group.empty()) {
+        expand_wildcards(r->db, group, shown_words(group), budget, max);
+        return;
+    }
+    for (size_t i = 0; i < q.get_num_subqueries(); i++)
+        spend_on_wildcards(r, q.get_subquery(i), budget, max);
+}
+
+/* The wildcards of q, on a format 3 index, read through WildcardSource
+ * (wildcard.hh) instead of Xapian's merge: a WILDCARD, or the SYNONYM of
+ * the three QueryParser makes of word* in the default field.  Replaced
+ * where their weight counts as it is (under AND, OR, AND_MAYBE, and the
+ * left of AND_NOT and FILTER), where the source may skip what the matcher
+ * says it no longer needs; elsewhere (an excluded or filtering wildcard,
+ * XOR, where skipping would change what matches) Xapian merges them as
+ * before.  Every wildcard's words come out of budget. */
+Xapian::Query with_wildcard_sources(const engine_reader *r, const Xapian::Query &q,
+                                    Xapian::termcount &budget, Xapian::termcount max) {
+    Xapian::Query::op op = q.get_type();
+    size_t n = q.get_num_subqueries();
+    std::vector<std::string> patterns = wildcard_group(q);
+    if (!patterns.empty()) {
+        auto words = expand_wildcards(r->db, patterns, shown_words(patterns), budget, max);
+        if (words->terms.empty()) return Xapian::Query::MatchNothing; /* as Xapian has it */
+        return Xapian::Query((new WildcardSource(words))->release());
+    }
+    switch (op) {
+    case Xapian::Query::OP_AND: case Xapian::Query::OP_OR: case Xapian::Query::OP_AND_MAYBE:
+    case Xapian::Query::OP_AND_NOT: case Xapian::Query::OP_FILTER: {
+        bool all = op != Xapian::Query::OP_AND_NOT && op != Xapian::Query::OP_FILTER;
+        std::vector<Xapian::Query> sub;
+        for (size_t i = 0; i < n; i++) {
+            Xapian::Query s = q.get_subquery(i);
+            if (all || i == 0) s = with_wildcard_sources(r, s, budget, max);
+            else spend_on_wildcards(r, s, budget, max);
+            sub.push_back(s);
+        }
+        return Xapian::Query(op, sub.begin(), sub.end());
+    }
+    default:
+        spend_on_wildcards(r, q, budget, max);
+        return q;
+    }
+}
+
+}  // namespace
+
+Xapian::Query with_wildcards_read(const engine_reader *r, const Xapian::Query &q,
+                                  unsigned max_wildcard) {
+    Xapian::termcount max = max_wildcard ? max_wildcard : 1000, budget = max;
+    if (r->impacts && !xapian_merges_wildcards()) return with_wildcard_sources(r, q, budget, max);
+    spend_on_wildcards(r, q, budget, max);
+    return q;
+}

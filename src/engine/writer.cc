@@ -1,0 +1,253 @@
+/* writer.cc -- the writer side of engine.h: opening and configuring a
+ * writable database, storing and deleting articles (document.cc makes
+ * their documents), the length sample behind format 3's pivot and common
+ * words, commits, and metadata.  Touches no reader. */
+#include "internal.hh"
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+
+namespace {
+
+/* The pivot length of a format 3 index (metadata "lede.pivot"); an index
+ * without one gets ENGINE_DEFAULT_PIVOT, stored with its next commit so
+ * that it never changes once postings depend on it. */
+double stored_pivot(engine_writer *w) {
+    std::string v = w->db.get_metadata(META_PIVOT);
+    double pivot = v.empty() ? 0 : strtod(v.c_str(), nullptr);
+    if (pivot >= 1 && std::isfinite(pivot)) return pivot;
+    char buf[32];
+    snprintf(buf, sizeof buf, "%g", (double)ENGINE_DEFAULT_PIVOT);
+    w->db.set_metadata(META_PIVOT, buf);
+    return ENGINE_DEFAULT_PIVOT;
+}
+
+/* What the index's format (metadata "lede.format", and format 3's
+ * "lede.pivot" and "lede.common") asks of the documents this writer makes. */
+void load_format(engine_writer *w) {
+    std::string format = format_of(w->db);
+    w->fields_in_body = format != "1";
+    w->impacts = format == "3";
+    if (w->impacts) {
+        w->pivot = stored_pivot(w);
+        w->common = words_of(w->db.get_metadata(META_COMMON));
+    }
+}
+
+/* The Q term of a document, from its termlist. */
+std::string doc_qterm(Xapian::WritableDatabase &db, Xapian::docid did) {
+    Xapian::TermIterator t = db.termlist_begin(did);
+    t.skip_to("Q");
+    if (t != db.termlist_end(did) && (*t)[0] == 'Q') return *t;
+    return std::string();
+}
+
+}  // namespace
+
+int meta_get(const Xapian::Database &db, const char *key, sbuf *out) {
+    std::string v = db.get_metadata(key);
+    if (v.empty()) return LEDE_ENOTFOUND;
+    sbuf_reset(out);
+    sbuf_append(out, v.data(), v.size());
+    return LEDE_OK;
+}
+
+extern "C" {
+
+int engine_writer_open(const char *dbpath, int create, int fast,
+                       engine_writer **out, char *err) {
+    return guarded(err, dbpath ? dbpath : "(in memory)", [&] {
+        int flags = create ? Xapian::DB_CREATE_OR_OPEN : Xapian::DB_OPEN;
+        if (fast) flags |= Xapian::DB_NO_SYNC;
+        engine_writer *w = new engine_writer;
+        try {
+            w->db = dbpath ? Xapian::WritableDatabase(dbpath, flags)
+                           : Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
+        } catch (...) {
+            delete w;
+            throw;
+        }
+        w->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_NONE);
+        *out = w;
+        return LEDE_OK;
+    });
+}
+
+int engine_writer_close(engine_writer *w, char *err) {
+    if (!w) return LEDE_OK;
+    int rc = guarded(err, "close", [&] {
+        flush_words(w);
+        w->db.commit();
+        w->db.close();
+        return LEDE_OK;
+    });
+    delete w;
+    return rc;
+}
+
+int engine_writer_configure(engine_writer *w, const char *language,
+                            const char *stopwords, int spelling, char *err) {
+    return guarded(err, "configure", [&] {
+        if (strcmp(language, "none")) {
+            w->stem = make_stemmer(language);
+            w->tg.set_stemmer(w->stem);
+            w->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL);
+        }
+        if (stopwords && *stopwords) {
+            /* Left out altogether, positions included: the words around
+             * a stop word are adjacent in the index. */
+            w->tg.set_stopper(make_stopper(words_of(stopwords))->release());
+            w->tg.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
+        }
+        w->spelling = spelling;
+        load_format(w);
+        return LEDE_OK;
+    });
+}
+
+int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
+                      uint64_t fp, const void *data, size_t len, int *outcome,
+                      char *err) {
+    return guarded(err, "put", [&] {
+        std::string qterm = id_term(a->id);
+        Xapian::PostingIterator p = w->db.postlist_begin(qterm);
+        bool exists = p != w->db.postlist_end(qterm);
+        if (exists) {
+            Xapian::Document old = w->db.get_document(*p);
+            if (old.get_value(ENGINE_SLOT_HASH) == fingerprint_bytes(fp)) {
+                *outcome = ENGINE_UNCHANGED;
+                return LEDE_OK;
+            }
+        }
+        Xapian::Document doc = make_document(w, a, qterm, filekey, fp, data, len);
+        if (exists) {
+            w->db.replace_document(qterm, doc);
+            *outcome = ENGINE_REPLACED;
+        } else {
+            w->db.add_document(doc);
+            *outcome = ENGINE_ADDED;
+        }
+        return LEDE_OK;
+    });
+}
+
+int engine_writer_measure(engine_writer *w, const article *a,
+                          uint64_t *length, char *err) {
+    return guarded(err, "measure", [&] {
+        Xapian::Document doc;
+        index_text(w, a, doc);
+        *length = text_length(doc);
+        w->sampled++;
+        for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
+            if (prefix_length(*t) == 0) w->sample_df[*t]++;
+        return LEDE_OK;
+    });
+}
+
+int engine_writer_common_words(engine_writer *w, double share, unsigned max,
+                               sbuf *out, char *err) {
+    return guarded(err, "common words", [&] {
+        std::vector<std::pair<uint64_t, std::string>> by_df;
+        for (const auto &kv : w->sample_df)
+            if ((double)kv.second >= share * (double)w->sampled && kv.first.find(' ') == std::string::npos)
+                by_df.emplace_back(kv.second, kv.first);
+        std::sort(by_df.begin(), by_df.end(), [](const auto &a, const auto &b) {
+            return a.first != b.first ? a.first > b.first : a.second < b.second;
+        });
+        if (by_df.size() > max) by_df.resize(max);
+        std::sort(by_df.begin(), by_df.end(), [](const auto &a, const auto &b) { return a.second < b.second; });
+        sbuf_reset(out);
+        for (size_t i = 0; i < by_df.size(); i++) {
+            if (i) sbuf_putc(out, ' ');
+            sbuf_append(out, by_df[i].second.data(), by_df[i].second.size());
+        }
+        return LEDE_OK;
+    });
+}
+
+int engine_writer_delete_file(engine_writer *w, const char *filekey,
+                              engine_keep_fn keep, void *ctx,
+                              uint64_t *deleted, char *err) {
+    *deleted = 0;
+    return guarded(err, "delete", [&] {
+        std::string term = std::string(PREFIX_FILE) + filekey;
+        Xapian::docid next = 1;
+        for (;;) { /* in chunks, never deleting under a live iterator */
+            std::vector<Xapian::docid> doomed;
+            Xapian::PostingIterator p = w->db.postlist_begin(term);
+            p.skip_to(next);
+            size_t seen = 0;
+            for (; p != w->db.postlist_end(term) && seen < 4096; ++p, ++seen) {
+                next = *p + 1;
+                std::string q = doc_qterm(w->db, *p);
+                if (!keep || !keep(q.data(), q.size(), ctx)) doomed.push_back(*p);
+            }
+            for (Xapian::docid did : doomed) w->db.delete_document(did);
+            *deleted += doomed.size();
+            if (seen < 4096) break;
+        }
+        return LEDE_OK;
+    });
+}
+
+int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
+                            char *err) {
+    *found = 0;
+    return guarded(err, "delete", [&] {
+        std::string qterm = id_term(id);
+        if (w->db.postlist_begin(qterm) == w->db.postlist_end(qterm)) return LEDE_OK;
+        w->db.delete_document(qterm);
+        *found = 1;
+        return LEDE_OK;
+    });
+}
+
+int engine_writer_commit(engine_writer *w, char *err) {
+    return guarded(err, "commit", [&] {
+        flush_words(w);
+        w->db.set_metadata(META_COMMIT_TIME, std::to_string((long long)time(nullptr)));
+        w->db.commit();
+        return LEDE_OK;
+    });
+}
+
+uint64_t engine_writer_doccount(engine_writer *w) {
+    return or_zero([&] { return w->db.get_doccount(); });
+}
+
+uint64_t engine_writer_revision(engine_writer *w) {
+    return or_zero([&] { return w->db.get_revision(); });
+}
+
+int engine_writer_meta_set(engine_writer *w, const char *key, const char *val,
+                           size_t len, char *err) {
+    return guarded(err, "metadata", [&] {
+        w->db.set_metadata(key, val ? std::string(val, len) : std::string());
+        return LEDE_OK;
+    });
+}
+
+int engine_writer_meta_get(engine_writer *w, const char *key, sbuf *out,
+                           char *err) {
+    return guarded(err, "metadata", [&] { return meta_get(w->db, key, out); });
+}
+
+int engine_writer_meta_scan(engine_writer *w, const char *prefix,
+                            engine_meta_fn fn, void *ctx, char *err) {
+    return guarded(err, "metadata", [&] {
+        /* Collect keys first: the callback may change metadata. */
+        std::vector<std::string> keys;
+        for (Xapian::TermIterator k = w->db.metadata_keys_begin(prefix);
+             k != w->db.metadata_keys_end(prefix); ++k)
+            keys.push_back(*k);
+        for (const std::string &k : keys) {
+            std::string v = w->db.get_metadata(k);
+            int rc = fn(k.c_str(), v.data(), v.size(), ctx);
+            if (rc) return rc;
+        }
+        return LEDE_OK;
+    });
+}
+
+}  // extern "C"
