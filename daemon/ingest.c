@@ -8,13 +8,13 @@
  * a commit, the compaction policy of livewriter.h may compact the index;
  * jobs wait meanwhile (the backlog shows in STATS), searches go on. */
 #include "ingest.h"
+#include "log.h"
 #include "../src/article.h"
 #include "../src/engine.h"
 #include "../src/livewriter.h"
 #include "../src/utf8.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -196,7 +196,7 @@ static void autocommit(ingest *g) {
     if (due == 0 || (lede_now() < due && !stopping)) return;
     char err[LEDE_ERRLEN];
     if (commit(g, err) != LEDE_OK) {
-        fprintf(stderr, "leded: ingest commit failed: %s\n", err);
+        log_msg(LOG_LEVEL_ERROR, "ingest commit failed: %s", err);
         g->dirty_since = lede_now(); /* try again in commit_interval */
         pthread_mutex_lock(&g->mu);
         g->last_arrival = g->dirty_since + g->commit_interval;
@@ -205,7 +205,7 @@ static void autocommit(ingest *g) {
     }
     if (livewriter_should_compact(g->lw)) {
         if (livewriter_compact(g->lw, err) != LEDE_OK)
-            fprintf(stderr, "leded: automatic compaction failed: %s\n", err);
+            log_msg(LOG_LEVEL_ERROR, "automatic compaction failed: %s", err);
         else count(g, &g->fig.compactions);
     }
 }
@@ -305,7 +305,7 @@ void ingest_stop(ingest *g) {
     pthread_join(g->thread, NULL);
     char err[LEDE_ERRLEN];
     if (livewriter_close(g->lw, err) != LEDE_OK)
-        fprintf(stderr, "leded: closing the index: %s\n", err);
+        log_msg(LOG_LEVEL_ERROR, "closing the index: %s", err);
     for (pool_job *j = ingest_take_done(g), *next; j; j = next) {
         next = j->next;
         pool_job_free(j);

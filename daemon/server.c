@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "server.h"
 #include "ingest.h"
+#include "log.h"
 #include "pool.h"
 #include "wire.h"
 #include "../src/protocol.h"
@@ -103,29 +104,6 @@ struct server {
     proto_stat pct[3];
 };
 
-static const char *const level_names[] = {"error", "warn", "info", "debug"};
-
-static void log_msg(server *s, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* level -1: always printed, labelled info (the listening addresses, which
- * scripts wait for). */
-static void log_msg(server *s, int level, const char *fmt, ...) {
-    if (level > s->cfg->log_level) return;
-    if (level < 0) level = 2;
-    char when[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "leded: %s %s ", when, level_names[level]);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
 /* ---- connection lifetime ------------------------------------------------ */
 
 /* Detaches a job from its request: the worker skips it if it has not
@@ -155,7 +133,7 @@ static void hurry(conn *c) {
 
 static void conn_free(conn *c, const char *why) {
     server *s = c->s;
-    log_msg(s, 2, "conn %llu %s closed (%s)", (unsigned long long)c->id, c->peer, why);
+    log_msg(LOG_LEVEL_INFO, "conn %llu %s closed (%s)", (unsigned long long)c->id, c->peer, why);
     while (c->head) {
         pending *p = c->head;
         c->head = p->next;
@@ -277,13 +255,13 @@ static void timeout_cb(evutil_socket_t fd, short what, void *arg) {
     }
     if (p->job && !abandon(p->job)) {
         p->job->owner = p; /* written by its worker: it is on its way back */
-        log_msg(c->s, 2, "conn %llu query passed the time limit after its reply was written",
+        log_msg(LOG_LEVEL_INFO, "conn %llu query passed the time limit after its reply was written",
                 (unsigned long long)c->id);
         return;
     }
     p->job = NULL;
     c->s->timeouts++;
-    log_msg(c->s, 1, "conn %llu query timed out after %.3f s", (unsigned long long)c->id,
+    log_msg(LOG_LEVEL_WARN, "conn %llu query timed out after %.3f s", (unsigned long long)c->id,
             c->s->cfg->query_timeout);
     answer_error(c->s, p, PROTO_E_TIMEOUT, "the query took longer than the time limit");
     flush_replies(c);
@@ -511,7 +489,7 @@ static void answer_auth(conn *c, pending *p, const char *token) {
         p->done = 1;
     } else {
         answer_error(s, p, PROTO_E_AUTH, "invalid token");
-        log_msg(s, 1, "conn %llu %s: AUTH with an invalid token", (unsigned long long)c->id, c->peer);
+        log_msg(LOG_LEVEL_WARN, "conn %llu %s: AUTH with an invalid token", (unsigned long long)c->id, c->peer);
         if (++c->auth_failures >= MAX_AUTH_FAILURES) {
             p->close_after = 1;
             c->closing = 1;
@@ -598,7 +576,7 @@ static void handle_line(conn *c, const char *line, size_t len) {
     char err[LEDE_ERRLEN] = "";
     int rc = proto_parse(line, len, &req, err);
     if (rc == LEDE_OK) proto_apply_limit(&req, s->cfg->max_limit);
-    log_msg(s, 3, "conn %llu request: %.*s", (unsigned long long)c->id, (int)(len > 200 ? 200 : len), line);
+    log_msg(LOG_LEVEL_DEBUG, "conn %llu request: %.*s", (unsigned long long)c->id, (int)(len > 200 ? 200 : len), line);
     if (rc != LEDE_OK) {
         answer_error(s, p, PROTO_E_SYNTAX, err);
     } else if (req.cmd == PROTO_UNKNOWN) {
@@ -642,7 +620,7 @@ static void too_long(conn *c) {
     c->draining = 1;
     struct evbuffer *in = bufferevent_get_input(c->bev);
     evbuffer_drain(in, evbuffer_get_length(in));
-    log_msg(c->s, 1, "conn %llu %s: %s", (unsigned long long)c->id, c->peer, msg);
+    log_msg(LOG_LEVEL_WARN, "conn %llu %s: %s", (unsigned long long)c->id, c->peer, msg);
     flush_replies(c);
 }
 
@@ -756,10 +734,10 @@ static void deliver(server *s, pool_job *job) {
         double took = job->finished_at - job->started;
         s->lat[s->nlat++ % LAT_RING] = (uint32_t)(took * 1e6 < 4e9 ? took * 1e6 : 4e9);
         if (took > s->cfg->slow_query && s->cfg->slow_query > 0)
-            log_msg(s, 1, "slow query (%.3f s): %s %s", took, proto_cmd_name(job->req.cmd),
+            log_msg(LOG_LEVEL_WARN, "slow query (%.3f s): %s %s", took, proto_cmd_name(job->req.cmd),
                     job->req.arg ? job->req.arg : "");
     }
-    if (job->failed_internal) log_msg(s, 0, "internal error: %.*s", (int)job->reply.len, job->reply.data);
+    if (job->failed_internal) log_msg(LOG_LEVEL_ERROR, "internal error: %.*s", (int)job->reply.len, job->reply.data);
     if (p) {
         sbuf_free(&p->reply);
         p->reply = job->reply;
@@ -868,7 +846,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
             /* the client is gone already */
         }
         evutil_closesocket(fd);
-        log_msg(s, 1, "connection refused: %d connections open", s->nconns);
+        log_msg(LOG_LEVEL_WARN, "connection refused: %d connections open", s->nconns);
         return;
     }
     conn *c = lede_calloc(1, sizeof *c);
@@ -893,7 +871,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     s->conns = c;
     s->nconns++;
     s->conns_total++;
-    log_msg(s, 2, "conn %llu %s opened", (unsigned long long)c->id, c->peer);
+    log_msg(LOG_LEVEL_INFO, "conn %llu %s opened", (unsigned long long)c->id, c->peer);
 }
 
 #define SHUTDOWN_GRACE 10 /* seconds given to replies in flight at SIGTERM */
@@ -902,7 +880,7 @@ static void grace_cb(evutil_socket_t fd, short what, void *arg) {
     (void)fd;
     (void)what;
     server *s = arg;
-    log_msg(s, 1, "closing %d connection(s) still open %d s after the signal", s->nconns,
+    log_msg(LOG_LEVEL_WARN, "closing %d connection(s) still open %d s after the signal", s->nconns,
             SHUTDOWN_GRACE);
     while (s->conns) conn_free(s->conns, "shutdown");
     event_base_loopexit(s->base, NULL);
@@ -915,7 +893,7 @@ static void shutdown_cb(evutil_socket_t sig, short what, void *arg) {
     s->shutting_down = 1;
     pool_set_eager(s->pool);
     event_active(s->wake, EV_READ, 0); /* quiet jobs that finished already */
-    log_msg(s, 2, "signal %d: finishing %d connection(s), accepting no more", (int)sig, s->nconns);
+    log_msg(LOG_LEVEL_INFO, "signal %d: finishing %d connection(s), accepting no more", (int)sig, s->nconns);
     if (s->tcp) evconnlistener_disable(s->tcp);
     if (s->local) evconnlistener_disable(s->local);
     for (conn *c = s->conns, *next; c; c = next) {
@@ -948,7 +926,7 @@ static void relisten_cb(evutil_socket_t fd, short what, void *arg) {
 static void accept_error_cb(struct evconnlistener *l, void *arg) {
     (void)l;
     server *s = arg;
-    log_msg(s, 1, "accept failed: %s; listening again in 1 s",
+    log_msg(LOG_LEVEL_WARN, "accept failed: %s; listening again in 1 s",
             evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
     if (s->tcp) evconnlistener_disable(s->tcp);
     if (s->local) evconnlistener_disable(s->local);
@@ -962,7 +940,7 @@ static int listen_tcp(server *s, const char *spec) {
     char host[256];
     const char *colon = strrchr(spec, ':');
     if (!colon || (size_t)(colon - spec) >= sizeof host) {
-        log_msg(s, 0, "--listen wants HOST:PORT, not '%s'", spec);
+        log_msg(LOG_LEVEL_ERROR, "--listen wants HOST:PORT, not '%s'", spec);
         return -1;
     }
     memcpy(host, spec, (size_t)(colon - spec));
@@ -975,7 +953,7 @@ static int listen_tcp(server *s, const char *spec) {
     hints.ai_flags = AI_PASSIVE;
     int rc = getaddrinfo(h, colon + 1, &hints, &ai);
     if (rc != 0) {
-        log_msg(s, 0, "%s: %s", spec, gai_strerror(rc));
+        log_msg(LOG_LEVEL_ERROR, "%s: %s", spec, gai_strerror(rc));
         return -1;
     }
     s->tcp = evconnlistener_new_bind(s->base, accept_cb, s,
@@ -984,7 +962,7 @@ static int listen_tcp(server *s, const char *spec) {
     freeaddrinfo(ai);
     if (s->tcp) evconnlistener_set_error_cb(s->tcp, accept_error_cb);
     if (!s->tcp) {
-        log_msg(s, 0, "cannot listen on %s: %s", spec, strerror(errno));
+        log_msg(LOG_LEVEL_ERROR, "cannot listen on %s: %s", spec, strerror(errno));
         return -1;
     }
     struct sockaddr_storage ss;
@@ -993,14 +971,14 @@ static int listen_tcp(server *s, const char *spec) {
     char hbuf[64], pbuf[16];
     getnameinfo((struct sockaddr *)&ss, len, hbuf, sizeof hbuf, pbuf, sizeof pbuf,
                 NI_NUMERICHOST | NI_NUMERICSERV);
-    log_msg(s, -1, "listening on tcp %s:%s", hbuf, pbuf);
+    log_msg(LOG_LEVEL_ALWAYS, "listening on tcp %s:%s", hbuf, pbuf);
     return 0;
 }
 
 static int listen_unix(server *s, const char *path) {
     struct sockaddr_un sun = {0};
     if (strlen(path) >= sizeof sun.sun_path) {
-        log_msg(s, 0, "socket path too long: %s", path);
+        log_msg(LOG_LEVEL_ERROR, "socket path too long: %s", path);
         return -1;
     }
     sun.sun_family = AF_UNIX;
@@ -1010,11 +988,11 @@ static int listen_unix(server *s, const char *path) {
     s->local = evconnlistener_new_bind(s->base, accept_cb, s, LEV_OPT_CLOSE_ON_FREE, 512,
                                        (struct sockaddr *)&sun, sizeof sun);
     if (!s->local) {
-        log_msg(s, 0, "cannot listen on %s: %s", path, strerror(errno));
+        log_msg(LOG_LEVEL_ERROR, "cannot listen on %s: %s", path, strerror(errno));
         return -1;
     }
     evconnlistener_set_error_cb(s->local, accept_error_cb);
-    log_msg(s, -1, "listening on unix %s", path);
+    log_msg(LOG_LEVEL_ALWAYS, "listening on unix %s", path);
     return 0;
 }
 
@@ -1053,6 +1031,7 @@ int server_run(const server_config *cfg) {
     memset(&s, 0, sizeof s);
     s.wake_fd = -1;
     s.cfg = cfg;
+    log_set_level(cfg->log_level);
     s.started = lede_now();
     signal(SIGPIPE, SIG_IGN);
     evthread_use_pthreads();
@@ -1060,13 +1039,13 @@ int server_run(const server_config *cfg) {
     char err[LEDE_ERRLEN];
     int rc = 1;
     if (!s.base) {
-        log_msg(&s, 0, "cannot create the event loop");
+        log_msg(LOG_LEVEL_ERROR, "cannot create the event loop");
         return 1;
     }
     event_base_priority_init(s.base, 3); /* events default to 1; batching is 2 */
     s.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (s.wake_fd < 0) {
-        log_msg(&s, 0, "cannot create an eventfd: %s", strerror(errno));
+        log_msg(LOG_LEVEL_ERROR, "cannot create an eventfd: %s", strerror(errno));
         goto out;
     }
     s.wake = event_new(s.base, s.wake_fd, EV_PERSIST | EV_READ, wake_cb, &s);
@@ -1080,12 +1059,12 @@ int server_run(const server_config *cfg) {
     s.relisten = evtimer_new(s.base, relisten_cb, &s);
     if (cfg->ingest_token &&
         ingest_start(&s.ingest, cfg->index, cfg->commit_interval, notify_from_ingest, &s, err) != LEDE_OK) {
-        log_msg(&s, 0, "cannot take the index for ingest: %s", err);
+        log_msg(LOG_LEVEL_ERROR, "cannot take the index for ingest: %s", err);
         goto out;
     }
     if (pool_start(&s.pool, cfg->index, cfg->workers, cfg->max_wildcard, cfg->worker_spin, notify_loop, &s,
                    err) != LEDE_OK) {
-        log_msg(&s, 0, "%s", err);
+        log_msg(LOG_LEVEL_ERROR, "%s", err);
         goto out;
     }
     /* The handlers go in before the listening line is logged: scripts
@@ -1098,9 +1077,9 @@ int server_run(const server_config *cfg) {
     if ((cfg->listen && listen_tcp(&s, cfg->listen) != 0) ||
         (cfg->socket_path && listen_unix(&s, cfg->socket_path) != 0))
         goto out;
-    log_msg(&s, 2, "serving %s with %d workers", cfg->index, cfg->workers);
+    log_msg(LOG_LEVEL_INFO, "serving %s with %d workers", cfg->index, cfg->workers);
     event_base_dispatch(s.base);
-    log_msg(&s, 2, "stopped after %llu queries", (unsigned long long)s.queries);
+    log_msg(LOG_LEVEL_INFO, "stopped after %llu queries", (unsigned long long)s.queries);
     rc = 0;
 out:
     teardown(&s);
