@@ -18,9 +18,9 @@ typedef struct worker worker;
 struct pool {
     pthread_mutex_t mu;
     worker *idle;               /* waiting workers, most recently idle first */
-    pool_job *head, *tail;      /* waiting */
+    job_list queue;             /* waiting */
     atomic_int queued;          /* written under mu; read anywhere */
-    pool_job *done_head, *done_tail;
+    job_list done;              /* finished, in completion order */
     atomic_int ndone;           /* jobs in the done list; written under mu */
     int eager;                  /* under mu: every finished job wakes the loop */
     int spinning;               /* under mu: workers waiting awake (spin) */
@@ -52,32 +52,24 @@ struct worker {
     worker *next_idle;
 };
 
-void pool_job_free(pool_job *job) {
-    if (!job) return;
-    proto_request_free(&job->req);
-    sbuf_free(&job->reply);
-    wire_unref(job->wire);
-    free(job);
-}
-
-static void reply_engine_error(pool_job *job, int rc, const char *err) {
+static void reply_engine_error(job *j, int rc, const char *err) {
     const char *code = rc == LEDE_ESYNTAX ? PROTO_E_SYNTAX
                      : rc == LEDE_ELIMIT ? PROTO_E_LIMIT
                      : rc == LEDE_ENOTFOUND ? PROTO_E_NOTFOUND
                                             : PROTO_E_INTERNAL;
-    job->failed_internal = rc == LEDE_ERR;
-    proto_reply_error(&job->reply, job->json, code, err);
+    j->failed_internal = rc == LEDE_ERR;
+    proto_reply_error(&j->reply, j->json, code, err);
 }
 
-static void do_search(worker *w, pool_job *job) {
+static void do_search(worker *w, job *j) {
     char err[LEDE_ERRLEN];
     engine_results res;
-    engine_search_opts o = job->req.search;
-    o.query = job->req.arg; /* the request moved: point into the job's copy */
-    o.hl_open = job->req.hl_open;
-    o.hl_close = job->req.hl_close;
+    engine_search_opts o = j->req.search;
+    o.query = j->req.arg; /* the request moved: point into the job's copy */
+    o.hl_open = j->req.hl_open;
+    o.hl_close = j->req.hl_close;
     o.max_wildcard = w->p->max_wildcard;
-    if (job->req.cmd == PROTO_COUNT) {
+    if (j->req.cmd == PROTO_COUNT) {
         o.exact = 1;
         o.limit = 0;
         o.offset = 0;
@@ -85,12 +77,12 @@ static void do_search(worker *w, pool_job *job) {
     }
     int rc = engine_search(w->r, &o, &res, err);
     if (rc != LEDE_OK) {
-        reply_engine_error(job, rc, err);
+        reply_engine_error(j, rc, err);
         return;
     }
-    uint64_t took = (uint64_t)((lede_now() - job->started) * 1e6);
-    if (job->req.cmd == PROTO_COUNT) proto_reply_count(&job->reply, job->json, res.total);
-    else proto_reply_search(&job->reply, job->json, &job->req, &res, took);
+    uint64_t took = (uint64_t)((lede_now() - j->started) * 1e6);
+    if (j->req.cmd == PROTO_COUNT) proto_reply_count(&j->reply, j->json, res.total);
+    else proto_reply_search(&j->reply, j->json, &j->req, &res, took);
     engine_results_free(&res);
 }
 
@@ -108,30 +100,30 @@ static void refresh_docstore(worker *w) {
     sbuf_free(&dict);
 }
 
-static void do_get(worker *w, pool_job *job) {
+static void do_get(worker *w, job *j) {
     char err[LEDE_ERRLEN];
     sbuf data;
     sbuf_init(&data);
     article a;
     article_init(&a);
-    int rc = engine_reader_get(w->r, job->req.arg, &data, err);
+    int rc = engine_reader_get(w->r, j->req.arg, &data, err);
     if (rc == LEDE_OK) {
         refresh_docstore(w);
         rc = docstore_decode(w->ds, data.data, data.len, &a, err);
     }
-    if (rc == LEDE_OK) proto_reply_article(&job->reply, job->json, &a);
-    else reply_engine_error(job, rc, err);
+    if (rc == LEDE_OK) proto_reply_article(&j->reply, j->json, &a);
+    else reply_engine_error(j, rc, err);
     article_free(&a);
     sbuf_free(&data);
 }
 
-static void do_suggest(worker *w, pool_job *job) {
+static void do_suggest(worker *w, job *j) {
     char err[LEDE_ERRLEN];
     sbuf s;
     sbuf_init(&s);
-    int rc = engine_suggest(w->r, job->req.arg, &s, err);
-    if (rc == LEDE_OK) proto_reply_suggest(&job->reply, job->json, s.data);
-    else reply_engine_error(job, rc, err);
+    int rc = engine_suggest(w->r, j->req.arg, &s, err);
+    if (rc == LEDE_OK) proto_reply_suggest(&j->reply, j->json, s.data);
+    else reply_engine_error(j, rc, err);
     sbuf_free(&s);
 }
 
@@ -171,31 +163,31 @@ void pool_index_figures(pool *p, uint64_t *articles, uint64_t *revision,
  * tests can keep a worker busy for as long as they need without any
  * timing; "lede-test-hold-sent" waits the same way after its reply went
  * to the socket (see send_through). */
-static void test_hold(const pool_job *job, const char *query) {
+static void test_hold(const job *j, const char *query) {
     const char *fifo = getenv("LEDE_TEST_HOLD");
-    if (!fifo || !job->req.arg || strcmp(job->req.arg, query)) return;
+    if (!fifo || !j->req.arg || strcmp(j->req.arg, query)) return;
     FILE *f = fopen(fifo, "r");
     if (!f) return;
     (void)fgetc(f);
     fclose(f);
 }
 
-static void run_job(worker *w, pool_job *job) {
+static void run_job(worker *w, job *j) {
     int changed;
-    test_hold(job, "lede-test-hold");
-    if (atomic_load(&job->claim) == WIRE_CANCELLED) return; /* timed out or its client left */
+    test_hold(j, "lede-test-hold");
+    if (atomic_load(&j->claim) == WIRE_CANCELLED) return; /* timed out or its client left */
     char err[LEDE_ERRLEN];
     if (engine_reader_refresh(w->r, &changed, err) != LEDE_OK) {
-        reply_engine_error(job, LEDE_ERR, err);
+        reply_engine_error(j, LEDE_ERR, err);
         return;
     }
     if (changed) publish_figures(w);
-    switch (job->req.cmd) {
+    switch (j->req.cmd) {
     case PROTO_SEARCH:
-    case PROTO_COUNT: do_search(w, job); break;
-    case PROTO_GET: do_get(w, job); break;
-    case PROTO_SUGGEST: do_suggest(w, job); break;
-    default: reply_engine_error(job, LEDE_ERR, "not a worker command");
+    case PROTO_COUNT: do_search(w, j); break;
+    case PROTO_GET: do_get(w, j); break;
+    case PROTO_SUGGEST: do_suggest(w, j); break;
+    default: reply_engine_error(j, LEDE_ERR, "not a worker command");
     }
 }
 
@@ -239,11 +231,11 @@ static void spin_for_job(pool *p) {
 /* Waits for a job.  Idle workers form a stack and a new job wakes the one
  * that went idle last: under light load the same worker, with warm caches,
  * answers query after query. */
-static pool_job *next_job(worker *w) {
+static job *next_job(worker *w) {
     pool *p = w->p;
     spin_for_job(p);
     pthread_mutex_lock(&p->mu);
-    while (!p->head && !p->stopping) {
+    while (!p->queue.head && !p->stopping) {
         if (!w->on_stack) {
             w->next_idle = p->idle;
             p->idle = w;
@@ -252,16 +244,14 @@ static pool_job *next_job(worker *w) {
         pthread_cond_wait(&w->cv, &p->mu);
     }
     if (w->on_stack) unstack(p, w);
-    pool_job *job = p->head;
-    if (job) {
-        p->head = job->next;
-        if (!p->head) p->tail = NULL;
+    job *j = job_list_pop(&p->queue);
+    if (j) {
         p->queued--;
         atomic_fetch_add(&p->running, 1);
         if (p->drain_waiting && p->queued <= p->drain_low) pthread_cond_signal(&p->drain_cv);
     }
     pthread_mutex_unlock(&p->mu);
-    return job;
+    return j;
 }
 
 /* Under mu: something needs the loop, so its wait in pool_await_drain
@@ -276,17 +266,14 @@ static void wants_loop(pool *p) {
  * to do for it, and does it when it next wakes (a request, its collection
  * timer).  The job is read only before it is in the done list, or under
  * the lock: once there, the loop may free it. */
-static void finish(pool *p, pool_job *job) {
-    job->finished_at = lede_now();
-    job->next = NULL;
-    int whole = job->wire && job->sent == job->reply.len && job->reply.len > 0;
+static void finish(pool *p, job *j) {
+    j->finished_at = lede_now();
+    int whole = j->wire && j->sent == j->reply.len && j->reply.len > 0;
     pthread_mutex_lock(&p->mu);
-    int wake = !(whole && job->quiet && !p->eager);
-    job->finished = 1;
+    int wake = !(whole && j->quiet && !p->eager);
+    j->finished = 1;
     atomic_fetch_sub(&p->running, 1);
-    if (p->done_tail) p->done_tail->next = job;
-    else p->done_head = job;
-    p->done_tail = job;
+    job_list_push(&p->done, j);
     atomic_fetch_add(&p->ndone, 1);
     if (wake) wants_loop(p);
     pthread_mutex_unlock(&p->mu);
@@ -295,19 +282,19 @@ static void finish(pool *p, pool_job *job) {
 
 /* The reply goes straight to the client if it is next in line (wire.h),
  * so the loop is not needed to send it. */
-static void send_through(pool_job *job) {
-    if (job->wire && job->reply.len)
-        job->sent = wire_send(job->wire, job->seq, &job->claim, job->reply.data, job->reply.len);
+static void send_through(job *j) {
+    if (j->wire && j->reply.len)
+        j->sent = wire_send(j->wire, j->seq, &j->claim, j->reply.data, j->reply.len);
 }
 
 static void *worker_main(void *arg) {
     worker *w = arg;
-    pool_job *job;
-    while ((job = next_job(w)) != NULL) {
-        run_job(w, job);
-        send_through(job);
-        test_hold(job, "lede-test-hold-sent");
-        finish(w->p, job);
+    job *j;
+    while ((j = next_job(w)) != NULL) {
+        run_job(w, j);
+        send_through(j);
+        test_hold(j, "lede-test-hold-sent");
+        finish(w->p, j);
     }
     docstore_free(w->ds);
     free(w->dict);
@@ -356,17 +343,14 @@ int pool_start(pool **out, const char *index, int nworkers, unsigned max_wildcar
     return LEDE_OK;
 }
 
-int pool_submit(pool *p, pool_job *job, int max_queued) {
+int pool_submit(pool *p, job *j, int max_queued) {
     pthread_mutex_lock(&p->mu);
     if (p->queued >= max_queued) {
         pthread_mutex_unlock(&p->mu);
         return LEDE_ELIMIT;
     }
-    job->next = NULL;
-    job->started = lede_now();
-    if (p->tail) p->tail->next = job;
-    else p->head = job;
-    p->tail = job;
+    j->started = lede_now();
+    job_list_push(&p->queue, j);
     p->queued++;
     if (p->idle && p->queued > p->spinning) { /* more than the spinners take */
         worker *w = p->idle;
@@ -377,10 +361,9 @@ int pool_submit(pool *p, pool_job *job, int max_queued) {
     return LEDE_OK;
 }
 
-pool_job *pool_take_done(pool *p) {
+job *pool_take_done(pool *p) {
     pthread_mutex_lock(&p->mu);
-    pool_job *list = p->done_head;
-    p->done_head = p->done_tail = NULL;
+    job *list = job_list_take_all(&p->done);
     p->loud_done = 0;
     atomic_store(&p->ndone, 0);
     pthread_mutex_unlock(&p->mu);
@@ -391,10 +374,10 @@ int pool_has_done(pool *p) {
     return atomic_load(&p->ndone) > 0;
 }
 
-int pool_hurry(pool *p, pool_job *job) {
+int pool_hurry(pool *p, job *j) {
     pthread_mutex_lock(&p->mu);
-    job->quiet = 0;
-    int finished = job->finished;
+    j->quiet = 0;
+    int finished = j->finished;
     pthread_mutex_unlock(&p->mu);
     return finished;
 }
@@ -448,15 +431,11 @@ void pool_stop(pool *p) {
     for (worker *w = p->idle; w; w = w->next_idle) pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->nworkers; i++) pthread_join(p->threads[i], NULL);
-    for (pool_job *j = pool_take_done(p), *next; j; j = next) {
+    for (job *j = pool_take_done(p), *next; j; j = next) {
         next = j->next;
-        pool_job_free(j);
+        job_free(j);
     }
-    while (p->head) {
-        pool_job *j = p->head;
-        p->head = j->next;
-        pool_job_free(j);
-    }
+    for (job *j; (j = job_list_pop(&p->queue)) != NULL;) job_free(j);
     free(p->threads);
     free(p->index);
     pthread_mutex_destroy(&p->mu);

@@ -11,30 +11,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
-#include "../src/protocol.h"
-#include "../src/util.h"
-#include "wire.h"
-
-typedef struct pool_job {
-    proto_request req;
-    int json;
-    sbuf reply;
-    int failed_internal;       /* the reply is an INTERNAL error */
-    double started, finished_at; /* monotonic seconds */
-    void *owner;               /* the loop's bookkeeping; never read by workers */
-    _Atomic int claim;         /* WIRE_LIVE, WIRE_CANCELLED (nobody wants the
-                                  answer) or WIRE_SENT (a worker wrote it) */
-    wire *wire;                /* NULL: the loop writes the reply */
-    uint64_t seq;              /* the request's number on its connection */
-    size_t sent;               /* bytes of the reply the worker wrote */
-    int quiet;                 /* under the pool's lock: the loop need not be
-                                  woken if the worker writes the whole reply
-                                  (pool_hurry takes this back) */
-    int finished;              /* under the pool's lock: in the done list */
-    int loop_quiet;            /* the loop's own note that it made the job
-                                  quiet; never read by workers */
-    struct pool_job *next;
-} pool_job;
+#include "job.h"
 
 typedef struct pool pool;
 
@@ -45,15 +22,15 @@ typedef struct pool pool;
 int pool_start(pool **out, const char *index, int nworkers, unsigned max_wildcard, double spin,
                void (*notify)(void *), void *notify_arg, char *err);
 /* Queues a job; returns LEDE_ELIMIT when max_queued jobs are waiting. */
-int pool_submit(pool *p, pool_job *job, int max_queued);
+int pool_submit(pool *p, job *j, int max_queued);
 /* Takes every finished job (a list in completion order). */
-pool_job *pool_take_done(pool *p);
+job *pool_take_done(pool *p);
 /* True when some finished job waits in the done list (no lock taken). */
 int pool_has_done(pool *p);
 /* Takes back a queued or running job's quiet flag, so that its end wakes
  * the loop; returns 1 when it has finished already (it is in the done
  * list, perhaps without having woken the loop). */
-int pool_hurry(pool *p, pool_job *job);
+int pool_hurry(pool *p, job *j);
 /* From now on every finished job wakes the loop (shutting down). */
 void pool_set_eager(pool *p);
 /* Stops the workers after the queued jobs and joins them. */
@@ -75,6 +52,5 @@ void pool_index_figures(pool *p, uint64_t *articles, uint64_t *revision,
                         uint64_t *bytes);
 /* Unix seconds of the last commit the workers saw (0: unknown). */
 int64_t pool_last_commit(pool *p);
-void pool_job_free(pool_job *job);
 
 #endif

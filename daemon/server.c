@@ -48,7 +48,7 @@ typedef struct pending {
     int close_after;          /* QUIT, TOOLONG: close once this is written */
     uint64_t seq;             /* number on the connection, from 1 */
     size_t skip;              /* bytes of the reply a worker wrote already */
-    pool_job *job;            /* with a worker; NULL once answered */
+    job *j;            /* with a worker; NULL once answered */
     struct event *timer;      /* query time limit */
     struct pending *next;
 } pending;
@@ -109,13 +109,13 @@ struct server {
 /* Detaches a job from its request: the worker skips it if it has not
  * started, and its result is dropped when it comes back.  Returns 0 when
  * the worker had written its reply already. */
-static int abandon(pool_job *job) {
-    job->owner = NULL;
-    return wire_cancel(&job->claim);
+static int abandon(job *j) {
+    j->owner = NULL;
+    return wire_cancel(&j->claim);
 }
 
 static void pending_free(pending *p) {
-    if (p->job) abandon(p->job);
+    if (p->j) abandon(p->j);
     if (p->timer) event_free(p->timer);
     sbuf_free(&p->reply);
     free(p);
@@ -127,7 +127,7 @@ static void pending_free(pending *p) {
  * one; if it finished already, it waits in the done list unannounced. */
 static void hurry(conn *c) {
     pending *h = c->head;
-    if (h && h->job && h->job->loop_quiet && pool_hurry(c->s->pool, h->job))
+    if (h && h->j && h->j->loop_quiet && pool_hurry(c->s->pool, h->j))
         event_active(c->s->wake, EV_READ, 0);
 }
 
@@ -249,17 +249,17 @@ static void timeout_cb(evutil_socket_t fd, short what, void *arg) {
     pending *p = arg;
     conn *c = p->c;
     if (p->done) return;
-    if (p->job && p->job->loop_quiet && pool_hurry(c->s->pool, p->job)) {
+    if (p->j && p->j->loop_quiet && pool_hurry(c->s->pool, p->j)) {
         event_active(c->s->wake, EV_READ, 0); /* answered; collected next */
         return;
     }
-    if (p->job && !abandon(p->job)) {
-        p->job->owner = p; /* written by its worker: it is on its way back */
+    if (p->j && !abandon(p->j)) {
+        p->j->owner = p; /* written by its worker: it is on its way back */
         log_msg(LOG_LEVEL_INFO, "conn %llu query passed the time limit after its reply was written",
                 (unsigned long long)c->id);
         return;
     }
-    p->job = NULL;
+    p->j = NULL;
     c->s->timeouts++;
     log_msg(LOG_LEVEL_WARN, "conn %llu query timed out after %.3f s", (unsigned long long)c->id,
             c->s->cfg->query_timeout);
@@ -341,14 +341,8 @@ static void answer_stats(server *s, pending *p) {
 
 /* A job carrying the request (moved out of req) for a worker or the
  * ingest writer; its reply will take p's place. */
-static pool_job *job_for(pending *p, proto_request *req) {
-    pool_job *job = lede_calloc(1, sizeof *job);
-    job->req = *req;
-    memset(req, 0, sizeof *req);
-    job->json = p->c->json;
-    job->owner = p;
-    sbuf_init(&job->reply);
-    return job;
+static job *job_for(pending *p, proto_request *req) {
+    return job_new(req, p->c->json, p);
 }
 
 /* Busy polling (--busy-poll-us).  A thread that sleeps through a query
@@ -433,19 +427,19 @@ static void start_batch(server *s) {
 }
 
 static void submit(server *s, pending *p, proto_request *req) {
-    pool_job *job = job_for(p, req);
-    job->wire = p->c->wire; /* before a worker can see the job */
-    wire_ref(job->wire);
-    job->seq = p->seq;
-    job->quiet = job->loop_quiet = may_be_quiet(p->c, p);
-    if (pool_submit(s->pool, job, s->cfg->max_queued) != LEDE_OK) {
-        pool_job_free(job);
+    job *j = job_for(p, req);
+    j->wire = p->c->wire; /* before a worker can see the job */
+    wire_ref(j->wire);
+    j->seq = p->seq;
+    j->quiet = j->loop_quiet = may_be_quiet(p->c, p);
+    if (pool_submit(s->pool, j, s->cfg->max_queued) != LEDE_OK) {
+        job_free(j);
         answer_error(s, p, PROTO_E_BUSY, "the server is overloaded, try again");
         return;
     }
-    p->job = job;
+    p->j = j;
     s->jobs_out++;
-    if (job->loop_quiet) {
+    if (j->loop_quiet) {
         s->quiet_out++;
         arm_collect(s);
     }
@@ -460,13 +454,13 @@ static void submit(server *s, pending *p, proto_request *req) {
 }
 
 static void submit_ingest(server *s, pending *p, proto_request *req) {
-    pool_job *job = job_for(p, req);
-    if (ingest_submit(s->ingest, job, s->cfg->max_backlog) != LEDE_OK) {
-        pool_job_free(job);
+    job *j = job_for(p, req);
+    if (ingest_submit(s->ingest, j, s->cfg->max_backlog) != LEDE_OK) {
+        job_free(j);
         answer_error(s, p, PROTO_E_BUSY, "the ingest backlog is full, try again");
         return;
     }
-    p->job = job;
+    p->j = j;
 }
 
 /* Compares in time that does not depend on where the strings differ. */
@@ -726,43 +720,43 @@ static void event_cb(struct bufferevent *bev, short events, void *arg) {
 }
 
 /* A finished job: its reply takes its place in the connection's order. */
-static void deliver(server *s, pool_job *job) {
-    pending *p = job->owner;
-    if (!proto_is_ingest(job->req.cmd)) s->jobs_out--;
-    if (job->loop_quiet) s->quiet_out--;
-    if (!proto_is_ingest(job->req.cmd)) {
-        double took = job->finished_at - job->started;
+static void deliver(server *s, job *j) {
+    pending *p = j->owner;
+    if (!proto_is_ingest(j->req.cmd)) s->jobs_out--;
+    if (j->loop_quiet) s->quiet_out--;
+    if (!proto_is_ingest(j->req.cmd)) {
+        double took = j->finished_at - j->started;
         s->lat[s->nlat++ % LAT_RING] = (uint32_t)(took * 1e6 < 4e9 ? took * 1e6 : 4e9);
         if (took > s->cfg->slow_query && s->cfg->slow_query > 0)
-            log_msg(LOG_LEVEL_WARN, "slow query (%.3f s): %s %s", took, proto_cmd_name(job->req.cmd),
-                    job->req.arg ? job->req.arg : "");
+            log_msg(LOG_LEVEL_WARN, "slow query (%.3f s): %s %s", took, proto_cmd_name(j->req.cmd),
+                    j->req.arg ? j->req.arg : "");
     }
-    if (job->failed_internal) log_msg(LOG_LEVEL_ERROR, "internal error: %.*s", (int)job->reply.len, job->reply.data);
+    if (j->failed_internal) log_msg(LOG_LEVEL_ERROR, "internal error: %.*s", (int)j->reply.len, j->reply.data);
     if (p) {
         sbuf_free(&p->reply);
-        p->reply = job->reply;
-        p->skip = job->sent;
-        sbuf_init(&job->reply);
+        p->reply = j->reply;
+        p->skip = j->sent;
+        sbuf_init(&j->reply);
         p->done = 1;
-        p->job = NULL;
+        p->j = NULL;
         conn *c = p->c;
         flush_replies(c);
         if (!maybe_close(c)) resume(c);
     }
-    pool_job_free(job);
+    job_free(j);
 }
 
 /* Delivers every finished job, the pool's and the ingest writer's. */
 static void collect(server *s) {
-    pool_job *job = pool_take_done(s->pool), *next;
-    for (; job; job = next) {
-        next = job->next;
-        deliver(s, job);
+    job *j = pool_take_done(s->pool), *next;
+    for (; j; j = next) {
+        next = j->next;
+        deliver(s, j);
     }
-    job = s->ingest ? ingest_take_done(s->ingest) : NULL;
-    for (; job; job = next) {
-        next = job->next;
-        deliver(s, job);
+    j = s->ingest ? ingest_take_done(s->ingest) : NULL;
+    for (; j; j = next) {
+        next = j->next;
+        deliver(s, j);
     }
 }
 
