@@ -1,11 +1,9 @@
-/* pool.c -- worker threads answering queries against the index (see
- * pool.h).  Each worker refreshes its reader before every job, so what the
- * indexer committed is visible to the next query without a restart. */
+/* pool.c -- the worker threads (see pool.h): the queue of waiting jobs,
+ * idle workers, spinning, starting and stopping.  What a job does is
+ * query.c's; must not format replies or call the engine itself. */
 #define _GNU_SOURCE
 #include "pool.h"
-#include "../src/docstore.h"
-#include "../src/engine.h"
-#include "../src/indexdir.h"
+#include "query.h"
 
 #include <stdio.h>
 #include <stdatomic.h>
@@ -34,137 +32,40 @@ struct pool {
     int nworkers;
     pthread_t *threads;
     char *index;
+    char *test_hold;            /* LEDE_TEST_HOLD at start-up, or NULL */
     void (*notify)(void *);
     void *notify_arg;
-    atomic_uint_fast64_t articles, revision, bytes;
-    atomic_int_fast64_t last_commit;
+    query_figures figures;
     unsigned max_wildcard;
 };
 
 struct worker {
     pool *p;
-    engine_reader *r;
-    docstore *ds;
-    char *dict;
-    size_t dictlen;
+    query_reader *q;
     pthread_cond_t cv;          /* signalled to hand this worker a job */
     int on_stack;
     worker *next_idle;
 };
 
-static void reply_engine_error(job *j, int rc, const char *err) {
-    const char *code = rc == LEDE_ESYNTAX ? PROTO_E_SYNTAX
-                     : rc == LEDE_ELIMIT ? PROTO_E_LIMIT
-                     : rc == LEDE_ENOTFOUND ? PROTO_E_NOTFOUND
-                                            : PROTO_E_INTERNAL;
-    j->failed_internal = rc == LEDE_ERR;
-    proto_reply_error(&j->reply, j->json, code, err);
-}
-
-static void do_search(worker *w, job *j) {
-    char err[LEDE_ERRLEN];
-    engine_results res;
-    engine_search_opts o = j->req.search;
-    o.query = j->req.arg; /* the request moved: point into the job's copy */
-    o.hl_open = j->req.hl_open;
-    o.hl_close = j->req.hl_close;
-    o.max_wildcard = w->p->max_wildcard;
-    if (j->req.cmd == PROTO_COUNT) {
-        o.exact = 1;
-        o.limit = 0;
-        o.offset = 0;
-        o.snippet_len = 0;
-    }
-    int rc = engine_search(w->r, &o, &res, err);
-    if (rc != LEDE_OK) {
-        reply_engine_error(j, rc, err);
-        return;
-    }
-    uint64_t took = (uint64_t)((lede_now() - j->started) * 1e6);
-    if (j->req.cmd == PROTO_COUNT) proto_reply_count(&j->reply, j->json, res.total);
-    else proto_reply_search(&j->reply, j->json, &j->req, &res, took);
-    engine_results_free(&res);
-}
-
-static void refresh_docstore(worker *w) {
-    sbuf dict;
-    sbuf_init(&dict);
-    engine_reader_meta_get(w->r, "lede.dict", &dict, NULL);
-    if (!w->ds || dict.len != w->dictlen || (dict.len && memcmp(dict.data, w->dict, dict.len))) {
-        docstore_free(w->ds);
-        free(w->dict);
-        w->ds = docstore_new(dict.data, dict.len);
-        w->dictlen = dict.len;
-        w->dict = dict.len ? lede_strndup(dict.data, dict.len) : NULL;
-    }
-    sbuf_free(&dict);
-}
-
-static void do_get(worker *w, job *j) {
-    char err[LEDE_ERRLEN];
-    sbuf data;
-    sbuf_init(&data);
-    article a;
-    article_init(&a);
-    int rc = engine_reader_get(w->r, j->req.arg, &data, err);
-    if (rc == LEDE_OK) {
-        refresh_docstore(w);
-        rc = docstore_decode(w->ds, data.data, data.len, &a, err);
-    }
-    if (rc == LEDE_OK) proto_reply_article(&j->reply, j->json, &a);
-    else reply_engine_error(j, rc, err);
-    article_free(&a);
-    sbuf_free(&data);
-}
-
-static void do_suggest(worker *w, job *j) {
-    char err[LEDE_ERRLEN];
-    sbuf s;
-    sbuf_init(&s);
-    int rc = engine_suggest(w->r, j->req.arg, &s, err);
-    if (rc == LEDE_OK) proto_reply_suggest(&j->reply, j->json, s.data);
-    else reply_engine_error(j, rc, err);
-    sbuf_free(&s);
-}
-
-/* Publishes what this worker's reader sees, for STATS. */
-static void publish_figures(worker *w) {
-    char **names;
-    int n;
-    uint64_t size = 0;
-    if (indexdir_read_live(w->p->index, &names, &n, NULL) == LEDE_OK) {
-        indexdir ix = {.path = w->p->index, .live = names, .nlive = n};
-        size = indexdir_size(&ix);
-        indexdir_free_names(names, n);
-    }
-    atomic_store(&w->p->articles, engine_reader_doccount(w->r));
-    atomic_store(&w->p->revision, engine_reader_revision(w->r));
-    atomic_store(&w->p->bytes, size);
-    sbuf v;
-    sbuf_init(&v);
-    if (engine_reader_meta_get(w->r, "lede.commit_time", &v, NULL) == LEDE_OK)
-        atomic_store(&w->p->last_commit, strtoll(v.data, NULL, 10));
-    sbuf_free(&v);
-}
-
 int64_t pool_last_commit(pool *p) {
-    return atomic_load(&p->last_commit);
+    return atomic_load(&p->figures.last_commit);
 }
 
 void pool_index_figures(pool *p, uint64_t *articles, uint64_t *revision,
                         uint64_t *bytes) {
-    *articles = atomic_load(&p->articles);
-    *revision = atomic_load(&p->revision);
-    *bytes = atomic_load(&p->bytes);
+    *articles = atomic_load(&p->figures.articles);
+    *revision = atomic_load(&p->figures.revision);
+    *bytes = atomic_load(&p->figures.bytes);
 }
 
 /* Test hook: a query that is exactly "lede-test-hold" waits, before it
  * runs, until a byte can be read from the FIFO named by LEDE_TEST_HOLD, so
  * tests can keep a worker busy for as long as they need without any
  * timing; "lede-test-hold-sent" waits the same way after its reply went
- * to the socket (see send_through). */
-static void test_hold(const job *j, const char *query) {
-    const char *fifo = getenv("LEDE_TEST_HOLD");
+ * to the socket (see send_through).  The variable is read once, by
+ * server_run; without it a job only tests a pointer here. */
+static void test_hold(const pool *p, const job *j, const char *query) {
+    const char *fifo = p->test_hold;
     if (!fifo || !j->req.arg || strcmp(j->req.arg, query)) return;
     FILE *f = fopen(fifo, "r");
     if (!f) return;
@@ -173,22 +74,9 @@ static void test_hold(const job *j, const char *query) {
 }
 
 static void run_job(worker *w, job *j) {
-    int changed;
-    test_hold(j, "lede-test-hold");
+    test_hold(w->p, j, "lede-test-hold");
     if (atomic_load(&j->claim) == WIRE_CANCELLED) return; /* timed out or its client left */
-    char err[LEDE_ERRLEN];
-    if (engine_reader_refresh(w->r, &changed, err) != LEDE_OK) {
-        reply_engine_error(j, LEDE_ERR, err);
-        return;
-    }
-    if (changed) publish_figures(w);
-    switch (j->req.cmd) {
-    case PROTO_SEARCH:
-    case PROTO_COUNT: do_search(w, j); break;
-    case PROTO_GET: do_get(w, j); break;
-    case PROTO_SUGGEST: do_suggest(w, j); break;
-    default: reply_engine_error(j, LEDE_ERR, "not a worker command");
-    }
+    query_run(w->q, j);
 }
 
 static void unstack(pool *p, worker *w) {
@@ -293,45 +181,43 @@ static void *worker_main(void *arg) {
     while ((j = next_job(w)) != NULL) {
         run_job(w, j);
         send_through(j);
-        test_hold(j, "lede-test-hold-sent");
+        test_hold(w->p, j, "lede-test-hold-sent");
         finish(w->p, j);
     }
-    docstore_free(w->ds);
-    free(w->dict);
-    engine_reader_close(w->r);
+    query_reader_close(w->q);
     pthread_cond_destroy(&w->cv);
     free(w);
     return NULL;
 }
 
-int pool_start(pool **out, const char *index, int nworkers, unsigned max_wildcard, double spin,
-               void (*notify)(void *), void *notify_arg, char *err) {
+int pool_start(pool **out, const pool_config *cfg, char *err) {
     pool *p = lede_calloc(1, sizeof *p);
-    p->spin = spin;
-    p->max_wildcard = max_wildcard;
+    p->spin = cfg->spin;
+    p->max_wildcard = cfg->max_wildcard;
+    p->test_hold = cfg->test_hold ? lede_strdup(cfg->test_hold) : NULL;
     pthread_mutex_init(&p->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&p->drain_cv, &ca);
     pthread_condattr_destroy(&ca);
-    p->index = lede_strdup(index);
-    p->notify = notify;
-    p->notify_arg = notify_arg;
-    p->threads = lede_calloc((size_t)nworkers, sizeof(pthread_t));
-    for (int i = 0; i < nworkers; i++) {
+    p->index = lede_strdup(cfg->index);
+    p->notify = cfg->notify;
+    p->notify_arg = cfg->notify_arg;
+    p->threads = lede_calloc((size_t)cfg->workers, sizeof(pthread_t));
+    for (int i = 0; i < cfg->workers; i++) {
         worker *w = lede_calloc(1, sizeof *w);
         w->p = p;
         pthread_cond_init(&w->cv, NULL);
-        if (engine_reader_open(index, &w->r, err) != LEDE_OK) {
+        if (query_reader_open(&w->q, p->index, p->max_wildcard, &p->figures, err) != LEDE_OK) {
             pthread_cond_destroy(&w->cv);
             free(w);
             pool_stop(p);
             return LEDE_ERR;
         }
-        if (i == 0) publish_figures(w);
+        if (i == 0) query_publish_figures(w->q);
         if (pthread_create(&p->threads[i], NULL, worker_main, w) != 0) {
-            engine_reader_close(w->r);
+            query_reader_close(w->q);
             pthread_cond_destroy(&w->cv);
             free(w);
             pool_stop(p);
@@ -438,6 +324,7 @@ void pool_stop(pool *p) {
     for (job *j; (j = job_list_pop(&p->queue)) != NULL;) job_free(j);
     free(p->threads);
     free(p->index);
+    free(p->test_hold);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->drain_cv);
     free(p);

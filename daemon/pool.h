@@ -15,12 +15,21 @@
 
 typedef struct pool pool;
 
-/* notify() is called from a worker thread after a job lands in the done
- * list; it must only wake the loop (e.g. event_active). */
-/* spin: seconds a worker that finds the queue empty waits awake for the
- * next job before sleeping (0: it sleeps at once). */
-int pool_start(pool **out, const char *index, int nworkers, unsigned max_wildcard, double spin,
-               void (*notify)(void *), void *notify_arg, char *err);
+typedef struct pool_config {
+    const char *index;
+    int workers;
+    unsigned max_wildcard;     /* words one query's wildcards may expand to */
+    double spin;               /* seconds a worker that finds the queue empty
+                                  waits awake for the next job before sleeping
+                                  (0: it sleeps at once) */
+    const char *test_hold;     /* the LEDE_TEST_HOLD FIFO (pool.c), or NULL */
+    /* notify() is called from a worker thread after a job lands in the done
+     * list; it must only wake the loop (e.g. event_active). */
+    void (*notify)(void *);
+    void *notify_arg;
+} pool_config;
+
+int pool_start(pool **out, const pool_config *cfg, char *err);
 /* Queues a job; returns LEDE_ELIMIT when max_queued jobs are waiting. */
 int pool_submit(pool *p, job *j, int max_queued);
 /* Takes every finished job (a list in completion order). */

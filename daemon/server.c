@@ -1056,8 +1056,10 @@ int server_run(const server_config *cfg) {
         log_msg(LOG_LEVEL_ERROR, "cannot take the index for ingest: %s", err);
         goto out;
     }
-    if (pool_start(&s.pool, cfg->index, cfg->workers, cfg->max_wildcard, cfg->worker_spin, notify_loop, &s,
-                   err) != LEDE_OK) {
+    pool_config pc = {.index = cfg->index, .workers = cfg->workers, .max_wildcard = cfg->max_wildcard,
+                      .spin = cfg->worker_spin, .test_hold = getenv("LEDE_TEST_HOLD"),
+                      .notify = notify_loop, .notify_arg = &s};
+    if (pool_start(&s.pool, &pc, err) != LEDE_OK) {
         log_msg(LOG_LEVEL_ERROR, "%s", err);
         goto out;
     }
