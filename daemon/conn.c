@@ -98,7 +98,7 @@ static void conn_read_cb(struct bufferevent *bev, void *arg) {
     /* Quiet jobs that finished first, so that this connection's earlier
      * reply is off its queue and the new request may be quiet too.  A
      * connection that is not closing cannot be freed by a delivery. */
-    if (!c->closing && pool_has_done(c->s->pool)) handoff_collect(c->s);
+    if (!c->closing && handoff_has_done(c->s->ho.workers)) handoff_collect(c->s);
     framing_process(c);
     conn_maybe_close(c);
 }

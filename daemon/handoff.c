@@ -1,5 +1,7 @@
 /* handoff.c -- the reply hand-off between the loop and the workers (see
- * handoff.h). */
+ * handoff.h for the states and who moves them).  The workers' side first,
+ * then the loop's.  Must not run queries (query.c), manage the pool's
+ * queue or threads (pool.c), or write to a connection (replies.c). */
 #define _GNU_SOURCE
 #include "handoff.h"
 #include "conn.h"
@@ -12,18 +14,139 @@
 #include <event2/event.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
+
+/* ---- the workers' side (pool.c calls these) -------------------------- */
+
+void handoff_init(handoff *h, pthread_mutex_t *mu, atomic_int *queued,
+                  void (*notify)(void *), void *notify_arg) {
+    h->mu = mu;
+    h->queued = queued;
+    h->notify = notify;
+    h->notify_arg = notify_arg;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&h->drain_cv, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+void handoff_destroy(handoff *h) {
+    pthread_cond_destroy(&h->drain_cv);
+}
+
+/* Under mu: something needs the loop, so its wait in handoff_await_drain
+ * ends now, or does not begin before the next handoff_take_done. */
+static void handoff_call_loop_locked(handoff *h) {
+    if (h->call == HANDOFF_CALM) h->call = HANDOFF_CALLED;
+    if (h->drain_waiting) pthread_cond_signal(&h->drain_cv);
+}
+
+/* The reply goes straight to the client if it is next in line (wire.h),
+ * so the loop is not needed to send it. */
+void handoff_send_through(job *j) {
+    if (j->wire && j->reply.len)
+        j->sent = wire_send(j->wire, j->seq, &j->claim, j->reply.data, j->reply.len);
+}
+
+/* Hands a job back to the loop.  A quiet job whose reply its worker
+ * wrote whole leaves the loop asleep: the loop has only bookkeeping left
+ * to do for it, and does it when it next wakes (a request, its collection
+ * timer).  The job is read only before it is in the done list, or under
+ * the lock: once there, the loop may free it. */
+void handoff_finish(handoff *h, job *j, atomic_int *running) {
+    j->finished_at = lede_now();
+    int whole = j->wire && j->sent == j->reply.len && j->reply.len > 0;
+    pthread_mutex_lock(h->mu);
+    int wake = !(whole && j->stage == HANDOFF_QUIET && h->call != HANDOFF_EAGER);
+    j->stage = HANDOFF_DONE;
+    atomic_fetch_sub(running, 1);
+    job_list_push(&h->done, j);
+    atomic_fetch_add(&h->ndone, 1);
+    if (wake) handoff_call_loop_locked(h);
+    pthread_mutex_unlock(h->mu);
+    if (wake) h->notify(h->notify_arg);
+}
+
+/* ---- the loop's side of the workers' state ----------------------------- */
+
+job *handoff_take_done(handoff *h) {
+    pthread_mutex_lock(h->mu);
+    job *list = job_list_take_all(&h->done);
+    if (h->call == HANDOFF_CALLED) h->call = HANDOFF_CALM;
+    atomic_store(&h->ndone, 0);
+    pthread_mutex_unlock(h->mu);
+    return list;
+}
+
+int handoff_has_done(handoff *h) {
+    return atomic_load(&h->ndone) > 0;
+}
+
+/* Takes back a queued or running job's quietness, so that its end wakes
+ * the loop; returns 1 when it has finished already (it is in the done
+ * list, perhaps without having woken the loop). */
+static int handoff_unquiet(handoff *h, job *j) {
+    pthread_mutex_lock(h->mu);
+    if (j->stage == HANDOFF_QUIET) j->stage = HANDOFF_LOUD;
+    int finished = j->stage == HANDOFF_DONE;
+    pthread_mutex_unlock(h->mu);
+    return finished;
+}
+
+static void handoff_set_eager(handoff *h) {
+    pthread_mutex_lock(h->mu);
+    h->call = HANDOFF_EAGER;
+    pthread_mutex_unlock(h->mu);
+}
+
+/* The loop's side of read batching (below): it waits, at most max_wait
+ * seconds, for the queue to hold no more than low jobs, or for a finished
+ * job that calls it (or a kick); a worker that takes the queue down to
+ * low jobs, or finishes a job that wakes the loop, signals drain_cv while
+ * the loop waits there.  Returns 1 if it waited at all. */
+static int handoff_await_drain(handoff *h, int low, double max_wait) {
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    long ns = until.tv_nsec + (long)(max_wait * 1e9);
+    until.tv_sec += ns / 1000000000L;
+    until.tv_nsec = ns % 1000000000L;
+    pthread_mutex_lock(h->mu);
+    h->drain_low = low;
+    h->drain_waiting = 1;
+    int waited = 0;
+    while (atomic_load(h->queued) > low && h->call == HANDOFF_CALM) {
+        waited = 1;
+        if (pthread_cond_timedwait(&h->drain_cv, h->mu, &until) != 0) break;
+    }
+    h->drain_waiting = 0;
+    pthread_mutex_unlock(h->mu);
+    return waited;
+}
+
+/* Ends the loop's wait in handoff_await_drain now, or keeps it from
+ * starting until the next handoff_take_done: something else needs the
+ * loop (the ingest writer finished a command). */
+static void handoff_kick(handoff *h) {
+    pthread_mutex_lock(h->mu);
+    handoff_call_loop_locked(h);
+    pthread_mutex_unlock(h->mu);
+}
+
+/* ---- the loop's side ------------------------------------------------- */
 
 /* Detaches a job from its request: the worker skips it if it has not
  * started, and its result is dropped when it comes back.  Returns 0 when
  * the worker had written its reply already. */
 int handoff_abandon(job *j) {
     j->owner = NULL;
-    return wire_cancel(&j->claim);
+    int live = WIRE_LIVE;
+    return atomic_compare_exchange_strong(&j->claim, &live, WIRE_CANCELLED) || live == WIRE_CANCELLED;
 }
 
 int handoff_hurry(server *s, job *j) {
-    if (j->loop_quiet && pool_hurry(s->pool, j)) {
+    if (j->loop_quiet && handoff_unquiet(s->ho.workers, j)) {
         event_active(s->ho.wake, EV_READ, 0);
         return 1;
     }
@@ -55,7 +178,7 @@ static void handoff_poll_cb(evutil_socket_t fd, short what, void *arg) {
     (void)fd;
     (void)what;
     server *s = arg;
-    if (pool_has_done(s->pool)) handoff_collect(s);
+    if (handoff_has_done(s->ho.workers)) handoff_collect(s);
     if (handoff_want_poll(s)) event_active(s->ho.poll, EV_TIMEOUT, 0);
 }
 
@@ -66,7 +189,7 @@ static void handoff_start_poll(server *s) {
         event_active(s->ho.poll, EV_TIMEOUT, 0);
 }
 
-/* A job is quiet (pool.h) when it is its connection's only request and
+/* A job is quiet (handoff.h) when it is its connection's only request and
  * nothing else waits on it: if its worker writes the whole reply, the
  * loop has only bookkeeping left, done when it next wakes for a request,
  * or by the collection timer at the latest.  That saves the loop a
@@ -111,7 +234,7 @@ static void handoff_batch_cb(evutil_socket_t fd, short what, void *arg) {
     (void)fd;
     (void)what;
     server *s = arg;
-    if (!s->shutting_down && pool_await_drain(s->pool, s->cfg->workers, s->cfg->read_batch))
+    if (!s->shutting_down && handoff_await_drain(s->ho.workers, s->cfg->workers, s->cfg->read_batch))
         s->stats.read_batches++;
 }
 
@@ -125,7 +248,8 @@ void handoff_submit_query(server *s, pending *p, proto_request *req) {
     j->wire = p->c->wire; /* before a worker can see the job */
     wire_ref(j->wire);
     j->seq = p->seq;
-    j->quiet = j->loop_quiet = handoff_may_be_quiet(p->c, p);
+    j->loop_quiet = handoff_may_be_quiet(p->c, p);
+    j->stage = j->loop_quiet ? HANDOFF_QUIET : HANDOFF_LOUD;
     if (pool_submit(s->pool, j, s->cfg->max_queued) != LEDE_OK) {
         job_free(j);
         replies_error(p, PROTO_E_BUSY, "the server is overloaded, try again");
@@ -154,7 +278,7 @@ static void handoff_deliver(server *s, job *j) {
 }
 
 void handoff_collect(server *s) {
-    job *j = pool_take_done(s->pool), *next;
+    job *j = handoff_take_done(s->ho.workers), *next;
     for (; j; j = next) {
         next = j->next;
         handoff_deliver(s, j);
@@ -191,15 +315,15 @@ void handoff_notify_loop(void *arg) {
 }
 
 /* The ingest writer's replies do not wait out read batching (a pool job
- * that needs the loop ends the wait itself, in pool.c). */
+ * that needs the loop ends the wait itself, in handoff_finish). */
 void handoff_notify_from_ingest(void *arg) {
     server *s = arg;
-    if (s->pool) pool_kick(s->pool); /* jobs come only once the pool runs */
+    if (s->ho.workers) handoff_kick(s->ho.workers); /* jobs come only once the pool runs */
     handoff_notify_loop(s);
 }
 
 void handoff_shutdown(server *s) {
-    pool_set_eager(s->pool);
+    handoff_set_eager(s->ho.workers);
     event_active(s->ho.wake, EV_READ, 0); /* quiet jobs that finished already */
 }
 

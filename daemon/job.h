@@ -2,9 +2,9 @@
  * back: the unit both the query pool (pool.h) and the ingest writer
  * (ingest.h) take, and job_list, the first-in first-out list both keep
  * their waiting and finished jobs in.  Owns the job's fields and its
- * lifetime; who may change the reply's hand-off fields (claim, wire, sent,
- * quiet ...) and when is handoff.h's business.  No locking here: each list
- * is guarded by its owner's lock. */
+ * lifetime; who may change the reply's hand-off fields (claim, wire,
+ * sent, stage, loop_quiet) and when is handoff.h's business.  No locking
+ * here: each list is guarded by its owner's lock. */
 #ifndef LEDE_DAEMON_JOB_H
 #define LEDE_DAEMON_JOB_H
 
@@ -13,6 +13,14 @@
 #include "../src/protocol.h"
 #include "../src/util.h"
 #include "wire.h"
+
+/* Where a query job's reply stands; the transitions are handoff.h's. */
+typedef enum job_stage {
+    HANDOFF_LOUD = 0,          /* its end wakes the loop */
+    HANDOFF_QUIET,             /* if its worker writes the whole reply, its
+                                  end need not wake the loop */
+    HANDOFF_DONE               /* in the pool's done list */
+} job_stage;
 
 typedef struct job {
     proto_request req;
@@ -27,10 +35,7 @@ typedef struct job {
     wire *wire;                /* NULL: the loop writes the reply */
     uint64_t seq;              /* the request's number on its connection */
     size_t sent;               /* bytes of the reply the worker wrote */
-    int quiet;                 /* under the pool's lock: the loop need not be
-                                  woken if the worker writes the whole reply
-                                  (pool_hurry takes this back) */
-    int finished;              /* under the pool's lock: in the done list */
+    job_stage stage;           /* under the pool's lock (handoff.h) */
     int loop_quiet;            /* the loop's own note that it made the job
                                   quiet; never read by workers */
     struct job *next;

@@ -1,8 +1,11 @@
 /* pool.c -- the worker threads (see pool.h): the queue of waiting jobs,
  * idle workers, spinning, starting and stopping.  What a job does is
- * query.c's; must not format replies or call the engine itself. */
+ * query.c's, how its reply gets back handoff.c's (whose state the pool's
+ * lock guards); must not format replies, call the engine or change a
+ * job's hand-off fields itself. */
 #define _GNU_SOURCE
 #include "pool.h"
+#include "handoff.h"
 #include "query.h"
 
 #include <stdio.h>
@@ -18,14 +21,8 @@ struct pool {
     worker *idle;               /* waiting workers, most recently idle first */
     job_list queue;             /* waiting */
     atomic_int queued;          /* written under mu; read anywhere */
-    job_list done;              /* finished, in completion order */
-    atomic_int ndone;           /* jobs in the done list; written under mu */
-    int eager;                  /* under mu: every finished job wakes the loop */
+    handoff ho;                 /* finished jobs on their way back (handoff.h) */
     int spinning;               /* under mu: workers waiting awake (spin) */
-    pthread_cond_t drain_cv;    /* the loop waits here for the queue to drain */
-    int drain_waiting;          /* under mu: the loop waits for the queue ... */
-    int drain_low;              /* ... to hold at most this many jobs */
-    int loud_done;              /* under mu: a done job wants the loop now */
     atomic_int running;         /* workers on a job; written under mu */
     double spin;                /* seconds a worker waits awake before sleeping */
     int stopping;
@@ -33,8 +30,6 @@ struct pool {
     pthread_t *threads;
     char *index;
     char *test_hold;            /* LEDE_TEST_HOLD at start-up, or NULL */
-    void (*notify)(void *);
-    void *notify_arg;
     query_figures figures;
     unsigned max_wildcard;
 };
@@ -62,7 +57,7 @@ void pool_index_figures(pool *p, uint64_t *articles, uint64_t *revision,
  * runs, until a byte can be read from the FIFO named by LEDE_TEST_HOLD, so
  * tests can keep a worker busy for as long as they need without any
  * timing; "lede-test-hold-sent" waits the same way after its reply went
- * to the socket (see send_through).  The variable is read once, by
+ * to the socket (see handoff_send_through).  The variable is read once, by
  * server_run; without it a job only tests a pointer here. */
 static void test_hold(const pool *p, const job *j, const char *query) {
     const char *fifo = p->test_hold;
@@ -75,7 +70,7 @@ static void test_hold(const pool *p, const job *j, const char *query) {
 
 static void run_job(worker *w, job *j) {
     test_hold(w->p, j, "lede-test-hold");
-    if (atomic_load(&j->claim) == WIRE_CANCELLED) return; /* timed out or its client left */
+    if (handoff_cancelled(j)) return; /* timed out or its client left */
     query_run(w->q, j);
 }
 
@@ -136,43 +131,10 @@ static job *next_job(worker *w) {
     if (j) {
         p->queued--;
         atomic_fetch_add(&p->running, 1);
-        if (p->drain_waiting && p->queued <= p->drain_low) pthread_cond_signal(&p->drain_cv);
+        handoff_queue_shrank_locked(&p->ho);
     }
     pthread_mutex_unlock(&p->mu);
     return j;
-}
-
-/* Under mu: something needs the loop, so its wait in pool_await_drain
- * ends now, or does not begin before the next pool_take_done. */
-static void wants_loop(pool *p) {
-    p->loud_done = 1;
-    if (p->drain_waiting) pthread_cond_signal(&p->drain_cv);
-}
-
-/* Hands a job back to the loop.  A quiet job whose reply its worker
- * wrote whole leaves the loop asleep: the loop has only bookkeeping left
- * to do for it, and does it when it next wakes (a request, its collection
- * timer).  The job is read only before it is in the done list, or under
- * the lock: once there, the loop may free it. */
-static void finish(pool *p, job *j) {
-    j->finished_at = lede_now();
-    int whole = j->wire && j->sent == j->reply.len && j->reply.len > 0;
-    pthread_mutex_lock(&p->mu);
-    int wake = !(whole && j->quiet && !p->eager);
-    j->finished = 1;
-    atomic_fetch_sub(&p->running, 1);
-    job_list_push(&p->done, j);
-    atomic_fetch_add(&p->ndone, 1);
-    if (wake) wants_loop(p);
-    pthread_mutex_unlock(&p->mu);
-    if (wake) p->notify(p->notify_arg);
-}
-
-/* The reply goes straight to the client if it is next in line (wire.h),
- * so the loop is not needed to send it. */
-static void send_through(job *j) {
-    if (j->wire && j->reply.len)
-        j->sent = wire_send(j->wire, j->seq, &j->claim, j->reply.data, j->reply.len);
 }
 
 static void *worker_main(void *arg) {
@@ -180,9 +142,9 @@ static void *worker_main(void *arg) {
     job *j;
     while ((j = next_job(w)) != NULL) {
         run_job(w, j);
-        send_through(j);
+        handoff_send_through(j);
         test_hold(w->p, j, "lede-test-hold-sent");
-        finish(w->p, j);
+        handoff_finish(&w->p->ho, j, &w->p->running);
     }
     query_reader_close(w->q);
     pthread_cond_destroy(&w->cv);
@@ -196,14 +158,8 @@ int pool_start(pool **out, const pool_config *cfg, char *err) {
     p->max_wildcard = cfg->max_wildcard;
     p->test_hold = cfg->test_hold ? lede_strdup(cfg->test_hold) : NULL;
     pthread_mutex_init(&p->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->drain_cv, &ca);
-    pthread_condattr_destroy(&ca);
+    handoff_init(&p->ho, &p->mu, &p->queued, cfg->notify, cfg->notify_arg);
     p->index = lede_strdup(cfg->index);
-    p->notify = cfg->notify;
-    p->notify_arg = cfg->notify_arg;
     p->threads = lede_calloc((size_t)cfg->workers, sizeof(pthread_t));
     for (int i = 0; i < cfg->workers; i++) {
         worker *w = lede_calloc(1, sizeof *w);
@@ -247,59 +203,8 @@ int pool_submit(pool *p, job *j, int max_queued) {
     return LEDE_OK;
 }
 
-job *pool_take_done(pool *p) {
-    pthread_mutex_lock(&p->mu);
-    job *list = job_list_take_all(&p->done);
-    p->loud_done = 0;
-    atomic_store(&p->ndone, 0);
-    pthread_mutex_unlock(&p->mu);
-    return list;
-}
-
-int pool_has_done(pool *p) {
-    return atomic_load(&p->ndone) > 0;
-}
-
-int pool_hurry(pool *p, job *j) {
-    pthread_mutex_lock(&p->mu);
-    j->quiet = 0;
-    int finished = j->finished;
-    pthread_mutex_unlock(&p->mu);
-    return finished;
-}
-
-void pool_set_eager(pool *p) {
-    pthread_mutex_lock(&p->mu);
-    p->eager = 1;
-    pthread_mutex_unlock(&p->mu);
-}
-
-/* The loop's side of read batching (server.c): a worker that takes the
- * queue down to low jobs, or finishes a job that wakes the loop, signals
- * drain_cv while the loop waits there. */
-int pool_await_drain(pool *p, int low, double max_wait) {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    long ns = until.tv_nsec + (long)(max_wait * 1e9);
-    until.tv_sec += ns / 1000000000L;
-    until.tv_nsec = ns % 1000000000L;
-    pthread_mutex_lock(&p->mu);
-    p->drain_low = low;
-    p->drain_waiting = 1;
-    int waited = 0;
-    while (p->queued > low && !p->eager && !p->stopping && !p->loud_done) {
-        waited = 1;
-        if (pthread_cond_timedwait(&p->drain_cv, &p->mu, &until) != 0) break;
-    }
-    p->drain_waiting = 0;
-    pthread_mutex_unlock(&p->mu);
-    return waited;
-}
-
-void pool_kick(pool *p) {
-    pthread_mutex_lock(&p->mu);
-    wants_loop(p);
-    pthread_mutex_unlock(&p->mu);
+handoff *pool_handoff(pool *p) {
+    return &p->ho;
 }
 
 int pool_running(pool *p) {
@@ -317,7 +222,7 @@ void pool_stop(pool *p) {
     for (worker *w = p->idle; w; w = w->next_idle) pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->nworkers; i++) pthread_join(p->threads[i], NULL);
-    for (job *j = pool_take_done(p), *next; j; j = next) {
+    for (job *j = handoff_take_done(&p->ho), *next; j; j = next) {
         next = j->next;
         job_free(j);
     }
@@ -326,6 +231,6 @@ void pool_stop(pool *p) {
     free(p->index);
     free(p->test_hold);
     pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->drain_cv);
+    handoff_destroy(&p->ho);
     free(p);
 }

@@ -69,6 +69,7 @@ static int server_start_threads(server *s) {
         log_msg(LOG_LEVEL_ERROR, "%s", err);
         return -1;
     }
+    s->ho.workers = pool_handoff(s->pool);
     return 0;
 }
 

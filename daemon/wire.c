@@ -94,8 +94,3 @@ size_t wire_send(wire *w, uint64_t seq, _Atomic int *claim, const char *data,
     pthread_mutex_unlock(&w->mu);
     return sent;
 }
-
-int wire_cancel(_Atomic int *claim) {
-    int live = WIRE_LIVE;
-    return atomic_compare_exchange_strong(claim, &live, WIRE_CANCELLED) || live == WIRE_CANCELLED;
-}
