@@ -145,7 +145,7 @@ typedef struct handoff_loop {
     struct event *batch;       /* read batching */
     struct event *collect;     /* collects quiet jobs while any are out */
     int jobs_out;              /* pool jobs not yet delivered */
-    int quiet_out;             /* ... of which quiet (see submit) */
+    int quiet_out;             /* ... of which quiet (handoff_submit_query) */
     int cores;
     double poll_since;         /* busy polling: when the last job went out */
 } handoff_loop;

@@ -6,7 +6,9 @@
  * several times a second (each commit makes them searchable and durable)
  * and a burst is grouped into few commits.  COMMIT commits at once.  After
  * a commit, the compaction policy of livewriter.h may compact the index;
- * jobs wait meanwhile (the backlog shows in STATS), searches go on. */
+ * jobs wait meanwhile (the backlog shows in STATS), searches go on.
+ * Owns the writer, its queue and done list; must not touch sockets,
+ * connections or the query pool (the loop is woken only through notify). */
 #include "ingest.h"
 #include "log.h"
 #include "../src/article.h"

@@ -3,7 +3,9 @@
  * sequence number the wire is open for and the closed flag; it is held
  * across the worker's non-blocking send, so the loop never queues bytes
  * or closes the socket while a worker is writing.  Claims are atomic
- * compare-and-swaps: whoever moves a claim off LIVE first owns the reply. */
+ * compare-and-swaps: whoever moves a claim off LIVE first owns the reply.
+ * Knows nothing of jobs, pools or the loop's structs; must not decide when
+ * the loop is woken (handoff.c). */
 #define _GNU_SOURCE
 #include "wire.h"
 #include "../src/util.h"
