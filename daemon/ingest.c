@@ -6,15 +6,18 @@
  * several times a second (each commit makes them searchable and durable)
  * and a burst is grouped into few commits.  COMMIT commits at once.  After
  * a commit, the compaction policy of livewriter.h may compact the index;
- * jobs wait meanwhile (the backlog shows in STATS), searches go on. */
+ * jobs wait meanwhile (the backlog shows in STATS), searches go on.
+ * Owns the writer, its queue and done list; must not touch sockets,
+ * connections or the query pool (the loop is woken only through notify). */
 #include "ingest.h"
+#include "log.h"
 #include "../src/article.h"
 #include "../src/engine.h"
 #include "../src/livewriter.h"
 #include "../src/utf8.h"
 
 #include <errno.h>
-#include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,16 +25,16 @@
 #define SETTLE 0.02
 #define MAX_BACKLOG_BYTES (256u << 20) /* article bytes waiting, over all jobs */
 
-static uint64_t job_bytes(const pool_job *job) {
-    return (job->req.arg ? strlen(job->req.arg) : 0) + job->req.block_len;
+static uint64_t job_bytes(const job *j) {
+    return (j->req.arg ? strlen(j->req.arg) : 0) + j->req.block_len;
 }
 
 struct ingest {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    pool_job *head, *tail;
+    job_list queue;            /* waiting */
     uint64_t queued, queued_bytes;
-    pool_job *done_head, *done_tail;
+    job_list done;             /* applied, in order */
     int stopping;
     pthread_t thread;
     livewriter *lw;
@@ -57,33 +60,33 @@ static void count(ingest *g, uint64_t *field) {
     pthread_mutex_unlock(&g->mu);
 }
 
-static void reply_error(pool_job *job, int rc, const char *err) {
+static void reply_error(job *j, int rc, const char *err) {
     const char *code = rc == LEDE_ENOTFOUND ? PROTO_E_NOTFOUND
                      : rc == LEDE_ESKIP ? PROTO_E_BADARTICLE
                                         : PROTO_E_INTERNAL;
-    job->failed_internal = rc == LEDE_ERR;
-    proto_reply_error(&job->reply, job->json, code, err);
+    j->failed_internal = rc == LEDE_ERR;
+    proto_reply_error(&j->reply, j->json, code, err);
 }
 
 /* The article a job carries: JSON on the line (ADD) or a plain-text block
  * (PUT).  Invalid UTF-8 is repaired as the indexer does; an article
  * without a date is dated by its arrival. */
-static int job_article(pool_job *job, article *a, char *err) {
-    const char *raw = job->req.cmd == PROTO_ADD ? job->req.arg : job->req.block;
-    size_t len = job->req.cmd == PROTO_ADD ? strlen(raw) : job->req.block_len;
+static int job_article(job *j, article *a, char *err) {
+    const char *raw = j->req.cmd == PROTO_ADD ? j->req.arg : j->req.block;
+    size_t len = j->req.cmd == PROTO_ADD ? strlen(raw) : j->req.block_len;
     sbuf clean;
     sbuf_init(&clean);
     size_t fixed;
     utf8_repair_kind k = utf8_repair(raw, len, &clean, &fixed);
     const char *text = k == UTF8_CLEAN ? raw : clean.data;
     size_t n = k == UTF8_CLEAN ? len : clean.len;
-    int rc = job->req.cmd == PROTO_ADD ? article_parse_json(text, n, a, err, NULL)
-                                       : article_parse_text(text, n, a, err, NULL);
+    int rc = j->req.cmd == PROTO_ADD ? article_parse_json(text, n, a, err, NULL)
+                                     : article_parse_text(text, n, a, err, NULL);
     sbuf_free(&clean);
     if (rc != LEDE_OK) return LEDE_ESKIP;
-    if (job->req.cmd == PROTO_PUT) {
+    if (j->req.cmd == PROTO_PUT) {
         free(a->id);
-        a->id = lede_strdup(job->req.arg);
+        a->id = lede_strdup(j->req.arg);
     }
     if (!a->id || !*a->id)
         return lede_seterr_code(err, LEDE_ESKIP, "the article has no \"id\"");
@@ -94,20 +97,20 @@ static int job_article(pool_job *job, article *a, char *err) {
     return LEDE_OK;
 }
 
-static void apply_put(ingest *g, pool_job *job) {
+static void apply_put(ingest *g, job *j) {
     char err[LEDE_ERRLEN];
     article a;
     article_init(&a);
-    int outcome = 0, rc = job_article(job, &a, err);
+    int outcome = 0, rc = job_article(j, &a, err);
     if (rc == LEDE_OK) rc = livewriter_put(g->lw, &a, &outcome, err);
     if (rc != LEDE_OK) {
-        reply_error(job, rc, err);
+        reply_error(j, rc, err);
     } else {
         const char *word = outcome == ENGINE_ADDED ? "ADDED"
                          : outcome == ENGINE_REPLACED ? "REPLACED" : "UNCHANGED";
         if (outcome == ENGINE_ADDED) count(g, &g->fig.added);
         if (outcome == ENGINE_REPLACED) count(g, &g->fig.replaced);
-        proto_reply_ingest(&job->reply, job->json, job->req.cmd, word, a.id);
+        proto_reply_ingest(&j->reply, j->json, j->req.cmd, word, a.id);
     }
     article_free(&a);
 }
@@ -119,44 +122,41 @@ static int commit(ingest *g, char *err) {
     return LEDE_OK;
 }
 
-static void apply(ingest *g, pool_job *job) {
+static void apply(ingest *g, job *j) {
     char err[LEDE_ERRLEN];
     int rc;
-    switch (job->req.cmd) {
+    switch (j->req.cmd) {
     case PROTO_ADD:
     case PROTO_PUT:
-        apply_put(g, job);
+        apply_put(g, j);
         break;
     case PROTO_DELETE:
-        rc = livewriter_delete(g->lw, job->req.arg, err);
+        rc = livewriter_delete(g->lw, j->req.arg, err);
         if (rc != LEDE_OK) {
-            reply_error(job, rc, err);
+            reply_error(j, rc, err);
             break;
         }
         count(g, &g->fig.deleted);
-        proto_reply_ingest(&job->reply, job->json, job->req.cmd, "DELETED", job->req.arg);
+        proto_reply_ingest(&j->reply, j->json, j->req.cmd, "DELETED", j->req.arg);
         break;
     case PROTO_COMMIT:
     case PROTO_COMPACT:
-        rc = job->req.cmd == PROTO_COMMIT ? commit(g, err) : livewriter_compact(g->lw, err);
-        if (rc == LEDE_OK && job->req.cmd == PROTO_COMPACT) count(g, &g->fig.compactions);
-        if (rc != LEDE_OK) reply_error(job, rc, err);
-        else proto_reply_commit(&job->reply, job->json, job->req.cmd,
+        rc = j->req.cmd == PROTO_COMMIT ? commit(g, err) : livewriter_compact(g->lw, err);
+        if (rc == LEDE_OK && j->req.cmd == PROTO_COMPACT) count(g, &g->fig.compactions);
+        if (rc != LEDE_OK) reply_error(j, rc, err);
+        else proto_reply_commit(&j->reply, j->json, j->req.cmd,
                                 livewriter_revision(g->lw), livewriter_doccount(g->lw));
         break;
     default:
-        reply_error(job, LEDE_ERR, "not an ingest command");
+        reply_error(j, LEDE_ERR, "not an ingest command");
     }
     if (livewriter_uncommitted(g->lw) && g->dirty_since == 0) g->dirty_since = lede_now();
 }
 
-static void finish(ingest *g, pool_job *job) {
-    job->finished_at = lede_now();
-    job->next = NULL;
+static void finish(ingest *g, job *j) {
+    j->finished_at = lede_now();
     pthread_mutex_lock(&g->mu);
-    if (g->done_tail) g->done_tail->next = job;
-    else g->done_head = job;
-    g->done_tail = job;
+    job_list_push(&g->done, j);
     pthread_mutex_unlock(&g->mu);
     g->notify(g->notify_arg);
 }
@@ -169,7 +169,7 @@ static double commit_due(const ingest *g) {
 }
 
 static void wait_for_work(ingest *g) {
-    while (!g->head && !g->stopping) {
+    while (!g->queue.head && !g->stopping) {
         double due = commit_due(g);
         if (due == 0) {
             pthread_cond_wait(&g->cv, &g->mu);
@@ -196,7 +196,7 @@ static void autocommit(ingest *g) {
     if (due == 0 || (lede_now() < due && !stopping)) return;
     char err[LEDE_ERRLEN];
     if (commit(g, err) != LEDE_OK) {
-        fprintf(stderr, "leded: ingest commit failed: %s\n", err);
+        log_msg(LOG_LEVEL_ERROR, "ingest commit failed: %s", err);
         g->dirty_since = lede_now(); /* try again in commit_interval */
         pthread_mutex_lock(&g->mu);
         g->last_arrival = g->dirty_since + g->commit_interval;
@@ -205,7 +205,7 @@ static void autocommit(ingest *g) {
     }
     if (livewriter_should_compact(g->lw)) {
         if (livewriter_compact(g->lw, err) != LEDE_OK)
-            fprintf(stderr, "leded: automatic compaction failed: %s\n", err);
+            log_msg(LOG_LEVEL_ERROR, "automatic compaction failed: %s", err);
         else count(g, &g->fig.compactions);
     }
 }
@@ -215,25 +215,24 @@ static void *ingest_main(void *arg) {
     pthread_mutex_lock(&g->mu);
     for (;;) {
         wait_for_work(g);
-        pool_job *list = g->head;
-        g->head = g->tail = NULL;
+        job *list = job_list_take_all(&g->queue);
         g->fig.backlog = g->queued;
         int stopping = g->stopping;
         pthread_mutex_unlock(&g->mu);
         while (list) {
-            pool_job *job = list;
-            list = job->next;
-            apply(g, job);
+            job *j = list;
+            list = j->next;
+            apply(g, j);
             pthread_mutex_lock(&g->mu);
             g->fig.backlog = --g->queued;
-            g->queued_bytes -= job_bytes(job);
+            g->queued_bytes -= job_bytes(j);
             pthread_mutex_unlock(&g->mu);
-            finish(g, job);
+            finish(g, j);
         }
         autocommit(g);
         publish(g);
         pthread_mutex_lock(&g->mu);
-        if (stopping && !g->head) break;
+        if (stopping && !g->queue.head) break;
     }
     pthread_mutex_unlock(&g->mu);
     return NULL;
@@ -261,20 +260,17 @@ int ingest_start(ingest **out, const char *index, double commit_interval,
     return LEDE_OK;
 }
 
-int ingest_submit(ingest *g, pool_job *job, int max_backlog) {
+int ingest_submit(ingest *g, job *j, int max_backlog) {
     pthread_mutex_lock(&g->mu);
-    uint64_t bytes = job_bytes(job);
+    uint64_t bytes = job_bytes(j);
     if (g->queued >= (uint64_t)max_backlog ||
         (g->queued && g->queued_bytes + bytes > MAX_BACKLOG_BYTES)) {
         pthread_mutex_unlock(&g->mu);
         return LEDE_ELIMIT;
     }
-    job->next = NULL;
-    job->started = lede_now();
-    g->last_arrival = job->started;
-    if (g->tail) g->tail->next = job;
-    else g->head = job;
-    g->tail = job;
+    j->started = lede_now();
+    g->last_arrival = j->started;
+    job_list_push(&g->queue, j);
     g->fig.backlog = ++g->queued;
     g->queued_bytes += bytes;
     pthread_cond_signal(&g->cv);
@@ -282,10 +278,9 @@ int ingest_submit(ingest *g, pool_job *job, int max_backlog) {
     return LEDE_OK;
 }
 
-pool_job *ingest_take_done(ingest *g) {
+job *ingest_take_done(ingest *g) {
     pthread_mutex_lock(&g->mu);
-    pool_job *list = g->done_head;
-    g->done_head = g->done_tail = NULL;
+    job *list = job_list_take_all(&g->done);
     pthread_mutex_unlock(&g->mu);
     return list;
 }
@@ -305,10 +300,10 @@ void ingest_stop(ingest *g) {
     pthread_join(g->thread, NULL);
     char err[LEDE_ERRLEN];
     if (livewriter_close(g->lw, err) != LEDE_OK)
-        fprintf(stderr, "leded: closing the index: %s\n", err);
-    for (pool_job *j = ingest_take_done(g), *next; j; j = next) {
+        log_msg(LOG_LEVEL_ERROR, "closing the index: %s", err);
+    for (job *j = ingest_take_done(g), *next; j; j = next) {
         next = j->next;
-        pool_job_free(j);
+        job_free(j);
     }
     pthread_cond_destroy(&g->cv);
     pthread_mutex_destroy(&g->mu);

@@ -2,12 +2,14 @@
  * writing (livewriter.h) and applies the ingest commands (ADD, PUT,
  * DELETE, COMMIT, COMPACT) in the order they arrive, committing on its own
  * once the stream of changes pauses or commit_interval has passed.  Jobs
- * and replies travel as in pool.h; the thread never touches sockets. */
+ * and replies travel as for the query pool (job.h): a job carries its
+ * request in and its reply out, and every finished job wakes the loop
+ * through notify.  The thread never touches sockets. */
 #ifndef LEDE_INGEST_H
 #define LEDE_INGEST_H
 
 #include <stdint.h>
-#include "pool.h"
+#include "job.h"
 
 typedef struct ingest ingest;
 
@@ -25,9 +27,9 @@ typedef struct ingest_figures {
 int ingest_start(ingest **out, const char *index, double commit_interval,
                  void (*notify)(void *), void *notify_arg, char *err);
 /* Queues a job; LEDE_ELIMIT when max_backlog jobs are waiting. */
-int ingest_submit(ingest *g, pool_job *job, int max_backlog);
+int ingest_submit(ingest *g, job *j, int max_backlog);
 /* Takes every finished job (completion order). */
-pool_job *ingest_take_done(ingest *g);
+job *ingest_take_done(ingest *g);
 void ingest_figures_get(ingest *g, ingest_figures *f);
 /* Applies what is queued, commits, releases the index, joins the thread. */
 void ingest_stop(ingest *g);

@@ -1,11 +1,12 @@
-/* pool.c -- worker threads answering queries against the index (see
- * pool.h).  Each worker refreshes its reader before every job, so what the
- * indexer committed is visible to the next query without a restart. */
+/* pool.c -- the worker threads (see pool.h): the queue of waiting jobs,
+ * idle workers, spinning, starting and stopping.  What a job does is
+ * query.c's, how its reply gets back handoff.c's (whose state the pool's
+ * lock guards); must not format replies, call the engine or change a
+ * job's hand-off fields itself. */
 #define _GNU_SOURCE
 #include "pool.h"
-#include "../src/docstore.h"
-#include "../src/engine.h"
-#include "../src/indexdir.h"
+#include "handoff.h"
+#include "query.h"
 
 #include <stdio.h>
 #include <stdatomic.h>
@@ -18,185 +19,59 @@ typedef struct worker worker;
 struct pool {
     pthread_mutex_t mu;
     worker *idle;               /* waiting workers, most recently idle first */
-    pool_job *head, *tail;      /* waiting */
+    job_list queue;             /* waiting */
     atomic_int queued;          /* written under mu; read anywhere */
-    pool_job *done_head, *done_tail;
-    atomic_int ndone;           /* jobs in the done list; written under mu */
-    int eager;                  /* under mu: every finished job wakes the loop */
+    handoff ho;                 /* finished jobs on their way back (handoff.h) */
     int spinning;               /* under mu: workers waiting awake (spin) */
-    pthread_cond_t drain_cv;    /* the loop waits here for the queue to drain */
-    int drain_waiting;          /* under mu: the loop waits for the queue ... */
-    int drain_low;              /* ... to hold at most this many jobs */
-    int loud_done;              /* under mu: a done job wants the loop now */
     atomic_int running;         /* workers on a job; written under mu */
     double spin;                /* seconds a worker waits awake before sleeping */
     int stopping;
     int nworkers;
     pthread_t *threads;
     char *index;
-    void (*notify)(void *);
-    void *notify_arg;
-    atomic_uint_fast64_t articles, revision, bytes;
-    atomic_int_fast64_t last_commit;
+    char *test_hold;            /* LEDE_TEST_HOLD at start-up, or NULL */
+    query_figures figures;
     unsigned max_wildcard;
 };
 
 struct worker {
     pool *p;
-    engine_reader *r;
-    docstore *ds;
-    char *dict;
-    size_t dictlen;
+    query_reader *q;
     pthread_cond_t cv;          /* signalled to hand this worker a job */
     int on_stack;
     worker *next_idle;
 };
 
-void pool_job_free(pool_job *job) {
-    if (!job) return;
-    proto_request_free(&job->req);
-    sbuf_free(&job->reply);
-    wire_unref(job->wire);
-    free(job);
-}
-
-static void reply_engine_error(pool_job *job, int rc, const char *err) {
-    const char *code = rc == LEDE_ESYNTAX ? PROTO_E_SYNTAX
-                     : rc == LEDE_ELIMIT ? PROTO_E_LIMIT
-                     : rc == LEDE_ENOTFOUND ? PROTO_E_NOTFOUND
-                                            : PROTO_E_INTERNAL;
-    job->failed_internal = rc == LEDE_ERR;
-    proto_reply_error(&job->reply, job->json, code, err);
-}
-
-static void do_search(worker *w, pool_job *job) {
-    char err[LEDE_ERRLEN];
-    engine_results res;
-    engine_search_opts o = job->req.search;
-    o.query = job->req.arg; /* the request moved: point into the job's copy */
-    o.hl_open = job->req.hl_open;
-    o.hl_close = job->req.hl_close;
-    o.max_wildcard = w->p->max_wildcard;
-    if (job->req.cmd == PROTO_COUNT) {
-        o.exact = 1;
-        o.limit = 0;
-        o.offset = 0;
-        o.snippet_len = 0;
-    }
-    int rc = engine_search(w->r, &o, &res, err);
-    if (rc != LEDE_OK) {
-        reply_engine_error(job, rc, err);
-        return;
-    }
-    uint64_t took = (uint64_t)((lede_now() - job->started) * 1e6);
-    if (job->req.cmd == PROTO_COUNT) proto_reply_count(&job->reply, job->json, res.total);
-    else proto_reply_search(&job->reply, job->json, &job->req, &res, took);
-    engine_results_free(&res);
-}
-
-static void refresh_docstore(worker *w) {
-    sbuf dict;
-    sbuf_init(&dict);
-    engine_reader_meta_get(w->r, "lede.dict", &dict, NULL);
-    if (!w->ds || dict.len != w->dictlen || (dict.len && memcmp(dict.data, w->dict, dict.len))) {
-        docstore_free(w->ds);
-        free(w->dict);
-        w->ds = docstore_new(dict.data, dict.len);
-        w->dictlen = dict.len;
-        w->dict = dict.len ? lede_strndup(dict.data, dict.len) : NULL;
-    }
-    sbuf_free(&dict);
-}
-
-static void do_get(worker *w, pool_job *job) {
-    char err[LEDE_ERRLEN];
-    sbuf data;
-    sbuf_init(&data);
-    article a;
-    article_init(&a);
-    int rc = engine_reader_get(w->r, job->req.arg, &data, err);
-    if (rc == LEDE_OK) {
-        refresh_docstore(w);
-        rc = docstore_decode(w->ds, data.data, data.len, &a, err);
-    }
-    if (rc == LEDE_OK) proto_reply_article(&job->reply, job->json, &a);
-    else reply_engine_error(job, rc, err);
-    article_free(&a);
-    sbuf_free(&data);
-}
-
-static void do_suggest(worker *w, pool_job *job) {
-    char err[LEDE_ERRLEN];
-    sbuf s;
-    sbuf_init(&s);
-    int rc = engine_suggest(w->r, job->req.arg, &s, err);
-    if (rc == LEDE_OK) proto_reply_suggest(&job->reply, job->json, s.data);
-    else reply_engine_error(job, rc, err);
-    sbuf_free(&s);
-}
-
-/* Publishes what this worker's reader sees, for STATS. */
-static void publish_figures(worker *w) {
-    char **names;
-    int n;
-    uint64_t size = 0;
-    if (indexdir_read_live(w->p->index, &names, &n, NULL) == LEDE_OK) {
-        indexdir ix = {.path = w->p->index, .live = names, .nlive = n};
-        size = indexdir_size(&ix);
-        indexdir_free_names(names, n);
-    }
-    atomic_store(&w->p->articles, engine_reader_doccount(w->r));
-    atomic_store(&w->p->revision, engine_reader_revision(w->r));
-    atomic_store(&w->p->bytes, size);
-    sbuf v;
-    sbuf_init(&v);
-    if (engine_reader_meta_get(w->r, "lede.commit_time", &v, NULL) == LEDE_OK)
-        atomic_store(&w->p->last_commit, strtoll(v.data, NULL, 10));
-    sbuf_free(&v);
-}
-
 int64_t pool_last_commit(pool *p) {
-    return atomic_load(&p->last_commit);
+    return atomic_load(&p->figures.last_commit);
 }
 
 void pool_index_figures(pool *p, uint64_t *articles, uint64_t *revision,
                         uint64_t *bytes) {
-    *articles = atomic_load(&p->articles);
-    *revision = atomic_load(&p->revision);
-    *bytes = atomic_load(&p->bytes);
+    *articles = atomic_load(&p->figures.articles);
+    *revision = atomic_load(&p->figures.revision);
+    *bytes = atomic_load(&p->figures.bytes);
 }
 
 /* Test hook: a query that is exactly "lede-test-hold" waits, before it
  * runs, until a byte can be read from the FIFO named by LEDE_TEST_HOLD, so
  * tests can keep a worker busy for as long as they need without any
  * timing; "lede-test-hold-sent" waits the same way after its reply went
- * to the socket (see send_through). */
-static void test_hold(const pool_job *job, const char *query) {
-    const char *fifo = getenv("LEDE_TEST_HOLD");
-    if (!fifo || !job->req.arg || strcmp(job->req.arg, query)) return;
+ * to the socket (see handoff_send_through).  The variable is read once, by
+ * server_run; without it a job only tests a pointer here. */
+static void test_hold(const pool *p, const job *j, const char *query) {
+    const char *fifo = p->test_hold;
+    if (!fifo || !j->req.arg || strcmp(j->req.arg, query)) return;
     FILE *f = fopen(fifo, "r");
     if (!f) return;
     (void)fgetc(f);
     fclose(f);
 }
 
-static void run_job(worker *w, pool_job *job) {
-    int changed;
-    test_hold(job, "lede-test-hold");
-    if (atomic_load(&job->claim) == WIRE_CANCELLED) return; /* timed out or its client left */
-    char err[LEDE_ERRLEN];
-    if (engine_reader_refresh(w->r, &changed, err) != LEDE_OK) {
-        reply_engine_error(job, LEDE_ERR, err);
-        return;
-    }
-    if (changed) publish_figures(w);
-    switch (job->req.cmd) {
-    case PROTO_SEARCH:
-    case PROTO_COUNT: do_search(w, job); break;
-    case PROTO_GET: do_get(w, job); break;
-    case PROTO_SUGGEST: do_suggest(w, job); break;
-    default: reply_engine_error(job, LEDE_ERR, "not a worker command");
-    }
+static void run_job(worker *w, job *j) {
+    test_hold(w->p, j, "lede-test-hold");
+    if (handoff_cancelled(j)) return; /* timed out or its client left */
+    query_run(w->q, j);
 }
 
 static void unstack(pool *p, worker *w) {
@@ -239,11 +114,11 @@ static void spin_for_job(pool *p) {
 /* Waits for a job.  Idle workers form a stack and a new job wakes the one
  * that went idle last: under light load the same worker, with warm caches,
  * answers query after query. */
-static pool_job *next_job(worker *w) {
+static job *next_job(worker *w) {
     pool *p = w->p;
     spin_for_job(p);
     pthread_mutex_lock(&p->mu);
-    while (!p->head && !p->stopping) {
+    while (!p->queue.head && !p->stopping) {
         if (!w->on_stack) {
             w->next_idle = p->idle;
             p->idle = w;
@@ -252,99 +127,53 @@ static pool_job *next_job(worker *w) {
         pthread_cond_wait(&w->cv, &p->mu);
     }
     if (w->on_stack) unstack(p, w);
-    pool_job *job = p->head;
-    if (job) {
-        p->head = job->next;
-        if (!p->head) p->tail = NULL;
+    job *j = job_list_pop(&p->queue);
+    if (j) {
         p->queued--;
         atomic_fetch_add(&p->running, 1);
-        if (p->drain_waiting && p->queued <= p->drain_low) pthread_cond_signal(&p->drain_cv);
+        handoff_queue_shrank_locked(&p->ho);
     }
     pthread_mutex_unlock(&p->mu);
-    return job;
-}
-
-/* Under mu: something needs the loop, so its wait in pool_await_drain
- * ends now, or does not begin before the next pool_take_done. */
-static void wants_loop(pool *p) {
-    p->loud_done = 1;
-    if (p->drain_waiting) pthread_cond_signal(&p->drain_cv);
-}
-
-/* Hands a job back to the loop.  A quiet job whose reply its worker
- * wrote whole leaves the loop asleep: the loop has only bookkeeping left
- * to do for it, and does it when it next wakes (a request, its collection
- * timer).  The job is read only before it is in the done list, or under
- * the lock: once there, the loop may free it. */
-static void finish(pool *p, pool_job *job) {
-    job->finished_at = lede_now();
-    job->next = NULL;
-    int whole = job->wire && job->sent == job->reply.len && job->reply.len > 0;
-    pthread_mutex_lock(&p->mu);
-    int wake = !(whole && job->quiet && !p->eager);
-    job->finished = 1;
-    atomic_fetch_sub(&p->running, 1);
-    if (p->done_tail) p->done_tail->next = job;
-    else p->done_head = job;
-    p->done_tail = job;
-    atomic_fetch_add(&p->ndone, 1);
-    if (wake) wants_loop(p);
-    pthread_mutex_unlock(&p->mu);
-    if (wake) p->notify(p->notify_arg);
-}
-
-/* The reply goes straight to the client if it is next in line (wire.h),
- * so the loop is not needed to send it. */
-static void send_through(pool_job *job) {
-    if (job->wire && job->reply.len)
-        job->sent = wire_send(job->wire, job->seq, &job->claim, job->reply.data, job->reply.len);
+    return j;
 }
 
 static void *worker_main(void *arg) {
     worker *w = arg;
-    pool_job *job;
-    while ((job = next_job(w)) != NULL) {
-        run_job(w, job);
-        send_through(job);
-        test_hold(job, "lede-test-hold-sent");
-        finish(w->p, job);
+    job *j;
+    while ((j = next_job(w)) != NULL) {
+        run_job(w, j);
+        handoff_send_through(j);
+        test_hold(w->p, j, "lede-test-hold-sent");
+        handoff_finish(&w->p->ho, j, &w->p->running);
     }
-    docstore_free(w->ds);
-    free(w->dict);
-    engine_reader_close(w->r);
+    query_reader_close(w->q);
     pthread_cond_destroy(&w->cv);
     free(w);
     return NULL;
 }
 
-int pool_start(pool **out, const char *index, int nworkers, unsigned max_wildcard, double spin,
-               void (*notify)(void *), void *notify_arg, char *err) {
+int pool_start(pool **out, const pool_config *cfg, char *err) {
     pool *p = lede_calloc(1, sizeof *p);
-    p->spin = spin;
-    p->max_wildcard = max_wildcard;
+    p->spin = cfg->spin;
+    p->max_wildcard = cfg->max_wildcard;
+    p->test_hold = cfg->test_hold ? lede_strdup(cfg->test_hold) : NULL;
     pthread_mutex_init(&p->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->drain_cv, &ca);
-    pthread_condattr_destroy(&ca);
-    p->index = lede_strdup(index);
-    p->notify = notify;
-    p->notify_arg = notify_arg;
-    p->threads = lede_calloc((size_t)nworkers, sizeof(pthread_t));
-    for (int i = 0; i < nworkers; i++) {
+    handoff_init(&p->ho, &p->mu, &p->queued, cfg->notify, cfg->notify_arg);
+    p->index = lede_strdup(cfg->index);
+    p->threads = lede_calloc((size_t)cfg->workers, sizeof(pthread_t));
+    for (int i = 0; i < cfg->workers; i++) {
         worker *w = lede_calloc(1, sizeof *w);
         w->p = p;
         pthread_cond_init(&w->cv, NULL);
-        if (engine_reader_open(index, &w->r, err) != LEDE_OK) {
+        if (query_reader_open(&w->q, p->index, p->max_wildcard, &p->figures, err) != LEDE_OK) {
             pthread_cond_destroy(&w->cv);
             free(w);
             pool_stop(p);
             return LEDE_ERR;
         }
-        if (i == 0) publish_figures(w);
+        if (i == 0) query_publish_figures(w->q);
         if (pthread_create(&p->threads[i], NULL, worker_main, w) != 0) {
-            engine_reader_close(w->r);
+            query_reader_close(w->q);
             pthread_cond_destroy(&w->cv);
             free(w);
             pool_stop(p);
@@ -356,17 +185,14 @@ int pool_start(pool **out, const char *index, int nworkers, unsigned max_wildcar
     return LEDE_OK;
 }
 
-int pool_submit(pool *p, pool_job *job, int max_queued) {
+int pool_submit(pool *p, job *j, int max_queued) {
     pthread_mutex_lock(&p->mu);
     if (p->queued >= max_queued) {
         pthread_mutex_unlock(&p->mu);
         return LEDE_ELIMIT;
     }
-    job->next = NULL;
-    job->started = lede_now();
-    if (p->tail) p->tail->next = job;
-    else p->head = job;
-    p->tail = job;
+    j->started = lede_now();
+    job_list_push(&p->queue, j);
     p->queued++;
     if (p->idle && p->queued > p->spinning) { /* more than the spinners take */
         worker *w = p->idle;
@@ -377,60 +203,8 @@ int pool_submit(pool *p, pool_job *job, int max_queued) {
     return LEDE_OK;
 }
 
-pool_job *pool_take_done(pool *p) {
-    pthread_mutex_lock(&p->mu);
-    pool_job *list = p->done_head;
-    p->done_head = p->done_tail = NULL;
-    p->loud_done = 0;
-    atomic_store(&p->ndone, 0);
-    pthread_mutex_unlock(&p->mu);
-    return list;
-}
-
-int pool_has_done(pool *p) {
-    return atomic_load(&p->ndone) > 0;
-}
-
-int pool_hurry(pool *p, pool_job *job) {
-    pthread_mutex_lock(&p->mu);
-    job->quiet = 0;
-    int finished = job->finished;
-    pthread_mutex_unlock(&p->mu);
-    return finished;
-}
-
-void pool_set_eager(pool *p) {
-    pthread_mutex_lock(&p->mu);
-    p->eager = 1;
-    pthread_mutex_unlock(&p->mu);
-}
-
-/* The loop's side of read batching (server.c): a worker that takes the
- * queue down to low jobs, or finishes a job that wakes the loop, signals
- * drain_cv while the loop waits there. */
-int pool_await_drain(pool *p, int low, double max_wait) {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    long ns = until.tv_nsec + (long)(max_wait * 1e9);
-    until.tv_sec += ns / 1000000000L;
-    until.tv_nsec = ns % 1000000000L;
-    pthread_mutex_lock(&p->mu);
-    p->drain_low = low;
-    p->drain_waiting = 1;
-    int waited = 0;
-    while (p->queued > low && !p->eager && !p->stopping && !p->loud_done) {
-        waited = 1;
-        if (pthread_cond_timedwait(&p->drain_cv, &p->mu, &until) != 0) break;
-    }
-    p->drain_waiting = 0;
-    pthread_mutex_unlock(&p->mu);
-    return waited;
-}
-
-void pool_kick(pool *p) {
-    pthread_mutex_lock(&p->mu);
-    wants_loop(p);
-    pthread_mutex_unlock(&p->mu);
+handoff *pool_handoff(pool *p) {
+    return &p->ho;
 }
 
 int pool_running(pool *p) {
@@ -448,18 +222,15 @@ void pool_stop(pool *p) {
     for (worker *w = p->idle; w; w = w->next_idle) pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->nworkers; i++) pthread_join(p->threads[i], NULL);
-    for (pool_job *j = pool_take_done(p), *next; j; j = next) {
+    for (job *j = handoff_take_done(&p->ho), *next; j; j = next) {
         next = j->next;
-        pool_job_free(j);
+        job_free(j);
     }
-    while (p->head) {
-        pool_job *j = p->head;
-        p->head = j->next;
-        pool_job_free(j);
-    }
+    for (job *j; (j = job_list_pop(&p->queue)) != NULL;) job_free(j);
     free(p->threads);
     free(p->index);
+    free(p->test_hold);
     pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->drain_cv);
+    handoff_destroy(&p->ho);
     free(p);
 }

@@ -1,71 +1,42 @@
 /* pool.h -- the daemon's query workers: N threads, each with its own
- * read-only engine handle on the index, taking jobs from one queue and
- * handing finished jobs back to the event loop through a done list and a
- * callback that wakes it.  A job carries its request in and its formatted
- * reply out.  The workers never touch connection state; a job that
- * carries a wire (wire.h) may have its reply written straight to the
- * socket by the worker, and then says how much of it went out; a quiet
- * job so written does not wake the loop (the loop collects it later). */
+ * read-only view of the index (query.h), taking jobs from one queue.  The
+ * most recently idle worker takes the next job (warm caches), and an idle
+ * worker may spin awake briefly before sleeping.  A job carries its
+ * request in and its formatted reply out; how the reply gets back to the
+ * loop or straight to the client, and when the loop is woken for it, is
+ * the hand-off's (handoff.h), whose state lives in the pool under the
+ * pool's lock.  The workers never touch connection state. */
 #ifndef LEDE_POOL_H
 #define LEDE_POOL_H
 
 #include <pthread.h>
 #include <stdint.h>
-#include "../src/protocol.h"
-#include "../src/util.h"
-#include "wire.h"
-
-typedef struct pool_job {
-    proto_request req;
-    int json;
-    sbuf reply;
-    int failed_internal;       /* the reply is an INTERNAL error */
-    double started, finished_at; /* monotonic seconds */
-    void *owner;               /* the loop's bookkeeping; never read by workers */
-    _Atomic int claim;         /* WIRE_LIVE, WIRE_CANCELLED (nobody wants the
-                                  answer) or WIRE_SENT (a worker wrote it) */
-    wire *wire;                /* NULL: the loop writes the reply */
-    uint64_t seq;              /* the request's number on its connection */
-    size_t sent;               /* bytes of the reply the worker wrote */
-    int quiet;                 /* under the pool's lock: the loop need not be
-                                  woken if the worker writes the whole reply
-                                  (pool_hurry takes this back) */
-    int finished;              /* under the pool's lock: in the done list */
-    int loop_quiet;            /* the loop's own note that it made the job
-                                  quiet; never read by workers */
-    struct pool_job *next;
-} pool_job;
+#include "job.h"
 
 typedef struct pool pool;
+typedef struct handoff handoff;
 
-/* notify() is called from a worker thread after a job lands in the done
- * list; it must only wake the loop (e.g. event_active). */
-/* spin: seconds a worker that finds the queue empty waits awake for the
- * next job before sleeping (0: it sleeps at once). */
-int pool_start(pool **out, const char *index, int nworkers, unsigned max_wildcard, double spin,
-               void (*notify)(void *), void *notify_arg, char *err);
+typedef struct pool_config {
+    const char *index;
+    int workers;
+    unsigned max_wildcard;     /* words one query's wildcards may expand to */
+    double spin;               /* seconds a worker that finds the queue empty
+                                  waits awake for the next job before sleeping
+                                  (0: it sleeps at once) */
+    const char *test_hold;     /* the LEDE_TEST_HOLD FIFO (pool.c), or NULL */
+    /* notify() is called from a worker thread after a job lands in the done
+     * list; it must only wake the loop (e.g. event_active). */
+    void (*notify)(void *);
+    void *notify_arg;
+} pool_config;
+
+int pool_start(pool **out, const pool_config *cfg, char *err);
+/* The pool's side of the hand-off (finished jobs, the drain wait). */
+handoff *pool_handoff(pool *p);
 /* Queues a job; returns LEDE_ELIMIT when max_queued jobs are waiting. */
-int pool_submit(pool *p, pool_job *job, int max_queued);
-/* Takes every finished job (a list in completion order). */
-pool_job *pool_take_done(pool *p);
-/* True when some finished job waits in the done list (no lock taken). */
-int pool_has_done(pool *p);
-/* Takes back a queued or running job's quiet flag, so that its end wakes
- * the loop; returns 1 when it has finished already (it is in the done
- * list, perhaps without having woken the loop). */
-int pool_hurry(pool *p, pool_job *job);
-/* From now on every finished job wakes the loop (shutting down). */
-void pool_set_eager(pool *p);
+int pool_submit(pool *p, job *j, int max_queued);
 /* Stops the workers after the queued jobs and joins them. */
 void pool_stop(pool *p);
-/* The loop waits, at most max_wait seconds, for the queue to hold no more
- * than low jobs, or for a finished job that wants it woken (or a kick);
- * returns 1 if it waited at all. */
-int pool_await_drain(pool *p, int low, double max_wait);
-/* Ends the loop's wait in pool_await_drain now, or keeps it from starting
- * until the next pool_take_done: something else needs the loop (the
- * ingest writer finished a command). */
-void pool_kick(pool *p);
 int pool_queued(pool *p);
 /* Workers running a job now. */
 int pool_running(pool *p);
@@ -75,6 +46,5 @@ void pool_index_figures(pool *p, uint64_t *articles, uint64_t *revision,
                         uint64_t *bytes);
 /* Unix seconds of the last commit the workers saw (0: unknown). */
 int64_t pool_last_commit(pool *p);
-void pool_job_free(pool_job *job);
 
 #endif

@@ -1,7 +1,8 @@
 /* server.h -- leded's network side: listeners (TCP, Unix socket),
  * connections, the line protocol's framing and limits, ordering of
  * pipelined replies, and shutdown.  Queries go to the worker pool; the
- * event loop itself never touches the index. */
+ * event loop itself never touches the index.  server.c says which file
+ * holds which part; their shared state is server_state.h. */
 #ifndef LEDE_SERVER_H
 #define LEDE_SERVER_H
 

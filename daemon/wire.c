@@ -3,7 +3,9 @@
  * sequence number the wire is open for and the closed flag; it is held
  * across the worker's non-blocking send, so the loop never queues bytes
  * or closes the socket while a worker is writing.  Claims are atomic
- * compare-and-swaps: whoever moves a claim off LIVE first owns the reply. */
+ * compare-and-swaps: whoever moves a claim off LIVE first owns the reply.
+ * Knows nothing of jobs, pools or the loop's structs; must not decide when
+ * the loop is woken (handoff.c). */
 #define _GNU_SOURCE
 #include "wire.h"
 #include "../src/util.h"
@@ -93,9 +95,4 @@ size_t wire_send(wire *w, uint64_t seq, _Atomic int *claim, const char *data,
     }
     pthread_mutex_unlock(&w->mu);
     return sent;
-}
-
-int wire_cancel(_Atomic int *claim) {
-    int live = WIRE_LIVE;
-    return atomic_compare_exchange_strong(claim, &live, WIRE_CANCELLED) || live == WIRE_CANCELLED;
 }

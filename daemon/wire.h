@@ -10,7 +10,7 @@
  * buffer is empty; a worker holding that number may then send its reply
  * directly, which opens the wire for the next number when the whole reply
  * went out.  Whenever the loop queues bytes itself it holds the wire
- * first.  A job's claim (pool.h: LIVE, CANCELLED or SENT) is settled
+ * first.  A job's claim (handoff.h: LIVE, CANCELLED or SENT) is settled
  * under the wire's lock too, so a reply is never both sent by a worker and
  * replaced by the loop (a timeout). */
 #ifndef LEDE_WIRE_H
@@ -40,11 +40,8 @@ void wire_close(wire *w);               /* never again (before closing fd) */
 size_t wire_send(wire *w, uint64_t seq, _Atomic int *claim, const char *data,
                  size_t len);
 
-/* Claim states of a job's reply. */
+/* Claim states of a job's reply (handoff.h: the loop cancels with
+ * handoff_abandon). */
 enum { WIRE_LIVE = 0, WIRE_CANCELLED = 1, WIRE_SENT = 2 };
-
-/* Loop side: cancels a job's reply unless a worker has claimed it.
- * Returns 1 when cancelled (now or before), 0 when a worker sent it. */
-int wire_cancel(_Atomic int *claim);
 
 #endif

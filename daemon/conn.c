@@ -1,0 +1,178 @@
+/* conn.c -- connections (see conn.h): their lifetime, backpressure and
+ * the libevent callbacks of their sockets.  Must not parse requests
+ * (framing.c, dispatch.c) nor write replies (replies.c); must not touch
+ * listeners (listener.c). */
+#define _GNU_SOURCE
+#include "conn.h"
+#include "framing.h"
+#include "handoff.h"
+#include "log.h"
+#include "replies.h"
+
+#include <event2/event.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define DRAIN_MAX (64u << 20)
+
+void conn_free(conn *c, const char *why) {
+    server *s = c->s;
+    log_msg(LOG_LEVEL_INFO, "conn %llu %s closed (%s)", (unsigned long long)c->id, c->peer, why);
+    while (c->head) {
+        pending *p = c->head;
+        c->head = p->next;
+        replies_free(p);
+    }
+    if (c->put) {
+        proto_request_free(c->put);
+        free(c->put);
+    }
+    wire_close(c->wire); /* no worker writes once the socket closes */
+    bufferevent_free(c->bev);
+    wire_unref(c->wire);
+    if (c->prev) c->prev->next = c->next;
+    else s->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+    s->nconns--;
+    free(c);
+    if (s->shutting_down && s->nconns == 0) event_base_loopexit(s->base, NULL);
+}
+
+/* Closes a closing connection once everything owed has been written.  A
+ * draining one only shuts its sending side, and reads on until the client
+ * stops: closing with unread input would reset the connection and could
+ * destroy the error reply before the client reads it. */
+int conn_maybe_close(conn *c) {
+    if (!c->closing || c->head || conn_output_len(c) != 0) return 0;
+    if (c->draining) {
+        if (!c->shut) shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+        c->shut = 1;
+        return 0;
+    }
+    conn_free(c, "done");
+    return 1;
+}
+
+void conn_update_reading(conn *c) {
+    const server_config *cfg = c->s->cfg;
+    /* A PUT waiting for its bytes is in flight itself: it must not stop
+     * the reading that completes it. */
+    int want = c->draining || (!c->closing && (c->put || c->inflight < cfg->max_pipeline) &&
+                               conn_output_len(c) <= cfg->max_output);
+    if (want && c->paused) {
+        c->paused = 0;
+        bufferevent_enable(c->bev, EV_READ);
+    } else if (!want && !c->paused) {
+        c->paused = 1;
+        bufferevent_disable(c->bev, EV_READ);
+    }
+}
+
+void conn_resume(conn *c) {
+    conn_update_reading(c);
+    if (!c->paused && !c->closing) framing_process(c);
+}
+
+void conn_finish(conn *c) {
+    c->closing = 1;
+    c->draining = 0;
+    bufferevent_disable(c->bev, EV_READ);
+    conn_maybe_close(c);
+}
+
+/* ---- libevent callbacks ------------------------------------------------ */
+
+static void conn_read_cb(struct bufferevent *bev, void *arg) {
+    (void)bev;
+    conn *c = arg;
+    if (c->draining) {
+        struct evbuffer *in = bufferevent_get_input(c->bev);
+        c->drained += evbuffer_get_length(in);
+        evbuffer_drain(in, evbuffer_get_length(in));
+        if (c->drained > DRAIN_MAX) conn_free(c, "too much input after an error");
+        return;
+    }
+    /* Quiet jobs that finished first, so that this connection's earlier
+     * reply is off its queue and the new request may be quiet too.  A
+     * connection that is not closing cannot be freed by a delivery. */
+    if (!c->closing && handoff_has_done(c->s->ho.workers)) handoff_collect(c->s);
+    framing_process(c);
+    conn_maybe_close(c);
+}
+
+static void conn_write_cb(struct bufferevent *bev, void *arg) {
+    (void)bev;
+    conn *c = arg;
+    if (conn_maybe_close(c)) return;
+    replies_sync_wire(c);
+    conn_resume(c);
+}
+
+static void conn_event_cb(struct bufferevent *bev, short events, void *arg) {
+    (void)bev;
+    conn *c = arg;
+    if (events & BEV_EVENT_ERROR) {
+        conn_free(c, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    } else if (events & BEV_EVENT_EOF) {
+        if (c->draining) { /* nothing more to read: finish what is owed */
+            c->draining = 0;
+            bufferevent_disable(c->bev, EV_READ);
+            conn_maybe_close(c);
+            return;
+        }
+        /* The client finished sending: answer what it asked, then close. */
+        framing_process(c);
+        c->closing = 1;
+        handoff_hurry_head(c);
+        bufferevent_disable(c->bev, EV_READ);
+        if (!conn_maybe_close(c) && !c->head && conn_output_len(c) == 0) conn_free(c, "eof");
+    } else if ((events & BEV_EVENT_TIMEOUT) && (events & BEV_EVENT_WRITING)) {
+        conn_free(c, "write timeout: the client does not read");
+    } else if (events & BEV_EVENT_TIMEOUT) {
+        if (c->head) {
+            bufferevent_enable(c->bev, EV_READ); /* busy, not idle */
+        } else {
+            conn_free(c, "idle timeout");
+        }
+    }
+}
+
+static void conn_describe_peer(conn *c, struct sockaddr *sa) {
+    char host[64] = "", port[16] = "";
+    if (sa->sa_family == AF_UNIX) {
+        snprintf(c->peer, sizeof c->peer, "unix");
+        return;
+    }
+    getnameinfo(sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+                host, sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
+    snprintf(c->peer, sizeof c->peer, "%s:%s", host, port);
+}
+
+void conn_open(server *s, int fd, struct sockaddr *sa) {
+    conn *c = lede_calloc(1, sizeof *c);
+    c->s = s;
+    c->id = ++s->next_id;
+    conn_describe_peer(c, sa);
+    c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    c->wire = wire_new(fd);
+    c->next_seq = 1;
+    wire_open(c->wire, 1);
+    bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+    bufferevent_setwatermark(c->bev, EV_READ, 0, s->cfg->max_line + 2);
+    bufferevent_setwatermark(c->bev, EV_WRITE, s->cfg->max_output / 2, 0);
+    if (s->cfg->idle_timeout > 0) {
+        double t = s->cfg->idle_timeout;
+        struct timeval tv = {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)};
+        bufferevent_set_timeouts(c->bev, &tv, &tv);
+    }
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    c->next = s->conns;
+    if (s->conns) s->conns->prev = c;
+    s->conns = c;
+    s->nconns++;
+    s->stats.conns_total++;
+    log_msg(LOG_LEVEL_INFO, "conn %llu %s opened", (unsigned long long)c->id, c->peer);
+}

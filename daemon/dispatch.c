@@ -1,0 +1,122 @@
+/* dispatch.c -- a request line to a command (see dispatch.h), AUTH and
+ * the ingest commands' checks.  Must not read the input buffer beyond a
+ * PUT's hand-over (framing.c) nor write to the socket (replies.c). */
+#define _GNU_SOURCE
+#include "dispatch.h"
+#include "framing.h"
+#include "handoff.h"
+#include "log.h"
+#include "replies.h"
+#include "stats.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_AUTH_FAILURES 3
+
+void dispatch_to_writer(server *s, pending *p, proto_request *req) {
+    job *j = job_new(req, p->c->json, p);
+    if (ingest_submit(s->ingest, j, s->cfg->max_backlog) != LEDE_OK) {
+        job_free(j);
+        replies_error(p, PROTO_E_BUSY, "the ingest backlog is full, try again");
+        return;
+    }
+    p->job = j;
+}
+
+/* Compares in time that does not depend on where the strings differ. */
+static int dispatch_same_token(const char *a, const char *b) {
+    size_t na = strlen(a), nb = strlen(b);
+    unsigned char diff = na != nb;
+    for (size_t i = 0; i < na; i++) diff |= (unsigned char)(a[i] ^ b[i % (nb ? nb : 1)]);
+    return diff == 0;
+}
+
+static void dispatch_auth(conn *c, pending *p, const char *token) {
+    server *s = c->s;
+    if (!s->ingest) {
+        replies_error(p, PROTO_E_DISABLED, "ingest is not enabled on this server (leded --ingest-token FILE)");
+    } else if (dispatch_same_token(token, s->cfg->ingest_token)) {
+        c->authed = 1;
+        proto_reply_word(&p->reply, c->json, PROTO_AUTH, "AUTH");
+        p->done = 1;
+    } else {
+        replies_error(p, PROTO_E_AUTH, "invalid token");
+        log_msg(LOG_LEVEL_WARN, "conn %llu %s: AUTH with an invalid token", (unsigned long long)c->id, c->peer);
+        if (++c->auth_failures >= MAX_AUTH_FAILURES) {
+            p->close_after = 1;
+            c->closing = 1;
+        }
+    }
+}
+
+static void dispatch_ingest(conn *c, pending *p, proto_request *req) {
+    server *s = c->s;
+    const char *code = NULL, *msg = NULL;
+    if (!s->ingest) {
+        code = PROTO_E_DISABLED;
+        msg = "ingest is not enabled on this server (leded --ingest-token FILE)";
+    } else if (!c->authed) {
+        code = PROTO_E_NOAUTH;
+        msg = "ingest commands need AUTH first";
+    } else if (req->cmd == PROTO_PUT && req->block_len > s->cfg->max_article) {
+        code = PROTO_E_TOOLONG;
+        msg = "the article is larger than the server's limit (leded --max-article-bytes)";
+    }
+    if (code && req->cmd == PROTO_PUT) {
+        framing_refuse_put(c, p, code, msg);
+    } else if (code) {
+        replies_error(p, code, msg);
+    } else if (req->cmd == PROTO_PUT) { /* wait for the bytes */
+        c->put = lede_malloc(sizeof *c->put);
+        *c->put = *req;
+        memset(req, 0, sizeof *req);
+        c->put_reply = p;
+    } else {
+        dispatch_to_writer(s, p, req);
+    }
+}
+
+void dispatch_line(conn *c, const char *line, size_t len) {
+    server *s = c->s;
+    size_t i = 0;
+    while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) i++;
+    if (i == len) return; /* blank lines are ignored */
+    pending *p = replies_add(c);
+    proto_request req;
+    char err[LEDE_ERRLEN] = "";
+    int rc = proto_parse(line, len, &req, err);
+    if (rc == LEDE_OK) proto_apply_limit(&req, s->cfg->max_limit);
+    log_msg(LOG_LEVEL_DEBUG, "conn %llu request: %.*s", (unsigned long long)c->id, (int)(len > 200 ? 200 : len), line);
+    if (rc != LEDE_OK) {
+        replies_error(p, PROTO_E_SYNTAX, err);
+    } else if (req.cmd == PROTO_UNKNOWN) {
+        replies_error(p, PROTO_E_UNKNOWN, err);
+    } else if (req.cmd == PROTO_PING) {
+        proto_reply_word(&p->reply, c->json, req.cmd, "PONG");
+        p->done = 1;
+    } else if (req.cmd == PROTO_STATS) {
+        stats_reply(s, p);
+    } else if (req.cmd == PROTO_HELP) {
+        proto_reply_help(&p->reply, c->json);
+        p->done = 1;
+    } else if (req.cmd == PROTO_FORMAT) {
+        c->json = !strcmp(req.arg, "json");
+        proto_reply_word(&p->reply, c->json, req.cmd, c->json ? "json" : "text");
+        p->done = 1;
+    } else if (req.cmd == PROTO_AUTH) {
+        dispatch_auth(c, p, req.arg);
+    } else if (proto_is_ingest(req.cmd)) {
+        dispatch_ingest(c, p, &req);
+    } else if (req.cmd == PROTO_QUIT) {
+        proto_reply_word(&p->reply, c->json, req.cmd, "BYE");
+        p->done = 1;
+        p->close_after = 1;
+        c->closing = 1;
+    } else {
+        if (req.cmd == PROTO_SEARCH || req.cmd == PROTO_COUNT) s->stats.queries++;
+        handoff_submit_query(s, p, &req);
+    }
+    proto_request_free(&req);
+    replies_flush(c);
+}

@@ -1,0 +1,24 @@
+/* job.c -- a job's birth and end (see job.h).  Must not touch queues,
+ * locks or connections. */
+#include "job.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+job *job_new(proto_request *req, int json, void *owner) {
+    job *j = lede_calloc(1, sizeof *j);
+    j->req = *req;
+    memset(req, 0, sizeof *req);
+    j->json = json;
+    j->owner = owner;
+    sbuf_init(&j->reply);
+    return j;
+}
+
+void job_free(job *j) {
+    if (!j) return;
+    proto_request_free(&j->req);
+    sbuf_free(&j->reply);
+    wire_unref(j->wire);
+    free(j);
+}

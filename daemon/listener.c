@@ -1,0 +1,174 @@
+/* listener.c -- listening, accepting and shutting down (see listener.h).
+ * Owns the listeners, the relisten and grace timers and shutting_down;
+ * hands each accepted socket to conn.c and must not touch a connection's
+ * buffers or replies. */
+#define _GNU_SOURCE
+#include "listener.h"
+#include "conn.h"
+#include "handoff.h"
+#include "log.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <netdb.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define SHUTDOWN_GRACE 10 /* seconds given to replies in flight at SIGTERM */
+
+static void listener_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+                               struct sockaddr *sa, int salen, void *arg) {
+    (void)l;
+    (void)salen;
+    server *s = arg;
+    if (s->nconns >= s->cfg->max_connections) {
+        static const char msg[] = "ERR LIMIT too many connections\n";
+        if (send(fd, msg, sizeof msg - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+            /* the client is gone already */
+        }
+        evutil_closesocket(fd);
+        log_msg(LOG_LEVEL_WARN, "connection refused: %d connections open", s->nconns);
+        return;
+    }
+    conn_open(s, fd, sa);
+}
+
+static void listener_grace_cb(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    server *s = arg;
+    log_msg(LOG_LEVEL_WARN, "closing %d connection(s) still open %d s after the signal", s->nconns,
+            SHUTDOWN_GRACE);
+    while (s->conns) conn_free(s->conns, "shutdown");
+    event_base_loopexit(s->base, NULL);
+}
+
+void listener_on_signal(evutil_socket_t sig, short what, void *arg) {
+    (void)what;
+    server *s = arg;
+    if (s->shutting_down) return;
+    s->shutting_down = 1;
+    handoff_shutdown(s);
+    log_msg(LOG_LEVEL_INFO, "signal %d: finishing %d connection(s), accepting no more", (int)sig, s->nconns);
+    if (s->tcp) evconnlistener_disable(s->tcp);
+    if (s->local) evconnlistener_disable(s->local);
+    for (conn *c = s->conns, *next; c; c = next) {
+        next = c->next;
+        conn_finish(c);
+    }
+    if (s->nconns == 0) {
+        event_base_loopexit(s->base, NULL);
+        return;
+    }
+    struct timeval tv = {SHUTDOWN_GRACE, 0};
+    s->grace = evtimer_new(s->base, listener_grace_cb, s);
+    evtimer_add(s->grace, &tv);
+}
+
+/* accept() failed (out of file descriptors, say): pause listening for a
+ * second instead of spinning on a listener that stays readable. */
+static void listener_relisten_cb(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    server *s = arg;
+    if (s->shutting_down) return;
+    if (s->tcp) evconnlistener_enable(s->tcp);
+    if (s->local) evconnlistener_enable(s->local);
+}
+
+static void listener_error_cb(struct evconnlistener *l, void *arg) {
+    (void)l;
+    server *s = arg;
+    log_msg(LOG_LEVEL_WARN, "accept failed: %s; listening again in 1 s",
+            evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    if (s->tcp) evconnlistener_disable(s->tcp);
+    if (s->local) evconnlistener_disable(s->local);
+    struct timeval tv = {1, 0};
+    evtimer_add(s->relisten, &tv);
+}
+
+static int listener_tcp(server *s, const char *spec) {
+    char host[256];
+    const char *colon = strrchr(spec, ':');
+    if (!colon || (size_t)(colon - spec) >= sizeof host) {
+        log_msg(LOG_LEVEL_ERROR, "--listen wants HOST:PORT, not '%s'", spec);
+        return -1;
+    }
+    memcpy(host, spec, (size_t)(colon - spec));
+    host[colon - spec] = '\0';
+    char *h = host;
+    if (h[0] == '[') { h++; h[strlen(h) - 1] = '\0'; }
+    struct addrinfo hints = {0}, *ai;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    int rc = getaddrinfo(h, colon + 1, &hints, &ai);
+    if (rc != 0) {
+        log_msg(LOG_LEVEL_ERROR, "%s: %s", spec, gai_strerror(rc));
+        return -1;
+    }
+    s->tcp = evconnlistener_new_bind(s->base, listener_accept_cb, s,
+                                     LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 512,
+                                     ai->ai_addr, (int)ai->ai_addrlen);
+    freeaddrinfo(ai);
+    if (s->tcp) evconnlistener_set_error_cb(s->tcp, listener_error_cb);
+    if (!s->tcp) {
+        log_msg(LOG_LEVEL_ERROR, "cannot listen on %s: %s", spec, strerror(errno));
+        return -1;
+    }
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    getsockname(evconnlistener_get_fd(s->tcp), (struct sockaddr *)&ss, &len);
+    char hbuf[64], pbuf[16];
+    getnameinfo((struct sockaddr *)&ss, len, hbuf, sizeof hbuf, pbuf, sizeof pbuf,
+                NI_NUMERICHOST | NI_NUMERICSERV);
+    log_msg(LOG_LEVEL_ALWAYS, "listening on tcp %s:%s", hbuf, pbuf);
+    return 0;
+}
+
+static int listener_unix(server *s, const char *path) {
+    struct sockaddr_un sun = {0};
+    if (strlen(path) >= sizeof sun.sun_path) {
+        log_msg(LOG_LEVEL_ERROR, "socket path too long: %s", path);
+        return -1;
+    }
+    sun.sun_family = AF_UNIX;
+    strcpy(sun.sun_path, path);
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) unlink(path); /* stale */
+    s->local = evconnlistener_new_bind(s->base, listener_accept_cb, s, LEV_OPT_CLOSE_ON_FREE, 512,
+                                       (struct sockaddr *)&sun, sizeof sun);
+    if (!s->local) {
+        log_msg(LOG_LEVEL_ERROR, "cannot listen on %s: %s", path, strerror(errno));
+        return -1;
+    }
+    evconnlistener_set_error_cb(s->local, listener_error_cb);
+    log_msg(LOG_LEVEL_ALWAYS, "listening on unix %s", path);
+    return 0;
+}
+
+int listener_start(server *s) {
+    const server_config *cfg = s->cfg;
+    s->relisten = evtimer_new(s->base, listener_relisten_cb, s);
+    if ((cfg->listen && listener_tcp(s, cfg->listen) != 0) ||
+        (cfg->socket_path && listener_unix(s, cfg->socket_path) != 0))
+        return -1;
+    return 0;
+}
+
+void listener_close(server *s) {
+    if (s->tcp) evconnlistener_free(s->tcp);
+    if (s->local) {
+        evconnlistener_free(s->local);
+        unlink(s->cfg->socket_path);
+    }
+}
+
+void listener_free(server *s) {
+    if (s->grace) event_free(s->grace);
+    if (s->relisten) event_free(s->relisten);
+}

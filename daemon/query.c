@@ -1,0 +1,164 @@
+/* query.c -- a worker's queries against the index (see query.h): engine
+ * calls, GET's decoding of stored text, and the replies' formatting.
+ * Must not touch the pool's queue, the hand-off fields of a job (handoff.h)
+ * or anything of the event loop. */
+#define _GNU_SOURCE
+#include "query.h"
+#include "../src/docstore.h"
+#include "../src/engine.h"
+#include "../src/indexdir.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct query_reader {
+    engine_reader *r;
+    docstore *ds;              /* GET: decodes stored text with ... */
+    char *dict;                /* ... the index's lede.dict, as last read */
+    size_t dictlen;
+    char *index;               /* the pool's copy of its path */
+    unsigned max_wildcard;
+    query_figures *figures;
+};
+
+int query_reader_open(query_reader **out, char *index, unsigned max_wildcard,
+                      query_figures *figures, char *err) {
+    query_reader *q = lede_calloc(1, sizeof *q);
+    q->index = index;
+    q->max_wildcard = max_wildcard;
+    q->figures = figures;
+    if (engine_reader_open(index, &q->r, err) != LEDE_OK) {
+        free(q);
+        return LEDE_ERR;
+    }
+    *out = q;
+    return LEDE_OK;
+}
+
+void query_reader_close(query_reader *q) {
+    if (!q) return;
+    docstore_free(q->ds);
+    free(q->dict);
+    engine_reader_close(q->r);
+    free(q);
+}
+
+static void query_reply_error(job *j, int rc, const char *err) {
+    const char *code = rc == LEDE_ESYNTAX ? PROTO_E_SYNTAX
+                     : rc == LEDE_ELIMIT ? PROTO_E_LIMIT
+                     : rc == LEDE_ENOTFOUND ? PROTO_E_NOTFOUND
+                                            : PROTO_E_INTERNAL;
+    j->failed_internal = rc == LEDE_ERR;
+    proto_reply_error(&j->reply, j->json, code, err);
+}
+
+static void query_search(query_reader *q, job *j) {
+    char err[LEDE_ERRLEN];
+    engine_results res;
+    engine_search_opts o = j->req.search;
+    o.query = j->req.arg; /* the request moved: point into the job's copy */
+    o.hl_open = j->req.hl_open;
+    o.hl_close = j->req.hl_close;
+    o.max_wildcard = q->max_wildcard;
+    if (j->req.cmd == PROTO_COUNT) {
+        o.exact = 1;
+        o.limit = 0;
+        o.offset = 0;
+        o.snippet_len = 0;
+    }
+    int rc = engine_search(q->r, &o, &res, err);
+    if (rc != LEDE_OK) {
+        query_reply_error(j, rc, err);
+        return;
+    }
+    uint64_t took = (uint64_t)((lede_now() - j->started) * 1e6);
+    if (j->req.cmd == PROTO_COUNT) proto_reply_count(&j->reply, j->json, res.total);
+    else proto_reply_search(&j->reply, j->json, &j->req, &res, took);
+    engine_results_free(&res);
+}
+
+static void query_refresh_docstore(query_reader *q) {
+    sbuf dict;
+    sbuf_init(&dict);
+    engine_reader_meta_get(q->r, "lede.dict", &dict, NULL);
+    if (!q->ds || dict.len != q->dictlen || (dict.len && memcmp(dict.data, q->dict, dict.len))) {
+        docstore_free(q->ds);
+        free(q->dict);
+        q->ds = docstore_new(dict.data, dict.len);
+        q->dictlen = dict.len;
+        q->dict = dict.len ? lede_strndup(dict.data, dict.len) : NULL;
+    }
+    sbuf_free(&dict);
+}
+
+/* The article stored under id, decoded: the one place the daemon reads
+ * the docstore itself (once engine.h has engine_reader_get_article, this
+ * function, the docstore and dict fields and query_refresh_docstore give
+ * way to it). */
+static int query_get_article(query_reader *q, const char *id, article *a, char *err) {
+    sbuf data;
+    sbuf_init(&data);
+    int rc = engine_reader_get(q->r, id, &data, err);
+    if (rc == LEDE_OK) {
+        query_refresh_docstore(q);
+        rc = docstore_decode(q->ds, data.data, data.len, a, err);
+    }
+    sbuf_free(&data);
+    return rc;
+}
+
+static void query_get(query_reader *q, job *j) {
+    char err[LEDE_ERRLEN];
+    article a;
+    article_init(&a);
+    int rc = query_get_article(q, j->req.arg, &a, err);
+    if (rc == LEDE_OK) proto_reply_article(&j->reply, j->json, &a);
+    else query_reply_error(j, rc, err);
+    article_free(&a);
+}
+
+static void query_suggest(query_reader *q, job *j) {
+    char err[LEDE_ERRLEN];
+    sbuf s;
+    sbuf_init(&s);
+    int rc = engine_suggest(q->r, j->req.arg, &s, err);
+    if (rc == LEDE_OK) proto_reply_suggest(&j->reply, j->json, s.data);
+    else query_reply_error(j, rc, err);
+    sbuf_free(&s);
+}
+
+void query_publish_figures(query_reader *q) {
+    char **names;
+    int n;
+    uint64_t size = 0;
+    if (indexdir_read_live(q->index, &names, &n, NULL) == LEDE_OK) {
+        indexdir ix = {.path = q->index, .live = names, .nlive = n};
+        size = indexdir_size(&ix);
+        indexdir_free_names(names, n);
+    }
+    atomic_store(&q->figures->articles, engine_reader_doccount(q->r));
+    atomic_store(&q->figures->revision, engine_reader_revision(q->r));
+    atomic_store(&q->figures->bytes, size);
+    sbuf v;
+    sbuf_init(&v);
+    if (engine_reader_meta_get(q->r, "lede.commit_time", &v, NULL) == LEDE_OK)
+        atomic_store(&q->figures->last_commit, strtoll(v.data, NULL, 10));
+    sbuf_free(&v);
+}
+
+void query_run(query_reader *q, job *j) {
+    int changed;
+    char err[LEDE_ERRLEN];
+    if (engine_reader_refresh(q->r, &changed, err) != LEDE_OK) {
+        query_reply_error(j, LEDE_ERR, err);
+        return;
+    }
+    if (changed) query_publish_figures(q);
+    switch (j->req.cmd) {
+    case PROTO_SEARCH:
+    case PROTO_COUNT: query_search(q, j); break;
+    case PROTO_GET: query_get(q, j); break;
+    case PROTO_SUGGEST: query_suggest(q, j); break;
+    default: query_reply_error(j, LEDE_ERR, "not a worker command");
+    }
+}

@@ -1,0 +1,85 @@
+/* server_state.h -- the event loop's own state, shared by the loop's
+ * files and private to them: the server, its connections and the replies
+ * each connection owes.  Which file writes which part is noted at each
+ * field.  Only the loop thread touches these structs; the workers and the
+ * ingest writer see jobs (job.h), wires (wire.h) and the hand-off
+ * (handoff.h), never a conn or a pending. */
+#ifndef LEDE_DAEMON_SERVER_STATE_H
+#define LEDE_DAEMON_SERVER_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "handoff.h"
+#include "ingest.h"
+#include "job.h"
+#include "pool.h"
+#include "server.h"
+#include "stats.h"
+#include "wire.h"
+#include "../src/protocol.h"
+#include "../src/util.h"
+
+struct event;
+struct event_base;
+struct bufferevent;
+struct evconnlistener;
+
+typedef struct server server;
+typedef struct conn conn;
+
+/* A reply a connection owes, in request order (replies.c). */
+typedef struct pending {
+    conn *c;
+    sbuf reply;
+    int done;
+    int close_after;          /* QUIT, TOOLONG: close once this is written */
+    uint64_t seq;             /* number on the connection, from 1 */
+    size_t skip;              /* bytes of the reply a worker wrote already */
+    job *job;                 /* with a worker; NULL once answered */
+    struct event *timer;      /* query time limit */
+    struct pending *next;
+} pending;
+
+/* One client (conn.c; its input is framing.c's, its replies replies.c's). */
+struct conn {
+    server *s;
+    struct bufferevent *bev;
+    wire *wire;               /* the socket, shared with workers */
+    uint64_t next_seq;        /* the next request's number */
+    uint64_t id;
+    char peer[80];
+    int json;
+    pending *head, *tail;
+    int inflight;             /* requests not yet written back */
+    int closing;              /* no more reading; close when flushed */
+    int paused;               /* reading paused by a limit */
+    int processing;           /* inside framing_process */
+    int draining;             /* after TOOLONG: discard input until EOF */
+    int shut;                 /* our side shut down for writing */
+    int authed;               /* AUTH succeeded: ingest commands allowed */
+    int auth_failures;
+    proto_request *put;       /* PUT waiting for its article bytes */
+    pending *put_reply;       /* ... and its place in the reply order */
+    size_t drained;
+    conn *prev, *next;
+};
+
+struct server {
+    const server_config *cfg;
+    struct event_base *base;
+    struct evconnlistener *tcp, *local; /* listener.c */
+    struct event *sigterm, *sigint;     /* server.c */
+    struct event *grace;       /* listener.c, after SIGTERM: force-close what is left */
+    struct event *relisten;    /* listener.c, after accept failed: listen again later */
+    handoff_loop ho;           /* handoff.c: the loop's side of the reply hand-off */
+    pool *pool;
+    ingest *ingest;            /* NULL: ingest is off */
+    conn *conns;               /* conn.c */
+    int nconns;
+    uint64_t next_id;
+    double started;
+    int shutting_down;         /* listener.c */
+    server_stats stats;        /* stats.c; counters bumped where things happen */
+};
+
+#endif
