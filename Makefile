@@ -92,9 +92,11 @@ $(BIN)/leded: $(DAEMON_OBJ) $(CORE_LIB)
 	@mkdir -p $(BIN)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) -levent_core -levent_pthreads
 
+# The client links no engine: C alone, without Xapian (tests/py/test_layers.py
+# keeps it from including engine.h; this link keeps it from calling it).
 $(BIN)/lede: $(CLIENT_OBJ) $(CORE_LIB)
 	@mkdir -p $(BIN)
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ledit
+	$(CC) $(LDFLAGS) -o $@ $^ -ljansson -ledit -pthread
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)

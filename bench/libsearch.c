@@ -33,11 +33,11 @@ static void *libsearch_open(void *ctx) {
 
 static int libsearch_query(void *conn, const char *query) {
     char err[LEDE_ERRLEN];
-    engine_search_opts o = {.query = query, .limit = 10, .snippet_len = snippet_bytes};
-    engine_results res;
+    search_opts o = {.query = query, .limit = 10, .snippet_len = snippet_bytes};
+    search_results res;
     int rc = engine_search(conn, &o, &res, err);
     if (rc != LEDE_OK) return 1;
-    engine_results_free(&res);
+    search_results_free(&res);
     return 0;
 }
 

@@ -1,10 +1,10 @@
 /* query.c -- a worker's queries against the index (see query.h): engine
- * calls, GET's decoding of stored text, and the replies' formatting.
+ * calls (GET's article comes decoded from the engine) and the replies'
+ * formatting.
  * Must not touch the pool's queue, the hand-off fields of a job (handoff.h)
  * or anything of the event loop. */
 #define _GNU_SOURCE
 #include "query.h"
-#include "../src/docstore.h"
 #include "../src/engine.h"
 #include "../src/indexdir.h"
 
@@ -13,9 +13,6 @@
 
 struct query_reader {
     engine_reader *r;
-    docstore *ds;              /* GET: decodes stored text with ... */
-    char *dict;                /* ... the index's lede.dict, as last read */
-    size_t dictlen;
     char *index;               /* the pool's copy of its path */
     unsigned max_wildcard;
     query_figures *figures;
@@ -37,8 +34,6 @@ int query_reader_open(query_reader **out, char *index, unsigned max_wildcard,
 
 void query_reader_close(query_reader *q) {
     if (!q) return;
-    docstore_free(q->ds);
-    free(q->dict);
     engine_reader_close(q->r);
     free(q);
 }
@@ -54,8 +49,8 @@ static void query_reply_error(job *j, int rc, const char *err) {
 
 static void query_search(query_reader *q, job *j) {
     char err[LEDE_ERRLEN];
-    engine_results res;
-    engine_search_opts o = j->req.search;
+    search_results res;
+    search_opts o = j->req.search;
     o.query = j->req.arg; /* the request moved: point into the job's copy */
     o.hl_open = j->req.hl_open;
     o.hl_close = j->req.hl_close;
@@ -74,44 +69,14 @@ static void query_search(query_reader *q, job *j) {
     uint64_t took = (uint64_t)((lede_now() - j->started) * 1e6);
     if (j->req.cmd == PROTO_COUNT) proto_reply_count(&j->reply, j->json, res.total);
     else proto_reply_search(&j->reply, j->json, &j->req, &res, took);
-    engine_results_free(&res);
-}
-
-static void query_refresh_docstore(query_reader *q) {
-    sbuf dict;
-    sbuf_init(&dict);
-    engine_reader_meta_get(q->r, "lede.dict", &dict, NULL);
-    if (!q->ds || dict.len != q->dictlen || (dict.len && memcmp(dict.data, q->dict, dict.len))) {
-        docstore_free(q->ds);
-        free(q->dict);
-        q->ds = docstore_new(dict.data, dict.len);
-        q->dictlen = dict.len;
-        q->dict = dict.len ? lede_strndup(dict.data, dict.len) : NULL;
-    }
-    sbuf_free(&dict);
-}
-
-/* The article stored under id, decoded: the one place the daemon reads
- * the docstore itself (once engine.h has engine_reader_get_article, this
- * function, the docstore and dict fields and query_refresh_docstore give
- * way to it). */
-static int query_get_article(query_reader *q, const char *id, article *a, char *err) {
-    sbuf data;
-    sbuf_init(&data);
-    int rc = engine_reader_get(q->r, id, &data, err);
-    if (rc == LEDE_OK) {
-        query_refresh_docstore(q);
-        rc = docstore_decode(q->ds, data.data, data.len, a, err);
-    }
-    sbuf_free(&data);
-    return rc;
+    search_results_free(&res);
 }
 
 static void query_get(query_reader *q, job *j) {
     char err[LEDE_ERRLEN];
     article a;
     article_init(&a);
-    int rc = query_get_article(q, j->req.arg, &a, err);
+    int rc = engine_reader_get_article(q->r, j->req.arg, &a, err);
     if (rc == LEDE_OK) proto_reply_article(&j->reply, j->json, &a);
     else query_reply_error(j, rc, err);
     article_free(&a);

@@ -1,7 +1,7 @@
 /* query.h -- runs one query job (SEARCH, COUNT, GET, SUGGEST) against the
  * index and formats its reply into the job: the engine calls and the
  * protocol replies of a worker.  A query_reader is one worker's read-only
- * view of the index (an engine reader and the docstore GET decodes with);
+ * view of the index (an engine reader);
  * it refreshes before every job, so what the indexer committed is seen by
  * the next query without a restart.  Owns no thread and no lock: the
  * pool (pool.h) runs it; it never touches queues, wires or connections. */

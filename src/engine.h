@@ -61,6 +61,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "article.h"
+#include "search.h"
 #include "util.h"
 
 #ifdef __cplusplus
@@ -167,40 +168,11 @@ int engine_reader_refresh(engine_reader *r, int *changed, char *err);
 /* Revision of the (first) database, for STATS. */
 uint64_t engine_reader_revision(engine_reader *r);
 
-typedef struct engine_search_opts {
-    const char *query;
-    unsigned offset, limit;
-    int sort_date;            /* newest first, relevance breaking ties */
-    int any;                  /* OR the words instead of AND */
-    int exact;                /* count every match exactly */
-    unsigned snippet_len;     /* snippet length in bytes; 0: none */
-    const char *hl_open, *hl_close;  /* markers around matched words */
-    unsigned max_wildcard;    /* words all the query's wildcards may expand to; 0: 1000 */
-} engine_search_opts;
-
-typedef struct engine_hit {
-    unsigned rank;            /* 1-based, counting from the first result */
-    double score;
-    char *id, *title, *snippet;
-    int64_t date;
-    int has_date;
-} engine_hit;
-
-typedef struct engine_results {
-    uint64_t total;           /* matches: exact when exact is set */
-    int exact;
-    int retried_any;          /* the AND query found nothing; ran as OR */
-    char *did_you_mean;       /* corrected query, or NULL */
-    engine_hit *hits;
-    unsigned nhits;
-} engine_results;
-
 /* Runs a ranked query.  Returns LEDE_OK, LEDE_ESYNTAX (malformed query,
  * message in err), LEDE_ELIMIT (a wildcard that expands too far) or
  * LEDE_ERR. */
-int engine_search(engine_reader *r, const engine_search_opts *o,
-                  engine_results *out, char *err);
-void engine_results_free(engine_results *res);
+int engine_search(engine_reader *r, const search_opts *o,
+                  search_results *out, char *err);
 /* The spelling-corrected form of query, "" when nothing to correct. */
 int engine_suggest(engine_reader *r, const char *query, sbuf *out, char *err);
 

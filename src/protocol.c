@@ -79,7 +79,7 @@ static int parse_marks(proto_request *rq, const char *v, size_t n) {
 /* One key=value option; returns 0 if it is malformed. */
 static int parse_option(proto_request *rq, const char *k, size_t kn,
                         const char *v, size_t vn) {
-    engine_search_opts *o = &rq->search;
+    search_opts *o = &rq->search;
     unsigned u;
     if (value_is(k, kn, "limit")) {
         if (!parse_uint(v, vn, 1000000000, &u)) return 0;
@@ -127,7 +127,7 @@ static int parse_put(proto_request *rq, const char *p, const char *end, char *er
 /* SEARCH/COUNT: options until the first token without '=' or after "--". */
 static int parse_search(proto_request *rq, const char *p, const char *end,
                         char *err) {
-    engine_search_opts *o = &rq->search;
+    search_opts *o = &rq->search;
     o->limit = PROTO_DEFAULT_LIMIT;
     o->snippet_len = PROTO_DEFAULT_SNIPPET;
     strcpy(rq->hl_open, "[");
@@ -277,13 +277,13 @@ void proto_reply_word(sbuf *out, int json, proto_cmd cmd, const char *word) {
     else sbuf_printf(out, "OK %s\n", word);
 }
 
-static void format_date(const engine_hit *h, char buf[32]) {
+static void format_date(const search_hit *h, char buf[32]) {
     if (h->has_date) date_format(h->date, buf);
     else strcpy(buf, "-");
 }
 
 static void search_json(sbuf *out, const proto_request *rq,
-                        const engine_results *res, uint64_t took_us) {
+                        const search_results *res, uint64_t took_us) {
     json_t *o = json_ok(rq->cmd);
     json_object_set_new(o, "total", json_integer((json_int_t)res->total));
     json_object_set_new(o, "exact", json_boolean(res->exact));
@@ -295,7 +295,7 @@ static void search_json(sbuf *out, const proto_request *rq,
                         res->did_you_mean ? json_str(res->did_you_mean) : json_null());
     json_t *hits = json_array();
     for (unsigned i = 0; i < res->nhits; i++) {
-        const engine_hit *h = &res->hits[i];
+        const search_hit *h = &res->hits[i];
         char date[32];
         format_date(h, date);
         json_t *j = json_object();
@@ -312,7 +312,7 @@ static void search_json(sbuf *out, const proto_request *rq,
 }
 
 void proto_reply_search(sbuf *out, int json, const proto_request *rq,
-                        const engine_results *res, uint64_t took_us) {
+                        const search_results *res, uint64_t took_us) {
     if (json) {
         search_json(out, rq, res, took_us);
         return;
@@ -327,7 +327,7 @@ void proto_reply_search(sbuf *out, int json, const proto_request *rq,
         sbuf_putc(out, '\n');
     }
     for (unsigned i = 0; i < res->nhits; i++) {
-        const engine_hit *h = &res->hits[i];
+        const search_hit *h = &res->hits[i];
         char date[32];
         format_date(h, date);
         sbuf_printf(out, "HIT\t%u\t", h->rank);

@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 #include "article.h"
-#include "engine.h"
+#include "search.h"
 #include "util.h"
 
 #ifdef __cplusplus
@@ -40,7 +40,7 @@ int proto_is_ingest(proto_cmd cmd);
 typedef struct proto_request {
     proto_cmd cmd;
     char *arg;                       /* query, id or format name */
-    engine_search_opts search;       /* SEARCH/COUNT options */
+    search_opts search;       /* SEARCH/COUNT options */
     char hl_open[PROTO_MARK_MAX], hl_close[PROTO_MARK_MAX];
     int limit_capped;                /* limit= asked for more than the cap */
     uint64_t block_len;              /* PUT: bytes of article that follow */
@@ -76,7 +76,7 @@ const char *proto_cmd_name(proto_cmd cmd);
 void proto_reply_error(sbuf *out, int json, const char *code, const char *msg);
 void proto_reply_word(sbuf *out, int json, proto_cmd cmd, const char *word);
 void proto_reply_search(sbuf *out, int json, const proto_request *req,
-                        const engine_results *res, uint64_t took_us);
+                        const search_results *res, uint64_t took_us);
 void proto_reply_count(sbuf *out, int json, uint64_t total);
 void proto_reply_article(sbuf *out, int json, const article *a);
 void proto_reply_suggest(sbuf *out, int json, const char *corrected);

@@ -268,12 +268,12 @@ void fetch_data(engine_reader *r, Page &page, std::vector<Xapian::docid> dids);
 void order_ties(engine_reader *r, Page &page, Xapian::doccount keep);
 /* out's hits from page's items, with snippets marking the words of ran. */
 void fill_hits(engine_reader *r, Page &page, const Xapian::Query &ran,
-               const engine_search_opts *o, engine_results *out);
+               const search_opts *o, search_results *out);
 
 /* spelling.cc */
 /* Sets out->did_you_mean when the query has a rare word whose correction
  * would find more. */
-void offer_correction(engine_reader *r, const engine_search_opts *o,
-                      const Xapian::Query &q, engine_results *out);
+void offer_correction(engine_reader *r, const search_opts *o,
+                      const Xapian::Query &q, search_results *out);
 
 #endif

@@ -1,8 +1,8 @@
-/* results.cc -- turning a page of matches into engine_hits: reading the
- * stored data of the page (fetch_data), ordering equal scores by date
- * (order_ties), decoding each hit, and its snippet with the query's words
- * marked (highlight_mset, SnippetStem); and engine_results_free.  Runs no
- * query and never changes what matched or how it scored. */
+/* results.cc -- turning a page of matches into search_hits (search.h):
+ * reading the stored data of the page (fetch_data), ordering equal scores
+ * by date (order_ties), decoding each hit, and its snippet with the
+ * query's words marked (highlight_mset, SnippetStem); search.c frees them.
+ * Runs no query and never changes what matched or how it scored. */
 #include "internal.hh"
 
 #include <algorithm>
@@ -100,7 +100,7 @@ Xapian::MSet highlight_mset(engine_reader *r, const Xapian::Query &q, std::bitse
 
 void fill_hit(engine_reader *r, const Xapian::MSet &marks, const Xapian::Stem &stem,
               const Xapian::MSetIterator &it, const std::string &data,
-              unsigned rank, const engine_search_opts *o, engine_hit *h) {
+              unsigned rank, const search_opts *o, search_hit *h) {
     h->rank = rank;
     h->score = it.get_weight();
     article a;
@@ -195,8 +195,8 @@ void order_ties(engine_reader *r, Page &page, Xapian::doccount keep) {
 }
 
 void fill_hits(engine_reader *r, Page &page, const Xapian::Query &ran,
-               const engine_search_opts *o, engine_results *out) {
-    out->hits = (engine_hit *)lede_calloc(page.items.size() ? page.items.size() : 1, sizeof(engine_hit));
+               const search_opts *o, search_results *out) {
+    out->hits = (search_hit *)lede_calloc(page.items.size() ? page.items.size() : 1, sizeof(search_hit));
     std::bitset<256> firsts;
     Xapian::MSet marks = o->snippet_len ? highlight_mset(r, ran, firsts) : Xapian::MSet();
     Xapian::Stem stem = o->snippet_len && r->stems_keep_first ? Xapian::Stem(new SnippetStem(r->stem, firsts))
@@ -209,18 +209,3 @@ void fill_hits(engine_reader *r, Page &page, const Xapian::Query &ran,
         fill_hit(r, marks, stem, page.items[i], page.data[*page.items[i]],
                  o->offset + (unsigned)i + 1, o, &out->hits[i]);
 }
-
-extern "C" {
-
-void engine_results_free(engine_results *res) {
-    for (unsigned i = 0; i < res->nhits; i++) {
-        free(res->hits[i].id);
-        free(res->hits[i].title);
-        free(res->hits[i].snippet);
-    }
-    free(res->hits);
-    free(res->did_you_mean);
-    memset(res, 0, sizeof *res);
-}
-
-}  // extern "C"

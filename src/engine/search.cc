@@ -44,7 +44,7 @@ Xapian::doccount complete_prefix(const Xapian::MSet &mset, Xapian::doccount want
 /* The page of a relevance-ordered query from the top matches by score
  * alone, ties ordered here (see TIE_SLACK); false when a tie run may go
  * on past what was fetched, and Xapian's sort must order the page. */
-bool page_by_score(engine_reader *r, Xapian::Enquire &enq, const engine_search_opts *o,
+bool page_by_score(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
                    Xapian::doccount check, Page &page) {
     Xapian::doccount want = o->offset + o->limit;
     enq.set_sort_by_relevance();
@@ -60,7 +60,7 @@ bool page_by_score(engine_reader *r, Xapian::Enquire &enq, const engine_search_o
 }
 
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
-               const engine_search_opts *o) {
+               const search_opts *o) {
     Xapian::Query run = r->common.empty() ? q : pairs_for(r, q);
     enq.set_query(with_wildcards_read(r, run, o->max_wildcard));
     if (r->impacts) enq.set_weighting_scheme(ImpactWeight());
@@ -100,8 +100,8 @@ bool ands_words(const Xapian::Query &q) {
     }
 }
 
-int search_once(engine_reader *r, const engine_search_opts *o,
-                engine_results *out) {
+int search_once(engine_reader *r, const search_opts *o,
+                search_results *out) {
     setup_search(r);
     r->qp.set_max_expansion(o->max_wildcard ? o->max_wildcard : 1000,
                             Xapian::Query::WILDCARD_LIMIT_ERROR,
@@ -132,15 +132,15 @@ int search_once(engine_reader *r, const engine_search_opts *o,
 
 extern "C" {
 
-int engine_search(engine_reader *r, const engine_search_opts *o,
-                  engine_results *out, char *err) {
+int engine_search(engine_reader *r, const search_opts *o,
+                  search_results *out, char *err) {
     memset(out, 0, sizeof *out);
     if (qsyntax_check(o->query, err) != LEDE_OK) return LEDE_ESYNTAX;
     int rc = with_retry(r, err, "search", [&] {
-        engine_results_free(out);
+        search_results_free(out);
         return search_once(r, o, out);
     });
-    if (rc != LEDE_OK) engine_results_free(out);
+    if (rc != LEDE_OK) search_results_free(out);
     return rc;
 }
 

@@ -107,8 +107,8 @@ bool has_rare_word(engine_reader *r, const Xapian::Query &q) {
 
 }  // namespace
 
-void offer_correction(engine_reader *r, const engine_search_opts *o,
-                      const Xapian::Query &q, engine_results *out) {
+void offer_correction(engine_reader *r, const search_opts *o,
+                      const Xapian::Query &q, search_results *out) {
     if ((out->total < 5 || out->retried_any) && has_rare_word(r, q)) {
         /* Offered only when it finds more: Xapian proposes corrections for
          * words missing from one of the default field's prefixes, too. */

@@ -72,11 +72,11 @@ static int hits(const char *dir, const char *query) {
     char err[LEDE_ERRLEN];
     engine_reader *r;
     if (engine_reader_open(dir, &r, err) != LEDE_OK) return -1;
-    engine_search_opts o = {.query = query, .limit = 10};
-    engine_results res;
+    search_opts o = {.query = query, .limit = 10};
+    search_results res;
     int n = engine_search(r, &o, &res, err) == LEDE_OK ? (int)res.nhits : -1;
     if (n == 1 && strcmp(res.hits[0].id, "t1")) n = -1;
-    engine_results_free(&res);
+    search_results_free(&res);
     engine_reader_close(r);
     return n;
 }
@@ -146,11 +146,11 @@ static int make_sample(const char *dir, const char *format, const char *pivot,
     return rc;
 }
 
-static int search(const char *dir, const char *query, engine_results *res) {
+static int search(const char *dir, const char *query, search_results *res) {
     char err[LEDE_ERRLEN];
     engine_reader *r;
     if (engine_reader_open(dir, &r, err) != LEDE_OK) return LEDE_ERR;
-    engine_search_opts o = {.query = query, .limit = 10, .any = 1};
+    search_opts o = {.query = query, .limit = 10, .any = 1};
     int rc = engine_search(r, &o, res, err);
     engine_reader_close(r);
     return rc;
@@ -174,7 +174,7 @@ static void meta_is(const char *dir, const char *key, const char *want, const ch
  * same order, each score within the rounding of the impacts (half an
  * impact step per query word: idf x 2.2 x 0.5 / 255, idf < 10 here). */
 static void same_ranking(const char *v2, const char *v3, const char *query) {
-    engine_results a, b;
+    search_results a, b;
     int ok2 = search(v2, query, &a) == LEDE_OK, ok3 = search(v3, query, &b) == LEDE_OK;
     CHECK(ok2 && ok3, query);
     if (!ok2 || !ok3) return;
@@ -193,8 +193,8 @@ static void same_ranking(const char *v2, const char *v3, const char *query) {
     CHECK(same, what);
     snprintf(what, sizeof what, "format 3 scores of '%s' within rounding (off by %.4f)", query, worst);
     CHECK(same && worst <= words * 10 * 2.2 * 0.5 / 255, what);
-    engine_results_free(&a);
-    engine_results_free(&b);
+    search_results_free(&a);
+    search_results_free(&b);
 }
 
 static void test_impacts(void) {
@@ -219,20 +219,20 @@ static void test_impacts(void) {
     same_ranking(v2, v3, "strike");
     same_ranking(v2, v3, "harbour strike cranes");
     same_ranking(v2, v3, "pay offer board");
-    engine_results a, b;
+    search_results a, b;
     CHECK(search(v3, "\"pay offer\"", &a) == LEDE_OK && a.nhits == 2, "format 3: phrases keep their positions");
-    if (a.nhits) engine_results_free(&a);
+    if (a.nhits) search_results_free(&a);
     CHECK(search(v2, "harbour", &a) == LEDE_OK && search(dflt, "harbour", &b) == LEDE_OK &&
           a.nhits == b.nhits && a.nhits > 0, "another pivot matches the same articles");
-    engine_results_free(&a);
-    engine_results_free(&b);
+    search_results_free(&a);
+    search_results_free(&b);
     scratch_remove(root);
 }
 
 /* One query on the indexes without and with pair terms: the same total,
  * hits, order and scores. */
 static void same_with_pairs(const char *plain, const char *paired, const char *query, unsigned want) {
-    engine_results a, b;
+    search_results a, b;
     int ok = search(plain, query, &a) == LEDE_OK;
     ok = search(paired, query, &b) == LEDE_OK && ok;
     int same = ok && a.total == b.total && a.nhits == b.nhits && a.nhits == want;
@@ -242,8 +242,8 @@ static void same_with_pairs(const char *plain, const char *paired, const char *q
     snprintf(what, sizeof what, "pair terms: '%s' finds the same %u hits, scores and order (%u/%u)", query, want, ok ? a.nhits : 99, ok ? b.nhits : 99);
     CHECK(same, what);
     if (ok) {
-        engine_results_free(&a);
-        engine_results_free(&b);
+        search_results_free(&a);
+        search_results_free(&b);
     }
 }
 
@@ -322,11 +322,11 @@ static int refreshed(engine_reader *r) {
 
 static int count_in(engine_reader *r, const char *query) {
     char err[LEDE_ERRLEN];
-    engine_search_opts o = {.query = query, .limit = 10, .exact = 1};
-    engine_results res;
+    search_opts o = {.query = query, .limit = 10, .exact = 1};
+    search_results res;
     if (engine_search(r, &o, &res, err) != LEDE_OK) return -1;
     int n = (int)res.total;
-    engine_results_free(&res);
+    search_results_free(&res);
     return n;
 }
 

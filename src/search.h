@@ -1,0 +1,52 @@
+/* search.h -- what a ranked search is asked and what it answers: the
+ * options of a query and its page of hits, as plain C structs.  Shared by
+ * the engine, which fills them (engine.h, engine_search), and the line
+ * protocol, which parses the options from a request and formats the hits
+ * (protocol.h); neither side's header is needed to use them, so the
+ * protocol and the client do not depend on the engine.  No behaviour here
+ * but freeing a page (search.c). */
+#ifndef LEDE_SEARCH_H
+#define LEDE_SEARCH_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct search_opts {
+    const char *query;
+    unsigned offset, limit;
+    int sort_date;            /* newest first, relevance breaking ties */
+    int any;                  /* OR the words instead of AND */
+    int exact;                /* count every match exactly */
+    unsigned snippet_len;     /* snippet length in bytes; 0: none */
+    const char *hl_open, *hl_close;  /* markers around matched words */
+    unsigned max_wildcard;    /* words all the query's wildcards may expand to; 0: 1000 */
+} search_opts;
+
+typedef struct search_hit {
+    unsigned rank;            /* 1-based, counting from the first result */
+    double score;
+    char *id, *title, *snippet;  /* malloc'd; snippet NULL when none asked */
+    int64_t date;
+    int has_date;
+} search_hit;
+
+typedef struct search_results {
+    uint64_t total;           /* matches: exact when exact is set */
+    int exact;
+    int retried_any;          /* the AND query found nothing; ran as OR */
+    char *did_you_mean;       /* corrected query, or NULL */
+    search_hit *hits;
+    unsigned nhits;
+} search_results;
+
+/* Frees what a search filled in and leaves res empty (all zero). */
+void search_results_free(search_results *res);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
