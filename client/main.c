@@ -5,8 +5,8 @@
 #include "conn.h"
 #include "render.h"
 #include "repl.h"
+#include "../src/options.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,18 +22,12 @@ static const char usage[] =
     "       lede [options] stats         server and index figures\n"
     "       lede [options] -i            interactive prompt (also: no QUERY on a terminal)\n"
     "\n"
-    "  -c, --connect ADDR   HOST:PORT or a Unix socket path\n"
-    "                       (default: $LEDE_CONNECT, else 127.0.0.1:7411)\n"
-    "  -n, --limit N        hits per page (default 10, at most 100)\n"
-    "  -o, --offset N       skip the first N hits\n"
-    "      --sort date      newest first instead of most relevant\n"
-    "      --any            match any word instead of all\n"
-    "      --count          print only the exact number of matches\n"
-    "      --json           print the server's JSON reply\n"
-    "  -i, --interactive    prompt with line editing and history\n"
-    "  -h, --help           this text\n"
-    "\n"
-    "Exit status: 0 found, 1 nothing found, 2 error.\n";
+    "Options may come before or after the words; '--' ends them (then a\n"
+    "query word may begin with '-').  After the first word, '-word' is a\n"
+    "query word (NOT word) unless it is exactly one of the short options.\n"
+    "\n";
+
+static const char epilog[] = "\nExit status: 0 found, 1 nothing found, 2 error.\n";
 
 typedef struct options {
     const char *addr;
@@ -41,39 +35,37 @@ typedef struct options {
     int count, json, interactive;
 } options;
 
-static int parse_args(int argc, char **argv, options *o) {
-    enum { O_SORT = 256, O_ANY, O_COUNT, O_JSON };
-    static const struct option longopts[] = {
-        {"connect", required_argument, 0, 'c'}, {"limit", required_argument, 0, 'n'},
-        {"offset", required_argument, 0, 'o'},  {"sort", required_argument, 0, O_SORT},
-        {"any", no_argument, 0, O_ANY},         {"count", no_argument, 0, O_COUNT},
-        {"json", no_argument, 0, O_JSON},       {"interactive", no_argument, 0, 'i'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+/* Returns 0, or -1 with the message printed; --help prints and exits. */
+static int parse_args(int argc, char **argv, options *o, int *nwords) {
+    static const char *const sorts[] = {"relevance", "date", NULL};
+    const opt_spec specs[] = {
+        {"connect", 'c', OPT_STRING, &o->addr, .metavar = "ADDR",
+         .help = "HOST:PORT or a Unix socket path",
+         .def_note = "$LEDE_CONNECT, else 127.0.0.1:7411"},
+        {"limit", 'n', OPT_UINT, &o->s.limit, .metavar = "N",
+         .help = "hits per page (at most 100)", .def = "10", .max = 1000000000},
+        {"offset", 'o', OPT_UINT, &o->s.offset, .metavar = "N", .help = "skip the first N hits",
+         .def = "0", .max = 100000000},
+        {"sort", 0, OPT_ENUM, &o->s.sort_date,
+         .help = "date: newest first instead of most relevant", .def = "relevance",
+         .choices = sorts},
+        {"any", 0, OPT_FLAG, &o->s.any, .help = "match any word instead of all"},
+        {"count", 0, OPT_FLAG, &o->count, .help = "print only the exact number of matches"},
+        {"json", 0, OPT_FLAG, &o->json, .help = "print the server's JSON reply"},
+        {"interactive", 'i', OPT_FLAG, &o->interactive,
+         .help = "prompt with line editing and history"},
+        {"help", 'h', OPT_HELP, NULL, .help = "this text"},
+        {0}};
+    const opt_table t = {"lede", usage, specs, .epilog = epilog, .dash_words = 1};
     const char *env = getenv("LEDE_CONNECT");
     o->addr = env && *env ? env : "127.0.0.1:7411";
-    o->s.limit = 10;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "+c:n:o:ih", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'c': o->addr = optarg; break;
-        case 'n': o->s.limit = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 'o': o->s.offset = (unsigned)strtoul(optarg, NULL, 10); break;
-        case O_SORT:
-            if (strcmp(optarg, "date") && strcmp(optarg, "relevance")) {
-                fprintf(stderr, "lede: --sort takes 'date' or 'relevance'\n");
-                return -1;
-            }
-            o->s.sort_date = !strcmp(optarg, "date");
-            break;
-        case O_ANY: o->s.any = 1; break;
-        case O_COUNT: o->count = 1; break;
-        case O_JSON: o->json = 1; break;
-        case 'i': o->interactive = 1; break;
-        case 'h': fputs(usage, stdout); exit(EXIT_FOUND);
-        default: fputs(usage, stderr); return -1;
-        }
+    char err[LEDE_ERRLEN];
+    switch (opt_parse(&t, argc, argv, nwords, err)) {
+    case OPT_OK: break;
+    case OPT_HELP_ASKED: opt_help(stdout, &t); exit(EXIT_FOUND);
+    default: fprintf(stderr, "lede: %s (see lede --help)\n", err); return -1;
     }
-    if (o->s.limit == 0) o->s.limit = 10;
+    if (o->s.limit == 0) o->s.limit = 10; /* --limit 0: the default, as it always was */
     return 0;
 }
 
@@ -157,10 +149,11 @@ static int do_simple(lconn *c, options *o, const char *line, int article, char *
 int main(int argc, char **argv) {
     options o;
     memset(&o, 0, sizeof o);
-    if (parse_args(argc, argv, &o) != 0) return EXIT_ERROR;
+    int nwords;
+    if (parse_args(argc, argv, &o, &nwords) != 0) return EXIT_ERROR;
     o.s.color = isatty(1);
-    argc -= optind;
-    argv += optind;
+    argc = nwords; /* the words, options taken out */
+    argv += 1;
     if (argc == 0 && isatty(0) && !o.count && !o.json) o.interactive = 1;
     if (argc == 0 && !o.interactive) {
         fprintf(stderr, "lede: no query (see lede --help)\n");

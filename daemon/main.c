@@ -3,16 +3,15 @@
 #define _GNU_SOURCE
 #include "server.h"
 #include "../src/indexdir.h"
+#include "../src/options.h"
 #include "../src/protocol.h"
 #include "../src/util.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,194 +20,93 @@ static const char usage[] =
     "\n"
     "Serves ranked phrase and boolean search over lede's line protocol\n"
     "(docs/PROTOCOL.md).  Runs in the foreground; SIGTERM or SIGINT stops it\n"
-    "after the replies in flight.\n"
-    "\n"
-    "  -x, --index PATH          the index (made by lede-index)\n"
-    "  -l, --listen HOST:PORT    TCP address (default 127.0.0.1:7411; 'none': no TCP)\n"
-    "  -s, --socket PATH         also (or only) listen on a Unix socket\n"
-    "  -w, --workers N           query threads (default: number of cores)\n"
-    "      --max-line BYTES      longest request line (default 65536)\n"
-    "      --max-connections N   (default 1024)\n"
-    "      --idle-timeout SECS   close connections idle this long (default 300; 0: never)\n"
-    "      --max-output BYTES    reply bytes queued for one client before its\n"
-    "                            requests wait (default 4194304)\n"
-    "      --max-pipeline N      requests in flight per connection (default 128)\n"
-    "      --max-queued N        queries waiting for a worker before BUSY (default 4096)\n"
-    "      --query-timeout SECS  per-query time limit (default 10; 0: none)\n"
-    "      --max-wildcard N      words a query's prefix* may expand to, together (default 1000)\n"
-    "      --max-limit N         most hits one SEARCH returns (default 100)\n"
-    "      --slow-query SECS     log queries slower than this (default 0.5)\n"
-    "      --busy-poll-us N      while a query runs and a core is free, poll for\n"
-    "                            up to N µs instead of sleeping (default 1000; 0: never)\n"
-    "      --read-batch-us N     while queries wait for workers, read new requests\n"
-    "                            at most every N µs, many at a time (default 1000; 0: at once)\n"
-    "      --worker-spin-us N    a worker that runs out of queries waits up to N µs\n"
-    "                            awake for the next before sleeping (default 100; 0: never)\n"
-    "      --log-level LEVEL     error, warn, info (default) or debug\n"
-    "\n"
-    "Ingest (off by default; the daemon then holds the index's writer lock):\n"
-    "      --ingest-token FILE   enable ADD/PUT/DELETE/COMMIT/COMPACT for\n"
-    "                            connections that AUTH with the token in FILE\n"
-    "                            (the index is created if missing)\n"
-    "      --commit-interval S   commit pushed changes at least every S seconds\n"
-    "                            (default 0.25)\n"
-    "      --max-article-bytes N largest article a PUT may send (default 16777216)\n"
-    "      --max-backlog N       ingest commands waiting before BUSY (default 10000)\n"
-    "  -h, --help                this text\n";
+    "after the replies in flight.  BYTES take a K, M or G suffix.\n"
+    "\n";
 
-static int parse_level(const char *s) {
-    static const char *names[] = {"error", "warn", "info", "debug"};
-    for (int i = 0; i < 4; i++)
-        if (!strcasecmp(s, names[i])) return i;
-    return -1;
-}
+#define STRING_(x) #x
+#define STRING(x) STRING_(x)
 
-static int bad(const char *opt, const char *val) {
-    fprintf(stderr, "leded: bad value for %s: '%s'\n", opt, val);
-    return -1;
-}
-
-static int number(const char *opt, const char *val, double min, double *out) {
-    char *end;
-    double v = strtod(val, &end);
-    if (end == val || *end || v < min) return bad(opt, val);
-    *out = v;
+/* --listen none: no TCP. */
+static int parse_listen(const char *v, void *dest, char *err) {
+    (void)err;
+    *(const char **)dest = strcmp(v, "none") ? v : NULL;
     return 0;
 }
 
 static int parse_args(int argc, char **argv, server_config *cfg) {
-    enum { O_LINE = 256, O_CONNS, O_IDLE, O_OUT, O_PIPE, O_QUEUE, O_QT, O_SLOW, O_LOG, O_WILD,
-           O_TOKEN, O_COMMIT, O_ARTICLE, O_BACKLOG, O_MAXLIM, O_POLL, O_SPIN, O_BATCH };
-    static const struct option longopts[] = {
-        {"index", required_argument, 0, 'x'},
-        {"listen", required_argument, 0, 'l'},
-        {"socket", required_argument, 0, 's'},
-        {"workers", required_argument, 0, 'w'},
-        {"max-line", required_argument, 0, O_LINE},
-        {"max-connections", required_argument, 0, O_CONNS},
-        {"idle-timeout", required_argument, 0, O_IDLE},
-        {"max-output", required_argument, 0, O_OUT},
-        {"max-pipeline", required_argument, 0, O_PIPE},
-        {"max-queued", required_argument, 0, O_QUEUE},
-        {"query-timeout", required_argument, 0, O_QT},
-        {"max-wildcard", required_argument, 0, O_WILD},
-        {"max-limit", required_argument, 0, O_MAXLIM},
-        {"slow-query", required_argument, 0, O_SLOW},
-        {"busy-poll-us", required_argument, 0, O_POLL},
-        {"worker-spin-us", required_argument, 0, O_SPIN},
-        {"read-batch-us", required_argument, 0, O_BATCH},
-        {"log-level", required_argument, 0, O_LOG},
-        {"ingest-token", required_argument, 0, O_TOKEN},
-        {"commit-interval", required_argument, 0, O_COMMIT},
-        {"max-article-bytes", required_argument, 0, O_ARTICLE},
-        {"max-backlog", required_argument, 0, O_BACKLOG},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
+    const opt_spec specs[] = {
+        {"index", 'x', OPT_STRING, &cfg->index, .metavar = "PATH",
+         .help = "the index (made by lede-index)"},
+        {"listen", 'l', OPT_CALL, &cfg->listen, .metavar = "HOST:PORT",
+         .help = "TCP address ('none': no TCP)", .def = "127.0.0.1:7411", .call = parse_listen},
+        {"socket", 's', OPT_STRING, &cfg->socket_path, .metavar = "PATH",
+         .help = "also (or only) listen on a Unix socket"},
+        {"workers", 'w', OPT_INT, &cfg->workers, .metavar = "N", .help = "query threads",
+         .def_note = "number of cores", .min = 1, .max = 256},
+        {"max-line", 0, OPT_SIZE, &cfg->max_line, .metavar = "BYTES",
+         .help = "longest request line", .def = "65536", .min = 16},
+        {"max-connections", 0, OPT_INT, &cfg->max_connections, .metavar = "N",
+         .help = "connections at once", .def = "1024", .min = 1},
+        {"idle-timeout", 0, OPT_DOUBLE, &cfg->idle_timeout, .metavar = "SECS",
+         .help = "close connections idle this long (0: never)", .def = "300"},
+        {"max-output", 0, OPT_SIZE, &cfg->max_output, .metavar = "BYTES",
+         .help = "reply bytes queued for one client before its requests wait", .def = "4194304",
+         .min = 1024},
+        {"max-pipeline", 0, OPT_INT, &cfg->max_pipeline, .metavar = "N",
+         .help = "requests in flight per connection", .def = "128", .min = 1},
+        {"max-queued", 0, OPT_INT, &cfg->max_queued, .metavar = "N",
+         .help = "queries waiting for a worker before BUSY", .def = "4096", .min = 1},
+        {"query-timeout", 0, OPT_DOUBLE, &cfg->query_timeout, .metavar = "SECS",
+         .help = "per-query time limit (0: none)", .def = "10"},
+        {"max-wildcard", 0, OPT_UINT, &cfg->max_wildcard, .metavar = "N",
+         .help = "words a query's prefix* may expand to, together", .def = "1000", .min = 1},
+        {"max-limit", 0, OPT_UINT, &cfg->max_limit, .metavar = "N",
+         .help = "most hits one SEARCH returns", .def = STRING(PROTO_MAX_LIMIT), .min = 1,
+         .max = 100000},
+        {"slow-query", 0, OPT_DOUBLE, &cfg->slow_query, .metavar = "SECS",
+         .help = "log queries slower than this", .def = "0.5"},
+        {"busy-poll-us", 0, OPT_DOUBLE, &cfg->busy_poll, .metavar = "N",
+         .help = "while a query runs and a core is free, poll for up to N µs instead of sleeping "
+                 "(0: never)", .def = "1000", .max = 1e6, .scale = 1e-6},
+        {"read-batch-us", 0, OPT_DOUBLE, &cfg->read_batch, .metavar = "N",
+         .help = "while queries wait for workers, read new requests at most every N µs, many at a "
+                 "time (0: at once)", .def = "1000", .max = 1e6, .scale = 1e-6},
+        {"worker-spin-us", 0, OPT_DOUBLE, &cfg->worker_spin, .metavar = "N",
+         .help = "a worker that runs out of queries waits up to N µs awake for the next before "
+                 "sleeping (0: never)", .def = "100", .max = 1e6, .scale = 1e-6},
+        {"log-level", 0, OPT_ENUM, &cfg->log_level, .help = "what goes to stderr", .def = "info",
+         .choices = levels},
+        {.kind = OPT_HEADING,
+         .help = "Ingest (off by default; the daemon then holds the index's writer lock):"},
+        {"ingest-token", 0, OPT_STRING, &cfg->ingest_token, .metavar = "FILE",
+         .help = "enable ADD/PUT/DELETE/COMMIT/COMPACT for connections that AUTH with the token "
+                 "in FILE (the index is created if missing)"}, /* the file, read by main */
+        {"commit-interval", 0, OPT_DOUBLE, &cfg->commit_interval, .metavar = "SECS",
+         .help = "commit pushed changes at least every SECS seconds", .def = "0.25", .min = 0.001},
+        {"max-article-bytes", 0, OPT_SIZE, &cfg->max_article, .metavar = "BYTES",
+         .help = "largest article a PUT may send", .def = "16M", .min = 64, .max = 1e9},
+        {"max-backlog", 0, OPT_INT, &cfg->max_backlog, .metavar = "N",
+         .help = "ingest commands waiting before BUSY", .def = "10000", .min = 1},
+        {"help", 'h', OPT_HELP, NULL, .help = "this text"},
+        {0}};
+    const opt_table t = {"leded", usage, specs, .epilog = NULL};
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    cfg->listen = "127.0.0.1:7411";
     cfg->workers = cores > 0 ? (int)cores : 2;
-    cfg->max_line = 65536;
-    cfg->max_connections = 1024;
-    cfg->idle_timeout = 300;
-    cfg->max_output = 4u << 20;
-    cfg->max_pipeline = 128;
-    cfg->max_queued = 4096;
-    cfg->query_timeout = 10;
-    cfg->max_wildcard = 1000;
-    cfg->max_limit = PROTO_MAX_LIMIT;
-    cfg->slow_query = 0.5;
-    cfg->busy_poll = 0.001;
-    cfg->worker_spin = 0.0001;
-    cfg->read_batch = 0.001;
-    cfg->log_level = 2;
-    cfg->commit_interval = 0.25;
-    cfg->max_article = 16u << 20;
-    cfg->max_backlog = 10000;
-    int opt;
-    double v;
-    while ((opt = getopt_long(argc, argv, "x:l:s:w:h", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'x': cfg->index = optarg; break;
-        case 'l': cfg->listen = strcmp(optarg, "none") ? optarg : NULL; break;
-        case 's': cfg->socket_path = optarg; break;
-        case 'w':
-            if (number("--workers", optarg, 1, &v) || v > 256) return bad("--workers", optarg);
-            cfg->workers = (int)v;
-            break;
-        case O_LINE:
-            if (number("--max-line", optarg, 16, &v)) return -1;
-            cfg->max_line = (size_t)v;
-            break;
-        case O_CONNS:
-            if (number("--max-connections", optarg, 1, &v)) return -1;
-            cfg->max_connections = (int)v;
-            break;
-        case O_IDLE:
-            if (number("--idle-timeout", optarg, 0, &cfg->idle_timeout)) return -1;
-            break;
-        case O_OUT:
-            if (number("--max-output", optarg, 1024, &v)) return -1;
-            cfg->max_output = (size_t)v;
-            break;
-        case O_PIPE:
-            if (number("--max-pipeline", optarg, 1, &v)) return -1;
-            cfg->max_pipeline = (int)v;
-            break;
-        case O_QUEUE:
-            if (number("--max-queued", optarg, 1, &v)) return -1;
-            cfg->max_queued = (int)v;
-            break;
-        case O_QT:
-            if (number("--query-timeout", optarg, 0, &cfg->query_timeout)) return -1;
-            break;
-        case O_WILD:
-            if (number("--max-wildcard", optarg, 1, &v)) return -1;
-            cfg->max_wildcard = (unsigned)v;
-            break;
-        case O_MAXLIM:
-            if (number("--max-limit", optarg, 1, &v) || v > 100000) return bad("--max-limit", optarg);
-            cfg->max_limit = (unsigned)v;
-            break;
-        case O_SLOW:
-            if (number("--slow-query", optarg, 0, &cfg->slow_query)) return -1;
-            break;
-        case O_POLL:
-            if (number("--busy-poll-us", optarg, 0, &v) || v > 1e6) return bad("--busy-poll-us", optarg);
-            cfg->busy_poll = v / 1e6;
-            break;
-        case O_BATCH:
-            if (number("--read-batch-us", optarg, 0, &v) || v > 1e6) return bad("--read-batch-us", optarg);
-            cfg->read_batch = v / 1e6;
-            break;
-        case O_SPIN:
-            if (number("--worker-spin-us", optarg, 0, &v) || v > 1e6) return bad("--worker-spin-us", optarg);
-            cfg->worker_spin = v / 1e6;
-            break;
-        case O_LOG:
-            if ((cfg->log_level = parse_level(optarg)) < 0) return bad("--log-level", optarg);
-            break;
-        case O_TOKEN: cfg->ingest_token = optarg; break; /* the file, read later */
-        case O_COMMIT:
-            if (number("--commit-interval", optarg, 0.001, &cfg->commit_interval)) return -1;
-            break;
-        case O_ARTICLE:
-            if (number("--max-article-bytes", optarg, 64, &v) || v > 1e9) return bad("--max-article-bytes", optarg);
-            cfg->max_article = (size_t)v;
-            break;
-        case O_BACKLOG:
-            if (number("--max-backlog", optarg, 1, &v)) return -1;
-            cfg->max_backlog = (int)v;
-            break;
-        case 'h': fputs(usage, stdout); exit(0);
-        default: fputs(usage, stderr); return -1;
-        }
+    int nwords;
+    char err[LEDE_ERRLEN];
+    switch (opt_parse(&t, argc, argv, &nwords, err)) {
+    case OPT_OK: break;
+    case OPT_HELP_ASKED: opt_help(stdout, &t); exit(0);
+    default: fprintf(stderr, "leded: %s (see leded --help)\n", err); return -1;
     }
-    if (optind < argc) {
-        fprintf(stderr, "leded: unexpected argument '%s'\n", argv[optind]);
+    if (nwords > 0) {
+        fprintf(stderr, "leded: unexpected argument '%s'\n", argv[1]);
         return -1;
     }
     if (!cfg->index) {
-        fprintf(stderr, "leded: --index PATH is required\n%s", usage);
+        fprintf(stderr, "leded: --index PATH is required\n");
+        opt_help(stderr, &t);
         return -1;
     }
     if (!cfg->listen && !cfg->socket_path) {

@@ -9,9 +9,9 @@
 #include "../src/docstore.h"
 #include "../src/engine.h"
 #include "../src/indexdir.h"
+#include "../src/options.h"
 #include "../src/util.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,34 +30,11 @@ static const char usage[] =
     "Builds or updates the lede index at PATH from SOURCEs: files, directories\n"
     "(walked recursively) or '-' for standard input.  Plain-text articles\n"
     "(*.txt) and JSON Lines (*.jsonl), either optionally gzip-compressed (.gz).\n"
-    "\n"
-    "  -x, --index PATH            index directory (created if missing)\n"
-    "  -l, --language LANG         Snowball stemmer (english, french, ...) or\n"
-    "                              'none'; fixed when the index is created\n"
-    "      --no-stopwords          index every word: a new English index leaves\n"
-    "                              out about 50 function words (the, of, ...)\n"
-    "      --max-article-bytes N   skip articles larger than N (default 16 MiB)\n"
-    "      --no-delete             keep articles whose file disappeared\n"
-    "  -j, --threads N             shards built in parallel by a full build\n"
-    "                              (default: number of cores)\n"
-    "      --batch N               articles per commit (default 5000)\n"
-    "  -w, --watch                 after the pass, keep indexing what appears,\n"
-    "                              changes or disappears under the directory\n"
-    "                              SOURCEs (inotify) until SIGINT/SIGTERM\n"
-    "      --commit-interval S     watch: commit at least every S seconds while\n"
-    "                              files keep arriving (default 0.25)\n"
-    "      --compact               rewrite the index compactly, in place\n"
-    "      --info                  print what the index holds\n"
-    "      --check                 verify the index's consistency\n"
-    "      --list                  print every article id\n"
-    "      --show ID               print a stored article\n"
-    "      --field NAME            with --show: only id, title, standfirst,\n"
-    "                              body, author, url, date or meta, raw\n"
-    "  -q, --quiet                 only warnings and errors\n"
-    "  -v, --verbose               also each commit and deleted file\n"
-    "  -h, --help                  this text\n"
-    "\n"
-    "Exit status: 0 all articles went in, 1 some were skipped, 2 fatal error.\n";
+    "Options may come before or after the SOURCEs; '--' ends them.\n"
+    "\n";
+
+static const char epilog[] =
+    "\nExit status: 0 all articles went in, 1 some were skipped, 2 fatal error.\n";
 
 typedef enum { CMD_BUILD, CMD_COMPACT, CMD_INFO, CMD_CHECK, CMD_LIST, CMD_SHOW } command;
 
@@ -67,104 +44,74 @@ typedef struct cli {
     const char *show_id, *field;
 } cli;
 
-static int parse_size(const char *s, size_t *out) {
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s) return -1;
-    if (*end == 'k' || *end == 'K') { v <<= 10; end++; }
-    else if (*end == 'm' || *end == 'M') { v <<= 20; end++; }
-    else if (*end == 'g' || *end == 'G') { v <<= 30; end++; }
-    if (*end || v == 0) return -1;
-    *out = (size_t)v;
+/* --show ID: the command and its article. */
+static int parse_show(const char *v, void *dest, char *err) {
+    (void)err;
+    cli *c = dest;
+    c->cmd = CMD_SHOW;
+    c->show_id = v;
     return 0;
 }
 
 static int parse_args(int argc, char **argv, cli *c) {
-    enum { O_MAX = 256, O_NODEL, O_NOSTOP, O_BATCH, O_INTERVAL, O_COMPACT, O_INFO, O_CHECK, O_LIST,
-           O_SHOW, O_FIELD };
-    static const struct option longopts[] = {
-        {"index", required_argument, 0, 'x'},
-        {"language", required_argument, 0, 'l'},
-        {"max-article-bytes", required_argument, 0, O_MAX},
-        {"no-delete", no_argument, 0, O_NODEL},
-        {"no-stopwords", no_argument, 0, O_NOSTOP},
-        {"threads", required_argument, 0, 'j'},
-        {"batch", required_argument, 0, O_BATCH},
-        {"watch", no_argument, 0, 'w'},
-        {"commit-interval", required_argument, 0, O_INTERVAL},
-        {"compact", no_argument, 0, O_COMPACT},
-        {"info", no_argument, 0, O_INFO},
-        {"check", no_argument, 0, O_CHECK},
-        {"list", no_argument, 0, O_LIST},
-        {"show", required_argument, 0, O_SHOW},
-        {"field", required_argument, 0, O_FIELD},
-        {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     build_opts *o = &c->o;
-    o->max_article_bytes = 16u << 20;
-    o->batch = 5000;
+    const opt_spec specs[] = {
+        {"index", 'x', OPT_STRING, &o->index, .metavar = "PATH",
+         .help = "index directory (created if missing)"},
+        {"language", 'l', OPT_STRING, &o->language, .metavar = "LANG",
+         .help = "Snowball stemmer (english, french, ...) or 'none'; fixed when the index is "
+                 "created", .def_note = "the index's; a new index: english"},
+        {"no-stopwords", 0, OPT_FLAG, &o->no_stopwords,
+         .help = "index every word: a new English index leaves out about 50 function words (the, "
+                 "of, ...)"},
+        {"max-article-bytes", 0, OPT_SIZE, &o->max_article_bytes, .metavar = "N",
+         .help = "skip articles larger than N bytes (K, M, G suffixes)", .def = "16M", .min = 1},
+        {"no-delete", 0, OPT_FLAG, &o->no_delete, .help = "keep articles whose file disappeared"},
+        {"threads", 'j', OPT_INT, &o->threads, .metavar = "N",
+         .help = "shards built in parallel by a full build", .def_note = "number of cores",
+         .min = 1, .max = 64},
+        {"batch", 0, OPT_UINT, &o->batch, .metavar = "N", .help = "articles per commit",
+         .def = "5000", .min = 1, .max = 10000000, .flags = OPT_SUFFIX},
+        {"watch", 'w', OPT_FLAG, &o->watch,
+         .help = "after the pass, keep indexing what appears, changes or disappears under the "
+                 "directory SOURCEs (inotify) until SIGINT/SIGTERM"},
+        {"commit-interval", 0, OPT_DOUBLE, &o->commit_interval, .metavar = "S",
+         .help = "watch: commit at least every S seconds while files keep arriving", .def = "0.25",
+         .min = 0, .max = 3600, .flags = OPT_ABOVE_MIN},
+        {"compact", 0, OPT_SET, &c->cmd, .help = "rewrite the index compactly, in place",
+         .value = CMD_COMPACT},
+        {"info", 0, OPT_SET, &c->cmd, .help = "print what the index holds", .value = CMD_INFO},
+        {"check", 0, OPT_SET, &c->cmd, .help = "verify the index's consistency",
+         .value = CMD_CHECK},
+        {"list", 0, OPT_SET, &c->cmd, .help = "print every article id", .value = CMD_LIST},
+        {"show", 0, OPT_CALL, c, .metavar = "ID", .help = "print a stored article",
+         .call = parse_show},
+        {"field", 0, OPT_STRING, &c->field, .metavar = "NAME",
+         .help = "with --show: only id, title, standfirst, body, author, url, date or meta, raw"},
+        {"quiet", 'q', OPT_FLAG, &o->quiet, .help = "only warnings and errors"},
+        {"verbose", 'v', OPT_FLAG, &o->verbose, .help = "also each commit and deleted file"},
+        {"help", 'h', OPT_HELP, NULL, .help = "this text"},
+        {0}};
+    const opt_table t = {"lede-index", usage, specs, .epilog = epilog};
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = cores > 0 ? (int)cores : 1;
-    int opt;
-    size_t n;
-    while ((opt = getopt_long(argc, argv, "x:l:j:wqvh", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'x': o->index = optarg; break;
-        case 'l': o->language = optarg; break;
-        case O_MAX:
-            if (parse_size(optarg, &o->max_article_bytes)) {
-                fprintf(stderr, "lede-index: bad --max-article-bytes '%s'\n", optarg);
-                return -1;
-            }
-            break;
-        case O_NODEL: o->no_delete = 1; break;
-        case O_NOSTOP: o->no_stopwords = 1; break;
-        case 'j':
-            o->threads = atoi(optarg);
-            if (o->threads < 1 || o->threads > 64) {
-                fprintf(stderr, "lede-index: --threads must be 1..64\n");
-                return -1;
-            }
-            break;
-        case O_BATCH:
-            if (parse_size(optarg, &n) || n > 10000000) {
-                fprintf(stderr, "lede-index: bad --batch '%s'\n", optarg);
-                return -1;
-            }
-            o->batch = (unsigned)n;
-            break;
-        case 'w': o->watch = 1; break;
-        case O_INTERVAL: {
-            char *end;
-            o->commit_interval = strtod(optarg, &end);
-            if (*end || !(o->commit_interval > 0 && o->commit_interval <= 3600)) {
-                fprintf(stderr, "lede-index: bad --commit-interval '%s' (seconds, 0 < S <= 3600)\n", optarg);
-                return -1;
-            }
-            break;
-        }
-        case O_COMPACT: c->cmd = CMD_COMPACT; break;
-        case O_INFO: c->cmd = CMD_INFO; break;
-        case O_CHECK: c->cmd = CMD_CHECK; break;
-        case O_LIST: c->cmd = CMD_LIST; break;
-        case O_SHOW: c->cmd = CMD_SHOW; c->show_id = optarg; break;
-        case O_FIELD: c->field = optarg; break;
-        case 'q': o->quiet = 1; break;
-        case 'v': o->verbose = 1; break;
-        case 'h': fputs(usage, stdout); exit(EXIT_ALL_IN);
-        default: fputs(usage, stderr); return -1;
-        }
+    int nwords;
+    char err[LEDE_ERRLEN];
+    switch (opt_parse(&t, argc, argv, &nwords, err)) {
+    case OPT_OK: break;
+    case OPT_HELP_ASKED: opt_help(stdout, &t); exit(EXIT_ALL_IN);
+    default: fprintf(stderr, "lede-index: %s (see lede-index --help)\n", err); return -1;
     }
     if (!o->index) {
-        fprintf(stderr, "lede-index: --index PATH is required\n%s", usage);
+        fprintf(stderr, "lede-index: --index PATH is required\n");
+        opt_help(stderr, &t);
         return -1;
     }
-    o->sources = (const char *const *)argv + optind;
-    o->nsources = argc - optind;
+    o->sources = (const char *const *)argv + 1;
+    o->nsources = nwords;
     if (c->cmd == CMD_BUILD && o->nsources == 0) {
-        fprintf(stderr, "lede-index: no SOURCE given\n%s", usage);
+        fprintf(stderr, "lede-index: no SOURCE given\n");
+        opt_help(stderr, &t);
         return -1;
     }
     if (c->cmd != CMD_BUILD && o->nsources) {

@@ -65,6 +65,42 @@ check_eq(code, 1, "get of a missing id: exit 1")
 code, out, err = lede("-c", d.addr, "stats")
 check(code == 0 and "articles: 46" in out, "stats", out[:200])
 
+# Options anywhere among the words; '--' ends them (src/options.c).
+code, out, err = lede("-c", d.addr, "drought", "--json")
+check(code == 0 and out.startswith("{") and json.loads(out)["total"] == 3,
+      "an option after the query words is an option", out[:120])
+code, out, err = lede("title:rovers", "--limit", "1", "-c", d.addr)
+check_eq((code, out.count(" score ")), (0, 1), "--limit 1 after the query shows one hit")
+code, out, err = lede("-c", d.addr, "bank", "-n", "2")
+check_eq(out.count(" score "), 2, "-n 2 after the query (an exact short option)")
+code, out, err = lede("-c", d.addr, "--count", "--", "drought", "--json")
+check_eq((code, out.strip()), (0, "3"), "after '--', '--json' is a query word, not JSON output")
+counts = [lede("-c", d.addr, "--count", *q)[1].strip()
+          for q in (["drought"], ["drought", "-harvest"], ["--", "drought", "-harvest"])]
+check(counts[0] == "3" and counts[1] == counts[2] and counts[1] not in ("3", ""),
+      "'-harvest' after a word is a query word (NOT), with or without '--'", repr(counts))
+code, out, err = lede("get", "wire-2024-0001", "-c", d.addr, "--json")
+check(code == 0 and json.loads(out)["article"]["id"] == "wire-2024-0001", "get ID, then options",
+      out[:120])
+code, out, err = lede("stats", "--connect", d.addr)
+check(code == 0 and "articles: 46" in out, "stats, then --connect", out[:120])
+
+# Numbers are checked: exit 2, one line naming the option and the value, nothing sent.
+for args, want in ((["--limit", "abc"], "--limit: 'abc' is not a whole number"),
+                   (["--limit", "1x"], "--limit: '1x' is not a whole number"),
+                   (["--offset", "-5"], "--offset: '-5' is out of range (0 to 100000000)"),
+                   (["-n", "1000000001"], "-n: '1000000001' is out of range"),
+                   (["--sort", "oldest"], "--sort: 'oldest' is not one of relevance, date"),
+                   (["--jsn"], "unknown option '--jsn'"),
+                   (["--limit"], "--limit needs a value")):
+    code, out, err = lede("-c", d.addr, "drought", *args)
+    check(code == 2 and out == "" and len(err.splitlines()) == 1 and want in err,
+          "lede drought %s: exit 2, says so" % " ".join(args), repr((code, out[:80], err)))
+code, out, err = lede("--help")
+check(code == 0 and all(("--" + o) in out for o in
+                        ("connect", "limit", "offset", "sort", "any", "count", "json",
+                         "interactive", "help")), "--help lists every option", out[:200])
+
 code, out, err = lede("-c", d.addr, "-i", stdin="drought\n:get 1\n:next\n:quit\n")
 check_eq(code, 0, "interactive: exit 0")
 check("3 results" in out, "interactive: a query shows results", out[:300])
