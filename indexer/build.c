@@ -93,7 +93,7 @@ struct build {
     deferred *records;                 /* fresh build: JSONL file records */
     /* Articles held back until the compression dictionary and the
      * pivot (format 3) are chosen from them. */
-    job *held_head, *held_tail;
+    jobq_job *held_head, *held_tail;
     docstore_dict_builder dictb;
     int dict_full;
     uint64_t held_articles, held_bytes;
@@ -190,7 +190,7 @@ static int writer_commit(writer *w, char *err) {
     return LEDE_OK;
 }
 
-static int writer_put(writer *w, job *j, char *err) {
+static int writer_put(writer *w, jobq_job *j, char *err) {
     build *b = w->b;
     sbuf blob;
     sbuf_init(&blob);
@@ -222,7 +222,7 @@ static int keep_seen(const char *qterm, size_t len, void *ctx) {
     return idset_has(ctx, lede_hash(qterm, len));
 }
 
-static int writer_delete_file(writer *w, job *j, char *err) {
+static int writer_delete_file(writer *w, jobq_job *j, char *err) {
     uint64_t n = 0;
     int rc = engine_writer_delete_file(w->ew, j->filekey, j->keep ? keep_seen : NULL,
                                        j->keep, &n, err);
@@ -265,26 +265,26 @@ static int scan_one(const char *key, const char *val, size_t len, void *ctx) {
     return rc;
 }
 
-static int writer_handle(writer *w, job *j, char *err) {
+static int writer_handle(writer *w, jobq_job *j, char *err) {
     switch (j->kind) {
-    case JOB_PUT:
+    case JOBQ_PUT:
         return writer_put(w, j, err);
-    case JOB_RECORD: {
+    case JOBQ_RECORD: {
         char key[19];
         record_key(j->filekey, key);
         w->dirty = 1;
         return engine_writer_meta_set(w->ew, key, j->record,
                                       j->record ? strlen(j->record) : 0, err);
     }
-    case JOB_DELETE_FILE:
+    case JOBQ_DELETE_FILE:
         return writer_delete_file(w, j, err);
-    case JOB_SCAN_DELETED: {
+    case JOBQ_SCAN_DELETED: {
         scan_ctx sc = {w, err};
         return engine_writer_meta_scan(w->ew, "F", scan_one, &sc, err);
     }
-    case JOB_COMMIT:
+    case JOBQ_COMMIT:
         return w->dirty ? writer_commit(w, err) : LEDE_OK;
-    case JOB_STOP: /* a run that changed nothing writes nothing */
+    case JOBQ_STOP: /* a run that changed nothing writes nothing */
         return w->dirty ? writer_commit(w, err) : LEDE_OK;
     }
     return LEDE_OK;
@@ -294,13 +294,13 @@ static void *writer_main(void *arg) {
     writer *w = arg;
     char err[LEDE_ERRLEN];
     for (;;) {
-        job *j = jobq_pop(&w->q);
-        job_kind kind = j->kind;
+        jobq_job *j = jobq_pop(&w->q);
+        jobq_kind kind = j->kind;
         if (!atomic_load(&w->b->failed) && writer_handle(w, j, err) != LEDE_OK)
             fail(w->b, err);
         if (j->done) sem_post(j->done);
-        job_free(j);
-        if (kind == JOB_STOP) break;
+        jobq_job_free(j);
+        if (kind == JOBQ_STOP) break;
     }
     return NULL;
 }
@@ -371,7 +371,7 @@ static int writers_stop(build *b, char *err) {
     for (int k = 0; k < b->nwriters; k++) {
         writer *w = &b->w[k];
         if (w->started) {
-            jobq_push(&w->q, job_new(JOB_STOP));
+            jobq_push(&w->q, jobq_job_new(JOBQ_STOP));
             pthread_join(w->thread, NULL);
         }
     }
@@ -393,8 +393,8 @@ static int writers_stop(build *b, char *err) {
 
 /* ---- dispatch ---------------------------------------------------------- */
 
-static int route(build *b, const job *j) {
-    if (b->nwriters == 1 || j->kind != JOB_PUT) return 0;
+static int route(build *b, const jobq_job *j) {
+    if (b->nwriters == 1 || j->kind != JOBQ_PUT) return 0;
     sbuf q;
     sbuf_init(&q);
     engine_id_term(j->a.id, &q);
@@ -405,7 +405,7 @@ static int route(build *b, const job *j) {
 
 static void release_held(build *b) {
     while (b->held_head) {
-        job *j = b->held_head;
+        jobq_job *j = b->held_head;
         b->held_head = j->next;
         jobq_push(&b->w[route(b, j)].q, j);
     }
@@ -426,9 +426,9 @@ static int choose_sample_settings(build *b, char *err) {
     if (engine_writer_open(NULL, 1, 1, &m, err) != LEDE_OK) return LEDE_ERR;
     int rc = engine_writer_configure(m, b->language, b->stopwords, 0, err);
     uint64_t total = 0, n = 0;
-    for (job *j = b->held_head; rc == LEDE_OK && j; j = j->next) {
+    for (jobq_job *j = b->held_head; rc == LEDE_OK && j; j = j->next) {
         uint64_t len;
-        if (j->kind != JOB_PUT) continue;
+        if (j->kind != JOBQ_PUT) continue;
         rc = engine_writer_measure(m, &j->a, &len, err);
         total += len;
         n++;
@@ -450,9 +450,9 @@ static int choose_dict_and_start(build *b, char *err) {
     return LEDE_OK;
 }
 
-static int dispatch(build *b, job *j, char *err) {
+static int dispatch(build *b, jobq_job *j, char *err) {
     if (atomic_load(&b->failed)) {
-        job_free(j);
+        jobq_job_free(j);
         return lede_seterr(err, "%s", b->fail_err);
     }
     if (b->writers_running) {
@@ -465,7 +465,7 @@ static int dispatch(build *b, job *j, char *err) {
     else b->held_head = j;
     b->held_tail = j;
     j->next = NULL;
-    if (j->kind != JOB_PUT) return LEDE_OK;
+    if (j->kind != JOBQ_PUT) return LEDE_OK;
     if (!b->dict_full) b->dict_full = docstore_dict_add(&b->dictb, &j->a);
     b->held_articles++;
     b->held_bytes += text_bytes(&j->a);
@@ -519,7 +519,7 @@ static void lookup_record(build *b, const char *filekey, file_record *r) {
 }
 
 static int push_record(build *b, const char *filekey, char *record, char *err) {
-    job *j = job_new(JOB_RECORD);
+    jobq_job *j = jobq_job_new(JOBQ_RECORD);
     memcpy(j->filekey, filekey, 17);
     j->record = record;
     return dispatch(b, j, err);
@@ -538,7 +538,7 @@ static void repair_text(build *b, const char *where, sbuf *raw, sbuf *clean) {
 
 static int put_article(build *b, article *a, const char *filekey, char *record,
                        char *err) {
-    job *j = job_new(JOB_PUT);
+    jobq_job *j = jobq_job_new(JOBQ_PUT);
     j->a = *a;
     article_init(a);
     memcpy(j->filekey, filekey, 17);
@@ -667,7 +667,7 @@ static int jsonl_finish(build *b, const src_file *f, const char *filekey,
             WARN(b, "%s: %s; vanished articles kept", f->path, msg);
             idset_free(s->seen);
         } else {
-            job *j = job_new(JOB_DELETE_FILE);
+            jobq_job *j = jobq_job_new(JOBQ_DELETE_FILE);
             memcpy(j->filekey, filekey, 17);
             j->keep = s->seen;
             if (dispatch(b, j, err) != LEDE_OK) {
@@ -865,7 +865,7 @@ static int walk_sources(build *b, char *err) {
 
 static int finish_incremental(build *b, char *err) {
     if (b->o->no_delete || !b->nroots) return LEDE_OK;
-    return dispatch(b, job_new(JOB_SCAN_DELETED), err);
+    return dispatch(b, jobq_job_new(JOBQ_SCAN_DELETED), err);
 }
 
 /* A full build over an index whose articles were all deleted: the empty
@@ -964,7 +964,7 @@ static int start_live_writer(build *b, char *err) {
 }
 
 /* Hands a job to the writer and waits until it has been handled. */
-static int run_sync(build *b, job *j, char *err) {
+static int run_sync(build *b, jobq_job *j, char *err) {
     sem_t done;
     sem_init(&done, 0, 0);
     j->done = &done;
@@ -990,7 +990,7 @@ static int watch_changed(void *ctx, const char *root, const char *path, char *er
 static int watch_gone(void *ctx, const char *path, char *err) {
     build *b = ctx;
     if (b->o->no_delete) return LEDE_OK;
-    job *j = job_new(JOB_DELETE_FILE);
+    jobq_job *j = jobq_job_new(JOBQ_DELETE_FILE);
     lede_hex64(lede_hash(path, strlen(path)), j->filekey);
     char filekey[17];
     memcpy(filekey, j->filekey, sizeof filekey);
@@ -1022,7 +1022,7 @@ static int maybe_compact(build *b, char *err) {
 
 static int watch_commit(void *ctx, char *err) {
     build *b = ctx;
-    int rc = run_sync(b, job_new(JOB_COMMIT), err);
+    int rc = run_sync(b, jobq_job_new(JOBQ_COMMIT), err);
     int changed;
     if (rc == LEDE_OK) rc = engine_reader_refresh(b->lookup, &changed, err);
     return rc == LEDE_OK ? maybe_compact(b, err) : rc;
@@ -1091,9 +1091,9 @@ int build_run(const build_opts *o, build_stats *st, char *err) {
     st->seconds = lede_now() - t0;
     if (b.ix.path) collect_stats(&b);
     while (b.held_head) {
-        job *j = b.held_head;
+        jobq_job *j = b.held_head;
         b.held_head = j->next;
-        job_free(j);
+        jobq_job_free(j);
     }
     if (b.fresh && !b.writers_running) docstore_dict_free(&b.dictb);
     free_deferred(&b);
