@@ -100,9 +100,7 @@ int livewriter_open(const char *index, const char *role, const char *language,
                     livewriter **out, char *err) {
     livewriter *w = lede_calloc(1, sizeof *w);
     int rc = indexdir_open(index, 1, role, &w->ix, err);
-    if (rc == LEDE_OK && (w->ix.nlive > 1 ||
-                          (w->ix.nlive == 1 && strncmp(w->ix.live[0], "db.", 3))))
-        rc = livewriter_merge_live(&w->ix, err);
+    if (rc == LEDE_OK && indexdir_needs_merge(&w->ix)) rc = livewriter_merge_live(&w->ix, err);
     if (rc == LEDE_OK) indexdir_cleanup(&w->ix);
     if (rc == LEDE_OK && w->ix.nlive == 0) rc = livewriter_create_empty(&w->ix, language, 1, err);
     if (rc == LEDE_OK) rc = open_database(w, err);
@@ -134,12 +132,11 @@ int livewriter_put(livewriter *w, const article *a, int *outcome, char *err) {
     sbuf_init(&blob);
     uint64_t payload_hash;
     int rc = docstore_encode(w->ds, a, &blob, &payload_hash, err);
-    /* The fingerprint of an article with no source file, as the indexer
-     * computes it (indexer/build.c), so both agree on "unchanged". */
-    uint64_t fp = lede_hash_final(lede_hash_update(LEDE_HASH_INIT, &payload_hash,
-                                                   sizeof payload_hash));
+    /* No source file: the same fingerprint as the indexer gives an article
+     * read from standard input, so both agree on "unchanged". */
     if (rc == LEDE_OK)
-        rc = engine_writer_put(w->ew, a, NULL, fp, blob.data, blob.len, outcome, err);
+        rc = engine_writer_put(w->ew, a, NULL, docstore_fingerprint(payload_hash, NULL),
+                               blob.data, blob.len, outcome, err);
     sbuf_free(&blob);
     if (rc != LEDE_OK || *outcome == ENGINE_UNCHANGED) return rc;
     w->uncommitted++;
