@@ -14,7 +14,6 @@
 #include "../src/article.h"
 #include "../src/engine.h"
 #include "../src/livewriter.h"
-#include "../src/utf8.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -72,28 +71,19 @@ static void reply_error(job *j, int rc, const char *err) {
  * (PUT).  Invalid UTF-8 is repaired as the indexer does; an article
  * without a date is dated by its arrival. */
 static int job_article(job *j, article *a, char *err) {
-    const char *raw = j->req.cmd == PROTO_ADD ? j->req.arg : j->req.block;
-    size_t len = j->req.cmd == PROTO_ADD ? strlen(raw) : j->req.block_len;
-    sbuf clean;
-    sbuf_init(&clean);
-    size_t fixed;
-    utf8_repair_kind k = utf8_repair(raw, len, &clean, &fixed);
-    const char *text = k == UTF8_CLEAN ? raw : clean.data;
-    size_t n = k == UTF8_CLEAN ? len : clean.len;
-    int rc = j->req.cmd == PROTO_ADD ? article_parse_json(text, n, a, err, NULL)
-                                     : article_parse_text(text, n, a, err, NULL);
-    sbuf_free(&clean);
-    if (rc != LEDE_OK) return LEDE_ESKIP;
-    if (j->req.cmd == PROTO_PUT) {
+    int put = j->req.cmd == PROTO_PUT;
+    const char *raw = put ? j->req.block : j->req.arg;
+    size_t len = put ? j->req.block_len : strlen(raw);
+    article_defaults d = {.has_date = 1, .date = (int64_t)time(NULL)};
+    if (article_from_bytes(raw, len, put ? ARTICLE_TEXT : ARTICLE_JSON, &d, a, NULL, err,
+                           NULL) != LEDE_OK)
+        return LEDE_ESKIP;
+    if (put) {
         free(a->id);
         a->id = lede_strdup(j->req.arg);
     }
     if (!a->id || !*a->id)
         return lede_seterr_code(err, LEDE_ESKIP, "the article has no \"id\"");
-    if (!a->has_date) {
-        a->date = (int64_t)time(NULL);
-        a->has_date = 1;
-    }
     return LEDE_OK;
 }
 

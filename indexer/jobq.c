@@ -16,16 +16,16 @@ void jobq_init(jobq *q, size_t cap) {
 
 void jobq_destroy(jobq *q) {
     while (q->head) {
-        job *j = q->head;
+        jobq_job *j = q->head;
         q->head = j->next;
-        job_free(j);
+        jobq_job_free(j);
     }
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->not_empty);
     pthread_cond_destroy(&q->not_full);
 }
 
-void jobq_push(jobq *q, job *j) {
+void jobq_push(jobq *q, jobq_job *j) {
     pthread_mutex_lock(&q->mu);
     while (q->len >= q->cap) {
         q->push_waiting = 1;
@@ -36,7 +36,7 @@ void jobq_push(jobq *q, job *j) {
     else q->head = j;
     q->tail = j;
     q->len++;
-    if (q->pop_waiting && (q->len >= JOBQ_WAKE || q->len >= q->cap || j->kind != JOB_PUT ||
+    if (q->pop_waiting && (q->len >= JOBQ_WAKE || q->len >= q->cap || j->kind != JOBQ_PUT ||
                            j->done)) {
         q->pop_waiting = 0;
         pthread_cond_signal(&q->not_empty);
@@ -44,13 +44,13 @@ void jobq_push(jobq *q, job *j) {
     pthread_mutex_unlock(&q->mu);
 }
 
-job *jobq_pop(jobq *q) {
+jobq_job *jobq_pop(jobq *q) {
     pthread_mutex_lock(&q->mu);
     while (!q->head) {
         q->pop_waiting = 1;
         pthread_cond_wait(&q->not_empty, &q->mu);
     }
-    job *j = q->head;
+    jobq_job *j = q->head;
     q->head = j->next;
     if (!q->head) q->tail = NULL;
     q->len--;
@@ -62,14 +62,14 @@ job *jobq_pop(jobq *q) {
     return j;
 }
 
-job *job_new(job_kind kind) {
-    job *j = lede_calloc(1, sizeof *j);
+jobq_job *jobq_job_new(jobq_kind kind) {
+    jobq_job *j = lede_calloc(1, sizeof *j);
     j->kind = kind;
     article_init(&j->a);
     return j;
 }
 
-void job_free(job *j) {
+void jobq_job_free(jobq_job *j) {
     if (!j) return;
     article_free(&j->a);
     free(j->record);

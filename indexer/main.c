@@ -10,6 +10,7 @@
 #include "../src/engine.h"
 #include "../src/indexdir.h"
 #include "../src/options.h"
+#include "../src/settings.h"
 #include "../src/util.h"
 
 #include <inttypes.h>
@@ -157,20 +158,24 @@ static void print_summary(const build_stats *st, const char *what) {
 typedef struct reader_ctx {
     engine_reader *r;
     docstore *ds;
+    settings set;
 } reader_ctx;
 
 static int open_reader(const char *index, reader_ctx *rc, char *err) {
     if (engine_reader_open(index, &rc->r, err) != LEDE_OK) return LEDE_ERR;
-    sbuf dict;
-    sbuf_init(&dict);
-    engine_reader_meta_get(rc->r, "lede.dict", &dict, NULL);
-    rc->ds = docstore_new(dict.data, dict.len);
-    sbuf_free(&dict);
+    settings_init(&rc->set);
+    if (settings_load_reader(&rc->set, rc->r, err) != LEDE_OK) {
+        settings_free(&rc->set);
+        engine_reader_close(rc->r);
+        return LEDE_ERR;
+    }
+    rc->ds = docstore_new(rc->set.dict.data, rc->set.dict.len);
     return LEDE_OK;
 }
 
 static void close_reader(reader_ctx *rc) {
     docstore_free(rc->ds);
+    settings_free(&rc->set);
     engine_reader_close(rc->r);
 }
 
@@ -204,18 +209,14 @@ static void print_article(const article *a) {
 static int cmd_show(const cli *c, char *err) {
     reader_ctx rc;
     if (open_reader(c->o.index, &rc, err) != LEDE_OK) return LEDE_ERR;
-    sbuf data;
-    sbuf_init(&data);
     article a;
     article_init(&a);
-    int r = engine_reader_get(rc.r, c->show_id, &data, err);
-    if (r == LEDE_OK) r = docstore_decode(rc.ds, data.data, data.len, &a, err);
+    int r = engine_reader_get_article(rc.r, c->show_id, &a, err);
     if (r == LEDE_OK) {
         if (c->field) print_field(&a, c->field);
         else print_article(&a);
     }
     article_free(&a);
-    sbuf_free(&data);
     close_reader(&rc);
     return r;
 }
@@ -253,33 +254,18 @@ static int cmd_info(const cli *c, char *err) {
         indexdir_free_names(names, n);
         return LEDE_ERR;
     }
-    sbuf lang, fmt, stop, pivot, common;
-    sbuf_init(&common);
-    sbuf_init(&lang);
-    sbuf_init(&fmt);
-    sbuf_init(&stop);
-    sbuf_init(&pivot);
-    engine_reader_meta_get(rc.r, "lede.language", &lang, NULL);
-    engine_reader_meta_get(rc.r, "lede.stopwords", &stop, NULL);
-    engine_reader_meta_get(rc.r, "lede.format", &fmt, NULL);
-    engine_reader_meta_get(rc.r, "lede.pivot", &pivot, NULL);
-    engine_reader_meta_get(rc.r, "lede.common", &common, NULL);
+    const settings *set = &rc.set;
     indexdir ix = {.path = (char *)c->o.index, .live = names, .nlive = n};
     printf("articles: %" PRIu64 "\n", engine_reader_doccount(rc.r));
-    printf("language: %s\n", lang.data ? lang.data : "?");
-    printf("stopwords: %s\n", stop.len ? stop.data : "none");
-    printf("format: %s\n", fmt.data ? fmt.data : "?");
-    if (pivot.len) printf("pivot: %s\n", pivot.data);
-    if (common.len) printf("common words: %s\n", common.data);
+    printf("language: %s\n", set->stored & SETTINGS_LANGUAGE ? set->language : "?");
+    printf("stopwords: %s\n", *set->stopwords ? set->stopwords : "none");
+    printf("format: %s\n", set->stored & SETTINGS_FORMAT ? set->format : "?");
+    if (*set->pivot) printf("pivot: %s\n", set->pivot);
+    if (set->common.len) printf("common words: %s\n", set->common.data);
     printf("size: %" PRIu64 "\n", indexdir_size(&ix));
     printf("databases:");
     for (int i = 0; i < n; i++) printf(" %s", names[i]);
     printf("\n");
-    sbuf_free(&lang);
-    sbuf_free(&fmt);
-    sbuf_free(&stop);
-    sbuf_free(&pivot);
-    sbuf_free(&common);
     close_reader(&rc);
     indexdir_free_names(names, n);
     return LEDE_OK;

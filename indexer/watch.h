@@ -1,7 +1,7 @@
 /* watch.h -- the indexer's watch mode: inotify on directory sources,
  * recursively, turned into calls back into the build (a file changed, a
  * file is gone, time to commit, start over).  Knows nothing of articles or
- * the index; build.c supplies the callbacks. */
+ * the index; follow.c supplies the callbacks. */
 #ifndef LEDE_WATCH_H
 #define LEDE_WATCH_H
 

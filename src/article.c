@@ -3,6 +3,7 @@
  * on lines: an optional header block, then headline, standfirst, body. */
 #include "article.h"
 #include "date.h"
+#include "utf8.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -299,4 +300,48 @@ int article_parse_json(const char *line, size_t len, article *a, char *err,
     json_decref(obj);
     if (rc != LEDE_OK) article_free(a);
     return rc;
+}
+
+/* ---- from raw bytes ---------------------------------------------------- */
+
+static void apply_defaults(article *a, const article_defaults *d) {
+    if (!a->id && d->id) {
+        if (d->id_line) {
+            sbuf id;
+            sbuf_init(&id);
+            sbuf_printf(&id, "%s#%llu", d->id, (unsigned long long)d->id_line);
+            a->id = sbuf_detach(&id);
+        } else {
+            a->id = lede_strdup(d->id);
+        }
+    }
+    if (!a->has_date && d->has_date) {
+        a->date = d->date;
+        a->has_date = 1;
+    }
+}
+
+int article_from_bytes(const char *bytes, size_t len, article_layout layout,
+                       const article_defaults *d, article *a,
+                       article_repair *rep, char *err, char *warn) {
+    article_repair r = {UTF8_CLEAN, 0};
+    sbuf clean;
+    sbuf_init(&clean);
+    if (!bytes) bytes = ""; /* an empty file's buffer */
+    /* Valid text (nearly all of it) is parsed where it lies, uncopied. */
+    if (!utf8_is_valid(bytes, len)) {
+        r.kind = utf8_repair(bytes, len, &clean, &r.fixed);
+        bytes = clean.data;
+        len = clean.len;
+    }
+    if (rep) *rep = r;
+    int rc = layout == ARTICLE_JSON ? article_parse_json(bytes, len, a, err, warn)
+                                    : article_parse_text(bytes, len, a, err, warn);
+    sbuf_free(&clean);
+    if (rc != LEDE_OK) {
+        article_free(a);
+        return rc;
+    }
+    if (d) apply_defaults(a, d);
+    return LEDE_OK;
 }

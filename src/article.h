@@ -1,7 +1,10 @@
 /* article.h -- the article record and the two parsers that make one: the
  * plain-text layout (optional "Key: value" header block, headline,
- * standfirst, body) and one JSON Lines object.  Parsers are pure: they see
- * bytes that are already valid UTF-8 and never touch files or the index. */
+ * standfirst, body) and one JSON Lines object; and article_from_bytes, the
+ * one way from the raw bytes a writer received (a file, a JSON line, a
+ * request) to an article: UTF-8 repair, the parser, the default id and
+ * date.  Parsers are pure: they see bytes that are already valid UTF-8.
+ * Nothing here touches files, the index or the messages a writer prints. */
 #ifndef LEDE_ARTICLE_H
 #define LEDE_ARTICLE_H
 
@@ -11,6 +14,7 @@ extern "C" {
 
 #include <stddef.h>
 #include <stdint.h>
+#include "utf8.h"
 
 typedef struct article {
     char *id;          /* identity: relative path or JSON id */
@@ -40,6 +44,31 @@ int article_parse_text(const char *text, size_t len, article *a, char *err,
  * object has no "id": the caller chooses one. */
 int article_parse_json(const char *line, size_t len, article *a, char *err,
                        char *warn);
+
+typedef enum { ARTICLE_TEXT, ARTICLE_JSON } article_layout;
+
+/* What an article gets when its bytes do not say. */
+typedef struct article_defaults {
+    const char *id;      /* id of an article without one; NULL: none */
+    uint64_t id_line;    /* not 0: that id is "<id>#<id_line>" (the line
+                          * of a JSON Lines record without an "id") */
+    int has_date;        /* date of an undated article, when set */
+    int64_t date;
+} article_defaults;
+
+/* What article_from_bytes did to bytes that were not valid UTF-8. */
+typedef struct article_repair {
+    utf8_repair_kind kind;   /* UTF8_CLEAN: nothing */
+    size_t fixed;            /* invalid bytes */
+} article_repair;
+
+/* Repairs invalid UTF-8 (utf8.h; rep, which may be NULL, says how),
+ * parses the bytes in their layout and fills in what d gives (may be NULL)
+ * and the article lacks.  Returns LEDE_OK, or LEDE_ESKIP with the reason
+ * in err and a freed.  warn as for the parsers. */
+int article_from_bytes(const char *bytes, size_t len, article_layout layout,
+                       const article_defaults *d, article *a,
+                       article_repair *rep, char *err, char *warn);
 
 #ifdef __cplusplus
 }

@@ -318,3 +318,9 @@ int docstore_dict_add(docstore_dict_builder *b, const article *a) {
 void docstore_dict_free(docstore_dict_builder *b) {
     sbuf_free(&b->text);
 }
+
+uint64_t docstore_fingerprint(uint64_t payload_hash, const char *filekey) {
+    uint64_t h = lede_hash_update(LEDE_HASH_INIT, &payload_hash, sizeof payload_hash);
+    if (filekey) h = lede_hash_update(h, filekey, strlen(filekey));
+    return lede_hash_final(h);
+}

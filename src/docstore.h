@@ -50,6 +50,12 @@ int docstore_decode(docstore *ds, const void *data, size_t len, article *a,
 int docstore_decode_head(const void *data, size_t len, article *a, char *err);
 /* The serialised payload alone (no compression): for hashing. */
 void docstore_payload(const article *a, sbuf *out);
+/* The content fingerprint a writer gives engine_writer_put (value slot 1,
+ * engine.h): the payload hash that docstore_encode returned, then the key
+ * of the source file (filekey NULL or "": none), so the same article
+ * moved to another file counts as changed.  Every writer (the indexer,
+ * livewriter.h) computes it here, so they agree on "unchanged". */
+uint64_t docstore_fingerprint(uint64_t payload_hash, const char *filekey);
 
 /* Builds a preset dictionary from sample text: the last DOCSTORE_DICT_MAX
  * bytes of the samples, which deflate can refer back to. */

@@ -17,6 +17,10 @@
 #define STUB_NAME "XAPIANDB"
 #define LOCK_NAME "lede.lock"
 
+int indexdir_needs_merge(const indexdir *ix) {
+    return ix->nlive > 1 || (ix->nlive == 1 && strncmp(ix->live[0], "db.", 3));
+}
+
 char *indexdir_join(const indexdir *ix, const char *name) {
     sbuf b;
     sbuf_init(&b);

@@ -42,6 +42,9 @@ char *indexdir_join(const indexdir *ix, const char *name);
 char *indexdir_new_name(indexdir *ix, const char *kind, int k);
 /* Atomically makes names the live set (write, fsync, rename, fsync). */
 int indexdir_switch(indexdir *ix, char *const *names, int n, char *err);
+/* True when the live set is not one db.N: an interrupted build left its
+ * shards (part.N.K) listed, and the next writer must merge them first. */
+int indexdir_needs_merge(const indexdir *ix);
 /* Removes db.* and part.* directories that are not live. */
 void indexdir_cleanup(indexdir *ix);
 /* Bytes used by the live databases. */

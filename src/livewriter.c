@@ -3,14 +3,12 @@
 #include "livewriter.h"
 #include "docstore.h"
 #include "engine.h"
+#include "settings.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define META_CHANGES "lede.changes"
 
 struct livewriter {
     indexdir ix;
@@ -26,7 +24,7 @@ struct livewriter {
 static int reset_changes(const char *dbpath, char *err) {
     engine_writer *w;
     if (engine_writer_open(dbpath, 0, 0, &w, err) != LEDE_OK) return LEDE_ERR;
-    int rc = engine_writer_meta_set(w, META_CHANGES, NULL, 0, err);
+    int rc = settings_erase_writer(SETTINGS_CHANGES, w, err);
     if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     return rc;
 }
@@ -58,30 +56,23 @@ int livewriter_create_empty(indexdir *ix, const char *language, int stopwords,
                             char *err) {
     char *name = indexdir_new_name(ix, "db", 0);
     char *path = indexdir_join(ix, name);
-    const char *lang = language ? language : "english";
-    const char *stop = stopwords ? engine_default_stopwords(lang) : "";
+    settings s;
+    settings_init(&s);
+    settings_set_string(&s.format, ENGINE_FORMAT);
+    settings_set_string(&s.language, language ? language : SETTINGS_DEFAULT_LANGUAGE);
+    settings_set_string(&s.stopwords, stopwords ? engine_default_stopwords(s.language) : "");
     engine_writer *w;
     int rc = engine_writer_open(path, 1, 0, &w, err);
     if (rc == LEDE_OK) {
-        if (engine_writer_meta_set(w, "lede.format", ENGINE_FORMAT, 1, err) ||
-            engine_writer_meta_set(w, "lede.language", lang, strlen(lang), err) ||
-            (*stop && engine_writer_meta_set(w, "lede.stopwords", stop, strlen(stop), err)))
-            rc = LEDE_ERR;
+        rc = settings_store_writer(&s, SETTINGS_FORMAT | SETTINGS_LANGUAGE | SETTINGS_STOPWORDS,
+                                   w, err);
         if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     }
+    settings_free(&s);
     if (rc == LEDE_OK) rc = indexdir_switch(ix, &name, 1, err);
     free(name);
     free(path);
     return rc;
-}
-
-static uint64_t meta_u64(engine_writer *ew, const char *key) {
-    sbuf v;
-    sbuf_init(&v);
-    uint64_t n = 0;
-    if (engine_writer_meta_get(ew, key, &v, NULL) == LEDE_OK) n = strtoull(v.data, NULL, 10);
-    sbuf_free(&v);
-    return n;
 }
 
 /* Opens the live database and loads the settings stored in it. */
@@ -90,21 +81,18 @@ static int open_database(livewriter *w, char *err) {
     int rc = engine_writer_open(path, 0, 0, &w->ew, err);
     free(path);
     if (rc != LEDE_OK) return rc;
-    sbuf v;
-    sbuf_init(&v);
-    if (engine_writer_meta_get(w->ew, "lede.language", &v, NULL) != LEDE_OK)
-        sbuf_puts(&v, "english");
+    settings s;
+    settings_init(&s);
+    rc = settings_load_writer(&s, w->ew, err);
+    if (rc == LEDE_OK) rc = engine_writer_configure(w->ew, s.language, s.stopwords, 1, err);
     free(w->language);
-    w->language = sbuf_detach(&v);
-    if (engine_writer_meta_get(w->ew, "lede.stopwords", &v, NULL) != LEDE_OK) sbuf_reset(&v);
-    rc = engine_writer_configure(w->ew, w->language, v.len ? v.data : NULL, 1, err);
-    sbuf_reset(&v);
-    engine_writer_meta_get(w->ew, "lede.dict", &v, NULL);
+    w->language = s.language;
+    s.language = NULL;
     docstore_free(w->ds);
-    w->ds = docstore_new(v.data, v.len);
-    sbuf_free(&v);
-    w->changes = meta_u64(w->ew, META_CHANGES);
-    w->last_commit = (int64_t)meta_u64(w->ew, "lede.commit_time");
+    w->ds = docstore_new(s.dict.data, s.dict.len);
+    w->changes = s.changes;
+    w->last_commit = (int64_t)s.commit_time;
+    settings_free(&s);
     return rc;
 }
 
@@ -112,9 +100,7 @@ int livewriter_open(const char *index, const char *role, const char *language,
                     livewriter **out, char *err) {
     livewriter *w = lede_calloc(1, sizeof *w);
     int rc = indexdir_open(index, 1, role, &w->ix, err);
-    if (rc == LEDE_OK && (w->ix.nlive > 1 ||
-                          (w->ix.nlive == 1 && strncmp(w->ix.live[0], "db.", 3))))
-        rc = livewriter_merge_live(&w->ix, err);
+    if (rc == LEDE_OK && indexdir_needs_merge(&w->ix)) rc = livewriter_merge_live(&w->ix, err);
     if (rc == LEDE_OK) indexdir_cleanup(&w->ix);
     if (rc == LEDE_OK && w->ix.nlive == 0) rc = livewriter_create_empty(&w->ix, language, 1, err);
     if (rc == LEDE_OK) rc = open_database(w, err);
@@ -146,12 +132,11 @@ int livewriter_put(livewriter *w, const article *a, int *outcome, char *err) {
     sbuf_init(&blob);
     uint64_t payload_hash;
     int rc = docstore_encode(w->ds, a, &blob, &payload_hash, err);
-    /* The fingerprint of an article with no source file, as the indexer
-     * computes it (indexer/build.c), so both agree on "unchanged". */
-    uint64_t fp = lede_hash_final(lede_hash_update(LEDE_HASH_INIT, &payload_hash,
-                                                   sizeof payload_hash));
+    /* No source file: the same fingerprint as the indexer gives an article
+     * read from standard input, so both agree on "unchanged". */
     if (rc == LEDE_OK)
-        rc = engine_writer_put(w->ew, a, NULL, fp, blob.data, blob.len, outcome, err);
+        rc = engine_writer_put(w->ew, a, NULL, docstore_fingerprint(payload_hash, NULL),
+                               blob.data, blob.len, outcome, err);
     sbuf_free(&blob);
     if (rc != LEDE_OK || *outcome == ENGINE_UNCHANGED) return rc;
     w->uncommitted++;
@@ -170,9 +155,8 @@ int livewriter_delete(livewriter *w, const char *id, char *err) {
 
 int livewriter_commit(livewriter *w, char *err) {
     if (w->uncommitted == 0) return LEDE_OK; /* a new revision only for changes */
-    char n[32];
-    int len = snprintf(n, sizeof n, "%" PRIu64, w->changes);
-    if (engine_writer_meta_set(w->ew, META_CHANGES, n, (size_t)len, err) != LEDE_OK ||
+    settings s = {.changes = w->changes};
+    if (settings_store_writer(&s, SETTINGS_CHANGES, w->ew, err) != LEDE_OK ||
         engine_writer_commit(w->ew, err) != LEDE_OK)
         return LEDE_ERR;
     w->uncommitted = 0;

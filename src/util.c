@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,11 +193,25 @@ int lede_parse_hex64(const char *s, uint64_t *out) {
     return LEDE_OK;
 }
 
+/* The environment is read once, on the first call (the first article of
+ * a build reaches one): a point on the path of every article must cost
+ * no getenv. */
+static const char *crash_at;
+static size_t crash_name_len;
+static int crash_want;
+static pthread_once_t crash_once = PTHREAD_ONCE_INIT;
+
+static void crash_read_env(void) {
+    crash_at = getenv("LEDE_CRASH_AT");
+    if (!crash_at) return;
+    const char *colon = strchr(crash_at, ':');
+    crash_name_len = colon ? (size_t)(colon - crash_at) : strlen(crash_at);
+    crash_want = colon ? atoi(colon + 1) : 1;
+}
+
 void lede_crash_point(const char *name) {
     static _Atomic int hits;
-    const char *at = getenv("LEDE_CRASH_AT");
-    size_t n = strlen(name);
-    if (!at || strncmp(at, name, n) || (at[n] && at[n] != ':')) return;
-    int want = at[n] == ':' ? atoi(at + n + 1) : 1;
-    if (++hits == want) kill(getpid(), SIGKILL);
+    pthread_once(&crash_once, crash_read_env);
+    if (!crash_at || strncmp(crash_at, name, crash_name_len) || name[crash_name_len]) return;
+    if (++hits == crash_want) kill(getpid(), SIGKILL);
 }

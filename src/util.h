@@ -83,7 +83,10 @@ int lede_parse_hex64(const char *s, uint64_t *out);
 
 /* Test hook: if the environment variable LEDE_CRASH_AT is "NAME" or
  * "NAME:N", the process kills itself with SIGKILL the first (N-th) time it
- * reaches the point called NAME (crash-safety tests). */
+ * reaches the point called NAME (crash-safety tests), counting over all
+ * threads.  The points: "after-article" (the indexer's writers, each
+ * article written), "after-merge", "before-switch", "after-switch".  The
+ * environment is read at the first call only. */
 void lede_crash_point(const char *name);
 
 #ifdef __cplusplus

@@ -79,9 +79,9 @@ with open(second, "w") as f:
     for i in range(600):
         f.write(json.dumps({"id": "b%d" % i, "title": "Beta", "text": words(10, i)}) + "\n")
 crashed = subprocess.run([INDEXER, "-q", "--batch", "100", "--index", rebuilt, src_dir],
-                         env=dict(os.environ, LEDE_CRASH_AFTER="300"),
+                         env=dict(os.environ, LEDE_CRASH_AT="after-article:300"),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-check(crashed.returncode != 0, "rebuild: the build is killed half way (LEDE_CRASH_AFTER)")
+check(crashed.returncode != 0, "rebuild: the build is killed half way (LEDE_CRASH_AT=after-article)")
 meta = info(rebuilt)
 check(meta.get("common words") in (None, "beta"),
       "rebuild, interrupted: readers see no stale common words", str(meta.get("common words")))

@@ -17,7 +17,7 @@ committed() {
 # Crashes from inside at deterministic points: after the Nth article.
 for n in 1 150 777 1900; do
     idx="$TMP/crash$n.idx"
-    LEDE_CRASH_AFTER=$n "$INDEXER" -v --batch 100 --index "$idx" "$bbc" >/dev/null 2>"$TMP/log"
+    LEDE_CRASH_AT=after-article:$n "$INDEXER" -v --batch 100 --index "$idx" "$bbc" >/dev/null 2>"$TMP/log"
     check_eq "crash after $n: killed by SIGKILL" "$?" 137
     check "crash after $n: index passes the check" "$INDEXER" --index "$idx" --check
     have=$(articles_in "$idx")
@@ -59,7 +59,7 @@ done
 idx="$TMP/incr.idx"
 "$INDEXER" -q --index "$idx" "$LEDE_ROOT/corpus"
 base=$(articles_in "$idx")
-LEDE_CRASH_AFTER=500 "$INDEXER" -v --batch 64 --index "$idx" "$LEDE_ROOT/corpus" "$bbc" >/dev/null 2>"$TMP/log"
+LEDE_CRASH_AT=after-article:500 "$INDEXER" -v --batch 64 --index "$idx" "$LEDE_ROOT/corpus" "$bbc" >/dev/null 2>"$TMP/log"
 check_eq "incremental crash: killed" "$?" 137
 check "incremental crash: index passes the check" "$INDEXER" --index "$idx" --check
 check_ge "incremental crash: committed batches kept" "$(articles_in "$idx")" "$(committed "$TMP/log")"

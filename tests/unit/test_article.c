@@ -1,4 +1,5 @@
-/* test_article.c -- plain-text and JSON Lines parsing (src/article.c). */
+/* test_article.c -- plain-text and JSON Lines parsing, and the way from raw
+ * bytes to an article (article_from_bytes), in src/article.c. */
 #include "unit.h"
 #include "../../src/article.h"
 #include "../../src/util.h"
@@ -138,6 +139,88 @@ static void test_json_errors(void) {
     article_free(&a);
 }
 
+static int from_bytes(const char *bytes, size_t len, article_layout layout,
+                      const article_defaults *d, article *a, article_repair *rep,
+                      char *err) {
+    char warn[LEDE_ERRLEN] = "";
+    article_init(a);
+    err[0] = '\0';
+    return article_from_bytes(bytes, len, layout, d, a, rep, err, warn);
+}
+
+static void test_from_bytes_repair(void) {
+    article a;
+    article_repair rep;
+    char err[LEDE_ERRLEN];
+    const char latin1[] = "Caf\xe9 prices\nThey rose.\n\nBody.";
+    int rc = from_bytes(latin1, strlen(latin1), ARTICLE_TEXT, NULL, &a, &rep, err);
+    CHECK(rc == LEDE_OK, "from_bytes: Latin-1 text parses");
+    CHECK(rep.kind == UTF8_FROM_CP1252 && rep.fixed == 1,
+          "from_bytes: Latin-1 text decoded as Windows-1252, 1 byte (%d, %zu)", (int)rep.kind,
+          rep.fixed);
+    CHECK_STR(a.title, "Caf\xc3\xa9 prices", "from_bytes: the repaired headline");
+    CHECK(a.id == NULL && !a.has_date, "from_bytes: no defaults, no id or date");
+    article_free(&a);
+
+    const char mixed[] = "{\"id\":\"m\",\"title\":\"na\xc3\xafve \xff\"}";
+    rc = from_bytes(mixed, strlen(mixed), ARTICLE_JSON, NULL, &a, &rep, err);
+    CHECK(rc == LEDE_OK && rep.kind == UTF8_REPLACED && rep.fixed == 1,
+          "from_bytes: a stray byte beside valid UTF-8 is replaced (%d)", rc);
+    CHECK_STR(a.title, "na\xc3\xafve \xef\xbf\xbd", "from_bytes: U+FFFD for the bad byte");
+    article_free(&a);
+
+    const char clean[] = "Plain\nStand\n\nBody";
+    rc = from_bytes(clean, strlen(clean), ARTICLE_TEXT, NULL, &a, &rep, err);
+    CHECK(rc == LEDE_OK && rep.kind == UTF8_CLEAN && rep.fixed == 0,
+          "from_bytes: valid text is reported clean");
+    article_free(&a);
+}
+
+static void test_from_bytes_defaults(void) {
+    article a;
+    article_repair rep;
+    char err[LEDE_ERRLEN];
+    article_defaults line = {.id = "feed/a.jsonl", .id_line = 7};
+    const char noid[] = "{\"title\":\"T\",\"text\":\"x\"}";
+    from_bytes(noid, strlen(noid), ARTICLE_JSON, &line, &a, &rep, err);
+    CHECK_STR(a.id, "feed/a.jsonl#7", "from_bytes: a JSON record without id is file#line");
+    CHECK(!a.has_date, "from_bytes: no default date unless given");
+    article_free(&a);
+    const char withid[] = "{\"id\":\"own\",\"text\":\"x\",\"date\":100}";
+    from_bytes(withid, strlen(withid), ARTICLE_JSON, &line, &a, &rep, err);
+    CHECK_STR(a.id, "own", "from_bytes: the record's own id wins");
+
+    article_defaults file = {.id = "news/x.txt", .has_date = 1, .date = 5000};
+    article_free(&a);
+    const char text[] = "Head\nStand\n\nBody";
+    from_bytes(text, strlen(text), ARTICLE_TEXT, &file, &a, &rep, err);
+    CHECK_STR(a.id, "news/x.txt", "from_bytes: a text without Id header gets the default id");
+    CHECK(a.has_date && a.date == 5000, "from_bytes: an undated text gets the default date");
+    article_free(&a);
+    const char dated[] = "Id: given\nDate: 2026-03-02T08:00:00Z\n\nHead\n\nBody";
+    from_bytes(dated, strlen(dated), ARTICLE_TEXT, &file, &a, &rep, err);
+    CHECK_STR(a.id, "given", "from_bytes: the Id header wins over the default");
+    CHECK(a.has_date && a.date == 1772438400, "from_bytes: the Date header wins (%lld)",
+          (long long)a.date);
+    article_free(&a);
+}
+
+static void test_from_bytes_skips(void) {
+    article a;
+    article_repair rep;
+    char err[LEDE_ERRLEN];
+    article_defaults file = {.id = "x", .has_date = 1, .date = 1};
+    int rc = from_bytes(NULL, 0, ARTICLE_TEXT, &file, &a, &rep, err);
+    CHECK(rc == LEDE_ESKIP && strstr(err, "empty"), "from_bytes: no bytes is an empty article");
+    CHECK(a.id == NULL && a.title == NULL && !a.has_date,
+          "from_bytes: a skipped article is freed, defaults not applied");
+    const char bad[] = "{\"id\":\"1\",\"title\":\"\xff\"";
+    rc = from_bytes(bad, strlen(bad), ARTICLE_JSON, &file, &a, &rep, err);
+    CHECK(rc == LEDE_ESKIP && strstr(err, "malformed JSON") && rep.kind == UTF8_FROM_CP1252,
+          "from_bytes: malformed JSON is skipped after the repair is reported (%s)", err);
+    CHECK(a.id == NULL, "from_bytes: nothing left of a malformed record");
+}
+
 int main(void) {
     test_headline_standfirst_layout();
     test_blank_line_layout();
@@ -147,5 +230,8 @@ int main(void) {
     test_empty_and_crlf();
     test_json();
     test_json_errors();
+    test_from_bytes_repair();
+    test_from_bytes_defaults();
+    test_from_bytes_skips();
     return unit_exit();
 }

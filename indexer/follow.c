@@ -1,0 +1,88 @@
+/* follow.c -- the watch phase of a run (see follow.h). */
+#define _GNU_SOURCE
+#include "follow.h"
+#include "sources.h"
+#include "watch.h"
+#include "writers.h"
+#include "../src/livewriter.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* One writer on the live database, file records looked up in it. */
+static int start_live_writer(build *b, char *err) {
+    engine_reader_close(b->lookup);
+    b->lookup = NULL;
+    b->fresh = 0;
+    b->nwriters = 1;
+    if (build_load_settings(b, err) != LEDE_OK) return LEDE_ERR;
+    return writers_start(b, err);
+}
+
+static int watch_changed(void *ctx, const char *root, const char *path, char *err) {
+    build *b = ctx;
+    struct stat st;
+    b->tolerate_empty = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    int rc = sources_walk_below(b, root, path, err);
+    b->tolerate_empty = 0;
+    return rc;
+}
+
+static int watch_gone(void *ctx, const char *path, char *err) {
+    build *b = ctx;
+    if (b->o->no_delete) return LEDE_OK;
+    jobq_job *j = jobq_job_new(JOBQ_DELETE_FILE);
+    filerec_filekey(path, j->filekey);
+    char filekey[17];
+    memcpy(filekey, j->filekey, sizeof filekey);
+    int rc = writers_dispatch(b, j, err);
+    INFO(b, "gone: %s", path);
+    return rc == LEDE_OK ? writers_record(b, filekey, NULL, err) : rc;
+}
+
+static int watch_gone_dir(void *ctx, char *err) {
+    build *b = ctx;
+    return sources_finish(b, err);
+}
+
+static int watch_rescan(void *ctx, char *err) {
+    build *b = ctx;
+    int rc = sources_walk(b, err);
+    return rc == LEDE_OK ? sources_finish(b, err) : rc;
+}
+
+static int maybe_compact(build *b, char *err) {
+    uint64_t changes = writers_changes_since_compact(b);
+    if (!livewriter_compaction_due(changes, engine_reader_doccount(b->lookup))) return LEDE_OK;
+    INFO(b, "compacting: %" PRIu64 " replacements and deletions since the last time", changes);
+    int rc = writers_stop(b, err);
+    if (rc == LEDE_OK) rc = livewriter_merge_live(&b->ix, err);
+    b->changes_at_compact = atomic_load(&b->replaced) + atomic_load(&b->deleted);
+    return rc == LEDE_OK ? start_live_writer(b, err) : rc;
+}
+
+static int watch_commit(void *ctx, char *err) {
+    build *b = ctx;
+    int rc = writers_run_sync(b, jobq_job_new(JOBQ_COMMIT), err);
+    int changed;
+    if (rc == LEDE_OK) rc = engine_reader_refresh(b->lookup, &changed, err);
+    return rc == LEDE_OK ? maybe_compact(b, err) : rc;
+}
+
+int follow_run(build *b, char *err) {
+    if (!b->nroots) return lede_seterr(err, "--watch needs a directory source");
+    progress_clear(&b->prog);
+    b->prog.enabled = 0;
+    if (start_live_writer(b, err) != LEDE_OK) return LEDE_ERR;
+    if (!b->o->quiet)
+        build_say(b, "", "watching %d director%s for changes (SIGINT or SIGTERM to stop)",
+                  b->nroots, b->nroots == 1 ? "y" : "ies");
+    static const watch_ops ops = {watch_changed, watch_gone, watch_gone_dir,
+                                  watch_commit, watch_rescan};
+    double interval = b->o->commit_interval > 0 ? b->o->commit_interval : 0.25;
+    int rc = watch_run(b->roots, b->nroots, interval, &ops, b, err);
+    int wrc = writers_stop(b, rc == LEDE_OK ? err : NULL);
+    return rc == LEDE_OK ? wrc : rc;
+}

@@ -1,0 +1,94 @@
+/* sample.c -- a full build's held articles and the settings chosen from
+ * them (see sample.h). */
+#include "sample.h"
+#include "writers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* A full build samples its first PIVOT_SAMPLE articles (at most
+ * PIVOT_SAMPLE_BYTES of text) for a format 3 index's pivot length. */
+#define PIVOT_SAMPLE 1000
+#define PIVOT_SAMPLE_BYTES (8u << 20)
+/* Its common words (pair terms, engine.h): those in at least this share
+ * of the sample, at most COMMON_MAX of them. */
+#define COMMON_SHARE 0.05
+#define COMMON_MAX 128
+/* Fewer sampled articles than this choose no common words: in a handful
+ * every word would pass the share. */
+#define COMMON_MIN_SAMPLE 100
+
+static void release_held(build *b) {
+    while (b->held_head) {
+        jobq_job *j = b->held_head;
+        b->held_head = j->next;
+        writers_push(b, j);
+    }
+    b->held_tail = NULL;
+}
+
+void sample_free_held(build *b) {
+    while (b->held_head) {
+        jobq_job *j = b->held_head;
+        b->held_head = j->next;
+        jobq_job_free(j);
+    }
+    b->held_tail = NULL;
+}
+
+static size_t text_bytes(const article *a) {
+    return (a->title ? strlen(a->title) : 0) + (a->standfirst ? strlen(a->standfirst) : 0) +
+           (a->body ? strlen(a->body) : 0);
+}
+
+/* Format 3's pivot and common words (engine.h): the mean length of the
+ * held articles, as the engine measures them with the index's language
+ * and stop words, and the words most of them hold. */
+static int choose_sample_settings(build *b, char *err) {
+    if (strcmp(b->set.format, "3")) return LEDE_OK;
+    engine_writer *m;
+    if (engine_writer_open(NULL, 1, 1, &m, err) != LEDE_OK) return LEDE_ERR;
+    int rc = engine_writer_configure(m, b->set.language, b->set.stopwords, 0, err);
+    uint64_t total = 0, n = 0;
+    for (jobq_job *j = b->held_head; rc == LEDE_OK && j; j = j->next) {
+        uint64_t len;
+        if (j->kind != JOBQ_PUT) continue;
+        rc = engine_writer_measure(m, &j->a, &len, err);
+        total += len;
+        n++;
+    }
+    if (rc == LEDE_OK && n >= COMMON_MIN_SAMPLE)
+        rc = engine_writer_common_words(m, COMMON_SHARE, COMMON_MAX, &b->set.common, err);
+    engine_writer_close(m, NULL);
+    if (rc == LEDE_OK && n > 0 && total >= n) {
+        char pivot[32];
+        snprintf(pivot, sizeof pivot, "%.1f", (double)total / (double)n);
+        settings_set_string(&b->set.pivot, pivot);
+    }
+    return rc;
+}
+
+int sample_choose_and_start(build *b, char *err) {
+    sbuf_append(&b->set.dict, b->dictb.text.data, b->dictb.text.len);
+    docstore_dict_free(&b->dictb);
+    if (choose_sample_settings(b, err) != LEDE_OK) return LEDE_ERR;
+    if (writers_start(b, err) != LEDE_OK) return LEDE_ERR;
+    release_held(b);
+    return LEDE_OK;
+}
+
+int sample_hold(build *b, jobq_job *j, char *err) {
+    /* A full build holds its first articles back to sample them for the
+     * compression dictionary and the pivot. */
+    if (b->held_tail) b->held_tail->next = j;
+    else b->held_head = j;
+    b->held_tail = j;
+    j->next = NULL;
+    if (j->kind != JOBQ_PUT) return LEDE_OK;
+    if (!b->dict_full) b->dict_full = docstore_dict_add(&b->dictb, &j->a);
+    b->held_articles++;
+    b->held_bytes += text_bytes(&j->a);
+    if (b->dict_full && (b->held_articles >= PIVOT_SAMPLE || b->held_bytes >= PIVOT_SAMPLE_BYTES))
+        return sample_choose_and_start(b, err);
+    return LEDE_OK;
+}

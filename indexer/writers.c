@@ -1,0 +1,262 @@
+/* writers.c -- the writer threads of a run (see writers.h).  Each writer
+ * owns one Xapian database: a full build's shard, or the live database of
+ * an existing index.  Writers commit every `batch` articles; the stub
+ * lists the shards while they are built, so readers see every committed
+ * batch and an interrupted build is merged and resumed by the next run. */
+#define _GNU_SOURCE
+#include "writers.h"
+#include "sample.h"
+#include "../src/idset.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define QUEUE_CAP 256
+
+uint64_t writers_changes_since_compact(build *b) {
+    return b->changes_base + atomic_load(&b->replaced) + atomic_load(&b->deleted) -
+           b->changes_at_compact;
+}
+
+static int writer_commit(writer *w, char *err) {
+    settings s = {.changes = writers_changes_since_compact(w->b)};
+    if (settings_store_writer(&s, SETTINGS_CHANGES, w->ew, err) != LEDE_OK ||
+        engine_writer_commit(w->ew, err) != LEDE_OK)
+        return LEDE_ERR;
+    w->since_commit = 0;
+    w->dirty = 0;
+    INFO(w->b, "commit %s docs=%" PRIu64, w->name, engine_writer_doccount(w->ew));
+    return LEDE_OK;
+}
+
+static int writer_put(writer *w, jobq_job *j, char *err) {
+    build *b = w->b;
+    sbuf blob;
+    sbuf_init(&blob);
+    uint64_t payload_hash;
+    int outcome = 0, rc = docstore_encode(w->ds, &j->a, &blob, &payload_hash, err);
+    if (rc == LEDE_OK)
+        rc = engine_writer_put(w->ew, &j->a, j->filekey[0] ? j->filekey : NULL,
+                               docstore_fingerprint(payload_hash, j->filekey), blob.data,
+                               blob.len, &outcome, err);
+    sbuf_free(&blob);
+    if (rc != LEDE_OK) return rc;
+    if (outcome != ENGINE_UNCHANGED || j->record) w->dirty = 1;
+    if (outcome == ENGINE_ADDED) atomic_fetch_add(&b->added, 1);
+    else if (outcome == ENGINE_REPLACED) atomic_fetch_add(&b->replaced, 1);
+    else atomic_fetch_add(&b->unchanged, 1);
+    if (j->record) {
+        char key[FILEREC_KEYLEN];
+        filerec_key(j->filekey, key);
+        rc = engine_writer_meta_set(w->ew, key, j->record, strlen(j->record), err);
+    }
+    lede_crash_point("after-article");
+    if (rc == LEDE_OK && outcome != ENGINE_UNCHANGED && ++w->since_commit >= b->o->batch)
+        rc = writer_commit(w, err);
+    return rc;
+}
+
+static int keep_seen(const char *qterm, size_t len, void *ctx) {
+    return idset_has(ctx, lede_hash(qterm, len));
+}
+
+static int writer_delete_file(writer *w, jobq_job *j, char *err) {
+    uint64_t n = 0;
+    int rc = engine_writer_delete_file(w->ew, j->filekey, j->keep ? keep_seen : NULL,
+                                       j->keep, &n, err);
+    atomic_fetch_add(&w->b->deleted, n);
+    if (n) w->dirty = 1;
+    return rc;
+}
+
+typedef struct scan_ctx {
+    writer *w;
+    char *err;
+} scan_ctx;
+
+/* One file record: delete the file's articles if the file is gone from
+ * under one of the directory sources. */
+static int scan_one(const char *key, const char *val, size_t len, void *ctx) {
+    scan_ctx *sc = ctx;
+    build *b = sc->w->b;
+    char *path = filerec_path(val, len);
+    int rc = 0;
+    for (int i = 0; path && i < b->nroots; i++) {
+        size_t n = strlen(b->roots[i]);
+        if (strncmp(path, b->roots[i], n) || path[n] != '/') continue;
+        if (access(path, F_OK) == 0 || errno != ENOENT) break;
+        uint64_t gone = 0;
+        sc->w->dirty = 1;
+        rc = engine_writer_delete_file(sc->w->ew, key + 1, NULL, NULL, &gone, sc->err);
+        if (rc == LEDE_OK)
+            rc = engine_writer_meta_set(sc->w->ew, key, NULL, 0, sc->err);
+        atomic_fetch_add(&b->deleted, gone);
+        INFO(b, "gone: %s (%" PRIu64 " articles deleted)", path, gone);
+        break;
+    }
+    free(path);
+    return rc;
+}
+
+static int writer_handle(writer *w, jobq_job *j, char *err) {
+    switch (j->kind) {
+    case JOBQ_PUT:
+        return writer_put(w, j, err);
+    case JOBQ_RECORD: {
+        char key[FILEREC_KEYLEN];
+        filerec_key(j->filekey, key);
+        w->dirty = 1;
+        return engine_writer_meta_set(w->ew, key, j->record,
+                                      j->record ? strlen(j->record) : 0, err);
+    }
+    case JOBQ_DELETE_FILE:
+        return writer_delete_file(w, j, err);
+    case JOBQ_SCAN_DELETED: {
+        scan_ctx sc = {w, err};
+        return engine_writer_meta_scan(w->ew, "F", scan_one, &sc, err);
+    }
+    case JOBQ_COMMIT:
+        return w->dirty ? writer_commit(w, err) : LEDE_OK;
+    case JOBQ_STOP: /* a run that changed nothing writes nothing */
+        return w->dirty ? writer_commit(w, err) : LEDE_OK;
+    }
+    return LEDE_OK;
+}
+
+static void *writer_main(void *arg) {
+    writer *w = arg;
+    char err[LEDE_ERRLEN];
+    for (;;) {
+        jobq_job *j = jobq_pop(&w->q);
+        jobq_kind kind = j->kind;
+        if (!atomic_load(&w->b->failed) && writer_handle(w, j, err) != LEDE_OK)
+            build_fail(w->b, err);
+        if (j->done) sem_post(j->done);
+        jobq_job_free(j);
+        if (kind == JOBQ_STOP) break;
+    }
+    return NULL;
+}
+
+/* ---- setting up writers ------------------------------------------------ */
+
+static int writer_open(build *b, writer *w, int create, char *err) {
+    char *path = indexdir_join(&b->ix, w->name);
+    int rc = engine_writer_open(path, create, 0, &w->ew, err);
+    free(path);
+    if (rc != LEDE_OK) return rc;
+    /* A shard takes the index's format (the writer reads it back), so an
+     * empty index made by an older lede is filled in its own format; and
+     * its pivot and common words, which the writer reads too. */
+    if (create && settings_store_writer(&b->set, SETTINGS_INDEX, w->ew, err) != LEDE_OK)
+        return LEDE_ERR;
+    if (engine_writer_configure(w->ew, b->set.language, b->set.stopwords, 1, err) != LEDE_OK)
+        return LEDE_ERR;
+    w->ds = docstore_new(b->set.dict.data, b->set.dict.len);
+    jobq_init(&w->q, QUEUE_CAP);
+    return create ? engine_writer_commit(w->ew, err) : LEDE_OK;
+}
+
+int writers_start(build *b, char *err) {
+    b->w = lede_calloc((size_t)b->nwriters, sizeof(writer));
+    for (int k = 0; k < b->nwriters; k++) {
+        writer *w = &b->w[k];
+        w->b = b;
+        w->k = k;
+        w->name = b->fresh ? indexdir_new_name(&b->ix, "part", k)
+                           : lede_strdup(b->ix.live[0]);
+        if (writer_open(b, w, b->fresh, err) != LEDE_OK) return LEDE_ERR;
+    }
+    if (b->fresh) {
+        char **names = lede_calloc((size_t)b->nwriters + 1, sizeof(char *));
+        names[0] = b->ix.live[0];
+        for (int k = 0; k < b->nwriters; k++) names[k + 1] = b->w[k].name;
+        int rc = indexdir_switch(&b->ix, names, b->nwriters + 1, err);
+        free(names);
+        if (rc != LEDE_OK) return rc;
+    }
+    for (int k = 0; k < b->nwriters; k++) {
+        if (pthread_create(&b->w[k].thread, NULL, writer_main, &b->w[k]) != 0)
+            return lede_seterr(err, "cannot start writer thread");
+        b->w[k].started = 1;
+    }
+    b->writers_running = 1;
+    return LEDE_OK;
+}
+
+int writers_stop(build *b, char *err) {
+    for (int k = 0; k < b->nwriters; k++) {
+        writer *w = &b->w[k];
+        if (w->started) {
+            jobq_push(&w->q, jobq_job_new(JOBQ_STOP));
+            pthread_join(w->thread, NULL);
+        }
+    }
+    int rc = LEDE_OK;
+    for (int k = 0; k < b->nwriters; k++) {
+        writer *w = &b->w[k];
+        if (w->ew && engine_writer_close(w->ew, err) != LEDE_OK) rc = LEDE_ERR;
+        if (w->ew) jobq_destroy(&w->q);
+        docstore_free(w->ds);
+        free(w->name);
+    }
+    free(b->w);
+    b->w = NULL;
+    b->writers_running = 0;
+    if (atomic_load(&b->failed))
+        return lede_seterr(err, "%s", b->fail_err);
+    return rc;
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+static int route(build *b, const jobq_job *j) {
+    if (b->nwriters == 1 || j->kind != JOBQ_PUT) return 0;
+    sbuf q;
+    sbuf_init(&q);
+    engine_id_term(j->a.id, &q);
+    int k = (int)(lede_hash(q.data, q.len) % (uint64_t)b->nwriters);
+    sbuf_free(&q);
+    return k;
+}
+
+void writers_push(build *b, jobq_job *j) {
+    jobq_push(&b->w[route(b, j)].q, j);
+}
+
+int writers_dispatch(build *b, jobq_job *j, char *err) {
+    if (atomic_load(&b->failed)) {
+        jobq_job_free(j);
+        return lede_seterr(err, "%s", b->fail_err);
+    }
+    if (b->writers_running) {
+        writers_push(b, j);
+        return LEDE_OK;
+    }
+    return sample_hold(b, j, err);
+}
+
+int writers_record(build *b, const char *filekey, char *record, char *err) {
+    jobq_job *j = jobq_job_new(JOBQ_RECORD);
+    memcpy(j->filekey, filekey, 17);
+    j->record = record;
+    return writers_dispatch(b, j, err);
+}
+
+int writers_run_sync(build *b, jobq_job *j, char *err) {
+    sem_t done;
+    sem_init(&done, 0, 0);
+    j->done = &done;
+    int rc = writers_dispatch(b, j, err);
+    if (rc == LEDE_OK) {
+        while (sem_wait(&done) != 0) {}
+        if (atomic_load(&b->failed)) rc = lede_seterr(err, "%s", b->fail_err);
+    }
+    sem_destroy(&done);
+    return rc;
+}

@@ -1,0 +1,103 @@
+/* settings.h -- the index settings kept in each database's metadata, in
+ * one place: their key names, their defaults and how they are parsed and
+ * written.  Owns the "lede.*" keys; must not touch the file records
+ * ("F<16 hex>", indexer/filerec.h) nor any other metadata.  Plain C: the
+ * core load and store go through a get/set callback pair, so the C writers
+ * and readers (through the engine_writer/engine_reader wrappers below) and
+ * the C++ engine (over Xapian's metadata directly) can share them.
+ *
+ * The keys (also src/engine.h and docs/FORMATS.md); in Xapian an empty
+ * value and an absent key are the same thing:
+ *   "lede.format"      index format, "3" (absent: ENGINE_FORMAT, the
+ *                      current one)
+ *   "lede.language"    Snowball stemmer name or "none" (absent: "english")
+ *   "lede.stopwords"   the words left out, space-separated (absent: none)
+ *   "lede.pivot"       format 3's pivot length, decimal (absent: the engine
+ *                      uses and stores ENGINE_DEFAULT_PIVOT)
+ *   "lede.common"      format 3's common words, space-separated stems
+ *                      (absent: none, so no pair terms)
+ *   "lede.dict"        docstore preset dictionary, bytes (absent: none)
+ *   "lede.commit_time" Unix seconds of the last commit, decimal (stamped by
+ *                      every engine commit; absent: 0)
+ *   "lede.changes"     replacements and deletions since the last compaction,
+ *                      decimal (livewriter.h; absent: 0)
+ * The first six are fixed when the index is created (SETTINGS_INDEX); the
+ * last two are bookkeeping that changes with every commit. */
+#ifndef LEDE_SETTINGS_H
+#define LEDE_SETTINGS_H
+
+#include <stdint.h>
+#include "engine.h"
+#include "util.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One bit per key, for settings_store/erase and settings.stored. */
+enum {
+    SETTINGS_FORMAT = 1u << 0,
+    SETTINGS_LANGUAGE = 1u << 1,
+    SETTINGS_STOPWORDS = 1u << 2,
+    SETTINGS_PIVOT = 1u << 3,
+    SETTINGS_COMMON = 1u << 4,
+    SETTINGS_DICT = 1u << 5,
+    SETTINGS_COMMIT_TIME = 1u << 6,
+    SETTINGS_CHANGES = 1u << 7,
+};
+#define SETTINGS_INDEX (SETTINGS_FORMAT | SETTINGS_LANGUAGE | SETTINGS_STOPWORDS | \
+                        SETTINGS_PIVOT | SETTINGS_COMMON | SETTINGS_DICT)
+#define SETTINGS_ALL (SETTINGS_INDEX | SETTINGS_COMMIT_TIME | SETTINGS_CHANGES)
+
+#define SETTINGS_DEFAULT_LANGUAGE "english"
+
+/* After settings_load every string is set (never NULL); after
+ * settings_init nothing is allocated and every field is empty or 0. */
+typedef struct settings {
+    char *format;          /* "lede.format" */
+    char *language;        /* "lede.language" */
+    char *stopwords;       /* "lede.stopwords", "" for none */
+    char *pivot;           /* "lede.pivot", "" when absent */
+    sbuf common;           /* "lede.common" */
+    sbuf dict;             /* "lede.dict" */
+    uint64_t commit_time;  /* "lede.commit_time" */
+    uint64_t changes;      /* "lede.changes" */
+    unsigned stored;       /* SETTINGS_* bits of the keys the index holds */
+} settings;
+
+/* The metadata behind the settings: get returns LEDE_OK with the value in
+ * out, LEDE_ENOTFOUND when the key is absent, or LEDE_ERR (message in
+ * err); set writes val[0..len), val NULL deleting the key. */
+typedef int (*settings_get_fn)(void *ctx, const char *key, sbuf *out, char *err);
+typedef int (*settings_set_fn)(void *ctx, const char *key, const char *val,
+                               size_t len, char *err);
+
+void settings_init(settings *s);
+void settings_free(settings *s);
+/* The key name of one SETTINGS_* bit (NULL for anything else). */
+const char *settings_key(unsigned bit);
+/* Replaces a string setting (format, language, stopwords, pivot). */
+void settings_set_string(char **slot, const char *value);
+
+/* Reads every key (defaults for the absent ones) into s, which must be
+ * initialised; what it held is freed. */
+int settings_load(settings *s, settings_get_fn get, void *ctx, char *err);
+/* Writes the keys in which: strings and bytes as they are, an empty one
+ * deleting its key; numbers in decimal, 0 included. */
+int settings_store(const settings *s, unsigned which, settings_set_fn set,
+                   void *ctx, char *err);
+/* Deletes the keys in which. */
+int settings_erase(unsigned which, settings_set_fn set, void *ctx, char *err);
+
+/* The same over the engine's writers and readers. */
+int settings_load_reader(settings *s, engine_reader *r, char *err);
+int settings_load_writer(settings *s, engine_writer *w, char *err);
+int settings_store_writer(const settings *s, unsigned which, engine_writer *w,
+                          char *err);
+int settings_erase_writer(unsigned which, engine_writer *w, char *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
