@@ -7,6 +7,7 @@
 #include "query.h"
 #include "../src/engine.h"
 #include "../src/indexdir.h"
+#include "../src/settings.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -106,7 +107,7 @@ void query_publish_figures(query_reader *q) {
     atomic_store(&q->figures->bytes, size);
     sbuf v;
     sbuf_init(&v);
-    if (engine_reader_meta_get(q->r, "lede.commit_time", &v, NULL) == LEDE_OK)
+    if (engine_reader_meta_get(q->r, settings_key(SETTINGS_COMMIT_TIME), &v, NULL) == LEDE_OK)
         atomic_store(&q->figures->last_commit, strtoll(v.data, NULL, 10));
     sbuf_free(&v);
 }

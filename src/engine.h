@@ -42,7 +42,8 @@
  *            slot 1  content fingerprint, 8 bytes big-endian
  *   data     the stored article (docstore.h)
  *   spelling headline and body words, for "did you mean"
- *   metadata "lede.format" = "3" (absent: the current format),
+ *   metadata (read and written through src/settings.h)
+ *            "lede.format" = "3" (absent: the current format),
  *            "lede.pivot" = format 3's pivot length (decimal),
  *            "lede.common" = format 3's common words, space-separated
  *            stems (the first build's: in 5% of its sample, at most 128,
@@ -54,7 +55,7 @@
  *            "lede.commit_time" = Unix seconds of the last commit,
  *            "lede.changes" = replacements and deletions since the last
  *            compaction (livewriter.h),
- *            "F<16 hex>" = file record (see indexer/build.c) */
+ *            "F<16 hex>" = file record (see indexer/filerec.h) */
 #ifndef LEDE_ENGINE_H
 #define LEDE_ENGINE_H
 

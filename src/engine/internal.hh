@@ -1,6 +1,7 @@
 /* internal.hh -- what the files of the engine module (the .cc files of src/engine/)
- * share: the writer and reader structs, the term prefixes and metadata
- * keys of the index format (specified in engine.h), the error guards, and
+ * share: the writer and reader structs, the term prefixes of the index
+ * format (specified in engine.h; its metadata keys are src/settings.h's),
+ * the error guards, and
  * the declarations of the helpers one file makes for another (each
  * declared under the file that defines it).  Only src/engine/ includes
  * it: Xapian types and C++ exceptions stop here and never reach engine.h,
@@ -11,6 +12,7 @@
 #include "../dirwatch.h"
 #include "../docstore.h"
 #include "../engine.h"
+#include "../settings.h"
 
 #include <xapian.h>
 
@@ -29,13 +31,6 @@ const char *const PREFIX_STANDFIRST = "XL";
 const char *const PREFIX_AUTHOR = "A";
 const char *const PREFIX_FILE = "XF";
 const char *const PREFIX_PAIR = "XP";
-const char *const META_COMMIT_TIME = "lede.commit_time";
-const char *const META_STOPWORDS = "lede.stopwords";
-const char *const META_FORMAT = "lede.format";
-const char *const META_PIVOT = "lede.pivot";
-const char *const META_COMMON = "lede.common";
-const char *const META_LANGUAGE = "lede.language";
-const char *const META_DICT = "lede.dict";
 
 /* What a reader's stemmer makes of a stop word: the word behind this byte,
  * a term the index never holds, so that a stop word QueryParser keeps in a
@@ -112,13 +107,6 @@ struct Page {
     std::vector<Xapian::MSetIterator> items;
     std::unordered_map<Xapian::docid, std::string> data;
 };
-
-/* The index format a database holds: its "lede.format", or the current
- * one when it has none (a database made through this API alone). */
-inline std::string format_of(const Xapian::Database &db) {
-    std::string f = db.get_metadata(META_FORMAT);
-    return f.empty() ? ENGINE_FORMAT : f;
-}
 
 /* A field's prefix: the leading capitals of a term ("" for the body). */
 inline size_t prefix_length(const std::string &t) {
@@ -227,6 +215,20 @@ Xapian::termcount text_length(const Xapian::Document &doc);
 Xapian::Document make_document(engine_writer *w, const article *a, const std::string &qterm,
                                const char *filekey, uint64_t fp, const void *data, size_t len);
 void flush_words(engine_writer *w);
+
+/* settings.cc */
+/* An index's lede.* settings (src/settings.h) read from db, as one
+ * object; throws what Xapian threw. */
+class IndexSettings {
+public:
+    explicit IndexSettings(const Xapian::Database &db);
+    ~IndexSettings();
+    IndexSettings(const IndexSettings &) = delete;
+    IndexSettings &operator=(const IndexSettings &) = delete;
+    settings s;
+    /* Writes the keys in which (SETTINGS_* bits) of s to db. */
+    void store(Xapian::WritableDatabase &db, unsigned which) const;
+};
 
 /* writer.cc */
 int meta_get(const Xapian::Database &db, const char *key, sbuf *out);

@@ -5,21 +5,25 @@
  * query_*.cc, search.cc and results.cc files'. */
 #include "internal.hh"
 
-/* Every lede.* key a reader reads is read here (see internal.hh). */
+/* The settings a reader searches with (see internal.hh), read through
+ * src/settings.  An index that names no language is not stemmed here
+ * (settings.h's default language is the writers'). */
 void load_settings(engine_reader *r) {
-    std::string lang = r->db.get_metadata(META_LANGUAGE);
-    std::string dict = r->db.get_metadata(META_DICT);
-    r->stop_words = words_of(r->db.get_metadata(META_STOPWORDS));
+    IndexSettings is(r->db);
+    const settings &s = is.s;
+    std::string lang = (s.stored & SETTINGS_LANGUAGE) ? s.language : "";
+    r->stop_words = words_of(s.stopwords);
     r->language = lang;
     r->stem = make_stemmer(lang, r->stop_words);
     r->stemming = !(lang.empty() || lang == "none");
     r->stems_keep_first = lang == "english" || lang == "en";
-    std::string format = format_of(r->db);
+    std::string format = s.format;
     r->fields_in_body = format != "1";
     r->impacts = format == "3";
-    r->common = r->impacts ? words_of(r->db.get_metadata(META_COMMON)) : word_set();
+    r->common = r->impacts ? words_of(std::string(s.common.data ? s.common.data : "", s.common.len))
+                           : word_set();
     docstore_free(r->ds);
-    r->ds = docstore_new(dict.data(), dict.size());
+    r->ds = docstore_new(s.dict.data, s.dict.len);
 }
 
 /* The stored data of the article with this id; false when there is none. */

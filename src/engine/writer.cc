@@ -10,28 +10,29 @@
 
 namespace {
 
-/* The pivot length of a format 3 index (metadata "lede.pivot"); an index
+/* The pivot length of a format 3 index (setting "lede.pivot"); an index
  * without one gets ENGINE_DEFAULT_PIVOT, stored with its next commit so
  * that it never changes once postings depend on it. */
-double stored_pivot(engine_writer *w) {
-    std::string v = w->db.get_metadata(META_PIVOT);
-    double pivot = v.empty() ? 0 : strtod(v.c_str(), nullptr);
+double stored_pivot(engine_writer *w, IndexSettings &is) {
+    double pivot = *is.s.pivot ? strtod(is.s.pivot, nullptr) : 0;
     if (pivot >= 1 && std::isfinite(pivot)) return pivot;
     char buf[32];
     snprintf(buf, sizeof buf, "%g", (double)ENGINE_DEFAULT_PIVOT);
-    w->db.set_metadata(META_PIVOT, buf);
+    settings_set_string(&is.s.pivot, buf);
+    is.store(w->db, SETTINGS_PIVOT);
     return ENGINE_DEFAULT_PIVOT;
 }
 
-/* What the index's format (metadata "lede.format", and format 3's
+/* What the index's format (settings "lede.format", and format 3's
  * "lede.pivot" and "lede.common") asks of the documents this writer makes. */
 void load_format(engine_writer *w) {
-    std::string format = format_of(w->db);
+    IndexSettings is(w->db);
+    std::string format = is.s.format;
     w->fields_in_body = format != "1";
     w->impacts = format == "3";
     if (w->impacts) {
-        w->pivot = stored_pivot(w);
-        w->common = words_of(w->db.get_metadata(META_COMMON));
+        w->pivot = stored_pivot(w, is);
+        w->common = words_of(std::string(is.s.common.data ? is.s.common.data : "", is.s.common.len));
     }
 }
 
@@ -206,7 +207,9 @@ int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
 int engine_writer_commit(engine_writer *w, char *err) {
     return guarded(err, "commit", [&] {
         flush_words(w);
-        w->db.set_metadata(META_COMMIT_TIME, std::to_string((long long)time(nullptr)));
+        /* the key alone from src/settings: a commit need not read the others */
+        w->db.set_metadata(settings_key(SETTINGS_COMMIT_TIME),
+                           std::to_string((long long)time(nullptr)));
         w->db.commit();
         return LEDE_OK;
     });

@@ -14,6 +14,8 @@ MAX_LINES = 650  # "about 600": a file past this wants splitting
 PRODUCT = ("src", "daemon", "indexer", "client")
 SOURCE = re.compile(r"\.(c|h|cc|hh)$")
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
+SETTING_KEY = re.compile(r'"lede\.(format|language|stopwords|pivot|common|dict|commit_time|changes)"')
+COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 
 # Which layers' headers each layer may reach.  The engine's private
 # headers (src/engine/*.hh) belong to the engine alone, but the bench's
@@ -79,7 +81,8 @@ def reached(tree, path, memo):
 
 def violations(tree):
     """rule name -> the offending files (or file -> header pairs)."""
-    out = {"reach": [], "xapian": [], "private": [], "engine_h": [], "long": [], "header": []}
+    out = {"reach": [], "xapian": [], "private": [], "engine_h": [], "long": [], "header": [],
+           "settings": []}
     memo = {}
     for path in sorted(tree):
         me = layer(path)
@@ -99,6 +102,8 @@ def violations(tree):
                 out["long"].append("%s (%d lines)" % (path, tree[path].count("\n")))
             if not tree[path].lstrip().startswith("/*"):
                 out["header"].append(path)
+            if path != "src/settings.c" and SETTING_KEY.search(COMMENT.sub("", tree[path])):
+                out["settings"].append(path)
     return out
 
 
@@ -109,6 +114,7 @@ RULES = [
     ("engine_h", "the protocol and the client do not depend on engine.h"),
     ("long", "no product source file is over %d lines" % MAX_LINES),
     ("header", "every product source file opens with its header comment"),
+    ("settings", "lede.* settings keys are spelled in src/settings.c alone"),
 ]
 
 # A made-up tree breaking every rule once, each through a different path.
@@ -123,6 +129,7 @@ BAD_TREE = {
     "daemon/c.c": '/* x */\n#include "../src/engine/internal.hh"\n',
     "client/d.c": "/* x */\n" + "int x;\n" * (MAX_LINES + 1),
     "client/e.c": "int y;\n",
+    "daemon/f.c": '/* reads "lede.dict" in a comment: allowed */\nconst char *k = "lede.pivot";\n',
 }
 
 
@@ -131,7 +138,8 @@ def main():
     for rule, desc in RULES:
         check(bad[rule], "the rule is not vacuous: %s" % desc, "the made-up tree broke it unseen")
     check("daemon/a.c -> indexer/b.h" in bad["reach"] and "daemon/c.c" in bad["xapian"]
-          and "src/protocol.h" in bad["engine_h"] and "client/e.c" in bad["header"],
+          and "src/protocol.h" in bad["engine_h"] and "client/e.c" in bad["header"]
+          and bad["settings"] == ["daemon/f.c"],
           "the made-up tree's breaches are found where they are made", repr(bad))
     tree = read_tree()
     check(len(tree) > 40, "found the sources (%d files)" % len(tree))
