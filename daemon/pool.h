@@ -25,7 +25,8 @@ typedef struct pool_config {
                                   (0: it sleeps at once) */
     const char *test_hold;     /* the LEDE_TEST_HOLD FIFO (pool.c), or NULL */
     /* notify() is called from a worker thread after a job lands in the done
-     * list; it must only wake the loop (e.g. event_active). */
+     * list; it must only wake the loop (handoff_notify_loop writes an
+     * eventfd: event_active would take libevent's base lock, handoff.h). */
     void (*notify)(void *);
     void *notify_arg;
 } pool_config;

@@ -157,7 +157,7 @@ static void print_summary(const build_stats *st, const char *what) {
 
 typedef struct reader_ctx {
     engine_reader *r;
-    docstore *ds;
+    docstore *ds;              /* --list only: decodes each stored article */
     settings set;
 } reader_ctx;
 
@@ -169,7 +169,7 @@ static int open_reader(const char *index, reader_ctx *rc, char *err) {
         engine_reader_close(rc->r);
         return LEDE_ERR;
     }
-    rc->ds = docstore_new(rc->set.dict.data, rc->set.dict.len);
+    rc->ds = NULL;
     return LEDE_OK;
 }
 
@@ -238,6 +238,7 @@ static int list_one(const char *data, size_t len, void *ctx) {
 static int cmd_list(const cli *c, char *err) {
     reader_ctx rc;
     if (open_reader(c->o.index, &rc, err) != LEDE_OK) return LEDE_ERR;
+    rc.ds = docstore_new(rc.set.dict.data, rc.set.dict.len);
     int r = engine_reader_scan(rc.r, list_one, &rc, err);
     close_reader(&rc);
     return r == LEDE_OK ? LEDE_OK : LEDE_ERR;

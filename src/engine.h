@@ -146,11 +146,11 @@ void engine_reader_close(engine_reader *r);
 uint64_t engine_reader_doccount(engine_reader *r);
 int engine_reader_meta_get(engine_reader *r, const char *key, sbuf *out,
                            char *err);
-/* Stored data of the article with this id (LEDE_ENOTFOUND if none). */
-int engine_reader_get(engine_reader *r, const char *id, sbuf *data, char *err);
 /* The article with this id, decoded from its stored data with the
  * reader's own decoder (the index's dictionary, metadata "lede.dict", as
- * searches decode snippets), as GET shows it.  out must be initialised
+ * searches decode snippets), as GET shows it.  It readies the reader's
+ * search settings as a search would, so an index whose language Xapian
+ * does not know fails here too (writers check it when they create one).  out must be initialised
  * (article_init) and empty.  On LEDE_OK its fields are the caller's, freed
  * with article_free; on any error (LEDE_ENOTFOUND: no such article;
  * LEDE_ERR: unreadable data, or the index failing) out is left empty and

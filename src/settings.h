@@ -21,8 +21,11 @@
  *                      every engine commit; absent: 0)
  *   "lede.changes"     replacements and deletions since the last compaction,
  *                      decimal (livewriter.h; absent: 0)
- * The first six are fixed when the index is created (SETTINGS_INDEX); the
- * last two are bookkeeping that changes with every commit. */
+ * The first six are fixed when the index is created (SETTINGS_INDEX), and
+ * written only into a new database (a shard, a merge, a new index), never
+ * by a commit to one that readers have open: readers load them again only
+ * when the stub names other databases (src/engine/refresh.cc).  The last
+ * two are bookkeeping that changes with every commit. */
 #ifndef LEDE_SETTINGS_H
 #define LEDE_SETTINGS_H
 

@@ -1,7 +1,7 @@
 /* reader.cc -- the reader side of engine.h outside searching: opening and
- * closing a reader, its figures, fetching stored articles (by id, raw or
- * decoded, or all of them), and load_settings, the one place a reader
- * reads the index's lede.* metadata.  Keeping the reader current is refresh.cc's; queries are the
+ * closing a reader, its figures, fetching stored articles (by id,
+ * decoded, or all of them raw), and load_settings, where a reader reads the
+ * settings it searches and decodes with (src/settings.h).  Keeping the reader current is refresh.cc's; queries are the
  * query_*.cc, search.cc and results.cc files'. */
 #include "internal.hh"
 
@@ -64,18 +64,6 @@ uint64_t engine_reader_doccount(engine_reader *r) {
 int engine_reader_meta_get(engine_reader *r, const char *key, sbuf *out,
                            char *err) {
     return guarded(err, "metadata", [&] { return meta_get(r->db, key, out); });
-}
-
-int engine_reader_get(engine_reader *r, const char *id, sbuf *data,
-                      char *err) {
-    return guarded(err, "get", [&] {
-        std::string d;
-        if (!stored_data(r, id, d))
-            return lede_seterr_code(err, LEDE_ENOTFOUND, "no article '%s'", id);
-        sbuf_reset(data);
-        sbuf_append(data, d.data(), d.size());
-        return LEDE_OK;
-    });
 }
 
 int engine_reader_get_article(engine_reader *r, const char *id, article *out,

@@ -2,8 +2,12 @@
  * files show a writer's change (the stub, each database's version file),
  * the inotify watch on their directories (dirwatch.h), and reopening when
  * they moved.  Owns the reader's stub, versions and watch fields; reads
- * no document and no metadata (a reopen only marks the search settings
- * stale: search_ready). */
+ * no document and no metadata.  Only a changed stub (other databases)
+ * marks the search settings stale (search_ready); moving to a database's
+ * latest revision keeps them, which holds because the settings a reader
+ * decodes and ranks with (lede.dict, lede.common, lede.pivot, language,
+ * stop words) are written only into new databases, and a new database
+ * reaches readers through a new stub (src/settings.h). */
 #include "internal.hh"
 
 #include <cstdio>

@@ -79,6 +79,9 @@ counts = [lede("-c", d.addr, "--count", *q)[1].strip()
           for q in (["drought"], ["drought", "-harvest"], ["--", "drought", "-harvest"])]
 check(counts[0] == "3" and counts[1] == counts[2] and counts[1] not in ("3", ""),
       "'-harvest' after a word is a query word (NOT), with or without '--'", repr(counts))
+code, out, err = lede("-c", d.addr, "get", "--", "-c")
+check(code == 1 and "'-c'" in err, "get -- ID: an id that looks like an option is asked for, not parsed",
+      "%d %r" % (code, err))
 code, out, err = lede("get", "wire-2024-0001", "-c", d.addr, "--json")
 check(code == 0 and json.loads(out)["article"]["id"] == "wire-2024-0001", "get ID, then options",
       out[:120])

@@ -5,7 +5,7 @@ LEDE_ROOT="${LEDE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 LEDE_BIN="${LEDE_BIN:-bin}"
 case "$LEDE_BIN" in /*) ;; *) LEDE_BIN="$LEDE_ROOT/$LEDE_BIN" ;; esac
 INDEXER="$LEDE_BIN/lede-index"
-SHARED="$LEDE_ROOT/../shared"
+SHARED="${LEDE_SHARED:-$LEDE_ROOT/../shared}"
 TMP=$(mktemp -d /tmp/lede-test.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -38,9 +38,11 @@ summary() { awk -v k="$1:" '$1 == k { print $2 }' "$2"; }
 
 articles_in() { "$INDEXER" --index "$1" --info | awk '$1 == "articles:" { print $2 }'; }
 
+# Ends a test that needs the shared collections with a skip line when
+# they are absent (a fresh clone has no ../shared; CI has it).
 need_shared() {
     if [ ! -d "$SHARED/corpus" ]; then
-        not_ok "../shared/corpus is missing (CI provides it)"
+        echo "ok - # SKIP $(basename "$0" .sh): needs the shared collections in $SHARED/corpus (or LEDE_SHARED); CI provides them"
         exit 0
     fi
 }
