@@ -1,4 +1,5 @@
-/* conn.c -- blocking client connection to leded (see conn.h). */
+/* conn.c -- blocking client connection to leded (see conn.h).  Prints
+ * nothing and renders no reply (render.c). */
 #define _GNU_SOURCE
 #include "conn.h"
 

@@ -1,4 +1,5 @@
-/* render.c -- terminal and plain rendering of replies (see render.h). */
+/* render.c -- terminal and plain rendering of replies (see render.h).
+ * Never touches the connection; knows nothing of the engine. */
 #define _GNU_SOURCE
 #include "render.h"
 #include "../src/protocol.h"

@@ -1,6 +1,7 @@
 /* render.h -- how the client shows replies: search hits, an article, stats
  * or an error, for a terminal (colour, highlighted matches) or a pipe
- * (plain).  Parses the text protocol's data lines; prints to a FILE. */
+ * (plain).  Parses the text protocol's data lines; prints to a FILE.
+ * Must not read or write the connection. */
 #ifndef LEDE_CLIENT_RENDER_H
 #define LEDE_CLIENT_RENDER_H
 

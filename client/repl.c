@@ -1,4 +1,5 @@
-/* repl.c -- interactive search prompt (see repl.h). */
+/* repl.c -- interactive search prompt (see repl.h).  Frames and renders
+ * nothing itself (conn.c, render.c). */
 #define _GNU_SOURCE
 #include "repl.h"
 #include "render.h"

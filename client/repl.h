@@ -1,5 +1,6 @@
 /* repl.h -- the client's interactive prompt (libedit): queries, paging with
- * :next, reading a hit with :get N, history. */
+ * :next, reading a hit with :get N, history.  Must not parse replies or
+ * speak the protocol itself (render.h, conn.h). */
 #ifndef LEDE_CLIENT_REPL_H
 #define LEDE_CLIENT_REPL_H
 

@@ -1,5 +1,6 @@
 /* main.c -- leded: options and defaults; the work is in server.c (network)
- * pool.c (queries) and ingest.c (the writer). */
+ * pool.c (queries) and ingest.c (the writer).  Touches no socket and
+ * no database: it only checks that the index exists. */
 #define _GNU_SOURCE
 #include "server.h"
 #include "../src/indexdir.h"

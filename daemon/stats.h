@@ -3,7 +3,8 @@
  * writer publish.  The loop answers STATS itself, so it works even when
  * every worker is busy.  Counters are bumped by the files where things
  * happen (connections, errors, time-outs, read batches); the latency ring
- * is written only through stats_note_query. */
+ * is written only through stats_note_query.  Loop thread only; never
+ * calls the engine. */
 #ifndef LEDE_DAEMON_STATS_H
 #define LEDE_DAEMON_STATS_H
 

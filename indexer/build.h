@@ -2,7 +2,8 @@
  * out.  Full builds of a new index write shards in parallel and merge them;
  * runs on an existing index are incremental (add, replace, delete, skip
  * what did not change).  Also in-place compaction and recovery of an
- * interrupted run. */
+ * interrupted run.  Parses no options and prints no summary (main.c's);
+ * no Xapian type crosses this header. */
 #ifndef LEDE_BUILD_H
 #define LEDE_BUILD_H
 

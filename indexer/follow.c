@@ -1,4 +1,5 @@
-/* follow.c -- the watch phase of a run (see follow.h). */
+/* follow.c -- the watch phase of a run (see follow.h).  Reads no file
+ * and touches no inotify itself. */
 #define _GNU_SOURCE
 #include "follow.h"
 #include "sources.h"

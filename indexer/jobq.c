@@ -1,4 +1,5 @@
-/* jobq.c -- bounded blocking FIFO of indexing jobs (see jobq.h). */
+/* jobq.c -- bounded blocking FIFO of indexing jobs (see jobq.h).  Does no
+ * I/O and touches no index. */
 #include "jobq.h"
 #include "../src/util.h"
 

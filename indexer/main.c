@@ -1,7 +1,7 @@
 /* main.c -- lede-index: command line, summary and exit status.  Parsing
  * options and printing belong here; the work is in build.c and, for the
  * inspection commands (--info, --show, --list, --check), in the core
- * library's reader API. */
+ * library's reader API.  Must not write to the index itself. */
 #define _GNU_SOURCE
 #include "build.h"
 #include "watch.h"

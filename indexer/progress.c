@@ -1,4 +1,5 @@
-/* progress.c -- terminal progress line for lede-index (see progress.h). */
+/* progress.c -- terminal progress line for lede-index (see progress.h).
+ * Writes to stderr alone; knows nothing of the run's state. */
 #include "progress.h"
 #include "../src/util.h"
 

@@ -1,5 +1,6 @@
 /* sample.c -- a full build's held articles and the settings chosen from
- * them (see sample.h). */
+ * them (see sample.h).  Never writes to the index: its scratch writer
+ * lives in memory. */
 #include "sample.h"
 #include "writers.h"
 

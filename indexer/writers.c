@@ -2,7 +2,8 @@
  * owns one Xapian database: a full build's shard, or the live database of
  * an existing index.  Writers commit every `batch` articles; the stub
  * lists the shards while they are built, so readers see every committed
- * batch and an interrupted build is merged and resumed by the next run. */
+ * batch and an interrupted build is merged and resumed by the next run.
+ * Reads no source file and chooses no setting (sources.c, sample.c). */
 #define _GNU_SOURCE
 #include "writers.h"
 #include "sample.h"

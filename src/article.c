@@ -1,6 +1,7 @@
 /* article.c -- parsing of plain-text articles and JSON Lines records into
  * struct article (see article.h and docs/FORMATS.md).  The text parser works
- * on lines: an optional header block, then headline, standfirst, body. */
+ * on lines: an optional header block, then headline, standfirst, body.  Pure:
+ * no I/O; knows nothing of sources, the docstore or the index. */
 #include "article.h"
 #include "date.h"
 #include "utf8.h"

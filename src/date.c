@@ -1,6 +1,7 @@
 /* date.c -- parsing and formatting of article dates (see date.h).  The
  * calendar arithmetic is the usual era-based civil-from-days algorithm, so
- * no timegm() or TZ environment is involved. */
+ * no timegm() or TZ environment is involved.  Pure: no I/O, never reads
+ * the clock. */
 #include "date.h"
 #include "util.h"
 

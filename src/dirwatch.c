@@ -1,6 +1,8 @@
 /* dirwatch.c -- change detection on a few directories through inotify
  * (see dirwatch.h).  One inotify instance per watch, non-blocking; a set
- * replaces the instance whole, so no event of an old directory lingers. */
+ * replaces the instance whole, so no event of an old directory lingers.
+ * Reads only inotify events: opens no watched file and knows nothing of
+ * the index layout. */
 #define _GNU_SOURCE
 #include "dirwatch.h"
 #include "util.h"

@@ -1,6 +1,7 @@
 /* docstore.c -- encoding and decoding of stored articles (format in
  * docstore.h).  One z_stream pair per docstore object, reset between
- * articles, so a writer thread compresses without allocating. */
+ * articles, so a writer thread compresses without allocating.  Bytes in,
+ * bytes out: no file I/O, no engine. */
 #include "docstore.h"
 
 #include <stdio.h>

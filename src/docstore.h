@@ -19,7 +19,10 @@
  *   field = tag:byte  length:varint  bytes; 'd' is decimal Unix seconds
  *   (UTC), absent when undated.  Fields appear in the order listed; readers
  *   skip tags they do not know.  The hash (util.h) of head and tail
- *   together is the article's content fingerprint. */
+ *   together is the article's content fingerprint.
+ *
+ * Encodes and decodes bytes only: never reads or writes the index (the
+ * engine stores them) and knows nothing of Xapian. */
 #ifndef LEDE_DOCSTORE_H
 #define LEDE_DOCSTORE_H
 

@@ -1,6 +1,7 @@
 /* idset.c -- file-backed hash set (see idset.h).  Hashes are appended to an
  * unlinked temporary file through a small buffer; sealing maps the file,
- * sorts it in place and lookups are binary searches. */
+ * sorts it in place and lookups are binary searches.  Touches no file but
+ * its own temporary one. */
 #define _GNU_SOURCE
 #include "idset.h"
 #include "util.h"

@@ -2,7 +2,8 @@
  * RAM: the ids seen while re-reading a changed multi-article file, so that
  * the articles that left the file can be found afterwards.  Add, then seal
  * (sort), then query.  Memory use is a fixed write buffer, whatever the
- * number of ids; the sorted array is mapped from the file. */
+ * number of ids; the sorted array is mapped from the file.  Knows nothing
+ * of articles or the index; not thread-safe. */
 #ifndef LEDE_IDSET_H
 #define LEDE_IDSET_H
 

@@ -1,5 +1,6 @@
 /* livewriter.c -- one process writing an index article by article (see
- * livewriter.h). */
+ * livewriter.h).  Reaches Xapian only through engine.h; opens no reader,
+ * prints nothing. */
 #include "livewriter.h"
 #include "docstore.h"
 #include "engine.h"

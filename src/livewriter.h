@@ -3,6 +3,7 @@
  * writer lock, the one live database, the index's settings (language,
  * compression dictionary), single-article add/replace/delete, commits and
  * the compaction policy.  Not thread-safe: one thread owns a livewriter.
+ * Must not read sources or sockets: its owner hands it articles.
  *
  * Compaction policy (also docs/FORMATS.md): every replacement or deletion
  * leaves dead space in the database until it is rewritten.  The count of

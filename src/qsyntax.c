@@ -1,7 +1,8 @@
 /* qsyntax.c -- query string checks before parsing (see qsyntax.h).  Works
  * on a simple tokenisation: quoted phrases, parentheses and white-space
  * separated words; operators are the upper-case words Xapian treats as
- * boolean operators. */
+ * boolean operators.  Pure: no I/O; knows nothing of Xapian or the
+ * index. */
 #include "qsyntax.h"
 #include "util.h"
 

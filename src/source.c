@@ -1,6 +1,7 @@
 /* source.c -- walking sources and streaming their bytes (see source.h).
  * Every file is read through gzread(), which passes plain files through
- * untouched, with one fixed-size buffer per reader. */
+ * untouched, with one fixed-size buffer per reader.  Never parses
+ * articles (article.c) and never touches the index. */
 #define _GNU_SOURCE
 #include "source.h"
 

@@ -1,7 +1,8 @@
 /* utf8.h -- UTF-8 validation and repair of article text.  Input that is not
  * valid UTF-8 is either re-decoded as Windows-1252 (when it holds no valid
  * multi-byte sequence at all: a Latin-1 file) or has each bad byte replaced
- * by U+FFFD.  Also tells binary data (NUL bytes) from text. */
+ * by U+FFFD.  Also tells binary data (NUL bytes) from text.  Pure: no
+ * I/O; writes only to the caller's sbuf. */
 #ifndef LEDE_UTF8_H
 #define LEDE_UTF8_H
 

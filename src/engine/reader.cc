@@ -1,8 +1,9 @@
 /* reader.cc -- the reader side of engine.h outside searching: opening and
  * closing a reader, its figures, fetching stored articles (by id,
  * decoded, or all of them raw), and load_settings, where a reader reads the
- * settings it searches and decodes with (src/settings.h).  Keeping the reader current is refresh.cc's; queries are the
- * query_*.cc, search.cc and results.cc files'. */
+ * settings it searches and decodes with (src/settings.h).  Keeping the
+ * reader current is refresh.cc's; queries are the query_*.cc, search.cc
+ * and results.cc files'.  Never writes to a database. */
 #include "internal.hh"
 
 /* The settings a reader searches with (see internal.hh), read through

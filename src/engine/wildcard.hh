@@ -12,7 +12,8 @@
  * synonym's: ImpactWeight (impact.hh) of the summed impacts, with the idf
  * of the union of the words, whose size is estimated from theirs as of
  * independent events (as Xapian estimates an OR).  Matches are the same;
- * memory is one window (WINDOW entries) per query, whatever the index. */
+ * memory is one window (WINDOW entries) per query, whatever the index.
+ * Reads term lists and postings only: writes nothing, holds no reader. */
 #ifndef LEDE_WILDCARD_HH
 #define LEDE_WILDCARD_HH
 
