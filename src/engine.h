@@ -127,6 +127,12 @@ int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
                             char *err);
 /* Commits; every commit also stamps metadata "lede.commit_time". */
 int engine_writer_commit(engine_writer *w, char *err);
+/* Hands the spelling words from has collected since its last commit to
+ * to, whose next commit writes them: a sharded index keeps its spelling
+ * in its front database (docs/SCALE.md), which a front reads locally
+ * where Xapian gives no spelling over remote.  Configure from with
+ * spelling on.  Not thread-safe: the caller holds both writers. */
+void engine_writer_move_words(engine_writer *from, engine_writer *to);
 uint64_t engine_writer_doccount(engine_writer *w);
 uint64_t engine_writer_revision(engine_writer *w);
 /* Metadata: set with val NULL deletes the key. */

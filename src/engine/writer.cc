@@ -215,6 +215,11 @@ int engine_writer_commit(engine_writer *w, char *err) {
     });
 }
 
+void engine_writer_move_words(engine_writer *from, engine_writer *to) {
+    for (const auto &kv : from->words) to->words[kv.first] += kv.second;
+    from->words.clear();
+}
+
 uint64_t engine_writer_doccount(engine_writer *w) {
     return or_zero([&] { return w->db.get_doccount(); });
 }
