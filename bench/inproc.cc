@@ -3,9 +3,10 @@
 // Xapian's API on the same index, with a QueryParser set up as lede's
 // (English stems, STEM_ALL, AND, the headline/standfirst/body fields,
 // wildcards) and, like a search engine answering, the top 10 with their
-// stored data.  No lede code but the weighting a format 3 index needs
-// (src/engine/impact.hh: its postings hold impacts, which BM25 would misread);
-// an older index gets Xapian's default BM25.  Timing and figures by
+// stored data.  No lede code but the weighting a format 3 or 4 index
+// needs (src/engine/ranking.hh: its postings hold impacts or scaled
+// frequencies, which BM25 with lengths would misread); an older index gets
+// Xapian's default BM25.  Timing and figures by
 // bench/drive.c.
 // usage: inproc INDEX QUERYFILE SECONDS
 // (INPROC_ONCE=1 stops after two passes over the queries, for callgrind;
@@ -23,7 +24,7 @@
 #include <vector>
 
 #include "drive.h"
-#include "../src/engine/impact.hh"
+#include "../src/engine/ranking.hh"
 
 namespace {
 
@@ -52,7 +53,7 @@ struct Handle {
     Xapian::QueryParser qp;
     std::unordered_set<std::string> stops;
     bool relevance_only = getenv("INPROC_RELEVANCE_ONLY") != nullptr;
-    bool impacts = false;
+    std::string format;
 
     void use_stopwords(const std::string &list) {
         Xapian::SimpleStopper *st = new Xapian::SimpleStopper;
@@ -102,8 +103,8 @@ struct Handle {
                              Xapian::QueryParser::FLAG_WILDCARD);
         std::string list = db.get_metadata("lede.stopwords");
         if (!list.empty()) use_stopwords(list);
-        std::string format = db.get_metadata("lede.format");
-        impacts = format == "3" || format.empty(); /* absent: current (src/engine.h) */
+        format = db.get_metadata("lede.format");
+        if (format.empty()) format = "4"; /* absent: current (src/engine.h) */
     }
 };
 
@@ -123,7 +124,8 @@ int inproc_query(void *conn, const char *q) {
     try {
         Xapian::Enquire enq(h->db);
         enq.set_query(h->strip(h->qp.parse_query(q, flags)));
-        if (h->impacts) enq.set_weighting_scheme(ImpactWeight());
+        if (h->format == "3") enq.set_weighting_scheme(ImpactWeight());
+        if (h->format == "4") enq.set_weighting_scheme(tf_weight());
         if (h->relevance_only) enq.set_sort_by_relevance();
         else enq.set_sort_by_relevance_then_value(0, true);
         Xapian::MSet m = enq.get_mset(0, 10);

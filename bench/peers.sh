@@ -242,7 +242,7 @@ KEEP=""
     echo "| serving | \`bin/leded --index IDX\` (libevent loop, 2 workers) | \`searchd --config CONF\` (workers = threads: a thread per connection, max_children 0) | in-process, 1 thread, read-only handle |"
     echo "| driver | \`$BUILD/bench/loadgen ADDR QUERIES CONNS $SECONDS_EACH 'limit=10 snippet=0'\` | \`$PEERS/sphinxql ADDR QUERIES CONNS $SECONDS_EACH bm25\` (libmariadb) | \`$PEERS/fts5_query DB QUERIES $SECONDS_EACH\` |"
     echo
-    echo "Configuration file: bench/peers/sphinx.conf.in.  Xapian in-process: \`$BUILD/bench/inproc IDX QUERIES $SECONDS_EACH\` on lede's index (Xapian's API; no lede code but the weighting a format 3 index needs, src/engine/impact.hh), for reference."
+    echo "Configuration file: bench/peers/sphinx.conf.in.  Xapian in-process: \`$BUILD/bench/inproc IDX QUERIES $SECONDS_EACH\` on lede's index (Xapian's API; no lede code but the weighting a format 3 index needs, src/engine/ranking.hh), for reference."
     echo
     echo "## Query mix"
     echo

@@ -42,11 +42,11 @@ static size_t text_bytes(const article *a) {
            (a->body ? strlen(a->body) : 0);
 }
 
-/* Format 3's pivot and common words (engine.h): the mean length of the
+/* Formats 3 and 4's pivot and common words (engine.h): the mean length of the
  * held articles, as the engine measures them with the index's language
  * and stop words, and the words most of them hold. */
 static int choose_sample_settings(build *b, char *err) {
-    if (strcmp(b->set.format, "3")) return LEDE_OK;
+    if (!engine_format_samples(b->set.format)) return LEDE_OK;
     engine_writer *m;
     if (engine_writer_open(NULL, 1, 1, &m, err) != LEDE_OK) return LEDE_ERR;
     int rc = engine_writer_configure(m, b->set.language, b->set.stopwords, 0, err);

@@ -6,7 +6,7 @@
  * type or C++ exception crosses this header: every call returns a LEDE_*
  * code and leaves a message in a caller-supplied err buffer.
  *
- * What a document holds (the index format, version 3):
+ * What a document holds (the index format, version 4):
  *   terms    S<word>   headline words, wdf x3, with positions
  *            XL<word>  standfirst words, wdf x2, with positions
  *            <word>    body words, with positions, plus the headline (x3)
@@ -18,21 +18,28 @@
  *            Q<id>     unique id (boolean); "Q#<16 hex>" when the id is too
  *                      long for a term (see engine_id_term)
  *            XF<16 hex> the source file the article came from (boolean)
- *            XP<prefix>:<word> <word>  (format 3, boolean) two common words
+ *            XP<prefix>:<word> <word>  (formats 3, 4; boolean) two common words
  *                      (metadata "lede.common") at adjacent positions of
  *                      one field, e.g. "XP:mln dlr", "XPS:interest rate";
  *                      readers AND it, without weight, into an exact
  *                      phrase of those words instead of reading positions
- *   wdf      format 3: each term's wdf above (its "raw wdf") is replaced by
- *            its impact, BM25's term-frequency part precomputed:
- *              impact = max(1, round(255 x raw / (K + raw))),
- *              K = 1.2 x (0.25 + 0.75 x len / pivot),
+ *   wdf      format 4: each term's wdf above (its "raw wdf") is replaced by
+ *            its frequency normalised by the document's length, scaled:
+ *              wdf = max(1, round(64 x raw / (0.25 + 0.75 x len / pivot))),
  *            len the document's raw length (the sum of raw wdf over its
  *            terms), pivot the index's "lede.pivot" (fixed when the index
  *            is created: the mean raw length of the articles the first
- *            build samples, else ENGINE_DEFAULT_PIVOT).  Document lengths
- *            are then sums of impacts and no reader uses them.  Version 2
- *            stored raw wdf and was ranked by BM25 from it and the lengths.
+ *            build samples, else ENGINE_DEFAULT_PIVOT).  Ranked by Xapian's
+ *            own BM25Weight(k1 = 1.2 x 64, k2 = 0, k3 = 1, b = 0), which is
+ *            BM25 (k1 = 1.2, b = 0.75) times a constant and reads no
+ *            document length, so a remote shard's stock xapian-tcpsrv
+ *            ranks it as lede does (src/engine/ranking.hh).  Document
+ *            lengths are sums of these and no reader uses them.
+ *            Format 3 (still read, locally only) stored impacts instead,
+ *            max(1, round(255 x raw / (K + raw))), K = 1.2 x (0.25 + 0.75 x
+ *            len / pivot), ranked by lede's own ImpactWeight, which no
+ *            remote server knows.  Version 2 stored raw wdf and was ranked
+ *            by BM25 from it and the lengths.
  *   Words are stemmed with the index language (Snowball, STEM_ALL: stems
  *   carry the positions, so phrases match on stems) unless it is "none".
  *   Stop words (metadata "lede.stopwords", absent: none) are not indexed
@@ -43,9 +50,9 @@
  *   data     the stored article (docstore.h)
  *   spelling headline and body words, for "did you mean"
  *   metadata (read and written through src/settings.h)
- *            "lede.format" = "3" (absent: the current format),
- *            "lede.pivot" = format 3's pivot length (decimal),
- *            "lede.common" = format 3's common words, space-separated
+ *            "lede.format" = "4" (absent: the current format),
+ *            "lede.pivot" = formats 3 and 4's pivot length (decimal),
+ *            "lede.common" = formats 3 and 4's common words, space-separated
  *            stems (the first build's: in 5% of its sample, at most 128,
  *            none from fewer than 100 sampled articles;
  *            absent: none, so no pair terms),
@@ -71,8 +78,8 @@ extern "C" {
 
 #define ENGINE_SLOT_DATE 0
 #define ENGINE_SLOT_HASH 1
-#define ENGINE_FORMAT "3"
-/* The pivot of an index that has none stored (see format 3 above). */
+#define ENGINE_FORMAT "4"
+/* The pivot of an index that has none stored (see format 4 above). */
 #define ENGINE_DEFAULT_PIVOT 150
 
 enum { ENGINE_ADDED = 1, ENGINE_REPLACED, ENGINE_UNCHANGED };
@@ -82,6 +89,9 @@ typedef struct engine_reader engine_reader;
 
 /* The unique-id term of an article id ("Q..." or "Q#<hash>"). */
 void engine_id_term(const char *id, sbuf *out);
+/* True when an index of this format ("lede.format") takes its pivot
+ * length and common words from a sample of its first build (3 and 4). */
+int engine_format_samples(const char *format);
 /* True if lang names a Snowball stemmer Xapian knows, or is "none". */
 int engine_language_ok(const char *lang);
 

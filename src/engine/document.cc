@@ -1,10 +1,10 @@
 /* document.cc -- making a Xapian document of an article (the index
- * format in engine.h): its id term, the terms of its fields, format 3's
- * impacts and pair terms, its values and stored data, and the words it
+ * format in engine.h): its id term, the terms of its fields, formats 3
+ * and 4's baked term frequencies and pair terms, its values and stored data, and the words it
  * gives the spelling dictionary.  Writes nothing to a database itself:
  * writer.cc stores what this makes. */
 #include "internal.hh"
-#include "impact.hh"
+#include "ranking.hh"
 
 #include <algorithm>
 #include <cmath>
@@ -40,9 +40,16 @@ void collect_words(engine_writer *w, const char *text) {
  * K = k1 ((1 - b) + b len / pivot), scaled from [0, k1 + 1) to
  * [1, IMPACT_MAX] and rounded. */
 Xapian::termcount impact_of(Xapian::termcount wdf, double len, double pivot) {
-    double k = BM25_K1 * ((1 - BM25_B) + BM25_B * len / pivot);
+    double k = BM25_K1 * length_norm(len, pivot);
     double impact = std::round(IMPACT_MAX * wdf / (k + wdf));
     return impact < 1 ? 1 : (Xapian::termcount)impact;
+}
+
+/* A format 4 posting's wdf: the raw wdf over the document's length
+ * normalisation, times TF_SCALE, rounded (ranking.hh). */
+Xapian::termcount tf_of(Xapian::termcount wdf, double len, double pivot) {
+    double tf = std::round(TF_SCALE * wdf / length_norm(len, pivot));
+    return tf < 1 ? 1 : tf > 4e9 ? 4000000000u : (Xapian::termcount)tf;
 }
 
 /* Adds a pair term for each two common words at adjacent positions of the
@@ -69,8 +76,9 @@ void add_pairs(const std::unordered_set<std::string> &common, Xapian::Document &
     }
 }
 
-/* Replaces each term's wdf in doc with its impact; positions stay. */
-void to_impacts(Xapian::Document &doc, double pivot) {
+/* Replaces each term's raw wdf in doc with what the format keeps (an
+ * impact, a scaled frequency); positions stay. */
+void bake_tf(Xapian::Document &doc, int format, double pivot) {
     struct posting {
         std::string term;
         Xapian::termcount wdf;
@@ -86,7 +94,7 @@ void to_impacts(Xapian::Document &doc, double pivot) {
     for (const posting &t : terms) len += t.wdf;
     doc.clear_terms();
     for (const posting &t : terms) {
-        doc.add_term(t.term, impact_of(t.wdf, len, pivot));
+        doc.add_term(t.term, format == 3 ? impact_of(t.wdf, len, pivot) : tf_of(t.wdf, len, pivot));
         for (Xapian::termpos pos : t.positions) doc.add_posting(t.term, pos, 0);
     }
 }
@@ -140,8 +148,8 @@ Xapian::Document make_document(engine_writer *w, const article *a, const std::st
                                const char *filekey, uint64_t fp, const void *data, size_t len) {
     Xapian::Document doc;
     index_text(w, a, doc);
-    if (w->impacts) {
-        to_impacts(doc, w->pivot);
+    if (baked_tf(w->format)) {
+        bake_tf(doc, w->format, w->pivot);
         add_pairs(w->common, doc);
     }
     if (w->spelling) {

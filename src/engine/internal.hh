@@ -47,7 +47,7 @@ struct engine_writer {
     Xapian::Stem stem;
     bool spelling = false;
     bool fields_in_body = true;  /* format 2 (engine.h); false on a format 1 index */
-    bool impacts = true;         /* format 3: postings hold impacts */
+    int format = 4;              /* "lede.format" (engine.h) */
     double pivot = ENGINE_DEFAULT_PIVOT;
     /* Format 3's common words (metadata "lede.common"): adjacent pairs of
      * them get a pair term (add_pairs). */
@@ -65,8 +65,10 @@ struct engine_writer {
 struct engine_reader {
     Xapian::Database db;
     std::string path;
-    struct stat stub;          /* identity of the stub file when opened */
-    bool have_stub = false;
+    /* Identity of every stub file the index is opened through (its own,
+     * and those of the directories it lists: a sharded index's shards),
+     * taken before the last open: a changed one lists other databases. */
+    std::vector<std::pair<std::string, struct stat>> stubs;
     /* Identity of each open database's version file (iamglass), taken
      * before the last (re)open: a commit replaces that file, so while
      * they stay the same there is nothing newer to open.  Empty when
@@ -82,8 +84,12 @@ struct engine_reader {
     bool stemming = false;
     bool stems_keep_first = false; /* English: see SnippetStem */
     bool fields_in_body = false;  /* format 2: see fields_as_one */
-    bool impacts = false;         /* format 3: ranked by ImpactWeight */
-    std::unordered_set<std::string> common;  /* format 3: see pairs_for */
+    int format = 0;               /* "lede.format" (engine.h; see baked_tf) */
+    /* Some database is behind Xapian's remote backend (a "remote" stub
+     * line): queries must then take forms its protocol carries (no
+     * custom weighting or posting source; see with_wildcards_read). */
+    bool remote = false;
+    std::unordered_set<std::string> common;  /* format 3 and 4: see pairs_for */
     docstore *ds = nullptr;
     /* Change detection (see refresh): the directories watched, and
      * whether a quiet watch may be trusted to mean "nothing new". */
@@ -107,6 +113,23 @@ struct Page {
     std::vector<Xapian::MSetIterator> items;
     std::unordered_map<Xapian::docid, std::string> data;
 };
+
+/* The formats (engine.h) this engine reads and writes. */
+const int FORMAT_MIN = 1, FORMAT_MAX = 4;
+/* Whether an index of this format holds BM25's term-frequency part in its
+ * postings (3: impacts, 4: scaled frequencies) and pair terms. */
+inline bool baked_tf(int format) {
+    return format >= 3;
+}
+/* The format named by "lede.format"; throws for one this engine does not
+ * know (a newer lede's index). */
+inline int format_number(const std::string &format) {
+    int n = format.size() == 1 ? format[0] - '0' : 0;
+    if (n < FORMAT_MIN || n > FORMAT_MAX)
+        throw Xapian::DatabaseVersionError("index format \"" + format +
+                                           "\" is not one this lede reads (1 to 4)");
+    return n;
+}
 
 /* A field's prefix: the leading capitals of a term ("" for the body). */
 inline size_t prefix_length(const std::string &t) {

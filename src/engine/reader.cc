@@ -18,10 +18,9 @@ void load_settings(engine_reader *r) {
     r->stem = make_stemmer(lang, r->stop_words);
     r->stemming = !(lang.empty() || lang == "none");
     r->stems_keep_first = lang == "english" || lang == "en";
-    std::string format = s.format;
-    r->fields_in_body = format != "1";
-    r->impacts = format == "3";
-    r->common = r->impacts ? words_of(std::string(s.common.data ? s.common.data : "", s.common.len))
+    r->format = format_number(s.format);
+    r->fields_in_body = r->format != 1;
+    r->common = baked_tf(r->format) ? words_of(std::string(s.common.data ? s.common.data : "", s.common.len))
                            : word_set();
     docstore_free(r->ds);
     r->ds = docstore_new(s.dict.data, s.dict.len);

@@ -1,7 +1,10 @@
 /* refresh.cc -- keeping a reader current (engine_reader_refresh): which
- * files show a writer's change (the stub, each database's version file),
- * the inotify watch on their directories (dirwatch.h), and reopening when
- * they moved.  Owns the reader's stub, versions and watch fields; reads
+ * files show a writer's change (the stubs, the index's own and those of
+ * the directories it lists, as a sharded index's shards; each local
+ * database's version file), whether a database is remote (then only
+ * asking it shows a change, and the reader asks at every refresh), the
+ * inotify watch on their directories (dirwatch.h), and reopening when
+ * they moved.  Owns the reader's stubs, versions, remote and watch fields; reads
  * no document and no metadata.  Only a changed stub (other databases)
  * marks the search settings stale (search_ready); moving to a database's
  * latest revision keeps them, which holds because the settings a reader
@@ -14,59 +17,95 @@
 
 namespace {
 
-bool stat_stub(const std::string &path, struct stat *st) {
-    return stat((path + "/XAPIANDB").c_str(), st) == 0;
-}
-
 bool same_file(const struct stat &a, const struct stat &b) {
     return a.st_ino == b.st_ino && a.st_dev == b.st_dev &&
            a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
            a.st_mtim.tv_nsec == b.st_mtim.tv_nsec && a.st_size == b.st_size;
 }
 
-/* The local glass databases the stub lists ("auto DIR" or "glass DIR"
- * lines), or the path itself when it is a database; false for anything
- * else (a remote database). */
-bool local_databases(const engine_reader *r, std::vector<std::string> &dirs) {
-    if (!r->have_stub) {
-        dirs.push_back(r->path);
-        return true;
+typedef std::vector<std::pair<std::string, struct stat>> file_ids;
+
+/* What opening an index reaches: its stub files, its local glass
+ * databases' version files, whether anything is remote, and whether all
+ * of it is known (a stub line of another kind is not). */
+struct Layout {
+    file_ids stubs, versions;
+    bool remote = false, known = true;
+};
+
+const int MAX_STUB_DEPTH = 8; /* as deep as anyone nests stubs, loops cut */
+
+void walk(const std::string &path, int depth, Layout &l);
+
+/* One line of the stub in dir: "auto DIR" or "glass DIR" (walked in
+ * turn), "remote ..." (a remote database), comments; else unknown. */
+void stub_line(const std::string &dir, const char *line, int depth, Layout &l) {
+    char type[16], where[4000];
+    int n = sscanf(line, "%15s %3999s", type, where);
+    if (n < 1 || type[0] == '#') return;
+    if (!strcmp(type, "remote")) {
+        l.remote = true;
+    } else if (n == 2 && (!strcmp(type, "auto") || !strcmp(type, "glass"))) {
+        walk(where[0] == '/' ? std::string(where) : dir + "/" + where, depth + 1, l);
+    } else {
+        l.known = false;
     }
-    FILE *f = fopen((r->path + "/XAPIANDB").c_str(), "r");
-    if (!f) return false;
-    char line[4096];
-    bool ok = true;
-    while (ok && fgets(line, sizeof line, f)) {
-        char type[16], dir[4000];
-        if (line[0] == '#' || sscanf(line, "%15s %3999s", type, dir) < 1) continue;
-        ok = (!strcmp(type, "auto") || !strcmp(type, "glass")) && sscanf(line, "%15s %3999s", type, dir) == 2;
-        if (ok) dirs.push_back(dir[0] == '/' ? std::string(dir) : r->path + "/" + dir);
-    }
-    fclose(f);
-    return ok;
 }
 
-void note_versions(engine_reader *r) {
-    std::vector<std::string> dirs;
-    r->versions.clear();
-    if (!local_databases(r, dirs)) return;
-    for (const std::string &d : dirs) {
-        struct stat st;
-        if (stat((d + "/iamglass").c_str(), &st) != 0) {
-            r->versions.clear();
+void walk(const std::string &path, int depth, Layout &l) {
+    struct stat st;
+    std::string stub = path + "/XAPIANDB";
+    if (depth > MAX_STUB_DEPTH) {
+        l.known = false;
+    } else if (stat(stub.c_str(), &st) == 0) {
+        l.stubs.emplace_back(stub, st);
+        FILE *f = fopen(stub.c_str(), "r");
+        if (!f) {
+            l.known = false;
             return;
         }
-        r->versions.emplace_back(d + "/iamglass", st);
+        char line[4096];
+        while (fgets(line, sizeof line, f)) stub_line(path, line, depth, l);
+        fclose(f);
+    } else if (stat((path + "/iamglass").c_str(), &st) == 0) {
+        l.versions.emplace_back(path + "/iamglass", st);
+    } else {
+        l.known = false;
     }
 }
 
-bool versions_unchanged(const engine_reader *r) {
-    if (r->versions.empty()) return false;
-    for (const auto &v : r->versions) {
+bool unchanged(const file_ids &ids) {
+    for (const auto &v : ids) {
         struct stat st;
         if (stat(v.first.c_str(), &st) != 0 || !same_file(st, v.second)) return false;
     }
     return true;
+}
+
+/* Notes what r's index reaches now; versions are left empty (every
+ * refresh reopens) when some database's changes cannot be seen in a
+ * file here: a remote one, or one of a kind not known. */
+void note_layout(engine_reader *r) {
+    Layout l;
+    walk(r->path, 0, l);
+    r->stubs = std::move(l.stubs);
+    r->remote = l.remote;
+    r->versions.clear();
+    if (l.known && !l.remote) r->versions = std::move(l.versions);
+}
+
+bool stubs_changed(const engine_reader *r) {
+    Layout now;
+    walk(r->path, 0, now);
+    if (now.stubs.size() != r->stubs.size()) return true;
+    for (size_t i = 0; i < now.stubs.size(); i++)
+        if (now.stubs[i].first != r->stubs[i].first || !same_file(now.stubs[i].second, r->stubs[i].second))
+            return true;
+    return false;
+}
+
+bool versions_unchanged(const engine_reader *r) {
+    return !r->versions.empty() && unchanged(r->versions);
 }
 
 /* Reopens from scratch if the stub now lists other databases; else moves
@@ -74,26 +113,27 @@ bool versions_unchanged(const engine_reader *r) {
  * database instead of Xapian reading each version file).  force: reopen
  * even so (the writer moved on under a search). */
 bool look_again(engine_reader *r, bool force) {
-    struct stat st;
-    bool have = stat_stub(r->path, &st);
-    if (have != r->have_stub || (have && !same_file(st, r->stub))) {
-        r->stub = st;
-        r->have_stub = have;
-        note_versions(r);
+    if (stubs_changed(r)) {
+        note_layout(r);
         r->db = Xapian::Database(r->path);
         r->search_ready = false;
         return true;
     }
     if (!force && versions_unchanged(r)) return false;
-    note_versions(r);
+    note_layout(r);
     return r->db.reopen();
 }
 
-/* Where a writer's change shows: the index's directory (its stub) and
- * each local database's (its version file). */
+/* Where a writer's change shows: the index's directory and those of the
+ * other stubs (a stub replaced) and each local database's (its version
+ * file). */
 std::vector<std::string> change_dirs(const engine_reader *r) {
     std::vector<std::string> dirs{r->path};
-    for (const auto &v : r->versions) dirs.push_back(v.first.substr(0, v.first.rfind('/')));
+    for (const file_ids *ids : {&r->stubs, &r->versions})
+        for (const auto &v : *ids) {
+            std::string d = v.first.substr(0, v.first.rfind('/'));
+            if (d != r->path) dirs.push_back(d);
+        }
     return dirs;
 }
 
@@ -113,8 +153,7 @@ bool watch_dirs(engine_reader *r) {
 }  // namespace
 
 void note_files(engine_reader *r) {
-    r->have_stub = stat_stub(r->path, &r->stub);
-    note_versions(r);
+    note_layout(r);
 }
 
 /* Before every query.  While the directories that would show a change

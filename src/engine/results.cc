@@ -4,6 +4,7 @@
  * query's words marked (highlight_mset, SnippetStem); search.c frees them.
  * Runs no query and never changes what matched or how it scored. */
 #include "internal.hh"
+#include "ranking.hh"
 
 #include <algorithm>
 #include <set>
@@ -102,7 +103,8 @@ void fill_hit(engine_reader *r, const Xapian::MSet &marks, const Xapian::Stem &s
               const Xapian::MSetIterator &it, const std::string &data,
               unsigned rank, const search_opts *o, search_hit *h) {
     h->rank = rank;
-    h->score = it.get_weight();
+    /* on BM25's scale whatever the format (TF_SCORE_FACTOR) */
+    h->score = r->format == 4 ? it.get_weight() / TF_SCORE_FACTOR : it.get_weight();
     article a;
     article_init(&a);
     char err[LEDE_ERRLEN];

@@ -2,17 +2,24 @@
  * (run_query), with the retry of an AND that found nothing as OR, and the
  * order of equal scores worked out without Xapian's value sort where it
  * can be (TIE_SLACK).  Hands the page to results.cc and the spelling to
- * spelling.cc; the weighting is impact.hh's (format 3) or BM25. */
+ * spelling.cc; the weighting is ranking.hh's. */
 #include "internal.hh"
-#include "impact.hh"
+#include "ranking.hh"
 #include "../qsyntax.h"
 
 namespace {
 
 /* Ranking of a format 1 or 2 index: BM25 (BM25_K1, BM25_B) with no floor
- * on the length normalisation; format 3's is ImpactWeight (impact.hh). */
-Xapian::BM25Weight bm25() {
-    return Xapian::BM25Weight(BM25_K1, 0, 1, BM25_B, 0);
+ * on the length normalisation; format 3's is ImpactWeight and format 4's
+ * tf_weight (ranking.hh). */
+void set_weighting(const engine_reader *r, Xapian::Enquire &enq) {
+    if (r->format == 3 && r->remote)
+        throw Xapian::UnimplementedError(
+            "a format 3 index ranks with lede's own weighting, which a remote "
+            "shard's xapian-tcpsrv cannot run: rebuild it with lede-index (format 4)");
+    if (r->format == 4) enq.set_weighting_scheme(tf_weight());
+    else if (r->format == 3) enq.set_weighting_scheme(ImpactWeight());
+    else enq.set_weighting_scheme(Xapian::BM25Weight(BM25_K1, 0, 1, BM25_B, 0));
 }
 
 /* Ranked by BM25, newer dates first among equal scores.  Xapian's
@@ -63,8 +70,7 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                const search_opts *o) {
     Xapian::Query run = r->common.empty() ? q : pairs_for(r, q);
     enq.set_query(with_wildcards_read(r, run, o->max_wildcard));
-    if (r->impacts) enq.set_weighting_scheme(ImpactWeight());
-    else enq.set_weighting_scheme(bm25());
+    set_weighting(r, enq);
     Xapian::doccount want = o->offset + o->limit;
     /* Both paths below look at as many candidates, so that a query's
      * total and its exactness do not depend on which one ran. */

@@ -1,4 +1,4 @@
-/* wildcard.hh -- prefix queries (word*) on a format 3 index, for C++ only.
+/* wildcard.hh -- prefix queries (word*) on a format 3 or 4 index, for C++ only.
  * QueryParser turns word* into an OP_SYNONYM of every indexed word that
  * starts so, and Xapian merges their posting lists through a binary tree
  * of OR postlists: about 75 ns a posting, so that a short prefix ("comp*",
@@ -9,15 +9,17 @@
  * document ids at a time, in an array indexed by docid - window start, so
  * that each posting costs one read and one add, and hands the matcher only
  * the articles whose weight it still needs (min_wt).  The weight is the
- * synonym's: ImpactWeight (impact.hh) of the summed impacts, with the idf
- * of the union of the words, whose size is estimated from theirs as of
- * independent events (as Xapian estimates an OR).  Matches are the same;
+ * synonym's, with the idf of the union of the words, whose size is
+ * estimated from theirs as of independent events (as Xapian estimates an
+ * OR): ImpactWeight (ranking.hh) of the summed impacts on format 3,
+ * tf_weight's BM25 of the summed frequencies on format 4, which is what
+ * Xapian's own OP_SYNONYM of the words scores on a remote shard.  Matches are the same;
  * memory is one window (WINDOW entries) per query, whatever the index.
  * Reads term lists and postings only: writes nothing, holds no reader. */
 #ifndef LEDE_WILDCARD_HH
 #define LEDE_WILDCARD_HH
 
-#include "impact.hh"
+#include "ranking.hh"
 
 #include <xapian.h>
 
@@ -34,7 +36,14 @@ struct WildcardExpansion {
     std::vector<std::string> terms;
     std::vector<Xapian::doccount> freqs;  /* over the whole index */
     bool one_shard = false;               /* freqs are the shard's too */
-    double scale = 0;                     /* weight of an impact of 1 */
+    /* The weight of a summed wdf W: scale x W / (k1 + W) on format 4
+     * (k1 = TF_K1), scale x saturate(W) on format 3 (k1 = 0). */
+    double scale = 0;
+    double k1 = 0;
+    double weight(double wdf) const {
+        return k1 > 0 ? scale * wdf / (k1 + wdf) : scale * ImpactWeight::saturate(wdf);
+    }
+    double max_weight() const { return k1 > 0 ? scale : scale * 2 * IMPACT_MAX; }
 };
 
 /* How many of N articles hold at least one of some words, each in freqs
@@ -70,7 +79,7 @@ inline std::shared_ptr<WildcardExpansion> expand_wildcards(const Xapian::Databas
                                                            const std::vector<std::string> &patterns,
                                                            const std::vector<std::string> &shown,
                                                            Xapian::termcount &budget,
-                                                           Xapian::termcount max) {
+                                                           Xapian::termcount max, int format) {
     auto e = std::make_shared<WildcardExpansion>();
     Xapian::termcount most = 0;
     for (size_t i = 0; i < patterns.size(); i++) {
@@ -87,7 +96,13 @@ inline std::shared_ptr<WildcardExpansion> expand_wildcards(const Xapian::Databas
     if (!patterns.empty()) spend_wildcard_words(budget, most, max, shown[0]);
     e->one_shard = db.size() == 1;
     double N = db.get_doccount();
-    e->scale = ImpactWeight::idf(union_size(e->freqs, N), N) * (BM25_K1 + 1) / IMPACT_MAX;
+    double idf = ImpactWeight::idf(union_size(e->freqs, N), N);
+    if (format == 4) {
+        e->k1 = TF_K1;
+        e->scale = idf * (TF_K1 + 1);
+    } else {
+        e->scale = idf * (BM25_K1 + 1) / IMPACT_MAX;
+    }
     return e;
 }
 
@@ -127,7 +142,7 @@ class WildcardSource : public Xapian::PostingSource {
         freq_max = (Xapian::doccount)std::min(sum, (uint64_t)N);
         double est = union_size(freqs, N) + 0.5;
         freq_est = std::max(freq_min, std::min(freq_max, (Xapian::doccount)est));
-        set_maxweight(exp->scale * 2 * IMPACT_MAX); /* saturate's bound */
+        set_maxweight(exp->max_weight());
     }
 
     Xapian::doccount get_termfreq_min() const override { return freq_min; }
@@ -168,7 +183,7 @@ class WildcardSource : public Xapian::PostingSource {
   private:
     std::shared_ptr<const WildcardExpansion> exp;
     std::vector<Xapian::PostingIterator> its;  /* each at its next unread posting */
-    std::vector<Xapian::termcount> acc;        /* summed impacts, by docid - base */
+    std::vector<Xapian::termcount> acc;        /* summed wdf, by docid - base */
     std::vector<uint64_t> seen;                /* bit off: acc[off] holds a match */
     std::vector<Xapian::docid> offs;           /* the window's matches, ascending */
     size_t pos = 0;
@@ -177,7 +192,7 @@ class WildcardSource : public Xapian::PostingSource {
     Xapian::doccount freq_min = 0, freq_est = 0, freq_max = 0;
 
     double weight_at(Xapian::docid off) const {
-        return exp->scale * ImpactWeight::saturate(acc[off]);
+        return exp->weight(acc[off]);
     }
 
     /* Moves pos to the first match from here on weighing min_wt or more,

@@ -1,8 +1,10 @@
 /* wildcards.cc -- the wildcards (word*) of a query about to run: on a
- * format 3 index each is read through a WildcardSource (wildcard.hh)
- * where its weight counts as it is, and every wildcard's words come out
- * of one budget for the query (--max-wildcard).  Touches no reader state:
- * it reads the database's term list alone. */
+ * format 3 or 4 index each is read through a WildcardSource (wildcard.hh)
+ * where its weight counts as it is; where a database is remote, each is
+ * the synonym of the words it expands to over the whole index, a query
+ * Xapian's remote protocol carries and every shard weighs alike; every
+ * wildcard's words come out of one budget for the query (--max-wildcard).
+ * Touches no reader state: it reads the database's term list alone. */
 #include "internal.hh"
 #include "wildcard.hh"
 
@@ -53,29 +55,42 @@ void spend_on_wildcards(const engine_reader *r, const Xapian::Query &q,
                         Xapian::termcount &budget, Xapian::termcount max) {
     std::vector<std::string> group = wildcard_group(q);
     if (!group.empty()) {
-        expand_wildcards(r->db, group, shown_words(group), budget, max);
+        expand_wildcards(r->db, group, shown_words(group), budget, max, r->format);
         return;
     }
     for (size_t i = 0; i < q.get_num_subqueries(); i++)
         spend_on_wildcards(r, q.get_subquery(i), budget, max);
 }
 
-/* The wildcards of q, on a format 3 index, read through WildcardSource
+/* The synonym of a wildcard's words, as a remote shard receives it: each
+ * shard left to expand word* itself would weigh it by the words it holds
+ * alone, where the synonym of every shard's words has one weight. */
+Xapian::Query words_synonym(const std::vector<std::string> &terms) {
+    return Xapian::Query(Xapian::Query::OP_SYNONYM, terms.begin(), terms.end());
+}
+
+/* The wildcards of q, on a format 3 or 4 index, read through WildcardSource
  * (wildcard.hh) instead of Xapian's merge: a WILDCARD, or the SYNONYM of
  * the three QueryParser makes of word* in the default field.  Replaced
  * where their weight counts as it is (under AND, OR, AND_MAYBE, and the
  * left of AND_NOT and FILTER), where the source may skip what the matcher
  * says it no longer needs; elsewhere (an excluded or filtering wildcard,
  * XOR, where skipping would change what matches) Xapian merges them as
- * before.  Every wildcard's words come out of budget. */
+ * before.  On a remote database the synonym of the words stands for the
+ * wildcard instead of the source (words_synonym), the same matches and
+ * weights; an excluded, filtering or XOR'd wildcard is left for each
+ * shard to expand, which matches the same articles (its weight does not
+ * count, or differs by its idf alone under XOR).  Every wildcard's words
+ * come out of budget. */
 Xapian::Query with_wildcard_sources(const engine_reader *r, const Xapian::Query &q,
                                     Xapian::termcount &budget, Xapian::termcount max) {
     Xapian::Query::op op = q.get_type();
     size_t n = q.get_num_subqueries();
     std::vector<std::string> patterns = wildcard_group(q);
     if (!patterns.empty()) {
-        auto words = expand_wildcards(r->db, patterns, shown_words(patterns), budget, max);
+        auto words = expand_wildcards(r->db, patterns, shown_words(patterns), budget, max, r->format);
         if (words->terms.empty()) return Xapian::Query::MatchNothing; /* as Xapian has it */
+        if (r->remote) return words_synonym(words->terms);
         return Xapian::Query((new WildcardSource(words))->release());
     }
     switch (op) {
@@ -102,7 +117,8 @@ Xapian::Query with_wildcard_sources(const engine_reader *r, const Xapian::Query 
 Xapian::Query with_wildcards_read(const engine_reader *r, const Xapian::Query &q,
                                   unsigned max_wildcard) {
     Xapian::termcount max = max_wildcard ? max_wildcard : 1000, budget = max;
-    if (r->impacts && !xapian_merges_wildcards()) return with_wildcard_sources(r, q, budget, max);
+    if ((baked_tf(r->format) || r->remote) && !xapian_merges_wildcards())
+        return with_wildcard_sources(r, q, budget, max);
     spend_on_wildcards(r, q, budget, max);
     return q;
 }

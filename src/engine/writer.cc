@@ -1,6 +1,6 @@
 /* writer.cc -- the writer side of engine.h: opening and configuring a
  * writable database, storing and deleting articles (document.cc makes
- * their documents), the length sample behind format 3's pivot and common
+ * their documents), the length sample behind formats 3 and 4's pivot and common
  * words, commits, and metadata.  Touches no reader. */
 #include "internal.hh"
 
@@ -10,7 +10,7 @@
 
 namespace {
 
-/* The pivot length of a format 3 index (setting "lede.pivot"); an index
+/* The pivot length of a format 3 or 4 index (setting "lede.pivot"); an index
  * without one gets ENGINE_DEFAULT_PIVOT, stored with its next commit so
  * that it never changes once postings depend on it. */
 double stored_pivot(engine_writer *w, IndexSettings &is) {
@@ -23,14 +23,14 @@ double stored_pivot(engine_writer *w, IndexSettings &is) {
     return ENGINE_DEFAULT_PIVOT;
 }
 
-/* What the index's format (settings "lede.format", and format 3's
- * "lede.pivot" and "lede.common") asks of the documents this writer makes. */
+/* What the index's format (settings "lede.format", and formats 3 and
+ * 4's "lede.pivot" and "lede.common") asks of the documents this writer
+ * makes. */
 void load_format(engine_writer *w) {
     IndexSettings is(w->db);
-    std::string format = is.s.format;
-    w->fields_in_body = format != "1";
-    w->impacts = format == "3";
-    if (w->impacts) {
+    w->format = format_number(is.s.format);
+    w->fields_in_body = w->format != 1;
+    if (baked_tf(w->format)) {
         w->pivot = stored_pivot(w, is);
         w->common = words_of(std::string(is.s.common.data ? is.s.common.data : "", is.s.common.len));
     }
@@ -55,6 +55,10 @@ int meta_get(const Xapian::Database &db, const char *key, sbuf *out) {
 }
 
 extern "C" {
+
+int engine_format_samples(const char *format) {
+    return !strcmp(format, "3") || !strcmp(format, "4");
+}
 
 int engine_writer_open(const char *dbpath, int create, int fast,
                        engine_writer **out, char *err) {

@@ -170,10 +170,18 @@ static void meta_is(const char *dir, const char *key, const char *want, const ch
     sbuf_free(&v);
 }
 
-/* One query on the format 2 and format 3 indexes: the same hits in the
- * same order, each score within the rounding of the impacts (half an
- * impact step per query word: idf x 2.2 x 0.5 / 255, idf < 10 here). */
-static void same_ranking(const char *v2, const char *v3, const char *query) {
+/* Half a rounding step of a format's postings, as a score per query word
+ * (idf < 10 here): format 3, half an impact step, 2.2 x 0.5 / 255;
+ * format 4, half a step of the scaled frequency x, where BM25's
+ * (k1 + 1) x / (k1 + x) climbs fastest (x = 0: slope 2.2 / 1.2), 0.5 / 64. */
+static double rounding(int format) {
+    return format == 3 ? 10 * 2.2 * 0.5 / 255 : 10 * 2.2 / 1.2 * 0.5 / 64;
+}
+
+/* One query on the format 2 index and one that bakes the term frequency
+ * (3, 4): the same hits in the same order, each score within the rounding
+ * of the postings. */
+static void same_ranking(const char *v2, const char *v3, int format, const char *query) {
     search_results a, b;
     int ok2 = search(v2, query, &a) == LEDE_OK, ok3 = search(v3, query, &b) == LEDE_OK;
     CHECK(ok2 && ok3, query);
@@ -189,10 +197,10 @@ static void same_ranking(const char *v2, const char *v3, const char *query) {
     double words = 1;
     for (const char *p = query; *p; p++) words += *p == ' ';
     char what[200];
-    snprintf(what, sizeof what, "format 3 ranks '%s' as format 2 does (%u hits)", query, a.nhits);
+    snprintf(what, sizeof what, "format %d ranks '%s' as format 2 does (%u hits)", format, query, a.nhits);
     CHECK(same, what);
-    snprintf(what, sizeof what, "format 3 scores of '%s' within rounding (off by %.4f)", query, worst);
-    CHECK(same && worst <= words * 10 * 2.2 * 0.5 / 255, what);
+    snprintf(what, sizeof what, "format %d scores of '%s' within rounding (off by %.4f)", format, query, worst);
+    CHECK(same && worst <= words * rounding(format), what);
     search_results_free(&a);
     search_results_free(&b);
 }
@@ -201,24 +209,27 @@ static void test_impacts(void) {
     char tmpl[] = "/tmp/lede-unit.XXXXXX";
     char *root = scratch_open(tmpl);
     if (!root) return;
-    char v2[300], v3[300], dflt[300], err[LEDE_ERRLEN], pivot[32];
+    char v2[300], v3[300], v4[300], dflt[300], err[LEDE_ERRLEN], pivot[32];
     snprintf(v2, sizeof v2, "%s/v2", root);
     snprintf(v3, sizeof v3, "%s/v3", root);
+    snprintf(v4, sizeof v4, "%s/v4", root);
     snprintf(dflt, sizeof dflt, "%s/default", root);
     double p = sample_pivot(err);
     CHECK(p > 5 && p < 100, "engine_writer_measure: a plausible mean length");
     snprintf(pivot, sizeof pivot, "%.17g", p);
     CHECK(make_sample(v2, "2", NULL, NULL, err) == LEDE_OK, "format 2 sample written");
     CHECK(make_sample(v3, "3", pivot, NULL, err) == LEDE_OK, "format 3 sample written");
+    CHECK(make_sample(v4, "4", pivot, NULL, err) == LEDE_OK, "format 4 sample written");
     CHECK(make_sample(dflt, "3", NULL, NULL, err) == LEDE_OK, "format 3 sample without a pivot written");
     meta_is(v3, "lede.pivot", pivot, "format 3: the pivot given is kept");
     char want[32];
     snprintf(want, sizeof want, "%d", ENGINE_DEFAULT_PIVOT);
     meta_is(dflt, "lede.pivot", want, "format 3 without a pivot: the default is stored");
-    same_ranking(v2, v3, "harbour");
-    same_ranking(v2, v3, "strike");
-    same_ranking(v2, v3, "harbour strike cranes");
-    same_ranking(v2, v3, "pay offer board");
+    const char *queries[] = {"harbour", "strike", "harbour strike cranes", "pay offer board"};
+    for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
+        same_ranking(v2, v3, 3, queries[i]);
+        same_ranking(v2, v4, 4, queries[i]);
+    }
     search_results a, b;
     CHECK(search(v3, "\"pay offer\"", &a) == LEDE_OK && a.nhits == 2, "format 3: phrases keep their positions");
     if (a.nhits) search_results_free(&a);
@@ -278,11 +289,13 @@ static void test_formats(void) {
     char tmpl[] = "/tmp/lede-unit.XXXXXX";
     char *root = scratch_open(tmpl);
     if (!root) return;
-    char v1[300], v2[300], v3[300], err[LEDE_ERRLEN];
+    char v1[300], v2[300], v3[300], v4[300], err[LEDE_ERRLEN];
     snprintf(v1, sizeof v1, "%s/v1", root);
     snprintf(v2, sizeof v2, "%s/v2", root);
     snprintf(v3, sizeof v3, "%s/v3", root);
-    CHECK(make_index(v3, NULL, err) == LEDE_OK, "format 3 index written");
+    snprintf(v4, sizeof v4, "%s/v4", root);
+    CHECK(make_index(v4, NULL, err) == LEDE_OK, "format 4 (the current) index written");
+    CHECK(make_index(v3, "3", err) == LEDE_OK, "format 3 index written");
     CHECK(make_index(v2, "2", err) == LEDE_OK, "format 2 index written");
     CHECK(make_index(v1, "1", err) == LEDE_OK, "format 1 index written");
     CHECK(hits(v2, "zebra") == 1, "format 2: a headline-only word is found");
@@ -300,6 +313,10 @@ static void test_formats(void) {
     CHECK(hits(v3, "body:zebra") == 1, "format 3: the body term holds headline words");
     CHECK(hits(v3, "title:\"zebra crossing\"") == 1 && hits(v3, "\"high road\"") == 1, "format 3: phrases");
     CHECK(hits(v3, "\"repainted traffic\"") == 0, "format 3: no phrase across headline and body");
+    CHECK(hits(v4, "zebra") == 1 && hits(v4, "zebra traffic") == 1, "format 4: headline words");
+    CHECK(hits(v4, "body:zebra") == 1, "format 4: the body term holds headline words");
+    CHECK(hits(v4, "title:\"zebra crossing\"") == 1 && hits(v4, "\"high road\"") == 1, "format 4: phrases");
+    CHECK(hits(v4, "\"repainted traffic\"") == 0, "format 4: no phrase across headline and body");
     scratch_remove(root);
 }
 

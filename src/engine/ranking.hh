@@ -1,12 +1,13 @@
-/* impact.hh -- the ranking of a format 3 index (engine.h), for C++ only:
- * BM25's parameters, the impact scale and ImpactWeight, the Xapian weighting
- * that scores a posting by idf x impact.  The engine writes impacts
- * (document.cc) and ranks with it (search.cc, wildcard.hh); the C++
- * benchmarks that query an index straight through Xapian (bench/inproc.cc)
- * use it too, so that they weigh a format 3 index as lede does.  Nothing
- * here crosses into C. */
-#ifndef LEDE_IMPACT_HH
-#define LEDE_IMPACT_HH
+/* ranking.hh -- how an index of each format is ranked (engine.h), for
+ * C++ only: BM25's parameters; format 4's scaled term frequencies and the
+ * stock Xapian BM25Weight that ranks them; format 3's impacts and
+ * ImpactWeight, the custom weighting that scores a posting by idf x
+ * impact.  The engine writes postings by these (document.cc) and ranks
+ * with them (search.cc, wildcard.hh); the C++ benchmarks that query an
+ * index straight through Xapian (bench/inproc.cc) use them too, so that
+ * they weigh an index as lede does.  Nothing here crosses into C. */
+#ifndef LEDE_RANKING_HH
+#define LEDE_RANKING_HH
 
 #include <xapian.h>
 
@@ -21,6 +22,34 @@
 const double BM25_K1 = 1.2, BM25_B = 0.75;
 /* A format 3 posting's impact runs from 1 to IMPACT_MAX. */
 const double IMPACT_MAX = 255;
+
+/* Format 4: a posting's wdf is its raw wdf divided by the document's
+ * length normalisation, times TF_SCALE, rounded (tf_of in document.cc):
+ *   wdf = max(1, round(TF_SCALE x raw / (1 - b + b x len / pivot))).
+ * Xapian's own BM25Weight with b = 0 and k1 scaled as the wdf is, 
+ *   (k1 TF_SCALE + 1) wdf / (k1 TF_SCALE + wdf)
+ *     = (k1 TF_SCALE + 1) x / (k1 + x),  x = raw / norm,
+ * is then BM25's term-frequency part, (k1 + 1) x / (k1 + x), times the
+ * constant (k1 TF_SCALE + 1) / (k1 + 1) (TF_SCORE_FACTOR, divided out of
+ * the scores shown).  With b = 0 it reads no document length, and being a
+ * weighting every xapian-tcpsrv knows, it ranks a remote shard as a local
+ * one (docs/SCALE.md).  TF_SCALE trades precision for postings size: at
+ * 64 a rounding step is 1/64 of one occurrence in a document of pivot
+ * length, the wdf of most postings stays under 128 (one byte), and the
+ * score of a term moves by at most 0.5% for it. */
+const double TF_SCALE = 64;
+const double TF_K1 = BM25_K1 * TF_SCALE;
+const double TF_SCORE_FACTOR = (TF_K1 + 1) / (BM25_K1 + 1);
+
+/* The weighting of a format 4 index: k3 = 1, as ImpactWeight's wqf factor. */
+inline Xapian::BM25Weight tf_weight() {
+    return Xapian::BM25Weight(TF_K1, 0, 1, 0, 0);
+}
+
+/* BM25's length normalisation of a document of raw length len. */
+inline double length_norm(double len, double pivot) {
+    return (1 - BM25_B) + BM25_B * len / pivot;
+}
 
 /* Ranking of a format 3 index: the same BM25, its term-frequency part read
  * from the posting (impact_of) instead of worked out from wdf and the
