@@ -60,6 +60,9 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
          .help = "queries waiting for a worker before BUSY", .def = "4096", .min = 1},
         {"query-timeout", 0, OPT_DOUBLE, &cfg->query_timeout, .metavar = "SECS",
          .help = "per-query time limit (0: none)", .def = "10"},
+        {"remote-timeout", 0, OPT_DOUBLE, &cfg->remote_timeout, .metavar = "SECS",
+         .help = "wait this long for a remote shard's server before trying another replica or "
+                 "failing (docs/SCALE.md)", .def = "5", .min = 0.001, .max = 3600},
         {"max-wildcard", 0, OPT_UINT, &cfg->max_wildcard, .metavar = "N",
          .help = "words a query's prefix* may expand to, together", .def = "1000", .min = 1},
         {"max-limit", 0, OPT_UINT, &cfg->max_limit, .metavar = "N",

@@ -32,6 +32,7 @@ struct pool {
     char *test_hold;            /* LEDE_TEST_HOLD at start-up, or NULL */
     query_figures figures;
     unsigned max_wildcard;
+    unsigned remote_timeout_ms;
 };
 
 struct worker {
@@ -156,6 +157,7 @@ int pool_start(pool **out, const pool_config *cfg, char *err) {
     pool *p = lede_calloc(1, sizeof *p);
     p->spin = cfg->spin;
     p->max_wildcard = cfg->max_wildcard;
+    p->remote_timeout_ms = cfg->remote_timeout_ms;
     p->test_hold = cfg->test_hold ? lede_strdup(cfg->test_hold) : NULL;
     pthread_mutex_init(&p->mu, NULL);
     handoff_init(&p->ho, &p->mu, &p->queued, cfg->notify, cfg->notify_arg);
@@ -165,7 +167,10 @@ int pool_start(pool **out, const pool_config *cfg, char *err) {
         worker *w = lede_calloc(1, sizeof *w);
         w->p = p;
         pthread_cond_init(&w->cv, NULL);
-        if (query_reader_open(&w->q, p->index, p->max_wildcard, &p->figures, err) != LEDE_OK) {
+        /* worker i starts at replica i of each remote shard: the workers
+         * spread over the replicas (src/engine/shards.cc) */
+        if (query_reader_open(&w->q, p->index, p->remote_timeout_ms, (unsigned)i, p->max_wildcard,
+                              &p->figures, err) != LEDE_OK) {
             pthread_cond_destroy(&w->cv);
             free(w);
             pool_stop(p);

@@ -19,13 +19,15 @@ struct query_reader {
     query_figures *figures;
 };
 
-int query_reader_open(query_reader **out, char *index, unsigned max_wildcard,
+int query_reader_open(query_reader **out, char *index, unsigned remote_timeout_ms,
+                      unsigned replica_seed, unsigned max_wildcard,
                       query_figures *figures, char *err) {
     query_reader *q = lede_calloc(1, sizeof *q);
     q->index = index;
     q->max_wildcard = max_wildcard;
     q->figures = figures;
-    if (engine_reader_open(index, &q->r, err) != LEDE_OK) {
+    engine_reader_opts ro = {.remote_timeout_ms = remote_timeout_ms, .replica_seed = replica_seed};
+    if (engine_reader_open_with(index, &ro, &q->r, err) != LEDE_OK) {
         free(q);
         return LEDE_ERR;
     }

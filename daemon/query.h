@@ -22,8 +22,10 @@ typedef struct query_figures {
 typedef struct query_reader query_reader;
 
 /* Opens the index for one worker; figures is shared by all of them (index
- * and figures must outlive the reader). */
-int query_reader_open(query_reader **out, char *index, unsigned max_wildcard,
+ * and figures must outlive the reader).  remote_timeout_ms and
+ * replica_seed: how it reaches remote shards (engine_reader_opts). */
+int query_reader_open(query_reader **out, char *index, unsigned remote_timeout_ms,
+                      unsigned replica_seed, unsigned max_wildcard,
                       query_figures *figures, char *err);
 void query_reader_close(query_reader *q);
 /* Publishes what this reader sees into the shared figures. */

@@ -81,6 +81,9 @@ extern "C" {
 #define ENGINE_FORMAT "4"
 /* The pivot of an index that has none stored (see format 4 above). */
 #define ENGINE_DEFAULT_PIVOT 150
+/* How long a reader waits on a remote shard's server (connecting, or for
+ * any reply) before it gives up on it (src/engine/shards.cc). */
+#define ENGINE_REMOTE_TIMEOUT_MS 5000
 
 enum { ENGINE_ADDED = 1, ENGINE_REPLACED, ENGINE_UNCHANGED };
 
@@ -158,6 +161,16 @@ int engine_writer_meta_scan(engine_writer *w, const char *prefix,
 
 /* Read-only handle on an index directory (its stub) or a database. */
 int engine_reader_open(const char *path, engine_reader **out, char *err);
+/* How a reader reaches remote shards: remote_timeout_ms (0: the default,
+ * ENGINE_REMOTE_TIMEOUT_MS), and which of a shard's replicas it uses
+ * first (replica_seed mod their number: give each reader its own, and
+ * readers spread over the replicas; src/engine/shards.cc). */
+typedef struct engine_reader_opts {
+    unsigned remote_timeout_ms;
+    unsigned replica_seed;
+} engine_reader_opts;
+int engine_reader_open_with(const char *path, const engine_reader_opts *o,
+                            engine_reader **out, char *err);
 void engine_reader_close(engine_reader *r);
 uint64_t engine_reader_doccount(engine_reader *r);
 int engine_reader_meta_get(engine_reader *r, const char *key, sbuf *out,

@@ -60,6 +60,39 @@ struct engine_writer {
     std::unordered_map<std::string, uint64_t> sample_df;
 };
 
+typedef std::vector<std::pair<std::string, struct stat>> file_ids;
+
+/* One server of a remote shard (shards.cc). */
+struct RemoteReplica {
+    std::string host;
+    unsigned port = 0;
+    unsigned failures = 0;  /* in a row */
+    double down_until = 0;  /* monotonic seconds: not tried before then */
+};
+
+/* One database of an index: local (its directory) or remote (the servers
+ * of one shard, any of which will do). */
+struct Part {
+    std::string local;
+    std::vector<RemoteReplica> replicas;
+    size_t current = 0;  /* the replica in use */
+};
+
+/* What opening an index reaches (shards.cc): its stub files, its local
+ * databases' version files, its parts in stub order, and whether all of
+ * it is known (a stub line of a kind lede does not walk is not: then
+ * Xapian opens the index itself). */
+struct Layout {
+    file_ids stubs, versions;
+    std::vector<Part> parts;
+    bool known = true;
+    bool remote() const {
+        for (const Part &p : parts)
+            if (!p.replicas.empty()) return true;
+        return false;
+    }
+};
+
 /* A reader, and what it needs to answer queries: built on first use from
  * the index's own metadata (language, compression dictionary). */
 struct engine_reader {
@@ -68,12 +101,18 @@ struct engine_reader {
     /* Identity of every stub file the index is opened through (its own,
      * and those of the directories it lists: a sharded index's shards),
      * taken before the last open: a changed one lists other databases. */
-    std::vector<std::pair<std::string, struct stat>> stubs;
+    file_ids stubs;
     /* Identity of each open database's version file (iamglass), taken
      * before the last (re)open: a commit replaces that file, so while
      * they stay the same there is nothing newer to open.  Empty when
      * unknown (a remote database, say): then every refresh reopens. */
-    std::vector<std::pair<std::string, struct stat>> versions;
+    file_ids versions;
+    /* The databases opened (shards.cc), and how remote ones are. */
+    std::vector<Part> parts;
+    bool layout_known = true;
+    unsigned remote_timeout_ms = ENGINE_REMOTE_TIMEOUT_MS;
+    unsigned replica_seed = 0;  /* this reader starts at replica seed mod n */
+    double reopened_at = 0;
     bool search_ready = false;
     Xapian::Stem stem;
     Xapian::QueryParser qp;
@@ -192,6 +231,19 @@ int guarded(char *err, const char *what, F body) {
     }
 }
 
+/* shards.cc */
+Layout read_layout(const std::string &path);
+/* Opens r->parts as r->db (Xapian's stub opening when the layout is not
+ * known); throws NetworkError when a remote shard has no server that
+ * answers. */
+void open_parts(engine_reader *r);
+/* Points each remote part at this reader's own replica (replica_seed). */
+void spread_replicas(engine_reader *r);
+/* True when some remote part runs on another replica than its own while
+ * its own is no longer backing off; prefer_spread_replicas moves back. */
+bool replica_retry_due(const engine_reader *r);
+void prefer_spread_replicas(engine_reader *r);
+
 /* refresh.cc */
 /* Notes the identity of the stub and of each database's version file, as
  * refresh compares them later (before opening the databases). */
@@ -200,9 +252,11 @@ void note_files(engine_reader *r);
  * reopen even when nothing seems changed.  True when anything moved. */
 bool refresh(engine_reader *r, bool force = false);
 
-/* Runs fn, reopening and retrying when the writer moved on under us. */
+/* Runs fn, reopening and retrying when the writer moved on under us, and
+ * once on other servers when a remote shard's failed (shards.cc). */
 template <typename F>
 int with_retry(engine_reader *r, char *err, const char *what, F fn) {
+    bool failed_over = false;
     for (int attempt = 0;; attempt++) {
         try {
             return fn();
@@ -212,6 +266,14 @@ int with_retry(engine_reader *r, char *err, const char *what, F fn) {
                 refresh(r, true);
             } catch (...) {
                 /* the next attempt reports what is wrong */
+            }
+        } catch (const Xapian::NetworkError &e) {
+            if (!r->remote || failed_over) return search_failure_code(err, what);
+            failed_over = true;
+            try {
+                open_parts(r);
+            } catch (...) {
+                return search_failure_code(err, what);
             }
         } catch (...) {
             return search_failure_code(err, what);

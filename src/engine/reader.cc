@@ -38,12 +38,19 @@ static bool stored_data(engine_reader *r, const char *id, std::string &data) {
 extern "C" {
 
 int engine_reader_open(const char *path, engine_reader **out, char *err) {
+    return engine_reader_open_with(path, nullptr, out, err);
+}
+
+int engine_reader_open_with(const char *path, const engine_reader_opts *o,
+                            engine_reader **out, char *err) {
     return guarded(err, path, [&] {
         engine_reader *r = new engine_reader;
         try {
             r->path = path;
+            if (o && o->remote_timeout_ms) r->remote_timeout_ms = o->remote_timeout_ms;
+            if (o) r->replica_seed = o->replica_seed;
             note_files(r);
-            r->db = Xapian::Database(path);
+            open_parts(r);
         } catch (...) {
             delete r;
             throw;

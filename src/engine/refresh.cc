@@ -23,57 +23,6 @@ bool same_file(const struct stat &a, const struct stat &b) {
            a.st_mtim.tv_nsec == b.st_mtim.tv_nsec && a.st_size == b.st_size;
 }
 
-typedef std::vector<std::pair<std::string, struct stat>> file_ids;
-
-/* What opening an index reaches: its stub files, its local glass
- * databases' version files, whether anything is remote, and whether all
- * of it is known (a stub line of another kind is not). */
-struct Layout {
-    file_ids stubs, versions;
-    bool remote = false, known = true;
-};
-
-const int MAX_STUB_DEPTH = 8; /* as deep as anyone nests stubs, loops cut */
-
-void walk(const std::string &path, int depth, Layout &l);
-
-/* One line of the stub in dir: "auto DIR" or "glass DIR" (walked in
- * turn), "remote ..." (a remote database), comments; else unknown. */
-void stub_line(const std::string &dir, const char *line, int depth, Layout &l) {
-    char type[16], where[4000];
-    int n = sscanf(line, "%15s %3999s", type, where);
-    if (n < 1 || type[0] == '#') return;
-    if (!strcmp(type, "remote")) {
-        l.remote = true;
-    } else if (n == 2 && (!strcmp(type, "auto") || !strcmp(type, "glass"))) {
-        walk(where[0] == '/' ? std::string(where) : dir + "/" + where, depth + 1, l);
-    } else {
-        l.known = false;
-    }
-}
-
-void walk(const std::string &path, int depth, Layout &l) {
-    struct stat st;
-    std::string stub = path + "/XAPIANDB";
-    if (depth > MAX_STUB_DEPTH) {
-        l.known = false;
-    } else if (stat(stub.c_str(), &st) == 0) {
-        l.stubs.emplace_back(stub, st);
-        FILE *f = fopen(stub.c_str(), "r");
-        if (!f) {
-            l.known = false;
-            return;
-        }
-        char line[4096];
-        while (fgets(line, sizeof line, f)) stub_line(path, line, depth, l);
-        fclose(f);
-    } else if (stat((path + "/iamglass").c_str(), &st) == 0) {
-        l.versions.emplace_back(path + "/iamglass", st);
-    } else {
-        l.known = false;
-    }
-}
-
 bool unchanged(const file_ids &ids) {
     for (const auto &v : ids) {
         struct stat st;
@@ -82,21 +31,23 @@ bool unchanged(const file_ids &ids) {
     return true;
 }
 
-/* Notes what r's index reaches now; versions are left empty (every
- * refresh reopens) when some database's changes cannot be seen in a
- * file here: a remote one, or one of a kind not known. */
+/* Notes what r's index reaches now: its stubs, its parts (each remote one
+ * at this reader's own replica, shards.cc), and its version files, left
+ * empty (every refresh reopens) when some database's changes cannot be
+ * seen in a file here: a remote one, or one of a kind not known. */
 void note_layout(engine_reader *r) {
-    Layout l;
-    walk(r->path, 0, l);
+    Layout l = read_layout(r->path);
     r->stubs = std::move(l.stubs);
-    r->remote = l.remote;
+    r->remote = l.remote();
+    r->layout_known = l.known;
+    r->parts = std::move(l.parts);
+    spread_replicas(r);
     r->versions.clear();
-    if (l.known && !l.remote) r->versions = std::move(l.versions);
+    if (l.known && !r->remote) r->versions = std::move(l.versions);
 }
 
 bool stubs_changed(const engine_reader *r) {
-    Layout now;
-    walk(r->path, 0, now);
+    Layout now = read_layout(r->path);
     if (now.stubs.size() != r->stubs.size()) return true;
     for (size_t i = 0; i < now.stubs.size(); i++)
         if (now.stubs[i].first != r->stubs[i].first || !same_file(now.stubs[i].second, r->stubs[i].second))
@@ -108,6 +59,23 @@ bool versions_unchanged(const engine_reader *r) {
     return !r->versions.empty() && unchanged(r->versions);
 }
 
+/* An index with remote shards: back to a reader's own replicas once they
+ * may answer again, else the servers' latest revision; a server that
+ * fails is left for another replica (open_parts). */
+bool look_at_servers(engine_reader *r) {
+    if (replica_retry_due(r)) {
+        prefer_spread_replicas(r);
+        open_parts(r);
+        return true;
+    }
+    try {
+        return r->db.reopen();
+    } catch (const Xapian::NetworkError &) {
+        open_parts(r);
+        return true;
+    }
+}
+
 /* Reopens from scratch if the stub now lists other databases; else moves
  * to the latest revision, unless no version file changed (one stat per
  * database instead of Xapian reading each version file).  force: reopen
@@ -115,10 +83,11 @@ bool versions_unchanged(const engine_reader *r) {
 bool look_again(engine_reader *r, bool force) {
     if (stubs_changed(r)) {
         note_layout(r);
-        r->db = Xapian::Database(r->path);
+        open_parts(r);
         r->search_ready = false;
         return true;
     }
+    if (r->remote) return look_at_servers(r);
     if (!force && versions_unchanged(r)) return false;
     note_layout(r);
     return r->db.reopen();

@@ -1,0 +1,188 @@
+/* shards.cc -- what an index is made of and how a reader opens it: the
+ * walk of its stub files (the index's own XAPIANDB and those of the
+ * directories it lists, as a sharded index's front and shards), which
+ * gives the local databases, their stub and version files, and the remote
+ * shards; and the opening of those, remote ones through
+ * Xapian::Remote::open with the reader's timeout, choosing among a shard's
+ * replicas and passing over one that failed until its back-off ends.
+ *
+ * Replicas.  A stub stays a stub Xapian reads; a comment line right after
+ * a "remote HOST:PORT" line may name more servers of the same shard:
+ *     remote 10.0.0.1:7001
+ *     #lede-replicas 10.0.0.2:7001 10.0.0.3:7001
+ * Xapian's tools see the first; lede spreads its readers over all of
+ * them (reader k starts at replica k mod n), and when one fails (it
+ * refuses, times out, drops the connection) reopens on the next, trying
+ * the failed one again after a back-off that doubles from
+ * BACKOFF_MIN_S to BACKOFF_MAX_S.  A shard none of whose replicas answers
+ * is an error naming them, at once while all are backing off: never a
+ * wait longer than the timeout.
+ * Touches only the reader's layout, parts and database; reads no
+ * document and no metadata. */
+#include "internal.hh"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+namespace {
+
+const int MAX_STUB_DEPTH = 8; /* as deep as anyone nests stubs, loops cut */
+const double BACKOFF_MIN_S = 1, BACKOFF_MAX_S = 30;
+const char REPLICAS_MARK[] = "#lede-replicas";
+
+double now_s() {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* "HOST:PORT" as a replica; false when it is not one. */
+bool parse_server(const std::string &s, RemoteReplica &out) {
+    size_t colon = s.rfind(':');
+    if (colon == 0 || colon == std::string::npos || colon + 1 == s.size()) return false;
+    char *end;
+    unsigned long port = strtoul(s.c_str() + colon + 1, &end, 10);
+    if (*end || port == 0 || port > 65535) return false;
+    out.host = s.substr(0, colon);
+    out.port = (unsigned)port;
+    return true;
+}
+
+void walk(const std::string &path, int depth, Layout &l);
+
+/* One line of the stub in dir (see the file comment). */
+void stub_line(const std::string &dir, const std::string &line, int depth, Layout &l) {
+    char type[32], where[4000];
+    int n = sscanf(line.c_str(), "%31s %3999s", type, where);
+    if (n < 1) return;
+    if (!strcmp(type, REPLICAS_MARK)) {
+        if (l.parts.empty() || l.parts.back().replicas.empty()) return;
+        std::string rest = line.substr(line.find(REPLICAS_MARK) + sizeof REPLICAS_MARK - 1);
+        char server[1024];
+        for (const char *p = rest.c_str(); sscanf(p, "%1023s", server) == 1;) {
+            RemoteReplica rr;
+            if (parse_server(server, rr)) l.parts.back().replicas.push_back(rr);
+            p = strstr(p, server) + strlen(server);
+        }
+    } else if (type[0] == '#') {
+        return;
+    } else if (!strcmp(type, "remote")) {
+        Part part;
+        RemoteReplica rr;
+        if (n < 2 || !parse_server(where, rr)) { /* "remote :program": Xapian's own */
+            l.known = false;
+            return;
+        }
+        part.replicas.push_back(rr);
+        l.parts.push_back(part);
+    } else if (n == 2 && (!strcmp(type, "auto") || !strcmp(type, "glass"))) {
+        walk(where[0] == '/' ? std::string(where) : dir + "/" + where, depth + 1, l);
+    } else {
+        l.known = false;
+    }
+}
+
+void walk(const std::string &path, int depth, Layout &l) {
+    struct stat st;
+    std::string stub = path + "/XAPIANDB";
+    if (depth > MAX_STUB_DEPTH) {
+        l.known = false;
+    } else if (stat(stub.c_str(), &st) == 0) {
+        l.stubs.emplace_back(stub, st);
+        FILE *f = fopen(stub.c_str(), "r");
+        if (!f) {
+            l.known = false;
+            return;
+        }
+        char line[4096];
+        while (fgets(line, sizeof line, f)) stub_line(path, line, depth, l);
+        fclose(f);
+    } else if (stat((path + "/iamglass").c_str(), &st) == 0) {
+        l.versions.emplace_back(path + "/iamglass", st);
+        Part part;
+        part.local = path;
+        l.parts.push_back(part);
+    } else {
+        l.known = false;
+    }
+}
+
+std::string server_name(const RemoteReplica &rr) {
+    return rr.host + ":" + std::to_string(rr.port);
+}
+
+/* Opens one of part's replicas, the current one first, passing over those
+ * backing off; throws NetworkError naming them all when none answers. */
+Xapian::Database open_remote(Part &part, unsigned timeout_ms) {
+    size_t n = part.replicas.size();
+    double t = now_s();
+    std::string why;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (part.current + k) % n;
+        RemoteReplica &rr = part.replicas[i];
+        if (rr.down_until > t) continue;
+        try {
+            Xapian::Database db = Xapian::Remote::open(rr.host, rr.port, timeout_ms, timeout_ms);
+            part.current = i;
+            rr.failures = 0;
+            rr.down_until = 0;
+            return db;
+        } catch (const Xapian::NetworkError &e) {
+            rr.failures++;
+            rr.down_until = now_s() + std::min(BACKOFF_MAX_S, BACKOFF_MIN_S * std::pow(2, rr.failures - 1));
+            why += (why.empty() ? "" : "; ") + server_name(rr) + ": " + e.get_msg();
+        }
+    }
+    std::string names;
+    for (const RemoteReplica &rr : part.replicas) names += (names.empty() ? "" : ", ") + server_name(rr);
+    throw Xapian::NetworkError("no server of the shard at " + names + " answers" +
+                               (why.empty() ? " (each failed lately and is tried again after a back-off)"
+                                            : " (" + why + ")"));
+}
+
+}  // namespace
+
+Layout read_layout(const std::string &path) {
+    Layout l;
+    walk(path, 0, l);
+    return l;
+}
+
+void open_parts(engine_reader *r) {
+    if (!r->layout_known) {
+        r->db = Xapian::Database(r->path); /* a stub of a kind lede does not walk */
+        return;
+    }
+    Xapian::Database db;
+    for (Part &part : r->parts) {
+        if (part.replicas.empty()) db.add_database(Xapian::Database(part.local));
+        else db.add_database(open_remote(part, r->remote_timeout_ms));
+    }
+    r->db = db;
+    r->reopened_at = now_s();
+}
+
+void spread_replicas(engine_reader *r) {
+    for (Part &part : r->parts)
+        if (!part.replicas.empty()) part.current = r->replica_seed % part.replicas.size();
+}
+
+bool replica_retry_due(const engine_reader *r) {
+    double t = now_s();
+    for (const Part &part : r->parts) {
+        if (part.replicas.empty()) continue;
+        size_t preferred = r->replica_seed % part.replicas.size();
+        if (part.current != preferred && part.replicas[preferred].down_until <= t) return true;
+    }
+    return false;
+}
+
+void prefer_spread_replicas(engine_reader *r) {
+    double t = now_s();
+    for (Part &part : r->parts) {
+        if (part.replicas.empty()) continue;
+        size_t preferred = r->replica_seed % part.replicas.size();
+        if (part.replicas[preferred].down_until <= t) part.current = preferred;
+    }
+}
