@@ -22,8 +22,9 @@
 # SHARDS (default "2 4") the shard counts; SPLIT_KEY (id or qterm, see
 # bench/shard_split.py) the placement rule tried first; SPHINX_MAX_MATCHES
 # (default 10, 0: Sphinx's own 1,000) what each agent sends its front;
-# SPHINX_AGENT (default agent, or agent_persistent) how the front reaches
-# its agents.
+# SPHINX_AGENT how the front reaches its agents: agent_persistent (the
+# default: connections kept, as each leded worker keeps its connections to
+# the shards) or agent (a new connection per query, Sphinx's default).
 # Writes bench/results/shards.md; text after its "analysis" marker line is
 # kept across runs.  Every server it starts is stopped on exit, failure or
 # not.  About 25 minutes on 2 cores at 500,000 articles.
@@ -35,7 +36,7 @@ SCALE_N="${SCALE_N:-500000}"
 SHARDS="${SHARDS:-2 4}"
 SPLIT_KEY="${SPLIT_KEY:-id}"
 SPHINX_MAX_MATCHES="${SPHINX_MAX_MATCHES:-10}"
-SPHINX_AGENT="${SPHINX_AGENT:-agent}"
+SPHINX_AGENT="${SPHINX_AGENT:-agent_persistent}"
 SHARED="${SHARED:-../shared}"
 BUILD="${BUILD:-build}"
 MEASURE="$BUILD/bench/measure"
