@@ -45,7 +45,7 @@ REL_BIN   := $(BUILD)/bench/relrun $(BUILD)/bench/releval $(BUILD)/bench/fts5run
 PEER_BIN  := $(BUILD)/bench/peers/jsonl2tsv $(BUILD)/bench/peers/sphinxql \
              $(BUILD)/bench/peers/fts5_index $(BUILD)/bench/peers/fts5_query
 
-.PHONY: all deps deps-relevance deps-peers run test test-asan bench bench-index bench-query bench-live bench-relevance bench-peers clean
+.PHONY: all deps deps-relevance deps-peers run test test-asan bench bench-index bench-query bench-live bench-relevance bench-peers bench-shards clean
 
 all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
@@ -200,6 +200,11 @@ bench-relevance: all $(REL_BIN)
 # Not part of `bench`: installs Sphinx search, libmariadb and SQLite first.
 bench-peers: all $(BENCH_BIN) $(PEER_BIN)
 	bash bench/peers.sh
+
+# Not part of `bench` either: lede's remote shards (xapian-tcpsrv) beside
+# Sphinx's distributed index (issue 15); needs the peers' packages too.
+bench-shards: all $(BENCH_BIN) $(PEER_BIN)
+	bash bench/shards.sh
 
 clean:
 	rm -rf build build-asan bin bin-asan var

@@ -66,7 +66,7 @@ bench_start_leded() {
     LEDED_PID=$!
     local _
     for _ in $(seq 1 500); do
-        grep -q 'listening on tcp' "$WORK/leded.log" && break
+        grep -qs 'listening on tcp' "$WORK/leded.log" && break
         read -rt 0.02 <> <(:) || true
     done
     ADDR=$(sed -n 's/.*listening on tcp \(127.0.0.1:[0-9]*\).*/\1/p' "$WORK/leded.log")

@@ -2,11 +2,15 @@
  * Lines collection (plain or .gz) and writes the tsvpipe stream that
  * bench/peers/sphinx.conf.in declares, one article a line:
  *   DOCID<TAB>TITLE<TAB>BODY<TAB>ID<TAB>DATE
- * DOCID counts from 1 (Sphinx wants integers), ID is the collection's own
- * id, DATE Unix seconds; tabs and line breaks in the text become spaces.
- * usage: jsonl2tsv COLLECTION */
+ * DOCID counts from FIRST_DOCID, default 1 (Sphinx wants integers; the
+ * parts of a distributed index, `make bench-shards`, each start where the
+ * part before ends, since Sphinx merges agents' hits by DOCID), ID is the
+ * collection's own id, DATE Unix seconds; tabs and line breaks in the text
+ * become spaces.
+ * usage: jsonl2tsv COLLECTION [FIRST_DOCID] */
 #define _GNU_SOURCE
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonl.h"
@@ -19,14 +23,15 @@ static void tsv_put(const char *s, size_t len, FILE *out) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: jsonl2tsv COLLECTION\n");
+    unsigned long first = argc == 3 ? strtoul(argv[2], NULL, 10) : 1;
+    if (argc < 2 || argc > 3 || first == 0) {
+        fprintf(stderr, "usage: jsonl2tsv COLLECTION [FIRST_DOCID]\n");
         return 2;
     }
     jsonl_reader *r = jsonl_open(argv[1]);
     if (!r) return 2;
     jsonl_article a;
-    unsigned long docid = 0;
+    unsigned long docid = first - 1;
     int rc;
     while ((rc = jsonl_next(r, &a)) == 1) {
         printf("%lu\t", ++docid);
