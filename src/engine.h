@@ -82,7 +82,7 @@ extern "C" {
 /* The pivot of an index that has none stored (see format 4 above). */
 #define ENGINE_DEFAULT_PIVOT 150
 /* How long a reader waits on a remote shard's server (connecting, or for
- * any reply) before it gives up on it (src/engine/shards.cc). */
+ * any reply) before it gives up on it (src/engine/layout.cc). */
 #define ENGINE_REMOTE_TIMEOUT_MS 5000
 
 enum { ENGINE_ADDED = 1, ENGINE_REPLACED, ENGINE_UNCHANGED };
@@ -164,7 +164,7 @@ int engine_reader_open(const char *path, engine_reader **out, char *err);
 /* How a reader reaches remote shards: remote_timeout_ms (0: the default,
  * ENGINE_REMOTE_TIMEOUT_MS), and which of a shard's replicas it uses
  * first (replica_seed mod their number: give each reader its own, and
- * readers spread over the replicas; src/engine/shards.cc). */
+ * readers spread over the replicas; src/engine/layout.cc). */
 typedef struct engine_reader_opts {
     unsigned remote_timeout_ms;
     unsigned replica_seed;

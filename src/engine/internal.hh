@@ -62,7 +62,7 @@ struct engine_writer {
 
 typedef std::vector<std::pair<std::string, struct stat>> file_ids;
 
-/* One server of a remote shard (shards.cc). */
+/* One server of a remote shard (layout.cc). */
 struct RemoteReplica {
     std::string host;
     unsigned port = 0;
@@ -78,7 +78,7 @@ struct Part {
     size_t current = 0;  /* the replica in use */
 };
 
-/* What opening an index reaches (shards.cc): its stub files, its local
+/* What opening an index reaches (layout.cc): its stub files, its local
  * databases' version files, its parts in stub order, and whether all of
  * it is known (a stub line of a kind lede does not walk is not: then
  * Xapian opens the index itself). */
@@ -107,7 +107,7 @@ struct engine_reader {
      * they stay the same there is nothing newer to open.  Empty when
      * unknown (a remote database, say): then every refresh reopens. */
     file_ids versions;
-    /* The databases opened (shards.cc), and how remote ones are. */
+    /* The databases opened (layout.cc), and how remote ones are. */
     std::vector<Part> parts;
     bool layout_known = true;
     unsigned remote_timeout_ms = ENGINE_REMOTE_TIMEOUT_MS;
@@ -231,7 +231,7 @@ int guarded(char *err, const char *what, F body) {
     }
 }
 
-/* shards.cc */
+/* layout.cc */
 Layout read_layout(const std::string &path);
 /* Opens r->parts as r->db (Xapian's stub opening when the layout is not
  * known); throws NetworkError when a remote shard has no server that
@@ -253,7 +253,7 @@ void note_files(engine_reader *r);
 bool refresh(engine_reader *r, bool force = false);
 
 /* Runs fn, reopening and retrying when the writer moved on under us, and
- * once on other servers when a remote shard's failed (shards.cc). */
+ * once on other servers when a remote shard's failed (layout.cc). */
 template <typename F>
 int with_retry(engine_reader *r, char *err, const char *what, F fn) {
     bool failed_over = false;

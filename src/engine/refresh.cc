@@ -32,7 +32,7 @@ bool unchanged(const file_ids &ids) {
 }
 
 /* Notes what r's index reaches now: its stubs, its parts (each remote one
- * at this reader's own replica, shards.cc), and its version files, left
+ * at this reader's own replica, layout.cc), and its version files, left
  * empty (every refresh reopens) when some database's changes cannot be
  * seen in a file here: a remote one, or one of a kind not known. */
 void note_layout(engine_reader *r) {

@@ -1,4 +1,4 @@
-/* shards.cc -- what an index is made of and how a reader opens it: the
+/* layout.cc -- what an index is made of and how a reader opens it: the
  * walk of its stub files (the index's own XAPIANDB and those of the
  * directories it lists, as a sharded index's front and shards), which
  * gives the local databases, their stub and version files, and the remote
