@@ -84,6 +84,10 @@ extern "C" {
 /* How long a reader waits on a remote shard's server (connecting, or for
  * any reply) before it gives up on it (src/engine/layout.cc). */
 #define ENGINE_REMOTE_TIMEOUT_MS 5000
+/* A reader with remote shards asks their servers whether there is a
+ * newer revision at most this often (a round trip to each): a commit on a
+ * shard reaches its readers within this, after replication. */
+#define ENGINE_REMOTE_RECHECK_MS 50
 
 enum { ENGINE_ADDED = 1, ENGINE_REPLACED, ENGINE_UNCHANGED };
 

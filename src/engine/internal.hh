@@ -237,6 +237,12 @@ Layout read_layout(const std::string &path);
  * known); throws NetworkError when a remote shard has no server that
  * answers. */
 void open_parts(engine_reader *r);
+/* Seconds on CLOCK_MONOTONIC. */
+double monotonic_seconds();
+/* True when a reader with remote shards should ask their servers for a
+ * newer revision: at most every ENGINE_REMOTE_RECHECK_MS, since asking
+ * is a round trip to every server before each query. */
+bool remote_recheck_due(const engine_reader *r);
 /* Points each remote part at this reader's own replica (replica_seed). */
 void spread_replicas(engine_reader *r);
 /* True when some remote part runs on another replica than its own while

@@ -32,9 +32,7 @@ const double BACKOFF_MIN_S = 1, BACKOFF_MAX_S = 30;
 const char REPLICAS_MARK[] = "#lede-replicas";
 
 double now_s() {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
+    return monotonic_seconds();
 }
 
 /* "HOST:PORT" as a replica; false when it is not one. */
@@ -142,6 +140,16 @@ Xapian::Database open_remote(Part &part, unsigned timeout_ms) {
 }
 
 }  // namespace
+
+double monotonic_seconds() {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+bool remote_recheck_due(const engine_reader *r) {
+    return now_s() - r->reopened_at >= ENGINE_REMOTE_RECHECK_MS / 1000.0;
+}
 
 Layout read_layout(const std::string &path) {
     Layout l;

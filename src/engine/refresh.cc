@@ -62,13 +62,15 @@ bool versions_unchanged(const engine_reader *r) {
 /* An index with remote shards: back to a reader's own replicas once they
  * may answer again, else the servers' latest revision; a server that
  * fails is left for another replica (open_parts). */
-bool look_at_servers(engine_reader *r) {
+bool look_at_servers(engine_reader *r, bool force) {
     if (replica_retry_due(r)) {
         prefer_spread_replicas(r);
         open_parts(r);
         return true;
     }
+    if (!force && !remote_recheck_due(r)) return false;
     try {
+        r->reopened_at = monotonic_seconds();
         return r->db.reopen();
     } catch (const Xapian::NetworkError &) {
         open_parts(r);
@@ -87,7 +89,7 @@ bool look_again(engine_reader *r, bool force) {
         r->search_ready = false;
         return true;
     }
-    if (r->remote) return look_at_servers(r);
+    if (r->remote) return look_at_servers(r, force);
     if (!force && versions_unchanged(r)) return false;
     note_layout(r);
     return r->db.reopen();
