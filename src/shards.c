@@ -1,0 +1,186 @@
+/* shards.c -- a sharded index's front and shards (see shards.h): routing,
+ * creation, opening with their locks, compaction.  Reaches Xapian only
+ * through engine.h; writes no article, record or spelling word. */
+#include "shards.h"
+#include "engine.h"
+#include "livewriter.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+unsigned shards_route(const char *id, unsigned n) {
+    return n > 1 ? (unsigned)(lede_hash(id, strlen(id)) % n) : 0;
+}
+
+char *shards_db_path(const indexdir *sub) {
+    return indexdir_join(sub, sub->nlive ? sub->live[0] : "");
+}
+
+static void shards_init(shards *s, unsigned n) {
+    memset(s, 0, sizeof *s);
+    s->front.lockfd = -1;
+    s->n = n;
+    s->shard = lede_calloc(n, sizeof(indexdir));
+    for (unsigned k = 0; k < n; k++) s->shard[k].lockfd = -1;
+}
+
+void shards_close(shards *s) {
+    if (s->front.path) indexdir_close(&s->front);
+    for (unsigned k = 0; s->shard && k < s->n; k++)
+        if (s->shard[k].path) indexdir_close(&s->shard[k]);
+    free(s->shard);
+    memset(s, 0, sizeof *s);
+    s->front.lockfd = -1;
+}
+
+/* The settings of the front (k < 0) or of shard k: the index's, with
+ * their shard key, and a pivot when the format needs one and has none. */
+static int store_settings(engine_writer *w, const settings *set, int k, unsigned n,
+                          char *err) {
+    settings own;
+    settings_init(&own);
+    unsigned which = SETTINGS_INDEX & ~SETTINGS_PIVOT;
+    settings_set_string(&own.pivot, set->pivot);
+    if (!*own.pivot && !strcmp(set->format, "3")) {
+        char pivot[32];
+        snprintf(pivot, sizeof pivot, "%d", ENGINE_DEFAULT_PIVOT);
+        settings_set_string(&own.pivot, pivot);
+    }
+    if (k < 0) own.shards = n;
+    else settings_set_shard(&own, (unsigned)k, n);
+    int rc = settings_store_writer(set, which, w, err);
+    if (rc == LEDE_OK)
+        rc = settings_store_writer(&own, SETTINGS_PIVOT | (k < 0 ? SETTINGS_SHARDS : SETTINGS_SHARD),
+                                   w, err);
+    settings_free(&own);
+    return rc;
+}
+
+/* One new index directory (the front, k < 0, or shard k) holding one
+ * empty database with its settings, listed in its own stub. */
+static int create_sub(indexdir *top, indexdir *sub, int k, unsigned n, const settings *set,
+                      const char *role, char *err) {
+    char *name = k < 0 ? lede_strdup(INDEXDIR_FRONT) : indexdir_shard_name((unsigned)k);
+    char *path = indexdir_join(top, name);
+    free(name);
+    int rc = indexdir_open(path, 1, role, sub, err);
+    free(path);
+    if (rc != LEDE_OK) return rc;
+    char *db = indexdir_new_name(sub, "db", 0);
+    char *dbpath = indexdir_join(sub, db);
+    engine_writer *w;
+    rc = engine_writer_open(dbpath, 1, 0, &w, err);
+    if (rc == LEDE_OK) {
+        rc = store_settings(w, set, k, n, err);
+        if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    }
+    if (rc == LEDE_OK) rc = indexdir_switch(sub, &db, 1, err);
+    free(db);
+    free(dbpath);
+    return rc;
+}
+
+int shards_create(indexdir *top, unsigned n, const settings *set, const char *role,
+                  shards *s, char *err) {
+    if (n < 1 || n > SHARDS_MAX)
+        return lede_seterr(err, "%s: %u shards (from 1 to %d)", top->path, n, SHARDS_MAX);
+    if (top->nlive) return lede_seterr(err, "%s: already an index", top->path);
+    shards_init(s, n);
+    indexdir_cleanup(top); /* a creation that did not finish */
+    int rc = create_sub(top, &s->front, -1, n, set, role, err);
+    for (unsigned k = 0; rc == LEDE_OK && k < n; k++)
+        rc = create_sub(top, &s->shard[k], (int)k, n, set, role, err);
+    char **names = lede_calloc(n + 1, sizeof(char *));
+    names[0] = lede_strdup(INDEXDIR_FRONT);
+    for (unsigned k = 0; k < n; k++) names[k + 1] = indexdir_shard_name(k);
+    if (rc == LEDE_OK) rc = indexdir_switch(top, names, (int)n + 1, err);
+    indexdir_free_names(names, (int)n + 1);
+    if (rc != LEDE_OK) shards_close(s);
+    return rc;
+}
+
+/* What the database of a front (k < 0) or shard k says it is. */
+static int check_identity(const indexdir *sub, int k, unsigned n, char *err) {
+    char *path = shards_db_path(sub);
+    engine_reader *r;
+    int rc = engine_reader_open(path, &r, err);
+    free(path);
+    if (rc != LEDE_OK) return rc;
+    settings s;
+    settings_init(&s);
+    rc = settings_load_reader(&s, r, err);
+    unsigned sk = 0, sn = 0;
+    if (rc == LEDE_OK && k < 0 && s.shards != n)
+        rc = lede_seterr(err, "%s: the front says %llu shards, the index lists %u", sub->path,
+                         (unsigned long long)s.shards, n);
+    if (rc == LEDE_OK && k >= 0 && settings_get_shard(&s, &sk, &sn, err) != LEDE_OK)
+        rc = lede_seterr(err, "%s: not a shard (no shard setting)", sub->path);
+    if (rc == LEDE_OK && k >= 0 && (sk != (unsigned)k || sn != n))
+        rc = lede_seterr(err, "%s: says it is shard %u of %u, listed as %d of %u", sub->path,
+                         sk, sn, k, n);
+    settings_free(&s);
+    engine_reader_close(r);
+    return rc;
+}
+
+/* Opens the front (k < 0) or shard k of top, as a writer would open an
+ * index: its lock, a merge an interrupted compaction left, its debris. */
+static int open_sub(indexdir *top, indexdir *sub, int k, unsigned n, const char *role,
+                    char *err) {
+    char *path = indexdir_join(top, top->live[k + 1]);
+    int rc = indexdir_open(path, 0, role, sub, err);
+    free(path);
+    if (rc == LEDE_OK && indexdir_needs_merge(sub)) rc = livewriter_merge_live(sub, err);
+    if (rc == LEDE_OK) indexdir_cleanup(sub);
+    if (rc == LEDE_OK && sub->nlive != 1)
+        rc = lede_seterr(err, "%s: lists %d databases, not one", sub->path, sub->nlive);
+    return rc == LEDE_OK ? check_identity(sub, k, n, err) : rc;
+}
+
+int shards_open(indexdir *top, const char *role, shards *s, char *err) {
+    int n = indexdir_shard_count(top);
+    if (n <= 0) {
+        shards_init(s, 0);
+        return lede_seterr(err, "%s: not a sharded index", top->path);
+    }
+    shards_init(s, (unsigned)n);
+    int rc = open_sub(top, &s->front, -1, (unsigned)n, role, err);
+    for (int k = 0; rc == LEDE_OK && k < n; k++)
+        rc = open_sub(top, &s->shard[k], k, (unsigned)n, role, err);
+    if (rc != LEDE_OK) shards_close(s);
+    return rc;
+}
+
+typedef struct compact_job {
+    indexdir *sub;
+    pthread_t thread;
+    int started, rc;
+    char err[LEDE_ERRLEN];
+} compact_job;
+
+static void *compact_main(void *arg) {
+    compact_job *j = arg;
+    j->rc = livewriter_merge_live(j->sub, j->err);
+    return NULL;
+}
+
+int shards_compact(shards *s, const int *due, int front, char *err) {
+    compact_job *jobs = lede_calloc(s->n + 1, sizeof *jobs);
+    unsigned nj = 0;
+    if (front) jobs[nj++].sub = &s->front;
+    for (unsigned k = 0; k < s->n; k++)
+        if (!due || due[k]) jobs[nj++].sub = &s->shard[k];
+    for (unsigned i = 0; i < nj; i++) {
+        jobs[i].started = pthread_create(&jobs[i].thread, NULL, compact_main, &jobs[i]) == 0;
+        if (!jobs[i].started) compact_main(&jobs[i]);
+    }
+    int rc = LEDE_OK;
+    for (unsigned i = 0; i < nj; i++) {
+        if (jobs[i].started) pthread_join(jobs[i].thread, NULL);
+        if (jobs[i].rc != LEDE_OK && rc == LEDE_OK) rc = lede_seterr(err, "%s", jobs[i].err);
+    }
+    free(jobs);
+    return rc;
+}
