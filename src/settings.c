@@ -112,6 +112,27 @@ int settings_load(settings *s, settings_get_fn get, void *ctx, char *err) {
     return rc;
 }
 
+static int same_value(const settings *a, const settings *b, const setting *t) {
+    if ((a->stored & t->bit) != (b->stored & t->bit)) return 0;
+    switch (t->kind) {
+    case KIND_STRING:
+        return !strcmp(*CFIELD(a, t, char *), *CFIELD(b, t, char *));
+    case KIND_BYTES: {
+        const sbuf *x = CFIELD(a, t, sbuf), *y = CFIELD(b, t, sbuf);
+        return x->len == y->len && (!x->len || !memcmp(x->data, y->data, x->len));
+    }
+    case KIND_U64:
+        return *CFIELD(a, t, uint64_t) == *CFIELD(b, t, uint64_t);
+    }
+    return 0;
+}
+
+unsigned settings_differ(const settings *a, const settings *b, unsigned which) {
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if ((which & table[i].bit) && !same_value(a, b, &table[i])) return table[i].bit;
+    return 0;
+}
+
 static int store_one(const settings *s, const setting *t, settings_set_fn set,
                      void *ctx, char *err) {
     const char *val = NULL;

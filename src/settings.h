@@ -100,6 +100,10 @@ void settings_set_shard(settings *s, unsigned k, unsigned n);
  * LEDE_ERR (message in err) when malformed. */
 int settings_get_shard(const settings *s, unsigned *k, unsigned *n, char *err);
 
+/* The first of the keys in which whose values differ between a and b (its
+ * SETTINGS_* bit; a key one holds and the other not differs), 0 if none. */
+unsigned settings_differ(const settings *a, const settings *b, unsigned which);
+
 /* Reads every key (defaults for the absent ones) into s, which must be
  * initialised; what it held is freed. */
 int settings_load(settings *s, settings_get_fn get, void *ctx, char *err);

@@ -101,28 +101,35 @@ int shards_create(indexdir *top, unsigned n, const settings *set, const char *ro
     return rc;
 }
 
-/* What the database of a front (k < 0) or shard k says it is. */
-static int check_identity(const indexdir *sub, int k, unsigned n, char *err) {
+/* The settings of a front's or shard's live database. */
+static int load_sub(const indexdir *sub, settings *s, char *err) {
     char *path = shards_db_path(sub);
     engine_reader *r;
     int rc = engine_reader_open(path, &r, err);
     free(path);
     if (rc != LEDE_OK) return rc;
-    settings s;
-    settings_init(&s);
-    rc = settings_load_reader(&s, r, err);
-    unsigned sk = 0, sn = 0;
-    if (rc == LEDE_OK && k < 0 && s.shards != n)
-        rc = lede_seterr(err, "%s: the front says %llu shards, the index lists %u", sub->path,
-                         (unsigned long long)s.shards, n);
-    if (rc == LEDE_OK && k >= 0 && settings_get_shard(&s, &sk, &sn, err) != LEDE_OK)
-        rc = lede_seterr(err, "%s: not a shard (no shard setting)", sub->path);
-    if (rc == LEDE_OK && k >= 0 && (sk != (unsigned)k || sn != n))
-        rc = lede_seterr(err, "%s: says it is shard %u of %u, listed as %d of %u", sub->path,
-                         sk, sn, k, n);
-    settings_free(&s);
+    rc = settings_load_reader(s, r, err);
     engine_reader_close(r);
     return rc;
+}
+
+/* Whether s, a front's (k < 0) or shard k's settings, say what it is. */
+static int check_identity(const indexdir *sub, const settings *s, int k, unsigned n, char *err) {
+    unsigned sk = 0, sn = 0;
+    if (k < 0 && s->shards != n)
+        return lede_seterr(err, "%s: the front says %llu shards, the index lists %u", sub->path,
+                           (unsigned long long)s->shards, n);
+    if (k >= 0 && settings_get_shard(s, &sk, &sn, err) != LEDE_OK)
+        return lede_seterr(err, "%s: not a shard (no shard setting)", sub->path);
+    if (k >= 0 && (sk != (unsigned)k || sn != n))
+        return lede_seterr(err, "%s: says it is shard %u of %u, listed as %d of %u", sub->path,
+                           sk, sn, k, n);
+    return LEDE_OK;
+}
+
+static int load_and_check(const indexdir *sub, settings *s, int k, unsigned n, char *err) {
+    int rc = load_sub(sub, s, err);
+    return rc == LEDE_OK ? check_identity(sub, s, k, n, err) : rc;
 }
 
 /* Opens the front (k < 0) or shard k of top, as a writer would open an
@@ -136,7 +143,11 @@ static int open_sub(indexdir *top, indexdir *sub, int k, unsigned n, const char 
     if (rc == LEDE_OK) indexdir_cleanup(sub);
     if (rc == LEDE_OK && sub->nlive != 1)
         rc = lede_seterr(err, "%s: lists %d databases, not one", sub->path, sub->nlive);
-    return rc == LEDE_OK ? check_identity(sub, k, n, err) : rc;
+    settings s;
+    settings_init(&s);
+    if (rc == LEDE_OK) rc = load_and_check(sub, &s, k, n, err);
+    settings_free(&s);
+    return rc;
 }
 
 int shards_open(indexdir *top, const char *role, shards *s, char *err) {
@@ -150,6 +161,46 @@ int shards_open(indexdir *top, const char *role, shards *s, char *err) {
     for (int k = 0; rc == LEDE_OK && k < n; k++)
         rc = open_sub(top, &s->shard[k], k, (unsigned)n, role, err);
     if (rc != LEDE_OK) shards_close(s);
+    return rc;
+}
+
+/* The front (k < 0) or shard k of the index at path, read without a lock:
+ * its settings, checked against what it should be and hold. */
+static int check_sub(const char *path, const char *name, int k, unsigned n,
+                     const settings *front, settings *s, char *err) {
+    indexdir sub = {.lockfd = -1};
+    sbuf p;
+    sbuf_init(&p);
+    sbuf_printf(&p, "%s/%s", path, name);
+    sub.path = p.data;
+    int rc = indexdir_read_live(sub.path, &sub.live, &sub.nlive, err);
+    if (rc == LEDE_ENOTFOUND) rc = lede_seterr(err, "%s: no stub", sub.path);
+    if (rc == LEDE_OK && sub.nlive != 1)
+        rc = lede_seterr(err, "%s: lists %d databases, not one", sub.path, sub.nlive);
+    if (rc == LEDE_OK) rc = load_and_check(&sub, s, k, n, err);
+    unsigned bit = rc == LEDE_OK && front ? settings_differ(front, s, SETTINGS_INDEX) : 0;
+    if (bit)
+        rc = lede_seterr(err, "%s: its %s differs from the front's", sub.path, settings_key(bit));
+    indexdir_free_names(sub.live, sub.nlive);
+    sbuf_free(&p);
+    return rc;
+}
+
+int shards_check(const char *path, char *err) {
+    indexdir top = {.path = (char *)path, .lockfd = -1};
+    int rc = indexdir_read_live(path, &top.live, &top.nlive, err);
+    if (rc != LEDE_OK) return rc;
+    int n = indexdir_shard_count(&top);
+    if (n <= 0) rc = lede_seterr(err, "%s: not a sharded index", path);
+    settings front, s;
+    settings_init(&front);
+    settings_init(&s);
+    if (rc == LEDE_OK) rc = check_sub(path, top.live[0], -1, (unsigned)n, NULL, &front, err);
+    for (int k = 0; rc == LEDE_OK && k < n; k++)
+        rc = check_sub(path, top.live[k + 1], k, (unsigned)n, &front, &s, err);
+    settings_free(&front);
+    settings_free(&s);
+    indexdir_free_names(top.live, top.nlive);
     return rc;
 }
 

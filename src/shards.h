@@ -59,6 +59,10 @@ int shards_create(indexdir *top, unsigned n, const settings *set, const char *ro
  * what top's stub says. */
 int shards_open(indexdir *top, const char *role, shards *s, char *err);
 void shards_close(shards *s);
+/* Checks the sharded index at path, without locking: the front and every
+ * shard list one database, say what the stub says they are, and hold the
+ * same SETTINGS_INDEX values (LEDE_ERR naming the first that does not). */
+int shards_check(const char *path, char *err);
 /* The one live database of a front or shard (caller frees). */
 char *shards_db_path(const indexdir *sub);
 /* Rewrites compactly the shards whose due[k] is set (due NULL: every

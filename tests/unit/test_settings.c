@@ -171,6 +171,32 @@ static void test_shard_key(void) {
     settings_free(&s);
 }
 
+static void test_differ(void) {
+    fake f = {0};
+    settings a, b;
+    settings_init(&a);
+    settings_init(&b);
+    fill(&a);
+    char err[LEDE_ERRLEN];
+    settings_store(&a, SETTINGS_ALL, fake_set, &f, err);
+    settings_load(&a, fake_get, &f, err);
+    settings_load(&b, fake_get, &f, err);
+    CHECK(settings_differ(&a, &b, SETTINGS_ALL) == 0, "the same keys loaded twice: no difference");
+    b.dict.data[3] ^= 1;
+    CHECK(settings_differ(&a, &b, SETTINGS_ALL) == SETTINGS_DICT, "one dictionary byte differs");
+    CHECK(settings_differ(&a, &b, SETTINGS_INDEX & ~SETTINGS_DICT) == 0, "outside the mask: none");
+    settings_load(&b, fake_get, &f, err);
+    settings_set_shard(&b, 0, 3);
+    CHECK(settings_differ(&a, &b, SETTINGS_ALL) == SETTINGS_SHARD, "the shard key differs");
+    CHECK(settings_differ(&a, &b, SETTINGS_INDEX) == 0, "the index settings do not");
+    settings_erase(SETTINGS_PIVOT, fake_set, &f, err);
+    settings_load(&b, fake_get, &f, err);
+    CHECK(settings_differ(&a, &b, SETTINGS_INDEX) == SETTINGS_PIVOT, "a key only one holds differs");
+    settings_free(&a);
+    settings_free(&b);
+    fake_free(&f);
+}
+
 static void test_keys(void) {
     CHECK_STR(settings_key(SETTINGS_DICT), "lede.dict", "key of SETTINGS_DICT");
     CHECK_STR(settings_key(SETTINGS_CHANGES), "lede.changes", "key of SETTINGS_CHANGES");
@@ -209,6 +235,7 @@ int main(void) {
     test_store_writes_what_is_asked();
     test_keys();
     test_shard_key();
+    test_differ();
     test_engine_writer();
     return unit_exit();
 }
