@@ -127,15 +127,22 @@ static int check_identity(const indexdir *sub, const settings *s, int k, unsigne
     return LEDE_OK;
 }
 
-static int load_and_check(const indexdir *sub, settings *s, int k, unsigned n, char *err) {
+/* The settings of a front (k < 0, front NULL) or of shard k, loaded into
+ * s and checked: what it says it is, and a shard's against the front's. */
+static int load_and_check(const indexdir *sub, settings *s, int k, unsigned n,
+                          const settings *front, char *err) {
     int rc = load_sub(sub, s, err);
-    return rc == LEDE_OK ? check_identity(sub, s, k, n, err) : rc;
+    if (rc == LEDE_OK) rc = check_identity(sub, s, k, n, err);
+    unsigned bit = rc == LEDE_OK && front ? settings_differ(front, s, SETTINGS_INDEX) : 0;
+    if (bit)
+        rc = lede_seterr(err, "%s: its %s differs from the front's", sub->path, settings_key(bit));
+    return rc;
 }
 
 /* Opens the front (k < 0) or shard k of top, as a writer would open an
  * index: its lock, a merge an interrupted compaction left, its debris. */
 static int open_sub(indexdir *top, indexdir *sub, int k, unsigned n, const char *role,
-                    char *err) {
+                    settings *s, const settings *front, char *err) {
     char *path = indexdir_join(top, top->live[k + 1]);
     int rc = indexdir_open(path, 0, role, sub, err);
     free(path);
@@ -143,11 +150,7 @@ static int open_sub(indexdir *top, indexdir *sub, int k, unsigned n, const char 
     if (rc == LEDE_OK) indexdir_cleanup(sub);
     if (rc == LEDE_OK && sub->nlive != 1)
         rc = lede_seterr(err, "%s: lists %d databases, not one", sub->path, sub->nlive);
-    settings s;
-    settings_init(&s);
-    if (rc == LEDE_OK) rc = load_and_check(sub, &s, k, n, err);
-    settings_free(&s);
-    return rc;
+    return rc == LEDE_OK ? load_and_check(sub, s, k, n, front, err) : rc;
 }
 
 int shards_open(indexdir *top, const char *role, shards *s, char *err) {
@@ -157,9 +160,14 @@ int shards_open(indexdir *top, const char *role, shards *s, char *err) {
         return lede_seterr(err, "%s: not a sharded index", top->path);
     }
     shards_init(s, (unsigned)n);
-    int rc = open_sub(top, &s->front, -1, (unsigned)n, role, err);
+    settings front, one;
+    settings_init(&front);
+    settings_init(&one);
+    int rc = open_sub(top, &s->front, -1, (unsigned)n, role, &front, NULL, err);
     for (int k = 0; rc == LEDE_OK && k < n; k++)
-        rc = open_sub(top, &s->shard[k], k, (unsigned)n, role, err);
+        rc = open_sub(top, &s->shard[k], k, (unsigned)n, role, &one, &front, err);
+    settings_free(&front);
+    settings_free(&one);
     if (rc != LEDE_OK) shards_close(s);
     return rc;
 }
@@ -177,10 +185,7 @@ static int check_sub(const char *path, const char *name, int k, unsigned n,
     if (rc == LEDE_ENOTFOUND) rc = lede_seterr(err, "%s: no stub", sub.path);
     if (rc == LEDE_OK && sub.nlive != 1)
         rc = lede_seterr(err, "%s: lists %d databases, not one", sub.path, sub.nlive);
-    if (rc == LEDE_OK) rc = load_and_check(&sub, s, k, n, err);
-    unsigned bit = rc == LEDE_OK && front ? settings_differ(front, s, SETTINGS_INDEX) : 0;
-    if (bit)
-        rc = lede_seterr(err, "%s: its %s differs from the front's", sub.path, settings_key(bit));
+    if (rc == LEDE_OK) rc = load_and_check(&sub, s, k, n, front, err);
     indexdir_free_names(sub.live, sub.nlive);
     sbuf_free(&p);
     return rc;

@@ -56,7 +56,9 @@ int shards_create(indexdir *top, unsigned n, const settings *set, const char *ro
 /* Opens the front and shards of top (a sharded index: indexdir_shard_count
  * > 0): takes their locks, merges what an interrupted compaction left
  * listed, removes debris, and checks that the front and each shard say
- * what top's stub says. */
+ * what top's stub says and that every shard holds the front's
+ * SETTINGS_INDEX values (a writer must not add to an index whose shards
+ * would rank or decode apart). */
 int shards_open(indexdir *top, const char *role, shards *s, char *err);
 void shards_close(shards *s);
 /* Checks the sharded index at path, without locking: the front and every
