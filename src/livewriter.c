@@ -43,6 +43,12 @@ static int reset_changes(const char *dbpath, char *err) {
 }
 
 int livewriter_merge_live(indexdir *ix, char *err) {
+    int rc = livewriter_rewrite(ix, err);
+    if (rc == LEDE_OK) indexdir_cleanup(ix);
+    return rc;
+}
+
+int livewriter_rewrite(indexdir *ix, char *err) {
     /* Shards first: where a file record is in both, compaction keeps the
      * first, and a shard's is the newer. */
     const char **paths = lede_calloc((size_t)ix->nlive, sizeof(char *));
@@ -57,7 +63,6 @@ int livewriter_merge_live(indexdir *ix, char *err) {
     if (rc == LEDE_OK) rc = reset_changes(dst, err);
     lede_crash_point("after-merge");
     if (rc == LEDE_OK) rc = indexdir_switch(ix, &name, 1, err);
-    if (rc == LEDE_OK) indexdir_cleanup(ix);
     for (int i = 0; i < n; i++) free((char *)paths[i]);
     free(paths);
     free(name);

@@ -73,6 +73,9 @@ int64_t livewriter_last_commit(const livewriter *w);  /* Unix seconds */
 /* Shared with the indexer: merges every database the stub lists into one
  * new compact database and switches to it. */
 int livewriter_merge_live(indexdir *ix, char *err);
+/* The same, leaving the old databases on disk (for whoever switches a
+ * stub above this one first: src/shards.c); indexdir_cleanup removes them. */
+int livewriter_rewrite(indexdir *ix, char *err);
 /* Shared with the indexer: an index starts as one empty database carrying
  * the settings (language, NULL for english; stopwords: the language's stop
  * words left out, or none), listed in the stub before any article is

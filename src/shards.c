@@ -18,8 +18,9 @@ char *shards_db_path(const indexdir *sub) {
     return indexdir_join(sub, sub->nlive ? sub->live[0] : "");
 }
 
-static void shards_init(shards *s, unsigned n) {
+static void shards_init(shards *s, indexdir *top, unsigned n) {
     memset(s, 0, sizeof *s);
+    s->top = top;
     s->front.lockfd = -1;
     s->n = n;
     s->shard = lede_calloc(n, sizeof(indexdir));
@@ -87,7 +88,7 @@ int shards_create(indexdir *top, unsigned n, const settings *set, const char *ro
     if (n < 1 || n > SHARDS_MAX)
         return lede_seterr(err, "%s: %u shards (from 1 to %d)", top->path, n, SHARDS_MAX);
     if (top->nlive) return lede_seterr(err, "%s: already an index", top->path);
-    shards_init(s, n);
+    shards_init(s, top, n);
     indexdir_cleanup(top); /* a creation that did not finish */
     int rc = create_sub(top, &s->front, -1, n, set, role, err);
     for (unsigned k = 0; rc == LEDE_OK && k < n; k++)
@@ -156,10 +157,10 @@ static int open_sub(indexdir *top, indexdir *sub, int k, unsigned n, const char 
 int shards_open(indexdir *top, const char *role, shards *s, char *err) {
     int n = indexdir_shard_count(top);
     if (n <= 0) {
-        shards_init(s, 0);
+        shards_init(s, top, 0);
         return lede_seterr(err, "%s: not a sharded index", top->path);
     }
-    shards_init(s, (unsigned)n);
+    shards_init(s, top, (unsigned)n);
     settings front, one;
     settings_init(&front);
     settings_init(&one);
@@ -218,8 +219,22 @@ typedef struct compact_job {
 
 static void *compact_main(void *arg) {
     compact_job *j = arg;
-    j->rc = livewriter_merge_live(j->sub, j->err);
+    j->rc = livewriter_rewrite(j->sub, j->err);
     return NULL;
+}
+
+/* The top stub written again, the same lines in a new file: a reader that
+ * watches only the top stub (src/engine/refresh.cc) reopens the whole
+ * index, following the nested stubs to the new databases, instead of
+ * moving the ones it has open to their latest revision (which fails once
+ * they are removed).  Before the old databases go, so that a reader never
+ * reopens a removed one. */
+static int touch_top(indexdir *top, char *err) {
+    char **names = lede_calloc((size_t)top->nlive, sizeof(char *));
+    for (int i = 0; i < top->nlive; i++) names[i] = lede_strdup(top->live[i]);
+    int rc = indexdir_switch(top, names, top->nlive, err);
+    indexdir_free_names(names, top->nlive);
+    return rc;
 }
 
 int shards_compact(shards *s, const int *due, int front, char *err) {
@@ -237,6 +252,9 @@ int shards_compact(shards *s, const int *due, int front, char *err) {
         if (jobs[i].started) pthread_join(jobs[i].thread, NULL);
         if (jobs[i].rc != LEDE_OK && rc == LEDE_OK) rc = lede_seterr(err, "%s", jobs[i].err);
     }
+    /* Those that switched told readers so, even if another failed. */
+    int trc = nj ? touch_top(s->top, rc == LEDE_OK ? err : NULL) : LEDE_OK;
+    for (unsigned i = 0; i < nj; i++) indexdir_cleanup(jobs[i].sub);
     free(jobs);
-    return rc;
+    return rc == LEDE_OK ? trc : rc;
 }

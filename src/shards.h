@@ -38,6 +38,7 @@ extern "C" {
 #define SHARDS_MAX 256
 
 typedef struct shards {
+    indexdir *top;        /* the whole index (its owner's) */
     indexdir front;
     indexdir *shard;      /* [n] */
     unsigned n;
@@ -69,7 +70,10 @@ int shards_check(const char *path, char *err);
 char *shards_db_path(const indexdir *sub);
 /* Rewrites compactly the shards whose due[k] is set (due NULL: every
  * shard) and, with front set, the front: each in its own directory
- * (livewriter_merge_live), in parallel. */
+ * (livewriter_rewrite), in parallel; then writes the top stub again, the
+ * same lines, so that readers that watch it reopen the index (until the
+ * engine's readers follow nested stubs by themselves), and only then
+ * removes the old databases. */
 int shards_compact(shards *s, const int *due, int front, char *err);
 
 #ifdef __cplusplus

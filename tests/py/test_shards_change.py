@@ -111,7 +111,11 @@ check(rc == 0 and "gone: " in err, "a directory removed: its files' articles go"
 placement("directory removed", index, ids)
 checked("incremental", index)
 
-# ---- lede-index --compact ----------------------------------------------------
+# ---- lede-index --compact, under a reading leded ------------------------------
+reader = Daemon(index)
+rconn = reader.connect()
+gallery = 'title:"moon base" OR comet'  # 3: the new moon file, two comets
+seen = rconn.ask("COUNT " + gallery)
 before = index_info(index)["databases"].split()
 rc, out, err = indexer("--index", index, "--compact")
 after = index_info(index)["databases"].split()
@@ -120,6 +124,15 @@ check(rc == 0 and len(after) == N + 1 and all(a != b for a, b in zip(before, aft
       "--compact: a new database in the front and in every shard", "%s -> %s" % (before, after))
 placement("compacted", index, ids)
 checked("compacted", index)
+check(seen == ["OK COUNT 3"] and rconn.ask("COUNT " + gallery) == seen,
+      "a leded reading the index follows the shards to their new databases", str(seen))
+with open(os.path.join(src, "science", "moon-base-two.txt"), "w") as f:
+    f.write("Second moon base\nAnother moon base was announced.\n\nIt will be built.\n")
+indexer("-q", "--index", index, src)
+ids.add("science/moon-base-two.txt")
+check_eq(rconn.ask("COUNT " + gallery), ["OK COUNT 4"], "and sees the next run's commits there")
+rconn.close()
+check_eq(reader.stop(), 0, "the reading leded stops cleanly")
 
 # ---- leded's ingest ----------------------------------------------------------
 live = scratch.join("live.idx")
@@ -162,6 +175,8 @@ r = c.ask("COMPACT")
 check(r[0].startswith("OK") and status_field(r, "articles") == str(len(want)),
       "ingest: COMPACT of a sharded index", r[0])
 placement("ingest compacted", live, want)
+check_eq({q: int(c.ask("COUNT " + q)[0].split()[2]) for q in counts}, counts,
+         "ingest: the daemon's searches follow the compacted shards")
 checked("ingest compacted", live)
 c.ask("ADD " + json.dumps({"id": "albatross", "title": "Albatross", "text": "Seen at sea."}))
 r = c.ask("COMMIT")
