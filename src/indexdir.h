@@ -16,10 +16,12 @@
  * A sharded index (src/shards.h) is a directory of ordinary lede indexes:
  *
  *   INDEX/XAPIANDB      "auto front\nauto shard.0\n...auto shard.<N-1>\n",
- *                       written once, when the index is created, after its
+ *                       written when the index is created, after its
  *                       front and shards are complete (the rename that
- *                       makes the index appear).  Xapian follows the nested
- *                       stubs, so INDEX opens as one database.
+ *                       makes the index appear), and written again with the
+ *                       same lines after a compaction (shards.h), for
+ *                       readers that watch only it.  Xapian follows the
+ *                       nested stubs, so INDEX opens as one database.
  *   INDEX/front/        an index of no articles: the settings (every
  *                       SETTINGS_INDEX key and "lede.shards" = N), the
  *                       spelling words of the whole index and the file

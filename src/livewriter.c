@@ -232,7 +232,10 @@ int livewriter_delete(livewriter *w, const char *id, char *err) {
 
 /* Commits one part, its spelling words handed to the front first. */
 static int commit_part(livewriter *w, lw_part *p, char *err) {
-    if (w->front.ew) engine_writer_move_words(p->ew, w->front.ew);
+    if (w->front.ew) {
+        engine_writer_move_words(p->ew, w->front.ew);
+        w->front.uncommitted = 1; /* the front's commit is due */
+    }
     settings s = {.changes = p->changes};
     if (settings_store_writer(&s, SETTINGS_CHANGES, p->ew, err) != LEDE_OK ||
         engine_writer_commit(p->ew, err) != LEDE_OK)
@@ -244,11 +247,13 @@ static int commit_part(livewriter *w, lw_part *p, char *err) {
 /* The shards that changed, then the front (shards.h: a crash between
  * them loses no acknowledged article, at most some spelling words). */
 int livewriter_commit(livewriter *w, char *err) {
-    if (livewriter_uncommitted(w) == 0) return LEDE_OK; /* a new revision only for changes */
+    /* a new revision only for changes (the front's: after a failed commit) */
+    if (livewriter_uncommitted(w) == 0 && !w->front.uncommitted) return LEDE_OK;
     for (unsigned k = 0; k < w->nparts; k++)
         if (w->part[k].uncommitted && commit_part(w, &w->part[k], err) != LEDE_OK)
             return LEDE_ERR;
     if (w->front.ew && engine_writer_commit(w->front.ew, err) != LEDE_OK) return LEDE_ERR;
+    w->front.uncommitted = 0;
     w->last_commit = (int64_t)time(NULL);
     return LEDE_OK;
 }

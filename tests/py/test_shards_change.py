@@ -178,6 +178,22 @@ placement("ingest compacted", live, want)
 check_eq({q: int(c.ask("COUNT " + q)[0].split()[2]) for q in counts}, counts,
          "ingest: the daemon's searches follow the compacted shards")
 checked("ingest compacted", live)
+# The compaction policy, shard by shard: replacements in shard 0 alone.
+before = index_info(live)["databases"].split()
+churn_ids = [i for i in ("churn-%d" % j for j in range(100)) if shard_of(i, N) == 0][:5]
+c.send("".join("ADD %s\n" % json.dumps({"id": churn_ids[i % 5], "title": "Churn",
+                                        "text": "version %d of a churning article" % i})
+               for i in range(1100)))
+replies = [c.reply("ADD")[0] for _ in range(1100)]
+check_eq(sum(r.startswith("OK ") for r in replies), 1100, "ingest: 1,100 pipelined ADDs")
+check(eventually(lambda: index_info(live)["databases"].split()[1] != before[1]),
+      "ingest: 1,100 replacements in shard 0 compact it automatically")
+after = index_info(live)["databases"].split()
+check_eq([a == b for a, b in zip(before, after)], [True, False] + [True] * (N - 1),
+         "ingest: and only it (%s -> %s)" % (before, after))
+check_eq(int(c.ask("COUNT churning")[0].split()[2]), 5, "ingest: the churned articles, once each")
+want |= set(churn_ids)
+placement("ingest churned", live, want)
 c.ask("ADD " + json.dumps({"id": "albatross", "title": "Albatross", "text": "Seen at sea."}))
 r = c.ask("COMMIT")
 check(r[0].startswith("OK COMMITTED"), "ingest: COMMIT before kill -9", r[0])
