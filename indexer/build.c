@@ -13,8 +13,9 @@
  * articles; the stub lists the parts while they are built, so readers see
  * every committed batch and an interrupted build is merged and resumed by
  * the next run.  A sharded index (shardrun.h) gets one writer per shard,
- * new or existing, and its shards are never merged.  What was indexed from each source file is kept in file
- * records (filerec.h), so the next run skips what did not change. */
+ * new or existing, and its shards are never merged.  What was indexed from
+ * each source file is kept in file records (filerec.h), so the next run
+ * skips what did not change. */
 #define _GNU_SOURCE
 #include "build.h"
 #include "follow.h"
@@ -93,7 +94,8 @@ static int write_deferred(build *b, char *err) {
 }
 
 int build_load_settings(build *b, char *err) {
-    char *main_db = b->nshards ? shards_db_path(&b->sh.front) : indexdir_join(&b->ix, b->ix.live[0]);
+    char *main_db = b->nshards ? shards_db_path(&b->sh.front)
+                               : indexdir_join(&b->ix, b->ix.live[0]);
     int rc = engine_reader_open(main_db, &b->lookup, err);
     free(main_db);
     if (rc != LEDE_OK) return rc;

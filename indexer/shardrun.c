@@ -38,7 +38,8 @@ static void ready_new(build *b, unsigned n) {
     settings *s = &b->set;
     settings_set_string(&s->format, ENGINE_FORMAT);
     settings_set_string(&s->language, b->o->language ? b->o->language : SETTINGS_DEFAULT_LANGUAGE);
-    settings_set_string(&s->stopwords, b->o->no_stopwords ? "" : engine_default_stopwords(s->language));
+    settings_set_string(&s->stopwords,
+                        b->o->no_stopwords ? "" : engine_default_stopwords(s->language));
     settings_set_string(&s->pivot, "");
     settings_set_string(&s->shard, "");
     docstore_dict_init(&b->dictb);

@@ -36,25 +36,20 @@ void shards_close(shards *s) {
     s->front.lockfd = -1;
 }
 
-/* The settings of the front (k < 0) or of shard k: the index's, with
- * their shard key, and a pivot when the format needs one and has none. */
+/* The settings of the front (k < 0) or of shard k: the index's, with its
+ * shard key; then the writer is configured as a shard's will be, so that
+ * whatever the engine stores when a writer first opens an index (a
+ * default pivot) is stored in every one alike, the front included. */
 static int store_settings(engine_writer *w, const settings *set, int k, unsigned n,
                           char *err) {
     settings own;
     settings_init(&own);
-    unsigned which = SETTINGS_INDEX & ~SETTINGS_PIVOT;
-    settings_set_string(&own.pivot, set->pivot);
-    if (!*own.pivot && !strcmp(set->format, "3")) {
-        char pivot[32];
-        snprintf(pivot, sizeof pivot, "%d", ENGINE_DEFAULT_PIVOT);
-        settings_set_string(&own.pivot, pivot);
-    }
     if (k < 0) own.shards = n;
     else settings_set_shard(&own, (unsigned)k, n);
-    int rc = settings_store_writer(set, which, w, err);
-    if (rc == LEDE_OK)
-        rc = settings_store_writer(&own, SETTINGS_PIVOT | (k < 0 ? SETTINGS_SHARDS : SETTINGS_SHARD),
-                                   w, err);
+    unsigned mine = k < 0 ? SETTINGS_SHARDS : SETTINGS_SHARD;
+    int rc = settings_store_writer(set, SETTINGS_INDEX, w, err);
+    if (rc == LEDE_OK) rc = settings_store_writer(&own, mine, w, err);
+    if (rc == LEDE_OK) rc = engine_writer_configure(w, set->language, set->stopwords, 0, err);
     settings_free(&own);
     return rc;
 }

@@ -14,9 +14,9 @@
  * Settings: the front and every shard hold the same SETTINGS_INDEX values
  * (settings.h), written when the index is created, so every shard ranks
  * and decodes alike; the front also says "lede.shards" = N and shard K
- * "lede.shard" = "K N".  A front with a pivot-less format 3 gets
- * ENGINE_DEFAULT_PIVOT written everywhere at creation, rather than each
- * writer storing its own at its first commit.
+ * "lede.shard" = "K N".  What the engine stores by itself when a writer
+ * first opens an index (format 3's default pivot, when the build sampled
+ * none) is stored at creation, in the front and every shard alike.
  *
  * Commits: a writer of a sharded index commits its shards first and the
  * front last.  The front holds what describes the shards' articles (the

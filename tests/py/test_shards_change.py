@@ -111,6 +111,19 @@ check(rc == 0 and "gone: " in err, "a directory removed: its files' articles go"
 placement("directory removed", index, ids)
 checked("incremental", index)
 
+# An index made of no article: its settings (a default pivot) alike in
+# the front and every shard, and later runs fill it.
+empty_src = scratch.join("empty-src")
+os.mkdir(empty_src)
+empty = scratch.join("empty.idx")
+rc, _, _ = indexer("-q", "--index", empty, "--shards", str(N), empty_src)
+checked("a sharded index of no article", empty)
+rc, _, err = indexer("-q", "--index", empty, os.path.join(corpus, "science"))
+check_eq(rc, 0, "a sharded index of no article: a later run adds to it")
+science = os.path.join(corpus, "science")
+placement("filled later", empty, {file_id(os.path.join(science, n), n) for n in os.listdir(science)})
+checked("filled later", empty)
+
 # ---- lede-index --compact, under a reading leded ------------------------------
 reader = Daemon(index)
 rconn = reader.connect()

@@ -191,7 +191,8 @@ static void test_differ(void) {
     CHECK(settings_differ(&a, &b, SETTINGS_INDEX) == 0, "the index settings do not");
     settings_erase(SETTINGS_PIVOT, fake_set, &f, err);
     settings_load(&b, fake_get, &f, err);
-    CHECK(settings_differ(&a, &b, SETTINGS_INDEX) == SETTINGS_PIVOT, "a key only one holds differs");
+    CHECK(settings_differ(&a, &b, SETTINGS_INDEX) == SETTINGS_PIVOT,
+          "a key only one holds differs");
     settings_free(&a);
     settings_free(&b);
     fake_free(&f);
