@@ -104,6 +104,9 @@ int build_load_settings(build *b, char *err) {
         return lede_seterr(err, "%s: index was built with language '%s', not '%s'"
                            " (use a new index to change it)", b->o->index,
                            b->set.language, b->o->language);
+    if (!b->nshards && (b->set.stored & (SETTINGS_SHARD | SETTINGS_SHARDS)))
+        return lede_seterr(err, "%s: a part of a sharded index (its %s): write to the index"
+                           " that holds it", b->o->index, *b->set.shard ? "shard" : "front");
     if (b->o->no_stopwords && *b->set.stopwords)
         return lede_seterr(err, "%s: index was built leaving out stop words"
                            " (use a new index to keep them)", b->o->index);
@@ -224,6 +227,7 @@ static void build_free(build *b) {
     for (int i = 0; i < b->nroots; i++) free(b->roots[i]);
     free(b->roots);
     settings_free(&b->set);
+    engine_writer_close(b->front, NULL); /* open only when a run failed early */
     shards_close(&b->sh);
     indexdir_close(&b->ix);
     pthread_mutex_destroy(&b->mu);

@@ -124,6 +124,9 @@ static int open_databases(livewriter *w, char *err) {
                      : open_part(&w->part[0], &w->ix, 1, &s, err);
     for (unsigned k = 0; sharded && rc == LEDE_OK && k < w->nparts; k++)
         rc = open_part(&w->part[k], &w->sh.shard[k], 1, NULL, err);
+    if (rc == LEDE_OK && !sharded && (s.stored & (SETTINGS_SHARD | SETTINGS_SHARDS)))
+        rc = lede_seterr(err, "%s: a part of a sharded index: write to the index that holds it",
+                         w->ix.path);
     free(w->language);
     w->language = s.language;
     s.language = NULL;

@@ -11,8 +11,9 @@ Scores are not compared: they may differ until the engine's remote-safe
 ranking lands."""
 import os
 import shutil
+import subprocess
 
-from ledetest import (Daemon, ROOT, SHARED, Scratch, check, check_eq, finish, hit_ids,
+from ledetest import (DEADLINE, LEDED, Daemon, ROOT, SHARED, Scratch, check, check_eq, finish, hit_ids,
                       index_info, indexer, list_ids, shard_of, status_field)
 
 N = 3
@@ -138,6 +139,15 @@ check(rc == 2 and "not sharded" in err, "--shards on an unsharded index: a clear
 rc, _, err = indexer("-q", "--index", scratch.join("too-many"), "--shards", "257", corpus)
 check(rc == 2 and "--shards" in err, "more shards than SHARDS_MAX: refused", err)
 check_eq(list_ids(plain) and len(list_ids(plain)), len(where), "and the refused runs changed nothing")
+
+rc, _, err = indexer("-q", "--index", os.path.join(sharded, "shard.0"), corpus)
+check(rc == 2 and "part of a sharded index" in err, "a shard alone is not written to", err)
+p = subprocess.run([LEDED, "--index", os.path.join(sharded, "front"), "--listen", "127.0.0.1:0",
+                    "--ingest-token", scratch.token_file("tok-" + "q4" * 10)],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=DEADLINE)
+check(p.returncode != 0 and b"part of a sharded index" in p.stderr,
+      "nor the front alone by leded's ingest", p.stderr.decode())
+check_eq(index_info(sharded)["articles"], str(len(where)), "both left the index as it was")
 
 # A shard that does not hold the front's settings is caught.
 other = build("other.idx", [os.path.join(corpus, "sport")], N)
