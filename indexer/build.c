@@ -6,19 +6,22 @@
  *
  * One reading thread walks the sources, reads and parses articles and hands
  * them to writer threads through bounded queues; each writer owns one Xapian
- * database.  A new index gets one writer per core, each on its own shard
- * (routed by id hash, so an id always lands in the same shard), and the
- * shards are merged into one compact database at the end; an existing index
+ * database.  A new index gets one writer per core, each on its own part
+ * (routed by id hash, so an id always lands in the same part), and the
+ * parts are merged into one compact database at the end; an existing index
  * gets a single writer on its database.  Writers commit every `batch`
- * articles; the stub lists the shards while they are built, so readers see
+ * articles; the stub lists the parts while they are built, so readers see
  * every committed batch and an interrupted build is merged and resumed by
- * the next run.  What was indexed from each source file is kept in file
- * records (filerec.h), so the next run skips what did not change. */
+ * the next run.  A sharded index (shardrun.h) gets one writer per shard,
+ * new or existing, and its shards are never merged.  What was indexed from
+ * each source file is kept in file records (filerec.h), so the next run
+ * skips what did not change. */
 #define _GNU_SOURCE
 #include "build.h"
 #include "follow.h"
 #include "run.h"
 #include "sample.h"
+#include "shardrun.h"
 #include "sources.h"
 #include "writers.h"
 #include "../src/livewriter.h"
@@ -91,7 +94,8 @@ static int write_deferred(build *b, char *err) {
 }
 
 int build_load_settings(build *b, char *err) {
-    char *main_db = indexdir_join(&b->ix, b->ix.live[0]);
+    char *main_db = b->nshards ? shards_db_path(&b->sh.front)
+                               : indexdir_join(&b->ix, b->ix.live[0]);
     int rc = engine_reader_open(main_db, &b->lookup, err);
     free(main_db);
     if (rc != LEDE_OK) return rc;
@@ -100,10 +104,12 @@ int build_load_settings(build *b, char *err) {
         return lede_seterr(err, "%s: index was built with language '%s', not '%s'"
                            " (use a new index to change it)", b->o->index,
                            b->set.language, b->o->language);
+    if (!b->nshards && (b->set.stored & (SETTINGS_SHARD | SETTINGS_SHARDS)))
+        return lede_seterr(err, "%s: a part of a sharded index (its %s): write to the index"
+                           " that holds it", b->o->index, *b->set.shard ? "shard" : "front");
     if (b->o->no_stopwords && *b->set.stopwords)
         return lede_seterr(err, "%s: index was built leaving out stop words"
                            " (use a new index to keep them)", b->o->index);
-    b->changes_base = b->set.changes;
     return LEDE_OK;
 }
 
@@ -146,6 +152,10 @@ static int setup_full_build(build *b, char *err) {
 static int setup(build *b, char *err) {
     int rc = indexdir_open(b->o->index, 1, b->o->watch ? "lede-index --watch" : "lede-index", &b->ix, err);
     if (rc != LEDE_OK) return rc;
+    int shards = indexdir_shard_count(&b->ix);
+    if (shards < 0)
+        return lede_seterr(err, "%s: the stub names a front but not its shards", b->o->index);
+    if (shards > 0 || b->o->shards) return shardrun_setup(b, shards, err);
     if (indexdir_needs_merge(&b->ix)) {
         INFO(b, "merging the databases of an interrupted run");
         if (livewriter_merge_live(&b->ix, err) != LEDE_OK) return LEDE_ERR;
@@ -167,14 +177,17 @@ static int first_pass(build *b, char *err) {
     sources_collect_roots(b);
     rc = sources_walk(b, err);
     if (rc == LEDE_OK && !b->writers_running && b->fresh) {
-        if (!b->held_head) return LEDE_OK; /* nothing to index */
+        if (!b->held_head) /* nothing to index */
+            return b->nshards ? shardrun_finish_full(b, err) : LEDE_OK;
         rc = sample_choose_and_start(b, err);
     }
     if (rc == LEDE_OK && !b->fresh) rc = sources_finish(b, err);
     int wrc = b->writers_running ? writers_stop(b, rc == LEDE_OK ? err : NULL) : LEDE_OK;
     if (rc == LEDE_OK) rc = wrc;
-    if (rc == LEDE_OK && b->fresh) {
-        INFO(b, "merging %d shards", b->nwriters);
+    if (rc == LEDE_OK && b->fresh && b->nshards) {
+        rc = shardrun_finish_full(b, err);
+    } else if (rc == LEDE_OK && b->fresh) {
+        INFO(b, "merging %d parts", b->nwriters);
         rc = livewriter_merge_live(&b->ix, err);
         if (rc == LEDE_OK) rc = write_deferred(b, err);
     }
@@ -214,8 +227,11 @@ static void build_free(build *b) {
     for (int i = 0; i < b->nroots; i++) free(b->roots[i]);
     free(b->roots);
     settings_free(&b->set);
+    engine_writer_close(b->front, NULL); /* open only when a run failed early */
+    shards_close(&b->sh);
     indexdir_close(&b->ix);
     pthread_mutex_destroy(&b->mu);
+    pthread_mutex_destroy(&b->front_mu);
 }
 
 int build_run(const build_opts *o, build_stats *st, char *err) {
@@ -225,7 +241,9 @@ int build_run(const build_opts *o, build_stats *st, char *err) {
     b.o = o;
     b.st = st;
     b.ix.lockfd = -1;
+    b.sh.front.lockfd = -1;
     pthread_mutex_init(&b.mu, NULL);
+    pthread_mutex_init(&b.front_mu, NULL);
     settings_init(&b.set);
     double t0 = lede_now();
     progress_init(&b.prog, o->progress, o->progress ? total_input(o) : 0);
@@ -239,6 +257,13 @@ int build_run(const build_opts *o, build_stats *st, char *err) {
     return rc;
 }
 
+/* The compaction of a sharded index: every shard and the front. */
+static int compact_sharded(build *b, char *err) {
+    if (shards_open(&b->ix, "lede-index --compact", &b->sh, err) != LEDE_OK) return LEDE_ERR;
+    INFO(b, "compacting %u shards and the front", b->sh.n);
+    return shards_compact(&b->sh, NULL, 1, err);
+}
+
 int build_compact(const char *index, int verbose, build_stats *st, char *err) {
     build b;
     build_opts o = {0};
@@ -248,14 +273,17 @@ int build_compact(const char *index, int verbose, build_stats *st, char *err) {
     o.verbose = verbose;
     b.o = &o;
     b.st = st;
+    b.sh.front.lockfd = -1;
     pthread_mutex_init(&b.mu, NULL);
     double t0 = lede_now();
     int rc = indexdir_open(index, 0, "lede-index --compact", &b.ix, err);
     if (rc == LEDE_OK && b.ix.nlive == 0)
         rc = lede_seterr(err, "%s: the index is empty", index);
-    if (rc == LEDE_OK) rc = livewriter_merge_live(&b.ix, err);
+    if (rc == LEDE_OK && indexdir_shard_count(&b.ix) != 0) rc = compact_sharded(&b, err);
+    else if (rc == LEDE_OK) rc = livewriter_merge_live(&b.ix, err);
     st->seconds = lede_now() - t0;
     if (b.ix.path) collect_stats(&b);
+    shards_close(&b.sh);
     indexdir_close(&b.ix);
     pthread_mutex_destroy(&b.mu);
     return rc;

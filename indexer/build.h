@@ -1,8 +1,9 @@
 /* build.h -- one run of the indexer: sources in, index updated, statistics
- * out.  Full builds of a new index write shards in parallel and merge them;
- * runs on an existing index are incremental (add, replace, delete, skip
- * what did not change).  Also in-place compaction and recovery of an
- * interrupted run.  Parses no options and prints no summary (main.c's);
+ * out.  Full builds of a new index write parts in parallel and merge them,
+ * or, for a sharded index (src/shards.h), write its shards in parallel and
+ * keep them apart; runs on an existing index are incremental (add,
+ * replace, delete, skip what did not change).  Also in-place compaction
+ * and recovery of an interrupted run.  Parses no options and prints no summary (main.c's);
  * no Xapian type crosses this header. */
 #ifndef LEDE_BUILD_H
 #define LEDE_BUILD_H
@@ -30,7 +31,9 @@ typedef struct build_opts {
     int no_stopwords;          /* a new index keeps its language's stop words */
     size_t max_article_bytes;
     int no_delete;
-    int threads;               /* shards of a full build */
+    int threads;               /* parts of a full build (not sharded) */
+    int shards;                /* a new index of this many shards (0: not
+                                  asked; an existing index must have as many) */
     unsigned batch;            /* articles per commit */
     int verbose, quiet, progress;
     int watch;                 /* then keep indexing changes (watch.h) */
@@ -50,7 +53,8 @@ typedef struct build_stats {
 uint64_t build_skipped_total(const build_stats *st);
 /* Returns LEDE_OK, LEDE_ELOCKED or LEDE_ERR (message in err). */
 int build_run(const build_opts *o, build_stats *st, char *err);
-/* Rewrites the index into one compact database and switches to it. */
+/* Rewrites the index into one compact database and switches to it (a
+ * sharded index: each shard and the front, in its own directory). */
 int build_compact(const char *index, int verbose, build_stats *st, char *err);
 
 #endif

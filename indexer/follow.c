@@ -12,12 +12,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* One writer on the live database, file records looked up in it. */
+/* One writer on the live database (a sharded index: one a shard), file
+ * records looked up in it (in the front). */
 static int start_live_writer(build *b, char *err) {
     engine_reader_close(b->lookup);
     b->lookup = NULL;
     b->fresh = 0;
-    b->nwriters = 1;
+    b->nwriters = b->nshards ? (int)b->nshards : 1;
     if (build_load_settings(b, err) != LEDE_OK) return LEDE_ERR;
     return writers_start(b, err);
 }
@@ -54,14 +55,22 @@ static int watch_rescan(void *ctx, char *err) {
     return rc == LEDE_OK ? sources_finish(b, err) : rc;
 }
 
+/* livewriter.h's policy, for each writer's database (a sharded index:
+ * each shard alone). */
 static int maybe_compact(build *b, char *err) {
-    uint64_t changes = writers_changes_since_compact(b);
-    if (!livewriter_compaction_due(changes, engine_reader_doccount(b->lookup))) return LEDE_OK;
-    INFO(b, "compacting: %" PRIu64 " replacements and deletions since the last time", changes);
-    int rc = writers_stop(b, err);
-    if (rc == LEDE_OK) rc = livewriter_merge_live(&b->ix, err);
-    b->changes_at_compact = atomic_load(&b->replaced) + atomic_load(&b->deleted);
-    return rc == LEDE_OK ? start_live_writer(b, err) : rc;
+    int *due = lede_calloc((size_t)b->nwriters, sizeof(int)), any = 0;
+    for (int k = 0; k < b->nwriters; k++) {
+        writer *w = &b->w[k];
+        due[k] = livewriter_compaction_due(w->changes, engine_writer_doccount(w->ew));
+        if (due[k]) INFO(b, "compacting %s: %" PRIu64 " replacements and deletions since the last"
+                         " time", w->name, w->changes);
+        any |= due[k];
+    }
+    int rc = any ? writers_stop(b, err) : LEDE_OK;
+    if (any && rc == LEDE_OK)
+        rc = b->nshards ? shards_compact(&b->sh, due, 0, err) : livewriter_merge_live(&b->ix, err);
+    free(due);
+    return any && rc == LEDE_OK ? start_live_writer(b, err) : rc;
 }
 
 static int watch_commit(void *ctx, char *err) {

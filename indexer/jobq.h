@@ -31,6 +31,8 @@ typedef struct jobq_job {
     char filekey[17];   /* "" when the article has no source file */
     char *record;       /* file record value, or NULL */
     idset *keep;
+    int keep_borrowed;  /* keep is not the job's to free (a deletion sent to
+                           every shard of a sharded index) */
     sem_t *done;        /* posted by the writer once the job is handled */
     struct jobq_job *next;
 } jobq_job;

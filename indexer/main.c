@@ -11,6 +11,7 @@
 #include "../src/indexdir.h"
 #include "../src/options.h"
 #include "../src/settings.h"
+#include "../src/shards.h"
 #include "../src/util.h"
 
 #include <inttypes.h>
@@ -25,6 +26,7 @@
 
 static const char usage[] =
     "usage: lede-index --index PATH [options] SOURCE...\n"
+    "       lede-index --index PATH --shards N [options] SOURCE...\n"
     "       lede-index --index PATH --compact | --info | --check | --list\n"
     "       lede-index --index PATH --show ID [--field NAME]\n"
     "\n"
@@ -69,8 +71,12 @@ static int parse_args(int argc, char **argv, cli *c) {
          .help = "skip articles larger than N bytes (K, M, G suffixes)", .def = "16M", .min = 1},
         {"no-delete", 0, OPT_FLAG, &o->no_delete, .help = "keep articles whose file disappeared"},
         {"threads", 'j', OPT_INT, &o->threads, .metavar = "N",
-         .help = "shards built in parallel by a full build", .def_note = "number of cores",
-         .min = 1, .max = 64},
+         .help = "parts a full build writes in parallel and merges (not sharded)",
+         .def_note = "number of cores", .min = 1, .max = 64},
+        {"shards", 0, OPT_INT, &o->shards, .metavar = "N",
+         .help = "make a new index of N shards, each article in the one its id hashes to, served "
+                 "as one index (one writer thread a shard); an existing index keeps its count",
+         .min = 1, .max = SHARDS_MAX},
         {"batch", 0, OPT_UINT, &o->batch, .metavar = "N", .help = "articles per commit",
          .def = "5000", .min = 1, .max = 10000000, .flags = OPT_SUFFIX},
         {"watch", 'w', OPT_FLAG, &o->watch,
@@ -244,6 +250,44 @@ static int cmd_list(const cli *c, char *err) {
     return r == LEDE_OK ? LEDE_OK : LEDE_ERR;
 }
 
+/* A sharded index's shards: their article counts and databases. */
+static void print_shards(const char *index, char **names, int n) {
+    printf("shards: %d\n", n - 1);
+    for (int i = 1; i < n; i++) {
+        sbuf p;
+        sbuf_init(&p);
+        sbuf_printf(&p, "%s/%s", index, names[i]);
+        engine_reader *r;
+        if (engine_reader_open(p.data, &r, NULL) == LEDE_OK) {
+            printf("%s: %" PRIu64 " articles\n", names[i], engine_reader_doccount(r));
+            engine_reader_close(r);
+        } else {
+            printf("%s: unreadable\n", names[i]);
+        }
+        sbuf_free(&p);
+    }
+}
+
+/* The databases the stub lists, a sharded index's as front/db.N. */
+static void print_databases(const char *index, char **names, int n) {
+    printf("databases:");
+    for (int i = 0; i < n; i++) {
+        sbuf p;
+        sbuf_init(&p);
+        sbuf_printf(&p, "%s/%s", index, names[i]);
+        char **sub;
+        int nsub;
+        if (indexdir_read_live(p.data, &sub, &nsub, NULL) == LEDE_OK) {
+            for (int j = 0; j < nsub; j++) printf(" %s/%s", names[i], sub[j]);
+            indexdir_free_names(sub, nsub);
+        } else {
+            printf(" %s", names[i]);
+        }
+        sbuf_free(&p);
+    }
+    printf("\n");
+}
+
 static int cmd_info(const cli *c, char *err) {
     char **names;
     int n;
@@ -258,34 +302,59 @@ static int cmd_info(const cli *c, char *err) {
     const settings *set = &rc.set;
     indexdir ix = {.path = (char *)c->o.index, .live = names, .nlive = n};
     printf("articles: %" PRIu64 "\n", engine_reader_doccount(rc.r));
+    if (indexdir_shard_count(&ix) > 0) print_shards(c->o.index, names, n);
     printf("language: %s\n", set->stored & SETTINGS_LANGUAGE ? set->language : "?");
     printf("stopwords: %s\n", *set->stopwords ? set->stopwords : "none");
     printf("format: %s\n", set->stored & SETTINGS_FORMAT ? set->format : "?");
     if (*set->pivot) printf("pivot: %s\n", set->pivot);
     if (set->common.len) printf("common words: %s\n", set->common.data);
+    if (set->dict.len)
+        printf("dictionary: %zu bytes, hash %016" PRIx64 "\n", set->dict.len,
+               lede_hash(set->dict.data, set->dict.len));
     printf("size: %" PRIu64 "\n", indexdir_size(&ix));
-    printf("databases:");
-    for (int i = 0; i < n; i++) printf(" %s", names[i]);
-    printf("\n");
+    print_databases(c->o.index, names, n);
     close_reader(&rc);
     indexdir_free_names(names, n);
     return LEDE_OK;
 }
 
-static int cmd_check(const cli *c, char *err) {
+/* Xapian's check of every database path's stub lists, following the
+ * nested stubs of a sharded index; *count gets how many. */
+static int check_dir(const char *path, int *count, char *err) {
     char **names;
     int n;
-    int r = indexdir_read_live(c->o.index, &names, &n, err);
-    if (r == LEDE_ENOTFOUND) return lede_seterr(err, "%s: not a lede index", c->o.index);
+    int r = indexdir_read_live(path, &names, &n, err);
+    if (r == LEDE_ENOTFOUND) return lede_seterr(err, "%s: not a lede index", path);
     for (int i = 0; r == LEDE_OK && i < n; i++) {
         sbuf p;
         sbuf_init(&p);
-        sbuf_printf(&p, "%s/%s", c->o.index, names[i]);
-        r = engine_check(p.data, err);
+        sbuf_printf(&p, "%s/%s", path, names[i]);
+        char **sub;
+        int nsub;
+        if (indexdir_read_live(p.data, &sub, &nsub, NULL) == LEDE_OK) {
+            indexdir_free_names(sub, nsub);
+            r = check_dir(p.data, count, err);
+        } else {
+            r = engine_check(p.data, err);
+            (*count)++;
+        }
         sbuf_free(&p);
     }
-    if (r == LEDE_OK) printf("ok: %d database(s) consistent\n", n);
     indexdir_free_names(names, n);
+    return r;
+}
+
+static int cmd_check(const cli *c, char *err) {
+    int count = 0;
+    int r = check_dir(c->o.index, &count, err);
+    char **names;
+    int n;
+    if (r == LEDE_OK && indexdir_read_live(c->o.index, &names, &n, err) == LEDE_OK) {
+        indexdir ix = {.path = (char *)c->o.index, .live = names, .nlive = n};
+        if (indexdir_shard_count(&ix) != 0) r = shards_check(c->o.index, err);
+        indexdir_free_names(names, n);
+    }
+    if (r == LEDE_OK) printf("ok: %d database(s) consistent\n", count);
     return r;
 }
 

@@ -6,6 +6,8 @@
  *   sources.c  reading source files into articles and file records
  *   sample.c   the articles a full build holds back, and what it chooses
  *              from them (dictionary, pivot, common words)
+ *   shardrun.c a sharded index: its front (file records, spelling words),
+ *              commit points, jobs sent to every shard
  *   follow.c   watch mode: the callbacks watch.c calls after the first pass
  *   filerec.c  the file-record format (filerec.h)
  * Each file changes only the fields its part owns (noted below); the
@@ -22,6 +24,7 @@
 #include "../src/engine.h"
 #include "../src/indexdir.h"
 #include "../src/settings.h"
+#include "../src/shards.h"
 #include "../src/util.h"
 
 #include <pthread.h>
@@ -40,6 +43,8 @@ typedef struct writer {
     int started;
     unsigned since_commit;
     int dirty;                         /* written since the last commit */
+    uint64_t changes;                  /* replacements + deletions since its
+                                          database was compacted */
     docstore *ds;
 } writer;
 
@@ -53,6 +58,16 @@ struct build {
     settings set;
     int nwriters;
     writer *w;
+    /* A sharded index (shardrun.c; 0 shards: not one): its front and
+     * shards, the front's writer (file records, spelling words; under
+     * front_mu, which shard writers take to hand it their words) and the
+     * front's changes since its last commit (under front_mu too). */
+    unsigned nshards;
+    shards sh;
+    engine_writer *front;
+    pthread_mutex_t front_mu;
+    uint64_t front_pending;            /* records set */
+    int front_words;                   /* words handed to it */
     engine_reader *lookup;            /* file records of an existing index */
     char **roots;                      /* absolute directory sources */
     int nroots;
@@ -71,10 +86,6 @@ struct build {
     char fail_err[LEDE_ERRLEN];
     progress prog;
     uint64_t bytes_before;             /* raw bytes of finished files */
-    /* Replacements and deletions since the last compaction (livewriter.h):
-     * the index's count when the run began, and our own count when we
-     * last compacted. */
-    uint64_t changes_base, changes_at_compact;
     /* Watch mode, walking a directory that just appeared: an empty file
      * there is most likely still being written; its close will bring it. */
     int tolerate_empty;
@@ -93,7 +104,8 @@ void build_fail(build *b, const char *msg);
 void build_skip(build *b, skip_reason r);
 /* Updates the progress line: raw_in_file bytes of the current file read. */
 void build_tick(build *b, uint64_t raw_in_file);
-/* Reads the index's settings and opens b->lookup on its main database. */
+/* Reads the index's settings and opens b->lookup on its main database
+ * (a sharded index's front, which holds the file records). */
 int build_load_settings(build *b, char *err);
 
 #endif

@@ -9,10 +9,12 @@
 #include "../src/source.h"
 #include "../src/utf8.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define WARN_PER_FILE 20
 
@@ -270,6 +272,15 @@ int sources_walk_below(build *b, const char *root, const char *path, char *err) 
 int sources_finish(build *b, char *err) {
     if (b->o->no_delete || !b->nroots) return LEDE_OK;
     return writers_dispatch(b, jobq_job_new(JOBQ_SCAN_DELETED), err);
+}
+
+int sources_gone(const build *b, const char *path) {
+    for (int i = 0; i < b->nroots; i++) {
+        size_t n = strlen(b->roots[i]);
+        if (strncmp(path, b->roots[i], n) || path[n] != '/') continue;
+        return access(path, F_OK) != 0 && errno == ENOENT;
+    }
+    return 0;
 }
 
 void sources_collect_roots(build *b) {

@@ -17,6 +17,9 @@ int sources_walk_below(build *b, const char *root, const char *path, char *err);
 /* After a walk: the articles of files gone from under the directory
  * sources are deleted (unless --no-delete). */
 int sources_finish(build *b, char *err);
+/* True when path (absolute) is under one of the directory sources and no
+ * longer exists: its file's articles and record are to go. */
+int sources_gone(const build *b, const char *path);
 /* The absolute directory sources, into b->roots. */
 void sources_collect_roots(build *b);
 

@@ -1,12 +1,16 @@
 /* writers.c -- the writer threads of a run (see writers.h).  Each writer
- * owns one Xapian database: a full build's shard, or the live database of
- * an existing index.  Writers commit every `batch` articles; the stub
- * lists the shards while they are built, so readers see every committed
- * batch and an interrupted build is merged and resumed by the next run.
- * Reads no source file and chooses no setting (sources.c, sample.c). */
+ * owns one Xapian database: a full build's part, the live database of an
+ * existing index, or one shard of a sharded index (whose front, file
+ * records and commit points are shardrun.c's).  Writers commit every
+ * `batch` articles; the stub lists a full build's parts while they are
+ * built, so readers see every committed batch and an interrupted build is
+ * merged and resumed by the next run.  Reads no source file and chooses no
+ * setting (sources.c, sample.c). */
 #define _GNU_SOURCE
 #include "writers.h"
 #include "sample.h"
+#include "shardrun.h"
+#include "sources.h"
 #include "../src/idset.h"
 
 #include <errno.h>
@@ -19,13 +23,9 @@
 
 #define QUEUE_CAP 256
 
-uint64_t writers_changes_since_compact(build *b) {
-    return b->changes_base + atomic_load(&b->replaced) + atomic_load(&b->deleted) -
-           b->changes_at_compact;
-}
-
 static int writer_commit(writer *w, char *err) {
-    settings s = {.changes = writers_changes_since_compact(w->b)};
+    if (w->b->nshards) shardrun_hand_words(w->b, w->ew);
+    settings s = {.changes = w->changes};
     if (settings_store_writer(&s, SETTINGS_CHANGES, w->ew, err) != LEDE_OK ||
         engine_writer_commit(w->ew, err) != LEDE_OK)
         return LEDE_ERR;
@@ -48,6 +48,7 @@ static int writer_put(writer *w, jobq_job *j, char *err) {
     sbuf_free(&blob);
     if (rc != LEDE_OK) return rc;
     if (outcome != ENGINE_UNCHANGED || j->record) w->dirty = 1;
+    if (outcome == ENGINE_REPLACED) w->changes++;
     if (outcome == ENGINE_ADDED) atomic_fetch_add(&b->added, 1);
     else if (outcome == ENGINE_REPLACED) atomic_fetch_add(&b->replaced, 1);
     else atomic_fetch_add(&b->unchanged, 1);
@@ -71,6 +72,7 @@ static int writer_delete_file(writer *w, jobq_job *j, char *err) {
     int rc = engine_writer_delete_file(w->ew, j->filekey, j->keep ? keep_seen : NULL,
                                        j->keep, &n, err);
     atomic_fetch_add(&w->b->deleted, n);
+    w->changes += n;
     if (n) w->dirty = 1;
     return rc;
 }
@@ -87,18 +89,15 @@ static int scan_one(const char *key, const char *val, size_t len, void *ctx) {
     build *b = sc->w->b;
     char *path = filerec_path(val, len);
     int rc = 0;
-    for (int i = 0; path && i < b->nroots; i++) {
-        size_t n = strlen(b->roots[i]);
-        if (strncmp(path, b->roots[i], n) || path[n] != '/') continue;
-        if (access(path, F_OK) == 0 || errno != ENOENT) break;
+    if (path && sources_gone(b, path)) {
         uint64_t gone = 0;
         sc->w->dirty = 1;
         rc = engine_writer_delete_file(sc->w->ew, key + 1, NULL, NULL, &gone, sc->err);
         if (rc == LEDE_OK)
             rc = engine_writer_meta_set(sc->w->ew, key, NULL, 0, sc->err);
         atomic_fetch_add(&b->deleted, gone);
+        sc->w->changes += gone;
         INFO(b, "gone: %s (%" PRIu64 " articles deleted)", path, gone);
-        break;
     }
     free(path);
     return rc;
@@ -156,6 +155,14 @@ static int writer_open(build *b, writer *w, int create, char *err) {
      * its pivot and common words, which the writer reads too. */
     if (create && settings_store_writer(&b->set, SETTINGS_INDEX, w->ew, err) != LEDE_OK)
         return LEDE_ERR;
+    if (!create) { /* its replacements and deletions since its compaction */
+        settings own;
+        settings_init(&own);
+        int rc = settings_load_writer(&own, w->ew, err);
+        w->changes = own.changes;
+        settings_free(&own);
+        if (rc != LEDE_OK) return rc;
+    }
     if (engine_writer_configure(w->ew, b->set.language, b->set.stopwords, 1, err) != LEDE_OK)
         return LEDE_ERR;
     w->ds = docstore_new(b->set.dict.data, b->set.dict.len);
@@ -163,17 +170,28 @@ static int writer_open(build *b, writer *w, int create, char *err) {
     return create ? engine_writer_commit(w->ew, err) : LEDE_OK;
 }
 
+/* The database writer k writes, relative to the index. */
+static char *writer_name(build *b, int k) {
+    if (!b->nshards)
+        return b->fresh ? indexdir_new_name(&b->ix, "part", k) : lede_strdup(b->ix.live[0]);
+    const indexdir *sub = &b->sh.shard[k];
+    sbuf n;
+    sbuf_init(&n);
+    sbuf_printf(&n, "%s/%s", sub->path + strlen(b->ix.path) + 1, sub->live[0]);
+    return sbuf_detach(&n);
+}
+
 int writers_start(build *b, char *err) {
+    if (b->nshards && shardrun_start(b, err) != LEDE_OK) return LEDE_ERR;
     b->w = lede_calloc((size_t)b->nwriters, sizeof(writer));
     for (int k = 0; k < b->nwriters; k++) {
         writer *w = &b->w[k];
         w->b = b;
         w->k = k;
-        w->name = b->fresh ? indexdir_new_name(&b->ix, "part", k)
-                           : lede_strdup(b->ix.live[0]);
-        if (writer_open(b, w, b->fresh, err) != LEDE_OK) return LEDE_ERR;
+        w->name = writer_name(b, k);
+        if (writer_open(b, w, b->fresh && !b->nshards, err) != LEDE_OK) return LEDE_ERR;
     }
-    if (b->fresh) {
+    if (b->fresh && !b->nshards) {
         char **names = lede_calloc((size_t)b->nwriters + 1, sizeof(char *));
         names[0] = b->ix.live[0];
         for (int k = 0; k < b->nwriters; k++) names[k + 1] = b->w[k].name;
@@ -209,6 +227,7 @@ int writers_stop(build *b, char *err) {
     free(b->w);
     b->w = NULL;
     b->writers_running = 0;
+    if (b->nshards && shardrun_stop(b, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     if (atomic_load(&b->failed))
         return lede_seterr(err, "%s", b->fail_err);
     return rc;
@@ -218,6 +237,7 @@ int writers_stop(build *b, char *err) {
 
 static int route(build *b, const jobq_job *j) {
     if (b->nwriters == 1 || j->kind != JOBQ_PUT) return 0;
+    if (b->nshards) return (int)shards_route(j->a.id, b->nshards);
     sbuf q;
     sbuf_init(&q);
     engine_id_term(j->a.id, &q);
@@ -227,7 +247,16 @@ static int route(build *b, const jobq_job *j) {
 }
 
 void writers_push(build *b, jobq_job *j) {
-    jobq_push(&b->w[route(b, j)].q, j);
+    if (b->nshards) shardrun_push(b, j);
+    else writers_push_to(b, route(b, j), j);
+}
+
+void writers_push_to(build *b, int k, jobq_job *j) {
+    jobq_push(&b->w[k].q, j);
+}
+
+int writers_route(build *b, const jobq_job *j) {
+    return route(b, j);
 }
 
 int writers_dispatch(build *b, jobq_job *j, char *err) {

@@ -18,14 +18,17 @@ int writers_stop(build *b, char *err);
 /* Hands a job on: to its writer's queue when they run, else to the held
  * articles of a full build (sample.h).  Takes j. */
 int writers_dispatch(build *b, jobq_job *j, char *err);
-/* To the writer of j (its shard: by id hash, so an id always lands in the
- * same shard); the writers run.  Takes j. */
+/* To the writer of j (its part or shard: by id hash, so an id always
+ * lands in the same one; a sharded index's other jobs as shardrun.h
+ * says); the writers run.  Takes j. */
 void writers_push(build *b, jobq_job *j);
+/* To writer k's queue, as it is.  Takes j. */
+void writers_push_to(build *b, int k, jobq_job *j);
+/* The writer of an article (a PUT job): its part or shard. */
+int writers_route(build *b, const jobq_job *j);
 /* Sets (record NULL: deletes) a file record; takes record. */
 int writers_record(build *b, const char *filekey, char *record, char *err);
 /* Hands a job to the writer and waits until it has been handled. */
 int writers_run_sync(build *b, jobq_job *j, char *err);
-/* Replacements and deletions since the index was last compacted. */
-uint64_t writers_changes_since_compact(build *b);
 
 #endif

@@ -17,7 +17,27 @@
 #define STUB_NAME "XAPIANDB"
 #define LOCK_NAME "lede.lock"
 
+int indexdir_shard_count(const indexdir *ix) {
+    if (ix->nlive == 0 || strcmp(ix->live[0], INDEXDIR_FRONT)) return 0;
+    if (ix->nlive == 1) return -1;
+    for (int k = 0; k + 1 < ix->nlive; k++) {
+        char *want = indexdir_shard_name((unsigned)k);
+        int same = !strcmp(ix->live[k + 1], want);
+        free(want);
+        if (!same) return -1;
+    }
+    return ix->nlive - 1;
+}
+
+char *indexdir_shard_name(unsigned k) {
+    sbuf b;
+    sbuf_init(&b);
+    sbuf_printf(&b, "shard.%u", k);
+    return sbuf_detach(&b);
+}
+
 int indexdir_needs_merge(const indexdir *ix) {
+    if (indexdir_shard_count(ix) != 0) return 0;
     return ix->nlive > 1 || (ix->nlive == 1 && strncmp(ix->live[0], "db.", 3));
 }
 
@@ -246,14 +266,18 @@ static int is_live(const indexdir *ix, const char *name) {
     return 0;
 }
 
+/* What a writer creates inside an index: databases and sub-indexes. */
+static int is_database_name(const char *name) {
+    return !strncmp(name, "db.", 3) || !strncmp(name, "part.", 5) ||
+           !strcmp(name, INDEXDIR_FRONT) || !strncmp(name, "shard.", 6);
+}
+
 void indexdir_cleanup(indexdir *ix) {
     DIR *d = opendir(ix->path);
     if (!d) return;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if ((strncmp(e->d_name, "db.", 3) && strncmp(e->d_name, "part.", 5)) ||
-            is_live(ix, e->d_name))
-            continue;
+        if (!is_database_name(e->d_name) || is_live(ix, e->d_name)) continue;
         char *p = indexdir_join(ix, e->d_name);
         remove_tree(p);
         free(p);
@@ -283,7 +307,14 @@ uint64_t indexdir_size(const indexdir *ix) {
     uint64_t total = 0;
     for (int i = 0; i < ix->nlive; i++) {
         char *p = indexdir_join(ix, ix->live[i]);
-        total += dir_bytes(p);
+        indexdir sub = {.path = p};
+        /* A sharded index's front and shards: indexes with their own stub. */
+        if (indexdir_read_live(p, &sub.live, &sub.nlive, NULL) == LEDE_OK) {
+            total += indexdir_size(&sub);
+            indexdir_free_names(sub.live, sub.nlive);
+        } else {
+            total += dir_bytes(p);
+        }
         free(p);
     }
     return total;

@@ -1,23 +1,35 @@
 /* livewriter.c -- one process writing an index article by article (see
- * livewriter.h).  Reaches Xapian only through engine.h; opens no reader,
- * prints nothing. */
+ * livewriter.h): an ordinary index's one database, or a sharded index's
+ * shards and front (shards.h), each article routed to its shard.  Reaches
+ * Xapian only through engine.h; opens no reader, prints nothing. */
 #include "livewriter.h"
 #include "docstore.h"
 #include "engine.h"
 #include "settings.h"
+#include "shards.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-struct livewriter {
-    indexdir ix;
+/* One database the writer writes articles to: the index's own, or a
+ * shard's; or the front of a sharded index (no articles). */
+typedef struct lw_part {
+    indexdir *ix;             /* its directory */
     engine_writer *ew;
+    uint64_t uncommitted;     /* writes since its last commit */
+    uint64_t changes;         /* replacements + deletions since compaction */
+} lw_part;
+
+struct livewriter {
+    indexdir ix;              /* the index (sharded: the whole index's lock) */
+    shards sh;                /* sharded: the front and the shards */
+    lw_part *part;            /* where articles go: one, or one per shard */
+    unsigned nparts;
+    lw_part front;            /* sharded only: spelling words go there */
     docstore *ds;
     char *language;
-    uint64_t uncommitted;     /* writes since the last commit */
-    uint64_t changes;         /* replacements + deletions since compaction */
     int64_t last_commit;
 };
 
@@ -31,6 +43,12 @@ static int reset_changes(const char *dbpath, char *err) {
 }
 
 int livewriter_merge_live(indexdir *ix, char *err) {
+    int rc = livewriter_rewrite(ix, err);
+    if (rc == LEDE_OK) indexdir_cleanup(ix);
+    return rc;
+}
+
+int livewriter_rewrite(indexdir *ix, char *err) {
     /* Shards first: where a file record is in both, compaction keeps the
      * first, and a shard's is the newer. */
     const char **paths = lede_calloc((size_t)ix->nlive, sizeof(char *));
@@ -45,7 +63,6 @@ int livewriter_merge_live(indexdir *ix, char *err) {
     if (rc == LEDE_OK) rc = reset_changes(dst, err);
     lede_crash_point("after-merge");
     if (rc == LEDE_OK) rc = indexdir_switch(ix, &name, 1, err);
-    if (rc == LEDE_OK) indexdir_cleanup(ix);
     for (int i = 0; i < n; i++) free((char *)paths[i]);
     free(paths);
     free(name);
@@ -76,35 +93,88 @@ int livewriter_create_empty(indexdir *ix, const char *language, int stopwords,
     return rc;
 }
 
-/* Opens the live database and loads the settings stored in it. */
-static int open_database(livewriter *w, char *err) {
-    char *path = indexdir_join(&w->ix, w->ix.live[0]);
-    int rc = engine_writer_open(path, 0, 0, &w->ew, err);
+/* Opens the live database of ix as part p; with settings s (may be NULL)
+ * loaded from it.  Article parts index with the language, stop words and
+ * spelling on (a sharded index's words move to its front at each commit). */
+static int open_part(lw_part *p, indexdir *ix, int articles, settings *s, char *err) {
+    p->ix = ix;
+    char *path = indexdir_join(ix, ix->live[0]);
+    int rc = engine_writer_open(path, 0, 0, &p->ew, err);
     free(path);
     if (rc != LEDE_OK) return rc;
+    settings own;
+    settings_init(&own);
+    if (!s) s = &own;
+    rc = settings_load_writer(s, p->ew, err);
+    if (rc == LEDE_OK && articles)
+        rc = engine_writer_configure(p->ew, s->language, s->stopwords, 1, err);
+    p->changes = s->changes;
+    p->uncommitted = 0;
+    settings_free(&own);
+    return rc;
+}
+
+/* Opens every database and loads the index's settings (the first's: the
+ * front's, or the one database's). */
+static int open_databases(livewriter *w, char *err) {
     settings s;
     settings_init(&s);
-    rc = settings_load_writer(&s, w->ew, err);
-    if (rc == LEDE_OK) rc = engine_writer_configure(w->ew, s.language, s.stopwords, 1, err);
+    int sharded = w->sh.n > 0;
+    int rc = sharded ? open_part(&w->front, &w->sh.front, 0, &s, err)
+                     : open_part(&w->part[0], &w->ix, 1, &s, err);
+    for (unsigned k = 0; sharded && rc == LEDE_OK && k < w->nparts; k++)
+        rc = open_part(&w->part[k], &w->sh.shard[k], 1, NULL, err);
+    if (rc == LEDE_OK && !sharded && (s.stored & (SETTINGS_SHARD | SETTINGS_SHARDS)))
+        rc = lede_seterr(err, "%s: a part of a sharded index: write to the index that holds it",
+                         w->ix.path);
     free(w->language);
     w->language = s.language;
     s.language = NULL;
     docstore_free(w->ds);
     w->ds = docstore_new(s.dict.data, s.dict.len);
-    w->changes = s.changes;
     w->last_commit = (int64_t)s.commit_time;
     settings_free(&s);
+    return rc;
+}
+
+/* Closes every database (committing what is pending: callers commit
+ * first, so that words reach the front). */
+static int close_databases(livewriter *w, char *err) {
+    int rc = LEDE_OK;
+    for (unsigned k = 0; k < w->nparts; k++) {
+        if (engine_writer_close(w->part[k].ew, rc == LEDE_OK ? err : NULL) != LEDE_OK)
+            rc = LEDE_ERR;
+        w->part[k].ew = NULL;
+    }
+    if (engine_writer_close(w->front.ew, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    w->front.ew = NULL;
+    return rc;
+}
+
+/* The index's directories: a sharded index's front and shards, or the
+ * one database of any other (merging what an interrupted build left,
+ * creating an empty index when there is none). */
+static int open_dirs(livewriter *w, const char *index, const char *role, const char *language,
+                     char *err) {
+    int n = indexdir_shard_count(&w->ix);
+    if (n < 0) return lede_seterr(err, "%s: the stub names a front but not its shards", index);
+    w->nparts = n > 0 ? (unsigned)n : 1;
+    w->part = lede_calloc(w->nparts, sizeof(lw_part));
+    if (n > 0) return shards_open(&w->ix, role, &w->sh, err);
+    int rc = LEDE_OK;
+    if (indexdir_needs_merge(&w->ix)) rc = livewriter_merge_live(&w->ix, err);
+    if (rc == LEDE_OK) indexdir_cleanup(&w->ix);
+    if (rc == LEDE_OK && w->ix.nlive == 0) rc = livewriter_create_empty(&w->ix, language, 1, err);
     return rc;
 }
 
 int livewriter_open(const char *index, const char *role, const char *language,
                     livewriter **out, char *err) {
     livewriter *w = lede_calloc(1, sizeof *w);
+    w->sh.front.lockfd = -1;
     int rc = indexdir_open(index, 1, role, &w->ix, err);
-    if (rc == LEDE_OK && indexdir_needs_merge(&w->ix)) rc = livewriter_merge_live(&w->ix, err);
-    if (rc == LEDE_OK) indexdir_cleanup(&w->ix);
-    if (rc == LEDE_OK && w->ix.nlive == 0) rc = livewriter_create_empty(&w->ix, language, 1, err);
-    if (rc == LEDE_OK) rc = open_database(w, err);
+    if (rc == LEDE_OK) rc = open_dirs(w, index, role, language, err);
+    if (rc == LEDE_OK) rc = open_databases(w, err);
     if (rc == LEDE_OK && language && strcmp(language, w->language))
         rc = lede_seterr(err, "%s: index was built with language '%s', not '%s'",
                          index, w->language, language);
@@ -119,16 +189,24 @@ int livewriter_open(const char *index, const char *role, const char *language,
 int livewriter_close(livewriter *w, char *err) {
     if (!w) return LEDE_OK;
     int rc = LEDE_OK;
-    if (w->ew && w->uncommitted) rc = livewriter_commit(w, err);
-    if (engine_writer_close(w->ew, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    if (w->part && w->part[0].ew && livewriter_uncommitted(w)) rc = livewriter_commit(w, err);
+    if (w->part && close_databases(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    free(w->part);
     docstore_free(w->ds);
     free(w->language);
+    shards_close(&w->sh);
     indexdir_close(&w->ix);
     free(w);
     return rc;
 }
 
+/* The part that holds (or will hold) the article with this id. */
+static lw_part *part_of(livewriter *w, const char *id) {
+    return &w->part[shards_route(id, w->nparts)];
+}
+
 int livewriter_put(livewriter *w, const article *a, int *outcome, char *err) {
+    lw_part *p = part_of(w, a->id);
     sbuf blob;
     sbuf_init(&blob);
     uint64_t payload_hash;
@@ -136,31 +214,49 @@ int livewriter_put(livewriter *w, const article *a, int *outcome, char *err) {
     /* No source file: the same fingerprint as the indexer gives an article
      * read from standard input, so both agree on "unchanged". */
     if (rc == LEDE_OK)
-        rc = engine_writer_put(w->ew, a, NULL, docstore_fingerprint(payload_hash, NULL),
+        rc = engine_writer_put(p->ew, a, NULL, docstore_fingerprint(payload_hash, NULL),
                                blob.data, blob.len, outcome, err);
     sbuf_free(&blob);
     if (rc != LEDE_OK || *outcome == ENGINE_UNCHANGED) return rc;
-    w->uncommitted++;
-    if (*outcome == ENGINE_REPLACED) w->changes++;
+    p->uncommitted++;
+    if (*outcome == ENGINE_REPLACED) p->changes++;
     return LEDE_OK;
 }
 
 int livewriter_delete(livewriter *w, const char *id, char *err) {
+    lw_part *p = part_of(w, id);
     int found;
-    if (engine_writer_delete_id(w->ew, id, &found, err) != LEDE_OK) return LEDE_ERR;
+    if (engine_writer_delete_id(p->ew, id, &found, err) != LEDE_OK) return LEDE_ERR;
     if (!found) return lede_seterr_code(err, LEDE_ENOTFOUND, "no article with id '%s'", id);
-    w->uncommitted++;
-    w->changes++;
+    p->uncommitted++;
+    p->changes++;
     return LEDE_OK;
 }
 
-int livewriter_commit(livewriter *w, char *err) {
-    if (w->uncommitted == 0) return LEDE_OK; /* a new revision only for changes */
-    settings s = {.changes = w->changes};
-    if (settings_store_writer(&s, SETTINGS_CHANGES, w->ew, err) != LEDE_OK ||
-        engine_writer_commit(w->ew, err) != LEDE_OK)
+/* Commits one part, its spelling words handed to the front first. */
+static int commit_part(livewriter *w, lw_part *p, char *err) {
+    if (w->front.ew) {
+        engine_writer_move_words(p->ew, w->front.ew);
+        w->front.uncommitted = 1; /* the front's commit is due */
+    }
+    settings s = {.changes = p->changes};
+    if (settings_store_writer(&s, SETTINGS_CHANGES, p->ew, err) != LEDE_OK ||
+        engine_writer_commit(p->ew, err) != LEDE_OK)
         return LEDE_ERR;
-    w->uncommitted = 0;
+    p->uncommitted = 0;
+    return LEDE_OK;
+}
+
+/* The shards that changed, then the front (shards.h: a crash between
+ * them loses no acknowledged article, at most some spelling words). */
+int livewriter_commit(livewriter *w, char *err) {
+    /* a new revision only for changes (the front's: after a failed commit) */
+    if (livewriter_uncommitted(w) == 0 && !w->front.uncommitted) return LEDE_OK;
+    for (unsigned k = 0; k < w->nparts; k++)
+        if (w->part[k].uncommitted && commit_part(w, &w->part[k], err) != LEDE_OK)
+            return LEDE_ERR;
+    if (w->front.ew && engine_writer_commit(w->front.ew, err) != LEDE_OK) return LEDE_ERR;
+    w->front.uncommitted = 0;
     w->last_commit = (int64_t)time(NULL);
     return LEDE_OK;
 }
@@ -170,24 +266,49 @@ int livewriter_compaction_due(uint64_t changes, uint64_t articles) {
            (double)changes >= LIVEWRITER_COMPACT_RATIO * (double)articles;
 }
 
+static int part_due(const lw_part *p) {
+    return livewriter_compaction_due(p->changes, engine_writer_doccount(p->ew));
+}
+
 int livewriter_should_compact(livewriter *w) {
-    return livewriter_compaction_due(w->changes, livewriter_doccount(w));
+    for (unsigned k = 0; k < w->nparts; k++)
+        if (part_due(&w->part[k])) return 1;
+    return 0;
+}
+
+/* A sharded index: the shards that are due, or (asked when none is) every
+ * shard and the front. */
+static int compact_shards(livewriter *w, const int *due, int any, char *err) {
+    return shards_compact(&w->sh, any ? due : NULL, !any, err);
 }
 
 int livewriter_compact(livewriter *w, char *err) {
-    uint64_t changes = w->changes;
+    int *due = lede_calloc(w->nparts, sizeof(int)), any = 0;
+    for (unsigned k = 0; k < w->nparts; k++) any |= due[k] = part_due(&w->part[k]);
     int rc = livewriter_commit(w, err);
-    if (rc == LEDE_OK) rc = engine_writer_close(w->ew, err);
-    else engine_writer_close(w->ew, NULL);
-    w->ew = NULL;
-    if (rc == LEDE_OK) rc = livewriter_merge_live(&w->ix, err);
-    /* Whatever happened, keep writing to the live database. */
-    int orc = open_database(w, rc == LEDE_OK ? err : NULL);
-    if (rc != LEDE_OK) w->changes = changes;
+    if (close_databases(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    if (rc == LEDE_OK)
+        rc = w->sh.n ? compact_shards(w, due, any, err) : livewriter_merge_live(&w->ix, err);
+    free(due);
+    /* Whatever happened, keep writing to the live databases. */
+    int orc = open_databases(w, rc == LEDE_OK ? err : NULL);
     return rc == LEDE_OK ? orc : rc;
 }
 
-uint64_t livewriter_uncommitted(const livewriter *w) { return w->uncommitted; }
-uint64_t livewriter_doccount(livewriter *w) { return engine_writer_doccount(w->ew); }
-uint64_t livewriter_revision(livewriter *w) { return engine_writer_revision(w->ew); }
+uint64_t livewriter_uncommitted(const livewriter *w) {
+    uint64_t n = 0;
+    for (unsigned k = 0; k < w->nparts; k++) n += w->part[k].uncommitted;
+    return n;
+}
+
+uint64_t livewriter_doccount(livewriter *w) {
+    uint64_t n = 0;
+    for (unsigned k = 0; k < w->nparts; k++) n += engine_writer_doccount(w->part[k].ew);
+    return n;
+}
+
+uint64_t livewriter_revision(livewriter *w) {
+    return engine_writer_revision(w->front.ew ? w->front.ew : w->part[0].ew);
+}
+
 int64_t livewriter_last_commit(const livewriter *w) { return w->last_commit; }

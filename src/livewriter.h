@@ -1,9 +1,17 @@
 /* livewriter.h -- an index held open for writing by a long-running
- * process (the daemon's ingest thread, the indexer's watch mode): the
- * writer lock, the one live database, the index's settings (language,
- * compression dictionary), single-article add/replace/delete, commits and
- * the compaction policy.  Not thread-safe: one thread owns a livewriter.
- * Must not read sources or sockets: its owner hands it articles.
+ * process (the daemon's ingest thread): the writer lock, the live
+ * database (a sharded index: its front and every shard, src/shards.h),
+ * the index's settings (language, compression dictionary), single-article
+ * add/replace/delete, commits and the compaction policy.  Not thread-safe:
+ * one thread owns a livewriter.  Must not read sources or sockets: its
+ * owner hands it articles.
+ *
+ * A sharded index: each article goes to the shard its id hashes to (a
+ * replacement or deletion finds it there); a commit commits the shards
+ * that changed, their spelling words handed to the front, then the front
+ * (shards.h says what a crash between them costs: no acknowledged
+ * article); the figures are the sums over the shards, the revision the
+ * front's (the first database, as readers see it).
  *
  * Compaction policy (also docs/FORMATS.md): every replacement or deletion
  * leaves dead space in the database until it is rewritten.  The count of
@@ -11,7 +19,11 @@
  * (written with each commit, so it survives restarts); when it reaches
  * LIVEWRITER_COMPACT_MIN and a quarter of the articles, the owner is told
  * to compact, which writes a fresh database and switches the stub to it:
- * readers move over at their next query, none ever sees a partial index. */
+ * readers move over at their next query, none ever sees a partial index.
+ * A sharded index keeps the count in each shard and applies the policy to
+ * each shard alone: compaction rewrites the shards that are due, each in
+ * its own directory; asked when none is (COMPACT), every shard and the
+ * front. */
 #ifndef LEDE_LIVEWRITER_H
 #define LEDE_LIVEWRITER_H
 
@@ -31,7 +43,9 @@ typedef struct livewriter livewriter;
 
 /* Takes the lock (role is shown to refused writers), finishes what an
  * interrupted build left (merging its shards), creates an empty index
- * (language, NULL: english) if there is none, opens its database. */
+ * (language, NULL: english) if there is none, opens its database; or, on
+ * a sharded index, takes its front's and shards' locks too and opens them
+ * all. */
 int livewriter_open(const char *index, const char *role, const char *language,
                     livewriter **out, char *err);
 /* Commits what is pending, releases the lock. */
@@ -45,7 +59,8 @@ int livewriter_commit(livewriter *w, char *err);
 /* The policy above: whether an index of this many articles, with this
  * many replacements and deletions since its last compaction, is due. */
 int livewriter_compaction_due(uint64_t changes, uint64_t articles);
-/* True when the policy says this writer's index should be compacted. */
+/* True when the policy says this writer's index (one of its shards)
+ * should be compacted. */
 int livewriter_should_compact(livewriter *w);
 /* Commits, rewrites the database compactly, switches readers to it. */
 int livewriter_compact(livewriter *w, char *err);
@@ -58,6 +73,9 @@ int64_t livewriter_last_commit(const livewriter *w);  /* Unix seconds */
 /* Shared with the indexer: merges every database the stub lists into one
  * new compact database and switches to it. */
 int livewriter_merge_live(indexdir *ix, char *err);
+/* The same, leaving the old databases on disk (for whoever switches a
+ * stub above this one first: src/shards.c); indexdir_cleanup removes them. */
+int livewriter_rewrite(indexdir *ix, char *err);
 /* Shared with the indexer: an index starts as one empty database carrying
  * the settings (language, NULL for english; stopwords: the language's stop
  * words left out, or none), listed in the stub before any article is

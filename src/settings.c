@@ -30,6 +30,8 @@ static const setting table[] = {
     {SETTINGS_DICT, "lede.dict", KIND_BYTES, offsetof(settings, dict), NULL},
     {SETTINGS_COMMIT_TIME, "lede.commit_time", KIND_U64, offsetof(settings, commit_time), NULL},
     {SETTINGS_CHANGES, "lede.changes", KIND_U64, offsetof(settings, changes), NULL},
+    {SETTINGS_SHARDS, "lede.shards", KIND_U64, offsetof(settings, shards), NULL},
+    {SETTINGS_SHARD, "lede.shard", KIND_STRING, offsetof(settings, shard), ""},
 };
 #define NSETTINGS (sizeof table / sizeof table[0])
 
@@ -47,6 +49,7 @@ void settings_free(settings *s) {
     free(s->language);
     free(s->stopwords);
     free(s->pivot);
+    free(s->shard);
     sbuf_free(&s->common);
     sbuf_free(&s->dict);
     settings_init(s);
@@ -62,6 +65,20 @@ void settings_set_string(char **slot, const char *value) {
     char *copy = lede_strdup(value ? value : "");
     free(*slot);
     *slot = copy;
+}
+
+void settings_set_shard(settings *s, unsigned k, unsigned n) {
+    char v[48];
+    snprintf(v, sizeof v, "%u %u", k, n);
+    settings_set_string(&s->shard, v);
+}
+
+int settings_get_shard(const settings *s, unsigned *k, unsigned *n, char *err) {
+    if (!s->shard || !*s->shard) return LEDE_ENOTFOUND;
+    char extra;
+    if (sscanf(s->shard, "%u %u %c", k, n, &extra) != 2 || *n == 0 || *k >= *n)
+        return lede_seterr(err, "malformed shard setting '%s' (want \"K N\", K < N)", s->shard);
+    return LEDE_OK;
 }
 
 /* One key into its field: v holds the value when found. */
@@ -93,6 +110,27 @@ int settings_load(settings *s, settings_get_fn get, void *ctx, char *err) {
     }
     sbuf_free(&v);
     return rc;
+}
+
+static int same_value(const settings *a, const settings *b, const setting *t) {
+    if ((a->stored & t->bit) != (b->stored & t->bit)) return 0;
+    switch (t->kind) {
+    case KIND_STRING:
+        return !strcmp(*CFIELD(a, t, char *), *CFIELD(b, t, char *));
+    case KIND_BYTES: {
+        const sbuf *x = CFIELD(a, t, sbuf), *y = CFIELD(b, t, sbuf);
+        return x->len == y->len && (!x->len || !memcmp(x->data, y->data, x->len));
+    }
+    case KIND_U64:
+        return *CFIELD(a, t, uint64_t) == *CFIELD(b, t, uint64_t);
+    }
+    return 0;
+}
+
+unsigned settings_differ(const settings *a, const settings *b, unsigned which) {
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if ((which & table[i].bit) && !same_value(a, b, &table[i])) return table[i].bit;
+    return 0;
 }
 
 static int store_one(const settings *s, const setting *t, settings_set_fn set,

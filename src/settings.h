@@ -21,11 +21,18 @@
  *                      every engine commit; absent: 0)
  *   "lede.changes"     replacements and deletions since the last compaction,
  *                      decimal (livewriter.h; absent: 0)
+ *   "lede.shards"      in the front of a sharded index (src/shards.h): how
+ *                      many shards it has, decimal (absent: 0, not a front)
+ *   "lede.shard"       in a shard of a sharded index: "K N", decimal, it is
+ *                      shard K (from 0) of N (absent: not a shard)
  * The first six are fixed when the index is created (SETTINGS_INDEX), and
  * written only into a new database (a shard, a merge, a new index), never
  * by a commit to one that readers have open: readers load them again only
  * when the stub names other databases (src/engine/refresh.cc).  The last
- * two are bookkeeping that changes with every commit. */
+ * two are bookkeeping that changes with every commit.  The shard keys are
+ * written once, when a sharded index is created, and say what a database
+ * is: they differ between the front and each shard, whose SETTINGS_INDEX
+ * values are all the same. */
 #ifndef LEDE_SETTINGS_H
 #define LEDE_SETTINGS_H
 
@@ -47,10 +54,13 @@ enum {
     SETTINGS_DICT = 1u << 5,
     SETTINGS_COMMIT_TIME = 1u << 6,
     SETTINGS_CHANGES = 1u << 7,
+    SETTINGS_SHARDS = 1u << 8,
+    SETTINGS_SHARD = 1u << 9,
 };
 #define SETTINGS_INDEX (SETTINGS_FORMAT | SETTINGS_LANGUAGE | SETTINGS_STOPWORDS | \
                         SETTINGS_PIVOT | SETTINGS_COMMON | SETTINGS_DICT)
-#define SETTINGS_ALL (SETTINGS_INDEX | SETTINGS_COMMIT_TIME | SETTINGS_CHANGES)
+#define SETTINGS_ALL (SETTINGS_INDEX | SETTINGS_COMMIT_TIME | SETTINGS_CHANGES | \
+                      SETTINGS_SHARDS | SETTINGS_SHARD)
 
 #define SETTINGS_DEFAULT_LANGUAGE "english"
 
@@ -65,6 +75,8 @@ typedef struct settings {
     sbuf dict;             /* "lede.dict" */
     uint64_t commit_time;  /* "lede.commit_time" */
     uint64_t changes;      /* "lede.changes" */
+    uint64_t shards;       /* "lede.shards" */
+    char *shard;           /* "lede.shard", "" when absent */
     unsigned stored;       /* SETTINGS_* bits of the keys the index holds */
 } settings;
 
@@ -81,6 +93,16 @@ void settings_free(settings *s);
 const char *settings_key(unsigned bit);
 /* Replaces a string setting (format, language, stopwords, pivot). */
 void settings_set_string(char **slot, const char *value);
+
+/* "lede.shard" of shard k of n into s->shard. */
+void settings_set_shard(settings *s, unsigned k, unsigned n);
+/* Parses s->shard: LEDE_OK with *k and *n, LEDE_ENOTFOUND when absent,
+ * LEDE_ERR (message in err) when malformed. */
+int settings_get_shard(const settings *s, unsigned *k, unsigned *n, char *err);
+
+/* The first of the keys in which whose values differ between a and b (its
+ * SETTINGS_* bit; a key one holds and the other not differs), 0 if none. */
+unsigned settings_differ(const settings *a, const settings *b, unsigned which);
 
 /* Reads every key (defaults for the absent ones) into s, which must be
  * initialised; what it held is freed. */

@@ -202,3 +202,46 @@ def status_field(reply, key):
         if tok.startswith(key + "="):
             return tok.split("=", 1)[1]
     return None
+
+
+# ---- sharded indexes ----------------------------------------------------------
+
+SHARED = os.environ.get("LEDE_SHARED") or os.path.join(ROOT, "..", "shared")
+
+
+def lede_hash(data):
+    """src/util.c's lede_hash: FNV-1a 64 and its final avalanche."""
+    m = (1 << 64) - 1
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & m
+    for mul in (0xff51afd7ed558ccd, 0xc4ceb9fe1a85ec53):
+        h ^= h >> 33
+        h = (h * mul) & m
+    return h ^ (h >> 33)
+
+
+def shard_of(article_id, n):
+    """The shard of n that holds article_id (src/shards.h)."""
+    return lede_hash(article_id.encode()) % n
+
+
+def indexer(*args, env=None):
+    """lede-index with these arguments: (exit status, stdout, stderr)."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    p = subprocess.run([INDEXER, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       env=full_env, check=False)
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def index_info(index):
+    """lede-index --info as a dict of its "key: value" lines."""
+    _, out, _ = indexer("--index", index, "--info")
+    return dict(l.split(": ", 1) for l in out.splitlines() if ": " in l)
+
+
+def list_ids(index):
+    """Every article id of an index (or of one shard's directory)."""
+    _, out, _ = indexer("--index", index, "--list")
+    return out.splitlines()

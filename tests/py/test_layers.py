@@ -14,7 +14,7 @@ MAX_LINES = 650  # "about 600": a file past this wants splitting
 PRODUCT = ("src", "daemon", "indexer", "client")
 SOURCE = re.compile(r"\.(c|h|cc|hh)$")
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
-SETTING_KEY = re.compile(r'"lede\.(format|language|stopwords|pivot|common|dict|commit_time|changes)"')
+SETTING_KEY = re.compile(r'"lede\.(format|language|stopwords|pivot|common|dict|commit_time|changes|shards|shard)"')
 COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 
 # Which layers' headers each layer may reach.  The engine's private

@@ -1,7 +1,8 @@
 # test_index_crash.sh -- kill -9 at varied points of a full build, of an
-# incremental run and of the merge: the index always opens, passes Xapian's
-# check, holds every committed batch, and re-running the same command ends
-# with exactly the right count.  Also: a second writer is refused.
+# incremental run and of the merge (and from outside a sharded build): the
+# index always opens, passes Xapian's check, holds every committed batch,
+# and re-running the same command ends with exactly the right count.  Also:
+# a second writer is refused.
 . "$(dirname "$0")/lib.sh"
 need_shared
 
@@ -68,20 +69,45 @@ check_eq "incremental crash: re-run completes" "$(articles_in "$idx")" $((base +
 
 # A real kill -9 from outside, once the first batch is committed (the log
 # says so; no timing involved in what is asserted).
+# Its own log: the background shell truncates it only once it runs, and
+# the previous section's log, full of commit lines, made the loop kill the
+# indexer before it had started (then nothing was there to check).
 idx="$TMP/outside.idx"
-"$INDEXER" -v --batch 50 --index "$idx" "$bbc" >/dev/null 2>"$TMP/log" &
+log="$TMP/outside.log"
+: >"$log"
+"$INDEXER" -v --batch 50 --index "$idx" "$bbc" >/dev/null 2>"$log" &
 pid=$!
 for _ in $(seq 1 3000); do
-    grep -q '^lede-index: commit' "$TMP/log" && break
+    grep -q '^lede-index: commit' "$log" && break
     kill -0 $pid 2>/dev/null || break
     read -rt 0.01 <> <(:) || true
 done
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 check "outside kill: index passes the check" "$INDEXER" --index "$idx" --check
-check_ge "outside kill: committed batches kept" "$(articles_in "$idx")" "$(committed "$TMP/log")"
+check_ge "outside kill: committed batches kept" "$(articles_in "$idx")" "$(committed "$log")"
 "$INDEXER" -q --index "$idx" "$bbc" 2>/dev/null
 check_eq "outside kill: re-run completes" "$(articles_in "$idx")" "$want"
+
+# The same on a sharded build (src/shards.h): every database of the front
+# and the shards passes the check, and the run, again, completes.
+idx="$TMP/outside-sharded.idx"
+log="$TMP/outside-sharded.log"
+: >"$log"
+"$INDEXER" -v --batch 50 --shards 3 --index "$idx" "$bbc" >/dev/null 2>"$log" &
+pid=$!
+for _ in $(seq 1 3000); do
+    grep -q '^lede-index: commit shard' "$log" && break
+    kill -0 $pid 2>/dev/null || break
+    read -rt 0.01 <> <(:) || true
+done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+check "sharded, outside kill: every database passes the check" "$INDEXER" --index "$idx" --check
+check_ge "sharded, outside kill: committed batches kept" "$(articles_in "$idx")" "$(committed "$log")"
+"$INDEXER" -q --index "$idx" "$bbc" 2>/dev/null
+check_eq "sharded, outside kill: re-run completes" "$(articles_in "$idx")" "$want"
+check_eq "sharded, outside kill: still 3 shards" "$("$INDEXER" --index "$idx" --info | awk '$1=="shards:"{print $2}')" 3
 
 # Only one writer at a time: flock(1) holds the lock while our writer tries.
 idx="$TMP/lock.idx"

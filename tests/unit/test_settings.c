@@ -73,6 +73,7 @@ static void test_defaults(void) {
     CHECK_STR(s.pivot, "", "absent pivot: empty");
     CHECK(s.common.len == 0 && s.dict.len == 0, "absent common words and dictionary: empty");
     CHECK(s.changes == 0 && s.commit_time == 0, "absent counters: 0");
+    CHECK(s.shards == 0 && !strcmp(s.shard, ""), "absent shard keys: neither front nor shard");
     CHECK(s.stored == 0, "nothing stored (%#x)", s.stored);
     settings_free(&s);
 }
@@ -86,6 +87,8 @@ static void fill(settings *s) {
     sbuf_append(&s->dict, "dict\0with\0nuls", 14);
     s->commit_time = 1772438400;
     s->changes = UINT64_MAX;
+    s->shards = 3;
+    settings_set_shard(s, 2, 3);
 }
 
 static void test_round_trip(void) {
@@ -96,7 +99,7 @@ static void test_round_trip(void) {
     fill(&s);
     char err[LEDE_ERRLEN];
     CHECK(settings_store(&s, SETTINGS_ALL, fake_set, &f, err) == LEDE_OK, "store every key");
-    CHECK(f.sets == 8 && f.deletes == 0, "eight keys written (%d, %d)", f.sets, f.deletes);
+    CHECK(f.sets == 10 && f.deletes == 0, "ten keys written (%d, %d)", f.sets, f.deletes);
     CHECK(fake_find(&f, "lede.pivot") >= 0 && fake_find(&f, "lede.commit_time") >= 0,
           "under their lede.* names");
     CHECK(settings_load(&t, fake_get, &f, err) == LEDE_OK, "load them back");
@@ -108,6 +111,9 @@ static void test_round_trip(void) {
     CHECK(t.dict.len == 14 && !memcmp(t.dict.data, "dict\0with\0nuls", 14),
           "dictionary round trip, NUL bytes included");
     CHECK(t.commit_time == 1772438400 && t.changes == UINT64_MAX, "counters round trip");
+    unsigned k = 9, n = 9;
+    CHECK(t.shards == 3 && settings_get_shard(&t, &k, &n, err) == LEDE_OK && k == 2 && n == 3,
+          "shard keys round trip (%u of %u)", k, n);
     CHECK(t.stored == SETTINGS_ALL, "every key stored (%#x)", t.stored);
     settings_free(&s);
     settings_free(&t);
@@ -148,6 +154,50 @@ static void test_store_writes_what_is_asked(void) {
     fake_free(&f);
 }
 
+static void test_shard_key(void) {
+    settings s;
+    settings_init(&s);
+    char err[LEDE_ERRLEN];
+    unsigned k, n;
+    CHECK(settings_get_shard(&s, &k, &n, err) == LEDE_ENOTFOUND, "no shard key: not a shard");
+    settings_set_shard(&s, 0, 1);
+    CHECK_STR(s.shard, "0 1", "shard 0 of 1");
+    const char *bad[] = {"3 3", "1", "1 2 3", "x 2", "0 0"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        settings_set_string(&s.shard, bad[i]);
+        CHECK(settings_get_shard(&s, &k, &n, err) == LEDE_ERR && strstr(err, bad[i]),
+              "malformed shard key '%s' refused: %s", bad[i], err);
+    }
+    settings_free(&s);
+}
+
+static void test_differ(void) {
+    fake f = {0};
+    settings a, b;
+    settings_init(&a);
+    settings_init(&b);
+    fill(&a);
+    char err[LEDE_ERRLEN];
+    settings_store(&a, SETTINGS_ALL, fake_set, &f, err);
+    settings_load(&a, fake_get, &f, err);
+    settings_load(&b, fake_get, &f, err);
+    CHECK(settings_differ(&a, &b, SETTINGS_ALL) == 0, "the same keys loaded twice: no difference");
+    b.dict.data[3] ^= 1;
+    CHECK(settings_differ(&a, &b, SETTINGS_ALL) == SETTINGS_DICT, "one dictionary byte differs");
+    CHECK(settings_differ(&a, &b, SETTINGS_INDEX & ~SETTINGS_DICT) == 0, "outside the mask: none");
+    settings_load(&b, fake_get, &f, err);
+    settings_set_shard(&b, 0, 3);
+    CHECK(settings_differ(&a, &b, SETTINGS_ALL) == SETTINGS_SHARD, "the shard key differs");
+    CHECK(settings_differ(&a, &b, SETTINGS_INDEX) == 0, "the index settings do not");
+    settings_erase(SETTINGS_PIVOT, fake_set, &f, err);
+    settings_load(&b, fake_get, &f, err);
+    CHECK(settings_differ(&a, &b, SETTINGS_INDEX) == SETTINGS_PIVOT,
+          "a key only one holds differs");
+    settings_free(&a);
+    settings_free(&b);
+    fake_free(&f);
+}
+
 static void test_keys(void) {
     CHECK_STR(settings_key(SETTINGS_DICT), "lede.dict", "key of SETTINGS_DICT");
     CHECK_STR(settings_key(SETTINGS_CHANGES), "lede.changes", "key of SETTINGS_CHANGES");
@@ -185,6 +235,8 @@ int main(void) {
     test_round_trip();
     test_store_writes_what_is_asked();
     test_keys();
+    test_shard_key();
+    test_differ();
     test_engine_writer();
     return unit_exit();
 }

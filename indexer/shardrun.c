@@ -1,0 +1,254 @@
+/* shardrun.c -- a run on a sharded index (see shardrun.h): its setup, the
+ * front's writer, commit points, and the jobs that go to the front or to
+ * every shard.  Reads no source file and writes no article. */
+#define _GNU_SOURCE
+#include "shardrun.h"
+#include "sources.h"
+#include "writers.h"
+
+#include <inttypes.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *role(const build *b) {
+    return b->o->watch ? "lede-index --watch" : "lede-index";
+}
+
+/* ---- setting up -------------------------------------------------------- */
+
+static int open_existing(build *b, int count, char *err) {
+    if (shards_open(&b->ix, role(b), &b->sh, err) != LEDE_OK) return LEDE_ERR;
+    b->nshards = (unsigned)count;
+    if (build_load_settings(b, err) != LEDE_OK) return LEDE_ERR;
+    b->fresh = 0;
+    b->nwriters = count;
+    return writers_start(b, err);
+}
+
+/* A new sharded index: a full build, whose settings start as a new
+ * index's (sample.h chooses the rest), and which creates the index when
+ * the writers start. */
+static void ready_new(build *b, unsigned n) {
+    b->nshards = n;
+    b->fresh = 1;
+    b->st->full_build = 1;
+    b->nwriters = (int)n;
+    settings *s = &b->set;
+    settings_set_string(&s->format, ENGINE_FORMAT);
+    settings_set_string(&s->language, b->o->language ? b->o->language : SETTINGS_DEFAULT_LANGUAGE);
+    settings_set_string(&s->stopwords,
+                        b->o->no_stopwords ? "" : engine_default_stopwords(s->language));
+    settings_set_string(&s->pivot, "");
+    settings_set_string(&s->shard, "");
+    docstore_dict_init(&b->dictb);
+}
+
+int shardrun_setup(build *b, int count, char *err) {
+    unsigned want = (unsigned)b->o->shards;
+    if (count == 0 && b->ix.nlive)
+        return lede_seterr(err, "%s: --shards: an index that is not sharded already lives here"
+                           " (shard a new index)", b->o->index);
+    if (count > 0 && want && want != (unsigned)count)
+        return lede_seterr(err, "%s: the index has %d shards, not %u (the count is fixed when"
+                           " the index is created)", b->o->index, count, want);
+    if (count > 0) return open_existing(b, count, err);
+    ready_new(b, want);
+    return LEDE_OK;
+}
+
+/* ---- the front --------------------------------------------------------- */
+
+int shardrun_start(build *b, char *err) {
+    if (!b->sh.n &&
+        shards_create(&b->ix, b->nshards, &b->set, role(b), &b->sh, err) != LEDE_OK)
+        return LEDE_ERR;
+    char *path = shards_db_path(&b->sh.front);
+    int rc = engine_writer_open(path, 0, 0, &b->front, err);
+    free(path);
+    b->front_pending = 0;
+    b->front_words = 0;
+    return rc;
+}
+
+/* Commits the front (its lock held by the caller). */
+static int commit_front(build *b, char *err) {
+    if (engine_writer_commit(b->front, err) != LEDE_OK) return LEDE_ERR;
+    b->front_pending = 0;
+    b->front_words = 0;
+    INFO(b, "commit %s/%s", INDEXDIR_FRONT, b->sh.front.live[0]);
+    return LEDE_OK;
+}
+
+int shardrun_stop(build *b, char *err) {
+    if (!b->front) return LEDE_OK;
+    int rc = b->front_pending || b->front_words ? commit_front(b, err) : LEDE_OK;
+    if (engine_writer_close(b->front, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    b->front = NULL;
+    return rc;
+}
+
+void shardrun_hand_words(build *b, engine_writer *shard) {
+    pthread_mutex_lock(&b->front_mu);
+    engine_writer_move_words(shard, b->front);
+    b->front_words = 1;
+    pthread_mutex_unlock(&b->front_mu);
+}
+
+/* Sets (record NULL: deletes) a file record in the front; takes record. */
+static int front_record(build *b, const char *filekey, char *record, char *err) {
+    char key[FILEREC_KEYLEN];
+    filerec_key(filekey, key);
+    pthread_mutex_lock(&b->front_mu);
+    int rc = engine_writer_meta_set(b->front, key, record, record ? strlen(record) : 0, err);
+    b->front_pending++;
+    pthread_mutex_unlock(&b->front_mu);
+    free(record);
+    return rc;
+}
+
+/* ---- jobs for every shard ---------------------------------------------- */
+
+/* Gives every shard a job of this kind and waits until all have done it. */
+static int every_shard(build *b, jobq_kind kind, const char *filekey, idset *keep, char *err) {
+    sem_t done;
+    sem_init(&done, 0, 0);
+    for (unsigned k = 0; k < b->nshards; k++) {
+        jobq_job *j = jobq_job_new(kind);
+        if (filekey) memcpy(j->filekey, filekey, 17);
+        j->keep = keep;
+        j->keep_borrowed = 1;
+        j->done = &done;
+        writers_push_to(b, (int)k, j);
+    }
+    for (unsigned k = 0; k < b->nshards; k++)
+        while (sem_wait(&done) != 0) {}
+    sem_destroy(&done);
+    return atomic_load(&b->failed) ? lede_seterr(err, "%s", b->fail_err) : LEDE_OK;
+}
+
+int shardrun_commit(build *b, char *err) {
+    if (every_shard(b, JOBQ_COMMIT, NULL, NULL, err) != LEDE_OK) return LEDE_ERR;
+    pthread_mutex_lock(&b->front_mu);
+    int rc = commit_front(b, err);
+    pthread_mutex_unlock(&b->front_mu);
+    return rc;
+}
+
+static int maybe_commit(build *b, char *err) {
+    pthread_mutex_lock(&b->front_mu);
+    uint64_t pending = b->front_pending;
+    pthread_mutex_unlock(&b->front_mu);
+    if (pending < (uint64_t)b->o->batch * b->nshards) return LEDE_OK;
+    return shardrun_commit(b, err);
+}
+
+typedef struct gone_file {
+    char filekey[17];
+    char *path;
+    struct gone_file *next;
+} gone_file;
+
+typedef struct gone_list {
+    build *b;
+    gone_file *head;
+} gone_list;
+
+static int note_gone(const char *key, const char *val, size_t len, void *ctx) {
+    gone_list *l = ctx;
+    char *path = filerec_path(val, len);
+    if (!path || !sources_gone(l->b, path)) {
+        free(path);
+        return 0;
+    }
+    gone_file *g = lede_calloc(1, sizeof *g);
+    snprintf(g->filekey, sizeof g->filekey, "%s", key + 1);
+    g->path = path;
+    g->next = l->head;
+    l->head = g;
+    return 0;
+}
+
+/* The files gone from under the directory sources: their articles from
+ * every shard, then their records from the front. */
+static int scan_deleted(build *b, char *err) {
+    gone_list l = {b, NULL};
+    pthread_mutex_lock(&b->front_mu);
+    int rc = engine_writer_meta_scan(b->front, "F", note_gone, &l, err);
+    pthread_mutex_unlock(&b->front_mu);
+    while (l.head) {
+        gone_file *g = l.head;
+        l.head = g->next;
+        uint64_t before = atomic_load(&b->deleted);
+        if (rc == LEDE_OK) rc = every_shard(b, JOBQ_DELETE_FILE, g->filekey, NULL, err);
+        if (rc == LEDE_OK) rc = front_record(b, g->filekey, NULL, err);
+        if (rc == LEDE_OK)
+            INFO(b, "gone: %s (%" PRIu64 " articles deleted)", g->path,
+                 atomic_load(&b->deleted) - before);
+        free(g->path);
+        free(g);
+    }
+    return rc;
+}
+
+/* ---- routing ----------------------------------------------------------- */
+
+static int push(build *b, jobq_job *j, char *err) {
+    char *record, filekey[17];
+    switch (j->kind) {
+    case JOBQ_PUT: /* the article first: its record must not be committed before it */
+        record = j->record;
+        j->record = NULL;
+        memcpy(filekey, j->filekey, sizeof filekey);
+        writers_push_to(b, writers_route(b, j), j);
+        return record ? front_record(b, filekey, record, err) : LEDE_OK;
+    case JOBQ_RECORD:
+        record = j->record;
+        j->record = NULL;
+        return front_record(b, j->filekey, record, err);
+    case JOBQ_DELETE_FILE:
+        return every_shard(b, JOBQ_DELETE_FILE, j->filekey, j->keep, err);
+    case JOBQ_SCAN_DELETED:
+        return scan_deleted(b, err);
+    case JOBQ_COMMIT:
+        return shardrun_commit(b, err);
+    case JOBQ_STOP:
+        break;
+    }
+    return lede_seterr(err, "a stop job handed to a sharded run");
+}
+
+void shardrun_push(build *b, jobq_job *j) {
+    char err[LEDE_ERRLEN];
+    jobq_kind kind = j->kind;
+    int rc = push(b, j, err);
+    if (rc == LEDE_OK && kind != JOBQ_COMMIT) rc = maybe_commit(b, err);
+    if (rc != LEDE_OK) build_fail(b, err);
+    if (kind == JOBQ_PUT) return; /* a shard writer has it */
+    if (j->done) sem_post(j->done);
+    jobq_job_free(j);
+}
+
+/* ---- the end of a full build ------------------------------------------- */
+
+/* A full build's JSON Lines records, once every shard is written. */
+static int write_deferred(build *b, char *err) {
+    if (!b->records) return LEDE_OK;
+    engine_writer *w;
+    char *path = shards_db_path(&b->sh.front);
+    int rc = engine_writer_open(path, 0, 0, &w, err);
+    free(path);
+    if (rc != LEDE_OK) return rc;
+    rc = filerec_write_pending(b->records, w, err);
+    if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    return rc;
+}
+
+int shardrun_finish_full(build *b, char *err) {
+    if (!b->sh.n) /* no article came: the index is created empty */
+        return shards_create(&b->ix, b->nshards, &b->set, role(b), &b->sh, err);
+    if (write_deferred(b, err) != LEDE_OK) return LEDE_ERR;
+    INFO(b, "compacting %u shards and the front", b->nshards);
+    return shards_compact(&b->sh, NULL, 1, err);
+}

@@ -1,0 +1,53 @@
+/* shardrun.h -- a run on a sharded index (src/shards.h; run.h): setting it
+ * up (a new one asked with --shards N, or an existing one), its front's
+ * writer, and the jobs that are not one shard's.  Owns b->sh, b->front
+ * and the front's commits; must not read sources (sources.c) nor write
+ * articles (the shard writers of writers.c do, one thread a shard).
+ *
+ * Where each job goes:
+ *   PUT            to the shard its id hashes to; its file record, if any,
+ *                  to the front
+ *   RECORD         to the front (the file records are all there, where the
+ *                  reading thread looks them up)
+ *   DELETE_FILE    to every shard (a JSON Lines file's articles are
+ *                  spread over them), waiting until each has done it
+ *   SCAN_DELETED   the front's records are read here, and each file gone
+ *                  is a DELETE_FILE to every shard and a record deleted
+ *   COMMIT         a commit point, below
+ *
+ * Commit points: every shard commits what it was given (they also commit
+ * every `batch` articles on their own), then the front.  The front is
+ * written only by the reading thread (records) and by the shard writers
+ * handing it their spelling words before each of their commits, all under
+ * front_mu, and committed only at a commit point (the reading thread's,
+ * after every shard has committed) or when the writers stop: so a file
+ * record never reaches the disk before the articles it describes.  The
+ * reading thread makes a commit point once batch x shards records wait. */
+#ifndef LEDE_SHARDRUN_H
+#define LEDE_SHARDRUN_H
+
+#include "run.h"
+
+/* The run's index is sharded (count > 0 shards, as the stub says) or is to
+ * be (count 0, none listed, --shards N): opens it, or readies a full build
+ * that creates it once its settings are chosen.  An existing index with a
+ * different count, or --shards on an index that is not sharded, is an
+ * error. */
+int shardrun_setup(build *b, int count, char *err);
+/* Before the shard writers start: creates the index if the run is a full
+ * build (the front and shards with b->set), opens the front's writer. */
+int shardrun_start(build *b, char *err);
+/* After the shard writers stopped: commits and closes the front's writer. */
+int shardrun_stop(build *b, char *err);
+/* A job to where it goes (above); takes j.  A failure fails the run. */
+void shardrun_push(build *b, jobq_job *j);
+/* A commit point (above). */
+int shardrun_commit(build *b, char *err);
+/* A shard writer, before it commits: its spelling words to the front. */
+void shardrun_hand_words(build *b, engine_writer *shard);
+/* The end of a full build: the deferred file records into the front, then
+ * every shard and the front compacted.  A full build of no article just
+ * creates the index. */
+int shardrun_finish_full(build *b, char *err);
+
+#endif

@@ -1,0 +1,83 @@
+/* shards.h -- a sharded index (layout in indexdir.h): a front and N
+ * shards, each an ordinary lede index directory, served as one index.
+ * Owns which shard an article belongs to, creating the front and shards
+ * with the index's settings, opening them for writing (the locks: the whole
+ * index's first, then the front's and each shard's) and compacting them
+ * each in its own directory.  Must not write articles, file records or
+ * spelling words (its owners do: src/livewriter.c, indexer/shardrun.c) nor
+ * choose settings (it writes what it is given).
+ *
+ * Placement: the article with id ID is in shard lede_hash(ID, strlen(ID))
+ * mod N (util.h), for ever: N is fixed when the index is created, and a
+ * replacement or deletion finds the article by the same hash.
+ *
+ * Settings: the front and every shard hold the same SETTINGS_INDEX values
+ * (settings.h), written when the index is created, so every shard ranks
+ * and decodes alike; the front also says "lede.shards" = N and shard K
+ * "lede.shard" = "K N".  What the engine stores by itself when a writer
+ * first opens an index (format 3's default pivot, when the build sampled
+ * none) is stored at creation, in the front and every shard alike.
+ *
+ * Commits: a writer of a sharded index commits its shards first and the
+ * front last.  The front holds what describes the shards' articles (the
+ * indexer's file records, the spelling words), so a crash between the two
+ * loses at most that description: a file whose record was not committed is
+ * read again (its articles come out unchanged), and the words of a batch
+ * are missing from "did you mean" until they occur again.  No article a
+ * commit acknowledged is lost. */
+#ifndef LEDE_SHARDS_H
+#define LEDE_SHARDS_H
+
+#include "indexdir.h"
+#include "settings.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SHARDS_MAX 256
+
+typedef struct shards {
+    indexdir *top;        /* the whole index (its owner's) */
+    indexdir front;
+    indexdir *shard;      /* [n] */
+    unsigned n;
+} shards;
+
+/* Which of n shards holds the article with this id. */
+unsigned shards_route(const char *id, unsigned n);
+
+/* Creates, inside top (locked, listing nothing), the front and n shards,
+ * each holding one new database with set's SETTINGS_INDEX values and its
+ * shard key, then lists them in top's stub: the rename that makes the
+ * index appear.  On LEDE_OK s holds them open and locked (role as in
+ * indexdir_open). */
+int shards_create(indexdir *top, unsigned n, const settings *set, const char *role,
+                  shards *s, char *err);
+/* Opens the front and shards of top (a sharded index: indexdir_shard_count
+ * > 0): takes their locks, merges what an interrupted compaction left
+ * listed, removes debris, and checks that the front and each shard say
+ * what top's stub says and that every shard holds the front's
+ * SETTINGS_INDEX values (a writer must not add to an index whose shards
+ * would rank or decode apart). */
+int shards_open(indexdir *top, const char *role, shards *s, char *err);
+void shards_close(shards *s);
+/* Checks the sharded index at path, without locking: the front and every
+ * shard list one database, say what the stub says they are, and hold the
+ * same SETTINGS_INDEX values (LEDE_ERR naming the first that does not). */
+int shards_check(const char *path, char *err);
+/* The one live database of a front or shard (caller frees). */
+char *shards_db_path(const indexdir *sub);
+/* Rewrites compactly the shards whose due[k] is set (due NULL: every
+ * shard) and, with front set, the front: each in its own directory
+ * (livewriter_rewrite), in parallel; then writes the top stub again, the
+ * same lines, so that readers that watch it reopen the index (until the
+ * engine's readers follow nested stubs by themselves), and only then
+ * removes the old databases. */
+int shards_compact(shards *s, const int *due, int front, char *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
