@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 
 from ledetest import INDEXER, ROOT, Daemon, Scratch, build_index, check, check_eq, finish
 
@@ -210,11 +211,34 @@ try:
     write_front(front, ["remote " + srv.addr(), "#lede-replicas " + srv2.addr()])
     remote = Daemon(front, "--workers", "2", "--remote-timeout", "2")
     d = remote.connect()
-    check(d.ask("COUNT bank")[0].startswith("OK COUNT"), "two replicas: answered")
+    want = d.ask("COUNT bank")[0]
+    check(want.startswith("OK COUNT"), "two replicas: answered")
+    # Four clients query without pause while the first server is killed.
+    stop, replies = threading.Event(), []
+
+    def loop():
+        conn = remote.connect()
+        while not stop.is_set():
+            replies.append(conn.ask("SEARCH limit=5 snippet=40 -- bank OR rate*")[0].split(" took_us")[0])
+        conn.close()
+
+    clients = [threading.Thread(target=loop) for _ in range(4)]
+    for t in clients:
+        t.start()
+    while len(replies) < 20:
+        select.select([], [], [], 0.005)
     srv.kill()
+    seen = len(replies)
+    while len(replies) < seen + 40:
+        select.select([], [], [], 0.005)
+    stop.set()
+    for t in clients:
+        t.join()
+    check(len(set(replies)) == 1 and replies[0].startswith("OK SEARCH"),
+          "a server killed under four querying clients: every reply the same answer (%d replies)" % len(replies),
+          sorted(set(replies))[:3])
     got = [d.ask("COUNT bank")[0] for _ in range(6)]
-    check(all(r == got[0] and r.startswith("OK COUNT") for r in got),
-          "the first replica killed: every query answered by the second", got)
+    check(all(r == want for r in got), "the first replica killed: every query answered by the second", got)
     srv2.kill()
     got = d.ask("COUNT bank")[0]
     check(got.startswith("ERR") and srv.addr() in got and srv2.addr() in got,
