@@ -151,18 +151,10 @@ std::pair<bool, int64_t> date_key(const std::string &data) {
  * which its cursor keeps, where ranked order reads one of them again for
  * about every second hit (a pread of a whole block each).  The documents
  * are known to exist (they matched), so Xapian need not check that first
- * (DOC_ASSUME_VALID: one B-tree lookup less each).  From remote shards,
- * the page's documents are asked for all at once (MSet::fetch sends every
- * request before it reads a reply), a round trip in all instead of one a
- * document. */
+ * (DOC_ASSUME_VALID: one B-tree lookup less each).  From a remote shard
+ * each document is a round trip (Xapian 1.4's remote protocol fetches one
+ * at a time), which is why search.cc has remote servers order ties. */
 void fetch_data(engine_reader *r, Page &page, std::vector<Xapian::docid> dids) {
-    if (r->remote) {
-        std::unordered_set<Xapian::docid> want(dids.begin(), dids.end());
-        page.mset.fetch();
-        for (Xapian::MSetIterator it = page.mset.begin(); it != page.mset.end(); ++it)
-            if (want.count(*it) && !page.data.count(*it)) page.data.emplace(*it, it.get_document().get_data());
-        return;
-    }
     std::sort(dids.begin(), dids.end());
     for (Xapian::docid did : dids)
         if (!page.data.count(did))

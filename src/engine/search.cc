@@ -81,7 +81,9 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
         return page;
     }
     if (!o->sort_date) {
-        if (page_by_score(r, enq, o, check, page)) return page;
+        /* Remote shards sort by date where scores tie themselves: reading
+         * dates here would cost a round trip for each tied candidate. */
+        if (!r->remote && page_by_score(r, enq, o, check, page)) return page;
         enq.set_sort_by_relevance_then_value(ENGINE_SLOT_DATE, true);
     } else {
         enq.set_sort_by_value_then_relevance(ENGINE_SLOT_DATE, true);
