@@ -200,6 +200,12 @@ try:
     check_eq([line.split("\t")[5:] for line in d.ask("SEARCH limit=3 snippet=80 -- bank")[1:]],
              [line.split("\t")[5:] for line in c.ask("SEARCH limit=3 snippet=80 -- bank")[1:]],
              "the same headlines and snippets, decoded with the index's dictionary")
+    # Regression: a page after the first sorted by date (an MSet that does
+    # not start at the first match) crashed leded in Xapian's MSet::fetch.
+    pages = ["SEARCH offset=%d limit=4 snippet=60%s -- %s" % (off, sort, q) for off in (1, 3, 9)
+             for sort in ("", " sort=date") for q in ("bank", "the", "rates OR growth")]
+    check_eq([[head(r[0])] + r[1:] for r in map(d.ask, pages)], [[head(r[0])] + r[1:] for r in map(c.ask, pages)],
+             "pages after the first, by score and by date: as the local index's, snippets and all")
     c.close()
     d.close()
     remote.stop()
