@@ -113,6 +113,10 @@ struct engine_reader {
     unsigned remote_timeout_ms = ENGINE_REMOTE_TIMEOUT_MS;
     unsigned replica_seed = 0;  /* this reader starts at replica seed mod n */
     double reopened_at = 0;
+    /* r->db does not hold r->parts as they are (they were read again, an
+     * open failed, or a server failed under it): every use opens them
+     * first, never waiting again on a server that failed. */
+    bool parts_stale = true;
     bool search_ready = false;
     Xapian::Stem stem;
     Xapian::QueryParser qp;
@@ -235,8 +239,12 @@ int guarded(char *err, const char *what, F body) {
 Layout read_layout(const std::string &path);
 /* Opens r->parts as r->db (Xapian's stub opening when the layout is not
  * known); throws NetworkError when a remote shard has no server that
- * answers. */
+ * answers, and then leaves r->parts_stale set. */
 void open_parts(engine_reader *r);
+/* A remote database of r failed (e): the server the error names (Xapian
+ * puts "remote:tcp(HOST:PORT)" in its context) backs off, so that the
+ * reopen passes over it, and r->db is no longer used (parts_stale). */
+void note_network_failure(engine_reader *r, const Xapian::NetworkError &e);
 /* Seconds on CLOCK_MONOTONIC. */
 double monotonic_seconds();
 /* True when a reader with remote shards should ask their servers for a
@@ -265,6 +273,7 @@ int with_retry(engine_reader *r, char *err, const char *what, F fn) {
     bool failed_over = false;
     for (int attempt = 0;; attempt++) {
         try {
+            if (r->parts_stale) open_parts(r);
             return fn();
         } catch (const Xapian::DatabaseModifiedError &) {
             if (attempt == 3) return lede_seterr(err, "%s: index changing too fast", what);
@@ -274,13 +283,9 @@ int with_retry(engine_reader *r, char *err, const char *what, F fn) {
                 /* the next attempt reports what is wrong */
             }
         } catch (const Xapian::NetworkError &e) {
+            if (r->remote) note_network_failure(r, e);
             if (!r->remote || failed_over) return search_failure_code(err, what);
-            failed_over = true;
-            try {
-                open_parts(r);
-            } catch (...) {
-                return search_failure_code(err, what);
-            }
+            failed_over = true; /* the next attempt opens other servers */
         } catch (...) {
             return search_failure_code(err, what);
         }

@@ -14,9 +14,11 @@
  * them (reader k starts at replica k mod n), and when one fails (it
  * refuses, times out, drops the connection) reopens on the next, trying
  * the failed one again after a back-off that doubles from
- * BACKOFF_MIN_S to BACKOFF_MAX_S.  A shard none of whose replicas answers
- * is an error naming them, at once while all are backing off: never a
- * wait longer than the timeout.
+ * BACKOFF_MIN_S to BACKOFF_MAX_S; a server that fails under a query is
+ * named by Xapian's error, and backs off the same way
+ * (note_network_failure).  A shard none of whose replicas answers is an
+ * error naming them, at once while all are backing off: the wait is at
+ * most the timeout for each server tried, never a hang.
  * Touches only the reader's layout, parts and database; reads no
  * document and no metadata. */
 #include "internal.hh"
@@ -110,6 +112,12 @@ std::string server_name(const RemoteReplica &rr) {
     return rr.host + ":" + std::to_string(rr.port);
 }
 
+/* rr failed: passed over until its back-off (doubling) ends. */
+void back_off(RemoteReplica &rr) {
+    rr.failures++;
+    rr.down_until = now_s() + std::min(BACKOFF_MAX_S, BACKOFF_MIN_S * std::pow(2, rr.failures - 1));
+}
+
 /* Opens one of part's replicas, the current one first, passing over those
  * backing off; throws NetworkError naming them all when none answers. */
 Xapian::Database open_remote(Part &part, unsigned timeout_ms) {
@@ -127,8 +135,7 @@ Xapian::Database open_remote(Part &part, unsigned timeout_ms) {
             rr.down_until = 0;
             return db;
         } catch (const Xapian::NetworkError &e) {
-            rr.failures++;
-            rr.down_until = now_s() + std::min(BACKOFF_MAX_S, BACKOFF_MIN_S * std::pow(2, rr.failures - 1));
+            back_off(rr);
             why += (why.empty() ? "" : "; ") + server_name(rr) + ": " + e.get_msg();
         }
     }
@@ -158,17 +165,28 @@ Layout read_layout(const std::string &path) {
 }
 
 void open_parts(engine_reader *r) {
+    r->parts_stale = true; /* until r->db holds them all */
     if (!r->layout_known) {
         r->db = Xapian::Database(r->path); /* a stub of a kind lede does not walk */
-        return;
+    } else {
+        Xapian::Database db;
+        for (Part &part : r->parts) {
+            if (part.replicas.empty()) db.add_database(Xapian::Database(part.local));
+            else db.add_database(open_remote(part, r->remote_timeout_ms));
+        }
+        r->db = db;
     }
-    Xapian::Database db;
-    for (Part &part : r->parts) {
-        if (part.replicas.empty()) db.add_database(Xapian::Database(part.local));
-        else db.add_database(open_remote(part, r->remote_timeout_ms));
-    }
-    r->db = db;
+    r->parts_stale = false;
     r->reopened_at = now_s();
+}
+
+void note_network_failure(engine_reader *r, const Xapian::NetworkError &e) {
+    r->parts_stale = true;
+    for (Part &part : r->parts) {
+        if (part.replicas.empty()) continue;
+        RemoteReplica &rr = part.replicas[part.current];
+        if (e.get_context() == "remote:tcp(" + server_name(rr) + ")") back_off(rr);
+    }
 }
 
 void spread_replicas(engine_reader *r) {

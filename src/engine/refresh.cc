@@ -2,7 +2,8 @@
  * files show a writer's change (the stubs, the index's own and those of
  * the directories it lists, as a sharded index's shards; each local
  * database's version file), whether a database is remote (then only
- * asking it shows a change, and the reader asks at every refresh), the
+ * asking it shows a change, and the reader asks at most every
+ * ENGINE_REMOTE_RECHECK_MS), the
  * inotify watch on their directories (dirwatch.h), and reopening when
  * they moved.  Owns the reader's stubs, versions, remote and watch fields; reads
  * no document and no metadata.  Only a changed stub (other databases)
@@ -31,23 +32,27 @@ bool unchanged(const file_ids &ids) {
     return true;
 }
 
-/* Notes what r's index reaches now: its stubs, its parts (each remote one
- * at this reader's own replica, layout.cc), and its version files, left
- * empty (every refresh reopens) when some database's changes cannot be
- * seen in a file here: a remote one, or one of a kind not known. */
-void note_layout(engine_reader *r) {
-    Layout l = read_layout(r->path);
+/* Takes l as what r's index reaches now: its stubs, its parts (each
+ * remote one at this reader's own replica, layout.cc; to be opened), and
+ * its version files, left empty (every refresh reopens) when some
+ * database's changes cannot be seen in a file here: a remote one, or one
+ * of a kind not known. */
+void take_layout(engine_reader *r, Layout &&l) {
     r->stubs = std::move(l.stubs);
     r->remote = l.remote();
     r->layout_known = l.known;
     r->parts = std::move(l.parts);
+    r->parts_stale = true;
     spread_replicas(r);
     r->versions.clear();
     if (l.known && !r->remote) r->versions = std::move(l.versions);
 }
 
-bool stubs_changed(const engine_reader *r) {
-    Layout now = read_layout(r->path);
+void note_layout(engine_reader *r) {
+    take_layout(r, read_layout(r->path));
+}
+
+bool stubs_changed(const engine_reader *r, const Layout &now) {
     if (now.stubs.size() != r->stubs.size()) return true;
     for (size_t i = 0; i < now.stubs.size(); i++)
         if (now.stubs[i].first != r->stubs[i].first || !same_file(now.stubs[i].second, r->stubs[i].second))
@@ -72,26 +77,35 @@ bool look_at_servers(engine_reader *r, bool force) {
     try {
         r->reopened_at = monotonic_seconds();
         return r->db.reopen();
-    } catch (const Xapian::NetworkError &) {
+    } catch (const Xapian::NetworkError &e) {
+        note_network_failure(r, e);
         open_parts(r);
         return true;
     }
 }
 
-/* Reopens from scratch if the stub now lists other databases; else moves
- * to the latest revision, unless no version file changed (one stat per
- * database instead of Xapian reading each version file).  force: reopen
- * even so (the writer moved on under a search). */
+/* Reopens from scratch if the stub now lists other databases (the walk
+ * that tells so is the one taken: a stub replaced after it is seen next
+ * time), or if the last open failed; else moves to the latest revision,
+ * unless no version file changed (one stat per database instead of
+ * Xapian reading each version file).  force: reopen even so (the writer
+ * moved on under a search). */
 bool look_again(engine_reader *r, bool force) {
-    if (stubs_changed(r)) {
-        note_layout(r);
+    Layout now = read_layout(r->path);
+    if (stubs_changed(r, now)) {
+        take_layout(r, std::move(now));
+        r->search_ready = false; /* before opening: stays so if that fails */
         open_parts(r);
-        r->search_ready = false;
+        return true;
+    }
+    if (r->parts_stale) {
+        open_parts(r);
         return true;
     }
     if (r->remote) return look_at_servers(r, force);
     if (!force && versions_unchanged(r)) return false;
-    note_layout(r);
+    r->versions.clear();
+    if (now.known) r->versions = std::move(now.versions);
     return r->db.reopen();
 }
 

@@ -4,7 +4,8 @@ index itself (the same ids in the same order, the same exact counts,
 scores within 0.5%), for every query class: words, phrases, NEAR,
 wildcards, fields, dates, sort by date, GET and snippets; a shard's
 replicas (#lede-replicas) take over when its server dies, an error comes
-at once when none answers, and the server is used again once it is back.
+at once when none answers, and the server is used again once it is back;
+a replica that hangs is passed over the same way.
 corpus/ always: whole behind one server, and in 3 shards copied by
 xapian-replicate (a new article reaches the front after replication); the
 Reuters query mix (1,200 queries, three shapes each) in 2 and 4 shards when
@@ -209,6 +210,34 @@ try:
     c.close()
     d.close()
     remote.stop()
+
+    # A replica that hangs (stopped, as a host cut off would): the query
+    # fails over to the other; both hung, an error; both back, answers.
+    hung = [TcpSrv(index), TcpSrv(index)]
+    servers.extend(hung)
+    write_front(front, ["remote " + hung[0].addr(), "#lede-replicas " + hung[1].addr()])
+    remote = Daemon(front, "--workers", "1", "--remote-timeout", "1")
+    d = remote.connect()
+    check(d.ask("COUNT bank")[0].startswith("OK COUNT"), "two replicas: answered")
+    os.killpg(hung[0].proc.pid, signal.SIGSTOP)
+    got = [d.ask("COUNT bank")[0] for _ in range(4)]
+    check(all(r.startswith("OK COUNT") for r in got), "the first replica hung: every query answered by the second",
+          got)
+    os.killpg(hung[1].proc.pid, signal.SIGSTOP)
+    got = d.ask("COUNT bank")[0]
+    check(got.startswith("ERR") and hung[0].addr() in got and hung[1].addr() in got,
+          "both hung: an error naming the shard's servers", got)
+    for t in hung:
+        os.killpg(t.proc.pid, signal.SIGCONT)
+    answered = False
+    for _ in range(400):  # the back-offs end: polled, not slept
+        if d.ask("COUNT bank")[0].startswith("OK COUNT"):
+            answered = True
+            break
+        select.select([], [], [], 0.01)
+    check(answered, "both running again: answered once a back-off ends")
+    d.close()
+    check_eq(remote.stop(), 0, "leded with hung shards exits 0")
 
     # Replicas: two servers of the same index; the first dies, the second
     # answers; none answers, an error at once; one back, answers again.

@@ -387,6 +387,29 @@ static void test_refresh_follows_stub(void) {
     scratch_remove(root);
 }
 
+/* Regression: a stub changed to name a database that cannot be opened
+ * fails every query until it can be, instead of the reader answering on
+ * from the databases it had open (as if the stub had not changed). */
+static void test_refresh_failed_open(void) {
+    char tmpl[] = "/tmp/lede-badstub-XXXXXX", a[300], b[300], err[LEDE_ERRLEN];
+    char *root = scratch_open(tmpl);
+    if (!root) return;
+    snprintf(a, sizeof a, "%s/a", root);
+    snprintf(b, sizeof b, "%s/b", root);
+    CHECK(make_index(a, NULL, err) == LEDE_OK && write_stub(root, "a") == LEDE_OK, "index on database a");
+    engine_reader *r;
+    CHECK(engine_reader_open(root, &r, err) == LEDE_OK, "reader open");
+    CHECK(count_in(r, "zebra") == 1, "database a searched");
+    CHECK(write_stub(root, "b") == LEDE_OK, "the stub now names b, which does not exist yet");
+    CHECK(refreshed(r) == -1, "the refresh that sees it fails");
+    CHECK(refreshed(r) == -1 && count_in(r, "zebra") == -1, "and so do later refreshes and searches: none "
+          "answers from database a");
+    CHECK(make_index(b, NULL, err) == LEDE_OK, "database b made");
+    CHECK(refreshed(r) == 1 && count_in(r, "zebra") == 1, "then b is opened and searched");
+    engine_reader_close(r);
+    scratch_remove(root);
+}
+
 /* engine_reader_get_article decodes with the index's own dictionary
  * ("lede.dict"): an article stored compressed against it comes back whole,
  * without the caller reading the dictionary or keeping a docstore. */
@@ -452,6 +475,7 @@ static void test_get_article(void) {
 
 int main(void) {
     test_refresh_follows_stub();
+    test_refresh_failed_open();
     test_formats();
     test_impacts();
     test_pairs();
