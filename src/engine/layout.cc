@@ -25,11 +25,12 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 namespace {
 
-const int MAX_STUB_DEPTH = 8; /* as deep as anyone nests stubs, loops cut */
+const int MAX_STUB_DEPTH = 8; /* as deep as anyone nests stubs */
 const double BACKOFF_MIN_S = 1, BACKOFF_MAX_S = 30;
 const char REPLICAS_MARK[] = "#lede-replicas";
 
@@ -49,10 +50,13 @@ bool parse_server(const std::string &s, RemoteReplica &out) {
     return true;
 }
 
-void walk(const std::string &path, int depth, Layout &l);
+/* The stub files a walk is inside, outermost first (device, inode). */
+typedef std::vector<std::pair<dev_t, ino_t>> StubChain;
+
+void walk(const std::string &path, int depth, Layout &l, StubChain &chain);
 
 /* One line of the stub in dir (see the file comment). */
-void stub_line(const std::string &dir, const std::string &line, int depth, Layout &l) {
+void stub_line(const std::string &dir, const std::string &line, int depth, Layout &l, StubChain &chain) {
     char type[32], where[4000];
     int n = sscanf(line.c_str(), "%31s %3999s", type, where);
     if (n < 1) return;
@@ -77,27 +81,44 @@ void stub_line(const std::string &dir, const std::string &line, int depth, Layou
         part.replicas.push_back(rr);
         l.parts.push_back(part);
     } else if (n == 2 && (!strcmp(type, "auto") || !strcmp(type, "glass"))) {
-        walk(where[0] == '/' ? std::string(where) : dir + "/" + where, depth + 1, l);
+        walk(where[0] == '/' ? std::string(where) : dir + "/" + where, depth + 1, l, chain);
     } else {
         l.known = false;
     }
 }
 
-void walk(const std::string &path, int depth, Layout &l) {
+/* The lines of a stub file; false when it cannot be read. */
+bool stub_lines(const std::string &stub, std::vector<std::string> &lines) {
+    FILE *f = fopen(stub.c_str(), "r");
+    if (!f) return false;
+    char *line = nullptr;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) != -1) lines.emplace_back(line);
+    free(line);
+    fclose(f);
+    return true;
+}
+
+/* A stub that lists itself, directly or through others, is an error here:
+ * Xapian 1.4 would follow it until its stack overflows (a crash). */
+void walk(const std::string &path, int depth, Layout &l, StubChain &chain) {
     struct stat st;
     std::string stub = path + "/XAPIANDB";
     if (depth > MAX_STUB_DEPTH) {
         l.known = false;
     } else if (stat(stub.c_str(), &st) == 0) {
         l.stubs.emplace_back(stub, st);
-        FILE *f = fopen(stub.c_str(), "r");
-        if (!f) {
+        for (const auto &id : chain)
+            if (id.first == st.st_dev && id.second == st.st_ino)
+                throw Xapian::DatabaseOpeningError("stub " + stub + " lists itself (through the stubs it names)");
+        std::vector<std::string> lines;
+        if (!stub_lines(stub, lines)) {
             l.known = false;
             return;
         }
-        char line[4096];
-        while (fgets(line, sizeof line, f)) stub_line(path, line, depth, l);
-        fclose(f);
+        chain.emplace_back(st.st_dev, st.st_ino);
+        for (const std::string &line : lines) stub_line(path, line, depth, l, chain);
+        chain.pop_back();
     } else if (stat((path + "/iamglass").c_str(), &st) == 0) {
         l.versions.emplace_back(path + "/iamglass", st);
         Part part;
@@ -160,7 +181,8 @@ bool remote_recheck_due(const engine_reader *r) {
 
 Layout read_layout(const std::string &path) {
     Layout l;
-    walk(path, 0, l);
+    StubChain chain;
+    walk(path, 0, l, chain);
     return l;
 }
 

@@ -14,6 +14,7 @@
 #include "../../src/util.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* A scratch directory from tmpl ("...XXXXXX"), or NULL (a failed check). */
@@ -410,6 +411,29 @@ static void test_refresh_failed_open(void) {
     scratch_remove(root);
 }
 
+/* Regression: stubs that name each other in a loop (or a stub naming its
+ * own directory) are an error when a reader opens or refreshes, where
+ * Xapian 1.4 follows them until its stack overflows (leded crashed). */
+static void test_stub_loop(void) {
+    char tmpl[] = "/tmp/lede-stubloop-XXXXXX", a[300], x[300], err[LEDE_ERRLEN];
+    char *root = scratch_open(tmpl);
+    if (!root) return;
+    snprintf(a, sizeof a, "%s/a", root);
+    snprintf(x, sizeof x, "%s/x", root);
+    engine_reader *r = NULL;
+    CHECK(mkdir(x, 0755) == 0 && write_stub(x, x) == LEDE_OK, "a stub naming its own directory");
+    CHECK(engine_reader_open(x, &r, err) != LEDE_OK && strstr(err, "lists itself"), "opening it: an error (%s)", err);
+    CHECK(make_index(a, NULL, err) == LEDE_OK && write_stub(root, "a") == LEDE_OK, "an index on database a");
+    CHECK(engine_reader_open(root, &r, err) == LEDE_OK && count_in(r, "zebra") == 1, "opened and searched");
+    CHECK(write_stub(x, root) == LEDE_OK && write_stub(root, "x") == LEDE_OK, "its stub now names x, which "
+          "names the index");
+    CHECK(refreshed(r) == -1 && refreshed(r) == -1, "every refresh: an error (leded answers its query so)");
+    CHECK(write_stub(root, "a") == LEDE_OK && refreshed(r) == 1 && count_in(r, "zebra") == 1,
+          "the stub fixed: searched again");
+    engine_reader_close(r);
+    scratch_remove(root);
+}
+
 /* engine_reader_get_article decodes with the index's own dictionary
  * ("lede.dict"): an article stored compressed against it comes back whole,
  * without the caller reading the dictionary or keeping a docstore. */
@@ -476,6 +500,7 @@ static void test_get_article(void) {
 int main(void) {
     test_refresh_follows_stub();
     test_refresh_failed_open();
+    test_stub_loop();
     test_formats();
     test_impacts();
     test_pairs();
