@@ -168,7 +168,7 @@ int pool_start(pool **out, const pool_config *cfg, char *err) {
         w->p = p;
         pthread_cond_init(&w->cv, NULL);
         /* worker i starts at replica i of each remote shard: the workers
-         * spread over the replicas (src/engine/shards.cc) */
+         * spread over the replicas (src/engine/layout.cc) */
         if (query_reader_open(&w->q, p->index, p->remote_timeout_ms, (unsigned)i, p->max_wildcard,
                               &p->figures, err) != LEDE_OK) {
             pthread_cond_destroy(&w->cv);
