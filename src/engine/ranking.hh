@@ -35,8 +35,10 @@ const double IMPACT_MAX = 255;
  * weighting every xapian-tcpsrv knows, it ranks a remote shard as a local
  * one (docs/SCALE.md).  TF_SCALE trades precision for postings size: at
  * 64 a rounding step is 1/64 of one occurrence in a document of pivot
- * length, the wdf of most postings stays under 128 (one byte), and the
- * score of a term moves by at most 0.5% for it. */
+ * length, the wdf of most postings stays under 128 (one byte), and a
+ * term's score moves by half a step at most: 0.4% of it for one
+ * occurrence in a document of pivot length, more in longer documents
+ * (2% for one occurrence in a document four times as long). */
 const double TF_SCALE = 64;
 const double TF_K1 = BM25_K1 * TF_SCALE;
 const double TF_SCORE_FACTOR = (TF_K1 + 1) / (BM25_K1 + 1);
