@@ -241,9 +241,10 @@ Layout read_layout(const std::string &path);
  * known); throws NetworkError when a remote shard has no server that
  * answers, and then leaves r->parts_stale set. */
 void open_parts(engine_reader *r);
-/* A remote database of r failed (e): the server the error names (Xapian
- * puts "remote:tcp(HOST:PORT)" in its context) backs off, so that the
- * reopen passes over it, and r->db is no longer used (parts_stale). */
+/* A remote database of r failed (e): r->db is no longer used
+ * (parts_stale), and if e is a timeout, the server it names (Xapian puts
+ * "remote:tcp(HOST:PORT)" in its context) backs off, so that the reopen
+ * passes over it. */
 void note_network_failure(engine_reader *r, const Xapian::NetworkError &e);
 /* Seconds on CLOCK_MONOTONIC. */
 double monotonic_seconds();

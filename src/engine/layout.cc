@@ -14,8 +14,8 @@
  * them (reader k starts at replica k mod n), and when one fails (it
  * refuses, times out, drops the connection) reopens on the next, trying
  * the failed one again after a back-off that doubles from
- * BACKOFF_MIN_S to BACKOFF_MAX_S; a server that fails under a query is
- * named by Xapian's error, and backs off the same way
+ * BACKOFF_MIN_S to BACKOFF_MAX_S; a server that times out under a
+ * query is named by Xapian's error, and backs off the same way
  * (note_network_failure).  A shard none of whose replicas answers is an
  * error naming them, at once while all are backing off: the wait is at
  * most the timeout for each server tried, never a hang.
@@ -204,6 +204,13 @@ void open_parts(engine_reader *r) {
 
 void note_network_failure(engine_reader *r, const Xapian::NetworkError &e) {
     r->parts_stale = true;
+    /* Only a server this reader timed out on backs off, since trying it
+     * again would cost the timeout again.  One that closed the connection
+     * is reconnected to at once: xapian-tcpsrv closes a connection idle
+     * for a minute, sending its own NetworkTimeoutError ("REMOTE:..."),
+     * then a write fails; and one that refuses fails fast and backs off
+     * then (open_remote).  (Xapian::Error has no vtable: get_type.) */
+    if (strcmp(e.get_type(), "NetworkTimeoutError") != 0 || e.get_msg().rfind("REMOTE:", 0) == 0) return;
     for (Part &part : r->parts) {
         if (part.replicas.empty()) continue;
         RemoteReplica &rr = part.replicas[part.current];

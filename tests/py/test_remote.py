@@ -5,7 +5,8 @@ scores within 0.5%), for every query class: words, phrases, NEAR,
 wildcards, fields, dates, sort by date, GET and snippets; a shard's
 replicas (#lede-replicas) take over when its server dies, an error comes
 at once when none answers, and the server is used again once it is back;
-a replica that hangs is passed over the same way.
+a replica that hangs is passed over the same way, one that closes an idle
+connection is not.
 corpus/ always: whole behind one server, and in 3 shards copied by
 xapian-replicate (a new article reaches the front after replication); the
 Reuters query mix (1,200 queries, three shapes each) in 2 and 4 shards when
@@ -30,11 +31,11 @@ class TcpSrv:
     """A stock xapian-tcpsrv serving dbdir on a free loopback port; ready
     once it says it listens."""
 
-    def __init__(self, dbdir, port=None):
+    def __init__(self, dbdir, port=None, args=()):
         self.dbdir = dbdir
         for _ in range(20):
             self.port = port or free_port()
-            self.proc = subprocess.Popen([TCPSRV, "--interface", "127.0.0.1", "--port", str(self.port), dbdir],
+            self.proc = subprocess.Popen([TCPSRV, "--interface", "127.0.0.1", "--port", str(self.port), *args, dbdir],
                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                          start_new_session=True)
             for line in self.proc.stdout:
@@ -82,6 +83,21 @@ class Replicator:
 
     def kill(self):
         TcpSrv.kill(self)
+
+
+def connection_children(pid):
+    """The live processes xapian-tcpsrv pid forked, one a connection."""
+    kids = []
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                with open("/proc/%s/stat" % p) as f:
+                    state, ppid = f.read().rsplit(")", 1)[1].split()[:2]
+            except (OSError, ValueError):
+                continue
+            if int(ppid) == pid and state != "Z":
+                kids.append(int(p))
+    return kids
 
 
 def free_port():
@@ -238,6 +254,27 @@ try:
     check(answered, "both running again: answered once a back-off ends")
     d.close()
     check_eq(remote.stop(), 0, "leded with hung shards exits 0")
+
+    # Regression: a server that closes an idle connection (xapian-tcpsrv
+    # does after --idle-timeout, a minute by default, sending a timeout
+    # error of its own) was taken for one that timed out and passed over.
+    idle = TcpSrv(index, args=("--idle-timeout", "100"))
+    servers.append(idle)
+    write_front(front, ["remote " + idle.addr()])
+    remote = Daemon(front, "--workers", "1")
+    d = remote.connect()
+    first = d.ask("COUNT bank")[0]
+    closed = False
+    for _ in range(500):  # the server closes the idle connection: polled, not slept
+        if not connection_children(idle.proc.pid):
+            closed = True
+            break
+        select.select([], [], [], 0.01)
+    got = d.ask("COUNT bank")[0]
+    check(closed and first.startswith("OK COUNT") and got == first,
+          "the server closed the idle connection: reconnected, the query answered", got)
+    d.close()
+    remote.stop()
 
     # Replicas: two servers of the same index; the first dies, the second
     # answers; none answers, an error at once; one back, answers again.
