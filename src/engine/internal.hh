@@ -115,7 +115,7 @@ struct engine_reader {
     double reopened_at = 0;
     /* r->db does not hold r->parts as they are (they were read again, an
      * open failed, or a server failed under it): every use opens them
-     * first, never waiting again on a server that failed. */
+     * first, passing over a server that timed out (note_network_failure). */
     bool parts_stale = true;
     bool search_ready = false;
     Xapian::Stem stem;
@@ -286,7 +286,7 @@ int with_retry(engine_reader *r, char *err, const char *what, F fn) {
         } catch (const Xapian::NetworkError &e) {
             if (r->remote) note_network_failure(r, e);
             if (!r->remote || failed_over) return search_failure_code(err, what);
-            failed_over = true; /* the next attempt opens other servers */
+            failed_over = true; /* the next attempt reopens (open_parts) */
         } catch (...) {
             return search_failure_code(err, what);
         }
