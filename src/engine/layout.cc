@@ -34,9 +34,6 @@ const int MAX_STUB_DEPTH = 8; /* as deep as anyone nests stubs */
 const double BACKOFF_MIN_S = 1, BACKOFF_MAX_S = 30;
 const char REPLICAS_MARK[] = "#lede-replicas";
 
-double now_s() {
-    return monotonic_seconds();
-}
 
 /* "HOST:PORT" as a replica; false when it is not one. */
 bool parse_server(const std::string &s, RemoteReplica &out) {
@@ -136,14 +133,14 @@ std::string server_name(const RemoteReplica &rr) {
 /* rr failed: passed over until its back-off (doubling) ends. */
 void back_off(RemoteReplica &rr) {
     rr.failures++;
-    rr.down_until = now_s() + std::min(BACKOFF_MAX_S, BACKOFF_MIN_S * std::pow(2, rr.failures - 1));
+    rr.down_until = monotonic_seconds() + std::min(BACKOFF_MAX_S, BACKOFF_MIN_S * std::pow(2, rr.failures - 1));
 }
 
 /* Opens one of part's replicas, the current one first, passing over those
  * backing off; throws NetworkError naming them all when none answers. */
 Xapian::Database open_remote(Part &part, unsigned timeout_ms) {
     size_t n = part.replicas.size();
-    double t = now_s();
+    double t = monotonic_seconds();
     std::string why;
     for (size_t k = 0; k < n; k++) {
         size_t i = (part.current + k) % n;
@@ -176,7 +173,7 @@ double monotonic_seconds() {
 }
 
 bool remote_recheck_due(const engine_reader *r) {
-    return now_s() - r->reopened_at >= ENGINE_REMOTE_RECHECK_MS / 1000.0;
+    return monotonic_seconds() - r->reopened_at >= ENGINE_REMOTE_RECHECK_MS / 1000.0;
 }
 
 Layout read_layout(const std::string &path) {
@@ -199,7 +196,7 @@ void open_parts(engine_reader *r) {
         r->db = db;
     }
     r->parts_stale = false;
-    r->reopened_at = now_s();
+    r->reopened_at = monotonic_seconds();
 }
 
 void note_network_failure(engine_reader *r, const Xapian::NetworkError &e) {
@@ -224,7 +221,7 @@ void spread_replicas(engine_reader *r) {
 }
 
 bool replica_retry_due(const engine_reader *r) {
-    double t = now_s();
+    double t = monotonic_seconds();
     for (const Part &part : r->parts) {
         if (part.replicas.empty()) continue;
         size_t preferred = r->replica_seed % part.replicas.size();
@@ -234,7 +231,7 @@ bool replica_retry_due(const engine_reader *r) {
 }
 
 void prefer_spread_replicas(engine_reader *r) {
-    double t = now_s();
+    double t = monotonic_seconds();
     for (Part &part : r->parts) {
         if (part.replicas.empty()) continue;
         size_t preferred = r->replica_seed % part.replicas.size();

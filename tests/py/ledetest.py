@@ -70,6 +70,16 @@ def write_jsonl(path, rows):
     return path
 
 
+def eventually(pred):
+    """Polls pred until it holds or DEADLINE passes; returns its last value."""
+    end = time.monotonic() + DEADLINE
+    while True:
+        v = pred()
+        if v or time.monotonic() > end:
+            return v
+        select.select([], [], [], 0.01)
+
+
 def build_index(index, *sources, extra=()):
     subprocess.run([INDEXER, "-q", "--index", index, *extra, *sources], check=False,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import time
 
-from ledetest import (DEADLINE, Daemon, Scratch, ROOT, INDEXER, build_index, check,
+from ledetest import (eventually, DEADLINE, Daemon, Scratch, ROOT, INDEXER, build_index, check,
                       check_eq, finish, hit_ids, status_field)
 
 scratch = Scratch()
@@ -23,15 +23,6 @@ def count(conn, query):
     r = conn.ask("COUNT " + query)
     return int(r[0].split()[2]) if r[0].startswith("OK COUNT") else r
 
-
-def eventually(pred):
-    """Polls pred until it holds or DEADLINE passes; returns its last value."""
-    end = time.monotonic() + DEADLINE
-    while True:
-        v = pred()
-        if v or time.monotonic() > end:
-            return v
-        select.select([], [], [], 0.01)
 
 
 def stats(conn):

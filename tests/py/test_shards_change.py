@@ -18,7 +18,7 @@ import signal
 import subprocess
 import time
 
-from ledetest import (DEADLINE, INDEXER, Daemon, ROOT, Scratch, check, check_eq, finish,
+from ledetest import (eventually, DEADLINE, INDEXER, Daemon, ROOT, Scratch, check, check_eq, finish,
                       index_info, indexer, list_ids, shard_of, status_field)
 
 N = 3
@@ -47,14 +47,6 @@ def checked(label, index):
 def summary(out):
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\w+):\s+(\d+)", out, re.M)}
 
-
-def eventually(pred):
-    end = time.monotonic() + DEADLINE
-    while True:
-        v = pred()
-        if v or time.monotonic() > end:
-            return v
-        select.select([], [], [], 0.01)
 
 
 # ---- incremental runs --------------------------------------------------------
