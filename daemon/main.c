@@ -63,6 +63,9 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
         {"remote-timeout", 0, OPT_DOUBLE, &cfg->remote_timeout, .metavar = "SECS",
          .help = "wait this long for a remote shard's server before trying another replica or "
                  "failing (docs/SCALE.md)", .def = "5", .min = 0.001, .max = 3600},
+        {"remote-backoff", 0, OPT_DOUBLE, &cfg->remote_backoff, .metavar = "SECS",
+         .help = "a remote server that failed is passed over this long, then twice as long after "
+                 "each failure in a row, up to 30 s", .def = "1", .min = 0.001, .max = 30},
         {"max-wildcard", 0, OPT_UINT, &cfg->max_wildcard, .metavar = "N",
          .help = "words a query's prefix* may expand to, together", .def = "1000", .min = 1},
         {"max-limit", 0, OPT_UINT, &cfg->max_limit, .metavar = "N",

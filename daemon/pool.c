@@ -32,7 +32,7 @@ struct pool {
     char *test_hold;            /* LEDE_TEST_HOLD at start-up, or NULL */
     query_figures figures;
     unsigned max_wildcard;
-    unsigned remote_timeout_ms;
+    unsigned remote_timeout_ms, remote_backoff_ms;
 };
 
 struct worker {
@@ -158,6 +158,7 @@ int pool_start(pool **out, const pool_config *cfg, char *err) {
     p->spin = cfg->spin;
     p->max_wildcard = cfg->max_wildcard;
     p->remote_timeout_ms = cfg->remote_timeout_ms;
+    p->remote_backoff_ms = cfg->remote_backoff_ms;
     p->test_hold = cfg->test_hold ? lede_strdup(cfg->test_hold) : NULL;
     pthread_mutex_init(&p->mu, NULL);
     handoff_init(&p->ho, &p->mu, &p->queued, cfg->notify, cfg->notify_arg);
@@ -169,8 +170,9 @@ int pool_start(pool **out, const pool_config *cfg, char *err) {
         pthread_cond_init(&w->cv, NULL);
         /* worker i starts at replica i of each remote shard: the workers
          * spread over the replicas (src/engine/layout.cc) */
-        if (query_reader_open(&w->q, p->index, p->remote_timeout_ms, (unsigned)i, p->max_wildcard,
-                              &p->figures, err) != LEDE_OK) {
+        engine_reader_opts ro = {.remote_timeout_ms = p->remote_timeout_ms,
+                                 .backoff_min_ms = p->remote_backoff_ms, .replica_seed = (unsigned)i};
+        if (query_reader_open(&w->q, p->index, &ro, p->max_wildcard, &p->figures, err) != LEDE_OK) {
             pthread_cond_destroy(&w->cv);
             free(w);
             pool_stop(p);

@@ -21,6 +21,7 @@ typedef struct pool_config {
     int workers;
     unsigned max_wildcard;     /* words one query's wildcards may expand to */
     unsigned remote_timeout_ms; /* on a remote shard's server (0: the engine's default) */
+    unsigned remote_backoff_ms; /* a failed server passed over at first (0: the engine's) */
     double spin;               /* seconds a worker that finds the queue empty
                                   waits awake for the next job before sleeping
                                   (0: it sleeps at once) */

@@ -5,6 +5,7 @@
  * or anything of the event loop. */
 #define _GNU_SOURCE
 #include "query.h"
+#include "log.h"
 #include "../src/engine.h"
 #include "../src/indexdir.h"
 #include "../src/settings.h"
@@ -19,18 +20,21 @@ struct query_reader {
     query_figures *figures;
 };
 
-int query_reader_open(query_reader **out, char *index, unsigned remote_timeout_ms,
-                      unsigned replica_seed, unsigned max_wildcard,
-                      query_figures *figures, char *err) {
+int query_reader_open(query_reader **out, char *index, const engine_reader_opts *ro,
+                      unsigned max_wildcard, query_figures *figures, char *err) {
     query_reader *q = lede_calloc(1, sizeof *q);
     q->index = index;
     q->max_wildcard = max_wildcard;
     q->figures = figures;
-    engine_reader_opts ro = {.remote_timeout_ms = remote_timeout_ms, .replica_seed = replica_seed};
-    if (engine_reader_open_with(index, &ro, &q->r, err) != LEDE_OK) {
+    engine_reader_opts opts = *ro;
+    opts.open_unreachable = 1;
+    if (engine_reader_open_with(index, &opts, &q->r, err) != LEDE_OK) {
         free(q);
         return LEDE_ERR;
     }
+    if (err[0] && ro->replica_seed == 0)
+        log_msg(LOG_LEVEL_WARN, "serving without a remote shard for now (queries answer ERR UNAVAILABLE "
+                "until one of its servers answers): %s", err);
     *out = q;
     return LEDE_OK;
 }
@@ -44,6 +48,7 @@ void query_reader_close(query_reader *q) {
 static void query_reply_error(job *j, int rc, const char *err) {
     const char *code = rc == LEDE_ESYNTAX ? PROTO_E_SYNTAX
                      : rc == LEDE_ELIMIT ? PROTO_E_LIMIT
+                     : rc == LEDE_EUNAVAIL ? PROTO_E_UNAVAILABLE
                      : rc == LEDE_ENOTFOUND ? PROTO_E_NOTFOUND
                                             : PROTO_E_INTERNAL;
     j->failed_internal = rc == LEDE_ERR;
@@ -117,8 +122,9 @@ void query_publish_figures(query_reader *q) {
 void query_run(query_reader *q, job *j) {
     int changed;
     char err[LEDE_ERRLEN];
-    if (engine_reader_refresh(q->r, &changed, err) != LEDE_OK) {
-        query_reply_error(j, LEDE_ERR, err);
+    int rc = engine_reader_refresh(q->r, &changed, err);
+    if (rc != LEDE_OK) {
+        query_reply_error(j, rc, err);
         return;
     }
     if (changed) query_publish_figures(q);

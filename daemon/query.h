@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include "job.h"
+#include "../src/engine.h"
 
 /* The index figures the workers saw last, for STATS (answered by the loop
  * even when every worker is busy).  Written by any reader, read anywhere. */
@@ -22,11 +23,12 @@ typedef struct query_figures {
 typedef struct query_reader query_reader;
 
 /* Opens the index for one worker; figures is shared by all of them (index
- * and figures must outlive the reader).  remote_timeout_ms and
- * replica_seed: how it reaches remote shards (engine_reader_opts). */
-int query_reader_open(query_reader **out, char *index, unsigned remote_timeout_ms,
-                      unsigned replica_seed, unsigned max_wildcard,
-                      query_figures *figures, char *err);
+ * and figures must outlive the reader).  ro: how it reaches remote shards
+ * (engine_reader_opts); a remote shard with no server that answers does
+ * not stop it: the first worker logs a warning, and queries answer
+ * ERR UNAVAILABLE until a server answers. */
+int query_reader_open(query_reader **out, char *index, const engine_reader_opts *ro,
+                      unsigned max_wildcard, query_figures *figures, char *err);
 void query_reader_close(query_reader *q);
 /* Publishes what this reader sees into the shared figures. */
 void query_publish_figures(query_reader *q);

@@ -22,6 +22,7 @@ typedef struct server_config {
     double query_timeout;      /* seconds; 0: none */
     unsigned max_wildcard;     /* words one wildcard may expand to */
     double remote_timeout;     /* seconds on a remote shard's server */
+    double remote_backoff;     /* seconds a failed server is first passed over */
     unsigned max_limit;        /* most hits one SEARCH returns */
     double slow_query;         /* seconds; queries slower are logged */
     double busy_poll;          /* seconds the loop polls after a job goes out; 0: never */

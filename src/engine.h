@@ -88,6 +88,10 @@ extern "C" {
  * newer revision at most this often (a round trip to each): a commit on a
  * shard reaches its readers within this, after replication. */
 #define ENGINE_REMOTE_RECHECK_MS 50
+/* A remote server that failed is passed over by every reader of the
+ * process for this long, then twice as long after each failure in a row,
+ * up to 30 s (src/engine/layout.cc). */
+#define ENGINE_REMOTE_BACKOFF_MS 1000
 
 enum { ENGINE_ADDED = 1, ENGINE_REPLACED, ENGINE_UNCHANGED };
 
@@ -166,12 +170,19 @@ int engine_writer_meta_scan(engine_writer *w, const char *prefix,
 /* Read-only handle on an index directory (its stub) or a database. */
 int engine_reader_open(const char *path, engine_reader **out, char *err);
 /* How a reader reaches remote shards: remote_timeout_ms (0: the default,
- * ENGINE_REMOTE_TIMEOUT_MS), and which of a shard's replicas it uses
- * first (replica_seed mod their number: give each reader its own, and
- * readers spread over the replicas; src/engine/layout.cc). */
+ * ENGINE_REMOTE_TIMEOUT_MS); backoff_min_ms, how long a server that
+ * failed is passed over at first (0: ENGINE_REMOTE_BACKOFF_MS); which of
+ * a shard's replicas it uses first (replica_seed mod their number: give
+ * each reader its own, and readers spread over the replicas;
+ * src/engine/layout.cc); and open_unreachable: when a remote shard has no
+ * server that answers, open all the same (LEDE_OK, with why in err) --
+ * its queries then fail with LEDE_EUNAVAIL until a server answers --
+ * instead of failing the open. */
 typedef struct engine_reader_opts {
     unsigned remote_timeout_ms;
+    unsigned backoff_min_ms;
     unsigned replica_seed;
+    int open_unreachable;
 } engine_reader_opts;
 int engine_reader_open_with(const char *path, const engine_reader_opts *o,
                             engine_reader **out, char *err);
@@ -203,7 +214,8 @@ int engine_reader_refresh(engine_reader *r, int *changed, char *err);
 uint64_t engine_reader_revision(engine_reader *r);
 
 /* Runs a ranked query.  Returns LEDE_OK, LEDE_ESYNTAX (malformed query,
- * message in err), LEDE_ELIMIT (a wildcard that expands too far) or
+ * message in err), LEDE_ELIMIT (a wildcard that expands too far),
+ * LEDE_EUNAVAIL (a remote shard has no server that answers) or
  * LEDE_ERR. */
 int engine_search(engine_reader *r, const search_opts *o,
                   search_results *out, char *err);

@@ -71,6 +71,7 @@ const char *proto_cmd_name(proto_cmd cmd);
 #define PROTO_E_AUTH "AUTH"
 #define PROTO_E_DISABLED "DISABLED"
 #define PROTO_E_BADARTICLE "BADARTICLE"
+#define PROTO_E_UNAVAILABLE "UNAVAILABLE"
 
 /* Each formatter appends one whole reply to out. */
 void proto_reply_error(sbuf *out, int json, const char *code, const char *msg);

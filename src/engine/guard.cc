@@ -24,12 +24,22 @@ static int unexpected_failure(char *err, const char *what) {
     }
 }
 
+/* A remote server that does not answer (or stopped answering): the
+ * server, when Xapian names it, and what happened. */
+static int unavailable(char *err, const char *what, const Xapian::NetworkError &e) {
+    std::string ctx = e.get_context();
+    return lede_seterr_code(err, LEDE_EUNAVAIL, "%s: %s%s%s", what, ctx.empty() ? "" : ctx.c_str(),
+                            ctx.empty() ? "" : ": ", e.get_msg().c_str());
+}
+
 int failure_code(char *err, const char *what) {
     try {
         throw;
     } catch (const Xapian::DatabaseLockError &e) {
         return lede_seterr_code(err, LEDE_ELOCKED, "%s: index is locked by "
                                 "another writer", what);
+    } catch (const Xapian::NetworkError &e) {
+        return unavailable(err, what, e);
     } catch (...) {
         return unexpected_failure(err, what);
     }
@@ -43,6 +53,8 @@ int search_failure_code(char *err, const char *what) {
     } catch (const Xapian::WildcardError &e) {
         return lede_seterr_code(err, LEDE_ELIMIT, "wildcard expands to too many words (%s)",
                                 e.get_msg().c_str());
+    } catch (const Xapian::NetworkError &e) {
+        return unavailable(err, what, e);
     } catch (...) {
         return unexpected_failure(err, what);
     }

@@ -64,10 +64,10 @@ typedef std::vector<std::pair<std::string, struct stat>> file_ids;
 
 /* One server of a remote shard (layout.cc). */
 struct RemoteReplica {
-    std::string host;
+    std::string host;       /* "remote HOST:PORT" */
     unsigned port = 0;
-    unsigned failures = 0;  /* in a row */
-    double down_until = 0;  /* monotonic seconds: not tried before then */
+    std::string program;    /* "remote :PROGRAM ARGS" (then host is empty) */
+    std::string args;
 };
 
 /* One database of an index: local (its directory) or remote (the servers
@@ -112,6 +112,7 @@ struct engine_reader {
     bool layout_known = true;
     unsigned remote_timeout_ms = ENGINE_REMOTE_TIMEOUT_MS;
     unsigned replica_seed = 0;  /* this reader starts at replica seed mod n */
+    double backoff_min_s = ENGINE_REMOTE_BACKOFF_MS / 1000.0;
     double reopened_at = 0;
     /* r->db does not hold r->parts as they are (they were read again, an
      * open failed, or a server failed under it): every use opens them
@@ -257,6 +258,9 @@ void spread_replicas(engine_reader *r);
 /* True when some remote part runs on another replica than its own while
  * its own is no longer backing off; prefer_spread_replicas moves back. */
 bool replica_retry_due(const engine_reader *r);
+/* True when a remote part's replica in use is backing off: it failed
+ * under another reader of the process since this one opened it. */
+bool replica_in_use_down(const engine_reader *r);
 void prefer_spread_replicas(engine_reader *r);
 
 /* refresh.cc */

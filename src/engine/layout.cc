@@ -13,12 +13,20 @@
  * Xapian's tools see the first; lede spreads its readers over all of
  * them (reader k starts at replica k mod n), and when one fails (it
  * refuses, times out, drops the connection) reopens on the next, trying
- * the failed one again after a back-off that doubles from
- * BACKOFF_MIN_S to BACKOFF_MAX_S; a server that times out under a
+ * the failed one again after a back-off that doubles from the reader's
+ * backoff_min_s to BACKOFF_MAX_S; a server that times out under a
  * query is named by Xapian's error, and backs off the same way
- * (note_network_failure).  A shard none of whose replicas answers is an
- * error naming them, at once while all are backing off: the wait is at
- * most the timeout for each server tried, never a hang.
+ * (note_network_failure).  A server's back-off is the process's, not one
+ * reader's: once one worker has waited on a hung server, the others pass
+ * over it.  A shard none of whose replicas answers is an error naming
+ * them, at once while all are backing off: the wait is at most the
+ * timeout for each server tried, never a hang.
+ *
+ * Stub lines are read as Xapian reads them: the type up to the first
+ * space, then the rest of the line as it is (a path may hold spaces);
+ * empty lines and lines starting with '#' are comments.  "remote
+ * :PROGRAM ARGS" runs a program speaking the remote protocol on its
+ * stdin and stdout (xapian-progsrv), opened with the same timeout.
  * Touches only the reader's layout, parts and database; reads no
  * document and no metadata. */
 #include "internal.hh"
@@ -27,11 +35,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <map>
+#include <mutex>
 
 namespace {
 
 const int MAX_STUB_DEPTH = 8; /* as deep as anyone nests stubs */
-const double BACKOFF_MIN_S = 1, BACKOFF_MAX_S = 30;
+const double BACKOFF_MAX_S = 30;
 const char REPLICAS_MARK[] = "#lede-replicas";
 
 
@@ -52,33 +62,52 @@ typedef std::vector<std::pair<dev_t, ino_t>> StubChain;
 
 void walk(const std::string &path, int depth, Layout &l, StubChain &chain);
 
+/* The servers of a "#lede-replicas" line, added to the last remote part. */
+void replicas_line(const std::string &line, Layout &l) {
+    if (l.parts.empty() || l.parts.back().replicas.empty()) return;
+    size_t at = sizeof REPLICAS_MARK - 1;
+    while (at < line.size()) {
+        size_t start = line.find_first_not_of(" \t\r\n", at);
+        if (start == std::string::npos) break;
+        size_t end = line.find_first_of(" \t\r\n", start);
+        if (end == std::string::npos) end = line.size();
+        RemoteReplica rr;
+        if (parse_server(line.substr(start, end - start), rr)) l.parts.back().replicas.push_back(rr);
+        at = end;
+    }
+}
+
+/* "remote WHERE": HOST:PORT or :PROGRAM ARGS; false when neither. */
+bool parse_remote(const std::string &where, RemoteReplica &rr) {
+    if (where.empty() || where[0] != ':') return parse_server(where, rr);
+    size_t space = where.find(' ');
+    rr.program = where.substr(1, space == std::string::npos ? std::string::npos : space - 1);
+    if (space != std::string::npos) rr.args = where.substr(space + 1);
+    return !rr.program.empty();
+}
+
 /* One line of the stub in dir (see the file comment). */
-void stub_line(const std::string &dir, const std::string &line, int depth, Layout &l, StubChain &chain) {
-    char type[32], where[4000];
-    int n = sscanf(line.c_str(), "%31s %3999s", type, where);
-    if (n < 1) return;
-    if (!strcmp(type, REPLICAS_MARK)) {
-        if (l.parts.empty() || l.parts.back().replicas.empty()) return;
-        std::string rest = line.substr(line.find(REPLICAS_MARK) + sizeof REPLICAS_MARK - 1);
-        char server[1024];
-        for (const char *p = rest.c_str(); sscanf(p, "%1023s", server) == 1;) {
-            RemoteReplica rr;
-            if (parse_server(server, rr)) l.parts.back().replicas.push_back(rr);
-            p = strstr(p, server) + strlen(server);
-        }
-    } else if (type[0] == '#') {
+void stub_line(const std::string &dir, std::string line, int depth, Layout &l, StubChain &chain) {
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    if (line.compare(0, sizeof REPLICAS_MARK - 1, REPLICAS_MARK) == 0) {
+        replicas_line(line, l);
         return;
-    } else if (!strcmp(type, "remote")) {
+    }
+    if (line.empty() || line[0] == '#') return;
+    size_t space = line.find(' ');
+    std::string type = line.substr(0, space);
+    std::string where = space == std::string::npos ? "" : line.substr(space + 1);
+    if (type == "remote") {
         Part part;
         RemoteReplica rr;
-        if (n < 2 || !parse_server(where, rr)) { /* "remote :program": Xapian's own */
-            l.known = false;
+        if (!parse_remote(where, rr)) {
+            l.known = false; /* Xapian's own error, when it opens it */
             return;
         }
         part.replicas.push_back(rr);
         l.parts.push_back(part);
-    } else if (n == 2 && (!strcmp(type, "auto") || !strcmp(type, "glass"))) {
-        walk(where[0] == '/' ? std::string(where) : dir + "/" + where, depth + 1, l, chain);
+    } else if ((type == "auto" || type == "glass") && !where.empty()) {
+        walk(where[0] == '/' ? where : dir + "/" + where, depth + 1, l, chain);
     } else {
         l.known = false;
     }
@@ -127,33 +156,61 @@ void walk(const std::string &path, int depth, Layout &l, StubChain &chain) {
 }
 
 std::string server_name(const RemoteReplica &rr) {
+    if (!rr.program.empty()) return rr.program + (rr.args.empty() ? "" : " " + rr.args);
     return rr.host + ":" + std::to_string(rr.port);
 }
 
+/* How each server fared lately, shared by every reader of the process
+ * (by server name: a handful of entries, one per server in the stubs). */
+struct ServerHealth {
+    unsigned failures = 0;  /* in a row */
+    double down_until = 0;  /* monotonic seconds: not tried before then */
+};
+std::mutex health_mu;
+std::map<std::string, ServerHealth> health;
+
+double down_until(const RemoteReplica &rr) {
+    std::lock_guard<std::mutex> hold(health_mu);
+    auto it = health.find(server_name(rr));
+    return it == health.end() ? 0 : it->second.down_until;
+}
+
 /* rr failed: passed over until its back-off (doubling) ends. */
-void back_off(RemoteReplica &rr) {
-    rr.failures++;
-    rr.down_until = monotonic_seconds() + std::min(BACKOFF_MAX_S, BACKOFF_MIN_S * std::pow(2, rr.failures - 1));
+void back_off(const RemoteReplica &rr, double backoff_min_s) {
+    std::lock_guard<std::mutex> hold(health_mu);
+    ServerHealth &h = health[server_name(rr)];
+    h.failures++;
+    double wait = std::min(BACKOFF_MAX_S, backoff_min_s * std::pow(2, std::min(h.failures, 16u) - 1));
+    h.down_until = std::max(h.down_until, monotonic_seconds() + wait);
+}
+
+void answered(const RemoteReplica &rr) {
+    std::lock_guard<std::mutex> hold(health_mu);
+    health.erase(server_name(rr));
+}
+
+Xapian::Database open_server(const RemoteReplica &rr, unsigned timeout_ms) {
+    if (!rr.program.empty()) return Xapian::Remote::open(rr.program, rr.args, timeout_ms);
+    return Xapian::Remote::open(rr.host, rr.port, timeout_ms, timeout_ms);
 }
 
 /* Opens one of part's replicas, the current one first, passing over those
  * backing off; throws NetworkError naming them all when none answers. */
-Xapian::Database open_remote(Part &part, unsigned timeout_ms) {
+Xapian::Database open_remote(Part &part, unsigned timeout_ms, double backoff_min_s) {
     size_t n = part.replicas.size();
     double t = monotonic_seconds();
     std::string why;
     for (size_t k = 0; k < n; k++) {
         size_t i = (part.current + k) % n;
-        RemoteReplica &rr = part.replicas[i];
-        if (rr.down_until > t) continue;
+        const RemoteReplica &rr = part.replicas[i];
+        if (down_until(rr) > t) continue;
         try {
-            Xapian::Database db = Xapian::Remote::open(rr.host, rr.port, timeout_ms, timeout_ms);
+            Xapian::Database db = open_server(rr, timeout_ms);
             part.current = i;
-            rr.failures = 0;
-            rr.down_until = 0;
+            answered(rr);
             return db;
         } catch (const Xapian::NetworkError &e) {
-            back_off(rr);
+            back_off(rr, backoff_min_s);
             why += (why.empty() ? "" : "; ") + server_name(rr) + ": " + e.get_msg();
         }
     }
@@ -191,7 +248,7 @@ void open_parts(engine_reader *r) {
         Xapian::Database db;
         for (Part &part : r->parts) {
             if (part.replicas.empty()) db.add_database(Xapian::Database(part.local));
-            else db.add_database(open_remote(part, r->remote_timeout_ms));
+            else db.add_database(open_remote(part, r->remote_timeout_ms, r->backoff_min_s));
         }
         r->db = db;
     }
@@ -210,8 +267,9 @@ void note_network_failure(engine_reader *r, const Xapian::NetworkError &e) {
     if (strcmp(e.get_type(), "NetworkTimeoutError") != 0 || e.get_msg().rfind("REMOTE:", 0) == 0) return;
     for (Part &part : r->parts) {
         if (part.replicas.empty()) continue;
-        RemoteReplica &rr = part.replicas[part.current];
-        if (e.get_context() == "remote:tcp(" + server_name(rr) + ")") back_off(rr);
+        const RemoteReplica &rr = part.replicas[part.current];
+        if (rr.program.empty() && e.get_context() == "remote:tcp(" + server_name(rr) + ")")
+            back_off(rr, r->backoff_min_s);
     }
 }
 
@@ -225,8 +283,15 @@ bool replica_retry_due(const engine_reader *r) {
     for (const Part &part : r->parts) {
         if (part.replicas.empty()) continue;
         size_t preferred = r->replica_seed % part.replicas.size();
-        if (part.current != preferred && part.replicas[preferred].down_until <= t) return true;
+        if (part.current != preferred && down_until(part.replicas[preferred]) <= t) return true;
     }
+    return false;
+}
+
+bool replica_in_use_down(const engine_reader *r) {
+    double t = monotonic_seconds();
+    for (const Part &part : r->parts)
+        if (!part.replicas.empty() && down_until(part.replicas[part.current]) > t) return true;
     return false;
 }
 
@@ -235,6 +300,6 @@ void prefer_spread_replicas(engine_reader *r) {
     for (Part &part : r->parts) {
         if (part.replicas.empty()) continue;
         size_t preferred = r->replica_seed % part.replicas.size();
-        if (part.replicas[preferred].down_until <= t) part.current = preferred;
+        if (down_until(part.replicas[preferred]) <= t) part.current = preferred;
     }
 }

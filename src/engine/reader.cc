@@ -35,6 +35,18 @@ static bool stored_data(engine_reader *r, const char *id, std::string &data) {
     return true;
 }
 
+/* Opens r's databases; with open_unreachable, a remote shard whose
+ * servers do not answer leaves r to try again at its first query
+ * (parts_stale), and why in err. */
+static void open_parts_or_wait(engine_reader *r, bool open_unreachable, char *err) {
+    try {
+        open_parts(r);
+    } catch (const Xapian::NetworkError &e) {
+        if (!open_unreachable || !r->remote) throw;
+        lede_seterr(err, "%s", e.get_msg().c_str());
+    }
+}
+
 extern "C" {
 
 int engine_reader_open(const char *path, engine_reader **out, char *err) {
@@ -48,9 +60,11 @@ int engine_reader_open_with(const char *path, const engine_reader_opts *o,
         try {
             r->path = path;
             if (o && o->remote_timeout_ms) r->remote_timeout_ms = o->remote_timeout_ms;
+            if (o && o->backoff_min_ms) r->backoff_min_s = o->backoff_min_ms / 1000.0;
             if (o) r->replica_seed = o->replica_seed;
             note_files(r);
-            open_parts(r);
+            if (err) err[0] = 0;
+            open_parts_or_wait(r, o && o->open_unreachable, err);
         } catch (...) {
             delete r;
             throw;

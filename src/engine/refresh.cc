@@ -65,10 +65,11 @@ bool versions_unchanged(const engine_reader *r) {
 }
 
 /* An index with remote shards: back to a reader's own replicas once they
- * may answer again, else the servers' latest revision; a server that
- * fails is left for another replica (open_parts). */
+ * may answer again, or off one that failed under another reader, else
+ * the servers' latest revision; a server that fails is left for another
+ * replica (open_parts). */
 bool look_at_servers(engine_reader *r, bool force) {
-    if (replica_retry_due(r)) {
+    if (replica_retry_due(r) || replica_in_use_down(r)) {
         prefer_spread_replicas(r);
         open_parts(r);
         return true;

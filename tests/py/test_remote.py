@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 
-from ledetest import INDEXER, ROOT, Daemon, Scratch, build_index, check, check_eq, finish
+from ledetest import INDEXER, ROOT, Daemon, Scratch, build_index, check, check_eq, eventually, finish
 
 SHARED = os.environ.get("LEDE_SHARED") or os.path.join(ROOT, "..", "shared")
 REUTERS = os.path.join(SHARED, "corpus", "reuters", "reuters21578.jsonl.gz")
@@ -254,6 +254,63 @@ try:
     check(answered, "both running again: answered once a back-off ends")
     d.close()
     check_eq(remote.stop(), 0, "leded with hung shards exits 0")
+
+    # Both hung, with a long back-off: once one worker has waited on the
+    # servers, the other workers pass over them too (the back-off is the
+    # process's, not one reader's): every later query, whichever worker
+    # runs it, fails at once without trying a server.
+    remote = Daemon(front, "--workers", "3", "--remote-timeout", "1", "--remote-backoff", "30")
+    d = remote.connect()
+    check(d.ask("COUNT bank")[0].startswith("OK COUNT"), "three workers on two replicas: answered")
+    for t in hung:
+        os.killpg(t.proc.pid, signal.SIGSTOP)
+    first = d.ask("COUNT bank")[0]
+    conns = [remote.connect() for _ in range(3)]
+    for conn in conns:
+        conn.send("COUNT bank\nCOUNT rates\n")
+    later = [conn.line() for conn in conns for _ in range(2)]
+    check(first.startswith("ERR UNAVAILABLE") and "timeout" in first.lower(),
+          "both hung: ERR UNAVAILABLE after waiting on each", first)
+    check(all(r.startswith("ERR UNAVAILABLE") and "each failed lately" in r for r in later),
+          "then every worker passes over them at once (%d queries on 3 workers)" % len(later), later)
+    for conn in conns + [d]:
+        conn.close()
+    check_eq(remote.stop(), 0, "leded exits 0")
+    for t in hung:
+        os.killpg(t.proc.pid, signal.SIGCONT)
+
+    # leded starts while a shard's server is down (a warning in its log);
+    # queries answer ERR UNAVAILABLE naming it; once the server is up,
+    # they are answered.
+    port = free_port()
+    write_front(front, ["remote 127.0.0.1:%d" % port])
+    remote = Daemon(front, "--workers", "2", "--remote-backoff", "0.05")
+    d = remote.connect()
+    down = d.ask("COUNT bank")[0]
+    check(down.startswith("ERR UNAVAILABLE") and "127.0.0.1:%d" % port in down,
+          "a shard down at start: ERR UNAVAILABLE naming its server", down)
+    check("127.0.0.1:%d" % port in remote.log_text() and "UNAVAILABLE" in remote.log_text(),
+          "a warning at start names the server")
+    late = TcpSrv(index, port=port)
+    servers.append(late)
+    plain = Daemon(index)
+    local_count = plain.connect().ask("COUNT bank")[0]
+    plain.stop()
+    check(eventually(lambda: d.ask("COUNT bank")[0] == local_count),
+          "the server started: the query is answered as the local index's", d.ask("COUNT bank")[0])
+    d.close()
+    check_eq(remote.stop(), 0, "leded exits 0")
+
+    # Stub lines read as Xapian reads them: "remote :PROGRAM ARGS"
+    # (xapian-progsrv on the index) and a path holding a space.
+    spaced = scratch.join("an index")
+    os.symlink(index, spaced)
+    for line in ["remote :xapian-progsrv " + index, "auto " + spaced]:
+        write_front(front, [line])
+        remote = Daemon(front, "--workers", "1")
+        got = remote.connect().ask("COUNT bank")[0]
+        check_eq(head([got]), head([local_count]), "a front of '%s': answered as the local index" % line)
+        check_eq(remote.stop(), 0, "leded exits 0")
 
     # Regression: a server that closes an idle connection (xapian-tcpsrv
     # does after --idle-timeout, a minute by default, sending a timeout
