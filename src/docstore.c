@@ -273,6 +273,13 @@ static int split_record(const unsigned char *p, size_t len,
     return LEDE_OK;
 }
 
+size_t docstore_head_size(const void *data, size_t len) {
+    const unsigned char *head, *tail;
+    uint64_t headlen;
+    if (split_record(data, len, &head, &headlen, &tail, NULL) != LEDE_OK) return 0;
+    return (size_t)(tail - (const unsigned char *)data);
+}
+
 int docstore_decode_head(const void *data, size_t len, article *a, char *err) {
     const unsigned char *head, *tail;
     uint64_t headlen;

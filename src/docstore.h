@@ -49,8 +49,12 @@ int docstore_encode(docstore *ds, const article *a, sbuf *out, uint64_t *hash,
 /* Decodes data into a (which must be initialised and empty). */
 int docstore_decode(docstore *ds, const void *data, size_t len, article *a,
                     char *err);
-/* Only the head: id, headline and date, without inflating. */
+/* Only the head: id, headline and date, without inflating.  data may be
+ * cut after the head (docstore_head_size). */
 int docstore_decode_head(const void *data, size_t len, article *a, char *err);
+/* How many leading bytes of a stored article docstore_decode_head needs
+ * (magic to the end of the head); 0 when data is not one. */
+size_t docstore_head_size(const void *data, size_t len);
 /* The serialised payload alone (no compression): for hashing. */
 void docstore_payload(const article *a, sbuf *out);
 /* The content fingerprint a writer gives engine_writer_put (value slot 1,

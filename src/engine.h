@@ -47,6 +47,15 @@
  *   readers drop them from phrases and NEAR to match.
  *   values   slot 0  date, Xapian::sortable_serialise(Unix seconds)
  *            slot 1  content fingerprint, 8 bytes big-endian
+ *            slot 2  in a shard of a sharded index ("lede.shard" set) only:
+ *                    the head, what a result list shows: the date as 8
+ *                    bytes big-endian (Unix seconds + 2^63; 0 when
+ *                    undated), then the stored article's bytes up to the
+ *                    end of its head (docstore_head_size).  Sorting on it
+ *                    orders by date, and a remote server returns it with
+ *                    each hit as the sort key, so a page without snippets
+ *                    from remote shards reads no document (a round trip
+ *                    each in Xapian 1.4's remote protocol)
  *   data     the stored article (docstore.h)
  *   spelling headline and body words, for "did you mean"
  *   metadata (read and written through src/settings.h)
@@ -78,6 +87,7 @@ extern "C" {
 
 #define ENGINE_SLOT_DATE 0
 #define ENGINE_SLOT_HASH 1
+#define ENGINE_SLOT_HEAD 2
 #define ENGINE_FORMAT "4"
 /* The pivot of an index that has none stored (see format 4 above). */
 #define ENGINE_DEFAULT_PIVOT 150

@@ -144,6 +144,14 @@ Xapian::termcount text_length(const Xapian::Document &doc) {
     return len;
 }
 
+/* The ENGINE_SLOT_HEAD value of an article stored as data (engine.h). */
+static std::string head_value(const article *a, const void *data, size_t len) {
+    uint64_t key = a->has_date ? (uint64_t)(int64_t)a->date + (UINT64_C(1) << 63) : 0;
+    std::string v(8, '\0');
+    for (int i = 7; i >= 0; i--, key >>= 8) v[i] = (char)(key & 0xff);
+    return v + std::string((const char *)data, docstore_head_size(data, len));
+}
+
 Xapian::Document make_document(engine_writer *w, const article *a, const std::string &qterm,
                                const char *filekey, uint64_t fp, const void *data, size_t len) {
     Xapian::Document doc;
@@ -162,6 +170,7 @@ Xapian::Document make_document(engine_writer *w, const article *a, const std::st
     if (a->has_date)
         doc.add_value(ENGINE_SLOT_DATE, Xapian::sortable_serialise((double)a->date));
     doc.add_value(ENGINE_SLOT_HASH, fingerprint_bytes(fp));
+    if (w->heads) doc.add_value(ENGINE_SLOT_HEAD, head_value(a, data, len));
     doc.set_data(std::string((const char *)data, len));
     return doc;
 }

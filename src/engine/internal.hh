@@ -48,6 +48,7 @@ struct engine_writer {
     bool spelling = false;
     bool fields_in_body = true;  /* format 2 (engine.h); false on a format 1 index */
     int format = 4;              /* "lede.format" (engine.h) */
+    bool heads = false;          /* value slot ENGINE_SLOT_HEAD: a shard's writer */
     double pivot = ENGINE_DEFAULT_PIVOT;
     /* Format 3's common words (metadata "lede.common"): adjacent pairs of
      * them get a pair term (add_pairs). */
@@ -133,6 +134,10 @@ struct engine_reader {
      * line): queries must then take forms its protocol carries (no
      * custom weighting or posting source; see with_wildcards_read). */
     bool remote = false;
+    /* Every document holds ENGINE_SLOT_HEAD (a sharded index's shards;
+     * engine.h): remote pages without snippets take their hits' heads
+     * from the sort keys (search.cc).  Asked when the parts open. */
+    bool heads = false;
     std::unordered_set<std::string> common;  /* format 3 and 4: see pairs_for */
     docstore *ds = nullptr;
     /* Change detection (see refresh): the directories watched, and
@@ -154,6 +159,7 @@ struct engine_reader {
  * is in the head of its data). */
 struct Page {
     Xapian::MSet mset;
+    bool heads_in_keys = false;  /* sorted on ENGINE_SLOT_HEAD */
     std::vector<Xapian::MSetIterator> items;
     std::unordered_map<Xapian::docid, std::string> data;
 };

@@ -252,6 +252,9 @@ void open_parts(engine_reader *r) {
         }
         r->db = db;
     }
+    /* one round trip to each remote server: its count of heads */
+    r->heads = r->remote && r->db.get_doccount() > 0 &&
+               r->db.get_value_freq(ENGINE_SLOT_HEAD) == r->db.get_doccount();
     r->parts_stale = false;
     r->reopened_at = monotonic_seconds();
 }

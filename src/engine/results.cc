@@ -206,7 +206,16 @@ void fill_hits(engine_reader *r, Page &page, const Xapian::Query &ran,
     Xapian::Stem stem = o->snippet_len && r->stems_keep_first ? Xapian::Stem(new SnippetStem(r->stem, firsts))
                                                               : r->stem;
     std::vector<Xapian::docid> dids;
-    for (const Xapian::MSetIterator &it : page.items) dids.push_back(*it);
+    for (const Xapian::MSetIterator &it : page.items) {
+        if (page.heads_in_keys && !o->snippet_len) {
+            std::string key = it.get_sort_key();
+            if (key.size() > 8) { /* the head is all the hit shows */
+                page.data.emplace(*it, key.substr(8));
+                continue;
+            }
+        }
+        dids.push_back(*it);
+    }
     fetch_data(r, page, dids);
     out->nhits = (unsigned)page.items.size(); /* before: a throw frees what was filled */
     for (size_t i = 0; i < page.items.size(); i++)

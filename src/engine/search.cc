@@ -82,9 +82,12 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     }
     if (!o->sort_date) {
         /* Remote shards sort by date where scores tie themselves: reading
-         * dates here would cost a round trip for each tied candidate. */
+         * dates here would cost a round trip for each tied candidate.
+         * Sorted on the head slot (date first), the hits come back with
+         * their heads (results.cc). */
         if (!r->remote && page_by_score(r, enq, o, check, page)) return page;
-        enq.set_sort_by_relevance_then_value(ENGINE_SLOT_DATE, true);
+        page.heads_in_keys = r->heads;
+        enq.set_sort_by_relevance_then_value(r->heads ? ENGINE_SLOT_HEAD : ENGINE_SLOT_DATE, true);
     } else {
         enq.set_sort_by_value_then_relevance(ENGINE_SLOT_DATE, true);
     }

@@ -30,6 +30,7 @@ void load_format(engine_writer *w) {
     IndexSettings is(w->db);
     w->format = format_number(is.s.format);
     w->fields_in_body = w->format != 1;
+    w->heads = (is.s.stored & SETTINGS_SHARD) && *is.s.shard;
     if (baked_tf(w->format)) {
         w->pivot = stored_pivot(w, is);
         w->common = words_of(std::string(is.s.common.data ? is.s.common.data : "", is.s.common.len));
