@@ -31,8 +31,9 @@ struct pool {
     char *index;
     char *test_hold;            /* LEDE_TEST_HOLD at start-up, or NULL */
     query_figures figures;
-    unsigned max_wildcard;
-    unsigned remote_timeout_ms;
+    query_config qc;            /* what the workers' queries share */
+    double query_timeout;       /* seconds from submission to a query's deadline (0: none) */
+    atomic_int stop_queries;    /* SIGTERM: queries stop at their next check */
 };
 
 struct worker {
@@ -69,10 +70,17 @@ static void test_hold(const pool *p, const job *j, const char *query) {
     fclose(f);
 }
 
+/* A query's deadline runs from its submission, as the loop's time limit
+ * does (replies.c): past it, the search stops at its next check and the
+ * worker is free for the next job instead of running on for nobody. */
 static void run_job(worker *w, job *j) {
     test_hold(w->p, j, "lede-test-hold");
-    if (handoff_cancelled(j)) return; /* timed out or its client left */
-    query_run(w->q, j);
+    if (handoff_cancelled(j)) { /* timed out or its client left */
+        query_note_cancelled(w->q);
+        return;
+    }
+    double deadline = w->p->query_timeout > 0 ? j->started + w->p->query_timeout : 0;
+    query_run(w->q, j, deadline);
 }
 
 static void unstack(pool *p, worker *w) {
@@ -156,12 +164,14 @@ static void *worker_main(void *arg) {
 int pool_start(pool **out, const pool_config *cfg, char *err) {
     pool *p = lede_calloc(1, sizeof *p);
     p->spin = cfg->spin;
-    p->max_wildcard = cfg->max_wildcard;
-    p->remote_timeout_ms = cfg->remote_timeout_ms;
+    p->query_timeout = cfg->query_timeout;
     p->test_hold = cfg->test_hold ? lede_strdup(cfg->test_hold) : NULL;
     pthread_mutex_init(&p->mu, NULL);
     handoff_init(&p->ho, &p->mu, &p->queued, cfg->notify, cfg->notify_arg);
     p->index = lede_strdup(cfg->index);
+    p->qc = (query_config){.index = p->index, .remote_timeout_ms = cfg->remote_timeout_ms,
+                           .max_wildcard = cfg->max_wildcard, .max_cost = cfg->max_cost,
+                           .stopping = &p->stop_queries, .figures = &p->figures};
     p->threads = lede_calloc((size_t)cfg->workers, sizeof(pthread_t));
     for (int i = 0; i < cfg->workers; i++) {
         worker *w = lede_calloc(1, sizeof *w);
@@ -169,8 +179,7 @@ int pool_start(pool **out, const pool_config *cfg, char *err) {
         pthread_cond_init(&w->cv, NULL);
         /* worker i starts at replica i of each remote shard: the workers
          * spread over the replicas (src/engine/layout.cc) */
-        if (query_reader_open(&w->q, p->index, p->remote_timeout_ms, (unsigned)i, p->max_wildcard,
-                              &p->figures, err) != LEDE_OK) {
+        if (query_reader_open(&w->q, &p->qc, (unsigned)i, err) != LEDE_OK) {
             pthread_cond_destroy(&w->cv);
             free(w);
             pool_stop(p);
@@ -218,6 +227,16 @@ int pool_running(pool *p) {
 
 int pool_queued(pool *p) {
     return atomic_load(&p->queued);
+}
+
+void pool_stop_queries(pool *p) {
+    if (p) atomic_store(&p->stop_queries, 1);
+}
+
+void pool_query_counters(pool *p, uint64_t *stopped, uint64_t *cancelled, uint64_t *refused) {
+    *stopped = atomic_load(&p->figures.stopped);
+    *cancelled = atomic_load(&p->figures.cancelled);
+    *refused = atomic_load(&p->figures.refused);
 }
 
 void pool_stop(pool *p) {

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include "job.h"
+#include "../src/search.h"
 
 typedef struct pool pool;
 typedef struct handoff handoff;
@@ -21,6 +22,8 @@ typedef struct pool_config {
     int workers;
     unsigned max_wildcard;     /* words one query's wildcards may expand to */
     unsigned remote_timeout_ms; /* on a remote shard's server (0: the engine's default) */
+    double query_timeout;      /* seconds from submission to a query's deadline (0: none) */
+    search_cost max_cost;      /* a query's cost limits (0: none; search.h) */
     double spin;               /* seconds a worker that finds the queue empty
                                   waits awake for the next job before sleeping
                                   (0: it sleeps at once) */
@@ -37,8 +40,13 @@ int pool_start(pool **out, const pool_config *cfg, char *err);
 handoff *pool_handoff(pool *p);
 /* Queues a job; returns LEDE_ELIMIT when max_queued jobs are waiting. */
 int pool_submit(pool *p, job *j, int max_queued);
+/* SIGTERM: every query running or queued stops at its next check. */
+void pool_stop_queries(pool *p);
 /* Stops the workers after the queued jobs and joins them. */
 void pool_stop(pool *p);
+/* Queries stopped at their deadline, cancelled, refused over a cost limit
+ * (query_figures). */
+void pool_query_counters(pool *p, uint64_t *stopped, uint64_t *cancelled, uint64_t *refused);
 int pool_queued(pool *p);
 /* Workers running a job now. */
 int pool_running(pool *p);
