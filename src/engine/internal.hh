@@ -387,6 +387,11 @@ Xapian::MSet checked_mset(const engine_reader *r, Xapian::Enquire &enq, const se
  * bound (every term in every article) is over a limit of limits (NULL:
  * none); elsewhere the bound stands. */
 search_cost estimate_cost(const engine_reader *r, const Xapian::Query &q, const search_cost *limits);
+/* LEDE_ELIMIT (err naming the limit) when query's text alone shows it far
+ * over max's terms or phrases: more than twice as many words, or quoted
+ * phrases, as the limit (each makes at least one term or phrase but for
+ * stop words, which no real query has thousands of). */
+int prescreen(const char *query, const search_cost *max, char *err);
 /* LEDE_ELIMIT, err naming the first limit of max that c is over and its
  * value, or LEDE_OK. */
 int over_limit(const search_cost &c, const search_cost &max, char *err);

@@ -124,6 +124,7 @@ int search_once(engine_reader *r, const search_opts *o,
     r->qp.set_max_expansion(o->max_wildcard ? o->max_wildcard : 1000,
                             Xapian::Query::WILDCARD_LIMIT_ERROR,
                             Xapian::QueryParser::FLAG_WILDCARD);
+    if (int rc = prescreen(o->query, o->max_cost, err)) return rc;
     check_stop(o, "parsing");
     Xapian::Query q = parse(r, o->query, o->any, 0);
     check_stop(o, "parsing");

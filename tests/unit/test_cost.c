@@ -2,7 +2,7 @@
  * search stops (engine.h): terms, phrases, postings and phrase positions
  * counted from the index's term frequencies (engine_query_cost); a query
  * over a limit refused with LEDE_ELIMIT and a message naming the limit and
- * its value, one at the limit run; a search past its deadline stopped
+ * its value (one far over it before it is parsed), one at the limit run; a search past its deadline stopped
  * with LEDE_ETIMEOUT, one nobody wants any more with LEDE_ECANCELLED. */
 #define _DEFAULT_SOURCE
 #include "unit.h"
@@ -97,6 +97,15 @@ static void test_limits(engine_reader *r) {
     CHECK(search_code(r, "red", &max, err) == LEDE_OK, "one term at a limit of 1 runs");
     CHECK(search_code(r, "red fox", &max, err) == LEDE_ELIMIT && strstr(err, "max-query-terms 1"),
           "two terms over 1: %s", err);
+    CHECK(search_code(r, "red fox hen", &max, err) == LEDE_ELIMIT &&
+              strstr(err, "max-query-terms 1: the query has 3 words (refused unparsed"),
+          "over twice the limit in words: refused before parsing: %s", err);
+    CHECK(search_code(r, "red OR fox AND NOT hen", &(search_cost){.terms = 2}, err) == LEDE_ELIMIT &&
+              strstr(err, "the query has 3 terms"),
+          "operators are not words: parsed, then refused for its terms: %s", err);
+    CHECK(search_code(r, "\"a b\" \"c d\" \"e f\"", &(search_cost){.phrases = 1}, err) == LEDE_ELIMIT &&
+              strstr(err, "max-query-phrases 1: the query has 3 quoted phrases"),
+          "over twice the limit in quoted phrases: refused before parsing: %s", err);
     max = (search_cost){.phrases = 1, .positions = 4};
     CHECK(search_code(r, "body:\"red fox\"", &max, err) == LEDE_OK,
           "a phrase at both limits (1 phrase, 4 positions) runs");
