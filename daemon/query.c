@@ -64,6 +64,14 @@ static int query_unwanted(void *arg) {
     return handoff_cancelled(w->j) || (w->stopping && atomic_load(w->stopping));
 }
 
+/* A search stopped by SIGTERM says so; its client may still read it. */
+static void query_reply_stopped(query_reader *q, job *j, int rc, const char *err) {
+    if (rc == LEDE_ECANCELLED && atomic_load(q->cfg->stopping))
+        proto_reply_error(&j->reply, j->json, PROTO_E_BUSY, "the daemon is shutting down");
+    else
+        query_reply_error(j, rc, err);
+}
+
 /* The counters of the searches that did not finish (STATS). */
 static void query_note_stopped(query_reader *q, int rc) {
     if (rc == LEDE_ETIMEOUT) atomic_fetch_add(&q->figures->stopped, 1);
@@ -103,7 +111,7 @@ static void query_search(query_reader *q, job *j, double deadline) {
     int rc = engine_search(q->r, &o, &res, err);
     if (rc != LEDE_OK) {
         query_note_stopped(q, rc);
-        query_reply_error(j, rc, err);
+        query_reply_stopped(q, j, rc, err);
         return;
     }
     uint64_t took = (uint64_t)((lede_now() - j->started) * 1e6);
@@ -133,7 +141,7 @@ static void query_suggest(query_reader *q, job *j, double deadline) {
     if (rc == LEDE_OK) proto_reply_suggest(&j->reply, j->json, s.data);
     else {
         query_note_stopped(q, rc);
-        query_reply_error(j, rc, err);
+        query_reply_stopped(q, j, rc, err);
     }
     sbuf_free(&s);
 }

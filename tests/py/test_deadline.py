@@ -163,6 +163,17 @@ took = time.monotonic() - t0
 check_eq(code, 0, "SIGTERM: exit 0")
 check(took < 2.5 * full, "leded exited in %.3f s; the 8 queries take %.3f s on 2 workers"
       % (took, 4 * full))
+answers = []
+for cl in clients:
+    for _ in range(2):
+        try:
+            answers.append(cl.reply("COUNT")[0])
+        except (EOFError, OSError):
+            answers.append("closed")
+check(all(a.startswith("OK COUNT") or a == "ERR BUSY the daemon is shutting down" for a in answers),
+      "each query was answered, or told the daemon is shutting down", answers)
+check(answers.count("ERR BUSY the daemon is shutting down") >= 2,
+      "the queries it stopped say so", answers)
 for cl in clients + [probe]:
     cl.close()
 scratch.cleanup()

@@ -19,7 +19,7 @@ static const char *const BODIES[] = {"red fox runs", "red fox sleeps", "red hen 
 static int put(engine_writer *w, int i, char *err) {
     article a;
     article_init(&a);
-    char id[8];
+    char id[16];
     snprintf(id, sizeof id, "c%d", i);
     a.id = lede_strdup(id);
     a.title = lede_strdup("notice");
