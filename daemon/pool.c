@@ -33,7 +33,7 @@ struct pool {
     query_figures figures;
     query_config qc;            /* what the workers' queries share */
     double query_timeout;       /* seconds from submission to a query's deadline (0: none) */
-    atomic_int stop_queries;    /* SIGTERM: queries stop at their next check */
+    atomic_llong stop_at_us;    /* SIGTERM: queries stop past this (query_config) */
 };
 
 struct worker {
@@ -171,7 +171,7 @@ int pool_start(pool **out, const pool_config *cfg, char *err) {
     p->index = lede_strdup(cfg->index);
     p->qc = (query_config){.index = p->index, .remote_timeout_ms = cfg->remote_timeout_ms,
                            .max_wildcard = cfg->max_wildcard, .max_cost = cfg->max_cost,
-                           .stopping = &p->stop_queries, .figures = &p->figures};
+                           .stop_at_us = &p->stop_at_us, .figures = &p->figures};
     p->threads = lede_calloc((size_t)cfg->workers, sizeof(pthread_t));
     for (int i = 0; i < cfg->workers; i++) {
         worker *w = lede_calloc(1, sizeof *w);
@@ -230,7 +230,7 @@ int pool_queued(pool *p) {
 }
 
 void pool_stop_queries(pool *p) {
-    if (p) atomic_store(&p->stop_queries, 1);
+    if (p) atomic_store(&p->stop_at_us, (long long)((lede_now() + POOL_STOP_GRACE) * 1e6));
 }
 
 void pool_query_counters(pool *p, uint64_t *stopped, uint64_t *cancelled, uint64_t *refused) {

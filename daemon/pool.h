@@ -40,7 +40,12 @@ int pool_start(pool **out, const pool_config *cfg, char *err);
 handoff *pool_handoff(pool *p);
 /* Queues a job; returns LEDE_ELIMIT when max_queued jobs are waiting. */
 int pool_submit(pool *p, job *j, int max_queued);
-/* SIGTERM: every query running or queued stops at its next check. */
+/* SIGTERM: every query still running or queued POOL_STOP_GRACE seconds
+ * from now stops at its next check (a reply the client may still read:
+ * ERR BUSY).  The grace lets the usual query in flight finish, as the
+ * replies in flight at SIGTERM always were; a long one no longer holds the
+ * daemon (one took over 6 s to exit, issue 16). */
+#define POOL_STOP_GRACE 0.25
 void pool_stop_queries(pool *p);
 /* Stops the workers after the queued jobs and joins them. */
 void pool_stop(pool *p);

@@ -56,17 +56,22 @@ static void query_reply_error(job *j, int rc, const char *err) {
 /* What a search checks between its phases (search_opts.cancelled). */
 typedef struct query_watch {
     job *j;
-    const atomic_int *stopping;
+    const atomic_llong *stop_at_us;
 } query_watch;
+
+static int query_stopping(const atomic_llong *stop_at_us) {
+    long long at = stop_at_us ? atomic_load(stop_at_us) : 0;
+    return at > 0 && lede_now() * 1e6 >= (double)at;
+}
 
 static int query_unwanted(void *arg) {
     const query_watch *w = arg;
-    return handoff_cancelled(w->j) || (w->stopping && atomic_load(w->stopping));
+    return handoff_cancelled(w->j) || query_stopping(w->stop_at_us);
 }
 
 /* A search stopped by SIGTERM says so; its client may still read it. */
 static void query_reply_stopped(query_reader *q, job *j, int rc, const char *err) {
-    if (rc == LEDE_ECANCELLED && atomic_load(q->cfg->stopping))
+    if (rc == LEDE_ECANCELLED && query_stopping(q->cfg->stop_at_us))
         proto_reply_error(&j->reply, j->json, PROTO_E_BUSY, "the daemon is shutting down");
     else
         query_reply_error(j, rc, err);
@@ -100,7 +105,7 @@ static void query_search(query_reader *q, job *j, double deadline) {
     o.query = j->req.arg; /* the request moved: point into the job's copy */
     o.hl_open = j->req.hl_open;
     o.hl_close = j->req.hl_close;
-    query_watch w = {j, q->cfg->stopping};
+    query_watch w = {j, q->cfg->stop_at_us};
     query_bound(q, &o, deadline, &w);
     if (j->req.cmd == PROTO_COUNT) {
         o.exact = 1;
@@ -135,7 +140,7 @@ static void query_suggest(query_reader *q, job *j, double deadline) {
     sbuf s;
     sbuf_init(&s);
     search_opts o = {.query = j->req.arg};
-    query_watch w = {j, q->cfg->stopping};
+    query_watch w = {j, q->cfg->stop_at_us};
     query_bound(q, &o, deadline, &w);
     int rc = engine_suggest(q->r, &o, &s, err);
     if (rc == LEDE_OK) proto_reply_suggest(&j->reply, j->json, s.data);

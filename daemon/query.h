@@ -34,7 +34,9 @@ typedef struct query_config {
     unsigned remote_timeout_ms; /* how readers reach remote shards */
     unsigned max_wildcard;
     search_cost max_cost;       /* the cost limits (0: none) */
-    const atomic_int *stopping; /* set at SIGTERM: queries stop at their next check */
+    /* Set at SIGTERM: lede_now() in µs past which queries stop at their
+     * next check (0: not stopping). */
+    const atomic_llong *stop_at_us;
     query_figures *figures;     /* written by every reader */
 } query_config;
 
