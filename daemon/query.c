@@ -2,7 +2,8 @@
  * calls (GET's article comes decoded from the engine) and the replies'
  * formatting, within each search's deadline and cost limits and its
  * watch on whether the reply is still wanted (query_unwanted).
- * Must not touch the pool's queue, the hand-off fields of a job (handoff.h)
+ * Reads a job's claim only through handoff_cancelled; must not touch the
+ * pool's queue, the hand-off fields of a job (handoff.h)
  * or anything of the event loop. */
 #define _GNU_SOURCE
 #include "query.h"
