@@ -5,9 +5,9 @@
  * (cheap: one lookup a term, and none at all while terms times articles
  * stays under the limits), and before that a look at its text that
  * refuses one far over them without parsing it (parsing a line of 4,000
- * phrases takes QueryParser 70-280 ms).  Wildcards count as one term each here; the
- * words they expand to are --max-wildcard's (wildcards.cc).  Runs no
- * match; reads term frequencies only. */
+ * phrases takes QueryParser 70-280 ms).  Wildcards are not counted here:
+ * each takes at least one word of --max-wildcard's budget (wildcards.cc),
+ * which bounds them.  Runs no match; reads term frequencies only. */
 #include "internal.hh"
 #include "../qsyntax.h"
 
@@ -37,10 +37,7 @@ void read_shape(const Xapian::Query &q, Shape &s) {
         s.terms.push_back(*q.get_terms_begin());
         return;
     }
-    if (op == Xapian::Query::OP_WILDCARD) {
-        s.terms.push_back(std::string());
-        return;
-    }
+    if (op == Xapian::Query::OP_WILDCARD) return; /* see the header */
     if (op == Xapian::Query::OP_PHRASE || op == Xapian::Query::OP_NEAR) {
         s.phrases.emplace_back();
         leaf_terms(q, s.phrases.back());
@@ -53,7 +50,6 @@ class Frequencies {
   public:
     explicit Frequencies(const Xapian::Database &db) : db_(db) {}
     uint64_t of(const std::string &term) {
-        if (term.empty()) return 0; /* a wildcard: see the header */
         auto it = seen_.find(term);
         if (it != seen_.end()) return it->second;
         uint64_t f = db_.get_termfreq(term);

@@ -82,6 +82,8 @@ static void test_estimate(engine_reader *r) {
     CHECK(c.phrases == 2 && c.positions == 4 + 2, "two phrases: their positions added");
     c = cost_of(r, "\"red fox\"");
     CHECK(c.phrases == 3, "a phrase of the default field is checked in each of its 3 fields");
+    c = cost_of(r, "re* fox");
+    CHECK(c.terms == 1 && c.postings == 2, "a wildcard is --max-wildcard's, not a term here");
     c = cost_of(r, "zebra");
     CHECK(c.terms == 1 && c.postings == 0, "a word no article has costs no postings");
 }
