@@ -150,6 +150,19 @@ check(eventually(lambda: stats(probe)["workers_busy"] == "0"), "and the worker i
 probe.close()
 check_eq(d.stop(), 0, "exit 0")
 
+# A query whose client leaves while it runs stops at its next check.
+d = Daemon(index, "--workers", "1", "--query-timeout", "0")
+probe = d.connect()
+gone = d.connect()
+gone.send(HEAVY + "\n")
+check(eventually(lambda: stats(probe)["workers_busy"] == "1"), "the heavy query runs")
+gone.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+gone.close()
+check(eventually(lambda: stats(probe)["workers_busy"] == "0"), "its client gone, the worker is free")
+check_eq(stats(probe)["queries_cancelled"], "1", "the query was cancelled while it ran")
+probe.close()
+check_eq(d.stop(), 0, "exit 0")
+
 # SIGTERM while long queries run: they stop at their next check and leded exits.
 d = Daemon(index, "--workers", "2", "--query-timeout", "0")
 clients = [d.connect() for _ in range(4)]
