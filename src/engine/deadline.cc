@@ -37,12 +37,12 @@ Xapian::MSet checked_mset(const engine_reader *r, Xapian::Enquire &enq, const se
                           Xapian::doccount first, Xapian::doccount max,
                           Xapian::doccount check) {
     check_stop(o, "the match");
-    /* Over a remote shard Xapian passes neither a time limit ("may have
-     * bugs", enquire.h) nor a decider: there the checks between phases
-     * and the remote timeout bound a match. */
     /* Xapian's limit ends only the counting past the page (check_at_least),
      * and costs a POSIX timer (three system calls) a match: only a count
-     * (COUNT, exact=1) gets one, not the usual page of the best hits. */
+     * (COUNT, exact=1) gets one, not the usual page of the best hits.  Not
+     * over remote shards either, where Xapian says it "may have bugs"
+     * (enquire.h): there the checks between phases and --remote-timeout
+     * bound a match. */
     double left = o->deadline > 0 ? o->deadline - lede_now() : 0;
     bool counts = check > first + max;
     if (!r->remote) enq.set_time_limit(counts && left > 0 ? left : 0);
