@@ -53,6 +53,7 @@ void listener_on_signal(evutil_socket_t sig, short what, void *arg) {
     if (s->shutting_down) return;
     s->shutting_down = 1;
     handoff_shutdown(s);
+    pool_stop_queries(s->pool); /* queries still running shortly after stop (pool.h) */
     log_msg(LOG_LEVEL_INFO, "signal %d: finishing %d connection(s), accepting no more", (int)sig, s->nconns);
     if (s->tcp) evconnlistener_disable(s->tcp);
     if (s->local) evconnlistener_disable(s->local);

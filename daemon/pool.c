@@ -31,8 +31,9 @@ struct pool {
     char *index;
     char *test_hold;            /* LEDE_TEST_HOLD at start-up, or NULL */
     query_figures figures;
-    unsigned max_wildcard;
-    unsigned remote_timeout_ms, remote_backoff_ms;
+    query_config qc;            /* what the workers' queries share */
+    double query_timeout;       /* seconds from submission to a query's deadline (0: none) */
+    atomic_llong stop_at_us;    /* SIGTERM: queries stop past this (query_config) */
 };
 
 struct worker {
@@ -69,10 +70,17 @@ static void test_hold(const pool *p, const job *j, const char *query) {
     fclose(f);
 }
 
+/* A query's deadline runs from its submission, as the loop's time limit
+ * does (replies.c): past it, the search stops at its next check and the
+ * worker is free for the next job instead of running on for nobody. */
 static void run_job(worker *w, job *j) {
     test_hold(w->p, j, "lede-test-hold");
-    if (handoff_cancelled(j)) return; /* timed out or its client left */
-    query_run(w->q, j);
+    if (handoff_cancelled(j)) { /* timed out or its client left */
+        query_note_cancelled(w->q);
+        return;
+    }
+    double deadline = w->p->query_timeout > 0 ? j->started + w->p->query_timeout : 0;
+    query_run(w->q, j, deadline);
 }
 
 static void unstack(pool *p, worker *w) {
@@ -156,13 +164,15 @@ static void *worker_main(void *arg) {
 int pool_start(pool **out, const pool_config *cfg, char *err) {
     pool *p = lede_calloc(1, sizeof *p);
     p->spin = cfg->spin;
-    p->max_wildcard = cfg->max_wildcard;
-    p->remote_timeout_ms = cfg->remote_timeout_ms;
-    p->remote_backoff_ms = cfg->remote_backoff_ms;
+    p->query_timeout = cfg->query_timeout;
     p->test_hold = cfg->test_hold ? lede_strdup(cfg->test_hold) : NULL;
     pthread_mutex_init(&p->mu, NULL);
     handoff_init(&p->ho, &p->mu, &p->queued, cfg->notify, cfg->notify_arg);
     p->index = lede_strdup(cfg->index);
+    p->qc = (query_config){.index = p->index, .remote_timeout_ms = cfg->remote_timeout_ms,
+                           .remote_backoff_ms = cfg->remote_backoff_ms,
+                           .max_wildcard = cfg->max_wildcard, .max_cost = cfg->max_cost,
+                           .stop_at_us = &p->stop_at_us, .figures = &p->figures};
     p->threads = lede_calloc((size_t)cfg->workers, sizeof(pthread_t));
     for (int i = 0; i < cfg->workers; i++) {
         worker *w = lede_calloc(1, sizeof *w);
@@ -170,9 +180,7 @@ int pool_start(pool **out, const pool_config *cfg, char *err) {
         pthread_cond_init(&w->cv, NULL);
         /* worker i starts at replica i of each remote shard: the workers
          * spread over the replicas (src/engine/layout.cc) */
-        engine_reader_opts ro = {.remote_timeout_ms = p->remote_timeout_ms,
-                                 .backoff_min_ms = p->remote_backoff_ms, .replica_seed = (unsigned)i};
-        if (query_reader_open(&w->q, p->index, &ro, p->max_wildcard, &p->figures, err) != LEDE_OK) {
+        if (query_reader_open(&w->q, &p->qc, (unsigned)i, err) != LEDE_OK) {
             pthread_cond_destroy(&w->cv);
             free(w);
             pool_stop(p);
@@ -220,6 +228,16 @@ int pool_running(pool *p) {
 
 int pool_queued(pool *p) {
     return atomic_load(&p->queued);
+}
+
+void pool_stop_queries(pool *p) {
+    if (p) atomic_store(&p->stop_at_us, (long long)((lede_now() + POOL_STOP_GRACE) * 1e6));
+}
+
+void pool_query_counters(pool *p, uint64_t *stopped, uint64_t *cancelled, uint64_t *refused) {
+    *stopped = atomic_load(&p->figures.stopped);
+    *cancelled = atomic_load(&p->figures.cancelled);
+    *refused = atomic_load(&p->figures.refused);
 }
 
 void pool_stop(pool *p) {

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include "job.h"
+#include "../src/search.h"
 
 typedef struct pool pool;
 typedef struct handoff handoff;
@@ -22,6 +23,8 @@ typedef struct pool_config {
     unsigned max_wildcard;     /* words one query's wildcards may expand to */
     unsigned remote_timeout_ms; /* on a remote shard's server (0: the engine's default) */
     unsigned remote_backoff_ms; /* a failed server passed over at first (0: the engine's) */
+    double query_timeout;      /* seconds from submission to a query's deadline (0: none) */
+    search_cost max_cost;      /* a query's cost limits (0: none; search.h) */
     double spin;               /* seconds a worker that finds the queue empty
                                   waits awake for the next job before sleeping
                                   (0: it sleeps at once) */
@@ -38,8 +41,18 @@ int pool_start(pool **out, const pool_config *cfg, char *err);
 handoff *pool_handoff(pool *p);
 /* Queues a job; returns LEDE_ELIMIT when max_queued jobs are waiting. */
 int pool_submit(pool *p, job *j, int max_queued);
+/* SIGTERM: every query still running or queued POOL_STOP_GRACE seconds
+ * from now stops at its next check (a reply the client may still read:
+ * ERR BUSY).  The grace lets the usual query in flight finish, as the
+ * replies in flight at SIGTERM always were; a long one no longer holds the
+ * daemon (one took over 6 s to exit, issue 16). */
+#define POOL_STOP_GRACE 0.25
+void pool_stop_queries(pool *p);
 /* Stops the workers after the queued jobs and joins them. */
 void pool_stop(pool *p);
+/* Queries stopped at their deadline, cancelled, refused over a cost limit
+ * (query_figures). */
+void pool_query_counters(pool *p, uint64_t *stopped, uint64_t *cancelled, uint64_t *refused);
 int pool_queued(pool *p);
 /* Workers running a job now. */
 int pool_running(pool *p);

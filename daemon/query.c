@@ -1,10 +1,13 @@
 /* query.c -- a worker's queries against the index (see query.h): engine
  * calls (GET's article comes decoded from the engine) and the replies'
- * formatting.
- * Must not touch the pool's queue, the hand-off fields of a job (handoff.h)
+ * formatting, within each search's deadline and cost limits and its
+ * watch on whether the reply is still wanted (query_unwanted).
+ * Reads a job's claim only through handoff_cancelled; must not touch the
+ * pool's queue, the hand-off fields of a job (handoff.h)
  * or anything of the event loop. */
 #define _GNU_SOURCE
 #include "query.h"
+#include "handoff.h"
 #include "log.h"
 #include "../src/engine.h"
 #include "../src/indexdir.h"
@@ -15,24 +18,25 @@
 
 struct query_reader {
     engine_reader *r;
+    const query_config *cfg;
     char *index;               /* the pool's copy of its path */
-    unsigned max_wildcard;
     query_figures *figures;
 };
 
-int query_reader_open(query_reader **out, char *index, const engine_reader_opts *ro,
-                      unsigned max_wildcard, query_figures *figures, char *err) {
+int query_reader_open(query_reader **out, const query_config *cfg, unsigned replica_seed,
+                      char *err) {
     query_reader *q = lede_calloc(1, sizeof *q);
-    q->index = index;
-    q->max_wildcard = max_wildcard;
-    q->figures = figures;
-    engine_reader_opts opts = *ro;
-    opts.open_unreachable = 1;
-    if (engine_reader_open_with(index, &opts, &q->r, err) != LEDE_OK) {
+    q->cfg = cfg;
+    q->index = cfg->index;
+    q->figures = cfg->figures;
+    engine_reader_opts ro = {.remote_timeout_ms = cfg->remote_timeout_ms,
+                             .backoff_min_ms = cfg->remote_backoff_ms,
+                             .replica_seed = replica_seed, .open_unreachable = 1};
+    if (engine_reader_open_with(q->index, &ro, &q->r, err) != LEDE_OK) {
         free(q);
         return LEDE_ERR;
     }
-    if (err[0] && ro->replica_seed == 0)
+    if (err[0] && replica_seed == 0)
         log_msg(LOG_LEVEL_WARN, "serving without a remote shard for now (queries answer ERR UNAVAILABLE "
                 "until one of its servers answers): %s", err);
     *out = q;
@@ -50,19 +54,67 @@ static void query_reply_error(job *j, int rc, const char *err) {
                      : rc == LEDE_ELIMIT ? PROTO_E_LIMIT
                      : rc == LEDE_EUNAVAIL ? PROTO_E_UNAVAILABLE
                      : rc == LEDE_ENOTFOUND ? PROTO_E_NOTFOUND
+                     : rc == LEDE_ETIMEOUT ? PROTO_E_TIMEOUT
+                     : rc == LEDE_ECANCELLED ? PROTO_E_BUSY
                                             : PROTO_E_INTERNAL;
     j->failed_internal = rc == LEDE_ERR;
     proto_reply_error(&j->reply, j->json, code, err);
 }
 
-static void query_search(query_reader *q, job *j) {
+/* What a search checks between its phases (search_opts.cancelled). */
+typedef struct query_watch {
+    job *j;
+    const atomic_llong *stop_at_us;
+} query_watch;
+
+static int query_stopping(const atomic_llong *stop_at_us) {
+    long long at = stop_at_us ? atomic_load(stop_at_us) : 0;
+    return at > 0 && lede_now() * 1e6 >= (double)at;
+}
+
+static int query_unwanted(void *arg) {
+    const query_watch *w = arg;
+    return handoff_cancelled(w->j) || query_stopping(w->stop_at_us);
+}
+
+/* A search stopped by SIGTERM says so; its client may still read it. */
+static void query_reply_stopped(query_reader *q, job *j, int rc, const char *err) {
+    if (rc == LEDE_ECANCELLED && query_stopping(q->cfg->stop_at_us))
+        proto_reply_error(&j->reply, j->json, PROTO_E_BUSY, "the daemon is shutting down");
+    else
+        query_reply_error(j, rc, err);
+}
+
+/* The counters of the searches that did not finish (STATS). */
+static void query_note_stopped(query_reader *q, int rc) {
+    if (rc == LEDE_ETIMEOUT) atomic_fetch_add(&q->figures->stopped, 1);
+    else if (rc == LEDE_ECANCELLED) atomic_fetch_add(&q->figures->cancelled, 1);
+    else if (rc == LEDE_ELIMIT) atomic_fetch_add(&q->figures->refused, 1);
+}
+
+void query_note_cancelled(query_reader *q) {
+    atomic_fetch_add(&q->figures->cancelled, 1);
+}
+
+/* o's limits: the job's deadline, the daemon's cost limits, and the watch
+ * on whether the reply is still wanted. */
+static void query_bound(query_reader *q, search_opts *o, double deadline, query_watch *w) {
+    o->max_wildcard = q->cfg->max_wildcard;
+    o->max_cost = &q->cfg->max_cost;
+    o->deadline = deadline;
+    o->cancelled = query_unwanted;
+    o->cancelled_arg = w;
+}
+
+static void query_search(query_reader *q, job *j, double deadline) {
     char err[LEDE_ERRLEN];
     search_results res;
     search_opts o = j->req.search;
     o.query = j->req.arg; /* the request moved: point into the job's copy */
     o.hl_open = j->req.hl_open;
     o.hl_close = j->req.hl_close;
-    o.max_wildcard = q->max_wildcard;
+    query_watch w = {j, q->cfg->stop_at_us};
+    query_bound(q, &o, deadline, &w);
     if (j->req.cmd == PROTO_COUNT) {
         o.exact = 1;
         o.limit = 0;
@@ -71,7 +123,8 @@ static void query_search(query_reader *q, job *j) {
     }
     int rc = engine_search(q->r, &o, &res, err);
     if (rc != LEDE_OK) {
-        query_reply_error(j, rc, err);
+        query_note_stopped(q, rc);
+        query_reply_stopped(q, j, rc, err);
         return;
     }
     uint64_t took = (uint64_t)((lede_now() - j->started) * 1e6);
@@ -90,13 +143,19 @@ static void query_get(query_reader *q, job *j) {
     article_free(&a);
 }
 
-static void query_suggest(query_reader *q, job *j) {
+static void query_suggest(query_reader *q, job *j, double deadline) {
     char err[LEDE_ERRLEN];
     sbuf s;
     sbuf_init(&s);
-    int rc = engine_suggest(q->r, j->req.arg, &s, err);
+    search_opts o = {.query = j->req.arg};
+    query_watch w = {j, q->cfg->stop_at_us};
+    query_bound(q, &o, deadline, &w);
+    int rc = engine_suggest(q->r, &o, &s, err);
     if (rc == LEDE_OK) proto_reply_suggest(&j->reply, j->json, s.data);
-    else query_reply_error(j, rc, err);
+    else {
+        query_note_stopped(q, rc);
+        query_reply_stopped(q, j, rc, err);
+    }
     sbuf_free(&s);
 }
 
@@ -119,7 +178,7 @@ void query_publish_figures(query_reader *q) {
     sbuf_free(&v);
 }
 
-void query_run(query_reader *q, job *j) {
+void query_run(query_reader *q, job *j, double deadline) {
     int changed;
     char err[LEDE_ERRLEN];
     int rc = engine_reader_refresh(q->r, &changed, err);
@@ -130,9 +189,9 @@ void query_run(query_reader *q, job *j) {
     if (changed) query_publish_figures(q);
     switch (j->req.cmd) {
     case PROTO_SEARCH:
-    case PROTO_COUNT: query_search(q, j); break;
+    case PROTO_COUNT: query_search(q, j, deadline); break;
     case PROTO_GET: query_get(q, j); break;
-    case PROTO_SUGGEST: query_suggest(q, j); break;
+    case PROTO_SUGGEST: query_suggest(q, j, deadline); break;
     default: query_reply_error(j, LEDE_ERR, "not a worker command");
     }
 }

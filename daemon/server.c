@@ -65,6 +65,10 @@ static int server_start_threads(server *s) {
     pool_config pc = {.index = cfg->index, .workers = cfg->workers, .max_wildcard = cfg->max_wildcard,
                       .remote_timeout_ms = (unsigned)(cfg->remote_timeout * 1000 + 0.5),
                       .remote_backoff_ms = (unsigned)(cfg->remote_backoff * 1000 + 0.5),
+                      .query_timeout = cfg->query_timeout,
+                      .max_cost = {.terms = cfg->max_query_terms, .phrases = cfg->max_query_phrases,
+                                   .postings = cfg->max_query_postings,
+                                   .positions = cfg->max_query_positions},
                       .spin = cfg->worker_spin, .test_hold = getenv("LEDE_TEST_HOLD"),
                       .notify = handoff_notify_loop, .notify_arg = s};
     if (pool_start(&s->pool, &pc, err) != LEDE_OK) {

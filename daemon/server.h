@@ -21,6 +21,9 @@ typedef struct server_config {
     int max_queued;            /* jobs waiting for a worker before BUSY */
     double query_timeout;      /* seconds; 0: none */
     unsigned max_wildcard;     /* words one wildcard may expand to */
+    /* A query's cost limits (search_cost, search.h; 0: none): terms,
+     * phrases and NEARs, estimated postings and phrase positions. */
+    unsigned max_query_terms, max_query_phrases, max_query_postings, max_query_positions;
     double remote_timeout;     /* seconds on a remote shard's server */
     double remote_backoff;     /* seconds a failed server is first passed over */
     unsigned max_limit;        /* most hits one SEARCH returns */

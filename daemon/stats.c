@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#define STATS_MAX 32
+#define STATS_MAX 40
 
 void stats_note_query(server *s, const job *j) {
     double took = j->finished_at - j->started;
@@ -108,6 +108,11 @@ void stats_reply(server *s, pending *p) {
     stats_add(st, &n, "queries", "%llu", (unsigned long long)s->stats.queries);
     stats_add(st, &n, "errors", "%llu", (unsigned long long)s->stats.errors);
     stats_add(st, &n, "timeouts", "%llu", (unsigned long long)s->stats.timeouts);
+    uint64_t stopped, cancelled, refused;
+    pool_query_counters(s->pool, &stopped, &cancelled, &refused);
+    stats_add(st, &n, "queries_stopped", "%llu", (unsigned long long)stopped);
+    stats_add(st, &n, "queries_cancelled", "%llu", (unsigned long long)cancelled);
+    stats_add(st, &n, "queries_refused", "%llu", (unsigned long long)refused);
     stats_add(st, &n, "workers", "%d", s->cfg->workers);
     stats_add(st, &n, "workers_busy", "%d", pool_running(s->pool));
     stats_add(st, &n, "queued", "%d", pool_queued(s->pool));

@@ -224,13 +224,22 @@ int engine_reader_refresh(engine_reader *r, int *changed, char *err);
 uint64_t engine_reader_revision(engine_reader *r);
 
 /* Runs a ranked query.  Returns LEDE_OK, LEDE_ESYNTAX (malformed query,
- * message in err), LEDE_ELIMIT (a wildcard that expands too far),
- * LEDE_EUNAVAIL (a remote shard has no server that answers) or
+ * message in err), LEDE_ELIMIT (a wildcard that expands too far, or a
+ * query whose estimated cost is over o->max_cost: err names the limit
+ * and its value), LEDE_ETIMEOUT (o->deadline passed: it stopped at the
+ * next check, src/engine/deadline.cc), LEDE_ECANCELLED (o->cancelled
+ * said so), LEDE_EUNAVAIL (a remote shard has no server that answers) or
  * LEDE_ERR. */
 int engine_search(engine_reader *r, const search_opts *o,
                   search_results *out, char *err);
-/* The spelling-corrected form of query, "" when nothing to correct. */
-int engine_suggest(engine_reader *r, const char *query, sbuf *out, char *err);
+/* What o->query would cost (search.h), as engine_search estimates it
+ * before running it (src/engine/cost.cc).  LEDE_ESYNTAX or LEDE_ERR as
+ * engine_search. */
+int engine_query_cost(engine_reader *r, const search_opts *o, search_cost *out,
+                      char *err);
+/* The spelling-corrected form of o->query, "" when nothing to correct;
+ * o's deadline and cancelled apply as in engine_search. */
+int engine_suggest(engine_reader *r, const search_opts *o, sbuf *out, char *err);
 
 /* Merges the databases srcs[0..n) into a new compact database dst. */
 int engine_compact(const char *const *srcs, int n, const char *dst, char *err);

@@ -14,6 +14,17 @@
 extern "C" {
 #endif
 
+/* What a query would cost, estimated from its parsed form and the index's
+ * term frequencies before it runs (engine_query_cost).  As limits (a
+ * search_opts' max_cost), each field is the most allowed; 0: no limit. */
+typedef struct search_cost {
+    uint64_t terms;           /* term leaves: each opens a posting list */
+    uint64_t phrases;         /* phrases and NEARs: each checks positions */
+    uint64_t postings;        /* postings of those terms (sum of their frequencies) */
+    uint64_t positions;       /* position lists the phrases may read: each
+                                 one's rarest term's frequency times its terms */
+} search_cost;
+
 typedef struct search_opts {
     const char *query;
     unsigned offset, limit;
@@ -23,6 +34,14 @@ typedef struct search_opts {
     unsigned snippet_len;     /* snippet length in bytes; 0: none */
     const char *hl_open, *hl_close;  /* markers around matched words */
     unsigned max_wildcard;    /* words all the query's wildcards may expand to; 0: 1000 */
+    const search_cost *max_cost; /* NULL: none; over one of its limits the
+                                    query is refused before it runs */
+    double deadline;          /* lede_now() seconds past which the search
+                                 stops (LEDE_ETIMEOUT); 0: none */
+    /* NULL, or true once nobody wants the answer: the search stops at its
+     * next check (LEDE_ECANCELLED).  Called from the searching thread. */
+    int (*cancelled)(void *arg);
+    void *cancelled_arg;
 } search_opts;
 
 typedef struct search_hit {

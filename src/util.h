@@ -21,7 +21,9 @@ extern "C" {
 #define LEDE_ESKIP -4      /* input rejected; the run goes on */
 #define LEDE_ESYNTAX -5    /* malformed query or request */
 #define LEDE_ELIMIT -6     /* a limit was exceeded */
-#define LEDE_EUNAVAIL -7   /* a server the index needs does not answer (for now) */
+#define LEDE_ETIMEOUT -7   /* a query passed its deadline and stopped */
+#define LEDE_ECANCELLED -8 /* a query nobody waits for any more stopped */
+#define LEDE_EUNAVAIL -9   /* a server the index needs does not answer (for now) */
 
 #define LEDE_ERRLEN 512
 

@@ -50,6 +50,8 @@ int search_failure_code(char *err, const char *what) {
         throw;
     } catch (const Xapian::QueryParserError &e) {
         return lede_seterr_code(err, LEDE_ESYNTAX, "%s", e.get_msg().c_str());
+    } catch (const QueryStopped &e) {
+        return lede_seterr_code(err, e.code, "%s (in %s)", e.what(), e.phase);
     } catch (const Xapian::WildcardError &e) {
         return lede_seterr_code(err, LEDE_ELIMIT, "wildcard expands to too many words (%s)",
                                 e.get_msg().c_str());

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include <bitset>
+#include <exception>
 #include <cstring>
 #include <string>
 #include <unordered_map>
@@ -368,9 +369,42 @@ Xapian::Query pairs_for(const engine_reader *r, const Xapian::Query &q);
 
 /* wildcards.cc */
 /* q with its wildcards read as run_query reads them, each one's words
- * taken from a budget of max_wildcard (0: 1000) for the whole query. */
+ * taken from a budget of o->max_wildcard (0: 1000) for the whole query;
+ * o's deadline is checked between wildcards. */
 Xapian::Query with_wildcards_read(const engine_reader *r, const Xapian::Query &q,
-                                  unsigned max_wildcard);
+                                  const search_opts *o);
+
+/* deadline.cc */
+/* What a search that stops throws (check_stop), out of Xapian's match
+ * too; guard.cc makes it code (LEDE_ETIMEOUT, LEDE_ECANCELLED). */
+class QueryStopped : public std::exception {
+  public:
+    QueryStopped(int code, const char *phase);
+    const char *what() const noexcept override;
+    int code;
+    const char *phase;  /* where it stopped, for the message */
+};
+/* Throws QueryStopped when o's deadline has passed or o->cancelled says
+ * so. */
+void check_stop(const search_opts *o, const char *phase);
+/* enq.get_mset(first, max, check) within o's deadline: checked before and
+ * after, and Xapian's time limit ending its count at the deadline. */
+Xapian::MSet checked_mset(const engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
+                          Xapian::doccount first, Xapian::doccount max, Xapian::doccount check);
+
+/* cost.cc */
+/* q's cost (search.h).  The frequencies are looked up only where the
+ * bound (every term in every article) is over a limit of limits (NULL:
+ * none); elsewhere the bound stands. */
+search_cost estimate_cost(const engine_reader *r, const Xapian::Query &q, const search_cost *limits);
+/* LEDE_ELIMIT (err naming the limit) when query's text alone shows it far
+ * over max's terms or phrases: more than twice as many words, or quoted
+ * phrases, as the limit (each makes at least one term or phrase but for
+ * stop words, which no real query has thousands of). */
+int prescreen(const char *query, const search_cost *max, char *err);
+/* LEDE_ELIMIT, err naming the first limit of max that c is over and its
+ * value, or LEDE_OK. */
+int over_limit(const search_cost &c, const search_cost &max, char *err);
 
 /* results.cc */
 void fetch_data(engine_reader *r, Page &page, std::vector<Xapian::docid> dids);

@@ -218,7 +218,9 @@ void fill_hits(engine_reader *r, Page &page, const Xapian::Query &ran,
     }
     fetch_data(r, page, dids);
     out->nhits = (unsigned)page.items.size(); /* before: a throw frees what was filled */
-    for (size_t i = 0; i < page.items.size(); i++)
+    for (size_t i = 0; i < page.items.size(); i++) {
+        check_stop(o, "the snippets");
         fill_hit(r, marks, stem, page.items[i], page.data[*page.items[i]],
                  o->offset + (unsigned)i + 1, o, &out->hits[i]);
+    }
 }

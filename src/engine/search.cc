@@ -1,8 +1,9 @@
 /* search.cc -- engine_search: parse, rewrite and run a ranked query
  * (run_query), with the retry of an AND that found nothing as OR, and the
  * order of equal scores worked out without Xapian's value sort where it
- * can be (TIE_SLACK).  Hands the page to results.cc and the spelling to
- * spelling.cc; the weighting is ranking.hh's. */
+ * can be (TIE_SLACK), within the query's cost limits (cost.cc) and its
+ * deadline (deadline.cc).  Hands the page to results.cc and the spelling
+ * to spelling.cc; the weighting is ranking.hh's. */
 #include "internal.hh"
 #include "ranking.hh"
 #include "../qsyntax.h"
@@ -56,10 +57,11 @@ bool page_by_score(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
     Xapian::doccount want = o->offset + o->limit;
     enq.set_sort_by_relevance();
     Xapian::doccount fetch = want + TIE_SLACK + 1;
-    page.mset = enq.get_mset(0, fetch, check);
+    page.mset = checked_mset(r, enq, o, 0, fetch, check);
     Xapian::doccount complete = complete_prefix(page.mset, want, fetch);
     if (complete == 0 && !page.mset.empty()) return false;
     order_ties(r, page, complete);
+    check_stop(o, "ordering ties");
     if (page.items.size() > want) page.items.erase(page.items.begin() + want, page.items.end());
     page.items.erase(page.items.begin(),
                      page.items.begin() + (o->offset < page.items.size() ? o->offset : page.items.size()));
@@ -69,7 +71,7 @@ bool page_by_score(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                const search_opts *o) {
     Xapian::Query run = r->common.empty() ? q : pairs_for(r, q);
-    enq.set_query(with_wildcards_read(r, run, o->max_wildcard));
+    enq.set_query(with_wildcards_read(r, run, o));
     set_weighting(r, enq);
     Xapian::doccount want = o->offset + o->limit;
     /* Both paths below look at as many candidates, so that a query's
@@ -77,7 +79,7 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     Xapian::doccount check = o->exact ? r->db.get_doccount() : want == 0 ? 0 : want + TIE_SLACK + 1;
     Page page;
     if (want == 0) { /* a count: no order to keep */
-        page.mset = enq.get_mset(0, 0, check);
+        page.mset = checked_mset(r, enq, o, 0, 0, check);
         return page;
     }
     if (!o->sort_date) {
@@ -91,7 +93,7 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     } else {
         enq.set_sort_by_value_then_relevance(ENGINE_SLOT_DATE, true);
     }
-    page.mset = enq.get_mset(o->offset, o->limit, check);
+    page.mset = checked_mset(r, enq, o, o->offset, o->limit, check);
     for (Xapian::MSetIterator it = page.mset.begin(); it != page.mset.end(); ++it)
         page.items.push_back(it);
     return page;
@@ -111,19 +113,33 @@ bool ands_words(const Xapian::Query &q) {
     }
 }
 
+/* LEDE_ELIMIT (message in err) when q's estimated cost is over o's
+ * limits (cost.cc): what one match may cost is bounded by them, since
+ * Xapian cannot stop a match at the deadline (deadline.cc). */
+int within_cost(const engine_reader *r, const Xapian::Query &q, const search_opts *o, char *err) {
+    if (!o->max_cost) return LEDE_OK;
+    return over_limit(estimate_cost(r, q, o->max_cost), *o->max_cost, err);
+}
+
 int search_once(engine_reader *r, const search_opts *o,
-                search_results *out) {
+                search_results *out, char *err) {
     setup_search(r);
     r->qp.set_max_expansion(o->max_wildcard ? o->max_wildcard : 1000,
                             Xapian::Query::WILDCARD_LIMIT_ERROR,
                             Xapian::QueryParser::FLAG_WILDCARD);
+    if (int rc = prescreen(o->query, o->max_cost, err)) return rc;
+    check_stop(o, "parsing");
     Xapian::Query q = parse(r, o->query, o->any, 0);
+    check_stop(o, "parsing");
+    if (int rc = within_cost(r, q, o, err)) return rc;
     Xapian::Enquire enq(r->db);
     Page page = run_query(r, enq, q, o);
     const Xapian::MSet &mset = page.mset;
     Xapian::Query ran = q;
     if (mset.get_matches_upper_bound() == 0 && !o->any && ands_words(q)) {
+        check_stop(o, "the retry as OR");
         Xapian::Query q_any = parse(r, o->query, true, 0);
+        if (int rc = within_cost(r, q_any, o, err)) return rc;
         Page p2 = run_query(r, enq, q_any, o);
         if (p2.mset.get_matches_upper_bound() > 0) {
             page = std::move(p2);
@@ -149,7 +165,7 @@ int engine_search(engine_reader *r, const search_opts *o,
     if (qsyntax_check(o->query, err) != LEDE_OK) return LEDE_ESYNTAX;
     int rc = with_retry(r, err, "search", [&] {
         search_results_free(out);
-        return search_once(r, o, out);
+        return search_once(r, o, out, err);
     });
     if (rc != LEDE_OK) search_results_free(out);
     return rc;

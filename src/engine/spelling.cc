@@ -52,8 +52,8 @@ size_t word_length(const std::string &q, size_t at) {
  * words the index knows well ("seek" -> "see", "increased" -> "increase").
  * Values of fields (title:word, date:..., id:...), boolean operators,
  * wildcards (word*) and words with digits are not corrected. */
-std::string correct(engine_reader *r, const char *query) {
-    std::string q(query), out;
+std::string correct(engine_reader *r, const search_opts *o) {
+    std::string q(o->query), out;
     bool changed = false;
     size_t i = 0;
     while (i < q.size()) {
@@ -80,8 +80,10 @@ std::string correct(engine_reader *r, const char *query) {
         bool wildcard = j < q.size() && q[j] == '*';
         std::string better;
         if (!is_operator(token) && !digits && !wildcard && word.size() >= 2 &&
-            word_freq(r, word) <= RARE_WORD)
+            word_freq(r, word) <= RARE_WORD) {
+            check_stop(o, "spelling"); /* up to 400 µs a word */
             better = r->db.get_spelling_suggestion(word);
+        }
         out += better.empty() ? token : better;
         changed = changed || !better.empty();
         i = j;
@@ -109,15 +111,20 @@ bool has_rare_word(engine_reader *r, const Xapian::Query &q) {
 
 void offer_correction(engine_reader *r, const search_opts *o,
                       const Xapian::Query &q, search_results *out) {
+    check_stop(o, "spelling");
     if ((out->total < 5 || out->retried_any) && has_rare_word(r, q)) {
         /* Offered only when it finds more: Xapian proposes corrections for
          * words missing from one of the default field's prefixes, too. */
-        std::string corrected = correct(r, o->query);
+        std::string corrected = correct(r, o);
         if (!corrected.empty()) {
             Xapian::Enquire check(r->db);
-            check.set_query(parse(r, corrected.c_str(), o->any, 0));
+            Xapian::Query better = parse(r, corrected.c_str(), o->any, 0);
+            if (o->max_cost && over_limit(estimate_cost(r, better, o->max_cost), *o->max_cost,
+                                          nullptr) != LEDE_OK)
+                return; /* no offer that costs more than a query may */
+            check.set_query(better);
             Xapian::doccount have = out->retried_any ? 0 : (Xapian::doccount)out->total;
-            Xapian::MSet m = check.get_mset(0, 0, have + 1);
+            Xapian::MSet m = checked_mset(r, check, o, 0, 0, have + 1);
             if (m.get_matches_lower_bound() > have)
                 out->did_you_mean = dup_string(corrected);
         }
@@ -126,10 +133,10 @@ void offer_correction(engine_reader *r, const search_opts *o,
 
 extern "C" {
 
-int engine_suggest(engine_reader *r, const char *query, sbuf *out, char *err) {
+int engine_suggest(engine_reader *r, const search_opts *o, sbuf *out, char *err) {
     return with_retry(r, err, "suggest", [&] {
         setup_search(r);
-        std::string c = correct(r, query);
+        std::string c = correct(r, o);
         sbuf_reset(out);
         sbuf_append(out, c.data(), c.size());
         return LEDE_OK;

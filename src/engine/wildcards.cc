@@ -52,14 +52,15 @@ std::vector<std::string> wildcard_group(const Xapian::Query &q) {
 /* Takes the words every wildcard in q expands to from budget (see
  * spend_wildcard_words), for a query Xapian expands itself. */
 void spend_on_wildcards(const engine_reader *r, const Xapian::Query &q,
-                        Xapian::termcount &budget, Xapian::termcount max) {
+                        Xapian::termcount &budget, Xapian::termcount max, const search_opts *o) {
     std::vector<std::string> group = wildcard_group(q);
     if (!group.empty()) {
+        check_stop(o, "wildcard expansion");
         expand_wildcards(r->db, group, shown_words(group), budget, max, r->format);
         return;
     }
     for (size_t i = 0; i < q.get_num_subqueries(); i++)
-        spend_on_wildcards(r, q.get_subquery(i), budget, max);
+        spend_on_wildcards(r, q.get_subquery(i), budget, max, o);
 }
 
 /* The synonym of a wildcard's words, as a remote shard receives it: each
@@ -83,11 +84,13 @@ Xapian::Query words_synonym(const std::vector<std::string> &terms) {
  * count, or differs by its idf alone under XOR).  Every wildcard's words
  * come out of budget. */
 Xapian::Query with_wildcard_sources(const engine_reader *r, const Xapian::Query &q,
-                                    Xapian::termcount &budget, Xapian::termcount max) {
+                                    Xapian::termcount &budget, Xapian::termcount max,
+                                    const search_opts *o) {
     Xapian::Query::op op = q.get_type();
     size_t n = q.get_num_subqueries();
     std::vector<std::string> patterns = wildcard_group(q);
     if (!patterns.empty()) {
+        check_stop(o, "wildcard expansion");
         auto words = expand_wildcards(r->db, patterns, shown_words(patterns), budget, max, r->format);
         if (words->terms.empty()) return Xapian::Query::MatchNothing; /* as Xapian has it */
         if (r->remote) return words_synonym(words->terms);
@@ -100,14 +103,14 @@ Xapian::Query with_wildcard_sources(const engine_reader *r, const Xapian::Query 
         std::vector<Xapian::Query> sub;
         for (size_t i = 0; i < n; i++) {
             Xapian::Query s = q.get_subquery(i);
-            if (all || i == 0) s = with_wildcard_sources(r, s, budget, max);
-            else spend_on_wildcards(r, s, budget, max);
+            if (all || i == 0) s = with_wildcard_sources(r, s, budget, max, o);
+            else spend_on_wildcards(r, s, budget, max, o);
             sub.push_back(s);
         }
         return Xapian::Query(op, sub.begin(), sub.end());
     }
     default:
-        spend_on_wildcards(r, q, budget, max);
+        spend_on_wildcards(r, q, budget, max, o);
         return q;
     }
 }
@@ -115,10 +118,10 @@ Xapian::Query with_wildcard_sources(const engine_reader *r, const Xapian::Query 
 }  // namespace
 
 Xapian::Query with_wildcards_read(const engine_reader *r, const Xapian::Query &q,
-                                  unsigned max_wildcard) {
-    Xapian::termcount max = max_wildcard ? max_wildcard : 1000, budget = max;
+                                  const search_opts *o) {
+    Xapian::termcount max = o->max_wildcard ? o->max_wildcard : 1000, budget = max;
     if ((baked_tf(r->format) || r->remote) && !xapian_merges_wildcards())
-        return with_wildcard_sources(r, q, budget, max);
-    spend_on_wildcards(r, q, budget, max);
+        return with_wildcard_sources(r, q, budget, max, o);
+    spend_on_wildcards(r, q, budget, max, o);
     return q;
 }

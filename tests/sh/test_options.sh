@@ -76,7 +76,8 @@ check_grep "lede-index --help shows a default" "articles per commit \[default: 5
 "$LEDED" --help >"$TMP/h2"
 check_eq "leded --help: exit 0" "$?" 0
 for o in index listen socket workers max-line max-connections idle-timeout max-output \
-         max-pipeline max-queued query-timeout max-wildcard max-limit slow-query busy-poll-us \
+         max-pipeline max-queued query-timeout max-wildcard max-query-terms max-query-phrases \
+         max-query-postings max-query-positions max-limit slow-query busy-poll-us \
          read-batch-us worker-spin-us log-level ingest-token commit-interval max-article-bytes \
          max-backlog help; do
     check_grep "leded --help lists --$o" "^ +(-[a-z], )?--$o( |$)" "$TMP/h2"
