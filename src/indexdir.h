@@ -11,7 +11,9 @@
  *   INDEX/lede.lock     flock(2) held by the one writer; holds "<pid> <role>"
  *
  * Directories named db.* or part.* that the stub does not list are debris
- * of an interrupted run, removed by the next writer.
+ * of an interrupted run or compaction, removed by the next writer under the
+ * lock (lede-index, lede-index --compact, leded's ingest when it starts);
+ * a compaction whose copy failed (a full disk) removes it at once.
  *
  * A sharded index (src/shards.h) is a directory of ordinary lede indexes:
  *
