@@ -252,9 +252,12 @@ static void autocommit(ingest *g) {
     if (due == 0 || (lede_now() < due && !stopping)) return;
     char err[LEDE_ERRLEN];
     if (commit(g, err) != LEDE_OK) { /* logged by get_stuck */
-        g->dirty_since = lede_now(); /* try again in commit_interval */
+        /* Try again in commit_interval, but not more often than RETRY:
+         * each try reopens the index and applies the kept changes again. */
+        double wait = g->commit_interval > RETRY ? g->commit_interval : RETRY;
+        g->dirty_since = lede_now() + wait - g->commit_interval;
         pthread_mutex_lock(&g->mu);
-        g->last_arrival = g->dirty_since + g->commit_interval;
+        g->last_arrival = lede_now() + wait;
         pthread_mutex_unlock(&g->mu);
         return;
     }

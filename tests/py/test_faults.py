@@ -1,8 +1,8 @@
 """test_faults -- the index's storage failing under leded and lede-index:
 a tiny tmpfs filled while leded ingests (a failed COMMIT answers ERR
 DISKFULL with the path, keeps the articles it had acknowledged, refuses
-new changes, and commits them all once space is back), a COMPACT on a full
-disk, lede-index on a full disk (it says so, leaves no half-written
+new changes, and commits them all once space is back; on a plain and on a
+sharded index), a COMPACT on a full disk, lede-index on a full disk (it says so, leaves no half-written
 database, and a later run completes), and an index on a read-only mount
 (leded serves it; ingest commands answer ERR READONLY).  Needs root to
 mount; skips with a line saying so otherwise.  Nothing sleeps: waits poll
@@ -123,6 +123,31 @@ def ingest_on_full_disk():
     umount(disk)
 
 
+def sharded_ingest_on_full_disk():
+    disk = tmpfs("shdisk", "8m")
+    index = os.path.join(disk, "sharded.idx")
+    check_eq(indexer("-q", "--shards", "3", "--index", index, os.path.join(ROOT, "corpus"))[0], 0,
+             "a sharded index of corpus/")
+    d = Daemon(index, "--ingest-token", token_file, "--commit-interval", "3600")
+    c = d.connect()
+    c.ask("AUTH " + TOKEN)
+    base = count(c, "pending")
+    filler = fill(disk)
+    acked = [add(c, i, "pending") for i in range(12)]
+    check(all(r.startswith("OK ADDED") for r in acked), "sharded: ADDs acknowledged", acked[-1])
+    r = c.ask("COMMIT")[0]
+    check(r.startswith("ERR DISKFULL " + index), "sharded: the failed COMMIT names the shard's path", r)
+    os.unlink(filler)
+    r = c.ask("COMMIT")[0]
+    check(r.startswith("OK COMMITTED"), "sharded: space freed, COMMIT succeeds", r)
+    check_eq(eventually(lambda: count(c, "pending") == base + 12 and base + 12), base + 12,
+             "sharded: the articles of every shard are committed")
+    c.close()
+    check_eq(d.stop(), 0, "sharded: leded stops cleanly")
+    check_eq(indexer("--index", index, "--check")[0], 0, "sharded: every database passes the check")
+    umount(disk)
+
+
 def indexer_on_full_disk():
     if not os.path.isdir(BBC):
         print("ok - # SKIP lede-index on a full disk: needs %s" % BBC)
@@ -176,10 +201,11 @@ else:
     umount(probe)
     try:
         ingest_on_full_disk()
+        sharded_ingest_on_full_disk()
         indexer_on_full_disk()
         read_only_index()
     finally:
-        for name in ("disk", "idxdisk", "ro.idx"):
+        for name in ("disk", "shdisk", "idxdisk", "ro.idx"):
             umount(scratch.join(name))
 scratch.cleanup()
 finish()
