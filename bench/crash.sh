@@ -50,9 +50,13 @@ nap_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
 articles() { "$INDEXER" --index "$1" --info 2>/dev/null | awk '$1=="articles:"{print $2}'; }
 ndb() { "$INDEXER" --index "$1" --info 2>/dev/null | awk '$1=="databases:"{print NF-1}'; }
 
-# Sum of the last "commit NAME docs=N" of each database in a -v log.
+# Sum of the last "commit NAME docs=N" of each database in a -v log; a
+# db.N committed after parts is their merge (watch mode after its first
+# pass) and holds their articles.
 committed() {
-    awk '/^lede-index: commit / { split($4, a, "="); last[$3] = a[2] }
+    awk '/^lede-index: commit / {
+             if ($3 ~ /^db\./) for (k in last) if (k ~ /^part\./) delete last[k]
+             split($4, a, "="); last[$3] = a[2] }
          END { s = 0; for (k in last) s += last[k]; print s }' "$1"
 }
 
@@ -112,7 +116,9 @@ kill_indexer() {
     if [ $((RANDOM % 4)) = 0 ]; then
         local points=(after-article:$((RANDOM % 2000 + 1)) before-switch:$((RANDOM % 3 + 1))
                       after-switch:$((RANDOM % 3 + 1)) after-merge)
-        LEDE_CRASH_AT=${points[$((RANDOM % 4))]} "$INDEXER" -v "$@" >/dev/null 2>"$WORK/log"
+        # in the background: a foreground job killed makes bash say so
+        LEDE_CRASH_AT=${points[$((RANDOM % 4))]} "$INDEXER" -v "$@" >/dev/null 2>"$WORK/log" &
+        wait $!
         FINISHED=$(($? != 137))
         return
     fi

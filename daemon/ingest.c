@@ -84,7 +84,9 @@ static void count(ingest *g, uint64_t *field) {
 /* A failure that leaves the ingest stuck (above), logged once. */
 static int get_stuck(ingest *g, int rc, const char *err) {
     if (!g->stuck || strcmp(err, g->stuck_err))
-        log_msg(LOG_LEVEL_ERROR, "ingest: %s; acknowledged changes kept, retrying", err);
+        log_msg(LOG_LEVEL_ERROR, "ingest: %s (changes refused until a retried commit succeeds;"
+                " %llu acknowledged ones kept)", err,
+                (unsigned long long)(g->lw ? livewriter_uncommitted(g->lw) : 0));
     g->stuck = rc == LEDE_OK ? LEDE_ERR : rc;
     snprintf(g->stuck_err, sizeof g->stuck_err, "%s", err);
     g->stuck_since = lede_now();
@@ -199,9 +201,13 @@ static void apply(ingest *g, job *j) {
             rc = livewriter_compact(g->lw, err);
             if (rc == LEDE_OK) count(g, &g->fig.compactions);
         }
-        if (rc != LEDE_OK) reply_error(j, rc, err);
-        else proto_reply_commit(&j->reply, j->json, j->req.cmd,
-                                livewriter_revision(g->lw), livewriter_doccount(g->lw));
+        if (rc != LEDE_OK) {
+            reply_error(j, rc, err);
+            break;
+        }
+        proto_reply_commit(&j->reply, j->json, j->req.cmd, livewriter_revision(g->lw),
+                           livewriter_doccount(g->lw));
+        publish(g); /* a STATS sent after the reply sees this revision */
         break;
     default:
         reply_error(j, LEDE_ERR, "not an ingest command");

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define STUB_NAME "XAPIANDB"
@@ -90,9 +91,10 @@ static int take_lock(indexdir *ix, const char *role, char *err) {
     free(lp);
     if (ix->lockfd < 0) {
         int code = lede_storage_code(errno);
-        return lede_seterr_code(err, code, "%s: cannot open lock file: %s%s%s", ix->path,
-                                code != LEDE_ERR ? lede_storage_cause(code) : "",
-                                code != LEDE_ERR ? " (" : "", strerror(errno));
+        if (code == LEDE_ERR)
+            return lede_seterr(err, "%s: cannot open lock file: %s", ix->path, strerror(errno));
+        return lede_seterr_code(err, code, "%s: cannot open lock file: %s (%s)", ix->path,
+                                lede_storage_cause(code), strerror(errno));
     }
     if (flock(ix->lockfd, LOCK_EX | LOCK_NB) != 0) {
         char holder[128] = "";
@@ -330,4 +332,10 @@ uint64_t indexdir_size(const indexdir *ix) {
         free(p);
     }
     return total;
+}
+
+uint64_t indexdir_free_bytes(const indexdir *ix) {
+    struct statvfs fs;
+    if (statvfs(ix->path, &fs) != 0) return UINT64_MAX; /* unknown: do not refuse */
+    return (uint64_t)fs.f_bavail * fs.f_frsize;
 }

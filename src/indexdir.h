@@ -85,6 +85,9 @@ int indexdir_shard_count(const indexdir *ix);
 char *indexdir_shard_name(unsigned k);
 /* Bytes used by the live databases (following nested stubs). */
 uint64_t indexdir_size(const indexdir *ix);
+/* Bytes an unprivileged writer may still use on the index's file system
+ * (UINT64_MAX when it cannot be told). */
+uint64_t indexdir_free_bytes(const indexdir *ix);
 /* Reads the stub of an index without locking (for readers). */
 int indexdir_read_live(const char *path, char ***names, int *n, char *err);
 void indexdir_free_names(char **names, int n);

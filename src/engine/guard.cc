@@ -66,6 +66,9 @@ int failure_code(char *err, const char *what) {
     try {
         throw;
     } catch (const Xapian::DatabaseLockError &e) {
+        /* the lock file could not even be made: not another writer's */
+        int code = xapian_errno(e) ? storage_failure_code(err, what, e) : LEDE_OK;
+        if (code != LEDE_OK) return code;
         return lede_seterr_code(err, LEDE_ELOCKED, "%s: index is locked by "
                                 "another writer", what);
     } catch (const Xapian::DatabaseError &e) {
