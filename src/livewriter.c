@@ -328,12 +328,13 @@ static lw_part *part_of(livewriter *w, const char *id) {
 }
 
 int livewriter_put(livewriter *w, const article *a, int *outcome, char *err) {
-    if (ready(w, err) != LEDE_OK) return LEDE_ERR;
+    int rc = ready(w, err);
+    if (rc != LEDE_OK) return rc;
     lw_part *p = part_of(w, a->id);
     sbuf blob;
     sbuf_init(&blob);
     uint64_t payload_hash = 0;
-    int rc = docstore_encode(w->ds, a, &blob, &payload_hash, err);
+    rc = docstore_encode(w->ds, a, &blob, &payload_hash, err);
     /* No source file: the same fingerprint as the indexer gives an article
      * read from standard input, so both agree on "unchanged". */
     uint64_t fingerprint = docstore_fingerprint(payload_hash, NULL);
@@ -349,10 +350,11 @@ int livewriter_put(livewriter *w, const article *a, int *outcome, char *err) {
 }
 
 int livewriter_delete(livewriter *w, const char *id, char *err) {
-    if (ready(w, err) != LEDE_OK) return LEDE_ERR;
+    int rc = ready(w, err);
+    if (rc != LEDE_OK) return rc;
     lw_part *p = part_of(w, id);
     int found;
-    int rc = engine_writer_delete_id(p->ew, id, &found, err);
+    rc = engine_writer_delete_id(p->ew, id, &found, err);
     if (rc != LEDE_OK) return LEDE_IS_STORAGE(rc) ? failed_write(w, rc) : rc;
     if (!found) return lede_seterr_code(err, LEDE_ENOTFOUND, "no article with id '%s'", id);
     p->uncommitted++;
@@ -381,10 +383,10 @@ static int commit_part(livewriter *w, lw_part *p, char *err) {
  * failed commit keeps the changes of the databases it did not commit:
  * the next commit retries them (failed_write). */
 int livewriter_commit(livewriter *w, char *err) {
-    if (ready(w, err) != LEDE_OK) return LEDE_ERR;
+    int rc = ready(w, err); /* a reopening that fails says why */
+    if (rc != LEDE_OK) return rc;
     /* a new revision only for changes (the front's: after a failed commit) */
     if (livewriter_uncommitted(w) == 0 && !w->front.uncommitted) return LEDE_OK;
-    int rc = LEDE_OK;
     for (unsigned k = 0; rc == LEDE_OK && k < w->nparts; k++)
         if (w->part[k].uncommitted) rc = commit_part(w, &w->part[k], err);
     if (rc == LEDE_OK && w->front.ew) rc = engine_writer_commit(w->front.ew, err);
