@@ -45,7 +45,7 @@ REL_BIN   := $(BUILD)/bench/relrun $(BUILD)/bench/releval $(BUILD)/bench/fts5run
 PEER_BIN  := $(BUILD)/bench/peers/jsonl2tsv $(BUILD)/bench/peers/sphinxql \
              $(BUILD)/bench/peers/fts5_index $(BUILD)/bench/peers/fts5_query
 
-.PHONY: all deps deps-relevance deps-peers run test test-asan bench bench-index bench-query bench-live bench-relevance bench-peers bench-shards clean
+.PHONY: all deps deps-relevance deps-peers run test test-asan bench bench-index bench-query bench-live bench-relevance bench-peers bench-shards crash clean
 
 all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
@@ -205,6 +205,12 @@ bench-peers: all $(BENCH_BIN) $(PEER_BIN)
 # Sphinx's distributed index (issue 15); needs the peers' packages too.
 bench-shards: all $(BENCH_BIN) $(PEER_BIN)
 	bash bench/shards.sh
+
+# Not part of `test` (a long job): kill -9 at random points of builds,
+# incremental runs, compactions, watch mode and leded's ingest, 100 in
+# all, each checked; writes bench/results/crash.md.
+crash: all
+	bash bench/crash.sh
 
 clean:
 	rm -rf build build-asan bin bin-asan var

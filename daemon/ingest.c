@@ -7,6 +7,16 @@
  * and a burst is grouped into few commits.  COMMIT commits at once.  After
  * a commit, the compaction policy of livewriter.h may compact the index;
  * jobs wait meanwhile (the backlog shows in STATS), searches go on.
+ *
+ * When the index cannot be written (a full disk, a read-only file system,
+ * an I/O error: the writer's failed commit or put) the writer keeps the
+ * changes it had acknowledged and reopens (livewriter.h); until a commit
+ * succeeds again the ingest is "stuck": ADD, PUT and DELETE are refused
+ * with the cause (ERR DISKFULL <path>: ...) and not applied, COMMIT and
+ * COMPACT retry at once, and an ingest command retries the commit first
+ * if the last try is RETRY seconds old, as the automatic commit does
+ * every commit_interval.  An index leded cannot open for writing at start
+ * (read-only) is stuck the same way: each retry tries to open it.
  * Owns the writer, its queue and done list; must not touch sockets,
  * connections or the query pool (the loop is woken only through notify). */
 #include "ingest.h"
@@ -17,11 +27,13 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define SETTLE 0.02
+#define RETRY 1.0 /* seconds between the commits an ingest command retries */
 #define MAX_BACKLOG_BYTES (256u << 20) /* article bytes waiting, over all jobs */
 
 static uint64_t job_bytes(const job *j) {
@@ -42,13 +54,23 @@ struct ingest {
     void (*notify)(void *);
     void *notify_arg;
     ingest_figures fig;        /* under mu */
+    /* Stuck (above): the code and message of the last failure, when the
+     * last retry was; the writer thread's alone, as are lw and index. */
+    int stuck;
+    char stuck_err[LEDE_ERRLEN];
+    double stuck_since;
+    char *index;
 };
 
 static void publish(ingest *g) {
+    if (!g->lw) return;
+    uint64_t revision = livewriter_revision(g->lw); /* 0: not open just now */
     pthread_mutex_lock(&g->mu);
     g->fig.uncommitted = livewriter_uncommitted(g->lw);
-    g->fig.revision = livewriter_revision(g->lw);
-    g->fig.articles = livewriter_doccount(g->lw);
+    if (revision) {
+        g->fig.revision = revision;
+        g->fig.articles = livewriter_doccount(g->lw);
+    }
     g->fig.last_commit = livewriter_last_commit(g->lw);
     pthread_mutex_unlock(&g->mu);
 }
@@ -59,9 +81,32 @@ static void count(ingest *g, uint64_t *field) {
     pthread_mutex_unlock(&g->mu);
 }
 
+/* A failure that leaves the ingest stuck (above), logged once. */
+static int get_stuck(ingest *g, int rc, const char *err) {
+    if (!g->stuck || strcmp(err, g->stuck_err))
+        log_msg(LOG_LEVEL_ERROR, "ingest: %s (changes refused until a retried commit succeeds;"
+                " %llu acknowledged ones kept)", err,
+                (unsigned long long)(g->lw ? livewriter_uncommitted(g->lw) : 0));
+    g->stuck = rc == LEDE_OK ? LEDE_ERR : rc;
+    snprintf(g->stuck_err, sizeof g->stuck_err, "%s", err);
+    g->stuck_since = lede_now();
+    return g->stuck;
+}
+
+/* The writer, opened now if it could not be before. */
+static int writer_open(ingest *g, char *err) {
+    if (g->lw) return LEDE_OK;
+    int rc = livewriter_open(g->index, "leded ingest", NULL, &g->lw, err);
+    if (rc != LEDE_OK) g->lw = NULL;
+    return rc;
+}
+
 static void reply_error(job *j, int rc, const char *err) {
     const char *code = rc == LEDE_ENOTFOUND ? PROTO_E_NOTFOUND
                      : rc == LEDE_ESKIP ? PROTO_E_BADARTICLE
+                     : rc == LEDE_EDISKFULL ? PROTO_E_DISKFULL
+                     : rc == LEDE_EREADONLY ? PROTO_E_READONLY
+                     : rc == LEDE_EIO ? PROTO_E_IOERROR
                                         : PROTO_E_INTERNAL;
     j->failed_internal = rc == LEDE_ERR;
     proto_reply_error(&j->reply, j->json, code, err);
@@ -93,6 +138,7 @@ static void apply_put(ingest *g, job *j) {
     article_init(&a);
     int outcome = 0, rc = job_article(j, &a, err);
     if (rc == LEDE_OK) rc = livewriter_put(g->lw, &a, &outcome, err);
+    if (LEDE_IS_STORAGE(rc)) get_stuck(g, rc, err);
     if (rc != LEDE_OK) {
         reply_error(j, rc, err);
     } else {
@@ -107,14 +153,32 @@ static void apply_put(ingest *g, job *j) {
 
 static int commit(ingest *g, char *err) {
     g->dirty_since = 0;
-    if (livewriter_commit(g->lw, err) != LEDE_OK) return LEDE_ERR;
+    int rc = writer_open(g, err);
+    if (rc == LEDE_OK) rc = livewriter_commit(g->lw, err);
+    if (rc != LEDE_OK) return get_stuck(g, rc, err);
+    if (g->stuck) log_msg(LOG_LEVEL_INFO, "ingest: the index can be written again");
+    g->stuck = 0;
     count(g, &g->fig.commits);
     return LEDE_OK;
+}
+
+/* Whether a change may be applied: not while stuck, unless a retried
+ * commit (at most every RETRY seconds) gets it going again. */
+static int may_change(ingest *g, char *err) {
+    if (!g->stuck) return LEDE_OK;
+    if (lede_now() - g->stuck_since >= RETRY && commit(g, err) == LEDE_OK) return LEDE_OK;
+    return lede_seterr_code(err, g->stuck, "%s (the change was not applied: send it again"
+                            " once the index can be written)", g->stuck_err);
 }
 
 static void apply(ingest *g, job *j) {
     char err[LEDE_ERRLEN];
     int rc;
+    int change = j->req.cmd == PROTO_ADD || j->req.cmd == PROTO_PUT || j->req.cmd == PROTO_DELETE;
+    if (change && (rc = may_change(g, err)) != LEDE_OK) {
+        reply_error(j, rc, err);
+        return;
+    }
     switch (j->req.cmd) {
     case PROTO_ADD:
     case PROTO_PUT:
@@ -122,6 +186,7 @@ static void apply(ingest *g, job *j) {
         break;
     case PROTO_DELETE:
         rc = livewriter_delete(g->lw, j->req.arg, err);
+        if (LEDE_IS_STORAGE(rc)) get_stuck(g, rc, err);
         if (rc != LEDE_OK) {
             reply_error(j, rc, err);
             break;
@@ -131,16 +196,23 @@ static void apply(ingest *g, job *j) {
         break;
     case PROTO_COMMIT:
     case PROTO_COMPACT:
-        rc = j->req.cmd == PROTO_COMMIT ? commit(g, err) : livewriter_compact(g->lw, err);
-        if (rc == LEDE_OK && j->req.cmd == PROTO_COMPACT) count(g, &g->fig.compactions);
-        if (rc != LEDE_OK) reply_error(j, rc, err);
-        else proto_reply_commit(&j->reply, j->json, j->req.cmd,
-                                livewriter_revision(g->lw), livewriter_doccount(g->lw));
+        rc = commit(g, err);
+        if (rc == LEDE_OK && j->req.cmd == PROTO_COMPACT) {
+            rc = livewriter_compact(g->lw, err);
+            if (rc == LEDE_OK) count(g, &g->fig.compactions);
+        }
+        if (rc != LEDE_OK) {
+            reply_error(j, rc, err);
+            break;
+        }
+        proto_reply_commit(&j->reply, j->json, j->req.cmd, livewriter_revision(g->lw),
+                           livewriter_doccount(g->lw));
+        publish(g); /* a STATS sent after the reply sees this revision */
         break;
     default:
         reply_error(j, LEDE_ERR, "not an ingest command");
     }
-    if (livewriter_uncommitted(g->lw) && g->dirty_since == 0) g->dirty_since = lede_now();
+    if (g->lw && livewriter_uncommitted(g->lw) && g->dirty_since == 0) g->dirty_since = lede_now();
 }
 
 static void finish(ingest *g, job *j) {
@@ -185,11 +257,13 @@ static void autocommit(ingest *g) {
     pthread_mutex_unlock(&g->mu);
     if (due == 0 || (lede_now() < due && !stopping)) return;
     char err[LEDE_ERRLEN];
-    if (commit(g, err) != LEDE_OK) {
-        log_msg(LOG_LEVEL_ERROR, "ingest commit failed: %s", err);
-        g->dirty_since = lede_now(); /* try again in commit_interval */
+    if (commit(g, err) != LEDE_OK) { /* logged by get_stuck */
+        /* Try again in commit_interval, but not more often than RETRY:
+         * each try reopens the index and applies the kept changes again. */
+        double wait = g->commit_interval > RETRY ? g->commit_interval : RETRY;
+        g->dirty_since = lede_now() + wait - g->commit_interval;
         pthread_mutex_lock(&g->mu);
-        g->last_arrival = g->dirty_since + g->commit_interval;
+        g->last_arrival = lede_now() + wait;
         pthread_mutex_unlock(&g->mu);
         return;
     }
@@ -231,9 +305,14 @@ static void *ingest_main(void *arg) {
 int ingest_start(ingest **out, const char *index, double commit_interval,
                  void (*notify)(void *), void *notify_arg, char *err) {
     ingest *g = lede_calloc(1, sizeof *g);
-    if (livewriter_open(index, "leded ingest", NULL, &g->lw, err) != LEDE_OK) {
+    g->index = lede_strdup(index);
+    int rc = writer_open(g, err);
+    if (LEDE_IS_STORAGE(rc)) { /* serve it; ingest commands say why not */
+        get_stuck(g, rc, err);
+    } else if (rc != LEDE_OK) {
+        free(g->index);
         free(g);
-        return LEDE_ERR;
+        return rc;
     }
     pthread_mutex_init(&g->mu, NULL);
     pthread_cond_init(&g->cv, NULL);
@@ -243,6 +322,7 @@ int ingest_start(ingest **out, const char *index, double commit_interval,
     publish(g);
     if (pthread_create(&g->thread, NULL, ingest_main, g) != 0) {
         livewriter_close(g->lw, NULL);
+        free(g->index);
         free(g);
         return lede_seterr(err, "cannot start the ingest thread");
     }
@@ -297,5 +377,6 @@ void ingest_stop(ingest *g) {
     }
     pthread_cond_destroy(&g->cv);
     pthread_mutex_destroy(&g->mu);
+    free(g->index);
     free(g);
 }

@@ -159,6 +159,7 @@ static int setup(build *b, char *err) {
     if (indexdir_needs_merge(&b->ix)) {
         INFO(b, "merging the databases of an interrupted run");
         if (livewriter_merge_live(&b->ix, err) != LEDE_OK) return LEDE_ERR;
+        b->resumed = 1;
     }
     indexdir_cleanup(&b->ix);
     if (b->ix.nlive == 0 && livewriter_create_empty(&b->ix, b->o->language, !b->o->no_stopwords, err) != LEDE_OK)
@@ -190,6 +191,12 @@ static int first_pass(build *b, char *err) {
         INFO(b, "merging %d parts", b->nwriters);
         rc = livewriter_merge_live(&b->ix, err);
         if (rc == LEDE_OK) rc = write_deferred(b, err);
+    } else if (rc == LEDE_OK && b->resumed) {
+        /* The rest of an interrupted full build went into the merged
+         * database article by article: uncompacted, that index was twice
+         * the size of a clean build's (25 against 15 MB on BBC). */
+        INFO(b, "compacting the resumed build");
+        rc = livewriter_merge_live(&b->ix, err);
     }
     return rc;
 }
@@ -277,6 +284,7 @@ int build_compact(const char *index, int verbose, build_stats *st, char *err) {
     pthread_mutex_init(&b.mu, NULL);
     double t0 = lede_now();
     int rc = indexdir_open(index, 0, "lede-index --compact", &b.ix, err);
+    if (rc == LEDE_OK) indexdir_cleanup(&b.ix); /* what killed compactions left */
     if (rc == LEDE_OK && b.ix.nlive == 0)
         rc = lede_seterr(err, "%s: the index is empty", index);
     if (rc == LEDE_OK && indexdir_shard_count(&b.ix) != 0) rc = compact_sharded(&b, err);

@@ -53,6 +53,8 @@ struct build {
     build_stats *st;
     indexdir ix;
     int fresh;
+    int resumed;                       /* merged what an interrupted full build
+                                          left (build.c compacts at the end) */
     /* The index's settings (build.c loads them; sample.c chooses the
      * dictionary, pivot and common words of a full build). */
     settings set;

@@ -119,7 +119,13 @@ int engine_language_ok(const char *lang);
 /* Opens (create: or creates) the database directory dbpath for writing.
  * fast: skip fsync on commit (for a shard nobody reads yet).  dbpath NULL:
  * a scratch in-memory database (for engine_writer_measure).  Returns
- * LEDE_ELOCKED if another writer holds it. */
+ * LEDE_ELOCKED if another writer holds it.
+ *
+ * A write that fails for its storage returns LEDE_EDISKFULL, LEDE_EREADONLY
+ * or LEDE_EIO (util.h), the message "<dbpath>: disk full (...): ...";
+ * after any failed write or commit the writer is done for (Xapian may have
+ * closed the database and dropped what was not committed): close it and
+ * open the database again. */
 int engine_writer_open(const char *dbpath, int create, int fast,
                        engine_writer **out, char *err);
 /* Commits what is pending and closes. */
@@ -165,6 +171,9 @@ int engine_writer_commit(engine_writer *w, char *err);
  * spelling on.  Not thread-safe: the caller holds both writers. */
 void engine_writer_move_words(engine_writer *from, engine_writer *to);
 uint64_t engine_writer_doccount(engine_writer *w);
+/* The revision lede reports: Xapian's revision of the database plus its
+ * "lede.revision_base" (settings.h), which a compaction sets so that the
+ * revision only ever goes up; one more with every commit. */
 uint64_t engine_writer_revision(engine_writer *w);
 /* Metadata: set with val NULL deletes the key. */
 int engine_writer_meta_set(engine_writer *w, const char *key, const char *val,
@@ -245,6 +254,9 @@ int engine_suggest(engine_reader *r, const search_opts *o, sbuf *out, char *err)
 int engine_compact(const char *const *srcs, int n, const char *dst, char *err);
 /* Runs Xapian's consistency check on one database directory. */
 int engine_check(const char *dbpath, char *err);
+/* The revision (engine_writer_revision) of a database on disk, 0 if it
+ * cannot be opened. */
+uint64_t engine_revision_of(const char *dbpath);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define STUB_NAME "XAPIANDB"
@@ -88,9 +89,13 @@ static int take_lock(indexdir *ix, const char *role, char *err) {
     char *lp = indexdir_join(ix, LOCK_NAME);
     ix->lockfd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     free(lp);
-    if (ix->lockfd < 0)
-        return lede_seterr(err, "%s: cannot open lock file: %s", ix->path,
-                           strerror(errno));
+    if (ix->lockfd < 0) {
+        int code = lede_storage_code(errno);
+        if (code == LEDE_ERR)
+            return lede_seterr(err, "%s: cannot open lock file: %s", ix->path, strerror(errno));
+        return lede_seterr_code(err, code, "%s: cannot open lock file: %s (%s)", ix->path,
+                                lede_storage_cause(code), strerror(errno));
+    }
     if (flock(ix->lockfd, LOCK_EX | LOCK_NB) != 0) {
         char holder[128] = "";
         ssize_t n = pread(ix->lockfd, holder, sizeof holder - 1, 0);
@@ -197,6 +202,14 @@ char *indexdir_new_name(indexdir *ix, const char *kind, int k) {
     return sbuf_detach(&b);
 }
 
+/* A failed write of path, errno telling why: its LEDE_E* code and
+ * "<path>: disk full (No space left on device)". */
+static int write_failed(char *err, const char *path) {
+    int e = errno, code = lede_storage_code(e);
+    if (code == LEDE_ERR) return lede_seterr(err, "%s: %s", path, strerror(e));
+    return lede_seterr_code(err, code, "%s: %s (%s)", path, lede_storage_cause(code), strerror(e));
+}
+
 static int fsync_path(const char *path, int flags) {
     int fd = open(path, flags | O_CLOEXEC);
     if (fd < 0) return -1;
@@ -215,14 +228,15 @@ int indexdir_switch(indexdir *ix, char *const *names, int n, char *err) {
     FILE *f = fopen(tmp, "w");
     if (!f || fwrite(text.data, 1, text.len, f) != text.len || fflush(f) != 0 ||
         fsync(fileno(f)) != 0) {
-        lede_seterr(err, "%s: %s", tmp, strerror(errno));
+        rc = write_failed(err, tmp);
         if (f) fclose(f);
+        unlink(tmp);
         goto out;
     }
     fclose(f);
     lede_crash_point("before-switch");
     if (rename(tmp, stub) != 0) {
-        lede_seterr(err, "%s: %s", stub, strerror(errno));
+        rc = write_failed(err, stub);
         goto out;
     }
     fsync_path(ix->path, O_RDONLY | O_DIRECTORY);
@@ -318,4 +332,10 @@ uint64_t indexdir_size(const indexdir *ix) {
         free(p);
     }
     return total;
+}
+
+uint64_t indexdir_free_bytes(const indexdir *ix) {
+    struct statvfs fs;
+    if (statvfs(ix->path, &fs) != 0) return UINT64_MAX; /* unknown: do not refuse */
+    return (uint64_t)fs.f_bavail * fs.f_frsize;
 }

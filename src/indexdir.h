@@ -11,7 +11,9 @@
  *   INDEX/lede.lock     flock(2) held by the one writer; holds "<pid> <role>"
  *
  * Directories named db.* or part.* that the stub does not list are debris
- * of an interrupted run, removed by the next writer.
+ * of an interrupted run or compaction, removed by the next writer under the
+ * lock (lede-index, lede-index --compact, leded's ingest when it starts);
+ * a compaction whose copy failed (a full disk) removes it at once.
  *
  * A sharded index (src/shards.h) is a directory of ordinary lede indexes:
  *
@@ -83,6 +85,9 @@ int indexdir_shard_count(const indexdir *ix);
 char *indexdir_shard_name(unsigned k);
 /* Bytes used by the live databases (following nested stubs). */
 uint64_t indexdir_size(const indexdir *ix);
+/* Bytes an unprivileged writer may still use on the index's file system
+ * (UINT64_MAX when it cannot be told). */
+uint64_t indexdir_free_bytes(const indexdir *ix);
 /* Reads the stub of an index without locking (for readers). */
 int indexdir_read_live(const char *path, char ***names, int *n, char *err);
 void indexdir_free_names(char **names, int n);

@@ -13,6 +13,18 @@
 #include <string.h>
 #include <time.h>
 
+/* One change not yet committed, kept so that it can be applied again to
+ * a database reopened after a failed write (Xapian drops what it had not
+ * committed): a put (its stored form, from which the article comes back)
+ * or a deletion (blob NULL). */
+typedef struct lw_change {
+    struct lw_change *next;
+    char *id;
+    char *blob;
+    size_t len;
+    uint64_t fingerprint;
+} lw_change;
+
 /* One database the writer writes articles to: the index's own, or a
  * shard's; or the front of a sharded index (no articles). */
 typedef struct lw_part {
@@ -20,6 +32,7 @@ typedef struct lw_part {
     engine_writer *ew;
     uint64_t uncommitted;     /* writes since its last commit */
     uint64_t changes;         /* replacements + deletions since compaction */
+    lw_change *pending, **pending_end; /* the uncommitted writes, in order */
 } lw_part;
 
 struct livewriter {
@@ -31,14 +44,24 @@ struct livewriter {
     docstore *ds;
     char *language;
     int64_t last_commit;
+    int broken;               /* a write failed: the databases must be reopened */
 };
 
-/* A compact copy has no dead space: its change count starts again. */
-static int reset_changes(const char *dbpath, char *err) {
+/* A compact copy has no dead space: its change count starts again.  Its
+ * Xapian revision starts low again too: its revision base makes the
+ * revision it reports at least one more than before (from), so that
+ * clients watching it never see it go down.  Two commits: the second's
+ * revision, Xapian's after the first plus one, is known before it. */
+static int finish_compacted(const char *dbpath, uint64_t from, char *err) {
     engine_writer *w;
     if (engine_writer_open(dbpath, 0, 0, &w, err) != LEDE_OK) return LEDE_ERR;
-    int rc = settings_erase_writer(SETTINGS_CHANGES, w, err);
-    if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    int rc = settings_erase_writer(SETTINGS_CHANGES | SETTINGS_REVISION_BASE, w, err);
+    if (rc == LEDE_OK) rc = engine_writer_commit(w, err);
+    uint64_t now = engine_writer_revision(w); /* Xapian's alone: no base */
+    settings s = {.revision_base = from >= now ? from - now : 0};
+    if (rc == LEDE_OK) rc = settings_store_writer(&s, SETTINGS_REVISION_BASE, w, err);
+    if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK && rc == LEDE_OK)
+        rc = LEDE_ERR;
     return rc;
 }
 
@@ -48,7 +71,22 @@ int livewriter_merge_live(indexdir *ix, char *err) {
     return rc;
 }
 
+/* A compaction that cannot fit is refused before it starts: its copy
+ * takes up to the size of the databases it reads (a fresh build's parts
+ * shrink to about 60%, an already compact database not at all), so with
+ * less than a quarter of that free it would fail for certain, after
+ * filling the disk; and Xapian 1.4's compact() leaks a table (432 bytes
+ * and 32 KB of buffers, seen with 1.4.22) each time it fails so. */
+static int room_to_compact(indexdir *ix, char *err) {
+    uint64_t size = indexdir_size(ix), room = indexdir_free_bytes(ix);
+    if (room >= size / 4) return LEDE_OK;
+    return lede_seterr_code(err, LEDE_EDISKFULL, "%s: disk full: %.1f MB free, too little to "
+                            "compact %.1f MB of databases", ix->path, (double)room / 1e6,
+                            (double)size / 1e6);
+}
+
 int livewriter_rewrite(indexdir *ix, char *err) {
+    if (room_to_compact(ix, err) != LEDE_OK) return LEDE_EDISKFULL;
     /* Shards first: where a file record is in both, compaction keeps the
      * first, and a shard's is the newer. */
     const char **paths = lede_calloc((size_t)ix->nlive, sizeof(char *));
@@ -57,12 +95,20 @@ int livewriter_rewrite(indexdir *ix, char *err) {
         for (int i = 0; i < ix->nlive; i++)
             if ((strncmp(ix->live[i], "db.", 3) == 0) == pass)
                 paths[n++] = indexdir_join(ix, ix->live[i]);
+    uint64_t revision = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t r = engine_revision_of(paths[i]);
+        if (r > revision) revision = r;
+    }
     char *name = indexdir_new_name(ix, "db", 0);
     char *dst = indexdir_join(ix, name);
     int rc = engine_compact(paths, n, dst, err);
-    if (rc == LEDE_OK) rc = reset_changes(dst, err);
+    if (rc == LEDE_OK) rc = finish_compacted(dst, revision, err);
     lede_crash_point("after-merge");
     if (rc == LEDE_OK) rc = indexdir_switch(ix, &name, 1, err);
+    /* A copy that failed (a full disk) is removed now, not at the next run:
+     * its space is wanted. */
+    if (rc != LEDE_OK) indexdir_cleanup(ix);
     for (int i = 0; i < n; i++) free((char *)paths[i]);
     free(paths);
     free(name);
@@ -151,6 +197,81 @@ static int close_databases(livewriter *w, char *err) {
     return rc;
 }
 
+/* ---- what a failed write leaves: reopening, and the changes again ---- */
+
+static void note_change(lw_part *p, const char *id, sbuf *blob, uint64_t fingerprint) {
+    lw_change *c = lede_calloc(1, sizeof *c);
+    c->id = lede_strdup(id);
+    if (blob) {
+        c->len = blob->len;
+        c->blob = sbuf_detach(blob);
+    }
+    c->fingerprint = fingerprint;
+    if (!p->pending_end) p->pending_end = &p->pending;
+    *p->pending_end = c;
+    p->pending_end = &c->next;
+}
+
+static void forget_changes(lw_part *p) {
+    for (lw_change *c = p->pending, *next; c; c = next) {
+        next = c->next;
+        free(c->id);
+        free(c->blob);
+        free(c);
+    }
+    p->pending = NULL;
+    p->pending_end = &p->pending;
+}
+
+/* One kept change into the reopened database: the article decoded from
+ * its stored form, or the deletion (of an article the reopened database
+ * may not hold: then nothing is left to do). */
+static int apply_again(livewriter *w, lw_part *p, const lw_change *c, char *err) {
+    int outcome = ENGINE_ADDED, rc;
+    if (!c->blob) {
+        int found;
+        rc = engine_writer_delete_id(p->ew, c->id, &found, err);
+    } else {
+        article a;
+        article_init(&a);
+        rc = docstore_decode(w->ds, c->blob, c->len, &a, err);
+        if (rc == LEDE_OK)
+            rc = engine_writer_put(p->ew, &a, NULL, c->fingerprint, c->blob, c->len, &outcome, err);
+        article_free(&a);
+    }
+    if (rc != LEDE_OK) return rc;
+    p->uncommitted++;
+    if (!c->blob || outcome == ENGINE_REPLACED) p->changes++;
+    return LEDE_OK;
+}
+
+/* After a failed write Xapian's database may be closed, and what it had
+ * not committed is gone: the databases are opened again and every kept
+ * change applied again, so the next commit retries them all. */
+static int reopen(livewriter *w, char *err) {
+    int front_due = w->front.uncommitted;
+    close_databases(w, NULL); /* a closed database's commit fails: ignored */
+    int rc = open_databases(w, err);
+    for (unsigned k = 0; rc == LEDE_OK && k < w->nparts; k++)
+        for (const lw_change *c = w->part[k].pending; rc == LEDE_OK && c; c = c->next)
+            rc = apply_again(w, &w->part[k], c, err);
+    w->front.uncommitted = front_due;
+    w->broken = rc != LEDE_OK;
+    return rc;
+}
+
+/* A write failed with rc (its message in err): the writer reopens at once
+ * (or at its next call, if it cannot yet) and rc is passed on. */
+static int failed_write(livewriter *w, int rc) {
+    w->broken = 1;
+    reopen(w, NULL);
+    return rc;
+}
+
+static int ready(livewriter *w, char *err) {
+    return w->broken ? reopen(w, err) : LEDE_OK;
+}
+
 /* The index's directories: a sharded index's front and shards, or the
  * one database of any other (merging what an interrupted build left,
  * creating an empty index when there is none). */
@@ -191,6 +312,7 @@ int livewriter_close(livewriter *w, char *err) {
     int rc = LEDE_OK;
     if (w->part && w->part[0].ew && livewriter_uncommitted(w)) rc = livewriter_commit(w, err);
     if (w->part && close_databases(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    for (unsigned k = 0; w->part && k < w->nparts; k++) forget_changes(&w->part[k]);
     free(w->part);
     docstore_free(w->ds);
     free(w->language);
@@ -206,30 +328,38 @@ static lw_part *part_of(livewriter *w, const char *id) {
 }
 
 int livewriter_put(livewriter *w, const article *a, int *outcome, char *err) {
+    int rc = ready(w, err);
+    if (rc != LEDE_OK) return rc;
     lw_part *p = part_of(w, a->id);
     sbuf blob;
     sbuf_init(&blob);
-    uint64_t payload_hash;
-    int rc = docstore_encode(w->ds, a, &blob, &payload_hash, err);
+    uint64_t payload_hash = 0;
+    rc = docstore_encode(w->ds, a, &blob, &payload_hash, err);
     /* No source file: the same fingerprint as the indexer gives an article
      * read from standard input, so both agree on "unchanged". */
+    uint64_t fingerprint = docstore_fingerprint(payload_hash, NULL);
     if (rc == LEDE_OK)
-        rc = engine_writer_put(p->ew, a, NULL, docstore_fingerprint(payload_hash, NULL),
-                               blob.data, blob.len, outcome, err);
+        rc = engine_writer_put(p->ew, a, NULL, fingerprint, blob.data, blob.len, outcome, err);
+    if (rc == LEDE_OK && *outcome != ENGINE_UNCHANGED) {
+        p->uncommitted++;
+        if (*outcome == ENGINE_REPLACED) p->changes++;
+        note_change(p, a->id, &blob, fingerprint);
+    }
     sbuf_free(&blob);
-    if (rc != LEDE_OK || *outcome == ENGINE_UNCHANGED) return rc;
-    p->uncommitted++;
-    if (*outcome == ENGINE_REPLACED) p->changes++;
-    return LEDE_OK;
+    return LEDE_IS_STORAGE(rc) ? failed_write(w, rc) : rc;
 }
 
 int livewriter_delete(livewriter *w, const char *id, char *err) {
+    int rc = ready(w, err);
+    if (rc != LEDE_OK) return rc;
     lw_part *p = part_of(w, id);
     int found;
-    if (engine_writer_delete_id(p->ew, id, &found, err) != LEDE_OK) return LEDE_ERR;
+    rc = engine_writer_delete_id(p->ew, id, &found, err);
+    if (rc != LEDE_OK) return LEDE_IS_STORAGE(rc) ? failed_write(w, rc) : rc;
     if (!found) return lede_seterr_code(err, LEDE_ENOTFOUND, "no article with id '%s'", id);
     p->uncommitted++;
     p->changes++;
+    note_change(p, id, NULL, 0);
     return LEDE_OK;
 }
 
@@ -240,22 +370,27 @@ static int commit_part(livewriter *w, lw_part *p, char *err) {
         w->front.uncommitted = 1; /* the front's commit is due */
     }
     settings s = {.changes = p->changes};
-    if (settings_store_writer(&s, SETTINGS_CHANGES, p->ew, err) != LEDE_OK ||
-        engine_writer_commit(p->ew, err) != LEDE_OK)
-        return LEDE_ERR;
+    int rc = settings_store_writer(&s, SETTINGS_CHANGES, p->ew, err);
+    if (rc == LEDE_OK) rc = engine_writer_commit(p->ew, err);
+    if (rc != LEDE_OK) return rc;
     p->uncommitted = 0;
+    forget_changes(p);
     return LEDE_OK;
 }
 
 /* The shards that changed, then the front (shards.h: a crash between
- * them loses no acknowledged article, at most some spelling words). */
+ * them loses no acknowledged article, at most some spelling words).  A
+ * failed commit keeps the changes of the databases it did not commit:
+ * the next commit retries them (failed_write). */
 int livewriter_commit(livewriter *w, char *err) {
+    int rc = ready(w, err); /* a reopening that fails says why */
+    if (rc != LEDE_OK) return rc;
     /* a new revision only for changes (the front's: after a failed commit) */
     if (livewriter_uncommitted(w) == 0 && !w->front.uncommitted) return LEDE_OK;
-    for (unsigned k = 0; k < w->nparts; k++)
-        if (w->part[k].uncommitted && commit_part(w, &w->part[k], err) != LEDE_OK)
-            return LEDE_ERR;
-    if (w->front.ew && engine_writer_commit(w->front.ew, err) != LEDE_OK) return LEDE_ERR;
+    for (unsigned k = 0; rc == LEDE_OK && k < w->nparts; k++)
+        if (w->part[k].uncommitted) rc = commit_part(w, &w->part[k], err);
+    if (rc == LEDE_OK && w->front.ew) rc = engine_writer_commit(w->front.ew, err);
+    if (rc != LEDE_OK) return failed_write(w, rc);
     w->front.uncommitted = 0;
     w->last_commit = (int64_t)time(NULL);
     return LEDE_OK;
@@ -283,15 +418,17 @@ static int compact_shards(livewriter *w, const int *due, int any, char *err) {
 }
 
 int livewriter_compact(livewriter *w, char *err) {
+    int rc = livewriter_commit(w, err);
+    if (rc != LEDE_OK) return rc; /* the changes are kept, the databases open */
     int *due = lede_calloc(w->nparts, sizeof(int)), any = 0;
     for (unsigned k = 0; k < w->nparts; k++) any |= due[k] = part_due(&w->part[k]);
-    int rc = livewriter_commit(w, err);
-    if (close_databases(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    rc = close_databases(w, err);
     if (rc == LEDE_OK)
         rc = w->sh.n ? compact_shards(w, due, any, err) : livewriter_merge_live(&w->ix, err);
     free(due);
     /* Whatever happened, keep writing to the live databases. */
     int orc = open_databases(w, rc == LEDE_OK ? err : NULL);
+    w->broken = orc != LEDE_OK;
     return rc == LEDE_OK ? orc : rc;
 }
 
@@ -303,12 +440,14 @@ uint64_t livewriter_uncommitted(const livewriter *w) {
 
 uint64_t livewriter_doccount(livewriter *w) {
     uint64_t n = 0;
-    for (unsigned k = 0; k < w->nparts; k++) n += engine_writer_doccount(w->part[k].ew);
+    for (unsigned k = 0; k < w->nparts; k++)
+        if (w->part[k].ew) n += engine_writer_doccount(w->part[k].ew);
     return n;
 }
 
 uint64_t livewriter_revision(livewriter *w) {
-    return engine_writer_revision(w->front.ew ? w->front.ew : w->part[0].ew);
+    engine_writer *first = w->sh.n ? w->front.ew : w->part[0].ew;
+    return first ? engine_writer_revision(first) : 0;
 }
 
 int64_t livewriter_last_commit(const livewriter *w) { return w->last_commit; }

@@ -72,6 +72,12 @@ const char *proto_cmd_name(proto_cmd cmd);
 #define PROTO_E_DISABLED "DISABLED"
 #define PROTO_E_BADARTICLE "BADARTICLE"
 #define PROTO_E_UNAVAILABLE "UNAVAILABLE"
+/* The index could not be written (an ingest command): its disk is full,
+ * it is read-only (or not writable to leded), or its storage failed.  The
+ * message names the path; the writer goes on once the cause is gone. */
+#define PROTO_E_DISKFULL "DISKFULL"
+#define PROTO_E_READONLY "READONLY"
+#define PROTO_E_IOERROR "IOERROR"
 
 /* Each formatter appends one whole reply to out. */
 void proto_reply_error(sbuf *out, int json, const char *code, const char *msg);

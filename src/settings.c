@@ -32,6 +32,8 @@ static const setting table[] = {
     {SETTINGS_CHANGES, "lede.changes", KIND_U64, offsetof(settings, changes), NULL},
     {SETTINGS_SHARDS, "lede.shards", KIND_U64, offsetof(settings, shards), NULL},
     {SETTINGS_SHARD, "lede.shard", KIND_STRING, offsetof(settings, shard), ""},
+    {SETTINGS_REVISION_BASE, "lede.revision_base", KIND_U64, offsetof(settings, revision_base),
+     NULL},
 };
 #define NSETTINGS (sizeof table / sizeof table[0])
 

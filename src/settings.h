@@ -21,6 +21,10 @@
  *                      every engine commit; absent: 0)
  *   "lede.changes"     replacements and deletions since the last compaction,
  *                      decimal (livewriter.h; absent: 0)
+ *   "lede.revision_base" added to Xapian's revision of the database to
+ *                      make the revision lede reports (engine.h), decimal
+ *                      (absent: 0): a compaction sets it in the new
+ *                      database so that the revision never goes down
  *   "lede.shards"      in the front of a sharded index (src/shards.h): how
  *                      many shards it has, decimal (absent: 0, not a front)
  *   "lede.shard"       in a shard of a sharded index: "K N", decimal, it is
@@ -28,8 +32,8 @@
  * The first six are fixed when the index is created (SETTINGS_INDEX), and
  * written only into a new database (a shard, a merge, a new index), never
  * by a commit to one that readers have open: readers load them again only
- * when the stub names other databases (src/engine/refresh.cc).  The last
- * two are bookkeeping that changes with every commit.  The shard keys are
+ * when the stub names other databases (src/engine/refresh.cc).  The next
+ * three are bookkeeping that changes with commits and compactions.  The shard keys are
  * written once, when a sharded index is created, and say what a database
  * is: they differ between the front and each shard, whose SETTINGS_INDEX
  * values are all the same. */
@@ -56,11 +60,12 @@ enum {
     SETTINGS_CHANGES = 1u << 7,
     SETTINGS_SHARDS = 1u << 8,
     SETTINGS_SHARD = 1u << 9,
+    SETTINGS_REVISION_BASE = 1u << 10,
 };
 #define SETTINGS_INDEX (SETTINGS_FORMAT | SETTINGS_LANGUAGE | SETTINGS_STOPWORDS | \
                         SETTINGS_PIVOT | SETTINGS_COMMON | SETTINGS_DICT)
 #define SETTINGS_ALL (SETTINGS_INDEX | SETTINGS_COMMIT_TIME | SETTINGS_CHANGES | \
-                      SETTINGS_SHARDS | SETTINGS_SHARD)
+                      SETTINGS_SHARDS | SETTINGS_SHARD | SETTINGS_REVISION_BASE)
 
 #define SETTINGS_DEFAULT_LANGUAGE "english"
 
@@ -77,6 +82,7 @@ typedef struct settings {
     uint64_t changes;      /* "lede.changes" */
     uint64_t shards;       /* "lede.shards" */
     char *shard;           /* "lede.shard", "" when absent */
+    uint64_t revision_base; /* "lede.revision_base" */
     unsigned stored;       /* SETTINGS_* bits of the keys the index holds */
 } settings;
 

@@ -245,7 +245,8 @@ int shards_compact(shards *s, const int *due, int front, char *err) {
     int rc = LEDE_OK;
     for (unsigned i = 0; i < nj; i++) {
         if (jobs[i].started) pthread_join(jobs[i].thread, NULL);
-        if (jobs[i].rc != LEDE_OK && rc == LEDE_OK) rc = lede_seterr(err, "%s", jobs[i].err);
+        if (jobs[i].rc != LEDE_OK && rc == LEDE_OK)
+            rc = lede_seterr_code(err, jobs[i].rc, "%s", jobs[i].err);
     }
     /* Those that switched told readers so, even if another failed. */
     int trc = nj ? touch_top(s->top, rc == LEDE_OK ? err : NULL) : LEDE_OK;

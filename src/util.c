@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "util.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +31,28 @@ int lede_seterr_code(char *err, int code, const char *fmt, ...) {
         va_end(ap);
     }
     return code;
+}
+
+int lede_storage_code(int errnum) {
+    switch (errnum) {
+    case ENOSPC:
+    case EDQUOT:
+        return LEDE_EDISKFULL;
+    case EROFS:
+    case EACCES:
+    case EPERM:
+        return LEDE_EREADONLY;
+    case EIO:
+        return LEDE_EIO;
+    default:
+        return LEDE_ERR;
+    }
+}
+
+const char *lede_storage_cause(int code) {
+    return code == LEDE_EDISKFULL ? "disk full"
+         : code == LEDE_EREADONLY ? "not writable"
+         : code == LEDE_EIO ? "I/O error" : NULL;
 }
 
 static void oom(size_t n) {

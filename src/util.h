@@ -21,9 +21,13 @@ extern "C" {
 #define LEDE_ESKIP -4      /* input rejected; the run goes on */
 #define LEDE_ESYNTAX -5    /* malformed query or request */
 #define LEDE_ELIMIT -6     /* a limit was exceeded */
-#define LEDE_ETIMEOUT -7   /* a query passed its deadline and stopped */
-#define LEDE_ECANCELLED -8 /* a query nobody waits for any more stopped */
-#define LEDE_EUNAVAIL -9   /* a server the index needs does not answer (for now) */
+/* The index could not be written; the message names the path. */
+#define LEDE_EDISKFULL -7  /* no space left (ENOSPC, EDQUOT) */
+#define LEDE_EREADONLY -8  /* read-only file system or no permission */
+#define LEDE_EIO -9        /* the storage failed (EIO) */
+#define LEDE_ETIMEOUT -10  /* a query passed its deadline and stopped */
+#define LEDE_ECANCELLED -11 /* a query nobody waits for any more stopped */
+#define LEDE_EUNAVAIL -12  /* a server the index needs does not answer (for now) */
 
 #define LEDE_ERRLEN 512
 
@@ -33,6 +37,14 @@ int lede_seterr(char *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int lede_seterr_code(char *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The LEDE_E* code of a failed write's errno: LEDE_EDISKFULL,
+ * LEDE_EREADONLY or LEDE_EIO, LEDE_ERR for any other; and what it means
+ * in words ("disk full", ...; NULL for LEDE_ERR). */
+int lede_storage_code(int errnum);
+const char *lede_storage_cause(int code);
+/* True for the three codes above. */
+#define LEDE_IS_STORAGE(code) ((code) <= LEDE_EDISKFULL && (code) >= LEDE_EIO)
 
 /* Allocation that never returns NULL: out of memory aborts the process,
  * as in Redis' zmalloc; there is no sane recovery for an indexer. */

@@ -44,6 +44,7 @@ typedef std::unordered_set<std::string> word_set;
 
 struct engine_writer {
     Xapian::WritableDatabase db;
+    std::string path;            /* its directory, for the messages of failed writes */
     Xapian::TermGenerator tg;
     Xapian::Stem stem;
     bool spelling = false;
@@ -221,6 +222,10 @@ inline char *dup_string(const std::string &s) {
  * with its message in err.  Call only from inside a catch handler. */
 int fail(char *err, const char *what, const std::string &msg);
 int failure_code(char *err, const char *what);         /* guarded's */
+/* A failed write's storage cause (disk full, read-only, I/O: errno in e,
+ * or no space left at the path what): its LEDE_E* code with the message
+ * "<what>: disk full (...): <Xapian's>", or LEDE_OK when it is none. */
+int storage_failure_code(char *err, const char *what, const Xapian::Error &e);
 int search_failure_code(char *err, const char *what);  /* with_retry's */
 
 /* A figure for display, 0 when Xapian cannot give it. */
@@ -340,6 +345,8 @@ public:
 
 /* writer.cc */
 int meta_get(const Xapian::Database &db, const char *key, sbuf *out);
+/* The revision lede reports (engine.h): Xapian's plus "lede.revision_base". */
+uint64_t lede_revision(const Xapian::Database &db);
 
 /* reader.cc */
 /* Reads every lede.* key a reader uses, and sets up what depends on them

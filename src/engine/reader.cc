@@ -112,7 +112,7 @@ int engine_reader_scan(engine_reader *r, engine_doc_fn fn, void *ctx,
 }
 
 uint64_t engine_reader_revision(engine_reader *r) {
-    return or_zero([&] { return r->db.get_revision(); });
+    return or_zero([&] { return lede_revision(r->db); });
 }
 
 }  // extern "C"

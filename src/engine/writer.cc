@@ -55,6 +55,11 @@ int meta_get(const Xapian::Database &db, const char *key, sbuf *out) {
     return LEDE_OK;
 }
 
+uint64_t lede_revision(const Xapian::Database &db) {
+    std::string base = db.get_metadata(settings_key(SETTINGS_REVISION_BASE));
+    return strtoull(base.c_str(), nullptr, 10) + db.get_revision();
+}
+
 extern "C" {
 
 int engine_format_samples(const char *format) {
@@ -75,6 +80,7 @@ int engine_writer_open(const char *dbpath, int create, int fast,
             throw;
         }
         w->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_NONE);
+        w->path = dbpath ? dbpath : "(in memory)";
         *out = w;
         return LEDE_OK;
     });
@@ -82,7 +88,7 @@ int engine_writer_open(const char *dbpath, int create, int fast,
 
 int engine_writer_close(engine_writer *w, char *err) {
     if (!w) return LEDE_OK;
-    int rc = guarded(err, "close", [&] {
+    int rc = guarded(err, w->path.c_str(), [&] {
         flush_words(w);
         w->db.commit();
         w->db.close();
@@ -115,7 +121,7 @@ int engine_writer_configure(engine_writer *w, const char *language,
 int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
                       uint64_t fp, const void *data, size_t len, int *outcome,
                       char *err) {
-    return guarded(err, "put", [&] {
+    return guarded(err, w->path.c_str(), [&] {
         std::string qterm = id_term(a->id);
         Xapian::PostingIterator p = w->db.postlist_begin(qterm);
         bool exists = p != w->db.postlist_end(qterm);
@@ -200,7 +206,7 @@ int engine_writer_delete_file(engine_writer *w, const char *filekey,
 int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
                             char *err) {
     *found = 0;
-    return guarded(err, "delete", [&] {
+    return guarded(err, w->path.c_str(), [&] {
         std::string qterm = id_term(id);
         if (w->db.postlist_begin(qterm) == w->db.postlist_end(qterm)) return LEDE_OK;
         w->db.delete_document(qterm);
@@ -210,7 +216,7 @@ int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
 }
 
 int engine_writer_commit(engine_writer *w, char *err) {
-    return guarded(err, "commit", [&] {
+    return guarded(err, w->path.c_str(), [&] {
         flush_words(w);
         /* the key alone from src/settings: a commit need not read the others */
         w->db.set_metadata(settings_key(SETTINGS_COMMIT_TIME),
@@ -230,12 +236,12 @@ uint64_t engine_writer_doccount(engine_writer *w) {
 }
 
 uint64_t engine_writer_revision(engine_writer *w) {
-    return or_zero([&] { return w->db.get_revision(); });
+    return or_zero([&] { return lede_revision(w->db); });
 }
 
 int engine_writer_meta_set(engine_writer *w, const char *key, const char *val,
                            size_t len, char *err) {
-    return guarded(err, "metadata", [&] {
+    return guarded(err, w->path.c_str(), [&] {
         w->db.set_metadata(key, val ? std::string(val, len) : std::string());
         return LEDE_OK;
     });

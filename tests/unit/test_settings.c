@@ -89,6 +89,7 @@ static void fill(settings *s) {
     s->changes = UINT64_MAX;
     s->shards = 3;
     settings_set_shard(s, 2, 3);
+    s->revision_base = 41;
 }
 
 static void test_round_trip(void) {
@@ -99,7 +100,7 @@ static void test_round_trip(void) {
     fill(&s);
     char err[LEDE_ERRLEN];
     CHECK(settings_store(&s, SETTINGS_ALL, fake_set, &f, err) == LEDE_OK, "store every key");
-    CHECK(f.sets == 10 && f.deletes == 0, "ten keys written (%d, %d)", f.sets, f.deletes);
+    CHECK(f.sets == 11 && f.deletes == 0, "eleven keys written (%d, %d)", f.sets, f.deletes);
     CHECK(fake_find(&f, "lede.pivot") >= 0 && fake_find(&f, "lede.commit_time") >= 0,
           "under their lede.* names");
     CHECK(settings_load(&t, fake_get, &f, err) == LEDE_OK, "load them back");
@@ -110,7 +111,8 @@ static void test_round_trip(void) {
     CHECK_STR(t.common.data, "mln dlr", "common words round trip");
     CHECK(t.dict.len == 14 && !memcmp(t.dict.data, "dict\0with\0nuls", 14),
           "dictionary round trip, NUL bytes included");
-    CHECK(t.commit_time == 1772438400 && t.changes == UINT64_MAX, "counters round trip");
+    CHECK(t.commit_time == 1772438400 && t.changes == UINT64_MAX && t.revision_base == 41,
+          "counters round trip");
     unsigned k = 9, n = 9;
     CHECK(t.shards == 3 && settings_get_shard(&t, &k, &n, err) == LEDE_OK && k == 2 && n == 3,
           "shard keys round trip (%u of %u)", k, n);
