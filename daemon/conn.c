@@ -4,6 +4,7 @@
  * listeners (listener.c). */
 #define _GNU_SOURCE
 #include "conn.h"
+#include "admit.h"
 #include "framing.h"
 #include "handoff.h"
 #include "log.h"
@@ -31,6 +32,7 @@ void conn_free(conn *c, const char *why) {
         free(c->put);
     }
     wire_close(c->wire); /* no worker writes once the socket closes */
+    admit_close(c);
     bufferevent_free(c->bev);
     wire_unref(c->wire);
     if (c->prev) c->prev->next = c->next;
@@ -56,12 +58,18 @@ int conn_maybe_close(conn *c) {
     return 1;
 }
 
-void conn_update_reading(conn *c) {
+/* A PUT waiting for its bytes is in flight itself: it must not stop the
+ * reading that completes it.  A request's bytes count from when it is
+ * parsed, so a connection may hold up to twice --max-line of requests and
+ * one more line. */
+int conn_under_caps(conn *c) {
     const server_config *cfg = c->s->cfg;
-    /* A PUT waiting for its bytes is in flight itself: it must not stop
-     * the reading that completes it. */
-    int want = c->draining || (!c->closing && (c->put || c->inflight < cfg->max_pipeline) &&
-                               conn_output_len(c) <= cfg->max_output);
+    return (c->put || (c->inflight < cfg->max_pipeline && c->req_bytes < 2 * cfg->max_line)) &&
+           !c->held && conn_output_len(c) <= cfg->max_output;
+}
+
+void conn_update_reading(conn *c) {
+    int want = c->draining || (!c->closing && conn_under_caps(c));
     if (want && c->paused) {
         c->paused = 0;
         bufferevent_enable(c->bev, EV_READ);
@@ -161,6 +169,7 @@ void conn_open(server *s, int fd, struct sockaddr *sa) {
     c->next_seq = 1;
     wire_open(c->wire, 1);
     bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+    admit_open(c);
     bufferevent_setwatermark(c->bev, EV_READ, 0, s->cfg->max_line + 2);
     bufferevent_setwatermark(c->bev, EV_WRITE, s->cfg->max_output / 2, 0);
     if (s->cfg->idle_timeout > 0) {

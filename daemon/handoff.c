@@ -19,10 +19,10 @@
 
 /* ---- the workers' side (pool.c calls these) -------------------------- */
 
-void handoff_init(handoff *h, pthread_mutex_t *mu, atomic_int *queued,
+void handoff_init(handoff *h, pthread_mutex_t *mu, atomic_int *ready,
                   void (*notify)(void *), void *notify_arg) {
     h->mu = mu;
-    h->queued = queued;
+    h->ready = ready;
     h->notify = notify;
     h->notify_arg = notify_arg;
     pthread_condattr_t ca;
@@ -116,7 +116,7 @@ static int handoff_await_drain(handoff *h, int low, double max_wait) {
     h->drain_low = low;
     h->drain_waiting = 1;
     int waited = 0;
-    while (atomic_load(h->queued) > low && h->call == HANDOFF_CALM) {
+    while (atomic_load(h->ready) > low && h->call == HANDOFF_CALM) {
         waited = 1;
         if (pthread_cond_timedwait(&h->drain_cv, h->mu, &until) != 0) break;
     }
@@ -239,7 +239,7 @@ static void handoff_batch_cb(evutil_socket_t fd, short what, void *arg) {
 }
 
 static void handoff_start_batch(server *s) {
-    if (s->cfg->read_batch > 0 && pool_queued(s->pool) >= 2 * s->cfg->workers)
+    if (s->cfg->read_batch > 0 && pool_ready(s->pool) >= 2 * s->cfg->workers)
         event_active(s->ho.batch, EV_TIMEOUT, 0);
 }
 
@@ -250,7 +250,8 @@ void handoff_submit_query(server *s, pending *p, proto_request *req) {
     j->seq = p->seq;
     j->loop_quiet = handoff_may_be_quiet(p->c, p);
     j->stage = j->loop_quiet ? HANDOFF_QUIET : HANDOFF_LOUD;
-    if (pool_submit(s->pool, j, s->cfg->max_queued) != LEDE_OK) {
+    int fresh = p->c->queries_out == 0; /* admit.c counts them */
+    if (pool_submit(s->pool, p->c->flow, j, fresh, s->cfg->max_queued) != LEDE_OK) {
         job_free(j);
         replies_error(p, PROTO_E_BUSY, "the server is overloaded, try again");
         return;

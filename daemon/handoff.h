@@ -123,7 +123,7 @@ typedef enum handoff_call {
 /* The workers' side, inside the pool and guarded by the pool's lock. */
 typedef struct handoff {
     pthread_mutex_t *mu;       /* the pool's lock */
-    atomic_int *queued;        /* the pool's count of waiting jobs */
+    atomic_int *ready;         /* the pool's count of jobs a worker may take */
     job_list done;             /* finished jobs, in completion order */
     atomic_int ndone;          /* jobs in done; written under mu; read anywhere */
     handoff_call call;         /* under mu */
@@ -152,9 +152,10 @@ typedef struct handoff_loop {
 
 /* ---- workers' side (pool.c) ---- */
 
-/* mu guards the handoff; queued is the pool's queue length, which the
- * drain wait watches; notify wakes the loop. */
-void handoff_init(handoff *h, pthread_mutex_t *mu, atomic_int *queued,
+/* mu guards the handoff; ready is the pool's count of jobs a worker may
+ * take (held flows' jobs are not), which the drain wait watches; notify
+ * wakes the loop. */
+void handoff_init(handoff *h, pthread_mutex_t *mu, atomic_int *ready,
                   void (*notify)(void *), void *notify_arg);
 void handoff_destroy(handoff *h);
 /* True when nobody wants the job's reply any more: skip the query. */
@@ -170,7 +171,7 @@ void handoff_finish(handoff *h, job *j, atomic_int *running);
 /* Under mu: the pool's queue got shorter (a worker took a job); ends the
  * loop's drain wait once the queue is down to what it waits for. */
 static inline void handoff_queue_shrank_locked(handoff *h) {
-    if (h->drain_waiting && atomic_load(h->queued) <= h->drain_low) pthread_cond_signal(&h->drain_cv);
+    if (h->drain_waiting && atomic_load(h->ready) <= h->drain_low) pthread_cond_signal(&h->drain_cv);
 }
 
 /* ---- loop's side ---- */

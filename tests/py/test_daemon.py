@@ -10,7 +10,7 @@ import socket
 import subprocess
 import threading
 
-from ledetest import (Daemon, Scratch, ROOT, INDEXER, build_index, check, check_eq,
+from ledetest import (Daemon, eventually, Scratch, ROOT, INDEXER, build_index, check, check_eq,
                       finish, hit_ids, status_field)
 
 scratch = Scratch()
@@ -282,7 +282,9 @@ a2.close()
 a3.close()
 check_eq(d2.stop(), 0, "second daemon exits 0")
 
-# Overload: one worker held, a queue of one, the next query is refused.
+# Overload: one worker held, a queue of one.  A query of a connection
+# that already has one out is refused with the queue full; a connection's
+# only query never is (daemon/admit.h: a flood only slows itself).
 d3 = Daemon(index, "--workers", "1", "--max-queued", "1", "--query-timeout", "0",
             env={"LEDE_TEST_HOLD": hold})
 b = d3.connect()
@@ -293,10 +295,13 @@ check_eq(st.get("articles"), "46", "STATS answers while every worker is busy")
 while st.get("queued") != "0":  # until the worker has taken the held query
     st = dict(l.split("\t", 1) for l in b2.ask("STATS")[1:])
 b3 = d3.connect()
-b2.send("SEARCH drought\n")            # waits in the queue
-b3.send("SEARCH drought\n")            # finds the queue full
-r3 = b3.reply("SEARCH")
-check(r3[0].startswith("ERR BUSY"), "queue full: ERR BUSY", r3[0])
+b2.send("SEARCH drought\nSEARCH drought\n")  # the first waits in the queue, the second finds it full
+b4 = d3.connect()
+check_eq(eventually(lambda: dict(l.split("\t", 1) for l in b4.ask("STATS")[1:])["errors"] == "1"), True,
+         "queue full: the second query of a connection is refused")
+b3.send("SEARCH drought\n")  # the queue is full, but b3 has nothing else out
+check_eq(eventually(lambda: dict(l.split("\t", 1) for l in b4.ask("STATS")[1:])["queued"] == "2"), True,
+         "queue full: a connection's only query still waits in it")
 # SIGTERM with a query in flight: the reply still arrives, exit 0.
 d3.proc.send_signal(signal.SIGTERM)
 with open(hold, "w") as f:
@@ -304,6 +309,10 @@ with open(hold, "w") as f:
 r = b.reply("SEARCH")
 check(r[0].startswith("OK SEARCH"), "SIGTERM: the query in flight is answered", r[0])
 check(b2.reply("SEARCH")[0].startswith("OK SEARCH"), "SIGTERM: the queued query is answered too")
+r = b2.reply("SEARCH")
+check(r[0].startswith("ERR BUSY"), "queue full: ERR BUSY, in its place", r[0])
+check(b3.reply("SEARCH")[0].startswith("OK SEARCH"), "SIGTERM: the only query of the other is answered too")
+b4.close()
 check_eq(d3.stop(), 0, "SIGTERM: exit status 0")
 for k in (b, b2, b3):
     k.close()
