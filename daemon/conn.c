@@ -61,11 +61,15 @@ int conn_maybe_close(conn *c) {
 /* A PUT waiting for its bytes is in flight itself: it must not stop the
  * reading that completes it.  A request's bytes count from when it is
  * parsed, so a connection may hold up to twice --max-line of requests and
- * one more line. */
+ * one more line.  With --max-queued queries waiting, a connection that
+ * has a request waiting already is not read (it is read again when that
+ * request is answered); one that has none is, and its query is queued. */
 int conn_under_caps(conn *c) {
-    const server_config *cfg = c->s->cfg;
+    server *s = c->s;
+    const server_config *cfg = s->cfg;
     return (c->put || (c->inflight < cfg->max_pipeline && c->req_bytes < 2 * cfg->max_line)) &&
-           !c->held && conn_output_len(c) <= cfg->max_output;
+           !c->held && conn_output_len(c) <= cfg->max_output &&
+           (pool_queued(s->pool) < cfg->max_queued || handoff_nothing_waits(c, NULL));
 }
 
 void conn_update_reading(conn *c) {

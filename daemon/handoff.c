@@ -239,8 +239,16 @@ static void handoff_batch_cb(evutil_socket_t fd, short what, void *arg) {
 }
 
 static void handoff_start_batch(server *s) {
-    if (s->cfg->read_batch > 0 && pool_ready(s->pool) >= 2 * s->cfg->workers)
+    if (s->cfg->read_batch > 0 && pool_fresh(s->pool) >= 2 * s->cfg->workers)
         event_active(s->ho.batch, EV_TIMEOUT, 0);
+}
+
+int handoff_nothing_waits(conn *c, pending *p) {
+    for (pending *q = c->head; q && q != p; q = q->next) {
+        if (q->done || q->deferred) return 0;
+        if (!q->job || atomic_load(&q->job->claim) != WIRE_SENT) return 0;
+    }
+    return 1;
 }
 
 void handoff_submit_query(server *s, pending *p, proto_request *req) {
@@ -250,7 +258,7 @@ void handoff_submit_query(server *s, pending *p, proto_request *req) {
     j->seq = p->seq;
     j->loop_quiet = handoff_may_be_quiet(p->c, p);
     j->stage = j->loop_quiet ? HANDOFF_QUIET : HANDOFF_LOUD;
-    int fresh = p->c->queries_out == 0; /* admit.c counts them */
+    int fresh = handoff_nothing_waits(p->c, p);
     if (pool_submit(s->pool, p->c->flow, j, fresh, s->cfg->max_queued) != LEDE_OK) {
         job_free(j);
         replies_error(p, PROTO_E_BUSY, "the server is overloaded, try again");

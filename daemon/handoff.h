@@ -191,6 +191,13 @@ void handoff_notify_from_ingest(void *arg);
 /* Sends a query (moved out of req) to the workers; its reply will take
  * p's place (BUSY when the queue is full). */
 void handoff_submit_query(server *s, pending *p, proto_request *req);
+/* True when no request of c before p (NULL: none at all) waits to be
+ * answered, but those whose worker wrote the whole reply already (their
+ * client has it, and may ask again before the loop has collected them).
+ * A query sent then goes before the waiting flows (pool.h), and is never
+ * refused or held back for a full queue.  Stops at the first request
+ * that waits. */
+int handoff_nothing_waits(conn *c, pending *p);
 /* Delivers every finished job, the pool's and the ingest writer's. */
 void handoff_collect(server *s);
 /* Something comes to wait on j's reply: a quiet job must wake the loop

@@ -40,6 +40,8 @@ struct pool {
     flow_list turns;            /* the others, round robin */
     atomic_int queued;          /* jobs waiting, held or not; written under mu */
     atomic_int ready;           /* ... of which in flows not held; written under mu */
+    atomic_int nfresh;          /* flows on the fresh list; written under mu */
+    double last_fresh;          /* under mu: when a fresh flow's job was last taken */
     handoff ho;                 /* finished jobs on their way back (handoff.h) */
     int spinning;               /* under mu: workers waiting awake (spin) */
     atomic_int running;         /* workers on a job; written under mu */
@@ -174,20 +176,43 @@ static void flow_enter_locked(pool *p, pool_flow *f, int fresh) {
     if (f->ring != FLOW_OUT || f->held || f->njobs == 0) return;
     f->ring = fresh ? FLOW_NEW : FLOW_OLD;
     flow_list_push(fresh ? &p->fresh : &p->turns, f);
+    if (fresh) p->nfresh++;
 }
 
 static void flow_leave_locked(pool *p, pool_flow *f) {
-    if (f->ring == FLOW_NEW) flow_list_remove(&p->fresh, f);
-    else if (f->ring == FLOW_OLD) flow_list_remove(&p->turns, f);
+    if (f->ring == FLOW_NEW) {
+        flow_list_remove(&p->fresh, f);
+        p->nfresh--;
+    } else if (f->ring == FLOW_OLD) {
+        flow_list_remove(&p->turns, f);
+    }
     f->ring = FLOW_OUT;
+}
+
+/* One worker is kept for fresh jobs (pool.h) while they keep coming:
+ * until this long after the last one was taken. */
+#define POOL_RESERVE_S 0.1
+
+/* Under mu: whether the flows waiting their turn may have a worker now,
+ * or must leave it to the fresh jobs; 0 also sets *until to when they may. */
+static int turns_may_run_locked(pool *p, double *until) {
+    if (p->stopping || p->nworkers < 2 || p->running < p->nworkers - 1) return 1;
+    *until = p->last_fresh + POOL_RESERVE_S;
+    return lede_now() >= *until;
 }
 
 /* Under mu: the next job, round robin between flows: the first job of
  * the first fresh flow, else of the flow whose turn it is; a flow with
  * more jobs goes to the end of the turns. */
 static job *pool_take_locked(pool *p) {
+    double until;
     pool_flow *f = flow_list_pop(&p->fresh);
-    if (!f) f = flow_list_pop(&p->turns);
+    if (f) {
+        p->nfresh--;
+        p->last_fresh = lede_now();
+    } else if (turns_may_run_locked(p, &until)) {
+        f = flow_list_pop(&p->turns);
+    }
     if (!f) return NULL;
     f->ring = FLOW_OUT;
     job *j = job_list_pop(&f->jobs);
@@ -206,16 +231,22 @@ static job *next_job(worker *w) {
     pool *p = w->p;
     spin_for_job(p);
     pthread_mutex_lock(&p->mu);
-    while (p->ready == 0 && !p->stopping) {
+    job *j;
+    while ((j = pool_take_locked(p)) == NULL && !p->stopping) {
         if (!w->on_stack) {
             w->next_idle = p->idle;
             p->idle = w;
             w->on_stack = 1;
         }
-        pthread_cond_wait(&w->cv, &p->mu);
+        double until = 0;
+        if (p->turns.head && !turns_may_run_locked(p, &until)) { /* kept for fresh jobs */
+            struct timespec ts = {(time_t)until, (long)((until - (double)(time_t)until) * 1e9)};
+            pthread_cond_timedwait(&w->cv, &p->mu, &ts);
+        } else {
+            pthread_cond_wait(&w->cv, &p->mu);
+        }
     }
     if (w->on_stack) unstack(p, w);
-    job *j = pool_take_locked(p);
     if (j) {
         atomic_fetch_add(&p->running, 1);
         handoff_queue_shrank_locked(&p->ho);
@@ -246,13 +277,17 @@ int pool_start(pool **out, const pool_config *cfg, char *err) {
     p->remote_timeout_ms = cfg->remote_timeout_ms;
     p->test_hold = cfg->test_hold ? lede_strdup(cfg->test_hold) : NULL;
     pthread_mutex_init(&p->mu, NULL);
-    handoff_init(&p->ho, &p->mu, &p->ready, cfg->notify, cfg->notify_arg);
+    handoff_init(&p->ho, &p->mu, &p->nfresh, cfg->notify, cfg->notify_arg);
     p->index = lede_strdup(cfg->index);
     p->threads = lede_calloc((size_t)cfg->workers, sizeof(pthread_t));
     for (int i = 0; i < cfg->workers; i++) {
         worker *w = lede_calloc(1, sizeof *w);
         w->p = p;
-        pthread_cond_init(&w->cv, NULL);
+        pthread_condattr_t ca; /* timed waits on the clock of lede_now */
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&w->cv, &ca);
+        pthread_condattr_destroy(&ca);
         /* worker i starts at replica i of each remote shard: the workers
          * spread over the replicas (src/engine/layout.cc) */
         if (query_reader_open(&w->q, p->index, p->remote_timeout_ms, (unsigned)i, p->max_wildcard,
@@ -345,8 +380,8 @@ int pool_queued(pool *p) {
     return atomic_load(&p->queued);
 }
 
-int pool_ready(pool *p) {
-    return atomic_load(&p->ready);
+int pool_fresh(pool *p) {
+    return atomic_load(&p->nfresh);
 }
 
 void pool_stop(pool *p) {

@@ -63,9 +63,9 @@ void pool_flow_hold(pool *p, pool_flow *f, int held);
 int pool_submit(pool *p, pool_flow *f, job *j, int fresh, int max_queued);
 /* Stops the workers after the queued jobs and joins them. */
 void pool_stop(pool *p);
-/* Jobs waiting (held or not), and of them those a worker may take. */
+/* Jobs waiting (held or not); fresh flows waiting (one job each). */
 int pool_queued(pool *p);
-int pool_ready(pool *p);
+int pool_fresh(pool *p);
 /* Workers running a job now. */
 int pool_running(pool *p);
 /* The index figures the workers saw last (for STATS, answered by the loop
