@@ -15,7 +15,10 @@
  * FAIR SHARES.  A connection's queries wait in its own flow in the pool,
  * taken in turn with every other connection's (pool.h).  Its reading
  * pauses (conn.c) while it has --max-pipeline requests in flight, or its
- * requests in flight hold --max-line bytes, or it is held.
+ * requests in flight hold twice --max-line bytes, or it is held, or
+ * --max-queued queries wait and one of its requests waits already (it is
+ * read again when that one is answered; a connection with nothing waiting
+ * is always read, and its query queued).
  *
  * MEMORY.  A connection owes its client the bytes in its output buffer
  * and the finished replies that wait for an earlier one (parked).  It is

@@ -219,8 +219,9 @@ static void handoff_collect_cb(evutil_socket_t fd, short what, void *arg) {
     handoff_arm_collect(s);
 }
 
-/* Read batching (--read-batch-us).  While the workers have a backlog
- * (twice as many queries waiting as there are workers), a request read now
+/* Read batching (--read-batch-us).  While the workers have a backlog of
+ * fresh queries (pool.h: twice as many waiting as there are workers, each
+ * of a client that waits for its reply), a request read now
  * would only wait in the queue; and every read costs the loop a wake-up,
  * which on these machines preempts a worker.  So once the loop has handled
  * everything ready (the batch event has the lowest priority), it waits, at
@@ -238,6 +239,9 @@ static void handoff_batch_cb(evutil_socket_t fd, short what, void *arg) {
         s->stats.read_batches++;
 }
 
+/* Only fresh queries count: a flood's backlog never drains to one a
+ * worker, so waiting on it cost every loop iteration the whole read_batch
+ * and delayed the interactive clients' requests for nothing. */
 static void handoff_start_batch(server *s) {
     if (s->cfg->read_batch > 0 && pool_fresh(s->pool) >= 2 * s->cfg->workers)
         event_active(s->ho.batch, EV_TIMEOUT, 0);

@@ -5,6 +5,30 @@
  * changes these fields itself.  handoff.c must not run queries, parse
  * requests or write to a connection's output buffer (replies.c does).
  *
+ * A QUERY BEFORE A WORKER TAKES IT (admit.h, pool.h)
+ *
+ *   loop: a line parsed into a query (dispatch.c -> admit_query)
+ *     ingest commands of its connection out or deferred before it?
+ *        yes: DEFERRED, the request kept in its pending (its time limit
+ *             runs); when the last of them comes back, the deferred
+ *             requests go in order (admit_release) -- and symmetrically
+ *             for an ingest command behind queries
+ *        no:  handoff_submit_query
+ *
+ *   handoff_submit_query: nothing of the connection waits but replies
+ *   already written whole by workers (handoff_nothing_waits)?
+ *        yes: FRESH: queued on its connection's flow, which goes on the
+ *             fresh list; never refused
+ *        no:  queued on the flow, which waits its turn; refused (BUSY)
+ *             only if --max-queued jobs wait (conn.c does not read such a
+ *             connection then: only a deferred query can meet this)
+ *
+ *     QUEUED --- loop: the connection owes too much (admit_check_share) ---> HELD
+ *     HELD ----- loop: its client read enough, or it closed ----------------> QUEUED
+ *     QUEUED --- worker: its flow's turn (fresh list first; one worker kept
+ *                for fresh jobs while they come) --------> taken: the stage
+ *                and claim below (a CANCELLED job is skipped)
+ *
  * A QUERY JOB'S REPLY
  *
  *   loop: handoff_submit_query
@@ -57,6 +81,8 @@
  *   every job it finishes wakes the loop and calls it (ingest.c).
  *
  * THE FIELDS
+ *   (the flows, their lists and held flags are the pool's, under its lock;
+ *   pending.deferred and the connection's counts are admit.c's, loop only)
  *   job.stage     QUIET, LOUD, DONE; under the pool's lock (the loop sets
  *                 it at submit, before any worker can see the job).
  *   job.claim     LIVE, SENT, CANCELLED; atomic.  SENT is set only under
@@ -188,8 +214,9 @@ int handoff_has_done(handoff *h);
  * server); called from their threads. */
 void handoff_notify_loop(void *arg);
 void handoff_notify_from_ingest(void *arg);
-/* Sends a query (moved out of req) to the workers; its reply will take
- * p's place (BUSY when the queue is full). */
+/* Sends a query (moved out of req) to the workers, on its connection's
+ * flow; its reply will take p's place (BUSY when the queue is full and
+ * something else of the connection waits).  admit.c calls it. */
 void handoff_submit_query(server *s, pending *p, proto_request *req);
 /* True when no request of c before p (NULL: none at all) waits to be
  * answered, but those whose worker wrote the whole reply already (their

@@ -14,6 +14,8 @@
  *   framing.c   input bytes to lines and PUT blocks
  *   dispatch.c  a line to a command; AUTH and ingest commands
  *   replies.c   replies in request order; the query time limit
+ *   admit.c     when a request may go to a thread (read-your-writes); each
+ *               connection's share of the workers and of memory
  *   handoff.c   jobs to the workers and back; when the loop is woken
  *   stats.c     counters, percentiles, the STATS reply
  * This file only starts and stops them; it must not handle requests. */
