@@ -49,7 +49,7 @@ static void admit_defer(pending *p, proto_request *req, int ingest) {
 
 static void admit_request(server *s, pending *p, proto_request *req, int ingest) {
     conn *c = p->c;
-    p->req_bytes = req->arg ? strlen(req->arg) : 0;
+    p->req_bytes = (req->arg ? strlen(req->arg) : 0) + (size_t)req->block_len; /* a PUT's article too */
     c->req_bytes += p->req_bytes;
     if (c->deferred > 0 || admit_other_kind_out(c, ingest) > 0) admit_defer(p, req, ingest);
     else admit_send(s, p, req, ingest);

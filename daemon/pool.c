@@ -42,6 +42,8 @@ struct pool {
     atomic_int ready;           /* ... of which in flows not held; written under mu */
     atomic_int nfresh;          /* flows on the fresh list; written under mu */
     double last_fresh;          /* under mu: when a fresh flow's job was last taken */
+    int kept;                   /* under mu: idle workers waiting out the time
+                                   kept for fresh jobs (timed waits) */
     handoff ho;                 /* finished jobs on their way back (handoff.h) */
     int spinning;               /* under mu: workers waiting awake (spin) */
     atomic_int running;         /* workers on a job; written under mu */
@@ -160,16 +162,6 @@ static void flow_list_remove(flow_list *l, pool_flow *f) {
         }
 }
 
-/* Under mu: wakes an idle worker if the ready jobs are more than the
- * spinning workers will take. */
-static void pool_wake_locked(pool *p) {
-    if (p->idle && p->ready > p->spinning) {
-        worker *w = p->idle;
-        unstack(p, w);
-        pthread_cond_signal(&w->cv);
-    }
-}
-
 /* Under mu: a flow with jobs and not held takes its turn; fresh ones
  * (their connection had no other query out) go before all others. */
 static void flow_enter_locked(pool *p, pool_flow *f, int fresh) {
@@ -199,6 +191,21 @@ static int turns_may_run_locked(pool *p, double *until) {
     if (p->stopping || p->nworkers < 2 || p->running < p->nworkers - 1) return 1;
     *until = p->last_fresh + POOL_RESERVE_S;
     return lede_now() >= *until;
+}
+
+/* Under mu: wakes an idle worker if the ready jobs are more than the
+ * spinning workers will take, and one of them may be taken now, or no
+ * idle worker waits yet for the time kept for fresh jobs to pass (one
+ * that does takes the others' jobs itself then; waking it for each of
+ * them would only put it back to sleep). */
+static void pool_wake_locked(pool *p) {
+    double until;
+    if (p->idle && p->ready > p->spinning &&
+        (p->fresh.head || p->kept == 0 || turns_may_run_locked(p, &until))) {
+        worker *w = p->idle;
+        unstack(p, w);
+        pthread_cond_signal(&w->cv);
+    }
 }
 
 /* Under mu: the next job, round robin between flows: the first job of
@@ -241,7 +248,9 @@ static job *next_job(worker *w) {
         double until = 0;
         if (p->turns.head && !turns_may_run_locked(p, &until)) { /* kept for fresh jobs */
             struct timespec ts = {(time_t)until, (long)((until - (double)(time_t)until) * 1e9)};
+            p->kept++;
             pthread_cond_timedwait(&w->cv, &p->mu, &ts);
+            p->kept--;
         } else {
             pthread_cond_wait(&w->cv, &p->mu);
         }
