@@ -72,7 +72,18 @@ int conn_under_caps(conn *c) {
            (pool_queued(s->pool) < cfg->max_queued || handoff_nothing_waits(c, NULL));
 }
 
+/* A connection with requests in flight (it pipelines) has its socket's
+ * events handled after those of clients that wait for each reply. */
+static void conn_update_priority(conn *c) {
+    int low = c->inflight > 1;
+    if (low != c->low_priority) {
+        c->low_priority = low;
+        bufferevent_priority_set(c->bev, low ? 2 : 1);
+    }
+}
+
 void conn_update_reading(conn *c) {
+    conn_update_priority(c);
     int want = c->draining || (!c->closing && conn_under_caps(c));
     if (want && c->paused) {
         c->paused = 0;

@@ -71,11 +71,17 @@ void handoff_finish(handoff *h, job *j, atomic_int *running) {
 
 /* ---- the loop's side of the workers' state ----------------------------- */
 
-job *handoff_take_done(handoff *h) {
+job *handoff_take_done(handoff *h, int max) {
     pthread_mutex_lock(h->mu);
-    job *list = job_list_take_all(&h->done);
-    if (h->call == HANDOFF_CALLED) h->call = HANDOFF_CALM;
-    atomic_store(&h->ndone, 0);
+    job *list = NULL, **end = &list;
+    int n = 0;
+    for (job *j; n < max && (j = job_list_pop(&h->done)) != NULL; n++) {
+        *end = j;
+        end = &j->next;
+    }
+    *end = NULL;
+    if (!h->done.head && h->call == HANDOFF_CALLED) h->call = HANDOFF_CALM;
+    atomic_fetch_sub(&h->ndone, n);
     pthread_mutex_unlock(h->mu);
     return list;
 }
@@ -279,6 +285,11 @@ void handoff_submit_query(server *s, pending *p, proto_request *req) {
     replies_start_timer(p);
 }
 
+/* Finished jobs delivered at a time: under a flood thousands may be
+ * done at once, and delivering them all (each may read its connection's
+ * next request) kept the loop from reading anyone else's for tens of ms. */
+#define COLLECT_BATCH 64
+
 /* A finished job: its reply takes its place in the connection's order. */
 static void handoff_deliver(server *s, job *j) {
     pending *p = j->owner;
@@ -291,11 +302,13 @@ static void handoff_deliver(server *s, job *j) {
 }
 
 void handoff_collect(server *s) {
-    job *j = handoff_take_done(s->ho.workers), *next;
+    job *j = handoff_take_done(s->ho.workers, COLLECT_BATCH), *next;
     for (; j; j = next) {
         next = j->next;
         handoff_deliver(s, j);
     }
+    /* the rest after the requests ready to be read (wake is at priority 2) */
+    if (handoff_has_done(s->ho.workers)) event_active(s->ho.wake, EV_READ, 0);
     j = s->ingest ? ingest_take_done(s->ingest) : NULL;
     for (; j; j = next) {
         next = j->next;
@@ -348,6 +361,12 @@ int handoff_loop_start(server *s) {
         return -1;
     }
     ho->wake = event_new(s->base, ho->wake_fd, EV_PERSIST | EV_READ, handoff_wake_cb, s);
+    /* Collecting waits for the requests ready to be read: under a flood
+     * most finished jobs are the flood's, and a client that waits for its
+     * reply is read first (its own finished job is collected as it is
+     * read, conn.c).  Good clients' p99 under 100 cheap floods: about 5
+     * ms against 7-12 ms with collecting first (2 cores, loaded). */
+    event_priority_set(ho->wake, 2);
     event_add(ho->wake, NULL);
     ho->poll = event_new(s->base, -1, 0, handoff_poll_cb, s);
     ho->batch = event_new(s->base, -1, 0, handoff_batch_cb, s);

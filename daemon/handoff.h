@@ -72,7 +72,8 @@
  *
  *     CALM --- worker finishes an announced job, or the ingest writer
  *              finishes one (handoff_kick) ---> CALLED
- *     CALLED --- loop takes the done list ---> CALM
+ *     CALLED --- loop takes the done list, to its end (it takes 64 jobs at
+ *              a time: handoff_collect) ---> CALM
  *     any --- SIGTERM (handoff_shutdown) ---> EAGER, for good: every
  *              finished job wakes the loop, none is left unannounced
  *     The read-batching wait (handoff_await_drain) goes on only while CALM.
@@ -206,8 +207,8 @@ static inline void handoff_queue_shrank_locked(handoff *h) {
  * cannot.  handoff_loop_free undoes it (wake_fd -1: nothing to close). */
 int handoff_loop_start(server *s);
 void handoff_loop_free(server *s);
-/* Takes every finished job of the pool (a list in completion order). */
-job *handoff_take_done(handoff *h);
+/* Takes up to max finished jobs of the pool (a list in completion order). */
+job *handoff_take_done(handoff *h, int max);
 /* True when some finished job waits in the done list (no lock taken). */
 int handoff_has_done(handoff *h);
 /* The notify callbacks of the pool and of the ingest writer (arg: the

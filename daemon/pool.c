@@ -400,7 +400,7 @@ void pool_stop(pool *p) {
     for (worker *w = p->idle; w; w = w->next_idle) pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->nworkers; i++) pthread_join(p->threads[i], NULL);
-    for (job *j = handoff_take_done(&p->ho), *next; j; j = next) {
+    for (job *j = handoff_take_done(&p->ho, INT32_MAX), *next; j; j = next) {
         next = j->next;
         job_free(j);
     }

@@ -91,7 +91,8 @@ int server_run(const server_config *cfg) {
         log_msg(LOG_LEVEL_ERROR, "cannot create the event loop");
         return 1;
     }
-    event_base_priority_init(s.base, 3); /* events default to 1; batching is 2 */
+    event_base_priority_init(s.base, 3); /* events default to 1; batching, collecting
+                                            and pipelining connections are 2 */
     if (handoff_loop_start(&s) != 0 || server_start_threads(&s) != 0) goto out;
     /* The handlers go in before the listening line is logged: scripts
      * (and the tests) take that line as "ready", and a SIGTERM sent just

@@ -73,6 +73,7 @@ struct conn {
     size_t req_bytes;         /* request bytes in flight */
     size_t parked;            /* finished reply bytes waiting their turn */
     int held;                 /* owes too much: not read, its queries wait */
+    int low_priority;         /* conn.c: pipelining, its events after others' */
     proto_request *put;       /* PUT waiting for its article bytes */
     pending *put_reply;       /* ... and its place in the reply order */
     size_t drained;

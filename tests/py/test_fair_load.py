@@ -28,7 +28,7 @@ RATIO = 10.0
 OUTPUT_TOTAL = 16 << 20     # --max-output-total for this daemon
 OUTPUT_ONE = 256 << 10      # --max-output
 CHEAP = b"SEARCH limit=1 snippet=0 -- drought\n"
-HEAVY = b"SEARCH limit=100 snippet=2000 mode=any -- the bank drought rain\n"
+HEAVY = b"SEARCH limit=100 snippet=2000 mode=any -- said was has will new year people over more after\n"
 GOOD_QUERY = "SEARCH drought"
 # README.md's bound: B + --max-output-total + one largest reply a worker +
 # 16 KiB a connection + 1 KiB a request in flight and its line.
