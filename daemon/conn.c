@@ -4,6 +4,7 @@
  * listeners (listener.c). */
 #define _GNU_SOURCE
 #include "conn.h"
+#include "admit.h"
 #include "framing.h"
 #include "handoff.h"
 #include "log.h"
@@ -31,6 +32,7 @@ void conn_free(conn *c, const char *why) {
         free(c->put);
     }
     wire_close(c->wire); /* no worker writes once the socket closes */
+    admit_close(c);
     bufferevent_free(c->bev);
     wire_unref(c->wire);
     if (c->prev) c->prev->next = c->next;
@@ -56,12 +58,33 @@ int conn_maybe_close(conn *c) {
     return 1;
 }
 
+/* A PUT waiting for its bytes is in flight itself: it must not stop the
+ * reading that completes it.  A request's bytes count from when it is
+ * parsed, so a connection may hold up to twice --max-line of requests and
+ * one more line.  With --max-queued queries waiting, a connection that
+ * has a request waiting already is not read (it is read again when that
+ * request is answered); one that has none is, and its query is queued. */
+int conn_under_caps(conn *c) {
+    server *s = c->s;
+    const server_config *cfg = s->cfg;
+    return (c->put || (c->inflight < cfg->max_pipeline && c->req_bytes < 2 * cfg->max_line)) &&
+           !c->held && conn_output_len(c) <= cfg->max_output &&
+           (pool_queued(s->pool) < cfg->max_queued || handoff_nothing_waits(c, NULL));
+}
+
+/* A connection with requests in flight (it pipelines) has its socket's
+ * events handled after those of clients that wait for each reply. */
+static void conn_update_priority(conn *c) {
+    int low = c->inflight > 1;
+    if (low != c->low_priority) {
+        c->low_priority = low;
+        bufferevent_priority_set(c->bev, low ? 2 : 1);
+    }
+}
+
 void conn_update_reading(conn *c) {
-    const server_config *cfg = c->s->cfg;
-    /* A PUT waiting for its bytes is in flight itself: it must not stop
-     * the reading that completes it. */
-    int want = c->draining || (!c->closing && (c->put || c->inflight < cfg->max_pipeline) &&
-                               conn_output_len(c) <= cfg->max_output);
+    conn_update_priority(c);
+    int want = c->draining || (!c->closing && conn_under_caps(c));
     if (want && c->paused) {
         c->paused = 0;
         bufferevent_enable(c->bev, EV_READ);
@@ -161,6 +184,7 @@ void conn_open(server *s, int fd, struct sockaddr *sa) {
     c->next_seq = 1;
     wire_open(c->wire, 1);
     bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+    admit_open(c);
     bufferevent_setwatermark(c->bev, EV_READ, 0, s->cfg->max_line + 2);
     bufferevent_setwatermark(c->bev, EV_WRITE, s->cfg->max_output / 2, 0);
     if (s->cfg->idle_timeout > 0) {

@@ -22,6 +22,10 @@ static inline size_t conn_output_len(conn *c) {
 /* Closes a closing connection once everything owed has been written;
  * returns 1 when c was freed. */
 int conn_maybe_close(conn *c);
+/* True while c may take another request: under its caps on requests in
+ * flight (--max-pipeline, and their bytes) and on what it owes its
+ * client (admit.h). */
+int conn_under_caps(conn *c);
 /* Pauses or resumes reading as the limits say. */
 void conn_update_reading(conn *c);
 /* After a reply or a drained buffer: read again if the limits allow, and

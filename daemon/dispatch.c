@@ -3,8 +3,8 @@
  * PUT's hand-over (framing.c) nor write to the socket (replies.c). */
 #define _GNU_SOURCE
 #include "dispatch.h"
+#include "admit.h"
 #include "framing.h"
-#include "handoff.h"
 #include "log.h"
 #include "replies.h"
 #include "stats.h"
@@ -15,13 +15,7 @@
 #define MAX_AUTH_FAILURES 3
 
 void dispatch_to_writer(server *s, pending *p, proto_request *req) {
-    job *j = job_new(req, p->c->json, p);
-    if (ingest_submit(s->ingest, j, s->cfg->max_backlog) != LEDE_OK) {
-        job_free(j);
-        replies_error(p, PROTO_E_BUSY, "the ingest backlog is full, try again");
-        return;
-    }
-    p->job = j;
+    admit_ingest(s, p, req); /* after the connection's queries before it */
 }
 
 /* Compares in time that does not depend on where the strings differ. */
@@ -115,7 +109,7 @@ void dispatch_line(conn *c, const char *line, size_t len) {
         c->closing = 1;
     } else {
         if (req.cmd == PROTO_SEARCH || req.cmd == PROTO_COUNT) s->stats.queries++;
-        handoff_submit_query(s, p, &req);
+        admit_query(s, p, &req); /* after the connection's ingest commands before it */
     }
     proto_request_free(&req);
     replies_flush(c);

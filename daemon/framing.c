@@ -72,8 +72,7 @@ void framing_process(conn *c) {
     size_t max = c->s->cfg->max_line;
     /* The output check keeps cheap commands, answered at once, from
      * growing the output without bound within one read. */
-    while (!c->closing && (c->put || c->inflight < c->s->cfg->max_pipeline) &&
-           conn_output_len(c) <= c->s->cfg->max_output) {
+    while (!c->closing && conn_under_caps(c)) {
         if (c->put) {
             if (!framing_put_block(c)) break;
             continue;

@@ -5,6 +5,30 @@
  * changes these fields itself.  handoff.c must not run queries, parse
  * requests or write to a connection's output buffer (replies.c does).
  *
+ * A QUERY BEFORE A WORKER TAKES IT (admit.h, pool.h)
+ *
+ *   loop: a line parsed into a query (dispatch.c -> admit_query)
+ *     ingest commands of its connection out or deferred before it?
+ *        yes: DEFERRED, the request kept in its pending (its time limit
+ *             runs); when the last of them comes back, the deferred
+ *             requests go in order (admit_release) -- and symmetrically
+ *             for an ingest command behind queries
+ *        no:  handoff_submit_query
+ *
+ *   handoff_submit_query: nothing of the connection waits but replies
+ *   already written whole by workers (handoff_nothing_waits)?
+ *        yes: FRESH: queued on its connection's flow, which goes on the
+ *             fresh list; never refused
+ *        no:  queued on the flow, which waits its turn; refused (BUSY)
+ *             only if --max-queued jobs wait (conn.c does not read such a
+ *             connection then: only a deferred query can meet this)
+ *
+ *     QUEUED --- loop: the connection owes too much (admit_check_share) ---> HELD
+ *     HELD ----- loop: its client read enough, or it closed ----------------> QUEUED
+ *     QUEUED --- worker: its flow's turn (fresh list first; one worker kept
+ *                for fresh jobs while they come) --------> taken: the stage
+ *                and claim below (a CANCELLED job is skipped)
+ *
  * A QUERY JOB'S REPLY
  *
  *   loop: handoff_submit_query
@@ -48,7 +72,8 @@
  *
  *     CALM --- worker finishes an announced job, or the ingest writer
  *              finishes one (handoff_kick) ---> CALLED
- *     CALLED --- loop takes the done list ---> CALM
+ *     CALLED --- loop takes the done list, to its end (it takes 64 jobs at
+ *              a time: handoff_collect) ---> CALM
  *     any --- SIGTERM (handoff_shutdown) ---> EAGER, for good: every
  *              finished job wakes the loop, none is left unannounced
  *     The read-batching wait (handoff_await_drain) goes on only while CALM.
@@ -57,6 +82,8 @@
  *   every job it finishes wakes the loop and calls it (ingest.c).
  *
  * THE FIELDS
+ *   (the flows, their lists and held flags are the pool's, under its lock;
+ *   pending.deferred and the connection's counts are admit.c's, loop only)
  *   job.stage     QUIET, LOUD, DONE; under the pool's lock (the loop sets
  *                 it at submit, before any worker can see the job).
  *   job.claim     LIVE, SENT, CANCELLED; atomic.  SENT is set only under
@@ -123,7 +150,7 @@ typedef enum handoff_call {
 /* The workers' side, inside the pool and guarded by the pool's lock. */
 typedef struct handoff {
     pthread_mutex_t *mu;       /* the pool's lock */
-    atomic_int *queued;        /* the pool's count of waiting jobs */
+    atomic_int *ready;         /* the pool's count of jobs a worker may take */
     job_list done;             /* finished jobs, in completion order */
     atomic_int ndone;          /* jobs in done; written under mu; read anywhere */
     handoff_call call;         /* under mu */
@@ -152,9 +179,10 @@ typedef struct handoff_loop {
 
 /* ---- workers' side (pool.c) ---- */
 
-/* mu guards the handoff; queued is the pool's queue length, which the
- * drain wait watches; notify wakes the loop. */
-void handoff_init(handoff *h, pthread_mutex_t *mu, atomic_int *queued,
+/* mu guards the handoff; ready is the pool's count of jobs a worker may
+ * take (held flows' jobs are not), which the drain wait watches; notify
+ * wakes the loop. */
+void handoff_init(handoff *h, pthread_mutex_t *mu, atomic_int *ready,
                   void (*notify)(void *), void *notify_arg);
 void handoff_destroy(handoff *h);
 /* True when nobody wants the job's reply any more: skip the query. */
@@ -170,7 +198,7 @@ void handoff_finish(handoff *h, job *j, atomic_int *running);
 /* Under mu: the pool's queue got shorter (a worker took a job); ends the
  * loop's drain wait once the queue is down to what it waits for. */
 static inline void handoff_queue_shrank_locked(handoff *h) {
-    if (h->drain_waiting && atomic_load(h->queued) <= h->drain_low) pthread_cond_signal(&h->drain_cv);
+    if (h->drain_waiting && atomic_load(h->ready) <= h->drain_low) pthread_cond_signal(&h->drain_cv);
 }
 
 /* ---- loop's side ---- */
@@ -179,17 +207,25 @@ static inline void handoff_queue_shrank_locked(handoff *h) {
  * cannot.  handoff_loop_free undoes it (wake_fd -1: nothing to close). */
 int handoff_loop_start(server *s);
 void handoff_loop_free(server *s);
-/* Takes every finished job of the pool (a list in completion order). */
-job *handoff_take_done(handoff *h);
+/* Takes up to max finished jobs of the pool (a list in completion order). */
+job *handoff_take_done(handoff *h, int max);
 /* True when some finished job waits in the done list (no lock taken). */
 int handoff_has_done(handoff *h);
 /* The notify callbacks of the pool and of the ingest writer (arg: the
  * server); called from their threads. */
 void handoff_notify_loop(void *arg);
 void handoff_notify_from_ingest(void *arg);
-/* Sends a query (moved out of req) to the workers; its reply will take
- * p's place (BUSY when the queue is full). */
+/* Sends a query (moved out of req) to the workers, on its connection's
+ * flow; its reply will take p's place (BUSY when the queue is full and
+ * something else of the connection waits).  admit.c calls it. */
 void handoff_submit_query(server *s, pending *p, proto_request *req);
+/* True when no request of c before p (NULL: none at all) waits to be
+ * answered, but those whose worker wrote the whole reply already (their
+ * client has it, and may ask again before the loop has collected them).
+ * A query sent then goes before the waiting flows (pool.h), and is never
+ * refused or held back for a full queue.  Stops at the first request
+ * that waits. */
+int handoff_nothing_waits(conn *c, pending *p);
 /* Delivers every finished job, the pool's and the ingest writer's. */
 void handoff_collect(server *s);
 /* Something comes to wait on j's reply: a quiet job must wake the loop

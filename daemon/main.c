@@ -54,10 +54,14 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
         {"max-output", 0, OPT_SIZE, &cfg->max_output, .metavar = "BYTES",
          .help = "reply bytes queued for one client before its requests wait", .def = "4194304",
          .min = 1024},
+        {"max-output-total", 0, OPT_SIZE, &cfg->max_output_total, .metavar = "BYTES",
+         .help = "reply bytes queued for all clients together before those that have any queued "
+                 "wait", .def = "64M", .min = 65536},
         {"max-pipeline", 0, OPT_INT, &cfg->max_pipeline, .metavar = "N",
          .help = "requests in flight per connection", .def = "128", .min = 1},
         {"max-queued", 0, OPT_INT, &cfg->max_queued, .metavar = "N",
-         .help = "queries waiting for a worker before BUSY", .def = "4096", .min = 1},
+         .help = "queries waiting for a worker before BUSY (a connection's only query is always "
+                 "queued)", .def = "4096", .min = 1},
         {"query-timeout", 0, OPT_DOUBLE, &cfg->query_timeout, .metavar = "SECS",
          .help = "per-query time limit: the reply is ERR TIMEOUT and the query stops (0: none)",
          .def = "10"},

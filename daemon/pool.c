@@ -1,5 +1,6 @@
-/* pool.c -- the worker threads (see pool.h): the queue of waiting jobs,
- * idle workers, spinning, starting and stopping.  What a job does is
+/* pool.c -- the worker threads (see pool.h): the queues of waiting jobs
+ * (one a connection, taken in turn), idle workers, spinning, starting and
+ * stopping.  What a job does is
  * query.c's, how its reply gets back handoff.c's (whose state the pool's
  * lock guards); must not format replies, call the engine or change a
  * job's hand-off fields itself. */
@@ -16,11 +17,33 @@
 
 typedef struct worker worker;
 
+/* A connection's waiting jobs (pool.h).  Under the pool's lock. */
+struct pool_flow {
+    job_list jobs;
+    int njobs;
+    int ring;                   /* FLOW_OUT, or the turn list it is on */
+    int held;                   /* its client owes reading: skip its jobs */
+    int closed;                 /* its connection is gone: freed once empty */
+    pool_flow *next;            /* on its turn list */
+};
+
+enum { FLOW_OUT = 0, FLOW_NEW, FLOW_OLD };
+
+typedef struct flow_list {
+    pool_flow *head, *tail;
+} flow_list;
+
 struct pool {
     pthread_mutex_t mu;
     worker *idle;               /* waiting workers, most recently idle first */
-    job_list queue;             /* waiting */
-    atomic_int queued;          /* written under mu; read anywhere */
+    flow_list fresh;            /* flows whose connection had nothing out: first */
+    flow_list turns;            /* the others, round robin */
+    atomic_int queued;          /* jobs waiting, held or not; written under mu */
+    atomic_int ready;           /* ... of which in flows not held; written under mu */
+    atomic_int nfresh;          /* flows on the fresh list; written under mu */
+    double last_fresh;          /* under mu: when a fresh flow's job was last taken */
+    int kept;                   /* under mu: idle workers waiting out the time
+                                   kept for fresh jobs (timed waits) */
     handoff ho;                 /* finished jobs on their way back (handoff.h) */
     int spinning;               /* under mu: workers waiting awake (spin) */
     atomic_int running;         /* workers on a job; written under mu */
@@ -109,15 +132,111 @@ static void cpu_relax(void) {
  * other work (the loop, the clients, the other workers), and a spinning
  * worker would take their time. */
 static void spin_for_job(pool *p) {
-    if (p->spin <= 0 || atomic_load(&p->queued) > 0 || atomic_load(&p->running) > 0) return;
+    if (p->spin <= 0 || atomic_load(&p->ready) > 0 || atomic_load(&p->running) > 0) return;
     pthread_mutex_lock(&p->mu);
     p->spinning++;
     pthread_mutex_unlock(&p->mu);
     double until = lede_now() + p->spin;
-    while (atomic_load(&p->queued) == 0 && lede_now() < until) cpu_relax();
+    while (atomic_load(&p->ready) == 0 && lede_now() < until) cpu_relax();
     pthread_mutex_lock(&p->mu);
     p->spinning--;
     pthread_mutex_unlock(&p->mu);
+}
+
+static void flow_list_push(flow_list *l, pool_flow *f) {
+    f->next = NULL;
+    if (l->tail) l->tail->next = f;
+    else l->head = f;
+    l->tail = f;
+}
+
+static pool_flow *flow_list_pop(flow_list *l) {
+    pool_flow *f = l->head;
+    if (f) {
+        l->head = f->next;
+        if (!l->head) l->tail = NULL;
+    }
+    return f;
+}
+
+static void flow_list_remove(flow_list *l, pool_flow *f) {
+    pool_flow *prev = NULL;
+    for (pool_flow *x = l->head; x; prev = x, x = x->next)
+        if (x == f) {
+            if (prev) prev->next = f->next;
+            else l->head = f->next;
+            if (l->tail == f) l->tail = prev;
+            return;
+        }
+}
+
+/* Under mu: a flow with jobs and not held takes its turn; fresh ones
+ * (their connection had no other query out) go before all others. */
+static void flow_enter_locked(pool *p, pool_flow *f, int fresh) {
+    if (f->ring != FLOW_OUT || f->held || f->njobs == 0) return;
+    f->ring = fresh ? FLOW_NEW : FLOW_OLD;
+    flow_list_push(fresh ? &p->fresh : &p->turns, f);
+    if (fresh) p->nfresh++;
+}
+
+static void flow_leave_locked(pool *p, pool_flow *f) {
+    if (f->ring == FLOW_NEW) {
+        flow_list_remove(&p->fresh, f);
+        p->nfresh--;
+    } else if (f->ring == FLOW_OLD) {
+        flow_list_remove(&p->turns, f);
+    }
+    f->ring = FLOW_OUT;
+}
+
+/* One worker is kept for fresh jobs (pool.h) while they keep coming:
+ * until this long after the last one was taken. */
+#define POOL_RESERVE_S 0.1
+
+/* Under mu: whether the flows waiting their turn may have a worker now,
+ * or must leave it to the fresh jobs; 0 also sets *until to when they may. */
+static int turns_may_run_locked(pool *p, double *until) {
+    if (p->stopping || p->nworkers < 2 || p->running < p->nworkers - 1) return 1;
+    *until = p->last_fresh + POOL_RESERVE_S;
+    return lede_now() >= *until;
+}
+
+/* Under mu: wakes an idle worker if the ready jobs are more than the
+ * spinning workers will take, and one of them may be taken now, or no
+ * idle worker waits yet for the time kept for fresh jobs to pass (one
+ * that does takes the others' jobs itself then; waking it for each of
+ * them would only put it back to sleep). */
+static void pool_wake_locked(pool *p) {
+    double until;
+    if (p->idle && p->ready > p->spinning &&
+        (p->fresh.head || p->kept == 0 || turns_may_run_locked(p, &until))) {
+        worker *w = p->idle;
+        unstack(p, w);
+        pthread_cond_signal(&w->cv);
+    }
+}
+
+/* Under mu: the next job, round robin between flows: the first job of
+ * the first fresh flow, else of the flow whose turn it is; a flow with
+ * more jobs goes to the end of the turns. */
+static job *pool_take_locked(pool *p) {
+    double until;
+    pool_flow *f = flow_list_pop(&p->fresh);
+    if (f) {
+        p->nfresh--;
+        p->last_fresh = lede_now();
+    } else if (turns_may_run_locked(p, &until)) {
+        f = flow_list_pop(&p->turns);
+    }
+    if (!f) return NULL;
+    f->ring = FLOW_OUT;
+    job *j = job_list_pop(&f->jobs);
+    f->njobs--;
+    p->queued--;
+    p->ready--;
+    if (f->njobs > 0) flow_enter_locked(p, f, 0);
+    else if (f->closed) free(f);
+    return j;
 }
 
 /* Waits for a job.  Idle workers form a stack and a new job wakes the one
@@ -127,18 +246,25 @@ static job *next_job(worker *w) {
     pool *p = w->p;
     spin_for_job(p);
     pthread_mutex_lock(&p->mu);
-    while (!p->queue.head && !p->stopping) {
+    job *j;
+    while ((j = pool_take_locked(p)) == NULL && !p->stopping) {
         if (!w->on_stack) {
             w->next_idle = p->idle;
             p->idle = w;
             w->on_stack = 1;
         }
-        pthread_cond_wait(&w->cv, &p->mu);
+        double until = 0;
+        if (p->turns.head && !turns_may_run_locked(p, &until)) { /* kept for fresh jobs */
+            struct timespec ts = {(time_t)until, (long)((until - (double)(time_t)until) * 1e9)};
+            p->kept++;
+            pthread_cond_timedwait(&w->cv, &p->mu, &ts);
+            p->kept--;
+        } else {
+            pthread_cond_wait(&w->cv, &p->mu);
+        }
     }
     if (w->on_stack) unstack(p, w);
-    job *j = job_list_pop(&p->queue);
     if (j) {
-        p->queued--;
         atomic_fetch_add(&p->running, 1);
         handoff_queue_shrank_locked(&p->ho);
     }
@@ -167,7 +293,7 @@ int pool_start(pool **out, const pool_config *cfg, char *err) {
     p->query_timeout = cfg->query_timeout;
     p->test_hold = cfg->test_hold ? lede_strdup(cfg->test_hold) : NULL;
     pthread_mutex_init(&p->mu, NULL);
-    handoff_init(&p->ho, &p->mu, &p->queued, cfg->notify, cfg->notify_arg);
+    handoff_init(&p->ho, &p->mu, &p->nfresh, cfg->notify, cfg->notify_arg);
     p->index = lede_strdup(cfg->index);
     p->qc = (query_config){.index = p->index, .remote_timeout_ms = cfg->remote_timeout_ms,
                            .remote_backoff_ms = cfg->remote_backoff_ms,
@@ -177,7 +303,11 @@ int pool_start(pool **out, const pool_config *cfg, char *err) {
     for (int i = 0; i < cfg->workers; i++) {
         worker *w = lede_calloc(1, sizeof *w);
         w->p = p;
-        pthread_cond_init(&w->cv, NULL);
+        pthread_condattr_t ca; /* timed waits on the clock of lede_now */
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&w->cv, &ca);
+        pthread_condattr_destroy(&ca);
         /* worker i starts at replica i of each remote shard: the workers
          * spread over the replicas (src/engine/layout.cc) */
         if (query_reader_open(&w->q, &p->qc, (unsigned)i, err) != LEDE_OK) {
@@ -200,19 +330,58 @@ int pool_start(pool **out, const pool_config *cfg, char *err) {
     return LEDE_OK;
 }
 
-int pool_submit(pool *p, job *j, int max_queued) {
+pool_flow *pool_flow_new(void) {
+    return lede_calloc(1, sizeof(pool_flow));
+}
+
+void pool_flow_close(pool *p, pool_flow *f) {
+    if (!f) return;
     pthread_mutex_lock(&p->mu);
-    if (p->queued >= max_queued) {
+    if (f->njobs == 0) {
+        flow_leave_locked(p, f);
+        free(f);
+    } else {
+        f->closed = 1; /* its jobs are cancelled: let the workers skip them */
+        if (f->held) {
+            f->held = 0;
+            p->ready += f->njobs;
+            flow_enter_locked(p, f, 0);
+            pool_wake_locked(p);
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+void pool_flow_hold(pool *p, pool_flow *f, int held) {
+    pthread_mutex_lock(&p->mu);
+    if (held && !f->held) {
+        flow_leave_locked(p, f);
+        f->held = 1;
+        p->ready -= f->njobs;
+        handoff_queue_shrank_locked(&p->ho);
+    } else if (!held && f->held) {
+        f->held = 0;
+        p->ready += f->njobs;
+        flow_enter_locked(p, f, 0);
+        pool_wake_locked(p);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+int pool_submit(pool *p, pool_flow *f, job *j, int fresh, int max_queued) {
+    pthread_mutex_lock(&p->mu);
+    if (p->queued >= max_queued && !fresh) {
         pthread_mutex_unlock(&p->mu);
         return LEDE_ELIMIT;
     }
     j->started = lede_now();
-    job_list_push(&p->queue, j);
+    job_list_push(&f->jobs, j);
+    f->njobs++;
     p->queued++;
-    if (p->idle && p->queued > p->spinning) { /* more than the spinners take */
-        worker *w = p->idle;
-        unstack(p, w);
-        pthread_cond_signal(&w->cv);
+    if (!f->held) {
+        p->ready++;
+        flow_enter_locked(p, f, fresh);
+        pool_wake_locked(p);
     }
     pthread_mutex_unlock(&p->mu);
     return LEDE_OK;
@@ -240,6 +409,10 @@ void pool_query_counters(pool *p, uint64_t *stopped, uint64_t *cancelled, uint64
     *refused = atomic_load(&p->figures.refused);
 }
 
+int pool_fresh(pool *p) {
+    return atomic_load(&p->nfresh);
+}
+
 void pool_stop(pool *p) {
     if (!p) return;
     pthread_mutex_lock(&p->mu);
@@ -247,11 +420,14 @@ void pool_stop(pool *p) {
     for (worker *w = p->idle; w; w = w->next_idle) pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->nworkers; i++) pthread_join(p->threads[i], NULL);
-    for (job *j = handoff_take_done(&p->ho), *next; j; j = next) {
+    for (job *j = handoff_take_done(&p->ho, INT32_MAX), *next; j; j = next) {
         next = j->next;
         job_free(j);
     }
-    for (job *j; (j = job_list_pop(&p->queue)) != NULL;) job_free(j);
+    /* Nothing is left waiting: every connection closed its flow before
+     * (server_teardown), which lets its held jobs go, and the workers took
+     * every ready job before they stopped (a closed flow is freed by the
+     * worker that takes its last job). */
     free(p->threads);
     free(p->index);
     free(p->test_hold);

@@ -4,6 +4,7 @@
  * the loop is woken (handoff.c). */
 #define _GNU_SOURCE
 #include "replies.h"
+#include "admit.h"
 #include "conn.h"
 #include "handoff.h"
 #include "log.h"
@@ -15,6 +16,7 @@
 
 void replies_free(pending *p) {
     if (p->job) handoff_abandon(p->job);
+    admit_forget(p);
     if (p->timer) event_free(p->timer);
     sbuf_free(&p->reply);
     free(p);
@@ -28,6 +30,8 @@ void replies_sync_wire(conn *c) {
 void replies_flush(conn *c) {
     while (c->head && c->head->done) {
         pending *p = c->head;
+        if (p->parked) admit_parked(c, -(long)p->parked);
+        p->parked = 0;
         if (p->reply.len > p->skip) {
             wire_hold(c->wire);
             bufferevent_write(c->bev, p->reply.data + p->skip, p->reply.len - p->skip);
@@ -74,6 +78,8 @@ static void replies_timeout_cb(evutil_socket_t fd, short what, void *arg) {
                 (unsigned long long)c->id);
         return;
     }
+    if (p->job) admit_job_back(p);
+    else if (p->deferred) admit_drop_deferred(p);
     p->job = NULL;
     c->s->stats.timeouts++;
     log_msg(LOG_LEVEL_WARN, "conn %llu query timed out after %.3f s", (unsigned long long)c->id,
@@ -85,7 +91,7 @@ static void replies_timeout_cb(evutil_socket_t fd, short what, void *arg) {
 
 void replies_start_timer(pending *p) {
     server *s = p->c->s;
-    if (s->cfg->query_timeout > 0) {
+    if (s->cfg->query_timeout > 0 && !p->timer) { /* a deferred query's runs on */
         p->timer = evtimer_new(s->base, replies_timeout_cb, p);
         double t = s->cfg->query_timeout;
         struct timeval tv = {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)};
@@ -99,8 +105,11 @@ void replies_fill(pending *p, job *j) {
     p->skip = j->sent;
     sbuf_init(&j->reply);
     p->done = 1;
-    p->job = NULL;
     conn *c = p->c;
+    admit_job_back(p); /* may send requests deferred behind it */
+    p->job = NULL;
+    p->parked = p->reply.len - p->skip;
+    if (p->parked) admit_parked(c, (long)p->parked);
     replies_flush(c);
     if (!conn_maybe_close(c)) conn_resume(c);
 }

@@ -14,6 +14,8 @@
  *   framing.c   input bytes to lines and PUT blocks
  *   dispatch.c  a line to a command; AUTH and ingest commands
  *   replies.c   replies in request order; the query time limit
+ *   admit.c     when a request may go to a thread (read-your-writes); each
+ *               connection's share of the workers and of memory
  *   handoff.c   jobs to the workers and back; when the loop is woken
  *   stats.c     counters, percentiles, the STATS reply
  * This file only starts and stops them; it must not handle requests. */
@@ -94,7 +96,8 @@ int server_run(const server_config *cfg) {
         log_msg(LOG_LEVEL_ERROR, "cannot create the event loop");
         return 1;
     }
-    event_base_priority_init(s.base, 3); /* events default to 1; batching is 2 */
+    event_base_priority_init(s.base, 3); /* events default to 1; batching, collecting
+                                            and pipelining connections are 2 */
     if (handoff_loop_start(&s) != 0 || server_start_threads(&s) != 0) goto out;
     /* The handlers go in before the listening line is logged: scripts
      * (and the tests) take that line as "ready", and a SIGTERM sent just

@@ -16,7 +16,8 @@ typedef struct server_config {
     size_t max_line;           /* bytes; longer request: TOOLONG, close */
     int max_connections;
     double idle_timeout;       /* seconds without a request; 0: never */
-    size_t max_output;         /* bytes queued for a client before its reading pauses */
+    size_t max_output;         /* bytes owed to a client before it is held (admit.h) */
+    size_t max_output_total;   /* bytes owed to all clients before those owing any are held */
     int max_pipeline;          /* requests in flight per connection before reading pauses */
     int max_queued;            /* jobs waiting for a worker before BUSY */
     double query_timeout;      /* seconds; 0: none */

@@ -22,6 +22,7 @@
 struct event;
 struct event_base;
 struct bufferevent;
+struct evbuffer_cb_entry;
 struct evconnlistener;
 
 typedef struct server server;
@@ -36,6 +37,11 @@ typedef struct pending {
     uint64_t seq;             /* number on the connection, from 1 */
     size_t skip;              /* bytes of the reply a worker wrote already */
     job *job;                 /* with a worker; NULL once answered */
+    proto_request *deferred;  /* admit.h: waiting for the other kind's jobs */
+    int deferred_ingest;      /* ... and it is an ingest command */
+    size_t req_bytes;         /* its request's bytes, while in flight (admit.c) */
+    size_t parked;            /* its finished reply's bytes waiting for an
+                                 earlier reply (admit.c) */
     struct event *timer;      /* query time limit */
     struct pending *next;
 } pending;
@@ -58,6 +64,16 @@ struct conn {
     int shut;                 /* our side shut down for writing */
     int authed;               /* AUTH succeeded: ingest commands allowed */
     int auth_failures;
+    /* admit.c: read-your-writes, shares of the workers and of memory */
+    pool_flow *flow;          /* its queries waiting for a worker */
+    struct evbuffer_cb_entry *output_cb;
+    int queries_out;          /* jobs with the workers ... */
+    int ingest_out;           /* ... and with the writer */
+    int deferred;             /* requests waiting for the other kind's */
+    size_t req_bytes;         /* request bytes in flight */
+    size_t parked;            /* finished reply bytes waiting their turn */
+    int held;                 /* owes too much: not read, its queries wait */
+    int low_priority;         /* conn.c: pipelining, its events after others' */
     proto_request *put;       /* PUT waiting for its article bytes */
     pending *put_reply;       /* ... and its place in the reply order */
     size_t drained;
@@ -76,6 +92,8 @@ struct server {
     ingest *ingest;            /* NULL: ingest is off */
     conn *conns;               /* conn.c */
     int nconns;
+    size_t owed_total;         /* admit.c: what all connections owe their clients */
+    int nheld;                 /* admit.c: connections held */
     uint64_t next_id;
     double started;
     int shutting_down;         /* listener.c */

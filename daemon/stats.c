@@ -117,6 +117,9 @@ void stats_reply(server *s, pending *p) {
     stats_add(st, &n, "workers_busy", "%d", pool_running(s->pool));
     stats_add(st, &n, "queued", "%d", pool_queued(s->pool));
     stats_add(st, &n, "read_batches", "%llu", (unsigned long long)s->stats.read_batches);
+    stats_add(st, &n, "output_bytes", "%zu", s->owed_total);
+    stats_add(st, &n, "connections_held", "%d", s->nheld);
+    stats_add(st, &n, "holds", "%llu", (unsigned long long)s->stats.holds);
     stats_percentiles(s, st, &n);
     stats_ingest(s, st, &n);
     proto_reply_stats(&p->reply, p->c->json, st, n);

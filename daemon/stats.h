@@ -20,6 +20,7 @@ typedef struct pending pending;
 typedef struct server_stats {
     uint64_t conns_total, queries, errors, timeouts;
     uint64_t read_batches;     /* waits for a backlog to drain (handoff.c) */
+    uint64_t holds;            /* connections held for what they owe (admit.c) */
     uint32_t lat[STATS_LAT_RING]; /* query latencies, µs, the latest last */
     uint64_t nlat;
     uint64_t pct_nlat;         /* percentiles cached for this many samples */

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import threading
 
-from ledetest import (Daemon, Scratch, ROOT, INDEXER, build_index, check, check_eq,
+from ledetest import (Daemon, eventually, Scratch, ROOT, INDEXER, build_index, check, check_eq,
                       finish, hit_ids, status_field)
 
 scratch = Scratch()
@@ -282,7 +282,10 @@ a2.close()
 a3.close()
 check_eq(d2.stop(), 0, "second daemon exits 0")
 
-# Overload: one worker held, a queue of one, the next query is refused.
+# Overload: one worker held, a queue of one.  A connection that already
+# has a query waiting is not read while the queue is full; a connection's
+# only query is queued all the same (daemon/admit.h: a flood only slows
+# itself, and nobody gets BUSY for it).
 d3 = Daemon(index, "--workers", "1", "--max-queued", "1", "--query-timeout", "0",
             env={"LEDE_TEST_HOLD": hold})
 b = d3.connect()
@@ -293,12 +296,32 @@ check_eq(st.get("articles"), "46", "STATS answers while every worker is busy")
 while st.get("queued") != "0":  # until the worker has taken the held query
     st = dict(l.split("\t", 1) for l in b2.ask("STATS")[1:])
 b3 = d3.connect()
-b2.send("SEARCH drought\n")            # waits in the queue
-b3.send("SEARCH drought\n")            # finds the queue full
-r3 = b3.reply("SEARCH")
-check(r3[0].startswith("ERR BUSY"), "queue full: ERR BUSY", r3[0])
-# SIGTERM with a query in flight: the reply still arrives, exit 0.
+b2.send("SEARCH drought\nSEARCH limit=2 -- drought\n")  # the first fills the queue, the second waits unread
+b4 = d3.connect()
+check_eq(eventually(lambda: dict(l.split("\t", 1) for l in b4.ask("STATS")[1:])["queued"] == "1"), True,
+         "queue full: the first query of a connection waits in it")
+b3.send("SEARCH drought\n")  # the queue is full, but b3 has nothing else out
+check_eq(eventually(lambda: dict(l.split("\t", 1) for l in b4.ask("STATS")[1:])["queued"] == "2"), True,
+         "queue full: another connection's only query still waits in it")
+st = dict(l.split("\t", 1) for l in b4.ask("STATS")[1:])
+check_eq((st["queued"], st["errors"]), ("2", "0"), "and the second query of the first is not read (no BUSY)")
+with open(hold, "w") as f:
+    f.write("x")
+check(b.reply("SEARCH")[0].startswith("OK SEARCH"), "the held query is answered")
+check(b2.reply("SEARCH")[0].startswith("OK SEARCH"), "the queued query is answered")
+r = b2.reply("SEARCH")
+check(r[0].startswith("OK SEARCH") and " limit=2" in r[0], "the query not read then is read and answered after", r[0])
+check(b3.reply("SEARCH")[0].startswith("OK SEARCH"), "the other connection's query is answered")
+# SIGTERM with a query in flight and one queued: both replies arrive, exit 0.
+b.send("SEARCH lede-test-hold\n")
+check(eventually(lambda: dict(l.split("\t", 1) for l in b4.ask("STATS")[1:])["workers_busy"] == "1"),
+      "a held query again")
+b2.send("SEARCH drought\n")
+check(eventually(lambda: dict(l.split("\t", 1) for l in b4.ask("STATS")[1:])["queued"] == "1"),
+      "and one queued behind it")
+b4.close()
 d3.proc.send_signal(signal.SIGTERM)
+check(eventually(lambda: "finishing" in d3.log_text()), "SIGTERM received")
 with open(hold, "w") as f:
     f.write("x")
 r = b.reply("SEARCH")
