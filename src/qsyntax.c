@@ -13,10 +13,28 @@ static int is_binary_op(const char *w, size_t n) {
     static const char *ops[] = {"AND", "OR", "XOR", "NEAR", "ADJ", NULL};
     for (int i = 0; ops[i]; i++)
         if (n == strlen(ops[i]) && !memcmp(w, ops[i], n)) return 1;
-    /* NEAR/5, ADJ/3 */
-    if ((n > 5 && !memcmp(w, "NEAR/", 5)) || (n > 4 && !memcmp(w, "ADJ/", 4)))
+    /* NEAR/5, ADJ/3 (their distance is checked by near_distance) */
+    if ((n >= 5 && !memcmp(w, "NEAR/", 5)) || (n >= 4 && !memcmp(w, "ADJ/", 4)))
         return 1;
     return 0;
+}
+
+/* NEAR/N and ADJ/N: N from 1 to QSYNTAX_MAX_DISTANCE, digits only.
+ * Xapian would read "NEAR/-1" as a word and let a distance past 2^32
+ * wrap around; both are mistakes worth saying. */
+static int near_distance(const char *w, size_t n, size_t col, char *err) {
+    const char *slash = memchr(w, '/', n);
+    if (!slash) return LEDE_OK;
+    const char *d = slash + 1, *end = w + n;
+    unsigned long v = 0;
+    int digits = 0;
+    for (; d < end && isdigit((unsigned char)*d) && v <= QSYNTAX_MAX_DISTANCE; d++, digits++)
+        v = v * 10 + (unsigned long)(*d - '0');
+    if (!digits || d != end || v < 1 || v > QSYNTAX_MAX_DISTANCE)
+        return lede_seterr(err, "'%.*s' at column %zu: the distance after %.*s/ is a number "
+                           "from 1 to %d", (int)(n > 40 ? 40 : n), w, col, (int)(slash - w), w,
+                           QSYNTAX_MAX_DISTANCE);
+    return LEDE_OK;
 }
 
 static int is_not(const char *w, size_t n) {
@@ -37,6 +55,7 @@ static int operand(qstate *s) {
 
 static int word(qstate *s, const char *w, size_t n, size_t col, char *err) {
     if (is_binary_op(w, n)) {
+        if (near_distance(w, n, col, err) != LEDE_OK) return LEDE_ERR;
         if (!s->prev_operand)
             return lede_seterr(err, "operator '%.*s' at column %zu has nothing on its left",
                                (int)n, w, col);
