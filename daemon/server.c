@@ -19,6 +19,7 @@
  * This file only starts and stops them; it must not handle requests. */
 #define _GNU_SOURCE
 #include "server.h"
+#include "authguard.h"
 #include "conn.h"
 #include "handoff.h"
 #include "listener.h"
@@ -51,6 +52,7 @@ static void server_teardown(server *s) {
     if (s->sigterm) event_free(s->sigterm);
     if (s->sigint) event_free(s->sigint);
     if (s->base) event_base_free(s->base);
+    authguard_free(s->auth_guard);
 }
 
 /* The workers and the writer; they wake the loop through handoff.c. */
@@ -90,6 +92,7 @@ int server_run(const server_config *cfg) {
         return 1;
     }
     event_base_priority_init(s.base, 3); /* events default to 1; batching is 2 */
+    s.auth_guard = authguard_new(cfg->auth_failures, cfg->auth_failures_total);
     if (handoff_loop_start(&s) != 0 || server_start_threads(&s) != 0) goto out;
     /* The handlers go in before the listening line is logged: scripts
      * (and the tests) take that line as "ready", and a SIGTERM sent just
