@@ -107,6 +107,14 @@ static void test_near_distance(void) {
     CHECK(qsyntax_check("a NEAR/1000 b", err) == LEDE_OK, "NEAR/1000 taken");
     CHECK(qsyntax_check("a ADJ/3 b", err) == LEDE_OK, "ADJ/3 taken");
     CHECK(qsyntax_check("a NEAR b", err) == LEDE_OK, "NEAR taken");
+    /* fuzz_query: Xapian 1.4's parser leaked on these (tests/fuzz/README.md) */
+    CHECK(qsyntax_check("-a NEAR b c", err) != LEDE_OK && strstr(err, "excluded"),
+          "an excluded word before NEAR refused: %s", err);
+    CHECK(qsyntax_check("(-a ADJ b c)", err) != LEDE_OK, "an excluded word before ADJ refused");
+    CHECK(qsyntax_check("-a -b NEAR c d", err) != LEDE_OK, "... after another excluded word too");
+    CHECK(qsyntax_check("a NEAR -b", err) != LEDE_OK, "an excluded word after NEAR refused");
+    CHECK(qsyntax_check("c -a b NEAR d", err) == LEDE_OK, "an excluded word elsewhere is fine");
+    CHECK(qsyntax_check("+a NEAR b c", err) == LEDE_OK, "a required word before NEAR is fine");
 }
 
 static void test_highlight_marks(void) {
