@@ -26,6 +26,7 @@ typedef struct slot {
 
 struct authguard {
     int burst, total;
+    double window; /* seconds in which an empty bucket fills again */
     bucket all;
     slot *slots;
     double last_log;     /* the last per-address line */
@@ -33,8 +34,9 @@ struct authguard {
     unsigned unlogged; /* throttle starts not logged within the last second */
 };
 
-authguard *authguard_new(int burst, int total) {
+authguard *authguard_new(int burst, int total, double window) {
     authguard *g = lede_calloc(1, sizeof *g);
+    g->window = window;
     g->burst = burst;
     g->total = total;
     g->all.tokens = total;
@@ -50,15 +52,15 @@ void authguard_free(authguard *g) {
     free(g);
 }
 
-static void bucket_refill(bucket *b, int cap, double now) {
-    b->tokens += (now - b->at) * cap / AUTHGUARD_REFILL_SECS;
+static void bucket_refill(bucket *b, int cap, double window, double now) {
+    b->tokens += (now - b->at) * cap / window;
     if (b->tokens > cap) b->tokens = cap;
     b->at = now;
 }
 
 /* Seconds until the bucket holds a whole token again. */
-static double bucket_wait(const bucket *b, int cap) {
-    return b->tokens >= 1 ? 0 : (1 - b->tokens) * AUTHGUARD_REFILL_SECS / cap;
+static double bucket_wait(const bucket *b, int cap, double window) {
+    return b->tokens >= 1 ? 0 : (1 - b->tokens) * window / cap;
 }
 
 /* The address part of "host:port" as a table key: IPv4 whole, IPv6 its
@@ -104,15 +106,15 @@ static slot *find_slot(authguard *g, const char *peer, int create, double now) {
 }
 
 double authguard_wait(authguard *g, const char *peer, double now, const char **why) {
-    bucket_refill(&g->all, g->total, now);
+    bucket_refill(&g->all, g->total, g->window, now);
     slot *s = find_slot(g, peer, 0, now);
     double mine = 0;
     if (s) {
-        bucket_refill(&s->b, g->burst, now);
-        mine = bucket_wait(&s->b, g->burst);
+        bucket_refill(&s->b, g->burst, g->window, now);
+        mine = bucket_wait(&s->b, g->burst, g->window);
         if (mine == 0) s->throttled = 0;
     }
-    double all = bucket_wait(&g->all, g->total);
+    double all = bucket_wait(&g->all, g->total, g->window);
     *why = mine >= all ? "this address" : "this server";
     return mine > all ? mine : all;
 }
@@ -128,21 +130,21 @@ static void log_throttle(authguard *g, const char *peer, double now) {
     int hostlen = colon ? (int)(colon - peer) : (int)strlen(peer);
     log_msg(LOG_LEVEL_WARN, "AUTH throttled for %.*s after %d failed attempts (and for %u other "
             "address(es) since the last such line): its AUTH is refused for up to %.0f s",
-            hostlen, peer, g->burst, g->unlogged, AUTHGUARD_REFILL_SECS / g->burst);
+            hostlen, peer, g->burst, g->unlogged, g->window / g->burst);
     g->unlogged = 0;
     g->last_log = now;
 }
 
 void authguard_failed(authguard *g, const char *peer, double now) {
-    bucket_refill(&g->all, g->total, now);
+    bucket_refill(&g->all, g->total, g->window, now);
     g->all.tokens -= 1;
-    if (g->all.tokens < 1 && now - g->all_logged >= AUTHGUARD_REFILL_SECS) {
+    if (g->all.tokens < 1 && now - g->all_logged >= g->window) {
         g->all_logged = now;
         log_msg(LOG_LEVEL_WARN, "AUTH throttled for every address: %d failed attempts within "
-                "%.0f s on this server", g->total, AUTHGUARD_REFILL_SECS);
+                "%.0f s on this server", g->total, g->window);
     }
     slot *s = find_slot(g, peer, 1, now);
-    bucket_refill(&s->b, g->burst, now);
+    bucket_refill(&s->b, g->burst, g->window, now);
     s->b.tokens -= 1;
     if (s->b.tokens < 1 && !s->throttled) {
         s->throttled = 1;

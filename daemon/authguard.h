@@ -2,7 +2,7 @@
  * bucket per source address (IPv4 address, IPv6 /64, or "unix" for the
  * Unix socket) in a small bounded table, and one for the whole server.
  * Each failed AUTH takes a token from both; a bucket holds `burst` tokens
- * and refills completely in AUTHGUARD_REFILL_SECS.  While either bucket
+ * and refills completely in `window` seconds (leded --auth-window).  While either bucket
  * is empty, AUTH is refused without looking at the token (a guess is not
  * even tried) and the reply says how long to wait.  Nothing sleeps: the
  * loop answers at once.  One log line when an address starts being
@@ -11,13 +11,12 @@
 #ifndef LEDE_DAEMON_AUTHGUARD_H
 #define LEDE_DAEMON_AUTHGUARD_H
 
-#define AUTHGUARD_REFILL_SECS 60.0 /* an empty bucket is full again after this */
 #define AUTHGUARD_SLOTS 4096       /* addresses remembered; the least recent goes */
 
 typedef struct authguard authguard;
 
 /* burst: failures one address may make in a row; total: the whole server. */
-authguard *authguard_new(int burst, int total);
+authguard *authguard_new(int burst, int total, double window);
 void authguard_free(authguard *g);
 
 /* 0 when AUTH from peer ("host:port" or "unix") may be tried now; else

@@ -92,7 +92,8 @@ int server_run(const server_config *cfg) {
         return 1;
     }
     event_base_priority_init(s.base, 3); /* events default to 1; batching is 2 */
-    s.auth_guard = authguard_new(cfg->auth_failures, cfg->auth_failures_total);
+    s.auth_guard = authguard_new(cfg->auth_failures, cfg->auth_failures_total,
+                                 cfg->auth_window);
     if (handoff_loop_start(&s) != 0 || server_start_threads(&s) != 0) goto out;
     /* The handlers go in before the listening line is logged: scripts
      * (and the tests) take that line as "ready", and a SIGTERM sent just

@@ -130,7 +130,6 @@ static int parse_put(proto_request *rq, const char *p, const char *end, char *er
     unsigned len;
     if (p == idend || nend != end || !parse_uint(n, (size_t)(nend - n), 1000000000, &len))
         return lede_seterr_code(err, LEDE_ESYNTAX, "PUT takes an id and a byte count: PUT ID BYTES");
-    if (article_check_id(p, (size_t)(idend - p), err) != LEDE_OK) return LEDE_ESYNTAX;
     rq->arg = lede_strndup(p, (size_t)(idend - p));
     rq->block_len = len;
     return LEDE_OK;

@@ -49,25 +49,6 @@ static void test_json_error_escapes(void) {
     sbuf_free(&out);
 }
 
-static void test_put_ids(void) {
-    proto_request rq;
-    char err[LEDE_ERRLEN];
-    CHECK(parse("PUT a\x01" "b 10", 10, &rq, err) == LEDE_ESYNTAX && strstr(err, "control character"),
-          "PUT refuses an id with a control character: %s", err);
-    proto_request_free(&rq);
-    sbuf line;
-    sbuf_init(&line);
-    sbuf_puts(&line, "PUT ");
-    for (int i = 0; i < ARTICLE_ID_MAX + 1; i++) sbuf_putc(&line, 'x');
-    sbuf_puts(&line, " 10");
-    CHECK(parse(line.data, line.len, &rq, err) == LEDE_ESYNTAX && strstr(err, "1024"),
-          "PUT refuses an id longer than %d bytes: %s", ARTICLE_ID_MAX, err);
-    proto_request_free(&rq);
-    sbuf_free(&line);
-    CHECK(parse("PUT ok/id-1 10", 14, &rq, err) == LEDE_OK && !strcmp(rq.arg, "ok/id-1"), "a plain id is taken");
-    proto_request_free(&rq);
-}
-
 static void test_article_ids(void) {
     char err[LEDE_ERRLEN];
     CHECK(article_check_id("a\tb", 3, err) == LEDE_ESKIP, "TAB in an id refused");
@@ -140,7 +121,6 @@ static void test_highlight_marks(void) {
 int main(void) {
     test_nul_byte();
     test_json_error_escapes();
-    test_put_ids();
     test_article_ids();
     test_near_distance();
     test_highlight_marks();
