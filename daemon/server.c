@@ -13,6 +13,8 @@
  *   conn.c      a connection's life, backpressure, time-outs
  *   framing.c   input bytes to lines and PUT blocks
  *   dispatch.c  a line to a command; AUTH and ingest commands
+ *   authguard.c the throttle on failed AUTH across connections
+ *   fdlimit.c   RLIMIT_NOFILE fitted to --max-connections (from main.c)
  *   replies.c   replies in request order; the query time limit
  *   handoff.c   jobs to the workers and back; when the loop is woken
  *   stats.c     counters, percentiles, the STATS reply
