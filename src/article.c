@@ -228,7 +228,7 @@ static int json_take_id(json_t *obj, article *a, char *err) {
         lede_seterr(err, "field \"id\" is not a non-empty string or integer");
         return 0;
     }
-    /* checked at its full length: a "\u0000" inside must not cut it short */
+    /* checked at its full length (jansson refuses "\u0000" already) */
     if (article_check_id(json_string_value(v), json_string_length(v), err) != LEDE_OK) return 0;
     a->id = lede_strndup(json_string_value(v), json_string_length(v));
     return 1;
@@ -353,6 +353,12 @@ int article_from_bytes(const char *bytes, size_t len, article_layout layout,
         len = clean.len;
     }
     if (rep) *rep = r;
+    const char *nul = layout == ARTICLE_TEXT ? memchr(bytes, '\0', len) : NULL;
+    if (nul) { /* the fields are C strings: it would cut one short */
+        sbuf_free(&clean);
+        return lede_seterr_code(err, LEDE_ESKIP, "a NUL byte at offset %zu: an article is text",
+                                (size_t)(nul - bytes));
+    }
     int rc = layout == ARTICLE_JSON ? article_parse_json(bytes, len, a, err, warn)
                                     : article_parse_text(bytes, len, a, err, warn);
     sbuf_free(&clean);

@@ -84,6 +84,10 @@ check(r.startswith("ERR BADARTICLE") and "1024" in r, "PUT refuses a 1,025-byte 
 c.send(b"PUT p\x01q %d\n" % len(body) + body + b"\n")
 r = c.line()
 check(r.startswith("ERR BADARTICLE") and "control" in r, "PUT refuses an id with a control byte", r)
+nul_body = b"Headline\n\nBo\x00dy.\n"
+c.send(b"PUT nul-1 %d\n" % len(nul_body) + nul_body + b"\n")
+r = c.line()
+check(r.startswith("ERR BADARTICLE") and "NUL" in r, "PUT of an article with a NUL byte is refused", r)
 check(c.ask("PING") == ["OK PONG"], "the PUT's bytes were read: the connection is in step")
 check(c.ask("ADD " + json.dumps({"id": "good-1", "title": "t", "text": "fine"}))[0] == "OK ADDED good-1",
       "a good id is still taken")

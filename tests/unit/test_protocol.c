@@ -71,6 +71,11 @@ static void test_article_ids(void) {
     rc = article_from_bytes(big.data, big.len, ARTICLE_JSON, NULL, &a, NULL, err, NULL);
     CHECK(rc == LEDE_ESKIP && strstr(err, "60000"), "a 60,000-byte id is refused: %s", err);
     sbuf_free(&big);
+    const char *nulbody = "{\"id\":\"n1\",\"title\":\"t\",\"text\":\"ab\\u0000cd\"}";
+    rc = article_from_bytes(nulbody, strlen(nulbody), ARTICLE_JSON, NULL, &a, NULL, err, NULL);
+    CHECK(rc == LEDE_ESKIP && strstr(err, "NUL"), "a JSON field with \\u0000 is refused, not cut short: %s", err);
+    rc = article_from_bytes("Title\n\nBo\0dy.\n", 13, ARTICLE_TEXT, NULL, &a, NULL, err, NULL);
+    CHECK(rc == LEDE_ESKIP && strstr(err, "NUL byte at offset 9"), "a text article with a NUL byte is refused: %s", err);
     article_defaults d = {.id = "dir/a\nb.txt"};
     rc = article_from_bytes("Title\n\nBody.\n", 13, ARTICLE_TEXT, &d, &a, NULL, err, NULL);
     CHECK(rc == LEDE_ESKIP, "a default id (a file name) with LF is refused too");
