@@ -10,7 +10,7 @@ import socket
 import subprocess
 
 from ledetest import (Conn, Daemon, Scratch, ROOT, LEDED, build_index, check, check_eq,
-                      eventually, finish, indexer, list_ids, write_jsonl)
+                      finish, indexer, list_ids, write_jsonl)
 
 scratch = Scratch()
 TOKEN = "tok-" + "q9" * 10
@@ -61,7 +61,7 @@ c.send(b"SEARCH a\x00b\n")
 r = json.loads(c.line())
 check(r["error"] == "SYNTAX" and "NUL" in r["message"], "NUL in JSON mode too", r)
 c.close()
-d.stop()
+check_eq(d.stop(), 0, "leded 1 exits 0 (no sanitizer report)")
 
 # ---- ids ---------------------------------------------------------------------
 live = scratch.join("live.idx")
@@ -94,7 +94,7 @@ check(c.ask("ADD " + json.dumps({"id": "good-1", "title": "t", "text": "fine"}))
 check(c.ask("COMMIT")[0].startswith("OK COMMITTED"), "COMMIT")
 check(c.ask("COUNT fine OR edge") == ["OK COUNT 2"], "only the good articles were stored")
 c.close()
-d.stop()
+check_eq(d.stop(), 0, "leded 2 exits 0 (no sanitizer report)")
 
 src = scratch.join("bad-ids")
 os.mkdir(src)
@@ -123,7 +123,7 @@ check(p.returncode == 2 and "chmod 600" in msg and "--allow-readable-token" in m
       "a token file others can read: leded refuses to start and says how to fix it", msg)
 d = Daemon(scratch.join("t.idx"), "--ingest-token", loose, "--allow-readable-token")
 check(d.connect().ask("AUTH " + TOKEN) == ["OK AUTH"], "--allow-readable-token serves anyway")
-d.stop()
+check_eq(d.stop(), 0, "leded 3 exits 0 (no sanitizer report)")
 
 # ---- the token is never logged; the throttle -----------------------------------
 d = Daemon(live, "--ingest-token", token_file, "--log-level", "debug", "--auth-failures", "3",
@@ -162,7 +162,7 @@ check(r[0].startswith("ERR AUTH too many failed AUTH from this server"),
       "... even one that never failed", r)
 c.close()
 log = d.log_text()
-d.stop()
+check_eq(d.stop(), 0, "leded 4 exits 0 (no sanitizer report)")
 check(TOKEN not in log and wrong not in log, "neither token appears in the debug log")
 check("request: AUTH ********" in log and "request: PING" in log,
       "the debug log shows the requests, AUTH masked")

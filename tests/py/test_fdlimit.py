@@ -5,10 +5,9 @@ not even one fits, and, out of descriptors at accept, answers the waiting
 clients ERR BUSY instead of leaving them in the backlog.  Waits poll."""
 import os
 import resource
-import socket
 import subprocess
 
-from ledetest import (Conn, Daemon, Scratch, ROOT, LEDED, build_index, check, eventually,
+from ledetest import (Daemon, Scratch, ROOT, LEDED, build_index, check, check_eq, eventually,
                       finish)
 
 scratch = Scratch()
@@ -45,7 +44,7 @@ class LimitedDaemon(Daemon):
 d = LimitedDaemon(100, 4096, "--max-connections", "1000")
 check(soft_limit(d.proc.pid) == 1000 + OWN, "the soft limit was raised to 1000 + its own files")
 check("file-descriptor limit raised from 100 to %d" % (1000 + OWN) in d.log_text(), "and it says so")
-d.stop()
+check_eq(d.stop(), 0, "leded 1 exits 0 (no sanitizer report)")
 
 # ---- a hard limit below the need: fewer connections, said at start --------------------
 can = 100 - OWN
@@ -58,7 +57,7 @@ extra = d.connect()
 check(extra.line().startswith("ERR LIMIT"), "the next one is refused with ERR LIMIT at once")
 for c in conns:
     c.close()
-d.stop()
+check_eq(d.stop(), 0, "leded 2 exits 0 (no sanitizer report)")
 
 p = subprocess.run([LEDED, "--index", index, "--listen", "127.0.0.1:0", "--workers", "2"],
                    preexec_fn=limited(40, 40), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -104,6 +103,6 @@ check(eventually(served), "once descriptors are free again, clients are served")
 check("Too many open files" in d.log_text() and "answered ERR BUSY" in d.log_text(),
       "the log says accept failed and what was done")
 c0.close()
-d.stop()
+check_eq(d.stop(), 0, "leded 3 exits 0 (no sanitizer report)")
 scratch.cleanup()
 finish()
