@@ -335,6 +335,10 @@ int meta_get(const Xapian::Database &db, const char *key, sbuf *out);
  * alone (stemmer, stop words, format, docstore). */
 void load_settings(engine_reader *r);
 
+/* query_guard.cc: throws Xapian::QueryParserError when an excluded word
+ * stands beside NEAR or ADJ, as Xapian's lexer cuts the words */
+void refuse_excluded_near(const std::string &text);
+
 /* query_parser.cc */
 /* Readies r for queries once after each (re)open: settings and parser. */
 void setup_search(engine_reader *r);

@@ -17,13 +17,13 @@ for t in "$@"; do
     cp tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null
     limit=(-max_total_time="$seconds")
     [ -n "$runs" ] && limit=(-runs="$runs")
-    echo "== fuzz_$t: ${runs:+$runs runs}${runs:-$seconds s}"
+    if [ -n "$runs" ]; then echo "== fuzz_$t: $runs runs"; else echo "== fuzz_$t: $seconds s"; fi
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
         nice -n 10 "$build/fuzz_$t" "${limit[@]}" -print_final_stats=1 -max_len=4096 \
         -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$build/crash-$t-" "$work" \
         >"$build/fuzz_$t.log" 2>&1
     status=$?
-    grep -E '^(#[0-9]+ *(DONE|INITED)|stat::number_of_executed_units|stat::peak_rss_mb)' \
+    grep -E '^(#[0-9]+\s+(DONE|INITED)|Done|stat::)' \
         "$build/fuzz_$t.log" | sed 's/^/   /'
     if [ $status -ne 0 ]; then
         echo "   FAILED (status $status): see $build/fuzz_$t.log"
