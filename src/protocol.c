@@ -64,9 +64,10 @@ static int value_is(const char *v, size_t n, const char *want) {
     return n == strlen(want) && !strncasecmp(v, want, n);
 }
 
-/* hl=OPEN,CLOSE: markers of up to 15 bytes each, no space, comma or
- * control character; "hl=," (both empty) turns highlighting off, but one
- * empty marker alone is refused (a half-marked snippet is a mistake). */
+/* hl=OPEN,CLOSE: markers of up to 15 bytes each, no space or comma (the
+ * client's colours are the bytes 0x01 and 0x02: client/render.h); "hl=,"
+ * (both empty) turns highlighting off, but one empty marker alone is
+ * refused (a half-marked snippet is a mistake). */
 static int parse_marks(proto_request *rq, const char *v, size_t n, char *err) {
     const char *comma = memchr(v, ',', n);
     if (!comma || memchr(comma + 1, ',', (size_t)(v + n - comma - 1)))
@@ -76,9 +77,6 @@ static int parse_marks(proto_request *rq, const char *v, size_t n, char *err) {
         return lede_seterr_code(err, LEDE_ESYNTAX, "hl= markers are at most %d bytes each", PROTO_MARK_MAX - 1);
     if ((a == 0) != (b == 0))
         return lede_seterr_code(err, LEDE_ESYNTAX, "hl= markers are both empty (no highlighting) or both set");
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
-            return lede_seterr_code(err, LEDE_ESYNTAX, "hl= markers may not hold control characters");
     memcpy(rq->hl_open, v, a);
     rq->hl_open[a] = '\0';
     memcpy(rq->hl_close, comma + 1, b);
