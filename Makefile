@@ -213,7 +213,7 @@ bench-shards: all $(BENCH_BIN) $(PEER_BIN)
 
 # libFuzzer targets (tests/fuzz/): the protocol line parser, the query
 # front end, the two article layouts and the docstore decoder, each run for
-# FUZZ_SECONDS (or FUZZ_RUNS executions) from its seed corpus in
+# FUZZ_SECONDS (or FUZZ_RUNS executions if sooner) from its seed corpus in
 # tests/fuzz/corpus/<target>/; the core library is built again with clang
 # and coverage in build-fuzz/.  Results: bench/results/fuzz.md.
 FUZZ_TARGETS := proto query article_text article_json docstore

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/fuzz/run.sh -- `make fuzz`: runs each libFuzzer target, one at a
-# time and niced, for SECONDS (or RUNS executions when RUNS is set) from a
+# time and niced, for SECONDS (or RUNS executions if sooner) from a
 # scratch copy of its committed seed corpus (tests/fuzz/corpus/<target>/,
 # left untouched), and fails if any target found a crash, a leak or a
 # sanitizer report (the input is kept as BUILD/crash-<target>-*).
@@ -16,8 +16,8 @@ for t in "$@"; do
     mkdir -p "$work"
     cp tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null
     limit=(-max_total_time="$seconds")
-    [ -n "$runs" ] && limit=(-runs="$runs")
-    if [ -n "$runs" ]; then echo "== fuzz_$t: $runs runs"; else echo "== fuzz_$t: $seconds s"; fi
+    [ -n "$runs" ] && limit+=(-runs="$runs")
+    echo "== fuzz_$t: ${runs:+$runs runs or }$seconds s"
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
         nice -n 10 "$build/fuzz_$t" "${limit[@]}" -print_final_stats=1 -max_len=4096 \
         -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$build/crash-$t-" "$work" \
