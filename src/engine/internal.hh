@@ -335,8 +335,10 @@ int meta_get(const Xapian::Database &db, const char *key, sbuf *out);
  * alone (stemmer, stop words, format, docstore). */
 void load_settings(engine_reader *r);
 
-/* query_guard.cc: throws Xapian::QueryParserError when an excluded word
- * stands beside NEAR or ADJ, as Xapian's lexer cuts the words */
+/* query_guard.cc: the text to parse, separators as spaces, checked by
+ * qsyntax_check and refuse_excluded_near; throws Xapian::QueryParserError */
+std::string guard_query(const std::string &text);
+/* ... throws it when a query has both NEAR/ADJ and an excluded word */
 void refuse_excluded_near(const std::string &text);
 
 /* query_parser.cc */

@@ -1,5 +1,14 @@
-/* query_guard.cc -- refuses, before Xapian's QueryParser sees it, a query
- * that has both NEAR (or ADJ) and an excluded word (-word): Xapian 1.4's
+/* query_guard.cc -- the query text Xapian's QueryParser is given, and what
+ * it must not be given.  Xapian 1.4's parser leaks memory (96 bytes a
+ * time) on some malformed queries with NEAR or ADJ (found by
+ * tests/fuzz/fuzz_query), and its lexer splits words at any character that
+ * is not a word character, where src/qsyntax.c splits at white space: so
+ * "int\x96XOR\xBB NEAR/2 rat" passed qsyntax and leaked.  guard_query
+ * writes every plain separator as a space (and invalid UTF-8 as the
+ * Latin-1 Xapian reads it as), which changes nothing for Xapian, then runs
+ * qsyntax_check on that text, so both see the same words.
+ *
+ * It also refuses a query that has both NEAR (or ADJ) and an excluded word (-word): Xapian 1.4's
  * parser leaks memory (96 bytes a time) on many of them ("-a NEAR b c",
  * "-a,ADJ,b c", "-~ a NEAR b c"; found by tests/fuzz/fuzz_query), and
  * which ones depends on details of its lexer that a narrower rule kept
@@ -9,6 +18,8 @@
  * as Latin-1, a '-' where a word may start and not followed by a space or
  * another sign), phrases left out.  Runs no query and reads no index. */
 #include "internal.hh"
+#include "../qsyntax.h"
+#include "../util.h"
 
 #include <vector>
 
@@ -57,6 +68,29 @@ Seen scan(const std::string &text) {
 }
 
 }  // namespace
+
+/* A character Xapian's lexer takes as a plain separator: neither a word
+ * character nor one with a meaning in a query or inside a term (phrase
+ * generators . - / : \\ @, AT&T, o'neill and its U+2019, C++, C#, *, ~,
+ * quotes, parentheses). */
+static bool separator(unsigned ch) {
+    if (Xapian::Unicode::is_wordchar(ch) || ch == 0x2019 || ch == 0x201b) return false;
+    if (ch < 0x80 && ch > 0x20 && ch != 0x7f && strchr("\"()+-./:\\@&'*#~_", (int)ch)) return false;
+    return true;
+}
+
+std::string guard_query(const std::string &text) {
+    std::string norm;
+    norm.reserve(text.size());
+    for (Xapian::Utf8Iterator it(text), end; it != end; ++it) {
+        if (separator(*it)) norm += ' ';
+        else Xapian::Unicode::append_utf8(norm, *it); /* invalid UTF-8: as Xapian reads it, Latin-1 */
+    }
+    char err[LEDE_ERRLEN];
+    if (qsyntax_check(norm.c_str(), err) != LEDE_OK) throw Xapian::QueryParserError(err);
+    refuse_excluded_near(norm);
+    return norm;
+}
 
 void refuse_excluded_near(const std::string &text) {
     if (text.find('-') == std::string::npos ||
