@@ -69,22 +69,35 @@ Seen scan(const std::string &text) {
 
 }  // namespace
 
-/* A character Xapian's lexer takes as a plain separator: neither a word
- * character nor one with a meaning in a query or inside a term (phrase
- * generators . - / : \\ @, AT&T, o'neill and its U+2019, C++, C#, *, ~,
- * quotes, parentheses). */
-static bool separator(unsigned ch) {
-    if (Xapian::Unicode::is_wordchar(ch) || ch == 0x2019 || ch == 0x201b) return false;
-    if (ch < 0x80 && ch > 0x20 && ch != 0x7f && strchr("\"()+-./:\\@&'*#~_", (int)ch)) return false;
-    return true;
+/* Whether Xapian's lexer may give the sign ch, between prev and next,
+ * a meaning: quotes, parentheses, + and - always (love, hate, phrase
+ * generator); AT&T, o'neill, a/b, a\\b, a@b only between word characters;
+ * title: after one; dots beside one or another dot (acronyms, decimals,
+ * date ranges with open ends); C#, prefix* after one.  Any other
+ * character that is not a word character only separates words. */
+static bool sign_kept(unsigned prev, unsigned ch, unsigned next) {
+    bool wp = Xapian::Unicode::is_wordchar(prev), wn = Xapian::Unicode::is_wordchar(next);
+    switch (ch) {
+    case '"': case '(': case ')': case '+': case '-': case '_': return true;
+    case '&': case '\'': case '/': case '\\': case '@': case 0x2019: case 0x201b: return wp && wn;
+    case ':': case '#': return wp;
+    case '*': return wp || prev == '*';
+    case '.': return wp || wn || prev == '.' || next == '.';
+    default: return false;
+    }
 }
 
 std::string guard_query(const std::string &text) {
+    std::u32string cps;
+    for (Xapian::Utf8Iterator it(text), end; it != end; ++it) cps += (char32_t)*it;
     std::string norm;
     norm.reserve(text.size());
-    for (Xapian::Utf8Iterator it(text), end; it != end; ++it) {
-        if (separator(*it)) norm += ' ';
-        else Xapian::Unicode::append_utf8(norm, *it); /* invalid UTF-8: as Xapian reads it, Latin-1 */
+    for (size_t i = 0; i < cps.size(); i++) {
+        unsigned ch = cps[i], prev = i ? cps[i - 1] : ' ', next = i + 1 < cps.size() ? cps[i + 1] : ' ';
+        if (Xapian::Unicode::is_wordchar(ch) || sign_kept(prev, ch, next))
+            Xapian::Unicode::append_utf8(norm, ch); /* invalid UTF-8: as Xapian reads it, Latin-1 */
+        else
+            norm += ' ';
     }
     char err[LEDE_ERRLEN];
     if (qsyntax_check(norm.c_str(), err) != LEDE_OK) throw Xapian::QueryParserError(err);
