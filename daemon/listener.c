@@ -120,7 +120,7 @@ static void listener_error_cb(struct evconnlistener *l, void *arg) {
     int err = EVUTIL_SOCKET_ERROR();
     if ((err == EMFILE || err == ENFILE) && !s->shutting_down) {
         int n = listener_refuse_waiting(l);
-        if (n > 0 || reserve_fd >= 0) {
+        if (n > 0) { /* n == 0: the freed descriptor was taken; pause below, not spin */
             double now = lede_now();
             busy_unlogged += (unsigned long)n;
             if (now - busy_logged_at >= 1.0) {
@@ -134,7 +134,7 @@ static void listener_error_cb(struct evconnlistener *l, void *arg) {
         }
     }
     log_msg(LOG_LEVEL_WARN, "accept failed: %s; listening again in 1 s",
-            evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+            evutil_socket_error_to_string(err));
     if (s->tcp) evconnlistener_disable(s->tcp);
     if (s->local) evconnlistener_disable(s->local);
     struct timeval tv = {1, 0};
