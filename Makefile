@@ -9,6 +9,8 @@ DEB_PACKAGES := gcc g++ make pkg-config libxapian-dev xapian-tools \
                 util-linux procps valgrind jq python3
 
 REL_PACKAGES := libsqlite3-dev
+# `make fuzz` only: libFuzzer comes with Debian's clang.
+FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
 # The peers of `make bench-peers` (bench/peers/), installed by deps-peers only.
 PEER_PACKAGES := sphinxsearch libmariadb-dev libsqlite3-dev
 
@@ -45,7 +47,7 @@ REL_BIN   := $(BUILD)/bench/relrun $(BUILD)/bench/releval $(BUILD)/bench/fts5run
 PEER_BIN  := $(BUILD)/bench/peers/jsonl2tsv $(BUILD)/bench/peers/sphinxql \
              $(BUILD)/bench/peers/fts5_index $(BUILD)/bench/peers/fts5_query
 
-.PHONY: all deps deps-relevance deps-peers run test test-asan bench bench-index bench-query bench-live bench-relevance bench-peers bench-shards crash clean
+.PHONY: all deps deps-relevance deps-peers deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-live bench-relevance bench-peers bench-shards crash clean
 
 all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
@@ -63,6 +65,9 @@ endef
 
 deps:
 	$(call apt_missing,$(DEB_PACKAGES))
+
+deps-fuzz: deps
+	$(call apt_missing,$(FUZZ_PACKAGES))
 
 # Only the relevance benchmark needs SQLite (its FTS5 baseline).
 deps-relevance: deps
@@ -212,7 +217,44 @@ bench-shards: all $(BENCH_BIN) $(PEER_BIN)
 crash: all
 	bash bench/crash.sh
 
+# libFuzzer targets (tests/fuzz/): the protocol line parser, the query
+# front end, the two article layouts and the docstore decoder, each run for
+# FUZZ_SECONDS (or FUZZ_RUNS executions if sooner) from its seed corpus in
+# tests/fuzz/corpus/<target>/; the core library is built again with clang
+# and coverage in build-fuzz/.  Results: bench/results/fuzz.md.
+FUZZ_TARGETS := proto query article_text article_json docstore
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?=
+FUZZ_BUILD := build-fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Wall -Wextra -Werror -pthread -MMD -MP
+FUZZ_OBJ := $(CORE_C:%.c=$(FUZZ_BUILD)/%.o) $(ENGINE_CC:%.cc=$(FUZZ_BUILD)/%.o)
+FUZZ_BIN := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(FUZZ_BUILD)/src/%.o: src/%.c | deps-fuzz
+	@mkdir -p $(dir $@)
+	clang-14 -std=c11 $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/src/engine/%.o: src/engine/%.cc | deps-fuzz
+	@mkdir -p $(dir $@)
+	clang++-14 -std=c++17 $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/liblede.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%.o: tests/fuzz/fuzz_%.c | deps-fuzz
+	@mkdir -p $(dir $@)
+	clang-14 -std=c11 $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/fuzz_%.o $(FUZZ_BUILD)/liblede.a
+	clang++-14 $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+	@bash tests/fuzz/run.sh "$(FUZZ_BUILD)" "$(FUZZ_SECONDS)" "$(FUZZ_RUNS)" $(FUZZ_TARGETS)
+
 clean:
-	rm -rf build build-asan bin bin-asan var
+	rm -rf build build-asan build-fuzz bin bin-asan var
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

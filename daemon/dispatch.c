@@ -4,13 +4,16 @@
 #define _GNU_SOURCE
 #include "dispatch.h"
 #include "admit.h"
+#include "authguard.h"
 #include "framing.h"
 #include "log.h"
 #include "replies.h"
 #include "stats.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_AUTH_FAILURES 3
 
@@ -26,22 +29,50 @@ static int dispatch_same_token(const char *a, const char *b) {
     return diff == 0;
 }
 
+/* A wrong token, or one not even tried because of the throttle: after
+ * MAX_AUTH_FAILURES on one connection it is closed as well. */
+static void dispatch_auth_refused(conn *c, pending *p, const char *msg) {
+    replies_error(p, PROTO_E_AUTH, msg);
+    if (++c->auth_failures >= MAX_AUTH_FAILURES) {
+        p->close_after = 1;
+        c->closing = 1;
+    }
+}
+
 static void dispatch_auth(conn *c, pending *p, const char *token) {
     server *s = c->s;
+    const char *why;
+    double now = lede_now(), wait = s->ingest ? authguard_wait(s->auth_guard, c->peer, now, &why) : 0;
     if (!s->ingest) {
         replies_error(p, PROTO_E_DISABLED, "ingest is not enabled on this server (leded --ingest-token FILE)");
+    } else if (wait > 0) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "too many failed AUTH from %s: the token was not checked; try "
+                 "again in %.0f s", why, wait + 0.5);
+        dispatch_auth_refused(c, p, msg);
     } else if (dispatch_same_token(token, s->cfg->ingest_token)) {
         c->authed = 1;
         proto_reply_word(&p->reply, c->json, PROTO_AUTH, "AUTH");
         p->done = 1;
     } else {
-        replies_error(p, PROTO_E_AUTH, "invalid token");
+        authguard_failed(s->auth_guard, c->peer, now);
         log_msg(LOG_LEVEL_WARN, "conn %llu %s: AUTH with an invalid token", (unsigned long long)c->id, c->peer);
-        if (++c->auth_failures >= MAX_AUTH_FAILURES) {
-            p->close_after = 1;
-            c->closing = 1;
-        }
+        dispatch_auth_refused(c, p, "invalid token");
     }
+}
+
+/* The request line as the debug log shows it: at most 200 bytes, and
+ * never a token: a line that starts with AUTH is shown without the rest,
+ * whether or not it parsed. */
+static void dispatch_log_request(conn *c, const char *line, size_t len) {
+    if (log_get_level() < LOG_LEVEL_DEBUG) return;
+    size_t i = strspn(line, " \t");
+    if (len >= i + 4 && !strncasecmp(line + i, "AUTH", 4)) {
+        log_msg(LOG_LEVEL_DEBUG, "conn %llu request: AUTH ********", (unsigned long long)c->id);
+        return;
+    }
+    log_msg(LOG_LEVEL_DEBUG, "conn %llu request: %.*s", (unsigned long long)c->id,
+            (int)(len > 200 ? 200 : len), line);
 }
 
 static void dispatch_ingest(conn *c, pending *p, proto_request *req) {
@@ -81,7 +112,7 @@ void dispatch_line(conn *c, const char *line, size_t len) {
     char err[LEDE_ERRLEN] = "";
     int rc = proto_parse(line, len, &req, err);
     if (rc == LEDE_OK) proto_apply_limit(&req, s->cfg->max_limit);
-    log_msg(LOG_LEVEL_DEBUG, "conn %llu request: %.*s", (unsigned long long)c->id, (int)(len > 200 ? 200 : len), line);
+    dispatch_log_request(c, line, len);
     if (rc != LEDE_OK) {
         replies_error(p, PROTO_E_SYNTAX, err);
     } else if (req.cmd == PROTO_UNKNOWN) {

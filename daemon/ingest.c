@@ -123,9 +123,10 @@ static int job_article(job *j, article *a, char *err) {
     if (article_from_bytes(raw, len, put ? ARTICLE_TEXT : ARTICLE_JSON, &d, a, NULL, err,
                            NULL) != LEDE_OK)
         return LEDE_ESKIP;
-    if (put) {
+    if (put) { /* its id is checked here, its bytes read: the connection goes on */
         free(a->id);
         a->id = lede_strdup(j->req.arg);
+        if (article_check_id(a->id, strlen(a->id), err) != LEDE_OK) return LEDE_ESKIP;
     }
     if (!a->id || !*a->id)
         return lede_seterr_code(err, LEDE_ESKIP, "the article has no \"id\"");

@@ -1,7 +1,14 @@
 /* listener.c -- listening, accepting and shutting down (see listener.h).
- * Owns the listeners, the relisten and grace timers and shutting_down;
- * hands each accepted socket to conn.c and must not touch a connection's
- * buffers or replies. */
+ * Owns the listeners, the relisten and grace timers, shutting_down and
+ * the reserve descriptor; hands each accepted socket to conn.c and must
+ * not touch a connection's buffers or replies.
+ *
+ * Out of file descriptors (EMFILE/ENFILE), a client would sit in the
+ * kernel's backlog unanswered for as long as the daemon stays full.  So
+ * one descriptor (/dev/null) is held in reserve: when accept fails for
+ * want of descriptors, the reserve is closed, the waiting clients are
+ * accepted one at a time, told "ERR BUSY" and closed, and the reserve is
+ * taken again.  Only if that fails too does listening pause for a second. */
 #define _GNU_SOURCE
 #include "listener.h"
 #include "conn.h"
@@ -9,6 +16,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <netdb.h>
@@ -19,6 +27,12 @@
 #include <unistd.h>
 
 #define SHUTDOWN_GRACE 10 /* seconds given to replies in flight at SIGTERM */
+#define BUSY_PER_WAKE 256 /* clients answered BUSY per failed accept, at most */
+
+/* One listener module a process: its reserve and log pacing are its own. */
+static int reserve_fd = -1;
+static double busy_logged_at = -1e9;
+static unsigned long busy_unlogged;
 
 static void listener_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
                                struct sockaddr *sa, int salen, void *arg) {
@@ -81,11 +95,47 @@ static void listener_relisten_cb(evutil_socket_t fd, short what, void *arg) {
     if (s->local) evconnlistener_enable(s->local);
 }
 
+/* Clients waiting in l's backlog, answered ERR BUSY and closed with the
+ * reserve's descriptor; returns how many. */
+static int listener_refuse_waiting(struct evconnlistener *l) {
+    static const char msg[] = "ERR BUSY the server is out of file descriptors, try again later\n";
+    if (reserve_fd < 0) return 0;
+    close(reserve_fd);
+    reserve_fd = -1;
+    int n = 0;
+    evutil_socket_t lfd = evconnlistener_get_fd(l);
+    for (; n < BUSY_PER_WAKE; n++) {
+        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) break;
+        if (send(fd, msg, sizeof msg - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+            /* the client is gone already */
+        }
+        close(fd);
+    }
+    reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return n;
+}
+
 static void listener_error_cb(struct evconnlistener *l, void *arg) {
-    (void)l;
     server *s = arg;
+    int err = EVUTIL_SOCKET_ERROR();
+    if ((err == EMFILE || err == ENFILE) && !s->shutting_down) {
+        int n = listener_refuse_waiting(l);
+        if (n > 0) { /* n == 0: the freed descriptor was taken; pause below, not spin */
+            double now = lede_now();
+            busy_unlogged += (unsigned long)n;
+            if (now - busy_logged_at >= 1.0) {
+                log_msg(LOG_LEVEL_WARN, "accept failed: %s (%d connections open): %lu client(s) "
+                        "answered ERR BUSY and closed", evutil_socket_error_to_string(err),
+                        s->nconns, busy_unlogged);
+                busy_logged_at = now;
+                busy_unlogged = 0;
+            }
+            if (reserve_fd >= 0) return;
+        }
+    }
     log_msg(LOG_LEVEL_WARN, "accept failed: %s; listening again in 1 s",
-            evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+            evutil_socket_error_to_string(err));
     if (s->tcp) evconnlistener_disable(s->tcp);
     if (s->local) evconnlistener_disable(s->local);
     struct timeval tv = {1, 0};
@@ -154,6 +204,7 @@ static int listener_unix(server *s, const char *path) {
 
 int listener_start(server *s) {
     const server_config *cfg = s->cfg;
+    if (reserve_fd < 0) reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     s->relisten = evtimer_new(s->base, listener_relisten_cb, s);
     if ((cfg->listen && listener_tcp(s, cfg->listen) != 0) ||
         (cfg->socket_path && listener_unix(s, cfg->socket_path) != 0))
@@ -170,6 +221,8 @@ void listener_close(server *s) {
 }
 
 void listener_free(server *s) {
+    if (reserve_fd >= 0) close(reserve_fd);
+    reserve_fd = -1;
     if (s->grace) event_free(s->grace);
     if (s->relisten) event_free(s->relisten);
 }

@@ -16,6 +16,10 @@ void log_set_level(int level) {
     log_level = level;
 }
 
+int log_get_level(void) {
+    return log_level;
+}
+
 void log_msg(int level, const char *fmt, ...) {
     if (level > log_level) return;
     if (level < 0) level = LOG_LEVEL_INFO;

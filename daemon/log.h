@@ -18,6 +18,7 @@ enum {
 
 /* Lines above this level are dropped; set once at start-up. */
 void log_set_level(int level);
+int log_get_level(void);
 
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

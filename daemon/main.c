@@ -3,6 +3,8 @@
  * no database: it only checks that the index exists. */
 #define _GNU_SOURCE
 #include "server.h"
+#include "fdlimit.h"
+#include "log.h"
 #include "../src/indexdir.h"
 #include "../src/options.h"
 #include "../src/protocol.h"
@@ -33,6 +35,9 @@ static int parse_listen(const char *v, void *dest, char *err) {
     *(const char **)dest = strcmp(v, "none") ? v : NULL;
     return 0;
 }
+
+/* --allow-readable-token: main's, not the server's. */
+static int allow_readable_token;
 
 static int parse_args(int argc, char **argv, server_config *cfg) {
     static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
@@ -113,6 +118,16 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
          .help = "largest article a PUT may send", .def = "16M", .min = 64, .max = 1e9},
         {"max-backlog", 0, OPT_INT, &cfg->max_backlog, .metavar = "N",
          .help = "ingest commands waiting before BUSY", .def = "10000", .min = 1},
+        {"auth-failures", 0, OPT_INT, &cfg->auth_failures, .metavar = "N",
+         .help = "failed AUTH one address may make before its AUTH is refused for a while",
+         .def = "5", .min = 1, .max = 1000000},
+        {"auth-failures-total", 0, OPT_INT, &cfg->auth_failures_total, .metavar = "N",
+         .help = "... and all addresses together", .def = "100", .min = 1, .max = 1000000},
+        {"auth-window", 0, OPT_DOUBLE, &cfg->auth_window, .metavar = "SECS",
+         .help = "... in this time: the allowances come back gradually over it", .def = "60",
+         .min = 1, .max = 86400},
+        {"allow-readable-token", 0, OPT_FLAG, &allow_readable_token,
+         .help = "serve even when others can read the --ingest-token file (refused otherwise)"},
         {"help", 'h', OPT_HELP, NULL, .help = "this text"},
         {0}};
     const opt_table t = {"leded", usage, specs, .epilog = NULL};
@@ -161,8 +176,15 @@ static char *read_token(const char *path) {
         return NULL;
     }
     struct stat st;
-    if (stat(path, &st) == 0 && (st.st_mode & 0077))
+    if (stat(path, &st) == 0 && (st.st_mode & 0077)) {
+        if (!allow_readable_token) {
+            fprintf(stderr, "leded: --ingest-token %s: other users can read or write it (mode %03o);"
+                    " make it yours alone with 'chmod 600 %s', or start with "
+                    "--allow-readable-token\n", path, (unsigned)(st.st_mode & 0777), path);
+            return NULL;
+        }
         fprintf(stderr, "leded: warning: %s can be read by other users (chmod 600 it)\n", path);
+    }
     return lede_strdup(s);
 }
 
@@ -170,6 +192,8 @@ int main(int argc, char **argv) {
     server_config cfg;
     memset(&cfg, 0, sizeof cfg);
     if (parse_args(argc, argv, &cfg) != 0) return 2;
+    log_set_level(cfg.log_level);
+    if (fdlimit_fit(&cfg) != 0) return 2;
     lede_keep_heap();
     char *token = NULL;
     if (cfg.ingest_token) {

@@ -13,6 +13,8 @@
  *   conn.c      a connection's life, backpressure, time-outs
  *   framing.c   input bytes to lines and PUT blocks
  *   dispatch.c  a line to a command; AUTH and ingest commands
+ *   authguard.c the throttle on failed AUTH across connections
+ *   fdlimit.c   RLIMIT_NOFILE fitted to --max-connections (from main.c)
  *   replies.c   replies in request order; the query time limit
  *   admit.c     when a request may go to a thread (read-your-writes); each
  *               connection's share of the workers and of memory
@@ -21,6 +23,7 @@
  * This file only starts and stops them; it must not handle requests. */
 #define _GNU_SOURCE
 #include "server.h"
+#include "authguard.h"
 #include "conn.h"
 #include "handoff.h"
 #include "listener.h"
@@ -53,6 +56,7 @@ static void server_teardown(server *s) {
     if (s->sigterm) event_free(s->sigterm);
     if (s->sigint) event_free(s->sigint);
     if (s->base) event_base_free(s->base);
+    authguard_free(s->auth_guard);
 }
 
 /* The workers and the writer; they wake the loop through handoff.c. */
@@ -98,6 +102,8 @@ int server_run(const server_config *cfg) {
     }
     event_base_priority_init(s.base, 3); /* events default to 1; batching, collecting
                                             and pipelining connections are 2 */
+    s.auth_guard = authguard_new(cfg->auth_failures, cfg->auth_failures_total,
+                                 cfg->auth_window);
     if (handoff_loop_start(&s) != 0 || server_start_threads(&s) != 0) goto out;
     /* The handlers go in before the listening line is logged: scripts
      * (and the tests) take that line as "ready", and a SIGTERM sent just

@@ -37,6 +37,9 @@ typedef struct server_config {
     double commit_interval;    /* ingest: seconds before changes are committed, at most */
     size_t max_article;        /* PUT: largest article in bytes */
     int max_backlog;           /* ingest jobs waiting for the writer before BUSY */
+    int auth_failures;         /* failed AUTH one address may make before the throttle */
+    int auth_failures_total;   /* ... and the whole server (authguard.h) */
+    double auth_window;        /* seconds in which those allowances come back */
 } server_config;
 
 /* Runs until SIGTERM/SIGINT, then finishes the replies in flight and

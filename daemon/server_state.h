@@ -97,6 +97,7 @@ struct server {
     uint64_t next_id;
     double started;
     int shutting_down;         /* listener.c */
+    struct authguard *auth_guard; /* dispatch.c: failed AUTH across connections */
     server_stats stats;        /* stats.c; counters bumped where things happen */
 };
 

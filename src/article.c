@@ -228,6 +228,8 @@ static int json_take_id(json_t *obj, article *a, char *err) {
         lede_seterr(err, "field \"id\" is not a non-empty string or integer");
         return 0;
     }
+    /* checked at its full length (jansson refuses "\u0000" already) */
+    if (article_check_id(json_string_value(v), json_string_length(v), err) != LEDE_OK) return 0;
     a->id = lede_strndup(json_string_value(v), json_string_length(v));
     return 1;
 }
@@ -322,6 +324,21 @@ static void apply_defaults(article *a, const article_defaults *d) {
     }
 }
 
+int article_check_id(const char *id, size_t len, char *err) {
+    if (len == 0) return lede_seterr_code(err, LEDE_ESKIP, "the id is empty");
+    if (len > ARTICLE_ID_MAX)
+        return lede_seterr_code(err, LEDE_ESKIP, "the id is %zu bytes long, more than the %d allowed",
+                                len, ARTICLE_ID_MAX);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)id[i];
+        if (c < 0x20 || c == 0x7f)
+            return lede_seterr_code(err, LEDE_ESKIP,
+                                    "the id holds a control character (byte 0x%02X at %zu): "
+                                    "ids are printable text", c, i + 1);
+    }
+    return LEDE_OK;
+}
+
 int article_from_bytes(const char *bytes, size_t len, article_layout layout,
                        const article_defaults *d, article *a,
                        article_repair *rep, char *err, char *warn) {
@@ -336,6 +353,12 @@ int article_from_bytes(const char *bytes, size_t len, article_layout layout,
         len = clean.len;
     }
     if (rep) *rep = r;
+    const char *nul = layout == ARTICLE_TEXT ? memchr(bytes, '\0', len) : NULL;
+    if (nul) { /* the fields are C strings: it would cut one short */
+        sbuf_free(&clean);
+        return lede_seterr_code(err, LEDE_ESKIP, "a NUL byte at offset %zu: an article is text",
+                                (size_t)(nul - bytes));
+    }
     int rc = layout == ARTICLE_JSON ? article_parse_json(bytes, len, a, err, warn)
                                     : article_parse_text(bytes, len, a, err, warn);
     sbuf_free(&clean);
@@ -344,5 +367,9 @@ int article_from_bytes(const char *bytes, size_t len, article_layout layout,
         return rc;
     }
     if (d) apply_defaults(a, d);
+    if (a->id && article_check_id(a->id, strlen(a->id), err) != LEDE_OK) {
+        article_free(a);
+        return LEDE_ESKIP;
+    }
     return LEDE_OK;
 }

@@ -45,6 +45,13 @@ int article_parse_text(const char *text, size_t len, article *a, char *err,
 int article_parse_json(const char *line, size_t len, article *a, char *err,
                        char *warn);
 
+/* An article's id: 1 to ARTICLE_ID_MAX bytes, no control character (LF,
+ * TAB, CR, NUL, DEL, ...): an id the line protocol cannot carry could
+ * never be fetched or deleted.  Returns LEDE_OK or LEDE_ESKIP with the
+ * reason in err. */
+#define ARTICLE_ID_MAX 1024
+int article_check_id(const char *id, size_t len, char *err);
+
 typedef enum { ARTICLE_TEXT, ARTICLE_JSON } article_layout;
 
 /* What an article gets when its bytes do not say. */
@@ -64,7 +71,7 @@ typedef struct article_repair {
 
 /* Repairs invalid UTF-8 (utf8.h; rep, which may be NULL, says how),
  * parses the bytes in their layout and fills in what d gives (may be NULL)
- * and the article lacks.  Returns LEDE_OK, or LEDE_ESKIP with the reason
+ * and the article lacks; refuses an id article_check_id refuses.  Returns LEDE_OK, or LEDE_ESKIP with the reason
  * in err and a freed.  warn as for the parsers. */
 int article_from_bytes(const char *bytes, size_t len, article_layout layout,
                        const article_defaults *d, article *a,

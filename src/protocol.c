@@ -3,6 +3,7 @@
  * jansson, so escaping is never improvised. */
 #include "protocol.h"
 #include "date.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -63,22 +64,30 @@ static int value_is(const char *v, size_t n, const char *want) {
     return n == strlen(want) && !strncasecmp(v, want, n);
 }
 
-/* hl=OPEN,CLOSE: markers of up to 15 bytes each, no space or comma. */
-static int parse_marks(proto_request *rq, const char *v, size_t n) {
+/* hl=OPEN,CLOSE: markers of up to 15 bytes each, no space or comma (the
+ * client's colours are the bytes 0x01 and 0x02: client/render.h); "hl=,"
+ * (both empty) turns highlighting off, but one empty marker alone is
+ * refused (a half-marked snippet is a mistake). */
+static int parse_marks(proto_request *rq, const char *v, size_t n, char *err) {
     const char *comma = memchr(v, ',', n);
-    if (!comma) return 0;
+    if (!comma || memchr(comma + 1, ',', (size_t)(v + n - comma - 1)))
+        return lede_seterr_code(err, LEDE_ESYNTAX, "hl= takes two markers and one comma: hl=OPEN,CLOSE");
     size_t a = (size_t)(comma - v), b = n - a - 1;
-    if (a >= PROTO_MARK_MAX || b >= PROTO_MARK_MAX) return 0;
+    if (a >= PROTO_MARK_MAX || b >= PROTO_MARK_MAX)
+        return lede_seterr_code(err, LEDE_ESYNTAX, "hl= markers are at most %d bytes each", PROTO_MARK_MAX - 1);
+    if ((a == 0) != (b == 0))
+        return lede_seterr_code(err, LEDE_ESYNTAX, "hl= markers are both empty (no highlighting) or both set");
     memcpy(rq->hl_open, v, a);
     rq->hl_open[a] = '\0';
     memcpy(rq->hl_close, comma + 1, b);
     rq->hl_close[b] = '\0';
-    return 1;
+    return LEDE_OK;
 }
 
-/* One key=value option; returns 0 if it is malformed. */
+/* One key=value option; returns 0 if it is malformed (hl= says why in
+ * err itself and returns its own code). */
 static int parse_option(proto_request *rq, const char *k, size_t kn,
-                        const char *v, size_t vn) {
+                        const char *v, size_t vn, char *err) {
     search_opts *o = &rq->search;
     unsigned u;
     if (value_is(k, kn, "limit")) {
@@ -104,7 +113,7 @@ static int parse_option(proto_request *rq, const char *k, size_t kn,
         if (!parse_uint(v, vn, PROTO_MAX_SNIPPET, &u)) return 0;
         o->snippet_len = u;
     } else if (value_is(k, kn, "hl")) {
-        return parse_marks(rq, v, vn);
+        return parse_marks(rq, v, vn, err) == LEDE_OK ? 1 : -1;
     } else {
         return 0;
     }
@@ -142,8 +151,9 @@ static int parse_search(proto_request *rq, const char *p, const char *end,
         const char *eq = memchr(w, '=', (size_t)(we - w));
         if (!eq || w == eq || memchr(w, '"', (size_t)(eq - w)) || memchr(w, ':', (size_t)(eq - w)))
             break;
-        if (!parse_option(rq, w, (size_t)(eq - w), eq + 1, (size_t)(we - eq - 1)))
-            return lede_seterr_code(err, LEDE_ESYNTAX, "bad option '%.*s'", (int)(we - w), w);
+        int ok = parse_option(rq, w, (size_t)(eq - w), eq + 1, (size_t)(we - eq - 1), err);
+        if (ok < 0) return LEDE_ESYNTAX;
+        if (!ok) return lede_seterr_code(err, LEDE_ESYNTAX, "bad option '%.*s'", (int)(we - w), w);
         p = we;
     }
     p = skip_space(p, end);
@@ -157,6 +167,11 @@ static int parse_search(proto_request *rq, const char *p, const char *end,
 
 int proto_parse(const char *line, size_t len, proto_request *rq, char *err) {
     memset(rq, 0, sizeof *rq);
+    rq->cmd = PROTO_UNKNOWN;
+    const char *nul = memchr(line, '\0', len);
+    if (nul) /* would silently cut the line short once copied as a string */
+        return lede_seterr_code(err, LEDE_ESYNTAX, "a NUL byte at column %zu: request lines are text",
+                                (size_t)(nul - line) + 1);
     if (len && line[len - 1] == '\r') len--;
     const char *end = line + len, *p = skip_space(line, end);
     const char *we = word_end(p, end);
@@ -252,12 +267,35 @@ static json_t *json_str(const char *s) {
     return v ? v : json_string("\xEF\xBF\xBD");
 }
 
+/* An error message may quote what the client sent, which need not be
+ * UTF-8: each byte that is not is written as the four characters \xNN
+ * (control characters are escaped by JSON itself, as \u00NN), so the
+ * client sees which bytes were wrong instead of one U+FFFD. */
+static json_t *json_quoted(const char *s) {
+    size_t n = strlen(s);
+    if (utf8_is_valid(s, n)) return json_string(s);
+    sbuf out;
+    sbuf_init(&out);
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq_len((const unsigned char *)s + i, n - i);
+        if (k) {
+            sbuf_append(&out, s + i, k);
+            i += k;
+        } else {
+            sbuf_printf(&out, "\\x%02X", (unsigned char)s[i++]);
+        }
+    }
+    json_t *v = json_stringn(out.data, out.len);
+    sbuf_free(&out);
+    return v ? v : json_string("\xEF\xBF\xBD");
+}
+
 void proto_reply_error(sbuf *out, int json, const char *code, const char *msg) {
     if (json) {
         json_t *o = json_object();
         json_object_set_new(o, "ok", json_false());
         json_object_set_new(o, "error", json_string(code));
-        json_object_set_new(o, "message", json_str(msg));
+        json_object_set_new(o, "message", json_quoted(msg));
         json_line(out, o);
         return;
     }

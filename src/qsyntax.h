@@ -1,13 +1,17 @@
 /* qsyntax.h -- checks a query string for the mistakes Xapian's QueryParser
  * would silently forgive or report obscurely: an empty query, an unclosed
  * phrase quote, unbalanced parentheses, a boolean operator with nothing on
- * one side.  Pure function; the message says what is wrong and where. */
+ * one side, a NEAR/N or ADJ/N whose N is not 1 to QSYNTAX_MAX_DISTANCE.
+ * Pure function; the message says what is wrong and where. */
 #ifndef LEDE_QSYNTAX_H
 #define LEDE_QSYNTAX_H
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The largest distance NEAR/N and ADJ/N take (docs/QUERY.md). */
+#define QSYNTAX_MAX_DISTANCE 1000
 
 /* LEDE_OK, or LEDE_ERR with the problem in err. */
 int qsyntax_check(const char *query, char *err);

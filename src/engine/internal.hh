@@ -353,6 +353,12 @@ uint64_t lede_revision(const Xapian::Database &db);
  * alone (stemmer, stop words, format, docstore). */
 void load_settings(engine_reader *r);
 
+/* query_guard.cc: the text to parse, separators as spaces, checked by
+ * qsyntax_check and refuse_excluded_near; throws Xapian::QueryParserError */
+std::string guard_query(const std::string &text);
+/* ... throws it when a query has both NEAR/ADJ and an excluded word */
+void refuse_excluded_near(const std::string &text);
+
 /* query_parser.cc */
 /* Readies r for queries once after each (re)open: settings and parser. */
 void setup_search(engine_reader *r);

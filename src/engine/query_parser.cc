@@ -118,7 +118,7 @@ void setup_search(engine_reader *r) {
 Xapian::Query parse(engine_reader *r, const char *query, bool any,
                     unsigned extra) {
     r->qp.set_default_op(any ? Xapian::Query::OP_OR : Xapian::Query::OP_AND);
-    std::string text = any ? split_hyphens(query) : std::string(query);
+    std::string text = guard_query(any ? split_hyphens(query) : std::string(query));
     Xapian::Query q;
     if (!without_stopwords(r, r->qp.parse_query(text, QP_FLAGS | extra), q))
         return Xapian::Query::MatchNothing;

@@ -79,7 +79,7 @@ for o in index listen socket workers max-line max-connections idle-timeout max-o
          max-pipeline max-queued query-timeout max-wildcard max-query-terms max-query-phrases \
          max-query-postings max-query-positions max-limit slow-query busy-poll-us \
          read-batch-us worker-spin-us log-level ingest-token commit-interval max-article-bytes \
-         max-backlog help; do
+         max-backlog auth-failures auth-failures-total auth-window allow-readable-token help; do
     check_grep "leded --help lists --$o" "^ +(-[a-z], )?--$o( |$)" "$TMP/h2"
 done
 check_grep "leded --help shows a scaled default as typed" "\[default: 1000\]" "$TMP/h2"

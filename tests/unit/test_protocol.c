@@ -1,0 +1,133 @@
+/* test_protocol.c -- the request-line edge cases of issue 16 (src/protocol.c,
+ * src/qsyntax.c, the id check of src/article.c): a NUL byte, JSON error
+ * messages that quote bytes that are not UTF-8, bad ids, NEAR/N distances,
+ * hl= markers.  The fuzz targets' regressions (tests/fuzz/) are here too. */
+#include "unit.h"
+#include "../../src/article.h"
+#include "../../src/protocol.h"
+#include "../../src/qsyntax.h"
+#include "../../src/util.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+
+/* Parses len bytes; returns proto_parse's code, the error in err. */
+static int parse(const char *line, size_t len, proto_request *rq, char *err) {
+    err[0] = '\0';
+    return proto_parse(line, len, rq, err);
+}
+
+static void test_nul_byte(void) {
+    proto_request rq;
+    char err[LEDE_ERRLEN];
+    int rc = parse("SEARCH eco\0nomy", 15, &rq, err);
+    CHECK(rc == LEDE_ESYNTAX, "a NUL byte inside a request line is a syntax error");
+    CHECK(strstr(err, "NUL") && strstr(err, "column 11"), "the error names the NUL and its column: %s", err);
+    proto_request_free(&rq);
+    rc = parse("PING\0", 5, &rq, err);
+    CHECK(rc == LEDE_ESYNTAX, "a NUL at the end of a line is an error too");
+    proto_request_free(&rq);
+    rc = parse("SEARCH economy", 14, &rq, err);
+    CHECK(rc == LEDE_OK && rq.cmd == PROTO_SEARCH && !strcmp(rq.arg, "economy"), "a line without NUL still parses");
+    proto_request_free(&rq);
+}
+
+static void test_json_error_escapes(void) {
+    sbuf out;
+    sbuf_init(&out);
+    proto_reply_error(&out, 1, PROTO_E_UNKNOWN, "unknown command 'A\xFF\xFE" "B\x01' (try HELP)");
+    json_t *o = json_loadb(out.data, out.len, 0, NULL);
+    const char *msg = o ? json_string_value(json_object_get(o, "message")) : NULL;
+    CHECK_STR(msg, "unknown command 'A\\xFF\\xFEB\x01' (try HELP)",
+              "invalid bytes are quoted as \\xNN, the rest of the message kept");
+    CHECK(strstr(out.data, "\\u0001") != NULL, "a control character is a JSON \\u escape");
+    json_decref(o);
+    sbuf_free(&out);
+    sbuf_init(&out);
+    proto_reply_error(&out, 1, PROTO_E_SYNTAX, "caf\xC3\xA9");
+    CHECK(strstr(out.data, "caf\xC3\xA9") != NULL, "valid UTF-8 is left as it is");
+    sbuf_free(&out);
+}
+
+static void test_article_ids(void) {
+    char err[LEDE_ERRLEN];
+    CHECK(article_check_id("a\tb", 3, err) == LEDE_ESKIP, "TAB in an id refused");
+    CHECK(article_check_id("a\nb", 3, err) == LEDE_ESKIP, "LF in an id refused");
+    CHECK(article_check_id("a\0b", 3, err) == LEDE_ESKIP, "NUL in an id refused");
+    CHECK(article_check_id("caf\xC3\xA9 1", 6, err) == LEDE_OK, "UTF-8 and spaces are fine in an id");
+    article a;
+    article_init(&a);
+    const char *tab = "{\"id\":\"x\\ty\",\"title\":\"t\"}";
+    int rc = article_from_bytes(tab, strlen(tab), ARTICLE_JSON, NULL, &a, NULL, err, NULL);
+    CHECK(rc == LEDE_ESKIP && strstr(err, "control character"), "a JSON id with a TAB is refused: %s", err);
+    const char *nul = "{\"id\":\"x\\u0000y\",\"title\":\"t\"}";
+    rc = article_from_bytes(nul, strlen(nul), ARTICLE_JSON, NULL, &a, NULL, err, NULL);
+    CHECK(rc == LEDE_ESKIP, "a JSON id with \\u0000 is refused, not cut short: %s", err);
+    sbuf big;
+    sbuf_init(&big);
+    sbuf_puts(&big, "{\"title\":\"t\",\"id\":\"");
+    for (int i = 0; i < 60000; i++) sbuf_putc(&big, 'i');
+    sbuf_puts(&big, "\"}");
+    rc = article_from_bytes(big.data, big.len, ARTICLE_JSON, NULL, &a, NULL, err, NULL);
+    CHECK(rc == LEDE_ESKIP && strstr(err, "60000"), "a 60,000-byte id is refused: %s", err);
+    sbuf_free(&big);
+    const char *nulbody = "{\"id\":\"n1\",\"title\":\"t\",\"text\":\"ab\\u0000cd\"}";
+    rc = article_from_bytes(nulbody, strlen(nulbody), ARTICLE_JSON, NULL, &a, NULL, err, NULL);
+    CHECK(rc == LEDE_ESKIP && strstr(err, "NUL"), "a JSON field with \\u0000 is refused, not cut short: %s", err);
+    rc = article_from_bytes("Title\n\nBo\0dy.\n", 13, ARTICLE_TEXT, NULL, &a, NULL, err, NULL);
+    CHECK(rc == LEDE_ESKIP && strstr(err, "NUL byte at offset 9"), "a text article with a NUL byte is refused: %s", err);
+    article_defaults d = {.id = "dir/a\nb.txt"};
+    rc = article_from_bytes("Title\n\nBody.\n", 13, ARTICLE_TEXT, &d, &a, NULL, err, NULL);
+    CHECK(rc == LEDE_ESKIP, "a default id (a file name) with LF is refused too");
+}
+
+static void test_near_distance(void) {
+    char err[LEDE_ERRLEN];
+    CHECK(qsyntax_check("a NEAR/-1 b", err) != LEDE_OK && strstr(err, "1 to 1000"),
+          "NEAR/-1 refused: %s", err);
+    CHECK(qsyntax_check("a NEAR/999999999999 b", err) != LEDE_OK, "NEAR/999999999999 refused");
+    CHECK(qsyntax_check("a NEAR/1001 b", err) != LEDE_OK, "NEAR past the maximum refused");
+    CHECK(qsyntax_check("a ADJ/0 b", err) != LEDE_OK, "ADJ/0 refused");
+    CHECK(qsyntax_check("a NEAR/ b", err) != LEDE_OK, "NEAR/ without a number refused");
+    CHECK(qsyntax_check("a NEAR/5x b", err) != LEDE_OK, "NEAR/5x refused");
+    CHECK(qsyntax_check("a NEAR/1000 b", err) == LEDE_OK, "NEAR/1000 taken");
+    CHECK(qsyntax_check("a ADJ/3 b", err) == LEDE_OK, "ADJ/3 taken");
+    CHECK(qsyntax_check("a NEAR b", err) == LEDE_OK, "NEAR taken");
+    /* fuzz_query: Xapian 1.4's parser leaked on these (tests/fuzz/README.md) */
+    CHECK(qsyntax_check("-a NEAR b c", err) != LEDE_OK && strstr(err, "excluded"),
+          "an excluded word before NEAR refused: %s", err);
+    CHECK(qsyntax_check("(-a ADJ b c)", err) != LEDE_OK, "an excluded word before ADJ refused");
+    CHECK(qsyntax_check("-a -b NEAR c d", err) != LEDE_OK, "... after another excluded word too");
+    CHECK(qsyntax_check("a NEAR -b", err) != LEDE_OK, "an excluded word after NEAR refused");
+    CHECK(qsyntax_check("c -a b NEAR d", err) == LEDE_OK, "an excluded word elsewhere is fine");
+    CHECK(qsyntax_check("+a NEAR b c", err) == LEDE_OK, "a required word before NEAR is fine");
+}
+
+static void test_highlight_marks(void) {
+    proto_request rq;
+    char err[LEDE_ERRLEN];
+    CHECK(parse("SEARCH hl=,,, x", 15, &rq, err) == LEDE_ESYNTAX && strstr(err, "one comma"),
+          "hl=,,, refused: %s", err);
+    proto_request_free(&rq);
+    CHECK(parse("SEARCH hl=<b>, x", 16, &rq, err) == LEDE_ESYNTAX && strstr(err, "both empty"),
+          "one empty marker refused: %s", err);
+    proto_request_free(&rq);
+    CHECK(parse("SEARCH hl=\x01,\x02 x", 15, &rq, err) == LEDE_OK && !strcmp(rq.hl_open, "\x01"),
+          "the client's colour markers (0x01, 0x02) are taken");
+    proto_request_free(&rq);
+    CHECK(parse("SEARCH hl=, x", 13, &rq, err) == LEDE_OK && !rq.hl_open[0] && !rq.hl_close[0],
+          "hl=, turns highlighting off");
+    proto_request_free(&rq);
+    CHECK(parse("SEARCH hl=<b>,</b> x", 20, &rq, err) == LEDE_OK && !strcmp(rq.hl_close, "</b>"),
+          "hl=<b>,</b> taken");
+    proto_request_free(&rq);
+}
+
+int main(void) {
+    test_nul_byte();
+    test_json_error_escapes();
+    test_article_ids();
+    test_near_distance();
+    test_highlight_marks();
+    return unit_exit();
+}
