@@ -94,7 +94,9 @@ std::string guard_query(const std::string &text) {
     norm.reserve(text.size());
     for (size_t i = 0; i < cps.size(); i++) {
         unsigned ch = cps[i], prev = i ? cps[i - 1] : ' ', next = i + 1 < cps.size() ? cps[i + 1] : ' ';
-        if (Xapian::Unicode::is_wordchar(ch) || sign_kept(prev, ch, next))
+        if (ch == '+' && Xapian::Unicode::is_wordchar(prev) && Xapian::Unicode::is_wordchar(next))
+            norm += " +"; /* "OR+b": Xapian ends the word at the '+' (a love sign), qsyntax must too */
+        else if (Xapian::Unicode::is_wordchar(ch) || sign_kept(prev, ch, next))
             Xapian::Unicode::append_utf8(norm, ch); /* invalid UTF-8: as Xapian reads it, Latin-1 */
         else
             norm += ' ';

@@ -66,7 +66,8 @@ int main(void) {
      * separators Xapian sees (C1 controls, U+00BB) are spaces */
     static const char *const malformed[] = {"int\x96\x8dXOR\xbb NEAR/2 rat\t03007-03-0",
                                             "a\xC2\xBBOR\xC2\xBB NEAR b", "a,AND,NEAR,b",
-                                            "int\x96&XOR\xbb NEAR/2 ratis06014-03-0", NULL};
+                                            "int\x96&XOR\xbb NEAR/2 ratis06014-03-0",
+                                            "OR+AR4/r at+s0int\x9e" "ADJ\x9e\x9e" "3 r", NULL};
     for (int i = 0; refused[i]; i++) {
         CHECK(search(r, refused[i], 0, err) == LEDE_ESYNTAX && strstr(err, "exclude"),
               "refused: query %d (%s)", i, err);
