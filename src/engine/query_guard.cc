@@ -110,6 +110,8 @@ std::string guard_query(const std::string &text) {
             norm += " +"; /* "OR+b": Xapian ends the word at the '+' (a love sign), qsyntax must too */
         else if (ch == '-' && after_operator(norm))
             norm += " -"; /* "OR-7": the same with a hate sign after an operator */
+        else if (ch == ':' && after_operator(norm))
+            norm += ' '; /* "XOR:": no field is called XOR; Xapian reads the operator */
         else if (Xapian::Unicode::is_wordchar(ch) || sign_kept(prev, ch, next))
             Xapian::Unicode::append_utf8(norm, ch); /* invalid UTF-8: as Xapian reads it, Latin-1 */
         else

@@ -68,7 +68,8 @@ int main(void) {
                                             "a\xC2\xBBOR\xC2\xBB NEAR b", "a,AND,NEAR,b",
                                             "int\x96&XOR\xbb NEAR/2 ratis06014-03-0",
                                             "OR+AR4/r at+s0int\x9e" "ADJ\x9e\x9e" "3 r",
-                                            "OR-7\xce~ r r* NEAR%/2 ra", NULL};
+                                            "OR-7\xce~ r r* NEAR%/2 ra",
+                                            "intqu\x96&XOR: NEAR/5 rat", NULL};
     for (int i = 0; refused[i]; i++) {
         CHECK(search(r, refused[i], 0, err) == LEDE_ESYNTAX && strstr(err, "exclude"),
               "refused: query %d (%s)", i, err);
