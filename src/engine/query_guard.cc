@@ -21,6 +21,7 @@
 #include "../qsyntax.h"
 #include "../util.h"
 
+#include <cctype>
 #include <vector>
 
 namespace {
@@ -87,6 +88,17 @@ static bool sign_kept(unsigned prev, unsigned ch, unsigned next) {
     }
 }
 
+/* Whether norm ends with an operator word (after a non-word character). */
+static bool after_operator(const std::string &norm) {
+    for (const char *op : {"AND", "OR", "NOT", "XOR", "NEAR", "ADJ"}) {
+        size_t n = strlen(op);
+        if (norm.size() >= n && !norm.compare(norm.size() - n, n, op) &&
+            (norm.size() == n || !isalnum((unsigned char)norm[norm.size() - n - 1])))
+            return true;
+    }
+    return false;
+}
+
 std::string guard_query(const std::string &text) {
     std::u32string cps;
     for (Xapian::Utf8Iterator it(text), end; it != end; ++it) cps += (char32_t)*it;
@@ -94,7 +106,13 @@ std::string guard_query(const std::string &text) {
     norm.reserve(text.size());
     for (size_t i = 0; i < cps.size(); i++) {
         unsigned ch = cps[i], prev = i ? cps[i - 1] : ' ', next = i + 1 < cps.size() ? cps[i + 1] : ' ';
-        if (Xapian::Unicode::is_wordchar(ch) || sign_kept(prev, ch, next))
+        if (ch == '+' && Xapian::Unicode::is_wordchar(prev) && Xapian::Unicode::is_wordchar(next))
+            norm += " +"; /* "OR+b": Xapian ends the word at the '+' (a love sign), qsyntax must too */
+        else if (ch == '-' && after_operator(norm))
+            norm += " -"; /* "OR-7": the same with a hate sign after an operator */
+        else if (ch == ':' && after_operator(norm))
+            norm += ' '; /* "XOR:": no field is called XOR; Xapian reads the operator */
+        else if (Xapian::Unicode::is_wordchar(ch) || sign_kept(prev, ch, next))
             Xapian::Unicode::append_utf8(norm, ch); /* invalid UTF-8: as Xapian reads it, Latin-1 */
         else
             norm += ' ';

@@ -66,7 +66,10 @@ int main(void) {
      * separators Xapian sees (C1 controls, U+00BB) are spaces */
     static const char *const malformed[] = {"int\x96\x8dXOR\xbb NEAR/2 rat\t03007-03-0",
                                             "a\xC2\xBBOR\xC2\xBB NEAR b", "a,AND,NEAR,b",
-                                            "int\x96&XOR\xbb NEAR/2 ratis06014-03-0", NULL};
+                                            "int\x96&XOR\xbb NEAR/2 ratis06014-03-0",
+                                            "OR+AR4/r at+s0int\x9e" "ADJ\x9e\x9e" "3 r",
+                                            "OR-7\xce~ r r* NEAR%/2 ra",
+                                            "intqu\x96&XOR: NEAR/5 rat", NULL};
     for (int i = 0; refused[i]; i++) {
         CHECK(search(r, refused[i], 0, err) == LEDE_ESYNTAX && strstr(err, "exclude"),
               "refused: query %d (%s)", i, err);
@@ -78,6 +81,7 @@ int main(void) {
         CHECK(search(r, malformed[i], i & 1, err) == LEDE_ESYNTAX && strstr(err, "nothing on its"),
               "refused as qsyntax sees it once separators are spaces: query %d (%s)", i, err);
     CHECK(search(r, "harbour,master;sea", 0, err) == LEDE_OK, "plain separators still separate");
+    CHECK(search(r, "harbour-master OR sea-going", 0, err) == LEDE_OK, "hyphenated words still parse");
     CHECK(search(r, "\"harbour master\" OR o'neill OR c++ OR at&t", 0, err) == LEDE_OK,
           "phrases, apostrophes and signs inside words still parse");
     CHECK(search(r, "title:harbour date:2000-01-01.. harb* -sea", 0, err) == LEDE_OK,
