@@ -435,7 +435,10 @@ try:
             d.ask(req)
         rounds[req] = (server_writes(shard_srvs) - before) / 5
     count, plain, snippets = rounds.values()
-    check(plain <= count + 1 and snippets >= count + 10,
+    # Each query also asks the servers for a newer revision when 50 ms
+    # have passed since the last time (refresh.cc), so a slow run makes a
+    # few more writes; a hit's document read would make at least one each.
+    check(plain <= count + 5 and snippets >= count + 10,
           "a page of 10 hits without snippets: as many server writes as a COUNT, no document read "
           "(%.1f a query; COUNT %.1f; with snippets %.1f)" % (plain, count, snippets))
     check_eq(strip_scores(d.ask(page % 0)), strip_scores(c.ask(page % 0)),
