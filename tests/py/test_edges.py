@@ -6,8 +6,11 @@ per address and for the server, the token never in the debug log, a token
 file others can read.  Waits poll; nothing sleeps."""
 import json
 import os
+import select
+import signal
 import socket
 import subprocess
+import time
 
 from ledetest import (Conn, Daemon, Scratch, ROOT, LEDED, build_index, check, check_eq,
                       finish, indexer, list_ids, write_jsonl)
@@ -169,6 +172,39 @@ check("request: AUTH ********" in log and "request: PING" in log,
 check(log.count("AUTH throttled for 127.0.0.1 ") == 1,
       "one log line when 127.0.0.1 starts being throttled", log[-2000:])
 check("AUTH throttled for every address" in log, "and one when the whole server is")
+
+# ---- a dual-stack listener: each IPv4 client is its own address ----------------
+# Its IPv4 peers are ::ffff:a.b.c.d, whose first 64 bits are all 0: keyed by
+# the /64, 127.0.0.1's failures throttled 127.0.0.2 as well.
+log_path = scratch.join("dual.log")
+with open(log_path, "w") as log_file:
+    proc = subprocess.Popen([LEDED, "--index", live, "--listen", "[::]:0", "--ingest-token",
+                             token_file, "--auth-failures", "2", "--auth-window", "3600"],
+                            stdout=subprocess.DEVNULL, stderr=log_file)
+port = None
+end = time.monotonic() + 60
+while port is None and proc.poll() is None and time.monotonic() < end:
+    with open(log_path) as f:
+        for line in f:
+            if "listening on tcp " in line:
+                port = int(line.rsplit(":", 1)[1])
+    if port is None:
+        select.select([], [], [], 0.01)
+check(port is not None, "leded listens on [::]", open(log_path).read())
+for n in range(2):
+    c = ConnFrom(port, "127.0.0.1")
+    check(c.ask("AUTH " + wrong)[0].startswith("ERR AUTH invalid"), "dual stack: wrong token %d" % (n + 1))
+    c.close()
+c = ConnFrom(port, "127.0.0.1")
+check(c.ask("AUTH " + TOKEN)[0].startswith("ERR AUTH too many failed AUTH from this address"),
+      "dual stack: 127.0.0.1 is throttled after 2 failures")
+c.close()
+c = ConnFrom(port, "127.0.0.2")
+r = c.ask("AUTH " + TOKEN)
+check(r == ["OK AUTH"], "dual stack: 127.0.0.2 is not throttled for 127.0.0.1's failures", r)
+c.close()
+proc.send_signal(signal.SIGTERM)
+check_eq(proc.wait(timeout=60), 0, "leded 5 exits 0 (no sanitizer report)")
 
 scratch.cleanup()
 finish()
