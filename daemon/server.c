@@ -25,6 +25,7 @@
 #include "server.h"
 #include "authguard.h"
 #include "conn.h"
+#include "fdlimit.h"
 #include "handoff.h"
 #include "listener.h"
 #include "log.h"
@@ -85,7 +86,9 @@ static int server_start_threads(server *s) {
     return 0;
 }
 
-int server_run(const server_config *cfg) {
+int server_run(const server_config *given) {
+    server_config own = *given; /* fdlimit_refit may lower max_connections */
+    const server_config *cfg = &own;
     server s;
     memset(&s, 0, sizeof s);
     s.ho.wake_fd = -1;
@@ -104,7 +107,8 @@ int server_run(const server_config *cfg) {
                                             and pipelining connections are 2 */
     s.auth_guard = authguard_new(cfg->auth_failures, cfg->auth_failures_total,
                                  cfg->auth_window);
-    if (handoff_loop_start(&s) != 0 || server_start_threads(&s) != 0) goto out;
+    if (handoff_loop_start(&s) != 0 || server_start_threads(&s) != 0 || fdlimit_refit(&own) != 0)
+        goto out;
     /* The handlers go in before the listening line is logged: scripts
      * (and the tests) take that line as "ready", and a SIGTERM sent just
      * after it must stop the daemon cleanly, not kill it. */
