@@ -1,9 +1,10 @@
 """test_edges -- issue 16's protocol edges and token handling, each a
 regression test: a NUL byte in a request line, JSON error messages that
 quote bytes that are not UTF-8, ids with control characters or too long
-(ADD, PUT, lede-index), NEAR/N and hl= out of range, the AUTH throttle
-per address and for the server, the token never in the debug log, a token
-file others can read.  Waits poll; nothing sleeps."""
+(ADD, PUT, lede-index), PUTs over --max-line or cut by a half-close,
+NEAR/N and hl= out of range, the AUTH throttle per address (also on a
+dual-stack listener) and for the server, the token never in the debug log,
+a token file others can read.  Waits poll; nothing sleeps."""
 import json
 import os
 import select
@@ -96,6 +97,30 @@ check(c.ask("ADD " + json.dumps({"id": "good-1", "title": "t", "text": "fine"}))
       "a good id is still taken")
 check(c.ask("COMMIT")[0].startswith("OK COMMITTED"), "COMMIT")
 check(c.ask("COUNT fine OR edge") == ["OK COUNT 2"], "only the good articles were stored")
+# A PUT of more than --max-line (64 KiB): its bytes must all fit in the
+# input buffer, whose limit was the line's, so it waited for ever.
+big = b"Large article\n\n" + b"quagga " * 30000 + b"\n"
+c.send(b"PUT big-1 %d\n" % len(big) + big + b"\n")
+check(c.line() == "OK ADDED big-1", "a PUT of %d bytes (over --max-line) is taken" % len(big))
+check(c.ask("PING") == ["OK PONG"], "and the connection goes on after it")
+c.close()
+# The client stops sending before a PUT's bytes are all there: the PUT is
+# answered (it waited for ever, the connection left in CLOSE-WAIT).
+for cut in (b"0123", b"", b"0123456789", b"0123456789\r"):
+    c = d.connect()
+    check(c.ask("AUTH " + TOKEN) == ["OK AUTH"], "AUTH")
+    c.send(b"PUT cut-1 10\n" + cut)
+    c.sock.shutdown(socket.SHUT_WR)
+    r = c.line()
+    check(r.startswith("ERR SYNTAX") and "closed before" in r,
+          "a PUT cut by the client's half-close after %r is answered" % cut, r)
+    check(c.closed_by_peer(), "and the connection is closed")
+c = d.connect()
+check(c.ask("AUTH " + TOKEN) == ["OK AUTH"], "AUTH")
+c.send(b"PUT cut-2 10\nTitle\n\nab\n\nPING\n")
+c.sock.shutdown(socket.SHUT_WR)
+check([c.line(), c.line()] == ["OK ADDED cut-2", "OK PONG"],
+      "a whole PUT before the half-close is taken as before")
 c.close()
 check_eq(d.stop(), 0, "leded 2 exits 0 (no sanitizer report)")
 
