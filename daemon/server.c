@@ -41,8 +41,11 @@
 static void server_teardown(server *s) {
     while (s->conns) conn_free(s->conns, "shutdown");
     listener_close(s);
-    pool_stop(s->pool);
+    /* The writer first: it may still be applying commands of clients that
+     * left, and each it finishes kicks the pool's hand-off (handoff_kick),
+     * which pool_stop frees. */
     ingest_stop(s->ingest);
+    pool_stop(s->pool);
     /* Only this thread is left.  Freeing the signal events puts back the
      * default action, and a second SIGTERM (a supervisor's, or a test's
      * that saw the process still there) would then kill a daemon that is
