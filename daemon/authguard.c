@@ -63,8 +63,9 @@ static double bucket_wait(const bucket *b, int cap, double window) {
     return b->tokens >= 1 ? 0 : (1 - b->tokens) * window / cap;
 }
 
-/* The address part of "host:port" as a table key: IPv4 whole, IPv6 its
- * first 64 bits (one host holds a /64), anything else ("unix") as one. */
+/* The address part of "host:port" as a table key: IPv4 whole (also when
+ * IPv4-mapped), IPv6 its first 64 bits (one host holds a /64), anything
+ * else ("unix") as one. */
 static void peer_key(const char *peer, uint8_t key[17]) {
     char host[64];
     const char *colon = strrchr(peer, ':');
@@ -77,7 +78,20 @@ static void peer_key(const char *peer, uint8_t key[17]) {
         key[0] = 4;
     } else if (inet_pton(AF_INET6, host, key + 1) == 1) {
         key[0] = 6;
-        memset(key + 9, 0, 8);
+        /* An IPv4 client of a dual-stack listener ([::]) is ::ffff:a.b.c.d,
+         * whose first 64 bits are all 0: keyed by its /64, every IPv4
+         * client would share one bucket, and one of them failing AUTH
+         * would throttle them all.  It is keyed as the IPv4 address. */
+        static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (!memcmp(key + 1, v4mapped, sizeof v4mapped)) {
+            uint8_t v4[4];
+            memcpy(v4, key + 13, 4);
+            memset(key, 0, 17);
+            key[0] = 4;
+            memcpy(key + 1, v4, 4);
+        } else {
+            memset(key + 9, 0, 8);
+        }
     } else {
         key[0] = 1;
     }

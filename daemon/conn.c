@@ -147,7 +147,7 @@ static void conn_event_cb(struct bufferevent *bev, short events, void *arg) {
             return;
         }
         /* The client finished sending: answer what it asked, then close. */
-        framing_process(c);
+        framing_eof(c);
         c->closing = 1;
         handoff_hurry_head(c);
         bufferevent_disable(c->bev, EV_READ);

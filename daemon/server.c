@@ -25,6 +25,7 @@
 #include "server.h"
 #include "authguard.h"
 #include "conn.h"
+#include "fdlimit.h"
 #include "handoff.h"
 #include "listener.h"
 #include "log.h"
@@ -40,8 +41,11 @@
 static void server_teardown(server *s) {
     while (s->conns) conn_free(s->conns, "shutdown");
     listener_close(s);
-    pool_stop(s->pool);
+    /* The writer first: it may still be applying commands of clients that
+     * left, and each it finishes kicks the pool's hand-off (handoff_kick),
+     * which pool_stop frees. */
     ingest_stop(s->ingest);
+    pool_stop(s->pool);
     /* Only this thread is left.  Freeing the signal events puts back the
      * default action, and a second SIGTERM (a supervisor's, or a test's
      * that saw the process still there) would then kill a daemon that is
@@ -85,7 +89,9 @@ static int server_start_threads(server *s) {
     return 0;
 }
 
-int server_run(const server_config *cfg) {
+int server_run(const server_config *given) {
+    server_config own = *given; /* fdlimit_refit may lower max_connections */
+    const server_config *cfg = &own;
     server s;
     memset(&s, 0, sizeof s);
     s.ho.wake_fd = -1;
@@ -104,7 +110,8 @@ int server_run(const server_config *cfg) {
                                             and pipelining connections are 2 */
     s.auth_guard = authguard_new(cfg->auth_failures, cfg->auth_failures_total,
                                  cfg->auth_window);
-    if (handoff_loop_start(&s) != 0 || server_start_threads(&s) != 0) goto out;
+    if (handoff_loop_start(&s) != 0 || server_start_threads(&s) != 0 || fdlimit_refit(&own) != 0)
+        goto out;
     /* The handlers go in before the listening line is logged: scripts
      * (and the tests) take that line as "ready", and a SIGTERM sent just
      * after it must stop the daemon cleanly, not kill it. */

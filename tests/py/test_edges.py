@@ -1,13 +1,17 @@
 """test_edges -- issue 16's protocol edges and token handling, each a
 regression test: a NUL byte in a request line, JSON error messages that
 quote bytes that are not UTF-8, ids with control characters or too long
-(ADD, PUT, lede-index), NEAR/N and hl= out of range, the AUTH throttle
-per address and for the server, the token never in the debug log, a token
-file others can read.  Waits poll; nothing sleeps."""
+(ADD, PUT, lede-index), PUTs over --max-line or cut by a half-close,
+NEAR/N and hl= out of range, the AUTH throttle per address (also on a
+dual-stack listener) and for the server, the token never in the debug log,
+a token file others can read.  Waits poll; nothing sleeps."""
 import json
 import os
+import select
+import signal
 import socket
 import subprocess
+import time
 
 from ledetest import (Conn, Daemon, Scratch, ROOT, LEDED, build_index, check, check_eq,
                       finish, indexer, list_ids, write_jsonl)
@@ -93,6 +97,30 @@ check(c.ask("ADD " + json.dumps({"id": "good-1", "title": "t", "text": "fine"}))
       "a good id is still taken")
 check(c.ask("COMMIT")[0].startswith("OK COMMITTED"), "COMMIT")
 check(c.ask("COUNT fine OR edge") == ["OK COUNT 2"], "only the good articles were stored")
+# A PUT of more than --max-line (64 KiB): its bytes must all fit in the
+# input buffer, whose limit was the line's, so it waited for ever.
+big = b"Large article\n\n" + b"quagga " * 30000 + b"\n"
+c.send(b"PUT big-1 %d\n" % len(big) + big + b"\n")
+check(c.line() == "OK ADDED big-1", "a PUT of %d bytes (over --max-line) is taken" % len(big))
+check(c.ask("PING") == ["OK PONG"], "and the connection goes on after it")
+c.close()
+# The client stops sending before a PUT's bytes are all there: the PUT is
+# answered (it waited for ever, the connection left in CLOSE-WAIT).
+for cut in (b"0123", b"", b"0123456789", b"0123456789\r"):
+    c = d.connect()
+    check(c.ask("AUTH " + TOKEN) == ["OK AUTH"], "AUTH")
+    c.send(b"PUT cut-1 10\n" + cut)
+    c.sock.shutdown(socket.SHUT_WR)
+    r = c.line()
+    check(r.startswith("ERR SYNTAX") and "closed before" in r,
+          "a PUT cut by the client's half-close after %r is answered" % cut, r)
+    check(c.closed_by_peer(), "and the connection is closed")
+c = d.connect()
+check(c.ask("AUTH " + TOKEN) == ["OK AUTH"], "AUTH")
+c.send(b"PUT cut-2 10\nTitle\n\nab\n\nPING\n")
+c.sock.shutdown(socket.SHUT_WR)
+check([c.line(), c.line()] == ["OK ADDED cut-2", "OK PONG"],
+      "a whole PUT before the half-close is taken as before")
 c.close()
 check_eq(d.stop(), 0, "leded 2 exits 0 (no sanitizer report)")
 
@@ -169,6 +197,39 @@ check("request: AUTH ********" in log and "request: PING" in log,
 check(log.count("AUTH throttled for 127.0.0.1 ") == 1,
       "one log line when 127.0.0.1 starts being throttled", log[-2000:])
 check("AUTH throttled for every address" in log, "and one when the whole server is")
+
+# ---- a dual-stack listener: each IPv4 client is its own address ----------------
+# Its IPv4 peers are ::ffff:a.b.c.d, whose first 64 bits are all 0: keyed by
+# the /64, 127.0.0.1's failures throttled 127.0.0.2 as well.
+log_path = scratch.join("dual.log")
+with open(log_path, "w") as log_file:
+    proc = subprocess.Popen([LEDED, "--index", live, "--listen", "[::]:0", "--ingest-token",
+                             token_file, "--auth-failures", "2", "--auth-window", "3600"],
+                            stdout=subprocess.DEVNULL, stderr=log_file)
+port = None
+end = time.monotonic() + 60
+while port is None and proc.poll() is None and time.monotonic() < end:
+    with open(log_path) as f:
+        for line in f:
+            if "listening on tcp " in line:
+                port = int(line.rsplit(":", 1)[1])
+    if port is None:
+        select.select([], [], [], 0.01)
+check(port is not None, "leded listens on [::]", open(log_path).read())
+for n in range(2):
+    c = ConnFrom(port, "127.0.0.1")
+    check(c.ask("AUTH " + wrong)[0].startswith("ERR AUTH invalid"), "dual stack: wrong token %d" % (n + 1))
+    c.close()
+c = ConnFrom(port, "127.0.0.1")
+check(c.ask("AUTH " + TOKEN)[0].startswith("ERR AUTH too many failed AUTH from this address"),
+      "dual stack: 127.0.0.1 is throttled after 2 failures")
+c.close()
+c = ConnFrom(port, "127.0.0.2")
+r = c.ask("AUTH " + TOKEN)
+check(r == ["OK AUTH"], "dual stack: 127.0.0.2 is not throttled for 127.0.0.1's failures", r)
+c.close()
+proc.send_signal(signal.SIGTERM)
+check_eq(proc.wait(timeout=60), 0, "leded 5 exits 0 (no sanitizer report)")
 
 scratch.cleanup()
 finish()

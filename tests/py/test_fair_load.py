@@ -31,8 +31,10 @@ OUTPUT_ONE = 256 << 10      # --max-output
 CHEAP = b"SEARCH limit=1 snippet=0 -- drought\n"
 HEAVY = b"SEARCH limit=100 snippet=2000 mode=any -- said was has will new year people over more after\n"
 GOOD_QUERY = "SEARCH drought"
-# README.md's bound: B + --max-output-total + one largest reply a worker +
-# 16 KiB a connection + 1 KiB a request in flight and its line.
+# README.md's bound: B + --max-output-total + one largest reply a connection
+# + 16 KiB a connection + 1 KiB a request in flight and its line (asserted
+# below with a reply a worker: the floods' replies are small and most of
+# them are held with one owed).
 WORKERS = 2
 PIPELINE = 128              # --max-pipeline, the default
 LARGEST_REPLY = 100 * (2000 + 500)

@@ -1,14 +1,16 @@
 """test_fdlimit -- leded and its file-descriptor limit (issue 16.6): it
 raises the soft limit to what --max-connections needs, serves fewer
-connections and says so when the hard limit is short, refuses to start when
+connections and says so when the hard limit is short (counting what a
+sharded index holds open), refuses to start when
 not even one fits, and, out of descriptors at accept, answers the waiting
 clients ERR BUSY instead of leaving them in the backlog.  Waits poll."""
 import os
+import re
 import resource
 import subprocess
 
 from ledetest import (Daemon, Scratch, ROOT, LEDED, build_index, check, check_eq, eventually,
-                      finish)
+                      finish, indexer)
 
 scratch = Scratch()
 index = scratch.join("c.idx")
@@ -58,6 +60,28 @@ check(extra.line().startswith("ERR LIMIT"), "the next one is refused with ERR LI
 for c in conns:
     c.close()
 check_eq(d.stop(), 0, "leded 2 exits 0 (no sanitizer report)")
+
+# ---- a sharded index holds a few descriptors a shard in each reader ----------------
+# (8 shards, 2 workers: about 80 open at start, where 64 were estimated): the
+# connections said at start must all be served, not run out of descriptors.
+sharded = scratch.join("s8.idx")
+rc, out, err = indexer("--index", sharded, "--shards", "8", os.path.join(ROOT, "corpus"))
+check(rc == 0, "a sharded index of 8 shards", err)
+real_index, index = index, sharded
+d = LimitedDaemon(160, 160, "--max-connections", "1000")
+index = real_index
+said = [int(m) for m in re.findall(r"can hold (\d+) connection", d.log_text())]
+check(said, "it says how many connections it can hold", d.log_text())
+can = said[-1] if said else 1
+conns = [d.connect() for _ in range(can)]
+answers = [c.ask("PING") for c in conns]
+check(all(a == ["OK PONG"] for a in answers), "all %d connections it said are served" % can,
+      [a for a in answers if a != ["OK PONG"]][:1])
+extra = d.connect()
+check(extra.line().startswith("ERR LIMIT"), "the next one is refused with ERR LIMIT")
+for c in conns:
+    c.close()
+check_eq(d.stop(), 0, "leded 2b exits 0 (no sanitizer report)")
 
 p = subprocess.run([LEDED, "--index", index, "--listen", "127.0.0.1:0", "--workers", "2"],
                    preexec_fn=limited(40, 40), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
