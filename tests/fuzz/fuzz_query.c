@@ -100,7 +100,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     search_results_free(&res);
     sbuf s;
     sbuf_init(&s);
-    engine_suggest(reader, q, &s, err);
+    search_opts so = {.query = q};
+    engine_suggest(reader, &so, &s, err);
     sbuf_free(&s);
     free(q);
     return 0;
