@@ -276,6 +276,9 @@ bool replica_in_use_down(const engine_reader *r);
 void prefer_spread_replicas(engine_reader *r);
 
 /* refresh.cc */
+/* open_parts, reading the stub again when a database it named was removed
+ * before it could be opened (a compaction finished meanwhile). */
+void open_current(engine_reader *r);
 /* Notes the identity of the stub and of each database's version file, as
  * refresh compares them later (before opening the databases). */
 void note_files(engine_reader *r);

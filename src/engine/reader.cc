@@ -40,7 +40,7 @@ static bool stored_data(engine_reader *r, const char *id, std::string &data) {
  * (parts_stale), and why in err. */
 static void open_parts_or_wait(engine_reader *r, bool open_unreachable, char *err) {
     try {
-        open_parts(r);
+        open_current(r);
     } catch (const Xapian::NetworkError &e) {
         if (!open_unreachable || !r->remote) throw;
         lede_seterr(err, "%s", e.get_msg().c_str());

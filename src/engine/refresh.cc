@@ -96,11 +96,11 @@ bool look_again(engine_reader *r, bool force) {
     if (stubs_changed(r, now)) {
         take_layout(r, std::move(now));
         r->search_ready = false; /* before opening: stays so if that fails */
-        open_parts(r);
+        open_current(r);
         return true;
     }
     if (r->parts_stale) {
-        open_parts(r);
+        open_current(r);
         return true;
     }
     if (r->remote) return look_at_servers(r, force);
@@ -137,6 +137,26 @@ bool watch_dirs(engine_reader *r) {
 }
 
 }  // namespace
+
+/* Opens the parts of the layout just taken.  A writer removes a
+ * compacted database's old generation right after its stub names the new
+ * one, so a database named by the stub as read may be gone when it is
+ * opened; then the stub has moved on: it is read again and the open
+ * tried again (a few times: each try means another compaction finished
+ * meanwhile). */
+void open_current(engine_reader *r) {
+    for (int attempt = 0;; attempt++) {
+        try {
+            open_parts(r);
+            return;
+        } catch (const Xapian::DatabaseOpeningError &) {
+            Layout now = read_layout(r->path);
+            if (attempt == 3 || !stubs_changed(r, now)) throw;
+            take_layout(r, std::move(now));
+            r->search_ready = false;
+        }
+    }
+}
 
 void note_files(engine_reader *r) {
     note_layout(r);
