@@ -98,11 +98,10 @@ s = stats(probe)
 stopped, cancelled = int(s["queries_stopped"]), int(s["queries_cancelled"])
 check(stopped >= 1, "a running one stopped at its deadline (queries_stopped)", str(s))
 check_eq(stopped + cancelled - base, 4, "every timed-out query stopped or was cancelled before it ran")
-# Run whole, the 4 queries would keep the 2 workers busy about 2 x full from their start, 1.75 x
-# full past the deadline; each stops at its next check instead (tens of ms on BBC).
-check(free_after < full,
-      "the workers were free sooner after the deadline than one query takes whole "
-      "(%.3f s after; %.3f s to run it whole)" % (free_after, full))
+# Run whole, the 4 queries would keep the 2 workers busy about 2 x full from their start; each
+# stops at its next check instead.  How soon is a speed, printed here, not asserted: tests do not
+# time (the stopped count above is the fact).
+print("# workers free %.3f s after the replies; %.3f s to run one whole" % (free_after, full))
 r = probe.ask("SEARCH limit=3 -- government")
 check(r[0].startswith("OK SEARCH"), "a normal query on the same daemon is answered", r[0])
 for a in attackers:
@@ -175,9 +174,8 @@ code = d.stop()
 took = time.monotonic() - t0
 check_eq(code, 0, "SIGTERM: exit 0")
 # Those running 0.25 s after the signal (POOL_STOP_GRACE) stop at their next check; the rest of
-# the 16 queries (8 x full of work for 2 workers) never run.
-check(took < 0.25 + 3 * full, "leded exited in %.3f s; its 16 queries take %.3f s on 2 workers"
-      % (took, 8 * full))
+# the 16 queries (8 x full of work for 2 workers) never run: asserted below by their replies.
+print("# leded exited in %.3f s; its 16 queries take %.3f s on 2 workers" % (took, 8 * full))
 answers = []
 for cl in clients:
     for _ in range(4):
