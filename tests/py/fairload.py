@@ -21,7 +21,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ledetest import LEDED, ROOT, Daemon, build_index, eventually  # noqa: E402
+from ledetest import LEDED, ROOT, Daemon, build_index, eventually, stats  # noqa: E402
 
 IDLE = 1000
 FLOODS = 100
@@ -90,10 +90,6 @@ def status_kb(pid, key):
 def pct(samples, q):
     s = sorted(samples)
     return s[min(len(s) - 1, int(q * (len(s) - 1) + 0.5))]
-
-
-def stats(conn):
-    return dict(l.split("\t", 1) for l in conn.ask("STATS")[1:])
 
 
 def leded_has_asan():
