@@ -253,6 +253,13 @@ $(FUZZ_BUILD)/fuzz_%.o: tests/fuzz/fuzz_%.c | deps-fuzz
 	@mkdir -p $(dir $@)
 	clang-14 -std=c11 $(FUZZ_CFLAGS) -c $< -o $@
 
+# The two article layouts: one source (tests/fuzz/fuzz_article.c), built
+# once for each with the layout it feeds.
+$(FUZZ_BUILD)/fuzz_article_text.o $(FUZZ_BUILD)/fuzz_article_json.o: \
+$(FUZZ_BUILD)/fuzz_article_%.o: tests/fuzz/fuzz_article.c | deps-fuzz
+	@mkdir -p $(dir $@)
+	clang-14 -std=c11 $(FUZZ_CFLAGS) -DFUZZ_LAYOUT=ARTICLE_$(shell echo $* | tr a-z A-Z) -c $< -o $@
+
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/fuzz_%.o $(FUZZ_BUILD)/liblede.a
 	clang++-14 $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
