@@ -247,7 +247,9 @@ int engine_search(engine_reader *r, const search_opts *o,
 int engine_query_cost(engine_reader *r, const search_opts *o, search_cost *out,
                       char *err);
 /* The spelling-corrected form of o->query, "" when nothing to correct;
- * o's deadline and cancelled apply as in engine_search. */
+ * o's deadline and cancelled apply as in engine_search, and o->max_cost's
+ * terms limit to the words it may correct (LEDE_ELIMIT, err naming
+ * max-query-terms, when there are more). */
 int engine_suggest(engine_reader *r, const search_opts *o, sbuf *out, char *err);
 
 /* Merges the databases srcs[0..n) into a new compact database dst. */
