@@ -41,7 +41,7 @@ static int make_index(const char *dir, char *err) {
     engine_writer *w;
     if (engine_writer_open(dir, 1, 1, &w, err) != LEDE_OK) return LEDE_ERR;
     int rc = engine_writer_meta_set(w, "lede.language", "none", 4, err);
-    if (rc == LEDE_OK) rc = engine_writer_configure(w, "none", NULL, 0, err);
+    if (rc == LEDE_OK) rc = engine_writer_configure(w, "none", NULL, 1, err); /* spelling: SUGGEST */
     for (int i = 0; i < 3 && rc == LEDE_OK; i++) rc = put(w, i, err);
     if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     return rc;
