@@ -148,7 +148,9 @@ bool plain_word(std::string &w) {
     if (w[0] == '+') at = 1;
     size_t colon = w.find(':', at);
     if (colon != std::string::npos && known_field(w.substr(at, colon - at))) {
-        if (!w.compare(at, colon - at, "date")) return colon + 1 < w.size(); /* a range, the parser's */
+        std::string field = w.substr(at, colon - at);
+        /* a date range and an id are one token whatever they hold */
+        if (field == "date" || field == "id") return colon + 1 < w.size();
         at = colon + 1;
     }
     size_t end = w.size();
@@ -163,8 +165,16 @@ bool plain_word(std::string &w) {
                       Xapian::Unicode::is_wordchar(cps[i + 1]);
         if (!inside || cps[i] >= 0x80 || !strchr("'&-./:\\@", (int)cps[i])) return false;
     }
-    if (operator_word(body))
-        for (size_t i = at; i < end; i++) w[i] = (char)tolower((unsigned char)w[i]);
+    /* every run of letters that is an operator word ("AND/NEAR/2" holds
+     * two for Xapian's lexer): lower case, a word to it as to qsyntax */
+    for (size_t i = at; i < end;) {
+        size_t j = i;
+        while (j < end && isalpha((unsigned char)w[j])) j++;
+        bool run_alone = (i == at || !isalnum((unsigned char)w[i - 1])) && (j == end || !isalnum((unsigned char)w[j]));
+        if (j > i && run_alone && operator_word(w.substr(i, j - i)))
+            for (size_t k = i; k < j; k++) w[k] = (char)tolower((unsigned char)w[k]);
+        i = j > i ? j : i + 1;
+    }
     return true;
 }
 

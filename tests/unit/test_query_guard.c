@@ -106,6 +106,8 @@ int main(void) {
               "with NEAR, a word that is not plain is refused: query %d (%s)", i, err);
     CHECK(search(r, "harbour NEAR/3 master +OR", 0, err) == LEDE_OK,
           "an operator word after + is a word (lower-cased): runs (%s)", err);
+    CHECK(search(r, "harbour NEAR/3 master sea AND/NEAR/2", 0, err) == LEDE_OK,
+          "operator words inside a word are words (lower-cased): runs (%s)", err);
     CHECK(search(r, "harbour NEAR/3 master title:harbour harbour-master o'neill at&t date:2000..2030", 0, err) ==
               LEDE_OK, "fields, hyphens, apostrophes, & and a date range still go with NEAR (%s)", err);
     CHECK(search(r, "harbour .OR master", 0, err) == LEDE_OK, "without NEAR or ADJ such words run as before");
