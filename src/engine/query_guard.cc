@@ -203,6 +203,12 @@ static std::string plain_near(const std::string &norm) {
             i++;
         std::string w = out.substr(start, i - start);
         if (operator_word(w)) continue;
+        if (w.find_first_not_of("+-") == std::string::npos) {
+            /* signs alone: Xapian ignores them before a space or the end,
+             * as written here; before ( or " they apply to it */
+            if (i == out.size() || (out[i] != '(' && out[i] != '"')) out.replace(start, w.size(), w.size(), ' ');
+            continue;
+        }
         if (!plain_word(w))
             throw Xapian::QueryParserError("'" + w.substr(0, 40) + "' at column " + std::to_string(start + 1) +
                                            ": a query with NEAR or ADJ takes plain words (letters and digits, "

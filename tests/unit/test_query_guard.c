@@ -100,7 +100,8 @@ int main(void) {
     static const char *const unplain[] = {
         "q*\xD9\xD9intqu\x96&X=R: NEAR\xD9\xF9\xD9" "ANL r* AND r*Dintqu\x96&\x11.OR: NEAR/2 rat r*",
         "harbour .OR NEAR/2 master", "harbour NEAR/2 master c++", "a.. NEAR b", "harbour NEAR zz:master:",
-        "harbour NEAR master +", NULL};
+        "harbour NEAR master c#",
+        NULL};
     for (int i = 0; unplain[i]; i++)
         CHECK(search(r, unplain[i], i & 1, err) == LEDE_ESYNTAX && strstr(err, "plain words"),
               "with NEAR, a word that is not plain is refused: query %d (%s)", i, err);
@@ -111,6 +112,7 @@ int main(void) {
     CHECK(search(r, "harbour NEAR/3 master title:harbour harbour-master o'neill at&t date:2000..2030", 0, err) ==
               LEDE_OK, "fields, hyphens, apostrophes, & and a date range still go with NEAR (%s)", err);
     CHECK(search(r, "harbour .OR master", 0, err) == LEDE_OK, "without NEAR or ADJ such words run as before");
+    CHECK(search(r, "harbour NEAR master + -", 0, err) == LEDE_OK, "signs alone are nothing to Xapian: runs (%s)", err);
     engine_reader_close(r);
     char cmd[96];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
