@@ -101,6 +101,11 @@ static int watch_full(void *ctx, int rc) {
  * was) and deletes what went meanwhile. */
 static int watch_recover(void *ctx, char *err) {
     build *b = ctx;
+    /* Closing a writer commits what it holds: not begun without room
+     * (engine.h: Xapian 1.4 may abort on a commit the disk cannot take). */
+    uint64_t room = indexdir_free_bytes(&b->ix);
+    if (room < ENGINE_COMMIT_MIN_FREE)
+        return lede_seterr_code(err, LEDE_EDISKFULL, "%s: disk full: %.2f MB free", b->ix.path, (double)room / 1e6);
     writers_stop(b, NULL); /* a failed database's commit fails again: ignored */
     build_clear_failure(b);
     int rc = start_live_writer(b, err);

@@ -74,7 +74,8 @@ int shardrun_start(build *b, char *err) {
 
 /* Commits the front (its lock held by the caller). */
 static int commit_front(build *b, char *err) {
-    int rc = engine_writer_commit(b->front, err);
+    int rc = engine_writer_room(b->front, err); /* no commit begun without room (engine.h) */
+    if (rc == LEDE_OK) rc = engine_writer_commit(b->front, err);
     if (rc != LEDE_OK) return rc; /* its code: a full disk is waited out in watch mode */
     b->front_pending = 0;
     b->front_words = 0;

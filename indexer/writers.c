@@ -26,9 +26,10 @@
 static int writer_commit(writer *w, char *err) {
     if (w->b->nshards) shardrun_hand_words(w->b, w->ew);
     settings s = {.changes = w->changes};
-    if (settings_store_writer(&s, SETTINGS_CHANGES, w->ew, err) != LEDE_OK ||
-        engine_writer_commit(w->ew, err) != LEDE_OK)
-        return LEDE_ERR;
+    if (settings_store_writer(&s, SETTINGS_CHANGES, w->ew, err) != LEDE_OK) return LEDE_ERR;
+    int rc = engine_writer_room(w->ew, err); /* no commit begun without room (engine.h) */
+    if (rc == LEDE_OK) rc = engine_writer_commit(w->ew, err);
+    if (rc != LEDE_OK) return rc; /* its code: a full disk is waited out in watch mode */
     w->since_commit = 0;
     w->dirty = 0;
     INFO(w->b, "commit %s docs=%" PRIu64, w->name, engine_writer_doccount(w->ew));
