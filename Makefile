@@ -47,7 +47,7 @@ REL_BIN   := $(BUILD)/bench/relrun $(BUILD)/bench/releval $(BUILD)/bench/fts5run
 PEER_BIN  := $(BUILD)/bench/peers/jsonl2tsv $(BUILD)/bench/peers/sphinxql \
              $(BUILD)/bench/peers/fts5_index $(BUILD)/bench/peers/fts5_query
 
-.PHONY: all deps deps-relevance deps-peers deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-live bench-relevance bench-peers bench-shards crash clean
+.PHONY: all deps deps-relevance deps-peers deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-live bench-relevance bench-peers bench-shards bench-fair crash clean
 
 all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
@@ -206,6 +206,12 @@ bench-relevance: all $(REL_BIN)
 bench-peers: all $(BENCH_BIN) $(PEER_BIN)
 	bash bench/peers.sh
 
+# Not part of `bench`: the good clients' p99 under issue 16's floods as a
+# ratio of their unloaded p99 (the load of tests/py/test_fair_load.py,
+# tests/py/fairload.py); writes bench/results/fair.md.
+bench-fair: all
+	python3 bench/fair.py
+
 # Not part of `bench` either: lede's remote shards (xapian-tcpsrv) beside
 # Sphinx's distributed index (issue 15); needs the peers' packages too.
 bench-shards: all $(BENCH_BIN) $(PEER_BIN)
@@ -246,6 +252,13 @@ $(FUZZ_BUILD)/liblede.a: $(FUZZ_OBJ)
 $(FUZZ_BUILD)/fuzz_%.o: tests/fuzz/fuzz_%.c | deps-fuzz
 	@mkdir -p $(dir $@)
 	clang-14 -std=c11 $(FUZZ_CFLAGS) -c $< -o $@
+
+# The two article layouts: one source (tests/fuzz/fuzz_article.c), built
+# once for each with the layout it feeds.
+$(FUZZ_BUILD)/fuzz_article_text.o $(FUZZ_BUILD)/fuzz_article_json.o: \
+$(FUZZ_BUILD)/fuzz_article_%.o: tests/fuzz/fuzz_article.c | deps-fuzz
+	@mkdir -p $(dir $@)
+	clang-14 -std=c11 $(FUZZ_CFLAGS) -DFUZZ_LAYOUT=ARTICLE_$(shell echo $* | tr a-z A-Z) -c $< -o $@
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/fuzz_%.o $(FUZZ_BUILD)/liblede.a
 	clang++-14 $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)

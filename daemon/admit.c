@@ -63,9 +63,8 @@ void admit_ingest(server *s, pending *p, proto_request *req) {
     admit_request(s, p, req, 1);
 }
 
-/* The deferred requests that may go now, in order, up to the first that
- * must still wait. */
-static void admit_release(conn *c) {
+int admit_release(conn *c) {
+    int released = 0;
     for (pending *p = c->head; p && c->deferred > 0; p = p->next) {
         if (!p->deferred) continue;
         int ingest = p->deferred_ingest;
@@ -76,14 +75,15 @@ static void admit_release(conn *c) {
         admit_send(c->s, p, req, ingest);
         proto_request_free(req);
         free(req);
+        released++;
     }
+    return released;
 }
 
 void admit_job_back(pending *p) {
     conn *c = p->c;
     if (proto_is_ingest(p->job->req.cmd)) c->ingest_out--;
     else c->queries_out--;
-    admit_release(c);
 }
 
 void admit_drop_deferred(pending *p) {
@@ -91,7 +91,6 @@ void admit_drop_deferred(pending *p) {
     free(p->deferred);
     p->deferred = NULL;
     p->c->deferred--;
-    admit_release(p->c);
 }
 
 void admit_forget(pending *p) {

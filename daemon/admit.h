@@ -46,10 +46,19 @@ void admit_query(server *s, pending *p, proto_request *req);
 /* The same for an ingest command and the writer. */
 void admit_ingest(server *s, pending *p, proto_request *req);
 /* p's job is no longer out (its reply came back, or it was abandoned at
- * the time limit); the requests deferred behind it may go. */
+ * the time limit); the requests deferred behind it may go (admit_release). */
 void admit_job_back(pending *p);
-/* p waited deferred and is answered without running (its time limit). */
+/* p waited deferred and is answered without running (its time limit);
+ * the requests deferred behind it may go (admit_release). */
 void admit_drop_deferred(pending *p);
+/* Sends the deferred requests of c that may go now, in order, up to the
+ * first that must still wait; returns how many went.  Called once the
+ * replies that came back have been flushed (replies_fill): a query
+ * released right behind a COMMIT whose reply has left is then the
+ * connection's only request (fresh: handoff.h), which a full queue never
+ * refuses.  Released while the COMMIT's answered pending still stood at the
+ * head, it was not, and got ERR BUSY under a flood (5 runs in 100). */
+int admit_release(conn *c);
 /* A pending's request bytes leave with it (replies_free). */
 void admit_forget(pending *p);
 /* Finished reply bytes waiting for an earlier reply (+) or written to

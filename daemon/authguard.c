@@ -4,9 +4,9 @@
 #define _GNU_SOURCE
 #include "authguard.h"
 #include "log.h"
+#include "peerkey.h"
 #include "../src/util.h"
 
-#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +19,7 @@ typedef struct bucket {
 } bucket;
 
 typedef struct slot {
-    uint8_t key[17]; /* family byte + address (IPv6: its /64); all 0: free */
+    uint8_t key[PEER_KEY_LEN]; /* peerkey.h; all 0: free */
     bucket b;
     int throttled;   /* said so in the log already */
 } slot;
@@ -63,44 +63,10 @@ static double bucket_wait(const bucket *b, int cap, double window) {
     return b->tokens >= 1 ? 0 : (1 - b->tokens) * window / cap;
 }
 
-/* The address part of "host:port" as a table key: IPv4 whole (also when
- * IPv4-mapped), IPv6 its first 64 bits (one host holds a /64), anything
- * else ("unix") as one. */
-static void peer_key(const char *peer, uint8_t key[17]) {
-    char host[64];
-    const char *colon = strrchr(peer, ':');
-    size_t n = colon ? (size_t)(colon - peer) : strlen(peer);
-    if (n >= sizeof host) n = sizeof host - 1;
-    memcpy(host, peer, n);
-    host[n] = '\0';
-    memset(key, 0, 17);
-    if (inet_pton(AF_INET, host, key + 1) == 1) {
-        key[0] = 4;
-    } else if (inet_pton(AF_INET6, host, key + 1) == 1) {
-        key[0] = 6;
-        /* An IPv4 client of a dual-stack listener ([::]) is ::ffff:a.b.c.d,
-         * whose first 64 bits are all 0: keyed by its /64, every IPv4
-         * client would share one bucket, and one of them failing AUTH
-         * would throttle them all.  It is keyed as the IPv4 address. */
-        static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        if (!memcmp(key + 1, v4mapped, sizeof v4mapped)) {
-            uint8_t v4[4];
-            memcpy(v4, key + 13, 4);
-            memset(key, 0, 17);
-            key[0] = 4;
-            memcpy(key + 1, v4, 4);
-        } else {
-            memset(key + 9, 0, 8);
-        }
-    } else {
-        key[0] = 1;
-    }
-}
-
 /* The slot of an address; with create, a new one (evicting the slot near
  * it whose bucket was touched longest ago) when it has none. */
 static slot *find_slot(authguard *g, const char *peer, int create, double now) {
-    uint8_t key[17];
+    uint8_t key[PEER_KEY_LEN];
     peer_key(peer, key);
     size_t h = (size_t)lede_hash(key, sizeof key);
     slot *victim = NULL;

@@ -179,6 +179,7 @@ void conn_open(server *s, int fd, struct sockaddr *sa) {
     c->s = s;
     c->id = ++s->next_id;
     conn_describe_peer(c, sa);
+    peer_key_of(sa, c->addr);
     c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
     c->wire = wire_new(fd);
     c->next_seq = 1;

@@ -10,9 +10,11 @@
  *   loop: a line parsed into a query (dispatch.c -> admit_query)
  *     ingest commands of its connection out or deferred before it?
  *        yes: DEFERRED, the request kept in its pending (its time limit
- *             runs); when the last of them comes back, the deferred
- *             requests go in order (admit_release) -- and symmetrically
- *             for an ingest command behind queries
+ *             runs); when the last of them comes back and the replies
+ *             before have left (replies_flush_release), the deferred
+ *             requests go in order (admit_release), the first of them
+ *             then its connection's only request, so FRESH below -- and
+ *             symmetrically for an ingest command behind queries
  *        no:  handoff_submit_query
  *
  *   handoff_submit_query: nothing of the connection waits but replies

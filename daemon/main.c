@@ -54,6 +54,9 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
          .help = "longest request line", .def = "65536", .min = 16},
         {"max-connections", 0, OPT_INT, &cfg->max_connections, .metavar = "N",
          .help = "connections at once", .def = "1024", .min = 1},
+        {"max-connections-per-address", 0, OPT_INT, &cfg->max_per_address, .metavar = "N",
+         .help = "connections at once from one address (an IPv6 /64; not the Unix socket's; 0: "
+                 "no limit)", .def = "0", .min = 0},
         {"idle-timeout", 0, OPT_DOUBLE, &cfg->idle_timeout, .metavar = "SECS",
          .help = "close connections idle this long (0: never)", .def = "300"},
         {"max-output", 0, OPT_SIZE, &cfg->max_output, .metavar = "BYTES",

@@ -46,6 +46,15 @@ void replies_flush(conn *c) {
     if (c->closing && !c->draining) bufferevent_disable(c->bev, EV_READ);
 }
 
+/* The replies ready leave first, then the requests deferred behind them
+ * go (admit_release): one that finds nothing of its connection before it
+ * is its only request.  Those answered at once (ERR BUSY of a full ingest
+ * backlog) leave too. */
+void replies_flush_release(conn *c) {
+    replies_flush(c);
+    if (c->deferred > 0 && admit_release(c) > 0) replies_flush(c);
+}
+
 pending *replies_add(conn *c) {
     handoff_hurry_head(c);
     pending *p = lede_calloc(1, sizeof *p);
@@ -85,7 +94,7 @@ static void replies_timeout_cb(evutil_socket_t fd, short what, void *arg) {
     log_msg(LOG_LEVEL_WARN, "conn %llu query timed out after %.3f s", (unsigned long long)c->id,
             c->s->cfg->query_timeout);
     replies_error(p, PROTO_E_TIMEOUT, "the query took longer than the time limit");
-    replies_flush(c);
+    replies_flush_release(c);
     if (!conn_maybe_close(c)) conn_resume(c);
 }
 
@@ -106,10 +115,10 @@ void replies_fill(pending *p, job *j) {
     sbuf_init(&j->reply);
     p->done = 1;
     conn *c = p->c;
-    admit_job_back(p); /* may send requests deferred behind it */
+    admit_job_back(p);
     p->job = NULL;
     p->parked = p->reply.len - p->skip;
     if (p->parked) admit_parked(c, (long)p->parked);
-    replies_flush(c);
+    replies_flush_release(c);
     if (!conn_maybe_close(c)) conn_resume(c);
 }

@@ -21,6 +21,9 @@ void replies_start_timer(pending *p);
 void replies_fill(pending *p, job *j);
 /* Writes the finished replies at the head of c's order, in order. */
 void replies_flush(conn *c);
+/* The same, then sends the requests that waited for the jobs that came
+ * back (admit_release), so that the first of them stands at the head. */
+void replies_flush_release(conn *c);
 /* Lets a worker write the next reply itself when everything before it
  * is on the socket; holds the wire otherwise. */
 void replies_sync_wire(conn *c);

@@ -4,8 +4,8 @@
  * answered at once, index commands become jobs for the worker pool or the
  * ingest writer, and replies are written strictly in request order (a
  * worker may write its reply itself when it is next in line: wire.h).
- * Limits: line length (TOOLONG, then close), connections (LIMIT at
- * accept), requests in flight and bytes queued per connection (reading
+ * Limits: line length (TOOLONG, then close), connections, all and from
+ * one address (LIMIT at accept), requests in flight and bytes queued per connection (reading
  * pauses until they drain), idle time, and per-query time (TIMEOUT).
  *
  * Where each part lives:
@@ -14,6 +14,8 @@
  *   framing.c   input bytes to lines and PUT blocks
  *   dispatch.c  a line to a command; AUTH and ingest commands
  *   authguard.c the throttle on failed AUTH across connections
+ *   peerkey.c   the key a client address counts under (AUTH throttle,
+ *               --max-connections-per-address)
  *   fdlimit.c   RLIMIT_NOFILE fitted to --max-connections (from main.c)
  *   replies.c   replies in request order; the query time limit
  *   admit.c     when a request may go to a thread (read-your-writes); each

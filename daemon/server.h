@@ -15,6 +15,7 @@ typedef struct server_config {
     int workers;
     size_t max_line;           /* bytes; longer request: TOOLONG, close */
     int max_connections;
+    int max_per_address;       /* connections from one address (peerkey.h); 0: no limit */
     double idle_timeout;       /* seconds without a request; 0: never */
     size_t max_output;         /* bytes owed to a client before it is held (admit.h) */
     size_t max_output_total;   /* bytes owed to all clients before those owing any are held */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "handoff.h"
 #include "ingest.h"
+#include "peerkey.h"
 #include "job.h"
 #include "pool.h"
 #include "server.h"
@@ -54,6 +55,7 @@ struct conn {
     uint64_t next_seq;        /* the next request's number */
     uint64_t id;
     char peer[80];
+    uint8_t addr[PEER_KEY_LEN]; /* what it counts under per address (listener.c) */
     int json;
     pending *head, *tail;
     int inflight;             /* requests not yet written back */

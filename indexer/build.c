@@ -58,12 +58,28 @@ void build_say(build *b, const char *kind, const char *fmt, ...) {
     pthread_mutex_unlock(&b->mu);
 }
 
-void build_fail(build *b, const char *msg) {
+void build_fail(build *b, int code, const char *msg) {
     pthread_mutex_lock(&b->mu);
     if (!atomic_load(&b->failed)) {
         snprintf(b->fail_err, sizeof b->fail_err, "%s", msg);
+        b->fail_code = code == LEDE_OK ? LEDE_ERR : code;
         atomic_store(&b->failed, 1);
     }
+    pthread_mutex_unlock(&b->mu);
+}
+
+int build_failure(build *b, char *err) {
+    pthread_mutex_lock(&b->mu);
+    int code = lede_seterr_code(err, b->fail_code, "%s", b->fail_err);
+    pthread_mutex_unlock(&b->mu);
+    return code;
+}
+
+void build_clear_failure(build *b) {
+    pthread_mutex_lock(&b->mu);
+    atomic_store(&b->failed, 0);
+    b->fail_err[0] = '\0';
+    b->fail_code = LEDE_OK;
     pthread_mutex_unlock(&b->mu);
 }
 

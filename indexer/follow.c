@@ -1,5 +1,6 @@
-/* follow.c -- the watch phase of a run (see follow.h).  Reads no file
- * and touches no inotify itself. */
+/* follow.c -- the watch phase of a run (see follow.h), and its recovery
+ * from a full disk (watch.h waits for space).  Reads no file and touches
+ * no inotify itself. */
 #define _GNU_SOURCE
 #include "follow.h"
 #include "sources.h"
@@ -81,6 +82,39 @@ static int watch_commit(void *ctx, char *err) {
     return rc == LEDE_OK ? maybe_compact(b, err) : rc;
 }
 
+/* A full disk, met here (rc) or by a writer thread (its recorded
+ * failure: the walks' own codes say only that something failed). */
+static int watch_full(void *ctx, int rc) {
+    build *b = ctx;
+    if (rc == LEDE_EDISKFULL) return 1;
+    if (!atomic_load(&b->failed)) return 0;
+    pthread_mutex_lock(&b->mu);
+    int full = b->fail_code == LEDE_EDISKFULL;
+    pthread_mutex_unlock(&b->mu);
+    return full;
+}
+
+/* After a full disk: the writers are closed (Xapian may have closed a
+ * database whose commit failed, and what they had not committed is
+ * dropped), opened again, and every root walked and committed, which
+ * indexes again what had not been committed (the file records say what
+ * was) and deletes what went meanwhile. */
+static int watch_recover(void *ctx, char *err) {
+    build *b = ctx;
+    /* Closing a writer commits what it holds: not begun without room
+     * (engine.h: Xapian 1.4 may abort on a commit the disk cannot take). */
+    uint64_t room = indexdir_free_bytes(&b->ix);
+    if (room < ENGINE_COMMIT_MIN_FREE)
+        return lede_seterr_code(err, LEDE_EDISKFULL, "%s: disk full: %.2f MB free", b->ix.path, (double)room / 1e6);
+    writers_stop(b, NULL); /* a failed database's commit fails again: ignored */
+    build_clear_failure(b);
+    int rc = start_live_writer(b, err);
+    if (rc == LEDE_OK) rc = watch_rescan(b, err);
+    if (rc == LEDE_OK) rc = watch_commit(b, err);
+    if (rc != LEDE_OK && watch_full(b, rc)) rc = LEDE_EDISKFULL;
+    return rc;
+}
+
 int follow_run(build *b, char *err) {
     if (!b->nroots) return lede_seterr(err, "--watch needs a directory source");
     progress_clear(&b->prog);
@@ -90,7 +124,7 @@ int follow_run(build *b, char *err) {
         build_say(b, "", "watching %d director%s for changes (SIGINT or SIGTERM to stop)",
                   b->nroots, b->nroots == 1 ? "y" : "ies");
     static const watch_ops ops = {watch_changed, watch_gone, watch_gone_dir,
-                                  watch_commit, watch_rescan};
+                                  watch_commit, watch_rescan, watch_full, watch_recover};
     double interval = b->o->commit_interval > 0 ? b->o->commit_interval : 0.25;
     int rc = watch_run(b->roots, b->nroots, interval, &ops, b, err);
     int wrc = writers_stop(b, rc == LEDE_OK ? err : NULL);

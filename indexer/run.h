@@ -84,8 +84,9 @@ struct build {
     /* Counters the writers update. */
     atomic_uint_fast64_t added, replaced, unchanged, deleted;
     atomic_int failed;
-    pthread_mutex_t mu;                /* fail_err, stderr lines */
+    pthread_mutex_t mu;                /* fail_err, fail_code, stderr lines */
     char fail_err[LEDE_ERRLEN];
+    int fail_code;                     /* its LEDE_E* code (LEDE_EDISKFULL: watch mode waits) */
     progress prog;
     uint64_t bytes_before;             /* raw bytes of finished files */
     /* Watch mode, walking a directory that just appeared: an empty file
@@ -101,8 +102,13 @@ void build_say(build *b, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define WARN(b, ...) build_say(b, "warning: ", __VA_ARGS__)
 #define INFO(b, ...) do { if ((b)->o->verbose) build_say(b, "", __VA_ARGS__); } while (0)
-/* Records the run's first failure (a writer thread's); the run stops. */
-void build_fail(build *b, const char *msg);
+/* Records the run's first failure (a writer thread's) and its LEDE_E*
+ * code; the run stops (watch mode: until the disk has room, follow.c). */
+void build_fail(build *b, int code, const char *msg);
+/* That failure into err; returns its code. */
+int build_failure(build *b, char *err);
+/* Forgets it: watch mode goes on once a full disk has room again. */
+void build_clear_failure(build *b);
 void build_skip(build *b, skip_reason r);
 /* Updates the progress line: raw_in_file bytes of the current file read. */
 void build_tick(build *b, uint64_t raw_in_file);

@@ -74,7 +74,9 @@ int shardrun_start(build *b, char *err) {
 
 /* Commits the front (its lock held by the caller). */
 static int commit_front(build *b, char *err) {
-    if (engine_writer_commit(b->front, err) != LEDE_OK) return LEDE_ERR;
+    int rc = engine_writer_room(b->front, err); /* no commit begun without room (engine.h) */
+    if (rc == LEDE_OK) rc = engine_writer_commit(b->front, err);
+    if (rc != LEDE_OK) return rc; /* its code: a full disk is waited out in watch mode */
     b->front_pending = 0;
     b->front_words = 0;
     INFO(b, "commit %s/%s", INDEXDIR_FRONT, b->sh.front.live[0]);
@@ -125,13 +127,14 @@ static int every_shard(build *b, jobq_kind kind, const char *filekey, idset *kee
     for (unsigned k = 0; k < b->nshards; k++)
         while (sem_wait(&done) != 0) {}
     sem_destroy(&done);
-    return atomic_load(&b->failed) ? lede_seterr(err, "%s", b->fail_err) : LEDE_OK;
+    return atomic_load(&b->failed) ? build_failure(b, err) : LEDE_OK;
 }
 
 int shardrun_commit(build *b, char *err) {
-    if (every_shard(b, JOBQ_COMMIT, NULL, NULL, err) != LEDE_OK) return LEDE_ERR;
+    int rc = every_shard(b, JOBQ_COMMIT, NULL, NULL, err);
+    if (rc != LEDE_OK) return rc;
     pthread_mutex_lock(&b->front_mu);
-    int rc = commit_front(b, err);
+    rc = commit_front(b, err);
     pthread_mutex_unlock(&b->front_mu);
     return rc;
 }
@@ -224,7 +227,7 @@ void shardrun_push(build *b, jobq_job *j) {
     jobq_kind kind = j->kind;
     int rc = push(b, j, err);
     if (rc == LEDE_OK && kind != JOBQ_COMMIT) rc = maybe_commit(b, err);
-    if (rc != LEDE_OK) build_fail(b, err);
+    if (rc != LEDE_OK) build_fail(b, rc, err);
     if (kind == JOBQ_PUT) return; /* a shard writer has it */
     if (j->done) sem_post(j->done);
     jobq_job_free(j);

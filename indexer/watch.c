@@ -8,7 +8,7 @@
  * indexed once it is closed (IN_CLOSE_WRITE) or renamed into place
  * (IN_MOVED_TO), never on its first bytes.  A lost event queue
  * (IN_Q_OVERFLOW) falls back to walking every root again, which the file
- * records make cheap. */
+ * records make cheap; so does a full disk once it has room again. */
 #define _GNU_SOURCE
 #include "watch.h"
 #include "../src/source.h"
@@ -278,16 +278,58 @@ static int turn(watcher *w, double commit_interval, double *dirty_since, char *e
     return rc;
 }
 
+/* What the events brought while the disk was full: recovering walks
+ * every root, which covers it all (new directories are watched already). */
+static void forget_pending(watcher *w) {
+    for (int i = 0; i < w->npending; i++) free(w->pending[i]);
+    w->npending = 0;
+    w->rescan = w->dir_gone = 0;
+}
+
+/* The disk is full (err says where): said once, then ops->recover tried
+ * after WATCH_RETRY_FIRST_S, twice that, ... up to every WATCH_RETRY_MAX_S,
+ * reading the event queue meanwhile so that it does not overflow.
+ * LEDE_OK once recovered; a signal ends the wait with the disk-full error. */
+static int wait_for_space(watcher *w, int rc, char *err) {
+    fprintf(stderr, "lede-index: %s\nlede-index: waiting for space: trying again in %.2f s, then less "
+            "and less often (every %.0f s at most); the files not committed are read again then\n",
+            err, WATCH_RETRY_FIRST_S, WATCH_RETRY_MAX_S);
+    char why[LEDE_ERRLEN];
+    snprintf(why, sizeof why, "%s", err);
+    for (double wait = WATCH_RETRY_FIRST_S;; wait = wait * 2 < WATCH_RETRY_MAX_S ? wait * 2 : WATCH_RETRY_MAX_S) {
+        if (read_events(w, (int)(wait * 1000)) < 0) return lede_seterr(err, "inotify: %s", strerror(errno));
+        forget_pending(w);
+        if (stop_requested)
+            return lede_seterr_code(err, rc, "stopped while waiting for space (%s); the files not "
+                                    "committed are indexed by the next run", why);
+        rc = w->ops->recover(w->ctx, err);
+        if (rc == LEDE_OK) {
+            fprintf(stderr, "lede-index: space is back: the sources were read again and committed\n");
+            return LEDE_OK;
+        }
+        if (!w->ops->full(w->ctx, rc)) return rc;
+        snprintf(why, sizeof why, "%s", err);
+    }
+}
+
+/* A turn's failure: waited out when it is a full disk. */
+static int unless_full(watcher *w, int rc, double *dirty_since, char *err) {
+    if (rc == LEDE_OK || !w->ops->full(w->ctx, rc)) return rc;
+    *dirty_since = 0; /* recovering commits */
+    return wait_for_space(w, rc, err);
+}
+
 int watch_run(char *const *roots, int n, double commit_interval,
               const watch_ops *ops, void *ctx, char *err) {
     watcher w = {.fd = -1, .roots = roots, .ops = ops, .ctx = ctx};
+    double dirty_since = 0;
     int rc = setup(&w, n, err);
     /* Files that arrived before the watches were in place. */
-    if (rc == LEDE_OK) rc = ops->rescan(ctx, err);
-    if (rc == LEDE_OK) rc = ops->commit(ctx, err);
-    double dirty_since = 0;
-    while (rc == LEDE_OK && !stop_requested) rc = turn(&w, commit_interval, &dirty_since, err);
-    if (rc == LEDE_OK && dirty_since > 0) rc = ops->commit(ctx, err);
+    if (rc == LEDE_OK) rc = unless_full(&w, ops->rescan(ctx, err), &dirty_since, err);
+    if (rc == LEDE_OK) rc = unless_full(&w, ops->commit(ctx, err), &dirty_since, err);
+    while (rc == LEDE_OK && !stop_requested)
+        rc = unless_full(&w, turn(&w, commit_interval, &dirty_since, err), &dirty_since, err);
+    if (rc == LEDE_OK && dirty_since > 0) rc = unless_full(&w, ops->commit(ctx, err), &dirty_since, err);
     teardown(&w);
     return rc;
 }

@@ -16,6 +16,12 @@ typedef struct watch_ops {
     int (*commit)(void *ctx, char *err);
     /* Walk every root again (events were lost, or watching just began). */
     int (*rescan)(void *ctx, char *err);
+    /* True when the failure rc (and what the writers met) is a full disk,
+     * which may pass: watch_run then waits for space instead of ending. */
+    int (*full)(void *ctx, int rc);
+    /* After a full disk: open the index again and catch up (walk every
+     * root, commit); LEDE_OK once that worked. */
+    int (*recover)(void *ctx, char *err);
 } watch_ops;
 
 /* From now on SIGTERM and SIGINT ask watch_run to stop (call it at the
@@ -25,8 +31,14 @@ void watch_catch_signals(void);
 
 /* Watches the absolute directories roots[0..n) until SIGTERM or SIGINT.
  * Changes are committed once no event came for a moment, and at least
- * every commit_interval seconds while events keep coming.  Returns LEDE_OK
- * after the last commit, or LEDE_ERR (message in err). */
+ * every commit_interval seconds while events keep coming.  On a full disk
+ * (ops->full) it says so once, then tries ops->recover with back-off
+ * (WATCH_RETRY_FIRST_S doubling up to WATCH_RETRY_MAX_S) until it works,
+ * as leded's ingest does: the files are still there, and recovering walks
+ * them again, so nothing they hold is lost.  Returns LEDE_OK after the
+ * last commit, or the failure's code (message in err). */
+#define WATCH_RETRY_FIRST_S 0.25
+#define WATCH_RETRY_MAX_S 8.0
 int watch_run(char *const *roots, int n, double commit_interval,
               const watch_ops *ops, void *ctx, char *err);
 

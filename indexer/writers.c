@@ -26,9 +26,10 @@
 static int writer_commit(writer *w, char *err) {
     if (w->b->nshards) shardrun_hand_words(w->b, w->ew);
     settings s = {.changes = w->changes};
-    if (settings_store_writer(&s, SETTINGS_CHANGES, w->ew, err) != LEDE_OK ||
-        engine_writer_commit(w->ew, err) != LEDE_OK)
-        return LEDE_ERR;
+    if (settings_store_writer(&s, SETTINGS_CHANGES, w->ew, err) != LEDE_OK) return LEDE_ERR;
+    int rc = engine_writer_room(w->ew, err); /* no commit begun without room (engine.h) */
+    if (rc == LEDE_OK) rc = engine_writer_commit(w->ew, err);
+    if (rc != LEDE_OK) return rc; /* its code: a full disk is waited out in watch mode */
     w->since_commit = 0;
     w->dirty = 0;
     INFO(w->b, "commit %s docs=%" PRIu64, w->name, engine_writer_doccount(w->ew));
@@ -134,8 +135,8 @@ static void *writer_main(void *arg) {
     for (;;) {
         jobq_job *j = jobq_pop(&w->q);
         jobq_kind kind = j->kind;
-        if (!atomic_load(&w->b->failed) && writer_handle(w, j, err) != LEDE_OK)
-            build_fail(w->b, err);
+        int rc = atomic_load(&w->b->failed) ? LEDE_OK : writer_handle(w, j, err);
+        if (rc != LEDE_OK) build_fail(w->b, rc, err);
         if (j->done) sem_post(j->done);
         jobq_job_free(j);
         if (kind == JOBQ_STOP) break;
@@ -209,6 +210,7 @@ int writers_start(build *b, char *err) {
 }
 
 int writers_stop(build *b, char *err) {
+    if (!b->w) return LEDE_OK; /* stopped already (a compaction that failed) */
     for (int k = 0; k < b->nwriters; k++) {
         writer *w = &b->w[k];
         if (w->started) {
@@ -228,8 +230,7 @@ int writers_stop(build *b, char *err) {
     b->w = NULL;
     b->writers_running = 0;
     if (b->nshards && shardrun_stop(b, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
-    if (atomic_load(&b->failed))
-        return lede_seterr(err, "%s", b->fail_err);
+    if (atomic_load(&b->failed)) return build_failure(b, err);
     return rc;
 }
 
@@ -262,7 +263,7 @@ int writers_route(build *b, const jobq_job *j) {
 int writers_dispatch(build *b, jobq_job *j, char *err) {
     if (atomic_load(&b->failed)) {
         jobq_job_free(j);
-        return lede_seterr(err, "%s", b->fail_err);
+        return build_failure(b, err);
     }
     if (b->writers_running) {
         writers_push(b, j);
@@ -285,7 +286,7 @@ int writers_run_sync(build *b, jobq_job *j, char *err) {
     int rc = writers_dispatch(b, j, err);
     if (rc == LEDE_OK) {
         while (sem_wait(&done) != 0) {}
-        if (atomic_load(&b->failed)) rc = lede_seterr(err, "%s", b->fail_err);
+        if (atomic_load(&b->failed)) rc = build_failure(b, err);
     }
     sem_destroy(&done);
     return rc;

@@ -116,6 +116,14 @@ int engine_format_samples(const char *format);
 /* True if lang names a Snowball stemmer Xapian knows, or is "none". */
 int engine_language_ok(const char *lang);
 
+/* Xapian 1.4.22's commit aborted the whole process (std::terminate inside
+ * WritableDatabase::commit) when the disk filled part way through it: seen
+ * with lede-index --watch on a full 4 MB tmpfs.  A writer that can wait for
+ * space (lede-index --watch) asks first: LEDE_EDISKFULL, with the path and
+ * the bytes free, when under ENGINE_COMMIT_MIN_FREE are free where the
+ * database is, so it begins no commit then and keeps its changes. */
+#define ENGINE_COMMIT_MIN_FREE (1u << 20)
+int engine_writer_room(engine_writer *w, char *err);
 /* Opens (create: or creates) the database directory dbpath for writing.
  * fast: skip fsync on commit (for a shard nobody reads yet).  dbpath NULL:
  * a scratch in-memory database (for engine_writer_measure).  Returns
@@ -247,7 +255,9 @@ int engine_search(engine_reader *r, const search_opts *o,
 int engine_query_cost(engine_reader *r, const search_opts *o, search_cost *out,
                       char *err);
 /* The spelling-corrected form of o->query, "" when nothing to correct;
- * o's deadline and cancelled apply as in engine_search. */
+ * o's deadline and cancelled apply as in engine_search, and o->max_cost's
+ * terms limit to the words it may correct (LEDE_ELIMIT, err naming
+ * max-query-terms, when there are more). */
 int engine_suggest(engine_reader *r, const search_opts *o, sbuf *out, char *err);
 
 /* Merges the databases srcs[0..n) into a new compact database dst. */

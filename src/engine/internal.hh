@@ -361,6 +361,8 @@ void load_settings(engine_reader *r);
 std::string guard_query(const std::string &text);
 /* ... throws it when a query has both NEAR/ADJ and an excluded word */
 void refuse_excluded_near(const std::string &text);
+/* True when Xapian's lexer finds NEAR or ADJ in text (outside phrases). */
+bool has_near(const std::string &text);
 
 /* query_parser.cc */
 /* Readies r for queries once after each (re)open: settings and parser. */

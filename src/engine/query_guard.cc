@@ -99,6 +99,125 @@ static bool after_operator(const std::string &norm) {
     return false;
 }
 
+/* ---- NEAR and ADJ: plain words only -------------------------------------
+ *
+ * Why Xapian 1.4 leaks (its queryparser.lemony): two grammar actions give
+ * up on a query by calling yy_parse_failed and returning (a boolean
+ * operator with nothing on one side, VET_BOOL_ARGS; a group of only
+ * excluded words, "Can't just hate!"), and the token that made the parser
+ * reduce -- its lookahead -- is then never freed.  It leaks only when that
+ * token carries a value: a term, or NEAR/N and ADJ/N, whose distance is a
+ * Term object (96 bytes).  Every finding was a NEAR or ADJ query: their
+ * distance is such a token, and a word right behind "a NEAR b" is a term
+ * the grammar cannot take, so it is the lookahead when the failing action
+ * runs.  The other two conditions (an operator missing a side, a group of
+ * excluded words) are what qsyntax refuses and refuse_excluded_near
+ * refuses with NEAR/ADJ -- as long as qsyntax sees the words Xapian's
+ * lexer sees.  Rules about Xapian's lexer kept missing cases (".OR" after
+ * a control character read as the operator OR: finding 9).  So in a query
+ * with NEAR or ADJ only words whose reading is certain go to Xapian: each
+ * word qsyntax sees must be an operator, or a plain word (word characters,
+ * and between two of them an apostrophe, & or one of the signs Xapian
+ * makes a phrase of: - . / : \\ @) with at most a leading +, a known field
+ * ("title:", ...; date: takes its range as it is) and a trailing * -- read
+ * by Xapian's lexer as one term or one phrase, and by qsyntax as one word.  An
+ * operator word inside a plain word ("+OR") is written in lower case,
+ * which makes it a word to Xapian too (terms are lower-cased anyway).
+ * Anything else is refused with the word and its column. */
+
+namespace {
+
+bool known_field(const std::string &f) {
+    for (const char *name : {"title", "headline", "lede", "standfirst", "body", "author", "id", "date"})
+        if (f == name) return true;
+    return false;
+}
+
+bool operator_word(const std::string &w) {
+    for (const char *op : {"AND", "OR", "NOT", "XOR", "NEAR", "ADJ"})
+        if (w == op) return true;
+    if (!w.compare(0, 5, "NEAR/") || !w.compare(0, 4, "ADJ/")) return true; /* qsyntax checks N */
+    return false;
+}
+
+/* A word of qsyntax's (no space, parenthesis or quote in it) that Xapian
+ * reads as exactly one term; its operator-looking part lower-cased.  False
+ * when it is not one. */
+bool plain_word(std::string &w) {
+    size_t at = 0;
+    if (w[0] == '+') at = 1;
+    size_t colon = w.find(':', at);
+    if (colon != std::string::npos && known_field(w.substr(at, colon - at))) {
+        std::string field = w.substr(at, colon - at);
+        /* a date range and an id are one token whatever they hold */
+        if (field == "date" || field == "id") return colon + 1 < w.size();
+        at = colon + 1;
+    }
+    size_t end = w.size();
+    if (end > at && w[end - 1] == '*') end--;
+    if (end <= at) return false;
+    std::string body = w.substr(at, end - at);
+    std::u32string cps;
+    for (Xapian::Utf8Iterator it(body), e; it != e; ++it) cps += (char32_t)*it;
+    for (size_t i = 0; i < cps.size(); i++) {
+        if (Xapian::Unicode::is_wordchar(cps[i])) continue;
+        bool inside = i > 0 && i + 1 < cps.size() && Xapian::Unicode::is_wordchar(cps[i - 1]) &&
+                      Xapian::Unicode::is_wordchar(cps[i + 1]);
+        if (!inside || cps[i] >= 0x80 || !strchr("'&-./:\\@", (int)cps[i])) return false;
+    }
+    /* every run of letters that is an operator word ("AND/NEAR/2" holds
+     * two for Xapian's lexer): lower case, a word to it as to qsyntax */
+    for (size_t i = at; i < end;) {
+        size_t j = i;
+        while (j < end && isalpha((unsigned char)w[j])) j++;
+        bool run_alone = (i == at || !isalnum((unsigned char)w[i - 1])) && (j == end || !isalnum((unsigned char)w[j]));
+        if (j > i && run_alone && operator_word(w.substr(i, j - i)))
+            for (size_t k = i; k < j; k++) w[k] = (char)tolower((unsigned char)w[k]);
+        i = j > i ? j : i + 1;
+    }
+    return true;
+}
+
+}  // namespace
+
+/* In a query with NEAR or ADJ (as Xapian's lexer finds them), every word
+ * outside quotes plain or an operator (see above); returns the text with
+ * operator-looking words inside plain words in lower case, or throws. */
+static std::string plain_near(const std::string &norm) {
+    std::string out = norm;
+    size_t i = 0;
+    while (i < out.size()) {
+        char c = out[i];
+        if (c == '"') {
+            size_t close = out.find('"', i + 1);
+            i = close == std::string::npos ? out.size() : close + 1;
+            continue;
+        }
+        if (isspace((unsigned char)c) || c == '(' || c == ')') {
+            i++;
+            continue;
+        }
+        size_t start = i;
+        while (i < out.size() && !isspace((unsigned char)out[i]) && out[i] != '(' && out[i] != ')' &&
+               out[i] != '"')
+            i++;
+        std::string w = out.substr(start, i - start);
+        if (operator_word(w)) continue;
+        if (w.find_first_not_of("+-") == std::string::npos) {
+            /* signs alone: Xapian ignores them before a space or the end,
+             * as written here; before ( or " they apply to it */
+            if (i == out.size() || (out[i] != '(' && out[i] != '"')) out.replace(start, w.size(), w.size(), ' ');
+            continue;
+        }
+        if (!plain_word(w))
+            throw Xapian::QueryParserError("'" + w.substr(0, 40) + "' at column " + std::to_string(start + 1) +
+                                           ": a query with NEAR or ADJ takes plain words (letters and digits, "
+                                           "a-b, field:word, word*, +word, \"phrases\")");
+        out.replace(start, w.size(), w);
+    }
+    return out;
+}
+
 std::string guard_query(const std::string &text) {
     std::u32string cps;
     for (Xapian::Utf8Iterator it(text), end; it != end; ++it) cps += (char32_t)*it;
@@ -120,7 +239,11 @@ std::string guard_query(const std::string &text) {
     char err[LEDE_ERRLEN];
     if (qsyntax_check(norm.c_str(), err) != LEDE_OK) throw Xapian::QueryParserError(err);
     refuse_excluded_near(norm);
-    return norm;
+    return has_near(norm) ? plain_near(norm) : norm;
+}
+
+bool has_near(const std::string &text) {
+    return (text.find("NEAR") != std::string::npos || text.find("ADJ") != std::string::npos) && scan(text).near;
 }
 
 void refuse_excluded_near(const std::string &text) {

@@ -2,11 +2,15 @@
  * search's results (offer_correction) or asked for alone
  * (engine_suggest), from the spelling data writers keep (document.cc
  * collects it).  Corrects the rare words of the default field only.
- * Never changes the results of the search it is offered with. */
+ * Never changes the results of the search it is offered with.  Bounded as
+ * a search is: SUGGEST stops at the query's deadline (checked at each
+ * word) and refuses with ERR LIMIT a query of more words to correct than
+ * --max-query-terms (or over twice that many words, unread). */
 #include "internal.hh"
 
 #include <algorithm>
 #include <cctype>
+#include <cinttypes>
 
 namespace {
 
@@ -43,25 +47,20 @@ size_t word_length(const std::string &q, size_t at) {
     return it == Xapian::Utf8Iterator() ? q.size() - at : (size_t)(it.raw() - (q.data() + at));
 }
 
-/* The query with each rare word of the default field (in at most
- * RARE_WORD articles) replaced by Xapian's spelling suggestion for it, or
- * "" when none has one.  Common words are left alone: Xapian's own
- * correction (QueryParser's FLAG_SPELLING_CORRECTION) looks up every word,
- * which costs 50 to 400 µs a word here (it compares the word with each
- * dictionary word that shares a trigram) and proposes a neighbour for
- * words the index knows well ("seek" -> "see", "increased" -> "increase").
- * Values of fields (title:word, date:..., id:...), boolean operators,
- * wildcards (word*) and words with digits are not corrected. */
-std::string correct(engine_reader *r, const search_opts *o) {
-    std::string q(o->query), out;
-    bool changed = false;
+/* Walks a query's text as correct() reads it: fn(piece, correctable)
+ * for each piece in order, where a correctable piece is a word of the
+ * default field that a correction may replace, and every other piece
+ * (separators, operators, field:value, wildcards, words with digits,
+ * one-letter words) is copied as it is. */
+template <typename F>
+void walk_words(const std::string &q, F fn) {
     size_t i = 0;
     while (i < q.size()) {
         size_t n = word_length(q, i);
         if (n == 0) { /* one character that is not part of a word */
             size_t k = i + 1;
             while (k < q.size() && ((unsigned char)q[k] & 0xC0) == 0x80) k++;
-            out.append(q, i, k - i);
+            fn(q.substr(i, k - i), false);
             i = k;
             continue;
         }
@@ -72,23 +71,59 @@ std::string correct(engine_reader *r, const search_opts *o) {
             bool quoted = q[j + 1] == '"'; /* field:value, copied whole */
             size_t end = quoted ? q.find('"', j + 2) : q.find_first_of(" \t)", j);
             end = end == std::string::npos ? q.size() : end + (quoted ? 1 : 0);
-            out.append(q, i, end - i);
+            fn(q.substr(i, end - i), false);
             i = end;
             continue;
         }
         bool digits = std::any_of(word.begin(), word.end(), [](unsigned char c) { return isdigit(c); });
         bool wildcard = j < q.size() && q[j] == '*';
-        std::string better;
-        if (!is_operator(token) && !digits && !wildcard && word.size() >= 2 &&
-            word_freq(r, word) <= RARE_WORD) {
-            check_stop(o, "spelling"); /* up to 400 µs a word */
-            better = r->db.get_spelling_suggestion(word);
-        }
-        out += better.empty() ? token : better;
-        changed = changed || !better.empty();
+        fn(token, !is_operator(token) && !digits && !wildcard && word.size() >= 2);
         i = j;
     }
+}
+
+/* The query with each rare word of the default field (in at most
+ * RARE_WORD articles) replaced by Xapian's spelling suggestion for it, or
+ * "" when none has one.  Common words are left alone: Xapian's own
+ * correction (QueryParser's FLAG_SPELLING_CORRECTION) looks up every word,
+ * which costs 50 to 400 µs a word here (it compares the word with each
+ * dictionary word that shares a trigram) and proposes a neighbour for
+ * words the index knows well ("seek" -> "see", "increased" -> "increase").
+ * Values of fields (title:word, date:..., id:...), boolean operators,
+ * wildcards (word*) and words with digits are not corrected.  A word that
+ * comes again is looked up once; the deadline is checked at each word. */
+std::string correct(engine_reader *r, const search_opts *o) {
+    std::string out;
+    bool changed = false;
+    std::unordered_map<std::string, std::string> seen; /* word -> its correction, or "" */
+    walk_words(std::string(o->query), [&](const std::string &piece, bool correctable) {
+        std::string better;
+        if (correctable) {
+            std::string word = Xapian::Unicode::tolower(piece);
+            auto it = seen.find(word);
+            if (it == seen.end()) {
+                check_stop(o, "spelling"); /* up to 400 µs a word */
+                it = seen.emplace(word, word_freq(r, word) <= RARE_WORD ? r->db.get_spelling_suggestion(word)
+                                                                        : std::string()).first;
+            }
+            better = it->second;
+        }
+        out += better.empty() ? piece : better;
+        changed = changed || !better.empty();
+    });
     return changed ? out : std::string();
+}
+
+/* LEDE_ELIMIT when the query has more words to correct than
+ * --max-query-terms: each may cost a spelling lookup (up to 400 µs), and a
+ * search's own query is bounded by the same limit (cost.cc). */
+int spelling_within_cost(const search_opts *o, char *err) {
+    if (!o->max_cost || !o->max_cost->terms) return LEDE_OK;
+    uint64_t words = 0;
+    walk_words(std::string(o->query), [&](const std::string &, bool correctable) { words += correctable; });
+    if (words <= o->max_cost->terms) return LEDE_OK;
+    return lede_seterr_code(err, LEDE_ELIMIT, "max-query-terms %" PRIu64 ": the query has %" PRIu64
+                            " words to correct", o->max_cost->terms, words);
 }
 
 /* True when some word of the query is missing from the index or nearly
@@ -134,6 +169,8 @@ void offer_correction(engine_reader *r, const search_opts *o,
 extern "C" {
 
 int engine_suggest(engine_reader *r, const search_opts *o, sbuf *out, char *err) {
+    if (int rc = prescreen(o->query, o->max_cost, err)) return rc;
+    if (int rc = spelling_within_cost(o, err)) return rc;
     return with_retry(r, err, "suggest", [&] {
         setup_search(r);
         std::string c = correct(r, o);

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <ctime>
 
+#include <sys/statvfs.h>
+
 namespace {
 
 /* The pivot length of a format 3 or 4 index (setting "lede.pivot"); an index
@@ -213,6 +215,15 @@ int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
         *found = 1;
         return LEDE_OK;
     });
+}
+
+int engine_writer_room(engine_writer *w, char *err) {
+    struct statvfs fs;
+    if (statvfs(w->path.c_str(), &fs) != 0) return LEDE_OK; /* the commit will say */
+    uint64_t room = (uint64_t)fs.f_bavail * fs.f_frsize;
+    if (room >= ENGINE_COMMIT_MIN_FREE && !(fs.f_files && fs.f_favail == 0)) return LEDE_OK;
+    return lede_seterr_code(err, LEDE_EDISKFULL, "%s: disk full (No space left on device): %.2f MB "
+                            "free, too little to commit", w->path.c_str(), (double)room / 1e6);
 }
 
 int engine_writer_commit(engine_writer *w, char *err) {

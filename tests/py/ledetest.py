@@ -80,6 +80,48 @@ def eventually(pred):
         select.select([], [], [], 0.01)
 
 
+def stats(conn):
+    """STATS as a dict of its name/value lines."""
+    return dict(l.split("\t", 1) for l in conn.ask("STATS")[1:])
+
+
+def release_one(fifo):
+    """LEDE_TEST_HOLD (daemon/pool.c): lets one held worker go, a byte to
+    the FIFO once a reader waits."""
+    def attempt():
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:  # ENXIO: no worker waits in open() yet
+            return False
+        try:
+            os.write(fd, b"x")
+        finally:
+            os.close(fd)
+        return True
+    return eventually(attempt)
+
+
+def release_all(fifo, probe):
+    """Lets held workers go until none holds and nothing waits (a byte
+    written while an earlier reader is still closing the FIFO is lost, so
+    write again until STATS, asked on probe, says so)."""
+    def done():
+        st = stats(probe)
+        if st["workers_busy"] == "0" and st["queued"] == "0":
+            return True
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            return False
+        try:
+            os.write(fd, b"x")
+        except OSError:
+            pass
+        os.close(fd)
+        return False
+    return eventually(done)
+
+
 def build_index(index, *sources, extra=()):
     subprocess.run([INDEXER, "-q", "--index", index, *extra, *sources], check=False,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -4,7 +4,8 @@ quote bytes that are not UTF-8, ids with control characters or too long
 (ADD, PUT, lede-index), PUTs over --max-line or cut by a half-close,
 NEAR/N and hl= out of range, the AUTH throttle per address (also on a
 dual-stack listener) and for the server, the token never in the debug log,
-a token file others can read.  Waits poll; nothing sleeps."""
+a token file others can read, --max-connections-per-address.  Waits poll;
+nothing sleeps."""
 import json
 import os
 import select
@@ -13,8 +14,8 @@ import socket
 import subprocess
 import time
 
-from ledetest import (Conn, Daemon, Scratch, ROOT, LEDED, build_index, check, check_eq,
-                      finish, indexer, list_ids, write_jsonl)
+from ledetest import (Conn, Daemon, Scratch, ROOT, LEDED, build_index, check, check_eq, eventually,
+                      finish, indexer, list_ids, stats, write_jsonl)
 
 scratch = Scratch()
 TOKEN = "tok-" + "q9" * 10
@@ -230,6 +231,25 @@ check(r == ["OK AUTH"], "dual stack: 127.0.0.2 is not throttled for 127.0.0.1's 
 c.close()
 proc.send_signal(signal.SIGTERM)
 check_eq(proc.wait(timeout=60), 0, "leded 5 exits 0 (no sanitizer report)")
+
+# ---- connections from one address -----------------------------------------------
+d = Daemon(plain, "--max-connections-per-address", "2")
+probe = ConnFrom(d.port, "127.0.0.9")
+mine = [ConnFrom(d.port, "127.0.0.2") for _ in range(2)]
+check_eq([c.ask("PING") for c in mine], [["OK PONG"]] * 2, "two connections from 127.0.0.2 are served")
+third = ConnFrom(d.port, "127.0.0.2")
+check_eq(third.line(), "ERR LIMIT too many connections from this address", "a third from it: ERR LIMIT")
+check(third.closed_by_peer(), "and closed")
+other = ConnFrom(d.port, "127.0.0.3")
+check_eq(other.ask("PING"), ["OK PONG"], "another address is served meanwhile")
+check("connection from 127.0.0.2 refused: 2 open from its address" in d.log_text(), "the refusal is logged")
+mine[0].close()
+check(eventually(lambda: stats(probe)["connections"] == "3"), "one of 127.0.0.2's connections closes")
+again = ConnFrom(d.port, "127.0.0.2")
+check_eq(again.ask("PING"), ["OK PONG"], "then 127.0.0.2 may open another")
+for c in (probe, mine[1], third, other, again):
+    c.close()
+check_eq(d.stop(), 0, "leded 6 exits 0")
 
 scratch.cleanup()
 finish()

@@ -7,51 +7,12 @@ every reply in order once it reads; and --max-output-total holds a
 non-reader that owes less than --max-output while another client goes on."""
 import os
 
-from ledetest import ROOT, Daemon, Scratch, build_index, check, check_eq, eventually, finish, status_field
+from ledetest import (ROOT, Daemon, Scratch, build_index, check, check_eq, eventually, finish, release_all,
+                      release_one, stats, status_field)
 
 scratch = Scratch()
 index = scratch.join("corpus.idx")
 build_index(index, os.path.join(ROOT, "corpus"))
-
-
-def stats(conn):
-    return dict(l.split("\t", 1) for l in conn.ask("STATS")[1:])
-
-
-def release_one(fifo):
-    """Lets one held worker go: a byte to the FIFO, once a reader waits."""
-    def attempt():
-        try:
-            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError:  # ENXIO: no worker waits in open() yet
-            return False
-        try:
-            os.write(fd, b"x")
-        finally:
-            os.close(fd)
-        return True
-    return eventually(attempt)
-
-
-def release_all(fifo, probe):
-    """Lets held workers go until none holds and nothing waits (a byte
-    written while an earlier reader is still closing the FIFO is lost, so
-    write again until STATS says so)."""
-    def done():
-        st = stats(probe)
-        if st["workers_busy"] == "0" and st["queued"] == "0":
-            return True
-        try:
-            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError:
-            return False
-        try:
-            os.write(fd, b"x")
-        except OSError:
-            pass
-        os.close(fd)
-        return False
-    return eventually(done)
 
 
 # A fresh query goes before a flood's queue.  One worker; the flood's

@@ -3,12 +3,14 @@ a tiny tmpfs filled while leded ingests (a failed COMMIT answers ERR
 DISKFULL with the path, keeps the articles it had acknowledged, refuses
 new changes, and commits them all once space is back; on a plain and on a
 sharded index), a COMPACT on a full disk, lede-index on a full disk (it says so, leaves no half-written
-database, and a later run completes), and an index on a read-only mount
+database, and a later run completes), lede-index --watch on a full disk
+(it says so once, waits, and indexes every file once space is back), and an index on a read-only mount
 (leded serves it; ingest commands answer ERR READONLY).  Needs root to
 mount; skips with a line saying so otherwise.  Nothing sleeps: waits poll
 the daemon."""
 import json
 import os
+import signal
 import subprocess
 
 from ledetest import (Daemon, Scratch, ROOT, INDEXER, check, check_eq, eventually, finish,
@@ -174,6 +176,50 @@ def indexer_on_full_disk():
     umount(disk)
 
 
+def watch_on_full_disk():
+    disk = tmpfs("wdisk", "4m")
+    index = os.path.join(disk, "watch.idx")
+    src = scratch.join("wsrc")
+    os.makedirs(src)
+
+    def write(name, word, n):
+        with open(os.path.join(src, name + ".txt"), "w") as f:
+            f.write("%s %d\n\n%s\n" % (word.capitalize(), n, ("the %s story number %d " % (word, n)) * 60))
+
+    write("start", "start", 0)
+    err_path = scratch.join("watch.err")
+    with open(err_path, "w") as err:
+        proc = subprocess.Popen([INDEXER, "--index", index, "--watch", src], stdout=subprocess.DEVNULL,
+                                stderr=err)
+
+    def log():
+        with open(err_path) as f:
+            return f.read()
+    check(eventually(lambda: "watching" in log() or proc.poll() is not None) and proc.poll() is None,
+          "lede-index --watch runs on a 4 MB disk", log())
+    filler = fill(disk)
+    for i in range(40):
+        write("flood-%d" % i, "flooded", i)
+    check(eventually(lambda: "waiting for space" in log() or proc.poll() is not None) and proc.poll() is None,
+          "on a full disk it says it waits for space, and goes on running", log()[-400:])
+    check("disk full" in log() and disk in log(), "... saying the disk is full, with the path", log()[-400:])
+    for i in range(5):
+        write("meanwhile-%d" % i, "meanwhile", i)
+    os.unlink(filler)
+    check(eventually(lambda: "space is back" in log() or proc.poll() is not None) and proc.poll() is None,
+          "space freed: it says so and goes on", log()[-400:])
+    check_eq(eventually(lambda: index_info(index).get("articles") == "46" and "46"), "46",
+             "every file is indexed: those before the failure, and those written while it waited")
+    write("after", "after", 0)
+    check_eq(eventually(lambda: index_info(index).get("articles") == "47" and "47"), "47",
+             "a file written after is indexed too")
+    check_eq(log().count("waiting for space"), 1, "the wait is said once, not at every try")
+    proc.send_signal(signal.SIGTERM)
+    check_eq(proc.wait(timeout=60), 0, "SIGTERM: lede-index exits 0")
+    check_eq(indexer("--index", index, "--check")[0], 0, "the index passes the check")
+    umount(disk)
+
+
 def read_only_index():
     index = scratch.join("ro-src.idx")
     subprocess.run([INDEXER, "-q", "--index", index, os.path.join(ROOT, "corpus")], check=True)
@@ -206,9 +252,10 @@ else:
         ingest_on_full_disk()
         sharded_ingest_on_full_disk()
         indexer_on_full_disk()
+        watch_on_full_disk()
         read_only_index()
     finally:
-        for name in ("disk", "shdisk", "idxdisk", "ro.idx"):
+        for name in ("disk", "shdisk", "idxdisk", "wdisk", "ro.idx"):
             umount(scratch.join(name))
 scratch.cleanup()
 finish()

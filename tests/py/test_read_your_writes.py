@@ -3,11 +3,14 @@ it on its connection have taken effect (docs/PROTOCOL.md, daemon/admit.h):
 AUTH, ADD, COMMIT and COUNT pipelined in one write count the new article,
 every time; a query sent before an ADD does not see it; a DELETE is seen
 by the query behind its COMMIT.  Before, the COUNT ran beside the COMMIT
-and answered 0 in 4 runs of 5, so each case runs many times."""
+and answered 0 in 4 runs of 5, so each case runs many times.  And a query
+that waited for a COMMIT is its connection's only request when it goes, so
+a full queue does not refuse it (it got ERR BUSY under a flood): shown with
+the worker held by the test (LEDE_TEST_HOLD), no timing."""
 import json
 import os
 
-from ledetest import Daemon, Scratch, check_eq, finish, status_field
+from ledetest import Daemon, Scratch, check, check_eq, eventually, finish, release_all, release_one, stats, status_field
 
 RUNS = 30
 
@@ -60,6 +63,41 @@ c = d.connect()
 lines = ["COUNT quokka%d" % i for i in range(20)]
 check_eq(pipeline(c, lines), ["OK COUNT 0"] * 20, "twenty pipelined queries, in order")
 c.close()
+check_eq(d.stop(), 0, "exit 0")
+
+# A query released by its COMMIT under a full queue.  One worker, at most
+# 4 queries waiting.  The good client's first query holds the worker, so
+# its AUTH, ADD, COMMIT and COUNT wait behind it; a flood fills the queue
+# (4) and a third client's query, fresh, takes one more place (5).  When
+# the worker is let go it takes the first fresh query (the flood's), so 4
+# wait again as the ADD and the COMMIT are applied and the COUNT goes:
+# it must go as the connection's only request (fresh), not be refused.
+hold = scratch.join("hold.fifo")
+os.mkfifo(hold)
+d = Daemon(scratch.join("busy.idx"), "--ingest-token", token_file, "--workers", "1", "--max-queued", "4",
+           "--query-timeout", "0", "--worker-spin-us", "0", env={"LEDE_TEST_HOLD": hold})
+probe = d.connect()
+good = d.connect()
+lines = ["SEARCH lede-test-hold", "AUTH " + TOKEN, article("wombat"), "COMMIT", "COUNT wombat"]
+good.send("".join(l + "\n" for l in lines))
+check(eventually(lambda: stats(probe)["workers_busy"] == "1"), "the good client's first query holds the worker")
+flood = d.connect()
+flood.send("SEARCH lede-test-hold\n" * 8)
+check(eventually(lambda: stats(probe)["queued"] == "4"), "a flood fills the queue (--max-queued 4)")
+other = d.connect()
+other.send("SEARCH lede-test-hold\n")
+check(eventually(lambda: stats(probe)["queued"] == "5"), "a fresh query of another client takes a fifth place")
+check(release_one(hold), "the worker is let go once")
+got = [good.reply(l.split(" ", 1)[0])[0].split(" ")[:2] for l in lines[:4]]
+check_eq(got, [["OK", "SEARCH"], ["OK", "AUTH"], ["OK", "ADDED"], ["OK", "COMMITTED"]],
+         "the query, AUTH, ADD and COMMIT answered in order")
+check(eventually(lambda: stats(probe)["queued"] == "5"),
+      "the COUNT behind the COMMIT is queued though 4 queries wait (its connection's only request)",
+      stats(probe)["queued"])
+check(release_all(hold, probe), "the held queries let go")
+check_eq(good.reply("COUNT")[0], "OK COUNT 1", "the COUNT is answered and sees the commit")
+for c in (probe, good, flood, other):
+    c.close()
 check_eq(d.stop(), 0, "exit 0")
 scratch.cleanup()
 finish()

@@ -41,7 +41,7 @@ static int make_index(const char *dir, char *err) {
     engine_writer *w;
     if (engine_writer_open(dir, 1, 1, &w, err) != LEDE_OK) return LEDE_ERR;
     int rc = engine_writer_meta_set(w, "lede.language", "none", 4, err);
-    if (rc == LEDE_OK) rc = engine_writer_configure(w, "none", NULL, 0, err);
+    if (rc == LEDE_OK) rc = engine_writer_configure(w, "none", NULL, 1, err); /* spelling: SUGGEST */
     for (int i = 0; i < 3 && rc == LEDE_OK; i++) rc = put(w, i, err);
     if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     return rc;
@@ -149,6 +149,39 @@ static void test_stops(engine_reader *r) {
     sbuf_free(&s);
 }
 
+static int suggest_code(engine_reader *r, const char *q, const search_cost *max, sbuf *s, char *err) {
+    search_opts o = {.query = q, .max_cost = max};
+    return engine_suggest(r, &o, s, err);
+}
+
+/* SUGGEST is bounded as a search is: by --max-query-terms in the words it
+ * may look up (each a spelling lookup of up to 400 µs), and a word that
+ * comes again is looked up once. */
+static void test_suggest_limits(engine_reader *r) {
+    char err[LEDE_ERRLEN];
+    sbuf s;
+    sbuf_init(&s);
+    search_cost max = {.terms = 2};
+    CHECK(suggest_code(r, "rde fxo", &max, &s, err) == LEDE_OK, "two words to correct under 2: runs (%s)", err);
+    CHECK(suggest_code(r, "rde fxo hne", &max, &s, err) == LEDE_ELIMIT &&
+              strstr(err, "max-query-terms 2: the query has 3 words to correct"),
+          "three words to correct over 2: refused: %s", err);
+    CHECK(suggest_code(r, "rde OR title:fxo hne*", &max, &s, err) == LEDE_OK,
+          "operators, field values and wildcards are not corrected, nor counted (%s)", err);
+    CHECK(suggest_code(r, "rde fxo hne rde fxo", &max, &s, err) == LEDE_ELIMIT && strstr(err, "refused unparsed"),
+          "over twice the limit in words: refused before reading it: %s", err);
+    CHECK(suggest_code(r, "rde fxo hne", NULL, &s, err) == LEDE_OK, "no limits: runs (%s)", err);
+    sbuf once;
+    sbuf_init(&once);
+    sbuf_append(&once, s.data, s.len);
+    CHECK(once.len > 0, "a correction is offered: '%s'", once.data);
+    CHECK(suggest_code(r, "rde fxo hne rde fxo hne", NULL, &s, err) == LEDE_OK && s.len == 2 * once.len + 1 &&
+              !memcmp(s.data, once.data, once.len) && !memcmp(s.data + once.len + 1, once.data, once.len),
+          "words that come again get the same correction: '%s'", s.data);
+    sbuf_free(&once);
+    sbuf_free(&s);
+}
+
 int main(void) {
     char tmpl[] = "/tmp/lede-cost-XXXXXX", err[LEDE_ERRLEN] = "";
     char *root = mkdtemp(tmpl);
@@ -162,6 +195,7 @@ int main(void) {
         test_estimate(r);
         test_limits(r);
         test_stops(r);
+        test_suggest_limits(r);
         engine_reader_close(r);
     } else {
         CHECK(0, "reader: %s", err);

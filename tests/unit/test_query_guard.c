@@ -2,7 +2,9 @@
  * 1.4's QueryParser leaking on (an excluded word beside NEAR or ADJ, with
  * any separator Xapian's lexer takes; src/engine/query_guard.cc refuses
  * NEAR/ADJ and -word in one query, src/qsyntax.c the plain cases) are
- * syntax errors for engine_search, and NEAR with NOT still runs.  Under make test-asan
+ * syntax errors for engine_search, and NEAR with NOT still runs; with NEAR
+ * or ADJ a word Xapian's lexer could read otherwise than qsyntax (not a
+ * plain word) is refused.  Under make test-asan
  * LeakSanitizer fails this program if any still reaches the parser. */
 #define _GNU_SOURCE
 #include "unit.h"
@@ -92,6 +94,25 @@ int main(void) {
     CHECK(search(r, "harbour-master NEAR sea", 0, err) == LEDE_OK, "a hyphen inside a word is no exclusion");
     CHECK(search(r, "\"-a NEAR b c\"", 0, err) == LEDE_OK, "inside a phrase NEAR is a word: runs");
     CHECK(search(r, "harbour,NEAR,master", 0, err) == LEDE_OK, "NEAR between plain words runs");
+    /* With NEAR or ADJ, only words Xapian's lexer and qsyntax read alike
+     * (the ninth finding: ".OR" after a control character, the operator
+     * OR to Xapian, a word to qsyntax) */
+    static const char *const unplain[] = {
+        "q*\xD9\xD9intqu\x96&X=R: NEAR\xD9\xF9\xD9" "ANL r* AND r*Dintqu\x96&\x11.OR: NEAR/2 rat r*",
+        "harbour .OR NEAR/2 master", "harbour NEAR/2 master c++", "a.. NEAR b", "harbour NEAR zz:master:",
+        "harbour NEAR master c#",
+        NULL};
+    for (int i = 0; unplain[i]; i++)
+        CHECK(search(r, unplain[i], i & 1, err) == LEDE_ESYNTAX && strstr(err, "plain words"),
+              "with NEAR, a word that is not plain is refused: query %d (%s)", i, err);
+    CHECK(search(r, "harbour NEAR/3 master +OR", 0, err) == LEDE_OK,
+          "an operator word after + is a word (lower-cased): runs (%s)", err);
+    CHECK(search(r, "harbour NEAR/3 master sea AND/NEAR/2", 0, err) == LEDE_OK,
+          "operator words inside a word are words (lower-cased): runs (%s)", err);
+    CHECK(search(r, "harbour NEAR/3 master title:harbour harbour-master o'neill at&t date:2000..2030", 0, err) ==
+              LEDE_OK, "fields, hyphens, apostrophes, & and a date range still go with NEAR (%s)", err);
+    CHECK(search(r, "harbour .OR master", 0, err) == LEDE_OK, "without NEAR or ADJ such words run as before");
+    CHECK(search(r, "harbour NEAR master + -", 0, err) == LEDE_OK, "signs alone are nothing to Xapian: runs (%s)", err);
     engine_reader_close(r);
     char cmd[96];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
