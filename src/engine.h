@@ -78,6 +78,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "article.h"
+#include "fieldbook.h"
+#include "schema.h"
 #include "search.h"
 #include "util.h"
 
@@ -138,6 +140,12 @@ const char *engine_default_stopwords(const char *language);
  * spelling data is built. */
 int engine_writer_configure(engine_writer *w, const char *language,
                             const char *stopwords, int spelling, char *err);
+/* Makes w keep its metadata fields in book, the schema its process
+ * shares between all its writers (fieldbook.h), instead of its own: the
+ * database's "lede.schema" is merged into book (LEDE_ERR when they
+ * disagree on a field), and each commit writes book's whole schema.
+ * Call after engine_writer_configure, before any put. */
+int engine_writer_share_fields(engine_writer *w, fieldbook *book, char *err);
 /* Adds or replaces the article whose id is a->id.  If a document with that
  * id already carries this fingerprint, nothing is written.  filekey may be
  * NULL (no source file).  *outcome is ENGINE_ADDED/REPLACED/UNCHANGED. */
@@ -229,6 +237,11 @@ int engine_reader_scan(engine_reader *r, engine_doc_fn fn, void *ctx,
  * when the stub changed (compaction, a finished build), else moves to the
  * latest revision.  *changed is set when anything moved. */
 int engine_reader_refresh(engine_reader *r, int *changed, char *err);
+/* The index's metadata fields (schema.h), as the reader's databases have
+ * them now, into out (initialised; what it held is freed). */
+int engine_reader_schema(engine_reader *r, schema *out, char *err);
+/* How many articles have a value in this slot (0 when unknown). */
+uint64_t engine_reader_value_count(engine_reader *r, unsigned slot);
 /* Revision of the (first) database, for STATS. */
 uint64_t engine_reader_revision(engine_reader *r);
 

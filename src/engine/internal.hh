@@ -12,6 +12,8 @@
 #include "../dirwatch.h"
 #include "../docstore.h"
 #include "../engine.h"
+#include "../fieldbook.h"
+#include "../schema.h"
 #include "../settings.h"
 
 #include <xapian.h>
@@ -61,6 +63,11 @@ struct engine_writer {
      * word of the body term is in. */
     uint64_t sampled = 0;
     std::unordered_map<std::string, uint64_t> sample_df;
+    /* The metadata fields' schema (fields.cc): the process's shared one
+     * (engine_writer_share_fields) or its own; NULL until configured (a
+     * writer that stores no articles writes no "lede.schema"). */
+    fieldbook *book = nullptr;
+    bool own_book = false;
 };
 
 typedef std::vector<std::pair<std::string, struct stat>> file_ids;
@@ -112,6 +119,12 @@ struct engine_reader {
     file_ids versions;
     /* The databases opened (layout.cc), and how remote ones are. */
     std::vector<Part> parts;
+    /* Each database of db on its own (sharing db's internals, so a reopen
+     * of db reopens them): their "lede.schema" make fields. */
+    std::vector<Xapian::Database> part_dbs;
+    /* The index's metadata fields (schema.h), merged from every database
+     * and loaded again whenever the reader moves (fields.cc). */
+    schema fields{nullptr, 0, 0};
     bool layout_known = true;
     unsigned remote_timeout_ms = ENGINE_REMOTE_TIMEOUT_MS;
     unsigned replica_seed = 0;  /* this reader starts at replica seed mod n */
@@ -151,6 +164,7 @@ struct engine_reader {
     /* An empty database for the highlighting MSet (see highlight_mset). */
     Xapian::WritableDatabase none{"", Xapian::DB_BACKEND_INMEMORY};
     ~engine_reader() {
+        schema_free(&fields);
         docstore_free(ds);
         dirwatch_free(watch);
     }
@@ -331,6 +345,18 @@ Xapian::termcount text_length(const Xapian::Document &doc);
 Xapian::Document make_document(engine_writer *w, const article *a, const std::string &qterm,
                                const char *filekey, uint64_t fp, const void *data, size_t len);
 void flush_words(engine_writer *w);
+
+/* fields.cc */
+/* A writer's own schema, from its database, unless it shares one. */
+void writer_fields_load(engine_writer *w);
+void writer_fields_release(engine_writer *w);
+/* Sets "lede.schema" to the writer's schema when it changed (before a
+ * commit). */
+void writer_fields_store(engine_writer *w);
+/* The article's metadata fields into doc: terms and value slots. */
+void add_fields(engine_writer *w, const article *a, Xapian::Document &doc);
+/* r->fields from every database of r->part_dbs. */
+void reader_fields_load(engine_reader *r);
 
 /* settings.cc */
 /* An index's lede.* settings (src/settings.h) read from db, as one
