@@ -25,6 +25,7 @@ void article_free(article *a) {
     free(a->author);
     free(a->url);
     free(a->meta);
+    free(a->section);
     article_init(a);
 }
 
@@ -307,22 +308,8 @@ int article_parse_json(const char *line, size_t len, article *a, char *err,
 
 /* ---- from raw bytes ---------------------------------------------------- */
 
-/* A directory source's folder as the article's "section", unless its own
- * metadata has one (schema.h). */
-static void apply_section(article *a, const char *section) {
-    json_t *meta = a->meta ? json_loads(a->meta, 0, NULL) : json_object();
-    if (!meta || !json_is_object(meta) || json_object_get(meta, "section")) {
-        json_decref(meta);
-        return;
-    }
-    json_object_set_new(meta, "section", json_string(section));
-    free(a->meta);
-    a->meta = json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(meta);
-}
-
 static void apply_defaults(article *a, const article_defaults *d) {
-    if (d->section && *d->section) apply_section(a, d->section);
+    if (d->section && *d->section && !a->section) a->section = lede_strdup(d->section);
     if (!a->id && d->id) {
         if (d->id_line) {
             sbuf id;

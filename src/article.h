@@ -25,6 +25,9 @@ typedef struct article {
     char *author;      /* NULL when absent */
     char *url;         /* NULL when absent */
     char *meta;        /* other fields as a compact JSON object, or NULL */
+    char *section;     /* a directory source's folder of the article, or
+                        * NULL: its "section" field unless meta has one;
+                        * not stored (the docstore keeps meta only) */
     int64_t date;      /* Unix seconds, UTC; valid when has_date */
     int has_date;
 } article;
@@ -59,8 +62,7 @@ typedef enum { ARTICLE_TEXT, ARTICLE_JSON } article_layout;
 typedef struct article_defaults {
     const char *id;      /* id of an article without one; NULL: none */
     const char *section; /* a directory source's folder of the article
-                          * ("sport"): its "section" in meta unless it has
-                          * one; NULL or "": none */
+                          * ("sport"): its section; NULL or "": none */
     uint64_t id_line;    /* not 0: that id is "<id>#<id_line>" (the line
                           * of a JSON Lines record without an "id") */
     int has_date;        /* date of an undated article, when set */
@@ -83,9 +85,9 @@ int article_from_bytes(const char *bytes, size_t len, article_layout layout,
 
 /* ---- metadata fields (src/article_fields.c; schema.h) -----------------
  * An article's typed fields, read from its meta (the JSON keys beyond its
- * own, a text header's other keys, a directory source's "section") plus
- * the derived "words".  Pure: the same stored article always gives the
- * same fields, so a replayed or re-read article is indexed alike. */
+ * own, a text header's other keys) plus the derived "section" (a->section,
+ * unless meta has one) and "words".  Pure: the same article always gives
+ * the same fields. */
 typedef struct article_value {
     char *text;          /* as written, trimmed; a number as JSON has it;
                           * a boolean "true" / "false" */

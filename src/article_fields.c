@@ -156,9 +156,23 @@ uint64_t article_word_count(const article *a) {
     return words_in(a->title) + words_in(a->standfirst) + words_in(a->body);
 }
 
-static void add_words(article_fields *f, const article *a) {
+static int has_field(const article_fields *f, const char *name) {
     for (size_t i = 0; i < f->n; i++)
-        if (!strcmp(f->f[i].name, "words")) return; /* the article's own */
+        if (!strcmp(f->f[i].name, name)) return 1;
+    return 0;
+}
+
+static void add_section(article_fields *f, const article *a) {
+    if (!a->section || !*a->section || has_field(f, "section")) return; /* meta's wins */
+    article_field *x = new_field(f, "section");
+    article_value v = {0};
+    v.text = lede_strdup(a->section);
+    x->kind = FIELD_KEYWORD;
+    add_value(x, &v);
+}
+
+static void add_words(article_fields *f, const article *a) {
+    if (has_field(f, "words")) return; /* the article's own */
     article_field *x = new_field(f, "words");
     article_value v = {0};
     char buf[32];
@@ -180,5 +194,6 @@ void article_fields_of(const article *a, article_fields *out) {
         json_object_foreach(meta, key, v) one_key(out, key, v);
     }
     json_decref(meta);
+    add_section(out, a);
     add_words(out, a);
 }

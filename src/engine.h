@@ -56,6 +56,12 @@
  *                    each hit as the sort key, so a page without snippets
  *                    from remote shards reads no document (a round trip
  *                    each in Xapian 1.4's remote protocol)
+ *            slot 16+i  metadata field i (schema.h): a keyword field's
+ *                    values joined by SCHEMA_VALUE_SEP, a number's or a
+ *                    date's sortable_serialise (src/engine/fields.cc)
+ *   metadata fields (schema.h): a keyword field's values are boolean terms
+ *            XM<name>:<case-folded value>; numbers and dates have none
+ *            (their filters are value ranges)
  *   data     the stored article (docstore.h)
  *   spelling headline and body words, for "did you mean"
  *   metadata (read and written through src/settings.h)
@@ -71,6 +77,7 @@
  *            "lede.commit_time" = Unix seconds of the last commit,
  *            "lede.changes" = replacements and deletions since the last
  *            compaction (livewriter.h),
+ *            "lede.schema" = the metadata fields (schema.h, settings.h),
  *            "F<16 hex>" = file record (see indexer/filerec.h) */
 #ifndef LEDE_ENGINE_H
 #define LEDE_ENGINE_H

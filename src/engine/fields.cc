@@ -111,6 +111,16 @@ void reader_fields_load(engine_reader *r) {
             schema_merge(&all, &one, err);
     }
     schema_free(&one);
+    sbuf was, now;
+    sbuf_init(&was);
+    sbuf_init(&now);
+    schema_format(&r->fields, &was);
+    schema_format(&all, &now);
+    /* new fields: the QueryParser is made again with their filters */
+    if (was.len != now.len || (was.len && memcmp(was.data, now.data, was.len)))
+        r->search_ready = false;
+    sbuf_free(&was);
+    sbuf_free(&now);
     schema_free(&r->fields);
     r->fields = all;
 }

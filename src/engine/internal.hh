@@ -125,6 +125,9 @@ struct engine_reader {
     /* The index's metadata fields (schema.h), merged from every database
      * and loaded again whenever the reader moves (fields.cc). */
     schema fields{nullptr, 0, 0};
+    /* The field values of the query being parsed (field_query.cc): its
+     * filters' FieldProcessors read them. */
+    std::vector<std::string> field_values;
     bool layout_known = true;
     unsigned remote_timeout_ms = ENGINE_REMOTE_TIMEOUT_MS;
     unsigned replica_seed = 0;  /* this reader starts at replica seed mod n */
@@ -394,6 +397,20 @@ void setup_search(engine_reader *r);
 /* query as r's QueryParser makes it (any: OR for AND), without the stop
  * words of its phrases and with the default field's words as one. */
 Xapian::Query parse(engine_reader *r, const char *query, bool any, unsigned extra);
+/* A date range's end (YYYY, YYYY-MM, YYYY-MM-DD, ISO 8601): a partial
+ * date's first second, or its last (end); throws QueryParserError. */
+double date_bound(const std::string &s, bool end);
+
+/* field_query.cc */
+/* query with each metadata field's "name:value" written as its alias
+ * and "V<k>", the value kept in r->field_values[k]; throws
+ * QueryParserError naming the known fields for an unknown one. */
+std::string with_field_aliases(engine_reader *r, const std::string &query);
+/* The filters of r's fields, as boolean prefixes of qp. */
+void add_field_prefixes(const engine_reader *r, Xapian::QueryParser &qp);
+/* Orders enq by o->sort_field (o->sort_ascending), relevance breaking
+ * ties; throws QueryParserError for a field the index does not have. */
+void set_field_sort(const engine_reader *r, Xapian::Enquire &enq, const search_opts *o);
 
 /* query_description.cc */
 /* What Xapian 1.4 shows of a query only in its description. */
