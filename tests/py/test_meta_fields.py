@@ -145,8 +145,10 @@ same_set(s.ids("rank:..0"), ["m4"], "a range open below")
 same_set(s.ids("rank:10.5"), ["m2"], "one number")
 same_set(s.ids("published:2024"), ["m1", "m2"], "a date field: a year")
 same_set(s.ids("published:2023-12-24..2024-01-04"), ["m1", "m3"], "a date range, whole days")
-same_set(s.ids("tariffs OR sailings OR rose topics:shipping"), ["m3"],
-         "a filter beside words (the words ORed, the filter ANDed)")
+same_set(s.ids("(tariffs OR sailings OR rose) topics:shipping"), ["m3"],
+         "a filter beside words in parentheses filters them all")
+same_set(s.ids("tariffs OR sailings OR rose topics:shipping"), ["m3", "m4"],
+         "a filter binds as a word does: tariffs OR sailings OR (rose topics:shipping)")
 same_set(s.ids("ferry OR harbour -topics:labour"), ["m3"], "an excluded filter")
 check_sorted(s, "words:1..", "sort=rank", lambda i: {"m1": 3, "m2": 10.5, "m4": -2}.get(i),
              ["m1", "m2", "m3", "m4"], "sort=rank")
