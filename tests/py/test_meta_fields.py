@@ -17,7 +17,7 @@ import signal
 import socket
 import subprocess
 
-from ledetest import (SHARED, Daemon, Scratch, check, check_eq, eventually, finish, indexer,
+from ledetest import (CLIENT, SHARED, Daemon, Scratch, check, check_eq, eventually, finish, indexer,
                       write_jsonl)
 
 scratch = Scratch()
@@ -168,6 +168,10 @@ for line, want in [("COUNT -- places:hull", "SYNTAX unknown field 'places'; this
     got = s.error(line)
     check(got.startswith(want), "error: %s" % line, got)
 check_eq(s.count("title:ferry"), 1, "lede's own prefixes keep their meaning")
+out = subprocess.run([CLIENT, "-c", d.addr, "--json", "--sort", "rank:asc", "words:1.."],
+                     stdout=subprocess.PIPE, text=True).stdout
+check_eq([h["id"] for h in json.loads(out)["hits"]], ["m3", "m4", "m1", "m2"],
+         "lede --sort rank:asc: the client passes a field sort on")
 d.stop()
 
 rc, _, err = indexer("-q", "--index", small, "--schema", "topics:number")
@@ -293,7 +297,7 @@ else:
         same_set(s.ids("words:100..200"), [i for i in src if 100 <= words[i] <= 200],
                  name + ": words:100..200")
         same_set(s.ids("words:..20"), [i for i in src if words[i] <= 20], name + ": words:..20")
-        same_set(s.ids("topics:grain date:1987-03"),
+        same_set(s.ids("topics:grain date:1987-03..1987-03"),
                  [i for i in with_topic("grain") if (dates[i] or "").startswith("1987-03")],
                  name + ": with date:")
         plain, filtered = scores(s, "wheat export"), scores(s, "wheat export topics:grain")
