@@ -17,7 +17,7 @@ import signal
 import socket
 import subprocess
 
-from ledetest import (CLIENT, SHARED, Daemon, Scratch, check, check_eq, eventually, finish, indexer,
+from ledetest import (CLIENT, INDEXER, SHARED, Daemon, Scratch, check, check_eq, eventually, finish, indexer,
                       write_jsonl)
 
 scratch = Scratch()
@@ -345,6 +345,35 @@ else:
     check_sorted(s, "section:tech", "sort=words", wc.get, [i for i in files if i.startswith("tech/")],
                  "BBC: sort=words over section:tech")
     check_eq(d.stop(), 0, "leded stops cleanly")
+
+# ---- --watch: fields of what arrives ----------------------------------------------
+watched = scratch.join("watched")
+os.makedirs(os.path.join(watched, "world"))
+with open(os.path.join(watched, "world", "a.txt"), "w") as f:
+    f.write("Storm nears coast\n\nThe harbour closed.\n")
+widx = scratch.join("watch.idx")
+werr = open(scratch.join("watch.err"), "w")
+watcher = subprocess.Popen([INDEXER, "-q", "--index", widx, "--watch", watched], stdout=subprocess.DEVNULL,
+                           stderr=werr)
+check(eventually(lambda: os.path.exists(os.path.join(widx, "XAPIANDB")) and
+                 "field: section" in indexer("--index", widx, "--info")[1]), "--watch: the first pass")
+d = Daemon(widx)
+c = d.connect()
+os.makedirs(os.path.join(watched, "sport"))
+with open(os.path.join(watched, "sport", "b.txt.part"), "w") as f:
+    f.write("Rovers win\n\nA late goal.\n")
+os.rename(os.path.join(watched, "sport", "b.txt.part"), os.path.join(watched, "sport", "b.txt"))
+with open(os.path.join(watched, "feed.jsonl.part"), "w") as f:
+    f.write(json.dumps({"id": "w1", "title": "Tram works", "text": "Lines close.", "desk": "Metro"}) + "\n")
+os.rename(os.path.join(watched, "feed.jsonl.part"), os.path.join(watched, "feed.jsonl"))
+check(eventually(lambda: c.ask("COUNT -- section:sport")[0] == "OK COUNT 1"),
+      "--watch: a new folder's article has its section")
+check(eventually(lambda: c.ask("COUNT -- desk:metro")[0] == "OK COUNT 1"),
+      "--watch: a new JSON key becomes a searchable field")
+watcher.send_signal(signal.SIGTERM)
+check_eq(watcher.wait(timeout=60), 0, "--watch stops cleanly")
+werr.close()
+check_eq(d.stop(), 0, "leded stops cleanly")
 
 # ---- live: a new field through ADD ----------------------------------------------
 live = scratch.join("live.idx")
