@@ -33,6 +33,13 @@ bool own_prefix(const std::string &name) {
     return false;
 }
 
+/* "XOR:" is the operator (query_guard.cc), not a field. */
+bool operator_word(const std::string &name) {
+    for (const char *op : {"AND", "OR", "NOT", "XOR", "NEAR", "ADJ"})
+        if (name == op) return true;
+    return false;
+}
+
 std::string casefold(const std::string &s) {
     std::string out;
     for (Xapian::Utf8Iterator it(s), end; it != end; ++it)
@@ -180,7 +187,7 @@ std::string with_field_aliases(engine_reader *r, const std::string &query) {
         std::string name = query.substr(i, e - i);
         bool field = e + 1 < query.size() && query[e] == ':' && !isspace((unsigned char)query[e + 1]) &&
                      query[e + 1] != ')' && query.compare(e + 1, 2, "//") != 0;
-        if (!field || own_prefix(name)) {
+        if (!field || own_prefix(name) || operator_word(name)) {
             out += name;
             i = e;
             continue;

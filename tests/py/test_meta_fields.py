@@ -171,6 +171,8 @@ for line, want in [("COUNT -- places:hull", "SYNTAX unknown field 'places'; this
     got = s.error(line)
     check(got.startswith(want), "error: %s" % line, got)
 check_eq(s.count("title:ferry"), 1, "lede's own prefixes keep their meaning")
+check_eq(s.count("ferry OR:harbour"), 2, "an operator before a colon stays the operator")
+check_eq(s.count("see http://example.org/ferry"), 0, "a URL is no field")
 out = subprocess.run([CLIENT, "-c", d.addr, "--json", "--sort", "rank:asc", "words:1.."],
                      stdout=subprocess.PIPE, text=True).stdout
 check_eq([h["id"] for h in json.loads(out)["hits"]], ["m3", "m4", "m1", "m2"],
