@@ -195,6 +195,15 @@ s = Searcher(d)
 same_set(s.ids("topics:shipping"), ["m1", "m3"], "... and their filters")
 check_eq(d.stop(), 0, "leded stops cleanly")
 
+# ---- declared first, then a full build whose parts are merged ------------------
+fresh = scratch.join("declared.idx")
+indexer("-q", "--index", fresh, "--schema", "published:date,score:number")
+build(fresh, src)
+fields = [l.split()[1] for l in indexer("--index", fresh, "--info")[1].splitlines() if l.startswith("field: ")]
+check_eq(fields, ["published", "score", "rank", "source", "topics", "wire", "words", "credit"],
+         "--schema on a new index, then a full build: the merge keeps the declared and the inferred "
+         "fields, in source order (Xapian hands the compactor the key behind its user-metadata marker)")
+
 # ---- remote shards: stock xapian-tcpsrv (as test_remote.py) --------------------
 
 
