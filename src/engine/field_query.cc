@@ -159,7 +159,7 @@ bool name_char(char c) {
 
 /* The value of a field reference at q[i]: a quoted text (its quotes
  * left out), else up to white space or ')'; i moves past it. */
-std::string take_value(const std::string &q, size_t &i) {
+static std::string take_value(const std::string &q, size_t &i) {
     size_t start = i;
     if (q[i] == '"') {
         size_t close = q.find('"', i + 1);
