@@ -404,5 +404,20 @@ check(eventually(lambda: c.ask("COUNT -- desk:METRO grade:1..3")[0] == "OK COUNT
       "... and a second new field after the next")
 check_eq(d.stop(), 0, "leded stops cleanly")
 
+# ---- live on a sharded index: one schema for every shard --------------------------
+sh = scratch.join("small2.idx")
+indexer("-q", "--index", sh, "--shards", "2", src)
+d = Daemon(sh, "--ingest-token", token, "--commit-interval", "3600")
+c = d.connect()
+c.ask("AUTH fields-token-0123456789")
+for i in range(6):  # ids that land in both shards
+    c.ask("ADD " + json.dumps({"id": "S%d" % i, "title": "Pier %d" % i, "text": "Repairs.", "berth": i}))
+check(c.ask("COMMIT")[0].startswith("OK"), "sharded: ADDs with a new field, committed")
+check(eventually(lambda: c.ask("COUNT -- berth:2..5")[0] == "OK COUNT 4"),
+      "sharded: a live field's range over both shards")
+check_eq(d.stop(), 0, "leded stops cleanly")
+shards = [l for l in indexer("--index", sh, "--info")[1].splitlines() if l.startswith("field: berth")]
+check_eq(shards, ["field: berth number inferred 6 articles"], "sharded: --info after the live writer")
+
 scratch.cleanup()
 finish()
