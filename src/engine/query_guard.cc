@@ -119,7 +119,7 @@ static bool after_operator(const std::string &norm) {
  * word qsyntax sees must be an operator, or a plain word (word characters,
  * and between two of them an apostrophe, & or one of the signs Xapian
  * makes a phrase of: - . / : \\ @) with at most a leading +, a known field
- * ("title:", ...; date: takes its range as it is) and a trailing * -- read
+ * ("title:", ...; date: and a metadata field take a range as it is) and a trailing * -- read
  * by Xapian's lexer as one term or one phrase, and by qsyntax as one word.  An
  * operator word inside a plain word ("+OR") is written in lower case,
  * which makes it a word to Xapian too (terms are lower-cased anyway).
@@ -147,6 +147,11 @@ bool plain_word(std::string &w) {
     size_t at = 0;
     if (w[0] == '+') at = 1;
     size_t colon = w.find(':', at);
+    /* a metadata field's range (field_query.cc) is one token, as date:'s */
+    if (colon != std::string::npos && colon > at && isalpha((unsigned char)w[at]) &&
+        w.find("..", colon) != std::string::npos &&
+        w.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", at) == colon)
+        return true;
     if (colon != std::string::npos && known_field(w.substr(at, colon - at))) {
         std::string field = w.substr(at, colon - at);
         /* a date range and an id are one token whatever they hold */

@@ -251,16 +251,16 @@ def scores(s, query):
 if not os.path.exists(REUTERS):
     print("ok - # SKIP Reuters checks: %s is absent" % REUTERS)
 else:
-    src = {}
+    reuters_rows = {}
     with gzip.open(REUTERS, "rt") as f:
         for line in f:
             r = json.loads(line)
             if blank(r.get("title")) and blank(r.get("text")):
                 continue
-            src[str(r["id"])] = r
-    topics = {i: set(t.lower() for t in (r.get("topics") or [])) for i, r in src.items()}
-    words = {i: word_count(r.get("title") or "", r.get("text") or "") for i, r in src.items()}
-    dates = {i: r.get("date") for i, r in src.items()}
+            reuters_rows[str(r["id"])] = r
+    topics = {i: set(t.lower() for t in (r.get("topics") or [])) for i, r in reuters_rows.items()}
+    words = {i: word_count(r.get("title") or "", r.get("text") or "") for i, r in reuters_rows.items()}
+    dates = {i: r.get("date") for i, r in reuters_rows.items()}
 
     def joined(values):
         """A keyword field's slot: one value per case-folded form, in their order."""
@@ -270,7 +270,7 @@ else:
         return "\x1f".join(out.values())
 
     def with_topic(*ts):
-        return [i for i in src if topics[i] & set(ts)]
+        return [i for i in reuters_rows if topics[i] & set(ts)]
 
     idx = scratch.join("reuters.idx")
     sharded = scratch.join("reuters2.idx")
@@ -280,7 +280,7 @@ else:
     check(rc in (0, 1), "Reuters indexed in 2 shards")
     info = [l for l in indexer("--index", idx, "--info")[1].splitlines() if l.startswith("field: ")]
     check_eq(info, ["field: topics keyword inferred %d articles" % sum(1 for t in topics.values() if t),
-                    "field: words number inferred %d articles" % len(src)],
+                    "field: words number inferred %d articles" % len(reuters_rows)],
              "--info: topics and words, and how many articles have each")
     targets = [(idx, "one database"), (sharded, "2 shards")]
     servers = None
@@ -298,7 +298,7 @@ else:
         same_set(s.ids("topics:grain topics:wheat"), with_topic("grain", "wheat"),
                  name + ": two values of one field: either (Xapian's boolean prefix rule)")
         same_set(s.ids("topics:grain AND topics:wheat"),
-                 [i for i in src if {"grain", "wheat"} <= topics[i]], name + ": AND: both")
+                 [i for i in reuters_rows if {"grain", "wheat"} <= topics[i]], name + ": AND: both")
         oil = s.ids("oil")
         same_set(s.ids("oil topics:crude"), [i for i in oil if "crude" in topics[i]],
                  name + ": oil topics:crude = oil's hits with topic crude")
@@ -308,9 +308,9 @@ else:
                  name + ": NOT topics:crude, mode=any")
         same_set(s.ids('"oil prices" topics:crude'),
                  [i for i in s.ids('"oil prices"') if "crude" in topics[i]], name + ": a phrase and a filter")
-        same_set(s.ids("words:100..200"), [i for i in src if 100 <= words[i] <= 200],
+        same_set(s.ids("words:100..200"), [i for i in reuters_rows if 100 <= words[i] <= 200],
                  name + ": words:100..200")
-        same_set(s.ids("words:..20"), [i for i in src if words[i] <= 20], name + ": words:..20")
+        same_set(s.ids("words:..20"), [i for i in reuters_rows if words[i] <= 20], name + ": words:..20")
         same_set(s.ids("topics:grain date:1987-03..1987-03"),
                  [i for i in with_topic("grain") if (dates[i] or "").startswith("1987-03")],
                  name + ": with date:")
@@ -324,7 +324,7 @@ else:
         check_sorted(s, "topics:grain", "sort=date:asc", dates.get, with_topic("grain"),
                      name + ": sort=date:asc", descending=False)
         check_sorted(s, "topics:grain OR topics:ship", "sort=topics:asc",
-                     lambda i: joined(src[i]["topics"]),
+                     lambda i: joined(reuters_rows[i]["topics"]),
                      with_topic("grain", "ship"), name + ": sort by a keyword field's joined values",
                      descending=False)
         check_eq(d.stop(), 0, name + ": leded stops cleanly")

@@ -99,12 +99,16 @@ int main(void) {
      * OR to Xapian, a word to qsyntax) */
     static const char *const unplain[] = {
         "q*\xD9\xD9intqu\x96&X=R: NEAR\xD9\xF9\xD9" "ANL r* AND r*Dintqu\x96&\x11.OR: NEAR/2 rat r*",
-        "harbour .OR NEAR/2 master", "harbour NEAR/2 master c++", "a.. NEAR b", "harbour NEAR zz:master:",
+        "harbour .OR NEAR/2 master", "harbour NEAR/2 master c++", "a.. NEAR b", "harbour NEAR title:master:",
         "harbour NEAR master c#",
         NULL};
     for (int i = 0; unplain[i]; i++)
         CHECK(search(r, unplain[i], i & 1, err) == LEDE_ESYNTAX && strstr(err, "plain words"),
               "with NEAR, a word that is not plain is refused: query %d (%s)", i, err);
+    CHECK(search(r, "harbour NEAR master words:1..500", 0, err) == LEDE_OK,
+          "a metadata field's range is one token beside NEAR: runs (%s)", err);
+    CHECK(search(r, "harbour NEAR zz:master", 0, err) == LEDE_ESYNTAX && strstr(err, "unknown field 'zz'"),
+          "an unknown field beside NEAR: named (%s)", err);
     CHECK(search(r, "harbour NEAR/3 master +OR", 0, err) == LEDE_OK,
           "an operator word after + is a word (lower-cased): runs (%s)", err);
     CHECK(search(r, "harbour NEAR/3 master sea AND/NEAR/2", 0, err) == LEDE_OK,
