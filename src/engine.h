@@ -56,6 +56,11 @@
  *                    each hit as the sort key, so a page without snippets
  *                    from remote shards reads no document (a round trip
  *                    each in Xapian 1.4's remote protocol)
+ *            slot 3  the day of a dated article, "YYYYMMDD" (8 ASCII digits,
+ *                    UTC); none when undated.  Date histograms (facets=
+ *                    year, month, day) count its first 4, 6 or 8 digits
+ *                    (src/engine/facets.cc); an index written before it
+ *                    has none, so its histograms are empty until rebuilt
  *   data     the stored article (docstore.h)
  *   spelling headline and body words, for "did you mean"
  *   metadata (read and written through src/settings.h)
@@ -88,6 +93,7 @@ extern "C" {
 #define ENGINE_SLOT_DATE 0
 #define ENGINE_SLOT_HASH 1
 #define ENGINE_SLOT_HEAD 2
+#define ENGINE_SLOT_DAY 3
 #define ENGINE_FORMAT "4"
 /* The pivot of an index that has none stored (see format 4 above). */
 #define ENGINE_DEFAULT_PIVOT 150

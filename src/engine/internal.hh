@@ -12,6 +12,8 @@
 #include "../dirwatch.h"
 #include "../docstore.h"
 #include "../engine.h"
+#include "../facets.h"
+#include "../schema.h"
 #include "../settings.h"
 
 #include <xapian.h>
@@ -21,6 +23,7 @@
 #include <bitset>
 #include <exception>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -150,9 +153,13 @@ struct engine_reader {
     bool watch_failed = false;  /* inotify cannot serve this index: look every time */
     /* An empty database for the highlighting MSet (see highlight_mset). */
     Xapian::WritableDatabase none{"", Xapian::DB_BACKEND_INMEMORY};
+    /* The index's metadata fields ("lede.schema", src/schema.h), read by
+     * load_settings: what facets= names resolve against. */
+    schema fields = {nullptr, 0, 0};
     ~engine_reader() {
         docstore_free(ds);
         dirwatch_free(watch);
+        schema_free(&fields);
     }
 };
 
@@ -421,6 +428,38 @@ int prescreen(const char *query, const search_cost *max, char *err);
 /* LEDE_ELIMIT, err naming the first limit of max that c is over and its
  * value, or LEDE_OK. */
 int over_limit(const search_cost &c, const search_cost &max, char *err);
+
+/* facets.cc */
+/* One facet a search asked for, resolved against the index's fields. */
+struct FacetAsked {
+    std::string name;                 /* the field's name, or year, month, day */
+    const char *kind = "keyword";     /* "keyword", "number", "date" */
+    facet_grain grain = FACET_GRAIN_NONE;  /* a date's buckets */
+    Xapian::valueno slot = 0;         /* the value slot it counts */
+    bool day_slot = false;            /* slot is ENGINE_SLOT_DAY ("YYYYMMDD") */
+    unsigned top = 0;                 /* values shown at most */
+    size_t spy = 0;                   /* its counter in FacetCounts::spies */
+};
+/* The counters of a search's facets: one Xapian::ValueCountMatchSpy for
+ * each value slot they read (a spy travels to remote shards and back). */
+struct FacetCounts {
+    std::vector<FacetAsked> asked;
+    std::vector<Xapian::valueno> slots;  /* the slot of each spy */
+    std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
+    /* Sets fresh spies on enq: the counts of an earlier match are dropped. */
+    void arm(Xapian::Enquire &enq);
+    /* The check_at_least a match needs for exact counts up to
+     * FACETS_EXACT_UP_TO matches (every match with o->exact), given the
+     * one the page needs. */
+    Xapian::doccount check_at_least(const engine_reader *r, const search_opts *o,
+                                    Xapian::doccount check) const;
+    /* out's facets from the spies, after the match that gave mset. */
+    void fill(const Xapian::MSet &mset, search_results *out) const;
+};
+/* Reads the facets= text into fc (nothing asked: nothing added).
+ * LEDE_OK, or LEDE_ESYNTAX naming what is wrong (an unknown field names
+ * the index's fields). */
+int plan_facets(const engine_reader *r, const char *text, FacetCounts &fc, char *err);
 
 /* results.cc */
 void fetch_data(engine_reader *r, Page &page, std::vector<Xapian::docid> dids);
