@@ -9,6 +9,7 @@
 typedef struct search_settings {
     unsigned limit, offset;
     int sort_date, any, color;
+    const char *facets;   /* --facets: the facets= list, or NULL */
 } search_settings;
 
 /* Builds "SEARCH options -- query" for the daemon; highlight markers only

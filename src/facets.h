@@ -24,6 +24,9 @@ extern "C" {
                                    buckets of a histogram, whose default
                                    is all of them up to this */
 #define FACETS_TEXT_MAX 2048    /* bytes of the option's text */
+/* Matches a search with facets counts at least (search_opts.facets_exact,
+ * leded --facets-exact): fewer, and the facets are exact. */
+#define FACETS_EXACT_DEFAULT 100000
 
 typedef enum {
     FACET_GRAIN_NONE, FACET_GRAIN_YEAR, FACET_GRAIN_MONTH, FACET_GRAIN_DAY

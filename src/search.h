@@ -46,6 +46,10 @@ typedef struct search_opts {
      * fields over all the matches, and date histograms; parsed and
      * resolved by the engine, which knows the index's fields. */
     const char *facets;
+    /* Facets are counted exactly over up to this many matches; over more,
+     * from about this many, scaled and flagged (0: FACETS_EXACT_DEFAULT,
+     * src/facets.h; exact above makes them exact whatever the number). */
+    unsigned facets_exact;
 } search_opts;
 
 typedef struct search_hit {

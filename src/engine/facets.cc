@@ -11,8 +11,8 @@
  *   date     a date field's Unix seconds, or the day slot's "YYYYMMDD"
  *            (ENGINE_SLOT_DAY, the year/month/day histograms), in buckets
  *            of a year, month or day, in date order
- * Exact or estimated: the match checks at least FACETS_EXACT_UP_TO
- * candidates (every one with exact=1), so a query with fewer matches is
+ * Exact or estimated: the match checks at least search_opts.facets_exact
+ * candidates (FACETS_EXACT_DEFAULT; every one with exact=1), so a query with fewer matches is
  * counted whole; one with more is counted over the candidates checked,
  * its counts scaled to the estimated matches and flagged.  The spies are
  * Xapian's own, so remote shards count their part and the front merges
@@ -25,10 +25,6 @@
 #include <map>
 
 namespace {
-
-/* Matches counted exactly by default: a match checks at least this many
- * candidates (docs/QUERY.md, Facets: what exact costs). */
-const Xapian::doccount FACETS_EXACT_UP_TO = 100000;
 
 /* The article fields a facet cannot count (they are text, not values). */
 const char *const TEXT_FIELDS[] = {"id", "title", "headline", "standfirst", "lede", "text",
@@ -234,8 +230,9 @@ void FacetCounts::arm(Xapian::Enquire &enq) {
 Xapian::doccount FacetCounts::check_at_least(const engine_reader *r, const search_opts *o,
                                              Xapian::doccount check) const {
     if (asked.empty()) return check;
-    if (o->exact) return std::max(check, r->db.get_doccount());
-    return std::max(check, FACETS_EXACT_UP_TO);
+    Xapian::doccount all = r->db.get_doccount();
+    Xapian::doccount up_to = o->facets_exact ? o->facets_exact : FACETS_EXACT_DEFAULT;
+    return std::max(check, o->exact ? all : std::min(all, up_to));
 }
 
 void FacetCounts::fill(const Xapian::MSet &mset, search_results *out) const {

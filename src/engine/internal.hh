@@ -449,8 +449,8 @@ struct FacetCounts {
     /* Sets fresh spies on enq: the counts of an earlier match are dropped. */
     void arm(Xapian::Enquire &enq);
     /* The check_at_least a match needs for exact counts up to
-     * FACETS_EXACT_UP_TO matches (every match with o->exact), given the
-     * one the page needs. */
+     * o->facets_exact matches (every match with o->exact), given the one
+     * the page needs. */
     Xapian::doccount check_at_least(const engine_reader *r, const search_opts *o,
                                     Xapian::doccount check) const;
     /* out's facets from the spies, after the match that gave mset. */
