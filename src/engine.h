@@ -244,7 +244,8 @@ uint64_t engine_reader_revision(engine_reader *r);
  * and its value), LEDE_ETIMEOUT (o->deadline passed: it stopped at the
  * next check, src/engine/deadline.cc), LEDE_ECANCELLED (o->cancelled
  * said so), LEDE_EUNAVAIL (a remote shard has no server that answers) or
- * LEDE_ERR. */
+ * LEDE_ERR.  With o->facets, out->facets holds them (src/engine/facets.cc);
+ * a facet of no metadata field is LEDE_ESYNTAX naming the index's fields. */
 int engine_search(engine_reader *r, const search_opts *o,
                   search_results *out, char *err);
 /* What o->query would cost (search.h), as engine_search estimates it
