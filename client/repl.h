@@ -8,7 +8,8 @@
 
 typedef struct search_settings {
     unsigned limit, offset;
-    int sort_date, any, color;
+    const char *sort;  /* sort= as given (the server checks it); NULL: relevance */
+    int any, color;
     const char *facets;   /* --facets: the facets= list, or NULL */
 } search_settings;
 

@@ -114,6 +114,7 @@ static void query_search(query_reader *q, job *j, double deadline) {
     o.query = j->req.arg; /* the request moved: point into the job's copy */
     o.hl_open = j->req.hl_open;
     o.hl_close = j->req.hl_close;
+    o.sort_field = j->req.sort_field[0] ? j->req.sort_field : NULL;
     query_watch w = {j, q->cfg->stop_at_us};
     query_bound(q, &o, deadline, &w);
     if (j->req.cmd == PROTO_COUNT) {

@@ -228,22 +228,37 @@ void FacetCounts::arm(Xapian::Enquire &enq) {
 }
 
 Xapian::doccount FacetCounts::check_at_least(const engine_reader *r, const search_opts *o,
-                                             Xapian::doccount check) const {
+                                             Xapian::doccount check) {
     if (asked.empty()) return check;
     Xapian::doccount all = r->db.get_doccount();
     Xapian::doccount up_to = o->facets_exact ? o->facets_exact : FACETS_EXACT_DEFAULT;
-    return std::max(check, o->exact ? all : std::min(all, up_to));
+    bool every = o->exact || o->offset + o->limit == 0;
+    checked = std::max(check, every ? all : std::min(all, up_to));
+    return checked;
 }
 
-void FacetCounts::fill(const Xapian::MSet &mset, search_results *out) const {
+void FacetCounts::count_apart(const engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
+                              Xapian::doccount check) {
+    if (asked.empty()) return;
+    enq.set_sort_by_relevance();
+    arm(enq);
+    counted = checked_mset(r, enq, o, 0, 0, check);
+    enq.clear_matchspies();
+    apart = true;
+}
+
+void FacetCounts::fill(const Xapian::MSet &page, search_results *out) const {
     if (asked.empty() || spies.empty()) return;
-    /* Every spy saw the same candidates; before any collapse, so the
-     * uncollapsed bounds are the ones to compare. */
+    const Xapian::MSet &mset = apart ? counted : page;
+    /* Every spy saw the same candidates.  Fewer seen than the match had
+     * to check: it ran out of matches, so it saw them all.  Estimated
+     * counts are scaled to the search's total (Xapian's final estimate:
+     * its "uncollapsed" figures are taken before it refines them). */
     uint64_t seen = spies[0]->get_total();
-    uint64_t lower = mset.get_uncollapsed_matches_lower_bound();
-    uint64_t upper = mset.get_uncollapsed_matches_upper_bound();
-    uint64_t estimated = std::max<uint64_t>(mset.get_uncollapsed_matches_estimated(), seen);
-    bool exact = lower == upper && seen == lower;
+    uint64_t lower = mset.get_matches_lower_bound();
+    uint64_t upper = mset.get_matches_upper_bound();
+    uint64_t estimated = std::max<uint64_t>(mset.get_matches_estimated(), seen);
+    bool exact = (lower == upper && seen == lower) || seen < checked;
     double scale = exact || seen == 0 ? 1.0 : (double)estimated / (double)seen;
     out->facets = (search_facet *)lede_calloc(asked.size(), sizeof *out->facets);
     out->nfacets = (unsigned)asked.size();

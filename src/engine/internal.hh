@@ -13,6 +13,7 @@
 #include "../docstore.h"
 #include "../engine.h"
 #include "../facets.h"
+#include "../fieldbook.h"
 #include "../schema.h"
 #include "../settings.h"
 
@@ -64,6 +65,11 @@ struct engine_writer {
      * word of the body term is in. */
     uint64_t sampled = 0;
     std::unordered_map<std::string, uint64_t> sample_df;
+    /* The metadata fields' schema (fields.cc): the process's shared one
+     * (engine_writer_share_fields) or its own; NULL until configured (a
+     * writer that stores no articles writes no "lede.schema"). */
+    fieldbook *book = nullptr;
+    bool own_book = false;
 };
 
 typedef std::vector<std::pair<std::string, struct stat>> file_ids;
@@ -115,6 +121,15 @@ struct engine_reader {
     file_ids versions;
     /* The databases opened (layout.cc), and how remote ones are. */
     std::vector<Part> parts;
+    /* Each database of db on its own (sharing db's internals, so a reopen
+     * of db reopens them): their "lede.schema" make fields. */
+    std::vector<Xapian::Database> part_dbs;
+    /* The index's metadata fields (schema.h), merged from every database
+     * and loaded again whenever the reader moves (fields.cc). */
+    schema fields{nullptr, 0, 0};
+    /* The field values of the query being parsed (field_query.cc): its
+     * filters' FieldProcessors read them. */
+    std::vector<std::string> field_values;
     bool layout_known = true;
     unsigned remote_timeout_ms = ENGINE_REMOTE_TIMEOUT_MS;
     unsigned replica_seed = 0;  /* this reader starts at replica seed mod n */
@@ -153,13 +168,10 @@ struct engine_reader {
     bool watch_failed = false;  /* inotify cannot serve this index: look every time */
     /* An empty database for the highlighting MSet (see highlight_mset). */
     Xapian::WritableDatabase none{"", Xapian::DB_BACKEND_INMEMORY};
-    /* The index's metadata fields ("lede.schema", src/schema.h), read by
-     * load_settings: what facets= names resolve against. */
-    schema fields = {nullptr, 0, 0};
     ~engine_reader() {
+        schema_free(&fields);
         docstore_free(ds);
         dirwatch_free(watch);
-        schema_free(&fields);
     }
 };
 
@@ -339,6 +351,18 @@ Xapian::Document make_document(engine_writer *w, const article *a, const std::st
                                const char *filekey, uint64_t fp, const void *data, size_t len);
 void flush_words(engine_writer *w);
 
+/* fields.cc */
+/* A writer's own schema, from its database, unless it shares one. */
+void writer_fields_load(engine_writer *w);
+void writer_fields_release(engine_writer *w);
+/* Sets "lede.schema" to the writer's schema when it changed (before a
+ * commit). */
+void writer_fields_store(engine_writer *w);
+/* The article's metadata fields into doc: terms and value slots. */
+void add_fields(engine_writer *w, const article *a, Xapian::Document &doc);
+/* r->fields from every database of r->part_dbs. */
+void reader_fields_load(engine_reader *r);
+
 /* settings.cc */
 /* An index's lede.* settings (src/settings.h) read from db, as one
  * object; throws what Xapian threw. */
@@ -375,6 +399,20 @@ void setup_search(engine_reader *r);
 /* query as r's QueryParser makes it (any: OR for AND), without the stop
  * words of its phrases and with the default field's words as one. */
 Xapian::Query parse(engine_reader *r, const char *query, bool any, unsigned extra);
+/* A date range's end (YYYY, YYYY-MM, YYYY-MM-DD, ISO 8601): a partial
+ * date's first second, or its last (end); throws QueryParserError. */
+double date_bound(const std::string &s, bool end);
+
+/* field_query.cc */
+/* query with each metadata field's "name:value" written as its alias
+ * and "V<k>", the value kept in r->field_values[k]; throws
+ * QueryParserError naming the known fields for an unknown one. */
+std::string with_field_aliases(engine_reader *r, const std::string &query);
+/* The filters of r's fields, as boolean prefixes of qp. */
+void add_field_prefixes(const engine_reader *r, Xapian::QueryParser &qp);
+/* Orders enq by o->sort_field (o->sort_ascending), relevance breaking
+ * ties; throws QueryParserError for a field the index does not have. */
+void set_field_sort(const engine_reader *r, Xapian::Enquire &enq, const search_opts *o);
 
 /* query_description.cc */
 /* What Xapian 1.4 shows of a query only in its description. */
@@ -446,13 +484,21 @@ struct FacetCounts {
     std::vector<FacetAsked> asked;
     std::vector<Xapian::valueno> slots;  /* the slot of each spy */
     std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
+    Xapian::doccount checked = 0;  /* the check_at_least of the match counted */
+    bool apart = false;            /* counted by count_apart, its MSet: */
+    Xapian::MSet counted;
     /* Sets fresh spies on enq: the counts of an earlier match are dropped. */
     void arm(Xapian::Enquire &enq);
     /* The check_at_least a match needs for exact counts up to
-     * o->facets_exact matches (every match with o->exact), given the one
-     * the page needs. */
+     * o->facets_exact matches (every match with o->exact, or when the
+     * search wants no hits: such a match looks at every match anyway),
+     * given the one the page needs. */
     Xapian::doccount check_at_least(const engine_reader *r, const search_opts *o,
-                                    Xapian::doccount check) const;
+                                    Xapian::doccount check);
+    /* Counts the facets in a match of their own on enq's query, by
+     * relevance, without hits (remote shards; see run_query). */
+    void count_apart(const engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
+                     Xapian::doccount check);
     /* out's facets from the spies, after the match that gave mset. */
     void fill(const Xapian::MSet &mset, search_results *out) const;
 };

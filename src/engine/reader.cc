@@ -6,15 +6,6 @@
  * and results.cc files'.  Never writes to a database. */
 #include "internal.hh"
 
-/* The index's metadata fields (src/schema.h), none when it has no
- * "lede.schema"; a malformed one fails the reader's queries, saying so. */
-static void load_schema(engine_reader *r) {
-    std::string text = r->db.get_metadata("lede.schema");
-    char err[LEDE_ERRLEN];
-    if (schema_parse(&r->fields, text.data(), text.size(), err) != LEDE_OK)
-        throw Xapian::DatabaseCorruptError(err);
-}
-
 /* The settings a reader searches with (see internal.hh), read through
  * src/settings.  An index that names no language is not stemmed here
  * (settings.h's default language is the writers'). */
@@ -33,7 +24,6 @@ void load_settings(engine_reader *r) {
                            : word_set();
     docstore_free(r->ds);
     r->ds = docstore_new(s.dict.data, s.dict.len);
-    load_schema(r);
 }
 
 /* The stored data of the article with this id; false when there is none. */

@@ -78,27 +78,36 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
      * total and its exactness do not depend on which one ran. */
     Xapian::doccount check = o->exact ? r->db.get_doccount() : want == 0 ? 0 : want + TIE_SLACK + 1;
     check = facets.check_at_least(r, o, check);
-    facets.arm(enq);
+    /* Over remote shards, Xapian 1.4 counts the shards' hits that sort
+     * below the page once more in the front's spies when the sort reads a
+     * value (its matcher skips its remote check there), and a page from
+     * remote shards always sorts so: their facets take a match of their
+     * own (facets.cc). */
+    bool apart = r->remote && want > 0;
+    if (!apart) facets.arm(enq);
     Page page;
     if (want == 0) { /* a count: no order to keep */
         page.mset = checked_mset(r, enq, o, 0, 0, check);
         return page;
     }
-    if (!o->sort_date) {
+    if (o->sort_field && *o->sort_field) {
+        set_field_sort(r, enq, o);
+    } else if (!o->sort_date) {
         /* Remote shards sort by date where scores tie themselves: reading
          * dates here would cost a round trip for each tied candidate.
          * Sorted on the head slot (date first), the hits come back with
          * their heads (results.cc). */
         if (!r->remote && page_by_score(r, enq, o, check, page)) return page;
-        facets.arm(enq); /* the match below counts again */
+        if (!apart) facets.arm(enq); /* the match below counts again */
         page.heads_in_keys = r->heads;
         enq.set_sort_by_relevance_then_value(r->heads ? ENGINE_SLOT_HEAD : ENGINE_SLOT_DATE, true);
     } else {
-        enq.set_sort_by_value_then_relevance(ENGINE_SLOT_DATE, true);
+        enq.set_sort_by_value_then_relevance(ENGINE_SLOT_DATE, !o->sort_ascending);
     }
     page.mset = checked_mset(r, enq, o, o->offset, o->limit, check);
     for (Xapian::MSetIterator it = page.mset.begin(); it != page.mset.end(); ++it)
         page.items.push_back(it);
+    if (apart) facets.count_apart(r, enq, o, check);
     return page;
 }
 
