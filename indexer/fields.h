@@ -8,15 +8,17 @@
 
 #include "run.h"
 
-/* Makes b->book (once a run) from the schema of what b->lookup reads,
- * when it is open. */
+/* Makes b->book (once a run): the schema of the whole index as it is
+ * (none when it is not made yet), then the --schema declarations (their
+ * new fields set b->schema_added: the writers must commit them);
+ * LEDE_ERR naming a declared field whose kind the index has otherwise. */
 int fields_start(build *b, char *err);
 /* Makes writer w keep its fields in b->book (fields_start first). */
 int fields_share(build *b, engine_writer *w, char *err);
-/* Adds the --schema declarations to b->book once all the index's
- * databases are merged into it: 1 when that added fields (the writers
- * must commit), 0 when not, LEDE_ERR (as -1) on a conflicting kind. */
-int fields_declare(build *b, char *err);
+/* Notes a's fields in b->book, on the thread that reads the sources, so
+ * that fields are numbered and their kinds inferred in source order
+ * whatever writer thread stores the article first. */
+int fields_note(build *b, const article *a, char *err);
 /* The declarations of a run that wrote no article: into the index's
  * live database, committed. */
 int fields_write_declared(build *b, char *err);

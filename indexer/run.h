@@ -72,9 +72,9 @@ struct build {
     int front_words;                   /* words handed to it */
     engine_reader *lookup;            /* file records of an existing index */
     /* The run's metadata fields, shared by all its writers (fields.h);
-     * whether --schema was added to it. */
+     * whether --schema added fields to the index's. */
     fieldbook *book;
-    int schema_declared;
+    int schema_added;
     char **roots;                      /* absolute directory sources */
     int nroots;
     filerec_pending *records;          /* fresh build: JSONL file records */

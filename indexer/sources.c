@@ -4,6 +4,7 @@
  * skipped (docs/FORMATS.md). */
 #define _GNU_SOURCE
 #include "sources.h"
+#include "fields.h"
 #include "writers.h"
 #include "../src/idset.h"
 #include "../src/source.h"
@@ -20,6 +21,11 @@
 
 static int put_article(build *b, article *a, const char *filekey, char *record,
                        char *err) {
+    if (fields_note(b, a, err) != LEDE_OK) {
+        free(record);
+        article_free(a);
+        return LEDE_ERR;
+    }
     jobq_job *j = jobq_job_new(JOBQ_PUT);
     j->a = *a;
     article_init(a);

@@ -194,10 +194,8 @@ int writers_start(build *b, char *err) {
         w->name = writer_name(b, k);
         if (writer_open(b, w, b->fresh && !b->nshards, err) != LEDE_OK) return LEDE_ERR;
     }
-    int declared = fields_declare(b, err); /* once every database's fields are known */
-    if (declared < 0) return LEDE_ERR;
-    for (int k = 0; declared && k < b->nwriters; k++) b->w[k].dirty = 1;
-    if (declared && b->front) b->front_pending++;
+    for (int k = 0; b->schema_added && k < b->nwriters; k++) b->w[k].dirty = 1; /* commit them */
+    if (b->schema_added && b->front) b->front_pending++;
     if (b->fresh && !b->nshards) {
         char **names = lede_calloc((size_t)b->nwriters + 1, sizeof(char *));
         names[0] = b->ix.live[0];

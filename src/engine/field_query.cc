@@ -6,11 +6,13 @@
  * known fields named, and written as the field's alias (FIELD_ALIAS +
  * its number: Xapian's lexer takes field names of word characters only,
  * and a field may be "geo.lat"); its value (up to white space or ')', or
- * the quoted text) is kept aside in the reader and written as "V<k>", so
- * that neither guard_query nor Xapian's lexer splits a value such as
- * "Smith, John" or "c++".  Each alias is a boolean prefix whose
- * FieldProcessor makes the filter: the XM term of a keyword value,
- * case-folded; a value range over a number or date field's slot.  Boolean
+ * the quoted text) is made into its filter there (FilterMaker: the XM
+ * term of a keyword value, case-folded; a value range over a number or
+ * date field's slot), refused with a clear message when it is bad, kept
+ * in the reader and written as "V<k>", so that neither guard_query nor
+ * Xapian's lexer splits a value such as "Smith, John" or "c++".  Each
+ * alias is a boolean prefix whose FieldProcessor hands QueryParser the
+ * filter made.  Boolean
  * filters add no weight, and both forms travel to remote shards as they
  * are (a FieldProcessor runs at parse time only).  Reads no database. */
 #include "internal.hh"
@@ -28,6 +30,13 @@ const char *const FIELD_ALIAS = "XMF";
 bool own_prefix(const std::string &name) {
     for (const char *p : {"title", "headline", "lede", "standfirst", "body", "author", "id", "date"})
         if (strcasecmp(name.c_str(), p) == 0) return true;
+    return false;
+}
+
+/* "XOR:" is the operator (query_guard.cc), not a field. */
+bool operator_word(const std::string &name) {
+    for (const char *op : {"AND", "OR", "NOT", "XOR", "NEAR", "ADJ"})
+        if (name == op) return true;
     return false;
 }
 
@@ -58,13 +67,14 @@ bool split_range(const std::string &v, std::string &lo, std::string &hi) {
     return true;
 }
 
-class FieldFilter : public Xapian::FieldProcessor {
+/* The filter of one field's value; throws QueryParserError saying what
+ * is wrong with it. */
+class FilterMaker {
   public:
-    FieldFilter(const schema_field &f, size_t index, const std::vector<std::string> *values)
-        : field(f), slot(schema_slot(index)), values(values) {}
+    FilterMaker(const schema_field &f, size_t index) : field(f), slot(schema_slot(index)) {}
 
-    Xapian::Query operator()(const std::string &text) override {
-        std::string v = trimmed(kept_value(text));
+    Xapian::Query make(const std::string &text) {
+        std::string v = trimmed(text);
         if (v.empty()) refuse("field '" + name() + "' needs a value: " + name() + ":VALUE");
         if (field.kind == FIELD_KEYWORD) return keyword(v);
         std::string lo, hi;
@@ -83,18 +93,8 @@ class FieldFilter : public Xapian::FieldProcessor {
     }
 
   private:
-    schema_field field;
+    const schema_field &field;
     unsigned slot;
-    const std::vector<std::string> *values; /* the reader's field_values */
-
-    /* The value with_field_aliases kept aside for "V<k>" (anything else:
-     * the text as it is). */
-    std::string kept_value(const std::string &text) const {
-        if (text.size() < 2 || text[0] != 'V') return text;
-        char *end = nullptr;
-        unsigned long k = strtoul(text.c_str() + 1, &end, 10);
-        return *end || k >= values->size() ? text : (*values)[k];
-    }
 
     std::string name() const { return field.name; }
 
@@ -126,6 +126,25 @@ class FieldFilter : public Xapian::FieldProcessor {
     }
 };
 
+/* What a field's alias means to QueryParser: "V<k>", the filter
+ * with_field_aliases made of the query's k-th field value.  It never
+ * throws: Xapian 1.4's parser loses memory when a FieldProcessor does
+ * (seen under LeakSanitizer), so every value is checked before. */
+class KeptFilter : public Xapian::FieldProcessor {
+  public:
+    explicit KeptFilter(const std::vector<Xapian::Query> *made) : made(made) {}
+
+    Xapian::Query operator()(const std::string &text) override {
+        char *end = nullptr;
+        unsigned long k = text.size() > 1 && text[0] == 'V' ? strtoul(text.c_str() + 1, &end, 10) : 0;
+        if (!end || *end || k >= made->size()) return Xapian::Query::MatchNothing;
+        return (*made)[k];
+    }
+
+  private:
+    const std::vector<Xapian::Query> *made; /* the reader's field_filters */
+};
+
 bool name_start(const std::string &q, size_t i) {
     if (i == 0) return true;
     char c = q[i - 1];
@@ -154,7 +173,7 @@ std::string take_value(const std::string &q, size_t &i) {
 std::string with_field_aliases(engine_reader *r, const std::string &query) {
     std::string out;
     bool quoted = false;
-    r->field_values.clear();
+    r->field_filters.clear();
     for (size_t i = 0; i < query.size();) {
         char c = query[i];
         if (c == '"') quoted = !quoted;
@@ -168,7 +187,7 @@ std::string with_field_aliases(engine_reader *r, const std::string &query) {
         std::string name = query.substr(i, e - i);
         bool field = e + 1 < query.size() && query[e] == ':' && !isspace((unsigned char)query[e + 1]) &&
                      query[e + 1] != ')' && query.compare(e + 1, 2, "//") != 0;
-        if (!field || own_prefix(name)) {
+        if (!field || own_prefix(name) || operator_word(name)) {
             out += name;
             i = e;
             continue;
@@ -177,16 +196,16 @@ std::string with_field_aliases(engine_reader *r, const std::string &query) {
         char err[LEDE_ERRLEN];
         if (schema_resolve(&r->fields, name.data(), name.size(), &index, err) != LEDE_OK) refuse(err);
         i = e + 1;
-        r->field_values.push_back(take_value(query, i));
-        out += FIELD_ALIAS + std::to_string(index) + ":V" + std::to_string(r->field_values.size() - 1);
+        FilterMaker maker(r->fields.fields[index], index);
+        r->field_filters.push_back(maker.make(take_value(query, i)));
+        out += FIELD_ALIAS + std::to_string(index) + ":V" + std::to_string(r->field_filters.size() - 1);
     }
     return out;
 }
 
 void add_field_prefixes(const engine_reader *r, Xapian::QueryParser &qp) {
     for (size_t i = 0; i < r->fields.n; i++)
-        qp.add_boolean_prefix(FIELD_ALIAS + std::to_string(i),
-                              (new FieldFilter(r->fields.fields[i], i, &r->field_values))->release());
+        qp.add_boolean_prefix(FIELD_ALIAS + std::to_string(i), (new KeptFilter(&r->field_filters))->release());
 }
 
 void set_field_sort(const engine_reader *r, Xapian::Enquire &enq, const search_opts *o) {

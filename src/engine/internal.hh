@@ -127,9 +127,9 @@ struct engine_reader {
     /* The index's metadata fields (schema.h), merged from every database
      * and loaded again whenever the reader moves (fields.cc). */
     schema fields{nullptr, 0, 0};
-    /* The field values of the query being parsed (field_query.cc): its
-     * filters' FieldProcessors read them. */
-    std::vector<std::string> field_values;
+    /* The field filters of the query being parsed (field_query.cc): its
+     * FieldProcessors hand them to QueryParser. */
+    std::vector<Xapian::Query> field_filters;
     bool layout_known = true;
     unsigned remote_timeout_ms = ENGINE_REMOTE_TIMEOUT_MS;
     unsigned replica_seed = 0;  /* this reader starts at replica seed mod n */
@@ -405,7 +405,7 @@ double date_bound(const std::string &s, bool end);
 
 /* field_query.cc */
 /* query with each metadata field's "name:value" written as its alias
- * and "V<k>", the value kept in r->field_values[k]; throws
+ * and "V<k>", the filter made of it kept in r->field_filters[k]; throws
  * QueryParserError naming the known fields for an unknown one. */
 std::string with_field_aliases(engine_reader *r, const std::string &query);
 /* The filters of r's fields, as boolean prefixes of qp. */

@@ -17,7 +17,7 @@ import signal
 import socket
 import subprocess
 
-from ledetest import (SHARED, Daemon, Scratch, check, check_eq, eventually, finish, indexer,
+from ledetest import (CLIENT, INDEXER, SHARED, Daemon, Scratch, check, check_eq, eventually, finish, indexer,
                       write_jsonl)
 
 scratch = Scratch()
@@ -116,7 +116,7 @@ ROWS = [
      "date": "2024-03-01", "source": "Local Desk", "rank": "high", "published": "2023-12-24T18:30:00Z",
      "topics": ["shipping"]},
     {"id": "m4", "title": "Copper tariffs", "text": "Tariffs on copper were raised again today.",
-     "source": "Wire Service", "rank": -2, "topics": []},
+     "source": "Wire Service", "rank": -2, "topics": [], "credit": "Smith, John (c++ desk)"},
 ]
 small = scratch.join("small.idx")
 src = write_jsonl(scratch.join("small.jsonl"), ROWS)
@@ -126,7 +126,7 @@ check_eq(err.count("'place'"), 1, "a nested object is warned about once a run, n
 check_eq(err.count("'rank'"), 1, "a value that does not fit its field's kind: one warning")
 _, info, _ = indexer("--index", small, "--info")
 fields = dict((l.split()[1], l.split()[2:]) for l in info.splitlines() if l.startswith("field: "))
-check_eq(sorted(fields), ["published", "rank", "source", "topics", "wire", "words"],
+check_eq(sorted(fields), ["credit", "published", "rank", "source", "topics", "wire", "words"],
          "--info lists the fields (place is nested: none)")
 check(fields.get("rank", [""])[0] == "number" and fields.get("published", [""])[0] == "date" and
       fields.get("topics", [""])[0] == "keyword", "... with their kinds", repr(fields))
@@ -140,6 +140,9 @@ same_set(s.ids('source:"reuters uk"'), ["m1", "m2"], 'source:"reuters uk": case-
 same_set(s.ids("topic:shipping"), ["m1", "m3"], "topic: resolves to topics, a value case-folded")
 same_set(s.ids("Topics:SHIPPING"), ["m1", "m3"], "a field name in another case")
 same_set(s.ids("wire:true"), ["m1"], "a boolean: true")
+same_set(s.ids('credit:"smith, john (C++ DESK)"'), ["m4"], "a quoted value with signs in it, whole")
+same_set(s.ids('(tariffs OR ferry) credit:"Smith, John (c++ desk)"'), ["m4"],
+         "... beside words and operators")
 same_set(s.ids("rank:0..10"), ["m1"], "a number range (10.5 is out, 'high' is no number)")
 same_set(s.ids("rank:..0"), ["m4"], "a range open below")
 same_set(s.ids("rank:10.5"), ["m2"], "one number")
@@ -158,7 +161,7 @@ check_sorted(s, "words:1..", "sort=published:asc",
              lambda i: {"m1": "2024-01-04T09", "m2": "2024-02-10", "m3": "2023-12-24T18"}.get(i),
              ["m1", "m2", "m3", "m4"], "sort=published:asc", descending=False)
 for line, want in [("COUNT -- places:hull", "SYNTAX unknown field 'places'; this index has: "
-                    "published, rank, source, topics, wire, words"),
+                    "published, rank, source, topics, wire, words, credit"),
                    ("COUNT -- rank:high", "SYNTAX 'high' is not a number"),
                    ("COUNT -- rank:5..1", "SYNTAX range '5..1' on field 'rank' ends before it starts"),
                    ("COUNT -- topics:a..b", "SYNTAX field 'topics' is a keyword field"),
@@ -168,7 +171,13 @@ for line, want in [("COUNT -- places:hull", "SYNTAX unknown field 'places'; this
     got = s.error(line)
     check(got.startswith(want), "error: %s" % line, got)
 check_eq(s.count("title:ferry"), 1, "lede's own prefixes keep their meaning")
-d.stop()
+check_eq(s.count("ferry OR:harbour"), 2, "an operator before a colon stays the operator")
+check_eq(s.count("see http://example.org/ferry"), 0, "a URL is no field")
+out = subprocess.run([CLIENT, "-c", d.addr, "--json", "--sort", "rank:asc", "words:1.."],
+                     stdout=subprocess.PIPE, text=True).stdout
+check_eq([h["id"] for h in json.loads(out)["hits"]], ["m3", "m4", "m1", "m2"],
+         "lede --sort rank:asc: the client passes a field sort on")
+check_eq(d.stop(), 0, "leded stops cleanly")
 
 rc, _, err = indexer("-q", "--index", small, "--schema", "topics:number")
 check(rc != 0 and "topics" in err and "keyword" in err, "--schema with another kind for a field: "
@@ -184,7 +193,16 @@ check(rc == 0 and [l for l in after.splitlines() if l.startswith("field")] ==
 d = Daemon(small)
 s = Searcher(d)
 same_set(s.ids("topics:shipping"), ["m1", "m3"], "... and their filters")
-d.stop()
+check_eq(d.stop(), 0, "leded stops cleanly")
+
+# ---- declared first, then a full build whose parts are merged ------------------
+fresh = scratch.join("declared.idx")
+indexer("-q", "--index", fresh, "--schema", "published:date,score:number")
+build(fresh, src)
+fields = [l.split()[1] for l in indexer("--index", fresh, "--info")[1].splitlines() if l.startswith("field: ")]
+check_eq(fields, ["published", "score", "rank", "source", "topics", "wire", "words", "credit"],
+         "--schema on a new index, then a full build: the merge keeps the declared and the inferred "
+         "fields, in source order (Xapian hands the compactor the key behind its user-metadata marker)")
 
 # ---- remote shards: stock xapian-tcpsrv (as test_remote.py) --------------------
 
@@ -293,7 +311,7 @@ else:
         same_set(s.ids("words:100..200"), [i for i in src if 100 <= words[i] <= 200],
                  name + ": words:100..200")
         same_set(s.ids("words:..20"), [i for i in src if words[i] <= 20], name + ": words:..20")
-        same_set(s.ids("topics:grain date:1987-03"),
+        same_set(s.ids("topics:grain date:1987-03..1987-03"),
                  [i for i in with_topic("grain") if (dates[i] or "").startswith("1987-03")],
                  name + ": with date:")
         plain, filtered = scores(s, "wheat export"), scores(s, "wheat export topics:grain")
@@ -309,7 +327,7 @@ else:
                      lambda i: joined(src[i]["topics"]),
                      with_topic("grain", "ship"), name + ": sort by a keyword field's joined values",
                      descending=False)
-        d.stop()
+        check_eq(d.stop(), 0, name + ": leded stops cleanly")
     if servers:
         servers.stop()
 
@@ -337,7 +355,36 @@ else:
     wc = {i: word_count(b) for i, b in files.items()}
     check_sorted(s, "section:tech", "sort=words", wc.get, [i for i in files if i.startswith("tech/")],
                  "BBC: sort=words over section:tech")
-    d.stop()
+    check_eq(d.stop(), 0, "leded stops cleanly")
+
+# ---- --watch: fields of what arrives ----------------------------------------------
+watched = scratch.join("watched")
+os.makedirs(os.path.join(watched, "world"))
+with open(os.path.join(watched, "world", "a.txt"), "w") as f:
+    f.write("Storm nears coast\n\nThe harbour closed.\n")
+widx = scratch.join("watch.idx")
+werr = open(scratch.join("watch.err"), "w")
+watcher = subprocess.Popen([INDEXER, "-q", "--index", widx, "--watch", watched], stdout=subprocess.DEVNULL,
+                           stderr=werr)
+check(eventually(lambda: os.path.exists(os.path.join(widx, "XAPIANDB")) and
+                 "field: section" in indexer("--index", widx, "--info")[1]), "--watch: the first pass")
+d = Daemon(widx)
+c = d.connect()
+os.makedirs(os.path.join(watched, "sport"))
+with open(os.path.join(watched, "sport", "b.txt.part"), "w") as f:
+    f.write("Rovers win\n\nA late goal.\n")
+os.rename(os.path.join(watched, "sport", "b.txt.part"), os.path.join(watched, "sport", "b.txt"))
+with open(os.path.join(watched, "feed.jsonl.part"), "w") as f:
+    f.write(json.dumps({"id": "w1", "title": "Tram works", "text": "Lines close.", "desk": "Metro"}) + "\n")
+os.rename(os.path.join(watched, "feed.jsonl.part"), os.path.join(watched, "feed.jsonl"))
+check(eventually(lambda: c.ask("COUNT -- section:sport")[0] == "OK COUNT 1"),
+      "--watch: a new folder's article has its section")
+check(eventually(lambda: c.ask("COUNT -- desk:metro")[0] == "OK COUNT 1"),
+      "--watch: a new JSON key becomes a searchable field")
+watcher.send_signal(signal.SIGTERM)
+check_eq(watcher.wait(timeout=60), 0, "--watch stops cleanly")
+werr.close()
+check_eq(d.stop(), 0, "leded stops cleanly")
 
 # ---- live: a new field through ADD ----------------------------------------------
 live = scratch.join("live.idx")
@@ -355,7 +402,7 @@ check(c.ask("ADD " + json.dumps({"id": "L2", "title": "Bus lanes", "text": "Two 
 c.ask("COMMIT")
 check(eventually(lambda: c.ask("COUNT -- desk:METRO grade:1..3")[0] == "OK COUNT 1"),
       "... and a second new field after the next")
-d.stop()
+check_eq(d.stop(), 0, "leded stops cleanly")
 
 scratch.cleanup()
 finish()
