@@ -47,7 +47,7 @@ REL_BIN   := $(BUILD)/bench/relrun $(BUILD)/bench/releval $(BUILD)/bench/fts5run
 PEER_BIN  := $(BUILD)/bench/peers/jsonl2tsv $(BUILD)/bench/peers/sphinxql \
              $(BUILD)/bench/peers/fts5_index $(BUILD)/bench/peers/fts5_query
 
-.PHONY: all deps deps-relevance deps-peers deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-live bench-relevance bench-peers bench-shards bench-fair crash clean
+.PHONY: all deps deps-relevance deps-peers deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-facets bench-live bench-relevance bench-peers bench-shards bench-fair crash clean
 
 all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
@@ -193,6 +193,10 @@ bench-index: all $(BENCH_BIN)
 
 bench-query: all $(BENCH_BIN)
 	bash bench/query.sh
+
+# Facets on the 500,000-article scaled collection (Reuters' are bench-query's).
+bench-facets: all $(BENCH_BIN)
+	bash bench/facets.sh
 
 bench-live: all $(BENCH_BIN)
 	python3 bench/live.py

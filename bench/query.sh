@@ -2,7 +2,9 @@
 # bench/query.sh -- `make bench-query`: query throughput and latency of
 # leded over loopback at 1, 8 and 64 connections, beside the same queries
 # run in-process, single-threaded, through Xapian's API on the same index.
-# Index: Reuters-21578; queries: bench/make_queries.py (seed 42).  Each
+# Index: Reuters-21578; queries: bench/make_queries.py (seed 42); with and
+# without three facets (issue 17; the 500,000-article collection's are
+# bench/facets.sh's).  Each
 # measurement runs SECONDS (default 10) and is repeated RUNS times (default
 # 3); the median run (by QPS) is reported.  Writes bench/results/query.md.
 set -euo pipefail
@@ -43,6 +45,14 @@ for opts in "limit=10 snippet=0" "limit=10"; do
         Q["$conns $opts"]="$R"
     done
 done
+# Facets (issue 17): the same queries asking three facets (a keyword field
+# and two date histograms, two value slots), beside the rows without.
+FACETS_OPTS="limit=10 snippet=0 facets=topics,year,month"
+for conns in 1 8; do
+    R=$(median_run "leded $conns conns ($FACETS_OPTS)" "$BUILD/bench/loadgen" "$ADDR" "$WORK/queries" "$conns" "$SECONDS_EACH" "$FACETS_OPTS")
+    ROWS+=("| leded, $conns connection(s), \`$FACETS_OPTS\` | $(field qps "$R") | $(field p50_us "$R") | $(field p99_us "$R") | $(field p999_us "$R") | $(field errors "$R") |")
+    Q["$conns facets"]="$R"
+done
 bench_stop_leded
 
 inproc_qps=$(field qps "$INPROC")
@@ -72,6 +82,10 @@ r1="${Q[1 limit=10 snippet=0]}"
          "at 1 connection its p50 is $(awk -v a="$(field p50_us "$r1")" -v b="$inproc_p50" 'BEGIN {printf "%+d", a - b}') µs from the in-process p50."
     echo
     echo "Goals (issue 3): at 64 connections QPS >= 1.5x in-process and p99 <= 5 ms; at 1 connection <= +100 µs on the in-process p50."
+    echo
+    ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else printf "-"}'; }
+    f1="${Q[1 facets]}" f8="${Q[8 facets]}" n8="${Q[8 limit=10 snippet=0]}"
+    echo "Facets (issue 17: three facets cost at most 2x none): at 1 connection, \`facets=topics,year,month\` took $(ratio "$(field p50_us "$f1")" "$(field p50_us "$r1")")x the p50 and $(ratio "$(field p99_us "$f1")" "$(field p99_us "$r1")")x the p99 of the same queries without; at 8 connections it did $(field qps "$f8") QPS against $(field qps "$n8") without ($(ratio "$(field qps "$n8")" "$(field qps "$f8")")x). Every Reuters query has under 100,000 matches, so every facet here is exact (\`--facets-exact\`, docs/QUERY.md)."
     echo
     echo "With 64 connections each keeping one request in flight, the mean latency is 64 / QPS (Little's law): $(awk -v q="$(field qps "$r64")" 'BEGIN {printf "%.1f", 64000 / q}') ms in this run, whatever the scheduling, and the p99 was $(awk -v q="$(field qps "$r64")" -v p="$(field p99_us "$r64")" 'BEGIN {printf "%.2f", p / (64e6 / q)}')x the mean; at that spread a p99 of 5 ms needs $(awk -v q="$(field qps "$r64")" -v p="$(field p99_us "$r64")" 'BEGIN {printf "%.0f", 64e6 * (p / (64e6 / q)) / 5000}') QPS, $(awk -v p="$(field p99_us "$r64")" 'BEGIN {printf "%.2f", p / 5000}')x this run's. The engine alone did $(field qps "$LIBN") QPS on the $CORES cores in this run ($CORES threads, nothing else running); leded at 64 connections reached $(awk -v a="$(field qps "$r64")" -v b="$(field qps "$LIBN")" 'BEGIN {printf "%.0f", 100 * a / b}')% of that, the rest going to the sockets, the hand-offs between threads and the load generator, which shares the cores."
 } >"$OUT"

@@ -49,6 +49,9 @@ static int parse_args(int argc, char **argv, options *o, int *nwords) {
          .help = "relevance; date (newest first); a metadata field, largest first (words, "
                  "section, ...); add :asc for smallest or oldest first", .def_note = "relevance"},
         {"any", 0, OPT_FLAG, &o->s.any, .help = "match any word instead of all"},
+        {"facets", 0, OPT_STRING, &o->s.facets, .metavar = "LIST",
+         .help = "count the matches' values of these fields and dates, after the hits: "
+                 "NAME[:N],... (year, month, day: date histograms)"},
         {"count", 0, OPT_FLAG, &o->count, .help = "print only the exact number of matches"},
         {"json", 0, OPT_FLAG, &o->json, .help = "print the server's JSON reply"},
         {"interactive", 'i', OPT_FLAG, &o->interactive,
@@ -65,6 +68,11 @@ static int parse_args(int argc, char **argv, options *o, int *nwords) {
     default: fprintf(stderr, "lede: %s (see lede --help)\n", err); return -1;
     }
     if (o->s.limit == 0) o->s.limit = 10; /* --limit 0: the default, as it always was */
+    if (o->count && o->s.facets) {
+        fprintf(stderr, "lede: --facets counts a search's matches; --count prints one number "
+                "(see lede --help)\n");
+        return -1;
+    }
     return 0;
 }
 

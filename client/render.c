@@ -1,4 +1,5 @@
-/* render.c -- terminal and plain rendering of replies (see render.h).
+/* render.c -- terminal and plain rendering of replies (see render.h),
+ * a search's facets as tables after its hits.
  * Never touches the connection; knows nothing of the engine. */
 #define _GNU_SOURCE
 #include "render.h"
@@ -48,6 +49,76 @@ static const char *field_of(const char *status, const char *key) {
     return p ? p + strlen(key) : NULL;
 }
 
+/* The value of key=... among a FACET line's fields, or "". */
+static const char *facet_field(char **fld, int n, const char *key) {
+    size_t kl = strlen(key);
+    for (int i = 2; i < n; i++)
+        if (!strncmp(fld[i], key, kl) && fld[i][kl] == '=') return fld[i] + kl + 1;
+    return "";
+}
+
+/* Code points of a UTF-8 string: its width on a terminal, near enough. */
+static int text_width(const char *s) {
+    int w = 0;
+    for (; *s; s++) w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+#define FACET_BAR 24       /* a bar's width at the facet's largest count */
+#define FACET_VALUE_MAX 32 /* value column's widest */
+
+/* The VALUE lines lines[from..to) of one facet as rows: value, count and,
+ * on a terminal, a bar. */
+static void render_facet_values(FILE *f, int color, const reply *r, int from, int to) {
+    unsigned long long top = 1;
+    int width = 5;
+    for (int i = from; i < to; i++) {
+        char *copy = lede_strdup(r->lines[i]), *fld[3];
+        if (split(copy, fld, 3) == 3) {
+            unsigned long long c = strtoull(fld[2], NULL, 10);
+            if (c > top) top = c;
+            int w = text_width(fld[1]);
+            if (w > width) width = w > FACET_VALUE_MAX ? FACET_VALUE_MAX : w;
+        }
+        free(copy);
+    }
+    for (int i = from; i < to; i++) {
+        char *copy = lede_strdup(r->lines[i]), *fld[3];
+        if (split(copy, fld, 3) == 3) {
+            unsigned long long c = strtoull(fld[2], NULL, 10);
+            int pad = width - text_width(fld[1]);
+            fprintf(f, "  %s%*s  %8llu", fld[1], pad > 0 ? pad : 0, "", c);
+            if (color) {
+                fputs("  " DIM, f);
+                for (unsigned long long b = 0; b < (c * FACET_BAR + top - 1) / top; b++)
+                    fputs("\u2588", f);
+                fputs(RESET, f);
+            }
+            fputc('\n', f);
+        }
+        free(copy);
+    }
+}
+
+/* The FACET lines of a SEARCH reply, each with its values, as tables. */
+static void render_facets(FILE *f, int color, const reply *r) {
+    for (int i = 1; i < r->n; i++) {
+        if (strncmp(r->lines[i], "FACET\t", 6)) continue;
+        char *copy = lede_strdup(r->lines[i]), *fld[8];
+        int n = split(copy, fld, 8);
+        int end = i + 1;
+        while (end < r->n && !strncmp(r->lines[end], "VALUE\t", 6)) end++;
+        int estimated = !strcmp(facet_field(fld, n, "estimated"), "1");
+        fprintf(f, "\n%s%s%s  %s%s values, %s%s matches counted%s\n", color ? BOLD : "", fld[1],
+                color ? RESET : "", color ? DIM : "", facet_field(fld, n, "distinct"),
+                facet_field(fld, n, "seen"), estimated ? " (estimated: counts scaled)" : "",
+                color ? RESET : "");
+        render_facet_values(f, color, r, i + 1, end);
+        free(copy);
+        i = end - 1;
+    }
+}
+
 int render_search(FILE *f, int color, const reply *r, hitlist *hits) {
     const char *status = r->lines[0];
     const char *t = field_of(status, " total="), *e = field_of(status, " exact=");
@@ -84,6 +155,7 @@ int render_search(FILE *f, int color, const reply *r, hitlist *hits) {
         fprintf(f, "(no article has all the words; these have some of them)\n");
     fprintf(f, "%s%s%llu result%s%s\n", color ? DIM : "", exact ? "" : "about ", total,
             total == 1 ? "" : "s", color ? RESET : "");
+    render_facets(f, color, r);
     return shown;
 }
 

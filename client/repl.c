@@ -11,9 +11,11 @@
 
 void search_line(sbuf *out, const search_settings *s, const char *query) {
     sbuf_reset(out);
-    sbuf_printf(out, "SEARCH limit=%u offset=%u sort=%s mode=%s hl=%s,%s -- %s", s->limit,
+    sbuf_printf(out, "SEARCH limit=%u offset=%u sort=%s mode=%s hl=%s,%s", s->limit,
                 s->offset, s->sort ? s->sort : "relevance", s->any ? "any" : "all",
-                s->color ? RENDER_HL_OPEN : "", s->color ? RENDER_HL_CLOSE : "", query);
+                s->color ? RENDER_HL_OPEN : "", s->color ? RENDER_HL_CLOSE : "");
+    if (s->facets) sbuf_printf(out, " facets=%s", s->facets);
+    sbuf_printf(out, " -- %s", query);
 }
 
 static const char repl_help[] =

@@ -10,6 +10,7 @@ typedef struct search_settings {
     unsigned limit, offset;
     const char *sort;  /* sort= as given (the server checks it); NULL: relevance */
     int any, color;
+    const char *facets;   /* --facets: the facets= list, or NULL */
 } search_settings;
 
 /* Builds "SEARCH options -- query" for the daemon; highlight markers only

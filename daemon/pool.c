@@ -298,6 +298,7 @@ int pool_start(pool **out, const pool_config *cfg, char *err) {
     p->qc = (query_config){.index = p->index, .remote_timeout_ms = cfg->remote_timeout_ms,
                            .remote_backoff_ms = cfg->remote_backoff_ms,
                            .max_wildcard = cfg->max_wildcard, .max_cost = cfg->max_cost,
+                           .facets_exact = cfg->facets_exact,
                            .stop_at_us = &p->stop_at_us, .figures = &p->figures};
     p->threads = lede_calloc((size_t)cfg->workers, sizeof(pthread_t));
     for (int i = 0; i < cfg->workers; i++) {

@@ -35,6 +35,7 @@ typedef struct query_config {
     unsigned remote_timeout_ms; /* how readers reach remote shards */
     unsigned remote_backoff_ms;
     unsigned max_wildcard;
+    unsigned facets_exact;      /* --facets-exact (0: always exact) */
     search_cost max_cost;       /* the cost limits (0: none) */
     /* Set at SIGTERM: lede_now() in µs past which queries stop at their
      * next check (0: not stopping). */

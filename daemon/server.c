@@ -75,6 +75,7 @@ static int server_start_threads(server *s) {
         return -1;
     }
     pool_config pc = {.index = cfg->index, .workers = cfg->workers, .max_wildcard = cfg->max_wildcard,
+                      .facets_exact = cfg->facets_exact,
                       .remote_timeout_ms = (unsigned)(cfg->remote_timeout * 1000 + 0.5),
                       .remote_backoff_ms = (unsigned)(cfg->remote_backoff * 1000 + 0.5),
                       .query_timeout = cfg->query_timeout,

@@ -23,6 +23,7 @@ typedef struct server_config {
     int max_queued;            /* jobs waiting for a worker before BUSY */
     double query_timeout;      /* seconds; 0: none */
     unsigned max_wildcard;     /* words one wildcard may expand to */
+    unsigned facets_exact;     /* facets exact up to this many matches (0: always) */
     /* A query's cost limits (search_cost, search.h; 0: none): terms,
      * phrases and NEARs, estimated postings and phrase positions. */
     unsigned max_query_terms, max_query_phrases, max_query_postings, max_query_positions;

@@ -56,6 +56,11 @@
  *                    each hit as the sort key, so a page without snippets
  *                    from remote shards reads no document (a round trip
  *                    each in Xapian 1.4's remote protocol)
+ *            slot 3  the day of a dated article, "YYYYMMDD" (8 ASCII digits,
+ *                    UTC); none when undated.  Date histograms (facets=
+ *                    year, month, day) count its first 4, 6 or 8 digits
+ *                    (src/engine/facets.cc); an index written before it
+ *                    has none, so its histograms are empty until rebuilt
  *            slot 16+i  metadata field i (schema.h): a keyword field's
  *                    values joined by SCHEMA_VALUE_SEP, a number's or a
  *                    date's sortable_serialise (src/engine/fields.cc)
@@ -97,6 +102,7 @@ extern "C" {
 #define ENGINE_SLOT_DATE 0
 #define ENGINE_SLOT_HASH 1
 #define ENGINE_SLOT_HEAD 2
+#define ENGINE_SLOT_DAY 3
 #define ENGINE_FORMAT "4"
 /* The pivot of an index that has none stored (see format 4 above). */
 #define ENGINE_DEFAULT_PIVOT 150
@@ -266,7 +272,8 @@ uint64_t engine_reader_revision(engine_reader *r);
  * and its value), LEDE_ETIMEOUT (o->deadline passed: it stopped at the
  * next check, src/engine/deadline.cc), LEDE_ECANCELLED (o->cancelled
  * said so), LEDE_EUNAVAIL (a remote shard has no server that answers) or
- * LEDE_ERR. */
+ * LEDE_ERR.  With o->facets, out->facets holds them (src/engine/facets.cc);
+ * a facet of no metadata field is LEDE_ESYNTAX naming the index's fields. */
 int engine_search(engine_reader *r, const search_opts *o,
                   search_results *out, char *err);
 /* What o->query would cost (search.h), as engine_search estimates it

@@ -3,6 +3,8 @@
  * jansson, so escaping is never improvised. */
 #include "protocol.h"
 #include "date.h"
+#include "facets.h"
+#include "protocol_facets.h"
 #include "utf8.h"
 
 #include <ctype.h>
@@ -27,8 +29,10 @@ const char *proto_cmd_name(proto_cmd cmd) {
 void proto_request_free(proto_request *req) {
     free(req->arg);
     free(req->block);
+    free(req->facets);
     req->arg = NULL;
     req->block = NULL;
+    req->facets = NULL;
 }
 
 static const char *skip_space(const char *p, const char *end) {
@@ -81,6 +85,23 @@ static int parse_marks(proto_request *rq, const char *v, size_t n, char *err) {
     rq->hl_open[a] = '\0';
     memcpy(rq->hl_close, comma + 1, b);
     rq->hl_close[b] = '\0';
+    return LEDE_OK;
+}
+
+/* facets=NAME[:N],...: checked here (src/facets.h), so that a malformed
+ * list is refused before a worker runs the search; the engine resolves
+ * the names against the index's fields. */
+static int parse_facets(proto_request *rq, const char *v, size_t n, char *err) {
+    char *text = lede_strndup(v, n);
+    facet_ask asks[FACETS_MAX];
+    unsigned count;
+    if (facets_parse(text, asks, &count, err) != LEDE_OK) {
+        free(text);
+        return LEDE_ESYNTAX;
+    }
+    free(rq->facets);
+    rq->facets = text;
+    rq->search.facets = text;
     return LEDE_OK;
 }
 
@@ -146,6 +167,8 @@ static int parse_option(proto_request *rq, const char *k, size_t kn,
         o->snippet_len = u;
     } else if (value_is(k, kn, "hl")) {
         return parse_marks(rq, v, vn, err) == LEDE_OK ? 1 : -1;
+    } else if (value_is(k, kn, "facets")) {
+        return parse_facets(rq, v, vn, err) == LEDE_OK ? 1 : -1;
     } else {
         return 0;
     }
@@ -194,6 +217,9 @@ static int parse_search(proto_request *rq, const char *p, const char *end,
     o->hl_open = rq->hl_open;
     o->hl_close = rq->hl_close;
     if (!*rq->arg) return lede_seterr_code(err, LEDE_ESYNTAX, "empty query");
+    if (rq->facets && rq->cmd == PROTO_COUNT)
+        return lede_seterr_code(err, LEDE_ESYNTAX, "facets= is a SEARCH option (COUNT replies one "
+                                "line): SEARCH limit=0 facets=... gives the facets without hits");
     return LEDE_OK;
 }
 
@@ -378,6 +404,7 @@ static void search_json(sbuf *out, const proto_request *rq,
         json_array_append_new(hits, j);
     }
     json_object_set_new(o, "hits", hits);
+    if (rq->search.facets) json_object_set_new(o, "facets", proto_facets_json(res));
     json_line(out, o);
 }
 
@@ -387,10 +414,12 @@ void proto_reply_search(sbuf *out, int json, const proto_request *rq,
         search_json(out, rq, res, took_us);
         return;
     }
-    sbuf_printf(out, "OK SEARCH total=%llu exact=%d offset=%u limit=%u hits=%u took_us=%llu%s\n",
+    sbuf_printf(out, "OK SEARCH total=%llu exact=%d offset=%u limit=%u hits=%u took_us=%llu%s",
                 (unsigned long long)res->total, res->exact, rq->search.offset,
                 rq->search.limit, res->nhits, (unsigned long long)took_us,
                 res->retried_any ? " retried=any" : "");
+    if (rq->search.facets) sbuf_printf(out, " facets=%u", res->nfacets);
+    sbuf_putc(out, '\n');
     if (res->did_you_mean) {
         sbuf_puts(out, "DIDYOUMEAN\t");
         proto_escape(out, res->did_you_mean);
@@ -408,6 +437,7 @@ void proto_reply_search(sbuf *out, int json, const proto_request *rq,
         proto_escape(out, h->snippet);
         sbuf_putc(out, '\n');
     }
+    proto_facets_text(out, res);
     sbuf_puts(out, "END\n");
 }
 
@@ -493,6 +523,7 @@ static const char *const help_lines[] = {
     "                              sort=relevance|date|FIELD[:asc|:desc]",
     "                              mode=all|any exact=0|1",
     "                              snippet=BYTES (0: none) hl=OPEN,CLOSE",
+    "                              facets=NAME[:N],... (fields; year|month|day)",
     "COUNT [options] QUERY         exact number of matches",
     "GET ID                        the stored article",
     "SUGGEST QUERY                 spelling-corrected query",

@@ -50,6 +50,7 @@ typedef struct proto_request {
     uint64_t block_len;              /* PUT: bytes of article that follow */
     char *block;                     /* PUT: those bytes, once read */
     unsigned limit_asked;            /* what limit= asked for, before the cap */
+    char *facets;                    /* facets= text (search.facets points here) */
 } proto_request;
 
 /* Parses one line (without its LF; a trailing CR is ignored).  Returns

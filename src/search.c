@@ -12,6 +12,13 @@ void search_results_free(search_results *res) {
         free(res->hits[i].snippet);
     }
     free(res->hits);
+    for (unsigned i = 0; i < res->nfacets; i++) {
+        search_facet *f = &res->facets[i];
+        for (unsigned v = 0; v < f->nvalues; v++) free(f->values[v].value);
+        free(f->values);
+        free(f->name);
+    }
+    free(res->facets);
     free(res->did_you_mean);
     memset(res, 0, sizeof *res);
 }

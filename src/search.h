@@ -46,6 +46,14 @@ typedef struct search_opts {
      * next check (LEDE_ECANCELLED).  Called from the searching thread. */
     int (*cancelled)(void *arg);
     void *cancelled_arg;
+    /* NULL, or the facets= text (src/facets.h): the top values of these
+     * fields over all the matches, and date histograms; parsed and
+     * resolved by the engine, which knows the index's fields. */
+    const char *facets;
+    /* Facets are counted exactly over up to this many matches; over more,
+     * from about this many, scaled and flagged (0: FACETS_EXACT_DEFAULT,
+     * src/facets.h; exact above makes them exact whatever the number). */
+    unsigned facets_exact;
 } search_opts;
 
 typedef struct search_hit {
@@ -56,6 +64,27 @@ typedef struct search_hit {
     int has_date;
 } search_hit;
 
+/* One value of a facet: a field's value (its commonest written form), a
+ * number, or a date bucket ("2024", "2024-03", "2024-03-11"). */
+typedef struct search_facet_value {
+    char *value;              /* malloc'd */
+    uint64_t count;           /* matches with it (scaled when estimated) */
+} search_facet_value;
+
+/* The facet of one field or date histogram over a search's matches. */
+typedef struct search_facet {
+    char *name;               /* the field's name ("topics"), or year, month,
+                                 day; malloc'd */
+    const char *kind;         /* "keyword", "number" or "date" (static) */
+    int estimated;            /* counted over the first seen matches and
+                                 scaled to all: not exact */
+    uint64_t seen;            /* matches counted */
+    uint64_t distinct;        /* values among them (nvalues <= distinct) */
+    search_facet_value *values;  /* keyword, number: commonest first;
+                                    date: in date order */
+    unsigned nvalues;
+} search_facet;
+
 typedef struct search_results {
     uint64_t total;           /* matches: exact when exact is set */
     int exact;
@@ -63,6 +92,8 @@ typedef struct search_results {
     char *did_you_mean;       /* corrected query, or NULL */
     search_hit *hits;
     unsigned nhits;
+    search_facet *facets;     /* as asked by search_opts.facets */
+    unsigned nfacets;
 } search_results;
 
 /* Frees what a search filled in and leaves res empty (all zero). */

@@ -5,6 +5,7 @@
  * writer.cc stores what this makes. */
 #include "internal.hh"
 #include "ranking.hh"
+#include "../date.h"
 
 #include <algorithm>
 #include <cmath>
@@ -144,6 +145,18 @@ Xapian::termcount text_length(const Xapian::Document &doc) {
     return len;
 }
 
+/* The ENGINE_SLOT_DAY value of a date (engine.h), "" for a year that is
+ * not four digits. */
+static std::string day_value(int64_t date) {
+    char iso[32];
+    date_format(date, iso);
+    if (strlen(iso) < 10 || iso[4] != '-' || iso[7] != '-') return std::string();
+    std::string day = std::string(iso, 4) + std::string(iso + 5, 2) + std::string(iso + 8, 2);
+    for (char c : day)
+        if (c < '0' || c > '9') return std::string();
+    return day;
+}
+
 /* The ENGINE_SLOT_HEAD value of an article stored as data (engine.h). */
 static std::string head_value(const article *a, const void *data, size_t len) {
     uint64_t key = a->has_date ? (uint64_t)(int64_t)a->date + (UINT64_C(1) << 63) : 0;
@@ -167,8 +180,11 @@ Xapian::Document make_document(engine_writer *w, const article *a, const std::st
     }
     doc.add_boolean_term(qterm);
     if (filekey) doc.add_boolean_term(std::string(PREFIX_FILE) + filekey);
-    if (a->has_date)
+    if (a->has_date) {
         doc.add_value(ENGINE_SLOT_DATE, Xapian::sortable_serialise((double)a->date));
+        std::string day = day_value(a->date);
+        if (!day.empty()) doc.add_value(ENGINE_SLOT_DAY, day);
+    }
     doc.add_value(ENGINE_SLOT_HASH, fingerprint_bytes(fp));
     if (w->heads) doc.add_value(ENGINE_SLOT_HEAD, head_value(a, data, len));
     add_fields(w, a, doc);

@@ -12,6 +12,7 @@
 #include "../dirwatch.h"
 #include "../docstore.h"
 #include "../engine.h"
+#include "../facets.h"
 #include "../fieldbook.h"
 #include "../schema.h"
 #include "../settings.h"
@@ -23,6 +24,7 @@
 #include <bitset>
 #include <exception>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -466,6 +468,46 @@ int prescreen(const char *query, const search_cost *max, char *err);
 /* LEDE_ELIMIT, err naming the first limit of max that c is over and its
  * value, or LEDE_OK. */
 int over_limit(const search_cost &c, const search_cost &max, char *err);
+
+/* facets.cc */
+/* One facet a search asked for, resolved against the index's fields. */
+struct FacetAsked {
+    std::string name;                 /* the field's name, or year, month, day */
+    const char *kind = "keyword";     /* "keyword", "number", "date" */
+    facet_grain grain = FACET_GRAIN_NONE;  /* a date's buckets */
+    Xapian::valueno slot = 0;         /* the value slot it counts */
+    bool day_slot = false;            /* slot is ENGINE_SLOT_DAY ("YYYYMMDD") */
+    unsigned top = 0;                 /* values shown at most */
+    size_t spy = 0;                   /* its counter in FacetCounts::spies */
+};
+/* The counters of a search's facets: one Xapian::ValueCountMatchSpy for
+ * each value slot they read (a spy travels to remote shards and back). */
+struct FacetCounts {
+    std::vector<FacetAsked> asked;
+    std::vector<Xapian::valueno> slots;  /* the slot of each spy */
+    std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
+    Xapian::doccount checked = 0;  /* the check_at_least of the match counted */
+    bool apart = false;            /* counted by count_apart, its MSet: */
+    Xapian::MSet counted;
+    /* Sets fresh spies on enq: the counts of an earlier match are dropped. */
+    void arm(Xapian::Enquire &enq);
+    /* The check_at_least a match needs for exact counts up to
+     * o->facets_exact matches (every match with o->exact, or when the
+     * search wants no hits: such a match looks at every match anyway),
+     * given the one the page needs. */
+    Xapian::doccount check_at_least(const engine_reader *r, const search_opts *o,
+                                    Xapian::doccount check);
+    /* Counts the facets in a match of their own on enq's query, by
+     * relevance, without hits (remote shards; see run_query). */
+    void count_apart(const engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
+                     Xapian::doccount check);
+    /* out's facets from the spies, after the match that gave mset. */
+    void fill(const Xapian::MSet &mset, search_results *out) const;
+};
+/* Reads the facets= text into fc (nothing asked: nothing added).
+ * LEDE_OK, or LEDE_ESYNTAX naming what is wrong (an unknown field names
+ * the index's fields). */
+int plan_facets(const engine_reader *r, const char *text, FacetCounts &fc, char *err);
 
 /* results.cc */
 void fetch_data(engine_reader *r, Page &page, std::vector<Xapian::docid> dids);

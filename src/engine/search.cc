@@ -69,7 +69,7 @@ bool page_by_score(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
 }
 
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
-               const search_opts *o) {
+               const search_opts *o, FacetCounts &facets) {
     Xapian::Query run = r->common.empty() ? q : pairs_for(r, q);
     enq.set_query(with_wildcards_read(r, run, o));
     set_weighting(r, enq);
@@ -77,6 +77,14 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     /* Both paths below look at as many candidates, so that a query's
      * total and its exactness do not depend on which one ran. */
     Xapian::doccount check = o->exact ? r->db.get_doccount() : want == 0 ? 0 : want + TIE_SLACK + 1;
+    check = facets.check_at_least(r, o, check);
+    /* Over remote shards, Xapian 1.4 counts the shards' hits that sort
+     * below the page once more in the front's spies when the sort reads a
+     * value (its matcher skips its remote check there), and a page from
+     * remote shards always sorts so: their facets take a match of their
+     * own (facets.cc). */
+    bool apart = r->remote && want > 0;
+    if (!apart) facets.arm(enq);
     Page page;
     if (want == 0) { /* a count: no order to keep */
         page.mset = checked_mset(r, enq, o, 0, 0, check);
@@ -90,6 +98,7 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
          * Sorted on the head slot (date first), the hits come back with
          * their heads (results.cc). */
         if (!r->remote && page_by_score(r, enq, o, check, page)) return page;
+        if (!apart) facets.arm(enq); /* the match below counts again */
         page.heads_in_keys = r->heads;
         enq.set_sort_by_relevance_then_value(r->heads ? ENGINE_SLOT_HEAD : ENGINE_SLOT_DATE, true);
     } else {
@@ -98,6 +107,7 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     page.mset = checked_mset(r, enq, o, o->offset, o->limit, check);
     for (Xapian::MSetIterator it = page.mset.begin(); it != page.mset.end(); ++it)
         page.items.push_back(it);
+    if (apart) facets.count_apart(r, enq, o, check);
     return page;
 }
 
@@ -134,15 +144,18 @@ int search_once(engine_reader *r, const search_opts *o,
     Xapian::Query q = parse(r, o->query, o->any, 0);
     check_stop(o, "parsing");
     if (int rc = within_cost(r, q, o, err)) return rc;
+    FacetCounts facets; /* outlives enq, which points to its spies */
+    if (o->facets)
+        if (int rc = plan_facets(r, o->facets, facets, err)) return rc;
     Xapian::Enquire enq(r->db);
-    Page page = run_query(r, enq, q, o);
+    Page page = run_query(r, enq, q, o, facets);
     const Xapian::MSet &mset = page.mset;
     Xapian::Query ran = q;
     if (mset.get_matches_upper_bound() == 0 && !o->any && ands_words(q)) {
         check_stop(o, "the retry as OR");
         Xapian::Query q_any = parse(r, o->query, true, 0);
         if (int rc = within_cost(r, q_any, o, err)) return rc;
-        Page p2 = run_query(r, enq, q_any, o);
+        Page p2 = run_query(r, enq, q_any, o, facets);
         if (p2.mset.get_matches_upper_bound() > 0) {
             page = std::move(p2);
             ran = q_any;
@@ -152,6 +165,8 @@ int search_once(engine_reader *r, const search_opts *o,
     out->total = mset.get_matches_estimated();
     out->exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     if (out->exact) out->total = mset.get_matches_lower_bound();
+    facets.fill(mset, out);
+    check_stop(o, "facets");
     offer_correction(r, o, q, out);
     fill_hits(r, page, ran, o, out);
     return LEDE_OK;

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# bench/facets.sh -- `make bench-facets`: what facets cost on a large
+# collection (issue 17).  SCALE_N (default 500,000) articles made by
+# corpus/scale.py (seed 42; they keep their template's Reuters topics),
+# indexed in a temporary directory; the 1,200 queries of
+# bench/make_queries.py (seed 42) over one connection, as SEARCH limit=10
+# snippet=0 without facets, with three (topics, year, month: exact up to
+# --facets-exact matches, estimated past it), and both again with exact=1
+# (every match counted).  Also counts the queries whose facets were
+# estimated.  Reuters' own rows are bench/query.sh's.  Each measurement
+# runs SECONDS_EACH (10) seconds, RUNS (3) times, the median run shown.
+# Writes bench/results/facets.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${RUNS:-3}"
+SECONDS_EACH="${SECONDS_EACH:-10}"
+SHARED="${SHARED:-../shared}"
+BUILD="${BUILD:-build}"
+SCALE_N="${SCALE_N:-500000}"
+OUT=bench/results/facets.md
+WORK=$(mktemp -d /tmp/lede-bench-facets.XXXXXX)
+LEDED_PID=
+. bench/lib.sh
+trap 'bench_stop_leded; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+
+REUTERS="$SHARED/corpus/reuters/reuters21578.jsonl.gz"
+[ -f "$REUTERS" ] || { echo "bench-facets: needs $REUTERS" >&2; exit 1; }
+echo "generating the scaled collection ($SCALE_N articles)" >&2
+python3 corpus/scale.py "$REUTERS" "$SCALE_N" 42 >"$WORK/scaled.jsonl"
+python3 bench/make_queries.py "$REUTERS" 1200 42 >"$WORK/queries"
+echo "indexing it" >&2
+bin/lede-index -q --index "$WORK/scaled.idx" "$WORK/scaled.jsonl" 2>/dev/null || true
+rm -f "$WORK/scaled.jsonl"
+bench_start_leded "$WORK/scaled.idx"
+
+FACETS="facets=topics,year,month"
+ROWS=()
+declare -A R
+for opts in "limit=10 snippet=0" "limit=10 snippet=0 $FACETS" "limit=10 snippet=0 exact=1" \
+            "limit=10 snippet=0 exact=1 $FACETS"; do
+    R["$opts"]=$(bench_median_run "$WORK/median.out" "leded 1 conn ($opts)" "$BUILD/bench/loadgen" \
+                 "$ADDR" "$WORK/queries" 1 "$SECONDS_EACH" "$opts")
+    r="${R[$opts]}"
+    ROWS+=("| \`$opts\` | $(bench_field qps "$r") | $(bench_field p50_us "$r") | $(bench_field p99_us "$r") | $(bench_field p999_us "$r") | $(bench_field errors "$r") |")
+done
+# How many queries had their facets estimated (over --facets-exact matches).
+ESTIMATED=$(python3 - "$ADDR" "$WORK/queries" "$FACETS" <<'PY'
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)))
+f = s.makefile("rwb")
+estimated = total = 0
+for q in open(sys.argv[2], encoding="utf-8"):
+    f.write(("SEARCH limit=0 %s -- %s\n" % (sys.argv[3], q.strip())).encode())
+    f.flush()
+    first = f.readline().decode()
+    if not first.startswith("OK"):
+        continue
+    total += 1
+    while True:
+        line = f.readline().decode()
+        if line == "END\n":
+            break
+        if line.startswith("FACET\ttopics\t") and "estimated=1" in line:
+            estimated += 1
+print("%d of %d" % (estimated, total))
+PY
+)
+bench_stop_leded
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else printf "-"}'; }
+none="${R[limit=10 snippet=0]}" three="${R[limit=10 snippet=0 $FACETS]}"
+exact="${R[limit=10 snippet=0 exact=1]}" exact3="${R[limit=10 snippet=0 exact=1 $FACETS]}"
+{
+    echo "# Facets benchmark"
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- machine: $(bench_machine); load generator on the same machine"
+    echo "- lede commit: $(git rev-parse --short HEAD)"
+    echo "- command: \`make bench-facets\` (bench/facets.sh; RUNS=$RUNS runs of ${SECONDS_EACH} s each, the median run by QPS shown)"
+    echo "- collection: \`python3 corpus/scale.py REUTERS $SCALE_N 42\` ($SCALE_N articles with their templates' topics, dates over 1990-2025), in a temporary directory"
+    echo "- daemon: \`bin/leded --index IDX\` (defaults: \`--facets-exact 100000\`); one connection, one request in flight"
+    echo "- queries: 1,200 from \`bench/make_queries.py REUTERS 1200 42\`; facets estimated (over 100,000 matches) for $ESTIMATED of them"
+    echo
+    echo "| options | QPS | p50 µs | p99 µs | p99.9 µs | errors |"
+    echo "|---|---|---|---|---|---|"
+    printf '%s\n' "${ROWS[@]}"
+    echo
+    echo "Three facets against none (issue 17: at most 2x): p50 $(ratio "$(bench_field p50_us "$three")" "$(bench_field p50_us "$none")")x, p99 $(ratio "$(bench_field p99_us "$three")" "$(bench_field p99_us "$none")")x; counted exactly (exact=1 both): p50 $(ratio "$(bench_field p50_us "$exact3")" "$(bench_field p50_us "$exact")")x, p99 $(ratio "$(bench_field p99_us "$exact3")" "$(bench_field p99_us "$exact")")x."
+} >"$OUT"
+echo "wrote $OUT" >&2
+cat "$OUT"

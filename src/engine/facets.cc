@@ -1,0 +1,270 @@
+/* facets.cc -- a search's facets (search_opts.facets, src/facets.h): the
+ * facets= text resolved against the index's fields (plan_facets), one
+ * Xapian::ValueCountMatchSpy per value slot they read, set on the match
+ * of the page (FacetCounts::arm, from search.cc), and what the spies
+ * counted turned into each facet's values (FacetCounts::fill):
+ *   keyword  a slot holds a document's values joined by SCHEMA_VALUE_SEP
+ *            (schema.h): each joined combination's count is split and
+ *            added up per case-folded value, shown in its commonest
+ *            written form; the commonest values first
+ *   number   sortable_unserialise'd, shown as numbers; commonest first
+ *   date     a date field's Unix seconds, or the day slot's "YYYYMMDD"
+ *            (ENGINE_SLOT_DAY, the year/month/day histograms), in buckets
+ *            of a year, month or day, in date order
+ * Exact or estimated: the match checks at least search_opts.facets_exact
+ * candidates (FACETS_EXACT_DEFAULT; every one with exact=1), so a query with fewer matches is
+ * counted whole; one with more is counted over the candidates checked,
+ * its counts scaled to the estimated matches and flagged.  The spies are
+ * Xapian's own, so remote shards count their part and the front merges
+ * them.  Touches no document and no database itself. */
+#include "internal.hh"
+#include "../date.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace {
+
+/* The article fields a facet cannot count (they are text, not values). */
+const char *const TEXT_FIELDS[] = {"id", "title", "headline", "standfirst", "lede", "text",
+                                   "body", "author", "url", nullptr};
+
+typedef std::vector<std::pair<std::string, uint64_t>> Values;
+
+std::string case_folded(const std::string &s) {
+    std::string out;
+    for (Xapian::Utf8Iterator it(s), end; it != end; ++it)
+        Xapian::Unicode::append_utf8(out, Xapian::Unicode::tolower(*it));
+    return out;
+}
+
+uint64_t scaled(uint64_t count, double scale) {
+    return scale == 1.0 ? count : (uint64_t)std::llround((double)count * scale);
+}
+
+/* The commonest first, then by key; at most top of them. */
+template <typename K>
+std::vector<std::pair<K, uint64_t>> commonest(const std::map<K, uint64_t> &counts, unsigned top) {
+    std::vector<std::pair<K, uint64_t>> v(counts.begin(), counts.end());
+    auto order = [](const std::pair<K, uint64_t> &a, const std::pair<K, uint64_t> &b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+    };
+    size_t keep = std::min<size_t>(top, v.size());
+    std::partial_sort(v.begin(), v.begin() + keep, v.end(), order);
+    v.resize(keep);
+    return v;
+}
+
+/* A keyword slot's joined values, added up per case-folded value, each
+ * shown in its commonest written form. */
+Values keyword_values(const Xapian::ValueCountMatchSpy &spy, unsigned top, uint64_t &distinct) {
+    std::map<std::string, uint64_t> per_value;
+    std::map<std::string, std::map<std::string, uint64_t>> forms;
+    for (Xapian::TermIterator it = spy.values_begin(); it != spy.values_end(); ++it) {
+        const std::string joined = *it;
+        uint64_t n = it.get_termfreq();
+        size_t from = 0;
+        while (from <= joined.size()) {
+            size_t sep = joined.find(SCHEMA_VALUE_SEP, from);
+            if (sep == std::string::npos) sep = joined.size();
+            std::string written = joined.substr(from, sep - from);
+            if (!written.empty()) {
+                std::string folded = case_folded(written);
+                per_value[folded] += n;
+                forms[folded][written] += n;
+            }
+            from = sep + 1;
+        }
+    }
+    distinct = per_value.size();
+    Values out;
+    for (const auto &v : commonest(per_value, top))
+        out.emplace_back(commonest(forms[v.first], 1)[0].first, v.second);
+    return out;
+}
+
+std::string number_text(double v) {
+    char buf[64];
+    if (v == std::floor(v) && std::fabs(v) < 1e15) snprintf(buf, sizeof buf, "%.0f", v);
+    else snprintf(buf, sizeof buf, "%.15g", v);
+    return buf;
+}
+
+Values number_values(const Xapian::ValueCountMatchSpy &spy, unsigned top, uint64_t &distinct) {
+    std::map<double, uint64_t> counts;
+    for (Xapian::TermIterator it = spy.values_begin(); it != spy.values_end(); ++it)
+        counts[Xapian::sortable_unserialise(*it)] += it.get_termfreq();
+    distinct = counts.size();
+    Values out;
+    for (const auto &v : commonest(counts, top)) out.emplace_back(number_text(v.first), v.second);
+    return out;
+}
+
+/* The ISO 8601 form of a date's bucket: "2024", "2024-03", "2024-03-11";
+ * "" when the value is no date. */
+std::string bucket_of(const std::string &value, bool day_slot, facet_grain grain) {
+    std::string iso;
+    if (day_slot) {
+        if (value.size() != 8) return std::string();
+        iso = value.substr(0, 4) + "-" + value.substr(4, 2) + "-" + value.substr(6, 2);
+    } else {
+        char buf[32];
+        date_format((int64_t)Xapian::sortable_unserialise(value), buf);
+        iso = buf;
+        if (iso.size() < 10 || iso[4] != '-') return std::string();
+    }
+    return iso.substr(0, grain == FACET_GRAIN_YEAR ? 4 : grain == FACET_GRAIN_MONTH ? 7 : 10);
+}
+
+/* A date's buckets in date order: the latest top of them. */
+Values date_values(const Xapian::ValueCountMatchSpy &spy, const FacetAsked &a, uint64_t &distinct) {
+    std::map<std::string, uint64_t> counts;
+    for (Xapian::TermIterator it = spy.values_begin(); it != spy.values_end(); ++it) {
+        std::string bucket = bucket_of(*it, a.day_slot, a.grain);
+        if (!bucket.empty()) counts[bucket] += it.get_termfreq();
+    }
+    distinct = counts.size();
+    Values out(counts.begin(), counts.end());
+    if (out.size() > a.top) out.erase(out.begin(), out.end() - a.top);
+    return out;
+}
+
+void fill_one(const FacetAsked &a, const Xapian::ValueCountMatchSpy &spy, double scale,
+              search_facet &f) {
+    uint64_t distinct = 0;
+    Values v = a.kind[0] == 'k'   ? keyword_values(spy, a.top, distinct)
+               : a.kind[0] == 'n' ? number_values(spy, a.top, distinct)
+                                  : date_values(spy, a, distinct);
+    f.name = dup_string(a.name);
+    f.kind = a.kind;
+    f.distinct = distinct;
+    f.nvalues = (unsigned)v.size();
+    f.values = (search_facet_value *)lede_calloc(v.size() ? v.size() : 1, sizeof *f.values);
+    for (size_t i = 0; i < v.size(); i++) {
+        f.values[i].value = dup_string(v[i].first);
+        f.values[i].count = scaled(v[i].second, scale);
+    }
+}
+
+/* The index's field names, for the messages. */
+std::string field_list(const schema &s) {
+    if (!s.n) return "this index has no metadata fields";
+    std::string out = "this index has: ";
+    for (size_t i = 0; i < s.n; i++) out += (i ? ", " : "") + std::string(s.fields[i].name);
+    return out;
+}
+
+bool is_text_field(const char *name) {
+    for (const char *const *t = TEXT_FIELDS; *t; t++)
+        if (!strcasecmp(*t, name)) return true;
+    return false;
+}
+
+/* a, a field's facet, resolved against r's fields into f. */
+int resolve_field(const engine_reader *r, const facet_ask &a, FacetAsked &f, char *err) {
+    if (!strcasecmp(a.name, "date"))
+        return lede_seterr_code(err, LEDE_ESYNTAX, "facet 'date': the article's date is counted by "
+                                "year, month or day (facets=year, facets=month:24)");
+    if (is_text_field(a.name))
+        return lede_seterr_code(err, LEDE_ESYNTAX, "facet '%s': an article's text field has no "
+                                "values to count; facets count metadata fields (%s) and the "
+                                "date (year, month, day)", a.name, field_list(r->fields).c_str());
+    size_t i;
+    if (schema_resolve(&r->fields, a.name, strlen(a.name), &i, err) != LEDE_OK)
+        return LEDE_ESYNTAX;
+    const schema_field &field = r->fields.fields[i];
+    f.name = field.name;
+    f.kind = schema_kind_name(field.kind);
+    f.grain = a.grain;
+    if (field.kind != FIELD_DATE && a.grain != FACET_GRAIN_NONE)
+        return lede_seterr_code(err, LEDE_ESYNTAX, "facet '%s:%s': only a date field is counted by "
+                                "year, month or day ('%s' is a %s field)", a.name,
+                                facets_grain_name(a.grain), field.name, f.kind);
+    if (field.kind == FIELD_DATE && f.grain == FACET_GRAIN_NONE) f.grain = FACET_GRAIN_YEAR;
+    f.slot = schema_slot(i);
+    return LEDE_OK;
+}
+
+}  // namespace
+
+int plan_facets(const engine_reader *r, const char *text, FacetCounts &fc, char *err) {
+    facet_ask asks[FACETS_MAX];
+    unsigned n = 0;
+    if (facets_parse(text, asks, &n, err) != LEDE_OK) return LEDE_ESYNTAX;
+    for (unsigned k = 0; k < n; k++) {
+        const facet_ask &a = asks[k];
+        FacetAsked f;
+        if (a.histogram) {
+            f.name = facets_grain_name(a.grain);
+            f.kind = "date";
+            f.grain = a.grain;
+            f.day_slot = true;
+            f.slot = ENGINE_SLOT_DAY;
+        } else if (int rc = resolve_field(r, a, f, err)) {
+            return rc;
+        }
+        f.top = facets_top(&a, f.kind[0] == 'd');
+        for (const FacetAsked &g : fc.asked)
+            if (g.name == f.name && g.grain == f.grain && g.day_slot == f.day_slot)
+                return lede_seterr_code(err, LEDE_ESYNTAX, "facet '%s' is asked for twice",
+                                        f.name.c_str());
+        auto at = std::find(fc.slots.begin(), fc.slots.end(), f.slot);
+        f.spy = (size_t)(at - fc.slots.begin());
+        if (at == fc.slots.end()) fc.slots.push_back(f.slot);
+        fc.asked.push_back(f);
+    }
+    return LEDE_OK;
+}
+
+void FacetCounts::arm(Xapian::Enquire &enq) {
+    if (slots.empty()) return;
+    enq.clear_matchspies();
+    spies.clear();
+    for (Xapian::valueno slot : slots) {
+        spies.emplace_back(new Xapian::ValueCountMatchSpy(slot));
+        enq.add_matchspy(spies.back().get());
+    }
+}
+
+Xapian::doccount FacetCounts::check_at_least(const engine_reader *r, const search_opts *o,
+                                             Xapian::doccount check) {
+    if (asked.empty()) return check;
+    Xapian::doccount all = r->db.get_doccount();
+    Xapian::doccount up_to = o->facets_exact ? o->facets_exact : FACETS_EXACT_DEFAULT;
+    bool every = o->exact || o->offset + o->limit == 0;
+    checked = std::max(check, every ? all : std::min(all, up_to));
+    return checked;
+}
+
+void FacetCounts::count_apart(const engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
+                              Xapian::doccount check) {
+    if (asked.empty()) return;
+    enq.set_sort_by_relevance();
+    arm(enq);
+    counted = checked_mset(r, enq, o, 0, 0, check);
+    enq.clear_matchspies();
+    apart = true;
+}
+
+void FacetCounts::fill(const Xapian::MSet &page, search_results *out) const {
+    if (asked.empty() || spies.empty()) return;
+    const Xapian::MSet &mset = apart ? counted : page;
+    /* Every spy saw the same candidates.  Fewer seen than the match had
+     * to check: it ran out of matches, so it saw them all.  Estimated
+     * counts are scaled to the search's total (Xapian's final estimate:
+     * its "uncollapsed" figures are taken before it refines them). */
+    uint64_t seen = spies[0]->get_total();
+    uint64_t lower = mset.get_matches_lower_bound();
+    uint64_t upper = mset.get_matches_upper_bound();
+    uint64_t estimated = std::max<uint64_t>(mset.get_matches_estimated(), seen);
+    bool exact = (lower == upper && seen == lower) || seen < checked;
+    double scale = exact || seen == 0 ? 1.0 : (double)estimated / (double)seen;
+    out->facets = (search_facet *)lede_calloc(asked.size(), sizeof *out->facets);
+    out->nfacets = (unsigned)asked.size();
+    for (size_t i = 0; i < asked.size(); i++) {
+        fill_one(asked[i], *spies[asked[i].spy], scale, out->facets[i]);
+        out->facets[i].estimated = !exact;
+        out->facets[i].seen = seen;
+    }
+}
