@@ -56,6 +56,19 @@
  *                    each hit as the sort key, so a page without snippets
  *                    from remote shards reads no document (a round trip
  *                    each in Xapian 1.4's remote protocol)
+ *            slot 4  near-duplicate group key, 8 bytes big-endian: the
+ *                    lede_hash of the id term (Q...) of the group's first
+ *                    article; set only on the articles of a group of two
+ *                    or more (src/engine/duplicates.cc), so that a collapse
+ *                    on it never joins ungrouped articles (Xapian does not
+ *                    collapse an empty key)
+ *            slot 5  near-duplicate signature: DUP_HASHES (64) MinHash
+ *                    minima over the article's 4-word shingles, the low
+ *                    16 bits of each, 2 bytes big-endian each; absent when
+ *                    the article has no word (duplicates.cc)
+ *   terms    XD<band hex><16 hex>  (boolean) one per band of 4 minima of
+ *            the signature (16 bands): articles sharing one are candidate
+ *            near-duplicates (locality-sensitive hashing)
  *   data     the stored article (docstore.h)
  *   spelling headline and body words, for "did you mean"
  *   metadata (read and written through src/settings.h)
@@ -88,6 +101,8 @@ extern "C" {
 #define ENGINE_SLOT_DATE 0
 #define ENGINE_SLOT_HASH 1
 #define ENGINE_SLOT_HEAD 2
+#define ENGINE_SLOT_DUP 4
+#define ENGINE_SLOT_SIGNATURE 5
 #define ENGINE_FORMAT "4"
 /* The pivot of an index that has none stored (see format 4 above). */
 #define ENGINE_DEFAULT_PIVOT 150
@@ -249,6 +264,36 @@ int engine_query_cost(engine_reader *r, const search_opts *o, search_cost *out,
 /* The spelling-corrected form of o->query, "" when nothing to correct;
  * o's deadline and cancelled apply as in engine_search. */
 int engine_suggest(engine_reader *r, const search_opts *o, sbuf *out, char *err);
+
+/* Near-duplicates (src/engine/duplicates.cc; what counts as one is
+ * said there and in README).  engine_group_duplicates regroups the
+ * articles of the databases of ws[0..n) (one index: its database; a
+ * sharded one: its shards, read as one) from their signatures, writing
+ * each article's group key (slot 4) where it changed, uncommitted.
+ * Memory: the ids of the articles that share a band term with another,
+ * and the keys of the grouped ones (about 60 bytes each). */
+typedef struct engine_dup_stats {
+    uint64_t candidates;      /* articles sharing a band term with another */
+    uint64_t compared;        /* signatures compared */
+    uint64_t groups, grouped; /* groups of 2+, the articles in them */
+    uint64_t largest;         /* articles in the largest group */
+    uint64_t rewritten;       /* documents whose key was written or removed */
+} engine_dup_stats;
+int engine_group_duplicates(engine_writer *const *ws, unsigned n,
+                            engine_dup_stats *st, char *err);
+/* Whether engine_writer_put looks up the article's near-duplicates in
+ * the writer's database and joins their group (on by default; off for the
+ * parts of a full build, which engine_group_duplicates groups once they
+ * are merged). */
+void engine_writer_group_live(engine_writer *w, int on);
+/* SIMILAR: articles like the one with this id (src/engine/similar.cc):
+ * its distinctive terms (Xapian's relevance feedback) ORed and ranked,
+ * the article left out, and its near-duplicates too unless o->dups_show
+ * (then flagged: search_hit.near_dup); o->query, when not empty, filters
+ * them (boolean: it changes no score).  LEDE_ENOTFOUND for an unknown id;
+ * else as engine_search. */
+int engine_similar(engine_reader *r, const char *id, const search_opts *o,
+                   search_results *out, char *err);
 
 /* Merges the databases srcs[0..n) into a new compact database dst. */
 int engine_compact(const char *const *srcs, int n, const char *dst, char *err);

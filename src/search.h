@@ -42,6 +42,11 @@ typedef struct search_opts {
      * next check (LEDE_ECANCELLED).  Called from the searching thread. */
     int (*cancelled)(void *arg);
     void *cancelled_arg;
+    /* NULL: no collapse; "dup": one hit per near-duplicate group
+     * (ENGINE_SLOT_DUP); else a metadata field's name: the best hit per
+     * value of it (src/engine/collapse.cc) */
+    const char *collapse;
+    int dups_show;            /* SIMILAR: keep the article's near-duplicates, flagged */
 } search_opts;
 
 typedef struct search_hit {
@@ -50,6 +55,10 @@ typedef struct search_hit {
     char *id, *title, *snippet;  /* malloc'd; snippet NULL when none asked */
     int64_t date;
     int has_date;
+    /* collapse: how many matches were collapsed into this hit (exact when
+     * the search counts exactly, else at least this many) */
+    unsigned similar;
+    int near_dup;             /* SIMILAR with dups_show: a near-duplicate of its article */
 } search_hit;
 
 typedef struct search_results {

@@ -51,6 +51,7 @@ struct engine_writer {
     bool fields_in_body = true;  /* format 2 (engine.h); false on a format 1 index */
     int format = 4;              /* "lede.format" (engine.h) */
     bool heads = false;          /* value slot ENGINE_SLOT_HEAD: a shard's writer */
+    bool group_live = true;      /* engine_writer_group_live (duplicates.cc) */
     double pivot = ENGINE_DEFAULT_PIVOT;
     /* Format 3's common words (metadata "lede.common"): adjacent pairs of
      * them get a pair term (add_pairs). */
@@ -331,6 +332,16 @@ Xapian::termcount text_length(const Xapian::Document &doc);
 Xapian::Document make_document(engine_writer *w, const article *a, const std::string &qterm,
                                const char *filekey, uint64_t fp, const void *data, size_t len);
 void flush_words(engine_writer *w);
+
+/* duplicates.cc */
+/* An article's near-duplicate signature (engine.h, slot 5), "" when it has
+ * no word; add_signature puts it and its band terms in doc. */
+std::string dup_signature(const article *a);
+void add_signature(Xapian::Document &doc, const std::string &sig);
+/* With w's live grouping on: doc (whose id term is qterm) joins the group
+ * of the near-duplicate leader it resembles most in w's database, or makes
+ * one with an ungrouped near-duplicate (whose document is rewritten). */
+void join_live_group(engine_writer *w, Xapian::Document &doc, const std::string &qterm);
 
 /* settings.cc */
 /* An index's lede.* settings (src/settings.h) read from db, as one
