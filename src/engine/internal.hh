@@ -20,6 +20,7 @@
 
 #include <bitset>
 #include <exception>
+#include <memory>
 #include <cstring>
 #include <string>
 #include <unordered_map>
@@ -165,6 +166,10 @@ struct Page {
     bool heads_in_keys = false;  /* sorted on ENGINE_SLOT_HEAD */
     std::vector<Xapian::MSetIterator> items;
     std::unordered_map<Xapian::docid, std::string> data;
+    /* collapse.cc: every match's collapse key counted (an exact search),
+     * and those counts by key once read */
+    std::shared_ptr<Xapian::ValueCountMatchSpy> collapse_counts;
+    std::unordered_map<std::string, Xapian::doccount> collapse_sizes;
 };
 
 /* The formats (engine.h) this engine reads and writes. */
@@ -439,6 +444,23 @@ void order_ties(engine_reader *r, Page &page, Xapian::doccount keep);
 /* out's hits from page's items, with snippets marking the words of ran. */
 void fill_hits(engine_reader *r, Page &page, const Xapian::Query &ran,
                const search_opts *o, search_results *out);
+
+/* collapse.cc */
+/* Sets enq's collapse key for o->collapse (if any), counting the matches
+ * of each key in page when o->exact; throws QueryParserError for a name
+ * that is neither dup nor a field. */
+void set_collapse(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, Page &page);
+/* The slot of a metadata field a collapse names (QueryParserError naming
+ * the known ones when none). */
+Xapian::valueno field_collapse_slot(engine_reader *r, const char *name);
+/* How many matches were collapsed into the hit at it (0: none). */
+unsigned collapsed_into(Page &page, const Xapian::MSetIterator &it);
+
+/* search.cc */
+/* Runs q on enq as engine_search does (wildcards, pairs, weighting, the
+ * page's order and o's collapse), the page o asks for. */
+Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
+               const search_opts *o);
 
 /* spelling.cc */
 /* Sets out->did_you_mean when the query has a rare word whose correction

@@ -68,6 +68,8 @@ bool page_by_score(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
     return true;
 }
 
+}  // namespace
+
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                const search_opts *o) {
     Xapian::Query run = r->common.empty() ? q : pairs_for(r, q);
@@ -78,6 +80,7 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
      * total and its exactness do not depend on which one ran. */
     Xapian::doccount check = o->exact ? r->db.get_doccount() : want == 0 ? 0 : want + TIE_SLACK + 1;
     Page page;
+    set_collapse(r, enq, o, page);
     if (want == 0) { /* a count: no order to keep */
         page.mset = checked_mset(r, enq, o, 0, 0, check);
         return page;
@@ -98,6 +101,8 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
         page.items.push_back(it);
     return page;
 }
+
+namespace {
 
 /* True when the query ANDs words that mode=any would OR: only then can
  * the retry find more (a phrase that matched nothing would be run again
