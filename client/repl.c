@@ -11,9 +11,20 @@
 
 void search_line(sbuf *out, const search_settings *s, const char *query) {
     sbuf_reset(out);
-    sbuf_printf(out, "SEARCH limit=%u offset=%u sort=%s mode=%s hl=%s,%s -- %s", s->limit,
+    sbuf_printf(out, "SEARCH limit=%u offset=%u sort=%s mode=%s hl=%s,%s", s->limit,
                 s->offset, s->sort_date ? "date" : "relevance", s->any ? "any" : "all",
-                s->color ? RENDER_HL_OPEN : "", s->color ? RENDER_HL_CLOSE : "", query);
+                s->color ? RENDER_HL_OPEN : "", s->color ? RENDER_HL_CLOSE : "");
+    if (s->collapse) sbuf_printf(out, " collapse=%s", s->collapse);
+    sbuf_printf(out, " -- %s", query);
+}
+
+void similar_line(sbuf *out, const search_settings *s, const char *id, const char *filter) {
+    sbuf_reset(out);
+    sbuf_printf(out, "SIMILAR %s limit=%u offset=%u hl=%s,%s dups=%s", id, s->limit, s->offset,
+                s->color ? RENDER_HL_OPEN : "", s->color ? RENDER_HL_CLOSE : "",
+                s->dups ? "show" : "hide");
+    if (s->collapse) sbuf_printf(out, " collapse=%s", s->collapse);
+    if (filter && *filter) sbuf_printf(out, " -- %s", filter);
 }
 
 static const char repl_help[] =

@@ -9,11 +9,15 @@
 typedef struct search_settings {
     unsigned limit, offset;
     int sort_date, any, color;
+    const char *collapse;   /* --collapse dup|FIELD, or NULL */
+    int dups;               /* similar --dups: show near-duplicates, flagged */
 } search_settings;
 
 /* Builds "SEARCH options -- query" for the daemon; highlight markers only
  * when the output is in colour. */
 void search_line(sbuf *out, const search_settings *s, const char *query);
+/* Builds "SIMILAR ID options [-- filter]" (filter NULL or "": none). */
+void similar_line(sbuf *out, const search_settings *s, const char *id, const char *filter);
 /* Runs the prompt until EOF or :quit; returns the exit status. */
 int repl_run(lconn *c, search_settings *s);
 
