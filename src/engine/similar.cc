@@ -3,10 +3,11 @@
  * (Enquire::get_eset with the article as the one relevant document)
  * ranks first among its body terms -- headline words included, as the
  * body term holds them (engine.h) -- leaving out stop words, the index's
- * common words ("lede.common") and bare numbers; the SIMILAR_TERMS best
- * are ORed and ranked as any query (BM25), the article itself left out,
- * its near-duplicates (its group key, duplicates.cc) left out too unless
- * asked for, then flagged.  A query given with it filters the results
+ * common words ("lede.common") and bare numbers (an article with nothing
+ * else gets its plain terms); the SIMILAR_TERMS best are ORed and ranked
+ * as any query (BM25), the article itself left out, its near-duplicates
+ * (its group key, duplicates.cc) left out too unless asked for, then all
+ * of them included, flagged.  A query given with it filters the results
  * without weight.  Everything it asks of Xapian travels over the remote
  * protocol (RSet/ESet, value ranges, boolean filters).  Runs the query
  * through search.cc's run_query and fills hits through results.cc. */
@@ -21,11 +22,14 @@ const Xapian::termcount SIMILAR_TERMS = 20;
  * something about the article. */
 class DistinctiveTerms : public Xapian::ExpandDecider {
   public:
-    explicit DistinctiveTerms(const engine_reader *r) : r(r) {}
+    /* strict: also without common words and numbers */
+    DistinctiveTerms(const engine_reader *r, bool strict) : r(r), strict(strict) {}
 
     bool operator()(const std::string &term) const override {
-        if (term.size() < 2 || prefix_length(term) != 0) return false;
-        if (r->common.count(term) || r->stop_words.count(term) || term[0] == STOP_MARK) return false;
+        if (term.empty() || prefix_length(term) != 0) return false;
+        if (!strict) return true;
+        if (term.size() < 2 || r->common.count(term) || r->stop_words.count(term) || term[0] == STOP_MARK)
+            return false;
         for (unsigned char c : term)
             if (!(c >= '0' && c <= '9') && c != '.' && c != ',') return true;
         return false;  /* a number */
@@ -33,27 +37,33 @@ class DistinctiveTerms : public Xapian::ExpandDecider {
 
   private:
     const engine_reader *r;
+    bool strict;
 };
 
-/* The article's distinctive terms, ORed. */
+/* The article's distinctive terms, ORed; when it has none (a table of
+ * figures, all numbers and common words), its body terms however plain. */
 Xapian::Query distinctive_query(engine_reader *r, Xapian::docid did) {
     Xapian::RSet rset;
     rset.add_document(did);
     Xapian::Enquire enq(r->db);
-    DistinctiveTerms decider(r);
-    Xapian::ESet eset = enq.get_eset(SIMILAR_TERMS, rset, &decider);
+    DistinctiveTerms strict(r, true), any(r, false);
+    Xapian::ESet eset = enq.get_eset(SIMILAR_TERMS, rset, &strict);
+    if (eset.empty()) eset = enq.get_eset(SIMILAR_TERMS, rset, &any);
     std::vector<std::string> terms(eset.begin(), eset.end());
     return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
 }
 
-/* q without the article and, unless shown, its near-duplicates; filtered
- * by o->query when given. */
+/* q without the article and, unless shown, its near-duplicates; shown,
+ * they all match, whatever words they share; filtered by o->query when
+ * given. */
 Xapian::Query restrict(engine_reader *r, Xapian::Query q, const std::string &qterm,
                        const std::string &key, const search_opts *o) {
     Xapian::Query out_of(qterm);
-    if (!key.empty() && !o->dups_show)
-        out_of = Xapian::Query(Xapian::Query::OP_OR, out_of,
-                               Xapian::Query(Xapian::Query::OP_VALUE_RANGE, ENGINE_SLOT_DUP, key, key));
+    if (!key.empty()) {
+        Xapian::Query group(Xapian::Query::OP_VALUE_RANGE, ENGINE_SLOT_DUP, key, key);
+        if (o->dups_show) q = Xapian::Query(Xapian::Query::OP_OR, q, group);
+        else out_of = Xapian::Query(Xapian::Query::OP_OR, out_of, group);
+    }
     q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, out_of);
     if (o->query && *o->query)
         q = Xapian::Query(Xapian::Query::OP_FILTER, q, parse(r, o->query, o->any, 0));
