@@ -34,7 +34,7 @@ void set_collapse(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, 
     if (!o->collapse || !*o->collapse) return;
     Xapian::valueno slot = collapse_slot(r, o->collapse);
     enq.set_collapse_key(slot);
-    if (!o->exact) return;
+    if (!o->exact || o->offset + o->limit == 0) return;  /* a count shows no hit */
     page.collapse_counts = std::make_shared<Xapian::ValueCountMatchSpy>(slot);
     enq.add_matchspy(page.collapse_counts.get());
 }

@@ -82,8 +82,11 @@ int similar_once(engine_reader *r, const char *id, const search_opts *o,
     check_stop(o, "reading the article");
     Xapian::Query like = distinctive_query(r, did);
     check_stop(o, "choosing its words");
+    Xapian::Query q = restrict(r, like, qterm, key, o);
+    if (o->max_cost)
+        if (int rc = over_limit(estimate_cost(r, q, o->max_cost), *o->max_cost, err)) return rc;
     Xapian::Enquire enq(r->db);
-    Page page = run_query(r, enq, restrict(r, like, qterm, key, o), o);
+    Page page = run_query(r, enq, q, o);
     const Xapian::MSet &mset = page.mset;
     out->exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     out->total = out->exact ? mset.get_matches_lower_bound() : mset.get_matches_estimated();
@@ -102,6 +105,8 @@ int engine_similar(engine_reader *r, const char *id, const search_opts *o,
                    search_results *out, char *err) {
     memset(out, 0, sizeof *out);
     if (o->query && *o->query && qsyntax_check(o->query, err) != LEDE_OK) return LEDE_ESYNTAX;
+    if (o->query && *o->query)
+        if (int rc = prescreen(o->query, o->max_cost, err)) return rc;
     int rc = with_retry(r, err, "similar", [&] {
         search_results_free(out);
         return similar_once(r, id, o, out, err);
