@@ -281,6 +281,9 @@ typedef struct engine_dup_stats {
 } engine_dup_stats;
 int engine_group_duplicates(engine_writer *const *ws, unsigned n,
                             engine_dup_stats *st, char *err);
+/* The near-duplicate groups of a reader's index as they are now
+ * (slot 4 read through): groups, the articles in them, the largest. */
+int engine_reader_dup_groups(engine_reader *r, engine_dup_stats *st, char *err);
 /* Whether engine_writer_put looks up the article's near-duplicates in
  * the writer's database and joins their group (on by default; off for the
  * parts of a full build, which engine_group_duplicates groups once they

@@ -293,6 +293,24 @@ void engine_writer_group_live(engine_writer *w, int on) {
     w->group_live = on != 0;
 }
 
+int engine_reader_dup_groups(engine_reader *r, engine_dup_stats *st, char *err) {
+    memset(st, 0, sizeof *st);
+    return with_retry(r, err, "groups", [&] {
+        memset(st, 0, sizeof *st);
+        std::unordered_map<std::string, uint64_t> sizes;
+        for (Xapian::ValueIterator v = r->db.valuestream_begin(ENGINE_SLOT_DUP);
+             v != r->db.valuestream_end(ENGINE_SLOT_DUP); ++v)
+            sizes[*v]++;
+        for (const auto &kv : sizes) {
+            if (kv.second < 2) continue;  /* what deletions left of a group */
+            st->groups++;
+            st->grouped += kv.second;
+            if (kv.second > st->largest) st->largest = kv.second;
+        }
+        return LEDE_OK;
+    });
+}
+
 int engine_group_duplicates(engine_writer *const *ws, unsigned n,
                             engine_dup_stats *st, char *err) {
     memset(st, 0, sizeof *st);

@@ -121,6 +121,15 @@ GROUPS = [{"a01", "a01-copy", "a01-edit"}, {"a02", "a02-copy", "a02-copy2"}]
 group_of = {m: g for g in GROUPS for m in g}
 index = scratch.join("idx")
 build_index(index, write_jsonl(scratch.join("made.jsonl"), rows))
+
+
+def info_groups(path):
+    out = subprocess.run([INDEXER, "--index", path, "--info"], stdout=subprocess.PIPE, text=True).stdout
+    m = re.search(r"near-duplicate groups: (\d+) \((\d+) articles, the largest (\d+)\)", out)
+    return tuple(int(x) for x in m.groups()) if m else out
+
+
+check_eq(info_groups(index), (2, 6, 3), "--info: 2 groups of 6 articles, the largest 3")
 d = Daemon(index, "--ingest-token", scratch.token_file("secret"))
 c = d.connect()
 
@@ -205,6 +214,7 @@ c = d.connect()
 r = c.ask("SEARCH collapse=dup exact=1 limit=100 snippet=0 -- zebra")
 check_eq(sorted(f.get("similar") for i, f in hits(r) if f.get("similar") != "0"), ["1", "2", "3"],
          "after --compact: the same groups")
+check_eq(info_groups(index), (3, 9, 4), "--info after --compact: 3 groups of 9 articles")
 c.close()
 d.stop()
 
