@@ -56,7 +56,7 @@ static int parse_uint(const char *s, size_t n, unsigned max, unsigned *out) {
 }
 
 void proto_apply_limit(proto_request *rq, unsigned max_limit) {
-    if (rq->cmd != PROTO_SEARCH) return;
+    if (rq->cmd != PROTO_SEARCH && rq->cmd != PROTO_SIMILAR) return;
     unsigned want = rq->limit_capped ? rq->limit_asked : rq->search.limit;
     rq->limit_capped = want > max_limit;
     rq->search.limit = rq->limit_capped ? max_limit : want;
@@ -393,7 +393,7 @@ static void search_json(sbuf *out, const proto_request *rq,
         json_object_set_new(j, "title", json_str(h->title));
         json_object_set_new(j, "date", h->has_date ? json_string(date) : json_null());
         json_object_set_new(j, "snippet", json_str(h->snippet));
-        if (rq->search.collapse) json_object_set_new(j, "similar", json_integer(h->similar));
+        if (rq->collapse[0]) json_object_set_new(j, "similar", json_integer(h->similar));
         if (rq->cmd == PROTO_SIMILAR && rq->search.dups_show)
             json_object_set_new(j, "dup", json_boolean(h->near_dup));
         json_array_append_new(hits, j);
@@ -427,7 +427,7 @@ void proto_reply_search(sbuf *out, int json, const proto_request *rq,
         proto_escape(out, h->title);
         sbuf_putc(out, '\t');
         proto_escape(out, h->snippet);
-        if (rq->search.collapse) sbuf_printf(out, "\tsimilar=%u", h->similar);
+        if (rq->collapse[0]) sbuf_printf(out, "\tsimilar=%u", h->similar);
         if (h->near_dup) sbuf_puts(out, "\tdup=1");
         sbuf_putc(out, '\n');
     }
