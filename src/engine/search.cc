@@ -90,7 +90,9 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
          * dates here would cost a round trip for each tied candidate.
          * Sorted on the head slot (date first), the hits come back with
          * their heads (results.cc). */
-        if (!r->remote && page_by_score(r, enq, o, check, page)) return page;
+        /* A match spy counting collapse keys (collapse.cc) would count
+         * twice if page_by_score ran a second match: Xapian sorts. */
+        if (!r->remote && !page.collapse_counts && page_by_score(r, enq, o, check, page)) return page;
         page.heads_in_keys = r->heads;
         enq.set_sort_by_relevance_then_value(r->heads ? ENGINE_SLOT_HEAD : ENGINE_SLOT_DATE, true);
     } else {
