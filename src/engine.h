@@ -269,7 +269,9 @@ int engine_suggest(engine_reader *r, const search_opts *o, sbuf *out, char *err)
  * said there and in README).  engine_group_duplicates regroups the
  * articles of the databases of ws[0..n) (one index: its database; a
  * sharded one: its shards, read as one) from their signatures, writing
- * each article's group key (slot 4) where it changed, uncommitted.
+ * each article's group key (slot 4) where it changed, uncommitted.  A
+ * shard's database alone (n = 1, a writer of a shard: "lede.shard") is
+ * left as it is: its groups were made with the other shards'. 
  * Memory: the ids of the articles that share a band term with another,
  * and the keys of the grouped ones (about 60 bytes each). */
 typedef struct engine_dup_stats {

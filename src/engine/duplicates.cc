@@ -314,8 +314,14 @@ int engine_reader_dup_groups(engine_reader *r, engine_dup_stats *st, char *err) 
 int engine_group_duplicates(engine_writer *const *ws, unsigned n,
                             engine_dup_stats *st, char *err) {
     memset(st, 0, sizeof *st);
+    /* One shard alone (its compaction): its groups span the shards, and
+     * shards_group_duplicates made them. */
     if (n == 0) return LEDE_OK;
     return guarded(err, ws[0]->path.c_str(), [&] {
+        if (n == 1) {
+            IndexSettings is(ws[0]->db);
+            if ((is.s.stored & SETTINGS_SHARD) && *is.s.shard) return LEDE_OK;
+        }
         Grouping g(ws, n, st);
         g.run();
         return LEDE_OK;

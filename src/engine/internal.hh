@@ -453,6 +453,9 @@ void set_collapse(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, 
 /* The slot of a metadata field a collapse names (QueryParserError naming
  * the known ones when none). */
 Xapian::valueno field_collapse_slot(engine_reader *r, const char *name);
+/* The number of collapsed results, when page counted every key (an
+ * exact search with a collapse): false when it did not. */
+bool collapsed_total(const Page &page, uint64_t *total);
 /* How many matches were collapsed into the hit at it (0: none). */
 unsigned collapsed_into(Page &page, const Xapian::MSetIterator &it);
 

@@ -157,6 +157,7 @@ int search_once(engine_reader *r, const search_opts *o,
     out->total = mset.get_matches_estimated();
     out->exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     if (out->exact) out->total = mset.get_matches_lower_bound();
+    if (collapsed_total(page, &out->total)) out->exact = 1;
     offer_correction(r, o, q, out);
     fill_hits(r, page, ran, o, out);
     return LEDE_OK;

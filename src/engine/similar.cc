@@ -90,6 +90,7 @@ int similar_once(engine_reader *r, const char *id, const search_opts *o,
     const Xapian::MSet &mset = page.mset;
     out->exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     out->total = out->exact ? mset.get_matches_lower_bound() : mset.get_matches_estimated();
+    if (collapsed_total(page, &out->total)) out->exact = 1;
     /* Facets (o->facets) hook here as in search_once: the page ran through
      * run_query, so whatever spies it set on enq have seen every match. */
     fill_hits(r, page, like, o, out);
