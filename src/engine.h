@@ -64,11 +64,10 @@
  *                    collapse an empty key)
  *            slot 5  near-duplicate signature: DUP_HASHES (64) MinHash
  *                    minima over the article's 4-word shingles, the low
- *                    16 bits of each, 2 bytes big-endian each; absent when
- *                    the article has no word (duplicates.cc)
- *   terms    XD<band hex><16 hex>  (boolean) one per band of 4 minima of
- *            the signature (16 bands): articles sharing one are candidate
- *            near-duplicates (locality-sensitive hashing)
+ *                    8 bits of each, one byte each; absent when the
+ *                    article has no word (duplicates.cc)
+ *   terms    XD<band hex><8 hex>  (boolean) bands 0 and 1 of the signature
+ *            (4 minima each): a live writer's candidate near-duplicates
  *   data     the stored article (docstore.h)
  *   spelling headline and body words, for "did you mean"
  *   metadata (read and written through src/settings.h)

@@ -68,7 +68,7 @@ def jaccard(a, b):
 
 def signature(article):
     hashes = [lede_hash(s.encode()) for s in shingles(article)]
-    return [min(fmix(h ^ (((k + 1) * 0x9E3779B97F4A7C15) & M64)) for h in hashes) & 0xffff
+    return [min(fmix(h ^ (((k + 1) * 0x9E3779B97F4A7C15) & M64)) for h in hashes) & 0xff
             for k in range(HASHES)]
 
 
