@@ -39,7 +39,6 @@ typedef struct options {
 
 /* Returns 0, or -1 with the message printed; --help prints and exits. */
 static int parse_args(int argc, char **argv, options *o, int *nwords) {
-    static const char *const sorts[] = {"relevance", "date", NULL};
     const opt_spec specs[] = {
         {"connect", 'c', OPT_STRING, &o->addr, .metavar = "ADDR",
          .help = "HOST:PORT or a Unix socket path",
@@ -48,9 +47,9 @@ static int parse_args(int argc, char **argv, options *o, int *nwords) {
          .help = "hits per page (at most 100)", .def = "10", .max = 1000000000},
         {"offset", 'o', OPT_UINT, &o->s.offset, .metavar = "N", .help = "skip the first N hits",
          .def = "0", .max = 100000000},
-        {"sort", 0, OPT_ENUM, &o->s.sort_date,
-         .help = "date: newest first instead of most relevant", .def = "relevance",
-         .choices = sorts},
+        {"sort", 0, OPT_STRING, &o->s.sort, .metavar = "ORDER",
+         .help = "relevance; date (newest first); a metadata field, largest first (words, "
+                 "section, ...); add :asc for smallest or oldest first", .def_note = "relevance"},
         {"any", 0, OPT_FLAG, &o->s.any, .help = "match any word instead of all"},
         {"collapse", 0, OPT_STRING, &o->s.collapse, .metavar = "dup|FIELD",
          .help = "one hit per near-duplicate group (dup) or per value of FIELD"},

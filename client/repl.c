@@ -12,7 +12,7 @@
 void search_line(sbuf *out, const search_settings *s, const char *query) {
     sbuf_reset(out);
     sbuf_printf(out, "SEARCH limit=%u offset=%u sort=%s mode=%s hl=%s,%s", s->limit,
-                s->offset, s->sort_date ? "date" : "relevance", s->any ? "any" : "all",
+                s->offset, s->sort ? s->sort : "relevance", s->any ? "any" : "all",
                 s->color ? RENDER_HL_OPEN : "", s->color ? RENDER_HL_CLOSE : "");
     if (s->collapse) sbuf_printf(out, " collapse=%s", s->collapse);
     sbuf_printf(out, " -- %s", query);

@@ -8,7 +8,8 @@
 
 typedef struct search_settings {
     unsigned limit, offset;
-    int sort_date, any, color;
+    const char *sort;  /* sort= as given (the server checks it); NULL: relevance */
+    int any, color;
     const char *collapse;   /* --collapse dup|FIELD, or NULL */
     int dups;               /* similar --dups: show near-duplicates, flagged */
 } search_settings;

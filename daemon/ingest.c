@@ -133,12 +133,25 @@ static int job_article(job *j, article *a, char *err) {
     return LEDE_OK;
 }
 
+/* What the writer said about the articles' metadata fields (once a key). */
+static void log_field_warnings(ingest *g) {
+    sbuf lines;
+    sbuf_init(&lines);
+    if (livewriter_take_warnings(g->lw, &lines)) {
+        char *save = NULL;
+        for (char *l = strtok_r(lines.data, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+            log_msg(LOG_LEVEL_WARN, "ingest: %s", l);
+    }
+    sbuf_free(&lines);
+}
+
 static void apply_put(ingest *g, job *j) {
     char err[LEDE_ERRLEN];
     article a;
     article_init(&a);
     int outcome = 0, rc = job_article(j, &a, err);
     if (rc == LEDE_OK) rc = livewriter_put(g->lw, &a, &outcome, err);
+    if (rc == LEDE_OK) log_field_warnings(g);
     if (LEDE_IS_STORAGE(rc)) get_stuck(g, rc, err);
     if (rc != LEDE_OK) {
         reply_error(j, rc, err);

@@ -114,6 +114,7 @@ static search_opts query_options(job *j) {
     o.hl_open = j->req.hl_open;
     o.hl_close = j->req.hl_close;
     o.collapse = j->req.collapse[0] ? j->req.collapse : NULL;
+    o.sort_field = j->req.sort_field[0] ? j->req.sort_field : NULL;
     return o;
 }
 

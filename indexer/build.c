@@ -18,6 +18,7 @@
  * skips what did not change. */
 #define _GNU_SOURCE
 #include "build.h"
+#include "fields.h"
 #include "follow.h"
 #include "run.h"
 #include "sample.h"
@@ -100,6 +101,7 @@ int build_load_settings(build *b, char *err) {
     free(main_db);
     if (rc != LEDE_OK) return rc;
     if (settings_load_reader(&b->set, b->lookup, err) != LEDE_OK) return LEDE_ERR;
+    if (fields_start(b, err) != LEDE_OK) return LEDE_ERR;
     if (b->o->language && strcmp(b->o->language, b->set.language))
         return lede_seterr(err, "%s: index was built with language '%s', not '%s'"
                            " (use a new index to change it)", b->o->index,
@@ -179,7 +181,7 @@ static int first_pass(build *b, char *err) {
     rc = sources_walk(b, err);
     if (rc == LEDE_OK && !b->writers_running && b->fresh) {
         if (!b->held_head) /* nothing to index */
-            return b->nshards ? shardrun_finish_full(b, err) : LEDE_OK;
+            return b->nshards ? shardrun_finish_full(b, err) : fields_write_declared(b, err);
         rc = sample_choose_and_start(b, err);
     }
     if (rc == LEDE_OK && !b->fresh) rc = sources_finish(b, err);
@@ -234,6 +236,7 @@ static void build_free(build *b) {
     for (int i = 0; i < b->nroots; i++) free(b->roots[i]);
     free(b->roots);
     settings_free(&b->set);
+    fieldbook_free(b->book);
     engine_writer_close(b->front, NULL); /* open only when a run failed early */
     shards_close(&b->sh);
     indexdir_close(&b->ix);

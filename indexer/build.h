@@ -38,6 +38,7 @@ typedef struct build_opts {
     int verbose, quiet, progress;
     int watch;                 /* then keep indexing changes (watch.h) */
     double commit_interval;    /* watch: seconds between commits at most */
+    const char *schema;        /* --schema NAME:KIND,... (NULL: none) */
 } build_opts;
 
 typedef struct build_stats {

@@ -85,6 +85,10 @@ static int parse_args(int argc, char **argv, cli *c) {
         {"commit-interval", 0, OPT_DOUBLE, &o->commit_interval, .metavar = "S",
          .help = "watch: commit at least every S seconds while files keep arriving", .def = "0.25",
          .min = 0, .max = 3600, .flags = OPT_ABOVE_MIN},
+        {"schema", 0, OPT_STRING, &o->schema, .metavar = "NAME:KIND,...",
+         .help = "declare metadata fields (KIND keyword, number or date) where the data's first "
+                 "values would not say: appended to the index's fields; a field it has with "
+                 "another kind is an error"},
         {"compact", 0, OPT_SET, &c->cmd, .help = "rewrite the index compactly, in place",
          .value = CMD_COMPACT},
         {"info", 0, OPT_SET, &c->cmd, .help = "print what the index holds", .value = CMD_INFO},
@@ -116,7 +120,7 @@ static int parse_args(int argc, char **argv, cli *c) {
     }
     o->sources = (const char *const *)argv + 1;
     o->nsources = nwords;
-    if (c->cmd == CMD_BUILD && o->nsources == 0) {
+    if (c->cmd == CMD_BUILD && o->nsources == 0 && !o->schema) {
         fprintf(stderr, "lede-index: no SOURCE given\n");
         opt_help(stderr, &t);
         return -1;
@@ -288,6 +292,24 @@ static void print_databases(const char *index, char **names, int n) {
     printf("\n");
 }
 
+/* The metadata fields: name, kind, origin, and how many articles have a
+ * value in the field's slot (Xapian's value frequency: no scan). */
+static void print_fields(engine_reader *r) {
+    schema s;
+    schema_init(&s);
+    char err[LEDE_ERRLEN];
+    if (engine_reader_schema(r, &s, err) != LEDE_OK) {
+        printf("fields: unreadable (%s)\n", err);
+        return;
+    }
+    printf("fields: %zu\n", s.n);
+    for (size_t i = 0; i < s.n; i++)
+        printf("field: %s %s %s %" PRIu64 " articles\n", s.fields[i].name,
+               schema_kind_name(s.fields[i].kind), s.fields[i].declared ? "declared" : "inferred",
+               engine_reader_value_count(r, schema_slot(i)));
+    schema_free(&s);
+}
+
 static int cmd_info(const cli *c, char *err) {
     char **names;
     int n;
@@ -321,6 +343,7 @@ static int cmd_info(const cli *c, char *err) {
            dups.groups, dups.grouped, dups.largest);
     printf("size: %" PRIu64 "\n", indexdir_size(&ix));
     print_databases(c->o.index, names, n);
+    print_fields(rc.r);
     close_reader(&rc);
     indexdir_free_names(names, n);
     return LEDE_OK;

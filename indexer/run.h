@@ -71,6 +71,10 @@ struct build {
     uint64_t front_pending;            /* records set */
     int front_words;                   /* words handed to it */
     engine_reader *lookup;            /* file records of an existing index */
+    /* The run's metadata fields, shared by all its writers (fields.h);
+     * whether --schema added fields to the index's. */
+    fieldbook *book;
+    int schema_added;
     char **roots;                      /* absolute directory sources */
     int nroots;
     filerec_pending *records;          /* fresh build: JSONL file records */

@@ -3,6 +3,7 @@
  * every shard.  Reads no source file and writes no article. */
 #define _GNU_SOURCE
 #include "shardrun.h"
+#include "fields.h"
 #include "sources.h"
 #include "writers.h"
 
@@ -67,6 +68,7 @@ int shardrun_start(build *b, char *err) {
     char *path = shards_db_path(&b->sh.front);
     int rc = engine_writer_open(path, 0, 0, &b->front, err);
     free(path);
+    if (rc == LEDE_OK) rc = fields_share(b, b->front, err); /* its commits carry the schema */
     b->front_pending = 0;
     b->front_words = 0;
     return rc;

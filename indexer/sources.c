@@ -4,6 +4,7 @@
  * skipped (docs/FORMATS.md). */
 #define _GNU_SOURCE
 #include "sources.h"
+#include "fields.h"
 #include "writers.h"
 #include "../src/idset.h"
 #include "../src/source.h"
@@ -20,6 +21,11 @@
 
 static int put_article(build *b, article *a, const char *filekey, char *record,
                        char *err) {
+    if (fields_note(b, a, err) != LEDE_OK) {
+        free(record);
+        article_free(a);
+        return LEDE_ERR;
+    }
     jobq_job *j = jobq_job_new(JOBQ_PUT);
     j->a = *a;
     article_init(a);
@@ -36,16 +42,25 @@ static void text_repaired(build *b, const char *where, const article_repair *rep
          utf8_repair_name(rep->kind));
 }
 
+/* The folder of a directory source's file, relative to the source
+ * ("sport" for sport/a.txt): its articles' "section"; NULL for none. */
+static char *section_of(const src_file *f) {
+    const char *slash = f->root ? strrchr(f->relid, '/') : NULL;
+    return slash ? lede_strndup(f->relid, (size_t)(slash - f->relid)) : NULL;
+}
+
 /* The article of a text file that changed: id its path, date its mtime. */
 static int text_article(build *b, const src_file *f, const char *filekey, sbuf *raw,
                         uint64_t hash, char *err) {
     char msg[LEDE_ERRLEN], warn[LEDE_ERRLEN] = "";
-    article_defaults d = {.id = f->relid, .has_date = f->abspath != NULL,
+    char *section = section_of(f);
+    article_defaults d = {.id = f->relid, .section = section, .has_date = f->abspath != NULL,
                           .date = f->st.st_mtim.tv_sec};
     article_repair rep;
     article a;
     article_init(&a);
     int rc = article_from_bytes(raw->data, raw->len, ARTICLE_TEXT, &d, &a, &rep, msg, warn);
+    free(section);
     text_repaired(b, f->path, &rep);
     if (rc != LEDE_OK) {
         WARN(b, "%s: %s (skipped)", f->path, msg);
@@ -99,6 +114,7 @@ static int index_text_file(build *b, const src_file *f, const char *filekey,
 typedef struct jsonl_state {
     uint64_t lineno, articles, warnings;
     idset *seen;
+    char *section;   /* section_of the file */
 } jsonl_state;
 
 static void jsonl_warn(build *b, const src_file *f, jsonl_state *s,
@@ -114,7 +130,7 @@ static void jsonl_warn(build *b, const src_file *f, jsonl_state *s,
 static int jsonl_line(build *b, const src_file *f, const char *filekey,
                       jsonl_state *s, const sbuf *line, char *err) {
     char msg[LEDE_ERRLEN], warn[LEDE_ERRLEN] = "", where[64];
-    article_defaults d = {.id = f->relid, .id_line = s->lineno};
+    article_defaults d = {.id = f->relid, .id_line = s->lineno, .section = s->section};
     article_repair rep;
     article a;
     article_init(&a);
@@ -173,6 +189,7 @@ static int jsonl_finish(build *b, const src_file *f, const char *filekey,
 static int index_jsonl_file(build *b, const src_file *f, const char *filekey,
                             const filerec *rec, src_reader *r, char *err) {
     jsonl_state s = {0};
+    s.section = section_of(f);
     char msg[LEDE_ERRLEN];
     if (rec->found && (s.seen = idset_new(msg)) == NULL)
         WARN(b, "%s: %s; vanished articles kept", f->path, msg);
@@ -213,6 +230,7 @@ static int index_jsonl_file(build *b, const src_file *f, const char *filekey,
     } else {
         idset_free(s.seen);
     }
+    free(s.section);
     sbuf_free(&line);
     return rc;
 }

@@ -8,6 +8,7 @@
  * setting (sources.c, sample.c). */
 #define _GNU_SOURCE
 #include "writers.h"
+#include "fields.h"
 #include "sample.h"
 #include "shardrun.h"
 #include "sources.h"
@@ -46,6 +47,7 @@ static int writer_put(writer *w, jobq_job *j, char *err) {
                                docstore_fingerprint(payload_hash, j->filekey), blob.data,
                                blob.len, &outcome, err);
     sbuf_free(&blob);
+    fields_warn(b);
     if (rc != LEDE_OK) return rc;
     if (outcome != ENGINE_UNCHANGED || j->record) w->dirty = 1;
     if (outcome == ENGINE_REPLACED) w->changes++;
@@ -163,7 +165,8 @@ static int writer_open(build *b, writer *w, int create, char *err) {
         settings_free(&own);
         if (rc != LEDE_OK) return rc;
     }
-    if (engine_writer_configure(w->ew, b->set.language, b->set.stopwords, 1, err) != LEDE_OK)
+    if (engine_writer_configure(w->ew, b->set.language, b->set.stopwords, 1, err) != LEDE_OK ||
+        fields_share(b, w->ew, err) != LEDE_OK)
         return LEDE_ERR;
     /* A full build's parts (or new shards) see only their own articles:
      * they are grouped once all are written (engine_group_duplicates). */
@@ -194,6 +197,8 @@ int writers_start(build *b, char *err) {
         w->name = writer_name(b, k);
         if (writer_open(b, w, b->fresh && !b->nshards, err) != LEDE_OK) return LEDE_ERR;
     }
+    for (int k = 0; b->schema_added && k < b->nwriters; k++) b->w[k].dirty = 1; /* commit them */
+    if (b->schema_added && b->front) b->front_pending++;
     if (b->fresh && !b->nshards) {
         char **names = lede_calloc((size_t)b->nwriters + 1, sizeof(char *));
         names[0] = b->ix.live[0];

@@ -25,6 +25,7 @@ void article_free(article *a) {
     free(a->author);
     free(a->url);
     free(a->meta);
+    free(a->section);
     article_init(a);
 }
 
@@ -308,6 +309,7 @@ int article_parse_json(const char *line, size_t len, article *a, char *err,
 /* ---- from raw bytes ---------------------------------------------------- */
 
 static void apply_defaults(article *a, const article_defaults *d) {
+    if (d->section && *d->section && !a->section) a->section = lede_strdup(d->section);
     if (!a->id && d->id) {
         if (d->id_line) {
             sbuf id;

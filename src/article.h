@@ -14,6 +14,7 @@ extern "C" {
 
 #include <stddef.h>
 #include <stdint.h>
+#include "schema.h"
 #include "utf8.h"
 
 typedef struct article {
@@ -24,6 +25,9 @@ typedef struct article {
     char *author;      /* NULL when absent */
     char *url;         /* NULL when absent */
     char *meta;        /* other fields as a compact JSON object, or NULL */
+    char *section;     /* a directory source's folder of the article, or
+                        * NULL: its "section" field unless meta has one;
+                        * not stored (the docstore keeps meta only) */
     int64_t date;      /* Unix seconds, UTC; valid when has_date */
     int has_date;
 } article;
@@ -57,6 +61,8 @@ typedef enum { ARTICLE_TEXT, ARTICLE_JSON } article_layout;
 /* What an article gets when its bytes do not say. */
 typedef struct article_defaults {
     const char *id;      /* id of an article without one; NULL: none */
+    const char *section; /* a directory source's folder of the article
+                          * ("sport"): its section; NULL or "": none */
     uint64_t id_line;    /* not 0: that id is "<id>#<id_line>" (the line
                           * of a JSON Lines record without an "id") */
     int has_date;        /* date of an undated article, when set */
@@ -76,6 +82,48 @@ typedef struct article_repair {
 int article_from_bytes(const char *bytes, size_t len, article_layout layout,
                        const article_defaults *d, article *a,
                        article_repair *rep, char *err, char *warn);
+
+/* ---- metadata fields (src/article_fields.c; schema.h) -----------------
+ * An article's typed fields, read from its meta (the JSON keys beyond its
+ * own, a text header's other keys) plus the derived "section" (a->section,
+ * unless meta has one) and "words".  Pure: the same article always gives
+ * the same fields. */
+typedef struct article_value {
+    char *text;          /* as written, trimmed; a number as JSON has it;
+                          * a boolean "true" / "false" */
+    double number;       /* is_number: a JSON number */
+    int64_t seconds;     /* is_date: a string holding a whole ISO 8601 date */
+    unsigned char is_number, is_date;
+} article_value;
+
+typedef struct article_field {
+    char *name;          /* the key as written */
+    field_kind kind;     /* inferred from its values (a string that is a
+                          * date: FIELD_DATE; a number: FIELD_NUMBER; else
+                          * FIELD_KEYWORD); fieldbook_resolve sets the
+                          * schema's */
+    article_value *values;
+    size_t n;
+    int index;           /* its field number once resolved; -1 before, or
+                          * when it cannot be a field */
+    const char *problem; /* non-NULL: not a field (a bad name, a nested
+                          * object), kept in the stored article only */
+} article_field;
+
+typedef struct article_fields {
+    article_field *f;
+    size_t n;
+} article_fields;
+
+void article_fields_free(article_fields *f);
+/* The fields of a (out initialised with {0}; what it held is freed).
+ * Keys whose value is null or an empty array give nothing; a key that
+ * cannot be a field is listed with its problem. */
+void article_fields_of(const article *a, article_fields *out);
+/* The derived "words" field: the article's word count, the runs of
+ * non-blank bytes (space, TAB, LF, VT, FF, CR separate them) holding a
+ * letter, a digit or a non-ASCII byte, in headline, standfirst and body. */
+uint64_t article_word_count(const article *a);
 
 #ifdef __cplusplus
 }

@@ -68,6 +68,12 @@
  *                    article has no word (duplicates.cc)
  *   terms    XD<band hex><8 hex>  (boolean) bands 0 and 1 of the signature
  *            (4 minima each): a live writer's candidate near-duplicates
+ *            slot 16+i  metadata field i (schema.h): a keyword field's
+ *                    values joined by SCHEMA_VALUE_SEP, a number's or a
+ *                    date's sortable_serialise (src/engine/fields.cc)
+ *   metadata fields (schema.h): a keyword field's values are boolean terms
+ *            XM<name>:<case-folded value>; numbers and dates have none
+ *            (their filters are value ranges)
  *   data     the stored article (docstore.h)
  *   spelling headline and body words, for "did you mean"
  *   metadata (read and written through src/settings.h)
@@ -83,6 +89,7 @@
  *            "lede.commit_time" = Unix seconds of the last commit,
  *            "lede.changes" = replacements and deletions since the last
  *            compaction (livewriter.h),
+ *            "lede.schema" = the metadata fields (schema.h, settings.h),
  *            "F<16 hex>" = file record (see indexer/filerec.h) */
 #ifndef LEDE_ENGINE_H
 #define LEDE_ENGINE_H
@@ -90,6 +97,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "article.h"
+#include "fieldbook.h"
+#include "schema.h"
 #include "search.h"
 #include "util.h"
 
@@ -152,6 +161,12 @@ const char *engine_default_stopwords(const char *language);
  * spelling data is built. */
 int engine_writer_configure(engine_writer *w, const char *language,
                             const char *stopwords, int spelling, char *err);
+/* Makes w keep its metadata fields in book, the schema its process
+ * shares between all its writers (fieldbook.h), instead of its own: the
+ * database's "lede.schema" is merged into book (LEDE_ERR when they
+ * disagree on a field), and each commit writes book's whole schema.
+ * Call after engine_writer_configure, before any put. */
+int engine_writer_share_fields(engine_writer *w, fieldbook *book, char *err);
 /* Adds or replaces the article whose id is a->id.  If a document with that
  * id already carries this fingerprint, nothing is written.  filekey may be
  * NULL (no source file).  *outcome is ENGINE_ADDED/REPLACED/UNCHANGED. */
@@ -243,6 +258,11 @@ int engine_reader_scan(engine_reader *r, engine_doc_fn fn, void *ctx,
  * when the stub changed (compaction, a finished build), else moves to the
  * latest revision.  *changed is set when anything moved. */
 int engine_reader_refresh(engine_reader *r, int *changed, char *err);
+/* The index's metadata fields (schema.h), as the reader's databases have
+ * them now, into out (initialised; what it held is freed). */
+int engine_reader_schema(engine_reader *r, schema *out, char *err);
+/* How many articles have a value in this slot (0 when unknown). */
+uint64_t engine_reader_value_count(engine_reader *r, unsigned slot);
 /* Revision of the (first) database, for STATS. */
 uint64_t engine_reader_revision(engine_reader *r);
 

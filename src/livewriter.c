@@ -45,6 +45,7 @@ struct livewriter {
     char *language;
     int64_t last_commit;
     int broken;               /* a write failed: the databases must be reopened */
+    fieldbook *book;          /* the metadata fields, one schema for all parts */
 };
 
 /* A compact copy is grouped into near-duplicates afresh, and has no
@@ -145,9 +146,10 @@ int livewriter_create_empty(indexdir *ix, const char *language, int stopwords,
 }
 
 /* Opens the live database of ix as part p; with settings s (may be NULL)
- * loaded from it.  Article parts index with the language, stop words and
- * spelling on (a sharded index's words move to its front at each commit). */
-static int open_part(lw_part *p, indexdir *ix, int articles, settings *s, char *err) {
+ * loaded from it.  Article parts (articles: the writer's fieldbook) index
+ * with the language, stop words and spelling on (a sharded index's words
+ * move to its front at each commit) and keep their fields in the book. */
+static int open_part(lw_part *p, indexdir *ix, fieldbook *articles, settings *s, char *err) {
     p->ix = ix;
     char *path = indexdir_join(ix, ix->live[0]);
     int rc = engine_writer_open(path, 0, 0, &p->ew, err);
@@ -159,6 +161,7 @@ static int open_part(lw_part *p, indexdir *ix, int articles, settings *s, char *
     rc = settings_load_writer(s, p->ew, err);
     if (rc == LEDE_OK && articles)
         rc = engine_writer_configure(p->ew, s->language, s->stopwords, 1, err);
+    if (rc == LEDE_OK && articles) rc = engine_writer_share_fields(p->ew, articles, err);
     p->changes = s->changes;
     p->uncommitted = 0;
     settings_free(&own);
@@ -171,10 +174,11 @@ static int open_databases(livewriter *w, char *err) {
     settings s;
     settings_init(&s);
     int sharded = w->sh.n > 0;
-    int rc = sharded ? open_part(&w->front, &w->sh.front, 0, &s, err)
-                     : open_part(&w->part[0], &w->ix, 1, &s, err);
+    if (!w->book) w->book = fieldbook_new();
+    int rc = sharded ? open_part(&w->front, &w->sh.front, NULL, &s, err)
+                     : open_part(&w->part[0], &w->ix, w->book, &s, err);
     for (unsigned k = 0; sharded && rc == LEDE_OK && k < w->nparts; k++)
-        rc = open_part(&w->part[k], &w->sh.shard[k], 1, NULL, err);
+        rc = open_part(&w->part[k], &w->sh.shard[k], w->book, NULL, err);
     if (rc == LEDE_OK && !sharded && (s.stored & (SETTINGS_SHARD | SETTINGS_SHARDS)))
         rc = lede_seterr(err, "%s: a part of a sharded index: write to the index that holds it",
                          w->ix.path);
@@ -321,10 +325,15 @@ int livewriter_close(livewriter *w, char *err) {
     free(w->part);
     docstore_free(w->ds);
     free(w->language);
+    fieldbook_free(w->book);
     shards_close(&w->sh);
     indexdir_close(&w->ix);
     free(w);
     return rc;
+}
+
+unsigned livewriter_take_warnings(livewriter *w, sbuf *out) {
+    return w->book ? fieldbook_take_warnings(w->book, out) : 0;
 }
 
 /* The part that holds (or will hold) the article with this id. */

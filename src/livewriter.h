@@ -53,6 +53,11 @@ int livewriter_close(livewriter *w, char *err);
 /* Adds or replaces a->id (valid UTF-8 already); *outcome is one of
  * ENGINE_ADDED/REPLACED/UNCHANGED. */
 int livewriter_put(livewriter *w, const article *a, int *outcome, char *err);
+/* The warnings about articles' metadata fields since the last call (a
+ * key that cannot be a field, a value that does not fit its field's
+ * kind; each once while the writer is open), one a line, appended to
+ * out; returns how many. */
+unsigned livewriter_take_warnings(livewriter *w, sbuf *out);
 /* Deletes id; LEDE_ENOTFOUND when there is no such article. */
 int livewriter_delete(livewriter *w, const char *id, char *err);
 int livewriter_commit(livewriter *w, char *err);

@@ -98,6 +98,40 @@ static int parse_collapse(proto_request *rq, const char *v, size_t n) {
     return 1;
 }
 
+/* sort=relevance | date[:asc|:desc] | FIELD[:asc|:desc]: a metadata
+ * field's name as schema.h allows it (the engine says whether the index
+ * has it); descending unless :asc. */
+static int parse_sort(proto_request *rq, const char *v, size_t n, char *err) {
+    search_opts *o = &rq->search;
+    const char *colon = memchr(v, ':', n);
+    size_t name = colon ? (size_t)(colon - v) : n;
+    o->sort_date = 0;
+    o->sort_field = NULL;
+    o->sort_ascending = 0;
+    if (colon) {
+        if (value_is(colon + 1, n - name - 1, "asc")) o->sort_ascending = 1;
+        else if (!value_is(colon + 1, n - name - 1, "desc"))
+            return lede_seterr_code(err, LEDE_ESYNTAX, "sort=%.*s: the order is :asc or :desc",
+                                    (int)(n > 80 ? 80 : n), v);
+    }
+    if (value_is(v, name, "relevance") && !colon) return LEDE_OK;
+    if (value_is(v, name, "date")) {
+        o->sort_date = 1;
+        return LEDE_OK;
+    }
+    int ok = name > 0 && name < PROTO_FIELD_MAX && isalpha((unsigned char)v[0]);
+    for (size_t i = 0; ok && i < name; i++)
+        ok = isalnum((unsigned char)v[i]) || v[i] == '_' || v[i] == '.' || v[i] == '-';
+    if (!ok)
+        return lede_seterr_code(err, LEDE_ESYNTAX, "sort=%.*s: relevance, date or a metadata "
+                                "field's name, then :asc or :desc if wanted",
+                                (int)(n > 80 ? 80 : n), v);
+    memcpy(rq->sort_field, v, name);
+    rq->sort_field[name] = '\0';
+    o->sort_field = rq->sort_field;
+    return LEDE_OK;
+}
+
 /* One key=value option; returns 0 if it is malformed (hl= says why in
  * err itself and returns its own code). */
 static int parse_option(proto_request *rq, const char *k, size_t kn,
@@ -113,9 +147,7 @@ static int parse_option(proto_request *rq, const char *k, size_t kn,
         if (!parse_uint(v, vn, 100000000, &u)) return 0;
         o->offset = u;
     } else if (value_is(k, kn, "sort")) {
-        if (value_is(v, vn, "date")) o->sort_date = 1;
-        else if (value_is(v, vn, "relevance")) o->sort_date = 0;
-        else return 0;
+        return parse_sort(rq, v, vn, err) == LEDE_OK ? 1 : -1;
     } else if (value_is(k, kn, "mode")) {
         if (value_is(v, vn, "any")) o->any = 1;
         else if (value_is(v, vn, "all")) o->any = 0;
@@ -513,7 +545,8 @@ void proto_reply_stats(sbuf *out, int json, const proto_stat *kv, int n) {
 static const char *const help_lines[] = {
     "PING                          liveness: OK PONG",
     "SEARCH [options] [--] QUERY   ranked search; options: limit=N (<=100) offset=N",
-    "                              sort=relevance|date mode=all|any exact=0|1",
+    "                              sort=relevance|date|FIELD[:asc|:desc]",
+    "                              mode=all|any exact=0|1",
     "                              snippet=BYTES (0: none) hl=OPEN,CLOSE",
     "                              collapse=dup|FIELD (one hit per near-duplicate",
     "                              group or per value of FIELD; HIT gains similar=N)",

@@ -39,11 +39,15 @@ typedef enum {
 /* True for the commands that need AUTH. */
 int proto_is_ingest(proto_cmd cmd);
 
+/* A metadata field's name and NUL (schema.h's SCHEMA_NAME_MAX + 1). */
+#define PROTO_FIELD_MAX 65
+
 typedef struct proto_request {
     proto_cmd cmd;
     char *arg;                       /* query, id or format name */
     search_opts search;       /* SEARCH/COUNT options */
     char hl_open[PROTO_MARK_MAX], hl_close[PROTO_MARK_MAX];
+    char sort_field[PROTO_FIELD_MAX]; /* sort=FIELD: search.sort_field points here */
     int limit_capped;                /* limit= asked for more than the cap */
     uint64_t block_len;              /* PUT: bytes of article that follow */
     char *block;                     /* PUT: those bytes, once read */

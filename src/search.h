@@ -29,6 +29,10 @@ typedef struct search_opts {
     const char *query;
     unsigned offset, limit;
     int sort_date;            /* newest first, relevance breaking ties */
+    const char *sort_field;   /* NULL: none; else a metadata field (schema.h)
+                                 the hits are ordered by, relevance breaking
+                                 ties; wins over sort_date */
+    int sort_ascending;       /* sort_date or sort_field: smallest first */
     int any;                  /* OR the words instead of AND */
     int exact;                /* count every match exactly */
     unsigned snippet_len;     /* snippet length in bytes; 0: none */

@@ -34,6 +34,7 @@ static const setting table[] = {
     {SETTINGS_SHARD, "lede.shard", KIND_STRING, offsetof(settings, shard), ""},
     {SETTINGS_REVISION_BASE, "lede.revision_base", KIND_U64, offsetof(settings, revision_base),
      NULL},
+    {SETTINGS_SCHEMA, "lede.schema", KIND_BYTES, offsetof(settings, schema), NULL},
 };
 #define NSETTINGS (sizeof table / sizeof table[0])
 
@@ -44,6 +45,7 @@ void settings_init(settings *s) {
     memset(s, 0, sizeof *s);
     sbuf_init(&s->common);
     sbuf_init(&s->dict);
+    sbuf_init(&s->schema);
 }
 
 void settings_free(settings *s) {
@@ -54,6 +56,7 @@ void settings_free(settings *s) {
     free(s->shard);
     sbuf_free(&s->common);
     sbuf_free(&s->dict);
+    sbuf_free(&s->schema);
     settings_init(s);
 }
 

@@ -29,11 +29,17 @@
  *                      many shards it has, decimal (absent: 0, not a front)
  *   "lede.shard"       in a shard of a sharded index: "K N", decimal, it is
  *                      shard K (from 0) of N (absent: not a shard)
+ *   "lede.schema"      the metadata fields, schema.h's text (absent: none);
+ *                      bookkeeping: a writer's commit writes its process's
+ *                      whole schema (src/engine/fields.cc), fields only
+ *                      ever appended; a compaction keeps the merge of its
+ *                      sources'; readers merge every database's and load
+ *                      it again whenever they move to a newer revision
  * The first six are fixed when the index is created (SETTINGS_INDEX), and
  * written only into a new database (a shard, a merge, a new index), never
  * by a commit to one that readers have open: readers load them again only
  * when the stub names other databases (src/engine/refresh.cc).  The next
- * three are bookkeeping that changes with commits and compactions.  The shard keys are
+ * three (and "lede.schema") are bookkeeping that changes with commits and compactions.  The shard keys are
  * written once, when a sharded index is created, and say what a database
  * is: they differ between the front and each shard, whose SETTINGS_INDEX
  * values are all the same. */
@@ -61,11 +67,13 @@ enum {
     SETTINGS_SHARDS = 1u << 8,
     SETTINGS_SHARD = 1u << 9,
     SETTINGS_REVISION_BASE = 1u << 10,
+    SETTINGS_SCHEMA = 1u << 11,
 };
 #define SETTINGS_INDEX (SETTINGS_FORMAT | SETTINGS_LANGUAGE | SETTINGS_STOPWORDS | \
                         SETTINGS_PIVOT | SETTINGS_COMMON | SETTINGS_DICT)
 #define SETTINGS_ALL (SETTINGS_INDEX | SETTINGS_COMMIT_TIME | SETTINGS_CHANGES | \
-                      SETTINGS_SHARDS | SETTINGS_SHARD | SETTINGS_REVISION_BASE)
+                      SETTINGS_SHARDS | SETTINGS_SHARD | SETTINGS_REVISION_BASE | \
+                      SETTINGS_SCHEMA)
 
 #define SETTINGS_DEFAULT_LANGUAGE "english"
 
@@ -83,6 +91,7 @@ typedef struct settings {
     uint64_t shards;       /* "lede.shards" */
     char *shard;           /* "lede.shard", "" when absent */
     uint64_t revision_base; /* "lede.revision_base" */
+    sbuf schema;           /* "lede.schema" (schema.h's text) */
     unsigned stored;       /* SETTINGS_* bits of the keys the index holds */
 } settings;
 

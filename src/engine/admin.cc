@@ -1,7 +1,50 @@
 /* admin.cc -- the engine's maintenance entry points: compacting databases
  * into one (engine_compact) and Xapian's consistency check
- * (engine_check), the revision of a database on disk.  Works on database paths alone: no writer or reader. */
+ * (engine_check), the revision of a database on disk.  A compaction keeps
+ * the merge of its sources' metadata fields ("lede.schema").  Works on database paths alone: no writer or reader. */
 #include "internal.hh"
+
+namespace {
+
+/* Where the databases compacted each hold a key, the first one's value
+ * is kept, but for "lede.schema": each source's is a prefix of its
+ * writing process's schema, so the merge of all of them is kept. */
+class KeepSchemas : public Xapian::Compactor {
+    /* Xapian 1.4 hands the key as its table has it, behind the two bytes
+     * that mark user metadata ("\0\xc0"): the name is its end. */
+    static bool is_schema_key(const std::string &key) {
+        std::string name = settings_key(SETTINGS_SCHEMA);
+        return key.size() >= name.size() && key.size() <= name.size() + 2 &&
+               key.compare(key.size() - name.size(), name.size(), name) == 0;
+    }
+
+  public:
+    std::string resolve_duplicate_metadata(const std::string &key, size_t n,
+                                           const std::string tags[]) override {
+        if (!is_schema_key(key)) return tags[0];
+        schema all, one;
+        schema_init(&all);
+        schema_init(&one);
+        char err[LEDE_ERRLEN];
+        for (size_t i = 0; i < n; i++)
+            if (schema_parse(&one, tags[i].data(), tags[i].size(), err) != LEDE_OK ||
+                schema_merge(&all, &one, err) != LEDE_OK) {
+                schema_free(&one);
+                schema_free(&all);
+                throw Xapian::InvalidArgumentError(std::string("compaction: ") + err);
+            }
+        sbuf text;
+        sbuf_init(&text);
+        schema_format(&all, &text);
+        std::string merged(text.data ? text.data : "", text.len);
+        sbuf_free(&text);
+        schema_free(&one);
+        schema_free(&all);
+        return merged;
+    }
+};
+
+}  // namespace
 
 extern "C" {
 
@@ -10,7 +53,8 @@ int engine_compact(const char *const *srcs, int n, const char *dst,
     return guarded(err, dst, [&] {
         Xapian::Database all;
         for (int i = 0; i < n; i++) all.add_database(Xapian::Database(srcs[i]));
-        all.compact(dst, Xapian::DBCOMPACT_MULTIPASS);
+        KeepSchemas keep;
+        all.compact(dst, Xapian::DBCOMPACT_MULTIPASS, 0, keep);
         return LEDE_OK;
     });
 }

@@ -27,10 +27,15 @@ Xapian::valueno collapse_slot(engine_reader *r, const char *name) {
 
 }  // namespace
 
-/* Until the index's metadata fields are read (fields.cc), only "dup". */
-Xapian::valueno field_collapse_slot(engine_reader *, const char *name) {
-    throw Xapian::QueryParserError(std::string("collapse=") + name +
-                                   ": unknown field; collapse= takes dup (near-duplicates)");
+/* A metadata field's slot (schema.h), the name resolved as a query's
+ * field name is (schema_resolve: "topic" finds "topics"). */
+Xapian::valueno field_collapse_slot(engine_reader *r, const char *name) {
+    size_t index;
+    char err[LEDE_ERRLEN];
+    if (schema_resolve(&r->fields, name, strlen(name), &index, err) != LEDE_OK)
+        throw Xapian::QueryParserError(std::string("collapse=") + name + ": " + err +
+                                       " (or dup: near-duplicates)");
+    return schema_slot(index);
 }
 
 void set_collapse(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, Page &page) {

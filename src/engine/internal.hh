@@ -12,6 +12,8 @@
 #include "../dirwatch.h"
 #include "../docstore.h"
 #include "../engine.h"
+#include "../fieldbook.h"
+#include "../schema.h"
 #include "../settings.h"
 
 #include <xapian.h>
@@ -63,6 +65,11 @@ struct engine_writer {
      * word of the body term is in. */
     uint64_t sampled = 0;
     std::unordered_map<std::string, uint64_t> sample_df;
+    /* The metadata fields' schema (fields.cc): the process's shared one
+     * (engine_writer_share_fields) or its own; NULL until configured (a
+     * writer that stores no articles writes no "lede.schema"). */
+    fieldbook *book = nullptr;
+    bool own_book = false;
 };
 
 typedef std::vector<std::pair<std::string, struct stat>> file_ids;
@@ -114,6 +121,15 @@ struct engine_reader {
     file_ids versions;
     /* The databases opened (layout.cc), and how remote ones are. */
     std::vector<Part> parts;
+    /* Each database of db on its own (sharing db's internals, so a reopen
+     * of db reopens them): their "lede.schema" make fields. */
+    std::vector<Xapian::Database> part_dbs;
+    /* The index's metadata fields (schema.h), merged from every database
+     * and loaded again whenever the reader moves (fields.cc). */
+    schema fields{nullptr, 0, 0};
+    /* The field filters of the query being parsed (field_query.cc): its
+     * FieldProcessors hand them to QueryParser. */
+    std::vector<Xapian::Query> field_filters;
     bool layout_known = true;
     unsigned remote_timeout_ms = ENGINE_REMOTE_TIMEOUT_MS;
     unsigned replica_seed = 0;  /* this reader starts at replica seed mod n */
@@ -153,6 +169,7 @@ struct engine_reader {
     /* An empty database for the highlighting MSet (see highlight_mset). */
     Xapian::WritableDatabase none{"", Xapian::DB_BACKEND_INMEMORY};
     ~engine_reader() {
+        schema_free(&fields);
         docstore_free(ds);
         dirwatch_free(watch);
     }
@@ -347,6 +364,17 @@ void add_signature(Xapian::Document &doc, const std::string &sig);
  * of the near-duplicate leader it resembles most in w's database, or makes
  * one with an ungrouped near-duplicate (whose document is rewritten). */
 void join_live_group(engine_writer *w, Xapian::Document &doc, const std::string &qterm);
+/* fields.cc */
+/* A writer's own schema, from its database, unless it shares one. */
+void writer_fields_load(engine_writer *w);
+void writer_fields_release(engine_writer *w);
+/* Sets "lede.schema" to the writer's schema when it changed (before a
+ * commit). */
+void writer_fields_store(engine_writer *w);
+/* The article's metadata fields into doc: terms and value slots. */
+void add_fields(engine_writer *w, const article *a, Xapian::Document &doc);
+/* r->fields from every database of r->part_dbs. */
+void reader_fields_load(engine_reader *r);
 
 /* settings.cc */
 /* An index's lede.* settings (src/settings.h) read from db, as one
@@ -384,6 +412,20 @@ void setup_search(engine_reader *r);
 /* query as r's QueryParser makes it (any: OR for AND), without the stop
  * words of its phrases and with the default field's words as one. */
 Xapian::Query parse(engine_reader *r, const char *query, bool any, unsigned extra);
+/* A date range's end (YYYY, YYYY-MM, YYYY-MM-DD, ISO 8601): a partial
+ * date's first second, or its last (end); throws QueryParserError. */
+double date_bound(const std::string &s, bool end);
+
+/* field_query.cc */
+/* query with each metadata field's "name:value" written as its alias
+ * and "V<k>", the filter made of it kept in r->field_filters[k]; throws
+ * QueryParserError naming the known fields for an unknown one. */
+std::string with_field_aliases(engine_reader *r, const std::string &query);
+/* The filters of r's fields, as boolean prefixes of qp. */
+void add_field_prefixes(const engine_reader *r, Xapian::QueryParser &qp);
+/* Orders enq by o->sort_field (o->sort_ascending), relevance breaking
+ * ties; throws QueryParserError for a field the index does not have. */
+void set_field_sort(const engine_reader *r, Xapian::Enquire &enq, const search_opts *o);
 
 /* query_description.cc */
 /* What Xapian 1.4 shows of a query only in its description. */

@@ -242,16 +242,20 @@ Layout read_layout(const std::string &path) {
 
 void open_parts(engine_reader *r) {
     r->parts_stale = true; /* until r->db holds them all */
+    r->part_dbs.clear();
     if (!r->layout_known) {
         r->db = Xapian::Database(r->path); /* a stub of a kind lede does not walk */
+        r->part_dbs.push_back(r->db);
     } else {
         Xapian::Database db;
         for (Part &part : r->parts) {
-            if (part.replicas.empty()) db.add_database(Xapian::Database(part.local));
-            else db.add_database(open_remote(part, r->remote_timeout_ms, r->backoff_min_s));
+            if (part.replicas.empty()) r->part_dbs.push_back(Xapian::Database(part.local));
+            else r->part_dbs.push_back(open_remote(part, r->remote_timeout_ms, r->backoff_min_s));
+            db.add_database(r->part_dbs.back());
         }
         r->db = db;
     }
+    reader_fields_load(r);
     /* one round trip to each remote server: its count of heads */
     r->heads = r->remote && r->db.get_doccount() > 0 &&
                r->db.get_value_freq(ENGINE_SLOT_HEAD) == r->db.get_doccount();

@@ -1,5 +1,6 @@
 /* query_parser.cc -- from a query string to a Xapian query: the reader's
- * QueryParser (fields, prefixes, stemming, stop words, date ranges), made
+ * QueryParser (fields, prefixes, stemming, stop words, date ranges, the
+ * metadata fields' filters of field_query.cc), made
  * once per (re)open, the hyphen rule of mode=any, and parse, which hands
  * the parsed query to query_rewrite.cc.  Reads metadata only through
  * load_settings (reader.cc); runs no query. */
@@ -35,26 +36,7 @@ class DateRange : public Xapian::RangeProcessor {
     }
 
   private:
-    static double bound(const std::string &s, bool end) {
-        int y = 0, m = 0, d = 0;
-        char tail;
-        int64_t t;
-        if (sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 ||
-            sscanf(s.c_str(), "%4d-%2d%c", &y, &m, &tail) == 2 ||
-            sscanf(s.c_str(), "%4d%c", &y, &tail) == 1) {
-            if (m < 0 || m > 12 || d < 0 || d > 31 || y < 1)
-                throw Xapian::QueryParserError("bad date '" + s + "' in date range");
-            int em = m ? m : 12, sm = m ? m : 1;
-            if (!end) return (double)date_days_from_civil(y, (unsigned)sm, d ? (unsigned)d : 1) * 86400;
-            /* End of the day, month or year: the start of the next one, minus a second. */
-            int64_t next = d ? date_days_from_civil(y, (unsigned)em, (unsigned)d) + 1
-                             : (em == 12 ? date_days_from_civil(y + 1, 1, 1)
-                                         : date_days_from_civil(y, (unsigned)em + 1, 1));
-            return (double)(next * 86400 - 1);
-        }
-        if (date_parse(s.c_str(), &t) == LEDE_OK) return (double)t;
-        throw Xapian::QueryParserError("bad date '" + s + "' in date range");
-    }
+    static double bound(const std::string &s, bool end) { return date_bound(s, end); }
 };
 
 /* The QueryParser of r's index, from its settings (load_settings). */
@@ -75,6 +57,7 @@ Xapian::QueryParser make_query_parser(const engine_reader *r) {
     qp.add_prefix("author", PREFIX_AUTHOR);
     qp.add_boolean_prefix("id", "Q");
     qp.add_rangeprocessor((new DateRange)->release()); /* Xapian owns it */
+    add_field_prefixes(r, qp);
     if (!r->stop_words.empty()) qp.set_stopper(make_stopper(r->stop_words)->release());
     return qp;
 }
@@ -108,6 +91,29 @@ std::string split_hyphens(const char *query) {
 
 }  // namespace
 
+/* A date range's end: YYYY, YYYY-MM, YYYY-MM-DD or a full ISO 8601 time;
+ * a partial date's start (end false) or last second (end true). */
+double date_bound(const std::string &s, bool end) {
+    int y = 0, m = 0, d = 0;
+    char tail;
+    int64_t t;
+    if (sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 ||
+        sscanf(s.c_str(), "%4d-%2d%c", &y, &m, &tail) == 2 ||
+        sscanf(s.c_str(), "%4d%c", &y, &tail) == 1) {
+        if (m < 0 || m > 12 || d < 0 || d > 31 || y < 1)
+            throw Xapian::QueryParserError("bad date '" + s + "' in date range");
+        int em = m ? m : 12, sm = m ? m : 1;
+        if (!end) return (double)date_days_from_civil(y, (unsigned)sm, d ? (unsigned)d : 1) * 86400;
+        /* End of the day, month or year: the start of the next one, minus a second. */
+        int64_t next = d ? date_days_from_civil(y, (unsigned)em, (unsigned)d) + 1
+                         : (em == 12 ? date_days_from_civil(y + 1, 1, 1)
+                                     : date_days_from_civil(y, (unsigned)em + 1, 1));
+        return (double)(next * 86400 - 1);
+    }
+    if (date_parse(s.c_str(), &t) == LEDE_OK) return (double)t;
+    throw Xapian::QueryParserError("bad date '" + s + "' in date range");
+}
+
 void setup_search(engine_reader *r) {
     if (r->search_ready) return;
     load_settings(r);
@@ -118,7 +124,7 @@ void setup_search(engine_reader *r) {
 Xapian::Query parse(engine_reader *r, const char *query, bool any,
                     unsigned extra) {
     r->qp.set_default_op(any ? Xapian::Query::OP_OR : Xapian::Query::OP_AND);
-    std::string text = guard_query(any ? split_hyphens(query) : std::string(query));
+    std::string text = guard_query(with_field_aliases(r, any ? split_hyphens(query) : std::string(query)));
     Xapian::Query q;
     if (!without_stopwords(r, r->qp.parse_query(text, QP_FLAGS | extra), q))
         return Xapian::Query::MatchNothing;

@@ -176,6 +176,7 @@ bool refresh(engine_reader *r, bool force) {
                    (!r->watch_failed && !r->versions.empty() && watch_dirs(r));
     r->watching = false; /* until the look below has succeeded */
     bool changed = look_again(r, force);
+    if (changed) reader_fields_load(r); /* a commit may have added fields */
     r->watching = watched && change_dirs(r) == r->watched;
     return changed;
 }

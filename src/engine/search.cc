@@ -85,7 +85,9 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
         page.mset = checked_mset(r, enq, o, 0, 0, check);
         return page;
     }
-    if (!o->sort_date) {
+    if (o->sort_field && *o->sort_field) {
+        set_field_sort(r, enq, o);
+    } else if (!o->sort_date) {
         /* Remote shards sort by date where scores tie themselves: reading
          * dates here would cost a round trip for each tied candidate.
          * Sorted on the head slot (date first), the hits come back with
@@ -96,7 +98,7 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
         page.heads_in_keys = r->heads;
         enq.set_sort_by_relevance_then_value(r->heads ? ENGINE_SLOT_HEAD : ENGINE_SLOT_DATE, true);
     } else {
-        enq.set_sort_by_value_then_relevance(ENGINE_SLOT_DATE, true);
+        enq.set_sort_by_value_then_relevance(ENGINE_SLOT_DATE, !o->sort_ascending);
     }
     page.mset = checked_mset(r, enq, o, o->offset, o->limit, check);
     for (Xapian::MSetIterator it = page.mset.begin(); it != page.mset.end(); ++it)

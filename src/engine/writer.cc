@@ -90,10 +90,12 @@ int engine_writer_close(engine_writer *w, char *err) {
     if (!w) return LEDE_OK;
     int rc = guarded(err, w->path.c_str(), [&] {
         flush_words(w);
+        writer_fields_store(w);
         w->db.commit();
         w->db.close();
         return LEDE_OK;
     });
+    writer_fields_release(w);
     delete w;
     return rc;
 }
@@ -114,6 +116,7 @@ int engine_writer_configure(engine_writer *w, const char *language,
         }
         w->spelling = spelling;
         load_format(w);
+        writer_fields_load(w);
         return LEDE_OK;
     });
 }
@@ -219,6 +222,7 @@ int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
 int engine_writer_commit(engine_writer *w, char *err) {
     return guarded(err, w->path.c_str(), [&] {
         flush_words(w);
+        writer_fields_store(w);
         /* the key alone from src/settings: a commit need not read the others */
         w->db.set_metadata(settings_key(SETTINGS_COMMIT_TIME),
                            std::to_string((long long)time(nullptr)));

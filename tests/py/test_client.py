@@ -93,7 +93,7 @@ for args, want in ((["--limit", "abc"], "--limit: 'abc' is not a whole number"),
                    (["--limit", "1x"], "--limit: '1x' is not a whole number"),
                    (["--offset", "-5"], "--offset: '-5' is out of range (0 to 100000000)"),
                    (["-n", "1000000001"], "-n: '1000000001' is out of range"),
-                   (["--sort", "oldest"], "--sort: 'oldest' is not one of relevance, date"),
+                   (["--sort", "oldest"], "sort: unknown field 'oldest'; this index has: section, words, topics"),
                    (["--jsn"], "unknown option '--jsn'"),
                    (["--limit"], "--limit needs a value")):
     code, out, err = lede("-c", d.addr, "drought", *args)

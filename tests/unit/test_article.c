@@ -2,6 +2,7 @@
  * bytes to an article (article_from_bytes), in src/article.c. */
 #include "unit.h"
 #include "../../src/article.h"
+#include "../../src/fieldbook.h"
 #include "../../src/util.h"
 
 static int parse_text(const char *text, article *a, char *err, char *warn) {
@@ -221,6 +222,117 @@ static void test_from_bytes_skips(void) {
     CHECK(a.id == NULL, "from_bytes: nothing left of a malformed record");
 }
 
+/* The field of f named name, or NULL. */
+static const article_field *field_named(const article_fields *f, const char *name) {
+    for (size_t i = 0; i < f->n; i++)
+        if (!strcmp(f->f[i].name, name)) return &f->f[i];
+    return NULL;
+}
+
+static void test_fields_from_json(void) {
+    article a;
+    article_repair rep;
+    char err[LEDE_ERRLEN];
+    const char rec[] = "{\"id\":\"r1\",\"title\":\"Grain up\",\"text\":\"Wheat and  corn, -- rose.\","
+                       "\"topics\":[\"grain\",\"Wheat\",7],\"rank\":2.5,\"wire\":true,"
+                       "\"published\":\"1987-03-02T10:00:00Z\",\"place\":{\"city\":\"x\"},"
+                       "\"9bad\":\"y\",\"empty\":[],\"gone\":null,\"note\":\"1987 or so\"}";
+    CHECK(from_bytes(rec, strlen(rec), ARTICLE_JSON, NULL, &a, &rep, err) == LEDE_OK, "record parses");
+    article_fields f = {0};
+    article_fields_of(&a, &f);
+    const article_field *x = field_named(&f, "topics");
+    CHECK(x && x->kind == FIELD_KEYWORD && x->n == 3 && !strcmp(x->values[1].text, "Wheat") &&
+          !strcmp(x->values[2].text, "7") && x->index == -1 && !x->problem,
+          "an array of strings and numbers: a keyword field, values as written");
+    x = field_named(&f, "rank");
+    CHECK(x && x->kind == FIELD_NUMBER && x->n == 1 && x->values[0].is_number &&
+          x->values[0].number == 2.5, "a JSON number: a number field");
+    x = field_named(&f, "wire");
+    CHECK(x && x->kind == FIELD_KEYWORD && !strcmp(x->values[0].text, "true"), "a boolean: keyword");
+    x = field_named(&f, "published");
+    CHECK(x && x->kind == FIELD_DATE && x->values[0].is_date && x->values[0].seconds == 541677600,
+          "an ISO 8601 string: a date field (%lld)", x ? (long long)x->values[0].seconds : 0LL);
+    x = field_named(&f, "note");
+    CHECK(x && x->kind == FIELD_KEYWORD && !x->values[0].is_date, "a string that is not a date: keyword");
+    x = field_named(&f, "place");
+    CHECK(x && x->problem && strstr(x->problem, "nested"), "a nested object is no field");
+    x = field_named(&f, "9bad");
+    CHECK(x && x->problem && strstr(x->problem, "field name"), "a bad name is no field");
+    CHECK(!field_named(&f, "empty") && !field_named(&f, "gone"), "null and [] give nothing");
+    CHECK(!field_named(&f, "title") && !field_named(&f, "id"), "the article's own keys are not fields");
+    x = field_named(&f, "words");
+    CHECK(x && x->kind == FIELD_NUMBER && x->values[0].number == 6,
+          "words: 'Grain up' and 'Wheat and corn, -- rose.' (a run without a letter or digit "
+          "is no word): %g", x ? x->values[0].number : -1.0);
+    article_fields_free(&f);
+    article_free(&a);
+}
+
+static void test_fields_section_and_text(void) {
+    article a;
+    article_repair rep;
+    char err[LEDE_ERRLEN];
+    article_defaults dir = {.id = "sport/a.txt", .section = "sport"};
+    const char text[] = "Title: Head\nDesk: Late\n\nStand.\n\nBody words here.";
+    CHECK(from_bytes(text, strlen(text), ARTICLE_TEXT, &dir, &a, &rep, err) == LEDE_OK, "text parses");
+    CHECK_STR(a.meta, "{\"desk\":\"Late\"}", "meta as it was: the folder is not stored");
+    CHECK_STR(a.section, "sport", "a directory source's folder is the article's section");
+    article_fields f = {0};
+    article_fields_of(&a, &f);
+    const article_field *x = field_named(&f, "section");
+    CHECK(x && x->kind == FIELD_KEYWORD && !strcmp(x->values[0].text, "sport"), "section field");
+    x = field_named(&f, "desk");
+    CHECK(x && !strcmp(x->values[0].text, "Late"), "a text header's own key is a field too");
+    CHECK(field_named(&f, "words") && field_named(&f, "words")->values[0].number == 5, "words: 5");
+    article_fields_free(&f);
+    article_free(&a);
+    const char own[] = "{\"id\":\"1\",\"title\":\"T\",\"section\":\"World\"}";
+    CHECK(from_bytes(own, strlen(own), ARTICLE_JSON, &dir, &a, &rep, err) == LEDE_OK, "json parses");
+    article_fields_of(&a, &f);
+    const article_field *sec = field_named(&f, "section");
+    CHECK(sec && sec->n == 1 && !strcmp(sec->values[0].text, "World"),
+          "a record's own section wins over its folder");
+    article_fields_free(&f);
+    article_free(&a);
+}
+
+static void test_fieldbook(void) {
+    fieldbook *b = fieldbook_new();
+    char err[LEDE_ERRLEN];
+    CHECK(fieldbook_merge_text(b, "rank\tnumber\tinferred\n", 21, "db", err) == LEDE_OK,
+          "a database's schema merged");
+    CHECK(fieldbook_merge_text(b, "rank\tdate\tinferred\n", 19, "db2", err) != LEDE_OK &&
+          strstr(err, "db2") && strstr(err, "rank"), "a disagreeing database refused: %s", err);
+    article a;
+    article_repair rep;
+    const char rec[] = "{\"id\":\"1\",\"title\":\"T\",\"rank\":\"high\",\"topics\":[\"x\"],"
+                       "\"place\":{}}";
+    from_bytes(rec, strlen(rec), ARTICLE_JSON, NULL, &a, &rep, err);
+    article_fields f = {0};
+    for (int round = 0; round < 2; round++) {
+        article_fields_of(&a, &f);
+        fieldbook_resolve(b, &f);
+    }
+    const article_field *rank = field_named(&f, "rank"), *topics = field_named(&f, "topics");
+    CHECK(rank && rank->index == -1, "a string in a number field is left out");
+    CHECK(topics && topics->index == 1 && topics->kind == FIELD_KEYWORD, "a new field appended: 1");
+    CHECK(field_named(&f, "words")->index == 2, "words appended after it");
+    sbuf w;
+    sbuf_init(&w);
+    unsigned n = fieldbook_take_warnings(b, &w);
+    CHECK(n == 2 && strstr(w.data, "'rank' is a number field") && strstr(w.data, "'place'"),
+          "two warnings, once each for two articles: %s", w.data ? w.data : "");
+    CHECK(fieldbook_take_warnings(b, &w) == 2 - 2, "taken: none left");
+    CHECK(fieldbook_declare(b, "rank:date", err) != LEDE_OK && strstr(err, "number"),
+          "declaring a known field with another kind: %s", err);
+    CHECK(fieldbook_declare(b, "published:date", err) == LEDE_OK && fieldbook_count(b) == 4,
+          "declaring appends");
+    sbuf_free(&w);
+    article_fields_free(&f);
+    article_free(&a);
+    fieldbook_free(b);
+}
+
 int main(void) {
     test_headline_standfirst_layout();
     test_blank_line_layout();
@@ -233,5 +345,8 @@ int main(void) {
     test_from_bytes_repair();
     test_from_bytes_defaults();
     test_from_bytes_skips();
+    test_fields_from_json();
+    test_fields_section_and_text();
+    test_fieldbook();
     return unit_exit();
 }
