@@ -15,6 +15,7 @@ by the MinHash estimate, computed here as duplicates.cc documents it;
 collapsed searches account for every match once; similar=N equals the
 group's matches; SIMILAR's first hits share a topic with their article
 far more often than random articles do."""
+import collections
 import gzip
 import json
 import os
@@ -94,6 +95,10 @@ scratch = Scratch()
 
 # ---- a made-up collection ---------------------------------------------------
 rows, GROUPS, variant = made_up()
+DESKS = ["Sport", "sport", "Money", "World", None]  # a filter folds case; a collapse does not
+for n, row in enumerate(rows):
+    if DESKS[n % 5]:
+        row["desk"] = DESKS[n % 5]
 base = {r["id"]: r for r in rows}
 group_of = {m: g for g in GROUPS for m in g}
 index = scratch.join("idx")
@@ -128,6 +133,23 @@ check_eq(r[0], "OK COUNT %d" % (len(rows) - 4), "COUNT collapse=dup")
 r = c.ask("SEARCH collapse=dup exact=1 snippet=0 -- %s" % base["a01"]["title"].split()[0])
 check(any(f.get("similar") == "2" for i, f in hits(r) if i in GROUPS[0]), "similar=N over another query", r)
 
+# collapse=FIELD: one hit per value as written (the slot's: "Sport" and
+# "sport" apart), articles without one each alone; similar= counts the
+# rest of the value's matches.
+r = c.ask("SEARCH collapse=desk exact=1 limit=100 snippet=0 -- zebra")
+desk_of = {row["id"]: row.get("desk") or "" for row in rows}
+want = len({v for v in desk_of.values() if v}) + sum(1 for v in desk_of.values() if not v)
+check_eq(total(r), want, "collapse=desk: one result per desk, undesked articles apart")
+shown = hits(r)
+check_eq(sorted(desk_of[i] for i, _ in shown if desk_of[i]), ["Money", "Sport", "World", "sport"], "one hit per desk")
+check_eq(int(c.ask("COUNT -- desk:sport")[0].split()[-1]), sum(1 for v in desk_of.values() if v.lower() == "sport"),
+         "the filter desk:sport folds case")
+check(all(int(f["similar"]) == sum(1 for v in desk_of.values() if v == desk_of[i]) - 1 for i, f in shown if desk_of[i]),
+      "similar= counts the desk's other matches", shown[:3])
+r = c.ask("SEARCH collapse=nosuch -- zebra")
+check(r[0].startswith("ERR SYNTAX") and "desk" in r[0] and "dup" in r[0],
+      "collapse= on an unknown field names the fields and dup", r[0])
+
 # SIMILAR: not the article, not its group; dups=show flags the group.
 r = c.ask("SIMILAR a01 limit=20 snippet=0")
 check(r[0].startswith("OK SIMILAR"), "SIMILAR answers", r[0])
@@ -151,8 +173,6 @@ check(c.ask("SIMILAR nosuch")[0].startswith("ERR NOTFOUND"), "SIMILAR of an unkn
 check(c.ask("SIMILAR")[0].startswith("ERR SYNTAX"), "SIMILAR without an id: ERR SYNTAX")
 r = c.ask("SIMILAR a01 words here")
 check(r[0].startswith("ERR SYNTAX") and "'--'" in r[0], "SIMILAR with words but no '--': ERR SYNTAX", r[0])
-r = c.ask("SEARCH collapse=nosuch -- zebra")
-check(r[0].startswith("ERR SYNTAX") and "dup" in r[0], "collapse= on no field: ERR SYNTAX naming dup", r[0])
 check(c.ask("SEARCH collapse= -- zebra")[0].startswith("ERR SYNTAX"), "collapse= empty: ERR SYNTAX")
 check(c.ask("SEARCH dups=show -- zebra")[0].startswith("ERR SYNTAX"), "dups= is SIMILAR's only")
 check(c.ask("SIMILAR a01 dups=maybe")[0].startswith("ERR SYNTAX"), "dups=maybe: ERR SYNTAX")
@@ -274,6 +294,26 @@ check(len(distinct) >= 20, "groups found through the queries (%d)" % len(distinc
 check(worst_pair >= 2 * THRESHOLD - 1 - MARGIN,
       "any two articles of a group resemble each other >= 2t-1-margin (worst %.3f)" % worst_pair)
 check_eq(no_leader[:3], [], "each group has a leader every other member resembles >= t (estimated)")
+
+# collapse=topics against the JSON: one result per combination of topics
+# (the slot holds them joined), each article without topics alone.
+for q in ("coffee", "grain", "yen"):
+    ids, offset = [], 0
+    while True:
+        r = c.ask("SEARCH exact=1 limit=100 offset=%d snippet=0 -- %s" % (offset, q))
+        ids += [i for i, _ in hits(r)]
+        offset += 100
+        if offset >= total(r):
+            break
+    combos = [frozenset(t.lower() for t in (by_id[i].get("topics") or [])) for i in ids]
+    want = len({x for x in combos if x}) + sum(1 for x in combos if not x)
+    r = c.ask("SEARCH collapse=topics exact=1 limit=100 snippet=0 -- %s" % q)
+    page = hits(r)
+    check_eq(total(r), want, "collapse=topics on '%s': one result per combination of topics" % q)
+    sizes = collections.Counter(combos)
+    check(all(int(f["similar"]) == (sizes[frozenset(t.lower() for t in by_id[i].get("topics") or [])] - 1
+                                    if by_id[i].get("topics") else 0) for i, f in page),
+          "collapse=topics on '%s': similar= is the combination's other matches" % q)
 
 # SIMILAR relates articles: its first hits share a topic far more often
 # than random articles do.
