@@ -62,11 +62,14 @@
  *                    or more (src/engine/duplicates.cc), so that a collapse
  *                    on it never joins ungrouped articles (Xapian does not
  *                    collapse an empty key)
- *            slot 5  near-duplicate signature: DUP_HASHES (64) MinHash
- *                    minima over the article's 4-word shingles, the low
- *                    8 bits of each, one byte each; absent when the
- *                    article has no word (duplicates.cc)
- *   terms    XD<band hex><8 hex>  (boolean) bands 0 and 1 of the signature
+ *            slot 5  reserved for the near-duplicate signature, which is
+ *                    a term instead (XS below: Xapian 1.4 aborts when a
+ *                    commit runs out of disk growing a value stream)
+ *   terms    XS<128 hex>  (boolean) the near-duplicate signature: DUP_HASHES
+ *            (64) MinHash minima over the article's 4-word shingles, the
+ *            low 8 bits of each; none when the article has no word
+ *            (src/engine/duplicates.cc)
+ *            XD<band hex><8 hex>  (boolean) bands 0 and 1 of the signature
  *            (4 minima each): a live writer's candidate near-duplicates
  *            slot 16+i  metadata field i (schema.h): a keyword field's
  *                    values joined by SCHEMA_VALUE_SEP, a number's or a

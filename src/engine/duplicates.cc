@@ -60,6 +60,12 @@ const unsigned DUP_MIN_EQUAL = 45;
  * thousands of articles (boilerplate) would make each put slower. */
 const unsigned DUP_LIVE_CANDIDATES = 2000;
 const char *const PREFIX_BAND = "XD";
+/* The signature is a boolean term, not a value: Xapian 1.4 aborts the
+ * process (std::terminate) when a commit runs out of disk while it writes
+ * a value stream it had to grow (a destructor of its value updater writes
+ * and throws during the unwinding), which the 64-byte signature of every
+ * live article made likely (tests/py/test_faults.py, a full disk). */
+const char *const PREFIX_SIGNATURE = "XS";
 
 /* The case-folded words of text, appended to words. */
 void fold_words(const char *text, std::vector<std::string> &words) {
@@ -112,6 +118,33 @@ unsigned equal_minima(const std::string &a, const std::string &b) {
     unsigned same = 0;
     for (unsigned i = 0; i < DUP_HASHES; i++) same += a[i] == b[i];
     return same;
+}
+
+std::string signature_term(const std::string &sig) {
+    static const char hex[] = "0123456789abcdef";
+    std::string t = PREFIX_SIGNATURE;
+    for (unsigned char c : sig) {
+        t += hex[c >> 4];
+        t += hex[c & 15];
+    }
+    return t;
+}
+
+/* The signature a signature term holds ("" if none). */
+std::string signature_from_term(const std::string &term) {
+    size_t p = strlen(PREFIX_SIGNATURE);
+    if (term.compare(0, p, PREFIX_SIGNATURE) != 0 || term.size() != p + 2 * DUP_HASHES) return std::string();
+    auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+    std::string sig(DUP_HASHES, '\0');
+    for (unsigned k = 0; k < DUP_HASHES; k++)
+        sig[k] = (char)(nibble(term[p + 2 * k]) << 4 | nibble(term[p + 2 * k + 1]));
+    return sig;
+}
+
+std::string signature_of(const Xapian::Document &doc) {
+    Xapian::TermIterator t = doc.termlist_begin();
+    t.skip_to(PREFIX_SIGNATURE);
+    return t != doc.termlist_end() ? signature_from_term(*t) : std::string();
 }
 
 std::string qterm_of(const Xapian::Document &doc) {
@@ -170,12 +203,12 @@ std::string dup_signature(const article *a) {
 
 void add_signature(Xapian::Document &doc, const std::string &sig) {
     if (!valid_signature(sig)) return;
-    doc.add_value(ENGINE_SLOT_SIGNATURE, sig);
+    doc.add_boolean_term(signature_term(sig));
     for (unsigned b = 0; b < DUP_TERM_BANDS; b++) doc.add_boolean_term(band_term(sig, b));
 }
 
 void join_live_group(engine_writer *w, Xapian::Document &doc, const std::string &qterm) {
-    std::string sig = doc.get_value(ENGINE_SLOT_SIGNATURE);
+    std::string sig = signature_of(doc);
     if (!w->group_live || !valid_signature(sig)) return;
     LiveChoice best;
     std::unordered_set<Xapian::docid> seen;
@@ -186,7 +219,7 @@ void join_live_group(engine_writer *w, Xapian::Document &doc, const std::string 
             if (!seen.insert(*p).second) continue;
             Xapian::Document cand = w->db.get_document(*p);
             if (qterm_of(cand) == qterm) continue;  /* the article's own older version */
-            consider_candidate(cand, *p, equal_minima(sig, cand.get_value(ENGINE_SLOT_SIGNATURE)), best);
+            consider_candidate(cand, *p, equal_minima(sig, signature_of(cand)), best);
         }
     }
     if (!best.did) return;
@@ -208,8 +241,8 @@ uint64_t band_key(const std::string &sig, unsigned b) {
 }
 
 /* engine_group_duplicates' pass: all the databases read as one.  The
- * candidates come from the signatures (value slot 5, read in docid
- * order, DUP_BANDS_PER_SCAN bands a scan): articles with an equal band
+ * candidates come from the signatures (their terms, read in order,
+ * DUP_BANDS_PER_SCAN bands a scan): articles with an equal band
  * share a bucket.  Memory: 12 bytes an article and a band of a scan,
  * then the buckets of two or more and the signatures of their articles. */
 class Grouping {
@@ -240,16 +273,26 @@ class Grouping {
     std::unordered_map<Xapian::docid, std::string> sig_of;
     std::unordered_map<Xapian::docid, std::string> key_of;
 
+    /* fn(docid, signature) for every article with one: the signature
+     * terms in order, each with its articles (exact copies share one). */
+    template <typename F>
+    void for_each_signature(F fn) {
+        for (Xapian::TermIterator t = all.allterms_begin(PREFIX_SIGNATURE);
+             t != all.allterms_end(PREFIX_SIGNATURE); ++t) {
+            std::string sig = signature_from_term(*t);
+            if (!valid_signature(sig)) continue;
+            for (Xapian::PostingIterator p = all.postlist_begin(*t); p != all.postlist_end(*t); ++p)
+                fn(*p, sig);
+        }
+    }
+
     /* Buckets of bands first .. first+DUP_BANDS_PER_SCAN-1. */
     void bucket_scan(unsigned first) {
         std::vector<std::pair<std::pair<uint64_t, unsigned>, Xapian::docid>> keyed;
-        for (Xapian::ValueIterator v = all.valuestream_begin(ENGINE_SLOT_SIGNATURE);
-             v != all.valuestream_end(ENGINE_SLOT_SIGNATURE); ++v) {
-            std::string sig = *v;
-            if (!valid_signature(sig)) continue;
+        for_each_signature([&](Xapian::docid did, const std::string &sig) {
             for (unsigned b = first; b < first + DUP_BANDS_PER_SCAN && b < DUP_BANDS; b++)
-                keyed.push_back({{band_key(sig, b), b}, v.get_docid()});
-        }
+                keyed.push_back({{band_key(sig, b), b}, did});
+        });
         std::sort(keyed.begin(), keyed.end());
         for (size_t i = 0, j; i < keyed.size(); i = j) {
             for (j = i + 1; j < keyed.size() && keyed[j].first == keyed[i].first; j++) {}
@@ -265,9 +308,9 @@ class Grouping {
 
     /* The signatures of the articles in a bucket, one scan more. */
     void read_signatures() {
-        for (Xapian::ValueIterator v = all.valuestream_begin(ENGINE_SLOT_SIGNATURE);
-             v != all.valuestream_end(ENGINE_SLOT_SIGNATURE); ++v)
-            if (buckets_of.count(v.get_docid())) sig_of[v.get_docid()] = *v;
+        for_each_signature([&](Xapian::docid did, const std::string &sig) {
+            if (buckets_of.count(did)) sig_of[did] = sig;
+        });
     }
 
     /* d leads a group of the later ungrouped articles that resemble it. */
