@@ -12,10 +12,9 @@
  * shingle: all of them).  The resemblance of two articles is the Jaccard
  * index of their shingle sets, estimated by MinHash: DUP_HASHES hash
  * functions, the share of equal minima (of the low 8 bits kept of each,
- * 64 bytes an article: two unequal minima agree by chance once in 256,
- * which raises an estimate by (1 - s) / 256, under 0.002; 16 bits made
- * Reuters' index 13 MB larger, the values costing some 600 bytes an
- * article in Xapian's tables).  Two articles are
+ * 64 bytes an article, kept as a term: two unequal minima agree by chance
+ * once in 256, which raises an estimate by (1 - s) / 256, under 0.002;
+ * 16 bits cost Reuters' index 13 MB more).  Two articles are
  * near-duplicates when the estimate is at least DUP_MIN_EQUAL /
  * DUP_HASHES.  Candidates: the signature in DUP_BANDS bands of DUP_ROWS
  * minima; articles with an equal band are compared.  With 16 bands of 4,
