@@ -3,7 +3,9 @@
  * bench/drive.c (CONNECTIONS connections, one request in flight each,
  * cycling through the query file for SECONDS).
  * usage: loadgen HOST:PORT QUERYFILE CONNECTIONS SECONDS [OPTIONS]
- * OPTIONS are SEARCH options, e.g. "limit=10 snippet=0".  Prints the
+ * OPTIONS are SEARCH options, e.g. "limit=10 snippet=0"; "SIMILAR
+ * limit=10 ..." sends SIMILAR LINE limit=10 ... instead, each line of
+ * QUERYFILE an article id.  Prints the
  * figures of drive.h, the overall line last. */
 #define _GNU_SOURCE
 #include <netdb.h>
@@ -76,7 +78,9 @@ static int loadgen_reply(loadgen_conn *c, int *ok) {
 static int loadgen_query(void *conn, const char *q) {
     loadgen_conn *c = conn;
     char req[4096];
-    int len = snprintf(req, sizeof req, "SEARCH %s -- %s\n", c->options, q), ok;
+    int ok, len = !strncmp(c->options, "SIMILAR ", 8)
+                      ? snprintf(req, sizeof req, "SIMILAR %s %s\n", q, c->options + 8)
+                      : snprintf(req, sizeof req, "SEARCH %s -- %s\n", c->options, q);
     if (len < 0 || (size_t)len >= sizeof req) return 1;
     if (write(c->fd, req, (size_t)len) != len || loadgen_reply(c, &ok) != 0) return -1;
     return ok ? 0 : 1;

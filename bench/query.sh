@@ -53,6 +53,20 @@ for conns in 1 8; do
     ROWS+=("| leded, $conns connection(s), \`$FACETS_OPTS\` | $(field qps "$R") | $(field p50_us "$R") | $(field p99_us "$R") | $(field p999_us "$R") | $(field errors "$R") |")
     Q["$conns facets"]="$R"
 done
+# Issue 17: collapse=dup, and SIMILAR on 1,000 random articles (seed 42).
+python3 -c 'import gzip, json, random, sys
+ids = [json.loads(l)["id"] for l in gzip.open(sys.argv[1], "rt")]
+print("\n".join(random.Random(42).sample(ids, 1000)))' "$REUTERS" >"$WORK/ids"
+for opts in "limit=10 snippet=0 collapse=dup" "limit=10 snippet=0 collapse=dup exact=1"; do
+    for conns in 1 8; do
+        R=$(median_run "leded $conns conns ($opts)" "$BUILD/bench/loadgen" "$ADDR" "$WORK/queries" "$conns" "$SECONDS_EACH" "$opts")
+        ROWS+=("| leded, $conns connection(s), \`$opts\` | $(field qps "$R") | $(field p50_us "$R") | $(field p99_us "$R") | $(field p999_us "$R") | $(field errors "$R") |")
+    done
+done
+for conns in 1 8; do
+    R=$(median_run "leded $conns conns (SIMILAR)" "$BUILD/bench/loadgen" "$ADDR" "$WORK/ids" "$conns" "$SECONDS_EACH" "SIMILAR limit=10 snippet=0")
+    ROWS+=("| leded, $conns connection(s), \`SIMILAR ID limit=10 snippet=0\` (1,000 random ids) | $(field qps "$R") | $(field p50_us "$R") | $(field p99_us "$R") | $(field p999_us "$R") | $(field errors "$R") |")
+done
 bench_stop_leded
 
 inproc_qps=$(field qps "$INPROC")

@@ -19,6 +19,8 @@
 static const char usage[] =
     "usage: lede [options] QUERY...      search\n"
     "       lede [options] get ID        print an article\n"
+    "       lede [options] similar ID [QUERY...]  articles like article ID\n"
+    "                                    (QUERY, if given, filters them)\n"
     "       lede [options] stats         server and index figures\n"
     "       lede [options] -i            interactive prompt (also: no QUERY on a terminal)\n"
     "\n"
@@ -52,6 +54,10 @@ static int parse_args(int argc, char **argv, options *o, int *nwords) {
         {"facets", 0, OPT_STRING, &o->s.facets, .metavar = "LIST",
          .help = "count the matches' values of these fields and dates, after the hits: "
                  "NAME[:N],... (year, month, day: date histograms)"},
+        {"collapse", 0, OPT_STRING, &o->s.collapse, .metavar = "dup|FIELD",
+         .help = "one hit per near-duplicate group (dup) or per value of FIELD"},
+        {"dups", 0, OPT_FLAG, &o->s.dups,
+         .help = "similar: show the article's near-duplicates too, flagged"},
         {"count", 0, OPT_FLAG, &o->count, .help = "print only the exact number of matches"},
         {"json", 0, OPT_FLAG, &o->json, .help = "print the server's JSON reply"},
         {"interactive", 'i', OPT_FLAG, &o->interactive,
@@ -136,6 +142,34 @@ static int do_search(lconn *c, options *o, const char *query, char *err) {
     return status;
 }
 
+/* lede similar ID [QUERY...]: rendered as a search. */
+static int do_similar(lconn *c, options *o, const char *id, const char *filter, char *err) {
+    sbuf line;
+    sbuf_init(&line);
+    similar_line(&line, &o->s, id, filter);
+    int status;
+    if (o->json) {
+        status = json_request(c, line.data, err);
+        sbuf_free(&line);
+        return status;
+    }
+    reply r;
+    int rc = lconn_request(c, line.data, 1, 0, &r, err);
+    sbuf_free(&line);
+    if (rc != LEDE_OK) return EXIT_ERROR;
+    if (is_error(&r)) {
+        fprintf(stderr, "lede: %s\n", r.lines[0]);
+        status = strncmp(r.lines[0], "ERR NOTFOUND", 12) ? EXIT_ERROR : EXIT_NONE;
+    } else {
+        hitlist h = {0};
+        render_search(stdout, o->s.color, &r, &h);
+        status = h.total ? EXIT_FOUND : EXIT_NONE;
+        hitlist_free(&h);
+    }
+    reply_free(&r);
+    return status;
+}
+
 static int do_simple(lconn *c, options *o, const char *line, int article, char *err) {
     if (o->json) return json_request(c, line, err);
     reply r;
@@ -181,6 +215,10 @@ int main(int argc, char **argv) {
         sbuf_printf(&line, "GET %s", argv[1]);
         status = do_simple(&c, &o, line.data, 1, err);
         sbuf_free(&line);
+    } else if (argc >= 2 && !strcmp(argv[0], "similar")) {
+        char *filter = join_args(argc - 2, argv + 2);
+        status = do_similar(&c, &o, argv[1], filter, err);
+        free(filter);
     } else if (argc == 1 && !strcmp(argv[0], "stats")) {
         status = do_simple(&c, &o, "STATS", 0, err);
     } else {

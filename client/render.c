@@ -119,6 +119,17 @@ static void render_facets(FILE *f, int color, const reply *r) {
     }
 }
 
+/* A hit's key=value fields after its snippet (PROTOCOL.md): similar=N
+ * (collapse=), dup=1 (SIMILAR dups=show). */
+static void print_hit_flags(FILE *f, char **fld, int n) {
+    for (int i = 0; i < n; i++) {
+        if (!strncmp(fld[i], "similar=", 8) && strcmp(fld[i] + 8, "0"))
+            fprintf(f, "  +%s similar", fld[i] + 8);
+        else if (!strcmp(fld[i], "dup=1"))
+            fputs("  near-duplicate", f);
+    }
+}
+
 int render_search(FILE *f, int color, const reply *r, hitlist *hits) {
     const char *status = r->lines[0];
     const char *t = field_of(status, " total="), *e = field_of(status, " exact=");
@@ -129,14 +140,16 @@ int render_search(FILE *f, int color, const reply *r, hitlist *hits) {
         hits->exact = exact;
     }
     for (int i = 1; i < r->n; i++) {
-        char *copy = lede_strdup(r->lines[i]), *fld[8];
-        int n = split(copy, fld, 8);
+        char *copy = lede_strdup(r->lines[i]), *fld[10];
+        int n = split(copy, fld, 10);
         if (!strcmp(fld[0], "DIDYOUMEAN") && n >= 2) {
             fprintf(f, "%sDid you mean:%s %s\n\n", color ? BOLD : "", color ? RESET : "", fld[1]);
         } else if (!strcmp(fld[0], "HIT") && n >= 7) {
             fprintf(f, "%3s. %s%s%s\n", fld[1], color ? BOLD : "", fld[5], color ? RESET : "");
-            fprintf(f, "     %s%s  %.10s  score %s%s\n", color ? DIM : "", fld[2],
-                    strcmp(fld[4], "-") ? fld[4] : "undated", fld[3], color ? RESET : "");
+            fprintf(f, "     %s%s  %.10s  score %s", color ? DIM : "", fld[2],
+                    strcmp(fld[4], "-") ? fld[4] : "undated", fld[3]);
+            print_hit_flags(f, fld + 7, n - 7);
+            fprintf(f, "%s\n", color ? RESET : "");
             if (*fld[6]) {
                 fputs("     ", f);
                 print_snippet(f, color, fld[6]);

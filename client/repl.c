@@ -15,7 +15,17 @@ void search_line(sbuf *out, const search_settings *s, const char *query) {
                 s->offset, s->sort ? s->sort : "relevance", s->any ? "any" : "all",
                 s->color ? RENDER_HL_OPEN : "", s->color ? RENDER_HL_CLOSE : "");
     if (s->facets) sbuf_printf(out, " facets=%s", s->facets);
+    if (s->collapse) sbuf_printf(out, " collapse=%s", s->collapse);
     sbuf_printf(out, " -- %s", query);
+}
+
+void similar_line(sbuf *out, const search_settings *s, const char *id, const char *filter) {
+    sbuf_reset(out);
+    sbuf_printf(out, "SIMILAR %s limit=%u offset=%u hl=%s,%s dups=%s", id, s->limit, s->offset,
+                s->color ? RENDER_HL_OPEN : "", s->color ? RENDER_HL_CLOSE : "",
+                s->dups ? "show" : "hide");
+    if (s->collapse) sbuf_printf(out, " collapse=%s", s->collapse);
+    if (filter && *filter) sbuf_printf(out, " -- %s", filter);
 }
 
 static const char repl_help[] =

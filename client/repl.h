@@ -11,11 +11,15 @@ typedef struct search_settings {
     const char *sort;  /* sort= as given (the server checks it); NULL: relevance */
     int any, color;
     const char *facets;   /* --facets: the facets= list, or NULL */
+    const char *collapse;   /* --collapse dup|FIELD, or NULL */
+    int dups;               /* similar --dups: show near-duplicates, flagged */
 } search_settings;
 
 /* Builds "SEARCH options -- query" for the daemon; highlight markers only
  * when the output is in colour. */
 void search_line(sbuf *out, const search_settings *s, const char *query);
+/* Builds "SIMILAR ID options [-- filter]" (filter NULL or "": none). */
+void similar_line(sbuf *out, const search_settings *s, const char *id, const char *filter);
 /* Runs the prompt until EOF or :quit; returns the exit status. */
 int repl_run(lconn *c, search_settings *s);
 

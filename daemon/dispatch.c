@@ -139,7 +139,8 @@ void dispatch_line(conn *c, const char *line, size_t len) {
         p->close_after = 1;
         c->closing = 1;
     } else {
-        if (req.cmd == PROTO_SEARCH || req.cmd == PROTO_COUNT) s->stats.queries++;
+        if (req.cmd == PROTO_SEARCH || req.cmd == PROTO_COUNT || req.cmd == PROTO_SIMILAR)
+            s->stats.queries++;
         admit_query(s, p, &req); /* after the connection's ingest commands before it */
     }
     proto_request_free(&req);

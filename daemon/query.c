@@ -107,14 +107,22 @@ static void query_bound(query_reader *q, search_opts *o, double deadline, query_
     o->cancelled_arg = w;
 }
 
+/* The job's search options: the request moved into the job, so what
+ * pointed into it points into the job's copy. */
+static search_opts query_options(job *j) {
+    search_opts o = j->req.search;
+    o.query = j->req.cmd == PROTO_SIMILAR ? j->req.filter : j->req.arg;
+    o.hl_open = j->req.hl_open;
+    o.hl_close = j->req.hl_close;
+    o.collapse = j->req.collapse[0] ? j->req.collapse : NULL;
+    o.sort_field = j->req.sort_field[0] ? j->req.sort_field : NULL;
+    return o;
+}
+
 static void query_search(query_reader *q, job *j, double deadline) {
     char err[LEDE_ERRLEN];
     search_results res;
-    search_opts o = j->req.search;
-    o.query = j->req.arg; /* the request moved: point into the job's copy */
-    o.hl_open = j->req.hl_open;
-    o.hl_close = j->req.hl_close;
-    o.sort_field = j->req.sort_field[0] ? j->req.sort_field : NULL;
+    search_opts o = query_options(j);
     query_watch w = {j, q->cfg->stop_at_us};
     query_bound(q, &o, deadline, &w);
     if (j->req.cmd == PROTO_COUNT) {
@@ -123,7 +131,8 @@ static void query_search(query_reader *q, job *j, double deadline) {
         o.offset = 0;
         o.snippet_len = 0;
     }
-    int rc = engine_search(q->r, &o, &res, err);
+    int rc = j->req.cmd == PROTO_SIMILAR ? engine_similar(q->r, j->req.arg, &o, &res, err)
+                                         : engine_search(q->r, &o, &res, err);
     if (rc != LEDE_OK) {
         query_note_stopped(q, rc);
         query_reply_stopped(q, j, rc, err);
@@ -191,7 +200,8 @@ void query_run(query_reader *q, job *j, double deadline) {
     if (changed) query_publish_figures(q);
     switch (j->req.cmd) {
     case PROTO_SEARCH:
-    case PROTO_COUNT: query_search(q, j, deadline); break;
+    case PROTO_COUNT:
+    case PROTO_SIMILAR: query_search(q, j, deadline); break;
     case PROTO_GET: query_get(q, j); break;
     case PROTO_SUGGEST: query_suggest(q, j, deadline); break;
     default: query_reply_error(j, LEDE_ERR, "not a worker command");

@@ -286,6 +286,8 @@ int build_run(const build_opts *o, build_stats *st, char *err) {
 /* The compaction of a sharded index: every shard and the front. */
 static int compact_sharded(build *b, char *err) {
     if (shards_open(&b->ix, "lede-index --compact", &b->sh, err) != LEDE_OK) return LEDE_ERR;
+    engine_dup_stats dups;
+    if (shards_group_duplicates(&b->sh, &dups, err) != LEDE_OK) return LEDE_ERR;
     INFO(b, "compacting %u shards and the front", b->sh.n);
     return shards_compact(&b->sh, NULL, 1, err);
 }

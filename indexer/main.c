@@ -333,6 +333,14 @@ static int cmd_info(const cli *c, char *err) {
     if (set->dict.len)
         printf("dictionary: %zu bytes, hash %016" PRIx64 "\n", set->dict.len,
                lede_hash(set->dict.data, set->dict.len));
+    engine_dup_stats dups;
+    if (engine_reader_dup_groups(rc.r, &dups, err) != LEDE_OK) {
+        close_reader(&rc);
+        indexdir_free_names(names, n);
+        return LEDE_ERR;
+    }
+    printf("near-duplicate groups: %" PRIu64 " (%" PRIu64 " articles, the largest %" PRIu64 ")\n",
+           dups.groups, dups.grouped, dups.largest);
     printf("size: %" PRIu64 "\n", indexdir_size(&ix));
     print_databases(c->o.index, names, n);
     print_fields(rc.r);

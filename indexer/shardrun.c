@@ -254,6 +254,10 @@ int shardrun_finish_full(build *b, char *err) {
     if (!b->sh.n) /* no article came: the index is created empty */
         return shards_create(&b->ix, b->nshards, &b->set, role(b), &b->sh, err);
     if (write_deferred(b, err) != LEDE_OK) return LEDE_ERR;
+    engine_dup_stats dups;
+    if (shards_group_duplicates(&b->sh, &dups, err) != LEDE_OK) return LEDE_ERR;
+    INFO(b, "near-duplicates: %llu groups of %llu articles", (unsigned long long)dups.groups,
+         (unsigned long long)dups.grouped);
     INFO(b, "compacting %u shards and the front", b->nshards);
     return shards_compact(&b->sh, NULL, 1, err);
 }

@@ -169,6 +169,9 @@ static int writer_open(build *b, writer *w, int create, char *err) {
     if (engine_writer_configure(w->ew, b->set.language, b->set.stopwords, 1, err) != LEDE_OK ||
         fields_share(b, w->ew, err) != LEDE_OK)
         return LEDE_ERR;
+    /* A full build's parts (or new shards) see only their own articles:
+     * they are grouped once all are written (engine_group_duplicates). */
+    engine_writer_group_live(w->ew, !b->fresh);
     w->ds = docstore_new(b->set.dict.data, b->set.dict.len);
     jobq_init(&w->q, QUEUE_CAP);
     return create ? engine_writer_commit(w->ew, err) : LEDE_OK;

@@ -61,6 +61,21 @@
  *                    year, month, day) count its first 4, 6 or 8 digits
  *                    (src/engine/facets.cc); an index written before it
  *                    has none, so its histograms are empty until rebuilt
+ *            slot 4  near-duplicate group key, 8 bytes big-endian: the
+ *                    lede_hash of the id term (Q...) of the group's first
+ *                    article; set only on the articles of a group of two
+ *                    or more (src/engine/duplicates.cc), so that a collapse
+ *                    on it never joins ungrouped articles (Xapian does not
+ *                    collapse an empty key)
+ *            slot 5  reserved for the near-duplicate signature, which is
+ *                    a term instead (XS below: Xapian 1.4 aborts when a
+ *                    commit runs out of disk growing a value stream)
+ *   terms    XS<128 hex>  (boolean) the near-duplicate signature: DUP_HASHES
+ *            (64) MinHash minima over the article's 4-word shingles, the
+ *            low 8 bits of each; none when the article has no word
+ *            (src/engine/duplicates.cc)
+ *            XD<band hex><8 hex>  (boolean) bands 0 and 1 of the signature
+ *            (4 minima each): a live writer's candidate near-duplicates
  *            slot 16+i  metadata field i (schema.h): a keyword field's
  *                    values joined by SCHEMA_VALUE_SEP, a number's or a
  *                    date's sortable_serialise (src/engine/fields.cc)
@@ -103,6 +118,8 @@ extern "C" {
 #define ENGINE_SLOT_HASH 1
 #define ENGINE_SLOT_HEAD 2
 #define ENGINE_SLOT_DAY 3
+#define ENGINE_SLOT_DUP 4
+#define ENGINE_SLOT_SIGNATURE 5
 #define ENGINE_FORMAT "4"
 /* The pivot of an index that has none stored (see format 4 above). */
 #define ENGINE_DEFAULT_PIVOT 150
@@ -286,6 +303,42 @@ int engine_query_cost(engine_reader *r, const search_opts *o, search_cost *out,
  * terms limit to the words it may correct (LEDE_ELIMIT, err naming
  * max-query-terms, when there are more). */
 int engine_suggest(engine_reader *r, const search_opts *o, sbuf *out, char *err);
+
+/* Near-duplicates (src/engine/duplicates.cc; what counts as one is
+ * said there and in README).  engine_group_duplicates regroups the
+ * articles of the databases of ws[0..n) (one index: its database; a
+ * sharded one: its shards, read as one) from their signatures, writing
+ * each article's group key (slot 4) where it changed, uncommitted.  A
+ * shard's database alone (n = 1, a writer of a shard: "lede.shard") is
+ * left as it is: its groups were made with the other shards'. 
+ * Memory: 48 bytes an article while the signatures' bands are bucketed
+ * (4 bands a scan of slot 5), then the buckets of the articles that share
+ * a band, their signatures, and the keys of the grouped ones. */
+typedef struct engine_dup_stats {
+    uint64_t candidates;      /* articles sharing a band term with another */
+    uint64_t compared;        /* signatures compared */
+    uint64_t groups, grouped; /* groups of 2+, the articles in them */
+    uint64_t largest;         /* articles in the largest group */
+    uint64_t rewritten;       /* documents whose key was written or removed */
+} engine_dup_stats;
+int engine_group_duplicates(engine_writer *const *ws, unsigned n,
+                            engine_dup_stats *st, char *err);
+/* The near-duplicate groups of a reader's index as they are now
+ * (slot 4 read through): groups, the articles in them, the largest. */
+int engine_reader_dup_groups(engine_reader *r, engine_dup_stats *st, char *err);
+/* Whether engine_writer_put looks up the article's near-duplicates in
+ * the writer's database and joins their group (on by default; off for the
+ * parts of a full build, which engine_group_duplicates groups once they
+ * are merged). */
+void engine_writer_group_live(engine_writer *w, int on);
+/* SIMILAR: articles like the one with this id (src/engine/similar.cc):
+ * its distinctive terms (Xapian's relevance feedback) ORed and ranked,
+ * the article left out, and its near-duplicates too unless o->dups_show
+ * (then flagged: search_hit.near_dup); o->query, when not empty, filters
+ * them (boolean: it changes no score).  LEDE_ENOTFOUND for an unknown id;
+ * else as engine_search. */
+int engine_similar(engine_reader *r, const char *id, const search_opts *o,
+                   search_results *out, char *err);
 
 /* Merges the databases srcs[0..n) into a new compact database dst. */
 int engine_compact(const char *const *srcs, int n, const char *dst, char *err);

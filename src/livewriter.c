@@ -48,7 +48,8 @@ struct livewriter {
     fieldbook *book;          /* the metadata fields, one schema for all parts */
 };
 
-/* A compact copy has no dead space: its change count starts again.  Its
+/* A compact copy is grouped into near-duplicates afresh, and has no
+ * dead space: its change count starts again.  Its
  * Xapian revision starts low again too: its revision base makes the
  * revision it reports at least one more than before (from), so that
  * clients watching it never see it go down.  Two commits: the second's
@@ -56,7 +57,11 @@ struct livewriter {
 static int finish_compacted(const char *dbpath, uint64_t from, char *err) {
     engine_writer *w;
     if (engine_writer_open(dbpath, 0, 0, &w, err) != LEDE_OK) return LEDE_ERR;
-    int rc = settings_erase_writer(SETTINGS_CHANGES | SETTINGS_REVISION_BASE, w, err);
+    /* Near-duplicates grouped afresh: a full build's parts could not see
+     * each other's articles, and live grouping never merges groups. */
+    engine_dup_stats dups;
+    int rc = engine_group_duplicates(&w, 1, &dups, err);
+    if (rc == LEDE_OK) rc = settings_erase_writer(SETTINGS_CHANGES | SETTINGS_REVISION_BASE, w, err);
     if (rc == LEDE_OK) rc = engine_writer_commit(w, err);
     uint64_t now = engine_writer_revision(w); /* Xapian's alone: no base */
     settings s = {.revision_base = from >= now ? from - now : 0};

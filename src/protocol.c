@@ -15,7 +15,7 @@
 
 static const char *const cmd_names[] = {"PING", "SEARCH", "COUNT", "GET",
                                         "SUGGEST", "STATS", "HELP", "QUIT",
-                                        "FORMAT", "AUTH", "ADD", "PUT",
+                                        "FORMAT", "SIMILAR", "AUTH", "ADD", "PUT",
                                         "DELETE", "COMMIT", "COMPACT", "UNKNOWN"};
 
 int proto_is_ingest(proto_cmd cmd) {
@@ -30,9 +30,11 @@ void proto_request_free(proto_request *req) {
     free(req->arg);
     free(req->block);
     free(req->facets);
+    free(req->filter);
     req->arg = NULL;
     req->block = NULL;
     req->facets = NULL;
+    req->filter = NULL;
 }
 
 static const char *skip_space(const char *p, const char *end) {
@@ -58,7 +60,7 @@ static int parse_uint(const char *s, size_t n, unsigned max, unsigned *out) {
 }
 
 void proto_apply_limit(proto_request *rq, unsigned max_limit) {
-    if (rq->cmd != PROTO_SEARCH) return;
+    if (rq->cmd != PROTO_SEARCH && rq->cmd != PROTO_SIMILAR) return;
     unsigned want = rq->limit_capped ? rq->limit_asked : rq->search.limit;
     rq->limit_capped = want > max_limit;
     rq->search.limit = rq->limit_capped ? max_limit : want;
@@ -103,6 +105,18 @@ static int parse_facets(proto_request *rq, const char *v, size_t n, char *err) {
     rq->facets = text;
     rq->search.facets = text;
     return LEDE_OK;
+}
+
+/* collapse=dup or collapse=FIELD: a name of [A-Za-z0-9_.-] (schema.h's
+ * characters; whether the index has it is the engine's to say). */
+static int parse_collapse(proto_request *rq, const char *v, size_t n) {
+    if (n == 0 || n > PROTO_COLLAPSE_MAX) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)v[i]) && !strchr("_.-", v[i])) return 0;
+    memcpy(rq->collapse, v, n);
+    rq->collapse[n] = '\0';
+    rq->search.collapse = rq->collapse;
+    return 1;
 }
 
 /* sort=relevance | date[:asc|:desc] | FIELD[:asc|:desc]: a metadata
@@ -169,6 +183,12 @@ static int parse_option(proto_request *rq, const char *k, size_t kn,
         return parse_marks(rq, v, vn, err) == LEDE_OK ? 1 : -1;
     } else if (value_is(k, kn, "facets")) {
         return parse_facets(rq, v, vn, err) == LEDE_OK ? 1 : -1;
+    } else if (value_is(k, kn, "collapse")) {
+        return parse_collapse(rq, v, vn);
+    } else if (value_is(k, kn, "dups") && rq->cmd == PROTO_SIMILAR) {
+        if (value_is(v, vn, "show")) o->dups_show = 1;
+        else if (value_is(v, vn, "hide")) o->dups_show = 0;
+        else return 0;
     } else {
         return 0;
     }
@@ -188,19 +208,24 @@ static int parse_put(proto_request *rq, const char *p, const char *end, char *er
     return LEDE_OK;
 }
 
-/* SEARCH/COUNT: options until the first token without '=' or after "--". */
-static int parse_search(proto_request *rq, const char *p, const char *end,
-                        char *err) {
+/* The options of SEARCH, COUNT and SIMILAR, from p until the first token
+ * without '=' or after "--" (*dashes set); *at gets where they end. */
+static int parse_options(proto_request *rq, const char *p, const char *end,
+                         const char **at, int *dashes, char *err) {
     search_opts *o = &rq->search;
     o->limit = PROTO_DEFAULT_LIMIT;
     o->snippet_len = PROTO_DEFAULT_SNIPPET;
     strcpy(rq->hl_open, "[");
     strcpy(rq->hl_close, "]");
+    o->hl_open = rq->hl_open;
+    o->hl_close = rq->hl_close;
+    *dashes = 0;
     for (;;) {
         p = skip_space(p, end);
         const char *w = p, *we = word_end(p, end);
         if (we - w == 2 && !memcmp(w, "--", 2)) {
             p = we;
+            *dashes = 1;
             break;
         }
         const char *eq = memchr(w, '=', (size_t)(we - w));
@@ -211,11 +236,34 @@ static int parse_search(proto_request *rq, const char *p, const char *end,
         if (!ok) return lede_seterr_code(err, LEDE_ESYNTAX, "bad option '%.*s'", (int)(we - w), w);
         p = we;
     }
-    p = skip_space(p, end);
+    *at = skip_space(p, end);
+    return LEDE_OK;
+}
+
+/* SIMILAR ID [options] [-- QUERY]: the id is one token. */
+static int parse_similar(proto_request *rq, const char *p, const char *end, char *err) {
+    const char *idend = word_end(p, end);
+    if (p == idend)
+        return lede_seterr_code(err, LEDE_ESYNTAX, "SIMILAR takes an id: SIMILAR ID [options] [-- QUERY]");
+    rq->arg = lede_strndup(p, (size_t)(idend - p));
+    int dashes;
+    if (parse_options(rq, idend, end, &p, &dashes, err) != LEDE_OK) return LEDE_ESYNTAX;
+    if (p < end && !dashes)
+        return lede_seterr_code(err, LEDE_ESYNTAX, "SIMILAR: '%.*s' is no option; a query that "
+                                "filters comes after '--'", (int)(word_end(p, end) - p), p);
+    rq->filter = lede_strndup(p, (size_t)(end - p));
+    rq->search.query = rq->filter;
+    return LEDE_OK;
+}
+
+/* SEARCH/COUNT: options, then the query. */
+static int parse_search(proto_request *rq, const char *p, const char *end,
+                        char *err) {
+    search_opts *o = &rq->search;
+    int dashes;
+    if (parse_options(rq, p, end, &p, &dashes, err) != LEDE_OK) return LEDE_ESYNTAX;
     rq->arg = lede_strndup(p, (size_t)(end - p));
     o->query = rq->arg;
-    o->hl_open = rq->hl_open;
-    o->hl_close = rq->hl_close;
     if (!*rq->arg) return lede_seterr_code(err, LEDE_ESYNTAX, "empty query");
     if (rq->facets && rq->cmd == PROTO_COUNT)
         return lede_seterr_code(err, LEDE_ESYNTAX, "facets= is a SEARCH option (COUNT replies one "
@@ -248,6 +296,8 @@ int proto_parse(const char *line, size_t len, proto_request *rq, char *err) {
         return parse_search(rq, rest, end, err);
     case PROTO_PUT:
         return parse_put(rq, rest, end, err);
+    case PROTO_SIMILAR:
+        return parse_similar(rq, rest, end, err);
     case PROTO_ADD:
         if (rest == end || *rest != '{')
             return lede_seterr_code(err, LEDE_ESYNTAX, "ADD takes an article as a JSON object on the same line");
@@ -401,6 +451,9 @@ static void search_json(sbuf *out, const proto_request *rq,
         json_object_set_new(j, "title", json_str(h->title));
         json_object_set_new(j, "date", h->has_date ? json_string(date) : json_null());
         json_object_set_new(j, "snippet", json_str(h->snippet));
+        if (rq->collapse[0]) json_object_set_new(j, "similar", json_integer(h->similar));
+        if (rq->cmd == PROTO_SIMILAR && rq->search.dups_show)
+            json_object_set_new(j, "dup", json_boolean(h->near_dup));
         json_array_append_new(hits, j);
     }
     json_object_set_new(o, "hits", hits);
@@ -414,8 +467,8 @@ void proto_reply_search(sbuf *out, int json, const proto_request *rq,
         search_json(out, rq, res, took_us);
         return;
     }
-    sbuf_printf(out, "OK SEARCH total=%llu exact=%d offset=%u limit=%u hits=%u took_us=%llu%s",
-                (unsigned long long)res->total, res->exact, rq->search.offset,
+    sbuf_printf(out, "OK %s total=%llu exact=%d offset=%u limit=%u hits=%u took_us=%llu%s",
+                cmd_names[rq->cmd], (unsigned long long)res->total, res->exact, rq->search.offset,
                 rq->search.limit, res->nhits, (unsigned long long)took_us,
                 res->retried_any ? " retried=any" : "");
     if (rq->search.facets) sbuf_printf(out, " facets=%u", res->nfacets);
@@ -435,6 +488,8 @@ void proto_reply_search(sbuf *out, int json, const proto_request *rq,
         proto_escape(out, h->title);
         sbuf_putc(out, '\t');
         proto_escape(out, h->snippet);
+        if (rq->collapse[0]) sbuf_printf(out, "\tsimilar=%u", h->similar);
+        if (h->near_dup) sbuf_puts(out, "\tdup=1");
         sbuf_putc(out, '\n');
     }
     proto_facets_text(out, res);
@@ -524,8 +579,13 @@ static const char *const help_lines[] = {
     "                              mode=all|any exact=0|1",
     "                              snippet=BYTES (0: none) hl=OPEN,CLOSE",
     "                              facets=NAME[:N],... (fields; year|month|day)",
+    "                              collapse=dup|FIELD (one hit per near-duplicate",
+    "                              group or per value of FIELD; HIT gains similar=N)",
     "COUNT [options] QUERY         exact number of matches",
     "GET ID                        the stored article",
+    "SIMILAR ID [options] [-- QUERY]  articles like article ID (not it, nor its",
+    "                              near-duplicates unless dups=show: then dup=1);",
+    "                              SEARCH's options; QUERY filters without weight",
     "SUGGEST QUERY                 spelling-corrected query",
     "STATS                         server and index figures",
     "FORMAT json|text              reply format for this connection",

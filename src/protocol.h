@@ -25,10 +25,12 @@ extern "C" {
 #define PROTO_DEFAULT_SNIPPET 200
 #define PROTO_MAX_SNIPPET 2000
 #define PROTO_MARK_MAX 16
+/* collapse=NAME: "dup" or a field's name, at most this many bytes */
+#define PROTO_COLLAPSE_MAX 64
 
 typedef enum {
     PROTO_PING, PROTO_SEARCH, PROTO_COUNT, PROTO_GET, PROTO_SUGGEST,
-    PROTO_STATS, PROTO_HELP, PROTO_QUIT, PROTO_FORMAT,
+    PROTO_STATS, PROTO_HELP, PROTO_QUIT, PROTO_FORMAT, PROTO_SIMILAR,
     /* ingest (off unless leded has --ingest-token) */
     PROTO_AUTH, PROTO_ADD, PROTO_PUT, PROTO_DELETE, PROTO_COMMIT, PROTO_COMPACT,
     PROTO_UNKNOWN
@@ -51,6 +53,8 @@ typedef struct proto_request {
     char *block;                     /* PUT: those bytes, once read */
     unsigned limit_asked;            /* what limit= asked for, before the cap */
     char *facets;                    /* facets= text (search.facets points here) */
+    char collapse[PROTO_COLLAPSE_MAX + 1]; /* collapse= ("" none); search.collapse points here */
+    char *filter;                    /* SIMILAR: the query after "--", or NULL */
 } proto_request;
 
 /* Parses one line (without its LF; a trailing CR is ignored).  Returns

@@ -54,6 +54,11 @@ typedef struct search_opts {
      * from about this many, scaled and flagged (0: FACETS_EXACT_DEFAULT,
      * src/facets.h; exact above makes them exact whatever the number). */
     unsigned facets_exact;
+    /* NULL: no collapse; "dup": one hit per near-duplicate group
+     * (ENGINE_SLOT_DUP); else a metadata field's name: the best hit per
+     * value of it (src/engine/collapse.cc) */
+    const char *collapse;
+    int dups_show;            /* SIMILAR: keep the article's near-duplicates, flagged */
 } search_opts;
 
 typedef struct search_hit {
@@ -62,6 +67,10 @@ typedef struct search_hit {
     char *id, *title, *snippet;  /* malloc'd; snippet NULL when none asked */
     int64_t date;
     int has_date;
+    /* collapse: how many matches were collapsed into this hit (exact when
+     * the search counts exactly, else at least this many) */
+    unsigned similar;
+    int near_dup;             /* SIMILAR with dups_show: a near-duplicate of its article */
 } search_hit;
 
 /* One value of a facet: a field's value (its commonest written form), a

@@ -254,3 +254,21 @@ int shards_compact(shards *s, const int *due, int front, char *err) {
     free(jobs);
     return rc == LEDE_OK ? trc : rc;
 }
+
+int shards_group_duplicates(shards *s, engine_dup_stats *st, char *err) {
+    memset(st, 0, sizeof *st);
+    engine_writer **ws = lede_calloc(s->n ? s->n : 1, sizeof *ws);
+    int rc = LEDE_OK;
+    unsigned opened = 0;
+    for (; opened < s->n && rc == LEDE_OK; opened++) {
+        char *path = shards_db_path(&s->shard[opened]);
+        rc = engine_writer_open(path, 0, 1, &ws[opened], err);
+        free(path);
+        if (rc != LEDE_OK) break;
+    }
+    if (rc == LEDE_OK) rc = engine_group_duplicates(ws, s->n, st, err);
+    for (unsigned k = 0; k < opened; k++)
+        if (engine_writer_close(ws[k], rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    free(ws);
+    return rc;
+}

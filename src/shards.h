@@ -75,6 +75,11 @@ char *shards_db_path(const indexdir *sub);
  * engine's readers follow nested stubs by themselves), and only then
  * removes the old databases. */
 int shards_compact(shards *s, const int *due, int front, char *err);
+/* Groups the near-duplicates of all the shards' articles as one index
+ * (engine_group_duplicates), each shard's keys written and committed in
+ * its own database; run it with no other writer on the shards (before
+ * their compaction).  st: what it found. */
+int shards_group_duplicates(shards *s, engine_dup_stats *st, char *err);
 
 #ifdef __cplusplus
 }

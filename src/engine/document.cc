@@ -188,6 +188,7 @@ Xapian::Document make_document(engine_writer *w, const article *a, const std::st
     doc.add_value(ENGINE_SLOT_HASH, fingerprint_bytes(fp));
     if (w->heads) doc.add_value(ENGINE_SLOT_HEAD, head_value(a, data, len));
     add_fields(w, a, doc);
+    add_signature(doc, dup_signature(a));
     doc.set_data(std::string((const char *)data, len));
     return doc;
 }

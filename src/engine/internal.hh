@@ -23,6 +23,7 @@
 
 #include <bitset>
 #include <exception>
+#include <memory>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -55,6 +56,7 @@ struct engine_writer {
     bool fields_in_body = true;  /* format 2 (engine.h); false on a format 1 index */
     int format = 4;              /* "lede.format" (engine.h) */
     bool heads = false;          /* value slot ENGINE_SLOT_HEAD: a shard's writer */
+    bool group_live = true;      /* engine_writer_group_live (duplicates.cc) */
     double pivot = ENGINE_DEFAULT_PIVOT;
     /* Format 3's common words (metadata "lede.common"): adjacent pairs of
      * them get a pair term (add_pairs). */
@@ -183,6 +185,10 @@ struct Page {
     bool heads_in_keys = false;  /* sorted on ENGINE_SLOT_HEAD */
     std::vector<Xapian::MSetIterator> items;
     std::unordered_map<Xapian::docid, std::string> data;
+    /* collapse.cc: every match's collapse key counted (an exact search),
+     * and those counts by key once read */
+    std::shared_ptr<Xapian::ValueCountMatchSpy> collapse_counts;
+    std::unordered_map<std::string, Xapian::doccount> collapse_sizes;
 };
 
 /* The formats (engine.h) this engine reads and writes. */
@@ -351,6 +357,15 @@ Xapian::Document make_document(engine_writer *w, const article *a, const std::st
                                const char *filekey, uint64_t fp, const void *data, size_t len);
 void flush_words(engine_writer *w);
 
+/* duplicates.cc */
+/* An article's near-duplicate signature (engine.h, slot 5), "" when it has
+ * no word; add_signature puts it and its band terms in doc. */
+std::string dup_signature(const article *a);
+void add_signature(Xapian::Document &doc, const std::string &sig);
+/* With w's live grouping on: doc (whose id term is qterm) joins the group
+ * of the near-duplicate leader it resembles most in w's database, or makes
+ * one with an ungrouped near-duplicate (whose document is rewritten). */
+void join_live_group(engine_writer *w, Xapian::Document &doc, const std::string &qterm);
 /* fields.cc */
 /* A writer's own schema, from its database, unless it shares one. */
 void writer_fields_load(engine_writer *w);
@@ -515,6 +530,26 @@ void order_ties(engine_reader *r, Page &page, Xapian::doccount keep);
 /* out's hits from page's items, with snippets marking the words of ran. */
 void fill_hits(engine_reader *r, Page &page, const Xapian::Query &ran,
                const search_opts *o, search_results *out);
+
+/* collapse.cc */
+/* Sets enq's collapse key for o->collapse (if any), counting the matches
+ * of each key in page when o->exact; throws QueryParserError for a name
+ * that is neither dup nor a field. */
+void set_collapse(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, Page &page);
+/* The slot of a metadata field a collapse names (QueryParserError naming
+ * the known ones when none). */
+Xapian::valueno field_collapse_slot(engine_reader *r, const char *name);
+/* The number of collapsed results, when page counted every key (an
+ * exact search with a collapse): false when it did not. */
+bool collapsed_total(const Page &page, uint64_t *total);
+/* How many matches were collapsed into the hit at it (0: none). */
+unsigned collapsed_into(Page &page, const Xapian::MSetIterator &it);
+
+/* search.cc */
+/* Runs q on enq as engine_search does (wildcards, pairs, weighting, the
+ * page's order, o's collapse and facets), the page o asks for. */
+Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
+               const search_opts *o, FacetCounts &facets);
 
 /* spelling.cc */
 /* Sets out->did_you_mean when the query has a rare word whose correction

@@ -222,5 +222,6 @@ void fill_hits(engine_reader *r, Page &page, const Xapian::Query &ran,
         check_stop(o, "the snippets");
         fill_hit(r, marks, stem, page.items[i], page.data[*page.items[i]],
                  o->offset + (unsigned)i + 1, o, &out->hits[i]);
+        if (o->collapse) out->hits[i].similar = collapsed_into(page, page.items[i]);
     }
 }

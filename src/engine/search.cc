@@ -68,6 +68,8 @@ bool page_by_score(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
     return true;
 }
 
+}  // namespace
+
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                const search_opts *o, FacetCounts &facets) {
     Xapian::Query run = r->common.empty() ? q : pairs_for(r, q);
@@ -86,6 +88,7 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     bool apart = r->remote && want > 0;
     if (!apart) facets.arm(enq);
     Page page;
+    set_collapse(r, enq, o, page);
     if (want == 0) { /* a count: no order to keep */
         page.mset = checked_mset(r, enq, o, 0, 0, check);
         return page;
@@ -97,7 +100,9 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
          * dates here would cost a round trip for each tied candidate.
          * Sorted on the head slot (date first), the hits come back with
          * their heads (results.cc). */
-        if (!r->remote && page_by_score(r, enq, o, check, page)) return page;
+        /* A match spy counting collapse keys (collapse.cc) would count
+         * twice if page_by_score ran a second match: Xapian sorts. */
+        if (!r->remote && !page.collapse_counts && page_by_score(r, enq, o, check, page)) return page;
         if (!apart) facets.arm(enq); /* the match below counts again */
         page.heads_in_keys = r->heads;
         enq.set_sort_by_relevance_then_value(r->heads ? ENGINE_SLOT_HEAD : ENGINE_SLOT_DATE, true);
@@ -110,6 +115,8 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     if (apart) facets.count_apart(r, enq, o, check);
     return page;
 }
+
+namespace {
 
 /* True when the query ANDs words that mode=any would OR: only then can
  * the retry find more (a phrase that matched nothing would be run again
@@ -167,6 +174,7 @@ int search_once(engine_reader *r, const search_opts *o,
     if (out->exact) out->total = mset.get_matches_lower_bound();
     facets.fill(mset, out);
     check_stop(o, "facets");
+    if (collapsed_total(page, &out->total)) out->exact = 1;
     offer_correction(r, o, q, out);
     fill_hits(r, page, ran, o, out);
     return LEDE_OK;

@@ -138,6 +138,7 @@ int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
             }
         }
         Xapian::Document doc = make_document(w, a, qterm, filekey, fp, data, len);
+        join_live_group(w, doc, qterm);
         if (exists) {
             w->db.replace_document(qterm, doc);
             *outcome = ENGINE_REPLACED;

@@ -171,7 +171,7 @@ class Daemon:
         return code
 
 
-MULTI = ("SEARCH", "GET", "SUGGEST", "STATS", "HELP")
+MULTI = ("SEARCH", "GET", "SUGGEST", "STATS", "HELP", "SIMILAR")
 
 
 class Conn:

@@ -1,0 +1,409 @@
+/* duplicates.cc -- near-duplicate articles (the index format in
+ * engine.h): each article's signature and band terms (made with its
+ * document), joining a group as an article is written (a live writer),
+ * and the grouping pass over a whole index (engine_group_duplicates).
+ * Runs no query and formats nothing: collapse.cc collapses on the group
+ * key, similar.cc leaves an article's group out of its related articles.
+ *
+ * What counts as a near-duplicate.  An article's words are its headline,
+ * standfirst and body, as one sequence of runs of word characters,
+ * case-folded (Xapian's Unicode tables); its shingles are the runs of
+ * DUP_SHINGLE consecutive words (an article of fewer words has one
+ * shingle: all of them).  The resemblance of two articles is the Jaccard
+ * index of their shingle sets, estimated by MinHash: DUP_HASHES hash
+ * functions, the share of equal minima (of the low 8 bits kept of each,
+ * 64 bytes an article, kept as a term: two unequal minima agree by chance
+ * once in 256, which raises an estimate by (1 - s) / 256, under 0.002;
+ * 16 bits cost Reuters' index 13 MB more).  Two articles are
+ * near-duplicates when the estimate is at least DUP_MIN_EQUAL /
+ * DUP_HASHES.  Candidates: the signature in DUP_BANDS bands of DUP_ROWS
+ * minima; articles with an equal band are compared.  With 16 bands of 4,
+ * a pair of resemblance s shares a band with probability
+ * 1 - (1 - s^4)^16: 0.99 at s = 0.7, 0.64 at 0.5, 0.17 at 0.3.  The
+ * grouping pass reads the bands from the signatures; a live writer finds
+ * its candidates through the index, where the first DUP_TERM_BANDS bands
+ * are boolean terms: 1 - (1 - s^4)^2, certain for a copy, 0.88 at 0.9,
+ * 0.65 at 0.8 (the next compaction finds the rest).
+ *
+ * Groups.  A group is its first article (the leader: the lowest document
+ * id when a whole index is grouped, the first written when live) and the
+ * articles that are near-duplicates of the leader; its key (value slot
+ * ENGINE_SLOT_DUP) is the hash of the leader's id term.  An article that
+ * resembles a member but not the leader stays out, so two articles of one
+ * group both resemble the leader: by the triangle inequality of the
+ * Jaccard distance, they resemble each other at least 2t - 1 (t the
+ * threshold), beside the estimate's error.  Live (engine_writer_put), an
+ * article joins the group of the leader it resembles most, or makes a
+ * group with an ungrouped article it resembles; it never merges two
+ * groups, and a deleted or rewritten leader leaves its group as it was:
+ * the next compaction (livewriter.c) or full build groups afresh. */
+#include "internal.hh"
+
+#include <algorithm>
+
+namespace {
+
+const unsigned DUP_SHINGLE = 4;
+const unsigned DUP_HASHES = 64, DUP_BANDS = 16, DUP_ROWS = 4;
+/* Band terms in the index, for a live writer's lookups: the first 2
+ * bands only.  All 16 as terms made Reuters' index 59% larger (80.4
+ * against 50.6 MB: a unique term costs some 60 bytes of B-tree); the
+ * grouping pass reads the bands from the signatures instead. */
+const unsigned DUP_TERM_BANDS = 2;
+/* Bands the grouping pass keys in one scan of the signatures. */
+const unsigned DUP_BANDS_PER_SCAN = 4;
+/* The threshold, as equal minima of the 64: 45/64 = 0.70 (README: what
+ * it groups on Reuters). */
+const unsigned DUP_MIN_EQUAL = 45;
+/* A live put compares at most this many candidates: a band term shared by
+ * thousands of articles (boilerplate) would make each put slower. */
+const unsigned DUP_LIVE_CANDIDATES = 2000;
+const char *const PREFIX_BAND = "XD";
+/* The signature is a boolean term, not a value: Xapian 1.4 aborts the
+ * process (std::terminate) when a commit runs out of disk while it writes
+ * a value stream it had to grow (a destructor of its value updater writes
+ * and throws during the unwinding), which the 64-byte signature of every
+ * live article made likely (tests/py/test_faults.py, a full disk). */
+const char *const PREFIX_SIGNATURE = "XS";
+
+/* The case-folded words of text, appended to words. */
+void fold_words(const char *text, std::vector<std::string> &words) {
+    std::string word;
+    for (Xapian::Utf8Iterator it(text), end; it != end; ++it) {
+        unsigned ch = *it;
+        if (Xapian::Unicode::is_wordchar(ch)) {
+            Xapian::Unicode::append_utf8(word, Xapian::Unicode::tolower(ch));
+        } else if (!word.empty()) {
+            words.push_back(word);
+            word.clear();
+        }
+    }
+    if (!word.empty()) words.push_back(word);
+}
+
+/* The hash of shingle i (words i .. i+DUP_SHINGLE-1, space-separated). */
+uint64_t shingle_hash(const std::vector<std::string> &words, size_t i) {
+    uint64_t h = LEDE_HASH_INIT;
+    size_t end = std::min(words.size(), i + DUP_SHINGLE);
+    for (size_t k = i; k < end; k++) {
+        if (k > i) h = lede_hash_update(h, " ", 1);
+        h = lede_hash_update(h, words[k].data(), words[k].size());
+    }
+    return lede_hash_final(h);
+}
+
+uint64_t minhash_seed(unsigned i) {
+    return (uint64_t)(i + 1) * UINT64_C(0x9E3779B97F4A7C15);
+}
+
+std::string band_term(const std::string &sig, unsigned band) {
+    static const char hex[] = "0123456789abcdef";
+    std::string t = PREFIX_BAND;
+    t += hex[band];
+    for (size_t k = band * DUP_ROWS; k < (band + 1) * DUP_ROWS; k++) {
+        t += hex[(unsigned char)sig[k] >> 4];
+        t += hex[(unsigned char)sig[k] & 15];
+    }
+    return t;
+}
+
+bool valid_signature(const std::string &sig) {
+    return sig.size() == DUP_HASHES;
+}
+
+/* The estimated resemblance of two signatures, as equal minima. */
+unsigned equal_minima(const std::string &a, const std::string &b) {
+    if (!valid_signature(a) || !valid_signature(b)) return 0;
+    unsigned same = 0;
+    for (unsigned i = 0; i < DUP_HASHES; i++) same += a[i] == b[i];
+    return same;
+}
+
+std::string signature_term(const std::string &sig) {
+    static const char hex[] = "0123456789abcdef";
+    std::string t = PREFIX_SIGNATURE;
+    for (unsigned char c : sig) {
+        t += hex[c >> 4];
+        t += hex[c & 15];
+    }
+    return t;
+}
+
+/* The signature a signature term holds ("" if none). */
+std::string signature_from_term(const std::string &term) {
+    size_t p = strlen(PREFIX_SIGNATURE);
+    if (term.compare(0, p, PREFIX_SIGNATURE) != 0 || term.size() != p + 2 * DUP_HASHES) return std::string();
+    auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+    std::string sig(DUP_HASHES, '\0');
+    for (unsigned k = 0; k < DUP_HASHES; k++)
+        sig[k] = (char)(nibble(term[p + 2 * k]) << 4 | nibble(term[p + 2 * k + 1]));
+    return sig;
+}
+
+std::string signature_of(const Xapian::Document &doc) {
+    Xapian::TermIterator t = doc.termlist_begin();
+    t.skip_to(PREFIX_SIGNATURE);
+    return t != doc.termlist_end() ? signature_from_term(*t) : std::string();
+}
+
+std::string qterm_of(const Xapian::Document &doc) {
+    Xapian::TermIterator t = doc.termlist_begin();
+    t.skip_to("Q");
+    if (t != doc.termlist_end() && (*t)[0] == 'Q') return *t;
+    return std::string();
+}
+
+std::string group_key(const std::string &leader_qterm) {
+    return fingerprint_bytes(lede_hash(leader_qterm.data(), leader_qterm.size()));
+}
+
+/* The live candidate an article joins: the most resembling leader, or
+ * ungrouped article, at or over the threshold. */
+struct LiveChoice {
+    Xapian::docid did = 0;
+    unsigned equal = 0;
+    std::string key;      /* the group's key */
+    bool make_group = false;  /* the candidate is ungrouped: it gets the key too */
+};
+
+void consider_candidate(const Xapian::Document &cand, Xapian::docid did, unsigned equal,
+                        LiveChoice &best) {
+    if (equal < DUP_MIN_EQUAL || equal < best.equal || (equal == best.equal && did > best.did))
+        return;
+    std::string key = cand.get_value(ENGINE_SLOT_DUP);
+    std::string own = group_key(qterm_of(cand));
+    if (!key.empty() && key != own) return;  /* a member, not a leader */
+    best.did = did;
+    best.equal = equal;
+    best.key = own;
+    best.make_group = key.empty();
+}
+
+}  // namespace
+
+std::string dup_signature(const article *a) {
+    std::vector<std::string> words;
+    for (const char *text : {a->title, a->standfirst, a->body})
+        if (text) fold_words(text, words);
+    if (words.empty()) return std::string();
+    std::vector<uint64_t> mins(DUP_HASHES, UINT64_MAX);
+    size_t shingles = words.size() < DUP_SHINGLE ? 1 : words.size() - DUP_SHINGLE + 1;
+    for (size_t i = 0; i < shingles; i++) {
+        uint64_t h = shingle_hash(words, i);
+        for (unsigned k = 0; k < DUP_HASHES; k++) {
+            uint64_t v = lede_hash_final(h ^ minhash_seed(k));
+            if (v < mins[k]) mins[k] = v;
+        }
+    }
+    std::string sig(DUP_HASHES, '\0');
+    for (unsigned k = 0; k < DUP_HASHES; k++) sig[k] = (char)(mins[k] & 0xff);
+    return sig;
+}
+
+void add_signature(Xapian::Document &doc, const std::string &sig) {
+    if (!valid_signature(sig)) return;
+    doc.add_boolean_term(signature_term(sig));
+    for (unsigned b = 0; b < DUP_TERM_BANDS; b++) doc.add_boolean_term(band_term(sig, b));
+}
+
+void join_live_group(engine_writer *w, Xapian::Document &doc, const std::string &qterm) {
+    std::string sig = signature_of(doc);
+    if (!w->group_live || !valid_signature(sig)) return;
+    LiveChoice best;
+    std::unordered_set<Xapian::docid> seen;
+    for (unsigned b = 0; b < DUP_TERM_BANDS && seen.size() < DUP_LIVE_CANDIDATES; b++) {
+        std::string term = band_term(sig, b);
+        for (Xapian::PostingIterator p = w->db.postlist_begin(term);
+             p != w->db.postlist_end(term) && seen.size() < DUP_LIVE_CANDIDATES; ++p) {
+            if (!seen.insert(*p).second) continue;
+            Xapian::Document cand = w->db.get_document(*p);
+            if (qterm_of(cand) == qterm) continue;  /* the article's own older version */
+            consider_candidate(cand, *p, equal_minima(sig, signature_of(cand)), best);
+        }
+    }
+    if (!best.did) return;
+    doc.add_value(ENGINE_SLOT_DUP, best.key);
+    if (best.make_group) {
+        Xapian::Document leader = w->db.get_document(best.did);
+        leader.add_value(ENGINE_SLOT_DUP, best.key);
+        w->db.replace_document(best.did, leader);
+    }
+}
+
+namespace {
+
+/* The key of band b of a signature: its DUP_ROWS minima, 4 bytes. */
+uint64_t band_key(const std::string &sig, unsigned b) {
+    uint64_t k = 0;
+    for (size_t i = b * DUP_ROWS; i < (b + 1) * DUP_ROWS; i++) k = k << 8 | (unsigned char)sig[i];
+    return k;
+}
+
+/* engine_group_duplicates' pass: all the databases read as one.  The
+ * candidates come from the signatures (their terms, read in order,
+ * DUP_BANDS_PER_SCAN bands a scan): articles with an equal band
+ * share a bucket.  Memory: 12 bytes an article and a band of a scan,
+ * then the buckets of two or more and the signatures of their articles. */
+class Grouping {
+  public:
+    Grouping(engine_writer *const *ws, unsigned n, engine_dup_stats *st) : ws(ws), n(n), st(st) {
+        for (unsigned i = 0; i < n; i++) all.add_database(ws[i]->db);
+    }
+
+    void run() {
+        for (unsigned b = 0; b < DUP_BANDS; b += DUP_BANDS_PER_SCAN) bucket_scan(b);
+        read_signatures();
+        st->candidates = buckets_of.size();
+        std::vector<Xapian::docid> cand;
+        for (const auto &kv : buckets_of) cand.push_back(kv.first);
+        std::sort(cand.begin(), cand.end());
+        for (Xapian::docid d : cand)
+            if (!key_of.count(d)) group_around(d);
+        write_keys();
+    }
+
+  private:
+    engine_writer *const *ws;
+    unsigned n;
+    engine_dup_stats *st;
+    Xapian::Database all;
+    std::vector<std::vector<Xapian::docid>> buckets;  /* of two or more, docid order */
+    std::unordered_map<Xapian::docid, std::vector<uint32_t>> buckets_of;
+    std::unordered_map<Xapian::docid, std::string> sig_of;
+    std::unordered_map<Xapian::docid, std::string> key_of;
+
+    /* fn(docid, signature) for every article with one: the signature
+     * terms in order, each with its articles (exact copies share one). */
+    template <typename F>
+    void for_each_signature(F fn) {
+        for (Xapian::TermIterator t = all.allterms_begin(PREFIX_SIGNATURE);
+             t != all.allterms_end(PREFIX_SIGNATURE); ++t) {
+            std::string sig = signature_from_term(*t);
+            if (!valid_signature(sig)) continue;
+            for (Xapian::PostingIterator p = all.postlist_begin(*t); p != all.postlist_end(*t); ++p)
+                fn(*p, sig);
+        }
+    }
+
+    /* Buckets of bands first .. first+DUP_BANDS_PER_SCAN-1. */
+    void bucket_scan(unsigned first) {
+        std::vector<std::pair<std::pair<uint64_t, unsigned>, Xapian::docid>> keyed;
+        for_each_signature([&](Xapian::docid did, const std::string &sig) {
+            for (unsigned b = first; b < first + DUP_BANDS_PER_SCAN && b < DUP_BANDS; b++)
+                keyed.push_back({{band_key(sig, b), b}, did});
+        });
+        std::sort(keyed.begin(), keyed.end());
+        for (size_t i = 0, j; i < keyed.size(); i = j) {
+            for (j = i + 1; j < keyed.size() && keyed[j].first == keyed[i].first; j++) {}
+            if (j - i < 2) continue;
+            std::vector<Xapian::docid> members;
+            for (size_t k = i; k < j; k++) {
+                members.push_back(keyed[k].second);
+                buckets_of[keyed[k].second].push_back((uint32_t)buckets.size());
+            }
+            buckets.push_back(std::move(members));
+        }
+    }
+
+    /* The signatures of the articles in a bucket, one scan more. */
+    void read_signatures() {
+        for_each_signature([&](Xapian::docid did, const std::string &sig) {
+            if (buckets_of.count(did)) sig_of[did] = sig;
+        });
+    }
+
+    /* d leads a group of the later ungrouped articles that resemble it. */
+    void group_around(Xapian::docid d) {
+        const std::string &sig = sig_of[d];
+        std::vector<Xapian::docid> members;
+        std::unordered_set<Xapian::docid> seen;
+        for (uint32_t bucket : buckets_of[d]) {
+            for (Xapian::docid c : buckets[bucket]) {
+                if (c <= d || key_of.count(c) || !seen.insert(c).second) continue;
+                st->compared++;
+                if (equal_minima(sig, sig_of[c]) >= DUP_MIN_EQUAL) members.push_back(c);
+            }
+        }
+        if (members.empty()) return;
+        std::string key = group_key(qterm_of(all.get_document(d)));
+        key_of[d] = key;
+        for (Xapian::docid m : members) key_of[m] = key;
+        st->groups++;
+        st->grouped += members.size() + 1;
+        if (members.size() + 1 > st->largest) st->largest = members.size() + 1;
+    }
+
+    /* Writes the keys that changed: the documents that hold one they
+     * should not (read first, written after: no write under an iterator). */
+    void write_keys() {
+        std::vector<std::pair<Xapian::docid, std::string>> changes;
+        for (Xapian::ValueIterator v = all.valuestream_begin(ENGINE_SLOT_DUP);
+             v != all.valuestream_end(ENGINE_SLOT_DUP); ++v) {
+            auto it = key_of.find(v.get_docid());
+            if (it == key_of.end()) {
+                changes.emplace_back(v.get_docid(), std::string());
+                continue;
+            }
+            if (it->second != *v) changes.emplace_back(it->first, it->second);
+            key_of.erase(it);
+        }
+        for (const auto &kv : key_of) changes.push_back(kv);
+        std::sort(changes.begin(), changes.end());
+        for (const auto &c : changes) write_key(c.first, c.second);
+        st->rewritten = changes.size();
+    }
+
+    void write_key(Xapian::docid did, const std::string &key) {
+        Xapian::WritableDatabase &db = ws[(did - 1) % n]->db;
+        Xapian::docid local = (did - 1) / n + 1;
+        Xapian::Document doc = db.get_document(local);
+        if (key.empty()) doc.remove_value(ENGINE_SLOT_DUP);
+        else doc.add_value(ENGINE_SLOT_DUP, key);
+        db.replace_document(local, doc);
+    }
+};
+
+}  // namespace
+
+extern "C" {
+
+void engine_writer_group_live(engine_writer *w, int on) {
+    w->group_live = on != 0;
+}
+
+int engine_reader_dup_groups(engine_reader *r, engine_dup_stats *st, char *err) {
+    memset(st, 0, sizeof *st);
+    return with_retry(r, err, "groups", [&] {
+        memset(st, 0, sizeof *st);
+        std::unordered_map<std::string, uint64_t> sizes;
+        for (Xapian::ValueIterator v = r->db.valuestream_begin(ENGINE_SLOT_DUP);
+             v != r->db.valuestream_end(ENGINE_SLOT_DUP); ++v)
+            sizes[*v]++;
+        for (const auto &kv : sizes) {
+            if (kv.second < 2) continue;  /* what deletions left of a group */
+            st->groups++;
+            st->grouped += kv.second;
+            if (kv.second > st->largest) st->largest = kv.second;
+        }
+        return LEDE_OK;
+    });
+}
+
+int engine_group_duplicates(engine_writer *const *ws, unsigned n,
+                            engine_dup_stats *st, char *err) {
+    memset(st, 0, sizeof *st);
+    /* One shard alone (its compaction): its groups span the shards, and
+     * shards_group_duplicates made them. */
+    if (n == 0) return LEDE_OK;
+    return guarded(err, ws[0]->path.c_str(), [&] {
+        if (n == 1) {
+            IndexSettings is(ws[0]->db);
+            if ((is.s.stored & SETTINGS_SHARD) && *is.s.shard) return LEDE_OK;
+        }
+        Grouping g(ws, n, st);
+        g.run();
+        return LEDE_OK;
+    });
+}
+
+}  // extern "C"
