@@ -54,7 +54,10 @@ static int scalar_value(json_t *v, article_value *out) {
         snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
         out->number = (double)json_integer_value(v);
     } else if (json_is_real(v)) {
-        snprintf(buf, sizeof buf, "%.17g", json_real_value(v));
+        /* the shortest text that reads back as the same number: 0.1, not
+         * 0.10000000000000001, so that a keyword field's value matches */
+        snprintf(buf, sizeof buf, "%.15g", json_real_value(v));
+        if (strtod(buf, NULL) != json_real_value(v)) snprintf(buf, sizeof buf, "%.17g", json_real_value(v));
         out->number = json_real_value(v);
     } else if (json_is_boolean(v)) {
         out->text = lede_strdup(json_is_true(v) ? "true" : "false");
@@ -107,6 +110,10 @@ static void one_key(article_fields *f, const char *key, json_t *v) {
     if (schema_check_name(key, strlen(key), err) != LEDE_OK) {
         x->problem = "not a field name (letters, digits, '_', '.', '-', starting with a letter; "
                      "not an article field)";
+        return;
+    }
+    if (!strcmp(key, "words")) { /* lede's own: one article must not make it a keyword field */
+        x->problem = "lede's word count, derived from the text";
         return;
     }
     if (json_is_object(v)) {
@@ -172,7 +179,6 @@ static void add_section(article_fields *f, const article *a) {
 }
 
 static void add_words(article_fields *f, const article *a) {
-    if (has_field(f, "words")) return; /* the article's own */
     article_field *x = new_field(f, "words");
     article_value v = {0};
     char buf[32];

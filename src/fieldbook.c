@@ -103,12 +103,20 @@ static void warn_once(fieldbook *b, const char *key, const char *tag, const char
     b->npending++;
 }
 
+/* The Unix seconds a number may be as a date field's value: 0001-01-01
+ * to 9999-12-31T23:59:59Z. */
+#define FIELD_DATE_MIN (-62135596800.0)
+#define FIELD_DATE_MAX 253402300799.0
+
 /* Whether x's values fit a field of kind k. */
 static int values_fit(const article_field *x, field_kind k) {
     if (k == FIELD_KEYWORD) return 1;
     if (x->n != 1) return 0;
     if (k == FIELD_NUMBER) return x->values[0].is_number;
-    return x->values[0].is_date || x->values[0].is_number;
+    /* Unix seconds as a date: within years 1 to 9999, what dates print as */
+    return x->values[0].is_date ||
+           (x->values[0].is_number && x->values[0].number >= FIELD_DATE_MIN &&
+            x->values[0].number <= FIELD_DATE_MAX);
 }
 
 static void resolve_one(fieldbook *b, article_field *x) {

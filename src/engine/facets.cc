@@ -110,7 +110,9 @@ std::string bucket_of(const std::string &value, bool day_slot, facet_grain grain
         iso = value.substr(0, 4) + "-" + value.substr(4, 2) + "-" + value.substr(6, 2);
     } else {
         char buf[32];
-        date_format((int64_t)Xapian::sortable_unserialise(value), buf);
+        double seconds = Xapian::sortable_unserialise(value);
+        if (!(seconds >= -62135596800.0 && seconds <= 253402300799.0)) return std::string(); /* years 1-9999 */
+        date_format((int64_t)seconds, buf);
         iso = buf;
         if (iso.size() < 10 || iso[4] != '-') return std::string();
     }

@@ -97,10 +97,14 @@ double date_bound(const std::string &s, bool end) {
     int y = 0, m = 0, d = 0;
     char tail;
     int64_t t;
-    if (sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 ||
-        sscanf(s.c_str(), "%4d-%2d%c", &y, &m, &tail) == 2 ||
-        sscanf(s.c_str(), "%4d%c", &y, &tail) == 1) {
-        if (m < 0 || m > 12 || d < 0 || d > 31 || y < 1)
+    int parts = sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 ? 3
+                : sscanf(s.c_str(), "%4d-%2d%c", &y, &m, &tail) == 2 ? 2
+                : sscanf(s.c_str(), "%4d%c", &y, &tail) == 1 ? 1 : 0;
+    if (parts) {
+        char ymd[32];
+        snprintf(ymd, sizeof ymd, "%04d-%02d-%02d", y, m, d);
+        /* month 1 to 12 when given, a day its month has (date_parse checks) */
+        if (y < 1 || (parts >= 2 && (m < 1 || m > 12)) || (parts == 3 && date_parse(ymd, &t) != LEDE_OK))
             throw Xapian::QueryParserError("bad date '" + s + "' in date range");
         int em = m ? m : 12, sm = m ? m : 1;
         if (!end) return (double)date_days_from_civil(y, (unsigned)sm, d ? (unsigned)d : 1) * 86400;

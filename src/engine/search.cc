@@ -104,6 +104,9 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
          * twice if page_by_score ran a second match: Xapian sorts. */
         if (!r->remote && !page.collapse_counts && page_by_score(r, enq, o, check, page)) return page;
         if (!apart) facets.arm(enq); /* the match below counts again */
+        /* arm() with facets cleared every spy, the collapse counter's too */
+        if (!apart && !facets.slots.empty() && page.collapse_counts)
+            enq.add_matchspy(page.collapse_counts.get());
         page.heads_in_keys = r->heads;
         enq.set_sort_by_relevance_then_value(r->heads ? ENGINE_SLOT_HEAD : ENGINE_SLOT_DATE, true);
     } else {
