@@ -47,6 +47,9 @@ typedef struct {
     int after_near;       /* the previous token was NEAR or ADJ */
     const char *op;       /* pending operator that needs a right side */
     size_t oplen, opcol;
+    int wanted;           /* a word or phrase that must be there, or NOT */
+    const char *excluded; /* the first excluded word, for the message */
+    size_t excluded_len;
 } qstate;
 
 static int operand(qstate *s) {
@@ -84,7 +87,11 @@ static int word(qstate *s, const char *w, size_t n, size_t col, char *err) {
     } else if (!is_not(w, n)) {
         operand(s);
         s->prev_excluded = n > 1 && w[0] == '-';
+        if (!s->prev_excluded) s->wanted = 1;
+        else if (!s->excluded) s->excluded = w, s->excluded_len = n;
         return LEDE_OK;
+    } else {
+        s->wanted = 1; /* NOT alone is "everything but" */
     }
     s->after_near = is_near(w, n);
     s->op = w;
@@ -107,6 +114,7 @@ int qsyntax_check(const char *q, char *err) {
                 return lede_seterr(err, "unbalanced quote: the phrase opened at column %zu is not closed", col);
             p = close + 1;
             operand(&s);
+            s.wanted = 1;
             continue;
         }
         if (*p == '(') {
@@ -127,6 +135,10 @@ int qsyntax_check(const char *q, char *err) {
         }
         const char *start = p;
         while (*p && !isspace((unsigned char)*p) && *p != '(' && *p != ')' && *p != '"') p++;
+        /* Signs alone before a space or the end are nothing to Xapian's
+         * parser ("- OR x" is an OR with nothing on its left), so nothing
+         * here either; before ( or " they apply to what follows. */
+        if (strspn(start, "+-") == (size_t)(p - start) && *p != '(' && *p != '"') continue;
         if (word(&s, start, (size_t)(p - start), col, err) != LEDE_OK) return LEDE_ERR;
     }
     if (depth > 0)
@@ -138,5 +150,12 @@ int qsyntax_check(const char *q, char *err) {
         /* Nothing but white space (or empty parentheses). */
         return lede_seterr(err, "empty query");
     }
+    /* Xapian 1.4 reads a query of excluded words alone as those words:
+     * "-said" would find what it excludes. */
+    if (!s.wanted && s.excluded)
+        return lede_seterr(err, "'%.*s': the query only excludes words; add a word to find, or "
+                           "write NOT %.*s for every article without it",
+                           (int)(s.excluded_len > 40 ? 40 : s.excluded_len), s.excluded,
+                           (int)(s.excluded_len > 40 ? 39 : s.excluded_len - 1), s.excluded + 1);
     return LEDE_OK;
 }

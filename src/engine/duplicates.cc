@@ -58,6 +58,11 @@ const unsigned DUP_MIN_EQUAL = 45;
 /* A live put compares at most this many candidates: a band term shared by
  * thousands of articles (boilerplate) would make each put slower. */
 const unsigned DUP_LIVE_CANDIDATES = 2000;
+/* The grouping pass compares a leader with at most this many candidates:
+ * articles that share bands without being alike (a template's boilerplate)
+ * would otherwise make a bucket's comparisons grow as its size squared.
+ * A group larger than this is split, its rest led by another article. */
+const unsigned DUP_PASS_CANDIDATES = 2000;
 const char *const PREFIX_BAND = "XD";
 /* The signature is a boolean term, not a value: Xapian 1.4 aborts the
  * process (std::terminate) when a commit runs out of disk while it writes
@@ -318,8 +323,11 @@ class Grouping {
         std::vector<Xapian::docid> members;
         std::unordered_set<Xapian::docid> seen;
         for (uint32_t bucket : buckets_of[d]) {
-            for (Xapian::docid c : buckets[bucket]) {
-                if (c <= d || key_of.count(c) || !seen.insert(c).second) continue;
+            const std::vector<Xapian::docid> &in = buckets[bucket]; /* docids in order */
+            for (auto it = std::upper_bound(in.begin(), in.end(), d); it != in.end(); ++it) {
+                Xapian::docid c = *it;
+                if (seen.size() >= DUP_PASS_CANDIDATES) break;
+                if (key_of.count(c) || !seen.insert(c).second) continue;
                 st->compared++;
                 if (equal_minima(sig, sig_of[c]) >= DUP_MIN_EQUAL) members.push_back(c);
             }

@@ -93,6 +93,21 @@ static void test_near_distance(void) {
     CHECK(qsyntax_check("a NEAR/1000 b", err) == LEDE_OK, "NEAR/1000 taken");
     CHECK(qsyntax_check("a ADJ/3 b", err) == LEDE_OK, "ADJ/3 taken");
     CHECK(qsyntax_check("a NEAR b", err) == LEDE_OK, "NEAR taken");
+    /* Xapian read "-said" alone as "said": the review of issue 17 found
+     * -section:business giving the business articles */
+    CHECK(qsyntax_check("-said", err) != LEDE_OK && strstr(err, "only excludes") &&
+          strstr(err, "NOT said"), "a query of excluded words alone refused: %s", err);
+    CHECK(qsyntax_check("-section:business -year", err) != LEDE_OK, "two excluded words alone refused");
+    CHECK(qsyntax_check("(-a) -b", err) != LEDE_OK, "in parentheses too");
+    CHECK(qsyntax_check("said -year", err) == LEDE_OK, "a word and an excluded one taken");
+    CHECK(qsyntax_check("NOT said", err) == LEDE_OK, "NOT alone taken (every article but)");
+    /* make fuzz, a tenth finding: "-~OR+fan..." became "- OR +fan ...":
+     * a sign alone is nothing to Xapian, so OR had nothing on its left */
+    CHECK(qsyntax_check("- OR fan", err) != LEDE_OK && strstr(err, "nothing on its left"),
+          "a sign alone is no operand: %s", err);
+    CHECK(qsyntax_check("a - b", err) == LEDE_OK, "a sign alone between words: nothing");
+    CHECK(qsyntax_check("-", err) != LEDE_OK, "a sign alone: an empty query");
+    CHECK(qsyntax_check("\"a b\" -c", err) == LEDE_OK, "a phrase and an excluded word taken");
     /* fuzz_query: Xapian 1.4's parser leaked on these (tests/fuzz/README.md) */
     CHECK(qsyntax_check("-a NEAR b c", err) != LEDE_OK && strstr(err, "excluded"),
           "an excluded word before NEAR refused: %s", err);
