@@ -1,0 +1,336 @@
+/* protocol_reply.c -- every reply of the line protocol formatted, in text
+ * or JSON (see protocol.h and docs/PROTOCOL.md).  Text replies are built by
+ * hand; JSON replies through jansson, so escaping is never improvised.
+ * Parsing requests is protocol.c's; this file reads no request line. */
+#include "protocol.h"
+#include "date.h"
+#include "protocol_facets.h"
+#include "utf8.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+void proto_escape(sbuf *out, const char *s) {
+    while (s && *s) {
+        size_t plain = strcspn(s, "\\\t\n\r");
+        sbuf_append(out, s, plain);
+        s += plain;
+        if (!*s) break;
+        char esc[2] = {'\\', *s == '\t' ? 't' : *s == '\n' ? 'n' : *s == '\r' ? 'r' : '\\'};
+        sbuf_append(out, esc, 2);
+        s++;
+    }
+}
+
+size_t proto_unescape(char *s) {
+    char *w = s;
+    for (char *r = s; *r; r++) {
+        if (*r != '\\' || !r[1]) { *w++ = *r; continue; }
+        r++;
+        *w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r == 'r' ? '\r' : *r;
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
+static void json_line(sbuf *out, json_t *obj) {
+    char *s = json_dumps(obj, JSON_COMPACT);
+    sbuf_puts(out, s ? s : "{\"ok\":false,\"error\":\"INTERNAL\",\"message\":\"encoding\"}");
+    sbuf_putc(out, '\n');
+    free(s);
+    json_decref(obj);
+}
+
+static json_t *json_ok(proto_cmd cmd) {
+    json_t *o = json_object();
+    json_object_set_new(o, "ok", json_true());
+    char name[16];
+    size_t i = 0;
+    for (const char *c = proto_cmd_name(cmd); *c && i < sizeof name - 1; c++)
+        name[i++] = (char)tolower((unsigned char)*c);
+    name[i] = '\0';
+    json_object_set_new(o, "cmd", json_string(name));
+    return o;
+}
+
+/* A string that came from the index is valid UTF-8; guard anyway. */
+static json_t *json_str(const char *s) {
+    json_t *v = json_string(s ? s : "");
+    return v ? v : json_string("\xEF\xBF\xBD");
+}
+
+/* An error message may quote what the client sent, which need not be
+ * UTF-8: each byte that is not is written as the four characters \xNN
+ * (control characters are escaped by JSON itself, as \u00NN), so the
+ * client sees which bytes were wrong instead of one U+FFFD. */
+static json_t *json_quoted(const char *s) {
+    size_t n = strlen(s);
+    if (utf8_is_valid(s, n)) return json_string(s);
+    sbuf out;
+    sbuf_init(&out);
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq_len((const unsigned char *)s + i, n - i);
+        if (k) {
+            sbuf_append(&out, s + i, k);
+            i += k;
+        } else {
+            sbuf_printf(&out, "\\x%02X", (unsigned char)s[i++]);
+        }
+    }
+    json_t *v = json_stringn(out.data, out.len);
+    sbuf_free(&out);
+    return v ? v : json_string("\xEF\xBF\xBD");
+}
+
+void proto_reply_error(sbuf *out, int json, const char *code, const char *msg) {
+    if (json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "ok", json_false());
+        json_object_set_new(o, "error", json_string(code));
+        json_object_set_new(o, "message", json_quoted(msg));
+        json_line(out, o);
+        return;
+    }
+    sbuf_printf(out, "ERR %s ", code);
+    for (const char *c = msg; *c; c++) sbuf_putc(out, *c == '\n' || *c == '\r' ? ' ' : *c);
+    sbuf_putc(out, '\n');
+}
+
+void proto_reply_word(sbuf *out, int json, proto_cmd cmd, const char *word) {
+    if (json) {
+        json_t *o = json_ok(cmd);
+        if (cmd == PROTO_FORMAT) json_object_set_new(o, "format", json_string(word));
+        json_line(out, o);
+        return;
+    }
+    if (cmd == PROTO_FORMAT) sbuf_printf(out, "OK FORMAT %s\n", word);
+    else sbuf_printf(out, "OK %s\n", word);
+}
+
+static void format_date(const search_hit *h, char buf[32]) {
+    if (h->has_date) date_format(h->date, buf);
+    else strcpy(buf, "-");
+}
+
+static void search_json(sbuf *out, const proto_request *rq,
+                        const search_results *res, uint64_t took_us) {
+    json_t *o = json_ok(rq->cmd);
+    json_object_set_new(o, "total", json_integer((json_int_t)res->total));
+    json_object_set_new(o, "exact", json_boolean(res->exact));
+    json_object_set_new(o, "offset", json_integer(rq->search.offset));
+    json_object_set_new(o, "limit", json_integer(rq->search.limit));
+    json_object_set_new(o, "took_us", json_integer((json_int_t)took_us));
+    json_object_set_new(o, "retried_any", json_boolean(res->retried_any));
+    json_object_set_new(o, "did_you_mean",
+                        res->did_you_mean ? json_str(res->did_you_mean) : json_null());
+    json_t *hits = json_array();
+    for (unsigned i = 0; i < res->nhits; i++) {
+        const search_hit *h = &res->hits[i];
+        char date[32];
+        format_date(h, date);
+        json_t *j = json_object();
+        json_object_set_new(j, "rank", json_integer(h->rank));
+        json_object_set_new(j, "id", json_str(h->id));
+        json_object_set_new(j, "score", json_real(h->score));
+        json_object_set_new(j, "title", json_str(h->title));
+        json_object_set_new(j, "date", h->has_date ? json_string(date) : json_null());
+        json_object_set_new(j, "snippet", json_str(h->snippet));
+        if (rq->collapse[0]) json_object_set_new(j, "similar", json_integer(h->similar));
+        if (rq->cmd == PROTO_SIMILAR && rq->search.dups_show)
+            json_object_set_new(j, "dup", json_boolean(h->near_dup));
+        json_array_append_new(hits, j);
+    }
+    json_object_set_new(o, "hits", hits);
+    if (rq->search.facets) json_object_set_new(o, "facets", proto_facets_json(res));
+    json_line(out, o);
+}
+
+void proto_reply_search(sbuf *out, int json, const proto_request *rq,
+                        const search_results *res, uint64_t took_us) {
+    if (json) {
+        search_json(out, rq, res, took_us);
+        return;
+    }
+    sbuf_printf(out, "OK %s total=%llu exact=%d offset=%u limit=%u hits=%u took_us=%llu%s",
+                proto_cmd_name(rq->cmd), (unsigned long long)res->total, res->exact, rq->search.offset,
+                rq->search.limit, res->nhits, (unsigned long long)took_us,
+                res->retried_any ? " retried=any" : "");
+    if (rq->search.facets) sbuf_printf(out, " facets=%u", res->nfacets);
+    sbuf_putc(out, '\n');
+    if (res->did_you_mean) {
+        sbuf_puts(out, "DIDYOUMEAN\t");
+        proto_escape(out, res->did_you_mean);
+        sbuf_putc(out, '\n');
+    }
+    for (unsigned i = 0; i < res->nhits; i++) {
+        const search_hit *h = &res->hits[i];
+        char date[32];
+        format_date(h, date);
+        sbuf_printf(out, "HIT\t%u\t", h->rank);
+        proto_escape(out, h->id);
+        sbuf_printf(out, "\t%.4f\t%s\t", h->score, date);
+        proto_escape(out, h->title);
+        sbuf_putc(out, '\t');
+        proto_escape(out, h->snippet);
+        if (rq->collapse[0]) sbuf_printf(out, "\tsimilar=%u", h->similar);
+        if (h->near_dup) sbuf_puts(out, "\tdup=1");
+        sbuf_putc(out, '\n');
+    }
+    proto_facets_text(out, res);
+    sbuf_puts(out, "END\n");
+}
+
+void proto_reply_count(sbuf *out, int json, uint64_t total) {
+    if (json) {
+        json_t *o = json_ok(PROTO_COUNT);
+        json_object_set_new(o, "total", json_integer((json_int_t)total));
+        json_line(out, o);
+        return;
+    }
+    sbuf_printf(out, "OK COUNT %llu\n", (unsigned long long)total);
+}
+
+static void text_field(sbuf *out, const char *key, const char *value) {
+    if (!value) return;
+    sbuf_printf(out, "%s\t", key);
+    proto_escape(out, value);
+    sbuf_putc(out, '\n');
+}
+
+void proto_reply_article(sbuf *out, int json, const article *a) {
+    char date[32] = "";
+    if (a->has_date) date_format(a->date, date);
+    if (json) {
+        json_t *o = json_ok(PROTO_GET), *art = json_object();
+        json_object_set_new(art, "id", json_str(a->id));
+        json_object_set_new(art, "title", json_str(a->title));
+        json_object_set_new(art, "date", a->has_date ? json_string(date) : json_null());
+        json_object_set_new(art, "author", a->author ? json_str(a->author) : json_null());
+        json_object_set_new(art, "url", a->url ? json_str(a->url) : json_null());
+        json_object_set_new(art, "standfirst", json_str(a->standfirst));
+        json_object_set_new(art, "body", json_str(a->body));
+        json_t *meta = a->meta ? json_loads(a->meta, 0, NULL) : NULL;
+        json_object_set_new(art, "meta", meta ? meta : json_object());
+        json_object_set_new(o, "article", art);
+        json_line(out, o);
+        return;
+    }
+    sbuf_puts(out, "OK GET\n");
+    text_field(out, "id", a->id);
+    text_field(out, "title", a->title);
+    text_field(out, "date", a->has_date ? date : NULL);
+    text_field(out, "author", a->author);
+    text_field(out, "url", a->url);
+    text_field(out, "meta", a->meta);
+    text_field(out, "standfirst", a->standfirst);
+    text_field(out, "body", a->body);
+    sbuf_puts(out, "END\n");
+}
+
+void proto_reply_suggest(sbuf *out, int json, const char *corrected) {
+    if (json) {
+        json_t *o = json_ok(PROTO_SUGGEST);
+        json_object_set_new(o, "suggestion", corrected && *corrected ? json_str(corrected) : json_null());
+        json_line(out, o);
+        return;
+    }
+    sbuf_puts(out, "OK SUGGEST\n");
+    if (corrected && *corrected) text_field(out, "SUGGESTION", corrected);
+    sbuf_puts(out, "END\n");
+}
+
+void proto_reply_stats(sbuf *out, int json, const proto_stat *kv, int n) {
+    if (json) {
+        json_t *o = json_ok(PROTO_STATS);
+        for (int i = 0; i < n; i++) {
+            char *end;
+            long long v = strtoll(kv[i].value, &end, 10);
+            json_object_set_new(o, kv[i].key, *kv[i].value && !*end ? json_integer(v)
+                                                                     : json_str(kv[i].value));
+        }
+        json_line(out, o);
+        return;
+    }
+    sbuf_puts(out, "OK STATS\n");
+    for (int i = 0; i < n; i++) sbuf_printf(out, "%s\t%s\n", kv[i].key, kv[i].value);
+    sbuf_puts(out, "END\n");
+}
+
+static const char *const help_lines[] = {
+    "PING                          liveness: OK PONG",
+    "SEARCH [options] [--] QUERY   ranked search; options: limit=N (<=100) offset=N",
+    "                              sort=relevance|date|FIELD[:asc|:desc]",
+    "                              mode=all|any exact=0|1",
+    "                              snippet=BYTES (0: none) hl=OPEN,CLOSE",
+    "                              facets=NAME[:N],... (fields; year|month|day)",
+    "                              collapse=dup|FIELD (one hit per near-duplicate",
+    "                              group or per value of FIELD; HIT gains similar=N)",
+    "COUNT [options] QUERY         exact number of matches",
+    "GET ID                        the stored article",
+    "SIMILAR ID [options] [-- QUERY]  articles like article ID (not it, nor its",
+    "                              near-duplicates unless dups=show: then dup=1);",
+    "                              SEARCH's options; QUERY filters without weight",
+    "SUGGEST QUERY                 spelling-corrected query",
+    "STATS                         server and index figures",
+    "FORMAT json|text              reply format for this connection",
+    "AUTH TOKEN                    allow the ingest commands on this connection",
+    "ADD {json}                    add or replace an article given as JSON",
+    "PUT ID BYTES                  add or replace an article sent as the BYTES",
+    "                              that follow the line (plain-text layout)",
+    "DELETE ID                     delete an article",
+    "COMMIT                        make what was sent durable and searchable",
+    "COMPACT                       rewrite the index compactly",
+    "HELP                          this text",
+    "QUIT                          close the connection",
+    "Queries: words (AND), OR, NOT, -word, +word, (...), \"phrase\", a NEAR b,",
+    "a NEAR/5 b, prefix*, title:word, title:\"a phrase\", author:, lede:, body:,",
+    "date:2014-03-01..2014-03-31 (open ends allowed). See docs/QUERY.md.",
+    NULL};
+
+void proto_reply_ingest(sbuf *out, int json, proto_cmd cmd, const char *outcome,
+                        const char *id) {
+    if (json) {
+        json_t *o = json_ok(cmd);
+        char word[16];
+        size_t i = 0;
+        for (; outcome[i] && i < sizeof word - 1; i++) word[i] = (char)tolower((unsigned char)outcome[i]);
+        word[i] = '\0';
+        json_object_set_new(o, "outcome", json_string(word));
+        json_object_set_new(o, "id", json_str(id));
+        json_line(out, o);
+        return;
+    }
+    sbuf_printf(out, "OK %s ", outcome);
+    proto_escape(out, id);
+    sbuf_putc(out, '\n');
+}
+
+void proto_reply_commit(sbuf *out, int json, proto_cmd cmd, uint64_t revision,
+                        uint64_t articles) {
+    if (json) {
+        json_t *o = json_ok(cmd);
+        json_object_set_new(o, "revision", json_integer((json_int_t)revision));
+        json_object_set_new(o, "articles", json_integer((json_int_t)articles));
+        json_line(out, o);
+        return;
+    }
+    sbuf_printf(out, "OK %s revision=%llu articles=%llu\n",
+                cmd == PROTO_COMPACT ? "COMPACTED" : "COMMITTED",
+                (unsigned long long)revision, (unsigned long long)articles);
+}
+
+void proto_reply_help(sbuf *out, int json) {
+    if (json) {
+        json_t *o = json_ok(PROTO_HELP), *lines = json_array();
+        for (int i = 0; help_lines[i]; i++) json_array_append_new(lines, json_string(help_lines[i]));
+        json_object_set_new(o, "lines", lines);
+        json_line(out, o);
+        return;
+    }
+    sbuf_puts(out, "OK HELP\n");
+    for (int i = 0; help_lines[i]; i++) sbuf_printf(out, "%s\n", help_lines[i]);
+    sbuf_puts(out, "END\n");
+}
