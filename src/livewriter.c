@@ -392,6 +392,17 @@ static int commit_part(livewriter *w, lw_part *p, char *err) {
     return LEDE_OK;
 }
 
+/* Every database about to commit has room (engine.h: Xapian 1.4 may abort
+ * the process when the disk fills part way through a commit); without it
+ * LEDE_EDISKFULL naming the database, and no commit is begun. */
+static int room_to_commit(livewriter *w, char *err) {
+    for (unsigned k = 0; k < w->nparts; k++)
+        if (w->part[k].uncommitted && engine_writer_room(w->part[k].ew, err) != LEDE_OK)
+            return LEDE_EDISKFULL;
+    if (w->front.ew && engine_writer_room(w->front.ew, err) != LEDE_OK) return LEDE_EDISKFULL;
+    return LEDE_OK;
+}
+
 /* The shards that changed, then the front (shards.h: a crash between
  * them loses no acknowledged article, at most some spelling words).  A
  * failed commit keeps the changes of the databases it did not commit:
@@ -401,6 +412,8 @@ int livewriter_commit(livewriter *w, char *err) {
     if (rc != LEDE_OK) return rc;
     /* a new revision only for changes (the front's: after a failed commit) */
     if (livewriter_uncommitted(w) == 0 && !w->front.uncommitted) return LEDE_OK;
+    rc = room_to_commit(w, err);
+    if (rc != LEDE_OK) return rc; /* nothing begun: the changes wait, the databases open */
     for (unsigned k = 0; rc == LEDE_OK && k < w->nparts; k++)
         if (w->part[k].uncommitted) rc = commit_part(w, &w->part[k], err);
     if (rc == LEDE_OK && w->front.ew) rc = engine_writer_commit(w->front.ew, err);

@@ -121,10 +121,23 @@ def ingest_on_full_disk():
     check_eq(count(c, "pending OR before OR after"), 51, "every article after the compaction")
     add(c, 2, "after")
     check(c.ask("COMMIT")[0].startswith("OK COMMITTED"), "and the writer goes on after it")
+
+    # Nearly full (under the 1 MiB floor, engine.h): no commit is begun, since Xapian
+    # may abort the process when the disk fills part way through one.
+    filler = fill(disk)
+    os.truncate(filler, max(0, os.path.getsize(filler) - 512 * 1024))
+    check_eq(add(c, 3, "after")[:8], "OK ADDED", "an ADD with 512 KiB free is acknowledged")
+    r = c.ask("COMMIT")[0]
+    check(r.startswith("ERR DISKFULL " + index) and "too little to commit" in r,
+          "COMMIT with 512 KiB free: ERR DISKFULL, too little to commit", r)
+    os.unlink(filler)
+    r = c.ask("COMMIT")[0]
+    check(r.startswith("OK COMMITTED"), "space freed: that COMMIT succeeds", r)
+    check_eq(eventually(lambda: count(c, "after") == 3 and 3), 3, "the waiting article is committed")
     c.close()
     check_eq(d.stop(), 0, "leded stops cleanly")
     check_eq(indexer("--index", index, "--check")[0], 0, "the index passes the check")
-    check_eq(index_info(index).get("articles"), "52", "52 articles on disk")
+    check_eq(index_info(index).get("articles"), "53", "53 articles on disk")
     umount(disk)
 
 
