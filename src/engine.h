@@ -252,6 +252,10 @@ typedef struct engine_reader_opts {
 int engine_reader_open_with(const char *path, const engine_reader_opts *o,
                             engine_reader **out, char *err);
 void engine_reader_close(engine_reader *r);
+/* How many of the index's parts at path are remote shards, as its stubs
+ * list them now (0 for a local index, or one that cannot be read: opening
+ * it says why).  Reads the stubs only; connects to no server. */
+unsigned engine_index_remote_parts(const char *path);
 uint64_t engine_reader_doccount(engine_reader *r);
 int engine_reader_meta_get(engine_reader *r, const char *key, sbuf *out,
                            char *err);

@@ -78,6 +78,16 @@ void engine_reader_close(engine_reader *r) {
     delete r;
 }
 
+unsigned engine_index_remote_parts(const char *path) {
+    try {
+        unsigned n = 0;
+        for (const Part &p : read_layout(path).parts) n += !p.replicas.empty();
+        return n;
+    } catch (...) {
+        return 0;
+    }
+}
+
 uint64_t engine_reader_doccount(engine_reader *r) {
     return or_zero([&] { return r->db.get_doccount(); });
 }

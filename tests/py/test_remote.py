@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 
-from ledetest import INDEXER, ROOT, Daemon, Scratch, build_index, check, check_eq, eventually, finish
+from ledetest import INDEXER, ROOT, Daemon, Scratch, build_index, check, check_eq, eventually, finish, stats
 
 SHARED = os.environ.get("LEDE_SHARED") or os.path.join(ROOT, "..", "shared")
 REUTERS = os.path.join(SHARED, "corpus", "reuters", "reuters21578.jsonl.gz")
@@ -227,6 +227,9 @@ try:
     local, remote = Daemon(index), Daemon(front)
     compare(local, remote, SMALL_QUERIES, "corpus/ behind one xapian-tcpsrv", SHAPES, wildcard_slack=0.05)
     c, d = local.connect(), remote.connect()
+    cores = os.sysconf("SC_NPROCESSORS_ONLN")
+    check_eq((int(stats(c)["workers"]), int(stats(d)["workers"])), (cores, 4 * cores),
+             "default workers: one a core for a local index, four a core for one with remote shards")
     first = hits(c.ask("SEARCH limit=3 snippet=80 -- bank"))[0][0]
     check_eq(d.ask("GET " + first), c.ask("GET " + first), "GET through the remote server: the article as stored")
     check_eq([line.split("\t")[5:] for line in d.ask("SEARCH limit=3 snippet=80 -- bank")[1:]],
