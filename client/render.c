@@ -168,6 +168,13 @@ int render_search(FILE *f, int color, const reply *r, hitlist *hits) {
         fprintf(f, "(no article has all the words; these have some of them)\n");
     fprintf(f, "%s%s%llu result%s%s\n", color ? DIM : "", exact ? "" : "about ", total,
             total == 1 ? "" : "s", color ? RESET : "");
+    /* the server's cap on limit=, said where it hid hits */
+    const char *asked = field_of(status, " limit_asked="), *limit = field_of(status, " limit=");
+    const char *offset = field_of(status, " offset=");
+    if (asked && limit && offset &&
+        total > strtoull(offset, NULL, 10) + strtoull(limit, NULL, 10))
+        fprintf(f, "(--limit %llu: the server shows at most %llu a page; --offset pages on)\n",
+                strtoull(asked, NULL, 10), strtoull(limit, NULL, 10));
     render_facets(f, color, r);
     return shown;
 }

@@ -99,6 +99,27 @@ for args, want in ((["--limit", "abc"], "--limit: 'abc' is not a whole number"),
     code, out, err = lede("-c", d.addr, "drought", *args)
     check(code == 2 and out == "" and len(err.splitlines()) == 1 and want in err,
           "lede drought %s: exit 2, says so" % " ".join(args), repr((code, out[:80], err)))
+# Issue 19, point 5: queries that found nothing without a word are ERR SYNTAX, exit 2.
+for q, want in (("date:garbage", "date: takes a range FROM..TO"),
+                ("date:2025..2024", "the range ends before it begins"),
+                ('""', "empty query"), ("()", "empty parentheses"),
+                ("title:", "'title:' at column 1: nothing after the colon")):
+    code, out, err = lede("-c", d.addr, "--", q)
+    check(code == 2 and out == "" and "ERR SYNTAX" in err and want in err,
+          "lede -- %s: exit 2, says why" % q, repr((code, out[:80], err)))
+code, out, err = lede("-c", d.addr, "--count", "date:2024..2025")
+check(code == 0 and int(out) > 0, "a date range in order still counts", repr((code, out, err)))
+# a capped --limit is said, where the cap hid hits
+capped = Daemon(scratch.join("corpus.idx"), "--max-limit", "2")
+code, out, err = lede("-c", capped.addr, "--limit", "500", "bank")
+check(code == 0 and out.count(" score ") == 2 and
+      "--limit 500: the server shows at most 2 a page" in out, "a capped --limit is said", out[-200:])
+code, out, err = lede("-c", capped.addr, "--limit", "500", "title:rovers", "--json")
+check(json.loads(out).get("limit_asked") == 500, "--json: limit_asked", out[:200])
+code, out, err = lede("-c", capped.addr, "--limit", "2", "bank")
+check("the server shows" not in out, "no note when the limit was not capped", out[-200:])
+capped.stop()
+
 code, out, err = lede("--help")
 check(code == 0 and all(("--" + o) in out for o in
                         ("connect", "limit", "offset", "sort", "any", "count", "json",
