@@ -13,7 +13,7 @@ void search_line(sbuf *out, const search_settings *s, const char *query) {
     sbuf_reset(out);
     sbuf_printf(out, "SEARCH limit=%u offset=%u sort=%s mode=%s hl=%s,%s", s->limit,
                 s->offset, s->sort ? s->sort : "relevance", s->any ? "any" : "all",
-                s->color ? RENDER_HL_OPEN : "", s->color ? RENDER_HL_CLOSE : "");
+                s->view.color ? RENDER_HL_OPEN : "", s->view.color ? RENDER_HL_CLOSE : "");
     if (s->facets) sbuf_printf(out, " facets=%s", s->facets);
     if (s->collapse) sbuf_printf(out, " collapse=%s", s->collapse);
     sbuf_printf(out, " -- %s", query);
@@ -22,7 +22,7 @@ void search_line(sbuf *out, const search_settings *s, const char *query) {
 void similar_line(sbuf *out, const search_settings *s, const char *id, const char *filter) {
     sbuf_reset(out);
     sbuf_printf(out, "SIMILAR %s limit=%u offset=%u hl=%s,%s dups=%s", id, s->limit, s->offset,
-                s->color ? RENDER_HL_OPEN : "", s->color ? RENDER_HL_CLOSE : "",
+                s->view.color ? RENDER_HL_OPEN : "", s->view.color ? RENDER_HL_CLOSE : "",
                 s->dups ? "show" : "hide");
     if (s->collapse) sbuf_printf(out, " collapse=%s", s->collapse);
     if (filter && *filter) sbuf_printf(out, " -- %s", filter);
@@ -59,7 +59,7 @@ static int run_search(lconn *c, search_settings *s, const char *query, hitlist *
     sbuf_free(&line);
     if (rc <= 0) return rc;
     hitlist_free(hits);
-    render_search(stdout, s->color, &r, hits);
+    render_search(stdout, &s->view, &r, hits);
     reply_free(&r);
     return 0;
 }
@@ -78,7 +78,7 @@ static int show_hit(lconn *c, search_settings *s, const hitlist *hits, const cha
     int rc = ask(c, line.data, &r);
     sbuf_free(&line);
     if (rc <= 0) return rc;
-    render_article(stdout, s->color, &r);
+    render_article(stdout, &s->view, &r);
     reply_free(&r);
     return 0;
 }

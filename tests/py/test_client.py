@@ -1,11 +1,16 @@
 """test_client -- bin/lede against a real leded: output on a pipe, exit
 statuses like grep's, --json, --count, get, stats, LEDE_CONNECT, a Unix
 socket, and the interactive prompt driven through a pipe."""
+import fcntl
 import json
 import os
+import pty
+import struct
 import subprocess
+import termios
 
-from ledetest import CLIENT, ROOT, Daemon, Scratch, build_index, check, check_eq, finish
+from ledetest import (CLIENT, ROOT, Daemon, Scratch, build_index, check, check_eq, finish,
+                      write_jsonl)
 
 scratch = Scratch()
 index = scratch.join("corpus.idx")
@@ -119,6 +124,63 @@ check(json.loads(out).get("limit_asked") == 500, "--json: limit_asked", out[:200
 code, out, err = lede("-c", capped.addr, "--limit", "2", "bank")
 check("the server shows" not in out, "no note when the limit was not capped", out[-200:])
 capped.stop()
+
+
+
+def on_terminal(*args, cols=50, env=None):
+    """lede with its output on a pseudo-terminal cols wide: (status, text)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
+    e = dict(os.environ)
+    e.pop("NO_COLOR", None)
+    e.update(env or {})
+    p = subprocess.Popen([CLIENT, *args], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=e)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the client closed its end
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return p.wait(timeout=60), out.decode().replace("\r\n", "\n")
+
+
+# Issue 19, point 10: colour by --color and NO_COLOR; snippets wrapped to the terminal.
+code, out = on_terminal("-c", d.addr, "drought", "--limit", "1")
+check(code == 0 and "\033[1;33m" in out, "a terminal: colour and highlighted matches", repr(out[:120]))
+snippet = [l for l in out.splitlines() if l.startswith("     ") and "score" not in l]
+check(len(snippet) >= 2 and all(len(l.replace("\033[1;33m", "").replace("\033[0m", "")) < 50
+                                for l in snippet),
+      "a snippet is wrapped to the terminal's 50 columns, on its indent", repr(snippet))
+code, out = on_terminal("-c", d.addr, "drought", env={"NO_COLOR": "1"})
+check(code == 0 and "\033[" not in out and "3 results" in out, "NO_COLOR: no colour on a terminal",
+      repr(out[:120]))
+code, out = on_terminal("-c", d.addr, "drought", "--color=always", env={"NO_COLOR": "1"})
+check("\033[" in out, "--color=always wins over NO_COLOR")
+code, out = on_terminal("-c", d.addr, "drought", "--color", "never")
+check(code == 0 and "\033[" not in out, "--color never: none on a terminal")
+code, out, err = lede("-c", d.addr, "drought", "--color=always")
+check("\033[1;33m" in out, "--color=always: colour into a pipe too", repr(out[:120]))
+code, out, err = lede("-c", d.addr, "drought", "--color=sometimes")
+check(code == 2 and "--color: 'sometimes' is not one of auto, always, never" in err, "--color checked", err)
+code, out, err = lede("-c", d.addr, "drought", "--limit", "1")
+check(max(len(l) for l in out.splitlines()) > 120, "a pipe: a snippet stays on one line")
+
+# lede get: no blank lines for a standfirst the article has not
+plain = scratch.join("plain")
+os.mkdir(plain)
+write_jsonl(os.path.join(plain, "a.jsonl"),
+            [{"id": "n1", "title": "Plain notice", "text": "A body with no standfirst at all."}])
+build_index(scratch.join("plain.idx"), plain)
+dp = Daemon(scratch.join("plain.idx"))
+code, out, err = lede("-c", dp.addr, "get", "n1")
+check_eq((code, out), (0, "id: n1\nPlain notice\n\nA body with no standfirst at all.\n"),
+         "get: no blank lines for an empty standfirst")
+dp.stop()
 
 code, out, err = lede("--help")
 check(code == 0 and all(("--" + o) in out for o in
