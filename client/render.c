@@ -17,6 +17,7 @@
 void hitlist_free(hitlist *h) {
     for (int i = 0; i < h->n; i++) free(h->ids[i]);
     free(h->ids);
+    free(h->did_you_mean);
     memset(h, 0, sizeof *h);
 }
 
@@ -182,6 +183,10 @@ int render_search(FILE *f, const render_style *v, const reply *r, hitlist *hits)
         int n = split(copy, fld, 10);
         if (!strcmp(fld[0], "DIDYOUMEAN") && n >= 2) {
             fprintf(f, "%sDid you mean:%s %s\n\n", color ? BOLD : "", color ? RESET : "", fld[1]);
+            if (hits) {
+                free(hits->did_you_mean);
+                hits->did_you_mean = lede_strdup(fld[1]);
+            }
         } else if (!strcmp(fld[0], "HIT") && n >= 7) {
             fprintf(f, "%3s. %s%s%s\n", fld[1], color ? BOLD : "", fld[5], color ? RESET : "");
             fprintf(f, "     %s%s  %.10s  score %s", color ? DIM : "", fld[2],

@@ -25,6 +25,7 @@ typedef struct hitlist {
     int n;
     unsigned long long total;
     int exact;
+    char *did_you_mean; /* the reply's suggestion, or NULL */
 } hitlist;
 
 /* Returns the number of hits printed; fills hits (may be NULL). */

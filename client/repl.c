@@ -29,10 +29,25 @@ void similar_line(sbuf *out, const search_settings *s, const char *id, const cha
 }
 
 static const char repl_help[] =
-    "Type a query (see HELP on the server for the syntax), or:\n"
-    "  :next       the next page of results\n"
+    "Type a query (the syntax: docs/QUERY.md), or:\n"
+    "  :next       the next page of results (:n)\n"
     "  :get N      read hit N of the last results\n"
-    "  :quit       leave (or Ctrl-D)\n";
+    "  :yes        search for the last \"Did you mean\" (:y)\n"
+    "  :help       this text (HELP too)\n"
+    "  :quit       leave (:q, or Ctrl-D)\n";
+
+#define HISTORY_FILE ".lede_history"
+#define HISTORY_MAX 1000
+
+/* ~/.lede_history, or NULL without a home. */
+static char *history_path(void) {
+    const char *home = getenv("HOME");
+    if (!home || !*home) return NULL;
+    sbuf b;
+    sbuf_init(&b);
+    sbuf_printf(&b, "%s/%s", home, HISTORY_FILE);
+    return sbuf_detach(&b);
+}
 
 /* Sends one request; prints transport errors and ERR replies.  Returns
  * -1 when the connection failed, 0 for an ERR reply, 1 for an OK one. */
@@ -83,43 +98,74 @@ static int show_hit(lconn *c, search_settings *s, const hitlist *hits, const cha
     return 0;
 }
 
+/* A new query: the first page of it. */
+static int new_search(lconn *c, search_settings *s, char **last, const char *query,
+                      hitlist *hits) {
+    free(*last);
+    *last = lede_strdup(query);
+    s->offset = 0;
+    return run_search(c, s, *last, hits);
+}
+
+static int is_command(const char *q, const char *longer, const char *shorter) {
+    return !strcmp(q, longer) || (shorter && !strcmp(q, shorter));
+}
+
+/* One line typed at the prompt; -1 when the connection failed, 1 to
+ * leave, else 0. */
+static int one_line(lconn *c, search_settings *s, char **last, hitlist *hits, const char *q) {
+    if (!*q) return 0;
+    if (is_command(q, ":quit", ":q")) return 1;
+    if (is_command(q, ":help", "HELP") || !strcmp(q, ":h")) {
+        fputs(repl_help, stdout); /* not a search for the word "help" */
+        return 0;
+    }
+    if (is_command(q, ":next", ":n")) {
+        if (!*last) return 0;
+        s->offset += s->limit;
+        return run_search(c, s, *last, hits);
+    }
+    if (is_command(q, ":yes", ":y")) {
+        if (!hits->did_you_mean) {
+            fputs("no suggestion to take\n", stderr);
+            return 0;
+        }
+        char *dym = lede_strdup(hits->did_you_mean);
+        int rc = new_search(c, s, last, dym, hits);
+        free(dym);
+        return rc;
+    }
+    if (!strncmp(q, ":get ", 5)) return show_hit(c, s, hits, q + 5);
+    if (q[0] == ':') {
+        fputs(repl_help, stdout);
+        return 0;
+    }
+    return new_search(c, s, last, q, hits);
+}
+
 int repl_run(lconn *c, search_settings *s) {
     char *last = NULL;
     hitlist hits = {0};
     int status = 0;
+    char *history = history_path();
+    stifle_history(HISTORY_MAX);
+    if (history) read_history(history); /* none yet: nothing to read */
     fputs(repl_help, stdout);
     for (;;) {
         char *line = readline("lede> ");
-        if (!line) break;
+        if (!line) {
+            fputc('\n', stdout); /* Ctrl-D: the shell's prompt on a line of its own */
+            break;
+        }
         char *q = line + strspn(line, " \t");
         if (*q) add_history(q);
-        int rc = 0;
-        if (!*q) {
-            /* nothing */
-        } else if (!strcmp(q, ":quit") || !strcmp(q, ":q")) {
-            free(line);
-            break;
-        } else if (!strcmp(q, ":next") || !strcmp(q, ":n")) {
-            if (last) {
-                s->offset += s->limit;
-                rc = run_search(c, s, last, &hits);
-            }
-        } else if (!strncmp(q, ":get ", 5)) {
-            rc = show_hit(c, s, &hits, q + 5);
-        } else if (q[0] == ':') {
-            fputs(repl_help, stdout);
-        } else {
-            free(last);
-            last = lede_strdup(q);
-            s->offset = 0;
-            rc = run_search(c, s, last, &hits);
-        }
+        int rc = one_line(c, s, &last, &hits, q);
         free(line);
-        if (rc < 0) {
-            status = 2;
-            break;
-        }
+        if (rc < 0) status = 2;
+        if (rc) break;
     }
+    if (history) write_history(history);
+    free(history);
     free(last);
     hitlist_free(&hits);
     return status;

@@ -187,10 +187,29 @@ check(code == 0 and all(("--" + o) in out for o in
                         ("connect", "limit", "offset", "sort", "any", "count", "json",
                          "interactive", "help")), "--help lists every option", out[:200])
 
-code, out, err = lede("-c", d.addr, "-i", stdin="drought\n:get 1\n:next\n:quit\n")
+home = scratch.join("home")
+os.mkdir(home)
+code, out, err = lede("-c", d.addr, "-i", stdin="drought\n:get 1\n:next\n:quit\n", env={"HOME": home})
 check_eq(code, 0, "interactive: exit 0")
 check("3 results" in out, "interactive: a query shows results", out[:300])
 check("Coffee" in out or "harvest" in out, "interactive: :get shows an article")
+
+# Issue 19, point 10: HELP is help, :yes takes the suggestion, a newline at
+# Ctrl-D, the history kept across sessions in ~/.lede_history.
+code, out, err = lede("-c", d.addr, "-i", stdin="drougth harvst\n:yes\nHELP\n", env={"HOME": home})
+check_eq(code, 0, "interactive, ended by EOF (Ctrl-D): exit 0")
+check("Did you mean: drought harvest" in out, "interactive: the suggestion is shown", out[:400])
+check("2 results" in out and "coffee-prices-drought.txt" in out, ":yes searches for the suggestion",
+      out[-600:])
+check_eq(out.count(":yes        search for the last"), 2, "HELP shows the help (not a search for 'help')")
+check(out.endswith("\n\n"), "Ctrl-D ends with a newline (the shell's prompt on its own line)",
+      repr(out[-40:]))
+hist = os.path.join(home, ".lede_history")
+lines = open(hist).read().splitlines() if os.path.exists(hist) else []
+check(":next" in lines and ":yes" in lines and any("drougth" in l for l in lines),
+      "~/.lede_history keeps both sessions' lines", repr(lines))
+code, out, err = lede("-c", d.addr, "-i", stdin=":yes\n", env={"HOME": home})
+check("no suggestion to take" in err, ":yes with no suggestion says so", err)
 
 check_eq(d.stop(), 0, "daemon stopped")
 check(not os.path.exists(sock), "the Unix socket is removed on exit")
