@@ -47,7 +47,8 @@ static int parse_args(int argc, char **argv, options *o, int *nwords) {
          .help = "HOST:PORT or a Unix socket path",
          .def_note = "$LEDE_CONNECT, else 127.0.0.1:7411"},
         {"limit", 'n', OPT_UINT, &o->s.limit, .metavar = "N",
-         .help = "hits per page (at most 100)", .def = "10", .max = 1000000000},
+         .help = "hits per page (the server gives at most 100, and says so; 0: the total, and "
+                 "--facets, without hits)", .def = "10", .max = 1000000000},
         {"offset", 'o', OPT_UINT, &o->s.offset, .metavar = "N", .help = "skip the first N hits",
          .def = "0", .max = 100000000},
         {"sort", 0, OPT_STRING, &o->s.sort, .metavar = "ORDER",
@@ -78,7 +79,6 @@ static int parse_args(int argc, char **argv, options *o, int *nwords) {
     case OPT_HELP_ASKED: opt_help(stdout, &t); exit(EXIT_FOUND);
     default: fprintf(stderr, "lede: %s (see lede --help)\n", err); return -1;
     }
-    if (o->s.limit == 0) o->s.limit = 10; /* --limit 0: the default, as it always was */
     if (o->count && o->s.facets) {
         fprintf(stderr, "lede: --facets counts a search's matches; --count prints one number "
                 "(see lede --help)\n");

@@ -112,6 +112,9 @@ for q, want in (("date:garbage", "date: takes a range FROM..TO"),
     code, out, err = lede("-c", d.addr, "--", q)
     check(code == 2 and out == "" and "ERR SYNTAX" in err and want in err,
           "lede -- %s: exit 2, says why" % q, repr((code, out[:80], err)))
+code, out, err = lede("-c", d.addr, "--limit", "0", "drought")
+check(code == 0 and " score " not in out and "3 results" in out,
+      "--limit 0 is no hits and the total (it silently meant 10)", repr(out[:200]))
 code, out, err = lede("-c", d.addr, "--count", "date:2024..2025")
 check(code == 0 and int(out) > 0, "a date range in order still counts", repr((code, out, err)))
 # a capped --limit is said, where the cap hid hits
