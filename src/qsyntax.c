@@ -110,8 +110,8 @@ static int date_value(const char *w, size_t n, const char *v, size_t vn, size_t 
     if (!ln && !rn)
         return lede_seterr(err, "'%.*s' at column %zu: the date range has no dates", SHOWN(n), w, col);
     if ((ln && !range_end(v, ln, 1, 0, &lo)) || (rn && !range_end(dots + 2, rn, 1, 1, &hi)))
-        return lede_seterr(err, "'%.*s' at column %zu: not a date (YYYY, YYYY-MM, YYYY-MM-DD or an "
-                           "ISO 8601 time)", SHOWN(n), w, col);
+        return lede_seterr(err, "'%.*s' at column %zu: bad date in the range (each end YYYY, "
+                           "YYYY-MM, YYYY-MM-DD or an ISO 8601 time)", SHOWN(n), w, col);
     return range_order(w, n, v, vn, col, err);
 }
 
