@@ -6,7 +6,7 @@
 # editing for the client, and what the tests use.
 DEB_PACKAGES := gcc g++ make pkg-config libxapian-dev xapian-tools \
                 libevent-dev zlib1g-dev libjansson-dev libedit-dev \
-                util-linux procps valgrind jq python3
+                util-linux procps valgrind jq python3 man-db
 
 REL_PACKAGES := libsqlite3-dev
 # `make fuzz` only: libFuzzer comes with Debian's clang.
@@ -47,7 +47,7 @@ REL_BIN   := $(BUILD)/bench/relrun $(BUILD)/bench/releval $(BUILD)/bench/fts5run
 PEER_BIN  := $(BUILD)/bench/peers/jsonl2tsv $(BUILD)/bench/peers/sphinxql \
              $(BUILD)/bench/peers/fts5_index $(BUILD)/bench/peers/fts5_query
 
-.PHONY: all deps deps-relevance deps-peers deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-facets bench-live bench-relevance bench-peers bench-shards bench-fair crash clean
+.PHONY: man install all deps deps-relevance deps-peers deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-facets bench-live bench-relevance bench-peers bench-shards bench-fair crash clean
 
 all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
@@ -269,6 +269,32 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/fuzz_%.o $(FUZZ_BUILD)/liblede.a
 
 fuzz: $(FUZZ_BIN)
 	@bash tests/fuzz/run.sh "$(FUZZ_BUILD)" "$(FUZZ_SECONDS)" "$(FUZZ_RUNS)" $(FUZZ_TARGETS)
+
+# Man pages, made from README.md's sections of the same names
+# (man/readme2man.py), so that the README and the pages cannot drift.
+MAN_PAGES := $(BUILD)/man/lede.1 $(BUILD)/man/lede-index.1 $(BUILD)/man/leded.8
+
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: README.md man/readme2man.py
+	@mkdir -p $(dir $@)
+	python3 man/readme2man.py README.md $* $@
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the programs, their man
+# pages and the systemd unit (its ExecStart pointed at PREFIX/bin).
+PREFIX ?= /usr/local
+DESTDIR ?=
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+
+install: all man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(UNITDIR)
+	install -m 755 $(BIN)/lede $(BIN)/lede-index $(BIN)/leded $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(BUILD)/man/lede.1 $(BUILD)/man/lede-index.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(BUILD)/man/leded.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	sed 's|/usr/local/bin/leded|$(PREFIX)/bin/leded|' docs/leded.service \
+	  >$(DESTDIR)$(UNITDIR)/leded.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/leded.service
 
 clean:
 	rm -rf build build-asan build-fuzz bin bin-asan var

@@ -12,23 +12,14 @@
 # Writes bench/results/facets.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS="${RUNS:-3}"
-SECONDS_EACH="${SECONDS_EACH:-10}"
-SHARED="${SHARED:-../shared}"
-BUILD="${BUILD:-build}"
+. bench/lib.sh
+bench_setup facets
 SCALE_N="${SCALE_N:-500000}"
 OUT=bench/results/facets.md
-WORK=$(mktemp -d /tmp/lede-bench-facets.XXXXXX)
-LEDED_PID=
-. bench/lib.sh
-trap 'bench_stop_leded; rm -rf "$WORK"' EXIT
-trap 'exit 130' INT TERM
 
-REUTERS="$SHARED/corpus/reuters/reuters21578.jsonl.gz"
-[ -f "$REUTERS" ] || { echo "bench-facets: needs $REUTERS" >&2; exit 1; }
+bench_reuters_queries bench-facets
 echo "generating the scaled collection ($SCALE_N articles)" >&2
 python3 corpus/scale.py "$REUTERS" "$SCALE_N" 42 >"$WORK/scaled.jsonl"
-python3 bench/make_queries.py "$REUTERS" 1200 42 >"$WORK/queries"
 echo "indexing it" >&2
 bin/lede-index -q --index "$WORK/scaled.idx" "$WORK/scaled.jsonl" 2>/dev/null || true
 rm -f "$WORK/scaled.jsonl"
@@ -69,16 +60,11 @@ PY
 )
 bench_stop_leded
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else printf "-"}'; }
+ratio() { bench_ratio "$@"; }
 none="${R[limit=10 snippet=0]}" three="${R[limit=10 snippet=0 $FACETS]}"
 exact="${R[limit=10 snippet=0 exact=1]}" exact3="${R[limit=10 snippet=0 exact=1 $FACETS]}"
 {
-    echo "# Facets benchmark"
-    echo
-    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "- machine: $(bench_machine); load generator on the same machine"
-    echo "- lede commit: $(git rev-parse --short HEAD)"
-    echo "- command: \`make bench-facets\` (bench/facets.sh; RUNS=$RUNS runs of ${SECONDS_EACH} s each, the median run by QPS shown)"
+    bench_results_head "Facets benchmark" "make bench-facets (bench/facets.sh)"
     echo "- collection: \`python3 corpus/scale.py REUTERS $SCALE_N 42\` ($SCALE_N articles with their templates' topics, dates over 1990-2025), in a temporary directory"
     echo "- daemon: \`bin/leded --index IDX\` (defaults: \`--facets-exact 100000\`); one connection, one request in flight"
     echo "- queries: 1,200 from \`bench/make_queries.py REUTERS 1200 42\`; facets estimated (over 100,000 matches) for $ESTIMATED of them"

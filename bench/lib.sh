@@ -1,6 +1,45 @@
 # bench/lib.sh -- helpers shared by the benchmark scripts (bench/index.sh,
-# bench/query.sh, bench/peers.sh); sourced, not run.  The caller sets
-# WORK (a scratch directory), RUNS and, for bench_index_runs, MEASURE.
+# bench/query.sh, bench/facets.sh, bench/peers.sh, bench/shards.sh);
+# sourced, not run.  The caller sets WORK (a scratch directory), RUNS and,
+# for bench_index_runs, MEASURE -- or calls bench_setup, which sets them
+# the way the query benchmarks share.
+
+# bench_setup NAME: the query benchmarks' common start: RUNS (3),
+# SECONDS_EACH (10), SHARED (../shared), BUILD (build) unless set, a
+# scratch WORK removed on exit with the leded bench_start_leded started.
+bench_setup() {
+    RUNS="${RUNS:-3}"
+    SECONDS_EACH="${SECONDS_EACH:-10}"
+    SHARED="${SHARED:-../shared}"
+    BUILD="${BUILD:-build}"
+    WORK=$(mktemp -d "/tmp/lede-bench-$1.XXXXXX")
+    LEDED_PID=
+    trap 'bench_stop_leded; rm -rf "$WORK"' EXIT
+    trap 'exit 130' INT TERM
+}
+
+# bench_reuters_queries NAME: sets REUTERS (the collection; NAME says who
+# needs it when it is absent) and writes the 1,200 queries of
+# bench/make_queries.py (seed 42) to $WORK/queries.
+bench_reuters_queries() {
+    REUTERS="$SHARED/corpus/reuters/reuters21578.jsonl.gz"
+    [ -f "$REUTERS" ] || { echo "$1: needs $REUTERS" >&2; exit 1; }
+    python3 bench/make_queries.py "$REUTERS" 1200 42 >"$WORK/queries"
+}
+
+# bench_ratio A B: A / B to two decimals, "-" when B is not positive.
+bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else printf "-"}'; }
+
+# bench_results_head TITLE COMMAND: a results file's first lines: its
+# title, the date, the machine, the commit and how it was made.
+bench_results_head() {
+    echo "# $1"
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- machine: $(bench_machine); load generator on the same machine"
+    echo "- lede commit: $(git rev-parse --short HEAD)"
+    echo "- command: \`$2\` (RUNS=$RUNS runs of ${SECONDS_EACH} s each, the median run by QPS shown)"
+}
 
 # The machine line of a results file.
 bench_machine() {

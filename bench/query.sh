@@ -9,19 +9,11 @@
 # 3); the median run (by QPS) is reported.  Writes bench/results/query.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS="${RUNS:-3}"
-SECONDS_EACH="${SECONDS_EACH:-10}"
-SHARED="${SHARED:-../shared}"
-BUILD="${BUILD:-build}"
-OUT=bench/results/query.md
-WORK=$(mktemp -d /tmp/lede-bench-query.XXXXXX)
-LEDED_PID=
 . bench/lib.sh
-trap 'bench_stop_leded; rm -rf "$WORK"' EXIT
+bench_setup query
+OUT=bench/results/query.md
 
-REUTERS="$SHARED/corpus/reuters/reuters21578.jsonl.gz"
-[ -f "$REUTERS" ] || { echo "bench-query: needs $REUTERS" >&2; exit 1; }
-python3 bench/make_queries.py "$REUTERS" 1200 42 >"$WORK/queries"
+bench_reuters_queries bench-query
 bin/lede-index -q --index "$WORK/reuters.idx" "$REUTERS" 2>/dev/null || true
 bench_start_leded "$WORK/reuters.idx"
 
@@ -74,12 +66,7 @@ inproc_p50=$(field p50_us "$INPROC")
 r64="${Q[64 limit=10 snippet=0]}"
 r1="${Q[1 limit=10 snippet=0]}"
 {
-    echo "# Query benchmark"
-    echo
-    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "- machine: $(bench_machine); load generator on the same machine"
-    echo "- lede commit: $(git rev-parse --short HEAD)"
-    echo "- command: \`make bench-query\` (bench/query.sh; RUNS=$RUNS runs of ${SECONDS_EACH} s each, the median run by QPS shown)"
+    bench_results_head "Query benchmark" "make bench-query (bench/query.sh)"
     echo "- index: \`bin/lede-index --index IDX ../shared/corpus/reuters/reuters21578.jsonl.gz\` (21,577 articles)"
     echo "- daemon: \`bin/leded --index IDX\` (2 workers, one per core)"
     echo "- queries: 1,200 from \`bench/make_queries.py REUTERS 1200 42\`: 30% one word, 20% two words (AND), 10% OR, 15% phrases, 10% NOT, 10% prefix*, 5% title:"
@@ -97,7 +84,7 @@ r1="${Q[1 limit=10 snippet=0]}"
     echo
     echo "Goals (issue 3): at 64 connections QPS >= 1.5x in-process and p99 <= 5 ms; at 1 connection <= +100 µs on the in-process p50."
     echo
-    ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else printf "-"}'; }
+    ratio() { bench_ratio "$@"; }
     f1="${Q[1 facets]}" f8="${Q[8 facets]}" n8="${Q[8 limit=10 snippet=0]}"
     echo "Facets (issue 17: three facets cost at most 2x none): at 1 connection, \`facets=topics,year,month\` took $(ratio "$(field p50_us "$f1")" "$(field p50_us "$r1")")x the p50 and $(ratio "$(field p99_us "$f1")" "$(field p99_us "$r1")")x the p99 of the same queries without; at 8 connections it did $(field qps "$f8") QPS against $(field qps "$n8") without ($(ratio "$(field qps "$n8")" "$(field qps "$f8")")x). Every Reuters query has under 100,000 matches, so every facet here is exact (\`--facets-exact\`, docs/QUERY.md)."
     echo

@@ -31,10 +31,13 @@ static const char usage[] =
 
 static const char epilog[] = "\nExit status: 0 found, 1 nothing found, 2 error.\n";
 
+enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+static const char *const color_choices[] = {"auto", "always", "never", NULL};
+
 typedef struct options {
     const char *addr;
     search_settings s;
-    int count, json, interactive;
+    int count, json, interactive, color;
 } options;
 
 /* Returns 0, or -1 with the message printed; --help prints and exits. */
@@ -44,7 +47,8 @@ static int parse_args(int argc, char **argv, options *o, int *nwords) {
          .help = "HOST:PORT or a Unix socket path",
          .def_note = "$LEDE_CONNECT, else 127.0.0.1:7411"},
         {"limit", 'n', OPT_UINT, &o->s.limit, .metavar = "N",
-         .help = "hits per page (at most 100)", .def = "10", .max = 1000000000},
+         .help = "hits per page (the server gives at most 100, and says so; 0: the total, and "
+                 "--facets, without hits)", .def = "10", .max = 1000000000},
         {"offset", 'o', OPT_UINT, &o->s.offset, .metavar = "N", .help = "skip the first N hits",
          .def = "0", .max = 100000000},
         {"sort", 0, OPT_STRING, &o->s.sort, .metavar = "ORDER",
@@ -60,6 +64,8 @@ static int parse_args(int argc, char **argv, options *o, int *nwords) {
          .help = "similar: show the article's near-duplicates too, flagged"},
         {"count", 0, OPT_FLAG, &o->count, .help = "print only the exact number of matches"},
         {"json", 0, OPT_FLAG, &o->json, .help = "print the server's JSON reply"},
+        {"color", 0, OPT_ENUM, &o->color, .help = "colour and highlighted matches: auto is on a "
+         "terminal unless NO_COLOR is set", .def = "auto", .choices = color_choices},
         {"interactive", 'i', OPT_FLAG, &o->interactive,
          .help = "prompt with line editing and history"},
         {"help", 'h', OPT_HELP, NULL, .help = "this text"},
@@ -73,7 +79,6 @@ static int parse_args(int argc, char **argv, options *o, int *nwords) {
     case OPT_HELP_ASKED: opt_help(stdout, &t); exit(EXIT_FOUND);
     default: fprintf(stderr, "lede: %s (see lede --help)\n", err); return -1;
     }
-    if (o->s.limit == 0) o->s.limit = 10; /* --limit 0: the default, as it always was */
     if (o->count && o->s.facets) {
         fprintf(stderr, "lede: --facets counts a search's matches; --count prints one number "
                 "(see lede --help)\n");
@@ -110,81 +115,79 @@ static int json_request(lconn *c, const char *line, char *err) {
     return status;
 }
 
-static int do_search(lconn *c, options *o, const char *query, char *err) {
-    sbuf line;
-    sbuf_init(&line);
-    if (o->count) sbuf_printf(&line, "COUNT -- %s", query);
-    else search_line(&line, &o->s, query);
-    int status;
-    if (o->json) {
-        status = json_request(c, line.data, err);
-        sbuf_free(&line);
-        return status;
-    }
-    reply r;
-    int rc = lconn_request(c, line.data, !o->count, 0, &r, err);
-    sbuf_free(&line);
-    if (rc != LEDE_OK) return EXIT_ERROR;
-    if (is_error(&r)) {
-        fprintf(stderr, "lede: %s\n", r.lines[0]);
-        status = EXIT_ERROR;
-    } else if (o->count) {
-        unsigned long long n = strtoull(r.lines[0] + strlen("OK COUNT "), NULL, 10);
+/* How a command's OK reply is shown. */
+typedef enum show_kind { SHOW_HITS, SHOW_COUNT, SHOW_ARTICLE, SHOW_LINES } show_kind;
+
+/* Prints an OK reply; returns the exit status it means. */
+static int show_reply(const options *o, const reply *r, show_kind show) {
+    if (show == SHOW_COUNT) {
+        unsigned long long n = strtoull(r->lines[0] + strlen("OK COUNT "), NULL, 10);
         printf("%llu\n", n);
-        status = n ? EXIT_FOUND : EXIT_NONE;
-    } else {
-        hitlist h = {0};
-        render_search(stdout, o->s.color, &r, &h);
-        status = h.total ? EXIT_FOUND : EXIT_NONE;
-        hitlist_free(&h);
+        return n ? EXIT_FOUND : EXIT_NONE;
     }
-    reply_free(&r);
+    if (show == SHOW_ARTICLE) {
+        render_article(stdout, &o->s.view, r);
+        return EXIT_FOUND;
+    }
+    if (show == SHOW_LINES) {
+        render_lines(stdout, r);
+        return EXIT_FOUND;
+    }
+    hitlist h = {0};
+    render_search(stdout, &o->s.view, r, &h);
+    int status = h.total ? EXIT_FOUND : EXIT_NONE;
+    hitlist_free(&h);
     return status;
 }
 
-/* lede similar ID [QUERY...]: rendered as a search. */
-static int do_similar(lconn *c, options *o, const char *id, const char *filter, char *err) {
-    sbuf line;
-    sbuf_init(&line);
-    similar_line(&line, &o->s, id, filter);
-    int status;
-    if (o->json) {
-        status = json_request(c, line.data, err);
-        sbuf_free(&line);
-        return status;
-    }
-    reply r;
-    int rc = lconn_request(c, line.data, 1, 0, &r, err);
-    sbuf_free(&line);
-    if (rc != LEDE_OK) return EXIT_ERROR;
-    if (is_error(&r)) {
-        fprintf(stderr, "lede: %s\n", r.lines[0]);
-        status = strncmp(r.lines[0], "ERR NOTFOUND", 12) ? EXIT_ERROR : EXIT_NONE;
-    } else {
-        hitlist h = {0};
-        render_search(stdout, o->s.color, &r, &h);
-        status = h.total ? EXIT_FOUND : EXIT_NONE;
-        hitlist_free(&h);
-    }
-    reply_free(&r);
-    return status;
-}
-
-static int do_simple(lconn *c, options *o, const char *line, int article, char *err) {
+/* One request, shown as show says: every command goes through here.
+ * ERR NOTFOUND (get, similar of an unknown id) is "nothing found". */
+static int run_request(lconn *c, const options *o, const char *line, show_kind show, char *err) {
     if (o->json) return json_request(c, line, err);
     reply r;
-    if (lconn_request(c, line, 1, 0, &r, err) != LEDE_OK) return EXIT_ERROR;
-    int status = EXIT_FOUND;
+    if (lconn_request(c, line, show != SHOW_COUNT, 0, &r, err) != LEDE_OK) return EXIT_ERROR;
+    int status;
     if (is_error(&r)) {
         fprintf(stderr, "lede: %s\n", r.lines[0]);
         status = strncmp(r.lines[0], "ERR NOTFOUND", 12) ? EXIT_ERROR : EXIT_NONE;
-    } else if (article) {
-        render_article(stdout, o->s.color, &r);
     } else {
-        render_lines(stdout, &r);
+        status = show_reply(o, &r, show);
     }
     reply_free(&r);
     return status;
+}
+
+/* The words (options taken out) as one request line and how to show its
+ * reply: get ID, similar ID [QUERY...], stats, else a search. */
+static show_kind command_line(const options *o, int argc, char **argv, sbuf *line) {
+    if (argc == 2 && !strcmp(argv[0], "get")) {
+        sbuf_printf(line, "GET %s", argv[1]);
+        return SHOW_ARTICLE;
+    }
+    if (argc >= 2 && !strcmp(argv[0], "similar")) {
+        char *filter = join_args(argc - 2, argv + 2);
+        similar_line(line, &o->s, argv[1], filter);
+        free(filter);
+        return SHOW_HITS;
+    }
+    if (argc == 1 && !strcmp(argv[0], "stats")) {
+        sbuf_puts(line, "STATS");
+        return SHOW_LINES;
+    }
+    char *query = join_args(argc, argv);
+    if (o->count) sbuf_printf(line, "COUNT -- %s", query);
+    else search_line(line, &o->s, query);
+    free(query);
+    return o->count ? SHOW_COUNT : SHOW_HITS;
+}
+
+/* --color: always, never, or auto (a terminal, and NO_COLOR unset or
+ * empty: https://no-color.org). */
+static int use_color(int choice) {
+    if (choice == COLOR_ALWAYS) return 1;
+    if (choice == COLOR_NEVER) return 0;
+    const char *no = getenv("NO_COLOR");
+    return isatty(1) && !(no && *no);
 }
 
 int main(int argc, char **argv) {
@@ -192,7 +195,8 @@ int main(int argc, char **argv) {
     memset(&o, 0, sizeof o);
     int nwords;
     if (parse_args(argc, argv, &o, &nwords) != 0) return EXIT_ERROR;
-    o.s.color = isatty(1);
+    o.s.view.color = use_color(o.color);
+    o.s.view.width = isatty(1) ? render_terminal_width(1) : 0;
     argc = nwords; /* the words, options taken out */
     argv += 1;
     if (argc == 0 && isatty(0) && !o.count && !o.json) o.interactive = 1;
@@ -209,22 +213,12 @@ int main(int argc, char **argv) {
     int status;
     if (o.interactive) {
         status = repl_run(&c, &o.s);
-    } else if (argc == 2 && !strcmp(argv[0], "get")) {
+    } else {
         sbuf line;
         sbuf_init(&line);
-        sbuf_printf(&line, "GET %s", argv[1]);
-        status = do_simple(&c, &o, line.data, 1, err);
+        show_kind show = command_line(&o, argc, argv, &line);
+        status = run_request(&c, &o, line.data, show, err);
         sbuf_free(&line);
-    } else if (argc >= 2 && !strcmp(argv[0], "similar")) {
-        char *filter = join_args(argc - 2, argv + 2);
-        status = do_similar(&c, &o, argv[1], filter, err);
-        free(filter);
-    } else if (argc == 1 && !strcmp(argv[0], "stats")) {
-        status = do_simple(&c, &o, "STATS", 0, err);
-    } else {
-        char *query = join_args(argc, argv);
-        status = do_search(&c, &o, query, err);
-        free(query);
     }
     if (err[0]) fprintf(stderr, "lede: %s\n", err);
     lconn_close(&c);

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #define BOLD "\033[1m"
 #define DIM "\033[2m"
@@ -16,6 +17,7 @@
 void hitlist_free(hitlist *h) {
     for (int i = 0; i < h->n; i++) free(h->ids[i]);
     free(h->ids);
+    free(h->did_you_mean);
     memset(h, 0, sizeof *h);
 }
 
@@ -34,14 +36,50 @@ static int split(char *line, char **fields, int max) {
     return n;
 }
 
-/* Snippet on one paragraph: newlines become spaces, markers colour. */
-static void print_snippet(FILE *f, int color, const char *s) {
-    for (; *s; s++) {
-        if (*s == '\x01') { if (color) fputs(MATCH, f); }
-        else if (*s == '\x02') { if (color) fputs(RESET, f); }
-        else if (*s == '\n') fputc(' ', f);
-        else fputc(*s, f);
+#define SNIPPET_INDENT 5
+
+/* Columns a snippet word takes: its code points, markers not counted. */
+static int word_width(const char *w, size_t n) {
+    int cols = 0;
+    for (size_t i = 0; i < n; i++)
+        cols += w[i] != '\x01' && w[i] != '\x02' && ((unsigned char)w[i] & 0xC0) != 0x80;
+    return cols;
+}
+
+/* Snippet on one paragraph (newlines become spaces), markers as colour;
+ * wrapped under its indent when width is set (a terminal). */
+static void print_snippet(FILE *f, const render_style *v, const char *s) {
+    int col = SNIPPET_INDENT;
+    fprintf(f, "%*s", SNIPPET_INDENT, "");
+    while (*s) {
+        size_t gap = strspn(s, " \n");
+        size_t len = strcspn(s + gap, " \n");
+        const char *w = s + gap;
+        int ww = word_width(w, len);
+        if (v->width && col > SNIPPET_INDENT && col + (gap ? 1 : 0) + ww > v->width - 1) {
+            fprintf(f, "\n%*s", SNIPPET_INDENT, "");
+            col = SNIPPET_INDENT;
+        } else if (gap) {
+            if (v->width) fputc(' ', f), col++;
+            else for (size_t i = 0; i < gap; i++) fputc(' ', f);
+        }
+        for (size_t i = 0; i < len; i++) {
+            if (w[i] == '\x01') { if (v->color) fputs(MATCH, f); }
+            else if (w[i] == '\x02') { if (v->color) fputs(RESET, f); }
+            else fputc(w[i], f);
+        }
+        col += ww;
+        s = w + len;
     }
+    fputc('\n', f);
+}
+
+int render_terminal_width(int fd) {
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+    const char *env = getenv("COLUMNS");
+    int cols = env ? atoi(env) : 0;
+    return cols > 0 ? cols : 80;
 }
 
 static const char *field_of(const char *status, const char *key) {
@@ -130,7 +168,8 @@ static void print_hit_flags(FILE *f, char **fld, int n) {
     }
 }
 
-int render_search(FILE *f, int color, const reply *r, hitlist *hits) {
+int render_search(FILE *f, const render_style *v, const reply *r, hitlist *hits) {
+    int color = v->color;
     const char *status = r->lines[0];
     const char *t = field_of(status, " total="), *e = field_of(status, " exact=");
     unsigned long long total = t ? strtoull(t, NULL, 10) : 0;
@@ -144,17 +183,17 @@ int render_search(FILE *f, int color, const reply *r, hitlist *hits) {
         int n = split(copy, fld, 10);
         if (!strcmp(fld[0], "DIDYOUMEAN") && n >= 2) {
             fprintf(f, "%sDid you mean:%s %s\n\n", color ? BOLD : "", color ? RESET : "", fld[1]);
+            if (hits) {
+                free(hits->did_you_mean);
+                hits->did_you_mean = lede_strdup(fld[1]);
+            }
         } else if (!strcmp(fld[0], "HIT") && n >= 7) {
             fprintf(f, "%3s. %s%s%s\n", fld[1], color ? BOLD : "", fld[5], color ? RESET : "");
             fprintf(f, "     %s%s  %.10s  score %s", color ? DIM : "", fld[2],
                     strcmp(fld[4], "-") ? fld[4] : "undated", fld[3]);
             print_hit_flags(f, fld + 7, n - 7);
             fprintf(f, "%s\n", color ? RESET : "");
-            if (*fld[6]) {
-                fputs("     ", f);
-                print_snippet(f, color, fld[6]);
-                fputc('\n', f);
-            }
+            if (*fld[6]) print_snippet(f, v, fld[6]);
             fputc('\n', f);
             if (hits) {
                 hits->ids = lede_realloc(hits->ids, sizeof(char *) * (size_t)(hits->n + 1));
@@ -168,11 +207,19 @@ int render_search(FILE *f, int color, const reply *r, hitlist *hits) {
         fprintf(f, "(no article has all the words; these have some of them)\n");
     fprintf(f, "%s%s%llu result%s%s\n", color ? DIM : "", exact ? "" : "about ", total,
             total == 1 ? "" : "s", color ? RESET : "");
+    /* the server's cap on limit=, said where it hid hits */
+    const char *asked = field_of(status, " limit_asked="), *limit = field_of(status, " limit=");
+    const char *offset = field_of(status, " offset=");
+    if (asked && limit && offset &&
+        total > strtoull(offset, NULL, 10) + strtoull(limit, NULL, 10))
+        fprintf(f, "(--limit %llu: the server shows at most %llu a page; --offset pages on)\n",
+                strtoull(asked, NULL, 10), strtoull(limit, NULL, 10));
     render_facets(f, color, r);
     return shown;
 }
 
-void render_article(FILE *f, int color, const reply *r) {
+void render_article(FILE *f, const render_style *v, const reply *r) {
+    int color = v->color;
     const char *standfirst = "", *body = "";
     char *copies[32];
     int nc = 0;
@@ -184,7 +231,9 @@ void render_article(FILE *f, int color, const reply *r) {
         else if (!strcmp(fld[0], "body")) body = fld[1];
         else fprintf(f, "%s%s: %s%s\n", color ? DIM : "", fld[0], fld[1], color ? RESET : "");
     }
-    fprintf(f, "\n%s%s%s\n\n%s\n", color ? BOLD : "", standfirst, color ? RESET : "", body);
+    /* a blank line before each part there is, none for a missing one */
+    if (*standfirst) fprintf(f, "\n%s%s%s\n", color ? BOLD : "", standfirst, color ? RESET : "");
+    if (*body) fprintf(f, "\n%s\n", body);
     for (int i = 0; i < nc; i++) free(copies[i]);
 }
 

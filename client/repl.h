@@ -5,18 +5,20 @@
 #define LEDE_CLIENT_REPL_H
 
 #include "conn.h"
+#include "render.h"
 
 typedef struct search_settings {
     unsigned limit, offset;
     const char *sort;  /* sort= as given (the server checks it); NULL: relevance */
-    int any, color;
+    int any;
+    render_style view; /* colour (and highlight markers asked for), width */
     const char *facets;   /* --facets: the facets= list, or NULL */
     const char *collapse;   /* --collapse dup|FIELD, or NULL */
     int dups;               /* similar --dups: show near-duplicates, flagged */
 } search_settings;
 
 /* Builds "SEARCH options -- query" for the daemon; highlight markers only
- * when the output is in colour. */
+ * when the output is in colour (view.color). */
 void search_line(sbuf *out, const search_settings *s, const char *query);
 /* Builds "SIMILAR ID options [-- filter]" (filter NULL or "": none). */
 void similar_line(sbuf *out, const search_settings *s, const char *id, const char *filter);

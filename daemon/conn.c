@@ -19,9 +19,18 @@
 
 #define DRAIN_MAX (64u << 20)
 
+/* A client that said QUIT or hung up ("done", "eof") is logged at debug
+ * only, as its opening is: at the default level leded says nothing per
+ * client call.  Closes the server decided (timeouts, limits, errors) stay
+ * at info. */
+static int ordinary_close(const char *why) {
+    return !strcmp(why, "done") || !strcmp(why, "eof") || !strcmp(why, "shutdown");
+}
+
 void conn_free(conn *c, const char *why) {
     server *s = c->s;
-    log_msg(LOG_LEVEL_INFO, "conn %llu %s closed (%s)", (unsigned long long)c->id, c->peer, why);
+    log_msg(ordinary_close(why) ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, "conn %llu %s closed (%s)",
+            (unsigned long long)c->id, c->peer, why);
     while (c->head) {
         pending *p = c->head;
         c->head = p->next;
@@ -199,5 +208,5 @@ void conn_open(server *s, int fd, struct sockaddr *sa) {
     s->conns = c;
     s->nconns++;
     s->stats.conns_total++;
-    log_msg(LOG_LEVEL_INFO, "conn %llu %s opened", (unsigned long long)c->id, c->peer);
+    log_msg(LOG_LEVEL_DEBUG, "conn %llu %s opened", (unsigned long long)c->id, c->peer);
 }

@@ -27,6 +27,16 @@ static const char usage[] =
     "after the replies in flight.  BYTES take a K, M or G suffix.\n"
     "\n";
 
+/* Exit status: 0 after SIGTERM or SIGINT; 2 whenever leded could not
+ * start serving, whatever the reason (it was 1 for a busy port, 2 for
+ * the rest).  Nothing ends it with an error once it serves. */
+#define EXIT_STOPPED 0
+#define EXIT_FAILED 2
+
+static const char epilog[] =
+    "\nExit status: 0 stopped by SIGTERM or SIGINT; 2 could not start (a bad option,\n"
+    "no index, the token file, the address in use, ...), with the reason on stderr.\n";
+
 #define STRING_(x) #x
 #define STRING(x) STRING_(x)
 
@@ -149,12 +159,12 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
          .help = "serve even when others can read the --ingest-token file (refused otherwise)"},
         {"help", 'h', OPT_HELP, NULL, .help = "this text"},
         {0}};
-    const opt_table t = {"leded", usage, specs, .epilog = NULL};
+    const opt_table t = {"leded", usage, specs, .epilog = epilog};
     int nwords;
     char err[LEDE_ERRLEN];
     switch (opt_parse(&t, argc, argv, &nwords, err)) {
     case OPT_OK: break;
-    case OPT_HELP_ASKED: opt_help(stdout, &t); exit(0);
+    case OPT_HELP_ASKED: opt_help(stdout, &t); exit(EXIT_STOPPED);
     default: fprintf(stderr, "leded: %s (see leded --help)\n", err); return -1;
     }
     if (nwords > 0) {
@@ -209,15 +219,15 @@ static char *read_token(const char *path) {
 int main(int argc, char **argv) {
     server_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    if (parse_args(argc, argv, &cfg) != 0) return 2;
+    if (parse_args(argc, argv, &cfg) != 0) return EXIT_FAILED;
     log_set_level(cfg.log_level);
-    if (fdlimit_fit(&cfg) != 0) return 2;
+    if (fdlimit_fit(&cfg) != 0) return EXIT_FAILED;
     lede_keep_heap();
     char *token = NULL;
     if (cfg.ingest_token) {
-        if (!(token = read_token(cfg.ingest_token))) return 2;
+        if (!(token = read_token(cfg.ingest_token))) return EXIT_FAILED;
         cfg.ingest_token = token;
-        int rc = server_run(&cfg) == 0 ? 0 : 1; /* the writer creates a missing index */
+        int rc = server_run(&cfg) == 0 ? EXIT_STOPPED : EXIT_FAILED; /* the writer creates a missing index */
         free(token);
         return rc;
     }
@@ -228,8 +238,8 @@ int main(int argc, char **argv) {
     if (rc != LEDE_OK) {
         fprintf(stderr, "leded: %s: %s\n", cfg.index,
                 rc == LEDE_ENOTFOUND ? "not a lede index (build one with lede-index)" : err);
-        return 2;
+        return EXIT_FAILED;
     }
     indexdir_free_names(names, n);
-    return server_run(&cfg) == 0 ? 0 : 1;
+    return server_run(&cfg) == 0 ? EXIT_STOPPED : EXIT_FAILED;
 }

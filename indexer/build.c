@@ -28,10 +28,12 @@
 #include "../src/livewriter.h"
 #include "../src/source.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const char *build_skip_name(skip_reason r) {
     static const char *names[] = {"unreadable", "binary", "too large",
@@ -219,9 +221,17 @@ static int first_pass(build *b, char *err) {
     return rc;
 }
 
-static int run(build *b, char *err) {
+/* With --watch, the summary's unchanged articles are the first pass's:
+ * the watch visits a file again at each of its events (a create, then a
+ * close), and counting those made "unchanged" exceed the articles. */
+static int run(build *b, double t0, char *err) {
     int rc = first_pass(b, err);
-    if (rc == LEDE_OK && b->o->watch) rc = follow_run(b, err);
+    if (rc == LEDE_OK && b->o->watch) {
+        b->st->first_pass_seconds = lede_now() - t0;
+        b->unchanged_first = atomic_load(&b->unchanged);
+        b->st->watched = 1;
+        rc = follow_run(b, err);
+    }
     return rc;
 }
 
@@ -229,7 +239,7 @@ static void collect_stats(build *b) {
     build_stats *st = b->st;
     st->added = atomic_load(&b->added);
     st->replaced = atomic_load(&b->replaced);
-    st->unchanged = atomic_load(&b->unchanged);
+    st->unchanged = st->watched ? b->unchanged_first : atomic_load(&b->unchanged);
     st->deleted = atomic_load(&b->deleted);
     st->index_bytes = indexdir_size(&b->ix);
     engine_reader *r;
@@ -260,7 +270,19 @@ static void build_free(build *b) {
     pthread_mutex_destroy(&b->front_mu);
 }
 
+/* Every SOURCE (but "-") is there: checked before the index directory is
+ * made, so that a mistyped source leaves no empty index behind. */
+static int sources_exist(const build_opts *o, char *err) {
+    struct stat st;
+    for (int i = 0; i < o->nsources; i++)
+        if (strcmp(o->sources[i], "-") && stat(o->sources[i], &st) != 0)
+            return lede_seterr(err, "%s: %s (nothing indexed)", o->sources[i], strerror(errno));
+    return LEDE_OK;
+}
+
 int build_run(const build_opts *o, build_stats *st, char *err) {
+    memset(st, 0, sizeof *st);
+    if (sources_exist(o, err) != LEDE_OK) return LEDE_ERR;
     build b;
     memset(&b, 0, sizeof b);
     memset(st, 0, sizeof *st);
@@ -273,7 +295,7 @@ int build_run(const build_opts *o, build_stats *st, char *err) {
     settings_init(&b.set);
     double t0 = lede_now();
     progress_init(&b.prog, o->progress, o->progress ? total_input(o) : 0);
-    int rc = run(&b, err);
+    int rc = run(&b, t0, err);
     progress_clear(&b.prog);
     if (b.writers_running) writers_stop(&b, NULL);
     engine_reader_close(b.lookup);

@@ -39,7 +39,13 @@ typedef struct build_opts {
     int watch;                 /* then keep indexing changes (watch.h) */
     double commit_interval;    /* watch: seconds between commits at most */
     const char *schema;        /* --schema NAME:KIND,... (NULL: none) */
+    const char *ext;           /* --ext: more names to read as plain text
+                                  under directory SOURCEs: EXT,... (no dot),
+                                  "none" for names without one, "*" for every
+                                  file (NULL: only the article formats) */
 } build_opts;
+
+#define BUILD_IGNORED_SHOWN 3
 
 typedef struct build_stats {
     uint64_t added, replaced, unchanged, deleted, repaired;
@@ -49,6 +55,12 @@ typedef struct build_stats {
     uint64_t articles;         /* in the index at the end */
     double seconds;
     int full_build;
+    int watched;               /* --watch: the pass, then a watch */
+    double first_pass_seconds; /* --watch: the first pass's part of seconds */
+    /* Regular files under the directory SOURCEs whose names are no article
+     * format and not in --ext: how many, and the first few (shown). */
+    uint64_t ignored;
+    char ignored_names[BUILD_IGNORED_SHOWN][256];
 } build_stats;
 
 uint64_t build_skipped_total(const build_stats *st);

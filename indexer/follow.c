@@ -115,6 +115,10 @@ static int watch_recover(void *ctx, char *err) {
     return rc;
 }
 
+static int watch_wanted(void *ctx, const char *name) {
+    return sources_wanted_name(ctx, name);
+}
+
 int follow_run(build *b, char *err) {
     if (!b->nroots) return lede_seterr(err, "--watch needs a directory source");
     progress_clear(&b->prog);
@@ -124,7 +128,8 @@ int follow_run(build *b, char *err) {
         build_say(b, "", "watching %d director%s for changes (SIGINT or SIGTERM to stop)",
                   b->nroots, b->nroots == 1 ? "y" : "ies");
     static const watch_ops ops = {watch_changed, watch_gone, watch_gone_dir,
-                                  watch_commit, watch_rescan, watch_full, watch_recover};
+                                  watch_commit, watch_rescan, watch_full, watch_recover,
+                                  watch_wanted};
     double interval = b->o->commit_interval > 0 ? b->o->commit_interval : 0.25;
     int rc = watch_run(b->roots, b->nroots, interval, &ops, b, err);
     int wrc = writers_stop(b, rc == LEDE_OK ? err : NULL);

@@ -12,6 +12,7 @@
 #include "../src/options.h"
 #include "../src/settings.h"
 #include "../src/shards.h"
+#include "../src/source.h"
 #include "../src/util.h"
 
 #include <inttypes.h>
@@ -56,6 +57,13 @@ static int parse_show(const char *v, void *dest, char *err) {
     return 0;
 }
 
+/* --ext EXT,...: checked here, matched by src_ext_wanted. */
+static int parse_ext(const char *v, void *dest, char *err) {
+    if (src_ext_check(v, err) != LEDE_OK) return LEDE_ERR;
+    *(const char **)dest = v;
+    return LEDE_OK;
+}
+
 static int parse_args(int argc, char **argv, cli *c) {
     build_opts *o = &c->o;
     const opt_spec specs[] = {
@@ -70,6 +78,10 @@ static int parse_args(int argc, char **argv, cli *c) {
         {"max-article-bytes", 0, OPT_SIZE, &o->max_article_bytes, .metavar = "N",
          .help = "skip articles larger than N bytes (K, M, G suffixes)", .def = "16M", .min = 1},
         {"no-delete", 0, OPT_FLAG, &o->no_delete, .help = "keep articles whose file disappeared"},
+        {"ext", 0, OPT_CALL, &o->ext, .metavar = "EXT,...",
+         .help = "under directory SOURCEs, also read files with these extensions (no dot) as "
+                 "plain text: 'none' for names without an extension (mail and news spools), '*' "
+                 "for every file (binary ones are skipped as binary)", .call = parse_ext},
         {"threads", 'j', OPT_INT, &o->threads, .metavar = "N",
          .help = "parts a full build writes in parallel and merges (not sharded)",
          .def_note = "number of cores", .min = 1, .max = 64},
@@ -138,15 +150,44 @@ static int parse_args(int argc, char **argv, cli *c) {
     return 0;
 }
 
+/* Files under the directory SOURCEs that were not read, and how to read
+ * them (a directory of extension-less news posts once gave "added 0,
+ * skipped 0" and nothing else). */
+static void print_ignored(const build_stats *st) {
+    if (!st->ignored) return;
+    printf("  ignored:    %" PRIu64 " file%s whose name%s no article format (*.txt, *.jsonl, "
+           "*.ndjson, optionally .gz): ", st->ignored, st->ignored == 1 ? "" : "s",
+           st->ignored == 1 ? " is" : "s are");
+    for (uint64_t i = 0; i < st->ignored && i < BUILD_IGNORED_SHOWN; i++)
+        printf("%s%s", i ? ", " : "", st->ignored_names[i]);
+    printf("%s\n              (--ext EXT,... reads them as plain text; --ext none: names "
+           "without an extension)\n", st->ignored > BUILD_IGNORED_SHOWN ? ", ..." : "");
+}
+
+/* The index's size, and against the input read when that says something
+ * (a small input's index is mostly fixed overhead: "163988% of 0.0 MB"). */
+static void print_size(const build_stats *st) {
+    double mb = (double)st->bytes_read / 1e6;
+    printf("  index size: %.1f MB", (double)st->index_bytes / 1e6);
+    if (st->full_build && mb >= 1)
+        printf(" (%.0f%% of the %.1f MB read)", 100.0 * (double)st->index_bytes /
+               (double)st->bytes_read, mb);
+    printf("\n");
+}
+
 static void print_summary(const build_stats *st, const char *what) {
     double mb = (double)st->bytes_read / 1e6;
     double secs = st->seconds > 0 ? st->seconds : 1e-9;
     uint64_t done = st->added + st->replaced;
-    printf("%s in %.2f s\n", what, st->seconds);
+    if (st->watched)
+        printf("%s in %.2f s, then watched for %.2f s\n", what, st->first_pass_seconds,
+               st->seconds - st->first_pass_seconds);
+    else
+        printf("%s in %.2f s\n", what, st->seconds);
     printf("  added:      %" PRIu64 "\n", st->added);
     printf("  replaced:   %" PRIu64 "\n", st->replaced);
     printf("  deleted:    %" PRIu64 "\n", st->deleted);
-    printf("  unchanged:  %" PRIu64 "\n", st->unchanged);
+    printf("  unchanged:  %" PRIu64 "%s\n", st->unchanged, st->watched ? " (at the start)" : "");
     printf("  skipped:    %" PRIu64, build_skipped_total(st));
     const char *sep = " (";
     for (int r = 0; r < SKIP_NREASONS; r++) {
@@ -156,13 +197,11 @@ static void print_summary(const build_stats *st, const char *what) {
     }
     printf("%s\n", strcmp(sep, ", ") ? "" : ")");
     if (st->repaired) printf("  repaired:   %" PRIu64 " (invalid UTF-8)\n", st->repaired);
+    print_ignored(st);
     printf("  articles:   %" PRIu64 " in the index\n", st->articles);
-    printf("  speed:      %.0f articles/s, %.2f MB/s\n", (double)done / secs, mb / secs);
-    printf("  index size: %.1f MB", (double)st->index_bytes / 1e6);
-    if (st->bytes_read && st->full_build)
-        printf(" (%.0f%% of %.1f MB read)", 100.0 * (double)st->index_bytes /
-               (double)st->bytes_read, mb);
-    printf("\n");
+    if (!st->watched) /* a watch's rate is the rate files came at */
+        printf("  speed:      %.0f articles/s, %.2f MB/s\n", (double)done / secs, mb / secs);
+    print_size(st);
 }
 
 typedef struct reader_ctx {
@@ -401,6 +440,10 @@ int main(int argc, char **argv) {
         if (c.o.watch) watch_catch_signals();
         rc = build_run(&c.o, &st, err);
         if (rc == LEDE_OK && !c.o.quiet) print_summary(&st, "indexed");
+        if (rc == LEDE_OK && c.o.quiet && st.ignored) /* -q: warnings only, and this is one */
+            fprintf(stderr, "lede-index: ignored %" PRIu64 " file%s of no article format (first: "
+                    "%s); --ext reads them as plain text\n", st.ignored, st.ignored == 1 ? "" : "s",
+                    st.ignored_names[0]);
         if (rc == LEDE_OK) return build_skipped_total(&st) ? EXIT_SOME_SKIPPED : EXIT_ALL_IN;
         break;
     case CMD_COMPACT:

@@ -87,6 +87,7 @@ struct build {
     int writers_running;
     /* Counters the writers update. */
     atomic_uint_fast64_t added, replaced, unchanged, deleted;
+    uint64_t unchanged_first;          /* --watch: unchanged after the first pass */
     atomic_int failed;
     pthread_mutex_t mu;                /* fail_err, fail_code, stderr lines */
     char fail_err[LEDE_ERRLEN];

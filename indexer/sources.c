@@ -235,6 +235,21 @@ static int index_jsonl_file(build *b, const src_file *f, const char *filekey,
     return rc;
 }
 
+/* A file of no article format that --ext does not name: counted, and the
+ * first few named, for the summary (the first pass only: the watch sees
+ * the same files again). */
+static void note_ignored(build *b, const src_file *f) {
+    build_stats *st = b->st;
+    if (st->watched) return;
+    if (st->ignored < BUILD_IGNORED_SHOWN)
+        snprintf(st->ignored_names[st->ignored], sizeof st->ignored_names[0], "%s", f->path);
+    st->ignored++;
+}
+
+int sources_wanted_name(const build *b, const char *name) {
+    return src_format_of(name) >= 0 || src_ext_wanted(name, b->o->ext);
+}
+
 static int visit_file(const src_file *f, void *ctx) {
     build *b = ((void **)ctx)[0];
     char *err = ((void **)ctx)[1];
@@ -242,6 +257,13 @@ static int visit_file(const src_file *f, void *ctx) {
         WARN(b, "%s: %s (skipped)", f->path, f->error);
         build_skip(b, SKIP_UNREADABLE);
         return 0;
+    }
+    if (f->format == SRC_OTHER) {
+        const char *slash = strrchr(f->path, '/');
+        if (!src_ext_wanted(slash ? slash + 1 : f->path, b->o->ext)) {
+            note_ignored(b, f);
+            return 0;
+        }
     }
     char filekey[17] = "";
     if (f->abspath) filerec_filekey(f->abspath, filekey);
@@ -251,7 +273,7 @@ static int visit_file(const src_file *f, void *ctx) {
     if (rec.found && rec.size == (uint64_t)f->st.st_size &&
         rec.mtime == filerec_mtime_ns(&f->st)) {
         atomic_fetch_add(&b->unchanged, rec.articles);
-    } else if (f->format == SRC_TEXT) {
+    } else if (f->format != SRC_JSONL) { /* --ext's files are plain text too */
         rc = index_text_file(b, f, filekey, &rec, NULL, err);
     } else {
         src_reader *r;

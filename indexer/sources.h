@@ -20,6 +20,9 @@ int sources_finish(build *b, char *err);
 /* True when path (absolute) is under one of the directory sources and no
  * longer exists: its file's articles and record are to go. */
 int sources_gone(const build *b, const char *path);
+/* Whether a file of this base name is read: an article format, or one
+ * --ext names (others are counted as ignored). */
+int sources_wanted_name(const build *b, const char *name);
 /* The absolute directory sources, into b->roots. */
 void sources_collect_roots(build *b);
 

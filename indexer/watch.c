@@ -142,7 +142,7 @@ static void on_event(watcher *w, const struct inotify_event *ev) {
             w->dir_gone = 1;
         }
     } else if ((ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE)) &&
-               src_format_of(ev->name) >= 0) {
+               w->ops->wanted(w->ctx, ev->name)) {
         add_pending(w, path.data, d->root);
     }
     sbuf_free(&path);

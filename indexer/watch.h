@@ -22,6 +22,8 @@ typedef struct watch_ops {
     /* After a full disk: open the index again and catch up (walk every
      * root, commit); LEDE_OK once that worked. */
     int (*recover)(void *ctx, char *err);
+    /* Whether a file of this base name is an article file to follow. */
+    int (*wanted)(void *ctx, const char *name);
 } watch_ops;
 
 /* From now on SIGTERM and SIGINT ask watch_run to stop (call it at the

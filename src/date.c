@@ -179,3 +179,37 @@ void date_format(int64_t t, char out[32]) {
              d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
     snprintf(out, 32, "%.31s", tmp);
 }
+
+/* How many leading parts of YYYY[-MM[-DD]] s is exactly (0: none of these
+ * forms, e.g. a full time). */
+static int date_parts(const char *s, int *y, int *m, int *d) {
+    char tail;
+    *y = *m = *d = 0;
+    if (sscanf(s, "%4d-%2d-%2d%c", y, m, d, &tail) == 3) return 3;
+    if (sscanf(s, "%4d-%2d%c", y, m, &tail) == 2) return 2;
+    if (sscanf(s, "%4d%c", y, &tail) == 1) return 1;
+    return 0;
+}
+
+int date_range_bound(const char *s, int end, int64_t *out) {
+    int y, m, d;
+    int parts = date_parts(s, &y, &m, &d);
+    if (!parts) return date_parse(s, out);
+    char ymd[32];
+    int64_t t;
+    snprintf(ymd, sizeof ymd, "%04d-%02d-%02d", y, m, d);
+    /* month 1 to 12 when given, a day its month has (date_parse checks) */
+    if (y < 1 || (parts >= 2 && (m < 1 || m > 12)) || (parts == 3 && date_parse(ymd, &t) != LEDE_OK))
+        return LEDE_ERR;
+    unsigned first_month = m ? (unsigned)m : 1, last_month = m ? (unsigned)m : 12;
+    if (!end) {
+        *out = date_days_from_civil(y, first_month, d ? (unsigned)d : 1) * 86400;
+        return LEDE_OK;
+    }
+    /* the start of the next day, month or year, minus a second */
+    int64_t next = d ? date_days_from_civil(y, last_month, (unsigned)d) + 1
+                 : last_month == 12 ? date_days_from_civil(y + 1, 1, 1)
+                                    : date_days_from_civil(y, last_month + 1, 1);
+    *out = next * 86400 - 1;
+    return LEDE_OK;
+}

@@ -122,6 +122,7 @@ static void search_json(sbuf *out, const proto_request *rq,
     json_object_set_new(o, "exact", json_boolean(res->exact));
     json_object_set_new(o, "offset", json_integer(rq->search.offset));
     json_object_set_new(o, "limit", json_integer(rq->search.limit));
+    if (rq->limit_capped) json_object_set_new(o, "limit_asked", json_integer(rq->limit_asked));
     json_object_set_new(o, "took_us", json_integer((json_int_t)took_us));
     json_object_set_new(o, "retried_any", json_boolean(res->retried_any));
     json_object_set_new(o, "did_you_mean",
@@ -158,6 +159,7 @@ void proto_reply_search(sbuf *out, int json, const proto_request *rq,
                 proto_cmd_name(rq->cmd), (unsigned long long)res->total, res->exact, rq->search.offset,
                 rq->search.limit, res->nhits, (unsigned long long)took_us,
                 res->retried_any ? " retried=any" : "");
+    if (rq->limit_capped) sbuf_printf(out, " limit_asked=%u", rq->limit_asked);
     if (rq->search.facets) sbuf_printf(out, " facets=%u", res->nfacets);
     sbuf_putc(out, '\n');
     if (res->did_you_mean) {

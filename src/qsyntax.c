@@ -4,9 +4,12 @@
  * boolean operators.  Pure: no I/O; knows nothing of Xapian or the
  * index. */
 #include "qsyntax.h"
+#include "date.h"
 #include "util.h"
 
 #include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int is_binary_op(const char *w, size_t n) {
@@ -41,6 +44,96 @@ static int is_not(const char *w, size_t n) {
     return n == 3 && !memcmp(w, "NOT", 3);
 }
 
+/* ---- field:value words ------------------------------------------------ */
+
+#define SHOWN(n) ((int)((n) > 40 ? 40 : (n)))
+
+/* Length of the name of one of lede's own fields (QUERY.md: title,
+ * author, date, ...) that w begins with, a colon after it; 0 if none.
+ * Only these: "http:" in a pasted URL, or a word the query's
+ * normalisation cut at its colon, is no field to refuse. */
+static size_t field_name(const char *w, size_t n) {
+    static const char *const names[] = {"title", "headline", "lede", "standfirst", "body",
+                                        "author", "id", "date", NULL};
+    for (int i = 0; names[i]; i++) {
+        size_t len = strlen(names[i]);
+        if (len < n && w[len] == ':' && !memcmp(w, names[i], len)) return len;
+    }
+    return 0;
+}
+
+/* One end of a range read as a number (as_date 0) or as a date's first
+ * or last second (as_date 1, end), in *v; 0 if it is not one. */
+static int range_end(const char *s, size_t n, int as_date, int end, double *v) {
+    char buf[64], *stop;
+    int64_t t;
+    if (n == 0 || n >= sizeof buf) return 0;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (!as_date) {
+        *v = strtod(buf, &stop);
+        return !*stop && stop != buf;
+    }
+    if (date_range_bound(buf, end, &t) != LEDE_OK) return 0;
+    *v = (double)t;
+    return 1;
+}
+
+/* date:LO..HI: LO not after HI (both read as dates; as numbers when both
+ * are plain numbers, which orders years alike). */
+static int range_order(const char *w, size_t n, const char *v, size_t vn, size_t col, char *err) {
+    const char *dots = NULL;
+    for (size_t i = 0; i + 1 < vn && !dots; i++)
+        if (v[i] == '.' && v[i + 1] == '.') dots = v + i;
+    if (!dots) return LEDE_OK;
+    size_t ln = (size_t)(dots - v), rn = vn - ln - 2;
+    double lo, hi;
+    int numbers = range_end(v, ln, 0, 0, &lo) && range_end(dots + 2, rn, 0, 1, &hi);
+    int dates = !numbers && range_end(v, ln, 1, 0, &lo) && range_end(dots + 2, rn, 1, 1, &hi);
+    if ((numbers || dates) && lo > hi)
+        return lede_seterr(err, "'%.*s' at column %zu: the range ends before it begins (write the "
+                           "smaller or older end first)", SHOWN(n), w, col);
+    return LEDE_OK;
+}
+
+/* date:FROM..TO: each end given is a date, and FROM is not after TO.
+ * Xapian would read anything else as a word and find nothing. */
+static int date_value(const char *w, size_t n, const char *v, size_t vn, size_t col, char *err) {
+    const char *dots = NULL;
+    for (size_t i = 0; i + 1 < vn && !dots; i++)
+        if (v[i] == '.' && v[i + 1] == '.') dots = v + i;
+    if (!dots)
+        return lede_seterr(err, "'%.*s' at column %zu: date: takes a range FROM..TO (YYYY, YYYY-MM "
+                           "or YYYY-MM-DD; date:2024..2024 is the whole year)", SHOWN(n), w, col);
+    size_t ln = (size_t)(dots - v), rn = vn - ln - 2;
+    double lo, hi;
+    if (!ln && !rn)
+        return lede_seterr(err, "'%.*s' at column %zu: the date range has no dates", SHOWN(n), w, col);
+    if ((ln && !range_end(v, ln, 1, 0, &lo)) || (rn && !range_end(dots + 2, rn, 1, 1, &hi)))
+        return lede_seterr(err, "'%.*s' at column %zu: bad date in the range (each end YYYY, "
+                           "YYYY-MM, YYYY-MM-DD or an ISO 8601 time)", SHOWN(n), w, col);
+    return range_order(w, n, v, vn, col, err);
+}
+
+/* A word that names a field: a value after the colon (title: alone would
+ * be searched as the word "title"), and date: a range of dates in order. */
+static int field_word(const char *w, size_t n, const char *next, size_t col, char *err) {
+    size_t sign = (w[0] == '+' || w[0] == '-') ? 1 : 0;
+    size_t name = field_name(w + sign, n - sign);
+    if (!name) return LEDE_OK;
+    const char *v = w + sign + name + 1;
+    size_t vn = n - sign - name - 1;
+    if (!vn && (*next == '\0' || isspace((unsigned char)*next)))
+        return lede_seterr(err, "'%.*s' at column %zu: nothing after the colon; write %.*sword or "
+                           "%.*s\"a phrase\" (or drop the colon to search the word)", SHOWN(n), w,
+                           col, SHOWN(n), w, SHOWN(n), w);
+    /* a metadata field's values and ranges are field_query.cc's to check */
+    if (name == 4 && !memcmp(w + sign, "date", 4) && vn) return date_value(w, n, v, vn, col, err);
+    return LEDE_OK;
+}
+
+/* ---- the expression ---------------------------------------------------- */
+
 typedef struct {
     int prev_operand;     /* the previous token can end an expression */
     int prev_excluded;    /* ... and it was an excluded word (-word) */
@@ -48,12 +141,14 @@ typedef struct {
     const char *op;       /* pending operator that needs a right side */
     size_t oplen, opcol;
     int wanted;           /* a word or phrase that must be there, or NOT */
+    int just_opened;      /* the previous token was '(' */
     const char *excluded; /* the first excluded word, for the message */
     size_t excluded_len;
 } qstate;
 
 static int operand(qstate *s) {
     s->prev_operand = 1;
+    s->just_opened = 0;
     s->prev_excluded = 0;
     s->after_near = 0;
     s->op = NULL;
@@ -77,6 +172,7 @@ static int excluded_near(const char *op, size_t n, size_t col, char *err) {
 static int word(qstate *s, const char *w, size_t n, size_t col, char *err) {
     if (s->after_near && n > 1 && w[0] == '-')
         return excluded_near(s->op, s->oplen, s->opcol, err);
+    s->just_opened = 0;
     if (is_binary_op(w, n)) {
         if (near_distance(w, n, col, err) != LEDE_OK) return LEDE_ERR;
         if (is_near(w, n) && s->prev_excluded) return excluded_near(w, n, col, err);
@@ -112,7 +208,10 @@ int qsyntax_check(const char *q, char *err) {
             const char *close = strchr(p + 1, '"');
             if (!close)
                 return lede_seterr(err, "unbalanced quote: the phrase opened at column %zu is not closed", col);
+            /* an empty phrase is nothing to Xapian: not a word here either */
+            int empty = strspn(p + 1, " \t\r\n\f\v") >= (size_t)(close - p - 1);
             p = close + 1;
+            if (empty) continue;
             operand(&s);
             s.wanted = 1;
             continue;
@@ -121,6 +220,7 @@ int qsyntax_check(const char *q, char *err) {
             if (depth++ == 0) open_col = col;
             p++;
             s.prev_operand = 0;
+            s.just_opened = 1;
             continue;
         }
         if (*p == ')') {
@@ -129,6 +229,9 @@ int qsyntax_check(const char *q, char *err) {
             if (s.op)
                 return lede_seterr(err, "operator '%.*s' at column %zu has nothing on its right",
                                    (int)s.oplen, s.op, s.opcol);
+            if (s.just_opened)
+                return lede_seterr(err, "empty parentheses: ')' at column %zu closes a group with "
+                                   "nothing in it", col);
             p++;
             operand(&s);
             continue;
@@ -139,6 +242,7 @@ int qsyntax_check(const char *q, char *err) {
          * parser ("- OR x" is an OR with nothing on its left), so nothing
          * here either; before ( or " they apply to what follows. */
         if (strspn(start, "+-") == (size_t)(p - start) && *p != '(' && *p != '"') continue;
+        if (field_word(start, (size_t)(p - start), p, col, err) != LEDE_OK) return LEDE_ERR;
         if (word(&s, start, (size_t)(p - start), col, err) != LEDE_OK) return LEDE_ERR;
     }
     if (depth > 0)
@@ -147,7 +251,7 @@ int qsyntax_check(const char *q, char *err) {
         return lede_seterr(err, "operator '%.*s' at column %zu has nothing on its right",
                            (int)s.oplen, s.op, s.opcol);
     if (!s.prev_operand && !s.op) {
-        /* Nothing but white space (or empty parentheses). */
+        /* Nothing but white space (or empty phrases). */
         return lede_seterr(err, "empty query");
     }
     /* Xapian 1.4 reads a query of excluded words alone as those words:

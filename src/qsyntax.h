@@ -1,7 +1,9 @@
 /* qsyntax.h -- checks a query string for the mistakes Xapian's QueryParser
  * would silently forgive or report obscurely: an empty query, an unclosed
- * phrase quote, unbalanced parentheses, a boolean operator with nothing on
- * one side, a NEAR/N or ADJ/N whose N is not 1 to QSYNTAX_MAX_DISTANCE.
+ * phrase quote, unbalanced or empty parentheses, a boolean operator with nothing on
+ * one side, a NEAR/N or ADJ/N whose N is not 1 to QSYNTAX_MAX_DISTANCE,
+ * a field with nothing after its colon (title:), a date: that is not a
+ * range of dates, a range whose ends are the wrong way round.
  * Pure function; the message says what is wrong and where. */
 #ifndef LEDE_QSYNTAX_H
 #define LEDE_QSYNTAX_H

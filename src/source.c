@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -29,6 +30,38 @@ int src_format_of(const char *name) {
     if (ends_with(name, n, ".jsonl") || ends_with(name, n, ".ndjson"))
         return SRC_JSONL;
     return -1;
+}
+
+/* The extension of a base name: after its last dot, if that dot is not
+ * the first character (".profile" has none); NULL if none. */
+static const char *extension_of(const char *name) {
+    const char *dot = strrchr(name, '.');
+    return dot && dot != name && dot[1] ? dot + 1 : NULL;
+}
+
+int src_ext_wanted(const char *name, const char *ext) {
+    if (!ext || !*ext) return 0;
+    const char *mine = extension_of(name);
+    for (const char *p = ext; *p;) {
+        size_t n = strcspn(p, ",");
+        if ((n == 1 && *p == '*') || (n == 4 && !strncmp(p, "none", 4) && !mine) ||
+            (mine && strlen(mine) == n && !strncasecmp(mine, p, n)))
+            return 1;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
+
+int src_ext_check(const char *list, char *err) {
+    if (!*list) return lede_seterr(err, "an empty list (EXT,...; 'none' for names without one)");
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == 0) return lede_seterr(err, "an empty extension in the list");
+        if (p[0] == '.') return lede_seterr(err, "write extensions without the dot");
+        if (memchr(p, '/', n)) return lede_seterr(err, "'%.*s' is a path, not an extension", (int)n, p);
+        p += n + (p[n] == ',');
+    }
+    return LEDE_OK;
 }
 
 /* Hidden files and editors' temporary files are never articles. */
@@ -98,14 +131,15 @@ static int walk_entry(walk *w, const char *dir, const char *name) {
                                                    : 0;
     } else if (S_ISDIR(st.st_mode)) {
         rc = walk_dir(w, path.data);
-    } else if (S_ISREG(st.st_mode) && src_format_of(name) >= 0) {
+    } else if (S_ISREG(st.st_mode)) {
         src_file f = {0};
         char *shown = display_path(w, path.data);
         f.path = shown;
         f.abspath = path.data;
         f.relid = path.data + w->rootlen + 1;
         f.root = w->root;
-        f.format = (src_format)src_format_of(name);
+        int format = src_format_of(name);
+        f.format = format >= 0 ? (src_format)format : SRC_OTHER;
         f.st = st;
         rc = w->fn(&f, w->ctx);
         free(shown);
@@ -206,7 +240,7 @@ int src_walk_below(const char *root, const char *path, src_visit_fn fn, void *ct
 }
 
 static int add_size(const src_file *f, void *ctx) {
-    if (!f->error) *(uint64_t *)ctx += (uint64_t)f->st.st_size;
+    if (!f->error && f->format != SRC_OTHER) *(uint64_t *)ctx += (uint64_t)f->st.st_size;
     return 0;
 }
 

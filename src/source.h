@@ -15,7 +15,10 @@
 extern "C" {
 #endif
 
-typedef enum { SRC_TEXT, SRC_JSONL } src_format;
+/* SRC_OTHER: a regular file under a directory source whose name is no
+ * article format; the walk reports it, its caller decides (lede-index
+ * reads it as text when --ext names it, else counts it as ignored). */
+typedef enum { SRC_TEXT, SRC_JSONL, SRC_OTHER } src_format;
 
 typedef struct src_file {
     const char *path;     /* path to open ("-" for stdin) */
@@ -32,7 +35,14 @@ typedef int (*src_visit_fn)(const src_file *f, void *ctx);
 /* Format from the name (".txt", ".jsonl", ".ndjson", each optionally
  * ".gz"); returns -1 for names a directory walk ignores. */
 int src_format_of(const char *name);
-/* Calls fn for every article file under arg.  Stops early if fn returns
+/* Whether name (a base name) is one --ext's list takes: EXT,... (no dot;
+ * any case), "none" for a name without an extension, "*" for any name.
+ * ext NULL or "": none. */
+int src_ext_wanted(const char *name, const char *ext);
+/* LEDE_OK if list is a valid --ext list, else LEDE_ERR and why in err. */
+int src_ext_check(const char *list, char *err);
+/* Calls fn for every article file under arg (and, SRC_OTHER, every other
+ * regular file under a directory).  Stops early if fn returns
  * non-zero and returns that value; LEDE_ERR if arg itself is missing. */
 int src_walk(const char *arg, src_visit_fn fn, void *ctx, char *err);
 /* True for names a walk never visits: hidden files, editors' temporary
@@ -42,7 +52,7 @@ int src_ignored_name(const char *name);
  * the directory source root would: same ids, same names ignored.  path is
  * absolute and below root; a path that no longer exists is not visited. */
 int src_walk_below(const char *root, const char *path, src_visit_fn fn, void *ctx);
-/* Total bytes of the files src_walk would visit (for progress/ETA). */
+/* Total bytes of the article files src_walk would visit (progress, ETA). */
 uint64_t src_total_bytes(const char *arg);
 
 typedef struct src_reader src_reader;

@@ -91,31 +91,12 @@ std::string split_hyphens(const char *query) {
 
 }  // namespace
 
-/* A date range's end: YYYY, YYYY-MM, YYYY-MM-DD or a full ISO 8601 time;
- * a partial date's start (end false) or last second (end true). */
+/* A date range's end (date_range_bound); a query error if it is none. */
 double date_bound(const std::string &s, bool end) {
-    int y = 0, m = 0, d = 0;
-    char tail;
     int64_t t;
-    int parts = sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 ? 3
-                : sscanf(s.c_str(), "%4d-%2d%c", &y, &m, &tail) == 2 ? 2
-                : sscanf(s.c_str(), "%4d%c", &y, &tail) == 1 ? 1 : 0;
-    if (parts) {
-        char ymd[32];
-        snprintf(ymd, sizeof ymd, "%04d-%02d-%02d", y, m, d);
-        /* month 1 to 12 when given, a day its month has (date_parse checks) */
-        if (y < 1 || (parts >= 2 && (m < 1 || m > 12)) || (parts == 3 && date_parse(ymd, &t) != LEDE_OK))
-            throw Xapian::QueryParserError("bad date '" + s + "' in date range");
-        int em = m ? m : 12, sm = m ? m : 1;
-        if (!end) return (double)date_days_from_civil(y, (unsigned)sm, d ? (unsigned)d : 1) * 86400;
-        /* End of the day, month or year: the start of the next one, minus a second. */
-        int64_t next = d ? date_days_from_civil(y, (unsigned)em, (unsigned)d) + 1
-                         : (em == 12 ? date_days_from_civil(y + 1, 1, 1)
-                                     : date_days_from_civil(y, (unsigned)em + 1, 1));
-        return (double)(next * 86400 - 1);
-    }
-    if (date_parse(s.c_str(), &t) == LEDE_OK) return (double)t;
-    throw Xapian::QueryParserError("bad date '" + s + "' in date range");
+    if (date_range_bound(s.c_str(), end, &t) != LEDE_OK)
+        throw Xapian::QueryParserError("bad date '" + s + "' in date range");
+    return (double)t;
 }
 
 void setup_search(engine_reader *r) {

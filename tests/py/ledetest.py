@@ -1,6 +1,7 @@
 """ledetest -- helpers for the daemon and client tests: TAP-style checks,
 a scratch directory, building an index, starting leded on a free port and
-talking to it over real sockets.  Standard library only."""
+talking to it over real sockets, stock xapian-tcpsrv servers for remote
+shards.  Standard library only."""
 import json
 import os
 import select
@@ -169,6 +170,53 @@ class Daemon:
             code = self.proc.wait()
         self.log.close()
         return code
+
+
+def free_port():
+    """A loopback TCP port no one listened on a moment ago."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+TCPSRV = "xapian-tcpsrv"
+
+
+class TcpSrv:
+    """A stock xapian-tcpsrv serving dbdir on a free loopback port (or
+    port), ready once it says it listens; in a session of its own, so that
+    kill() ends the children it forks for each connection too.  A free port
+    taken by someone else in between is retried with another."""
+
+    def __init__(self, dbdir, port=None, args=()):
+        self.dbdir = dbdir
+        for _ in range(20):
+            self.port = port or free_port()
+            self.proc = subprocess.Popen([TCPSRV, "--interface", "127.0.0.1", "--port", str(self.port),
+                                          *args, dbdir],
+                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                         start_new_session=True)
+            for line in self.proc.stdout:
+                if line.startswith("Listening"):
+                    return
+            self.proc.wait()
+            if port:
+                break
+        raise RuntimeError("xapian-tcpsrv did not start on %s" % dbdir)
+
+    def addr(self):
+        return "127.0.0.1:%d" % self.port
+
+    def kill(self):
+        """The server and the children it forked for each connection."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        self.proc.stdout.close()
 
 
 MULTI = ("SEARCH", "GET", "SUGGEST", "STATS", "HELP", "SIMILAR")

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import threading
 
-from ledetest import (Daemon, eventually, Scratch, ROOT, INDEXER, build_index, check, check_eq,
+from ledetest import (LEDED, Daemon, eventually, Scratch, ROOT, INDEXER, build_index, check, check_eq,
                       finish, hit_ids, status_field)
 
 scratch = Scratch()
@@ -333,6 +333,28 @@ for k in (b, b2, b3):
 
 c.close()
 check_eq(d.stop(), 0, "SIGTERM: main daemon exits 0")
-check("opened" in d.log_text() and "closed" in d.log_text(), "connection events are logged")
+check("opened" not in d.log_text() and "closed (done)" not in d.log_text(),
+      "--log-level info: no line per client call (issue 19: quiet by default)")
+
+# --log-level debug: a client's opening and closing are logged.
+dd = Daemon(index, "--log-level", "debug")
+dd.connect().ask("COUNT -- rovers")
+dq = dd.connect()
+dq.send("QUIT\n")
+check(dq.closed_by_peer(), "QUIT closes the connection")
+check(eventually(lambda: "closed (done)" in dd.log_text()) and "opened" in dd.log_text(),
+      "--log-level debug: connection events are logged", dd.log_text()[-300:])
+check_eq(dd.stop(), 0, "the debug daemon stops")
+
+# Exit status 2 whenever leded cannot start, a busy port too (it was 1).
+busy = Daemon(index)
+p = subprocess.run([LEDED, "--index", index, "--listen", busy.addr], capture_output=True,
+                   text=True, timeout=60)
+check(p.returncode == 2 and "Address already in use" in p.stderr,
+      "a busy port: exit 2, the reason on stderr", "%d %r" % (p.returncode, p.stderr[-200:]))
+p = subprocess.run([LEDED, "--index", scratch.join("nowhere")], capture_output=True,
+                   text=True, timeout=60)
+check_eq(p.returncode, 2, "no index: exit 2")
+check_eq(busy.stop(), 0, "SIGTERM: exit 0")
 scratch.cleanup()
 finish()

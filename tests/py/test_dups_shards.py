@@ -8,37 +8,11 @@ its remote protocol) and SIMILAR (relevance feedback over remote
 termlists, value ranges) as the same shards opened locally."""
 import os
 import re
-import signal
-import socket
 import subprocess
 
 from dupdata import made_up
-from ledetest import INDEXER, Daemon, Scratch, build_index, check, check_eq, finish, write_jsonl
-
-TCPSRV = "xapian-tcpsrv"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def serve(dbdir):
-    """xapian-tcpsrv on dbdir, once it says it listens; (process, port)."""
-    for _ in range(20):
-        port = free_port()
-        proc = subprocess.Popen([TCPSRV, "--interface", "127.0.0.1", "--port", str(port), dbdir],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                start_new_session=True)
-        for line in proc.stdout:
-            if line.startswith("Listening"):
-                return proc, port
-        proc.wait()
-    raise RuntimeError("xapian-tcpsrv did not start on %s" % dbdir)
-
+from ledetest import (INDEXER, TCPSRV, Daemon, Scratch, TcpSrv, build_index, check, check_eq, finish,
+                      write_jsonl)
 
 def hits(reply):
     out = []
@@ -67,12 +41,12 @@ if subprocess.run(["which", TCPSRV], stdout=subprocess.DEVNULL).returncode != 0:
     finish()
 try:
     for k in range(3):
-        servers.append(serve(os.path.join(index, "shard.%d" % k)))
+        servers.append(TcpSrv(os.path.join(index, "shard.%d" % k)))
     front = scratch.join("remote-front")
     os.makedirs(front)
     with open(os.path.join(front, "XAPIANDB"), "w") as f:
         f.write("auto %s\n" % os.path.join(index, "front"))
-        f.write("".join("remote 127.0.0.1:%d\n" % port for _, port in servers))
+        f.write("".join("remote %s\n" % srv.addr() for srv in servers))
     local, remote = Daemon(index), Daemon(front)
     a, b = local.connect(), remote.connect()
     requests = ["SEARCH collapse=dup exact=1 limit=100 snippet=0 -- zebra",
@@ -102,12 +76,7 @@ try:
     check_eq(local.stop(), 0, "local leded exits 0")
     check_eq(remote.stop(), 0, "remote leded exits 0")
 finally:
-    for proc, _ in servers:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait()
-        proc.stdout.close()
+    for srv in servers:
+        srv.kill()
 scratch.cleanup()
 finish()

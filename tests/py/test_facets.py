@@ -17,7 +17,7 @@ import random
 import shutil
 import subprocess
 
-from ledetest import (CLIENT, SHARED, Daemon, Scratch, build_index, check, check_eq,
+from ledetest import (CLIENT, SHARED, TCPSRV, Daemon, Scratch, TcpSrv, build_index, check, check_eq,
                       finish, hit_ids, status_field, unescape, write_jsonl)
 
 scratch = Scratch()
@@ -282,30 +282,13 @@ sharded = scratch.join("gen-sharded.idx")
 build_index(sharded, scratch.join("gen.jsonl"), extra=("--shards", "3"))
 ds = start(sharded)
 check_generated(ds, "3 shards")
-if shutil.which("xapian-tcpsrv"):
-    import socket
-
-    def free_port():
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        return port
-
-    for k in range(3):
-        port = free_port()
-        srv = subprocess.Popen(["xapian-tcpsrv", "--interface", "127.0.0.1", "--port", str(port),
-                                os.path.join(sharded, "shard.%d" % k)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        for line in srv.stdout:
-            if line.startswith("Listening"):
-                break
-        servers.append((srv, port))
+if shutil.which(TCPSRV):
+    servers += [TcpSrv(os.path.join(sharded, "shard.%d" % k)) for k in range(3)]
     front = scratch.join("remote-front")
     os.makedirs(front)
     with open(os.path.join(front, "XAPIANDB"), "w") as fh:
         fh.write("auto %s\n" % os.path.join(sharded, "front"))
-        fh.write("".join("remote 127.0.0.1:%d\n" % port for _, port in servers))
+        fh.write("".join("remote %s\n" % srv.addr() for srv in servers))
     dr = start(front)
     check_generated(dr, "3 shards behind xapian-tcpsrv")
 else:
@@ -389,9 +372,7 @@ else:
 
 for dd in daemons:
     check_eq(dd.stop(), 0, "leded exits 0")
-for srv, _ in servers:
-    os.killpg(srv.pid, 9)
-    srv.wait()
-    srv.stdout.close()
+for srv in servers:
+    srv.kill()
 scratch.cleanup()
 finish()

@@ -15,50 +15,15 @@ import os
 import re
 import select
 import signal
-import socket
 import subprocess
 import sys
 import threading
 
-from ledetest import INDEXER, ROOT, Daemon, Scratch, build_index, check, check_eq, eventually, finish, stats
+from ledetest import (INDEXER, ROOT, TCPSRV, Daemon, Scratch, TcpSrv, build_index, check, check_eq,
+                      eventually, finish, free_port, stats)
 
 SHARED = os.environ.get("LEDE_SHARED") or os.path.join(ROOT, "..", "shared")
 REUTERS = os.path.join(SHARED, "corpus", "reuters", "reuters21578.jsonl.gz")
-TCPSRV = "xapian-tcpsrv"
-
-
-class TcpSrv:
-    """A stock xapian-tcpsrv serving dbdir on a free loopback port; ready
-    once it says it listens."""
-
-    def __init__(self, dbdir, port=None, args=()):
-        self.dbdir = dbdir
-        for _ in range(20):
-            self.port = port or free_port()
-            self.proc = subprocess.Popen([TCPSRV, "--interface", "127.0.0.1", "--port", str(self.port), *args, dbdir],
-                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                         start_new_session=True)
-            for line in self.proc.stdout:
-                if line.startswith("Listening"):
-                    return
-            self.proc.wait()
-            if port:
-                break
-        raise RuntimeError("xapian-tcpsrv did not start on %s" % dbdir)
-
-    def addr(self):
-        return "127.0.0.1:%d" % self.port
-
-    def kill(self):
-        """The server and the children it forked for each connection."""
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.proc.wait()
-        self.proc.stdout.close()
-
-
 class Replicator:
     """xapian-replicate-server on the directory holding an index's
     databases, and one-shot copies of them."""
@@ -113,14 +78,6 @@ def server_writes(srvs):
 def strip_scores(reply):
     """A reply's status line without timing, and its hits without scores."""
     return [head(reply)] + ["\t".join(f for i, f in enumerate(line.split("\t")) if i != 3) for line in reply[1:]]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def write_front(front, lines):

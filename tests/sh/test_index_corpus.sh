@@ -15,12 +15,14 @@ check "corpus: index passes Xapian's check" "$INDEXER" --index "$idx" --check
 check_eq "corpus: --list gives every id once" "$("$INDEXER" --index "$idx" --list | sort -u | wc -l)" "$want"
 check_eq "corpus: language stored" "$("$INDEXER" --index "$idx" --info | awk '$1=="language:"{print $2}')" english
 
-# A layout (a) file: headline, standfirst, body exactly as in the file.
+# A layout (a) file after its Date: line: headline, standfirst, body
+# exactly as in the file, the date from the header.
 f=business/central-bank-holds-interest-rates.txt
 show() { "$INDEXER" --index "$idx" --show "$1" --field "$2"; }
-check_eq "layout a: title" "$(show $f title)" "$(sed -n 1p "$LEDE_ROOT/corpus/$f")"
-check_eq "layout a: standfirst" "$(show $f standfirst)" "$(sed -n 2p "$LEDE_ROOT/corpus/$f")"
-check_eq "layout a: body byte for byte" "$(show $f body)" "$(tail -n +4 "$LEDE_ROOT/corpus/$f")"
+check_eq "layout a: date from its Date: line" "$(show $f date)" "$(sed -n 's/^Date: //p;1q' "$LEDE_ROOT/corpus/$f")"
+check_eq "layout a: title" "$(show $f title)" "$(sed -n 3p "$LEDE_ROOT/corpus/$f")"
+check_eq "layout a: standfirst" "$(show $f standfirst)" "$(sed -n 4p "$LEDE_ROOT/corpus/$f")"
+check_eq "layout a: body byte for byte" "$(show $f body)" "$(tail -n +6 "$LEDE_ROOT/corpus/$f")"
 # A header-block file: id from Id:, title and date from the header.
 hdr="$LEDE_ROOT/corpus/world/finance-ministers-inflation.txt"
 hid=$(sed -n 's/^Id: //p' "$hdr")

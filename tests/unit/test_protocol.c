@@ -138,11 +138,47 @@ static void test_highlight_marks(void) {
     proto_request_free(&rq);
 }
 
+/* Issue 19, point 5: queries that found nothing without a word. */
+static void test_silent_queries(void) {
+    char err[LEDE_ERRLEN];
+    CHECK(qsyntax_check("\"\"", err) != LEDE_OK && !strcmp(err, "empty query"), "\"\" is an empty query: %s", err);
+    CHECK(qsyntax_check("\"  \" ()", err) != LEDE_OK, "a blank phrase and () refused");
+    CHECK(qsyntax_check("()", err) != LEDE_OK && strstr(err, "empty parentheses"), "() refused: %s", err);
+    CHECK(qsyntax_check("rovers ( )", err) != LEDE_OK && strstr(err, "column 10"),
+          "empty parentheses after a word refused, with the column: %s", err);
+    CHECK(qsyntax_check("\"\" rovers", err) == LEDE_OK, "an empty phrase beside a word: the word");
+    CHECK(qsyntax_check("(rovers)", err) == LEDE_OK, "a group with a word taken");
+    CHECK(qsyntax_check("title:", err) != LEDE_OK && strstr(err, "'title:' at column 1") &&
+          strstr(err, "nothing after the colon"), "title: alone refused: %s", err);
+    CHECK(qsyntax_check("rovers author: ", err) != LEDE_OK && strstr(err, "column 8"),
+          "author: with nothing after it refused: %s", err);
+    CHECK(qsyntax_check("see http: example", err) == LEDE_OK, "a word before a colon that is no field of lede's: a word");
+    CHECK(qsyntax_check("title:\"mars rovers\" title:(a OR b) title:x", err) == LEDE_OK,
+          "title: with a phrase, a group or a word taken: %s", err);
+    CHECK(qsyntax_check("date:garbage", err) != LEDE_OK && strstr(err, "FROM..TO"),
+          "date:garbage refused: %s", err);
+    CHECK(qsyntax_check("date:2024", err) != LEDE_OK && strstr(err, "date:2024..2024"),
+          "date:2024 refused, the range to write named: %s", err);
+    CHECK(qsyntax_check("date:x..2024", err) != LEDE_OK && strstr(err, "bad date"),
+          "a range end that is no date refused: %s", err);
+    CHECK(qsyntax_check("date:2024-02-30..", err) != LEDE_OK, "a day the month has not refused");
+    CHECK(qsyntax_check("date:..", err) != LEDE_OK && strstr(err, "no dates"), "date:.. refused: %s", err);
+    CHECK(qsyntax_check("date:2025..2024", err) != LEDE_OK && strstr(err, "ends before it begins"),
+          "a reversed range refused: %s", err);
+    CHECK(qsyntax_check("date:2024-03..2024-02-29", err) != LEDE_OK, "a reversed range of months and days");
+    CHECK(qsyntax_check("a date:2024-03..2024-03 -date:2024-03-05..2024-03-05", err) == LEDE_OK,
+          "a month, or a day excluded, taken: %s", err);
+    CHECK(qsyntax_check("date:2024..2024-03", err) == LEDE_OK, "a year to a month in it taken: %s", err);
+    CHECK(qsyntax_check("date:2024-01-01T10:00:00Z..", err) == LEDE_OK, "an ISO 8601 time taken: %s", err);
+    CHECK(qsyntax_check("words:500..100", err) == LEDE_OK, "metadata ranges are field_query.cc's to check");
+}
+
 int main(void) {
     test_nul_byte();
     test_json_error_escapes();
     test_article_ids();
     test_near_distance();
     test_highlight_marks();
+    test_silent_queries();
     return unit_exit();
 }
