@@ -94,7 +94,6 @@ void http_conn_reply(http_conn *hc, int status, const char *content_type, const 
     if (r->method != HTTP_HEAD_M) evbuffer_add(out, body, len);
     http_request_clear(r);
     hc->state = hc->closing_after ? HTTP_CLOSING : HTTP_HEAD;
-    if (hc->state == HTTP_CLOSING) bufferevent_disable(hc->bev, EV_READ);
 }
 
 /* A reply before the request was whole (its head too large, its body too
@@ -279,16 +278,39 @@ static void http_conn_process(http_conn *hc) {
 
 /* ---- libevent callbacks --------------------------------------------- */
 
+/* Input after the last reply is read and dropped until the client
+ * closes (or --http-timeout, or this much): closing with unread input
+ * would reset the connection and could destroy the reply before the
+ * client read it (a 431 or 413 sent before the request was all read). */
+#define HTTP_DRAIN_MAX (64u << 20)
+
 static void http_read_cb(struct bufferevent *bev, void *arg) {
-    (void)bev;
-    http_conn_process(arg);
+    http_conn *hc = arg;
+    if (hc->state == HTTP_CLOSING) {
+        struct evbuffer *in = bufferevent_get_input(bev);
+        hc->drained += evbuffer_get_length(in);
+        evbuffer_drain(in, evbuffer_get_length(in));
+        if (hc->drained > HTTP_DRAIN_MAX) http_conn_free(hc, "too much input after the last reply");
+        return;
+    }
+    http_conn_process(hc);
+}
+
+/* The last reply is out: our side is shut, and the client's is read
+ * until it closes. */
+static void http_conn_linger(http_conn *hc) {
+    if (hc->shut) return;
+    hc->shut = 1;
+    shutdown(bufferevent_getfd(hc->bev), SHUT_WR);
+    bufferevent_setwatermark(hc->bev, EV_READ, 0, 0);
+    bufferevent_enable(hc->bev, EV_READ);
 }
 
 static void http_write_cb(struct bufferevent *bev, void *arg) {
     (void)bev;
     http_conn *hc = arg;
     if (hc->state == HTTP_CLOSING) {
-        if (http_output_len(hc) == 0) http_conn_free(hc, "done");
+        if (http_output_len(hc) == 0) http_conn_linger(hc);
         return;
     }
     http_conn_process(hc);
@@ -304,7 +326,10 @@ static void http_event_cb(struct bufferevent *bev, short events, void *arg) {
             hc->closing_after = 1;
             return;
         }
-        if (hc->state == HTTP_CLOSING && http_output_len(hc) > 0) return;
+        if (hc->state == HTTP_CLOSING && http_output_len(hc) > 0) {
+            bufferevent_disable(hc->bev, EV_READ); /* the write callback finishes */
+            return;
+        }
         http_conn_free(hc, "eof");
     } else if (events & BEV_EVENT_TIMEOUT) {
         if ((events & BEV_EVENT_READING) && hc->state == HTTP_BUSY) {

@@ -204,24 +204,36 @@ static void http_article(http_conn *hc, http_target *t) {
     http_id_command(hc, t, m == HTTP_PUT ? PROTO_PUT : m == HTTP_DELETE ? PROTO_DELETE : PROTO_GET);
 }
 
+/* The first non-blank line of body is a whole JSON object ({...}), and
+ * another non-blank line follows: JSON Lines, not one article written
+ * over several lines. */
+static int http_is_json_lines(const char *body) {
+    int lines = 0, first_whole = 0;
+    for (const char *p = body; *p && lines < 2;) {
+        const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p), *q = p;
+        while (q < end && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
+        const char *e = end;
+        while (e > q && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) e--;
+        if (q < e) {
+            if (lines++ == 0) first_whole = *q == '{' && e[-1] == '}';
+        }
+        p = nl ? nl + 1 : end;
+    }
+    return lines > 1 && first_whole;
+}
+
 /* POST /articles: one article (a JSON object, on one line or several) or
- * JSON Lines (several lines, each an article). */
+ * JSON Lines (each line an article). */
 static void http_post_articles(http_conn *hc, http_target *t) {
     (void)t;
     if (!http_authorized(hc, 1)) return;
     http_request *r = &hc->req;
-    char *body = r->body ? r->body : (char *)"";
-    int lines = 0, objects = 0;
-    for (char *p = body; *p;) {
-        char *nl = strchr(p, '\n'), *q = p;
-        while (*q == ' ' || *q == '\t' || *q == '\r') q++;
-        if (q != (nl ? nl : p + strlen(p))) {
-            lines++;
-            objects += *q == '{';
-        }
-        p = nl ? nl + 1 : p + strlen(p);
+    const char *body = r->body ? r->body : "";
+    if (memchr(body, '\0', r->content_length)) {
+        http_reply_error(hc, PROTO_E_BADARTICLE, "a NUL byte in the body");
+        return;
     }
-    if (lines > 1 && objects == lines) {
+    if (http_is_json_lines(body)) {
         http_batch_start(hc);
         return;
     }

@@ -14,7 +14,8 @@
  *            and the output owes under --max-output), or CLOSING
  *            (Connection: close, HTTP/1.0 without keep-alive, an error
  *            that leaves the stream unreadable)
- *   CLOSING --- output flushed ---> freed
+ *   CLOSING --- output flushed ---> our side shut; the client's input
+ *            read and dropped until it closes (or the time-out) ---> freed
  *   any --- the client closes, or --http-timeout passes without progress
  *           while HEAD (idle keep-alive, slow sender) or BODY ---> freed
  *           (a job out is abandoned: its worker skips or stops it)
@@ -79,7 +80,8 @@ struct http_conn {
     char peer[80];
     uint8_t addr[PEER_KEY_LEN];
     int closing_after;        /* close once the reply is written */
-    int gone;                 /* the client went away while BUSY */
+    int shut;                 /* CLOSING: our side shut, the client's read and dropped */
+    size_t drained;
     http_conn *prev, *next;
 };
 
