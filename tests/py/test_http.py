@@ -11,7 +11,7 @@ import os
 import socket
 
 from ledetest import (DEADLINE, Daemon, Scratch, ROOT, build_index, check, check_eq, eventually,
-                      finish)
+                      finish, release_one)
 
 scratch = Scratch()
 
@@ -159,6 +159,8 @@ def raw_exchange(port, data, want_replies):
         closed = s.recv(1) == b""
     except socket.timeout:
         pass
+    except ConnectionResetError:  # refused at accept: closed without reading the request
+        closed = True
     s.close()
     return replies, closed
 
@@ -268,6 +270,44 @@ check_eq(idle[0].recv(100), b"", "... and the idle keep-alive connections too")
 for s in idle:
     s.close()
 slow.close()
+check_eq(d.stop(), 0, "leded stops cleanly")
+
+# ---- the time limit, a client gone, the connection cap, health not ready -----------------------
+hold = scratch.join("hold.fifo")
+os.mkfifo(hold)
+d = HttpDaemon(index, "--workers", "1", "--query-timeout", "0.3", "--max-connections", "3",
+               env={"LEDE_TEST_HOLD": hold})
+h = d.http()
+status, _, body = get(h, "/search?q=lede-test-hold")
+check_eq((status, json.loads(body)["error"]), (504, "TIMEOUT"), "a query past --query-timeout: 504 TIMEOUT")
+release_one(hold)
+status, _, body = get(h, "/count?q=bank")
+check_eq(status, 200, "the same keep-alive connection is answered after it")
+gone = socket.create_connection(("127.0.0.1", d.http_port), timeout=DEADLINE)
+gone.sendall(b"GET /search?q=lede-test-hold HTTP/1.1\r\n\r\n")
+eventually(lambda: "workers_busy\t1" in "\n".join(d.connect().ask("STATS")))
+gone.close()
+release_one(hold)
+status, _, body = get(h, "/count?q=bank")
+check_eq(status, 200, "a client that left with its query held does not stop the others")
+probe = d.connect()
+check(eventually(lambda: "http_connections\t1" in probe.ask("STATS")),
+      "STATS counts the HTTP connections open (the one that left is gone)")
+probe.close()
+line1, line2 = d.connect(), d.connect()
+check(eventually(lambda: line1.ask("PING") == ["OK PONG"] and line2.ask("PING") == ["OK PONG"]),
+      "two line connections and one HTTP connection: the cap of 3")
+replies, closed = raw_exchange(d.http_port, b"GET /health HTTP/1.1\r\n\r\n", 1)
+check_eq((replies[0][0], json.loads(replies[0][2])["error"]) if replies else None, (429, "LIMIT"),
+         "a fourth connection over HTTP: 429 LIMIT (HTTP counts with --max-connections)")
+line1.close()
+line2.close()
+os.rename(index, index + ".away")
+status, _, body = get(h, "/health")
+check_eq((status, json.loads(body)["error"]), (503, "UNAVAILABLE"), "the index moved away: /health 503 UNAVAILABLE")
+os.rename(index + ".away", index)
+status, _, body = get(h, "/health")
+check_eq(status, 200, "... and 200 once it is back")
 check_eq(d.stop(), 0, "leded stops cleanly")
 scratch.cleanup()
 finish()
