@@ -166,14 +166,16 @@ $(BUILD)/bench/fts5run: bench/fts5run.c | deps-relevance
 	$(CC) $(CFLAGS) -o $@ $< -lsqlite3 -ljansson
 
 # Sets up, builds, indexes the bundled corpus and serves it in the
-# foreground on 127.0.0.1:7411 (Ctrl-C stops it).
+# foreground on 127.0.0.1:7411, and over HTTP on 127.0.0.1:7412 (Ctrl-C
+# stops it).
 run: all
 	$(BIN)/lede-index --index var/corpus.idx corpus
 	@echo
-	@echo "Serving corpus/ on 127.0.0.1:7411; in another terminal try:"
+	@echo "Serving corpus/ on 127.0.0.1:7411 and http://127.0.0.1:7412/; in another terminal try:"
 	@echo "    bin/lede drought        bin/lede '\"elena marsh\"'        bin/lede -i"
+	@echo "    curl 'http://127.0.0.1:7412/search?q=drought&limit=3'"
 	@echo
-	$(BIN)/leded --index var/corpus.idx
+	$(BIN)/leded --index var/corpus.idx --http 127.0.0.1:7412
 
 test: all $(UNIT_BIN)
 	@LEDE_BIN=$(BIN) LEDE_BUILD=$(BUILD) bash tests/run
