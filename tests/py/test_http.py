@@ -91,6 +91,8 @@ for path, want_status, want_code, what in [
         ("/search?limit=3", 400, "SYNTAX", "no q"),
         ("/search?q=", 400, "SYNTAX", "an empty query"),
         ("/search?q=%zz", 400, "SYNTAX", "a bad %-escape"),
+        ("/search?q=bank%00", 400, "SYNTAX", "an escaped NUL"),
+        ("/suggest?q=bank&limit=3", 400, "SYNTAX", "/suggest with an option"),
         ("/nowhere", 404, "NOTFOUND", "an unknown path"),
         ("/articles/a/b", 404, "NOTFOUND", "an id with a raw slash is no route")]:
     status, _, body = get(h, path)
@@ -154,6 +156,15 @@ check_eq([json.loads(r[2]).get("total") for r in replies[:4]],
          [json.loads(line_json(d, "COUNT " + w))["total"] for w in ("bank", "loan", "market", "bank")],
          "five pipelined requests in one write: the replies come in request order")
 check(closed and b"Connection: close" in replies[4][1], "... and Connection: close closes after the last")
+
+status, _, body = get(h, "/articles/x1", "PUT", "a headline", {"Authorization": "Bearer whatever-token"})
+check_eq((status, json.loads(body)["error"]), (403, "DISABLED"), "PUT without --ingest-token: 403 DISABLED")
+replies, closed = raw_exchange(d.http_port, b"POST /articles HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                               b"5\r\nhello\r\n0\r\n\r\n", 1)
+check_eq((replies[0][0], json.loads(replies[0][2])["error"]) if replies else None, (411, "SYNTAX"),
+         "a chunked body: 411 (Content-Length is required)")
+replies, closed = raw_exchange(d.http_port, b"GET /health HTTP/2.0\r\n\r\n", 1)
+check_eq(replies[0][0] if replies else None, 400, "not HTTP/1.x: 400")
 
 # ---- 413, 431 --------------------------------------------------------------------------
 replies, closed = raw_exchange(d.http_port, b"GET /health HTTP/1.1\r\nX-Big: " + b"a" * 100000 +
