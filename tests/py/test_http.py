@@ -302,5 +302,29 @@ os.rename(index + ".away", index)
 status, _, body = get(h, "/health")
 check_eq(status, 200, "... and 200 once it is back")
 check_eq(d.stop(), 0, "leded stops cleanly")
+
+# Fairness: an HTTP connection takes its turn among the line protocol's.
+# One worker, held by a line client whose flood waits behind it (its
+# second query holds too); an HTTP query sent meanwhile runs as soon as
+# the first hold ends, before the flood's next queries.
+d = HttpDaemon(index, "--workers", "1", env={"LEDE_TEST_HOLD": hold})
+flood = d.connect()
+flood.send("SEARCH lede-test-hold\nSEARCH lede-test-hold\n" + "COUNT bank\n" * 50)
+probe = d.connect()
+check(eventually(lambda: "workers_busy\t1" in probe.ask("STATS")), "the flood holds the one worker")
+waiting = socket.create_connection(("127.0.0.1", d.http_port), timeout=DEADLINE)
+waiting.sendall(b"GET /count?q=bank HTTP/1.1\r\n\r\n")
+release_one(hold)
+answer = waiting.recv(65536)
+check(answer.startswith(b"HTTP/1.1 200"), "the HTTP query is answered while the flood waits", answer[:200])
+queued = int(dict(l.split("\t", 1) for l in probe.ask("STATS")[1:])["queued"])
+check(queued >= 50, "... before the flood's next 50 queries (queued: %d)" % queued)
+release_one(hold)
+got = [flood.reply("SEARCH")[0] for _ in range(2)] + [flood.reply("COUNT")[0] for _ in range(50)]
+check_eq(len([g for g in got if g.startswith("OK")]), 52, "the flood is answered whole after")
+waiting.close()
+flood.close()
+probe.close()
+check_eq(d.stop(), 0, "leded stops cleanly")
 scratch.cleanup()
 finish()
