@@ -166,6 +166,21 @@ check_eq((replies[0][0], json.loads(replies[0][2])["error"]) if replies else Non
 replies, closed = raw_exchange(d.http_port, b"GET /health HTTP/2.0\r\n\r\n", 1)
 check_eq(replies[0][0] if replies else None, 400, "not HTTP/1.x: 400")
 
+# What HTTP clients are owed counts in STATS' output_bytes (--max-output-total), and
+# goes back to 0 when they read it or leave.
+art = ("GET /articles/wire-2025-0002 HTTP/1.1\r\n\r\n" * 200).encode()
+replies, _ = raw_exchange(d.http_port, art + b"GET /health HTTP/1.1\r\nConnection: close\r\n\r\n", 201)
+check_eq(len(replies), 201, "200 pipelined article requests read back whole")
+unread = socket.create_connection(("127.0.0.1", d.http_port), timeout=DEADLINE)
+unread.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+unread.sendall(art)
+probe = d.connect()
+owed = lambda: int(dict(l.split("\t", 1) for l in probe.ask("STATS")[1:])["output_bytes"])
+check(eventually(lambda: owed() > 0), "a client that does not read is owed bytes in output_bytes")
+unread.close()
+check(eventually(lambda: owed() == 0), "... and output_bytes is 0 again once it left")
+probe.close()
+
 # ---- 413, 431 --------------------------------------------------------------------------
 replies, closed = raw_exchange(d.http_port, b"GET /health HTTP/1.1\r\nX-Big: " + b"a" * 100000 +
                                b"\r\n\r\n", 1)
