@@ -8,6 +8,7 @@ Facts only: statuses, bodies, counts; nothing is timed."""
 import http.client
 import json
 import os
+import random
 import socket
 
 from ledetest import (DEADLINE, HttpDaemon, Scratch, ROOT, build_index, check, check_eq, eventually,
@@ -165,6 +166,31 @@ check_eq((replies[0][0], json.loads(replies[0][2])["error"]) if replies else Non
          "a chunked body: 411 (Content-Length is required)")
 replies, closed = raw_exchange(d.http_port, b"GET /health HTTP/2.0\r\n\r\n", 1)
 check_eq(replies[0][0] if replies else None, 400, "not HTTP/1.x: 400")
+
+# Garbage: 300 seeded random request heads (bytes, pieces of HTTP, long
+# lines), each answered 4xx or closed; the daemon answers after them all.
+rng = random.Random(18)
+pieces = [b"GET ", b"POST ", b"/search?q=", b"%", b"%0", b"HTTP/1.1", b"HTTP/1.", b"\r\n", b"\n", b":",
+          b"Content-Length: ", b"-1", b"99999999999999999999", b"Transfer-Encoding: x", b"\x00", b" ", b"?&=",
+          b"Authorization: Bearer", b"Expect: 100-continue", b"\xff\xfe"]
+statuses = set()
+for _ in range(300):
+    junk = b"".join(rng.choice(pieces) if rng.random() < 0.8 else bytes([rng.randrange(256)])
+                    for _ in range(rng.randrange(1, 40))) + b"\r\n\r\n"
+    s_ = socket.create_connection(("127.0.0.1", d.http_port), timeout=DEADLINE)
+    s_.sendall(junk)
+    s_.shutdown(socket.SHUT_WR)
+    try:
+        data = s_.recv(65536)
+    except ConnectionResetError:
+        data = b""
+    s_.close()
+    statuses.add(int(data.split(b" ")[1]) if data.startswith(b"HTTP/1.1 ") else 0)
+check(statuses <= {0, 200, 400, 401, 404, 405, 411, 413, 431} and 400 in statuses,
+      "random heads: answered 4xx (or 200) or closed (%s)" % sorted(statuses),
+      sorted(statuses))
+status, _, _ = get(d.http(), "/health")
+check_eq(status, 200, "... and the daemon still answers")
 
 # What HTTP clients are owed counts in STATS' output_bytes (--max-output-total), and
 # goes back to 0 when they read it or leave.
