@@ -6,6 +6,7 @@
 # editing for the client, and what the tests use.
 DEB_PACKAGES := gcc g++ make pkg-config libxapian-dev xapian-tools \
                 libevent-dev zlib1g-dev libjansson-dev libedit-dev \
+                libssl-dev openssl \
                 util-linux procps valgrind jq python3
 
 REL_PACKAGES := libsqlite3-dev
@@ -95,13 +96,13 @@ $(BIN)/lede-index: $(INDEXER_OBJ) $(CORE_LIB)
 
 $(BIN)/leded: $(DAEMON_OBJ) $(CORE_LIB)
 	@mkdir -p $(BIN)
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) -levent_core -levent_pthreads
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) -levent_core -levent_pthreads -levent_openssl -lssl -lcrypto
 
 # The client links no engine: C alone, without Xapian (tests/py/test_layers.py
 # keeps it from including engine.h; this link keeps it from calling it).
 $(BIN)/lede: $(CLIENT_OBJ) $(CORE_LIB)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ -ljansson -ledit -pthread
+	$(CC) $(LDFLAGS) -o $@ $^ -ljansson -ledit -lssl -lcrypto -pthread
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)

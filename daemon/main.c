@@ -135,6 +135,14 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
          .min = 1, .max = 86400},
         {"allow-readable-token", 0, OPT_FLAG, &allow_readable_token,
          .help = "serve even when others can read the --ingest-token file (refused otherwise)"},
+        {.kind = OPT_HEADING, .help = "TLS (off by default; on, for every listener):"},
+        {"tls-cert", 0, OPT_STRING, &cfg->tls_cert, .metavar = "FILE",
+         .help = "the server's certificate (PEM, its chain after it); with --tls-key"},
+        {"tls-key", 0, OPT_STRING, &cfg->tls_key, .metavar = "FILE",
+         .help = "the certificate's private key (PEM)"},
+        {"tls-handshake-timeout", 0, OPT_DOUBLE, &cfg->tls_handshake_timeout, .metavar = "SECS",
+         .help = "close a connection whose TLS handshake takes longer", .def = "10", .min = 0.001,
+         .max = 3600},
         {"help", 'h', OPT_HELP, NULL, .help = "this text"},
         {0}};
     const opt_table t = {"leded", usage, specs, .epilog = NULL};
@@ -154,6 +162,11 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
     if (!cfg->index) {
         fprintf(stderr, "leded: --index PATH is required\n");
         opt_help(stderr, &t);
+        return -1;
+    }
+    if (!cfg->tls_cert != !cfg->tls_key) {
+        fprintf(stderr, "leded: --tls-cert and --tls-key go together (%s alone)\n",
+                cfg->tls_cert ? "--tls-cert" : "--tls-key");
         return -1;
     }
     if (!cfg->listen && !cfg->socket_path) {

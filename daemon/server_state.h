@@ -66,6 +66,7 @@ struct conn {
     int shut;                 /* our side shut down for writing */
     int authed;               /* AUTH succeeded: ingest commands allowed */
     int auth_failures;
+    int tls_handshaking;      /* conn.c: TLS, its handshake not yet done */
     /* admit.c: read-your-writes, shares of the workers and of memory */
     pool_flow *flow;          /* its queries waiting for a worker */
     struct evbuffer_cb_entry *output_cb;
@@ -100,6 +101,7 @@ struct server {
     double started;
     int shutting_down;         /* listener.c */
     struct authguard *auth_guard; /* dispatch.c: failed AUTH across connections */
+    struct tls_server *tls;    /* server.c: --tls-cert/--tls-key; NULL: plain */
     server_stats stats;        /* stats.c; counters bumped where things happen */
 };
 
