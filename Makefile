@@ -94,6 +94,10 @@ $(BIN)/lede-index: $(INDEXER_OBJ) $(CORE_LIB)
 	@mkdir -p $(BIN)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The version lede_build_info reports (daemon/metrics.c).
+LEDE_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(BUILD)/daemon/metrics.o: CFLAGS += -DLEDE_VERSION='"$(LEDE_VERSION)"'
+
 $(BIN)/leded: $(DAEMON_OBJ) $(CORE_LIB)
 	@mkdir -p $(BIN)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) -levent_core -levent_pthreads -levent_openssl -lssl -lcrypto
@@ -105,6 +109,11 @@ $(BIN)/lede: $(CLIENT_OBJ) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -ljansson -ledit -lssl -lcrypto -pthread
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(CORE_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The metrics renderer is the daemon's; its unit test links it alone
+# (before the library it calls).
+$(BUILD)/tests/test_metrics: $(BUILD)/tests/test_metrics.o $(BUILD)/daemon/metrics.o $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The relevance measures live with the benchmarks (bench/eval.c), not in

@@ -35,6 +35,8 @@ typedef struct pending {
     sbuf reply;
     int done;
     int close_after;          /* QUIT, TOOLONG: close once this is written */
+    int cmd;                  /* its proto_cmd, for the metrics; -1: the line did not parse */
+    const char *code;         /* its reply's error code (PROTO_E_*); NULL: ok */
     uint64_t seq;             /* number on the connection, from 1 */
     size_t skip;              /* bytes of the reply a worker wrote already */
     job *job;                 /* with a worker; NULL once answered */
