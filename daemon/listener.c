@@ -36,8 +36,10 @@ static int reserve_fd = -1;
 static double busy_logged_at = -1e9;
 static unsigned long busy_unlogged;
 
-static void listener_refuse(evutil_socket_t fd, const char *msg) {
-    if (send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+/* Over TLS the line would be plaintext a TLS client cannot read: the
+ * socket is only closed (the log says why). */
+static void listener_refuse(server *s, evutil_socket_t fd, const char *msg) {
+    if (!s->tls && send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
         /* the client is gone already */
     }
     evutil_closesocket(fd);
@@ -86,12 +88,12 @@ static void listener_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     (void)salen;
     server *s = arg;
     if (s->nconns >= s->cfg->max_connections) {
-        listener_refuse(fd, "ERR LIMIT too many connections\n");
+        listener_refuse(s, fd, "ERR LIMIT too many connections\n");
         log_msg(LOG_LEVEL_WARN, "connection refused: %d connections open", s->nconns);
         return;
     }
     if (listener_address_full(s, sa)) {
-        listener_refuse(fd, "ERR LIMIT too many connections from this address\n");
+        listener_refuse(s, fd, "ERR LIMIT too many connections from this address\n");
         return;
     }
     conn_open(s, fd, sa);
