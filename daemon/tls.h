@@ -22,6 +22,11 @@ void tls_server_free(tls_server *t);
  * NULL when OpenSSL cannot make one (fd is then closed). */
 struct bufferevent *tls_accept_bev(tls_server *t, struct event_base *base, int fd);
 
+/* evhttp_set_bevcb's callback (arg: the tls_server): an HTTP
+ * connection's bufferevent, accepting a TLS handshake (HTTPS); evhttp
+ * gives it its socket.  NULL when OpenSSL cannot make one. */
+struct bufferevent *tls_http_bev(struct event_base *base, void *arg);
+
 /* What went wrong on a TLS bufferevent that reported BEV_EVENT_ERROR, in
  * words for the log (OpenSSL's queued errors, else the socket's). */
 void tls_describe_error(struct bufferevent *bev, char *out, size_t size);
