@@ -115,6 +115,14 @@ check("armadillo0 " in got and "armadillo39999" in got and len(got) > 400000,
       "GET brings the 400 KB article back whole over TLS", len(got))
 
 
+# A line over --max-line over TLS: ERR TOOLONG, then the connection is closed.
+long_conn = TlsConn(d.port)
+long_conn.send("SEARCH " + "x" * 70000 + "\n")
+check(long_conn.line().startswith("ERR TOOLONG"), "a too long line over TLS: ERR TOOLONG")
+check(long_conn.closed_by_peer(), "... and the TLS connection is closed")
+long_conn.close()
+
+
 # ---- the client ---------------------------------------------------------------
 
 def lede(*args):
