@@ -143,9 +143,9 @@ static void listener_relisten_cb(evutil_socket_t fd, short what, void *arg) {
     if (s->local) evconnlistener_enable(s->local);
 }
 
-/* Clients waiting in l's backlog, answered ERR BUSY and closed with the
- * reserve's descriptor; returns how many. */
-static int listener_refuse_waiting(struct evconnlistener *l) {
+/* Clients waiting in l's backlog, answered ERR BUSY (over TLS only
+ * closed) with the reserve's descriptor; returns how many. */
+static int listener_refuse_waiting(server *s, struct evconnlistener *l) {
     static const char msg[] = "ERR BUSY the server is out of file descriptors, try again later\n";
     if (reserve_fd < 0) return 0;
     close(reserve_fd);
@@ -155,7 +155,7 @@ static int listener_refuse_waiting(struct evconnlistener *l) {
     for (; n < BUSY_PER_WAKE; n++) {
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) break;
-        if (send(fd, msg, sizeof msg - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+        if (!s->tls && send(fd, msg, sizeof msg - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
             /* the client is gone already */
         }
         close(fd);
@@ -168,7 +168,7 @@ static void listener_error_cb(struct evconnlistener *l, void *arg) {
     server *s = arg;
     int err = EVUTIL_SOCKET_ERROR();
     if ((err == EMFILE || err == ENFILE) && !s->shutting_down) {
-        int n = listener_refuse_waiting(l);
+        int n = listener_refuse_waiting(s, l);
         if (n > 0) { /* n == 0: the freed descriptor was taken; pause below, not spin */
             double now = lede_now();
             busy_unlogged += (unsigned long)n;

@@ -72,6 +72,13 @@ def tls_context(cafile=CERT):
     return ctx
 
 
+def insecure_context():
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
 class TlsConn(Conn):
     """Conn over TLS, checking the server as localhost."""
 
@@ -206,12 +213,28 @@ check_eq(d.stop(), 0, "leded stops cleanly")
 
 # ---- the host name is checked --------------------------------------------------
 
-d2 = Daemon(index, "--tls-cert", OTHER_CERT, "--tls-key", OTHER_KEY)
+d2 = Daemon(index, "--tls-cert", OTHER_CERT, "--tls-key", OTHER_KEY,
+            "--max-connections-per-address", "1")
 code, out, err = lede("-c", d2.addr, "--tls-ca", OTHER_CERT, "drought")
 check(code == 2 and "not accepted for 127.0.0.1" in err and "mismatch" in err,
       "lede refuses a trusted certificate for another host", err)
 code, out, err = lede("-c", d2.addr, "--tls-insecure", "drought")
 check_eq(code, 0, "... which --tls-insecure accepts")
+held = TlsConn(d2.port, ctx=insecure_context())
+check_eq(held.ask("PING"), ["OK PONG"], "one TLS connection from the address")
+extra = socket.create_connection(("127.0.0.1", d2.port), timeout=DEADLINE)
+got = b""
+try:
+    while True:
+        chunk = extra.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+except ConnectionResetError:
+    pass
+check_eq(got, b"", "a second one over the address limit is closed without a plaintext ERR line")
+extra.close()
+held.close()
 check_eq(d2.stop(), 0, "the second leded stops cleanly")
 
 scratch.cleanup()
