@@ -45,6 +45,13 @@ typedef struct server_config {
     const char *tls_cert;      /* PEM files: TLS on every listener; NULL: plain */
     const char *tls_key;
     double tls_handshake_timeout; /* seconds a TLS handshake may take */
+    const char *read_token;    /* NULL: searching needs no token (else AUTH / Bearer) */
+    /* HTTP (docs/HTTP.md): */
+    const char *http_listen;   /* HOST:PORT, or NULL: no HTTP */
+    double http_timeout;       /* seconds a request may take to arrive, or a
+                                  keep-alive connection stay idle */
+    size_t max_http_header;    /* bytes of a request's head; more: 431 */
+    size_t max_http_batch;     /* bytes of POST /articles' JSON Lines; more: 413 */
 } server_config;
 
 /* Runs until SIGTERM/SIGINT, then finishes the replies in flight and

@@ -67,6 +67,7 @@ struct conn {
     int draining;             /* after TOOLONG: discard input until EOF */
     int shut;                 /* our side shut down for writing */
     int authed;               /* AUTH succeeded: ingest commands allowed */
+    int may_read;             /* AUTH with the read or ingest token (--read-token) */
     int auth_failures;
     int tls_handshaking;      /* conn.c: TLS, its handshake not yet done */
     /* admit.c: read-your-writes, shares of the workers and of memory */
@@ -104,6 +105,7 @@ struct server {
     int shutting_down;         /* listener.c */
     struct authguard *auth_guard; /* dispatch.c: failed AUTH across connections */
     struct tls_server *tls;    /* server.c: --tls-cert/--tls-key; NULL: plain */
+    struct http_server *http;  /* http_conn.c; NULL: no HTTP */
     server_stats stats;        /* stats.c; counters bumped where things happen */
 };
 

@@ -3,6 +3,7 @@
  * jobs, only p's reply. */
 #define _GNU_SOURCE
 #include "stats.h"
+#include "http.h"
 #include "log.h"
 #include "server_state.h"
 
@@ -90,6 +91,11 @@ static void stats_ingest(server *s, proto_stat *st, int *n) {
 /* STATS is answered by the loop from figures the workers publish, so it
  * works even when every worker is busy. */
 void stats_reply(server *s, pending *p) {
+    stats_format(s, &p->reply, p->c->json);
+    p->done = 1;
+}
+
+void stats_format(server *s, sbuf *out, int json) {
     proto_stat st[STATS_MAX];
     int n = 0;
     uint64_t articles, revision, bytes;
@@ -105,6 +111,7 @@ void stats_reply(server *s, pending *p) {
     stats_add(st, &n, "revision", "%llu", (unsigned long long)revision);
     stats_add(st, &n, "uptime_s", "%.0f", lede_now() - s->started);
     stats_add(st, &n, "connections", "%d", s->nconns);
+    stats_add(st, &n, "http_connections", "%d", http_conn_count(s));
     stats_add(st, &n, "connections_total", "%llu", (unsigned long long)s->stats.conns_total);
     stats_add(st, &n, "queries", "%llu", (unsigned long long)s->stats.queries);
     stats_add(st, &n, "errors", "%llu", (unsigned long long)s->stats.errors);
@@ -123,8 +130,7 @@ void stats_reply(server *s, pending *p) {
     stats_add(st, &n, "holds", "%llu", (unsigned long long)s->stats.holds);
     stats_percentiles(s, st, &n);
     stats_ingest(s, st, &n);
-    proto_reply_stats(&p->reply, p->c->json, st, n);
-    p->done = 1;
+    proto_reply_stats(out, json, st, n);
 }
 
 void stats_metrics(server *s, int connections_http, uint64_t connections_total_http, sbuf *out) {
