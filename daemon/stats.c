@@ -135,7 +135,7 @@ void stats_format(server *s, sbuf *out, int json) {
 
 void stats_metrics(server *s, int connections_http, uint64_t connections_total_http, sbuf *out) {
     metrics_gauges g = {.connections_line = s->nconns, .connections_http = connections_http,
-                        .connections_total_line = s->stats.conns_total,
+                        .connections_total_line = s->stats.conns_total - connections_total_http,
                         .connections_total_http = connections_total_http,
                         .uptime_s = lede_now() - s->started, .version = metrics_version()};
     pool_index_figures(s->pool, &g.articles, &g.revision, &g.index_bytes);

@@ -35,7 +35,8 @@ void stats_note_query(server *s, const job *j);
 /* Answers STATS into p. */
 void stats_reply(server *s, pending *p);
 /* The Prometheus exposition of the same figures (metrics.h) into out;
- * connections_http and its total come from the HTTP server. */
+ * connections_http and its total come from the HTTP server (conns_total
+ * counts both protocols'). */
 void stats_metrics(server *s, int connections_http, uint64_t connections_total_http, sbuf *out);
 /* The STATS reply appended to out (HTTP's GET /stats). */
 void stats_format(server *s, sbuf *out, int json);
