@@ -1,17 +1,22 @@
 """test_tls -- leded with --tls-cert/--tls-key: the certificate and key
 checked at start; the line protocol over TLS with python's ssl module
 (search, pipelining, a large reply, AUTH and PUT) and with `lede --tls`
-(its CA, its host name check, --tls-insecure); plaintext, a half-done
-handshake and a client that leaves mid-handshake cost only their own
-connections.  The certificates are made here with openssl."""
+(its CA, its host name check, --tls-insecure); HTTPS with python's
+http.client (search, ingest, /metrics, a wrong CA refused); plaintext, a
+half-done handshake and a client that leaves mid-handshake cost only
+their own connections.  The certificates are made here with openssl."""
 import os
 import shutil
 import socket
 import ssl
 import subprocess
 
-from ledetest import (CLIENT, DEADLINE, LEDED, ROOT, Conn, Daemon, Scratch, build_index, check,
-                      check_eq, eventually, finish, hit_ids)
+import http.client
+import json
+
+import promtext
+from ledetest import (CLIENT, DEADLINE, LEDED, ROOT, Conn, Daemon, HttpDaemon, Scratch, build_index,
+                      check, check_eq, eventually, finish, hit_ids)
 
 TOKEN = "tls-test-token-0123"
 scratch = Scratch()
@@ -63,8 +68,8 @@ check(code != 0 and "not a PEM certificate" in err, "a file that is not PEM is r
 # ---- the line protocol over TLS -------------------------------------------
 
 token_file = scratch.token_file(TOKEN)
-d = Daemon(index, "--tls-cert", CERT, "--tls-key", KEY, "--ingest-token", token_file,
-           "--tls-handshake-timeout", "1")
+d = HttpDaemon(index, "--tls-cert", CERT, "--tls-key", KEY, "--ingest-token", token_file,
+               "--tls-handshake-timeout", "1")
 
 
 def tls_context(cafile=CERT):
@@ -159,6 +164,58 @@ code, out, err = lede("-c", d.addr, "drought")
 check(code == 2, "the plain client against the TLS port fails", (code, out, err))
 check(eventually(lambda: "TLS handshake failed" in d.log_text()),
       "the refused handshakes are logged")
+
+
+# ---- HTTPS ------------------------------------------------------------------------
+
+def https(ctx=None):
+    return http.client.HTTPSConnection("localhost", d.http_port, timeout=DEADLINE,
+                                       context=ctx or tls_context())
+
+
+def hget(conn, path, method="GET", body=None, headers=None):
+    conn.request(method, path, body=body, headers=headers or {})
+    r = conn.getresponse()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+
+
+hs = https()
+status, hdrs, body = hget(hs, "/search?q=drought")
+check(status == 200 and len(json.loads(body)["hits"]) == 3, "HTTPS GET /search: 200 and its hits",
+      (status, body[:200]))
+status, _, body = hget(hs, "/articles/tls%2Fover-https", "PUT",
+                       "Title: Wombats by HTTPS\nDate: 2026-01-04\n\nWombat news over HTTPS.",
+                       {"Authorization": "Bearer " + TOKEN})
+check(status == 200 and json.loads(body)["ok"], "HTTPS PUT /articles/{id} with the token", body[:200])
+check_eq(hget(hs, "/commit", "POST", b"", {"Authorization": "Bearer " + TOKEN})[0], 200,
+         "HTTPS POST /commit")
+status, _, body = hget(hs, "/search?q=wombat")
+check_eq([h["id"] for h in json.loads(body)["hits"]], ["tls/over-https"],
+         "the article PUT over HTTPS is found over HTTPS (the same keep-alive connection)")
+status, hdrs, body = hget(hs, "/metrics")
+samples = promtext.parse(body.decode()) if status == 200 else []
+check(promtext.value(samples, "lede_ingest_total", command="put", outcome="ok") == 3,
+      "HTTPS GET /metrics counts the three PUTs (two by line, one by HTTPS)", status)
+try:
+    hget(https(tls_context(OTHER_CERT)), "/health")
+    check(False, "an HTTPS client with the wrong CA refuses the server")
+except ssl.SSLCertVerificationError:
+    check(True, "an HTTPS client with the wrong CA refuses the server")
+raw = socket.create_connection(("127.0.0.1", d.http_port), timeout=DEADLINE)
+raw.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+got = b""
+try:
+    while True:
+        chunk = raw.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+except ConnectionResetError:
+    pass
+raw.close()
+check(b"HTTP/1.1" not in got, "plain HTTP to the HTTPS port gets no HTTP reply, only a close", got[:80])
+check_eq(hget(hs, "/count?q=drought")[0], 200, "HTTPS still answers after that")
+hs.close()
 
 
 # ---- what must not hurt others ----------------------------------------------------
