@@ -48,7 +48,7 @@ REL_BIN   := $(BUILD)/bench/relrun $(BUILD)/bench/releval $(BUILD)/bench/fts5run
 PEER_BIN  := $(BUILD)/bench/peers/jsonl2tsv $(BUILD)/bench/peers/sphinxql \
              $(BUILD)/bench/peers/fts5_index $(BUILD)/bench/peers/fts5_query
 
-.PHONY: all deps deps-relevance deps-peers deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-http bench-facets bench-live bench-relevance bench-peers bench-shards bench-fair bench-tls crash clean
+.PHONY: all deps deps-relevance deps-peers deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-http bench-facets bench-live bench-relevance bench-peers bench-shards bench-fair crash clean
 
 all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
@@ -142,7 +142,7 @@ $(BUILD)/bench/loadgen: $(BUILD)/bench/loadgen.o $(BUILD)/bench/drive.o
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lssl -lcrypto
 
 $(BUILD)/bench/httpgen: $(BUILD)/bench/httpgen.o $(BUILD)/bench/drive.o
-	$(CC) $(LDFLAGS) -pthread -o $@ $^
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lssl -lcrypto
 
 $(patsubst bench/peers/%.c,$(BUILD)/bench/peers/%.o,$(wildcard bench/peers/*.c)): | deps-peers
 $(BUILD)/bench/peers/sphinxql.o: CFLAGS += -I/usr/include/mariadb
@@ -235,10 +235,6 @@ bench-peers: all $(BENCH_BIN) $(PEER_BIN)
 # tests/py/fairload.py); writes bench/results/fair.md.
 bench-fair: all
 	python3 bench/fair.py
-
-# Not part of `bench`: the line protocol's QPS with and without TLS.
-bench-tls: all $(BENCH_BIN)
-	bash bench/tls.sh
 
 # Not part of `bench` either: lede's remote shards (xapian-tcpsrv) beside
 # Sphinx's distributed index (issue 15); needs the peers' packages too.
