@@ -68,8 +68,9 @@ check(code != 0 and "not a PEM certificate" in err, "a file that is not PEM is r
 # ---- the line protocol over TLS -------------------------------------------
 
 token_file = scratch.token_file(TOKEN)
+sock = scratch.join("leded.sock")
 d = HttpDaemon(index, "--tls-cert", CERT, "--tls-key", KEY, "--ingest-token", token_file,
-               "--tls-handshake-timeout", "1")
+               "--tls-handshake-timeout", "1", "--socket", sock)
 
 
 def tls_context(cafile=CERT):
@@ -160,6 +161,11 @@ check(code == 2 and "not accepted" in err, "lede refuses the server with the wro
 check(len(err.strip().splitlines()) == 1, "... in one line", err)
 code, out, err = lede("-c", d.addr, "--tls-insecure", "drought")
 check_eq(code, 0, "lede --tls-insecure accepts it unchecked")
+code, out, err = lede("-c", sock, "--tls-ca", CERT, "drought")
+check(code == 0 and "business/coffee-prices-drought.txt" in out,
+      "lede --tls over the Unix socket (the server checked as localhost)", err)
+code, out, err = lede("-c", d.addr, "--tls-ca", scratch.join("no-such-ca.pem"), "drought")
+check(code == 2 and "no-such-ca.pem" in err, "a CA file that cannot be read: one clear line", err)
 code, out, err = lede("-c", d.addr, "drought")
 check(code == 2, "the plain client against the TLS port fails", (code, out, err))
 check(eventually(lambda: "TLS handshake failed" in d.log_text()),
