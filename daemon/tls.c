@@ -122,23 +122,6 @@ struct bufferevent *tls_accept_bev(tls_server *t, struct event_base *base, int f
     return bev;
 }
 
-struct bufferevent *tls_http_bev(struct event_base *base, void *arg) {
-    tls_server *t = arg;
-    SSL *ssl = SSL_new(t->ctx);
-    if (!ssl) {
-        ERR_clear_error();
-        return NULL;
-    }
-    struct bufferevent *bev = bufferevent_openssl_socket_new(
-        base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-    if (!bev) {
-        SSL_free(ssl);
-        return NULL;
-    }
-    bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-    return bev;
-}
-
 void tls_describe_error(struct bufferevent *bev, char *out, size_t size) {
     unsigned long e = bufferevent_get_openssl_error(bev);
     if (e) {

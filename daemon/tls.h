@@ -1,6 +1,7 @@
 /* tls.h -- the daemon's TLS: the server's OpenSSL context made from
  * --tls-cert and --tls-key (checked at start, before anything listens),
- * and the OpenSSL bufferevent an accepted socket gets when TLS is on.
+ * and the OpenSSL bufferevent an accepted socket gets when TLS is on
+ * (a line connection, conn.c, or an HTTPS one, http_conn.c).
  * Every byte of a TLS connection goes through that bufferevent on the
  * loop thread: workers never write to such a socket (conn.c gives it a
  * loop-only wire, wire.h).  Owns OpenSSL's objects only; must not touch
@@ -21,11 +22,6 @@ void tls_server_free(tls_server *t);
 /* An OpenSSL bufferevent accepting a handshake on fd (closed with it).
  * NULL when OpenSSL cannot make one (fd is then closed). */
 struct bufferevent *tls_accept_bev(tls_server *t, struct event_base *base, int fd);
-
-/* evhttp_set_bevcb's callback (arg: the tls_server): an HTTP
- * connection's bufferevent, accepting a TLS handshake (HTTPS); evhttp
- * gives it its socket.  NULL when OpenSSL cannot make one. */
-struct bufferevent *tls_http_bev(struct event_base *base, void *arg);
 
 /* What went wrong on a TLS bufferevent that reported BEV_EVENT_ERROR, in
  * words for the log (OpenSSL's queued errors, else the socket's). */
