@@ -41,12 +41,18 @@ static void http_request_clear(http_request *r) {
     memset(r, 0, sizeof *r);
 }
 
+static size_t http_output_len(const http_conn *hc) {
+    return evbuffer_get_length(bufferevent_get_output(hc->bev));
+}
+
 static void http_conn_free(http_conn *hc, const char *why) {
     http_server *h = hc->s->http;
     log_msg(LOG_LEVEL_INFO, "http %llu %s closed (%s)", (unsigned long long)hc->id, hc->peer, why);
     http_job_abandon(hc);
     http_request_clear(&hc->req);
     pool_flow_close(hc->s->pool, hc->flow);
+    evbuffer_remove_cb_entry(bufferevent_get_output(hc->bev), hc->output_cb);
+    hc->s->owed_total -= http_output_len(hc);
     bufferevent_free(hc->bev);
     if (hc->prev) hc->prev->next = hc->next;
     else h->conns = hc->next;
@@ -55,10 +61,6 @@ static void http_conn_free(http_conn *hc, const char *why) {
     server *s = hc->s;
     free(hc);
     if (s->shutting_down && s->nconns == 0 && h->nconns == 0) event_base_loopexit(s->base, NULL);
-}
-
-static size_t http_output_len(const http_conn *hc) {
-    return evbuffer_get_length(bufferevent_get_output(hc->bev));
 }
 
 static const char *http_reason(int status) {
@@ -266,11 +268,28 @@ static int http_read_body(http_conn *hc) {
     return 1;
 }
 
+/* A connection owes its client too much to be read on (admit.h's
+ * shares: its own --max-output, and all connections' together
+ * --max-output-total, which the line protocol's count too). */
+static int http_conn_owes(const http_conn *hc) {
+    size_t out = http_output_len(hc);
+    const server *s = hc->s;
+    return out > s->cfg->max_output || (out > 0 && s->owed_total >= s->cfg->max_output_total);
+}
+
+/* Every change to the output buffer, counted in what all clients are owed. */
+static void http_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg) {
+    (void)buf;
+    http_conn *hc = arg;
+    hc->s->owed_total += info->n_added;
+    hc->s->owed_total -= info->n_deleted;
+}
+
 /* Parses and answers what the input holds, one request at a time, while
- * the client reads its replies (what it owes stays under --max-output). */
+ * the client reads its replies. */
 static void http_conn_process(http_conn *hc) {
     while (hc->state == HTTP_HEAD || hc->state == HTTP_BODY) {
-        if (hc->state == HTTP_HEAD && http_output_len(hc) > hc->s->cfg->max_output) return;
+        if (hc->state == HTTP_HEAD && http_conn_owes(hc)) return;
         if (hc->state == HTTP_HEAD && http_read_head(hc) <= 0) return;
         if (hc->state == HTTP_BODY && http_read_body(hc) <= 0) return;
         hc->s->http->requests++;
@@ -419,6 +438,7 @@ static void http_conn_open(server *s, evutil_socket_t fd, struct sockaddr *sa) {
     }
     hc->flow = pool_flow_new();
     bufferevent_setcb(hc->bev, http_read_cb, http_write_cb, http_event_cb, hc);
+    hc->output_cb = evbuffer_add_cb(bufferevent_get_output(hc->bev), http_output_cb, hc);
     bufferevent_setwatermark(hc->bev, EV_READ, 0, s->cfg->max_http_header + 1);
     double t = s->cfg->http_timeout; /* the handshake's own limit first (HTTPS) */
     http_set_timeouts(hc, s->tls && s->cfg->tls_handshake_timeout < t ? s->cfg->tls_handshake_timeout : t);

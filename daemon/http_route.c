@@ -106,6 +106,8 @@ static int http_query_params(const char *qs, proto_request *req, int q_needed, c
             int rc = LEDE_OK;
             if (!name || !value) rc = lede_seterr_code(err, LEDE_ESYNTAX, "a bad %%-escape in the query string");
             else if (!strcmp(name, "q") && have_q) rc = lede_seterr_code(err, LEDE_ESYNTAX, "q= given twice");
+            else if (strcmp(name, "q") && req->cmd == PROTO_SUGGEST)
+                rc = lede_seterr_code(err, LEDE_ESYNTAX, "/suggest takes q= alone, not '%.40s'", name);
             else if (!strcmp(name, "q") && req->cmd == PROTO_SIMILAR) {
                 free(req->filter);
                 req->filter = lede_strdup(value);
@@ -174,9 +176,8 @@ static void http_get_suggest(http_conn *hc, http_target *t) {
     proto_request req;
     char err[LEDE_ERRLEN];
     memset(&req, 0, sizeof req);
-    req.cmd = PROTO_COUNT; /* q parsed as a query's text */
-    int rc = http_query_params(t->query, &req, 1, err);
     req.cmd = PROTO_SUGGEST;
+    int rc = http_query_params(t->query, &req, 1, err);
     if (rc != LEDE_OK) http_reply_error(hc, PROTO_E_SYNTAX, err);
     else if (http_authorized(hc, 0)) http_job_submit(hc, &req);
     proto_request_free(&req);
@@ -333,6 +334,9 @@ size_t http_route_body_limit(const http_conn *hc) {
 
 void http_route(http_conn *hc) {
     http_request *r = &hc->req;
+    if (log_get_level() >= LOG_LEVEL_DEBUG) /* tokens are in headers, never logged */
+        log_msg(LOG_LEVEL_DEBUG, "http %llu request: %s %.200s", (unsigned long long)hc->id, r->method_name,
+                r->target);
     http_target t = {0};
     char *qm = strchr(r->target, '?');
     t.query = qm ? qm + 1 : "";

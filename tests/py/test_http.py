@@ -8,6 +8,7 @@ Facts only: statuses, bodies, counts; nothing is timed."""
 import http.client
 import json
 import os
+import random
 import socket
 
 from ledetest import (DEADLINE, HttpDaemon, Scratch, ROOT, build_index, check, check_eq, eventually,
@@ -91,6 +92,8 @@ for path, want_status, want_code, what in [
         ("/search?limit=3", 400, "SYNTAX", "no q"),
         ("/search?q=", 400, "SYNTAX", "an empty query"),
         ("/search?q=%zz", 400, "SYNTAX", "a bad %-escape"),
+        ("/search?q=bank%00", 400, "SYNTAX", "an escaped NUL"),
+        ("/suggest?q=bank&limit=3", 400, "SYNTAX", "/suggest with an option"),
         ("/nowhere", 404, "NOTFOUND", "an unknown path"),
         ("/articles/a/b", 404, "NOTFOUND", "an id with a raw slash is no route")]:
     status, _, body = get(h, path)
@@ -154,6 +157,55 @@ check_eq([json.loads(r[2]).get("total") for r in replies[:4]],
          [json.loads(line_json(d, "COUNT " + w))["total"] for w in ("bank", "loan", "market", "bank")],
          "five pipelined requests in one write: the replies come in request order")
 check(closed and b"Connection: close" in replies[4][1], "... and Connection: close closes after the last")
+
+status, _, body = get(h, "/articles/x1", "PUT", "a headline", {"Authorization": "Bearer whatever-token"})
+check_eq((status, json.loads(body)["error"]), (403, "DISABLED"), "PUT without --ingest-token: 403 DISABLED")
+replies, closed = raw_exchange(d.http_port, b"POST /articles HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                               b"5\r\nhello\r\n0\r\n\r\n", 1)
+check_eq((replies[0][0], json.loads(replies[0][2])["error"]) if replies else None, (411, "SYNTAX"),
+         "a chunked body: 411 (Content-Length is required)")
+replies, closed = raw_exchange(d.http_port, b"GET /health HTTP/2.0\r\n\r\n", 1)
+check_eq(replies[0][0] if replies else None, 400, "not HTTP/1.x: 400")
+
+# Garbage: 300 seeded random request heads (bytes, pieces of HTTP, long
+# lines), each answered 4xx or closed; the daemon answers after them all.
+rng = random.Random(18)
+pieces = [b"GET ", b"POST ", b"/search?q=", b"%", b"%0", b"HTTP/1.1", b"HTTP/1.", b"\r\n", b"\n", b":",
+          b"Content-Length: ", b"-1", b"99999999999999999999", b"Transfer-Encoding: x", b"\x00", b" ", b"?&=",
+          b"Authorization: Bearer", b"Expect: 100-continue", b"\xff\xfe"]
+statuses = set()
+for _ in range(300):
+    junk = b"".join(rng.choice(pieces) if rng.random() < 0.8 else bytes([rng.randrange(256)])
+                    for _ in range(rng.randrange(1, 40))) + b"\r\n\r\n"
+    s_ = socket.create_connection(("127.0.0.1", d.http_port), timeout=DEADLINE)
+    s_.sendall(junk)
+    s_.shutdown(socket.SHUT_WR)
+    try:
+        data = s_.recv(65536)
+    except ConnectionResetError:
+        data = b""
+    s_.close()
+    statuses.add(int(data.split(b" ")[1]) if data.startswith(b"HTTP/1.1 ") else 0)
+check(statuses <= {0, 200, 400, 401, 404, 405, 411, 413, 431} and 400 in statuses,
+      "random heads: answered 4xx (or 200) or closed (%s)" % sorted(statuses),
+      sorted(statuses))
+status, _, _ = get(d.http(), "/health")
+check_eq(status, 200, "... and the daemon still answers")
+
+# What HTTP clients are owed counts in STATS' output_bytes (--max-output-total), and
+# goes back to 0 when they read it or leave.
+art = ("GET /articles/wire-2025-0002 HTTP/1.1\r\n\r\n" * 200).encode()
+replies, _ = raw_exchange(d.http_port, art + b"GET /health HTTP/1.1\r\nConnection: close\r\n\r\n", 201)
+check_eq(len(replies), 201, "200 pipelined article requests read back whole")
+unread = socket.create_connection(("127.0.0.1", d.http_port), timeout=DEADLINE)
+unread.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+unread.sendall(art)
+probe = d.connect()
+owed = lambda: int(dict(l.split("\t", 1) for l in probe.ask("STATS")[1:])["output_bytes"])
+check(eventually(lambda: owed() > 0), "a client that does not read is owed bytes in output_bytes")
+unread.close()
+check(eventually(lambda: owed() == 0), "... and output_bytes is 0 again once it left")
+probe.close()
 
 # ---- 413, 431 --------------------------------------------------------------------------
 replies, closed = raw_exchange(d.http_port, b"GET /health HTTP/1.1\r\nX-Big: " + b"a" * 100000 +
@@ -290,6 +342,45 @@ check_eq((status, json.loads(body)["error"]), (503, "UNAVAILABLE"), "the index m
 os.rename(index + ".away", index)
 status, _, body = get(h, "/health")
 check_eq(status, 200, "... and 200 once it is back")
+check_eq(d.stop(), 0, "leded stops cleanly")
+
+# Fairness: an HTTP connection takes its turn among the line protocol's.
+# One worker, held by a line client whose flood waits behind it (its
+# second query holds too); an HTTP query sent meanwhile runs as soon as
+# the first hold ends, before the flood's next queries.
+d = HttpDaemon(index, "--workers", "1", env={"LEDE_TEST_HOLD": hold})
+flood = d.connect()
+flood.send("SEARCH lede-test-hold\nSEARCH lede-test-hold\n" + "COUNT bank\n" * 50)
+probe = d.connect()
+check(eventually(lambda: "workers_busy\t1" in probe.ask("STATS")), "the flood holds the one worker")
+waiting = socket.create_connection(("127.0.0.1", d.http_port), timeout=DEADLINE)
+waiting.sendall(b"GET /count?q=bank HTTP/1.1\r\n\r\n")
+release_one(hold)
+answer = waiting.recv(65536)
+check(answer.startswith(b"HTTP/1.1 200"), "the HTTP query is answered while the flood waits", answer[:200])
+queued = int(dict(l.split("\t", 1) for l in probe.ask("STATS")[1:])["queued"])
+check(queued >= 50, "... before the flood's next 50 queries (queued: %d)" % queued)
+release_one(hold)
+got = [flood.reply("SEARCH")[0] for _ in range(2)] + [flood.reply("COUNT")[0] for _ in range(50)]
+check_eq(len([g for g in got if g.startswith("OK")]), 52, "the flood is answered whole after")
+waiting.close()
+flood.close()
+probe.close()
+check_eq(d.stop(), 0, "leded stops cleanly")
+# --max-connections-per-address counts HTTP and line connections together.
+d = HttpDaemon(index, "--max-connections-per-address", "2")
+line = d.connect()
+check_eq(line.ask("PING"), ["OK PONG"], "one line connection from 127.0.0.1")
+h = d.http()
+status, _, _ = get(h, "/health")
+check_eq(status, 200, "and one HTTP connection")
+replies, closed = raw_exchange(d.http_port, b"GET /health HTTP/1.1\r\n\r\n", 1)
+check_eq((replies[0][0], json.loads(replies[0][2])["message"]) if replies else None,
+         (429, "too many connections from this address"), "a third from the address over HTTP: 429")
+third = d.connect()
+check(third.line().startswith("ERR LIMIT"), "... and over the line protocol: ERR LIMIT")
+line.close()
+h.close()
 check_eq(d.stop(), 0, "leded stops cleanly")
 scratch.cleanup()
 finish()
