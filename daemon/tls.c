@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -103,6 +105,13 @@ void tls_server_free(tls_server *t) {
 }
 
 struct bufferevent *tls_accept_bev(tls_server *t, struct event_base *base, int fd) {
+    /* OpenSSL's bufferevent sends a reply that spans several buffer
+     * chains (an HTTP head, then its body) as several records, each its
+     * own send(): with Nagle's algorithm the second waited for the
+     * client's delayed ACK, 40 ms a reply (bench-http: HTTPS at 23 QPS
+     * on one connection).  A Unix socket refuses the option, harmlessly. */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     SSL *ssl = SSL_new(t->ctx);
     if (!ssl) {
         ERR_clear_error();
