@@ -6,6 +6,7 @@
 # editing for the client, and what the tests use.
 DEB_PACKAGES := gcc g++ make pkg-config libxapian-dev xapian-tools \
                 libevent-dev zlib1g-dev libjansson-dev libedit-dev \
+                libssl-dev openssl \
                 util-linux procps valgrind jq python3 man-db
 
 REL_PACKAGES := libsqlite3-dev
@@ -93,17 +94,26 @@ $(BIN)/lede-index: $(INDEXER_OBJ) $(CORE_LIB)
 	@mkdir -p $(BIN)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The version lede_build_info reports (daemon/metrics.c).
+LEDE_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(BUILD)/daemon/metrics.o: CFLAGS += -DLEDE_VERSION='"$(LEDE_VERSION)"'
+
 $(BIN)/leded: $(DAEMON_OBJ) $(CORE_LIB)
 	@mkdir -p $(BIN)
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) -levent_core -levent_pthreads
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) -levent_core -levent_pthreads -levent_openssl -lssl -lcrypto
 
 # The client links no engine: C alone, without Xapian (tests/py/test_layers.py
 # keeps it from including engine.h; this link keeps it from calling it).
 $(BIN)/lede: $(CLIENT_OBJ) $(CORE_LIB)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ -ljansson -ledit -pthread
+	$(CC) $(LDFLAGS) -o $@ $^ -ljansson -ledit -lssl -lcrypto -pthread
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(CORE_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The metrics renderer is the daemon's; its unit test links it alone
+# (before the library it calls).
+$(BUILD)/tests/test_metrics: $(BUILD)/tests/test_metrics.o $(BUILD)/daemon/metrics.o $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The relevance measures live with the benchmarks (bench/eval.c), not in
@@ -129,10 +139,10 @@ $(BUILD)/bench/libsearch: $(BUILD)/bench/libsearch.o $(BUILD)/bench/drive.o $(CO
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench/loadgen: $(BUILD)/bench/loadgen.o $(BUILD)/bench/drive.o
-	$(CC) $(LDFLAGS) -pthread -o $@ $^
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lssl -lcrypto
 
 $(BUILD)/bench/httpgen: $(BUILD)/bench/httpgen.o $(BUILD)/bench/drive.o
-	$(CC) $(LDFLAGS) -pthread -o $@ $^
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lssl -lcrypto
 
 $(patsubst bench/peers/%.c,$(BUILD)/bench/peers/%.o,$(wildcard bench/peers/*.c)): | deps-peers
 $(BUILD)/bench/peers/sphinxql.o: CFLAGS += -I/usr/include/mariadb

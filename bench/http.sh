@@ -5,17 +5,26 @@
 # serving both, at 1, 8 and 64 connections.  The HTTP and line runs
 # alternate, RUNS times each (default 3), SECONDS_EACH seconds (default
 # 10); the median run by QPS is reported.  Writes bench/results/http.md.
+# With TLS=1 (the default) a second daemon with --tls-cert/--tls-key (a
+# certificate made here) is measured after them at the connection counts
+# up to 8: the line protocol over TLS (loadgen, LOADGEN_TLS=1) and HTTPS
+# (httpgen, HTTPGEN_TLS=1), each against its plain run above: what TLS
+# costs.  CONNS and OUT may be set for a shorter run elsewhere (the TLS
+# cost alone: CONNS="1 8" OUT=bench/results/tls.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${RUNS:-3}"
 SECONDS_EACH="${SECONDS_EACH:-10}"
 SHARED="${SHARED:-../shared}"
 BUILD="${BUILD:-build}"
-OUT=bench/results/http.md
+OUT="${OUT:-bench/results/http.md}"
+CONNS="${CONNS:-1 8 64}"
+TLS="${TLS:-1}"
+TLS_PID=
 WORK=$(mktemp -d /tmp/lede-bench-http.XXXXXX)
 LEDED_PID=
 . bench/lib.sh
-trap 'bench_stop_leded; rm -rf "$WORK"' EXIT
+trap 'bench_stop_leded; [ -z "$TLS_PID" ] || { kill -TERM "$TLS_PID"; wait "$TLS_PID"; } 2>/dev/null; rm -rf "$WORK"' EXIT
 
 REUTERS="$SHARED/corpus/reuters/reuters21578.jsonl.gz"
 [ -f "$REUTERS" ] || { echo "bench-http: needs $REUTERS" >&2; exit 1; }
@@ -53,7 +62,7 @@ median_of() { # median_of KIND CONNS: the overall line of the median run
 }
 ROWS=()
 SUMMARY=()
-for conns in 1 8 64; do
+for conns in $CONNS; do
     run_pair "$conns"
     L=$(median_of line "$conns")
     H=$(median_of http "$conns")
@@ -62,6 +71,41 @@ for conns in 1 8 64; do
     SUMMARY+=("| $conns | $(ratio "$(field qps "$H")" "$(field qps "$L")") | $(ratio "$(field p50_us "$H")" "$(field p50_us "$L")") | $(ratio "$(field p99_us "$H")" "$(field p99_us "$L")") |")
 done
 bench_stop_leded
+
+# ---- TLS: a daemon with a certificate, the same queries, up to 8 connections
+TLS_ROWS=()
+if [ "$TLS" = 1 ]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+        -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
+    bin/leded --index "$WORK/reuters.idx" --listen 127.0.0.1:0 --http 127.0.0.1:0 --log-level warn \
+        --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" 2>"$WORK/tls.log" &
+    TLS_PID=$!
+    for _ in $(seq 1 500); do
+        grep -qs 'listening on http' "$WORK/tls.log" && break
+        read -rt 0.02 <> <(:) || true
+    done
+    TADDR=$(sed -n 's/.*listening on tcp \(127.0.0.1:[0-9]*\).*/\1/p' "$WORK/tls.log")
+    THTTP=$(sed -n 's/.*listening on http \(127.0.0.1:[0-9]*\).*/\1/p' "$WORK/tls.log")
+    [ -n "$TADDR" ] && [ -n "$THTTP" ] || { echo "leded with TLS did not start:" >&2; cat "$WORK/tls.log" >&2; exit 1; }
+    for conns in $CONNS; do
+        [ "$conns" -le 8 ] || continue
+        for i in $(seq 1 "$RUNS"); do
+            LOADGEN_TLS=1 "$BUILD/bench/loadgen" "$TADDR" "$WORK/queries" "$conns" "$SECONDS_EACH" "$OPTS" >"$WORK/tline.$conns.$i" 2>/dev/null || true
+            HTTPGEN_TLS=1 "$BUILD/bench/httpgen" "$THTTP" "$WORK/queries" "$conns" "$SECONDS_EACH" "$OPTS" >"$WORK/thttp.$conns.$i" 2>/dev/null || true
+            echo "  TLS $conns conns run $i: line $(tail -1 "$WORK/tline.$conns.$i"); https $(tail -1 "$WORK/thttp.$conns.$i")" >&2
+        done
+        for pair in "tline line line protocol over TLS" "thttp http HTTPS keep-alive"; do
+            read -r kind plain label <<<"$pair"
+            T=$(median_of "$kind" "$conns")
+            P=$(median_of "$plain" "$conns")
+            TLS_ROWS+=("| $label | $conns | $(field qps "$T") | $(field p50_us "$T") | $(field p99_us "$T") | $(field errors "$T") | $(ratio "$(field qps "$T")" "$(field qps "$P")") | $(ratio "$(field p99_us "$T")" "$(field p99_us "$P")") |")
+        done
+    done
+    kill -TERM "$TLS_PID" 2>/dev/null || true
+    wait "$TLS_PID" 2>/dev/null || true
+    TLS_PID=
+fi
 {
     echo "# HTTP benchmark"
     echo
@@ -86,6 +130,22 @@ bench_stop_leded
     printf '%s\n' "${SUMMARY[@]}"
     echo
     echo "Goal (issue 18): HTTP QPS >= 0.8x the line protocol's and p99 <= 1.25x at every connection count."
+    if [ "${#TLS_ROWS[@]}" -gt 0 ]; then
+        echo
+        echo "## TLS"
+        echo
+        echo "The same queries against a second daemon started with \`--tls-cert\`/\`--tls-key\` (RSA 2048,"
+        echo "TLS 1.3 as negotiated), measured after the plain runs; each connection handshakes once, at"
+        echo "its start.  The ratios are against the plain run of the same protocol above."
+        echo
+        echo "| protocol | connections | QPS | p50 µs | p99 µs | errors | QPS / plain | p99 / plain |"
+        echo "|---|---|---|---|---|---|---|---|"
+        printf '%s\n' "${TLS_ROWS[@]}"
+        echo
+        echo "Over TLS every reply of the line protocol is written by the event loop through the"
+        echo "connection's OpenSSL bufferevent (a plain connection's worker writes its reply itself when"
+        echo "it is next in line: daemon/wire.h); HTTP replies are the loop's either way."
+    fi
 } >"$OUT"
 echo "wrote $OUT" >&2
 cat "$OUT"

@@ -6,7 +6,8 @@
  * snippet=0"), sent as query parameters of the same names.  A reply is
  * read whole (its head, then Content-Length bytes); a status other than
  * 200 counts as an error.  Prints the figures of drive.h.
- * usage: httpgen HOST:PORT QUERYFILE CONNECTIONS SECONDS [OPTIONS] */
+ * usage: httpgen HOST:PORT QUERYFILE CONNECTIONS SECONDS [OPTIONS]
+ * HTTPGEN_TLS=1 in the environment: HTTPS (the certificate unchecked). */
 #define _GNU_SOURCE
 #include <netdb.h>
 #include <stdio.h>
@@ -14,16 +15,19 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <openssl/ssl.h>
 
 #include "drive.h"
 
 typedef struct {
     const char *host, *port;
+    SSL_CTX *tls;              /* NULL: plain HTTP */
     char params[512];          /* "&limit=10&snippet=0" */
 } httpgen_target;
 
 typedef struct {
     int fd;
+    SSL *ssl;
     const httpgen_target *t;
     char *buf;
     size_t cap, have;
@@ -49,6 +53,16 @@ static void *httpgen_open(void *ctx) {
     httpgen_conn *c = calloc(1, sizeof *c);
     c->fd = fd;
     c->t = t;
+    if (t->tls) {
+        c->ssl = SSL_new(t->tls);
+        SSL_set_fd(c->ssl, fd);
+        if (SSL_connect(c->ssl) != 1) {
+            SSL_free(c->ssl);
+            close(fd);
+            free(c);
+            return NULL;
+        }
+    }
     c->cap = 1 << 20;
     c->buf = malloc(c->cap);
     return c;
@@ -87,6 +101,14 @@ static size_t httpgen_whole(const httpgen_conn *c, int *status) {
     return c->have >= head + body ? head + body : 0;
 }
 
+static ssize_t httpgen_read(httpgen_conn *c, char *p, size_t n) {
+    return c->ssl ? SSL_read(c->ssl, p, (int)n) : read(c->fd, p, n);
+}
+
+static ssize_t httpgen_write(httpgen_conn *c, const char *p, size_t n) {
+    return c->ssl ? SSL_write(c->ssl, p, (int)n) : write(c->fd, p, n);
+}
+
 static int httpgen_reply(httpgen_conn *c, int *ok) {
     for (;;) {
         int status = 0;
@@ -98,7 +120,7 @@ static int httpgen_reply(httpgen_conn *c, int *ok) {
             return 0;
         }
         if (c->have == c->cap) return -1;
-        ssize_t k = read(c->fd, c->buf + c->have, c->cap - c->have);
+        ssize_t k = httpgen_read(c, c->buf + c->have, c->cap - c->have);
         if (k <= 0) return -1;
         c->have += (size_t)k;
     }
@@ -111,12 +133,16 @@ static int httpgen_query(void *conn, const char *q) {
     int ok, len = snprintf(req, sizeof req, "GET /search?q=%s%s HTTP/1.1\r\nHost: %s\r\n\r\n", enc,
                            c->t->params, c->t->host);
     if (len < 0 || (size_t)len >= sizeof req) return 1;
-    if (write(c->fd, req, (size_t)len) != len || httpgen_reply(c, &ok) != 0) return -1;
+    if (httpgen_write(c, req, (size_t)len) != len || httpgen_reply(c, &ok) != 0) return -1;
     return ok ? 0 : 1;
 }
 
 static void httpgen_close(void *conn) {
     httpgen_conn *c = conn;
+    if (c->ssl) {
+        SSL_shutdown(c->ssl);
+        SSL_free(c->ssl);
+    }
     close(c->fd);
     free(c->buf);
     free(c);
@@ -130,7 +156,9 @@ int main(int argc, char **argv) {
     char *hp;
     const char *port;
     if (drive_hostport("httpgen", argv[1], &hp, &port) != 0) return 2;
-    httpgen_target t = {hp, port, ""};
+    httpgen_target t = {hp, port, NULL, ""};
+    const char *tls = getenv("HTTPGEN_TLS");
+    if (tls && !strcmp(tls, "1")) t.tls = SSL_CTX_new(TLS_client_method()); /* unchecked */
     const char *opts = argc > 5 ? argv[5] : "limit=10";
     size_t k = 0;
     for (const char *o = opts; *o && k + 2 < sizeof t.params; o++) { /* "a=1 b=2" -> "&a=1&b=2" */
@@ -140,6 +168,7 @@ int main(int argc, char **argv) {
     t.params[k] = '\0';
     drive_engine e = {httpgen_open, httpgen_query, httpgen_close, &t};
     int rc = drive_run(&e, argv[2], atoi(argv[3]), atof(argv[4]), 0);
+    SSL_CTX_free(t.tls);
     free(hp);
     return rc;
 }

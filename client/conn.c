@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -56,15 +58,50 @@ static int connect_tcp(const char *addr, char *err) {
     return fd;
 }
 
-int lconn_open(lconn *c, const char *addr, double timeout, char *err) {
+/* The host part of HOST:PORT ([v6] without its brackets); "localhost"
+ * for a Unix socket. */
+static void host_of(const char *addr, char *host, size_t size) {
+    const char *colon = strrchr(addr, ':');
+    size_t n = strchr(addr, '/') || !colon ? 0 : (size_t)(colon - addr);
+    if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']') {
+        addr++;
+        n -= 2;
+    }
+    if (n == 0 || n >= size) {
+        snprintf(host, size, "localhost");
+        return;
+    }
+    memcpy(host, addr, n);
+    host[n] = '\0';
+}
+
+/* TLS over the connected socket; its time-outs bound every blocking
+ * read and write OpenSSL makes. */
+static int start_tls(lconn *c, const char *addr, const ctls_opts *tls, char *err) {
+    struct timeval tv = {(time_t)g_timeout, 0};
+    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    char host[256];
+    host_of(addr, host, sizeof host);
+    c->tls = ctls_connect(c->fd, host, tls, err);
+    if (c->tls) return LEDE_OK;
+    close(c->fd);
+    c->fd = -1;
+    return LEDE_ERR;
+}
+
+int lconn_open(lconn *c, const char *addr, double timeout, const ctls_opts *tls, char *err) {
     memset(c, 0, sizeof *c);
     sbuf_init(&c->in);
     g_timeout = timeout;
     c->fd = strchr(addr, '/') ? connect_unix(addr, err) : connect_tcp(addr, err);
-    return c->fd < 0 ? LEDE_ERR : LEDE_OK;
+    if (c->fd < 0) return LEDE_ERR;
+    return tls ? start_tls(c, addr, tls, err) : LEDE_OK;
 }
 
 void lconn_close(lconn *c) {
+    ctls_close(c->tls);
+    c->tls = NULL;
     if (c->fd >= 0) close(c->fd);
     c->fd = -1;
     sbuf_free(&c->in);
@@ -72,6 +109,13 @@ void lconn_close(lconn *c) {
 
 static int send_all(lconn *c, const char *p, size_t n, char *err) {
     while (n) {
+        if (c->tls) {
+            ssize_t k = ctls_send(c->tls, p, n, err);
+            if (k < 0) return LEDE_ERR;
+            p += k;
+            n -= (size_t)k;
+            continue;
+        }
         ssize_t k = send(c->fd, p, n, MSG_NOSIGNAL);
         if (k < 0 && errno == EINTR) continue;
         if (k < 0) return lede_seterr(err, "send: %s", strerror(errno));
@@ -98,12 +142,21 @@ static int read_line(lconn *c, char **out, char *err) {
             c->in.len -= c->pos;
             c->pos = 0;
         }
-        struct pollfd pfd = {c->fd, POLLIN, 0};
-        int pr = poll(&pfd, 1, (int)(g_timeout * 1000));
-        if (pr == 0) return lede_seterr(err, "no reply from the server within %.0f s", g_timeout);
-        if (pr < 0 && errno == EINTR) continue;
-        if (pr < 0) return lede_seterr(err, "poll: %s", strerror(errno));
+        if (!c->tls || !ctls_pending(c->tls)) {
+            struct pollfd pfd = {c->fd, POLLIN, 0};
+            int pr = poll(&pfd, 1, (int)(g_timeout * 1000));
+            if (pr == 0) return lede_seterr(err, "no reply from the server within %.0f s", g_timeout);
+            if (pr < 0 && errno == EINTR) continue;
+            if (pr < 0) return lede_seterr(err, "poll: %s", strerror(errno));
+        }
         sbuf_reserve(&c->in, 65536);
+        if (c->tls) {
+            ssize_t k = ctls_recv(c->tls, c->in.data + c->in.len, 65536, err);
+            if (k == 0) return lede_seterr(err, "the server closed the connection");
+            if (k < 0) return LEDE_ERR;
+            c->in.len += (size_t)k;
+            continue;
+        }
         ssize_t k = recv(c->fd, c->in.data + c->in.len, 65536, 0);
         if (k == 0) return lede_seterr(err, "the server closed the connection");
         if (k < 0 && errno != EINTR) return lede_seterr(err, "recv: %s", strerror(errno));

@@ -38,6 +38,8 @@ typedef struct options {
     const char *addr;
     search_settings s;
     int count, json, interactive, color;
+    int tls;
+    ctls_opts tls_opts;
 } options;
 
 /* Returns 0, or -1 with the message printed; --help prints and exits. */
@@ -68,6 +70,12 @@ static int parse_args(int argc, char **argv, options *o, int *nwords) {
          "terminal unless NO_COLOR is set", .def = "auto", .choices = color_choices},
         {"interactive", 'i', OPT_FLAG, &o->interactive,
          .help = "prompt with line editing and history"},
+        {"tls", 0, OPT_FLAG, &o->tls,
+         .help = "speak TLS (a leded started with --tls-cert), checking the server's certificate"},
+        {"tls-ca", 0, OPT_STRING, &o->tls_opts.ca, .metavar = "FILE",
+         .help = "trust the CA certificates in FILE (PEM) instead of the system's; implies --tls"},
+        {"tls-insecure", 0, OPT_FLAG, &o->tls_opts.insecure,
+         .help = "accept any certificate, unchecked (testing only); implies --tls"},
         {"help", 'h', OPT_HELP, NULL, .help = "this text"},
         {0}};
     const opt_table t = {"lede", usage, specs, .epilog = epilog, .dash_words = 1};
@@ -206,8 +214,10 @@ int main(int argc, char **argv) {
     }
     lconn c;
     char err[LEDE_ERRLEN] = "";
-    if (lconn_open(&c, o.addr, 30, err) != LEDE_OK) {
-        fprintf(stderr, "lede: %s (is leded running?)\n", err);
+    int tls = o.tls || o.tls_opts.ca || o.tls_opts.insecure;
+    if (lconn_open(&c, o.addr, 30, tls ? &o.tls_opts : NULL, err) != LEDE_OK) {
+        /* A TLS failure needs no hint: the server answered. */
+        fprintf(stderr, "lede: %s%s\n", err, strncmp(err, "TLS", 3) ? " (is leded running?)" : "");
         return EXIT_ERROR;
     }
     int status;

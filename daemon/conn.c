@@ -10,6 +10,7 @@
 #include "http.h"
 #include "log.h"
 #include "replies.h"
+#include "tls.h"
 
 #include <event2/event.h>
 #include <netdb.h>
@@ -60,7 +61,8 @@ void conn_free(conn *c, const char *why) {
 int conn_maybe_close(conn *c) {
     if (!c->closing || c->head || conn_output_len(c) != 0) return 0;
     if (c->draining) {
-        if (!c->shut) shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+        if (!c->shut && c->s->tls) tls_shutdown_write(c->bev);
+        else if (!c->shut) shutdown(bufferevent_getfd(c->bev), SHUT_WR);
         c->shut = 1;
         return 0;
     }
@@ -144,9 +146,51 @@ static void conn_write_cb(struct bufferevent *bev, void *arg) {
     conn_resume(c);
 }
 
+/* Sets c's read and write time-outs (0: none). */
+static void conn_set_timeouts(conn *c, double t) {
+    if (t <= 0) {
+        bufferevent_set_timeouts(c->bev, NULL, NULL);
+        return;
+    }
+    struct timeval tv = {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)};
+    bufferevent_set_timeouts(c->bev, &tv, &tv);
+}
+
+/* A TLS connection's handshake ended, or failed; returns 1 when c was
+ * freed.  A failure (plaintext sent to the TLS port, a client that does
+ * not trust the certificate, a handshake left half done) is a log line
+ * and a closed connection. */
+static int conn_tls_event(conn *c, short events) {
+    if (events & BEV_EVENT_CONNECTED) {
+        c->tls_handshaking = 0;
+        conn_set_timeouts(c, c->s->cfg->idle_timeout);
+        log_msg(LOG_LEVEL_DEBUG, "conn %llu TLS handshake done", (unsigned long long)c->id);
+        return 0;
+    }
+    if (events & BEV_EVENT_ERROR) {
+        char why[300];
+        tls_describe_error(c->bev, why, sizeof why);
+        if (c->tls_handshaking) log_msg(LOG_LEVEL_WARN, "conn %llu %s: TLS handshake failed (%s)",
+                                        (unsigned long long)c->id, c->peer, why);
+        conn_free(c, why);
+        return 1;
+    }
+    if (c->tls_handshaking && (events & (BEV_EVENT_TIMEOUT | BEV_EVENT_EOF))) {
+        log_msg(LOG_LEVEL_WARN, "conn %llu %s: TLS handshake %s", (unsigned long long)c->id,
+                c->peer, events & BEV_EVENT_EOF ? "cut short by the client" : "timed out");
+        conn_free(c, "no TLS handshake");
+        return 1;
+    }
+    return 0;
+}
+
 static void conn_event_cb(struct bufferevent *bev, short events, void *arg) {
     (void)bev;
     conn *c = arg;
+    if (c->s->tls && (c->tls_handshaking || (events & BEV_EVENT_ERROR))) {
+        conn_tls_event(c, events);
+        return;
+    }
     if (events & BEV_EVENT_ERROR) {
         conn_free(c, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
     } else if (events & BEV_EVENT_EOF) {
@@ -190,19 +234,33 @@ void conn_open(server *s, int fd, struct sockaddr *sa) {
     c->id = ++s->next_id;
     conn_describe_peer(c, sa);
     peer_key_of(sa, c->addr);
-    c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    c->wire = wire_new(fd);
+    /* Over TLS only the loop's bufferevent may write to the socket, so
+     * the connection's wire is loop-only: every reply takes the loop. */
+    if (s->tls) {
+        c->bev = tls_accept_bev(s->tls, s->base, fd);
+        c->wire = wire_new(-1);
+        c->tls_handshaking = 1;
+    } else {
+        c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+        c->wire = wire_new(fd);
+    }
+    if (!c->bev) {
+        log_msg(LOG_LEVEL_WARN, "conn %llu %s: cannot set up its socket", (unsigned long long)c->id,
+                c->peer);
+        wire_unref(c->wire);
+        free(c);
+        return;
+    }
     c->next_seq = 1;
     wire_open(c->wire, 1);
     bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
     admit_open(c);
     bufferevent_setwatermark(c->bev, EV_READ, 0, s->cfg->max_line + 2);
     bufferevent_setwatermark(c->bev, EV_WRITE, s->cfg->max_output / 2, 0);
-    if (s->cfg->idle_timeout > 0) {
-        double t = s->cfg->idle_timeout;
-        struct timeval tv = {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)};
-        bufferevent_set_timeouts(c->bev, &tv, &tv);
-    }
+    double t = s->cfg->idle_timeout;
+    if (c->tls_handshaking && (t <= 0 || s->cfg->tls_handshake_timeout < t))
+        t = s->cfg->tls_handshake_timeout;
+    conn_set_timeouts(c, t);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     c->next = s->conns;
     if (s->conns) s->conns->prev = c;

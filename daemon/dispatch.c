@@ -116,6 +116,7 @@ void dispatch_line(conn *c, const char *line, size_t len) {
     int rc = proto_parse(line, len, &req, err);
     if (rc == LEDE_OK) proto_apply_limit(&req, s->cfg->max_limit);
     dispatch_log_request(c, line, len);
+    if (rc == LEDE_OK) p->cmd = (int)req.cmd;
     if (rc != LEDE_OK) {
         replies_error(p, PROTO_E_SYNTAX, err);
     } else if (req.cmd == PROTO_UNKNOWN) {

@@ -14,6 +14,7 @@
 #include "http_state.h"
 #include "listener.h"
 #include "log.h"
+#include "tls.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
@@ -88,6 +89,7 @@ void http_conn_reply(http_conn *hc, int status, const char *content_type, const 
                      const char *body, size_t len) {
     http_request *r = &hc->req;
     if (status >= 400) hc->s->stats.errors++;
+    if (status >= 200) http_reply_count(hc, status, body, len);
     if (!r->keep_alive || hc->s->shutting_down) hc->closing_after = 1;
     struct evbuffer *out = bufferevent_get_output(hc->bev);
     evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
@@ -320,7 +322,8 @@ static void http_read_cb(struct bufferevent *bev, void *arg) {
 static void http_conn_linger(http_conn *hc) {
     if (hc->shut) return;
     hc->shut = 1;
-    shutdown(bufferevent_getfd(hc->bev), SHUT_WR);
+    if (hc->s->tls) tls_shutdown_write(hc->bev);
+    else shutdown(bufferevent_getfd(hc->bev), SHUT_WR);
     bufferevent_setwatermark(hc->bev, EV_READ, 0, 0);
     bufferevent_enable(hc->bev, EV_READ);
 }
@@ -335,10 +338,31 @@ static void http_write_cb(struct bufferevent *bev, void *arg) {
     http_conn_process(hc);
 }
 
+static void http_set_timeouts(http_conn *hc, double t) {
+    struct timeval tv = {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)};
+    bufferevent_set_timeouts(hc->bev, &tv, &tv);
+}
+
+/* HTTPS: the handshake is done (--http-timeout from now on), or failed
+ * (plaintext, a client that does not trust the certificate): a log line
+ * and a close. */
+static void http_tls_event(http_conn *hc, short events) {
+    if (events & BEV_EVENT_CONNECTED) {
+        http_set_timeouts(hc, hc->s->cfg->http_timeout);
+        return;
+    }
+    char why[300];
+    tls_describe_error(hc->bev, why, sizeof why);
+    log_msg(LOG_LEVEL_WARN, "http %llu %s: %s", (unsigned long long)hc->id, hc->peer, why);
+    http_conn_free(hc, why);
+}
+
 static void http_event_cb(struct bufferevent *bev, short events, void *arg) {
     (void)bev;
     http_conn *hc = arg;
-    if (events & BEV_EVENT_ERROR) {
+    if (hc->s->tls && (events & (BEV_EVENT_CONNECTED | BEV_EVENT_ERROR))) {
+        http_tls_event(hc, events);
+    } else if (events & BEV_EVENT_ERROR) {
         http_conn_free(hc, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
     } else if (events & BEV_EVENT_EOF) {
         if (hc->state == HTTP_BUSY) { /* half-closed: answer, then close */
@@ -373,7 +397,13 @@ int http_from_address(const server *s, const uint8_t key[PEER_KEY_LEN]) {
     return n;
 }
 
-static void http_refuse_at_accept(evutil_socket_t fd, const char *msg) {
+/* Over HTTPS the 429 would be plaintext a TLS client cannot read: the
+ * socket is only closed (and the refusal logged). */
+static void http_refuse_at_accept(server *s, evutil_socket_t fd, const char *msg) {
+    if (s->tls) {
+        evutil_closesocket(fd);
+        return;
+    }
     char buf[400];
     sbuf b;
     sbuf_init(&b);
@@ -398,19 +428,26 @@ static void http_conn_open(server *s, evutil_socket_t fd, struct sockaddr *sa) {
                 host, sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
     snprintf(hc->peer, sizeof hc->peer, "%s:%s", host, port);
     peer_key_of(sa, hc->addr);
+    hc->bev = s->tls ? tls_accept_bev(s->tls, s->base, fd)
+                     : bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (!hc->bev) {
+        log_msg(LOG_LEVEL_WARN, "http %llu %s: cannot set up its socket", (unsigned long long)hc->id,
+                hc->peer);
+        free(hc);
+        return;
+    }
     hc->flow = pool_flow_new();
-    hc->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
     bufferevent_setcb(hc->bev, http_read_cb, http_write_cb, http_event_cb, hc);
     hc->output_cb = evbuffer_add_cb(bufferevent_get_output(hc->bev), http_output_cb, hc);
     bufferevent_setwatermark(hc->bev, EV_READ, 0, s->cfg->max_http_header + 1);
-    double t = s->cfg->http_timeout;
-    struct timeval tv = {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)};
-    bufferevent_set_timeouts(hc->bev, &tv, &tv);
+    double t = s->cfg->http_timeout; /* the handshake's own limit first (HTTPS) */
+    http_set_timeouts(hc, s->tls && s->cfg->tls_handshake_timeout < t ? s->cfg->tls_handshake_timeout : t);
     bufferevent_enable(hc->bev, EV_READ | EV_WRITE);
     hc->next = h->conns;
     if (h->conns) h->conns->prev = hc;
     h->conns = hc;
     h->nconns++;
+    h->accepted++;
     s->stats.conns_total++;
     log_msg(LOG_LEVEL_INFO, "http %llu %s opened", (unsigned long long)hc->id, hc->peer);
 }
@@ -423,12 +460,12 @@ static void http_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct 
     uint8_t key[PEER_KEY_LEN];
     peer_key_of(sa, key);
     if (s->nconns + s->http->nconns >= s->cfg->max_connections) {
-        http_refuse_at_accept(fd, "too many connections");
+        http_refuse_at_accept(s, fd, "too many connections");
         log_msg(LOG_LEVEL_WARN, "http connection refused: %d connections open",
                 s->nconns + s->http->nconns);
     } else if (s->cfg->max_per_address > 0 && !peer_key_is_local(key) &&
                listener_count_from(s, key) >= s->cfg->max_per_address) {
-        http_refuse_at_accept(fd, "too many connections from this address");
+        http_refuse_at_accept(s, fd, "too many connections from this address");
     } else {
         http_conn_open(s, fd, sa);
     }

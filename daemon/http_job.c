@@ -64,6 +64,7 @@ static void http_job_back(job *j) {
     r->job = NULL;
     http_job_stop_timer(r);
     if (r->batch_end) {
+        metrics_note_request(&hc->s->stats.metrics, PROTO_ADD, j->error_code); /* each line */
         http_batch_note(hc, &j->reply);
         http_batch_next(hc);
     } else if (j->req.cmd == PROTO_PING) {
@@ -75,6 +76,7 @@ static void http_job_back(job *j) {
 
 /* The job of req (moved out of it); on refusal, the BUSY reply in busy. */
 static int http_job_send(http_conn *hc, proto_request *req, sbuf *busy) {
+    if (!hc->req.batch_end) http_request_counts_as(&hc->req, req->cmd); /* a batch: per line */
     server *s = hc->s;
     job *j = job_new(req, 1, hc);
     j->deliver = http_job_back;

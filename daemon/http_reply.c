@@ -36,10 +36,10 @@ static const char *http_error_headers(int status, const char *code) {
 
 /* The error code of a JSON reply ({"ok":false,"error":"CODE",...}), or
  * NULL when it succeeded. */
-static int http_reply_code(const sbuf *reply, char code[24]) {
+static int http_reply_code_of(const char *data, size_t len, char code[24]) {
     static const char fail[] = "{\"ok\":false,\"error\":\"";
-    if (reply->len < sizeof fail || memcmp(reply->data, fail, sizeof fail - 1)) return 0;
-    const char *c = reply->data + sizeof fail - 1, *end = memchr(c, '"', reply->len - (sizeof fail - 1));
+    if (len < sizeof fail || memcmp(data, fail, sizeof fail - 1)) return 0;
+    const char *c = data + sizeof fail - 1, *end = memchr(c, '"', len - (sizeof fail - 1));
     size_t n = end ? (size_t)(end - c) : 0;
     if (n == 0 || n >= 24) return 0;
     memcpy(code, c, n);
@@ -53,11 +53,20 @@ void http_reply_json(http_conn *hc, const sbuf *reply) {
     if (len && reply->data[len - 1] == '\n') len--;
     int status = 200;
     const char *extra = "";
-    if (http_reply_code(reply, code)) {
+    if (http_reply_code_of(reply->data, reply->len, code)) {
         status = http_status_of(code);
         extra = http_error_headers(status, code);
     }
     http_conn_reply(hc, status, HTTP_JSON, extra, reply->data, len);
+}
+
+void http_reply_count(http_conn *hc, int status, const char *body, size_t len) {
+    char code[24];
+    const char *c = status >= 400 && http_reply_code_of(body, len, code) ? code : NULL;
+    if (status >= 400 && !c) c = "OTHER";
+    metrics_counters *m = &hc->s->stats.metrics;
+    if (hc->req.metric_cmd) metrics_note_request(m, (proto_cmd)(hc->req.metric_cmd - 1), c);
+    else if (c) metrics_note_error(m, c);
 }
 
 void http_reply_error(http_conn *hc, const char *code, const char *msg) {

@@ -6,6 +6,7 @@
  * the socket (http_conn.c) or run anything (http_job.c). */
 #define _GNU_SOURCE
 #include "authguard.h"
+#include "handoff.h"
 #include "http_job.h"
 #include "log.h"
 #include "stats.h"
@@ -151,6 +152,7 @@ static void http_answer_search(http_conn *hc, http_target *t, proto_cmd cmd, int
     char err[LEDE_ERRLEN];
     memset(&req, 0, sizeof req);
     req.cmd = cmd;
+    http_request_counts_as(&hc->req, cmd); /* its SYNTAX or NOAUTH too */
     proto_search_defaults(&req);
     if (t->id) req.arg = lede_strdup(t->id);
     int rc = http_query_params(t->query, &req, q_needed, err);
@@ -259,11 +261,26 @@ static void http_post_commit(http_conn *hc, http_target *t) {
 
 static void http_get_stats(http_conn *hc, http_target *t) {
     (void)t;
+    http_request_counts_as(&hc->req, PROTO_STATS);
     if (!http_authorized(hc, 0)) return;
     sbuf b;
     sbuf_init(&b);
     stats_format(hc->s, &b, 1);
     http_reply_json(hc, &b);
+    sbuf_free(&b);
+}
+
+/* Prometheus' text format (metrics.h), built on the loop like /stats;
+ * the read token guards it as it guards /stats.  Finished jobs not yet
+ * collected are counted first, so a scrape sees every reply sent. */
+static void http_get_metrics(http_conn *hc, http_target *t) {
+    (void)t;
+    if (!http_authorized(hc, 0)) return;
+    if (handoff_has_done(hc->s->ho.workers)) handoff_collect(hc->s);
+    sbuf b;
+    sbuf_init(&b);
+    stats_metrics(hc->s, hc->s->http->nconns, hc->s->http->accepted, &b);
+    http_conn_reply(hc, 200, "text/plain; version=0.0.4; charset=utf-8", "", b.data, b.len);
     sbuf_free(&b);
 }
 
@@ -290,6 +307,7 @@ static const http_route_def http_routes[] = {
     {"/similar/", GET_HEAD, "GET, HEAD", http_get_similar},
     {"/stats", GET_HEAD, "GET, HEAD", http_get_stats},
     {"/health", GET_HEAD, "GET, HEAD", http_get_health},
+    {"/metrics", GET_HEAD, "GET, HEAD", http_get_metrics},
     {"/commit", HTTP_POST, "POST", http_post_commit},
 };
 

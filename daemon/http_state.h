@@ -70,6 +70,7 @@ typedef struct http_request {
     size_t batch_line;        /* the number of the line out */
     sbuf batch_replies;       /* one JSON object a line, with its "line" */
     uint64_t batch_counts[4]; /* added, replaced, unchanged, failed */
+    int metric_cmd;           /* the proto_cmd + 1 it counts under in the metrics; 0: none */
 } http_request;
 
 struct http_conn {
@@ -94,6 +95,7 @@ typedef struct http_server {
     struct event *relisten;
     http_conn *conns;
     int nconns;
+    uint64_t accepted;        /* connections opened (lede_connections_total) */
     uint64_t requests;        /* STATS' http_requests */
 } http_server;
 
@@ -112,6 +114,13 @@ void http_job_abandon(http_conn *hc);
  * reply of the protocol's (JSON, one line) with the status its "ok" and
  * "error" say. */
 void http_reply_error(http_conn *hc, const char *code, const char *msg);
+/* A reply leaves: the metrics count it under its request's command (if
+ * any) and the error code its JSON body holds (status 400 and up). */
+void http_reply_count(http_conn *hc, int status, const char *body, size_t len);
+/* The command a request counts under in the metrics (metrics.h). */
+static inline void http_request_counts_as(http_request *r, proto_cmd cmd) {
+    r->metric_cmd = (int)cmd + 1;
+}
 void http_reply_json(http_conn *hc, const sbuf *reply);
 int http_status_of(const char *code);
 

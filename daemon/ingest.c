@@ -109,6 +109,7 @@ static void reply_error(job *j, int rc, const char *err) {
                      : rc == LEDE_EIO ? PROTO_E_IOERROR
                                         : PROTO_E_INTERNAL;
     j->failed_internal = rc == LEDE_ERR;
+    j->error_code = code;
     proto_reply_error(&j->reply, j->json, code, err);
 }
 

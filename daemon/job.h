@@ -27,6 +27,7 @@ typedef struct job {
     int json;
     sbuf reply;
     int failed_internal;       /* the reply is an INTERNAL error */
+    const char *error_code;    /* the reply's error code (PROTO_E_*); NULL: ok */
     double started, finished_at; /* monotonic seconds */
     void *owner;               /* the loop's bookkeeping; never read by workers */
     /* Loop only: where the reply goes when the job comes back, if not to

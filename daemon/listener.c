@@ -37,8 +37,10 @@ static int reserve_fd = -1;
 static double busy_logged_at = -1e9;
 static unsigned long busy_unlogged;
 
-static void listener_refuse(evutil_socket_t fd, const char *msg) {
-    if (send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+/* Over TLS the line would be plaintext a TLS client cannot read: the
+ * socket is only closed (the log says why). */
+static void listener_refuse(server *s, evutil_socket_t fd, const char *msg) {
+    if (!s->tls && send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
         /* the client is gone already */
     }
     evutil_closesocket(fd);
@@ -87,12 +89,12 @@ static void listener_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     (void)salen;
     server *s = arg;
     if (s->nconns + http_conn_count(s) >= s->cfg->max_connections) { /* HTTP's count too */
-        listener_refuse(fd, "ERR LIMIT too many connections\n");
+        listener_refuse(s, fd, "ERR LIMIT too many connections\n");
         log_msg(LOG_LEVEL_WARN, "connection refused: %d connections open", s->nconns + http_conn_count(s));
         return;
     }
     if (listener_address_full(s, sa)) {
-        listener_refuse(fd, "ERR LIMIT too many connections from this address\n");
+        listener_refuse(s, fd, "ERR LIMIT too many connections from this address\n");
         return;
     }
     conn_open(s, fd, sa);
@@ -144,9 +146,9 @@ static void listener_relisten_cb(evutil_socket_t fd, short what, void *arg) {
     if (s->local) evconnlistener_enable(s->local);
 }
 
-/* Clients waiting in l's backlog, answered ERR BUSY and closed with the
- * reserve's descriptor; returns how many. */
-static int listener_refuse_waiting(struct evconnlistener *l) {
+/* Clients waiting in l's backlog, answered ERR BUSY (over TLS only
+ * closed) with the reserve's descriptor; returns how many. */
+static int listener_refuse_waiting(server *s, struct evconnlistener *l) {
     static const char msg[] = "ERR BUSY the server is out of file descriptors, try again later\n";
     if (reserve_fd < 0) return 0;
     close(reserve_fd);
@@ -156,7 +158,7 @@ static int listener_refuse_waiting(struct evconnlistener *l) {
     for (; n < BUSY_PER_WAKE; n++) {
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) break;
-        if (send(fd, msg, sizeof msg - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+        if (!s->tls && send(fd, msg, sizeof msg - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
             /* the client is gone already */
         }
         close(fd);
@@ -169,7 +171,7 @@ static void listener_error_cb(struct evconnlistener *l, void *arg) {
     server *s = arg;
     int err = EVUTIL_SOCKET_ERROR();
     if ((err == EMFILE || err == ENFILE) && !s->shutting_down) {
-        int n = listener_refuse_waiting(l);
+        int n = listener_refuse_waiting(s, l);
         if (n > 0) { /* n == 0: the freed descriptor was taken; pause below, not spin */
             double now = lede_now();
             busy_unlogged += (unsigned long)n;

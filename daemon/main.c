@@ -173,6 +173,14 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
         {"max-batch-bytes", 0, OPT_SIZE, &cfg->max_http_batch, .metavar = "BYTES",
          .help = "largest body of POST /articles (JSON Lines; more: 413)", .def = "64M",
          .min = 64, .max = 4e9},
+        {.kind = OPT_HEADING, .help = "TLS (off by default; on, for every listener):"},
+        {"tls-cert", 0, OPT_STRING, &cfg->tls_cert, .metavar = "FILE",
+         .help = "the server's certificate (PEM, its chain after it); with --tls-key"},
+        {"tls-key", 0, OPT_STRING, &cfg->tls_key, .metavar = "FILE",
+         .help = "the certificate's private key (PEM)"},
+        {"tls-handshake-timeout", 0, OPT_DOUBLE, &cfg->tls_handshake_timeout, .metavar = "SECS",
+         .help = "close a connection whose TLS handshake takes longer", .def = "10", .min = 0.001,
+         .max = 3600},
         {"help", 'h', OPT_HELP, NULL, .help = "this text"},
         {0}};
     const opt_table t = {"leded", usage, specs, .epilog = epilog};
@@ -193,6 +201,11 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
         return -1;
     }
     if (cfg->workers == 0) cfg->workers = default_workers(cfg->index);
+    if (!cfg->tls_cert != !cfg->tls_key) {
+        fprintf(stderr, "leded: --tls-cert and --tls-key go together (%s alone)\n",
+                cfg->tls_cert ? "--tls-cert" : "--tls-key");
+        return -1;
+    }
     if (!cfg->listen && !cfg->socket_path) {
         fprintf(stderr, "leded: nothing to listen on (--listen none and no --socket)\n");
         return -1;

@@ -27,9 +27,17 @@ void replies_sync_wire(conn *c) {
     else wire_hold(c->wire);
 }
 
+/* A reply leaves: the metrics count it by command and outcome. */
+static void replies_count(conn *c, const pending *p) {
+    metrics_counters *m = &c->s->stats.metrics;
+    if (p->cmd >= 0) metrics_note_request(m, (proto_cmd)p->cmd, p->code);
+    else if (p->code) metrics_note_error(m, p->code);
+}
+
 void replies_flush(conn *c) {
     while (c->head && c->head->done) {
         pending *p = c->head;
+        replies_count(c, p);
         if (p->parked) admit_parked(c, -(long)p->parked);
         p->parked = 0;
         if (p->reply.len > p->skip) {
@@ -60,6 +68,7 @@ pending *replies_add(conn *c) {
     pending *p = lede_calloc(1, sizeof *p);
     p->c = c;
     p->seq = c->next_seq++;
+    p->cmd = -1;
     sbuf_init(&p->reply);
     if (c->tail) c->tail->next = p;
     else c->head = p;
@@ -70,6 +79,7 @@ pending *replies_add(conn *c) {
 
 void replies_error(pending *p, const char *code, const char *msg) {
     proto_reply_error(&p->reply, p->c->json, code, msg);
+    p->code = code;
     p->done = 1;
     p->c->s->stats.errors++;
 }
@@ -112,6 +122,7 @@ void replies_fill(pending *p, job *j) {
     sbuf_free(&p->reply);
     p->reply = j->reply;
     p->skip = j->sent;
+    p->code = j->error_code;
     sbuf_init(&j->reply);
     p->done = 1;
     conn *c = p->c;

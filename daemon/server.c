@@ -22,6 +22,7 @@
  *               connection's share of the workers and of memory
  *   handoff.c   jobs to the workers and back; when the loop is woken
  *   stats.c     counters, percentiles, the STATS reply
+ *   tls.c       TLS: the certificate and key, OpenSSL bufferevents
  *   http*.c     HTTP/1.1 beside the line protocol (http.h)
  * This file only starts and stops them; it must not handle requests. */
 #define _GNU_SOURCE
@@ -34,6 +35,7 @@
 #include "listener.h"
 #include "log.h"
 #include "server_state.h"
+#include "tls.h"
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -67,6 +69,7 @@ static void server_teardown(server *s) {
     if (s->sigint) event_free(s->sigint);
     if (s->base) event_base_free(s->base);
     authguard_free(s->auth_guard);
+    tls_server_free(s->tls);
 }
 
 /* The workers and the writer; they wake the loop through handoff.c. */
@@ -115,6 +118,14 @@ int server_run(const server_config *given) {
     }
     event_base_priority_init(s.base, 3); /* events default to 1; batching, collecting
                                             and pipelining connections are 2 */
+    if (cfg->tls_cert) { /* a bad certificate or key stops the start, before listening */
+        char err[LEDE_ERRLEN];
+        if (!(s.tls = tls_server_new(cfg->tls_cert, cfg->tls_key, err))) {
+            log_msg(LOG_LEVEL_ERROR, "%s", err);
+            event_base_free(s.base);
+            return 1;
+        }
+    }
     s.auth_guard = authguard_new(cfg->auth_failures, cfg->auth_failures_total,
                                  cfg->auth_window);
     if (handoff_loop_start(&s) != 0 || server_start_threads(&s) != 0 || fdlimit_refit(&own) != 0)

@@ -42,6 +42,9 @@ typedef struct server_config {
     int auth_failures;         /* failed AUTH one address may make before the throttle */
     int auth_failures_total;   /* ... and the whole server (authguard.h) */
     double auth_window;        /* seconds in which those allowances come back */
+    const char *tls_cert;      /* PEM files: TLS on every listener; NULL: plain */
+    const char *tls_key;
+    double tls_handshake_timeout; /* seconds a TLS handshake may take */
     const char *read_token;    /* NULL: searching needs no token (else AUTH / Bearer) */
     /* HTTP (docs/HTTP.md): */
     const char *http_listen;   /* HOST:PORT, or NULL: no HTTP */

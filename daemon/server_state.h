@@ -35,6 +35,8 @@ typedef struct pending {
     sbuf reply;
     int done;
     int close_after;          /* QUIT, TOOLONG: close once this is written */
+    int cmd;                  /* its proto_cmd, for the metrics; -1: the line did not parse */
+    const char *code;         /* its reply's error code (PROTO_E_*); NULL: ok */
     uint64_t seq;             /* number on the connection, from 1 */
     size_t skip;              /* bytes of the reply a worker wrote already */
     job *job;                 /* with a worker; NULL once answered */
@@ -67,6 +69,7 @@ struct conn {
     int authed;               /* AUTH succeeded: ingest commands allowed */
     int may_read;             /* AUTH with the read or ingest token (--read-token) */
     int auth_failures;
+    int tls_handshaking;      /* conn.c: TLS, its handshake not yet done */
     /* admit.c: read-your-writes, shares of the workers and of memory */
     pool_flow *flow;          /* its queries waiting for a worker */
     struct evbuffer_cb_entry *output_cb;
@@ -101,6 +104,7 @@ struct server {
     double started;
     int shutting_down;         /* listener.c */
     struct authguard *auth_guard; /* dispatch.c: failed AUTH across connections */
+    struct tls_server *tls;    /* server.c: --tls-cert/--tls-key; NULL: plain */
     struct http_server *http;  /* http_conn.c; NULL: no HTTP */
     server_stats stats;        /* stats.c; counters bumped where things happen */
 };

@@ -17,6 +17,7 @@
 
 void stats_note_query(server *s, const job *j) {
     double took = j->finished_at - j->started;
+    metrics_note_latency(&s->stats.metrics, took);
     s->stats.lat[s->stats.nlat++ % STATS_LAT_RING] = (uint32_t)(took * 1e6 < 4e9 ? took * 1e6 : 4e9);
     if (took > s->cfg->slow_query && s->cfg->slow_query > 0)
         log_msg(LOG_LEVEL_WARN, "slow query (%.3f s): %s %s", took, proto_cmd_name(j->req.cmd),
@@ -130,4 +131,19 @@ void stats_format(server *s, sbuf *out, int json) {
     stats_percentiles(s, st, &n);
     stats_ingest(s, st, &n);
     proto_reply_stats(out, json, st, n);
+}
+
+void stats_metrics(server *s, int connections_http, uint64_t connections_total_http, sbuf *out) {
+    metrics_gauges g = {.connections_line = s->nconns, .connections_http = connections_http,
+                        .connections_total_line = s->stats.conns_total - connections_total_http,
+                        .connections_total_http = connections_total_http,
+                        .uptime_s = lede_now() - s->started, .version = metrics_version()};
+    pool_index_figures(s->pool, &g.articles, &g.revision, &g.index_bytes);
+    if (s->ingest) {
+        ingest_figures f;
+        ingest_figures_get(s->ingest, &f);
+        g.articles = f.articles;
+        g.revision = f.revision;
+    }
+    metrics_render(out, &s->stats.metrics, &g);
 }

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include "job.h"
+#include "metrics.h"
 #include "../src/protocol.h"
 
 #define STATS_LAT_RING 8192
@@ -25,6 +26,7 @@ typedef struct server_stats {
     uint64_t nlat;
     uint64_t pct_nlat;         /* percentiles cached for this many samples */
     proto_stat pct[3];
+    metrics_counters metrics;  /* GET /metrics' counters (metrics.h) */
 } server_stats;
 
 /* A query job came back: its latency goes into the ring, and a slow one
@@ -32,6 +34,10 @@ typedef struct server_stats {
 void stats_note_query(server *s, const job *j);
 /* Answers STATS into p. */
 void stats_reply(server *s, pending *p);
+/* The Prometheus exposition of the same figures (metrics.h) into out;
+ * connections_http and its total come from the HTTP server (conns_total
+ * counts both protocols'). */
+void stats_metrics(server *s, int connections_http, uint64_t connections_total_http, sbuf *out);
 /* The STATS reply appended to out (HTTP's GET /stats). */
 void stats_format(server *s, sbuf *out, int json);
 

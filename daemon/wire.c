@@ -50,7 +50,7 @@ void wire_unref(wire *w) {
  * skipping the lock then keeps the loop from waiting while a worker is
  * inside send(). */
 void wire_open(wire *w, uint64_t seq) {
-    if (seq == WIRE_NONE) return;
+    if (seq == WIRE_NONE || w->fd < 0) return;
     if (atomic_load(&w->open_seq) >= seq) return;
     pthread_mutex_lock(&w->mu);
     if (!w->closed && w->open_seq < seq) w->open_seq = seq;

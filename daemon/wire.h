@@ -23,7 +23,9 @@ typedef struct wire wire;
 
 #define WIRE_NONE 0 /* no sequence number: the wire is held */
 
-/* A wire on fd with one reference (the connection's). */
+/* A wire on fd with one reference (the connection's).  fd -1: a
+ * loop-only wire, never opened, so every reply goes through the loop (a
+ * TLS connection: only its bufferevent may write to the socket). */
 wire *wire_new(int fd);
 void wire_ref(wire *w);
 void wire_unref(wire *w);
