@@ -112,8 +112,6 @@ static void query_bound(query_reader *q, search_opts *o, double deadline, query_
 static search_opts query_options(job *j) {
     search_opts o = j->req.search;
     o.query = j->req.cmd == PROTO_SIMILAR ? j->req.filter : j->req.arg;
-    o.hl_open = j->req.hl_open;
-    o.hl_close = j->req.hl_close;
     o.collapse = j->req.collapse[0] ? j->req.collapse : NULL;
     o.sort_field = j->req.sort_field[0] ? j->req.sort_field : NULL;
     return o;

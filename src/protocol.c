@@ -214,8 +214,6 @@ static int parse_options(proto_request *rq, const char *p, const char *end,
     o->snippet_len = PROTO_DEFAULT_SNIPPET;
     strcpy(rq->hl_open, "[");
     strcpy(rq->hl_close, "]");
-    o->hl_open = rq->hl_open;
-    o->hl_close = rq->hl_close;
     *dashes = 0;
     for (;;) {
         p = skip_space(p, end);
