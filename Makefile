@@ -93,7 +93,16 @@ $(BIN)/lede-index: $(INDEXER_OBJ) $(CORE_LIB)
 	@mkdir -p $(BIN)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BIN)/leded: $(DAEMON_OBJ) $(CORE_LIB)
+# The search page (web/index.html) as a C array, served at GET /.
+WEBPAGE_OBJ := $(BUILD)/web/page.o
+$(BUILD)/web/page.c: web/index.html web/embed.py
+	@mkdir -p $(dir $@)
+	python3 web/embed.py web/index.html $@
+
+$(WEBPAGE_OBJ): $(BUILD)/web/page.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BIN)/leded: $(DAEMON_OBJ) $(WEBPAGE_OBJ) $(CORE_LIB)
 	@mkdir -p $(BIN)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) -levent_core -levent_pthreads
 
