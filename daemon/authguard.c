@@ -131,3 +131,10 @@ void authguard_failed(authguard *g, const char *peer, double now) {
         log_throttle(g, peer, now);
     }
 }
+
+int authguard_same_token(const char *a, const char *b) {
+    size_t na = strlen(a), nb = strlen(b);
+    unsigned char diff = na != nb;
+    for (size_t i = 0; i < na; i++) diff |= (unsigned char)(a[i] ^ b[i % (nb ? nb : 1)]);
+    return diff == 0;
+}

@@ -26,4 +26,8 @@ double authguard_wait(authguard *g, const char *peer, double now, const char **w
 /* A wrong token from peer. */
 void authguard_failed(authguard *g, const char *peer, double now);
 
+/* 1 when the tokens are equal; the time taken does not depend on where
+ * they differ (AUTH, HTTP's Bearer). */
+int authguard_same_token(const char *a, const char *b);
+
 #endif

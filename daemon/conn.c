@@ -7,6 +7,7 @@
 #include "admit.h"
 #include "framing.h"
 #include "handoff.h"
+#include "http.h"
 #include "log.h"
 #include "replies.h"
 
@@ -40,7 +41,7 @@ void conn_free(conn *c, const char *why) {
     if (c->next) c->next->prev = c->prev;
     s->nconns--;
     free(c);
-    if (s->shutting_down && s->nconns == 0) event_base_loopexit(s->base, NULL);
+    if (s->shutting_down && s->nconns == 0 && http_conn_count(s) == 0) event_base_loopexit(s->base, NULL);
 }
 
 /* Closes a closing connection once everything owed has been written.  A

@@ -21,13 +21,6 @@ void dispatch_to_writer(server *s, pending *p, proto_request *req) {
     admit_ingest(s, p, req); /* after the connection's queries before it */
 }
 
-/* Compares in time that does not depend on where the strings differ. */
-static int dispatch_same_token(const char *a, const char *b) {
-    size_t na = strlen(a), nb = strlen(b);
-    unsigned char diff = na != nb;
-    for (size_t i = 0; i < na; i++) diff |= (unsigned char)(a[i] ^ b[i % (nb ? nb : 1)]);
-    return diff == 0;
-}
 
 /* A wrong token, or one not even tried because of the throttle: after
  * MAX_AUTH_FAILURES on one connection it is closed as well. */
@@ -39,19 +32,24 @@ static void dispatch_auth_refused(conn *c, pending *p, const char *msg) {
     }
 }
 
+/* AUTH with the ingest token allows ingest and reading; with the read
+ * token (--read-token), reading. */
 static void dispatch_auth(conn *c, pending *p, const char *token) {
     server *s = c->s;
-    const char *why;
-    double now = lede_now(), wait = s->ingest ? authguard_wait(s->auth_guard, c->peer, now, &why) : 0;
-    if (!s->ingest) {
+    const char *why, *read_token = s->cfg->read_token;
+    int any = s->ingest || read_token;
+    double now = lede_now(), wait = any ? authguard_wait(s->auth_guard, c->peer, now, &why) : 0;
+    if (!any) {
         replies_error(p, PROTO_E_DISABLED, "ingest is not enabled on this server (leded --ingest-token FILE)");
     } else if (wait > 0) {
         char msg[160];
         snprintf(msg, sizeof msg, "too many failed AUTH from %s: the token was not checked; try "
                  "again in %.0f s", why, wait + 0.5);
         dispatch_auth_refused(c, p, msg);
-    } else if (dispatch_same_token(token, s->cfg->ingest_token)) {
-        c->authed = 1;
+    } else if ((s->ingest && authguard_same_token(token, s->cfg->ingest_token)) ||
+               (read_token && authguard_same_token(token, read_token))) {
+        c->authed = s->ingest && authguard_same_token(token, s->cfg->ingest_token);
+        c->may_read = 1;
         proto_reply_word(&p->reply, c->json, PROTO_AUTH, "AUTH");
         p->done = 1;
     } else {
@@ -102,6 +100,12 @@ static void dispatch_ingest(conn *c, pending *p, proto_request *req) {
     }
 }
 
+/* The commands --read-token guards. */
+static int dispatch_needs_read(proto_cmd cmd) {
+    return cmd == PROTO_SEARCH || cmd == PROTO_COUNT || cmd == PROTO_GET || cmd == PROTO_SUGGEST ||
+           cmd == PROTO_SIMILAR || cmd == PROTO_STATS;
+}
+
 void dispatch_line(conn *c, const char *line, size_t len) {
     server *s = c->s;
     size_t i = 0;
@@ -120,6 +124,8 @@ void dispatch_line(conn *c, const char *line, size_t len) {
     } else if (req.cmd == PROTO_PING) {
         proto_reply_word(&p->reply, c->json, req.cmd, "PONG");
         p->done = 1;
+    } else if (s->cfg->read_token && !c->may_read && dispatch_needs_read(req.cmd)) {
+        replies_error(p, PROTO_E_NOAUTH, "searching needs AUTH with the read token first (leded --read-token)");
     } else if (req.cmd == PROTO_STATS) {
         stats_reply(s, p);
     } else if (req.cmd == PROTO_HELP) {

@@ -285,6 +285,16 @@ void handoff_submit_query(server *s, pending *p, proto_request *req) {
     replies_start_timer(p);
 }
 
+int handoff_submit_loud(server *s, pool_flow *flow, job *j) {
+    j->stage = HANDOFF_LOUD;
+    int rc = pool_submit(s->pool, flow, j, 1, s->cfg->max_queued);
+    if (rc != LEDE_OK) return rc;
+    s->ho.jobs_out++;
+    handoff_start_poll(s);
+    handoff_start_batch(s);
+    return LEDE_OK;
+}
+
 /* Finished jobs delivered at a time: under a flood thousands may be
  * done at once, and delivering them all (each may read its connection's
  * next request) kept the loop from reading anyone else's for tens of ms. */
@@ -297,7 +307,8 @@ static void handoff_deliver(server *s, job *j) {
     if (j->loop_quiet) s->ho.quiet_out--;
     if (!proto_is_ingest(j->req.cmd)) stats_note_query(s, j);
     if (j->failed_internal) log_msg(LOG_LEVEL_ERROR, "internal error: %.*s", (int)j->reply.len, j->reply.data);
-    if (p) replies_fill(p, j);
+    if (j->deliver) j->deliver(j);
+    else if (p) replies_fill(p, j);
     job_free(j);
 }
 

@@ -141,6 +141,7 @@ struct event;
 typedef struct server server;
 typedef struct conn conn;
 typedef struct pending pending;
+struct pool_flow;
 
 typedef enum handoff_call {
     HANDOFF_CALM = 0,          /* quiet jobs may finish unannounced */
@@ -221,6 +222,11 @@ void handoff_notify_from_ingest(void *arg);
  * flow; its reply will take p's place (BUSY when the queue is full and
  * something else of the connection waits).  admit.c calls it. */
 void handoff_submit_query(server *s, pending *p, proto_request *req);
+/* Sends a job whose reply the loop writes (no wire: an HTTP request's,
+ * whose connection has no other job out, so it is fresh, pool.h) to the
+ * workers on flow; it comes back through j->deliver.  LEDE_ELIMIT: the
+ * queue is full (cannot happen for a fresh job; kept for the caller). */
+int handoff_submit_loud(server *s, struct pool_flow *flow, job *j);
 /* True when no request of c before p (NULL: none at all) waits to be
  * answered, but those whose worker wrote the whole reply already (their
  * client has it, and may ask again before the loop has collected them).

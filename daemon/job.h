@@ -29,6 +29,10 @@ typedef struct job {
     int failed_internal;       /* the reply is an INTERNAL error */
     double started, finished_at; /* monotonic seconds */
     void *owner;               /* the loop's bookkeeping; never read by workers */
+    /* Loop only: where the reply goes when the job comes back, if not to
+     * a line connection's pending (an HTTP request, daemon/http_job.c);
+     * called with owner NULL too (abandoned), then only to free its own. */
+    void (*deliver)(struct job *j);
     /* Query jobs only (ingest leaves these zero): */
     _Atomic int claim;         /* WIRE_LIVE, WIRE_CANCELLED (nobody wants the
                                   answer) or WIRE_SENT (a worker wrote it) */

@@ -13,6 +13,7 @@
 #include "listener.h"
 #include "conn.h"
 #include "handoff.h"
+#include "http.h"
 #include "log.h"
 
 #include <errno.h>
@@ -46,8 +47,8 @@ static void listener_refuse(evutil_socket_t fd, const char *msg) {
 /* Connections open from the address of key.  A walk over them all: one
  * comparison of 17 bytes a connection, a few µs an accept at a thousand,
  * where a table would have to follow every close. */
-static int listener_from_address(const server *s, const uint8_t key[PEER_KEY_LEN]) {
-    int n = 0;
+int listener_count_from(const server *s, const uint8_t key[PEER_KEY_LEN]) {
+    int n = http_from_address(s, key);
     for (const conn *c = s->conns; c; c = c->next) n += !memcmp(c->addr, key, PEER_KEY_LEN);
     return n;
 }
@@ -62,7 +63,7 @@ static int listener_address_full(server *s, struct sockaddr *sa) {
     if (s->cfg->max_per_address <= 0) return 0;
     peer_key_of(sa, key);
     if (peer_key_is_local(key)) return 0;
-    int n = listener_from_address(s, key);
+    int n = listener_count_from(s, key);
     if (n < s->cfg->max_per_address) return 0;
     double now = lede_now();
     if (now - logged_at >= 1.0) {
@@ -85,9 +86,9 @@ static void listener_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     (void)l;
     (void)salen;
     server *s = arg;
-    if (s->nconns >= s->cfg->max_connections) {
+    if (s->nconns + http_conn_count(s) >= s->cfg->max_connections) { /* HTTP's count too */
         listener_refuse(fd, "ERR LIMIT too many connections\n");
-        log_msg(LOG_LEVEL_WARN, "connection refused: %d connections open", s->nconns);
+        log_msg(LOG_LEVEL_WARN, "connection refused: %d connections open", s->nconns + http_conn_count(s));
         return;
     }
     if (listener_address_full(s, sa)) {
@@ -104,6 +105,7 @@ static void listener_grace_cb(evutil_socket_t fd, short what, void *arg) {
     log_msg(LOG_LEVEL_WARN, "closing %d connection(s) still open %d s after the signal", s->nconns,
             SHUTDOWN_GRACE);
     while (s->conns) conn_free(s->conns, "shutdown");
+    http_close_all(s, "shutdown");
     event_base_loopexit(s->base, NULL);
 }
 
@@ -117,11 +119,12 @@ void listener_on_signal(evutil_socket_t sig, short what, void *arg) {
     log_msg(LOG_LEVEL_INFO, "signal %d: finishing %d connection(s), accepting no more", (int)sig, s->nconns);
     if (s->tcp) evconnlistener_disable(s->tcp);
     if (s->local) evconnlistener_disable(s->local);
+    http_stop_accepting(s);
     for (conn *c = s->conns, *next; c; c = next) {
         next = c->next;
         conn_finish(c);
     }
-    if (s->nconns == 0) {
+    if (s->nconns == 0 && http_conn_count(s) == 0) {
         event_base_loopexit(s->base, NULL);
         return;
     }

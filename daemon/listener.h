@@ -14,6 +14,9 @@ int listener_start(server *s);
 /* The SIGTERM/SIGINT callback: accept no more, finish the replies in
  * flight, force-close what is left after the grace period. */
 void listener_on_signal(evutil_socket_t sig, short what, void *arg);
+/* Connections open from the address of key, the line protocol's and
+ * HTTP's (--max-connections-per-address). */
+int listener_count_from(const server *s, const uint8_t key[PEER_KEY_LEN]);
 /* Closes the listeners (and removes the Unix socket). */
 void listener_close(server *s);
 /* Frees the listeners' timers. */

@@ -134,7 +134,23 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
          .help = "... in this time: the allowances come back gradually over it", .def = "60",
          .min = 1, .max = 86400},
         {"allow-readable-token", 0, OPT_FLAG, &allow_readable_token,
-         .help = "serve even when others can read the --ingest-token file (refused otherwise)"},
+         .help = "serve even when others can read the --ingest-token or --read-token file "
+                 "(refused otherwise)"},
+        {"read-token", 0, OPT_STRING, &cfg->read_token, .metavar = "FILE",
+         .help = "searching needs the token in FILE (or the ingest token): AUTH on the line "
+                 "protocol, Authorization: Bearer over HTTP"}, /* the file, read by main */
+        {.kind = OPT_HEADING, .help = "HTTP (docs/HTTP.md; off by default):"},
+        {"http", 0, OPT_STRING, &cfg->http_listen, .metavar = "HOST:PORT",
+         .help = "also serve HTTP/1.1 here (':PORT' or 'PORT': on 127.0.0.1)"},
+        {"http-timeout", 0, OPT_DOUBLE, &cfg->http_timeout, .metavar = "SECS",
+         .help = "a request must arrive, and a keep-alive connection be used, within SECS",
+         .def = "30", .min = 0.01, .max = 86400},
+        {"http-max-header-bytes", 0, OPT_SIZE, &cfg->max_http_header, .metavar = "BYTES",
+         .help = "largest request head (request line and headers; more: 431)", .def = "32K",
+         .min = 256, .max = 1e8},
+        {"max-batch-bytes", 0, OPT_SIZE, &cfg->max_http_batch, .metavar = "BYTES",
+         .help = "largest body of POST /articles (JSON Lines; more: 413)", .def = "64M",
+         .min = 64, .max = 4e9},
         {"help", 'h', OPT_HELP, NULL, .help = "this text"},
         {0}};
     const opt_table t = {"leded", usage, specs, .epilog = NULL};
@@ -163,11 +179,12 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
     return 0;
 }
 
-/* The token is the file's first line, without surrounding white space. */
-static char *read_token(const char *path) {
+/* The token is the file's first line, without surrounding white space;
+ * flag names the option in messages. */
+static char *read_token(const char *flag, const char *path) {
     FILE *f = fopen(path, "r");
     if (!f) {
-        fprintf(stderr, "leded: --ingest-token %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "leded: --%s %s: %s\n", flag, path, strerror(errno));
         return NULL;
     }
     char line[1024] = "";
@@ -178,16 +195,16 @@ static char *read_token(const char *path) {
     while (e > s && isspace((unsigned char)e[-1])) e--;
     *e = '\0';
     if (strlen(s) < 8 || strchr(s, ' ') || strchr(s, '\t')) {
-        fprintf(stderr, "leded: --ingest-token %s: the token must be at least 8 characters, "
-                "without spaces, on the first line\n", path);
+        fprintf(stderr, "leded: --%s %s: the token must be at least 8 characters, "
+                "without spaces, on the first line\n", flag, path);
         return NULL;
     }
     struct stat st;
     if (stat(path, &st) == 0 && (st.st_mode & 0077)) {
         if (!allow_readable_token) {
-            fprintf(stderr, "leded: --ingest-token %s: other users can read or write it (mode %03o);"
+            fprintf(stderr, "leded: --%s %s: other users can read or write it (mode %03o);"
                     " make it yours alone with 'chmod 600 %s', or start with "
-                    "--allow-readable-token\n", path, (unsigned)(st.st_mode & 0777), path);
+                    "--allow-readable-token\n", flag, path, (unsigned)(st.st_mode & 0777), path);
             return NULL;
         }
         fprintf(stderr, "leded: warning: %s can be read by other users (chmod 600 it)\n", path);
@@ -202,12 +219,20 @@ int main(int argc, char **argv) {
     log_set_level(cfg.log_level);
     if (fdlimit_fit(&cfg) != 0) return 2;
     lede_keep_heap();
-    char *token = NULL;
+    char *token = NULL, *read = NULL;
+    if (cfg.read_token) {
+        if (!(read = read_token("read-token", cfg.read_token))) return 2;
+        cfg.read_token = read;
+    }
     if (cfg.ingest_token) {
-        if (!(token = read_token(cfg.ingest_token))) return 2;
+        if (!(token = read_token("ingest-token", cfg.ingest_token))) {
+            free(read);
+            return 2;
+        }
         cfg.ingest_token = token;
         int rc = server_run(&cfg) == 0 ? 0 : 1; /* the writer creates a missing index */
         free(token);
+        free(read);
         return rc;
     }
     char **names;
@@ -217,8 +242,11 @@ int main(int argc, char **argv) {
     if (rc != LEDE_OK) {
         fprintf(stderr, "leded: %s: %s\n", cfg.index,
                 rc == LEDE_ENOTFOUND ? "not a lede index (build one with lede-index)" : err);
+        free(read);
         return 2;
     }
     indexdir_free_names(names, n);
-    return server_run(&cfg) == 0 ? 0 : 1;
+    rc = server_run(&cfg) == 0 ? 0 : 1;
+    free(read);
+    return rc;
 }

@@ -187,10 +187,22 @@ void query_publish_figures(query_reader *q) {
     sbuf_free(&v);
 }
 
+/* GET /health's check beyond the refresh: the index's directory still
+ * names what the reader reads (a reader keeps an index removed under it). */
+static int query_check_readable(query_reader *q, char *err) {
+    char **names;
+    int n;
+    int rc = indexdir_read_live(q->index, &names, &n, err);
+    if (rc == LEDE_OK) indexdir_free_names(names, n);
+    return rc;
+}
+
 void query_run(query_reader *q, job *j, double deadline) {
     int changed;
     char err[LEDE_ERRLEN];
     int rc = engine_reader_refresh(q->r, &changed, err);
+    if (rc == LEDE_OK && j->req.cmd == PROTO_PING) rc = query_check_readable(q, err);
+    if (rc != LEDE_OK && j->req.cmd == PROTO_PING) rc = LEDE_EUNAVAIL; /* GET /health: not ready */
     if (rc != LEDE_OK) {
         query_reply_error(j, rc, err);
         return;
@@ -202,6 +214,7 @@ void query_run(query_reader *q, job *j, double deadline) {
     case PROTO_SIMILAR: query_search(q, j, deadline); break;
     case PROTO_GET: query_get(q, j); break;
     case PROTO_SUGGEST: query_suggest(q, j, deadline); break;
+    case PROTO_PING: proto_reply_word(&j->reply, j->json, PROTO_PING, "PONG"); break;
     default: query_reply_error(j, LEDE_ERR, "not a worker command");
     }
 }

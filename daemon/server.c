@@ -22,6 +22,7 @@
  *               connection's share of the workers and of memory
  *   handoff.c   jobs to the workers and back; when the loop is woken
  *   stats.c     counters, percentiles, the STATS reply
+ *   http*.c     HTTP/1.1 beside the line protocol (http.h)
  * This file only starts and stops them; it must not handle requests. */
 #define _GNU_SOURCE
 #include "server.h"
@@ -29,6 +30,7 @@
 #include "conn.h"
 #include "fdlimit.h"
 #include "handoff.h"
+#include "http.h"
 #include "listener.h"
 #include "log.h"
 #include "server_state.h"
@@ -42,6 +44,8 @@
 
 static void server_teardown(server *s) {
     while (s->conns) conn_free(s->conns, "shutdown");
+    http_close_all(s, "shutdown");
+    http_free(s);
     listener_close(s);
     /* The writer first: it may still be applying commands of clients that
      * left, and each it finishes kicks the pool's hand-off (handoff_kick),
@@ -122,7 +126,7 @@ int server_run(const server_config *given) {
     s.sigint = evsignal_new(s.base, SIGINT, listener_on_signal, &s);
     event_add(s.sigterm, NULL);
     event_add(s.sigint, NULL);
-    if (listener_start(&s) != 0) goto out;
+    if (listener_start(&s) != 0 || http_start(&s) != 0) goto out;
     log_msg(LOG_LEVEL_INFO, "serving %s with %d workers", cfg->index, cfg->workers);
     event_base_dispatch(s.base);
     log_msg(LOG_LEVEL_INFO, "stopped after %llu queries", (unsigned long long)s.stats.queries);

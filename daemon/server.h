@@ -42,6 +42,13 @@ typedef struct server_config {
     int auth_failures;         /* failed AUTH one address may make before the throttle */
     int auth_failures_total;   /* ... and the whole server (authguard.h) */
     double auth_window;        /* seconds in which those allowances come back */
+    const char *read_token;    /* NULL: searching needs no token (else AUTH / Bearer) */
+    /* HTTP (docs/HTTP.md): */
+    const char *http_listen;   /* HOST:PORT, or NULL: no HTTP */
+    double http_timeout;       /* seconds a request may take to arrive, or a
+                                  keep-alive connection stay idle */
+    size_t max_http_header;    /* bytes of a request's head; more: 431 */
+    size_t max_http_batch;     /* bytes of POST /articles' JSON Lines; more: 413 */
 } server_config;
 
 /* Runs until SIGTERM/SIGINT, then finishes the replies in flight and

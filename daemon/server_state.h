@@ -65,6 +65,7 @@ struct conn {
     int draining;             /* after TOOLONG: discard input until EOF */
     int shut;                 /* our side shut down for writing */
     int authed;               /* AUTH succeeded: ingest commands allowed */
+    int may_read;             /* AUTH with the read or ingest token (--read-token) */
     int auth_failures;
     /* admit.c: read-your-writes, shares of the workers and of memory */
     pool_flow *flow;          /* its queries waiting for a worker */
@@ -100,6 +101,7 @@ struct server {
     double started;
     int shutting_down;         /* listener.c */
     struct authguard *auth_guard; /* dispatch.c: failed AUTH across connections */
+    struct http_server *http;  /* http_conn.c; NULL: no HTTP */
     server_stats stats;        /* stats.c; counters bumped where things happen */
 };
 

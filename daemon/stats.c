@@ -89,6 +89,11 @@ static void stats_ingest(server *s, proto_stat *st, int *n) {
 /* STATS is answered by the loop from figures the workers publish, so it
  * works even when every worker is busy. */
 void stats_reply(server *s, pending *p) {
+    stats_format(s, &p->reply, p->c->json);
+    p->done = 1;
+}
+
+void stats_format(server *s, sbuf *out, int json) {
     proto_stat st[STATS_MAX];
     int n = 0;
     uint64_t articles, revision, bytes;
@@ -122,6 +127,5 @@ void stats_reply(server *s, pending *p) {
     stats_add(st, &n, "holds", "%llu", (unsigned long long)s->stats.holds);
     stats_percentiles(s, st, &n);
     stats_ingest(s, st, &n);
-    proto_reply_stats(&p->reply, p->c->json, st, n);
-    p->done = 1;
+    proto_reply_stats(out, json, st, n);
 }

@@ -32,5 +32,7 @@ typedef struct server_stats {
 void stats_note_query(server *s, const job *j);
 /* Answers STATS into p. */
 void stats_reply(server *s, pending *p);
+/* The STATS reply appended to out (HTTP's GET /stats). */
+void stats_format(server *s, sbuf *out, int json);
 
 #endif

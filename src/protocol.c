@@ -192,6 +192,24 @@ static int parse_option(proto_request *rq, const char *k, size_t kn,
     return 1;
 }
 
+void proto_search_defaults(proto_request *rq) {
+    search_opts *o = &rq->search;
+    o->limit = PROTO_DEFAULT_LIMIT;
+    o->snippet_len = PROTO_DEFAULT_SNIPPET;
+    strcpy(rq->hl_open, "[");
+    strcpy(rq->hl_close, "]");
+}
+
+int proto_parse_option(proto_request *rq, const char *k, size_t kn, const char *v, size_t vn,
+                       char *err) {
+    int ok = parse_option(rq, k, kn, v, vn, err);
+    if (ok < 0) return LEDE_ESYNTAX;
+    if (!ok)
+        return lede_seterr_code(err, LEDE_ESYNTAX, "bad option '%.*s=%.*s'", (int)(kn > 64 ? 64 : kn), k,
+                                (int)(vn > 64 ? 64 : vn), v);
+    return LEDE_OK;
+}
+
 /* PUT ID BYTES: the id is one token; the article follows the line. */
 static int parse_put(proto_request *rq, const char *p, const char *end, char *err) {
     const char *idend = word_end(p, end);
@@ -209,11 +227,7 @@ static int parse_put(proto_request *rq, const char *p, const char *end, char *er
  * without '=' or after "--" (*dashes set); *at gets where they end. */
 static int parse_options(proto_request *rq, const char *p, const char *end,
                          const char **at, int *dashes, char *err) {
-    search_opts *o = &rq->search;
-    o->limit = PROTO_DEFAULT_LIMIT;
-    o->snippet_len = PROTO_DEFAULT_SNIPPET;
-    strcpy(rq->hl_open, "[");
-    strcpy(rq->hl_close, "]");
+    proto_search_defaults(rq);
     *dashes = 0;
     for (;;) {
         p = skip_space(p, end);
@@ -226,9 +240,8 @@ static int parse_options(proto_request *rq, const char *p, const char *end,
         const char *eq = memchr(w, '=', (size_t)(we - w));
         if (!eq || w == eq || memchr(w, '"', (size_t)(eq - w)) || memchr(w, ':', (size_t)(eq - w)))
             break;
-        int ok = parse_option(rq, w, (size_t)(eq - w), eq + 1, (size_t)(we - eq - 1), err);
-        if (ok < 0) return LEDE_ESYNTAX;
-        if (!ok) return lede_seterr_code(err, LEDE_ESYNTAX, "bad option '%.*s'", (int)(we - w), w);
+        if (proto_parse_option(rq, w, (size_t)(eq - w), eq + 1, (size_t)(we - eq - 1), err) != LEDE_OK)
+            return LEDE_ESYNTAX;
         p = we;
     }
     *at = skip_space(p, end);
@@ -254,11 +267,17 @@ static int parse_similar(proto_request *rq, const char *p, const char *end, char
 /* SEARCH/COUNT: options, then the query. */
 static int parse_search(proto_request *rq, const char *p, const char *end,
                         char *err) {
-    search_opts *o = &rq->search;
     int dashes;
     if (parse_options(rq, p, end, &p, &dashes, err) != LEDE_OK) return LEDE_ESYNTAX;
-    rq->arg = lede_strndup(p, (size_t)(end - p));
-    o->query = rq->arg;
+    return proto_set_query(rq, p, (size_t)(end - p), err);
+}
+
+int proto_set_query(proto_request *rq, const char *q, size_t n, char *err) {
+    free(rq->arg);
+    rq->arg = lede_strndup(q, n);
+    rq->search.query = rq->arg;
+    if (memchr(q, '\0', n))
+        return lede_seterr_code(err, LEDE_ESYNTAX, "a NUL byte in the query");
     if (!*rq->arg) return lede_seterr_code(err, LEDE_ESYNTAX, "empty query");
     if (rq->facets && rq->cmd == PROTO_COUNT)
         return lede_seterr_code(err, LEDE_ESYNTAX, "facets= is a SEARCH option (COUNT replies one "

@@ -66,6 +66,15 @@ void proto_request_free(proto_request *req);
  * --max-limit): a parsed request's limit becomes min(asked, max_limit). */
 void proto_apply_limit(proto_request *req, unsigned max_limit);
 const char *proto_cmd_name(proto_cmd cmd);
+/* The pieces of a SEARCH/COUNT/SIMILAR line, for a request that comes
+ * another way (leded's HTTP query parameters): the options' defaults;
+ * one NAME=VALUE option, checked as on a line (LEDE_ESYNTAX and why in
+ * err); the query (arg and search.query; "" is refused, as are facets=
+ * on COUNT).  rq->cmd is set first. */
+void proto_search_defaults(proto_request *rq);
+int proto_parse_option(proto_request *rq, const char *name, size_t name_len, const char *value,
+                       size_t value_len, char *err);
+int proto_set_query(proto_request *rq, const char *q, size_t len, char *err);
 
 /* Stable error codes of the protocol. */
 #define PROTO_E_SYNTAX "SYNTAX"
@@ -109,6 +118,12 @@ void proto_reply_ingest(sbuf *out, int json, proto_cmd cmd, const char *outcome,
 /* COMMIT/COMPACT: the index as it now is on disk. */
 void proto_reply_commit(sbuf *out, int json, proto_cmd cmd, uint64_t revision,
                         uint64_t articles);
+
+/* leded's HTTP only (JSON): GET /health's {"ok":true,"status":...};
+ * POST /articles of several lines: rows "LINE\tREPLY\n" of each line's
+ * JSON reply, and counts of added, replaced, unchanged and failed. */
+void proto_reply_health(sbuf *out, const char *status);
+void proto_reply_batch(sbuf *out, const char *rows, const uint64_t counts[4]);
 
 /* Field escaping of text replies. */
 void proto_escape(sbuf *out, const char *s);

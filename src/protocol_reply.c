@@ -366,3 +366,37 @@ void proto_reply_help(sbuf *out, int json) {
     for (int i = 0; help_lines[i]; i++) sbuf_printf(out, "%s\n", help_lines[i]);
     sbuf_puts(out, "END\n");
 }
+
+void proto_reply_health(sbuf *out, const char *status) {
+    json_t *o = json_object();
+    json_object_set_new(o, "ok", json_true());
+    json_object_set_new(o, "status", json_string(status));
+    json_line(out, o);
+}
+
+/* Each row: "LINE\t" and a JSON reply object; it goes into "results"
+ * with "line" first.  A row that does not parse (it cannot: the rows are
+ * this file's own replies) is left out. */
+void proto_reply_batch(sbuf *out, const char *rows, const uint64_t counts[4]) {
+    json_t *o = json_ok(PROTO_ADD), *results = json_array();
+    uint64_t n = 0;
+    for (const char *r = rows; *r;) {
+        const char *nl = strchr(r, '\n'), *end = nl ? nl : r + strlen(r);
+        const char *tab = memchr(r, '\t', (size_t)(end - r));
+        json_t *row = tab ? json_loadb(tab + 1, (size_t)(end - tab - 1), 0, NULL) : NULL;
+        if (row) {
+            json_t *item = json_object();
+            json_object_set_new(item, "line", json_integer(strtoll(r, NULL, 10)));
+            json_object_update(item, row);
+            json_decref(row);
+            json_array_append_new(results, item);
+            n++;
+        }
+        r = nl ? nl + 1 : end;
+    }
+    json_object_set_new(o, "articles", json_integer((json_int_t)n));
+    static const char *const keys[4] = {"added", "replaced", "unchanged", "failed"};
+    for (int i = 0; i < 4; i++) json_object_set_new(o, keys[i], json_integer((json_int_t)counts[i]));
+    json_object_set_new(o, "results", results);
+    json_line(out, o);
+}

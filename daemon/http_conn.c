@@ -1,0 +1,490 @@
+/* http_conn.c -- HTTP connections (see http.h, and http_state.h for their
+ * states): listening, accepting within the daemon's connection limits, a
+ * request's head and body read from the socket, time-outs, and replies
+ * written in order.  Must not decide what a request means (http_route.c)
+ * nor touch jobs (http_job.c) or the line protocol's connections.
+ *
+ * Why not libevent's evhttp: 2.1 answers an oversized head or body
+ * itself, with an HTML 413 (the contract wants 431 for heads and JSON
+ * errors everywhere), and it accepts without a hook where
+ * --max-connections could refuse.  This file is the few hundred lines
+ * those needed, on the same bufferevents as the line protocol. */
+#define _GNU_SOURCE
+#include "http.h"
+#include "http_state.h"
+#include "listener.h"
+#include "log.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+static void http_conn_process(http_conn *hc);
+
+/* ---- a connection's life ------------------------------------------- */
+
+static void http_request_clear(http_request *r) {
+    free(r->target);
+    free(r->auth);
+    free(r->content_type);
+    free(r->body);
+    sbuf_free(&r->batch_replies);
+    memset(r, 0, sizeof *r);
+}
+
+static void http_conn_free(http_conn *hc, const char *why) {
+    http_server *h = hc->s->http;
+    log_msg(LOG_LEVEL_INFO, "http %llu %s closed (%s)", (unsigned long long)hc->id, hc->peer, why);
+    http_job_abandon(hc);
+    http_request_clear(&hc->req);
+    pool_flow_close(hc->s->pool, hc->flow);
+    bufferevent_free(hc->bev);
+    if (hc->prev) hc->prev->next = hc->next;
+    else h->conns = hc->next;
+    if (hc->next) hc->next->prev = hc->prev;
+    h->nconns--;
+    server *s = hc->s;
+    free(hc);
+    if (s->shutting_down && s->nconns == 0 && h->nconns == 0) event_base_loopexit(s->base, NULL);
+}
+
+static size_t http_output_len(const http_conn *hc) {
+    return evbuffer_get_length(bufferevent_get_output(hc->bev));
+}
+
+static const char *http_reason(int status) {
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 411: return "Length Required";
+    case 413: return "Payload Too Large";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    case 507: return "Insufficient Storage";
+    default: return "Unknown";
+    }
+}
+
+void http_conn_reply(http_conn *hc, int status, const char *content_type, const char *extra_headers,
+                     const char *body, size_t len) {
+    http_request *r = &hc->req;
+    if (status >= 400) hc->s->stats.errors++;
+    if (!r->keep_alive || hc->s->shutting_down) hc->closing_after = 1;
+    struct evbuffer *out = bufferevent_get_output(hc->bev);
+    evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
+                        status, http_reason(status), content_type, len, extra_headers,
+                        hc->closing_after ? "Connection: close\r\n" : "");
+    if (r->method != HTTP_HEAD_M) evbuffer_add(out, body, len);
+    http_request_clear(r);
+    hc->state = hc->closing_after ? HTTP_CLOSING : HTTP_HEAD;
+    if (hc->state == HTTP_CLOSING) bufferevent_disable(hc->bev, EV_READ);
+}
+
+/* A reply before the request was whole (its head too large, its body too
+ * long, its head not HTTP): the rest of the stream cannot be read. */
+static void http_conn_refuse(http_conn *hc, const char *code, const char *msg, int status) {
+    hc->req.keep_alive = 0;
+    hc->closing_after = 1;
+    if (status) {
+        sbuf b;
+        sbuf_init(&b);
+        proto_reply_error(&b, 1, code, msg);
+        if (b.len) b.len--; /* the line's newline */
+        http_conn_reply(hc, status, "application/json; charset=utf-8", "", b.data, b.len);
+        sbuf_free(&b);
+    } else {
+        http_reply_error(hc, code, msg);
+    }
+}
+
+/* ---- the request head ---------------------------------------------- */
+
+static http_method http_method_of(const char *m) {
+    if (!strcmp(m, "GET")) return HTTP_GET;
+    if (!strcmp(m, "HEAD")) return HTTP_HEAD_M;
+    if (!strcmp(m, "POST")) return HTTP_POST;
+    if (!strcmp(m, "PUT")) return HTTP_PUT;
+    if (!strcmp(m, "DELETE")) return HTTP_DELETE;
+    return HTTP_OTHER;
+}
+
+static char *http_trim(char *s) {
+    while (*s == ' ' || *s == '\t') s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) e--;
+    *e = '\0';
+    return s;
+}
+
+/* The request line: METHOD TARGET HTTP/1.x. */
+static int http_parse_request_line(http_request *r, char *line, char *err) {
+    char *sp1 = strchr(line, ' '), *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+    if (!sp1 || !sp2 || sp1 - line >= (long)sizeof r->method_name || sp2 == sp1 + 1)
+        return lede_seterr_code(err, LEDE_ESYNTAX, "not an HTTP request line");
+    memcpy(r->method_name, line, (size_t)(sp1 - line));
+    r->method_name[sp1 - line] = '\0';
+    r->method = http_method_of(r->method_name);
+    r->target = lede_strndup(sp1 + 1, (size_t)(sp2 - sp1 - 1));
+    const char *v = http_trim(sp2 + 1);
+    if (strncmp(v, "HTTP/1.", 7) || (v[7] != '0' && v[7] != '1') || v[8])
+        return lede_seterr_code(err, LEDE_ESYNTAX, "only HTTP/1.0 and HTTP/1.1 are spoken here");
+    r->minor = v[7] - '0';
+    r->keep_alive = r->minor == 1;
+    return LEDE_OK;
+}
+
+static int http_parse_length(http_request *r, const char *v, char *err) {
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (!*v || *end || errno || *v == '-' || (r->content_length && r->content_length != n))
+        return lede_seterr_code(err, LEDE_ESYNTAX, "a bad Content-Length");
+    r->content_length = (size_t)n;
+    return LEDE_OK;
+}
+
+static int http_parse_header(http_request *r, char *line, char *err) {
+    char *colon = strchr(line, ':');
+    if (!colon || colon == line) return lede_seterr_code(err, LEDE_ESYNTAX, "a header line without a name");
+    *colon = '\0';
+    char *v = http_trim(colon + 1);
+    if (!strcasecmp(line, "Content-Length")) return http_parse_length(r, v, err);
+    if (!strcasecmp(line, "Transfer-Encoding"))
+        return lede_seterr_code(err, LEDE_ELIMIT, "bodies without Content-Length (chunked) are not taken");
+    if (!strcasecmp(line, "Connection")) {
+        if (strcasestr(v, "close")) r->keep_alive = 0;
+        else if (strcasestr(v, "keep-alive")) r->keep_alive = 1;
+    } else if (!strcasecmp(line, "Authorization") && !r->auth) {
+        r->auth = lede_strdup(v);
+    } else if (!strcasecmp(line, "Content-Type") && !r->content_type) {
+        r->content_type = lede_strdup(v);
+    } else if (!strcasecmp(line, "Expect") && !strcasecmp(v, "100-continue")) {
+        r->expect_continue = 1;
+    }
+    return LEDE_OK;
+}
+
+/* head: the bytes before the blank line, NUL-terminated (changed). */
+static int http_parse_head(http_request *r, char *head, char *err) {
+    char *save = NULL;
+    char *line = strtok_r(head, "\n", &save);
+    if (!line) return lede_seterr_code(err, LEDE_ESYNTAX, "an empty request");
+    int rc = http_parse_request_line(r, http_trim(line), err);
+    while (rc == LEDE_OK && (line = strtok_r(NULL, "\n", &save)) != NULL) {
+        if (!*http_trim(line)) continue;
+        rc = http_parse_header(r, line, err);
+    }
+    return rc;
+}
+
+/* Reads the head if it is all there: 1 when it is (state BODY), 0 when
+ * more is needed, -1 when the connection was answered and closes. */
+static int http_read_head(http_conn *hc) {
+    struct evbuffer *in = bufferevent_get_input(hc->bev);
+    size_t max = hc->s->cfg->max_http_header, have = evbuffer_get_length(in);
+    /* blank lines before a request are allowed (RFC 9112 2.2) */
+    while (have > 0) {
+        unsigned char c;
+        evbuffer_copyout(in, &c, 1);
+        if (c != '\r' && c != '\n') break;
+        evbuffer_drain(in, 1);
+        have--;
+    }
+    if (have == 0) return 0;
+    struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+    if (end.pos < 0 || (size_t)end.pos + 4 > max) {
+        if (end.pos < 0 && have <= max) return 0;
+        http_conn_refuse(hc, PROTO_E_TOOLONG, "the request's head is larger than the server's limit "
+                         "(leded --http-max-header-bytes)", 431);
+        return -1;
+    }
+    char *head = lede_malloc((size_t)end.pos + 1);
+    evbuffer_remove(in, head, (size_t)end.pos);
+    head[end.pos] = '\0';
+    evbuffer_drain(in, 4);
+    char err[LEDE_ERRLEN];
+    int rc = memchr(head, '\0', (size_t)end.pos)
+                 ? lede_seterr_code(err, LEDE_ESYNTAX, "a NUL byte in the request's head")
+                 : http_parse_head(&hc->req, head, err);
+    free(head);
+    if (rc == LEDE_ELIMIT) {
+        http_conn_refuse(hc, PROTO_E_SYNTAX, err, 411);
+        return -1;
+    }
+    if (rc != LEDE_OK) {
+        http_conn_refuse(hc, PROTO_E_SYNTAX, err, 400);
+        return -1;
+    }
+    hc->state = HTTP_BODY;
+    return 1;
+}
+
+/* Waits for the body: 1 when it is read (state BUSY), 0 when more is
+ * needed, -1 when it is refused (413) and the connection closes. */
+static int http_read_body(http_conn *hc) {
+    http_request *r = &hc->req;
+    size_t limit = http_route_body_limit(hc);
+    if (r->content_length > limit) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "the request's body (%zu bytes) is larger than this route takes "
+                 "(%zu bytes; docs/HTTP.md's limits)", r->content_length, limit);
+        http_conn_refuse(hc, PROTO_E_TOOLONG, msg, 0);
+        return -1;
+    }
+    struct evbuffer *in = bufferevent_get_input(hc->bev);
+    if (evbuffer_get_length(in) < r->content_length) {
+        if (r->expect_continue) {
+            bufferevent_write(hc->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+            r->expect_continue = 0;
+        }
+        bufferevent_setwatermark(hc->bev, EV_READ, 0, 0);
+        return 0;
+    }
+    r->body = lede_malloc(r->content_length + 1);
+    evbuffer_remove(in, r->body, r->content_length);
+    r->body[r->content_length] = '\0';
+    bufferevent_setwatermark(hc->bev, EV_READ, 0, hc->s->cfg->max_http_header + 1);
+    hc->state = HTTP_BUSY;
+    return 1;
+}
+
+/* Parses and answers what the input holds, one request at a time, while
+ * the client reads its replies (what it owes stays under --max-output). */
+static void http_conn_process(http_conn *hc) {
+    while (hc->state == HTTP_HEAD || hc->state == HTTP_BODY) {
+        if (hc->state == HTTP_HEAD && http_output_len(hc) > hc->s->cfg->max_output) return;
+        if (hc->state == HTTP_HEAD && http_read_head(hc) <= 0) return;
+        if (hc->state == HTTP_BODY && http_read_body(hc) <= 0) return;
+        hc->s->http->requests++;
+        http_route(hc); /* answered now (state HEAD or CLOSING) or later (BUSY) */
+    }
+}
+
+/* ---- libevent callbacks --------------------------------------------- */
+
+static void http_read_cb(struct bufferevent *bev, void *arg) {
+    (void)bev;
+    http_conn_process(arg);
+}
+
+static void http_write_cb(struct bufferevent *bev, void *arg) {
+    (void)bev;
+    http_conn *hc = arg;
+    if (hc->state == HTTP_CLOSING) {
+        if (http_output_len(hc) == 0) http_conn_free(hc, "done");
+        return;
+    }
+    http_conn_process(hc);
+}
+
+static void http_event_cb(struct bufferevent *bev, short events, void *arg) {
+    (void)bev;
+    http_conn *hc = arg;
+    if (events & BEV_EVENT_ERROR) {
+        http_conn_free(hc, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    } else if (events & BEV_EVENT_EOF) {
+        if (hc->state == HTTP_BUSY) { /* half-closed: answer, then close */
+            hc->closing_after = 1;
+            return;
+        }
+        if (hc->state == HTTP_CLOSING && http_output_len(hc) > 0) return;
+        http_conn_free(hc, "eof");
+    } else if (events & BEV_EVENT_TIMEOUT) {
+        if ((events & BEV_EVENT_READING) && hc->state == HTTP_BUSY) {
+            bufferevent_enable(hc->bev, EV_READ); /* waiting for its answer, not idle */
+            return;
+        }
+        http_conn_free(hc, (events & BEV_EVENT_WRITING) ? "write timeout: the client does not read"
+                           : hc->state == HTTP_HEAD ? "idle or slow request head" : "slow request body");
+    }
+}
+
+/* ---- listening and accepting ----------------------------------------- */
+
+int http_conn_count(const server *s) {
+    return s->http ? s->http->nconns : 0;
+}
+
+int http_from_address(const server *s, const uint8_t key[PEER_KEY_LEN]) {
+    int n = 0;
+    if (s->http)
+        for (const http_conn *hc = s->http->conns; hc; hc = hc->next) n += !memcmp(hc->addr, key, PEER_KEY_LEN);
+    return n;
+}
+
+static void http_refuse_at_accept(evutil_socket_t fd, const char *msg) {
+    char buf[400];
+    sbuf b;
+    sbuf_init(&b);
+    proto_reply_error(&b, 1, PROTO_E_LIMIT, msg);
+    int n = snprintf(buf, sizeof buf, "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json; "
+                     "charset=utf-8\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%.*s", b.len - 1,
+                     (int)b.len - 1, b.data);
+    sbuf_free(&b);
+    if (send(fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+        /* the client is gone already */
+    }
+    evutil_closesocket(fd);
+}
+
+static void http_conn_open(server *s, evutil_socket_t fd, struct sockaddr *sa) {
+    http_server *h = s->http;
+    http_conn *hc = lede_calloc(1, sizeof *hc);
+    hc->s = s;
+    hc->id = ++s->next_id;
+    char host[64] = "", port[16] = "";
+    getnameinfo(sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+                host, sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
+    snprintf(hc->peer, sizeof hc->peer, "%s:%s", host, port);
+    peer_key_of(sa, hc->addr);
+    hc->flow = pool_flow_new();
+    hc->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    bufferevent_setcb(hc->bev, http_read_cb, http_write_cb, http_event_cb, hc);
+    bufferevent_setwatermark(hc->bev, EV_READ, 0, s->cfg->max_http_header + 1);
+    double t = s->cfg->http_timeout;
+    struct timeval tv = {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)};
+    bufferevent_set_timeouts(hc->bev, &tv, &tv);
+    bufferevent_enable(hc->bev, EV_READ | EV_WRITE);
+    hc->next = h->conns;
+    if (h->conns) h->conns->prev = hc;
+    h->conns = hc;
+    h->nconns++;
+    s->stats.conns_total++;
+    log_msg(LOG_LEVEL_INFO, "http %llu %s opened", (unsigned long long)hc->id, hc->peer);
+}
+
+static void http_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+                           void *arg) {
+    (void)l;
+    (void)salen;
+    server *s = arg;
+    uint8_t key[PEER_KEY_LEN];
+    peer_key_of(sa, key);
+    if (s->nconns + s->http->nconns >= s->cfg->max_connections) {
+        http_refuse_at_accept(fd, "too many connections");
+        log_msg(LOG_LEVEL_WARN, "http connection refused: %d connections open",
+                s->nconns + s->http->nconns);
+    } else if (s->cfg->max_per_address > 0 && !peer_key_is_local(key) &&
+               listener_count_from(s, key) >= s->cfg->max_per_address) {
+        http_refuse_at_accept(fd, "too many connections from this address");
+    } else {
+        http_conn_open(s, fd, sa);
+    }
+}
+
+static void http_relisten_cb(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    server *s = arg;
+    if (!s->shutting_down) evconnlistener_enable(s->http->listener);
+}
+
+/* accept() failed (out of descriptors, say): a pause, not a spin. */
+static void http_accept_error_cb(struct evconnlistener *l, void *arg) {
+    server *s = arg;
+    log_msg(LOG_LEVEL_WARN, "http accept failed: %s; listening again in 1 s",
+            evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    evconnlistener_disable(l);
+    struct timeval tv = {1, 0};
+    evtimer_add(s->http->relisten, &tv);
+}
+
+/* "HOST:PORT", ":PORT" or "PORT" (the last two on 127.0.0.1). */
+static int http_resolve(const char *spec, struct addrinfo **ai) {
+    char host[256] = "127.0.0.1";
+    const char *colon = strrchr(spec, ':'), *port = colon ? colon + 1 : spec;
+    if (colon && colon > spec) {
+        size_t n = (size_t)(colon - spec);
+        if (n >= sizeof host) return EAI_NONAME;
+        memcpy(host, spec, n);
+        host[n] = '\0';
+    }
+    char *h = host;
+    if (h[0] == '[' && h[strlen(h) - 1] == ']') {
+        h++;
+        h[strlen(h) - 1] = '\0';
+    }
+    struct addrinfo hints = {0};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    return getaddrinfo(h, port, &hints, ai);
+}
+
+int http_start(server *s) {
+    const char *spec = s->cfg->http_listen;
+    if (!spec) return 0;
+    struct addrinfo *ai;
+    int rc = http_resolve(spec, &ai);
+    if (rc != 0) {
+        log_msg(LOG_LEVEL_ERROR, "--http %s: %s", spec, gai_strerror(rc));
+        return -1;
+    }
+    http_server *h = lede_calloc(1, sizeof *h);
+    h->s = s;
+    s->http = h;
+    h->relisten = evtimer_new(s->base, http_relisten_cb, s);
+    h->listener = evconnlistener_new_bind(s->base, http_accept_cb, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
+                                          512, ai->ai_addr, (int)ai->ai_addrlen);
+    freeaddrinfo(ai);
+    if (!h->listener) {
+        log_msg(LOG_LEVEL_ERROR, "cannot listen for HTTP on %s: %s", spec, strerror(errno));
+        return -1;
+    }
+    evconnlistener_set_error_cb(h->listener, http_accept_error_cb);
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    getsockname(evconnlistener_get_fd(h->listener), (struct sockaddr *)&ss, &len);
+    char hbuf[64], pbuf[16];
+    getnameinfo((struct sockaddr *)&ss, len, hbuf, sizeof hbuf, pbuf, sizeof pbuf, NI_NUMERICHOST | NI_NUMERICSERV);
+    log_msg(LOG_LEVEL_ALWAYS, "listening on http %s:%s", hbuf, pbuf);
+    return 0;
+}
+
+void http_stop_accepting(server *s) {
+    http_server *h = s->http;
+    if (!h) return;
+    if (h->listener) evconnlistener_disable(h->listener);
+    for (http_conn *hc = h->conns, *next; hc; hc = next) {
+        next = hc->next;
+        if (hc->state == HTTP_HEAD && evbuffer_get_length(bufferevent_get_input(hc->bev)) == 0 &&
+            http_output_len(hc) == 0)
+            http_conn_free(hc, "shutdown");
+        else
+            hc->closing_after = 1;
+    }
+}
+
+void http_close_all(server *s, const char *why) {
+    if (!s->http) return;
+    int stopping = s->shutting_down;
+    s->shutting_down = 0; /* no loopexit from inside */
+    while (s->http->conns) http_conn_free(s->http->conns, why);
+    s->shutting_down = stopping;
+}
+
+void http_free(server *s) {
+    http_server *h = s->http;
+    if (!h) return;
+    if (h->listener) evconnlistener_free(h->listener);
+    if (h->relisten) event_free(h->relisten);
+    free(h);
+    s->http = NULL;
+}

@@ -1,0 +1,156 @@
+/* http_job.c -- an HTTP request's proto_request as a job: queries to the
+ * worker pool on the connection's flow (its turn among every
+ * connection's, pool.h), ingest commands to the one writer (ingest.h),
+ * each with the line protocol's limits: the query time limit from
+ * submission (504 TIMEOUT in its place), --max-backlog (503 BUSY).  The
+ * reply comes back on the loop (handoff.c calls http_job_back) and is
+ * written by http_conn.c: a worker never writes to an HTTP socket.  Also
+ * POST /articles of JSON Lines: one ADD job a line, in order, and one
+ * reply with every line's outcome.  Must not parse HTTP (http_conn.c) or
+ * decide routes (http_route.c). */
+#define _GNU_SOURCE
+#include "http_job.h"
+#include "handoff.h"
+#include "log.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void http_job_stop_timer(http_request *r) {
+    if (r->timer) event_free(r->timer);
+    r->timer = NULL;
+}
+
+void http_job_abandon(http_conn *hc) {
+    http_request *r = &hc->req;
+    http_job_stop_timer(r);
+    if (r->job) {
+        handoff_abandon(r->job); /* owner NULL: dropped when it comes back */
+        r->job = NULL;
+    }
+}
+
+static void http_job_timeout_cb(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    http_conn *hc = arg;
+    http_request *r = &hc->req;
+    if (!r->job) return;
+    http_job_abandon(hc);
+    hc->s->stats.timeouts++;
+    log_msg(LOG_LEVEL_WARN, "http %llu query timed out after %.3f s", (unsigned long long)hc->id,
+            hc->s->cfg->query_timeout);
+    http_reply_error(hc, PROTO_E_TIMEOUT, "the query took longer than the time limit");
+}
+
+static void http_job_start_timer(http_conn *hc) {
+    double t = hc->s->cfg->query_timeout;
+    if (t <= 0) return;
+    hc->req.timer = evtimer_new(hc->s->base, http_job_timeout_cb, hc);
+    struct timeval tv = {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)};
+    evtimer_add(hc->req.timer, &tv);
+}
+
+static void http_batch_next(http_conn *hc);
+static void http_batch_note(http_conn *hc, const sbuf *reply);
+
+/* handoff.c: the job is back on the loop (owner NULL: its request was
+ * answered already, or its connection went). */
+static void http_job_back(job *j) {
+    http_conn *hc = j->owner;
+    if (!hc) return;
+    http_request *r = &hc->req;
+    r->job = NULL;
+    http_job_stop_timer(r);
+    if (r->batch_end) {
+        http_batch_note(hc, &j->reply);
+        http_batch_next(hc);
+    } else if (j->req.cmd == PROTO_PING) {
+        http_reply_health(hc, &j->reply);
+    } else {
+        http_reply_json(hc, &j->reply);
+    }
+}
+
+/* The job of req (moved out of it); on refusal, the BUSY reply in busy. */
+static int http_job_send(http_conn *hc, proto_request *req, sbuf *busy) {
+    server *s = hc->s;
+    job *j = job_new(req, 1, hc);
+    j->deliver = http_job_back;
+    int ingest = proto_is_ingest(j->req.cmd);
+    int rc = ingest ? ingest_submit(s->ingest, j, s->cfg->max_backlog) : handoff_submit_loud(s, hc->flow, j);
+    if (rc != LEDE_OK) {
+        job_free(j);
+        proto_reply_error(busy, 1, PROTO_E_BUSY, ingest ? "the ingest backlog is full, try again"
+                                                        : "the server is overloaded, try again");
+        return rc;
+    }
+    hc->req.job = j;
+    if (!ingest) http_job_start_timer(hc);
+    return LEDE_OK;
+}
+
+void http_job_submit(http_conn *hc, proto_request *req) {
+    sbuf busy;
+    sbuf_init(&busy);
+    if (http_job_send(hc, req, &busy) != LEDE_OK) http_reply_json(hc, &busy);
+    sbuf_free(&busy);
+}
+
+/* ---- POST /articles of JSON Lines --------------------------------------- */
+
+/* The next non-blank line as an ADD, or the whole reply once none is left. */
+static void http_batch_next(http_conn *hc) {
+    http_request *r = &hc->req;
+    while (r->batch_next < r->batch_end) {
+        char *line = r->batch_next, *nl = memchr(line, '\n', (size_t)(r->batch_end - line));
+        char *end = nl ? nl : r->batch_end;
+        r->batch_next = nl ? nl + 1 : r->batch_end;
+        r->batch_line++;
+        while (end > line && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t')) end--;
+        while (line < end && (*line == ' ' || *line == '\t')) line++;
+        if (line == end) continue;
+        sbuf row;
+        sbuf_init(&row);
+        proto_request req;
+        memset(&req, 0, sizeof req);
+        req.cmd = PROTO_ADD;
+        req.arg = lede_strndup(line, (size_t)(end - line));
+        if (*line != '{')
+            proto_reply_error(&row, 1, PROTO_E_BADARTICLE, "the line is not a JSON object");
+        else
+            http_job_send(hc, &req, &row);
+        proto_request_free(&req);
+        if (r->job) {
+            sbuf_free(&row);
+            return; /* its reply comes back to http_job_back */
+        }
+        http_batch_note(hc, &row); /* not a JSON object, or refused (BUSY) */
+        sbuf_free(&row);
+    }
+    sbuf out;
+    sbuf_init(&out);
+    proto_reply_batch(&out, r->batch_replies.data ? r->batch_replies.data : "", r->batch_counts);
+    http_reply_json(hc, &out);
+    sbuf_free(&out);
+}
+
+/* One line's outcome: counted, and kept for the reply. */
+static void http_batch_note(http_conn *hc, const sbuf *reply) {
+    http_request *r = &hc->req;
+    sbuf_printf(&r->batch_replies, "%zu\t%.*s", r->batch_line, (int)reply->len, reply->data);
+    if (reply->len && reply->data[reply->len - 1] != '\n') sbuf_putc(&r->batch_replies, '\n');
+    const char *o = strstr(reply->data ? reply->data : "", "\"outcome\":\"");
+    int k = !o ? 3 : !strncmp(o + 11, "added", 5) ? 0 : !strncmp(o + 11, "replaced", 8) ? 1 : 2;
+    r->batch_counts[k]++;
+}
+
+void http_batch_start(http_conn *hc) {
+    http_request *r = &hc->req;
+    sbuf_init(&r->batch_replies);
+    r->batch_next = r->body;
+    r->batch_end = r->body + r->content_length;
+    r->batch_line = 0;
+    http_batch_next(hc);
+}

@@ -1,0 +1,332 @@
+/* http_route.c -- what answers an HTTP request (docs/HTTP.md): its path
+ * and method to a route (404 NOTFOUND, 405 with Allow), its tokens
+ * (--read-token, the ingest token, as Authorization: Bearer), and its
+ * query parameters into the same proto_request a line would make, parsed
+ * by the same code (proto_parse_option, src/protocol.c).  Must not read
+ * the socket (http_conn.c) or run anything (http_job.c). */
+#define _GNU_SOURCE
+#include "authguard.h"
+#include "http_job.h"
+#include "log.h"
+#include "stats.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Bodies of routes that take none: a few bytes of form are tolerated. */
+#define HTTP_SMALL_BODY 65536
+
+/* ---- decoding ---------------------------------------------------------- */
+
+static int http_hex(int c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Percent-decodes s[0..n) into a new string ('+' is a space when plus);
+ * NULL for a bad escape or an escaped NUL. */
+static char *http_decode(const char *s, size_t n, int plus) {
+    char *out = lede_malloc(n + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%') {
+            int hi = i + 2 < n ? http_hex((unsigned char)s[i + 1]) : -1;
+            int lo = i + 2 < n ? http_hex((unsigned char)s[i + 2]) : -1;
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                free(out);
+                return NULL;
+            }
+            *o++ = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            *o++ = plus && s[i] == '+' ? ' ' : s[i];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* ---- tokens ---------------------------------------------------------------- */
+
+/* The Bearer token of the request, or NULL. */
+static const char *http_bearer(const http_request *r) {
+    if (!r->auth || strncasecmp(r->auth, "Bearer ", 7)) return NULL;
+    const char *t = r->auth + 7;
+    while (*t == ' ') t++;
+    return *t ? t : NULL;
+}
+
+/* 1 when the request may go on; else it is answered (401, 403). */
+static int http_authorized(http_conn *hc, int ingest) {
+    server *s = hc->s;
+    const server_config *cfg = s->cfg;
+    if (ingest && !s->ingest) {
+        http_reply_error(hc, PROTO_E_DISABLED, "ingest is not enabled on this server (leded --ingest-token FILE)");
+        return 0;
+    }
+    if (!ingest && !cfg->read_token) return 1;
+    const char *token = http_bearer(&hc->req);
+    if (!token) {
+        http_reply_error(hc, PROTO_E_NOAUTH, ingest ? "this needs Authorization: Bearer with the ingest token"
+                                                    : "this needs Authorization: Bearer with the read token");
+        return 0;
+    }
+    double now = lede_now();
+    const char *why;
+    double wait = authguard_wait(s->auth_guard, hc->peer, now, &why);
+    if (wait > 0) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "too many failed tokens from %s: the token was not checked; try again in %.0f s",
+                 why, wait + 0.5);
+        http_reply_error(hc, PROTO_E_AUTH, msg);
+        return 0;
+    }
+    if ((cfg->ingest_token && authguard_same_token(token, cfg->ingest_token)) ||
+        (!ingest && authguard_same_token(token, cfg->read_token)))
+        return 1;
+    authguard_failed(s->auth_guard, hc->peer, now);
+    log_msg(LOG_LEVEL_WARN, "http %llu %s: an invalid token", (unsigned long long)hc->id, hc->peer);
+    http_reply_error(hc, PROTO_E_AUTH, "invalid token");
+    return 0;
+}
+
+/* ---- query parameters into a request ------------------------------------------ */
+
+/* Fills req's options and query (q) from the query string; q_needed:
+ * refused without q.  LEDE_ESYNTAX with err. */
+static int http_query_params(const char *qs, proto_request *req, int q_needed, char *err) {
+    int have_q = 0;
+    for (const char *p = qs; p && *p;) {
+        const char *amp = strchr(p, '&'), *end = amp ? amp : p + strlen(p);
+        const char *eq = memchr(p, '=', (size_t)(end - p));
+        if (end > p) {
+            char *name = http_decode(p, (size_t)((eq ? eq : end) - p), 1);
+            char *value = eq ? http_decode(eq + 1, (size_t)(end - eq - 1), 1) : lede_strdup("");
+            int rc = LEDE_OK;
+            if (!name || !value) rc = lede_seterr_code(err, LEDE_ESYNTAX, "a bad %%-escape in the query string");
+            else if (!strcmp(name, "q") && have_q) rc = lede_seterr_code(err, LEDE_ESYNTAX, "q= given twice");
+            else if (!strcmp(name, "q") && req->cmd == PROTO_SIMILAR) {
+                free(req->filter);
+                req->filter = lede_strdup(value);
+                req->search.query = req->filter;
+                have_q = 1;
+            } else if (!strcmp(name, "q")) {
+                rc = proto_set_query(req, value, strlen(value), err);
+                have_q = 1;
+            } else
+                rc = proto_parse_option(req, name, strlen(name), value, strlen(value), err);
+            free(name);
+            free(value);
+            if (rc != LEDE_OK) return rc;
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    if (q_needed && !have_q) return lede_seterr_code(err, LEDE_ESYNTAX, "q= is missing: the query");
+    if (req->cmd == PROTO_SIMILAR && !req->filter) {
+        req->filter = lede_strdup("");
+        req->search.query = req->filter;
+    }
+    return LEDE_OK;
+}
+
+/* ---- the routes ------------------------------------------------------------------ */
+
+typedef struct http_target {
+    char *path;               /* decoded but for the id */
+    const char *query;        /* after '?', raw; "" if none */
+    char *id;                 /* /articles/{id}, /similar/{id}: decoded */
+} http_target;
+
+typedef struct http_route_def {
+    const char *path;         /* "/search"; a trailing '/' takes an id after it */
+    int methods;              /* allowed (HEAD with GET) */
+    const char *allow;        /* the Allow header's value */
+    void (*answer)(http_conn *hc, http_target *t);
+} http_route_def;
+
+static void http_answer_search(http_conn *hc, http_target *t, proto_cmd cmd, int q_needed) {
+    proto_request req;
+    char err[LEDE_ERRLEN];
+    memset(&req, 0, sizeof req);
+    req.cmd = cmd;
+    proto_search_defaults(&req);
+    if (t->id) req.arg = lede_strdup(t->id);
+    int rc = http_query_params(t->query, &req, q_needed, err);
+    if (rc == LEDE_OK && cmd == PROTO_SUGGEST) req.search.query = req.arg;
+    if (rc != LEDE_OK) {
+        http_reply_error(hc, PROTO_E_SYNTAX, err);
+    } else if (http_authorized(hc, 0)) {
+        proto_apply_limit(&req, hc->s->cfg->max_limit);
+        if (cmd == PROTO_SEARCH || cmd == PROTO_COUNT || cmd == PROTO_SIMILAR) hc->s->stats.queries++;
+        http_job_submit(hc, &req);
+    }
+    proto_request_free(&req);
+}
+
+static void http_get_search(http_conn *hc, http_target *t) { http_answer_search(hc, t, PROTO_SEARCH, 1); }
+static void http_get_count(http_conn *hc, http_target *t) { http_answer_search(hc, t, PROTO_COUNT, 1); }
+static void http_get_similar(http_conn *hc, http_target *t) { http_answer_search(hc, t, PROTO_SIMILAR, 0); }
+
+/* GET /suggest?q=: the whole q is SUGGEST's argument; no options. */
+static void http_get_suggest(http_conn *hc, http_target *t) {
+    proto_request req;
+    char err[LEDE_ERRLEN];
+    memset(&req, 0, sizeof req);
+    req.cmd = PROTO_COUNT; /* q parsed as a query's text */
+    int rc = http_query_params(t->query, &req, 1, err);
+    req.cmd = PROTO_SUGGEST;
+    if (rc != LEDE_OK) http_reply_error(hc, PROTO_E_SYNTAX, err);
+    else if (http_authorized(hc, 0)) http_job_submit(hc, &req);
+    proto_request_free(&req);
+}
+
+static void http_id_command(http_conn *hc, http_target *t, proto_cmd cmd) {
+    proto_request req;
+    memset(&req, 0, sizeof req);
+    req.cmd = cmd;
+    req.arg = lede_strdup(t->id);
+    if (cmd == PROTO_PUT) {
+        req.block = hc->req.body; /* moved: the job frees it */
+        req.block_len = hc->req.content_length;
+        hc->req.body = NULL;
+    }
+    http_job_submit(hc, &req);
+    proto_request_free(&req);
+}
+
+static void http_article(http_conn *hc, http_target *t) {
+    http_method m = hc->req.method;
+    if (!*t->id) {
+        http_reply_error(hc, PROTO_E_NOTFOUND, "no article id after /articles/");
+        return;
+    }
+    if (!http_authorized(hc, m == HTTP_PUT || m == HTTP_DELETE)) return;
+    http_id_command(hc, t, m == HTTP_PUT ? PROTO_PUT : m == HTTP_DELETE ? PROTO_DELETE : PROTO_GET);
+}
+
+/* POST /articles: one article (a JSON object, on one line or several) or
+ * JSON Lines (several lines, each an article). */
+static void http_post_articles(http_conn *hc, http_target *t) {
+    (void)t;
+    if (!http_authorized(hc, 1)) return;
+    http_request *r = &hc->req;
+    char *body = r->body ? r->body : (char *)"";
+    int lines = 0, objects = 0;
+    for (char *p = body; *p;) {
+        char *nl = strchr(p, '\n'), *q = p;
+        while (*q == ' ' || *q == '\t' || *q == '\r') q++;
+        if (q != (nl ? nl : p + strlen(p))) {
+            lines++;
+            objects += *q == '{';
+        }
+        p = nl ? nl + 1 : p + strlen(p);
+    }
+    if (lines > 1 && objects == lines) {
+        http_batch_start(hc);
+        return;
+    }
+    proto_request req;
+    memset(&req, 0, sizeof req);
+    req.cmd = PROTO_ADD;
+    req.arg = lede_strdup(body);
+    for (char *c = req.arg; *c; c++)
+        if (*c == '\n' || *c == '\r') *c = ' '; /* one article over several lines */
+    http_job_submit(hc, &req);
+    proto_request_free(&req);
+}
+
+static void http_post_commit(http_conn *hc, http_target *t) {
+    (void)t;
+    if (!http_authorized(hc, 1)) return;
+    proto_request req;
+    memset(&req, 0, sizeof req);
+    req.cmd = PROTO_COMMIT;
+    http_job_submit(hc, &req);
+}
+
+static void http_get_stats(http_conn *hc, http_target *t) {
+    (void)t;
+    if (!http_authorized(hc, 0)) return;
+    sbuf b;
+    sbuf_init(&b);
+    stats_format(hc->s, &b, 1);
+    http_reply_json(hc, &b);
+    sbuf_free(&b);
+}
+
+/* Open to all: a worker checks that the index can be read. */
+static void http_get_health(http_conn *hc, http_target *t) {
+    (void)t;
+    if (hc->s->shutting_down) {
+        http_reply_error(hc, PROTO_E_UNAVAILABLE, "the daemon is shutting down");
+        return;
+    }
+    proto_request req;
+    memset(&req, 0, sizeof req);
+    req.cmd = PROTO_PING;
+    http_job_submit(hc, &req);
+}
+
+#define GET_HEAD (HTTP_GET | HTTP_HEAD_M)
+static const http_route_def http_routes[] = {
+    {"/search", GET_HEAD, "GET, HEAD", http_get_search},
+    {"/count", GET_HEAD, "GET, HEAD", http_get_count},
+    {"/suggest", GET_HEAD, "GET, HEAD", http_get_suggest},
+    {"/articles/", GET_HEAD | HTTP_PUT | HTTP_DELETE, "GET, HEAD, PUT, DELETE", http_article},
+    {"/articles", HTTP_POST, "POST", http_post_articles},
+    {"/similar/", GET_HEAD, "GET, HEAD", http_get_similar},
+    {"/stats", GET_HEAD, "GET, HEAD", http_get_stats},
+    {"/health", GET_HEAD, "GET, HEAD", http_get_health},
+    {"/commit", HTTP_POST, "POST", http_post_commit},
+};
+
+static const http_route_def *http_find_route(const char *path, const char **id) {
+    for (size_t i = 0; i < sizeof http_routes / sizeof http_routes[0]; i++) {
+        const char *p = http_routes[i].path;
+        size_t n = strlen(p);
+        if (p[n - 1] == '/' ? !strncmp(path, p, n) && !strchr(path + n, '/') : !strcmp(path, p)) {
+            *id = p[n - 1] == '/' ? path + n : NULL;
+            return &http_routes[i];
+        }
+    }
+    return NULL;
+}
+
+size_t http_route_body_limit(const http_conn *hc) {
+    const http_request *r = &hc->req;
+    const char *t = r->target ? r->target : "";
+    if (r->method == HTTP_PUT && !strncmp(t, "/articles/", 10)) return hc->s->cfg->max_article;
+    if (r->method == HTTP_POST && !strncmp(t, "/articles", 9) && (t[9] == '\0' || t[9] == '?'))
+        return hc->s->cfg->max_http_batch;
+    return HTTP_SMALL_BODY;
+}
+
+void http_route(http_conn *hc) {
+    http_request *r = &hc->req;
+    http_target t = {0};
+    char *qm = strchr(r->target, '?');
+    t.query = qm ? qm + 1 : "";
+    const char *raw_id = NULL;
+    char *raw_path = lede_strndup(r->target, qm ? (size_t)(qm - r->target) : strlen(r->target));
+    const http_route_def *route = http_find_route(raw_path, &raw_id);
+    if (!route) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "no such path: %.120s (docs/HTTP.md)", raw_path);
+        http_reply_error(hc, PROTO_E_NOTFOUND, msg);
+    } else if (!(route->methods & (int)r->method)) {
+        char allow[96], msg[120];
+        snprintf(allow, sizeof allow, "Allow: %s\r\n", route->allow);
+        snprintf(msg, sizeof msg, "%s takes %s, not %s", route->path, route->allow, r->method_name);
+        sbuf b;
+        sbuf_init(&b);
+        proto_reply_error(&b, 1, PROTO_E_UNKNOWN, msg);
+        http_conn_reply(hc, 405, "application/json; charset=utf-8", allow, b.data, b.len - 1);
+        sbuf_free(&b);
+    } else if (raw_id && !(t.id = http_decode(raw_id, strlen(raw_id), 0))) {
+        http_reply_error(hc, PROTO_E_SYNTAX, "a bad %-escape in the article id");
+    } else {
+        route->answer(hc, &t);
+    }
+    free(raw_path);
+    free(t.id);
+}

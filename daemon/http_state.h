@@ -1,0 +1,113 @@
+/* http_state.h -- the HTTP side's own state, shared by the http*.c files
+ * and private to them: the HTTP server, its connections and the one
+ * request each connection is handling.  Loop thread only; workers and
+ * the ingest writer see jobs (job.h), never these.
+ *
+ * A CONNECTION'S STATES (http_conn.c)
+ *
+ *   HEAD --- a whole request head (under --http-max-header-bytes) ---> BODY
+ *   HEAD --- more header bytes than that -----> 431, then CLOSING
+ *   BODY --- Content-Length bytes read ----------------------------> BUSY
+ *   BODY --- Content-Length over the route's limit --> 413, then CLOSING
+ *   BUSY --- its reply written to the output buffer ---> HEAD (the next
+ *            pipelined request is parsed at once if its bytes are there
+ *            and the output owes under --max-output), or CLOSING
+ *            (Connection: close, HTTP/1.0 without keep-alive, an error
+ *            that leaves the stream unreadable)
+ *   CLOSING --- output flushed ---> freed
+ *   any --- the client closes, or --http-timeout passes without progress
+ *           while HEAD (idle keep-alive, slow sender) or BODY ---> freed
+ *           (a job out is abandoned: its worker skips or stops it)
+ *
+ * One request at a time a connection: a pipelined request waits in the
+ * input buffer until the one before is answered, so replies leave in
+ * order and read-your-writes holds as on the line protocol. */
+#ifndef LEDE_DAEMON_HTTP_STATE_H
+#define LEDE_DAEMON_HTTP_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "job.h"
+#include "peerkey.h"
+#include "pool.h"
+#include "server_state.h"
+#include "../src/util.h"
+
+struct bufferevent;
+struct evconnlistener;
+struct event;
+
+typedef enum http_conn_state { HTTP_HEAD, HTTP_BODY, HTTP_BUSY, HTTP_CLOSING } http_conn_state;
+
+typedef enum http_method {
+    HTTP_GET = 1, HTTP_HEAD_M = 2, HTTP_POST = 4, HTTP_PUT = 8, HTTP_DELETE = 16, HTTP_OTHER = 32
+} http_method;
+
+typedef struct http_conn http_conn;
+
+/* The request being handled (http_conn.c parses it, http_route.c and
+ * http_job.c answer it). */
+typedef struct http_request {
+    http_method method;
+    char method_name[16];
+    char *target;             /* the path and query as sent */
+    int minor;                /* HTTP/1.minor */
+    int keep_alive;           /* the connection stays open after the reply */
+    char *auth;               /* the Authorization header's value, or NULL */
+    char *content_type;       /* or NULL */
+    size_t content_length;
+    int expect_continue;      /* Expect: 100-continue */
+    char *body;               /* content_length bytes and a NUL, once read */
+    /* The answer under way (http_job.c). */
+    job *job;                 /* with a worker or the writer; NULL: none */
+    struct event *timer;      /* the query time limit */
+    /* POST /articles of several lines: the lines not yet sent, the
+     * replies so far (http_job.c). */
+    char *batch_next, *batch_end;
+    size_t batch_line;        /* the number of the line out */
+    sbuf batch_replies;       /* one JSON object a line, with its "line" */
+    uint64_t batch_counts[4]; /* added, replaced, unchanged, failed */
+} http_request;
+
+struct http_conn {
+    server *s;
+    struct bufferevent *bev;
+    http_conn_state state;
+    http_request req;
+    pool_flow *flow;          /* its queries' turn among all connections' */
+    uint64_t id;
+    char peer[80];
+    uint8_t addr[PEER_KEY_LEN];
+    int closing_after;        /* close once the reply is written */
+    int gone;                 /* the client went away while BUSY */
+    http_conn *prev, *next;
+};
+
+typedef struct http_server {
+    server *s;
+    struct evconnlistener *listener;
+    struct event *relisten;
+    http_conn *conns;
+    int nconns;
+    uint64_t requests;        /* STATS' http_requests */
+} http_server;
+
+/* http_conn.c: writes one reply (status line, headers, body but for
+ * HEAD) and ends the request; extra_headers is "" or lines each ending
+ * in CRLF. */
+void http_conn_reply(http_conn *hc, int status, const char *content_type, const char *extra_headers,
+                     const char *body, size_t len);
+/* http_route.c: answers a request whose head and body are read; the
+ * largest body its route takes. */
+void http_route(http_conn *hc);
+size_t http_route_body_limit(const http_conn *hc);
+/* http_job.c: forgets the request's job (the connection goes) and its timer. */
+void http_job_abandon(http_conn *hc);
+/* http_reply.c: a protocol error as its JSON object and HTTP status; a
+ * reply of the protocol's (JSON, one line) with the status its "ok" and
+ * "error" say. */
+void http_reply_error(http_conn *hc, const char *code, const char *msg);
+void http_reply_json(http_conn *hc, const sbuf *reply);
+int http_status_of(const char *code);
+
+#endif
