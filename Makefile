@@ -11,6 +11,9 @@ DEB_PACKAGES := gcc g++ make pkg-config libxapian-dev xapian-tools \
 REL_PACKAGES := libsqlite3-dev
 # `make fuzz` only: libFuzzer comes with Debian's clang.
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
+# The search page's browser test (tests/py/test_page.py, which skips
+# without them); CI installs them (deps-browser, .ci/run).
+BROWSER_PACKAGES := chromium chromium-driver
 # The peers of `make bench-peers` (bench/peers/), installed by deps-peers only.
 PEER_PACKAGES := sphinxsearch libmariadb-dev libsqlite3-dev
 
@@ -47,7 +50,7 @@ REL_BIN   := $(BUILD)/bench/relrun $(BUILD)/bench/releval $(BUILD)/bench/fts5run
 PEER_BIN  := $(BUILD)/bench/peers/jsonl2tsv $(BUILD)/bench/peers/sphinxql \
              $(BUILD)/bench/peers/fts5_index $(BUILD)/bench/peers/fts5_query
 
-.PHONY: all deps deps-relevance deps-peers deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-facets bench-live bench-relevance bench-peers bench-shards bench-fair crash clean
+.PHONY: all deps deps-relevance deps-peers deps-browser deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-facets bench-live bench-relevance bench-peers bench-shards bench-fair crash clean
 
 all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
@@ -75,6 +78,9 @@ deps-relevance: deps
 
 deps-peers: deps
 	$(call apt_missing,$(PEER_PACKAGES))
+
+deps-browser: deps
+	$(call apt_missing,$(BROWSER_PACKAGES))
 
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)

@@ -9,5 +9,7 @@
 
 extern const unsigned char webpage_html[];
 extern const size_t webpage_len;
+/* Its Content-Security-Policy (as in its <meta>, with its script's hash). */
+extern const char webpage_csp[];
 
 #endif
