@@ -6,7 +6,7 @@
 # editing for the client, and what the tests use.
 DEB_PACKAGES := gcc g++ make pkg-config libxapian-dev xapian-tools \
                 libevent-dev zlib1g-dev libjansson-dev libedit-dev \
-                util-linux procps valgrind jq python3
+                util-linux procps valgrind jq python3 python3-yaml
 
 REL_PACKAGES := libsqlite3-dev
 # `make fuzz` only: libFuzzer comes with Debian's clang.
