@@ -79,7 +79,7 @@ def wait_for(pred, what):
     st = eventually(lambda: (lambda s: s if pred(s) else None)(page_state()))
     if not st:
         st = page_state()
-        check(False, what, json.dumps(st)[:400])
+        check(False, what, json.dumps({k: st[k] for k in ("status", "q", "dym", "article", "focus", "ids")})[:600])
         return st
     return st
 
@@ -167,6 +167,40 @@ try:
     check(narrowed["total"] < search("marsh")["total"], "the facet narrowed the matches",
           "%s of %s" % (narrowed["total"], search("marsh")["total"]))
     b.screenshot(os.path.join(shots, "facet.png"))
+
+    # A keyword field's facet (the fields come from /stats) adds its filter.
+    b.go(base + "/#q=marsh")
+    st = wait_for(lambda s: "section" in s["facets"], "the index's keyword fields are facets")
+    value = b.js("return document.querySelector('.facet[data-facet=section] button').textContent")
+    by_section = search("marsh section:%s" % value, limit=10)
+    b.click(".facet[data-facet=section] button")
+    st = wait_for(lambda s: s["q"] == "marsh section:" + value and s["ids"] == hit_ids(by_section),
+                  "the section facet adds section:VALUE to the query")
+    check_eq(st["q"], "marsh section:" + value, "a section facet narrows to that section")
+
+    # Sort and collapse controls ask the server for the same.
+    b.go(base + "/#q=said&sort=date")
+    by_date = search("said", limit=10, sort="date")
+    st = wait_for(lambda s: s["ids"] == hit_ids(by_date), "sort=date: the newest first")
+    check_eq(b.js("return document.getElementById('sort').value"), "date", "the sort control shows it")
+    b.click("#collapse")
+    collapsed = search("said", limit=10, sort="date", collapse="dup")
+    wait_for(lambda s: "collapse=1" in b.js("return location.hash"), "the toggle is kept in the URL")
+    st = wait_for(lambda s: s["ids"] == hit_ids(collapsed), "the collapse toggle asks for collapse=dup")
+    check_eq(st["ids"], hit_ids(collapsed), "collapsed, the hits of collapse=dup")
+
+    # A phone's width: one column, the facets below the hits.
+    b.window(420, 800)
+    b.go(base + "/#q=said")
+    wait_for(lambda s: s["ids"], "hits at a phone's width")
+    layout = b.js("""var r = document.getElementById('results').getBoundingClientRect(),
+                         f = document.getElementById('facets').getBoundingClientRect();
+                     return {rw: r.width, fy: f.top, ry: r.top, page: document.documentElement.scrollWidth,
+                             win: window.innerWidth};""")
+    check(layout["fy"] > layout["ry"] and layout["page"] <= layout["win"],
+          "one column at 420 px: facets below the hits, nothing wider than the screen", str(layout))
+    b.screenshot(os.path.join(shots, "phone.png"))
+    b.window(1000, 900)
 
     # Values of the index are text, never markup.
     b.go(base + "/#q=evil")

@@ -109,6 +109,9 @@ class Browser:
                                               {"type": "keyUp", "value": k})]
         self._s("POST", "/actions", {"actions": [{"type": "key", "id": "kbd", "actions": actions}]})
 
+    def window(self, width, height):
+        self._s("POST", "/window/rect", {"width": width, "height": height})
+
     def screenshot(self, path):
         with open(path, "wb") as f:
             f.write(base64.b64decode(self._s("GET", "/screenshot")))
