@@ -233,9 +233,9 @@ try:
         check_eq(b.js("return sessionStorage.getItem('lede-token')"), "page-read-token",
                  "the token is kept for the session")
     finally:
-        locked.stop()
+        check_eq(locked.stop(), 0, "the read-token leded stops cleanly")
 finally:
     b.stop()
-    d.stop()
+    check_eq(d.stop(), 0, "leded stops cleanly")
 scratch.cleanup()
 finish()
