@@ -157,8 +157,9 @@ try:
     # A facet narrows the search: a year becomes the date range.
     b.js("var q = document.getElementById('q'); q.value = ''; q.focus();")
     b.type("#q", "marsh\ue007")
-    st = wait_for(lambda s: "year" in s["facets"] and s["status"].startswith("%d " % search("marsh")["total"]),
-                  "marsh's facets")
+    marsh = search("marsh", limit=10)
+    st = wait_for(lambda s: "year" in s["facets"] and s["ids"] == hit_ids(marsh) and
+                  s["status"].startswith("%d " % marsh["total"]), "marsh's facets")
     year = b.js("return document.querySelector('.facet[data-facet=year] button').textContent")
     narrowed = search("marsh date:%s-01-01..%s-12-31" % (year, year), limit=10)
     b.click(".facet[data-facet=year] button")
@@ -170,7 +171,9 @@ try:
 
     # A keyword field's facet (the fields come from /stats) adds its filter.
     b.go(base + "/#q=marsh")
-    st = wait_for(lambda s: "section" in s["facets"], "the index's keyword fields are facets")
+    everything = hit_ids(search("marsh", limit=10))
+    st = wait_for(lambda s: "section" in s["facets"] and s["ids"] == everything and s["status"].startswith(
+        "%d result" % search("marsh")["total"]), "the index's keyword fields are facets")
     value = b.js("return document.querySelector('.facet[data-facet=section] button').textContent")
     by_section = search("marsh section:%s" % value, limit=10)
     b.click(".facet[data-facet=section] button")
