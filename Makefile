@@ -43,14 +43,14 @@ DAEMON_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemon/*.c))
 CLIENT_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard client/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-BENCH_BIN := $(BUILD)/bench/plain_index $(BUILD)/bench/measure $(BUILD)/bench/loadgen $(BUILD)/bench/inproc \
+BENCH_BIN := $(BUILD)/bench/plain_index $(BUILD)/bench/measure $(BUILD)/bench/loadgen $(BUILD)/bench/httpgen $(BUILD)/bench/inproc \
              $(BUILD)/bench/libsearch
 REL_BIN   := $(BUILD)/bench/relrun $(BUILD)/bench/releval $(BUILD)/bench/fts5run \
              $(BUILD)/bench/plain_index $(BUILD)/bench/xapian_run
 PEER_BIN  := $(BUILD)/bench/peers/jsonl2tsv $(BUILD)/bench/peers/sphinxql \
              $(BUILD)/bench/peers/fts5_index $(BUILD)/bench/peers/fts5_query
 
-.PHONY: all deps deps-relevance deps-peers deps-browser deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-facets bench-live bench-relevance bench-peers bench-shards bench-fair crash clean
+.PHONY: all deps deps-relevance deps-peers deps-browser deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-http bench-facets bench-live bench-relevance bench-peers bench-shards bench-fair crash clean
 
 all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
@@ -146,6 +146,9 @@ $(BUILD)/bench/libsearch: $(BUILD)/bench/libsearch.o $(BUILD)/bench/drive.o $(CO
 $(BUILD)/bench/loadgen: $(BUILD)/bench/loadgen.o $(BUILD)/bench/drive.o
 	$(CC) $(LDFLAGS) -pthread -o $@ $^
 
+$(BUILD)/bench/httpgen: $(BUILD)/bench/httpgen.o $(BUILD)/bench/drive.o
+	$(CC) $(LDFLAGS) -pthread -o $@ $^
+
 $(patsubst bench/peers/%.c,$(BUILD)/bench/peers/%.o,$(wildcard bench/peers/*.c)): | deps-peers
 $(BUILD)/bench/peers/sphinxql.o: CFLAGS += -I/usr/include/mariadb
 
@@ -181,14 +184,16 @@ $(BUILD)/bench/fts5run: bench/fts5run.c | deps-relevance
 	$(CC) $(CFLAGS) -o $@ $< -lsqlite3 -ljansson
 
 # Sets up, builds, indexes the bundled corpus and serves it in the
-# foreground on 127.0.0.1:7411 (Ctrl-C stops it).
+# foreground on 127.0.0.1:7411, and over HTTP on 127.0.0.1:7412 (Ctrl-C
+# stops it).
 run: all
 	$(BIN)/lede-index --index var/corpus.idx corpus
 	@echo
-	@echo "Serving corpus/ on 127.0.0.1:7411; in another terminal try:"
+	@echo "Serving corpus/ on 127.0.0.1:7411 and http://127.0.0.1:7412/; in another terminal try:"
 	@echo "    bin/lede drought        bin/lede '\"elena marsh\"'        bin/lede -i"
+	@echo "    curl 'http://127.0.0.1:7412/search?q=drought&limit=3'"
 	@echo
-	$(BIN)/leded --index var/corpus.idx
+	$(BIN)/leded --index var/corpus.idx --http 127.0.0.1:7412
 
 test: all $(UNIT_BIN)
 	@LEDE_BIN=$(BIN) LEDE_BUILD=$(BUILD) bash tests/run
@@ -208,6 +213,11 @@ bench-index: all $(BENCH_BIN)
 
 bench-query: all $(BENCH_BIN)
 	bash bench/query.sh
+
+# Not part of `bench`: the Reuters mix over HTTP beside the line protocol
+# (issue 18); writes bench/results/http.md.
+bench-http: all $(BUILD)/bench/loadgen $(BUILD)/bench/httpgen
+	bash bench/http.sh
 
 # Facets on the 500,000-article scaled collection (Reuters' are bench-query's).
 bench-facets: all $(BENCH_BIN)

@@ -21,7 +21,6 @@ void dispatch_to_writer(server *s, pending *p, proto_request *req) {
     admit_ingest(s, p, req); /* after the connection's queries before it */
 }
 
-
 /* A wrong token, or one not even tried because of the throttle: after
  * MAX_AUTH_FAILURES on one connection it is closed as well. */
 static void dispatch_auth_refused(conn *c, pending *p, const char *msg) {

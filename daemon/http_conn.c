@@ -40,12 +40,18 @@ static void http_request_clear(http_request *r) {
     memset(r, 0, sizeof *r);
 }
 
+static size_t http_output_len(const http_conn *hc) {
+    return evbuffer_get_length(bufferevent_get_output(hc->bev));
+}
+
 static void http_conn_free(http_conn *hc, const char *why) {
     http_server *h = hc->s->http;
     log_msg(LOG_LEVEL_INFO, "http %llu %s closed (%s)", (unsigned long long)hc->id, hc->peer, why);
     http_job_abandon(hc);
     http_request_clear(&hc->req);
     pool_flow_close(hc->s->pool, hc->flow);
+    evbuffer_remove_cb_entry(bufferevent_get_output(hc->bev), hc->output_cb);
+    hc->s->owed_total -= http_output_len(hc);
     bufferevent_free(hc->bev);
     if (hc->prev) hc->prev->next = hc->next;
     else h->conns = hc->next;
@@ -54,10 +60,6 @@ static void http_conn_free(http_conn *hc, const char *why) {
     server *s = hc->s;
     free(hc);
     if (s->shutting_down && s->nconns == 0 && h->nconns == 0) event_base_loopexit(s->base, NULL);
-}
-
-static size_t http_output_len(const http_conn *hc) {
-    return evbuffer_get_length(bufferevent_get_output(hc->bev));
 }
 
 static const char *http_reason(int status) {
@@ -94,7 +96,6 @@ void http_conn_reply(http_conn *hc, int status, const char *content_type, const 
     if (r->method != HTTP_HEAD_M) evbuffer_add(out, body, len);
     http_request_clear(r);
     hc->state = hc->closing_after ? HTTP_CLOSING : HTTP_HEAD;
-    if (hc->state == HTTP_CLOSING) bufferevent_disable(hc->bev, EV_READ);
 }
 
 /* A reply before the request was whole (its head too large, its body too
@@ -265,11 +266,28 @@ static int http_read_body(http_conn *hc) {
     return 1;
 }
 
+/* A connection owes its client too much to be read on (admit.h's
+ * shares: its own --max-output, and all connections' together
+ * --max-output-total, which the line protocol's count too). */
+static int http_conn_owes(const http_conn *hc) {
+    size_t out = http_output_len(hc);
+    const server *s = hc->s;
+    return out > s->cfg->max_output || (out > 0 && s->owed_total >= s->cfg->max_output_total);
+}
+
+/* Every change to the output buffer, counted in what all clients are owed. */
+static void http_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg) {
+    (void)buf;
+    http_conn *hc = arg;
+    hc->s->owed_total += info->n_added;
+    hc->s->owed_total -= info->n_deleted;
+}
+
 /* Parses and answers what the input holds, one request at a time, while
- * the client reads its replies (what it owes stays under --max-output). */
+ * the client reads its replies. */
 static void http_conn_process(http_conn *hc) {
     while (hc->state == HTTP_HEAD || hc->state == HTTP_BODY) {
-        if (hc->state == HTTP_HEAD && http_output_len(hc) > hc->s->cfg->max_output) return;
+        if (hc->state == HTTP_HEAD && http_conn_owes(hc)) return;
         if (hc->state == HTTP_HEAD && http_read_head(hc) <= 0) return;
         if (hc->state == HTTP_BODY && http_read_body(hc) <= 0) return;
         hc->s->http->requests++;
@@ -279,16 +297,39 @@ static void http_conn_process(http_conn *hc) {
 
 /* ---- libevent callbacks --------------------------------------------- */
 
+/* Input after the last reply is read and dropped until the client
+ * closes (or --http-timeout, or this much): closing with unread input
+ * would reset the connection and could destroy the reply before the
+ * client read it (a 431 or 413 sent before the request was all read). */
+#define HTTP_DRAIN_MAX (64u << 20)
+
 static void http_read_cb(struct bufferevent *bev, void *arg) {
-    (void)bev;
-    http_conn_process(arg);
+    http_conn *hc = arg;
+    if (hc->state == HTTP_CLOSING) {
+        struct evbuffer *in = bufferevent_get_input(bev);
+        hc->drained += evbuffer_get_length(in);
+        evbuffer_drain(in, evbuffer_get_length(in));
+        if (hc->drained > HTTP_DRAIN_MAX) http_conn_free(hc, "too much input after the last reply");
+        return;
+    }
+    http_conn_process(hc);
+}
+
+/* The last reply is out: our side is shut, and the client's is read
+ * until it closes. */
+static void http_conn_linger(http_conn *hc) {
+    if (hc->shut) return;
+    hc->shut = 1;
+    shutdown(bufferevent_getfd(hc->bev), SHUT_WR);
+    bufferevent_setwatermark(hc->bev, EV_READ, 0, 0);
+    bufferevent_enable(hc->bev, EV_READ);
 }
 
 static void http_write_cb(struct bufferevent *bev, void *arg) {
     (void)bev;
     http_conn *hc = arg;
     if (hc->state == HTTP_CLOSING) {
-        if (http_output_len(hc) == 0) http_conn_free(hc, "done");
+        if (http_output_len(hc) == 0) http_conn_linger(hc);
         return;
     }
     http_conn_process(hc);
@@ -304,7 +345,10 @@ static void http_event_cb(struct bufferevent *bev, short events, void *arg) {
             hc->closing_after = 1;
             return;
         }
-        if (hc->state == HTTP_CLOSING && http_output_len(hc) > 0) return;
+        if (hc->state == HTTP_CLOSING && http_output_len(hc) > 0) {
+            bufferevent_disable(hc->bev, EV_READ); /* the write callback finishes */
+            return;
+        }
         http_conn_free(hc, "eof");
     } else if (events & BEV_EVENT_TIMEOUT) {
         if ((events & BEV_EVENT_READING) && hc->state == HTTP_BUSY) {
@@ -357,6 +401,7 @@ static void http_conn_open(server *s, evutil_socket_t fd, struct sockaddr *sa) {
     hc->flow = pool_flow_new();
     hc->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
     bufferevent_setcb(hc->bev, http_read_cb, http_write_cb, http_event_cb, hc);
+    hc->output_cb = evbuffer_add_cb(bufferevent_get_output(hc->bev), http_output_cb, hc);
     bufferevent_setwatermark(hc->bev, EV_READ, 0, s->cfg->max_http_header + 1);
     double t = s->cfg->http_timeout;
     struct timeval tv = {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)};

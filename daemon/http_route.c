@@ -106,6 +106,8 @@ static int http_query_params(const char *qs, proto_request *req, int q_needed, c
             int rc = LEDE_OK;
             if (!name || !value) rc = lede_seterr_code(err, LEDE_ESYNTAX, "a bad %%-escape in the query string");
             else if (!strcmp(name, "q") && have_q) rc = lede_seterr_code(err, LEDE_ESYNTAX, "q= given twice");
+            else if (strcmp(name, "q") && req->cmd == PROTO_SUGGEST)
+                rc = lede_seterr_code(err, LEDE_ESYNTAX, "/suggest takes q= alone, not '%.40s'", name);
             else if (!strcmp(name, "q") && req->cmd == PROTO_SIMILAR) {
                 free(req->filter);
                 req->filter = lede_strdup(value);
@@ -174,9 +176,8 @@ static void http_get_suggest(http_conn *hc, http_target *t) {
     proto_request req;
     char err[LEDE_ERRLEN];
     memset(&req, 0, sizeof req);
-    req.cmd = PROTO_COUNT; /* q parsed as a query's text */
-    int rc = http_query_params(t->query, &req, 1, err);
     req.cmd = PROTO_SUGGEST;
+    int rc = http_query_params(t->query, &req, 1, err);
     if (rc != LEDE_OK) http_reply_error(hc, PROTO_E_SYNTAX, err);
     else if (http_authorized(hc, 0)) http_job_submit(hc, &req);
     proto_request_free(&req);
@@ -206,24 +207,36 @@ static void http_article(http_conn *hc, http_target *t) {
     http_id_command(hc, t, m == HTTP_PUT ? PROTO_PUT : m == HTTP_DELETE ? PROTO_DELETE : PROTO_GET);
 }
 
+/* The first non-blank line of body is a whole JSON object ({...}), and
+ * another non-blank line follows: JSON Lines, not one article written
+ * over several lines. */
+static int http_is_json_lines(const char *body) {
+    int lines = 0, first_whole = 0;
+    for (const char *p = body; *p && lines < 2;) {
+        const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p), *q = p;
+        while (q < end && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
+        const char *e = end;
+        while (e > q && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) e--;
+        if (q < e) {
+            if (lines++ == 0) first_whole = *q == '{' && e[-1] == '}';
+        }
+        p = nl ? nl + 1 : end;
+    }
+    return lines > 1 && first_whole;
+}
+
 /* POST /articles: one article (a JSON object, on one line or several) or
- * JSON Lines (several lines, each an article). */
+ * JSON Lines (each line an article). */
 static void http_post_articles(http_conn *hc, http_target *t) {
     (void)t;
     if (!http_authorized(hc, 1)) return;
     http_request *r = &hc->req;
-    char *body = r->body ? r->body : (char *)"";
-    int lines = 0, objects = 0;
-    for (char *p = body; *p;) {
-        char *nl = strchr(p, '\n'), *q = p;
-        while (*q == ' ' || *q == '\t' || *q == '\r') q++;
-        if (q != (nl ? nl : p + strlen(p))) {
-            lines++;
-            objects += *q == '{';
-        }
-        p = nl ? nl + 1 : p + strlen(p);
+    const char *body = r->body ? r->body : "";
+    if (memchr(body, '\0', r->content_length)) {
+        http_reply_error(hc, PROTO_E_BADARTICLE, "a NUL byte in the body");
+        return;
     }
-    if (lines > 1 && objects == lines) {
+    if (http_is_json_lines(body)) {
         http_batch_start(hc);
         return;
     }
@@ -325,6 +338,9 @@ size_t http_route_body_limit(const http_conn *hc) {
 
 void http_route(http_conn *hc) {
     http_request *r = &hc->req;
+    if (log_get_level() >= LOG_LEVEL_DEBUG) /* tokens are in headers, never logged */
+        log_msg(LOG_LEVEL_DEBUG, "http %llu request: %s %.200s", (unsigned long long)hc->id, r->method_name,
+                r->target);
     http_target t = {0};
     char *qm = strchr(r->target, '?');
     t.query = qm ? qm + 1 : "";

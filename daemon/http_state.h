@@ -11,10 +11,12 @@
  *   BODY --- Content-Length over the route's limit --> 413, then CLOSING
  *   BUSY --- its reply written to the output buffer ---> HEAD (the next
  *            pipelined request is parsed at once if its bytes are there
- *            and the output owes under --max-output), or CLOSING
+ *            and the client owes under --max-output, and under
+ *            --max-output-total all clients together), or CLOSING
  *            (Connection: close, HTTP/1.0 without keep-alive, an error
  *            that leaves the stream unreadable)
- *   CLOSING --- output flushed ---> freed
+ *   CLOSING --- output flushed ---> our side shut; the client's input
+ *            read and dropped until it closes (or the time-out) ---> freed
  *   any --- the client closes, or --http-timeout passes without progress
  *           while HEAD (idle keep-alive, slow sender) or BODY ---> freed
  *           (a job out is abandoned: its worker skips or stops it)
@@ -34,6 +36,7 @@
 #include "../src/util.h"
 
 struct bufferevent;
+struct evbuffer_cb_entry;
 struct evconnlistener;
 struct event;
 
@@ -79,7 +82,9 @@ struct http_conn {
     char peer[80];
     uint8_t addr[PEER_KEY_LEN];
     int closing_after;        /* close once the reply is written */
-    int gone;                 /* the client went away while BUSY */
+    int shut;                 /* CLOSING: our side shut, the client's read and dropped */
+    size_t drained;
+    struct evbuffer_cb_entry *output_cb; /* counts its output in server.owed_total */
     http_conn *prev, *next;
 };
 

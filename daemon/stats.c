@@ -3,6 +3,7 @@
  * jobs, only p's reply. */
 #define _GNU_SOURCE
 #include "stats.h"
+#include "http.h"
 #include "log.h"
 #include "server_state.h"
 
@@ -109,6 +110,7 @@ void stats_format(server *s, sbuf *out, int json) {
     stats_add(st, &n, "revision", "%llu", (unsigned long long)revision);
     stats_add(st, &n, "uptime_s", "%.0f", lede_now() - s->started);
     stats_add(st, &n, "connections", "%d", s->nconns);
+    stats_add(st, &n, "http_connections", "%d", http_conn_count(s));
     stats_add(st, &n, "connections_total", "%llu", (unsigned long long)s->stats.conns_total);
     stats_add(st, &n, "queries", "%llu", (unsigned long long)s->stats.queries);
     stats_add(st, &n, "errors", "%llu", (unsigned long long)s->stats.errors);

@@ -171,6 +171,25 @@ class Daemon:
         return code
 
 
+class HttpDaemon(Daemon):
+    """leded with --http on a free port, read from its log."""
+
+    def __init__(self, index, *args, env=None):
+        super().__init__(index, "--http", "127.0.0.1:0", *args, env=env)
+        self.http_port = None
+
+        def found():
+            for line in self.log_text().splitlines():
+                if "listening on http 127.0.0.1:" in line:
+                    self.http_port = int(line.rsplit(":", 1)[1])
+            return self.http_port is not None
+        eventually(found)
+
+    def http(self):
+        import http.client
+        return http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=DEADLINE)
+
+
 MULTI = ("SEARCH", "GET", "SUGGEST", "STATS", "HELP", "SIMILAR")
 
 
