@@ -7,11 +7,14 @@
 DEB_PACKAGES := gcc g++ make pkg-config libxapian-dev xapian-tools \
                 libevent-dev zlib1g-dev libjansson-dev libedit-dev \
                 libssl-dev openssl \
-                util-linux procps valgrind jq python3 man-db
+                util-linux procps valgrind jq python3 python3-yaml man-db
 
 REL_PACKAGES := libsqlite3-dev
 # `make fuzz` only: libFuzzer comes with Debian's clang.
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
+# The search page's browser test (tests/py/test_page.py, which skips
+# without them); CI installs them (deps-browser, .ci/run).
+BROWSER_PACKAGES := chromium chromium-driver
 # The peers of `make bench-peers` (bench/peers/), installed by deps-peers only.
 PEER_PACKAGES := sphinxsearch libmariadb-dev libsqlite3-dev
 
@@ -48,7 +51,7 @@ REL_BIN   := $(BUILD)/bench/relrun $(BUILD)/bench/releval $(BUILD)/bench/fts5run
 PEER_BIN  := $(BUILD)/bench/peers/jsonl2tsv $(BUILD)/bench/peers/sphinxql \
              $(BUILD)/bench/peers/fts5_index $(BUILD)/bench/peers/fts5_query
 
-.PHONY: man install all deps deps-relevance deps-peers deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-http bench-facets bench-live bench-relevance bench-peers bench-shards bench-fair crash clean
+.PHONY: man install all deps deps-relevance deps-peers deps-browser deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-http bench-facets bench-live bench-relevance bench-peers bench-shards bench-fair crash clean
 
 all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
@@ -77,6 +80,9 @@ deps-relevance: deps
 deps-peers: deps
 	$(call apt_missing,$(PEER_PACKAGES))
 
+deps-browser: deps
+	$(call apt_missing,$(BROWSER_PACKAGES))
+
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -98,7 +104,16 @@ $(BIN)/lede-index: $(INDEXER_OBJ) $(CORE_LIB)
 LEDE_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 $(BUILD)/daemon/metrics.o: CFLAGS += -DLEDE_VERSION='"$(LEDE_VERSION)"'
 
-$(BIN)/leded: $(DAEMON_OBJ) $(CORE_LIB)
+# The search page (web/index.html) as a C array, served at GET /.
+WEBPAGE_OBJ := $(BUILD)/web/page.o
+$(BUILD)/web/page.c: web/index.html web/embed.py
+	@mkdir -p $(dir $@)
+	python3 web/embed.py web/index.html $@
+
+$(WEBPAGE_OBJ): $(BUILD)/web/page.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BIN)/leded: $(DAEMON_OBJ) $(WEBPAGE_OBJ) $(CORE_LIB)
 	@mkdir -p $(BIN)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) -levent_core -levent_pthreads -levent_openssl -lssl -lcrypto
 

@@ -10,6 +10,7 @@
 #include "http_job.h"
 #include "log.h"
 #include "stats.h"
+#include "webpage.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,7 +142,8 @@ typedef struct http_target {
 } http_target;
 
 typedef struct http_route_def {
-    const char *path;         /* "/search"; a trailing '/' takes an id after it */
+    const char *path;         /* "/search"; a trailing '/' (but "/" itself)
+                                 takes an id after it */
     int methods;              /* allowed (HEAD with GET) */
     const char *allow;        /* the Allow header's value */
     void (*answer)(http_conn *hc, http_target *t);
@@ -297,8 +299,27 @@ static void http_get_health(http_conn *hc, http_target *t) {
     http_job_submit(hc, &req);
 }
 
+/* GET /: the search page (web/index.html, compiled in), open to all like
+ * /health: it asks for the read token itself when a search gets 401.
+ * Its policy lets only its own script run (the hash web/embed.py pins)
+ * and nothing load from elsewhere; the same policy is in its <meta>
+ * (and the header adds that no other site may frame it). */
+static void http_get_page(http_conn *hc, http_target *t) {
+    (void)t;
+    sbuf headers;
+    sbuf_init(&headers);
+    sbuf_printf(&headers, "Content-Security-Policy: %s; frame-ancestors 'none'\r\n"
+                          "Cache-Control: no-cache\r\n"
+                          "X-Content-Type-Options: nosniff\r\n"
+                          "Referrer-Policy: no-referrer\r\n", webpage_csp);
+    http_conn_reply(hc, 200, "text/html; charset=utf-8", headers.data,
+                    (const char *)webpage_html, webpage_len);
+    sbuf_free(&headers);
+}
+
 #define GET_HEAD (HTTP_GET | HTTP_HEAD_M)
 static const http_route_def http_routes[] = {
+    {"/", GET_HEAD, "GET, HEAD", http_get_page},
     {"/search", GET_HEAD, "GET, HEAD", http_get_search},
     {"/count", GET_HEAD, "GET, HEAD", http_get_count},
     {"/suggest", GET_HEAD, "GET, HEAD", http_get_suggest},
@@ -315,8 +336,9 @@ static const http_route_def *http_find_route(const char *path, const char **id) 
     for (size_t i = 0; i < sizeof http_routes / sizeof http_routes[0]; i++) {
         const char *p = http_routes[i].path;
         size_t n = strlen(p);
-        if (p[n - 1] == '/' ? !strncmp(path, p, n) && !strchr(path + n, '/') : !strcmp(path, p)) {
-            *id = p[n - 1] == '/' ? path + n : NULL;
+        int takes_id = n > 1 && p[n - 1] == '/';
+        if (takes_id ? !strncmp(path, p, n) && !strchr(path + n, '/') : !strcmp(path, p)) {
+            *id = takes_id ? path + n : NULL;
             return &http_routes[i];
         }
     }

@@ -71,6 +71,12 @@ int64_t pool_last_commit(pool *p) {
     return atomic_load(&p->figures.last_commit);
 }
 
+void pool_index_fields(pool *p, char *out, size_t n) {
+    pthread_mutex_lock(&p->figures.fields_mu);
+    snprintf(out, n, "%s", p->figures.fields);
+    pthread_mutex_unlock(&p->figures.fields_mu);
+}
+
 void pool_index_figures(pool *p, uint64_t *articles, uint64_t *revision,
                         uint64_t *bytes) {
     *articles = atomic_load(&p->figures.articles);
@@ -293,6 +299,7 @@ int pool_start(pool **out, const pool_config *cfg, char *err) {
     p->query_timeout = cfg->query_timeout;
     p->test_hold = cfg->test_hold ? lede_strdup(cfg->test_hold) : NULL;
     pthread_mutex_init(&p->mu, NULL);
+    pthread_mutex_init(&p->figures.fields_mu, NULL);
     handoff_init(&p->ho, &p->mu, &p->nfresh, cfg->notify, cfg->notify_arg);
     p->index = lede_strdup(cfg->index);
     p->qc = (query_config){.index = p->index, .remote_timeout_ms = cfg->remote_timeout_ms,
@@ -433,6 +440,7 @@ void pool_stop(pool *p) {
     free(p->index);
     free(p->test_hold);
     pthread_mutex_destroy(&p->mu);
+    pthread_mutex_destroy(&p->figures.fields_mu);
     handoff_destroy(&p->ho);
     free(p);
 }

@@ -90,6 +90,9 @@ int pool_queued(pool *p);
 int pool_fresh(pool *p);
 /* Workers running a job now. */
 int pool_running(pool *p);
+/* The index's metadata fields the workers saw last, "name:kind,..." (for
+ * STATS' fields). */
+void pool_index_fields(pool *p, char *out, size_t n);
 /* The index figures the workers saw last (for STATS, answered by the loop
  * even when every worker is busy). */
 void pool_index_figures(pool *p, uint64_t *articles, uint64_t *revision,

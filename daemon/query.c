@@ -13,6 +13,7 @@
 #include "../src/indexdir.h"
 #include "../src/settings.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,8 +115,6 @@ static void query_bound(query_reader *q, search_opts *o, double deadline, query_
 static search_opts query_options(job *j) {
     search_opts o = j->req.search;
     o.query = j->req.cmd == PROTO_SIMILAR ? j->req.filter : j->req.arg;
-    o.hl_open = j->req.hl_open;
-    o.hl_close = j->req.hl_close;
     o.collapse = j->req.collapse[0] ? j->req.collapse : NULL;
     o.sort_field = j->req.sort_field[0] ? j->req.sort_field : NULL;
     return o;
@@ -172,6 +171,30 @@ static void query_suggest(query_reader *q, job *j, double deadline) {
     sbuf_free(&s);
 }
 
+/* The index's fields as "name:kind,..." into the figures, cut at a comma
+ * when they do not all fit. */
+static void query_publish_fields(query_reader *q) {
+    schema sc;
+    schema_init(&sc);
+    char err[LEDE_ERRLEN], text[QUERY_FIELDS_MAX] = "";
+    size_t len = 0;
+    if (engine_reader_schema(q->r, &sc, err) == LEDE_OK) {
+        for (size_t i = 0; i < sc.n; i++) {
+            int w = snprintf(text + len, sizeof text - len, "%s%s:%s", len ? "," : "",
+                             sc.fields[i].name, schema_kind_name(sc.fields[i].kind));
+            if (w < 0 || (size_t)w >= sizeof text - len) {
+                text[len] = '\0';
+                break;
+            }
+            len += (size_t)w;
+        }
+    }
+    schema_free(&sc);
+    pthread_mutex_lock(&q->figures->fields_mu);
+    memcpy(q->figures->fields, text, sizeof text);
+    pthread_mutex_unlock(&q->figures->fields_mu);
+}
+
 void query_publish_figures(query_reader *q) {
     char **names;
     int n;
@@ -189,6 +212,7 @@ void query_publish_figures(query_reader *q) {
     if (engine_reader_meta_get(q->r, settings_key(SETTINGS_COMMIT_TIME), &v, NULL) == LEDE_OK)
         atomic_store(&q->figures->last_commit, strtoll(v.data, NULL, 10));
     sbuf_free(&v);
+    query_publish_fields(q);
 }
 
 /* GET /health's check beyond the refresh: the index's directory still

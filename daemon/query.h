@@ -12,9 +12,13 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <pthread.h>
+
 #include "job.h"
 #include "../src/engine.h"
 #include "../src/search.h"
+
+#define QUERY_FIELDS_MAX 256
 
 /* The index figures the workers saw last, for STATS (answered by the loop
  * even when every worker is busy).  Written by any reader, read anywhere. */
@@ -25,6 +29,10 @@ typedef struct query_figures {
      * waits for the reply: its client left or was answered TIMEOUT, or
      * SIGTERM), refused before running (over a cost limit). */
     atomic_uint_fast64_t stopped, cancelled, refused;
+    /* The index's metadata fields as STATS shows them ("section:keyword,
+     * words:number"; what fits), for the search page's facets. */
+    pthread_mutex_t fields_mu;
+    char fields[QUERY_FIELDS_MAX];
 } query_figures;
 
 typedef struct query_reader query_reader;

@@ -130,6 +130,9 @@ void stats_format(server *s, sbuf *out, int json) {
     stats_add(st, &n, "holds", "%llu", (unsigned long long)s->stats.holds);
     stats_percentiles(s, st, &n);
     stats_ingest(s, st, &n);
+    proto_stat *fields = &st[n++];
+    fields->key = "fields";
+    pool_index_fields(s->pool, fields->value, sizeof fields->value);
     proto_reply_stats(out, json, st, n);
 }
 

@@ -198,8 +198,6 @@ void proto_search_defaults(proto_request *rq) {
     o->snippet_len = PROTO_DEFAULT_SNIPPET;
     strcpy(rq->hl_open, "[");
     strcpy(rq->hl_close, "]");
-    o->hl_open = rq->hl_open;
-    o->hl_close = rq->hl_close;
 }
 
 int proto_parse_option(proto_request *rq, const char *k, size_t kn, const char *v, size_t vn,

@@ -107,7 +107,7 @@ void proto_reply_article(sbuf *out, int json, const article *a);
 void proto_reply_suggest(sbuf *out, int json, const char *corrected);
 typedef struct proto_stat {
     const char *key;
-    char value[64];
+    char value[256];          /* "fields" (the index's metadata fields) is the longest */
 } proto_stat;
 void proto_reply_stats(sbuf *out, int json, const proto_stat *kv, int n);
 void proto_reply_help(sbuf *out, int json);

@@ -115,6 +115,37 @@ static void format_date(const search_hit *h, char buf[32]) {
     else strcpy(buf, "-");
 }
 
+/* A hit's highlights as [[start, end], ...]: byte offsets into its
+ * snippet's UTF-8, end exclusive. */
+static json_t *highlights_json(const search_hit *h) {
+    json_t *spans = json_array();
+    for (unsigned i = 0; i < h->nhighlights; i++)
+        json_array_append_new(spans, json_pack("[II]", (json_int_t)h->highlights[i].start,
+                                               (json_int_t)h->highlights[i].end));
+    return spans;
+}
+
+/* A hit's snippet for the text protocol: as written, the request's hl=
+ * markers around each highlight, then escaped for the line. */
+static void snippet_text(sbuf *out, const proto_request *rq, const search_hit *h) {
+    const char *s = h->snippet ? h->snippet : "";
+    size_t len = strlen(s), at = 0;
+    sbuf marked;
+    sbuf_init(&marked);
+    for (unsigned i = 0; i < h->nhighlights; i++) {
+        const search_span *sp = &h->highlights[i];
+        if (sp->start < at || sp->end > len || sp->start >= sp->end) continue;
+        sbuf_append(&marked, s + at, sp->start - at);
+        sbuf_puts(&marked, rq->hl_open);
+        sbuf_append(&marked, s + sp->start, sp->end - sp->start);
+        sbuf_puts(&marked, rq->hl_close);
+        at = sp->end;
+    }
+    sbuf_append(&marked, s + at, len - at);
+    proto_escape(out, marked.len ? marked.data : "");
+    sbuf_free(&marked);
+}
+
 static void search_json(sbuf *out, const proto_request *rq,
                         const search_results *res, uint64_t took_us) {
     json_t *o = json_ok(rq->cmd);
@@ -139,6 +170,7 @@ static void search_json(sbuf *out, const proto_request *rq,
         json_object_set_new(j, "title", json_str(h->title));
         json_object_set_new(j, "date", h->has_date ? json_string(date) : json_null());
         json_object_set_new(j, "snippet", json_str(h->snippet));
+        json_object_set_new(j, "highlights", highlights_json(h));
         if (rq->collapse[0]) json_object_set_new(j, "similar", json_integer(h->similar));
         if (rq->cmd == PROTO_SIMILAR && rq->search.dups_show)
             json_object_set_new(j, "dup", json_boolean(h->near_dup));
@@ -176,7 +208,7 @@ void proto_reply_search(sbuf *out, int json, const proto_request *rq,
         sbuf_printf(out, "\t%.4f\t%s\t", h->score, date);
         proto_escape(out, h->title);
         sbuf_putc(out, '\t');
-        proto_escape(out, h->snippet);
+        snippet_text(out, rq, h);
         if (rq->collapse[0]) sbuf_printf(out, "\tsimilar=%u", h->similar);
         if (h->near_dup) sbuf_puts(out, "\tdup=1");
         sbuf_putc(out, '\n');

@@ -10,6 +10,7 @@ void search_results_free(search_results *res) {
         free(res->hits[i].id);
         free(res->hits[i].title);
         free(res->hits[i].snippet);
+        free(res->hits[i].highlights);
     }
     free(res->hits);
     for (unsigned i = 0; i < res->nfacets; i++) {

@@ -36,7 +36,6 @@ typedef struct search_opts {
     int any;                  /* OR the words instead of AND */
     int exact;                /* count every match exactly */
     unsigned snippet_len;     /* snippet length in bytes; 0: none */
-    const char *hl_open, *hl_close;  /* markers around matched words */
     unsigned max_wildcard;    /* words all the query's wildcards may expand to; 0: 1000 */
     const search_cost *max_cost; /* NULL: none; over one of its limits the
                                     query is refused before it runs */
@@ -61,10 +60,22 @@ typedef struct search_opts {
     int dups_show;            /* SIMILAR: keep the article's near-duplicates, flagged */
 } search_opts;
 
+/* A highlighted range of a snippet: bytes [start, end) of its UTF-8. */
+typedef struct search_span {
+    unsigned start, end;
+} search_span;
+
 typedef struct search_hit {
     unsigned rank;            /* 1-based, counting from the first result */
     double score;
-    char *id, *title, *snippet;  /* malloc'd; snippet NULL when none asked */
+    char *id, *title;         /* malloc'd */
+    /* malloc'd; NULL when none asked.  The text as written (no escaping,
+     * no markers): the passage with the most of the query's words, or the
+     * article's standfirst (else first paragraph) when its text has none. */
+    char *snippet;
+    search_span *highlights;  /* malloc'd with the snippet: the query's
+                                 words in it, sorted, not overlapping */
+    unsigned nhighlights;
     int64_t date;
     int has_date;
     /* collapse: how many matches were collapsed into this hit (exact when

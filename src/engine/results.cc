@@ -1,12 +1,16 @@
 /* results.cc -- turning a page of matches into search_hits (search.h):
  * reading the stored data of the page (fetch_data), ordering equal scores
- * by date (order_ties), decoding each hit, and its snippet with the
- * query's words marked (highlight_mset, SnippetStem); search.c frees them.
+ * by date (order_ties), decoding each hit, and its snippet as written
+ * with the byte ranges of the query's words in it (highlight_mset,
+ * SnippetStem, fill_snippet; the protocol puts markers or offsets around
+ * them); search.c frees them.
  * Runs no query and never changes what matched or how it scored. */
 #include "internal.hh"
 #include "ranking.hh"
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <set>
 
 namespace {
@@ -99,6 +103,84 @@ Xapian::MSet highlight_mset(engine_reader *r, const Xapian::Query &q, std::bitse
     return marks.get_mset(0, 0);
 }
 
+/* Xapian's snippet escapes the text for HTML (& < > only) and puts the
+ * markers in as given; these markers begin with '&' too, which the text's
+ * own ampersands never do once escaped, so the marked snippet reads back
+ * exactly: the text as written and where each highlight begins and ends. */
+const char SNIP_OPEN[] = "&{", SNIP_CLOSE[] = "&}";
+
+void unmark_snippet(const std::string &marked, search_hit *h) {
+    static const struct { const char *from; char to; } entities[] = {
+        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}};
+    std::string plain;
+    std::vector<search_span> spans;
+    size_t open = 0;
+    for (size_t i = 0; i < marked.size();) {
+        if (marked[i] != '&') {
+            plain += marked[i++];
+        } else if (marked.compare(i, 2, SNIP_OPEN) == 0) {
+            open = plain.size();
+            i += 2;
+        } else if (marked.compare(i, 2, SNIP_CLOSE) == 0) {
+            if (plain.size() > open) spans.push_back({(unsigned)open, (unsigned)plain.size()});
+            i += 2;
+        } else {
+            size_t len = 1;
+            char c = '&';
+            for (const auto &e : entities)
+                if (marked.compare(i, strlen(e.from), e.from) == 0) len = strlen(e.from), c = e.to;
+            plain += c;
+            i += len;
+        }
+    }
+    h->snippet = dup_string(plain);
+    h->nhighlights = (unsigned)spans.size();
+    h->highlights = (search_span *)lede_calloc(spans.size() ? spans.size() : 1, sizeof(search_span));
+    std::copy(spans.begin(), spans.end(), h->highlights);
+}
+
+/* The opening of an article, for a hit whose text holds none of the
+ * query's words (it matched on its headline or by filters alone): its
+ * standfirst, or its first paragraph when it has none, up to len bytes
+ * cut at a space (or a character) and then "...". */
+std::string lead_snippet(const article &a, unsigned len) {
+    std::string text = a.standfirst && *a.standfirst ? a.standfirst : "";
+    if (text.empty() && a.body) {
+        const char *start = a.body + strspn(a.body, " \t\r\n");
+        const char *end = strstr(start, "\n\n");
+        text.assign(start, end ? (size_t)(end - start) : strlen(start));
+    }
+    while (!text.empty() && isspace((unsigned char)text.back())) text.pop_back();
+    if (text.size() <= len) return text;
+    size_t cut = text.rfind(' ', len);
+    if (cut == std::string::npos || cut == 0) {
+        cut = len;
+        while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80) cut--;
+    }
+    text.resize(cut);
+    while (!text.empty() && isspace((unsigned char)text.back())) text.pop_back();
+    return text + "...";
+}
+
+/* The hit's snippet: the passage of its standfirst and body with the most
+ * of the query's words (Xapian's MSet::snippet), as written, and the
+ * ranges of those words; or its lead when its text has none of them. */
+void fill_snippet(const Xapian::MSet &marks, const Xapian::Stem &stem, const article &a,
+                  unsigned len, search_hit *h) {
+    std::string text = std::string(a.standfirst ? a.standfirst : "") + "\n" +
+                       (a.body ? a.body : "");
+    std::string marked = marks.snippet(
+        text, len, stem,
+        Xapian::MSet::SNIPPET_EXHAUSTIVE | Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH,
+        SNIP_OPEN, SNIP_CLOSE, "...");
+    if (marked.empty()) {
+        h->snippet = dup_string(lead_snippet(a, len));
+        h->highlights = (search_span *)lede_calloc(1, sizeof(search_span));
+        return;
+    }
+    unmark_snippet(marked, h);
+}
+
 void fill_hit(engine_reader *r, const Xapian::MSet &marks, const Xapian::Stem &stem,
               const Xapian::MSetIterator &it, const std::string &data,
               unsigned rank, const search_opts *o, search_hit *h) {
@@ -121,14 +203,7 @@ void fill_hit(engine_reader *r, const Xapian::MSet &marks, const Xapian::Stem &s
     a.id = a.title = nullptr;
     h->date = a.date;
     h->has_date = a.has_date;
-    if (o->snippet_len) {
-        std::string text = std::string(a.standfirst ? a.standfirst : "") + "\n" +
-                           (a.body ? a.body : "");
-        h->snippet = dup_string(marks.snippet(
-            text, o->snippet_len, stem,
-            Xapian::MSet::SNIPPET_EXHAUSTIVE,
-            o->hl_open ? o->hl_open : "", o->hl_close ? o->hl_close : "", "..."));
-    }
+    if (o->snippet_len) fill_snippet(marks, stem, a, o->snippet_len, h);
     article_free(&a);
 }
 

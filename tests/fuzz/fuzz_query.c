@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     q[size] = '\0';
     char err[LEDE_ERRLEN];
     qsyntax_check(q, err);
-    search_opts o = {.query = q, .limit = 5, .snippet_len = 80, .hl_open = "[", .hl_close = "]",
+    search_opts o = {.query = q, .limit = 5, .snippet_len = 80,
                      .max_wildcard = 50, .any = size & 1, .sort_date = (size >> 1) & 1};
     search_results res;
     memset(&res, 0, sizeof res);
