@@ -263,11 +263,12 @@ crash: all
 	bash bench/crash.sh
 
 # libFuzzer targets (tests/fuzz/): the protocol line parser, the query
-# front end, the two article layouts and the docstore decoder, each run for
+# front end, the two article layouts, the docstore decoder and leded's HTTP
+# request head parser (daemon/http_parse.c, linked alone), each run for
 # FUZZ_SECONDS (or FUZZ_RUNS executions if sooner) from its seed corpus in
 # tests/fuzz/corpus/<target>/; the core library is built again with clang
 # and coverage in build-fuzz/.  Results: bench/results/fuzz.md.
-FUZZ_TARGETS := proto query article_text article_json docstore
+FUZZ_TARGETS := proto query article_text article_json docstore http
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?=
 FUZZ_BUILD := build-fuzz
@@ -298,6 +299,13 @@ $(FUZZ_BUILD)/fuzz_article_text.o $(FUZZ_BUILD)/fuzz_article_json.o: \
 $(FUZZ_BUILD)/fuzz_article_%.o: tests/fuzz/fuzz_article.c | deps-fuzz
 	@mkdir -p $(dir $@)
 	clang-14 -std=c11 $(FUZZ_CFLAGS) -DFUZZ_LAYOUT=ARTICLE_$(shell echo $* | tr a-z A-Z) -c $< -o $@
+
+$(FUZZ_BUILD)/daemon/http_parse.o: daemon/http_parse.c | deps-fuzz
+	@mkdir -p $(dir $@)
+	clang-14 -std=c11 $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_http: $(FUZZ_BUILD)/fuzz_http.o $(FUZZ_BUILD)/daemon/http_parse.o $(FUZZ_BUILD)/liblede.a
+	clang++-14 $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/fuzz_%.o $(FUZZ_BUILD)/liblede.a
 	clang++-14 $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)

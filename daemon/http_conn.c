@@ -11,6 +11,7 @@
  * those needed, on the same bufferevents as the line protocol. */
 #define _GNU_SOURCE
 #include "http.h"
+#include "http_parse.h"
 #include "http_state.h"
 #include "listener.h"
 #include "log.h"
@@ -31,15 +32,6 @@
 static void http_conn_process(http_conn *hc);
 
 /* ---- a connection's life ------------------------------------------- */
-
-static void http_request_clear(http_request *r) {
-    free(r->target);
-    free(r->auth);
-    free(r->content_type);
-    free(r->body);
-    sbuf_free(&r->batch_replies);
-    memset(r, 0, sizeof *r);
-}
 
 static size_t http_output_len(const http_conn *hc) {
     return evbuffer_get_length(bufferevent_get_output(hc->bev));
@@ -115,86 +107,6 @@ static void http_conn_refuse(http_conn *hc, const char *code, const char *msg, i
     } else {
         http_reply_error(hc, code, msg);
     }
-}
-
-/* ---- the request head ---------------------------------------------- */
-
-static http_method http_method_of(const char *m) {
-    if (!strcmp(m, "GET")) return HTTP_GET;
-    if (!strcmp(m, "HEAD")) return HTTP_HEAD_M;
-    if (!strcmp(m, "POST")) return HTTP_POST;
-    if (!strcmp(m, "PUT")) return HTTP_PUT;
-    if (!strcmp(m, "DELETE")) return HTTP_DELETE;
-    return HTTP_OTHER;
-}
-
-static char *http_trim(char *s) {
-    while (*s == ' ' || *s == '\t') s++;
-    char *e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) e--;
-    *e = '\0';
-    return s;
-}
-
-/* The request line: METHOD TARGET HTTP/1.x. */
-static int http_parse_request_line(http_request *r, char *line, char *err) {
-    char *sp1 = strchr(line, ' '), *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-    if (!sp1 || !sp2 || sp1 - line >= (long)sizeof r->method_name || sp2 == sp1 + 1)
-        return lede_seterr_code(err, LEDE_ESYNTAX, "not an HTTP request line");
-    memcpy(r->method_name, line, (size_t)(sp1 - line));
-    r->method_name[sp1 - line] = '\0';
-    r->method = http_method_of(r->method_name);
-    r->target = lede_strndup(sp1 + 1, (size_t)(sp2 - sp1 - 1));
-    const char *v = http_trim(sp2 + 1);
-    if (strncmp(v, "HTTP/1.", 7) || (v[7] != '0' && v[7] != '1') || v[8])
-        return lede_seterr_code(err, LEDE_ESYNTAX, "only HTTP/1.0 and HTTP/1.1 are spoken here");
-    r->minor = v[7] - '0';
-    r->keep_alive = r->minor == 1;
-    return LEDE_OK;
-}
-
-static int http_parse_length(http_request *r, const char *v, char *err) {
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (!*v || *end || errno || *v == '-' || (r->content_length && r->content_length != n))
-        return lede_seterr_code(err, LEDE_ESYNTAX, "a bad Content-Length");
-    r->content_length = (size_t)n;
-    return LEDE_OK;
-}
-
-static int http_parse_header(http_request *r, char *line, char *err) {
-    char *colon = strchr(line, ':');
-    if (!colon || colon == line) return lede_seterr_code(err, LEDE_ESYNTAX, "a header line without a name");
-    *colon = '\0';
-    char *v = http_trim(colon + 1);
-    if (!strcasecmp(line, "Content-Length")) return http_parse_length(r, v, err);
-    if (!strcasecmp(line, "Transfer-Encoding"))
-        return lede_seterr_code(err, LEDE_ELIMIT, "bodies without Content-Length (chunked) are not taken");
-    if (!strcasecmp(line, "Connection")) {
-        if (strcasestr(v, "close")) r->keep_alive = 0;
-        else if (strcasestr(v, "keep-alive")) r->keep_alive = 1;
-    } else if (!strcasecmp(line, "Authorization") && !r->auth) {
-        r->auth = lede_strdup(v);
-    } else if (!strcasecmp(line, "Content-Type") && !r->content_type) {
-        r->content_type = lede_strdup(v);
-    } else if (!strcasecmp(line, "Expect") && !strcasecmp(v, "100-continue")) {
-        r->expect_continue = 1;
-    }
-    return LEDE_OK;
-}
-
-/* head: the bytes before the blank line, NUL-terminated (changed). */
-static int http_parse_head(http_request *r, char *head, char *err) {
-    char *save = NULL;
-    char *line = strtok_r(head, "\n", &save);
-    if (!line) return lede_seterr_code(err, LEDE_ESYNTAX, "an empty request");
-    int rc = http_parse_request_line(r, http_trim(line), err);
-    while (rc == LEDE_OK && (line = strtok_r(NULL, "\n", &save)) != NULL) {
-        if (!*http_trim(line)) continue;
-        rc = http_parse_header(r, line, err);
-    }
-    return rc;
 }
 
 /* Reads the head if it is all there: 1 when it is (state BODY), 0 when
