@@ -328,6 +328,7 @@ static int cmd_info(const cli *c, char *err) {
     printf("language: %s\n", set->stored & SETTINGS_LANGUAGE ? set->language : "?");
     printf("stopwords: %s\n", *set->stopwords ? set->stopwords : "none");
     printf("format: %s\n", set->stored & SETTINGS_FORMAT ? set->format : "?");
+    printf("folding: %s\n", *set->fold ? set->fold : "none (words as written)");
     if (*set->pivot) printf("pivot: %s\n", set->pivot);
     if (set->common.len) printf("common words: %s\n", set->common.data);
     if (set->dict.len)

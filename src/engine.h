@@ -92,6 +92,7 @@
  *            none from fewer than 100 sampled articles;
  *            absent: none, so no pair terms),
  *            "lede.language" = stemmer name or "none",
+ *            "lede.fold" = ENGINE_FOLD when terms are folded (absent: not),
  *            "lede.dict" = docstore preset dictionary,
  *            "lede.stopwords" = the words left out, space-separated,
  *            "lede.commit_time" = Unix seconds of the last commit,
@@ -121,6 +122,12 @@ extern "C" {
 #define ENGINE_SLOT_DUP 4
 #define ENGINE_SLOT_SIGNATURE 5
 #define ENGINE_FORMAT "4"
+/* The text folding of the indexes lede creates ("lede.fold"): text is
+ * NFKC-normalised and loses the accents of Latin, Greek and Cyrillic
+ * letters before its terms are made, queries likewise, and CJK text is
+ * indexed and searched as n-grams (src/engine/fold.cc).  An index without
+ * the setting (made before it) is read and written unfolded. */
+#define ENGINE_FOLD "1"
 /* The pivot of an index that has none stored (see format 4 above). */
 #define ENGINE_DEFAULT_PIVOT 150
 /* How long a reader waits on a remote shard's server (connecting, or for

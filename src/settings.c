@@ -35,6 +35,7 @@ static const setting table[] = {
     {SETTINGS_REVISION_BASE, "lede.revision_base", KIND_U64, offsetof(settings, revision_base),
      NULL},
     {SETTINGS_SCHEMA, "lede.schema", KIND_BYTES, offsetof(settings, schema), NULL},
+    {SETTINGS_FOLD, "lede.fold", KIND_STRING, offsetof(settings, fold), ""},
 };
 #define NSETTINGS (sizeof table / sizeof table[0])
 
@@ -54,6 +55,7 @@ void settings_free(settings *s) {
     free(s->stopwords);
     free(s->pivot);
     free(s->shard);
+    free(s->fold);
     sbuf_free(&s->common);
     sbuf_free(&s->dict);
     sbuf_free(&s->schema);

@@ -126,16 +126,41 @@ void flush_words(engine_writer *w) {
     w->words.clear();
 }
 
-void index_text(engine_writer *w, const article *a, Xapian::Document &doc) {
-    w->tg.set_document(doc);
-    if (a->title) w->tg.index_text(a->title, 3, PREFIX_TITLE);
-    if (a->standfirst) w->tg.index_text(a->standfirst, 2, PREFIX_STANDFIRST);
-    if (w->fields_in_body) {
-        if (a->title) w->tg.index_text_without_positions(a->title, 3);
-        if (a->standfirst) w->tg.index_text_without_positions(a->standfirst, 2);
+namespace {
+
+/* An article's texts as its terms are made of them: folded in a folding
+ * index (fold.cc), once for the terms and the spelling words. */
+struct IndexedText {
+    std::string title, standfirst, body, author;
+    bool has_title, has_standfirst, has_body, has_author;
+    IndexedText(const engine_writer *w, const article *a)
+        : title(of(w, a->title)), standfirst(of(w, a->standfirst)), body(of(w, a->body)),
+          author(of(w, a->author)), has_title(a->title), has_standfirst(a->standfirst),
+          has_body(a->body), has_author(a->author) {}
+
+  private:
+    static std::string of(const engine_writer *w, const char *text) {
+        if (!text) return std::string();
+        return w->fold ? fold_text(text) : std::string(text);
     }
-    if (a->body) w->tg.index_text(a->body);
-    if (a->author) w->tg.index_text(a->author, 1, PREFIX_AUTHOR);
+};
+
+void index_texts(engine_writer *w, const IndexedText &t, Xapian::Document &doc) {
+    w->tg.set_document(doc);
+    if (t.has_title) w->tg.index_text(t.title, 3, PREFIX_TITLE);
+    if (t.has_standfirst) w->tg.index_text(t.standfirst, 2, PREFIX_STANDFIRST);
+    if (w->fields_in_body) {
+        if (t.has_title) w->tg.index_text_without_positions(t.title, 3);
+        if (t.has_standfirst) w->tg.index_text_without_positions(t.standfirst, 2);
+    }
+    if (t.has_body) w->tg.index_text(t.body);
+    if (t.has_author) w->tg.index_text(t.author, 1, PREFIX_AUTHOR);
+}
+
+}  // namespace
+
+void index_text(engine_writer *w, const article *a, Xapian::Document &doc) {
+    index_texts(w, IndexedText(w, a), doc);
 }
 
 Xapian::termcount text_length(const Xapian::Document &doc) {
@@ -168,15 +193,16 @@ static std::string head_value(const article *a, const void *data, size_t len) {
 Xapian::Document make_document(engine_writer *w, const article *a, const std::string &qterm,
                                const char *filekey, uint64_t fp, const void *data, size_t len) {
     Xapian::Document doc;
-    index_text(w, a, doc);
+    IndexedText text(w, a);
+    index_texts(w, text, doc);
     if (baked_tf(w->format)) {
         bake_tf(doc, w->format, w->pivot);
         add_pairs(w->common, doc);
     }
-    if (w->spelling) {
-        if (a->title) collect_words(w, a->title);
-        if (a->standfirst) collect_words(w, a->standfirst);
-        if (a->body) collect_words(w, a->body);
+    if (w->spelling) { /* folded as the terms are: a correction's words are searched */
+        if (text.has_title) collect_words(w, text.title.c_str());
+        if (text.has_standfirst) collect_words(w, text.standfirst.c_str());
+        if (text.has_body) collect_words(w, text.body.c_str());
     }
     doc.add_boolean_term(qterm);
     if (filekey) doc.add_boolean_term(std::string(PREFIX_FILE) + filekey);

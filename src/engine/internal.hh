@@ -56,6 +56,7 @@ struct engine_writer {
     bool fields_in_body = true;  /* format 2 (engine.h); false on a format 1 index */
     int format = 4;              /* "lede.format" (engine.h) */
     bool heads = false;          /* value slot ENGINE_SLOT_HEAD: a shard's writer */
+    bool fold = false;           /* "lede.fold": text folded, CJK in n-grams (fold.cc) */
     bool group_live = true;      /* engine_writer_group_live (duplicates.cc) */
     double pivot = ENGINE_DEFAULT_PIVOT;
     /* Format 3's common words (metadata "lede.common"): adjacent pairs of
@@ -148,6 +149,7 @@ struct engine_reader {
      * marks them (STOP_MARK); without stemming they are the terms. */
     std::unordered_set<std::string> stop_words;
     std::string language;         /* metadata "lede.language" */
+    bool fold = false;            /* "lede.fold": queries folded, CJK in n-grams (fold.cc) */
     bool stemming = false;
     bool stems_keep_first = false; /* English: see SnippetStem */
     bool fields_in_body = false;  /* format 2: see fields_as_one */
@@ -341,10 +343,25 @@ int with_retry(engine_reader *r, char *err, const char *what, F fn) {
 /* A space-separated word list (metadata "lede.stopwords") as a set. */
 word_set words_of(const std::string &list);
 /* The stemmer for an index language ("" or "none": no stemming); a
- * reader's marks the stop words. */
-Xapian::Stem make_stemmer(const std::string &language, const word_set &stopwords = word_set());
+ * reader's marks the stop words.  With fold (a reader's), each word is
+ * folded (fold.cc) before it is stemmed, as a folding index's text was,
+ * so that a snippet's words as written meet the query's; "none" then
+ * folds without stemming. */
+Xapian::Stem make_stemmer(const std::string &language, const word_set &stopwords = word_set(),
+                          bool fold = false);
 /* A Stopper Xapian can own. */
 Xapian::Stopper *make_stopper(const word_set &words);
+
+/* fold.cc: an index's text folding (engine.h's ENGINE_FOLD) */
+/* text in the form an index that folds makes its terms of: NFKC, the
+ * accents of Latin, Greek and Cyrillic letters off; case kept. */
+std::string fold_text(const std::string &text);
+word_set fold_words(const word_set &words);
+/* A query folded as fold_text folds text, but for its id: values. */
+std::string fold_query(const std::string &query);
+/* Whether an index's "lede.fold" value asks for folding ("": no); throws
+ * DatabaseVersionError for a value this lede does not know. */
+bool fold_setting(const char *value);
 
 /* document.cc */
 std::string id_term(const char *id);

@@ -1,5 +1,6 @@
 /* query_parser.cc -- from a query string to a Xapian query: the reader's
- * QueryParser (fields, prefixes, stemming, stop words, date ranges, the
+ * QueryParser (fields, prefixes, stemming, stop words, date ranges, a
+ * folding index's folding and CJK n-grams, the
  * metadata fields' filters of field_query.cc), made
  * once per (re)open, the hyphen rule of mode=any, and parse, which hands
  * the parsed query to query_rewrite.cc.  Reads metadata only through
@@ -128,7 +129,14 @@ void setup_search(engine_reader *r) {
 Xapian::Query parse(engine_reader *r, const char *query, bool any,
                     unsigned extra) {
     r->qp.set_default_op(any ? Xapian::Query::OP_OR : Xapian::Query::OP_AND);
-    std::string text = guard_query(with_field_aliases(r, any ? split_hyphens(query) : std::string(query)));
+    std::string text = with_field_aliases(r, any ? split_hyphens(query) : std::string(query));
+    /* Folded after the metadata fields' values are taken out (they keep
+     * their own case folding), before the guard checks what Xapian reads. */
+    if (r->fold) {
+        text = fold_query(text);
+        extra |= Xapian::QueryParser::FLAG_CJK_NGRAM;
+    }
+    text = guard_query(text);
     Xapian::Query q;
     if (!without_stopwords(r, r->qp.parse_query(text, QP_FLAGS | extra), q))
         return Xapian::Query::MatchNothing;

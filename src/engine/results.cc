@@ -126,7 +126,7 @@ void fill_hit(engine_reader *r, const Xapian::MSet &marks, const Xapian::Stem &s
                            (a.body ? a.body : "");
         h->snippet = dup_string(marks.snippet(
             text, o->snippet_len, stem,
-            Xapian::MSet::SNIPPET_EXHAUSTIVE,
+            Xapian::MSet::SNIPPET_EXHAUSTIVE | (r->fold ? Xapian::MSet::SNIPPET_CJK_NGRAM : 0),
             o->hl_open ? o->hl_open : "", o->hl_close ? o->hl_close : "", "..."));
     }
     article_free(&a);
@@ -203,6 +203,11 @@ void fill_hits(engine_reader *r, Page &page, const Xapian::Query &ran,
     out->hits = (search_hit *)lede_calloc(page.items.size() ? page.items.size() : 1, sizeof(search_hit));
     std::bitset<256> firsts;
     Xapian::MSet marks = o->snippet_len ? highlight_mset(r, ran, firsts) : Xapian::MSet();
+    /* In a folding index, a word written with an accent or in another
+     * form ("élections") may stem to a query's "elect": every word that
+     * begins outside ASCII is stemmed. */
+    if (r->fold)
+        for (unsigned b = 0x80; b < 256; b++) firsts.set(b);
     Xapian::Stem stem = o->snippet_len && r->stems_keep_first ? Xapian::Stem(new SnippetStem(r->stem, firsts))
                                                               : r->stem;
     std::vector<Xapian::docid> dids;
