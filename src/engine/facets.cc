@@ -32,13 +32,6 @@ const char *const TEXT_FIELDS[] = {"id", "title", "headline", "standfirst", "led
 
 typedef std::vector<std::pair<std::string, uint64_t>> Values;
 
-std::string case_folded(const std::string &s) {
-    std::string out;
-    for (Xapian::Utf8Iterator it(s), end; it != end; ++it)
-        Xapian::Unicode::append_utf8(out, Xapian::Unicode::tolower(*it));
-    return out;
-}
-
 uint64_t scaled(uint64_t count, double scale) {
     return scale == 1.0 ? count : (uint64_t)std::llround((double)count * scale);
 }
@@ -70,7 +63,7 @@ Values keyword_values(const Xapian::ValueCountMatchSpy &spy, unsigned top, uint6
             if (sep == std::string::npos) sep = joined.size();
             std::string written = joined.substr(from, sep - from);
             if (!written.empty()) {
-                std::string folded = case_folded(written);
+                std::string folded = fold_case(written);
                 per_value[folded] += n;
                 forms[folded][written] += n;
             }

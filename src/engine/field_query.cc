@@ -40,13 +40,6 @@ bool operator_word(const std::string &name) {
     return false;
 }
 
-std::string casefold(const std::string &s) {
-    std::string out;
-    for (Xapian::Utf8Iterator it(s), end; it != end; ++it)
-        Xapian::Unicode::append_utf8(out, Xapian::Unicode::tolower(*it));
-    return out;
-}
-
 std::string trimmed(const std::string &s) {
     size_t b = 0, e = s.size();
     while (b < e && isspace((unsigned char)s[b])) b++;
@@ -103,7 +96,7 @@ class FilterMaker {
         if (split_range(v, lo, hi))
             refuse("field '" + name() + "' is a keyword field: it takes values, not a range ('" +
                    v + "'); ranges are for number and date fields");
-        std::string term = std::string(SCHEMA_TERM_PREFIX) + field.name + ":" + casefold(v);
+        std::string term = std::string(SCHEMA_TERM_PREFIX) + field.name + ":" + fold_case(v);
         if (term.size() > MAX_TERM) return Xapian::Query::MatchNothing; /* never indexed */
         return Xapian::Query(term);
     }

@@ -10,13 +10,6 @@
 
 namespace {
 
-std::string casefold(const std::string &s) {
-    std::string out;
-    for (Xapian::Utf8Iterator it(s), end; it != end; ++it)
-        Xapian::Unicode::append_utf8(out, Xapian::Unicode::tolower(*it));
-    return out;
-}
-
 /* A keyword value as the slot keeps it: the separator would split it. */
 std::string slot_text(const char *text) {
     std::string s(text);
@@ -28,7 +21,7 @@ void add_keyword(const article_field &x, Xapian::Document &doc) {
     std::vector<std::pair<std::string, std::string>> vals; /* folded, as written */
     for (size_t k = 0; k < x.n; k++) {
         std::string v = slot_text(x.values[k].text);
-        if (!v.empty()) vals.emplace_back(casefold(v), v);
+        if (!v.empty()) vals.emplace_back(fold_case(v), v);
     }
     std::sort(vals.begin(), vals.end());
     std::string joined, prefix = std::string(SCHEMA_TERM_PREFIX) + x.name + ":";

@@ -337,6 +337,11 @@ int with_retry(engine_reader *r, char *err, const char *what, F fn) {
     }
 }
 
+/* fold.cc */
+/* text lower-cased by Xapian's Unicode tables: how keyword values, facet
+ * values and near-duplicate words are compared. */
+std::string fold_case(const std::string &text);
+
 /* language.cc */
 /* A space-separated word list (metadata "lede.stopwords") as a set. */
 word_set words_of(const std::string &list);
