@@ -52,7 +52,9 @@ typedef struct search_opts {
     const char *facets;
     /* Facets are counted exactly over up to this many matches; over more,
      * from about this many, scaled and flagged (0: FACETS_EXACT_DEFAULT,
-     * src/facets.h; exact above makes them exact whatever the number). */
+     * src/facets.h; UINT_MAX: every match; exact above makes them exact
+     * whatever the number).  The request's facets_exact=N, else the
+     * daemon's --facets-exact. */
     unsigned facets_exact;
     /* NULL: no collapse; "dup": one hit per near-duplicate group
      * (ENGINE_SLOT_DUP); else a metadata field's name: the best hit per

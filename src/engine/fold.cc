@@ -1,10 +1,19 @@
-/* fold.cc -- text folding of an index whose "lede.fold" is ENGINE_FOLD
- * (engine.h): the one function that turns text into the form its terms
- * are made of, used alike on an article's text before the TermGenerator
- * (document.cc), on a query before QueryParser (query_parser.cc), on the
- * words a stemmer is given (language.cc: snippets see the text as
- * written) and on stop word lists.  Pure functions over strings, through
- * ICU's normalisers; touches no database.
+/* fold.cc -- how the engine folds text before it compares it.  Pure
+ * functions of a string, through ICU's normalisers and Xapian's Unicode
+ * tables; reads no database and keeps no state.
+ *
+ * fold_case lower-cases: keyword values and slot grouping (fields.cc,
+ * field_query.cc, facets.cc) and the words of a near-duplicate signature
+ * (duplicates.cc).  Folding the same way everywhere is what makes a
+ * filter, a facet and a collapse agree on a value.
+ *
+ * fold_text is the text folding of an index whose "lede.fold" is
+ * ENGINE_FOLD (engine.h): the one function that turns text into the form
+ * its terms are made of, used alike on an article's text before the
+ * TermGenerator (document.cc), on a query before QueryParser
+ * (query_parser.cc), on the words a stemmer is given (language.cc:
+ * snippets see the text as written), on stop word lists and, with
+ * fold_case, on keyword values (fold_value).
  *
  * Folding is NFKC (full-width letters, ligatures and compatibility forms
  * become the plain ones), with the accents of Latin, Greek and Cyrillic
@@ -130,7 +139,7 @@ std::string fold_text(const std::string &text) {
     return out;
 }
 
-word_set fold_words(const word_set &words) {
+word_set folded_words(const word_set &words) {
     word_set out;
     for (const std::string &w : words) out.insert(fold_text(w));
     return out;
@@ -164,4 +173,16 @@ bool fold_setting(const char *value) {
     if (!strcmp(value, ENGINE_FOLD)) return true;
     throw Xapian::DatabaseVersionError(std::string("text folding \"") + value +
                                        "\" is not one this lede knows (" ENGINE_FOLD ")");
+}
+
+std::string fold_case(const std::string &text) {
+    std::string out;
+    out.reserve(text.size());
+    for (Xapian::Utf8Iterator it(text), end; it != end; ++it)
+        Xapian::Unicode::append_utf8(out, Xapian::Unicode::tolower(*it));
+    return out;
+}
+
+std::string fold_value(const std::string &text, bool accents) {
+    return fold_case(accents ? fold_text(text) : text);
 }

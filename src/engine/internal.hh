@@ -352,11 +352,18 @@ Xapian::Stem make_stemmer(const std::string &language, const word_set &stopwords
 /* A Stopper Xapian can own. */
 Xapian::Stopper *make_stopper(const word_set &words);
 
-/* fold.cc: an index's text folding (engine.h's ENGINE_FOLD) */
-/* text in the form an index that folds makes its terms of: NFKC, the
- * accents of Latin, Greek and Cyrillic letters off; case kept. */
+/* fold.cc */
+/* text lower-cased by Xapian's Unicode tables: how keyword values, facet
+ * values and near-duplicate words are compared. */
+std::string fold_case(const std::string &text);
+/* text in the form an index that folds (engine.h's ENGINE_FOLD) makes its
+ * terms of: NFKC, the accents of Latin, Greek and Cyrillic letters off;
+ * case kept. */
 std::string fold_text(const std::string &text);
-word_set fold_words(const word_set &words);
+word_set folded_words(const word_set &words);
+/* A keyword value as its term holds it: fold_case, after fold_text in an
+ * index that folds (accents). */
+std::string fold_value(const std::string &text, bool accents);
 /* A query folded as fold_text folds text, but for its id: values. */
 std::string fold_query(const std::string &query);
 /* Whether an index's "lede.fold" value asks for folding ("": no); throws
@@ -510,6 +517,7 @@ struct FacetAsked {
     Xapian::valueno slot = 0;         /* the value slot it counts */
     bool day_slot = false;            /* slot is ENGINE_SLOT_DAY ("YYYYMMDD") */
     unsigned top = 0;                 /* values shown at most */
+    bool fold = false;                /* keyword values grouped as the index folds them */
     size_t spy = 0;                   /* its counter in FacetCounts::spies */
 };
 /* The counters of a search's facets: one Xapian::ValueCountMatchSpy for

@@ -15,7 +15,7 @@ void load_settings(engine_reader *r) {
     std::string lang = (s.stored & SETTINGS_LANGUAGE) ? s.language : "";
     r->fold = fold_setting(s.fold);
     r->stop_words = words_of(s.stopwords);
-    if (r->fold) r->stop_words = fold_words(r->stop_words);
+    if (r->fold) r->stop_words = folded_words(r->stop_words);
     r->language = lang;
     r->stem = make_stemmer(lang, r->stop_words, r->fold);
     r->stemming = !(lang.empty() || lang == "none");

@@ -117,7 +117,7 @@ int engine_writer_configure(engine_writer *w, const char *language,
             /* Left out altogether, positions included: the words around
              * a stop word are adjacent in the index. */
             word_set words = words_of(stopwords);
-            w->tg.set_stopper(make_stopper(w->fold ? fold_words(words) : words)->release());
+            w->tg.set_stopper(make_stopper(w->fold ? folded_words(words) : words)->release());
             w->tg.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
         }
         w->spelling = spelling;

@@ -2,13 +2,14 @@
 4): lede-index makes a folding index (its --info says so), full, added to
 and sharded; leded finds accented, decomposed, full-width and CJK
 articles by any form of their words, marks the accented words in
-snippets, and the client shows them.  (An index made before folding, read
+snippets, and the client shows them; keyword field values are folded
+alike (a filter and a facet).  (An index made before folding, read
 as written, is tests/unit/test_fold.c's: no program writes one now.)"""
 import os
 import subprocess
 
 from ledetest import (CLIENT, INDEXER, Daemon, Scratch, build_index, check, check_eq,
-                      finish, hit_ids, index_info)
+                      finish, hit_ids, index_info, write_jsonl)
 
 scratch = Scratch()
 src = scratch.join("src")
@@ -25,6 +26,10 @@ ARTICLES = {
 for name, text in ARTICLES.items():
     with open(os.path.join(src, name), "w", encoding="utf-8") as f:
         f.write(text)
+write_jsonl(os.path.join(src, "wire.jsonl"), [
+    {"id": "wire-1", "title": "Budget vote", "body": "The budget passed.", "topics": ["Économie"]},
+    {"id": "wire-2", "title": "Rates hold", "body": "Rates held.", "topics": ["economie"]},
+])
 
 QUERIES = [
     ("zoe", ["accents.txt", "decomposed.txt"]),
@@ -42,6 +47,9 @@ QUERIES = [
     ('"zoe fernandez"', ["accents.txt"]),
     ("fernán*", ["accents.txt"]),
     ("harbour", ["plain.txt"]),
+    ("topics:economie", ["wire-1", "wire-2"]),
+    ("topics:ÉCONOMIE", ["wire-1", "wire-2"]),
+    ("budget topics:Économie", ["wire-1"]),
 ]
 
 
@@ -59,6 +67,11 @@ def check_queries(index, what):
     reply, ids = search(c, "besancon")
     check(len(reply) > 1 and "in [Besançon] ended" in reply[1],
           "%s: the snippet marks the word as written" % what, reply[1:2])
+    reply = c.ask("SEARCH limit=0 facets=topics -- rates OR budget")
+    values = [line for line in reply if line.startswith("VALUE")]
+    check(len(values) == 1 and values[0].split("\t")[1] in ("economie", "Économie") and
+          values[0].endswith("\t2"),
+          "%s: a keyword value's accented and plain forms are one facet value" % what, reply)
     c.close()
     d.stop()
 
