@@ -328,9 +328,9 @@ static int cmd_info(const cli *c, char *err) {
     printf("language: %s\n", set->stored & SETTINGS_LANGUAGE ? set->language : "?");
     printf("stopwords: %s\n", *set->stopwords ? set->stopwords : "none");
     printf("format: %s\n", set->stored & SETTINGS_FORMAT ? set->format : "?");
-    printf("folding: %s\n", *set->fold ? set->fold : "none (words as written)");
     if (*set->pivot) printf("pivot: %s\n", set->pivot);
     if (set->common.len) printf("common words: %s\n", set->common.data);
+    printf("folding: %s\n", *set->fold ? set->fold : "none (words as written)");
     if (set->dict.len)
         printf("dictionary: %zu bytes, hash %016" PRIx64 "\n", set->dict.len,
                lede_hash(set->dict.data, set->dict.len));

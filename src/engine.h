@@ -23,6 +23,12 @@
  *                      one field, e.g. "XP:mln dlr", "XPS:interest rate";
  *                      readers AND it, without weight, into an exact
  *                      phrase of those words instead of reading positions
+ *            XP<prefix>:<stop> <stop>  (metadata "lede.stop_pairs" = "1";
+ *                      boolean) two stop words adjacent in the text of one
+ *                      field (nothing but separators between them), as
+ *                      written, lower-cased and folded like the text, e.g.
+ *                      "XP:to be", "XPS:of the": the stop words themselves
+ *                      have no terms, so a phrase of them is found by these
  *   wdf      format 4: each term's wdf above (its "raw wdf") is replaced by
  *            its frequency normalised by the document's length, scaled:
  *              wdf = max(1, round(64 x raw / (0.25 + 0.75 x len / pivot))),
@@ -93,6 +99,7 @@
  *            absent: none, so no pair terms),
  *            "lede.language" = stemmer name or "none",
  *            "lede.fold" = ENGINE_FOLD when terms are folded (absent: not),
+ *            "lede.stop_pairs" = "1" when it has stop-word pair terms,
  *            "lede.dict" = docstore preset dictionary,
  *            "lede.stopwords" = the words left out, space-separated,
  *            "lede.commit_time" = Unix seconds of the last commit,

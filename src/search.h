@@ -96,11 +96,18 @@ typedef struct search_facet {
     unsigned nvalues;
 } search_facet;
 
+/* search_results.hint: every word of the query is a stop word, which the
+ * index leaves out, and it looked for nothing else. */
+#define SEARCH_HINT_STOPWORDS "stopwords"
+
 typedef struct search_results {
     uint64_t total;           /* matches: exact when exact is set */
     int exact;
     int retried_any;          /* the AND query found nothing; ran as OR */
     char *did_you_mean;       /* corrected query, or NULL */
+    /* Why nothing matched, when the engine knows (a SEARCH_HINT_*,
+     * static), or NULL. */
+    const char *hint;
     search_hit *hits;
     unsigned nhits;
     search_facet *facets;     /* as asked by search_opts.facets */

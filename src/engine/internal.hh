@@ -57,6 +57,10 @@ struct engine_writer {
     int format = 4;              /* "lede.format" (engine.h) */
     bool heads = false;          /* value slot ENGINE_SLOT_HEAD: a shard's writer */
     bool fold = false;           /* "lede.fold": text folded, CJK in n-grams (fold.cc) */
+    /* "lede.stop_pairs" with stop words: the stop words (as the text is
+     * folded) whose adjacent pairs get a pair term (add_stop_pairs). */
+    bool stop_pairs = false;
+    word_set stops;
     bool group_live = true;      /* engine_writer_group_live (duplicates.cc) */
     double pivot = ENGINE_DEFAULT_PIVOT;
     /* Format 3's common words (metadata "lede.common"): adjacent pairs of
@@ -150,6 +154,7 @@ struct engine_reader {
     std::unordered_set<std::string> stop_words;
     std::string language;         /* metadata "lede.language" */
     bool fold = false;            /* "lede.fold": queries folded, CJK in n-grams (fold.cc) */
+    bool stop_pairs = false;      /* "lede.stop_pairs": phrases of stop words by pair terms */
     bool stemming = false;
     bool stems_keep_first = false; /* English: see SnippetStem */
     bool fields_in_body = false;  /* format 2: see fields_as_one */
@@ -438,8 +443,11 @@ bool has_near(const std::string &text);
 /* Readies r for queries once after each (re)open: settings and parser. */
 void setup_search(engine_reader *r);
 /* query as r's QueryParser makes it (any: OR for AND), without the stop
- * words of its phrases and with the default field's words as one. */
-Xapian::Query parse(engine_reader *r, const char *query, bool any, unsigned extra);
+ * words of its phrases and with the default field's words as one;
+ * *stops_only (if given) set when its words were all stop words and what
+ * it looks for is nothing else (a phrase of them with pair terms is not). */
+Xapian::Query parse(engine_reader *r, const char *query, bool any, unsigned extra,
+                    bool *stops_only = nullptr);
 /* A date range's end (YYYY, YYYY-MM, YYYY-MM-DD, ISO 8601): a partial
  * date's first second, or its last (end); throws QueryParserError. */
 double date_bound(const std::string &s, bool end);

@@ -126,8 +126,31 @@ void setup_search(engine_reader *r) {
     r->search_ready = true;
 }
 
+namespace {
+
+/* Whether q has a term and every term is a stop word. */
+bool all_stop_words(const engine_reader *r, const Xapian::Query &q) {
+    bool any = false;
+    for (Xapian::TermIterator t = q.get_unique_terms_begin(); t != q.get_unique_terms_end(); ++t) {
+        if (!is_stop_word(r, unprefixed(*t))) return false;
+        any = true;
+    }
+    return any;
+}
+
+/* Whether a query's words were all stop words (parsed as QueryParser
+ * gave it), so that what runs (ran) looks for no other term. */
+bool stop_words_only(const engine_reader *r, const Xapian::Query &parsed, const Xapian::Query &ran) {
+    if (r->stop_words.empty() || !all_stop_words(r, parsed)) return false;
+    for (Xapian::TermIterator t = ran.get_unique_terms_begin(); t != ran.get_unique_terms_end(); ++t)
+        if (!is_stop_word(r, unprefixed(*t))) return false;
+    return true;
+}
+
+}  // namespace
+
 Xapian::Query parse(engine_reader *r, const char *query, bool any,
-                    unsigned extra) {
+                    unsigned extra, bool *stops_only) {
     r->qp.set_default_op(any ? Xapian::Query::OP_OR : Xapian::Query::OP_AND);
     std::string text = with_field_aliases(r, any ? split_hyphens(query) : std::string(query));
     /* Folded after the metadata fields' values are taken out (they keep
@@ -137,8 +160,9 @@ Xapian::Query parse(engine_reader *r, const char *query, bool any,
         extra |= Xapian::QueryParser::FLAG_CJK_NGRAM;
     }
     text = guard_query(text);
-    Xapian::Query q;
-    if (!without_stopwords(r, r->qp.parse_query(text, QP_FLAGS | extra), q))
-        return Xapian::Query::MatchNothing;
-    return fields_as_one(r, q);
+    Xapian::Query parsed = r->qp.parse_query(text, QP_FLAGS | extra), q;
+    if (!without_stopwords(r, parsed, q)) q = Xapian::Query::MatchNothing;
+    else q = fields_as_one(r, q);
+    if (stops_only) *stops_only = stop_words_only(r, parsed, q);
+    return q;
 }

@@ -14,6 +14,7 @@ void load_settings(engine_reader *r) {
     const settings &s = is.s;
     std::string lang = (s.stored & SETTINGS_LANGUAGE) ? s.language : "";
     r->fold = fold_setting(s.fold);
+    r->stop_pairs = !strcmp(s.stop_pairs, "1");
     r->stop_words = words_of(s.stopwords);
     if (r->fold) r->stop_words = folded_words(r->stop_words);
     r->language = lang;

@@ -34,6 +34,7 @@ void load_format(engine_writer *w) {
     w->fields_in_body = w->format != 1;
     w->heads = (is.s.stored & SETTINGS_SHARD) && *is.s.shard;
     w->fold = fold_setting(is.s.fold);
+    w->stop_pairs = !strcmp(is.s.stop_pairs, "1");
     if (baked_tf(w->format)) {
         w->pivot = stored_pivot(w, is);
         w->common = words_of(std::string(is.s.common.data ? is.s.common.data : "", is.s.common.len));
@@ -117,9 +118,11 @@ int engine_writer_configure(engine_writer *w, const char *language,
             /* Left out altogether, positions included: the words around
              * a stop word are adjacent in the index. */
             word_set words = words_of(stopwords);
-            w->tg.set_stopper(make_stopper(w->fold ? folded_words(words) : words)->release());
+            w->stops = w->fold ? folded_words(words) : words;
+            w->tg.set_stopper(make_stopper(w->stops)->release());
             w->tg.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
         }
+        if (w->stops.empty()) w->stop_pairs = false;
         w->spelling = spelling;
         writer_fields_load(w);
         return LEDE_OK;
