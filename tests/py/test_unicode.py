@@ -1,6 +1,6 @@
 """test_unicode -- text folding through the real programs (issue 19, point
 4): lede-index makes a folding index (its --info says so), full, added to
-and sharded; leded finds accented, decomposed, full-width and CJK
+sharded and unstemmed (--language none); leded finds accented, decomposed, full-width and CJK
 articles by any form of their words, marks the accented words in
 snippets, and the client shows them; keyword field values are folded
 alike (a filter and a facet).  (An index made before folding, read
@@ -93,6 +93,10 @@ sharded = scratch.join("s.idx")
 build_index(sharded, src, extra=("--shards", "2"))
 check_eq(index_info(sharded).get("folding"), "1", "a new sharded index folds its text")
 check_queries(sharded, "sharded")
+
+plain = scratch.join("none.idx")
+build_index(plain, src, extra=("--language", "none"))
+check_queries(plain, "without stemming")
 
 # the client, with its own highlighting, marks the accented word
 d = Daemon(index)
