@@ -108,7 +108,9 @@ std::string fold_stretch(const Normalisers &n, const char *s, size_t len) {
 
 std::string fold_text(const std::string &text) {
     const Normalisers &n = normalisers();
-    if (!n.nfkc) return text;
+    if (!n.nfkc) /* never fold some text and not the rest */
+        throw Xapian::FeatureUnavailableError("ICU's Unicode normalisation data could not be loaded");
+    if (text.size() > (size_t)INT32_MAX) return text; /* ICU's lengths are int32_t */
     const char *s = text.data();
     int32_t len = (int32_t)text.size(), i = 0;
     std::string out;
