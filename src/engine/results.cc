@@ -99,6 +99,26 @@ Xapian::MSet highlight_mset(engine_reader *r, const Xapian::Query &q, std::bitse
     return marks.get_mset(0, 0);
 }
 
+/* A snippet with the marks of adjacent CJK n-grams joined: Xapian marks
+ * each character of "人工智能" ("[人][工][智][能]").  A close marker right
+ * before an open one, between two bytes of multi-byte characters, comes
+ * of them (the text's own "][" between ASCII stays). */
+std::string joined_marks(std::string snippet, const char *open, const char *close) {
+    if (!*open || !*close) return snippet;
+    std::string both = std::string(close) + open;
+    size_t at = snippet.find(both);
+    while (at != std::string::npos) {
+        size_t after = at + both.size();
+        if (at > 0 && after < snippet.size() && (unsigned char)snippet[at - 1] >= 0x80 &&
+            (unsigned char)snippet[after] >= 0x80)
+            snippet.erase(at, both.size());
+        else
+            at = after;
+        at = snippet.find(both, at);
+    }
+    return snippet;
+}
+
 void fill_hit(engine_reader *r, const Xapian::MSet &marks, const Xapian::Stem &stem,
               const Xapian::MSetIterator &it, const std::string &data,
               unsigned rank, const search_opts *o, search_hit *h) {
@@ -124,10 +144,12 @@ void fill_hit(engine_reader *r, const Xapian::MSet &marks, const Xapian::Stem &s
     if (o->snippet_len) {
         std::string text = std::string(a.standfirst ? a.standfirst : "") + "\n" +
                            (a.body ? a.body : "");
-        h->snippet = dup_string(marks.snippet(
+        const char *open = o->hl_open ? o->hl_open : "", *close = o->hl_close ? o->hl_close : "";
+        std::string snippet = marks.snippet(
             text, o->snippet_len, stem,
             Xapian::MSet::SNIPPET_EXHAUSTIVE | (r->fold ? Xapian::MSet::SNIPPET_CJK_NGRAM : 0),
-            o->hl_open ? o->hl_open : "", o->hl_close ? o->hl_close : "", "..."));
+            open, close, "...");
+        h->snippet = dup_string(r->fold ? joined_marks(snippet, open, close) : snippet);
     }
     article_free(&a);
 }
