@@ -187,6 +187,8 @@ int render_search(FILE *f, const render_style *v, const reply *r, hitlist *hits)
                 free(hits->did_you_mean);
                 hits->did_you_mean = lede_strdup(fld[1]);
             }
+        } else if (!strcmp(fld[0], "HINT") && n >= 3) {
+            fprintf(f, "%sNote:%s %s\n\n", color ? BOLD : "", color ? RESET : "", fld[2]);
         } else if (!strcmp(fld[0], "HIT") && n >= 7) {
             fprintf(f, "%3s. %s%s%s\n", fld[1], color ? BOLD : "", fld[5], color ? RESET : "");
             fprintf(f, "     %s%s  %.10s  score %s", color ? DIM : "", fld[2],

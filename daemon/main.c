@@ -117,8 +117,9 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
                  "rarest word's articles times its words (0: no limit)", .def = "5000000",
          .max = 4294967295.0, .flags = OPT_SUFFIX},
         {"facets-exact", 0, OPT_UINT, &cfg->facets_exact, .metavar = "N",
-         .help = "count facets exactly over up to N matches; over more, estimate them from the "
-                 "first N (0: always exact; docs/QUERY.md)", .def = "100000",
+         .help = "count facets exactly over up to N matches; over more, estimate them from a "
+                 "sample of about N (0: always exact; a request's facets_exact=N overrides it; "
+                 "docs/QUERY.md)", .def = "2000",
          .max = 4294967295.0, .flags = OPT_SUFFIX},
         {"max-limit", 0, OPT_UINT, &cfg->max_limit, .metavar = "N",
          .help = "most hits one SEARCH returns", .def = STRING(PROTO_MAX_LIMIT), .min = 1,

@@ -103,7 +103,8 @@ void query_note_cancelled(query_reader *q) {
  * on whether the reply is still wanted. */
 static void query_bound(query_reader *q, search_opts *o, double deadline, query_watch *w) {
     o->max_wildcard = q->cfg->max_wildcard;
-    o->facets_exact = q->cfg->facets_exact ? q->cfg->facets_exact : UINT32_MAX;
+    if (!o->facets_exact) /* the request's facets_exact=N first */
+        o->facets_exact = q->cfg->facets_exact ? q->cfg->facets_exact : UINT32_MAX;
     o->max_cost = &q->cfg->max_cost;
     o->deadline = deadline;
     o->cancelled = query_unwanted;

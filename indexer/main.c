@@ -369,6 +369,7 @@ static int cmd_info(const cli *c, char *err) {
     printf("format: %s\n", set->stored & SETTINGS_FORMAT ? set->format : "?");
     if (*set->pivot) printf("pivot: %s\n", set->pivot);
     if (set->common.len) printf("common words: %s\n", set->common.data);
+    printf("folding: %s\n", *set->fold ? set->fold : "none (words as written)");
     if (set->dict.len)
         printf("dictionary: %zu bytes, hash %016" PRIx64 "\n", set->dict.len,
                lede_hash(set->dict.data, set->dict.len));

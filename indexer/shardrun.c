@@ -43,6 +43,8 @@ static void ready_new(build *b, unsigned n) {
                         b->o->no_stopwords ? "" : engine_default_stopwords(s->language));
     settings_set_string(&s->pivot, "");
     settings_set_string(&s->shard, "");
+    settings_set_string(&s->fold, ENGINE_FOLD);
+    settings_set_string(&s->stop_pairs, *s->stopwords ? "1" : "");
     docstore_dict_init(&b->dictb);
 }
 

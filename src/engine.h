@@ -23,6 +23,12 @@
  *                      one field, e.g. "XP:mln dlr", "XPS:interest rate";
  *                      readers AND it, without weight, into an exact
  *                      phrase of those words instead of reading positions
+ *            XP<prefix>:<stop> <stop>  (metadata "lede.stop_pairs" = "1";
+ *                      boolean) two stop words adjacent in the text of one
+ *                      field (nothing but separators between them), as
+ *                      written, lower-cased and folded like the text, e.g.
+ *                      "XP:to be", "XPS:of the": the stop words themselves
+ *                      have no terms, so a phrase of them is found by these
  *   wdf      format 4: each term's wdf above (its "raw wdf") is replaced by
  *            its frequency normalised by the document's length, scaled:
  *              wdf = max(1, round(64 x raw / (0.25 + 0.75 x len / pivot))),
@@ -92,6 +98,8 @@
  *            none from fewer than 100 sampled articles;
  *            absent: none, so no pair terms),
  *            "lede.language" = stemmer name or "none",
+ *            "lede.fold" = ENGINE_FOLD when terms are folded (absent: not),
+ *            "lede.stop_pairs" = "1" when it has stop-word pair terms,
  *            "lede.dict" = docstore preset dictionary,
  *            "lede.stopwords" = the words left out, space-separated,
  *            "lede.commit_time" = Unix seconds of the last commit,
@@ -121,6 +129,12 @@ extern "C" {
 #define ENGINE_SLOT_DUP 4
 #define ENGINE_SLOT_SIGNATURE 5
 #define ENGINE_FORMAT "4"
+/* The text folding of the indexes lede creates ("lede.fold"): text is
+ * NFKC-normalised and loses the accents of Latin, Greek and Cyrillic
+ * letters before its terms are made, queries likewise, and CJK text is
+ * indexed and searched as n-grams (src/engine/fold.cc).  An index without
+ * the setting (made before it) is read and written unfolded. */
+#define ENGINE_FOLD "1"
 /* The pivot of an index that has none stored (see format 4 above). */
 #define ENGINE_DEFAULT_PIVOT 150
 /* How long a reader waits on a remote shard's server (connecting, or for

@@ -25,8 +25,11 @@ extern "C" {
                                    is all of them up to this */
 #define FACETS_TEXT_MAX 2048    /* bytes of the option's text */
 /* Matches a search with facets counts at least (search_opts.facets_exact,
- * leded --facets-exact): fewer, and the facets are exact. */
-#define FACETS_EXACT_DEFAULT 100000
+ * leded --facets-exact, the request's facets_exact=N): fewer, and the
+ * facets are exact; more, and they are counted over a sample of about
+ * this many and scaled.  Small, so that facets cost about what the page
+ * costs (issue 17: at most twice; bench/results/facets.md). */
+#define FACETS_EXACT_DEFAULT 2000
 
 typedef enum {
     FACET_GRAIN_NONE, FACET_GRAIN_YEAR, FACET_GRAIN_MONTH, FACET_GRAIN_DAY

@@ -131,11 +131,13 @@ int livewriter_create_empty(indexdir *ix, const char *language, int stopwords,
     settings_set_string(&s.format, ENGINE_FORMAT);
     settings_set_string(&s.language, language ? language : SETTINGS_DEFAULT_LANGUAGE);
     settings_set_string(&s.stopwords, stopwords ? engine_default_stopwords(s.language) : "");
+    settings_set_string(&s.fold, ENGINE_FOLD);
+    settings_set_string(&s.stop_pairs, *s.stopwords ? "1" : "");
     engine_writer *w;
     int rc = engine_writer_open(path, 1, 0, &w, err);
     if (rc == LEDE_OK) {
-        rc = settings_store_writer(&s, SETTINGS_FORMAT | SETTINGS_LANGUAGE | SETTINGS_STOPWORDS,
-                                   w, err);
+        rc = settings_store_writer(&s, SETTINGS_FORMAT | SETTINGS_LANGUAGE | SETTINGS_STOPWORDS |
+                                   SETTINGS_FOLD | SETTINGS_STOP_PAIRS, w, err);
         if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     }
     settings_free(&s);

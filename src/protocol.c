@@ -6,6 +6,7 @@
 #include "facets.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -178,6 +179,9 @@ static int parse_option(proto_request *rq, const char *k, size_t kn,
         o->snippet_len = u;
     } else if (value_is(k, kn, "hl")) {
         return parse_marks(rq, v, vn, err) == LEDE_OK ? 1 : -1;
+    } else if (value_is(k, kn, "facets_exact")) {
+        if (!parse_uint(v, vn, 1000000000, &u)) return 0;
+        o->facets_exact = u ? u : UINT_MAX; /* 0: every match */
     } else if (value_is(k, kn, "facets")) {
         return parse_facets(rq, v, vn, err) == LEDE_OK ? 1 : -1;
     } else if (value_is(k, kn, "collapse")) {

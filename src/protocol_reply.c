@@ -146,6 +146,14 @@ static void snippet_text(sbuf *out, const proto_request *rq, const search_hit *h
     sbuf_free(&marked);
 }
 
+/* What a search_results.hint says to a reader. */
+static const char *hint_message(const char *hint) {
+    if (!strcmp(hint, SEARCH_HINT_STOPWORDS))
+        return "every word of the query is a stop word, which this index leaves out"
+               " (lede-index --info lists them): add another word, or quote a phrase of them";
+    return hint;
+}
+
 static void search_json(sbuf *out, const proto_request *rq,
                         const search_results *res, uint64_t took_us) {
     json_t *o = json_ok(rq->cmd);
@@ -158,6 +166,12 @@ static void search_json(sbuf *out, const proto_request *rq,
     json_object_set_new(o, "retried_any", json_boolean(res->retried_any));
     json_object_set_new(o, "did_you_mean",
                         res->did_you_mean ? json_str(res->did_you_mean) : json_null());
+    if (res->hint) {
+        json_t *hint = json_object();
+        json_object_set_new(hint, "kind", json_string(res->hint));
+        json_object_set_new(hint, "message", json_string(hint_message(res->hint)));
+        json_object_set_new(o, "hint", hint);
+    }
     json_t *hits = json_array();
     for (unsigned i = 0; i < res->nhits; i++) {
         const search_hit *h = &res->hits[i];
@@ -199,6 +213,7 @@ void proto_reply_search(sbuf *out, int json, const proto_request *rq,
         proto_escape(out, res->did_you_mean);
         sbuf_putc(out, '\n');
     }
+    if (res->hint) sbuf_printf(out, "HINT\t%s\t%s\n", res->hint, hint_message(res->hint));
     for (unsigned i = 0; i < res->nhits; i++) {
         const search_hit *h = &res->hits[i];
         char date[32];

@@ -51,7 +51,9 @@ typedef struct search_opts {
     const char *facets;
     /* Facets are counted exactly over up to this many matches; over more,
      * from about this many, scaled and flagged (0: FACETS_EXACT_DEFAULT,
-     * src/facets.h; exact above makes them exact whatever the number). */
+     * src/facets.h; UINT_MAX: every match; exact above makes them exact
+     * whatever the number).  The request's facets_exact=N, else the
+     * daemon's --facets-exact. */
     unsigned facets_exact;
     /* NULL: no collapse; "dup": one hit per near-duplicate group
      * (ENGINE_SLOT_DUP); else a metadata field's name: the best hit per
@@ -105,11 +107,18 @@ typedef struct search_facet {
     unsigned nvalues;
 } search_facet;
 
+/* search_results.hint: every word of the query is a stop word, which the
+ * index leaves out, and it looked for nothing else. */
+#define SEARCH_HINT_STOPWORDS "stopwords"
+
 typedef struct search_results {
     uint64_t total;           /* matches: exact when exact is set */
     int exact;
     int retried_any;          /* the AND query found nothing; ran as OR */
     char *did_you_mean;       /* corrected query, or NULL */
+    /* Why nothing matched, when the engine knows (a SEARCH_HINT_*,
+     * static), or NULL. */
+    const char *hint;
     search_hit *hits;
     unsigned nhits;
     search_facet *facets;     /* as asked by search_opts.facets */

@@ -35,6 +35,8 @@ static const setting table[] = {
     {SETTINGS_REVISION_BASE, "lede.revision_base", KIND_U64, offsetof(settings, revision_base),
      NULL},
     {SETTINGS_SCHEMA, "lede.schema", KIND_BYTES, offsetof(settings, schema), NULL},
+    {SETTINGS_FOLD, "lede.fold", KIND_STRING, offsetof(settings, fold), ""},
+    {SETTINGS_STOP_PAIRS, "lede.stop_pairs", KIND_STRING, offsetof(settings, stop_pairs), ""},
 };
 #define NSETTINGS (sizeof table / sizeof table[0])
 
@@ -54,6 +56,8 @@ void settings_free(settings *s) {
     free(s->stopwords);
     free(s->pivot);
     free(s->shard);
+    free(s->fold);
+    free(s->stop_pairs);
     sbuf_free(&s->common);
     sbuf_free(&s->dict);
     sbuf_free(&s->schema);

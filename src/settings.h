@@ -17,6 +17,14 @@
  *   "lede.common"      format 3's common words, space-separated stems
  *                      (absent: none, so no pair terms)
  *   "lede.dict"        docstore preset dictionary, bytes (absent: none)
+ *   "lede.fold"        how text is folded into terms: ENGINE_FOLD (engine.h:
+ *                      NFKC, accents off, CJK in n-grams), stored in every
+ *                      index created since; absent: not folded (an index
+ *                      made before, read as it was written)
+ *   "lede.stop_pairs"  "1": the index holds a pair term for each two stop
+ *                      words at adjacent positions (engine.h), stored in
+ *                      every index created since with stop words; absent:
+ *                      none, so phrases of stop words are left out as before
  *   "lede.commit_time" Unix seconds of the last commit, decimal (stamped by
  *                      every engine commit; absent: 0)
  *   "lede.changes"     replacements and deletions since the last compaction,
@@ -35,7 +43,7 @@
  *                      ever appended; a compaction keeps the merge of its
  *                      sources'; readers merge every database's and load
  *                      it again whenever they move to a newer revision
- * The first six are fixed when the index is created (SETTINGS_INDEX), and
+ * The first eight are fixed when the index is created (SETTINGS_INDEX), and
  * written only into a new database (a shard, a merge, a new index), never
  * by a commit to one that readers have open: readers load them again only
  * when the stub names other databases (src/engine/refresh.cc).  The next
@@ -68,9 +76,12 @@ enum {
     SETTINGS_SHARD = 1u << 9,
     SETTINGS_REVISION_BASE = 1u << 10,
     SETTINGS_SCHEMA = 1u << 11,
+    SETTINGS_FOLD = 1u << 12,
+    SETTINGS_STOP_PAIRS = 1u << 13,
 };
 #define SETTINGS_INDEX (SETTINGS_FORMAT | SETTINGS_LANGUAGE | SETTINGS_STOPWORDS | \
-                        SETTINGS_PIVOT | SETTINGS_COMMON | SETTINGS_DICT)
+                        SETTINGS_PIVOT | SETTINGS_COMMON | SETTINGS_DICT | SETTINGS_FOLD | \
+                        SETTINGS_STOP_PAIRS)
 #define SETTINGS_ALL (SETTINGS_INDEX | SETTINGS_COMMIT_TIME | SETTINGS_CHANGES | \
                       SETTINGS_SHARDS | SETTINGS_SHARD | SETTINGS_REVISION_BASE | \
                       SETTINGS_SCHEMA)
@@ -92,6 +103,8 @@ typedef struct settings {
     char *shard;           /* "lede.shard", "" when absent */
     uint64_t revision_base; /* "lede.revision_base" */
     sbuf schema;           /* "lede.schema" (schema.h's text) */
+    char *fold;            /* "lede.fold", "" when absent */
+    char *stop_pairs;      /* "lede.stop_pairs", "" when absent */
     unsigned stored;       /* SETTINGS_* bits of the keys the index holds */
 } settings;
 

@@ -1,6 +1,7 @@
 /* document.cc -- making a Xapian document of an article (the index
  * format in engine.h): its id term, the terms of its fields, formats 3
- * and 4's baked term frequencies and pair terms, its values and stored data, and the words it
+ * and 4's baked term frequencies and pair terms, the pair terms of
+ * adjacent stop words, its values and stored data, and the words it
  * gives the spelling dictionary.  Writes nothing to a database itself:
  * writer.cc stores what this makes. */
 #include "internal.hh"
@@ -126,16 +127,87 @@ void flush_words(engine_writer *w) {
     w->words.clear();
 }
 
-void index_text(engine_writer *w, const article *a, Xapian::Document &doc) {
-    w->tg.set_document(doc);
-    if (a->title) w->tg.index_text(a->title, 3, PREFIX_TITLE);
-    if (a->standfirst) w->tg.index_text(a->standfirst, 2, PREFIX_STANDFIRST);
-    if (w->fields_in_body) {
-        if (a->title) w->tg.index_text_without_positions(a->title, 3);
-        if (a->standfirst) w->tg.index_text_without_positions(a->standfirst, 2);
+namespace {
+
+/* An article's texts as its terms are made of them: folded in a folding
+ * index (fold.cc), once for the terms and the spelling words. */
+struct IndexedText {
+    std::string title, standfirst, body, author;
+    bool has_title, has_standfirst, has_body, has_author;
+    IndexedText(const engine_writer *w, const article *a)
+        : title(of(w, a->title)), standfirst(of(w, a->standfirst)), body(of(w, a->body)),
+          author(of(w, a->author)), has_title(a->title), has_standfirst(a->standfirst),
+          has_body(a->body), has_author(a->author) {}
+
+  private:
+    static std::string of(const engine_writer *w, const char *text) {
+        if (!text) return std::string();
+        return w->fold ? fold_text(text) : std::string(text);
     }
-    if (a->body) w->tg.index_text(a->body);
-    if (a->author) w->tg.index_text(a->author, 1, PREFIX_AUTHOR);
+};
+
+void index_texts(engine_writer *w, const IndexedText &t, Xapian::Document &doc) {
+    w->tg.set_document(doc);
+    if (t.has_title) w->tg.index_text(t.title, 3, PREFIX_TITLE);
+    if (t.has_standfirst) w->tg.index_text(t.standfirst, 2, PREFIX_STANDFIRST);
+    if (w->fields_in_body) {
+        if (t.has_title) w->tg.index_text_without_positions(t.title, 3);
+        if (t.has_standfirst) w->tg.index_text_without_positions(t.standfirst, 2);
+    }
+    if (t.has_body) w->tg.index_text(t.body);
+    if (t.has_author) w->tg.index_text(t.author, 1, PREFIX_AUTHOR);
+}
+
+/* Whether ch joins two word characters into one word as Xapian's
+ * TermGenerator does: an apostrophe ("don't"). */
+bool inner_apostrophe(unsigned ch) {
+    return ch == '\'' || ch == 0x2019;
+}
+
+/* A pair term for each two stop words at adjacent positions of text (a
+ * field with prefix): the TermGenerator leaves stop words out, positions
+ * and all, so a phrase of them is found by these (engine.h).  Words are
+ * runs of word characters lower-cased, as the TermGenerator reads them;
+ * anything else between two words only separates them. */
+void add_stop_pairs(const engine_writer *w, const std::string &text, const char *prefix,
+                    Xapian::Document &doc) {
+    std::string word, last;
+    bool last_stop = false;
+    auto flush = [&] {
+        if (word.empty()) return;
+        bool stop = w->stops.count(word) > 0;
+        if (stop && last_stop) doc.add_boolean_term(pair_term(prefix, last, word));
+        last_stop = stop;
+        last.swap(word);
+        word.clear();
+    };
+    for (Xapian::Utf8Iterator it(text), end; it != end; ++it) {
+        unsigned ch = *it;
+        if (Xapian::Unicode::is_wordchar(ch)) {
+            Xapian::Unicode::append_utf8(word, Xapian::Unicode::tolower(ch));
+            continue;
+        }
+        Xapian::Utf8Iterator next = it;
+        if (inner_apostrophe(ch) && !word.empty() && ++next != end && Xapian::Unicode::is_wordchar(*next)) {
+            word += '\'';
+            continue;
+        }
+        flush();
+    }
+    flush();
+}
+
+void add_all_stop_pairs(const engine_writer *w, const IndexedText &t, Xapian::Document &doc) {
+    if (t.has_title) add_stop_pairs(w, t.title, PREFIX_TITLE, doc);
+    if (t.has_standfirst) add_stop_pairs(w, t.standfirst, PREFIX_STANDFIRST, doc);
+    if (t.has_body) add_stop_pairs(w, t.body, "", doc);
+    if (t.has_author) add_stop_pairs(w, t.author, PREFIX_AUTHOR, doc);
+}
+
+}  // namespace
+
+void index_text(engine_writer *w, const article *a, Xapian::Document &doc) {
+    index_texts(w, IndexedText(w, a), doc);
 }
 
 Xapian::termcount text_length(const Xapian::Document &doc) {
@@ -168,15 +240,17 @@ static std::string head_value(const article *a, const void *data, size_t len) {
 Xapian::Document make_document(engine_writer *w, const article *a, const std::string &qterm,
                                const char *filekey, uint64_t fp, const void *data, size_t len) {
     Xapian::Document doc;
-    index_text(w, a, doc);
+    IndexedText text(w, a);
+    index_texts(w, text, doc);
     if (baked_tf(w->format)) {
         bake_tf(doc, w->format, w->pivot);
         add_pairs(w->common, doc);
     }
-    if (w->spelling) {
-        if (a->title) collect_words(w, a->title);
-        if (a->standfirst) collect_words(w, a->standfirst);
-        if (a->body) collect_words(w, a->body);
+    if (w->stop_pairs) add_all_stop_pairs(w, text, doc);
+    if (w->spelling) { /* folded as the terms are: a correction's words are searched */
+        if (text.has_title) collect_words(w, text.title.c_str());
+        if (text.has_standfirst) collect_words(w, text.standfirst.c_str());
+        if (text.has_body) collect_words(w, text.body.c_str());
     }
     doc.add_boolean_term(qterm);
     if (filekey) doc.add_boolean_term(std::string(PREFIX_FILE) + filekey);

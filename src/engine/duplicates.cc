@@ -71,13 +71,15 @@ const char *const PREFIX_BAND = "XD";
  * live article made likely (tests/py/test_faults.py, a full disk). */
 const char *const PREFIX_SIGNATURE = "XS";
 
-/* The case-folded words of text, appended to words. */
+/* The case-folded words of text, appended to words.  Folding first and
+ * splitting after is the same as folding each word: lower-casing maps a
+ * letter to a letter and leaves everything else as it is. */
 void fold_words(const char *text, std::vector<std::string> &words) {
-    std::string word;
-    for (Xapian::Utf8Iterator it(text), end; it != end; ++it) {
+    std::string folded = fold_case(text), word;
+    for (Xapian::Utf8Iterator it(folded), end; it != end; ++it) {
         unsigned ch = *it;
         if (Xapian::Unicode::is_wordchar(ch)) {
-            Xapian::Unicode::append_utf8(word, Xapian::Unicode::tolower(ch));
+            Xapian::Unicode::append_utf8(word, ch);
         } else if (!word.empty()) {
             words.push_back(word);
             word.clear();

@@ -32,13 +32,6 @@ const char *const TEXT_FIELDS[] = {"id", "title", "headline", "standfirst", "led
 
 typedef std::vector<std::pair<std::string, uint64_t>> Values;
 
-std::string case_folded(const std::string &s) {
-    std::string out;
-    for (Xapian::Utf8Iterator it(s), end; it != end; ++it)
-        Xapian::Unicode::append_utf8(out, Xapian::Unicode::tolower(*it));
-    return out;
-}
-
 uint64_t scaled(uint64_t count, double scale) {
     return scale == 1.0 ? count : (uint64_t)std::llround((double)count * scale);
 }
@@ -58,7 +51,8 @@ std::vector<std::pair<K, uint64_t>> commonest(const std::map<K, uint64_t> &count
 
 /* A keyword slot's joined values, added up per case-folded value, each
  * shown in its commonest written form. */
-Values keyword_values(const Xapian::ValueCountMatchSpy &spy, unsigned top, uint64_t &distinct) {
+Values keyword_values(const Xapian::ValueCountMatchSpy &spy, unsigned top, bool fold,
+                      uint64_t &distinct) {
     std::map<std::string, uint64_t> per_value;
     std::map<std::string, std::map<std::string, uint64_t>> forms;
     for (Xapian::TermIterator it = spy.values_begin(); it != spy.values_end(); ++it) {
@@ -70,7 +64,7 @@ Values keyword_values(const Xapian::ValueCountMatchSpy &spy, unsigned top, uint6
             if (sep == std::string::npos) sep = joined.size();
             std::string written = joined.substr(from, sep - from);
             if (!written.empty()) {
-                std::string folded = case_folded(written);
+                std::string folded = fold_value(written, fold);
                 per_value[folded] += n;
                 forms[folded][written] += n;
             }
@@ -135,7 +129,7 @@ Values date_values(const Xapian::ValueCountMatchSpy &spy, const FacetAsked &a, u
 void fill_one(const FacetAsked &a, const Xapian::ValueCountMatchSpy &spy, double scale,
               search_facet &f) {
     uint64_t distinct = 0;
-    Values v = a.kind[0] == 'k'   ? keyword_values(spy, a.top, distinct)
+    Values v = a.kind[0] == 'k'   ? keyword_values(spy, a.top, a.fold, distinct)
                : a.kind[0] == 'n' ? number_values(spy, a.top, distinct)
                                   : date_values(spy, a, distinct);
     f.name = dup_string(a.name);
@@ -197,6 +191,7 @@ int plan_facets(const engine_reader *r, const char *text, FacetCounts &fc, char 
     for (unsigned k = 0; k < n; k++) {
         const facet_ask &a = asks[k];
         FacetAsked f;
+        f.fold = r->fold;
         if (a.histogram) {
             f.name = facets_grain_name(a.grain);
             f.kind = "date";

@@ -40,13 +40,6 @@ bool operator_word(const std::string &name) {
     return false;
 }
 
-std::string casefold(const std::string &s) {
-    std::string out;
-    for (Xapian::Utf8Iterator it(s), end; it != end; ++it)
-        Xapian::Unicode::append_utf8(out, Xapian::Unicode::tolower(*it));
-    return out;
-}
-
 std::string trimmed(const std::string &s) {
     size_t b = 0, e = s.size();
     while (b < e && isspace((unsigned char)s[b])) b++;
@@ -71,7 +64,8 @@ bool split_range(const std::string &v, std::string &lo, std::string &hi) {
  * is wrong with it. */
 class FilterMaker {
   public:
-    FilterMaker(const schema_field &f, size_t index) : field(f), slot(schema_slot(index)) {}
+    FilterMaker(const schema_field &f, size_t index, bool fold)
+        : field(f), slot(schema_slot(index)), fold(fold) {}
 
     Xapian::Query make(const std::string &text) {
         std::string v = trimmed(text);
@@ -95,6 +89,7 @@ class FilterMaker {
   private:
     const schema_field &field;
     unsigned slot;
+    bool fold; /* the index folds text: keyword values lose their accents too */
 
     std::string name() const { return field.name; }
 
@@ -103,7 +98,7 @@ class FilterMaker {
         if (split_range(v, lo, hi))
             refuse("field '" + name() + "' is a keyword field: it takes values, not a range ('" +
                    v + "'); ranges are for number and date fields");
-        std::string term = std::string(SCHEMA_TERM_PREFIX) + field.name + ":" + casefold(v);
+        std::string term = std::string(SCHEMA_TERM_PREFIX) + field.name + ":" + fold_value(v, fold);
         if (term.size() > MAX_TERM) return Xapian::Query::MatchNothing; /* never indexed */
         return Xapian::Query(term);
     }
@@ -196,7 +191,7 @@ std::string with_field_aliases(engine_reader *r, const std::string &query) {
         char err[LEDE_ERRLEN];
         if (schema_resolve(&r->fields, name.data(), name.size(), &index, err) != LEDE_OK) refuse(err);
         i = e + 1;
-        FilterMaker maker(r->fields.fields[index], index);
+        FilterMaker maker(r->fields.fields[index], index, r->fold);
         r->field_filters.push_back(maker.make(take_value(query, i)));
         out += FIELD_ALIAS + std::to_string(index) + ":V" + std::to_string(r->field_filters.size() - 1);
     }

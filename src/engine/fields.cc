@@ -10,13 +10,6 @@
 
 namespace {
 
-std::string casefold(const std::string &s) {
-    std::string out;
-    for (Xapian::Utf8Iterator it(s), end; it != end; ++it)
-        Xapian::Unicode::append_utf8(out, Xapian::Unicode::tolower(*it));
-    return out;
-}
-
 /* A keyword value as the slot keeps it: the separator would split it. */
 std::string slot_text(const char *text) {
     std::string s(text);
@@ -24,11 +17,11 @@ std::string slot_text(const char *text) {
     return s;
 }
 
-void add_keyword(const article_field &x, Xapian::Document &doc) {
+void add_keyword(const article_field &x, bool fold, Xapian::Document &doc) {
     std::vector<std::pair<std::string, std::string>> vals; /* folded, as written */
     for (size_t k = 0; k < x.n; k++) {
         std::string v = slot_text(x.values[k].text);
-        if (!v.empty()) vals.emplace_back(casefold(v), v);
+        if (!v.empty()) vals.emplace_back(fold_value(v, fold), v);
     }
     std::sort(vals.begin(), vals.end());
     std::string joined, prefix = std::string(SCHEMA_TERM_PREFIX) + x.name + ":";
@@ -44,8 +37,8 @@ void add_keyword(const article_field &x, Xapian::Document &doc) {
     if (!joined.empty()) doc.add_value(schema_slot((size_t)x.index), joined);
 }
 
-void add_field(const article_field &x, Xapian::Document &doc) {
-    if (x.kind == FIELD_KEYWORD) return add_keyword(x, doc);
+void add_field(const article_field &x, bool fold, Xapian::Document &doc) {
+    if (x.kind == FIELD_KEYWORD) return add_keyword(x, fold, doc);
     const article_value &v = x.values[0];
     double n = x.kind == FIELD_DATE && v.is_date ? (double)v.seconds : v.number;
     doc.add_value(schema_slot((size_t)x.index), Xapian::sortable_serialise(n));
@@ -90,7 +83,7 @@ void add_fields(engine_writer *w, const article *a, Xapian::Document &doc) {
     fieldbook_resolve(w->book, &f);
     try {
         for (size_t i = 0; i < f.n; i++)
-            if (f.f[i].index >= 0) add_field(f.f[i], doc);
+            if (f.f[i].index >= 0) add_field(f.f[i], w->fold, doc);
     } catch (...) {
         article_fields_free(&f);
         throw;

@@ -56,6 +56,11 @@ struct engine_writer {
     bool fields_in_body = true;  /* format 2 (engine.h); false on a format 1 index */
     int format = 4;              /* "lede.format" (engine.h) */
     bool heads = false;          /* value slot ENGINE_SLOT_HEAD: a shard's writer */
+    bool fold = false;           /* "lede.fold": text folded, CJK in n-grams (fold.cc) */
+    /* "lede.stop_pairs" with stop words: the stop words (as the text is
+     * folded) whose adjacent pairs get a pair term (add_stop_pairs). */
+    bool stop_pairs = false;
+    word_set stops;
     bool group_live = true;      /* engine_writer_group_live (duplicates.cc) */
     double pivot = ENGINE_DEFAULT_PIVOT;
     /* Format 3's common words (metadata "lede.common"): adjacent pairs of
@@ -148,6 +153,8 @@ struct engine_reader {
      * marks them (STOP_MARK); without stemming they are the terms. */
     std::unordered_set<std::string> stop_words;
     std::string language;         /* metadata "lede.language" */
+    bool fold = false;            /* "lede.fold": queries folded, CJK in n-grams (fold.cc) */
+    bool stop_pairs = false;      /* "lede.stop_pairs": phrases of stop words by pair terms */
     bool stemming = false;
     bool stems_keep_first = false; /* English: see SnippetStem */
     bool fields_in_body = false;  /* format 2: see fields_as_one */
@@ -341,10 +348,32 @@ int with_retry(engine_reader *r, char *err, const char *what, F fn) {
 /* A space-separated word list (metadata "lede.stopwords") as a set. */
 word_set words_of(const std::string &list);
 /* The stemmer for an index language ("" or "none": no stemming); a
- * reader's marks the stop words. */
-Xapian::Stem make_stemmer(const std::string &language, const word_set &stopwords = word_set());
+ * reader's marks the stop words.  With fold (a reader's), each word is
+ * folded (fold.cc) before it is stemmed, as a folding index's text was,
+ * so that a snippet's words as written meet the query's; "none" then
+ * folds without stemming. */
+Xapian::Stem make_stemmer(const std::string &language, const word_set &stopwords = word_set(),
+                          bool fold = false);
 /* A Stopper Xapian can own. */
 Xapian::Stopper *make_stopper(const word_set &words);
+
+/* fold.cc */
+/* text lower-cased by Xapian's Unicode tables: how keyword values, facet
+ * values and near-duplicate words are compared. */
+std::string fold_case(const std::string &text);
+/* text in the form an index that folds (engine.h's ENGINE_FOLD) makes its
+ * terms of: NFKC, the accents of Latin, Greek and Cyrillic letters off;
+ * case kept. */
+std::string fold_text(const std::string &text);
+word_set folded_words(const word_set &words);
+/* A keyword value as its term holds it: fold_case, after fold_text in an
+ * index that folds (accents). */
+std::string fold_value(const std::string &text, bool accents);
+/* A query folded as fold_text folds text, but for its id: values. */
+std::string fold_query(const std::string &query);
+/* Whether an index's "lede.fold" value asks for folding ("": no); throws
+ * DatabaseVersionError for a value this lede does not know. */
+bool fold_setting(const char *value);
 
 /* document.cc */
 std::string id_term(const char *id);
@@ -414,8 +443,11 @@ bool has_near(const std::string &text);
 /* Readies r for queries once after each (re)open: settings and parser. */
 void setup_search(engine_reader *r);
 /* query as r's QueryParser makes it (any: OR for AND), without the stop
- * words of its phrases and with the default field's words as one. */
-Xapian::Query parse(engine_reader *r, const char *query, bool any, unsigned extra);
+ * words of its phrases and with the default field's words as one;
+ * *stops_only (if given) set when its words were all stop words and what
+ * it looks for is nothing else (a phrase of them with pair terms is not). */
+Xapian::Query parse(engine_reader *r, const char *query, bool any, unsigned extra,
+                    bool *stops_only = nullptr);
 /* A date range's end (YYYY, YYYY-MM, YYYY-MM-DD, ISO 8601): a partial
  * date's first second, or its last (end); throws QueryParserError. */
 double date_bound(const std::string &s, bool end);
@@ -493,6 +525,7 @@ struct FacetAsked {
     Xapian::valueno slot = 0;         /* the value slot it counts */
     bool day_slot = false;            /* slot is ENGINE_SLOT_DAY ("YYYYMMDD") */
     unsigned top = 0;                 /* values shown at most */
+    bool fold = false;                /* keyword values grouped as the index folds them */
     size_t spy = 0;                   /* its counter in FacetCounts::spies */
 };
 /* The counters of a search's facets: one Xapian::ValueCountMatchSpy for

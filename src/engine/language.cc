@@ -1,5 +1,5 @@
-/* language.cc -- the index language: stemmers (with a cache, and stop
- * words marked for readers), stop word lists, and the two entry points
+/* language.cc -- the index language: stemmers (with a cache, stop
+ * words marked for readers, words folded for a folding index's), stop word lists, and the two entry points
  * that answer about languages (engine_language_ok,
  * engine_default_stopwords).  Makes objects for writers and readers but
  * holds neither and reads no database. */
@@ -24,14 +24,15 @@ const char ENGLISH_STOPWORDS[] =
  * starts again when full, so it stays under about ten megabytes. */
 class CachedStem : public Xapian::StemImplementation {
   public:
-    CachedStem(const std::string &language, const word_set &stopwords)
-        : real(language), stops(stopwords) {}
+    CachedStem(const std::string &language, const word_set &stopwords, bool fold)
+        : real(language), stops(stopwords), fold(fold) {}
 
     std::string operator()(const std::string &word) override {
         auto it = cache.find(word);
         if (it != cache.end()) return it->second;
         if (cache.size() >= CACHE_MAX) cache.clear();
-        std::string stem = stops.count(word) ? STOP_MARK + word : real(word);
+        std::string plain = fold ? fold_text(word) : word;
+        std::string stem = stops.count(plain) ? STOP_MARK + plain : real(plain);
         cache.emplace(word, stem);
         return stem;
     }
@@ -44,6 +45,7 @@ class CachedStem : public Xapian::StemImplementation {
     static const size_t CACHE_MAX = 100000;
     Xapian::Stem real;
     word_set stops;
+    bool fold;  /* words folded first (the text of a folding index was) */
     std::unordered_map<std::string, std::string> cache;
 };
 
@@ -56,9 +58,10 @@ word_set words_of(const std::string &list) {
     return out;
 }
 
-Xapian::Stem make_stemmer(const std::string &language, const word_set &stopwords) {
-    if (language.empty() || language == "none") return Xapian::Stem();
-    return Xapian::Stem(new CachedStem(language, stopwords));
+Xapian::Stem make_stemmer(const std::string &language, const word_set &stopwords, bool fold) {
+    bool none = language.empty() || language == "none";
+    if (none && !fold) return Xapian::Stem();
+    return Xapian::Stem(new CachedStem(none ? "none" : language, stopwords, fold));
 }
 
 Xapian::Stopper *make_stopper(const word_set &words) {

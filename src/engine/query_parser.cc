@@ -1,5 +1,6 @@
 /* query_parser.cc -- from a query string to a Xapian query: the reader's
- * QueryParser (fields, prefixes, stemming, stop words, date ranges, the
+ * QueryParser (fields, prefixes, stemming, stop words, date ranges, a
+ * folding index's folding and CJK n-grams, the
  * metadata fields' filters of field_query.cc), made
  * once per (re)open, the hyphen rule of mode=any, and parse, which hands
  * the parsed query to query_rewrite.cc.  Reads metadata only through
@@ -106,12 +107,43 @@ void setup_search(engine_reader *r) {
     r->search_ready = true;
 }
 
+namespace {
+
+/* Whether q has a term and every term is a stop word. */
+bool all_stop_words(const engine_reader *r, const Xapian::Query &q) {
+    bool any = false;
+    for (Xapian::TermIterator t = q.get_unique_terms_begin(); t != q.get_unique_terms_end(); ++t) {
+        if (!is_stop_word(r, unprefixed(*t))) return false;
+        any = true;
+    }
+    return any;
+}
+
+/* Whether a query's words were all stop words (parsed as QueryParser
+ * gave it), so that what runs (ran) looks for no other term. */
+bool stop_words_only(const engine_reader *r, const Xapian::Query &parsed, const Xapian::Query &ran) {
+    if (r->stop_words.empty() || !all_stop_words(r, parsed)) return false;
+    for (Xapian::TermIterator t = ran.get_unique_terms_begin(); t != ran.get_unique_terms_end(); ++t)
+        if (!is_stop_word(r, unprefixed(*t))) return false;
+    return true;
+}
+
+}  // namespace
+
 Xapian::Query parse(engine_reader *r, const char *query, bool any,
-                    unsigned extra) {
+                    unsigned extra, bool *stops_only) {
     r->qp.set_default_op(any ? Xapian::Query::OP_OR : Xapian::Query::OP_AND);
-    std::string text = guard_query(with_field_aliases(r, any ? split_hyphens(query) : std::string(query)));
-    Xapian::Query q;
-    if (!without_stopwords(r, r->qp.parse_query(text, QP_FLAGS | extra), q))
-        return Xapian::Query::MatchNothing;
-    return fields_as_one(r, q);
+    std::string text = with_field_aliases(r, any ? split_hyphens(query) : std::string(query));
+    /* Folded after the metadata fields' values are taken out (they keep
+     * their own case folding), before the guard checks what Xapian reads. */
+    if (r->fold) {
+        text = fold_query(text);
+        extra |= Xapian::QueryParser::FLAG_CJK_NGRAM;
+    }
+    text = guard_query(text);
+    Xapian::Query parsed = r->qp.parse_query(text, QP_FLAGS | extra), q;
+    if (!without_stopwords(r, parsed, q)) q = Xapian::Query::MatchNothing;
+    else q = fields_as_one(r, q);
+    if (stops_only) *stops_only = stop_words_only(r, parsed, q);
+    return q;
 }

@@ -1,9 +1,10 @@
 /* query_rewrite.cc -- what the engine makes of a parsed query before
  * running it: the default field's three terms of a word ranked as one
- * (fields_as_one), stop words out of phrases and NEAR
- * (without_stopwords), and exact phrases of common words through format
- * 3's pair terms (pairs_for).  Each keeps the matches of the query it is
- * given.  Touches no database; the shape of queries it cannot see through
+ * (fields_as_one), stop words out of phrases and NEAR with the pair terms
+ * of adjacent ones in (without_stopwords: the index's text as it holds
+ * it), and exact phrases of common words through format 3's pair terms
+ * (pairs_for).  fields_as_one and pairs_for keep the matches of the query
+ * they are given.  Touches no database; the shape of queries it cannot see through
  * Xapian's accessors it asks of query_description.cc. */
 #include "internal.hh"
 
@@ -66,21 +67,51 @@ bool is_stop_leaf(const engine_reader *r, const Xapian::Query &q) {
            is_stop_word(r, unprefixed(*q.get_terms_begin()));
 }
 
-/* A phrase or NEAR without its stop words; false when none is left. */
+/* The stop word of a stop leaf, without its prefix and STOP_MARK. */
+std::string stop_word_of(const Xapian::Query &leaf) {
+    std::string w = unprefixed(*leaf.get_terms_begin());
+    return !w.empty() && w[0] == STOP_MARK ? w.substr(1) : w;
+}
+
+/* The pair terms (add_stop_pairs) of the stop words adjacent in an exact
+ * phrase q, ANDed without weight; an empty query when it has none or the
+ * index has no such terms. */
+Xapian::Query stop_pairs_of(const engine_reader *r, const Xapian::Query &q) {
+    size_t n = q.get_num_subqueries();
+    if (!r->stop_pairs || q.get_type() != Xapian::Query::OP_PHRASE || read_description(q).window != n)
+        return Xapian::Query();
+    std::vector<Xapian::Query> pairs;
+    for (size_t i = 0; i + 1 < n; i++) {
+        Xapian::Query a = q.get_subquery(i), b = q.get_subquery(i + 1);
+        if (!is_stop_leaf(r, a) || !is_stop_leaf(r, b)) continue;
+        const std::string &term = *a.get_terms_begin();
+        pairs.emplace_back(pair_term(term.substr(0, prefix_length(term)), stop_word_of(a), stop_word_of(b)));
+    }
+    if (pairs.empty()) return Xapian::Query();
+    Xapian::Query all(Xapian::Query::OP_AND, pairs.begin(), pairs.end());
+    return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, all, 0);
+}
+
+/* A phrase or NEAR without its stop words, and with the pair terms of
+ * its adjacent stop words where the index has them; false when nothing
+ * is left. */
 bool phrase_without_stopwords(const engine_reader *r, const Xapian::Query &q,
                               Xapian::Query &out) {
     size_t n = q.get_num_subqueries();
     std::vector<Xapian::Query> sub;
     for (size_t i = 0; i < n; i++)
         if (!is_stop_leaf(r, q.get_subquery(i))) sub.push_back(q.get_subquery(i));
-    if (sub.empty()) return false;
-    if (sub.size() == n) out = q;
+    Xapian::Query pairs = stop_pairs_of(r, q);
+    if (sub.empty() && pairs.empty()) return false;
+    if (sub.empty()) out = pairs;
+    else if (sub.size() == n) out = q;
     else if (sub.size() == 1) out = sub[0];
     else {
         Xapian::termcount window = read_description(q).window, dropped = (Xapian::termcount)(n - sub.size());
         window = window > dropped + sub.size() ? window - dropped : (Xapian::termcount)sub.size();
         out = Xapian::Query(q.get_type(), sub.begin(), sub.end(), window);
     }
+    if (!sub.empty() && !pairs.empty()) out = Xapian::Query(Xapian::Query::OP_AND, pairs, out);
     return true;
 }
 
@@ -120,7 +151,11 @@ Xapian::Query fields_as_one(const engine_reader *r, const Xapian::Query &q) {
 /* Phrases and NEAR without the stop words, which the index leaves out,
  * positions included: "bank of england" looks for bank next to england,
  * as the index holds the text, and NEAR's window shrinks by the words it
- * no longer counts.  QueryParser drops stop words elsewhere by itself.
+ * no longer counts.  Where the index has stop-word pair terms
+ * ("lede.stop_pairs"), an exact phrase also needs the pair of each two
+ * stop words adjacent in it: "to be or not to be" is "not" in an article
+ * holding "to be" and "be or" (each somewhere: the pairs are not placed
+ * against the other words), and "the who" the articles holding it.  QueryParser drops stop words elsewhere by itself.
  * Returns false when nothing is left of q (a phrase of stop words only):
  * its parent leaves it out instead of letting it empty an AND, and with
  * the first operand of AND_NOT, AND_MAYBE or FILTER the parent goes too. */

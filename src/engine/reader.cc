@@ -13,9 +13,12 @@ void load_settings(engine_reader *r) {
     IndexSettings is(r->db);
     const settings &s = is.s;
     std::string lang = (s.stored & SETTINGS_LANGUAGE) ? s.language : "";
+    r->fold = fold_setting(s.fold);
+    r->stop_pairs = !strcmp(s.stop_pairs, "1");
     r->stop_words = words_of(s.stopwords);
+    if (r->fold) r->stop_words = folded_words(r->stop_words);
     r->language = lang;
-    r->stem = make_stemmer(lang, r->stop_words);
+    r->stem = make_stemmer(lang, r->stop_words, r->fold);
     r->stemming = !(lang.empty() || lang == "none");
     r->stems_keep_first = lang == "english" || lang == "en";
     r->format = format_number(s.format);

@@ -103,6 +103,26 @@ Xapian::MSet highlight_mset(engine_reader *r, const Xapian::Query &q, std::bitse
     return marks.get_mset(0, 0);
 }
 
+/* A snippet with the marks of adjacent CJK n-grams joined: Xapian marks
+ * each character of "人工智能" ("[人][工][智][能]").  A close marker right
+ * before an open one, between two bytes of multi-byte characters, comes
+ * of them (the text's own markers' look-alikes between ASCII stay). */
+std::string joined_marks(std::string snippet, const char *open, const char *close) {
+    if (!*open || !*close) return snippet;
+    std::string both = std::string(close) + open;
+    size_t at = snippet.find(both);
+    while (at != std::string::npos) {
+        size_t after = at + both.size();
+        if (at > 0 && after < snippet.size() && (unsigned char)snippet[at - 1] >= 0x80 &&
+            (unsigned char)snippet[after] >= 0x80)
+            snippet.erase(at, both.size());
+        else
+            at = after;
+        at = snippet.find(both, at);
+    }
+    return snippet;
+}
+
 /* Xapian's snippet escapes the text for HTML (& < > only) and puts the
  * markers in as given; these markers begin with '&' too, which the text's
  * own ampersands never do once escaped, so the marked snippet reads back
@@ -166,19 +186,20 @@ std::string lead_snippet(const article &a, unsigned len) {
  * of the query's words (Xapian's MSet::snippet), as written, and the
  * ranges of those words; or its lead when its text has none of them. */
 void fill_snippet(const Xapian::MSet &marks, const Xapian::Stem &stem, const article &a,
-                  unsigned len, search_hit *h) {
+                  unsigned len, bool fold, search_hit *h) {
     std::string text = std::string(a.standfirst ? a.standfirst : "") + "\n" +
                        (a.body ? a.body : "");
     std::string marked = marks.snippet(
         text, len, stem,
-        Xapian::MSet::SNIPPET_EXHAUSTIVE | Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH,
+        Xapian::MSet::SNIPPET_EXHAUSTIVE | Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH |
+            (fold ? Xapian::MSet::SNIPPET_CJK_NGRAM : 0),
         SNIP_OPEN, SNIP_CLOSE, "...");
     if (marked.empty()) {
         h->snippet = dup_string(lead_snippet(a, len));
         h->highlights = (search_span *)lede_calloc(1, sizeof(search_span));
         return;
     }
-    unmark_snippet(marked, h);
+    unmark_snippet(fold ? joined_marks(marked, SNIP_OPEN, SNIP_CLOSE) : marked, h);
 }
 
 void fill_hit(engine_reader *r, const Xapian::MSet &marks, const Xapian::Stem &stem,
@@ -203,7 +224,7 @@ void fill_hit(engine_reader *r, const Xapian::MSet &marks, const Xapian::Stem &s
     a.id = a.title = nullptr;
     h->date = a.date;
     h->has_date = a.has_date;
-    if (o->snippet_len) fill_snippet(marks, stem, a, o->snippet_len, h);
+    if (o->snippet_len) fill_snippet(marks, stem, a, o->snippet_len, r->fold, h);
     article_free(&a);
 }
 
@@ -278,6 +299,11 @@ void fill_hits(engine_reader *r, Page &page, const Xapian::Query &ran,
     out->hits = (search_hit *)lede_calloc(page.items.size() ? page.items.size() : 1, sizeof(search_hit));
     std::bitset<256> firsts;
     Xapian::MSet marks = o->snippet_len ? highlight_mset(r, ran, firsts) : Xapian::MSet();
+    /* In a folding index, a word written with an accent or in another
+     * form ("élections") may stem to a query's "elect": every word that
+     * begins outside ASCII is stemmed. */
+    if (r->fold)
+        for (unsigned b = 0x80; b < 256; b++) firsts.set(b);
     Xapian::Stem stem = o->snippet_len && r->stems_keep_first ? Xapian::Stem(new SnippetStem(r->stem, firsts))
                                                               : r->stem;
     std::vector<Xapian::docid> dids;

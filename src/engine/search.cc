@@ -151,7 +151,8 @@ int search_once(engine_reader *r, const search_opts *o,
                             Xapian::QueryParser::FLAG_WILDCARD);
     if (int rc = prescreen(o->query, o->max_cost, err)) return rc;
     check_stop(o, "parsing");
-    Xapian::Query q = parse(r, o->query, o->any, 0);
+    bool stops_only = false;
+    Xapian::Query q = parse(r, o->query, o->any, 0, &stops_only);
     check_stop(o, "parsing");
     if (int rc = within_cost(r, q, o, err)) return rc;
     FacetCounts facets; /* outlives enq, which points to its spies */
@@ -178,6 +179,7 @@ int search_once(engine_reader *r, const search_opts *o,
     facets.fill(mset, out);
     check_stop(o, "facets");
     if (collapsed_total(page, &out->total)) out->exact = 1;
+    if (stops_only && out->total == 0) out->hint = SEARCH_HINT_STOPWORDS;
     offer_correction(r, o, q, out);
     fill_hits(r, page, ran, o, out);
     return LEDE_OK;

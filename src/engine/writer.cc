@@ -25,7 +25,7 @@ double stored_pivot(engine_writer *w, IndexSettings &is) {
     return ENGINE_DEFAULT_PIVOT;
 }
 
-/* What the index's format (settings "lede.format", and formats 3 and
+/* What the index's format (settings "lede.format", "lede.fold", and formats 3 and
  * 4's "lede.pivot" and "lede.common") asks of the documents this writer
  * makes. */
 void load_format(engine_writer *w) {
@@ -33,6 +33,8 @@ void load_format(engine_writer *w) {
     w->format = format_number(is.s.format);
     w->fields_in_body = w->format != 1;
     w->heads = (is.s.stored & SETTINGS_SHARD) && *is.s.shard;
+    w->fold = fold_setting(is.s.fold);
+    w->stop_pairs = !strcmp(is.s.stop_pairs, "1");
     if (baked_tf(w->format)) {
         w->pivot = stored_pivot(w, is);
         w->common = words_of(std::string(is.s.common.data ? is.s.common.data : "", is.s.common.len));
@@ -105,6 +107,8 @@ int engine_writer_close(engine_writer *w, char *err) {
 int engine_writer_configure(engine_writer *w, const char *language,
                             const char *stopwords, int spelling, char *err) {
     return guarded(err, "configure", [&] {
+        load_format(w);
+        if (w->fold) w->tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
         if (strcmp(language, "none")) {
             w->stem = make_stemmer(language);
             w->tg.set_stemmer(w->stem);
@@ -113,11 +117,13 @@ int engine_writer_configure(engine_writer *w, const char *language,
         if (stopwords && *stopwords) {
             /* Left out altogether, positions included: the words around
              * a stop word are adjacent in the index. */
-            w->tg.set_stopper(make_stopper(words_of(stopwords))->release());
+            word_set words = words_of(stopwords);
+            w->stops = w->fold ? folded_words(words) : words;
+            w->tg.set_stopper(make_stopper(w->stops)->release());
             w->tg.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
         }
+        if (w->stops.empty()) w->stop_pairs = false;
         w->spelling = spelling;
-        load_format(w);
         writer_fields_load(w);
         return LEDE_OK;
     });

@@ -277,6 +277,21 @@ for every in ("crane", "crane OR storm"):
         same_facet(f["year"], date_facet(matched, "year"), "%s %s: year equals brute force" % (every, opts))
 c.close()
 
+# The request's facets_exact=N moves the threshold for itself; 0 counts all.
+c = d.connect()
+for every in ("crane", "crane OR storm"):
+    matched = [r for r in rows if QUERIES[every](words_of[r["id"]])]
+    f = facets_of(c.ask("SEARCH limit=10 snippet=0 facets_exact=50 facets=year,desk -- " + every))
+    check(all(x["estimated"] == 1 and 50 <= x["seen"] < len(matched) for x in f.values()),
+          "%s facets_exact=50: estimated, counted over %d of %d" % (every, f["year"]["seen"], len(matched)))
+    f = facets_of(c.ask("SEARCH limit=10 snippet=0 facets_exact=0 facets=year,desk -- " + every))
+    check(all(x["estimated"] == 0 and x["seen"] == len(matched) for x in f.values()),
+          "%s facets_exact=0: exact, every match counted" % every)
+    same_facet(f["desk"], keyword_facet(matched, "desk", 10), "%s facets_exact=0: desk equals brute force" % every)
+r = c.ask("SEARCH facets_exact=many facets=year -- crane")
+check(r[0].startswith("ERR SYNTAX"), "facets_exact=many: ERR SYNTAX", r[0])
+c.close()
+
 # Sharded: 3 local shards, then the same shards behind xapian-tcpsrv.
 sharded = scratch.join("gen-sharded.idx")
 build_index(sharded, scratch.join("gen.jsonl"), extra=("--shards", "3"))

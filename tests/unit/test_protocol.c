@@ -1,7 +1,7 @@
 /* test_protocol.c -- the request-line edge cases of issue 16 (src/protocol.c,
  * src/qsyntax.c, the id check of src/article.c): a NUL byte, JSON error
  * messages that quote bytes that are not UTF-8, bad ids, NEAR/N distances,
- * hl= markers.  The fuzz targets' regressions (tests/fuzz/) are here too. */
+ * hl= markers, facets_exact=N.  The fuzz targets' regressions (tests/fuzz/) are here too. */
 #include "unit.h"
 #include "../../src/article.h"
 #include "../../src/protocol.h"
@@ -9,6 +9,7 @@
 #include "../../src/util.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdlib.h>
 
 /* Parses len bytes; returns proto_parse's code, the error in err. */
@@ -173,6 +174,27 @@ static void test_silent_queries(void) {
     CHECK(qsyntax_check("words:500..100", err) == LEDE_OK, "metadata ranges are field_query.cc's to check");
 }
 
+/* facets_exact=N: the request's own threshold; 0 is every match. */
+static void test_facets_exact(void) {
+    proto_request rq;
+    char err[LEDE_ERRLEN];
+    const char *l = "SEARCH facets_exact=500 facets=year x";
+    CHECK(parse(l, strlen(l), &rq, err) == LEDE_OK && rq.search.facets_exact == 500,
+          "facets_exact=500 taken");
+    proto_request_free(&rq);
+    l = "SEARCH facets_exact=0 facets=year x";
+    CHECK(parse(l, strlen(l), &rq, err) == LEDE_OK && rq.search.facets_exact == UINT_MAX,
+          "facets_exact=0: every match");
+    proto_request_free(&rq);
+    l = "SEARCH facets=year x";
+    CHECK(parse(l, strlen(l), &rq, err) == LEDE_OK && rq.search.facets_exact == 0,
+          "no facets_exact: 0, the daemon's --facets-exact decides");
+    proto_request_free(&rq);
+    l = "SEARCH facets_exact=-1 x";
+    CHECK(parse(l, strlen(l), &rq, err) == LEDE_ESYNTAX, "facets_exact=-1 refused: %s", err);
+    proto_request_free(&rq);
+}
+
 int main(void) {
     test_nul_byte();
     test_json_error_escapes();
@@ -180,5 +202,6 @@ int main(void) {
     test_near_distance();
     test_highlight_marks();
     test_silent_queries();
+    test_facets_exact();
     return unit_exit();
 }

@@ -91,6 +91,8 @@ static void fill(settings *s) {
     settings_set_shard(s, 2, 3);
     s->revision_base = 41;
     sbuf_puts(&s->schema, "topics\tkeyword\tinferred\n");
+    settings_set_string(&s->fold, ENGINE_FOLD);
+    settings_set_string(&s->stop_pairs, "1");
 }
 
 static void test_round_trip(void) {
@@ -101,7 +103,7 @@ static void test_round_trip(void) {
     fill(&s);
     char err[LEDE_ERRLEN];
     CHECK(settings_store(&s, SETTINGS_ALL, fake_set, &f, err) == LEDE_OK, "store every key");
-    CHECK(f.sets == 12 && f.deletes == 0, "twelve keys written (%d, %d)", f.sets, f.deletes);
+    CHECK(f.sets == 14 && f.deletes == 0, "fourteen keys written (%d, %d)", f.sets, f.deletes);
     CHECK(fake_find(&f, "lede.pivot") >= 0 && fake_find(&f, "lede.commit_time") >= 0,
           "under their lede.* names");
     CHECK(settings_load(&t, fake_get, &f, err) == LEDE_OK, "load them back");
@@ -115,6 +117,8 @@ static void test_round_trip(void) {
     CHECK(t.commit_time == 1772438400 && t.changes == UINT64_MAX && t.revision_base == 41,
           "counters round trip");
     CHECK_STR(t.schema.data, "topics\tkeyword\tinferred\n", "schema round trip");
+    CHECK_STR(t.fold, ENGINE_FOLD, "text folding round trip");
+    CHECK_STR(t.stop_pairs, "1", "stop pairs round trip");
     unsigned k = 9, n = 9;
     CHECK(t.shards == 3 && settings_get_shard(&t, &k, &n, err) == LEDE_OK && k == 2 && n == 3,
           "shard keys round trip (%u of %u)", k, n);
