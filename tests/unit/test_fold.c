@@ -70,6 +70,22 @@ static int write_articles(const char *dir, const char *fold, size_t from, size_t
     return rc;
 }
 
+/* A hit's snippet with [ ] around its highlights (the engine gives the
+ * text as written and the ranges, src/search.h). */
+static void marked_snippet(const search_hit *h, char *out, size_t size) {
+    out[0] = 0;
+    if (!h || !h->snippet) return;
+    size_t at = 0, len = strlen(h->snippet);
+    for (unsigned i = 0; i <= h->nhighlights; i++) {
+        size_t start = i < h->nhighlights ? h->highlights[i].start : len;
+        snprintf(out + strlen(out), size - strlen(out), "%.*s", (int)(start - at), h->snippet + at);
+        if (i == h->nhighlights) break;
+        size_t end = h->highlights[i].end;
+        snprintf(out + strlen(out), size - strlen(out), "[%.*s]", (int)(end - start), h->snippet + start);
+        at = end;
+    }
+}
+
 /* The ids query finds, sorted and space-separated ("ERR: ..." on error);
  * snippet: the first hit's snippet with [ ] marks, when asked for. */
 static void found(const char *dir, const char *query, char *out, size_t size, char *snippet) {
@@ -79,8 +95,7 @@ static void found(const char *dir, const char *query, char *out, size_t size, ch
         snprintf(out, size, "ERR: %s", err);
         return;
     }
-    search_opts o = {.query = query, .limit = 10, .snippet_len = snippet ? 200 : 0,
-                     .hl_open = "[", .hl_close = "]"};
+    search_opts o = {.query = query, .limit = 10, .snippet_len = snippet ? 200 : 0};
     search_results res;
     if (engine_search(r, &o, &res, err) != LEDE_OK) {
         snprintf(out, size, "ERR: %s", err);
@@ -99,7 +114,7 @@ static void found(const char *dir, const char *query, char *out, size_t size, ch
     out[0] = 0;
     for (size_t i = 0; i < n; i++)
         snprintf(out + strlen(out), size - strlen(out), "%s%s", i ? " " : "", ids[i]);
-    if (snippet) snprintf(snippet, 400, "%s", res.nhits && res.hits[0].snippet ? res.hits[0].snippet : "");
+    if (snippet) marked_snippet(res.nhits ? &res.hits[0] : NULL, snippet, 400);
     search_results_free(&res);
     engine_reader_close(r);
 }
