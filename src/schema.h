@@ -23,14 +23,17 @@
  *
  * In a document (src/engine.h), field i (from 0, its place in the schema):
  *   value slot SCHEMA_SLOT_BASE + i:
- *     keyword  its values as written, trimmed, one per distinct case-folded
+ *     keyword  its values as written, trimmed and cut to SCHEMA_VALUE_MAX
+ *              bytes (at a UTF-8 character's start), one per distinct case-folded
  *              form, in the order of their case-folded forms, joined by
  *              SCHEMA_VALUE_SEP (facets split and add them up per value; a
  *              collapse or a sort reads the whole)
  *     number   Xapian::sortable_serialise(value)
  *     date     Xapian::sortable_serialise(Unix seconds)
  *   terms (keyword only, boolean, no positions):
- *     SCHEMA_TERM_PREFIX NAME ":" case-folded value, e.g. "XMtopics:grain"
+ *     SCHEMA_TERM_PREFIX NAME ":" case-folded value, e.g. "XMtopics:grain",
+ *     cut to Xapian's 240 bytes a term (a filter's value is cut the same
+ *     way, so a long value still matches on its first 200-odd bytes)
  * Numbers and dates have no terms: their filters are value ranges.
  *
  * "lede.schema" (settings.h): one line per field in field order,
@@ -53,6 +56,10 @@ extern "C" {
 #define SCHEMA_NAME_MAX 64
 #define SCHEMA_TERM_PREFIX "XM"
 #define SCHEMA_VALUE_SEP '\x1f'
+/* A keyword value's bytes at most, in its slot (cut at a UTF-8 character's
+ * start): a value is a name, a tag or a place, and 240 bytes keeps a
+ * document's values, and a facet's counters, small. */
+#define SCHEMA_VALUE_MAX 240
 
 typedef enum { FIELD_KEYWORD, FIELD_NUMBER, FIELD_DATE } field_kind;
 

@@ -96,9 +96,7 @@ class FilterMaker {
         if (split_range(v, lo, hi))
             refuse("field '" + name() + "' is a keyword field: it takes values, not a range ('" +
                    v + "'); ranges are for number and date fields");
-        std::string term = std::string(SCHEMA_TERM_PREFIX) + field.name + ":" + fold_case(v);
-        if (term.size() > MAX_TERM) return Xapian::Query::MatchNothing; /* never indexed */
-        return Xapian::Query(term);
+        return Xapian::Query(keyword_term(field.name, v)); /* cut as the writer cut it */
     }
 
     double bound(const std::string &s, bool end) {

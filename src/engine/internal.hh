@@ -372,6 +372,12 @@ void add_signature(Xapian::Document &doc, const std::string &sig);
  * one with an ungrouped near-duplicate (whose document is rewritten). */
 void join_live_group(engine_writer *w, Xapian::Document &doc, const std::string &qterm);
 /* fields.cc */
+/* text's first max bytes at most, cut at a UTF-8 character's start. */
+std::string utf8_cut(const std::string &text, size_t max);
+/* The term of a keyword field's value, as a document holds it and a
+ * filter asks for it: the value cut to SCHEMA_VALUE_MAX bytes, folded,
+ * then cut to what a term may hold after its prefix (MAX_TERM). */
+std::string keyword_term(const std::string &field, const std::string &value);
 /* A writer's own schema, from its database, unless it shares one. */
 void writer_fields_load(engine_writer *w);
 void writer_fields_release(engine_writer *w);
