@@ -130,6 +130,18 @@ static void print_hit_flags(FILE *f, char **fld, int n) {
     }
 }
 
+/* "12 results", or an estimate with the bounds the server gave:
+ * "about 140 results (between 100 and 175)". */
+static void print_total(FILE *f, int color, const char *status, unsigned long long total,
+                        int exact) {
+    const char *lo = field_of(status, " total_min="), *hi = field_of(status, " total_max=");
+    fprintf(f, "%s%s%llu result%s", color ? DIM : "", exact ? "" : "about ", total,
+            total == 1 ? "" : "s");
+    if (!exact && lo && hi)
+        fprintf(f, " (between %llu and %llu)", strtoull(lo, NULL, 10), strtoull(hi, NULL, 10));
+    fprintf(f, "%s\n", color ? RESET : "");
+}
+
 int render_search(FILE *f, int color, const reply *r, hitlist *hits) {
     const char *status = r->lines[0];
     const char *t = field_of(status, " total="), *e = field_of(status, " exact=");
@@ -166,8 +178,7 @@ int render_search(FILE *f, int color, const reply *r, hitlist *hits) {
     }
     if (strstr(status, "retried=any"))
         fprintf(f, "(no article has all the words; these have some of them)\n");
-    fprintf(f, "%s%s%llu result%s%s\n", color ? DIM : "", exact ? "" : "about ", total,
-            total == 1 ? "" : "s", color ? RESET : "");
+    print_total(f, color, status, total, exact);
     render_facets(f, color, r);
     return shown;
 }

@@ -473,6 +473,13 @@ class QueryStopped : public std::exception {
     int code;
     const char *phase;  /* where it stopped, for the message */
 };
+/* The candidates every ranked search checks at least (check_at_least),
+ * whatever its page: its total is exact when no more match, and otherwise
+ * Xapian's estimate and bounds are taken after as many, so they stay the
+ * same from page to page while offset + limit stays under it (issue 19:
+ * "about 30" for 141 matches, the figure changing with the page, when the
+ * check was the page's size).  bench/results/facets.md has its cost. */
+const Xapian::doccount TOTAL_EXACT_UP_TO = 1000;
 /* Throws QueryStopped when o's deadline has passed or o->cancelled says
  * so. */
 void check_stop(const search_opts *o, const char *phase);
@@ -561,6 +568,10 @@ unsigned collapsed_into(Page &page, const Xapian::MSetIterator &it);
  * page's order, o's collapse and facets), the page o asks for. */
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                const search_opts *o, FacetCounts &facets);
+/* out's total, exactness and bounds, and its facets, from the page a
+ * run_query gave (a collapse's exact count when it has one). */
+void fill_totals(const Page &page, const FacetCounts &facets, const search_opts *o,
+                 search_results *out);
 
 /* spelling.cc */
 /* Sets out->did_you_mean when the query has a rare word whose correction

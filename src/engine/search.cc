@@ -78,7 +78,8 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     Xapian::doccount want = o->offset + o->limit;
     /* Both paths below look at as many candidates, so that a query's
      * total and its exactness do not depend on which one ran. */
-    Xapian::doccount check = o->exact ? r->db.get_doccount() : want == 0 ? 0 : want + TIE_SLACK + 1;
+    Xapian::doccount check = o->exact ? r->db.get_doccount()
+                                      : std::max(want + TIE_SLACK + 1, TOTAL_EXACT_UP_TO);
     check = facets.check_at_least(r, o, check);
     /* Over remote shards, Xapian 1.4 counts the shards' hits that sort
      * below the page once more in the front's spies when the sort reads a
@@ -117,6 +118,25 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
         page.items.push_back(it);
     if (apart) facets.count_apart(r, enq, o, check);
     return page;
+}
+
+void fill_totals(const Page &page, const FacetCounts &facets, const search_opts *o,
+                 search_results *out) {
+    const Xapian::MSet &mset = page.mset;
+    out->total_min = mset.get_matches_lower_bound();
+    out->total_max = mset.get_matches_upper_bound();
+    out->exact = out->total_min == out->total_max;
+    /* the estimate kept within the bounds, whatever Xapian's rounding */
+    out->total = out->exact ? out->total_min
+                            : std::min<uint64_t>(std::max<uint64_t>(mset.get_matches_estimated(),
+                                                                    out->total_min),
+                                                 out->total_max);
+    facets.fill(mset, out);
+    check_stop(o, "facets");
+    if (collapsed_total(page, &out->total)) {
+        out->exact = 1;
+        out->total_min = out->total_max = out->total;
+    }
 }
 
 namespace {
@@ -172,12 +192,7 @@ int search_once(engine_reader *r, const search_opts *o,
             out->retried_any = 1;
         }
     }
-    out->total = mset.get_matches_estimated();
-    out->exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
-    if (out->exact) out->total = mset.get_matches_lower_bound();
-    facets.fill(mset, out);
-    check_stop(o, "facets");
-    if (collapsed_total(page, &out->total)) out->exact = 1;
+    fill_totals(page, facets, o, out);
     offer_correction(r, o, q, out);
     fill_hits(r, page, ran, o, out);
     return LEDE_OK;

@@ -90,12 +90,7 @@ int similar_once(engine_reader *r, const char *id, const search_opts *o,
         if (int rc = plan_facets(r, o->facets, facets, err)) return rc;
     Xapian::Enquire enq(r->db);
     Page page = run_query(r, enq, q, o, facets);
-    const Xapian::MSet &mset = page.mset;
-    out->exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
-    out->total = out->exact ? mset.get_matches_lower_bound() : mset.get_matches_estimated();
-    if (collapsed_total(page, &out->total)) out->exact = 1;
-    facets.fill(mset, out);
-    check_stop(o, "facets");
+    fill_totals(page, facets, o, out);
     fill_hits(r, page, like, o, out);
     if (o->dups_show && !key.empty())
         for (unsigned i = 0; i < out->nhits; i++)
