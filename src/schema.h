@@ -84,6 +84,18 @@ void schema_copy(schema *dst, const schema *src);
 const char *schema_kind_name(field_kind k);
 int schema_kind_parse(const char *name, field_kind *out, char *err);
 
+/* The roles of the names lede keeps for itself (schema.c holds the one
+ * list): */
+#define SCHEMA_OWN_TEXT 1u    /* an article's text field: id, title, headline,
+                                 standfirst, lede, text, body, author, url */
+#define SCHEMA_OWN_PREFIX 2u  /* a query prefix of lede's own: title, headline,
+                                 lede, standfirst, body, author, id, date */
+#define SCHEMA_OWN_WORD 4u    /* a query's or facet's word: year, month, day, dup */
+#define SCHEMA_OWN_ANY 7u
+/* Whether name (len bytes, any case) is one of lede's own names in one of
+ * these roles. */
+int schema_own_name(const char *name, size_t len, unsigned roles);
+
 /* A name a field may have: 1 to SCHEMA_NAME_MAX bytes of [A-Za-z0-9_.-],
  * starting with a letter, and none of the article's own fields or query
  * words (id, title, headline, standfirst, lede, text, body, author, url,
@@ -107,6 +119,10 @@ int schema_add(schema *s, const char *name, size_t len, field_kind kind,
  * has: section, topics, words"). */
 int schema_resolve(const schema *s, const char *name, size_t len,
                    size_t *index, char *err);
+
+/* "this index has: a, b, c" (or "this index has no metadata fields"),
+ * appended to out: how every message naming the known fields ends. */
+void schema_list_names(const schema *s, sbuf *out);
 
 /* The text form of "lede.schema" (appended to out) and back: schema_parse
  * replaces what s held; LEDE_ERR on a malformed line, s then empty. */

@@ -28,9 +28,7 @@ const char *const FIELD_ALIAS = "XMF";
 /* lede's own prefixes (query_parser.cc's), which win over a field's name;
  * any case, as they were plain words before fields existed. */
 bool own_prefix(const std::string &name) {
-    for (const char *p : {"title", "headline", "lede", "standfirst", "body", "author", "id", "date"})
-        if (strcasecmp(name.c_str(), p) == 0) return true;
-    return false;
+    return schema_own_name(name.data(), name.size(), SCHEMA_OWN_PREFIX);
 }
 
 /* "XOR:" is the operator (query_guard.cc), not a field. */
