@@ -571,6 +571,19 @@ unsigned collapsed_into(Page &page, const Xapian::MSetIterator &it);
  * page's order, o's collapse and facets), the page o asks for. */
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                const search_opts *o, FacetCounts &facets);
+/* A ranked query's run, for engine_search and engine_similar: its facets'
+ * counters, the Enquire that points to them (a member after them, so
+ * destroyed first) and the page. */
+struct QueryRun {
+    FacetCounts facets;
+    Xapian::Enquire enq;
+    Page page;
+    explicit QueryRun(const engine_reader *r) : enq(r->db) {}
+};
+/* q checked against o's cost limits, o's facets planned, then run into
+ * run.page (run_query).  LEDE_OK, or LEDE_ELIMIT / LEDE_ESYNTAX with err. */
+int start_query(engine_reader *r, const Xapian::Query &q, const search_opts *o, QueryRun &run,
+                char *err);
 /* out's total, exactness and bounds, and its facets, from the page a
  * run_query gave (a collapse's exact count when it has one). */
 void fill_totals(const Page &page, const FacetCounts &facets, const search_opts *o,

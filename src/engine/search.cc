@@ -163,6 +163,19 @@ int within_cost(const engine_reader *r, const Xapian::Query &q, const search_opt
     return over_limit(estimate_cost(r, q, o->max_cost), *o->max_cost, err);
 }
 
+}  // namespace
+
+int start_query(engine_reader *r, const Xapian::Query &q, const search_opts *o, QueryRun &run,
+                char *err) {
+    if (int rc = within_cost(r, q, o, err)) return rc;
+    if (o->facets)
+        if (int rc = plan_facets(r, o->facets, run.facets, err)) return rc;
+    run.page = run_query(r, run.enq, q, o, run.facets);
+    return LEDE_OK;
+}
+
+namespace {
+
 int search_once(engine_reader *r, const search_opts *o,
                 search_results *out, char *err) {
     setup_search(r);
@@ -173,28 +186,23 @@ int search_once(engine_reader *r, const search_opts *o,
     check_stop(o, "parsing");
     Xapian::Query q = parse(r, o->query, o->any, 0);
     check_stop(o, "parsing");
-    if (int rc = within_cost(r, q, o, err)) return rc;
-    FacetCounts facets; /* outlives enq, which points to its spies */
-    if (o->facets)
-        if (int rc = plan_facets(r, o->facets, facets, err)) return rc;
-    Xapian::Enquire enq(r->db);
-    Page page = run_query(r, enq, q, o, facets);
-    const Xapian::MSet &mset = page.mset;
+    QueryRun run(r);
+    if (int rc = start_query(r, q, o, run, err)) return rc;
     Xapian::Query ran = q;
-    if (mset.get_matches_upper_bound() == 0 && !o->any && ands_words(q)) {
+    if (run.page.mset.get_matches_upper_bound() == 0 && !o->any && ands_words(q)) {
         check_stop(o, "the retry as OR");
         Xapian::Query q_any = parse(r, o->query, true, 0);
         if (int rc = within_cost(r, q_any, o, err)) return rc;
-        Page p2 = run_query(r, enq, q_any, o, facets);
+        Page p2 = run_query(r, run.enq, q_any, o, run.facets);
         if (p2.mset.get_matches_upper_bound() > 0) {
-            page = std::move(p2);
+            run.page = std::move(p2);
             ran = q_any;
             out->retried_any = 1;
         }
     }
-    fill_totals(page, facets, o, out);
+    fill_totals(run.page, run.facets, o, out);
     offer_correction(r, o, q, out);
-    fill_hits(r, page, ran, o, out);
+    fill_hits(r, run.page, ran, o, out);
     return LEDE_OK;
 }
 
