@@ -99,9 +99,10 @@ bench_index_runs() {
     RSS=$rss
 }
 
-# bench_start_leded INDEX: leded on a free loopback port; sets LEDED_PID and ADDR.
+# bench_start_leded INDEX: leded ($LEDED, else bin/leded) on a free
+# loopback port; sets LEDED_PID and ADDR.
 bench_start_leded() {
-    bin/leded --index "$1" --listen 127.0.0.1:0 --log-level warn 2>"$WORK/leded.log" &
+    "${LEDED:-bin/leded}" --index "$1" --listen 127.0.0.1:0 --log-level warn 2>"$WORK/leded.log" &
     LEDED_PID=$!
     local _
     for _ in $(seq 1 500); do

@@ -168,6 +168,18 @@ static void print_hit_flags(FILE *f, char **fld, int n) {
     }
 }
 
+/* "12 results", or an estimate with the bounds the server gave:
+ * "about 140 results (between 100 and 175)". */
+static void print_total(FILE *f, int color, const char *status, unsigned long long total,
+                        int exact) {
+    const char *lo = field_of(status, " total_min="), *hi = field_of(status, " total_max=");
+    fprintf(f, "%s%s%llu result%s", color ? DIM : "", exact ? "" : "about ", total,
+            total == 1 ? "" : "s");
+    if (!exact && lo && hi)
+        fprintf(f, " (between %llu and %llu)", strtoull(lo, NULL, 10), strtoull(hi, NULL, 10));
+    fprintf(f, "%s\n", color ? RESET : "");
+}
+
 int render_search(FILE *f, const render_style *v, const reply *r, hitlist *hits) {
     int color = v->color;
     const char *status = r->lines[0];
@@ -207,8 +219,7 @@ int render_search(FILE *f, const render_style *v, const reply *r, hitlist *hits)
     }
     if (strstr(status, "retried=any"))
         fprintf(f, "(no article has all the words; these have some of them)\n");
-    fprintf(f, "%s%s%llu result%s%s\n", color ? DIM : "", exact ? "" : "about ", total,
-            total == 1 ? "" : "s", color ? RESET : "");
+    print_total(f, color, status, total, exact);
     /* the server's cap on limit=, said where it hid hits */
     const char *asked = field_of(status, " limit_asked="), *limit = field_of(status, " limit=");
     const char *offset = field_of(status, " offset=");

@@ -119,7 +119,7 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
         {"facets-exact", 0, OPT_UINT, &cfg->facets_exact, .metavar = "N",
          .help = "count facets exactly over up to N matches; over more, estimate them from a "
                  "sample of about N (0: always exact; a request's facets_exact=N overrides it; "
-                 "docs/QUERY.md)", .def = "2000",
+                 "docs/QUERY.md)", .def = "1000",
          .max = 4294967295.0, .flags = OPT_SUFFIX},
         {"max-limit", 0, OPT_UINT, &cfg->max_limit, .metavar = "N",
          .help = "most hits one SEARCH returns", .def = STRING(PROTO_MAX_LIMIT), .min = 1,

@@ -59,10 +59,8 @@ int fields_note(build *b, const article *a, char *err) {
     return LEDE_OK;
 }
 
-int fields_write_declared(build *b, char *err) {
-    if (fields_start(b, err) != LEDE_OK) return LEDE_ERR;
-    if (!b->schema_added || b->nshards) return LEDE_OK;
-    char *path = indexdir_join(&b->ix, b->ix.live[0]);
+/* b->book's schema committed into the database at path (freed). */
+static int write_schema_to(build *b, char *path, char *err) {
     engine_writer *w;
     int rc = engine_writer_open(path, 0, 0, &w, err);
     free(path);
@@ -70,6 +68,17 @@ int fields_write_declared(build *b, char *err) {
     rc = engine_writer_share_fields(w, b->book, err);
     if (rc == LEDE_OK) rc = engine_writer_commit(w, err);
     if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    return rc;
+}
+
+int fields_write_declared(build *b, char *err) {
+    if (fields_start(b, err) != LEDE_OK) return LEDE_ERR;
+    if (!b->schema_added) return LEDE_OK;
+    if (!b->nshards) return write_schema_to(b, indexdir_join(&b->ix, b->ix.live[0]), err);
+    /* a sharded index: every database, as a build's writers would have */
+    int rc = write_schema_to(b, shards_db_path(&b->sh.front), err);
+    for (unsigned k = 0; rc == LEDE_OK && k < b->sh.n; k++)
+        rc = write_schema_to(b, shards_db_path(&b->sh.shard[k]), err);
     return rc;
 }
 

@@ -20,7 +20,8 @@ int fields_share(build *b, engine_writer *w, char *err);
  * whatever writer thread stores the article first. */
 int fields_note(build *b, const article *a, char *err);
 /* The declarations of a run that wrote no article: into the index's
- * live database, committed. */
+ * live database, or a sharded index's front and every shard (b->sh,
+ * created), committed. */
 int fields_write_declared(build *b, char *err);
 /* Says the field warnings given since the last call. */
 void fields_warn(build *b);

@@ -253,8 +253,11 @@ static int write_deferred(build *b, char *err) {
 }
 
 int shardrun_finish_full(build *b, char *err) {
-    if (!b->sh.n) /* no article came: the index is created empty */
-        return shards_create(&b->ix, b->nshards, &b->set, role(b), &b->sh, err);
+    if (!b->sh.n) { /* no article came: the index is created empty, with its --schema */
+        if (shards_create(&b->ix, b->nshards, &b->set, role(b), &b->sh, err) != LEDE_OK)
+            return LEDE_ERR;
+        return fields_write_declared(b, err);
+    }
     if (write_deferred(b, err) != LEDE_OK) return LEDE_ERR;
     engine_dup_stats dups;
     if (shards_group_duplicates(&b->sh, &dups, err) != LEDE_OK) return LEDE_ERR;

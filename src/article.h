@@ -108,6 +108,8 @@ typedef struct article_field {
                           * when it cannot be a field */
     const char *problem; /* non-NULL: not a field (a bad name, a nested
                           * object), kept in the stored article only */
+    int derived;         /* lede's own (section, words), not a key of the
+                          * article's JSON */
 } article_field;
 
 typedef struct article_fields {

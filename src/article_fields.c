@@ -172,6 +172,7 @@ static int has_field(const article_fields *f, const char *name) {
 static void add_section(article_fields *f, const article *a) {
     if (!a->section || !*a->section || has_field(f, "section")) return; /* meta's wins */
     article_field *x = new_field(f, "section");
+    x->derived = 1;
     article_value v = {0};
     v.text = lede_strdup(a->section);
     x->kind = FIELD_KEYWORD;
@@ -180,6 +181,7 @@ static void add_section(article_fields *f, const article *a) {
 
 static void add_words(article_fields *f, const article *a) {
     article_field *x = new_field(f, "words");
+    x->derived = 1;
     article_value v = {0};
     char buf[32];
     uint64_t n = article_word_count(a);

@@ -119,8 +119,38 @@ static int values_fit(const article_field *x, field_kind k) {
             x->values[0].number <= FIELD_DATE_MAX);
 }
 
-static void resolve_one(fieldbook *b, article_field *x) {
-    char err[LEDE_ERRLEN], msg[LEDE_ERRLEN + 128];
+/* A new field for x, the article's key number nth (from 0; derived fields
+ * are not counted), unless it comes after the article's first
+ * FIELDBOOK_NEW_PER_ARTICLE keys or the schema is full: then x stays out,
+ * with one warning a run for each of the two (not one a key: a stream of
+ * articles with keys of their own would be a stream of warnings).  By the
+ * key's place, not by a count of what the article added: an article is
+ * resolved again by the writer that stores it, after its first keys were
+ * added, and must come out the same.  LEDE_OK with *i. */
+static int add_field(fieldbook *b, article_field *x, unsigned nth, size_t *i) {
+    char err[LEDE_ERRLEN], msg[LEDE_ERRLEN + 256];
+    if (!x->derived && nth >= FIELDBOOK_NEW_PER_ARTICLE) {
+        snprintf(msg, sizeof msg, "an article brought more than %d new metadata keys: the "
+                 "first %d became fields, the others ('%.64s', ...) are kept in the stored "
+                 "article only (said once a run)", FIELDBOOK_NEW_PER_ARTICLE,
+                 FIELDBOOK_NEW_PER_ARTICLE, x->name);
+        warn_once(b, "*", "per-article", msg);
+        return LEDE_ELIMIT;
+    }
+    int rc = schema_add(&b->s, x->name, strlen(x->name), x->kind, 0, i, err);
+    if (rc == LEDE_ELIMIT) {
+        snprintf(msg, sizeof msg, "metadata key '%.64s': %s; new keys are kept in the stored "
+                 "articles only (said once a run)", x->name, err);
+        warn_once(b, "*", "full", msg);
+    } else if (rc != LEDE_OK) {
+        snprintf(msg, sizeof msg, "metadata key '%.64s': %s", x->name, err);
+        warn_once(b, x->name, "add", msg);
+    }
+    return rc;
+}
+
+static void resolve_one(fieldbook *b, article_field *x, unsigned nth) {
+    char msg[LEDE_ERRLEN + 128];
     x->index = -1;
     if (x->problem) {
         snprintf(msg, sizeof msg, "metadata key '%.64s' is %s: kept in the stored article, "
@@ -132,9 +162,7 @@ static void resolve_one(fieldbook *b, article_field *x) {
     int have = schema_find(&b->s, x->name, strlen(x->name));
     if (have >= 0) {
         i = (size_t)have;
-    } else if (schema_add(&b->s, x->name, strlen(x->name), x->kind, 0, &i, err) != LEDE_OK) {
-        snprintf(msg, sizeof msg, "metadata key '%.64s': %s", x->name, err);
-        warn_once(b, x->name, "add", msg);
+    } else if (add_field(b, x, nth, &i) != LEDE_OK) {
         return;
     }
     field_kind k = b->s.fields[i].kind;
@@ -151,8 +179,9 @@ static void resolve_one(fieldbook *b, article_field *x) {
 }
 
 void fieldbook_resolve(fieldbook *b, article_fields *f) {
+    unsigned nth = 0; /* the article's own keys */
     pthread_mutex_lock(&b->mu);
-    for (size_t j = 0; j < f->n; j++) resolve_one(b, &f->f[j]);
+    for (size_t j = 0; j < f->n; j++) resolve_one(b, &f->f[j], f->f[j].derived ? 0 : nth++);
     pthread_mutex_unlock(&b->mu);
 }
 

@@ -18,6 +18,13 @@
 extern "C" {
 #endif
 
+/* New fields one article may add: only its first this many keys (in its
+ * JSON's order) may add one.  A record with hundreds of keys of its own
+ * (a map of ids, say) would take the schema's SCHEMA_MAX_FIELDS in a few
+ * articles; its later keys stay in the stored article only unless they
+ * are fields already. */
+#define FIELDBOOK_NEW_PER_ARTICLE 32
+
 typedef struct fieldbook fieldbook;
 
 fieldbook *fieldbook_new(void);
@@ -39,7 +46,9 @@ size_t fieldbook_count(fieldbook *b);
 /* Sets each field of f's index (its number, the field added when new)
  * and kind (the schema's); a field that is none (a problem), or whose
  * values do not fit its kind, keeps index -1 and gets a warning, once a
- * run for each key.  A keyword field takes every value (a number as its
+ * run for each key; so does a new key after the article's first
+ * FIELDBOOK_NEW_PER_ARTICLE, or past a full schema (SCHEMA_MAX_FIELDS),
+ * each of these two warned about once a run whatever the key.  A keyword field takes every value (a number as its
  * text); a number field one JSON number; a date field one ISO 8601 date
  * string or a number of Unix seconds. */
 void fieldbook_resolve(fieldbook *b, article_fields *f);

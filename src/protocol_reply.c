@@ -159,6 +159,8 @@ static void search_json(sbuf *out, const proto_request *rq,
     json_t *o = json_ok(rq->cmd);
     json_object_set_new(o, "total", json_integer((json_int_t)res->total));
     json_object_set_new(o, "exact", json_boolean(res->exact));
+    json_object_set_new(o, "total_min", json_integer((json_int_t)res->total_min));
+    json_object_set_new(o, "total_max", json_integer((json_int_t)res->total_max));
     json_object_set_new(o, "offset", json_integer(rq->search.offset));
     json_object_set_new(o, "limit", json_integer(rq->search.limit));
     if (rq->limit_capped) json_object_set_new(o, "limit_asked", json_integer(rq->limit_asked));
@@ -201,8 +203,12 @@ void proto_reply_search(sbuf *out, int json, const proto_request *rq,
         search_json(out, rq, res, took_us);
         return;
     }
-    sbuf_printf(out, "OK %s total=%llu exact=%d offset=%u limit=%u hits=%u took_us=%llu%s",
-                proto_cmd_name(rq->cmd), (unsigned long long)res->total, res->exact, rq->search.offset,
+    sbuf_printf(out, "OK %s total=%llu exact=%d", proto_cmd_name(rq->cmd),
+                (unsigned long long)res->total, res->exact);
+    if (!res->exact) /* an estimate: the bounds it lies within */
+        sbuf_printf(out, " total_min=%llu total_max=%llu", (unsigned long long)res->total_min,
+                    (unsigned long long)res->total_max);
+    sbuf_printf(out, " offset=%u limit=%u hits=%u took_us=%llu%s", rq->search.offset,
                 rq->search.limit, res->nhits, (unsigned long long)took_us,
                 res->retried_any ? " retried=any" : "");
     if (rq->limit_capped) sbuf_printf(out, " limit_asked=%u", rq->limit_asked);

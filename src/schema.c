@@ -9,10 +9,38 @@
 
 static const char *const kind_names[] = {"keyword", "number", "date"};
 
-/* The article's own fields and the words a query gives a meaning. */
-static const char *const reserved[] = {"id", "title", "headline", "standfirst", "lede", "text",
-                                       "body", "author", "url", "date", "year", "month",
-                                       "day", "dup", NULL};
+/* The one list of the names lede gives a meaning of its own, none of which
+ * a metadata field may take: the article's text fields (a facet cannot
+ * count them), the prefixes of lede's query language
+ * (src/engine/query_parser.cc adds them), and the words of a query or a
+ * facet (the date histograms, collapse=dup). */
+static const struct {
+    const char *name;
+    unsigned roles;
+} own_names[] = {
+    {"id", SCHEMA_OWN_TEXT | SCHEMA_OWN_PREFIX},
+    {"title", SCHEMA_OWN_TEXT | SCHEMA_OWN_PREFIX},
+    {"headline", SCHEMA_OWN_TEXT | SCHEMA_OWN_PREFIX},
+    {"standfirst", SCHEMA_OWN_TEXT | SCHEMA_OWN_PREFIX},
+    {"lede", SCHEMA_OWN_TEXT | SCHEMA_OWN_PREFIX},
+    {"text", SCHEMA_OWN_TEXT},
+    {"body", SCHEMA_OWN_TEXT | SCHEMA_OWN_PREFIX},
+    {"author", SCHEMA_OWN_TEXT | SCHEMA_OWN_PREFIX},
+    {"url", SCHEMA_OWN_TEXT},
+    {"date", SCHEMA_OWN_PREFIX},
+    {"year", SCHEMA_OWN_WORD},
+    {"month", SCHEMA_OWN_WORD},
+    {"day", SCHEMA_OWN_WORD},
+    {"dup", SCHEMA_OWN_WORD},
+};
+
+int schema_own_name(const char *name, size_t len, unsigned roles) {
+    for (size_t i = 0; i < sizeof own_names / sizeof own_names[0]; i++)
+        if ((own_names[i].roles & roles) && strlen(own_names[i].name) == len &&
+            !strncasecmp(own_names[i].name, name, len))
+            return 1;
+    return 0;
+}
 
 void schema_init(schema *s) {
     s->fields = NULL;
@@ -59,10 +87,9 @@ int schema_check_name(const char *name, size_t len, char *err) {
         if (!is_name_char(name[i]))
             return lede_seterr(err, "field name '%.*s': only letters, digits, '_', '.', '-'",
                                (int)len, name);
-    for (const char *const *r = reserved; *r; r++)
-        if (strlen(*r) == len && !strncasecmp(*r, name, len))
-            return lede_seterr(err, "'%.*s' is an article field or a query word, not a metadata "
-                               "field name", (int)len, name);
+    if (schema_own_name(name, len, SCHEMA_OWN_ANY))
+        return lede_seterr(err, "'%.*s' is an article field or a query word, not a metadata "
+                           "field name", (int)len, name);
     return LEDE_OK;
 }
 
@@ -127,7 +154,7 @@ static int same_but_plural(const char *field, const char *name, size_t len) {
     return 0;
 }
 
-static void list_names(const schema *s, sbuf *out) {
+void schema_list_names(const schema *s, sbuf *out) {
     if (!s->n) {
         sbuf_puts(out, "this index has no metadata fields");
         return;
@@ -146,7 +173,7 @@ int schema_resolve(const schema *s, const char *name, size_t len, size_t *index,
     }
     sbuf known;
     sbuf_init(&known);
-    list_names(s, &known);
+    schema_list_names(s, &known);
     lede_seterr_code(err, LEDE_ENOTFOUND, "%s field '%.*s'; %s",
                      i == -2 ? "ambiguous" : "unknown", (int)(len > 64 ? 64 : len), name,
                      known.data ? known.data : "");

@@ -23,14 +23,17 @@
  *
  * In a document (src/engine.h), field i (from 0, its place in the schema):
  *   value slot SCHEMA_SLOT_BASE + i:
- *     keyword  its values as written, trimmed, one per distinct case-folded
+ *     keyword  its values as written, trimmed and cut to SCHEMA_VALUE_MAX
+ *              bytes (at a UTF-8 character's start), one per distinct case-folded
  *              form, in the order of their case-folded forms, joined by
  *              SCHEMA_VALUE_SEP (facets split and add them up per value; a
  *              collapse or a sort reads the whole)
  *     number   Xapian::sortable_serialise(value)
  *     date     Xapian::sortable_serialise(Unix seconds)
  *   terms (keyword only, boolean, no positions):
- *     SCHEMA_TERM_PREFIX NAME ":" case-folded value, e.g. "XMtopics:grain"
+ *     SCHEMA_TERM_PREFIX NAME ":" case-folded value, e.g. "XMtopics:grain",
+ *     cut to Xapian's 240 bytes a term (a filter's value is cut the same
+ *     way, so a long value still matches on its first 200-odd bytes)
  * Numbers and dates have no terms: their filters are value ranges.
  *
  * "lede.schema" (settings.h): one line per field in field order,
@@ -53,6 +56,10 @@ extern "C" {
 #define SCHEMA_NAME_MAX 64
 #define SCHEMA_TERM_PREFIX "XM"
 #define SCHEMA_VALUE_SEP '\x1f'
+/* A keyword value's bytes at most, in its slot (cut at a UTF-8 character's
+ * start): a value is a name, a tag or a place, and 240 bytes keeps a
+ * document's values, and a facet's counters, small. */
+#define SCHEMA_VALUE_MAX 240
 
 typedef enum { FIELD_KEYWORD, FIELD_NUMBER, FIELD_DATE } field_kind;
 
@@ -77,6 +84,18 @@ void schema_copy(schema *dst, const schema *src);
 const char *schema_kind_name(field_kind k);
 int schema_kind_parse(const char *name, field_kind *out, char *err);
 
+/* The roles of the names lede keeps for itself (schema.c holds the one
+ * list): */
+#define SCHEMA_OWN_TEXT 1u    /* an article's text field: id, title, headline,
+                                 standfirst, lede, text, body, author, url */
+#define SCHEMA_OWN_PREFIX 2u  /* a query prefix of lede's own: title, headline,
+                                 lede, standfirst, body, author, id, date */
+#define SCHEMA_OWN_WORD 4u    /* a query's or facet's word: year, month, day, dup */
+#define SCHEMA_OWN_ANY 7u
+/* Whether name (len bytes, any case) is one of lede's own names in one of
+ * these roles. */
+int schema_own_name(const char *name, size_t len, unsigned roles);
+
 /* A name a field may have: 1 to SCHEMA_NAME_MAX bytes of [A-Za-z0-9_.-],
  * starting with a letter, and none of the article's own fields or query
  * words (id, title, headline, standfirst, lede, text, body, author, url,
@@ -100,6 +119,10 @@ int schema_add(schema *s, const char *name, size_t len, field_kind kind,
  * has: section, topics, words"). */
 int schema_resolve(const schema *s, const char *name, size_t len,
                    size_t *index, char *err);
+
+/* "this index has: a, b, c" (or "this index has no metadata fields"),
+ * appended to out: how every message naming the known fields ends. */
+void schema_list_names(const schema *s, sbuf *out);
 
 /* The text form of "lede.schema" (appended to out) and back: schema_parse
  * replaces what s held; LEDE_ERR on a malformed line, s then empty. */

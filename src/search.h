@@ -114,6 +114,9 @@ typedef struct search_facet {
 typedef struct search_results {
     uint64_t total;           /* matches: exact when exact is set */
     int exact;
+    /* the bounds Xapian is sure of: total_min <= matches <= total_max
+     * (both equal to total when exact) */
+    uint64_t total_min, total_max;
     int retried_any;          /* the AND query found nothing; ran as OR */
     char *did_you_mean;       /* corrected query, or NULL */
     /* Why nothing matched, when the engine knows (a SEARCH_HINT_*,

@@ -44,7 +44,7 @@ Xapian::MSet checked_mset(const engine_reader *r, Xapian::Enquire &enq, const se
      * (enquire.h): there the checks between phases and --remote-timeout
      * bound a match. */
     double left = o->deadline > 0 ? o->deadline - lede_now() : 0;
-    bool counts = check > first + max;
+    bool counts = check > first + max && check > TOTAL_EXACT_UP_TO; /* more than every page checks */
     if (!r->remote) enq.set_time_limit(counts && left > 0 ? left : 0);
     Xapian::MSet m = enq.get_mset(first, max, check);
     check_stop(o, "the match");

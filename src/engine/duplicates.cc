@@ -103,14 +103,20 @@ uint64_t minhash_seed(unsigned i) {
     return (uint64_t)(i + 1) * UINT64_C(0x9E3779B97F4A7C15);
 }
 
-std::string band_term(const std::string &sig, unsigned band) {
-    static const char hex[] = "0123456789abcdef";
-    std::string t = PREFIX_BAND;
-    t += hex[band];
-    for (size_t k = band * DUP_ROWS; k < (band + 1) * DUP_ROWS; k++) {
-        t += hex[(unsigned char)sig[k] >> 4];
-        t += hex[(unsigned char)sig[k] & 15];
+const char HEX_DIGITS[] = "0123456789abcdef";
+
+/* bytes [from, to) of sig as lower-case hex, appended to t. */
+void append_hex(std::string &t, const std::string &sig, size_t from, size_t to) {
+    for (size_t k = from; k < to; k++) {
+        t += HEX_DIGITS[(unsigned char)sig[k] >> 4];
+        t += HEX_DIGITS[(unsigned char)sig[k] & 15];
     }
+}
+
+std::string band_term(const std::string &sig, unsigned band) {
+    std::string t = PREFIX_BAND;
+    t += HEX_DIGITS[band];
+    append_hex(t, sig, band * DUP_ROWS, (band + 1) * DUP_ROWS);
     return t;
 }
 
@@ -127,12 +133,8 @@ unsigned equal_minima(const std::string &a, const std::string &b) {
 }
 
 std::string signature_term(const std::string &sig) {
-    static const char hex[] = "0123456789abcdef";
     std::string t = PREFIX_SIGNATURE;
-    for (unsigned char c : sig) {
-        t += hex[c >> 4];
-        t += hex[c & 15];
-    }
+    append_hex(t, sig, 0, sig.size());
     return t;
 }
 

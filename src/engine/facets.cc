@@ -26,10 +26,6 @@
 
 namespace {
 
-/* The article fields a facet cannot count (they are text, not values). */
-const char *const TEXT_FIELDS[] = {"id", "title", "headline", "standfirst", "lede", "text",
-                                   "body", "author", "url", nullptr};
-
 typedef std::vector<std::pair<std::string, uint64_t>> Values;
 
 uint64_t scaled(uint64_t count, double scale) {
@@ -145,16 +141,12 @@ void fill_one(const FacetAsked &a, const Xapian::ValueCountMatchSpy &spy, double
 
 /* The index's field names, for the messages. */
 std::string field_list(const schema &s) {
-    if (!s.n) return "this index has no metadata fields";
-    std::string out = "this index has: ";
-    for (size_t i = 0; i < s.n; i++) out += (i ? ", " : "") + std::string(s.fields[i].name);
+    sbuf names;
+    sbuf_init(&names);
+    schema_list_names(&s, &names);
+    std::string out(names.data ? names.data : "", names.len);
+    sbuf_free(&names);
     return out;
-}
-
-bool is_text_field(const char *name) {
-    for (const char *const *t = TEXT_FIELDS; *t; t++)
-        if (!strcasecmp(*t, name)) return true;
-    return false;
 }
 
 /* a, a field's facet, resolved against r's fields into f. */
@@ -162,7 +154,7 @@ int resolve_field(const engine_reader *r, const facet_ask &a, FacetAsked &f, cha
     if (!strcasecmp(a.name, "date"))
         return lede_seterr_code(err, LEDE_ESYNTAX, "facet 'date': the article's date is counted by "
                                 "year, month or day (facets=year, facets=month:24)");
-    if (is_text_field(a.name))
+    if (schema_own_name(a.name, strlen(a.name), SCHEMA_OWN_TEXT)) /* text, not values */
         return lede_seterr_code(err, LEDE_ESYNTAX, "facet '%s': an article's text field has no "
                                 "values to count; facets count metadata fields (%s) and the "
                                 "date (year, month, day)", a.name, field_list(r->fields).c_str());

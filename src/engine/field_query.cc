@@ -28,9 +28,7 @@ const char *const FIELD_ALIAS = "XMF";
 /* lede's own prefixes (query_parser.cc's), which win over a field's name;
  * any case, as they were plain words before fields existed. */
 bool own_prefix(const std::string &name) {
-    for (const char *p : {"title", "headline", "lede", "standfirst", "body", "author", "id", "date"})
-        if (strcasecmp(name.c_str(), p) == 0) return true;
-    return false;
+    return schema_own_name(name.data(), name.size(), SCHEMA_OWN_PREFIX);
 }
 
 /* "XOR:" is the operator (query_guard.cc), not a field. */
@@ -98,9 +96,7 @@ class FilterMaker {
         if (split_range(v, lo, hi))
             refuse("field '" + name() + "' is a keyword field: it takes values, not a range ('" +
                    v + "'); ranges are for number and date fields");
-        std::string term = std::string(SCHEMA_TERM_PREFIX) + field.name + ":" + fold_value(v, fold);
-        if (term.size() > MAX_TERM) return Xapian::Query::MatchNothing; /* never indexed */
-        return Xapian::Query(term);
+        return Xapian::Query(keyword_term(field.name, v, fold)); /* cut as the writer cut it */
     }
 
     double bound(const std::string &s, bool end) {

@@ -10,9 +10,10 @@
 
 namespace {
 
-/* A keyword value as the slot keeps it: the separator would split it. */
+/* A keyword value as the slot keeps it: the separator would split it,
+ * and it is cut to SCHEMA_VALUE_MAX bytes. */
 std::string slot_text(const char *text) {
-    std::string s(text);
+    std::string s = utf8_cut(text, SCHEMA_VALUE_MAX);
     std::replace(s.begin(), s.end(), SCHEMA_VALUE_SEP, ' ');
     return s;
 }
@@ -24,15 +25,14 @@ void add_keyword(const article_field &x, bool fold, Xapian::Document &doc) {
         if (!v.empty()) vals.emplace_back(fold_value(v, fold), v);
     }
     std::sort(vals.begin(), vals.end());
-    std::string joined, prefix = std::string(SCHEMA_TERM_PREFIX) + x.name + ":";
+    std::string joined;
     const std::string *last = nullptr;
     for (const auto &v : vals) {
         if (last && *last == v.first) continue; /* one per case-folded form */
         last = &v.first;
         if (!joined.empty()) joined += SCHEMA_VALUE_SEP;
         joined += v.second;
-        /* a value too long for a term is in the slot only (facets, sorts) */
-        if (prefix.size() + v.first.size() <= MAX_TERM) doc.add_boolean_term(prefix + v.first);
+        doc.add_boolean_term(keyword_term(x.name, v.second, fold));
     }
     if (!joined.empty()) doc.add_value(schema_slot((size_t)x.index), joined);
 }
@@ -51,6 +51,17 @@ void merge_schema_text(fieldbook *b, const std::string &text, const std::string 
 }
 
 }  // namespace
+
+std::string utf8_cut(const std::string &text, size_t max) {
+    if (text.size() <= max) return text;
+    while (max > 0 && ((unsigned char)text[max] & 0xC0) == 0x80) max--; /* a continuation byte */
+    return text.substr(0, max);
+}
+
+std::string keyword_term(const std::string &field, const std::string &value, bool fold) {
+    std::string prefix = std::string(SCHEMA_TERM_PREFIX) + field + ":";
+    return prefix + utf8_cut(fold_value(utf8_cut(value, SCHEMA_VALUE_MAX), fold), MAX_TERM - prefix.size());
+}
 
 void writer_fields_load(engine_writer *w) {
     if (w->book) return;
@@ -91,19 +102,44 @@ void add_fields(engine_writer *w, const article *a, Xapian::Document &doc) {
     article_fields_free(&f);
 }
 
-void reader_fields_load(engine_reader *r) {
-    schema all, one;
-    schema_init(&all);
+namespace {
+
+/* How a message names r's database i: its directory, or its server. */
+std::string part_name(const engine_reader *r, size_t i) {
+    if (i >= r->parts.size()) return r->path;
+    const Part &p = r->parts[i];
+    if (!p.local.empty()) return p.local;
+    if (p.replicas.empty()) return r->path;
+    const RemoteReplica &x = p.replicas[p.current < p.replicas.size() ? p.current : 0];
+    return x.host.empty() ? x.program : x.host + ":" + std::to_string(x.port);
+}
+
+/* Every database's schema merged into all; throws DatabaseCorruptError
+ * naming the database whose schema is malformed or disagrees (its fields
+ * would be read from the wrong slots, or not at all). */
+void merge_part_schemas(const engine_reader *r, schema &all) {
+    schema one;
     schema_init(&one);
     const char *key = settings_key(SETTINGS_SCHEMA);
     char err[LEDE_ERRLEN];
-    for (Xapian::Database &db : r->part_dbs) {
-        std::string text = db.get_metadata(key);
-        /* a database whose schema is malformed or disagrees adds nothing */
-        if (schema_parse(&one, text.data(), text.size(), err) == LEDE_OK)
-            schema_merge(&all, &one, err);
+    for (size_t i = 0; i < r->part_dbs.size(); i++) {
+        std::string text = r->part_dbs[i].get_metadata(key);
+        if (schema_parse(&one, text.data(), text.size(), err) != LEDE_OK ||
+            schema_merge(&all, &one, err) != LEDE_OK) {
+            schema_free(&one);
+            schema_free(&all);
+            throw Xapian::DatabaseCorruptError("metadata fields of " + part_name(r, i) + ": " + err);
+        }
     }
     schema_free(&one);
+}
+
+}  // namespace
+
+void reader_fields_load(engine_reader *r) {
+    schema all;
+    schema_init(&all);
+    merge_part_schemas(r, all);
     sbuf was, now;
     sbuf_init(&was);
     sbuf_init(&now);

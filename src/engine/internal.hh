@@ -396,6 +396,12 @@ void add_signature(Xapian::Document &doc, const std::string &sig);
  * one with an ungrouped near-duplicate (whose document is rewritten). */
 void join_live_group(engine_writer *w, Xapian::Document &doc, const std::string &qterm);
 /* fields.cc */
+/* text's first max bytes at most, cut at a UTF-8 character's start. */
+std::string utf8_cut(const std::string &text, size_t max);
+/* The term of a keyword field's value, as a document holds it and a
+ * filter asks for it: the value cut to SCHEMA_VALUE_MAX bytes, folded,
+ * then cut to what a term may hold after its prefix (MAX_TERM). */
+std::string keyword_term(const std::string &field, const std::string &value, bool fold);
 /* A writer's own schema, from its database, unless it shares one. */
 void writer_fields_load(engine_writer *w);
 void writer_fields_release(engine_writer *w);
@@ -494,6 +500,16 @@ class QueryStopped : public std::exception {
     int code;
     const char *phase;  /* where it stopped, for the message */
 };
+/* The candidates every ranked search checks at least (check_at_least),
+ * whatever its page: its total is exact when no more match, and otherwise
+ * Xapian's estimate and bounds are taken after as many, so they stay the
+ * same from page to page while offset + limit stays under it (issue 19:
+ * "about 30" for 141 matches, the figure changing with the page, when the
+ * check was the page's size).  bench/results/facets.md has its cost. */
+#ifndef LEDE_TOTAL_EXACT_UP_TO /* a benchmark's baseline builds it with 0: the page's size */
+#define LEDE_TOTAL_EXACT_UP_TO 1000
+#endif
+const Xapian::doccount TOTAL_EXACT_UP_TO = LEDE_TOTAL_EXACT_UP_TO;
 /* Throws QueryStopped when o's deadline has passed or o->cancelled says
  * so. */
 void check_stop(const search_opts *o, const char *phase);
@@ -583,6 +599,23 @@ unsigned collapsed_into(Page &page, const Xapian::MSetIterator &it);
  * page's order, o's collapse and facets), the page o asks for. */
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                const search_opts *o, FacetCounts &facets);
+/* A ranked query's run, for engine_search and engine_similar: its facets'
+ * counters, the Enquire that points to them (a member after them, so
+ * destroyed first) and the page. */
+struct QueryRun {
+    FacetCounts facets;
+    Xapian::Enquire enq;
+    Page page;
+    explicit QueryRun(const engine_reader *r) : enq(r->db) {}
+};
+/* q checked against o's cost limits, o's facets planned, then run into
+ * run.page (run_query).  LEDE_OK, or LEDE_ELIMIT / LEDE_ESYNTAX with err. */
+int start_query(engine_reader *r, const Xapian::Query &q, const search_opts *o, QueryRun &run,
+                char *err);
+/* out's total, exactness and bounds, and its facets, from the page a
+ * run_query gave (a collapse's exact count when it has one). */
+void fill_totals(const Page &page, const FacetCounts &facets, const search_opts *o,
+                 search_results *out);
 
 /* spelling.cc */
 /* Sets out->did_you_mean when the query has a rare word whose correction

@@ -50,6 +50,8 @@ Xapian::QueryParser make_query_parser(const engine_reader *r) {
     qp.set_default_op(Xapian::Query::OP_AND);
     for (const char *prefix : {"", PREFIX_TITLE, PREFIX_STANDFIRST})
         qp.add_prefix("", prefix);
+    /* schema.c's list of lede's own names has these as SCHEMA_OWN_PREFIX
+     * (date: the DateRange below), so that no metadata field takes one */
     qp.add_prefix("title", PREFIX_TITLE);
     qp.add_prefix("headline", PREFIX_TITLE);
     qp.add_prefix("lede", PREFIX_STANDFIRST);

@@ -78,7 +78,8 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     Xapian::doccount want = o->offset + o->limit;
     /* Both paths below look at as many candidates, so that a query's
      * total and its exactness do not depend on which one ran. */
-    Xapian::doccount check = o->exact ? r->db.get_doccount() : want == 0 ? 0 : want + TIE_SLACK + 1;
+    Xapian::doccount check = o->exact ? r->db.get_doccount()
+                                      : std::max(want + TIE_SLACK + 1, TOTAL_EXACT_UP_TO);
     check = facets.check_at_least(r, o, check);
     /* Over remote shards, Xapian 1.4 counts the shards' hits that sort
      * below the page once more in the front's spies when the sort reads a
@@ -119,6 +120,25 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     return page;
 }
 
+void fill_totals(const Page &page, const FacetCounts &facets, const search_opts *o,
+                 search_results *out) {
+    const Xapian::MSet &mset = page.mset;
+    out->total_min = mset.get_matches_lower_bound();
+    out->total_max = mset.get_matches_upper_bound();
+    out->exact = out->total_min == out->total_max;
+    /* the estimate kept within the bounds, whatever Xapian's rounding */
+    out->total = out->exact ? out->total_min
+                            : std::min<uint64_t>(std::max<uint64_t>(mset.get_matches_estimated(),
+                                                                    out->total_min),
+                                                 out->total_max);
+    facets.fill(mset, out);
+    check_stop(o, "facets");
+    if (collapsed_total(page, &out->total)) {
+        out->exact = 1;
+        out->total_min = out->total_max = out->total;
+    }
+}
+
 namespace {
 
 /* True when the query ANDs words that mode=any would OR: only then can
@@ -143,6 +163,19 @@ int within_cost(const engine_reader *r, const Xapian::Query &q, const search_opt
     return over_limit(estimate_cost(r, q, o->max_cost), *o->max_cost, err);
 }
 
+}  // namespace
+
+int start_query(engine_reader *r, const Xapian::Query &q, const search_opts *o, QueryRun &run,
+                char *err) {
+    if (int rc = within_cost(r, q, o, err)) return rc;
+    if (o->facets)
+        if (int rc = plan_facets(r, o->facets, run.facets, err)) return rc;
+    run.page = run_query(r, run.enq, q, o, run.facets);
+    return LEDE_OK;
+}
+
+namespace {
+
 int search_once(engine_reader *r, const search_opts *o,
                 search_results *out, char *err) {
     setup_search(r);
@@ -154,34 +187,24 @@ int search_once(engine_reader *r, const search_opts *o,
     bool stops_only = false;
     Xapian::Query q = parse(r, o->query, o->any, 0, &stops_only);
     check_stop(o, "parsing");
-    if (int rc = within_cost(r, q, o, err)) return rc;
-    FacetCounts facets; /* outlives enq, which points to its spies */
-    if (o->facets)
-        if (int rc = plan_facets(r, o->facets, facets, err)) return rc;
-    Xapian::Enquire enq(r->db);
-    Page page = run_query(r, enq, q, o, facets);
-    const Xapian::MSet &mset = page.mset;
+    QueryRun run(r);
+    if (int rc = start_query(r, q, o, run, err)) return rc;
     Xapian::Query ran = q;
-    if (mset.get_matches_upper_bound() == 0 && !o->any && ands_words(q)) {
+    if (run.page.mset.get_matches_upper_bound() == 0 && !o->any && ands_words(q)) {
         check_stop(o, "the retry as OR");
         Xapian::Query q_any = parse(r, o->query, true, 0);
         if (int rc = within_cost(r, q_any, o, err)) return rc;
-        Page p2 = run_query(r, enq, q_any, o, facets);
+        Page p2 = run_query(r, run.enq, q_any, o, run.facets);
         if (p2.mset.get_matches_upper_bound() > 0) {
-            page = std::move(p2);
+            run.page = std::move(p2);
             ran = q_any;
             out->retried_any = 1;
         }
     }
-    out->total = mset.get_matches_estimated();
-    out->exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
-    if (out->exact) out->total = mset.get_matches_lower_bound();
-    facets.fill(mset, out);
-    check_stop(o, "facets");
-    if (collapsed_total(page, &out->total)) out->exact = 1;
+    fill_totals(run.page, run.facets, o, out);
     if (stops_only && out->total == 0) out->hint = SEARCH_HINT_STOPWORDS;
     offer_correction(r, o, q, out);
-    fill_hits(r, page, ran, o, out);
+    fill_hits(r, run.page, ran, o, out);
     return LEDE_OK;
 }
 

@@ -10,7 +10,8 @@
  * of them included, flagged.  A query given with it filters the results
  * without weight.  Everything it asks of Xapian travels over the remote
  * protocol (RSet/ESet, value ranges, boolean filters).  Runs the query
- * through search.cc's run_query and fills hits through results.cc. */
+ * and makes its totals as a search does (search.cc's start_query and
+ * fill_totals) and fills hits through results.cc. */
 #include "internal.hh"
 #include "../qsyntax.h"
 
@@ -83,23 +84,13 @@ int similar_once(engine_reader *r, const char *id, const search_opts *o,
     Xapian::Query like = distinctive_query(r, did);
     check_stop(o, "choosing its words");
     Xapian::Query q = restrict(r, like, qterm, key, o);
-    if (o->max_cost)
-        if (int rc = over_limit(estimate_cost(r, q, o->max_cost), *o->max_cost, err)) return rc;
-    FacetCounts facets; /* outlives enq, which points to its spies */
-    if (o->facets)
-        if (int rc = plan_facets(r, o->facets, facets, err)) return rc;
-    Xapian::Enquire enq(r->db);
-    Page page = run_query(r, enq, q, o, facets);
-    const Xapian::MSet &mset = page.mset;
-    out->exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
-    out->total = out->exact ? mset.get_matches_lower_bound() : mset.get_matches_estimated();
-    if (collapsed_total(page, &out->total)) out->exact = 1;
-    facets.fill(mset, out);
-    check_stop(o, "facets");
-    fill_hits(r, page, like, o, out);
+    QueryRun run(r);
+    if (int rc = start_query(r, q, o, run, err)) return rc;
+    fill_totals(run.page, run.facets, o, out);
+    fill_hits(r, run.page, like, o, out);
     if (o->dups_show && !key.empty())
         for (unsigned i = 0; i < out->nhits; i++)
-            out->hits[i].near_dup = page.items[i].get_document().get_value(ENGINE_SLOT_DUP) == key;
+            out->hits[i].near_dup = run.page.items[i].get_document().get_value(ENGINE_SLOT_DUP) == key;
     return LEDE_OK;
 }
 

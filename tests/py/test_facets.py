@@ -127,22 +127,31 @@ def same_facet(got, want, label):
 
 WORDS = ["harbour", "crane", "market", "ferry", "grain", "copper", "tariff", "storm", "vote", "court"]
 TOPICS = ["grain", "wheat", "crude", "corn", "ship", "trade"]
-rng = random.Random(17)
-rows = []
-for i in range(600):
-    text = [rng.choice(WORDS) for _ in range(rng.randint(4, 12))]
-    day = datetime.datetime(2019, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(
-        minutes=rng.randint(0, 3 * 365 * 24 * 60))
-    offset = rng.choice([0, 0, 5, -3])  # a local time: the buckets are UTC days
-    local = day.astimezone(datetime.timezone(datetime.timedelta(hours=offset)))
-    row = {"id": "fc%03d" % i, "title": " ".join(rng.choice(WORDS) for _ in range(3)),
-           "text": " ".join(text) + ".", "date": local.isoformat()}
-    chosen = rng.sample(TOPICS, rng.randint(0, 3))
-    row["topics"] = [t.capitalize() if rng.random() < 0.3 else t for t in chosen]
-    row["desk"] = rng.choice(["Politics", "Sport", "Business", "politics"])
-    row["score"] = rng.randint(1, 12)
-    rows.append(row)
-words_of = {r["id"]: set((r["title"] + " " + r["text"]).replace(".", "").split()) for r in rows}
+
+def generate(n, seed, prefix):
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        text = [rng.choice(WORDS) for _ in range(rng.randint(4, 12))]
+        day = datetime.datetime(2019, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(
+            minutes=rng.randint(0, 3 * 365 * 24 * 60))
+        offset = rng.choice([0, 0, 5, -3])  # a local time: the buckets are UTC days
+        local = day.astimezone(datetime.timezone(datetime.timedelta(hours=offset)))
+        row = {"id": "%s%04d" % (prefix, i), "title": " ".join(rng.choice(WORDS) for _ in range(3)),
+               "text": " ".join(text) + ".", "date": local.isoformat()}
+        chosen = rng.sample(TOPICS, rng.randint(0, 3))
+        row["topics"] = [t.capitalize() if rng.random() < 0.3 else t for t in chosen]
+        row["desk"] = rng.choice(["Politics", "Sport", "Business", "politics"])
+        row["score"] = rng.randint(1, 12)
+        rows.append(row)
+    return rows
+
+
+rows = generate(600, 17, "fc")
+# More matches than a search checks (1,000), for the estimated facets.
+wide_rows = generate(2400, 23, "fw")
+words_of = {r["id"]: set((r["title"] + " " + r["text"]).replace(".", "").split())
+            for r in rows + wide_rows}
 by_id = {r["id"]: r for r in rows}
 # Queries and which rows they match, worked out from the words.
 QUERIES = {
@@ -256,10 +265,15 @@ p = subprocess.run([CLIENT, "-c", d.addr, "--count", "--facets", "desk", "crane"
 check(p.returncode == 2 and "--facets" in p.stderr, "lede --count --facets: an error, exit 2", p.stderr)
 
 # Past --facets-exact: estimated, flagged, scaled to the total; exact=1 exact.
-de = start(gen, "--facets-exact", "50")
+# Every search checks 1,000 matches at least, which the facets count: the
+# wide collection has more.
+wide = scratch.join("wide.idx")
+build_index(wide, write_jsonl(scratch.join("wide.jsonl"), wide_rows))
+de = start(wide, "--facets-exact", "50")
 c = de.connect()
 for every in ("crane", "crane OR storm"):
-    matched = [r for r in rows if QUERIES[every](words_of[r["id"]])]
+    matched = [r for r in wide_rows if QUERIES[every](words_of[r["id"]])]
+    check(len(matched) > 1100, "%s: %d matches, more than a search checks" % (every, len(matched)))
     r = c.ask("SEARCH limit=10 snippet=0 facets=year,desk -- " + every)
     f = facets_of(r)
     total = int(status_field(r, "total"))
@@ -278,9 +292,11 @@ for every in ("crane", "crane OR storm"):
 c.close()
 
 # The request's facets_exact=N moves the threshold for itself; 0 counts all.
-c = d.connect()
+de.stop()
+de = start(wide)
+c = de.connect()
 for every in ("crane", "crane OR storm"):
-    matched = [r for r in rows if QUERIES[every](words_of[r["id"]])]
+    matched = [r for r in wide_rows if QUERIES[every](words_of[r["id"]])]
     f = facets_of(c.ask("SEARCH limit=10 snippet=0 facets_exact=50 facets=year,desk -- " + every))
     check(all(x["estimated"] == 1 and 50 <= x["seen"] < len(matched) for x in f.values()),
           "%s facets_exact=50: estimated, counted over %d of %d" % (every, f["year"]["seen"], len(matched)))
@@ -291,6 +307,7 @@ for every in ("crane", "crane OR storm"):
 r = c.ask("SEARCH facets_exact=many facets=year -- crane")
 check(r[0].startswith("ERR SYNTAX"), "facets_exact=many: ERR SYNTAX", r[0])
 c.close()
+check_eq(de.stop(), 0, "leded exits 0")
 
 # Sharded: 3 local shards, then the same shards behind xapian-tcpsrv.
 sharded = scratch.join("gen-sharded.idx")

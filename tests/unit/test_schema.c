@@ -1,9 +1,12 @@
 /* test_schema.c -- metadata fields (src/schema.c): names, adding, the
  * "lede.schema" text round trip, --schema declarations, a query's field
- * name resolved, and the merge a reader of several databases does. */
+ * name resolved, the merge a reader of several databases does, and the
+ * one list of lede's own names with the one "this index has" message. */
 #include "unit.h"
 #include "../../src/schema.h"
 #include "../../src/util.h"
+
+#include <string.h>
 
 static void test_names(void) {
     char err[LEDE_ERRLEN];
@@ -14,6 +17,43 @@ static void test_names(void) {
     CHECK(schema_check_name("Title", 5, err) != LEDE_OK && strstr(err, "article field"),
           "an article field is not a metadata field, whatever its case");
     CHECK(schema_check_name("", 0, err) != LEDE_OK, "empty refused");
+}
+
+/* The one list of lede's own names, by role. */
+static void test_own_names(void) {
+    CHECK(schema_own_name("URL", 3, SCHEMA_OWN_TEXT), "url is a text field, any case");
+    CHECK(!schema_own_name("url", 3, SCHEMA_OWN_PREFIX), "url is no query prefix");
+    CHECK(schema_own_name("date", 4, SCHEMA_OWN_PREFIX) && !schema_own_name("date", 4, SCHEMA_OWN_TEXT),
+          "date is a prefix, not a text field a facet refuses as text");
+    CHECK(schema_own_name("dup", 3, SCHEMA_OWN_WORD) && !schema_own_name("dup", 3, SCHEMA_OWN_TEXT),
+          "dup is a query word only");
+    CHECK(schema_own_name("titles", 5, SCHEMA_OWN_ANY), "the length given is what is compared");
+    CHECK(!schema_own_name("titles", 6, SCHEMA_OWN_ANY), "titles is free");
+    char err[LEDE_ERRLEN];
+    const char *own[] = {"id", "title", "headline", "standfirst", "lede", "text", "body", "author",
+                         "url", "date", "year", "month", "day", "dup"};
+    int refused = 0;
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        refused += schema_check_name(own[i], strlen(own[i]), err) != LEDE_OK;
+    CHECK(refused == 14, "every own name is refused as a field name (%d of 14)", refused);
+}
+
+/* The known fields, as every message names them. */
+static void test_list_names(void) {
+    schema s;
+    schema_init(&s);
+    sbuf out;
+    sbuf_init(&out);
+    schema_list_names(&s, &out);
+    CHECK_STR(out.data, "this index has no metadata fields", "none");
+    char err[LEDE_ERRLEN];
+    schema_add(&s, "topics", 6, FIELD_KEYWORD, 0, NULL, err);
+    schema_add(&s, "words", 5, FIELD_NUMBER, 0, NULL, err);
+    sbuf_reset(&out);
+    schema_list_names(&s, &out);
+    CHECK_STR(out.data, "this index has: topics, words", "two");
+    sbuf_free(&out);
+    schema_free(&s);
 }
 
 static void test_add_resolve(void) {
@@ -78,6 +118,8 @@ static void test_text_form(void) {
 
 int main(void) {
     test_names();
+    test_own_names();
+    test_list_names();
     test_add_resolve();
     test_text_form();
     return unit_exit();
