@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "http_parse.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,20 +56,39 @@ static int http_parse_request_line(http_request *r, char *line, char *err) {
     return LEDE_OK;
 }
 
+/* Digits only (no sign, no space inside); a second Content-Length must
+ * say the same as the first, 0 included (RFC 9112 6.3: a proxy that read
+ * the other would see a second request in the body). */
 static int http_parse_length(http_request *r, const char *v, char *err) {
     char *end;
     errno = 0;
     unsigned long long n = strtoull(v, &end, 10);
-    if (!*v || *end || errno || *v == '-' || (r->content_length && r->content_length != n))
+    if (!isdigit((unsigned char)*v) || *end || errno || (r->length_seen && r->content_length != n))
         return lede_seterr_code(err, LEDE_ESYNTAX, "a bad Content-Length");
     r->content_length = (size_t)n;
+    r->length_seen = 1;
     return LEDE_OK;
 }
 
+/* A header's name is a token (RFC 9110 5.6.2): letters, digits and
+ * !#$%&'*+-.^_`|~; nothing else, so that "Content-Length :" or a folded
+ * line is refused rather than read as some other header. */
+static int http_token(const char *s, const char *end) {
+    if (s == end) return 0;
+    for (; s < end; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("!#$%&'*+-.^_`|~", *s)) return 0;
+    return 1;
+}
+
 static int http_parse_header(http_request *r, char *line, char *err) {
+    if (*line == ' ' || *line == '\t')
+        return lede_seterr_code(err, LEDE_ESYNTAX, "a folded header line (obs-fold is not taken)");
     char *colon = strchr(line, ':');
-    if (!colon || colon == line) return lede_seterr_code(err, LEDE_ESYNTAX, "a header line without a name");
+    if (!colon || !http_token(line, colon))
+        return lede_seterr_code(err, LEDE_ESYNTAX, "a header line without a valid name");
     *colon = '\0';
+    if (strchr(colon + 1, '\r'))
+        return lede_seterr_code(err, LEDE_ESYNTAX, "a bare CR in a header's value");
     char *v = http_trim(colon + 1);
     if (!strcasecmp(line, "Content-Length")) return http_parse_length(r, v, err);
     if (!strcasecmp(line, "Transfer-Encoding"))

@@ -59,6 +59,7 @@ typedef struct http_request {
     char *auth;               /* the Authorization header's value, or NULL */
     char *content_type;       /* or NULL */
     size_t content_length;
+    int length_seen;          /* a Content-Length header was given */
     int expect_continue;      /* Expect: 100-continue */
     char *body;               /* content_length bytes and a NUL, once read */
     /* The answer under way (http_job.c). */

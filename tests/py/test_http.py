@@ -215,6 +215,18 @@ check(replies and json.loads(replies[0][2])["error"] == "TOOLONG" and closed, ".
 status, _, body = get(h, "/health")
 check_eq(status, 200, "others are still answered after it")
 
+# ---- request smuggling (found by a probe): each refused with 400 and a close -----------
+SMUGGLED = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+for what, head in [
+        ("a space before the colon", b"POST /count?q=bank HTTP/1.1\r\nContent-Length : 40\r\n\r\n"),
+        ("a folded line holding a header", b"GET /health HTTP/1.1\r\nX-A: a\r\n Content-Length: 40\r\n\r\n"),
+        ("Content-Length 0 then another", b"POST /commit HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 40\r\n\r\n"),
+        ("a signed Content-Length", b"POST /commit HTTP/1.1\r\nContent-Length: +40\r\n\r\n"),
+        ("a bare CR in a value", b"GET /health HTTP/1.1\r\nX-A: a\rContent-Length: 40\r\n\r\n")]:
+    replies, closed = raw_exchange(d.http_port, head + SMUGGLED, 2)
+    check_eq([r[0] for r in replies], [400], what + ": one reply, 400, nothing smuggled after it")
+    check(closed, "... and the connection closed", what)
+
 check_eq(d.stop(), 0, "leded stops cleanly")
 
 # ---- ingest: tokens ----------------------------------------------------------------------
