@@ -163,6 +163,10 @@ static int http_read_body(http_conn *hc) {
         http_conn_refuse(hc, PROTO_E_TOOLONG, msg, 0);
         return -1;
     }
+    if (!r->body_admitted) {
+        if (!http_route_may_read_body(hc)) return -1;
+        r->body_admitted = 1;
+    }
     struct evbuffer *in = bufferevent_get_input(hc->bev);
     if (evbuffer_get_length(in) < r->content_length) {
         if (r->expect_continue) {

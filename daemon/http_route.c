@@ -345,6 +345,21 @@ static const http_route_def *http_find_route(const char *path, const char **id) 
     return NULL;
 }
 
+/* Only ingest routes take bodies over HTTP_SMALL_BODY (below).  Before
+ * such a body is read, a request that ingest would refuse (ingest off, no
+ * token, a wrong one) is answered, and its connection closes unread: no
+ * one without the ingest token can make leded hold 64 MiB a connection. */
+int http_route_may_read_body(http_conn *hc) {
+    if (hc->req.content_length <= HTTP_SMALL_BODY) return 1;
+    int keep_alive = hc->req.keep_alive, closing = hc->closing_after;
+    hc->req.keep_alive = 0; /* if answered now, the body is never read: close */
+    hc->closing_after = 1;
+    if (!http_authorized(hc, 1)) return 0;
+    hc->req.keep_alive = keep_alive;
+    hc->closing_after = closing;
+    return 1;
+}
+
 size_t http_route_body_limit(const http_conn *hc) {
     const http_request *r = &hc->req;
     const char *t = r->target ? r->target : "";

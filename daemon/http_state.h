@@ -60,6 +60,7 @@ typedef struct http_request {
     char *content_type;       /* or NULL */
     size_t content_length;
     int length_seen;          /* a Content-Length header was given */
+    int body_admitted;        /* its body may be read (http_route_may_read_body) */
     int expect_continue;      /* Expect: 100-continue */
     char *body;               /* content_length bytes and a NUL, once read */
     /* The answer under way (http_job.c). */
@@ -109,6 +110,9 @@ void http_conn_reply(http_conn *hc, int status, const char *content_type, const 
  * largest body its route takes. */
 void http_route(http_conn *hc);
 size_t http_route_body_limit(const http_conn *hc);
+/* Before a large body is read: 1 when it may be, else the request is
+ * answered (401, 403: ingest's token) and the connection closes. */
+int http_route_may_read_body(http_conn *hc);
 /* http_job.c: forgets the request's job (the connection goes) and its timer. */
 void http_job_abandon(http_conn *hc);
 /* http_reply.c: a protocol error as its JSON object and HTTP status; a

@@ -246,6 +246,11 @@ article = "A headline about zanzibar\n\nThe body of the article on zanzibar trad
 status, hdrs, body = get(h, "/articles/z1", "PUT", article)
 check_eq((status, json.loads(body)["error"], hdrs.get("www-authenticate")), (401, "NOAUTH", "Bearer"),
          "PUT without a token: 401 NOAUTH with WWW-Authenticate: Bearer")
+# A large body without the token is refused before it is read (the probe made leded
+# hold 64 MiB a connection that way): the head alone gets 401, and the connection closes.
+replies, closed = raw_exchange(d.http_port, b"POST /articles HTTP/1.1\r\nContent-Length: 90000\r\n\r\n", 1)
+check_eq([r[0] for r in replies], [401], "a 90,000-byte POST /articles without a token: 401 on the head alone")
+check(closed, "... and the connection closed without its body read")
 status, _, body = get(h, "/articles/z1", "PUT", article, {"Authorization": "Bearer wrong-token-1"})
 check_eq((status, json.loads(body)["error"]), (403, "AUTH"), "PUT with a wrong token: 403 AUTH")
 status, _, body = get(h, "/articles/z1", "PUT", article, {"Authorization": "Bearer " + READ})
