@@ -64,6 +64,7 @@ static const char *http_reason(int status) {
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 411: return "Length Required";
     case 413: return "Payload Too Large";
     case 429: return "Too Many Requests";
@@ -208,6 +209,7 @@ static void http_conn_process(http_conn *hc) {
         if (hc->state == HTTP_HEAD && http_conn_owes(hc)) return;
         if (hc->state == HTTP_HEAD && http_read_head(hc) <= 0) return;
         if (hc->state == HTTP_BODY && http_read_body(hc) <= 0) return;
+        hc->started = 0; /* the request is whole: the next one's time starts with its bytes */
         hc->s->http->requests++;
         http_route(hc); /* answered now (state HEAD or CLOSING) or later (BUSY) */
     }
@@ -221,8 +223,26 @@ static void http_conn_process(http_conn *hc) {
  * client read it (a 431 or 413 sent before the request was all read). */
 #define HTTP_DRAIN_MAX (64u << 20)
 
+/* A request must arrive whole within --http-timeout of its first bytes:
+ * the idle time-out alone would let a client that sends a byte now and
+ * then (slowloris) hold its connection for ever.  1 when it is late (and
+ * answered 408, then closed). */
+static int http_request_late(http_conn *hc) {
+    if ((hc->state != HTTP_HEAD && hc->state != HTTP_BODY) || http_conn_owes(hc)) return 0;
+    double now = lede_now();
+    if (hc->started == 0) {
+        hc->started = now;
+        return 0;
+    }
+    if (now - hc->started <= hc->s->cfg->http_timeout) return 0;
+    http_conn_refuse(hc, PROTO_E_TIMEOUT, "the request did not arrive whole within the server's time "
+                     "(leded --http-timeout)", 408);
+    return 1;
+}
+
 static void http_read_cb(struct bufferevent *bev, void *arg) {
     http_conn *hc = arg;
+    if (hc->state != HTTP_CLOSING && http_request_late(hc)) return;
     if (hc->state == HTTP_CLOSING) {
         struct evbuffer *in = bufferevent_get_input(bev);
         hc->drained += evbuffer_get_length(in);

@@ -85,6 +85,7 @@ struct http_conn {
     char peer[80];
     uint8_t addr[PEER_KEY_LEN];
     int closing_after;        /* close once the reply is written */
+    double started;           /* when the request being read began to arrive (0: none yet) */
     int shut;                 /* CLOSING: our side shut, the client's read and dropped */
     size_t drained;
     struct evbuffer_cb_entry *output_cb; /* counts its output in server.owed_total */
