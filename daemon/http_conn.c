@@ -202,9 +202,24 @@ static void http_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *
     hc->s->owed_total -= info->n_deleted;
 }
 
-/* Parses and answers what the input holds, one request at a time, while
- * the client reads its replies. */
-static void http_conn_process(http_conn *hc) {
+/* Reading stops while the input is at its high watermark (a pipelined
+ * burst of over --http-max-header-bytes) and the connection cannot take
+ * from it (a request out, or its client owes): libevent 2.1 calls the
+ * read callback again on every loop pass while a full input is left as
+ * it is, and those calls, at the connection's priority, starved the wake
+ * event (priority 2) that brings every HTTP job back, so nothing was ever
+ * answered.  It starts again once the connection takes requests. */
+static void http_conn_pace_reading(http_conn *hc) {
+    if (hc->state == HTTP_CLOSING) return; /* http_conn_linger reads */
+    size_t high = 0;
+    bufferevent_getwatermark(hc->bev, EV_READ, NULL, &high);
+    if (high && evbuffer_get_length(bufferevent_get_input(hc->bev)) >= high)
+        bufferevent_disable(hc->bev, EV_READ);
+    else
+        bufferevent_enable(hc->bev, EV_READ);
+}
+
+static void http_conn_take(http_conn *hc) {
     while (hc->state == HTTP_HEAD || hc->state == HTTP_BODY) {
         if (hc->state == HTTP_HEAD && http_conn_owes(hc)) return;
         if (hc->state == HTTP_HEAD && http_read_head(hc) <= 0) return;
@@ -213,6 +228,13 @@ static void http_conn_process(http_conn *hc) {
         hc->s->http->requests++;
         http_route(hc); /* answered now (state HEAD or CLOSING) or later (BUSY) */
     }
+}
+
+/* Parses and answers what the input holds, one request at a time, while
+ * the client reads its replies. */
+static void http_conn_process(http_conn *hc) {
+    http_conn_take(hc);
+    http_conn_pace_reading(hc);
 }
 
 /* ---- libevent callbacks --------------------------------------------- */

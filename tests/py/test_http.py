@@ -10,6 +10,7 @@ import json
 import os
 import random
 import socket
+import threading
 
 from ledetest import (DEADLINE, HttpDaemon, Scratch, ROOT, build_index, check, check_eq, eventually,
                       finish, release_one)
@@ -207,12 +208,58 @@ unread.close()
 check(eventually(lambda: owed() == 0), "... and output_bytes is 0 again once it left")
 probe.close()
 
+# A pipelined burst larger than --http-max-header-bytes (32 KiB) in one
+# write, not read while it is answered: the other clients are still
+# answered, and the burst's replies all come, in order.  (With its input
+# full to the read watermark and a request out, libevent called the read
+# callback again on every loop pass, which starved the event that brings
+# every HTTP job back: no HTTP query was answered, 504s after 10 s.)
+burst = b"GET /health HTTP/1.1\r\n\r\n" * 1500 + b"GET /count?q=bank HTTP/1.1\r\n\r\n" * 600
+check(len(burst) > 32768, "the burst is over the head limit (%d bytes)" % len(burst))
+flood = socket.create_connection(("127.0.0.1", d.http_port), timeout=DEADLINE)
+sender = threading.Thread(target=flood.sendall, args=(burst,))
+sender.start()
+other = raw_exchange(d.http_port, b"GET /count?q=x HTTP/1.1\r\nConnection: close\r\n\r\n", 1)[0]
+check_eq([(r[0], json.loads(r[2])["ok"]) for r in other], [(200, True)],
+         "another connection's GET /count is answered during a 2,100-request pipelined burst")
+
+
+def read_replies(s, n):
+    """Up to n whole replies read from s: (status, JSON body), in order."""
+    got, buf = [], b""
+    while len(got) < n:
+        while b"\r\n\r\n" not in buf:
+            chunk = s.recv(65536)
+            if not chunk:
+                return got
+            buf += chunk
+        head, buf = buf.split(b"\r\n\r\n", 1)
+        length = int([l.split(b":", 1)[1] for l in head.split(b"\r\n")[1:]
+                      if l.lower().startswith(b"content-length:")][0])
+        while len(buf) < length:
+            chunk = s.recv(65536)
+            if not chunk:
+                return got
+            buf += chunk
+        got.append((int(head.split(b" ")[1]), json.loads(buf[:length])))
+        buf = buf[length:]
+    return got
+
+
+got = read_replies(flood, 2100)
+sender.join()
+flood.close()
+bank = json.loads(line_json(d, "COUNT bank"))["total"]
+check_eq([r[0] for r in got], [200] * 2100, "... and the burst gets its 2,100 replies, all 200")
+check_eq([r[1].get("status") for r in got[:1500]] + [r[1].get("total") for r in got[1500:]],
+         ["ready"] * 1500 + [bank] * 600, "... in request order (1,500 /health, then 600 /count)")
+
 # ---- 413, 431 --------------------------------------------------------------------------
 replies, closed = raw_exchange(d.http_port, b"GET /health HTTP/1.1\r\nX-Big: " + b"a" * 100000 +
                                b"\r\n\r\n", 1)
 check_eq(replies[0][0] if replies else None, 431, "100 KB of headers: 431")
 check(replies and json.loads(replies[0][2])["error"] == "TOOLONG" and closed, "... TOOLONG, then closed")
-status, _, body = get(h, "/health")
+status, _, body = get(d.http(), "/health")
 check_eq(status, 200, "others are still answered after it")
 
 # ---- request smuggling (found by a probe): each refused with 400 and a close -----------
