@@ -110,7 +110,7 @@ fi
     echo "# HTTP benchmark"
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "- machine: $(bench_machine); load generators on the same machine, which other helpers' builds, tests and a fuzz run shared during this run (noisy)"
+    echo "- machine: $(bench_machine); load generators on the same machine (${BENCH_NOTE:-say in the notes what else ran})"
     echo "- lede commit: $(git rev-parse --short HEAD)"
     echo "- command: \`make bench-http\` (bench/http.sh; RUNS=$RUNS runs of ${SECONDS_EACH} s each per side, line and HTTP runs alternating, the median run by QPS shown)"
     echo "- index: \`bin/lede-index --index IDX ../shared/corpus/reuters/reuters21578.jsonl.gz\`"
