@@ -153,10 +153,10 @@ $(BUILD)/bench/inproc.o: bench/inproc.cc | deps
 $(BUILD)/bench/libsearch: $(BUILD)/bench/libsearch.o $(BUILD)/bench/drive.o $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bench/loadgen: $(BUILD)/bench/loadgen.o $(BUILD)/bench/drive.o
+$(BUILD)/bench/loadgen: $(BUILD)/bench/loadgen.o $(BUILD)/bench/drive.o $(BUILD)/bench/netdial.o
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lssl -lcrypto
 
-$(BUILD)/bench/httpgen: $(BUILD)/bench/httpgen.o $(BUILD)/bench/drive.o
+$(BUILD)/bench/httpgen: $(BUILD)/bench/httpgen.o $(BUILD)/bench/drive.o $(BUILD)/bench/netdial.o
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lssl -lcrypto
 
 $(patsubst bench/peers/%.c,$(BUILD)/bench/peers/%.o,$(wildcard bench/peers/*.c)): | deps-peers

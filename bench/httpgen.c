@@ -9,15 +9,12 @@
  * usage: httpgen HOST:PORT QUERYFILE CONNECTIONS SECONDS [OPTIONS]
  * HTTPGEN_TLS=1 in the environment: HTTPS (the certificate unchecked). */
 #define _GNU_SOURCE
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
-#include <openssl/ssl.h>
 
 #include "drive.h"
+#include "netdial.h"
 
 typedef struct {
     const char *host, *port;
@@ -25,47 +22,9 @@ typedef struct {
     char params[512];          /* "&limit=10&snippet=0" */
 } httpgen_target;
 
-typedef struct {
-    int fd;
-    SSL *ssl;
-    const httpgen_target *t;
-    char *buf;
-    size_t cap, have;
-} httpgen_conn;
-
-static int httpgen_dial(const httpgen_target *t) {
-    struct addrinfo hints = {0}, *ai;
-    hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(t->host, t->port, &hints, &ai) != 0) return -1;
-    int fd = socket(ai->ai_family, ai->ai_socktype, 0);
-    if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-        close(fd);
-        fd = -1;
-    }
-    freeaddrinfo(ai);
-    return fd;
-}
-
 static void *httpgen_open(void *ctx) {
     const httpgen_target *t = ctx;
-    int fd = httpgen_dial(t);
-    if (fd < 0) return NULL;
-    httpgen_conn *c = calloc(1, sizeof *c);
-    c->fd = fd;
-    c->t = t;
-    if (t->tls) {
-        c->ssl = SSL_new(t->tls);
-        SSL_set_fd(c->ssl, fd);
-        if (SSL_connect(c->ssl) != 1) {
-            SSL_free(c->ssl);
-            close(fd);
-            free(c);
-            return NULL;
-        }
-    }
-    c->cap = 1 << 20;
-    c->buf = malloc(c->cap);
-    return c;
+    return netdial_open(t->host, t->port, t->tls, t);
 }
 
 /* Percent-encodes s into out (size n); returns its length, or -1. */
@@ -91,7 +50,7 @@ static int httpgen_encode(const char *s, char *out, size_t n) {
 
 /* The bytes of the reply's head and body once both are in; 0 when more
  * are needed; *status gets its status code. */
-static size_t httpgen_whole(const httpgen_conn *c, int *status) {
+static size_t httpgen_whole(const netdial_conn *c, int *status) {
     char *end = memmem(c->buf, c->have, "\r\n\r\n", 4);
     if (!end) return 0;
     size_t head = (size_t)(end - c->buf) + 4, body = 0;
@@ -101,52 +60,32 @@ static size_t httpgen_whole(const httpgen_conn *c, int *status) {
     return c->have >= head + body ? head + body : 0;
 }
 
-static ssize_t httpgen_read(httpgen_conn *c, char *p, size_t n) {
-    return c->ssl ? SSL_read(c->ssl, p, (int)n) : read(c->fd, p, n);
-}
-
-static ssize_t httpgen_write(httpgen_conn *c, const char *p, size_t n) {
-    return c->ssl ? SSL_write(c->ssl, p, (int)n) : write(c->fd, p, n);
-}
-
-static int httpgen_reply(httpgen_conn *c, int *ok) {
+static int httpgen_reply(netdial_conn *c, int *ok) {
     for (;;) {
         int status = 0;
         size_t len = httpgen_whole(c, &status);
         if (len) {
             *ok = status == 200;
-            memmove(c->buf, c->buf + len, c->have - len);
-            c->have -= len;
+            netdial_consume(c, len);
             return 0;
         }
-        if (c->have == c->cap) return -1;
-        ssize_t k = httpgen_read(c, c->buf + c->have, c->cap - c->have);
-        if (k <= 0) return -1;
-        c->have += (size_t)k;
+        if (netdial_fill(c) != 0) return -1;
     }
 }
 
 static int httpgen_query(void *conn, const char *q) {
-    httpgen_conn *c = conn;
+    netdial_conn *c = conn;
+    const httpgen_target *t = c->user;
     char enc[3000], req[4096];
     if (httpgen_encode(q, enc, sizeof enc) < 0) return 1;
     int ok, len = snprintf(req, sizeof req, "GET /search?q=%s%s HTTP/1.1\r\nHost: %s\r\n\r\n", enc,
-                           c->t->params, c->t->host);
+                           t->params, t->host);
     if (len < 0 || (size_t)len >= sizeof req) return 1;
-    if (httpgen_write(c, req, (size_t)len) != len || httpgen_reply(c, &ok) != 0) return -1;
+    if (netdial_write(c, req, (size_t)len) != len || httpgen_reply(c, &ok) != 0) return -1;
     return ok ? 0 : 1;
 }
 
-static void httpgen_close(void *conn) {
-    httpgen_conn *c = conn;
-    if (c->ssl) {
-        SSL_shutdown(c->ssl);
-        SSL_free(c->ssl);
-    }
-    close(c->fd);
-    free(c->buf);
-    free(c);
-}
+static void httpgen_close(void *conn) { netdial_close(conn); }
 
 int main(int argc, char **argv) {
     if (argc < 5) {
@@ -157,8 +96,7 @@ int main(int argc, char **argv) {
     const char *port;
     if (drive_hostport("httpgen", argv[1], &hp, &port) != 0) return 2;
     httpgen_target t = {hp, port, NULL, ""};
-    const char *tls = getenv("HTTPGEN_TLS");
-    if (tls && !strcmp(tls, "1")) t.tls = SSL_CTX_new(TLS_client_method()); /* unchecked */
+    t.tls = netdial_tls_from_env("HTTPGEN_TLS");
     const char *opts = argc > 5 ? argv[5] : "limit=10";
     size_t k = 0;
     for (const char *o = opts; *o && k + 2 < sizeof t.params; o++) { /* "a=1 b=2" -> "&a=1&b=2" */
