@@ -6,9 +6,7 @@
  * with LEDE_ETIMEOUT, one nobody wants any more with LEDE_ECANCELLED. */
 #define _DEFAULT_SOURCE
 #include "unit.h"
-#include "../../src/docstore.h"
-#include "../../src/engine.h"
-#include "../../src/util.h"
+#include "unit_index.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -17,24 +15,9 @@
 static const char *const BODIES[] = {"red fox runs", "red fox sleeps", "red hen runs"};
 
 static int put(engine_writer *w, int i, char *err) {
-    article a;
-    article_init(&a);
     char id[16];
     snprintf(id, sizeof id, "c%d", i);
-    a.id = lede_strdup(id);
-    a.title = lede_strdup("notice");
-    a.body = lede_strdup(BODIES[i]);
-    docstore *ds = docstore_new(NULL, 0);
-    sbuf blob;
-    sbuf_init(&blob);
-    uint64_t hash;
-    int outcome = 0;
-    int rc = docstore_encode(ds, &a, &blob, &hash, err);
-    if (rc == LEDE_OK) rc = engine_writer_put(w, &a, NULL, hash, blob.data, blob.len, &outcome, err);
-    sbuf_free(&blob);
-    docstore_free(ds);
-    article_free(&a);
-    return rc;
+    return unit_put(w, id, "notice", BODIES[i], err);
 }
 
 static int make_index(const char *dir, char *err) {
@@ -184,8 +167,7 @@ static void test_suggest_limits(engine_reader *r) {
 
 int main(void) {
     char tmpl[] = "/tmp/lede-cost-XXXXXX", err[LEDE_ERRLEN] = "";
-    char *root = mkdtemp(tmpl);
-    CHECK(root != NULL, "scratch directory");
+    char *root = unit_scratch_open(tmpl);
     if (!root) return unit_exit();
     char dir[300];
     snprintf(dir, sizeof dir, "%s/db", root);
@@ -200,8 +182,6 @@ int main(void) {
     } else {
         CHECK(0, "reader: %s", err);
     }
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    CHECK(system(cmd) == 0, "scratch removed");
+    unit_scratch_remove(root);
     return unit_exit();
 }

@@ -9,40 +9,16 @@
  * itself (engine_reader_get_article). */
 #define _DEFAULT_SOURCE
 #include "unit.h"
-#include "../../src/docstore.h"
-#include "../../src/engine.h"
-#include "../../src/util.h"
+#include "unit_index.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A scratch directory from tmpl ("...XXXXXX"), or NULL (a failed check). */
-static char *scratch_open(char *tmpl) {
-    char *root = mkdtemp(tmpl);
-    CHECK(root != NULL, "scratch directory");
-    return root;
-}
-
-static void scratch_remove(const char *root) {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    CHECK(system(cmd) == 0, "scratch removed");
-}
-
 /* Stores a new article (and frees it): LEDE_OK if it was added. */
 static int put(engine_writer *w, article *a, char *err) {
-    docstore *ds = docstore_new(NULL, 0);
-    sbuf blob;
-    sbuf_init(&blob);
-    uint64_t hash;
     int outcome = 0;
-    int rc = docstore_encode(ds, a, &blob, &hash, err);
-    if (rc == LEDE_OK)
-        rc = engine_writer_put(w, a, NULL, hash, blob.data, blob.len, &outcome, err);
-    sbuf_free(&blob);
-    docstore_free(ds);
-    article_free(a);
+    int rc = unit_put_article(w, a, &outcome, err);
     return rc == LEDE_OK && outcome == ENGINE_ADDED ? LEDE_OK : LEDE_ERR;
 }
 
@@ -208,7 +184,7 @@ static void same_ranking(const char *v2, const char *v3, int format, const char 
 
 static void test_impacts(void) {
     char tmpl[] = "/tmp/lede-unit.XXXXXX";
-    char *root = scratch_open(tmpl);
+    char *root = unit_scratch_open(tmpl);
     if (!root) return;
     char v2[300], v3[300], v4[300], dflt[300], err[LEDE_ERRLEN], pivot[32];
     snprintf(v2, sizeof v2, "%s/v2", root);
@@ -238,7 +214,7 @@ static void test_impacts(void) {
           a.nhits == b.nhits && a.nhits > 0, "another pivot matches the same articles");
     search_results_free(&a);
     search_results_free(&b);
-    scratch_remove(root);
+    unit_scratch_remove(root);
 }
 
 /* One query on the indexes without and with pair terms: the same total,
@@ -264,7 +240,7 @@ static void same_with_pairs(const char *plain, const char *paired, const char *q
  * in the headline or the body, in a phrase of two words or three. */
 static void test_pairs(void) {
     char tmpl[] = "/tmp/lede-unit.XXXXXX";
-    char *root = scratch_open(tmpl);
+    char *root = unit_scratch_open(tmpl);
     if (!root) return;
     char plain[300], paired[300], err[LEDE_ERRLEN];
     snprintf(plain, sizeof plain, "%s/plain", root);
@@ -283,12 +259,12 @@ static void test_pairs(void) {
     same_with_pairs(plain, paired, "cranes \"harbour strike\"", 4);  /* mode=any: cranes OR the phrase */
     same_with_pairs(plain, paired, "\"harbour gossip\" OR \"harbour rain\"", 1);
     same_with_pairs(plain, paired, "harbour -\"harbour strike\"", 3);
-    scratch_remove(root);
+    unit_scratch_remove(root);
 }
 
 static void test_formats(void) {
     char tmpl[] = "/tmp/lede-unit.XXXXXX";
-    char *root = scratch_open(tmpl);
+    char *root = unit_scratch_open(tmpl);
     if (!root) return;
     char v1[300], v2[300], v3[300], v4[300], err[LEDE_ERRLEN];
     snprintf(v1, sizeof v1, "%s/v1", root);
@@ -318,7 +294,7 @@ static void test_formats(void) {
     CHECK(hits(v4, "body:zebra") == 1, "format 4: the body term holds headline words");
     CHECK(hits(v4, "title:\"zebra crossing\"") == 1 && hits(v4, "\"high road\"") == 1, "format 4: phrases");
     CHECK(hits(v4, "\"repainted traffic\"") == 0, "format 4: no phrase across headline and body");
-    scratch_remove(root);
+    unit_scratch_remove(root);
 }
 
 /* Writes dir/XAPIANDB naming one database, through a rename as lede does. */
@@ -348,19 +324,31 @@ static int count_in(engine_reader *r, const char *query) {
     return n;
 }
 
+/* A scratch index whose stub names database "a" (made, one article), a
+ * reader open on it, and in b the path of its database "b" (not made):
+ * the root, or NULL after a failed check (nothing left to free). */
+static char *reader_on_a(char *tmpl, char b[300], engine_reader **r) {
+    char a[300], err[LEDE_ERRLEN];
+    char *root = unit_scratch_open(tmpl);
+    if (!root) return NULL;
+    snprintf(a, sizeof a, "%s/a", root);
+    snprintf(b, 300, "%s/b", root);
+    CHECK(make_index(a, NULL, err) == LEDE_OK && write_stub(root, "a") == LEDE_OK, "index on database a");
+    int opened = engine_reader_open(root, r, err) == LEDE_OK;
+    CHECK(opened, "reader open");
+    if (!opened) unit_scratch_remove(root);
+    return opened ? root : NULL;
+}
+
 /* Regression (readers learn of commits through a watch on directories,
  * dirwatch.h): once the stub names another database, that database's
  * directory is watched, so a commit there alone (nothing else in the index
  * directory changes, as with leded's own ingest) is seen. */
 static void test_refresh_follows_stub(void) {
-    char tmpl[] = "/tmp/lede-refresh-XXXXXX", a[300], b[300], err[LEDE_ERRLEN];
-    char *root = scratch_open(tmpl);
-    if (!root) return;
-    snprintf(a, sizeof a, "%s/a", root);
-    snprintf(b, sizeof b, "%s/b", root);
-    CHECK(make_index(a, NULL, err) == LEDE_OK && write_stub(root, "a") == LEDE_OK, "index on database a");
+    char tmpl[] = "/tmp/lede-refresh-XXXXXX", b[300], err[LEDE_ERRLEN];
     engine_reader *r;
-    CHECK(engine_reader_open(root, &r, err) == LEDE_OK, "reader open");
+    char *root = reader_on_a(tmpl, b, &r);
+    if (!root) return;
     refreshed(r);
     CHECK(refreshed(r) == 0, "nothing new: refresh changes nothing");
     CHECK(make_index(b, NULL, err) == LEDE_OK && write_stub(root, "b") == LEDE_OK, "the stub now names database b");
@@ -385,21 +373,17 @@ static void test_refresh_follows_stub(void) {
     CHECK(count_in(r, "zebra") == 2, "and searched: both articles");
     CHECK(refreshed(r) == 0, "then nothing new again");
     engine_reader_close(r);
-    scratch_remove(root);
+    unit_scratch_remove(root);
 }
 
 /* Regression: a stub changed to name a database that cannot be opened
  * fails every query until it can be, instead of the reader answering on
  * from the databases it had open (as if the stub had not changed). */
 static void test_refresh_failed_open(void) {
-    char tmpl[] = "/tmp/lede-badstub-XXXXXX", a[300], b[300], err[LEDE_ERRLEN];
-    char *root = scratch_open(tmpl);
-    if (!root) return;
-    snprintf(a, sizeof a, "%s/a", root);
-    snprintf(b, sizeof b, "%s/b", root);
-    CHECK(make_index(a, NULL, err) == LEDE_OK && write_stub(root, "a") == LEDE_OK, "index on database a");
+    char tmpl[] = "/tmp/lede-badstub-XXXXXX", b[300], err[LEDE_ERRLEN];
     engine_reader *r;
-    CHECK(engine_reader_open(root, &r, err) == LEDE_OK, "reader open");
+    char *root = reader_on_a(tmpl, b, &r);
+    if (!root) return;
     CHECK(count_in(r, "zebra") == 1, "database a searched");
     CHECK(write_stub(root, "b") == LEDE_OK, "the stub now names b, which does not exist yet");
     CHECK(refreshed(r) == -1, "the refresh that sees it fails");
@@ -408,7 +392,7 @@ static void test_refresh_failed_open(void) {
     CHECK(make_index(b, NULL, err) == LEDE_OK, "database b made");
     CHECK(refreshed(r) == 1 && count_in(r, "zebra") == 1, "then b is opened and searched");
     engine_reader_close(r);
-    scratch_remove(root);
+    unit_scratch_remove(root);
 }
 
 /* Regression: stubs that name each other in a loop (or a stub naming its
@@ -416,7 +400,7 @@ static void test_refresh_failed_open(void) {
  * Xapian 1.4 follows them until its stack overflows (leded crashed). */
 static void test_stub_loop(void) {
     char tmpl[] = "/tmp/lede-stubloop-XXXXXX", a[300], x[300], err[LEDE_ERRLEN];
-    char *root = scratch_open(tmpl);
+    char *root = unit_scratch_open(tmpl);
     if (!root) return;
     snprintf(a, sizeof a, "%s/a", root);
     snprintf(x, sizeof x, "%s/x", root);
@@ -431,7 +415,7 @@ static void test_stub_loop(void) {
     CHECK(write_stub(root, "a") == LEDE_OK && refreshed(r) == 1 && count_in(r, "zebra") == 1,
           "the stub fixed: searched again");
     engine_reader_close(r);
-    scratch_remove(root);
+    unit_scratch_remove(root);
 }
 
 /* engine_reader_get_article decodes with the index's own dictionary
@@ -439,7 +423,7 @@ static void test_stub_loop(void) {
  * without the caller reading the dictionary or keeping a docstore. */
 static void test_get_article(void) {
     char tmpl[] = "/tmp/lede-get-XXXXXX", dir[300], err[LEDE_ERRLEN];
-    char *root = scratch_open(tmpl);
+    char *root = unit_scratch_open(tmpl);
     if (!root) return;
     snprintf(dir, sizeof dir, "%s/db", root);
     static const char dict[] = "the harbour master said the ferry would sail at dawn";
@@ -494,7 +478,7 @@ static void test_get_article(void) {
     sbuf_free(&blob);
     article_free(&a);
     docstore_free(ds);
-    scratch_remove(root);
+    unit_scratch_remove(root);
 }
 
 int main(void) {

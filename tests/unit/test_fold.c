@@ -7,9 +7,7 @@
  * adds to it; a folding this lede does not know is refused, not guessed. */
 #define _DEFAULT_SOURCE
 #include "unit.h"
-#include "../../src/docstore.h"
-#include "../../src/engine.h"
-#include "../../src/util.h"
+#include "unit_index.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -24,35 +22,8 @@ static const char *const ARTICLES[][3] = {
 };
 #define NARTICLES (sizeof ARTICLES / sizeof ARTICLES[0])
 
-static char *scratch_open(char *tmpl) {
-    char *root = mkdtemp(tmpl);
-    CHECK(root != NULL, "scratch directory");
-    return root;
-}
-
-static void scratch_remove(const char *root) {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    CHECK(system(cmd) == 0, "scratch removed");
-}
-
 static int put(engine_writer *w, size_t i, char *err) {
-    article a;
-    article_init(&a);
-    a.id = lede_strdup(ARTICLES[i][0]);
-    a.title = lede_strdup(ARTICLES[i][1]);
-    a.body = lede_strdup(ARTICLES[i][2]);
-    docstore *ds = docstore_new(NULL, 0);
-    sbuf blob;
-    sbuf_init(&blob);
-    uint64_t hash;
-    int outcome = 0;
-    int rc = docstore_encode(ds, &a, &blob, &hash, err);
-    if (rc == LEDE_OK) rc = engine_writer_put(w, &a, NULL, hash, blob.data, blob.len, &outcome, err);
-    sbuf_free(&blob);
-    docstore_free(ds);
-    article_free(&a);
-    return rc;
+    return unit_put(w, ARTICLES[i][0], ARTICLES[i][1], ARTICLES[i][2], err);
 }
 
 /* An index of the articles from..to-1; fold: its "lede.fold" (NULL: none,
@@ -196,11 +167,11 @@ static void test_unknown_fold(const char *root) {
 
 int main(void) {
     char tmpl[] = "/tmp/lede-fold-XXXXXX";
-    char *root = scratch_open(tmpl);
+    char *root = unit_scratch_open(tmpl);
     if (!root) return unit_exit();
     test_folded(root);
     test_unfolded(root);
     test_unknown_fold(root);
-    scratch_remove(root);
+    unit_scratch_remove(root);
     return unit_exit();
 }

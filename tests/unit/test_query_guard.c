@@ -8,9 +8,7 @@
  * LeakSanitizer fails this program if any still reaches the parser. */
 #define _GNU_SOURCE
 #include "unit.h"
-#include "../../src/docstore.h"
-#include "../../src/engine.h"
-#include "../../src/util.h"
+#include "unit_index.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -20,22 +18,9 @@ static int make_index(const char *dir, char *err) {
     if (engine_writer_open(dir, 1, 1, &w, err) != LEDE_OK) return LEDE_ERR;
     int rc = engine_writer_meta_set(w, "lede.language", "english", 7, err);
     if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", NULL, 0, err);
-    article a;
-    article_init(&a);
-    a.id = lede_strdup("g1");
-    a.title = lede_strdup("Harbour master retires");
-    a.standfirst = lede_strdup("");
-    a.body = lede_strdup("The harbour master Elena Marsh retires after thirty years at sea.");
-    docstore *ds = docstore_new(NULL, 0);
-    sbuf blob;
-    sbuf_init(&blob);
-    uint64_t hash;
-    int outcome;
-    if (rc == LEDE_OK) rc = docstore_encode(ds, &a, &blob, &hash, err);
-    if (rc == LEDE_OK) rc = engine_writer_put(w, &a, NULL, hash, blob.data, blob.len, &outcome, err);
-    sbuf_free(&blob);
-    docstore_free(ds);
-    article_free(&a);
+    if (rc == LEDE_OK)
+        rc = unit_put(w, "g1", "Harbour master retires",
+                      "The harbour master Elena Marsh retires after thirty years at sea.", err);
     if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     return rc;
 }

@@ -6,9 +6,7 @@
  * matches nothing and carries the stopwords hint. */
 #define _DEFAULT_SOURCE
 #include "unit.h"
-#include "../../src/docstore.h"
-#include "../../src/engine.h"
-#include "../../src/util.h"
+#include "unit_index.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -20,22 +18,7 @@ static const char *const ARTICLES[][3] = {
 #define NARTICLES (sizeof ARTICLES / sizeof ARTICLES[0])
 
 static int put(engine_writer *w, size_t i, char *err) {
-    article a;
-    article_init(&a);
-    a.id = lede_strdup(ARTICLES[i][0]);
-    a.title = lede_strdup(ARTICLES[i][1]);
-    a.body = lede_strdup(ARTICLES[i][2]);
-    docstore *ds = docstore_new(NULL, 0);
-    sbuf blob;
-    sbuf_init(&blob);
-    uint64_t hash;
-    int outcome = 0;
-    int rc = docstore_encode(ds, &a, &blob, &hash, err);
-    if (rc == LEDE_OK) rc = engine_writer_put(w, &a, NULL, hash, blob.data, blob.len, &outcome, err);
-    sbuf_free(&blob);
-    docstore_free(ds);
-    article_free(&a);
-    return rc;
+    return unit_put(w, ARTICLES[i][0], ARTICLES[i][1], ARTICLES[i][2], err);
 }
 
 /* An English index leaving out stop words; pairs: with "lede.stop_pairs". */
@@ -88,8 +71,7 @@ static void finds(const char *dir, const char *query, const char *want, const ch
 
 int main(void) {
     char tmpl[] = "/tmp/lede-stop-pairs-XXXXXX", err[LEDE_ERRLEN];
-    char *root = mkdtemp(tmpl);
-    CHECK(root != NULL, "scratch directory");
+    char *root = unit_scratch_open(tmpl);
     if (!root) return unit_exit();
     char with[300], without[300];
     snprintf(with, sizeof with, "%s/pairs", root);
@@ -107,8 +89,6 @@ int main(void) {
     finds(without, "\"to be or not to be\"", "d1 n1", "no stop pairs, as before");
     finds(without, "the", "+hint", "no stop pairs, as before");
 
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    CHECK(system(cmd) == 0, "scratch removed");
+    unit_scratch_remove(root);
     return unit_exit();
 }
