@@ -67,46 +67,42 @@ check_ge "incremental crash: committed batches kept" "$(articles_in "$idx")" "$(
 "$INDEXER" -q --index "$idx" "$LEDE_ROOT/corpus" "$bbc" 2>/dev/null
 check_eq "incremental crash: re-run completes" "$(articles_in "$idx")" $((base + want))
 
+# kill_after_commit WHAT NAME PATTERN [OPTIONS...]: runs lede-index -v
+# --batch 50 OPTIONS on $bbc into $TMP/NAME.idx in the background, kills
+# it with -9 once its log has a line matching PATTERN (a commit), then
+# checks that the index passes the check, keeps its committed batches and
+# that a re-run completes.  Leaves idx set to the index.
+kill_after_commit() {
+    local what=$1 name=$2 pattern=$3 pid
+    shift 3
+    idx="$TMP/$name.idx"
+    local log="$TMP/$name.log"
+    : >"$log"
+    "$INDEXER" -v --batch 50 "$@" --index "$idx" "$bbc" >/dev/null 2>"$log" &
+    pid=$!
+    for _ in $(seq 1 3000); do
+        grep -q "$pattern" "$log" && break
+        kill -0 $pid 2>/dev/null || break
+        read -rt 0.01 <> <(:) || true
+    done
+    kill -9 $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    check "$what: every database passes the check" "$INDEXER" --index "$idx" --check
+    check_ge "$what: committed batches kept" "$(articles_in "$idx")" "$(committed "$log")"
+    "$INDEXER" -q --index "$idx" "$bbc" 2>/dev/null
+    check_eq "$what: re-run completes" "$(articles_in "$idx")" "$want"
+}
+
 # A real kill -9 from outside, once the first batch is committed (the log
 # says so; no timing involved in what is asserted).
 # Its own log: the background shell truncates it only once it runs, and
 # the previous section's log, full of commit lines, made the loop kill the
 # indexer before it had started (then nothing was there to check).
-idx="$TMP/outside.idx"
-log="$TMP/outside.log"
-: >"$log"
-"$INDEXER" -v --batch 50 --index "$idx" "$bbc" >/dev/null 2>"$log" &
-pid=$!
-for _ in $(seq 1 3000); do
-    grep -q '^lede-index: commit' "$log" && break
-    kill -0 $pid 2>/dev/null || break
-    read -rt 0.01 <> <(:) || true
-done
-kill -9 $pid 2>/dev/null
-wait $pid 2>/dev/null
-check "outside kill: index passes the check" "$INDEXER" --index "$idx" --check
-check_ge "outside kill: committed batches kept" "$(articles_in "$idx")" "$(committed "$log")"
-"$INDEXER" -q --index "$idx" "$bbc" 2>/dev/null
-check_eq "outside kill: re-run completes" "$(articles_in "$idx")" "$want"
+kill_after_commit "outside kill" outside '^lede-index: commit'
 
 # The same on a sharded build (src/shards.h): every database of the front
 # and the shards passes the check, and the run, again, completes.
-idx="$TMP/outside-sharded.idx"
-log="$TMP/outside-sharded.log"
-: >"$log"
-"$INDEXER" -v --batch 50 --shards 3 --index "$idx" "$bbc" >/dev/null 2>"$log" &
-pid=$!
-for _ in $(seq 1 3000); do
-    grep -q '^lede-index: commit shard' "$log" && break
-    kill -0 $pid 2>/dev/null || break
-    read -rt 0.01 <> <(:) || true
-done
-kill -9 $pid 2>/dev/null
-wait $pid 2>/dev/null
-check "sharded, outside kill: every database passes the check" "$INDEXER" --index "$idx" --check
-check_ge "sharded, outside kill: committed batches kept" "$(articles_in "$idx")" "$(committed "$log")"
-"$INDEXER" -q --index "$idx" "$bbc" 2>/dev/null
-check_eq "sharded, outside kill: re-run completes" "$(articles_in "$idx")" "$want"
+kill_after_commit "sharded, outside kill" outside-sharded '^lede-index: commit shard' --shards 3
 check_eq "sharded, outside kill: still 3 shards" "$("$INDEXER" --index "$idx" --info | awk '$1=="shards:"{print $2}')" 3
 
 # Only one writer at a time: flock(1) holds the lock while our writer tries.
