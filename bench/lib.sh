@@ -120,3 +120,16 @@ bench_stop_leded() {
         LEDED_PID=
     fi
 }
+
+# bench_kept_analysis OUT MARKER: the text after the MARKER line of the
+# results file OUT (its hand-written analysis, kept across runs); nothing
+# when the file or the line is not there.
+bench_kept_analysis() {
+    [ -f "$1" ] && grep -qF "$2" "$1" || return 0
+    sed -n "/$(sed 's/[][\.*^$/]/\\&/g' <<<"$2")/,\$p" "$1" | tail -n +2
+}
+
+# The commit a benchmark ran on, marked when the tree had other changes.
+bench_commit() {
+    echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench/results' || echo ' (with uncommitted changes)')"
+}

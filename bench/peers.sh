@@ -21,32 +21,10 @@ RUNS="${RUNS:-3}"
 INDEX_RUNS="${INDEX_RUNS:-3}"
 SECONDS_EACH="${SECONDS_EACH:-5}"
 SCALE_N="${SCALE_N:-500000}"
-SHARED="${SHARED:-../shared}"
-BUILD="${BUILD:-build}"
-MEASURE="$BUILD/bench/measure"
-PEERS="$BUILD/bench/peers"
-OUT=bench/results/peers.md
-MARKER='<!-- analysis: written by hand, kept across runs of bench/peers.sh -->'
-WORK=$(mktemp -d /tmp/lede-bench-peers.XXXXXX)
-LEDED_PID=
-SEARCHD_PID=
 . bench/lib.sh
-stop_searchd() {
-    if [ -n "$SEARCHD_PID" ]; then
-        kill -TERM "$SEARCHD_PID" 2>/dev/null || true
-        wait "$SEARCHD_PID" 2>/dev/null || true
-        SEARCHD_PID=
-    fi
-}
-trap 'bench_stop_leded; stop_searchd; rm -rf "$WORK"' EXIT
-trap 'exit 130' INT TERM
+. bench/sphinx.sh
+bench_peer_setup peers indexer searchd
 T0=$(date +%s)
-
-REUTERS="$SHARED/corpus/reuters/reuters21578.jsonl.gz"
-[ -f "$REUTERS" ] || { echo "bench-peers: needs $REUTERS" >&2; exit 1; }
-for tool in indexer searchd; do
-    command -v $tool >/dev/null || { echo "bench-peers: $tool missing (make deps-peers)" >&2; exit 1; }
-done
 
 echo "generating the scaled collection ($SCALE_N articles)" >&2
 python3 corpus/scale.py "$REUTERS" "$SCALE_N" 42 >"$WORK/scaled.jsonl"
@@ -56,33 +34,8 @@ for syntax in lede sphinx fts5; do
 done
 CLASSES="word and or phrase not prefix title"
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # sphinx_conf NAME SOURCE: writes $WORK/sphinx-NAME.conf, index in $WORK/sphinx-NAME/
-sphinx_conf() {
-    mkdir -p "$WORK/sphinx-$1"
-    sed -e "s#@TOOL@#$PWD/$PEERS/jsonl2tsv#" -e "s#@SOURCE@#$2#" -e "s#@WORK@/sphinx#$WORK/sphinx-$1#g" \
-        -e "s#@PORT@#$(free_port)#" bench/peers/sphinx.conf.in >"$WORK/sphinx-$1.conf"
-}
-
-start_searchd() {
-    local log
-    log=$(sed -n 's/^ *log *= *//p' "$1")
-    rm -f "$log"
-    searchd --config "$1" --nodetach >"$WORK/searchd.out" 2>&1 &
-    SEARCHD_PID=$!
-    SPHINX_ADDR=$(sed -n 's/^ *listen *= *\(127.0.0.1:[0-9]*\):mysql41/\1/p' "$1")
-    local _
-    for _ in $(seq 1 500); do
-        grep -qs 'accepting connections' "$log" && return 0
-        read -rt 0.02 <> <(:) || true
-    done
-    echo "searchd did not start:" >&2
-    cat "$WORK/searchd.out" >&2
-    return 1
-}
+sphinx_conf() { bench_sphinx_conf "$WORK/sphinx-$1.conf" "$WORK/sphinx-$1" "$2" "$(bench_free_port)"; }
 
 # Figures kept in associative arrays, keyed "collection engine".
 declare -A N SECS_ RSS_ SIZE_ RAW
@@ -111,12 +64,12 @@ query_set() {
             "$WORK/queries.lede" "$conns" "$SECONDS_EACH" "limit=10 snippet=0" >/dev/null
     done
     bench_stop_leded
-    start_searchd "$WORK/sphinx-$c.conf"
+    bench_start_searchd "$WORK/sphinx-$c.conf"
     for conns in 1 8 64; do
         bench_median_run "$WORK/q.$c.sphinx$conns" "$c searchd $conns" "$PEERS/sphinxql" "$SPHINX_ADDR" \
             "$WORK/queries.sphinx" "$conns" "$SECONDS_EACH" bm25 >/dev/null
     done
-    stop_searchd
+    bench_stop_servers
 }
 
 # qf COLLECTION CONFIG FIELD [CLASS]: a figure of a query measurement
@@ -211,14 +164,13 @@ goals() {
     echo "- lede through its daemon (leded, 1 connection, over its socket) ahead of FTS5 in-process on p50 and p99 for every query class, both collections (the stricter reading): **$g3**${why3:+ (lede vs FTS5:$why3)}"
 }
 
-KEEP=""
-[ -f "$OUT" ] && grep -qF "$MARKER" "$OUT" && KEEP=$(sed -n "/$(sed 's/[][\.*^$/]/\\&/g' <<<"$MARKER")/,\$p" "$OUT" | tail -n +2)
+KEEP=$(bench_kept_analysis "$OUT" "$MARKER")
 {
     echo "# lede beside its peers: Sphinx search 2.2 and SQLite FTS5"
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- machine: $(bench_machine); load generators on the same machine; Debian $(cat /etc/debian_version)"
-    echo "- lede commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench/results' || echo ' (with uncommitted changes)')"
+    echo "- lede commit: $(bench_commit)"
     echo "- peers: $(indexer 2>&1 | sed -n '1s/^\(Sphinx [^ ]*\).*/\1/p') (Debian \`sphinxsearch\` $(dpkg-query -W -f='${Version}' sphinxsearch)), SQLite $(sqlite3 --version 2>/dev/null | cut -d' ' -f1 || dpkg-query -W -f='${Version}' libsqlite3-0) (Debian \`libsqlite3-0\`), libmariadb $(dpkg-query -W -f='${Version}' libmariadb3)"
     echo "- command: \`make bench-peers\` (bench/peers.sh; RUNS=$RUNS query runs of ${SECONDS_EACH} s each, the median run by QPS shown; INDEX_RUNS=$INDEX_RUNS builds on Reuters, 1 on the scaled collection); whole run ${ELAPSED} s including ${SCALE_SECS} s to generate the scaled collection"
     echo

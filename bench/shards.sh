@@ -37,39 +37,12 @@ SHARDS="${SHARDS:-2 4}"
 SPLIT_KEY="${SPLIT_KEY:-id}"
 SPHINX_MAX_MATCHES="${SPHINX_MAX_MATCHES:-10}"
 SPHINX_AGENT="${SPHINX_AGENT:-agent_persistent}"
-SHARED="${SHARED:-../shared}"
-BUILD="${BUILD:-build}"
-MEASURE="$BUILD/bench/measure"
-PEERS="$BUILD/bench/peers"
-OUT=bench/results/shards.md
-MARKER='<!-- analysis: written by hand, kept across runs of bench/shards.sh -->'
-WORK=$(mktemp -d /tmp/lede-bench-shards.XXXXXX)
-LEDED_PID=
-SERVERS=()  # xapian-tcpsrv and searchd, each the leader of its process group
 . bench/lib.sh
-
-# Stops every server this script started: each was started by setsid, so
-# its group holds the children it forked (xapian-tcpsrv forks a process per
-# connection).
-stop_servers() {
-    local pid
-    for pid in "${SERVERS[@]}"; do
-        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "${SERVERS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    SERVERS=()
-}
-trap 'bench_stop_leded; stop_servers; rm -rf "$WORK"' EXIT
-trap 'exit 130' INT TERM
+. bench/sphinx.sh
+bench_peer_setup shards indexer searchd xapian-tcpsrv
 T0=$(date +%s)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 say() { echo "bench-shards: $*" >&2; }
-
-REUTERS="$SHARED/corpus/reuters/reuters21578.jsonl.gz"
-[ -f "$REUTERS" ] || { say "needs $REUTERS"; exit 1; }
-for tool in indexer searchd xapian-tcpsrv; do
-    command -v $tool >/dev/null || { say "$tool missing (make deps-peers; xapian-tools)"; exit 1; }
-done
 
 say "generating the scaled collection ($SCALE_N articles)"
 python3 corpus/scale.py "$REUTERS" "$SCALE_N" 42 >"$WORK/scaled.jsonl"
@@ -83,9 +56,6 @@ PROBES=40  # queries of the mix whose match counts are compared across layouts
 head -n $PROBES "$WORK/queries.lede" | cut -f2- >"$WORK/probes"
 head -n $PROBES "$WORK/queries.sphinx" >"$WORK/probes.sphinx"
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 wait_port() {
     local _
     for _ in $(seq 1 500); do
@@ -160,16 +130,9 @@ make_split() {
     python3 bench/shard_split.py "$SRC" "$n" "$d" --key "$SPLIT_KEY" >"$d/parts"
 }
 
-# sphinx_conf FILE DIR SOURCE FIRST_DOCID PORT PROTO: a configuration of
-# bench/peers/sphinx.conf.in (bench-peers' settings) indexing SOURCE into
-# DIR, its searchd on PORT, speaking SphinxQL (mysql41) or the agents'
-# binary protocol (api).
-sphinx_conf() {
-    mkdir -p "$2"
-    sed -e "s#@TOOL@#$PWD/$PEERS/jsonl2tsv#" -e "s#@SOURCE@#$3 $4#" -e "s#@WORK@/sphinx#$2#g" \
-        -e "s#@PORT@#$5#" bench/peers/sphinx.conf.in >"$1"
-    [ "$6" = mysql41 ] || sed -i 's/^\( *listen *= *127.0.0.1:[0-9]*\):mysql41/\1/' "$1"
-}
+# sphinx_conf FILE DIR SOURCE FIRST_DOCID PORT PROTO: bench-peers' settings
+# (bench_sphinx_conf) indexing SOURCE from FIRST_DOCID.
+sphinx_conf() { bench_sphinx_conf "$1" "$2" "$3 $4" "$5" "$6"; }
 # sphinx_front FILE DIR PORT AGENT...: a searchd whose only index, articles,
 # is distributed over the agents (HOST:PORT:INDEX), answering SphinxQL.
 sphinx_front() {
@@ -191,7 +154,7 @@ sphinx_front() {
 sphinx_docs() { sed -n 's/^total \([0-9]*\) docs,.*/\1/p' "$WORK/out" | awk '{s += $1} END {print s + 0}'; }
 
 say "sphinx: local index"
-sphinx_conf "$WORK/sphinx.conf" "$WORK/sphinx" "$SRC" 1 "$(free_port)" mysql41
+sphinx_conf "$WORK/sphinx.conf" "$WORK/sphinx" "$SRC" 1 "$(bench_free_port)" mysql41
 bench_index_runs 1 "sphinx local" "$WORK/sphinx/articles.sp*" indexer --config "$WORK/sphinx.conf" --all
 index_row "Sphinx indexer, 1 local index" "$(sphinx_docs)" "$(bench_dir_bytes "$WORK/sphinx")"
 for n in $SHARDS; do
@@ -200,7 +163,7 @@ for n in $SHARDS; do
     confs=()
     while read -r part articles first; do
         k=${part#part=}
-        sphinx_conf "$WORK/sphinx-d$n.$k.conf" "$WORK/sphinx-d$n.$k" "$WORK/split$n/part.$k.jsonl" "${first#first=}" "$(free_port)" api
+        sphinx_conf "$WORK/sphinx-d$n.$k.conf" "$WORK/sphinx-d$n.$k" "$WORK/split$n/part.$k.jsonl" "${first#first=}" "$(bench_free_port)" api
         confs+=("$WORK/sphinx-d$n.$k.conf")
     done <"$WORK/split$n/parts"
     say "sphinx: $n parts, one indexer after the other"
@@ -215,26 +178,11 @@ rm -f "$SRC"
 
 # start_tcpsrv DB: a stock xapian-tcpsrv serving DB on a free port; sets PORT.
 start_tcpsrv() {
-    PORT=$(free_port)
+    PORT=$(bench_free_port)
     setsid xapian-tcpsrv --interface 127.0.0.1 --port "$PORT" "$1" >>"$WORK/tcpsrv.log" 2>&1 &
     SERVERS+=($!)
     wait_port "$PORT" || { say "xapian-tcpsrv did not start on $1:"; cat "$WORK/tcpsrv.log" >&2; return 1; }
 }
-# start_searchd CONF: waits until it accepts connections.
-start_searchd() {
-    local log _
-    log=$(sed -n 's/^ *log *= *//p' "$1")
-    rm -f "$log"
-    setsid searchd --config "$1" --nodetach >>"$WORK/searchd.out" 2>&1 &
-    SERVERS+=($!)
-    for _ in $(seq 1 500); do
-        grep -qs 'accepting connections' "$log" && return 0
-        read -rt 0.02 <> <(:) || true
-    done
-    say "searchd did not start ($1):"; cat "$WORK/searchd.out" >&2
-    return 1
-}
-
 # counts ADDR: the match count (or the error) of each probe query, one a
 # line, through leded.
 counts() {
@@ -298,7 +246,7 @@ front_stub "$WORK/front-r1" "remote 127.0.0.1:$PORT"
 bench_start_leded "$WORK/front-r1"
 measure_lede lede.r1
 bench_stop_leded
-stop_servers
+bench_stop_servers
 
 for n in $SHARDS; do
     idx="$WORK/lede-s$n.idx"
@@ -313,27 +261,26 @@ for n in $SHARDS; do
     bench_start_leded "$WORK/front-s$n"
     measure_lede lede.s$n
     bench_stop_leded
-    stop_servers
+    bench_stop_servers
 done
 
 say "queries: Sphinx, local index"
-start_searchd "$WORK/sphinx.conf"
-SPHINX_ADDR=$(sed -n 's/^ *listen *= *\(127.0.0.1:[0-9]*\):mysql41/\1/p' "$WORK/sphinx.conf")
+bench_start_searchd "$WORK/sphinx.conf"
 measure_sphinx sphinx.local
-stop_servers
+bench_stop_servers
 for n in $SHARDS; do
     say "queries: Sphinx, distributed over $n agents"
     agents=()
     for k in $(seq 0 $((n - 1))); do
-        start_searchd "$WORK/sphinx-d$n.$k.conf"
+        bench_start_searchd "$WORK/sphinx-d$n.$k.conf"
         agents+=("$(sed -n 's/^ *listen *= *\(127.0.0.1:[0-9]*\)$/\1/p' "$WORK/sphinx-d$n.$k.conf"):articles")
     done
-    port=$(free_port)
+    port=$(bench_free_port)
     sphinx_front "$WORK/sphinx-front$n.conf" "$WORK/sphinx-front$n" "$port" "${agents[@]}"
-    start_searchd "$WORK/sphinx-front$n.conf"
+    bench_start_searchd "$WORK/sphinx-front$n.conf"
     SPHINX_ADDR="127.0.0.1:$port"
     measure_sphinx sphinx.d$n
-    stop_servers
+    bench_stop_servers
 done
 ELAPSED=$(( $(date +%s) - T0 ))
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -370,14 +317,13 @@ ratio_table() {
 }
 sphinx_version() { indexer 2>&1 | sed -n '1s/^\(Sphinx [^ ]*\).*/\1/p'; }
 
-KEEP=""
-[ -f "$OUT" ] && grep -qF "$MARKER" "$OUT" && KEEP=$(sed -n "/$(sed 's/[][\.*^$/]/\\&/g' <<<"$MARKER")/,\$p" "$OUT" | tail -n +2)
+KEEP=$(bench_kept_analysis "$OUT" "$MARKER")
 {
     echo "# Sharded serving: lede on Xapian's remote backend, Sphinx's distributed index"
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- machine: $(bench_machine); every server and the load generators on the same machine; Debian $(cat /etc/debian_version); load average $LOAD0 at the start, $LOAD1 at the end"
-    echo "- lede commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench/results' || echo ' (with uncommitted changes)')"
+    echo "- lede commit: $(bench_commit)"
     echo "- Xapian: xapian-tcpsrv $(dpkg-query -W -f='${Version}' xapian-tools) (Debian \`xapian-tools\`), libxapian $(dpkg-query -W -f='${Version}' libxapian30 2>/dev/null || echo '?'); $(sphinx_version) (Debian \`sphinxsearch\` $(dpkg-query -W -f='${Version}' sphinxsearch))"
     echo "- command: \`make bench-shards\` (bench/shards.sh; SCALE_N=$SCALE_N, SHARDS=\"$SHARDS\", RUNS=$RUNS query runs of ${SECONDS_EACH} s each, the median run by QPS shown; one build each); whole run ${ELAPSED} s including ${SCALE_SECS} s to generate the collection"
     echo "- collection: \`python3 corpus/scale.py REUTERS $SCALE_N 42 > TMP/scaled.jsonl\` ($(awk -v b="$RAW" 'BEGIN {printf "%.0f MB", b / 1e6}') of JSON Lines in a temporary directory, deleted at the end; REUTERS = \`../shared/corpus/reuters/reuters21578.jsonl.gz\`)"
