@@ -3,7 +3,8 @@
  * sort by a field.  Before QueryParser sees a query, every "name:" that
  * is not one of lede's own prefixes is resolved with the reader's schema
  * (schema_resolve: exact, case, plural), an unknown one refused with the
- * known fields named, and written as the field's alias (FIELD_ALIAS +
+ * known fields named ("name:" with nothing after the colon too, when the
+ * name is a field's), and written as the field's alias (FIELD_ALIAS +
  * its number: Xapian's lexer takes field names of word characters only,
  * and a field may be "geo.lat"); its value (up to white space or ')', or
  * the quoted text) is made into its filter there (FilterMaker: the XM
@@ -148,6 +149,21 @@ bool name_char(char c) {
 
 }  // namespace
 
+/* "name:" with nothing after the colon (white space, ')' or the end),
+ * name one of the index's fields: refused as qsyntax.c refuses "title:"
+ * (it would be searched as the word).  A name no field has stays a word
+ * ("note: ..." in pasted text). */
+static void refuse_empty_field(const engine_reader *r, const std::string &q, size_t i, size_t e) {
+    bool empty = e < q.size() && q[e] == ':' && (e + 1 == q.size() || isspace((unsigned char)q[e + 1]) ||
+                                                 q[e + 1] == ')');
+    size_t index;
+    char ignored[LEDE_ERRLEN];
+    if (!empty || schema_resolve(&r->fields, q.data() + i, e - i, &index, ignored) != LEDE_OK) return;
+    std::string word = q.substr(i, e - i + 1), name = r->fields.fields[index].name;
+    refuse("'" + word + "' at column " + std::to_string(i + 1) + ": nothing after the colon; write " + word +
+           "VALUE (a value of field '" + name + "'), or drop the colon to search the word");
+}
+
 /* The value of a field reference at q[i]: a quoted text (its quotes
  * left out), else up to white space or ')'; i moves past it. */
 static std::string take_value(const std::string &q, size_t &i) {
@@ -178,6 +194,7 @@ std::string with_field_aliases(engine_reader *r, const std::string &query) {
         std::string name = query.substr(i, e - i);
         bool field = e + 1 < query.size() && query[e] == ':' && !isspace((unsigned char)query[e + 1]) &&
                      query[e + 1] != ')' && query.compare(e + 1, 2, "//") != 0;
+        if (!field && !own_prefix(name)) refuse_empty_field(r, query, i, e);
         if (!field || own_prefix(name) || operator_word(name)) {
             out += name;
             i = e;

@@ -108,10 +108,19 @@ for args, want in ((["--limit", "abc"], "--limit: 'abc' is not a whole number"),
 for q, want in (("date:garbage", "date: takes a range FROM..TO"),
                 ("date:2025..2024", "the range ends before it begins"),
                 ('""', "empty query"), ("()", "empty parentheses"),
-                ("title:", "'title:' at column 1: nothing after the colon")):
+                ("title:", "'title:' at column 1: nothing after the colon"),
+                # issue 19's leftover: a metadata field of the index (the
+                # corpus' folders are its sections) is refused the same way
+                ("section:", "'section:' at column 1: nothing after the colon"),
+                ("drought section:", "'section:' at column 9: nothing after the colon"),
+                ("(section:)", "'section:' at column 2: nothing after the colon")):
     code, out, err = lede("-c", d.addr, "--", q)
     check(code == 2 and out == "" and "ERR SYNTAX" in err and want in err,
           "lede -- %s: exit 2, says why" % q, repr((code, out[:80], err)))
+code, out, err = lede("-c", d.addr, "--count", "--", "drought note:")
+code2, out2, err2 = lede("-c", d.addr, "--count", "--", "drought note")
+check(code == 0 and int(out) > 0 and out == out2, "a word of no field before a colon stays a word",
+      repr((code, out, err, out2)))
 code, out, err = lede("-c", d.addr, "--limit", "0", "drought")
 check(code == 0 and " score " not in out and "3 results" in out,
       "--limit 0 is no hits and the total (it silently meant 10)", repr(out[:200]))
