@@ -77,8 +77,9 @@ const unsigned HIGHLIGHT_EXPANSIONS = 200, HIGHLIGHT_EXPANSIONS_ALL = 1000;
  * fields, or twice in a query) once, up to a bound for each and one for
  * them all: a query of a thousand wildcards that match no headline passes
  * --max-wildcard, and would otherwise walk the whole vocabulary. */
-Xapian::MSet highlight_mset(engine_reader *r, const Xapian::Query &q, std::bitset<256> &firsts) {
-    std::set<std::string> terms, patterns, words, stems;
+Xapian::MSet highlight_mset(engine_reader *r, const Xapian::Query &q, std::bitset<256> &firsts,
+                            std::set<std::string> &words) {
+    std::set<std::string> terms, patterns, stems;
     query_terms(q, terms, patterns);
     for (const std::string &p : patterns) stems.insert(term_word(p));
     stems.erase(""); /* a pattern of another field (author:) */
@@ -182,11 +183,57 @@ std::string lead_snippet(const article &a, unsigned len) {
     return text + "...";
 }
 
+/* A full-width letter or digit (U+FF10-FF19, FF21-FF3A, FF41-FF5A) at
+ * s[i]: three bytes, EF BC or EF BD and one more. */
+bool fullwidth_alnum(const std::string &s, size_t i) {
+    if (i + 3 > s.size() || (unsigned char)s[i] != 0xEF || ((unsigned char)s[i + 1] & 0xC0) != 0x80 ||
+        ((unsigned char)s[i + 2] & 0xC0) != 0x80)
+        return false;
+    unsigned cp = 0xF000 | ((unsigned)(s[i + 1] & 0x3F) << 6) | (unsigned)(s[i + 2] & 0x3F);
+    return (cp >= 0xFF10 && cp <= 0xFF19) || (cp >= 0xFF21 && cp <= 0xFF3A) || (cp >= 0xFF41 && cp <= 0xFF5A);
+}
+
+bool overlaps(const std::vector<search_span> &spans, size_t start, size_t end) {
+    for (const search_span &sp : spans)
+        if (sp.start < end && start < sp.end) return true;
+    return false;
+}
+
+/* Marks the full-width words of a folding index's snippet that are the
+ * query's: MSet::snippet reads full-width letters as CJK n-grams (Xapian
+ * counts that block as CJK), so "ｌｅｄｅ" went unmarked though the index
+ * holds it as "lede".  Each run of them is compared folded (fold_text,
+ * then lower case, as document.cc makes its term) and stemmed, as the
+ * query's words were. */
+void mark_fullwidth(const Xapian::Stem &stem, const std::set<std::string> &words, search_hit *h) {
+    const std::string s = h->snippet;
+    std::vector<search_span> spans(h->highlights, h->highlights + h->nhighlights);
+    size_t before = spans.size();
+    for (size_t i = 0; i < s.size();) {
+        size_t e = i;
+        while (fullwidth_alnum(s, e)) e += 3;
+        if (e == i) {
+            i++;
+            continue;
+        }
+        std::string word = Xapian::Unicode::tolower(fold_text(s.substr(i, e - i)));
+        if (words.count("Z" + stem(word)) && !overlaps(spans, i, e)) spans.push_back({(unsigned)i, (unsigned)e});
+        i = e;
+    }
+    if (spans.size() == before) return;
+    std::sort(spans.begin(), spans.end(),
+              [](const search_span &a, const search_span &b) { return a.start < b.start; });
+    free(h->highlights);
+    h->highlights = (search_span *)lede_calloc(spans.size(), sizeof(search_span));
+    std::copy(spans.begin(), spans.end(), h->highlights);
+    h->nhighlights = (unsigned)spans.size();
+}
+
 /* The hit's snippet: the passage of its standfirst and body with the most
  * of the query's words (Xapian's MSet::snippet), as written, and the
  * ranges of those words; or its lead when its text has none of them. */
-void fill_snippet(const Xapian::MSet &marks, const Xapian::Stem &stem, const article &a,
-                  unsigned len, bool fold, search_hit *h) {
+void fill_snippet(const Xapian::MSet &marks, const std::set<std::string> &words, const Xapian::Stem &stem,
+                  const article &a, unsigned len, bool fold, search_hit *h) {
     std::string text = std::string(a.standfirst ? a.standfirst : "") + "\n" +
                        (a.body ? a.body : "");
     std::string marked = marks.snippet(
@@ -197,12 +244,14 @@ void fill_snippet(const Xapian::MSet &marks, const Xapian::Stem &stem, const art
     if (marked.empty()) {
         h->snippet = dup_string(lead_snippet(a, len));
         h->highlights = (search_span *)lede_calloc(1, sizeof(search_span));
-        return;
+    } else {
+        unmark_snippet(fold ? joined_marks(marked, SNIP_OPEN, SNIP_CLOSE) : marked, h);
     }
-    unmark_snippet(fold ? joined_marks(marked, SNIP_OPEN, SNIP_CLOSE) : marked, h);
+    if (fold) mark_fullwidth(stem, words, h);
 }
 
-void fill_hit(engine_reader *r, const Xapian::MSet &marks, const Xapian::Stem &stem,
+void fill_hit(engine_reader *r, const Xapian::MSet &marks, const std::set<std::string> &words,
+              const Xapian::Stem &stem,
               const Xapian::MSetIterator &it, const std::string &data,
               unsigned rank, const search_opts *o, search_hit *h) {
     h->rank = rank;
@@ -224,7 +273,7 @@ void fill_hit(engine_reader *r, const Xapian::MSet &marks, const Xapian::Stem &s
     a.id = a.title = nullptr;
     h->date = a.date;
     h->has_date = a.has_date;
-    if (o->snippet_len) fill_snippet(marks, stem, a, o->snippet_len, r->fold, h);
+    if (o->snippet_len) fill_snippet(marks, words, stem, a, o->snippet_len, r->fold, h);
     article_free(&a);
 }
 
@@ -298,7 +347,8 @@ void fill_hits(engine_reader *r, Page &page, const Xapian::Query &ran,
                const search_opts *o, search_results *out) {
     out->hits = (search_hit *)lede_calloc(page.items.size() ? page.items.size() : 1, sizeof(search_hit));
     std::bitset<256> firsts;
-    Xapian::MSet marks = o->snippet_len ? highlight_mset(r, ran, firsts) : Xapian::MSet();
+    std::set<std::string> words; /* "Z" + the stem of each word to mark */
+    Xapian::MSet marks = o->snippet_len ? highlight_mset(r, ran, firsts, words) : Xapian::MSet();
     /* In a folding index, a word written with an accent or in another
      * form ("élections") may stem to a query's "elect": every word that
      * begins outside ASCII is stemmed. */
@@ -321,7 +371,7 @@ void fill_hits(engine_reader *r, Page &page, const Xapian::Query &ran,
     out->nhits = (unsigned)page.items.size(); /* before: a throw frees what was filled */
     for (size_t i = 0; i < page.items.size(); i++) {
         check_stop(o, "the snippets");
-        fill_hit(r, marks, stem, page.items[i], page.data[*page.items[i]],
+        fill_hit(r, marks, words, stem, page.items[i], page.data[*page.items[i]],
                  o->offset + (unsigned)i + 1, o, &out->hits[i]);
         if (o->collapse) out->hits[i].similar = collapsed_into(page, page.items[i]);
     }
