@@ -51,12 +51,20 @@ class Scratch:
     def join(self, *parts):
         return os.path.join(self.path, *parts)
 
-    def token_file(self, token):
-        """An ingest token file (mode 0600, as leded requires) holding token."""
-        path = self.join("token")
+    def token_file(self, token, name="token"):
+        """A token file (mode 0600, as leded requires of its ingest and read
+        tokens) holding token."""
+        path = self.join(name)
         with open(path, "w") as f:
             f.write(token + "\n")
         os.chmod(path, 0o600)
+        return path
+
+    def hold_fifo(self, name="hold.fifo"):
+        """A FIFO for LEDE_TEST_HOLD (daemon/pool.c): a worker that takes a
+        query naming it holds until a byte is written (release_one)."""
+        path = self.join(name)
+        os.mkfifo(path)
         return path
 
     def cleanup(self):
@@ -121,6 +129,18 @@ def release_all(fifo, probe):
         os.close(fd)
         return False
     return eventually(done)
+
+
+def kill_groups(procs):
+    """Kills each process (started with start_new_session) with its whole
+    group, waits for it and closes its stdout pipe."""
+    for p in procs:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+        p.stdout.close()
 
 
 def build_index(index, *sources, extra=()):

@@ -94,10 +94,7 @@ c.close()
 d.stop()
 
 # The daemon as the writer: COMPACT over the protocol while pushes replace articles.
-token = scratch.join("token")
-with open(token, "w") as f:
-    f.write("compaction-test-token\n")
-os.chmod(token, 0o600)
+token = scratch.token_file("compaction-test-token")
 d = Daemon(index, "--ingest-token", token)
 w = d.connect()
 w.ask("AUTH compaction-test-token")

@@ -51,8 +51,7 @@ ROVERS = ids("sport/northbridge-rovers-cup-semi-final.txt",
              "sport/northbridge-rovers-sign-striker.txt",
              "sport/northbridge-rovers-stadium-plan.txt", "wire-2025-0001")
 
-hold = scratch.join("hold.fifo")
-os.mkfifo(hold)
+hold = scratch.hold_fifo()
 d = Daemon(index, "--workers", "2", "--query-timeout", "1", "--max-line", "4096",
            "--log-level", "info", env={"LEDE_TEST_HOLD": hold})
 c = d.connect()

@@ -102,8 +102,7 @@ slow.close()
 other.close()
 check_eq(d.stop(), 0, "exit 0")
 # Regression: buffered requests behind a timed-out one are still answered.
-hold = scratch.join("hold.fifo")
-os.mkfifo(hold)
+hold = scratch.hold_fifo()
 d = Daemon(index, "--max-pipeline", "1", "--query-timeout", "0.3", env={"LEDE_TEST_HOLD": hold})
 c = d.connect()
 c.send("SEARCH lede-test-hold\nPING\n")
@@ -187,8 +186,7 @@ check_eq(d.stop(), 0, "exit 0")
 # workers, the loop waits for it to drain before reading more, but only
 # for a while: other clients are still answered, and once the workers go
 # on, every queued query is answered.
-hold = scratch.join("hold-batch.fifo")
-os.mkfifo(hold)
+hold = scratch.hold_fifo("hold-batch.fifo")
 d = Daemon(index, "--workers", "2", "--read-batch-us", "1000", "--query-timeout", "0",
            env={"LEDE_TEST_HOLD": hold})
 holders = [d.connect() for _ in range(2)]

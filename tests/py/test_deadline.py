@@ -131,8 +131,7 @@ c.close()
 check_eq(d.stop(), 0, "exit 0")
 
 # A job whose client left is cancelled, not run.
-hold = scratch.join("hold.fifo")
-os.mkfifo(hold)
+hold = scratch.hold_fifo()
 d = Daemon(index, "--workers", "1", "--query-timeout", "0", env={"LEDE_TEST_HOLD": hold})
 probe = d.connect()
 gone = d.connect()

@@ -17,8 +17,7 @@ build_index(index, os.path.join(ROOT, "corpus"))
 
 # A fresh query goes before a flood's queue.  One worker; the flood's
 # queries each hold it until the test lets it go.
-hold = scratch.join("hold.fifo")
-os.mkfifo(hold)
+hold = scratch.hold_fifo()
 d = Daemon(index, "--workers", "1", "--query-timeout", "0", "--worker-spin-us", "0",
            env={"LEDE_TEST_HOLD": hold})
 probe = d.connect()

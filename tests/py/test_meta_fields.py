@@ -18,7 +18,7 @@ import socket
 import subprocess
 
 from ledetest import (CLIENT, INDEXER, SHARED, Daemon, Scratch, check, check_eq, eventually, finish, indexer,
-                      write_jsonl)
+                      kill_groups, write_jsonl)
 
 scratch = Scratch()
 REUTERS = os.path.join(SHARED, "corpus", "reuters", "reuters21578.jsonl.gz")
@@ -233,13 +233,7 @@ class Servers:
             f.write("".join(l + "\n" for l in lines))
 
     def stop(self):
-        for p in self.procs:
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            p.wait()
-            p.stdout.close()
+        kill_groups(self.procs)
 
 
 

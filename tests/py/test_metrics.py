@@ -109,10 +109,7 @@ line.close()
 check_eq(d.stop(), 0, "leded stops cleanly")
 
 # With --read-token, /metrics needs it as /stats does.
-rt = scratch.join("read-token")
-with open(rt, "w") as f:
-    f.write("reader-token-0123\n")
-os.chmod(rt, 0o600)
+rt = scratch.token_file("reader-token-0123", "read-token")
 d = HttpDaemon(index, "--read-token", rt)
 h = d.http()
 status, hdrs, body = get("/metrics")

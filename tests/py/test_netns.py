@@ -8,10 +8,9 @@ Needs root (ip netns); skips with a line saying so otherwise."""
 import os
 import select
 import shutil
-import signal
 import subprocess
 
-from ledetest import ROOT, Daemon, Scratch, build_index, check, check_eq, finish
+from ledetest import ROOT, Daemon, Scratch, build_index, check, check_eq, finish, kill_groups
 
 TAG = "lede%d" % (os.getpid() % 100000)
 NETS = [("%sa" % TAG, "10.213.1"), ("%sb" % TAG, "10.213.2")]
@@ -91,13 +90,7 @@ try:
     check_eq(d.stop(), 0, "leded exits 0")
     local.stop()
 finally:
-    for p in procs:
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        p.wait()
-        p.stdout.close()
+    kill_groups(procs)
     for name, _ in NETS if shutil.which("ip") else []:
         ip("netns", "del", name)
         ip("link", "del", name + "h")

@@ -14,10 +14,7 @@ index = scratch.join("corpus.idx")
 build_index(index, os.path.join(ROOT, "corpus"))
 ingest_index = scratch.join("ingest.idx")
 build_index(ingest_index, os.path.join(ROOT, "corpus"))
-token = scratch.join("token")
-with open(token, "w") as f:
-    f.write("s3cret-example-token\n")
-os.chmod(token, 0o600)
+token = scratch.token_file("s3cret-example-token")
 d = Daemon(index)
 di = Daemon(ingest_index, "--ingest-token", token)
 

@@ -8,7 +8,6 @@ that waited for a COMMIT is its connection's only request when it goes, so
 a full queue does not refuse it (it got ERR BUSY under a flood): shown with
 the worker held by the test (LEDE_TEST_HOLD), no timing."""
 import json
-import os
 
 from ledetest import Daemon, Scratch, check, check_eq, eventually, finish, release_all, release_one, stats, status_field
 
@@ -72,8 +71,7 @@ check_eq(d.stop(), 0, "exit 0")
 # the worker is let go it takes the first fresh query (the flood's), so 4
 # wait again as the ADD and the COMMIT are applied and the COUNT goes:
 # it must go as the connection's only request (fresh), not be refused.
-hold = scratch.join("hold.fifo")
-os.mkfifo(hold)
+hold = scratch.hold_fifo()
 d = Daemon(scratch.join("busy.idx"), "--ingest-token", token_file, "--workers", "1", "--max-queued", "4",
            "--query-timeout", "0", "--worker-spin-us", "0", env={"LEDE_TEST_HOLD": hold})
 probe = d.connect()

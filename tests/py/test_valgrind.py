@@ -26,10 +26,7 @@ if "asan" in os.path.basename(BIN) or not shutil.which("valgrind"):
 scratch = Scratch()
 index = scratch.join("corpus.idx")
 build_index(index, os.path.join(ROOT, "corpus"))
-token = scratch.join("token")
-with open(token, "w") as f:
-    f.write("valgrind-token-123\n")
-os.chmod(token, 0o600)
+token = scratch.token_file("valgrind-token-123")
 log = scratch.join("valgrind.log")
 err = open(scratch.join("leded.log"), "w")
 proc = subprocess.Popen(["valgrind", "--leak-check=full", "--show-leak-kinds=definite,indirect",
