@@ -51,7 +51,7 @@ REL_BIN   := $(BUILD)/bench/relrun $(BUILD)/bench/releval $(BUILD)/bench/fts5run
 PEER_BIN  := $(BUILD)/bench/peers/jsonl2tsv $(BUILD)/bench/peers/sphinxql \
              $(BUILD)/bench/peers/fts5_index $(BUILD)/bench/peers/fts5_query
 
-.PHONY: man install all deps deps-relevance deps-peers deps-browser deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-http bench-facets bench-live bench-relevance bench-peers bench-shards bench-fair crash clean
+.PHONY: man install all deps deps-relevance deps-peers deps-browser deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-http bench-facets bench-live bench-relevance bench-peers bench-shards bench-scale bench-fair crash clean
 
 all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
@@ -244,6 +244,12 @@ bench-relevance: all $(REL_BIN)
 # Not part of `bench`: installs Sphinx search, libmariadb and SQLite first.
 bench-peers: all $(BENCH_BIN) $(PEER_BIN)
 	bash bench/peers.sh
+
+# Not part of `bench` nor CI (hours, ~30 GB of scratch): issue 22's growth
+# from 500,000 to 2,000,000 articles (SCALES="N ...", SCALE=10000000 adds
+# one), lede beside Sphinx; writes bench/results/scale.md.
+bench-scale: all $(BENCH_BIN) $(PEER_BIN)
+	bash bench/scale.sh
 
 # Not part of `bench`: the good clients' p99 under issue 16's floods as a
 # ratio of their unloaded p99 (the load of tests/py/test_fair_load.py,
