@@ -11,6 +11,27 @@ static int parse_text(const char *text, article *a, char *err, char *warn) {
     return article_parse_text(text, strlen(text), a, err, warn);
 }
 
+/* What a parsed article must hold: every text field (NULL: absent) and
+ * its date (has_date 0: undated). */
+typedef struct {
+    const char *id, *title, *standfirst, *body, *author, *url, *meta;
+    int has_date;
+    int64_t date;
+} expected;
+
+/* Checks every field of a against want, each check named what: field. */
+static void fields_are(const article *a, const expected *want, const char *what) {
+    CHECK_STR(a->id, want->id, "%s: id", what);
+    CHECK_STR(a->title, want->title, "%s: headline", what);
+    CHECK_STR(a->standfirst, want->standfirst, "%s: standfirst", what);
+    CHECK_STR(a->body, want->body, "%s: body", what);
+    CHECK_STR(a->author, want->author, "%s: author", what);
+    CHECK_STR(a->url, want->url, "%s: url", what);
+    CHECK_STR(a->meta, want->meta, "%s: other fields kept as metadata", what);
+    CHECK(a->has_date == want->has_date && (!want->has_date || a->date == want->date),
+          "%s: date (%d, %lld)", what, a->has_date, (long long)a->date);
+}
+
 static void test_headline_standfirst_layout(void) {
     article a;
     char err[LEDE_ERRLEN], warn[LEDE_ERRLEN];
@@ -41,14 +62,11 @@ static void test_header_block(void) {
                         "URL: https://example.org/c\nId: sci-1\nDesk: science\n\n"
                         "A bright comet.\n\nBody text.\n", &a, err, warn);
     CHECK(rc == LEDE_OK, "header layout parses");
-    CHECK_STR(a.title, "Comet seen", "header: Title");
-    CHECK_STR(a.id, "sci-1", "header: Id overrides identity");
-    CHECK_STR(a.author, "Mara Quist", "header: Author");
-    CHECK_STR(a.url, "https://example.org/c", "header: URL");
-    CHECK(a.has_date && a.date == 1772438400, "header: Date parsed to Unix seconds (%lld)", (long long)a.date);
-    CHECK_STR(a.standfirst, "A bright comet.", "header: standfirst follows the header");
-    CHECK_STR(a.body, "Body text.", "header: body");
-    CHECK_STR(a.meta, "{\"desk\":\"science\"}", "header: unknown keys kept as metadata");
+    /* Id overrides the identity, Date is Unix seconds, the standfirst
+     * follows the header, unknown keys are metadata */
+    expected want = {"sci-1", "Comet seen", "A bright comet.", "Body text.", "Mara Quist",
+                     "https://example.org/c", "{\"desk\":\"science\"}", 1, 1772438400};
+    fields_are(&a, &want, "header");
     article_free(&a);
 }
 
@@ -102,12 +120,10 @@ static void test_json(void) {
                         "\"1987-02-26T15:01:01Z\",\"author\":\"A B\",\"url\":\"u\",\"lede\":\"L\","
                         "\"topics\":[\"cocoa\"],\"n\":3}", &a, err, warn);
     CHECK(rc == LEDE_OK, "JSON article parses");
-    CHECK_STR(a.id, "w1", "JSON id");
-    CHECK_STR(a.title, "T", "JSON title");
-    CHECK_STR(a.body, "Body\n\nMore", "JSON text is the body");
-    CHECK_STR(a.standfirst, "L", "JSON lede is the standfirst");
-    CHECK(a.has_date && a.date == 541350061, "JSON ISO date");
-    CHECK_STR(a.meta, "{\"n\":3,\"topics\":[\"cocoa\"]}", "other fields kept as metadata");
+    /* text is the body, lede the standfirst, the date ISO 8601 */
+    expected want = {"w1", "T", "L", "Body\n\nMore", "A B", "u", "{\"n\":3,\"topics\":[\"cocoa\"]}", 1,
+                     541350061};
+    fields_are(&a, &want, "JSON");
     article_free(&a);
 
     rc = parse_json("{\"id\": 42, \"title\": \"\", \"text\": \"x\", \"date\": null}", &a, err, warn);
