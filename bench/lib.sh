@@ -62,6 +62,14 @@ bench_raw_bytes() {
 # bench_field NAME LINE: the number after NAME= in LINE.
 bench_field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$2" | head -1; }
 
+# bench_figure FILE NAME [CLASS]: the figure NAME of a query measurement
+# kept by bench_median_run: of the query class CLASS's line, else of the
+# overall (last) line.
+bench_figure() {
+    if [ -n "${3:-}" ]; then bench_field "$2" "$(grep "^class=$3 " "$1")"
+    else bench_field "$2" "$(tail -1 "$1")"; fi
+}
+
 # bench_median_run OUTFILE LABEL COMMAND...: runs a query benchmark program
 # (figures of bench/drive.h) RUNS times, keeps the whole output of the run
 # with the median QPS in OUTFILE and prints its overall (last) line.

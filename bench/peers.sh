@@ -17,14 +17,12 @@
 # kept across runs.  About 15 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS="${RUNS:-3}"
 INDEX_RUNS="${INDEX_RUNS:-3}"
 SECONDS_EACH="${SECONDS_EACH:-5}"
 SCALE_N="${SCALE_N:-500000}"
 . bench/lib.sh
 . bench/sphinx.sh
 bench_peer_setup peers indexer searchd
-T0=$(date +%s)
 
 echo "generating the scaled collection ($SCALE_N articles)" >&2
 python3 corpus/scale.py "$REUTERS" "$SCALE_N" 42 >"$WORK/scaled.jsonl"
@@ -73,11 +71,7 @@ query_set() {
 }
 
 # qf COLLECTION CONFIG FIELD [CLASS]: a figure of a query measurement
-qf() {
-    local f="$WORK/q.$1.$2"
-    if [ -n "${4:-}" ]; then bench_field "$3" "$(grep "^class=$4 " "$f")"
-    else bench_field "$3" "$(tail -1 "$f")"; fi
-}
+qf() { bench_figure "$WORK/q.$1.$2" "$3" "${4:-}"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
 
 COLLECTIONS="reuters scaled"

@@ -24,14 +24,12 @@
 # needs about 30 GB free under TMPDIR and hours on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS="${RUNS:-3}"
 SECONDS_EACH="${SECONDS_EACH:-10}"
 SIZES="${SCALES:-500000 2000000}${SCALE:+ $SCALE}"
 CONNS="1 8"
 . bench/lib.sh
 . bench/sphinx.sh
 bench_peer_setup scale indexer searchd
-T0=$(date +%s)
 say() { echo "bench-scale: $*" >&2; }
 for n in $SIZES; do
     [[ "$n" =~ ^[1-9][0-9]*$ ]] || { say "'$n' is not a number of articles (SCALES, SCALE)"; exit 2; }
@@ -100,11 +98,7 @@ done
 ELAPSED=$(( $(date +%s) - T0 ))
 
 # qf N ENGINE CONNS FIELD [CLASS]: a figure of a query measurement.
-qf() {
-    local f="$WORK/q.$1.$2.$3"
-    if [ -n "${5:-}" ]; then bench_field "$4" "$(grep "^class=$5 " "$f")"
-    else bench_field "$4" "$(tail -1 "$f")"; fi
-}
+qf() { bench_figure "$WORK/q.$1.$2.$3" "$4" "${5:-}"; }
 # exponent A B FA FB: log(FB / FA) / log(B / A), "-" without both figures.
 exponent() {
     awk -v a="$1" -v b="$2" -v fa="$3" -v fb="$4" \

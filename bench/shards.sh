@@ -30,7 +30,6 @@
 # not.  About 25 minutes on 2 cores at 500,000 articles.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS="${RUNS:-3}"
 SECONDS_EACH="${SECONDS_EACH:-5}"
 SCALE_N="${SCALE_N:-500000}"
 SHARDS="${SHARDS:-2 4}"
@@ -40,7 +39,6 @@ SPHINX_AGENT="${SPHINX_AGENT:-agent_persistent}"
 . bench/lib.sh
 . bench/sphinx.sh
 bench_peer_setup shards indexer searchd xapian-tcpsrv
-T0=$(date +%s)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 say() { echo "bench-shards: $*" >&2; }
 

@@ -14,13 +14,16 @@ bench_free_port() {
 }
 
 # bench_peer_setup NAME TOOL...: the start the benchmarks beside the
-# peers share: SHARED (../shared) and BUILD (build) unless set, MEASURE,
+# peers share: T0 (now), RUNS (3), SHARED (../shared) and BUILD (build)
+# unless set, MEASURE,
 # PEERS (the peers' programs), OUT (bench/results/NAME.md) and MARKER (the
 # line after which its hand-written analysis is kept); REUTERS (the
 # collection) and every TOOL on PATH checked (make deps-peers installs
 # them); then a scratch WORK, removed on exit with every server started.
 bench_peer_setup() {
     local name="$1" tool; shift
+    T0=$(date +%s)
+    RUNS="${RUNS:-3}"
     SHARED="${SHARED:-../shared}"
     BUILD="${BUILD:-build}"
     MEASURE="$BUILD/bench/measure"
