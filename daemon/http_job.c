@@ -57,7 +57,27 @@ static void http_job_timeout_cb(evutil_socket_t fd, short what, void *arg) {
     http_reply_error(hc, PROTO_E_TIMEOUT, "the query took longer than the time limit");
 }
 
+/* The client has the whole reply (its worker wrote it) and asks again
+ * before the worker handed the job back: the request ends now, as the
+ * line protocol's next request goes without waiting for the last one to
+ * be collected (handoff_nothing_waits).  With 2 cores, the worker's send
+ * often wakes the client on the worker's own core, and the hand-off then
+ * waits for the worker to run again: this kept a 1-connection client
+ * waiting for a loop wake-up per request.  The job, detached, is only
+ * counted when it comes back. */
+static int http_job_end_written(http_conn *hc) {
+    http_request *r = &hc->req;
+    job *j = r->job;
+    if (!j || !j->wire || !wire_passed(j->wire, j->seq)) return 0;
+    http_job_stop_timer(r);
+    r->job = NULL;
+    j->owner = NULL;
+    http_reply_written(hc, j, job_out(j)->len);
+    return 1;
+}
+
 void http_job_hurry(http_conn *hc) {
+    if (http_job_end_written(hc)) return;
     job *j = hc->req.job;
     if (j && j->loop_quiet && handoff_hurry(hc->s, j)) handoff_collect(hc->s);
 }
@@ -82,7 +102,7 @@ static void http_job_back(job *j) {
     r->job = NULL;
     http_job_stop_timer(r);
     if (j->wire && atomic_load(&j->claim) == WIRE_SENT) {
-        http_reply_written(hc, j);
+        http_reply_written(hc, j, j->sent);
     } else if (r->batch_end) {
         metrics_note_request(&hc->s->stats.metrics, PROTO_ADD, j->error_code); /* each line */
         http_batch_note(hc, &j->reply);

@@ -110,12 +110,12 @@ void http_reply_frame(job *j) {
     if (!(j->frame_flags & HTTP_FRAME_HEAD_ONLY)) sbuf_append(&j->framed, j->reply.data, len);
 }
 
-void http_reply_written(http_conn *hc, job *j) {
+void http_reply_written(http_conn *hc, const job *j, size_t sent) {
     const char *extra;
     size_t len = http_json_len(&j->reply);
     int status = http_json_status(j->reply.data, len, &extra);
     const sbuf *out = job_out(j);
-    http_conn_reply_written(hc, status, j->reply.data, len, out->data + j->sent, out->len - j->sent);
+    http_conn_reply_written(hc, status, j->reply.data, len, out->data + sent, out->len - sent);
 }
 
 void http_reply_count(http_conn *hc, int status, const char *body, size_t len) {

@@ -134,8 +134,9 @@ int http_route_may_read_body(http_conn *hc);
 /* http_job.c: forgets the request's job (the connection goes) and its timer. */
 void http_job_abandon(http_conn *hc);
 /* Something comes to wait on the request's reply (a request behind it,
- * the client's half-close): a quiet job wakes the loop after all, and
- * one already finished is delivered now. */
+ * the client's half-close): a reply its worker wrote whole ends the
+ * request now, a quiet job wakes the loop after all, and one already
+ * finished is delivered now. */
 void http_job_hurry(http_conn *hc);
 /* http_reply.c: a protocol error as its JSON object and HTTP status; a
  * reply of the protocol's (JSON, one line) with the status its "ok" and
@@ -154,8 +155,8 @@ const char *http_reason(int status);
 /* Worker thread: frames j's JSON reply as a whole HTTP reply (job.frame,
  * flags HTTP_FRAME_*). */
 void http_reply_frame(job *j);
-/* Loop: j's worker wrote its framed reply (all or part): the rest is
+/* Loop: j's worker wrote sent bytes of its framed reply: the rest is
  * written and the request ends as http_reply_json would end it. */
-void http_reply_written(http_conn *hc, job *j);
+void http_reply_written(http_conn *hc, const job *j, size_t sent);
 
 #endif
