@@ -328,8 +328,10 @@ static void http_set_timeouts(http_conn *hc, double t) {
 }
 
 /* HTTPS: the handshake is done (--http-timeout from now on), or failed
- * (plaintext, a client that does not trust the certificate): a log line
- * and a close. */
+ * (plaintext, a client that does not trust the certificate): a log line,
+ * limited (log.h: any client can fail handshakes at will), and a close. */
+static log_limit http_tls_fail_log; /* loop thread only */
+
 static void http_tls_event(http_conn *hc, short events) {
     if (events & BEV_EVENT_CONNECTED) {
         http_set_timeouts(hc, hc->s->cfg->http_timeout);
@@ -337,7 +339,7 @@ static void http_tls_event(http_conn *hc, short events) {
     }
     char why[300];
     tls_describe_error(hc->bev, why, sizeof why);
-    log_msg(LOG_LEVEL_WARN, "http %llu %s: %s", (unsigned long long)hc->id, hc->peer, why);
+    log_limited(&http_tls_fail_log, LOG_LEVEL_WARN, "http %llu %s: %s", (unsigned long long)hc->id, hc->peer, why);
     http_conn_free(hc, why);
 }
 
