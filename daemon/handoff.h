@@ -80,6 +80,13 @@
  *              finished job wakes the loop, none is left unannounced
  *     The read-batching wait (handoff_await_drain) goes on only while CALM.
  *
+ *   An HTTP query (handoff_submit_job, http_job.c) goes through the same
+ *   stages and claim: it is QUIET when its plain connection has nothing
+ *   queued and no request behind it; a request arriving behind it, the
+ *   client's half-close or its time limit hurries it; and when the wire
+ *   shows its reply went whole (wire_passed) the loop may end its request
+ *   before the job comes back, which then is only counted.
+ *
  *   Ingest jobs never enter this: the writer keeps its own done list and
  *   every job it finishes wakes the loop and calls it (ingest.c).
  *

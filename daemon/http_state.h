@@ -9,7 +9,8 @@
  *   HEAD --- more header bytes than that -----> 431, then CLOSING
  *   BODY --- Content-Length bytes read ----------------------------> BUSY
  *   BODY --- Content-Length over the route's limit --> 413, then CLOSING
- *   BUSY --- its reply written to the output buffer ---> HEAD (the next
+ *   BUSY --- its reply written to the output buffer, or by its worker
+ *            straight to the socket (http_job.c, wire.h) ---> HEAD (the next
  *            pipelined request is parsed at once if its bytes are there
  *            and the client owes under --max-output, and under
  *            --max-output-total all clients together), or CLOSING
