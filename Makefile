@@ -100,9 +100,18 @@ $(BIN)/lede-index: $(INDEXER_OBJ) $(CORE_LIB)
 	@mkdir -p $(BIN)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The version lede_build_info reports (daemon/metrics.c).
+# The version lede_build_info reports (daemon/metrics.c).  metrics.o
+# depends on a stamp holding it, rewritten only when it changes (a new
+# commit, a tree made dirty or clean), so a new version rebuilds what
+# embeds it and an unchanged one rebuilds nothing.
 LEDE_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LEDE_VERSION)' | cmp -s - $@ || echo '$(LEDE_VERSION)' >$@
 $(BUILD)/daemon/metrics.o: CFLAGS += -DLEDE_VERSION='"$(LEDE_VERSION)"'
+$(BUILD)/daemon/metrics.o: $(BUILD)/version.stamp
+.PHONY: FORCE
+FORCE:
 
 # The search page (web/index.html) as a C array, served at GET /.
 WEBPAGE_OBJ := $(BUILD)/web/page.o

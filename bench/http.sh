@@ -30,26 +30,49 @@ REUTERS="$SHARED/corpus/reuters/reuters21578.jsonl.gz"
 [ -f "$REUTERS" ] || { echo "bench-http: needs $REUTERS" >&2; exit 1; }
 python3 bench/make_queries.py "$REUTERS" 1200 42 >"$WORK/queries"
 bin/lede-index -q --index "$WORK/reuters.idx" "$REUTERS" 2>/dev/null || true
-bin/leded --index "$WORK/reuters.idx" --listen 127.0.0.1:0 --http 127.0.0.1:0 --log-level warn 2>"$WORK/leded.log" &
-LEDED_PID=$!
-for _ in $(seq 1 500); do
-    grep -qs 'listening on http' "$WORK/leded.log" && break
-    read -rt 0.02 <> <(:) || true
-done
-ADDR=$(sed -n 's/.*listening on tcp \(127.0.0.1:[0-9]*\).*/\1/p' "$WORK/leded.log")
-HTTP=$(sed -n 's/.*listening on http \(127.0.0.1:[0-9]*\).*/\1/p' "$WORK/leded.log")
-[ -n "$ADDR" ] && [ -n "$HTTP" ] || { echo "leded did not start:" >&2; cat "$WORK/leded.log" >&2; exit 1; }
+# start_daemon LOG [ARG...]: a leded on the index serving both protocols,
+# its log in $WORK/LOG; sets DAEMON_PID, DAEMON_TCP and DAEMON_HTTP (the
+# addresses it listens on, read from its log).
+start_daemon() {
+    local log="$WORK/$1"
+    shift
+    bin/leded --index "$WORK/reuters.idx" --listen 127.0.0.1:0 --http 127.0.0.1:0 --log-level warn "$@" 2>"$log" &
+    DAEMON_PID=$!
+    for _ in $(seq 1 500); do
+        grep -qs 'listening on http' "$log" && break
+        read -rt 0.02 <> <(:) || true
+    done
+    DAEMON_TCP=$(sed -n 's/.*listening on tcp \(127.0.0.1:[0-9]*\).*/\1/p' "$log")
+    DAEMON_HTTP=$(sed -n 's/.*listening on http \(127.0.0.1:[0-9]*\).*/\1/p' "$log")
+    [ -n "$DAEMON_TCP" ] && [ -n "$DAEMON_HTTP" ] || { echo "leded did not start:" >&2; cat "$log" >&2; exit 1; }
+}
+start_daemon leded.log
+LEDED_PID=$DAEMON_PID
+ADDR=$DAEMON_TCP
+HTTP=$DAEMON_HTTP
 
 OPTS="limit=10 snippet=0"
 field() { bench_field "$@"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else printf "-"}'; }
-# Alternating runs: line, http, line, http, ...; each side's median by QPS.
+ratio() { bench_ratio "$@"; }
+# run_one KIND TOOL ADDR CONNS I [VAR=VALUE...]: one run of bench/TOOL
+# (loadgen: the line protocol; httpgen: HTTP) against ADDR, with the
+# environment given (LOADGEN_TLS=1, HTTPGEN_TLS=1), into $WORK/KIND.CONNS.I.
+run_one() {
+    local kind="$1" tool="$2" addr="$3" conns="$4" i="$5"
+    shift 5
+    env "$@" "$BUILD/bench/$tool" "$addr" "$WORK/queries" "$conns" "$SECONDS_EACH" "$OPTS" \
+        >"$WORK/$kind.$conns.$i" 2>/dev/null || true
+}
+# run_pair LABEL CONNS A B: RUNS alternating runs of two sides (each "KIND
+# TOOL ADDR [VAR=VALUE]"), each side's median by QPS taken after.
 run_pair() {
-    local conns="$1" i
+    local label="$1" conns="$2" a="$3" b="$4" i
+    read -r ka ta aa ea <<<"$a"
+    read -r kb tb ab eb <<<"$b"
     for i in $(seq 1 "$RUNS"); do
-        "$BUILD/bench/loadgen" "$ADDR" "$WORK/queries" "$conns" "$SECONDS_EACH" "$OPTS" >"$WORK/line.$conns.$i" 2>/dev/null || true
-        "$BUILD/bench/httpgen" "$HTTP" "$WORK/queries" "$conns" "$SECONDS_EACH" "$OPTS" >"$WORK/http.$conns.$i" 2>/dev/null || true
-        echo "  $conns conns run $i: line $(tail -1 "$WORK/line.$conns.$i"); http $(tail -1 "$WORK/http.$conns.$i")" >&2
+        run_one "$ka" "$ta" "$aa" "$conns" "$i" $ea
+        run_one "$kb" "$tb" "$ab" "$conns" "$i" $eb
+        echo "  $label$conns conns run $i: $ka $(tail -1 "$WORK/$ka.$conns.$i"); $kb $(tail -1 "$WORK/$kb.$conns.$i")" >&2
     done
 }
 median_of() { # median_of KIND CONNS: the overall line of the median run
@@ -63,7 +86,7 @@ median_of() { # median_of KIND CONNS: the overall line of the median run
 ROWS=()
 SUMMARY=()
 for conns in $CONNS; do
-    run_pair "$conns"
+    run_pair "" "$conns" "line loadgen $ADDR" "http httpgen $HTTP"
     L=$(median_of line "$conns")
     H=$(median_of http "$conns")
     ROWS+=("| line protocol | $conns | $(field qps "$L") | $(field p50_us "$L") | $(field p99_us "$L") | $(field p999_us "$L") | $(field errors "$L") |")
@@ -78,23 +101,11 @@ if [ "$TLS" = 1 ]; then
     openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
         -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
         -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
-    bin/leded --index "$WORK/reuters.idx" --listen 127.0.0.1:0 --http 127.0.0.1:0 --log-level warn \
-        --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" 2>"$WORK/tls.log" &
-    TLS_PID=$!
-    for _ in $(seq 1 500); do
-        grep -qs 'listening on http' "$WORK/tls.log" && break
-        read -rt 0.02 <> <(:) || true
-    done
-    TADDR=$(sed -n 's/.*listening on tcp \(127.0.0.1:[0-9]*\).*/\1/p' "$WORK/tls.log")
-    THTTP=$(sed -n 's/.*listening on http \(127.0.0.1:[0-9]*\).*/\1/p' "$WORK/tls.log")
-    [ -n "$TADDR" ] && [ -n "$THTTP" ] || { echo "leded with TLS did not start:" >&2; cat "$WORK/tls.log" >&2; exit 1; }
+    start_daemon tls.log --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key"
+    TLS_PID=$DAEMON_PID
     for conns in $CONNS; do
         [ "$conns" -le 8 ] || continue
-        for i in $(seq 1 "$RUNS"); do
-            LOADGEN_TLS=1 "$BUILD/bench/loadgen" "$TADDR" "$WORK/queries" "$conns" "$SECONDS_EACH" "$OPTS" >"$WORK/tline.$conns.$i" 2>/dev/null || true
-            HTTPGEN_TLS=1 "$BUILD/bench/httpgen" "$THTTP" "$WORK/queries" "$conns" "$SECONDS_EACH" "$OPTS" >"$WORK/thttp.$conns.$i" 2>/dev/null || true
-            echo "  TLS $conns conns run $i: line $(tail -1 "$WORK/tline.$conns.$i"); https $(tail -1 "$WORK/thttp.$conns.$i")" >&2
-        done
+        run_pair "TLS " "$conns" "tline loadgen $DAEMON_TCP LOADGEN_TLS=1" "thttp httpgen $DAEMON_HTTP HTTPGEN_TLS=1"
         for pair in "tline line line protocol over TLS" "thttp http HTTPS keep-alive"; do
             read -r kind plain label <<<"$pair"
             T=$(median_of "$kind" "$conns")
@@ -144,7 +155,8 @@ fi
         echo
         echo "Over TLS every reply of the line protocol is written by the event loop through the"
         echo "connection's OpenSSL bufferevent (a plain connection's worker writes its reply itself when"
-        echo "it is next in line: daemon/wire.h); HTTP replies are the loop's either way."
+        echo "it is next in line: daemon/wire.h, and so does a plain HTTP connection's); HTTPS replies are"
+        echo "the loop's too."
     fi
 } >"$OUT"
 echo "wrote $OUT" >&2

@@ -160,6 +160,10 @@ static void conn_set_timeouts(conn *c, double t) {
  * freed.  A failure (plaintext sent to the TLS port, a client that does
  * not trust the certificate, a handshake left half done) is a log line
  * and a closed connection. */
+/* Failed handshakes are a client's to cause at will: their lines are
+ * limited (log.h).  Loop thread only. */
+static log_limit conn_tls_fail_log;
+
 static int conn_tls_event(conn *c, short events) {
     if (events & BEV_EVENT_CONNECTED) {
         c->tls_handshaking = 0;
@@ -170,14 +174,15 @@ static int conn_tls_event(conn *c, short events) {
     if (events & BEV_EVENT_ERROR) {
         char why[300];
         tls_describe_error(c->bev, why, sizeof why);
-        if (c->tls_handshaking) log_msg(LOG_LEVEL_WARN, "conn %llu %s: TLS handshake failed (%s)",
-                                        (unsigned long long)c->id, c->peer, why);
+        if (c->tls_handshaking)
+            log_limited(&conn_tls_fail_log, LOG_LEVEL_WARN, "conn %llu %s: TLS handshake failed (%s)",
+                        (unsigned long long)c->id, c->peer, why);
         conn_free(c, why);
         return 1;
     }
     if (c->tls_handshaking && (events & (BEV_EVENT_TIMEOUT | BEV_EVENT_EOF))) {
-        log_msg(LOG_LEVEL_WARN, "conn %llu %s: TLS handshake %s", (unsigned long long)c->id,
-                c->peer, events & BEV_EVENT_EOF ? "cut short by the client" : "timed out");
+        log_limited(&conn_tls_fail_log, LOG_LEVEL_WARN, "conn %llu %s: TLS handshake %s",
+                    (unsigned long long)c->id, c->peer, events & BEV_EVENT_EOF ? "cut short by the client" : "timed out");
         conn_free(c, "no TLS handshake");
         return 1;
     }

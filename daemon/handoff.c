@@ -44,10 +44,13 @@ static void handoff_call_loop_locked(handoff *h) {
 }
 
 /* The reply goes straight to the client if it is next in line (wire.h),
- * so the loop is not needed to send it. */
+ * so the loop is not needed to send it; framed first if its request
+ * wants it (an HTTP reply's head: job.h). */
 void handoff_send_through(job *j) {
-    if (j->wire && j->reply.len)
-        j->sent = wire_send(j->wire, j->seq, &j->claim, j->reply.data, j->reply.len);
+    if (!j->wire || !j->reply.len) return;
+    if (j->frame) j->frame(j);
+    const sbuf *out = job_out(j);
+    j->sent = wire_send(j->wire, j->seq, &j->claim, out->data, out->len);
 }
 
 /* Hands a job back to the loop.  A quiet job whose reply its worker
@@ -57,7 +60,7 @@ void handoff_send_through(job *j) {
  * the lock: once there, the loop may free it. */
 void handoff_finish(handoff *h, job *j, atomic_int *running) {
     j->finished_at = lede_now();
-    int whole = j->wire && j->sent == j->reply.len && j->reply.len > 0;
+    int whole = j->wire && j->sent == job_out(j)->len && j->reply.len > 0;
     pthread_mutex_lock(h->mu);
     int wake = !(whole && j->stage == HANDOFF_QUIET && h->call != HANDOFF_EAGER);
     j->stage = HANDOFF_DONE;
@@ -285,11 +288,16 @@ void handoff_submit_query(server *s, pending *p, proto_request *req) {
     replies_start_timer(p);
 }
 
-int handoff_submit_loud(server *s, pool_flow *flow, job *j) {
-    j->stage = HANDOFF_LOUD;
+int handoff_submit_job(server *s, pool_flow *flow, job *j, int quiet) {
+    j->loop_quiet = quiet && j->wire != NULL;
+    j->stage = j->loop_quiet ? HANDOFF_QUIET : HANDOFF_LOUD;
     int rc = pool_submit(s->pool, flow, j, 1, s->cfg->max_queued);
     if (rc != LEDE_OK) return rc;
     s->ho.jobs_out++;
+    if (j->loop_quiet) {
+        s->ho.quiet_out++;
+        handoff_arm_collect(s);
+    }
     handoff_start_poll(s);
     handoff_start_batch(s);
     return LEDE_OK;

@@ -80,6 +80,13 @@
  *              finished job wakes the loop, none is left unannounced
  *     The read-batching wait (handoff_await_drain) goes on only while CALM.
  *
+ *   An HTTP query (handoff_submit_job, http_job.c) goes through the same
+ *   stages and claim: it is QUIET when its plain connection has nothing
+ *   queued and no request behind it; a request arriving behind it, the
+ *   client's half-close or its time limit hurries it; and when the wire
+ *   shows its reply went whole (wire_passed) the loop may end its request
+ *   before the job comes back, which then is only counted.
+ *
  *   Ingest jobs never enter this: the writer keeps its own done list and
  *   every job it finishes wakes the loop and calls it (ingest.c).
  *
@@ -222,11 +229,15 @@ void handoff_notify_from_ingest(void *arg);
  * flow; its reply will take p's place (BUSY when the queue is full and
  * something else of the connection waits).  admit.c calls it. */
 void handoff_submit_query(server *s, pending *p, proto_request *req);
-/* Sends a job whose reply the loop writes (no wire: an HTTP request's,
- * whose connection has no other job out, so it is fresh, pool.h) to the
- * workers on flow; it comes back through j->deliver.  LEDE_ELIMIT: the
+/* Sends a job that is not a line connection's (an HTTP request's, whose
+ * connection has no other job out, so it is fresh, pool.h) to the
+ * workers on flow; it comes back through j->deliver.  With a wire (set
+ * by the caller with its seq and frame) its worker may write the reply
+ * itself; quiet (with a wire only): nothing else waits on the reply, so
+ * if its worker writes it whole its end need not wake the loop (the
+ * caller hurries it when something comes to wait).  LEDE_ELIMIT: the
  * queue is full (cannot happen for a fresh job; kept for the caller). */
-int handoff_submit_loud(server *s, struct pool_flow *flow, job *j);
+int handoff_submit_job(server *s, struct pool_flow *flow, job *j, int quiet);
 /* True when no request of c before p (NULL: none at all) waits to be
  * answered, but those whose worker wrote the whole reply already (their
  * client has it, and may ask again before the loop has collected them).

@@ -30,11 +30,34 @@
 #include <sys/socket.h>
 
 static void http_conn_process(http_conn *hc);
+static void http_conn_linger(http_conn *hc);
 
 /* ---- a connection's life ------------------------------------------- */
 
 static size_t http_output_len(const http_conn *hc) {
     return evbuffer_get_length(bufferevent_get_output(hc->bev));
+}
+
+size_t http_conn_output_len(const http_conn *hc) {
+    return http_output_len(hc);
+}
+
+size_t http_conn_input_len(const http_conn *hc) {
+    return evbuffer_get_length(bufferevent_get_input(hc->bev));
+}
+
+/* The output buffer, for the loop to queue bytes in: a worker may no
+ * longer write through the wire (it would overtake them; wire.h). */
+static struct evbuffer *http_conn_output(http_conn *hc) {
+    if (hc->wire) wire_hold(hc->wire);
+    return bufferevent_get_output(hc->bev);
+}
+
+/* The connection closes after its reply, which the loop writes now
+ * (with Connection: close). */
+static void http_conn_close_after(http_conn *hc) {
+    hc->closing_after = 1;
+    if (hc->wire) wire_hold(hc->wire);
 }
 
 static void http_conn_free(http_conn *hc, const char *why) {
@@ -45,6 +68,10 @@ static void http_conn_free(http_conn *hc, const char *why) {
     pool_flow_close(hc->s->pool, hc->flow);
     evbuffer_remove_cb_entry(bufferevent_get_output(hc->bev), hc->output_cb);
     hc->s->owed_total -= http_output_len(hc);
+    if (hc->wire) {
+        wire_close(hc->wire); /* before the socket closes: no worker writes to it after */
+        wire_unref(hc->wire);
+    }
     bufferevent_free(hc->bev);
     if (hc->prev) hc->prev->next = hc->next;
     else h->conns = hc->next;
@@ -55,42 +82,40 @@ static void http_conn_free(http_conn *hc, const char *why) {
     if (s->shutting_down && s->nconns == 0 && h->nconns == 0) event_base_loopexit(s->base, NULL);
 }
 
-static const char *http_reason(int status) {
-    switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 411: return "Length Required";
-    case 413: return "Payload Too Large";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    case 507: return "Insufficient Storage";
-    default: return "Unknown";
-    }
+/* A reply is on its way: counted, and whether the connection closes
+ * after it settled. */
+static void http_conn_reply_begin(http_conn *hc, int status, const char *body, size_t len) {
+    if (status >= 400) hc->s->stats.errors++;
+    if (status >= 200) http_reply_count(hc, status, body, len);
+    if (!hc->req.keep_alive || hc->s->shutting_down) hc->closing_after = 1;
+}
+
+static void http_conn_reply_end(http_conn *hc) {
+    http_request_clear(&hc->req);
+    hc->state = hc->closing_after ? HTTP_CLOSING : HTTP_HEAD;
 }
 
 void http_conn_reply(http_conn *hc, int status, const char *content_type, const char *extra_headers,
                      const char *body, size_t len) {
-    http_request *r = &hc->req;
-    if (status >= 400) hc->s->stats.errors++;
-    if (status >= 200) http_reply_count(hc, status, body, len);
-    if (!r->keep_alive || hc->s->shutting_down) hc->closing_after = 1;
-    struct evbuffer *out = bufferevent_get_output(hc->bev);
-    evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
-                        status, http_reason(status), content_type, len, extra_headers,
+    http_conn_reply_begin(hc, status, body, len);
+    struct evbuffer *out = http_conn_output(hc);
+    evbuffer_add_printf(out, HTTP_HEAD_FMT, status, http_reason(status), content_type, len, extra_headers,
                         hc->closing_after ? "Connection: close\r\n" : "");
-    if (r->method != HTTP_HEAD_M) evbuffer_add(out, body, len);
-    http_request_clear(r);
-    hc->state = hc->closing_after ? HTTP_CLOSING : HTTP_HEAD;
+    if (hc->req.method != HTTP_HEAD_M) evbuffer_add(out, body, len);
+    http_conn_reply_end(hc);
+}
+
+/* Nothing may reach the output buffer in between: the wire is held
+ * already when rest is not empty (a send cut short holds it, wire.c).
+ * With no bytes queued the write callback will not come, so what it
+ * would do is done here: the next pipelined request, or closing. */
+void http_conn_reply_written(http_conn *hc, int status, const char *body, size_t len, const char *rest,
+                             size_t rest_len) {
+    http_conn_reply_begin(hc, status, body, len);
+    if (rest_len) evbuffer_add(http_conn_output(hc), rest, rest_len);
+    http_conn_reply_end(hc);
+    if (hc->state != HTTP_CLOSING) http_conn_process(hc);
+    else if (http_output_len(hc) == 0) http_conn_linger(hc);
 }
 
 /* A reply before the request was whole (its head too large, its body too
@@ -171,7 +196,7 @@ static int http_read_body(http_conn *hc) {
     struct evbuffer *in = bufferevent_get_input(hc->bev);
     if (evbuffer_get_length(in) < r->content_length) {
         if (r->expect_continue) {
-            bufferevent_write(hc->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+            evbuffer_add(http_conn_output(hc), "HTTP/1.1 100 Continue\r\n\r\n", 25);
             r->expect_continue = 0;
         }
         bufferevent_setwatermark(hc->bev, EV_READ, 0, 0);
@@ -264,6 +289,7 @@ static int http_request_late(http_conn *hc) {
 
 static void http_read_cb(struct bufferevent *bev, void *arg) {
     http_conn *hc = arg;
+    if (hc->state == HTTP_BUSY) http_job_hurry(hc); /* a request behind it waits on its reply */
     if (hc->state != HTTP_CLOSING && http_request_late(hc)) return;
     if (hc->state == HTTP_CLOSING) {
         struct evbuffer *in = bufferevent_get_input(bev);
@@ -302,8 +328,10 @@ static void http_set_timeouts(http_conn *hc, double t) {
 }
 
 /* HTTPS: the handshake is done (--http-timeout from now on), or failed
- * (plaintext, a client that does not trust the certificate): a log line
- * and a close. */
+ * (plaintext, a client that does not trust the certificate): a log line,
+ * limited (log.h: any client can fail handshakes at will), and a close. */
+static log_limit http_tls_fail_log; /* loop thread only */
+
 static void http_tls_event(http_conn *hc, short events) {
     if (events & BEV_EVENT_CONNECTED) {
         http_set_timeouts(hc, hc->s->cfg->http_timeout);
@@ -311,7 +339,7 @@ static void http_tls_event(http_conn *hc, short events) {
     }
     char why[300];
     tls_describe_error(hc->bev, why, sizeof why);
-    log_msg(LOG_LEVEL_WARN, "http %llu %s: %s", (unsigned long long)hc->id, hc->peer, why);
+    log_limited(&http_tls_fail_log, LOG_LEVEL_WARN, "http %llu %s: %s", (unsigned long long)hc->id, hc->peer, why);
     http_conn_free(hc, why);
 }
 
@@ -324,7 +352,8 @@ static void http_event_cb(struct bufferevent *bev, short events, void *arg) {
         http_conn_free(hc, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
     } else if (events & BEV_EVENT_EOF) {
         if (hc->state == HTTP_BUSY) { /* half-closed: answer, then close */
-            hc->closing_after = 1;
+            http_conn_close_after(hc);
+            http_job_hurry(hc);
             return;
         }
         if (hc->state == HTTP_CLOSING && http_output_len(hc) > 0) {
@@ -395,6 +424,7 @@ static void http_conn_open(server *s, evutil_socket_t fd, struct sockaddr *sa) {
         return;
     }
     hc->flow = pool_flow_new();
+    hc->wire = s->tls ? NULL : wire_new(fd);
     bufferevent_setcb(hc->bev, http_read_cb, http_write_cb, http_event_cb, hc);
     hc->output_cb = evbuffer_add_cb(bufferevent_get_output(hc->bev), http_output_cb, hc);
     bufferevent_setwatermark(hc->bev, EV_READ, 0, s->cfg->max_http_header + 1);
@@ -508,7 +538,7 @@ void http_stop_accepting(server *s) {
             http_output_len(hc) == 0)
             http_conn_free(hc, "shutdown");
         else
-            hc->closing_after = 1;
+            http_conn_close_after(hc);
     }
 }
 

@@ -2,9 +2,14 @@
  * worker pool on the connection's flow (its turn among every
  * connection's, pool.h), ingest commands to the one writer (ingest.h),
  * each with the line protocol's limits: the query time limit from
- * submission (504 TIMEOUT in its place), --max-backlog (503 BUSY).  The
- * reply comes back on the loop (handoff.c calls http_job_back) and is
- * written by http_conn.c: a worker never writes to an HTTP socket.  Also
+ * submission (504 TIMEOUT in its place), --max-backlog (503 BUSY).  On a
+ * plain connection a query's worker frames its reply and writes it to
+ * the socket itself when nothing is queued before it (wire.h, as for the
+ * line protocol), and such a job is quiet (handoff.h): its end does not
+ * wake the loop, which collects it when the client's next request comes.
+ * Otherwise (TLS, ingest, /health, bytes the loop queued) the reply
+ * comes back on the loop (handoff.c calls http_job_back) and is written
+ * by http_conn.c.  Also
  * POST /articles of JSON Lines: one ADD job a line, in order, and one
  * reply with every line's outcome.  Must not parse HTTP (http_conn.c) or
  * decide routes (http_route.c). */
@@ -37,11 +42,44 @@ static void http_job_timeout_cb(evutil_socket_t fd, short what, void *arg) {
     http_conn *hc = arg;
     http_request *r = &hc->req;
     if (!r->job) return;
-    http_job_abandon(hc);
+    http_job_stop_timer(r);
+    if (!handoff_abandon(r->job)) {
+        r->job->owner = hc; /* written by its worker: it is on its way back */
+        handoff_hurry(hc->s, r->job);
+        log_msg(LOG_LEVEL_INFO, "http %llu query passed the time limit after its reply was written",
+                (unsigned long long)hc->id);
+        return;
+    }
+    r->job = NULL;
     hc->s->stats.timeouts++;
     log_msg(LOG_LEVEL_WARN, "http %llu query timed out after %.3f s", (unsigned long long)hc->id,
             hc->s->cfg->query_timeout);
     http_reply_error(hc, PROTO_E_TIMEOUT, "the query took longer than the time limit");
+}
+
+/* The client has the whole reply (its worker wrote it) and asks again
+ * before the worker handed the job back: the request ends now, as the
+ * line protocol's next request goes without waiting for the last one to
+ * be collected (handoff_nothing_waits).  With 2 cores, the worker's send
+ * often wakes the client on the worker's own core, and the hand-off then
+ * waits for the worker to run again: this kept a 1-connection client
+ * waiting for a loop wake-up per request.  The job, detached, is only
+ * counted when it comes back. */
+static int http_job_end_written(http_conn *hc) {
+    http_request *r = &hc->req;
+    job *j = r->job;
+    if (!j || !j->wire || !wire_passed(j->wire, j->seq)) return 0;
+    http_job_stop_timer(r);
+    r->job = NULL;
+    j->owner = NULL;
+    http_reply_written(hc, j, job_out(j)->len);
+    return 1;
+}
+
+void http_job_hurry(http_conn *hc) {
+    if (http_job_end_written(hc)) return;
+    job *j = hc->req.job;
+    if (j && j->loop_quiet && handoff_hurry(hc->s, j)) handoff_collect(hc->s);
 }
 
 static void http_job_start_timer(http_conn *hc) {
@@ -63,7 +101,9 @@ static void http_job_back(job *j) {
     http_request *r = &hc->req;
     r->job = NULL;
     http_job_stop_timer(r);
-    if (r->batch_end) {
+    if (j->wire && atomic_load(&j->claim) == WIRE_SENT) {
+        http_reply_written(hc, j, j->sent);
+    } else if (r->batch_end) {
         metrics_note_request(&hc->s->stats.metrics, PROTO_ADD, j->error_code); /* each line */
         http_batch_note(hc, &j->reply);
         http_batch_next(hc);
@@ -74,6 +114,25 @@ static void http_job_back(job *j) {
     }
 }
 
+/* A query whose worker may write its reply through the connection's
+ * wire (wire.h): a plain connection with nothing queued for its client
+ * and not closing, a reply sent as it is framed (not /health's, nor a
+ * line of a batch).  Returns 1 when the job may be quiet too: no request
+ * waits behind it yet (http_job_hurry, when one comes). */
+static int http_job_wire(http_conn *hc, job *j) {
+    http_request *r = &hc->req;
+    if (!hc->wire || r->batch_end || j->req.cmd == PROTO_PING || hc->closing_after || hc->s->shutting_down ||
+        http_conn_output_len(hc) > 0)
+        return 0;
+    j->wire = hc->wire;
+    wire_ref(j->wire);
+    j->seq = ++hc->seq;
+    j->frame = http_reply_frame;
+    j->frame_flags = (r->method == HTTP_HEAD_M ? HTTP_FRAME_HEAD_ONLY : 0) | (r->keep_alive ? 0 : HTTP_FRAME_CLOSE);
+    wire_open(hc->wire, j->seq);
+    return http_conn_input_len(hc) == 0;
+}
+
 /* The job of req (moved out of it); on refusal, the BUSY reply in busy. */
 static int http_job_send(http_conn *hc, proto_request *req, sbuf *busy) {
     if (!hc->req.batch_end) http_request_counts_as(&hc->req, req->cmd); /* a batch: per line */
@@ -81,7 +140,8 @@ static int http_job_send(http_conn *hc, proto_request *req, sbuf *busy) {
     job *j = job_new(req, 1, hc);
     j->deliver = http_job_back;
     int ingest = proto_is_ingest(j->req.cmd);
-    int rc = ingest ? ingest_submit(s->ingest, j, s->cfg->max_backlog) : handoff_submit_loud(s, hc->flow, j);
+    int rc = ingest ? ingest_submit(s->ingest, j, s->cfg->max_backlog)
+                    : handoff_submit_job(s, hc->flow, j, http_job_wire(hc, j));
     if (rc != LEDE_OK) {
         job_free(j);
         proto_reply_error(busy, 1, PROTO_E_BUSY, ingest ? "the ingest backlog is full, try again"

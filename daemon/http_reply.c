@@ -1,7 +1,10 @@
 /* http_reply.c -- the HTTP status of each of the protocol's error codes
  * (docs/HTTP.md's table), and replies made of the protocol's own JSON
- * (protocol_reply.c with json=1: one formatter for both protocols).
- * Must not parse requests or touch jobs; writes through http_conn_reply. */
+ * (protocol_reply.c with json=1: one formatter for both protocols): on
+ * the loop, written through http_conn_reply; on a worker, framed whole
+ * (http_reply_frame) for the worker to write itself (wire.h), and the
+ * loop's bookkeeping once such a reply went (http_reply_written).  Must
+ * not parse requests, submit jobs or touch the socket. */
 #define _GNU_SOURCE
 #include "http_job.h"
 
@@ -20,6 +23,29 @@ static const struct {
     {PROTO_E_READONLY, 503},   {PROTO_E_IOERROR, 500},   {PROTO_E_UNAVAILABLE, 503},
     {PROTO_E_INTERNAL, 500},
 };
+
+const char *http_reason(int status) {
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 413: return "Payload Too Large";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    case 507: return "Insufficient Storage";
+    default: return "Unknown";
+    }
+}
 
 int http_status_of(const char *code) {
     for (size_t i = 0; i < sizeof http_statuses / sizeof http_statuses[0]; i++)
@@ -47,17 +73,49 @@ static int http_reply_code_of(const char *data, size_t len, char code[24]) {
     return 1;
 }
 
-void http_reply_json(http_conn *hc, const sbuf *reply) {
+/* The status of a protocol reply (data, len: its JSON without the
+ * newline) and the headers that status carries. */
+static int http_json_status(const char *data, size_t len, const char **extra) {
     char code[24];
+    *extra = "";
+    if (!http_reply_code_of(data, len, code)) return 200;
+    int status = http_status_of(code);
+    *extra = http_error_headers(status, code);
+    return status;
+}
+
+/* A protocol reply's JSON without its line's newline. */
+static size_t http_json_len(const sbuf *reply) {
     size_t len = reply->len;
-    if (len && reply->data[len - 1] == '\n') len--;
-    int status = 200;
-    const char *extra = "";
-    if (http_reply_code_of(reply->data, reply->len, code)) {
-        status = http_status_of(code);
-        extra = http_error_headers(status, code);
-    }
+    return len && reply->data[len - 1] == '\n' ? len - 1 : len;
+}
+
+void http_reply_json(http_conn *hc, const sbuf *reply) {
+    const char *extra;
+    size_t len = http_json_len(reply);
+    int status = http_json_status(reply->data, len, &extra);
     http_conn_reply(hc, status, HTTP_JSON, extra, reply->data, len);
+}
+
+/* Worker thread: the whole HTTP reply, as http_conn_reply would write it
+ * with the request's flags as they were at submission (the loop holds
+ * the wire whenever they change, so then this is never sent). */
+void http_reply_frame(job *j) {
+    const char *extra;
+    size_t len = http_json_len(&j->reply);
+    int status = http_json_status(j->reply.data, len, &extra);
+    sbuf_reset(&j->framed);
+    sbuf_printf(&j->framed, HTTP_HEAD_FMT, status, http_reason(status), HTTP_JSON, len, extra,
+                (j->frame_flags & HTTP_FRAME_CLOSE) ? "Connection: close\r\n" : "");
+    if (!(j->frame_flags & HTTP_FRAME_HEAD_ONLY)) sbuf_append(&j->framed, j->reply.data, len);
+}
+
+void http_reply_written(http_conn *hc, const job *j, size_t sent) {
+    const char *extra;
+    size_t len = http_json_len(&j->reply);
+    int status = http_json_status(j->reply.data, len, &extra);
+    const sbuf *out = job_out(j);
+    http_conn_reply_written(hc, status, j->reply.data, len, out->data + sent, out->len - sent);
 }
 
 void http_reply_count(http_conn *hc, int status, const char *body, size_t len) {

@@ -92,6 +92,18 @@ static int http_authorized(http_conn *hc, int ingest) {
     return 0;
 }
 
+/* Every route that runs something ends here: the request is authorised
+ * (ingest: with the ingest token; else the read token, if set) and
+ * submitted, or answered 401/403; req is freed either way. */
+static void http_submit_authorized(http_conn *hc, int ingest, proto_request *req) {
+    if (http_authorized(hc, ingest)) {
+        proto_cmd c = req->cmd;
+        if (c == PROTO_SEARCH || c == PROTO_COUNT || c == PROTO_SIMILAR) hc->s->stats.queries++;
+        http_job_submit(hc, req);
+    }
+    proto_request_free(req);
+}
+
 /* ---- query parameters into a request ------------------------------------------ */
 
 /* Fills req's options and query (q) from the query string; q_needed:
@@ -161,12 +173,11 @@ static void http_answer_search(http_conn *hc, http_target *t, proto_cmd cmd, int
     if (rc == LEDE_OK && cmd == PROTO_SUGGEST) req.search.query = req.arg;
     if (rc != LEDE_OK) {
         http_reply_error(hc, PROTO_E_SYNTAX, err);
-    } else if (http_authorized(hc, 0)) {
-        proto_apply_limit(&req, hc->s->cfg->max_limit);
-        if (cmd == PROTO_SEARCH || cmd == PROTO_COUNT || cmd == PROTO_SIMILAR) hc->s->stats.queries++;
-        http_job_submit(hc, &req);
+        proto_request_free(&req);
+        return;
     }
-    proto_request_free(&req);
+    proto_apply_limit(&req, hc->s->cfg->max_limit);
+    http_submit_authorized(hc, 0, &req);
 }
 
 static void http_get_search(http_conn *hc, http_target *t) { http_answer_search(hc, t, PROTO_SEARCH, 1); }
@@ -179,23 +190,11 @@ static void http_get_suggest(http_conn *hc, http_target *t) {
     char err[LEDE_ERRLEN];
     memset(&req, 0, sizeof req);
     req.cmd = PROTO_SUGGEST;
-    int rc = http_query_params(t->query, &req, 1, err);
-    if (rc != LEDE_OK) http_reply_error(hc, PROTO_E_SYNTAX, err);
-    else if (http_authorized(hc, 0)) http_job_submit(hc, &req);
-    proto_request_free(&req);
-}
-
-static void http_id_command(http_conn *hc, http_target *t, proto_cmd cmd) {
-    proto_request req;
-    memset(&req, 0, sizeof req);
-    req.cmd = cmd;
-    req.arg = lede_strdup(t->id);
-    if (cmd == PROTO_PUT) {
-        req.block = hc->req.body; /* moved: the job frees it */
-        req.block_len = hc->req.content_length;
-        hc->req.body = NULL;
+    if (http_query_params(t->query, &req, 1, err) == LEDE_OK) {
+        http_submit_authorized(hc, 0, &req);
+        return;
     }
-    http_job_submit(hc, &req);
+    http_reply_error(hc, PROTO_E_SYNTAX, err);
     proto_request_free(&req);
 }
 
@@ -205,8 +204,16 @@ static void http_article(http_conn *hc, http_target *t) {
         http_reply_error(hc, PROTO_E_NOTFOUND, "no article id after /articles/");
         return;
     }
-    if (!http_authorized(hc, m == HTTP_PUT || m == HTTP_DELETE)) return;
-    http_id_command(hc, t, m == HTTP_PUT ? PROTO_PUT : m == HTTP_DELETE ? PROTO_DELETE : PROTO_GET);
+    proto_request req;
+    memset(&req, 0, sizeof req);
+    req.cmd = m == HTTP_PUT ? PROTO_PUT : m == HTTP_DELETE ? PROTO_DELETE : PROTO_GET;
+    req.arg = lede_strdup(t->id);
+    if (req.cmd == PROTO_PUT) {
+        req.block = hc->req.body; /* moved: the job frees it */
+        req.block_len = hc->req.content_length;
+        hc->req.body = NULL;
+    }
+    http_submit_authorized(hc, req.cmd != PROTO_GET, &req);
 }
 
 /* The first non-blank line of body is a whole JSON object ({...}), and
@@ -228,7 +235,9 @@ static int http_is_json_lines(const char *body) {
 }
 
 /* POST /articles: one article (a JSON object, on one line or several) or
- * JSON Lines (each line an article). */
+ * JSON Lines (each line an article).  Authorised first, before its body
+ * is looked at (a batch is no one request: http_submit_authorized does
+ * not fit it). */
 static void http_post_articles(http_conn *hc, http_target *t) {
     (void)t;
     if (!http_authorized(hc, 1)) return;
@@ -254,11 +263,10 @@ static void http_post_articles(http_conn *hc, http_target *t) {
 
 static void http_post_commit(http_conn *hc, http_target *t) {
     (void)t;
-    if (!http_authorized(hc, 1)) return;
     proto_request req;
     memset(&req, 0, sizeof req);
     req.cmd = PROTO_COMMIT;
-    http_job_submit(hc, &req);
+    http_submit_authorized(hc, 1, &req);
 }
 
 static void http_get_stats(http_conn *hc, http_target *t) {

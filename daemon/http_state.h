@@ -9,7 +9,8 @@
  *   HEAD --- more header bytes than that -----> 431, then CLOSING
  *   BODY --- Content-Length bytes read ----------------------------> BUSY
  *   BODY --- Content-Length over the route's limit --> 413, then CLOSING
- *   BUSY --- its reply written to the output buffer ---> HEAD (the next
+ *   BUSY --- its reply written to the output buffer, or by its worker
+ *            straight to the socket (http_job.c, wire.h) ---> HEAD (the next
  *            pipelined request is parsed at once if its bytes are there
  *            and the client owes under --max-output, and under
  *            --max-output-total all clients together), or CLOSING
@@ -81,6 +82,9 @@ struct http_conn {
     http_conn_state state;
     http_request req;
     pool_flow *flow;          /* its queries' turn among all connections' */
+    wire *wire;               /* its socket shared with the workers (wire.h);
+                                 NULL over TLS: the loop writes every reply */
+    uint64_t seq;             /* the last request sent through the wire */
     uint64_t id;
     char peer[80];
     uint8_t addr[PEER_KEY_LEN];
@@ -102,11 +106,25 @@ typedef struct http_server {
     uint64_t requests;        /* STATS' http_requests */
 } http_server;
 
+/* An HTTP reply's status line and headers: status, reason,
+ * Content-Type, Content-Length, the extra headers ("" or lines each
+ * ending in CRLF), "Connection: close\r\n" or "". */
+#define HTTP_HEAD_FMT "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n"
+/* http_reply_frame's flags (job.frame_flags). */
+enum { HTTP_FRAME_HEAD_ONLY = 1, HTTP_FRAME_CLOSE = 2 };
+
 /* http_conn.c: writes one reply (status line, headers, body but for
- * HEAD) and ends the request; extra_headers is "" or lines each ending
- * in CRLF. */
+ * HEAD) and ends the request. */
 void http_conn_reply(http_conn *hc, int status, const char *content_type, const char *extra_headers,
                      const char *body, size_t len);
+/* The same for a reply a worker wrote through the wire (all but rest,
+ * which the loop writes): counted, and the request ended. */
+void http_conn_reply_written(http_conn *hc, int status, const char *body, size_t len, const char *rest,
+                             size_t rest_len);
+/* Bytes the connection's output buffer holds (the loop's, not yet sent). */
+size_t http_conn_output_len(const http_conn *hc);
+/* Bytes read and not yet taken (a pipelined request behind this one). */
+size_t http_conn_input_len(const http_conn *hc);
 /* http_route.c: answers a request whose head and body are read; the
  * largest body its route takes. */
 void http_route(http_conn *hc);
@@ -116,6 +134,11 @@ size_t http_route_body_limit(const http_conn *hc);
 int http_route_may_read_body(http_conn *hc);
 /* http_job.c: forgets the request's job (the connection goes) and its timer. */
 void http_job_abandon(http_conn *hc);
+/* Something comes to wait on the request's reply (a request behind it,
+ * the client's half-close): a reply its worker wrote whole ends the
+ * request now, a quiet job wakes the loop after all, and one already
+ * finished is delivered now. */
+void http_job_hurry(http_conn *hc);
 /* http_reply.c: a protocol error as its JSON object and HTTP status; a
  * reply of the protocol's (JSON, one line) with the status its "ok" and
  * "error" say. */
@@ -129,5 +152,12 @@ static inline void http_request_counts_as(http_request *r, proto_cmd cmd) {
 }
 void http_reply_json(http_conn *hc, const sbuf *reply);
 int http_status_of(const char *code);
+const char *http_reason(int status);
+/* Worker thread: frames j's JSON reply as a whole HTTP reply (job.frame,
+ * flags HTTP_FRAME_*). */
+void http_reply_frame(job *j);
+/* Loop: j's worker wrote sent bytes of its framed reply: the rest is
+ * written and the request ends as http_reply_json would end it. */
+void http_reply_written(http_conn *hc, const job *j, size_t sent);
 
 #endif

@@ -50,6 +50,7 @@ struct ingest {
     pthread_t thread;
     livewriter *lw;
     double commit_interval;
+    const char *test_hold;   /* the LEDE_TEST_HOLD FIFO, or NULL (ingest.h) */
     double dirty_since, last_arrival;
     void (*notify)(void *);
     void *notify_arg;
@@ -186,9 +187,19 @@ static int may_change(ingest *g, char *err) {
                             " once the index can be written)", g->stuck_err);
 }
 
+/* Test hook (ingest.h): off the hot path but for a pointer test. */
+static void test_hold(const ingest *g, const job *j) {
+    if (!g->test_hold || j->req.cmd != PROTO_PUT || !j->req.arg || strcmp(j->req.arg, "lede-test-hold")) return;
+    FILE *f = fopen(g->test_hold, "r");
+    if (!f) return;
+    (void)fgetc(f);
+    fclose(f);
+}
+
 static void apply(ingest *g, job *j) {
     char err[LEDE_ERRLEN];
     int rc;
+    test_hold(g, j);
     int change = j->req.cmd == PROTO_ADD || j->req.cmd == PROTO_PUT || j->req.cmd == PROTO_DELETE;
     if (change && (rc = may_change(g, err)) != LEDE_OK) {
         reply_error(j, rc, err);
@@ -343,6 +354,12 @@ int ingest_start(ingest **out, const char *index, double commit_interval,
     }
     *out = g;
     return LEDE_OK;
+}
+
+void ingest_set_test_hold(ingest *g, const char *fifo) {
+    pthread_mutex_lock(&g->mu);
+    g->test_hold = fifo;
+    pthread_mutex_unlock(&g->mu);
 }
 
 int ingest_submit(ingest *g, job *j, int max_backlog) {

@@ -33,5 +33,10 @@ job *ingest_take_done(ingest *g);
 void ingest_figures_get(ingest *g, ingest_figures *f);
 /* Applies what is queued, commits, releases the index, joins the thread. */
 void ingest_stop(ingest *g);
+/* Test hook (LEDE_TEST_HOLD, as the pool's, pool.c): a PUT of the article
+ * id "lede-test-hold" waits, before it is applied, until a byte can be
+ * read from the FIFO fifo, so tests can keep the writer busy and its
+ * backlog full without timing.  Set once, before any job. */
+void ingest_set_test_hold(ingest *g, const char *fifo);
 
 #endif

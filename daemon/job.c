@@ -12,6 +12,7 @@ job *job_new(proto_request *req, int json, void *owner) {
     j->json = json;
     j->owner = owner;
     sbuf_init(&j->reply);
+    sbuf_init(&j->framed);
     return j;
 }
 
@@ -19,6 +20,7 @@ void job_free(job *j) {
     if (!j) return;
     proto_request_free(&j->req);
     sbuf_free(&j->reply);
+    sbuf_free(&j->framed);
     wire_unref(j->wire);
     free(j);
 }

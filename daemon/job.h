@@ -39,12 +39,24 @@ typedef struct job {
                                   answer) or WIRE_SENT (a worker wrote it) */
     wire *wire;                /* NULL: the loop writes the reply */
     uint64_t seq;              /* the request's number on its connection */
-    size_t sent;               /* bytes of the reply the worker wrote */
+    size_t sent;               /* bytes of job_out the worker wrote */
+    /* Worker side, before the reply goes through the wire: frames the
+     * reply into framed (an HTTP reply's status line and headers before
+     * its JSON, http_reply.c), the bytes then sent instead of reply;
+     * frame_flags are the framer's.  NULL: the reply goes as it is. */
+    void (*frame)(struct job *j);
+    int frame_flags;
+    sbuf framed;
     job_stage stage;           /* under the pool's lock (handoff.h) */
     int loop_quiet;            /* the loop's own note that it made the job
                                   quiet; never read by workers */
     struct job *next;
 } job;
+
+/* The bytes that go to the client: framed once framed, else reply. */
+static inline const sbuf *job_out(const job *j) {
+    return j->framed.len ? &j->framed : &j->reply;
+}
 
 /* A job carrying req (moved out of it, which is left empty) for a worker
  * or the ingest writer; owner is the loop's note of where the reply goes. */

@@ -22,4 +22,19 @@ int log_get_level(void);
 
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Lines any client can cause at will (a failed TLS handshake: plaintext
+ * or garbage sent to a TLS port) would let it fill the log.  Such a kind
+ * of line goes through a log_limit: at most LOG_LIMIT_BURST lines of it
+ * in LOG_LIMIT_WINDOW seconds; the line past them says that more are
+ * left out, and the first line of a later window how many were.  Each
+ * log_limit is used by one thread (zeroed to start). */
+#define LOG_LIMIT_BURST 10
+#define LOG_LIMIT_WINDOW 60.0
+typedef struct log_limit {
+    double window_start;      /* monotonic seconds; 0: none yet */
+    unsigned printed;         /* lines of this window */
+    unsigned long dropped;    /* lines left out since the last printed */
+} log_limit;
+void log_limited(log_limit *l, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

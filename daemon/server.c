@@ -81,6 +81,7 @@ static int server_start_threads(server *s) {
         log_msg(LOG_LEVEL_ERROR, "cannot take the index for ingest: %s", err);
         return -1;
     }
+    if (s->ingest && getenv("LEDE_TEST_HOLD")) ingest_set_test_hold(s->ingest, getenv("LEDE_TEST_HOLD"));
     pool_config pc = {.index = cfg->index, .workers = cfg->workers, .max_wildcard = cfg->max_wildcard,
                       .facets_exact = cfg->facets_exact,
                       .remote_timeout_ms = (unsigned)(cfg->remote_timeout * 1000 + 0.5),

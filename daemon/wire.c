@@ -70,6 +70,12 @@ void wire_close(wire *w) {
     pthread_mutex_unlock(&w->mu);
 }
 
+/* open_seq is written with a sequentially consistent store after the
+ * reply was made, so the load that sees it past seq also sees the reply. */
+int wire_passed(wire *w, uint64_t seq) {
+    return seq != WIRE_NONE && atomic_load(&w->open_seq) > seq;
+}
+
 /* Writes what the socket takes now; an error counts as nothing written
  * (the loop sees the error itself when it writes the rest). */
 static size_t send_some(int fd, const char *data, size_t len) {

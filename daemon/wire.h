@@ -42,6 +42,12 @@ void wire_close(wire *w);               /* never again (before closing fd) */
 size_t wire_send(wire *w, uint64_t seq, _Atomic int *claim, const char *data,
                  size_t len);
 
+/* Loop side: true when the reply of seq went whole through the wire (a
+ * worker opened it for the next number).  What that worker wrote before
+ * sending (the reply) may then be read; what it writes after (job.sent,
+ * its hand-off) may not. */
+int wire_passed(wire *w, uint64_t seq);
+
 /* Claim states of a job's reply (handoff.h: the loop cancels with
  * handoff_abandon). */
 enum { WIRE_LIVE = 0, WIRE_CANCELLED = 1, WIRE_SENT = 2 };
