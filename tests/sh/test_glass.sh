@@ -68,6 +68,20 @@ check_grep "dbcompare: names the document count" "^differ: doccount: 400 vs 401"
 "$TOOLS/dbcompare" "$TMP/gen1" "$TMP/gen7" >"$TMP/diff2" 2>&1
 check_eq "dbcompare: another collection differs (exit 1)" "$?" 1
 
+# Xapian's own writer updates a copy as it updates the original (lede's
+# incremental runs), and compacts it.
+for n in 1 3 5; do
+    "$TOOLS/glassgen" --update 9$n 300 "$TMP/gen$n" && "$TOOLS/glassgen" --update 9$n 300 "$TMP/random$n.glass"
+    check_eq "random $n: updated by Xapian's WritableDatabase, original and copy" "$?" 0
+    xapian-check "$TMP/random$n.glass" >"$TMP/upd$n.check" 2>&1
+    check_grep "random $n: the updated copy passes xapian-check" "^No errors found" "$TMP/upd$n.check"
+    "$TOOLS/dbcompare" "$TMP/gen$n" "$TMP/random$n.glass" >"$TMP/upd$n.cmp" 2>&1
+    check_eq "random $n: updated original and updated copy are equal ($(head -3 "$TMP/upd$n.cmp" | tr '\n' '|'))" "$?" 0
+done
+xapian-compact "$TMP/random6.glass" "$TMP/compacted6" >/dev/null 2>&1
+check_eq "random 6: xapian-compact compacts the copy" "$?" 0
+check "random 6: the compacted copy equals the original" "$TOOLS/dbcompare" "$TMP/gen6" "$TMP/compacted6"
+
 # Order checks, error texts, no files left by an unfinished writer.
 mkdir "$TMP/order"
 "$TOOLS/glassorder" "$TMP/order"

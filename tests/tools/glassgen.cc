@@ -9,7 +9,12 @@
  * metadata, spelling words, and gaps in the docids.  Owns nothing else.
  *
  * Usage: glassgen SEED DOCUMENTS NEW_DIR  (DOCUMENTS 0: an empty database,
- * which still gets metadata and spelling when SEED is odd). */
+ * which still gets metadata and spelling when SEED is odd).
+ *        glassgen --update SEED DOCUMENTS DIR  opens DIR with Xapian's
+ * WritableDatabase, adds DOCUMENTS random documents, deletes every third
+ * document, adds spelling and changes metadata: applied to an original and
+ * to its copy, the two must stay equal (lede's incremental runs update
+ * bulk-built databases through Xapian's API). */
 #include <xapian.h>
 
 #include <cstdio>
@@ -73,9 +78,37 @@ Xapian::Document make_document(unsigned did) {
     return doc;
 }
 
+int update(unsigned seed, unsigned docs, const char *dir) {
+    rng.seed(seed);
+    try {
+        Xapian::WritableDatabase db(dir, Xapian::DB_OPEN);
+        Xapian::docid first = db.get_lastdocid() + 1;
+        for (unsigned i = 0; i < docs; ++i) db.add_document(make_document(first + i));
+        Xapian::docid last = db.get_lastdocid();
+        for (Xapian::docid did = 1; did <= last; did += 3) {
+            try {
+                db.delete_document(did);
+            } catch (const Xapian::DocNotFoundError &) {
+                /* a gap in the docids */
+            }
+        }
+        db.add_spelling("droughts", 3);
+        db.remove_spelling("drough", 1);
+        db.set_metadata("lede.format", "5");
+        db.commit();
+    } catch (const Xapian::Error &e) {
+        std::fprintf(stderr, "glassgen: %s\n", e.get_description().c_str());
+        return 1;
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
+    if (argc == 5 && std::string(argv[1]) == "--update")
+        return update(unsigned(std::strtoul(argv[2], nullptr, 10)),
+                      unsigned(std::strtoul(argv[3], nullptr, 10)), argv[4]);
     if (argc != 4) {
         std::fprintf(stderr, "usage: glassgen SEED DOCUMENTS NEW_DIR\n");
         return 2;
