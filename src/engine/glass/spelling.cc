@@ -14,8 +14,11 @@
  * the first as (length ^ 96) then its bytes; each next as (bytes shared
  * with the previous word ^ 96), (bytes that differ ^ 96), those bytes.
  *
- * Memory: 8 bytes per (fragment, word) pair (about n + 1 pairs for a word of
- * n bytes), sorted in one vector, beside the caller's map of words. */
+ * Memory: beside the caller's map of words, 8 bytes per (fragment, word)
+ * pair (about n + 1 pairs for a word of n bytes), sorted in passes: the
+ * fragment keys are cut into ranges (by kind and first byte) of at most
+ * PASS_PAIRS pairs each (32 MiB), and each pass walks the words again
+ * keeping only its range's pairs. */
 #include "glass.hh"
 
 #include <algorithm>
@@ -25,6 +28,7 @@ namespace glass {
 namespace {
 
 const unsigned char XOR = 96;
+const size_t PASS_PAIRS = size_t(4) << 20;
 
 /* A fragment's 4 key bytes in the top half (the 4th byte 0 unless 'M'),
  * the word's index in the bottom half: sorting orders by key then word. */
@@ -69,17 +73,18 @@ void append_prefixed(std::string &tag, const std::string &prev, const std::strin
     tag.append(word, i, std::string::npos);
 }
 
-}  // namespace
+/* The range of a fragment key by its first two bytes (kind, first byte). */
+unsigned bucket_of(uint64_t pair) { return unsigned(pair >> 48); }
 
-Xapian::termcount write_spelling(TableWriter &table,
-                                 const std::map<std::string, Xapian::termcount> &words) {
-    std::vector<const std::string *> stored;
-    std::vector<uint64_t> pairs;
-    for (auto &w : words) {
-        if (w.first.size() < 2 || w.second == 0) continue;
-        if (w.first.size() > 254) throw Error("glass: spelling word over 254 bytes");
-        fragments_of(w.first, uint32_t(stored.size()), pairs);
-        stored.push_back(&w.first);
+/* Writes the fragment keys whose bucket is in [lo, hi). */
+void write_fragments(TableWriter &table, const std::vector<const std::string *> &stored,
+                     unsigned lo, unsigned hi) {
+    std::vector<uint64_t> all, pairs;
+    for (uint32_t i = 0; i < stored.size(); ++i) {
+        all.clear();
+        fragments_of(*stored[i], i, all);
+        for (uint64_t p : all)
+            if (bucket_of(p) >= lo && bucket_of(p) < hi) pairs.push_back(p);
     }
     std::sort(pairs.begin(), pairs.end());
     pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
@@ -93,6 +98,31 @@ Xapian::termcount write_spelling(TableWriter &table,
             prev = w;
         }
         table.add(fragment_key(frag), tag);
+    }
+}
+
+}  // namespace
+
+Xapian::termcount write_spelling(TableWriter &table,
+                                 const std::map<std::string, Xapian::termcount> &words) {
+    std::vector<const std::string *> stored;
+    std::vector<size_t> per_bucket(1 << 16);
+    std::vector<uint64_t> pairs;
+    for (auto &w : words) {
+        if (w.first.size() < 2 || w.second == 0) continue;
+        if (w.first.size() > 254) throw Error("glass: spelling word over 254 bytes");
+        pairs.clear();
+        fragments_of(w.first, uint32_t(stored.size()), pairs);
+        for (uint64_t p : pairs) ++per_bucket[bucket_of(p)];
+        stored.push_back(&w.first);
+    }
+    for (unsigned lo = 0; lo < per_bucket.size();) {
+        unsigned hi = lo;
+        size_t held = 0;
+        while (hi < per_bucket.size() && (hi == lo || held + per_bucket[hi] <= PASS_PAIRS))
+            held += per_bucket[hi++];
+        if (held) write_fragments(table, stored, lo, hi);
+        lo = hi;
     }
     Xapian::termcount top = 0;
     for (auto &w : words) {
