@@ -102,6 +102,10 @@ void order_cases(const std::string &dir) {
                  [](glass::DatabaseWriter &w) { w.finish(); }, "finish before end_term");
     expect_error(dir, "a term of the documents never posted", add_one,
                  [](glass::DatabaseWriter &w) { w.finish(); }, "the terms posted 0 postings");
+    expect_error(dir, "a term whose escaped keys are too long",
+                 [](glass::DatabaseWriter &w) { w.add_document(1, "", {{std::string(240, '\0'), 1}}, {}); },
+                 [](glass::DatabaseWriter &w) { w.begin_term(std::string(240, '\0')); },
+                 "keys would pass 255 bytes");
     expect_error(dir, "an empty term", add_one,
                  [](glass::DatabaseWriter &w) { w.begin_term(""); }, "a term of 0 bytes");
 }

@@ -28,6 +28,7 @@
  * spelling words (spelling.cc).  Doclens and values are spilled. */
 #include "glass.hh"
 
+#include <algorithm>
 #include <cerrno>
 
 #include <sys/stat.h>
@@ -224,6 +225,9 @@ void DatabaseWriter::begin_term(const std::string &term) {
     w.expect(!term.empty() && term.size() <= MAX_TERM,
              "begin_term: a term of " + std::to_string(term.size()) + " bytes");
     w.expect(w.term.empty() || w.term < term, "begin_term: terms not strictly ascending");
+    /* Its keys double zero bytes and add up to 6 bytes of docid. */
+    w.expect(term.size() + size_t(std::count(term.begin(), term.end(), '\0')) + 6 <= 255,
+             "begin_term: a term whose keys would pass 255 bytes (too many zero bytes)");
     if (w.phase == DOCUMENTS) w.start_terms();
     w.term = term;
     w.termfreq = 0;
