@@ -78,6 +78,8 @@ static int parse_args(int argc, char **argv, cli *c) {
         {"max-article-bytes", 0, OPT_SIZE, &o->max_article_bytes, .metavar = "N",
          .help = "skip articles larger than N bytes (K, M, G suffixes)", .def = "16M", .min = 1},
         {"no-delete", 0, OPT_FLAG, &o->no_delete, .help = "keep articles whose file disappeared"},
+        {"keep-boilerplate", 0, OPT_FLAG, &o->keep_boilerplate,
+         .help = "index every line: learn no boilerplate and leave none out"},
         {"ext", 0, OPT_CALL, &o->ext, .metavar = "EXT,...",
          .help = "under directory SOURCEs, also read files with these extensions (no dot) as "
                  "plain text: 'none' for names without an extension (mail and news spools), '*' "

@@ -167,7 +167,8 @@ static int writer_open(build *b, writer *w, int create, char *err) {
         if (rc != LEDE_OK) return rc;
     }
     if (engine_writer_configure(w->ew, b->set.language, b->set.stopwords, 1, err) != LEDE_OK ||
-        fields_share(b, w->ew, err) != LEDE_OK)
+        fields_share(b, w->ew, err) != LEDE_OK ||
+        engine_writer_share_boiler(w->ew, b->boiler, err) != LEDE_OK)
         return LEDE_ERR;
     /* A full build's parts (or new shards) see only their own articles:
      * they are grouped once all are written (engine_group_duplicates). */
@@ -273,6 +274,9 @@ int writers_dispatch(build *b, jobq_job *j, char *err) {
         jobq_job_free(j);
         return build_failure(b, err);
     }
+    /* Counted here, in reading order, before a full build holds its first
+     * articles: those are cleaned of what recurs among them. */
+    if (b->boiler && j->kind == JOBQ_PUT) boiler_observe_article(b->boiler, &j->a);
     if (b->writers_running) {
         writers_push(b, j);
         return LEDE_OK;

@@ -198,6 +198,15 @@ int engine_writer_configure(engine_writer *w, const char *language,
  * disagree on a field), and each commit writes book's whole schema.
  * Call after engine_writer_configure, before any put. */
 int engine_writer_share_fields(engine_writer *w, fieldbook *book, char *err);
+/* Makes w learn boilerplate into t, the table its process shares
+ * (boiler.h), and leave it out of the documents' terms, lengths and
+ * spelling words: the database's "lede.boilerplate" is merged into t, and
+ * each commit writes t's text.  t NULL: none (the default).  Call before
+ * any put. */
+typedef struct boiler_table boiler_table;
+int engine_writer_share_boiler(engine_writer *w, boiler_table *t, char *err);
+/* The database's "lede.boilerplate" text into out ("" for none). */
+int engine_writer_boiler_text(engine_writer *w, sbuf *out, char *err);
 /* Adds or replaces the article whose id is a->id.  If a document with that
  * id already carries this fingerprint, nothing is written.  filekey may be
  * NULL (no source file).  *outcome is ENGINE_ADDED/REPLACED/UNCHANGED. */

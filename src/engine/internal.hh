@@ -9,6 +9,7 @@
 #ifndef LEDE_ENGINE_INTERNAL_HH
 #define LEDE_ENGINE_INTERNAL_HH
 
+#include "../boiler.h"
 #include "../dirwatch.h"
 #include "../docstore.h"
 #include "../engine.h"
@@ -77,6 +78,9 @@ struct engine_writer {
      * writer that stores no articles writes no "lede.schema"). */
     fieldbook *book = nullptr;
     bool own_book = false;
+    /* The boilerplate table its process shares (boiler.h,
+     * engine_writer_share_boiler), or NULL: nothing learned or cleaned. */
+    boiler_table *boiler = nullptr;
 };
 
 typedef std::vector<std::pair<std::string, struct stat>> file_ids;
@@ -395,6 +399,16 @@ void add_signature(Xapian::Document &doc, const std::string &sig);
  * of the near-duplicate leader it resembles most in w's database, or makes
  * one with an ungrouped near-duplicate (whose document is rewritten). */
 void join_live_group(engine_writer *w, Xapian::Document &doc, const std::string &qterm);
+/* boilerplate.cc */
+/* The body a's terms are made of: without its boilerplate lines when w
+ * shares a table (boiler.h), else the body as it is ("" for none). */
+std::string boiler_indexed_body(engine_writer *w, const article *a);
+/* The author a's author: terms are made of: its own, else the subject of
+ * its trailing bio when w shares a table; "" for none. */
+std::string boiler_indexed_author(engine_writer *w, const article *a);
+/* Writes w's table into the database's "lede.boilerplate". */
+void writer_boiler_store(engine_writer *w);
+
 /* fields.cc */
 /* text's first max bytes at most, cut at a UTF-8 character's start. */
 std::string utf8_cut(const std::string &text, size_t max);

@@ -95,6 +95,7 @@ int engine_writer_close(engine_writer *w, char *err) {
     int rc = guarded(err, w->path.c_str(), [&] {
         flush_words(w);
         writer_fields_store(w);
+        writer_boiler_store(w);
         w->db.commit();
         w->db.close();
         return LEDE_OK;
