@@ -282,6 +282,15 @@ unsigned engine_index_remote_parts(const char *path);
 uint64_t engine_reader_doccount(engine_reader *r);
 int engine_reader_meta_get(engine_reader *r, const char *key, sbuf *out,
                            char *err);
+/* The boilerplate lines of a's body (boiler.h) as the index's table
+ * ("lede.boilerplate") has them now: *out malloc'd (free it), *n of them,
+ * in order; none when the index has no table. */
+typedef struct boiler_span boiler_span;
+int engine_reader_boiler_spans(engine_reader *r, const article *a, boiler_span **out,
+                               size_t *n, char *err);
+/* The index's most frequent boilerplate blocks, per_source a source at
+ * most, as boiler_list's lines into out. */
+int engine_reader_boiler_list(engine_reader *r, size_t per_source, sbuf *out, char *err);
 /* The article with this id, decoded from its stored data with the
  * reader's own decoder (the index's dictionary, metadata "lede.dict", as
  * searches decode snippets), as GET shows it.  It readies the reader's

@@ -56,7 +56,55 @@ void writer_boiler_store(engine_writer *w) {
     if (now != w->db.get_metadata(BOILER_META_KEY)) w->db.set_metadata(BOILER_META_KEY, now);
 }
 
+/* r's table as of its revision (loaded again when it moved). */
+boiler_table *reader_boiler(engine_reader *r) {
+    uint64_t rev = lede_revision(r->db);
+    if (rev == r->boiler_rev) return r->boiler.get();
+    std::string text = r->db.get_metadata(BOILER_META_KEY);
+    r->boiler.reset();
+    r->boiler_rev = rev;
+    if (text.empty()) return nullptr;
+    char err[LEDE_ERRLEN];
+    std::shared_ptr<boiler_table> t(boiler_new(0), boiler_free);
+    if (boiler_merge_text(t.get(), text.data(), text.size(), r->path.c_str(), err) != LEDE_OK)
+        return nullptr; /* unreadable: nothing is marked */
+    r->boiler = t;
+    return t.get();
+}
+
+void reader_clean_body(engine_reader *r, article &a) {
+    boiler_table *t = a.body ? reader_boiler(r) : nullptr;
+    if (!t) return;
+    sbuf clean;
+    sbuf_init(&clean);
+    if (boiler_clean(t, source_of(&a).c_str(), a.body, &clean) == 0) {
+        sbuf_free(&clean);
+        return;
+    }
+    free(a.body);
+    a.body = sbuf_detach(&clean);
+}
+
 extern "C" {
+
+int engine_reader_boiler_spans(engine_reader *r, const article *a, boiler_span **out,
+                               size_t *n, char *err) {
+    *out = nullptr;
+    *n = 0;
+    return guarded(err, "boilerplate", [&] {
+        boiler_table *t = a->body ? reader_boiler(r) : nullptr;
+        if (t) *n = boiler_spans(t, source_of(a).c_str(), a->body, out);
+        return LEDE_OK;
+    });
+}
+
+int engine_reader_boiler_list(engine_reader *r, size_t per_source, sbuf *out, char *err) {
+    return guarded(err, "boilerplate", [&] {
+        boiler_table *t = reader_boiler(r);
+        if (t) boiler_list(t, per_source, out);
+        return LEDE_OK;
+    });
+}
 
 int engine_writer_share_boiler(engine_writer *w, boiler_table *t, char *err) {
     return guarded(err, w->path.c_str(), [&] {

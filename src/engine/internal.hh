@@ -146,6 +146,10 @@ struct engine_reader {
     unsigned replica_seed = 0;  /* this reader starts at replica seed mod n */
     double backoff_min_s = ENGINE_REMOTE_BACKOFF_MS / 1000.0;
     double reopened_at = 0;
+    /* The index's boilerplate table (boilerplate.cc) as of revision
+     * boiler_rev; NULL when it has none. */
+    std::shared_ptr<boiler_table> boiler;
+    uint64_t boiler_rev = UINT64_MAX;
     /* r->db does not hold r->parts as they are (they were read again, an
      * open failed, or a server failed under it): every use opens them
      * first, passing over a server that timed out (note_network_failure). */
@@ -408,6 +412,9 @@ std::string boiler_indexed_body(engine_writer *w, const article *a);
 std::string boiler_indexed_author(engine_writer *w, const article *a);
 /* Writes w's table into the database's "lede.boilerplate". */
 void writer_boiler_store(engine_writer *w);
+/* a's body without its boilerplate lines, as r's index knows them (for
+ * its snippet); unchanged when it has none. */
+void reader_clean_body(engine_reader *r, article &a);
 
 /* fields.cc */
 /* text's first max bytes at most, cut at a UTF-8 character's start. */

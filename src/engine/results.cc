@@ -224,6 +224,7 @@ void fill_hit(engine_reader *r, const Xapian::MSet &marks, const Xapian::Stem &s
     a.id = a.title = nullptr;
     h->date = a.date;
     h->has_date = a.has_date;
+    if (o->snippet_len) reader_clean_body(r, a);
     if (o->snippet_len) fill_snippet(marks, stem, a, o->snippet_len, r->fold, h);
     article_free(&a);
 }
