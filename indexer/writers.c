@@ -168,7 +168,8 @@ static int writer_open(build *b, writer *w, int create, char *err) {
     }
     if (engine_writer_configure(w->ew, b->set.language, b->set.stopwords, 1, err) != LEDE_OK ||
         fields_share(b, w->ew, err) != LEDE_OK ||
-        engine_writer_share_boiler(w->ew, b->boiler, err) != LEDE_OK)
+        (b->o->keep_boilerplate ? engine_writer_keep_boilerplate(w->ew, err)
+                                : engine_writer_share_boiler(w->ew, b->boiler, err)) != LEDE_OK)
         return LEDE_ERR;
     /* A full build's parts (or new shards) see only their own articles:
      * they are grouped once all are written (engine_group_duplicates). */

@@ -53,6 +53,9 @@ extern "C" {
 
 /* The index metadata key of the table's text (docs/FORMATS.md). */
 #define BOILER_META_KEY "lede.boilerplate"
+/* Its value in an index built with --keep-boilerplate: nothing is learned
+ * or left out, by any later writer either. */
+#define BOILER_OFF "off"
 
 typedef struct boiler_table boiler_table;
 

@@ -205,6 +205,9 @@ int engine_writer_share_fields(engine_writer *w, fieldbook *book, char *err);
  * any put. */
 typedef struct boiler_table boiler_table;
 int engine_writer_share_boiler(engine_writer *w, boiler_table *t, char *err);
+/* Marks the database as one whose boilerplate is kept (BOILER_OFF):
+ * neither w nor any later writer learns or leaves any out. */
+int engine_writer_keep_boilerplate(engine_writer *w, char *err);
 /* The database's "lede.boilerplate" text into out ("" for none). */
 int engine_writer_boiler_text(engine_writer *w, sbuf *out, char *err);
 /* Adds or replaces the article whose id is a->id.  If a document with that

@@ -3,6 +3,7 @@
  * shards and front (shards.h), each article routed to its shard.  Reaches
  * Xapian only through engine.h; opens no reader, prints nothing. */
 #include "livewriter.h"
+#include "boiler.h"
 #include "docstore.h"
 #include "engine.h"
 #include "settings.h"
@@ -46,6 +47,7 @@ struct livewriter {
     int64_t last_commit;
     int broken;               /* a write failed: the databases must be reopened */
     fieldbook *book;          /* the metadata fields, one schema for all parts */
+    boiler_table *boiler;     /* the boilerplate learned (boiler.h), for all parts */
 };
 
 /* A compact copy is grouped into near-duplicates afresh, and has no
@@ -151,7 +153,8 @@ int livewriter_create_empty(indexdir *ix, const char *language, int stopwords,
  * loaded from it.  Article parts (articles: the writer's fieldbook) index
  * with the language, stop words and spelling on (a sharded index's words
  * move to its front at each commit) and keep their fields in the book. */
-static int open_part(lw_part *p, indexdir *ix, fieldbook *articles, settings *s, char *err) {
+static int open_part(lw_part *p, indexdir *ix, fieldbook *articles, boiler_table *boiler,
+                     settings *s, char *err) {
     p->ix = ix;
     char *path = indexdir_join(ix, ix->live[0]);
     int rc = engine_writer_open(path, 0, 0, &p->ew, err);
@@ -164,6 +167,7 @@ static int open_part(lw_part *p, indexdir *ix, fieldbook *articles, settings *s,
     if (rc == LEDE_OK && articles)
         rc = engine_writer_configure(p->ew, s->language, s->stopwords, 1, err);
     if (rc == LEDE_OK && articles) rc = engine_writer_share_fields(p->ew, articles, err);
+    if (rc == LEDE_OK && articles) rc = engine_writer_share_boiler(p->ew, boiler, err);
     p->changes = s->changes;
     p->uncommitted = 0;
     settings_free(&own);
@@ -177,10 +181,11 @@ static int open_databases(livewriter *w, char *err) {
     settings_init(&s);
     int sharded = w->sh.n > 0;
     if (!w->book) w->book = fieldbook_new();
-    int rc = sharded ? open_part(&w->front, &w->sh.front, NULL, &s, err)
-                     : open_part(&w->part[0], &w->ix, w->book, &s, err);
+    if (!w->boiler) w->boiler = boiler_new(0);
+    int rc = sharded ? open_part(&w->front, &w->sh.front, NULL, NULL, &s, err)
+                     : open_part(&w->part[0], &w->ix, w->book, w->boiler, &s, err);
     for (unsigned k = 0; sharded && rc == LEDE_OK && k < w->nparts; k++)
-        rc = open_part(&w->part[k], &w->sh.shard[k], w->book, NULL, err);
+        rc = open_part(&w->part[k], &w->sh.shard[k], w->book, w->boiler, NULL, err);
     if (rc == LEDE_OK && !sharded && (s.stored & (SETTINGS_SHARD | SETTINGS_SHARDS)))
         rc = lede_seterr(err, "%s: a part of a sharded index: write to the index that holds it",
                          w->ix.path);
@@ -328,6 +333,7 @@ int livewriter_close(livewriter *w, char *err) {
     docstore_free(w->ds);
     free(w->language);
     fieldbook_free(w->book);
+    boiler_free(w->boiler);
     shards_close(&w->sh);
     indexdir_close(&w->ix);
     free(w);
@@ -354,6 +360,9 @@ int livewriter_put(livewriter *w, const article *a, int *outcome, char *err) {
     /* No source file: the same fingerprint as the indexer gives an article
      * read from standard input, so both agree on "unchanged". */
     uint64_t fingerprint = docstore_fingerprint(payload_hash, NULL);
+    /* counted before its document is made: the article that makes a
+     * line recur enough is cleaned of it too */
+    if (rc == LEDE_OK) boiler_observe_article(w->boiler, a);
     if (rc == LEDE_OK)
         rc = engine_writer_put(p->ew, a, NULL, fingerprint, blob.data, blob.len, outcome, err);
     if (rc == LEDE_OK && *outcome != ENGINE_UNCHANGED) {

@@ -23,6 +23,8 @@ class KeepSchemas : public Xapian::Compactor {
     }
     /* "lede.boilerplate": each count the largest the sources hold. */
     static std::string merged_boilerplate(size_t n, const std::string tags[]) {
+        for (size_t i = 0; i < n; i++)
+            if (tags[i] == BOILER_OFF) return tags[i];
         boiler_table *t = boiler_new(0);
         char err[LEDE_ERRLEN];
         for (size_t i = 0; i < n; i++)

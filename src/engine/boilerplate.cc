@@ -63,7 +63,7 @@ boiler_table *reader_boiler(engine_reader *r) {
     std::string text = r->db.get_metadata(BOILER_META_KEY);
     r->boiler.reset();
     r->boiler_rev = rev;
-    if (text.empty()) return nullptr;
+    if (text.empty() || text == BOILER_OFF) return nullptr;
     char err[LEDE_ERRLEN];
     std::shared_ptr<boiler_table> t(boiler_new(0), boiler_free);
     if (boiler_merge_text(t.get(), text.data(), text.size(), r->path.c_str(), err) != LEDE_OK)
@@ -109,9 +109,18 @@ int engine_reader_boiler_list(engine_reader *r, size_t per_source, sbuf *out, ch
 int engine_writer_share_boiler(engine_writer *w, boiler_table *t, char *err) {
     return guarded(err, w->path.c_str(), [&] {
         std::string text = w->db.get_metadata(BOILER_META_KEY);
+        if (text == BOILER_OFF) t = nullptr;
         if (t && boiler_merge_text(t, text.data(), text.size(), w->path.c_str(), err) != LEDE_OK)
             return LEDE_ERR;
         w->boiler = t;
+        return LEDE_OK;
+    });
+}
+
+int engine_writer_keep_boilerplate(engine_writer *w, char *err) {
+    return guarded(err, w->path.c_str(), [&] {
+        w->boiler = nullptr;
+        w->db.set_metadata(BOILER_META_KEY, BOILER_OFF);
         return LEDE_OK;
     });
 }
