@@ -198,13 +198,14 @@ int engine_writer_configure(engine_writer *w, const char *language,
  * disagree on a field), and each commit writes book's whole schema.
  * Call after engine_writer_configure, before any put. */
 int engine_writer_share_fields(engine_writer *w, fieldbook *book, char *err);
-/* Makes w learn boilerplate into t, the table its process shares
- * (boiler.h), and leave it out of the documents' terms, lengths and
- * spelling words: the database's "lede.boilerplate" is merged into t, and
- * each commit writes t's text.  t NULL: none (the default).  Call before
- * any put. */
+/* Makes w leave the boilerplate t knows (boiler.h; the table its process
+ * shares) out of the documents' terms, lengths and spelling words: the
+ * database's "lede.boilerplate" is merged into t, and each commit writes
+ * t's text.  observe: each article put that is not unchanged is counted
+ * into t first (0: the caller counts them, as a full build does in reading
+ * order).  t NULL: none (the default).  Call before any put. */
 typedef struct boiler_table boiler_table;
-int engine_writer_share_boiler(engine_writer *w, boiler_table *t, char *err);
+int engine_writer_share_boiler(engine_writer *w, boiler_table *t, int observe, char *err);
 /* Marks the database as one whose boilerplate is kept (BOILER_OFF):
  * neither w nor any later writer learns or leaves any out. */
 int engine_writer_keep_boilerplate(engine_writer *w, char *err);

@@ -167,7 +167,7 @@ static int open_part(lw_part *p, indexdir *ix, fieldbook *articles, boiler_table
     if (rc == LEDE_OK && articles)
         rc = engine_writer_configure(p->ew, s->language, s->stopwords, 1, err);
     if (rc == LEDE_OK && articles) rc = engine_writer_share_fields(p->ew, articles, err);
-    if (rc == LEDE_OK && articles) rc = engine_writer_share_boiler(p->ew, boiler, err);
+    if (rc == LEDE_OK && articles) rc = engine_writer_share_boiler(p->ew, boiler, 1, err);
     p->changes = s->changes;
     p->uncommitted = 0;
     settings_free(&own);
@@ -360,9 +360,6 @@ int livewriter_put(livewriter *w, const article *a, int *outcome, char *err) {
     /* No source file: the same fingerprint as the indexer gives an article
      * read from standard input, so both agree on "unchanged". */
     uint64_t fingerprint = docstore_fingerprint(payload_hash, NULL);
-    /* counted before its document is made: the article that makes a
-     * line recur enough is cleaned of it too */
-    if (rc == LEDE_OK) boiler_observe_article(w->boiler, a);
     if (rc == LEDE_OK)
         rc = engine_writer_put(p->ew, a, NULL, fingerprint, blob.data, blob.len, outcome, err);
     if (rc == LEDE_OK && *outcome != ENGINE_UNCHANGED) {

@@ -106,13 +106,14 @@ int engine_reader_boiler_list(engine_reader *r, size_t per_source, sbuf *out, ch
     });
 }
 
-int engine_writer_share_boiler(engine_writer *w, boiler_table *t, char *err) {
+int engine_writer_share_boiler(engine_writer *w, boiler_table *t, int observe, char *err) {
     return guarded(err, w->path.c_str(), [&] {
         std::string text = w->db.get_metadata(BOILER_META_KEY);
         if (text == BOILER_OFF) t = nullptr;
         if (t && boiler_merge_text(t, text.data(), text.size(), w->path.c_str(), err) != LEDE_OK)
             return LEDE_ERR;
         w->boiler = t;
+        w->boiler_observe = observe;
         return LEDE_OK;
     });
 }

@@ -81,6 +81,9 @@ struct engine_writer {
     /* The boilerplate table its process shares (boiler.h,
      * engine_writer_share_boiler), or NULL: nothing learned or cleaned. */
     boiler_table *boiler = nullptr;
+    /* Whether engine_writer_put counts an article it writes into boiler
+     * (one it finds unchanged is not counted again). */
+    bool boiler_observe = false;
 };
 
 typedef std::vector<std::pair<std::string, struct stat>> file_ids;

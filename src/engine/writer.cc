@@ -144,6 +144,7 @@ int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
                 return LEDE_OK;
             }
         }
+        if (w->boiler && w->boiler_observe) boiler_observe_article(w->boiler, a);
         Xapian::Document doc = make_document(w, a, qterm, filekey, fp, data, len);
         join_live_group(w, doc, qterm);
         if (exists) {
@@ -241,6 +242,7 @@ int engine_writer_commit(engine_writer *w, char *err) {
     return guarded(err, w->path.c_str(), [&] {
         flush_words(w);
         writer_fields_store(w);
+        writer_boiler_store(w);
         /* the key alone from src/settings: a commit need not read the others */
         w->db.set_metadata(settings_key(SETTINGS_COMMIT_TIME),
                            std::to_string((long long)time(nullptr)));
