@@ -6,14 +6,16 @@ paragraphs of made-up prose, and each source its own furniture, in varying
 places and with slight variations of wording:
 - Techly: a newsletter prompt in the middle (two lines, three wordings of
   its second) and, for most articles, its author's bio at the end (five
-  authors, no "author" field);
+  authors, no "author" field; one wording in fifty too rare to learn);
 - Harbour Gazette: a cookie notice first and a "Photo: ..." credit (two
   words, three credits) after the first paragraph;
 - Northwire: every story ends with the sign-off "Northwire" and most with
   a "Reporting by ...; Editing by ..." line (four reporters, two editors);
 - Civic Ledger: a membership appeal at the end, and now and then
   "This article was amended on <date>" (the digits differ);
-- Field Notes: no furniture at all.
+- Field Notes: no furniture at all, but a few stories about one bridge
+  each quote the same sentence on a line of its own (not furniture: a
+  learner that counts repetition takes it for some);
 Some articles genuinely discuss newsletters or freelancing: their prose
 says "newsletter" and "freelance" in sentences of their own.
 
@@ -83,7 +85,10 @@ def prose(rng, topical):
 
 def techly(rng, paras, meta):
     at = rng.randint(1, len(paras) - 1)
-    blurbs = [TECHLY_PROMPT[0], rng.choice(TECHLY_PROMPT[1])]
+    second = rng.choice(TECHLY_PROMPT[1])
+    if rng.random() < 0.02:  # a wording too rare to be learned: recall's price
+        second = "Receive our latest news and offers: sign up for the Techly daily briefing in seconds."
+    blurbs = [TECHLY_PROMPT[0], second]
     paras[at:at] = ["\n".join(blurbs)]
     if rng.random() < 0.85:
         bio = BIO[rng.choice(AUTHORS)]
@@ -122,7 +127,14 @@ def ledger(rng, paras, meta):
     return blurbs
 
 
+QUOTE = "The harbour master said the bridge would reopen to traffic in May."
+
+
 def plain(rng, paras, meta):
+    """No furniture; but one quote, on a line of its own, recurs in a few
+    stories about the same bridge: precision's price."""
+    if rng.random() < 0.04:
+        paras.insert(rng.randint(1, len(paras)), QUOTE)
     return []
 
 
