@@ -8,7 +8,8 @@
  * writer loads and stores the text (src/engine/boilerplate.cc).
  *
  * A block is one line of the body (paragraphs are lines to it: a
- * paragraph of several lines is boilerplate line by line).  Normalised:
+ * paragraph of several lines is boilerplate line by line), and the short
+ * tail of its last line (BOILER_TAIL_WORDS).  Normalised:
  * ASCII letters lower-cased, digits dropped, every other ASCII byte a word
  * separator, bytes of UTF-8 sequences kept; hashed.  Each article counts
  * a block once, under its source (boiler_source_of).
@@ -40,6 +41,10 @@ extern "C" {
 #define BOILER_SHORT_REPEAT 20
 #define BOILER_SHORT_SHARE 0.05
 #define BOILER_MAX_WORDS 80
+/* The last line's tail after its last sentence (a one-line body's
+ * sign-off: "... said. Reuter") is a block too when it has at most this
+ * many words. */
+#define BOILER_TAIL_WORDS 3
 #define BOILER_MAX_COVER 0.7
 /* The counting table's default size in entries (24 bytes each): when it
  * is three quarters full the blocks seen least are dropped, so that a

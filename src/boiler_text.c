@@ -51,8 +51,33 @@ typedef struct body_line {
     size_t words;
 } body_line;
 
+/* Where the last line's tail starts (its text after the last ". ", "! "
+ * or "? "), or end when it has none: a body of one line ends with its
+ * sign-off ("... the company said. Reuter"). */
+static size_t tail_start(const char *body, size_t start, size_t end) {
+    while (end > start && (body[end - 1] == ' ' || body[end - 1] == '\r')) end--;
+    for (size_t i = end; i > start + 1; i--) {
+        char c = body[i - 2];
+        if (body[i - 1] != ' ' || (c != '.' && c != '!' && c != '?')) continue;
+        while (i < end && body[i] == ' ') i++;
+        return i;
+    }
+    return end;
+}
+
+/* The last line's tail as a block of its own, when it is short. */
+static int add_tail(const char *body, body_line *last, body_line *tail, sbuf *norm) {
+    size_t at = tail_start(body, last->start, last->end);
+    if (at >= last->end) return 0;
+    size_t words = boiler_normalise(body + at, last->end - at, norm);
+    if (words == 0 || words > BOILER_TAIL_WORDS) return 0;
+    *tail = (body_line){at, last->end, lede_hash(norm->data, norm->len), words};
+    return 1;
+}
+
 /* The lines of body holding a word (at most BOILER_MAX_WORDS of them:
- * longer is prose); returns how many, *out malloc'd. */
+ * longer is prose), and the last one's short tail; returns how many,
+ * *out malloc'd. */
 static size_t lines_of(const char *body, body_line **out) {
     size_t n = 0, cap = 16;
     body_line *v = lede_malloc(cap * sizeof *v);
@@ -67,6 +92,10 @@ static size_t lines_of(const char *body, body_line **out) {
             v[n++] = (body_line){at, end, lede_hash(norm.data, norm.len), words};
         }
         at = nl ? end + 1 : end;
+    }
+    if (n > 0) {
+        if (n == cap) v = lede_realloc(v, (cap *= 2) * sizeof *v);
+        n += add_tail(body, &v[n - 1], &v[n], &norm);
     }
     sbuf_free(&norm);
     *out = v;
@@ -132,6 +161,7 @@ size_t boiler_spans(boiler_table *t, const char *source, const char *body, boile
     for (size_t i = 0; i < n; i++) {
         boiler_entry *e = boiler_find(t, boiler_key(t, s, lines[i].hash));
         if (!e || !boiler_entry_known(t, e)) continue;
+        if (found > 0 && lines[i].start < spans[found - 1].end) continue; /* a known line's tail */
         spans[found++] = (boiler_span){lines[i].start, lines[i].end};
         covered += inked(body, lines[i].start, lines[i].end);
     }

@@ -89,6 +89,28 @@ static void test_short_lines(void) {
     boiler_free(t);
 }
 
+static void test_one_line_sign_off(void) {
+    boiler_table *t = boiler_new(0);
+    sbuf b;
+    sbuf_init(&b);
+    for (int i = 0; i < BOILER_SHORT_REPEAT; i++) {
+        sbuf_reset(&b);
+        sbuf_printf(&b, "The %s fell by a third, the quo", PROSE[i % 10]);
+        letters(&b, i);
+        sbuf_puts(&b, " company said. REUTER");
+        boiler_observe(t, "", b.data);
+    }
+    sbuf_reset(&b);
+    sbuf_puts(&b, "Grain prices rose, the board said.  Reuter");
+    boiler_span *s;
+    size_t n = boiler_spans(t, "", b.data, &s);
+    CHECK(n == 1 && s[0].start == 36 && s[0].end == b.len,
+          "a one-line body's sign-off after its last sentence is learned and marked alone");
+    free(s);
+    sbuf_free(&b);
+    boiler_free(t);
+}
+
 static void test_share(void) {
     boiler_table *t = boiler_new(0);
     const char *quote = "The minister said the port would reopen in spring.";
@@ -184,6 +206,7 @@ int main(void) {
     test_normalise();
     test_long_line_threshold();
     test_short_lines();
+    test_one_line_sign_off();
     test_share();
     test_copy_guard_and_bio();
     test_text_round_trip();
