@@ -5,6 +5,7 @@
  * boiler.c's. */
 #include "boiler_internal.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +52,18 @@ typedef struct body_line {
     size_t words;
 } body_line;
 
-/* Where the last line's tail starts (its text after the last ". ", "! "
- * or "? "), or end when it has none: a body of one line ends with its
- * sign-off ("... the company said. Reuter"). */
+/* Where the last line's tail starts, or end when it has none: its last
+ * word when that is capitalised and ends the line without punctuation
+ * ("... 12.3 mln dlrs Reuter"), else its text after the last ". ", "! "
+ * or "? " ("... the company said. Reuter"): a body of one line ends with
+ * its sign-off. */
 static size_t tail_start(const char *body, size_t start, size_t end) {
     while (end > start && (body[end - 1] == ' ' || body[end - 1] == '\r')) end--;
+    size_t word = end;
+    while (word > start && body[word - 1] != ' ') word--;
+    if (word > start && word < end && body[word] >= 'A' && body[word] <= 'Z' &&
+        isalnum((unsigned char)body[end - 1]))
+        return word;
     for (size_t i = end; i > start + 1; i--) {
         char c = body[i - 2];
         if (body[i - 1] != ' ' || (c != '.' && c != '!' && c != '?')) continue;
@@ -66,7 +74,7 @@ static size_t tail_start(const char *body, size_t start, size_t end) {
 }
 
 /* The last line's tail as a block of its own, when it is short. */
-static int add_tail(const char *body, body_line *last, body_line *tail, sbuf *norm) {
+static int add_tail(const char *body, const body_line *last, body_line *tail, sbuf *norm) {
     size_t at = tail_start(body, last->start, last->end);
     if (at >= last->end) return 0;
     size_t words = boiler_normalise(body + at, last->end - at, norm);
@@ -80,22 +88,23 @@ static int add_tail(const char *body, body_line *last, body_line *tail, sbuf *no
  * *out malloc'd. */
 static size_t lines_of(const char *body, body_line **out) {
     size_t n = 0, cap = 16;
-    body_line *v = lede_malloc(cap * sizeof *v);
+    body_line *v = lede_malloc(cap * sizeof *v), last = {0, 0, 0, 0};
     sbuf norm;
     sbuf_init(&norm);
     for (size_t at = 0; body && body[at];) {
         const char *nl = strchr(body + at, '\n');
         size_t end = nl ? (size_t)(nl - body) : strlen(body);
         size_t words = boiler_normalise(body + at, end - at, &norm);
+        if (words > 0) last = (body_line){at, end, 0, words};
         if (words > 0 && words <= BOILER_MAX_WORDS) {
             if (n == cap) v = lede_realloc(v, (cap *= 2) * sizeof *v);
             v[n++] = (body_line){at, end, lede_hash(norm.data, norm.len), words};
         }
         at = nl ? end + 1 : end;
     }
-    if (n > 0) {
+    if (last.words > 1) { /* a long last line too: a one-line body's sign-off */
         if (n == cap) v = lede_realloc(v, (cap *= 2) * sizeof *v);
-        n += add_tail(body, &v[n - 1], &v[n], &norm);
+        n += add_tail(body, &last, &v[n], &norm);
     }
     sbuf_free(&norm);
     *out = v;
