@@ -177,6 +177,12 @@ static int merge_source(text_reader *r, const char *line) {
     return 1;
 }
 
+static size_t bounded_length(const char *s, size_t max) {
+    size_t n = 0;
+    while (n < max && s[n]) n++;
+    return n;
+}
+
 static int merge_block(text_reader *r, const char *line) {
     unsigned source, count, words;
     char hex[17];
@@ -189,7 +195,8 @@ static int merge_block(text_reader *r, const char *line) {
     e->source = (uint16_t)r->map[source];
     e->words = (uint16_t)(words > 0xffff ? 0xffff : words);
     if (e->count < count) e->count = count;
-    if (!e->text && line[at + 1]) e->text = lede_strndup(line + at + 1, BOILER_TEXT_MAX);
+    if (!e->text && line[at + 1])
+        e->text = lede_strndup(line + at + 1, bounded_length(line + at + 1, BOILER_TEXT_MAX));
     return 1;
 }
 

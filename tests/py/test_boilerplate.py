@@ -91,7 +91,7 @@ snip = c.ask("SEARCH limit=100 snippet=2000 -- vineyard")["hits"]
 check(snip and not any("Techly daily newsletter" in h["snippet"] for h in snip),
       "snippets leave the furniture out")
 c.close()
-d.stop()
+check_eq(d.stop(), 0, "leded exits cleanly")
 
 _, info, _ = indexer("--index", index, "--info")
 check("boilerplate block: Northwire: 150 of 150 articles: Northwire" in info,
@@ -156,7 +156,7 @@ c.ask("FORMAT json")
 last = c.ask("GET brand-10")["article"]
 check_eq(marked_lines(last), [BLURB], "GET marks the learned blurb of a live article")
 c.close()
-d.stop()
+check_eq(d.stop(), 0, "the ingesting leded exits cleanly")
 
 # ---- live: --watch -------------------------------------------------------------------
 src = scratch.join("watched")
@@ -181,7 +181,7 @@ check_eq(count(c, "social"), MIN_REPEAT - 1,
 c.close()
 d.stop()
 w.send_signal(signal.SIGTERM)
-w.wait(timeout=DEADLINE)
+check_eq(w.wait(timeout=DEADLINE), 0, "the watcher exits cleanly")
 err.close()
 
 scratch.cleanup()
