@@ -23,6 +23,8 @@ struct boiler_table {
     size_t cap, used;
     boiler_source *src;
     size_t nsrc;
+    uint64_t *stale;    /* ids of documents made before their line was known */
+    size_t nstale, stale_cap;
 };
 
 boiler_table *boiler_new(size_t cap) {
@@ -40,6 +42,7 @@ void boiler_free(boiler_table *t) {
     for (size_t i = 0; i < t->nsrc; i++) free(t->src[i].name);
     free(t->slot);
     free(t->src);
+    free(t->stale);
     pthread_mutex_destroy(&t->lock);
     free(t);
 }
@@ -125,6 +128,36 @@ void boiler_count_article(boiler_table *t, unsigned source) {
     t->src[source].docs++;
 }
 
+static void add_stale(boiler_table *t, uint64_t id) {
+    if (t->nstale >= BOILER_STALE_MAX) return;
+    if (t->nstale == t->stale_cap) {
+        t->stale_cap = t->stale_cap ? t->stale_cap * 2 : 64;
+        t->stale = lede_realloc(t->stale, t->stale_cap * sizeof *t->stale);
+    }
+    t->stale[t->nstale++] = id;
+}
+
+void boiler_note_first(boiler_table *t, boiler_entry *e, uint64_t id) {
+    (void)t;
+    if (e->count >= 1 && e->count <= BOILER_MIN_REPEAT - 1) e->first[e->count - 1] = id;
+}
+
+void boiler_first_stale(boiler_table *t, boiler_entry *e) {
+    for (int i = 0; i < BOILER_MIN_REPEAT - 1; i++)
+        if (e->first[i]) add_stale(t, e->first[i]);
+    memset(e->first, 0, sizeof e->first);
+}
+
+size_t boiler_take_stale(boiler_table *t, uint64_t **out) {
+    boiler_lock(t);
+    size_t n = t->nstale;
+    *out = t->stale;
+    t->stale = NULL;
+    t->nstale = t->stale_cap = 0;
+    boiler_unlock(t);
+    return n;
+}
+
 int boiler_entry_known(const boiler_table *t, const boiler_entry *e) {
     double docs = (double)t->src[e->source].docs;
     if (e->words <= BOILER_SHORT_WORDS)
@@ -157,6 +190,11 @@ void boiler_to_text(boiler_table *t, sbuf *out) {
         sbuf_printf(out, "b %u %s %u %u\t", e->source, hex, e->count, e->words);
         put_clean(out, e->text);
         sbuf_putc(out, '\n');
+    }
+    for (size_t i = 0; i < t->nstale; i++) {
+        char hex[17];
+        lede_hex64(t->stale[i], hex);
+        sbuf_printf(out, "x %s\n", hex);
     }
     boiler_unlock(t);
 }
@@ -200,6 +238,15 @@ static int merge_block(text_reader *r, const char *line) {
     return 1;
 }
 
+/* A stale id (merged texts may repeat one: a compaction's rebuild of
+ * it twice is harmless). */
+static int merge_stale(text_reader *r, const char *line) {
+    uint64_t id;
+    if (line[1] != ' ' || lede_parse_hex64(line + 2, &id) != LEDE_OK) return 0;
+    add_stale(r->t, id);
+    return 1;
+}
+
 int boiler_merge_text(boiler_table *t, const char *text, size_t len, const char *what, char *err) {
     if (len == 0) return LEDE_OK;
     char *copy = lede_strndup(text, len);
@@ -215,6 +262,7 @@ int boiler_merge_text(boiler_table *t, const char *text, size_t len, const char 
         int ok = lineno == 1 ? !strcmp(line, TEXT_MAGIC)
                  : line[0] == 's' && line[1] == ' ' ? merge_source(r, line)
                  : line[0] == 'b' ? merge_block(r, line)
+                 : line[0] == 'x' ? merge_stale(r, line)
                                   : 0;
         if (!ok)
             rc = lede_seterr(err, "%s: lede.boilerplate: line %zu cannot be read", what, lineno);

@@ -86,8 +86,18 @@ void boiler_observe(boiler_table *t, const char *source, const char *body);
  * caller; NULL when none); returns how many. */
 size_t boiler_spans(boiler_table *t, const char *source, const char *body, boiler_span **out);
 
-/* boiler_observe of an article's body under its source. */
+/* boiler_observe of an article's body under its source; the articles
+ * written with a line before it was boilerplate are remembered (by id, up
+ * to BOILER_MIN_REPEAT - 1 a line; not for short lines) as stale. */
 void boiler_observe_article(boiler_table *t, const article *a);
+/* The stale articles' id hashes (lede_hash of the id), taken: *out
+ * malloc'd (NULL when none), returns how many.  A compaction makes their
+ * documents again (src/engine/boilerplate.cc). */
+size_t boiler_take_stale(boiler_table *t, uint64_t **out);
+/* The hash an article's id is remembered by (never 0). */
+uint64_t boiler_id_hash(const char *id);
+/* At most this many stale ids are kept (8 bytes each). */
+#define BOILER_STALE_MAX (1u << 20)
 
 /* body without its boilerplate lines (each left as an empty line) into
  * out; returns how many lines were taken out. */

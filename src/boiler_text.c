@@ -121,7 +121,7 @@ static void text_of(boiler_entry *e, const char *body, const body_line *l) {
     e->text = lede_strndup(body + l->start, len < BOILER_TEXT_MAX ? len : BOILER_TEXT_MAX);
 }
 
-void boiler_observe(boiler_table *t, const char *source, const char *body) {
+static void observe(boiler_table *t, const char *source, const char *body, uint64_t id) {
     body_line *lines;
     size_t n = lines_of(body, &lines);
     body_line *sorted = lede_malloc((n + 1) * sizeof *sorted);
@@ -136,11 +136,24 @@ void boiler_observe(boiler_table *t, const char *source, const char *body) {
         e->source = (uint16_t)s;
         e->words = (uint16_t)(sorted[i].words > 0xffff ? 0xffff : sorted[i].words);
         if (e->count < UINT32_MAX) e->count++;
-        if (!e->text && boiler_entry_known(t, e)) text_of(e, body, &sorted[i]);
+        if (!e->text && boiler_entry_known(t, e)) {
+            text_of(e, body, &sorted[i]);
+            boiler_first_stale(t, e);
+        } else if (!e->text && id) {
+            boiler_note_first(t, e, id);
+        }
     }
     boiler_unlock(t);
     free(sorted);
     free(lines);
+}
+
+uint64_t boiler_id_hash(const char *id) {
+    return lede_hash(id, strlen(id)) | 1;
+}
+
+void boiler_observe(boiler_table *t, const char *source, const char *body) {
+    observe(t, source, body, 0);
 }
 
 void boiler_observe_article(boiler_table *t, const article *a) {
@@ -148,7 +161,7 @@ void boiler_observe_article(boiler_table *t, const article *a) {
     sbuf source;
     sbuf_init(&source);
     boiler_source_of(a, &source);
-    boiler_observe(t, source.data ? source.data : "", a->body);
+    observe(t, source.data ? source.data : "", a->body, a->id ? boiler_id_hash(a->id) : 0);
     sbuf_free(&source);
 }
 

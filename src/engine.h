@@ -209,6 +209,15 @@ int engine_writer_share_boiler(engine_writer *w, boiler_table *t, int observe, c
 /* Marks the database as one whose boilerplate is kept (BOILER_OFF):
  * neither w nor any later writer learns or leaves any out. */
 int engine_writer_keep_boilerplate(engine_writer *w, char *err);
+/* Makes again, with the database's boilerplate table, the documents
+ * written before a line of theirs was known as boilerplate (its stale
+ * ids, boiler_take_stale; an id longer than a term holds is not found),
+ * and stores the table without them; *redone gets how many.  ds decodes
+ * the stored articles (the index's dictionary).  w configured (language,
+ * stop words, fields) as the index's writers are.  A compaction's copy
+ * does it before its near-duplicates are grouped. */
+typedef struct docstore docstore;
+int engine_writer_reclean_boiler(engine_writer *w, docstore *ds, uint64_t *redone, char *err);
 /* The database's "lede.boilerplate" text into out ("" for none). */
 int engine_writer_boiler_text(engine_writer *w, sbuf *out, char *err);
 /* Adds or replaces the article whose id is a->id.  If a document with that

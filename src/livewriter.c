@@ -56,13 +56,32 @@ struct livewriter {
  * revision it reports at least one more than before (from), so that
  * clients watching it never see it go down.  Two commits: the second's
  * revision, Xapian's after the first plus one, is known before it. */
+/* The documents made before a line of theirs was learned as boilerplate
+ * made again (engine_writer_reclean_boiler), with the index's settings
+ * and fields; book (freed by the caller once w is closed) holds them. */
+static int reclean_boilerplate(engine_writer *w, fieldbook *book, char *err) {
+    settings s;
+    settings_init(&s);
+    int rc = settings_load_writer(&s, w, err);
+    if (rc == LEDE_OK) rc = engine_writer_configure(w, s.language, s.stopwords, 0, err);
+    if (rc == LEDE_OK) rc = engine_writer_share_fields(w, book, err);
+    docstore *ds = docstore_new(s.dict.data, s.dict.len);
+    uint64_t redone;
+    if (rc == LEDE_OK) rc = engine_writer_reclean_boiler(w, ds, &redone, err);
+    docstore_free(ds);
+    settings_free(&s);
+    return rc;
+}
+
 static int finish_compacted(const char *dbpath, uint64_t from, char *err) {
     engine_writer *w;
     if (engine_writer_open(dbpath, 0, 0, &w, err) != LEDE_OK) return LEDE_ERR;
+    fieldbook *book = fieldbook_new();
+    int rc = reclean_boilerplate(w, book, err);
     /* Near-duplicates grouped afresh: a full build's parts could not see
      * each other's articles, and live grouping never merges groups. */
     engine_dup_stats dups;
-    int rc = engine_group_duplicates(&w, 1, &dups, err);
+    if (rc == LEDE_OK) rc = engine_group_duplicates(&w, 1, &dups, err);
     if (rc == LEDE_OK) rc = settings_erase_writer(SETTINGS_CHANGES | SETTINGS_REVISION_BASE, w, err);
     if (rc == LEDE_OK) rc = engine_writer_commit(w, err);
     uint64_t now = engine_writer_revision(w); /* Xapian's alone: no base */
@@ -70,6 +89,7 @@ static int finish_compacted(const char *dbpath, uint64_t from, char *err) {
     if (rc == LEDE_OK) rc = settings_store_writer(&s, SETTINGS_REVISION_BASE, w, err);
     if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK && rc == LEDE_OK)
         rc = LEDE_ERR;
+    fieldbook_free(book);
     return rc;
 }
 
@@ -458,6 +478,11 @@ int livewriter_compact(livewriter *w, char *err) {
     int *due = lede_calloc(w->nparts, sizeof(int)), any = 0;
     for (unsigned k = 0; k < w->nparts; k++) any |= due[k] = part_due(&w->part[k]);
     rc = close_databases(w, err);
+    if (rc == LEDE_OK) { /* the compaction makes the stale documents again */
+        uint64_t *stale;
+        boiler_take_stale(w->boiler, &stale);
+        free(stale);
+    }
     if (rc == LEDE_OK)
         rc = w->sh.n ? compact_shards(w, due, any, err) : livewriter_merge_live(&w->ix, err);
     free(due);

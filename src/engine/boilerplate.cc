@@ -27,6 +27,55 @@ std::string folded(const engine_writer *w, const std::string &text) {
     return w->fold ? fold_text(text.c_str()) : text;
 }
 
+/* w's table for a while (then back to what it was, whatever happens). */
+struct BorrowedTable {
+    engine_writer *w;
+    boiler_table *was;
+    bool observed;
+    BorrowedTable(engine_writer *w, boiler_table *t)
+        : w(w), was(w->boiler), observed(w->boiler_observe) {
+        w->boiler = t;
+        w->boiler_observe = false;
+    }
+    ~BorrowedTable() {
+        w->boiler = was;
+        w->boiler_observe = observed;
+    }
+};
+
+/* The documents whose id hashes are stale (ids of "Q#" terms are not
+ * read: an id that long is not found). */
+std::vector<Xapian::docid> stale_documents(engine_writer *w, const std::unordered_set<uint64_t> &stale) {
+    std::vector<Xapian::docid> found;
+    for (Xapian::PostingIterator p = w->db.postlist_begin(""); p != w->db.postlist_end(""); ++p) {
+        std::string q = doc_qterm(w->db, *p);
+        if (q.size() > 1 && q[1] != '#' && stale.count(boiler_id_hash(q.c_str() + 1)))
+            found.push_back(*p);
+    }
+    return found;
+}
+
+/* The document did made again from its stored article (its id, file,
+ * fingerprint and data as they were). */
+int remake(engine_writer *w, docstore *ds, Xapian::docid did, char *err) {
+    Xapian::Document old = w->db.get_document(did);
+    std::string data = old.get_data(), qterm = doc_qterm(w->db, did), filekey;
+    Xapian::TermIterator f = old.termlist_begin();
+    f.skip_to(PREFIX_FILE);
+    if (f != old.termlist_end() && (*f).compare(0, strlen(PREFIX_FILE), PREFIX_FILE) == 0)
+        filekey = (*f).substr(strlen(PREFIX_FILE));
+    uint64_t fp = 0;
+    for (unsigned char c : old.get_value(ENGINE_SLOT_HASH)) fp = fp << 8 | c;
+    article a;
+    article_init(&a);
+    if (docstore_decode(ds, data.data(), data.size(), &a, err) != LEDE_OK) return LEDE_ERR;
+    Xapian::Document doc = make_document(w, &a, qterm, filekey.empty() ? nullptr : filekey.c_str(),
+                                         fp, data.data(), data.size());
+    article_free(&a);
+    w->db.replace_document(did, doc);
+    return LEDE_OK;
+}
+
 }  // namespace
 
 std::string boiler_indexed_body(engine_writer *w, const article *a) {
@@ -114,6 +163,28 @@ int engine_writer_share_boiler(engine_writer *w, boiler_table *t, int observe, c
             return LEDE_ERR;
         w->boiler = t;
         w->boiler_observe = observe;
+        return LEDE_OK;
+    });
+}
+
+int engine_writer_reclean_boiler(engine_writer *w, docstore *ds, uint64_t *redone, char *err) {
+    *redone = 0;
+    return guarded(err, w->path.c_str(), [&] {
+        std::string text = w->db.get_metadata(BOILER_META_KEY);
+        if (text.empty() || text == BOILER_OFF) return LEDE_OK;
+        std::unique_ptr<boiler_table, void (*)(boiler_table *)> t(boiler_new(0), boiler_free);
+        if (boiler_merge_text(t.get(), text.data(), text.size(), w->path.c_str(), err) != LEDE_OK)
+            return LEDE_ERR;
+        uint64_t *ids;
+        size_t n = boiler_take_stale(t.get(), &ids);
+        std::unordered_set<uint64_t> stale(ids, ids + n);
+        free(ids);
+        BorrowedTable borrowed(w, t.get());
+        for (Xapian::docid did : stale.empty() ? std::vector<Xapian::docid>() : stale_documents(w, stale)) {
+            if (remake(w, ds, did, err) != LEDE_OK) return LEDE_ERR;
+            ++*redone;
+        }
+        writer_boiler_store(w); /* without the stale ids */
         return LEDE_OK;
     });
 }

@@ -455,6 +455,8 @@ public:
 int meta_get(const Xapian::Database &db, const char *key, sbuf *out);
 /* The revision lede reports (engine.h): Xapian's plus "lede.revision_base". */
 uint64_t lede_revision(const Xapian::Database &db);
+/* The Q term of a document, from its termlist ("" when it has none). */
+std::string doc_qterm(Xapian::WritableDatabase &db, Xapian::docid did);
 
 /* reader.cc */
 /* Reads every lede.* key a reader uses, and sets up what depends on them

@@ -41,15 +41,14 @@ void load_format(engine_writer *w) {
     }
 }
 
-/* The Q term of a document, from its termlist. */
+}  // namespace
+
 std::string doc_qterm(Xapian::WritableDatabase &db, Xapian::docid did) {
     Xapian::TermIterator t = db.termlist_begin(did);
     t.skip_to("Q");
     if (t != db.termlist_end(did) && (*t)[0] == 'Q') return *t;
     return std::string();
 }
-
-}  // namespace
 
 int meta_get(const Xapian::Database &db, const char *key, sbuf *out) {
     std::string v = db.get_metadata(key);

@@ -8,7 +8,8 @@ trailing bio's subject is the author: of an article without one;
 --info lists each source's blocks; --keep-boilerplate keeps the old
 behaviour (and is remembered); lede get leaves the marked lines out and
 get --raw shows them.  Live: a new source's blurb stops matching once it
-has recurred, through ADD and through lede-index --watch."""
+has recurred, through ADD and through lede-index --watch, and a
+compaction makes the articles written before it recurred again."""
 import json
 import os
 import re
@@ -155,6 +156,13 @@ check_eq(count(c, "briefing"), MIN_REPEAT - 1,
 c.ask("FORMAT json")
 last = c.ask("GET brand-10")["article"]
 check_eq(marked_lines(last), [BLURB], "GET marks the learned blurb of a live article")
+check_eq(marked_lines(c.ask("GET brand-1")["article"]), [BLURB],
+         "... and of the first ones, written before it was learned")
+r = c.ask("COMPACT")
+check(r.get("ok"), "COMPACT", r)
+check(eventually(lambda: count(c, "briefing") == 0),
+      "after a compaction the first articles are made again: the blurb matches none")
+check_eq(count(c, "quarry1"), 1, "... and the first article is still found by its own words")
 c.close()
 check_eq(d.stop(), 0, "the ingesting leded exits cleanly")
 

@@ -6,6 +6,7 @@
 #include "unit.h"
 #include "../../src/boiler.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static const char *const PROSE[] = {"harbour", "council", "budget", "transit", "rail",
@@ -188,6 +189,40 @@ static void test_text_round_trip(void) {
     boiler_free(u);
 }
 
+static void test_stale_ids(void) {
+    boiler_table *t = boiler_new(0), *u = boiler_new(0);
+    const char *blurb = "Sign up to the Quayside Courier briefing every morning.";
+    char id[16];
+    for (int i = 0; i < BOILER_MIN_REPEAT; i++) {
+        article a;
+        article_init(&a);
+        snprintf(id, sizeof id, "q-%d", i);
+        a.id = id;
+        a.meta = (char *)"{\"source\":\"Quayside\"}";
+        a.body = body_of(i, blurb);
+        boiler_observe_article(t, &a);
+        free(a.body);
+    }
+    sbuf text;
+    sbuf_init(&text);
+    boiler_to_text(t, &text);
+    char err[LEDE_ERRLEN];
+    CHECK(boiler_merge_text(u, text.data, text.len, "test", err) == LEDE_OK, "stale ids read back");
+    uint64_t *stale;
+    size_t n = boiler_take_stale(u, &stale);
+    int all = n == BOILER_MIN_REPEAT - 1;
+    for (size_t i = 0; all && i < n; i++) {
+        snprintf(id, sizeof id, "q-%zu", i);
+        all = stale[i] == boiler_id_hash(id);
+    }
+    CHECK(all, "the articles written before the line was learned are stale, by id");
+    free(stale);
+    CHECK(boiler_take_stale(u, &stale) == 0 && !stale, "taken once");
+    sbuf_free(&text);
+    boiler_free(t);
+    boiler_free(u);
+}
+
 static void test_sweep(void) {
     boiler_table *t = boiler_new(256);
     const char *blurb = "Support independent journalism: become a member today.";
@@ -210,6 +245,7 @@ int main(void) {
     test_share();
     test_copy_guard_and_bio();
     test_text_round_trip();
+    test_stale_ids();
     test_sweep();
     return unit_exit();
 }
