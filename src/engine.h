@@ -211,7 +211,8 @@ int engine_writer_share_boiler(engine_writer *w, boiler_table *t, int observe, c
 int engine_writer_keep_boilerplate(engine_writer *w, char *err);
 /* Makes again, with the database's boilerplate table, the documents
  * written before a line of theirs was known as boilerplate (its stale
- * ids, boiler_take_stale; an id longer than a term holds is not found),
+ * ids, boiler_take_stale; an id longer than a term holds is not found,
+ * an article ds cannot decode is left as it is),
  * and stores the table without them; *redone gets how many.  ds decodes
  * the stored articles (the index's dictionary).  w configured (language,
  * stop words, fields) as the index's writers are.  A compaction's copy

@@ -55,9 +55,25 @@ std::vector<Xapian::docid> stale_documents(engine_writer *w, const std::unordere
     return found;
 }
 
+/* A directory article's section, which its stored form lacks, from the
+ * value slot of its old document. */
+void section_of(engine_writer *w, const Xapian::Document &old, article *a) {
+    if (a->section || !w->book) return;
+    schema fields;
+    schema_init(&fields);
+    fieldbook_schema(w->book, &fields);
+    int i = schema_find(&fields, "section", 7);
+    std::string v = i >= 0 ? old.get_value(schema_slot((size_t)i)) : std::string();
+    if (!v.empty()) a->section = lede_strdup(v.substr(0, v.find('\x1f')).c_str());
+    schema_free(&fields);
+}
+
 /* The document did made again from its stored article (its id, file,
- * fingerprint and data as they were). */
-int remake(engine_writer *w, docstore *ds, Xapian::docid did, char *err) {
+ * fingerprint and data as they were); false, and left as it is, when
+ * its article cannot be read with ds (a build resumed over an older
+ * database, whose dictionary the compaction's copy holds until the build
+ * writes its own). */
+bool remake(engine_writer *w, docstore *ds, Xapian::docid did) {
     Xapian::Document old = w->db.get_document(did);
     std::string data = old.get_data(), qterm = doc_qterm(w->db, did), filekey;
     Xapian::TermIterator f = old.termlist_begin();
@@ -68,12 +84,14 @@ int remake(engine_writer *w, docstore *ds, Xapian::docid did, char *err) {
     for (unsigned char c : old.get_value(ENGINE_SLOT_HASH)) fp = fp << 8 | c;
     article a;
     article_init(&a);
-    if (docstore_decode(ds, data.data(), data.size(), &a, err) != LEDE_OK) return LEDE_ERR;
+    char err[LEDE_ERRLEN];
+    if (docstore_decode(ds, data.data(), data.size(), &a, err) != LEDE_OK) return false;
+    section_of(w, old, &a);
     Xapian::Document doc = make_document(w, &a, qterm, filekey.empty() ? nullptr : filekey.c_str(),
                                          fp, data.data(), data.size());
     article_free(&a);
     w->db.replace_document(did, doc);
-    return LEDE_OK;
+    return true;
 }
 
 }  // namespace
@@ -105,9 +123,17 @@ void writer_boiler_store(engine_writer *w) {
     if (now != w->db.get_metadata(BOILER_META_KEY)) w->db.set_metadata(BOILER_META_KEY, now);
 }
 
-/* r's table as of its revision (loaded again when it moved). */
+/* r's table as of its revision (loaded again when it moved).  An index
+ * of several databases (a sharded one) has no revision of its own in
+ * Xapian 1.4: none is marked there (its shards' writers still leave the
+ * boilerplate out of the terms). */
 boiler_table *reader_boiler(engine_reader *r) {
-    uint64_t rev = lede_revision(r->db);
+    uint64_t rev;
+    try {
+        rev = lede_revision(r->db);
+    } catch (const Xapian::InvalidOperationError &) {
+        return nullptr;
+    }
     if (rev == r->boiler_rev) return r->boiler.get();
     std::string text = r->db.get_metadata(BOILER_META_KEY);
     r->boiler.reset();
@@ -180,10 +206,8 @@ int engine_writer_reclean_boiler(engine_writer *w, docstore *ds, uint64_t *redon
         std::unordered_set<uint64_t> stale(ids, ids + n);
         free(ids);
         BorrowedTable borrowed(w, t.get());
-        for (Xapian::docid did : stale.empty() ? std::vector<Xapian::docid>() : stale_documents(w, stale)) {
-            if (remake(w, ds, did, err) != LEDE_OK) return LEDE_ERR;
-            ++*redone;
-        }
+        for (Xapian::docid did : stale.empty() ? std::vector<Xapian::docid>() : stale_documents(w, stale))
+            *redone += remake(w, ds, did);
         writer_boiler_store(w); /* without the stale ids */
         return LEDE_OK;
     });

@@ -78,11 +78,9 @@ struct engine_writer {
      * writer that stores no articles writes no "lede.schema"). */
     fieldbook *book = nullptr;
     bool own_book = false;
-    /* The boilerplate table its process shares (boiler.h,
-     * engine_writer_share_boiler), or NULL: nothing learned or cleaned. */
+    /* The boilerplate table its process shares (engine_writer_share_boiler;
+     * NULL: none), and whether engine_writer_put counts articles into it. */
     boiler_table *boiler = nullptr;
-    /* Whether engine_writer_put counts an article it writes into boiler
-     * (one it finds unchanged is not counted again). */
     bool boiler_observe = false;
 };
 
@@ -149,8 +147,7 @@ struct engine_reader {
     unsigned replica_seed = 0;  /* this reader starts at replica seed mod n */
     double backoff_min_s = ENGINE_REMOTE_BACKOFF_MS / 1000.0;
     double reopened_at = 0;
-    /* The index's boilerplate table (boilerplate.cc) as of revision
-     * boiler_rev; NULL when it has none. */
+    /* Its boilerplate table (boilerplate.cc) as of boiler_rev, or NULL. */
     std::shared_ptr<boiler_table> boiler;
     uint64_t boiler_rev = UINT64_MAX;
     /* r->db does not hold r->parts as they are (they were read again, an
@@ -406,12 +403,10 @@ void add_signature(Xapian::Document &doc, const std::string &sig);
  * of the near-duplicate leader it resembles most in w's database, or makes
  * one with an ungrouped near-duplicate (whose document is rewritten). */
 void join_live_group(engine_writer *w, Xapian::Document &doc, const std::string &qterm);
-/* boilerplate.cc */
-/* The body a's terms are made of: without its boilerplate lines when w
- * shares a table (boiler.h), else the body as it is ("" for none). */
+/* boilerplate.cc: the body and author a's terms are made of (without its
+ * boilerplate lines; its own author, else its trailing bio's subject), as
+ * folded; unchanged when w shares no table. */
 std::string boiler_indexed_body(engine_writer *w, const article *a);
-/* The author a's author: terms are made of: its own, else the subject of
- * its trailing bio when w shares a table; "" for none. */
 std::string boiler_indexed_author(engine_writer *w, const article *a);
 /* Writes w's table into the database's "lede.boilerplate". */
 void writer_boiler_store(engine_writer *w);
