@@ -123,28 +123,34 @@ void writer_boiler_store(engine_writer *w) {
     if (now != w->db.get_metadata(BOILER_META_KEY)) w->db.set_metadata(BOILER_META_KEY, now);
 }
 
-/* r's table as of its revision (loaded again when it moved).  An index
- * of several databases (a sharded one) has no revision of its own in
- * Xapian 1.4: none is marked there (its shards' writers still leave the
- * boilerplate out of the terms). */
+/* r's table as of its databases' revisions (loaded again when they
+ * move): the merge of each one's, so that a sharded index's shards mark
+ * theirs.  A remote database has no revision in Xapian 1.4: none is
+ * marked there (its writers still leave the boilerplate out of the
+ * terms). */
 boiler_table *reader_boiler(engine_reader *r) {
-    uint64_t rev;
+    uint64_t key = 0;
     try {
-        rev = lede_revision(r->db);
-    } catch (const Xapian::InvalidOperationError &) {
+        for (const Xapian::Database &d : r->part_dbs) key = key * 1000003 + lede_revision(d) + 1;
+    } catch (const Xapian::Error &) {
         return nullptr;
     }
-    if (rev == r->boiler_rev) return r->boiler.get();
-    std::string text = r->db.get_metadata(BOILER_META_KEY);
+    if (key == r->boiler_rev) return r->boiler.get();
     r->boiler.reset();
-    r->boiler_rev = rev;
-    if (text.empty() || text == BOILER_OFF) return nullptr;
-    char err[LEDE_ERRLEN];
+    r->boiler_rev = key;
     std::shared_ptr<boiler_table> t(boiler_new(0), boiler_free);
-    if (boiler_merge_text(t.get(), text.data(), text.size(), r->path.c_str(), err) != LEDE_OK)
-        return nullptr; /* unreadable: nothing is marked */
-    r->boiler = t;
-    return t.get();
+    bool any = false;
+    char err[LEDE_ERRLEN];
+    for (const Xapian::Database &d : r->part_dbs) {
+        std::string text = d.get_metadata(BOILER_META_KEY);
+        if (text == BOILER_OFF) return nullptr;
+        if (text.empty()) continue;
+        if (boiler_merge_text(t.get(), text.data(), text.size(), r->path.c_str(), err) != LEDE_OK)
+            return nullptr; /* unreadable: nothing is marked */
+        any = true;
+    }
+    if (any) r->boiler = t;
+    return r->boiler.get();
 }
 
 void reader_clean_body(engine_reader *r, article &a) {
