@@ -66,6 +66,8 @@ static int parse_args(int argc, char **argv, options *o, int *nwords) {
          .help = "similar: show the article's near-duplicates too, flagged"},
         {"count", 0, OPT_FLAG, &o->count, .help = "print only the exact number of matches"},
         {"json", 0, OPT_FLAG, &o->json, .help = "print the server's JSON reply"},
+        {"raw", 0, OPT_FLAG, &o->s.view.raw,
+         .help = "get: the article as it came in, its boilerplate lines too"},
         {"color", 0, OPT_ENUM, &o->color, .help = "colour and highlighted matches: auto is on a "
          "terminal unless NO_COLOR is set", .def = "auto", .choices = color_choices},
         {"interactive", 'i', OPT_FLAG, &o->interactive,

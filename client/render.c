@@ -231,9 +231,40 @@ int render_search(FILE *f, const render_style *v, const reply *r, hitlist *hits)
     return shown;
 }
 
+/* body without the byte ranges of marks ("START-END,...", GET's
+ * boilerplate line), each run of blank lines left as one; returns how many
+ * ranges were taken out. */
+static int print_unmarked(FILE *f, const char *body, const char *marks) {
+    sbuf kept;
+    sbuf_init(&kept);
+    size_t len = strlen(body), at = 0;
+    int n = 0;
+    for (const char *m = marks; *m;) {
+        char *end;
+        unsigned long long s = strtoull(m, &end, 10), e;
+        if (*end != '-') break;
+        e = strtoull(end + 1, &end, 10);
+        if (s < at || e < s || e > len) break;
+        sbuf_append(&kept, body + at, s - at);
+        at = e;
+        n++;
+        m = *end == ',' ? end + 1 : end;
+    }
+    sbuf_puts(&kept, body + at);
+    while (kept.len && kept.data[kept.len - 1] == '\n') kept.len--;
+    int newlines = 0;
+    for (size_t i = 0; i < kept.len; i++) {
+        newlines = kept.data[i] == '\n' ? newlines + 1 : 0;
+        if (newlines <= 2) fputc(kept.data[i], f);
+    }
+    fputc('\n', f);
+    sbuf_free(&kept);
+    return n;
+}
+
 void render_article(FILE *f, const render_style *v, const reply *r) {
     int color = v->color;
-    const char *standfirst = "", *body = "";
+    const char *standfirst = "", *body = "", *marks = "";
     char *copies[32];
     int nc = 0;
     for (int i = 1; i < r->n && nc < 32; i++) {
@@ -242,11 +273,19 @@ void render_article(FILE *f, const render_style *v, const reply *r) {
         if (!strcmp(fld[0], "title")) fprintf(f, "%s%s%s\n", color ? BOLD : "", fld[1], color ? RESET : "");
         else if (!strcmp(fld[0], "standfirst")) standfirst = fld[1];
         else if (!strcmp(fld[0], "body")) body = fld[1];
+        else if (!strcmp(fld[0], "boilerplate")) marks = fld[1];
         else fprintf(f, "%s%s: %s%s\n", color ? DIM : "", fld[0], fld[1], color ? RESET : "");
     }
     /* a blank line before each part there is, none for a missing one */
     if (*standfirst) fprintf(f, "\n%s%s%s\n", color ? BOLD : "", standfirst, color ? RESET : "");
-    if (*body) fprintf(f, "\n%s\n", body);
+    if (*body && (v->raw || !*marks)) {
+        fprintf(f, "\n%s\n", body);
+    } else if (*body) {
+        fputc('\n', f);
+        int n = print_unmarked(f, body, marks);
+        fprintf(f, "%s(%d boilerplate line%s left out: get --raw shows them)%s\n", color ? DIM : "",
+                n, n == 1 ? "" : "s", color ? RESET : "");
+    }
     for (int i = 0; i < nc; i++) free(copies[i]);
 }
 

@@ -18,6 +18,7 @@
 typedef struct render_style {
     int color;
     int width;
+    int raw;          /* get --raw: the body as it came in, boilerplate and all */
 } render_style;
 
 typedef struct hitlist {

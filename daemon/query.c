@@ -150,9 +150,13 @@ static void query_get(query_reader *q, job *j) {
     char err[LEDE_ERRLEN];
     article a;
     article_init(&a);
+    boiler_span *marks = NULL;
+    size_t n = 0;
     int rc = engine_reader_get_article(q->r, j->req.arg, &a, err);
-    if (rc == LEDE_OK) proto_reply_article(&j->reply, j->json, &a);
+    if (rc == LEDE_OK) rc = engine_reader_boiler_spans(q->r, &a, &marks, &n, err);
+    if (rc == LEDE_OK) proto_reply_article_marked(&j->reply, j->json, &a, marks, n);
     else query_reply_error(j, rc, err);
+    free(marks);
     article_free(&a);
 }
 

@@ -263,6 +263,7 @@ static void build_free(build *b) {
     free(b->roots);
     settings_free(&b->set);
     fieldbook_free(b->book);
+    boiler_free(b->boiler);
     engine_writer_close(b->front, NULL); /* open only when a run failed early */
     shards_close(&b->sh);
     indexdir_close(&b->ix);
@@ -293,6 +294,7 @@ int build_run(const build_opts *o, build_stats *st, char *err) {
     pthread_mutex_init(&b.mu, NULL);
     pthread_mutex_init(&b.front_mu, NULL);
     settings_init(&b.set);
+    if (!o->keep_boilerplate) b.boiler = boiler_new(0);
     double t0 = lede_now();
     progress_init(&b.prog, o->progress, o->progress ? total_input(o) : 0);
     int rc = run(&b, t0, err);

@@ -39,6 +39,7 @@ typedef struct build_opts {
     int watch;                 /* then keep indexing changes (watch.h) */
     double commit_interval;    /* watch: seconds between commits at most */
     const char *schema;        /* --schema NAME:KIND,... (NULL: none) */
+    int keep_boilerplate;      /* --keep-boilerplate: index every line (boiler.h) */
     const char *ext;           /* --ext: more names to read as plain text
                                   under directory SOURCEs: EXT,... (no dot),
                                   "none" for names without one, "*" for every

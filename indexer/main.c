@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "build.h"
 #include "watch.h"
+#include "../src/boiler.h"
 #include "../src/date.h"
 #include "../src/docstore.h"
 #include "../src/engine.h"
@@ -78,6 +79,8 @@ static int parse_args(int argc, char **argv, cli *c) {
         {"max-article-bytes", 0, OPT_SIZE, &o->max_article_bytes, .metavar = "N",
          .help = "skip articles larger than N bytes (K, M, G suffixes)", .def = "16M", .min = 1},
         {"no-delete", 0, OPT_FLAG, &o->no_delete, .help = "keep articles whose file disappeared"},
+        {"keep-boilerplate", 0, OPT_FLAG, &o->keep_boilerplate,
+         .help = "index every line: learn no boilerplate and leave none out"},
         {"ext", 0, OPT_CALL, &o->ext, .metavar = "EXT,...",
          .help = "under directory SOURCEs, also read files with these extensions (no dot) as "
                  "plain text: 'none' for names without an extension (mail and news spools), '*' "
@@ -349,6 +352,48 @@ static void print_fields(engine_reader *r) {
     schema_free(&s);
 }
 
+/* One of engine_reader_boiler_list's lines (cut in place): source, its
+ * articles, the block's articles, its text. */
+static void print_block(char *line) {
+    char *f[4] = {line, NULL, NULL, NULL};
+    for (int k = 1; k < 4; k++) {
+        char *tab = strchr(f[k - 1], '\t');
+        if (!tab) return;
+        *tab = '\0';
+        f[k] = tab + 1;
+    }
+    printf("boilerplate block: %s: %s of %s articles: %s\n", *f[0] ? f[0] : "(collection)", f[2],
+           f[1], f[3]);
+}
+
+/* The most frequent boilerplate blocks of each source (boiler.h). */
+#define INFO_BLOCKS_PER_SOURCE 5
+static void print_boilerplate(engine_reader *r) {
+    sbuf text;
+    sbuf_init(&text);
+    char err[LEDE_ERRLEN];
+    int off = engine_reader_meta_get(r, BOILER_META_KEY, &text, err) == LEDE_OK && text.len &&
+              !strcmp(text.data, BOILER_OFF);
+    sbuf_reset(&text);
+    if (off) {
+        printf("boilerplate: kept (--keep-boilerplate)\n");
+    } else if (engine_reader_boiler_list(r, INFO_BLOCKS_PER_SOURCE, &text, err) != LEDE_OK) {
+        printf("boilerplate: unreadable (%s)\n", err);
+    } else {
+        size_t blocks = 0;
+        for (size_t i = 0; i < text.len; i++) blocks += text.data[i] == '\n';
+        printf("boilerplate: %zu blocks listed (at most %d a source)\n", blocks,
+               INFO_BLOCKS_PER_SOURCE);
+        for (char *line = text.data; line && *line;) {
+            char *end = strchr(line, '\n');
+            *end = '\0';
+            print_block(line);
+            line = end + 1;
+        }
+    }
+    sbuf_free(&text);
+}
+
 static int cmd_info(const cli *c, char *err) {
     char **names;
     int n;
@@ -384,6 +429,7 @@ static int cmd_info(const cli *c, char *err) {
     printf("size: %" PRIu64 "\n", indexdir_size(&ix));
     print_databases(c->o.index, names, n);
     print_fields(rc.r);
+    print_boilerplate(rc.r);
     close_reader(&rc);
     indexdir_free_names(names, n);
     return LEDE_OK;

@@ -20,6 +20,7 @@
 #include "filerec.h"
 #include "jobq.h"
 #include "progress.h"
+#include "../src/boiler.h"
 #include "../src/docstore.h"
 #include "../src/engine.h"
 #include "../src/indexdir.h"
@@ -75,6 +76,10 @@ struct build {
      * whether --schema added fields to the index's. */
     fieldbook *book;
     int schema_added;
+    /* The run's boilerplate table (boiler.h), shared by its writers and
+     * fed every article in the order it is read (writers_dispatch); NULL
+     * with --keep-boilerplate. */
+    boiler_table *boiler;
     char **roots;                      /* absolute directory sources */
     int nroots;
     filerec_pending *records;          /* fresh build: JSONL file records */

@@ -167,7 +167,9 @@ static int writer_open(build *b, writer *w, int create, char *err) {
         if (rc != LEDE_OK) return rc;
     }
     if (engine_writer_configure(w->ew, b->set.language, b->set.stopwords, 1, err) != LEDE_OK ||
-        fields_share(b, w->ew, err) != LEDE_OK)
+        fields_share(b, w->ew, err) != LEDE_OK ||
+        (b->o->keep_boilerplate ? engine_writer_keep_boilerplate(w->ew, err)
+                                : engine_writer_share_boiler(w->ew, b->boiler, !b->fresh, err)) != LEDE_OK)
         return LEDE_ERR;
     /* A full build's parts (or new shards) see only their own articles:
      * they are grouped once all are written (engine_group_duplicates). */
@@ -273,6 +275,10 @@ int writers_dispatch(build *b, jobq_job *j, char *err) {
         jobq_job_free(j);
         return build_failure(b, err);
     }
+    /* A full build's articles are counted here, in reading order, before it
+     * holds its first ones: those are cleaned of what recurs among them.
+     * Other runs' writers count what they do not find unchanged. */
+    if (b->boiler && b->fresh && j->kind == JOBQ_PUT) boiler_observe_article(b->boiler, &j->a);
     if (b->writers_running) {
         writers_push(b, j);
         return LEDE_OK;

@@ -198,6 +198,29 @@ int engine_writer_configure(engine_writer *w, const char *language,
  * disagree on a field), and each commit writes book's whole schema.
  * Call after engine_writer_configure, before any put. */
 int engine_writer_share_fields(engine_writer *w, fieldbook *book, char *err);
+/* Makes w leave the boilerplate t knows (boiler.h; the table its process
+ * shares) out of the documents' terms, lengths and spelling words: the
+ * database's "lede.boilerplate" is merged into t, and each commit writes
+ * t's text.  observe: each article put that is not unchanged is counted
+ * into t first (0: the caller counts them, as a full build does in reading
+ * order).  t NULL: none (the default).  Call before any put. */
+typedef struct boiler_table boiler_table;
+int engine_writer_share_boiler(engine_writer *w, boiler_table *t, int observe, char *err);
+/* Marks the database as one whose boilerplate is kept (BOILER_OFF):
+ * neither w nor any later writer learns or leaves any out. */
+int engine_writer_keep_boilerplate(engine_writer *w, char *err);
+/* Makes again, with the database's boilerplate table, the documents
+ * written before a line of theirs was known as boilerplate (its stale
+ * ids, boiler_take_stale; an id longer than a term holds is not found,
+ * an article ds cannot decode is left as it is),
+ * and stores the table without them; *redone gets how many.  ds decodes
+ * the stored articles (the index's dictionary).  w configured (language,
+ * stop words, fields) as the index's writers are.  A compaction's copy
+ * does it before its near-duplicates are grouped. */
+typedef struct docstore docstore;
+int engine_writer_reclean_boiler(engine_writer *w, docstore *ds, uint64_t *redone, char *err);
+/* The database's "lede.boilerplate" text into out ("" for none). */
+int engine_writer_boiler_text(engine_writer *w, sbuf *out, char *err);
 /* Adds or replaces the article whose id is a->id.  If a document with that
  * id already carries this fingerprint, nothing is written.  filekey may be
  * NULL (no source file).  *outcome is ENGINE_ADDED/REPLACED/UNCHANGED. */
@@ -273,6 +296,15 @@ unsigned engine_index_remote_parts(const char *path);
 uint64_t engine_reader_doccount(engine_reader *r);
 int engine_reader_meta_get(engine_reader *r, const char *key, sbuf *out,
                            char *err);
+/* The boilerplate lines of a's body (boiler.h) as the index's table
+ * ("lede.boilerplate") has them now: *out malloc'd (free it), *n of them,
+ * in order; none when the index has no table. */
+typedef struct boiler_span boiler_span;
+int engine_reader_boiler_spans(engine_reader *r, const article *a, boiler_span **out,
+                               size_t *n, char *err);
+/* The index's most frequent boilerplate blocks, per_source a source at
+ * most, as boiler_list's lines into out. */
+int engine_reader_boiler_list(engine_reader *r, size_t per_source, sbuf *out, char *err);
 /* The article with this id, decoded from its stored data with the
  * reader's own decoder (the index's dictionary, metadata "lede.dict", as
  * searches decode snippets), as GET shows it.  It readies the reader's

@@ -3,6 +3,7 @@
  * shards and front (shards.h), each article routed to its shard.  Reaches
  * Xapian only through engine.h; opens no reader, prints nothing. */
 #include "livewriter.h"
+#include "boiler.h"
 #include "docstore.h"
 #include "engine.h"
 #include "settings.h"
@@ -46,6 +47,7 @@ struct livewriter {
     int64_t last_commit;
     int broken;               /* a write failed: the databases must be reopened */
     fieldbook *book;          /* the metadata fields, one schema for all parts */
+    boiler_table *boiler;     /* the boilerplate learned (boiler.h), for all parts */
 };
 
 /* A compact copy is grouped into near-duplicates afresh, and has no
@@ -54,13 +56,32 @@ struct livewriter {
  * revision it reports at least one more than before (from), so that
  * clients watching it never see it go down.  Two commits: the second's
  * revision, Xapian's after the first plus one, is known before it. */
+/* The documents made before a line of theirs was learned as boilerplate
+ * made again (engine_writer_reclean_boiler), with the index's settings
+ * and fields; book (freed by the caller once w is closed) holds them. */
+static int reclean_boilerplate(engine_writer *w, fieldbook *book, char *err) {
+    settings s;
+    settings_init(&s);
+    int rc = settings_load_writer(&s, w, err);
+    if (rc == LEDE_OK) rc = engine_writer_configure(w, s.language, s.stopwords, 0, err);
+    if (rc == LEDE_OK) rc = engine_writer_share_fields(w, book, err);
+    docstore *ds = docstore_new(s.dict.data, s.dict.len);
+    uint64_t redone;
+    if (rc == LEDE_OK) rc = engine_writer_reclean_boiler(w, ds, &redone, err);
+    docstore_free(ds);
+    settings_free(&s);
+    return rc;
+}
+
 static int finish_compacted(const char *dbpath, uint64_t from, char *err) {
     engine_writer *w;
     if (engine_writer_open(dbpath, 0, 0, &w, err) != LEDE_OK) return LEDE_ERR;
+    fieldbook *book = fieldbook_new();
+    int rc = reclean_boilerplate(w, book, err);
     /* Near-duplicates grouped afresh: a full build's parts could not see
      * each other's articles, and live grouping never merges groups. */
     engine_dup_stats dups;
-    int rc = engine_group_duplicates(&w, 1, &dups, err);
+    if (rc == LEDE_OK) rc = engine_group_duplicates(&w, 1, &dups, err);
     if (rc == LEDE_OK) rc = settings_erase_writer(SETTINGS_CHANGES | SETTINGS_REVISION_BASE, w, err);
     if (rc == LEDE_OK) rc = engine_writer_commit(w, err);
     uint64_t now = engine_writer_revision(w); /* Xapian's alone: no base */
@@ -68,6 +89,7 @@ static int finish_compacted(const char *dbpath, uint64_t from, char *err) {
     if (rc == LEDE_OK) rc = settings_store_writer(&s, SETTINGS_REVISION_BASE, w, err);
     if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK && rc == LEDE_OK)
         rc = LEDE_ERR;
+    fieldbook_free(book);
     return rc;
 }
 
@@ -151,7 +173,8 @@ int livewriter_create_empty(indexdir *ix, const char *language, int stopwords,
  * loaded from it.  Article parts (articles: the writer's fieldbook) index
  * with the language, stop words and spelling on (a sharded index's words
  * move to its front at each commit) and keep their fields in the book. */
-static int open_part(lw_part *p, indexdir *ix, fieldbook *articles, settings *s, char *err) {
+static int open_part(lw_part *p, indexdir *ix, fieldbook *articles, boiler_table *boiler,
+                     settings *s, char *err) {
     p->ix = ix;
     char *path = indexdir_join(ix, ix->live[0]);
     int rc = engine_writer_open(path, 0, 0, &p->ew, err);
@@ -164,6 +187,7 @@ static int open_part(lw_part *p, indexdir *ix, fieldbook *articles, settings *s,
     if (rc == LEDE_OK && articles)
         rc = engine_writer_configure(p->ew, s->language, s->stopwords, 1, err);
     if (rc == LEDE_OK && articles) rc = engine_writer_share_fields(p->ew, articles, err);
+    if (rc == LEDE_OK && articles) rc = engine_writer_share_boiler(p->ew, boiler, 1, err);
     p->changes = s->changes;
     p->uncommitted = 0;
     settings_free(&own);
@@ -177,10 +201,11 @@ static int open_databases(livewriter *w, char *err) {
     settings_init(&s);
     int sharded = w->sh.n > 0;
     if (!w->book) w->book = fieldbook_new();
-    int rc = sharded ? open_part(&w->front, &w->sh.front, NULL, &s, err)
-                     : open_part(&w->part[0], &w->ix, w->book, &s, err);
+    if (!w->boiler) w->boiler = boiler_new(0);
+    int rc = sharded ? open_part(&w->front, &w->sh.front, NULL, NULL, &s, err)
+                     : open_part(&w->part[0], &w->ix, w->book, w->boiler, &s, err);
     for (unsigned k = 0; sharded && rc == LEDE_OK && k < w->nparts; k++)
-        rc = open_part(&w->part[k], &w->sh.shard[k], w->book, NULL, err);
+        rc = open_part(&w->part[k], &w->sh.shard[k], w->book, w->boiler, NULL, err);
     if (rc == LEDE_OK && !sharded && (s.stored & (SETTINGS_SHARD | SETTINGS_SHARDS)))
         rc = lede_seterr(err, "%s: a part of a sharded index: write to the index that holds it",
                          w->ix.path);
@@ -328,6 +353,7 @@ int livewriter_close(livewriter *w, char *err) {
     docstore_free(w->ds);
     free(w->language);
     fieldbook_free(w->book);
+    boiler_free(w->boiler);
     shards_close(&w->sh);
     indexdir_close(&w->ix);
     free(w);
@@ -452,6 +478,11 @@ int livewriter_compact(livewriter *w, char *err) {
     int *due = lede_calloc(w->nparts, sizeof(int)), any = 0;
     for (unsigned k = 0; k < w->nparts; k++) any |= due[k] = part_due(&w->part[k]);
     rc = close_databases(w, err);
+    if (rc == LEDE_OK) { /* the compaction makes the stale documents again */
+        uint64_t *stale;
+        boiler_take_stale(w->boiler, &stale);
+        free(stale);
+    }
     if (rc == LEDE_OK)
         rc = w->sh.n ? compact_shards(w, due, any, err) : livewriter_merge_live(&w->ix, err);
     free(due);

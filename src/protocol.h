@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include "article.h"
+#include "boiler.h"
 #include "search.h"
 #include "util.h"
 
@@ -104,6 +105,11 @@ void proto_reply_search(sbuf *out, int json, const proto_request *req,
                         const search_results *res, uint64_t took_us);
 void proto_reply_count(sbuf *out, int json, uint64_t total);
 void proto_reply_article(sbuf *out, int json, const article *a);
+/* GET's reply with the boilerplate lines of the body marked (boiler.h):
+ * JSON's "boilerplate" [[start,end],...], byte offsets into the body;
+ * the text reply's "boilerplate" line "START-END,..." (when there is any). */
+void proto_reply_article_marked(sbuf *out, int json, const article *a, const boiler_span *marks,
+                                size_t n);
 void proto_reply_suggest(sbuf *out, int json, const char *corrected);
 typedef struct proto_stat {
     const char *key;

@@ -256,6 +256,27 @@ static void text_field(sbuf *out, const char *key, const char *value) {
 }
 
 void proto_reply_article(sbuf *out, int json, const article *a) {
+    proto_reply_article_marked(out, json, a, NULL, 0);
+}
+
+static json_t *json_marks(const boiler_span *marks, size_t n) {
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_pack("[II]", (json_int_t)marks[i].start,
+                                              (json_int_t)marks[i].end));
+    return list;
+}
+
+static void text_marks(sbuf *out, const boiler_span *marks, size_t n) {
+    if (n == 0) return;
+    sbuf_puts(out, "boilerplate\t");
+    for (size_t i = 0; i < n; i++)
+        sbuf_printf(out, "%s%zu-%zu", i ? "," : "", marks[i].start, marks[i].end);
+    sbuf_putc(out, '\n');
+}
+
+void proto_reply_article_marked(sbuf *out, int json, const article *a, const boiler_span *marks,
+                                size_t n) {
     char date[32] = "";
     if (a->has_date) date_format(a->date, date);
     if (json) {
@@ -269,6 +290,7 @@ void proto_reply_article(sbuf *out, int json, const article *a) {
         json_object_set_new(art, "body", json_str(a->body));
         json_t *meta = a->meta ? json_loads(a->meta, 0, NULL) : NULL;
         json_object_set_new(art, "meta", meta ? meta : json_object());
+        json_object_set_new(art, "boilerplate", json_marks(marks, n));
         json_object_set_new(o, "article", art);
         json_line(out, o);
         return;
@@ -282,6 +304,7 @@ void proto_reply_article(sbuf *out, int json, const article *a) {
     text_field(out, "meta", a->meta);
     text_field(out, "standfirst", a->standfirst);
     text_field(out, "body", a->body);
+    text_marks(out, marks, n);
     sbuf_puts(out, "END\n");
 }
 

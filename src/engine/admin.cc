@@ -1,26 +1,50 @@
 /* admin.cc -- the engine's maintenance entry points: compacting databases
  * into one (engine_compact) and Xapian's consistency check
  * (engine_check), the revision of a database on disk.  A compaction keeps
- * the merge of its sources' metadata fields ("lede.schema").  Works on database paths alone: no writer or reader. */
+ * the merge of its sources' metadata fields ("lede.schema") and of their
+ * boilerplate tables ("lede.boilerplate", boiler.h).  Works on database paths alone: no writer or reader. */
 #include "internal.hh"
 
 namespace {
 
 /* Where the databases compacted each hold a key, the first one's value
  * is kept, but for "lede.schema": each source's is a prefix of its
- * writing process's schema, so the merge of all of them is kept. */
+ * writing process's schema, so the merge of all of them is kept; and for
+ * "lede.boilerplate", whose counts are merged (boiler_merge_text). */
 class KeepSchemas : public Xapian::Compactor {
     /* Xapian 1.4 hands the key as its table has it, behind the two bytes
      * that mark user metadata ("\0\xc0"): the name is its end. */
-    static bool is_schema_key(const std::string &key) {
-        std::string name = settings_key(SETTINGS_SCHEMA);
+    static bool is_key(const std::string &key, const std::string &name) {
         return key.size() >= name.size() && key.size() <= name.size() + 2 &&
                key.compare(key.size() - name.size(), name.size(), name) == 0;
+    }
+    static bool is_schema_key(const std::string &key) {
+        return is_key(key, settings_key(SETTINGS_SCHEMA));
+    }
+    /* "lede.boilerplate": each count the largest the sources hold. */
+    static std::string merged_boilerplate(size_t n, const std::string tags[]) {
+        for (size_t i = 0; i < n; i++)
+            if (tags[i] == BOILER_OFF) return tags[i];
+        boiler_table *t = boiler_new(0);
+        char err[LEDE_ERRLEN];
+        for (size_t i = 0; i < n; i++)
+            if (boiler_merge_text(t, tags[i].data(), tags[i].size(), "compaction", err) != LEDE_OK) {
+                boiler_free(t);
+                throw Xapian::InvalidArgumentError(err);
+            }
+        sbuf text;
+        sbuf_init(&text);
+        boiler_to_text(t, &text);
+        std::string merged(text.data ? text.data : "", text.len);
+        sbuf_free(&text);
+        boiler_free(t);
+        return merged;
     }
 
   public:
     std::string resolve_duplicate_metadata(const std::string &key, size_t n,
                                            const std::string tags[]) override {
+        if (is_key(key, BOILER_META_KEY)) return merged_boilerplate(n, tags);
         if (!is_schema_key(key)) return tags[0];
         schema all, one;
         schema_init(&all);

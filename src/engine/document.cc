@@ -135,9 +135,10 @@ struct IndexedText {
     std::string title, standfirst, body, author;
     bool has_title, has_standfirst, has_body, has_author;
     IndexedText(const engine_writer *w, const article *a)
-        : title(of(w, a->title)), standfirst(of(w, a->standfirst)), body(of(w, a->body)),
-          author(of(w, a->author)), has_title(a->title), has_standfirst(a->standfirst),
-          has_body(a->body), has_author(a->author) {}
+        : title(of(w, a->title)), standfirst(of(w, a->standfirst)),
+          body(boiler_indexed_body(const_cast<engine_writer *>(w), a)),
+          author(boiler_indexed_author(const_cast<engine_writer *>(w), a)), has_title(a->title),
+          has_standfirst(a->standfirst), has_body(a->body), has_author(!author.empty()) {}
 
   private:
     static std::string of(const engine_writer *w, const char *text) {

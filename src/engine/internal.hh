@@ -9,6 +9,7 @@
 #ifndef LEDE_ENGINE_INTERNAL_HH
 #define LEDE_ENGINE_INTERNAL_HH
 
+#include "../boiler.h"
 #include "../dirwatch.h"
 #include "../docstore.h"
 #include "../engine.h"
@@ -77,6 +78,10 @@ struct engine_writer {
      * writer that stores no articles writes no "lede.schema"). */
     fieldbook *book = nullptr;
     bool own_book = false;
+    /* The boilerplate table its process shares (engine_writer_share_boiler;
+     * NULL: none), and whether engine_writer_put counts articles into it. */
+    boiler_table *boiler = nullptr;
+    bool boiler_observe = false;
 };
 
 typedef std::vector<std::pair<std::string, struct stat>> file_ids;
@@ -142,6 +147,9 @@ struct engine_reader {
     unsigned replica_seed = 0;  /* this reader starts at replica seed mod n */
     double backoff_min_s = ENGINE_REMOTE_BACKOFF_MS / 1000.0;
     double reopened_at = 0;
+    /* Its boilerplate table (boilerplate.cc) as of boiler_rev, or NULL. */
+    std::shared_ptr<boiler_table> boiler;
+    uint64_t boiler_rev = UINT64_MAX;
     /* r->db does not hold r->parts as they are (they were read again, an
      * open failed, or a server failed under it): every use opens them
      * first, passing over a server that timed out (note_network_failure). */
@@ -395,6 +403,17 @@ void add_signature(Xapian::Document &doc, const std::string &sig);
  * of the near-duplicate leader it resembles most in w's database, or makes
  * one with an ungrouped near-duplicate (whose document is rewritten). */
 void join_live_group(engine_writer *w, Xapian::Document &doc, const std::string &qterm);
+/* boilerplate.cc: the body and author a's terms are made of (without its
+ * boilerplate lines; its own author, else its trailing bio's subject), as
+ * folded; unchanged when w shares no table. */
+std::string boiler_indexed_body(engine_writer *w, const article *a);
+std::string boiler_indexed_author(engine_writer *w, const article *a);
+/* Writes w's table into the database's "lede.boilerplate". */
+void writer_boiler_store(engine_writer *w);
+/* a's body without its boilerplate lines, as r's index knows them (for
+ * its snippet); unchanged when it has none. */
+void reader_clean_body(engine_reader *r, article &a);
+
 /* fields.cc */
 /* text's first max bytes at most, cut at a UTF-8 character's start. */
 std::string utf8_cut(const std::string &text, size_t max);
@@ -431,6 +450,8 @@ public:
 int meta_get(const Xapian::Database &db, const char *key, sbuf *out);
 /* The revision lede reports (engine.h): Xapian's plus "lede.revision_base". */
 uint64_t lede_revision(const Xapian::Database &db);
+/* The Q term of a document, from its termlist ("" when it has none). */
+std::string doc_qterm(Xapian::WritableDatabase &db, Xapian::docid did);
 
 /* reader.cc */
 /* Reads every lede.* key a reader uses, and sets up what depends on them

@@ -273,7 +273,10 @@ void fill_hit(engine_reader *r, const Xapian::MSet &marks, const std::set<std::s
     a.id = a.title = nullptr;
     h->date = a.date;
     h->has_date = a.has_date;
-    if (o->snippet_len) fill_snippet(marks, words, stem, a, o->snippet_len, r->fold, h);
+    if (o->snippet_len) {
+        reader_clean_body(r, a);
+        fill_snippet(marks, words, stem, a, o->snippet_len, r->fold, h);
+    }
     article_free(&a);
 }
 

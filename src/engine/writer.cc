@@ -41,15 +41,14 @@ void load_format(engine_writer *w) {
     }
 }
 
-/* The Q term of a document, from its termlist. */
+}  // namespace
+
 std::string doc_qterm(Xapian::WritableDatabase &db, Xapian::docid did) {
     Xapian::TermIterator t = db.termlist_begin(did);
     t.skip_to("Q");
     if (t != db.termlist_end(did) && (*t)[0] == 'Q') return *t;
     return std::string();
 }
-
-}  // namespace
 
 int meta_get(const Xapian::Database &db, const char *key, sbuf *out) {
     std::string v = db.get_metadata(key);
@@ -95,6 +94,7 @@ int engine_writer_close(engine_writer *w, char *err) {
     int rc = guarded(err, w->path.c_str(), [&] {
         flush_words(w);
         writer_fields_store(w);
+        writer_boiler_store(w);
         w->db.commit();
         w->db.close();
         return LEDE_OK;
@@ -143,6 +143,7 @@ int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
                 return LEDE_OK;
             }
         }
+        if (w->boiler && w->boiler_observe) boiler_observe_article(w->boiler, a);
         Xapian::Document doc = make_document(w, a, qterm, filekey, fp, data, len);
         join_live_group(w, doc, qterm);
         if (exists) {
@@ -240,6 +241,7 @@ int engine_writer_commit(engine_writer *w, char *err) {
     return guarded(err, w->path.c_str(), [&] {
         flush_words(w);
         writer_fields_store(w);
+        writer_boiler_store(w);
         /* the key alone from src/settings: a commit need not read the others */
         w->db.set_metadata(settings_key(SETTINGS_COMMIT_TIME),
                            std::to_string((long long)time(nullptr)));

@@ -1,0 +1,251 @@
+/* test_boiler.c -- the boilerplate table (src/boiler.c, boiler_text.c):
+ * normalisation, the thresholds (long and short lines, the share of a
+ * source), sources kept apart, the copy guard, the bio's subject, the
+ * text form's round trip and its errors, and a full table swept without
+ * losing a line that recurs. */
+#include "unit.h"
+#include "../../src/boiler.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char *const PROSE[] = {"harbour", "council", "budget", "transit", "rail",
+                                    "bridge", "river", "museum", "orchard", "router"};
+
+/* A word for i in letters (digits are folded away). */
+static void letters(sbuf *b, int i) {
+    do {
+        sbuf_putc(b, (char)('a' + i % 26));
+        i /= 26;
+    } while (i);
+}
+
+/* A body of two lines of its own (words for i) around extra. */
+static char *body_of(int i, const char *extra) {
+    sbuf b;
+    sbuf_init(&b);
+    sbuf_printf(&b, "The %s and the quo", PROSE[i % 10]);
+    letters(&b, i);
+    sbuf_printf(&b, " met.\n\n%s\n\nThe %s story ends at the ter", extra, PROSE[(i + 3) % 10]);
+    letters(&b, i);
+    sbuf_putc(&b, '.');
+    return sbuf_detach(&b);
+}
+
+static size_t spans_in(boiler_table *t, const char *source, const char *body) {
+    boiler_span *s;
+    size_t n = boiler_spans(t, source, body, &s);
+    free(s);
+    return n;
+}
+
+static void test_normalise(void) {
+    sbuf n;
+    sbuf_init(&n);
+    size_t w = boiler_normalise("  Sign UP -- today, 2024!! ", 27, &n);
+    CHECK(w == 3 && !strcmp(n.data, "sign up today"), "case, digits, punctuation and spaces folded");
+    w = boiler_normalise("1234 -- 56", 10, &n);
+    CHECK(w == 0 && n.len == 0, "a line of digits and punctuation has no words");
+    sbuf_free(&n);
+}
+
+static void test_long_line_threshold(void) {
+    boiler_table *t = boiler_new(0);
+    const char *blurb = "Get the Techly daily newsletter for news and offers.";
+    for (int i = 0; i < BOILER_MIN_REPEAT - 1; i++) {
+        char *b = body_of(i, blurb);
+        boiler_observe(t, "Techly", b);
+        free(b);
+    }
+    char *next = body_of(50, "Get the techly DAILY newsletter: for news, and offers!");
+    CHECK(spans_in(t, "Techly", next) == 0, "a line seen in %d articles is not boilerplate yet",
+          BOILER_MIN_REPEAT - 1);
+    boiler_observe(t, "Techly", next);
+    CHECK(spans_in(t, "Techly", next) == 1, "seen in %d (a variant of case and punctuation): it is",
+          BOILER_MIN_REPEAT);
+    CHECK(spans_in(t, "Gazette", next) == 0, "another source's articles keep it");
+    sbuf clean;
+    sbuf_init(&clean);
+    CHECK(boiler_clean(t, "Techly", next, &clean) == 1 && !strstr(clean.data, "newsletter") &&
+              strstr(clean.data, "story ends"),
+          "clean takes the line out and keeps the rest");
+    sbuf_free(&clean);
+    free(next);
+    boiler_free(t);
+}
+
+static void test_short_lines(void) {
+    boiler_table *t = boiler_new(0);
+    for (int i = 0; i < BOILER_SHORT_REPEAT - 1; i++) {
+        char *b = body_of(i, "Reuter");
+        boiler_observe(t, "wire", b);
+        free(b);
+    }
+    char *b = body_of(99, "Reuter");
+    CHECK(spans_in(t, "wire", b) == 0, "a one-word line in %d articles is not boilerplate",
+          BOILER_SHORT_REPEAT - 1);
+    boiler_observe(t, "wire", b);
+    CHECK(spans_in(t, "wire", b) == 1, "in %d it is (a sign-off)", BOILER_SHORT_REPEAT);
+    free(b);
+    boiler_free(t);
+}
+
+static void test_one_line_sign_off(void) {
+    boiler_table *t = boiler_new(0);
+    sbuf b;
+    sbuf_init(&b);
+    for (int i = 0; i < BOILER_SHORT_REPEAT; i++) {
+        sbuf_reset(&b);
+        sbuf_printf(&b, "The %s fell by a third, the quo", PROSE[i % 10]);
+        letters(&b, i);
+        sbuf_puts(&b, " company said. REUTER");
+        boiler_observe(t, "", b.data);
+    }
+    sbuf_reset(&b);
+    sbuf_puts(&b, "Grain prices rose, the board said.  Reuter");
+    boiler_span *s;
+    size_t n = boiler_spans(t, "", b.data, &s);
+    CHECK(n == 1 && s[0].start == 36 && s[0].end == b.len,
+          "a one-line body's sign-off after its last sentence is learned and marked alone");
+    free(s);
+    sbuf_free(&b);
+    boiler_free(t);
+}
+
+static void test_share(void) {
+    boiler_table *t = boiler_new(0);
+    const char *quote = "The minister said the port would reopen in spring.";
+    for (int i = 0; i < 600; i++) {
+        char *b = body_of(i, i < 5 ? quote : "");
+        boiler_observe(t, "paper", b);
+        free(b);
+    }
+    char *b = body_of(7, quote);
+    CHECK(spans_in(t, "paper", b) == 0, "5 of 600 articles is under the %.0f%% share",
+          BOILER_MIN_SHARE * 100);
+    free(b);
+    boiler_free(t);
+}
+
+static void test_copy_guard_and_bio(void) {
+    boiler_table *t = boiler_new(0);
+    const char *bio = "Mara Quill is a freelance writer who covers cloud and data.";
+    const char *copy = "One story printed again and again by the paper.\n\nIts second line.";
+    for (int i = 0; i < 10; i++) {
+        char *b = body_of(i, "");
+        sbuf with;
+        sbuf_init(&with);
+        sbuf_printf(&with, "%s\n\n%s", b, bio);
+        boiler_observe(t, "tech", with.data);
+        boiler_observe(t, "tech", copy);
+        sbuf_free(&with);
+        free(b);
+    }
+    CHECK(spans_in(t, "tech", copy) == 0, "an article all of whose lines recur is a copy: kept");
+    char *b = body_of(42, "");
+    sbuf with, name;
+    sbuf_init(&with);
+    sbuf_init(&name);
+    sbuf_printf(&with, "%s\n\n%s\n", b, bio);
+    CHECK(boiler_bio_subject(t, "tech", with.data, &name) && !strcmp(name.data, "Mara Quill"),
+          "a trailing learned bio gives its subject");
+    sbuf_reset(&with);
+    sbuf_printf(&with, "%s\n\n%s\n\nA last line of prose.", b, bio);
+    CHECK(!boiler_bio_subject(t, "tech", with.data, &name), "a bio not at the end gives none");
+    sbuf_free(&with);
+    sbuf_free(&name);
+    free(b);
+    boiler_free(t);
+}
+
+static void test_text_round_trip(void) {
+    boiler_table *t = boiler_new(0), *u = boiler_new(0);
+    const char *blurb = "Cookies help us run this site; by browsing you accept them.";
+    for (int i = 0; i < 8; i++) {
+        char *b = body_of(i, blurb);
+        boiler_observe(t, "Harbour Gazette", b);
+        free(b);
+    }
+    sbuf text, list;
+    sbuf_init(&text);
+    sbuf_init(&list);
+    boiler_to_text(t, &text);
+    char err[LEDE_ERRLEN] = "";
+    CHECK(boiler_merge_text(u, text.data, text.len, "test", err) == LEDE_OK, "its text reads back");
+    char *b = body_of(77, blurb);
+    CHECK(spans_in(u, "Harbour Gazette", b) == 1, "the table read back knows the blurb");
+    boiler_list(u, 5, &list);
+    CHECK(strstr(list.data, "Harbour Gazette\t8\t8\tCookies help us") != NULL,
+          "listed with its source, articles, count and text");
+    CHECK(boiler_merge_text(u, "lede-boilerplate 1\nb 9 zz 1 1\t\n", 30, "idx", err) == LEDE_ERR &&
+              strstr(err, "idx: lede.boilerplate: line 2") != NULL,
+          "a malformed text is refused with its line");
+    CHECK(boiler_merge_text(u, "something else\n", 15, "idx", err) == LEDE_ERR,
+          "a text without its first line is refused");
+    free(b);
+    sbuf_free(&text);
+    sbuf_free(&list);
+    boiler_free(t);
+    boiler_free(u);
+}
+
+static void test_stale_ids(void) {
+    boiler_table *t = boiler_new(0), *u = boiler_new(0);
+    const char *blurb = "Sign up to the Quayside Courier briefing every morning.";
+    char id[16];
+    for (int i = 0; i < BOILER_MIN_REPEAT; i++) {
+        article a;
+        article_init(&a);
+        snprintf(id, sizeof id, "q-%d", i);
+        a.id = id;
+        a.meta = (char *)"{\"source\":\"Quayside\"}";
+        a.body = body_of(i, blurb);
+        boiler_observe_article(t, &a);
+        free(a.body);
+    }
+    sbuf text;
+    sbuf_init(&text);
+    boiler_to_text(t, &text);
+    char err[LEDE_ERRLEN];
+    CHECK(boiler_merge_text(u, text.data, text.len, "test", err) == LEDE_OK, "stale ids read back");
+    uint64_t *stale;
+    size_t n = boiler_take_stale(u, &stale);
+    int all = n == BOILER_MIN_REPEAT - 1;
+    for (size_t i = 0; all && i < n; i++) {
+        snprintf(id, sizeof id, "q-%zu", i);
+        all = stale[i] == boiler_id_hash(id);
+    }
+    CHECK(all, "the articles written before the line was learned are stale, by id");
+    free(stale);
+    CHECK(boiler_take_stale(u, &stale) == 0 && !stale, "taken once");
+    sbuf_free(&text);
+    boiler_free(t);
+    boiler_free(u);
+}
+
+static void test_sweep(void) {
+    boiler_table *t = boiler_new(256);
+    const char *blurb = "Support independent journalism: become a member today.";
+    for (int i = 0; i < 400; i++) { /* 800 lines of their own pass through 256 slots */
+        char *b = body_of(i, i % 10 == 0 ? blurb : "");
+        boiler_observe(t, "ledger", b);
+        free(b);
+    }
+    char *b = body_of(1000, blurb);
+    CHECK(spans_in(t, "ledger", b) == 1, "a line in 10%% of articles survives the sweeps");
+    free(b);
+    boiler_free(t);
+}
+
+int main(void) {
+    test_normalise();
+    test_long_line_threshold();
+    test_short_lines();
+    test_one_line_sign_off();
+    test_share();
+    test_copy_guard_and_bio();
+    test_text_round_trip();
+    test_stale_ids();
+    test_sweep();
+    return unit_exit();
+}
