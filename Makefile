@@ -36,7 +36,7 @@ ifneq ($(SAN),)
 endif
 
 CORE_C   := $(wildcard src/*.c)
-ENGINE_CC := $(wildcard src/engine/*.cc)
+ENGINE_CC := $(wildcard src/engine/*.cc) $(wildcard src/engine/glass/*.cc)
 CORE_OBJ := $(CORE_C:%.c=$(BUILD)/%.o) $(ENGINE_CC:%.cc=$(BUILD)/%.o)
 CORE_LIB := $(BUILD)/liblede.a
 INDEXER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard indexer/*.c))
@@ -44,6 +44,9 @@ DAEMON_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemon/*.c))
 CLIENT_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard client/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Test tools (tests/tools/*.cc): issue 20's database copier and comparer,
+# run by tests/sh/test_glass*.sh.
+TOOL_BIN := $(patsubst tests/tools/%.cc,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.cc))
 BENCH_BIN := $(BUILD)/bench/plain_index $(BUILD)/bench/measure $(BUILD)/bench/loadgen $(BUILD)/bench/httpgen $(BUILD)/bench/inproc \
              $(BUILD)/bench/libsearch
 REL_BIN   := $(BUILD)/bench/relrun $(BUILD)/bench/releval $(BUILD)/bench/fts5run \
@@ -51,7 +54,7 @@ REL_BIN   := $(BUILD)/bench/relrun $(BUILD)/bench/releval $(BUILD)/bench/fts5run
 PEER_BIN  := $(BUILD)/bench/peers/jsonl2tsv $(BUILD)/bench/peers/sphinxql \
              $(BUILD)/bench/peers/fts5_index $(BUILD)/bench/peers/fts5_query
 
-.PHONY: man install all deps deps-relevance deps-peers deps-browser deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-http bench-facets bench-live bench-relevance bench-peers bench-shards bench-fair crash clean
+.PHONY: tools man install all deps deps-relevance deps-peers deps-browser deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-http bench-facets bench-live bench-relevance bench-peers bench-shards bench-fair crash clean
 
 all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
 
@@ -135,6 +138,12 @@ $(BUILD)/tests/test_metrics: $(BUILD)/tests/test_metrics.o $(BUILD)/daemon/metri
 # the core library; their unit test links them.
 $(BUILD)/tests/test_eval: $(BUILD)/bench/eval.o
 
+$(BUILD)/tests/tools/%: tests/tools/%.cc $(CORE_LIB) | deps
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -Isrc/engine -o $@ $< $(CORE_LIB) $(LDLIBS)
+
+tools: $(TOOL_BIN)
+
 $(BUILD)/tests/%.o: tests/unit/%.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -205,7 +214,7 @@ run: all
 	@echo
 	$(BIN)/leded --index var/corpus.idx --http 127.0.0.1:7412
 
-test: all $(UNIT_BIN)
+test: all $(UNIT_BIN) $(TOOL_BIN)
 	@LEDE_BIN=$(BIN) LEDE_BUILD=$(BUILD) bash tests/run
 
 # The same suite, built with AddressSanitizer and UBSan in its own tree.

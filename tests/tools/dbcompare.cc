@@ -1,0 +1,188 @@
+/* tests/tools/dbcompare.cc -- compares two Xapian databases through
+ * Xapian's public API only, term by term (issue 20's equivalence check):
+ * statistics, every term's frequencies, postlist with wdf and positions,
+ * every document's length, termlist, values and data, metadata, spelling
+ * words and their frequencies.  Prints the first differences (at most
+ * --max, default 20) and exits 1 when there is any, 0 when the databases
+ * are equal, 2 on an error.  Owns nothing else; writes nothing.
+ *
+ * Usage: dbcompare [--max N] DB_A DB_B  (either may be a lede index's stub
+ * or any path Xapian::Database opens). */
+#include <xapian.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <set>
+#include <sstream>
+#include <string>
+
+namespace {
+
+struct Report {
+    unsigned long differences = 0;
+    unsigned long max_shown = 20;
+    void diff(const std::string &what) {
+        if (differences++ < max_shown) std::printf("differ: %s\n", what.c_str());
+    }
+    bool full() const { return differences >= max_shown; }
+};
+
+std::string show(const std::string &s) {
+    std::string out;
+    for (unsigned char c : s) {
+        if (c >= 0x20 && c < 0x7f && c != '\\') out += char(c);
+        else { char buf[8]; std::snprintf(buf, sizeof buf, "\\x%02x", c); out += buf; }
+    }
+    return out.size() > 80 ? out.substr(0, 80) + "..." : out;
+}
+
+template <class T>
+void same(Report &r, const std::string &what, const T &a, const T &b) {
+    if (a == b) return;
+    std::ostringstream o;
+    o << what << ": " << a << " vs " << b;
+    r.diff(o.str());
+}
+
+void compare_stats(Report &r, const Xapian::Database &a, const Xapian::Database &b) {
+    same(r, "doccount", a.get_doccount(), b.get_doccount());
+    same(r, "lastdocid", a.get_lastdocid(), b.get_lastdocid());
+    same(r, "total length", a.get_total_length(), b.get_total_length());
+    same(r, "avlength", a.get_avlength(), b.get_avlength());
+    same(r, "doclength lower bound", a.get_doclength_lower_bound(), b.get_doclength_lower_bound());
+    same(r, "doclength upper bound", a.get_doclength_upper_bound(), b.get_doclength_upper_bound());
+    same(r, "has positions", a.has_positions(), b.has_positions());
+}
+
+std::string positions(const Xapian::PositionIterator &begin, const Xapian::PositionIterator &end) {
+    std::string out;
+    for (Xapian::PositionIterator p = begin; p != end; ++p) out += " " + std::to_string(*p);
+    return out;
+}
+
+void compare_postlist(Report &r, const Xapian::Database &a, const Xapian::Database &b,
+                      const std::string &term) {
+    std::string t = "term '" + show(term) + "'";
+    same(r, t + " termfreq", a.get_termfreq(term), b.get_termfreq(term));
+    same(r, t + " collfreq", a.get_collection_freq(term), b.get_collection_freq(term));
+    same(r, t + " wdf upper bound", a.get_wdf_upper_bound(term), b.get_wdf_upper_bound(term));
+    Xapian::PostingIterator p = a.postlist_begin(term), q = b.postlist_begin(term);
+    for (; p != a.postlist_end(term) && q != b.postlist_end(term); ++p, ++q) {
+        if (*p != *q) { same(r, t + " posting docid", *p, *q); return; }
+        std::string d = t + " doc " + std::to_string(*p);
+        same(r, d + " wdf", p.get_wdf(), q.get_wdf());
+        same(r, d + " doclength", p.get_doclength(), q.get_doclength());
+        same(r, d + " positions", positions(p.positionlist_begin(), p.positionlist_end()),
+             positions(q.positionlist_begin(), q.positionlist_end()));
+        if (r.full()) return;
+    }
+    same(r, t + " postlist ends", p == a.postlist_end(term), q == b.postlist_end(term));
+}
+
+void compare_terms(Report &r, const Xapian::Database &a, const Xapian::Database &b) {
+    Xapian::TermIterator i = a.allterms_begin(), j = b.allterms_begin();
+    for (; i != a.allterms_end() && j != b.allterms_end() && !r.full(); ++i, ++j) {
+        if (*i != *j) { r.diff("allterms: '" + show(*i) + "' vs '" + show(*j) + "'"); return; }
+        compare_postlist(r, a, b, *i);
+    }
+    if (!r.full()) same(r, "allterms ends", i == a.allterms_end(), j == b.allterms_end());
+}
+
+std::string termlist(const Xapian::Database &db, Xapian::docid did) {
+    std::string out;
+    for (Xapian::TermIterator t = db.termlist_begin(did); t != db.termlist_end(did); ++t)
+        out += " " + show(*t) + ":" + std::to_string(t.get_wdf());
+    return out;
+}
+
+/* Every value slot either database's documents use, for the slot stats. */
+std::set<Xapian::valueno> slots_seen;
+
+std::string values(const Xapian::Document &doc) {
+    std::string out;
+    for (Xapian::ValueIterator v = doc.values_begin(); v != doc.values_end(); ++v) {
+        slots_seen.insert(v.get_valueno());
+        out += " " + std::to_string(v.get_valueno()) + "=" + show(*v);
+    }
+    return out;
+}
+
+void compare_documents(Report &r, const Xapian::Database &a, const Xapian::Database &b) {
+    Xapian::PostingIterator p = a.postlist_begin(""), q = b.postlist_begin("");
+    for (; p != a.postlist_end("") && q != b.postlist_end("") && !r.full(); ++p, ++q) {
+        if (*p != *q) { same(r, "document ids", *p, *q); return; }
+        std::string d = "doc " + std::to_string(*p);
+        same(r, d + " length", a.get_doclength(*p), b.get_doclength(*q));
+        same(r, d + " unique terms", a.get_unique_terms(*p), b.get_unique_terms(*q));
+        same(r, d + " termlist", termlist(a, *p), termlist(b, *q));
+        Xapian::Document x = a.get_document(*p), y = b.get_document(*q);
+        same(r, d + " values", values(x), values(y));
+        if (x.get_data() != y.get_data()) r.diff(d + " data differs");
+    }
+    if (!r.full()) same(r, "documents end", p == a.postlist_end(""), q == b.postlist_end(""));
+}
+
+void compare_values(Report &r, const Xapian::Database &a, const Xapian::Database &b) {
+    for (Xapian::valueno slot : slots_seen) {
+        if (r.full()) return;
+        std::string s = "value slot " + std::to_string(slot);
+        same(r, s + " freq", a.get_value_freq(slot), b.get_value_freq(slot));
+        same(r, s + " lower bound", show(a.get_value_lower_bound(slot)),
+             show(b.get_value_lower_bound(slot)));
+        same(r, s + " upper bound", show(a.get_value_upper_bound(slot)),
+             show(b.get_value_upper_bound(slot)));
+    }
+}
+
+void compare_metadata(Report &r, const Xapian::Database &a, const Xapian::Database &b) {
+    Xapian::TermIterator i = a.metadata_keys_begin(), j = b.metadata_keys_begin();
+    for (; i != a.metadata_keys_end() && j != b.metadata_keys_end() && !r.full(); ++i, ++j) {
+        if (*i != *j) { r.diff("metadata key '" + show(*i) + "' vs '" + show(*j) + "'"); return; }
+        if (a.get_metadata(*i) != b.get_metadata(*j))
+            r.diff("metadata '" + show(*i) + "' value differs");
+    }
+    if (!r.full()) same(r, "metadata ends", i == a.metadata_keys_end(), j == b.metadata_keys_end());
+}
+
+void compare_spelling(Report &r, const Xapian::Database &a, const Xapian::Database &b) {
+    Xapian::TermIterator i = a.spellings_begin(), j = b.spellings_begin();
+    for (; i != a.spellings_end() && j != b.spellings_end() && !r.full(); ++i, ++j) {
+        if (*i != *j) { r.diff("spelling '" + show(*i) + "' vs '" + show(*j) + "'"); return; }
+        same(r, "spelling '" + show(*i) + "' freq", i.get_termfreq(), j.get_termfreq());
+    }
+    if (!r.full()) same(r, "spellings end", i == a.spellings_end(), j == b.spellings_end());
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    Report r;
+    int arg = 1;
+    if (argc > 2 && std::strcmp(argv[1], "--max") == 0) {
+        r.max_shown = std::strtoul(argv[2], nullptr, 10);
+        arg = 3;
+    }
+    if (argc - arg != 2) {
+        std::fprintf(stderr, "usage: dbcompare [--max N] DB_A DB_B\n");
+        return 2;
+    }
+    try {
+        Xapian::Database a(argv[arg]), b(argv[arg + 1]);
+        compare_stats(r, a, b);
+        compare_terms(r, a, b);
+        compare_documents(r, a, b);
+        compare_values(r, a, b);
+        compare_metadata(r, a, b);
+        compare_spelling(r, a, b);
+    } catch (const Xapian::Error &e) {
+        std::fprintf(stderr, "dbcompare: %s\n", e.get_description().c_str());
+        return 2;
+    }
+    if (r.differences == 0) {
+        std::printf("equal\n");
+        return 0;
+    }
+    std::printf("%lu difference%s\n", r.differences, r.differences == 1 ? "" : "s");
+    return 1;
+}
