@@ -1,5 +1,5 @@
 /* bulk_sinks.cc -- the sinks of the bulk inverter (bulk.hh): glass's
- * DatabaseWriter (when src/engine/glass/ is built: LEDE_GLASS), and the
+ * DatabaseWriter, and the
  * replay sink, a test hook (LEDE_BULK_SINK=replay) that checks every rule
  * of glass/writer.hh's contract, holds the whole database in maps and
  * writes it through Xapian's WritableDatabase at finish -- so the
@@ -12,9 +12,7 @@
 #include <map>
 #include <set>
 
-#ifdef LEDE_GLASS
 #include "glass/writer.hh"
-#endif
 
 namespace bulk {
 
@@ -113,7 +111,6 @@ class ReplaySink : public Sink {
     }
 };
 
-#ifdef LEDE_GLASS
 class GlassSink : public Sink {
   public:
     GlassSink(const std::string &dir, bool no_sync) : w(dir, options(no_sync)) {}
@@ -139,16 +136,12 @@ class GlassSink : public Sink {
         return o;
     }
 };
-#endif
 
 }  // namespace
 
 std::unique_ptr<Sink> make_sink(const std::string &dir, bool no_sync) {
     const char *hook = getenv("LEDE_BULK_SINK");
-#ifdef LEDE_GLASS
     if (!hook || strcmp(hook, "replay")) return std::unique_ptr<Sink>(new GlassSink(dir, no_sync));
-#endif
-    (void)hook;
     return std::unique_ptr<Sink>(new ReplaySink(dir, no_sync));
 }
 
