@@ -80,10 +80,12 @@ long Inverter::add(Xapian::docid did, const Xapian::Document &doc, bool replaces
     return at;
 }
 
-void Inverter::documents(Sink &sink) { spool.replay(current, latest, sink); }
+void Inverter::documents(Sink &sink) {
+    if (!buffer.empty()) spill();
+    spool.replay(current, latest, sink);
+}
 
 void Inverter::postings(Sink &sink, const std::function<void(uint64_t)> &progress) {
-    if (!buffer.empty()) spill();
     merge_runs(runs, current, budget, sink, progress);
 }
 

@@ -171,8 +171,8 @@ class Inverter {
     std::string qterm_at(long offset) { return spool.qterm_at(offset); }
     /* The id table's share of the budget, updated by the owner. */
     void set_reserved(size_t bytes) { reserved = bytes; }
-    /* Phase 1 into sink (documents), then the caller's metadata and
-     * spelling, then postings() and sink.finish(). */
+    /* Phase 1 into sink (documents; the last run spilled first), then the
+     * caller's metadata and spelling, then postings() and sink.finish(). */
     void documents(Sink &sink);
     void postings(Sink &sink, const std::function<void(uint64_t)> &progress);
     size_t runs_spilled() const { return runs.size(); }

@@ -95,8 +95,9 @@ void write_database(engine_writer *w) {
     writer_fields_store(w);
     write_metadata(w, *sink);
     write_spelling(w, *sink);
-    b->phase("terms", 0);
-    b->inverter.postings(*sink, [&](uint64_t done) { b->phase("terms", done); });
+    std::string terms = "terms (merging " + std::to_string(b->inverter.runs_spilled()) + " runs)";
+    b->phase(terms.c_str(), 0);
+    b->inverter.postings(*sink, [&](uint64_t done) { b->phase(terms.c_str(), done); });
     lede_crash_point("bulk-before-finish");
     sink->finish();
 }
