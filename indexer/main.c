@@ -65,8 +65,8 @@ static int parse_ext(const char *v, void *dest, char *err) {
 }
 
 /* --writer bulk|xapian (build_opts.bulk). */
-/* The full builds' writer until the bulk path writes glass itself. */
-#define LEDE_INDEX_DEFAULT_WRITER "xapian"
+/* The full builds' writer: the bulk path (issue 20), equal to the API path's (tests/sh/test_index_bulk.sh). */
+#define LEDE_INDEX_DEFAULT_WRITER "bulk"
 
 static int parse_writer(const char *v, void *dest, char *err) {
     int *bulk = dest;

@@ -33,7 +33,8 @@ static int writer_commit(writer *w, char *err) {
     if (rc != LEDE_OK) return rc; /* its code: a full disk is waited out in watch mode */
     w->since_commit = 0;
     w->dirty = 0;
-    INFO(w->b, "commit %s docs=%" PRIu64, w->name, engine_writer_doccount(w->ew));
+    if (!w->b->bulk) /* a bulk writer's commit keeps only its settings, in its scratch */
+        INFO(w->b, "commit %s docs=%" PRIu64, w->name, engine_writer_doccount(w->ew));
     return LEDE_OK;
 }
 

@@ -10,6 +10,7 @@
  * Touches no existing database. */
 #include "internal.hh"
 #include "bulk.hh"
+#include "glass/writer.hh"
 
 #include <cerrno>
 
@@ -60,8 +61,21 @@ struct BulkState {
 
 namespace {
 
-/* guarded (internal.hh), and a failed run or spool file's errno as its
- * LEDE code: "PATH: disk full (No space left on device)". */
+/* The storage errno a glass writer's message ends with ("...: PATH: No
+ * space left on device"), 0 for none. */
+int glass_errno(const char *msg) {
+    static const int candidates[] = {ENOSPC, EDQUOT, EROFS, EACCES, EPERM, EIO};
+    size_t n = strlen(msg);
+    for (int c : candidates) {
+        size_t m = strlen(strerror(c));
+        if (n >= m && !strcmp(msg + n - m, strerror(c))) return c;
+    }
+    return 0;
+}
+
+/* guarded (internal.hh), and a failed write's errno (a run or spool
+ * file's, or the glass writer's) as its LEDE code, said as writer.cc's
+ * are: "PATH: disk full (No space left on device): ...". */
 template <typename F>
 int bulk_guarded(char *err, const char *what, F body) {
     return guarded(err, what, [&] {
@@ -69,9 +83,14 @@ int bulk_guarded(char *err, const char *what, F body) {
             return body();
         } catch (const bulk::IoError &e) {
             int code = lede_storage_code(e.errnum);
-            if (code == LEDE_EDISKFULL)
-                return lede_seterr_code(err, code, "%s: disk full (%s)", e.path.c_str(), strerror(e.errnum));
-            return lede_seterr_code(err, code == LEDE_OK ? LEDE_ERR : code, "%s", e.what());
+            if (code == LEDE_ERR) return lede_seterr(err, "%s", e.what());
+            return lede_seterr_code(err, code, "%s: %s (%s)", e.path.c_str(), lede_storage_cause(code),
+                                    strerror(e.errnum));
+        } catch (const glass::Error &e) {
+            int errnum = glass_errno(e.what()), code = lede_storage_code(errnum);
+            if (!errnum || code == LEDE_ERR) throw;
+            return lede_seterr_code(err, code, "%s: %s (%s): %s", what, lede_storage_cause(code),
+                                    strerror(errnum), e.what());
         }
     });
 }
