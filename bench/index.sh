@@ -45,11 +45,16 @@ for corpus in reuters bbc; do
     raw=$(raw_bytes "$src")
     run "lede $corpus" "$WORK/lede.idx" bin/lede-index -q --index "$WORK/lede.idx" "$src"
     n=$(bin/lede-index --index "$WORK/lede.idx" --info | awk '$1 == "articles:" {print $2}')
-    row "lede-index, $corpus (2 shards, stored text)" "$n" "$raw"
+    row "lede-index (--writer bulk), $corpus (2 shards, stored text)" "$n" "$raw"
     RATE[lede_$corpus]=$(awk -v n="$n" -v s="$SECS" 'BEGIN {print n / s}')
     LEDE_SIZE=$SIZE
     run "lede1 $corpus" "$WORK/lede1.idx" bin/lede-index -q --threads 1 --index "$WORK/lede1.idx" "$src"
-    row "lede-index --threads 1, $corpus" "$n" "$raw"
+    row "lede-index --threads 1 (--writer bulk), $corpus" "$n" "$raw"
+    run "ledex $corpus" "$WORK/ledex.idx" bin/lede-index -q --writer xapian --index "$WORK/ledex.idx" "$src"
+    row "lede-index --writer xapian, $corpus (2 shards)" "$n" "$raw"
+    RATE[xapian_$corpus]=$(awk -v n="$n" -v s="$SECS" 'BEGIN {print n / s}')
+    run "ledex1 $corpus" "$WORK/ledex1.idx" bin/lede-index -q --writer xapian --threads 1 --index "$WORK/ledex1.idx" "$src"
+    row "lede-index --writer xapian --threads 1, $corpus" "$n" "$raw"
     run "plain $corpus" "$WORK/plain.db" "$PLAIN" "$WORK/plain.db" "$src"
     row "plain Xapian indexer, $corpus (no stored text)" "$n" "$raw"
     RATE[plain_$corpus]=$(awk -v n="$n" -v s="$SECS" 'BEGIN {print n / s}')
@@ -68,7 +73,7 @@ done
     echo "- machine: $(bench_machine)"
     echo "- lede commit: $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with uncommitted changes)')"
     echo "- command: \`make bench-index\` (bench/index.sh, RUNS=$RUNS: median wall time of $RUNS fresh builds; peak RSS is the largest seen)"
-    echo "- lede: \`bin/lede-index -q --index DB SOURCE\` (full build: one shard per core, merged and compacted; stored zlib text)"
+    echo "- lede: \`bin/lede-index -q --index DB SOURCE\` (full build: one shard per core, merged and compacted; stored zlib text); its parts written by the bulk inverter (\`--writer bulk\`, the default, --memory 512M) or through Xapian's API (\`--writer xapian\`)"
     echo "- plain: \`$PLAIN DB SOURCE\` (TermGenerator defaults, one WritableDatabase, default flags, headline as data)"
     echo "- raw text: uncompressed input bytes (Reuters: the JSON Lines file after gunzip; BBC: the .txt files)"
     echo
@@ -78,6 +83,11 @@ done
     echo
     echo "Ratios lede / plain, same run: Reuters speed ${RATE[ratio_reuters]}x, size ${RATE[size_reuters]}x;" \
          "BBC speed ${RATE[ratio_bbc]}x, size ${RATE[size_bbc]}x."
+    echo
+    echo "Bulk / xapian writer, same run: Reuters" \
+         "$(awk -v a="${RATE[lede_reuters]}" -v b="${RATE[xapian_reuters]}" 'BEGIN {printf "%.2f", a / b}')x," \
+         "BBC $(awk -v a="${RATE[lede_bbc]}" -v b="${RATE[xapian_bbc]}" 'BEGIN {printf "%.2f", a / b}')x" \
+         "(articles/s; the machine is shared with other work: see the machine line)."
     echo
     echo "Goals (issue 2): >= 12,700 articles/s on 2 cores (Sphinx 2.2's indexer);" \
          "index plus stored text <= 250% of the raw text."

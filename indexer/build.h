@@ -40,6 +40,10 @@ typedef struct build_opts {
     double commit_interval;    /* watch: seconds between commits at most */
     const char *schema;        /* --schema NAME:KIND,... (NULL: none) */
     int keep_boilerplate;      /* --keep-boilerplate: index every line (boiler.h) */
+    int bulk;                  /* --writer bulk: a full build of a new, unsharded
+                                  index writes its parts by the bulk inverter
+                                  (engine_writer_open_bulk) */
+    size_t memory;             /* --memory: the bulk writers' budget, all of them */
     const char *ext;           /* --ext: more names to read as plain text
                                   under directory SOURCEs: EXT,... (no dot),
                                   "none" for names without one, "*" for every

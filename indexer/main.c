@@ -65,6 +65,18 @@ static int parse_ext(const char *v, void *dest, char *err) {
     return LEDE_OK;
 }
 
+/* --writer bulk|xapian (build_opts.bulk). */
+/* The full builds' writer: the bulk path (issue 20), equal to the API path's (tests/sh/test_index_bulk.sh). */
+#define LEDE_INDEX_DEFAULT_WRITER "bulk"
+
+static int parse_writer(const char *v, void *dest, char *err) {
+    int *bulk = dest;
+    if (!strcmp(v, "bulk")) *bulk = 1;
+    else if (!strcmp(v, "xapian")) *bulk = 0;
+    else return lede_seterr(err, "neither 'bulk' nor 'xapian'");
+    return LEDE_OK;
+}
+
 static int parse_args(int argc, char **argv, cli *c) {
     build_opts *o = &c->o;
     const opt_spec specs[] = {
@@ -92,6 +104,14 @@ static int parse_args(int argc, char **argv, cli *c) {
          .help = "make a new index of N shards, each article in the one its id hashes to, served "
                  "as one index (one writer thread a shard); an existing index keeps its count",
          .min = 1, .max = SHARDS_MAX},
+        {"writer", 0, OPT_CALL, &o->bulk, .metavar = "KIND",
+         .help = "how a full build of a new, unsharded index writes its parts: 'bulk' inverts "
+                 "in memory-bounded runs and writes each part whole at the end, 'xapian' writes "
+                 "article by article through Xapian (incremental runs and --watch always do)",
+         .def = LEDE_INDEX_DEFAULT_WRITER, .call = parse_writer},
+        {"memory", 0, OPT_SIZE, &o->memory, .metavar = "SIZE",
+         .help = "with --writer bulk: the memory the parts' runs may hold, all together (K, M, G "
+                 "suffixes)", .def = "512M", .min = 1 << 20},
         {"batch", 0, OPT_UINT, &o->batch, .metavar = "N", .help = "articles per commit",
          .def = "5000", .min = 1, .max = 10000000, .flags = OPT_SUFFIX},
         {"watch", 'w', OPT_FLAG, &o->watch,

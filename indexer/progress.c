@@ -32,6 +32,16 @@ void progress_update(progress *p, uint64_t articles, uint64_t bytes_done) {
     p->drawn = 1;
 }
 
+void progress_phase(progress *p, const char *what) {
+    if (!p->enabled) return;
+    double now = lede_now();
+    if (now - p->last < 0.25) return;
+    p->last = now;
+    fprintf(stderr, "\r\033[K%s", what);
+    fflush(stderr);
+    p->drawn = 1;
+}
+
 void progress_clear(progress *p) {
     if (!p->enabled || !p->drawn) return;
     fprintf(stderr, "\r\033[K");

@@ -16,6 +16,9 @@ typedef struct progress {
 
 void progress_init(progress *p, int enabled, uint64_t total_bytes);
 void progress_update(progress *p, uint64_t articles, uint64_t bytes_done);
+/* Shows what a later phase is doing instead of the article counts
+ * (drawn as often as progress_update). */
+void progress_phase(progress *p, const char *what);
 /* Erases the line (before a warning or the summary). */
 void progress_clear(progress *p);
 

@@ -47,6 +47,7 @@ typedef struct writer {
     uint64_t changes;                  /* replacements + deletions since its
                                           database was compacted */
     docstore *ds;
+    int written;                       /* a bulk writer closed (its part written) */
 } writer;
 
 struct build {
@@ -90,6 +91,7 @@ struct build {
     int dict_full;
     uint64_t held_articles, held_bytes;
     int writers_running;
+    int bulk;                          /* the parts are bulk writers' (writers.c) */
     /* Counters the writers update. */
     atomic_uint_fast64_t added, replaced, unchanged, deleted;
     uint64_t unchanged_first;          /* --watch: unchanged after the first pass */

@@ -33,7 +33,8 @@ static int writer_commit(writer *w, char *err) {
     if (rc != LEDE_OK) return rc; /* its code: a full disk is waited out in watch mode */
     w->since_commit = 0;
     w->dirty = 0;
-    INFO(w->b, "commit %s docs=%" PRIu64, w->name, engine_writer_doccount(w->ew));
+    if (!w->b->bulk) /* a bulk writer's commit keeps only its settings, in its scratch */
+        INFO(w->b, "commit %s docs=%" PRIu64, w->name, engine_writer_doccount(w->ew));
     return LEDE_OK;
 }
 
@@ -106,6 +107,15 @@ static int scan_one(const char *key, const char *val, size_t len, void *ctx) {
     return rc;
 }
 
+/* A bulk writer's database, written whole in its own thread (the parts
+ * in parallel): its last commit (metadata), then its close. */
+static int writer_bulk_close(writer *w, char *err) {
+    int rc = w->dirty ? writer_commit(w, err) : LEDE_OK;
+    if (rc != LEDE_OK) return rc;
+    w->written = 1;
+    return engine_writer_close(w->ew, err);
+}
+
 static int writer_handle(writer *w, jobq_job *j, char *err) {
     switch (j->kind) {
     case JOBQ_PUT:
@@ -126,6 +136,7 @@ static int writer_handle(writer *w, jobq_job *j, char *err) {
     case JOBQ_COMMIT:
         return w->dirty ? writer_commit(w, err) : LEDE_OK;
     case JOBQ_STOP: /* a run that changed nothing writes nothing */
+        if (w->b->bulk) return writer_bulk_close(w, err);
         return w->dirty ? writer_commit(w, err) : LEDE_OK;
     }
     return LEDE_OK;
@@ -148,10 +159,29 @@ static void *writer_main(void *arg) {
 
 /* ---- setting up writers ------------------------------------------------ */
 
-static int writer_open(build *b, writer *w, int create, char *err) {
+/* A bulk writer's close, on the progress line: "part K: PHASE N". */
+static void on_phase(const char *phase, uint64_t done, void *ctx) {
+    writer *w = ctx;
+    char what[128];
+    snprintf(what, sizeof what, "part %d of %d: writing its %s (%" PRIu64 " done)", w->k + 1,
+             w->b->nwriters, phase, done);
+    pthread_mutex_lock(&w->b->mu);
+    progress_phase(&w->b->prog, what);
+    pthread_mutex_unlock(&w->b->mu);
+    if (!done) INFO(w->b, "%s: writing its %s", w->name, phase);
+}
+
+static int writer_open_engine(build *b, writer *w, int create, char *err) {
     char *path = indexdir_join(&b->ix, w->name);
-    int rc = engine_writer_open(path, create, 0, &w->ew, err);
+    int rc = b->bulk ? engine_writer_open_bulk(path, b->o->memory / (size_t)b->nwriters, &w->ew, err)
+                     : engine_writer_open(path, create, 0, &w->ew, err);
     free(path);
+    if (rc == LEDE_OK && b->bulk) engine_writer_on_phase(w->ew, on_phase, w);
+    return rc;
+}
+
+static int writer_open(build *b, writer *w, int create, char *err) {
+    int rc = writer_open_engine(b, w, create, err);
     if (rc != LEDE_OK) return rc;
     /* A shard takes the index's format (the writer reads it back), so an
      * empty index made by an older lede is filled in its own format; and
@@ -190,7 +220,20 @@ static char *writer_name(build *b, int k) {
     return sbuf_detach(&n);
 }
 
+/* The stub lists the main database and every part: for a bulk build, once
+ * all are written (an interrupted one leaves parts that are not listed,
+ * debris to the next run). */
+static int list_parts(build *b, char *err) {
+    char **names = lede_calloc((size_t)b->nwriters + 1, sizeof(char *));
+    names[0] = b->ix.live[0];
+    for (int k = 0; k < b->nwriters; k++) names[k + 1] = b->w[k].name;
+    int rc = indexdir_switch(&b->ix, names, b->nwriters + 1, err);
+    free(names);
+    return rc;
+}
+
 int writers_start(build *b, char *err) {
+    b->bulk = b->fresh && !b->nshards && b->o->bulk;
     if (b->nshards && shardrun_start(b, err) != LEDE_OK) return LEDE_ERR;
     b->w = lede_calloc((size_t)b->nwriters, sizeof(writer));
     for (int k = 0; k < b->nwriters; k++) {
@@ -202,14 +245,7 @@ int writers_start(build *b, char *err) {
     }
     for (int k = 0; b->schema_added && k < b->nwriters; k++) b->w[k].dirty = 1; /* commit them */
     if (b->schema_added && b->front) b->front_pending++;
-    if (b->fresh && !b->nshards) {
-        char **names = lede_calloc((size_t)b->nwriters + 1, sizeof(char *));
-        names[0] = b->ix.live[0];
-        for (int k = 0; k < b->nwriters; k++) names[k + 1] = b->w[k].name;
-        int rc = indexdir_switch(&b->ix, names, b->nwriters + 1, err);
-        free(names);
-        if (rc != LEDE_OK) return rc;
-    }
+    if (b->fresh && !b->nshards && !b->bulk && list_parts(b, err) != LEDE_OK) return LEDE_ERR;
     for (int k = 0; k < b->nwriters; k++) {
         if (pthread_create(&b->w[k].thread, NULL, writer_main, &b->w[k]) != 0)
             return lede_seterr(err, "cannot start writer thread");
@@ -228,14 +264,16 @@ int writers_stop(build *b, char *err) {
             pthread_join(w->thread, NULL);
         }
     }
-    int rc = LEDE_OK;
+    int rc = LEDE_OK, failed = atomic_load(&b->failed);
     for (int k = 0; k < b->nwriters; k++) {
         writer *w = &b->w[k];
-        if (w->ew && engine_writer_close(w->ew, err) != LEDE_OK) rc = LEDE_ERR;
+        if (w->ew && b->bulk && !w->written) engine_writer_abandon(w->ew); /* writes nothing */
+        else if (w->ew && !w->written && engine_writer_close(w->ew, err) != LEDE_OK) rc = LEDE_ERR;
         if (w->ew) jobq_destroy(&w->q);
         docstore_free(w->ds);
-        free(w->name);
     }
+    if (rc == LEDE_OK && !failed && b->bulk && list_parts(b, err) != LEDE_OK) rc = LEDE_ERR;
+    for (int k = 0; k < b->nwriters; k++) free(b->w[k].name);
     free(b->w);
     b->w = NULL;
     b->writers_running = 0;

@@ -184,6 +184,25 @@ int engine_writer_open(const char *dbpath, int create, int fast,
                        engine_writer **out, char *err);
 /* Commits what is pending and closes. */
 int engine_writer_close(engine_writer *w, char *err);
+/* Opens a bulk writer (issue 20): the part dbpath of a full build of a new
+ * index, which must not exist yet.  It takes the same calls as any writer
+ * (configure, metadata, put, commit) but writes nothing at dbpath until
+ * engine_writer_close, which inverts what it was given (in runs, spilled
+ * beside dbpath in dbpath.runs/ past memory bytes) and writes the whole
+ * database at once; closed without that (engine_writer_abandon) or killed,
+ * it leaves no database behind but debris that indexdir_cleanup removes
+ * (part.*).  A repeated id keeps its docid, as with engine_writer_open; no
+ * near-duplicate grouping while writing (engine_writer_group_live), and
+ * deletions are refused (LEDE_EINVAL): a full build deletes nothing. */
+int engine_writer_open_bulk(const char *dbpath, size_t memory, engine_writer **out, char *err);
+/* What a bulk writer's close is doing: phase ("documents", "terms"), and
+ * how many of them are done; called now and then from inside close. */
+typedef void (*engine_phase_fn)(const char *phase, uint64_t done, void *ctx);
+void engine_writer_on_phase(engine_writer *w, engine_phase_fn fn, void *ctx);
+/* Closes a writer without writing what is pending: a bulk writer's
+ * database is then never written (its runs are removed). */
+void engine_writer_abandon(engine_writer *w);
+
 /* The stop words a new index of this language leaves out, space-separated
  * ("" for none: only English has a list). */
 const char *engine_default_stopwords(const char *language);

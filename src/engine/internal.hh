@@ -48,6 +48,8 @@ const size_t MAX_TERM = 240;
 
 typedef std::unordered_set<std::string> word_set;
 
+struct BulkState;  /* bulk_writer.cc: a bulk writer's inverter and id table */
+
 struct engine_writer {
     Xapian::WritableDatabase db;
     std::string path;            /* its directory, for the messages of failed writes */
@@ -82,6 +84,9 @@ struct engine_writer {
      * NULL: none), and whether engine_writer_put counts articles into it. */
     boiler_table *boiler = nullptr;
     bool boiler_observe = false;
+    /* A bulk writer (engine_writer_open_bulk): db is then a scratch
+     * database holding only the metadata, and documents go to bulk. */
+    BulkState *bulk = nullptr;
 };
 
 typedef std::vector<std::pair<std::string, struct stat>> file_ids;
@@ -393,6 +398,13 @@ Xapian::termcount text_length(const Xapian::Document &doc);
 Xapian::Document make_document(engine_writer *w, const article *a, const std::string &qterm,
                                const char *filekey, uint64_t fp, const void *data, size_t len);
 void flush_words(engine_writer *w);
+
+/* bulk_writer.cc: a bulk writer's side of writer.cc's entry points. */
+int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uint64_t fp,
+                    const void *data, size_t len, int *outcome, char *err);
+int bulk_writer_close(engine_writer *w, char *err);  /* writes the database, frees w */
+uint64_t bulk_writer_doccount(engine_writer *w);
+void bulk_writer_free(engine_writer *w);
 
 /* duplicates.cc */
 /* An article's near-duplicate signature (engine.h, slot 5), "" when it has

@@ -91,6 +91,7 @@ int engine_writer_open(const char *dbpath, int create, int fast,
 
 int engine_writer_close(engine_writer *w, char *err) {
     if (!w) return LEDE_OK;
+    if (w->bulk) return bulk_writer_close(w, err);
     int rc = guarded(err, w->path.c_str(), [&] {
         flush_words(w);
         writer_fields_store(w);
@@ -132,6 +133,7 @@ int engine_writer_configure(engine_writer *w, const char *language,
 int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
                       uint64_t fp, const void *data, size_t len, int *outcome,
                       char *err) {
+    if (w->bulk) return bulk_writer_put(w, a, filekey, fp, data, len, outcome, err);
     return guarded(err, w->path.c_str(), [&] {
         std::string qterm = id_term(a->id);
         Xapian::PostingIterator p = w->db.postlist_begin(qterm);
@@ -195,6 +197,7 @@ int engine_writer_delete_file(engine_writer *w, const char *filekey,
                               engine_keep_fn keep, void *ctx,
                               uint64_t *deleted, char *err) {
     *deleted = 0;
+    if (w->bulk) return lede_seterr(err, "%s: a bulk writer deletes nothing", w->path.c_str());
     return guarded(err, "delete", [&] {
         std::string term = std::string(PREFIX_FILE) + filekey;
         Xapian::docid next = 1;
@@ -219,6 +222,7 @@ int engine_writer_delete_file(engine_writer *w, const char *filekey,
 int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
                             char *err) {
     *found = 0;
+    if (w->bulk) return lede_seterr(err, "%s: a bulk writer deletes nothing", w->path.c_str());
     return guarded(err, w->path.c_str(), [&] {
         std::string qterm = id_term(id);
         if (w->db.postlist_begin(qterm) == w->db.postlist_end(qterm)) return LEDE_OK;
@@ -239,7 +243,7 @@ int engine_writer_room(engine_writer *w, char *err) {
 
 int engine_writer_commit(engine_writer *w, char *err) {
     return guarded(err, w->path.c_str(), [&] {
-        flush_words(w);
+        if (!w->bulk) flush_words(w); /* a bulk writer's go to its database at close */
         writer_fields_store(w);
         writer_boiler_store(w);
         /* the key alone from src/settings: a commit need not read the others */
@@ -256,6 +260,7 @@ void engine_writer_move_words(engine_writer *from, engine_writer *to) {
 }
 
 uint64_t engine_writer_doccount(engine_writer *w) {
+    if (w->bulk) return bulk_writer_doccount(w);
     return or_zero([&] { return w->db.get_doccount(); });
 }
 

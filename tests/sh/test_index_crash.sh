@@ -2,7 +2,9 @@
 # incremental run and of the merge (and from outside a sharded build): the
 # index always opens, passes Xapian's check, holds every committed batch,
 # and re-running the same command ends with exactly the right count.  Also:
-# a second writer is refused.
+# a second writer is refused.  Full builds here write through Xapian's API
+# (--writer xapian: committed batches are visible); the bulk path's crashes
+# are test_index_bulk.sh's.
 . "$(dirname "$0")/lib.sh"
 need_shared
 
@@ -18,12 +20,12 @@ committed() {
 # Crashes from inside at deterministic points: after the Nth article.
 for n in 1 150 777 1900; do
     idx="$TMP/crash$n.idx"
-    LEDE_CRASH_AT=after-article:$n "$INDEXER" -v --batch 100 --index "$idx" "$bbc" >/dev/null 2>"$TMP/log"
+    LEDE_CRASH_AT=after-article:$n "$INDEXER" -v --writer xapian --batch 100 --index "$idx" "$bbc" >/dev/null 2>"$TMP/log"
     check_eq "crash after $n: killed by SIGKILL" "$?" 137
     check "crash after $n: index passes the check" "$INDEXER" --index "$idx" --check
     have=$(articles_in "$idx")
     check_ge "crash after $n: every committed batch kept ($have >= $(committed "$TMP/log"))" "$have" "$(committed "$TMP/log")"
-    "$INDEXER" -q --batch 100 --index "$idx" "$bbc" 2>/dev/null
+    "$INDEXER" -q --writer xapian --batch 100 --index "$idx" "$bbc" 2>/dev/null
     check_eq "crash after $n: re-run completes" "$(articles_in "$idx")" "$want"
     check_eq "crash after $n: one database after recovery" "$("$INDEXER" --index "$idx" --info | awk '$1=="databases:"{print NF-1}')" 1
 done
@@ -32,12 +34,12 @@ done
 # the first lists the new empty database, the second adds the shards).
 for point in after-merge before-switch:3 after-switch:3; do
     idx="$TMP/$point.idx"
-    LEDE_CRASH_AT=$point "$INDEXER" -q --index "$idx" "$bbc" >/dev/null 2>&1
+    LEDE_CRASH_AT=$point "$INDEXER" -q --writer xapian --index "$idx" "$bbc" >/dev/null 2>&1
     check_eq "crash at $point: killed" "$?" 137
     check "crash at $point: index passes the check" "$INDEXER" --index "$idx" --check
     have=$(articles_in "$idx")
     check_eq "crash at $point: all articles already visible" "$have" "$want"
-    "$INDEXER" -q --index "$idx" "$bbc" 2>/dev/null
+    "$INDEXER" -q --writer xapian --index "$idx" "$bbc" 2>/dev/null
     check_eq "crash at $point: re-run keeps the count" "$(articles_in "$idx")" "$want"
     check_eq "crash at $point: debris cleaned up" "$(ls -d "$idx"/db.* "$idx"/part.* 2>/dev/null | wc -l)" 1
 done
@@ -46,25 +48,25 @@ done
 # does not exist yet; once listed, it opens (empty or with shards).
 for point in before-switch:1 after-switch:1 before-switch:2 after-switch:2; do
     idx="$TMP/$point.idx"
-    LEDE_CRASH_AT=$point "$INDEXER" -q --index "$idx" "$bbc" >/dev/null 2>&1
+    LEDE_CRASH_AT=$point "$INDEXER" -q --writer xapian --index "$idx" "$bbc" >/dev/null 2>&1
     check_eq "crash at $point: killed" "$?" 137
     if [ "$point" != before-switch:1 ]; then
         check "crash at $point: index passes the check" "$INDEXER" --index "$idx" --check
         check_eq "crash at $point: opens, empty" "$(articles_in "$idx")" 0
     fi
-    "$INDEXER" -q --index "$idx" "$bbc" 2>/dev/null
+    "$INDEXER" -q --writer xapian --index "$idx" "$bbc" 2>/dev/null
     check_eq "crash at $point: re-run completes" "$(articles_in "$idx")" "$want"
 done
 
 # A crash in an incremental run (single writer on the live database).
 idx="$TMP/incr.idx"
-"$INDEXER" -q --index "$idx" "$LEDE_ROOT/corpus"
+"$INDEXER" -q --writer xapian --index "$idx" "$LEDE_ROOT/corpus"
 base=$(articles_in "$idx")
-LEDE_CRASH_AT=after-article:500 "$INDEXER" -v --batch 64 --index "$idx" "$LEDE_ROOT/corpus" "$bbc" >/dev/null 2>"$TMP/log"
+LEDE_CRASH_AT=after-article:500 "$INDEXER" -v --writer xapian --batch 64 --index "$idx" "$LEDE_ROOT/corpus" "$bbc" >/dev/null 2>"$TMP/log"
 check_eq "incremental crash: killed" "$?" 137
 check "incremental crash: index passes the check" "$INDEXER" --index "$idx" --check
 check_ge "incremental crash: committed batches kept" "$(articles_in "$idx")" "$(committed "$TMP/log")"
-"$INDEXER" -q --index "$idx" "$LEDE_ROOT/corpus" "$bbc" 2>/dev/null
+"$INDEXER" -q --writer xapian --index "$idx" "$LEDE_ROOT/corpus" "$bbc" 2>/dev/null
 check_eq "incremental crash: re-run completes" "$(articles_in "$idx")" $((base + want))
 
 # kill_after_commit WHAT NAME PATTERN [OPTIONS...]: runs lede-index -v
@@ -78,7 +80,7 @@ kill_after_commit() {
     idx="$TMP/$name.idx"
     local log="$TMP/$name.log"
     : >"$log"
-    "$INDEXER" -v --batch 50 "$@" --index "$idx" "$bbc" >/dev/null 2>"$log" &
+    "$INDEXER" -v --writer xapian --batch 50 "$@" --index "$idx" "$bbc" >/dev/null 2>"$log" &
     pid=$!
     for _ in $(seq 1 3000); do
         grep -q "$pattern" "$log" && break
@@ -89,7 +91,7 @@ kill_after_commit() {
     wait $pid 2>/dev/null
     check "$what: every database passes the check" "$INDEXER" --index "$idx" --check
     check_ge "$what: committed batches kept" "$(articles_in "$idx")" "$(committed "$log")"
-    "$INDEXER" -q --index "$idx" "$bbc" 2>/dev/null
+    "$INDEXER" -q --writer xapian --index "$idx" "$bbc" 2>/dev/null
     check_eq "$what: re-run completes" "$(articles_in "$idx")" "$want"
 }
 
@@ -107,7 +109,7 @@ check_eq "sharded, outside kill: still 3 shards" "$("$INDEXER" --index "$idx" --
 
 # Only one writer at a time: flock(1) holds the lock while our writer tries.
 idx="$TMP/lock.idx"
-"$INDEXER" -q --index "$idx" "$LEDE_ROOT/corpus"
+"$INDEXER" -q --writer xapian --index "$idx" "$LEDE_ROOT/corpus"
 flock "$idx/lede.lock" "$INDEXER" --index "$idx" "$LEDE_ROOT/corpus" >/dev/null 2>"$TMP/lockerr"
 check_eq "second writer: exit 2" "$?" 2
 check_grep "second writer: 'index is locked'" "index is locked by another writer" "$TMP/lockerr"

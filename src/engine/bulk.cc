@@ -1,0 +1,92 @@
+/* bulk.cc -- the bulk inverter (bulk.hh): takes the documents
+ * make_document() made, spools each (bulk_docs.cc) and files its postings
+ * in the current run (bulk_runs.cc), spilling the run past the memory
+ * budget; at the end replays phase 1 and merges the runs into phase 2 of a
+ * sink.  Owns DIR.runs/ (made here, removed by the destructor, whatever
+ * happened); touches no database. */
+#include "bulk.hh"
+#include "../util.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace bulk {
+
+namespace {
+
+/* The run buffer's least share of the budget, whatever the id table holds:
+ * below it, runs would be too small to be worth a file. */
+const size_t MIN_RUN_SHARE = 4;
+
+std::string make_runs_dir(const std::string &dir) {
+    std::string d = dir + ".runs";
+    if (mkdir(d.c_str(), 0755) != 0) throw IoError(d, errno);
+    return d;
+}
+
+/* d and what it holds: files, and directories of files (the writer's
+ * metadata database). */
+void remove_dir(const std::string &d) {
+    if (DIR *dh = opendir(d.c_str())) {
+        while (struct dirent *e = readdir(dh)) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            std::string p = d + "/" + e->d_name;
+            if (unlink(p.c_str()) != 0 && (errno == EISDIR || errno == EPERM)) remove_dir(p);
+        }
+        closedir(dh);
+    }
+    rmdir(d.c_str());
+}
+
+}  // namespace
+
+Inverter::Inverter(const std::string &dir, size_t budget)
+    : dir(dir), runs_dir(make_runs_dir(dir)), budget(budget), spool(runs_dir + "/docs") {}
+
+Inverter::~Inverter() { remove_dir(runs_dir); }
+
+void Inverter::spill() {
+    std::string path = runs_dir + "/run." + std::to_string(runs.size());
+    runs.push_back(path);
+    buffer.spill(path);
+    lede_crash_point("bulk-after-spill");
+}
+
+long Inverter::add(Xapian::docid did, const Xapian::Document &doc, bool replaces) {
+    uint32_t version = 0;
+    if (replaces) version = ++current[did];
+    TermWdfs terms;
+    Posting p;
+    p.did = did;
+    p.version = version;
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+        p.wdf = t.get_wdf();
+        terms.emplace_back(*t, p.wdf);
+        p.positions.assign(t.positionlist_begin(), t.positionlist_end());
+        buffer.add(*t, p);
+    }
+    SlotValues values;
+    for (Xapian::ValueIterator v = doc.values_begin(); v != doc.values_end(); ++v)
+        values.emplace_back(v.get_valueno(), *v);
+    long at = spool.add(did, version, doc.get_data(), terms, values);
+    if (replaces) latest[did] = at;
+    size_t room = std::max(budget > reserved ? budget - reserved : 0, budget / MIN_RUN_SHARE);
+    if (buffer.bytes() > room) spill();
+    return at;
+}
+
+void Inverter::documents(Sink &sink) {
+    if (!buffer.empty()) spill();
+    spool.replay(current, latest, sink);
+}
+
+void Inverter::postings(Sink &sink, const std::function<void(uint64_t)> &progress) {
+    merge_runs(runs, current, budget, sink, progress);
+}
+
+}  // namespace bulk

@@ -1,0 +1,194 @@
+/* bulk.hh -- the bulk path of a full build (issue 20): the inverter that
+ * turns the documents make_document() makes into the three ordered phases
+ * of a glass::DatabaseWriter (glass/writer.hh), and the sinks that take
+ * those phases.  Shared by bulk_runs.cc (posting runs: encoding, spill,
+ * k-way merge), bulk_docs.cc (the document spool and phase 1), bulk.cc
+ * (the Inverter) and bulk_sinks.cc (the sinks); bulk_writer.cc puts an
+ * engine_writer in bulk mode on top.  Knows nothing of lede's settings.
+ *
+ * Memory (the budget given to the Inverter is the writer's share of
+ * lede-index --memory):
+ *   per article: one id-table entry (engine_writer's, bulk_writer.cc:
+ *     about 48 bytes: 64-bit id hash -> docid, fingerprint, spool offset);
+ *     the replaced-document table holds only articles put twice;
+ *   per run while it is filled: every posting encoded (docid, version,
+ *     wdf, positions as varints: typically 3 bytes plus one a position)
+ *     and each distinct term once (about 64 bytes plus its bytes); past
+ *     the budget the run is sorted and spilled to a file;
+ *   per run while merging: one read buffer (budget / runs, 4 KiB to 1 MiB)
+ *     and the posting at its head (its positions);
+ *   the spelling words (a map of the run's vocabulary) -- bounded by the
+ *     vocabulary, not by the articles.
+ * Documents themselves are never held: each is spooled to a file as it
+ * comes (phase 1 must wait for the replacements of repeated ids, which
+ * keep their docid as Xapian's replace_document does).
+ *
+ * Files: runs and spool live in DIR.runs/ beside the database DIR (the
+ * same file system; "part.*" names are debris to indexdir_cleanup when a
+ * build dies), removed when the Inverter is destroyed. */
+#ifndef LEDE_ENGINE_BULK_HH
+#define LEDE_ENGINE_BULK_HH
+
+#include <xapian.h>
+
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace bulk {
+
+typedef std::vector<std::pair<std::string, Xapian::termcount>> TermWdfs;
+typedef std::vector<std::pair<Xapian::valueno, std::string>> SlotValues;
+
+/* A failed read or write of a run or spool file: errnum for its LEDE code. */
+struct IoError : std::runtime_error {
+    std::string path;
+    int errnum;
+    IoError(const std::string &path, int e, const std::string &why = std::string());
+};
+
+/* The three phases of glass::DatabaseWriter (glass/writer.hh, whose
+ * contract binds every sink). */
+class Sink {
+  public:
+    virtual ~Sink() {}
+    virtual void add_document(Xapian::docid did, const std::string &data, const TermWdfs &terms,
+                              const SlotValues &values) = 0;
+    virtual void set_metadata(const std::string &key, const std::string &value) = 0;
+    virtual void add_spelling(const std::string &word, Xapian::termcount freq) = 0;
+    virtual void begin_term(const std::string &term) = 0;
+    virtual void add_posting(Xapian::docid did, Xapian::termcount wdf,
+                             const Xapian::termpos *positions, size_t npositions) = 0;
+    virtual void end_term() = 0;
+    virtual void finish() = 0;
+};
+
+/* The sink that writes the database dir (which must not exist): glass's
+ * writer, or with LEDE_BULK_SINK=replay (a test hook) the replay sink. */
+std::unique_ptr<Sink> make_sink(const std::string &dir, bool no_sync);
+
+/* ---- varints (bulk_runs.cc) -------------------------------------------- */
+void put_varint(std::string &out, uint64_t v);
+uint64_t get_varint(const unsigned char *&p);
+
+/* A file read through a buffer, or written through one; errors throw
+ * IoError naming the path. */
+class InFile {
+  public:
+    InFile(const std::string &path, size_t buffer);
+    ~InFile();
+    bool at_end();
+    uint64_t varint();
+    void bytes(std::string &out, size_t n);
+    void seek(long offset);
+  private:
+    std::string path;
+    FILE *f = nullptr;
+    std::vector<char> buf;
+    int byte();
+};
+
+class OutFile {
+  public:
+    explicit OutFile(const std::string &path);
+    ~OutFile();
+    void varint(uint64_t v);
+    void bytes(const std::string &s);
+    void bytes(const char *p, size_t n);
+    long offset() const { return written; }
+    void flush();
+    void close();
+  private:
+    std::string path;
+    FILE *f = nullptr;
+    long written = 0;
+};
+
+/* ---- posting runs (bulk_runs.cc) --------------------------------------- */
+struct Posting {
+    Xapian::docid did = 0;
+    uint32_t version = 0;  /* 0, then 1, 2... for each replacement of did */
+    Xapian::termcount wdf = 0;
+    std::vector<Xapian::termpos> positions;
+};
+
+/* The postings of one run, in memory until spilled sorted to a file. */
+class RunBuffer {
+  public:
+    void add(const std::string &term, const Posting &p);
+    size_t bytes() const { return used; }
+    bool empty() const { return terms.empty(); }
+    void spill(const std::string &path);  /* then empty */
+  private:
+    struct TermPostings {
+        std::string bytes;  /* did, version, wdf, npos, position deltas */
+        Xapian::docid last = 0;
+        bool unsorted = false;
+    };
+    std::unordered_map<std::string, TermPostings> terms;
+    size_t used = 0;
+};
+
+/* Which (docid, version) is current: articles replaced within the build. */
+typedef std::unordered_map<Xapian::docid, uint32_t> Versions;
+
+/* Merges the run files into phase 2 of sink, dropping postings of replaced
+ * versions; calls progress(terms done) now and then. */
+void merge_runs(const std::vector<std::string> &runs, const Versions &current, size_t budget,
+                Sink &sink, const std::function<void(uint64_t)> &progress);
+
+/* ---- the document spool (bulk_docs.cc) ---------------------------------- */
+class DocSpool {
+  public:
+    explicit DocSpool(const std::string &path);
+    /* Returns the record's offset. */
+    long add(Xapian::docid did, uint32_t version, const std::string &data, const TermWdfs &terms,
+             const SlotValues &values);
+    /* The id term (prefix "Q") of the record at offset (collision checks). */
+    std::string qterm_at(long offset);
+    /* Phase 1: every current version, docid ascending (a replacement takes
+     * its original's place). */
+    void replay(const Versions &current, const std::unordered_map<Xapian::docid, long> &latest,
+                Sink &sink);
+  private:
+    std::string path;
+    OutFile out;
+};
+
+/* ---- the inverter (bulk.cc) --------------------------------------------- */
+class Inverter {
+  public:
+    Inverter(const std::string &dir, size_t budget);
+    ~Inverter();  /* removes its runs and spool */
+    /* A new document, or (replaces) a new version of did. Returns the
+     * spool offset of its record. */
+    long add(Xapian::docid did, const Xapian::Document &doc, bool replaces);
+    std::string qterm_at(long offset) { return spool.qterm_at(offset); }
+    /* The id table's share of the budget, updated by the owner. */
+    void set_reserved(size_t bytes) { reserved = bytes; }
+    /* Phase 1 into sink (documents; the last run spilled first), then the
+     * caller's metadata and spelling, then postings() and sink.finish(). */
+    void documents(Sink &sink);
+    void postings(Sink &sink, const std::function<void(uint64_t)> &progress);
+    size_t runs_spilled() const { return runs.size(); }
+    /* A directory for the owner's scratch files, removed with the runs. */
+    const std::string &scratch() const { return runs_dir; }
+  private:
+    std::string dir, runs_dir;
+    size_t budget, reserved = 0;
+    DocSpool spool;
+    RunBuffer buffer;
+    std::vector<std::string> runs;
+    Versions current;
+    std::unordered_map<Xapian::docid, long> latest;
+    void spill();
+};
+
+}  // namespace bulk
+
+#endif

@@ -1,0 +1,118 @@
+/* bulk_docs.cc -- the bulk inverter's document spool (bulk.hh): each
+ * document as it comes, written to DIR.runs/docs, and phase 1 read back
+ * from it in docid order once the build knows which documents were
+ * replaced.  Touches no database.
+ *
+ * A record:
+ *   docid, version                       varints
+ *   data: length varint, then the bytes
+ *   terms: count varint, then each ascending: shared-prefix length,
+ *     suffix length, suffix bytes, wdf (varints but the bytes)
+ *   values: count varint, then each ascending by slot: slot, length,
+ *     bytes
+ * Records follow one another in the order documents were added: docids
+ * ascending, but for replacements, which come later with a version above
+ * 0 and take their original's place when replayed. */
+#include "bulk.hh"
+
+#include <algorithm>
+
+namespace bulk {
+
+namespace {
+
+struct Record {
+    Xapian::docid did = 0;
+    uint32_t version = 0;
+    std::string data;
+    TermWdfs terms;
+    SlotValues values;
+};
+
+void read_record(InFile &in, Record &r) {
+    r.did = (Xapian::docid)in.varint();
+    r.version = (uint32_t)in.varint();
+    in.bytes(r.data, (size_t)in.varint());
+    r.terms.resize((size_t)in.varint());
+    std::string prev, suffix;
+    for (auto &t : r.terms) {
+        size_t shared = (size_t)in.varint();
+        in.bytes(suffix, (size_t)in.varint());
+        t.first = prev.substr(0, shared) + suffix;
+        t.second = (Xapian::termcount)in.varint();
+        prev = t.first;
+    }
+    r.values.resize((size_t)in.varint());
+    for (auto &v : r.values) {
+        v.first = (Xapian::valueno)in.varint();
+        in.bytes(v.second, (size_t)in.varint());
+    }
+}
+
+}  // namespace
+
+DocSpool::DocSpool(const std::string &path) : path(path), out(path) {}
+
+long DocSpool::add(Xapian::docid did, uint32_t version, const std::string &data,
+                   const TermWdfs &terms, const SlotValues &values) {
+    long at = out.offset();
+    std::string rec;
+    put_varint(rec, did);
+    put_varint(rec, version);
+    put_varint(rec, data.size());
+    out.bytes(rec);
+    out.bytes(data);
+    rec.clear();
+    put_varint(rec, terms.size());
+    const std::string *prev = nullptr;
+    for (const auto &t : terms) {
+        size_t shared = 0;
+        if (prev)
+            while (shared < prev->size() && shared < t.first.size() && (*prev)[shared] == t.first[shared])
+                shared++;
+        put_varint(rec, shared);
+        put_varint(rec, t.first.size() - shared);
+        rec.append(t.first, shared, std::string::npos);
+        put_varint(rec, t.second);
+        prev = &t.first;
+    }
+    put_varint(rec, values.size());
+    for (const auto &v : values) {
+        put_varint(rec, v.first);
+        put_varint(rec, v.second.size());
+        rec += v.second;
+    }
+    out.bytes(rec);
+    return at;
+}
+
+std::string DocSpool::qterm_at(long offset) {
+    out.flush();
+    InFile in(path, 65536);
+    in.seek(offset);
+    Record r;
+    read_record(in, r);
+    for (const auto &t : r.terms)
+        if (!t.first.empty() && t.first[0] == 'Q') return t.first;
+    return std::string();
+}
+
+void DocSpool::replay(const Versions &current, const std::unordered_map<Xapian::docid, long> &latest,
+                      Sink &sink) {
+    out.close();
+    InFile in(path, 1 << 20), again(path, 65536);
+    Record r, newer;
+    while (!in.at_end()) {
+        read_record(in, r);
+        auto v = current.find(r.did);
+        if (v == current.end()) {
+            sink.add_document(r.did, r.data, r.terms, r.values);
+        } else if (r.version == 0) { /* the original's place: its last version */
+            again.seek(latest.at(r.did));
+            read_record(again, newer);
+            sink.add_document(newer.did, newer.data, newer.terms, newer.values);
+        }
+    }
+}
+
+}  // namespace bulk

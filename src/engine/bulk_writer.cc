@@ -1,0 +1,211 @@
+/* bulk_writer.cc -- an engine_writer in bulk mode (engine.h's
+ * engine_writer_open_bulk): the documents make_document() makes go to the
+ * bulk inverter (bulk.hh) instead of a Xapian database; a scratch Xapian
+ * database of no documents (DIR.runs/meta; the in-memory backend lists no
+ * metadata keys) stands in for the rest (settings, fields, file records:
+ * every metadata call of writer.cc works on it unchanged); an id table
+ * answers engine_writer_put's "is this id here, with which fingerprint"
+ * as the API path's postlist of the id term does.  At close the whole
+ * part is written by the sink (bulk_sinks.cc) in glass's three phases.
+ * Touches no existing database. */
+#include "internal.hh"
+#include "bulk.hh"
+#include "glass/writer.hh"
+
+#include <cerrno>
+
+namespace {
+
+/* An id-table entry: the article's docid, fingerprint and spool record. */
+struct IdEntry {
+    Xapian::docid did;
+    uint64_t fp;
+    long offset;
+};
+
+/* What an id-table entry costs in memory, with its hash node. */
+const size_t ID_ENTRY_BYTES = 48;
+
+}  // namespace
+
+struct BulkState {
+    bulk::Inverter inverter;
+    /* By the 64-bit hash of the id term; the rare ids whose hash another
+     * id has already are in by_term instead, by their term. */
+    std::unordered_map<uint64_t, IdEntry> by_hash;
+    std::unordered_map<std::string, IdEntry> by_term;
+    Xapian::docid last_did = 0;
+    engine_phase_fn phase_fn = nullptr;
+    void *phase_ctx = nullptr;
+    BulkState(const std::string &dir, size_t memory) : inverter(dir, memory) {}
+
+    void phase(const char *what, uint64_t done) {
+        if (phase_fn) phase_fn(what, done, phase_ctx);
+    }
+
+    /* The entry of qterm, or NULL; with hash its 64-bit hash. */
+    IdEntry *find(const std::string &qterm, uint64_t hash) {
+        auto t = by_term.find(qterm);
+        if (t != by_term.end()) return &t->second;
+        auto h = by_hash.find(hash);
+        if (h == by_hash.end()) return nullptr;
+        if (inverter.qterm_at(h->second.offset) == qterm) return &h->second;
+        return nullptr;
+    }
+
+    void insert(const std::string &qterm, uint64_t hash, const IdEntry &e) {
+        if (!by_hash.emplace(hash, e).second) by_term.emplace(qterm, e);
+        inverter.set_reserved((by_hash.size() + by_term.size()) * ID_ENTRY_BYTES);
+    }
+};
+
+namespace {
+
+/* The storage errno a glass writer's message ends with ("...: PATH: No
+ * space left on device"), 0 for none. */
+int glass_errno(const char *msg) {
+    static const int candidates[] = {ENOSPC, EDQUOT, EROFS, EACCES, EPERM, EIO};
+    size_t n = strlen(msg);
+    for (int c : candidates) {
+        size_t m = strlen(strerror(c));
+        if (n >= m && !strcmp(msg + n - m, strerror(c))) return c;
+    }
+    return 0;
+}
+
+/* guarded (internal.hh), and a failed write's errno (a run or spool
+ * file's, or the glass writer's) as its LEDE code, said as writer.cc's
+ * are: "PATH: disk full (No space left on device): ...". */
+template <typename F>
+int bulk_guarded(char *err, const char *what, F body) {
+    return guarded(err, what, [&] {
+        try {
+            return body();
+        } catch (const bulk::IoError &e) {
+            int code = lede_storage_code(e.errnum);
+            if (code == LEDE_ERR) return lede_seterr(err, "%s", e.what());
+            return lede_seterr_code(err, code, "%s: %s (%s)", e.path.c_str(), lede_storage_cause(code),
+                                    strerror(e.errnum));
+        } catch (const glass::Error &e) {
+            int errnum = glass_errno(e.what()), code = lede_storage_code(errnum);
+            if (!errnum || code == LEDE_ERR) throw;
+            return lede_seterr_code(err, code, "%s: %s (%s): %s", what, lede_storage_cause(code),
+                                    strerror(errnum), e.what());
+        }
+    });
+}
+
+void write_metadata(engine_writer *w, bulk::Sink &sink) {
+    for (Xapian::TermIterator k = w->db.metadata_keys_begin(); k != w->db.metadata_keys_end(); ++k)
+        sink.set_metadata(*k, w->db.get_metadata(*k));
+}
+
+void write_spelling(engine_writer *w, bulk::Sink &sink) {
+    for (const auto &kv : w->words) sink.add_spelling(kv.first, kv.second);
+    w->words.clear();
+}
+
+/* The database at w->path, whole: phase 1, metadata and spelling, phase 2. */
+void write_database(engine_writer *w) {
+    BulkState *b = w->bulk;
+    std::unique_ptr<bulk::Sink> sink = bulk::make_sink(w->path, false);
+    b->phase("documents", 0);
+    b->inverter.documents(*sink);
+    writer_fields_store(w);
+    write_metadata(w, *sink);
+    write_spelling(w, *sink);
+    std::string terms = "terms (merging " + std::to_string(b->inverter.runs_spilled()) + " runs)";
+    b->phase(terms.c_str(), 0);
+    b->inverter.postings(*sink, [&](uint64_t done) { b->phase(terms.c_str(), done); });
+    lede_crash_point("bulk-before-finish");
+    sink->finish();
+}
+
+}  // namespace
+
+int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uint64_t fp,
+                    const void *data, size_t len, int *outcome, char *err) {
+    return bulk_guarded(err, w->path.c_str(), [&] {
+        BulkState *b = w->bulk;
+        std::string qterm = id_term(a->id);
+        uint64_t hash = lede_hash(qterm.data(), qterm.size());
+        IdEntry *e = b->find(qterm, hash);
+        if (e && e->fp == fp) {
+            *outcome = ENGINE_UNCHANGED;
+            return LEDE_OK;
+        }
+        Xapian::Document doc = make_document(w, a, qterm, filekey, fp, data, len);
+        if (e) {
+            e->offset = b->inverter.add(e->did, doc, true);
+            e->fp = fp;
+            *outcome = ENGINE_REPLACED;
+        } else {
+            Xapian::docid did = ++b->last_did;
+            b->insert(qterm, hash, IdEntry{did, fp, b->inverter.add(did, doc, false)});
+            *outcome = ENGINE_ADDED;
+        }
+        return LEDE_OK;
+    });
+}
+
+uint64_t bulk_writer_doccount(engine_writer *w) {
+    return w->bulk->by_hash.size() + w->bulk->by_term.size();
+}
+
+int bulk_writer_close(engine_writer *w, char *err) {
+    int rc = bulk_guarded(err, w->path.c_str(), [&] {
+        write_database(w);
+        return LEDE_OK;
+    });
+    bulk_writer_free(w);
+    return rc;
+}
+
+void bulk_writer_free(engine_writer *w) {
+    try {
+        w->db.close(); /* before its directory goes with the runs */
+    } catch (...) {
+    }
+    delete w->bulk;
+    w->bulk = nullptr;
+    writer_fields_release(w);
+    delete w;
+}
+
+extern "C" {
+
+int engine_writer_open_bulk(const char *dbpath, size_t memory, engine_writer **out, char *err) {
+    return bulk_guarded(err, dbpath, [&] {
+        struct stat st;
+        if (stat(dbpath, &st) == 0)
+            return lede_seterr(err, "%s: exists already (a bulk writer makes a new database)", dbpath);
+        std::unique_ptr<engine_writer> w(new engine_writer);
+        w->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_NONE);
+        w->path = dbpath;
+        w->group_live = false;
+        w->bulk = new BulkState(dbpath, memory);
+        try {
+            w->db = Xapian::WritableDatabase(w->bulk->inverter.scratch() + "/meta",
+                                             Xapian::DB_CREATE | Xapian::DB_NO_SYNC);
+        } catch (...) {
+            delete w->bulk;
+            throw;
+        }
+        *out = w.release();
+        return LEDE_OK;
+    });
+}
+
+void engine_writer_on_phase(engine_writer *w, engine_phase_fn fn, void *ctx) {
+    if (!w->bulk) return;
+    w->bulk->phase_fn = fn;
+    w->bulk->phase_ctx = ctx;
+}
+
+void engine_writer_abandon(engine_writer *w) {
+    if (!w) return;
+    if (w->bulk) bulk_writer_free(w);
+    else engine_writer_close(w, nullptr);
+}
+
+}  // extern "C"

@@ -1,0 +1,130 @@
+# test_index_bulk.sh -- issue 20's bulk path (lede-index --writer bulk):
+# the same input built by the bulk inverter and by Xapian's API must give
+# the same database, table by table through Xapian's API (dbcompare:
+# terms, postings with wdf and positions, document lengths, termlists,
+# values, data, metadata, spelling, statistics), and the bulk build must
+# pass xapian-check and lede-index --check.  On a random collection
+# (tests/tools/randcoll.py: odd Unicode, long and empty fields, one term
+# with thousands of positions, single-posting terms, repeated ids, JSON
+# Lines and text) at the default budget, at --memory 1M (many runs
+# spilled) and through the replay sink (the inverter without the glass
+# writer); with ../shared also Reuters, BBC and the Reuters query mix.
+# Crash safety: kill -9 at a run spill and before the part is finished
+# leaves the previous (empty) index searchable and no debris after the
+# next run.
+. "$(dirname "$0")/lib.sh"
+
+LEDE_BUILD="${LEDE_BUILD:-build}"
+case "$LEDE_BUILD" in /*) TOOLS="$LEDE_BUILD/tests/tools" ;; *) TOOLS="$LEDE_ROOT/$LEDE_BUILD/tests/tools" ;; esac
+if [ ! -x "$TOOLS/dbcompare" ]; then
+    not_ok "bulk: $TOOLS/dbcompare is built (make tools)"
+    exit 1
+fi
+
+# same_db NAME A B: dbcompare finds no difference but the two metadata keys
+# that tell when and after how many commits a database was written.
+same_db() {
+    "$TOOLS/dbcompare" --max 100 "$2" "$3" >"$TMP/$1.cmp" 2>&1
+    local status=$?
+    grep '^differ:' "$TMP/$1.cmp" | grep -v "metadata 'lede.commit_time'\|metadata 'lede.revision_base'" >"$TMP/$1.real"
+    if [ "$status" -le 1 ] && [ ! -s "$TMP/$1.real" ] && [ "$(wc -l <"$TMP/$1.cmp")" -le 3 ]; then
+        ok "$1: same database as the API path's"
+    else
+        not_ok "$1: differs from the API path's ($(head -c 400 "$TMP/$1.cmp" | tr '\n' '|'))"
+    fi
+}
+
+# checked NAME INDEX: Xapian's check of its one database, and lede's.
+checked() {
+    local dbs
+    dbs=$(ls -d "$2"/db.* 2>/dev/null)
+    check_eq "$1: one database after the build" "$(echo "$dbs" | wc -l)" 1
+    xapian-check "$dbs" >"$TMP/$1.xc" 2>&1
+    check_grep "$1: xapian-check finds no errors" "^No errors found" "$TMP/$1.xc"
+    check "$1: lede-index --check" "$INDEXER" --index "$2" --check
+    check_eq "$1: no part or run files left" "$(ls -d "$2"/part.* "$2"/*.runs 2>/dev/null | wc -l)" 0
+}
+
+# build NAME WRITER [OPTIONS...] -- SOURCES...: exit 0, or 1 (articles skipped).
+build() {
+    local name="$1" writer="$2"; shift 2
+    "$INDEXER" --index "$TMP/$name" --writer "$writer" "$@" >"$TMP/$name.log" 2>&1
+    local status=$?
+    if [ "$status" -le 1 ]; then ok "$name: built ($writer)"; else not_ok "$name: build failed: $(tail -c 300 "$TMP/$name.log")"; fi
+}
+
+# ---- a random collection --------------------------------------------------
+coll="$TMP/random"
+python3 "$LEDE_ROOT/tests/tools/randcoll.py" "$coll" 2500 20
+build rand.api xapian -j 2 "$coll"
+build rand.bulk bulk -j 2 "$coll"
+build rand.tiny bulk -j 2 -v --memory 1M "$coll"
+LEDE_BULK_SINK=replay build rand.replay bulk -j 2 "$coll"
+build rand.one bulk -j 1 "$coll"
+build rand.api1 xapian -j 1 "$coll"
+for what in replaced unchanged added; do
+    check_eq "random: as many $what (bulk)" "$(summary "$what" "$TMP/rand.bulk.log")" "$(summary "$what" "$TMP/rand.api.log")"
+done
+check_ge "random: some ids repeated with another text" "$(summary replaced "$TMP/rand.bulk.log")" 20
+check_ge "random: some ids repeated unchanged" "$(summary unchanged "$TMP/rand.bulk.log")" 10
+runs=$(grep -o 'merging [0-9]* runs' "$TMP/rand.tiny.log" | awk '{ s += $2 } END { print s + 0 }')
+check_ge "random --memory 1M: many runs spilled and merged ($runs)" "$runs" 20
+for name in rand.bulk rand.tiny rand.replay; do
+    same_db "$name" "$TMP/rand.api" "$TMP/$name"
+    checked "$name" "$TMP/$name"
+done
+same_db rand.one "$TMP/rand.api1" "$TMP/rand.one"
+checked rand.one "$TMP/rand.one"
+
+# ---- options and errors ------------------------------------------------------
+"$INDEXER" --index "$TMP/bad" --writer fast "$coll" >"$TMP/bad.log" 2>&1
+check_eq "--writer fast: refused" "$?" 2
+check_grep "--writer fast: says what it takes" "neither 'bulk' nor 'xapian'" "$TMP/bad.log"
+check "--writer fast: no index made" test ! -e "$TMP/bad"
+"$INDEXER" --index "$TMP/bad" --memory 10K "$coll" >"$TMP/bad.log" 2>&1
+check_eq "--memory 10K: refused" "$?" 2
+
+# An incremental run keeps Xapian's API: adding to a bulk-built index.
+"$INDEXER" -q --index "$TMP/rand.bulk" --writer bulk "$LEDE_ROOT/corpus" >/dev/null 2>&1
+check "incremental run on a bulk build: --check" "$INDEXER" --index "$TMP/rand.bulk" --check
+check_ge "incremental run on a bulk build: articles added" "$(articles_in "$TMP/rand.bulk")" 2751
+
+# ---- crashes -------------------------------------------------------------------
+# Until the stub's second switch lists the finished parts, readers see the
+# empty index; from then on, every article (the next run merges them).
+all=$(articles_in "$TMP/rand.api")
+for spec in after-article:777=0 bulk-after-spill:5=0 bulk-before-finish:1=0 bulk-before-finish:2=0 \
+            before-switch:2=0 after-switch:2=$all; do
+    point=${spec%=*} seen=${spec#*=}
+    idx="$TMP/crash.$point"
+    LEDE_CRASH_AT=$point "$INDEXER" -q --index "$idx" --writer bulk -j 2 --memory 1M "$coll" >/dev/null 2>&1
+    check_eq "crash at $point: killed" "$?" 137
+    check "crash at $point: the index passes the check" "$INDEXER" --index "$idx" --check
+    check_eq "crash at $point: readers see the previous (empty) index or the whole new one" "$(articles_in "$idx")" "$seen"
+    "$INDEXER" -q --index "$idx" --writer bulk -j 2 --memory 1M "$coll" >/dev/null 2>&1
+    check_eq "crash at $point: the next run builds it all" "$(articles_in "$idx")" "$all"
+    check_eq "crash at $point: no debris after the next run" \
+        "$(ls "$idx" | grep -v '^db\.[0-9]*$\|^XAPIANDB$\|^lede.lock$' | wc -l)" 0
+done
+
+# ---- the shared collections -----------------------------------------------------
+need_shared
+reuters="$SHARED/corpus/reuters/reuters21578.jsonl.gz"
+build reuters.api xapian -j 2 "$reuters"
+build reuters.bulk bulk -j 2 "$reuters"
+same_db reuters "$TMP/reuters.api" "$TMP/reuters.bulk"
+checked reuters "$TMP/reuters.bulk"
+build bbc.api xapian -j 2 "$SHARED/corpus/bbc"
+build bbc.bulk bulk -j 2 "$SHARED/corpus/bbc"
+same_db bbc "$TMP/bbc.api" "$TMP/bbc.bulk"
+checked bbc "$TMP/bbc.bulk"
+
+# The query mix through leded on both builds: ids, scores, exact counts,
+# snippets, suggestions, byte for byte (bench/replies.py).
+python3 "$LEDE_ROOT/bench/make_queries.py" "$reuters" 1200 42 >"$TMP/queries"
+check_eq "reuters: 1,200 queries" "$(wc -l <"$TMP/queries")" 1200
+for side in api bulk; do
+    python3 "$LEDE_ROOT/bench/replies.py" "$LEDE_BIN" "$TMP/reuters.$side" "$TMP/queries" "$TMP/replies.$side" >/dev/null 2>&1
+done
+check_ge "reuters: replies written" "$(wc -l <"$TMP/replies.bulk")" 1200
+check "reuters: the query mix answers the same on both builds" cmp -s "$TMP/replies.api" "$TMP/replies.bulk"
