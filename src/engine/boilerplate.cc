@@ -5,6 +5,7 @@
  * reader's boilerplate ranges of an article's body (snippets, GET).
  * Makes no document and writes no article: document.cc and writer.cc do. */
 #include "internal.hh"
+#include "boilerplate.hh"
 
 namespace {
 

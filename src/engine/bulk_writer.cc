@@ -9,6 +9,7 @@
  * part is written by the sink (bulk_sinks.cc) in glass's three phases.
  * Touches no existing database. */
 #include "internal.hh"
+#include "bulk_writer.hh"
 #include "bulk.hh"
 #include "glass/writer.hh"
 

@@ -399,13 +399,6 @@ Xapian::Document make_document(engine_writer *w, const article *a, const std::st
                                const char *filekey, uint64_t fp, const void *data, size_t len);
 void flush_words(engine_writer *w);
 
-/* bulk_writer.cc: a bulk writer's side of writer.cc's entry points. */
-int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uint64_t fp,
-                    const void *data, size_t len, int *outcome, char *err);
-int bulk_writer_close(engine_writer *w, char *err);  /* writes the database, frees w */
-uint64_t bulk_writer_doccount(engine_writer *w);
-void bulk_writer_free(engine_writer *w);
-
 /* duplicates.cc */
 /* An article's near-duplicate signature (engine.h, slot 5), "" when it has
  * no word; add_signature puts it and its band terms in doc. */
@@ -415,16 +408,6 @@ void add_signature(Xapian::Document &doc, const std::string &sig);
  * of the near-duplicate leader it resembles most in w's database, or makes
  * one with an ungrouped near-duplicate (whose document is rewritten). */
 void join_live_group(engine_writer *w, Xapian::Document &doc, const std::string &qterm);
-/* boilerplate.cc: the body and author a's terms are made of (without its
- * boilerplate lines; its own author, else its trailing bio's subject), as
- * folded; unchanged when w shares no table. */
-std::string boiler_indexed_body(engine_writer *w, const article *a);
-std::string boiler_indexed_author(engine_writer *w, const article *a);
-/* Writes w's table into the database's "lede.boilerplate". */
-void writer_boiler_store(engine_writer *w);
-/* a's body without its boilerplate lines, as r's index knows them (for
- * its snippet); unchanged when it has none. */
-void reader_clean_body(engine_reader *r, article &a);
 
 /* fields.cc */
 /* text's first max bytes at most, cut at a UTF-8 character's start. */

@@ -3,6 +3,8 @@
  * their documents), the length sample behind formats 3 and 4's pivot and common
  * words, commits, and metadata.  Touches no reader. */
 #include "internal.hh"
+#include "boilerplate.hh"
+#include "bulk_writer.hh"
 
 #include <algorithm>
 #include <cmath>

@@ -1,0 +1,19 @@
+/* bulk_writer.hh -- what writer.cc asks of a bulk writer (engine.h's
+ * engine_writer_open_bulk): its side of writer.cc's entry points, in
+ * bulk_writer.cc.  Declarations only; nothing outside the engine includes
+ * it. */
+#ifndef LEDE_ENGINE_BULK_WRITER_HH
+#define LEDE_ENGINE_BULK_WRITER_HH
+
+#include "internal.hh"
+
+#include <string>
+
+/* bulk_writer.cc: a bulk writer's side of writer.cc's entry points. */
+int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uint64_t fp,
+                    const void *data, size_t len, int *outcome, char *err);
+int bulk_writer_close(engine_writer *w, char *err);  /* writes the database, frees w */
+uint64_t bulk_writer_doccount(engine_writer *w);
+void bulk_writer_free(engine_writer *w);
+
+#endif
