@@ -231,7 +231,7 @@ test: all $(UNIT_BIN) $(TOOL_BIN)
 # deletes a table object through a base of another size (inside the
 # library, not in lede; seen with Debian's 1.4.22).
 test-asan: deps
-	@ASAN_OPTIONS=new_delete_type_mismatch=0:detect_leaks=1 \
+	@ASAN_OPTIONS=new_delete_type_mismatch=0:detect_leaks=1 LEDE_TEST_QUICK=1 \
 	  $(MAKE) --no-print-directory BUILD=build-asan BIN=bin-asan SAN=1 OPT=-O1 test
 
 bench: bench-index bench-query bench-live bench-relevance

@@ -40,6 +40,16 @@ articles_in() { "$INDEXER" --index "$1" --info | awk '$1 == "articles:" { print 
 
 # Ends a test that needs the shared collections with a skip line when
 # they are absent (a fresh clone has no ../shared; CI has it).
+# need_full_run WHAT: the rest of this test (large collections through code
+# the smaller cases above already ran) is left out of the sanitizer run,
+# which sets LEDE_TEST_QUICK (make test-asan), with a SKIP line saying so.
+need_full_run() {
+    if [ -n "${LEDE_TEST_QUICK:-}" ]; then
+        echo "ok - # SKIP $(basename "$0" .sh): $1 left out of the sanitizer run (LEDE_TEST_QUICK); make test runs it"
+        exit 0
+    fi
+}
+
 need_shared() {
     if [ ! -d "$SHARED/corpus" ]; then
         echo "ok - # SKIP $(basename "$0" .sh): needs the shared collections in $SHARED/corpus (or LEDE_SHARED); CI provides them"

@@ -106,6 +106,7 @@ lede_copy corpus "$TMP/corpus.idx"
 same_searches corpus "$TMP/corpus.idx" "$TMP/corpus.swap" drought 'central AND bank' '"central bank"' 'rain OR flood'
 
 need_shared
+need_full_run "Reuters and BBC"
 "$INDEXER" -q --index "$TMP/bbc.idx" "$SHARED/corpus/bbc" >/dev/null 2>&1
 lede_copy bbc "$TMP/bbc.idx"
 same_searches bbc "$TMP/bbc.idx" "$TMP/bbc.swap" film 'election AND labour' 'film OR music' oscar

@@ -109,6 +109,7 @@ done
 
 # ---- the shared collections -----------------------------------------------------
 need_shared
+need_full_run "Reuters and BBC"
 reuters="$SHARED/corpus/reuters/reuters21578.jsonl.gz"
 build reuters.api xapian -j 2 "$reuters"
 build reuters.bulk bulk -j 2 "$reuters"
