@@ -116,12 +116,12 @@ static void reply_error(job *j, int rc, const char *err) {
 
 /* The article a job carries: JSON on the line (ADD) or a plain-text block
  * (PUT).  Invalid UTF-8 is repaired as the indexer does; an article
- * without a date is dated by its arrival. */
+ * without a date is dated by its arrival (livewriter_put). */
 static int job_article(job *j, article *a, char *err) {
     int put = j->req.cmd == PROTO_PUT;
     const char *raw = put ? j->req.block : j->req.arg;
     size_t len = put ? j->req.block_len : strlen(raw);
-    article_defaults d = {.has_date = 1, .date = (int64_t)time(NULL)};
+    article_defaults d = {0}; /* undated: livewriter_put dates it by its arrival */
     if (article_from_bytes(raw, len, put ? ARTICLE_TEXT : ARTICLE_JSON, &d, a, NULL, err,
                            NULL) != LEDE_OK)
         return LEDE_ESKIP;

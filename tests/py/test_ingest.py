@@ -83,6 +83,24 @@ check_eq(status_field(r, "articles"), "1", "COMMIT reports the article count")
 check_eq(count(c, "okapi"), 1, "after COMMIT, the replacement is searchable at once")
 check_eq(count(c, "zebras"), 0, "and the old text is gone")
 
+# Regression: an undated article is dated by its arrival, and that date
+# made the same article sent again a second later REPLACED (seen as a
+# flake of the UNCHANGED check above on a loaded machine).  The clock is
+# polled to the next second (a precondition, not a wait for the daemon).
+check_eq(add(c, id="u1", title="Undated note", text="Herons nested early."), ["OK ADDED u1"],
+         "ADD an undated article")
+c.ask("COMMIT")
+first_date = [l for l in c.ask("GET u1") if l.startswith("date\t")]
+second = int(time.time())
+while int(time.time()) == second:
+    pass
+check_eq(add(c, id="u1", title="Undated note", text="Herons nested early."), ["OK UNCHANGED u1"],
+         "the same undated article a second later: UNCHANGED")
+c.ask("COMMIT")
+check(first_date and [l for l in c.ask("GET u1") if l.startswith("date\t")] == first_date,
+      "... and it keeps the date of its first arrival", str(first_date))
+check_eq(c.ask("DELETE u1"), ["OK DELETED u1"], "(the undated article removed again)")
+
 body = "Title: Giraffe census\nDate: 2024-05-06\nAuthor: Ana Lima\n\nGiraffes counted again.\n\nThe count rose in the north.\n"
 c.send("PUT g1 %d\r\n%s\r\n" % (len(body.encode()), body))
 check_eq(c.reply("PUT"), ["OK ADDED g1"], "PUT: a plain-text article as a byte-counted block (CRLF)")
