@@ -356,7 +356,11 @@ static void http_event_cb(struct bufferevent *bev, short events, void *arg) {
             http_job_hurry(hc);
             return;
         }
-        if (hc->state == HTTP_CLOSING && http_output_len(hc) > 0) {
+        if (http_output_len(hc) > 0) { /* replies still leaving: finish them, then close */
+            if (hc->state != HTTP_CLOSING) {
+                http_conn_close_after(hc);
+                hc->state = HTTP_CLOSING; /* requests not yet taken are not answered */
+            }
             bufferevent_disable(hc->bev, EV_READ); /* the write callback finishes */
             return;
         }

@@ -18,6 +18,9 @@
  *            that leaves the stream unreadable)
  *   CLOSING --- output flushed ---> our side shut; the client's input
  *            read and dropped until it closes (or the time-out) ---> freed
+ *   HEAD, BODY --- the client half-closes while replies are still queued
+ *            for it ---> CLOSING (they leave whole; requests not yet taken
+ *            are not answered, as after a half-close while BUSY)
  *   any --- the client closes, or --http-timeout passes without progress
  *           while HEAD (idle keep-alive, slow sender) or BODY ---> freed
  *           (a job out is abandoned: its worker skips or stops it)
