@@ -9,12 +9,23 @@ the rest and stops taking the client's requests).  It then half-closes
 and reads to the end.  The daemon used to free such a connection as soon
 as it read the end of the stream in its HEAD state, dropping the bytes
 still queued: the client got its last reply cut short.  Facts only: the
-bytes received, parsed as HTTP replies by their Content-Length."""
+bytes received, parsed as HTTP replies by their Content-Length.
+
+Second: a client that has its reply whole (written by the query's worker,
+which the test hook LEDE_TEST_HOLD then holds before it hands the job
+back), sends its next request and half-closes at once.  That request must
+be answered.  The daemon dropped it whenever the end of the stream came
+before it had seen that the worker's reply went whole (the worker notes
+it on the connection's wire just after send() returns; the client is
+often quicker): it took the written request for the one in flight,
+answered "it" and closed.  Run 30 times: the order of those two is the
+machine's, the answer must not depend on it."""
 import json
 import os
 import socket
 
-from ledetest import DEADLINE, HttpDaemon, ROOT, Scratch, build_index, check, check_eq, eventually, finish, stats
+from ledetest import (DEADLINE, HttpDaemon, ROOT, Scratch, build_index, check, check_eq, eventually, finish,
+                      release_one, stats)
 
 scratch = Scratch()
 index = scratch.join("halfclose.idx")
@@ -63,6 +74,31 @@ check_eq({status for status, _ in replies}, {200}, "... each a 200")
 check(all(json.loads(body)["cmd"] == "search" for _, body in replies), "... each a search's JSON")
 check(eventually(lambda: stats(probe)["http_connections"] == "0"), "the connection is closed after")
 probe.close()
+check_eq(d.stop(), 0, "leded stops cleanly")
+
+hold = scratch.join("hold.fifo")
+os.mkfifo(hold)
+d = HttpDaemon(index, "--workers", "1", env={"LEDE_TEST_HOLD": hold})
+answered = []
+for _ in range(30):
+    s = socket.create_connection(("127.0.0.1", d.http_port), timeout=DEADLINE)
+    s.sendall(b"GET /search?q=lede-test-hold-sent HTTP/1.1\r\n\r\n")
+    data = b""
+    while not split_replies(data)[0]:
+        data += s.recv(65536)
+    s.sendall(b"GET /count?q=bank HTTP/1.1\r\n\r\n")
+    s.shutdown(socket.SHUT_WR)
+    release_one(hold)
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    replies, left = split_replies(data)
+    answered.append([json.loads(body)["cmd"] for _, body in replies] + ([left] if left else []))
+check_eq(answered, [["search", "count"]] * 30,
+         "a request sent after the worker's whole reply, then a half-close: answered, every time")
 check_eq(d.stop(), 0, "leded stops cleanly")
 scratch.cleanup()
 finish()
