@@ -351,6 +351,7 @@ static void http_event_cb(struct bufferevent *bev, short events, void *arg) {
     } else if (events & BEV_EVENT_ERROR) {
         http_conn_free(hc, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
     } else if (events & BEV_EVENT_EOF) {
+        if (hc->state == HTTP_BUSY) http_job_settle(hc); /* a reply the client has is not in flight */
         if (hc->state == HTTP_BUSY) { /* half-closed: answer, then close */
             http_conn_close_after(hc);
             http_job_hurry(hc);

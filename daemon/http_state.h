@@ -142,6 +142,10 @@ void http_job_abandon(http_conn *hc);
  * request now, a quiet job wakes the loop after all, and one already
  * finished is delivered now. */
 void http_job_hurry(http_conn *hc);
+/* The client half-closed: a reply its worker wrote whole (once a send
+ * under way returned) ends the request now, so that the requests behind
+ * it are taken before the connection closes after the one in flight. */
+void http_job_settle(http_conn *hc);
 /* http_reply.c: a protocol error as its JSON object and HTTP status; a
  * reply of the protocol's (JSON, one line) with the status its "ok" and
  * "error" say. */
