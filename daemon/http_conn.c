@@ -351,12 +351,17 @@ static void http_event_cb(struct bufferevent *bev, short events, void *arg) {
     } else if (events & BEV_EVENT_ERROR) {
         http_conn_free(hc, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
     } else if (events & BEV_EVENT_EOF) {
+        if (hc->state == HTTP_BUSY) http_job_settle(hc); /* a reply the client has is not in flight */
         if (hc->state == HTTP_BUSY) { /* half-closed: answer, then close */
             http_conn_close_after(hc);
             http_job_hurry(hc);
             return;
         }
-        if (hc->state == HTTP_CLOSING && http_output_len(hc) > 0) {
+        if (http_output_len(hc) > 0) { /* replies still leaving: finish them, then close */
+            if (hc->state != HTTP_CLOSING) {
+                http_conn_close_after(hc);
+                hc->state = HTTP_CLOSING; /* requests not yet taken are not answered */
+            }
             bufferevent_disable(hc->bev, EV_READ); /* the write callback finishes */
             return;
         }

@@ -65,10 +65,11 @@ static void http_job_timeout_cb(evutil_socket_t fd, short what, void *arg) {
  * waits for the worker to run again: this kept a 1-connection client
  * waiting for a loop wake-up per request.  The job, detached, is only
  * counted when it comes back. */
-static int http_job_end_written(http_conn *hc) {
+static int http_job_end_written(http_conn *hc, int settled) {
     http_request *r = &hc->req;
     job *j = r->job;
-    if (!j || !j->wire || !wire_passed(j->wire, j->seq)) return 0;
+    if (!j || !j->wire) return 0;
+    if (!(settled ? wire_passed_settled(j->wire, j->seq) : wire_passed(j->wire, j->seq))) return 0;
     http_job_stop_timer(r);
     r->job = NULL;
     j->owner = NULL;
@@ -77,9 +78,18 @@ static int http_job_end_written(http_conn *hc) {
 }
 
 void http_job_hurry(http_conn *hc) {
-    if (http_job_end_written(hc)) return;
+    if (http_job_end_written(hc, 0)) return;
     job *j = hc->req.job;
     if (j && j->loop_quiet && handoff_hurry(hc->s, j)) handoff_collect(hc->s);
+}
+
+/* The worker notes that its reply went whole just after send() returns,
+ * and the client, woken by that send, may be quicker: its next request
+ * can come before the note (then it only waits for the job), and so can
+ * its half-close.  A half-close ends the requests after the one in
+ * flight, so that one must not be taken for a reply the client has. */
+void http_job_settle(http_conn *hc) {
+    http_job_end_written(hc, 1);
 }
 
 static void http_job_start_timer(http_conn *hc) {

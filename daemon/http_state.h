@@ -18,6 +18,9 @@
  *            that leaves the stream unreadable)
  *   CLOSING --- output flushed ---> our side shut; the client's input
  *            read and dropped until it closes (or the time-out) ---> freed
+ *   HEAD, BODY --- the client half-closes while replies are still queued
+ *            for it ---> CLOSING (they leave whole; requests not yet taken
+ *            are not answered, as after a half-close while BUSY)
  *   any --- the client closes, or --http-timeout passes without progress
  *           while HEAD (idle keep-alive, slow sender) or BODY ---> freed
  *           (a job out is abandoned: its worker skips or stops it)
@@ -139,6 +142,10 @@ void http_job_abandon(http_conn *hc);
  * request now, a quiet job wakes the loop after all, and one already
  * finished is delivered now. */
 void http_job_hurry(http_conn *hc);
+/* The client half-closed: a reply its worker wrote whole (once a send
+ * under way returned) ends the request now, so that the requests behind
+ * it are taken before the connection closes after the one in flight. */
+void http_job_settle(http_conn *hc);
 /* http_reply.c: a protocol error as its JSON object and HTTP status; a
  * reply of the protocol's (JSON, one line) with the status its "ok" and
  * "error" say. */

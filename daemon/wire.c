@@ -76,6 +76,13 @@ int wire_passed(wire *w, uint64_t seq) {
     return seq != WIRE_NONE && atomic_load(&w->open_seq) > seq;
 }
 
+int wire_passed_settled(wire *w, uint64_t seq) {
+    pthread_mutex_lock(&w->mu);
+    int passed = wire_passed(w, seq);
+    pthread_mutex_unlock(&w->mu);
+    return passed;
+}
+
 /* Writes what the socket takes now; an error counts as nothing written
  * (the loop sees the error itself when it writes the rest). */
 static size_t send_some(int fd, const char *data, size_t len) {

@@ -47,6 +47,9 @@ size_t wire_send(wire *w, uint64_t seq, _Atomic int *claim, const char *data,
  * sending (the reply) may then be read; what it writes after (job.sent,
  * its hand-off) may not. */
 int wire_passed(wire *w, uint64_t seq);
+/* The same once a send under way has returned (it takes the wire's lock):
+ * the client may have a reply whole before its worker has noted it. */
+int wire_passed_settled(wire *w, uint64_t seq);
 
 /* Claim states of a job's reply (handoff.h: the loop cancels with
  * handoff_abandon). */
