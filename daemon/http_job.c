@@ -128,7 +128,9 @@ static void http_job_back(job *j) {
  * wire (wire.h): a plain connection with nothing queued for its client
  * and not closing, a reply sent as it is framed (not /health's, nor a
  * line of a batch).  Returns 1 when the job may be quiet too: no request
- * waits behind it yet (http_job_hurry, when one comes). */
+ * waits behind it yet (http_job_hurry, when one comes) and the connection
+ * stays open after it (a closing one is closed by the loop, which must
+ * wake for it then, not at its next collection). */
 static int http_job_wire(http_conn *hc, job *j) {
     http_request *r = &hc->req;
     if (!hc->wire || r->batch_end || j->req.cmd == PROTO_PING || hc->closing_after || hc->s->shutting_down ||
@@ -140,7 +142,7 @@ static int http_job_wire(http_conn *hc, job *j) {
     j->frame = http_reply_frame;
     j->frame_flags = (r->method == HTTP_HEAD_M ? HTTP_FRAME_HEAD_ONLY : 0) | (r->keep_alive ? 0 : HTTP_FRAME_CLOSE);
     wire_open(hc->wire, j->seq);
-    return http_conn_input_len(hc) == 0;
+    return r->keep_alive && http_conn_input_len(hc) == 0;
 }
 
 /* The job of req (moved out of it); on refusal, the BUSY reply in busy. */
