@@ -223,8 +223,12 @@ run: all
 	@echo
 	$(BIN)/leded --index var/corpus.idx --http 127.0.0.1:7412
 
+# Two tests at a time (tests/run: each one's report kept and printed in
+# order; those marked "alone" run with nothing beside them);
+# LEDE_TEST_JOBS=1 runs them one at a time.
+LEDE_TEST_JOBS ?= 2
 test: all $(UNIT_BIN) $(TOOL_BIN)
-	@LEDE_BIN=$(BIN) LEDE_BUILD=$(BUILD) bash tests/run
+	@LEDE_BIN=$(BIN) LEDE_BUILD=$(BUILD) LEDE_TEST_JOBS=$(LEDE_TEST_JOBS) bash tests/run
 
 # The same suite, built with AddressSanitizer and UBSan in its own tree.
 # new_delete_type_mismatch is off because libxapian's own Database::check()
@@ -295,6 +299,8 @@ crash: all
 FUZZ_TARGETS := proto query article_text article_json docstore http
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?=
+# Targets run at a time, each for its whole FUZZ_SECONDS (two cores, two).
+FUZZ_JOBS ?= 2
 FUZZ_BUILD := build-fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Wall -Wextra -Werror -pthread -MMD -MP
@@ -335,7 +341,7 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/fuzz_%.o $(FUZZ_BUILD)/liblede.a
 	clang++-14 $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 fuzz: $(FUZZ_BIN)
-	@bash tests/fuzz/run.sh "$(FUZZ_BUILD)" "$(FUZZ_SECONDS)" "$(FUZZ_RUNS)" $(FUZZ_TARGETS)
+	@FUZZ_JOBS=$(FUZZ_JOBS) bash tests/fuzz/run.sh "$(FUZZ_BUILD)" "$(FUZZ_SECONDS)" "$(FUZZ_RUNS)" $(FUZZ_TARGETS)
 
 # Man pages, made from README.md's sections of the same names
 # (man/readme2man.py), so that the README and the pages cannot drift.
@@ -362,6 +368,11 @@ install: all man
 	sed 's|/usr/local/bin/leded|$(PREFIX)/bin/leded|' docs/leded.service \
 	  >$(DESTDIR)$(UNITDIR)/leded.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/leded.service
+
+# The objects of the unit tests and of the fuzz targets are made by a
+# chain of pattern rules; kept, so that the next make does not compile
+# them again (their .d files name them, which makes a missing one stale).
+.SECONDARY: $(UNIT_BIN:%=%.o) $(FUZZ_BIN:%=%.o)
 
 clean:
 	rm -rf build build-asan build-fuzz bin bin-asan var

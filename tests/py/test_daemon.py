@@ -2,6 +2,7 @@
 corpus/: every command and option, the query language with hand-checked
 ids, paging against COUNT, pipelining, every error code, hostile clients,
 200 concurrent connections, updates seen live, and SIGTERM."""
+# tests/run: alone -- its daemon has --query-timeout 1 while 200 connections query at once.
 import json
 import os
 import shutil

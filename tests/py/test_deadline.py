@@ -4,6 +4,7 @@
 gets ERR LIMIT naming the limit and its value, one at the limit runs; a job whose client left is
 cancelled; SIGTERM while long queries run stops them.  BBC when ../shared is there, else a
 generated collection."""
+# tests/run: alone -- the time limit is a quarter of a query's time measured at the start of the test.
 import os
 import random
 import re

@@ -10,6 +10,7 @@ or queued rather than without end.  Latencies are printed, not asserted
 (tests do not time: `make bench-fair` measures the good clients' p99 under
 the floods as a ratio of their unloaded p99, bench/results/fair.md).  Uses
 the bundled corpus/."""
+# tests/run: alone -- it loads the daemon on purpose (1,000 idle connections, 100 flooding clients) and prints latencies.
 import os
 
 from fairload import FLOODS, GOOD, IDLE, FairLoad, describe, leded_has_asan, pct, raise_fd_limit, unloaded_p99

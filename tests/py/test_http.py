@@ -5,6 +5,7 @@ missing tokens, --read-token on both protocols, keep-alive, pipelining,
 HEAD, 405, 413, 431, and abuse (a 10 MB body, 100 KB of headers, many idle
 keep-alive connections, a slow sender) with others still answered.
 Facts only: statuses, bodies, counts; nothing is timed."""
+# tests/run: alone -- --http-timeout 0.5 and 2 s, --query-timeout 0.3 s.
 import http.client
 import json
 import os

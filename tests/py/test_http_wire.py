@@ -8,6 +8,7 @@ wrote the reply does not add a 504, and TLS connections keep the loop's
 path.  The test hook LEDE_TEST_HOLD (daemon/pool.c) holds a worker after
 it wrote its reply ("lede-test-hold-sent") or before it runs
 ("lede-test-hold"): facts, never timing."""
+# tests/run: alone -- --query-timeout 0.2 s on a daemon that also answers queries that must not time out.
 import json
 import os
 import socket

@@ -5,6 +5,7 @@ a partition, where a killed server at least refuses): leded waits at most
 --remote-timeout on the silent replica and answers from the other; with
 both cut, an error naming both servers; with a link back, answers again.
 Needs root (ip netns); skips with a line saying so otherwise."""
+# tests/run: alone -- --remote-timeout 1 s for the replica that must answer.
 import os
 import select
 import shutil

@@ -5,6 +5,7 @@ checked at start; the line protocol over TLS with python's ssl module
 http.client (search, ingest, /metrics, a wrong CA refused); plaintext, a
 half-done handshake and a client that leaves mid-handshake cost only
 their own connections.  The certificates are made here with openssl."""
+# tests/run: alone -- --tls-handshake-timeout 1 s for handshakes that must complete.
 import os
 import shutil
 import socket

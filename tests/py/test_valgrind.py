@@ -4,6 +4,7 @@ client) and of ingest commands (ADD, PUT, DELETE, COMMIT, COMPACT, their
 errors, a client vanishing mid-PUT): no invalid access, and no leak once it
 has stopped.  Skipped for
 the sanitizer build, where LeakSanitizer does this job."""
+# tests/run: alone -- leded under memcheck (tens of times slower) with the default 10 s --query-timeout.
 import os
 import select
 import re

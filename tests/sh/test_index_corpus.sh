@@ -95,8 +95,12 @@ check_eq "parallel build: count" "$(wc -l <"$TMP/two.ids")" $((2225 + want))
 check_eq "parallel build: merged into one database" "$("$INDEXER" --index "$TMP/two.idx" --info | awk '$1=="databases:"{print NF-1}')" 1
 
 # On a terminal: a progress line (articles, articles/s, ETA); none when
-# stderr is not a TTY (the runs above printed nothing on stderr).
-script -qec "'$INDEXER' -q --index '$TMP/tty.idx' '$bbc' '$reu'" /dev/null >"$TMP/tty.out" 2>&1 || true
+# stderr is not a TTY (the runs above printed nothing on stderr).  BBC and
+# Reuters; BBC alone under the sanitizers (LEDE_TEST_QUICK), where it
+# still takes seconds, many times the line's quarter of a second.
+tty_sources="'$bbc' '$reu'"
+[ -n "${LEDE_TEST_QUICK:-}" ] && tty_sources="'$bbc'"
+script -qec "'$INDEXER' -q --index '$TMP/tty.idx' $tty_sources" /dev/null >"$TMP/tty.out" 2>&1 || true
 check "-q on a terminal: no progress line" bash -c "! grep -q 'articles/s' '$TMP/tty.out'"
-script -qec "'$INDEXER' --index '$TMP/tty2.idx' '$bbc' '$reu'" /dev/null >"$TMP/tty2.out" 2>&1 || true
+script -qec "'$INDEXER' --index '$TMP/tty2.idx' $tty_sources" /dev/null >"$TMP/tty2.out" 2>&1 || true
 check_grep "on a terminal: progress line with rate and ETA" "[0-9]+ articles +[0-9]+ articles/s +[0-9]+% +ETA [0-9]+:[0-9]{2}" "$TMP/tty2.out"
