@@ -1,5 +1,6 @@
 # bench/lib.sh -- helpers shared by the benchmark scripts (bench/index.sh,
-# bench/query.sh, bench/facets.sh, bench/peers.sh, bench/shards.sh);
+# bench/query.sh, bench/facets.sh, bench/peers.sh, bench/shards.sh,
+# bench/scale.sh);
 # sourced, not run.  The caller sets WORK (a scratch directory), RUNS and,
 # for bench_index_runs, MEASURE -- or calls bench_setup, which sets them
 # the way the query benchmarks share.
@@ -83,6 +84,20 @@ bench_median_run() {
     cp "$WORK/run.$(cat "$WORK/median")" "$outfile"
     echo "  $label: $(tail -1 "$outfile")" >&2
     tail -1 "$outfile"
+}
+
+# bench_conns_runs PREFIX LABEL CONNS PROGRAM ADDR QUERIES ARG...: a load
+# generator over sockets (bench/loadgen, bench/peers/sphinxql: ADDR QUERIES
+# CONNECTIONS SECONDS ARG...) measured by bench_median_run at each number
+# of connections in CONNS, SECONDS_EACH seconds a run; each kept in
+# PREFIX<connections>.
+bench_conns_runs() {
+    local prefix="$1" label="$2" conns="$3" program="$4" addr="$5" queries="$6" c
+    shift 6
+    for c in $conns; do
+        bench_median_run "$prefix$c" "$label x$c" "$program" "$addr" "$queries" "$c" "$SECONDS_EACH" "$@" \
+            >/dev/null
+    done
 }
 
 # bench_index_runs N NAME CLEAN COMMAND...: N fresh runs of an indexing

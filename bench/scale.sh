@@ -35,10 +35,7 @@ for n in $SIZES; do
     [[ "$n" =~ ^[1-9][0-9]*$ ]] || { say "'$n' is not a number of articles (SCALES, SCALE)"; exit 2; }
 done
 
-for syntax in lede sphinx; do
-    python3 bench/make_queries.py "$REUTERS" 1200 42 --classes --syntax $syntax >"$WORK/queries.$syntax"
-done
-CLASSES="word and or phrase not prefix title"  # bench/make_queries.py's
+bench_peer_queries lede sphinx
 
 # io_build NAME CLEAN COMMAND...: one build under MEASURE (bench_index_runs)
 # inside a shell that prints its own /proc io counters once the build is
@@ -64,18 +61,14 @@ built() {
 # measure_queries N: leded and searchd on the size-N indexes, each at every
 # connection count; results in $WORK/q.N.ENGINE.CONNS.
 measure_queries() {
-    local n="$1" c
+    local n="$1"
     bench_start_leded "$WORK/lede.idx"
-    for c in $CONNS; do
-        bench_median_run "$WORK/q.$n.lede.$c" "$n leded x$c" "$BUILD/bench/loadgen" "$ADDR" \
-            "$WORK/queries.lede" "$c" "$SECONDS_EACH" "limit=10 snippet=0" >/dev/null
-    done
+    bench_conns_runs "$WORK/q.$n.lede." "$n leded" "$CONNS" "$BUILD/bench/loadgen" "$ADDR" \
+        "$WORK/queries.lede" "limit=10 snippet=0"
     bench_stop_leded
     bench_start_searchd "$WORK/sphinx.conf"
-    for c in $CONNS; do
-        bench_median_run "$WORK/q.$n.sphinx.$c" "$n searchd x$c" "$PEERS/sphinxql" "$SPHINX_ADDR" \
-            "$WORK/queries.sphinx" "$c" "$SECONDS_EACH" bm25 >/dev/null
-    done
+    bench_conns_runs "$WORK/q.$n.sphinx." "$n searchd" "$CONNS" "$PEERS/sphinxql" "$SPHINX_ADDR" \
+        "$WORK/queries.sphinx" bm25
     bench_stop_servers
 }
 
