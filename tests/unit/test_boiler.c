@@ -61,8 +61,8 @@ static boiler_table *read_back(const char *source, const char *line, int count) 
     sbuf_init(&text);
     boiler_to_text(t, &text);
     char err[LEDE_ERRLEN] = "";
-    CHECK(boiler_merge_text(u, text.data, text.len, "test", err) == LEDE_OK, "%s's table's text reads back",
-          source);
+    CHECK(boiler_merge_text(u, text.data, text.len, "test", err) == LEDE_OK,
+          "%s's table's text reads back", source);
     sbuf_free(&text);
     boiler_free(t);
     return u;
@@ -87,7 +87,8 @@ static void test_normalise(void) {
 
 static void test_long_line_threshold(void) {
     boiler_table *t = boiler_new(0);
-    observe_bodies(t, "Techly", 0, BOILER_MIN_REPEAT - 1, "Get the Techly daily newsletter for news and offers.");
+    observe_bodies(t, "Techly", 0, BOILER_MIN_REPEAT - 1,
+                   "Get the Techly daily newsletter for news and offers.");
     char *next = body_of(50, "Get the techly DAILY newsletter: for news, and offers!");
     CHECK(spans_in(t, "Techly", next) == 0, "a line seen in %d articles is not boilerplate yet",
           BOILER_MIN_REPEAT - 1);
