@@ -1,6 +1,6 @@
 # bench/lib.sh -- helpers shared by the benchmark scripts (bench/index.sh,
 # bench/query.sh, bench/facets.sh, bench/peers.sh, bench/shards.sh,
-# bench/scale.sh);
+# bench/scale.sh, bench/relevance.sh);
 # sourced, not run.  The caller sets WORK (a scratch directory), RUNS and,
 # for bench_index_runs, MEASURE -- or calls bench_setup, which sets them
 # the way the query benchmarks share.
@@ -122,10 +122,10 @@ bench_index_runs() {
     RSS=$rss
 }
 
-# bench_start_leded INDEX: leded ($LEDED, else bin/leded) on a free
-# loopback port; sets LEDED_PID and ADDR.
+# bench_start_leded INDEX [OPTION...]: leded ($LEDED, else bin/leded) on a
+# free loopback port, with the options given; sets LEDED_PID and ADDR.
 bench_start_leded() {
-    "${LEDED:-bin/leded}" --index "$1" --listen 127.0.0.1:0 --log-level warn 2>"$WORK/leded.log" &
+    "${LEDED:-bin/leded}" --index "$1" --listen 127.0.0.1:0 --log-level warn "${@:2}" 2>"$WORK/leded.log" &
     LEDED_PID=$!
     local _
     for _ in $(seq 1 500); do
