@@ -151,7 +151,6 @@ goals() {
     echo "- lede through its daemon (leded, 1 connection, over its socket) ahead of FTS5 in-process on p50 and p99 for every query class, both collections (the stricter reading): **$g3**${why3:+ (lede vs FTS5:$why3)}"
 }
 
-KEEP=$(bench_kept_analysis "$OUT" "$MARKER")
 {
     echo "# lede beside its peers: Sphinx search 2.2 and SQLite FTS5"
     echo
@@ -226,9 +225,4 @@ KEEP=$(bench_kept_analysis "$OUT" "$MARKER")
     echo "## Goals of issue 5 (this run)"
     echo
     goals
-    echo
-    echo "$MARKER"
-    [ -n "$KEEP" ] && echo "$KEEP"
-} >"$OUT"
-echo "wrote $OUT" >&2
-cat "$OUT"
+} | bench_peer_results

@@ -159,7 +159,6 @@ goals() {
     echo "- bytes written by the build at $last below 5x the index: $(bench_ratio "${WRITTEN_[$e]}" "${SIZE_[$e]}")x, **$(awk -v w="${WRITTEN_[$e]}" -v s="${SIZE_[$e]}" 'BEGIN {print (s > 0 && w < 5 * s) ? "met" : "not met"}')**"
 }
 
-KEEP=$(bench_kept_analysis "$OUT" "$MARKER")
 {
     echo "# Growth with the collection: lede and Sphinx search 2.2 at $(sed 's/ /, /g' <<<"$SIZES") articles"
     echo
@@ -193,9 +192,4 @@ KEEP=$(bench_kept_analysis "$OUT" "$MARKER")
     echo "## Issue 22's goals (lede, this run; the QPS goal, 3x the issue's figures, is read from the tables above)"
     echo
     goals
-    echo
-    echo "$MARKER"
-    [ -n "$KEEP" ] && echo "$KEEP"
-} >"$OUT"
-say "wrote $OUT"
-cat "$OUT"
+} | bench_peer_results

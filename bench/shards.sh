@@ -309,7 +309,6 @@ ratio_table() {
 }
 sphinx_version() { indexer 2>&1 | sed -n '1s/^\(Sphinx [^ ]*\).*/\1/p'; }
 
-KEEP=$(bench_kept_analysis "$OUT" "$MARKER")
 {
     echo "# Sharded serving: lede on Xapian's remote backend, Sphinx's distributed index"
     echo
@@ -397,9 +396,4 @@ KEEP=$(bench_kept_analysis "$OUT" "$MARKER")
             echo "| $what | $c | $(ratio "$(qf $l $c qps)" "$(qf $s $c qps)") | $(ratio "$(qf $l $c p50_us)" "$(qf $s $c p50_us)") | $(ratio "$(qf $l $c p99_us)" "$(qf $s $c p99_us)") |"
         done
     done
-    echo
-    echo "$MARKER"
-    if [ -n "$KEEP" ]; then echo "$KEEP"; fi
-} >"$OUT"
-say "wrote $OUT"
-cat "$OUT"
+} | bench_peer_results
