@@ -1,6 +1,6 @@
 # bench/lib.sh -- helpers shared by the benchmark scripts (bench/index.sh,
 # bench/query.sh, bench/facets.sh, bench/peers.sh, bench/shards.sh,
-# bench/scale.sh, bench/relevance.sh);
+# bench/scale.sh, bench/relevance.sh, bench/same_replies.sh);
 # sourced, not run.  The caller sets WORK (a scratch directory), RUNS and,
 # for bench_index_runs, MEASURE -- or calls bench_setup, which sets them
 # the way the query benchmarks share.
@@ -19,13 +19,13 @@ bench_setup() {
     trap 'exit 130' INT TERM
 }
 
-# bench_reuters_queries NAME: sets REUTERS (the collection; NAME says who
-# needs it when it is absent) and writes the 1,200 queries of
+# bench_reuters_queries NAME [N]: sets REUTERS (the collection; NAME says
+# who needs it when it is absent) and writes N (1,200) queries of
 # bench/make_queries.py (seed 42) to $WORK/queries.
 bench_reuters_queries() {
     REUTERS="$SHARED/corpus/reuters/reuters21578.jsonl.gz"
     [ -f "$REUTERS" ] || { echo "$1: needs $REUTERS" >&2; exit 1; }
-    python3 bench/make_queries.py "$REUTERS" 1200 42 >"$WORK/queries"
+    python3 bench/make_queries.py "$REUTERS" "${2:-1200}" 42 >"$WORK/queries"
 }
 
 # bench_ratio A B: A / B to two decimals, "-" when B is not positive.
