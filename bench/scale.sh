@@ -49,13 +49,22 @@ io_build() {
                        END {print w - c}' "$WORK/out")
 }
 
+# The articles a build indexed, as each engine tells them.
+lede_articles() { bin/lede-index --index "$WORK/lede.idx" --info | awk '$1 == "articles:" {print $2}'; }
+sphinx_articles() { sed -n 's/^total \([0-9]*\) docs,.*/\1/p' "$WORK/out" | head -1; }
+
 # Figures keyed "SIZE ENGINE".
 declare -A ARTICLES SECS_ CPU_ RSS_ SIZE_ WRITTEN_ RAW_
-# built N ENGINE ARTICLES INDEX_BYTES: keeps a build's figures.
-built() {
-    local k="$1 $2"
-    ARTICLES[$k]=$3; SECS_[$k]=$SECS; CPU_[$k]=$CPU; RSS_[$k]=$RSS; SIZE_[$k]=$4; WRITTEN_[$k]=$WRITTEN
-    say "$k: $3 articles in $SECS s, peak RSS $RSS KB, index $4 bytes, $WRITTEN bytes written"
+# build N ENGINE INDEX CLEAN COMMAND...: ENGINE's build at size N (io_build
+# of COMMAND, INDEX its index), its figures kept.
+build() {
+    local n="$1" e="$2" index="$3" clean="$4" k="$1 $2" articles bytes
+    shift 4
+    io_build "$e $n" "$clean" "$@"
+    articles=$("${e}_articles")
+    bytes=$(bench_dir_bytes "$index")
+    ARTICLES[$k]=$articles; SECS_[$k]=$SECS; CPU_[$k]=$CPU; RSS_[$k]=$RSS; SIZE_[$k]=$bytes; WRITTEN_[$k]=$WRITTEN
+    say "$k: $articles articles in $SECS s, peak RSS $RSS KB, index $bytes bytes, $WRITTEN bytes written"
 }
 
 # measure_queries N: leded and searchd on the size-N indexes, each at every
@@ -76,13 +85,10 @@ for n in $SIZES; do
     say "generating $n articles"
     python3 corpus/scale.py "$REUTERS" "$n" 42 >"$WORK/scaled.jsonl"
     RAW=$(stat -c %s "$WORK/scaled.jsonl")
-    io_build "lede $n" "$WORK/lede.idx" bin/lede-index -q --index "$WORK/lede.idx" "$WORK/scaled.jsonl"
-    built "$n" lede "$(bin/lede-index --index "$WORK/lede.idx" --info | awk '$1 == "articles:" {print $2}')" \
-        "$(bench_dir_bytes "$WORK/lede.idx")"
+    build "$n" lede "$WORK/lede.idx" "$WORK/lede.idx" \
+        bin/lede-index -q --index "$WORK/lede.idx" "$WORK/scaled.jsonl"
     bench_sphinx_conf "$WORK/sphinx.conf" "$WORK/sphinx" "$WORK/scaled.jsonl" "$(bench_free_port)"
-    io_build "sphinx $n" "$WORK/sphinx/articles.sp*" indexer --config "$WORK/sphinx.conf" --all
-    built "$n" sphinx "$(sed -n 's/^total \([0-9]*\) docs,.*/\1/p' "$WORK/out" | head -1)" \
-        "$(bench_dir_bytes "$WORK/sphinx")"
+    build "$n" sphinx "$WORK/sphinx" "$WORK/sphinx/articles.sp*" indexer --config "$WORK/sphinx.conf" --all
     RAW_[$n]=$RAW
     rm -f "$WORK/scaled.jsonl"
     measure_queries "$n"
@@ -128,7 +134,11 @@ query_table() {
 class_table() {
     local e="$1" c="$2" k n a b head="| class" rule="|---"
     for n in $SIZES; do head+=" | p50 / p99 µs at $n"; rule+="|---"; done
-    while read -r a b; do head+=" | p99 exponent $a → $b"; rule+="|---"; done <<<"$PAIRS"
+    while read -r a b; do
+        [ -n "$a" ] || continue  # one size: no pairs
+        head+=" | p99 exponent $a → $b"
+        rule+="|---"
+    done <<<"$PAIRS"
     echo "$head |"
     echo "$rule|"
     for k in $CLASSES all; do
@@ -136,6 +146,7 @@ class_table() {
         [ "$k" = all ] && cls=""
         for n in $SIZES; do row+=" | $(qf $n $e $c p50_us $cls) / $(qf $n $e $c p99_us $cls)"; done
         while read -r a b; do
+            [ -n "$a" ] || continue  # one size: no pairs
             row+=" | $(exponent "$a" "$b" "$(qf $a $e $c p99_us $cls)" "$(qf $b $e $c p99_us $cls)")"
         done <<<"$PAIRS"
         echo "$row |"
