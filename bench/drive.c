@@ -1,6 +1,6 @@
-/* drive.c -- the query driver of the benchmarks (see drive.h): query file
- * loading, the timed threads, latency collection and percentiles, overall
- * and per query class. */
+/* drive.c -- the query driver of the benchmarks (see drive.h): the load
+ * generators' common arguments, query file loading, the timed threads,
+ * latency collection and percentiles, overall and per query class. */
 #define _GNU_SOURCE
 #include "drive.h"
 
@@ -197,10 +197,15 @@ int drive_run(const drive_engine *engine, const char *query_file, int connection
     return errors ? 1 : 0;
 }
 
-int drive_hostport(const char *prog, const char *arg, char **host, const char **port) {
-    char *h = strdup(arg), *colon = strrchr(h, ':');
+int drive_args(const char *prog, const char *more, int argc, char **argv, char **host,
+               const char **port) {
+    if (argc < 5) {
+        fprintf(stderr, "usage: %s HOST:PORT QUERYFILE CONNECTIONS SECONDS %s\n", prog, more);
+        return -1;
+    }
+    char *h = strdup(argv[1]), *colon = strrchr(h, ':');
     if (!colon) {
-        fprintf(stderr, "%s: HOST:PORT expected, got '%s'\n", prog, arg);
+        fprintf(stderr, "%s: HOST:PORT expected, got '%s'\n", prog, argv[1]);
         free(h);
         return -1;
     }

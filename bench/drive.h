@@ -36,9 +36,13 @@ int drive_run(const drive_engine *engine, const char *query_file, int connection
 /* max_requests meaning two passes over the query file (for callgrind). */
 #define DRIVE_TWO_PASSES ((unsigned long)-1)
 
-/* Splits "HOST:PORT" (at the last colon) into a new string *host and a
- * pointer into it, *port; -1 and a message naming prog when there is none. */
-int drive_hostport(const char *prog, const char *arg, char **host, const char **port);
+/* The arguments every load generator starts with, "HOST:PORT QUERYFILE
+ * CONNECTIONS SECONDS" (then its own, named by more for the usage line):
+ * HOST:PORT split at the last colon into a new string *host and a
+ * pointer into it, *port; -1 and a message naming prog when the four are
+ * not there or the address has no colon. */
+int drive_args(const char *prog, const char *more, int argc, char **argv, char **host,
+               const char **port);
 
 #ifdef __cplusplus
 }

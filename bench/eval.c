@@ -95,22 +95,28 @@ static void add_ap(size_t rank, int grade, void *ctx) {
     a->sum_prec += (double)a->found / (double)rank;
 }
 
+/* The relevant documents in the top k and their precisions summed, with
+ * *rel the judged relevant ones (0: nothing is walked). */
+static ap_acc relevant_in_top(const eval_judged *j, size_t nj, const char *const *ranked, size_t n,
+                              size_t k, size_t *rel) {
+    ap_acc a = {0, 0};
+    *rel = count_relevant(j, nj);
+    if (*rel) walk(j, nj, ranked, n, k, add_ap, &a);
+    return a;
+}
+
 double eval_ap(const eval_judged *j, size_t nj, const char *const *ranked,
                size_t n, size_t k) {
-    size_t rel = count_relevant(j, nj);
-    if (!rel) return 0;
-    ap_acc a = {0, 0};
-    walk(j, nj, ranked, n, k, add_ap, &a);
-    return a.sum_prec / (double)rel;
+    size_t rel;
+    ap_acc a = relevant_in_top(j, nj, ranked, n, k, &rel);
+    return rel ? a.sum_prec / (double)rel : 0;
 }
 
 double eval_recall(const eval_judged *j, size_t nj, const char *const *ranked,
                    size_t n, size_t k) {
-    size_t rel = count_relevant(j, nj);
-    if (!rel) return 0;
-    ap_acc a = {0, 0};
-    walk(j, nj, ranked, n, k, add_ap, &a);
-    return (double)a.found / (double)rel;
+    size_t rel;
+    ap_acc a = relevant_in_top(j, nj, ranked, n, k, &rel);
+    return rel ? (double)a.found / (double)rel : 0;
 }
 
 /* ---- files ---------------------------------------------------------------- */

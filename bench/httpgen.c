@@ -88,13 +88,9 @@ static int httpgen_query(void *conn, const char *q) {
 static void httpgen_close(void *conn) { netdial_close(conn); }
 
 int main(int argc, char **argv) {
-    if (argc < 5) {
-        fprintf(stderr, "usage: httpgen HOST:PORT QUERYFILE CONNECTIONS SECONDS [OPTIONS]\n");
-        return 2;
-    }
     char *hp;
     const char *port;
-    if (drive_hostport("httpgen", argv[1], &hp, &port) != 0) return 2;
+    if (drive_args("httpgen", "[OPTIONS]", argc, argv, &hp, &port) != 0) return 2;
     httpgen_target t = {hp, port, NULL, ""};
     t.tls = netdial_tls_from_env("HTTPGEN_TLS");
     const char *opts = argc > 5 ? argv[5] : "limit=10";

@@ -1,5 +1,6 @@
 # bench/lib.sh -- helpers shared by the benchmark scripts (bench/index.sh,
-# bench/query.sh, bench/facets.sh, bench/peers.sh, bench/shards.sh);
+# bench/query.sh, bench/facets.sh, bench/peers.sh, bench/shards.sh,
+# bench/scale.sh, bench/relevance.sh, bench/same_replies.sh);
 # sourced, not run.  The caller sets WORK (a scratch directory), RUNS and,
 # for bench_index_runs, MEASURE -- or calls bench_setup, which sets them
 # the way the query benchmarks share.
@@ -18,13 +19,13 @@ bench_setup() {
     trap 'exit 130' INT TERM
 }
 
-# bench_reuters_queries NAME: sets REUTERS (the collection; NAME says who
-# needs it when it is absent) and writes the 1,200 queries of
+# bench_reuters_queries NAME [N]: sets REUTERS (the collection; NAME says
+# who needs it when it is absent) and writes N (1,200) queries of
 # bench/make_queries.py (seed 42) to $WORK/queries.
 bench_reuters_queries() {
     REUTERS="$SHARED/corpus/reuters/reuters21578.jsonl.gz"
     [ -f "$REUTERS" ] || { echo "$1: needs $REUTERS" >&2; exit 1; }
-    python3 bench/make_queries.py "$REUTERS" 1200 42 >"$WORK/queries"
+    python3 bench/make_queries.py "$REUTERS" "${2:-1200}" 42 >"$WORK/queries"
 }
 
 # bench_ratio A B: A / B to two decimals, "-" when B is not positive.
@@ -85,6 +86,20 @@ bench_median_run() {
     tail -1 "$outfile"
 }
 
+# bench_conns_runs PREFIX LABEL CONNS PROGRAM ADDR QUERIES ARG...: a load
+# generator over sockets (bench/loadgen, bench/peers/sphinxql: ADDR QUERIES
+# CONNECTIONS SECONDS ARG...) measured by bench_median_run at each number
+# of connections in CONNS, SECONDS_EACH seconds a run; each kept in
+# PREFIX<connections>.
+bench_conns_runs() {
+    local prefix="$1" label="$2" conns="$3" program="$4" addr="$5" queries="$6" c
+    shift 6
+    for c in $conns; do
+        bench_median_run "$prefix$c" "$label x$c" "$program" "$addr" "$queries" "$c" "$SECONDS_EACH" "$@" \
+            >/dev/null
+    done
+}
+
 # bench_index_runs N NAME CLEAN COMMAND...: N fresh runs of an indexing
 # command under MEASURE, removing CLEAN (a path) before each; sets SECS
 # (median wall time), CPU (median CPU seconds, user + system), RSS (largest
@@ -107,10 +122,10 @@ bench_index_runs() {
     RSS=$rss
 }
 
-# bench_start_leded INDEX: leded ($LEDED, else bin/leded) on a free
-# loopback port; sets LEDED_PID and ADDR.
+# bench_start_leded INDEX [OPTION...]: leded ($LEDED, else bin/leded) on a
+# free loopback port, with the options given; sets LEDED_PID and ADDR.
 bench_start_leded() {
-    "${LEDED:-bin/leded}" --index "$1" --listen 127.0.0.1:0 --log-level warn 2>"$WORK/leded.log" &
+    "${LEDED:-bin/leded}" --index "$1" --listen 127.0.0.1:0 --log-level warn "${@:2}" 2>"$WORK/leded.log" &
     LEDED_PID=$!
     local _
     for _ in $(seq 1 500); do

@@ -59,13 +59,9 @@ static int loadgen_query(void *conn, const char *q) {
 
 static void loadgen_close(void *conn) { netdial_close(conn); }
 int main(int argc, char **argv) {
-    if (argc < 5) {
-        fprintf(stderr, "usage: loadgen HOST:PORT QUERYFILE CONNECTIONS SECONDS [OPTIONS]\n");
-        return 2;
-    }
     char *hp;
     const char *port;
-    if (drive_hostport("loadgen", argv[1], &hp, &port) != 0) return 2;
+    if (drive_args("loadgen", "[OPTIONS]", argc, argv, &hp, &port) != 0) return 2;
     loadgen_target t = {hp, port, argc > 5 ? argv[5] : "limit=10", NULL};
     t.tls = netdial_tls_from_env("LOADGEN_TLS");
     drive_engine e = {loadgen_open, loadgen_query, loadgen_close, &t};

@@ -27,10 +27,7 @@ bench_peer_setup peers indexer searchd
 echo "generating the scaled collection ($SCALE_N articles)" >&2
 python3 corpus/scale.py "$REUTERS" "$SCALE_N" 42 >"$WORK/scaled.jsonl"
 SCALE_SECS=$(( $(date +%s) - T0 ))
-for syntax in lede sphinx fts5; do
-    python3 bench/make_queries.py "$REUTERS" 1200 42 --classes --syntax $syntax >"$WORK/queries.$syntax"
-done
-CLASSES="word and or phrase not prefix title"
+bench_peer_queries lede sphinx fts5
 
 # sphinx_conf NAME SOURCE: writes $WORK/sphinx-NAME.conf, index in $WORK/sphinx-NAME/
 sphinx_conf() { bench_sphinx_conf "$WORK/sphinx-$1.conf" "$WORK/sphinx-$1" "$2" "$(bench_free_port)"; }
@@ -49,7 +46,7 @@ index_row() {
 
 # query_set COLLECTION: every query measurement on that collection; results in $WORK/q.COLLECTION.CONFIG
 query_set() {
-    local c="$1" conns
+    local c="$1"
     bench_median_run "$WORK/q.$c.xapian" "$c Xapian in-process" \
         "$BUILD/bench/inproc" "$WORK/lede-$c.idx" "$WORK/queries.lede" "$SECONDS_EACH" >/dev/null
     bench_median_run "$WORK/q.$c.fts5" "$c FTS5 in-process" \
@@ -57,22 +54,18 @@ query_set() {
     bench_median_run "$WORK/q.$c.lib" "$c lede engine in-process" \
         "$BUILD/bench/libsearch" "$WORK/lede-$c.idx" "$WORK/queries.lede" "$SECONDS_EACH" >/dev/null
     bench_start_leded "$WORK/lede-$c.idx"
-    for conns in 1 8 64; do
-        bench_median_run "$WORK/q.$c.lede$conns" "$c leded $conns" "$BUILD/bench/loadgen" "$ADDR" \
-            "$WORK/queries.lede" "$conns" "$SECONDS_EACH" "limit=10 snippet=0" >/dev/null
-    done
+    bench_conns_runs "$WORK/q.$c.lede" "$c leded" "1 8 64" "$BUILD/bench/loadgen" "$ADDR" \
+        "$WORK/queries.lede" "limit=10 snippet=0"
     bench_stop_leded
     bench_start_searchd "$WORK/sphinx-$c.conf"
-    for conns in 1 8 64; do
-        bench_median_run "$WORK/q.$c.sphinx$conns" "$c searchd $conns" "$PEERS/sphinxql" "$SPHINX_ADDR" \
-            "$WORK/queries.sphinx" "$conns" "$SECONDS_EACH" bm25 >/dev/null
-    done
+    bench_conns_runs "$WORK/q.$c.sphinx" "$c searchd" "1 8 64" "$PEERS/sphinxql" "$SPHINX_ADDR" \
+        "$WORK/queries.sphinx" bm25
     bench_stop_servers
 }
 
 # qf COLLECTION CONFIG FIELD [CLASS]: a figure of a query measurement
 qf() { bench_figure "$WORK/q.$1.$2" "$3" "${4:-}"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
+ratio() { bench_ratio "$@"; }
 
 COLLECTIONS="reuters scaled"
 for c in $COLLECTIONS; do
@@ -158,7 +151,6 @@ goals() {
     echo "- lede through its daemon (leded, 1 connection, over its socket) ahead of FTS5 in-process on p50 and p99 for every query class, both collections (the stricter reading): **$g3**${why3:+ (lede vs FTS5:$why3)}"
 }
 
-KEEP=$(bench_kept_analysis "$OUT" "$MARKER")
 {
     echo "# lede beside its peers: Sphinx search 2.2 and SQLite FTS5"
     echo
@@ -233,9 +225,4 @@ KEEP=$(bench_kept_analysis "$OUT" "$MARKER")
     echo "## Goals of issue 5 (this run)"
     echo
     goals
-    echo
-    echo "$MARKER"
-    [ -n "$KEEP" ] && echo "$KEEP"
-} >"$OUT"
-echo "wrote $OUT" >&2
-cat "$OUT"
+} | bench_peer_results

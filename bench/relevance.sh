@@ -26,7 +26,8 @@ else
 fi
 WORK=$(mktemp -d /tmp/lede-bench-relevance.XXXXXX)
 LEDED_PID=
-trap '[ -n "$LEDED_PID" ] && kill $LEDED_PID 2>/dev/null; rm -rf "$WORK"' EXIT
+. bench/lib.sh
+trap 'bench_stop_leded; rm -rf "$WORK"' EXIT
 
 # Published BM25 figures quoted in ../shared/corpus/README.md:
 # "collection|system|nDCG@10|MAP@1000|Recall@100".
@@ -36,19 +37,7 @@ PUBLISHED=(
     "scifact|BM25 multifield, Anserini regressions (title and text as fields)|0.6647||0.9076"
 )
 
-# Starts leded on IDX (LEDED_PID) and sets ADDR to where it listens.
-start_leded() {
-    bin/leded --index "$1" --listen 127.0.0.1:0 --max-limit 1000 --log-level warn \
-        >/dev/null 2>"$WORK/leded.log" &
-    LEDED_PID=$!
-    for _ in $(seq 1 500); do
-        grep -q 'listening on tcp' "$WORK/leded.log" && break
-        read -rt 0.02 <> <(:) || true
-    done
-    ADDR=$(sed -n 's/.*listening on tcp \(127.0.0.1:[0-9]*\).*/\1/p' "$WORK/leded.log")
-}
-
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+field() { bench_field "$@"; }
 row() { # LABEL EVAL-LINE ERRORS
     echo "| $1 | $(field ndcg10 "$2") | $(field map1000 "$2") | $(field recall100 "$2") | $(field queries "$2") | $3 |"
 }
@@ -64,9 +53,9 @@ for dir in "${COLLECTIONS[@]}"; do
     rows=()
 
     bin/lede-index -q --index "$WORK/$name.idx" "$dir/docs.jsonl" 2>"$WORK/index.log" || true
-    start_leded "$WORK/$name.idx"
+    bench_start_leded "$WORK/$name.idx" --max-limit 1000
     run=$("$BUILD"/bench/relrun "$ADDR" "$dir/queries.tsv" "$WORK/$name.lede" 2>"$WORK/relrun.log")
-    kill -TERM $LEDED_PID; wait $LEDED_PID || true; LEDED_PID=
+    bench_stop_leded
     ev=$("$BUILD"/bench/releval "$dir/qrels.tsv" "$WORK/$name.lede")
     echo "  lede: $ev ($run)" >&2
     rows+=("$(row "**lede** (leded, \`mode=any\`)" "$ev" "$(field errors "$run")")")

@@ -10,13 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OLD="${1:?usage: same_replies.sh OLD_BIN_DIR NEW_BIN_DIR [N]}"
 NEW="${2:?usage: same_replies.sh OLD_BIN_DIR NEW_BIN_DIR [N]}"
-N="${3:-1200}"
-SHARED="${SHARED:-../shared}"
-REUTERS="$SHARED/corpus/reuters/reuters21578.jsonl.gz"
-[ -f "$REUTERS" ] || { echo "same_replies: needs $REUTERS" >&2; exit 2; }
-WORK=$(mktemp -d /tmp/lede-same.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-python3 bench/make_queries.py "$REUTERS" "$N" 42 >"$WORK/queries"
+. bench/lib.sh
+bench_setup same
+bench_reuters_queries same_replies "${3:-1200}"
 for side in old new; do
     bin=$OLD; [ "$side" = new ] && bin=$NEW
     # exit 1 only says some articles were skipped (Reuters has empty ones)

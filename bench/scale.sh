@@ -35,10 +35,7 @@ for n in $SIZES; do
     [[ "$n" =~ ^[1-9][0-9]*$ ]] || { say "'$n' is not a number of articles (SCALES, SCALE)"; exit 2; }
 done
 
-for syntax in lede sphinx; do
-    python3 bench/make_queries.py "$REUTERS" 1200 42 --classes --syntax $syntax >"$WORK/queries.$syntax"
-done
-CLASSES="word and or phrase not prefix title"  # bench/make_queries.py's
+bench_peer_queries lede sphinx
 
 # io_build NAME CLEAN COMMAND...: one build under MEASURE (bench_index_runs)
 # inside a shell that prints its own /proc io counters once the build is
@@ -52,30 +49,35 @@ io_build() {
                        END {print w - c}' "$WORK/out")
 }
 
+# The articles a build indexed, as each engine tells them.
+lede_articles() { bin/lede-index --index "$WORK/lede.idx" --info | awk '$1 == "articles:" {print $2}'; }
+sphinx_articles() { sed -n 's/^total \([0-9]*\) docs,.*/\1/p' "$WORK/out" | head -1; }
+
 # Figures keyed "SIZE ENGINE".
 declare -A ARTICLES SECS_ CPU_ RSS_ SIZE_ WRITTEN_ RAW_
-# built N ENGINE ARTICLES INDEX_BYTES: keeps a build's figures.
-built() {
-    local k="$1 $2"
-    ARTICLES[$k]=$3; SECS_[$k]=$SECS; CPU_[$k]=$CPU; RSS_[$k]=$RSS; SIZE_[$k]=$4; WRITTEN_[$k]=$WRITTEN
-    say "$k: $3 articles in $SECS s, peak RSS $RSS KB, index $4 bytes, $WRITTEN bytes written"
+# build N ENGINE INDEX CLEAN COMMAND...: ENGINE's build at size N (io_build
+# of COMMAND, INDEX its index), its figures kept.
+build() {
+    local n="$1" e="$2" index="$3" clean="$4" k="$1 $2" articles bytes
+    shift 4
+    io_build "$e $n" "$clean" "$@"
+    articles=$("${e}_articles")
+    bytes=$(bench_dir_bytes "$index")
+    ARTICLES[$k]=$articles; SECS_[$k]=$SECS; CPU_[$k]=$CPU; RSS_[$k]=$RSS; SIZE_[$k]=$bytes; WRITTEN_[$k]=$WRITTEN
+    say "$k: $articles articles in $SECS s, peak RSS $RSS KB, index $bytes bytes, $WRITTEN bytes written"
 }
 
 # measure_queries N: leded and searchd on the size-N indexes, each at every
 # connection count; results in $WORK/q.N.ENGINE.CONNS.
 measure_queries() {
-    local n="$1" c
+    local n="$1"
     bench_start_leded "$WORK/lede.idx"
-    for c in $CONNS; do
-        bench_median_run "$WORK/q.$n.lede.$c" "$n leded x$c" "$BUILD/bench/loadgen" "$ADDR" \
-            "$WORK/queries.lede" "$c" "$SECONDS_EACH" "limit=10 snippet=0" >/dev/null
-    done
+    bench_conns_runs "$WORK/q.$n.lede." "$n leded" "$CONNS" "$BUILD/bench/loadgen" "$ADDR" \
+        "$WORK/queries.lede" "limit=10 snippet=0"
     bench_stop_leded
     bench_start_searchd "$WORK/sphinx.conf"
-    for c in $CONNS; do
-        bench_median_run "$WORK/q.$n.sphinx.$c" "$n searchd x$c" "$PEERS/sphinxql" "$SPHINX_ADDR" \
-            "$WORK/queries.sphinx" "$c" "$SECONDS_EACH" bm25 >/dev/null
-    done
+    bench_conns_runs "$WORK/q.$n.sphinx." "$n searchd" "$CONNS" "$PEERS/sphinxql" "$SPHINX_ADDR" \
+        "$WORK/queries.sphinx" bm25
     bench_stop_servers
 }
 
@@ -83,13 +85,10 @@ for n in $SIZES; do
     say "generating $n articles"
     python3 corpus/scale.py "$REUTERS" "$n" 42 >"$WORK/scaled.jsonl"
     RAW=$(stat -c %s "$WORK/scaled.jsonl")
-    io_build "lede $n" "$WORK/lede.idx" bin/lede-index -q --index "$WORK/lede.idx" "$WORK/scaled.jsonl"
-    built "$n" lede "$(bin/lede-index --index "$WORK/lede.idx" --info | awk '$1 == "articles:" {print $2}')" \
-        "$(bench_dir_bytes "$WORK/lede.idx")"
+    build "$n" lede "$WORK/lede.idx" "$WORK/lede.idx" \
+        bin/lede-index -q --index "$WORK/lede.idx" "$WORK/scaled.jsonl"
     bench_sphinx_conf "$WORK/sphinx.conf" "$WORK/sphinx" "$WORK/scaled.jsonl" "$(bench_free_port)"
-    io_build "sphinx $n" "$WORK/sphinx/articles.sp*" indexer --config "$WORK/sphinx.conf" --all
-    built "$n" sphinx "$(sed -n 's/^total \([0-9]*\) docs,.*/\1/p' "$WORK/out" | head -1)" \
-        "$(bench_dir_bytes "$WORK/sphinx")"
+    build "$n" sphinx "$WORK/sphinx" "$WORK/sphinx/articles.sp*" indexer --config "$WORK/sphinx.conf" --all
     RAW_[$n]=$RAW
     rm -f "$WORK/scaled.jsonl"
     measure_queries "$n"
@@ -135,7 +134,11 @@ query_table() {
 class_table() {
     local e="$1" c="$2" k n a b head="| class" rule="|---"
     for n in $SIZES; do head+=" | p50 / p99 µs at $n"; rule+="|---"; done
-    while read -r a b; do head+=" | p99 exponent $a → $b"; rule+="|---"; done <<<"$PAIRS"
+    while read -r a b; do
+        [ -n "$a" ] || continue  # one size: no pairs
+        head+=" | p99 exponent $a → $b"
+        rule+="|---"
+    done <<<"$PAIRS"
     echo "$head |"
     echo "$rule|"
     for k in $CLASSES all; do
@@ -143,6 +146,7 @@ class_table() {
         [ "$k" = all ] && cls=""
         for n in $SIZES; do row+=" | $(qf $n $e $c p50_us $cls) / $(qf $n $e $c p99_us $cls)"; done
         while read -r a b; do
+            [ -n "$a" ] || continue  # one size: no pairs
             row+=" | $(exponent "$a" "$b" "$(qf $a $e $c p99_us $cls)" "$(qf $b $e $c p99_us $cls)")"
         done <<<"$PAIRS"
         echo "$row |"
@@ -166,7 +170,6 @@ goals() {
     echo "- bytes written by the build at $last below 5x the index: $(bench_ratio "${WRITTEN_[$e]}" "${SIZE_[$e]}")x, **$(awk -v w="${WRITTEN_[$e]}" -v s="${SIZE_[$e]}" 'BEGIN {print (s > 0 && w < 5 * s) ? "met" : "not met"}')**"
 }
 
-KEEP=$(bench_kept_analysis "$OUT" "$MARKER")
 {
     echo "# Growth with the collection: lede and Sphinx search 2.2 at $(sed 's/ /, /g' <<<"$SIZES") articles"
     echo
@@ -200,9 +203,4 @@ KEEP=$(bench_kept_analysis "$OUT" "$MARKER")
     echo "## Issue 22's goals (lede, this run; the QPS goal, 3x the issue's figures, is read from the tables above)"
     echo
     goals
-    echo
-    echo "$MARKER"
-    [ -n "$KEEP" ] && echo "$KEEP"
-} >"$OUT"
-say "wrote $OUT"
-cat "$OUT"
+} | bench_peer_results

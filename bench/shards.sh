@@ -47,9 +47,7 @@ python3 corpus/scale.py "$REUTERS" "$SCALE_N" 42 >"$WORK/scaled.jsonl"
 SRC="$WORK/scaled.jsonl"
 RAW=$(bench_raw_bytes "$SRC")
 SCALE_SECS=$(( $(date +%s) - T0 ))
-for syntax in lede sphinx; do
-    python3 bench/make_queries.py "$REUTERS" 1200 42 --classes --syntax $syntax >"$WORK/queries.$syntax"
-done
+bench_peer_queries lede sphinx
 PROBES=40  # queries of the mix whose match counts are compared across layouts
 head -n $PROBES "$WORK/queries.lede" | cut -f2- >"$WORK/probes"
 head -n $PROBES "$WORK/queries.sphinx" >"$WORK/probes.sphinx"
@@ -199,16 +197,14 @@ agree() {
 # measure_lede KEY: leded is up on ADDR; a probe query, the load points,
 # then the match counts of the probe queries.
 measure_lede() {
-    local key="$1" conns reply
+    local key="$1" reply
     if ! reply=$(bin/lede -c "$ADDR" -n 1 -- oil 2>&1); then
         NOTE[$key]="every search failed; the probe \`SEARCH -- oil\` got: \`$(echo "$reply" | head -1 | sed 's/^lede: //')\`"
         say "not measuring $key: ${NOTE[$key]}"
         return 0
     fi
-    for conns in 1 8 64; do
-        bench_median_run "$WORK/q.$key.$conns" "$key x$conns" "$BUILD/bench/loadgen" "$ADDR" \
-            "$WORK/queries.lede" "$conns" "$SECONDS_EACH" "limit=10 snippet=0" >/dev/null
-    done
+    bench_conns_runs "$WORK/q.$key." "$key" "1 8 64" "$BUILD/bench/loadgen" "$ADDR" \
+        "$WORK/queries.lede" "limit=10 snippet=0"
     counts "$ADDR" >"$WORK/counts.$key"
     agree "$key" lede.local
 }
@@ -216,11 +212,9 @@ measure_lede() {
 # after the load: an agent that stopped answering gives a warning and fewer
 # matches, not an error, so the load figures alone would not show it.
 measure_sphinx() {
-    local key="$1" conns
-    for conns in 1 8 64; do
-        bench_median_run "$WORK/q.$key.$conns" "$key x$conns" "$PEERS/sphinxql" "$SPHINX_ADDR" \
-            "$WORK/queries.sphinx" "$conns" "$SECONDS_EACH" bm25 "$SPHINX_MAX_MATCHES" >/dev/null
-    done
+    local key="$1"
+    bench_conns_runs "$WORK/q.$key." "$key" "1 8 64" "$PEERS/sphinxql" "$SPHINX_ADDR" \
+        "$WORK/queries.sphinx" bm25 "$SPHINX_MAX_MATCHES"
     SPHINXQL_COUNTS=1 "$PEERS/sphinxql" "$SPHINX_ADDR" "$WORK/probes.sphinx" 1 0 bm25 "$SPHINX_MAX_MATCHES" \
         >"$WORK/counts.$key"
     agree "$key" sphinx.local
@@ -315,7 +309,6 @@ ratio_table() {
 }
 sphinx_version() { indexer 2>&1 | sed -n '1s/^\(Sphinx [^ ]*\).*/\1/p'; }
 
-KEEP=$(bench_kept_analysis "$OUT" "$MARKER")
 {
     echo "# Sharded serving: lede on Xapian's remote backend, Sphinx's distributed index"
     echo
@@ -403,9 +396,4 @@ KEEP=$(bench_kept_analysis "$OUT" "$MARKER")
             echo "| $what | $c | $(ratio "$(qf $l $c qps)" "$(qf $s $c qps)") | $(ratio "$(qf $l $c p50_us)" "$(qf $s $c p50_us)") | $(ratio "$(qf $l $c p99_us)" "$(qf $s $c p99_us)") |"
         done
     done
-    echo
-    echo "$MARKER"
-    if [ -n "$KEEP" ]; then echo "$KEEP"; fi
-} >"$OUT"
-say "wrote $OUT"
-cat "$OUT"
+} | bench_peer_results

@@ -3,7 +3,9 @@
 # bench/lib.sh, not run.  Owns: the configuration made from
 # bench/peers/sphinx.conf.in, starting searchd and waiting until it
 # accepts connections, stopping every server started here, and the
-# scripts' common start (bench_peer_setup, which sets WORK and PEERS).  Every server
+# scripts' common start and end (bench_peer_setup, which sets WORK and
+# PEERS; bench_peer_queries, the query mix in each engine's syntax;
+# bench_peer_results, the results file with its kept analysis).  Every server
 # is started by setsid and recorded in SERVERS, so that bench_stop_servers
 # stops it with the children it forked.
 SERVERS=(${SERVERS[@]+"${SERVERS[@]}"})
@@ -39,6 +41,35 @@ bench_peer_setup() {
     LEDED_PID=
     trap 'bench_stop_leded; bench_stop_servers; rm -rf "$WORK"' EXIT
     trap 'exit 130' INT TERM
+}
+
+# bench_peer_queries SYNTAX...: the 1,200 queries of bench/make_queries.py
+# (seed 42, with their classes, drawn from REUTERS) in each SYNTAX (lede,
+# sphinx, fts5) to $WORK/queries.SYNTAX; sets CLASSES to make_queries.py's
+# query classes.
+bench_peer_queries() {
+    local syntax
+    for syntax in "$@"; do
+        python3 bench/make_queries.py "$REUTERS" 1200 42 --classes --syntax "$syntax" >"$WORK/queries.$syntax"
+    done
+    CLASSES="word and or phrase not prefix title"
+}
+
+# bench_peer_results: the results read from standard input written to
+# OUT, then the MARKER line and the hand-written analysis OUT had after it
+# (bench_kept_analysis); says so and shows the file.
+bench_peer_results() {
+    local keep
+    keep=$(bench_kept_analysis "$OUT" "$MARKER")
+    {
+        cat
+        echo
+        echo "$MARKER"
+        if [ -n "$keep" ]; then echo "$keep"; fi
+    } >"$OUT.new"
+    mv "$OUT.new" "$OUT"
+    echo "wrote $OUT" >&2
+    cat "$OUT"
 }
 
 # bench_sphinx_conf FILE DIR SOURCE PORT [PROTO]: a configuration of

@@ -32,16 +32,14 @@ static int connect_unix(const char *path, char *err) {
 
 static int connect_tcp(const char *addr, char *err) {
     char host[256];
-    const char *colon = strrchr(addr, ':');
-    if (!colon || (size_t)(colon - addr) >= sizeof host) {
+    const char *port;
+    if (lede_host_port(addr, host, sizeof host, &port) != LEDE_OK) {
         lede_seterr(err, "bad address '%s' (HOST:PORT or a socket path)", addr);
         return -1;
     }
-    memcpy(host, addr, (size_t)(colon - addr));
-    host[colon - addr] = '\0';
     struct addrinfo hints = {0}, *ai, *a;
     hints.ai_socktype = SOCK_STREAM;
-    int rc = getaddrinfo(host, colon + 1, &hints, &ai);
+    int rc = getaddrinfo(host, port, &hints, &ai);
     if (rc != 0) {
         lede_seterr(err, "%s: %s", addr, gai_strerror(rc));
         return -1;
@@ -61,18 +59,9 @@ static int connect_tcp(const char *addr, char *err) {
 /* The host part of HOST:PORT ([v6] without its brackets); "localhost"
  * for a Unix socket. */
 static void host_of(const char *addr, char *host, size_t size) {
-    const char *colon = strrchr(addr, ':');
-    size_t n = strchr(addr, '/') || !colon ? 0 : (size_t)(colon - addr);
-    if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']') {
-        addr++;
-        n -= 2;
-    }
-    if (n == 0 || n >= size) {
+    const char *port;
+    if (strchr(addr, '/') || lede_host_port(addr, host, size, &port) != LEDE_OK || !host[0])
         snprintf(host, size, "localhost");
-        return;
-    }
-    memcpy(host, addr, n);
-    host[n] = '\0';
 }
 
 /* TLS over the connected socket; its time-outs bound every blocking

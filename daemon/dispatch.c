@@ -86,7 +86,7 @@ static void dispatch_ingest(conn *c, pending *p, proto_request *req) {
         msg = "the article is larger than the server's limit (leded --max-article-bytes)";
     }
     if (code && req->cmd == PROTO_PUT) {
-        framing_refuse_put(c, p, code, msg);
+        framing_refuse(c, p, code, msg);
     } else if (code) {
         replies_error(p, code, msg);
     } else if (req->cmd == PROTO_PUT) { /* wait for the bytes */

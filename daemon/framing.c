@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-void framing_refuse_put(conn *c, pending *p, const char *code, const char *msg) {
+void framing_refuse(conn *c, pending *p, const char *code, const char *msg) {
     replies_error(p, code, msg);
     p->close_after = 1;
     c->closing = 1;
@@ -57,7 +57,7 @@ static int framing_put_block(conn *c) {
     c->put_reply = NULL;
     framing_set_watermark(c);
     if (tl == 0) {
-        framing_refuse_put(c, p, PROTO_E_SYNTAX, "the article's bytes must be followed by a newline");
+        framing_refuse(c, p, PROTO_E_SYNTAX, "the article's bytes must be followed by a newline");
     } else {
         req->block = lede_malloc(n + 1);
         evbuffer_remove(in, req->block, n);
@@ -75,12 +75,7 @@ static void framing_too_long(conn *c) {
     pending *p = replies_add(c);
     char msg[128];
     snprintf(msg, sizeof msg, "request line longer than %zu bytes", c->s->cfg->max_line);
-    replies_error(p, PROTO_E_TOOLONG, msg);
-    p->close_after = 1;
-    c->closing = 1;
-    c->draining = 1;
-    struct evbuffer *in = bufferevent_get_input(c->bev);
-    evbuffer_drain(in, evbuffer_get_length(in));
+    framing_refuse(c, p, PROTO_E_TOOLONG, msg);
     log_msg(LOG_LEVEL_WARN, "conn %llu %s: %s", (unsigned long long)c->id, c->peer, msg);
     replies_flush(c);
 }

@@ -12,8 +12,9 @@ void framing_process(conn *c);
 /* The client finished sending: the same, then a PUT still waiting for
  * its bytes is answered ERR SYNTAX (they will never come). */
 void framing_eof(conn *c);
-/* After an error a PUT's bytes cannot be told from requests: answers p
- * with the error and closes once the client has stopped sending. */
-void framing_refuse_put(conn *c, pending *p, const char *code, const char *msg);
+/* After an error whose bytes cannot be told from requests (a refused
+ * PUT's article, a line too long): answers p with the error and closes
+ * once the client has stopped sending. */
+void framing_refuse(conn *c, pending *p, const char *code, const char *msg);
 
 #endif

@@ -264,6 +264,18 @@ int handoff_nothing_waits(conn *c, pending *p) {
     return 1;
 }
 
+/* A job the pool took: counted out, the loop set to collect it when it
+ * may come back quiet, and the poll and the read batch started. */
+static void handoff_sent_out(server *s, job *j) {
+    s->ho.jobs_out++;
+    if (j->loop_quiet) {
+        s->ho.quiet_out++;
+        handoff_arm_collect(s);
+    }
+    handoff_start_poll(s);
+    handoff_start_batch(s);
+}
+
 void handoff_submit_query(server *s, pending *p, proto_request *req) {
     job *j = job_new(req, p->c->json, p);
     j->wire = p->c->wire; /* before a worker can see the job */
@@ -278,13 +290,7 @@ void handoff_submit_query(server *s, pending *p, proto_request *req) {
         return;
     }
     p->job = j;
-    s->ho.jobs_out++;
-    if (j->loop_quiet) {
-        s->ho.quiet_out++;
-        handoff_arm_collect(s);
-    }
-    handoff_start_poll(s);
-    handoff_start_batch(s);
+    handoff_sent_out(s, j);
     replies_start_timer(p);
 }
 
@@ -293,13 +299,7 @@ int handoff_submit_job(server *s, pool_flow *flow, job *j, int quiet) {
     j->stage = j->loop_quiet ? HANDOFF_QUIET : HANDOFF_LOUD;
     int rc = pool_submit(s->pool, flow, j, 1, s->cfg->max_queued);
     if (rc != LEDE_OK) return rc;
-    s->ho.jobs_out++;
-    if (j->loop_quiet) {
-        s->ho.quiet_out++;
-        handoff_arm_collect(s);
-    }
-    handoff_start_poll(s);
-    handoff_start_batch(s);
+    handoff_sent_out(s, j);
     return LEDE_OK;
 }
 

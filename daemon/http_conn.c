@@ -483,24 +483,14 @@ static void http_accept_error_cb(struct evconnlistener *l, void *arg) {
 
 /* "HOST:PORT", ":PORT" or "PORT" (the last two on 127.0.0.1). */
 static int http_resolve(const char *spec, struct addrinfo **ai) {
-    char host[256] = "127.0.0.1";
-    const char *colon = strrchr(spec, ':'), *port = colon ? colon + 1 : spec;
-    if (colon && colon > spec) {
-        size_t n = (size_t)(colon - spec);
-        if (n >= sizeof host) return EAI_NONAME;
-        memcpy(host, spec, n);
-        host[n] = '\0';
-    }
-    char *h = host;
-    if (h[0] == '[' && h[strlen(h) - 1] == ']') {
-        h++;
-        h[strlen(h) - 1] = '\0';
-    }
+    char host[256] = "";
+    const char *port = spec;
+    if (strchr(spec, ':') && lede_host_port(spec, host, sizeof host, &port) != LEDE_OK) return EAI_NONAME;
     struct addrinfo hints = {0};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE;
-    return getaddrinfo(h, port, &hints, ai);
+    return getaddrinfo(host[0] ? host : "127.0.0.1", port, &hints, ai);
 }
 
 int http_start(server *s) {

@@ -109,9 +109,7 @@ static void reply_error(job *j, int rc, const char *err) {
                      : rc == LEDE_EREADONLY ? PROTO_E_READONLY
                      : rc == LEDE_EIO ? PROTO_E_IOERROR
                                         : PROTO_E_INTERNAL;
-    j->failed_internal = rc == LEDE_ERR;
-    j->error_code = code;
-    proto_reply_error(&j->reply, j->json, code, err);
+    job_reply_error(j, code, rc, err);
 }
 
 /* The article a job carries: JSON on the line (ADD) or a plain-text block

@@ -1,5 +1,5 @@
-/* job.c -- a job's birth and end (see job.h).  Must not touch queues,
- * locks or connections. */
+/* job.c -- a job's birth and end, and its error reply (see job.h).  Must
+ * not touch queues, locks or connections. */
 #include "job.h"
 
 #include <stdlib.h>
@@ -23,4 +23,10 @@ void job_free(job *j) {
     sbuf_free(&j->framed);
     wire_unref(j->wire);
     free(j);
+}
+
+void job_reply_error(job *j, const char *code, int rc, const char *msg) {
+    j->failed_internal = rc == LEDE_ERR;
+    j->error_code = code;
+    proto_reply_error(&j->reply, j->json, code, msg);
 }

@@ -62,6 +62,9 @@ static inline const sbuf *job_out(const job *j) {
  * or the ingest writer; owner is the loop's note of where the reply goes. */
 job *job_new(proto_request *req, int json, void *owner);
 void job_free(job *j);
+/* The job's reply the error code (PROTO_E_*) with msg; a failure of kind
+ * rc LEDE_ERR is marked internal (failed_internal: the loop logs it). */
+void job_reply_error(job *j, const char *code, int rc, const char *msg);
 
 typedef struct job_list {
     job *head, *tail;

@@ -195,20 +195,16 @@ static void listener_error_cb(struct evconnlistener *l, void *arg) {
 
 static int listener_tcp(server *s, const char *spec) {
     char host[256];
-    const char *colon = strrchr(spec, ':');
-    if (!colon || (size_t)(colon - spec) >= sizeof host) {
+    const char *port;
+    if (lede_host_port(spec, host, sizeof host, &port) != LEDE_OK) {
         log_msg(LOG_LEVEL_ERROR, "--listen wants HOST:PORT, not '%s'", spec);
         return -1;
     }
-    memcpy(host, spec, (size_t)(colon - spec));
-    host[colon - spec] = '\0';
-    char *h = host;
-    if (h[0] == '[') { h++; h[strlen(h) - 1] = '\0'; }
     struct addrinfo hints = {0}, *ai;
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE;
-    int rc = getaddrinfo(h, colon + 1, &hints, &ai);
+    int rc = getaddrinfo(host, port, &hints, &ai);
     if (rc != 0) {
         log_msg(LOG_LEVEL_ERROR, "%s: %s", spec, gai_strerror(rc));
         return -1;

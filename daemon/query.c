@@ -58,9 +58,7 @@ static void query_reply_error(job *j, int rc, const char *err) {
                      : rc == LEDE_ETIMEOUT ? PROTO_E_TIMEOUT
                      : rc == LEDE_ECANCELLED ? PROTO_E_BUSY
                                             : PROTO_E_INTERNAL;
-    j->failed_internal = rc == LEDE_ERR;
-    j->error_code = code;
-    proto_reply_error(&j->reply, j->json, code, err);
+    job_reply_error(j, code, rc, err);
 }
 
 /* What a search checks between its phases (search_opts.cancelled). */
@@ -81,10 +79,9 @@ static int query_unwanted(void *arg) {
 
 /* A search stopped by SIGTERM says so; its client may still read it. */
 static void query_reply_stopped(query_reader *q, job *j, int rc, const char *err) {
-    if (rc == LEDE_ECANCELLED && query_stopping(q->cfg->stop_at_us)) {
-        j->error_code = PROTO_E_BUSY;
-        proto_reply_error(&j->reply, j->json, PROTO_E_BUSY, "the daemon is shutting down");
-    } else
+    if (rc == LEDE_ECANCELLED && query_stopping(q->cfg->stop_at_us))
+        job_reply_error(j, PROTO_E_BUSY, rc, "the daemon is shutting down");
+    else
         query_reply_error(j, rc, err);
 }
 

@@ -82,15 +82,19 @@ static void put_field(sbuf *b, char tag, const char *s) {
     sbuf_append(b, s, n);
 }
 
+/* The date field, the head's last (docstore_encode_arrival appends it
+ * after hashing the head without it). */
+static void put_date(sbuf *b, int64_t date) {
+    char num[32];
+    snprintf(num, sizeof num, "%lld", (long long)date);
+    put_field(b, 'd', num);
+}
+
 static void head_fields(const article *a, sbuf *out) {
     sbuf_reset(out);
     put_field(out, 'i', a->id);
     put_field(out, 't', a->title);
-    if (a->has_date) {
-        char num[32];
-        snprintf(num, sizeof num, "%lld", (long long)a->date);
-        put_field(out, 'd', num);
-    }
+    if (a->has_date) put_date(out, a->date);
 }
 
 static void tail_fields(const article *a, sbuf *out) {
@@ -111,8 +115,10 @@ void docstore_payload(const article *a, sbuf *out) {
     sbuf_free(&tail);
 }
 
-int docstore_encode(docstore *ds, const article *a, sbuf *out, uint64_t *hash,
-                    char *err) {
+/* Encodes a, dated *arrival when it is undated and arrival is given; *hash
+ * (when asked) is a's as given, made before the arrival date is added. */
+static int encode(docstore *ds, const article *a, const int64_t *arrival, sbuf *out, uint64_t *hash,
+                  char *err) {
     if (!ds->def_ok) return lede_seterr(err, "zlib deflate unavailable");
     head_fields(a, &ds->head);
     tail_fields(a, &ds->payload);
@@ -120,6 +126,7 @@ int docstore_encode(docstore *ds, const article *a, sbuf *out, uint64_t *hash,
         uint64_t h = lede_hash_update(LEDE_HASH_INIT, ds->head.data, ds->head.len);
         *hash = lede_hash_final(lede_hash_update(h, ds->payload.data, ds->payload.len));
     }
+    if (arrival && !a->has_date) put_date(&ds->head, *arrival);
     sbuf_reset(out);
     unsigned char magic[3] = {DOCSTORE_MAGIC, DOCSTORE_VERSION,
                               ds->dictlen ? DOCSTORE_FLAG_DICT : 0};
@@ -140,6 +147,15 @@ int docstore_encode(docstore *ds, const article *a, sbuf *out, uint64_t *hash,
     out->len += bound - ds->def.avail_out;
     out->data[out->len] = '\0';
     return LEDE_OK;
+}
+
+int docstore_encode(docstore *ds, const article *a, sbuf *out, uint64_t *hash, char *err) {
+    return encode(ds, a, NULL, out, hash, err);
+}
+
+int docstore_encode_arrival(docstore *ds, const article *a, int64_t arrival, sbuf *out,
+                            uint64_t *hash, char *err) {
+    return encode(ds, a, &arrival, out, hash, err);
 }
 
 static uLong get_be32(const unsigned char *p) {

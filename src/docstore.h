@@ -46,6 +46,12 @@ void docstore_free(docstore *ds);
  * fingerprint. */
 int docstore_encode(docstore *ds, const article *a, sbuf *out, uint64_t *hash,
                     char *err);
+/* The same, but an undated a is stored dated arrival (Unix seconds) while
+ * *hash stays the fingerprint of a as given, undated: the same undated
+ * article arriving again later is unchanged.  One encoding: the date is
+ * the head's last field, added after the head is hashed. */
+int docstore_encode_arrival(docstore *ds, const article *a, int64_t arrival, sbuf *out,
+                            uint64_t *hash, char *err);
 /* Decodes data into a (which must be initialised and empty). */
 int docstore_decode(docstore *ds, const void *data, size_t len, article *a,
                     char *err);

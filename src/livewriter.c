@@ -375,20 +375,19 @@ int livewriter_put(livewriter *w, const article *a, int *outcome, char *err) {
     lw_part *p = part_of(w, a->id);
     sbuf blob;
     sbuf_init(&blob);
-    uint64_t payload_hash = 0;
-    rc = docstore_encode(w->ds, a, &blob, &payload_hash, err);
-    /* No source file: the same fingerprint as the indexer gives an article
-     * read from standard input, so both agree on "unchanged". */
-    uint64_t fingerprint = docstore_fingerprint(payload_hash, NULL);
     /* An undated article is dated by its arrival, but its fingerprint is
      * the undated one's: sent again a second later it is unchanged and
      * keeps its first date (a regression test in test_ingest). */
     article dated = *a;
-    if (rc == LEDE_OK && !a->has_date) {
+    if (!a->has_date) {
         dated.has_date = 1;
         dated.date = (int64_t)time(NULL);
-        rc = docstore_encode(w->ds, &dated, &blob, &payload_hash, err);
     }
+    uint64_t payload_hash = 0;
+    rc = docstore_encode_arrival(w->ds, a, dated.date, &blob, &payload_hash, err);
+    /* No source file: the same fingerprint as the indexer gives an article
+     * read from standard input, so both agree on "unchanged". */
+    uint64_t fingerprint = docstore_fingerprint(payload_hash, NULL);
     if (rc == LEDE_OK)
         rc = engine_writer_put(p->ew, &dated, NULL, fingerprint, blob.data, blob.len, outcome, err);
     if (rc == LEDE_OK && *outcome != ENGINE_UNCHANGED) {

@@ -238,3 +238,18 @@ void lede_crash_point(const char *name) {
     if (!crash_at || strncmp(crash_at, name, crash_name_len) || name[crash_name_len]) return;
     if (++hits == crash_want) kill(getpid(), SIGKILL);
 }
+
+int lede_host_port(const char *addr, char *host, size_t size, const char **port) {
+    const char *colon = strrchr(addr, ':');
+    size_t n = colon ? (size_t)(colon - addr) : 0;
+    host[0] = '\0';
+    if (!colon || n >= size) return LEDE_ERR;
+    *port = colon + 1;
+    if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']') {
+        addr++;
+        n -= 2;
+    }
+    memcpy(host, addr, n);
+    host[n] = '\0';
+    return LEDE_OK;
+}

@@ -1,7 +1,7 @@
 /* util.h -- small shared pieces of the core library: the error convention
  * (codes plus a caller-supplied message buffer), a growable byte buffer, a
- * 64-bit content hash and clock helpers.  Nothing here knows about articles,
- * files or Xapian. */
+ * 64-bit content hash, clock helpers and a HOST:PORT address split.
+ * Nothing here knows about articles, files or Xapian. */
 #ifndef LEDE_UTIL_H
 #define LEDE_UTIL_H
 
@@ -91,6 +91,12 @@ uint64_t lede_hash(const void *p, size_t n);
  * (about one a thread), for its lifetime. */
 #define LEDE_HEAP_KEEP (64u << 20)
 void lede_keep_heap(void);
+
+/* Splits "HOST:PORT" at its last colon: the host, without the brackets
+ * of "[v6]", into host (size bytes; "" for ":PORT"), *port to what
+ * follows the colon.  LEDE_ERR (host "") when addr has no colon or its
+ * host does not fit. */
+int lede_host_port(const char *addr, char *host, size_t size, const char **port);
 
 double lede_now(void);                 /* monotonic seconds */
 void lede_hex64(uint64_t v, char out[17]);

@@ -155,13 +155,9 @@ static int sphinxql_counts(sphinxql_target *t, const char *path) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 5) {
-        fprintf(stderr, "usage: sphinxql HOST:PORT QUERYFILE CONNECTIONS SECONDS [RANKER [MAX_MATCHES]]\n");
-        return 2;
-    }
     char *host;
     const char *port;
-    if (drive_hostport("sphinxql", argv[1], &host, &port) != 0) return 2;
+    if (drive_args("sphinxql", "[RANKER [MAX_MATCHES]]", argc, argv, &host, &port) != 0) return 2;
     sphinxql_target t = {host, argc > 5 ? argv[5] : "bm25", (unsigned)atoi(port),
                          argc > 6 ? (unsigned)atoi(argv[6]) : 0};
     if (mysql_library_init(0, NULL, NULL)) return 2;

@@ -8,7 +8,8 @@ import socket
 import threading
 import time
 
-from ledetest import ROOT, Daemon, Scratch, build_index, check, check_eq, finish, status_field
+from ledetest import (ROOT, Daemon, Scratch, build_index, check, check_eq, eventually, finish, stats,
+                      status_field)
 
 scratch = Scratch()
 index = scratch.join("corpus.idx")
@@ -171,13 +172,8 @@ def _send_quietly(conn):
 
 sender = threading.Thread(target=_send_quietly, args=(slow,))
 sender.start()
-seen = False
-for _ in range(2000):  # until the daemon logs it; bounded
-    if "write timeout" in d.log_text():
-        seen = True
-        break
-    select.select([], [], [], 0.01)
-check(seen, "a client that does not read is closed (write timeout)")
+check(eventually(lambda: "write timeout" in d.log_text()),
+      "a client that does not read is closed (write timeout)")
 slow.close()
 sender.join()
 check_eq(d.stop(), 0, "exit 0")
@@ -196,15 +192,16 @@ for h in holders:
 probe = d.connect()
 
 
+def stat(key):
+    """A figure of STATS, which the loop answers."""
+    return int(stats(probe)[key])
+
+
 def poll_stat(key, want):
-    """STATS (answered by the loop) until key reaches want; bounded."""
-    got = None
-    for _ in range(2000):
-        got = int(dict(l.split("\t", 1) for l in probe.ask("STATS")[1:])[key])
-        if got == want:
-            break
-        select.select([], [], [], 0.005)
-    return got
+    """key's figure once it reaches want (or DEADLINE passes: the last)."""
+    got = []
+    eventually(lambda: got.append(stat(key)) or got[-1] == want)
+    return got[-1]
 
 
 check_eq(poll_stat("workers_busy", 2), 2, "STATS workers_busy: both workers hold a query")
@@ -214,11 +211,7 @@ for i, b in enumerate(backlog):
     b.send("SEARCH limit=%d -- bank\n" % (i % 3 + 1))
 check_eq(poll_stat("queued", N), N, "with both workers held, the whole backlog is queued (the loop kept reading)")
 check_eq(probe.ask("PING"), ["OK PONG"], "with a backlog queued, the loop still answers other clients")
-batches = 0
-for _ in range(2000):  # the wait runs once the loop has nothing else to do; bounded
-    batches = int(dict(l.split("\t", 1) for l in probe.ask("STATS")[1:])["read_batches"])
-    if batches > 0:
-        break
+batches = eventually(lambda: stat("read_batches"))  # once the loop has nothing else to do
 check(batches > 0, "STATS read_batches: the loop waited for the backlog", str(batches))
 
 
@@ -227,7 +220,7 @@ def release_holds():
     waiting in open() at that moment (one reads the byte, the others see
     EOF), so open without blocking, and only while a reader waits."""
     for _ in range(2000):
-        if int(dict(l.split("\t", 1) for l in probe.ask("STATS")[1:])["workers_busy"]) == 0:
+        if stat("workers_busy") == 0:
             return True
         try:
             fd = os.open(hold, os.O_WRONLY | os.O_NONBLOCK)

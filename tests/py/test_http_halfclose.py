@@ -51,6 +51,22 @@ def split_replies(data):
     return replies, data
 
 
+def half_close_and_read(s, data=b"", then=None):
+    """Half-closes s, calls then() when given, reads to the end of the
+    stream and closes s: split_replies of data (bytes read before) and all
+    that came after."""
+    s.shutdown(socket.SHUT_WR)
+    if then:
+        then()
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return split_replies(data)
+
+
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
 s.settimeout(DEADLINE)
@@ -58,15 +74,7 @@ s.connect(("127.0.0.1", d.http_port))
 s.sendall(QUERY * 500)
 check(eventually(lambda: int(stats(probe)["output_bytes"]) > 0),
       "a client that does not read: the daemon queues bytes of its own for it")
-s.shutdown(socket.SHUT_WR)
-data = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    data += chunk
-s.close()
-replies, left = split_replies(data)
+replies, left = half_close_and_read(s)
 check(len(replies) > 0, "replies reach a client that half-closed while they were on their way", len(replies))
 check(left == b"", "... every reply whole: none cut short by the close",
       "%d bytes of a reply cut short after %d whole" % (len(left), len(replies)))
@@ -87,15 +95,7 @@ for _ in range(30):
     while not split_replies(data)[0]:
         data += s.recv(65536)
     s.sendall(b"GET /count?q=bank HTTP/1.1\r\n\r\n")
-    s.shutdown(socket.SHUT_WR)
-    release_one(hold)
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
-    replies, left = split_replies(data)
+    replies, left = half_close_and_read(s, data, then=lambda: release_one(hold))
     answered.append([json.loads(body)["cmd"] for _, body in replies] + ([left] if left else []))
 check_eq(answered, [["search", "count"]] * 30,
          "a request sent after the worker's whole reply, then a half-close: answered, every time")

@@ -220,13 +220,8 @@ try:
           "both hung: an error naming the shard's servers", got)
     for t in hung:
         os.killpg(t.proc.pid, signal.SIGCONT)
-    answered = False
-    for _ in range(400):  # the back-offs end: polled, not slept
-        if d.ask("COUNT bank")[0].startswith("OK COUNT"):
-            answered = True
-            break
-        select.select([], [], [], 0.01)
-    check(answered, "both running again: answered once a back-off ends")
+    check(eventually(lambda: d.ask("COUNT bank")[0].startswith("OK COUNT")),
+          "both running again: answered once a back-off ends")
     d.close()
     check_eq(remote.stop(), 0, "leded with hung shards exits 0")
 
@@ -296,12 +291,7 @@ try:
     remote = Daemon(front, "--workers", "1")
     d = remote.connect()
     first = d.ask("COUNT bank")[0]
-    closed = False
-    for _ in range(500):  # the server closes the idle connection: polled, not slept
-        if not connection_children(idle.proc.pid):
-            closed = True
-            break
-        select.select([], [], [], 0.01)
+    closed = eventually(lambda: not connection_children(idle.proc.pid))  # the server closes it
     got = d.ask("COUNT bank")[0]
     check(closed and first.startswith("OK COUNT") and got == first,
           "the server closed the idle connection: reconnected, the query answered", got)
@@ -349,14 +339,8 @@ try:
           "no replica answers: an error naming the shard's servers", got)
     srv = TcpSrv(index, port=srv.port)
     servers.append(srv)
-    answered = False
-    for _ in range(400):  # the back-off (1 s, then 2) ends: polled, not slept
-        r = d.ask("COUNT bank")[0]
-        if r.startswith("OK COUNT"):
-            answered = True
-            break
-        select.select([], [], [], 0.01)
-    check(answered, "a replica back: queries answered again once its back-off ends")
+    check(eventually(lambda: d.ask("COUNT bank")[0].startswith("OK COUNT")),  # back-off 1 s, then 2
+          "a replica back: queries answered again once its back-off ends")
     d.close()
     check_eq(remote.stop(), 0, "leded with failing shards exits 0")
     local.stop()
@@ -418,13 +402,8 @@ try:
     check_eq(d.ask("COUNT quokka")[0], "OK COUNT 0", "before replication: the front has no quokka")
     for name in names:
         master.replicate(name, os.path.join(copies, name))
-    seen = False
-    for _ in range(400):  # the front asks the servers every 50 ms: polled, not slept
-        if d.ask("COUNT quokka")[0] == "OK COUNT 1":
-            seen = True
-            break
-        select.select([], [], [], 0.01)
-    check(seen, "after replication: the new article found through the front")
+    check(eventually(lambda: d.ask("COUNT quokka")[0] == "OK COUNT 1"),  # asked every 50 ms
+          "after replication: the new article found through the front")
     c.close()
     d.close()
     local.stop()

@@ -32,6 +32,42 @@ static char *body_of(int i, const char *extra) {
     return sbuf_detach(&b);
 }
 
+/* Feeds t the bodies from..from+count-1 of source, each carrying extra. */
+static void observe_bodies(boiler_table *t, const char *source, int from, int count, const char *extra) {
+    for (int i = from; i < from + count; i++) {
+        char *b = body_of(i, extra);
+        boiler_observe(t, source, b);
+        free(b);
+    }
+}
+
+/* The table read back from the text form of one that saw count articles
+ * of source carrying line (article i's id "q-i"). */
+static boiler_table *read_back(const char *source, const char *line, int count) {
+    boiler_table *t = boiler_new(0), *u = boiler_new(0);
+    char id[16], meta[128];
+    snprintf(meta, sizeof meta, "{\"source\":\"%s\"}", source);
+    for (int i = 0; i < count; i++) {
+        article a;
+        article_init(&a);
+        snprintf(id, sizeof id, "q-%d", i);
+        a.id = id;
+        a.meta = meta;
+        a.body = body_of(i, line);
+        boiler_observe_article(t, &a);
+        free(a.body);
+    }
+    sbuf text;
+    sbuf_init(&text);
+    boiler_to_text(t, &text);
+    char err[LEDE_ERRLEN] = "";
+    CHECK(boiler_merge_text(u, text.data, text.len, "test", err) == LEDE_OK,
+          "%s's table's text reads back", source);
+    sbuf_free(&text);
+    boiler_free(t);
+    return u;
+}
+
 static size_t spans_in(boiler_table *t, const char *source, const char *body) {
     boiler_span *s;
     size_t n = boiler_spans(t, source, body, &s);
@@ -51,12 +87,8 @@ static void test_normalise(void) {
 
 static void test_long_line_threshold(void) {
     boiler_table *t = boiler_new(0);
-    const char *blurb = "Get the Techly daily newsletter for news and offers.";
-    for (int i = 0; i < BOILER_MIN_REPEAT - 1; i++) {
-        char *b = body_of(i, blurb);
-        boiler_observe(t, "Techly", b);
-        free(b);
-    }
+    observe_bodies(t, "Techly", 0, BOILER_MIN_REPEAT - 1,
+                   "Get the Techly daily newsletter for news and offers.");
     char *next = body_of(50, "Get the techly DAILY newsletter: for news, and offers!");
     CHECK(spans_in(t, "Techly", next) == 0, "a line seen in %d articles is not boilerplate yet",
           BOILER_MIN_REPEAT - 1);
@@ -76,11 +108,7 @@ static void test_long_line_threshold(void) {
 
 static void test_short_lines(void) {
     boiler_table *t = boiler_new(0);
-    for (int i = 0; i < BOILER_SHORT_REPEAT - 1; i++) {
-        char *b = body_of(i, "Reuter");
-        boiler_observe(t, "wire", b);
-        free(b);
-    }
+    observe_bodies(t, "wire", 0, BOILER_SHORT_REPEAT - 1, "Reuter");
     char *b = body_of(99, "Reuter");
     CHECK(spans_in(t, "wire", b) == 0, "a one-word line in %d articles is not boilerplate",
           BOILER_SHORT_REPEAT - 1);
@@ -115,11 +143,8 @@ static void test_one_line_sign_off(void) {
 static void test_share(void) {
     boiler_table *t = boiler_new(0);
     const char *quote = "The minister said the port would reopen in spring.";
-    for (int i = 0; i < 600; i++) {
-        char *b = body_of(i, i < 5 ? quote : "");
-        boiler_observe(t, "paper", b);
-        free(b);
-    }
+    observe_bodies(t, "paper", 0, 5, quote);
+    observe_bodies(t, "paper", 5, 595, "");
     char *b = body_of(7, quote);
     CHECK(spans_in(t, "paper", b) == 0, "5 of 600 articles is under the %.0f%% share",
           BOILER_MIN_SHARE * 100);
@@ -159,55 +184,30 @@ static void test_copy_guard_and_bio(void) {
 }
 
 static void test_text_round_trip(void) {
-    boiler_table *t = boiler_new(0), *u = boiler_new(0);
     const char *blurb = "Cookies help us run this site; by browsing you accept them.";
-    for (int i = 0; i < 8; i++) {
-        char *b = body_of(i, blurb);
-        boiler_observe(t, "Harbour Gazette", b);
-        free(b);
-    }
-    sbuf text, list;
-    sbuf_init(&text);
-    sbuf_init(&list);
-    boiler_to_text(t, &text);
-    char err[LEDE_ERRLEN] = "";
-    CHECK(boiler_merge_text(u, text.data, text.len, "test", err) == LEDE_OK, "its text reads back");
+    boiler_table *u = read_back("Harbour Gazette", blurb, 8);
     char *b = body_of(77, blurb);
     CHECK(spans_in(u, "Harbour Gazette", b) == 1, "the table read back knows the blurb");
+    sbuf list;
+    sbuf_init(&list);
     boiler_list(u, 5, &list);
     CHECK(strstr(list.data, "Harbour Gazette\t8\t8\tCookies help us") != NULL,
           "listed with its source, articles, count and text");
+    char err[LEDE_ERRLEN] = "";
     CHECK(boiler_merge_text(u, "lede-boilerplate 1\nb 9 zz 1 1\t\n", 30, "idx", err) == LEDE_ERR &&
               strstr(err, "idx: lede.boilerplate: line 2") != NULL,
           "a malformed text is refused with its line");
     CHECK(boiler_merge_text(u, "something else\n", 15, "idx", err) == LEDE_ERR,
           "a text without its first line is refused");
     free(b);
-    sbuf_free(&text);
     sbuf_free(&list);
-    boiler_free(t);
     boiler_free(u);
 }
 
 static void test_stale_ids(void) {
-    boiler_table *t = boiler_new(0), *u = boiler_new(0);
-    const char *blurb = "Sign up to the Quayside Courier briefing every morning.";
+    boiler_table *u = read_back("Quayside", "Sign up to the Quayside Courier briefing every morning.",
+                                BOILER_MIN_REPEAT);
     char id[16];
-    for (int i = 0; i < BOILER_MIN_REPEAT; i++) {
-        article a;
-        article_init(&a);
-        snprintf(id, sizeof id, "q-%d", i);
-        a.id = id;
-        a.meta = (char *)"{\"source\":\"Quayside\"}";
-        a.body = body_of(i, blurb);
-        boiler_observe_article(t, &a);
-        free(a.body);
-    }
-    sbuf text;
-    sbuf_init(&text);
-    boiler_to_text(t, &text);
-    char err[LEDE_ERRLEN];
-    CHECK(boiler_merge_text(u, text.data, text.len, "test", err) == LEDE_OK, "stale ids read back");
     uint64_t *stale;
     size_t n = boiler_take_stale(u, &stale);
     int all = n == BOILER_MIN_REPEAT - 1;
@@ -218,18 +218,15 @@ static void test_stale_ids(void) {
     CHECK(all, "the articles written before the line was learned are stale, by id");
     free(stale);
     CHECK(boiler_take_stale(u, &stale) == 0 && !stale, "taken once");
-    sbuf_free(&text);
-    boiler_free(t);
     boiler_free(u);
 }
 
 static void test_sweep(void) {
     boiler_table *t = boiler_new(256);
     const char *blurb = "Support independent journalism: become a member today.";
-    for (int i = 0; i < 400; i++) { /* 800 lines of their own pass through 256 slots */
-        char *b = body_of(i, i % 10 == 0 ? blurb : "");
-        boiler_observe(t, "ledger", b);
-        free(b);
+    for (int i = 0; i < 400; i += 10) { /* 800 lines of their own pass through 256 slots */
+        observe_bodies(t, "ledger", i, 1, blurb);
+        observe_bodies(t, "ledger", i + 1, 9, "");
     }
     char *b = body_of(1000, blurb);
     CHECK(spans_in(t, "ledger", b) == 1, "a line in 10%% of articles survives the sweeps");

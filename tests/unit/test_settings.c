@@ -95,14 +95,26 @@ static void fill(settings *s) {
     settings_set_string(&s->stop_pairs, "1");
 }
 
+/* s filled (fill) and every key of it stored in f, t empty: returns what
+ * the store returned. */
+static int stored_filled(fake *f, settings *s, settings *t, char *err) {
+    settings_init(s);
+    settings_init(t);
+    fill(s);
+    return settings_store(s, SETTINGS_ALL, fake_set, f, err);
+}
+
+static void free_all(fake *f, settings *s, settings *t) {
+    settings_free(s);
+    settings_free(t);
+    fake_free(f);
+}
+
 static void test_round_trip(void) {
     fake f = {0};
     settings s, t;
-    settings_init(&s);
-    settings_init(&t);
-    fill(&s);
     char err[LEDE_ERRLEN];
-    CHECK(settings_store(&s, SETTINGS_ALL, fake_set, &f, err) == LEDE_OK, "store every key");
+    CHECK(stored_filled(&f, &s, &t, err) == LEDE_OK, "store every key");
     CHECK(f.sets == 14 && f.deletes == 0, "fourteen keys written (%d, %d)", f.sets, f.deletes);
     CHECK(fake_find(&f, "lede.pivot") >= 0 && fake_find(&f, "lede.commit_time") >= 0,
           "under their lede.* names");
@@ -123,19 +135,14 @@ static void test_round_trip(void) {
     CHECK(t.shards == 3 && settings_get_shard(&t, &k, &n, err) == LEDE_OK && k == 2 && n == 3,
           "shard keys round trip (%u of %u)", k, n);
     CHECK(t.stored == SETTINGS_ALL, "every key stored (%#x)", t.stored);
-    settings_free(&s);
-    settings_free(&t);
-    fake_free(&f);
+    free_all(&f, &s, &t);
 }
 
 static void test_store_writes_what_is_asked(void) {
     fake f = {0};
     settings s, t;
-    settings_init(&s);
-    settings_init(&t);
-    fill(&s);
     char err[LEDE_ERRLEN];
-    settings_store(&s, SETTINGS_ALL, fake_set, &f, err);
+    stored_filled(&f, &s, &t, err);
     f.sets = f.deletes = 0;
     settings_set_string(&s.pivot, "");
     sbuf_reset(&s.common);
@@ -157,9 +164,7 @@ static void test_store_writes_what_is_asked(void) {
     f.fail_get = 1;
     CHECK(settings_load(&t, fake_get, &f, err) == LEDE_ERR && strstr(err, "disk on fire"),
           "a failing read is an error with its message: %s", err);
-    settings_free(&s);
-    settings_free(&t);
-    fake_free(&f);
+    free_all(&f, &s, &t);
 }
 
 static void test_shard_key(void) {
@@ -182,11 +187,8 @@ static void test_shard_key(void) {
 static void test_differ(void) {
     fake f = {0};
     settings a, b;
-    settings_init(&a);
-    settings_init(&b);
-    fill(&a);
     char err[LEDE_ERRLEN];
-    settings_store(&a, SETTINGS_ALL, fake_set, &f, err);
+    stored_filled(&f, &a, &b, err);
     settings_load(&a, fake_get, &f, err);
     settings_load(&b, fake_get, &f, err);
     CHECK(settings_differ(&a, &b, SETTINGS_ALL) == 0, "the same keys loaded twice: no difference");
@@ -201,9 +203,7 @@ static void test_differ(void) {
     settings_load(&b, fake_get, &f, err);
     CHECK(settings_differ(&a, &b, SETTINGS_INDEX) == SETTINGS_PIVOT,
           "a key only one holds differs");
-    settings_free(&a);
-    settings_free(&b);
-    fake_free(&f);
+    free_all(&f, &a, &b);
 }
 
 static void test_keys(void) {

@@ -1,4 +1,5 @@
-/* test_store.c -- stored article round trip (src/docstore.c), the
+/* test_store.c -- stored article round trip (src/docstore.c) and an
+ * undated article's arrival date (docstore_encode_arrival), the
  * file-backed id set (src/idset.c) and streaming input (src/source.c). */
 #define _DEFAULT_SOURCE
 #include "unit.h"
@@ -118,6 +119,42 @@ static void test_dict_required(void) {
     docstore_free(without);
 }
 
+/* An undated article encoded with its arrival date: stored as the dated
+ * one is, fingerprinted as the undated one is; a dated one as without it. */
+static void test_arrival_date(void) {
+    article a, dated, b;
+    fill(&a);
+    a.has_date = 0;
+    dated = a;
+    dated.has_date = 1;
+    dated.date = 1700000000;
+    docstore *ds = docstore_new(NULL, 0);
+    sbuf blob, want;
+    sbuf_init(&blob);
+    sbuf_init(&want);
+    uint64_t h, h_undated, h_dated;
+    char err[LEDE_ERRLEN];
+    CHECK(docstore_encode_arrival(ds, &a, 1700000000, &blob, &h, err) == LEDE_OK, "arrival: encode");
+    docstore_encode(ds, &a, &want, &h_undated, err);
+    CHECK(h == h_undated, "arrival: the fingerprint is the undated article's");
+    docstore_encode(ds, &dated, &want, &h_dated, err);
+    CHECK(h != h_dated, "... not the dated one's");
+    CHECK(blob.len == want.len && !memcmp(blob.data, want.data, blob.len),
+          "arrival: the stored bytes are the dated article's");
+    article_init(&b);
+    CHECK(docstore_decode(ds, blob.data, blob.len, &b, err) == LEDE_OK && b.has_date &&
+              b.date == 1700000000 && !strcmp(b.body, a.body),
+          "arrival: decodes with the arrival date");
+    article_free(&b);
+    CHECK(docstore_encode_arrival(ds, &dated, 5, &blob, &h, err) == LEDE_OK && h == h_dated &&
+              blob.len == want.len && !memcmp(blob.data, want.data, blob.len),
+          "arrival: a dated article keeps its own date and fingerprint");
+    article_free(&a);
+    sbuf_free(&blob);
+    sbuf_free(&want);
+    docstore_free(ds);
+}
+
 static void test_idset(void) {
     char err[LEDE_ERRLEN];
     idset *s = idset_new(err);
@@ -206,6 +243,7 @@ int main(void) {
     test_roundtrip(NULL, 0, "no dictionary");
     test_roundtrip("Caf owners wary Prices rose Line one two", 40, "with dictionary");
     test_dict_required();
+    test_arrival_date();
     test_idset();
     test_source_gz();
     return unit_exit();

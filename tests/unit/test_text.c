@@ -1,4 +1,5 @@
-/* test_text.c -- UTF-8 repair (src/utf8.c) and date parsing (src/date.c). */
+/* test_text.c -- UTF-8 repair (src/utf8.c), date parsing (src/date.c),
+ * hashes and the HOST:PORT split (src/util.c). */
 #include "unit.h"
 #include "../../src/date.h"
 #include "../../src/protocol.h"
@@ -71,6 +72,25 @@ static void test_hash(void) {
 
 /* Reply building: escaping runs and formatting into a buffer that must
  * grow part-way (sbuf_printf's second pass). */
+static void test_host_port(void) {
+    char host[16];
+    const char *port = NULL;
+    CHECK(lede_host_port("example.org:7700", host, sizeof host, &port) == LEDE_OK &&
+              !strcmp(host, "example.org") && !strcmp(port, "7700"),
+          "HOST:PORT split at the colon");
+    CHECK(lede_host_port("[::1]:80", host, sizeof host, &port) == LEDE_OK && !strcmp(host, "::1") &&
+              !strcmp(port, "80"),
+          "a [v6] host loses its brackets, split at the last colon");
+    CHECK(lede_host_port(":81", host, sizeof host, &port) == LEDE_OK && host[0] == '\0' &&
+              !strcmp(port, "81"),
+          ":PORT: an empty host");
+    CHECK(lede_host_port("7700", host, sizeof host, &port) == LEDE_ERR && host[0] == '\0',
+          "no colon: refused");
+    CHECK(lede_host_port("a-very-long-host-name:1", host, sizeof host, &port) == LEDE_ERR &&
+              host[0] == '\0',
+          "a host longer than the buffer: refused");
+}
+
 static void test_reply_text(void) {
     sbuf b;
     sbuf_init(&b);
@@ -97,5 +117,6 @@ int main(void) {
     test_reply_text();
     test_dates();
     test_hash();
+    test_host_port();
     return unit_exit();
 }

@@ -71,6 +71,7 @@ class TableWriter {
     void push_branch(unsigned level, const std::string &key, unsigned component,
                      uint32_t child);
     uint32_t write_block(Level &lv);
+    uint32_t append_block(Level &lv);
     void flush_output();
     std::string file;
     int fd = -1;

@@ -61,7 +61,7 @@ struct TableWriter::Level {
     unsigned level;
     unsigned dir_end = DIR_START, item_start = 0, items = 0;
     std::string first_key, last_key, prev_block_last_key;
-    unsigned first_comp = 0, last_comp = 0, prev_block_last_comp = 0;
+    unsigned first_comp = 0, last_comp = 0;
     uint32_t blocks_written = 0;
 
     void reset() {
@@ -71,13 +71,26 @@ struct TableWriter::Level {
         items = 0;
     }
     unsigned room() const { return item_start - dir_end; }
-    /* Copies an item in; the caller checked room() >= size + 2. */
-    void place(const uint8_t *item, unsigned size) {
+    /* Copies in the item of (key, component) and notes it as the block's
+     * last (and, when the block was empty, its first); the caller checked
+     * room() >= size + 2. */
+    void place(const uint8_t *item, unsigned size, const std::string &key, unsigned component) {
+        note(key, component);
         item_start -= size;
         std::memcpy(&block[item_start], item, size);
         put_be16(&block[dir_end], item_start);
         dir_end += 2;
         ++items;
+    }
+    /* The block's first and last (key, component), which write_block()
+     * makes its parent's separator of. */
+    void note(const std::string &key, unsigned component) {
+        if (items == 0) {
+            first_key = key;
+            first_comp = component;
+        }
+        last_key = key;
+        last_comp = component;
     }
 };
 
@@ -146,13 +159,7 @@ void TableWriter::add_item(const std::string &key, unsigned component, bool last
         o += 2;
     }
     std::memcpy(item + o, data, len);
-    if (lv.items == 0) {
-        lv.first_key = key;
-        lv.first_comp = component;
-    }
-    lv.last_key = key;
-    lv.last_comp = component;
-    lv.place(item, unsigned(size));
+    lv.place(item, unsigned(size), key, component);
 }
 
 /* The separator of a leaf: the child's first key cut just past its first
@@ -175,27 +182,27 @@ void TableWriter::push_branch(unsigned level, const std::string &key, unsigned c
     item[4] = uint8_t(key.size());
     std::memcpy(item + 5, key.data(), key.size());
     put_be16(item + 5 + key.size(), component);
-    if (lv.items == 0) {
-        lv.first_key = key;
-        lv.first_comp = component;
-    }
-    lv.last_key = key;
-    lv.last_comp = component;
-    lv.place(item, unsigned(size));
+    lv.place(item, unsigned(size), key, component);
 }
 
-/* Writes lv's block, gives its parent an item for it (unless it is the
- * root: see finish()), and starts an empty one. */
-uint32_t TableWriter::write_block(Level &lv) {
+/* Fills in lv's block header and appends the block to the output; returns
+ * its number. */
+uint32_t TableWriter::append_block(Level &lv) {
     uint8_t *b = lv.block.data();
     put_be32(b, REVISION);
     b[4] = uint8_t(lv.level);
     put_be16(b + 5, lv.room());
     put_be16(b + 7, lv.room());
     put_be16(b + 9, lv.dir_end);
-    uint32_t n = next_block++;
     out.append(reinterpret_cast<const char *>(b), block_size);
     bytes += block_size;
+    return next_block++;
+}
+
+/* Writes lv's block, gives its parent an item for it (unless it is the
+ * root: see finish()), and starts an empty one. */
+uint32_t TableWriter::write_block(Level &lv) {
+    uint32_t n = append_block(lv);
     if (out.size() >= OUT_BUFFER) flush_output();
     if (lv.level + 1 < 256 && n != UINT32_MAX) {
         std::string key;
@@ -205,7 +212,6 @@ uint32_t TableWriter::write_block(Level &lv) {
             comp = lv.first_comp;
         }
         lv.prev_block_last_key = lv.last_key;
-        lv.prev_block_last_comp = lv.last_comp;
         ++lv.blocks_written;
         lv.reset();
         push_branch(lv.level + 1, key, comp, n);
@@ -234,15 +240,7 @@ RootInfo TableWriter::finish(bool sync) {
             bool top = j + 1 == levels.size();
             if (top && lv.blocks_written == 0) {
                 /* The root: written without a parent item. */
-                uint8_t *b = lv.block.data();
-                put_be32(b, REVISION);
-                b[4] = uint8_t(lv.level);
-                put_be16(b + 5, lv.room());
-                put_be16(b + 7, lv.room());
-                put_be16(b + 9, lv.dir_end);
-                info.root = next_block++;
-                out.append(reinterpret_cast<const char *>(b), block_size);
-                bytes += block_size;
+                info.root = append_block(lv);
                 info.level = j;
                 break;
             }
