@@ -6,7 +6,8 @@
  * plain connection a query's worker frames its reply and writes it to
  * the socket itself when nothing is queued before it (wire.h, as for the
  * line protocol), and such a job is quiet (handoff.h): its end does not
- * wake the loop, which collects it when the client's next request comes.
+ * wake the loop, which collects it when the client's next bytes come
+ * (http_job_input), before reading them.
  * Otherwise (TLS, ingest, /health, bytes the loop queued) the reply
  * comes back on the loop (handoff.c calls http_job_back) and is written
  * by http_conn.c.  Also
