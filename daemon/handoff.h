@@ -83,9 +83,12 @@
  *   An HTTP query (handoff_submit_job, http_job.c) goes through the same
  *   stages and claim: it is QUIET when its plain connection has nothing
  *   queued and no request behind it; a request arriving behind it, the
- *   client's half-close or its time limit hurries it; and when the wire
- *   shows its reply went whole (wire_passed) the loop may end its request
- *   before the job comes back, which then is only counted.
+ *   client's half-close or its time limit hurries it.  When the client's
+ *   next bytes come, finished jobs are collected first (as conn.c's read
+ *   does); if the job is not back yet but the wire shows its reply went
+ *   whole (wire_passed), the loop ends its request without it, and the
+ *   job is only counted when it comes back (until then it counts in
+ *   jobs_out, so busy polling may stop for the next query).
  *
  *   Ingest jobs never enter this: the writer keeps its own done list and
  *   every job it finishes wakes the loop and calls it (ingest.c).

@@ -289,7 +289,7 @@ static int http_request_late(http_conn *hc) {
 
 static void http_read_cb(struct bufferevent *bev, void *arg) {
     http_conn *hc = arg;
-    if (hc->state == HTTP_BUSY) http_job_hurry(hc); /* a request behind it waits on its reply */
+    if (hc->state != HTTP_CLOSING) http_job_input(hc); /* the last reply's job first */
     if (hc->state != HTTP_CLOSING && http_request_late(hc)) return;
     if (hc->state == HTTP_CLOSING) {
         struct evbuffer *in = bufferevent_get_input(bev);

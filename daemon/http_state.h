@@ -142,6 +142,10 @@ void http_job_abandon(http_conn *hc);
  * request now, a quiet job wakes the loop after all, and one already
  * finished is delivered now. */
 void http_job_hurry(http_conn *hc);
+/* Bytes arrived (not CLOSING): finished jobs are collected first, then a
+ * request still out with bytes behind it is hurried (http_job_hurry).
+ * Never frees a connection. */
+void http_job_input(http_conn *hc);
 /* The client half-closed: a reply its worker wrote whole (once a send
  * under way returned) ends the request now, so that the requests behind
  * it are taken before the connection closes after the one in flight. */

@@ -4,8 +4,9 @@ still hold when the loop no longer writes it: the reply is the same bytes
 the loop would write, it is counted, pipelined requests are answered in
 order (one at a time a connection), a half-closed
 client gets its reply and the end of the stream, a time limit that passes after the worker
-wrote the reply does not add a 504, and TLS connections keep the loop's
-path.  The test hook LEDE_TEST_HOLD (daemon/pool.c) holds a worker after
+wrote the reply does not add a 504, TLS connections keep the loop's
+path, and the next request after a written reply (its job collected
+first, or ended on the wire's word) gets its own reply, counted once.  The test hook LEDE_TEST_HOLD (daemon/pool.c) holds a worker after
 it wrote its reply ("lede-test-hold-sent") or before it runs
 ("lede-test-hold"): facts, never timing."""
 # tests/run: alone -- --query-timeout 0.2 s on a daemon that also answers queries that must not time out.
@@ -14,7 +15,7 @@ import os
 import socket
 
 from ledetest import (DEADLINE, HttpDaemon, Scratch, ROOT, build_index, check, check_eq, eventually,
-                      finish, release_one, stats)
+                      finish, list_ids, release_one, stats)
 
 scratch = Scratch()
 
@@ -162,6 +163,65 @@ check_eq((status, json.loads(body)["cmd"]), (200, "count"),
          "the connection's next reply is its next request's, not a 504 for the one answered")
 s.close()
 check_eq(d.stop(), 0, "leded stops cleanly")
+
+# ---- the next request after a written reply: its job collected first --------------------------
+# When the client's next bytes come, the loop first collects the jobs that finished (as the line
+# protocol's read does), so a written reply's job is usually delivered there, and the new request
+# is parsed and sent inside that collection; when its worker has not finished yet, the request
+# ends on the wire's word instead (detached).  Either way: every reply is its request's, in order,
+# counted once; pipelined pairs, Connection: close and a half-close after a written reply too.
+ids = list_ids(index)
+check(len(ids) >= 3, "the test collection has articles to ask for", len(ids))
+d3 = HttpDaemon(index)
+s = connect(d3.http_port)
+rest, wrong, gets, counts = b"", [], 0, 0
+for i in range(120):
+    a = ids[i % len(ids)]
+    path = b"/articles/" + a.replace("/", "%2F").encode()
+    if i % 3 == 2:
+        s.sendall(b"GET " + path + b" HTTP/1.1\r\n\r\nGET /count?q=bank HTTP/1.1\r\n\r\n")
+        want = [("get", a), ("count", None)]
+    else:
+        s.sendall(b"GET " + path + b" HTTP/1.1\r\n\r\n")
+        want = [("get", a)]
+    for cmd, wid in want:
+        status, hdrs, body, rest = read_whole(s, rest)
+        reply = json.loads(body) if status == 200 else {}
+        got = (reply.get("cmd"), reply.get("article", {}).get("id") if cmd == "get" else None)
+        if status != 200 or got != (cmd, wid) or "connection" in hdrs:
+            wrong.append((i, status, got, (cmd, wid)))
+        gets += cmd == "get"
+        counts += cmd == "count"
+check_eq(wrong, [], "120 rounds of GET /articles (every third with a COUNT pipelined behind it) on one "
+         "connection: each reply is its own request's, in order, none with Connection: close")
+check_eq(rest, b"", "... and nothing more than the replies came")
+metrics = d3.http()
+metrics.request("GET", "/metrics")
+text = metrics.getresponse().read().decode()
+counted = sorted(l for l in text.splitlines()
+                 if l.startswith(('lede_queries_total{command="get",outcome="ok"}',
+                                  'lede_queries_total{command="count",outcome="ok"}')))
+check_eq(counted, ['lede_queries_total{command="count",outcome="ok"} %d' % counts,
+                   'lede_queries_total{command="get",outcome="ok"} %d' % gets],
+         "the metrics count each of them once")
+metrics.close()
+s.sendall(b"GET /count?q=bank HTTP/1.1\r\nConnection: close\r\n\r\n")
+status, hdrs, body, rest = read_whole(s, rest)
+check_eq((status, json.loads(body)["cmd"], hdrs.get("connection")), (200, "count", "close"),
+         "a Connection: close request after the written replies: its reply says close")
+check_eq(rest + s.recv(100), b"", "... and then the end of the stream")
+s.close()
+s = connect(d3.http_port)
+s.sendall(b"GET /count?q=bank HTTP/1.1\r\n\r\n")
+status, _, _, rest = read_whole(s)
+s.sendall(b"GET /articles/" + ids[0].replace("/", "%2F").encode() + b" HTTP/1.1\r\n\r\n")
+s.shutdown(socket.SHUT_WR)
+status2, _, body, rest = read_whole(s, rest)
+check_eq((status, status2, json.loads(body)["article"]["id"]), (200, 200, ids[0]),
+         "a request and a half-close right after a written reply: answered, then")
+check_eq(rest + s.recv(100), b"", "... the end of the stream")
+s.close()
+check_eq(d3.stop(), 0, "leded stops cleanly")
 
 scratch.cleanup()
 finish()
