@@ -135,6 +135,7 @@ static int by_key(const void *a, const void *b) {
 
 /* The learned keys sorted, each once (merged texts repeat them). */
 static void unique_learned(boiler_table *t) {
+    if (t->nlearned < 2) return; /* none: learned is NULL, which qsort may not be given */
     qsort(t->learned, t->nlearned, sizeof *t->learned, by_key);
     size_t n = 0;
     for (size_t i = 0; i < t->nlearned; i++)
