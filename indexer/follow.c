@@ -68,6 +68,10 @@ static int maybe_compact(build *b, char *err) {
         any |= due[k];
     }
     int rc = any ? writers_stop(b, err) : LEDE_OK;
+    if (any && rc == LEDE_OK && b->boiler) { /* the compaction makes their articles again */
+        boiler_learned *learned;
+        boiler_learned_free(learned, boiler_take_learned(b->boiler, &learned));
+    }
     if (any && rc == LEDE_OK)
         rc = b->nshards ? shards_compact(&b->sh, due, 0, err) : livewriter_merge_live(&b->ix, err);
     free(due);

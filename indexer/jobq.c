@@ -74,6 +74,7 @@ void jobq_job_free(jobq_job *j) {
     if (!j) return;
     article_free(&j->a);
     free(j->record);
+    free(j->boiler);
     if (!j->keep_borrowed) idset_free(j->keep);
     free(j);
 }

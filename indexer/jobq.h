@@ -34,6 +34,11 @@ typedef struct jobq_job {
     int keep_borrowed;  /* keep is not the job's to free (a deletion sent to
                            every shard of a sharded index) */
     sem_t *done;        /* posted by the writer once the job is handled */
+    /* A full build's: the article's boilerplate lines as decided in
+     * reading order (writers_decide_boiler), *boiler malloc'd */
+    struct boiler_span *boiler;
+    size_t nboiler;
+    int boiler_decided;
     struct jobq_job *next;
 } jobq_job;
 

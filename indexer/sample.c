@@ -23,6 +23,7 @@ static void release_held(build *b) {
     while (b->held_head) {
         jobq_job *j = b->held_head;
         b->held_head = j->next;
+        writers_decide_boiler(b, j); /* each cleaned of what recurs among all held */
         writers_push(b, j);
     }
     b->held_tail = NULL;

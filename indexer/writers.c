@@ -44,6 +44,7 @@ static int writer_put(writer *w, jobq_job *j, char *err) {
     sbuf_init(&blob);
     uint64_t payload_hash;
     int outcome = 0, rc = docstore_encode(w->ds, &j->a, &blob, &payload_hash, err);
+    if (rc == LEDE_OK && j->boiler_decided) engine_writer_boiler_next(w->ew, j->boiler, j->nboiler);
     if (rc == LEDE_OK)
         rc = engine_writer_put(w->ew, &j->a, j->filekey[0] ? j->filekey : NULL,
                                docstore_fingerprint(payload_hash, j->filekey), blob.data,
@@ -318,10 +319,17 @@ int writers_dispatch(build *b, jobq_job *j, char *err) {
      * Other runs' writers count what they do not find unchanged. */
     if (b->boiler && b->fresh && j->kind == JOBQ_PUT) boiler_observe_article(b->boiler, &j->a);
     if (b->writers_running) {
+        writers_decide_boiler(b, j);
         writers_push(b, j);
         return LEDE_OK;
     }
     return sample_hold(b, j, err);
+}
+
+void writers_decide_boiler(build *b, jobq_job *j) {
+    if (!b->boiler || !b->fresh || j->kind != JOBQ_PUT) return;
+    j->nboiler = boiler_article_spans(b->boiler, &j->a, &j->boiler);
+    j->boiler_decided = 1;
 }
 
 int writers_record(build *b, const char *filekey, char *record, char *err) {

@@ -22,6 +22,12 @@ int writers_dispatch(build *b, jobq_job *j, char *err);
  * lands in the same one; a sharded index's other jobs as shardrun.h
  * says); the writers run.  Takes j. */
 void writers_push(build *b, jobq_job *j);
+/* A full build's article's boilerplate lines, as the run's table knows
+ * them now (in reading order, after it counted the article, or when the
+ * held ones are let go): the writer leaves out these, whatever the table
+ * has learned by the time it reaches the article, so that what is left
+ * out is a function of the input alone (not of the threads or writer). */
+void writers_decide_boiler(build *b, jobq_job *j);
 /* To writer k's queue, as it is.  Takes j. */
 void writers_push_to(build *b, int k, jobq_job *j);
 /* The writer of an article (a PUT job): its part or shard. */

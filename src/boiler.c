@@ -23,8 +23,8 @@ struct boiler_table {
     size_t cap, used;
     boiler_source *src;
     size_t nsrc;
-    uint64_t *stale;    /* ids of documents made before their line was known */
-    size_t nstale, stale_cap;
+    uint64_t *learned;  /* keys of lines learned since a compaction made them */
+    size_t nlearned, learned_cap;
 };
 
 boiler_table *boiler_new(size_t cap) {
@@ -42,7 +42,7 @@ void boiler_free(boiler_table *t) {
     for (size_t i = 0; i < t->nsrc; i++) free(t->src[i].name);
     free(t->slot);
     free(t->src);
-    free(t->stale);
+    free(t->learned);
     pthread_mutex_destroy(&t->lock);
     free(t);
 }
@@ -128,34 +128,61 @@ void boiler_count_article(boiler_table *t, unsigned source) {
     t->src[source].docs++;
 }
 
-static void add_stale(boiler_table *t, uint64_t id) {
-    if (t->nstale >= BOILER_STALE_MAX) return;
-    if (t->nstale == t->stale_cap) {
-        t->stale_cap = t->stale_cap ? t->stale_cap * 2 : 64;
-        t->stale = lede_realloc(t->stale, t->stale_cap * sizeof *t->stale);
+static int by_key(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The learned keys sorted, each once (merged texts repeat them). */
+static void unique_learned(boiler_table *t) {
+    if (t->nlearned < 2) return; /* none: learned is NULL, which qsort may not be given */
+    qsort(t->learned, t->nlearned, sizeof *t->learned, by_key);
+    size_t n = 0;
+    for (size_t i = 0; i < t->nlearned; i++)
+        if (n == 0 || t->learned[n - 1] != t->learned[i]) t->learned[n++] = t->learned[i];
+    t->nlearned = n;
+}
+
+static void add_learned(boiler_table *t, uint64_t key) {
+    if (t->nlearned == t->learned_cap && t->nlearned >= BOILER_LEARNED_MAX) unique_learned(t);
+    if (t->nlearned >= BOILER_LEARNED_MAX) return;
+    if (t->nlearned == t->learned_cap) {
+        t->learned_cap = t->learned_cap ? t->learned_cap * 2 : 64;
+        t->learned = lede_realloc(t->learned, t->learned_cap * sizeof *t->learned);
     }
-    t->stale[t->nstale++] = id;
+    t->learned[t->nlearned++] = key;
 }
 
-void boiler_note_first(boiler_table *t, boiler_entry *e, uint64_t id) {
-    (void)t;
-    if (e->count >= 1 && e->count <= BOILER_MIN_REPEAT - 1) e->first[e->count - 1] = id;
+void boiler_note_learned(boiler_table *t, const boiler_entry *e) {
+    add_learned(t, e->key);
 }
 
-void boiler_first_stale(boiler_table *t, boiler_entry *e) {
-    for (int i = 0; i < BOILER_MIN_REPEAT - 1; i++)
-        if (e->first[i]) add_stale(t, e->first[i]);
-    memset(e->first, 0, sizeof e->first);
-}
-
-size_t boiler_take_stale(boiler_table *t, uint64_t **out) {
+size_t boiler_take_learned(boiler_table *t, boiler_learned **out) {
     boiler_lock(t);
-    size_t n = t->nstale;
-    *out = t->stale;
-    t->stale = NULL;
-    t->nstale = t->stale_cap = 0;
+    unique_learned(t);
+    boiler_learned *v = t->nlearned ? lede_calloc(t->nlearned, sizeof *v) : NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < t->nlearned; i++) {
+        const boiler_entry *e = boiler_find(t, t->learned[i]);
+        if (!e || !e->text) continue; /* swept since */
+        v[n].source = lede_strdup(t->src[e->source].name);
+        v[n++].text = lede_strdup(e->text);
+    }
+    free(t->learned);
+    t->learned = NULL;
+    t->nlearned = t->learned_cap = 0;
     boiler_unlock(t);
+    *out = n ? v : NULL;
+    if (!n) free(v);
     return n;
+}
+
+void boiler_learned_free(boiler_learned *v, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].source);
+        free(v[i].text);
+    }
+    free(v);
 }
 
 int boiler_entry_known(const boiler_table *t, const boiler_entry *e) {
@@ -191,10 +218,11 @@ void boiler_to_text(boiler_table *t, sbuf *out) {
         put_clean(out, e->text);
         sbuf_putc(out, '\n');
     }
-    for (size_t i = 0; i < t->nstale; i++) {
+    unique_learned(t);
+    for (size_t i = 0; i < t->nlearned; i++) {
         char hex[17];
-        lede_hex64(t->stale[i], hex);
-        sbuf_printf(out, "x %s\n", hex);
+        lede_hex64(t->learned[i], hex);
+        sbuf_printf(out, "l %s\n", hex);
     }
     boiler_unlock(t);
 }
@@ -238,12 +266,12 @@ static int merge_block(text_reader *r, const char *line) {
     return 1;
 }
 
-/* A stale id (merged texts may repeat one: a compaction's rebuild of
- * it twice is harmless). */
-static int merge_stale(text_reader *r, const char *line) {
-    uint64_t id;
-    if (line[1] != ' ' || lede_parse_hex64(line + 2, &id) != LEDE_OK) return 0;
-    add_stale(r->t, id);
+/* A learned line's key ("l"), or an older index's stale article id
+ * ("x": read and left, its article kept as it is). */
+static int merge_learned(text_reader *r, const char *line) {
+    uint64_t key;
+    if (line[1] != ' ' || lede_parse_hex64(line + 2, &key) != LEDE_OK) return 0;
+    if (line[0] == 'l') add_learned(r->t, key);
     return 1;
 }
 
@@ -262,7 +290,7 @@ int boiler_merge_text(boiler_table *t, const char *text, size_t len, const char 
         int ok = lineno == 1 ? !strcmp(line, TEXT_MAGIC)
                  : line[0] == 's' && line[1] == ' ' ? merge_source(r, line)
                  : line[0] == 'b' ? merge_block(r, line)
-                 : line[0] == 'x' ? merge_stale(r, line)
+                 : line[0] == 'l' || line[0] == 'x' ? merge_learned(r, line)
                                   : 0;
         if (!ok)
             rc = lede_seterr(err, "%s: lede.boilerplate: line %zu cannot be read", what, lineno);

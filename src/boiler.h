@@ -86,22 +86,35 @@ void boiler_observe(boiler_table *t, const char *source, const char *body);
  * caller; NULL when none); returns how many. */
 size_t boiler_spans(boiler_table *t, const char *source, const char *body, boiler_span **out);
 
-/* boiler_observe of an article's body under its source; the articles
- * written with a line before it was boilerplate are remembered (by id, up
- * to BOILER_MIN_REPEAT - 1 a line; not for short lines) as stale. */
+/* boiler_observe of an article's body under its source. */
 void boiler_observe_article(boiler_table *t, const article *a);
-/* The stale articles' id hashes (lede_hash of the id), taken: *out
- * malloc'd (NULL when none), returns how many.  A compaction makes their
- * documents again (src/engine/boilerplate.cc). */
-size_t boiler_take_stale(boiler_table *t, uint64_t **out);
-/* The hash an article's id is remembered by (never 0). */
-uint64_t boiler_id_hash(const char *id);
-/* At most this many stale ids are kept (8 bytes each). */
-#define BOILER_STALE_MAX (1u << 20)
+
+/* A line learned as boilerplate since the table's learned lines were last
+ * taken: the articles written with it before (any number of them) are to
+ * be made again, which a compaction does (src/engine/boilerplate.cc
+ * finds them by the line's words). */
+typedef struct boiler_learned {
+    char *source; /* its source's name */
+    char *text;   /* how it read, at most BOILER_TEXT_MAX bytes */
+} boiler_learned;
+/* The learned lines, taken: *out malloc'd (boiler_learned_free; NULL
+ * when none), returns how many. */
+size_t boiler_take_learned(boiler_table *t, boiler_learned **out);
+void boiler_learned_free(boiler_learned *v, size_t n);
+/* At most this many learned lines are kept between two compactions (8
+ * bytes each); past it the first articles of later ones keep them. */
+#define BOILER_LEARNED_MAX (1u << 16)
 
 /* body without its boilerplate lines (each left as an empty line) into
  * out; returns how many lines were taken out. */
 size_t boiler_clean(boiler_table *t, const char *source, const char *body, sbuf *out);
+
+/* boiler_spans of an article's body under its source (boiler_source_of). */
+size_t boiler_article_spans(boiler_table *t, const article *a, boiler_span **out);
+/* body without the n spans (boiler_spans' order) into out (reset). */
+void boiler_cut(const char *body, const boiler_span *spans, size_t n, sbuf *out);
+/* A trailing bio's subject (boiler_bio_subject) among the n spans of body. */
+int boiler_bio_in(const char *body, const boiler_span *spans, size_t n, sbuf *out);
 
 /* A trailing author bio: the body's last boilerplate line reads
  * "<Name> is a|an|the ..." with a Name of two to four capitalised words;

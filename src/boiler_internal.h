@@ -12,9 +12,6 @@ typedef struct boiler_entry {
     uint16_t source;  /* its source's index */
     uint16_t words;   /* words of its normalised form */
     char *text;       /* how it read (BOILER_TEXT_MAX bytes) once boilerplate */
-    /* lede_hash of the ids of its first articles, written before it was
-     * boilerplate (0: none): stale once it is (boiler_take_stale) */
-    uint64_t first[BOILER_MIN_REPEAT - 1];
 } boiler_entry;
 
 void boiler_lock(boiler_table *t);
@@ -26,9 +23,8 @@ boiler_entry *boiler_find(boiler_table *t, uint64_t key);
 boiler_entry *boiler_add(boiler_table *t, uint64_t key);
 void boiler_count_article(boiler_table *t, unsigned source);
 int boiler_entry_known(const boiler_table *t, const boiler_entry *e);
-/* Notes an article's id hash as written with e's line in it. */
-void boiler_note_first(boiler_table *t, boiler_entry *e, uint64_t id);
-/* e has just become boilerplate: its first articles are stale. */
-void boiler_first_stale(boiler_table *t, boiler_entry *e);
+/* e has just become boilerplate: the articles written with it before
+ * are to be made again (boiler_take_learned). */
+void boiler_note_learned(boiler_table *t, const boiler_entry *e);
 
 #endif

@@ -121,7 +121,7 @@ static void text_of(boiler_entry *e, const char *body, const body_line *l) {
     e->text = lede_strndup(body + l->start, len < BOILER_TEXT_MAX ? len : BOILER_TEXT_MAX);
 }
 
-static void observe(boiler_table *t, const char *source, const char *body, uint64_t id) {
+static void observe(boiler_table *t, const char *source, const char *body) {
     body_line *lines;
     size_t n = lines_of(body, &lines);
     body_line *sorted = lede_malloc((n + 1) * sizeof *sorted);
@@ -138,9 +138,7 @@ static void observe(boiler_table *t, const char *source, const char *body, uint6
         if (e->count < UINT32_MAX) e->count++;
         if (!e->text && boiler_entry_known(t, e)) {
             text_of(e, body, &sorted[i]);
-            boiler_first_stale(t, e);
-        } else if (!e->text && id) {
-            boiler_note_first(t, e, id);
+            boiler_note_learned(t, e);
         }
     }
     boiler_unlock(t);
@@ -148,12 +146,8 @@ static void observe(boiler_table *t, const char *source, const char *body, uint6
     free(lines);
 }
 
-uint64_t boiler_id_hash(const char *id) {
-    return lede_hash(id, strlen(id)) | 1;
-}
-
 void boiler_observe(boiler_table *t, const char *source, const char *body) {
-    observe(t, source, body, 0);
+    observe(t, source, body);
 }
 
 void boiler_observe_article(boiler_table *t, const article *a) {
@@ -161,7 +155,7 @@ void boiler_observe_article(boiler_table *t, const article *a) {
     sbuf source;
     sbuf_init(&source);
     boiler_source_of(a, &source);
-    observe(t, source.data ? source.data : "", a->body, a->id ? boiler_id_hash(a->id) : 0);
+    observe(t, source.data ? source.data : "", a->body);
     sbuf_free(&source);
 }
 
@@ -197,16 +191,32 @@ size_t boiler_spans(boiler_table *t, const char *source, const char *body, boile
     return found;
 }
 
-size_t boiler_clean(boiler_table *t, const char *source, const char *body, sbuf *out) {
-    boiler_span *spans;
-    size_t n = boiler_spans(t, source, body, &spans), at = 0;
+void boiler_cut(const char *body, const boiler_span *spans, size_t n, sbuf *out) {
+    size_t at = 0;
     sbuf_reset(out);
     for (size_t i = 0; i < n; i++) {
         sbuf_append(out, body + at, spans[i].start - at);
         at = spans[i].end;
     }
     if (body) sbuf_puts(out, body + at);
+}
+
+size_t boiler_clean(boiler_table *t, const char *source, const char *body, sbuf *out) {
+    boiler_span *spans;
+    size_t n = boiler_spans(t, source, body, &spans);
+    boiler_cut(body, spans, n, out);
     free(spans);
+    return n;
+}
+
+size_t boiler_article_spans(boiler_table *t, const article *a, boiler_span **out) {
+    *out = NULL;
+    if (!a->body) return 0;
+    sbuf source;
+    sbuf_init(&source);
+    boiler_source_of(a, &source);
+    size_t n = boiler_spans(t, source.data ? source.data : "", a->body, out);
+    sbuf_free(&source);
     return n;
 }
 
@@ -236,18 +246,18 @@ static size_t bio_name(const char *line) {
     return 0;
 }
 
+int boiler_bio_in(const char *body, const boiler_span *spans, size_t n, sbuf *out) {
+    sbuf_reset(out);
+    if (n == 0 || inked(body, spans[n - 1].end, strlen(body)) != 0) return 0;
+    size_t name = bio_name(body + spans[n - 1].start);
+    if (name) sbuf_append(out, body + spans[n - 1].start, name);
+    return name != 0;
+}
+
 int boiler_bio_subject(boiler_table *t, const char *source, const char *body, sbuf *out) {
     boiler_span *spans;
     size_t n = boiler_spans(t, source, body, &spans);
-    int found = 0;
-    sbuf_reset(out);
-    if (n > 0 && inked(body, spans[n - 1].end, strlen(body)) == 0) {
-        size_t name = bio_name(body + spans[n - 1].start);
-        if (name) {
-            sbuf_append(out, body + spans[n - 1].start, name);
-            found = 1;
-        }
-    }
+    int found = boiler_bio_in(body, spans, n, out);
     free(spans);
     return found;
 }

@@ -225,14 +225,22 @@ int engine_writer_share_fields(engine_writer *w, fieldbook *book, char *err);
  * order).  t NULL: none (the default).  Call before any put. */
 typedef struct boiler_table boiler_table;
 int engine_writer_share_boiler(engine_writer *w, boiler_table *t, int observe, char *err);
+/* The boilerplate lines of the next article put into w, n spans of its
+ * body (boiler_spans' order; none: it has none), as its run decided them
+ * in reading order, in place of what t knows when w reaches the article:
+ * a full build's writers run behind its reading thread, and what a line
+ * counted by then is not a function of the input.  The put clears them. */
+typedef struct boiler_span boiler_span;
+void engine_writer_boiler_next(engine_writer *w, const boiler_span *spans, size_t n);
 /* Marks the database as one whose boilerplate is kept (BOILER_OFF):
  * neither w nor any later writer learns or leaves any out. */
 int engine_writer_keep_boilerplate(engine_writer *w, char *err);
 /* Makes again, with the database's boilerplate table, the documents
- * written before a line of theirs was known as boilerplate (its stale
- * ids, boiler_take_stale; an id longer than a term holds is not found,
- * an article ds cannot decode is left as it is),
- * and stores the table without them; *redone gets how many.  ds decodes
+ * written before a line of theirs was known as boilerplate (those that
+ * hold the words of a line learned since the last time,
+ * boiler_take_learned; an article ds cannot decode is left as it is),
+ * takes back the spelling words those lines gave them, and stores the
+ * table without its learned lines; *redone gets how many changed.  ds decodes
  * the stored articles (the index's dictionary).  w configured (language,
  * stop words, fields) as the index's writers are.  A compaction's copy
  * does it before its near-duplicates are grouped. */
@@ -318,7 +326,6 @@ int engine_reader_meta_get(engine_reader *r, const char *key, sbuf *out,
 /* The boilerplate lines of a's body (boiler.h) as the index's table
  * ("lede.boilerplate") has them now: *out malloc'd (free it), *n of them,
  * in order; none when the index has no table. */
-typedef struct boiler_span boiler_span;
 int engine_reader_boiler_spans(engine_reader *r, const article *a, boiler_span **out,
                                size_t *n, char *err);
 /* The index's most frequent boilerplate blocks, per_source a source at

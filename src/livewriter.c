@@ -486,10 +486,9 @@ int livewriter_compact(livewriter *w, char *err) {
     int *due = lede_calloc(w->nparts, sizeof(int)), any = 0;
     for (unsigned k = 0; k < w->nparts; k++) any |= due[k] = part_due(&w->part[k]);
     rc = close_databases(w, err);
-    if (rc == LEDE_OK) { /* the compaction makes the stale documents again */
-        uint64_t *stale;
-        boiler_take_stale(w->boiler, &stale);
-        free(stale);
+    if (rc == LEDE_OK) { /* the compaction makes their articles again */
+        boiler_learned *learned;
+        boiler_learned_free(learned, boiler_take_learned(w->boiler, &learned));
     }
     if (rc == LEDE_OK)
         rc = w->sh.n ? compact_shards(w, due, any, err) : livewriter_merge_live(&w->ix, err);

@@ -3,11 +3,10 @@
  * database's "lede.boilerplate", the body and author its terms are made of (without
  * the boilerplate lines; a trailing bio's subject as author), and a
  * reader's boilerplate ranges of an article's body (snippets, GET).
- * Makes no document and writes no article: document.cc and writer.cc do. */
+ * Makes no document and writes no article: document.cc and writer.cc do,
+ * and reclean.cc makes again those written before a line was learned. */
 #include "internal.hh"
 #include "boilerplate.hh"
-
-namespace {
 
 std::string source_of(const article *a) {
     sbuf s;
@@ -17,6 +16,8 @@ std::string source_of(const article *a) {
     sbuf_free(&s);
     return out;
 }
+
+namespace {
 
 std::string taken(sbuf &s) {
     std::string out(s.data ? s.data : "", s.len);
@@ -28,90 +29,25 @@ std::string folded(const engine_writer *w, const std::string &text) {
     return w->fold ? fold_text(text.c_str()) : text;
 }
 
-/* w's table for a while (then back to what it was, whatever happens). */
-struct BorrowedTable {
-    engine_writer *w;
-    boiler_table *was;
-    bool observed;
-    BorrowedTable(engine_writer *w, boiler_table *t)
-        : w(w), was(w->boiler), observed(w->boiler_observe) {
-        w->boiler = t;
-        w->boiler_observe = false;
-    }
-    ~BorrowedTable() {
-        w->boiler = was;
-        w->boiler_observe = observed;
-    }
-};
-
-/* The documents whose id hashes are stale (ids of "Q#" terms are not
- * read: an id that long is not found). */
-std::vector<Xapian::docid> stale_documents(engine_writer *w, const std::unordered_set<uint64_t> &stale) {
-    std::vector<Xapian::docid> found;
-    for (Xapian::PostingIterator p = w->db.postlist_begin(""); p != w->db.postlist_end(""); ++p) {
-        std::string q = doc_qterm(w->db, *p);
-        if (q.size() > 1 && q[1] != '#' && stale.count(boiler_id_hash(q.c_str() + 1)))
-            found.push_back(*p);
-    }
-    return found;
-}
-
-/* A directory article's section, which its stored form lacks, from the
- * value slot of its old document. */
-void section_of(engine_writer *w, const Xapian::Document &old, article *a) {
-    if (a->section || !w->book) return;
-    schema fields;
-    schema_init(&fields);
-    fieldbook_schema(w->book, &fields);
-    int i = schema_find(&fields, "section", 7);
-    std::string v = i >= 0 ? old.get_value(schema_slot((size_t)i)) : std::string();
-    if (!v.empty()) a->section = lede_strdup(v.substr(0, v.find('\x1f')).c_str());
-    schema_free(&fields);
-}
-
-/* The document did made again from its stored article (its id, file,
- * fingerprint and data as they were); false, and left as it is, when
- * its article cannot be read with ds (a build resumed over an older
- * database, whose dictionary the compaction's copy holds until the build
- * writes its own). */
-bool remake(engine_writer *w, docstore *ds, Xapian::docid did) {
-    Xapian::Document old = w->db.get_document(did);
-    std::string data = old.get_data(), qterm = doc_qterm(w->db, did), filekey;
-    Xapian::TermIterator f = old.termlist_begin();
-    f.skip_to(PREFIX_FILE);
-    if (f != old.termlist_end() && (*f).compare(0, strlen(PREFIX_FILE), PREFIX_FILE) == 0)
-        filekey = (*f).substr(strlen(PREFIX_FILE));
-    uint64_t fp = 0;
-    for (unsigned char c : old.get_value(ENGINE_SLOT_HASH)) fp = fp << 8 | c;
-    article a;
-    article_init(&a);
-    char err[LEDE_ERRLEN];
-    if (docstore_decode(ds, data.data(), data.size(), &a, err) != LEDE_OK) return false;
-    section_of(w, old, &a);
-    Xapian::Document doc = make_document(w, &a, qterm, filekey.empty() ? nullptr : filekey.c_str(),
-                                         fp, data.data(), data.size());
-    article_free(&a);
-    w->db.replace_document(did, doc);
-    return true;
-}
-
 }  // namespace
 
 std::string boiler_indexed_body(engine_writer *w, const article *a) {
     if (!a->body) return std::string();
-    if (!w->boiler) return folded(w, a->body);
+    if (!w->boiler && !w->boiler_given) return folded(w, a->body);
     sbuf clean;
     sbuf_init(&clean);
-    boiler_clean(w->boiler, source_of(a).c_str(), a->body, &clean);
+    if (w->boiler_given) boiler_cut(a->body, w->boiler_given->data(), w->boiler_given->size(), &clean);
+    else boiler_clean(w->boiler, source_of(a).c_str(), a->body, &clean);
     return folded(w, taken(clean));
 }
 
 std::string boiler_indexed_author(engine_writer *w, const article *a) {
     if (a->author) return folded(w, a->author);
-    if (!w->boiler || !a->body) return std::string();
+    if ((!w->boiler && !w->boiler_given) || !a->body) return std::string();
     sbuf name;
     sbuf_init(&name);
-    boiler_bio_subject(w->boiler, source_of(a).c_str(), a->body, &name);
+    if (w->boiler_given) boiler_bio_in(a->body, w->boiler_given->data(), w->boiler_given->size(), &name);
+    else boiler_bio_subject(w->boiler, source_of(a).c_str(), a->body, &name);
     return folded(w, taken(name));
 }
 
@@ -124,18 +60,31 @@ void writer_boiler_store(engine_writer *w) {
     if (now != w->db.get_metadata(BOILER_META_KEY)) w->db.set_metadata(BOILER_META_KEY, now);
 }
 
-/* r's table as of its databases' revisions (loaded again when they
- * move): the merge of each one's, so that a sharded index's shards mark
- * theirs.  A remote database has no revision in Xapian 1.4: none is
- * marked there (its writers still leave the boilerplate out of the
- * terms). */
+namespace {
+
+/* What tells that a database has changed: its revision; a remote one has
+ * none through Xapian 1.4's remote protocol (get_revision throws at once,
+ * before any round trip), so its counts as its server reported them when
+ * it was last opened or reopened (no round trip either).  A remote
+ * shard's table read again is one round trip (get_metadata). */
+uint64_t change_key(const Xapian::Database &d) {
+    try {
+        (void)d.get_revision();
+    } catch (const Xapian::Error &) {
+        uint64_t k = lede_hash_final(d.get_doccount() ^ ((uint64_t)d.get_lastdocid() << 32));
+        return lede_hash_final(k ^ d.get_total_length());
+    }
+    return lede_revision(d);
+}
+
+}  // namespace
+
+/* r's table as of its databases' changes (loaded again when they move):
+ * the merge of each one's, so that a sharded index's shards, local or
+ * remote, mark theirs. */
 boiler_table *reader_boiler(engine_reader *r) {
     uint64_t key = 0;
-    try {
-        for (const Xapian::Database &d : r->part_dbs) key = key * 1000003 + lede_revision(d) + 1;
-    } catch (const Xapian::Error &) {
-        return nullptr;
-    }
+    for (const Xapian::Database &d : r->part_dbs) key = key * 1000003 + change_key(d) + 1;
     if (key == r->boiler_rev) return r->boiler.get();
     r->boiler.reset();
     r->boiler_rev = key;
@@ -200,24 +149,8 @@ int engine_writer_share_boiler(engine_writer *w, boiler_table *t, int observe, c
     });
 }
 
-int engine_writer_reclean_boiler(engine_writer *w, docstore *ds, uint64_t *redone, char *err) {
-    *redone = 0;
-    return guarded(err, w->path.c_str(), [&] {
-        std::string text = w->db.get_metadata(BOILER_META_KEY);
-        if (text.empty() || text == BOILER_OFF) return LEDE_OK;
-        std::unique_ptr<boiler_table, void (*)(boiler_table *)> t(boiler_new(0), boiler_free);
-        if (boiler_merge_text(t.get(), text.data(), text.size(), w->path.c_str(), err) != LEDE_OK)
-            return LEDE_ERR;
-        uint64_t *ids;
-        size_t n = boiler_take_stale(t.get(), &ids);
-        std::unordered_set<uint64_t> stale(ids, ids + n);
-        free(ids);
-        BorrowedTable borrowed(w, t.get());
-        for (Xapian::docid did : stale.empty() ? std::vector<Xapian::docid>() : stale_documents(w, stale))
-            *redone += remake(w, ds, did);
-        writer_boiler_store(w); /* without the stale ids */
-        return LEDE_OK;
-    });
+void engine_writer_boiler_next(engine_writer *w, const boiler_span *spans, size_t n) {
+    w->boiler_given.reset(new std::vector<boiler_span>(spans, spans + n));
 }
 
 int engine_writer_keep_boilerplate(engine_writer *w, char *err) {

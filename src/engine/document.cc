@@ -12,8 +12,6 @@
 #include <algorithm>
 #include <cmath>
 
-namespace {
-
 /* Words for the spelling dictionary: lower-cased runs of word characters,
  * 2 to 40 bytes, without digits (numbers make poor suggestions and would
  * fill the table). */
@@ -37,6 +35,8 @@ void collect_words(engine_writer *w, const char *text) {
     }
     flush();
 }
+
+namespace {
 
 /* A format 3 posting's impact: BM25's term-frequency part for wdf in a
  * document of length len, (k1 + 1) wdf / (K + wdf) with

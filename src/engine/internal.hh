@@ -84,6 +84,8 @@ struct engine_writer {
      * NULL: none), and whether engine_writer_put counts articles into it. */
     boiler_table *boiler = nullptr;
     bool boiler_observe = false;
+    /* The next put's boilerplate lines as its run decided them (engine_writer_boiler_next). */
+    std::unique_ptr<std::vector<boiler_span>> boiler_given;
     /* A bulk writer (engine_writer_open_bulk): db is then a scratch
      * database holding only the metadata, and documents go to bulk. */
     BulkState *bulk = nullptr;

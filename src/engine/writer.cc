@@ -132,10 +132,8 @@ int engine_writer_configure(engine_writer *w, const char *language,
     });
 }
 
-int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
-                      uint64_t fp, const void *data, size_t len, int *outcome,
-                      char *err) {
-    if (w->bulk) return bulk_writer_put(w, a, filekey, fp, data, len, outcome, err);
+static int put_document(engine_writer *w, const article *a, const char *filekey, uint64_t fp,
+                        const void *data, size_t len, int *outcome, char *err) {
     return guarded(err, w->path.c_str(), [&] {
         std::string qterm = id_term(a->id);
         Xapian::PostingIterator p = w->db.postlist_begin(qterm);
@@ -159,6 +157,15 @@ int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
         }
         return LEDE_OK;
     });
+}
+
+int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
+                      uint64_t fp, const void *data, size_t len, int *outcome,
+                      char *err) {
+    int rc = w->bulk ? bulk_writer_put(w, a, filekey, fp, data, len, outcome, err)
+                     : put_document(w, a, filekey, fp, data, len, outcome, err);
+    w->boiler_given.reset(); /* the next article's are its own */
+    return rc;
 }
 
 int engine_writer_measure(engine_writer *w, const article *a,

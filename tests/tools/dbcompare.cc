@@ -7,13 +7,22 @@
  * --max, default 20) and exits 1 when there is any, 0 when the databases
  * are equal, 2 on an error.  Owns nothing else; writes nothing.
  *
- * Usage: dbcompare [--max N] DB_A DB_B  (either may be a lede index's stub
- * or any path Xapian::Database opens). */
+ * With --by-id it compares two lede indexes whose documents need not have
+ * the same docids (built with other thread counts or writers): their
+ * articles paired by id term, each one's length, termlist with wdf and
+ * values; the metadata lede.boilerplate as a set of lines; the spelling
+ * words and their frequencies (issue 21: what is learned and left out is
+ * a function of the input alone).
+ *
+ * Usage: dbcompare [--max N] [--by-id [--skip-slot N]...] DB_A DB_B
+ * (either may be a lede index's stub or any path Xapian::Database opens). */
 #include <xapian.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -97,12 +106,15 @@ std::string termlist(const Xapian::Database &db, Xapian::docid did) {
     return out;
 }
 
-/* Every value slot either database's documents use, for the slot stats. */
-std::set<Xapian::valueno> slots_seen;
+/* Every value slot either database's documents use, for the slot stats;
+ * and those --skip-slot leaves out of a --by-id comparison (a sharded
+ * index's shards keep a head value a whole index has not). */
+std::set<Xapian::valueno> slots_seen, skipped_slots;
 
 std::string values(const Xapian::Document &doc) {
     std::string out;
     for (Xapian::ValueIterator v = doc.values_begin(); v != doc.values_end(); ++v) {
+        if (skipped_slots.count(v.get_valueno())) continue;
         slots_seen.insert(v.get_valueno());
         out += " " + std::to_string(v.get_valueno()) + "=" + show(*v);
     }
@@ -177,28 +189,77 @@ void compare_suggestions(Report &r, const Xapian::Database &a, const Xapian::Dat
     }
 }
 
+/* ---- --by-id ---------------------------------------------------------- */
+
+std::map<std::string, Xapian::docid> ids_of(const Xapian::Database &db) {
+    std::map<std::string, Xapian::docid> ids;
+    for (Xapian::TermIterator t = db.allterms_begin("Q"); t != db.allterms_end("Q"); ++t)
+        ids[*t] = *db.postlist_begin(*t);
+    return ids;
+}
+
+void compare_by_id(Report &r, const Xapian::Database &a, const Xapian::Database &b) {
+    same(r, "doccount", a.get_doccount(), b.get_doccount());
+    same(r, "total length", a.get_total_length(), b.get_total_length());
+    std::map<std::string, Xapian::docid> x = ids_of(a), y = ids_of(b);
+    for (const auto &kv : x) {
+        if (r.full()) return;
+        auto other = y.find(kv.first);
+        std::string d = "article '" + show(kv.first.substr(1)) + "'";
+        if (other == y.end()) { r.diff(d + " missing from the second"); continue; }
+        same(r, d + " length", a.get_doclength(kv.second), b.get_doclength(other->second));
+        same(r, d + " termlist", termlist(a, kv.second), termlist(b, other->second));
+        same(r, d + " values", values(a.get_document(kv.second)), values(b.get_document(other->second)));
+    }
+}
+
+std::vector<std::string> sorted_lines(const std::string &text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    std::sort(lines.begin(), lines.end());
+    return lines;
+}
+
+void compare_boilerplate(Report &r, const Xapian::Database &a, const Xapian::Database &b) {
+    std::vector<std::string> x = sorted_lines(a.get_metadata("lede.boilerplate")),
+                             y = sorted_lines(b.get_metadata("lede.boilerplate"));
+    same(r, "lede.boilerplate lines", x.size(), y.size());
+    for (size_t i = 0; i < x.size() && i < y.size() && !r.full(); i++)
+        if (x[i] != y[i]) r.diff("lede.boilerplate: '" + show(x[i]) + "' vs '" + show(y[i]) + "'");
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
     Report r;
     int arg = 1;
-    if (argc > 2 && std::strcmp(argv[1], "--max") == 0) {
-        r.max_shown = std::strtoul(argv[2], nullptr, 10);
-        arg = 3;
+    bool by_id = false;
+    for (; arg < argc && std::strncmp(argv[arg], "--", 2) == 0; arg++) {
+        if (std::strcmp(argv[arg], "--by-id") == 0) by_id = true;
+        else if (std::strcmp(argv[arg], "--max") == 0 && arg + 1 < argc) r.max_shown = std::strtoul(argv[++arg], nullptr, 10);
+        else if (std::strcmp(argv[arg], "--skip-slot") == 0 && arg + 1 < argc) skipped_slots.insert(std::strtoul(argv[++arg], nullptr, 10));
+        else break;
     }
     if (argc - arg != 2) {
-        std::fprintf(stderr, "usage: dbcompare [--max N] DB_A DB_B\n");
+        std::fprintf(stderr, "usage: dbcompare [--max N] [--by-id [--skip-slot N]...] DB_A DB_B\n");
         return 2;
     }
     try {
         Xapian::Database a(argv[arg]), b(argv[arg + 1]);
-        compare_stats(r, a, b);
-        compare_terms(r, a, b);
-        compare_documents(r, a, b);
-        compare_values(r, a, b);
-        compare_metadata(r, a, b);
-        compare_spelling(r, a, b);
-        compare_suggestions(r, a, b);
+        if (by_id) {
+            compare_by_id(r, a, b);
+            compare_boilerplate(r, a, b);
+            compare_spelling(r, a, b);
+        } else {
+            compare_stats(r, a, b);
+            compare_terms(r, a, b);
+            compare_documents(r, a, b);
+            compare_values(r, a, b);
+            compare_metadata(r, a, b);
+            compare_spelling(r, a, b);
+            compare_suggestions(r, a, b);
+        }
     } catch (const Xapian::Error &e) {
         std::fprintf(stderr, "dbcompare: %s\n", e.get_description().c_str());
         return 2;

@@ -204,20 +204,39 @@ static void test_text_round_trip(void) {
     boiler_free(u);
 }
 
-static void test_stale_ids(void) {
-    boiler_table *u = read_back("Quayside", "Sign up to the Quayside Courier briefing every morning.",
-                                BOILER_MIN_REPEAT);
-    char id[16];
-    uint64_t *stale;
-    size_t n = boiler_take_stale(u, &stale);
-    int all = n == BOILER_MIN_REPEAT - 1;
-    for (size_t i = 0; all && i < n; i++) {
-        snprintf(id, sizeof id, "q-%zu", i);
-        all = stale[i] == boiler_id_hash(id);
+/* A line learned is listed, with its source and how it read, through a
+ * text round trip (once, however many texts repeat it) until it is
+ * taken; an older table's stale ids ("x" lines) are read and left. */
+static void test_learned_lines(void) {
+    boiler_table *t = boiler_new(0), *u = boiler_new(0);
+    const char *blurb = "Sign up to the Quayside Courier briefing every morning.";
+    for (int i = 0; i < BOILER_MIN_REPEAT + 2; i++) {
+        article a;
+        article_init(&a);
+        a.meta = (char *)"{\"source\":\"Quayside\"}";
+        a.body = body_of(i, blurb);
+        boiler_observe_article(t, &a);
+        free(a.body);
     }
-    CHECK(all, "the articles written before the line was learned are stale, by id");
-    free(stale);
-    CHECK(boiler_take_stale(u, &stale) == 0 && !stale, "taken once");
+    sbuf text;
+    sbuf_init(&text);
+    boiler_to_text(t, &text);
+    char err[LEDE_ERRLEN];
+    CHECK(boiler_merge_text(u, text.data, text.len, "test", err) == LEDE_OK &&
+              boiler_merge_text(u, text.data, text.len, "test", err) == LEDE_OK,
+          "learned lines read back (twice)");
+    boiler_learned *learned;
+    size_t n = boiler_take_learned(u, &learned);
+    CHECK(n == 1 && !strcmp(learned[0].source, "Quayside") && !strcmp(learned[0].text, blurb),
+          "the line learned is listed once, with its source and text");
+    boiler_learned_free(learned, n);
+    CHECK(boiler_take_learned(u, &learned) == 0 && !learned, "taken once");
+    boiler_to_text(u, &text);
+    CHECK(!strstr(text.data, "\nl "), "a table whose learned lines were taken writes none");
+    CHECK(boiler_merge_text(u, "lede-boilerplate 1\nx 00000000000000ab\n", 38, "test", err) == LEDE_OK,
+          "an older table's stale ids are read (and left)");
+    sbuf_free(&text);
+    boiler_free(t);
     boiler_free(u);
 }
 
@@ -242,7 +261,7 @@ int main(void) {
     test_share();
     test_copy_guard_and_bio();
     test_text_round_trip();
-    test_stale_ids();
+    test_learned_lines();
     test_sweep();
     return unit_exit();
 }
