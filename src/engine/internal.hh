@@ -548,6 +548,37 @@ int prescreen(const char *query, const search_cost *max, char *err);
  * value, or LEDE_OK. */
 int over_limit(const search_cost &c, const search_cost &max, char *err);
 
+/* facet_spy.cc */
+/* A value slot's values as stored, each with the candidates that had it. */
+typedef std::vector<std::pair<std::string, Xapian::doccount>> ValueCounts;
+/* The counter of a local match's facets: every slot's values of every
+ * candidate, counted as Xapian::ValueCountMatchSpy counts them. */
+class FacetSpy : public Xapian::MatchSpy {
+  public:
+    explicit FacetSpy(const std::vector<Xapian::valueno> &slots);
+    void operator()(const Xapian::Document &doc, double wt) override;
+    /* The counts of the i-th slot of those given, in no order. */
+    ValueCounts counts(size_t i) const;
+    Xapian::doccount total = 0;  /* candidates counted */
+  private:
+    struct SlotCount {
+        Xapian::valueno slot = 0;
+        bool day = false;  /* ENGINE_SLOT_DAY: "YYYYMMDD" counted by number */
+        std::unordered_map<std::string, Xapian::doccount> values;
+        std::unordered_map<uint32_t, Xapian::doccount> days;
+        std::pair<const std::string, Xapian::doccount> *last_value = nullptr;
+        Xapian::doccount *last_day = nullptr;
+        long last_day_number = -1;
+        void add(std::string &&v);
+    };
+    std::vector<SlotCount> counters;
+};
+/* What Xapian's spy counted, as FacetSpy::counts gives it. */
+ValueCounts xapian_counts(const Xapian::ValueCountMatchSpy &spy);
+/* LEDE_XAPIAN_FACETS is set: local matches count facets with Xapian's
+ * spies too (a test hook comparing the two). */
+bool facets_by_xapian();
+
 /* facets.cc */
 /* One facet a search asked for, resolved against the index's fields. */
 struct FacetAsked {
@@ -558,14 +589,18 @@ struct FacetAsked {
     bool day_slot = false;            /* slot is ENGINE_SLOT_DAY ("YYYYMMDD") */
     unsigned top = 0;                 /* values shown at most */
     bool fold = false;                /* keyword values grouped as the index folds them */
-    size_t spy = 0;                   /* its counter in FacetCounts::spies */
+    size_t spy = 0;                   /* its slot's place in FacetCounts::slots */
 };
-/* The counters of a search's facets: one Xapian::ValueCountMatchSpy for
- * each value slot they read (a spy travels to remote shards and back). */
+/* The counters of a search's facets: over a local database one FacetSpy
+ * for every value slot they read; where a database is remote, one
+ * Xapian::ValueCountMatchSpy a slot (a spy that travels to remote shards
+ * and back). */
 struct FacetCounts {
     std::vector<FacetAsked> asked;
-    std::vector<Xapian::valueno> slots;  /* the slot of each spy */
+    std::vector<Xapian::valueno> slots;  /* the slots counted, in spy order */
+    bool by_xapian = false;              /* Xapian's spies (remote), not FacetSpy */
     std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
+    std::unique_ptr<FacetSpy> spy;
     Xapian::doccount checked = 0;  /* the check_at_least of the match counted */
     bool apart = false;            /* counted by count_apart, its MSet: */
     Xapian::MSet counted;
