@@ -5,9 +5,11 @@
  * Xapian::ValueCountMatchSpy a slot (the spies a remote shard runs, since
  * xapian-tcpsrv knows no other), for less: Xapian's spy inserts into a
  * std::map of strings, a walk of string compares a candidate and slot;
- * this one counts the day slot's "YYYYMMDD" by its number and any other
- * value in a hash table, the last value's counter kept at hand (matches
- * come in index order, which often follows the date).  counts() gives a
+ * this one counts by the slot's codes where the reader holds the slot in
+ * memory (facet_columns.cc: no value read at all), else the day slot's
+ * "YYYYMMDD" by its number and any other value in a hash table, the last
+ * value's counter kept at hand (matches come in index order, which often
+ * follows the date).  counts() gives a
  * slot's counts back as the strings Xapian's spy would have kept.
  * LEDE_XAPIAN_FACETS set in the environment counts with Xapian's spies
  * locally too, to compare the two (a test hook, read once a process).
@@ -22,11 +24,16 @@ bool facets_by_xapian() {
     return set;
 }
 
-FacetSpy::FacetSpy(const std::vector<Xapian::valueno> &slots) {
-    for (Xapian::valueno s : slots) {
+FacetSpy::FacetSpy(const std::vector<Xapian::valueno> &slots,
+                   const std::vector<std::shared_ptr<const FacetColumn>> &columns) {
+    for (size_t i = 0; i < slots.size(); i++) {
         SlotCount c;
-        c.slot = s;
-        c.day = s == ENGINE_SLOT_DAY;
+        c.slot = slots[i];
+        c.day = slots[i] == ENGINE_SLOT_DAY;
+        if (i < columns.size() && columns[i]) {
+            c.column = columns[i];
+            c.by_code.assign(c.column->values.size() + 1, 0);
+        }
         counters.push_back(std::move(c));
     }
 }
@@ -63,7 +70,15 @@ void FacetSpy::SlotCount::add(std::string &&v) {
 
 void FacetSpy::operator()(const Xapian::Document &doc, double) {
     ++total;
+    Xapian::docid did = 0;
     for (SlotCount &c : counters) {
+        if (c.column) {
+            if (!did) did = doc.get_docid();
+            if (did < c.column->codes.size()) {
+                ++c.by_code[c.column->codes[did]]; /* code 0, no value: not counted */
+                continue;
+            }
+        }
         std::string v = doc.get_value(c.slot);
         if (!v.empty()) c.add(std::move(v));
     }
@@ -72,6 +87,8 @@ void FacetSpy::operator()(const Xapian::Document &doc, double) {
 ValueCounts FacetSpy::counts(size_t i) const {
     const SlotCount &c = counters[i];
     ValueCounts out(c.values.begin(), c.values.end());
+    for (size_t code = 1; code < c.by_code.size(); code++)
+        if (c.by_code[code]) out.emplace_back(c.column->values[code - 1], c.by_code[code]);
     for (const auto &d : c.days) {
         char buf[16];
         snprintf(buf, sizeof buf, "%08lu", (unsigned long)d.first);

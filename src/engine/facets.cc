@@ -186,7 +186,7 @@ int resolve_field(const engine_reader *r, const facet_ask &a, FacetAsked &f, cha
 
 }  // namespace
 
-int plan_facets(const engine_reader *r, const char *text, FacetCounts &fc, char *err) {
+int plan_facets(engine_reader *r, const char *text, FacetCounts &fc, char *err) {
     facet_ask asks[FACETS_MAX];
     unsigned n = 0;
     if (facets_parse(text, asks, &n, err) != LEDE_OK) return LEDE_ESYNTAX;
@@ -211,7 +211,10 @@ int plan_facets(const engine_reader *r, const char *text, FacetCounts &fc, char 
                                         f.name.c_str());
         auto at = std::find(fc.slots.begin(), fc.slots.end(), f.slot);
         f.spy = (size_t)(at - fc.slots.begin());
-        if (at == fc.slots.end()) fc.slots.push_back(f.slot);
+        if (at == fc.slots.end()) {
+            fc.slots.push_back(f.slot);
+            if (!fc.by_xapian) fc.columns.push_back(reader_facet_column(r, f.slot));
+        }
         fc.asked.push_back(f);
     }
     return LEDE_OK;
@@ -222,7 +225,7 @@ void FacetCounts::arm(Xapian::Enquire &enq) {
     enq.clear_matchspies();
     spies.clear();
     if (!by_xapian) {
-        spy.reset(new FacetSpy(slots));
+        spy.reset(new FacetSpy(slots, columns));
         enq.add_matchspy(spy.get());
         return;
     }

@@ -122,6 +122,21 @@ struct Layout {
     }
 };
 
+/* A value slot held in memory for facets (facet_columns.cc): each
+ * document's value as a code, 0 for none, else 1 + its place in values. */
+struct FacetColumn {
+    std::vector<uint32_t> codes;      /* by docid */
+    std::vector<std::string> values;  /* the slot's distinct values */
+};
+/* The slots a reader holds so, as of one open and revision of its
+ * database (a slot not held: NULL). */
+struct FacetColumns {
+    bool valid = false;
+    uint64_t opens = 0;
+    Xapian::rev revision = 0;
+    std::unordered_map<Xapian::valueno, std::shared_ptr<const FacetColumn>> slots;
+};
+
 /* A reader, and what it needs to answer queries: built on first use from
  * the index's own metadata (language, compression dictionary). */
 struct engine_reader {
@@ -155,6 +170,10 @@ struct engine_reader {
     /* Its boilerplate table (boilerplate.cc) as of boiler_rev, or NULL. */
     std::shared_ptr<boiler_table> boiler;
     uint64_t boiler_rev = UINT64_MAX;
+    /* Times its databases were opened (open_parts): with a database's
+     * revision, what a FacetColumns was read from. */
+    uint64_t opens = 0;
+    FacetColumns facet_columns;
     /* r->db does not hold r->parts as they are (they were read again, an
      * open failed, or a server failed under it): every use opens them
      * first, passing over a server that timed out (note_network_failure). */
@@ -548,6 +567,12 @@ int prescreen(const char *query, const search_cost *max, char *err);
  * value, or LEDE_OK. */
 int over_limit(const search_cost &c, const search_cost &max, char *err);
 
+/* facet_columns.cc */
+/* slot of r's database in memory (read now if it is not yet, or was
+ * read before the database moved), or NULL when it is not kept: over
+ * more than one database, or too large (see facet_columns.cc). */
+std::shared_ptr<const FacetColumn> reader_facet_column(engine_reader *r, Xapian::valueno slot);
+
 /* facet_spy.cc */
 /* A value slot's values as stored, each with the candidates that had it. */
 typedef std::vector<std::pair<std::string, Xapian::doccount>> ValueCounts;
@@ -555,7 +580,9 @@ typedef std::vector<std::pair<std::string, Xapian::doccount>> ValueCounts;
  * candidate, counted as Xapian::ValueCountMatchSpy counts them. */
 class FacetSpy : public Xapian::MatchSpy {
   public:
-    explicit FacetSpy(const std::vector<Xapian::valueno> &slots);
+    /* columns[i]: slots[i] in memory, or NULL (its values are read) */
+    FacetSpy(const std::vector<Xapian::valueno> &slots,
+             const std::vector<std::shared_ptr<const FacetColumn>> &columns);
     void operator()(const Xapian::Document &doc, double wt) override;
     /* The counts of the i-th slot of those given, in no order. */
     ValueCounts counts(size_t i) const;
@@ -564,6 +591,8 @@ class FacetSpy : public Xapian::MatchSpy {
     struct SlotCount {
         Xapian::valueno slot = 0;
         bool day = false;  /* ENGINE_SLOT_DAY: "YYYYMMDD" counted by number */
+        std::shared_ptr<const FacetColumn> column;
+        std::vector<Xapian::doccount> by_code;  /* column's codes counted */
         std::unordered_map<std::string, Xapian::doccount> values;
         std::unordered_map<uint32_t, Xapian::doccount> days;
         std::pair<const std::string, Xapian::doccount> *last_value = nullptr;
@@ -601,6 +630,7 @@ struct FacetCounts {
     bool by_xapian = false;              /* Xapian's spies (remote), not FacetSpy */
     std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
     std::unique_ptr<FacetSpy> spy;
+    std::vector<std::shared_ptr<const FacetColumn>> columns;  /* each slot's, or NULL */
     Xapian::doccount checked = 0;  /* the check_at_least of the match counted */
     bool apart = false;            /* counted by count_apart, its MSet: */
     Xapian::MSet counted;
@@ -622,7 +652,7 @@ struct FacetCounts {
 /* Reads the facets= text into fc (nothing asked: nothing added).
  * LEDE_OK, or LEDE_ESYNTAX naming what is wrong (an unknown field names
  * the index's fields). */
-int plan_facets(const engine_reader *r, const char *text, FacetCounts &fc, char *err);
+int plan_facets(engine_reader *r, const char *text, FacetCounts &fc, char *err);
 
 /* results.cc */
 void fetch_data(engine_reader *r, Page &page, std::vector<Xapian::docid> dids);

@@ -354,9 +354,11 @@ else:
 token = scratch.token_file("facets-token-1234")
 live = scratch.join("live.idx")
 build_index(live, scratch.join("gen.jsonl"))
-dl = start(live, "--ingest-token", token)
+# One worker: the reader that counted before the commit counts after it
+# (it holds the slots in memory: they must be read again).
+dl = start(live, "--ingest-token", token, "--workers", "1")
 c = dl.connect()
-before = facets_of(c.ask("SEARCH limit=0 facets=day:1 -- zephyr"))
+before = facets_of(c.ask("SEARCH limit=0 facets=day:1,topics -- zephyr"))
 c.ask("AUTH facets-token-1234")
 c.ask('ADD {"id":"live-1","title":"Zephyr over the harbour","date":"2031-05-06T23:30:00-02:00",'
       '"text":"A zephyr.","topics":["Wind"]}')
@@ -365,6 +367,19 @@ after = facets_of(c.ask("SEARCH limit=0 facets=day:1,topics -- zephyr"))
 check_eq((before["day"]["values"], after["day"]["values"]), ([], [("2031-05-07", 1)]),
          "an ADDed article's UTC day is counted once committed")
 check_eq(after["topics"]["values"], [("Wind", 1)], "and its metadata")
+# An article replaced: the same document's values change.
+crane = [r for r in rows if "crane" in words_of[r["id"]]]
+old = facets_of(c.ask("SEARCH limit=0 facets=topics:20,year -- crane"))
+same_facet(old["topics"], keyword_facet(crane, "topics", 20), "live: crane's topics before the replace")
+moved = dict(crane[0], topics=["Gale"], date="2040-02-03T00:00:00Z")
+c.ask("ADD " + json.dumps(moved))
+c.ask("COMMIT")
+crane = [moved if r["id"] == moved["id"] else r for r in crane]
+new = facets_of(c.ask("SEARCH limit=0 facets=topics:20,year -- crane"))
+same_facet(new["topics"], keyword_facet(crane, "topics", 20), "live: crane's topics after one is replaced")
+same_facet(new["year"], date_facet(crane, "year"), "live: crane's years after one is replaced")
+check(("Gale", 1) in new["topics"]["values"] and ("2040", 1) in new["year"]["values"],
+      "live: the replaced article's new topic and year are counted", repr(new))
 c.close()
 
 # ---- Reuters: topics and dates -----------------------------------------------------
