@@ -38,28 +38,7 @@ for opts in "limit=10 snippet=0" "limit=10 snippet=0 $FACETS" "limit=10 snippet=
 done
 # How many queries had their facets estimated (over --facets-exact
 # matches), asked as the measured rows ask (limit=0 would count them all).
-ESTIMATED=$(python3 - "$ADDR" "$WORK/queries" "$FACETS" <<'PY'
-import socket, sys
-host, port = sys.argv[1].rsplit(":", 1)
-s = socket.create_connection((host, int(port)))
-f = s.makefile("rwb")
-estimated = total = 0
-for q in open(sys.argv[2], encoding="utf-8"):
-    f.write(("SEARCH limit=10 snippet=0 %s -- %s\n" % (sys.argv[3], q.strip())).encode())
-    f.flush()
-    first = f.readline().decode()
-    if not first.startswith("OK"):
-        continue
-    total += 1
-    while True:
-        line = f.readline().decode()
-        if line == "END\n":
-            break
-        if line.startswith("FACET\ttopics\t") and "estimated=1" in line:
-            estimated += 1
-print("%d of %d" % (estimated, total))
-PY
-)
+ESTIMATED=$(python3 bench/estimated_facets.py "$ADDR" "$WORK/queries" "$FACETS")
 bench_stop_leded
 
 # What every search checking 1,000 matches (TOTAL_EXACT_UP_TO, exact

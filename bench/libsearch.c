@@ -10,7 +10,9 @@
  * given and not 0).  INPROC_ONCE=1 stops after two passes over the queries
  * (for callgrind), as bench/inproc does.  LIBSEARCH_THREADS=N runs N
  * threads, each with its own reader (what the machine's cores can do in
- * this run, with nothing else on them).  The heap is kept as leded keeps
+ * this run, with nothing else on them).  LIBSEARCH_FACETS=TEXT asks every
+ * search for those facets (facets=TEXT: what facets cost in the engine,
+ * for a profiler; issue 17).  The heap is kept as leded keeps
  * it (lede_keep_heap).  Prints the figures of drive.h,
  * the overall line last. */
 #include "drive.h"
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 
 static unsigned snippet_bytes;
+static const char *facets; /* LIBSEARCH_FACETS, or NULL */
 
 static void *libsearch_open(void *ctx) {
     char err[LEDE_ERRLEN];
@@ -33,7 +36,8 @@ static void *libsearch_open(void *ctx) {
 
 static int libsearch_query(void *conn, const char *query) {
     char err[LEDE_ERRLEN];
-    search_opts o = {.query = query, .limit = 10, .snippet_len = snippet_bytes};
+    search_opts o = {.query = query, .limit = 10, .snippet_len = snippet_bytes,
+                     .facets = facets};
     search_results res;
     int rc = engine_search(conn, &o, &res, err);
     if (rc != LEDE_OK) return 1;
@@ -50,6 +54,7 @@ int main(int argc, char **argv) {
     }
     if (argc > 4) snippet_bytes = (unsigned)atoi(argv[4]);
     lede_keep_heap(); /* as leded does */
+    facets = getenv("LIBSEARCH_FACETS");
     unsigned long max = getenv("INPROC_ONCE") ? DRIVE_TWO_PASSES : 0;
     drive_engine e = {libsearch_open, libsearch_query, libsearch_close, argv[1]};
     int threads = getenv("LIBSEARCH_THREADS") ? atoi(getenv("LIBSEARCH_THREADS")) : 1;

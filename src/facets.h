@@ -29,8 +29,8 @@ extern "C" {
  * facets are exact; more, and they are counted over a sample of about
  * this many and scaled.  The 1,000 matches every search checks
  * (TOTAL_EXACT_UP_TO, src/engine/internal.hh), so that facets add only
- * the counting: 1.84x the p50 of no facets at 500,000 articles, where
- * 2,000 cost 4.92x (issue 17: at most 2x; bench/results/facets.md). */
+ * the counting (issue 17: at most 2x a search without; where 2,000 cost
+ * 4.92x at 500,000 articles: bench/results/facets.md, docs/QUERY.md). */
 #define FACETS_EXACT_DEFAULT 1000
 
 typedef enum {

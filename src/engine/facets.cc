@@ -1,8 +1,9 @@
 /* facets.cc -- a search's facets (search_opts.facets, src/facets.h): the
- * facets= text resolved against the index's fields (plan_facets), one
- * Xapian::ValueCountMatchSpy per value slot they read, set on the match
- * of the page (FacetCounts::arm, from search.cc), and what the spies
- * counted turned into each facet's values (FacetCounts::fill):
+ * facets= text resolved against the index's fields (plan_facets), the
+ * counters of the value slots they read set on the match of the page
+ * (FacetCounts::arm, from search.cc: a FacetSpy, facet_spy.cc, or where
+ * a database is remote one Xapian::ValueCountMatchSpy a slot), and what
+ * they counted turned into each facet's values (FacetCounts::fill):
  *   keyword  a slot holds a document's values joined by SCHEMA_VALUE_SEP
  *            (schema.h): each joined combination's count is split and
  *            added up per case-folded value, shown in its commonest
@@ -14,15 +15,17 @@
  * Exact or estimated: the match checks at least search_opts.facets_exact
  * candidates (FACETS_EXACT_DEFAULT; every one with exact=1), so a query with fewer matches is
  * counted whole; one with more is counted over the candidates checked,
- * its counts scaled to the estimated matches and flagged.  The spies are
- * Xapian's own, so remote shards count their part and the front merges
- * them.  Touches no document and no database itself. */
+ * its counts scaled to the estimated matches and flagged.  Over remote shards
+ * the spies are Xapian's own, so the shards count their part and the
+ * front merges them.  Touches no document and no database itself. */
 #include "internal.hh"
 #include "../date.h"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 
 namespace {
 
@@ -45,27 +48,34 @@ std::vector<std::pair<K, uint64_t>> commonest(const std::map<K, uint64_t> &count
     return v;
 }
 
-/* A keyword slot's joined values, added up per case-folded value, each
- * shown in its commonest written form. */
-Values keyword_values(const Xapian::ValueCountMatchSpy &spy, unsigned top, bool fold,
-                      uint64_t &distinct) {
-    std::map<std::string, uint64_t> per_value;
-    std::map<std::string, std::map<std::string, uint64_t>> forms;
-    for (Xapian::TermIterator it = spy.values_begin(); it != spy.values_end(); ++it) {
-        const std::string joined = *it;
-        uint64_t n = it.get_termfreq();
+/* A keyword slot's joined values split and added up per value as
+ * written: each written value is then folded once, not once for each
+ * combination it is in. */
+std::unordered_map<std::string_view, uint64_t> written_values(const ValueCounts &counted) {
+    std::unordered_map<std::string_view, uint64_t> written;
+    for (const auto &c : counted) {
+        std::string_view joined = c.first;
         size_t from = 0;
         while (from <= joined.size()) {
             size_t sep = joined.find(SCHEMA_VALUE_SEP, from);
-            if (sep == std::string::npos) sep = joined.size();
-            std::string written = joined.substr(from, sep - from);
-            if (!written.empty()) {
-                std::string folded = fold_value(written, fold);
-                per_value[folded] += n;
-                forms[folded][written] += n;
-            }
+            if (sep == std::string_view::npos) sep = joined.size();
+            if (sep > from) written[joined.substr(from, sep - from)] += c.second;
             from = sep + 1;
         }
+    }
+    return written;
+}
+
+/* A keyword slot's joined values, added up per case-folded value, each
+ * shown in its commonest written form. */
+Values keyword_values(const ValueCounts &counted, unsigned top, bool fold, uint64_t &distinct) {
+    std::map<std::string, uint64_t> per_value;
+    std::map<std::string, std::map<std::string, uint64_t>> forms;
+    for (const auto &w : written_values(counted)) {
+        std::string written(w.first);
+        std::string folded = fold_value(written, fold);
+        per_value[folded] += w.second;
+        forms[folded][written] += w.second;
     }
     distinct = per_value.size();
     Values out;
@@ -81,10 +91,9 @@ std::string number_text(double v) {
     return buf;
 }
 
-Values number_values(const Xapian::ValueCountMatchSpy &spy, unsigned top, uint64_t &distinct) {
+Values number_values(const ValueCounts &counted, unsigned top, uint64_t &distinct) {
     std::map<double, uint64_t> counts;
-    for (Xapian::TermIterator it = spy.values_begin(); it != spy.values_end(); ++it)
-        counts[Xapian::sortable_unserialise(*it)] += it.get_termfreq();
+    for (const auto &c : counted) counts[Xapian::sortable_unserialise(c.first)] += c.second;
     distinct = counts.size();
     Values out;
     for (const auto &v : commonest(counts, top)) out.emplace_back(number_text(v.first), v.second);
@@ -94,27 +103,29 @@ Values number_values(const Xapian::ValueCountMatchSpy &spy, unsigned top, uint64
 /* The ISO 8601 form of a date's bucket: "2024", "2024-03", "2024-03-11";
  * "" when the value is no date. */
 std::string bucket_of(const std::string &value, bool day_slot, facet_grain grain) {
-    std::string iso;
-    if (day_slot) {
+    char iso[32];
+    if (day_slot) { /* "YYYYMMDD" into "YYYY-MM-DD" */
         if (value.size() != 8) return std::string();
-        iso = value.substr(0, 4) + "-" + value.substr(4, 2) + "-" + value.substr(6, 2);
+        memcpy(iso, value.data(), 4);
+        iso[4] = '-';
+        memcpy(iso + 5, value.data() + 4, 2);
+        iso[7] = '-';
+        memcpy(iso + 8, value.data() + 6, 2);
     } else {
-        char buf[32];
         double seconds = Xapian::sortable_unserialise(value);
         if (!(seconds >= -62135596800.0 && seconds <= 253402300799.0)) return std::string(); /* years 1-9999 */
-        date_format((int64_t)seconds, buf);
-        iso = buf;
-        if (iso.size() < 10 || iso[4] != '-') return std::string();
+        date_format((int64_t)seconds, iso);
+        if (strlen(iso) < 10 || iso[4] != '-') return std::string();
     }
-    return iso.substr(0, grain == FACET_GRAIN_YEAR ? 4 : grain == FACET_GRAIN_MONTH ? 7 : 10);
+    return std::string(iso, grain == FACET_GRAIN_YEAR ? 4 : grain == FACET_GRAIN_MONTH ? 7 : 10);
 }
 
 /* A date's buckets in date order: the latest top of them. */
-Values date_values(const Xapian::ValueCountMatchSpy &spy, const FacetAsked &a, uint64_t &distinct) {
+Values date_values(const ValueCounts &counted, const FacetAsked &a, uint64_t &distinct) {
     std::map<std::string, uint64_t> counts;
-    for (Xapian::TermIterator it = spy.values_begin(); it != spy.values_end(); ++it) {
-        std::string bucket = bucket_of(*it, a.day_slot, a.grain);
-        if (!bucket.empty()) counts[bucket] += it.get_termfreq();
+    for (const auto &c : counted) {
+        std::string bucket = bucket_of(c.first, a.day_slot, a.grain);
+        if (!bucket.empty()) counts[bucket] += c.second;
     }
     distinct = counts.size();
     Values out(counts.begin(), counts.end());
@@ -122,12 +133,11 @@ Values date_values(const Xapian::ValueCountMatchSpy &spy, const FacetAsked &a, u
     return out;
 }
 
-void fill_one(const FacetAsked &a, const Xapian::ValueCountMatchSpy &spy, double scale,
-              search_facet &f) {
+void fill_one(const FacetAsked &a, const ValueCounts &counted, double scale, search_facet &f) {
     uint64_t distinct = 0;
-    Values v = a.kind[0] == 'k'   ? keyword_values(spy, a.top, a.fold, distinct)
-               : a.kind[0] == 'n' ? number_values(spy, a.top, distinct)
-                                  : date_values(spy, a, distinct);
+    Values v = a.kind[0] == 'k'   ? keyword_values(counted, a.top, a.fold, distinct)
+               : a.kind[0] == 'n' ? number_values(counted, a.top, distinct)
+                                  : date_values(counted, a, distinct);
     f.name = dup_string(a.name);
     f.kind = a.kind;
     f.distinct = distinct;
@@ -176,10 +186,11 @@ int resolve_field(const engine_reader *r, const facet_ask &a, FacetAsked &f, cha
 
 }  // namespace
 
-int plan_facets(const engine_reader *r, const char *text, FacetCounts &fc, char *err) {
+int plan_facets(engine_reader *r, const char *text, FacetCounts &fc, char *err) {
     facet_ask asks[FACETS_MAX];
     unsigned n = 0;
     if (facets_parse(text, asks, &n, err) != LEDE_OK) return LEDE_ESYNTAX;
+    fc.by_xapian = r->remote || facets_by_xapian();
     for (unsigned k = 0; k < n; k++) {
         const facet_ask &a = asks[k];
         FacetAsked f;
@@ -200,7 +211,10 @@ int plan_facets(const engine_reader *r, const char *text, FacetCounts &fc, char 
                                         f.name.c_str());
         auto at = std::find(fc.slots.begin(), fc.slots.end(), f.slot);
         f.spy = (size_t)(at - fc.slots.begin());
-        if (at == fc.slots.end()) fc.slots.push_back(f.slot);
+        if (at == fc.slots.end()) {
+            fc.slots.push_back(f.slot);
+            if (!fc.by_xapian) fc.columns.push_back(reader_facet_column(r, f.slot));
+        }
         fc.asked.push_back(f);
     }
     return LEDE_OK;
@@ -210,6 +224,11 @@ void FacetCounts::arm(Xapian::Enquire &enq) {
     if (slots.empty()) return;
     enq.clear_matchspies();
     spies.clear();
+    if (!by_xapian) {
+        spy.reset(new FacetSpy(slots, columns));
+        enq.add_matchspy(spy.get());
+        return;
+    }
     for (Xapian::valueno slot : slots) {
         spies.emplace_back(new Xapian::ValueCountMatchSpy(slot));
         enq.add_matchspy(spies.back().get());
@@ -237,13 +256,13 @@ void FacetCounts::count_apart(const engine_reader *r, Xapian::Enquire &enq, cons
 }
 
 void FacetCounts::fill(const Xapian::MSet &page, search_results *out) const {
-    if (asked.empty() || spies.empty()) return;
+    if (asked.empty() || (spies.empty() && !spy)) return;
     const Xapian::MSet &mset = apart ? counted : page;
     /* Every spy saw the same candidates.  Fewer seen than the match had
      * to check: it ran out of matches, so it saw them all.  Estimated
      * counts are scaled to the search's total (Xapian's final estimate:
      * its "uncollapsed" figures are taken before it refines them). */
-    uint64_t seen = spies[0]->get_total();
+    uint64_t seen = by_xapian ? spies[0]->get_total() : spy->total;
     uint64_t lower = mset.get_matches_lower_bound();
     uint64_t upper = mset.get_matches_upper_bound();
     uint64_t estimated = std::max<uint64_t>(mset.get_matches_estimated(), seen);
@@ -251,8 +270,11 @@ void FacetCounts::fill(const Xapian::MSet &page, search_results *out) const {
     double scale = exact || seen == 0 ? 1.0 : (double)estimated / (double)seen;
     out->facets = (search_facet *)lede_calloc(asked.size(), sizeof *out->facets);
     out->nfacets = (unsigned)asked.size();
+    std::vector<ValueCounts> per_slot;
+    for (size_t s = 0; s < slots.size(); s++)
+        per_slot.push_back(by_xapian ? xapian_counts(*spies[s]) : spy->counts(s));
     for (size_t i = 0; i < asked.size(); i++) {
-        fill_one(asked[i], *spies[asked[i].spy], scale, out->facets[i]);
+        fill_one(asked[i], per_slot[asked[i].spy], scale, out->facets[i]);
         out->facets[i].estimated = !exact;
         out->facets[i].seen = seen;
     }

@@ -124,6 +124,21 @@ struct Layout {
     }
 };
 
+/* A value slot held in memory for facets (facet_columns.cc): each
+ * document's value as a code, 0 for none, else 1 + its place in values. */
+struct FacetColumn {
+    std::vector<uint32_t> codes;      /* by docid */
+    std::vector<std::string> values;  /* the slot's distinct values */
+};
+/* The slots a reader holds so, as of one open and revision of its
+ * database (a slot not held: NULL). */
+struct FacetColumns {
+    bool valid = false;
+    uint64_t opens = 0;
+    Xapian::rev revision = 0;
+    std::unordered_map<Xapian::valueno, std::shared_ptr<const FacetColumn>> slots;
+};
+
 /* A reader, and what it needs to answer queries: built on first use from
  * the index's own metadata (language, compression dictionary). */
 struct engine_reader {
@@ -157,6 +172,10 @@ struct engine_reader {
     /* Its boilerplate table (boilerplate.cc) as of boiler_rev, or NULL. */
     std::shared_ptr<boiler_table> boiler;
     uint64_t boiler_rev = UINT64_MAX;
+    /* Times its databases were opened (open_parts): with a database's
+     * revision, what a FacetColumns was read from. */
+    uint64_t opens = 0;
+    FacetColumns facet_columns;
     /* r->db does not hold r->parts as they are (they were read again, an
      * open failed, or a server failed under it): every use opens them
      * first, passing over a server that timed out (note_network_failure). */
@@ -550,6 +569,47 @@ int prescreen(const char *query, const search_cost *max, char *err);
  * value, or LEDE_OK. */
 int over_limit(const search_cost &c, const search_cost &max, char *err);
 
+/* facet_columns.cc */
+/* slot of r's database in memory (read now if it is not yet, or was
+ * read before the database moved), or NULL when it is not kept: over
+ * more than one database, or too large (see facet_columns.cc). */
+std::shared_ptr<const FacetColumn> reader_facet_column(engine_reader *r, Xapian::valueno slot);
+
+/* facet_spy.cc */
+/* A value slot's values as stored, each with the candidates that had it. */
+typedef std::vector<std::pair<std::string, Xapian::doccount>> ValueCounts;
+/* The counter of a local match's facets: every slot's values of every
+ * candidate, counted as Xapian::ValueCountMatchSpy counts them. */
+class FacetSpy : public Xapian::MatchSpy {
+  public:
+    /* columns[i]: slots[i] in memory, or NULL (its values are read) */
+    FacetSpy(const std::vector<Xapian::valueno> &slots,
+             const std::vector<std::shared_ptr<const FacetColumn>> &columns);
+    void operator()(const Xapian::Document &doc, double wt) override;
+    /* The counts of the i-th slot of those given, in no order. */
+    ValueCounts counts(size_t i) const;
+    Xapian::doccount total = 0;  /* candidates counted */
+  private:
+    struct SlotCount {
+        Xapian::valueno slot = 0;
+        bool day = false;  /* ENGINE_SLOT_DAY: "YYYYMMDD" counted by number */
+        std::shared_ptr<const FacetColumn> column;
+        std::vector<Xapian::doccount> by_code;  /* column's codes counted */
+        std::unordered_map<std::string, Xapian::doccount> values;
+        std::unordered_map<uint32_t, Xapian::doccount> days;
+        std::pair<const std::string, Xapian::doccount> *last_value = nullptr;
+        Xapian::doccount *last_day = nullptr;
+        long last_day_number = -1;
+        void add(std::string &&v);
+    };
+    std::vector<SlotCount> counters;
+};
+/* What Xapian's spy counted, as FacetSpy::counts gives it. */
+ValueCounts xapian_counts(const Xapian::ValueCountMatchSpy &spy);
+/* LEDE_XAPIAN_FACETS is set: local matches count facets with Xapian's
+ * spies too (a test hook comparing the two). */
+bool facets_by_xapian();
+
 /* facets.cc */
 /* One facet a search asked for, resolved against the index's fields. */
 struct FacetAsked {
@@ -560,14 +620,19 @@ struct FacetAsked {
     bool day_slot = false;            /* slot is ENGINE_SLOT_DAY ("YYYYMMDD") */
     unsigned top = 0;                 /* values shown at most */
     bool fold = false;                /* keyword values grouped as the index folds them */
-    size_t spy = 0;                   /* its counter in FacetCounts::spies */
+    size_t spy = 0;                   /* its slot's place in FacetCounts::slots */
 };
-/* The counters of a search's facets: one Xapian::ValueCountMatchSpy for
- * each value slot they read (a spy travels to remote shards and back). */
+/* The counters of a search's facets: over a local database one FacetSpy
+ * for every value slot they read; where a database is remote, one
+ * Xapian::ValueCountMatchSpy a slot (a spy that travels to remote shards
+ * and back). */
 struct FacetCounts {
     std::vector<FacetAsked> asked;
-    std::vector<Xapian::valueno> slots;  /* the slot of each spy */
+    std::vector<Xapian::valueno> slots;  /* the slots counted, in spy order */
+    bool by_xapian = false;              /* Xapian's spies (remote), not FacetSpy */
     std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
+    std::unique_ptr<FacetSpy> spy;
+    std::vector<std::shared_ptr<const FacetColumn>> columns;  /* each slot's, or NULL */
     Xapian::doccount checked = 0;  /* the check_at_least of the match counted */
     bool apart = false;            /* counted by count_apart, its MSet: */
     Xapian::MSet counted;
@@ -589,7 +654,7 @@ struct FacetCounts {
 /* Reads the facets= text into fc (nothing asked: nothing added).
  * LEDE_OK, or LEDE_ESYNTAX naming what is wrong (an unknown field names
  * the index's fields). */
-int plan_facets(const engine_reader *r, const char *text, FacetCounts &fc, char *err);
+int plan_facets(engine_reader *r, const char *text, FacetCounts &fc, char *err);
 
 /* results.cc */
 void fetch_data(engine_reader *r, Page &page, std::vector<Xapian::docid> dids);

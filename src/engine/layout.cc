@@ -242,6 +242,7 @@ Layout read_layout(const std::string &path) {
 
 void open_parts(engine_reader *r) {
     r->parts_stale = true; /* until r->db holds them all */
+    r->opens++;            /* other databases, whatever their revisions */
     r->part_dbs.clear();
     if (!r->layout_known) {
         r->db = Xapian::Database(r->path); /* a stub of a kind lede does not walk */

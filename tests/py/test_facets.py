@@ -5,7 +5,8 @@ case-folded, shown in their commonest written form), number fields, and
 the year/month/day histograms (UTC) -- in text and in JSON, over a
 generated collection (always), the same in 3 local shards and behind
 xapian-tcpsrv, Reuters' topics and dates and the BBC's sections (with
-../shared).  A facet's count over a filter equals COUNT of the filtered
+../shared).  lede's own counter of a local match gives the same facets as
+Xapian's ValueCountMatchSpy (LEDE_XAPIAN_FACETS=1), sampled or not.  A facet's count over a filter equals COUNT of the filtered
 query; past --facets-exact the facets are flagged estimated and scaled to
 the total, and exact=1 makes them exact; live ingest fills the day slot;
 mistakes are ERR SYNTAX naming what is wrong; the client shows a table."""
@@ -307,6 +308,29 @@ for every in ("crane", "crane OR storm"):
 r = c.ask("SEARCH facets_exact=many facets=year -- crane")
 check(r[0].startswith("ERR SYNTAX"), "facets_exact=many: ERR SYNTAX", r[0])
 c.close()
+
+
+def same_as_xapians(ours, index, queries, facets, label):
+    """lede's own counter (FacetSpy) against Xapian's ValueCountMatchSpy,
+    the one remote shards run (LEDE_XAPIAN_FACETS=1 in a second daemon):
+    the same facets over the same candidates, sampled or every match."""
+    dx = Daemon(index, "--max-limit", "100000", env={"LEDE_XAPIAN_FACETS": "1"})
+    a, b = ours.connect(), dx.connect()
+    sampled = 0
+    for query in queries:
+        for opts in ("limit=10", "limit=10 facets_exact=50", "limit=0", "limit=5 offset=3 sort=date"):
+            req = "SEARCH snippet=0 %s facets=%s -- %s" % (opts, facets, query)
+            mine, xapians = facets_of(a.ask(req)), facets_of(b.ask(req))
+            check_eq(len(mine), facets.count(",") + 1, "%s %s %s: every facet asked" % (label, opts, query))
+            check_eq(mine, xapians, "%s %s %s: lede's counter and Xapian's spy agree" % (label, opts, query))
+            sampled += any(f["estimated"] for f in mine.values())
+    check(sampled > 0, "%s: some of the facets compared were sampled (%d)" % (label, sampled))
+    a.close()
+    b.close()
+    check_eq(dx.stop(), 0, "leded with Xapian's spies exits 0")
+
+
+same_as_xapians(de, wide, QUERIES, FACETS, "wide")
 check_eq(de.stop(), 0, "leded exits 0")
 
 # Sharded: 3 local shards, then the same shards behind xapian-tcpsrv.
@@ -330,9 +354,11 @@ else:
 token = scratch.token_file("facets-token-1234")
 live = scratch.join("live.idx")
 build_index(live, scratch.join("gen.jsonl"))
-dl = start(live, "--ingest-token", token)
+# One worker: the reader that counted before the commit counts after it
+# (it holds the slots in memory: they must be read again).
+dl = start(live, "--ingest-token", token, "--workers", "1")
 c = dl.connect()
-before = facets_of(c.ask("SEARCH limit=0 facets=day:1 -- zephyr"))
+before = facets_of(c.ask("SEARCH limit=0 facets=day:1,topics -- zephyr"))
 c.ask("AUTH facets-token-1234")
 c.ask('ADD {"id":"live-1","title":"Zephyr over the harbour","date":"2031-05-06T23:30:00-02:00",'
       '"text":"A zephyr.","topics":["Wind"]}')
@@ -341,6 +367,19 @@ after = facets_of(c.ask("SEARCH limit=0 facets=day:1,topics -- zephyr"))
 check_eq((before["day"]["values"], after["day"]["values"]), ([], [("2031-05-07", 1)]),
          "an ADDed article's UTC day is counted once committed")
 check_eq(after["topics"]["values"], [("Wind", 1)], "and its metadata")
+# An article replaced: the same document's values change.
+crane = [r for r in rows if "crane" in words_of[r["id"]]]
+old = facets_of(c.ask("SEARCH limit=0 facets=topics:20,year -- crane"))
+same_facet(old["topics"], keyword_facet(crane, "topics", 20), "live: crane's topics before the replace")
+moved = dict(crane[0], topics=["Gale"], date="2040-02-03T00:00:00Z")
+c.ask("ADD " + json.dumps(moved))
+c.ask("COMMIT")
+crane = [moved if r["id"] == moved["id"] else r for r in crane]
+new = facets_of(c.ask("SEARCH limit=0 facets=topics:20,year -- crane"))
+same_facet(new["topics"], keyword_facet(crane, "topics", 20), "live: crane's topics after one is replaced")
+same_facet(new["year"], date_facet(crane, "year"), "live: crane's years after one is replaced")
+check(("Gale", 1) in new["topics"]["values"] and ("2040", 1) in new["year"]["values"],
+      "live: the replaced article's new topic and year are counted", repr(new))
 c.close()
 
 # ---- Reuters: topics and dates -----------------------------------------------------
@@ -357,7 +396,8 @@ else:
             source[o["id"]] = o
     ridx = scratch.join("reuters.idx")
     build_index(ridx, reuters)
-    c = start(ridx).connect()
+    dreu = start(ridx)
+    c = dreu.connect()
     for query in ["oil", "wheat OR corn", "bank -japan", "shipping", "dlrs", "date:1987-03-01..1987-03-31 trade"]:
         ids = all_ids(c, query)
         matched = [source[i] for i in ids]
@@ -376,6 +416,8 @@ else:
             check_eq(c.ask('COUNT (%s) topics:"%s"' % (query, value)), ["OK COUNT %d" % n],
                      "reuters: COUNT %s topics:%s equals its facet count" % (query, value))
     c.close()
+    same_as_xapians(dreu, ridx, ["oil", "wheat OR corn", "bank -japan", "dlrs", "said", "the OR march"],
+                    "topics:1000,year,month,day", "reuters")
 
 # ---- BBC: a directory source's folders are sections ---------------------------------
 bbc = os.path.join(SHARED, "corpus", "bbc")
