@@ -23,8 +23,8 @@ bool xapian_merges_wildcards() {
 }
 
 /* Words a remote reader keeps of the patterns it expanded, at most (some
- * 50 bytes each): a pattern of the Reuters mix expands to 30 words on
- * average, the words of "comp*" in three fields to 300. */
+ * 50 bytes each; "comp*" on Reuters is about 125 words in its three
+ * fields). */
 const size_t PATTERN_WORDS_KEPT = 20000;
 
 /* The words pattern ("comp", "Scomp") expands to in r's index, with the
