@@ -24,7 +24,6 @@
 
 #include <bitset>
 #include <exception>
-#include <memory>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -124,12 +123,8 @@ struct Layout {
 
 /* A reader, and what it needs to answer queries: built on first use from
  * the index's own metadata (language, compression dictionary). */
-/* The words a wildcard's pattern ("comp", "Scomp") expands to in an
- * index, with the articles holding each (wildcards.cc). */
-struct PatternWords {
-    std::vector<std::string> terms;
-    std::vector<Xapian::doccount> freqs;
-};
+/* The words a pattern ("comp", "Scomp") expands to, and their article counts. */
+struct PatternWords { std::vector<std::string> terms; std::vector<Xapian::doccount> freqs; };
 
 struct engine_reader {
     Xapian::Database db;
@@ -183,8 +178,7 @@ struct engine_reader {
      * line): queries must then take forms its protocol carries (no
      * custom weighting or posting source; see with_wildcards_read). */
     bool remote = false;
-    /* A remote reader's wildcard expansions (wildcards.cc): the words of
-     * each pattern read lately, words in all; forgotten when it moves. */
+    /* A remote reader's wildcard expansions lately, words in all: wildcards.cc's. */
     std::unordered_map<std::string, PatternWords> pattern_words;
     size_t pattern_words_held = 0;
     /* Every document holds ENGINE_SLOT_HEAD (a sharded index's shards;
@@ -516,8 +510,7 @@ Xapian::Query pairs_for(const engine_reader *r, const Xapian::Query &q);
  * o's deadline is checked between wildcards. */
 Xapian::Query with_wildcards_read(engine_reader *r, const Xapian::Query &q,
                                   const search_opts *o);
-/* Drops the words r keeps of the patterns it expanded: r moved to other
- * databases or another revision. */
+/* Drops r's kept expansions: r moved to other databases or revisions. */
 void forget_pattern_words(engine_reader *r);
 
 /* deadline.cc */
@@ -648,9 +641,8 @@ void fill_totals(const Page &page, const FacetCounts &facets, const search_opts 
                  search_results *out);
 
 /* spelling.cc */
-/* Sets out->did_you_mean when the query q has a rare word whose
- * correction would find more; ran is the MSet of the match the search ran
- * (q, or its retry as OR), whose term frequencies it reads. */
+/* Sets out->did_you_mean when q has a rare word whose correction would
+ * find more; reads term frequencies from ran, the search's match's MSet. */
 void offer_correction(engine_reader *r, const search_opts *o,
                       const Xapian::Query &q, const Xapian::MSet &ran, search_results *out);
 
