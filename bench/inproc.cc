@@ -11,7 +11,11 @@
 // usage: inproc INDEX QUERYFILE SECONDS
 // (INPROC_ONCE=1 stops after two passes over the queries, for callgrind;
 // INPROC_RELEVANCE_ONLY=1 leaves out the newer-date tie-break, for
-// reference: then equal scores come in document id order.)
+// reference: then equal scores come in document id order; for the cost of
+// going remote (INDEX a stub naming a xapian-tcpsrv, bench/remote_cost.sh):
+// INPROC_NO_DATA=1 reads no stored data, INPROC_SORT_SLOT=N breaks ties on
+// value slot N instead of 0, INPROC_CHECK=N asks the match to check at
+// least N candidates, as lede's engine does with 1000.)
 // Prints the figures of drive.h, the overall line last.
 #include <xapian.h>
 
@@ -53,6 +57,9 @@ struct Handle {
     Xapian::QueryParser qp;
     std::unordered_set<std::string> stops;
     bool relevance_only = getenv("INPROC_RELEVANCE_ONLY") != nullptr;
+    bool no_data = getenv("INPROC_NO_DATA") != nullptr;
+    Xapian::valueno sort_slot = getenv("INPROC_SORT_SLOT") ? atoi(getenv("INPROC_SORT_SLOT")) : 0;
+    Xapian::doccount check = getenv("INPROC_CHECK") ? atoi(getenv("INPROC_CHECK")) : 0;
     std::string format;
 
     void use_stopwords(const std::string &list) {
@@ -127,11 +134,11 @@ int inproc_query(void *conn, const char *q) {
         if (h->format == "3") enq.set_weighting_scheme(ImpactWeight());
         if (h->format == "4") enq.set_weighting_scheme(tf_weight());
         if (h->relevance_only) enq.set_sort_by_relevance();
-        else enq.set_sort_by_relevance_then_value(0, true);
-        Xapian::MSet m = enq.get_mset(0, 10);
+        else enq.set_sort_by_relevance_then_value(h->sort_slot, true);
+        Xapian::MSet m = enq.get_mset(0, 10, h->check);
         size_t bytes = 0;
         for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
-            bytes += it.get_document().get_data().size();
+            bytes += h->no_data ? it.get_sort_key().size() : it.get_document().get_data().size();
         return bytes == (size_t)-1;
     } catch (const Xapian::Error &) {
         return 1;

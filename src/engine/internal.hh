@@ -24,7 +24,6 @@
 
 #include <bitset>
 #include <exception>
-#include <memory>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -141,6 +140,9 @@ struct FacetColumns {
 
 /* A reader, and what it needs to answer queries: built on first use from
  * the index's own metadata (language, compression dictionary). */
+/* The words a pattern ("comp", "Scomp") expands to, and their article counts. */
+struct PatternWords { std::vector<std::string> terms; std::vector<Xapian::doccount> freqs; };
+
 struct engine_reader {
     Xapian::Database db;
     std::string path;
@@ -197,6 +199,9 @@ struct engine_reader {
      * line): queries must then take forms its protocol carries (no
      * custom weighting or posting source; see with_wildcards_read). */
     bool remote = false;
+    /* A remote reader's wildcard expansions lately, words in all: wildcards.cc's. */
+    std::unordered_map<std::string, PatternWords> pattern_words;
+    size_t pattern_words_held = 0;
     /* Every document holds ENGINE_SLOT_HEAD (a sharded index's shards;
      * engine.h): remote pages without snippets take their hits' heads
      * from the sort keys (search.cc).  Asked when the parts open. */
@@ -524,8 +529,10 @@ Xapian::Query pairs_for(const engine_reader *r, const Xapian::Query &q);
 /* q with its wildcards read as run_query reads them, each one's words
  * taken from a budget of o->max_wildcard (0: 1000) for the whole query;
  * o's deadline is checked between wildcards. */
-Xapian::Query with_wildcards_read(const engine_reader *r, const Xapian::Query &q,
+Xapian::Query with_wildcards_read(engine_reader *r, const Xapian::Query &q,
                                   const search_opts *o);
+/* Drops r's kept expansions: r moved to other databases or revisions. */
+void forget_pattern_words(engine_reader *r);
 
 /* deadline.cc */
 /* What a search that stops throws (check_stop), out of Xapian's match
@@ -701,9 +708,9 @@ void fill_totals(const Page &page, const FacetCounts &facets, const search_opts 
                  search_results *out);
 
 /* spelling.cc */
-/* Sets out->did_you_mean when the query has a rare word whose correction
- * would find more. */
+/* Sets out->did_you_mean when q has a rare word whose correction would
+ * find more; reads term frequencies from ran, the search's match's MSet. */
 void offer_correction(engine_reader *r, const search_opts *o,
-                      const Xapian::Query &q, search_results *out);
+                      const Xapian::Query &q, const Xapian::MSet &ran, search_results *out);
 
 #endif

@@ -257,6 +257,7 @@ void open_parts(engine_reader *r) {
         r->db = db;
     }
     reader_fields_load(r);
+    forget_pattern_words(r);
     /* one round trip to each remote server: its count of heads */
     r->heads = r->remote && r->db.get_doccount() > 0 &&
                r->db.get_value_freq(ENGINE_SLOT_HEAD) == r->db.get_doccount();

@@ -173,21 +173,55 @@ void note_files(engine_reader *r) {
     note_layout(r);
 }
 
+namespace {
+
+/* Whether a quiet watch of r's directories tells all a look at its files
+ * would: a local index's stubs and version files, or, where a database is
+ * remote, its stubs alone (its databases are asked by look_at_servers,
+ * watched or not).  A stub lede does not walk is looked at every time. */
+bool watch_tells_all(const engine_reader *r) {
+    return !r->watch_failed && (!r->versions.empty() || (r->remote && r->layout_known));
+}
+
+/* What a reader that moved reads again: a commit may have added fields,
+ * and words a wildcard expands to. */
+void moved(engine_reader *r) {
+    reader_fields_load(r);
+    forget_pattern_words(r);
+}
+
+/* The stubs are as they were: an index with remote shards opens them if
+ * it must, else asks its servers when it is time (look_at_servers). */
+bool look_at_parts(engine_reader *r) {
+    if (!r->remote) return false;
+    if (r->parts_stale) {
+        open_current(r);
+        return true;
+    }
+    return look_at_servers(r, false);
+}
+
+}  // namespace
+
 /* Before every query.  While the directories that would show a change
  * are watched and quiet, nothing was committed: one read of the watch
- * (dirwatch.h) instead of a stat per database.  Otherwise the files are
- * looked at; what changes while they are, the watch reports next time.  A
- * watch that is not set up (or broke) is set up before looking, and when
- * the databases are no longer those watched, the next call watches the
- * new ones and looks again. */
+ * (dirwatch.h) instead of a stat per database, or of reading the stubs
+ * of an index with remote shards (look_at_parts).  Otherwise the files
+ * are looked at; what changes while they are, the watch reports next
+ * time.  A watch that is not set up (or broke) is set up before looking,
+ * and when the databases are no longer those watched, the next call
+ * watches the new ones and looks again. */
 bool refresh(engine_reader *r, bool force) {
     int news = r->watching ? dirwatch_changed(r->watch) : DIRWATCH_BROKEN;
-    if (news == DIRWATCH_QUIET && !force) return false;
-    bool watched = news != DIRWATCH_BROKEN ||
-                   (!r->watch_failed && !r->versions.empty() && watch_dirs(r));
+    if (news == DIRWATCH_QUIET && !force) {
+        bool changed = look_at_parts(r);
+        if (changed) moved(r);
+        return changed;
+    }
+    bool watched = news != DIRWATCH_BROKEN || (watch_tells_all(r) && watch_dirs(r));
     r->watching = false; /* until the look below has succeeded */
     bool changed = look_again(r, force);
-    if (changed) reader_fields_load(r); /* a commit may have added fields */
+    if (changed) moved(r);
     r->watching = watched && change_dirs(r) == r->watched;
     return changed;
 }

@@ -203,7 +203,7 @@ int search_once(engine_reader *r, const search_opts *o,
     }
     fill_totals(run.page, run.facets, o, out);
     if (stops_only && out->total == 0) out->hint = SEARCH_HINT_STOPWORDS;
-    offer_correction(r, o, q, out);
+    offer_correction(r, o, q, run.page.mset, out);
     fill_hits(r, run.page, ran, o, out);
     return LEDE_OK;
 }

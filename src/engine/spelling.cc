@@ -16,14 +16,26 @@ namespace {
 
 const Xapian::doccount RARE_WORD = 2;
 
+/* The articles holding term: as the match that gave ran (if any) weighed
+ * it, else the database's figure (MSet::get_termfreq asks the database
+ * only for a term the match did not weigh).  From remote shards each
+ * figure asked anew is a round trip to every server. */
+Xapian::doccount term_freq(engine_reader *r, const Xapian::MSet *ran, const std::string &term) {
+    return ran ? ran->get_termfreq(term) : r->db.get_termfreq(term);
+}
+
 /* Articles holding word (as the query parser would stem it) in its
- * headline, standfirst or body, each counted once a field. */
-Xapian::doccount word_freq(engine_reader *r, const std::string &word) {
+ * headline, standfirst or body, each counted once a field; past
+ * RARE_WORD, whatever figure is over it.  The body term, which the
+ * search weighed, comes first: when it alone is over RARE_WORD, so is the
+ * sum, and the other two are not asked for. */
+Xapian::doccount word_freq(engine_reader *r, const Xapian::MSet *ran, const std::string &word) {
     std::string stem = r->stem(word);
     if (is_stop_word(r, stem)) return RARE_WORD + 1; /* absent by design */
-    Xapian::doccount n = 0;
-    for (const char *prefix : {"", PREFIX_TITLE, PREFIX_STANDFIRST})
-        n += r->db.get_termfreq(prefix + stem);
+    Xapian::doccount n = term_freq(r, ran, stem);
+    if (n > RARE_WORD) return n;
+    for (const char *prefix : {PREFIX_TITLE, PREFIX_STANDFIRST})
+        n += term_freq(r, ran, prefix + stem);
     return n;
 }
 
@@ -91,8 +103,10 @@ void walk_words(const std::string &q, F fn) {
  * words the index knows well ("seek" -> "see", "increased" -> "increase").
  * Values of fields (title:word, date:..., id:...), boolean operators,
  * wildcards (word*) and words with digits are not corrected.  A word that
- * comes again is looked up once; the deadline is checked at each word. */
-std::string correct(engine_reader *r, const search_opts *o) {
+ * comes again is looked up once; the deadline is checked at each word.
+ * ran: the search's match, whose frequencies term_freq reads (NULL for
+ * SUGGEST, which runs none). */
+std::string correct(engine_reader *r, const search_opts *o, const Xapian::MSet *ran) {
     std::string out;
     bool changed = false;
     std::unordered_map<std::string, std::string> seen; /* word -> its correction, or "" */
@@ -103,7 +117,7 @@ std::string correct(engine_reader *r, const search_opts *o) {
             auto it = seen.find(word);
             if (it == seen.end()) {
                 check_stop(o, "spelling"); /* up to 400 µs a word */
-                it = seen.emplace(word, word_freq(r, word) <= RARE_WORD ? r->db.get_spelling_suggestion(word)
+                it = seen.emplace(word, word_freq(r, ran, word) <= RARE_WORD ? r->db.get_spelling_suggestion(word)
                                                                         : std::string()).first;
             }
             better = it->second;
@@ -129,13 +143,14 @@ int spelling_within_cost(const search_opts *o, char *err) {
 /* True when some word of the query is missing from the index or nearly
  * so (in at most RARE_WORD articles, headline, standfirst and body
  * together): only then can a spelling correction help, and looking for one
- * costs more than the query itself. */
-bool has_rare_word(engine_reader *r, const Xapian::Query &q) {
+ * costs more than the query itself.  The frequencies are those of the
+ * match that gave ran (term_freq). */
+bool has_rare_word(engine_reader *r, const Xapian::Query &q, const Xapian::MSet &ran) {
     std::unordered_map<std::string, Xapian::doccount> freq;
     for (Xapian::TermIterator t = q.get_unique_terms_begin(); t != q.get_unique_terms_end(); ++t) {
         std::string word = term_word(*t);
         if (is_stop_word(r, word)) continue; /* absent by design */
-        if (!word.empty()) freq[word] += r->db.get_termfreq(*t); /* not id:, author:... */
+        if (!word.empty()) freq[word] += term_freq(r, &ran, *t); /* not id:, author:... */
     }
     for (const auto &kv : freq)
         if (kv.second <= RARE_WORD) return true;
@@ -145,12 +160,12 @@ bool has_rare_word(engine_reader *r, const Xapian::Query &q) {
 }  // namespace
 
 void offer_correction(engine_reader *r, const search_opts *o,
-                      const Xapian::Query &q, search_results *out) {
+                      const Xapian::Query &q, const Xapian::MSet &ran, search_results *out) {
     check_stop(o, "spelling");
-    if ((out->total < 5 || out->retried_any) && has_rare_word(r, q)) {
+    if ((out->total < 5 || out->retried_any) && has_rare_word(r, q, ran)) {
         /* Offered only when it finds more: Xapian proposes corrections for
          * words missing from one of the default field's prefixes, too. */
-        std::string corrected = correct(r, o);
+        std::string corrected = correct(r, o, &ran);
         /* No offer for a query with NEAR or ADJ: a corrected word can give
          * Xapian 1.4's parser a shape it leaks on that the query itself did
          * not (make fuzz found one; query_guard.cc says why it leaks). */
@@ -177,7 +192,7 @@ int engine_suggest(engine_reader *r, const search_opts *o, sbuf *out, char *err)
     if (int rc = spelling_within_cost(o, err)) return rc;
     return with_retry(r, err, "suggest", [&] {
         setup_search(r);
-        std::string c = correct(r, o);
+        std::string c = correct(r, o, nullptr);
         sbuf_reset(out);
         sbuf_append(out, c.data(), c.size());
         return LEDE_OK;

@@ -71,41 +71,6 @@ inline void spend_wildcard_words(Xapian::termcount &budget, Xapian::termcount wo
     budget -= words;
 }
 
-/* The words the patterns (prefix included: "comp", "Scomp"; shown as the
- * user wrote them) expand to in db, taken from budget
- * (spend_wildcard_words).  More than max for one pattern throws
- * WildcardError, as Xapian's own expansion limit does. */
-inline std::shared_ptr<WildcardExpansion> expand_wildcards(const Xapian::Database &db,
-                                                           const std::vector<std::string> &patterns,
-                                                           const std::vector<std::string> &shown,
-                                                           Xapian::termcount &budget,
-                                                           Xapian::termcount max, int format) {
-    auto e = std::make_shared<WildcardExpansion>();
-    Xapian::termcount most = 0;
-    for (size_t i = 0; i < patterns.size(); i++) {
-        Xapian::termcount n = 0;
-        for (Xapian::TermIterator t = db.allterms_begin(patterns[i]); t != db.allterms_end(patterns[i]); ++t) {
-            if (++n > max)
-                throw Xapian::WildcardError("Wildcard " + shown[i] + "* expands to more than " +
-                                            std::to_string(max) + " terms");
-            e->terms.push_back(*t);
-            e->freqs.push_back(t.get_termfreq());
-        }
-        most = std::max(most, n);
-    }
-    if (!patterns.empty()) spend_wildcard_words(budget, most, max, shown[0]);
-    e->one_shard = db.size() == 1;
-    double N = db.get_doccount();
-    double idf = ImpactWeight::idf(union_size(e->freqs, N), N);
-    if (format == 4) {
-        e->k1 = TF_K1;
-        e->scale = idf * (TF_K1 + 1);
-    } else {
-        e->scale = idf * (BM25_K1 + 1) / IMPACT_MAX;
-    }
-    return e;
-}
-
 class WildcardSource : public Xapian::PostingSource {
   public:
     /* Document ids a window spans: 32 KiB of sums, 1 KiB of flags. */

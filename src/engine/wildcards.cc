@@ -4,7 +4,9 @@
  * the synonym of the words it expands to over the whole index, a query
  * Xapian's remote protocol carries and every shard weighs alike; every
  * wildcard's words come out of one budget for the query (--max-wildcard).
- * Touches no reader state: it reads the database's term list alone. */
+ * Reads the database's term list; of the reader's state, owns only the
+ * words a remote reader keeps of the patterns it expanded
+ * (pattern_words), which it forgets whenever the reader moves. */
 #include "internal.hh"
 #include "wildcard.hh"
 
@@ -18,6 +20,68 @@ namespace {
 bool xapian_merges_wildcards() {
     static const bool set = getenv("LEDE_XAPIAN_WILDCARDS") != nullptr;
     return set;
+}
+
+/* Words a remote reader keeps of the patterns it expanded, at most (some
+ * 50 bytes each; "comp*" on Reuters is about 125 words in its three
+ * fields). */
+const size_t PATTERN_WORDS_KEPT = 20000;
+
+/* The words pattern ("comp", "Scomp") expands to in r's index, with the
+ * articles holding each: more than max of them only when there are more.
+ * From a remote shard the list is a round trip to every server, which
+ * sends a message for each word (Xapian 1.4 reads the whole list at
+ * once), so a remote reader keeps the complete lists it read until it
+ * moves (forget_pattern_words); its servers answer from the revision it
+ * opened until then, so a kept list is the one they would send.  filled
+ * holds a list that is not kept. */
+const PatternWords &pattern_words(engine_reader *r, const std::string &pattern, Xapian::termcount max,
+                                  PatternWords &filled) {
+    auto kept = r->pattern_words.find(pattern);
+    if (kept != r->pattern_words.end()) return kept->second;
+    filled = PatternWords();
+    for (Xapian::TermIterator t = r->db.allterms_begin(pattern);
+         t != r->db.allterms_end(pattern) && filled.terms.size() <= max; ++t) {
+        filled.terms.push_back(*t);
+        filled.freqs.push_back(t.get_termfreq());
+    }
+    size_t n = filled.terms.size();
+    if (!r->remote || n > max || n > PATTERN_WORDS_KEPT) return filled;
+    if (r->pattern_words_held + n > PATTERN_WORDS_KEPT) forget_pattern_words(r);
+    r->pattern_words_held += n;
+    return r->pattern_words.emplace(pattern, std::move(filled)).first->second;
+}
+
+/* The words the patterns (prefix included: "comp", "Scomp"; shown as the
+ * user wrote them) expand to in r's index, taken from budget
+ * (spend_wildcard_words).  More than max for one pattern throws
+ * WildcardError, as Xapian's own expansion limit does. */
+std::shared_ptr<WildcardExpansion> expand_wildcards(engine_reader *r, const std::vector<std::string> &patterns,
+                                                    const std::vector<std::string> &shown,
+                                                    Xapian::termcount &budget, Xapian::termcount max) {
+    auto e = std::make_shared<WildcardExpansion>();
+    Xapian::termcount most = 0;
+    PatternWords filled;
+    for (size_t i = 0; i < patterns.size(); i++) {
+        const PatternWords &words = pattern_words(r, patterns[i], max, filled);
+        if (words.terms.size() > max)
+            throw Xapian::WildcardError("Wildcard " + shown[i] + "* expands to more than " +
+                                        std::to_string(max) + " terms");
+        e->terms.insert(e->terms.end(), words.terms.begin(), words.terms.end());
+        e->freqs.insert(e->freqs.end(), words.freqs.begin(), words.freqs.end());
+        most = std::max(most, (Xapian::termcount)words.terms.size());
+    }
+    if (!patterns.empty()) spend_wildcard_words(budget, most, max, shown[0]);
+    e->one_shard = r->db.size() == 1;
+    double N = r->db.get_doccount();
+    double idf = ImpactWeight::idf(union_size(e->freqs, N), N);
+    if (r->format == 4) {
+        e->k1 = TF_K1;
+        e->scale = idf * (TF_K1 + 1);
+    } else {
+        e->scale = idf * (BM25_K1 + 1) / IMPACT_MAX;
+    }
+    return e;
 }
 
 /* The words patterns show the user: "comp" for "Scomp". */
@@ -51,12 +115,12 @@ std::vector<std::string> wildcard_group(const Xapian::Query &q) {
 
 /* Takes the words every wildcard in q expands to from budget (see
  * spend_wildcard_words), for a query Xapian expands itself. */
-void spend_on_wildcards(const engine_reader *r, const Xapian::Query &q,
+void spend_on_wildcards(engine_reader *r, const Xapian::Query &q,
                         Xapian::termcount &budget, Xapian::termcount max, const search_opts *o) {
     std::vector<std::string> group = wildcard_group(q);
     if (!group.empty()) {
         check_stop(o, "wildcard expansion");
-        expand_wildcards(r->db, group, shown_words(group), budget, max, r->format);
+        expand_wildcards(r, group, shown_words(group), budget, max);
         return;
     }
     for (size_t i = 0; i < q.get_num_subqueries(); i++)
@@ -83,7 +147,7 @@ Xapian::Query words_synonym(const std::vector<std::string> &terms) {
  * shard to expand, which matches the same articles (its weight does not
  * count, or differs by its idf alone under XOR).  Every wildcard's words
  * come out of budget. */
-Xapian::Query with_wildcard_sources(const engine_reader *r, const Xapian::Query &q,
+Xapian::Query with_wildcard_sources(engine_reader *r, const Xapian::Query &q,
                                     Xapian::termcount &budget, Xapian::termcount max,
                                     const search_opts *o) {
     Xapian::Query::op op = q.get_type();
@@ -91,7 +155,7 @@ Xapian::Query with_wildcard_sources(const engine_reader *r, const Xapian::Query 
     std::vector<std::string> patterns = wildcard_group(q);
     if (!patterns.empty()) {
         check_stop(o, "wildcard expansion");
-        auto words = expand_wildcards(r->db, patterns, shown_words(patterns), budget, max, r->format);
+        auto words = expand_wildcards(r, patterns, shown_words(patterns), budget, max);
         if (words->terms.empty()) return Xapian::Query::MatchNothing; /* as Xapian has it */
         if (r->remote) return words_synonym(words->terms);
         return Xapian::Query((new WildcardSource(words))->release());
@@ -117,11 +181,16 @@ Xapian::Query with_wildcard_sources(const engine_reader *r, const Xapian::Query 
 
 }  // namespace
 
-Xapian::Query with_wildcards_read(const engine_reader *r, const Xapian::Query &q,
+Xapian::Query with_wildcards_read(engine_reader *r, const Xapian::Query &q,
                                   const search_opts *o) {
     Xapian::termcount max = o->max_wildcard ? o->max_wildcard : 1000, budget = max;
     if ((baked_tf(r->format) || r->remote) && !xapian_merges_wildcards())
         return with_wildcard_sources(r, q, budget, max, o);
     spend_on_wildcards(r, q, budget, max, o);
     return q;
+}
+
+void forget_pattern_words(engine_reader *r) {
+    r->pattern_words.clear();
+    r->pattern_words_held = 0;
 }
