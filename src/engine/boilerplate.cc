@@ -7,6 +7,8 @@
 #include "internal.hh"
 #include "boilerplate.hh"
 
+#include <algorithm>
+
 namespace {
 
 std::string source_of(const article *a) {
@@ -44,15 +46,19 @@ struct BorrowedTable {
     }
 };
 
-/* The documents whose id hashes are stale (ids of "Q#" terms are not
- * read: an id that long is not found). */
+/* The documents whose id hashes are stale, ascending (ids of "Q#" terms
+ * are not read: an id that long is not found).  The id terms are walked,
+ * not each document's termlist: on Reuters that read 21,577 termlists
+ * to find the few dozen stale articles of a full build's compaction. */
 std::vector<Xapian::docid> stale_documents(engine_writer *w, const std::unordered_set<uint64_t> &stale) {
     std::vector<Xapian::docid> found;
-    for (Xapian::PostingIterator p = w->db.postlist_begin(""); p != w->db.postlist_end(""); ++p) {
-        std::string q = doc_qterm(w->db, *p);
-        if (q.size() > 1 && q[1] != '#' && stale.count(boiler_id_hash(q.c_str() + 1)))
+    for (Xapian::TermIterator t = w->db.allterms_begin("Q"); t != w->db.allterms_end("Q"); ++t) {
+        const std::string &q = *t;
+        if (q.size() < 2 || q[1] == '#' || !stale.count(boiler_id_hash(q.c_str() + 1))) continue;
+        for (Xapian::PostingIterator p = w->db.postlist_begin(q); p != w->db.postlist_end(q); ++p)
             found.push_back(*p);
     }
+    std::sort(found.begin(), found.end());
     return found;
 }
 
