@@ -3,7 +3,9 @@
 # of lede-index against a plain single-threaded Xapian indexer
 # (bench/plain_index.cc), on Reuters-21578 and the BBC collection, in the
 # same run.  Each configuration runs RUNS times (default 3) on a fresh
-# index; the median wall time is reported.  Writes bench/results/index.md.
+# index; the median wall time is reported.  Writes bench/results/index.md;
+# the text after its "analysis" marker line (the hand-written profile of
+# a build) is kept across runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${RUNS:-3}"
@@ -12,6 +14,7 @@ BUILD="${BUILD:-build}"
 MEASURE="$BUILD/bench/measure"
 PLAIN="$BUILD/bench/plain_index"
 OUT=bench/results/index.md
+MARKER="<!-- analysis: written by hand, kept across runs of bench/index.sh -->"
 WORK=$(mktemp -d /tmp/lede-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
@@ -34,11 +37,12 @@ ROWS=()
 # row LABEL ARTICLES RAWBYTES
 row() {
     local label="$1" n="$2" raw="$3"
-    ROWS+=("$(awk -v l="$label" -v n="$n" -v raw="$raw" -v s="$SECS" -v rss="$RSS" -v size="$SIZE" 'BEGIN {
-        printf "| %s | %d | %.2f | %.0f | %.2f | %.0f | %.1f | %.0f%% |", l, n, s, n / s, raw / 1e6 / s, rss / 1024, size / 1e6, 100 * size / raw }')")
+    ROWS+=("$(awk -v l="$label" -v n="$n" -v raw="$raw" -v s="$SECS" -v cpu="$CPU" -v rss="$RSS" -v size="$SIZE" 'BEGIN {
+        printf "| %s | %d | %.2f | %.0f | %.2f | %.0f | %.2f | %.0f | %.1f | %.0f%% |", l, n, s, n / s, cpu, n / cpu, raw / 1e6 / s, rss / 1024, size / 1e6, 100 * size / raw }')")
     echo "${ROWS[-1]}" >&2
 }
 
+KEEP=$(bench_kept_analysis "$OUT" "$MARKER")
 declare -A RATE
 for corpus in reuters bbc; do
     if [ $corpus = reuters ]; then src="$REUTERS"; else src="$BBC"; fi
@@ -61,7 +65,7 @@ for corpus in reuters bbc; do
     PLAIN_SIZE=$SIZE
     xapian-compact -q "$WORK/plain.db" "$WORK/plain-compact.db" >/dev/null 2>&1 || xapian-compact "$WORK/plain.db" "$WORK/plain-compact.db" >/dev/null
     SIZE=$(dir_bytes "$WORK/plain-compact.db")
-    ROWS+=("$(awk -v l="plain index after xapian-compact, $corpus" -v size="$SIZE" -v raw="$raw" 'BEGIN {printf "| %s | | | | | | %.1f | %.0f%% |", l, size / 1e6, 100 * size / raw}')")
+    ROWS+=("$(awk -v l="plain index after xapian-compact, $corpus" -v size="$SIZE" -v raw="$raw" 'BEGIN {printf "| %s | | | | | | | | %.1f | %.0f%% |", l, size / 1e6, 100 * size / raw}')")
     RATE[ratio_$corpus]=$(awk -v a="${RATE[lede_$corpus]}" -v b="${RATE[plain_$corpus]}" 'BEGIN {printf "%.2f", a / b}')
     RATE[size_$corpus]=$(awk -v a="$LEDE_SIZE" -v b="$PLAIN_SIZE" 'BEGIN {printf "%.2f", a / b}')
 done
@@ -72,13 +76,13 @@ done
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- machine: $(bench_machine)"
     echo "- lede commit: $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with uncommitted changes)')"
-    echo "- command: \`make bench-index\` (bench/index.sh, RUNS=$RUNS: median wall time of $RUNS fresh builds; peak RSS is the largest seen)"
-    echo "- lede: \`bin/lede-index -q --index DB SOURCE\` (full build: one shard per core, merged and compacted; stored zlib text); its parts written by the bulk inverter (\`--writer bulk\`, the default, --memory 512M) or through Xapian's API (\`--writer xapian\`)"
+    echo "- command: \`make bench-index\` (bench/index.sh, RUNS=$RUNS: median wall time and median CPU time (user + system, all threads) of $RUNS fresh builds; peak RSS is the largest seen)"
+    echo "- lede: \`bin/lede-index -q --index DB SOURCE\` (full build: one part per core; stored zlib text); its parts inverted by the bulk inverter and merged into one database directly (\`--writer bulk\`, the default, --memory 512M) or written through Xapian's API and compacted (\`--writer xapian\`)"
     echo "- plain: \`$PLAIN DB SOURCE\` (TermGenerator defaults, one WritableDatabase, default flags, headline as data)"
     echo "- raw text: uncompressed input bytes (Reuters: the JSON Lines file after gunzip; BBC: the .txt files)"
     echo
-    echo "| configuration | articles | seconds | articles/s | MB/s | peak RSS MB | index MB | % of raw |"
-    echo "|---|---|---|---|---|---|---|---|"
+    echo "| configuration | articles | seconds | articles/s | CPU s | articles/CPU s | MB/s | peak RSS MB | index MB | % of raw |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
     echo
     echo "Ratios lede / plain, same run: Reuters speed ${RATE[ratio_reuters]}x, size ${RATE[size_reuters]}x;" \
@@ -91,6 +95,9 @@ done
     echo
     echo "Goals (issue 2): >= 12,700 articles/s on 2 cores (Sphinx 2.2's indexer);" \
          "index plus stored text <= 250% of the raw text."
+    echo
+    echo "$MARKER"
+    [ -n "$KEEP" ] && echo "$KEEP"
 } >"$OUT"
 echo "wrote $OUT" >&2
 cat "$OUT"

@@ -208,8 +208,10 @@ static int first_pass(build *b, char *err) {
     if (rc == LEDE_OK && b->fresh && b->nshards) {
         rc = shardrun_finish_full(b, err);
     } else if (rc == LEDE_OK && b->fresh) {
-        INFO(b, "merging %d parts", b->nwriters);
-        rc = livewriter_merge_live(&b->ix, err);
+        if (!b->bulk) { /* a bulk build's parts are merged as the writers stop */
+            INFO(b, "merging %d parts", b->nwriters);
+            rc = livewriter_merge_live(&b->ix, err);
+        }
         if (rc == LEDE_OK) rc = write_deferred(b, err);
     } else if (rc == LEDE_OK && b->resumed) {
         /* The rest of an interrupted full build went into the merged

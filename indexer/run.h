@@ -47,7 +47,8 @@ typedef struct writer {
     uint64_t changes;                  /* replacements + deletions since its
                                           database was compacted */
     docstore *ds;
-    int written;                       /* a bulk writer closed (its part written) */
+    int finished;                      /* a bulk writer's last commit done: its
+                                          part waits for the merge (writers.c) */
 } writer;
 
 struct build {

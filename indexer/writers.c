@@ -4,8 +4,10 @@
  * records and commit points are shardrun.c's).  Writers commit every
  * `batch` articles; the stub lists a full build's parts while they are
  * built, so readers see every committed batch and an interrupted build is
- * merged and resumed by the next run.  Reads no source file and chooses no
- * setting (sources.c, sample.c). */
+ * merged and resumed by the next run.  A bulk build's parts (issue 20)
+ * are inverted by their writers and written, all of them, as the index's
+ * one database by a single merge when the writers stop.  Reads no source
+ * file and chooses no setting (sources.c, sample.c). */
 #define _GNU_SOURCE
 #include "writers.h"
 #include "fields.h"
@@ -13,6 +15,7 @@
 #include "shardrun.h"
 #include "sources.h"
 #include "../src/idset.h"
+#include "../src/livewriter.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -108,13 +111,12 @@ static int scan_one(const char *key, const char *val, size_t len, void *ctx) {
     return rc;
 }
 
-/* A bulk writer's database, written whole in its own thread (the parts
- * in parallel): its last commit (metadata), then its close. */
-static int writer_bulk_close(writer *w, char *err) {
+/* A bulk writer's last commit (its metadata); its part is written with
+ * the others' by one merge (merge_parts). */
+static int writer_bulk_finish(writer *w, char *err) {
     int rc = w->dirty ? writer_commit(w, err) : LEDE_OK;
-    if (rc != LEDE_OK) return rc;
-    w->written = 1;
-    return engine_writer_close(w->ew, err);
+    if (rc == LEDE_OK) w->finished = 1;
+    return rc;
 }
 
 static int writer_handle(writer *w, jobq_job *j, char *err) {
@@ -137,7 +139,7 @@ static int writer_handle(writer *w, jobq_job *j, char *err) {
     case JOBQ_COMMIT:
         return w->dirty ? writer_commit(w, err) : LEDE_OK;
     case JOBQ_STOP: /* a run that changed nothing writes nothing */
-        if (w->b->bulk) return writer_bulk_close(w, err);
+        if (w->b->bulk) return writer_bulk_finish(w, err);
         return w->dirty ? writer_commit(w, err) : LEDE_OK;
     }
     return LEDE_OK;
@@ -160,16 +162,38 @@ static void *writer_main(void *arg) {
 
 /* ---- setting up writers ------------------------------------------------ */
 
-/* A bulk writer's close, on the progress line: "part K: PHASE N". */
-static void on_phase(const char *phase, uint64_t done, void *ctx) {
-    writer *w = ctx;
+/* The merge of a bulk build's parts, on the progress line. */
+static void on_merge_phase(const char *phase, uint64_t done, void *ctx) {
+    build *b = ctx;
     char what[128];
-    snprintf(what, sizeof what, "part %d of %d: writing its %s (%" PRIu64 " done)", w->k + 1,
-             w->b->nwriters, phase, done);
-    pthread_mutex_lock(&w->b->mu);
-    progress_phase(&w->b->prog, what);
-    pthread_mutex_unlock(&w->b->mu);
-    if (!done) INFO(w->b, "%s: writing its %s", w->name, phase);
+    snprintf(what, sizeof what, "writing the %d parts' %s (%" PRIu64 " done)", b->nwriters, phase,
+             done);
+    pthread_mutex_lock(&b->mu);
+    progress_phase(&b->prog, what);
+    pthread_mutex_unlock(&b->mu);
+    if (!done) INFO(b, "merging %d parts: writing their %s", b->nwriters, phase);
+}
+
+/* A bulk build's parts, every writer finished, written as the index's one
+ * database by a single merge (livewriter_merge_bulk: the parts are never
+ * written alone nor compacted after); closes them all. */
+static int merge_parts(build *b, char *err) {
+    engine_writer **parts = lede_calloc((size_t)b->nwriters, sizeof *parts);
+    int finished = 1;
+    for (int k = 0; k < b->nwriters; k++) {
+        parts[k] = b->w[k].ew;
+        finished &= parts[k] && b->w[k].finished;
+    }
+    int rc;
+    if (finished) {
+        INFO(b, "merging %d parts", b->nwriters);
+        rc = livewriter_merge_bulk(&b->ix, parts, b->nwriters, on_merge_phase, b, err);
+    } else {
+        for (int k = 0; k < b->nwriters; k++) engine_writer_abandon(parts[k]);
+        rc = lede_seterr(err, "%s: a part was not finished", b->o->index);
+    }
+    free(parts);
+    return rc;
 }
 
 static int writer_open_engine(build *b, writer *w, int create, char *err) {
@@ -177,7 +201,6 @@ static int writer_open_engine(build *b, writer *w, int create, char *err) {
     int rc = b->bulk ? engine_writer_open_bulk(path, b->o->memory / (size_t)b->nwriters, &w->ew, err)
                      : engine_writer_open(path, create, 0, &w->ew, err);
     free(path);
-    if (rc == LEDE_OK && b->bulk) engine_writer_on_phase(w->ew, on_phase, w);
     return rc;
 }
 
@@ -221,8 +244,8 @@ static char *writer_name(build *b, int k) {
     return sbuf_detach(&n);
 }
 
-/* The stub lists the main database and every part: for a bulk build, once
- * all are written (an interrupted one leaves parts that are not listed,
+/* The stub lists the main database and every part (not a bulk build's:
+ * merge_parts writes them as one database, and an interrupted one leaves
  * debris to the next run). */
 static int list_parts(build *b, char *err) {
     char **names = lede_calloc((size_t)b->nwriters + 1, sizeof(char *));
@@ -265,15 +288,15 @@ int writers_stop(build *b, char *err) {
             pthread_join(w->thread, NULL);
         }
     }
-    int rc = LEDE_OK, failed = atomic_load(&b->failed);
+    int rc = LEDE_OK, merged = b->bulk && !atomic_load(&b->failed);
+    if (merged) rc = merge_parts(b, err); /* closes every part */
     for (int k = 0; k < b->nwriters; k++) {
         writer *w = &b->w[k];
-        if (w->ew && b->bulk && !w->written) engine_writer_abandon(w->ew); /* writes nothing */
-        else if (w->ew && !w->written && engine_writer_close(w->ew, err) != LEDE_OK) rc = LEDE_ERR;
+        if (w->ew && b->bulk && !merged) engine_writer_abandon(w->ew); /* writes nothing */
+        else if (w->ew && !b->bulk && engine_writer_close(w->ew, err) != LEDE_OK) rc = LEDE_ERR;
         if (w->ew) jobq_destroy(&w->q);
         docstore_free(w->ds);
     }
-    if (rc == LEDE_OK && !failed && b->bulk && list_parts(b, err) != LEDE_OK) rc = LEDE_ERR;
     for (int k = 0; k < b->nwriters; k++) free(b->w[k].name);
     free(b->w);
     b->w = NULL;

@@ -202,6 +202,16 @@ void engine_writer_on_phase(engine_writer *w, engine_phase_fn fn, void *ctx);
 /* Closes a writer without writing what is pending: a bulk writer's
  * database is then never written (its runs are removed). */
 void engine_writer_abandon(engine_writer *w);
+/* Writes the new database dst (which must not exist) of the bulk writers
+ * parts[0..n-1] at once, and closes them all, whatever happens: what a
+ * compaction (engine_compact) of their databases, written one by one, and
+ * then of mains[0..nmains-1] (databases of no documents: their metadata
+ * and spelling words) would make -- the same documents, terms, metadata
+ * and spelling, each part's docids following the last of the part before
+ * it -- without writing the parts or copying them again.  fn (may be
+ * NULL) is told the phases, as engine_writer_on_phase's. */
+int engine_bulk_merge(engine_writer *const *parts, int n, const char *const *mains, int nmains,
+                      const char *dst, engine_phase_fn fn, void *ctx, char *err);
 
 /* The stop words a new index of this language leaves out, space-separated
  * ("" for none: only English has a list). */

@@ -144,6 +144,29 @@ int livewriter_rewrite(indexdir *ix, char *err) {
     return rc;
 }
 
+int livewriter_merge_bulk(indexdir *ix, engine_writer *const *parts, int n, engine_phase_fn fn,
+                          void *ctx, char *err) {
+    const char **mains = lede_calloc((size_t)ix->nlive + 1, sizeof(char *));
+    uint64_t revision = 0;
+    for (int i = 0; i < ix->nlive; i++) {
+        mains[i] = indexdir_join(ix, ix->live[i]);
+        uint64_t r = engine_revision_of(mains[i]);
+        if (r > revision) revision = r;
+    }
+    char *name = indexdir_new_name(ix, "db", 0);
+    char *dst = indexdir_join(ix, name);
+    int rc = engine_bulk_merge(parts, n, mains, ix->nlive, dst, fn, ctx, err);
+    if (rc == LEDE_OK) rc = finish_compacted(dst, revision, err);
+    lede_crash_point("after-merge");
+    if (rc == LEDE_OK) rc = indexdir_switch(ix, &name, 1, err);
+    indexdir_cleanup(ix); /* the old databases, or a copy that failed */
+    for (int i = 0; i < ix->nlive; i++) free((char *)mains[i]);
+    free(mains);
+    free(name);
+    free(dst);
+    return rc;
+}
+
 int livewriter_create_empty(indexdir *ix, const char *language, int stopwords,
                             char *err) {
     char *name = indexdir_new_name(ix, "db", 0);

@@ -29,6 +29,7 @@
 
 #include <stdint.h>
 #include "article.h"
+#include "engine.h"
 #include "indexdir.h"
 #include "util.h"
 
@@ -81,6 +82,13 @@ int livewriter_merge_live(indexdir *ix, char *err);
 /* The same, leaving the old databases on disk (for whoever switches a
  * stub above this one first: src/shards.c); indexdir_cleanup removes them. */
 int livewriter_rewrite(indexdir *ix, char *err);
+/* Shared with the indexer: a full build's bulk writers (engine.h's
+ * engine_writer_open_bulk), closed by this call whatever happens, written
+ * as one new database with the metadata of the databases the stub lists
+ * (which hold no documents), as livewriter_merge_live would merge their
+ * parts and them; then grouped, recleaned and switched to as there. */
+int livewriter_merge_bulk(indexdir *ix, engine_writer *const *parts, int n, engine_phase_fn fn,
+                          void *ctx, char *err);
 /* Shared with the indexer: an index starts as one empty database carrying
  * the settings (language, NULL for english; stopwords: the language's stop
  * words left out, or none), listed in the stub before any article is

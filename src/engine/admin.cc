@@ -2,8 +2,11 @@
  * into one (engine_compact) and Xapian's consistency check
  * (engine_check), the revision of a database on disk.  A compaction keeps
  * the merge of its sources' metadata fields ("lede.schema") and of their
- * boilerplate tables ("lede.boilerplate", boiler.h).  Works on database paths alone: no writer or reader. */
+ * boilerplate tables ("lede.boilerplate", boiler.h); compact_metadata is
+ * that rule for the bulk merge (bulk_writer.cc), which writes what a
+ * compaction would.  Works on database paths alone: no writer or reader. */
 #include "internal.hh"
+#include "bulk_writer.hh"
 
 namespace {
 
@@ -69,6 +72,11 @@ class KeepSchemas : public Xapian::Compactor {
 };
 
 }  // namespace
+
+std::string compact_metadata(const std::string &key, size_t n, const std::string values[]) {
+    KeepSchemas keep;
+    return keep.resolve_duplicate_metadata(key, n, values);
+}
 
 extern "C" {
 

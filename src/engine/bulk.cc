@@ -1,8 +1,8 @@
 /* bulk.cc -- the bulk inverter (bulk.hh): takes the documents
  * make_document() made, spools each (bulk_docs.cc) and files its postings
  * in the current run (bulk_runs.cc), spilling the run past the memory
- * budget; at the end replays phase 1 and merges the runs into phase 2 of a
- * sink.  Owns DIR.runs/ (made here, removed by the destructor, whatever
+ * budget; at the end replays phase 1 and merges the runs (the last one
+ * from memory) into phase 2 of a sink.  Owns DIR.runs/ (made here, removed by the destructor, whatever
  * happened); touches no database. */
 #include "bulk.hh"
 #include "../util.h"
@@ -80,13 +80,11 @@ long Inverter::add(Xapian::docid did, const Xapian::Document &doc, bool replaces
     return at;
 }
 
-void Inverter::documents(Sink &sink) {
-    if (!buffer.empty()) spill();
-    spool.replay(current, latest, sink);
-}
-
-void Inverter::postings(Sink &sink, const std::function<void(uint64_t)> &progress) {
-    merge_runs(runs, current, budget, sink, progress);
+/* The last run stays in memory, where the budget held it while it was
+ * filled: spilling it only to read it back at once cost a write and a
+ * read of every posting of a build that spilled nothing else. */
+void Inverter::documents(Sink &sink, Xapian::docid offset) {
+    spool.replay(current, latest, offset, sink);
 }
 
 }  // namespace bulk

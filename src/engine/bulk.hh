@@ -15,8 +15,9 @@
  *     wdf, positions as varints: typically 3 bytes plus one a position)
  *     and each distinct term once (about 64 bytes plus its bytes); past
  *     the budget the run is sorted and spilled to a file;
- *   per run while merging: one read buffer (budget / runs, 4 KiB to 1 MiB)
- *     and the posting at its head (its positions);
+ *   per run while merging: one read buffer (what the last run, merged
+ *     from memory, leaves of the budget / runs; 4 KiB to 1 MiB) and the
+ *     posting at its head (its positions);
  *   the spelling words (a map of the run's vocabulary) -- bounded by the
  *     vocabulary, not by the articles.
  * Documents themselves are never held: each is spooled to a file as it
@@ -117,19 +118,23 @@ struct Posting {
     std::vector<Xapian::termpos> positions;
 };
 
-/* The postings of one run, in memory until spilled sorted to a file. */
+/* The postings of one run, in memory until spilled sorted to a file; the
+ * last run of a build is merged from memory, never spilled. */
 class RunBuffer {
   public:
-    void add(const std::string &term, const Posting &p);
-    size_t bytes() const { return used; }
-    bool empty() const { return terms.empty(); }
-    void spill(const std::string &path);  /* then empty */
-  private:
     struct TermPostings {
         std::string bytes;  /* did, version, wdf, npos, position deltas */
         Xapian::docid last = 0;
         bool unsorted = false;
     };
+    typedef std::pair<const std::string, TermPostings> Entry;
+    void add(const std::string &term, const Posting &p);
+    size_t bytes() const { return used; }
+    bool empty() const { return terms.empty(); }
+    void spill(const std::string &path);  /* then empty */
+    /* The terms in ascending byte order (valid until the next add). */
+    std::vector<const Entry *> in_order() const;
+  private:
     std::unordered_map<std::string, TermPostings> terms;
     size_t used = 0;
 };
@@ -137,10 +142,22 @@ class RunBuffer {
 /* Which (docid, version) is current: articles replaced within the build. */
 typedef std::unordered_map<Xapian::docid, uint32_t> Versions;
 
-/* Merges the run files into phase 2 of sink, dropping postings of replaced
- * versions; calls progress(terms done) now and then. */
-void merge_runs(const std::vector<std::string> &runs, const Versions &current, size_t budget,
-                Sink &sink, const std::function<void(uint64_t)> &progress);
+/* One inverter's runs, as the merge reads them: its run files, its run
+ * left in memory, its current versions, and the offset its docids take in
+ * the database written (a part's place after the parts before it). */
+struct RunSet {
+    const std::vector<std::string> *files;
+    const RunBuffer *memory;
+    const Versions *current;
+    Xapian::docid offset;
+};
+
+/* Merges the runs of every set into phase 2 of sink, each posting's docid
+ * moved up by its set's offset, dropping postings of replaced versions;
+ * the run files' read buffers share what of budget the memory runs leave;
+ * calls progress(terms done) now and then. */
+void merge_runs(const std::vector<RunSet> &sets, size_t budget, Sink &sink,
+                const std::function<void(uint64_t)> &progress);
 
 /* ---- the document spool (bulk_docs.cc) ---------------------------------- */
 class DocSpool {
@@ -152,9 +169,9 @@ class DocSpool {
     /* The id term (prefix "Q") of the record at offset (collision checks). */
     std::string qterm_at(long offset);
     /* Phase 1: every current version, docid ascending (a replacement takes
-     * its original's place). */
+     * its original's place), each docid moved up by offset. */
     void replay(const Versions &current, const std::unordered_map<Xapian::docid, long> &latest,
-                Sink &sink);
+                Xapian::docid offset, Sink &sink);
   private:
     std::string path;
     OutFile out;
@@ -171,11 +188,13 @@ class Inverter {
     std::string qterm_at(long offset) { return spool.qterm_at(offset); }
     /* The id table's share of the budget, updated by the owner. */
     void set_reserved(size_t bytes) { reserved = bytes; }
-    /* Phase 1 into sink (documents; the last run spilled first), then the
-     * caller's metadata and spelling, then postings() and sink.finish(). */
-    void documents(Sink &sink);
-    void postings(Sink &sink, const std::function<void(uint64_t)> &progress);
-    size_t runs_spilled() const { return runs.size(); }
+    /* Phase 1 into sink (its documents, docids moved up by offset); then,
+     * after every inverter's documents and the caller's metadata and
+     * spelling, merge_runs() of their runs() and sink.finish(). */
+    void documents(Sink &sink, Xapian::docid offset);
+    RunSet runs_at(Xapian::docid offset) const { return RunSet{&runs, &buffer, &current, offset}; }
+    size_t runs_merged() const { return runs.size() + (buffer.empty() ? 0 : 1); }
+    size_t memory_budget() const { return budget; }
     /* A directory for the owner's scratch files, removed with the runs. */
     const std::string &scratch() const { return runs_dir; }
   private:

@@ -98,7 +98,7 @@ std::string DocSpool::qterm_at(long offset) {
 }
 
 void DocSpool::replay(const Versions &current, const std::unordered_map<Xapian::docid, long> &latest,
-                      Sink &sink) {
+                      Xapian::docid offset, Sink &sink) {
     out.close();
     InFile in(path, 1 << 20), again(path, 65536);
     Record r, newer;
@@ -106,11 +106,11 @@ void DocSpool::replay(const Versions &current, const std::unordered_map<Xapian::
         read_record(in, r);
         auto v = current.find(r.did);
         if (v == current.end()) {
-            sink.add_document(r.did, r.data, r.terms, r.values);
+            sink.add_document(r.did + offset, r.data, r.terms, r.values);
         } else if (r.version == 0) { /* the original's place: its last version */
             again.seek(latest.at(r.did));
             read_record(again, newer);
-            sink.add_document(newer.did, newer.data, newer.terms, newer.values);
+            sink.add_document(newer.did + offset, newer.data, newer.terms, newer.values);
         }
     }
 }

@@ -1,6 +1,8 @@
 /* bulk_runs.cc -- the posting runs of the bulk inverter (bulk.hh): their
  * buffered files, their encoding, the spill of a sorted run and the k-way
- * merge of all runs into phase 2 of a sink.  Touches no database.
+ * merge of all runs (the spilled ones and the last, read in memory; of one
+ * inverter or of several, each part's docids after the last part's) into
+ * phase 2 of a sink.  Touches no database.
  *
  * A run file is a sequence of terms in ascending byte order:
  *   shared  varint  bytes this term shares with the previous term's start
@@ -160,9 +162,9 @@ struct Located {
     const unsigned char *at;
 };
 
-/* Writes the postings of bytes (in-memory form) to out in run-file form,
- * sorting them first when they came out of order (replacements). */
-void write_postings(OutFile &out, const std::string &bytes, bool unsorted) {
+/* The postings of bytes (in-memory form), in (docid, version) order:
+ * sorted when they came out of order (replacements). */
+std::vector<Located> locate(const std::string &bytes, bool unsorted) {
     std::vector<Located> all;
     const unsigned char *p = (const unsigned char *)bytes.data(), *end = p + bytes.size();
     while (p < end) {
@@ -179,6 +181,12 @@ void write_postings(OutFile &out, const std::string &bytes, bool unsorted) {
         std::stable_sort(all.begin(), all.end(), [](const Located &a, const Located &b) {
             return a.did != b.did ? a.did < b.did : a.version < b.version;
         });
+    return all;
+}
+
+/* Writes the postings of bytes (in-memory form) to out in run-file form. */
+void write_postings(OutFile &out, const std::string &bytes, bool unsorted) {
+    std::vector<Located> all = locate(bytes, unsorted);
     out.varint(all.size());
     std::string enc;
     Xapian::docid prev = 0;
@@ -206,21 +214,25 @@ size_t shared_prefix(const std::string &a, const std::string &b) {
 
 }  // namespace
 
-void RunBuffer::spill(const std::string &path) {
-    std::vector<const std::string *> order;
+std::vector<const RunBuffer::Entry *> RunBuffer::in_order() const {
+    std::vector<const Entry *> order;
     order.reserve(terms.size());
-    for (const auto &kv : terms) order.push_back(&kv.first);
-    std::sort(order.begin(), order.end(), [](const std::string *a, const std::string *b) { return *a < *b; });
+    for (const auto &kv : terms) order.push_back(&kv);
+    std::sort(order.begin(), order.end(), [](const Entry *a, const Entry *b) { return a->first < b->first; });
+    return order;
+}
+
+void RunBuffer::spill(const std::string &path) {
     OutFile out(path);
     std::string prev;
-    for (const std::string *t : order) {
-        size_t shared = shared_prefix(prev, *t);
+    for (const Entry *e : in_order()) {
+        const std::string &t = e->first;
+        size_t shared = shared_prefix(prev, t);
         out.varint(shared);
-        out.varint(t->size() - shared);
-        out.bytes(t->data() + shared, t->size() - shared);
-        const TermPostings &tp = terms.at(*t);
-        write_postings(out, tp.bytes, tp.unsorted);
-        prev = *t;
+        out.varint(t.size() - shared);
+        out.bytes(t.data() + shared, t.size() - shared);
+        write_postings(out, e->second.bytes, e->second.unsorted);
+        prev = t;
     }
     out.close();
     terms.clear();
@@ -231,14 +243,33 @@ void RunBuffer::spill(const std::string &path) {
 
 namespace {
 
-/* A run file being read: its current term and the posting at its head. */
+/* A run being read: its current term and the posting at its head (its
+ * docid as the run has it; docid() is the database's). */
 class RunReader {
   public:
-    RunReader(const std::string &path, size_t buffer) : in(path, buffer) {}
+    explicit RunReader(const RunSet &set) : current(*set.current), offset(set.offset) {}
+    virtual ~RunReader() {}
     std::string term;
     Posting head;
-    uint64_t left = 0;   /* postings of term not yet read into head */
-    bool next_term() {
+    const Versions &current;
+    const Xapian::docid offset;
+    Xapian::docid docid() const { return head.did + offset; }
+    /* Whether head is its document's current version. */
+    bool head_current() const {
+        auto v = current.find(head.did);
+        return head.version == (v == current.end() ? 0 : v->second);
+    }
+    /* Moves to the next term; false when none is left. */
+    virtual bool next_term() = 0;
+    /* Reads the next posting of term into head; false when none is left. */
+    virtual bool next_posting() = 0;
+};
+
+/* A run spilled to a file. */
+class FileRun : public RunReader {
+  public:
+    FileRun(const RunSet &set, const std::string &path, size_t buffer) : RunReader(set), in(path, buffer) {}
+    bool next_term() override {
         if (in.at_end()) return false;
         size_t shared = (size_t)in.varint();
         std::string suffix;
@@ -249,8 +280,7 @@ class RunReader {
         prev = 0;
         return true;
     }
-    /* Reads the next posting of term into head; false when none is left. */
-    bool next_posting() {
+    bool next_posting() override {
         if (!left) return false;
         left--;
         head.did = prev += (Xapian::docid)in.varint();
@@ -263,7 +293,46 @@ class RunReader {
     }
   private:
     InFile in;
+    uint64_t left = 0;   /* postings of term not yet read into head */
     Xapian::docid prev = 0;
+};
+
+/* The run still in memory (the last of a build), read in place. */
+class MemoryRun : public RunReader {
+  public:
+    explicit MemoryRun(const RunSet &set) : RunReader(set), order(set.memory->in_order()) {}
+    bool next_term() override {
+        if (at == order.size()) return false;
+        const RunBuffer::Entry *e = order[at++];
+        term = e->first;
+        const std::string &bytes = e->second.bytes;
+        p = (const unsigned char *)bytes.data();
+        end = p + bytes.size();
+        sorted.clear();
+        next = 0;
+        if (e->second.unsorted) sorted = locate(bytes, true);
+        return true;
+    }
+    bool next_posting() override {
+        if (!sorted.empty()) {
+            if (next == sorted.size()) return false;
+            p = sorted[next++].at;
+        } else if (p == end) {
+            return false;
+        }
+        head.did = (Xapian::docid)get_varint(p);
+        head.version = (uint32_t)get_varint(p);
+        head.wdf = (Xapian::termcount)get_varint(p);
+        head.positions.resize((size_t)get_varint(p));
+        Xapian::termpos pos = 0;
+        for (Xapian::termpos &q : head.positions) q = pos += (Xapian::termpos)get_varint(p);
+        return true;
+    }
+  private:
+    std::vector<const RunBuffer::Entry *> order;
+    size_t at = 0, next = 0;
+    const unsigned char *p = nullptr, *end = nullptr;
+    std::vector<Located> sorted;  /* a term's postings out of order, sorted */
 };
 
 struct ByTerm {
@@ -272,7 +341,7 @@ struct ByTerm {
 
 struct ByPosting {
     bool operator()(const RunReader *a, const RunReader *b) const {
-        if (a->head.did != b->head.did) return a->head.did > b->head.did;
+        if (a->docid() != b->docid()) return a->docid() > b->docid();
         return a->head.version > b->head.version;
     }
 };
@@ -280,39 +349,49 @@ struct ByPosting {
 /* Phase 2 for one term: the postings of the readers holding it, merged by
  * (docid, version), each kept only if it is its document's current
  * version.  A term left with no posting is not written. */
-void merge_term(const std::string &term, std::vector<RunReader *> &holders, const Versions &current,
-                Sink &sink) {
-    std::priority_queue<RunReader *, std::vector<RunReader *>, ByPosting> heap;
-    for (RunReader *r : holders)
-        if (r->next_posting()) heap.push(r);
+void merge_term(const std::string &term, std::vector<RunReader *> &holders, Sink &sink) {
     bool begun = false;
-    while (!heap.empty()) {
-        RunReader *r = heap.top();
-        heap.pop();
-        auto v = current.find(r->head.did);
-        uint32_t now = v == current.end() ? 0 : v->second;
-        if (r->head.version == now) {
-            if (!begun) sink.begin_term(term);
-            begun = true;
-            sink.add_posting(r->head.did, r->head.wdf, r->head.positions.data(), r->head.positions.size());
+    auto post = [&](const RunReader *r) {
+        if (!r->head_current()) return;
+        if (!begun) sink.begin_term(term);
+        begun = true;
+        sink.add_posting(r->docid(), r->head.wdf, r->head.positions.data(), r->head.positions.size());
+    };
+    if (holders.size() == 1) { /* most terms of most builds: no heap */
+        while (holders[0]->next_posting()) post(holders[0]);
+    } else {
+        std::priority_queue<RunReader *, std::vector<RunReader *>, ByPosting> heap;
+        for (RunReader *r : holders)
+            if (r->next_posting()) heap.push(r);
+        while (!heap.empty()) {
+            RunReader *r = heap.top();
+            heap.pop();
+            post(r);
+            if (r->next_posting()) heap.push(r);
         }
-        if (r->next_posting()) heap.push(r);
     }
     if (begun) sink.end_term();
 }
 
 }  // namespace
 
-void merge_runs(const std::vector<std::string> &runs, const Versions &current, size_t budget,
-                Sink &sink, const std::function<void(uint64_t)> &progress) {
-    size_t buffer = runs.empty() ? 0 : budget / runs.size();
+void merge_runs(const std::vector<RunSet> &sets, size_t budget, Sink &sink,
+                const std::function<void(uint64_t)> &progress) {
+    size_t held = 0, files = 0;
+    for (const RunSet &set : sets) {
+        held += set.memory->bytes();
+        files += set.files->size();
+    }
+    size_t buffer = files && budget > held ? (budget - held) / files : 0;
     buffer = std::max<size_t>(4096, std::min<size_t>(buffer, 1 << 20));
     std::vector<std::unique_ptr<RunReader>> readers;
-    std::priority_queue<RunReader *, std::vector<RunReader *>, ByTerm> heap;
-    for (const std::string &path : runs) {
-        readers.emplace_back(new RunReader(path, buffer));
-        if (readers.back()->next_term()) heap.push(readers.back().get());
+    for (const RunSet &set : sets) {
+        for (const std::string &path : *set.files) readers.emplace_back(new FileRun(set, path, buffer));
+        if (!set.memory->empty()) readers.emplace_back(new MemoryRun(set));
     }
+    std::priority_queue<RunReader *, std::vector<RunReader *>, ByTerm> heap;
+    for (auto &r : readers)
+        if (r->next_term()) heap.push(r.get());
     uint64_t done = 0;
     std::vector<RunReader *> holders;
     while (!heap.empty()) {
@@ -322,7 +401,7 @@ void merge_runs(const std::vector<std::string> &runs, const Versions &current, s
             holders.push_back(heap.top());
             heap.pop();
         }
-        merge_term(term, holders, current, sink);
+        merge_term(term, holders, sink);
         for (RunReader *r : holders)
             if (r->next_term()) heap.push(r);
         if (++done % 65536 == 0) progress(done);

@@ -5,15 +5,19 @@
  * metadata keys) stands in for the rest (settings, fields, file records:
  * every metadata call of writer.cc works on it unchanged); an id table
  * answers engine_writer_put's "is this id here, with which fingerprint"
- * as the API path's postlist of the id term does.  At close the whole
- * part is written by the sink (bulk_sinks.cc) in glass's three phases.
- * Touches no existing database. */
+ * as the API path's postlist of the id term does.  The database is
+ * written whole by the sink (bulk_sinks.cc) in glass's three phases: a
+ * part's own at its close, or (engine_bulk_merge) the one database of all
+ * the parts of a build, what Xapian's compactor would make of their
+ * databases, written directly.  Touches no existing database. */
 #include "internal.hh"
 #include "bulk_writer.hh"
 #include "bulk.hh"
 #include "glass/writer.hh"
 
 #include <cerrno>
+#include <functional>
+#include <map>
 
 namespace {
 
@@ -96,30 +100,80 @@ int bulk_guarded(char *err, const char *what, F body) {
     });
 }
 
-void write_metadata(engine_writer *w, bulk::Sink &sink) {
-    for (Xapian::TermIterator k = w->db.metadata_keys_begin(); k != w->db.metadata_keys_end(); ++k)
-        sink.set_metadata(*k, w->db.get_metadata(*k));
+/* The metadata of the database written: each part's (its scratch
+ * database's), then each main database's, merged as a compaction of the
+ * databases in that order merges them (compact_metadata). */
+void write_metadata(engine_writer *const *parts, int n, const std::vector<Xapian::Database> &mains,
+                    bulk::Sink &sink) {
+    std::map<std::string, std::vector<std::string>> all;
+    auto take = [&](const Xapian::Database &db) {
+        for (Xapian::TermIterator k = db.metadata_keys_begin(); k != db.metadata_keys_end(); ++k)
+            all[*k].push_back(db.get_metadata(*k));
+    };
+    for (int i = 0; i < n; i++) {
+        writer_fields_store(parts[i]);
+        take(parts[i]->db);
+    }
+    for (const Xapian::Database &db : mains) take(db);
+    for (const auto &kv : all) {
+        const std::vector<std::string> &v = kv.second;
+        sink.set_metadata(kv.first, v.size() == 1 ? v[0] : compact_metadata(kv.first, v.size(), v.data()));
+    }
 }
 
-void write_spelling(engine_writer *w, bulk::Sink &sink) {
-    for (const auto &kv : w->words) sink.add_spelling(kv.first, kv.second);
-    w->words.clear();
+/* The spelling words of every part and main database, their frequencies
+ * added up (as a compaction adds them). */
+void write_spelling(engine_writer *const *parts, int n, const std::vector<Xapian::Database> &mains,
+                    bulk::Sink &sink) {
+    for (int i = 0; i < n; i++) {
+        for (const auto &kv : parts[i]->words) sink.add_spelling(kv.first, kv.second);
+        parts[i]->words.clear();
+    }
+    for (const Xapian::Database &db : mains)
+        for (Xapian::TermIterator t = db.spellings_begin(); t != db.spellings_end(); ++t)
+            sink.add_spelling(*t, t.get_termfreq());
 }
 
-/* The database at w->path, whole: phase 1, metadata and spelling, phase 2. */
-void write_database(engine_writer *w) {
-    BulkState *b = w->bulk;
-    std::unique_ptr<bulk::Sink> sink = bulk::make_sink(w->path, false);
-    b->phase("documents", 0);
-    b->inverter.documents(*sink);
-    writer_fields_store(w);
-    write_metadata(w, *sink);
-    write_spelling(w, *sink);
-    std::string terms = "terms (merging " + std::to_string(b->inverter.runs_spilled()) + " runs)";
-    b->phase(terms.c_str(), 0);
-    b->inverter.postings(*sink, [&](uint64_t done) { b->phase(terms.c_str(), done); });
+/* The database dst, whole, of the parts (and the main databases, which
+ * hold no documents): phase 1, each part's documents after the last
+ * part's; metadata and spelling; phase 2, the runs of all parts merged.
+ * What a compaction of the parts' databases written one by one would
+ * write (livewriter.c's), without writing them. */
+void write_database(engine_writer *const *parts, int n, const std::vector<Xapian::Database> &mains,
+                    const std::string &dst, const std::function<void(const char *, uint64_t)> &phase) {
+    std::unique_ptr<bulk::Sink> sink = bulk::make_sink(dst, false);
+    std::vector<bulk::RunSet> sets;
+    Xapian::docid offset = 0;
+    size_t budget = 0, runs = 0;
+    phase("documents", 0);
+    for (int i = 0; i < n; i++) {
+        BulkState *b = parts[i]->bulk;
+        b->inverter.documents(*sink, offset);
+        sets.push_back(b->inverter.runs_at(offset));
+        offset += b->last_did; /* a compaction's renumbering: the parts' docids run from 1 */
+        budget += b->inverter.memory_budget();
+        runs += b->inverter.runs_merged();
+    }
+    write_metadata(parts, n, mains, *sink);
+    write_spelling(parts, n, mains, *sink);
+    std::string terms = "terms (merging " + std::to_string(runs) + " runs)";
+    phase(terms.c_str(), 0);
+    bulk::merge_runs(sets, budget, *sink, [&](uint64_t done) { phase(terms.c_str(), done); });
     lede_crash_point("bulk-before-finish");
     sink->finish();
+}
+
+/* engine_bulk_merge, the parts freed by the caller. */
+int merge_parts(engine_writer *const *parts, int n, const char *const *mains, int nmains,
+                const char *dst, engine_phase_fn fn, void *ctx, char *err) {
+    return bulk_guarded(err, dst, [&] {
+        std::vector<Xapian::Database> main_dbs;
+        for (int i = 0; i < nmains; i++) main_dbs.emplace_back(mains[i]);
+        write_database(parts, n, main_dbs, dst, [&](const char *what, uint64_t done) {
+            if (fn) fn(what, done, ctx);
+        });
+        return LEDE_OK;
+    });
 }
 
 }  // namespace
@@ -154,10 +208,8 @@ uint64_t bulk_writer_doccount(engine_writer *w) {
 }
 
 int bulk_writer_close(engine_writer *w, char *err) {
-    int rc = bulk_guarded(err, w->path.c_str(), [&] {
-        write_database(w);
-        return LEDE_OK;
-    });
+    BulkState *b = w->bulk;
+    int rc = merge_parts(&w, 1, nullptr, 0, w->path.c_str(), b->phase_fn, b->phase_ctx, err);
     bulk_writer_free(w);
     return rc;
 }
@@ -195,6 +247,16 @@ int engine_writer_open_bulk(const char *dbpath, size_t memory, engine_writer **o
         *out = w.release();
         return LEDE_OK;
     });
+}
+
+int engine_bulk_merge(engine_writer *const *parts, int n, const char *const *mains, int nmains,
+                      const char *dst, engine_phase_fn fn, void *ctx, char *err) {
+    int rc = LEDE_OK;
+    for (int i = 0; i < n && rc == LEDE_OK; i++)
+        if (!parts[i]->bulk) rc = lede_seterr(err, "%s: not a bulk writer", parts[i]->path.c_str());
+    if (rc == LEDE_OK) rc = merge_parts(parts, n, mains, nmains, dst, fn, ctx, err);
+    for (int i = 0; i < n; i++) engine_writer_abandon(parts[i]);
+    return rc;
 }
 
 void engine_writer_on_phase(engine_writer *w, engine_phase_fn fn, void *ctx) {

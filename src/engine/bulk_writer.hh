@@ -1,7 +1,7 @@
 /* bulk_writer.hh -- what writer.cc asks of a bulk writer (engine.h's
  * engine_writer_open_bulk): its side of writer.cc's entry points, in
- * bulk_writer.cc.  Declarations only; nothing outside the engine includes
- * it. */
+ * bulk_writer.cc; and what bulk_writer.cc asks of admin.cc.  Declarations
+ * only; nothing outside the engine includes it. */
 #ifndef LEDE_ENGINE_BULK_WRITER_HH
 #define LEDE_ENGINE_BULK_WRITER_HH
 
@@ -15,5 +15,10 @@ int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uin
 int bulk_writer_close(engine_writer *w, char *err);  /* writes the database, frees w */
 uint64_t bulk_writer_doccount(engine_writer *w);
 void bulk_writer_free(engine_writer *w);
+
+/* admin.cc: the value a compaction keeps of a metadata key that n of its
+ * databases hold (values in their order): the first's, but for the
+ * schema and the boilerplate table, merged. */
+std::string compact_metadata(const std::string &key, size_t n, const std::string values[]);
 
 #endif

@@ -80,25 +80,30 @@ void add_pairs(const std::unordered_set<std::string> &common, Xapian::Document &
 }
 
 /* Replaces each term's raw wdf in doc with what the format keeps (an
- * impact, a scaled frequency); positions stay. */
+ * impact, a scaled frequency); positions stay.  A baked wdf is nearly
+ * always the larger (format 4 scales by TF_SCALE), and raising a term's
+ * wdf is one lookup: rebuilding every term, position by position (as
+ * this did), was a second pass of the TermGenerator's map work. */
 void bake_tf(Xapian::Document &doc, int format, double pivot) {
-    struct posting {
-        std::string term;
-        Xapian::termcount wdf;
-        std::vector<Xapian::termpos> positions;
-    };
-    std::vector<posting> terms;
-    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
-        terms.push_back({*t, t.get_wdf(), {}});
-        for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
-            terms.back().positions.push_back(*p);
-    }
+    std::vector<std::pair<std::string, Xapian::termcount>> raw;
     double len = 0;
-    for (const posting &t : terms) len += t.wdf;
-    doc.clear_terms();
-    for (const posting &t : terms) {
-        doc.add_term(t.term, format == 3 ? impact_of(t.wdf, len, pivot) : tf_of(t.wdf, len, pivot));
-        for (Xapian::termpos pos : t.positions) doc.add_posting(t.term, pos, 0);
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+        raw.emplace_back(*t, t.get_wdf());
+        len += t.get_wdf();
+    }
+    for (const auto &t : raw) {
+        Xapian::termcount baked = format == 3 ? impact_of(t.second, len, pivot) : tf_of(t.second, len, pivot);
+        if (baked > t.second) {
+            doc.add_term(t.first, baked - t.second);
+        } else if (baked < t.second) { /* the term again, positions and all */
+            std::vector<Xapian::termpos> positions;
+            Xapian::TermIterator it = doc.termlist_begin();
+            it.skip_to(t.first);
+            positions.assign(it.positionlist_begin(), it.positionlist_end());
+            doc.remove_term(t.first);
+            doc.add_term(t.first, baked);
+            for (Xapian::termpos pos : positions) doc.add_posting(t.first, pos, 0);
+        }
     }
 }
 

@@ -50,8 +50,12 @@ const unsigned DUP_HASHES = 64, DUP_BANDS = 16, DUP_ROWS = 4;
  * against 50.6 MB: a unique term costs some 60 bytes of B-tree); the
  * grouping pass reads the bands from the signatures instead. */
 const unsigned DUP_TERM_BANDS = 2;
-/* Bands the grouping pass keys in one scan of the signatures. */
+/* Bands the grouping pass keys in one scan of the signatures: all of
+ * them when their keys take at most DUP_SCAN_BYTES, else this many a scan
+ * (each scan reads every signature's postings again: four scans and the
+ * read of the signatures were most of the grouping of a full build). */
 const unsigned DUP_BANDS_PER_SCAN = 4;
+const size_t DUP_SCAN_BYTES = size_t(128) << 20;
 /* The threshold, as equal minima of the 64: 45/64 = 0.70 (README: what
  * it groups on Reuters). */
 const unsigned DUP_MIN_EQUAL = 45;
@@ -250,8 +254,9 @@ uint64_t band_key(const std::string &sig, unsigned b) {
 
 /* engine_group_duplicates' pass: all the databases read as one.  The
  * candidates come from the signatures (their terms, read in order,
- * DUP_BANDS_PER_SCAN bands a scan): articles with an equal band
- * share a bucket.  Memory: 12 bytes an article and a band of a scan,
+ * all bands in one scan when they fit DUP_SCAN_BYTES, else
+ * DUP_BANDS_PER_SCAN a scan): articles with an equal band share a
+ * bucket.  Memory: 24 bytes an article and a band of a scan,
  * then the buckets of two or more and the signatures of their articles. */
 class Grouping {
   public:
@@ -260,7 +265,11 @@ class Grouping {
     }
 
     void run() {
-        for (unsigned b = 0; b < DUP_BANDS; b += DUP_BANDS_PER_SCAN) bucket_scan(b);
+        unsigned per_scan = DUP_BANDS;
+        size_t articles = all.get_doccount();
+        while (per_scan > DUP_BANDS_PER_SCAN && articles * per_scan * sizeof(Keyed) > DUP_SCAN_BYTES)
+            per_scan /= 2;
+        for (unsigned b = 0; b < DUP_BANDS; b += per_scan) bucket_scan(b, per_scan);
         read_signatures();
         st->candidates = buckets_of.size();
         std::vector<Xapian::docid> cand;
@@ -294,21 +303,37 @@ class Grouping {
         }
     }
 
-    /* Buckets of bands first .. first+DUP_BANDS_PER_SCAN-1. */
-    void bucket_scan(unsigned first) {
-        std::vector<std::pair<std::pair<uint64_t, unsigned>, Xapian::docid>> keyed;
+    /* A band of an article, keyed: its group of DUP_BANDS_PER_SCAN bands
+     * first, so that the buckets come in the same order however many
+     * bands a scan keys (a leader's candidates are taken in that order). */
+    struct Keyed {
+        unsigned group;
+        uint64_t key;
+        unsigned band;
+        Xapian::docid did;
+        bool operator<(const Keyed &o) const {
+            if (group != o.group) return group < o.group;
+            if (key != o.key) return key < o.key;
+            return band != o.band ? band < o.band : did < o.did;
+        }
+        bool same_bucket(const Keyed &o) const { return key == o.key && band == o.band; }
+    };
+
+    /* Buckets of bands first .. first+per_scan-1. */
+    void bucket_scan(unsigned first, unsigned per_scan) {
+        std::vector<Keyed> keyed;
         for_each_signature([&](Xapian::docid did, const std::string &sig) {
-            for (unsigned b = first; b < first + DUP_BANDS_PER_SCAN && b < DUP_BANDS; b++)
-                keyed.push_back({{band_key(sig, b), b}, did});
+            for (unsigned b = first; b < first + per_scan && b < DUP_BANDS; b++)
+                keyed.push_back({b / DUP_BANDS_PER_SCAN, band_key(sig, b), b, did});
         });
         std::sort(keyed.begin(), keyed.end());
         for (size_t i = 0, j; i < keyed.size(); i = j) {
-            for (j = i + 1; j < keyed.size() && keyed[j].first == keyed[i].first; j++) {}
+            for (j = i + 1; j < keyed.size() && keyed[j].same_bucket(keyed[i]); j++) {}
             if (j - i < 2) continue;
             std::vector<Xapian::docid> members;
             for (size_t k = i; k < j; k++) {
-                members.push_back(keyed[k].second);
-                buckets_of[keyed[k].second].push_back((uint32_t)buckets.size());
+                members.push_back(keyed[k].did);
+                buckets_of[keyed[k].did].push_back((uint32_t)buckets.size());
             }
             buckets.push_back(std::move(members));
         }

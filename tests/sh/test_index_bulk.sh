@@ -9,9 +9,9 @@
 # Lines and text) at the default budget, at --memory 1M (many runs
 # spilled) and through the replay sink (the inverter without the glass
 # writer); with ../shared also Reuters, BBC and the Reuters query mix.
-# Crash safety: kill -9 at a run spill and before the part is finished
-# leaves the previous (empty) index searchable and no debris after the
-# next run.
+# Crash safety: kill -9 at a run spill, before the merged database is
+# finished and before it is listed leaves the previous (empty) index
+# searchable and no debris after the next run.
 . "$(dirname "$0")/lib.sh"
 
 LEDE_BUILD="${LEDE_BUILD:-build}"
@@ -97,10 +97,10 @@ check "incremental run on a bulk build: --check" "$INDEXER" --index "$TMP/rand.b
 check_ge "incremental run on a bulk build: articles added" "$(articles_in "$TMP/rand.bulk")" $((before + 1))
 
 # ---- crashes -------------------------------------------------------------------
-# Until the stub's second switch lists the finished parts, readers see the
-# empty index; from then on, every article (the next run merges them).
+# Until the stub's second switch lists the database the parts were merged
+# into, readers see the empty index; from then on, every article.
 all=$(articles_in "$TMP/rand.api")
-for spec in after-article:777=0 bulk-after-spill:5=0 bulk-before-finish:1=0 bulk-before-finish:2=0 \
+for spec in after-article:777=0 bulk-after-spill:5=0 bulk-before-finish:1=0 after-merge:1=0 \
             before-switch:2=0 after-switch:2=$all; do
     point=${spec%=*} seen=${spec#*=}
     idx="$TMP/crash.$point"

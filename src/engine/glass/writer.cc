@@ -65,9 +65,13 @@ struct DatabaseWriter::State {
     Xapian::docid term_last = 0;
     unsigned long long doc_postings = 0, doc_wdfs = 0, term_postings = 0, term_wdfs = 0;
 
-    void expect(bool ok, const std::string &message) {
-        if (!ok) throw Error("glass: " + message);
+    /* The checks run for every term and posting: a constant message costs
+     * nothing until it is thrown; a message built from figures is built
+     * only then (fail, behind the caller's own test). */
+    void expect(bool ok, const char *message) {
+        if (!ok) fail(message);
     }
+    [[noreturn]] void fail(const std::string &message) { throw Error("glass: " + message); }
     void start_terms();
 };
 
@@ -144,16 +148,16 @@ void DatabaseWriter::add_document(Xapian::docid did, const std::string &data,
                                   const TermWdfs &terms, const SlotValues &values) {
     State &w = *s;
     w.expect(w.phase == DOCUMENTS, "add_document after begin_term or finish");
-    w.expect(did > w.stats.last_docid, "add_document: docid " + std::to_string(did) +
-                                           " not above the last (" +
-                                           std::to_string(w.stats.last_docid) + ")");
+    if (did <= w.stats.last_docid)
+        w.fail("add_document: docid " + std::to_string(did) + " not above the last (" +
+               std::to_string(w.stats.last_docid) + ")");
     unsigned long long length = 0;
     for (size_t i = 0; i < terms.size(); ++i) {
-        w.expect(!terms[i].first.empty() && terms[i].first.size() <= MAX_TERM,
-                 "add_document: a term of " + std::to_string(terms[i].first.size()) +
-                     " bytes (1.." + std::to_string(MAX_TERM) + ")");
-        w.expect(i == 0 || terms[i - 1].first < terms[i].first,
-                 "add_document: terms not strictly ascending in document " + std::to_string(did));
+        if (terms[i].first.empty() || terms[i].first.size() > MAX_TERM)
+            w.fail("add_document: a term of " + std::to_string(terms[i].first.size()) +
+                   " bytes (1.." + std::to_string(MAX_TERM) + ")");
+        if (i > 0 && !(terms[i - 1].first < terms[i].first))
+            w.fail("add_document: terms not strictly ascending in document " + std::to_string(did));
         length += terms[i].second;
     }
     w.expect(length <= 0xffffffffull, "add_document: document length overflows");
@@ -193,9 +197,8 @@ void DatabaseWriter::add_document(Xapian::docid did, const std::string &data,
 void DatabaseWriter::set_metadata(const std::string &key, const std::string &value) {
     State &w = *s;
     w.expect(w.phase == DOCUMENTS, "set_metadata after begin_term or finish");
-    w.expect(!key.empty() && key.size() <= 253, "set_metadata: a key of " +
-                                                    std::to_string(key.size()) +
-                                                    " bytes (1..253)");
+    if (key.empty() || key.size() > 253)
+        w.fail("set_metadata: a key of " + std::to_string(key.size()) + " bytes (1..253)");
     if (value.empty()) w.metadata.erase(key);
     else w.metadata[key] = value;
 }
@@ -222,8 +225,8 @@ void DatabaseWriter::begin_term(const std::string &term) {
     State &w = *s;
     w.expect(w.phase == DOCUMENTS || w.phase == TERMS,
              w.phase == IN_TERM ? "begin_term before end_term" : "begin_term after finish");
-    w.expect(!term.empty() && term.size() <= MAX_TERM,
-             "begin_term: a term of " + std::to_string(term.size()) + " bytes");
+    if (term.empty() || term.size() > MAX_TERM)
+        w.fail("begin_term: a term of " + std::to_string(term.size()) + " bytes");
     w.expect(w.term.empty() || w.term < term, "begin_term: terms not strictly ascending");
     /* Its keys double zero bytes and add up to 6 bytes of docid. */
     w.expect(term.size() + size_t(std::count(term.begin(), term.end(), '\0')) + 6 <= 255,
@@ -241,8 +244,8 @@ void DatabaseWriter::add_posting(Xapian::docid did, Xapian::termcount wdf,
     State &w = *s;
     w.expect(w.phase == IN_TERM, "add_posting outside begin_term/end_term");
     w.expect(did > w.term_last, "add_posting: docids not ascending in a term");
-    w.expect(did < w.present.size() && w.present[did],
-             "add_posting: document " + std::to_string(did) + " was not added");
+    if (did >= w.present.size() || !w.present[did])
+        w.fail("add_posting: document " + std::to_string(did) + " was not added");
     for (size_t i = 1; i < npositions; ++i)
         w.expect(positions[i - 1] < positions[i], "add_posting: positions not strictly ascending");
     w.phase = BROKEN;
@@ -275,10 +278,10 @@ void DatabaseWriter::finish() {
     w.expect(w.phase == DOCUMENTS || w.phase == TERMS,
              w.phase == IN_TERM ? "finish before end_term" : "finish twice or after an error");
     if (w.phase == DOCUMENTS) w.start_terms();
-    w.expect(w.term_postings == w.doc_postings && w.term_wdfs == w.doc_wdfs,
-             "finish: the terms posted " + std::to_string(w.term_postings) + " postings (wdf " +
-                 std::to_string(w.term_wdfs) + ") but the documents hold " +
-                 std::to_string(w.doc_postings) + " (wdf " + std::to_string(w.doc_wdfs) + ")");
+    if (w.term_postings != w.doc_postings || w.term_wdfs != w.doc_wdfs)
+        w.fail("finish: the terms posted " + std::to_string(w.term_postings) + " postings (wdf " +
+               std::to_string(w.term_wdfs) + ") but the documents hold " +
+               std::to_string(w.doc_postings) + " (wdf " + std::to_string(w.doc_wdfs) + ")");
     w.phase = BROKEN;
     w.stats.spelling_wordfreq_ubound = write_spelling(*w.tables[SPELLING], w.spelling);
     w.spelling.clear();
