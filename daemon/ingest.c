@@ -1,7 +1,8 @@
 /* ingest.c -- the daemon's writer thread (see ingest.h).
  *
  * Commit policy: a commit follows as soon as no new job has come for
- * SETTLE seconds, and at the latest commit_interval seconds after the
+ * commit_settle seconds (--commit-settle, 20 ms unless asked), and at the
+ * latest commit_interval seconds after the
  * first uncommitted change, so a steady stream of pushes is committed
  * several times a second (each commit makes them searchable and durable)
  * and a burst is grouped into few commits.  COMMIT commits at once.  After
@@ -32,7 +33,6 @@
 #include <string.h>
 #include <time.h>
 
-#define SETTLE 0.02
 #define RETRY 1.0 /* seconds between the commits an ingest command retries */
 #define MAX_BACKLOG_BYTES (256u << 20) /* article bytes waiting, over all jobs */
 
@@ -50,6 +50,7 @@ struct ingest {
     pthread_t thread;
     livewriter *lw;
     double commit_interval;
+    double commit_settle; /* seconds without a new job before a commit */
     const char *test_hold;   /* the LEDE_TEST_HOLD FIFO, or NULL (ingest.h) */
     double dirty_since, last_arrival;
     void (*notify)(void *);
@@ -250,7 +251,7 @@ static void finish(ingest *g, job *j) {
 /* When the pending changes must be committed (0: nothing pending). */
 static double commit_due(const ingest *g) {
     if (g->dirty_since == 0) return 0;
-    double settle = g->last_arrival + SETTLE, latest = g->dirty_since + g->commit_interval;
+    double settle = g->last_arrival + g->commit_settle, latest = g->dirty_since + g->commit_interval;
     return settle < latest ? settle : latest;
 }
 
@@ -326,7 +327,7 @@ static void *ingest_main(void *arg) {
     return NULL;
 }
 
-int ingest_start(ingest **out, const char *index, double commit_interval,
+int ingest_start(ingest **out, const char *index, double commit_interval, double commit_settle,
                  void (*notify)(void *), void *notify_arg, char *err) {
     ingest *g = lede_calloc(1, sizeof *g);
     g->index = lede_strdup(index);
@@ -341,6 +342,7 @@ int ingest_start(ingest **out, const char *index, double commit_interval,
     pthread_mutex_init(&g->mu, NULL);
     pthread_cond_init(&g->cv, NULL);
     g->commit_interval = commit_interval;
+    g->commit_settle = commit_settle;
     g->notify = notify;
     g->notify_arg = notify_arg;
     publish(g);

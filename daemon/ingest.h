@@ -24,7 +24,7 @@ typedef struct ingest_figures {
 
 /* Takes the index for writing (creating it if missing; LEDE_ELOCKED if
  * another process writes it) and starts the thread. */
-int ingest_start(ingest **out, const char *index, double commit_interval,
+int ingest_start(ingest **out, const char *index, double commit_interval, double commit_settle,
                  void (*notify)(void *), void *notify_arg, char *err);
 /* Queues a job; LEDE_ELIMIT when max_backlog jobs are waiting. */
 int ingest_submit(ingest *g, job *j, int max_backlog);

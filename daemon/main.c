@@ -144,6 +144,9 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
                  "in FILE (the index is created if missing)"}, /* the file, read by main */
         {"commit-interval", 0, OPT_DOUBLE, &cfg->commit_interval, .metavar = "SECS",
          .help = "commit pushed changes at least every SECS seconds", .def = "0.25", .min = 0.001},
+        {"commit-settle", 0, OPT_DOUBLE, &cfg->commit_settle, .metavar = "SECS",
+         .help = "... and as soon as no change has come for SECS seconds (a burst is one commit)",
+         .def = "0.02", .min = 0.0001},
         {"max-article-bytes", 0, OPT_SIZE, &cfg->max_article, .metavar = "BYTES",
          .help = "largest article a PUT may send", .def = "16M", .min = 64, .max = 1e9},
         {"max-backlog", 0, OPT_INT, &cfg->max_backlog, .metavar = "N",

@@ -76,7 +76,7 @@ static void server_teardown(server *s) {
 static int server_start_threads(server *s) {
     const server_config *cfg = s->cfg;
     char err[LEDE_ERRLEN];
-    if (cfg->ingest_token && ingest_start(&s->ingest, cfg->index, cfg->commit_interval,
+    if (cfg->ingest_token && ingest_start(&s->ingest, cfg->index, cfg->commit_interval, cfg->commit_settle,
                                           handoff_notify_from_ingest, s, err) != LEDE_OK) {
         log_msg(LOG_LEVEL_ERROR, "cannot take the index for ingest: %s", err);
         return -1;

@@ -37,6 +37,7 @@ typedef struct server_config {
     int log_level;             /* 0 error, 1 warn, 2 info, 3 debug */
     const char *ingest_token;  /* NULL: ingest commands are off */
     double commit_interval;    /* ingest: seconds before changes are committed, at most */
+    double commit_settle;      /* ingest: ... and once no change has come for this long */
     size_t max_article;        /* PUT: largest article in bytes */
     int max_backlog;           /* ingest jobs waiting for the writer before BUSY */
     int auth_failures;         /* failed AUTH one address may make before the throttle */

@@ -16,6 +16,7 @@
  * a document and a slot, and the distinct values, a reader (each worker
  * has its own).  Touches only r->facet_columns. */
 #include "internal.hh"
+#include "query_run.hh"
 
 namespace {
 

@@ -15,6 +15,7 @@
  * locally too, to compare the two (a test hook, read once a process).
  * Reads the candidates' values only; touches no reader. */
 #include "internal.hh"
+#include "query_run.hh"
 
 #include <cstdio>
 #include <cstdlib>

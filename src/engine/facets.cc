@@ -19,6 +19,7 @@
  * the spies are Xapian's own, so the shards count their part and the
  * front merges them.  Touches no document and no database itself. */
 #include "internal.hh"
+#include "query_run.hh"
 #include "../date.h"
 
 #include <algorithm>

@@ -5,6 +5,7 @@
  * deadline (deadline.cc).  Hands the page to results.cc and the spelling
  * to spelling.cc; the weighting is ranking.hh's. */
 #include "internal.hh"
+#include "query_run.hh"
 #include "ranking.hh"
 #include "../qsyntax.h"
 

@@ -13,6 +13,7 @@
  * and makes its totals as a search does (search.cc's start_query and
  * fill_totals) and fills hits through results.cc. */
 #include "internal.hh"
+#include "query_run.hh"
 #include "../qsyntax.h"
 
 namespace {

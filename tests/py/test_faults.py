@@ -79,7 +79,8 @@ def debris(index):
 def ingest_on_full_disk():
     disk = tmpfs("disk", "4m")
     index = os.path.join(disk, "live.idx")
-    d = Daemon(index, "--ingest-token", token_file, "--commit-interval", "3600")
+    d = Daemon(index, "--ingest-token", token_file, "--commit-interval", "3600",
+               "--commit-settle", "3600")  # commits only when asked: no timing in the test
     c = d.connect()
     check_eq(c.ask("AUTH " + TOKEN)[0], "OK AUTH", "AUTH")
     for i in range(20):
@@ -146,7 +147,8 @@ def sharded_ingest_on_full_disk():
     index = os.path.join(disk, "sharded.idx")
     check_eq(indexer("-q", "--shards", "3", "--index", index, os.path.join(ROOT, "corpus"))[0], 0,
              "a sharded index of corpus/")
-    d = Daemon(index, "--ingest-token", token_file, "--commit-interval", "3600")
+    d = Daemon(index, "--ingest-token", token_file, "--commit-interval", "3600",
+               "--commit-settle", "3600")  # commits only when asked: no timing in the test
     c = d.connect()
     c.ask("AUTH " + TOKEN)
     base = count(c, "pending")
