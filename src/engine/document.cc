@@ -83,27 +83,32 @@ void add_pairs(const std::unordered_set<std::string> &common, Xapian::Document &
  * impact, a scaled frequency); positions stay.  A baked wdf is nearly
  * always the larger (format 4 scales by TF_SCALE), and raising a term's
  * wdf is one lookup: rebuilding every term, position by position (as
- * this did), was a second pass of the TermGenerator's map work. */
+ * this did), was a second pass of the TermGenerator's map work.  A lowered
+ * term's positions are read in the walk itself: a document's term list
+ * skips forward one term at a time, so looking each up again made a long
+ * article's lowered terms quadratic (a 400 KB PUT took minutes). */
 void bake_tf(Xapian::Document &doc, int format, double pivot) {
-    std::vector<std::pair<std::string, Xapian::termcount>> raw;
     double len = 0;
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) len += t.get_wdf();
+    struct lowered {
+        std::string term;
+        Xapian::termcount wdf;
+        std::vector<Xapian::termpos> positions;
+    };
+    std::vector<std::pair<std::string, Xapian::termcount>> raised;
+    std::vector<lowered> lower;
     for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
-        raw.emplace_back(*t, t.get_wdf());
-        len += t.get_wdf();
+        Xapian::termcount wdf = t.get_wdf();
+        Xapian::termcount baked = format == 3 ? impact_of(wdf, len, pivot) : tf_of(wdf, len, pivot);
+        if (baked > wdf) raised.emplace_back(*t, baked - wdf);
+        else if (baked < wdf) /* the term again, positions and all, once the walk is over */
+            lower.push_back({*t, baked, {t.positionlist_begin(), t.positionlist_end()}});
     }
-    for (const auto &t : raw) {
-        Xapian::termcount baked = format == 3 ? impact_of(t.second, len, pivot) : tf_of(t.second, len, pivot);
-        if (baked > t.second) {
-            doc.add_term(t.first, baked - t.second);
-        } else if (baked < t.second) { /* the term again, positions and all */
-            std::vector<Xapian::termpos> positions;
-            Xapian::TermIterator it = doc.termlist_begin();
-            it.skip_to(t.first);
-            positions.assign(it.positionlist_begin(), it.positionlist_end());
-            doc.remove_term(t.first);
-            doc.add_term(t.first, baked);
-            for (Xapian::termpos pos : positions) doc.add_posting(t.first, pos, 0);
-        }
+    for (const auto &t : raised) doc.add_term(t.first, t.second);
+    for (const lowered &t : lower) {
+        doc.remove_term(t.term);
+        doc.add_term(t.term, t.wdf);
+        for (Xapian::termpos pos : t.positions) doc.add_posting(t.term, pos, 0);
     }
 }
 
