@@ -157,7 +157,9 @@ static void jsonw_ok(sbuf *out, proto_cmd cmd) {
 
 /* ,"KEY":N */
 static void jsonw_key_int(sbuf *out, const char *key, long long v) {
-    sbuf_printf(out, ",\"%s\":", key);
+    sbuf_puts(out, ",\"");
+    sbuf_puts(out, key);
+    sbuf_puts(out, "\":");
     jsonw_int(out, v);
 }
 
@@ -180,9 +182,13 @@ static void search_json_hit(sbuf *out, const proto_request *rq, const search_hit
     sbuf_puts(out, ",\"snippet\":");
     jsonw_str(out, h->snippet);
     sbuf_puts(out, ",\"highlights\":[");
-    for (unsigned i = 0; i < h->nhighlights; i++)
-        sbuf_printf(out, "%s[%lld,%lld]", i ? "," : "", (long long)h->highlights[i].start,
-                    (long long)h->highlights[i].end);
+    for (unsigned i = 0; i < h->nhighlights; i++) {
+        sbuf_puts(out, i ? ",[" : "[");
+        jsonw_int(out, h->highlights[i].start);
+        sbuf_putc(out, ',');
+        jsonw_int(out, h->highlights[i].end);
+        sbuf_putc(out, ']');
+    }
     sbuf_putc(out, ']');
     if (rq->collapse[0]) jsonw_key_int(out, "similar", h->similar);
     if (rq->cmd == PROTO_SIMILAR && rq->search.dups_show) {

@@ -9,6 +9,7 @@
 #include "../../src/util.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -84,6 +85,29 @@ static void test_reals(void) {
     CHECK(all, "2,000 random doubles of every magnitude are written as jansson writes them");
 }
 
+static void test_integers(void) {
+    static const long long cases[] = {0, 1, -1, 9, 10, -10, 1234567890123LL, LLONG_MAX, LLONG_MIN};
+    int all = 1;
+    unsigned seed = 5;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0] + 1000; i++) {
+        long long v = i < sizeof cases / sizeof cases[0]
+                          ? cases[i]
+                          : ((long long)rand_r(&seed) << 20 ^ rand_r(&seed)) * (i % 2 ? -1 : 1);
+        sbuf b;
+        sbuf_init(&b);
+        jsonw_int(&b, v);
+        sbuf_putc(&b, '\0');
+        char *want = jansson_dump(json_integer(v));
+        if (!want || strcmp(b.data, want)) {
+            all = 0;
+            printf("#   got: %s\n#  want: %s\n", b.data, want ? want : "(null)");
+        }
+        free(want);
+        sbuf_free(&b);
+    }
+    CHECK(all, "integers (0, both limits, 1,000 random of both signs) are written as jansson writes them");
+}
+
 /* The reply is what jansson dumps of what it parses from it. */
 static int jansson_canonical(const sbuf *reply) {
     if (!reply->len || reply->data[reply->len - 1] != '\n') return 0;
@@ -140,6 +164,7 @@ static void test_search_reply(void) {
 int main(void) {
     test_strings();
     test_reals();
+    test_integers();
     test_search_reply();
     return unit_exit();
 }
