@@ -3,7 +3,7 @@
  * which HTTP serves).  The bytes are those jansson's json_dumps with
  * JSON_COMPACT writes for the same values (tests/unit/test_jsonw.c holds
  * them to it), so a reply reads the same whichever built it; building a
- * jansson tree and dumping it cost ~8% of an HTTP search's CPU (perf, a
+ * jansson tree and dumping it cost 8-9% of an HTTP search's CPU (perf, a
  * 10-hit reply: ~150 allocations and a second pass).  Cold replies keep
  * jansson.  Keys are the caller's literals, written with sbuf_puts. */
 #ifndef LEDE_JSONW_H
