@@ -149,14 +149,14 @@ static const char *hint_message(const char *hint) {
 }
 
 /* A JSON reply's opening: {"ok":true,"cmd":"NAME" (json_ok's keys). */
-static void jsonw_ok(sbuf *out, proto_cmd cmd) {
+static void json_ok_open(sbuf *out, proto_cmd cmd) {
     sbuf_puts(out, "{\"ok\":true,\"cmd\":\"");
     for (const char *c = proto_cmd_name(cmd); *c; c++) sbuf_putc(out, (char)tolower((unsigned char)*c));
     sbuf_putc(out, '"');
 }
 
 /* ,"KEY":N */
-static void jsonw_key_int(sbuf *out, const char *key, long long v) {
+static void json_key_int(sbuf *out, const char *key, long long v) {
     sbuf_puts(out, ",\"");
     sbuf_puts(out, key);
     sbuf_puts(out, "\":");
@@ -190,7 +190,7 @@ static void search_json_hit(sbuf *out, const proto_request *rq, const search_hit
         sbuf_putc(out, ']');
     }
     sbuf_putc(out, ']');
-    if (rq->collapse[0]) jsonw_key_int(out, "similar", h->similar);
+    if (rq->collapse[0]) json_key_int(out, "similar", h->similar);
     if (rq->cmd == PROTO_SIMILAR && rq->search.dups_show) {
         sbuf_puts(out, ",\"dup\":");
         jsonw_bool(out, h->near_dup);
@@ -213,16 +213,16 @@ static void search_json_facets(sbuf *out, const search_results *res) {
  * same tree, keys in the order they were set. */
 static void search_json(sbuf *out, const proto_request *rq,
                         const search_results *res, uint64_t took_us) {
-    jsonw_ok(out, rq->cmd);
-    jsonw_key_int(out, "total", (long long)res->total);
+    json_ok_open(out, rq->cmd);
+    json_key_int(out, "total", (long long)res->total);
     sbuf_puts(out, ",\"exact\":");
     jsonw_bool(out, res->exact);
-    jsonw_key_int(out, "total_min", (long long)res->total_min);
-    jsonw_key_int(out, "total_max", (long long)res->total_max);
-    jsonw_key_int(out, "offset", rq->search.offset);
-    jsonw_key_int(out, "limit", rq->search.limit);
-    if (rq->limit_capped) jsonw_key_int(out, "limit_asked", rq->limit_asked);
-    jsonw_key_int(out, "took_us", (long long)took_us);
+    json_key_int(out, "total_min", (long long)res->total_min);
+    json_key_int(out, "total_max", (long long)res->total_max);
+    json_key_int(out, "offset", rq->search.offset);
+    json_key_int(out, "limit", rq->search.limit);
+    if (rq->limit_capped) json_key_int(out, "limit_asked", rq->limit_asked);
+    json_key_int(out, "took_us", (long long)took_us);
     sbuf_puts(out, ",\"retried_any\":");
     jsonw_bool(out, res->retried_any);
     sbuf_puts(out, ",\"did_you_mean\":");
@@ -288,8 +288,8 @@ void proto_reply_search(sbuf *out, int json, const proto_request *rq,
 
 void proto_reply_count(sbuf *out, int json, uint64_t total) {
     if (json) {
-        jsonw_ok(out, PROTO_COUNT);
-        jsonw_key_int(out, "total", (long long)total);
+        json_ok_open(out, PROTO_COUNT);
+        json_key_int(out, "total", (long long)total);
         sbuf_puts(out, "}\n");
         return;
     }
