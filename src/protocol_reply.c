@@ -1,14 +1,18 @@
 /* protocol_reply.c -- every reply of the line protocol formatted, in text
  * or JSON (see protocol.h and docs/PROTOCOL.md).  Text replies are built by
- * hand; JSON replies through jansson, so escaping is never improvised.
+ * hand; JSON replies through jansson, so escaping is never improvised,
+ * except the replies of every query (SEARCH, SIMILAR, COUNT), written
+ * straight into the buffer by jsonw.c, which writes jansson's bytes.
  * Parsing requests is protocol.c's; this file reads no request line. */
 #include "protocol.h"
 #include "date.h"
+#include "jsonw.h"
 #include "protocol_facets.h"
 #include "utf8.h"
 
 #include <ctype.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,16 +119,6 @@ static void format_date(const search_hit *h, char buf[32]) {
     else strcpy(buf, "-");
 }
 
-/* A hit's highlights as [[start, end], ...]: byte offsets into its
- * snippet's UTF-8, end exclusive. */
-static json_t *highlights_json(const search_hit *h) {
-    json_t *spans = json_array();
-    for (unsigned i = 0; i < h->nhighlights; i++)
-        json_array_append_new(spans, json_pack("[II]", (json_int_t)h->highlights[i].start,
-                                               (json_int_t)h->highlights[i].end));
-    return spans;
-}
-
 /* A hit's snippet for the text protocol: as written, the request's hl=
  * markers around each highlight, then escaped for the line. */
 static void snippet_text(sbuf *out, const proto_request *rq, const search_hit *h) {
@@ -154,47 +148,101 @@ static const char *hint_message(const char *hint) {
     return hint;
 }
 
+/* A JSON reply's opening: {"ok":true,"cmd":"NAME" (json_ok's keys). */
+static void json_ok_open(sbuf *out, proto_cmd cmd) {
+    sbuf_puts(out, "{\"ok\":true,\"cmd\":\"");
+    for (const char *c = proto_cmd_name(cmd); *c; c++) sbuf_putc(out, (char)tolower((unsigned char)*c));
+    sbuf_putc(out, '"');
+}
+
+/* ,"KEY":N */
+static void json_key_int(sbuf *out, const char *key, long long v) {
+    sbuf_puts(out, ",\"");
+    sbuf_puts(out, key);
+    sbuf_puts(out, "\":");
+    jsonw_int(out, v);
+}
+
+static void search_json_hit(sbuf *out, const proto_request *rq, const search_hit *h) {
+    char date[32];
+    format_date(h, date);
+    sbuf_puts(out, "{\"rank\":");
+    jsonw_int(out, h->rank);
+    sbuf_puts(out, ",\"id\":");
+    jsonw_str(out, h->id);
+    if (isfinite(h->score)) { /* jansson holds no NaN or infinity: the key was left out */
+        sbuf_puts(out, ",\"score\":");
+        jsonw_real(out, h->score);
+    }
+    sbuf_puts(out, ",\"title\":");
+    jsonw_str(out, h->title);
+    sbuf_puts(out, ",\"date\":");
+    if (h->has_date) jsonw_str(out, date);
+    else sbuf_puts(out, "null");
+    sbuf_puts(out, ",\"snippet\":");
+    jsonw_str(out, h->snippet);
+    sbuf_puts(out, ",\"highlights\":[");
+    for (unsigned i = 0; i < h->nhighlights; i++) {
+        sbuf_puts(out, i ? ",[" : "[");
+        jsonw_int(out, h->highlights[i].start);
+        sbuf_putc(out, ',');
+        jsonw_int(out, h->highlights[i].end);
+        sbuf_putc(out, ']');
+    }
+    sbuf_putc(out, ']');
+    if (rq->collapse[0]) json_key_int(out, "similar", h->similar);
+    if (rq->cmd == PROTO_SIMILAR && rq->search.dups_show) {
+        sbuf_puts(out, ",\"dup\":");
+        jsonw_bool(out, h->near_dup);
+    }
+    sbuf_putc(out, '}');
+}
+
+/* The facets object, still a jansson tree (asked for seldom): dumped as
+ * the whole reply was. */
+static void search_json_facets(sbuf *out, const search_results *res) {
+    json_t *f = proto_facets_json(res);
+    char *s = f ? json_dumps(f, JSON_COMPACT) : NULL;
+    sbuf_puts(out, ",\"facets\":");
+    sbuf_puts(out, s ? s : "{}");
+    free(s);
+    json_decref(f);
+}
+
+/* Written straight into out (jsonw.h): the bytes jansson wrote for the
+ * same tree, keys in the order they were set. */
 static void search_json(sbuf *out, const proto_request *rq,
                         const search_results *res, uint64_t took_us) {
-    json_t *o = json_ok(rq->cmd);
-    json_object_set_new(o, "total", json_integer((json_int_t)res->total));
-    json_object_set_new(o, "exact", json_boolean(res->exact));
-    json_object_set_new(o, "total_min", json_integer((json_int_t)res->total_min));
-    json_object_set_new(o, "total_max", json_integer((json_int_t)res->total_max));
-    json_object_set_new(o, "offset", json_integer(rq->search.offset));
-    json_object_set_new(o, "limit", json_integer(rq->search.limit));
-    if (rq->limit_capped) json_object_set_new(o, "limit_asked", json_integer(rq->limit_asked));
-    json_object_set_new(o, "took_us", json_integer((json_int_t)took_us));
-    json_object_set_new(o, "retried_any", json_boolean(res->retried_any));
-    json_object_set_new(o, "did_you_mean",
-                        res->did_you_mean ? json_str(res->did_you_mean) : json_null());
+    json_ok_open(out, rq->cmd);
+    json_key_int(out, "total", (long long)res->total);
+    sbuf_puts(out, ",\"exact\":");
+    jsonw_bool(out, res->exact);
+    json_key_int(out, "total_min", (long long)res->total_min);
+    json_key_int(out, "total_max", (long long)res->total_max);
+    json_key_int(out, "offset", rq->search.offset);
+    json_key_int(out, "limit", rq->search.limit);
+    if (rq->limit_capped) json_key_int(out, "limit_asked", rq->limit_asked);
+    json_key_int(out, "took_us", (long long)took_us);
+    sbuf_puts(out, ",\"retried_any\":");
+    jsonw_bool(out, res->retried_any);
+    sbuf_puts(out, ",\"did_you_mean\":");
+    if (res->did_you_mean) jsonw_str(out, res->did_you_mean);
+    else sbuf_puts(out, "null");
     if (res->hint) {
-        json_t *hint = json_object();
-        json_object_set_new(hint, "kind", json_string(res->hint));
-        json_object_set_new(hint, "message", json_string(hint_message(res->hint)));
-        json_object_set_new(o, "hint", hint);
+        sbuf_puts(out, ",\"hint\":{\"kind\":");
+        jsonw_str(out, res->hint);
+        sbuf_puts(out, ",\"message\":");
+        jsonw_str(out, hint_message(res->hint));
+        sbuf_putc(out, '}');
     }
-    json_t *hits = json_array();
+    sbuf_puts(out, ",\"hits\":[");
     for (unsigned i = 0; i < res->nhits; i++) {
-        const search_hit *h = &res->hits[i];
-        char date[32];
-        format_date(h, date);
-        json_t *j = json_object();
-        json_object_set_new(j, "rank", json_integer(h->rank));
-        json_object_set_new(j, "id", json_str(h->id));
-        json_object_set_new(j, "score", json_real(h->score));
-        json_object_set_new(j, "title", json_str(h->title));
-        json_object_set_new(j, "date", h->has_date ? json_string(date) : json_null());
-        json_object_set_new(j, "snippet", json_str(h->snippet));
-        json_object_set_new(j, "highlights", highlights_json(h));
-        if (rq->collapse[0]) json_object_set_new(j, "similar", json_integer(h->similar));
-        if (rq->cmd == PROTO_SIMILAR && rq->search.dups_show)
-            json_object_set_new(j, "dup", json_boolean(h->near_dup));
-        json_array_append_new(hits, j);
+        if (i) sbuf_putc(out, ',');
+        search_json_hit(out, rq, &res->hits[i]);
     }
-    json_object_set_new(o, "hits", hits);
-    if (rq->search.facets) json_object_set_new(o, "facets", proto_facets_json(res));
-    json_line(out, o);
+    sbuf_putc(out, ']');
+    if (rq->search.facets) search_json_facets(out, res);
+    sbuf_puts(out, "}\n");
 }
 
 void proto_reply_search(sbuf *out, int json, const proto_request *rq,
@@ -240,9 +288,9 @@ void proto_reply_search(sbuf *out, int json, const proto_request *rq,
 
 void proto_reply_count(sbuf *out, int json, uint64_t total) {
     if (json) {
-        json_t *o = json_ok(PROTO_COUNT);
-        json_object_set_new(o, "total", json_integer((json_int_t)total));
-        json_line(out, o);
+        json_ok_open(out, PROTO_COUNT);
+        json_key_int(out, "total", (long long)total);
+        sbuf_puts(out, "}\n");
         return;
     }
     sbuf_printf(out, "OK COUNT %llu\n", (unsigned long long)total);
