@@ -15,7 +15,10 @@
 // going remote (INDEX a stub naming a xapian-tcpsrv, bench/remote_cost.sh):
 // INPROC_NO_DATA=1 reads no stored data, INPROC_SORT_SLOT=N breaks ties on
 // value slot N instead of 0, INPROC_CHECK=N asks the match to check at
-// least N candidates, as lede's engine does with 1000.)
+// least N candidates, as lede's engine does with 1000; INPROC_TWO_MATCHES=1
+// runs the relevance-then-value match as lede's remote fronts do (search.cc
+// remote_page): a match by relevance alone checking INPROC_CHECK, then the
+// sorted one with the 10th score as its weight cutoff.)
 // Prints the figures of drive.h, the overall line last.
 #include <xapian.h>
 
@@ -60,6 +63,7 @@ struct Handle {
     bool no_data = getenv("INPROC_NO_DATA") != nullptr;
     Xapian::valueno sort_slot = getenv("INPROC_SORT_SLOT") ? atoi(getenv("INPROC_SORT_SLOT")) : 0;
     Xapian::doccount check = getenv("INPROC_CHECK") ? atoi(getenv("INPROC_CHECK")) : 0;
+    bool two_matches = getenv("INPROC_TWO_MATCHES") != nullptr;
     std::string format;
 
     void use_stopwords(const std::string &list) {
@@ -133,9 +137,15 @@ int inproc_query(void *conn, const char *q) {
         enq.set_query(h->strip(h->qp.parse_query(q, flags)));
         if (h->format == "3") enq.set_weighting_scheme(ImpactWeight());
         if (h->format == "4") enq.set_weighting_scheme(tf_weight());
-        if (h->relevance_only) enq.set_sort_by_relevance();
+        if (h->relevance_only || h->two_matches) enq.set_sort_by_relevance();
         else enq.set_sort_by_relevance_then_value(h->sort_slot, true);
         Xapian::MSet m = enq.get_mset(0, 10, h->check);
+        if (h->two_matches && !m.empty()) {
+            double floor = m[m.size() - 1].get_weight();
+            enq.set_cutoff(0, floor > 0 ? floor * (1 - 1e-9) : 0);
+            enq.set_sort_by_relevance_then_value(h->sort_slot, true);
+            m = enq.get_mset(0, 10, 10);
+        }
         size_t bytes = 0;
         for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
             bytes += h->no_data ? it.get_sort_key().size() : it.get_document().get_data().size();

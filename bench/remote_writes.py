@@ -10,7 +10,10 @@ local.idx, an unsharded index, behind one server), h1 (IDXDIR/s1.idx,
 on the same servers, one after the other.
 usage: python3 bench/remote_writes.py IDXDIR QUERYFILE LEDED... [-- r1 h1 s2]
 QUERYFILE as bench/make_queries.py --classes writes it.  Prints a Markdown
-table (µs a query too, which load does change)."""
+table: besides the counts, the CPU time of the servers' connection processes
+and of the front (their threads' schedstat, which load changes little: a
+process is charged only while it runs) and the wall time (which load does
+change)."""
 import os, re, socket, subprocess, sys, time
 args = sys.argv[1:]
 layouts = args[args.index("--") + 1:] if "--" in args else ["r1", "h1", "s2"]
@@ -49,6 +52,15 @@ def io(pids):
         w += int(re.search(r"syscw: (\d+)", t).group(1)); r += int(re.search(r"syscr: (\d+)", t).group(1))
     return w, r
 
+def cpu_ns(pids):
+    """On-CPU nanoseconds of pids' threads so far (/proc/PID/task/*/schedstat,
+    exact where /proc/PID/stat counts 10 ms ticks)."""
+    ns = 0
+    for k in pids:
+        for t in os.listdir("/proc/%d/task" % k):
+            ns += int(open("/proc/%d/task/%s/schedstat" % (k, t)).read().split()[0])
+    return ns
+
 def run(leded, stub_lines, srvs, label):
     front = os.path.join(IDX, "front-" + re.sub(r"[^a-z0-9]+", "-", label))
     os.makedirs(front, exist_ok=True)
@@ -71,15 +83,18 @@ def run(leded, stub_lines, srvs, label):
     children = [k for s in srvs for k in kids(s.pid)]
     res = []
     for p in (1, 2):
-        w0, r0 = io(children); t0 = time.time()
+        w0, r0 = io(children); t0 = time.time(); c0 = cpu_ns(children); f0 = cpu_ns([d.pid])
         for q in queries: ask(q)
-        w1, r1 = io(children); t1 = time.time()
-        res.append(((w1 - w0) / len(queries), (r1 - r0) / len(queries), (t1 - t0) / len(queries) * 1e6))
+        w1, r1 = io(children); t1 = time.time(); c1 = cpu_ns(children); f1 = cpu_ns([d.pid])
+        n = len(queries)
+        res.append(((w1 - w0) / n, (r1 - r0) / n, (t1 - t0) / n * 1e6, (c1 - c0) / n / 1e3, (f1 - f0) / n / 1e3))
     os.killpg(d.pid, 9); d.wait()
-    print("| %s | %.1f | %.1f | %.1f | %.1f | %.0f | %.0f |" % (label, res[0][0], res[1][0], res[0][1], res[1][1], res[0][2], res[1][2]), flush=True)
+    print("| %s | %.1f | %.1f | %.1f | %.1f | %.0f | %.0f | %.0f | %.0f |" %
+          (label, res[0][0], res[1][0], res[0][1], res[1][1], res[0][3], res[1][3], res[1][4], res[1][2]), flush=True)
 
-print("| front, leded | server writes/query, pass 1 | pass 2 | server reads/query, pass 1 | pass 2 | µs/query pass 1 | pass 2 |")
-print("|---|---|---|---|---|---|---|")
+print("| front, leded | server writes/query, pass 1 | pass 2 | server reads/query, pass 1 | pass 2 "
+      "| server CPU µs/query, pass 1 | pass 2 | front CPU µs/query, pass 2 | µs/query, pass 2 |")
+print("|---|---|---|---|---|---|---|---|---|")
 for cfg in layouts:
     if cfg == "r1":
         s, port = tcpsrv(IDX + "/local.idx"); srvs = [s]; lines = ["remote 127.0.0.1:%d" % port]
