@@ -25,6 +25,10 @@ from ledetest import (INDEXER, ROOT, TCPSRV, Daemon, PortHold, Scratch, TcpSrv, 
 
 SHARED = os.environ.get("LEDE_SHARED") or os.path.join(ROOT, "..", "shared")
 REUTERS = os.path.join(SHARED, "corpus", "reuters", "reuters21578.jsonl.gz")
+# --remote-timeout where a replica must answer in time (seconds).
+REMOTE_TIMEOUT = "4"
+
+
 class Replicator:
     """xapian-replicate-server on the directory holding an index's
     databases, and one-shot copies of them."""
@@ -218,10 +222,13 @@ try:
 
     # A replica that hangs (stopped, as a host cut off would): the query
     # fails over to the other; both hung, an error; both back, answers.
+    # The replica that must answer has REMOTE_TIMEOUT to do it: tests/run
+    # runs this test beside another, on a loaded machine (test_netns, which
+    # has 1 s, runs alone; each hung server costs a query this long).
     hung = [TcpSrv(index), TcpSrv(index)]
     servers.extend(hung)
     write_front(front, ["remote " + hung[0].addr(), "#lede-replicas " + hung[1].addr()])
-    remote = Daemon(front, "--workers", "1", "--remote-timeout", "1")
+    remote = Daemon(front, "--workers", "1", "--remote-timeout", REMOTE_TIMEOUT)
     d = remote.connect()
     check(d.ask("COUNT bank")[0].startswith("OK COUNT"), "two replicas: answered")
     os.killpg(hung[0].proc.pid, signal.SIGSTOP)
@@ -243,7 +250,7 @@ try:
     # servers, the other workers pass over them too (the back-off is the
     # process's, not one reader's): every later query, whichever worker
     # runs it, fails at once without trying a server.
-    remote = Daemon(front, "--workers", "3", "--remote-timeout", "1", "--remote-backoff", "30")
+    remote = Daemon(front, "--workers", "3", "--remote-timeout", REMOTE_TIMEOUT, "--remote-backoff", "30")
     d = remote.connect()
     check(d.ask("COUNT bank")[0].startswith("OK COUNT"), "three workers on two replicas: answered")
     for t in hung:
@@ -344,7 +351,7 @@ try:
     srv2 = TcpSrv(index)
     servers.append(srv2)
     write_front(front, ["remote " + srv.addr(), "#lede-replicas " + srv2.addr()])
-    remote = Daemon(front, "--workers", "2", "--remote-timeout", "2")
+    remote = Daemon(front, "--workers", "2", "--remote-timeout", REMOTE_TIMEOUT)
     d = remote.connect()
     want = d.ask("COUNT bank")[0]
     check(want.startswith("OK COUNT"), "two replicas: answered")
