@@ -136,6 +136,7 @@ struct FacetColumns {
     uint64_t opens = 0;
     Xapian::rev revision = 0;
     std::unordered_map<Xapian::valueno, std::shared_ptr<const FacetColumn>> slots;
+    uint64_t columns_read = 0; /* over the reader's life (engine_reader_facet_columns_read) */
 };
 
 /* A reader, and what it needs to answer queries: built on first use from
