@@ -130,12 +130,15 @@ struct FacetColumn {
     std::vector<std::string> values;  /* the slot's distinct values */
 };
 /* The slots a reader holds so, as of one open and revision of its
- * database (a slot not held: NULL). */
+ * database (a slot not held: NULL), and of each slot not held the values
+ * its searches read through Xapian since then (what a column would have
+ * saved them: facet_columns.cc reads one once they reach its cost). */
 struct FacetColumns {
     bool valid = false;
     uint64_t opens = 0;
     Xapian::rev revision = 0;
     std::unordered_map<Xapian::valueno, std::shared_ptr<const FacetColumn>> slots;
+    std::unordered_map<Xapian::valueno, uint64_t> values_read;
     uint64_t columns_read = 0; /* over the reader's life (engine_reader_facet_columns_read) */
 };
 
@@ -579,9 +582,15 @@ int over_limit(const search_cost &c, const search_cost &max, char *err);
 
 /* facet_columns.cc */
 /* slot of r's database in memory (read now if it is not yet, or was
- * read before the database moved), or NULL when it is not kept: over
- * more than one database, or too large (see facet_columns.cc). */
+ * read before the database moved, once reading it costs less than the
+ * values the searches since have read without it), or NULL when it is
+ * not kept: over more than one database, too large, or not yet paid for
+ * (see facet_columns.cc). */
 std::shared_ptr<const FacetColumn> reader_facet_column(engine_reader *r, Xapian::valueno slot);
+/* After a match counted fc's facets: the values it read of slots not
+ * held, counted towards their columns (reader_facet_column). */
+struct FacetCounts;
+void note_facet_values_read(engine_reader *r, const FacetCounts &fc);
 
 /* facet_spy.cc */
 /* A value slot's values as stored, each with the candidates that had it. */
