@@ -91,8 +91,8 @@ void boiler_observe_article(boiler_table *t, const article *a);
 
 /* A line learned as boilerplate since the table's learned lines were last
  * taken: the articles written with it before (any number of them) are to
- * be made again, which a compaction does (src/engine/boilerplate.cc
- * finds them by the line's words). */
+ * be made again, which a compaction does (src/engine/reclean.cc finds
+ * them by the line's words). */
 typedef struct boiler_learned {
     char *source; /* its source's name */
     char *text;   /* how it read, at most BOILER_TEXT_MAX bytes */

@@ -1,7 +1,7 @@
 /* boilerplate.hh -- the engine's side of learned boilerplate (src/boiler.h
  * owns the table): what document.cc, writer.cc, results.cc and reclean.cc
- * ask of boilerplate.cc, and reclean.cc of document.cc.  Declarations only; nothing outside the engine includes
- * it. */
+ * ask of boilerplate.cc, and reclean.cc of document.cc.  Declarations
+ * only; nothing outside the engine includes it. */
 #ifndef LEDE_ENGINE_BOILERPLATE_HH
 #define LEDE_ENGINE_BOILERPLATE_HH
 
@@ -22,7 +22,7 @@ void writer_boiler_store(engine_writer *w);
  * its snippet); unchanged when it has none. */
 void reader_clean_body(engine_reader *r, article &a);
 /* document.cc: the spelling words of text (as folded) counted into
- * w->words; boilerplate.cc takes back those of lines a compaction leaves
+ * w->words; reclean.cc takes back those of lines a compaction leaves
  * out of articles made before. */
 void collect_words(engine_writer *w, const char *text);
 

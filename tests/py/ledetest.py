@@ -192,38 +192,46 @@ class Daemon:
         return code
 
 
-def free_port():
-    """A loopback TCP port no one listened on a moment ago."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+class PortHold:
+    """A loopback port (port, or a free one) kept from other processes for
+    as long as this lives: a socket bound to it with SO_REUSEADDR that
+    never listens.  Linux lets another such socket bind and listen beside
+    it (xapian-tcpsrv's: it sets SO_REUSEADDR), while bind(0), the port
+    connect() picks and a bind without SO_REUSEADDR pass it by; a
+    connection to it while nothing listens is refused, as at a free port.
+    tests/run runs tests two at a time, and a port a test names in a stub
+    (a server down at start, killed, started again) must stay its own."""
+
+    def __init__(self, port=0):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.port = self.sock.getsockname()[1]
 
 
 TCPSRV = "xapian-tcpsrv"
 
 
 class TcpSrv:
-    """A stock xapian-tcpsrv serving dbdir on a free loopback port (or
-    port), ready once it says it listens; in a session of its own, so that
-    kill() ends the children it forks for each connection too.  A free port
-    taken by someone else in between is retried with another."""
+    """A stock xapian-tcpsrv serving dbdir on a loopback port of its own
+    (hold, a PortHold, or a new one), ready once it says it listens; in a
+    session of its own, so that kill() ends the children it forks for each
+    connection too.  The port stays held after kill(): the stub that names
+    it reaches no other process's server, and a server started again on
+    it (TcpSrv(dbdir, hold=old.hold)) finds it free."""
 
-    def __init__(self, dbdir, port=None, args=()):
+    def __init__(self, dbdir, hold=None, args=()):
         self.dbdir = dbdir
-        for _ in range(20):
-            self.port = port or free_port()
-            self.proc = subprocess.Popen([TCPSRV, "--interface", "127.0.0.1", "--port", str(self.port),
-                                          *args, dbdir],
-                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                         start_new_session=True)
-            for line in self.proc.stdout:
-                if line.startswith("Listening"):
-                    return
-            self.proc.wait()
-            if port:
-                break
+        self.hold = hold or PortHold()
+        self.port = self.hold.port
+        self.proc = subprocess.Popen([TCPSRV, "--interface", "127.0.0.1", "--port", str(self.port),
+                                      *args, dbdir],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     start_new_session=True)
+        for line in self.proc.stdout:
+            if line.startswith("Listening"):
+                return
+        self.proc.wait()
         raise RuntimeError("xapian-tcpsrv did not start on %s" % dbdir)
 
     def addr(self):

@@ -14,11 +14,10 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 
-from ledetest import (CLIENT, INDEXER, SHARED, Daemon, Scratch, check, check_eq, eventually, finish, indexer,
-                      kill_groups, write_jsonl)
+from ledetest import (CLIENT, INDEXER, SHARED, Daemon, Scratch, TcpSrv, check, check_eq, eventually, finish,
+                      indexer, write_jsonl)
 
 scratch = Scratch()
 REUTERS = os.path.join(SHARED, "corpus", "reuters", "reuters21578.jsonl.gz")
@@ -212,28 +211,15 @@ class Servers:
     stub names the index's own front and the servers."""
 
     def __init__(self, sharded, n, front):
-        self.procs = []
-        lines = ["auto " + os.path.join(sharded, "front")]
-        for k in range(n):
-            for _ in range(20):
-                sock = socket.socket()
-                sock.bind(("127.0.0.1", 0))
-                port = sock.getsockname()[1]
-                sock.close()
-                p = subprocess.Popen(["xapian-tcpsrv", "--interface", "127.0.0.1", "--port", str(port),
-                                      os.path.join(sharded, "shard.%d" % k)], stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, start_new_session=True)
-                if any(l.startswith("Listening") for l in p.stdout):
-                    break
-                p.wait()
-            self.procs.append(p)
-            lines.append("remote 127.0.0.1:%d" % port)
+        self.srvs = [TcpSrv(os.path.join(sharded, "shard.%d" % k)) for k in range(n)]
+        lines = ["auto " + os.path.join(sharded, "front")] + ["remote " + t.addr() for t in self.srvs]
         os.makedirs(front, exist_ok=True)
         with open(os.path.join(front, "XAPIANDB"), "w") as f:
             f.write("".join(l + "\n" for l in lines))
 
     def stop(self):
-        kill_groups(self.procs)
+        for t in self.srvs:
+            t.kill()
 
 
 

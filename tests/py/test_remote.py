@@ -15,22 +15,28 @@ import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import threading
 
-from ledetest import (INDEXER, ROOT, TCPSRV, Daemon, Scratch, TcpSrv, build_index, check, check_eq,
-                      eventually, finish, free_port, stats)
+from ledetest import (INDEXER, ROOT, TCPSRV, Daemon, PortHold, Scratch, TcpSrv, build_index, check, check_eq,
+                      eventually, finish, stats)
 
 SHARED = os.environ.get("LEDE_SHARED") or os.path.join(ROOT, "..", "shared")
 REUTERS = os.path.join(SHARED, "corpus", "reuters", "reuters21578.jsonl.gz")
+# --remote-timeout where a replica must answer in time (seconds).
+REMOTE_TIMEOUT = "4"
+
+
 class Replicator:
     """xapian-replicate-server on the directory holding an index's
     databases, and one-shot copies of them."""
 
     def __init__(self, parent):
         self.parent = parent
-        self.port = free_port()
+        self.hold = PortHold()  # xapian-replicate-server sets SO_REUSEADDR, as tcpsrv does
+        self.port = self.hold.port
         self.proc = subprocess.Popen(["xapian-replicate-server", "-I", "127.0.0.1", "-p", str(self.port), parent],
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                      start_new_session=True)
@@ -48,6 +54,18 @@ class Replicator:
 
     def kill(self):
         TcpSrv.kill(self)
+
+
+def binds(port):
+    """Whether a socket of another test (no SO_REUSEADDR) could bind port."""
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
 
 
 def connection_children(pid):
@@ -204,10 +222,13 @@ try:
 
     # A replica that hangs (stopped, as a host cut off would): the query
     # fails over to the other; both hung, an error; both back, answers.
+    # The replica that must answer has REMOTE_TIMEOUT to do it: tests/run
+    # runs this test beside another, on a loaded machine (test_netns, which
+    # has 1 s, runs alone; each hung server costs a query this long).
     hung = [TcpSrv(index), TcpSrv(index)]
     servers.extend(hung)
     write_front(front, ["remote " + hung[0].addr(), "#lede-replicas " + hung[1].addr()])
-    remote = Daemon(front, "--workers", "1", "--remote-timeout", "1")
+    remote = Daemon(front, "--workers", "1", "--remote-timeout", REMOTE_TIMEOUT)
     d = remote.connect()
     check(d.ask("COUNT bank")[0].startswith("OK COUNT"), "two replicas: answered")
     os.killpg(hung[0].proc.pid, signal.SIGSTOP)
@@ -229,7 +250,7 @@ try:
     # servers, the other workers pass over them too (the back-off is the
     # process's, not one reader's): every later query, whichever worker
     # runs it, fails at once without trying a server.
-    remote = Daemon(front, "--workers", "3", "--remote-timeout", "1", "--remote-backoff", "30")
+    remote = Daemon(front, "--workers", "3", "--remote-timeout", REMOTE_TIMEOUT, "--remote-backoff", "30")
     d = remote.connect()
     check(d.ask("COUNT bank")[0].startswith("OK COUNT"), "three workers on two replicas: answered")
     for t in hung:
@@ -252,7 +273,9 @@ try:
     # leded starts while a shard's server is down (a warning in its log);
     # queries answer ERR UNAVAILABLE naming it; once the server is up,
     # they are answered.
-    port = free_port()
+    held = PortHold()  # nothing listens on it, and nothing else may until the server starts
+    port = held.port
+    check(not binds(port), "the port of a server down is held: no other process binds it meanwhile")
     write_front(front, ["remote 127.0.0.1:%d" % port])
     remote = Daemon(front, "--workers", "2", "--remote-backoff", "0.05")
     d = remote.connect()
@@ -261,7 +284,7 @@ try:
           "a shard down at start: ERR UNAVAILABLE naming its server", down)
     check("127.0.0.1:%d" % port in remote.log_text() and "UNAVAILABLE" in remote.log_text(),
           "a warning at start names the server")
-    late = TcpSrv(index, port=port)
+    late = TcpSrv(index, hold=held)
     servers.append(late)
     plain = Daemon(index)
     local_count = plain.connect().ask("COUNT bank")[0]
@@ -328,7 +351,7 @@ try:
     srv2 = TcpSrv(index)
     servers.append(srv2)
     write_front(front, ["remote " + srv.addr(), "#lede-replicas " + srv2.addr()])
-    remote = Daemon(front, "--workers", "2", "--remote-timeout", "2")
+    remote = Daemon(front, "--workers", "2", "--remote-timeout", REMOTE_TIMEOUT)
     d = remote.connect()
     want = d.ask("COUNT bank")[0]
     check(want.startswith("OK COUNT"), "two replicas: answered")
@@ -362,7 +385,7 @@ try:
     got = d.ask("COUNT bank")[0]
     check(got.startswith("ERR") and srv.addr() in got and srv2.addr() in got,
           "no replica answers: an error naming the shard's servers", got)
-    srv = TcpSrv(index, port=srv.port)
+    srv = TcpSrv(index, hold=srv.hold)
     servers.append(srv)
     check(eventually(lambda: d.ask("COUNT bank")[0].startswith("OK COUNT")),  # back-off 1 s, then 2
           "a replica back: queries answered again once its back-off ends")
