@@ -1,25 +1,13 @@
 /* facet_columns.cc -- value slots a reader keeps in memory for the
  * facets of its local matches (reader_facet_column, counted by
  * facet_spy.cc): a slot's value of every document as a code into a table
- * of its distinct values, read in one pass over the slot once its
- * facets have paid for it (below), and again so once the database has
- * moved (another revision, or other databases opened).  Counting a candidate's value is
+ * of its distinct values, read in one pass over the slot the first time
+ * a facet needs it, and again once the database has moved (another
+ * revision, or other databases opened).  Counting a candidate's value is
  * then an array read, where reading it through Xapian reads the value
  * stream's blocks again in every search (on Reuters, three facets took
  * about 40 block reads a search and four fifths of their cost went to
  * the value reads; bench/results/query.md).
- * A column is read only once it pays: the first searches of a revision
- * read their candidates' values through Xapian, as without columns, and
- * once the values they read of a slot cost what reading it whole would
- * (COLUMN_PAYS_AFTER), it is read.  CPU time on Reuters (21,577
- * articles, warm cache, a loop in one process): a column's read 50 to
- * 85 ns a document, a value read through its document 1.4 to 1.8 us.  So
- * an index that changes under its readers (leded's ingest commits every
- * 0.25 s by default) costs at most about twice what it did without
- * columns, where every column was read again after each commit, each
- * worker a pass over every faceted slot's documents (at 10M articles
- * some 0.5 to 0.85 s a slot) even for a query of one match; and a quiet
- * index reads each column once.
  * Kept only for an index of one local database (Xapian hands a match spy
  * the docid within a sub-database, not which one), of at most
  * COLUMN_MAX_DOCS documents, and for a slot of at most
@@ -34,10 +22,6 @@ namespace {
 
 const Xapian::docid COLUMN_MAX_DOCS = 1u << 24;  /* 64 MB of codes a slot */
 const size_t COLUMN_MAX_DISTINCT = 1u << 16;
-/* A slot's column is read once its searches have read, through Xapian,
- * a value for this share of its documents (a column read costs about a
- * twentieth of reading every document's value so, above). */
-const uint64_t COLUMN_PAYS_AFTER = 16;
 
 /* slot of db, or NULL when it is too large to keep. */
 std::shared_ptr<const FacetColumn> read_column(const Xapian::Database &db, Xapian::valueno slot) {
@@ -73,22 +57,14 @@ std::shared_ptr<const FacetColumn> reader_facet_column(engine_reader *r, Xapian:
     FacetColumns &held = r->facet_columns;
     if (!held.valid || held.opens != r->opens || held.revision != revision) {
         held.slots.clear();
-        held.values_read.clear();
         held.valid = true;
         held.opens = r->opens;
         held.revision = revision;
     }
     auto at = held.slots.find(slot);
     if (at != held.slots.end()) return at->second;
-    if (held.values_read[slot] * COLUMN_PAYS_AFTER < r->db.get_lastdocid()) return nullptr; /* not paid for */
     held.columns_read++;
     return held.slots[slot] = read_column(r->db, slot);
-}
-
-void note_facet_values_read(engine_reader *r, const FacetCounts &fc) {
-    if (fc.by_xapian || !fc.spy || !r->facet_columns.valid) return;
-    for (size_t i = 0; i < fc.slots.size(); i++)
-        if (i >= fc.columns.size() || !fc.columns[i]) r->facet_columns.values_read[fc.slots[i]] += fc.spy->total;
 }
 
 extern "C" {

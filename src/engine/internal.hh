@@ -130,16 +130,12 @@ struct FacetColumn {
     std::vector<std::string> values;  /* the slot's distinct values */
 };
 /* The slots a reader holds so, as of one open and revision of its
- * database (a slot not held: NULL), and of each slot not held the values
- * its searches read through Xapian since then (what a column would have
- * saved them: facet_columns.cc reads one once they reach its cost). */
+ * database (a slot not held: NULL). */
 struct FacetColumns {
     bool valid = false;
     uint64_t opens = 0;
     Xapian::rev revision = 0;
     std::unordered_map<Xapian::valueno, std::shared_ptr<const FacetColumn>> slots;
-    std::unordered_map<Xapian::valueno, uint64_t> values_read;
-    uint64_t columns_read = 0; /* over the reader's life (engine_reader_facet_columns_read) */
 };
 
 /* A reader, and what it needs to answer queries: built on first use from

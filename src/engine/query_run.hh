@@ -15,15 +15,9 @@
 
 /* facet_columns.cc */
 /* slot of r's database in memory (read now if it is not yet, or was
- * read before the database moved, once reading it costs less than the
- * values the searches since have read without it), or NULL when it is
- * not kept: over more than one database, too large, or not yet paid for
- * (see facet_columns.cc). */
+ * read before the database moved), or NULL when it is not kept: over
+ * more than one database, or too large (see facet_columns.cc). */
 std::shared_ptr<const FacetColumn> reader_facet_column(engine_reader *r, Xapian::valueno slot);
-/* After a match counted fc's facets: the values it read of slots not
- * held, counted towards their columns (reader_facet_column). */
-struct FacetCounts;
-void note_facet_values_read(engine_reader *r, const FacetCounts &fc);
 
 /* facet_spy.cc */
 /* A value slot's values as stored, each with the candidates that had it. */

@@ -213,7 +213,6 @@ int start_query(engine_reader *r, const Xapian::Query &q, const search_opts *o, 
     if (o->facets)
         if (int rc = plan_facets(r, o->facets, run.facets, err)) return rc;
     run.page = run_query(r, run.enq, q, o, run.facets);
-    if (o->facets) note_facet_values_read(r, run.facets);
     return LEDE_OK;
 }
 
