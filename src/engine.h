@@ -368,9 +368,6 @@ int engine_reader_schema(engine_reader *r, schema *out, char *err);
 uint64_t engine_reader_value_count(engine_reader *r, unsigned slot);
 /* Revision of the (first) database, for STATS. */
 uint64_t engine_reader_revision(engine_reader *r);
-/* Facet columns (value slots held in memory for facets) the reader has
- * read so far, each a pass over a slot's documents: a count for tests. */
-uint64_t engine_reader_facet_columns_read(engine_reader *r);
 
 /* Runs a ranked query.  Returns LEDE_OK, LEDE_ESYNTAX (malformed query,
  * message in err), LEDE_ELIMIT (a wildcard that expands too far, or a

@@ -63,14 +63,5 @@ std::shared_ptr<const FacetColumn> reader_facet_column(engine_reader *r, Xapian:
     }
     auto at = held.slots.find(slot);
     if (at != held.slots.end()) return at->second;
-    held.columns_read++;
     return held.slots[slot] = read_column(r->db, slot);
 }
-
-extern "C" {
-
-uint64_t engine_reader_facet_columns_read(engine_reader *r) {
-    return r->facet_columns.columns_read;
-}
-
-}  // extern "C"
