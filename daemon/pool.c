@@ -306,6 +306,7 @@ int pool_start(pool **out, const pool_config *cfg, char *err) {
                            .remote_backoff_ms = cfg->remote_backoff_ms,
                            .max_wildcard = cfg->max_wildcard, .max_cost = cfg->max_cost,
                            .facets_exact = cfg->facets_exact,
+                           .facet_memory = cfg->facet_memory / (size_t)(cfg->workers > 0 ? cfg->workers : 1),
                            .stop_at_us = &p->stop_at_us, .figures = &p->figures};
     p->threads = lede_calloc((size_t)cfg->workers, sizeof(pthread_t));
     for (int i = 0; i < cfg->workers; i++) {

@@ -43,6 +43,7 @@ typedef struct pool_config {
     int workers;
     unsigned max_wildcard;     /* words one query's wildcards may expand to */
     unsigned facets_exact;     /* facets exact up to this many matches (0: always) */
+    size_t facet_memory;       /* --facet-memory: divided among the workers' readers */
     unsigned remote_timeout_ms; /* on a remote shard's server (0: the engine's default) */
     unsigned remote_backoff_ms; /* a failed server passed over at first (0: the engine's) */
     double query_timeout;      /* seconds from submission to a query's deadline (0: none) */

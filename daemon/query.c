@@ -32,7 +32,8 @@ int query_reader_open(query_reader **out, const query_config *cfg, unsigned repl
     q->figures = cfg->figures;
     engine_reader_opts ro = {.remote_timeout_ms = cfg->remote_timeout_ms,
                              .backoff_min_ms = cfg->remote_backoff_ms,
-                             .replica_seed = replica_seed, .open_unreachable = 1};
+                             .replica_seed = replica_seed, .open_unreachable = 1,
+                             .facet_memory = cfg->facet_memory ? cfg->facet_memory : 1};
     if (engine_reader_open_with(q->index, &ro, &q->r, err) != LEDE_OK) {
         free(q);
         return LEDE_ERR;

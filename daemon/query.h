@@ -44,6 +44,7 @@ typedef struct query_config {
     unsigned remote_backoff_ms;
     unsigned max_wildcard;
     unsigned facets_exact;      /* --facets-exact (0: always exact) */
+    size_t facet_memory;        /* a reader's share of --facet-memory */
     search_cost max_cost;       /* the cost limits (0: none) */
     /* Set at SIGTERM: lede_now() in µs past which queries stop at their
      * next check (0: not stopping). */

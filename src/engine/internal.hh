@@ -88,6 +88,11 @@ struct engine_writer {
     /* A bulk writer (engine_writer_open_bulk): db is then a scratch
      * database holding only the metadata, and documents go to bulk. */
     BulkState *bulk = nullptr;
+    /* The change log (changes.cc): documents replaced in place since the
+     * last commit, and the revision that commit made (or the one opened). */
+    bool logs_changes = false;
+    std::vector<Xapian::docid> replaced;
+    Xapian::rev chain_rev = 0;
 };
 
 typedef std::vector<std::pair<std::string, struct stat>> file_ids;
@@ -126,16 +131,25 @@ struct Layout {
 /* A value slot held in memory for facets (facet_columns.cc): each
  * document's value as a code, 0 for none, else 1 + its place in values. */
 struct FacetColumn {
-    std::vector<uint32_t> codes;      /* by docid */
+    std::vector<uint16_t> codes;      /* by docid */
     std::vector<std::string> values;  /* the slot's distinct values */
+    std::unordered_map<std::string, uint16_t> code_of;  /* values' codes */
+    size_t value_bytes = 0;           /* what values and code_of hold, about */
+    size_t bytes() const;
 };
 /* The slots a reader holds so, as of one open and revision of its
- * database (a slot not held: NULL). */
+ * database (a slot not held: NULL), within budget bytes. */
 struct FacetColumns {
     bool valid = false;
     uint64_t opens = 0;
     Xapian::rev revision = 0;
-    std::unordered_map<Xapian::valueno, std::shared_ptr<const FacetColumn>> slots;
+    Xapian::docid last = 0;  /* the last docid read */
+    size_t budget = ENGINE_FACET_MEMORY_DEFAULT;
+    size_t bytes = 0;        /* held now */
+    std::unordered_map<Xapian::valueno, std::shared_ptr<FacetColumn>> slots;
+    /* slots not kept for the budget; slots read whole; moves followed
+     * by reading only what changed */
+    uint64_t refused = 0, full_reads = 0, updates = 0;
 };
 
 /* A reader, and what it needs to answer queries: built on first use from
@@ -575,6 +589,23 @@ int prescreen(const char *query, const search_cost *max, char *err);
 /* LEDE_ELIMIT, err naming the first limit of max that c is over and its
  * value, or LEDE_OK. */
 int over_limit(const search_cost &c, const search_cost &max, char *err);
+
+/* changes.cc */
+/* Notes the revision w opened, where its log goes on from. */
+void writer_changes_open(engine_writer *w);
+/* did was replaced in place (its values may have changed). */
+void writer_note_replaced(engine_writer *w, Xapian::docid did);
+/* Before w's commit: the log with this commit's line, to commit with it. */
+void writer_changes_store(engine_writer *w);
+/* After w's commit succeeded. */
+void writer_changes_committed(engine_writer *w);
+/* Into dids, every document of db replaced in place in revisions
+ * (from, to], to being db's own revision: false when db's log does not
+ * tell (then everything may have moved). */
+bool reader_changes(const Xapian::Database &db, Xapian::rev from, Xapian::rev to,
+                    std::vector<Xapian::docid> &dids);
+/* key is the log's (a bulk merge leaves it out: its commits are unlogged). */
+bool changes_key(const std::string &key);
 
 /* facet_columns.cc */
 /* slot of r's database in memory (read now if it is not yet, or was

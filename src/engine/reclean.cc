@@ -230,6 +230,7 @@ bool remake(engine_writer *w, docstore *ds, Xapian::docid did,
         changed = termlist_of(doc) != termlist_of(old);
         if (changed) {
             spelling_change(w, a, old, dropped, added);
+            writer_note_replaced(w, did);
             w->db.replace_document(did, doc);
         }
     }

@@ -86,6 +86,7 @@ int engine_writer_open(const char *dbpath, int create, int fast,
         }
         w->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_NONE);
         w->path = dbpath ? dbpath : "(in memory)";
+        writer_changes_open(w);
         *out = w;
         return LEDE_OK;
     });
@@ -98,6 +99,7 @@ int engine_writer_close(engine_writer *w, char *err) {
         flush_words(w);
         writer_fields_store(w);
         writer_boiler_store(w);
+        writer_changes_store(w);
         w->db.commit();
         w->db.close();
         return LEDE_OK;
@@ -149,6 +151,7 @@ static int put_document(engine_writer *w, const article *a, const char *filekey,
         Xapian::Document doc = make_document(w, a, qterm, filekey, fp, data, len);
         join_live_group(w, doc, qterm);
         if (exists) {
+            writer_note_replaced(w, *p);
             w->db.replace_document(qterm, doc);
             *outcome = ENGINE_REPLACED;
         } else {
@@ -258,7 +261,9 @@ int engine_writer_commit(engine_writer *w, char *err) {
         /* the key alone from src/settings: a commit need not read the others */
         w->db.set_metadata(settings_key(SETTINGS_COMMIT_TIME),
                            std::to_string((long long)time(nullptr)));
+        writer_changes_store(w);
         w->db.commit();
+        writer_changes_committed(w);
         return LEDE_OK;
     });
 }
