@@ -418,6 +418,13 @@ void pool_query_counters(pool *p, uint64_t *stopped, uint64_t *cancelled, uint64
     *refused = atomic_load(&p->figures.refused);
 }
 
+void pool_facet_figures(pool *p, uint64_t out[4]) {
+    out[0] = atomic_load(&p->figures.facet_bytes);
+    out[1] = atomic_load(&p->figures.facet_refused);
+    out[2] = atomic_load(&p->figures.facet_full_reads);
+    out[3] = atomic_load(&p->figures.facet_updates);
+}
+
 int pool_fresh(pool *p) {
     return atomic_load(&p->nfresh);
 }

@@ -86,6 +86,9 @@ void pool_stop(pool *p);
 /* Queries stopped at their deadline, cancelled, refused over a cost limit
  * (query_figures). */
 void pool_query_counters(pool *p, uint64_t *stopped, uint64_t *cancelled, uint64_t *refused);
+/* The workers' facet columns, all together (query_figures): bytes held,
+ * slots refused, slots read whole, commits followed in part. */
+void pool_facet_figures(pool *p, uint64_t out[4]);
 /* Jobs waiting (held or not); fresh flows waiting (one job each). */
 int pool_queued(pool *p);
 int pool_fresh(pool *p);

@@ -29,6 +29,10 @@ typedef struct query_figures {
      * waits for the reply: its client left or was answered TIMEOUT, or
      * SIGTERM), refused before running (over a cost limit). */
     atomic_uint_fast64_t stopped, cancelled, refused;
+    /* The value slots the readers hold for facets (engine_facet_memory):
+     * bytes held now, all readers together; since start, slots not held
+     * for --facet-memory, slots read whole, commits followed in part. */
+    atomic_uint_fast64_t facet_bytes, facet_refused, facet_full_reads, facet_updates;
     /* The index's metadata fields as STATS shows them ("section:keyword,
      * words:number"; what fits), for the search page's facets. */
     pthread_mutex_t fields_mu;
