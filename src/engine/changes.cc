@@ -17,8 +17,9 @@
  * UPTO behind the database's revision, and readers then read everything
  * again; the next logging writer starts a new log (SINCE = the revision
  * it found).  At most CHANGES_MAX docids are kept: older lines are
- * dropped, SINCE moving past them.  Touches only this key and the
- * writer's replaced/chain fields. */
+ * dropped, SINCE moving past them.  Every commit writes it (a close only
+ * when a document changed: closing an idle writer makes no revision).
+ * Touches only this key and the writer's change fields. */
 #include "internal.hh"
 
 #include <algorithm>
@@ -86,10 +87,15 @@ void writer_changes_open(engine_writer *w) {
 
 void writer_note_replaced(engine_writer *w, Xapian::docid did) {
     if (w->logs_changes) w->replaced.push_back(did);
+    w->docs_changed = true;
 }
 
-void writer_changes_store(engine_writer *w) {
-    if (!w->logs_changes || w->bulk) return;
+void writer_note_changed(engine_writer *w) {
+    w->docs_changed = true;
+}
+
+void writer_changes_store(engine_writer *w, bool always) {
+    if (!w->logs_changes || w->bulk || !(always || w->docs_changed)) return;
     Xapian::rev now = w->db.get_revision(); /* Xapian's own flushes included */
     ChangeLog log = parse_log(w->db.get_metadata(CHANGES_KEY));
     if (!log.valid || log.upto != w->chain_rev) { /* another writer committed unlogged */
@@ -109,6 +115,7 @@ void writer_changes_store(engine_writer *w) {
 void writer_changes_committed(engine_writer *w) {
     if (!w->logs_changes) return;
     w->replaced.clear();
+    w->docs_changed = false;
     w->chain_rev = w->db.get_revision();
 }
 

@@ -91,6 +91,7 @@ struct engine_writer {
     /* The change log (changes.cc): documents replaced in place since the
      * last commit, and the revision that commit made (or the one opened). */
     bool logs_changes = false;
+    bool docs_changed = false;  /* any document added, replaced or deleted */
     std::vector<Xapian::docid> replaced;
     Xapian::rev chain_rev = 0;
 };
@@ -595,8 +596,12 @@ int over_limit(const search_cost &c, const search_cost &max, char *err);
 void writer_changes_open(engine_writer *w);
 /* did was replaced in place (its values may have changed). */
 void writer_note_replaced(engine_writer *w, Xapian::docid did);
-/* Before w's commit: the log with this commit's line, to commit with it. */
-void writer_changes_store(engine_writer *w);
+/* A document was added or deleted. */
+void writer_note_changed(engine_writer *w);
+/* Before w's commit: the log with this commit's line, to commit with it;
+ * unless always, only when a document changed (a close that commits
+ * nothing else keeps the revision as it was). */
+void writer_changes_store(engine_writer *w, bool always);
 /* After w's commit succeeded. */
 void writer_changes_committed(engine_writer *w);
 /* Into dids, every document of db replaced in place in revisions

@@ -99,7 +99,7 @@ int engine_writer_close(engine_writer *w, char *err) {
         flush_words(w);
         writer_fields_store(w);
         writer_boiler_store(w);
-        writer_changes_store(w);
+        writer_changes_store(w, false);
         w->db.commit();
         w->db.close();
         return LEDE_OK;
@@ -155,6 +155,7 @@ static int put_document(engine_writer *w, const article *a, const char *filekey,
             w->db.replace_document(qterm, doc);
             *outcome = ENGINE_REPLACED;
         } else {
+            writer_note_changed(w);
             w->db.add_document(doc);
             *outcome = ENGINE_ADDED;
         }
@@ -224,6 +225,7 @@ int engine_writer_delete_file(engine_writer *w, const char *filekey,
                 if (!keep || !keep(q.data(), q.size(), ctx)) doomed.push_back(*p);
             }
             for (Xapian::docid did : doomed) w->db.delete_document(did);
+            if (!doomed.empty()) writer_note_changed(w);
             *deleted += doomed.size();
             if (seen < 4096) break;
         }
@@ -239,6 +241,7 @@ int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
         std::string qterm = id_term(id);
         if (w->db.postlist_begin(qterm) == w->db.postlist_end(qterm)) return LEDE_OK;
         w->db.delete_document(qterm);
+        writer_note_changed(w);
         *found = 1;
         return LEDE_OK;
     });
@@ -261,7 +264,7 @@ int engine_writer_commit(engine_writer *w, char *err) {
         /* the key alone from src/settings: a commit need not read the others */
         w->db.set_metadata(settings_key(SETTINGS_COMMIT_TIME),
                            std::to_string((long long)time(nullptr)));
-        writer_changes_store(w);
+        writer_changes_store(w, true); /* the commit time changes anyway */
         w->db.commit();
         writer_changes_committed(w);
         return LEDE_OK;
