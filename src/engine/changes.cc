@@ -27,7 +27,7 @@
 
 namespace {
 
-const char CHANGES_KEY[] = "lede.changes";
+const char CHANGES_KEY[] = "lede.replaced";
 const size_t CHANGES_MAX = 4096; /* ~40 KB of text rewritten a commit at most */
 
 struct ChangeLog {

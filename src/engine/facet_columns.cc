@@ -18,7 +18,7 @@
  * COLUMN_MAX_DISTINCT distinct values (a number or a date in seconds for
  * each article is not), and within the reader's budget
  * (engine_reader_opts.facet_memory): a slot that is not is read as before
- * and counted in FacetColumns::refused.  Memory: 2 bytes a document and a
+ * and counted in FacetColumns::refused (either reason).  Memory: 2 bytes a document and a
  * slot, and the distinct values, a reader (each worker has its own;
  * docs/QUERY.md, Facets).  Touches only r->facet_columns. */
 #include "internal.hh"
@@ -84,7 +84,10 @@ std::shared_ptr<FacetColumn> read_column(FacetColumns &held, const Xapian::Datab
     }
     auto c = std::make_shared<FacetColumn>();
     c->codes.assign((size_t)held.last + 1, 0);
-    if (!read_values(db, slot, 1, *c)) return nullptr;
+    if (!read_values(db, slot, 1, *c)) { /* too many distinct values */
+        held.refused++;
+        return nullptr;
+    }
     if (!room_for(held, c->bytes())) {
         held.refused++;
         return nullptr;

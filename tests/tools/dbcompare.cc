@@ -3,7 +3,7 @@
  * statistics, every term's frequencies, postlist with wdf and positions,
  * every document's length, termlist, values and data, metadata, spelling
  * words and their frequencies, spelling suggestions for misspellings of
- * the first 300 words (the metadata lede.changes, a log of commits, left
+ * the first 300 words (the metadata lede.replaced, a log of commits, left
  * out).  Prints the first differences (at most
  * --max, default 20) and exits 1 when there is any, 0 when the databases
  * are equal, 2 on an error.  Owns nothing else; writes nothing.
@@ -152,7 +152,7 @@ void compare_values(Report &r, const Xapian::Database &a, const Xapian::Database
 /* The change log (src/engine/changes.cc) tells which commits wrote a
  * database, not what it holds: a bulk build has none. */
 void past_log(Xapian::TermIterator &i, const Xapian::Database &db) {
-    if (i != db.metadata_keys_end() && *i == "lede.changes") ++i;
+    if (i != db.metadata_keys_end() && *i == "lede.replaced") ++i;
 }
 
 void compare_metadata(Report &r, const Xapian::Database &a, const Xapian::Database &b) {
