@@ -12,7 +12,9 @@
  * threads, each with its own reader (what the machine's cores can do in
  * this run, with nothing else on them).  LIBSEARCH_FACETS=TEXT asks every
  * search for those facets (facets=TEXT: what facets cost in the engine,
- * for a profiler; issue 17).  The heap is kept as leded keeps
+ * for a profiler; issue 17); LIBSEARCH_FACET_MEMORY=BYTES bounds the value
+ * slots a reader holds for them (engine_reader_opts.facet_memory; 1 holds
+ * none: each search reads the values, the path past leded --facet-memory).  The heap is kept as leded keeps
  * it (lede_keep_heap).  Prints the figures of drive.h,
  * the overall line last. */
 #include "drive.h"
@@ -27,7 +29,9 @@ static const char *facets; /* LIBSEARCH_FACETS, or NULL */
 static void *libsearch_open(void *ctx) {
     char err[LEDE_ERRLEN];
     engine_reader *r;
-    if (engine_reader_open(ctx, &r, err) != LEDE_OK) {
+    const char *memory = getenv("LIBSEARCH_FACET_MEMORY");
+    engine_reader_opts o = {.facet_memory = memory ? strtoull(memory, NULL, 10) : 0};
+    if (engine_reader_open_with(ctx, &o, &r, err) != LEDE_OK) {
         fprintf(stderr, "libsearch: %s\n", err);
         return NULL;
     }

@@ -121,6 +121,10 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
                  "sample of about N (0: always exact; a request's facets_exact=N overrides it; "
                  "docs/QUERY.md)", .def = "1000",
          .max = 4294967295.0, .flags = OPT_SUFFIX},
+        {"facet-memory", 0, OPT_SIZE, &cfg->facet_memory, .metavar = "BYTES",
+         .help = "memory all workers together may hold of the value slots facets count (2 bytes "
+                 "an article a slot, each worker its own; past it a slot's values are read in "
+                 "every search instead; docs/QUERY.md)", .def = "256M"},
         {"max-limit", 0, OPT_UINT, &cfg->max_limit, .metavar = "N",
          .help = "most hits one SEARCH returns", .def = STRING(PROTO_MAX_LIMIT), .min = 1,
          .max = 100000},

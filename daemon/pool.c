@@ -306,6 +306,7 @@ int pool_start(pool **out, const pool_config *cfg, char *err) {
                            .remote_backoff_ms = cfg->remote_backoff_ms,
                            .max_wildcard = cfg->max_wildcard, .max_cost = cfg->max_cost,
                            .facets_exact = cfg->facets_exact,
+                           .facet_memory = cfg->facet_memory / (size_t)(cfg->workers > 0 ? cfg->workers : 1),
                            .stop_at_us = &p->stop_at_us, .figures = &p->figures};
     p->threads = lede_calloc((size_t)cfg->workers, sizeof(pthread_t));
     for (int i = 0; i < cfg->workers; i++) {
@@ -415,6 +416,13 @@ void pool_query_counters(pool *p, uint64_t *stopped, uint64_t *cancelled, uint64
     *stopped = atomic_load(&p->figures.stopped);
     *cancelled = atomic_load(&p->figures.cancelled);
     *refused = atomic_load(&p->figures.refused);
+}
+
+void pool_facet_figures(pool *p, uint64_t out[4]) {
+    out[0] = atomic_load(&p->figures.facet_bytes);
+    out[1] = atomic_load(&p->figures.facet_refused);
+    out[2] = atomic_load(&p->figures.facet_full_reads);
+    out[3] = atomic_load(&p->figures.facet_updates);
 }
 
 int pool_fresh(pool *p) {

@@ -43,6 +43,7 @@ typedef struct pool_config {
     int workers;
     unsigned max_wildcard;     /* words one query's wildcards may expand to */
     unsigned facets_exact;     /* facets exact up to this many matches (0: always) */
+    size_t facet_memory;       /* --facet-memory: divided among the workers' readers */
     unsigned remote_timeout_ms; /* on a remote shard's server (0: the engine's default) */
     unsigned remote_backoff_ms; /* a failed server passed over at first (0: the engine's) */
     double query_timeout;      /* seconds from submission to a query's deadline (0: none) */
@@ -85,6 +86,9 @@ void pool_stop(pool *p);
 /* Queries stopped at their deadline, cancelled, refused over a cost limit
  * (query_figures). */
 void pool_query_counters(pool *p, uint64_t *stopped, uint64_t *cancelled, uint64_t *refused);
+/* The workers' facet columns, all together (query_figures): bytes held,
+ * slots refused, slots read whole, commits followed in part. */
+void pool_facet_figures(pool *p, uint64_t out[4]);
 /* Jobs waiting (held or not); fresh flows waiting (one job each). */
 int pool_queued(pool *p);
 int pool_fresh(pool *p);

@@ -22,6 +22,7 @@ struct query_reader {
     const query_config *cfg;
     char *index;               /* the pool's copy of its path */
     query_figures *figures;
+    engine_facet_memory facets;  /* what it published last (query_publish_facets) */
 };
 
 int query_reader_open(query_reader **out, const query_config *cfg, unsigned replica_seed,
@@ -32,7 +33,8 @@ int query_reader_open(query_reader **out, const query_config *cfg, unsigned repl
     q->figures = cfg->figures;
     engine_reader_opts ro = {.remote_timeout_ms = cfg->remote_timeout_ms,
                              .backoff_min_ms = cfg->remote_backoff_ms,
-                             .replica_seed = replica_seed, .open_unreachable = 1};
+                             .replica_seed = replica_seed, .open_unreachable = 1,
+                             .facet_memory = cfg->facet_memory ? cfg->facet_memory : 1};
     if (engine_reader_open_with(q->index, &ro, &q->r, err) != LEDE_OK) {
         free(q);
         return LEDE_ERR;
@@ -46,6 +48,7 @@ int query_reader_open(query_reader **out, const query_config *cfg, unsigned repl
 
 void query_reader_close(query_reader *q) {
     if (!q) return;
+    atomic_fetch_sub(&q->figures->facet_bytes, q->facets.bytes);
     engine_reader_close(q->r);
     free(q);
 }
@@ -96,6 +99,19 @@ void query_note_cancelled(query_reader *q) {
     atomic_fetch_add(&q->figures->cancelled, 1);
 }
 
+/* The reader's facet columns into the figures, as what changed since it
+ * published them last (the figures add up every reader's). */
+static void query_publish_facets(query_reader *q) {
+    engine_facet_memory now;
+    engine_reader_facet_memory(q->r, &now);
+    query_figures *f = q->figures;
+    atomic_fetch_add(&f->facet_bytes, now.bytes - q->facets.bytes); /* modular: may shrink */
+    atomic_fetch_add(&f->facet_refused, now.refused - q->facets.refused);
+    atomic_fetch_add(&f->facet_full_reads, now.full_reads - q->facets.full_reads);
+    atomic_fetch_add(&f->facet_updates, now.updates - q->facets.updates);
+    q->facets = now;
+}
+
 /* o's limits: the job's deadline, the daemon's cost limits, and the watch
  * on whether the reply is still wanted. */
 static void query_bound(query_reader *q, search_opts *o, double deadline, query_watch *w) {
@@ -132,6 +148,7 @@ static void query_search(query_reader *q, job *j, double deadline) {
     }
     int rc = j->req.cmd == PROTO_SIMILAR ? engine_similar(q->r, j->req.arg, &o, &res, err)
                                          : engine_search(q->r, &o, &res, err);
+    if (o.facets) query_publish_facets(q);
     if (rc != LEDE_OK) {
         query_note_stopped(q, rc);
         query_reply_stopped(q, j, rc, err);

@@ -29,6 +29,10 @@ typedef struct query_figures {
      * waits for the reply: its client left or was answered TIMEOUT, or
      * SIGTERM), refused before running (over a cost limit). */
     atomic_uint_fast64_t stopped, cancelled, refused;
+    /* The value slots the readers hold for facets (engine_facet_memory):
+     * bytes held now, all readers together; since start, slots not held
+     * for --facet-memory, slots read whole, commits followed in part. */
+    atomic_uint_fast64_t facet_bytes, facet_refused, facet_full_reads, facet_updates;
     /* The index's metadata fields as STATS shows them ("section:keyword,
      * words:number"; what fits), for the search page's facets. */
     pthread_mutex_t fields_mu;
@@ -44,6 +48,7 @@ typedef struct query_config {
     unsigned remote_backoff_ms;
     unsigned max_wildcard;
     unsigned facets_exact;      /* --facets-exact (0: always exact) */
+    size_t facet_memory;        /* a reader's share of --facet-memory */
     search_cost max_cost;       /* the cost limits (0: none) */
     /* Set at SIGTERM: lede_now() in µs past which queries stop at their
      * next check (0: not stopping). */

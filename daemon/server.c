@@ -83,7 +83,7 @@ static int server_start_threads(server *s) {
     }
     if (s->ingest && getenv("LEDE_TEST_HOLD")) ingest_set_test_hold(s->ingest, getenv("LEDE_TEST_HOLD"));
     pool_config pc = {.index = cfg->index, .workers = cfg->workers, .max_wildcard = cfg->max_wildcard,
-                      .facets_exact = cfg->facets_exact,
+                      .facets_exact = cfg->facets_exact, .facet_memory = cfg->facet_memory,
                       .remote_timeout_ms = (unsigned)(cfg->remote_timeout * 1000 + 0.5),
                       .remote_backoff_ms = (unsigned)(cfg->remote_backoff * 1000 + 0.5),
                       .query_timeout = cfg->query_timeout,

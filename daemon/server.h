@@ -24,6 +24,7 @@ typedef struct server_config {
     double query_timeout;      /* seconds; 0: none */
     unsigned max_wildcard;     /* words one wildcard may expand to */
     unsigned facets_exact;     /* facets exact up to this many matches (0: always) */
+    size_t facet_memory;       /* bytes all workers may hold of facets' value slots */
     /* A query's cost limits (search_cost, search.h; 0: none): terms,
      * phrases and NEARs, estimated postings and phrase positions. */
     unsigned max_query_terms, max_query_phrases, max_query_postings, max_query_positions;

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#define STATS_MAX 40
+#define STATS_MAX 48
 
 void stats_note_query(server *s, const job *j) {
     double took = j->finished_at - j->started;
@@ -128,6 +128,12 @@ void stats_format(server *s, sbuf *out, int json) {
     stats_add(st, &n, "output_bytes", "%zu", s->owed_total);
     stats_add(st, &n, "connections_held", "%d", s->nheld);
     stats_add(st, &n, "holds", "%llu", (unsigned long long)s->stats.holds);
+    uint64_t facets[4];
+    pool_facet_figures(s->pool, facets);
+    stats_add(st, &n, "facet_bytes", "%llu", (unsigned long long)facets[0]);
+    stats_add(st, &n, "facet_slots_refused", "%llu", (unsigned long long)facets[1]);
+    stats_add(st, &n, "facet_full_reads", "%llu", (unsigned long long)facets[2]);
+    stats_add(st, &n, "facet_updates", "%llu", (unsigned long long)facets[3]);
     stats_percentiles(s, st, &n);
     stats_ingest(s, st, &n);
     proto_stat *fields = &st[n++];

@@ -148,6 +148,12 @@ extern "C" {
  * process for this long, then twice as long after each failure in a row,
  * up to 30 s (src/engine/layout.cc). */
 #define ENGINE_REMOTE_BACKOFF_MS 1000
+/* The bytes a reader may hold of the value slots its facets count
+ * (src/engine/facet_columns.cc: 2 bytes an article a slot, and the
+ * slot's distinct values), unless engine_reader_opts.facet_memory says
+ * otherwise: 64 MiB holds three slots of ten million articles.  A slot
+ * past it is counted by reading its values, as over remote shards. */
+#define ENGINE_FACET_MEMORY_DEFAULT ((size_t)64 << 20)
 
 enum { ENGINE_ADDED = 1, ENGINE_REPLACED, ENGINE_UNCHANGED };
 
@@ -316,16 +322,26 @@ int engine_reader_open(const char *path, engine_reader **out, char *err);
  * src/engine/layout.cc); and open_unreachable: when a remote shard has no
  * server that answers, open all the same (LEDE_OK, with why in err) --
  * its queries then fail with LEDE_EUNAVAIL until a server answers --
- * instead of failing the open. */
+ * instead of failing the open; facet_memory, the bytes it may hold of
+ * value slots for facets (0: ENGINE_FACET_MEMORY_DEFAULT). */
 typedef struct engine_reader_opts {
     unsigned remote_timeout_ms;
     unsigned backoff_min_ms;
     unsigned replica_seed;
     int open_unreachable;
+    size_t facet_memory;
 } engine_reader_opts;
 int engine_reader_open_with(const char *path, const engine_reader_opts *o,
                             engine_reader **out, char *err);
 void engine_reader_close(engine_reader *r);
+/* What a reader holds of value slots for facets (facet_columns.cc): its
+ * bytes and slots now; since it opened, slots not held for its
+ * facet_memory (their values read in each search instead), slots read
+ * whole, and commits followed by reading only what changed. */
+typedef struct engine_facet_memory {
+    uint64_t bytes, slots, refused, full_reads, updates;
+} engine_facet_memory;
+void engine_reader_facet_memory(engine_reader *r, engine_facet_memory *out);
 /* How many of the index's parts at path are remote shards, as its stubs
  * list them now (0 for a local index, or one that cannot be read: opening
  * it says why).  Reads the stubs only; connects to no server. */

@@ -11,6 +11,7 @@
  * the parts of a build, what Xapian's compactor would make of their
  * databases, written directly.  Touches no existing database. */
 #include "internal.hh"
+#include "changes.hh"
 #include "bulk_writer.hh"
 #include "bulk.hh"
 #include "glass/writer.hh"
@@ -108,7 +109,7 @@ void write_metadata(engine_writer *const *parts, int n, const std::vector<Xapian
     std::map<std::string, std::vector<std::string>> all;
     auto take = [&](const Xapian::Database &db) {
         for (Xapian::TermIterator k = db.metadata_keys_begin(); k != db.metadata_keys_end(); ++k)
-            all[*k].push_back(db.get_metadata(*k));
+            if (!changes_key(*k)) all[*k].push_back(db.get_metadata(*k));
     };
     for (int i = 0; i < n; i++) {
         writer_fields_store(parts[i]);

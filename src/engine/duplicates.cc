@@ -38,6 +38,7 @@
  * groups, and a deleted or rewritten leader leaves its group as it was:
  * the next compaction (livewriter.c) or full build groups afresh. */
 #include "internal.hh"
+#include "changes.hh"
 
 #include <algorithm>
 
@@ -239,6 +240,7 @@ void join_live_group(engine_writer *w, Xapian::Document &doc, const std::string 
     if (best.make_group) {
         Xapian::Document leader = w->db.get_document(best.did);
         leader.add_value(ENGINE_SLOT_DUP, best.key);
+        writer_note_replaced(w, best.did);
         w->db.replace_document(best.did, leader);
     }
 }
@@ -391,8 +393,10 @@ class Grouping {
     }
 
     void write_key(Xapian::docid did, const std::string &key) {
-        Xapian::WritableDatabase &db = ws[(did - 1) % n]->db;
+        engine_writer *w = ws[(did - 1) % n];
+        Xapian::WritableDatabase &db = w->db;
         Xapian::docid local = (did - 1) / n + 1;
+        writer_note_replaced(w, local);
         Xapian::Document doc = db.get_document(local);
         if (key.empty()) doc.remove_value(ENGINE_SLOT_DUP);
         else doc.add_value(ENGINE_SLOT_DUP, key);

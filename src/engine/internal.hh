@@ -88,6 +88,12 @@ struct engine_writer {
     /* A bulk writer (engine_writer_open_bulk): db is then a scratch
      * database holding only the metadata, and documents go to bulk. */
     BulkState *bulk = nullptr;
+    /* The change log (changes.cc): documents replaced in place since the
+     * last commit, and the revision that commit made (or the one opened). */
+    bool logs_changes = false;
+    bool docs_changed = false;  /* any document added, replaced or deleted */
+    std::vector<Xapian::docid> replaced;
+    Xapian::rev chain_rev = 0;
 };
 
 typedef std::vector<std::pair<std::string, struct stat>> file_ids;
@@ -126,16 +132,25 @@ struct Layout {
 /* A value slot held in memory for facets (facet_columns.cc): each
  * document's value as a code, 0 for none, else 1 + its place in values. */
 struct FacetColumn {
-    std::vector<uint32_t> codes;      /* by docid */
+    std::vector<uint16_t> codes;      /* by docid */
     std::vector<std::string> values;  /* the slot's distinct values */
+    std::unordered_map<std::string, uint16_t> code_of;  /* values' codes */
+    size_t value_bytes = 0;           /* what values and code_of hold, about */
+    size_t bytes() const;
 };
 /* The slots a reader holds so, as of one open and revision of its
- * database (a slot not held: NULL). */
+ * database (a slot not held: NULL), within budget bytes. */
 struct FacetColumns {
     bool valid = false;
     uint64_t opens = 0;
     Xapian::rev revision = 0;
-    std::unordered_map<Xapian::valueno, std::shared_ptr<const FacetColumn>> slots;
+    Xapian::docid last = 0;  /* the last docid read */
+    size_t budget = ENGINE_FACET_MEMORY_DEFAULT;
+    size_t bytes = 0;        /* held now */
+    std::unordered_map<Xapian::valueno, std::shared_ptr<FacetColumn>> slots;
+    /* slots not kept for the budget; slots read whole; moves followed
+     * by reading only what changed */
+    uint64_t refused = 0, full_reads = 0, updates = 0;
 };
 
 /* A reader, and what it needs to answer queries: built on first use from

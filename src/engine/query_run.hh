@@ -14,9 +14,10 @@
 #include <vector>
 
 /* facet_columns.cc */
-/* slot of r's database in memory (read now if it is not yet, or was
- * read before the database moved), or NULL when it is not kept: over
- * more than one database, or too large (see facet_columns.cc). */
+/* slot of r's database in memory (read now if it is not yet; brought up
+ * to the database's revision if it moved), or NULL when it is not kept:
+ * over more than one database, too many distinct values, or past r's
+ * budget (see facet_columns.cc). */
 std::shared_ptr<const FacetColumn> reader_facet_column(engine_reader *r, Xapian::valueno slot);
 
 /* facet_spy.cc */

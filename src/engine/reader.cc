@@ -65,6 +65,7 @@ int engine_reader_open_with(const char *path, const engine_reader_opts *o,
             if (o && o->remote_timeout_ms) r->remote_timeout_ms = o->remote_timeout_ms;
             if (o && o->backoff_min_ms) r->backoff_min_s = o->backoff_min_ms / 1000.0;
             if (o) r->replica_seed = o->replica_seed;
+            if (o && o->facet_memory) r->facet_columns.budget = o->facet_memory;
             note_files(r);
             if (err) err[0] = 0;
             open_parts_or_wait(r, o && o->open_unreachable, err);
@@ -79,6 +80,12 @@ int engine_reader_open_with(const char *path, const engine_reader_opts *o,
 
 void engine_reader_close(engine_reader *r) {
     delete r;
+}
+
+void engine_reader_facet_memory(engine_reader *r, engine_facet_memory *out) {
+    const FacetColumns &held = r->facet_columns;
+    *out = engine_facet_memory{held.bytes, 0, held.refused, held.full_reads, held.updates};
+    for (const auto &s : held.slots) out->slots += s.second != nullptr;
 }
 
 unsigned engine_index_remote_parts(const char *path) {

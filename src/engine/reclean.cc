@@ -24,6 +24,7 @@
  * Writes the documents and the spelling data of the database being
  * compacted, nothing else; makes documents with document.cc. */
 #include "internal.hh"
+#include "changes.hh"
 #include "boilerplate.hh"
 
 #include <algorithm>
@@ -230,6 +231,7 @@ bool remake(engine_writer *w, docstore *ds, Xapian::docid did,
         changed = termlist_of(doc) != termlist_of(old);
         if (changed) {
             spelling_change(w, a, old, dropped, added);
+            writer_note_replaced(w, did);
             w->db.replace_document(did, doc);
         }
     }

@@ -3,6 +3,7 @@
  * their documents), the length sample behind formats 3 and 4's pivot and common
  * words, commits, and metadata.  Touches no reader. */
 #include "internal.hh"
+#include "changes.hh"
 #include "boilerplate.hh"
 #include "bulk_writer.hh"
 
@@ -86,6 +87,7 @@ int engine_writer_open(const char *dbpath, int create, int fast,
         }
         w->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_NONE);
         w->path = dbpath ? dbpath : "(in memory)";
+        writer_changes_open(w);
         *out = w;
         return LEDE_OK;
     });
@@ -98,6 +100,7 @@ int engine_writer_close(engine_writer *w, char *err) {
         flush_words(w);
         writer_fields_store(w);
         writer_boiler_store(w);
+        writer_changes_store(w, false);
         w->db.commit();
         w->db.close();
         return LEDE_OK;
@@ -149,9 +152,11 @@ static int put_document(engine_writer *w, const article *a, const char *filekey,
         Xapian::Document doc = make_document(w, a, qterm, filekey, fp, data, len);
         join_live_group(w, doc, qterm);
         if (exists) {
+            writer_note_replaced(w, *p);
             w->db.replace_document(qterm, doc);
             *outcome = ENGINE_REPLACED;
         } else {
+            writer_note_changed(w);
             w->db.add_document(doc);
             *outcome = ENGINE_ADDED;
         }
@@ -221,6 +226,7 @@ int engine_writer_delete_file(engine_writer *w, const char *filekey,
                 if (!keep || !keep(q.data(), q.size(), ctx)) doomed.push_back(*p);
             }
             for (Xapian::docid did : doomed) w->db.delete_document(did);
+            if (!doomed.empty()) writer_note_changed(w);
             *deleted += doomed.size();
             if (seen < 4096) break;
         }
@@ -236,6 +242,7 @@ int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
         std::string qterm = id_term(id);
         if (w->db.postlist_begin(qterm) == w->db.postlist_end(qterm)) return LEDE_OK;
         w->db.delete_document(qterm);
+        writer_note_changed(w);
         *found = 1;
         return LEDE_OK;
     });
@@ -258,7 +265,9 @@ int engine_writer_commit(engine_writer *w, char *err) {
         /* the key alone from src/settings: a commit need not read the others */
         w->db.set_metadata(settings_key(SETTINGS_COMMIT_TIME),
                            std::to_string((long long)time(nullptr)));
+        writer_changes_store(w, true); /* the commit time changes anyway */
         w->db.commit();
+        writer_changes_committed(w);
         return LEDE_OK;
     });
 }

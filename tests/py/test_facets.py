@@ -19,7 +19,7 @@ import shutil
 import subprocess
 
 from ledetest import (CLIENT, SHARED, TCPSRV, Daemon, Scratch, TcpSrv, build_index, check, check_eq,
-                      finish, hit_ids, status_field, unescape, write_jsonl)
+                      finish, hit_ids, stats, status_field, unescape, write_jsonl)
 
 scratch = Scratch()
 daemons = []
@@ -197,6 +197,23 @@ build_index(gen, write_jsonl(scratch.join("gen.jsonl"), rows))
 d = start(gen)
 check_generated(d, "generated")
 c = d.connect()
+held = {k: int(v) for k, v in stats(c).items() if k.startswith("facet_")}
+check(held["facet_bytes"] > 0 and held["facet_slots_refused"] == 0 and held["facet_full_reads"] >= 4,
+      "STATS: the workers hold the facets' slots in memory, read whole once", repr(held))
+check_generated(d, "generated, again")
+again = {k: int(v) for k, v in stats(c).items() if k.startswith("facet_")}
+check_eq(again, held, "STATS: nothing committed, nothing read again")
+
+# Past --facet-memory: the slots are not held, their values are read in
+# each search (the old path), the counts the same; STATS says so.
+dm = start(gen, "--facet-memory", "1")
+check_generated(dm, "--facet-memory 1")
+cm = dm.connect()
+tight = {k: int(v) for k, v in stats(cm).items() if k.startswith("facet_")}
+check(tight["facet_bytes"] == 0 and tight["facet_slots_refused"] >= 4 and tight["facet_full_reads"] == 0,
+      "STATS: past --facet-memory no slot held, each refused", repr(tight))
+cm.close()
+check_eq(dm.stop(), 0, "leded --facet-memory 1 exits 0")
 
 # A facet over a filter is the COUNT of the filtered query.
 f = facets_of(c.ask("SEARCH limit=0 facets=topics,desk,year -- crane"))
@@ -380,6 +397,43 @@ same_facet(new["topics"], keyword_facet(crane, "topics", 20), "live: crane's top
 same_facet(new["year"], date_facet(crane, "year"), "live: crane's years after one is replaced")
 check(("Gale", 1) in new["topics"]["values"] and ("2040", 1) in new["year"]["values"],
       "live: the replaced article's new topic and year are counted", repr(new))
+
+
+def facet_figures(conn):
+    return {k: int(v) for k, v in stats(conn).items() if k.startswith("facet_")}
+
+
+def live_same(conn, matched, label):
+    got = facets_of(conn.ask("SEARCH limit=0 facets=topics:20,year -- crane"))
+    same_facet(got["topics"], keyword_facet(matched, "topics", 20), "live %s: crane's topics" % label)
+    same_facet(got["year"], date_facet(matched, "year"), "live %s: crane's years" % label)
+
+
+# The worker followed those commits without reading its slots again: the
+# writer's change log named the replaced article (src/engine/changes.cc).
+live_figures = facet_figures(c)
+check(live_figures["facet_full_reads"] == 2 and live_figures["facet_updates"] >= 2,
+      "live: two slots read whole once, the commits followed in part", repr(live_figures))
+# Another replace (topics and date), then a delete: still exact, still in part.
+moved2 = dict(crane[1], topics=["Gale", "Squall"], date="2041-01-01T00:00:00Z")
+c.ask("ADD " + json.dumps(moved2))
+c.ask("DELETE " + crane[2]["id"])
+c.ask("COMMIT")
+crane = [moved2 if r["id"] == moved2["id"] else r for r in crane if r["id"] != crane[2]["id"]]
+live_same(c, crane, "after a replace and a delete")
+after = facet_figures(c)
+check(after["facet_full_reads"] == live_figures["facet_full_reads"] and
+      after["facet_updates"] > live_figures["facet_updates"],
+      "live: a replace and a delete followed in part", repr(after))
+# A compaction is another database: read whole again, still exact.
+check(c.ask("COMPACT")[0].startswith("OK COMPACTED"), "live: COMPACT")
+live_same(c, crane, "after COMPACT")
+check(facet_figures(c)["facet_full_reads"] > after["facet_full_reads"],
+      "live: after COMPACT the slots were read whole again", repr(facet_figures(c)))
+c.ask("ADD " + json.dumps(dict(crane[3], topics=["Breeze"])))
+c.ask("COMMIT")
+crane = [dict(r, topics=["Breeze"]) if r["id"] == crane[3]["id"] else r for r in crane]
+live_same(c, crane, "a replace after COMPACT")
 c.close()
 
 # ---- Reuters: topics and dates -----------------------------------------------------

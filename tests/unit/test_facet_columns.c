@@ -1,0 +1,125 @@
+/* test_facet_columns.c -- a reader's facet columns (src/engine/
+ * facet_columns.cc) following a writer's commits through its change log
+ * (src/engine/changes.cc): after each commit the reader's topics counts
+ * equal those worked out here, and engine_reader_facet_memory says
+ * whether it read the column whole or only what changed -- added,
+ * replaced, deleted articles in part; a reader two commits behind in
+ * part; more replacements than the log keeps whole; and a reader whose
+ * facet_memory is too small holds nothing and counts the same. */
+#define _GNU_SOURCE
+#include "unit.h"
+#include "unit_index.h"
+
+#include <stdlib.h>
+
+#define ARTICLES 4300 /* more replaced at once than the log keeps (4,096) */
+#define TOPICS 7
+
+static int topic_of[ARTICLES + 1]; /* -1: deleted; TOPICS: "fresh" */
+
+static int put_topic(engine_writer *w, int i, int topic, char *err) {
+    char id[32], meta[64];
+    snprintf(id, sizeof id, "a%d", i);
+    if (topic == TOPICS) snprintf(meta, sizeof meta, "{\"topics\":[\"fresh\"]}");
+    else snprintf(meta, sizeof meta, "{\"topics\":[\"t%d\"]}", topic);
+    article a;
+    article_init(&a);
+    a.id = lede_strdup(id);
+    a.title = lede_strdup("Harbour note");
+    char body[96]; /* words of its own: no two articles near-duplicates */
+    snprintf(body, sizeof body, "The harbour w%dx, w%dy; %s", i, i * 7, topic == TOPICS ? "again" : "once");
+    a.body = lede_strdup(body);
+    a.meta = lede_strdup(meta);
+    topic_of[i] = topic;
+    return unit_put_article(w, &a, NULL, err);
+}
+
+/* The reader's topics counts against topic_of; its column figures in m. */
+static int counts_right(engine_reader *r, engine_facet_memory *m, const char *when) {
+    char err[LEDE_ERRLEN];
+    int changed;
+    if (engine_reader_refresh(r, &changed, err) != LEDE_OK) return 0;
+    search_opts o = {.query = "harbour", .limit = 0, .exact = 1, .facets = "topics:20"};
+    search_results res;
+    if (engine_search(r, &o, &res, err) != LEDE_OK) {
+        printf("# %s\n", err);
+        return 0;
+    }
+    uint64_t want[TOPICS + 1] = {0}, got[TOPICS + 1] = {0};
+    for (int i = 1; i <= ARTICLES; i++)
+        if (topic_of[i] >= 0) want[topic_of[i]]++;
+    int ok = res.nfacets == 1;
+    for (unsigned k = 0; ok && k < res.facets[0].nvalues; k++) {
+        const search_facet_value *v = &res.facets[0].values[k];
+        int t = !strcmp(v->value, "fresh") ? TOPICS : v->value[0] == 't' ? atoi(v->value + 1) : -1;
+        if (t < 0 || t > TOPICS) ok = 0;
+        else got[t] = v->count;
+    }
+    for (int t = 0; ok && t <= TOPICS; t++) ok = got[t] == want[t];
+    search_results_free(&res);
+    engine_reader_facet_memory(r, m);
+    CHECK(ok, "%s: the topics counts are right", when);
+    return ok;
+}
+
+static int commit(engine_writer *w) {
+    char err[LEDE_ERRLEN];
+    int rc = engine_writer_commit(w, err);
+    CHECK(rc == LEDE_OK, "commit (%s)", rc == LEDE_OK ? "" : err);
+    return rc == LEDE_OK;
+}
+
+static void follow_commits(const char *dir, engine_writer *w) {
+    char err[LEDE_ERRLEN];
+    engine_reader *r;
+    CHECK(engine_reader_open(dir, &r, err) == LEDE_OK, "reader opens");
+    engine_facet_memory m;
+    counts_right(r, &m, "first search");
+    CHECK(m.full_reads == 1 && m.updates == 0 && m.slots == 1 && m.bytes >= 2 * ARTICLES,
+          "the topics column read whole once, 2 bytes an article (%llu bytes)", (unsigned long long)m.bytes);
+    put_topic(w, 3, TOPICS, err);
+    put_topic(w, 10, 2, err); /* t3 becomes t2 */
+    if (commit(w)) counts_right(r, &m, "after two replaces");
+    CHECK(m.full_reads == 1 && m.updates == 1, "two replaces followed in part");
+    int found = 0;
+    engine_writer_delete_id(w, "a4", &found, err);
+    topic_of[4] = -1;
+    if (commit(w)) counts_right(r, &m, "after a delete");
+    CHECK(found && m.full_reads == 1 && m.updates == 2, "a delete followed in part");
+    put_topic(w, 5, TOPICS, err); /* two commits the reader does not see one by one */
+    if (commit(w)) put_topic(w, 6, TOPICS, err);
+    if (commit(w)) counts_right(r, &m, "two commits behind");
+    CHECK(m.full_reads == 1 && m.updates == 3, "two commits at once followed in part");
+    for (int i = 1; i <= ARTICLES; i++)
+        if (topic_of[i] >= 0 && topic_of[i] != TOPICS) put_topic(w, i, (topic_of[i] + 1) % TOPICS, err);
+    if (commit(w)) counts_right(r, &m, "after more replaces than the log keeps");
+    CHECK(m.full_reads == 2, "more replaced than the log keeps: read whole again");
+    engine_reader_close(r);
+
+    engine_reader_opts tight = {.facet_memory = 1};
+    CHECK(engine_reader_open_with(dir, &tight, &r, err) == LEDE_OK, "a reader with 1 byte for columns");
+    counts_right(r, &m, "past facet_memory");
+    CHECK(m.bytes == 0 && m.slots == 0 && m.refused == 1 && m.full_reads == 0,
+          "past facet_memory: nothing held, the slot refused");
+    engine_reader_close(r);
+}
+
+int main(void) {
+    char err[LEDE_ERRLEN];
+    char tmpl[] = "/tmp/lede-facet-columns-XXXXXX";
+    char *root = unit_scratch_open(tmpl);
+    if (!root) return unit_exit();
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/db", root);
+    engine_writer *w;
+    int rc = engine_writer_open(dir, 1, 1, &w, err);
+    if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", NULL, 0, err);
+    if (rc == LEDE_OK) engine_writer_group_live(w, 0); /* not what is tested here */
+    for (int i = 1; rc == LEDE_OK && i <= ARTICLES; i++) rc = put_topic(w, i, i % TOPICS, err);
+    if (rc == LEDE_OK) rc = engine_writer_commit(w, err);
+    CHECK(rc == LEDE_OK, "%d articles indexed (%s)", ARTICLES, rc == LEDE_OK ? "" : err);
+    if (rc == LEDE_OK) follow_commits(dir, w);
+    CHECK(engine_writer_close(w, err) == LEDE_OK, "writer closes");
+    unit_scratch_remove(root);
+    return unit_exit();
+}
