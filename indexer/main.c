@@ -110,8 +110,9 @@ static int parse_args(int argc, char **argv, cli *c) {
                  "article by article through Xapian (incremental runs and --watch always do)",
          .def = LEDE_INDEX_DEFAULT_WRITER, .call = parse_writer},
         {"memory", 0, OPT_SIZE, &o->memory, .metavar = "SIZE",
-         .help = "with --writer bulk: the memory the parts' runs may hold, all together (K, M, G "
-                 "suffixes)", .def = "512M", .min = 1 << 20},
+         .help = "with --writer bulk: the memory of what grows with the collection (posting runs, "
+                 "ids, spelling words), all parts together (K, M, G suffixes)",
+         .def = "512M", .min = 1 << 20},
         {"batch", 0, OPT_UINT, &o->batch, .metavar = "N", .help = "articles per commit",
          .def = "5000", .min = 1, .max = 10000000, .flags = OPT_SUFFIX},
         {"watch", 'w', OPT_FLAG, &o->watch,

@@ -412,10 +412,12 @@ int engine_suggest(engine_reader *r, const search_opts *o, sbuf *out, char *err)
  * sharded one: its shards, read as one) from their signatures, writing
  * each article's group key (slot 4) where it changed, uncommitted.  A
  * shard's database alone (n = 1, a writer of a shard: "lede.shard") is
- * left as it is: its groups were made with the other shards'. 
- * Memory: 48 bytes an article while the signatures' bands are bucketed
- * (4 bands a scan of slot 5), then the buckets of the articles that share
- * a band, their signatures, and the keys of the grouped ones. */
+ * left as it is: its groups were made with the other shards'.
+ * Memory: 24 bytes an article and a band keyed in one scan of the
+ * signatures: all 16 bands while that fits in memory bytes (0: 128 MiB),
+ * else half as many a scan, down to 4 (96 bytes an article, whatever
+ * memory says); then the buckets of the articles that share a band,
+ * their signatures, and the keys of the grouped ones. */
 typedef struct engine_dup_stats {
     uint64_t candidates;      /* articles sharing a band term with another */
     uint64_t compared;        /* signatures compared */
@@ -423,7 +425,7 @@ typedef struct engine_dup_stats {
     uint64_t largest;         /* articles in the largest group */
     uint64_t rewritten;       /* documents whose key was written or removed */
 } engine_dup_stats;
-int engine_group_duplicates(engine_writer *const *ws, unsigned n,
+int engine_group_duplicates(engine_writer *const *ws, unsigned n, size_t memory,
                             engine_dup_stats *st, char *err);
 /* The near-duplicate groups of a reader's index as they are now
  * (slot 4 read through): groups, the articles in them, the largest. */

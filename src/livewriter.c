@@ -73,7 +73,8 @@ static int reclean_boilerplate(engine_writer *w, fieldbook *book, char *err) {
     return rc;
 }
 
-static int finish_compacted(const char *dbpath, uint64_t from, char *err) {
+/* memory: what grouping the near-duplicates may take (0: its default). */
+static int finish_compacted(const char *dbpath, uint64_t from, size_t memory, char *err) {
     engine_writer *w;
     if (engine_writer_open(dbpath, 0, 0, &w, err) != LEDE_OK) return LEDE_ERR;
     fieldbook *book = fieldbook_new();
@@ -81,7 +82,7 @@ static int finish_compacted(const char *dbpath, uint64_t from, char *err) {
     /* Near-duplicates grouped afresh: a full build's parts could not see
      * each other's articles, and live grouping never merges groups. */
     engine_dup_stats dups;
-    if (rc == LEDE_OK) rc = engine_group_duplicates(&w, 1, &dups, err);
+    if (rc == LEDE_OK) rc = engine_group_duplicates(&w, 1, memory, &dups, err);
     if (rc == LEDE_OK) rc = settings_erase_writer(SETTINGS_CHANGES | SETTINGS_REVISION_BASE, w, err);
     if (rc == LEDE_OK) rc = engine_writer_commit(w, err);
     uint64_t now = engine_writer_revision(w); /* Xapian's alone: no base */
@@ -131,7 +132,7 @@ int livewriter_rewrite(indexdir *ix, char *err) {
     char *name = indexdir_new_name(ix, "db", 0);
     char *dst = indexdir_join(ix, name);
     int rc = engine_compact(paths, n, dst, err);
-    if (rc == LEDE_OK) rc = finish_compacted(dst, revision, err);
+    if (rc == LEDE_OK) rc = finish_compacted(dst, revision, 0, err);
     lede_crash_point("after-merge");
     if (rc == LEDE_OK) rc = indexdir_switch(ix, &name, 1, err);
     /* A copy that failed (a full disk) is removed now, not at the next run:
@@ -144,8 +145,8 @@ int livewriter_rewrite(indexdir *ix, char *err) {
     return rc;
 }
 
-int livewriter_merge_bulk(indexdir *ix, engine_writer *const *parts, int n, engine_phase_fn fn,
-                          void *ctx, char *err) {
+int livewriter_merge_bulk(indexdir *ix, engine_writer *const *parts, int n, size_t memory,
+                          engine_phase_fn fn, void *ctx, char *err) {
     const char **mains = lede_calloc((size_t)ix->nlive + 1, sizeof(char *));
     uint64_t revision = 0;
     for (int i = 0; i < ix->nlive; i++) {
@@ -156,7 +157,7 @@ int livewriter_merge_bulk(indexdir *ix, engine_writer *const *parts, int n, engi
     char *name = indexdir_new_name(ix, "db", 0);
     char *dst = indexdir_join(ix, name);
     int rc = engine_bulk_merge(parts, n, mains, ix->nlive, dst, fn, ctx, err);
-    if (rc == LEDE_OK) rc = finish_compacted(dst, revision, err);
+    if (rc == LEDE_OK) rc = finish_compacted(dst, revision, memory, err);
     lede_crash_point("after-merge");
     if (rc == LEDE_OK) rc = indexdir_switch(ix, &name, 1, err);
     indexdir_cleanup(ix); /* the old databases, or a copy that failed */

@@ -86,9 +86,10 @@ int livewriter_rewrite(indexdir *ix, char *err);
  * engine_writer_open_bulk), closed by this call whatever happens, written
  * as one new database with the metadata of the databases the stub lists
  * (which hold no documents), as livewriter_merge_live would merge their
- * parts and them; then grouped, recleaned and switched to as there. */
-int livewriter_merge_bulk(indexdir *ix, engine_writer *const *parts, int n, engine_phase_fn fn,
-                          void *ctx, char *err);
+ * parts and them; then grouped (within memory bytes, the build's budget:
+ * engine_group_duplicates), recleaned and switched to as there. */
+int livewriter_merge_bulk(indexdir *ix, engine_writer *const *parts, int n, size_t memory,
+                          engine_phase_fn fn, void *ctx, char *err);
 /* Shared with the indexer: an index starts as one empty database carrying
  * the settings (language, NULL for english; stopwords: the language's stop
  * words left out, or none), listed in the stub before any article is

@@ -266,7 +266,7 @@ int shards_group_duplicates(shards *s, engine_dup_stats *st, char *err) {
         free(path);
         if (rc != LEDE_OK) break;
     }
-    if (rc == LEDE_OK) rc = engine_group_duplicates(ws, s->n, st, err);
+    if (rc == LEDE_OK) rc = engine_group_duplicates(ws, s->n, 0, st, err);
     for (unsigned k = 0; k < opened; k++)
         if (engine_writer_close(ws[k], rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     free(ws);

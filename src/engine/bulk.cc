@@ -19,9 +19,12 @@ namespace bulk {
 
 namespace {
 
-/* The run buffer's least share of the budget, whatever the id table holds:
+/* The run buffer's least share of the budget, whatever the rest holds:
  * below it, runs would be too small to be worth a file. */
 const size_t MIN_RUN_SHARE = 4;
+
+/* An entry of current and one of latest, with their buckets. */
+const size_t REPLACED_BYTES = 96;
 
 std::string make_runs_dir(const std::string &dir) {
     std::string d = dir + ".runs";
@@ -59,7 +62,11 @@ void Inverter::spill() {
 
 long Inverter::add(Xapian::docid did, const Xapian::Document &doc, bool replaces) {
     uint32_t version = 0;
-    if (replaces) version = ++current[did];
+    if (replaces) {
+        auto got = current.emplace(did, 0);
+        if (got.second) replaced_bytes += REPLACED_BYTES;
+        version = ++got.first->second;
+    }
     TermWdfs terms;
     Posting p;
     p.did = did;
@@ -75,7 +82,8 @@ long Inverter::add(Xapian::docid did, const Xapian::Document &doc, bool replaces
         values.emplace_back(v.get_valueno(), *v);
     long at = spool.add(did, version, doc.get_data(), terms, values);
     if (replaces) latest[did] = at;
-    size_t room = std::max(budget > reserved ? budget - reserved : 0, budget / MIN_RUN_SHARE);
+    size_t held = reserved + replaced_bytes;
+    size_t room = std::max(budget > held ? budget - held : 0, budget / MIN_RUN_SHARE);
     if (buffer.bytes() > room) spill();
     return at;
 }

@@ -7,19 +7,26 @@
  * engine_writer in bulk mode on top.  Knows nothing of lede's settings.
  *
  * Memory (the budget given to the Inverter is the writer's share of
- * lede-index --memory):
+ * lede-index --memory): everything that grows with the collection is
+ * counted in it, and the run in memory gets what the rest leaves:
  *   per article: one id-table entry (engine_writer's, bulk_writer.cc:
- *     about 48 bytes: 64-bit id hash -> docid, fingerprint, spool offset);
- *     the replaced-document table holds only articles put twice;
+ *     64 bytes: 64-bit id hash -> docid, fingerprint, spool offset);
+ *   per article replaced within the build: its current version and its
+ *     latest record (about 96 bytes);
+ *   per spelling word: its count (engine_writer's words, word_bytes());
  *   per run while it is filled: every posting encoded (docid, version,
  *     wdf, positions as varints: typically 3 bytes plus one a position)
- *     and each distinct term once (about 64 bytes plus its bytes); past
- *     the budget the run is sorted and spilled to a file;
- *   per run while merging: one read buffer (what the last run, merged
- *     from memory, leaves of the budget / runs; 4 KiB to 1 MiB) and the
- *     posting at its head (its positions);
- *   the spelling words (a map of the run's vocabulary) -- bounded by the
- *     vocabulary, not by the articles.
+ *     and each distinct term once (112 bytes plus its bytes); past
+ *     what the budget leaves (at least a quarter of it, MIN_RUN_SHARE)
+ *     the run is sorted and spilled to a file;
+ *   per run while merging: one read buffer (what the last runs, merged
+ *     from memory, leave of the budget / runs; 4 KiB to 1 MiB) and the
+ *     posting at its head (its positions).
+ * The last runs are released before the spelling words go to the sink,
+ * which holds them (a map, then at its finish their fragments, at most
+ * 32 MiB: glass/spelling.cc) once the runs are gone.  So the budget is
+ * exceeded only when the id table, replacements and spelling words alone
+ * pass three quarters of it (then the runs still get their quarter).
  * Documents themselves are never held: each is spooled to a file as it
  * comes (phase 1 must wait for the replacements of repeated ids, which
  * keep their docid as Xapian's replace_document does).
@@ -132,6 +139,7 @@ class RunBuffer {
     size_t bytes() const { return used; }
     bool empty() const { return terms.empty(); }
     void spill(const std::string &path);  /* then empty */
+    void release();                       /* empty, its memory freed */
     /* The terms in ascending byte order (valid until the next add). */
     std::vector<const Entry *> in_order() const;
   private:
@@ -186,7 +194,8 @@ class Inverter {
      * spool offset of its record. */
     long add(Xapian::docid did, const Xapian::Document &doc, bool replaces);
     std::string qterm_at(long offset) { return spool.qterm_at(offset); }
-    /* The id table's share of the budget, updated by the owner. */
+    /* The owner's share of the budget (its id table and spelling words),
+     * updated before each add. */
     void set_reserved(size_t bytes) { reserved = bytes; }
     /* Phase 1 into sink (its documents, docids moved up by offset); then,
      * after every inverter's documents and the caller's metadata and
@@ -195,11 +204,17 @@ class Inverter {
     RunSet runs_at(Xapian::docid offset) const { return RunSet{&runs, &buffer, &current, offset}; }
     size_t runs_merged() const { return runs.size() + (buffer.empty() ? 0 : 1); }
     size_t memory_budget() const { return budget; }
+    /* What the budget holds besides the runs: the owner's share and the
+     * replacements'. */
+    size_t held() const { return reserved + replaced_bytes; }
+    /* Frees the run left in memory, once merged. */
+    void release_runs() { buffer.release(); }
     /* A directory for the owner's scratch files, removed with the runs. */
     const std::string &scratch() const { return runs_dir; }
   private:
     std::string dir, runs_dir;
     size_t budget, reserved = 0;
+    size_t replaced_bytes = 0;  /* current and latest's entries */
     DocSpool spool;
     RunBuffer buffer;
     std::vector<std::string> runs;

@@ -128,17 +128,26 @@ void OutFile::close() {
 
 /* ---- the run in memory ---------------------------------------------------- */
 
-/* A hash node, its string and TermPostings: what a new term costs. */
-const size_t TERM_OVERHEAD = 96;
+/* What a new term costs: its hash node (the term's string and
+ * TermPostings in it, 96 bytes with malloc's header) and its bucket, with
+ * room for the bucket arrays' growth. */
+const size_t TERM_OVERHEAD = 112;
+
+/* The heap bytes a string holds: none while its bytes fit inside it
+ * (15), else its capacity and the terminator in malloc's 16-byte units
+ * with their 8-byte header (what mallinfo counts). */
+size_t heap_bytes(const std::string &s) {
+    return s.capacity() > 15 ? (s.capacity() + 1 + 8 + 15) & ~(size_t)15 : 0;
+}
 
 void RunBuffer::add(const std::string &term, const Posting &p) {
     auto it = terms.find(term);
     if (it == terms.end()) {
         it = terms.emplace(term, TermPostings()).first;
-        used += TERM_OVERHEAD + term.size();
+        used += TERM_OVERHEAD + heap_bytes(it->first);
     }
     TermPostings &tp = it->second;
-    size_t before = tp.bytes.capacity();
+    size_t before = heap_bytes(tp.bytes);
     if (p.did <= tp.last && !tp.bytes.empty()) tp.unsorted = true;
     tp.last = std::max(tp.last, p.did);
     put_varint(tp.bytes, p.did);
@@ -150,7 +159,7 @@ void RunBuffer::add(const std::string &term, const Posting &p) {
         put_varint(tp.bytes, pos - prev);
         prev = pos;
     }
-    used += tp.bytes.capacity() - before;
+    used += heap_bytes(tp.bytes) - before;
 }
 
 namespace {
@@ -236,6 +245,11 @@ void RunBuffer::spill(const std::string &path) {
     }
     out.close();
     terms.clear();
+    used = 0;
+}
+
+void RunBuffer::release() {
+    std::unordered_map<std::string, TermPostings>().swap(terms);
     used = 0;
 }
 

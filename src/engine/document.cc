@@ -19,7 +19,7 @@ void collect_words(engine_writer *w, const char *text) {
     std::string word;
     bool digit = false;
     auto flush = [&] {
-        if (word.size() >= 2 && word.size() <= 40 && !digit) w->words[word]++;
+        if (word.size() >= 2 && word.size() <= 40 && !digit) count_word(w, word, 1);
         word.clear();
         digit = false;
     };
@@ -135,7 +135,26 @@ std::string fingerprint_bytes(uint64_t v) {
 /* Hands the collected words to Xapian, which writes them at commit. */
 void flush_words(engine_writer *w) {
     for (const auto &kv : w->words) w->db.add_spelling(kv.first, kv.second);
+    clear_words(w);
+}
+
+/* A std::map node (the glass writer's: 32 bytes of tree links, the string
+ * and the count, 80 with malloc's header) and a few bytes of slack; the
+ * hash node of w->words is 64 with its 8-byte bucket.  A word of more than
+ * 15 bytes has its bytes on the heap too. */
+size_t word_bytes(const std::string &word) {
+    return 96 + (word.size() > 15 ? (word.size() + 24) & ~(size_t)15 : 0);
+}
+
+void count_word(engine_writer *w, const std::string &word, Xapian::termcount n) {
+    auto got = w->words.emplace(word, 0);
+    got.first->second += n;
+    if (got.second) w->words_bytes += word_bytes(word);
+}
+
+void clear_words(engine_writer *w) {
     w->words.clear();
+    w->words_bytes = 0;
 }
 
 namespace {

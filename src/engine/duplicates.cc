@@ -52,7 +52,8 @@ const unsigned DUP_HASHES = 64, DUP_BANDS = 16, DUP_ROWS = 4;
  * grouping pass reads the bands from the signatures instead. */
 const unsigned DUP_TERM_BANDS = 2;
 /* Bands the grouping pass keys in one scan of the signatures: all of
- * them when their keys take at most DUP_SCAN_BYTES, else this many a scan
+ * them when their keys take at most the memory it is given (by default
+ * DUP_SCAN_BYTES), else half as many, down to this many a scan
  * (each scan reads every signature's postings again: four scans and the
  * read of the signatures were most of the grouping of a full build). */
 const unsigned DUP_BANDS_PER_SCAN = 4;
@@ -256,20 +257,21 @@ uint64_t band_key(const std::string &sig, unsigned b) {
 
 /* engine_group_duplicates' pass: all the databases read as one.  The
  * candidates come from the signatures (their terms, read in order,
- * all bands in one scan when they fit DUP_SCAN_BYTES, else
+ * all bands in one scan when they fit the memory given, else
  * DUP_BANDS_PER_SCAN a scan): articles with an equal band share a
  * bucket.  Memory: 24 bytes an article and a band of a scan,
  * then the buckets of two or more and the signatures of their articles. */
 class Grouping {
   public:
-    Grouping(engine_writer *const *ws, unsigned n, engine_dup_stats *st) : ws(ws), n(n), st(st) {
+    Grouping(engine_writer *const *ws, unsigned n, size_t memory, engine_dup_stats *st)
+        : ws(ws), n(n), memory(memory), st(st) {
         for (unsigned i = 0; i < n; i++) all.add_database(ws[i]->db);
     }
 
     void run() {
         unsigned per_scan = DUP_BANDS;
         size_t articles = all.get_doccount();
-        while (per_scan > DUP_BANDS_PER_SCAN && articles * per_scan * sizeof(Keyed) > DUP_SCAN_BYTES)
+        while (per_scan > DUP_BANDS_PER_SCAN && articles * per_scan * sizeof(Keyed) > memory)
             per_scan /= 2;
         for (unsigned b = 0; b < DUP_BANDS; b += per_scan) bucket_scan(b, per_scan);
         read_signatures();
@@ -285,6 +287,7 @@ class Grouping {
   private:
     engine_writer *const *ws;
     unsigned n;
+    size_t memory;  /* what one scan's keys may take */
     engine_dup_stats *st;
     Xapian::Database all;
     std::vector<std::vector<Xapian::docid>> buckets;  /* of two or more, docid order */
@@ -430,7 +433,7 @@ int engine_reader_dup_groups(engine_reader *r, engine_dup_stats *st, char *err) 
     });
 }
 
-int engine_group_duplicates(engine_writer *const *ws, unsigned n,
+int engine_group_duplicates(engine_writer *const *ws, unsigned n, size_t memory,
                             engine_dup_stats *st, char *err) {
     memset(st, 0, sizeof *st);
     /* One shard alone (its compaction): its groups span the shards, and
@@ -441,7 +444,7 @@ int engine_group_duplicates(engine_writer *const *ws, unsigned n,
             IndexSettings is(ws[0]->db);
             if ((is.s.stored & SETTINGS_SHARD) && *is.s.shard) return LEDE_OK;
         }
-        Grouping g(ws, n, st);
+        Grouping g(ws, n, memory ? memory : DUP_SCAN_BYTES, st);
         g.run();
         return LEDE_OK;
     });

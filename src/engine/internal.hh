@@ -68,8 +68,11 @@ struct engine_writer {
     /* Format 3's common words (metadata "lede.common"): adjacent pairs of
      * them get a pair term (add_pairs). */
     std::unordered_set<std::string> common;
-    /* Spelling words seen since the last commit, with their counts. */
+    /* Spelling words seen since the last commit, with their counts, and
+     * the memory they take (word_bytes each; a bulk writer counts it in
+     * its budget).  Changed only through count_word and clear_words. */
     std::unordered_map<std::string, Xapian::termcount> words;
+    size_t words_bytes = 0;
     /* engine_writer_measure's sample: articles, and the articles each
      * word of the body term is in. */
     uint64_t sampled = 0;
@@ -439,6 +442,14 @@ Xapian::termcount text_length(const Xapian::Document &doc);
 Xapian::Document make_document(engine_writer *w, const article *a, const std::string &qterm,
                                const char *filekey, uint64_t fp, const void *data, size_t len);
 void flush_words(engine_writer *w);
+/* What a spelling word takes in memory: its node in engine_writer's words
+ * (or in the glass writer's map, a little more, which holds it at the
+ * end of a bulk build), its bucket, its bytes when too long to sit inside
+ * the string. */
+size_t word_bytes(const std::string &word);
+/* Adds n to word's count in w->words; clear_words empties them. */
+void count_word(engine_writer *w, const std::string &word, Xapian::termcount n);
+void clear_words(engine_writer *w);
 
 /* duplicates.cc */
 /* An article's near-duplicate signature (engine.h, slot 5), "" when it has

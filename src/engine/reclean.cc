@@ -147,9 +147,11 @@ std::vector<std::string> segments(const char *body, const boiler_span *spans, si
 
 /* The spelling words text gives (as folded), counted into words. */
 void words_of(engine_writer *w, const std::string &text, Words &words) {
-    words.swap(w->words); /* collect_words counts into w->words */
+    size_t held = w->words_bytes; /* collect_words counts into w->words */
+    words.swap(w->words);
     collect_words(w, (w->fold ? fold_text(text.c_str()) : text).c_str());
     words.swap(w->words);
+    w->words_bytes = held;
 }
 
 /* The spelling words old's body gave and remade's does not (into

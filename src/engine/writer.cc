@@ -273,8 +273,8 @@ int engine_writer_commit(engine_writer *w, char *err) {
 }
 
 void engine_writer_move_words(engine_writer *from, engine_writer *to) {
-    for (const auto &kv : from->words) to->words[kv.first] += kv.second;
-    from->words.clear();
+    for (const auto &kv : from->words) count_word(to, kv.first, kv.second);
+    clear_words(from);
 }
 
 uint64_t engine_writer_doccount(engine_writer *w) {

@@ -28,10 +28,12 @@
  * Later chunks sit under the key with their first docid.
  *
  * Memory: a term's chunks are held encoded until end_term (its termfreq
- * and collfreq go first), so a term needs about its encoded postlist size
- * (1-3 bytes a posting); the doclen list and the values go to the spill
- * file as each 2000-byte chunk fills, leaving 24 bytes a chunk in memory
- * plus one open chunk a value slot. */
+ * and collfreq go first): the first PARK_AFTER bytes of them in memory,
+ * the rest parked in the spill file as each closes (a term in every one
+ * of 10 million articles has some 15 MB of postlist); the doclen list and
+ * the values go to the spill file as each 2000-byte chunk fills.  That
+ * leaves 24 to 56 bytes a parked chunk in memory, plus one open chunk a
+ * value slot. */
 #include "glass.hh"
 
 #include <algorithm>
@@ -43,6 +45,7 @@ namespace glass {
 
 namespace {
 const size_t CHUNK_SIZE = 2000;
+const size_t PARK_AFTER = 256 << 10;
 
 std::string chunk_head(bool last, Xapian::docid first, Xapian::docid final_did) {
     std::string s;
@@ -76,6 +79,13 @@ void PostingChunks::add(Xapian::docid did, Xapian::termcount wdf) {
 }
 
 void PostingChunks::close_chunk() {
+    if (held > PARK_AFTER) {
+        SpillFile::Ref ref = spill.put(cur.body);
+        held -= cur.body.size();
+        cur.at = ref.offset;
+        cur.len = ref.len;
+        std::string().swap(cur.body);
+    }
     chunks.push_back(std::move(cur));
     cur = Chunk();
     started = false;
@@ -87,11 +97,13 @@ void PostingChunks::write(TableWriter &table, const std::string &term,
     for (size_t i = 0; i < chunks.size(); ++i) {
         const Chunk &c = chunks[i];
         bool last = i + 1 == chunks.size();
+        std::string parked = c.len ? spill.get(SpillFile::Ref{c.at, c.len}) : std::string();
+        const std::string &body = c.len ? parked : c.body;
         if (i == 0) {
             table.add(postlist_first_key(term), first_chunk_head(termfreq, collfreq, c.first) +
-                                                    chunk_head(last, c.first, c.last) + c.body);
+                                                    chunk_head(last, c.first, c.last) + body);
         } else {
-            table.add(postlist_chunk_key(term, c.first), chunk_head(last, c.first, c.last) + c.body);
+            table.add(postlist_chunk_key(term, c.first), chunk_head(last, c.first, c.last) + body);
         }
     }
     chunks.clear();

@@ -96,25 +96,35 @@ void write_version_file(const std::string &dir, const RootInfo roots[TABLES],
                         unsigned block_size, const Stats &stats, bool sync);
 
 /* ---- chunked lists (chunks.cc) ---- */
-/* A postlist (or doclen list) being built in docid order, its chunks kept
- * encoded: memory is the list's encoded size. */
+class SpillFile;
+
+/* A postlist being built in docid order, its chunks kept encoded: the
+ * first PARK_AFTER bytes of them in memory, the rest parked in the spill
+ * file as each closes. */
 class PostingChunks {
   public:
+    explicit PostingChunks(SpillFile &spill) : spill(spill) {}
     void add(Xapian::docid did, Xapian::termcount wdf);
     bool empty() const { return chunks.empty() && !started; }
-    /* Writes the list under term's keys (term "" is the doclen list) with
-     * its first chunk's termfreq and collfreq, then clears it. */
+    /* Writes the list under term's keys with its first chunk's termfreq
+     * and collfreq, then clears it. */
     void write(TableWriter &table, const std::string &term, Xapian::doccount termfreq,
                unsigned long long collfreq);
     size_t encoded_size() const { return held; }
 
   private:
-    struct Chunk { Xapian::docid first, last; std::string body; };
+    struct Chunk {
+        Xapian::docid first = 0, last = 0;
+        std::string body;        /* empty once parked */
+        unsigned long long at = 0;  /* where parked (len 0: not parked) */
+        size_t len = 0;
+    };
     void close_chunk();
+    SpillFile &spill;
     std::vector<Chunk> chunks;
     Chunk cur;
     bool started = false;
-    size_t held = 0;
+    size_t held = 0;  /* bytes of body in memory */
 };
 
 /* Chunks parked in an unlinked temporary file until the postlist table

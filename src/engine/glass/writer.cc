@@ -22,7 +22,8 @@
  * then uint (slot gap - 1) for each next slot.  position table: key
  * position_key(term, docid) (encode.cc), tag the encoded positions.
  *
- * Memory bound: a term's encoded postlist (chunks.cc), one open chunk per
+ * Memory bound: a term's encoded postlist up to 256 KiB, the rest parked
+ * in the spill file (chunks.cc), one open chunk per
  * value slot, 24 bytes per spilled chunk, a bit per docid up to the last
  * (the check that postings name added documents), metadata and the
  * spelling words (spelling.cc).  Doclens and values are spilled. */
@@ -46,7 +47,7 @@ enum Phase { DOCUMENTS, TERMS, IN_TERM, FINISHED, BROKEN };
 
 struct DatabaseWriter::State {
     State(const std::string &dir, const Options &options)
-        : dir(dir), options(options), spill(dir), values(spill), doclens(spill) {}
+        : dir(dir), options(options), spill(dir), values(spill), doclens(spill), chunks(spill) {}
     std::string dir;
     Options options;
     std::unique_ptr<TableWriter> tables[TABLES];
