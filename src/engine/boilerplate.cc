@@ -87,18 +87,20 @@ boiler_table *reader_boiler(engine_reader *r) {
     for (const Xapian::Database &d : r->part_dbs) key = key * 1000003 + change_key(d) + 1;
     if (key == r->boiler_rev) return r->boiler.get();
     r->boiler.reset();
-    r->boiler_rev = key;
+    r->boiler_rev = UINT64_MAX; /* noted once read whole: a read the writer cut short is tried again */
     std::shared_ptr<boiler_table> t(boiler_new(0), boiler_free);
     bool any = false;
     char err[LEDE_ERRLEN];
     for (const Xapian::Database &d : r->part_dbs) {
         std::string text = d.get_metadata(BOILER_META_KEY);
-        if (text == BOILER_OFF) return nullptr;
-        if (text.empty()) continue;
-        if (boiler_merge_text(t.get(), text.data(), text.size(), r->path.c_str(), err) != LEDE_OK)
-            return nullptr; /* unreadable: nothing is marked */
-        any = true;
+        if (text == BOILER_OFF || (!text.empty() && boiler_merge_text(t.get(), text.data(), text.size(),
+                                                                    r->path.c_str(), err) != LEDE_OK)) {
+            r->boiler_rev = key; /* off, or unreadable: nothing is marked */
+            return nullptr;
+        }
+        any = any || !text.empty();
     }
+    r->boiler_rev = key;
     if (any) r->boiler = t;
     return r->boiler.get();
 }
@@ -122,7 +124,7 @@ int engine_reader_boiler_spans(engine_reader *r, const article *a, boiler_span *
                                size_t *n, char *err) {
     *out = nullptr;
     *n = 0;
-    return guarded(err, "boilerplate", [&] {
+    return with_retry(r, err, "boilerplate", [&] { /* a commit or compaction may move the databases */
         boiler_table *t = a->body ? reader_boiler(r) : nullptr;
         if (t) *n = boiler_spans(t, source_of(a).c_str(), a->body, out);
         return LEDE_OK;
@@ -130,7 +132,7 @@ int engine_reader_boiler_spans(engine_reader *r, const article *a, boiler_span *
 }
 
 int engine_reader_boiler_list(engine_reader *r, size_t per_source, sbuf *out, char *err) {
-    return guarded(err, "boilerplate", [&] {
+    return with_retry(r, err, "boilerplate", [&] {
         boiler_table *t = reader_boiler(r);
         if (t) boiler_list(t, per_source, out);
         return LEDE_OK;

@@ -194,7 +194,7 @@ def check_generated(d, label):
 
 gen = scratch.join("gen.idx")
 build_index(gen, write_jsonl(scratch.join("gen.jsonl"), rows))
-d = start(gen)
+d = start(gen, "--workers", "1")  # one worker: which of two took the queries would change its reads
 check_generated(d, "generated")
 c = d.connect()
 held = {k: int(v) for k, v in stats(c).items() if k.startswith("facet_")}

@@ -25,6 +25,10 @@ BUDGET_MB = 8
 FIXED_MB = 36  # peak measured 36.1 MB at 8M here; 46.7 MB before --memory counted it all (fc29957)
 
 
+# The sanitizer run (make test-asan sets ASAN_OPTIONS and LEDE_TEST_QUICK).
+SANITIZED = bool(os.environ.get("LEDE_TEST_QUICK") or os.environ.get("ASAN_OPTIONS"))
+
+
 def made_up_word(rng):
     return "".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(rng.randint(2, 5)))
 
@@ -78,14 +82,18 @@ def main():
         check_eq(status, 0, "--memory %dM: the build succeeds" % BUDGET_MB)
         runs = sum(int(n) for n in re.findall(r"merging (\d+) runs", out))
         check(runs >= 8, "--memory %dM: runs spilled and merged (%d)" % (BUDGET_MB, runs))
-        check(peak <= BUDGET_MB + FIXED_MB,
-              "--memory %dM: peak RSS %.1f MB within the budget + %d MB fixed" % (BUDGET_MB, peak, FIXED_MB))
+        if SANITIZED:  # ASan's shadow memory and quarantine are most of a sanitized build's RSS
+            print("ok - # SKIP peak RSS against the budget: a sanitized build's RSS is ASan's (make test checks it)")
+        else:
+            check(peak <= BUDGET_MB + FIXED_MB,
+                  "--memory %dM: peak RSS %.1f MB within the budget + %d MB fixed" % (BUDGET_MB, peak, FIXED_MB))
         check_eq(articles(s.join("small.idx")), want, "--memory %dM: every article indexed" % BUDGET_MB)
         check_eq(subprocess.run([INDEXER, "--index", s.join("small.idx"), "--check"],
                                 capture_output=True).returncode, 0, "--memory %dM: lede-index --check" % BUDGET_MB)
         status, big, _ = build(s.join("big.idx"), "256M", src)
         check_eq(status, 0, "--memory 256M: the build succeeds")
-        check(big > peak + 16, "--memory 256M: the collection wants more (peak %.1f MB against %.1f)" % (big, peak))
+        if not SANITIZED:
+            check(big > peak + 16, "--memory 256M: the collection wants more (peak %.1f MB against %.1f)" % (big, peak))
         check_eq(articles(s.join("big.idx")), want, "--memory 256M: every article indexed")
     finally:
         s.cleanup()
