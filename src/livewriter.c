@@ -511,8 +511,9 @@ int livewriter_compact(livewriter *w, char *err) {
     for (unsigned k = 0; k < w->nparts; k++) any |= due[k] = part_due(&w->part[k]);
     rc = close_databases(w, err);
     if (rc == LEDE_OK) { /* the compaction makes their articles again */
-        boiler_learned *learned;
-        boiler_learned_free(learned, boiler_take_learned(w->boiler, &learned));
+        boiler_learned *learned = NULL;
+        size_t nlearned = boiler_take_learned(w->boiler, &learned);
+        boiler_learned_free(learned, nlearned);
     }
     if (rc == LEDE_OK)
         rc = w->sh.n ? compact_shards(w, due, any, err) : livewriter_merge_live(&w->ix, err);
