@@ -4,6 +4,7 @@ talking to it over real sockets, stock xapian-tcpsrv servers for remote
 shards.  Standard library only."""
 import json
 import os
+import random
 import select
 import shutil
 import signal
@@ -392,3 +393,42 @@ def list_ids(index):
     """Every article id of an index (or of one shard's directory)."""
     _, out, _ = indexer("--index", index, "--list")
     return out.splitlines()
+
+
+def kill_servers(servers):
+    """A test's teardown: every TcpSrv in servers still running, killed."""
+    for s in servers:
+        if s.proc.poll() is None:
+            s.kill()
+
+
+def tie_rows(undated=True):
+    """test_ties' and test_remote_ties' collection: eight articles that
+    score the same for "crane", dated 2001..2008 but indexed in a shuffled
+    order (and two undated ones that tie with them, if undated); two that
+    score higher (the word in the headline, dated apart), one lower; forty
+    equal scores for "ferry", more than lede's look-ahead past a page
+    (src/engine/search.cc TIE_SLACK), indexed shuffled; twenty others, so
+    that "crane" is a rare word."""
+    text = "The harbour crane lifted a container onto the quay."
+    out = []
+    years = list(range(2001, 2009))
+    random.Random(7).shuffle(years)
+    for y in years:
+        out.append({"id": "same-%d" % y, "title": "Quay report", "text": text, "date": "%d-06-01" % y})
+    if undated:
+        out.append({"id": "undated-1", "title": "Quay report", "text": text})
+        out.append({"id": "undated-2", "title": "Quay report", "text": text})
+    out.append({"id": "top-old", "title": "Crane report", "text": text, "date": "1990-01-01"})
+    out.append({"id": "top-new", "title": "Crane report", "text": text, "date": "1999-01-01"})
+    out.append({"id": "low", "title": "Quay report", "date": "2020-01-01",
+                "text": text + " " + "The quay was busy with ships and lorries all day long. " * 6})
+    days = list(range(1, 41))
+    random.Random(11).shuffle(days)
+    for day in days:
+        out.append({"id": "ferry-%02d" % day, "title": "Port log", "text": "A ferry left port.",
+                    "date": "2015-%02d-%02d" % (1 + (day - 1) // 20, 1 + (day - 1) % 20)})
+    for i in range(20):
+        out.append({"id": "other-%d" % i, "title": "Market note %d" % i,
+                    "text": "Shares moved little on the exchange today.", "date": "2010-01-01"})
+    return out

@@ -9,7 +9,7 @@ import os
 import subprocess
 
 import boilergen
-from ledetest import INDEXER, TCPSRV, Daemon, Scratch, TcpSrv, check, check_eq, finish
+from ledetest import (INDEXER, TCPSRV, Daemon, Scratch, TcpSrv, check, check_eq, finish, kill_servers)
 
 scratch = Scratch()
 servers = []
@@ -62,8 +62,6 @@ try:
     check_eq(remote.stop(), 0, "the front's leded exits cleanly")
     local.stop()
 finally:
-    for s in servers:
-        if s.proc.poll() is None:
-            s.kill()
+    kill_servers(servers)
     scratch.cleanup()
 finish()

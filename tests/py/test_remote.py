@@ -21,7 +21,7 @@ import sys
 import threading
 
 from ledetest import (INDEXER, ROOT, TCPSRV, Daemon, PortHold, Scratch, TcpSrv, build_index, check, check_eq,
-                      eventually, finish, stats)
+                      eventually, finish, kill_servers, stats)
 
 SHARED = os.environ.get("LEDE_SHARED") or os.path.join(ROOT, "..", "shared")
 REUTERS = os.path.join(SHARED, "corpus", "reuters", "reuters21578.jsonl.gz")
@@ -527,8 +527,6 @@ try:
                 t.kill()
         local.stop()
 finally:
-    for s in servers:
-        if s.proc.poll() is None:
-            s.kill()
+    kill_servers(servers)
     scratch.cleanup()
 finish()

@@ -7,40 +7,14 @@ the page's end or start must still be cut where the local index cuts it.
 Regression for taking the page from the relevance-only match (document id
 order within a tie) or cutting the sorted match above the page's score."""
 import os
-import random
 import subprocess
 
 from ledetest import (INDEXER, TCPSRV, Daemon, Scratch, TcpSrv, build_index, check, check_eq, finish,
-                      hit_ids, shard_of, write_jsonl)
+                      hit_ids, kill_servers, shard_of, tie_rows, write_jsonl)
 
 SHARDS = 2
 scratch = Scratch()
 servers = []
-
-
-def rows():
-    """Runs of equal scores for "crane" (8) and "ferry" (40), dated in an
-    order that is not the order they are indexed in; higher and lower
-    scores around the first run, and others to keep the words rare."""
-    text = "The harbour crane lifted a container onto the quay."
-    out = []
-    years = list(range(2001, 2009))
-    random.Random(7).shuffle(years)
-    for y in years:
-        out.append({"id": "same-%d" % y, "title": "Quay report", "text": text, "date": "%d-06-01" % y})
-    out.append({"id": "top-old", "title": "Crane report", "text": text, "date": "1990-01-01"})
-    out.append({"id": "top-new", "title": "Crane report", "text": text, "date": "1999-01-01"})
-    out.append({"id": "low", "title": "Quay report", "date": "2020-01-01",
-                "text": text + " " + "The quay was busy with ships and lorries all day long. " * 6})
-    days = list(range(1, 41))
-    random.Random(11).shuffle(days)
-    for day in days:
-        out.append({"id": "ferry-%02d" % day, "title": "Port log", "text": "A ferry left port.",
-                    "date": "2015-%02d-%02d" % (1 + (day - 1) // 20, 1 + (day - 1) % 20)})
-    for i in range(20):
-        out.append({"id": "other-%d" % i, "title": "Market note %d" % i,
-                    "text": "Shares moved little on the exchange today.", "date": "2010-01-01"})
-    return out
 
 
 def pages(conn, word, offsets, limits, extra=""):
@@ -53,7 +27,7 @@ try:
     if subprocess.run(["which", TCPSRV], stdout=subprocess.DEVNULL).returncode != 0:
         check(False, "xapian-tcpsrv is installed (Debian's xapian-tools; make deps)")
         finish()
-    articles = rows()
+    articles = tie_rows(undated=False)
     src = write_jsonl(scratch.join("ties.jsonl"), articles)
     whole, sharded = scratch.join("whole.idx"), scratch.join("sharded.idx")
     build_index(whole, src, extra=("--keep-boilerplate",))
@@ -98,8 +72,6 @@ try:
     check_eq(remote.stop(), 0, "the front exits 0")
     local.stop()
 finally:
-    for s in servers:
-        if s.proc.poll() is None:
-            s.kill()
+    kill_servers(servers)
     scratch.cleanup()
 finish()

@@ -5,38 +5,12 @@ across its start (offset), a page is always the same slice of one order:
 score, then newer date, then the order the articles were indexed in.
 Regression for ordering the top hits in lede instead of through Xapian's
 relevance-then-date sort."""
-import random
 
-from ledetest import Daemon, Scratch, build_index, check, check_eq, finish, hit_ids, write_jsonl
+from ledetest import Daemon, Scratch, build_index, check, check_eq, finish, hit_ids, tie_rows, write_jsonl
 
 scratch = Scratch()
 src = scratch.join("ties.jsonl")
-TEXT = "The harbour crane lifted a container onto the quay."
-rows = []
-# Eight articles that score the same for "crane", dated 2001..2008 but
-# indexed in a shuffled order; two undated ones tie with them too.
-years = list(range(2001, 2009))
-random.Random(7).shuffle(years)
-for y in years:
-    rows.append({"id": "same-%d" % y, "title": "Quay report", "text": TEXT, "date": "%d-06-01" % y})
-rows.append({"id": "undated-1", "title": "Quay report", "text": TEXT})
-rows.append({"id": "undated-2", "title": "Quay report", "text": TEXT})
-# Two that score higher (the word in the headline), one that scores lower.
-rows.append({"id": "top-old", "title": "Crane report", "text": TEXT, "date": "1990-01-01"})
-rows.append({"id": "top-new", "title": "Crane report", "text": TEXT, "date": "1999-01-01"})
-rows.append({"id": "low", "title": "Quay report",
-             "text": TEXT + " " + "The quay was busy with ships and lorries all day long. " * 6,
-             "date": "2020-01-01"})
-# Forty equal scores for "ferry", more than lede's look-ahead past a page
-# (src/engine/search.cc TIE_SLACK), so that pages cut inside the run take Xapian's sort.
-days = list(range(1, 41))
-random.Random(11).shuffle(days)
-for day in days:
-    rows.append({"id": "ferry-%02d" % day, "title": "Port log", "text": "A ferry left port.",
-                 "date": "2015-%02d-%02d" % (1 + (day - 1) // 20, 1 + (day - 1) % 20)})
-for i in range(20):  # other articles, so "crane" is a rare word
-    rows.append({"id": "other-%d" % i, "title": "Market note %d" % i,
-                 "text": "Shares moved little on the exchange today.", "date": "2010-01-01"})
+rows = tie_rows()
 write_jsonl(src, rows)
 index = scratch.join("idx")
 build_index(index, src)

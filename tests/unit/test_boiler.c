@@ -42,8 +42,9 @@ static void observe_bodies(boiler_table *t, const char *source, int from, int co
 }
 
 /* The table read back from the text form of one that saw count articles
- * of source carrying line (article i's id "q-i"). */
-static boiler_table *read_back(const char *source, const char *line, int count) {
+ * of source carrying line (article i's id "q-i"), the text merged into it
+ * merges times. */
+static boiler_table *read_back(const char *source, const char *line, int count, int merges) {
     boiler_table *t = boiler_new(0), *u = boiler_new(0);
     char id[16], meta[128];
     snprintf(meta, sizeof meta, "{\"source\":\"%s\"}", source);
@@ -61,8 +62,9 @@ static boiler_table *read_back(const char *source, const char *line, int count) 
     sbuf_init(&text);
     boiler_to_text(t, &text);
     char err[LEDE_ERRLEN] = "";
-    CHECK(boiler_merge_text(u, text.data, text.len, "test", err) == LEDE_OK,
-          "%s's table's text reads back", source);
+    for (int m = 0; m < merges; m++)
+        CHECK(boiler_merge_text(u, text.data, text.len, "test", err) == LEDE_OK,
+              "%s's table's text reads back (merge %d)", source, m + 1);
     sbuf_free(&text);
     boiler_free(t);
     return u;
@@ -185,7 +187,7 @@ static void test_copy_guard_and_bio(void) {
 
 static void test_text_round_trip(void) {
     const char *blurb = "Cookies help us run this site; by browsing you accept them.";
-    boiler_table *u = read_back("Harbour Gazette", blurb, 8);
+    boiler_table *u = read_back("Harbour Gazette", blurb, 8, 1);
     char *b = body_of(77, blurb);
     CHECK(spans_in(u, "Harbour Gazette", b) == 1, "the table read back knows the blurb");
     sbuf list;
@@ -208,35 +210,22 @@ static void test_text_round_trip(void) {
  * text round trip (once, however many texts repeat it) until it is
  * taken; an older table's stale ids ("x" lines) are read and left. */
 static void test_learned_lines(void) {
-    boiler_table *t = boiler_new(0), *u = boiler_new(0);
     const char *blurb = "Sign up to the Quayside Courier briefing every morning.";
-    for (int i = 0; i < BOILER_MIN_REPEAT + 2; i++) {
-        article a;
-        article_init(&a);
-        a.meta = (char *)"{\"source\":\"Quayside\"}";
-        a.body = body_of(i, blurb);
-        boiler_observe_article(t, &a);
-        free(a.body);
-    }
-    sbuf text;
-    sbuf_init(&text);
-    boiler_to_text(t, &text);
-    char err[LEDE_ERRLEN];
-    CHECK(boiler_merge_text(u, text.data, text.len, "test", err) == LEDE_OK &&
-              boiler_merge_text(u, text.data, text.len, "test", err) == LEDE_OK,
-          "learned lines read back (twice)");
+    boiler_table *u = read_back("Quayside", blurb, BOILER_MIN_REPEAT + 2, 2);
     boiler_learned *learned;
     size_t n = boiler_take_learned(u, &learned);
     CHECK(n == 1 && !strcmp(learned[0].source, "Quayside") && !strcmp(learned[0].text, blurb),
           "the line learned is listed once, with its source and text");
     boiler_learned_free(learned, n);
     CHECK(boiler_take_learned(u, &learned) == 0 && !learned, "taken once");
+    sbuf text;
+    sbuf_init(&text);
     boiler_to_text(u, &text);
     CHECK(!strstr(text.data, "\nl "), "a table whose learned lines were taken writes none");
+    char err[LEDE_ERRLEN];
     CHECK(boiler_merge_text(u, "lede-boilerplate 1\nx 00000000000000ab\n", 38, "test", err) == LEDE_OK,
           "an older table's stale ids are read (and left)");
     sbuf_free(&text);
-    boiler_free(t);
     boiler_free(u);
 }
 
