@@ -83,24 +83,30 @@ std::string whole_words(const char *text) {
 }
 
 /* The documents holding a learned line's terms: as a phrase where the
- * index has positions and the words differ, else all of them (a
- * superset).  Its numbers are left out, and then it is no phrase: the
- * table folds the digits of a line away ("amended on 3 March" is the
- * line of "amended on 12 March" too). */
+ * index has positions and the words differ.  A line with numbers is no
+ * phrase (the table folds the digits of a line away: "amended on 3
+ * March" is the line of "amended on 12 March" too, and "3,000" may be
+ * more terms than "12"), so its other words are asked to be near each
+ * other, within the line's span and some slack a number; without
+ * positions, or with a word twice, all of them anywhere (a superset:
+ * what is not the line is decoded, found clean and left). */
 void add_holding(Xapian::WritableDatabase &db, const TermRun &run, std::set<Xapian::docid> &out) {
     std::vector<std::string> terms;
-    bool numbers = false;
+    Xapian::termcount numbers = 0;
     for (const auto &e : run) {
         bool number = e.second.find_first_of("0123456789") != std::string::npos;
-        numbers = numbers || number;
+        numbers += number;
         if (!number) terms.push_back(e.second);
     }
     if (terms.empty()) return;
     std::set<std::string> distinct(terms.begin(), terms.end());
-    bool phrase = !numbers && terms.size() > 1 && distinct.size() == terms.size() && db.has_positions();
-    Xapian::Query q = phrase ? Xapian::Query(Xapian::Query::OP_PHRASE, terms.begin(), terms.end(),
-                                             (Xapian::termcount)terms.size())
-                             : Xapian::Query(Xapian::Query::OP_AND, distinct.begin(), distinct.end());
+    bool positional = terms.size() > 1 && distinct.size() == terms.size() && db.has_positions();
+    const Xapian::termcount NUMBER_SLACK = 3;
+    Xapian::termcount span = run.back().first + 1 + NUMBER_SLACK * numbers;
+    Xapian::Query q = !positional ? Xapian::Query(Xapian::Query::OP_AND, distinct.begin(), distinct.end())
+                      : numbers   ? Xapian::Query(Xapian::Query::OP_NEAR, terms.begin(), terms.end(), span)
+                                  : Xapian::Query(Xapian::Query::OP_PHRASE, terms.begin(), terms.end(),
+                                                  (Xapian::termcount)terms.size());
     Xapian::Enquire enquire(db);
     enquire.set_query(q);
     enquire.set_weighting_scheme(Xapian::BoolWeight());

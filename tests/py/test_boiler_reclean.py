@@ -88,14 +88,16 @@ check("boilerplate block: Slow Post: 12 of 612 articles: Hear the Slow Post zorb
       "--info lists the blurb", info[-800:])
 
 # ---- leded: ADD, then COMPACT ------------------------------------------------------
-LIVE_BLURB = "Catch the Ferry Gazette quorblings podcast on every platform this week."
+# With a number, different in each article (the same line to the table):
+# such a line is found by its other words near each other, not as a phrase.
+LIVE_BLURB = "Catch the Ferry Gazette quorblings podcast at %d on every platform this week."
 live = scratch.join("live.idx")
 token_file = scratch.token_file(TOKEN)
 d = Daemon(live, "--ingest-token", token_file, "--commit-interval", "0.1")
 c = d.connect()
 c.ask("AUTH " + TOKEN)
 for i in range(520):
-    a = article(1000 + i, LIVE_BLURB if i >= 500 else None)
+    a = article(1000 + i, LIVE_BLURB % (i * 7 % 120) if i >= 500 else None)
     a["source"] = "Ferry Gazette"
     r = c.ask("ADD " + json.dumps(a))
     if not r[0].startswith("OK ADDED"):
