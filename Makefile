@@ -359,7 +359,11 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 
-install: all man
+# INSTALL_NEEDS: what install builds first; tests/py/test_man.py installs
+# the programs tests/run already built (INSTALL_NEEDS=man), so that a
+# source edited during a test run is not relinked under the other tests.
+INSTALL_NEEDS ?= all man
+install: $(INSTALL_NEEDS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(UNITDIR)
 	install -m 755 $(BIN)/lede $(BIN)/lede-index $(BIN)/leded $(DESTDIR)$(PREFIX)/bin/

@@ -21,7 +21,7 @@ scratch = Scratch()
 dest = scratch.join("root")
 build = os.environ.get("LEDE_BUILD", "build")
 make = subprocess.run(["make", "-s", "install", "PREFIX=/opt/lede", "DESTDIR=" + dest,
-                       "BIN=" + os.path.relpath(BIN, ROOT), "BUILD=" + build],
+                       "BIN=" + os.path.relpath(BIN, ROOT), "BUILD=" + build, "INSTALL_NEEDS=man"],
                       cwd=ROOT, capture_output=True, text=True, timeout=600,
                       env={k: v for k, v in os.environ.items() if not k.startswith("MAKE")})
 check_eq(make.returncode, 0, "make install PREFIX=/opt/lede DESTDIR=... succeeds")
