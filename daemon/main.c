@@ -60,6 +60,17 @@ static int default_workers(const char *index) {
     return engine_index_remote_parts(index) ? 4 * n : n;
 }
 
+/* The event loop polls for a finished query (--busy-poll-us) only on an
+ * index whose queries end within the poll: a query on remote shards waits
+ * on the servers for two round trips a match, two matches a shard (ms, not
+ * µs), so the poll ran out before the reply came, then slept anyway.  It
+ * was 60% of a remote front's CPU (Reuters, 2 shards, 1 worker: 2.09 ms of
+ * CPU a query polling against 0.83 without; bench/results/shards.md), on
+ * a core the shards' servers may need. */
+static double default_busy_poll(const char *index) {
+    return engine_index_remote_parts(index) ? 0 : 1e-3;
+}
+
 static int parse_args(int argc, char **argv, server_config *cfg) {
     static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
     const opt_spec specs[] = {
@@ -132,7 +143,8 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
          .help = "log queries slower than this", .def = "0.5"},
         {"busy-poll-us", 0, OPT_DOUBLE, &cfg->busy_poll, .metavar = "N",
          .help = "while a query runs and a core is free, poll for up to N µs instead of sleeping "
-                 "(0: never)", .def = "1000", .max = 1e6, .scale = 1e-6},
+                 "(0: never)", .def_note = "1000; 0 for an index with remote shards", .max = 1e6,
+         .scale = 1e-6},
         {"read-batch-us", 0, OPT_DOUBLE, &cfg->read_batch, .metavar = "N",
          .help = "while queries wait for workers, read new requests at most every N µs, many at a "
                  "time (0: at once)", .def = "1000", .max = 1e6, .scale = 1e-6},
@@ -192,6 +204,7 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
         {"help", 'h', OPT_HELP, NULL, .help = "this text"},
         {0}};
     const opt_table t = {"leded", usage, specs, .epilog = epilog};
+    cfg->busy_poll = -1; /* not given: default_busy_poll */
     int nwords;
     char err[LEDE_ERRLEN];
     switch (opt_parse(&t, argc, argv, &nwords, err)) {
@@ -209,6 +222,7 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
         return -1;
     }
     if (cfg->workers == 0) cfg->workers = default_workers(cfg->index);
+    if (cfg->busy_poll < 0) cfg->busy_poll = default_busy_poll(cfg->index);
     if (!cfg->tls_cert != !cfg->tls_key) {
         fprintf(stderr, "leded: --tls-cert and --tls-key go together (%s alone)\n",
                 cfg->tls_cert ? "--tls-cert" : "--tls-key");

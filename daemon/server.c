@@ -139,7 +139,8 @@ int server_run(const server_config *given) {
     event_add(s.sigterm, NULL);
     event_add(s.sigint, NULL);
     if (listener_start(&s) != 0 || http_start(&s) != 0) goto out;
-    log_msg(LOG_LEVEL_INFO, "serving %s with %d workers", cfg->index, cfg->workers);
+    log_msg(LOG_LEVEL_INFO, "serving %s with %d workers, busy poll %.0f us", cfg->index, cfg->workers,
+            cfg->busy_poll * 1e6);
     event_base_dispatch(s.base);
     log_msg(LOG_LEVEL_INFO, "stopped after %llu queries", (unsigned long long)s.stats.queries);
     rc = 0;

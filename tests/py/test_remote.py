@@ -205,6 +205,10 @@ try:
     cores = os.sysconf("SC_NPROCESSORS_ONLN")
     check_eq((int(stats(c)["workers"]), int(stats(d)["workers"])), (cores, 4 * cores),
              "default workers: one a core for a local index, four a core for one with remote shards")
+    check_eq((re.search(r"busy poll (\d+) us", local.log_text()).group(1),
+              re.search(r"busy poll (\d+) us", remote.log_text()).group(1)), ("1000", "0"),
+             "default busy poll: 1000 us for a local index, none for one with remote shards (its queries "
+             "wait on the servers past any poll)")
     first = hits(c.ask("SEARCH limit=3 snippet=80 -- bank"))[0][0]
     check_eq(d.ask("GET " + first), c.ask("GET " + first), "GET through the remote server: the article as stored")
     check_eq([line.split("\t")[5:] for line in d.ask("SEARCH limit=3 snippet=80 -- bank")[1:]],
