@@ -172,16 +172,6 @@ uint64_t lede_hash_update(uint64_t h, const void *p, size_t n) {
     return h;
 }
 
-uint64_t lede_hash_final(uint64_t h) {
-    /* Spread the low-entropy bits of short inputs across the word. */
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
 uint64_t lede_hash(const void *p, size_t n) {
     return lede_hash_final(lede_hash_update(LEDE_HASH_INIT, p, n));
 }

@@ -76,7 +76,17 @@ char *sbuf_detach(sbuf *b);    /* hands the buffer to the caller */
  * detection, not a cryptographic hash. */
 #define LEDE_HASH_INIT 0xcbf29ce484222325ULL
 uint64_t lede_hash_update(uint64_t h, const void *p, size_t n);
-uint64_t lede_hash_final(uint64_t h);
+/* Inline: the near-duplicate signature calls it 64 times a shingle
+ * (duplicates.cc), where the call was 3.6% of a full build's CPU. */
+static inline uint64_t lede_hash_final(uint64_t h) {
+    /* Spread the low-entropy bits of short inputs across the word. */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
 uint64_t lede_hash(const void *p, size_t n);
 
 /* For a long-running searcher (leded, and the benchmarks that stand for

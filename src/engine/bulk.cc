@@ -71,11 +71,12 @@ long Inverter::add(Xapian::docid did, const Xapian::Document &doc, bool replaces
     Posting p;
     p.did = did;
     p.version = version;
+    terms.reserve(doc.termlist_count());
     for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
         p.wdf = t.get_wdf();
-        terms.emplace_back(*t, p.wdf);
+        terms.emplace_back(*t, p.wdf); /* *t makes a new string each time: read once */
         p.positions.assign(t.positionlist_begin(), t.positionlist_end());
-        buffer.add(*t, p);
+        buffer.add(terms.back().first, p);
     }
     SlotValues values;
     for (Xapian::ValueIterator v = doc.values_begin(); v != doc.values_end(); ++v)

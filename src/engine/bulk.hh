@@ -39,7 +39,9 @@
 
 #include <xapian.h>
 
+#include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -143,8 +145,16 @@ class RunBuffer {
     /* The terms in ascending byte order (valid until the next add). */
     std::vector<const Entry *> in_order() const;
   private:
-    std::unordered_map<std::string, TermPostings> terms;
+    /* The terms where they were put (a deque never moves them), found
+     * through slots: open addressing, linear probing, at most half full;
+     * a slot holds the top 32 bits of its term's hash and its index + 1
+     * (0: empty).  One lookup per posting: std::unordered_map's was a
+     * division, a bucket and a node, each a likely cache miss. */
+    std::deque<Entry> terms;
+    std::vector<uint64_t> slots;
     size_t used = 0;
+    TermPostings &postings_of(const std::string &term);
+    void grow();
 };
 
 /* Which (docid, version) is current: articles replaced within the build. */

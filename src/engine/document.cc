@@ -7,6 +7,7 @@
 #include "internal.hh"
 #include "boilerplate.hh"
 #include "ranking.hh"
+#include "chars.hh"
 #include "../date.h"
 
 #include <algorithm>
@@ -23,15 +24,14 @@ void collect_words(engine_writer *w, const char *text) {
         word.clear();
         digit = false;
     };
-    for (Xapian::Utf8Iterator it(text), end; it != end; ++it) {
-        unsigned ch = *it;
-        if (!Xapian::Unicode::is_wordchar(ch)) {
+    for (const char *p = text, *end = text + strlen(text); p < end;) {
+        unsigned ch = chars::next(p, end);
+        if (!chars::is_wordchar(ch)) {
             flush();
             continue;
         }
-        if (Xapian::Unicode::get_category(ch) == Xapian::Unicode::DECIMAL_DIGIT_NUMBER)
-            digit = true;
-        Xapian::Unicode::append_utf8(word, Xapian::Unicode::tolower(ch));
+        if (chars::is_digit(ch)) digit = true;
+        chars::append(word, chars::tolower(ch));
     }
     flush();
 }
@@ -146,10 +146,16 @@ size_t word_bytes(const std::string &word) {
     return 96 + (word.size() > 15 ? (word.size() + 24) & ~(size_t)15 : 0);
 }
 
+/* Looked up before it is inserted: emplace makes its node (a malloc and
+ * the word copied) before it looks, and throws it away for every word
+ * already there -- nearly all of them. */
 void count_word(engine_writer *w, const std::string &word, Xapian::termcount n) {
-    auto got = w->words.emplace(word, 0);
-    got.first->second += n;
-    if (got.second) w->words_bytes += word_bytes(word);
+    auto it = w->words.find(word);
+    if (it == w->words.end()) {
+        it = w->words.emplace(word, 0).first;
+        w->words_bytes += word_bytes(word);
+    }
+    it->second += n;
 }
 
 void clear_words(engine_writer *w) {
@@ -212,14 +218,14 @@ void add_stop_pairs(const engine_writer *w, const std::string &text, const char 
         last.swap(word);
         word.clear();
     };
-    for (Xapian::Utf8Iterator it(text), end; it != end; ++it) {
-        unsigned ch = *it;
-        if (Xapian::Unicode::is_wordchar(ch)) {
-            Xapian::Unicode::append_utf8(word, Xapian::Unicode::tolower(ch));
+    for (const char *p = text.data(), *end = p + text.size(); p < end;) {
+        unsigned ch = chars::next(p, end);
+        if (chars::is_wordchar(ch)) {
+            chars::append(word, chars::tolower(ch));
             continue;
         }
-        Xapian::Utf8Iterator next = it;
-        if (inner_apostrophe(ch) && !word.empty() && ++next != end && Xapian::Unicode::is_wordchar(*next)) {
+        const char *after = p;
+        if (inner_apostrophe(ch) && !word.empty() && after < end && chars::is_wordchar(chars::next(after, end))) {
             word += '\'';
             continue;
         }

@@ -39,6 +39,7 @@
  * the next compaction (livewriter.c) or full build groups afresh. */
 #include "internal.hh"
 #include "changes.hh"
+#include "chars.hh"
 
 #include <algorithm>
 
@@ -77,15 +78,17 @@ const char *const PREFIX_BAND = "XD";
  * live article made likely (tests/py/test_faults.py, a full disk). */
 const char *const PREFIX_SIGNATURE = "XS";
 
-/* The case-folded words of text, appended to words.  Folding first and
- * splitting after is the same as folding each word: lower-casing maps a
- * letter to a letter and leaves everything else as it is. */
+/* The case-folded words of text, appended to words: the runs of word
+ * characters of fold_case(text), each character lower-cased and then
+ * asked whether it is a word character, as fold_case's string read again
+ * would answer (a lower-cased character written as UTF-8 reads back as
+ * itself).  One walk, without the folded copy (chars.hh). */
 void fold_words(const char *text, std::vector<std::string> &words) {
-    std::string folded = fold_case(text), word;
-    for (Xapian::Utf8Iterator it(folded), end; it != end; ++it) {
-        unsigned ch = *it;
-        if (Xapian::Unicode::is_wordchar(ch)) {
-            Xapian::Unicode::append_utf8(word, ch);
+    std::string word;
+    for (const char *p = text, *end = text + strlen(text); p < end;) {
+        unsigned ch = chars::tolower(chars::next(p, end));
+        if (chars::is_wordchar(ch)) {
+            chars::append(word, ch);
         } else if (!word.empty()) {
             words.push_back(word);
             word.clear();

@@ -120,6 +120,12 @@ std::string fold_text(const std::string &text) {
     int32_t prev = 0;
     while (i < len) {
         int32_t at = i;
+        if ((unsigned char)s[i] < 0x80) { /* a run of ASCII, inert: copied at once */
+            while (i < len && (unsigned char)s[i] < 0x80) i++;
+            out.append(s + at, (size_t)(i - at));
+            prev = i - 1;
+            continue;
+        }
         UChar32 c;
         U8_NEXT(s, i, len, c);
         if (c < 0 || inert(n, c)) {
