@@ -2,11 +2,14 @@
  * into one (engine_compact) and Xapian's consistency check
  * (engine_check), the revision of a database on disk.  A compaction keeps
  * the merge of its sources' metadata fields ("lede.schema") and of their
- * boilerplate tables ("lede.boilerplate", boiler.h); compact_metadata is
+ * boilerplate tables ("lede.boilerplate", boiler.h), and a compaction of
+ * one database keeps its docids and records so for readers' facet columns
+ * (changes.cc); compact_metadata is
  * that rule for the bulk merge (bulk_writer.cc), which writes what a
  * compaction would.  Works on database paths alone: no writer or reader. */
 #include "internal.hh"
 #include "bulk_writer.hh"
+#include "changes.hh"
 
 namespace {
 
@@ -86,7 +89,12 @@ int engine_compact(const char *const *srcs, int n, const char *dst,
         Xapian::Database all;
         for (int i = 0; i < n; i++) all.add_database(Xapian::Database(srcs[i]));
         KeepSchemas keep;
-        all.compact(dst, Xapian::DBCOMPACT_MULTIPASS, 0, keep);
+        /* One database keeps its docids, so readers keep their columns
+         * (changes.cc); several would overlap, and are renumbered. */
+        unsigned flags = Xapian::DBCOMPACT_MULTIPASS;
+        if (n == 1) flags |= Xapian::DBCOMPACT_NO_RENUMBER;
+        all.compact(dst, flags, 0, keep);
+        changes_carry(all, dst, n == 1);
         return LEDE_OK;
     });
 }

@@ -18,8 +18,23 @@
  * again; the next logging writer starts a new log (SINCE = the revision
  * it found).  At most CHANGES_MAX docids are kept: older lines are
  * dropped, SINCE moving past them.  Every commit writes it (a close only
- * when a document changed: closing an idle writer makes no revision).
- * Touches only this key and the writer's change fields. */
+ * when a document changed or metadata was set: closing an idle writer
+ * makes no revision).
+ *
+ * Across a compaction (COMPACTED_KEY).  A compaction of one database
+ * keeps its docids (engine_compact: DBCOMPACT_NO_RENUMBER, and the copy's
+ * last docid is the source's, so none is used twice), and leaves in the
+ * copy, with the commit changes_carry makes:
+ *     "UUID FROM AT\n" then the source's change log as it stood
+ * saying that the copy at revision AT holds the documents of the database
+ * UUID at revision FROM under the same docids.  A reader whose columns
+ * stand for UUID at a revision the source's log reaches back to, and whose
+ * copy's own log goes on from AT, then follows the compaction as it
+ * follows a commit (reader_changes_across).  The copy's log is emptied:
+ * its first writer starts a new one at AT.  A compaction of several
+ * databases renumbers them: its copy holds no record, and readers read
+ * their columns whole.  A bulk merge leaves both keys out.
+ * Touches only these keys and the writer's change fields. */
 #include "internal.hh"
 #include "changes.hh"
 
@@ -29,6 +44,7 @@
 namespace {
 
 const char CHANGES_KEY[] = "lede.replaced";
+const char COMPACTED_KEY[] = "lede.compacted";
 const size_t CHANGES_MAX = 4096; /* ~40 KB of text rewritten a commit at most */
 
 struct ChangeLog {
@@ -62,6 +78,16 @@ std::string format_log(const ChangeLog &log) {
         out += "\n";
     }
     return out;
+}
+
+/* Into dids, every docid log tells was replaced after revision from:
+ * false when log does not tell all of (from, to]. */
+bool log_covers(const ChangeLog &log, Xapian::rev from, Xapian::rev to,
+                std::vector<Xapian::docid> &dids) {
+    if (!log.valid || log.since > from || log.upto != to) return false;
+    for (const auto &l : log.lines)
+        if (l.first > from) dids.insert(dids.end(), l.second.begin(), l.second.end());
+    return true;
 }
 
 /* Oldest lines dropped until at most CHANGES_MAX docids are left. */
@@ -100,8 +126,8 @@ void writer_changes_store(engine_writer *w, bool always) {
     Xapian::rev now = w->db.get_revision(); /* Xapian's own flushes included */
     ChangeLog log = parse_log(w->db.get_metadata(CHANGES_KEY));
     if (!log.valid || log.upto != w->chain_rev) { /* another writer committed unlogged */
-        log = ChangeLog();
-        log.since = now;
+        log = ChangeLog();     /* or a compaction's copy: its log is emptied */
+        log.since = w->chain_rev; /* w->replaced holds all since, flushes included */
     }
     if (!w->replaced.empty()) {
         std::sort(w->replaced.begin(), w->replaced.end());
@@ -122,13 +148,38 @@ void writer_changes_committed(engine_writer *w) {
 
 bool reader_changes(const Xapian::Database &db, Xapian::rev from, Xapian::rev to,
                     std::vector<Xapian::docid> &dids) {
-    ChangeLog log = parse_log(db.get_metadata(CHANGES_KEY));
-    if (!log.valid || log.since > from || log.upto != to) return false;
-    for (const auto &l : log.lines)
-        if (l.first > from) dids.insert(dids.end(), l.second.begin(), l.second.end());
-    return true;
+    return log_covers(parse_log(db.get_metadata(CHANGES_KEY)), from, to, dids);
+}
+
+void changes_carry(const Xapian::Database &src, const std::string &dst, bool same_ids) {
+    Xapian::WritableDatabase out(dst, Xapian::DB_OPEN);
+    std::string record;
+    if (same_ids) {
+        std::string uuid = src.get_uuid();
+        if (!uuid.empty())
+            record = uuid + " " + std::to_string(src.get_revision()) + " " +
+                     std::to_string(out.get_revision() + 1) + "\n" + src.get_metadata(CHANGES_KEY);
+    }
+    out.set_metadata(COMPACTED_KEY, record); /* none: a stale one copied is dropped */
+    out.set_metadata(CHANGES_KEY, "");
+    out.commit();
+}
+
+bool reader_changes_across(const Xapian::Database &db, const std::string &uuid, Xapian::rev from,
+                           Xapian::rev to, std::vector<Xapian::docid> &dids) {
+    std::string text = db.get_metadata(COMPACTED_KEY);
+    size_t eol = text.find('\n');
+    if (uuid.empty() || eol == std::string::npos) return false;
+    std::istringstream head(text.substr(0, eol));
+    std::string source;
+    Xapian::rev source_rev, at;
+    if (!(head >> source >> source_rev >> at) || source != uuid || from > source_rev || to < at)
+        return false;
+    if (from < source_rev && !log_covers(parse_log(text.substr(eol + 1)), from, source_rev, dids))
+        return false;
+    return to == at || reader_changes(db, at, to, dids);
 }
 
 bool changes_key(const std::string &key) {
-    return key == CHANGES_KEY;
+    return key == CHANGES_KEY || key == COMPACTED_KEY;
 }

@@ -11,8 +11,14 @@
  * to it, not read again: documents added since are read by docid (past
  * the last one read), and those replaced in place are those the writer's
  * change log names (changes.cc); deleted ones are never candidates.
- * Read again whole only when the log does not cover the move (another
- * writer, a bulk merge) or other databases were opened (a compaction).
+ * A compaction of the one database (COMPACT, lede-index --compact, the
+ * live writer's) is followed the same way: its copy keeps the docids and
+ * names the database and revision it copied, whose log, carried in it,
+ * and the copy's own tell what moved since the columns were read
+ * (changes.cc, reader_changes_across).  Read again whole only when the
+ * logs do not cover the move (another writer, more replaced than a log
+ * keeps, a bulk merge, a compaction of several databases, which
+ * renumbers them) or the database is another one altogether.
  * Kept only for an index of one local database (Xapian hands a match spy
  * the docid within a sub-database, not which one), for a slot of at most
  * COLUMN_MAX_DISTINCT distinct values (a number or a date in seconds for
@@ -144,20 +150,40 @@ bool bring_up(FacetColumns &held, const Xapian::Database &db, Xapian::docid last
     return room_for(held, 0);
 }
 
+/* db's UUID, empty when it has none. */
+std::string uuid_of(const Xapian::Database &db) {
+    try {
+        return db.get_uuid();
+    } catch (const Xapian::Error &) {
+        return std::string();
+    }
+}
+
+/* Into dids, the documents replaced between what held stands for and db
+ * (uuid) at revision, last its last docid: the same database later, or
+ * a compaction's copy of it (changes.cc).  False when that is not told. */
+bool moved_on(const FacetColumns &held, const Xapian::Database &db, const std::string &uuid,
+              Xapian::rev revision, Xapian::docid last, std::vector<Xapian::docid> &dids) {
+    if (!held.valid || held.uuid.empty() || last < held.last) return false;
+    if (uuid != held.uuid) return reader_changes_across(db, held.uuid, held.revision, revision, dids);
+    if (revision == held.revision) return true; /* opened again as it was */
+    return revision > held.revision && reader_changes(db, held.revision, revision, dids);
+}
+
 /* held made to stand for db at revision: kept, brought up, or emptied. */
 void follow(FacetColumns &held, const Xapian::Database &db, uint64_t opens, Xapian::rev revision) {
-    Xapian::docid last = db.get_lastdocid();
     if (held.valid && held.opens == opens && held.revision == revision) return;
+    Xapian::docid last = db.get_lastdocid();
+    std::string uuid = uuid_of(db);
     std::vector<Xapian::docid> dids;
-    bool moved_on = held.valid && held.opens == opens && revision > held.revision &&
-                    last >= held.last && reader_changes(db, held.revision, revision, dids);
-    if (!moved_on || !bring_up(held, db, last, dids)) {
+    if (!moved_on(held, db, uuid, revision, last, dids) || !bring_up(held, db, last, dids)) {
         drop_all(held);
         held.last = last;
     }
     held.valid = true;
     held.opens = opens;
     held.revision = revision;
+    held.uuid = std::move(uuid);
 }
 
 }  // namespace

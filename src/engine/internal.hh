@@ -147,6 +147,7 @@ struct FacetColumns {
     bool valid = false;
     uint64_t opens = 0;
     Xapian::rev revision = 0;
+    std::string uuid;        /* the database's (changes.cc: a compaction's copy names it) */
     Xapian::docid last = 0;  /* the last docid read */
     size_t budget = ENGINE_FACET_MEMORY_DEFAULT;
     size_t bytes = 0;        /* held now */

@@ -290,6 +290,7 @@ int engine_writer_meta_set(engine_writer *w, const char *key, const char *val,
                            size_t len, char *err) {
     return guarded(err, w->path.c_str(), [&] {
         w->db.set_metadata(key, val ? std::string(val, len) : std::string());
+        writer_note_changed(w); /* a revision at close: the change log goes with it */
         return LEDE_OK;
     });
 }

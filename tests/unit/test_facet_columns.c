@@ -5,12 +5,17 @@
  * whether it read the column whole or only what changed -- added,
  * replaced, deleted articles in part; a reader two commits behind in
  * part; more replacements than the log keeps whole; and a reader whose
- * facet_memory is too small holds nothing and counts the same. */
+ * facet_memory is too small holds nothing and counts the same.
+ * Compactions (engine_compact of one database, the stub switched as
+ * livewriter.c does): followed in part, with a replace, a delete and an
+ * add before it the reader had not seen and writes to the copy after it;
+ * the last article deleted before one, its docid not used again. */
 #define _GNU_SOURCE
 #include "unit.h"
 #include "unit_index.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #define ARTICLES 4300 /* more replaced at once than the log keeps (4,096) */
 #define TOPICS 7
@@ -104,6 +109,90 @@ static void follow_commits(const char *dir, engine_writer *w) {
     engine_reader_close(r);
 }
 
+/* A writer on db for put_topic (created when create). */
+static engine_writer *topics_writer(const char *db, int create) {
+    char err[LEDE_ERRLEN];
+    engine_writer *w;
+    int rc = engine_writer_open(db, create, 1, &w, err);
+    if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", NULL, 0, err);
+    CHECK(rc == LEDE_OK, "writer on %s (%s)", db, rc == LEDE_OK ? "" : err);
+    if (rc != LEDE_OK) return NULL;
+    engine_writer_group_live(w, 0);
+    return w;
+}
+
+/* ix's stub made to list db alone, replaced whole (indexdir.h). */
+static int switch_stub(const char *ix, const char *db) {
+    char tmp[400], path[400];
+    snprintf(tmp, sizeof tmp, "%s/XAPIANDB.tmp", ix);
+    snprintf(path, sizeof path, "%s/XAPIANDB", ix);
+    FILE *f = fopen(tmp, "w");
+    int ok = f && fprintf(f, "auto %s\n", db) > 0;
+    if (f && fclose(f) != 0) ok = 0;
+    ok = ok && rename(tmp, path) == 0;
+    CHECK(ok, "stub lists %s", db);
+    return ok;
+}
+
+/* ix/from compacted into ix/to, the stub switched to it. */
+static int compact(const char *ix, const char *from, const char *to) {
+    char err[LEDE_ERRLEN], src[400], dst[400];
+    snprintf(src, sizeof src, "%s/%s", ix, from);
+    snprintf(dst, sizeof dst, "%s/%s", ix, to);
+    const char *srcs[] = {src};
+    int rc = engine_compact(srcs, 1, dst, err);
+    CHECK(rc == LEDE_OK, "%s compacted into %s (%s)", from, to, rc == LEDE_OK ? "" : err);
+    return rc == LEDE_OK;
+}
+
+#define SMALL 200
+
+static void follow_compactions(const char *ix) {
+    char err[LEDE_ERRLEN], db[400];
+    for (int i = 0; i <= ARTICLES; i++) topic_of[i] = -1;
+    snprintf(db, sizeof db, "%s/db.1", ix);
+    engine_writer *w = topics_writer(db, 1);
+    for (int i = 1; w && i <= SMALL; i++) put_topic(w, i, i % TOPICS, err);
+    if (!w || !commit(w) || !switch_stub(ix, "db.1")) return;
+    engine_reader *r;
+    CHECK(engine_reader_open(ix, &r, err) == LEDE_OK, "reader on the index opens");
+    engine_facet_memory m;
+    counts_right(r, &m, "before a compaction");
+    CHECK(m.full_reads == 1 && m.updates == 0, "read whole once");
+    /* Unseen by the reader: a replace, the last article deleted, an add. */
+    put_topic(w, 7, TOPICS, err);
+    int found = 0;
+    engine_writer_delete_id(w, "a200", &found, err);
+    topic_of[SMALL] = -1;
+    put_topic(w, SMALL + 1, 3, err);
+    commit(w);
+    CHECK(found && engine_writer_close(w, err) == LEDE_OK, "deleted; writer closes");
+    if (!compact(ix, "db.1", "db.2")) return;
+    snprintf(db, sizeof db, "%s/db.2", ix); /* the copy's writer, as finish_compacted */
+    w = topics_writer(db, 0);
+    if (w) put_topic(w, 9, TOPICS, err);
+    if (w) put_topic(w, SMALL + 2, 5, err);
+    if (!w || !commit(w) || !switch_stub(ix, "db.2")) return;
+    counts_right(r, &m, "after a compaction");
+    CHECK(m.full_reads == 1 && m.updates == 1, "a compaction followed in part");
+    /* The last article deleted just before a compaction: the next added
+     * must not take its docid (the reader would keep its code). */
+    engine_writer_delete_id(w, "a202", &found, err);
+    topic_of[SMALL + 2] = -1;
+    commit(w);
+    CHECK(engine_writer_close(w, err) == LEDE_OK, "writer closes");
+    if (!compact(ix, "db.2", "db.3") || !switch_stub(ix, "db.3")) return;
+    counts_right(r, &m, "right after another compaction");
+    CHECK(m.full_reads == 1 && m.updates == 2, "a compaction with no commit after it followed");
+    snprintf(db, sizeof db, "%s/db.3", ix);
+    w = topics_writer(db, 0);
+    if (w) put_topic(w, SMALL + 3, 6, err);
+    if (w && commit(w)) counts_right(r, &m, "an article added after the compaction");
+    CHECK(m.full_reads == 1 && m.updates == 3, "an add after it followed in part");
+    CHECK(w && engine_writer_close(w, err) == LEDE_OK, "writer closes");
+    engine_reader_close(r);
+}
+
 int main(void) {
     char err[LEDE_ERRLEN];
     char tmpl[] = "/tmp/lede-facet-columns-XXXXXX";
@@ -120,6 +209,9 @@ int main(void) {
     CHECK(rc == LEDE_OK, "%d articles indexed (%s)", ARTICLES, rc == LEDE_OK ? "" : err);
     if (rc == LEDE_OK) follow_commits(dir, w);
     CHECK(engine_writer_close(w, err) == LEDE_OK, "writer closes");
+    snprintf(dir, sizeof dir, "%s/ix", root);
+    CHECK(mkdir(dir, 0755) == 0, "index directory");
+    follow_compactions(dir);
     unit_scratch_remove(root);
     return unit_exit();
 }
