@@ -43,7 +43,9 @@ INDEXER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard indexer/*.c))
 DAEMON_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemon/*.c))
 CLIENT_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard client/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
-UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Unit tests in C++ test the engine's own inner headers (-Isrc/engine).
+UNIT_CC := $(wildcard tests/unit/test_*.cc)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(UNIT_CC:tests/unit/%.cc=$(BUILD)/tests/%)
 # Test tools (tests/tools/*.cc): issue 20's database copier and comparer,
 # run by tests/sh/test_glass*.sh.
 TOOL_BIN := $(patsubst tests/tools/%.cc,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.cc))
@@ -156,6 +158,10 @@ tools: $(TOOL_BIN)
 $(BUILD)/tests/%.o: tests/unit/%.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/unit/%.cc | deps
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -Isrc/engine -c $< -o $@
 
 $(BUILD)/bench/plain_index: bench/plain_index.cc | deps
 	@mkdir -p $(dir $@)

@@ -39,6 +39,8 @@
 
 #include <xapian.h>
 
+#include "flat_index.hh"
+
 #include <cstdint>
 #include <cstdio>
 #include <deque>
@@ -146,15 +148,11 @@ class RunBuffer {
     std::vector<const Entry *> in_order() const;
   private:
     /* The terms where they were put (a deque never moves them), found
-     * through slots: open addressing, linear probing, at most half full;
-     * a slot holds the top 32 bits of its term's hash and its index + 1
-     * (0: empty).  One lookup per posting: std::unordered_map's was a
-     * division, a bucket and a node, each a likely cache miss. */
+     * through a FlatIndex: one lookup per posting. */
     std::deque<Entry> terms;
-    std::vector<uint64_t> slots;
+    FlatIndex index;
     size_t used = 0;
     TermPostings &postings_of(const std::string &term);
-    void grow();
 };
 
 /* Which (docid, version) is current: articles replaced within the build. */

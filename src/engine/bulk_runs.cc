@@ -133,7 +133,6 @@ void OutFile::close() {
  * header) and its slots (8 bytes each, 2 to 4 a term, the old array and
  * the new one while they grow). */
 const size_t TERM_OVERHEAD = 120;
-const size_t FIRST_SLOTS = 1024;
 
 /* The heap bytes a string holds: none while its bytes fit inside it
  * (15), else its capacity and the terminator in malloc's 16-byte units
@@ -146,39 +145,15 @@ namespace {
 
 size_t hash_of(const std::string &term) { return std::hash<std::string>()(term); }
 
-/* The slot of slots (a power of two long) where a term of hash h is, or
- * would go: the first empty one from h's place on, or the one whose term
- * same() says is the term. */
-template <typename Same>
-size_t probe(const std::vector<uint64_t> &slots, size_t h, Same same) {
-    size_t mask = slots.size() - 1;
-    uint32_t tag = (uint32_t)(h >> 32);
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-        uint64_t s = slots[i];
-        if (!s || ((uint32_t)(s >> 32) == tag && same((uint32_t)s - 1))) return i;
-    }
-}
-
-uint64_t slot_of(size_t h, size_t index) { return (uint64_t)(uint32_t)(h >> 32) << 32 | (index + 1); }
-
 }  // namespace
 
-void RunBuffer::grow() {
-    std::vector<uint64_t> bigger(std::max(FIRST_SLOTS, slots.size() * 2), 0);
-    slots.swap(bigger);
-    for (size_t k = 0; k < terms.size(); k++) {
-        size_t h = hash_of(terms[k].first);
-        slots[probe(slots, h, [](size_t) { return false; })] = slot_of(h, k);
-    }
-}
-
 RunBuffer::TermPostings &RunBuffer::postings_of(const std::string &term) {
-    if ((terms.size() + 1) * 2 > slots.size()) grow();
+    index.make_room(terms.size(), [&](size_t k) { return hash_of(terms[k].first); });
     size_t h = hash_of(term);
-    size_t i = probe(slots, h, [&](size_t k) { return terms[k].first == term; });
-    if (slots[i]) return terms[(uint32_t)slots[i] - 1].second;
+    size_t i = index.find(h, [&](size_t k) { return terms[k].first == term; });
+    if (index.taken(i)) return terms[index.entry_at(i)].second;
     terms.emplace_back(term, TermPostings());
-    slots[i] = slot_of(h, terms.size() - 1);
+    index.put(i, h, terms.size() - 1);
     used += TERM_OVERHEAD + heap_bytes(terms.back().first);
     return terms.back().second;
 }
@@ -287,7 +262,7 @@ void RunBuffer::spill(const std::string &path) {
 
 void RunBuffer::release() {
     std::deque<Entry>().swap(terms);
-    std::vector<uint64_t>().swap(slots);
+    index = FlatIndex();
     used = 0;
 }
 

@@ -139,27 +139,22 @@ void flush_words(engine_writer *w) {
 }
 
 /* A std::map node (the glass writer's: 32 bytes of tree links, the string
- * and the count, 80 with malloc's header) and a few bytes of slack; the
- * hash node of w->words is 64 with its 8-byte bucket.  A word of more than
+ * and the count, 80 with malloc's header) and a few bytes of slack; an
+ * entry of w->words is 40 bytes with 16 to 32 of slots, and its vector
+ * may hold up to twice its entries while it grows.  A word of more than
  * 15 bytes has its bytes on the heap too. */
 size_t word_bytes(const std::string &word) {
     return 96 + (word.size() > 15 ? (word.size() + 24) & ~(size_t)15 : 0);
 }
 
-/* Looked up before it is inserted: emplace makes its node (a malloc and
- * the word copied) before it looks, and throws it away for every word
- * already there -- nearly all of them. */
 void count_word(engine_writer *w, const std::string &word, Xapian::termcount n) {
-    auto it = w->words.find(word);
-    if (it == w->words.end()) {
-        it = w->words.emplace(word, 0).first;
-        w->words_bytes += word_bytes(word);
-    }
-    it->second += n;
+    bool added;
+    w->words.get(word, added) += n;
+    if (added) w->words_bytes += word_bytes(word);
 }
 
 void clear_words(engine_writer *w) {
-    w->words.clear();
+    w->words.release();
     w->words_bytes = 0;
 }
 

@@ -17,6 +17,7 @@
 #include "../fieldbook.h"
 #include "../schema.h"
 #include "../settings.h"
+#include "flat_index.hh"
 
 #include <xapian.h>
 
@@ -71,7 +72,7 @@ struct engine_writer {
     /* Spelling words seen since the last commit, with their counts, and
      * the memory they take (word_bytes each; a bulk writer counts it in
      * its budget).  Changed only through count_word and clear_words. */
-    std::unordered_map<std::string, Xapian::termcount> words;
+    StringTable<Xapian::termcount> words;
     size_t words_bytes = 0;
     /* engine_writer_measure's sample: articles, and the articles each
      * word of the body term is in. */

@@ -29,22 +29,20 @@ class CachedStem : public Xapian::StemImplementation {
         : real(language), stops(stopwords), fold(fold) {}
 
     std::string operator()(const std::string &word) override {
-        if (slots.empty()) grow();
-        size_t h = std::hash<std::string>()(word);
-        size_t i = slot(word, h);
-        if (slots[i]) return entries[(uint32_t)slots[i] - 1].second;
+        index.make_room(entries.size(), [&](size_t k) { return hash_of(entries[k].first); });
+        size_t h = hash_of(word);
+        auto same = [&](size_t k) { return entries[k].first == word; };
+        size_t i = index.find(h, same);
+        if (index.taken(i)) return entries[index.entry_at(i)].second;
         if (entries.size() >= CACHE_MAX) {
             entries.clear();
-            std::fill(slots.begin(), slots.end(), 0);
-            i = slot(word, h);
-        } else if ((entries.size() + 1) * 2 > slots.size()) {
-            grow();
-            i = slot(word, h);
+            index.clear();
+            i = index.find(h, same);
         }
         std::string plain = fold ? fold_text(word) : word;
         std::string stem = stops.count(plain) ? STOP_MARK + plain : real(plain);
         entries.emplace_back(word, stem);
-        slots[i] = (uint64_t)(uint32_t)(h >> 32) << 32 | entries.size();
+        index.put(i, h, entries.size() - 1);
         return stem;
     }
 
@@ -58,31 +56,12 @@ class CachedStem : public Xapian::StemImplementation {
     word_set stops;
     bool fold;  /* words folded first (the text of a folding index was) */
     /* The cache: words and their stems in the order they came, found
-     * through slots (open addressing, linear probing, at most half full):
-     * the top 32 bits of a word's hash and its index + 1, 0 for none.
-     * std::unordered_map's lookup (a division, a bucket, a node, each a
-     * likely cache miss) was 8% of a full build's CPU in perf. */
+     * through a FlatIndex (std::unordered_map's lookup was 8% of a full
+     * build's CPU in perf). */
     std::vector<std::pair<std::string, std::string>> entries;
-    std::vector<uint64_t> slots;
+    FlatIndex index;
 
-    /* The slot of word (hash h): its own, or the empty one it would take. */
-    size_t slot(const std::string &word, size_t h) const {
-        size_t mask = slots.size() - 1;
-        uint32_t tag = (uint32_t)(h >> 32);
-        for (size_t i = h & mask;; i = (i + 1) & mask) {
-            uint64_t s = slots[i];
-            if (!s || ((uint32_t)(s >> 32) == tag && entries[(uint32_t)s - 1].first == word)) return i;
-        }
-    }
-
-    /* Twice the slots (1,024 at first), every entry placed again. */
-    void grow() {
-        slots.assign(std::max<size_t>(1024, slots.size() * 2), 0);
-        for (size_t k = 0; k < entries.size(); k++) {
-            size_t h = std::hash<std::string>()(entries[k].first);
-            slots[slot(entries[k].first, h)] = (uint64_t)(uint32_t)(h >> 32) << 32 | (k + 1);
-        }
-    }
+    static size_t hash_of(const std::string &word) { return std::hash<std::string>()(word); }
 };
 
 }  // namespace

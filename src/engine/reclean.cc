@@ -154,9 +154,11 @@ std::vector<std::string> segments(const char *body, const boiler_span *spans, si
 /* The spelling words text gives (as folded), counted into words. */
 void words_of(engine_writer *w, const std::string &text, Words &words) {
     size_t held = w->words_bytes; /* collect_words counts into w->words */
-    words.swap(w->words);
+    StringTable<Xapian::termcount> kept;
+    kept.swap(w->words);
     collect_words(w, (w->fold ? fold_text(text.c_str()) : text).c_str());
-    words.swap(w->words);
+    for (const auto &kv : w->words) words[kv.first] += kv.second;
+    kept.swap(w->words);
     w->words_bytes = held;
 }
 

@@ -1,0 +1,121 @@
+/* flat_index.hh -- an open-addressing index from keys to the numbers of
+ * entries kept by its owner in a vector (or deque) of their own: the
+ * builder's hot tables (the run buffer's terms, the stem cache, the
+ * spelling words), where std::unordered_map's lookup (a division, a
+ * bucket, a node: each a likely cache miss) cost several percent of a
+ * full build's CPU in perf.  Holds no keys and no entries: the owner
+ * hashes its key and tells, through `same`, whether entry k is the key
+ * looked for.
+ *
+ * StringTable, below, is the whole map for string keys whose entries
+ * may move (a vector); RunBuffer keeps its own deque (its entries must
+ * stay put) beside a bare FlatIndex.
+ *
+ * Slots: a power-of-two array of 64-bit words, at most half full; a
+ * slot holds the top 32 bits of its key's hash (a tag, so that most
+ * mismatches are told without touching the entry) and the entry's
+ * number + 1; 0 is empty.  Linear probing from hash & mask.  Entries
+ * are never removed one by one: clear() forgets them all. */
+#ifndef LEDE_ENGINE_FLAT_INDEX_HH
+#define LEDE_ENGINE_FLAT_INDEX_HH
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+class FlatIndex {
+  public:
+    static const size_t FIRST_SLOTS = 1024;
+
+    /* The slot where the key of hash h is, or the empty one it would
+     * take; same(k) says whether entry k holds the key.  Call
+     * make_room(count) first when the key may be added. */
+    template <typename Same>
+    size_t find(size_t h, Same same) const {
+        size_t mask = slots.size() - 1;
+        uint32_t tag = tag_of(h);
+        for (size_t i = h & mask;; i = (i + 1) & mask) {
+            uint64_t s = slots[i];
+            if (!s || ((uint32_t)(s >> 32) == tag && same((size_t)(uint32_t)s - 1))) return i;
+        }
+    }
+
+    bool taken(size_t slot) const { return slots[slot] != 0; }
+    size_t entry_at(size_t slot) const { return (size_t)(uint32_t)slots[slot] - 1; }
+
+    /* Entry number k (of hash h) placed in the empty slot find() gave. */
+    void put(size_t slot, size_t h, size_t k) { slots[slot] = (uint64_t)tag_of(h) << 32 | (k + 1); }
+
+    /* Whether one more entry than count would overflow half the slots;
+     * if so, twice the slots (FIRST_SLOTS at first) with each of the
+     * count entries placed again by its hash, hash_of(k).  Any slot
+     * found before is then stale: find again. */
+    template <typename HashOf>
+    bool make_room(size_t count, HashOf hash_of) {
+        if ((count + 1) * 2 <= slots.size()) return false;
+        slots.assign(std::max(FIRST_SLOTS, slots.size() * 2), 0);
+        for (size_t k = 0; k < count; k++) {
+            size_t h = hash_of(k);
+            put(find(h, [](size_t) { return false; }), h, k);
+        }
+        return true;
+    }
+
+    /* Every entry forgotten, the slots kept. */
+    void clear() { std::fill(slots.begin(), slots.end(), 0); }
+
+    /* Bytes held by the slots. */
+    size_t bytes() const { return slots.capacity() * sizeof(uint64_t); }
+
+  private:
+    static uint32_t tag_of(size_t h) { return (uint32_t)((uint64_t)h >> 32); }
+    std::vector<uint64_t> slots;
+};
+
+/* Strings with a value each, in the order they were first seen, found
+ * through a FlatIndex: a map for a hot path that only adds, reads in
+ * order of arrival and forgets everything at once. */
+template <typename V>
+class StringTable {
+  public:
+    typedef std::pair<std::string, V> Entry;
+
+    /* The value of key, a new V() (added true) the first time. */
+    V &get(const std::string &key, bool &added) {
+        index.make_room(entries.size(), [&](size_t k) { return hash_of(entries[k].first); });
+        size_t h = hash_of(key);
+        size_t i = index.find(h, [&](size_t k) { return entries[k].first == key; });
+        added = !index.taken(i);
+        if (added) {
+            entries.emplace_back(key, V());
+            index.put(i, h, entries.size() - 1);
+        }
+        return entries[index.entry_at(i)].second;
+    }
+
+    typename std::vector<Entry>::const_iterator begin() const { return entries.begin(); }
+    typename std::vector<Entry>::const_iterator end() const { return entries.end(); }
+    size_t size() const { return entries.size(); }
+
+    void swap(StringTable &other) {
+        entries.swap(other.entries);
+        std::swap(index, other.index);
+    }
+
+    /* Every entry forgotten and its memory freed. */
+    void release() {
+        std::vector<Entry>().swap(entries);
+        index = FlatIndex();
+    }
+
+  private:
+    static size_t hash_of(const std::string &key) { return std::hash<std::string>()(key); }
+    std::vector<Entry> entries;
+    FlatIndex index;
+};
+
+#endif

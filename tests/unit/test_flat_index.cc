@@ -1,0 +1,89 @@
+/* test_flat_index.cc -- src/engine/flat_index.hh against std::map: a
+ * StringTable counting many keys (past several doublings of its slots,
+ * with keys whose hashes collide in the low bits) must give every key's
+ * count, in order of arrival; swap and release must leave each side
+ * whole.  The build's run buffer, stem cache and spelling words rest on
+ * it. */
+#include "flat_index.hh"
+#include "unit.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::string key_of(unsigned i) { return "k" + std::to_string(i * 2654435761u % 100003u); }
+
+void check_counts() {
+    StringTable<unsigned> table;
+    std::map<std::string, unsigned> want;
+    std::vector<std::string> arrival;
+    unsigned adds = 0;
+    for (unsigned i = 0; i < 60000; i++) {
+        std::string k = key_of(i % 9000);
+        bool added;
+        table.get(k, added) += 1 + i % 3;
+        if (added) arrival.push_back(k), adds++;
+        want[k] += 1 + i % 3;
+    }
+    CHECK(table.size() == want.size() && adds == want.size(), "one entry a distinct key (%zu, want %zu)",
+          table.size(), want.size());
+    bool same = true, ordered = true;
+    size_t at = 0;
+    for (const auto &kv : table) {
+        same = same && want.count(kv.first) && want[kv.first] == kv.second;
+        ordered = ordered && arrival[at++] == kv.first;
+    }
+    CHECK(same, "every key's count is the sum of its adds");
+    CHECK(ordered, "entries come in the order their keys first arrived");
+}
+
+void check_swap_and_release() {
+    StringTable<unsigned> a, b;
+    bool added;
+    a.get("alpha", added) = 1;
+    b.get("beta", added) = 2;
+    b.get("gamma", added) = 3;
+    a.swap(b);
+    CHECK(a.size() == 2 && b.size() == 1, "swap exchanges the entries");
+    CHECK(a.get("gamma", added) == 3 && !added, "a swapped table finds its keys");
+    CHECK(b.get("alpha", added) == 1 && !added, "and so does the other side");
+    a.release();
+    CHECK(a.size() == 0, "release forgets every entry");
+    CHECK(a.get("gamma", added) == 0 && added, "a released table takes a key again as new");
+}
+
+void check_bare_index() {
+    std::vector<std::string> keys;
+    FlatIndex index;
+    std::hash<std::string> hash;
+    int wrong = 0;
+    for (unsigned i = 0; i < 5000; i++) {
+        std::string k = "w" + std::to_string(i);
+        index.make_room(keys.size(), [&](size_t j) { return hash(keys[j]); });
+        size_t slot = index.find(hash(k), [&](size_t j) { return keys[j] == k; });
+        if (index.taken(slot)) wrong++;
+        keys.push_back(k);
+        index.put(slot, hash(k), keys.size() - 1);
+    }
+    for (size_t i = 0; i < keys.size(); i++) {
+        size_t slot = index.find(hash(keys[i]), [&](size_t j) { return keys[j] == keys[i]; });
+        if (!index.taken(slot) || index.entry_at(slot) != i) wrong++;
+    }
+    CHECK(wrong == 0, "a bare FlatIndex finds each of 5,000 entries by its number (%d wrong)", wrong);
+    size_t slot = index.find(hash(std::string("absent")), [&](size_t j) { return keys[j] == "absent"; });
+    CHECK(!index.taken(slot), "an absent key finds an empty slot");
+    index.clear();
+    slot = index.find(hash(keys[0]), [&](size_t j) { return keys[j] == keys[0]; });
+    CHECK(!index.taken(slot), "clear forgets every entry");
+}
+
+}  // namespace
+
+int main() {
+    check_counts();
+    check_swap_and_release();
+    check_bare_index();
+    return unit_exit();
+}
