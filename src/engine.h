@@ -20,7 +20,8 @@
  *            XF<16 hex> the source file the article came from (boolean)
  *            XP<prefix>:<word> <word>  (formats 3, 4; boolean) two pair words
  *                      (metadata "lede.pair_words", else "lede.common")
- *                      at adjacent positions of one field, e.g. "XP:mln dlr", "XPS:interest rate";
+ *                      at adjacent positions of one field, e.g.
+ *                      "XP:mln dlr", "XPS:interest rate";
  *                      readers AND it, without weight, into an exact
  *                      phrase of those words instead of reading positions
  *            XP<prefix>:<stop> <stop>  (metadata "lede.stop_pairs" = "1";

@@ -1,8 +1,9 @@
 /* language.cc -- the index language: stemmers (with a cache, stop
- * words marked for readers, words folded for a folding index's), stop word lists, the pair words' list, and the two entry points
- * that answer about languages (engine_language_ok,
- * engine_default_stopwords).  Makes objects for writers and readers but
- * holds neither and reads no database. */
+ * words marked for readers, words folded for a folding index's), stop
+ * word lists, the pair words' list, and the two entry points that
+ * answer about languages (engine_language_ok, engine_default_stopwords).
+ * Makes objects for writers and readers but holds neither and reads no
+ * database. */
 #include "internal.hh"
 
 #include <algorithm>
