@@ -50,7 +50,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(UNIT_CC:tests/unit/%.c
 # run by tests/sh/test_glass*.sh.
 TOOL_BIN := $(patsubst tests/tools/%.cc,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.cc))
 BENCH_BIN := $(BUILD)/bench/plain_index $(BUILD)/bench/measure $(BUILD)/bench/loadgen $(BUILD)/bench/httpgen $(BUILD)/bench/inproc \
-             $(BUILD)/bench/libsearch
+             $(BUILD)/bench/libsearch $(BUILD)/bench/querycpu
 REL_BIN   := $(BUILD)/bench/relrun $(BUILD)/bench/releval $(BUILD)/bench/fts5run \
              $(BUILD)/bench/plain_index $(BUILD)/bench/xapian_run
 PEER_BIN  := $(BUILD)/bench/peers/jsonl2tsv $(BUILD)/bench/peers/sphinxql \
@@ -175,6 +175,9 @@ $(BUILD)/bench/inproc.o: bench/inproc.cc | deps
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 
 $(BUILD)/bench/libsearch: $(BUILD)/bench/libsearch.o $(BUILD)/bench/drive.o $(CORE_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/querycpu: $(BUILD)/bench/querycpu.o $(CORE_LIB)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench/loadgen: $(BUILD)/bench/loadgen.o $(BUILD)/bench/drive.o $(BUILD)/bench/netdial.o

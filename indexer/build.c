@@ -146,7 +146,8 @@ static int forget_sample_settings(build *b, char *err) {
         int rc = engine_writer_open(path, 0, 0, &w, err);
         free(path);
         if (rc != LEDE_OK) return rc;
-        if (settings_erase_writer(SETTINGS_PIVOT | SETTINGS_COMMON, w, err) != LEDE_OK) {
+        if (settings_erase_writer(SETTINGS_PIVOT | SETTINGS_COMMON | SETTINGS_PAIR_WORDS, w, err) !=
+            LEDE_OK) {
             engine_writer_close(w, NULL);
             return LEDE_ERR;
         }
@@ -160,10 +161,11 @@ static int forget_sample_settings(build *b, char *err) {
 static int setup_full_build(build *b, char *err) {
     b->nwriters = b->o->threads > 0 ? b->o->threads : 1;
     docstore_dict_init(&b->dictb);
-    int stale = (b->set.stored & (SETTINGS_PIVOT | SETTINGS_COMMON)) != 0;
+    int stale = (b->set.stored & (SETTINGS_PIVOT | SETTINGS_COMMON | SETTINGS_PAIR_WORDS)) != 0;
     sbuf_reset(&b->set.dict);
     settings_set_string(&b->set.pivot, "");
     sbuf_reset(&b->set.common);
+    sbuf_reset(&b->set.pair_words);
     engine_reader_close(b->lookup);
     b->lookup = NULL;
     return stale ? forget_sample_settings(b, err) : LEDE_OK;

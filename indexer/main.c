@@ -415,6 +415,15 @@ static void print_boilerplate(engine_reader *r) {
     sbuf_free(&text);
 }
 
+/* The number of space-separated words in list (the pair words are too
+ * many to print). */
+static size_t words_in(const char *list) {
+    size_t n = 0;
+    for (const char *p = list; *p; p++)
+        if (*p != ' ' && (p == list || p[-1] == ' ')) n++;
+    return n;
+}
+
 static int cmd_info(const cli *c, char *err) {
     char **names;
     int n;
@@ -435,6 +444,7 @@ static int cmd_info(const cli *c, char *err) {
     printf("format: %s\n", set->stored & SETTINGS_FORMAT ? set->format : "?");
     if (*set->pivot) printf("pivot: %s\n", set->pivot);
     if (set->common.len) printf("common words: %s\n", set->common.data);
+    if (set->pair_words.len) printf("pair words: %zu\n", words_in(set->pair_words.data));
     printf("folding: %s\n", *set->fold ? set->fold : "none (words as written)");
     if (set->dict.len)
         printf("dictionary: %zu bytes, hash %016" PRIx64 "\n", set->dict.len,

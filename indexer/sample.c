@@ -11,10 +11,23 @@
  * PIVOT_SAMPLE_BYTES of text) for a format 3 index's pivot length. */
 #define PIVOT_SAMPLE 1000
 #define PIVOT_SAMPLE_BYTES (8u << 20)
-/* Its common words (pair terms, engine.h): those in at least this share
- * of the sample, at most COMMON_MAX of them. */
+/* Its common words (SIMILAR leaves them out; engine.h): those in at
+ * least this share of the sample, at most COMMON_MAX of them. */
 #define COMMON_SHARE 0.05
 #define COMMON_MAX 128
+/* Its pair words, whose adjacent pairs get a pair term (engine.h), a
+ * superset of the common words: those in at least PAIR_SHARE of the
+ * sample, at most PAIR_MAX of them.  An exact phrase of words outside
+ * them reads positions in every article holding all its words, so the
+ * bound on a phrase's cost is the article count of the most frequent
+ * word left out (issue 22: at 500,000 articles, with the 128 common words
+ * alone, such phrases were the slowest queries of the mix;
+ * bench/results/scale.md has the figures and the index's growth). */
+#define PAIR_SHARE 0.01
+#define PAIR_MAX 1024
+/* Fewer sampled articles than this choose no pair words beyond the
+ * common ones: 1% of them would be a word in 5 articles or fewer. */
+#define PAIR_MIN_SAMPLE 500
 /* Fewer sampled articles than this choose no common words: in a handful
  * every word would pass the share. */
 #define COMMON_MIN_SAMPLE 100
@@ -43,9 +56,9 @@ static size_t text_bytes(const article *a) {
            (a->body ? strlen(a->body) : 0);
 }
 
-/* Formats 3 and 4's pivot and common words (engine.h): the mean length of the
- * held articles, as the engine measures them with the index's language
- * and stop words, and the words most of them hold. */
+/* Formats 3 and 4's pivot, common words and pair words (engine.h): the
+ * mean length of the held articles, as the engine measures them with the
+ * index's language and stop words, and the words many of them hold. */
 static int choose_sample_settings(build *b, char *err) {
     if (!engine_format_samples(b->set.format)) return LEDE_OK;
     engine_writer *m;
@@ -61,6 +74,8 @@ static int choose_sample_settings(build *b, char *err) {
     }
     if (rc == LEDE_OK && n >= COMMON_MIN_SAMPLE)
         rc = engine_writer_common_words(m, COMMON_SHARE, COMMON_MAX, &b->set.common, err);
+    if (rc == LEDE_OK && n >= PAIR_MIN_SAMPLE)
+        rc = engine_writer_common_words(m, PAIR_SHARE, PAIR_MAX, &b->set.pair_words, err);
     engine_writer_close(m, NULL);
     if (rc == LEDE_OK && n > 0 && total >= n) {
         char pivot[32];

@@ -18,9 +18,10 @@
  *            Q<id>     unique id (boolean); "Q#<16 hex>" when the id is too
  *                      long for a term (see engine_id_term)
  *            XF<16 hex> the source file the article came from (boolean)
- *            XP<prefix>:<word> <word>  (formats 3, 4; boolean) two common words
- *                      (metadata "lede.common") at adjacent positions of
- *                      one field, e.g. "XP:mln dlr", "XPS:interest rate";
+ *            XP<prefix>:<word> <word>  (formats 3, 4; boolean) two pair words
+ *                      (metadata "lede.pair_words", else "lede.common")
+ *                      at adjacent positions of one field, e.g.
+ *                      "XP:mln dlr", "XPS:interest rate";
  *                      readers AND it, without weight, into an exact
  *                      phrase of those words instead of reading positions
  *            XP<prefix>:<stop> <stop>  (metadata "lede.stop_pairs" = "1";
@@ -96,7 +97,12 @@
  *            "lede.common" = formats 3 and 4's common words, space-separated
  *            stems (the first build's: in 5% of its sample, at most 128,
  *            none from fewer than 100 sampled articles;
- *            absent: none, so no pair terms),
+ *            absent: none, so no pair terms; SIMILAR leaves them out),
+ *            "lede.pair_words" = the words whose adjacent pairs get pair
+ *            terms, space-separated stems, a superset of the common words
+ *            (the first build's: in 1% of its sample, at most 1,024, none
+ *            from fewer than 500 sampled articles; absent: those of
+ *            "lede.common", as in every index made before it),
  *            "lede.language" = stemmer name or "none",
  *            "lede.fold" = ENGINE_FOLD when terms are folded (absent: not),
  *            "lede.stop_pairs" = "1" when it has stop-word pair terms,
@@ -276,7 +282,7 @@ int engine_writer_measure(engine_writer *w, const article *a,
                           uint64_t *length, char *err);
 /* The words of the body term that at least share x the articles measured
  * so far are in, at most max of the most frequent, space-separated (for
- * format 3's "lede.common"). */
+ * formats 3 and 4's "lede.common" and "lede.pair_words"). */
 int engine_writer_common_words(engine_writer *w, double share, unsigned max,
                                sbuf *out, char *err);
 /* Deletes the documents of source file filekey for which keep(qterm, ctx)

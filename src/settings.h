@@ -15,7 +15,12 @@
  *   "lede.pivot"       format 3's pivot length, decimal (absent: the engine
  *                      uses and stores ENGINE_DEFAULT_PIVOT)
  *   "lede.common"      format 3's common words, space-separated stems
- *                      (absent: none, so no pair terms)
+ *                      (absent: none, so no pair terms); SIMILAR leaves
+ *                      them out of an article's distinctive words
+ *   "lede.pair_words"  the words whose adjacent pairs get a pair term,
+ *                      space-separated stems, a superset of "lede.common"
+ *                      (absent: those of "lede.common", as every index
+ *                      made before it)
  *   "lede.dict"        docstore preset dictionary, bytes (absent: none)
  *   "lede.fold"        how text is folded into terms: ENGINE_FOLD (engine.h:
  *                      NFKC, accents off, CJK in n-grams), stored in every
@@ -43,7 +48,7 @@
  *                      ever appended; a compaction keeps the merge of its
  *                      sources'; readers merge every database's and load
  *                      it again whenever they move to a newer revision
- * The first eight are fixed when the index is created (SETTINGS_INDEX), and
+ * The first nine are fixed when the index is created (SETTINGS_INDEX), and
  * written only into a new database (a shard, a merge, a new index), never
  * by a commit to one that readers have open: readers load them again only
  * when the stub names other databases (src/engine/refresh.cc).  The next
@@ -78,10 +83,11 @@ enum {
     SETTINGS_SCHEMA = 1u << 11,
     SETTINGS_FOLD = 1u << 12,
     SETTINGS_STOP_PAIRS = 1u << 13,
+    SETTINGS_PAIR_WORDS = 1u << 14,
 };
 #define SETTINGS_INDEX (SETTINGS_FORMAT | SETTINGS_LANGUAGE | SETTINGS_STOPWORDS | \
                         SETTINGS_PIVOT | SETTINGS_COMMON | SETTINGS_DICT | SETTINGS_FOLD | \
-                        SETTINGS_STOP_PAIRS)
+                        SETTINGS_STOP_PAIRS | SETTINGS_PAIR_WORDS)
 #define SETTINGS_ALL (SETTINGS_INDEX | SETTINGS_COMMIT_TIME | SETTINGS_CHANGES | \
                       SETTINGS_SHARDS | SETTINGS_SHARD | SETTINGS_REVISION_BASE | \
                       SETTINGS_SCHEMA)
@@ -96,6 +102,7 @@ typedef struct settings {
     char *stopwords;       /* "lede.stopwords", "" for none */
     char *pivot;           /* "lede.pivot", "" when absent */
     sbuf common;           /* "lede.common" */
+    sbuf pair_words;       /* "lede.pair_words" */
     sbuf dict;             /* "lede.dict" */
     uint64_t commit_time;  /* "lede.commit_time" */
     uint64_t changes;      /* "lede.changes" */

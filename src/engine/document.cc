@@ -55,17 +55,17 @@ Xapian::termcount tf_of(Xapian::termcount wdf, double len, double pivot) {
     return tf < 1 ? 1 : tf > 4e9 ? 4000000000u : (Xapian::termcount)tf;
 }
 
-/* Adds a pair term for each two common words at adjacent positions of the
+/* Adds a pair term for each two pair words at adjacent positions of the
  * same field: what an exact phrase of them would match, found without
  * reading positions (pairs_for). */
-void add_pairs(const std::unordered_set<std::string> &common, Xapian::Document &doc) {
-    if (common.empty()) return;
+void add_pairs(const std::unordered_set<std::string> &words, Xapian::Document &doc) {
+    if (words.empty()) return;
     std::unordered_map<std::string, std::vector<std::pair<Xapian::termpos, std::string>>> fields;
     for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
         const std::string &term = *t;
         size_t plen = prefix_length(term);
         std::string word = term.substr(plen);
-        if (!common.count(word)) continue;
+        if (!words.count(word)) continue;
         auto &at = fields[term.substr(0, plen)];
         for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
             at.emplace_back(*p, word);
@@ -276,7 +276,7 @@ Xapian::Document make_document(engine_writer *w, const article *a, const std::st
     index_texts(w, text, doc);
     if (baked_tf(w->format)) {
         bake_tf(doc, w->format, w->pivot);
-        add_pairs(w->common, doc);
+        add_pairs(w->pair_words, doc);
     }
     if (w->stop_pairs) add_all_stop_pairs(w, text, doc);
     if (w->spelling) { /* folded as the terms are: a correction's words are searched */

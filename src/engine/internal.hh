@@ -66,9 +66,9 @@ struct engine_writer {
     word_set stops;
     bool group_live = true;      /* engine_writer_group_live (duplicates.cc) */
     double pivot = ENGINE_DEFAULT_PIVOT;
-    /* Format 3's common words (metadata "lede.common"): adjacent pairs of
+    /* Formats 3 and 4's pair words (pair_words_of): adjacent pairs of
      * them get a pair term (add_pairs). */
-    std::unordered_set<std::string> common;
+    std::unordered_set<std::string> pair_words;
     /* Spelling words seen since the last commit, with their counts, and
      * the memory they take (word_bytes each; a bulk writer counts it in
      * its budget).  Changed only through count_word and clear_words. */
@@ -226,7 +226,8 @@ struct engine_reader {
      * engine.h): remote pages without snippets take their hits' heads
      * from the sort keys (search.cc).  Asked when the parts open. */
     bool heads = false;
-    std::unordered_set<std::string> common;  /* format 3 and 4: see pairs_for */
+    std::unordered_set<std::string> common;  /* formats 3 and 4: SIMILAR leaves them out */
+    std::unordered_set<std::string> pair_words;  /* formats 3 and 4: see pairs_for */
     docstore *ds = nullptr;
     /* Change detection (see refresh): the directories watched, and
      * whether a quiet watch may be trusted to mean "nothing new". */
@@ -406,6 +407,9 @@ int with_retry(engine_reader *r, char *err, const char *what, F fn) {
 /* language.cc */
 /* A space-separated word list (metadata "lede.stopwords") as a set. */
 word_set words_of(const std::string &list);
+/* Formats 3 and 4's pair words (engine.h): "lede.pair_words", or in an
+ * index made before it (none there), "lede.common". */
+word_set pair_words_of(const settings &s);
 /* The stemmer for an index language ("" or "none": no stemming); a
  * reader's marks the stop words.  With fold (a reader's), each word is
  * folded (fold.cc) before it is stemmed, as a folding index's text was,

@@ -1,8 +1,9 @@
 /* language.cc -- the index language: stemmers (with a cache, stop
- * words marked for readers, words folded for a folding index's), stop word lists, and the two entry points
- * that answer about languages (engine_language_ok,
- * engine_default_stopwords).  Makes objects for writers and readers but
- * holds neither and reads no database. */
+ * words marked for readers, words folded for a folding index's), stop
+ * word lists, the pair words' list, and the two entry points that
+ * answer about languages (engine_language_ok, engine_default_stopwords).
+ * Makes objects for writers and readers but holds neither and reads no
+ * database. */
 #include "internal.hh"
 
 #include <algorithm>
@@ -71,6 +72,11 @@ word_set words_of(const std::string &list) {
     std::istringstream in(list);
     for (std::string w; in >> w;) out.insert(w);
     return out;
+}
+
+word_set pair_words_of(const settings &s) {
+    const sbuf &list = s.pair_words.len ? s.pair_words : s.common;
+    return words_of(std::string(list.data ? list.data : "", list.len));
 }
 
 Xapian::Stem make_stemmer(const std::string &language, const word_set &stopwords, bool fold) {

@@ -2,8 +2,8 @@
  * running it: the default field's three terms of a word ranked as one
  * (fields_as_one), stop words out of phrases and NEAR with the pair terms
  * of adjacent ones in (without_stopwords: the index's text as it holds
- * it), and exact phrases of common words through format 3's pair terms
- * (pairs_for).  fields_as_one and pairs_for keep the matches of the query
+ * it), and exact phrases of the index's pair words through their pair
+ * terms (pairs_for).  fields_as_one and pairs_for keep the matches of the query
  * they are given.  Touches no database; the shape of queries it cannot see through
  * Xapian's accessors it asks of query_description.cc. */
 #include "internal.hh"
@@ -182,11 +182,11 @@ bool without_stopwords(const engine_reader *r, const Xapian::Query &q, Xapian::Q
     return true;
 }
 
-/* An exact phrase of common words, through the pair terms that index
- * them (add_pairs): Xapian checks a phrase by reading the positions of
- * its words in every article that has them all, and common words are in
- * most articles (a two-word phrase of them took 45 ms at 500,000
- * articles, none of which held it).  The pairs are ANDed in without
+/* An exact phrase of pair words (the index's commonest, pair_words_of),
+ * through the pair terms that index them (add_pairs): Xapian checks a
+ * phrase by reading the positions of its words in every article that has
+ * them all, and such words are in many articles (a two-word phrase of
+ * them took 45 ms at 500,000 articles, none of which held it).  The pairs are ANDed in without
  * weight, so scores stay those of the words; a two-word phrase needs no
  * position check at all, a longer one is checked only where every pair
  * is present.  Other queries are returned as they are. */
@@ -206,7 +206,7 @@ Xapian::Query pairs_for(const engine_reader *r, const Xapian::Query &q) {
             const std::string &next = terms[i + 1];
             if (next.substr(0, prefix_length(next)) != prefix) return q; /* fields differ */
             std::string a = unprefixed(terms[i]), b = unprefixed(next);
-            if (r->common.count(a) && r->common.count(b)) pairs.emplace_back(pair_term(prefix, a, b));
+            if (r->pair_words.count(a) && r->pair_words.count(b)) pairs.emplace_back(pair_term(prefix, a, b));
         }
         if (pairs.empty()) return q;
         Xapian::Query filter(Xapian::Query::OP_AND, pairs.begin(), pairs.end());

@@ -6,6 +6,15 @@
  * and results.cc files'.  Never writes to a database. */
 #include "internal.hh"
 
+/* LEDE_PAIRS_COMMON_ONLY in the environment (a test and benchmark hook,
+ * read once): phrases read the pair terms of the common words alone, as
+ * in an index made before "lede.pair_words", and positions for the other
+ * pair words' (tests/py/test_same_answers.py compares the two). */
+static bool pairs_common_only() {
+    static const bool set = getenv("LEDE_PAIRS_COMMON_ONLY") != nullptr;
+    return set;
+}
+
 /* The settings a reader searches with (see internal.hh), read through
  * src/settings.  An index that names no language is not stemmed here
  * (settings.h's default language is the writers'). */
@@ -25,6 +34,7 @@ void load_settings(engine_reader *r) {
     r->fields_in_body = r->format != 1;
     r->common = baked_tf(r->format) ? words_of(std::string(s.common.data ? s.common.data : "", s.common.len))
                            : word_set();
+    r->pair_words = !baked_tf(r->format) ? word_set() : pairs_common_only() ? r->common : pair_words_of(s);
     docstore_free(r->ds);
     r->ds = docstore_new(s.dict.data, s.dict.len);
 }

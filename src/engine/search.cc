@@ -109,7 +109,7 @@ void remote_page(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
 
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                const search_opts *o, FacetCounts &facets) {
-    Xapian::Query run = r->common.empty() ? q : pairs_for(r, q);
+    Xapian::Query run = r->pair_words.empty() ? q : pairs_for(r, q);
     enq.set_query(with_wildcards_read(r, run, o));
     set_weighting(r, enq);
     Xapian::doccount want = o->offset + o->limit;

@@ -29,8 +29,8 @@ double stored_pivot(engine_writer *w, IndexSettings &is) {
 }
 
 /* What the index's format (settings "lede.format", "lede.fold", and formats 3 and
- * 4's "lede.pivot" and "lede.common") asks of the documents this writer
- * makes. */
+ * 4's "lede.pivot" and pair words, "lede.pair_words" or else
+ * "lede.common") asks of the documents this writer makes. */
 void load_format(engine_writer *w) {
     IndexSettings is(w->db);
     w->format = format_number(is.s.format);
@@ -40,7 +40,7 @@ void load_format(engine_writer *w) {
     w->stop_pairs = !strcmp(is.s.stop_pairs, "1");
     if (baked_tf(w->format)) {
         w->pivot = stored_pivot(w, is);
-        w->common = words_of(std::string(is.s.common.data ? is.s.common.data : "", is.s.common.len));
+        w->pair_words = pair_words_of(is.s);
     }
 }
 

@@ -4,6 +4,10 @@ two ways must answer 200 queries of the benchmark mix (bench/make_queries.py)
 with the same ids in the same order and the same exact counts.  The two
 ways are the default build (parts written in parallel by the bulk writer,
 then merged) and `--writer xapian --threads 1` (one writer, Xapian's API); the large comparison is bench-scale's.
+Then the default build read two ways: with the pair terms of its pair words
+(docs/FORMATS.md, "lede.pair_words", a wider set than its common words), and
+as an index made before them reads (LEDE_PAIRS_COMMON_ONLY: the common words'
+pair terms alone, positions for the other phrases).
 Needs ../shared (Reuters); else a SKIP line says so."""
 import os
 import subprocess
@@ -44,9 +48,9 @@ def build(name, *options):
     return index
 
 
-def answers(index):
+def answers(index, env=None):
     """Each query's exact total and its first 20 ids, in order."""
-    d = Daemon(index)
+    d = Daemon(index, env=env)
     c = d.connect()
     got = []
     for q in queries:
@@ -74,6 +78,22 @@ check_eq(int(index_info(default)["articles"]), ARTICLES, "the default build hold
 # parallel; the other goes through Xapian's API with one writer.
 same_answers("--writer xapian --threads 1 against the default build", default,
              build("one-api-writer", "--writer", "xapian", "--threads", "1"))
+
+
+# Issue 22: phrases of the pair words read their pair terms; an index made
+# before "lede.pair_words" reads the common words' alone.
+info = index_info(default)
+common = len(info.get("common words", "").split())
+check(int(info.get("pair words", "0")) > common > 0,
+      "the default build has more pair words than common words (%s against %d)"
+      % (info.get("pair words"), common))
+wide, narrow = answers(default), answers(default, env={"LEDE_PAIRS_COMMON_ONLY": "1"})
+phrases = [q for q in queries if q.startswith('"')]
+differ = [(q, x, y) for q, x, y in zip(queries, wide, narrow) if x != y]
+check(not differ, "the pair words' pair terms against positions: every query gives the same ids, "
+      "order and exact count (%d phrases among them)" % len(phrases),
+      "%d differ, first: %r" % (len(differ), differ[:1]))
+check(len(phrases) >= 10, "the mix has phrases to compare (%d)" % len(phrases))
 
 scratch.cleanup()
 finish()

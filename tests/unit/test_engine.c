@@ -106,14 +106,18 @@ static double sample_pivot(char *err) {
 }
 
 /* The sample as an index of this format; pivot NULL: none stored;
- * common: format 3's common words (NULL: none, so no pair terms). */
-static int make_sample(const char *dir, const char *format, const char *pivot,
-                       const char *common, char *err) {
+ * common: formats 3 and 4's common words (NULL: none); pair_words: the
+ * words whose pairs get pair terms (NULL: none stored, so the common
+ * words' pairs, as in an index made before "lede.pair_words"). */
+static int make_sample_words(const char *dir, const char *format, const char *pivot,
+                             const char *common, const char *pair_words, char *err) {
     engine_writer *w;
     if (engine_writer_open(dir, 1, 1, &w, err) != LEDE_OK) return LEDE_ERR;
     int rc = engine_writer_meta_set(w, "lede.format", format, strlen(format), err);
     if (rc == LEDE_OK && pivot) rc = engine_writer_meta_set(w, "lede.pivot", pivot, strlen(pivot), err);
     if (rc == LEDE_OK && common) rc = engine_writer_meta_set(w, "lede.common", common, strlen(common), err);
+    if (rc == LEDE_OK && pair_words)
+        rc = engine_writer_meta_set(w, "lede.pair_words", pair_words, strlen(pair_words), err);
     if (rc == LEDE_OK) rc = engine_writer_meta_set(w, "lede.language", "english", 7, err);
     const char *stop = engine_default_stopwords("english");
     if (rc == LEDE_OK) rc = engine_writer_meta_set(w, "lede.stopwords", stop, strlen(stop), err);
@@ -121,6 +125,11 @@ static int make_sample(const char *dir, const char *format, const char *pivot,
     for (size_t i = 0; rc == LEDE_OK && i < NSAMPLE; i++) rc = put_sample(w, i, err);
     if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     return rc;
+}
+
+static int make_sample(const char *dir, const char *format, const char *pivot,
+                       const char *common, char *err) {
+    return make_sample_words(dir, format, pivot, common, NULL, err);
 }
 
 static int search(const char *dir, const char *query, search_results *res) {
@@ -259,6 +268,43 @@ static void test_pairs(void) {
     same_with_pairs(plain, paired, "cranes \"harbour strike\"", 4);  /* mode=any: cranes OR the phrase */
     same_with_pairs(plain, paired, "\"harbour gossip\" OR \"harbour rain\"", 1);
     same_with_pairs(plain, paired, "harbour -\"harbour strike\"", 3);
+    unit_scratch_remove(root);
+}
+
+/* An index's pair words ("lede.pair_words", issue 22) reach beyond its
+ * common words: phrases of them give the same answers as an index without
+ * pair terms, and a reader takes them for pair terms (an index claiming
+ * pair words it never indexed finds no phrase of them). */
+static void test_pair_words(void) {
+    char tmpl[] = "/tmp/lede-unit.XXXXXX";
+    char *root = unit_scratch_open(tmpl);
+    if (!root) return;
+    char plain[300], wide[300], claims[300], err[LEDE_ERRLEN];
+    snprintf(plain, sizeof plain, "%s/plain", root);
+    snprintf(wide, sizeof wide, "%s/wide", root);
+    snprintf(claims, sizeof claims, "%s/claims", root);
+    const char *pair_words = "harbour strike pay offer crane board";
+    CHECK(make_sample(plain, "4", "20", NULL, err) == LEDE_OK, "format 4 sample without pair words");
+    CHECK(make_sample_words(wide, "4", "20", "harbour", pair_words, err) == LEDE_OK,
+          "format 4 sample: one common word, six pair words");
+    same_with_pairs(plain, wide, "\"harbour strike\"", 2);
+    same_with_pairs(plain, wide, "\"strike harbour\"", 0);
+    same_with_pairs(plain, wide, "\"pay offer\"", 2);
+    same_with_pairs(plain, wide, "title:\"pay offer\"", 1);
+    same_with_pairs(plain, wide, "\"harbour board pay\"", 1);
+    same_with_pairs(plain, wide, "\"strike entered\"", 1);
+    same_with_pairs(plain, wide, "harbour -\"harbour strike\"", 3);
+    /* pairs indexed for "harbour" alone, pair words set afterwards */
+    CHECK(make_sample(claims, "4", "20", "harbour", err) == LEDE_OK, "sample with one common word");
+    engine_writer *w;
+    int rc = engine_writer_open(claims, 0, 0, &w, err);
+    if (rc == LEDE_OK) rc = engine_writer_meta_set(w, "lede.pair_words", pair_words, strlen(pair_words), err);
+    if (rc == LEDE_OK) rc = engine_writer_close(w, err);
+    CHECK(rc == LEDE_OK, "pair words stored afterwards: %s", rc == LEDE_OK ? "ok" : err);
+    search_results res = {0};
+    CHECK(search(claims, "\"harbour strike\"", &res) == LEDE_OK && res.nhits == 0,
+          "a phrase of pair words is looked for through its pair term, here never indexed");
+    search_results_free(&res);
     unit_scratch_remove(root);
 }
 
@@ -488,6 +534,7 @@ int main(void) {
     test_formats();
     test_impacts();
     test_pairs();
+    test_pair_words();
     test_get_article();
     return unit_exit();
 }
