@@ -44,6 +44,9 @@ typedef struct build_opts {
                                   index writes its parts by the bulk inverter
                                   (engine_writer_open_bulk) */
     size_t memory;             /* --memory: the bulk writers' budget, all of them */
+    unsigned pair_words;       /* --pair-words: at most this many words whose
+                                  adjacent pairs get a pair term (0: the common
+                                  words alone; else at least COMMON_MAX) */
     const char *ext;           /* --ext: more names to read as plain text
                                   under directory SOURCEs: EXT,... (no dot),
                                   "none" for names without one, "*" for every
@@ -51,6 +54,9 @@ typedef struct build_opts {
 } build_opts;
 
 #define BUILD_IGNORED_SHOWN 3
+/* A full build's common words at most (sample.c); --pair-words is 0 or at
+ * least this. */
+#define LEDE_INDEX_COMMON_MAX 128
 
 typedef struct build_stats {
     uint64_t added, replaced, unchanged, deleted, repaired;

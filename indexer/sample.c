@@ -12,19 +12,19 @@
 #define PIVOT_SAMPLE 1000
 #define PIVOT_SAMPLE_BYTES (8u << 20)
 /* Its common words (SIMILAR leaves them out; engine.h): those in at
- * least this share of the sample, at most COMMON_MAX of them. */
+ * least this share of the sample, at most LEDE_INDEX_COMMON_MAX of them
+ * (build.h). */
 #define COMMON_SHARE 0.05
-#define COMMON_MAX 128
-/* Its pair words, whose adjacent pairs get a pair term (engine.h), a
- * superset of the common words: those in at least PAIR_SHARE of the
- * sample, at most PAIR_MAX of them.  An exact phrase of words outside
- * them reads positions in every article holding all its words, so the
- * bound on a phrase's cost is the article count of the most frequent
- * word left out (issue 22: at 500,000 articles, with the 128 common words
- * alone, such phrases were the slowest queries of the mix;
- * bench/results/scale.md has the figures and the index's growth). */
+/* With --pair-words N, its pair words, whose adjacent pairs get a pair
+ * term (engine.h), a superset of the common words: those in at least
+ * PAIR_SHARE of the sample, at most N of them (else the common words are
+ * the pair words).  An exact phrase of words outside them reads positions
+ * in every article holding all its words, so the bound on a phrase's cost
+ * is the article count of the most frequent word left out (issue 22: at
+ * 500,000 articles, with the 128 common words alone, such phrases were
+ * the slowest queries of the mix; 1,024 pair words cost 32% more build
+ * CPU and a 16% larger index: bench/results/scale.md). */
 #define PAIR_SHARE 0.01
-#define PAIR_MAX 1024
 /* Fewer sampled articles than this choose no pair words beyond the
  * common ones: 1% of them would be a word in 5 articles or fewer. */
 #define PAIR_MIN_SAMPLE 500
@@ -73,9 +73,9 @@ static int choose_sample_settings(build *b, char *err) {
         n++;
     }
     if (rc == LEDE_OK && n >= COMMON_MIN_SAMPLE)
-        rc = engine_writer_common_words(m, COMMON_SHARE, COMMON_MAX, &b->set.common, err);
-    if (rc == LEDE_OK && n >= PAIR_MIN_SAMPLE)
-        rc = engine_writer_common_words(m, PAIR_SHARE, PAIR_MAX, &b->set.pair_words, err);
+        rc = engine_writer_common_words(m, COMMON_SHARE, LEDE_INDEX_COMMON_MAX, &b->set.common, err);
+    if (rc == LEDE_OK && b->o->pair_words && n >= PAIR_MIN_SAMPLE)
+        rc = engine_writer_common_words(m, PAIR_SHARE, b->o->pair_words, &b->set.pair_words, err);
     engine_writer_close(m, NULL);
     if (rc == LEDE_OK && n > 0 && total >= n) {
         char pivot[32];

@@ -2,8 +2,10 @@
 recombined collection (corpus/scale.py, 30,000 articles from Reuters) built
 two ways must answer 200 queries of the benchmark mix (bench/make_queries.py)
 with the same ids in the same order and the same exact counts.  The two
-ways are the default build (parts written in parallel by the bulk writer,
-then merged) and `--writer xapian --threads 1` (one writer, Xapian's API); the large comparison is bench-scale's.
+ways are the default build with `--pair-words 1024` (parts written in parallel
+by the bulk writer, then merged) and `--writer xapian --threads 1` without it
+(one writer, Xapian's API, the common words' pairs alone); the large
+comparison is bench-scale's.
 Then the default build read two ways: with the pair terms of its pair words
 (docs/FORMATS.md, "lede.pair_words", a wider set than its common words), and
 as an index made before them reads (LEDE_PAIRS_COMMON_ONLY: the common words'
@@ -72,12 +74,14 @@ def same_answers(what, base, other):
           what + ": most queries find something (the comparison says something)")
 
 
-default = build("default")
+default = build("default", "--pair-words", "1024")
 check_eq(int(index_info(default)["articles"]), ARTICLES, "the default build holds every article")
 # The default build writes its parts by issue 20's bulk writer, in
 # parallel; the other goes through Xapian's API with one writer.
-same_answers("--writer xapian --threads 1 against the default build", default,
-             build("one-api-writer", "--writer", "xapian", "--threads", "1"))
+api = build("one-api-writer", "--writer", "xapian", "--threads", "1")
+same_answers("--writer xapian --threads 1 against the default build", default, api)
+check("pair words" not in index_info(api),
+      "a build without --pair-words pairs its common words alone (no pair words in --info)")
 
 
 # Issue 22: phrases of the pair words read their pair terms; an index made

@@ -39,6 +39,7 @@ bad_indexer "--batch -5" "--batch: '-5' is out of range" --batch -5
 bad_indexer "--max-article-bytes 1T" "--max-article-bytes: '1T' is not a size" --max-article-bytes 1T
 bad_indexer "--commit-interval 0" "--commit-interval: '0' is out of range \(more than 0" --commit-interval 0
 bad_indexer "--nope" "unknown option '--nope'" --nope
+bad_indexer "--pair-words 64" "--pair-words: 0 \(the common words alone\) or at least 128" --pair-words 64
 check "bad options: no index was made" test ! -e "$TMP/never.idx"
 "$INDEXER" --index "$TMP/k.idx" -q --batch 1k --max-article-bytes 2K "$src"
 check_eq "K suffixes accepted" "$?" 0
