@@ -315,17 +315,6 @@ static int write_deferred(build *b, char *err) {
     return rc;
 }
 
-/* A bulk build's end: its shards, written whole (shardrun_merge_bulk), and
- * front listed (the index appears, every article in it), then the front
- * compacted; the shards are compact already. */
-static int finish_bulk(build *b, char *err) {
-    if (shards_list(&b->sh, err) != LEDE_OK) return LEDE_ERR;
-    int *none = lede_calloc(b->nshards, sizeof *none);
-    INFO(b, "compacting the front");
-    int rc = shards_compact(&b->sh, none, 1, err);
-    free(none);
-    return rc;
-}
 
 int shardrun_finish_full(build *b, char *err) {
     if (!b->sh.n) { /* no article came: the index is created empty, with its --schema */
@@ -339,7 +328,11 @@ int shardrun_finish_full(build *b, char *err) {
         return LEDE_ERR;
     INFO(b, "near-duplicates: %llu groups of %llu articles", (unsigned long long)dups.groups,
          (unsigned long long)dups.grouped);
-    if (b->bulk) return finish_bulk(b, err);
+    /* A bulk build's index appears now, every article in it.  Its shards
+     * are compacted as the API path's are: the group keys written into
+     * them, compact as the merge wrote them, made Reuters' 2 shards 15%
+     * larger (67.9 against 59.3 MB, the termlists and value streams). */
+    if (b->bulk && shards_list(&b->sh, err) != LEDE_OK) return LEDE_ERR;
     INFO(b, "compacting %u shards and the front", b->nshards);
     return shards_compact(&b->sh, NULL, 1, err);
 }

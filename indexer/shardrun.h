@@ -51,10 +51,9 @@ void shardrun_hand_words(build *b, engine_writer *shard);
  * each within its writer's share of --memory; closes every writer. */
 int shardrun_merge_bulk(build *b, char *err);
 /* The end of a full build: the deferred file records into the front, the
- * near-duplicates grouped over all the shards, then every shard and the
- * front compacted (a bulk build's shards are written compact: its front
- * only, after the index is listed).  A full build of no article just
- * creates the index. */
+ * near-duplicates grouped over all the shards, (a bulk build's index
+ * listed,) then every shard and the front compacted.  A full build of no
+ * article just creates the index. */
 int shardrun_finish_full(build *b, char *err);
 
 #endif
