@@ -13,7 +13,8 @@
  * articles; the stub lists the parts while they are built, so readers see
  * every committed batch and an interrupted build is merged and resumed by
  * the next run.  A sharded index (shardrun.h) gets one writer per shard,
- * new or existing, and its shards are never merged.  What was indexed from
+ * new or existing, and its shards are never merged (a new one's bulk
+ * writers are each written as their shard's database).  What was indexed from
  * each source file is kept in file records (filerec.h), so the next run
  * skips what did not change. */
 #define _GNU_SOURCE
@@ -315,7 +316,7 @@ int build_run(const build_opts *o, build_stats *st, char *err) {
 static int compact_sharded(build *b, char *err) {
     if (shards_open(&b->ix, "lede-index --compact", &b->sh, err) != LEDE_OK) return LEDE_ERR;
     engine_dup_stats dups;
-    if (shards_group_duplicates(&b->sh, &dups, err) != LEDE_OK) return LEDE_ERR;
+    if (shards_group_duplicates(&b->sh, 0, &dups, err) != LEDE_OK) return LEDE_ERR;
     INFO(b, "compacting %u shards and the front", b->sh.n);
     return shards_compact(&b->sh, NULL, 1, err);
 }

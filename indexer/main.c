@@ -105,13 +105,13 @@ static int parse_args(int argc, char **argv, cli *c) {
                  "as one index (one writer thread a shard); an existing index keeps its count",
          .min = 1, .max = SHARDS_MAX},
         {"writer", 0, OPT_CALL, &o->bulk, .metavar = "KIND",
-         .help = "how a full build of a new, unsharded index writes its parts: 'bulk' inverts "
-                 "in memory-bounded runs and writes each part whole at the end, 'xapian' writes "
-                 "article by article through Xapian (incremental runs and --watch always do)",
+         .help = "how a full build of a new index writes its parts or shards: 'bulk' inverts "
+                 "in memory-bounded runs and writes each part or shard whole at the end, 'xapian' "
+                 "writes article by article through Xapian (incremental runs and --watch always do)",
          .def = LEDE_INDEX_DEFAULT_WRITER, .call = parse_writer},
         {"memory", 0, OPT_SIZE, &o->memory, .metavar = "SIZE",
          .help = "with --writer bulk: the memory of what grows with the collection (posting runs, "
-                 "ids, spelling words), all parts together (K, M, G suffixes)",
+                 "ids, spelling words), all parts or shards together (K, M, G suffixes)",
          .def = "512M", .min = 1 << 20},
         {"pair-words", 0, OPT_UINT, &o->pair_words, .metavar = "N",
          .help = "a new index pairs up to N words in 1% of its first articles (pair terms: their "

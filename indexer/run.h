@@ -92,7 +92,8 @@ struct build {
     int dict_full;
     uint64_t held_articles, held_bytes;
     int writers_running;
-    int bulk;                          /* the parts are bulk writers' (writers.c) */
+    int bulk;                          /* the parts (or a new index's shards) are
+                                          bulk writers' (writers.c) */
     /* Counters the writers update. */
     atomic_uint_fast64_t added, replaced, unchanged, deleted;
     uint64_t unchanged_first;          /* --watch: unchanged after the first pass */

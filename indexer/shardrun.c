@@ -1,13 +1,16 @@
 /* shardrun.c -- a run on a sharded index (see shardrun.h): its setup, the
- * front's writer, commit points, and the jobs that go to the front or to
- * every shard.  Reads no source file and writes no article. */
+ * front's writer, commit points, the jobs that go to the front or to
+ * every shard, and the end of a full build (a bulk build's shards written
+ * in parallel).  Reads no source file and writes no article. */
 #define _GNU_SOURCE
 #include "shardrun.h"
 #include "fields.h"
 #include "sources.h"
 #include "writers.h"
+#include "../src/livewriter.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,8 +67,10 @@ int shardrun_setup(build *b, int count, char *err) {
 /* ---- the front --------------------------------------------------------- */
 
 int shardrun_start(build *b, char *err) {
-    if (!b->sh.n &&
-        shards_create(&b->ix, b->nshards, &b->set, role(b), &b->sh, err) != LEDE_OK)
+    /* A bulk build's index appears once its shards are written
+     * (shardrun_finish_full): until then a kill leaves no index. */
+    if (!b->sh.n && shards_create(&b->ix, b->nshards, &b->set, role(b), !b->bulk, &b->sh,
+                                  err) != LEDE_OK)
         return LEDE_ERR;
     char *path = shards_db_path(&b->sh.front);
     int rc = engine_writer_open(path, 0, 0, &b->front, err);
@@ -239,6 +244,64 @@ void shardrun_push(build *b, jobq_job *j) {
 
 /* ---- the end of a full build ------------------------------------------- */
 
+/* One shard's bulk writer written as its database, in a thread of its own. */
+typedef struct shard_merge {
+    build *b;
+    unsigned k;
+    engine_writer *part;
+    size_t memory;
+    pthread_t thread;
+    int started, rc;
+    char err[LEDE_ERRLEN];
+} shard_merge;
+
+/* Its phases on the progress line (from any merge's thread). */
+static void on_shard_phase(const char *phase, uint64_t done, void *ctx) {
+    shard_merge *m = ctx;
+    char what[128];
+    snprintf(what, sizeof what, "writing the %u shards' %s (shard %u: %" PRIu64 " done)",
+             m->b->nshards, phase, m->k, done);
+    pthread_mutex_lock(&m->b->mu);
+    progress_phase(&m->b->prog, what);
+    pthread_mutex_unlock(&m->b->mu);
+    if (!done) INFO(m->b, "shard %u: writing its %s", m->k, phase);
+}
+
+static void *shard_merge_main(void *arg) {
+    shard_merge *m = arg;
+    m->rc = livewriter_merge_bulk(&m->b->sh.shard[m->k], &m->part, 1, m->memory, on_shard_phase,
+                                  m, m->err);
+    return NULL;
+}
+
+int shardrun_merge_bulk(build *b, char *err) {
+    unsigned n = b->nshards;
+    shard_merge *ms = lede_calloc(n, sizeof *ms);
+    int finished = 1;
+    for (unsigned k = 0; k < n; k++)
+        finished &= b->w[k].ew && b->w[k].finished;
+    if (!finished) {
+        for (unsigned k = 0; k < n; k++) engine_writer_abandon(b->w[k].ew);
+        free(ms);
+        return lede_seterr(err, "%s: a shard was not finished", b->o->index);
+    }
+    INFO(b, "writing %u shards", n);
+    for (unsigned k = 0; k < n; k++) {
+        shard_merge *m = &ms[k];
+        *m = (shard_merge){.b = b, .k = k, .part = b->w[k].ew, .memory = b->o->memory / n};
+        m->started = pthread_create(&m->thread, NULL, shard_merge_main, m) == 0;
+        if (!m->started) shard_merge_main(m);
+    }
+    int rc = LEDE_OK;
+    for (unsigned k = 0; k < n; k++) {
+        if (ms[k].started) pthread_join(ms[k].thread, NULL);
+        if (ms[k].rc != LEDE_OK && rc == LEDE_OK)
+            rc = lede_seterr_code(err, ms[k].rc, "%s", ms[k].err);
+    }
+    free(ms);
+    return rc;
+}
+
 /* A full build's JSON Lines records, once every shard is written. */
 static int write_deferred(build *b, char *err) {
     if (!b->records) return LEDE_OK;
@@ -252,17 +315,24 @@ static int write_deferred(build *b, char *err) {
     return rc;
 }
 
+
 int shardrun_finish_full(build *b, char *err) {
     if (!b->sh.n) { /* no article came: the index is created empty, with its --schema */
-        if (shards_create(&b->ix, b->nshards, &b->set, role(b), &b->sh, err) != LEDE_OK)
+        if (shards_create(&b->ix, b->nshards, &b->set, role(b), 1, &b->sh, err) != LEDE_OK)
             return LEDE_ERR;
         return fields_write_declared(b, err);
     }
     if (write_deferred(b, err) != LEDE_OK) return LEDE_ERR;
-    engine_dup_stats dups;
-    if (shards_group_duplicates(&b->sh, &dups, err) != LEDE_OK) return LEDE_ERR;
+    engine_dup_stats dups; /* a bulk build's writers are closed: its budget is free */
+    if (shards_group_duplicates(&b->sh, b->bulk ? b->o->memory : 0, &dups, err) != LEDE_OK)
+        return LEDE_ERR;
     INFO(b, "near-duplicates: %llu groups of %llu articles", (unsigned long long)dups.groups,
          (unsigned long long)dups.grouped);
+    /* A bulk build's index appears now, every article in it.  Its shards
+     * are compacted as the API path's are: the group keys written into
+     * them, compact as the merge wrote them, made Reuters' 2 shards 15%
+     * larger (67.9 against 59.3 MB, the termlists and value streams). */
+    if (b->bulk && shards_list(&b->sh, err) != LEDE_OK) return LEDE_ERR;
     INFO(b, "compacting %u shards and the front", b->nshards);
     return shards_compact(&b->sh, NULL, 1, err);
 }

@@ -35,7 +35,8 @@
  * error. */
 int shardrun_setup(build *b, int count, char *err);
 /* Before the shard writers start: creates the index if the run is a full
- * build (the front and shards with b->set), opens the front's writer. */
+ * build (the front and shards with b->set; a bulk build's unlisted until
+ * shardrun_finish_full), opens the front's writer. */
 int shardrun_start(build *b, char *err);
 /* After the shard writers stopped: commits and closes the front's writer. */
 int shardrun_stop(build *b, char *err);
@@ -45,9 +46,14 @@ void shardrun_push(build *b, jobq_job *j);
 int shardrun_commit(build *b, char *err);
 /* A shard writer, before it commits: its spelling words to the front. */
 void shardrun_hand_words(build *b, engine_writer *shard);
-/* The end of a full build: the deferred file records into the front, then
- * every shard and the front compacted.  A full build of no article just
- * creates the index. */
+/* A bulk build's writers stopped: each shard's part written as the
+ * shard's one database (livewriter_merge_bulk), the shards in parallel,
+ * each within its writer's share of --memory; closes every writer. */
+int shardrun_merge_bulk(build *b, char *err);
+/* The end of a full build: the deferred file records into the front, the
+ * near-duplicates grouped over all the shards, (a bulk build's index
+ * listed,) then every shard and the front compacted.  A full build of no
+ * article just creates the index. */
 int shardrun_finish_full(build *b, char *err);
 
 #endif

@@ -6,8 +6,10 @@
  * built, so readers see every committed batch and an interrupted build is
  * merged and resumed by the next run.  A bulk build's parts (issue 20)
  * are inverted by their writers and written, all of them, as the index's
- * one database by a single merge when the writers stop.  Reads no source
- * file and chooses no setting (sources.c, sample.c). */
+ * one database by a single merge when the writers stop; a new sharded
+ * index's bulk writers, one a shard, are each written as their shard's
+ * database (shardrun_merge_bulk).  Reads no source file and chooses no
+ * setting (sources.c, sample.c). */
 #define _GNU_SOURCE
 #include "writers.h"
 #include "fields.h"
@@ -205,9 +207,22 @@ static int writer_open_engine(build *b, writer *w, int create, char *err) {
     return rc;
 }
 
+/* A new shard's bulk writer takes the shard's key, which its database
+ * will hold: a shard's writer makes what only shards hold (engine.h's
+ * slot 2). */
+static int store_shard_key(build *b, writer *w, char *err) {
+    settings own;
+    settings_init(&own);
+    settings_set_shard(&own, (unsigned)w->k, b->nshards);
+    int rc = settings_store_writer(&own, SETTINGS_SHARD, w->ew, err);
+    settings_free(&own);
+    return rc;
+}
+
 static int writer_open(build *b, writer *w, int create, char *err) {
     int rc = writer_open_engine(b, w, create, err);
     if (rc != LEDE_OK) return rc;
+    if (create && b->nshards && store_shard_key(b, w, err) != LEDE_OK) return LEDE_ERR;
     /* A shard takes the index's format (the writer reads it back), so an
      * empty index made by an older lede is filled in its own format; and
      * its pivot and common words, which the writer reads too. */
@@ -234,14 +249,17 @@ static int writer_open(build *b, writer *w, int create, char *err) {
     return create ? engine_writer_commit(w->ew, err) : LEDE_OK;
 }
 
-/* The database writer k writes, relative to the index. */
+/* The database writer k writes, relative to the index: a shard's live
+ * one, or a bulk writer's new part in its shard's directory. */
 static char *writer_name(build *b, int k) {
     if (!b->nshards)
         return b->fresh ? indexdir_new_name(&b->ix, "part", k) : lede_strdup(b->ix.live[0]);
-    const indexdir *sub = &b->sh.shard[k];
+    indexdir *sub = &b->sh.shard[k];
+    char *db = b->bulk ? indexdir_new_name(sub, "part", 0) : lede_strdup(sub->live[0]);
     sbuf n;
     sbuf_init(&n);
-    sbuf_printf(&n, "%s/%s", sub->path + strlen(b->ix.path) + 1, sub->live[0]);
+    sbuf_printf(&n, "%s/%s", sub->path + strlen(b->ix.path) + 1, db);
+    free(db);
     return sbuf_detach(&n);
 }
 
@@ -258,7 +276,7 @@ static int list_parts(build *b, char *err) {
 }
 
 int writers_start(build *b, char *err) {
-    b->bulk = b->fresh && !b->nshards && b->o->bulk;
+    b->bulk = b->fresh && b->o->bulk;
     if (b->nshards && shardrun_start(b, err) != LEDE_OK) return LEDE_ERR;
     b->w = lede_calloc((size_t)b->nwriters, sizeof(writer));
     for (int k = 0; k < b->nwriters; k++) {
@@ -266,7 +284,9 @@ int writers_start(build *b, char *err) {
         w->b = b;
         w->k = k;
         w->name = writer_name(b, k);
-        if (writer_open(b, w, b->fresh && !b->nshards, err) != LEDE_OK) return LEDE_ERR;
+        /* A new part, or an existing shard (a bulk writer's part is new) */
+        if (writer_open(b, w, b->fresh && (!b->nshards || b->bulk), err) != LEDE_OK)
+            return LEDE_ERR;
     }
     for (int k = 0; b->schema_added && k < b->nwriters; k++) b->w[k].dirty = 1; /* commit them */
     if (b->schema_added && b->front) b->front_pending++;
@@ -290,7 +310,8 @@ int writers_stop(build *b, char *err) {
         }
     }
     int rc = LEDE_OK, merged = b->bulk && !atomic_load(&b->failed);
-    if (merged) rc = merge_parts(b, err); /* closes every part */
+    if (merged) /* closes every part */
+        rc = b->nshards ? shardrun_merge_bulk(b, err) : merge_parts(b, err);
     for (int k = 0; k < b->nwriters; k++) {
         writer *w = &b->w[k];
         if (w->ew && b->bulk && !merged) engine_writer_abandon(w->ew); /* writes nothing */

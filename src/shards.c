@@ -78,7 +78,16 @@ static int create_sub(indexdir *top, indexdir *sub, int k, unsigned n, const set
     return rc;
 }
 
-int shards_create(indexdir *top, unsigned n, const settings *set, const char *role,
+int shards_list(shards *s, char *err) {
+    char **names = lede_calloc(s->n + 1, sizeof(char *));
+    names[0] = lede_strdup(INDEXDIR_FRONT);
+    for (unsigned k = 0; k < s->n; k++) names[k + 1] = indexdir_shard_name(k);
+    int rc = indexdir_switch(s->top, names, (int)s->n + 1, err);
+    indexdir_free_names(names, (int)s->n + 1);
+    return rc;
+}
+
+int shards_create(indexdir *top, unsigned n, const settings *set, const char *role, int list,
                   shards *s, char *err) {
     if (n < 1 || n > SHARDS_MAX)
         return lede_seterr(err, "%s: %u shards (from 1 to %d)", top->path, n, SHARDS_MAX);
@@ -88,11 +97,7 @@ int shards_create(indexdir *top, unsigned n, const settings *set, const char *ro
     int rc = create_sub(top, &s->front, -1, n, set, role, err);
     for (unsigned k = 0; rc == LEDE_OK && k < n; k++)
         rc = create_sub(top, &s->shard[k], (int)k, n, set, role, err);
-    char **names = lede_calloc(n + 1, sizeof(char *));
-    names[0] = lede_strdup(INDEXDIR_FRONT);
-    for (unsigned k = 0; k < n; k++) names[k + 1] = indexdir_shard_name(k);
-    if (rc == LEDE_OK) rc = indexdir_switch(top, names, (int)n + 1, err);
-    indexdir_free_names(names, (int)n + 1);
+    if (rc == LEDE_OK && list) rc = shards_list(s, err);
     if (rc != LEDE_OK) shards_close(s);
     return rc;
 }
@@ -255,7 +260,7 @@ int shards_compact(shards *s, const int *due, int front, char *err) {
     return rc == LEDE_OK ? trc : rc;
 }
 
-int shards_group_duplicates(shards *s, engine_dup_stats *st, char *err) {
+int shards_group_duplicates(shards *s, size_t memory, engine_dup_stats *st, char *err) {
     memset(st, 0, sizeof *st);
     engine_writer **ws = lede_calloc(s->n ? s->n : 1, sizeof *ws);
     int rc = LEDE_OK;
@@ -266,7 +271,7 @@ int shards_group_duplicates(shards *s, engine_dup_stats *st, char *err) {
         free(path);
         if (rc != LEDE_OK) break;
     }
-    if (rc == LEDE_OK) rc = engine_group_duplicates(ws, s->n, 0, st, err);
+    if (rc == LEDE_OK) rc = engine_group_duplicates(ws, s->n, memory, st, err);
     for (unsigned k = 0; k < opened; k++)
         if (engine_writer_close(ws[k], rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     free(ws);

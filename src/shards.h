@@ -49,11 +49,15 @@ unsigned shards_route(const char *id, unsigned n);
 
 /* Creates, inside top (locked, listing nothing), the front and n shards,
  * each holding one new database with set's SETTINGS_INDEX values and its
- * shard key, then lists them in top's stub: the rename that makes the
- * index appear.  On LEDE_OK s holds them open and locked (role as in
- * indexdir_open). */
-int shards_create(indexdir *top, unsigned n, const settings *set, const char *role,
+ * shard key, then, with list set, lists them in top's stub: the rename
+ * that makes the index appear.  Unlisted (a bulk build's, which lists
+ * them once every shard is written: shards_list), they are debris to the
+ * next creation if the run dies.  On LEDE_OK s holds them open and locked
+ * (role as in indexdir_open). */
+int shards_create(indexdir *top, unsigned n, const settings *set, const char *role, int list,
                   shards *s, char *err);
+/* Lists s's front and shards in top's stub (shards_create's last step). */
+int shards_list(shards *s, char *err);
 /* Opens the front and shards of top (a sharded index: indexdir_shard_count
  * > 0): takes their locks, merges what an interrupted compaction left
  * listed, removes debris, and checks that the front and each shard say
@@ -76,10 +80,11 @@ char *shards_db_path(const indexdir *sub);
  * removes the old databases. */
 int shards_compact(shards *s, const int *due, int front, char *err);
 /* Groups the near-duplicates of all the shards' articles as one index
- * (engine_group_duplicates), each shard's keys written and committed in
- * its own database; run it with no other writer on the shards (before
- * their compaction).  st: what it found. */
-int shards_group_duplicates(shards *s, engine_dup_stats *st, char *err);
+ * (engine_group_duplicates, within memory bytes: 0 its default), each
+ * shard's keys written and committed in its own database; run it with no
+ * other writer on the shards (before their compaction).  st: what it
+ * found. */
+int shards_group_duplicates(shards *s, size_t memory, engine_dup_stats *st, char *err);
 
 #ifdef __cplusplus
 }

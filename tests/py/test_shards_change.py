@@ -232,7 +232,12 @@ check(rc == 0 and summary(out).get("added") == 0 and summary(out).get("deleted")
       "watch: the front's file records saw every change", out)
 
 # ---- kill -9 inside a sharded build ------------------------------------------
+# Through Xapian's API (--writer xapian): the index is listed as it is
+# created and readers see every committed batch.  The bulk writer's build
+# (the default) is listed only once every shard is written: below, and
+# tests/sh/test_index_bulk.sh.
 want = set(base)  # the corpus's ids
+API = ("--writer", "xapian")
 
 
 def crash(label, index, point, *args):
@@ -251,7 +256,7 @@ def committed(log_text):
 
 for point in ("after-article:1", "after-article:23"):
     idx = scratch.join("crash-%s.idx" % point.replace(":", "-"))
-    err = crash("build", idx, point, "--shards", str(N), corpus)
+    err = crash("build", idx, point, *API, "--shards", str(N), corpus)
     checked("build killed at " + point, idx)
     have = list_ids(idx)
     check(len(have) >= committed(err) and len(have) == len(set(have)),
@@ -264,7 +269,7 @@ for point in ("after-article:1", "after-article:23"):
 # The switches of a creation: the front's, each shard's, then the index's.
 for point, listed in (("before-switch:%d" % (N + 2), False), ("after-switch:%d" % (N + 2), True)):
     idx = scratch.join("crash-%s.idx" % point.replace(":", "-"))
-    crash("creation", idx, point, "--shards", str(N), corpus)
+    crash("creation", idx, point, *API, "--shards", str(N), corpus)
     rc, _, err = indexer("--index", idx, "--info")
     check_eq(rc == 0, listed, "creation killed at %s: the index %s" %
              (point, "opens (empty)" if listed else "does not exist yet"))
@@ -275,9 +280,23 @@ for point, listed in (("before-switch:%d" % (N + 2), False), ("after-switch:%d" 
              ["front"] + ["shard.%d" % k for k in range(N)], "creation killed at %s: no debris" % point)
 
 idx = scratch.join("crash-compact.idx")
-crash("compaction", idx, "after-merge:2", "--shards", str(N), corpus)
+crash("compaction", idx, "after-merge:2", *API, "--shards", str(N), corpus)
 checked("end-of-build compaction killed", idx)
 placement("end-of-build compaction killed: every article already there", idx, want)
+
+# The bulk writer's build killed while the shards are written or merged:
+# no index yet; the same command builds it all, leaving no debris.
+for point in ("after-article:23", "after-merge:1"):
+    idx = scratch.join("crash-bulk-%s.idx" % point.replace(":", "-"))
+    crash("bulk build", idx, point, "--shards", str(N), corpus)
+    rc, _, _ = indexer("--index", idx, "--info")
+    check(rc != 0, "bulk build killed at %s: no index yet" % point)
+    rc, _, _ = indexer("-q", "--index", idx, "--shards", str(N), corpus)
+    check_eq(rc, 0, "bulk build killed at %s: the same command again" % point)
+    placement("bulk build killed at %s, run again" % point, idx, want)
+    checked("bulk build killed at %s, run again" % point, idx)
+    check_eq(sorted(n for n in os.listdir(idx) if n.startswith(("front", "shard", "db.", "part."))),
+             ["front"] + ["shard.%d" % k for k in range(N)], "bulk build killed at %s: no debris" % point)
 
 # An incremental run: the previous state stays readable, nothing is lost.
 idx = scratch.join("crash-incremental.idx")

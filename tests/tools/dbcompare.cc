@@ -3,10 +3,11 @@
  * statistics, every term's frequencies, postlist with wdf and positions,
  * every document's length, termlist, values and data, metadata, spelling
  * words and their frequencies, spelling suggestions for misspellings of
- * the first 300 words (the metadata lede.replaced, a log of commits, left
- * out).  Prints the first differences (at most
- * --max, default 20) and exits 1 when there is any, 0 when the databases
- * are equal, 2 on an error.  Owns nothing else; writes nothing.
+ * the first 300 words (the metadata lede.replaced and lede.compacted, a
+ * log of commits and a compaction's record of its source, left out).
+ * Prints the first differences (at most --max, default 20) and exits 1
+ * when there is any, 0 when the databases are equal, 2 on an error.
+ * Owns nothing else; writes nothing.
  *
  * With --by-id it compares two lede indexes whose documents need not have
  * the same docids (built with other thread counts or writers): their
@@ -149,10 +150,16 @@ void compare_values(Report &r, const Xapian::Database &a, const Xapian::Database
     }
 }
 
-/* The change log (src/engine/changes.cc) tells which commits wrote a
- * database, not what it holds: a bulk build has none. */
+/* The change log and the record a compaction of one database leaves of
+ * its source (src/engine/changes.cc: the source's UUID and revisions)
+ * tell which commits wrote a database, not what it holds: a bulk build
+ * has neither, and two compactions' records name different sources. */
+bool log_key(const std::string &key) {
+    return key == "lede.replaced" || key == "lede.compacted";
+}
+
 void past_log(Xapian::TermIterator &i, const Xapian::Database &db) {
-    if (i != db.metadata_keys_end() && *i == "lede.replaced") ++i;
+    while (i != db.metadata_keys_end() && log_key(*i)) ++i;
 }
 
 void compare_metadata(Report &r, const Xapian::Database &a, const Xapian::Database &b) {
