@@ -29,7 +29,7 @@
 
 class FlatIndex {
   public:
-    static const size_t FIRST_SLOTS = 1024;
+    static constexpr size_t FIRST_SLOTS = 1024; /* constexpr: inline, so std::max may take its address */
 
     /* The slot where the key of hash h is, or the empty one it would
      * take; same(k) says whether entry k holds the key.  Call
