@@ -8,7 +8,8 @@
  * thread CPU times (CLOCK_THREAD_CPUTIME_ID) is kept.  Prints one line a
  * query, in file order:
  *   CLASS<TAB>CPU_US<TAB>STATUS<TAB>TOTAL<TAB>IDS<TAB>QUERY
- * STATUS "ok", "exact" (the total is exact) or "error"; IDS the page's ids,
+ * STATUS "ok", "exact" (the total is exact) or "error", with "+t" when the
+ * page came from a tier run (src/engine/tiers.cc); IDS the page's ids,
  * comma-separated.  The searches are the benchmarks' (limit=10, snippet=0);
  * QUERYCPU_EXACT=1 asks exact=1 and limit=20 instead, for comparing the
  * answers of two indexes or two builds of lede (ids, order, exact counts).
@@ -24,7 +25,7 @@
 typedef struct {
     char *cls, *text;
     double cpu[16];
-    char status[8];
+    char status[12];
     uint64_t total;
     char *ids;
 } cpu_query;
@@ -88,7 +89,7 @@ static void run_one(engine_reader *r, cpu_query *q, int pass, int exact) {
         q->ids = strdup(err);
         return;
     }
-    strcpy(q->status, res.exact ? "exact" : "ok");
+    snprintf(q->status, sizeof q->status, "%s%s", res.exact ? "exact" : "ok", res.tiered ? "+t" : "");
     q->total = res.total;
     q->ids = ids_of(&res);
     search_results_free(&res);

@@ -134,6 +134,9 @@ int build_load_settings(build *b, char *err) {
     return LEDE_OK;
 }
 
+/* The settings a full build chooses from its sample (sample.h). */
+#define SAMPLE_SETTINGS (SETTINGS_PIVOT | SETTINGS_COMMON | SETTINGS_PAIR_WORDS | SETTINGS_TIERS)
+
 /* A full build over an index whose articles were all deleted: the empty
  * database keeps the pivot and common words of its first build, and while
  * the stub lists it first (until the new shards are merged) readers would
@@ -147,8 +150,7 @@ static int forget_sample_settings(build *b, char *err) {
         int rc = engine_writer_open(path, 0, 0, &w, err);
         free(path);
         if (rc != LEDE_OK) return rc;
-        if (settings_erase_writer(SETTINGS_PIVOT | SETTINGS_COMMON | SETTINGS_PAIR_WORDS, w, err) !=
-            LEDE_OK) {
+        if (settings_erase_writer(SAMPLE_SETTINGS, w, err) != LEDE_OK) {
             engine_writer_close(w, NULL);
             return LEDE_ERR;
         }
@@ -162,11 +164,12 @@ static int forget_sample_settings(build *b, char *err) {
 static int setup_full_build(build *b, char *err) {
     b->nwriters = b->o->threads > 0 ? b->o->threads : 1;
     docstore_dict_init(&b->dictb);
-    int stale = (b->set.stored & (SETTINGS_PIVOT | SETTINGS_COMMON | SETTINGS_PAIR_WORDS)) != 0;
+    int stale = (b->set.stored & SAMPLE_SETTINGS) != 0;
     sbuf_reset(&b->set.dict);
     settings_set_string(&b->set.pivot, "");
     sbuf_reset(&b->set.common);
     sbuf_reset(&b->set.pair_words);
+    sbuf_reset(&b->set.tiers);
     engine_reader_close(b->lookup);
     b->lookup = NULL;
     return stale ? forget_sample_settings(b, err) : LEDE_OK;

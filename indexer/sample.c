@@ -5,6 +5,7 @@
 #include "writers.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A full build samples its first PIVOT_SAMPLE articles (at most
@@ -28,6 +29,13 @@
 /* Fewer sampled articles than this choose no pair words beyond the
  * common ones: 1% of them would be a word in 5 articles or fewer. */
 #define PAIR_MIN_SAMPLE 500
+/* Format 4's tier words are the common words, each with the scaled wdf
+ * that about this share of its sampled postings reach (engine.h,
+ * src/engine/tiers.cc): the articles a query of common words ranks first
+ * (issue 22: at 500,000 articles, 10% let every AND and NOT of two
+ * common words of the bench mix stop there, reading a sixth of the
+ * postings; bench/results/scale.md). */
+#define TIER_SHARE 0.10
 /* Fewer sampled articles than this choose no common words: in a handful
  * every word would pass the share. */
 #define COMMON_MIN_SAMPLE 100
@@ -76,12 +84,15 @@ static int choose_sample_settings(build *b, char *err) {
         rc = engine_writer_common_words(m, COMMON_SHARE, LEDE_INDEX_COMMON_MAX, &b->set.common, err);
     if (rc == LEDE_OK && b->o->pair_words && n >= PAIR_MIN_SAMPLE)
         rc = engine_writer_common_words(m, PAIR_SHARE, b->o->pair_words, &b->set.pair_words, err);
-    engine_writer_close(m, NULL);
     if (rc == LEDE_OK && n > 0 && total >= n) {
         char pivot[32];
         snprintf(pivot, sizeof pivot, "%.1f", (double)total / (double)n);
         settings_set_string(&b->set.pivot, pivot);
+        if (b->set.common.len && !strcmp(b->set.format, "4"))
+            rc = engine_writer_tiers(m, b->set.common.data, b->set.common.len, atof(pivot),
+                                     TIER_SHARE, &b->set.tiers, err);
     }
+    engine_writer_close(m, NULL);
     return rc;
 }
 

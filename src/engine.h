@@ -285,6 +285,12 @@ int engine_writer_measure(engine_writer *w, const article *a,
  * formats 3 and 4's "lede.common" and "lede.pair_words"). */
 int engine_writer_common_words(engine_writer *w, double share, unsigned max,
                                sbuf *out, char *err);
+/* Format 4's "lede.tiers" for the space-separated words[0..len) (the
+ * common words), from the articles measured so far: each word with the
+ * scaled wdf (at this pivot) that about share of its postings reach,
+ * "stem=T" space-separated (src/engine/tiers.cc). */
+int engine_writer_tiers(engine_writer *w, const char *words, size_t len, double pivot,
+                        double share, sbuf *out, char *err);
 /* Deletes the documents of source file filekey for which keep(qterm, ctx)
  * is false (keep NULL: all of them).  *deleted gets the count. */
 typedef int (*engine_keep_fn)(const char *qterm, size_t len, void *ctx);

@@ -225,6 +225,7 @@ static void search_json(sbuf *out, const proto_request *rq,
     json_key_int(out, "took_us", (long long)took_us);
     sbuf_puts(out, ",\"retried_any\":");
     jsonw_bool(out, res->retried_any);
+    if (res->tiered) sbuf_puts(out, ",\"tiered\":true");
     sbuf_puts(out, ",\"did_you_mean\":");
     if (res->did_you_mean) jsonw_str(out, res->did_you_mean);
     else sbuf_puts(out, "null");
@@ -259,6 +260,7 @@ void proto_reply_search(sbuf *out, int json, const proto_request *rq,
     sbuf_printf(out, " offset=%u limit=%u hits=%u took_us=%llu%s", rq->search.offset,
                 rq->search.limit, res->nhits, (unsigned long long)took_us,
                 res->retried_any ? " retried=any" : "");
+    if (res->tiered) sbuf_puts(out, " tiered=1");
     if (rq->limit_capped) sbuf_printf(out, " limit_asked=%u", rq->limit_asked);
     if (rq->search.facets) sbuf_printf(out, " facets=%u", res->nfacets);
     sbuf_putc(out, '\n');

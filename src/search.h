@@ -118,6 +118,11 @@ typedef struct search_results {
      * (both equal to total when exact) */
     uint64_t total_min, total_max;
     int retried_any;          /* the AND query found nothing; ran as OR */
+    /* The page was ranked from the articles holding the tier terms of the
+     * query's words (src/engine/tiers.cc): the same hits as the whole
+     * match gives, and a total counted up to 1,000 matches, then
+     * estimated from the words' frequencies. */
+    int tiered;
     char *did_you_mean;       /* corrected query, or NULL */
     /* Why nothing matched, when the engine knows (a SEARCH_HINT_*,
      * static), or NULL. */

@@ -38,6 +38,7 @@ static const setting table[] = {
     {SETTINGS_FOLD, "lede.fold", KIND_STRING, offsetof(settings, fold), ""},
     {SETTINGS_STOP_PAIRS, "lede.stop_pairs", KIND_STRING, offsetof(settings, stop_pairs), ""},
     {SETTINGS_PAIR_WORDS, "lede.pair_words", KIND_BYTES, offsetof(settings, pair_words), NULL},
+    {SETTINGS_TIERS, "lede.tiers", KIND_BYTES, offsetof(settings, tiers), NULL},
 };
 #define NSETTINGS (sizeof table / sizeof table[0])
 
@@ -48,6 +49,7 @@ void settings_init(settings *s) {
     memset(s, 0, sizeof *s);
     sbuf_init(&s->common);
     sbuf_init(&s->pair_words);
+    sbuf_init(&s->tiers);
     sbuf_init(&s->dict);
     sbuf_init(&s->schema);
 }
@@ -62,6 +64,7 @@ void settings_free(settings *s) {
     free(s->stop_pairs);
     sbuf_free(&s->common);
     sbuf_free(&s->pair_words);
+    sbuf_free(&s->tiers);
     sbuf_free(&s->dict);
     sbuf_free(&s->schema);
     settings_init(s);

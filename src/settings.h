@@ -21,6 +21,11 @@
  *                      space-separated stems, a superset of "lede.common"
  *                      (absent: those of "lede.common", as every index
  *                      made before it)
+ *   "lede.tiers"       format 4's tier words, space-separated "stem=T":
+ *                      an article whose (scaled) wdf of the stem is at
+ *                      least T also holds the boolean term XT<stem>, so
+ *                      that a query of such words can rank these first
+ *                      (src/engine/tiers.cc; absent: none)
  *   "lede.dict"        docstore preset dictionary, bytes (absent: none)
  *   "lede.fold"        how text is folded into terms: ENGINE_FOLD (engine.h:
  *                      NFKC, accents off, CJK in n-grams), stored in every
@@ -48,7 +53,7 @@
  *                      ever appended; a compaction keeps the merge of its
  *                      sources'; readers merge every database's and load
  *                      it again whenever they move to a newer revision
- * The first nine are fixed when the index is created (SETTINGS_INDEX), and
+ * The first ten are fixed when the index is created (SETTINGS_INDEX), and
  * written only into a new database (a shard, a merge, a new index), never
  * by a commit to one that readers have open: readers load them again only
  * when the stub names other databases (src/engine/refresh.cc).  The next
@@ -84,10 +89,11 @@ enum {
     SETTINGS_FOLD = 1u << 12,
     SETTINGS_STOP_PAIRS = 1u << 13,
     SETTINGS_PAIR_WORDS = 1u << 14,
+    SETTINGS_TIERS = 1u << 15,
 };
 #define SETTINGS_INDEX (SETTINGS_FORMAT | SETTINGS_LANGUAGE | SETTINGS_STOPWORDS | \
                         SETTINGS_PIVOT | SETTINGS_COMMON | SETTINGS_DICT | SETTINGS_FOLD | \
-                        SETTINGS_STOP_PAIRS | SETTINGS_PAIR_WORDS)
+                        SETTINGS_STOP_PAIRS | SETTINGS_PAIR_WORDS | SETTINGS_TIERS)
 #define SETTINGS_ALL (SETTINGS_INDEX | SETTINGS_COMMIT_TIME | SETTINGS_CHANGES | \
                       SETTINGS_SHARDS | SETTINGS_SHARD | SETTINGS_REVISION_BASE | \
                       SETTINGS_SCHEMA)
@@ -103,6 +109,7 @@ typedef struct settings {
     char *pivot;           /* "lede.pivot", "" when absent */
     sbuf common;           /* "lede.common" */
     sbuf pair_words;       /* "lede.pair_words" */
+    sbuf tiers;            /* "lede.tiers" */
     sbuf dict;             /* "lede.dict" */
     uint64_t commit_time;  /* "lede.commit_time" */
     uint64_t changes;      /* "lede.changes" */

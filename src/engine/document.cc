@@ -1,6 +1,6 @@
 /* document.cc -- making a Xapian document of an article (the index
  * format in engine.h): its id term, the terms of its fields, formats 3
- * and 4's baked term frequencies and pair terms, the pair terms of
+ * and 4's baked term frequencies, pair terms and tier terms, the pair terms of
  * adjacent stop words, its values and stored data, and the words it
  * gives the spelling dictionary.  Writes nothing to a database itself:
  * writer.cc stores what this makes. */
@@ -46,13 +46,6 @@ Xapian::termcount impact_of(Xapian::termcount wdf, double len, double pivot) {
     double k = BM25_K1 * length_norm(len, pivot);
     double impact = std::round(IMPACT_MAX * wdf / (k + wdf));
     return impact < 1 ? 1 : (Xapian::termcount)impact;
-}
-
-/* A format 4 posting's wdf: the raw wdf over the document's length
- * normalisation, times TF_SCALE, rounded (ranking.hh). */
-Xapian::termcount tf_of(Xapian::termcount wdf, double len, double pivot) {
-    double tf = std::round(TF_SCALE * wdf / length_norm(len, pivot));
-    return tf < 1 ? 1 : tf > 4e9 ? 4000000000u : (Xapian::termcount)tf;
 }
 
 /* Adds a pair term for each two pair words at adjacent positions of the
@@ -113,6 +106,11 @@ void bake_tf(Xapian::Document &doc, int format, double pivot) {
 }
 
 }  // namespace
+
+Xapian::termcount tf_of(Xapian::termcount wdf, double len, double pivot) {
+    double tf = std::round(TF_SCALE * wdf / length_norm(len, pivot));
+    return tf < 1 ? 1 : tf > 4e9 ? 4000000000u : (Xapian::termcount)tf;
+}
 
 std::string id_term(const char *id) {
     std::string t = "Q";
@@ -277,6 +275,7 @@ Xapian::Document make_document(engine_writer *w, const article *a, const std::st
     if (baked_tf(w->format)) {
         bake_tf(doc, w->format, w->pivot);
         add_pairs(w->pair_words, doc);
+        add_tier_terms(w->tiers, doc);
     }
     if (w->stop_pairs) add_all_stop_pairs(w, text, doc);
     if (w->spelling) { /* folded as the terms are: a correction's words are searched */

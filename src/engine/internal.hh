@@ -38,6 +38,7 @@ const char *const PREFIX_STANDFIRST = "XL";
 const char *const PREFIX_AUTHOR = "A";
 const char *const PREFIX_FILE = "XF";
 const char *const PREFIX_PAIR = "XP";
+const char *const PREFIX_TIER = "XT";
 
 /* What a reader's stemmer makes of a stop word: the word behind this byte,
  * a term the index never holds, so that a stop word QueryParser keeps in a
@@ -47,6 +48,8 @@ const char STOP_MARK = '\x01';
 const size_t MAX_TERM = 240;
 
 typedef std::unordered_set<std::string> word_set;
+/* Format 4's tier words, each with its threshold ("lede.tiers", tiers.cc). */
+typedef std::unordered_map<std::string, Xapian::termcount> TierMap;
 
 struct BulkState;  /* bulk_writer.cc: a bulk writer's inverter and id table */
 
@@ -69,6 +72,8 @@ struct engine_writer {
     /* Formats 3 and 4's pair words (pair_words_of): adjacent pairs of
      * them get a pair term (add_pairs). */
     std::unordered_set<std::string> pair_words;
+    /* Format 4's tier words and their thresholds (tiers.cc). */
+    TierMap tiers;
     /* Spelling words seen since the last commit, with their counts, and
      * the memory they take (word_bytes each; a bulk writer counts it in
      * its budget).  Changed only through count_word and clear_words. */
@@ -78,6 +83,10 @@ struct engine_writer {
      * word of the body term is in. */
     uint64_t sampled = 0;
     std::unordered_map<std::string, uint64_t> sample_df;
+    /* and each body word's (raw wdf, article length) in each of them,
+     * for the tier thresholds (engine_writer_tiers) */
+    std::unordered_map<std::string, std::vector<std::pair<Xapian::termcount, Xapian::termcount>>>
+        sample_wdf;
     /* The metadata fields' schema (fields.cc): the process's shared one
      * (engine_writer_share_fields) or its own; NULL until configured (a
      * writer that stores no articles writes no "lede.schema"). */
@@ -228,6 +237,7 @@ struct engine_reader {
     bool heads = false;
     std::unordered_set<std::string> common;  /* formats 3 and 4: SIMILAR leaves them out */
     std::unordered_set<std::string> pair_words;  /* formats 3 and 4: see pairs_for */
+    TierMap tiers;  /* format 4: see tiers.cc */
     docstore *ds = nullptr;
     /* Change detection (see refresh): the directories watched, and
      * whether a quiet watch may be trusted to mean "nothing new". */
@@ -256,6 +266,10 @@ struct Page {
      * and those counts by key once read */
     std::shared_ptr<Xapian::ValueCountMatchSpy> collapse_counts;
     std::unordered_map<std::string, Xapian::doccount> collapse_sizes;
+    /* A page from a tier run (search.cc): mset matched only the articles
+     * holding a tier term, and the query's totals are these. */
+    bool tiered = false;
+    Xapian::doccount counted_min = 0, counted_max = 0, counted_estimate = 0;
 };
 
 /* The formats (engine.h) this engine reads and writes. */
@@ -439,6 +453,9 @@ std::string fold_query(const std::string &query);
 bool fold_setting(const char *value);
 
 /* document.cc */
+/* A format 4 posting's wdf: the raw wdf over the document's length
+ * normalisation, times TF_SCALE, rounded (ranking.hh). */
+Xapian::termcount tf_of(Xapian::termcount wdf, double len, double pivot);
 std::string id_term(const char *id);
 std::string fingerprint_bytes(uint64_t v);
 /* The terms of an article's text, as make_document indexes them. */
@@ -456,6 +473,20 @@ size_t word_bytes(const std::string &word);
 /* Adds n to word's count in w->words; clear_words empties them. */
 void count_word(engine_writer *w, const std::string &word, Xapian::termcount n);
 void clear_words(engine_writer *w);
+
+/* tiers.cc */
+/* The tier words of "lede.tiers" (none in an index made before it). */
+TierMap tiers_of(const settings &s);
+/* Adds XT<word> to doc for each tier word whose (baked) wdf in doc is at
+ * least its threshold. */
+void add_tier_terms(const TierMap &tiers, Xapian::Document &doc);
+/* A ranked query's tier run: q over the articles holding a tier term of
+ * its scoring words, and the most any other article of q can score (see
+ * tiers.cc); false when q has a scoring word that is not a tier word, an
+ * operator whose weight it cannot bound, fewer postings than min_postings
+ * in its scoring words, or the index no tiers. */
+bool tier_plan(const engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
+               Xapian::Query &filtered, double &bound);
 
 /* duplicates.cc */
 /* An article's near-duplicate signature (engine.h, slot 5), "" when it has
@@ -549,6 +580,7 @@ struct Described {
     Xapian::termpos position = 0;  /* LEAF_TERM: its query position */
     Xapian::termcount window = 0;  /* OP_NEAR, OP_PHRASE: the window */
     std::string pattern;           /* OP_WILDCARD: the prefix it expands */
+    double scale = 1;              /* OP_SCALE_WEIGHT: the factor */
 };
 Described read_description(const Xapian::Query &q);
 

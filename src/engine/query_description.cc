@@ -1,8 +1,8 @@
 /* query_description.cc -- the one place that reads a Xapian query's
  * description (Query::get_description).  Xapian 1.4 has accessors for a
  * query's type, subqueries and terms, which the engine walks, but none
- * for a leaf's query position, a NEAR or PHRASE window, or a wildcard's
- * pattern: those it shows only in the description, so they are read from
+ * for a leaf's query position, a NEAR or PHRASE window, a wildcard's
+ * pattern or a scaled weight's factor: those it shows only in the description, so they are read from
  * it here and nowhere else.  A Xapian that grows accessors for them (or
  * changes its descriptions) needs this file changed alone.  Touches no
  * database and no reader. */
@@ -35,10 +35,20 @@ std::string pattern_in(const std::string &d) {
     return d.substr(start + 1, end - start - 1);
 }
 
+/* "Query(0 * XPalpha beta)": the factor before " * "; 1 when unreadable
+ * (a factor believed 1 where it is not is never read as weightless). */
+double scale_in(const std::string &d) {
+    const char *start = d.c_str() + (d.compare(0, 6, "Query(") == 0 ? 6 : 0);
+    char *end = nullptr;
+    double v = strtod(start, &end);
+    return end != start && strncmp(end, " * ", 3) == 0 ? v : 1;
+}
+
 }  // namespace
 
 /* Only what q's type has is read (a leaf's position, a NEAR or PHRASE
- * window, a wildcard's pattern); the rest stays 0 or "". */
+ * window, a wildcard's pattern, a scale factor); the rest stays as
+ * Described has it. */
 Described read_description(const Xapian::Query &q) {
     Described shown;
     switch (q.get_type()) {
@@ -53,6 +63,9 @@ Described read_description(const Xapian::Query &q) {
         break;
     case Xapian::Query::OP_WILDCARD:
         shown.pattern = pattern_in(q.get_description());
+        break;
+    case Xapian::Query::OP_SCALE_WEIGHT:
+        shown.scale = scale_in(q.get_description());
         break;
     default:
         break;

@@ -38,6 +38,10 @@ void set_weighting(const engine_reader *r, Xapian::Enquire &enq) {
  * the mix takes 8% fewer instructions (callgrind, bench/libsearch). */
 const Xapian::doccount TIE_SLACK = 10;
 
+/* tier_page's floor: queries whose scoring words' postings add up to
+ * fewer run whole (a tier run and a count would cost more). */
+const Xapian::doccount TIER_MIN_POSTINGS = 20000;
+
 /* The number of leading items of mset that surely hold every match
  * scoring at least as high as item want-1, or 0 when a tie run may go on
  * beyond what mset holds. */
@@ -53,13 +57,18 @@ Xapian::doccount complete_prefix(const Xapian::MSet &mset, Xapian::doccount want
 
 /* The page of a relevance-ordered query from the top matches by score
  * alone, ties ordered here (see TIE_SLACK); false when a tie run may go
- * on past what was fetched, and Xapian's sort must order the page. */
+ * on past what was fetched, and Xapian's sort must order the page.  With
+ * a floor (a tier run: the most an article left out of enq's query can
+ * score), false too unless the page is full and its lowest score is above
+ * the floor. */
 bool page_by_score(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
-                   Xapian::doccount check, Page &page) {
+                   Xapian::doccount check, Page &page, double floor = -1) {
     Xapian::doccount want = o->offset + o->limit;
     enq.set_sort_by_relevance();
     Xapian::doccount fetch = want + TIE_SLACK + 1;
     page.mset = checked_mset(r, enq, o, 0, fetch, check);
+    if (floor >= 0 && (page.mset.size() < want || !(page.mset[want - 1].get_weight() > floor)))
+        return false;
     Xapian::doccount complete = complete_prefix(page.mset, want, fetch);
     if (complete == 0 && !page.mset.empty()) return false;
     order_ties(r, page, complete);
@@ -105,12 +114,52 @@ void remote_page(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
     for (Xapian::MSetIterator it = shown.begin(); it != shown.end(); ++it) page.items.push_back(it);
 }
 
+/* The totals of q (enq's query) after a tier run gave page: exact up to
+ * TOTAL_EXACT_UP_TO matches, as a page's are.  When the tier run alone
+ * matched that many, q matches more and Xapian's estimate from the terms'
+ * frequencies will do (no match is run); otherwise q is counted up to that
+ * many. */
+void count_tiered(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, Page &page) {
+    Xapian::doccount seen = page.mset.get_matches_lower_bound();
+    Xapian::MSet m = checked_mset(r, enq, o, 0, 0, seen >= TOTAL_EXACT_UP_TO ? 0 : TOTAL_EXACT_UP_TO);
+    page.tiered = true;
+    page.counted_min = std::max(m.get_matches_lower_bound(), seen);
+    page.counted_max = std::max(m.get_matches_upper_bound(), page.counted_min);
+    page.counted_estimate = std::min(std::max(m.get_matches_estimated(), page.counted_min),
+                                     page.counted_max);
+}
+
+/* tiers.cc's run: a local relevance-ordered page of q from the articles
+ * holding a tier term of its words, when its lowest score beats all the
+ * others can score; false (page untouched) otherwise.  Only for a query
+ * whose words' postings add up to TIER_MIN_POSTINGS: below that the
+ * whole match costs less than a tier run and a count.  LEDE_TIERS_OFF in
+ * the environment (a test and benchmark hook, read once) leaves every
+ * query to the whole match; LEDE_TIERS_ALWAYS tries a tier run whatever
+ * the postings (for tests on small collections). */
+bool tier_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
+               const search_opts *o, Page &page) {
+    static const bool off = getenv("LEDE_TIERS_OFF") != nullptr;
+    static const bool always = getenv("LEDE_TIERS_ALWAYS") != nullptr;
+    Xapian::Query filtered;
+    double bound = 0;
+    if (off || !tier_plan(r, q, always ? 0 : TIER_MIN_POSTINGS, filtered, bound)) return false;
+    Page from_tiers;
+    enq.set_query(filtered);
+    bool done = page_by_score(r, enq, o, 0, from_tiers, bound * (1 + 1e-9));
+    enq.set_query(q);
+    if (!done) return false;
+    count_tiered(r, enq, o, from_tiers);
+    page = std::move(from_tiers);
+    return true;
+}
+
 }  // namespace
 
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                const search_opts *o, FacetCounts &facets) {
-    Xapian::Query run = r->pair_words.empty() ? q : pairs_for(r, q);
-    enq.set_query(with_wildcards_read(r, run, o));
+    Xapian::Query run = with_wildcards_read(r, r->pair_words.empty() ? q : pairs_for(r, q), o);
+    enq.set_query(run);
     set_weighting(r, enq);
     Xapian::doccount want = o->offset + o->limit;
     /* Both paths below look at as many candidates, so that a query's
@@ -145,6 +194,11 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
         }
         /* A match spy counting collapse keys (collapse.cc) would count
          * twice if page_by_score ran a second match: Xapian sorts. */
+        /* A tier run ranks the best matches only: not for an exact
+         * count, facets or a collapse, which need every match seen. */
+        if (!r->remote && !o->exact && facets.slots.empty() && !(o->collapse && *o->collapse) &&
+            tier_page(r, enq, run, o, page))
+            return page;
         if (!r->remote && !page.collapse_counts && page_by_score(r, enq, o, check, page)) return page;
         if (!apart) facets.arm(enq); /* the match below counts again */
         /* arm() with facets cleared every spy, the collapse counter's too */
@@ -165,13 +219,13 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
 void fill_totals(const Page &page, const FacetCounts &facets, const search_opts *o,
                  search_results *out) {
     const Xapian::MSet &mset = page.mset;
-    out->total_min = mset.get_matches_lower_bound();
-    out->total_max = mset.get_matches_upper_bound();
+    out->total_min = page.tiered ? page.counted_min : mset.get_matches_lower_bound();
+    out->total_max = page.tiered ? page.counted_max : mset.get_matches_upper_bound();
+    uint64_t estimate = page.tiered ? page.counted_estimate : mset.get_matches_estimated();
     out->exact = out->total_min == out->total_max;
     /* the estimate kept within the bounds, whatever Xapian's rounding */
     out->total = out->exact ? out->total_min
-                            : std::min<uint64_t>(std::max<uint64_t>(mset.get_matches_estimated(),
-                                                                    out->total_min),
+                            : std::min<uint64_t>(std::max<uint64_t>(estimate, out->total_min),
                                                  out->total_max);
     facets.fill(mset, out);
     check_stop(o, "facets");
@@ -244,6 +298,7 @@ int search_once(engine_reader *r, const search_opts *o,
         }
     }
     fill_totals(run.page, run.facets, o, out);
+    out->tiered = run.page.tiered;
     if (stops_only && out->total == 0) out->hint = SEARCH_HINT_STOPWORDS;
     offer_correction(r, o, q, run.page.mset, out);
     fill_hits(r, run.page, ran, o, out);

@@ -30,7 +30,7 @@ double stored_pivot(engine_writer *w, IndexSettings &is) {
 
 /* What the index's format (settings "lede.format", "lede.fold", and formats 3 and
  * 4's "lede.pivot" and pair words, "lede.pair_words" or else
- * "lede.common") asks of the documents this writer makes. */
+ * "lede.common", and format 4's "lede.tiers") asks of the documents this writer makes. */
 void load_format(engine_writer *w) {
     IndexSettings is(w->db);
     w->format = format_number(is.s.format);
@@ -41,6 +41,7 @@ void load_format(engine_writer *w) {
     if (baked_tf(w->format)) {
         w->pivot = stored_pivot(w, is);
         w->pair_words = pair_words_of(is.s);
+        if (w->format == 4) w->tiers = tiers_of(is.s);
     }
 }
 
@@ -181,7 +182,10 @@ int engine_writer_measure(engine_writer *w, const article *a,
         *length = text_length(doc);
         w->sampled++;
         for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
-            if (prefix_length(*t) == 0) w->sample_df[*t]++;
+            if (prefix_length(*t) == 0) {
+                w->sample_df[*t]++;
+                w->sample_wdf[*t].emplace_back(t.get_wdf(), (Xapian::termcount)*length);
+            }
         return LEDE_OK;
     });
 }

@@ -1,0 +1,176 @@
+/* tiers.cc -- format 4's tier terms, written and read.  A full build
+ * picks its tier words (the common words, "lede.common") and for each a
+ * threshold T from its sample (engine_writer_tiers): about TIER share of
+ * the word's postings have a scaled wdf of at least T ("lede.tiers",
+ * "stem=T ...").  Every article whose wdf of a tier word reaches its
+ * threshold also holds the boolean term XT<stem> (add_tier_terms), in
+ * every writer (full, bulk, live), so the tier terms always say exactly
+ * which articles they are.
+ *
+ * Why: Xapian 1.4 cannot skip by weight inside an AND, so a query of
+ * common words ranks every article that holds them all (at 500,000
+ * articles, `stock NOT increase` scored 93,455 to show 10).  An article
+ * holding no tier term of a query's scoring words has each of their wdfs
+ * below its threshold, so it scores at most tier_plan's bound (BM25 with
+ * b = 0 rises with wdf alone: ranking.hh).  search.cc runs the query
+ * first over the articles holding one of those tier terms (a FILTER, which
+ * weighs nothing and which the remote protocol carries); when the page's
+ * lowest score there is above the bound, no other article can reach the
+ * page, so the page is the one the whole query gives (same articles,
+ * scores, order and ties); otherwise the whole query runs as before.
+ * Touches no database; search.cc runs what tier_plan makes. */
+#include "internal.hh"
+#include "ranking.hh"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+TierMap tiers_of(const settings &s) {
+    TierMap out;
+    std::istringstream in(std::string(s.tiers.data ? s.tiers.data : "", s.tiers.len));
+    for (std::string item; in >> item;) {
+        size_t eq = item.rfind('=');
+        if (eq == std::string::npos || eq == 0) continue;
+        unsigned long t = strtoul(item.c_str() + eq + 1, nullptr, 10);
+        if (t > 0) out[item.substr(0, eq)] = (Xapian::termcount)t;
+    }
+    return out;
+}
+
+void add_tier_terms(const TierMap &tiers, Xapian::Document &doc) {
+    if (tiers.empty()) return;
+    std::vector<std::string> hi;
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+        const std::string &term = *t;
+        if (prefix_length(term) != 0) continue;
+        auto it = tiers.find(term);
+        if (it != tiers.end() && t.get_wdf() >= it->second) hi.push_back(PREFIX_TIER + term);
+    }
+    for (const std::string &term : hi) doc.add_boolean_term(term);
+}
+
+namespace {
+
+/* The threshold of a word from its sampled postings' baked wdfs: one
+ * above the wdf that share of them exceed, so that at most that share
+ * reach it; 0 when the sample holds none. */
+Xapian::termcount threshold_of(std::vector<Xapian::termcount> &baked, double share) {
+    if (baked.empty()) return 0;
+    std::sort(baked.begin(), baked.end(), std::greater<Xapian::termcount>());
+    size_t at = std::min(baked.size() - 1, (size_t)(share * (double)baked.size()));
+    return baked[at] + 1;
+}
+
+/* A query's tier plan as collect builds it. */
+struct Plan {
+    const engine_reader *r = nullptr;
+    std::vector<std::string> leaves;    /* each scoring leaf's term, repeats kept */
+    std::vector<Xapian::Query> wholes;  /* subqueries the filter takes whole */
+};
+
+bool collect(const Xapian::Query &q, Plan &p);
+
+/* An OR's (or AND_MAYBE's optional) child: bounded by its leaves when it
+ * can be; else taken whole into the filter, so that an article outside
+ * the filter does not match it and it adds nothing there. */
+void collect_or_whole(const Xapian::Query &q, Plan &p) {
+    size_t had = p.leaves.size();
+    if (collect(q, p)) return;
+    p.leaves.resize(had);
+    p.wholes.push_back(q);
+}
+
+/* Adds q's scoring leaves to p; true when every match of q outside the
+ * filter (the tier terms of p's leaves, or p's wholes) scores at most
+ * what those leaves can below their thresholds.  Not so for a part whose
+ * weight is not bounded here (a synonym, a wildcard, a weight scaled by
+ * other than 0, a word without a tier) unless an OR can take it whole.
+ * The right side of a FILTER or AND_NOT and a weight scaled by 0 weigh
+ * nothing. */
+bool collect(const Xapian::Query &q, Plan &p) {
+    size_t n = q.get_num_subqueries();
+    switch (q.get_type()) {
+    case Xapian::Query::LEAF_TERM: {
+        std::string term = *q.get_terms_begin();
+        if (!p.r->tiers.count(term)) return false;
+        p.leaves.push_back(term);
+        return true;
+    }
+    case Xapian::Query::OP_AND: case Xapian::Query::OP_PHRASE: case Xapian::Query::OP_NEAR:
+        for (size_t i = 0; i < n; i++)
+            if (!collect(q.get_subquery(i), p)) return false;
+        return true;
+    case Xapian::Query::OP_OR: case Xapian::Query::OP_XOR:
+        for (size_t i = 0; i < n; i++) collect_or_whole(q.get_subquery(i), p);
+        return true;
+    case Xapian::Query::OP_AND_MAYBE:
+        if (n == 0 || !collect(q.get_subquery(0), p)) return false;
+        for (size_t i = 1; i < n; i++) collect_or_whole(q.get_subquery(i), p);
+        return true;
+    case Xapian::Query::OP_AND_NOT: case Xapian::Query::OP_FILTER:
+        return n > 0 && collect(q.get_subquery(0), p);
+    case Xapian::Query::OP_VALUE_RANGE: case Xapian::Query::OP_VALUE_GE:
+    case Xapian::Query::OP_VALUE_LE:
+        return true; /* no weight */
+    case Xapian::Query::OP_SCALE_WEIGHT: /* weightless (pairs_for's pair terms), or unbounded here */
+        return read_description(q).scale == 0;
+    default:
+        return false;
+    }
+}
+
+/* The most a leaf of term (wqf in the query) can add for an article
+ * whose wdf of it is at most wdf, as tf_weight() scores it: Xapian's
+ * BM25Weight with b = 0 and k3 = 1, the idf ImpactWeight::idf repeats. */
+double leaf_bound(const engine_reader *r, const std::string &term, double wqf, double wdf) {
+    double idf = ImpactWeight::idf(r->db.get_termfreq(term), r->db.get_doccount());
+    return idf * (TF_K1 + 1) * (2 * wqf / (1 + wqf)) * wdf / (TF_K1 + wdf);
+}
+
+}  // namespace
+
+bool tier_plan(const engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
+               Xapian::Query &filtered, double &bound) {
+    if (r->tiers.empty() || r->format != 4) return false;
+    Plan p;
+    p.r = r;
+    if (!collect(q, p) || p.leaves.empty()) return false;
+    std::unordered_map<std::string, double> wqf;
+    for (const std::string &t : p.leaves) wqf[t] += 1;
+    Xapian::doccount postings = 0;
+    for (const auto &kv : wqf) postings += r->db.get_termfreq(kv.first);
+    if (postings < min_postings) return false;
+    bound = 0;
+    std::vector<Xapian::Query> hi;
+    for (const std::string &t : p.leaves) bound += leaf_bound(r, t, wqf[t], r->tiers.at(t) - 1);
+    for (const auto &kv : wqf) hi.emplace_back(PREFIX_TIER + kv.first);
+    hi.insert(hi.end(), p.wholes.begin(), p.wholes.end());
+    filtered = Xapian::Query(Xapian::Query::OP_FILTER, q,
+                             Xapian::Query(Xapian::Query::OP_OR, hi.begin(), hi.end()));
+    return true;
+}
+
+extern "C" {
+
+int engine_writer_tiers(engine_writer *w, const char *words, size_t len, double pivot,
+                        double share, sbuf *out, char *err) {
+    return guarded(err, "tier words", [&] {
+        std::istringstream in(std::string(words ? words : "", len));
+        sbuf_reset(out);
+        for (std::string word; in >> word;) {
+            auto it = w->sample_wdf.find(word);
+            if (it == w->sample_wdf.end()) continue;
+            std::vector<Xapian::termcount> baked;
+            for (const auto &p : it->second) baked.push_back(tf_of(p.first, p.second, pivot));
+            Xapian::termcount t = threshold_of(baked, share);
+            if (t == 0) continue;
+            std::string item = word + "=" + std::to_string(t);
+            if (out->len) sbuf_putc(out, ' ');
+            sbuf_append(out, item.data(), item.size());
+        }
+        return LEDE_OK;
+    });
+}
+
+}  // extern "C"

@@ -1,0 +1,233 @@
+/* test_tiers.cc -- format 4's tier terms (src/engine/tiers.cc): a tier
+ * term is in exactly the articles whose wdf of its word reaches the
+ * word's threshold; tier_plan's bound is at least what any other article
+ * of the query outside its filter scores (and below what a tier article
+ * of one word scores); queries it cannot bound get no plan; a search ranked from the tiers
+ * gives the hits of the whole match; engine_writer_tiers picks
+ * thresholds that at most the given share of the sample reaches. */
+#include "internal.hh"
+#include "ranking.hh"
+#include "unit.h"
+#include "unit_index.h"
+
+#include <set>
+#include <string>
+#include <vector>
+
+namespace {
+
+const char *const TIERS = "alpha=150 beta=100";
+const unsigned ARTICLES = 60;
+const char *const FILLER[] = {"river", "stone", "cloud", "maple", "copper", "harbour", "lantern",
+                              "meadow", "signal", "timber", "violet", "window"};
+
+/* Article i: alpha 0-3 times, beta 0-2 times, and 10-16 filler words,
+ * so that wdfs and lengths vary. */
+std::string body_of(unsigned i) {
+    std::string body;
+    for (unsigned k = 0; k < i % 4; k++) body += "alpha ";
+    for (unsigned k = 0; k < (i / 4) % 3; k++) body += "beta ";
+    for (unsigned k = 0; k < 10 + i % 7; k++) body += std::string(FILLER[(i + k) % 12]) + " ";
+    return body;
+}
+
+int make_index(const char *dir, char *err) {
+    engine_writer *w;
+    if (engine_writer_open(dir, 1, 1, &w, err) != LEDE_OK) return LEDE_ERR;
+    int rc = LEDE_OK;
+    const char *meta[][2] = {{"lede.format", "4"}, {"lede.pivot", "20"}, {"lede.common", "alpha beta"},
+                             {"lede.tiers", TIERS}, {"lede.language", "english"}};
+    for (auto &m : meta)
+        if (rc == LEDE_OK) rc = engine_writer_meta_set(w, m[0], m[1], strlen(m[1]), err);
+    if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", NULL, 0, err);
+    for (unsigned i = 0; rc == LEDE_OK && i < ARTICLES; i++) {
+        std::string id = "a" + std::to_string(i), body = body_of(i);
+        rc = unit_put(w, id.c_str(), "Notes", body.c_str(), err);
+    }
+    if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    return rc;
+}
+
+Xapian::termcount wdf_in(Xapian::Database &db, Xapian::docid did, const std::string &term) {
+    Xapian::TermIterator t = db.termlist_begin(did);
+    t.skip_to(term);
+    return t != db.termlist_end(did) && *t == term ? t.get_wdf() : 0;
+}
+
+bool holds(Xapian::Database &db, Xapian::docid did, const std::string &term) {
+    Xapian::TermIterator t = db.termlist_begin(did);
+    t.skip_to(term);
+    return t != db.termlist_end(did) && *t == term;
+}
+
+void check_terms(const char *dir) {
+    Xapian::Database db(dir);
+    unsigned wrong = 0, hi = 0, lo = 0;
+    for (Xapian::PostingIterator p = db.postlist_begin(""); p != db.postlist_end(""); ++p)
+        for (auto word : {std::make_pair("alpha", 150u), std::make_pair("beta", 100u)}) {
+            Xapian::termcount wdf = wdf_in(db, *p, word.first);
+            if (!wdf) continue;
+            bool tier = holds(db, *p, std::string(PREFIX_TIER) + word.first);
+            wrong += tier != (wdf >= word.second);
+            (tier ? hi : lo)++;
+        }
+    CHECK(wrong == 0, "a tier term is in exactly the articles whose wdf reaches its threshold (%u wrong)",
+          wrong);
+    CHECK(hi > 5 && lo > 5, "both sides of the thresholds are there (%u tier postings, %u others)", hi, lo);
+}
+
+/* Every article of q outside the plan's filter (tier terms of its words,
+ * and what an OR took whole) scores at most the plan's bound. */
+void check_bound(engine_reader *r, const char *what, const Xapian::Query &q) {
+    Xapian::Query filtered;
+    double bound = -1;
+    CHECK(tier_plan(r, q, 0, filtered, bound) && bound > 0, "%s: a tier plan", what);
+    Xapian::Enquire enq(r->db);
+    enq.set_weighting_scheme(tf_weight());
+    enq.set_query(filtered);
+    Xapian::MSet inside = enq.get_mset(0, r->db.get_doccount());
+    std::set<Xapian::docid> in;
+    for (Xapian::MSetIterator it = inside.begin(); it != inside.end(); ++it) in.insert(*it);
+    enq.set_query(q);
+    Xapian::MSet all = enq.get_mset(0, r->db.get_doccount());
+    double most = 0;
+    unsigned others = 0;
+    for (Xapian::MSetIterator it = all.begin(); it != all.end(); ++it) {
+        if (in.count(*it)) continue;
+        others++;
+        most = std::max(most, it.get_weight());
+    }
+    CHECK(others > 0 && !in.empty() && most <= bound * (1 + 1e-12),
+          "%s: the %u matches outside the filter (%zu inside) score at most the bound (%.6f <= %.6f)",
+          what, others, in.size(), most, bound);
+}
+
+void check_bounds(const char *dir) {
+    char err[LEDE_ERRLEN];
+    engine_reader *r;
+    CHECK(engine_reader_open(dir, &r, err) == LEDE_OK, "reader opens: %s", err);
+    search_opts o = {};
+    o.query = "river";
+    search_results res;
+    CHECK(engine_search(r, &o, &res, err) == LEDE_OK, "a first search loads the settings: %s", err);
+    search_results_free(&res);
+    CHECK(r->tiers.size() == 2 && r->tiers.at("alpha") == 150 && r->tiers.at("beta") == 100,
+          "the reader reads lede.tiers (%zu words)", r->tiers.size());
+    Xapian::Query a("alpha"), b("beta");
+    Xapian::Query river("river");
+    check_bound(r, "alpha", a);
+    check_bound(r, "alpha beta", Xapian::Query(Xapian::Query::OP_AND, a, b));
+    check_bound(r, "alpha OR beta", Xapian::Query(Xapian::Query::OP_OR, a, b));
+    check_bound(r, "alpha NOT beta", Xapian::Query(Xapian::Query::OP_AND_NOT, a, b));
+    check_bound(r, "alpha alpha", Xapian::Query(Xapian::Query::OP_AND, a, a));
+    check_bound(r, "alpha OR river (river taken whole)", Xapian::Query(Xapian::Query::OP_OR, a, river));
+    check_bound(r, "alpha AND_MAYBE river", Xapian::Query(Xapian::Query::OP_AND_MAYBE, a, river));
+
+    /* tight: an article with alpha in its tier scores above the bound of "alpha" */
+    Xapian::Query filtered;
+    double bound = 0;
+    tier_plan(r, a, 0, filtered, bound);
+    Xapian::Enquire enq(r->db);
+    enq.set_query(filtered);
+    enq.set_weighting_scheme(tf_weight());
+    Xapian::MSet tiered = enq.get_mset(0, 100);
+    double least = tiered.empty() ? 0 : tiered[tiered.size() - 1].get_weight();
+    CHECK(!tiered.empty() && least > bound, "every tier article of alpha scores above the bound (%.6f > %.6f)",
+          least, bound);
+
+    double ignored;
+    CHECK(!tier_plan(r, Xapian::Query(Xapian::Query::OP_AND, a, river), 0, filtered, ignored),
+          "no plan when an ANDed word has no tier");
+    CHECK(!tier_plan(r, Xapian::Query(Xapian::Query::OP_AND_MAYBE, river, a), 0, filtered, ignored),
+          "no plan when AND_MAYBE's required side has no tier");
+    CHECK(!tier_plan(r, Xapian::Query(Xapian::Query::OP_SYNONYM, a, b), 0, filtered, ignored),
+          "no plan for a synonym (its weight is not a sum of its words')");
+    CHECK(!tier_plan(r, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, a, 2.0), 0, filtered, ignored),
+          "no plan for a scaled weight");
+    CHECK(tier_plan(r, Xapian::Query(Xapian::Query::OP_AND_NOT, a, river), 0, filtered, ignored),
+          "a word that only excludes needs no tier");
+    CHECK(!tier_plan(r, a, 1000000, filtered, ignored), "no plan below the postings floor");
+    engine_reader_close(r);
+}
+
+/* A tier-ranked page against the whole match's (exact=1 never tiers). */
+void check_same_page(const char *dir, const char *query) {
+    char err[LEDE_ERRLEN];
+    engine_reader *r;
+    if (engine_reader_open(dir, &r, err) != LEDE_OK) return;
+    search_opts o = {};
+    o.query = query;
+    o.limit = 5;
+    search_results tiered, whole;
+    int rc1 = engine_search(r, &o, &tiered, err);
+    o.exact = 1;
+    int rc2 = engine_search(r, &o, &whole, err);
+    bool same = rc1 == LEDE_OK && rc2 == LEDE_OK && tiered.nhits == whole.nhits && tiered.nhits > 0;
+    for (unsigned i = 0; same && i < tiered.nhits; i++)
+        same = !strcmp(tiered.hits[i].id, whole.hits[i].id) && tiered.hits[i].score == whole.hits[i].score;
+    CHECK(tiered.tiered && !whole.tiered, "%s: ranked from the tiers (the exact count was not)", query);
+    CHECK(same, "%s: the same %u hits, order and scores as the whole match", query, tiered.nhits);
+    CHECK(tiered.total_min <= whole.total && whole.total <= tiered.total_max,
+          "%s: the whole match's count (%llu) lies within the tier run's bounds", query,
+          (unsigned long long)whole.total);
+    search_results_free(&tiered);
+    search_results_free(&whole);
+    engine_reader_close(r);
+}
+
+void check_thresholds() {
+    char err[LEDE_ERRLEN];
+    engine_writer *m;
+    CHECK(engine_writer_open(NULL, 1, 1, &m, err) == LEDE_OK, "scratch writer");
+    engine_writer_configure(m, "english", NULL, 0, err);
+    uint64_t total = 0;
+    for (unsigned i = 0; i < ARTICLES; i++) {
+        article a;
+        article_init(&a);
+        a.id = lede_strdup("s");
+        a.body = lede_strdup(body_of(i).c_str());
+        uint64_t len = 0;
+        engine_writer_measure(m, &a, &len, err);
+        total += len;
+        article_free(&a);
+    }
+    double pivot = (double)total / ARTICLES;
+    sbuf out;
+    sbuf_init(&out);
+    CHECK(engine_writer_tiers(m, "alpha beta", 10, pivot, 0.25, &out, err) == LEDE_OK, "tier thresholds");
+    settings s;
+    settings_init(&s);
+    sbuf_append(&s.tiers, out.data, out.len);
+    TierMap tiers = tiers_of(s);
+    for (const char *word : {"alpha", "beta"}) {
+        const auto &seen = m->sample_wdf[word];
+        unsigned reach = 0;
+        for (const auto &p : seen) reach += tf_of(p.first, p.second, pivot) >= tiers[word];
+        CHECK(tiers.count(word) && reach > 0 && reach <= 0.25 * seen.size(),
+              "%s: %u of its %zu sampled postings reach its threshold (at most a quarter, not none)", word,
+              reach, seen.size());
+    }
+    settings_free(&s);
+    sbuf_free(&out);
+    engine_writer_close(m, NULL);
+}
+
+}  // namespace
+
+int main(void) {
+    char tmpl[] = "/tmp/lede-tiers-XXXXXX";
+    char *root = unit_scratch_open(tmpl);
+    if (!root) return unit_exit();
+    std::string dir = std::string(root) + "/idx";
+    char err[LEDE_ERRLEN] = "";
+    CHECK(make_index(dir.c_str(), err) == LEDE_OK, "index with tiers: %s", err);
+    check_terms(dir.c_str());
+    check_bounds(dir.c_str());
+    setenv("LEDE_TIERS_ALWAYS", "1", 1); /* read once, at the first search */
+    for (const char *q : {"alpha", "alpha beta", "alpha OR beta", "alpha NOT beta", "beta",
+                          "\"alpha beta\"", "alpha OR river"})
+        check_same_page(dir.c_str(), q);
+    check_thresholds();
+    unit_scratch_remove(root);
+    return unit_exit();
+}
