@@ -425,8 +425,8 @@ static void print_boilerplate(engine_reader *r) {
     sbuf_free(&text);
 }
 
-/* The number of space-separated words in list (the pair words are too
- * many to print). */
+/* The number of space-separated words in list (the pair words and tier
+ * words are too many to print). */
 static size_t words_in(const char *list) {
     size_t n = 0;
     for (const char *p = list; *p; p++)
@@ -455,6 +455,7 @@ static int cmd_info(const cli *c, char *err) {
     if (*set->pivot) printf("pivot: %s\n", set->pivot);
     if (set->common.len) printf("common words: %s\n", set->common.data);
     if (set->pair_words.len) printf("pair words: %zu\n", words_in(set->pair_words.data));
+    if (set->tiers.len) printf("tier words: %zu\n", words_in(set->tiers.data));
     printf("folding: %s\n", *set->fold ? set->fold : "none (words as written)");
     if (set->dict.len)
         printf("dictionary: %zu bytes, hash %016" PRIx64 "\n", set->dict.len,

@@ -65,29 +65,19 @@ Xapian::termcount threshold_of(std::vector<Xapian::termcount> &baked, double sha
 /* A query's tier plan as collect builds it. */
 struct Plan {
     const engine_reader *r = nullptr;
-    std::vector<std::string> leaves;    /* each scoring leaf's term, repeats kept */
-    std::vector<Xapian::Query> wholes;  /* subqueries the filter takes whole */
+    std::vector<std::string> leaves;  /* each scoring leaf's term, repeats kept */
 };
 
-bool collect(const Xapian::Query &q, Plan &p);
-
-/* An OR's (or AND_MAYBE's optional) child: bounded by its leaves when it
- * can be; else taken whole into the filter, so that an article outside
- * the filter does not match it and it adds nothing there. */
-void collect_or_whole(const Xapian::Query &q, Plan &p) {
-    size_t had = p.leaves.size();
-    if (collect(q, p)) return;
-    p.leaves.resize(had);
-    p.wholes.push_back(q);
-}
-
 /* Adds q's scoring leaves to p; true when every match of q outside the
- * filter (the tier terms of p's leaves, or p's wholes) scores at most
- * what those leaves can below their thresholds.  Not so for a part whose
- * weight is not bounded here (a synonym, a wildcard, a weight scaled by
- * other than 0, a word without a tier) unless an OR can take it whole.
- * The right side of a FILTER or AND_NOT and a weight scaled by 0 weigh
- * nothing. */
+ * tier terms of p's leaves scores at most what those leaves can below
+ * their thresholds.  The right side of a FILTER or AND_NOT and a weight
+ * scaled by 0 weigh nothing.  Not so for a part whose weight is not
+ * bounded here (a synonym, a wildcard, a weight scaled by other than 0, a
+ * word without a tier), nor for OR and its kind: Xapian already stops
+ * scoring an OR's side that cannot reach the page, and at 500,000
+ * articles a tier run made the OR queries of the mix slower (+24% CPU;
+ * bench/results/scale.md), as it did the phrases, which the parser makes
+ * an OR of the three fields. */
 bool collect(const Xapian::Query &q, Plan &p) {
     size_t n = q.get_num_subqueries();
     switch (q.get_type()) {
@@ -100,13 +90,6 @@ bool collect(const Xapian::Query &q, Plan &p) {
     case Xapian::Query::OP_AND: case Xapian::Query::OP_PHRASE: case Xapian::Query::OP_NEAR:
         for (size_t i = 0; i < n; i++)
             if (!collect(q.get_subquery(i), p)) return false;
-        return true;
-    case Xapian::Query::OP_OR: case Xapian::Query::OP_XOR:
-        for (size_t i = 0; i < n; i++) collect_or_whole(q.get_subquery(i), p);
-        return true;
-    case Xapian::Query::OP_AND_MAYBE:
-        if (n == 0 || !collect(q.get_subquery(0), p)) return false;
-        for (size_t i = 1; i < n; i++) collect_or_whole(q.get_subquery(i), p);
         return true;
     case Xapian::Query::OP_AND_NOT: case Xapian::Query::OP_FILTER:
         return n > 0 && collect(q.get_subquery(0), p);
@@ -145,7 +128,6 @@ bool tier_plan(const engine_reader *r, const Xapian::Query &q, Xapian::doccount 
     std::vector<Xapian::Query> hi;
     for (const std::string &t : p.leaves) bound += leaf_bound(r, t, wqf[t], r->tiers.at(t) - 1);
     for (const auto &kv : wqf) hi.emplace_back(PREFIX_TIER + kv.first);
-    hi.insert(hi.end(), p.wholes.begin(), p.wholes.end());
     filtered = Xapian::Query(Xapian::Query::OP_FILTER, q,
                              Xapian::Query(Xapian::Query::OP_OR, hi.begin(), hi.end()));
     return true;
