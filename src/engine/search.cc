@@ -213,8 +213,9 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
             return page;
         }
         /* A tier run ranks the best matches only: not for an exact
-         * count, facets or a collapse, which need every match seen. */
-        if (!o->exact && facets.slots.empty() && !(o->collapse && *o->collapse) &&
+         * count, facets or a collapse, which need every match seen (nor
+         * over remote shards: tiers.cc reads each word's frequency). */
+        if (!r->remote && !o->exact && facets.slots.empty() && !(o->collapse && *o->collapse) &&
             tier_page(r, enq, run, o, page))
             return page;
         /* A match spy counting collapse keys (collapse.cc) would count
