@@ -174,6 +174,38 @@ bool tier_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     return true;
 }
 
+/* run_query's page in relevance order (newer first on ties), with enq
+ * as run_query set it up (query, weighting, collapse, and facets armed
+ * unless they are counted apart, as over remote shards). */
+void relevance_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &run,
+                    const search_opts *o, Xapian::doccount check, FacetCounts &facets, Page &page) {
+    bool apart = r->remote;
+    /* Remote shards sort by date where scores tie themselves: reading
+     * dates here would cost a round trip for each tied candidate
+     * (remote_page).  A collapse keeps the one match below: under a
+     * cutoff Xapian would count fewer matches collapsed into a hit. */
+    if (r->remote && !(o->collapse && *o->collapse)) {
+        remote_page(r, enq, o, check, page);
+        facets.count_apart(r, enq, o, check);
+        return;
+    }
+    /* A tier run ranks the best matches only: not for an exact count,
+     * facets or a collapse, which need every match seen (nor over remote
+     * shards: tiers.cc reads each word's frequency). */
+    if (!r->remote && !o->exact && facets.slots.empty() && !(o->collapse && *o->collapse) &&
+        tier_page(r, enq, run, o, page))
+        return;
+    /* A match spy counting collapse keys (collapse.cc) would count twice
+     * if page_by_score ran a second match: Xapian sorts. */
+    if (!r->remote && !page.collapse_counts && page_by_score(r, enq, o, check, page)) return;
+    if (!apart) facets.arm(enq); /* the match below counts again */
+    /* arm() with facets cleared every spy, the collapse counter's too */
+    if (!apart && !facets.slots.empty() && page.collapse_counts)
+        enq.add_matchspy(page.collapse_counts.get());
+    sorted_page(r, enq, o, check, page);
+    if (apart) facets.count_apart(r, enq, o, check);
+}
+
 }  // namespace
 
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
@@ -200,36 +232,13 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
         page.mset = checked_mset(r, enq, o, 0, 0, check);
         return page;
     }
-    if (o->sort_field && *o->sort_field) {
-        set_field_sort(r, enq, o);
-    } else if (!o->sort_date) {
-        /* Remote shards sort by date where scores tie themselves: reading
-         * dates here would cost a round trip for each tied candidate
-         * (remote_page).  A collapse keeps the one match below: under a
-         * cutoff Xapian would count fewer matches collapsed into a hit. */
-        if (r->remote && !(o->collapse && *o->collapse)) {
-            remote_page(r, enq, o, check, page);
-            if (apart) facets.count_apart(r, enq, o, check);
-            return page;
-        }
-        /* A tier run ranks the best matches only: not for an exact
-         * count, facets or a collapse, which need every match seen (nor
-         * over remote shards: tiers.cc reads each word's frequency). */
-        if (!r->remote && !o->exact && facets.slots.empty() && !(o->collapse && *o->collapse) &&
-            tier_page(r, enq, run, o, page))
-            return page;
-        /* A match spy counting collapse keys (collapse.cc) would count
-         * twice if page_by_score ran a second match: Xapian sorts. */
-        if (!r->remote && !page.collapse_counts && page_by_score(r, enq, o, check, page)) return page;
-        if (!apart) facets.arm(enq); /* the match below counts again */
-        /* arm() with facets cleared every spy, the collapse counter's too */
-        if (!apart && !facets.slots.empty() && page.collapse_counts)
-            enq.add_matchspy(page.collapse_counts.get());
-        sorted_page(r, enq, o, check, page);
-        if (apart) facets.count_apart(r, enq, o, check);
+    bool by_field = o->sort_field && *o->sort_field;
+    if (!by_field && !o->sort_date) {
+        relevance_page(r, enq, run, o, check, facets, page);
         return page;
     }
-    enq.set_sort_by_value_then_relevance(ENGINE_SLOT_DATE, !o->sort_ascending);
+    if (by_field) set_field_sort(r, enq, o);
+    else enq.set_sort_by_value_then_relevance(ENGINE_SLOT_DATE, !o->sort_ascending);
     page.mset = checked_mset(r, enq, o, o->offset, o->limit, check);
     for (Xapian::MSetIterator it = page.mset.begin(); it != page.mset.end(); ++it)
         page.items.push_back(it);
