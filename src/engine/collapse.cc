@@ -16,6 +16,7 @@
  * own bounds with a collapse and a sort by value over several local
  * databases were not exact even when every match was seen (40 for 18). */
 #include "internal.hh"
+#include "query_run.hh"
 
 namespace {
 

@@ -5,6 +5,7 @@
  * gives the spelling dictionary.  Writes nothing to a database itself:
  * writer.cc stores what this makes. */
 #include "internal.hh"
+#include "tiers.hh"
 #include "boilerplate.hh"
 #include "ranking.hh"
 #include "chars.hh"

@@ -474,20 +474,6 @@ size_t word_bytes(const std::string &word);
 void count_word(engine_writer *w, const std::string &word, Xapian::termcount n);
 void clear_words(engine_writer *w);
 
-/* tiers.cc */
-/* The tier words of "lede.tiers" (none in an index made before it). */
-TierMap tiers_of(const settings &s);
-/* Adds XT<word> to doc for each tier word whose (baked) wdf in doc is at
- * least its threshold. */
-void add_tier_terms(const TierMap &tiers, Xapian::Document &doc);
-/* A ranked query's tier run: q over the articles holding a tier term of
- * its scoring words, and the most any other article of q can score (see
- * tiers.cc); false when q has a scoring word that is not a tier word, an
- * operator whose weight it cannot bound, fewer postings than min_postings
- * in its scoring words, or the index no tiers. */
-bool tier_plan(const engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
-               Xapian::Query &filtered, double &bound);
-
 /* duplicates.cc */
 /* An article's near-duplicate signature (engine.h, slot 5), "" when it has
  * no word; add_signature puts it and its band terms in doc. */
@@ -646,20 +632,6 @@ void order_ties(engine_reader *r, Page &page, Xapian::doccount keep);
 /* out's hits from page's items, with snippets marking the words of ran. */
 void fill_hits(engine_reader *r, Page &page, const Xapian::Query &ran,
                const search_opts *o, search_results *out);
-
-/* collapse.cc */
-/* Sets enq's collapse key for o->collapse (if any), counting the matches
- * of each key in page when o->exact; throws QueryParserError for a name
- * that is neither dup nor a field. */
-void set_collapse(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, Page &page);
-/* The slot of a metadata field a collapse names (QueryParserError naming
- * the known ones when none). */
-Xapian::valueno field_collapse_slot(engine_reader *r, const char *name);
-/* The number of collapsed results, when page counted every key (an
- * exact search with a collapse): false when it did not. */
-bool collapsed_total(const Page &page, uint64_t *total);
-/* How many matches were collapsed into the hit at it (0: none). */
-unsigned collapsed_into(Page &page, const Xapian::MSetIterator &it);
 
 /* spelling.cc */
 /* Sets out->did_you_mean when q has a rare word whose correction would

@@ -1,6 +1,7 @@
 /* query_run.hh -- a ranked query's run inside the engine: the facets it
- * counts (facet_columns.cc, facet_spy.cc, facets.cc) and the run that
- * search.cc and similar.cc share (search.cc).  Declarations only; nothing
+ * counts (facet_columns.cc, facet_spy.cc, facets.cc), its collapse
+ * (collapse.cc) and the run that search.cc and similar.cc share
+ * (search.cc).  Declarations only; nothing
  * outside the engine includes it. */
 #ifndef LEDE_ENGINE_QUERY_RUN_HH
 #define LEDE_ENGINE_QUERY_RUN_HH
@@ -123,5 +124,19 @@ int start_query(engine_reader *r, const Xapian::Query &q, const search_opts *o, 
  * run_query gave (a collapse's exact count when it has one). */
 void fill_totals(const Page &page, const FacetCounts &facets, const search_opts *o,
                  search_results *out);
+
+/* collapse.cc */
+/* Sets enq's collapse key for o->collapse (if any), counting the matches
+ * of each key in page when o->exact; throws QueryParserError for a name
+ * that is neither dup nor a field. */
+void set_collapse(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, Page &page);
+/* The slot of a metadata field a collapse names (QueryParserError naming
+ * the known ones when none). */
+Xapian::valueno field_collapse_slot(engine_reader *r, const char *name);
+/* The number of collapsed results, when page counted every key (an
+ * exact search with a collapse): false when it did not. */
+bool collapsed_total(const Page &page, uint64_t *total);
+/* How many matches were collapsed into the hit at it (0: none). */
+unsigned collapsed_into(Page &page, const Xapian::MSetIterator &it);
 
 #endif

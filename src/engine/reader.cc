@@ -5,6 +5,7 @@
  * reader current is refresh.cc's; queries are the query_*.cc, search.cc
  * and results.cc files'.  Never writes to a database. */
 #include "internal.hh"
+#include "tiers.hh"
 
 /* LEDE_PAIRS_COMMON_ONLY in the environment (a test and benchmark hook,
  * read once): phrases read the pair terms of the common words alone, as

@@ -6,6 +6,7 @@
  * them); search.c frees them.
  * Runs no query and never changes what matched or how it scored. */
 #include "internal.hh"
+#include "query_run.hh"
 #include "boilerplate.hh"
 #include "ranking.hh"
 

@@ -6,6 +6,7 @@
  * deadline (deadline.cc).  Hands the page to results.cc and the spelling
  * to spelling.cc; the weighting is ranking.hh's. */
 #include "internal.hh"
+#include "tiers.hh"
 #include "query_run.hh"
 #include "ranking.hh"
 #include "../qsyntax.h"

@@ -20,6 +20,7 @@
  * scores, order and ties); otherwise the whole query runs as before.
  * Touches no database; search.cc runs what tier_plan makes. */
 #include "internal.hh"
+#include "tiers.hh"
 #include "ranking.hh"
 
 #include <algorithm>

@@ -3,6 +3,7 @@
  * their documents), the length sample behind formats 3 and 4's pivot and common
  * words, commits, and metadata.  Touches no reader. */
 #include "internal.hh"
+#include "tiers.hh"
 #include "changes.hh"
 #include "boilerplate.hh"
 #include "bulk_writer.hh"

@@ -85,6 +85,7 @@ static void fill(settings *s) {
     settings_set_string(&s->pivot, "153.4");
     sbuf_puts(&s->common, "mln dlr");
     sbuf_puts(&s->pair_words, "mln dlr compani");
+    sbuf_puts(&s->tiers, "mln=200 dlr=180");
     sbuf_append(&s->dict, "dict\0with\0nuls", 14);
     s->commit_time = 1772438400;
     s->changes = UINT64_MAX;
@@ -116,7 +117,7 @@ static void test_round_trip(void) {
     settings s, t;
     char err[LEDE_ERRLEN];
     CHECK(stored_filled(&f, &s, &t, err) == LEDE_OK, "store every key");
-    CHECK(f.sets == 15 && f.deletes == 0, "fifteen keys written (%d, %d)", f.sets, f.deletes);
+    CHECK(f.sets == 16 && f.deletes == 0, "sixteen keys written (%d, %d)", f.sets, f.deletes);
     CHECK(fake_find(&f, "lede.pivot") >= 0 && fake_find(&f, "lede.commit_time") >= 0,
           "under their lede.* names");
     CHECK(settings_load(&t, fake_get, &f, err) == LEDE_OK, "load them back");
@@ -126,6 +127,7 @@ static void test_round_trip(void) {
     CHECK_STR(t.pivot, "153.4", "pivot round trip");
     CHECK_STR(t.common.data, "mln dlr", "common words round trip");
     CHECK_STR(t.pair_words.data, "mln dlr compani", "pair words round trip");
+    CHECK_STR(t.tiers.data, "mln=200 dlr=180", "tier words round trip");
     CHECK(t.dict.len == 14 && !memcmp(t.dict.data, "dict\0with\0nuls", 14),
           "dictionary round trip, NUL bytes included");
     CHECK(t.commit_time == 1772438400 && t.changes == UINT64_MAX && t.revision_base == 41,

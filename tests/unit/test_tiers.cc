@@ -6,6 +6,7 @@
  * gives the hits of the whole match; engine_writer_tiers picks
  * thresholds that at most the given share of the sample reaches. */
 #include "internal.hh"
+#include "tiers.hh"
 #include "ranking.hh"
 #include "unit.h"
 #include "unit_index.h"

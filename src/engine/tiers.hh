@@ -1,0 +1,23 @@
+/* tiers.hh -- what tiers.cc gives the rest of the engine: reading
+ * "lede.tiers", the tier terms a document gets, and the plan of a tier
+ * run (search.cc).  Declarations only; nothing outside the engine
+ * includes it. */
+#ifndef LEDE_ENGINE_TIERS_HH
+#define LEDE_ENGINE_TIERS_HH
+
+#include "internal.hh"
+
+/* The tier words of "lede.tiers" (none in an index made before it). */
+TierMap tiers_of(const settings &s);
+/* Adds XT<word> to doc for each tier word whose (baked) wdf in doc is at
+ * least its threshold. */
+void add_tier_terms(const TierMap &tiers, Xapian::Document &doc);
+/* A ranked query's tier run: q over the articles holding a tier term of
+ * its scoring words, and the most any other article of q can score (see
+ * tiers.cc); false when q has a scoring word that is not a tier word, an
+ * operator whose weight it cannot bound, fewer postings than min_postings
+ * in its scoring words, or the index no tiers. */
+bool tier_plan(const engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
+               Xapian::Query &filtered, double &bound);
+
+#endif
