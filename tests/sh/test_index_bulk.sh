@@ -28,13 +28,19 @@ fi
 # document-length upper bound that is A's (the API path's) higher: Xapian
 # never lowers it when an article is replaced by a shorter version, and the
 # bulk path writes the exact bound (seen in a shard of 3 of the random
-# collection: 33861, a version replaced, against 33653).
+# collection: 33861, a version replaced, against 33653).  A value slot's
+# bounds too, either way: Xapian keeps them when the re-clean pass after a
+# merge makes an article again, and whether it does depends on how far the
+# boilerplate reader ran ahead of the writers (docs/FORMATS.md; once in CI,
+# a shard of 3: the content fingerprint's lower bound \x00\x08.. against
+# \x00\x10..).  Every document's values are compared all the same.
 same_db() {
     "$TOOLS/dbcompare" --max 100 "$2" "$3" >"$TMP/$1.cmp" 2>&1
     local status=$?
     grep '^differ:' "$TMP/$1.cmp" | grep -v "metadata 'lede.commit_time'\|metadata 'lede.revision_base'" |
+        grep -v '^differ: value slot [0-9]* \(lower\|upper\) bound:' |
         awk '!/^differ: doclength upper bound: [0-9]+ vs [0-9]+$/ || $5 + 0 <= $7 + 0' >"$TMP/$1.real"
-    if [ "$status" -le 1 ] && [ ! -s "$TMP/$1.real" ] && [ "$(wc -l <"$TMP/$1.cmp")" -le 4 ]; then
+    if [ "$status" -le 1 ] && [ ! -s "$TMP/$1.real" ] && [ "$(wc -l <"$TMP/$1.cmp")" -le 6 ]; then
         ok "$1: same database as the API path's"
     else
         not_ok "$1: differs from the API path's ($(head -c 400 "$TMP/$1.cmp" | tr '\n' '|'))"
