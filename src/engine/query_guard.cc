@@ -191,6 +191,7 @@ bool plain_word(std::string &w) {
 static std::string plain_near(const std::string &norm) {
     std::string out = norm;
     size_t i = 0;
+    std::string last;  /* the word before, outside quotes */
     while (i < out.size()) {
         char c = out[i];
         if (c == '"') {
@@ -207,6 +208,13 @@ static std::string plain_near(const std::string &norm) {
                out[i] != '"')
             i++;
         std::string w = out.substr(start, i - start);
+        bool after_not = last == "NOT";
+        last = w;
+        /* "a NOT NEAR/2 b": Xapian 1.4's parser fails on it and leaks the
+         * distance's Term (make fuzz, 2026-12-05) */
+        if (after_not && (!w.compare(0, 4, "NEAR") || !w.compare(0, 3, "ADJ")) && operator_word(w))
+            throw Xapian::QueryParserError("NOT cannot stand right before " + w +
+                                           ": write a NEAR b NOT c");
         if (operator_word(w)) continue;
         if (w.find_first_not_of("+-") == std::string::npos) {
             /* signs alone: Xapian ignores them before a space or the end,

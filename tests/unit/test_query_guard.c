@@ -75,6 +75,13 @@ int main(void) {
           "fields, open date ranges, wildcards and exclusions still parse (%s)", err);
     CHECK(search(r, "-a-ADJ b c", 1, err) == LEDE_ESYNTAX, "mode=any splits a-ADJ: refused too");
     CHECK(search(r, "harbour NEAR master NOT sea", 0, err) == LEDE_OK, "NEAR with NOT runs");
+    /* the eleventh finding (make fuzz, 2026-12-05): NOT right before a
+     * NEAR/N or ADJ/N leaked the distance's Term in Xapian's parser */
+    static const char *const not_near[] = {"harbour NOT NEAR/2 master", "harbour NOT ADJ/3 master",
+                                           "harbour NOT NEAR master", NULL};
+    for (int i = 0; not_near[i]; i++)
+        CHECK(search(r, not_near[i], i & 1, err) == LEDE_ESYNTAX && strstr(err, "NOT cannot stand"),
+              "NOT right before NEAR or ADJ is refused: query %d (%s)", i, err);
     CHECK(search(r, "harbour master -sea", 0, err) == LEDE_OK, "an excluded word without NEAR runs");
     CHECK(search(r, "harbour-master NEAR sea", 0, err) == LEDE_OK, "a hyphen inside a word is no exclusion");
     CHECK(search(r, "\"-a NEAR b c\"", 0, err) == LEDE_OK, "inside a phrase NEAR is a word: runs");
