@@ -92,13 +92,18 @@ void boiler_observe_article(boiler_table *t, const article *a);
 /* A line learned as boilerplate since the table's learned lines were last
  * taken: the articles written with it before (any number of them) are to
  * be made again, which a compaction does (src/engine/reclean.cc finds
- * them by the line's words). */
+ * them by the line's words).  A line learned before any article was
+ * written with the table (a full build's first, held articles: all are
+ * counted before any is written) is in none: not listed.  A line that was
+ * boilerplate once, then not (its share of its source fell), is listed
+ * again when an article is written with it meanwhile. */
 typedef struct boiler_learned {
     char *source; /* its source's name */
     char *text;   /* how it read, at most BOILER_TEXT_MAX bytes */
 } boiler_learned;
-/* The learned lines, taken: *out malloc'd (boiler_learned_free; NULL
- * when none), returns how many. */
+/* The learned lines that are boilerplate now, taken: *out malloc'd
+ * (boiler_learned_free; NULL when none), returns how many.  Those not
+ * boilerplate now stay listed (and in the text form) until they are. */
 size_t boiler_take_learned(boiler_table *t, boiler_learned **out);
 void boiler_learned_free(boiler_learned *v, size_t n);
 /* At most this many learned lines are kept between two compactions (8

@@ -24,7 +24,12 @@ boiler_entry *boiler_add(boiler_table *t, uint64_t key);
 void boiler_count_article(boiler_table *t, unsigned source);
 int boiler_entry_known(const boiler_table *t, const boiler_entry *e);
 /* e has just become boilerplate: the articles written with it before
- * are to be made again (boiler_take_learned). */
+ * are to be made again (boiler_take_learned), if any can have been. */
 void boiler_note_learned(boiler_table *t, const boiler_entry *e);
+/* An article is being written with what t knows now (its lines, each
+ * found or not, in e): from now on a line learned may be in articles
+ * written before; one that was boilerplate once and is not now (its
+ * share fell) is in this one, to be made again once it is again. */
+void boiler_note_written(boiler_table *t, boiler_entry *const *e, size_t n);
 
 #endif

@@ -172,16 +172,19 @@ size_t boiler_spans(boiler_table *t, const char *source, const char *body, boile
     body_line *lines;
     size_t n = lines_of(body, &lines), found = 0, covered = 0;
     boiler_span *spans = lede_malloc((n + 1) * sizeof *spans);
+    boiler_entry **entries = lede_malloc((n + 1) * sizeof *entries);
     boiler_lock(t);
     unsigned s = boiler_source_index(t, source);
     for (size_t i = 0; i < n; i++) {
-        boiler_entry *e = boiler_find(t, boiler_key(t, s, lines[i].hash));
+        boiler_entry *e = entries[i] = boiler_find(t, boiler_key(t, s, lines[i].hash));
         if (!e || !boiler_entry_known(t, e)) continue;
         if (found > 0 && lines[i].start < spans[found - 1].end) continue; /* a known line's tail */
         spans[found++] = (boiler_span){lines[i].start, lines[i].end};
         covered += inked(body, lines[i].start, lines[i].end);
     }
+    boiler_note_written(t, entries, n);
     boiler_unlock(t);
+    free(entries);
     free(lines);
     if (found == 0 || (double)covered > BOILER_MAX_COVER * (double)inked(body, 0, strlen(body))) {
         free(spans);

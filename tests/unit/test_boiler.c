@@ -1,8 +1,9 @@
 /* test_boiler.c -- the boilerplate table (src/boiler.c, boiler_text.c):
  * normalisation, the thresholds (long and short lines, the share of a
  * source), sources kept apart, the copy guard, the bio's subject, the
- * text form's round trip and its errors, and a full table swept without
- * losing a line that recurs. */
+ * text form's round trip and its errors, which learned lines are listed
+ * for a compaction, and a full table swept without losing a line that
+ * recurs. */
 #include "unit.h"
 #include "../../src/boiler.h"
 
@@ -41,9 +42,16 @@ static void observe_bodies(boiler_table *t, const char *source, int from, int co
     }
 }
 
+static size_t spans_in(boiler_table *t, const char *source, const char *body) {
+    boiler_span *s;
+    size_t n = boiler_spans(t, source, body, &s);
+    free(s);
+    return n;
+}
+
 /* The table read back from the text form of one that saw count articles
- * of source carrying line (article i's id "q-i"), the text merged into it
- * merges times. */
+ * of source carrying line (article i's id "q-i"), each written once
+ * counted, the text merged into it merges times. */
 static boiler_table *read_back(const char *source, const char *line, int count, int merges) {
     boiler_table *t = boiler_new(0), *u = boiler_new(0);
     char id[16], meta[128];
@@ -56,6 +64,7 @@ static boiler_table *read_back(const char *source, const char *line, int count, 
         a.meta = meta;
         a.body = body_of(i, line);
         boiler_observe_article(t, &a);
+        spans_in(t, source, a.body);
         free(a.body);
     }
     sbuf text;
@@ -68,13 +77,6 @@ static boiler_table *read_back(const char *source, const char *line, int count, 
     sbuf_free(&text);
     boiler_free(t);
     return u;
-}
-
-static size_t spans_in(boiler_table *t, const char *source, const char *body) {
-    boiler_span *s;
-    size_t n = boiler_spans(t, source, body, &s);
-    free(s);
-    return n;
 }
 
 static void test_normalise(void) {
@@ -229,6 +231,77 @@ static void test_learned_lines(void) {
     boiler_free(u);
 }
 
+/* The lines taken from t: how many, and whether text is among them. */
+static size_t taken_with(boiler_table *t, const char *text, int *found) {
+    boiler_learned *learned;
+    size_t n = boiler_take_learned(t, &learned);
+    *found = 0;
+    for (size_t i = 0; i < n; i++) *found |= !strcmp(learned[i].text, text);
+    boiler_learned_free(learned, n);
+    return n;
+}
+
+/* A line learned before any article is written (a full build's held
+ * first articles) is in none: nothing for a compaction to make again.
+ * Learned after one was written, it is listed. */
+static void test_learned_before_writing(void) {
+    const char *blurb = "Read the Estuary Post's weekend edition for more.";
+    boiler_table *t = boiler_new(0);
+    observe_bodies(t, "Estuary", 0, 10, blurb);
+    int found;
+    char *b = body_of(10, blurb);
+    CHECK(taken_with(t, blurb, &found) == 0, "learned before any article was written: not listed");
+    CHECK(spans_in(t, "Estuary", b) == 1, "yet it is boilerplate");
+    free(b);
+    const char *later = "Letters to the editor go to the Estuary Post desk.";
+    for (int i = 20; i < 20 + BOILER_MIN_REPEAT; i++) {
+        b = body_of(i, later);
+        boiler_observe(t, "Estuary", b);
+        spans_in(t, "Estuary", b);
+        free(b);
+    }
+    CHECK(taken_with(t, later, &found) == 1 && found, "learned after articles were written: listed");
+    boiler_free(t);
+}
+
+/* A line whose share falls below the threshold and an article written
+ * with it meanwhile: listed again (held back while it is not
+ * boilerplate, kept in the text form), taken once it is again. */
+static void test_learned_again(void) {
+    const char *blurb = "Subscribe to the Tidewater Ledger for full coverage.";
+    boiler_table *t = boiler_new(0);
+    for (int i = 0; i < BOILER_MIN_REPEAT; i++) {
+        char *b = body_of(i, blurb);
+        boiler_observe(t, "Tide", b);
+        spans_in(t, "Tide", b);
+        free(b);
+    }
+    int found;
+    CHECK(taken_with(t, blurb, &found) == 1 && found, "learned once articles were written: listed");
+    observe_bodies(t, "Tide", 100, 500, ""); /* 4 of 504: under the share */
+    char *b = body_of(700, blurb);
+    CHECK(spans_in(t, "Tide", b) == 0, "under its share it is kept in an article written now");
+    CHECK(taken_with(t, blurb, &found) == 0, "not boilerplate now: nothing taken");
+    sbuf text;
+    sbuf_init(&text);
+    boiler_to_text(t, &text);
+    CHECK(strstr(text.data, "\nl ") != NULL, "but still listed in the text form");
+    boiler_table *u = boiler_new(0);
+    char err[LEDE_ERRLEN];
+    CHECK(boiler_merge_text(u, text.data, text.len, "test", err) == LEDE_OK, "which reads back");
+    for (int i = 0; i < 2; i++) {
+        boiler_observe(t, "Tide", b);
+        boiler_observe(u, "Tide", b);
+    }
+    CHECK(spans_in(t, "Tide", b) == 1, "6 of 506: boilerplate again");
+    CHECK(taken_with(t, blurb, &found) == 1 && found, "and listed for the article written meanwhile");
+    CHECK(taken_with(u, blurb, &found) == 1 && found, "also by a table read from the text");
+    sbuf_free(&text);
+    free(b);
+    boiler_free(u);
+    boiler_free(t);
+}
+
 static void test_sweep(void) {
     boiler_table *t = boiler_new(256);
     const char *blurb = "Support independent journalism: become a member today.";
@@ -251,6 +324,8 @@ int main(void) {
     test_copy_guard_and_bio();
     test_text_round_trip();
     test_learned_lines();
+    test_learned_before_writing();
+    test_learned_again();
     test_sweep();
     return unit_exit();
 }
