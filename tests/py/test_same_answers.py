@@ -50,18 +50,24 @@ def build(name, *options):
     return index
 
 
-def answers(index, env=None):
-    """Each query's exact total and its first 20 ids, in order."""
+def replies(index, options, keep, env=None):
+    """What keep(reply, ids) makes of each query's reply to SEARCH with
+    options (its first page's ids in order beside it)."""
     d = Daemon(index, env=env)
     c = d.connect()
     got = []
     for q in queries:
-        r = c.ask("SEARCH limit=20 exact=1 snippet=0 -- " + q)
-        ids = [l.split("\t")[2] for l in r[1:] if l.startswith("HIT\t")]
-        got.append((r[0].split()[0], status_field(r, "total"), ids))
+        r = c.ask("SEARCH %s snippet=0 -- %s" % (options, q))
+        got.append(keep(r, [l.split("\t")[2] for l in r[1:] if l.startswith("HIT\t")]))
     c.close()
     check_eq(d.stop(), 0, "leded on %s stops cleanly" % os.path.basename(index))
     return got
+
+
+def answers(index, env=None):
+    """Each query's exact total and its first 20 ids, in order."""
+    return replies(index, "limit=20 exact=1", lambda r, ids: (r[0].split()[0], status_field(r, "total"), ids),
+                   env)
 
 
 def same_answers(what, base, other):
@@ -100,7 +106,6 @@ check(not differ, "the pair words' pair terms against positions: every query giv
 check(len(phrases) >= 10, "the mix has phrases to compare (%d)" % len(phrases))
 
 
-
 # Issue 22: tier runs (src/engine/tiers.cc) rank a query of common words
 # from the articles holding their tier terms, when no other article can
 # reach the page; the page must be the whole match's.  Read without tier
@@ -110,17 +115,10 @@ check(len(phrases) >= 10, "the mix has phrases to compare (%d)" % len(phrases))
 def ranked(index, env):
     """Each query's first 20 ids, in order, whether its total is exact (and
     then the total), and whether it was ranked from the tiers."""
-    d = Daemon(index, env=env)
-    c = d.connect()
-    got = []
-    for q in queries:
-        r = c.ask("SEARCH limit=20 snippet=0 -- " + q)
-        ids = [l.split("\t")[2] for l in r[1:] if l.startswith("HIT\t")]
+    def keep(r, ids):
         exact = status_field(r, "exact") == "1"
-        got.append((r[0].split()[0], ids, exact and status_field(r, "total"), " tiered=1" in r[0]))
-    c.close()
-    check_eq(d.stop(), 0, "leded on %s stops cleanly" % os.path.basename(index))
-    return got
+        return (r[0].split()[0], ids, exact and status_field(r, "total"), " tiered=1" in r[0])
+    return replies(index, "limit=20", keep, env)
 
 
 check(index_info(default).get("tier words"), "the default build has tier words (%s)"
