@@ -2,9 +2,10 @@
  * (run_query), with the retry of an AND that found nothing as OR, and the
  * order of equal scores worked out without Xapian's value sort where it
  * can be (TIE_SLACK) or with it on few matches (a tie run longer than
- * the slack: tied_page; remote shards: remote_page), within the query's cost limits (cost.cc) and its
- * deadline (deadline.cc).  Hands the page to results.cc and the spelling
- * to spelling.cc; the weighting is ranking.hh's. */
+ * the slack: tied_page; remote shards: remote_page), within the query's
+ * cost limits (cost.cc) and its deadline (deadline.cc).  Hands the page
+ * to results.cc and the spelling to spelling.cc; the weighting is
+ * ranking.hh's. */
 #include "internal.hh"
 #include "tiers.hh"
 #include "query_run.hh"
@@ -84,7 +85,8 @@ void sort_by_score_then_date(const engine_reader *r, Xapian::Enquire &enq, Page 
 }
 
 /* The page of a relevance-ordered query as Xapian sorts it, in one match
- * (a collapse, whose counts a weight cutoff would cut: tied_page). */
+ * over every candidate (for a collapse, whose counts a weight cutoff
+ * would cut: see tied_page). */
 void sorted_page(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
                  Xapian::doccount check, Page &page) {
     sort_by_score_then_date(r, enq, page);

@@ -144,8 +144,9 @@ void check_facets(engine_reader *r) {
     for (unsigned i = 0; ok && i < tied.facets[0].nvalues; i++)
         ok = !strcmp(tied.facets[0].values[i].value, whole.facets[0].values[i].value) &&
              tied.facets[0].values[i].count == whole.facets[0].values[i].count;
-    CHECK(ok && sum == MATCHES, "the month facet counts each of the %u matches once (%llu), as a page of 100 does",
-          MATCHES, (unsigned long long)sum);
+    CHECK(ok && sum == MATCHES,
+          "the month facet counts each of the %u matches once (%llu), as a page of 100 does", MATCHES,
+          (unsigned long long)sum);
     CHECK(tied.nhits == 10 && whole.nhits >= 10 && !strcmp(tied.hits[9].id, whole.hits[9].id),
           "the page of 10 ends on the 10th hit of the page of 100");
     if (rc1 == LEDE_OK) search_results_free(&tied);
