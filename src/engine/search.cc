@@ -1,10 +1,11 @@
 /* search.cc -- engine_search: parse, rewrite and run a ranked query
  * (run_query), with the retry of an AND that found nothing as OR, and the
  * order of equal scores worked out without Xapian's value sort where it
- * can be (TIE_SLACK) or with it on few matches (remote shards:
- * remote_page), within the query's cost limits (cost.cc) and its
- * deadline (deadline.cc).  Hands the page to results.cc and the spelling
- * to spelling.cc; the weighting is ranking.hh's. */
+ * can be (TIE_SLACK) or with it on few matches (a tie run longer than
+ * the slack: tied_page; remote shards: remote_page), within the query's
+ * cost limits (cost.cc) and its deadline (deadline.cc).  Hands the page
+ * to results.cc and the spelling to spelling.cc; the weighting is
+ * ranking.hh's. */
 #include "internal.hh"
 #include "tiers.hh"
 #include "query_run.hh"
@@ -33,7 +34,8 @@ void set_weighting(const engine_reader *r, Xapian::Enquire &enq) {
  * fall below the one at the page's end within those (or every match is
  * there), no tie crosses the cut unseen, and the page is ordered here,
  * reading dates only where scores tie.  Otherwise (a tie run longer than
- * the slack) Xapian's sort runs, which gives the same order.  Without
+ * the slack) Xapian's sort gives the same order, over the matches that
+ * score as much as the page's end only (tied_page).  Without
  * the slack, one query in eight of the Reuters mix ran twice (a run of
  * two equal scores at the cut was enough); with it, 4 in 2,474 do, and
  * the mix takes 8% fewer instructions (callgrind, bench/libsearch). */
@@ -75,22 +77,60 @@ bool page_by_score(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
     return true;
 }
 
-/* The page of a relevance-ordered query as Xapian sorts it: by score,
- * then the date (the head slot's, which leads with it, in a shard). */
-void sorted_page(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
-                 Xapian::doccount check, Page &page) {
+/* Xapian's order of a relevance-ordered page: by score, then the date
+ * (the head slot's, which leads with it, in a shard). */
+void sort_by_score_then_date(const engine_reader *r, Xapian::Enquire &enq, Page &page) {
     page.heads_in_keys = r->heads;
     enq.set_sort_by_relevance_then_value(r->heads ? ENGINE_SLOT_HEAD : ENGINE_SLOT_DATE, true);
+}
+
+/* The page of a relevance-ordered query as Xapian sorts it, in one match
+ * over every candidate (for a collapse, whose counts a weight cutoff
+ * would cut: see tied_page). */
+void sorted_page(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
+                 Xapian::doccount check, Page &page) {
+    sort_by_score_then_date(r, enq, page);
     page.mset = checked_mset(r, enq, o, o->offset, o->limit, check);
     for (Xapian::MSetIterator it = page.mset.begin(); it != page.mset.end(); ++it)
         page.items.push_back(it);
 }
 
-/* The head-slot sort's weight floor (see remote_page): a hair below the
+/* The date sort's weight floor (remote_page, tied_page): a hair below the
  * page's lowest score, so that a last bit of rounding between the two
  * matches cannot leave out a match that scores as much. */
 double floor_below(double weight) {
     return weight > 0 ? weight * (1 - 1e-9) : 0;
+}
+
+/* The items of the page (offset, limit) that Xapian's date sort gives
+ * among the matches scoring at least floor_below(lowest), lowest being
+ * the page's lowest score as a match by relevance alone found it: the
+ * same items as the sort of every match, since none scoring less can be
+ * on the page.  Under the cutoff the matcher reads the sort keys of the
+ * page and its ties only; the spies are taken off first (what they
+ * counted in the first match stands; they would count these again). */
+void sorted_above(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, double lowest,
+                  Page &page) {
+    Xapian::doccount want = o->offset + o->limit;
+    enq.clear_matchspies();
+    enq.set_cutoff(0, floor_below(lowest));
+    sort_by_score_then_date(r, enq, page);
+    Xapian::MSet shown = checked_mset(r, enq, o, o->offset, o->limit, want);
+    enq.set_cutoff(0, 0);
+    for (Xapian::MSetIterator it = shown.begin(); it != shown.end(); ++it) page.items.push_back(it);
+}
+
+/* The page when page_by_score found a tie run going on past its fetch
+ * (page.mset, its totals and what the spies counted are that match's).
+ * Sorted in one match instead, Xapian 1.4's matcher would read the date
+ * of every candidate until it had checked `check` (1,000) and of every
+ * later one scoring as much as its page so far: at 2,000,000 articles
+ * `title:display` read a value-table leaf for each of its 356 matches to
+ * order 46 ties (bench/results/scale.md).  Never with a collapse: under a
+ * cutoff Xapian counts fewer matches collapsed into a hit. */
+void tied_page(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, Page &page) {
+    Xapian::doccount want = o->offset + o->limit;
+    sorted_above(r, enq, o, page.mset[want - 1].get_weight(), page);
 }
 
 /* The page of a relevance-ordered query over remote shards, in two
@@ -113,12 +153,7 @@ void remote_page(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
     enq.set_sort_by_relevance();
     page.mset = checked_mset(r, enq, o, 0, want, check);
     if (page.mset.size() <= o->offset) return; /* nothing on this page */
-    enq.set_cutoff(0, floor_below(page.mset[page.mset.size() - 1].get_weight()));
-    enq.set_sort_by_relevance_then_value(r->heads ? ENGINE_SLOT_HEAD : ENGINE_SLOT_DATE, true);
-    page.heads_in_keys = r->heads;
-    Xapian::MSet shown = checked_mset(r, enq, o, o->offset, o->limit, want);
-    enq.set_cutoff(0, 0);
-    for (Xapian::MSetIterator it = shown.begin(); it != shown.end(); ++it) page.items.push_back(it);
+    sorted_above(r, enq, o, page.mset[page.mset.size() - 1].get_weight(), page);
 }
 
 /* The totals of q (enq's query) after a tier run gave page: exact up to
@@ -165,10 +200,7 @@ bool tier_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
         enq.set_query(q);
         return false;
     }
-    if (!ordered) { /* a tie run past the fetch: Xapian's sort orders the tiers' page */
-        from_tiers = Page();
-        sorted_page(r, enq, o, 0, from_tiers);
-    }
+    if (!ordered) tied_page(r, enq, o, from_tiers); /* a tie run past the fetch */
     enq.set_query(q);
     count_tiered(r, enq, o, from_tiers);
     page = std::move(from_tiers);
@@ -181,11 +213,12 @@ bool tier_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
 void relevance_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &run,
                     const search_opts *o, Xapian::doccount check, FacetCounts &facets, Page &page) {
     bool apart = r->remote;
+    bool collapsing = o->collapse && *o->collapse;
     /* Remote shards sort by date where scores tie themselves: reading
      * dates here would cost a round trip for each tied candidate
      * (remote_page).  A collapse keeps the one match below: under a
      * cutoff Xapian would count fewer matches collapsed into a hit. */
-    if (r->remote && !(o->collapse && *o->collapse)) {
+    if (r->remote && !collapsing) {
         remote_page(r, enq, o, check, page);
         facets.count_apart(r, enq, o, check);
         return;
@@ -193,12 +226,16 @@ void relevance_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query 
     /* A tier run ranks the best matches only: not for an exact count,
      * facets or a collapse, which need every match seen (nor over remote
      * shards: tiers.cc reads each word's frequency). */
-    if (!r->remote && !o->exact && facets.slots.empty() && !(o->collapse && *o->collapse) &&
+    if (!r->remote && !o->exact && facets.slots.empty() && !collapsing &&
         tier_page(r, enq, run, o, page))
         return;
     /* A match spy counting collapse keys (collapse.cc) would count twice
      * if page_by_score ran a second match: Xapian sorts. */
     if (!r->remote && !page.collapse_counts && page_by_score(r, enq, o, check, page)) return;
+    if (!r->remote && !collapsing) { /* a tie run past page_by_score's fetch */
+        tied_page(r, enq, o, page);
+        return;
+    }
     if (!apart) facets.arm(enq); /* the match below counts again */
     /* arm() with facets cleared every spy, the collapse counter's too */
     if (!apart && !facets.slots.empty() && page.collapse_counts)
