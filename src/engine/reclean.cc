@@ -222,7 +222,10 @@ void section_of(engine_writer *w, const Xapian::Document &old, article *a) {
  * to the new one.  Without it a shard lost the key of every article the
  * re-clean made again, as a shard's compaction does not group (its groups
  * span the shards: duplicates.cc); an index of one database groups afresh
- * after the re-clean all the same (livewriter.c finish_compacted). */
+ * after the re-clean all the same (livewriter.c finish_compacted).  The
+ * key still names the right group: the signature is made from the
+ * article's whole text, boilerplate and all, so the re-clean leaves it
+ * as it was, and a grouping after it would find the same groups. */
 void keep_group_key(const Xapian::Document &old, Xapian::Document &doc) {
     std::string key = old.get_value(ENGINE_SLOT_DUP);
     if (!key.empty()) doc.add_value(ENGINE_SLOT_DUP, key);
