@@ -21,6 +21,10 @@
  * are added.  A sharded index's spelling data is its front's, which a
  * shard's compaction does not open: there they stay.
  *
+ * What the grouping gave a document (its near-duplicate group key) it
+ * keeps: the grouping of a sharded index runs over all its shards, not in
+ * one shard's compaction.
+ *
  * Writes the documents and the spelling data of the database being
  * compacted, nothing else; makes documents with document.cc. */
 #include "internal.hh"
@@ -213,12 +217,26 @@ void section_of(engine_writer *w, const Xapian::Document &old, article *a) {
     schema_free(&fields);
 }
 
+/* The near-duplicate group key (ENGINE_SLOT_DUP) is the grouping's, not
+ * the article's: make_document cannot give it, so the old document's goes
+ * to the new one.  Without it a shard lost the key of every article the
+ * re-clean made again, as a shard's compaction does not group (its groups
+ * span the shards: duplicates.cc); an index of one database groups afresh
+ * after the re-clean all the same (livewriter.c finish_compacted).  The
+ * key still names the right group: the signature is made from the
+ * article's whole text, boilerplate and all, so the re-clean leaves it
+ * as it was, and a grouping after it would find the same groups. */
+void keep_group_key(const Xapian::Document &old, Xapian::Document &doc) {
+    std::string key = old.get_value(ENGINE_SLOT_DUP);
+    if (!key.empty()) doc.add_value(ENGINE_SLOT_DUP, key);
+}
+
 /* The document did made again from its stored article (its id, file,
- * fingerprint and data as they were) if it counts under one of sources,
- * and written if its terms changed: true then.  Left as it is when its
- * article cannot be read with ds (a build resumed over an older
- * database, whose dictionary the compaction's copy holds until the build
- * writes its own). */
+ * fingerprint, data and group key as they were) if it counts under one
+ * of sources, and written if its terms changed: true then.  Left as it
+ * is when its article cannot be read with ds (a build resumed over an
+ * older database, whose dictionary the compaction's copy holds until the
+ * build writes its own). */
 bool remake(engine_writer *w, docstore *ds, Xapian::docid did,
             const std::set<std::string> &sources, Words &dropped, Words &added) {
     Xapian::Document old = w->db.get_document(did);
@@ -239,6 +257,7 @@ bool remake(engine_writer *w, docstore *ds, Xapian::docid did,
         Xapian::Document doc = make_document(w, &a, qterm, filekey.empty() ? nullptr : filekey.c_str(),
                                              fp, data.data(), data.size());
         changed = termlist_of(doc) != termlist_of(old);
+        keep_group_key(old, doc);
         if (changed) {
             spelling_change(w, a, old, dropped, added);
             writer_note_replaced(w, did);
