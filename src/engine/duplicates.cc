@@ -78,34 +78,45 @@ const char *const PREFIX_BAND = "XD";
  * live article made likely (tests/py/test_faults.py, a full disk). */
 const char *const PREFIX_SIGNATURE = "XS";
 
+/* An article's case-folded words as one string, joined by single spaces,
+ * with where each word starts and ends in it: a shingle's bytes (its words
+ * space-separated) are then one run of the string, hashed in one call,
+ * where a string a word made every word an allocation or a copy. */
+struct Words {
+    std::string text;
+    std::vector<size_t> start, end;
+    size_t size() const { return start.size(); }
+};
+
 /* The case-folded words of text, appended to words: the runs of word
  * characters of fold_case(text), each character lower-cased and then
  * asked whether it is a word character, as fold_case's string read again
  * would answer (a lower-cased character written as UTF-8 reads back as
  * itself).  One walk, without the folded copy (chars.hh). */
-void fold_words(const char *text, std::vector<std::string> &words) {
-    std::string word;
+void fold_words(const char *text, Words &words) {
+    bool in_word = false;
     for (const char *p = text, *end = text + strlen(text); p < end;) {
         unsigned ch = chars::tolower(chars::next(p, end));
         if (chars::is_wordchar(ch)) {
-            chars::append(word, ch);
-        } else if (!word.empty()) {
-            words.push_back(word);
-            word.clear();
+            if (!in_word) {
+                if (words.size()) words.text += ' ';
+                words.start.push_back(words.text.size());
+                in_word = true;
+            }
+            chars::append(words.text, ch);
+        } else if (in_word) {
+            words.end.push_back(words.text.size());
+            in_word = false;
         }
     }
-    if (!word.empty()) words.push_back(word);
+    if (in_word) words.end.push_back(words.text.size());
 }
 
 /* The hash of shingle i (words i .. i+DUP_SHINGLE-1, space-separated). */
-uint64_t shingle_hash(const std::vector<std::string> &words, size_t i) {
-    uint64_t h = LEDE_HASH_INIT;
-    size_t end = std::min(words.size(), i + DUP_SHINGLE);
-    for (size_t k = i; k < end; k++) {
-        if (k > i) h = lede_hash_update(h, " ", 1);
-        h = lede_hash_update(h, words[k].data(), words[k].size());
-    }
-    return lede_hash_final(h);
+uint64_t shingle_hash(const Words &words, size_t i) {
+    size_t last = std::min(words.size(), i + DUP_SHINGLE) - 1;
+    const char *from = words.text.data() + words.start[i];
+    return lede_hash_final(lede_hash_update(LEDE_HASH_INIT, from, words.end[last] - words.start[i]));
 }
 
 uint64_t minhash_seed(unsigned i) {
@@ -251,10 +262,10 @@ void consider_candidate(const Xapian::Document &cand, Xapian::docid did, unsigne
 }  // namespace
 
 std::string dup_signature(const article *a) {
-    std::vector<std::string> words;
+    Words words;
     for (const char *text : {a->title, a->standfirst, a->body})
         if (text) fold_words(text, words);
-    if (words.empty()) return std::string();
+    if (!words.size()) return std::string();
     size_t shingles = words.size() < DUP_SHINGLE ? 1 : words.size() - DUP_SHINGLE + 1;
     std::vector<uint64_t> hashes(shingles);
     for (size_t i = 0; i < shingles; i++) hashes[i] = shingle_hash(words, i);
