@@ -7,8 +7,8 @@
 # (tests/tools/randcoll.py: odd Unicode, long and empty fields, one term
 # with thousands of positions, single-posting terms, repeated ids, JSON
 # Lines and text) at the default budget, at --memory 1M (many runs
-# spilled) and through the replay sink (the inverter without the glass
-# writer); with ../shared also Reuters, BBC and the Reuters query mix.
+# spilled), through the replay sink (the inverter without the glass
+# writer) and with the near-duplicate signature's scalar MinHash loop; with ../shared also Reuters, BBC and the Reuters query mix.
 # Crash safety: kill -9 at a run spill, before the merged database is
 # finished and before it is listed leaves the previous (empty) index
 # searchable and no debris after the next run.  A new sharded index
