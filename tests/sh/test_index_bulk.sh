@@ -8,7 +8,8 @@
 # with thousands of positions, single-posting terms, repeated ids, JSON
 # Lines and text) at the default budget, at --memory 1M (many runs
 # spilled), through the replay sink (the inverter without the glass
-# writer) and with the near-duplicate signature's scalar MinHash loop; with ../shared also Reuters, BBC and the Reuters query mix.
+# writer) and with the near-duplicate signature's scalar MinHash loop;
+# with ../shared also Reuters, BBC and the Reuters query mix.
 # Crash safety: kill -9 at a run spill, before the merged database is
 # finished and before it is listed leaves the previous (empty) index
 # searchable and no debris after the next run.  A new sharded index
