@@ -7,8 +7,9 @@
 # (tests/tools/randcoll.py: odd Unicode, long and empty fields, one term
 # with thousands of positions, single-posting terms, repeated ids, JSON
 # Lines and text) at the default budget, at --memory 1M (many runs
-# spilled) and through the replay sink (the inverter without the glass
-# writer); with ../shared also Reuters, BBC and the Reuters query mix.
+# spilled), through the replay sink (the inverter without the glass
+# writer) and with the near-duplicate signature's scalar MinHash loop;
+# with ../shared also Reuters, BBC and the Reuters query mix.
 # Crash safety: kill -9 at a run spill, before the merged database is
 # finished and before it is listed leaves the previous (empty) index
 # searchable and no debris after the next run.  A new sharded index
@@ -93,6 +94,11 @@ for name in rand.bulk rand.tiny rand.replay; do
 done
 same_db rand.one "$TMP/rand.api1" "$TMP/rand.one"
 checked rand.one "$TMP/rand.one"
+# The near-duplicate signature's minima one at a time (the loop a CPU
+# without AVX-512 runs) must be the eight-lane loop's: the same index,
+# signature and band terms included (duplicates.cc's minhash).
+LEDE_MINHASH_SCALAR=1 build rand.scalar bulk -j 1 "$coll"
+same_db rand.scalar "$TMP/rand.one" "$TMP/rand.scalar"
 
 # ---- bounds of replaced articles ---------------------------------------------
 # Why same_db takes --replaced: 20 ids each written 5 times with another

@@ -205,28 +205,55 @@ struct Deflater {
     }
 };
 
+/* Streams by size class: a tag of at most 2^c bytes (c from DEFLATE_MIN_CLASS
+ * to DEFLATE_MAX_CLASS) deflates with a window of 2^(c+1) and a hash table
+ * of 2^(c+2) entries (memLevel c - 5); longer tags with zlib's largest (window
+ * 2^15, memLevel 9).  deflateReset clears the hash table, so one stream of
+ * memLevel 9 for every tag cleared 128 KiB per termlist (a Reuters termlist
+ * is under 1 KiB).  The window is at least the tag plus zlib's lookahead
+ * (262 bytes), so matches reach as far back as before; the smaller hash
+ * table collides differently, which made Reuters' termlist table one 8 KiB
+ * block larger (of 2,344) and BBC's one smaller (bench/results/index.md).
+ * Xapian inflates any raw stream with window bits -15, which covers every
+ * smaller window. */
+const unsigned DEFLATE_MIN_CLASS = 9, DEFLATE_MAX_CLASS = 14;
+
+unsigned size_class(size_t n) {
+    unsigned c = DEFLATE_MIN_CLASS;
+    while (c <= DEFLATE_MAX_CLASS && (size_t(1) << c) < n) ++c;
+    return c;  /* DEFLATE_MAX_CLASS + 1: zlib's largest */
+}
+
+z_stream &deflater(int level, size_t tag_size) {
+    thread_local Deflater streams[10][DEFLATE_MAX_CLASS + 2];
+    unsigned c = size_class(tag_size);
+    Deflater &d = streams[level][c];
+    if (d.ready) {
+        deflateReset(&d.z);
+        return d.z;
+    }
+    int window = c > DEFLATE_MAX_CLASS ? 15 : int(c) + 1;
+    int mem_level = c > DEFLATE_MAX_CLASS ? 9 : int(c) - 5;
+    std::memset(&d.z, 0, sizeof d.z);
+    if (deflateInit2(&d.z, level, Z_DEFLATED, -window, mem_level, Z_DEFAULT_STRATEGY) != Z_OK)
+        throw Error("glass: zlib deflateInit2 failed");
+    d.ready = true;
+    return d.z;
+}
+
 }  // namespace
 
 bool deflate_tag(const std::string &tag, int level, std::string &out) {
-    thread_local Deflater streams[10];
     level = level < 1 ? 1 : level > 9 ? 9 : level;
-    Deflater &d = streams[level];
-    if (!d.ready) {
-        std::memset(&d.z, 0, sizeof d.z);
-        if (deflateInit2(&d.z, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK)
-            throw Error("glass: zlib deflateInit2 failed");
-        d.ready = true;
-    } else {
-        deflateReset(&d.z);
-    }
     out.resize(tag.size() > 1 ? tag.size() - 1 : 0);
     if (out.empty()) return false;
-    d.z.next_in = (Bytef *)tag.data();
-    d.z.avail_in = (uInt)tag.size();
-    d.z.next_out = (Bytef *)&out[0];
-    d.z.avail_out = (uInt)out.size();
-    if (deflate(&d.z, Z_FINISH) != Z_STREAM_END) return false; /* no smaller */
-    out.resize(out.size() - d.z.avail_out);
+    z_stream &z = deflater(level, tag.size());
+    z.next_in = (Bytef *)tag.data();
+    z.avail_in = (uInt)tag.size();
+    z.next_out = (Bytef *)&out[0];
+    z.avail_out = (uInt)out.size();
+    if (deflate(&z, Z_FINISH) != Z_STREAM_END) return false; /* no smaller */
+    out.resize(out.size() - z.avail_out);
     return true;
 }
 
