@@ -425,11 +425,12 @@ int engine_suggest(engine_reader *r, const search_opts *o, sbuf *out, char *err)
  * each article's group key (slot 4) where it changed, uncommitted.  A
  * shard's database alone (n = 1, a writer of a shard: "lede.shard") is
  * left as it is: its groups were made with the other shards'.
- * Memory: 24 bytes an article and a band keyed in one scan of the
- * signatures: all 16 bands while that fits in memory bytes (0: 128 MiB),
- * else half as many a scan, down to 4 (96 bytes an article, whatever
- * memory says); then the buckets of the articles that share a band,
- * their signatures, and the keys of the grouped ones. */
+ * Memory, all of it within memory bytes (0: 128 MiB) but for a floor:
+ * 24 bytes an article and a band keyed in one scan of the signatures
+ * (with the buckets it makes), as many bands a scan as fit beside the
+ * buckets of the scans before, at least 4 (96 bytes an article, whatever
+ * memory says); then 72 bytes an article that shares a band with
+ * another, 8 a band shared, and the groups' keys (duplicates.cc). */
 typedef struct engine_dup_stats {
     uint64_t candidates;      /* articles sharing a band term with another */
     uint64_t compared;        /* signatures compared */

@@ -52,9 +52,9 @@ const unsigned DUP_HASHES = 64, DUP_BANDS = 16, DUP_ROWS = 4;
  * against 50.6 MB: a unique term costs some 60 bytes of B-tree); the
  * grouping pass reads the bands from the signatures instead. */
 const unsigned DUP_TERM_BANDS = 2;
-/* Bands the grouping pass keys in one scan of the signatures: all of
- * them when their keys take at most the memory it is given (by default
- * DUP_SCAN_BYTES), else half as many, down to this many a scan
+/* Bands the grouping pass keys in one scan of the signatures: as many
+ * multiples of this as fit in the memory it is given (by default
+ * DUP_SCAN_BYTES), all 16 when they do, at least this many a scan
  * (each scan reads every signature's postings again: four scans and the
  * read of the signatures were most of the grouping of a full build). */
 const unsigned DUP_BANDS_PER_SCAN = 4;
@@ -311,18 +311,25 @@ void join_live_group(engine_writer *w, Xapian::Document &doc, const std::string 
 namespace {
 
 /* The key of band b of a signature: its DUP_ROWS minima, 4 bytes. */
-uint64_t band_key(const std::string &sig, unsigned b) {
-    uint64_t k = 0;
+uint32_t band_key(const std::string &sig, unsigned b) {
+    uint32_t k = 0;
     for (size_t i = b * DUP_ROWS; i < (b + 1) * DUP_ROWS; i++) k = k << 8 | (unsigned char)sig[i];
     return k;
 }
 
 /* engine_group_duplicates' pass: all the databases read as one.  The
- * candidates come from the signatures (their terms, read in order,
- * all bands in one scan when they fit the memory given, else
- * DUP_BANDS_PER_SCAN a scan): articles with an equal band share a
- * bucket.  Memory: 24 bytes an article and a band of a scan,
- * then the buckets of two or more and the signatures of their articles. */
+ * candidates come from the signatures (their terms, read in order):
+ * articles with an equal band share a bucket.  Everything it holds is
+ * counted against the memory it is given, in flat arrays (issue 20: its
+ * maps of buckets, signatures and keys were not counted; on a collection
+ * of copies they took a build at --memory 16M to 67 MB, now 45):
+ *   a scan: KEYED_BYTES an article and a band keyed, as many bands (4,
+ *     8, 12 or 16) as fit beside what earlier scans left, at least 4;
+ *   the buckets (of two or more): 4 bytes a member, 8 a bucket;
+ *   after the scans, CAND_BYTES an article in a bucket (its docid, its
+ *     signature, its group) and 8 bytes a membership (article, bucket);
+ *   the groups' keys (about 48 bytes a group) and the changes to write
+ *     (8 bytes each). */
 class Grouping {
   public:
     Grouping(engine_writer *const *ws, unsigned n, size_t memory, engine_dup_stats *st)
@@ -331,31 +338,61 @@ class Grouping {
     }
 
     void run() {
-        unsigned per_scan = DUP_BANDS;
         size_t articles = all.get_doccount();
-        while (per_scan > DUP_BANDS_PER_SCAN && articles * per_scan * sizeof(Keyed) > memory)
-            per_scan /= 2;
-        for (unsigned b = 0; b < DUP_BANDS; b += per_scan) bucket_scan(b, per_scan);
+        for (unsigned b = 0; b < DUP_BANDS;) {
+            size_t held = members.capacity() * 4 + bucket_at.capacity() * 8;
+            size_t room = memory > held ? memory - held : 0;
+            unsigned per_scan = DUP_BANDS_PER_SCAN;
+            while (b + per_scan < DUP_BANDS &&
+                   articles * (per_scan + DUP_BANDS_PER_SCAN) * SCAN_BYTES <= room)
+                per_scan += DUP_BANDS_PER_SCAN;
+            bucket_scan(b, per_scan, articles);
+            b += per_scan;
+        }
+        index_candidates();
         read_signatures();
-        st->candidates = buckets_of.size();
-        std::vector<Xapian::docid> cand;
-        for (const auto &kv : buckets_of) cand.push_back(kv.first);
-        std::sort(cand.begin(), cand.end());
-        for (Xapian::docid d : cand)
-            if (!key_of.count(d)) group_around(d);
+        st->candidates = cand.size();
+        for (size_t i = 0, m = 0; i < cand.size(); i++) {
+            size_t end = m;
+            while (end < memberships.size() && memberships[end].first == cand[i]) end++;
+            if (!group_of[i]) group_around(i, m, end);
+            m = end;
+        }
         write_keys();
     }
 
   private:
+    /* A band of an article, keyed: its group of DUP_BANDS_PER_SCAN bands
+     * first, so that the buckets come in the same order however many
+     * bands a scan keys (a leader's candidates are taken in that order). */
+    struct Keyed {
+        uint16_t group, band;
+        uint32_t key;
+        Xapian::docid did;
+        bool operator<(const Keyed &o) const {
+            if (group != o.group) return group < o.group;
+            if (key != o.key) return key < o.key;
+            return band != o.band ? band < o.band : did < o.did;
+        }
+        bool same_bucket(const Keyed &o) const { return key == o.key && band == o.band; }
+    };
+    /* A scan's bytes an article and a band: its Keyed and, at most, its
+     * membership of a bucket (a member, a bucket's share). */
+    static constexpr size_t SCAN_BYTES = sizeof(Keyed) + 4 + 8;
+    static constexpr uint32_t NO_GROUP = 0;
+
     engine_writer *const *ws;
     unsigned n;
-    size_t memory;  /* what one scan's keys may take */
+    size_t memory;  /* what all of it may take */
     engine_dup_stats *st;
     Xapian::Database all;
-    std::vector<std::vector<Xapian::docid>> buckets;  /* of two or more, docid order */
-    std::unordered_map<Xapian::docid, std::vector<uint32_t>> buckets_of;
-    std::unordered_map<Xapian::docid, std::string> sig_of;
-    std::unordered_map<Xapian::docid, std::string> key_of;
+    std::vector<Xapian::docid> members;  /* the buckets' members, bucket after bucket */
+    std::vector<size_t> bucket_at;       /* where each bucket's members begin */
+    std::vector<std::pair<Xapian::docid, uint32_t>> memberships; /* (article, bucket), ascending */
+    std::vector<Xapian::docid> cand;     /* the articles in a bucket, ascending */
+    std::string sigs;                    /* cand[i]'s signature at i * DUP_HASHES */
+    std::vector<uint32_t> group_of;      /* cand[i]'s group + 1, or NO_GROUP */
+    std::vector<std::string> keys;       /* each group's key */
 
     /* fn(docid, signature) for every article with one: the signature
      * terms in order, each with its articles (exact copies share one). */
@@ -370,90 +407,110 @@ class Grouping {
         }
     }
 
-    /* A band of an article, keyed: its group of DUP_BANDS_PER_SCAN bands
-     * first, so that the buckets come in the same order however many
-     * bands a scan keys (a leader's candidates are taken in that order). */
-    struct Keyed {
-        unsigned group;
-        uint64_t key;
-        unsigned band;
-        Xapian::docid did;
-        bool operator<(const Keyed &o) const {
-            if (group != o.group) return group < o.group;
-            if (key != o.key) return key < o.key;
-            return band != o.band ? band < o.band : did < o.did;
-        }
-        bool same_bucket(const Keyed &o) const { return key == o.key && band == o.band; }
-    };
-
     /* Buckets of bands first .. first+per_scan-1. */
-    void bucket_scan(unsigned first, unsigned per_scan) {
+    void bucket_scan(unsigned first, unsigned per_scan, size_t articles) {
         std::vector<Keyed> keyed;
+        keyed.reserve(articles * per_scan); /* no doubling past the count */
         for_each_signature([&](Xapian::docid did, const std::string &sig) {
             for (unsigned b = first; b < first + per_scan && b < DUP_BANDS; b++)
-                keyed.push_back({b / DUP_BANDS_PER_SCAN, band_key(sig, b), b, did});
+                keyed.push_back({uint16_t(b / DUP_BANDS_PER_SCAN), uint16_t(b), band_key(sig, b), did});
         });
         std::sort(keyed.begin(), keyed.end());
         for (size_t i = 0, j; i < keyed.size(); i = j) {
             for (j = i + 1; j < keyed.size() && keyed[j].same_bucket(keyed[i]); j++) {}
             if (j - i < 2) continue;
-            std::vector<Xapian::docid> members;
-            for (size_t k = i; k < j; k++) {
-                members.push_back(keyed[k].did);
-                buckets_of[keyed[k].did].push_back((uint32_t)buckets.size());
-            }
-            buckets.push_back(std::move(members));
+            bucket_at.push_back(members.size());
+            for (size_t k = i; k < j; k++) members.push_back(keyed[k].did);
         }
+    }
+
+    /* The memberships in article order (each article's buckets in the
+     * order they were made), and the articles in a bucket. */
+    void index_candidates() {
+        size_t nbuckets = bucket_at.size();
+        bucket_at.push_back(members.size());
+        memberships.reserve(members.size());
+        for (size_t b = 0; b < nbuckets; b++)
+            for (size_t k = bucket_at[b]; k < bucket_at[b + 1]; k++)
+                memberships.emplace_back(members[k], (uint32_t)b);
+        std::sort(memberships.begin(), memberships.end());
+        for (size_t i = 0; i < memberships.size(); i++)
+            if (!i || memberships[i].first != memberships[i - 1].first) cand.push_back(memberships[i].first);
+        cand.shrink_to_fit();
+        group_of.assign(cand.size(), NO_GROUP);
+    }
+
+    /* cand's index of did, or cand.size(). */
+    size_t index_of(Xapian::docid did) const {
+        auto it = std::lower_bound(cand.begin(), cand.end(), did);
+        return it != cand.end() && *it == did ? size_t(it - cand.begin()) : cand.size();
     }
 
     /* The signatures of the articles in a bucket, one scan more. */
     void read_signatures() {
+        sigs.assign(cand.size() * DUP_HASHES, '\0');
         for_each_signature([&](Xapian::docid did, const std::string &sig) {
-            if (buckets_of.count(did)) sig_of[did] = sig;
+            size_t i = index_of(did);
+            if (i < cand.size()) sigs.replace(i * DUP_HASHES, DUP_HASHES, sig);
         });
     }
 
-    /* d leads a group of the later ungrouped articles that resemble it. */
-    void group_around(Xapian::docid d) {
-        const std::string &sig = sig_of[d];
-        std::vector<Xapian::docid> members;
+    unsigned equal_at(size_t a, size_t b) const {
+        const char *x = sigs.data() + a * DUP_HASHES, *y = sigs.data() + b * DUP_HASHES;
+        unsigned same = 0;
+        for (unsigned i = 0; i < DUP_HASHES; i++) same += x[i] == y[i];
+        return same;
+    }
+
+    /* cand[i] leads a group of the later ungrouped articles that resemble
+     * it; memberships[m, end) are its buckets. */
+    void group_around(size_t i, size_t m, size_t end) {
+        Xapian::docid d = cand[i];
+        std::vector<size_t> found;
         std::unordered_set<Xapian::docid> seen;
-        for (uint32_t bucket : buckets_of[d]) {
-            const std::vector<Xapian::docid> &in = buckets[bucket]; /* docids in order */
-            for (auto it = std::upper_bound(in.begin(), in.end(), d); it != in.end(); ++it) {
+        for (; m < end; m++) {
+            uint32_t bucket = memberships[m].second;
+            auto from = members.begin() + (long)bucket_at[bucket], to = members.begin() + (long)bucket_at[bucket + 1];
+            for (auto it = std::upper_bound(from, to, d); it != to; ++it) {
                 Xapian::docid c = *it;
                 if (seen.size() >= DUP_PASS_CANDIDATES) break;
-                if (key_of.count(c) || !seen.insert(c).second) continue;
+                size_t ci = index_of(c);
+                if (group_of[ci] != NO_GROUP || !seen.insert(c).second) continue;
                 st->compared++;
-                if (equal_minima(sig, sig_of[c]) >= DUP_MIN_EQUAL) members.push_back(c);
+                if (equal_at(i, ci) >= DUP_MIN_EQUAL) found.push_back(ci);
             }
         }
-        if (members.empty()) return;
-        std::string key = group_key(qterm_of(all.get_document(d)));
-        key_of[d] = key;
-        for (Xapian::docid m : members) key_of[m] = key;
+        if (found.empty()) return;
+        keys.push_back(group_key(qterm_of(all.get_document(d))));
+        uint32_t g = (uint32_t)keys.size(); /* its group + 1 */
+        group_of[i] = g;
+        for (size_t ci : found) group_of[ci] = g;
         st->groups++;
-        st->grouped += members.size() + 1;
-        if (members.size() + 1 > st->largest) st->largest = members.size() + 1;
+        st->grouped += found.size() + 1;
+        if (found.size() + 1 > st->largest) st->largest = found.size() + 1;
     }
 
     /* Writes the keys that changed: the documents that hold one they
-     * should not (read first, written after: no write under an iterator). */
+     * should not (read first, written after: no write under an iterator).
+     * A change is (docid, group + 1), NO_GROUP to remove the key. */
     void write_keys() {
-        std::vector<std::pair<Xapian::docid, std::string>> changes;
+        std::vector<std::pair<Xapian::docid, uint32_t>> changes;
+        std::vector<bool> holds(cand.size());
         for (Xapian::ValueIterator v = all.valuestream_begin(ENGINE_SLOT_DUP);
              v != all.valuestream_end(ENGINE_SLOT_DUP); ++v) {
-            auto it = key_of.find(v.get_docid());
-            if (it == key_of.end()) {
-                changes.emplace_back(v.get_docid(), std::string());
+            size_t ci = index_of(v.get_docid());
+            uint32_t g = ci < cand.size() ? group_of[ci] : NO_GROUP;
+            if (g == NO_GROUP) {
+                changes.emplace_back(v.get_docid(), NO_GROUP);
                 continue;
             }
-            if (it->second != *v) changes.emplace_back(it->first, it->second);
-            key_of.erase(it);
+            if (keys[g - 1] != *v) changes.emplace_back(v.get_docid(), g);
+            holds[ci] = true;
         }
-        for (const auto &kv : key_of) changes.push_back(kv);
+        for (size_t ci = 0; ci < cand.size(); ci++)
+            if (group_of[ci] != NO_GROUP && !holds[ci]) changes.emplace_back(cand[ci], group_of[ci]);
         std::sort(changes.begin(), changes.end());
-        for (const auto &c : changes) write_key(c.first, c.second);
+        for (const auto &c : changes) write_key(c.first, c.second == NO_GROUP ? std::string() : keys[c.second - 1]);
         st->rewritten = changes.size();
     }
 
