@@ -83,6 +83,28 @@ def prose(rng, topical):
     return paras
 
 
+def own_word(i):
+    """A word of article i's alone, in letters (a line that differs only
+    in its digits is the same line to the boilerplate table)."""
+    word = ""
+    while True:
+        word += "abcdefghijklmnopqrstuvwxyz"[i % 26]
+        i //= 26
+        if not i:
+            return "quill" + word
+
+
+def slow_article(rng, i, source, blurb):
+    """Article i of the re-clean tests' one source: prose, a line of its
+    own, and blurb (or none) as its third paragraph."""
+    paras = prose(rng, False)
+    paras.insert(1, "The %s committee met." % own_word(i))
+    if blurb:
+        paras.insert(2, blurb)
+    return {"id": "slow-%04d" % i, "source": source, "title": "Slow story %d" % i,
+            "body": "\n\n".join(paras)}
+
+
 def techly(rng, paras, meta):
     at = rng.randint(1, len(paras) - 1)
     second = rng.choice(TECHLY_PROMPT[1])

@@ -14,7 +14,7 @@ import json
 import random
 
 import boilergen
-from ledetest import Daemon, Scratch, check, check_eq, eventually, finish, indexer
+from ledetest import Daemon, Scratch, check, check_eq, eventually, finish, indexer, write_jsonl
 
 BLURB = "Hear the Slow Post zorbatronics bulletin read aloud every weekday morning."
 SOURCE = "Slow Post"
@@ -24,30 +24,8 @@ scratch = Scratch()
 rng = random.Random(5)
 
 
-def own_word(i):
-    """A word of article i's alone, in letters (a line that differs only
-    in its digits is the same line to the table)."""
-    word = ""
-    while True:
-        word += "abcdefghijklmnopqrstuvwxyz"[i % 26]
-        i //= 26
-        if not i:
-            return "quill" + word
-
-
 def article(i, blurb):
-    paras = boilergen.prose(rng, False)
-    paras.insert(1, "The %s committee met." % own_word(i))
-    if blurb:
-        paras.insert(2, blurb)
-    return {"id": "slow-%04d" % i, "source": SOURCE, "title": "Slow story %d" % i,
-            "body": "\n\n".join(paras)}
-
-
-def write(path, rows):
-    with open(path, "w") as f:
-        for a in rows:
-            f.write(json.dumps(a) + "\n")
+    return boilergen.slow_article(rng, i, SOURCE, blurb)
 
 
 def count(c, query):
@@ -56,8 +34,8 @@ def count(c, query):
 
 late = [article(600 + i, BLURB) for i in range(12)]
 base_path, late_path = scratch.join("base.jsonl"), scratch.join("late.jsonl")
-write(base_path, [article(i, None) for i in range(600)])
-write(late_path, late)
+write_jsonl(base_path, [article(i, None) for i in range(600)])
+write_jsonl(late_path, late)
 
 index = scratch.join("slow.idx")
 code, _, err = indexer("-q", "--index", index, base_path)
@@ -79,7 +57,7 @@ d = Daemon(index)
 c = d.connect()
 check_eq(count(c, "zorbatronics"), 0, "after it the blurb matches none of them")
 check_eq(c.ask("SUGGEST zorbetronics"), ["OK SUGGEST"], "and SUGGEST has nothing to correct: its word left the spelling data")
-check(all(count(c, own_word(600 + i)) == 1 for i in range(12)), "each late article is found by its own word")
+check(all(count(c, boilergen.own_word(600 + i)) == 1 for i in range(12)), "each late article is found by its own word")
 check_eq(count(c, "slow"), 612, "no article lost")
 c.close()
 d.stop()
@@ -104,14 +82,14 @@ for i in range(520):
         check(False, "ADD article %d" % i, r)
         break
 c.ask("COMMIT")
-check(eventually(lambda: count(c, own_word(1519)) == 1), "the last article is searchable")
+check(eventually(lambda: count(c, boilergen.own_word(1519)) == 1), "the last article is searchable")
 check_eq(count(c, "quorblings"), 5, "ADD: the blurb matches the 5 articles before it was learned (at 6, 1% of 506)")
 check_eq(c.ask("SUGGEST quorblangs"), ["OK SUGGEST", "SUGGESTION\tquorblings"], "... and the spelling data has its word")
 r = c.ask("COMPACT")
 check(r[0].startswith("OK"), "COMPACT", r)
 check(eventually(lambda: count(c, "quorblings") == 0), "after COMPACT it matches none")
 check_eq(c.ask("SUGGEST quorblangs"), ["OK SUGGEST"], "... and its word left the spelling data")
-check(all(count(c, own_word(1500 + i)) == 1 for i in range(20)), "each article is still found by its own word")
+check(all(count(c, boilergen.own_word(1500 + i)) == 1 for i in range(20)), "each article is still found by its own word")
 c.close()
 check_eq(d.stop(), 0, "leded exits cleanly")
 

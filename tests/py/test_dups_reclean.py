@@ -12,11 +12,10 @@ learned (test_boiler_reclean tells why six), among them an article and
 its copy under another id.  `lede-index --compact` groups the pair, then
 re-cleans both: they must still be one group of 2, their blurb gone.  The
 same collection in one database (grouped after the re-clean) agrees."""
-import json
 import random
 
 import boilergen
-from ledetest import Daemon, Scratch, check_eq, finish, index_info, indexer
+from ledetest import Daemon, Scratch, check_eq, finish, index_info, indexer, write_jsonl
 
 BLURB = "Hear the Slow Post zorbatronics bulletin read aloud every weekday morning."
 SOURCE = "Slow Post"
@@ -25,37 +24,16 @@ scratch = Scratch()
 rng = random.Random(7)
 
 
-def own_word(i):
-    """A word of article i's alone, in letters (digits are folded away)."""
-    word = ""
-    while True:
-        word += "abcdefghijklmnopqrstuvwxyz"[i % 26]
-        i //= 26
-        if not i:
-            return "quill" + word
-
-
 def article(i, blurb):
-    paras = boilergen.prose(rng, False)
-    paras.insert(1, "The %s committee met." % own_word(i))
-    if blurb:
-        paras.insert(2, blurb)
-    return {"id": "slow-%04d" % i, "source": SOURCE, "title": "Slow story %d" % i,
-            "body": "\n\n".join(paras)}
-
-
-def write(path, rows):
-    with open(path, "w") as f:
-        for a in rows:
-            f.write(json.dumps(a) + "\n")
+    return boilergen.slow_article(rng, i, SOURCE, blurb)
 
 
 late = [article(600 + i, BLURB) for i in range(12)]
 copy = dict(late[0], id="slow-copy")  # written second: before the blurb is learned too
 late.insert(1, copy)
 base_path, late_path = scratch.join("base.jsonl"), scratch.join("late.jsonl")
-write(base_path, [article(i, None) for i in range(600)])
-write(late_path, late)
+write_jsonl(base_path, [article(i, None) for i in range(600)])
+write_jsonl(late_path, late)
 
 
 def built(name, *extra):
