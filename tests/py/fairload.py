@@ -13,6 +13,7 @@ take the good clients' interpreter lock.  Not a test itself (its name does
 not start with test_)."""
 import os
 import resource
+import select
 import selectors
 import socket
 import subprocess
@@ -21,7 +22,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ledetest import LEDED, ROOT, Daemon, build_index, eventually, stats  # noqa: E402
+from ledetest import DEADLINE, LEDED, ROOT, Daemon, build_index, eventually, stats  # noqa: E402
 
 IDLE = 1000
 FLOODS = 100
@@ -31,6 +32,11 @@ OUTPUT_TOTAL = 16 << 20     # --max-output-total for this daemon
 OUTPUT_ONE = 256 << 10      # --max-output
 WORKERS = 2
 PIPELINE = 128              # --max-pipeline, the default
+# The daemon's CPU seconds within which half the heavy floods must be held:
+# a held connection first fills its socket's kernel buffers (loopback:
+# megabytes) and then owes its share of --max-output-total.  Alone that
+# takes about 14 s of two busy workers; the bound is work, not a clock.
+HEAVY_SETTLE_CPU = 300
 CHEAP = b"SEARCH limit=1 snippet=0 -- drought\n"
 HEAVY = b"SEARCH limit=100 snippet=2000 mode=any -- said was has will new year people over more after\n"
 GOOD_QUERY = "SEARCH drought"
@@ -162,8 +168,8 @@ class FairLoad:
         if kind == "cheap":
             out["floods_settled"] = eventually(lambda: int(stats(self.probe)["queued"]) >= 10 * self.floods_n)
         else:
-            out["floods_settled"] = eventually(
-                lambda: int(stats(self.probe)["connections_held"]) >= self.floods_n // 2)
+            out["floods_settled"], out["settle_cpu"] = self.until_worked(
+                lambda st: int(st["connections_held"]) >= self.floods_n // 2, HEAVY_SETTLE_CPU)
         out["loaded"], out["bad_loaded"] = self.good_clients()
         out["stats"] = stats(self.probe)
         out["rss"] = status_kb(self.d.proc.pid, "VmRSS") << 10
@@ -172,6 +178,32 @@ class FairLoad:
         out["floods_gone"] = eventually(lambda: int(stats(self.probe)["connections"]) <= self.idle_n + 1)
         out["after"], out["bad_after"] = self.good_clients()
         return out
+
+    def until_worked(self, pred, most):
+        """Polls STATS until pred holds of them or the daemon has used more
+        than most CPU seconds since the call: (whether pred held, the CPU
+        seconds used meanwhile).  Bounded by the daemon's work, not by a
+        clock, so a slow or busy machine only makes it longer (heavy floods
+        settled in 14 s alone and not in a minute beside the sanitizer run);
+        a hang is still caught, after 10 DEADLINEs.  (STATS' `queries`
+        counts requests as they are read, thousands at once here: no
+        measure of work.)"""
+        first = self.cpu_seconds()
+        end = time.monotonic() + 10 * DEADLINE
+        while True:
+            st = stats(self.probe)
+            used = self.cpu_seconds() - first
+            if pred(st):
+                return True, used
+            if used > most or time.monotonic() > end:
+                return False, used
+            select.select([], [], [], 0.01)
+
+    def cpu_seconds(self):
+        """The daemon's user and system CPU time so far."""
+        with open("/proc/%d/stat" % self.d.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def rss_bound(self, asan_factor=1):
         return self.base_rss + asan_factor * (

@@ -33,7 +33,12 @@ if ASAN:
     print("# AddressSanitizer build: quarantine 16 MB, the RSS bound's load terms x%d" % ASAN_FACTOR)
 
 scratch = Scratch()
-load = FairLoad(scratch, extra_args=os.environ.get("FAIR_ARGS", "").split(), env=daemon_env)
+# No --query-timeout: on a starved machine (a run at nice 19 beside a
+# build) the good queries waited past the default 10 s in the queue, and
+# the heavy floods' timed-out replies were too small to owe anything.  What
+# is asserted is the daemon's order and holds, not its speed.
+load = FairLoad(scratch, extra_args=["--query-timeout", "0"] + os.environ.get("FAIR_ARGS", "").split(),
+                env=daemon_env)
 print("# RSS after warming up %.1f MB" % (load.base_rss / 1e6))
 check(load.open_idle(), "%d idle connections open" % IDLE)
 
@@ -46,8 +51,9 @@ for kind in ("cheap", "heavy"):
     if kind == "cheap":
         check(ph["floods_settled"], "cheap floods: their queries fill the queue", ph["stats"]["queued"])
     else:
+        print("# heavy floods: half of them held after %.1f CPU s of the daemon" % ph["settle_cpu"])
         check(ph["floods_settled"], "heavy floods: the non-readers are held for what they owe",
-              ph["stats"]["connections_held"])
+              "%s held after %.1f CPU s" % (ph["stats"]["connections_held"], ph["settle_cpu"]))
     check_eq(ph["bad_loaded"], [], "%s floods: no good query refused or failed" % kind)
     check(ph["floods_gone"], "%s: the floods' connections are gone" % kind)
     check_eq(ph["bad_after"], [], "%s: unloaded (after), every good query answered" % kind)
