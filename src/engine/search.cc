@@ -203,6 +203,7 @@ void tied_page(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, Pag
     Xapian::doccount want = o->offset + o->limit;
     double lowest = page.mset[want - 1].get_weight();
     if (page.ties_gathered && sorted_tie_run(r, enq, o, page)) return;
+    page.ties_gathered = false; /* sorted by a match under a cutoff */
     sorted_above(r, enq, o, lowest, page);
 }
 
