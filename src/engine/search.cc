@@ -42,8 +42,9 @@ void set_weighting(const engine_reader *r, Xapian::Enquire &enq) {
  * the mix takes 8% fewer instructions (callgrind, bench/libsearch). */
 const Xapian::doccount TIE_SLACK = 10;
 
-/* The longest tie run tied_page sorts from what page_by_score gathered
- * (tie_run.cc); a longer one is sorted by a match under a cutoff. */
+/* The most matches page_by_score's TieSpy keeps (tie_run.cc), and so the
+ * longest tie run tied_page sorts from them; past it (a page's end tied
+ * with most of a common word's articles) a match under a cutoff sorts. */
 const size_t TIE_RUN_MAX = 50000;
 
 /* tier_page's floor: queries whose scoring words' postings add up to
@@ -95,7 +96,7 @@ bool page_by_score(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
     enq.set_sort_by_relevance();
     Xapian::doccount fetch = want + TIE_SLACK + 1;
     std::unique_ptr<TieSpy> spy;
-    if (gather_ties && r->db.size() == 1) spy.reset(new TieSpy(want));
+    if (gather_ties && r->db.size() == 1) spy.reset(new TieSpy(want, TIE_RUN_MAX));
     {
         SpyOn on(enq, spy.get());
         page.mset = checked_mset(r, enq, o, 0, fetch, check);
@@ -107,7 +108,7 @@ bool page_by_score(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
          * scores above 0 ("from a", a pair of stop words, does not). */
         double lowest = page.mset[want - 1].get_weight();
         if (spy && lowest > 0) page.tie_run = spy->at_least(floor_below(lowest));
-        page.ties_gathered = spy && lowest > 0 && page.tie_run.size() <= TIE_RUN_MAX;
+        page.ties_gathered = spy && lowest > 0 && !spy->overflowed && page.tie_run.size() <= TIE_RUN_MAX;
         return false;
     }
     order_ties(r, page, complete);

@@ -12,7 +12,7 @@
 #include <algorithm>
 
 void TieSpy::operator()(const Xapian::Document &doc, double wt) {
-    if (best.size() == want && wt < best.top()) return;
+    if (overflowed || (best.size() == want && wt < best.top())) return;
     kept.emplace_back(doc.get_docid(), wt);
     if (best.size() < want) {
         best.push(wt);
@@ -33,10 +33,16 @@ void TieSpy::prune() {
                    kept.end());
     }
     prune_at = std::max<size_t>(1024, 2 * kept.size());
+    if (kept.size() > most) {
+        overflowed = true;
+        kept.clear();
+        kept.shrink_to_fit();
+    }
 }
 
 std::vector<std::pair<Xapian::docid, double>> TieSpy::at_least(double floor) const {
     std::vector<std::pair<Xapian::docid, double>> out;
+    if (overflowed) return out;
     for (const auto &k : kept)
         if (k.second >= floor) out.push_back(k);
     std::sort(out.begin(), out.end());

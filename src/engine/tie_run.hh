@@ -20,13 +20,16 @@
  * the want-th best, the page's tie run included. */
 class TieSpy : public Xapian::MatchSpy {
   public:
-    explicit TieSpy(Xapian::doccount want) : want(want) {}
+    /* Gives up (overflowed) past most matches kept. */
+    TieSpy(Xapian::doccount want, size_t most) : want(want), most(most) {}
     void operator()(const Xapian::Document &doc, double wt) override;
     /* The matches kept that scored at least floor, by document id. */
     std::vector<std::pair<Xapian::docid, double>> at_least(double floor) const;
+    bool overflowed = false;
 
   private:
     Xapian::doccount want;
+    size_t most;
     /* the want best scores seen, the lowest on top */
     std::priority_queue<double, std::vector<double>, std::greater<double>> best;
     std::vector<std::pair<Xapian::docid, double>> kept;
