@@ -95,8 +95,11 @@ bool page_by_score(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
     Xapian::doccount want = o->offset + o->limit;
     enq.set_sort_by_relevance();
     Xapian::doccount fetch = want + TIE_SLACK + 1;
+    /* LEDE_TIES_REMATCH (a test and benchmark hook, read once): every
+     * tie run sorted by a match under a cutoff, as before tie_run.cc */
+    static const bool rematch = getenv("LEDE_TIES_REMATCH") != nullptr;
     std::unique_ptr<TieSpy> spy;
-    if (gather_ties && r->db.size() == 1) spy.reset(new TieSpy(want, TIE_RUN_MAX));
+    if (gather_ties && !rematch && r->db.size() == 1) spy.reset(new TieSpy(want, TIE_RUN_MAX));
     {
         SpyOn on(enq, spy.get());
         page.mset = checked_mset(r, enq, o, 0, fetch, check);
