@@ -84,6 +84,17 @@ struct SpyOn {
     }
 };
 
+/* The tie run spy gathered into page, for tied_page, when it is whole:
+ * Xapian 1.4 stops a match of weightless terms once it has checked
+ * enough, so the spy saw every match only when the page's end scores
+ * above 0 ("from a", a pair of stop words, does not). */
+void keep_tie_run(const TieSpy &spy, Xapian::doccount want, Page &page) {
+    double lowest = page.mset[want - 1].get_weight();
+    if (lowest <= 0 || spy.overflowed) return;
+    page.tie_run = spy.at_least(floor_below(lowest));
+    page.ties_gathered = page.tie_run.size() <= TIE_RUN_MAX;
+}
+
 /* The page of a relevance-ordered query from the top matches by score
  * alone, ties ordered here (see TIE_SLACK); false when a tie run may go
  * on past what was fetched, and Xapian's sort must order the page.
@@ -106,12 +117,7 @@ bool page_by_score(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
     }
     Xapian::doccount complete = complete_prefix(page.mset, want, fetch);
     if (complete == 0 && !page.mset.empty()) {
-        /* Xapian 1.4 stops a match of weightless terms once it has
-         * checked enough, so the spy saw every match only when the page
-         * scores above 0 ("from a", a pair of stop words, does not). */
-        double lowest = page.mset[want - 1].get_weight();
-        if (spy && lowest > 0) page.tie_run = spy->at_least(floor_below(lowest));
-        page.ties_gathered = spy && lowest > 0 && !spy->overflowed && page.tie_run.size() <= TIE_RUN_MAX;
+        if (spy) keep_tie_run(*spy, want, page);
         return false;
     }
     order_ties(r, page, complete);
@@ -206,9 +212,11 @@ bool sorted_tie_run(engine_reader *r, Xapian::Enquire &enq, const search_opts *o
 void tied_page(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, Page &page) {
     Xapian::doccount want = o->offset + o->limit;
     double lowest = page.mset[want - 1].get_weight();
-    if (page.ties_gathered && sorted_tie_run(r, enq, o, page)) return;
-    page.ties_gathered = false; /* sorted by a match under a cutoff */
-    sorted_above(r, enq, o, lowest, page);
+    bool gathered = page.ties_gathered && sorted_tie_run(r, enq, o, page);
+    page.ties_gathered = gathered; /* else sorted by a match under a cutoff */
+    page.tie_run.clear();
+    page.tie_run.shrink_to_fit();
+    if (!gathered) sorted_above(r, enq, o, lowest, page);
 }
 
 /* The page of a relevance-ordered query over remote shards, in two
