@@ -270,6 +270,12 @@ struct Page {
      * holding a tier term, and the query's totals are these. */
     bool tiered = false;
     Xapian::doccount counted_min = 0, counted_max = 0, counted_estimate = 0;
+    /* search.cc: a tie run past page_by_score's fetch gathered in its
+     * match (every match scoring about as much as the page's end, by
+     * document id, with its score), for tied_page, which leaves
+     * ties_gathered true when it sorted the page from them */
+    bool ties_gathered = false;
+    std::vector<std::pair<Xapian::docid, double>> tie_run;
 };
 
 /* The formats (engine.h) this engine reads and writes. */

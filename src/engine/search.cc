@@ -10,6 +10,7 @@
 #include "tiers.hh"
 #include "query_run.hh"
 #include "ranking.hh"
+#include "tie_run.hh"
 #include "../qsyntax.h"
 
 namespace {
@@ -41,6 +42,11 @@ void set_weighting(const engine_reader *r, Xapian::Enquire &enq) {
  * the mix takes 8% fewer instructions (callgrind, bench/libsearch). */
 const Xapian::doccount TIE_SLACK = 10;
 
+/* The most matches page_by_score's TieSpy keeps (tie_run.cc), and so the
+ * longest tie run tied_page sorts from them; past it (a page's end tied
+ * with most of a common word's articles) a match under a cutoff sorts. */
+const size_t TIE_RUN_MAX = 50000;
+
 /* tier_page's floor: queries whose scoring words' postings add up to
  * fewer run whole (a tier run and a count would cost more). */
 const Xapian::doccount TIER_MIN_POSTINGS = 20000;
@@ -58,17 +64,62 @@ Xapian::doccount complete_prefix(const Xapian::MSet &mset, Xapian::doccount want
     return n < fetched ? n : 0;
 }
 
+/* The date sort's weight floor (remote_page, tied_page): a hair below the
+ * page's lowest score, so that a last bit of rounding between the two
+ * matches cannot leave out a match that scores as much. */
+double floor_below(double weight) {
+    return weight > 0 ? weight * (1 - 1e-9) : 0;
+}
+
+/* A match spy on an Enquire while it lives (none when spy is NULL): the
+ * only one, taken off again even when the match throws. */
+struct SpyOn {
+    Xapian::Enquire &enq;
+    bool on;
+    SpyOn(Xapian::Enquire &enq, Xapian::MatchSpy *spy) : enq(enq), on(spy != nullptr) {
+        if (on) enq.add_matchspy(spy);
+    }
+    ~SpyOn() {
+        if (on) enq.clear_matchspies();
+    }
+};
+
+/* The tie run spy gathered into page, for tied_page, when it is whole:
+ * Xapian 1.4 stops a match of weightless terms once it has checked
+ * enough, so the spy saw every match only when the page's end scores
+ * above 0 ("from a", a pair of stop words, does not). */
+void keep_tie_run(const TieSpy &spy, Xapian::doccount want, Page &page) {
+    double lowest = page.mset[want - 1].get_weight();
+    if (lowest <= 0 || spy.overflowed) return;
+    page.tie_run = spy.at_least(floor_below(lowest));
+    page.ties_gathered = page.tie_run.size() <= TIE_RUN_MAX;
+}
+
 /* The page of a relevance-ordered query from the top matches by score
  * alone, ties ordered here (see TIE_SLACK); false when a tie run may go
- * on past what was fetched, and Xapian's sort must order the page. */
+ * on past what was fetched, and Xapian's sort must order the page.
+ * With gather_ties (enq has no other spy), a TieSpy (tie_run.cc) keeps
+ * in page the matches that score as much as the page's end, for
+ * tied_page. */
 bool page_by_score(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
-                   Xapian::doccount check, Page &page) {
+                   Xapian::doccount check, Page &page, bool gather_ties) {
     Xapian::doccount want = o->offset + o->limit;
     enq.set_sort_by_relevance();
     Xapian::doccount fetch = want + TIE_SLACK + 1;
-    page.mset = checked_mset(r, enq, o, 0, fetch, check);
+    /* LEDE_TIES_REMATCH (a test and benchmark hook, read once): every
+     * tie run sorted by a match under a cutoff, as before tie_run.cc */
+    static const bool rematch = getenv("LEDE_TIES_REMATCH") != nullptr;
+    std::unique_ptr<TieSpy> spy;
+    if (gather_ties && !rematch && r->db.size() == 1) spy.reset(new TieSpy(want, TIE_RUN_MAX));
+    {
+        SpyOn on(enq, spy.get());
+        page.mset = checked_mset(r, enq, o, 0, fetch, check);
+    }
     Xapian::doccount complete = complete_prefix(page.mset, want, fetch);
-    if (complete == 0 && !page.mset.empty()) return false;
+    if (complete == 0 && !page.mset.empty()) {
+        if (spy) keep_tie_run(*spy, want, page);
+        return false;
+    }
     order_ties(r, page, complete);
     check_stop(o, "ordering ties");
     if (page.items.size() > want) page.items.erase(page.items.begin() + want, page.items.end());
@@ -95,13 +146,6 @@ void sorted_page(engine_reader *r, Xapian::Enquire &enq, const search_opts *o,
         page.items.push_back(it);
 }
 
-/* The date sort's weight floor (remote_page, tied_page): a hair below the
- * page's lowest score, so that a last bit of rounding between the two
- * matches cannot leave out a match that scores as much. */
-double floor_below(double weight) {
-    return weight > 0 ? weight * (1 - 1e-9) : 0;
-}
-
 /* The items of the page (offset, limit) that Xapian's date sort gives
  * among the matches scoring at least floor_below(lowest), lowest being
  * the page's lowest score as a match by relevance alone found it: the
@@ -120,6 +164,43 @@ void sorted_above(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, 
     for (Xapian::MSetIterator it = shown.begin(); it != shown.end(); ++it) page.items.push_back(it);
 }
 
+/* sorted_above's page from the tie run page_by_score gathered
+ * (tie_run.cc): the same date sort over those matches only (a FILTER of
+ * their ids), so the matcher visits them alone; every match that sorts
+ * onto the page is among them.  No weight cutoff: under one, Xapian 1.4
+ * passes the floor down to a phrase's postlist, which then walks every
+ * candidate between two of the ids to find one scoring as much ("cts
+ * prior pay" at 2,000,000 articles: 23 ms for 76 ids, 5 ms without).
+ * Taken only when the match gives each of them the score the first
+ * match gave it (a rounding in the filtered tree would move it): false
+ * otherwise, page.items untouched. */
+bool sorted_tie_run(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, Page &page) {
+    const std::vector<std::pair<Xapian::docid, double>> &run = page.tie_run;
+    std::vector<Xapian::docid> ids;
+    for (const auto &m : run) ids.push_back(m.first);
+    DocidSource only(ids);
+    Xapian::Query q = enq.get_query();
+    Xapian::MSet all;
+    try {
+        enq.set_query(Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(&only)));
+        sort_by_score_then_date(r, enq, page);
+        all = checked_mset(r, enq, o, 0, (Xapian::doccount)ids.size(), (Xapian::doccount)ids.size());
+    } catch (...) {
+        enq.set_query(q);
+        throw;
+    }
+    enq.set_query(q);
+    bool same = all.size() == ids.size();
+    for (Xapian::MSetIterator it = all.begin(); same && it != all.end(); ++it) {
+        auto at = std::lower_bound(run.begin(), run.end(), std::make_pair(*it, -1.0));
+        same = at != run.end() && at->first == *it && at->second == it.get_weight();
+    }
+    if (!same) return false;
+    for (Xapian::doccount i = o->offset; i < all.size() && i < o->offset + o->limit; i++)
+        page.items.push_back(all[i]);
+    return true;
+}
+
 /* The page when page_by_score found a tie run going on past its fetch
  * (page.mset, its totals and what the spies counted are that match's).
  * Sorted in one match instead, Xapian 1.4's matcher would read the date
@@ -130,7 +211,12 @@ void sorted_above(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, 
  * cutoff Xapian counts fewer matches collapsed into a hit. */
 void tied_page(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, Page &page) {
     Xapian::doccount want = o->offset + o->limit;
-    sorted_above(r, enq, o, page.mset[want - 1].get_weight(), page);
+    double lowest = page.mset[want - 1].get_weight();
+    bool gathered = page.ties_gathered && sorted_tie_run(r, enq, o, page);
+    page.ties_gathered = gathered; /* else sorted by a match under a cutoff */
+    page.tie_run.clear();
+    page.tie_run.shrink_to_fit();
+    if (!gathered) sorted_above(r, enq, o, lowest, page);
 }
 
 /* The page of a relevance-ordered query over remote shards, in two
@@ -193,7 +279,7 @@ bool tier_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     if (off || !tier_plan(r, q, always ? 0 : TIER_MIN_POSTINGS, filtered, bound)) return false;
     Page from_tiers;
     enq.set_query(filtered);
-    bool ordered = page_by_score(r, enq, o, 0, from_tiers);
+    bool ordered = page_by_score(r, enq, o, 0, from_tiers, true);
     Xapian::doccount want = o->offset + o->limit;
     const Xapian::MSet &m = from_tiers.mset;
     if (m.size() < want || !(m[want - 1].get_weight() > bound * (1 + 1e-9))) {
@@ -231,7 +317,9 @@ void relevance_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query 
         return;
     /* A match spy counting collapse keys (collapse.cc) would count twice
      * if page_by_score ran a second match: Xapian sorts. */
-    if (!r->remote && !page.collapse_counts && page_by_score(r, enq, o, check, page)) return;
+    if (!r->remote && !page.collapse_counts &&
+        page_by_score(r, enq, o, check, page, facets.slots.empty()))
+        return;
     if (!r->remote && !collapsing) { /* a tie run past page_by_score's fetch */
         tied_page(r, enq, o, page);
         return;

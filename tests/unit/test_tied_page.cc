@@ -1,12 +1,16 @@
 /* test_tied_page.cc -- a relevance page whose last score is shared by
  * more matches than page_by_score fetches (TIE_SLACK past the page):
  * src/engine/search.cc then sorts by score and date only the matches
- * that score as much as the page's end (tied_page, under a weight
- * cutoff).  Every page cut inside the run of equal scores must be the
- * slice that one sorted match of every candidate gives (same ids, order
- * and scores), with that match's exact totals, and facets counted once
- * over every match.  The tied articles are indexed in an order unlike
- * their dates', so a page taken in document id order fails. */
+ * that score as much as the page's end (tied_page: those the first
+ * match gathered, src/engine/tie_run.cc, or else a match under a weight
+ * cutoff).  Every page cut inside the run of equal scores, of words, of
+ * a phrase whose words many non-matching articles hold, and of a
+ * weightless term (Xapian stops that match early, so no tie run may be
+ * taken from it), must be the slice that one sorted match of every
+ * candidate gives (same ids, order and scores), with that match's exact
+ * totals, and facets counted once over every match.  The tied articles
+ * are indexed in an order unlike their dates', so a page taken in
+ * document id order fails. */
 #include "internal.hh"
 #include "query_run.hh"
 #include "unit.h"
@@ -21,7 +25,7 @@ namespace {
  * to the lowest (format 4 scores the wdf alone, so each group ties):
  * both rare words; dock (rarer than pier); pier alone, the run of
  * equal scores; quay (commoner); and articles matching none. */
-const unsigned TOP = 3, DOCK = 5, TIED = 30, QUAY = 40, OTHER = 100;
+const unsigned TOP = 3, DOCK = 5, TIED = 30, QUAY = 40, OTHER = 1100;
 const unsigned MATCHES = TOP + DOCK + TIED + QUAY;
 const int64_t DAY = 86400, START = 1577836800; /* 2020-01-01 */
 
@@ -53,6 +57,13 @@ int make_index(const char *dir, char *err) {
     for (unsigned i = 0; rc == LEDE_OK && i < DOCK; i++) rc = put(w, n++, "dock", 1100 + i, err);
     for (unsigned i = 0; rc == LEDE_OK && i < QUAY; i++) rc = put(w, n++, "quay", 1200 + i, err);
     for (unsigned i = 0; rc == LEDE_OK && i < OTHER; i++) rc = put(w, n++, "harbour", 1300 + i, err);
+    /* the phrase "sail wharf": a run of equal scores among articles
+     * holding both words apart, and three scoring above it */
+    for (unsigned i = 0; rc == LEDE_OK && i < TIED; i++) {
+        rc = put(w, n++, "wharf river sail", 2600 + i, err);
+        if (rc == LEDE_OK) rc = put(w, n++, "sail wharf", (i * 7 % TIED) * 31, err);
+    }
+    for (unsigned i = 0; rc == LEDE_OK && i < TOP; i++) rc = put(w, n++, "sail wharf sail wharf", 2700 + i, err);
     if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     return rc;
 }
@@ -60,6 +71,19 @@ int make_index(const char *dir, char *err) {
 Xapian::Query the_query() {
     std::vector<Xapian::Query> words = {Xapian::Query("pier"), Xapian::Query("dock"), Xapian::Query("quay")};
     return Xapian::Query(Xapian::Query::OP_OR, words.begin(), words.end());
+}
+
+/* The phrase's matches: TIED tie, TOP above them; the articles holding
+ * the words apart are candidates that do not match. */
+Xapian::Query the_phrase() {
+    std::vector<Xapian::Query> words = {Xapian::Query("sail", 1, 1), Xapian::Query("wharf", 1, 2)};
+    return Xapian::Query(Xapian::Query::OP_PHRASE, words.begin(), words.end(), 2);
+}
+
+/* Every harbour article scores 0: Xapian stops such a match once it has
+ * checked enough (1,000 of the 1,100), and the newest are the last. */
+Xapian::Query weightless() {
+    return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query("harbour"), 0);
 }
 
 /* One match sorted by score then date over every candidate, on the
@@ -86,14 +110,18 @@ void check_setup(engine_reader *r) {
           "%u matches; the 10th score is shared by %u more (over TIE_SLACK + 1)", all.size(), ties);
 }
 
-/* Page (offset, limit) from run_query against the one sorted match. */
-bool same_page(engine_reader *r, unsigned offset, unsigned limit, std::string &why) {
+/* Page (offset, limit) of q from run_query against the one sorted match;
+ * gathered counts the pages sorted from the tie run the first match
+ * gathered (tie_run.cc). */
+bool same_page(engine_reader *r, const Xapian::Query &q, unsigned offset, unsigned limit, std::string &why,
+               unsigned &gathered) {
     Xapian::Enquire enq(r->db);
     search_opts o = {};
     o.offset = offset;
     o.limit = limit;
     FacetCounts none;
-    Page page = run_query(r, enq, the_query(), &o, none);
+    Page page = run_query(r, enq, q, &o, none);
+    gathered += page.ties_gathered;
     Xapian::MSet want = sorted_match(enq, offset, limit);
     bool same = page.items.size() == want.size() &&
                 page.mset.get_matches_lower_bound() == want.get_matches_lower_bound() &&
@@ -109,17 +137,23 @@ bool same_page(engine_reader *r, unsigned offset, unsigned limit, std::string &w
     return same;
 }
 
-void check_pages(engine_reader *r) {
-    unsigned bad = 0, pages = 0;
+/* Every page of q cut inside its run of equal scores; gathered: how
+ * many must be sorted from the tie run the first match gathered (at
+ * least, or, with none, exactly). */
+void check_pages(engine_reader *r, const char *what, const Xapian::Query &q, unsigned gathered_at_least) {
+    unsigned bad = 0, pages = 0, gathered = 0;
     std::string why;
     for (unsigned offset : {0u, 1u, 5u, 8u, 9u, 12u, 20u, 30u, 37u})
         for (unsigned limit : {1u, 2u, 3u, 7u, 10u}) {
             pages++;
-            if (!same_page(r, offset, limit, why)) bad++;
+            if (!same_page(r, q, offset, limit, why, gathered)) bad++;
         }
-    CHECK(bad == 0, "every page cut inside the run of %u equal scores is the sorted match's slice, "
+    CHECK(bad == 0, "%s: every page cut inside the run of equal scores is the sorted match's slice, "
                     "its exact totals too (%u of %u differ; %s)",
-          TIED, bad, pages, why.c_str());
+          what, bad, pages, why.c_str());
+    CHECK(gathered_at_least ? gathered >= gathered_at_least : gathered == 0,
+          "%s: %u pages sorted from the tie run gathered in the first match (%s %u)", what, gathered,
+          gathered_at_least ? "at least" : "must be", gathered_at_least);
 }
 
 /* Through engine_search, with the month histogram: a page of 10 (a tie
@@ -170,7 +204,9 @@ int main(void) {
         CHECK(engine_search(r, &o, &res, err) == LEDE_OK, "a first search loads the settings: %s", err);
         search_results_free(&res);
         check_setup(r);
-        check_pages(r);
+        check_pages(r, "pier OR dock OR quay", the_query(), 10);
+        check_pages(r, "\"sail wharf\"", the_phrase(), 10);
+        check_pages(r, "harbour, weightless", weightless(), 0);
         check_facets(r);
         engine_reader_close(r);
     } else {
