@@ -221,7 +221,7 @@ int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uin
             *outcome = ENGINE_UNCHANGED;
             return LEDE_OK;
         }
-        Xapian::Document doc = make_document(w, a, qterm, filekey, fp, data, len);
+        bulk::FlatDocument doc = make_flat_document(w, a, qterm, filekey, fp, data, len);
         b->inverter.set_reserved(b->id_bytes() + w->words_bytes);
         if (e) {
             e->offset = b->inverter.add(e->did, doc, true);
