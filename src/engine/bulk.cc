@@ -1,6 +1,6 @@
-/* bulk.cc -- the bulk inverter (bulk.hh): takes the documents
- * make_document() made, spools each (bulk_docs.cc) and files its postings
- * in the current run (bulk_runs.cc), spilling the run past the memory
+/* bulk.cc -- the bulk inverter (bulk.hh): takes the flat documents
+ * make_flat_document() made (or Xapian::Documents), spools each
+ * (bulk_docs.cc) and files its postings in the current run (bulk_runs.cc), spilling the run past the memory
  * budget; at the end replays phase 1 and merges the runs (the last one
  * from memory) into phase 2 of a sink.  Owns DIR.runs/ (made here, removed by the destructor, whatever
  * happened); touches no database. */

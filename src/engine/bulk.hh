@@ -1,5 +1,6 @@
 /* bulk.hh -- the bulk path of a full build (issue 20): the inverter that
- * turns the documents make_document() makes into the three ordered phases
+ * turns the flat documents make_flat_document() makes (or a
+ * Xapian::Document) into the three ordered phases
  * of a glass::DatabaseWriter (glass/writer.hh), and the sinks that take
  * those phases.  Shared by bulk_runs.cc (posting runs: encoding, spill,
  * k-way merge), bulk_docs.cc (the document spool and phase 1), bulk.cc

@@ -1,6 +1,8 @@
 /* bulk_writer.cc -- an engine_writer in bulk mode (engine.h's
- * engine_writer_open_bulk): the documents make_document() makes go to the
- * bulk inverter (bulk.hh) instead of a Xapian database; a scratch Xapian
+ * engine_writer_open_bulk): the flat documents make_flat_document() makes
+ * (document.cc: the API path's documents, without the TermGenerator or a
+ * Xapian::Document) go to the bulk inverter (bulk.hh) instead of a Xapian
+ * database; a scratch Xapian
  * database of no documents (DIR.runs/meta; the in-memory backend lists no
  * metadata keys) stands in for the rest (settings, fields, file records:
  * every metadata call of writer.cc works on it unchanged); an id table

@@ -293,8 +293,8 @@ int main() {
     texts.push_back("\xe6\x97\xa5\xe6\x9c\xac word");
     for (const Setting &s : SETTINGS) check_tokeniser(s, texts);
     bool shared = access("/work/shared/corpus", R_OK) == 0;
-    if (!shared) printf("# /work/shared/corpus absent: Reuters and BBC articles not compared\n");
+    if (!shared) printf("ok - # SKIP /work/shared/corpus absent: Reuters and BBC articles not compared\n");
     for (size_t i = 0; i < sizeof SETTINGS / sizeof *SETTINGS; i++)
-        check_documents(SETTINGS[i], shared && i != 3 && i != 5);
+        check_documents(SETTINGS[i], shared && i % 2 == 0); /* a stemmer or none, folding or none */
     return unit_exit();
 }
