@@ -16,6 +16,7 @@
 #include "changes.hh"
 #include "bulk_writer.hh"
 #include "bulk.hh"
+#include "tokenise.hh"
 #include "glass/writer.hh"
 
 #include <cerrno>
@@ -60,6 +61,7 @@ struct BulkState {
     std::unordered_map<uint64_t, IdEntry> by_hash;
     std::unordered_map<std::string, IdEntry> by_term;
     Xapian::docid last_did = 0;
+    std::unique_ptr<tok::Tokeniser> tokeniser; /* made at the first put, once configured */
     engine_phase_fn phase_fn = nullptr;
     void *phase_ctx = nullptr;
     BulkState(const std::string &dir, size_t memory) : inverter(dir, memory) {}
@@ -223,7 +225,8 @@ int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uin
             *outcome = ENGINE_UNCHANGED;
             return LEDE_OK;
         }
-        bulk::FlatDocument doc = make_flat_document(w, a, qterm, filekey, fp, data, len);
+        if (!b->tokeniser) b->tokeniser = make_tokeniser(w);
+        bulk::FlatDocument doc = make_flat_document(w, *b->tokeniser, a, qterm, filekey, fp, data, len);
         b->inverter.set_reserved(b->id_bytes() + w->words_bytes);
         if (e) {
             e->offset = b->inverter.add(e->did, doc, true);

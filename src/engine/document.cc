@@ -344,8 +344,9 @@ void index_field(engine_writer *w, tok::Tokeniser &tk, const std::string &raw,
 }
 
 /* index_texts into a table: the same calls in the same order. */
-void index_texts(engine_writer *w, const IndexedText &t, const DecodedText &d, tok::TermTable &out) {
-    tok::Tokeniser tk(w->stem.is_none() ? nullptr : &w->stem, &w->stops);
+void index_texts(engine_writer *w, tok::Tokeniser &tk, const IndexedText &t, const DecodedText &d,
+                 tok::TermTable &out) {
+    tk.pos = 0;
     if (t.has_title) index_field(w, tk, t.title, d.title, 3, PREFIX_TITLE, true, out);
     if (t.has_standfirst) index_field(w, tk, t.standfirst, d.standfirst, 2, PREFIX_STANDFIRST, true, out);
     if (w->fields_in_body) {
@@ -413,12 +414,17 @@ void collect_words(engine_writer *w, const tok::Decoded &text) {
 
 }  // namespace
 
-bulk::FlatDocument make_flat_document(engine_writer *w, const article *a, const std::string &qterm,
-                                      const char *filekey, uint64_t fp, const void *data, size_t len) {
+std::unique_ptr<tok::Tokeniser> make_tokeniser(const engine_writer *w) {
+    return std::unique_ptr<tok::Tokeniser>(new tok::Tokeniser(w->stem.is_none() ? nullptr : &w->stem, &w->stops));
+}
+
+bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, const article *a,
+                                      const std::string &qterm, const char *filekey, uint64_t fp,
+                                      const void *data, size_t len) {
     IndexedText text(w, a);
     DecodedText decoded(text);
     tok::TermTable table;
-    index_texts(w, text, decoded, table);
+    index_texts(w, tk, text, decoded, table);
     if (baked_tf(w->format)) {
         bake_tf(table, w->format, w->pivot);
         add_pairs(w->pair_words, table);

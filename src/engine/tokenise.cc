@@ -170,15 +170,26 @@ void decode(const std::string &text, Decoded &out) {
     }
 }
 
+const Tokeniser::Stemmed &Tokeniser::stemmed(const std::string &term) {
+    if (cache.size() >= CACHE_MAX) cache.release();
+    bool added;
+    Stemmed &s = cache.get(term, added);
+    if (added) {
+        if (stops && stops->count(term)) s.none = true;
+        else s.stem = stem ? (*stem)(term) : term;
+        if (s.stem.empty()) s.none = true; /* the TermGenerator drops an empty stem */
+    }
+    return s;
+}
+
 void Tokeniser::add(const std::string &term, Xapian::termcount wdf_inc, const std::string &prefix,
                     bool positions, TermTable &out) {
     if (term.size() > MAX_WORD_LENGTH) return;
-    if (stops && stops->count(term)) return;
     key = prefix;
-    if (stem) {
-        std::string s = (*stem)(term);
-        if (s.empty()) return;
-        key += s;
+    if (stem || stops) {
+        const Stemmed &s = stemmed(term);
+        if (s.none) return;
+        key += s.stem;
     } else {
         key += term;
     }

@@ -65,7 +65,8 @@ void decode(const std::string &text, Decoded &out);
 class Tokeniser {
   public:
     /* stem: nullptr for STEM_NONE; stops: nullptr or empty for no
-     * stopper.  Both must outlive the tokeniser. */
+     * stopper.  Both must outlive the tokeniser, which may serve one
+     * document after another (pos set to 0 for each). */
     Tokeniser(const Xapian::Stem *stem, const std::unordered_set<std::string> *stops)
         : stem(stem), stops(stops && !stops->empty() ? stops : nullptr) {}
     /* TermGenerator::index_text (positions) or
@@ -80,6 +81,17 @@ class Tokeniser {
     const Xapian::Stem *stem;
     const std::unordered_set<std::string> *stops;
     std::string word, key;
+    /* What each word seen gives, the stop word list and the stemmer asked
+     * once (the stemmer's own cache still cost a virtual call, a lookup
+     * and a copy a word, and the stop list a lookup): its stem, or that
+     * it gives no term.  Starts again when full. */
+    struct Stemmed {
+        std::string stem;
+        bool none = false;
+    };
+    StringTable<Stemmed> cache;
+    static const size_t CACHE_MAX = 65536; /* some 6 MB */
+    const Stemmed &stemmed(const std::string &term);
     void add(const std::string &term, Xapian::termcount wdf_inc, const std::string &prefix,
              bool positions, TermTable &out);
 };

@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -113,6 +114,7 @@ void check_tokeniser(const Setting &set, const std::vector<std::string> &texts) 
         tg.set_stopper(make_stopper(stops)->release());
         tg.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
     }
+    tok::Tokeniser tk(stem.is_none() ? nullptr : &stem, &stops); /* its word cache kept throughout */
     size_t compared = 0, refused = 0;
     std::string first;
     for (const std::string &raw : texts) {
@@ -125,7 +127,7 @@ void check_tokeniser(const Setting &set, const std::vector<std::string> &texts) 
         tok::Decoded d;
         tok::decode(text, d);
         tok::TermTable table;
-        tok::Tokeniser tk(stem.is_none() ? nullptr : &stem, &stops);
+        tk.pos = 0;
         if (!tk.index(d, 3, "S", true, table)) {
             refused++;
             continue;
@@ -170,6 +172,7 @@ std::map<std::string, Xapian::termcount> take_words(engine_writer *w) {
 
 /* make_flat_document against make_document for each article. */
 struct DocCheck {
+    std::unique_ptr<tok::Tokeniser> tk;
     size_t docs = 0;
     std::string first;
     void check(engine_writer *w, const article *a) {
@@ -177,7 +180,8 @@ struct DocCheck {
         clear_words(w);
         Xapian::Document want = make_document(w, a, q, "file", 7, "data", 4);
         auto want_words = take_words(w);
-        bulk::FlatDocument got = make_flat_document(w, a, q, "file", 7, "data", 4);
+        if (!tk) tk = make_tokeniser(w);
+        bulk::FlatDocument got = make_flat_document(w, *tk, a, q, "file", 7, "data", 4);
         auto got_words = take_words(w);
         docs++;
         if (!first.empty()) return;
