@@ -39,6 +39,10 @@ class TermTable {
     void add_posting(const std::string &term, Xapian::termpos pos, Xapian::termcount wdf) {
         bulk::FlatTerm &t = get(term);
         t.wdf += wdf;
+        /* Four at once: malloc's smallest block holds them, and most
+         * terms of an article have one to four (growing one by one was
+         * 3.6% of a Reuters build in perf). */
+        if (t.positions.empty()) t.positions.reserve(4);
         t.positions.push_back(pos);
     }
     void add_term(const std::string &term, Xapian::termcount wdf) { get(term).wdf += wdf; }
