@@ -68,11 +68,12 @@ void decode(const std::string &text, Decoded &out);
 
 class Tokeniser {
   public:
-    /* stem: nullptr for STEM_NONE; stops: nullptr or empty for no
-     * stopper.  Both must outlive the tokeniser, which may serve one
+    /* stem: nullptr for STEM_NONE (it is copied: a Xapian::Stem is a
+     * handle); stops: nullptr or empty for no stopper.  Both must outlive the tokeniser, which may serve one
      * document after another (pos set to 0 for each). */
     Tokeniser(const Xapian::Stem *stem, const std::unordered_set<std::string> *stops)
-        : stem(stem), stops(stops && !stops->empty() ? stops : nullptr) {}
+        : stemmer(stem ? *stem : Xapian::Stem()), stem(stem ? &stemmer : nullptr),
+          stops(stops && !stops->empty() ? stops : nullptr) {}
     /* TermGenerator::index_text (positions) or
      * index_text_without_positions of text into out; false, and nothing
      * added, for a text with CJK characters. */
@@ -82,6 +83,7 @@ class Tokeniser {
     Xapian::termpos pos = 0;
 
   private:
+    Xapian::Stem stemmer;
     const Xapian::Stem *stem;
     const std::unordered_set<std::string> *stops;
     std::string word, key;
