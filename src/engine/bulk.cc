@@ -1,6 +1,6 @@
-/* bulk.cc -- the bulk inverter (bulk.hh): takes the documents
- * make_document() made, spools each (bulk_docs.cc) and files its postings
- * in the current run (bulk_runs.cc), spilling the run past the memory
+/* bulk.cc -- the bulk inverter (bulk.hh): takes the flat documents
+ * make_flat_document() made (or Xapian::Documents), spools each
+ * (bulk_docs.cc) and files its postings in the current run (bulk_runs.cc), spilling the run past the memory
  * budget; at the end replays phase 1 and merges the runs (the last one
  * from memory) into phase 2 of a sink.  Owns DIR.runs/ (made here, removed by the destructor, whatever
  * happened); touches no database. */
@@ -60,13 +60,25 @@ void Inverter::spill() {
     lede_crash_point("bulk-after-spill");
 }
 
+uint32_t Inverter::version_of(Xapian::docid did, bool replaces) {
+    if (!replaces) return 0;
+    auto got = current.emplace(did, 0);
+    if (got.second) replaced_bytes += REPLACED_BYTES;
+    return ++got.first->second;
+}
+
+long Inverter::finish_add(Xapian::docid did, uint32_t version, const std::string &data,
+                          const TermWdfs &terms, const SlotValues &values, bool replaces) {
+    long at = spool.add(did, version, data, terms, values);
+    if (replaces) latest[did] = at;
+    size_t held = reserved + replaced_bytes;
+    size_t room = std::max(budget > held ? budget - held : 0, budget / MIN_RUN_SHARE);
+    if (buffer.bytes() > room) spill();
+    return at;
+}
+
 long Inverter::add(Xapian::docid did, const Xapian::Document &doc, bool replaces) {
-    uint32_t version = 0;
-    if (replaces) {
-        auto got = current.emplace(did, 0);
-        if (got.second) replaced_bytes += REPLACED_BYTES;
-        version = ++got.first->second;
-    }
+    uint32_t version = version_of(did, replaces);
     TermWdfs terms;
     Posting p;
     p.did = did;
@@ -81,12 +93,23 @@ long Inverter::add(Xapian::docid did, const Xapian::Document &doc, bool replaces
     SlotValues values;
     for (Xapian::ValueIterator v = doc.values_begin(); v != doc.values_end(); ++v)
         values.emplace_back(v.get_valueno(), *v);
-    long at = spool.add(did, version, doc.get_data(), terms, values);
-    if (replaces) latest[did] = at;
-    size_t held = reserved + replaced_bytes;
-    size_t room = std::max(budget > held ? budget - held : 0, budget / MIN_RUN_SHARE);
-    if (buffer.bytes() > room) spill();
-    return at;
+    return finish_add(did, version, doc.get_data(), terms, values, replaces);
+}
+
+long Inverter::add(Xapian::docid did, FlatDocument &doc, bool replaces) {
+    uint32_t version = version_of(did, replaces);
+    TermWdfs terms;
+    Posting p;
+    p.did = did;
+    p.version = version;
+    terms.reserve(doc.terms.size());
+    for (FlatTerm &t : doc.terms) {
+        p.wdf = t.wdf;
+        terms.emplace_back(t.term, t.wdf);
+        p.positions.swap(t.positions);
+        buffer.add(t.term, p);
+    }
+    return finish_add(did, version, doc.data, terms, doc.values, replaces);
 }
 
 /* The last run stays in memory, where the budget held it while it was

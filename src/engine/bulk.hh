@@ -1,5 +1,6 @@
 /* bulk.hh -- the bulk path of a full build (issue 20): the inverter that
- * turns the documents make_document() makes into the three ordered phases
+ * turns the flat documents make_flat_document() makes (or a
+ * Xapian::Document) into the three ordered phases
  * of a glass::DatabaseWriter (glass/writer.hh), and the sinks that take
  * those phases.  Shared by bulk_runs.cc (posting runs: encoding, spill,
  * k-way merge), bulk_docs.cc (the document spool and phase 1), bulk.cc
@@ -56,6 +57,21 @@ namespace bulk {
 
 typedef std::vector<std::pair<std::string, Xapian::termcount>> TermWdfs;
 typedef std::vector<std::pair<Xapian::valueno, std::string>> SlotValues;
+
+/* A document as the bulk path makes it without a Xapian::Document
+ * (make_flat_document, document.cc): its terms ascending by byte, each
+ * once with its wdf and its positions ascending; its values ascending by
+ * slot; its data. */
+struct FlatTerm {
+    std::string term;
+    Xapian::termcount wdf = 0;
+    std::vector<Xapian::termpos> positions;
+};
+struct FlatDocument {
+    std::vector<FlatTerm> terms;
+    SlotValues values;
+    std::string data;
+};
 
 /* A failed read or write of a run or spool file: errnum for its LEDE code. */
 struct IoError : std::runtime_error {
@@ -201,6 +217,8 @@ class Inverter {
     /* A new document, or (replaces) a new version of did. Returns the
      * spool offset of its record. */
     long add(Xapian::docid did, const Xapian::Document &doc, bool replaces);
+    /* The same of a flat document (its positions are taken). */
+    long add(Xapian::docid did, FlatDocument &doc, bool replaces);
     std::string qterm_at(long offset) { return spool.qterm_at(offset); }
     /* The owner's share of the budget (its id table and spelling words),
      * updated before each add. */
@@ -229,6 +247,9 @@ class Inverter {
     Versions current;
     std::unordered_map<Xapian::docid, long> latest;
     void spill();
+    uint32_t version_of(Xapian::docid did, bool replaces);
+    long finish_add(Xapian::docid did, uint32_t version, const std::string &data,
+                    const TermWdfs &terms, const SlotValues &values, bool replaces);
 };
 
 }  // namespace bulk

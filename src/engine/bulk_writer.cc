@@ -1,6 +1,8 @@
 /* bulk_writer.cc -- an engine_writer in bulk mode (engine.h's
- * engine_writer_open_bulk): the documents make_document() makes go to the
- * bulk inverter (bulk.hh) instead of a Xapian database; a scratch Xapian
+ * engine_writer_open_bulk): the flat documents make_flat_document() makes
+ * (document.cc: the API path's documents, without the TermGenerator or a
+ * Xapian::Document) go to the bulk inverter (bulk.hh) instead of a Xapian
+ * database; a scratch Xapian
  * database of no documents (DIR.runs/meta; the in-memory backend lists no
  * metadata keys) stands in for the rest (settings, fields, file records:
  * every metadata call of writer.cc works on it unchanged); an id table
@@ -14,6 +16,7 @@
 #include "changes.hh"
 #include "bulk_writer.hh"
 #include "bulk.hh"
+#include "tokenise.hh"
 #include "glass/writer.hh"
 
 #include <cerrno>
@@ -58,6 +61,7 @@ struct BulkState {
     std::unordered_map<uint64_t, IdEntry> by_hash;
     std::unordered_map<std::string, IdEntry> by_term;
     Xapian::docid last_did = 0;
+    std::unique_ptr<tok::Tokeniser> tokeniser; /* made at the first put, once configured */
     engine_phase_fn phase_fn = nullptr;
     void *phase_ctx = nullptr;
     BulkState(const std::string &dir, size_t memory) : inverter(dir, memory) {}
@@ -221,7 +225,8 @@ int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uin
             *outcome = ENGINE_UNCHANGED;
             return LEDE_OK;
         }
-        Xapian::Document doc = make_document(w, a, qterm, filekey, fp, data, len);
+        if (!b->tokeniser) b->tokeniser = make_tokeniser(w);
+        bulk::FlatDocument doc = make_flat_document(w, *b->tokeniser, a, qterm, filekey, fp, data, len);
         b->inverter.set_reserved(b->id_bytes() + w->words_bytes);
         if (e) {
             e->offset = b->inverter.add(e->did, doc, true);

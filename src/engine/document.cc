@@ -3,12 +3,16 @@
  * and 4's baked term frequencies, pair terms and tier terms, the pair terms of
  * adjacent stop words, its values and stored data, and the words it
  * gives the spelling dictionary.  Writes nothing to a database itself:
- * writer.cc stores what this makes. */
+ * writer.cc stores what this makes.  The bulk path (bulk_writer.cc) gets
+ * the same as a flat table (make_flat_document), its text read by lede's
+ * own tokeniser (tokenise.cc) in place of the TermGenerator. */
 #include "internal.hh"
 #include "tiers.hh"
 #include "boilerplate.hh"
 #include "ranking.hh"
 #include "chars.hh"
+#include "tokenise.hh"
+#include "bulk_writer.hh"
 #include "../date.h"
 
 #include <algorithm>
@@ -268,6 +272,25 @@ static std::string head_value(const article *a, const void *data, size_t len) {
     return v + std::string((const char *)data, docstore_head_size(data, len));
 }
 
+/* What an article's document holds besides the terms of its text: its
+ * id and file terms, values, field terms, signature and data. */
+static void add_rest(engine_writer *w, const article *a, const std::string &qterm,
+                     const char *filekey, uint64_t fp, const void *data, size_t len,
+                     Xapian::Document &doc) {
+    doc.add_boolean_term(qterm);
+    if (filekey) doc.add_boolean_term(std::string(PREFIX_FILE) + filekey);
+    if (a->has_date) {
+        doc.add_value(ENGINE_SLOT_DATE, Xapian::sortable_serialise((double)a->date));
+        std::string day = day_value(a->date);
+        if (!day.empty()) doc.add_value(ENGINE_SLOT_DAY, day);
+    }
+    doc.add_value(ENGINE_SLOT_HASH, fingerprint_bytes(fp));
+    if (w->heads) doc.add_value(ENGINE_SLOT_HEAD, head_value(a, data, len));
+    add_fields(w, a, doc);
+    add_signature(doc, dup_signature(a));
+    doc.set_data(std::string((const char *)data, len));
+}
+
 Xapian::Document make_document(engine_writer *w, const article *a, const std::string &qterm,
                                const char *filekey, uint64_t fp, const void *data, size_t len) {
     Xapian::Document doc;
@@ -284,18 +307,148 @@ Xapian::Document make_document(engine_writer *w, const article *a, const std::st
         if (text.has_standfirst) collect_words(w, text.standfirst.c_str());
         if (text.has_body) collect_words(w, text.body.c_str());
     }
-    doc.add_boolean_term(qterm);
-    if (filekey) doc.add_boolean_term(std::string(PREFIX_FILE) + filekey);
-    if (a->has_date) {
-        doc.add_value(ENGINE_SLOT_DATE, Xapian::sortable_serialise((double)a->date));
-        std::string day = day_value(a->date);
-        if (!day.empty()) doc.add_value(ENGINE_SLOT_DAY, day);
+    add_rest(w, a, qterm, filekey, fp, data, len, doc);
+    return doc;
+}
+
+/* ---- the bulk path's document, made without a Xapian::Document -------- */
+
+namespace {
+
+/* An article's texts decoded once, for its terms, stop pairs and
+ * spelling words alike. */
+struct DecodedText {
+    tok::Decoded title, standfirst, body, author;
+    explicit DecodedText(const IndexedText &t) {
+        if (t.has_title) tok::decode(t.title, title);
+        if (t.has_standfirst) tok::decode(t.standfirst, standfirst);
+        if (t.has_body) tok::decode(t.body, body);
+        if (t.has_author) tok::decode(t.author, author);
     }
-    doc.add_value(ENGINE_SLOT_HASH, fingerprint_bytes(fp));
-    if (w->heads) doc.add_value(ENGINE_SLOT_HEAD, head_value(a, data, len));
-    add_fields(w, a, doc);
-    add_signature(doc, dup_signature(a));
-    doc.set_data(std::string((const char *)data, len));
+};
+
+/* One index_text call of index_texts, by the tokeniser, or by the
+ * TermGenerator itself for a text it refuses (CJK), carrying on from the
+ * tokeniser's position. */
+void index_field(engine_writer *w, tok::Tokeniser &tk, const std::string &raw,
+                 const tok::Decoded &d, Xapian::termcount wdf, const std::string &prefix,
+                 bool positions, tok::TermTable &out) {
+    if (tk.index(d, wdf, prefix, positions, out)) return;
+    Xapian::Document scratch;
+    w->tg.set_document(scratch);
+    w->tg.set_termpos(tk.pos);
+    if (positions) w->tg.index_text(raw, wdf, prefix);
+    else w->tg.index_text_without_positions(raw, wdf, prefix);
+    tk.pos = w->tg.get_termpos();
+    out.add_document(scratch);
+}
+
+/* index_texts into a table: the same calls in the same order. */
+void index_texts(engine_writer *w, tok::Tokeniser &tk, const IndexedText &t, const DecodedText &d,
+                 tok::TermTable &out) {
+    tk.pos = 0;
+    if (t.has_title) index_field(w, tk, t.title, d.title, 3, PREFIX_TITLE, true, out);
+    if (t.has_standfirst) index_field(w, tk, t.standfirst, d.standfirst, 2, PREFIX_STANDFIRST, true, out);
+    if (w->fields_in_body) {
+        if (t.has_title) index_field(w, tk, t.title, d.title, 3, "", false, out);
+        if (t.has_standfirst) index_field(w, tk, t.standfirst, d.standfirst, 2, "", false, out);
+    }
+    if (t.has_body) index_field(w, tk, t.body, d.body, 1, "", true, out);
+    if (t.has_author) index_field(w, tk, t.author, d.author, 1, PREFIX_AUTHOR, true, out);
+}
+
+/* bake_tf of a table: every wdf replaced by what the format keeps. */
+void bake_tf(tok::TermTable &table, int format, double pivot) {
+    double len = 0;
+    for (const bulk::FlatTerm &t : table.terms()) len += t.wdf;
+    for (bulk::FlatTerm &t : table.terms())
+        t.wdf = format == 3 ? impact_of(t.wdf, len, pivot) : tf_of(t.wdf, len, pivot);
+}
+
+/* add_pairs of a table. */
+void add_pairs(const std::unordered_set<std::string> &words, tok::TermTable &table) {
+    if (words.empty()) return;
+    std::unordered_map<std::string, std::vector<std::pair<Xapian::termpos, std::string>>> fields;
+    for (const bulk::FlatTerm &t : table.terms()) {
+        size_t plen = prefix_length(t.term);
+        std::string word = t.term.substr(plen);
+        if (!words.count(word)) continue;
+        auto &at = fields[t.term.substr(0, plen)];
+        for (Xapian::termpos p : t.positions) at.emplace_back(p, word);
+    }
+    std::vector<std::string> pairs;
+    for (auto &f : fields) {
+        auto &at = f.second;
+        std::sort(at.begin(), at.end());
+        for (size_t i = 0; i + 1 < at.size(); i++)
+            if (at[i + 1].first == at[i].first + 1)
+                pairs.push_back(pair_term(f.first, at[i].second, at[i + 1].second));
+    }
+    for (const std::string &p : pairs) table.add_boolean(p);
+}
+
+/* add_stop_pairs of a decoded field. */
+void add_stop_pairs(const engine_writer *w, const tok::Decoded &text, const char *prefix,
+                    tok::TermTable &table) {
+    std::string last;
+    bool last_stop = false;
+    tok::plain_words(text, [&](const std::string &word) {
+        bool stop = w->stops.count(word) > 0;
+        if (stop && last_stop) table.add_boolean(pair_term(prefix, last, word));
+        last_stop = stop;
+        last = word;
+    });
+}
+
+void add_all_stop_pairs(const engine_writer *w, const IndexedText &t, const DecodedText &d,
+                        tok::TermTable &table) {
+    if (t.has_title) add_stop_pairs(w, d.title, PREFIX_TITLE, table);
+    if (t.has_standfirst) add_stop_pairs(w, d.standfirst, PREFIX_STANDFIRST, table);
+    if (t.has_body) add_stop_pairs(w, d.body, "", table);
+    if (t.has_author) add_stop_pairs(w, d.author, PREFIX_AUTHOR, table);
+}
+
+void collect_words(engine_writer *w, const tok::Decoded &text) {
+    tok::spelling_words(text, [&](const std::string &word) { count_word(w, word, 1); });
+}
+
+}  // namespace
+
+/* The tokeniser's stemmer is Xapian's own, uncached: the tokeniser
+ * caches each word's stem itself, and the writer's cached stemmer (the
+ * same stems: make_stemmer with no stop words, not folding) would hold a
+ * second copy of the vocabulary (+9 MB of peak RSS on Reuters). */
+std::unique_ptr<tok::Tokeniser> make_tokeniser(const engine_writer *w) {
+    Xapian::Stem plain = w->stem.is_none() ? Xapian::Stem() : Xapian::Stem(w->language);
+    return std::unique_ptr<tok::Tokeniser>(new tok::Tokeniser(w->stem.is_none() ? nullptr : &plain, &w->stops));
+}
+
+bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, const article *a,
+                                      const std::string &qterm, const char *filekey, uint64_t fp,
+                                      const void *data, size_t len) {
+    IndexedText text(w, a);
+    DecodedText decoded(text);
+    tok::TermTable table;
+    index_texts(w, tk, text, decoded, table);
+    if (baked_tf(w->format)) {
+        bake_tf(table, w->format, w->pivot);
+        add_pairs(w->pair_words, table);
+        add_tier_terms(w->tiers, table);
+    }
+    if (w->stop_pairs) add_all_stop_pairs(w, text, decoded, table);
+    if (w->spelling) {
+        if (text.has_title) collect_words(w, decoded.title);
+        if (text.has_standfirst) collect_words(w, decoded.standfirst);
+        if (text.has_body) collect_words(w, decoded.body);
+    }
+    Xapian::Document rest;
+    add_rest(w, a, qterm, filekey, fp, data, len, rest);
+    table.add_document(rest);
+    bulk::FlatDocument doc;
+    doc.terms = table.take_sorted();
+    for (Xapian::ValueIterator v = rest.values_begin(); v != rest.values_end(); ++v)
+        doc.values.emplace_back(v.get_valueno(), *v);
+    doc.data.assign((const char *)data, len);
     return doc;
 }
 

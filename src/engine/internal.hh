@@ -58,6 +58,7 @@ struct engine_writer {
     std::string path;            /* its directory, for the messages of failed writes */
     Xapian::TermGenerator tg;
     Xapian::Stem stem;
+    std::string language = "none"; /* the stemmer's (the bulk tokeniser makes its own) */
     bool spelling = false;
     bool fields_in_body = true;  /* format 2 (engine.h); false on a format 1 index */
     int format = 4;              /* "lede.format" (engine.h) */

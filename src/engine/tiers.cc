@@ -21,6 +21,7 @@
  * Touches no database; search.cc runs what tier_plan makes. */
 #include "internal.hh"
 #include "tiers.hh"
+#include "tokenise.hh"
 #include "ranking.hh"
 
 #include <algorithm>
@@ -49,6 +50,17 @@ void add_tier_terms(const TierMap &tiers, Xapian::Document &doc) {
         if (it != tiers.end() && t.get_wdf() >= it->second) hi.push_back(PREFIX_TIER + term);
     }
     for (const std::string &term : hi) doc.add_boolean_term(term);
+}
+
+void add_tier_terms(const TierMap &tiers, tok::TermTable &table) {
+    if (tiers.empty()) return;
+    std::vector<std::string> hi;
+    for (const bulk::FlatTerm &t : table.terms()) {
+        if (prefix_length(t.term) != 0) continue;
+        auto it = tiers.find(t.term);
+        if (it != tiers.end() && t.wdf >= it->second) hi.push_back(PREFIX_TIER + t.term);
+    }
+    for (const std::string &term : hi) table.add_boolean(term);
 }
 
 namespace {

@@ -12,6 +12,9 @@ TierMap tiers_of(const settings &s);
 /* Adds XT<word> to doc for each tier word whose (baked) wdf in doc is at
  * least its threshold. */
 void add_tier_terms(const TierMap &tiers, Xapian::Document &doc);
+/* The same for the bulk path's flat table (tokenise.hh). */
+namespace tok { class TermTable; }
+void add_tier_terms(const TierMap &tiers, tok::TermTable &table);
 /* A ranked query's tier run: q over the articles holding a tier term of
  * its scoring words, and the most any other article of q can score (see
  * tiers.cc); false when q has a scoring word that is not a tier word, an

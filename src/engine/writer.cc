@@ -119,6 +119,7 @@ int engine_writer_configure(engine_writer *w, const char *language,
         if (w->fold) w->tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
         if (strcmp(language, "none")) {
             w->stem = make_stemmer(language);
+            w->language = language;
             w->tg.set_stemmer(w->stem);
             w->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL);
         }

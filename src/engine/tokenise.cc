@@ -1,0 +1,223 @@
+/* tokenise.cc -- the bulk path's tokeniser (tokenise.hh): Xapian 1.4's
+ * TermGenerator word rules, read from xapian-core's
+ * queryparser/termgenerator_internal.cc (1.4.22) and written again over
+ * a decoded text, with lede's settings only (STEM_ALL or STEM_NONE,
+ * STOP_ALL, no spelling flag); and the TermTable the terms go to.
+ *
+ * The rules, as the TermGenerator has them:
+ *   - a word starts at a word character (Xapian::Unicode::is_wordchar)
+ *     and is lower-cased (Xapian::Unicode::tolower);
+ *   - ASCII capitals joined by '.' (U.S.A., with or without the last '.')
+ *     make one term of two or more letters, unless a word character
+ *     follows at once;
+ *   - one character between two word characters joins them: ',' '.' ';'
+ *     and a few others between two digits (1,000.5), an apostrophe
+ *     (U+2019 and U+201B written as '), '&', U+00B7, U+05F4 and U+2027
+ *     elsewhere; zero-width characters (U+200B-200D, U+2060, U+FEFF)
+ *     join and leave no trace;
+ *   - up to three '+' or '#' after a word are kept ("c++", "c#") unless a
+ *     word character follows them ("fish+chips" is two words);
+ *   - a term of more than 64 bytes is dropped, and so is a stop word,
+ *     neither taking a position;
+ *   - STEM_ALL gives the stem alone (an empty stem drops the term),
+ *     positioned; STEM_NONE gives the word.
+ * CJK text (n-grams with FLAG_CJK_NGRAM) is left to the TermGenerator. */
+#include "tokenise.hh"
+
+#include <algorithm>
+#include <limits>
+
+namespace tok {
+
+namespace {
+
+const size_t MAX_WORD_LENGTH = 64; /* the TermGenerator's default */
+const unsigned IGNORE = std::numeric_limits<unsigned>::max();
+
+/* Xapian's CJK::codepoint_is_cjk (cjk-tokenizer.cc). */
+bool is_cjk(unsigned p) {
+    if (p < 0x2E80) return false;
+    return (p <= 0x2EFF) || (p >= 0x3000 && p <= 0x9FFF) || (p >= 0xA700 && p <= 0xA71F) ||
+           (p >= 0xAC00 && p <= 0xD7AF) || (p >= 0xF900 && p <= 0xFAFF) ||
+           (p >= 0xFE30 && p <= 0xFE4F) || (p >= 0xFF00 && p <= 0xFFEF) ||
+           (p >= 0x20000 && p <= 0x2A6DF) || (p >= 0x2F800 && p <= 0x2FA1F);
+}
+
+/* ch lower-cased if a word character, else 0. */
+unsigned word_char(unsigned ch) {
+    return chars::is_wordchar(ch) ? chars::tolower(ch) : 0;
+}
+
+bool ascii_upper(unsigned ch) { return ch >= 'A' && ch <= 'Z'; }
+
+bool invisible(unsigned ch) {
+    return ch >= 0x200b && (ch <= 0x200d || ch == 0x2060 || ch == 0xfeff);
+}
+
+/* What joins two word characters outside numbers: itself, or ' for the
+ * typographic apostrophes, IGNORE for an invisible one, 0 for none. */
+unsigned infix(unsigned ch) {
+    if (ch == '\'' || ch == '&' || ch == 0xb7 || ch == 0x5f4 || ch == 0x2027) return ch;
+    if (ch == 0x2019 || ch == 0x201b) return '\'';
+    return invisible(ch) ? IGNORE : 0;
+}
+
+/* What joins two digits. */
+unsigned infix_digit(unsigned ch) {
+    switch (ch) {
+    case ',': case '.': case ';': case 0x037e: case 0x0589: case 0x060d:
+    case 0x07f8: case 0x2044: case 0xfe10: case 0xfe13: case 0xfe14:
+        return ch;
+    }
+    return invisible(ch) ? IGNORE : 0;
+}
+
+bool suffix(unsigned ch) { return ch == '+' || ch == '#'; }
+
+/* An acronym at c[i] (an ASCII capital): its end, with its letters in
+ * term, or 0 (term empty) when it is not one. */
+size_t acronym(const unsigned *c, size_t n, size_t i, std::string &term) {
+    size_t p = i;
+    do {
+        chars::append(term, chars::tolower(c[p++]));
+    } while (p != n && c[p] == '.' && ++p != n && ascii_upper(c[p]));
+    if (term.size() > 1 && (p == n || !chars::is_wordchar(c[p]))) return p;
+    term.clear();
+    return 0;
+}
+
+/* The word starting at c[i] (ch its lower-cased first character) into
+ * term; returns where the next search starts. */
+size_t read_word(const unsigned *c, size_t n, size_t i, unsigned ch, std::string &term) {
+    while (true) {
+        unsigned prev;
+        do {
+            chars::append(term, ch);
+            prev = ch;
+            if (++i == n) return i;
+            ch = word_char(c[i]);
+        } while (ch);
+        size_t next = i + 1;
+        if (next == n) break;
+        unsigned next_ch = word_char(c[next]);
+        if (!next_ch) break;
+        unsigned join = chars::is_digit(prev) && chars::is_digit(c[next]) ? infix_digit(c[i]) : infix(c[i]);
+        if (!join) break;
+        if (join != IGNORE) chars::append(term, join);
+        ch = next_ch;
+        i = next;
+    }
+    size_t len = term.size();
+    for (unsigned count = 0; suffix(c[i]);) {
+        if (++count > 3) {
+            term.resize(len);
+            return i;
+        }
+        chars::append(term, c[i]);
+        if (++i == n) return i;
+    }
+    if (chars::is_wordchar(c[i])) term.resize(len);
+    return i;
+}
+
+}  // namespace
+
+bulk::FlatTerm &TermTable::get(const std::string &term) {
+    auto hash = [](const std::string &s) { return std::hash<std::string>()(s); };
+    index.make_room(entries.size(), [&](size_t k) { return hash(entries[k].term); });
+    size_t h = hash(term);
+    size_t i = index.find(h, [&](size_t k) { return entries[k].term == term; });
+    if (index.taken(i)) return entries[index.entry_at(i)];
+    if (entries.empty()) entries.reserve(256); /* an article's terms, mostly */
+    entries.emplace_back();
+    entries.back().term = term;
+    index.put(i, h, entries.size() - 1);
+    return entries.back();
+}
+
+void TermTable::add_document(const Xapian::Document &doc) {
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+        bulk::FlatTerm &e = get(*t);
+        e.wdf += t.get_wdf();
+        for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
+            e.positions.push_back(*p);
+    }
+}
+
+std::vector<bulk::FlatTerm> TermTable::take_sorted() {
+    /* Sorted by number, then moved once: sorting the terms themselves
+     * moved strings and vectors at every swap (3% of a build). */
+    std::vector<uint32_t> order(entries.size());
+    for (uint32_t k = 0; k < order.size(); k++) order[k] = k;
+    std::sort(order.begin(), order.end(),
+              [&](uint32_t a, uint32_t b) { return entries[a].term < entries[b].term; });
+    std::vector<bulk::FlatTerm> out;
+    out.reserve(entries.size());
+    for (uint32_t k : order) out.push_back(std::move(entries[k]));
+    entries.clear();
+    index.clear();
+    for (bulk::FlatTerm &t : out) {
+        if (std::is_sorted(t.positions.begin(), t.positions.end()) &&
+            std::adjacent_find(t.positions.begin(), t.positions.end()) == t.positions.end())
+            continue;
+        std::sort(t.positions.begin(), t.positions.end());
+        t.positions.erase(std::unique(t.positions.begin(), t.positions.end()), t.positions.end());
+    }
+    return out;
+}
+
+void decode(const std::string &text, Decoded &out) {
+    out.chars.clear();
+    out.cjk = false;
+    out.chars.reserve(text.size());
+    for (const char *p = text.data(), *end = p + text.size(); p < end;) {
+        unsigned ch = chars::next(p, end);
+        if (ch >= 0x2E80 && is_cjk(ch)) out.cjk = true;
+        out.chars.push_back(ch);
+    }
+}
+
+const Tokeniser::Stemmed &Tokeniser::stemmed(const std::string &term) {
+    if (cache.size() >= CACHE_MAX) cache.release();
+    bool added;
+    Stemmed &s = cache.get(term, added);
+    if (added) {
+        if (stops && stops->count(term)) s.none = true;
+        else s.stem = stem ? (*stem)(term) : term;
+        if (s.stem.empty()) s.none = true; /* the TermGenerator drops an empty stem */
+    }
+    return s;
+}
+
+void Tokeniser::add(const std::string &term, Xapian::termcount wdf_inc, const std::string &prefix,
+                    bool positions, TermTable &out) {
+    if (term.size() > MAX_WORD_LENGTH) return;
+    key = prefix;
+    if (stem || stops) {
+        const Stemmed &s = stemmed(term);
+        if (s.none) return;
+        key += s.stem;
+    } else {
+        key += term;
+    }
+    if (positions) out.add_posting(key, ++pos, wdf_inc);
+    else out.add_term(key, wdf_inc);
+}
+
+bool Tokeniser::index(const Decoded &text, Xapian::termcount wdf_inc, const std::string &prefix,
+                      bool positions, TermTable &out) {
+    if (text.cjk) return false;
+    const unsigned *c = text.chars.data();
+    size_t n = text.chars.size(), i = 0;
+    while (true) {
+        unsigned ch = 0;
+        while (i < n && !(ch = word_char(c[i]))) i++;
+        if (i == n) return true;
+        word.clear();
+        size_t end = ascii_upper(c[i]) ? acronym(c, n, i, word) : 0;
+        i = end ? end : read_word(c, n, i, ch, word);
+        add(word, wdf_inc, prefix, positions, out);
+    }
+}
+
+}  // namespace tok

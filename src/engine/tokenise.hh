@@ -1,0 +1,153 @@
+/* tokenise.hh -- the bulk path's own tokeniser (issue 20): the terms,
+ * wdfs and positions Xapian 1.4's TermGenerator makes of a text with
+ * lede's settings (engine_writer_configure: STEM_ALL with a stemmer or
+ * STEM_NONE, STOP_ALL with lede's stop words, FLAG_CJK_NGRAM when
+ * folding), written into a flat TermTable instead of a Xapian::Document,
+ * and the two other word walks an article's text gets (the spelling
+ * words and the stop-word pairs, document.cc) over the same decoded
+ * characters.
+ *
+ * Exactness is the contract: tests/unit/test_tokenise.cc compares it
+ * term by term with the TermGenerator.  A text holding any CJK character
+ * (Xapian's CJK ranges) is refused (index() returns false) and the caller
+ * gives it to the TermGenerator itself: n-grams are rare in lede's
+ * collections and not worth a second copy of Xapian's rules.
+ *
+ * The writer side's API path (writer.cc, reclean.cc) keeps the
+ * TermGenerator; this serves make_flat_document only. */
+#ifndef LEDE_ENGINE_TOKENISE_HH
+#define LEDE_ENGINE_TOKENISE_HH
+
+#include <xapian.h>
+
+#include "bulk.hh"
+#include "chars.hh"
+#include "flat_index.hh"
+
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace tok {
+
+/* A document's terms in the order first seen, each with its wdf and
+ * positions: what Xapian::Document's add_posting, add_term and
+ * add_boolean_term make of the same calls. */
+class TermTable {
+  public:
+    bulk::FlatTerm &get(const std::string &term);
+    void add_posting(const std::string &term, Xapian::termpos pos, Xapian::termcount wdf) {
+        bulk::FlatTerm &t = get(term);
+        t.wdf += wdf;
+        /* Four at once: malloc's smallest block holds them, and most
+         * terms of an article have one to four (growing one by one was
+         * 3.6% of a Reuters build in perf). */
+        if (t.positions.empty()) t.positions.reserve(4);
+        t.positions.push_back(pos);
+    }
+    void add_term(const std::string &term, Xapian::termcount wdf) { get(term).wdf += wdf; }
+    void add_boolean(const std::string &term) { get(term); }
+    /* Every term of doc, added as its postings would be. */
+    void add_document(const Xapian::Document &doc);
+    std::vector<bulk::FlatTerm> &terms() { return entries; }
+    /* The terms in ascending byte order, positions ascending and unique;
+     * the table is left empty. */
+    std::vector<bulk::FlatTerm> take_sorted();
+
+  private:
+    std::vector<bulk::FlatTerm> entries;
+    FlatIndex index;
+};
+
+/* A text as Xapian::Utf8Iterator reads it, a character at a time. */
+struct Decoded {
+    std::vector<unsigned> chars;
+    bool cjk = false;  /* any character in Xapian's CJK ranges */
+};
+void decode(const std::string &text, Decoded &out);
+
+class Tokeniser {
+  public:
+    /* stem: nullptr for STEM_NONE (it is copied: a Xapian::Stem is a
+     * handle); stops: nullptr or empty for no stopper.  Both must outlive the tokeniser, which may serve one
+     * document after another (pos set to 0 for each). */
+    Tokeniser(const Xapian::Stem *stem, const std::unordered_set<std::string> *stops)
+        : stemmer(stem ? *stem : Xapian::Stem()), stem(stem ? &stemmer : nullptr),
+          stops(stops && !stops->empty() ? stops : nullptr) {}
+    /* TermGenerator::index_text (positions) or
+     * index_text_without_positions of text into out; false, and nothing
+     * added, for a text with CJK characters. */
+    bool index(const Decoded &text, Xapian::termcount wdf_inc, const std::string &prefix,
+               bool positions, TermTable &out);
+    /* The TermGenerator's term position (set_document makes it 0). */
+    Xapian::termpos pos = 0;
+
+  private:
+    Xapian::Stem stemmer;
+    const Xapian::Stem *stem;
+    const std::unordered_set<std::string> *stops;
+    std::string word, key;
+    /* What each word seen gives, the stop word list and the stemmer asked
+     * once (the stemmer's own cache still cost a virtual call, a lookup
+     * and a copy a word, and the stop list a lookup): its stem, or that
+     * it gives no term.  Starts again when full. */
+    struct Stemmed {
+        std::string stem;
+        bool none = false;
+    };
+    StringTable<Stemmed> cache;
+    static const size_t CACHE_MAX = 65536; /* some 6 MB */
+    const Stemmed &stemmed(const std::string &term);
+    void add(const std::string &term, Xapian::termcount wdf_inc, const std::string &prefix,
+             bool positions, TermTable &out);
+};
+
+/* Calls f(word) for each spelling word of text as collect_words
+ * (document.cc) reads them: lower-cased runs of word characters, 2 to 40
+ * bytes, without digits. */
+template <typename F>
+void spelling_words(const Decoded &text, F f) {
+    std::string word;
+    bool digit = false;
+    auto flush = [&] {
+        if (word.size() >= 2 && word.size() <= 40 && !digit) f(word);
+        word.clear();
+        digit = false;
+    };
+    for (unsigned ch : text.chars) {
+        if (!chars::is_wordchar(ch)) {
+            flush();
+            continue;
+        }
+        if (chars::is_digit(ch)) digit = true;
+        chars::append(word, chars::tolower(ch));
+    }
+    flush();
+}
+
+/* Calls f(word) for each word of text as add_stop_pairs (document.cc)
+ * reads them: lower-cased runs of word characters, an apostrophe between
+ * two word characters kept as "'". */
+template <typename F>
+void plain_words(const Decoded &text, F f) {
+    std::string word;
+    const std::vector<unsigned> &c = text.chars;
+    for (size_t i = 0, n = c.size(); i < n; i++) {
+        if (chars::is_wordchar(c[i])) {
+            chars::append(word, chars::tolower(c[i]));
+            continue;
+        }
+        bool apostrophe = c[i] == '\'' || c[i] == 0x2019;
+        if (apostrophe && !word.empty() && i + 1 < n && chars::is_wordchar(c[i + 1])) {
+            word += '\'';
+            continue;
+        }
+        if (!word.empty()) f(word);
+        word.clear();
+    }
+    if (!word.empty()) f(word);
+}
+
+}  // namespace tok
+
+#endif
