@@ -16,6 +16,7 @@
 #include "bulk.hh"
 #include "glass/writer.hh"
 
+#include <algorithm>
 #include <cerrno>
 #include <functional>
 #include <map>
@@ -48,6 +49,15 @@ struct IdEntry {
  * malloc's header) and its bucket (62 measured with mallinfo2 over
  * 100,000 entries). */
 const size_t ID_ENTRY_BYTES = 64;
+
+/* What a full build's process holds besides what grows with the
+ * collection (engine_bulk_budget): the program and its libraries (12 MB
+ * resident at the writers' start), the boilerplate table (up to 6 MB), the
+ * glass writer's table buffers and spill reads (6 MB); and each writer's
+ * stemmer cache (100,000 words: 64 bytes each in a vector that doubles,
+ * and their index: 10 MB full) and reading queue (256 articles). */
+const size_t BULK_OUTSIDE = (size_t)24 << 20;
+const size_t BULK_OUTSIDE_WRITER = (size_t)11 << 20;
 
 }  // namespace
 
@@ -275,6 +285,11 @@ void bulk_writer_free(engine_writer *w) {
 }
 
 extern "C" {
+
+size_t engine_bulk_budget(size_t memory, unsigned writers) {
+    size_t outside = BULK_OUTSIDE + BULK_OUTSIDE_WRITER * (size_t)writers;
+    return std::max(memory > outside ? memory - outside : 0, memory / 2);
+}
 
 int engine_writer_open_bulk(const char *dbpath, size_t memory, engine_writer **out, char *err) {
     return bulk_guarded(err, dbpath, [&] {
