@@ -189,8 +189,8 @@ static int merge_parts(build *b, char *err) {
     int rc;
     if (finished) {
         INFO(b, "merging %d parts", b->nwriters);
-        rc = livewriter_merge_bulk(&b->ix, parts, b->nwriters, writers_bulk_memory(b), on_merge_phase, b,
-                                   err);
+        rc = livewriter_merge_bulk(&b->ix, parts, b->nwriters, writers_bulk_memory(b),
+                                   on_merge_phase, b, err);
     } else {
         for (int k = 0; k < b->nwriters; k++) engine_writer_abandon(parts[k]);
         rc = lede_seterr(err, "%s: a part was not finished", b->o->index);
