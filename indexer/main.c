@@ -110,8 +110,9 @@ static int parse_args(int argc, char **argv, cli *c) {
                  "writes article by article through Xapian (incremental runs and --watch always do)",
          .def = LEDE_INDEX_DEFAULT_WRITER, .call = parse_writer},
         {"memory", 0, OPT_SIZE, &o->memory, .metavar = "SIZE",
-         .help = "with --writer bulk: the memory of what grows with the collection (posting runs, "
-                 "ids, spelling words), all parts or shards together (K, M, G suffixes)",
+         .help = "with --writer bulk: the build's memory, all parts or shards together: what "
+                 "grows with the collection (posting runs, ids, spelling words) gets what the "
+                 "program and its caches leave, at least half (K, M, G suffixes)",
          .def = "512M", .min = 1 << 20},
         {"pair-words", 0, OPT_UINT, &o->pair_words, .metavar = "N",
          .help = "a new index pairs up to N words in 1% of its first articles (pair terms: their "

@@ -286,9 +286,10 @@ int shardrun_merge_bulk(build *b, char *err) {
         return lede_seterr(err, "%s: a shard was not finished", b->o->index);
     }
     INFO(b, "writing %u shards", n);
+    size_t memory = writers_bulk_memory(b) / n;
     for (unsigned k = 0; k < n; k++) {
         shard_merge *m = &ms[k];
-        *m = (shard_merge){.b = b, .k = k, .part = b->w[k].ew, .memory = b->o->memory / n};
+        *m = (shard_merge){.b = b, .k = k, .part = b->w[k].ew, .memory = memory};
         m->started = pthread_create(&m->thread, NULL, shard_merge_main, m) == 0;
         if (!m->started) shard_merge_main(m);
     }
@@ -324,7 +325,8 @@ int shardrun_finish_full(build *b, char *err) {
     }
     if (write_deferred(b, err) != LEDE_OK) return LEDE_ERR;
     engine_dup_stats dups; /* a bulk build's writers are closed: its budget is free */
-    if (shards_group_duplicates(&b->sh, b->bulk ? b->o->memory : 0, &dups, err) != LEDE_OK)
+    size_t memory = b->bulk ? writers_bulk_memory(b) : 0;
+    if (shards_group_duplicates(&b->sh, memory, &dups, err) != LEDE_OK)
         return LEDE_ERR;
     INFO(b, "near-duplicates: %llu groups of %llu articles", (unsigned long long)dups.groups,
          (unsigned long long)dups.grouped);

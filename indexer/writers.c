@@ -189,8 +189,8 @@ static int merge_parts(build *b, char *err) {
     int rc;
     if (finished) {
         INFO(b, "merging %d parts", b->nwriters);
-        rc = livewriter_merge_bulk(&b->ix, parts, b->nwriters, b->o->memory, on_merge_phase, b,
-                                   err);
+        rc = livewriter_merge_bulk(&b->ix, parts, b->nwriters, writers_bulk_memory(b),
+                                   on_merge_phase, b, err);
     } else {
         for (int k = 0; k < b->nwriters; k++) engine_writer_abandon(parts[k]);
         rc = lede_seterr(err, "%s: a part was not finished", b->o->index);
@@ -199,9 +199,14 @@ static int merge_parts(build *b, char *err) {
     return rc;
 }
 
+size_t writers_bulk_memory(const build *b) {
+    return engine_bulk_budget(b->o->memory, (unsigned)b->nwriters);
+}
+
 static int writer_open_engine(build *b, writer *w, int create, char *err) {
     char *path = indexdir_join(&b->ix, w->name);
-    int rc = b->bulk ? engine_writer_open_bulk(path, b->o->memory / (size_t)b->nwriters, &w->ew, err)
+    size_t memory = writers_bulk_memory(b) / (size_t)b->nwriters;
+    int rc = b->bulk ? engine_writer_open_bulk(path, memory, &w->ew, err)
                      : engine_writer_open(path, create, 0, &w->ew, err);
     free(path);
     return rc;

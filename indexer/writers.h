@@ -36,5 +36,8 @@ int writers_route(build *b, const jobq_job *j);
 int writers_record(build *b, const char *filekey, char *record, char *err);
 /* Hands a job to the writer and waits until it has been handled. */
 int writers_run_sync(build *b, jobq_job *j, char *err);
+/* What of --memory a bulk build's writers take all together, and the
+ * grouping after their merge (engine_bulk_budget). */
+size_t writers_bulk_memory(const build *b);
 
 #endif

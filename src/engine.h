@@ -207,6 +207,13 @@ int engine_writer_close(engine_writer *w, char *err);
  * near-duplicate grouping while writing (engine_writer_group_live), and
  * deletions are refused (LEDE_EINVAL): a full build deletes nothing. */
 int engine_writer_open_bulk(const char *dbpath, size_t memory, engine_writer **out, char *err);
+/* What of a process's memory budget (lede-index --memory) a full build's
+ * writers bulk-writing may take all together, and the grouping after
+ * their merge: the budget less what the process holds that does not grow
+ * with the collection (the program, the boilerplate table, the glass
+ * writer's buffers, each writer's stemmer cache and reading queue: bulk.hh),
+ * but at least half of it. */
+size_t engine_bulk_budget(size_t memory, unsigned writers);
 /* What a bulk writer's close is doing: phase ("documents", "terms"), and
  * how many of them are done; called now and then from inside close. */
 typedef void (*engine_phase_fn)(const char *phase, uint64_t done, void *ctx);

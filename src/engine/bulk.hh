@@ -7,9 +7,13 @@
  * (the Inverter) and bulk_sinks.cc (the sinks); bulk_writer.cc puts an
  * engine_writer in bulk mode on top.  Knows nothing of lede's settings.
  *
- * Memory (the budget given to the Inverter is the writer's share of
- * lede-index --memory): everything that grows with the collection is
- * counted in it, and the run in memory gets what the rest leaves:
+ * Memory (the budget given to the Inverter is the writer's share of what
+ * engine_bulk_budget leaves of lede-index --memory: the budget less what
+ * does not grow with the collection, the program and its libraries, the
+ * boilerplate table, the glass writer's buffers, each writer's stemmer
+ * cache and reading queue, 24 MB and 11 MB a writer, but at least half
+ * of it): everything that grows with the collection is counted in it,
+ * and the run in memory gets what the rest leaves:
  *   per article: one id-table entry (engine_writer's, bulk_writer.cc:
  *     64 bytes: 64-bit id hash -> docid, fingerprint, spool offset);
  *   per article replaced within the build: its current version and its
@@ -17,7 +21,7 @@
  *   per spelling word: its count (engine_writer's words, word_bytes());
  *   per run while it is filled: every posting encoded (docid, version,
  *     wdf, positions as varints: typically 3 bytes plus one a position)
- *     and each distinct term once (112 bytes plus its bytes); past
+ *     and each distinct term once (128 bytes plus its bytes); past
  *     what the budget leaves (at least a quarter of it, MIN_RUN_SHARE)
  *     the run is sorted and spilled to a file;
  *   per run while merging: one read buffer (what the last runs, merged
@@ -28,6 +32,13 @@
  * 32 MiB: glass/spelling.cc) once the runs are gone.  So the budget is
  * exceeded only when the id table, replacements and spelling words alone
  * pass three quarters of it (then the runs still get their quarter).
+ * What the writer threads free stays in their malloc arenas (glibc gives
+ * back only an arena's top), and the merge allocates in another thread:
+ * bulk_writer.cc gives it back (malloc_trim) when the stemmers' caches
+ * are dropped before the merge and when the runs are released before the
+ * spelling pass, or RSS would hold both.  After the merge the re-clean of
+ * learned boilerplate (reclean.cc) holds a bit per docid, and the
+ * near-duplicate grouping (duplicates.cc) keeps within the same budget.
  * Documents themselves are never held: each is spooled to a file as it
  * comes (phase 1 must wait for the replacements of repeated ids, which
  * keep their docid as Xapian's replace_document does).

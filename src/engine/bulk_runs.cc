@@ -130,9 +130,11 @@ void OutFile::close() {
 
 /* What a new term costs: its entry in the deque (the term's string and
  * TermPostings, 80 bytes, six to a 512-byte block: 88 with malloc's
- * header) and its slots (8 bytes each, 2 to 4 a term, the old array and
- * the new one while they grow). */
-const size_t TERM_OVERHEAD = 120;
+ * header), its slots (8 bytes each, 2 to 4 a term, the old array and
+ * the new one while they grow) and its pointer in in_order()'s vector
+ * (8 bytes), which the spill and the merge of the last run hold beside
+ * the run at its fullest: millions of terms in a run of a large build. */
+const size_t TERM_OVERHEAD = 128;
 
 /* The heap bytes a string holds: none while its bytes fit inside it
  * (15), else its capacity and the terminator in malloc's 16-byte units

@@ -19,6 +19,7 @@
 #include "tokenise.hh"
 #include "glass/writer.hh"
 
+#include <algorithm>
 #include <cerrno>
 #include <functional>
 #include <map>
@@ -51,6 +52,15 @@ struct IdEntry {
  * malloc's header) and its bucket (62 measured with mallinfo2 over
  * 100,000 entries). */
 const size_t ID_ENTRY_BYTES = 64;
+
+/* What a full build's process holds besides what grows with the
+ * collection (engine_bulk_budget): the program and its libraries (12 MB
+ * resident at the writers' start), the boilerplate table (up to 6 MB), the
+ * glass writer's table buffers and spill reads (6 MB); and each writer's
+ * stemmer cache (100,000 words: 64 bytes each in a vector that doubles,
+ * and their index: 10 MB full) and reading queue (256 articles). */
+const size_t BULK_OUTSIDE = (size_t)24 << 20;
+const size_t BULK_OUTSIDE_WRITER = (size_t)11 << 20;
 
 }  // namespace
 
@@ -157,13 +167,28 @@ void write_spelling(engine_writer *const *parts, int n, const std::vector<Xapian
             sink.add_spelling(*t, t.get_termfreq());
 }
 
+/* Memory freed in the writer threads' arenas, which glibc keeps (only an
+ * arena's top is ever given back by free): given back to the system, or
+ * what the merge allocates next (in the merging thread's arena) comes on
+ * top of it.  Not under AddressSanitizer, whose allocator replaces
+ * glibc's: there malloc_trim finds glibc's arenas unmade and crashed when
+ * called from a thread (a sharded build merges its shards in threads of
+ * their own). */
+void give_back_freed() {
+#if defined(__GLIBC__) && !LEDE_SANITIZED
+    malloc_trim(0);
+#endif
+}
+
 /* What the parts need no more once they are merged, freed before: the
- * stemmers' caches (up to 100,000 words each: language.cc). */
+ * stemmers' caches (up to 100,000 words each: language.cc), given back
+ * before the merge's read buffers and the glass writer's take theirs. */
 void drop_indexing(engine_writer *const *parts, int n) {
     for (int i = 0; i < n; i++) {
         parts[i]->tg = Xapian::TermGenerator();
         parts[i]->stem = Xapian::Stem();
     }
+    give_back_freed();
 }
 
 /* The database dst, whole, of the parts (and the main databases, which
@@ -194,6 +219,7 @@ void write_database(engine_writer *const *parts, int n, const std::vector<Xapian
     phase(terms.c_str(), 0);
     bulk::merge_runs(sets, budget, *sink, [&](uint64_t done) { phase(terms.c_str(), done); });
     for (int i = 0; i < n; i++) parts[i]->bulk->inverter.release_runs();
+    give_back_freed(); /* the runs', before the spelling words' map and fragments */
     write_spelling(parts, n, mains, *sink);
     lede_crash_point("bulk-before-finish");
     sink->finish();
@@ -265,6 +291,11 @@ void bulk_writer_free(engine_writer *w) {
 
 extern "C" {
 
+size_t engine_bulk_budget(size_t memory, unsigned writers) {
+    size_t outside = BULK_OUTSIDE + BULK_OUTSIDE_WRITER * (size_t)writers;
+    return std::max(memory > outside ? memory - outside : 0, memory / 2);
+}
+
 int engine_writer_open_bulk(const char *dbpath, size_t memory, engine_writer **out, char *err) {
     return bulk_guarded(err, dbpath, [&] {
         struct stat st;
@@ -294,16 +325,11 @@ int engine_bulk_merge(engine_writer *const *parts, int n, const char *const *mai
         if (!parts[i]->bulk) rc = lede_seterr(err, "%s: not a bulk writer", parts[i]->path.c_str());
     if (rc == LEDE_OK) rc = merge_parts(parts, n, mains, nmains, dst, fn, ctx, err);
     for (int i = 0; i < n; i++) engine_writer_abandon(parts[i]);
-#if defined(__GLIBC__) && !LEDE_SANITIZED
-    /* The parts' memory, freed in their writer threads' arenas, which glibc
-     * keeps: given back now, or the grouping and recleaning that follow
-     * would add their memory to it (measured: +46 MB over 100,000 articles
-     * at --memory 64M).  Not under AddressSanitizer, whose allocator
-     * replaces glibc's: there malloc_trim finds glibc's arenas unmade and
-     * crashed when called from a thread (a sharded build merges its
-     * shards in threads of their own). */
-    malloc_trim(0);
-#endif
+    /* The parts' memory (their id tables, spools' buffers): given back
+     * now, or the grouping and recleaning that follow would add their
+     * memory to it (measured: +46 MB over 100,000 articles at --memory
+     * 64M). */
+    give_back_freed();
     return rc;
 }
 
