@@ -57,8 +57,9 @@ const size_t ID_ENTRY_BYTES = 64;
  * collection (engine_bulk_budget): the program and its libraries (12 MB
  * resident at the writers' start), the boilerplate table (up to 6 MB), the
  * glass writer's table buffers and spill reads (6 MB); and each writer's
- * stemmer cache (100,000 words: 64 bytes each in a vector that doubles,
- * and their index: 10 MB full) and reading queue (256 articles). */
+ * word caches (the tokeniser's, tokenise.hh: up to 65,536 words and their
+ * stems, some 6 MB; the TermGenerator's stemmer cache, language.cc, which
+ * only CJK fields fill now) and reading queue (256 articles). */
 const size_t BULK_OUTSIDE = (size_t)24 << 20;
 const size_t BULK_OUTSIDE_WRITER = (size_t)11 << 20;
 
@@ -181,12 +182,13 @@ void give_back_freed() {
 }
 
 /* What the parts need no more once they are merged, freed before: the
- * stemmers' caches (up to 100,000 words each: language.cc), given back
- * before the merge's read buffers and the glass writer's take theirs. */
+ * word caches (the tokeniser's and the stemmer's), given back before the
+ * merge's read buffers and the glass writer's take theirs. */
 void drop_indexing(engine_writer *const *parts, int n) {
     for (int i = 0; i < n; i++) {
         parts[i]->tg = Xapian::TermGenerator();
         parts[i]->stem = Xapian::Stem();
+        if (parts[i]->bulk) parts[i]->bulk->tokeniser.reset(); /* its stem cache */
     }
     give_back_freed();
 }
