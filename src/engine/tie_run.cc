@@ -10,6 +10,7 @@
 #include "tie_run.hh"
 
 #include <algorithm>
+#include <string>
 
 void TieSpy::operator()(const Xapian::Document &doc, double wt) {
     if (overflowed || (best.size() == want && wt < best.top())) return;
@@ -46,6 +47,35 @@ std::vector<std::pair<Xapian::docid, double>> TieSpy::at_least(double floor) con
     for (const auto &k : kept)
         if (k.second >= floor) out.push_back(k);
     std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<Xapian::docid> first_by_score_then_value(const Xapian::Database &db, Xapian::valueno slot,
+                                                     const std::vector<std::pair<Xapian::docid, double>> &run,
+                                                     size_t want) {
+    struct Item {
+        double wt;
+        std::string key;
+        Xapian::docid did;
+    };
+    std::vector<Item> items;
+    items.reserve(run.size());
+    Xapian::ValueIterator v = db.valuestream_begin(slot);
+    const Xapian::ValueIterator end = db.valuestream_end(slot);
+    for (const auto &m : run) { /* run is in id order */
+        if (v != end && v.get_docid() < m.first) v.skip_to(m.first);
+        bool has = v != end && v.get_docid() == m.first;
+        items.push_back(Item{m.second, has ? *v : std::string(), m.first});
+    }
+    auto before = [](const Item &a, const Item &b) {
+        if (a.wt != b.wt) return a.wt > b.wt;
+        if (a.key != b.key) return a.key > b.key;
+        return a.did < b.did;
+    };
+    want = std::min(want, items.size());
+    std::partial_sort(items.begin(), items.begin() + (long)want, items.end(), before);
+    std::vector<Xapian::docid> out;
+    for (size_t i = 0; i < want; i++) out.push_back(items[i].did);
     return out;
 }
 

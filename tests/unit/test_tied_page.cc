@@ -4,8 +4,8 @@
  * that score as much as the page's end (tied_page: those the first
  * match gathered, src/engine/tie_run.cc, or else a match under a weight
  * cutoff).  Every page cut inside the run of equal scores, of words, of
- * a phrase whose words many non-matching articles hold, and of a
- * weightless term (Xapian stops that match early, so no tie run may be
+ * a phrase whose words many non-matching articles hold, of a word whose
+ * tied articles share dates or have none, and of a weightless term (Xapian stops that match early, so no tie run may be
  * taken from it), must be the slice that one sorted match of every
  * candidate gives (same ids, order and scores), with that match's exact
  * totals, and facets counted once over every match.  The tied articles
@@ -29,7 +29,7 @@ const unsigned TOP = 3, DOCK = 5, TIED = 30, QUAY = 40, OTHER = 1100;
 const unsigned MATCHES = TOP + DOCK + TIED + QUAY;
 const int64_t DAY = 86400, START = 1577836800; /* 2020-01-01 */
 
-int put(engine_writer *w, unsigned n, const char *words, unsigned day, char *err) {
+int put(engine_writer *w, unsigned n, const char *words, unsigned day, char *err, bool dated = true) {
     article a;
     article_init(&a);
     std::string id = "t" + std::to_string(n), body = std::string(words) + " river stone cloud maple";
@@ -37,7 +37,7 @@ int put(engine_writer *w, unsigned n, const char *words, unsigned day, char *err
     a.title = lede_strdup("Notes");
     a.body = lede_strdup(body.c_str());
     a.date = START + (int64_t)day * DAY;
-    a.has_date = 1;
+    a.has_date = dated;
     return unit_put_article(w, &a, NULL, err);
 }
 
@@ -64,6 +64,11 @@ int make_index(const char *dir, char *err) {
         if (rc == LEDE_OK) rc = put(w, n++, "sail wharf", (i * 7 % TIED) * 31, err);
     }
     for (unsigned i = 0; rc == LEDE_OK && i < TOP; i++) rc = put(w, n++, "sail wharf sail wharf", 2700 + i, err);
+    /* keel: a run of equal scores whose dates come in pairs (document
+     * id breaks those ties), a sixth of them undated (last among them) */
+    for (unsigned i = 0; rc == LEDE_OK && i < TIED; i++)
+        rc = put(w, n++, "keel", (i / 2 * 7 % 15) * 31, err, i % 6 != 5);
+    for (unsigned i = 0; rc == LEDE_OK && i < TOP; i++) rc = put(w, n++, "keel keel", 2800 + i, err);
     if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     return rc;
 }
@@ -207,6 +212,7 @@ int main(void) {
         check_pages(r, "pier OR dock OR quay", the_query(), 10);
         check_pages(r, "\"sail wharf\"", the_phrase(), 10);
         check_pages(r, "harbour, weightless", weightless(), 0);
+        check_pages(r, "keel, dates shared or missing", Xapian::Query("keel"), 10);
         check_facets(r);
         engine_reader_close(r);
     } else {
