@@ -119,7 +119,7 @@ void check_setup(engine_reader *r) {
  * gathered counts the pages sorted from the tie run the first match
  * gathered (tie_run.cc). */
 bool same_page(engine_reader *r, const Xapian::Query &q, unsigned offset, unsigned limit, std::string &why,
-               unsigned &gathered) {
+               unsigned &gathered, unsigned &by_date) {
     Xapian::Enquire enq(r->db);
     search_opts o = {};
     o.offset = offset;
@@ -127,6 +127,7 @@ bool same_page(engine_reader *r, const Xapian::Query &q, unsigned offset, unsign
     FacetCounts none;
     Page page = run_query(r, enq, q, &o, none);
     gathered += page.ties_gathered;
+    by_date += page.ties_by_date;
     Xapian::MSet want = sorted_match(enq, offset, limit);
     bool same = page.items.size() == want.size() &&
                 page.mset.get_matches_lower_bound() == want.get_matches_lower_bound() &&
@@ -146,12 +147,12 @@ bool same_page(engine_reader *r, const Xapian::Query &q, unsigned offset, unsign
  * many must be sorted from the tie run the first match gathered (at
  * least, or, with none, exactly). */
 void check_pages(engine_reader *r, const char *what, const Xapian::Query &q, unsigned gathered_at_least) {
-    unsigned bad = 0, pages = 0, gathered = 0;
+    unsigned bad = 0, pages = 0, gathered = 0, by_date = 0;
     std::string why;
     for (unsigned offset : {0u, 1u, 5u, 8u, 9u, 12u, 20u, 30u, 37u})
         for (unsigned limit : {1u, 2u, 3u, 7u, 10u}) {
             pages++;
-            if (!same_page(r, q, offset, limit, why, gathered)) bad++;
+            if (!same_page(r, q, offset, limit, why, gathered, by_date)) bad++;
         }
     CHECK(bad == 0, "%s: every page cut inside the run of equal scores is the sorted match's slice, "
                     "its exact totals too (%u of %u differ; %s)",
@@ -159,6 +160,11 @@ void check_pages(engine_reader *r, const char *what, const Xapian::Query &q, uns
     CHECK(gathered_at_least ? gathered >= gathered_at_least : gathered == 0,
           "%s: %u pages sorted from the tie run gathered in the first match (%s %u)", what, gathered,
           gathered_at_least ? "at least" : "must be", gathered_at_least);
+    /* a run over TIE_RUN_WHOLE times the page's end: pages ending at the
+     * 4th to 8th match (pier: the 9th only) */
+    CHECK(gathered_at_least ? by_date >= 1 : by_date == 0,
+          "%s: %u pages ordered from the dates of a tie run (score, date, id) and matched again alone",
+          what, by_date);
 }
 
 /* Through engine_search, with the month histogram: a page of 10 (a tie
