@@ -6,7 +6,11 @@
  * walk through their postings nor the positions their phrases are checked
  * with, so it cost about as much as the first match (issue 22: 30% to 48%
  * of "mln distribution", "computer inc said", "cts prior pay" and
- * "mln dlrs" at 2,000,000 articles).  Runs no match itself. */
+ * "mln dlrs" at 2,000,000 articles).  A long run's order is worked out
+ * here from those scores and the dates (first_by_score_then_value), so
+ * that the second match need visit the page's ids alone: sorting the
+ * whole run by that match read every query term's postings again at each
+ * id.  Runs no match itself; reads a value stream. */
 #include "tie_run.hh"
 
 #include <algorithm>
