@@ -276,6 +276,7 @@ struct Page {
      * document id, with its score), for tied_page, which leaves
      * ties_gathered true when it sorted the page from them */
     bool ties_gathered = false;
+    bool ties_by_date = false; /* and ordered them from their dates (a long run) */
     std::vector<std::pair<Xapian::docid, double>> tie_run;
 };
 

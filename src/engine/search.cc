@@ -47,6 +47,12 @@ const Xapian::doccount TIE_SLACK = 10;
  * with most of a common word's articles) a match under a cutoff sorts. */
 const size_t TIE_RUN_MAX = 50000;
 
+/* tied_page: a tie run of at most this many times offset+limit matches
+ * is sorted whole by a second match (sorted_tie_run): at 500,000
+ * articles, where runs are short, ordering every run from its dates read
+ * 3% more blocks than rematching it. */
+const size_t TIE_RUN_WHOLE = 4;
+
 /* tier_page's floor: queries whose scoring words' postings add up to
  * fewer run whole (a tier run and a count would cost more). */
 const Xapian::doccount TIER_MIN_POSTINGS = 20000;
@@ -165,19 +171,32 @@ void sorted_above(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, 
 }
 
 /* sorted_above's page from the tie run page_by_score gathered
- * (tie_run.cc): the same date sort over those matches only (a FILTER of
- * their ids), so the matcher visits them alone; every match that sorts
- * onto the page is among them.  No weight cutoff: under one, Xapian 1.4
+ * (tie_run.cc), every match that can sort onto the page: their first
+ * offset+limit in the date sort's order are taken from the scores the
+ * first match gave them and their dates (first_by_score_then_value,
+ * which reads no posting), and the same sort over those alone (a FILTER
+ * of their ids) gives the page's items.  Sorting the whole run by a
+ * second match read every query term's postings again at each of its
+ * ids (12% of the mix's CPU at 2,000,000 articles, most of it blocks
+ * read for ids far apart).  No weight cutoff: under one, Xapian 1.4
  * passes the floor down to a phrase's postlist, which then walks every
  * candidate between two of the ids to find one scoring as much ("cts
- * prior pay" at 2,000,000 articles: 23 ms for 76 ids, 5 ms without).
- * Taken only when the match gives each of them the score the first
- * match gave it (a rounding in the filtered tree would move it): false
- * otherwise, page.items untouched. */
+ * prior pay": 23 ms for 76 ids, 5 ms without).  Taken only when that
+ * match gives each of them the score the first match gave it, in the
+ * order worked out here: false otherwise, page.items untouched.  A run
+ * of at most TIE_RUN_WHOLE pages is sorted whole by that match, as its
+ * dates would cost about as much as its postings. */
 bool sorted_tie_run(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, Page &page) {
     const std::vector<std::pair<Xapian::docid, double>> &run = page.tie_run;
-    std::vector<Xapian::docid> ids;
-    for (const auto &m : run) ids.push_back(m.first);
+    std::vector<Xapian::docid> order, ids; /* order: none when the whole run is sorted */
+    if (run.size() > TIE_RUN_WHOLE * (o->offset + o->limit))
+        order = first_by_score_then_value(r->db, r->heads ? ENGINE_SLOT_HEAD : ENGINE_SLOT_DATE, run,
+                                          o->offset + o->limit);
+    if (order.empty())
+        for (const auto &m : run) ids.push_back(m.first);
+    else
+        ids = order;
+    std::sort(ids.begin(), ids.end());
     DocidSource only(ids);
     Xapian::Query q = enq.get_query();
     Xapian::MSet all;
@@ -191,13 +210,15 @@ bool sorted_tie_run(engine_reader *r, Xapian::Enquire &enq, const search_opts *o
     }
     enq.set_query(q);
     bool same = all.size() == ids.size();
-    for (Xapian::MSetIterator it = all.begin(); same && it != all.end(); ++it) {
-        auto at = std::lower_bound(run.begin(), run.end(), std::make_pair(*it, -1.0));
-        same = at != run.end() && at->first == *it && at->second == it.get_weight();
+    for (Xapian::doccount i = 0; same && i < all.size(); i++) {
+        auto at = std::lower_bound(run.begin(), run.end(), std::make_pair(*all[i], -1.0));
+        same = (order.empty() || *all[i] == order[i]) && at != run.end() && at->first == *all[i] &&
+               at->second == all[i].get_weight();
     }
     if (!same) return false;
     for (Xapian::doccount i = o->offset; i < all.size() && i < o->offset + o->limit; i++)
         page.items.push_back(all[i]);
+    page.ties_by_date = !order.empty();
     return true;
 }
 

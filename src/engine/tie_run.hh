@@ -37,6 +37,15 @@ class TieSpy : public Xapian::MatchSpy {
     void prune();
 };
 
+/* The first want matches of run (by document id, with the scores the
+ * match gave them) in the order Xapian's sort by relevance then the value
+ * of slot, descending, gives them: score down, the value down (bytewise;
+ * none lowest), document id up.  Reads the slot's value of each, a value
+ * stream walked in id order: no posting of the query. */
+std::vector<Xapian::docid> first_by_score_then_value(const Xapian::Database &db, Xapian::valueno slot,
+                                                     const std::vector<std::pair<Xapian::docid, double>> &run,
+                                                     size_t want);
+
 /* The documents of a sorted list of ids, weighing nothing: ANDed into a
  * query (a FILTER), the matcher visits those documents only.  One
  * database's ids (not over several: each would need its own). */

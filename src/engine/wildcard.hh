@@ -15,6 +15,10 @@
  * tf_weight's BM25 of the summed frequencies on format 4, which is what
  * Xapian's own OP_SYNONYM of the words scores on a remote shard.  Matches are the same;
  * memory is one window (WINDOW entries) per query, whatever the index.
+ * A skip far past the window (a FILTER of few ids, as search.cc's
+ * tied_page sorts a tie run with) reads a narrow window there instead
+ * (NARROW), so that a second match over a few ids does not read the words'
+ * postings again between them.
  * Reads term lists and postings only: writes nothing, holds no reader. */
 #ifndef LEDE_WILDCARD_HH
 #define LEDE_WILDCARD_HH
@@ -25,6 +29,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -75,6 +80,10 @@ class WildcardSource : public Xapian::PostingSource {
   public:
     /* Document ids a window spans: 32 KiB of sums, 1 KiB of flags. */
     static const Xapian::docid WINDOW = 8192;
+    /* Document ids a window spans when the matcher skips to an id a
+     * WINDOW or more past the window's end: it is likely to skip as far
+     * again, so a full window would mostly be read for nothing. */
+    static const Xapian::docid NARROW = 64;
 
     /* The source skips articles weighing less than the matcher's min_wt,
      * which is right only where its weight counts as it is: not on the
@@ -89,7 +98,7 @@ class WildcardSource : public Xapian::PostingSource {
         offs.clear();
         started = finished = false;
         pos = 0;
-        base = 0;
+        base = span = 0;
         Xapian::doccount N = db.get_doccount();
         std::vector<Xapian::doccount> freqs; /* this database's */
         for (size_t i = 0; i < exp->terms.size(); i++) {
@@ -117,7 +126,7 @@ class WildcardSource : public Xapian::PostingSource {
     void next(double min_wt) override {
         if (!started) {
             started = true;
-            fill(1);
+            fill(1, WINDOW);
         } else {
             ++pos;
         }
@@ -125,11 +134,10 @@ class WildcardSource : public Xapian::PostingSource {
     }
 
     void skip_to(Xapian::docid did, double min_wt) override {
-        if (!started) {
+        uint64_t end = started ? (uint64_t)base + span : 1; /* past the window */
+        if (!started || (uint64_t)did >= end) {
             started = true;
-            fill(did);
-        } else if ((uint64_t)did >= (uint64_t)base + WINDOW) {
-            fill(did);
+            fill(did, (uint64_t)did >= end + WINDOW && !wide_only() ? NARROW : WINDOW);
         } else {
             Xapian::docid off = did > base ? did - base : 0;
             pos = std::lower_bound(offs.begin() + pos, offs.end(), off) - offs.begin();
@@ -152,9 +160,16 @@ class WildcardSource : public Xapian::PostingSource {
     std::vector<uint64_t> seen;                /* bit off: acc[off] holds a match */
     std::vector<Xapian::docid> offs;           /* the window's matches, ascending */
     size_t pos = 0;
-    Xapian::docid base = 0;
+    Xapian::docid base = 0, span = 0;          /* the window: base to base + span - 1 */
     bool started = false, finished = false;
     Xapian::doccount freq_min = 0, freq_est = 0, freq_max = 0;
+
+    /* LEDE_WILDCARD_WIDE set: every window WINDOW wide, as before NARROW
+     * (a benchmark hook, read once a process). */
+    static bool wide_only() {
+        static const bool set = getenv("LEDE_WILDCARD_WIDE") != nullptr;
+        return set;
+    }
 
     double weight_at(Xapian::docid off) const {
         return exp->weight(acc[off]);
@@ -170,20 +185,21 @@ class WildcardSource : public Xapian::PostingSource {
             for (; pos < offs.size(); ++pos)
                 if (weight_at(offs[pos]) >= min_wt) return;
             if (finished) return;
-            uint64_t next = (uint64_t)base + WINDOW;
+            uint64_t next = (uint64_t)base + span;
             if (next > Xapian::docid(-1)) {
                 finished = true;
                 return;
             }
-            fill((Xapian::docid)next);
+            fill((Xapian::docid)next, WINDOW);
         }
     }
 
-    /* Starts a window at the first posting at or after from, and sums
-     * into it every posting of every word that falls inside it. */
-    void fill(Xapian::docid from) {
+    /* Starts a window of width (WINDOW or NARROW) document ids at the
+     * first posting at or after from, and sums into it every posting of
+     * every word that falls inside it. */
+    void fill(Xapian::docid from, Xapian::docid width) {
         for (Xapian::docid off : offs) acc[off] = 0;
-        std::fill(seen.begin(), seen.end(), 0);
+        std::fill(seen.begin(), seen.begin() + (span + 63) / 64, 0);
         offs.clear();
         pos = 0;
         Xapian::docid lo = 0;
@@ -197,15 +213,18 @@ class WildcardSource : public Xapian::PostingSource {
             return;
         }
         base = lo;
-        uint64_t hi = (uint64_t)lo + WINDOW;
+        span = width;
+        uint64_t hi = (uint64_t)lo + span;
         for (Xapian::PostingIterator &it : its) {
-            for (; it != end && *it < hi; ++it) {
-                Xapian::docid off = *it - lo;
+            for (; it != end; ++it) {
+                Xapian::docid did = *it; /* each a call into Xapian: once a posting */
+                if (did >= hi) break;
+                Xapian::docid off = did - lo;
                 seen[off / 64] |= uint64_t(1) << (off % 64);
                 acc[off] += it.get_wdf();
             }
         }
-        for (Xapian::docid word = 0; word < WINDOW / 64; word++)
+        for (Xapian::docid word = 0; word < (span + 63) / 64; word++)
             for (uint64_t bits = seen[word]; bits; bits &= bits - 1)
                 offs.push_back(word * 64 + (Xapian::docid)__builtin_ctzll(bits));
     }

@@ -4,8 +4,8 @@
  * that score as much as the page's end (tied_page: those the first
  * match gathered, src/engine/tie_run.cc, or else a match under a weight
  * cutoff).  Every page cut inside the run of equal scores, of words, of
- * a phrase whose words many non-matching articles hold, and of a
- * weightless term (Xapian stops that match early, so no tie run may be
+ * a phrase whose words many non-matching articles hold, of a word whose
+ * tied articles share dates or have none, and of a weightless term (Xapian stops that match early, so no tie run may be
  * taken from it), must be the slice that one sorted match of every
  * candidate gives (same ids, order and scores), with that match's exact
  * totals, and facets counted once over every match.  The tied articles
@@ -29,7 +29,7 @@ const unsigned TOP = 3, DOCK = 5, TIED = 30, QUAY = 40, OTHER = 1100;
 const unsigned MATCHES = TOP + DOCK + TIED + QUAY;
 const int64_t DAY = 86400, START = 1577836800; /* 2020-01-01 */
 
-int put(engine_writer *w, unsigned n, const char *words, unsigned day, char *err) {
+int put(engine_writer *w, unsigned n, const char *words, unsigned day, char *err, bool dated = true) {
     article a;
     article_init(&a);
     std::string id = "t" + std::to_string(n), body = std::string(words) + " river stone cloud maple";
@@ -37,7 +37,7 @@ int put(engine_writer *w, unsigned n, const char *words, unsigned day, char *err
     a.title = lede_strdup("Notes");
     a.body = lede_strdup(body.c_str());
     a.date = START + (int64_t)day * DAY;
-    a.has_date = 1;
+    a.has_date = dated;
     return unit_put_article(w, &a, NULL, err);
 }
 
@@ -64,6 +64,11 @@ int make_index(const char *dir, char *err) {
         if (rc == LEDE_OK) rc = put(w, n++, "sail wharf", (i * 7 % TIED) * 31, err);
     }
     for (unsigned i = 0; rc == LEDE_OK && i < TOP; i++) rc = put(w, n++, "sail wharf sail wharf", 2700 + i, err);
+    /* keel: a run of equal scores whose dates come in pairs (document
+     * id breaks those ties), a sixth of them undated (last among them) */
+    for (unsigned i = 0; rc == LEDE_OK && i < TIED; i++)
+        rc = put(w, n++, "keel", (i / 2 * 7 % 15) * 31, err, i % 6 != 5);
+    for (unsigned i = 0; rc == LEDE_OK && i < TOP; i++) rc = put(w, n++, "keel keel", 2800 + i, err);
     if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     return rc;
 }
@@ -114,7 +119,7 @@ void check_setup(engine_reader *r) {
  * gathered counts the pages sorted from the tie run the first match
  * gathered (tie_run.cc). */
 bool same_page(engine_reader *r, const Xapian::Query &q, unsigned offset, unsigned limit, std::string &why,
-               unsigned &gathered) {
+               unsigned &gathered, unsigned &by_date) {
     Xapian::Enquire enq(r->db);
     search_opts o = {};
     o.offset = offset;
@@ -122,6 +127,7 @@ bool same_page(engine_reader *r, const Xapian::Query &q, unsigned offset, unsign
     FacetCounts none;
     Page page = run_query(r, enq, q, &o, none);
     gathered += page.ties_gathered;
+    by_date += page.ties_by_date;
     Xapian::MSet want = sorted_match(enq, offset, limit);
     bool same = page.items.size() == want.size() &&
                 page.mset.get_matches_lower_bound() == want.get_matches_lower_bound() &&
@@ -141,12 +147,12 @@ bool same_page(engine_reader *r, const Xapian::Query &q, unsigned offset, unsign
  * many must be sorted from the tie run the first match gathered (at
  * least, or, with none, exactly). */
 void check_pages(engine_reader *r, const char *what, const Xapian::Query &q, unsigned gathered_at_least) {
-    unsigned bad = 0, pages = 0, gathered = 0;
+    unsigned bad = 0, pages = 0, gathered = 0, by_date = 0;
     std::string why;
     for (unsigned offset : {0u, 1u, 5u, 8u, 9u, 12u, 20u, 30u, 37u})
         for (unsigned limit : {1u, 2u, 3u, 7u, 10u}) {
             pages++;
-            if (!same_page(r, q, offset, limit, why, gathered)) bad++;
+            if (!same_page(r, q, offset, limit, why, gathered, by_date)) bad++;
         }
     CHECK(bad == 0, "%s: every page cut inside the run of equal scores is the sorted match's slice, "
                     "its exact totals too (%u of %u differ; %s)",
@@ -154,6 +160,11 @@ void check_pages(engine_reader *r, const char *what, const Xapian::Query &q, uns
     CHECK(gathered_at_least ? gathered >= gathered_at_least : gathered == 0,
           "%s: %u pages sorted from the tie run gathered in the first match (%s %u)", what, gathered,
           gathered_at_least ? "at least" : "must be", gathered_at_least);
+    /* a run over TIE_RUN_WHOLE times the page's end: pages ending at the
+     * 4th to 8th match (pier: the 9th only) */
+    CHECK(gathered_at_least ? by_date >= 1 : by_date == 0,
+          "%s: %u pages ordered from the dates of a tie run (score, date, id) and matched again alone",
+          what, by_date);
 }
 
 /* Through engine_search, with the month histogram: a page of 10 (a tie
@@ -207,6 +218,7 @@ int main(void) {
         check_pages(r, "pier OR dock OR quay", the_query(), 10);
         check_pages(r, "\"sail wharf\"", the_phrase(), 10);
         check_pages(r, "harbour, weightless", weightless(), 0);
+        check_pages(r, "keel, dates shared or missing", Xapian::Query("keel"), 10);
         check_facets(r);
         engine_reader_close(r);
     } else {
