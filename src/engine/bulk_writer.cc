@@ -254,7 +254,8 @@ int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uin
             return LEDE_OK;
         }
         if (!b->tokeniser) b->tokeniser = make_tokeniser(w);
-        bulk::FlatDocument doc = make_flat_document(w, *b->tokeniser, a, qterm, filekey, fp, data, len);
+        bulk::FlatDocument doc = make_flat_document(w, *b->tokeniser, &b->inverter.dictionary(), a, qterm,
+                                                     filekey, fp, data, len);
         b->inverter.set_reserved(b->id_bytes() + w->words_bytes);
         if (e) {
             e->offset = b->inverter.add(e->did, doc, true);

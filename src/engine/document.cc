@@ -20,25 +20,12 @@
 
 /* Words for the spelling dictionary: lower-cased runs of word characters,
  * 2 to 40 bytes, without digits (numbers make poor suggestions and would
- * fill the table). */
+ * fill the table); the rule is tok::spelling_words', which the bulk path
+ * runs over the text it has decoded already. */
 void collect_words(engine_writer *w, const char *text) {
-    std::string word;
-    bool digit = false;
-    auto flush = [&] {
-        if (word.size() >= 2 && word.size() <= 40 && !digit) count_word(w, word, 1);
-        word.clear();
-        digit = false;
-    };
-    for (const char *p = text, *end = text + strlen(text); p < end;) {
-        unsigned ch = chars::next(p, end);
-        if (!chars::is_wordchar(ch)) {
-            flush();
-            continue;
-        }
-        if (chars::is_digit(ch)) digit = true;
-        chars::append(word, chars::tolower(ch));
-    }
-    flush();
+    tok::Decoded d;
+    tok::decode(text, d);
+    tok::spelling_words(d, [&](const std::string &word) { count_word(w, word, 1); });
 }
 
 namespace {
@@ -423,12 +410,12 @@ std::unique_ptr<tok::Tokeniser> make_tokeniser(const engine_writer *w) {
     return std::unique_ptr<tok::Tokeniser>(new tok::Tokeniser(w->stem.is_none() ? nullptr : &plain, &w->stops));
 }
 
-bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, const article *a,
-                                      const std::string &qterm, const char *filekey, uint64_t fp,
-                                      const void *data, size_t len) {
+bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, bulk::RunBuffer *dict,
+                                      const article *a, const std::string &qterm, const char *filekey,
+                                      uint64_t fp, const void *data, size_t len) {
     IndexedText text(w, a);
     DecodedText decoded(text);
-    tok::TermTable table;
+    tok::TermTable table(dict);
     index_texts(w, tk, text, decoded, table);
     if (baked_tf(w->format)) {
         bake_tf(table, w->format, w->pivot);
@@ -445,6 +432,7 @@ bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, cons
     add_rest(w, a, qterm, filekey, fp, data, len, rest);
     table.add_document(rest);
     bulk::FlatDocument doc;
+    doc.generation = table.generation();
     doc.terms = table.take_sorted();
     for (Xapian::ValueIterator v = rest.values_begin(); v != rest.values_end(); ++v)
         doc.values.emplace_back(v.get_valueno(), *v);

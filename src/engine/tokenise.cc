@@ -122,15 +122,21 @@ size_t read_word(const unsigned *c, size_t n, size_t i, unsigned ch, std::string
 
 }  // namespace
 
-bulk::FlatTerm &TermTable::get(const std::string &term) {
-    auto hash = [](const std::string &s) { return std::hash<std::string>()(s); };
-    index.make_room(entries.size(), [&](size_t k) { return hash(entries[k].term); });
-    size_t h = hash(term);
-    size_t i = index.find(h, [&](size_t k) { return entries[k].term == term; });
+namespace {
+
+size_t hash_id(uint32_t id) { return (size_t)(id * UINT64_C(0x9e3779b97f4a7c15)); }
+
+}  // namespace
+
+bulk::FlatTerm &TermTable::get(uint32_t id) {
+    index.make_room(entries.size(), [&](size_t k) { return hash_id(entries[k].id); });
+    size_t h = hash_id(id);
+    size_t i = index.find(h, [&](size_t k) { return entries[k].id == id; });
     if (index.taken(i)) return entries[index.entry_at(i)];
     if (entries.empty()) entries.reserve(256); /* an article's terms, mostly */
     entries.emplace_back();
-    entries.back().term = term;
+    entries.back().term = dict->term_of(id);
+    entries.back().id = id;
     index.put(i, h, entries.size() - 1);
     return entries.back();
 }
@@ -177,7 +183,7 @@ void decode(const std::string &text, Decoded &out) {
     }
 }
 
-const Tokeniser::Stemmed &Tokeniser::stemmed(const std::string &term) {
+Tokeniser::Stemmed &Tokeniser::stemmed(const std::string &term) {
     if (cache.size() >= CACHE_MAX) cache.release();
     bool added;
     Stemmed &s = cache.get(term, added);
@@ -189,19 +195,33 @@ const Tokeniser::Stemmed &Tokeniser::stemmed(const std::string &term) {
     return s;
 }
 
+int Tokeniser::prefix_slot(const std::string &prefix) {
+    for (size_t k = 0; k < prefixes.size(); k++)
+        if (prefixes[k] == prefix) return (int)k;
+    if ((int)prefixes.size() == PREFIXES) return -1;
+    prefixes.push_back(prefix);
+    return (int)prefixes.size() - 1;
+}
+
 void Tokeniser::add(const std::string &term, Xapian::termcount wdf_inc, const std::string &prefix,
-                    bool positions, TermTable &out) {
+                    int slot, bool positions, TermTable &out) {
     if (term.size() > MAX_WORD_LENGTH) return;
-    key = prefix;
-    if (stem || stops) {
-        const Stemmed &s = stemmed(term);
-        if (s.none) return;
-        key += s.stem;
-    } else {
-        key += term;
+    Stemmed &s = stemmed(term);
+    if (s.none) return;
+    bulk::RunBuffer &dict = out.dictionary();
+    if (s.gen != dict.generation()) { /* ids of another run or table: forgotten */
+        s.gen = dict.generation();
+        std::fill(s.id, s.id + PREFIXES, NO_ID);
     }
-    if (positions) out.add_posting(key, ++pos, wdf_inc);
-    else out.add_term(key, wdf_inc);
+    uint32_t id = slot >= 0 ? s.id[slot] : NO_ID;
+    if (id == NO_ID) {
+        key = prefix;
+        key += s.stem;
+        id = dict.id_of(key);
+        if (slot >= 0) s.id[slot] = id;
+    }
+    if (positions) out.add_posting(id, ++pos, wdf_inc);
+    else out.add_term(id, wdf_inc);
 }
 
 bool Tokeniser::index(const Decoded &text, Xapian::termcount wdf_inc, const std::string &prefix,
@@ -209,6 +229,7 @@ bool Tokeniser::index(const Decoded &text, Xapian::termcount wdf_inc, const std:
     if (text.cjk) return false;
     const unsigned *c = text.chars.data();
     size_t n = text.chars.size(), i = 0;
+    int slot = prefix_slot(prefix);
     while (true) {
         unsigned ch = 0;
         while (i < n && !(ch = word_char(c[i]))) i++;
@@ -216,7 +237,7 @@ bool Tokeniser::index(const Decoded &text, Xapian::termcount wdf_inc, const std:
         word.clear();
         size_t end = ascii_upper(c[i]) ? acronym(c, n, i, word) : 0;
         i = end ? end : read_word(c, n, i, ch, word);
-        add(word, wdf_inc, prefix, positions, out);
+        add(word, wdf_inc, prefix, slot, positions, out);
     }
 }
 

@@ -24,6 +24,7 @@
 #include "chars.hh"
 #include "flat_index.hh"
 
+#include <memory>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -32,11 +33,18 @@ namespace tok {
 
 /* A document's terms in the order first seen, each with its wdf and
  * positions: what Xapian::Document's add_posting, add_term and
- * add_boolean_term make of the same calls. */
+ * add_boolean_term make of the same calls.  Its terms are numbered by a
+ * dictionary (the writer's run buffer, bulk.hh; without one, a buffer of
+ * its own) and found by number: a term given as bytes is looked up there
+ * once, one given by id (the tokeniser's) not at all. */
 class TermTable {
   public:
-    bulk::FlatTerm &get(const std::string &term);
-    void add_posting(const std::string &term, Xapian::termpos pos, Xapian::termcount wdf) {
+    explicit TermTable(bulk::RunBuffer *dict = nullptr)
+        : own(dict ? nullptr : new bulk::RunBuffer), dict(dict ? dict : own.get()) {}
+    bulk::FlatTerm &get(const std::string &term) { return get(dict->id_of(term)); }
+    bulk::FlatTerm &get(uint32_t id);
+    template <typename Term>
+    void add_posting(const Term &term, Xapian::termpos pos, Xapian::termcount wdf) {
         bulk::FlatTerm &t = get(term);
         t.wdf += wdf;
         /* Four at once: malloc's smallest block holds them, and most
@@ -45,18 +53,25 @@ class TermTable {
         if (t.positions.empty()) t.positions.reserve(4);
         t.positions.push_back(pos);
     }
-    void add_term(const std::string &term, Xapian::termcount wdf) { get(term).wdf += wdf; }
+    template <typename Term>
+    void add_term(const Term &term, Xapian::termcount wdf) { get(term).wdf += wdf; }
     void add_boolean(const std::string &term) { get(term); }
     /* Every term of doc, added as its postings would be. */
     void add_document(const Xapian::Document &doc);
     std::vector<bulk::FlatTerm> &terms() { return entries; }
+    bulk::RunBuffer &dictionary() { return *dict; }
+    /* The generation the ids are of (FlatDocument::generation): 0 with a
+     * dictionary of its own, gone with the table. */
+    uint32_t generation() const { return own ? 0 : dict->generation(); }
     /* The terms in ascending byte order, positions ascending and unique;
      * the table is left empty. */
     std::vector<bulk::FlatTerm> take_sorted();
 
   private:
+    std::unique_ptr<bulk::RunBuffer> own;
+    bulk::RunBuffer *dict;
     std::vector<bulk::FlatTerm> entries;
-    FlatIndex index;
+    FlatIndex index; /* by id */
 };
 
 /* A text as Xapian::Utf8Iterator reads it, a character at a time. */
@@ -90,15 +105,24 @@ class Tokeniser {
     /* What each word seen gives, the stop word list and the stemmer asked
      * once (the stemmer's own cache still cost a virtual call, a lookup
      * and a copy a word, and the stop list a lookup): its stem, or that
-     * it gives no term.  Starts again when full. */
+     * it gives no term; and with each of the first PREFIXES prefixes, its
+     * term's id in the dictionary's generation gen (NO_ID: not known
+     * yet), so that a word is one lookup here and none in the tables
+     * after.  Starts again when full. */
+    static constexpr int PREFIXES = 4; /* lede's: title, standfirst, body, author */
+    static constexpr uint32_t NO_ID = 0xffffffff;
     struct Stemmed {
         std::string stem;
+        uint32_t gen = 0;
+        uint32_t id[PREFIXES];
         bool none = false;
     };
     StringTable<Stemmed> cache;
-    static const size_t CACHE_MAX = 65536; /* some 6 MB */
-    const Stemmed &stemmed(const std::string &term);
-    void add(const std::string &term, Xapian::termcount wdf_inc, const std::string &prefix,
+    static const size_t CACHE_MAX = 65536; /* some 7 MB */
+    std::vector<std::string> prefixes; /* those with a slot in Stemmed */
+    Stemmed &stemmed(const std::string &term);
+    int prefix_slot(const std::string &prefix);
+    void add(const std::string &term, Xapian::termcount wdf_inc, const std::string &prefix, int slot,
              bool positions, TermTable &out);
 };
 

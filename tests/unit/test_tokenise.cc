@@ -173,6 +173,7 @@ std::map<std::string, Xapian::termcount> take_words(engine_writer *w) {
 /* make_flat_document against make_document for each article. */
 struct DocCheck {
     std::unique_ptr<tok::Tokeniser> tk;
+    bulk::RunBuffer dict; /* one dictionary for all, as a writer's run has */
     size_t docs = 0;
     std::string first;
     void check(engine_writer *w, const article *a) {
@@ -181,7 +182,7 @@ struct DocCheck {
         Xapian::Document want = make_document(w, a, q, "file", 7, "data", 4);
         auto want_words = take_words(w);
         if (!tk) tk = make_tokeniser(w);
-        bulk::FlatDocument got = make_flat_document(w, *tk, a, q, "file", 7, "data", 4);
+        bulk::FlatDocument got = make_flat_document(w, *tk, &dict, a, q, "file", 7, "data", 4);
         auto got_words = take_words(w);
         docs++;
         if (!first.empty()) return;
