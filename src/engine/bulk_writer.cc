@@ -188,7 +188,9 @@ void drop_indexing(engine_writer *const *parts, int n) {
     for (int i = 0; i < n; i++) {
         parts[i]->tg = Xapian::TermGenerator();
         parts[i]->stem = Xapian::Stem();
-        if (parts[i]->bulk) parts[i]->bulk->tokeniser.reset(); /* its stem cache */
+        if (!parts[i]->bulk) continue;
+        bulk_writer_flush_spelling(parts[i]);
+        parts[i]->bulk->tokeniser.reset(); /* its stem cache */
     }
     give_back_freed();
 }
@@ -268,6 +270,10 @@ int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uin
         }
         return LEDE_OK;
     });
+}
+
+void bulk_writer_flush_spelling(engine_writer *w) {
+    if (w->bulk && w->bulk->tokeniser) w->bulk->tokeniser->flush_spelling();
 }
 
 uint64_t bulk_writer_doccount(engine_writer *w) {

@@ -314,13 +314,19 @@ struct DecodedText {
     }
 };
 
+void collect_words(engine_writer *w, const tok::Decoded &text) {
+    tok::spelling_words(text, [&](const std::string &word) { count_word(w, word, 1); });
+}
+
 /* One index_text call of index_texts, by the tokeniser, or by the
  * TermGenerator itself for a text it refuses (CJK), carrying on from the
- * tokeniser's position. */
+ * tokeniser's position; with spelling, the text's spelling words counted
+ * too (by the tokeniser as it reads them, or by collect_words). */
 void index_field(engine_writer *w, tok::Tokeniser &tk, const std::string &raw,
                  const tok::Decoded &d, Xapian::termcount wdf, const std::string &prefix,
-                 bool positions, tok::TermTable &out) {
-    if (tk.index(d, wdf, prefix, positions, out)) return;
+                 bool positions, bool spelling, tok::TermTable &out) {
+    if (tk.index(d, wdf, prefix, positions, out, spelling)) return;
+    if (spelling) collect_words(w, d);
     Xapian::Document scratch;
     w->tg.set_document(scratch);
     w->tg.set_termpos(tk.pos);
@@ -330,18 +336,22 @@ void index_field(engine_writer *w, tok::Tokeniser &tk, const std::string &raw,
     out.add_document(scratch);
 }
 
-/* index_texts into a table: the same calls in the same order. */
+/* index_texts into a table: the same calls in the same order; and the
+ * spelling words of the title, standfirst and body (make_document's,
+ * folded as the terms are) counted as they are read. */
 void index_texts(engine_writer *w, tok::Tokeniser &tk, const IndexedText &t, const DecodedText &d,
                  tok::TermTable &out) {
     tk.pos = 0;
-    if (t.has_title) index_field(w, tk, t.title, d.title, 3, PREFIX_TITLE, true, out);
-    if (t.has_standfirst) index_field(w, tk, t.standfirst, d.standfirst, 2, PREFIX_STANDFIRST, true, out);
+    bool sp = w->spelling;
+    if (t.has_title) index_field(w, tk, t.title, d.title, 3, PREFIX_TITLE, true, sp, out);
+    if (t.has_standfirst)
+        index_field(w, tk, t.standfirst, d.standfirst, 2, PREFIX_STANDFIRST, true, sp, out);
     if (w->fields_in_body) {
-        if (t.has_title) index_field(w, tk, t.title, d.title, 3, "", false, out);
-        if (t.has_standfirst) index_field(w, tk, t.standfirst, d.standfirst, 2, "", false, out);
+        if (t.has_title) index_field(w, tk, t.title, d.title, 3, "", false, false, out);
+        if (t.has_standfirst) index_field(w, tk, t.standfirst, d.standfirst, 2, "", false, false, out);
     }
-    if (t.has_body) index_field(w, tk, t.body, d.body, 1, "", true, out);
-    if (t.has_author) index_field(w, tk, t.author, d.author, 1, PREFIX_AUTHOR, true, out);
+    if (t.has_body) index_field(w, tk, t.body, d.body, 1, "", true, sp, out);
+    if (t.has_author) index_field(w, tk, t.author, d.author, 1, PREFIX_AUTHOR, true, false, out);
 }
 
 /* bake_tf of a table: every wdf replaced by what the format keeps. */
@@ -395,19 +405,18 @@ void add_all_stop_pairs(const engine_writer *w, const IndexedText &t, const Deco
     if (t.has_author) add_stop_pairs(w, d.author, PREFIX_AUTHOR, table);
 }
 
-void collect_words(engine_writer *w, const tok::Decoded &text) {
-    tok::spelling_words(text, [&](const std::string &word) { count_word(w, word, 1); });
-}
-
 }  // namespace
 
 /* The tokeniser's stemmer is Xapian's own, uncached: the tokeniser
  * caches each word's stem itself, and the writer's cached stemmer (the
  * same stems: make_stemmer with no stop words, not folding) would hold a
- * second copy of the vocabulary (+9 MB of peak RSS on Reuters). */
-std::unique_ptr<tok::Tokeniser> make_tokeniser(const engine_writer *w) {
+ * second copy of the vocabulary (+9 MB of peak RSS on Reuters).  Its
+ * spelling words go to w's (count_word) when it passes them on. */
+std::unique_ptr<tok::Tokeniser> make_tokeniser(engine_writer *w) {
     Xapian::Stem plain = w->stem.is_none() ? Xapian::Stem() : Xapian::Stem(w->language);
-    return std::unique_ptr<tok::Tokeniser>(new tok::Tokeniser(w->stem.is_none() ? nullptr : &plain, &w->stops));
+    return std::unique_ptr<tok::Tokeniser>(
+        new tok::Tokeniser(w->stem.is_none() ? nullptr : &plain, &w->stops,
+                           [w](const std::string &word, Xapian::termcount n) { count_word(w, word, n); }));
 }
 
 bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, bulk::RunBuffer *dict,
@@ -423,11 +432,6 @@ bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, bulk
         add_tier_terms(w->tiers, table);
     }
     if (w->stop_pairs) add_all_stop_pairs(w, text, decoded, table);
-    if (w->spelling) {
-        if (text.has_title) collect_words(w, decoded.title);
-        if (text.has_standfirst) collect_words(w, decoded.standfirst);
-        if (text.has_body) collect_words(w, decoded.body);
-    }
     Xapian::Document rest;
     add_rest(w, a, qterm, filekey, fp, data, len, rest);
     table.add_document(rest);

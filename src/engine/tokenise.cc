@@ -87,8 +87,10 @@ size_t acronym(const unsigned *c, size_t n, size_t i, std::string &term) {
 }
 
 /* The word starting at c[i] (ch its lower-cased first character) into
- * term; returns where the next search starts. */
-size_t read_word(const unsigned *c, size_t n, size_t i, unsigned ch, std::string &term) {
+ * term; returns where the next search starts.  simple: whether term is
+ * one run of word characters, nothing joined to it or after it. */
+size_t read_word(const unsigned *c, size_t n, size_t i, unsigned ch, std::string &term, bool &simple) {
+    simple = true;
     while (true) {
         unsigned prev;
         do {
@@ -104,6 +106,7 @@ size_t read_word(const unsigned *c, size_t n, size_t i, unsigned ch, std::string
         unsigned join = chars::is_digit(prev) && chars::is_digit(c[next]) ? infix_digit(c[i]) : infix(c[i]);
         if (!join) break;
         if (join != IGNORE) chars::append(term, join);
+        simple = false;
         ch = next_ch;
         i = next;
     }
@@ -114,10 +117,23 @@ size_t read_word(const unsigned *c, size_t n, size_t i, unsigned ch, std::string
             return i;
         }
         chars::append(term, c[i]);
-        if (++i == n) return i;
+        if (++i == n) {
+            simple = false;
+            return i;
+        }
     }
     if (chars::is_wordchar(c[i])) term.resize(len);
+    if (term.size() != len) simple = false;
     return i;
+}
+
+/* Whether a word (lower-cased, UTF-8) is a spelling word of its own
+ * (spelling_words): 2 to 40 bytes, no digit. */
+bool spells(const std::string &word) {
+    if (word.size() < 2 || word.size() > 40) return false;
+    for (const char *p = word.data(), *end = p + word.size(); p < end;)
+        if (chars::is_digit(chars::next(p, end))) return false;
+    return true;
 }
 
 }  // namespace
@@ -184,15 +200,28 @@ void decode(const std::string &text, Decoded &out) {
 }
 
 Tokeniser::Stemmed &Tokeniser::stemmed(const std::string &term) {
-    if (cache.size() >= CACHE_MAX) cache.release();
+    if (cache.size() >= CACHE_MAX) {
+        flush_spelling();
+        cache.release();
+    }
     bool added;
     Stemmed &s = cache.get(term, added);
     if (added) {
         if (stops && stops->count(term)) s.none = true;
         else s.stem = stem ? (*stem)(term) : term;
         if (s.stem.empty()) s.none = true; /* the TermGenerator drops an empty stem */
+        s.spells = spells(term);
     }
     return s;
+}
+
+void Tokeniser::flush_spelling() {
+    if (!sink) return;
+    for (auto &e : cache) {
+        if (!e.second.spelled) continue;
+        sink(e.first, e.second.spelled);
+        e.second.spelled = 0;
+    }
 }
 
 int Tokeniser::prefix_slot(const std::string &prefix) {
@@ -204,9 +233,10 @@ int Tokeniser::prefix_slot(const std::string &prefix) {
 }
 
 void Tokeniser::add(const std::string &term, Xapian::termcount wdf_inc, const std::string &prefix,
-                    int slot, bool positions, TermTable &out) {
+                    int slot, bool positions, bool spell, TermTable &out) {
     if (term.size() > MAX_WORD_LENGTH) return;
     Stemmed &s = stemmed(term);
+    if (spell && s.spells) s.spelled++;
     if (s.none) return;
     bulk::RunBuffer &dict = out.dictionary();
     if (s.gen != dict.generation()) { /* ids of another run or table: forgotten */
@@ -224,9 +254,13 @@ void Tokeniser::add(const std::string &term, Xapian::termcount wdf_inc, const st
     else out.add_term(id, wdf_inc);
 }
 
+/* A word's spelling words: when it is one run of word characters, the
+ * word itself, counted in its cache entry (add); else those of its runs
+ * (an acronym's are single letters: none), handed on at once. */
 bool Tokeniser::index(const Decoded &text, Xapian::termcount wdf_inc, const std::string &prefix,
-                      bool positions, TermTable &out) {
+                      bool positions, TermTable &out, bool spelling) {
     if (text.cjk) return false;
+    spelling = spelling && sink;
     const unsigned *c = text.chars.data();
     size_t n = text.chars.size(), i = 0;
     int slot = prefix_slot(prefix);
@@ -235,9 +269,12 @@ bool Tokeniser::index(const Decoded &text, Xapian::termcount wdf_inc, const std:
         while (i < n && !(ch = word_char(c[i]))) i++;
         if (i == n) return true;
         word.clear();
-        size_t end = ascii_upper(c[i]) ? acronym(c, n, i, word) : 0;
-        i = end ? end : read_word(c, n, i, ch, word);
-        add(word, wdf_inc, prefix, slot, positions, out);
+        size_t start = i, end = ascii_upper(c[i]) ? acronym(c, n, i, word) : 0;
+        bool simple = false;
+        i = end ? end : read_word(c, n, i, ch, word, simple);
+        if (spelling && !simple && !end)
+            spelling_words(c + start, i - start, [&](const std::string &w) { sink(w, 1); });
+        add(word, wdf_inc, prefix, slot, positions, spelling && simple, out);
     }
 }
 

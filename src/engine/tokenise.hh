@@ -24,6 +24,7 @@
 #include "chars.hh"
 #include "flat_index.hh"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -83,17 +84,29 @@ void decode(const std::string &text, Decoded &out);
 
 class Tokeniser {
   public:
+    /* Where the spelling words counted go (word, how many times): now
+     * and then, and at flush_spelling(). */
+    typedef std::function<void(const std::string &, Xapian::termcount)> SpellingSink;
     /* stem: nullptr for STEM_NONE (it is copied: a Xapian::Stem is a
-     * handle); stops: nullptr or empty for no stopper.  Both must outlive the tokeniser, which may serve one
-     * document after another (pos set to 0 for each). */
-    Tokeniser(const Xapian::Stem *stem, const std::unordered_set<std::string> *stops)
+     * handle); stops: nullptr or empty for no stopper.  Both must outlive
+     * the tokeniser, which may serve one document after another (pos set
+     * to 0 for each). */
+    Tokeniser(const Xapian::Stem *stem, const std::unordered_set<std::string> *stops,
+              SpellingSink spelling = SpellingSink())
         : stemmer(stem ? *stem : Xapian::Stem()), stem(stem ? &stemmer : nullptr),
-          stops(stops && !stops->empty() ? stops : nullptr) {}
+          stops(stops && !stops->empty() ? stops : nullptr), sink(std::move(spelling)) {}
     /* TermGenerator::index_text (positions) or
      * index_text_without_positions of text into out; false, and nothing
-     * added, for a text with CJK characters. */
+     * added, for a text with CJK characters.  With spelling, also counts
+     * the text's spelling words (spelling_words) for the sink: a word
+     * that is the whole of a tokeniser's word through its cache entry,
+     * with no lookup of its own. */
     bool index(const Decoded &text, Xapian::termcount wdf_inc, const std::string &prefix,
-               bool positions, TermTable &out);
+               bool positions, TermTable &out, bool spelling = false);
+    /* Hands every spelling word counted and not yet handed to the sink:
+     * the owner's to call before it reads what the sink holds (the
+     * tokeniser's end does not). */
+    void flush_spelling();
     /* The TermGenerator's term position (set_document makes it 0). */
     Xapian::termpos pos = 0;
 
@@ -115,22 +128,25 @@ class Tokeniser {
         std::string stem;
         uint32_t gen = 0;
         uint32_t id[PREFIXES];
+        Xapian::termcount spelled = 0; /* counted as a spelling word, not yet handed on */
         bool none = false;
+        bool spells = false; /* the word is a spelling word */
     };
     StringTable<Stemmed> cache;
-    static const size_t CACHE_MAX = 65536; /* some 7 MB */
+    static const size_t CACHE_MAX = 65536; /* some 8 MB */
     std::vector<std::string> prefixes; /* those with a slot in Stemmed */
+    SpellingSink sink;
     Stemmed &stemmed(const std::string &term);
     int prefix_slot(const std::string &prefix);
     void add(const std::string &term, Xapian::termcount wdf_inc, const std::string &prefix, int slot,
-             bool positions, TermTable &out);
+             bool positions, bool spell, TermTable &out);
 };
 
-/* Calls f(word) for each spelling word of text as collect_words
- * (document.cc) reads them: lower-cased runs of word characters, 2 to 40
- * bytes, without digits. */
+/* Calls f(word) for each spelling word of the characters c[0, n) as
+ * collect_words (document.cc) reads them: lower-cased runs of word
+ * characters, 2 to 40 bytes, without digits. */
 template <typename F>
-void spelling_words(const Decoded &text, F f) {
+void spelling_words(const unsigned *c, size_t n, F f) {
     std::string word;
     bool digit = false;
     auto flush = [&] {
@@ -138,7 +154,8 @@ void spelling_words(const Decoded &text, F f) {
         word.clear();
         digit = false;
     };
-    for (unsigned ch : text.chars) {
+    for (size_t i = 0; i < n; i++) {
+        unsigned ch = c[i];
         if (!chars::is_wordchar(ch)) {
             flush();
             continue;
@@ -147,6 +164,11 @@ void spelling_words(const Decoded &text, F f) {
         chars::append(word, chars::tolower(ch));
     }
     flush();
+}
+
+template <typename F>
+void spelling_words(const Decoded &text, F f) {
+    spelling_words(text.chars.data(), text.chars.size(), f);
 }
 
 /* Calls f(word) for each word of text as add_stop_pairs (document.cc)

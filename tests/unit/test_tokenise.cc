@@ -183,6 +183,7 @@ struct DocCheck {
         auto want_words = take_words(w);
         if (!tk) tk = make_tokeniser(w);
         bulk::FlatDocument got = make_flat_document(w, *tk, &dict, a, q, "file", 7, "data", 4);
+        tk->flush_spelling(); /* the words it counted in its cache */
         auto got_words = take_words(w);
         docs++;
         if (!first.empty()) return;
