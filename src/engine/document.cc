@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 /* Words for the spelling dictionary: lower-cased runs of word characters,
  * 2 to 40 bytes, without digits (numbers make poor suggestions and would
@@ -263,7 +264,7 @@ static std::string head_value(const article *a, const void *data, size_t len) {
  * id and file terms, values, field terms, signature and data. */
 static void add_rest(engine_writer *w, const article *a, const std::string &qterm,
                      const char *filekey, uint64_t fp, const void *data, size_t len,
-                     Xapian::Document &doc) {
+                     DocTarget &doc) {
     doc.add_boolean_term(qterm);
     if (filekey) doc.add_boolean_term(std::string(PREFIX_FILE) + filekey);
     if (a->has_date) {
@@ -275,7 +276,6 @@ static void add_rest(engine_writer *w, const article *a, const std::string &qter
     if (w->heads) doc.add_value(ENGINE_SLOT_HEAD, head_value(a, data, len));
     add_fields(w, a, doc);
     add_signature(doc, dup_signature(a));
-    doc.set_data(std::string((const char *)data, len));
 }
 
 Xapian::Document make_document(engine_writer *w, const article *a, const std::string &qterm,
@@ -294,13 +294,28 @@ Xapian::Document make_document(engine_writer *w, const article *a, const std::st
         if (text.has_standfirst) collect_words(w, text.standfirst.c_str());
         if (text.has_body) collect_words(w, text.body.c_str());
     }
-    add_rest(w, a, qterm, filekey, fp, data, len, doc);
+    XapianTarget target(doc);
+    add_rest(w, a, qterm, filekey, fp, data, len, target);
+    doc.set_data(std::string((const char *)data, len));
     return doc;
 }
 
 /* ---- the bulk path's document, made without a Xapian::Document -------- */
 
 namespace {
+
+/* add_rest's terms into a table, its values by slot (no
+ * Xapian::Document made for them). */
+struct FlatTarget : DocTarget {
+    tok::TermTable &table;
+    std::map<Xapian::valueno, std::string> values;
+    explicit FlatTarget(tok::TermTable &table) : table(table) {}
+    void add_boolean_term(const std::string &term) override { table.add_boolean(term); }
+    void add_value(Xapian::valueno slot, const std::string &value) override {
+        if (value.empty()) values.erase(slot);
+        else values[slot] = value;
+    }
+};
 
 /* An article's texts decoded once, for its terms, stop pairs and
  * spelling words alike. */
@@ -432,14 +447,12 @@ bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, bulk
         add_tier_terms(w->tiers, table);
     }
     if (w->stop_pairs) add_all_stop_pairs(w, text, decoded, table);
-    Xapian::Document rest;
+    FlatTarget rest(table);
     add_rest(w, a, qterm, filekey, fp, data, len, rest);
-    table.add_document(rest);
     bulk::FlatDocument doc;
     doc.generation = table.generation();
     doc.terms = table.take_sorted();
-    for (Xapian::ValueIterator v = rest.values_begin(); v != rest.values_end(); ++v)
-        doc.values.emplace_back(v.get_valueno(), *v);
+    doc.values.assign(rest.values.begin(), rest.values.end());
     doc.data.assign((const char *)data, len);
     return doc;
 }

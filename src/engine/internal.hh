@@ -481,11 +481,28 @@ size_t word_bytes(const std::string &word);
 void count_word(engine_writer *w, const std::string &word, Xapian::termcount n);
 void clear_words(engine_writer *w);
 
+/* What an article's document gets besides its text's terms (its id,
+ * file, field and signature terms, its values) is written to: a
+ * Xapian::Document (XapianTarget), or the bulk path's flat table
+ * (document.cc), with the Document's rules: a value replaces the slot's,
+ * an empty one removes it. */
+struct DocTarget {
+    virtual ~DocTarget() {}
+    virtual void add_boolean_term(const std::string &term) = 0;
+    virtual void add_value(Xapian::valueno slot, const std::string &value) = 0;
+};
+struct XapianTarget : DocTarget {
+    Xapian::Document &doc;
+    explicit XapianTarget(Xapian::Document &doc) : doc(doc) {}
+    void add_boolean_term(const std::string &term) override { doc.add_boolean_term(term); }
+    void add_value(Xapian::valueno slot, const std::string &value) override { doc.add_value(slot, value); }
+};
+
 /* duplicates.cc */
 /* An article's near-duplicate signature (engine.h, slot 5), "" when it has
  * no word; add_signature puts it and its band terms in doc. */
 std::string dup_signature(const article *a);
-void add_signature(Xapian::Document &doc, const std::string &sig);
+void add_signature(DocTarget &doc, const std::string &sig);
 /* With w's live grouping on: doc (whose id term is qterm) joins the group
  * of the near-duplicate leader it resembles most in w's database, or makes
  * one with an ungrouped near-duplicate (whose document is rewritten). */
@@ -505,7 +522,7 @@ void writer_fields_release(engine_writer *w);
  * commit). */
 void writer_fields_store(engine_writer *w);
 /* The article's metadata fields into doc: terms and value slots. */
-void add_fields(engine_writer *w, const article *a, Xapian::Document &doc);
+void add_fields(engine_writer *w, const article *a, DocTarget &doc);
 /* r->fields from every database of r->part_dbs. */
 void reader_fields_load(engine_reader *r);
 
