@@ -11,7 +11,7 @@
  * engine_bulk_budget leaves of lede-index --memory: the budget less what
  * does not grow with the collection, the program and its libraries, the
  * boilerplate table, the glass writer's buffers, each writer's stemmer
- * cache and reading queue, 24 MB and 11 MB a writer, but at least half
+ * cache and reading queue, 24 MB and 13 MB a writer, but at least half
  * of it): everything that grows with the collection is counted in it,
  * and the run in memory gets what the rest leaves:
  *   per article: one id-table entry (engine_writer's, bulk_writer.cc:

@@ -21,7 +21,11 @@
  *     neither taking a position;
  *   - STEM_ALL gives the stem alone (an empty stem drops the term),
  *     positioned; STEM_NONE gives the word.
- * CJK text (n-grams with FLAG_CJK_NGRAM) is left to the TermGenerator. */
+ * CJK text (n-grams with FLAG_CJK_NGRAM) is left to the TermGenerator.
+ *
+ * One string lookup a token: the word's entry in the stem cache holds its
+ * term's id in the writer's run buffer (bulk.hh) for each prefix, and the
+ * table, the run buffer and the spelling count all go by it. */
 #include "tokenise.hh"
 
 #include <algorithm>
@@ -135,10 +139,6 @@ bool spells(const std::string &word) {
         if (chars::is_digit(chars::next(p, end))) return false;
     return true;
 }
-
-}  // namespace
-
-namespace {
 
 size_t hash_id(uint32_t id) { return (size_t)(id * UINT64_C(0x9e3779b97f4a7c15)); }
 

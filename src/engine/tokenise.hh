@@ -13,6 +13,11 @@
  * gives it to the TermGenerator itself: n-grams are rare in lede's
  * collections and not worth a second copy of Xapian's rules.
  *
+ * Terms are numbered by the writer's run buffer (bulk::RunBuffer, its
+ * dictionary while a run is filled): the stem cache keeps each word's
+ * term ids, so a token costs one string lookup, and the spelling words
+ * are counted in the same cache entries.
+ *
  * The writer side's API path (writer.cc, reclean.cc) keeps the
  * TermGenerator; this serves make_flat_document only. */
 #ifndef LEDE_ENGINE_TOKENISE_HH
