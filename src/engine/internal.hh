@@ -17,6 +17,7 @@
 #include "../fieldbook.h"
 #include "../schema.h"
 #include "../settings.h"
+#include "doc_target.hh"
 #include "flat_index.hh"
 
 #include <xapian.h>
@@ -480,23 +481,6 @@ size_t word_bytes(const std::string &word);
 /* Adds n to word's count in w->words; clear_words empties them. */
 void count_word(engine_writer *w, const std::string &word, Xapian::termcount n);
 void clear_words(engine_writer *w);
-
-/* What an article's document gets besides its text's terms (its id,
- * file, field and signature terms, its values) is written to: a
- * Xapian::Document (XapianTarget), or the bulk path's flat table
- * (document.cc), with the Document's rules: a value replaces the slot's,
- * an empty one removes it. */
-struct DocTarget {
-    virtual ~DocTarget() {}
-    virtual void add_boolean_term(const std::string &term) = 0;
-    virtual void add_value(Xapian::valueno slot, const std::string &value) = 0;
-};
-struct XapianTarget : DocTarget {
-    Xapian::Document &doc;
-    explicit XapianTarget(Xapian::Document &doc) : doc(doc) {}
-    void add_boolean_term(const std::string &term) override { doc.add_boolean_term(term); }
-    void add_value(Xapian::valueno slot, const std::string &value) override { doc.add_value(slot, value); }
-};
 
 /* duplicates.cc */
 /* An article's near-duplicate signature (engine.h, slot 5), "" when it has
