@@ -103,11 +103,15 @@ long Inverter::add(Xapian::docid did, FlatDocument &doc, bool replaces) {
     p.did = did;
     p.version = version;
     terms.reserve(doc.terms.size());
+    /* The ids hold while the run they were given in is being filled:
+     * nothing spills between make_flat_document and here. */
+    bool ids = doc.generation != 0 && doc.generation == buffer.generation();
     for (FlatTerm &t : doc.terms) {
         p.wdf = t.wdf;
-        terms.emplace_back(t.term, t.wdf);
         p.positions.swap(t.positions);
-        buffer.add(t.term, p);
+        if (ids) buffer.add(t.id, p);
+        else buffer.add(t.term, p);
+        terms.emplace_back(std::move(t.term), t.wdf);
     }
     return finish_add(did, version, doc.data, terms, doc.values, replaces);
 }

@@ -11,7 +11,7 @@
  * engine_bulk_budget leaves of lede-index --memory: the budget less what
  * does not grow with the collection, the program and its libraries, the
  * boilerplate table, the glass writer's buffers, each writer's stemmer
- * cache and reading queue, 24 MB and 11 MB a writer, but at least half
+ * cache and reading queue, 24 MB and 13 MB a writer, but at least half
  * of it): everything that grows with the collection is counted in it,
  * and the run in memory gets what the rest leaves:
  *   per article: one id-table entry (engine_writer's, bulk_writer.cc:
@@ -76,12 +76,16 @@ typedef std::vector<std::pair<Xapian::valueno, std::string>> SlotValues;
 struct FlatTerm {
     std::string term;
     Xapian::termcount wdf = 0;
+    uint32_t id = 0;  /* its number in the run buffer of the document's generation */
     std::vector<Xapian::termpos> positions;
 };
 struct FlatDocument {
     std::vector<FlatTerm> terms;
     SlotValues values;
     std::string data;
+    /* The RunBuffer::generation() its terms' ids are of; 0 for none
+     * (the inverter then finds each term by its bytes). */
+    uint32_t generation = 0;
 };
 
 /* A failed read or write of a run or spool file: errnum for its LEDE code. */
@@ -157,7 +161,14 @@ struct Posting {
 };
 
 /* The postings of one run, in memory until spilled sorted to a file; the
- * last run of a build is merged from memory, never spilled. */
+ * last run of a build is merged from memory, never spilled.  Also the
+ * writer's dictionary of terms while the run is filled: each term has a
+ * number (its id) from its first posting until the run is spilled or
+ * released, so the tokeniser (tokenise.hh) finds a word's term once and
+ * every table after it keys by the id (one string lookup a token, not
+ * three).  An id is valid only with the generation() it was given in;
+ * a spill or release starts a new one, numbered apart from every other
+ * buffer's (a stale id is never taken for a live one). */
 class RunBuffer {
   public:
     struct TermPostings {
@@ -166,7 +177,14 @@ class RunBuffer {
         bool unsorted = false;
     };
     typedef std::pair<const std::string, TermPostings> Entry;
-    void add(const std::string &term, const Posting &p);
+    RunBuffer();
+    /* The id of term in this generation, the term added (and counted in
+     * bytes()) the first time. */
+    uint32_t id_of(const std::string &term);
+    const std::string &term_of(uint32_t id) const { return terms[id].first; }
+    uint32_t generation() const { return gen; }
+    void add(uint32_t id, const Posting &p);
+    void add(const std::string &term, const Posting &p) { add(id_of(term), p); }
     size_t bytes() const { return used; }
     bool empty() const { return terms.empty(); }
     void spill(const std::string &path);  /* then empty */
@@ -179,7 +197,7 @@ class RunBuffer {
     std::deque<Entry> terms;
     FlatIndex index;
     size_t used = 0;
-    TermPostings &postings_of(const std::string &term);
+    uint32_t gen;
 };
 
 /* Which (docid, version) is current: articles replaced within the build. */
@@ -228,7 +246,7 @@ class Inverter {
     /* A new document, or (replaces) a new version of did. Returns the
      * spool offset of its record. */
     long add(Xapian::docid did, const Xapian::Document &doc, bool replaces);
-    /* The same of a flat document (its positions are taken). */
+    /* The same of a flat document (its terms and positions are taken). */
     long add(Xapian::docid did, FlatDocument &doc, bool replaces);
     std::string qterm_at(long offset) { return spool.qterm_at(offset); }
     /* The owner's share of the budget (its id table and spelling words),
@@ -244,6 +262,9 @@ class Inverter {
     /* What the budget holds besides the runs: the owner's share and the
      * replacements'. */
     size_t held() const { return reserved + replaced_bytes; }
+    /* The run buffer, the dictionary of term ids make_flat_document
+     * keys its table by. */
+    RunBuffer &dictionary() { return buffer; }
     /* Frees the run left in memory, once merged. */
     void release_runs() { buffer.release(); }
     /* A directory for the owner's scratch files, removed with the runs. */

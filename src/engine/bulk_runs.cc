@@ -15,6 +15,7 @@
 #include "bulk.hh"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <queue>
@@ -147,21 +148,32 @@ namespace {
 
 size_t hash_of(const std::string &term) { return std::hash<std::string>()(term); }
 
+/* Generations are numbered from 1 across all buffers (0 is "no ids"). */
+uint32_t next_generation() {
+    static std::atomic<uint32_t> last(0);
+    uint32_t g;
+    while ((g = ++last) == 0) {
+    }
+    return g;
+}
+
 }  // namespace
 
-RunBuffer::TermPostings &RunBuffer::postings_of(const std::string &term) {
+RunBuffer::RunBuffer() : gen(next_generation()) {}
+
+uint32_t RunBuffer::id_of(const std::string &term) {
     index.make_room(terms.size(), [&](size_t k) { return hash_of(terms[k].first); });
     size_t h = hash_of(term);
     size_t i = index.find(h, [&](size_t k) { return terms[k].first == term; });
-    if (index.taken(i)) return terms[index.entry_at(i)].second;
+    if (index.taken(i)) return (uint32_t)index.entry_at(i);
     terms.emplace_back(term, TermPostings());
     index.put(i, h, terms.size() - 1);
     used += TERM_OVERHEAD + heap_bytes(terms.back().first);
-    return terms.back().second;
+    return (uint32_t)(terms.size() - 1);
 }
 
-void RunBuffer::add(const std::string &term, const Posting &p) {
-    TermPostings &tp = postings_of(term);
+void RunBuffer::add(uint32_t id, const Posting &p) {
+    TermPostings &tp = terms[id].second;
     size_t before = heap_bytes(tp.bytes);
     if (p.did <= tp.last && !tp.bytes.empty()) tp.unsorted = true;
     tp.last = std::max(tp.last, p.did);
@@ -266,6 +278,7 @@ void RunBuffer::release() {
     std::deque<Entry>().swap(terms);
     index = FlatIndex();
     used = 0;
+    gen = next_generation();
 }
 
 /* ---- the merge ------------------------------------------------------------ */

@@ -57,11 +57,12 @@ const size_t ID_ENTRY_BYTES = 64;
  * collection (engine_bulk_budget): the program and its libraries (12 MB
  * resident at the writers' start), the boilerplate table (up to 6 MB), the
  * glass writer's table buffers and spill reads (6 MB); and each writer's
- * word caches (the tokeniser's, tokenise.hh: up to 65,536 words and their
- * stems, some 6 MB; the TermGenerator's stemmer cache, language.cc, which
- * only CJK fields fill now) and reading queue (256 articles). */
+ * word caches (the tokeniser's, tokenise.hh: up to 65,536 words with
+ * their stems, term ids and spelling counts not yet handed on, some 8 MB;
+ * the TermGenerator's stemmer cache, language.cc, which only CJK fields
+ * fill now) and reading queue (256 articles). */
 const size_t BULK_OUTSIDE = (size_t)24 << 20;
-const size_t BULK_OUTSIDE_WRITER = (size_t)11 << 20;
+const size_t BULK_OUTSIDE_WRITER = (size_t)13 << 20;
 
 }  // namespace
 
@@ -188,7 +189,9 @@ void drop_indexing(engine_writer *const *parts, int n) {
     for (int i = 0; i < n; i++) {
         parts[i]->tg = Xapian::TermGenerator();
         parts[i]->stem = Xapian::Stem();
-        if (parts[i]->bulk) parts[i]->bulk->tokeniser.reset(); /* its stem cache */
+        if (!parts[i]->bulk) continue;
+        bulk_writer_flush_spelling(parts[i]);
+        parts[i]->bulk->tokeniser.reset(); /* its stem cache */
     }
     give_back_freed();
 }
@@ -254,7 +257,8 @@ int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uin
             return LEDE_OK;
         }
         if (!b->tokeniser) b->tokeniser = make_tokeniser(w);
-        bulk::FlatDocument doc = make_flat_document(w, *b->tokeniser, a, qterm, filekey, fp, data, len);
+        bulk::FlatDocument doc = make_flat_document(w, *b->tokeniser, &b->inverter.dictionary(), a, qterm,
+                                                     filekey, fp, data, len);
         b->inverter.set_reserved(b->id_bytes() + w->words_bytes);
         if (e) {
             e->offset = b->inverter.add(e->did, doc, true);
@@ -267,6 +271,10 @@ int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uin
         }
         return LEDE_OK;
     });
+}
+
+void bulk_writer_flush_spelling(engine_writer *w) {
+    if (w->bulk && w->bulk->tokeniser) w->bulk->tokeniser->flush_spelling();
 }
 
 uint64_t bulk_writer_doccount(engine_writer *w) {

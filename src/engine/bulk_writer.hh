@@ -17,14 +17,18 @@ int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uin
 /* document.cc: make_document's document as the bulk inverter takes it,
  * its text read by tk, a tokeniser of w's settings (make_tokeniser, once
  * w is configured; it keeps its cache of words from one document to the
- * next). */
+ * next, and counts w's spelling words in it until its flush_spelling()),
+ * its terms numbered by dict (the inverter's run buffer, whose next add
+ * takes them by id; nullptr: ids of the document's own). */
 namespace tok { class Tokeniser; }
-std::unique_ptr<tok::Tokeniser> make_tokeniser(const engine_writer *w);
-bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, const article *a,
-                                      const std::string &qterm, const char *filekey, uint64_t fp,
-                                      const void *data, size_t len);
+std::unique_ptr<tok::Tokeniser> make_tokeniser(engine_writer *w);
+bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, bulk::RunBuffer *dict,
+                                      const article *a, const std::string &qterm, const char *filekey,
+                                      uint64_t fp, const void *data, size_t len);
 int bulk_writer_close(engine_writer *w, char *err);  /* writes the database, frees w */
 uint64_t bulk_writer_doccount(engine_writer *w);
+/* The spelling words its tokeniser holds, counted in w->words. */
+void bulk_writer_flush_spelling(engine_writer *w);
 void bulk_writer_free(engine_writer *w);
 
 /* admin.cc: the value a compaction keeps of a metadata key that n of its

@@ -17,28 +17,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 /* Words for the spelling dictionary: lower-cased runs of word characters,
  * 2 to 40 bytes, without digits (numbers make poor suggestions and would
- * fill the table). */
+ * fill the table); the rule is tok::spelling_words', which the bulk path
+ * runs over the text it has decoded already. */
 void collect_words(engine_writer *w, const char *text) {
-    std::string word;
-    bool digit = false;
-    auto flush = [&] {
-        if (word.size() >= 2 && word.size() <= 40 && !digit) count_word(w, word, 1);
-        word.clear();
-        digit = false;
-    };
-    for (const char *p = text, *end = text + strlen(text); p < end;) {
-        unsigned ch = chars::next(p, end);
-        if (!chars::is_wordchar(ch)) {
-            flush();
-            continue;
-        }
-        if (chars::is_digit(ch)) digit = true;
-        chars::append(word, chars::tolower(ch));
-    }
-    flush();
+    tok::Decoded d;
+    tok::decode(text, d);
+    tok::spelling_words(d, [&](const std::string &word) { count_word(w, word, 1); });
 }
 
 namespace {
@@ -276,7 +264,7 @@ static std::string head_value(const article *a, const void *data, size_t len) {
  * id and file terms, values, field terms, signature and data. */
 static void add_rest(engine_writer *w, const article *a, const std::string &qterm,
                      const char *filekey, uint64_t fp, const void *data, size_t len,
-                     Xapian::Document &doc) {
+                     DocTarget &doc) {
     doc.add_boolean_term(qterm);
     if (filekey) doc.add_boolean_term(std::string(PREFIX_FILE) + filekey);
     if (a->has_date) {
@@ -288,7 +276,6 @@ static void add_rest(engine_writer *w, const article *a, const std::string &qter
     if (w->heads) doc.add_value(ENGINE_SLOT_HEAD, head_value(a, data, len));
     add_fields(w, a, doc);
     add_signature(doc, dup_signature(a));
-    doc.set_data(std::string((const char *)data, len));
 }
 
 Xapian::Document make_document(engine_writer *w, const article *a, const std::string &qterm,
@@ -307,13 +294,28 @@ Xapian::Document make_document(engine_writer *w, const article *a, const std::st
         if (text.has_standfirst) collect_words(w, text.standfirst.c_str());
         if (text.has_body) collect_words(w, text.body.c_str());
     }
-    add_rest(w, a, qterm, filekey, fp, data, len, doc);
+    XapianTarget target(doc);
+    add_rest(w, a, qterm, filekey, fp, data, len, target);
+    doc.set_data(std::string((const char *)data, len));
     return doc;
 }
 
 /* ---- the bulk path's document, made without a Xapian::Document -------- */
 
 namespace {
+
+/* add_rest's terms into a table, its values by slot (no
+ * Xapian::Document made for them). */
+struct FlatTarget : DocTarget {
+    tok::TermTable &table;
+    std::map<Xapian::valueno, std::string> values;
+    explicit FlatTarget(tok::TermTable &table) : table(table) {}
+    void add_boolean_term(const std::string &term) override { table.add_boolean(term); }
+    void add_value(Xapian::valueno slot, const std::string &value) override {
+        if (value.empty()) values.erase(slot);
+        else values[slot] = value;
+    }
+};
 
 /* An article's texts decoded once, for its terms, stop pairs and
  * spelling words alike. */
@@ -327,13 +329,19 @@ struct DecodedText {
     }
 };
 
+void collect_words(engine_writer *w, const tok::Decoded &text) {
+    tok::spelling_words(text, [&](const std::string &word) { count_word(w, word, 1); });
+}
+
 /* One index_text call of index_texts, by the tokeniser, or by the
  * TermGenerator itself for a text it refuses (CJK), carrying on from the
- * tokeniser's position. */
+ * tokeniser's position; with spelling, the text's spelling words counted
+ * too (by the tokeniser as it reads them, or by collect_words). */
 void index_field(engine_writer *w, tok::Tokeniser &tk, const std::string &raw,
                  const tok::Decoded &d, Xapian::termcount wdf, const std::string &prefix,
-                 bool positions, tok::TermTable &out) {
-    if (tk.index(d, wdf, prefix, positions, out)) return;
+                 bool positions, bool spelling, tok::TermTable &out) {
+    if (tk.index(d, wdf, prefix, positions, out, spelling)) return;
+    if (spelling) collect_words(w, d);
     Xapian::Document scratch;
     w->tg.set_document(scratch);
     w->tg.set_termpos(tk.pos);
@@ -343,18 +351,22 @@ void index_field(engine_writer *w, tok::Tokeniser &tk, const std::string &raw,
     out.add_document(scratch);
 }
 
-/* index_texts into a table: the same calls in the same order. */
+/* index_texts into a table: the same calls in the same order; and the
+ * spelling words of the title, standfirst and body (make_document's,
+ * folded as the terms are) counted as they are read. */
 void index_texts(engine_writer *w, tok::Tokeniser &tk, const IndexedText &t, const DecodedText &d,
                  tok::TermTable &out) {
     tk.pos = 0;
-    if (t.has_title) index_field(w, tk, t.title, d.title, 3, PREFIX_TITLE, true, out);
-    if (t.has_standfirst) index_field(w, tk, t.standfirst, d.standfirst, 2, PREFIX_STANDFIRST, true, out);
+    bool sp = w->spelling;
+    if (t.has_title) index_field(w, tk, t.title, d.title, 3, PREFIX_TITLE, true, sp, out);
+    if (t.has_standfirst)
+        index_field(w, tk, t.standfirst, d.standfirst, 2, PREFIX_STANDFIRST, true, sp, out);
     if (w->fields_in_body) {
-        if (t.has_title) index_field(w, tk, t.title, d.title, 3, "", false, out);
-        if (t.has_standfirst) index_field(w, tk, t.standfirst, d.standfirst, 2, "", false, out);
+        if (t.has_title) index_field(w, tk, t.title, d.title, 3, "", false, false, out);
+        if (t.has_standfirst) index_field(w, tk, t.standfirst, d.standfirst, 2, "", false, false, out);
     }
-    if (t.has_body) index_field(w, tk, t.body, d.body, 1, "", true, out);
-    if (t.has_author) index_field(w, tk, t.author, d.author, 1, PREFIX_AUTHOR, true, out);
+    if (t.has_body) index_field(w, tk, t.body, d.body, 1, "", true, sp, out);
+    if (t.has_author) index_field(w, tk, t.author, d.author, 1, PREFIX_AUTHOR, true, false, out);
 }
 
 /* bake_tf of a table: every wdf replaced by what the format keeps. */
@@ -408,27 +420,26 @@ void add_all_stop_pairs(const engine_writer *w, const IndexedText &t, const Deco
     if (t.has_author) add_stop_pairs(w, d.author, PREFIX_AUTHOR, table);
 }
 
-void collect_words(engine_writer *w, const tok::Decoded &text) {
-    tok::spelling_words(text, [&](const std::string &word) { count_word(w, word, 1); });
-}
-
 }  // namespace
 
 /* The tokeniser's stemmer is Xapian's own, uncached: the tokeniser
  * caches each word's stem itself, and the writer's cached stemmer (the
  * same stems: make_stemmer with no stop words, not folding) would hold a
- * second copy of the vocabulary (+9 MB of peak RSS on Reuters). */
-std::unique_ptr<tok::Tokeniser> make_tokeniser(const engine_writer *w) {
+ * second copy of the vocabulary (+9 MB of peak RSS on Reuters).  Its
+ * spelling words go to w's (count_word) when it passes them on. */
+std::unique_ptr<tok::Tokeniser> make_tokeniser(engine_writer *w) {
     Xapian::Stem plain = w->stem.is_none() ? Xapian::Stem() : Xapian::Stem(w->language);
-    return std::unique_ptr<tok::Tokeniser>(new tok::Tokeniser(w->stem.is_none() ? nullptr : &plain, &w->stops));
+    return std::unique_ptr<tok::Tokeniser>(
+        new tok::Tokeniser(w->stem.is_none() ? nullptr : &plain, &w->stops,
+                           [w](const std::string &word, Xapian::termcount n) { count_word(w, word, n); }));
 }
 
-bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, const article *a,
-                                      const std::string &qterm, const char *filekey, uint64_t fp,
-                                      const void *data, size_t len) {
+bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, bulk::RunBuffer *dict,
+                                      const article *a, const std::string &qterm, const char *filekey,
+                                      uint64_t fp, const void *data, size_t len) {
     IndexedText text(w, a);
     DecodedText decoded(text);
-    tok::TermTable table;
+    tok::TermTable table(dict);
     index_texts(w, tk, text, decoded, table);
     if (baked_tf(w->format)) {
         bake_tf(table, w->format, w->pivot);
@@ -436,18 +447,12 @@ bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, cons
         add_tier_terms(w->tiers, table);
     }
     if (w->stop_pairs) add_all_stop_pairs(w, text, decoded, table);
-    if (w->spelling) {
-        if (text.has_title) collect_words(w, decoded.title);
-        if (text.has_standfirst) collect_words(w, decoded.standfirst);
-        if (text.has_body) collect_words(w, decoded.body);
-    }
-    Xapian::Document rest;
+    FlatTarget rest(table);
     add_rest(w, a, qterm, filekey, fp, data, len, rest);
-    table.add_document(rest);
     bulk::FlatDocument doc;
+    doc.generation = table.generation();
     doc.terms = table.take_sorted();
-    for (Xapian::ValueIterator v = rest.values_begin(); v != rest.values_end(); ++v)
-        doc.values.emplace_back(v.get_valueno(), *v);
+    doc.values.assign(rest.values.begin(), rest.values.end());
     doc.data.assign((const char *)data, len);
     return doc;
 }

@@ -277,7 +277,7 @@ std::string dup_signature(const article *a) {
     return sig;
 }
 
-void add_signature(Xapian::Document &doc, const std::string &sig) {
+void add_signature(DocTarget &doc, const std::string &sig) {
     if (!valid_signature(sig)) return;
     doc.add_boolean_term(signature_term(sig));
     for (unsigned b = 0; b < DUP_TERM_BANDS; b++) doc.add_boolean_term(band_term(sig, b));

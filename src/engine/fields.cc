@@ -18,7 +18,7 @@ std::string slot_text(const char *text) {
     return s;
 }
 
-void add_keyword(const article_field &x, bool fold, Xapian::Document &doc) {
+void add_keyword(const article_field &x, bool fold, DocTarget &doc) {
     std::vector<std::pair<std::string, std::string>> vals; /* folded, as written */
     for (size_t k = 0; k < x.n; k++) {
         std::string v = slot_text(x.values[k].text);
@@ -37,7 +37,7 @@ void add_keyword(const article_field &x, bool fold, Xapian::Document &doc) {
     if (!joined.empty()) doc.add_value(schema_slot((size_t)x.index), joined);
 }
 
-void add_field(const article_field &x, bool fold, Xapian::Document &doc) {
+void add_field(const article_field &x, bool fold, DocTarget &doc) {
     if (x.kind == FIELD_KEYWORD) return add_keyword(x, fold, doc);
     const article_value &v = x.values[0];
     double n = x.kind == FIELD_DATE && v.is_date ? (double)v.seconds : v.number;
@@ -87,7 +87,7 @@ void writer_fields_store(engine_writer *w) {
     if (!now.empty() && now != w->db.get_metadata(key)) w->db.set_metadata(key, now);
 }
 
-void add_fields(engine_writer *w, const article *a, Xapian::Document &doc) {
+void add_fields(engine_writer *w, const article *a, DocTarget &doc) {
     if (!w->book) return; /* a writer that stores no articles' fields */
     article_fields f = {nullptr, 0};
     article_fields_of(a, &f);

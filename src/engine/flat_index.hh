@@ -99,6 +99,9 @@ class StringTable {
 
     typename std::vector<Entry>::const_iterator begin() const { return entries.begin(); }
     typename std::vector<Entry>::const_iterator end() const { return entries.end(); }
+    /* The values may change in place; the keys must not. */
+    typename std::vector<Entry>::iterator begin() { return entries.begin(); }
+    typename std::vector<Entry>::iterator end() { return entries.end(); }
     size_t size() const { return entries.size(); }
 
     void swap(StringTable &other) {

@@ -17,6 +17,7 @@
 #include "../fieldbook.h"
 #include "../schema.h"
 #include "../settings.h"
+#include "doc_target.hh"
 #include "flat_index.hh"
 
 #include <xapian.h>
@@ -486,7 +487,7 @@ void clear_words(engine_writer *w);
 /* An article's near-duplicate signature (engine.h, slot 5), "" when it has
  * no word; add_signature puts it and its band terms in doc. */
 std::string dup_signature(const article *a);
-void add_signature(Xapian::Document &doc, const std::string &sig);
+void add_signature(DocTarget &doc, const std::string &sig);
 /* With w's live grouping on: doc (whose id term is qterm) joins the group
  * of the near-duplicate leader it resembles most in w's database, or makes
  * one with an ungrouped near-duplicate (whose document is rewritten). */
@@ -506,7 +507,7 @@ void writer_fields_release(engine_writer *w);
  * commit). */
 void writer_fields_store(engine_writer *w);
 /* The article's metadata fields into doc: terms and value slots. */
-void add_fields(engine_writer *w, const article *a, Xapian::Document &doc);
+void add_fields(engine_writer *w, const article *a, DocTarget &doc);
 /* r->fields from every database of r->part_dbs. */
 void reader_fields_load(engine_reader *r);
 

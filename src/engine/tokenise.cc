@@ -21,7 +21,11 @@
  *     neither taking a position;
  *   - STEM_ALL gives the stem alone (an empty stem drops the term),
  *     positioned; STEM_NONE gives the word.
- * CJK text (n-grams with FLAG_CJK_NGRAM) is left to the TermGenerator. */
+ * CJK text (n-grams with FLAG_CJK_NGRAM) is left to the TermGenerator.
+ *
+ * One string lookup a token: the word's entry in the stem cache holds its
+ * term's id in the writer's run buffer (bulk.hh) for each prefix, and the
+ * table, the run buffer and the spelling count all go by it. */
 #include "tokenise.hh"
 
 #include <algorithm>
@@ -87,8 +91,10 @@ size_t acronym(const unsigned *c, size_t n, size_t i, std::string &term) {
 }
 
 /* The word starting at c[i] (ch its lower-cased first character) into
- * term; returns where the next search starts. */
-size_t read_word(const unsigned *c, size_t n, size_t i, unsigned ch, std::string &term) {
+ * term; returns where the next search starts.  simple: whether term is
+ * one run of word characters, nothing joined to it or after it. */
+size_t read_word(const unsigned *c, size_t n, size_t i, unsigned ch, std::string &term, bool &simple) {
+    simple = true;
     while (true) {
         unsigned prev;
         do {
@@ -104,6 +110,7 @@ size_t read_word(const unsigned *c, size_t n, size_t i, unsigned ch, std::string
         unsigned join = chars::is_digit(prev) && chars::is_digit(c[next]) ? infix_digit(c[i]) : infix(c[i]);
         if (!join) break;
         if (join != IGNORE) chars::append(term, join);
+        simple = false;
         ch = next_ch;
         i = next;
     }
@@ -114,23 +121,38 @@ size_t read_word(const unsigned *c, size_t n, size_t i, unsigned ch, std::string
             return i;
         }
         chars::append(term, c[i]);
-        if (++i == n) return i;
+        if (++i == n) {
+            simple = false;
+            return i;
+        }
     }
     if (chars::is_wordchar(c[i])) term.resize(len);
+    if (term.size() != len) simple = false;
     return i;
 }
 
+/* Whether a word (lower-cased, UTF-8) is a spelling word of its own
+ * (spelling_words): 2 to 40 bytes, no digit. */
+bool spells(const std::string &word) {
+    if (word.size() < 2 || word.size() > 40) return false;
+    for (const char *p = word.data(), *end = p + word.size(); p < end;)
+        if (chars::is_digit(chars::next(p, end))) return false;
+    return true;
+}
+
+size_t hash_id(uint32_t id) { return (size_t)(id * UINT64_C(0x9e3779b97f4a7c15)); }
+
 }  // namespace
 
-bulk::FlatTerm &TermTable::get(const std::string &term) {
-    auto hash = [](const std::string &s) { return std::hash<std::string>()(s); };
-    index.make_room(entries.size(), [&](size_t k) { return hash(entries[k].term); });
-    size_t h = hash(term);
-    size_t i = index.find(h, [&](size_t k) { return entries[k].term == term; });
+bulk::FlatTerm &TermTable::get(uint32_t id) {
+    index.make_room(entries.size(), [&](size_t k) { return hash_id(entries[k].id); });
+    size_t h = hash_id(id);
+    size_t i = index.find(h, [&](size_t k) { return entries[k].id == id; });
     if (index.taken(i)) return entries[index.entry_at(i)];
     if (entries.empty()) entries.reserve(256); /* an article's terms, mostly */
     entries.emplace_back();
-    entries.back().term = term;
+    entries.back().term = dict->term_of(id);
+    entries.back().id = id;
     index.put(i, h, entries.size() - 1);
     return entries.back();
 }
@@ -177,46 +199,82 @@ void decode(const std::string &text, Decoded &out) {
     }
 }
 
-const Tokeniser::Stemmed &Tokeniser::stemmed(const std::string &term) {
-    if (cache.size() >= CACHE_MAX) cache.release();
+Tokeniser::Stemmed &Tokeniser::stemmed(const std::string &term) {
+    if (cache.size() >= CACHE_MAX) {
+        flush_spelling();
+        cache.release();
+    }
     bool added;
     Stemmed &s = cache.get(term, added);
     if (added) {
         if (stops && stops->count(term)) s.none = true;
         else s.stem = stem ? (*stem)(term) : term;
         if (s.stem.empty()) s.none = true; /* the TermGenerator drops an empty stem */
+        s.spells = spells(term);
     }
     return s;
 }
 
-void Tokeniser::add(const std::string &term, Xapian::termcount wdf_inc, const std::string &prefix,
-                    bool positions, TermTable &out) {
-    if (term.size() > MAX_WORD_LENGTH) return;
-    key = prefix;
-    if (stem || stops) {
-        const Stemmed &s = stemmed(term);
-        if (s.none) return;
-        key += s.stem;
-    } else {
-        key += term;
+void Tokeniser::flush_spelling() {
+    if (!sink) return;
+    for (auto &e : cache) {
+        if (!e.second.spelled) continue;
+        sink(e.first, e.second.spelled);
+        e.second.spelled = 0;
     }
-    if (positions) out.add_posting(key, ++pos, wdf_inc);
-    else out.add_term(key, wdf_inc);
 }
 
+int Tokeniser::prefix_slot(const std::string &prefix) {
+    for (size_t k = 0; k < prefixes.size(); k++)
+        if (prefixes[k] == prefix) return (int)k;
+    if ((int)prefixes.size() == PREFIXES) return -1;
+    prefixes.push_back(prefix);
+    return (int)prefixes.size() - 1;
+}
+
+void Tokeniser::add(const std::string &term, Xapian::termcount wdf_inc, const std::string &prefix,
+                    int slot, bool positions, bool spell, TermTable &out) {
+    if (term.size() > MAX_WORD_LENGTH) return;
+    Stemmed &s = stemmed(term);
+    if (spell && s.spells) s.spelled++;
+    if (s.none) return;
+    bulk::RunBuffer &dict = out.dictionary();
+    if (s.gen != dict.generation()) { /* ids of another run or table: forgotten */
+        s.gen = dict.generation();
+        std::fill(s.id, s.id + PREFIXES, NO_ID);
+    }
+    uint32_t id = slot >= 0 ? s.id[slot] : NO_ID;
+    if (id == NO_ID) {
+        key = prefix;
+        key += s.stem;
+        id = dict.id_of(key);
+        if (slot >= 0) s.id[slot] = id;
+    }
+    if (positions) out.add_posting(id, ++pos, wdf_inc);
+    else out.add_term(id, wdf_inc);
+}
+
+/* A word's spelling words: when it is one run of word characters, the
+ * word itself, counted in its cache entry (add); else those of its runs
+ * (an acronym's are single letters: none), handed on at once. */
 bool Tokeniser::index(const Decoded &text, Xapian::termcount wdf_inc, const std::string &prefix,
-                      bool positions, TermTable &out) {
+                      bool positions, TermTable &out, bool spelling) {
     if (text.cjk) return false;
+    spelling = spelling && sink;
     const unsigned *c = text.chars.data();
     size_t n = text.chars.size(), i = 0;
+    int slot = prefix_slot(prefix);
     while (true) {
         unsigned ch = 0;
         while (i < n && !(ch = word_char(c[i]))) i++;
         if (i == n) return true;
         word.clear();
-        size_t end = ascii_upper(c[i]) ? acronym(c, n, i, word) : 0;
-        i = end ? end : read_word(c, n, i, ch, word);
-        add(word, wdf_inc, prefix, positions, out);
+        size_t start = i, end = ascii_upper(c[i]) ? acronym(c, n, i, word) : 0;
+        bool simple = false;
+        i = end ? end : read_word(c, n, i, ch, word, simple);
+        if (spelling && !simple && !end)
+            spelling_words(c + start, i - start, [&](const std::string &w) { sink(w, 1); });
+        add(word, wdf_inc, prefix, slot, positions, spelling && simple, out);
     }
 }
 

@@ -13,6 +13,11 @@
  * gives it to the TermGenerator itself: n-grams are rare in lede's
  * collections and not worth a second copy of Xapian's rules.
  *
+ * Terms are numbered by the writer's run buffer (bulk::RunBuffer, its
+ * dictionary while a run is filled): the stem cache keeps each word's
+ * term ids, so a token costs one string lookup, and the spelling words
+ * are counted in the same cache entries.
+ *
  * The writer side's API path (writer.cc, reclean.cc) keeps the
  * TermGenerator; this serves make_flat_document only. */
 #ifndef LEDE_ENGINE_TOKENISE_HH
@@ -24,6 +29,8 @@
 #include "chars.hh"
 #include "flat_index.hh"
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -32,11 +39,18 @@ namespace tok {
 
 /* A document's terms in the order first seen, each with its wdf and
  * positions: what Xapian::Document's add_posting, add_term and
- * add_boolean_term make of the same calls. */
+ * add_boolean_term make of the same calls.  Its terms are numbered by a
+ * dictionary (the writer's run buffer, bulk.hh; without one, a buffer of
+ * its own) and found by number: a term given as bytes is looked up there
+ * once, one given by id (the tokeniser's) not at all. */
 class TermTable {
   public:
-    bulk::FlatTerm &get(const std::string &term);
-    void add_posting(const std::string &term, Xapian::termpos pos, Xapian::termcount wdf) {
+    explicit TermTable(bulk::RunBuffer *dict = nullptr)
+        : own(dict ? nullptr : new bulk::RunBuffer), dict(dict ? dict : own.get()) {}
+    bulk::FlatTerm &get(const std::string &term) { return get(dict->id_of(term)); }
+    bulk::FlatTerm &get(uint32_t id);
+    template <typename Term>
+    void add_posting(const Term &term, Xapian::termpos pos, Xapian::termcount wdf) {
         bulk::FlatTerm &t = get(term);
         t.wdf += wdf;
         /* Four at once: malloc's smallest block holds them, and most
@@ -45,18 +59,25 @@ class TermTable {
         if (t.positions.empty()) t.positions.reserve(4);
         t.positions.push_back(pos);
     }
-    void add_term(const std::string &term, Xapian::termcount wdf) { get(term).wdf += wdf; }
+    template <typename Term>
+    void add_term(const Term &term, Xapian::termcount wdf) { get(term).wdf += wdf; }
     void add_boolean(const std::string &term) { get(term); }
     /* Every term of doc, added as its postings would be. */
     void add_document(const Xapian::Document &doc);
     std::vector<bulk::FlatTerm> &terms() { return entries; }
+    bulk::RunBuffer &dictionary() { return *dict; }
+    /* The generation the ids are of (FlatDocument::generation): 0 with a
+     * dictionary of its own, gone with the table. */
+    uint32_t generation() const { return own ? 0 : dict->generation(); }
     /* The terms in ascending byte order, positions ascending and unique;
      * the table is left empty. */
     std::vector<bulk::FlatTerm> take_sorted();
 
   private:
+    std::unique_ptr<bulk::RunBuffer> own;
+    bulk::RunBuffer *dict;
     std::vector<bulk::FlatTerm> entries;
-    FlatIndex index;
+    FlatIndex index; /* by id */
 };
 
 /* A text as Xapian::Utf8Iterator reads it, a character at a time. */
@@ -68,17 +89,29 @@ void decode(const std::string &text, Decoded &out);
 
 class Tokeniser {
   public:
+    /* Where the spelling words counted go (word, how many times): now
+     * and then, and at flush_spelling(). */
+    typedef std::function<void(const std::string &, Xapian::termcount)> SpellingSink;
     /* stem: nullptr for STEM_NONE (it is copied: a Xapian::Stem is a
-     * handle); stops: nullptr or empty for no stopper.  Both must outlive the tokeniser, which may serve one
-     * document after another (pos set to 0 for each). */
-    Tokeniser(const Xapian::Stem *stem, const std::unordered_set<std::string> *stops)
+     * handle); stops: nullptr or empty for no stopper.  Both must outlive
+     * the tokeniser, which may serve one document after another (pos set
+     * to 0 for each). */
+    Tokeniser(const Xapian::Stem *stem, const std::unordered_set<std::string> *stops,
+              SpellingSink spelling = SpellingSink())
         : stemmer(stem ? *stem : Xapian::Stem()), stem(stem ? &stemmer : nullptr),
-          stops(stops && !stops->empty() ? stops : nullptr) {}
+          stops(stops && !stops->empty() ? stops : nullptr), sink(std::move(spelling)) {}
     /* TermGenerator::index_text (positions) or
      * index_text_without_positions of text into out; false, and nothing
-     * added, for a text with CJK characters. */
+     * added, for a text with CJK characters.  With spelling, also counts
+     * the text's spelling words (spelling_words) for the sink: a word
+     * that is the whole of a tokeniser's word through its cache entry,
+     * with no lookup of its own. */
     bool index(const Decoded &text, Xapian::termcount wdf_inc, const std::string &prefix,
-               bool positions, TermTable &out);
+               bool positions, TermTable &out, bool spelling = false);
+    /* Hands every spelling word counted and not yet handed to the sink:
+     * the owner's to call before it reads what the sink holds (the
+     * tokeniser's end does not). */
+    void flush_spelling();
     /* The TermGenerator's term position (set_document makes it 0). */
     Xapian::termpos pos = 0;
 
@@ -90,23 +123,35 @@ class Tokeniser {
     /* What each word seen gives, the stop word list and the stemmer asked
      * once (the stemmer's own cache still cost a virtual call, a lookup
      * and a copy a word, and the stop list a lookup): its stem, or that
-     * it gives no term.  Starts again when full. */
+     * it gives no term; and with each of the first PREFIXES prefixes, its
+     * term's id in the dictionary's generation gen (NO_ID: not known
+     * yet), so that a word is one lookup here and none in the tables
+     * after.  Starts again when full. */
+    static constexpr int PREFIXES = 4; /* lede's: title, standfirst, body, author */
+    static constexpr uint32_t NO_ID = 0xffffffff;
     struct Stemmed {
         std::string stem;
+        uint32_t gen = 0;
+        uint32_t id[PREFIXES];
+        Xapian::termcount spelled = 0; /* counted as a spelling word, not yet handed on */
         bool none = false;
+        bool spells = false; /* the word is a spelling word */
     };
     StringTable<Stemmed> cache;
-    static const size_t CACHE_MAX = 65536; /* some 6 MB */
-    const Stemmed &stemmed(const std::string &term);
-    void add(const std::string &term, Xapian::termcount wdf_inc, const std::string &prefix,
-             bool positions, TermTable &out);
+    static const size_t CACHE_MAX = 65536; /* some 8 MB */
+    std::vector<std::string> prefixes; /* those with a slot in Stemmed */
+    SpellingSink sink;
+    Stemmed &stemmed(const std::string &term);
+    int prefix_slot(const std::string &prefix);
+    void add(const std::string &term, Xapian::termcount wdf_inc, const std::string &prefix, int slot,
+             bool positions, bool spell, TermTable &out);
 };
 
-/* Calls f(word) for each spelling word of text as collect_words
- * (document.cc) reads them: lower-cased runs of word characters, 2 to 40
- * bytes, without digits. */
+/* Calls f(word) for each spelling word of the characters c[0, n) as
+ * collect_words (document.cc) reads them: lower-cased runs of word
+ * characters, 2 to 40 bytes, without digits. */
 template <typename F>
-void spelling_words(const Decoded &text, F f) {
+void spelling_words(const unsigned *c, size_t n, F f) {
     std::string word;
     bool digit = false;
     auto flush = [&] {
@@ -114,7 +159,8 @@ void spelling_words(const Decoded &text, F f) {
         word.clear();
         digit = false;
     };
-    for (unsigned ch : text.chars) {
+    for (size_t i = 0; i < n; i++) {
+        unsigned ch = c[i];
         if (!chars::is_wordchar(ch)) {
             flush();
             continue;
@@ -123,6 +169,11 @@ void spelling_words(const Decoded &text, F f) {
         chars::append(word, chars::tolower(ch));
     }
     flush();
+}
+
+template <typename F>
+void spelling_words(const Decoded &text, F f) {
+    spelling_words(text.chars.data(), text.chars.size(), f);
 }
 
 /* Calls f(word) for each word of text as add_stop_pairs (document.cc)

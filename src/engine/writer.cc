@@ -279,6 +279,7 @@ int engine_writer_commit(engine_writer *w, char *err) {
 }
 
 void engine_writer_move_words(engine_writer *from, engine_writer *to) {
+    bulk_writer_flush_spelling(from);
     for (const auto &kv : from->words) count_word(to, kv.first, kv.second);
     clear_words(from);
 }

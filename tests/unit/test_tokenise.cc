@@ -4,7 +4,8 @@
  * words or none, folding on or off).  Two levels:
  *   - the tokeniser alone, on fixed cases of every rule and on random
  *     texts of odd Unicode, beside a TermGenerator set as
- *     engine_writer_configure sets it;
+ *     engine_writer_configure sets it (and the spelling words it counts
+ *     as it reads, beside tok::spelling_words');
  *   - whole documents: make_flat_document (the bulk path) against
  *     make_document (the API path) for the same articles, with format 4's
  *     baked wdfs, pair, tier and stop-pair terms and the spelling words,
@@ -114,7 +115,10 @@ void check_tokeniser(const Setting &set, const std::vector<std::string> &texts) 
         tg.set_stopper(make_stopper(stops)->release());
         tg.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
     }
-    tok::Tokeniser tk(stem.is_none() ? nullptr : &stem, &stops); /* its word cache kept throughout */
+    std::map<std::string, Xapian::termcount> spelled; /* what the tokeniser counts */
+    tok::Tokeniser tk(stem.is_none() ? nullptr : &stem, &stops,
+                      [&](const std::string &w, Xapian::termcount n) { spelled[w] += n; });
+    /* its word cache kept throughout */
     size_t compared = 0, refused = 0;
     std::string first;
     for (const std::string &raw : texts) {
@@ -133,13 +137,19 @@ void check_tokeniser(const Setting &set, const std::vector<std::string> &texts) 
             continue;
         }
         tk.index(d, 2, "", false, table);
-        tk.index(d, 1, "", true, table);
+        tk.index(d, 1, "", true, table, true); /* with its spelling words */
+        tk.flush_spelling();
+        std::map<std::string, Xapian::termcount> want_spelled;
+        tok::spelling_words(d, [&](const std::string &w) { want_spelled[w]++; });
         compared++;
         std::string why = diff(terms_of(doc), terms_of(table.take_sorted()));
         if (why.empty() && tk.pos != tg.get_termpos()) why = "last position differs";
+        if (why.empty() && spelled != want_spelled) why = "spelling words differ";
+        spelled.clear();
         if (!why.empty() && first.empty()) first = why + " in \"" + text + "\"";
     }
-    CHECK(first.empty(), "tokeniser equals the TermGenerator (%s): %zu texts, %zu CJK left to it%s%s",
+    CHECK(first.empty(), "tokeniser equals the TermGenerator, spelling words spelling_words' (%s): "
+          "%zu texts, %zu CJK left to it%s%s",
           describe(set).c_str(), compared, refused, first.empty() ? "" : ": ", first.c_str());
 }
 
@@ -173,6 +183,7 @@ std::map<std::string, Xapian::termcount> take_words(engine_writer *w) {
 /* make_flat_document against make_document for each article. */
 struct DocCheck {
     std::unique_ptr<tok::Tokeniser> tk;
+    bulk::RunBuffer dict; /* one dictionary for all, as a writer's run has */
     size_t docs = 0;
     std::string first;
     void check(engine_writer *w, const article *a) {
@@ -181,7 +192,8 @@ struct DocCheck {
         Xapian::Document want = make_document(w, a, q, "file", 7, "data", 4);
         auto want_words = take_words(w);
         if (!tk) tk = make_tokeniser(w);
-        bulk::FlatDocument got = make_flat_document(w, *tk, a, q, "file", 7, "data", 4);
+        bulk::FlatDocument got = make_flat_document(w, *tk, &dict, a, q, "file", 7, "data", 4);
+        tk->flush_spelling(); /* the words it counted in its cache */
         auto got_words = take_words(w);
         docs++;
         if (!first.empty()) return;
