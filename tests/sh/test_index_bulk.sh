@@ -216,7 +216,7 @@ done
 build rand.pm.api xapian -j 2 --pair-min 1000 "$coll"
 build rand.pm.bulk bulk -j 2 --pair-min 1000 "$coll"
 "$INDEXER" --index "$TMP/rand.pm.bulk" --info >"$TMP/rand.pm.info" 2>&1
-check_grep "--pair-min 1000: pair words by shares" "^pair words: [1-9][0-9]* (by shares, min=1000 ppm)" \
+check_grep "--pair-min 1000: pair words by shares" "^pair words: [1-9][0-9]* \(by shares, min=1000 ppm\)" \
     "$TMP/rand.pm.info"
 same_db rand.pm "$TMP/rand.pm.api" "$TMP/rand.pm.bulk"
 pm_pairs=$(xapian-delve -1 -A XP "$TMP/rand.pm.bulk"/db.* 2>/dev/null | grep -c '^XP')
