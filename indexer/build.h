@@ -47,6 +47,9 @@ typedef struct build_opts {
     unsigned pair_words;       /* --pair-words: at most this many words whose
                                   adjacent pairs get a pair term (0: the common
                                   words alone; else at least COMMON_MAX) */
+    unsigned pair_min;         /* --pair-min: pairs chosen by the product of
+                                  their words' shares, parts per million
+                                  (0: off; sample.c) */
     const char *ext;           /* --ext: more names to read as plain text
                                   under directory SOURCEs: EXT,... (no dot),
                                   "none" for names without one, "*" for every

@@ -119,6 +119,13 @@ static int parse_args(int argc, char **argv, cli *c) {
                  "phrases read no positions) instead of its 128 common words alone; 0 or at least "
                  "128. Costs build time and size (1,024 at 500,000 articles: +32% CPU, +16% index)",
          .def = "0", .max = 65536},
+        {"pair-min", 0, OPT_UINT, &o->pair_min, .metavar = "PPM",
+         .help = "a new index pairs two adjacent words (pair terms: their phrases read no "
+                 "positions) when the product of their shares of its first articles reaches PPM "
+                 "per million: where a phrase of them would read positions in more articles "
+                 "than that share (words in 0.5% of them, at most 2,048; the 128 common words "
+                 "always pair); 0: off. Not with --pair-words",
+         .def = "0", .max = 1000000},
         {"batch", 0, OPT_UINT, &o->batch, .metavar = "N", .help = "articles per commit",
          .def = "5000", .min = 1, .max = 10000000, .flags = OPT_SUFFIX},
         {"watch", 'w', OPT_FLAG, &o->watch,
@@ -174,6 +181,10 @@ static int parse_args(int argc, char **argv, cli *c) {
     if (o->pair_words && o->pair_words < LEDE_INDEX_COMMON_MAX) {
         fprintf(stderr, "lede-index: --pair-words: 0 (the common words alone) or at least %d (the "
                 "common words are always among them), not %u\n", LEDE_INDEX_COMMON_MAX, o->pair_words);
+        return -1;
+    }
+    if (o->pair_words && o->pair_min) {
+        fprintf(stderr, "lede-index: --pair-words and --pair-min choose the pairs two ways: give one\n");
         return -1;
     }
     if (o->language && !engine_language_ok(o->language)) {
@@ -455,7 +466,10 @@ static int cmd_info(const cli *c, char *err) {
     printf("format: %s\n", set->stored & SETTINGS_FORMAT ? set->format : "?");
     if (*set->pivot) printf("pivot: %s\n", set->pivot);
     if (set->common.len) printf("common words: %s\n", set->common.data);
-    if (set->pair_words.len) printf("pair words: %zu\n", words_in(set->pair_words.data));
+    if (set->pair_words.len && !strncmp(set->pair_words.data, "min=", 4))
+        printf("pair words: %zu (by shares, %.*s ppm)\n", words_in(set->pair_words.data) - 1,
+               (int)strcspn(set->pair_words.data, " "), set->pair_words.data);
+    else if (set->pair_words.len) printf("pair words: %zu\n", words_in(set->pair_words.data));
     if (set->tiers.len) printf("tier words: %zu\n", words_in(set->tiers.data));
     printf("folding: %s\n", *set->fold ? set->fold : "none (words as written)");
     if (set->dict.len)

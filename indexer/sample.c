@@ -26,6 +26,14 @@
  * the slowest queries of the mix; 1,024 pair words cost 32% more build
  * CPU and a 16% larger index: bench/results/scale.md). */
 #define PAIR_SHARE 0.01
+/* With --pair-min P, the pairs chosen by what they save (issue 22): a
+ * phrase "a b" without a pair term reads positions in about N x share(a)
+ * x share(b) of N articles, so two words pair when the product of their
+ * sampled shares reaches P per million (or both are common words); the
+ * words in at least PAIR_COST_SHARE of the sample, at most PAIR_COST_MAX
+ * of them, with their shares ("lede.pair_words" by shares, engine.h). */
+#define PAIR_COST_SHARE 0.005
+#define PAIR_COST_MAX 2048
 /* Fewer sampled articles than this choose no pair words beyond the
  * common ones: 1% of them would be a word in 5 articles or fewer. */
 #define PAIR_MIN_SAMPLE 500
@@ -86,6 +94,9 @@ static int choose_sample_settings(build *b, char *err) {
         rc = engine_writer_common_words(m, COMMON_SHARE, LEDE_INDEX_COMMON_MAX, &b->set.common, err);
     if (rc == LEDE_OK && b->o->pair_words && n >= PAIR_MIN_SAMPLE)
         rc = engine_writer_common_words(m, PAIR_SHARE, b->o->pair_words, &b->set.pair_words, err);
+    if (rc == LEDE_OK && b->o->pair_min && n >= PAIR_MIN_SAMPLE)
+        rc = engine_writer_pair_shares(m, PAIR_COST_SHARE, PAIR_COST_MAX, b->o->pair_min,
+                                       &b->set.pair_words, err);
     if (rc == LEDE_OK && n > 0 && total >= n) {
         char pivot[32];
         snprintf(pivot, sizeof pivot, "%.1f", (double)total / (double)n);

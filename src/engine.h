@@ -18,8 +18,9 @@
  *            Q<id>     unique id (boolean); "Q#<16 hex>" when the id is too
  *                      long for a term (see engine_id_term)
  *            XF<16 hex> the source file the article came from (boolean)
- *            XP<prefix>:<word> <word>  (formats 3, 4; boolean) two pair words
- *                      (metadata "lede.pair_words", else "lede.common")
+ *            XP<prefix>:<word> <word>  (formats 3, 4; boolean) two words
+ *                      that pair (metadata "lede.pair_words", else
+ *                      "lede.common": src/engine/pairs.hh's rule)
  *                      at adjacent positions of one field, e.g.
  *                      "XP:mln dlr", "XPS:interest rate";
  *                      readers AND it, without weight, into an exact
@@ -98,11 +99,16 @@
  *            stems (the first build's: in 5% of its sample, at most 128,
  *            none from fewer than 100 sampled articles;
  *            absent: none, so no pair terms; SIMILAR leaves them out),
- *            "lede.pair_words" = the words whose adjacent pairs get pair
- *            terms, space-separated stems, a superset of the common words
- *            (the first build's: in 1% of its sample, at most 1,024, none
- *            from fewer than 500 sampled articles; absent: those of
- *            "lede.common", as in every index made before it),
+ *            "lede.pair_words" = which adjacent words get pair terms:
+ *            either space-separated stems, every two of which pair, a
+ *            superset of the common words (--pair-words: the first
+ *            build's in 1% of its sample, at most the number asked), or
+ *            by shares, "min=P stem=S ..." (--pair-min: the first build's
+ *            words in 0.5% of its sample, at most 2,048, each with its
+ *            share S of the sample, parts per million; two pair when both
+ *            are common words or when S x S' >= P x 10^6); none from
+ *            fewer than 500 sampled articles; absent: those of
+ *            "lede.common", as in every index made before it,
  *            "lede.language" = stemmer name or "none",
  *            "lede.fold" = ENGINE_FOLD when terms are folded (absent: not),
  *            "lede.stop_pairs" = "1" when it has stop-word pair terms,
@@ -292,6 +298,15 @@ int engine_writer_measure(engine_writer *w, const article *a,
  * formats 3 and 4's "lede.common" and "lede.pair_words"). */
 int engine_writer_common_words(engine_writer *w, double share, unsigned max,
                                sbuf *out, char *err);
+/* Formats 3 and 4's "lede.pair_words" by shares (docs/FORMATS.md): the
+ * words that at least share x the articles measured so far are in, at
+ * most max of the most frequent, each with its share in parts per
+ * million, "min=MIN word=PPM ...", leaving out those whose product with
+ * the largest share stays below MIN x 10^6 (they would pair with none):
+ * two words get a pair term when both are common words or when the
+ * product of their shares reaches MIN x 10^6 (src/engine/pairs.hh). */
+int engine_writer_pair_shares(engine_writer *w, double share, unsigned max, unsigned min,
+                              sbuf *out, char *err);
 /* Format 4's "lede.tiers" for the space-separated words[0..len) (the
  * common words), from the articles measured so far: each word with the
  * scaled wdf (at this pivot) that about share of its postings reach,

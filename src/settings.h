@@ -17,8 +17,10 @@
  *   "lede.common"      format 3's common words, space-separated stems
  *                      (absent: none, so no pair terms); SIMILAR leaves
  *                      them out of an article's distinctive words
- *   "lede.pair_words"  the words whose adjacent pairs get a pair term,
- *                      space-separated stems, a superset of "lede.common"
+ *   "lede.pair_words"  which adjacent words get a pair term: space-
+ *                      separated stems, every two of which pair, a
+ *                      superset of "lede.common", or by shares,
+ *                      "min=P stem=S ..." (src/engine/pairs.hh)
  *                      (absent: those of "lede.common", as every index
  *                      made before it)
  *   "lede.tiers"       format 4's tier words, space-separated "stem=T":

@@ -41,28 +41,45 @@ Xapian::termcount impact_of(Xapian::termcount wdf, double len, double pivot) {
     return impact < 1 ? 1 : (Xapian::termcount)impact;
 }
 
-/* Adds a pair term for each two pair words at adjacent positions of the
- * same field: what an exact phrase of them would match, found without
- * reading positions (pairs_for). */
-void add_pairs(const std::unordered_set<std::string> &words, Xapian::Document &doc) {
-    if (words.empty()) return;
-    std::unordered_map<std::string, std::vector<std::pair<Xapian::termpos, std::string>>> fields;
-    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
-        const std::string &term = *t;
+/* An article's pair terms, the one walk of both paths' add_pairs: the
+ * positions of each term whose word the rule may pair (note), sorted by
+ * field, then a pair term for each two adjacent positions of one field
+ * whose words the rule pairs (terms): what an exact phrase of them would
+ * match, found without reading positions (pairs_for). */
+class PairFinder {
+  public:
+    explicit PairFinder(const PairRule &rule) : rule(rule) {}
+    template <class It> void note(const std::string &term, It pos, It end) {
         size_t plen = prefix_length(term);
         std::string word = term.substr(plen);
-        if (!words.count(word)) continue;
+        if (!rule.may_pair(word)) return;
         auto &at = fields[term.substr(0, plen)];
-        for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
-            at.emplace_back(*p, word);
+        for (; pos != end; ++pos) at.emplace_back(*pos, word);
     }
-    for (auto &f : fields) {
-        auto &at = f.second;
-        std::sort(at.begin(), at.end());
-        for (size_t i = 0; i + 1 < at.size(); i++)
-            if (at[i + 1].first == at[i].first + 1)
-                doc.add_boolean_term(pair_term(f.first, at[i].second, at[i + 1].second));
+    std::vector<std::string> terms() {
+        std::vector<std::string> out;
+        for (auto &f : fields) {
+            auto &at = f.second;
+            std::sort(at.begin(), at.end());
+            for (size_t i = 0; i + 1 < at.size(); i++)
+                if (at[i + 1].first == at[i].first + 1 && rule.pairs(at[i].second, at[i + 1].second))
+                    out.push_back(pair_term(f.first, at[i].second, at[i + 1].second));
+        }
+        return out;
     }
+
+  private:
+    const PairRule &rule;
+    std::unordered_map<std::string, std::vector<std::pair<Xapian::termpos, std::string>>> fields;
+};
+
+/* Adds doc's pair terms (PairFinder). */
+void add_pairs(const PairRule &rule, Xapian::Document &doc) {
+    if (rule.empty()) return;
+    PairFinder finder(rule);
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
+        finder.note(*t, t.positionlist_begin(), t.positionlist_end());
+    for (const std::string &p : finder.terms()) doc.add_boolean_term(p);
 }
 
 /* Replaces each term's raw wdf in doc with what the format keeps (an
@@ -285,7 +302,7 @@ Xapian::Document make_document(engine_writer *w, const article *a, const std::st
     index_texts(w, text, doc);
     if (baked_tf(w->format)) {
         bake_tf(doc, w->format, w->pivot);
-        add_pairs(w->pair_words, doc);
+        add_pairs(w->pairs, doc);
         add_tier_terms(w->tiers, doc);
     }
     if (w->stop_pairs) add_all_stop_pairs(w, text, doc);
@@ -378,25 +395,11 @@ void bake_tf(tok::TermTable &table, int format, double pivot) {
 }
 
 /* add_pairs of a table. */
-void add_pairs(const std::unordered_set<std::string> &words, tok::TermTable &table) {
-    if (words.empty()) return;
-    std::unordered_map<std::string, std::vector<std::pair<Xapian::termpos, std::string>>> fields;
-    for (const bulk::FlatTerm &t : table.terms()) {
-        size_t plen = prefix_length(t.term);
-        std::string word = t.term.substr(plen);
-        if (!words.count(word)) continue;
-        auto &at = fields[t.term.substr(0, plen)];
-        for (Xapian::termpos p : t.positions) at.emplace_back(p, word);
-    }
-    std::vector<std::string> pairs;
-    for (auto &f : fields) {
-        auto &at = f.second;
-        std::sort(at.begin(), at.end());
-        for (size_t i = 0; i + 1 < at.size(); i++)
-            if (at[i + 1].first == at[i].first + 1)
-                pairs.push_back(pair_term(f.first, at[i].second, at[i + 1].second));
-    }
-    for (const std::string &p : pairs) table.add_boolean(p);
+void add_pairs(const PairRule &rule, tok::TermTable &table) {
+    if (rule.empty()) return;
+    PairFinder finder(rule);
+    for (const bulk::FlatTerm &t : table.terms()) finder.note(t.term, t.positions.begin(), t.positions.end());
+    for (const std::string &p : finder.terms()) table.add_boolean(p);
 }
 
 /* add_stop_pairs of a decoded field. */
@@ -443,7 +446,7 @@ bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, bulk
     index_texts(w, tk, text, decoded, table);
     if (baked_tf(w->format)) {
         bake_tf(table, w->format, w->pivot);
-        add_pairs(w->pair_words, table);
+        add_pairs(w->pairs, table);
         add_tier_terms(w->tiers, table);
     }
     if (w->stop_pairs) add_all_stop_pairs(w, text, decoded, table);

@@ -19,6 +19,7 @@
 #include "../settings.h"
 #include "doc_target.hh"
 #include "flat_index.hh"
+#include "pairs.hh"
 
 #include <xapian.h>
 
@@ -71,9 +72,9 @@ struct engine_writer {
     word_set stops;
     bool group_live = true;      /* engine_writer_group_live (duplicates.cc) */
     double pivot = ENGINE_DEFAULT_PIVOT;
-    /* Formats 3 and 4's pair words (pair_words_of): adjacent pairs of
-     * them get a pair term (add_pairs). */
-    std::unordered_set<std::string> pair_words;
+    /* Formats 3 and 4's pair rule (pair_rule_of): which adjacent words
+     * get a pair term (add_pairs). */
+    PairRule pairs;
     /* Format 4's tier words and their thresholds (tiers.cc). */
     TierMap tiers;
     /* Spelling words seen since the last commit, with their counts, and
@@ -238,7 +239,7 @@ struct engine_reader {
      * from the sort keys (search.cc).  Asked when the parts open. */
     bool heads = false;
     std::unordered_set<std::string> common;  /* formats 3 and 4: SIMILAR leaves them out */
-    std::unordered_set<std::string> pair_words;  /* formats 3 and 4: see pairs_for */
+    PairRule pairs;  /* formats 3 and 4: see pairs_for */
     TierMap tiers;  /* format 4: see tiers.cc */
     docstore *ds = nullptr;
     /* Change detection (see refresh): the directories watched, and
@@ -430,9 +431,6 @@ int with_retry(engine_reader *r, char *err, const char *what, F fn) {
 /* language.cc */
 /* A space-separated word list (metadata "lede.stopwords") as a set. */
 word_set words_of(const std::string &list);
-/* Formats 3 and 4's pair words (engine.h): "lede.pair_words", or in an
- * index made before it (none there), "lede.common". */
-word_set pair_words_of(const settings &s);
 /* The stemmer for an index language ("" or "none": no stemming); a
  * reader's marks the stop words.  With fold (a reader's), each word is
  * folded (fold.cc) before it is stemmed, as a folding index's text was,

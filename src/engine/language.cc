@@ -74,11 +74,6 @@ word_set words_of(const std::string &list) {
     return out;
 }
 
-word_set pair_words_of(const settings &s) {
-    const sbuf &list = s.pair_words.len ? s.pair_words : s.common;
-    return words_of(std::string(list.data ? list.data : "", list.len));
-}
-
 Xapian::Stem make_stemmer(const std::string &language, const word_set &stopwords, bool fold) {
     bool none = language.empty() || language == "none";
     if (none && !fold) return Xapian::Stem();

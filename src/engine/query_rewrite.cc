@@ -182,7 +182,7 @@ bool without_stopwords(const engine_reader *r, const Xapian::Query &q, Xapian::Q
     return true;
 }
 
-/* An exact phrase of pair words (the index's commonest, pair_words_of),
+/* An exact phrase of words that pair (the index's pair rule, pairs.hh),
  * through the pair terms that index them (add_pairs): Xapian checks a
  * phrase by reading the positions of its words in every article that has
  * them all, and such words are in many articles (a two-word phrase of
@@ -206,7 +206,7 @@ Xapian::Query pairs_for(const engine_reader *r, const Xapian::Query &q) {
             const std::string &next = terms[i + 1];
             if (next.substr(0, prefix_length(next)) != prefix) return q; /* fields differ */
             std::string a = unprefixed(terms[i]), b = unprefixed(next);
-            if (r->pair_words.count(a) && r->pair_words.count(b)) pairs.emplace_back(pair_term(prefix, a, b));
+            if (r->pairs.pairs(a, b)) pairs.emplace_back(pair_term(prefix, a, b));
         }
         if (pairs.empty()) return q;
         Xapian::Query filter(Xapian::Query::OP_AND, pairs.begin(), pairs.end());

@@ -35,7 +35,9 @@ void load_settings(engine_reader *r) {
     r->fields_in_body = r->format != 1;
     r->common = baked_tf(r->format) ? words_of(std::string(s.common.data ? s.common.data : "", s.common.len))
                            : word_set();
-    r->pair_words = !baked_tf(r->format) ? word_set() : pairs_common_only() ? r->common : pair_words_of(s);
+    r->pairs = !baked_tf(r->format)  ? PairRule()
+               : pairs_common_only() ? PairRule::every_two(r->common)
+                                     : pair_rule_of(s);
     r->tiers = r->format == 4 ? tiers_of(s) : TierMap();
     docstore_free(r->ds);
     r->ds = docstore_new(s.dict.data, s.dict.len);

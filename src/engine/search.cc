@@ -357,7 +357,7 @@ void relevance_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query 
 
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                const search_opts *o, FacetCounts &facets) {
-    Xapian::Query run = with_wildcards_read(r, r->pair_words.empty() ? q : pairs_for(r, q), o);
+    Xapian::Query run = with_wildcards_read(r, r->pairs.empty() ? q : pairs_for(r, q), o);
     enq.set_query(run);
     set_weighting(r, enq);
     Xapian::doccount want = o->offset + o->limit;

@@ -9,6 +9,7 @@
 #include "bulk_writer.hh"
 
 #include <algorithm>
+#include <cinttypes>
 #include <cmath>
 #include <ctime>
 
@@ -30,7 +31,7 @@ double stored_pivot(engine_writer *w, IndexSettings &is) {
 }
 
 /* What the index's format (settings "lede.format", "lede.fold", and formats 3 and
- * 4's "lede.pivot" and pair words, "lede.pair_words" or else
+ * 4's "lede.pivot" and pair rule, from "lede.pair_words" and
  * "lede.common", and format 4's "lede.tiers") asks of the documents this writer makes. */
 void load_format(engine_writer *w) {
     IndexSettings is(w->db);
@@ -41,7 +42,7 @@ void load_format(engine_writer *w) {
     w->stop_pairs = !strcmp(is.s.stop_pairs, "1");
     if (baked_tf(w->format)) {
         w->pivot = stored_pivot(w, is);
-        w->pair_words = pair_words_of(is.s);
+        w->pairs = pair_rule_of(is.s);
         if (w->format == 4) w->tiers = tiers_of(is.s);
     }
 }
@@ -192,22 +193,57 @@ int engine_writer_measure(engine_writer *w, const article *a,
     });
 }
 
+namespace {
+
+/* The words of the body term in at least share x the articles measured,
+ * at most max of the most frequent (ties by word), with their article
+ * counts, most frequent first. */
+std::vector<std::pair<uint64_t, std::string>> frequent_words(const engine_writer *w, double share,
+                                                              unsigned max) {
+    std::vector<std::pair<uint64_t, std::string>> by_df;
+    for (const auto &kv : w->sample_df)
+        if ((double)kv.second >= share * (double)w->sampled && kv.first.find(' ') == std::string::npos)
+            by_df.emplace_back(kv.second, kv.first);
+    std::sort(by_df.begin(), by_df.end(), [](const auto &a, const auto &b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    if (by_df.size() > max) by_df.resize(max);
+    return by_df;
+}
+
+/* A sampled article count as a share of the sample, parts per million. */
+uint64_t ppm_of(uint64_t df, uint64_t sampled) {
+    return sampled ? (uint64_t)std::llround(1e6 * (double)df / (double)sampled) : 0;
+}
+
+}  // namespace
+
 int engine_writer_common_words(engine_writer *w, double share, unsigned max,
                                sbuf *out, char *err) {
     return guarded(err, "common words", [&] {
-        std::vector<std::pair<uint64_t, std::string>> by_df;
-        for (const auto &kv : w->sample_df)
-            if ((double)kv.second >= share * (double)w->sampled && kv.first.find(' ') == std::string::npos)
-                by_df.emplace_back(kv.second, kv.first);
-        std::sort(by_df.begin(), by_df.end(), [](const auto &a, const auto &b) {
-            return a.first != b.first ? a.first > b.first : a.second < b.second;
-        });
-        if (by_df.size() > max) by_df.resize(max);
+        auto by_df = frequent_words(w, share, max);
         std::sort(by_df.begin(), by_df.end(), [](const auto &a, const auto &b) { return a.second < b.second; });
         sbuf_reset(out);
         for (size_t i = 0; i < by_df.size(); i++) {
             if (i) sbuf_putc(out, ' ');
             sbuf_append(out, by_df[i].second.data(), by_df[i].second.size());
+        }
+        return LEDE_OK;
+    });
+}
+
+int engine_writer_pair_shares(engine_writer *w, double share, unsigned max, unsigned min_ppm,
+                              sbuf *out, char *err) {
+    return guarded(err, "pair shares", [&] {
+        auto by_df = frequent_words(w, share, max);
+        uint64_t top = by_df.empty() ? 0 : ppm_of(by_df.front().first, w->sampled);
+        std::sort(by_df.begin(), by_df.end(), [](const auto &a, const auto &b) { return a.second < b.second; });
+        sbuf_reset(out);
+        sbuf_printf(out, "min=%u", min_ppm);
+        for (const auto &word : by_df) {
+            uint64_t ppm = ppm_of(word.first, w->sampled);
+            if (ppm * top < (uint64_t)min_ppm * 1000000u) continue; /* pairs with no word */
+            sbuf_printf(out, " %s=%" PRIu64, word.second.c_str(), ppm);
         }
         return LEDE_OK;
     });

@@ -6,6 +6,8 @@ ways are the default build with `--pair-words 1024` (parts written in parallel
 by the bulk writer, then merged) and `--writer xapian --threads 1` without it
 (one writer, Xapian's API, the common words' pairs alone); the large
 comparison is bench-scale's.
+A build with `--pair-min 1000` (pairs chosen by their words' shares)
+against the one without pair words, and read both ways.
 Then the default build read two ways: with the pair terms of its pair words
 (docs/FORMATS.md, "lede.pair_words", a wider set than its common words), and
 as an index made before them reads (LEDE_PAIRS_COMMON_ONLY: the common words'
@@ -106,6 +108,20 @@ check(not differ, "the pair words' pair terms against positions: every query giv
       "order and exact count (%d phrases among them)" % len(phrases),
       "%d differ, first: %r" % (len(differ), differ[:1]))
 check(len(phrases) >= 10, "the mix has phrases to compare (%d)" % len(phrases))
+
+
+# Issue 22: pairs chosen by what they save (--pair-min, "lede.pair_words"
+# by shares): the same answers as the build of the common words' pairs
+# alone, and as itself read with those alone (positions for the rest).
+by_cost = build("pair-min", "--pair-min", "1000")
+info = index_info(by_cost)
+check("by shares, min=1000" in info.get("pair words", ""),
+      "--pair-min 1000: pair words by shares in --info (%s)" % info.get("pair words"))
+same_answers("--pair-min 1000 against the common words' pairs alone", api, by_cost)
+narrow = answers(by_cost, env={"LEDE_PAIRS_COMMON_ONLY": "1"})
+differ = [(q, x, y) for q, x, y in zip(queries, answers(by_cost), narrow) if x != y]
+check(not differ, "--pair-min 1000, its pair terms against positions: every query gives the same ids, "
+      "order and exact count", "%d differ, first: %r" % (len(differ), differ[:1]))
 
 
 # Issue 22: a page whose last score ties past its fetch is sorted from the

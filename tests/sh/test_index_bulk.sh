@@ -209,6 +209,29 @@ for spec in after-article:777=none bulk-after-spill:5=none after-merge:1=none \
         "$(ls "$idx" "$idx"/front "$idx"/shard.* | grep -v '^db\.[0-9]*$\|^XAPIANDB$\|^lede.lock$\|^front$\|^shard\.[01]$\|:$\|^$' | wc -l)" 0
 done
 
+# ---- pairs chosen by shares (--pair-min) ---------------------------------------
+# Issue 22: "lede.pair_words" by shares; the bulk and API writers make the
+# same pair terms from it, unsharded and in every shard (the choice made
+# once from the sample, stored in the front and each shard alike).
+build rand.pm.api xapian -j 2 --pair-min 1000 "$coll"
+build rand.pm.bulk bulk -j 2 --pair-min 1000 "$coll"
+"$INDEXER" --index "$TMP/rand.pm.bulk" --info >"$TMP/rand.pm.info" 2>&1
+check_grep "--pair-min 1000: pair words by shares" "^pair words: [1-9][0-9]* \(by shares, min=1000 ppm\)" \
+    "$TMP/rand.pm.info"
+same_db rand.pm "$TMP/rand.pm.api" "$TMP/rand.pm.bulk"
+pm_pairs=$(xapian-delve -1 -A XP "$TMP/rand.pm.bulk"/db.* 2>/dev/null | grep -c '^XP')
+plain_pairs=$(xapian-delve -1 -A XP "$TMP/rand.bulk"/db.* 2>/dev/null | grep -c '^XP')
+check_ge "--pair-min 1000: more pair terms than the common words' alone ($pm_pairs, $plain_pairs)" \
+    "$pm_pairs" $((plain_pairs + 1))
+build rand.pm2api xapian --shards 2 --pair-min 1000 "$coll"
+build rand.pm2bulk bulk --shards 2 --pair-min 1000 "$coll"
+same_shards rand.pm2bulk 2 "$TMP/rand.pm2api" "$TMP/rand.pm2bulk"
+for part in front shard.0 shard.1; do
+    "$INDEXER" --index "$TMP/rand.pm2bulk/$part" --info 2>&1 | grep '^pair words'
+done >"$TMP/rand.pm2.pairs"
+check_eq "--pair-min 1000, 2 shards: the front and each shard have the same pair words by shares" \
+    "$(grep -c 'by shares, min=1000' "$TMP/rand.pm2.pairs") $(sort -u "$TMP/rand.pm2.pairs" | wc -l)" "3 1"
+
 # ---- the shared collections -----------------------------------------------------
 need_shared
 need_full_run "Reuters and BBC"

@@ -40,6 +40,8 @@ bad_indexer "--max-article-bytes 1T" "--max-article-bytes: '1T' is not a size" -
 bad_indexer "--commit-interval 0" "--commit-interval: '0' is out of range \(more than 0" --commit-interval 0
 bad_indexer "--nope" "unknown option '--nope'" --nope
 bad_indexer "--pair-words 64" "--pair-words: 0 \(the common words alone\) or at least 128" --pair-words 64
+bad_indexer "--pair-words 512 --pair-min 1000" "--pair-words and --pair-min choose the pairs two ways" \
+    --pair-words 512 --pair-min 1000
 check "bad options: no index was made" test ! -e "$TMP/never.idx"
 "$INDEXER" --index "$TMP/k.idx" -q --batch 1k --max-article-bytes 2K "$src"
 check_eq "K suffixes accepted" "$?" 0

@@ -308,6 +308,47 @@ static void test_pair_words(void) {
     unit_scratch_remove(root);
 }
 
+/* Pair words by shares ("min=P word=S ...", issue 22): two words pair
+ * when both are common or their shares' product reaches the floor.  The
+ * answers are those of an index without pair terms, and a reader looks
+ * for exactly the pairs the rule makes: an index claiming them afterwards
+ * finds no phrase of a pair that reaches the floor (its pair term was
+ * never indexed) and still finds one below it (read by positions). */
+static void test_pair_shares(void) {
+    char tmpl[] = "/tmp/lede-unit.XXXXXX";
+    char *root = unit_scratch_open(tmpl);
+    if (!root) return;
+    char plain[300], shares[300], claims[300], err[LEDE_ERRLEN];
+    snprintf(plain, sizeof plain, "%s/plain", root);
+    snprintf(shares, sizeof shares, "%s/shares", root);
+    snprintf(claims, sizeof claims, "%s/claims", root);
+    /* harbour strike: 3e11 >= 1e11; pay offer 9e10, harbour board 6e10: below */
+    const char *by_shares = "min=100000 board=100000 harbour=600000 offer=300000 pay=300000 strike=500000";
+    CHECK(make_sample(plain, "4", "20", NULL, err) == LEDE_OK, "format 4 sample without pair words");
+    CHECK(make_sample_words(shares, "4", "20", "harbour", by_shares, err) == LEDE_OK,
+          "format 4 sample: pair words by shares");
+    same_with_pairs(plain, shares, "\"harbour strike\"", 2);
+    same_with_pairs(plain, shares, "\"pay offer\"", 2);
+    same_with_pairs(plain, shares, "title:\"pay offer\"", 1);
+    same_with_pairs(plain, shares, "\"harbour board pay\"", 1);
+    same_with_pairs(plain, shares, "\"strike harbour\"", 0);
+    same_with_pairs(plain, shares, "harbour -\"harbour strike\"", 3);
+    CHECK(make_sample(claims, "4", "20", "harbour", err) == LEDE_OK, "sample with one common word");
+    engine_writer *w;
+    int rc = engine_writer_open(claims, 0, 0, &w, err);
+    if (rc == LEDE_OK) rc = engine_writer_meta_set(w, "lede.pair_words", by_shares, strlen(by_shares), err);
+    if (rc == LEDE_OK) rc = engine_writer_close(w, err);
+    CHECK(rc == LEDE_OK, "pair shares stored afterwards: %s", rc == LEDE_OK ? "ok" : err);
+    search_results res = {0};
+    CHECK(search(claims, "\"harbour strike\"", &res) == LEDE_OK && res.nhits == 0,
+          "a phrase whose shares reach the floor is looked for through its pair term");
+    search_results_free(&res);
+    CHECK(search(claims, "\"pay offer\"", &res) == LEDE_OK && res.nhits == 2,
+          "a phrase below the floor is read by positions (%u hits)", (unsigned)res.nhits);
+    search_results_free(&res);
+    unit_scratch_remove(root);
+}
+
 static void test_formats(void) {
     char tmpl[] = "/tmp/lede-unit.XXXXXX";
     char *root = unit_scratch_open(tmpl);
@@ -535,6 +576,7 @@ int main(void) {
     test_impacts();
     test_pairs();
     test_pair_words();
+    test_pair_shares();
     test_get_article();
     return unit_exit();
 }

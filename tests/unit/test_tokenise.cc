@@ -10,7 +10,8 @@
  *     make_document (the API path) for the same articles, with format 4's
  *     baked wdfs, pair, tier and stop-pair terms and the spelling words,
  *     on the random texts and, where /work/shared is present, on every
- *     Reuters and BBC article. */
+ *     Reuters and BBC article; with pair words listed and by shares
+ *     (src/engine/pairs.hh), whose rule is checked here too. */
 #include "internal.hh"
 #include "bulk_writer.hh"
 #include "tokenise.hh"
@@ -153,9 +154,16 @@ void check_tokeniser(const Setting &set, const std::vector<std::string> &texts) 
           describe(set).c_str(), compared, refused, first.empty() ? "" : ": ", first.c_str());
 }
 
+/* "lede.pair_words" as a list (every two pair) and by shares (pairs.hh:
+ * york and new pair, their product at the floor; new and oil, york and
+ * oil do not; oil and word, far below it, do: both are "lede.common"). */
+const char *const PAIRS_LISTED = "new york oil price u.s said word";
+const char *const PAIRS_BY_SHARES = "min=1000 new=500000 oil=400 york=2000 word=400 u.s=900000";
+const char *const COMMON_OF_SHARES = "oil word";
+
 /* A writer of an in-memory index with format 4, its pair and tier words
- * and stop pairs, configured as set. */
-engine_writer *open_writer(const Setting &set) {
+ * and stop pairs, configured as set; common: "lede.common" (or none). */
+engine_writer *open_writer(const Setting &set, const char *pair_words, const char *common) {
     char err[512] = "";
     engine_writer *w = nullptr;
     if (engine_writer_open(nullptr, 1, 1, &w, err) != LEDE_OK) return nullptr;
@@ -163,7 +171,8 @@ engine_writer *open_writer(const Setting &set) {
     w->db.set_metadata(settings_key(SETTINGS_FOLD), set.fold ? ENGINE_FOLD : "");
     w->db.set_metadata(settings_key(SETTINGS_STOP_PAIRS), "1");
     w->db.set_metadata(settings_key(SETTINGS_PIVOT), "120");
-    w->db.set_metadata(settings_key(SETTINGS_PAIR_WORDS), "new york oil price u.s said word");
+    w->db.set_metadata(settings_key(SETTINGS_PAIR_WORDS), pair_words);
+    if (common) w->db.set_metadata(settings_key(SETTINGS_COMMON), common);
     w->db.set_metadata(settings_key(SETTINGS_TIERS), "oil=3000 said=2000 word=100 run=1500");
     const char *stops = set.stops ? engine_default_stopwords("english") : "";
     if (engine_writer_configure(w, set.language, stops, 1, err) != LEDE_OK) {
@@ -186,6 +195,7 @@ struct DocCheck {
     bulk::RunBuffer dict; /* one dictionary for all, as a writer's run has */
     size_t docs = 0;
     std::string first;
+    std::map<std::string, size_t> pairs; /* pair terms made, by their words */
     void check(engine_writer *w, const article *a) {
         std::string q = id_term(a->id);
         clear_words(w);
@@ -196,6 +206,8 @@ struct DocCheck {
         tk->flush_spelling(); /* the words it counted in its cache */
         auto got_words = take_words(w);
         docs++;
+        for (const bulk::FlatTerm &t : got.terms)
+            if (t.term.compare(0, strlen(PREFIX_PAIR), PREFIX_PAIR) == 0) pairs[t.term.substr(t.term.find(':') + 1)]++;
         if (!first.empty()) return;
         std::string why = diff(terms_of(want), terms_of(got.terms));
         bulk::SlotValues values;
@@ -269,17 +281,62 @@ size_t shared_articles(engine_writer *w, DocCheck &dc) {
     return seen;
 }
 
-void check_documents(const Setting &set, bool shared) {
-    engine_writer *w = open_writer(set);
-    CHECK(w != nullptr, "writer opened and configured (%s)", describe(set).c_str());
-    if (!w) return;
+/* The bulk and API paths' documents, the index's pair words listed, or
+ * by shares; returns the pair terms made, by their words. */
+std::map<std::string, size_t> check_documents(const Setting &set, bool shared, bool by_shares) {
+    engine_writer *w = by_shares ? open_writer(set, PAIRS_BY_SHARES, COMMON_OF_SHARES)
+                                 : open_writer(set, PAIRS_LISTED, nullptr);
+    const char *pairs = by_shares ? "pairs by shares" : "pairs listed";
+    CHECK(w != nullptr, "writer opened and configured (%s, %s)", describe(set).c_str(), pairs);
+    if (!w) return {};
     DocCheck dc;
     random_articles(w, dc, 17, 300);
     size_t real = shared ? shared_articles(w, dc) : 0;
-    CHECK(dc.first.empty(), "flat documents equal make_document's (%s): %zu articles, %zu real%s%s",
-          describe(set).c_str(), dc.docs, real, dc.first.empty() ? "" : ": ", dc.first.c_str());
+    CHECK(dc.first.empty(), "flat documents equal make_document's (%s, %s): %zu articles, %zu real%s%s",
+          describe(set).c_str(), pairs, dc.docs, real, dc.first.empty() ? "" : ": ", dc.first.c_str());
     CHECK(dc.docs >= 300, "every article compared (%zu)", dc.docs);
     engine_writer_abandon(w);
+    return dc.pairs;
+}
+
+/* The pair rule's choices show in the documents: listed, every two of
+ * the words pair; by shares, only those whose shares' product reaches
+ * the floor, or both common. */
+void check_pair_choice(const Setting &set, bool shared) {
+    auto listed = check_documents(set, shared, false);
+    auto shares = check_documents(set, false, true);
+    size_t new_oil = shares["new oil"] + shares["oil new"], oil_word = shares["oil word"] + shares["word oil"];
+    CHECK(listed["new oil"] + listed["oil new"] > 0 && listed["york oil"] + listed["oil york"] > 0,
+          "listed: new oil and york oil pair (%zu, %zu)", listed["new oil"], listed["york oil"]);
+    CHECK(new_oil == 0 && shares["york oil"] + shares["oil york"] == 0,
+          "by shares: new oil and york oil, below the floor, do not pair (%zu)", new_oil);
+    CHECK(shares["york new"] + shares["new york"] > 0, "by shares: york new, at the floor, pairs");
+    CHECK(oil_word > 0, "by shares: oil and word, both common, pair far below the floor (%zu)", oil_word);
+}
+
+/* The rule itself, as readers apply it: the floor reached exactly pairs,
+ * an old plain list pairs every two, an absent list the common words. */
+void check_pair_rule() {
+    word_set common = words_of("york word");
+    PairRule r = PairRule::by_shares("min=1000 a=1000 b=1000000 c=999 york=10", common);
+    CHECK(r.pairs("a", "b") && r.pairs("b", "a") && !r.pairs("c", "b") && r.pairs("b", "b"),
+          "by shares: a product at the floor pairs, below it not");
+    CHECK(r.pairs("york", "word") && !r.pairs("york", "a") && !r.pairs("a", "x") && r.may_pair("word"),
+          "by shares: common words pair with each other, unlisted words with none");
+    settings s;
+    settings_init(&s);
+    sbuf_puts(&s.common, "mln dlr");
+    PairRule old = pair_rule_of(s);
+    CHECK(old.pairs("mln", "dlr") && !old.pairs("mln", "vs"), "no pair words: the common words pair");
+    sbuf_puts(&s.pair_words, "mln dlr vs");
+    old = pair_rule_of(s);
+    CHECK(old.pairs("vs", "mln") && !old.pairs("vs", "cts"), "a plain list: every two of its words pair");
+    sbuf_reset(&s.pair_words);
+    sbuf_puts(&s.pair_words, "min=250000 vs=500000 cts=400000");
+    PairRule by = pair_rule_of(s);
+    CHECK(!by.pairs("vs", "cts") && by.pairs("vs", "vs") && by.pairs("mln", "dlr"),
+          "by shares from the settings, the common words beside them");
+    settings_free(&s);
 }
 
 void check_fixed_rules() {
@@ -310,7 +367,8 @@ int main() {
     for (const Setting &s : SETTINGS) check_tokeniser(s, texts);
     bool shared = access("/work/shared/corpus", R_OK) == 0;
     if (!shared) printf("ok - # SKIP /work/shared/corpus absent: Reuters and BBC articles not compared\n");
+    check_pair_rule();
     for (size_t i = 0; i < sizeof SETTINGS / sizeof *SETTINGS; i++)
-        check_documents(SETTINGS[i], shared && i % 2 == 0); /* a stemmer or none, folding or none */
+        check_pair_choice(SETTINGS[i], shared && i % 2 == 0); /* a stemmer or none, folding or none */
     return unit_exit();
 }
