@@ -118,6 +118,7 @@ static void repack(indexdir *ix, char **name, char **dst) {
     char *name2 = indexdir_new_name(ix, "db", 0), *dst2 = indexdir_join(ix, name2);
     char err[LEDE_ERRLEN];
     if (engine_repack(*dst, dst2, err) == LEDE_OK) {
+        lede_crash_point("bulk-repacked");
         char *t = *name;
         *name = name2;
         name2 = t;

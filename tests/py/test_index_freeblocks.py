@@ -16,7 +16,10 @@ copies of a tenth of its articles under other ids, shuffled: built by
 `lede-index` (the bulk writer), the database's tables must hold at most
 MAX_FREE_SHARE free blocks, counted from `xapian-check TABLE b`'s
 freelist.  The repacked index must still pass `lede-index --check`, hold
-every article, and keep the copies grouped."""
+every article, and keep the copies grouped, with no other database left
+in its directory.  A build killed once the repacked copy is made (crash
+point bulk-repacked, before the stub lists it) leaves the empty index,
+which passes the check; the next run builds it all, leaving no debris."""
 import os
 import random
 import shutil
@@ -79,6 +82,26 @@ info = index_info(index)
 check_eq(info.get("articles"), str(len(rows)), "every article is in the index")
 groups = info.get("near-duplicate groups", "")
 check(groups.startswith("%d " % len(copies)), "each copy is grouped with its original", groups)
+
+check_eq(sorted(os.listdir(index)), sorted(["XAPIANDB", "lede.lock", os.path.basename(db)]),
+         "only the repacked database is left")
+
+
+def articles_in(idx):
+    return index_info(idx).get("articles")
+
+
+crashed = scratch.join("crashed.idx")
+code, _, _ = indexer("-q", "--index", crashed, source, env={"LEDE_CRASH_AT": "bulk-repacked:1"})
+check_eq(code, -9, "a build killed once its copy is repacked")
+code, _, err = indexer("--index", crashed, "--check")
+check_eq(code, 0, "killed after the repack: the index passes the check%s" % (": " + err if code else ""))
+check_eq(articles_in(crashed), "0", "killed after the repack: readers see the empty index")
+code, _, err = indexer("-q", "--index", crashed, source)
+check_eq(code, 0, "killed after the repack: the next run%s" % (": " + err if code else ""))
+check_eq(articles_in(crashed), str(len(rows)), "killed after the repack: the next run builds it all")
+check_eq(len([n for n in os.listdir(crashed) if n.startswith("db.")]), 1,
+         "killed after the repack: no debris after the next run")
 
 scratch.cleanup()
 finish()
