@@ -481,6 +481,10 @@ int engine_similar(engine_reader *r, const char *id, const search_opts *o,
 
 /* Merges the databases srcs[0..n) into a new compact database dst. */
 int engine_compact(const char *const *srcs, int n, const char *dst, char *err);
+/* Copies the database src into a new compact database dst, docids,
+ * metadata and revision base as they are, and nothing added: Xapian's
+ * compaction of it alone (whose copy is at Xapian revision 1). */
+int engine_repack(const char *src, const char *dst, char *err);
 /* Runs Xapian's consistency check on one database directory. */
 int engine_check(const char *dbpath, char *err);
 /* The revision (engine_writer_revision) of a database on disk, 0 if it

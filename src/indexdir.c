@@ -299,6 +299,13 @@ void indexdir_cleanup(indexdir *ix) {
     closedir(d);
 }
 
+void indexdir_remove_db(indexdir *ix, const char *name) {
+    if (!is_database_name(name) || is_live(ix, name)) return;
+    char *p = indexdir_join(ix, name);
+    remove_tree(p);
+    free(p);
+}
+
 static uint64_t dir_bytes(const char *path) {
     DIR *d = opendir(path);
     if (!d) return 0;
@@ -315,6 +322,10 @@ static uint64_t dir_bytes(const char *path) {
     }
     closedir(d);
     return total;
+}
+
+uint64_t indexdir_path_bytes(const char *path) {
+    return dir_bytes(path);
 }
 
 uint64_t indexdir_size(const indexdir *ix) {

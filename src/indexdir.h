@@ -76,6 +76,8 @@ int indexdir_switch(indexdir *ix, char *const *names, int n, char *err);
 int indexdir_needs_merge(const indexdir *ix);
 /* Removes db.*, part.*, front and shard.* directories that are not live. */
 void indexdir_cleanup(indexdir *ix);
+/* Removes the one database directory name, unless it is live. */
+void indexdir_remove_db(indexdir *ix, const char *name);
 /* The shard count of a sharded index's stub (front, shard.0 ... shard.N-1
  * in that order); 0 for any other index; -1 when the stub names a front
  * but not shards 0 to N-1 in order. */
@@ -85,6 +87,8 @@ int indexdir_shard_count(const indexdir *ix);
 char *indexdir_shard_name(unsigned k);
 /* Bytes used by the live databases (following nested stubs). */
 uint64_t indexdir_size(const indexdir *ix);
+/* Bytes of the files in one database directory (not following stubs). */
+uint64_t indexdir_path_bytes(const char *path);
 /* Bytes an unprivileged writer may still use on the index's file system
  * (UINT64_MAX when it cannot be told). */
 uint64_t indexdir_free_bytes(const indexdir *ix);

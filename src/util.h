@@ -116,7 +116,8 @@ int lede_parse_hex64(const char *s, uint64_t *out);
  * "NAME:N", the process kills itself with SIGKILL the first (N-th) time it
  * reaches the point called NAME (crash-safety tests), counting over all
  * threads.  The points: "after-article" (the indexer's writers, each
- * article written), "after-merge", "before-switch", "after-switch".  The
+ * article written), "bulk-repacked" (livewriter.c), "after-merge",
+ * "before-switch", "after-switch".  The
  * environment is read at the first call only. */
 void lede_crash_point(const char *name);
 

@@ -1,5 +1,6 @@
 /* admin.cc -- the engine's maintenance entry points: compacting databases
- * into one (engine_compact) and Xapian's consistency check
+ * into one (engine_compact), one database into a compact copy of it
+ * (engine_repack) and Xapian's consistency check
  * (engine_check), the revision of a database on disk.  A compaction keeps
  * the merge of its sources' metadata fields ("lede.schema") and of their
  * boilerplate tables ("lede.boilerplate", boiler.h), and a compaction of
@@ -95,6 +96,13 @@ int engine_compact(const char *const *srcs, int n, const char *dst,
         if (n == 1) flags |= Xapian::DBCOMPACT_NO_RENUMBER;
         all.compact(dst, flags, 0, keep);
         changes_carry(all, dst, n == 1);
+        return LEDE_OK;
+    });
+}
+
+int engine_repack(const char *src, const char *dst, char *err) {
+    return guarded(err, dst, [&] {
+        Xapian::Database(src).compact(dst, Xapian::DBCOMPACT_NO_RENUMBER);
         return LEDE_OK;
     });
 }
