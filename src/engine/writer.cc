@@ -69,6 +69,31 @@ uint64_t lede_revision(const Xapian::Database &db) {
     return strtoull(base.c_str(), nullptr, 10) + db.get_revision();
 }
 
+namespace {
+
+/* The words of the body term in at least share x the articles measured,
+ * at most max of the most frequent (ties by word), with their article
+ * counts, most frequent first. */
+std::vector<std::pair<uint64_t, std::string>> frequent_words(const engine_writer *w, double share,
+                                                              unsigned max) {
+    std::vector<std::pair<uint64_t, std::string>> by_df;
+    for (const auto &kv : w->sample_df)
+        if ((double)kv.second >= share * (double)w->sampled && kv.first.find(' ') == std::string::npos)
+            by_df.emplace_back(kv.second, kv.first);
+    std::sort(by_df.begin(), by_df.end(), [](const auto &a, const auto &b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    if (by_df.size() > max) by_df.resize(max);
+    return by_df;
+}
+
+/* A sampled article count as a share of the sample, parts per million. */
+uint64_t ppm_of(uint64_t df, uint64_t sampled) {
+    return sampled ? (uint64_t)std::llround(1e6 * (double)df / (double)sampled) : 0;
+}
+
+}  // namespace
+
 extern "C" {
 
 int engine_format_samples(const char *format) {
@@ -192,31 +217,6 @@ int engine_writer_measure(engine_writer *w, const article *a,
         return LEDE_OK;
     });
 }
-
-namespace {
-
-/* The words of the body term in at least share x the articles measured,
- * at most max of the most frequent (ties by word), with their article
- * counts, most frequent first. */
-std::vector<std::pair<uint64_t, std::string>> frequent_words(const engine_writer *w, double share,
-                                                              unsigned max) {
-    std::vector<std::pair<uint64_t, std::string>> by_df;
-    for (const auto &kv : w->sample_df)
-        if ((double)kv.second >= share * (double)w->sampled && kv.first.find(' ') == std::string::npos)
-            by_df.emplace_back(kv.second, kv.first);
-    std::sort(by_df.begin(), by_df.end(), [](const auto &a, const auto &b) {
-        return a.first != b.first ? a.first > b.first : a.second < b.second;
-    });
-    if (by_df.size() > max) by_df.resize(max);
-    return by_df;
-}
-
-/* A sampled article count as a share of the sample, parts per million. */
-uint64_t ppm_of(uint64_t df, uint64_t sampled) {
-    return sampled ? (uint64_t)std::llround(1e6 * (double)df / (double)sampled) : 0;
-}
-
-}  // namespace
 
 int engine_writer_common_words(engine_writer *w, double share, unsigned max,
                                sbuf *out, char *err) {
