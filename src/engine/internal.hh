@@ -241,6 +241,7 @@ struct engine_reader {
     std::unordered_set<std::string> common;  /* formats 3 and 4: SIMILAR leaves them out */
     PairRule pairs;  /* formats 3 and 4: see pairs_for */
     TierMap tiers;  /* format 4: see tiers.cc */
+    std::unordered_map<std::string, Xapian::doccount> tier_freqs; /* a remote reader's: tier_freq */
     docstore *ds = nullptr;
     /* Change detection (see refresh): the directories watched, and
      * whether a quiet watch may be trusted to mean "nothing new". */

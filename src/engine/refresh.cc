@@ -13,6 +13,7 @@
  * stop words) are written only into new databases, and a new database
  * reaches readers through a new stub (src/settings.h). */
 #include "internal.hh"
+#include "tiers.hh"
 
 #include <cstdio>
 
@@ -188,6 +189,7 @@ bool watch_tells_all(const engine_reader *r) {
 void moved(engine_reader *r) {
     reader_fields_load(r);
     forget_pattern_words(r);
+    forget_tier_freqs(r);
 }
 
 /* The stubs are as they were: an index with remote shards opens them if

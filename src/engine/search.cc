@@ -283,7 +283,18 @@ void count_tiered(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, 
                                      page.counted_max);
 }
 
-/* tiers.cc's run: a local relevance-ordered page of q from the articles
+/* The first match of a tier run: the page's worth by score, in page;
+ * false when a tie run may go on past it and the page must be sorted
+ * yet.  Over remote shards by score alone, as remote_page's first match
+ * (no tie spy, whose dates would each be a round trip). */
+bool tier_match(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, Page &page) {
+    if (!r->remote) return page_by_score(r, enq, o, 0, page, true);
+    enq.set_sort_by_relevance();
+    page.mset = checked_mset(r, enq, o, 0, o->offset + o->limit, 0);
+    return false;
+}
+
+/* tiers.cc's run: a relevance-ordered page of q from the articles
  * holding a tier term of its words, when its lowest score beats all the
  * others can score; false (page untouched) otherwise.  Only for a query
  * whose words' postings add up to TIER_MIN_POSTINGS: below that the
@@ -300,14 +311,15 @@ bool tier_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     if (off || !tier_plan(r, q, always ? 0 : TIER_MIN_POSTINGS, filtered, bound)) return false;
     Page from_tiers;
     enq.set_query(filtered);
-    bool ordered = page_by_score(r, enq, o, 0, from_tiers, true);
+    bool ordered = tier_match(r, enq, o, from_tiers);
     Xapian::doccount want = o->offset + o->limit;
     const Xapian::MSet &m = from_tiers.mset;
     if (m.size() < want || !(m[want - 1].get_weight() > bound * (1 + 1e-9))) {
         enq.set_query(q);
         return false;
     }
-    if (!ordered) tied_page(r, enq, o, from_tiers); /* a tie run past the fetch */
+    if (r->remote) sorted_above(r, enq, o, m[want - 1].get_weight(), from_tiers);
+    else if (!ordered) tied_page(r, enq, o, from_tiers); /* a tie run past the fetch */
     enq.set_query(q);
     count_tiered(r, enq, o, from_tiers);
     page = std::move(from_tiers);
@@ -321,6 +333,10 @@ void relevance_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query 
                     const search_opts *o, Xapian::doccount check, FacetCounts &facets, Page &page) {
     bool apart = r->remote;
     bool collapsing = o->collapse && *o->collapse;
+    /* A tier run ranks the best matches only: not for an exact count,
+     * facets or a collapse, which need every match seen. */
+    if (!o->exact && facets.slots.empty() && !collapsing && tier_page(r, enq, run, o, page))
+        return;
     /* Remote shards sort by date where scores tie themselves: reading
      * dates here would cost a round trip for each tied candidate
      * (remote_page).  A collapse keeps the one match below: under a
@@ -330,12 +346,6 @@ void relevance_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query 
         facets.count_apart(r, enq, o, check);
         return;
     }
-    /* A tier run ranks the best matches only: not for an exact count,
-     * facets or a collapse, which need every match seen (nor over remote
-     * shards: tiers.cc reads each word's frequency). */
-    if (!r->remote && !o->exact && facets.slots.empty() && !collapsing &&
-        tier_page(r, enq, run, o, page))
-        return;
     /* A match spy counting collapse keys (collapse.cc) would count twice
      * if page_by_score ran a second match: Xapian sorts. */
     if (!r->remote && !page.collapse_counts &&

@@ -18,7 +18,10 @@
  * lowest score there is above the bound, no other article can reach the
  * page, so the page is the one the whole query gives (same articles,
  * scores, order and ties); otherwise the whole query runs as before.
- * Touches no database; search.cc runs what tier_plan makes. */
+ * Over remote shards the same (the filter and BM25 are the protocol's);
+ * the words' frequencies a plan reads are kept by a remote reader until
+ * it moves (tier_freq).  Touches no database; search.cc runs what
+ * tier_plan makes. */
 #include "internal.hh"
 #include "tiers.hh"
 #include "tokenise.hh"
@@ -77,7 +80,7 @@ Xapian::termcount threshold_of(std::vector<Xapian::termcount> &baked, double sha
 
 /* A query's tier plan as collect builds it. */
 struct Plan {
-    const engine_reader *r = nullptr;
+    engine_reader *r = nullptr;
     std::vector<std::string> leaves;  /* each scoring leaf's term, repeats kept */
 };
 
@@ -116,17 +119,32 @@ bool collect(const Xapian::Query &q, Plan &p) {
     }
 }
 
+/* How many articles of r's index hold term, as a match's weighting
+ * reads it (the empty term: how many articles there are).  Over remote
+ * shards each ask is a round trip to every server, so a remote reader
+ * keeps what it asked until it moves (forget_tier_freqs): its servers
+ * answer from the revision it opened until then.  Only the tier words of
+ * a plan and the empty term are asked, so it keeps at most as many. */
+Xapian::doccount tier_freq(engine_reader *r, const std::string &term) {
+    if (!r->remote) return term.empty() ? r->db.get_doccount() : r->db.get_termfreq(term);
+    auto kept = r->tier_freqs.find(term);
+    if (kept != r->tier_freqs.end()) return kept->second;
+    Xapian::doccount n = term.empty() ? r->db.get_doccount() : r->db.get_termfreq(term);
+    r->tier_freqs.emplace(term, n);
+    return n;
+}
+
 /* The most a leaf of term (wqf in the query) can add for an article
  * whose wdf of it is at most wdf, as tf_weight() scores it: Xapian's
  * BM25Weight with b = 0 and k3 = 1, the idf ImpactWeight::idf repeats. */
-double leaf_bound(const engine_reader *r, const std::string &term, double wqf, double wdf) {
-    double idf = ImpactWeight::idf(r->db.get_termfreq(term), r->db.get_doccount());
+double leaf_bound(engine_reader *r, const std::string &term, double wqf, double wdf) {
+    double idf = ImpactWeight::idf(tier_freq(r, term), tier_freq(r, ""));
     return idf * (TF_K1 + 1) * (2 * wqf / (1 + wqf)) * wdf / (TF_K1 + wdf);
 }
 
 }  // namespace
 
-bool tier_plan(const engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
+bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
                Xapian::Query &filtered, double &bound) {
     if (r->tiers.empty() || r->format != 4) return false;
     Plan p;
@@ -135,7 +153,7 @@ bool tier_plan(const engine_reader *r, const Xapian::Query &q, Xapian::doccount 
     std::unordered_map<std::string, double> wqf;
     for (const std::string &t : p.leaves) wqf[t] += 1;
     Xapian::doccount postings = 0;
-    for (const auto &kv : wqf) postings += r->db.get_termfreq(kv.first);
+    for (const auto &kv : wqf) postings += tier_freq(r, kv.first);
     if (postings < min_postings) return false;
     bound = 0;
     std::vector<Xapian::Query> hi;
@@ -144,6 +162,10 @@ bool tier_plan(const engine_reader *r, const Xapian::Query &q, Xapian::doccount 
     filtered = Xapian::Query(Xapian::Query::OP_FILTER, q,
                              Xapian::Query(Xapian::Query::OP_OR, hi.begin(), hi.end()));
     return true;
+}
+
+void forget_tier_freqs(engine_reader *r) {
+    r->tier_freqs.clear();
 }
 
 extern "C" {

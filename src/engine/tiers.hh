@@ -20,7 +20,10 @@ void add_tier_terms(const TierMap &tiers, tok::TermTable &table);
  * tiers.cc); false when q has a scoring word that is not a tier word, an
  * operator whose weight it cannot bound, fewer postings than min_postings
  * in its scoring words, or the index no tiers. */
-bool tier_plan(const engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
+bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
                Xapian::Query &filtered, double &bound);
+/* Drops the tier words' frequencies a remote reader kept (tier_freq):
+ * r moved to other databases or revisions. */
+void forget_tier_freqs(engine_reader *r);
 
 #endif

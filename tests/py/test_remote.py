@@ -21,7 +21,7 @@ import sys
 import threading
 
 from ledetest import (INDEXER, ROOT, TCPSRV, Daemon, PortHold, Scratch, TcpSrv, build_index, check, check_eq,
-                      eventually, finish, kill_servers, stats)
+                      eventually, finish, kill_servers, stats, status_field)
 
 SHARED = os.environ.get("LEDE_SHARED") or os.path.join(ROOT, "..", "shared")
 REUTERS = os.path.join(SHARED, "corpus", "reuters", "reuters21578.jsonl.gz")
@@ -178,6 +178,34 @@ def compare(local, remote, queries, label, shapes, wildcard_slack=0.005):
     check_eq(bad, 0, "%s: %d requests, the same totals, ids and order as the local index" % (label, asked))
     check(worst <= 0.005, "%s: scores within 0.5%% of the local index's (worst %.5f%%; wildcards %.5f%%)" %
           (label, worst * 100, wild * 100))
+
+
+def compare_tiered(whole, tiered, queries, label):
+    """Ranked pages (no exact count) of a front trying a tier run for every
+    query (LEDE_TIERS_ALWAYS; src/engine/tiers.cc) against the local index
+    matching every candidate (LEDE_TIERS_OFF): the same ids in the same
+    order, the same total where both are exact, and a tenth of the mix at
+    least ranked from the tiers through the remote servers."""
+    a, b = whole.connect(), tiered.connect()
+    bad, runs = 0, 0
+    for q in queries:
+        ra, rb = a.ask("SEARCH limit=20 snippet=0 -- %s" % q), b.ask("SEARCH limit=20 snippet=0 -- %s" % q)
+        runs += " tiered=1" in rb[0]
+        exact = status_field(ra, "exact") == "1" and status_field(rb, "exact") == "1"
+        slack = 0.005 if "*" in q else 1e-9  # a wildcard's near-ties may swap: see compare
+        same = ra[0].split()[0] == rb[0].split()[0] and \
+            canonical(hits(ra), 20, slack) == canonical(hits(rb), 20, slack) and \
+            (not exact or status_field(ra, "total") == status_field(rb, "total"))
+        if not same:
+            bad += 1
+            if bad <= 3:
+                print("# %s differs: %s\n#   local  %s %s\n#   remote %s %s" %
+                      (label, q, ra[0], [h[0] for h in hits(ra)][:8], rb[0], [h[0] for h in hits(rb)][:8]))
+    a.close()
+    b.close()
+    check_eq(bad, 0, "%s: %d ranked pages, the same ids and order as the whole local match" % (label, len(queries)))
+    check(runs >= len(queries) // 10, "%s: tier runs through the remote servers answered a tenth of the mix at "
+          "least (%d of %d)" % (label, runs, len(queries)))
 
 
 SHAPES = ["SEARCH limit=20 exact=1 snippet=0 -- %s",
@@ -516,6 +544,7 @@ try:
         # build's sample leaves out of all of them, and BM25's lengths differ.
         build_index(rindex, REUTERS, extra=("--keep-boilerplate",))
         local = Daemon(rindex)
+        whole = Daemon(rindex, env={"LEDE_TIERS_OFF": "1"})
         for n in (2, 4):
             sharded = scratch.join("reuters.%d" % n)
             build_index(sharded, REUTERS, extra=("--shards", str(n), "--keep-boilerplate"))
@@ -527,9 +556,13 @@ try:
             compare(local, remote, queries, "Reuters mix (%d queries) in %d shards behind xapian-tcpsrv" %
                     (len(queries), n), SHAPES)
             remote.stop()
+            remote = Daemon(rfront, env={"LEDE_TIERS_ALWAYS": "1"})
+            compare_tiered(whole, remote, queries, "Reuters mix in %d shards, tier runs" % n)
+            remote.stop()
             for t in srvs:
                 t.kill()
         local.stop()
+        whole.stop()
 finally:
     kill_servers(servers)
     scratch.cleanup()
