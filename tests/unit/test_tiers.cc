@@ -4,15 +4,19 @@
  * of the query outside its filter scores (and below what a tier article
  * of one word scores); queries it cannot bound get no plan; a search ranked from the tiers
  * gives the hits of the whole match; engine_writer_tiers picks
- * thresholds that at most the given share of the sample reaches. */
+ * thresholds that at most the given share of the sample reaches; a
+ * remote reader keeps the frequencies a plan reads until it moves. */
 #include "internal.hh"
 #include "tiers.hh"
 #include "ranking.hh"
 #include "unit.h"
 #include "unit_index.h"
 
+#include <cstdio>
 #include <set>
 #include <string>
+
+#include <sys/stat.h>
 #include <vector>
 
 namespace {
@@ -212,6 +216,46 @@ void check_thresholds() {
     engine_writer_close(m, NULL);
 }
 
+/* A remote reader (here over xapian-progsrv, the remote protocol on a
+ * pipe) keeps the tier words' frequencies a plan asked, each a round trip
+ * to every server, and forgets them when it moves to a new revision: the
+ * next plan's bound is then the new index's. */
+void check_remote_freqs(const char *dir, const char *root) {
+    std::string front = std::string(root) + "/front";
+    CHECK(mkdir(front.c_str(), 0755) == 0, "a front directory");
+    FILE *stub = fopen((front + "/XAPIANDB").c_str(), "w");
+    CHECK(stub && fprintf(stub, "remote :xapian-progsrv %s\n", dir) > 0 && fclose(stub) == 0, "its stub");
+    char err[LEDE_ERRLEN];
+    engine_reader *r;
+    if (engine_reader_open(front.c_str(), &r, err) != LEDE_OK) {
+        CHECK(false, "a reader opens over xapian-progsrv: %s", err);
+        return;
+    }
+    search_opts o = {};
+    o.query = "river";
+    search_results res;
+    CHECK(engine_search(r, &o, &res, err) == LEDE_OK, "a remote search: %s", err);
+    search_results_free(&res);
+    Xapian::Query alpha("alpha"), filtered;
+    double bound = 0, old_bound;
+    CHECK(r->remote && tier_plan(r, alpha, 0, filtered, bound), "a remote reader plans a tier run");
+    old_bound = bound;
+    Xapian::doccount before = r->db.get_termfreq("alpha");
+    CHECK(r->tier_freqs.count("alpha") && r->tier_freqs["alpha"] == before &&
+              r->tier_freqs[""] == r->db.get_doccount(),
+          "it keeps alpha's frequency (%u) and the article count", before);
+    engine_writer *w;
+    CHECK(engine_writer_open(dir, 1, 1, &w, err) == LEDE_OK &&
+              unit_put(w, "late", "Notes", "alpha alpha alpha river", err) == LEDE_OK &&
+              engine_writer_close(w, err) == LEDE_OK,
+          "a commit adds an article holding alpha: %s", err);
+    CHECK(refresh(r, true) && r->tier_freqs.empty(), "moving to that commit forgets them");
+    CHECK(tier_plan(r, alpha, 0, filtered, bound) && r->tier_freqs["alpha"] == before + 1 && bound != old_bound,
+          "the next plan reads the new frequency (%u) and bound (%.6f, was %.6f)", r->tier_freqs["alpha"], bound,
+          old_bound);
+    engine_reader_close(r);
+}
+
 }  // namespace
 
 int main(void) {
@@ -227,6 +271,7 @@ int main(void) {
     for (const char *q : {"alpha", "alpha beta", "alpha NOT beta", "beta"}) check_same_page(dir.c_str(), q, true);
     check_same_page(dir.c_str(), "\"alpha beta\"", false);
     check_thresholds();
+    check_remote_freqs(dir.c_str(), root);
     unit_scratch_remove(root);
     return unit_exit();
 }
