@@ -271,41 +271,62 @@ static void test_pairs(void) {
     unit_scratch_remove(root);
 }
 
+/* A phrase and the hits it must have. */
+struct phrase_hits {
+    const char *phrase;
+    unsigned hits;
+};
+
+/* What test_pair_words and test_pair_shares check of a pair-word rule
+ * words (a "lede.pair_words" value), told by what in the messages: a
+ * format 4 index of the samples with "harbour" common and words for pair
+ * words gives each of the n phrases the answers (and hits) of one
+ * without pair terms; and an index of "harbour" alone that claims words
+ * afterwards finds no "harbour strike" (a reader looks for its pair
+ * term, never indexed there), and below (unless NULL; a phrase the rule
+ * does not pair) with its below_hits, read by positions. */
+static void check_pair_rule(const char *what, const char *words, const struct phrase_hits *phrases, size_t n,
+                            const char *below, unsigned below_hits) {
+    char tmpl[] = "/tmp/lede-unit.XXXXXX";
+    char *root = unit_scratch_open(tmpl);
+    if (!root) return;
+    char plain[300], paired[300], claims[300], err[LEDE_ERRLEN];
+    snprintf(plain, sizeof plain, "%s/plain", root);
+    snprintf(paired, sizeof paired, "%s/paired", root);
+    snprintf(claims, sizeof claims, "%s/claims", root);
+    CHECK(make_sample(plain, "4", "20", NULL, err) == LEDE_OK, "format 4 sample without pair words");
+    CHECK(make_sample_words(paired, "4", "20", "harbour", words, err) == LEDE_OK, "format 4 sample: %s", what);
+    for (size_t i = 0; i < n; i++) same_with_pairs(plain, paired, phrases[i].phrase, phrases[i].hits);
+    CHECK(make_sample(claims, "4", "20", "harbour", err) == LEDE_OK, "sample with one common word");
+    engine_writer *w;
+    int rc = engine_writer_open(claims, 0, 0, &w, err);
+    if (rc == LEDE_OK) rc = engine_writer_meta_set(w, "lede.pair_words", words, strlen(words), err);
+    if (rc == LEDE_OK) rc = engine_writer_close(w, err);
+    CHECK(rc == LEDE_OK, "%s stored afterwards: %s", what, rc == LEDE_OK ? "ok" : err);
+    search_results res = {0};
+    CHECK(search(claims, "\"harbour strike\"", &res) == LEDE_OK && res.nhits == 0,
+          "%s: a phrase the rule pairs is looked for through its pair term, here never indexed", what);
+    search_results_free(&res);
+    if (below) {
+        CHECK(search(claims, below, &res) == LEDE_OK && res.nhits == below_hits,
+              "%s: a phrase the rule does not pair is read by positions (%u hits)", what, (unsigned)res.nhits);
+        search_results_free(&res);
+    }
+    unit_scratch_remove(root);
+}
+
 /* An index's pair words ("lede.pair_words", issue 22) reach beyond its
  * common words: phrases of them give the same answers as an index without
  * pair terms, and a reader takes them for pair terms (an index claiming
  * pair words it never indexed finds no phrase of them). */
 static void test_pair_words(void) {
-    char tmpl[] = "/tmp/lede-unit.XXXXXX";
-    char *root = unit_scratch_open(tmpl);
-    if (!root) return;
-    char plain[300], wide[300], claims[300], err[LEDE_ERRLEN];
-    snprintf(plain, sizeof plain, "%s/plain", root);
-    snprintf(wide, sizeof wide, "%s/wide", root);
-    snprintf(claims, sizeof claims, "%s/claims", root);
-    const char *pair_words = "harbour strike pay offer crane board";
-    CHECK(make_sample(plain, "4", "20", NULL, err) == LEDE_OK, "format 4 sample without pair words");
-    CHECK(make_sample_words(wide, "4", "20", "harbour", pair_words, err) == LEDE_OK,
-          "format 4 sample: one common word, six pair words");
-    same_with_pairs(plain, wide, "\"harbour strike\"", 2);
-    same_with_pairs(plain, wide, "\"strike harbour\"", 0);
-    same_with_pairs(plain, wide, "\"pay offer\"", 2);
-    same_with_pairs(plain, wide, "title:\"pay offer\"", 1);
-    same_with_pairs(plain, wide, "\"harbour board pay\"", 1);
-    same_with_pairs(plain, wide, "\"strike entered\"", 1);
-    same_with_pairs(plain, wide, "harbour -\"harbour strike\"", 3);
-    /* pairs indexed for "harbour" alone, pair words set afterwards */
-    CHECK(make_sample(claims, "4", "20", "harbour", err) == LEDE_OK, "sample with one common word");
-    engine_writer *w;
-    int rc = engine_writer_open(claims, 0, 0, &w, err);
-    if (rc == LEDE_OK) rc = engine_writer_meta_set(w, "lede.pair_words", pair_words, strlen(pair_words), err);
-    if (rc == LEDE_OK) rc = engine_writer_close(w, err);
-    CHECK(rc == LEDE_OK, "pair words stored afterwards: %s", rc == LEDE_OK ? "ok" : err);
-    search_results res = {0};
-    CHECK(search(claims, "\"harbour strike\"", &res) == LEDE_OK && res.nhits == 0,
-          "a phrase of pair words is looked for through its pair term, here never indexed");
-    search_results_free(&res);
-    unit_scratch_remove(root);
+    static const struct phrase_hits phrases[] = {
+        {"\"harbour strike\"", 2},      {"\"strike harbour\"", 0},  {"\"pay offer\"", 2},
+        {"title:\"pay offer\"", 1},      {"\"harbour board pay\"", 1}, {"\"strike entered\"", 1},
+        {"harbour -\"harbour strike\"", 3},
+    };
+    check_pair_rule("six pair words", "harbour strike pay offer crane board", phrases,
+                    sizeof phrases / sizeof phrases[0], NULL, 0);
 }
 
 /* Pair words by shares ("min=P word=S ...", issue 22): two words pair
@@ -315,38 +336,14 @@ static void test_pair_words(void) {
  * finds no phrase of a pair that reaches the floor (its pair term was
  * never indexed) and still finds one below it (read by positions). */
 static void test_pair_shares(void) {
-    char tmpl[] = "/tmp/lede-unit.XXXXXX";
-    char *root = unit_scratch_open(tmpl);
-    if (!root) return;
-    char plain[300], shares[300], claims[300], err[LEDE_ERRLEN];
-    snprintf(plain, sizeof plain, "%s/plain", root);
-    snprintf(shares, sizeof shares, "%s/shares", root);
-    snprintf(claims, sizeof claims, "%s/claims", root);
+    static const struct phrase_hits phrases[] = {
+        {"\"harbour strike\"", 2},      {"\"pay offer\"", 2},       {"title:\"pay offer\"", 1},
+        {"\"harbour board pay\"", 1},    {"\"strike harbour\"", 0},  {"harbour -\"harbour strike\"", 3},
+    };
     /* harbour strike: 3e11 >= 1e11; pay offer 9e10, harbour board 6e10: below */
-    const char *by_shares = "min=100000 board=100000 harbour=600000 offer=300000 pay=300000 strike=500000";
-    CHECK(make_sample(plain, "4", "20", NULL, err) == LEDE_OK, "format 4 sample without pair words");
-    CHECK(make_sample_words(shares, "4", "20", "harbour", by_shares, err) == LEDE_OK,
-          "format 4 sample: pair words by shares");
-    same_with_pairs(plain, shares, "\"harbour strike\"", 2);
-    same_with_pairs(plain, shares, "\"pay offer\"", 2);
-    same_with_pairs(plain, shares, "title:\"pay offer\"", 1);
-    same_with_pairs(plain, shares, "\"harbour board pay\"", 1);
-    same_with_pairs(plain, shares, "\"strike harbour\"", 0);
-    same_with_pairs(plain, shares, "harbour -\"harbour strike\"", 3);
-    CHECK(make_sample(claims, "4", "20", "harbour", err) == LEDE_OK, "sample with one common word");
-    engine_writer *w;
-    int rc = engine_writer_open(claims, 0, 0, &w, err);
-    if (rc == LEDE_OK) rc = engine_writer_meta_set(w, "lede.pair_words", by_shares, strlen(by_shares), err);
-    if (rc == LEDE_OK) rc = engine_writer_close(w, err);
-    CHECK(rc == LEDE_OK, "pair shares stored afterwards: %s", rc == LEDE_OK ? "ok" : err);
-    search_results res = {0};
-    CHECK(search(claims, "\"harbour strike\"", &res) == LEDE_OK && res.nhits == 0,
-          "a phrase whose shares reach the floor is looked for through its pair term");
-    search_results_free(&res);
-    CHECK(search(claims, "\"pay offer\"", &res) == LEDE_OK && res.nhits == 2,
-          "a phrase below the floor is read by positions (%u hits)", (unsigned)res.nhits);
-    search_results_free(&res);
-    unit_scratch_remove(root);
+    check_pair_rule("pair words by shares",
+                    "min=100000 board=100000 harbour=600000 offer=300000 pay=300000 strike=500000", phrases,
+                    sizeof phrases / sizeof phrases[0], "\"pay offer\"", 2);
 }
 
 static void test_formats(void) {
