@@ -56,7 +56,8 @@ const size_t ID_ENTRY_BYTES = 64;
 /* What a full build's process holds besides what grows with the
  * collection (engine_bulk_budget): the program and its libraries (12 MB
  * resident at the writers' start), the boilerplate table (up to 6 MB), the
- * glass writer's table buffers and spill reads (6 MB); and each writer's
+ * glass writer's table buffers and spill reads (6 MB) and its workers'
+ * queues (1 MB: two at a time); and each writer's
  * word caches (the tokeniser's, tokenise.hh: up to 65,536 words with
  * their stems, term ids and spelling counts not yet handed on, some 8 MB;
  * the TermGenerator's stemmer cache, language.cc, which only CJK fields

@@ -2,16 +2,23 @@
  * (the .cc files of src/engine/glass): the integer and string encodings Xapian's glass
  * backend reads (encode.cc), the B-tree table writer (table.cc), the
  * version file (version.cc), the chunk builders and their spill file
- * (chunks.cc) and the spelling table (spelling.cc).  Nothing here is seen
+ * (chunks.cc), the spelling table (spelling.cc) and the table written by
+ * a thread of its own (worker.cc).  Nothing here is seen
  * outside this directory; writer.hh is the door. */
 #ifndef LEDE_GLASS_GLASS_HH
 #define LEDE_GLASS_GLASS_HH
 
 #include "writer.hh"
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace glass {
@@ -84,6 +91,42 @@ class TableWriter {
     unsigned long long entries = 0, bytes = 0;
     uint32_t next_block = 0;
     std::string out;
+};
+
+/* ---- a table written by a thread of its own (worker.cc) ---- */
+/* Takes a table's keys and tags in ascending order as TableWriter does
+ * and writes them on its own thread, in that order; add_positions() takes
+ * a posting's positions unencoded (encode_positions() runs on the
+ * thread).  The table is the worker's; finish() waits for every item
+ * written, then finishes it. */
+class TableWorker {
+  public:
+    explicit TableWorker(std::unique_ptr<TableWriter> table);
+    ~TableWorker();
+    TableWorker(const TableWorker &) = delete;
+    TableWorker &operator=(const TableWorker &) = delete;
+
+    void add(const std::string &key, const std::string &tag);
+    void add_positions(const std::string &key, const Xapian::termpos *positions, size_t n);
+    RootInfo finish(bool sync);
+    /* Once finished (its thread no longer writes the count). */
+    unsigned long long bytes_written() const { return table->bytes_written(); }
+
+  private:
+    void hand_over();
+    void write(const std::string &batch);
+    void run();
+    std::unique_ptr<TableWriter> table;
+    std::string filling; /* the writer's thread's alone */
+    std::string key, tag; /* the worker thread's alone */
+    std::vector<Xapian::termpos> positions;
+    std::mutex mu; /* guards what follows */
+    std::condition_variable changed;
+    std::deque<std::string> queue;
+    std::vector<std::string> spare;
+    std::exception_ptr failure;
+    bool idle = false, stopping = false;
+    std::thread thread; /* last: started once the rest is made */
 };
 
 /* ---- the version file (version.cc) ---- */
