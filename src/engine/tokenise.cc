@@ -149,7 +149,10 @@ bulk::FlatTerm &TermTable::get(uint32_t id) {
     size_t h = hash_id(id);
     size_t i = index.find(h, [&](size_t k) { return entries[k].id == id; });
     if (index.taken(i)) return entries[index.entry_at(i)];
-    if (entries.empty()) entries.reserve(256); /* an article's terms, mostly */
+    if (entries.empty()) { /* an article's, mostly */
+        entries.reserve(256);
+        log.reserve(1024);
+    }
     entries.emplace_back();
     entries.back().term = dict->term_of(id);
     entries.back().id = id;
@@ -161,31 +164,55 @@ void TermTable::add_document(const Xapian::Document &doc) {
     for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
         bulk::FlatTerm &e = get(*t);
         e.wdf += t.get_wdf();
+        uint32_t k = (uint32_t)(&e - entries.data());
         for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
-            e.positions.push_back(*p);
+            log.emplace_back(k, *p);
+        grouped = false;
     }
 }
 
-std::vector<bulk::FlatTerm> TermTable::take_sorted() {
+/* The log into positions, each entry's a run [first, first + count),
+ * sorted and unique (a position given twice is one, as in a
+ * Xapian::Document). */
+void TermTable::group() {
+    for (bulk::FlatTerm &t : entries) t.count = 0;
+    for (const auto &e : log) entries[e.first].count++;
+    uint32_t at = 0;
+    for (bulk::FlatTerm &t : entries) {
+        t.first = at;
+        at += t.count;
+        t.count = 0;
+    }
+    positions.resize(log.size());
+    for (const auto &e : log) {
+        bulk::FlatTerm &t = entries[e.first];
+        positions[t.first + t.count++] = e.second;
+    }
+    for (bulk::FlatTerm &t : entries) {
+        Xapian::termpos *b = positions.data() + t.first, *e = b + t.count;
+        if (std::is_sorted(b, e) && std::adjacent_find(b, e) == e) continue;
+        std::sort(b, e);
+        t.count = (uint32_t)(std::unique(b, e) - b);
+    }
+    grouped = true;
+}
+
+bulk::FlatDocument TermTable::take_sorted() {
+    if (!grouped) group();
     /* Sorted by number, then moved once: sorting the terms themselves
-     * moved strings and vectors at every swap (3% of a build). */
+     * moved strings at every swap (3% of a build). */
     std::vector<uint32_t> order(entries.size());
     for (uint32_t k = 0; k < order.size(); k++) order[k] = k;
     std::sort(order.begin(), order.end(),
               [&](uint32_t a, uint32_t b) { return entries[a].term < entries[b].term; });
-    std::vector<bulk::FlatTerm> out;
-    out.reserve(entries.size());
-    for (uint32_t k : order) out.push_back(std::move(entries[k]));
+    bulk::FlatDocument doc;
+    doc.terms.reserve(entries.size());
+    for (uint32_t k : order) doc.terms.push_back(std::move(entries[k]));
+    doc.positions.swap(positions);
     entries.clear();
     index.clear();
-    for (bulk::FlatTerm &t : out) {
-        if (std::is_sorted(t.positions.begin(), t.positions.end()) &&
-            std::adjacent_find(t.positions.begin(), t.positions.end()) == t.positions.end())
-            continue;
-        std::sort(t.positions.begin(), t.positions.end());
-        t.positions.erase(std::unique(t.positions.begin(), t.positions.end()), t.positions.end());
-    }
-    return out;
+    log.clear();
+    return doc;
 }
 
 void decode(const std::string &text, Decoded &out) {

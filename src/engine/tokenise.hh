@@ -42,7 +42,10 @@ namespace tok {
  * add_boolean_term make of the same calls.  Its terms are numbered by a
  * dictionary (the writer's run buffer, bulk.hh; without one, a buffer of
  * its own) and found by number: a term given as bytes is looked up there
- * once, one given by id (the tokeniser's) not at all. */
+ * once, one given by id (the tokeniser's) not at all.  Positions are
+ * logged as they come (term, position) and grouped term by term into one
+ * array when they are first read (positions_of, take_sorted): no vector
+ * of its own for each term. */
 class TermTable {
   public:
     explicit TermTable(bulk::RunBuffer *dict = nullptr)
@@ -53,31 +56,40 @@ class TermTable {
     void add_posting(const Term &term, Xapian::termpos pos, Xapian::termcount wdf) {
         bulk::FlatTerm &t = get(term);
         t.wdf += wdf;
-        /* Four at once: malloc's smallest block holds them, and most
-         * terms of an article have one to four (growing one by one was
-         * 3.6% of a Reuters build in perf). */
-        if (t.positions.empty()) t.positions.reserve(4);
-        t.positions.push_back(pos);
+        log.emplace_back((uint32_t)(&t - entries.data()), pos);
+        grouped = false;
     }
     template <typename Term>
     void add_term(const Term &term, Xapian::termcount wdf) { get(term).wdf += wdf; }
     void add_boolean(const std::string &term) { get(term); }
     /* Every term of doc, added as its postings would be. */
     void add_document(const Xapian::Document &doc);
+    /* The terms; their positions through positions_of. */
     std::vector<bulk::FlatTerm> &terms() { return entries; }
+    /* t's positions (t one of terms()), ascending and unique: valid until
+     * the next add_posting. */
+    std::pair<const Xapian::termpos *, const Xapian::termpos *> positions_of(const bulk::FlatTerm &t) {
+        if (!grouped) group();
+        return {positions.data() + t.first, positions.data() + t.first + t.count};
+    }
     bulk::RunBuffer &dictionary() { return *dict; }
     /* The generation the ids are of (FlatDocument::generation): 0 with a
      * dictionary of its own, gone with the table. */
     uint32_t generation() const { return own ? 0 : dict->generation(); }
-    /* The terms in ascending byte order, positions ascending and unique;
-     * the table is left empty. */
-    std::vector<bulk::FlatTerm> take_sorted();
+    /* A document of the terms in ascending byte order, positions
+     * ascending and unique (its values and data left empty); the table is
+     * left empty. */
+    bulk::FlatDocument take_sorted();
 
   private:
     std::unique_ptr<bulk::RunBuffer> own;
     bulk::RunBuffer *dict;
     std::vector<bulk::FlatTerm> entries;
     FlatIndex index; /* by id */
+    std::vector<std::pair<uint32_t, Xapian::termpos>> log; /* (entry, position), as added */
+    std::vector<Xapian::termpos> positions;                /* the log grouped by entry */
+    bool grouped = true;
+    void group();
 };
 
 /* A text as Xapian::Utf8Iterator reads it, a character at a time. */
