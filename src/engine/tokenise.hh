@@ -28,6 +28,7 @@
 #include "bulk.hh"
 #include "chars.hh"
 #include "flat_index.hh"
+#include "stem_cache.hh"
 
 #include <functional>
 #include <memory>
@@ -131,32 +132,34 @@ class Tokeniser {
     Xapian::Stem stemmer;
     const Xapian::Stem *stem;
     const std::unordered_set<std::string> *stops;
-    std::string word, key;
+    std::string key;
+    /* Words read and not yet added (index). */
+    static const size_t LOOKAHEAD = 4;
+    struct Pending {
+        std::string word;
+        size_t hash = 0;
+        bool spell = false;
+    };
+    Pending pending[LOOKAHEAD];
     /* What each word seen gives, the stop word list and the stemmer asked
      * once (the stemmer's own cache still cost a virtual call, a lookup
      * and a copy a word, and the stop list a lookup): its stem, or that
-     * it gives no term; and with each of the first PREFIXES prefixes, its
-     * term's id in the dictionary's generation gen (NO_ID: not known
-     * yet), so that a word is one lookup here and none in the tables
-     * after.  Starts again when full. */
-    static constexpr int PREFIXES = 4; /* lede's: title, standfirst, body, author */
-    static constexpr uint32_t NO_ID = 0xffffffff;
-    struct Stemmed {
-        std::string stem;
-        uint32_t gen = 0;
-        uint32_t id[PREFIXES];
-        Xapian::termcount spelled = 0; /* counted as a spelling word, not yet handed on */
-        bool none = false;
-        bool spells = false; /* the word is a spelling word */
-    };
-    StringTable<Stemmed> cache;
-    static const size_t CACHE_MAX = 65536; /* some 8 MB */
+     * it gives no term; and with each of the first PREFIXES prefixes
+     * (lede's: title, standfirst, body, author), its term's id in the
+     * dictionary's generation gen (NO_ID: not known yet), so that a word
+     * is one lookup here and none in the tables after.  Starts again when
+     * full. */
+    static constexpr int PREFIXES = StemCache::PREFIXES;
+    static constexpr uint32_t NO_ID = StemCache::NO_ID;
+    typedef StemCache::Entry Stemmed;
+    StemCache cache;
+    static const size_t CACHE_MAX = 65536; /* 8 MB of buckets and the stems */
     std::vector<std::string> prefixes; /* those with a slot in Stemmed */
     SpellingSink sink;
-    Stemmed &stemmed(const std::string &term);
+    Stemmed &stemmed(const std::string &term, size_t hash);
     int prefix_slot(const std::string &prefix);
-    void add(const std::string &term, Xapian::termcount wdf_inc, const std::string &prefix, int slot,
-             bool positions, bool spell, TermTable &out);
+    void add(const std::string &term, size_t hash, Xapian::termcount wdf_inc, const std::string &prefix,
+             int slot, bool positions, bool spell, TermTable &out);
 };
 
 /* Calls f(word) for each spelling word of the characters c[0, n) as
