@@ -126,10 +126,8 @@ uint64_t minhash_seed(unsigned i) {
 /* mins[k] = the least lede_hash_final(h ^ minhash_seed(k)) over the n
  * shingle hashes h, for the DUP_HASHES k: 64 hashes a shingle, 7% of a
  * full build's CPU one at a time.  Where the CPU has AVX-512 (64-bit
- * lanes with a multiply and an unsigned minimum), or AVX2 (four lanes;
- * the compiler makes the 64-bit multiply of 32-bit ones), the same
- * arithmetic eight lanes at once: the same minima, so the same
- * signature. */
+ * lanes with a multiply and an unsigned minimum), the same arithmetic
+ * eight lanes at once: the same minima, so the same signature. */
 void minhash_scalar(const uint64_t *hashes, size_t n, uint64_t *mins) {
     for (size_t i = 0; i < n; i++) {
         for (unsigned k = 0; k < DUP_HASHES; k++) {
@@ -144,9 +142,8 @@ void minhash_scalar(const uint64_t *hashes, size_t n, uint64_t *mins) {
 typedef uint64_t u64x8 __attribute__((vector_size(64)));
 const unsigned LANES = 8;
 
-/* The eight-lane loop, compiled into each target's function below with
- * that target's instructions. */
-__attribute__((always_inline)) inline void minhash_lanes(const uint64_t *hashes, size_t n, uint64_t *mins) {
+__attribute__((target("avx512f,avx512dq")))
+void minhash_wide(const uint64_t *hashes, size_t n, uint64_t *mins) {
     for (unsigned j = 0; j < DUP_HASHES; j += LANES) {
         u64x8 seed, min;
         for (unsigned l = 0; l < LANES; l++) {
@@ -165,26 +162,14 @@ __attribute__((always_inline)) inline void minhash_lanes(const uint64_t *hashes,
         for (unsigned l = 0; l < LANES; l++) mins[j + l] = min[l];
     }
 }
-
-__attribute__((target("avx512f,avx512dq")))
-void minhash_avx512(const uint64_t *hashes, size_t n, uint64_t *mins) {
-    minhash_lanes(hashes, n, mins);
-}
-
-__attribute__((target("avx2")))
-void minhash_avx2(const uint64_t *hashes, size_t n, uint64_t *mins) {
-    minhash_lanes(hashes, n, mins);
-}
 #endif
 
 void minhash(const uint64_t *hashes, size_t n, uint64_t *mins) {
 #ifdef LEDE_MINHASH_WIDE
-    /* LEDE_MINHASH_SCALAR (tests: the ways give one signature), read once. */
-    static const int way = getenv("LEDE_MINHASH_SCALAR") ? 0
-                           : __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") ? 2
-                           : __builtin_cpu_supports("avx2") ? 1 : 0;
-    if (way == 2) return minhash_avx512(hashes, n, mins);
-    if (way == 1) return minhash_avx2(hashes, n, mins);
+    /* LEDE_MINHASH_SCALAR (tests: the two ways give one signature), read once. */
+    static const bool wide = __builtin_cpu_supports("avx512f") &&
+                             __builtin_cpu_supports("avx512dq") && !getenv("LEDE_MINHASH_SCALAR");
+    if (wide) return minhash_wide(hashes, n, mins);
 #endif
     minhash_scalar(hashes, n, mins);
 }
