@@ -108,7 +108,7 @@ long Inverter::add(Xapian::docid did, FlatDocument &doc, bool replaces) {
     bool ids = doc.generation != 0 && doc.generation == buffer.generation();
     for (FlatTerm &t : doc.terms) {
         p.wdf = t.wdf;
-        p.positions.swap(t.positions);
+        p.positions.assign(doc.begin(t), doc.end(t));
         if (ids) buffer.add(t.id, p);
         else buffer.add(t.term, p);
         terms.emplace_back(std::move(t.term), t.wdf);

@@ -73,15 +73,20 @@ typedef std::vector<std::pair<Xapian::valueno, std::string>> SlotValues;
 /* A document as the bulk path makes it without a Xapian::Document
  * (make_flat_document, document.cc): its terms ascending by byte, each
  * once with its wdf and its positions ascending; its values ascending by
- * slot; its data. */
+ * slot; its data.  The positions of all its terms are one array, a
+ * term's a run of it: a vector a term was a malloc and a free for each
+ * distinct term of each article (3% of a Reuters build in perf). */
 struct FlatTerm {
     std::string term;
     Xapian::termcount wdf = 0;
     uint32_t id = 0;  /* its number in the run buffer of the document's generation */
-    std::vector<Xapian::termpos> positions;
+    uint32_t first = 0, count = 0;  /* its positions: [first, first + count) of the document's */
 };
 struct FlatDocument {
     std::vector<FlatTerm> terms;
+    std::vector<Xapian::termpos> positions;
+    const Xapian::termpos *begin(const FlatTerm &t) const { return positions.data() + t.first; }
+    const Xapian::termpos *end(const FlatTerm &t) const { return begin(t) + t.count; }
     SlotValues values;
     std::string data;
     /* The RunBuffer::generation() its terms' ids are of; 0 for none

@@ -58,8 +58,9 @@ const size_t ID_ENTRY_BYTES = 64;
  * resident at the writers' start), the boilerplate table (up to 6 MB), the
  * glass writer's table buffers and spill reads (6 MB) and its workers'
  * queues (1 MB: two at a time); and each writer's
- * word caches (the tokeniser's, tokenise.hh: up to 65,536 words with
- * their stems, term ids and spelling counts not yet handed on, some 8 MB;
+ * word caches (the tokeniser's, stem_cache.hh: up to 65,536 words with
+ * their stems, term ids and spelling counts not yet handed on, 8 MB of
+ * buckets and their stems;
  * the TermGenerator's stemmer cache, language.cc, which only CJK fields
  * fill now) and reading queue (256 articles). */
 const size_t BULK_OUTSIDE = (size_t)24 << 20;

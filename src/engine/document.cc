@@ -398,7 +398,10 @@ void bake_tf(tok::TermTable &table, int format, double pivot) {
 void add_pairs(const PairRule &rule, tok::TermTable &table) {
     if (rule.empty()) return;
     PairFinder finder(rule);
-    for (const bulk::FlatTerm &t : table.terms()) finder.note(t.term, t.positions.begin(), t.positions.end());
+    for (const bulk::FlatTerm &t : table.terms()) {
+        auto at = table.positions_of(t);
+        finder.note(t.term, at.first, at.second);
+    }
     for (const std::string &p : finder.terms()) table.add_boolean(p);
 }
 
@@ -452,9 +455,8 @@ bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, bulk
     if (w->stop_pairs) add_all_stop_pairs(w, text, decoded, table);
     FlatTarget rest(table);
     add_rest(w, a, qterm, filekey, fp, data, len, rest);
-    bulk::FlatDocument doc;
+    bulk::FlatDocument doc = table.take_sorted();
     doc.generation = table.generation();
-    doc.terms = table.take_sorted();
     doc.values.assign(rest.values.begin(), rest.values.end());
     doc.data.assign((const char *)data, len);
     return doc;

@@ -149,7 +149,10 @@ bulk::FlatTerm &TermTable::get(uint32_t id) {
     size_t h = hash_id(id);
     size_t i = index.find(h, [&](size_t k) { return entries[k].id == id; });
     if (index.taken(i)) return entries[index.entry_at(i)];
-    if (entries.empty()) entries.reserve(256); /* an article's terms, mostly */
+    if (entries.empty()) { /* an article's, mostly */
+        entries.reserve(256);
+        log.reserve(1024);
+    }
     entries.emplace_back();
     entries.back().term = dict->term_of(id);
     entries.back().id = id;
@@ -161,31 +164,55 @@ void TermTable::add_document(const Xapian::Document &doc) {
     for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
         bulk::FlatTerm &e = get(*t);
         e.wdf += t.get_wdf();
+        uint32_t k = (uint32_t)(&e - entries.data());
         for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
-            e.positions.push_back(*p);
+            log.emplace_back(k, *p);
+        grouped = false;
     }
 }
 
-std::vector<bulk::FlatTerm> TermTable::take_sorted() {
+/* The log into positions, each entry's a run [first, first + count),
+ * sorted and unique (a position given twice is one, as in a
+ * Xapian::Document). */
+void TermTable::group() {
+    for (bulk::FlatTerm &t : entries) t.count = 0;
+    for (const auto &e : log) entries[e.first].count++;
+    uint32_t at = 0;
+    for (bulk::FlatTerm &t : entries) {
+        t.first = at;
+        at += t.count;
+        t.count = 0;
+    }
+    positions.resize(log.size());
+    for (const auto &e : log) {
+        bulk::FlatTerm &t = entries[e.first];
+        positions[t.first + t.count++] = e.second;
+    }
+    for (bulk::FlatTerm &t : entries) {
+        Xapian::termpos *b = positions.data() + t.first, *e = b + t.count;
+        if (std::is_sorted(b, e) && std::adjacent_find(b, e) == e) continue;
+        std::sort(b, e);
+        t.count = (uint32_t)(std::unique(b, e) - b);
+    }
+    grouped = true;
+}
+
+bulk::FlatDocument TermTable::take_sorted() {
+    if (!grouped) group();
     /* Sorted by number, then moved once: sorting the terms themselves
-     * moved strings and vectors at every swap (3% of a build). */
+     * moved strings at every swap (3% of a build). */
     std::vector<uint32_t> order(entries.size());
     for (uint32_t k = 0; k < order.size(); k++) order[k] = k;
     std::sort(order.begin(), order.end(),
               [&](uint32_t a, uint32_t b) { return entries[a].term < entries[b].term; });
-    std::vector<bulk::FlatTerm> out;
-    out.reserve(entries.size());
-    for (uint32_t k : order) out.push_back(std::move(entries[k]));
+    bulk::FlatDocument doc;
+    doc.terms.reserve(entries.size());
+    for (uint32_t k : order) doc.terms.push_back(std::move(entries[k]));
+    doc.positions.swap(positions);
     entries.clear();
     index.clear();
-    for (bulk::FlatTerm &t : out) {
-        if (std::is_sorted(t.positions.begin(), t.positions.end()) &&
-            std::adjacent_find(t.positions.begin(), t.positions.end()) == t.positions.end())
-            continue;
-        std::sort(t.positions.begin(), t.positions.end());
-        t.positions.erase(std::unique(t.positions.begin(), t.positions.end()), t.positions.end());
-    }
-    return out;
+    log.clear();
+    return doc;
 }
 
 void decode(const std::string &text, Decoded &out) {
@@ -199,17 +226,18 @@ void decode(const std::string &text, Decoded &out) {
     }
 }
 
-Tokeniser::Stemmed &Tokeniser::stemmed(const std::string &term) {
+Tokeniser::Stemmed &Tokeniser::stemmed(const std::string &term, size_t hash) {
     if (cache.size() >= CACHE_MAX) {
         flush_spelling();
         cache.release();
     }
     bool added;
-    Stemmed &s = cache.get(term, added);
+    Stemmed &s = cache.get(term, hash, added);
     if (added) {
         if (stops && stops->count(term)) s.none = true;
-        else s.stem = stem ? (*stem)(term) : term;
-        if (s.stem.empty()) s.none = true; /* the TermGenerator drops an empty stem */
+        else if (stem) cache.set_stem(s, (*stem)(term));
+        else cache.set_stem(s, term);
+        if (!s.none && !s.stem_len) s.none = true; /* the TermGenerator drops an empty stem */
         s.spells = spells(term);
     }
     return s;
@@ -217,11 +245,11 @@ Tokeniser::Stemmed &Tokeniser::stemmed(const std::string &term) {
 
 void Tokeniser::flush_spelling() {
     if (!sink) return;
-    for (auto &e : cache) {
-        if (!e.second.spelled) continue;
-        sink(e.first, e.second.spelled);
-        e.second.spelled = 0;
-    }
+    cache.each([&](const std::string &word, Stemmed &e) {
+        if (!e.spelled) return;
+        sink(word, e.spelled);
+        e.spelled = 0;
+    });
 }
 
 int Tokeniser::prefix_slot(const std::string &prefix) {
@@ -232,10 +260,10 @@ int Tokeniser::prefix_slot(const std::string &prefix) {
     return (int)prefixes.size() - 1;
 }
 
-void Tokeniser::add(const std::string &term, Xapian::termcount wdf_inc, const std::string &prefix,
-                    int slot, bool positions, bool spell, TermTable &out) {
+void Tokeniser::add(const std::string &term, size_t hash, Xapian::termcount wdf_inc,
+                    const std::string &prefix, int slot, bool positions, bool spell, TermTable &out) {
     if (term.size() > MAX_WORD_LENGTH) return;
-    Stemmed &s = stemmed(term);
+    Stemmed &s = stemmed(term, hash);
     if (spell && s.spells) s.spelled++;
     if (s.none) return;
     bulk::RunBuffer &dict = out.dictionary();
@@ -246,7 +274,7 @@ void Tokeniser::add(const std::string &term, Xapian::termcount wdf_inc, const st
     uint32_t id = slot >= 0 ? s.id[slot] : NO_ID;
     if (id == NO_ID) {
         key = prefix;
-        key += s.stem;
+        cache.append_stem(s, key);
         id = dict.id_of(key);
         if (slot >= 0) s.id[slot] = id;
     }
@@ -256,26 +284,39 @@ void Tokeniser::add(const std::string &term, Xapian::termcount wdf_inc, const st
 
 /* A word's spelling words: when it is one run of word characters, the
  * word itself, counted in its cache entry (add); else those of its runs
- * (an acronym's are single letters: none), handed on at once. */
+ * (an acronym's are single letters: none), handed on at once.  A word is
+ * added once the LOOKAHEAD after it are read, its cache bucket asked for
+ * meanwhile (StemCache::prefetch: a miss, most of a lookup's time, and
+ * reading one word was too short to hide it). */
 bool Tokeniser::index(const Decoded &text, Xapian::termcount wdf_inc, const std::string &prefix,
                       bool positions, TermTable &out, bool spelling) {
     if (text.cjk) return false;
     spelling = spelling && sink;
     const unsigned *c = text.chars.data();
-    size_t n = text.chars.size(), i = 0;
+    size_t n = text.chars.size(), i = 0, read = 0, added = 0;
     int slot = prefix_slot(prefix);
+    auto add_next = [&] {
+        Pending &p = pending[added++ % LOOKAHEAD];
+        add(p.word, p.hash, wdf_inc, prefix, slot, positions, p.spell, out);
+    };
     while (true) {
         unsigned ch = 0;
         while (i < n && !(ch = word_char(c[i]))) i++;
-        if (i == n) return true;
-        word.clear();
-        size_t start = i, end = ascii_upper(c[i]) ? acronym(c, n, i, word) : 0;
+        if (i == n) break;
+        if (read - added == LOOKAHEAD) add_next();
+        Pending &p = pending[read++ % LOOKAHEAD];
+        p.word.clear();
+        size_t start = i, end = ascii_upper(c[i]) ? acronym(c, n, i, p.word) : 0;
         bool simple = false;
-        i = end ? end : read_word(c, n, i, ch, word, simple);
+        i = end ? end : read_word(c, n, i, ch, p.word, simple);
         if (spelling && !simple && !end)
             spelling_words(c + start, i - start, [&](const std::string &w) { sink(w, 1); });
-        add(word, wdf_inc, prefix, slot, positions, spelling && simple, out);
+        p.hash = StemCache::hash(p.word);
+        p.spell = spelling && simple;
+        cache.prefetch(p.hash);
     }
+    while (added < read) add_next();
+    return true;
 }
 
 }  // namespace tok

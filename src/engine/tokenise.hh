@@ -28,6 +28,7 @@
 #include "bulk.hh"
 #include "chars.hh"
 #include "flat_index.hh"
+#include "stem_cache.hh"
 
 #include <functional>
 #include <memory>
@@ -42,7 +43,10 @@ namespace tok {
  * add_boolean_term make of the same calls.  Its terms are numbered by a
  * dictionary (the writer's run buffer, bulk.hh; without one, a buffer of
  * its own) and found by number: a term given as bytes is looked up there
- * once, one given by id (the tokeniser's) not at all. */
+ * once, one given by id (the tokeniser's) not at all.  Positions are
+ * logged as they come (term, position) and grouped term by term into one
+ * array when they are first read (positions_of, take_sorted): no vector
+ * of its own for each term. */
 class TermTable {
   public:
     explicit TermTable(bulk::RunBuffer *dict = nullptr)
@@ -53,31 +57,40 @@ class TermTable {
     void add_posting(const Term &term, Xapian::termpos pos, Xapian::termcount wdf) {
         bulk::FlatTerm &t = get(term);
         t.wdf += wdf;
-        /* Four at once: malloc's smallest block holds them, and most
-         * terms of an article have one to four (growing one by one was
-         * 3.6% of a Reuters build in perf). */
-        if (t.positions.empty()) t.positions.reserve(4);
-        t.positions.push_back(pos);
+        log.emplace_back((uint32_t)(&t - entries.data()), pos);
+        grouped = false;
     }
     template <typename Term>
     void add_term(const Term &term, Xapian::termcount wdf) { get(term).wdf += wdf; }
     void add_boolean(const std::string &term) { get(term); }
     /* Every term of doc, added as its postings would be. */
     void add_document(const Xapian::Document &doc);
+    /* The terms; their positions through positions_of. */
     std::vector<bulk::FlatTerm> &terms() { return entries; }
+    /* t's positions (t one of terms()), ascending and unique: valid until
+     * the next add_posting. */
+    std::pair<const Xapian::termpos *, const Xapian::termpos *> positions_of(const bulk::FlatTerm &t) {
+        if (!grouped) group();
+        return {positions.data() + t.first, positions.data() + t.first + t.count};
+    }
     bulk::RunBuffer &dictionary() { return *dict; }
     /* The generation the ids are of (FlatDocument::generation): 0 with a
      * dictionary of its own, gone with the table. */
     uint32_t generation() const { return own ? 0 : dict->generation(); }
-    /* The terms in ascending byte order, positions ascending and unique;
-     * the table is left empty. */
-    std::vector<bulk::FlatTerm> take_sorted();
+    /* A document of the terms in ascending byte order, positions
+     * ascending and unique (its values and data left empty); the table is
+     * left empty. */
+    bulk::FlatDocument take_sorted();
 
   private:
     std::unique_ptr<bulk::RunBuffer> own;
     bulk::RunBuffer *dict;
     std::vector<bulk::FlatTerm> entries;
     FlatIndex index; /* by id */
+    std::vector<std::pair<uint32_t, Xapian::termpos>> log; /* (entry, position), as added */
+    std::vector<Xapian::termpos> positions;                /* the log grouped by entry */
+    bool grouped = true;
+    void group();
 };
 
 /* A text as Xapian::Utf8Iterator reads it, a character at a time. */
@@ -119,32 +132,34 @@ class Tokeniser {
     Xapian::Stem stemmer;
     const Xapian::Stem *stem;
     const std::unordered_set<std::string> *stops;
-    std::string word, key;
+    std::string key;
+    /* Words read and not yet added (index). */
+    static const size_t LOOKAHEAD = 4;
+    struct Pending {
+        std::string word;
+        size_t hash = 0;
+        bool spell = false;
+    };
+    Pending pending[LOOKAHEAD];
     /* What each word seen gives, the stop word list and the stemmer asked
      * once (the stemmer's own cache still cost a virtual call, a lookup
      * and a copy a word, and the stop list a lookup): its stem, or that
-     * it gives no term; and with each of the first PREFIXES prefixes, its
-     * term's id in the dictionary's generation gen (NO_ID: not known
-     * yet), so that a word is one lookup here and none in the tables
-     * after.  Starts again when full. */
-    static constexpr int PREFIXES = 4; /* lede's: title, standfirst, body, author */
-    static constexpr uint32_t NO_ID = 0xffffffff;
-    struct Stemmed {
-        std::string stem;
-        uint32_t gen = 0;
-        uint32_t id[PREFIXES];
-        Xapian::termcount spelled = 0; /* counted as a spelling word, not yet handed on */
-        bool none = false;
-        bool spells = false; /* the word is a spelling word */
-    };
-    StringTable<Stemmed> cache;
-    static const size_t CACHE_MAX = 65536; /* some 8 MB */
+     * it gives no term; and with each of the first PREFIXES prefixes
+     * (lede's: title, standfirst, body, author), its term's id in the
+     * dictionary's generation gen (NO_ID: not known yet), so that a word
+     * is one lookup here and none in the tables after.  Starts again when
+     * full. */
+    static constexpr int PREFIXES = StemCache::PREFIXES;
+    static constexpr uint32_t NO_ID = StemCache::NO_ID;
+    typedef StemCache::Entry Stemmed;
+    StemCache cache;
+    static const size_t CACHE_MAX = 65536; /* 8 MB of buckets and the stems */
     std::vector<std::string> prefixes; /* those with a slot in Stemmed */
     SpellingSink sink;
-    Stemmed &stemmed(const std::string &term);
+    Stemmed &stemmed(const std::string &term, size_t hash);
     int prefix_slot(const std::string &prefix);
-    void add(const std::string &term, Xapian::termcount wdf_inc, const std::string &prefix, int slot,
-             bool positions, bool spell, TermTable &out);
+    void add(const std::string &term, size_t hash, Xapian::termcount wdf_inc, const std::string &prefix,
+             int slot, bool positions, bool spell, TermTable &out);
 };
 
 /* Calls f(word) for each spelling word of the characters c[0, n) as

@@ -38,9 +38,9 @@ Terms terms_of(const Xapian::Document &doc) {
     return out;
 }
 
-Terms terms_of(const std::vector<bulk::FlatTerm> &terms) {
+Terms terms_of(const bulk::FlatDocument &doc) {
     Terms out;
-    for (const bulk::FlatTerm &t : terms) out[t.term] = {t.wdf, t.positions};
+    for (const bulk::FlatTerm &t : doc.terms) out[t.term] = {t.wdf, {doc.begin(t), doc.end(t)}};
     return out;
 }
 
@@ -209,7 +209,7 @@ struct DocCheck {
         for (const bulk::FlatTerm &t : got.terms)
             if (t.term.compare(0, strlen(PREFIX_PAIR), PREFIX_PAIR) == 0) pairs[t.term.substr(t.term.find(':') + 1)]++;
         if (!first.empty()) return;
-        std::string why = diff(terms_of(want), terms_of(got.terms));
+        std::string why = diff(terms_of(want), terms_of(got));
         bulk::SlotValues values;
         for (Xapian::ValueIterator v = want.values_begin(); v != want.values_end(); ++v)
             values.emplace_back(v.get_valueno(), *v);
@@ -349,7 +349,8 @@ void check_fixed_rules() {
     tok::TermTable table;
     CHECK(tk.index(d, 1, "", true, table), "plain text is tokenised");
     std::string got;
-    for (const bulk::FlatTerm &t : table.take_sorted()) got += t.term + " ";
+    bulk::FlatDocument doc = table.take_sorted();
+    for (const bulk::FlatTerm &t : doc.terms) got += t.term + " ";
     CHECK_STR(got.c_str(), "1,000.5 at&t c++ chips don't fish usa ", "the rules' terms");
     tok::decode("\xe6\x97\xa5\xe6\x9c\xac", d);
     CHECK(d.cjk && !tk.index(d, 1, "", true, table), "CJK text is refused");
