@@ -2,7 +2,7 @@
 corpus/: every command and option, the query language with hand-checked
 ids, paging against COUNT, pipelining, every error code, hostile clients,
 200 concurrent connections, updates seen live, and SIGTERM."""
-# tests/run: alone -- its daemon has --query-timeout 1 while 200 connections query at once.
+# tests/run: alone -- its daemons answer 200 connections at once and time a held query out after 1 s.
 import json
 import os
 import shutil
@@ -233,8 +233,13 @@ for _ in range(5):
     v.close()
 check_eq(c.ask("PING"), ["OK PONG"], "daemon alive after clients vanished mid-reply")
 
-# 200 concurrent connections, each with its own expected answer.
-conns = [d.connect() for _ in range(200)]
+# 200 concurrent connections, each with its own expected answer, through a
+# daemon of their own with no query time limit: d's limit of 1 s is for
+# the held query below, and on a machine busy with other work some of 200
+# queued queries waited longer than that (ERR TIMEOUT, 40 of 200 beside a
+# sanitizer run), which says nothing of whether the answers are right.
+many = Daemon(index, "--workers", "2", "--query-timeout", "0")
+conns = [many.connect() for _ in range(200)]
 queries = ['"elena marsh"', "drought", "quillon", 'title:"northbridge rovers"']
 expect = {q: found(q) for q in queries}
 for i, k in enumerate(conns):
@@ -245,6 +250,7 @@ for i, k in enumerate(conns):
         bad += 1
     k.close()
 check_eq(bad, 0, "200 concurrent connections, each answered correctly")
+check_eq(many.stop(), 0, "their daemon stops cleanly")
 
 # A busy worker does not stall the loop or other clients; TIMEOUT.
 h = d.connect()
