@@ -396,6 +396,11 @@ void prefer_spread_replicas(engine_reader *r);
 /* open_parts, reading the stub again when a database it named was removed
  * before it could be opened (a compaction finished meanwhile). */
 void open_current(engine_reader *r);
+/* What a reader reads again when it moved to other databases or
+ * revisions: the fields (a commit may have added some), and what a remote
+ * reader kept of its servers' answers (wildcard words, tier words'
+ * frequencies), which were of the revisions it left. */
+void reader_moved(engine_reader *r);
 /* Notes the identity of the stub and of each database's version file, as
  * refresh compares them later (before opening the databases). */
 void note_files(engine_reader *r);

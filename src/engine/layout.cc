@@ -30,7 +30,6 @@
  * Touches only the reader's layout, parts and database; reads no
  * document and no metadata. */
 #include "internal.hh"
-#include "tiers.hh"
 
 #include <cmath>
 #include <cstdio>
@@ -257,9 +256,7 @@ void open_parts(engine_reader *r) {
         }
         r->db = db;
     }
-    reader_fields_load(r);
-    forget_pattern_words(r);
-    forget_tier_freqs(r);
+    reader_moved(r);
     /* one round trip to each remote server: its count of heads */
     r->heads = r->remote && r->db.get_doccount() > 0 &&
                r->db.get_value_freq(ENGINE_SLOT_HEAD) == r->db.get_doccount();

@@ -174,6 +174,12 @@ void note_files(engine_reader *r) {
     note_layout(r);
 }
 
+void reader_moved(engine_reader *r) {
+    reader_fields_load(r);
+    forget_pattern_words(r);
+    forget_tier_freqs(r);
+}
+
 namespace {
 
 /* Whether a quiet watch of r's directories tells all a look at its files
@@ -182,14 +188,6 @@ namespace {
  * watched or not).  A stub lede does not walk is looked at every time. */
 bool watch_tells_all(const engine_reader *r) {
     return !r->watch_failed && (!r->versions.empty() || (r->remote && r->layout_known));
-}
-
-/* What a reader that moved reads again: a commit may have added fields,
- * and words a wildcard expands to. */
-void moved(engine_reader *r) {
-    reader_fields_load(r);
-    forget_pattern_words(r);
-    forget_tier_freqs(r);
 }
 
 /* The stubs are as they were: an index with remote shards opens them if
@@ -217,13 +215,13 @@ bool refresh(engine_reader *r, bool force) {
     int news = r->watching ? dirwatch_changed(r->watch) : DIRWATCH_BROKEN;
     if (news == DIRWATCH_QUIET && !force) {
         bool changed = look_at_parts(r);
-        if (changed) moved(r);
+        if (changed) reader_moved(r);
         return changed;
     }
     bool watched = news != DIRWATCH_BROKEN || (watch_tells_all(r) && watch_dirs(r));
     r->watching = false; /* until the look below has succeeded */
     bool changed = look_again(r, force);
-    if (changed) moved(r);
+    if (changed) reader_moved(r);
     r->watching = watched && change_dirs(r) == r->watched;
     return changed;
 }

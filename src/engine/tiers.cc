@@ -126,12 +126,11 @@ bool collect(const Xapian::Query &q, Plan &p) {
  * answer from the revision it opened until then.  Only the tier words of
  * a plan and the empty term are asked, so it keeps at most as many. */
 Xapian::doccount tier_freq(engine_reader *r, const std::string &term) {
-    if (!r->remote) return term.empty() ? r->db.get_doccount() : r->db.get_termfreq(term);
+    auto ask = [&] { return term.empty() ? r->db.get_doccount() : r->db.get_termfreq(term); };
+    if (!r->remote) return ask();
     auto kept = r->tier_freqs.find(term);
     if (kept != r->tier_freqs.end()) return kept->second;
-    Xapian::doccount n = term.empty() ? r->db.get_doccount() : r->db.get_termfreq(term);
-    r->tier_freqs.emplace(term, n);
-    return n;
+    return r->tier_freqs.emplace(term, ask()).first->second;
 }
 
 /* The most a leaf of term (wqf in the query) can add for an article
