@@ -367,9 +367,14 @@ int writers_dispatch(build *b, jobq_job *j, char *err) {
     /* A full build's articles are counted here, in reading order, before it
      * holds its first ones: those are cleaned of what recurs among them.
      * Other runs' writers count what they do not find unchanged. */
-    if (b->boiler && b->fresh && j->kind == JOBQ_PUT) boiler_observe_article(b->boiler, &j->a);
+    int counted = b->boiler && b->fresh && j->kind == JOBQ_PUT;
+    if (counted && b->writers_running) {
+        j->nboiler = boiler_observe_article_spans(b->boiler, &j->a, &j->boiler);
+        j->boiler_decided = 1;
+    } else if (counted) {
+        boiler_observe_article(b->boiler, &j->a);
+    }
     if (b->writers_running) {
-        writers_decide_boiler(b, j);
         writers_push(b, j);
         return LEDE_OK;
     }

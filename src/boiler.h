@@ -116,6 +116,9 @@ size_t boiler_clean(boiler_table *t, const char *source, const char *body, sbuf 
 
 /* boiler_spans of an article's body under its source (boiler_source_of). */
 size_t boiler_article_spans(boiler_table *t, const article *a, boiler_span **out);
+/* boiler_observe_article then boiler_article_spans, the body's lines and
+ * source worked out once (a full build's reading thread, per article). */
+size_t boiler_observe_article_spans(boiler_table *t, const article *a, boiler_span **out);
 /* body without the n spans (boiler_spans' order) into out (reset). */
 void boiler_cut(const char *body, const boiler_span *spans, size_t n, sbuf *out);
 /* A trailing bio's subject (boiler_bio_subject) among the n spans of body. */
@@ -139,6 +142,10 @@ void boiler_list(boiler_table *t, size_t per_source, sbuf *out);
 
 /* Normalised form of one line into out (reset); returns its words. */
 size_t boiler_normalise(const char *line, size_t len, sbuf *out);
+/* lede_hash of what boiler_normalise makes of line, without making it;
+ * *words its words, but BOILER_MAX_WORDS + 1 (and the hash 0) for a line
+ * of more (prose, whose hash is never asked). */
+uint64_t boiler_line_hash(const char *line, size_t len, size_t *words);
 
 #ifdef __cplusplus
 }

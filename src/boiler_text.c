@@ -45,6 +45,33 @@ size_t boiler_normalise(const char *line, size_t len, sbuf *out) {
     return words;
 }
 
+uint64_t boiler_line_hash(const char *line, size_t len, size_t *words_out) {
+    uint64_t h = LEDE_HASH_INIT;
+    size_t words = 0;
+    int in_word = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if (c >= '0' && c <= '9') continue;
+        int wordy = c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!wordy) {
+            in_word = 0;
+            continue;
+        }
+        if (!in_word) {
+            if (words == BOILER_MAX_WORDS) { /* prose: its hash is never asked */
+                *words_out = BOILER_MAX_WORDS + 1;
+                return 0;
+            }
+            if (words) h = (h ^ ' ') * 0x100000001b3ULL;
+            words++;
+            in_word = 1;
+        }
+        h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 0x100000001b3ULL;
+    }
+    *words_out = words;
+    return lede_hash_final(h);
+}
+
 /* One line of a body: where it is, its normalised hash and words. */
 typedef struct body_line {
     size_t start, end;
@@ -74,12 +101,12 @@ static size_t tail_start(const char *body, size_t start, size_t end) {
 }
 
 /* The last line's tail as a block of its own, when it is short. */
-static int add_tail(const char *body, const body_line *last, body_line *tail, sbuf *norm) {
-    size_t at = tail_start(body, last->start, last->end);
+static int add_tail(const char *body, const body_line *last, body_line *tail) {
+    size_t at = tail_start(body, last->start, last->end), words;
     if (at >= last->end) return 0;
-    size_t words = boiler_normalise(body + at, last->end - at, norm);
+    uint64_t hash = boiler_line_hash(body + at, last->end - at, &words);
     if (words == 0 || words > BOILER_TAIL_WORDS) return 0;
-    *tail = (body_line){at, last->end, lede_hash(norm->data, norm->len), words};
+    *tail = (body_line){at, last->end, hash, words};
     return 1;
 }
 
@@ -89,24 +116,21 @@ static int add_tail(const char *body, const body_line *last, body_line *tail, sb
 static size_t lines_of(const char *body, body_line **out) {
     size_t n = 0, cap = 16;
     body_line *v = lede_malloc(cap * sizeof *v), last = {0, 0, 0, 0};
-    sbuf norm;
-    sbuf_init(&norm);
     for (size_t at = 0; body && body[at];) {
         const char *nl = strchr(body + at, '\n');
-        size_t end = nl ? (size_t)(nl - body) : strlen(body);
-        size_t words = boiler_normalise(body + at, end - at, &norm);
+        size_t end = nl ? (size_t)(nl - body) : at + strlen(body + at), words;
+        uint64_t hash = boiler_line_hash(body + at, end - at, &words);
         if (words > 0) last = (body_line){at, end, 0, words};
         if (words > 0 && words <= BOILER_MAX_WORDS) {
             if (n == cap) v = lede_realloc(v, (cap *= 2) * sizeof *v);
-            v[n++] = (body_line){at, end, lede_hash(norm.data, norm.len), words};
+            v[n++] = (body_line){at, end, hash, words};
         }
         at = nl ? end + 1 : end;
     }
     if (last.words > 1) { /* a long last line too: a one-line body's sign-off */
         if (n == cap) v = lede_realloc(v, (cap *= 2) * sizeof *v);
-        n += add_tail(body, &last, &v[n], &norm);
+        n += add_tail(body, &last, &v[n]);
     }
-    sbuf_free(&norm);
     *out = v;
     return n;
 }
@@ -121,9 +145,9 @@ static void text_of(boiler_entry *e, const char *body, const body_line *l) {
     e->text = lede_strndup(body + l->start, len < BOILER_TEXT_MAX ? len : BOILER_TEXT_MAX);
 }
 
-static void observe(boiler_table *t, const char *source, const char *body) {
-    body_line *lines;
-    size_t n = lines_of(body, &lines);
+/* Counts body's lines (lines_of's n) and the article under source. */
+static void observe_lines(boiler_table *t, const char *source, const char *body,
+                          const body_line *lines, size_t n) {
     body_line *sorted = lede_malloc((n + 1) * sizeof *sorted);
     memcpy(sorted, lines, n * sizeof *lines);
     qsort(sorted, n, sizeof *sorted, by_hash);
@@ -143,6 +167,12 @@ static void observe(boiler_table *t, const char *source, const char *body) {
     }
     boiler_unlock(t);
     free(sorted);
+}
+
+static void observe(boiler_table *t, const char *source, const char *body) {
+    body_line *lines;
+    size_t n = lines_of(body, &lines);
+    observe_lines(t, source, body, lines, n);
     free(lines);
 }
 
@@ -167,10 +197,11 @@ static size_t inked(const char *body, size_t from, size_t to) {
     return n;
 }
 
-size_t boiler_spans(boiler_table *t, const char *source, const char *body, boiler_span **out) {
+/* boiler_spans of body, whose lines (lines_of's n) are given. */
+static size_t spans_of_lines(boiler_table *t, const char *source, const char *body,
+                             const body_line *lines, size_t n, boiler_span **out) {
     *out = NULL;
-    body_line *lines;
-    size_t n = lines_of(body, &lines), found = 0, covered = 0;
+    size_t found = 0, covered = 0;
     boiler_span *spans = lede_malloc((n + 1) * sizeof *spans);
     boiler_entry **entries = lede_malloc((n + 1) * sizeof *entries);
     boiler_lock(t);
@@ -185,12 +216,19 @@ size_t boiler_spans(boiler_table *t, const char *source, const char *body, boile
     boiler_note_written(t, entries, n);
     boiler_unlock(t);
     free(entries);
-    free(lines);
     if (found == 0 || (double)covered > BOILER_MAX_COVER * (double)inked(body, 0, strlen(body))) {
         free(spans);
         return 0;
     }
     *out = spans;
+    return found;
+}
+
+size_t boiler_spans(boiler_table *t, const char *source, const char *body, boiler_span **out) {
+    body_line *lines;
+    size_t n = lines_of(body, &lines);
+    size_t found = spans_of_lines(t, source, body, lines, n, out);
+    free(lines);
     return found;
 }
 
@@ -210,6 +248,22 @@ size_t boiler_clean(boiler_table *t, const char *source, const char *body, sbuf 
     boiler_cut(body, spans, n, out);
     free(spans);
     return n;
+}
+
+size_t boiler_observe_article_spans(boiler_table *t, const article *a, boiler_span **out) {
+    *out = NULL;
+    if (!a->body) return 0;
+    sbuf source;
+    sbuf_init(&source);
+    boiler_source_of(a, &source);
+    const char *name = source.data ? source.data : "";
+    body_line *lines;
+    size_t n = lines_of(a->body, &lines);
+    observe_lines(t, name, a->body, lines, n);
+    size_t found = spans_of_lines(t, name, a->body, lines, n, out);
+    free(lines);
+    sbuf_free(&source);
+    return found;
 }
 
 size_t boiler_article_spans(boiler_table *t, const article *a, boiler_span **out) {

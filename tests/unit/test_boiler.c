@@ -3,7 +3,8 @@
  * source), sources kept apart, the copy guard, the bio's subject, the
  * text form's round trip and its errors, which learned lines are listed
  * for a compaction, and a full table swept without losing a line that
- * recurs. */
+ * recurs; a line's hash made without its normalised form, and an
+ * article counted and cut in one pass. */
 #include "unit.h"
 #include "../../src/boiler.h"
 
@@ -87,6 +88,73 @@ static void test_normalise(void) {
     w = boiler_normalise("1234 -- 56", 10, &n);
     CHECK(w == 0 && n.len == 0, "a line of digits and punctuation has no words");
     sbuf_free(&n);
+}
+
+/* boiler_line_hash is lede_hash of boiler_normalise's bytes, made without
+ * them; past BOILER_MAX_WORDS it stops and says so. */
+static void test_line_hash(void) {
+    const char *lines[] = {"", "1234 -- 56", "  Sign UP -- today, 2024!! ", "Reuter",
+                           "caf\xc3\xa9 D\xc3\xa9j\xc3\xa0-vu 7up", "a", "--x--y--"};
+    sbuf n;
+    sbuf_init(&n);
+    int same = 1;
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        size_t words, want = boiler_normalise(lines[i], strlen(lines[i]), &n);
+        uint64_t h = boiler_line_hash(lines[i], strlen(lines[i]), &words);
+        if (words != want || (want > 0 && h != lede_hash(n.data, n.len))) same = 0;
+    }
+    CHECK(same, "a line's hash and words as boiler_normalise's form gives them");
+    sbuf prose;
+    sbuf_init(&prose);
+    for (int k = 0; k < BOILER_MAX_WORDS; k++) sbuf_puts(&prose, "Word, ");
+    size_t words, want = boiler_normalise(prose.data, prose.len, &n);
+    uint64_t h = boiler_line_hash(prose.data, prose.len, &words);
+    CHECK(words == want && h == lede_hash(n.data, n.len),
+          "a line of BOILER_MAX_WORDS words is hashed whole");
+    sbuf_puts(&prose, "more");
+    boiler_line_hash(prose.data, prose.len, &words);
+    CHECK(words == BOILER_MAX_WORDS + 1, "one word more is prose (%zu words)", words);
+    sbuf_free(&prose);
+    sbuf_free(&n);
+}
+
+/* A full build's reading thread counts each article and finds its spans
+ * in one pass (boiler_observe_article_spans): the same spans, learned
+ * lines and table as the two calls one after the other. */
+static void test_observe_spans_at_once(void) {
+    boiler_table *apart = boiler_new(0), *once = boiler_new(0);
+    int same = 1, cut = 0;
+    for (int i = 0; i < 3 * BOILER_MIN_REPEAT; i++) {
+        article a;
+        article_init(&a);
+        a.meta = "{\"source\":\"Wire\"}";
+        a.body = body_of(i, i % 3 ? "Follow Wire on social media for more.\n\nWire" : "Wire");
+        boiler_span *x, *y;
+        boiler_observe_article(apart, &a);
+        size_t nx = boiler_article_spans(apart, &a, &x);
+        size_t ny = boiler_observe_article_spans(once, &a, &y);
+        if (nx != ny || (nx && memcmp(x, y, nx * sizeof *x))) same = 0;
+        cut += nx > 0;
+        free(x);
+        free(y);
+        free(a.body);
+    }
+    sbuf tx, ty;
+    sbuf_init(&tx);
+    sbuf_init(&ty);
+    boiler_to_text(apart, &tx);
+    boiler_to_text(once, &ty);
+    boiler_learned *lx, *ly;
+    size_t nlx = boiler_take_learned(apart, &lx), nly = boiler_take_learned(once, &ly);
+    CHECK(same && cut > 0, "the same spans article by article (%d articles cut)", cut);
+    CHECK(tx.len == ty.len && !memcmp(tx.data, ty.data, tx.len) && nlx == nly,
+          "the same table and learned lines (%zu)", nlx);
+    boiler_learned_free(lx, nlx);
+    boiler_learned_free(ly, nly);
+    sbuf_free(&tx);
+    sbuf_free(&ty);
+    boiler_free(apart);
+    boiler_free(once);
 }
 
 static void test_long_line_threshold(void) {
@@ -317,6 +385,8 @@ static void test_sweep(void) {
 
 int main(void) {
     test_normalise();
+    test_line_hash();
+    test_observe_spans_at_once();
     test_long_line_threshold();
     test_short_lines();
     test_one_line_sign_off();
