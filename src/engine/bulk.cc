@@ -99,18 +99,15 @@ long Inverter::add(Xapian::docid did, const Xapian::Document &doc, bool replaces
 long Inverter::add(Xapian::docid did, FlatDocument &doc, bool replaces) {
     uint32_t version = version_of(did, replaces);
     TermWdfs terms;
-    Posting p;
-    p.did = did;
-    p.version = version;
     terms.reserve(doc.terms.size());
     /* The ids hold while the run they were given in is being filled:
-     * nothing spills between make_flat_document and here. */
+     * nothing spills between make_flat_document and here.  Positions go
+     * from the document's array to the run's encoding, copied nowhere
+     * between. */
     bool ids = doc.generation != 0 && doc.generation == buffer.generation();
     for (FlatTerm &t : doc.terms) {
-        p.wdf = t.wdf;
-        p.positions.assign(doc.begin(t), doc.end(t));
-        if (ids) buffer.add(t.id, p);
-        else buffer.add(t.term, p);
+        uint32_t id = ids ? t.id : buffer.id_of(t.term);
+        buffer.add(id, did, version, t.wdf, doc.begin(t), t.count);
         terms.emplace_back(std::move(t.term), t.wdf);
     }
     return finish_add(did, version, doc.data, terms, doc.values, replaces);

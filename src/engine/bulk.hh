@@ -194,6 +194,9 @@ class RunBuffer {
     std::string_view term_of(uint32_t id) const { return terms[id].term; }
     uint32_t generation() const { return gen; }
     void add(uint32_t id, const Posting &p);
+    /* The same of a posting given by parts, its positions a view. */
+    void add(uint32_t id, Xapian::docid did, uint32_t version, Xapian::termcount wdf,
+             const Xapian::termpos *positions, size_t npositions);
     void add(const std::string &term, const Posting &p) { add(id_of(term), p); }
     size_t bytes() const { return used; }
     bool empty() const { return terms.empty(); }

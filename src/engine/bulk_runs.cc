@@ -195,20 +195,61 @@ uint32_t RunBuffer::id_of(const std::string &term) {
     return (uint32_t)(terms.size() - 1);
 }
 
+namespace {
+
+/* Up to the bytes out can hold without growing: bytes appended, the
+ * capacity first grown as one byte at a time would have grown it
+ * (doubling), so that heap_bytes, the run's accounting and its spills,
+ * are what they were when each varint byte was its own append. */
+void append_grown(std::string &out, const unsigned char *b, size_t n) {
+    size_t need = out.size() + n, cap = out.capacity();
+    if (need > cap) {
+        while (cap < need) cap *= 2;
+        out.reserve(cap);
+    }
+    out.append((const char *)b, n);
+}
+
+/* v as a varint at p; returns the end. */
+unsigned char *encode_varint(unsigned char *p, uint64_t v) {
+    while (v >= 0x80) {
+        *p++ = (unsigned char)((v & 0x7f) | 0x80);
+        v >>= 7;
+    }
+    *p++ = (unsigned char)v;
+    return p;
+}
+
+}  // namespace
+
 void RunBuffer::add(uint32_t id, const Posting &p) {
+    add(id, p.did, p.version, p.wdf, p.positions.data(), p.positions.size());
+}
+
+/* Encoded a block at a time into a buffer on the stack and appended in
+ * one call: a std::string append a byte was most of the inverter's time. */
+void RunBuffer::add(uint32_t id, Xapian::docid did, uint32_t version, Xapian::termcount wdf,
+                    const Xapian::termpos *pos, size_t npos) {
+    const size_t BLOCK = 64, MAX_VARINT = 10;
     TermPostings &tp = terms[id].postings;
     size_t before = heap_bytes(tp.bytes);
-    if (p.did <= tp.last && !tp.bytes.empty()) tp.unsorted = true;
-    tp.last = std::max(tp.last, p.did);
-    put_varint(tp.bytes, p.did);
-    put_varint(tp.bytes, p.version);
-    put_varint(tp.bytes, p.wdf);
-    put_varint(tp.bytes, p.positions.size());
+    if (did <= tp.last && !tp.bytes.empty()) tp.unsorted = true;
+    tp.last = std::max(tp.last, did);
+    unsigned char buf[(BLOCK + 4) * MAX_VARINT], *at = buf;
+    at = encode_varint(at, did);
+    at = encode_varint(at, version);
+    at = encode_varint(at, wdf);
+    at = encode_varint(at, npos);
     Xapian::termpos prev = 0;
-    for (Xapian::termpos pos : p.positions) {
-        put_varint(tp.bytes, pos - prev);
-        prev = pos;
+    for (size_t i = 0; i < npos; i++) {
+        if (at - buf > (ptrdiff_t)(BLOCK * MAX_VARINT)) {
+            append_grown(tp.bytes, buf, (size_t)(at - buf));
+            at = buf;
+        }
+        at = encode_varint(at, pos[i] - prev);
+        prev = pos[i];
     }
+    append_grown(tp.bytes, buf, (size_t)(at - buf));
     used += heap_bytes(tp.bytes) - before;
 }
 

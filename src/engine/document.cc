@@ -17,7 +17,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <map>
+#include <string_view>
 
 /* Words for the spelling dictionary: lower-cased runs of word characters,
  * 2 to 40 bytes, without digits (numbers make poor suggestions and would
@@ -45,40 +47,67 @@ Xapian::termcount impact_of(Xapian::termcount wdf, double len, double pivot) {
  * positions of each term whose word the rule may pair (note), sorted by
  * field, then a pair term for each two adjacent positions of one field
  * whose words the rule pairs (terms): what an exact phrase of them would
- * match, found without reading positions (pairs_for). */
+ * match, found without reading positions (pairs_for).  A term's word is
+ * looked up in the rule once, and its positions refer to it (a view of
+ * the term, which must outlive terms(), and its rule entry): a copy of
+ * the word a position and two lookups a pair were most of its time. */
 class PairFinder {
   public:
     explicit PairFinder(const PairRule &rule) : rule(rule) {}
-    template <class It> void note(const std::string &term, It pos, It end) {
-        size_t plen = prefix_length(term);
-        std::string word = term.substr(plen);
-        if (!rule.may_pair(word)) return;
-        auto &at = fields[term.substr(0, plen)];
-        for (; pos != end; ++pos) at.emplace_back(*pos, word);
+    template <class It> void note(std::string_view term, It pos, It end) {
+        size_t plen = 0;
+        while (plen < term.size() && term[plen] >= 'A' && term[plen] <= 'Z') plen++;
+        key.assign(term.data() + plen, term.size() - plen);
+        const PairRule::Word *word = rule.find(key);
+        if (!word) return;
+        std::vector<At> &at = field(term.substr(0, plen));
+        for (; pos != end; ++pos) at.push_back(At{*pos, term.substr(plen), word});
     }
     std::vector<std::string> terms() {
         std::vector<std::string> out;
-        for (auto &f : fields) {
-            auto &at = f.second;
-            std::sort(at.begin(), at.end());
-            for (size_t i = 0; i + 1 < at.size(); i++)
-                if (at[i + 1].first == at[i].first + 1 && rule.pairs(at[i].second, at[i + 1].second))
-                    out.push_back(pair_term(f.first, at[i].second, at[i + 1].second));
+        for (Field &f : fields) {
+            std::sort(f.at.begin(), f.at.end(), [](const At &a, const At &b) {
+                return a.pos != b.pos ? a.pos < b.pos : a.word < b.word;
+            });
+            for (size_t i = 0; i + 1 < f.at.size(); i++) {
+                const At &a = f.at[i], &b = f.at[i + 1];
+                if (b.pos == a.pos + 1 && rule.pairs(*a.rule, *b.rule))
+                    out.push_back(pair_term(f.prefix, std::string(a.word), std::string(b.word)));
+            }
         }
         return out;
     }
 
   private:
+    struct At {
+        Xapian::termpos pos;
+        std::string_view word;
+        const PairRule::Word *rule;
+    };
+    struct Field {
+        std::string prefix;
+        std::vector<At> at;
+    };
     const PairRule &rule;
-    std::unordered_map<std::string, std::vector<std::pair<Xapian::termpos, std::string>>> fields;
+    std::string key;
+    std::vector<Field> fields; /* a handful: title, standfirst, body, author */
+    std::vector<At> &field(std::string_view prefix) {
+        for (Field &f : fields)
+            if (f.prefix == prefix) return f.at;
+        fields.push_back(Field{std::string(prefix), {}});
+        return fields.back().at;
+    }
 };
 
 /* Adds doc's pair terms (PairFinder). */
 void add_pairs(const PairRule &rule, Xapian::Document &doc) {
     if (rule.empty()) return;
     PairFinder finder(rule);
-    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
-        finder.note(*t, t.positionlist_begin(), t.positionlist_end());
+    std::deque<std::string> kept; /* the terms the finder refers to; a deque never moves them */
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+        kept.push_back(*t);
+        finder.note(kept.back(), t.positionlist_begin(), t.positionlist_end());
+    }
     for (const std::string &p : finder.terms()) doc.add_boolean_term(p);
 }
 

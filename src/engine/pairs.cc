@@ -42,12 +42,8 @@ PairRule PairRule::by_shares(const std::string &list, const word_set &common) {
 }
 
 bool PairRule::pairs(const std::string &a, const std::string &b) const {
-    auto x = words.find(a);
-    if (x == words.end()) return false;
-    auto y = words.find(b);
-    if (y == words.end()) return false;
-    if (x->second.common && y->second.common) return true;
-    return (uint64_t)x->second.ppm * y->second.ppm >= min_product;
+    const Word *x = find(a), *y = x ? find(b) : nullptr;
+    return y && pairs(*x, *y);
 }
 
 bool pair_list_by_shares(const std::string &list) {

@@ -31,16 +31,25 @@ class PairRule {
     static PairRule by_shares(const std::string &list,
                               const std::unordered_set<std::string> &common);
     bool empty() const { return words.empty(); }
-    /* Whether word pairs with some word (a writer notes its positions). */
-    bool may_pair(const std::string &word) const { return words.count(word) > 0; }
-    /* Whether "a b" at adjacent positions of a field has a pair term. */
-    bool pairs(const std::string &a, const std::string &b) const;
-
-  private:
+    /* What the rule knows of a word it may pair. */
     struct Word {
         uint32_t ppm;  /* its share, parts per million */
         bool common;   /* pairs with every other common word */
     };
+    /* word's entry, or nullptr when it pairs with no word (a writer
+     * notes the positions of those it finds, once a term). */
+    const Word *find(const std::string &word) const {
+        auto x = words.find(word);
+        return x == words.end() ? nullptr : &x->second;
+    }
+    /* Whether "a b" at adjacent positions of a field has a pair term. */
+    bool pairs(const std::string &a, const std::string &b) const;
+    /* The same of two words find() gave. */
+    bool pairs(const Word &a, const Word &b) const {
+        return (a.common && b.common) || (uint64_t)a.ppm * b.ppm >= min_product;
+    }
+
+  private:
     std::unordered_map<std::string, Word> words;
     uint64_t min_product = 0;  /* ppm x ppm */
 };

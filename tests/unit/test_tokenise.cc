@@ -321,8 +321,11 @@ void check_pair_rule() {
     PairRule r = PairRule::by_shares("min=1000 a=1000 b=1000000 c=999 york=10", common);
     CHECK(r.pairs("a", "b") && r.pairs("b", "a") && !r.pairs("c", "b") && r.pairs("b", "b"),
           "by shares: a product at the floor pairs, below it not");
-    CHECK(r.pairs("york", "word") && !r.pairs("york", "a") && !r.pairs("a", "x") && r.may_pair("word"),
+    CHECK(r.pairs("york", "word") && !r.pairs("york", "a") && !r.pairs("a", "x") && r.find("word") && !r.find("x"),
           "by shares: common words pair with each other, unlisted words with none");
+    CHECK(r.pairs(*r.find("a"), *r.find("b")) && !r.pairs(*r.find("c"), *r.find("b")) &&
+              r.pairs(*r.find("york"), *r.find("word")) && !r.pairs(*r.find("york"), *r.find("a")),
+          "by shares: the rule's entries pair as their words do");
     settings s;
     settings_init(&s);
     sbuf_puts(&s.common, "mln dlr");
