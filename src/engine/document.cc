@@ -55,8 +55,7 @@ class PairFinder {
   public:
     explicit PairFinder(const PairRule &rule) : rule(rule) {}
     template <class It> void note(std::string_view term, It pos, It end) {
-        size_t plen = 0;
-        while (plen < term.size() && term[plen] >= 'A' && term[plen] <= 'Z') plen++;
+        size_t plen = prefix_length(term);
         key.assign(term.data() + plen, term.size() - plen);
         const PairRule::Word *word = rule.find(key);
         if (!word) return;

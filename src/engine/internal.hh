@@ -30,6 +30,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -301,7 +302,7 @@ inline int format_number(const std::string &format) {
 }
 
 /* A field's prefix: the leading capitals of a term ("" for the body). */
-inline size_t prefix_length(const std::string &t) {
+inline size_t prefix_length(std::string_view t) {
     size_t i = 0;
     while (i < t.size() && t[i] >= 'A' && t[i] <= 'Z') i++;
     return i;
