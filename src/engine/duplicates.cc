@@ -61,9 +61,10 @@ const unsigned DUP_TERM_BANDS = 2;
  * read of the signatures were most of the grouping of a full build). */
 const unsigned DUP_BANDS_PER_SCAN = 4;
 const size_t DUP_SCAN_BYTES = size_t(128) << 20;
-/* group_signatures' least memory an article: a scan of 4 bands (96
- * bytes) and a candidate's share (72 and its memberships), with room. */
-const size_t MERGE_FLOOR_BYTES = 256;
+/* group_signatures' memory an article, at most and at least: a scan of
+ * 4 bands (96 bytes) and a candidate's share (72 and its memberships)
+ * for most.  No more: the bulk merge's runs are still held beside it. */
+const size_t MERGE_FLOOR_BYTES = 192;
 /* The threshold, as equal minima of the 64: 45/64 = 0.70 (README: what
  * it groups on Reuters). */
 const unsigned DUP_MIN_EQUAL = 45;
@@ -560,7 +561,7 @@ bool group_signatures(const DupSource &src, size_t memory,
     if (memory / MERGE_FLOOR_BYTES < src.articles) return false;
     engine_dup_stats st;
     memset(&st, 0, sizeof st);
-    Grouping g(src, memory, &st);
+    Grouping g(src, std::max<size_t>(src.articles, 1) * MERGE_FLOOR_BYTES, &st);
     g.run();
     g.each_key(fn);
     return true;
