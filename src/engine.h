@@ -233,8 +233,11 @@ void engine_writer_abandon(engine_writer *w);
  * then of mains[0..nmains-1] (databases of no documents: their metadata
  * and spelling words) would make -- the same documents, terms, metadata
  * and spelling, each part's docids following the last of the part before
- * it -- without writing the parts or copying them again.  fn (may be
- * NULL) is told the phases, as engine_writer_on_phase's. */
+ * it -- without writing the parts or copying them again; and, when
+ * every run is in memory and the parts are not a shard's, with the
+ * near-duplicate group keys engine_group_duplicates would write after
+ * (which then finds them in place).  fn (may be NULL) is told the
+ * phases, as engine_writer_on_phase's. */
 int engine_bulk_merge(engine_writer *const *parts, int n, const char *const *mains, int nmains,
                       const char *dst, engine_phase_fn fn, void *ctx, char *err);
 

@@ -134,6 +134,7 @@ class InFile {
     bool at_end();
     uint64_t varint();
     void bytes(std::string &out, size_t n);
+    void append(std::string &out, size_t n); /* n bytes more at out's end */
     void seek(long offset);
   private:
     std::string path;
@@ -204,6 +205,8 @@ class RunBuffer {
     void release();                       /* empty, its memory freed */
     /* The terms in ascending byte order (valid until the next add). */
     std::vector<const Entry *> in_order() const;
+    /* The terms in the order they came. */
+    const std::deque<Entry> &entries() const { return terms; }
   private:
     /* The terms where they were put (a deque never moves them), found
      * through a FlatIndex: one lookup per posting. */
@@ -243,6 +246,12 @@ struct RunSet {
  * calls progress(terms done) now and then. */
 void merge_runs(const std::vector<RunSet> &sets, size_t budget, Sink &sink,
                 const std::function<void(uint64_t)> &progress);
+
+/* fn(docid, term) for each posting of a current version of the terms
+ * beginning with prefix in the sets' runs held in memory (not the
+ * spilled ones), each docid moved up by its set's offset; in no order. */
+void memory_postings(const std::vector<RunSet> &sets, std::string_view prefix,
+                     const std::function<void(Xapian::docid, const std::string &)> &fn);
 
 /* ---- the document spool (bulk_docs.cc) ---------------------------------- */
 class DocSpool {

@@ -34,13 +34,15 @@ void read_record(InFile &in, Record &r) {
     r.version = (uint32_t)in.varint();
     in.bytes(r.data, (size_t)in.varint());
     r.terms.resize((size_t)in.varint());
-    std::string prev, suffix;
-    for (auto &t : r.terms) {
+    /* Each term made in place from the one before (the record's strings
+     * keep their room from one record to the next: no allocation a term). */
+    for (size_t i = 0; i < r.terms.size(); i++) {
+        std::string &term = r.terms[i].first;
         size_t shared = (size_t)in.varint();
-        in.bytes(suffix, (size_t)in.varint());
-        t.first = prev.substr(0, shared) + suffix;
-        t.second = (Xapian::termcount)in.varint();
-        prev = t.first;
+        if (i) term.assign(r.terms[i - 1].first, 0, shared);
+        else term.clear();
+        in.append(term, (size_t)in.varint());
+        r.terms[i].second = (Xapian::termcount)in.varint();
     }
     r.values.resize((size_t)in.varint());
     for (auto &v : r.values) {

@@ -91,6 +91,15 @@ void InFile::bytes(std::string &out, size_t n) {
     }
 }
 
+void InFile::append(std::string &out, size_t n) {
+    size_t at = out.size();
+    out.resize(at + n);
+    if (n && fread(&out[at], 1, n, f) != n) {
+        if (ferror(f)) throw IoError(path, errno);
+        throw IoError(path, EIO, "truncated");
+    }
+}
+
 void InFile::seek(long offset) {
     if (fseek(f, offset, SEEK_SET) != 0) throw IoError(path, errno);
 }
@@ -348,6 +357,27 @@ void RunBuffer::release() {
     gen = next_generation();
 }
 
+void memory_postings(const std::vector<RunSet> &sets, std::string_view prefix,
+                     const std::function<void(Xapian::docid, const std::string &)> &fn) {
+    std::string term;
+    for (const RunSet &set : sets) {
+        for (const RunBuffer::Entry &e : set.memory->entries()) {
+            if (e.term.compare(0, prefix.size(), prefix) != 0) continue;
+            term.assign(e.term);
+            const unsigned char *p = (const unsigned char *)e.postings.bytes.data();
+            const unsigned char *end = p + e.postings.bytes.size();
+            while (p < end) {
+                Xapian::docid did = (Xapian::docid)get_varint(p);
+                uint32_t version = (uint32_t)get_varint(p);
+                get_varint(p); /* wdf */
+                for (uint64_t n = get_varint(p); n; n--) get_varint(p);
+                auto v = set.current->find(did);
+                if (version == (v == set.current->end() ? 0 : v->second)) fn(did + set.offset, term);
+            }
+        }
+    }
+}
+
 /* ---- the merge ------------------------------------------------------------ */
 
 namespace {
@@ -357,6 +387,7 @@ namespace {
 class RunReader {
   public:
     explicit RunReader(const RunSet &set) : current(*set.current), offset(set.offset) {}
+    size_t rank = 0; /* its place among the readers: sets in order, each's files, then its memory */
     virtual ~RunReader() {}
     std::string term;
     Posting head;
@@ -457,17 +488,24 @@ struct ByPosting {
 
 /* Phase 2 for one term: the postings of the readers holding it, merged by
  * (docid, version), each kept only if it is its document's current
- * version.  A term left with no posting is not written. */
-void merge_term(const std::string &term, std::vector<RunReader *> &holders, Sink &sink) {
+ * version.  A term left with no posting is not written.  ordered: no
+ * document was replaced, so every posting is current and each reader's
+ * docids are all below the next reader's (a set's documents come in
+ * docid order and fill its runs one after the other; each set's docids
+ * follow the last set's): the readers are read one after the other. */
+void merge_term(const std::string &term, std::vector<RunReader *> &holders, bool ordered, Sink &sink) {
     bool begun = false;
     auto post = [&](const RunReader *r) {
-        if (!r->head_current()) return;
+        if (!ordered && !r->head_current()) return;
         if (!begun) sink.begin_term(term);
         begun = true;
         sink.add_posting(r->docid(), r->head.wdf, r->head.positions.data(), r->head.positions.size());
     };
-    if (holders.size() == 1) { /* most terms of most builds: no heap */
-        while (holders[0]->next_posting()) post(holders[0]);
+    if (holders.size() == 1 || ordered) { /* no heap */
+        std::sort(holders.begin(), holders.end(),
+                  [](const RunReader *a, const RunReader *b) { return a->rank < b->rank; });
+        for (RunReader *r : holders)
+            while (r->next_posting()) post(r);
     } else {
         std::priority_queue<RunReader *, std::vector<RunReader *>, ByPosting> heap;
         for (RunReader *r : holders)
@@ -494,10 +532,13 @@ void merge_runs(const std::vector<RunSet> &sets, size_t budget, Sink &sink,
     size_t buffer = files && budget > held ? (budget - held) / files : 0;
     buffer = std::max<size_t>(4096, std::min<size_t>(buffer, 1 << 20));
     std::vector<std::unique_ptr<RunReader>> readers;
+    bool ordered = true;
     for (const RunSet &set : sets) {
         for (const std::string &path : *set.files) readers.emplace_back(new FileRun(set, path, buffer));
         if (!set.memory->empty()) readers.emplace_back(new MemoryRun(set));
+        ordered = ordered && set.current->empty();
     }
+    for (size_t i = 0; i < readers.size(); i++) readers[i]->rank = i;
     std::priority_queue<RunReader *, std::vector<RunReader *>, ByTerm> heap;
     for (auto &r : readers)
         if (r->next_term()) heap.push(r.get());
@@ -510,7 +551,7 @@ void merge_runs(const std::vector<RunSet> &sets, size_t budget, Sink &sink,
             holders.push_back(heap.top());
             heap.pop();
         }
-        merge_term(term, holders, sink);
+        merge_term(term, holders, ordered, sink);
         for (RunReader *r : holders)
             if (r->next_term()) heap.push(r);
         if (++done % 65536 == 0) progress(done);

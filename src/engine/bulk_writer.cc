@@ -11,7 +11,9 @@
  * written whole by the sink (bulk_sinks.cc) in glass's three phases: a
  * part's own at its close, or (engine_bulk_merge) the one database of all
  * the parts of a build, what Xapian's compactor would make of their
- * databases, written directly.  Touches no existing database. */
+ * databases, written directly, with the near-duplicate group keys the
+ * grouping after it would write (duplicates.cc's pass over the runs held
+ * in memory).  Touches no existing database. */
 #include "internal.hh"
 #include "changes.hh"
 #include "bulk_writer.hh"
@@ -198,6 +200,83 @@ void drop_indexing(engine_writer *const *parts, int n) {
     give_back_freed();
 }
 
+/* The near-duplicate group keys (docid, key), ascending, of the parts'
+ * articles, read from their runs in memory before phase 1 writes their
+ * values: the groups engine_group_duplicates makes of the database once
+ * it is written (the same signatures and id terms, the same pass), so
+ * that livewriter.c's finish finds every key in place and writes none;
+ * its writes left a block free for each they touched (every termlist
+ * leaf holding a grouped article) and the copy was then repacked, which
+ * was a tenth of a Reuters build's CPU.  Empty (the finish groups them
+ * all as before) for a shard (its groups span the shards), when a run
+ * was spilled (its signatures are in a file), when a main database holds
+ * documents, or when what the runs leave of the budget (room) is too
+ * little for the pass. */
+typedef std::vector<std::pair<Xapian::docid, std::string>> GroupKeys;
+GroupKeys merge_groups(engine_writer *const *parts, const std::vector<Xapian::Database> &mains,
+                       const std::vector<bulk::RunSet> &sets, size_t articles, size_t room) {
+    GroupKeys keys;
+    IndexSettings is(parts[0]->db);
+    if ((is.s.stored & SETTINGS_SHARD) && *is.s.shard) return keys;
+    for (const bulk::RunSet &set : sets)
+        if (!set.files->empty()) return keys;
+    for (const Xapian::Database &db : mains)
+        if (db.get_doccount()) return keys;
+    DupSource src;
+    src.articles = articles;
+    src.each_signature = [&](const std::function<void(Xapian::docid, const std::string &)> &fn) {
+        bulk::memory_postings(sets, DUP_SIGNATURE_PREFIX, fn);
+    };
+    src.leader_qterms = [&](const std::vector<Xapian::docid> &leaders, std::vector<std::string> &out) {
+        bulk::memory_postings(sets, "Q", [&](Xapian::docid did, const std::string &term) {
+            auto at = std::lower_bound(leaders.begin(), leaders.end(), did);
+            if (at == leaders.end() || *at != did) return;
+            std::string &q = out[size_t(at - leaders.begin())];
+            if (q.empty() || term < q) q = term; /* its first id term, as qterm_of reads it */
+        });
+    };
+    group_signatures(src, room, [&](Xapian::docid did, const std::string &key) { keys.emplace_back(did, key); });
+    return keys;
+}
+
+/* A sink that gives each document its group key (slot ENGINE_SLOT_DUP)
+ * on its way to the real one, or takes away one it holds without a
+ * group. */
+class KeyingSink : public bulk::Sink {
+  public:
+    KeyingSink(bulk::Sink &to, const GroupKeys &keys) : to(to), keys(keys) {}
+    void add_document(Xapian::docid did, const std::string &data, const bulk::TermWdfs &terms,
+                      const bulk::SlotValues &values) override {
+        while (next < keys.size() && keys[next].first < did) next++;
+        const std::string *key = next < keys.size() && keys[next].first == did ? &keys[next].second : nullptr;
+        auto at = std::lower_bound(values.begin(), values.end(), ENGINE_SLOT_DUP,
+                                   [](const auto &v, Xapian::valueno slot) { return v.first < slot; });
+        bool holds = at != values.end() && at->first == ENGINE_SLOT_DUP;
+        if (!key && !holds) return to.add_document(did, data, terms, values);
+        keyed = values;
+        auto k = keyed.begin() + (at - values.begin());
+        if (!key) keyed.erase(k);
+        else if (holds) k->second = *key;
+        else keyed.insert(k, std::make_pair(Xapian::valueno(ENGINE_SLOT_DUP), *key));
+        to.add_document(did, data, terms, keyed);
+    }
+    void set_metadata(const std::string &key, const std::string &value) override { to.set_metadata(key, value); }
+    void add_spelling(const std::string &word, Xapian::termcount freq) override { to.add_spelling(word, freq); }
+    void begin_term(const std::string &term) override { to.begin_term(term); }
+    void add_posting(Xapian::docid did, Xapian::termcount wdf, const Xapian::termpos *positions,
+                     size_t npositions) override {
+        to.add_posting(did, wdf, positions, npositions);
+    }
+    void end_term() override { to.end_term(); }
+    void finish() override { to.finish(); }
+
+  private:
+    bulk::Sink &to;
+    const GroupKeys &keys;
+    size_t next = 0;
+    bulk::SlotValues keyed;
+};
+
 /* The database dst, whole, of the parts (and the main databases, which
  * hold no documents): phase 1, each part's documents after the last
  * part's; metadata; phase 2, the runs of all parts merged; the spelling
@@ -205,22 +284,27 @@ void drop_indexing(engine_writer *const *parts, int n) {
  * its finish). What a compaction of the parts' databases written one by
  * one would write (livewriter.c's), without writing them. */
 void write_database(engine_writer *const *parts, int n, const std::vector<Xapian::Database> &mains,
-                    const std::string &dst, const std::function<void(const char *, uint64_t)> &phase) {
+                    const std::string &dst, bool group,
+                    const std::function<void(const char *, uint64_t)> &phase) {
     drop_indexing(parts, n);
     std::unique_ptr<bulk::Sink> sink = bulk::make_sink(dst, false);
     std::vector<bulk::RunSet> sets;
     Xapian::docid offset = 0;
-    size_t budget = 0, runs = 0;
-    phase("documents", 0);
+    size_t budget = 0, runs = 0, in_memory = 0;
     for (int i = 0; i < n; i++) {
         BulkState *b = parts[i]->bulk;
-        b->inverter.documents(*sink, offset);
         sets.push_back(b->inverter.runs_at(offset));
         offset += b->last_did; /* a compaction's renumbering: the parts' docids run from 1 */
         size_t held = b->inverter.held(), own = b->inverter.memory_budget();
         budget += own > held ? own - held : 0; /* what the merge's runs may take */
+        in_memory += sets.back().memory->bytes();
         runs += b->inverter.runs_merged();
     }
+    GroupKeys keys;
+    if (group) keys = merge_groups(parts, mains, sets, offset, budget > in_memory ? budget - in_memory : 0);
+    KeyingSink keying(*sink, keys);
+    phase("documents", 0);
+    for (int i = 0; i < n; i++) parts[i]->bulk->inverter.documents(keys.empty() ? *sink : keying, sets[i].offset);
     write_metadata(parts, n, mains, *sink);
     std::string terms = "terms (merging " + std::to_string(runs) + " runs)";
     phase(terms.c_str(), 0);
@@ -234,11 +318,11 @@ void write_database(engine_writer *const *parts, int n, const std::vector<Xapian
 
 /* engine_bulk_merge, the parts freed by the caller. */
 int merge_parts(engine_writer *const *parts, int n, const char *const *mains, int nmains,
-                const char *dst, engine_phase_fn fn, void *ctx, char *err) {
+                const char *dst, bool group, engine_phase_fn fn, void *ctx, char *err) {
     return bulk_guarded(err, dst, [&] {
         std::vector<Xapian::Database> main_dbs;
         for (int i = 0; i < nmains; i++) main_dbs.emplace_back(mains[i]);
-        write_database(parts, n, main_dbs, dst, [&](const char *what, uint64_t done) {
+        write_database(parts, n, main_dbs, dst, group, [&](const char *what, uint64_t done) {
             if (fn) fn(what, done, ctx);
         });
         return LEDE_OK;
@@ -285,7 +369,7 @@ uint64_t bulk_writer_doccount(engine_writer *w) {
 
 int bulk_writer_close(engine_writer *w, char *err) {
     BulkState *b = w->bulk;
-    int rc = merge_parts(&w, 1, nullptr, 0, w->path.c_str(), b->phase_fn, b->phase_ctx, err);
+    int rc = merge_parts(&w, 1, nullptr, 0, w->path.c_str(), false, b->phase_fn, b->phase_ctx, err);
     bulk_writer_free(w);
     return rc;
 }
@@ -335,7 +419,7 @@ int engine_bulk_merge(engine_writer *const *parts, int n, const char *const *mai
     int rc = LEDE_OK;
     for (int i = 0; i < n && rc == LEDE_OK; i++)
         if (!parts[i]->bulk) rc = lede_seterr(err, "%s: not a bulk writer", parts[i]->path.c_str());
-    if (rc == LEDE_OK) rc = merge_parts(parts, n, mains, nmains, dst, fn, ctx, err);
+    if (rc == LEDE_OK) rc = merge_parts(parts, n, mains, nmains, dst, true, fn, ctx, err);
     for (int i = 0; i < n; i++) engine_writer_abandon(parts[i]);
     /* The parts' memory (their id tables, spools' buffers): given back
      * now, or the grouping and recleaning that follow would add their

@@ -1,7 +1,9 @@
 /* duplicates.cc -- near-duplicate articles (the index format in
  * engine.h): each article's signature and band terms (made with its
  * document), joining a group as an article is written (a live writer),
- * and the grouping pass over a whole index (engine_group_duplicates).
+ * and the grouping pass over a whole index (engine_group_duplicates, or
+ * group_signatures for the bulk merge, which reads the signatures from
+ * its runs and writes the keys with the documents).
  * Runs no query and formats nothing: collapse.cc collapses on the group
  * key, similar.cc leaves an article's group out of its related articles.
  *
@@ -59,6 +61,10 @@ const unsigned DUP_TERM_BANDS = 2;
  * read of the signatures were most of the grouping of a full build). */
 const unsigned DUP_BANDS_PER_SCAN = 4;
 const size_t DUP_SCAN_BYTES = size_t(128) << 20;
+/* group_signatures' memory an article, at most and at least: a scan of
+ * 4 bands (96 bytes) and a candidate's share (72 and its memberships)
+ * for most.  No more: the bulk merge's runs are still held beside it. */
+const size_t MERGE_FLOOR_BYTES = 192;
 /* The threshold, as equal minima of the 64: 45/64 = 0.70 (README: what
  * it groups on Reuters). */
 const unsigned DUP_MIN_EQUAL = 45;
@@ -76,7 +82,7 @@ const char *const PREFIX_BAND = "XD";
  * a value stream it had to grow (a destructor of its value updater writes
  * and throws during the unwinding), which the 64-byte signature of every
  * live article made likely (tests/py/test_faults.py, a full disk). */
-const char *const PREFIX_SIGNATURE = "XS";
+const char *const PREFIX_SIGNATURE = DUP_SIGNATURE_PREFIX;
 
 /* An article's case-folded words as one string, joined by single spaces,
  * with where each word starts and ends in it: a shingle's bytes (its words
@@ -317,8 +323,8 @@ uint32_t band_key(const std::string &sig, unsigned b) {
     return k;
 }
 
-/* engine_group_duplicates' pass: all the databases read as one.  The
- * candidates come from the signatures (their terms, read in order):
+/* The grouping pass over a DupSource (the databases read as one, or
+ * the bulk merge's runs).  The candidates come from the signatures:
  * articles with an equal band share a bucket.  Everything it holds is
  * counted against the memory it is given, in flat arrays (issue 20: its
  * maps of buckets, signatures and keys were not counted; on a collection
@@ -328,17 +334,17 @@ uint32_t band_key(const std::string &sig, unsigned b) {
  *   the buckets (of two or more): 4 bytes a member, 8 a bucket;
  *   after the scans, CAND_BYTES an article in a bucket (its docid, its
  *     signature, its group) and 8 bytes a membership (article, bucket);
- *   the groups' keys (about 48 bytes a group) and the changes to write
- *     (8 bytes each). */
+ *   the groups' leaders and keys (about 52 bytes a group), and the keys
+ *     wanted and the changes to write (16 bytes an article grouped). */
 class Grouping {
   public:
-    Grouping(engine_writer *const *ws, unsigned n, size_t memory, engine_dup_stats *st)
-        : ws(ws), n(n), memory(memory), st(st) {
-        for (unsigned i = 0; i < n; i++) all.add_database(ws[i]->db);
-    }
+    Grouping(const DupSource &src, size_t memory, engine_dup_stats *st)
+        : src(src), memory(memory), st(st) {}
 
+    /* The groups: each article in one and its group's key, ascending by
+     * docid (cand and group_of, keys). */
     void run() {
-        size_t articles = all.get_doccount();
+        size_t articles = src.articles;
         for (unsigned b = 0; b < DUP_BANDS;) {
             size_t held = members.capacity() * 4 + bucket_at.capacity() * 8;
             size_t room = memory > held ? memory - held : 0;
@@ -358,7 +364,16 @@ class Grouping {
             if (!group_of[i]) group_around(i, m, end);
             m = end;
         }
-        write_keys();
+        std::vector<std::string> qterms(leaders.size());
+        src.leader_qterms(leaders, qterms);
+        for (const std::string &q : qterms) keys.push_back(group_key(q));
+    }
+
+    /* fn(docid, key) for each article in a group, ascending by docid. */
+    template <typename F>
+    void each_key(F fn) const {
+        for (size_t ci = 0; ci < cand.size(); ci++)
+            if (group_of[ci] != NO_GROUP) fn(cand[ci], keys[group_of[ci] - 1]);
     }
 
   private:
@@ -381,30 +396,25 @@ class Grouping {
     static constexpr size_t SCAN_BYTES = sizeof(Keyed) + 4 + 8;
     static constexpr uint32_t NO_GROUP = 0;
 
-    engine_writer *const *ws;
-    unsigned n;
+    const DupSource &src;
     size_t memory;  /* what all of it may take */
     engine_dup_stats *st;
-    Xapian::Database all;
     std::vector<Xapian::docid> members;  /* the buckets' members, bucket after bucket */
     std::vector<size_t> bucket_at;       /* where each bucket's members begin */
     std::vector<std::pair<Xapian::docid, uint32_t>> memberships; /* (article, bucket), ascending */
     std::vector<Xapian::docid> cand;     /* the articles in a bucket, ascending */
     std::string sigs;                    /* cand[i]'s signature at i * DUP_HASHES */
     std::vector<uint32_t> group_of;      /* cand[i]'s group + 1, or NO_GROUP */
+    std::vector<Xapian::docid> leaders;  /* each group's leader */
     std::vector<std::string> keys;       /* each group's key */
 
-    /* fn(docid, signature) for every article with one: the signature
-     * terms in order, each with its articles (exact copies share one). */
-    template <typename F>
-    void for_each_signature(F fn) {
-        for (Xapian::TermIterator t = all.allterms_begin(PREFIX_SIGNATURE);
-             t != all.allterms_end(PREFIX_SIGNATURE); ++t) {
-            std::string sig = signature_from_term(*t);
-            if (!valid_signature(sig)) continue;
-            for (Xapian::PostingIterator p = all.postlist_begin(*t); p != all.postlist_end(*t); ++p)
-                fn(*p, sig);
-        }
+    /* fn(docid, signature) for every article with a valid one. */
+    void for_each_signature(const std::function<void(Xapian::docid, const std::string &)> &fn) {
+        std::string last, sig; /* a term's articles come together: decoded once */
+        src.each_signature([&](Xapian::docid did, const std::string &term) {
+            if (term != last) sig = signature_from_term(last = term);
+            if (valid_signature(sig)) fn(did, sig);
+        });
     }
 
     /* Buckets of bands first .. first+per_scan-1. */
@@ -481,52 +491,81 @@ class Grouping {
             }
         }
         if (found.empty()) return;
-        keys.push_back(group_key(qterm_of(all.get_document(d))));
-        uint32_t g = (uint32_t)keys.size(); /* its group + 1 */
+        leaders.push_back(d);
+        uint32_t g = (uint32_t)leaders.size(); /* its group + 1 */
         group_of[i] = g;
         for (size_t ci : found) group_of[ci] = g;
         st->groups++;
         st->grouped += found.size() + 1;
         if (found.size() + 1 > st->largest) st->largest = found.size() + 1;
     }
-
-    /* Writes the keys that changed: the documents that hold one they
-     * should not (read first, written after: no write under an iterator).
-     * A change is (docid, group + 1), NO_GROUP to remove the key. */
-    void write_keys() {
-        std::vector<std::pair<Xapian::docid, uint32_t>> changes;
-        std::vector<bool> holds(cand.size());
-        for (Xapian::ValueIterator v = all.valuestream_begin(ENGINE_SLOT_DUP);
-             v != all.valuestream_end(ENGINE_SLOT_DUP); ++v) {
-            size_t ci = index_of(v.get_docid());
-            uint32_t g = ci < cand.size() ? group_of[ci] : NO_GROUP;
-            if (g == NO_GROUP) {
-                changes.emplace_back(v.get_docid(), NO_GROUP);
-                continue;
-            }
-            if (keys[g - 1] != *v) changes.emplace_back(v.get_docid(), g);
-            holds[ci] = true;
-        }
-        for (size_t ci = 0; ci < cand.size(); ci++)
-            if (group_of[ci] != NO_GROUP && !holds[ci]) changes.emplace_back(cand[ci], group_of[ci]);
-        std::sort(changes.begin(), changes.end());
-        for (const auto &c : changes) write_key(c.first, c.second == NO_GROUP ? std::string() : keys[c.second - 1]);
-        st->rewritten = changes.size();
-    }
-
-    void write_key(Xapian::docid did, const std::string &key) {
-        engine_writer *w = ws[(did - 1) % n];
-        Xapian::WritableDatabase &db = w->db;
-        Xapian::docid local = (did - 1) / n + 1;
-        writer_note_replaced(w, local);
-        Xapian::Document doc = db.get_document(local);
-        if (key.empty()) doc.remove_value(ENGINE_SLOT_DUP);
-        else doc.add_value(ENGINE_SLOT_DUP, key);
-        db.replace_document(local, doc);
-    }
 };
 
+/* Writes the keys that changed: the documents that hold one they
+ * should not (read first, written after: no write under an iterator).
+ * A change is (docid, key), "" to remove the key. */
+void write_keys(engine_writer *const *ws, unsigned n, Xapian::Database &all, const Grouping &g,
+                engine_dup_stats *st) {
+    static const std::string none;
+    std::vector<std::pair<Xapian::docid, const std::string *>> want, changes;
+    g.each_key([&](Xapian::docid did, const std::string &key) { want.emplace_back(did, &key); });
+    size_t i = 0;
+    for (Xapian::ValueIterator v = all.valuestream_begin(ENGINE_SLOT_DUP);
+         v != all.valuestream_end(ENGINE_SLOT_DUP); ++v) {
+        Xapian::docid did = v.get_docid();
+        for (; i < want.size() && want[i].first < did; i++) changes.push_back(want[i]); /* no key yet */
+        if (i < want.size() && want[i].first == did) {
+            if (*want[i].second != *v) changes.push_back(want[i]);
+            i++;
+        } else {
+            changes.emplace_back(did, &none);
+        }
+    }
+    for (; i < want.size(); i++) changes.push_back(want[i]);
+    std::stable_sort(changes.begin(), changes.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    for (const auto &c : changes) {
+        engine_writer *w = ws[(c.first - 1) % n];
+        Xapian::docid local = (c.first - 1) / n + 1;
+        writer_note_replaced(w, local);
+        Xapian::Document doc = w->db.get_document(local);
+        if (c.second->empty()) doc.remove_value(ENGINE_SLOT_DUP);
+        else doc.add_value(ENGINE_SLOT_DUP, *c.second);
+        w->db.replace_document(local, doc);
+    }
+    st->rewritten = changes.size();
+}
+
+/* The signatures and id terms of the databases read as one. */
+DupSource database_source(Xapian::Database &all) {
+    DupSource src;
+    src.articles = all.get_doccount();
+    src.each_signature = [&all](const std::function<void(Xapian::docid, const std::string &)> &fn) {
+        for (Xapian::TermIterator t = all.allterms_begin(PREFIX_SIGNATURE);
+             t != all.allterms_end(PREFIX_SIGNATURE); ++t) {
+            std::string term = *t;
+            for (Xapian::PostingIterator p = all.postlist_begin(term); p != all.postlist_end(term); ++p)
+                fn(*p, term);
+        }
+    };
+    src.leader_qterms = [&all](const std::vector<Xapian::docid> &leaders, std::vector<std::string> &out) {
+        for (size_t i = 0; i < leaders.size(); i++) out[i] = qterm_of(all.get_document(leaders[i]));
+    };
+    return src;
+}
+
 }  // namespace
+
+bool group_signatures(const DupSource &src, size_t memory,
+                      const std::function<void(Xapian::docid, const std::string &)> &fn) {
+    if (memory / MERGE_FLOOR_BYTES < src.articles) return false;
+    engine_dup_stats st;
+    memset(&st, 0, sizeof st);
+    Grouping g(src, std::max<size_t>(src.articles, 1) * MERGE_FLOOR_BYTES, &st);
+    g.run();
+    g.each_key(fn);
+    return true;
+}
 
 extern "C" {
 
@@ -563,8 +602,12 @@ int engine_group_duplicates(engine_writer *const *ws, unsigned n, size_t memory,
             IndexSettings is(ws[0]->db);
             if ((is.s.stored & SETTINGS_SHARD) && *is.s.shard) return LEDE_OK;
         }
-        Grouping g(ws, n, memory ? memory : DUP_SCAN_BYTES, st);
+        Xapian::Database all;
+        for (unsigned i = 0; i < n; i++) all.add_database(ws[i]->db);
+        DupSource src = database_source(all);
+        Grouping g(src, memory ? memory : DUP_SCAN_BYTES, st);
         g.run();
+        write_keys(ws, n, all, g, st);
         return LEDE_OK;
     });
 }

@@ -27,6 +27,7 @@
 
 #include <bitset>
 #include <exception>
+#include <functional>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -497,6 +498,24 @@ void add_signature(DocTarget &doc, const std::string &sig);
  * of the near-duplicate leader it resembles most in w's database, or makes
  * one with an ungrouped near-duplicate (whose document is rewritten). */
 void join_live_group(engine_writer *w, Xapian::Document &doc, const std::string &qterm);
+/* The prefix of an article's signature term (a boolean term, 64 bytes
+ * in hex). */
+#define DUP_SIGNATURE_PREFIX "XS"
+/* The articles a grouping pass reads: how many, each one's signature
+ * term (fn(docid, term), in any order), and the id terms of the groups'
+ * leaders (out[i] of leaders[i], ascending; "" for none). */
+struct DupSource {
+    size_t articles = 0;
+    std::function<void(const std::function<void(Xapian::docid, const std::string &)> &)> each_signature;
+    std::function<void(const std::vector<Xapian::docid> &, std::vector<std::string> &)> leader_qterms;
+};
+/* engine_group_duplicates' groups of src's articles, within memory (as
+ * there), without a database (the bulk merge's, bulk_writer.cc):
+ * fn(docid, key) for each article in a group, ascending by docid,
+ * taking 192 bytes an article (4 bands a scan); false (no call) when
+ * memory is less. */
+bool group_signatures(const DupSource &src, size_t memory,
+                      const std::function<void(Xapian::docid, const std::string &)> &fn);
 
 /* fields.cc */
 /* text's first max bytes at most, cut at a UTF-8 character's start. */
