@@ -5,7 +5,7 @@
 # Packages: compilers, the engine, the event loop, compression, JSON, line
 # editing for the client, Unicode normalisation (ICU), and what the tests use.
 DEB_PACKAGES := gcc g++ make pkg-config libxapian-dev xapian-tools \
-                libevent-dev zlib1g-dev libjansson-dev libedit-dev \
+                libevent-dev zlib1g-dev libdeflate-dev libjansson-dev libedit-dev \
                 libssl-dev openssl \
                 util-linux procps valgrind jq python3 python3-yaml man-db libicu-dev
 
@@ -27,7 +27,7 @@ CXX := g++
 OPT ?= -O2
 CFLAGS   := -std=c11 $(OPT) -g -Wall -Wextra -Werror -pthread -MMD -MP
 CXXFLAGS := -std=c++17 $(OPT) -g -Wall -Wextra -Werror -pthread -MMD -MP
-LDLIBS   := -lxapian -licuuc -ljansson -lz -pthread
+LDLIBS   := -lxapian -licuuc -ljansson -ldeflate -lz -pthread
 ifneq ($(SAN),)
   SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   CFLAGS   += $(SANFLAGS)

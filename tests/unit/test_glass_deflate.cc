@@ -1,10 +1,10 @@
 /* test_glass_deflate.cc -- glass::deflate_tag (src/engine/glass/encode.cc),
- * which picks a zlib stream by the tag's size (window and hash table sized
- * to it): every tag it compresses must inflate back to itself through raw
- * inflate with window bits -15, as Xapian's glass reader does, at sizes on
- * both sides of each size class's edge and past the largest class, and
- * with the streams reused in any order; a tag deflate cannot shrink is
- * refused (false), so the table writer stores it as it is. */
+ * libdeflate's compressor kept per level and thread: every tag it
+ * compresses must inflate back to itself through zlib's raw inflate with
+ * window bits -15, as Xapian's glass reader does, at sizes from tiny to
+ * past deflate's 32 KiB window, at both levels the writer uses, with the
+ * compressors reused in any order; a tag deflate cannot shrink is refused
+ * (false), so the table writer stores it as it is. */
 #include "glass/glass.hh"
 #include "unit.h"
 
@@ -55,19 +55,21 @@ std::string noise(size_t n, uint32_t seed) {
 void check_round_trip(size_t n, int level) {
     std::string tag = wordy(n, (uint32_t)n), packed, back;
     bool packed_ok = glass::deflate_tag(tag, level, packed);
-    CHECK(packed_ok && packed.size() < tag.size(), "a %zu-byte tag deflates smaller (level %d)", n,
-       level);
-    CHECK(packed_ok && inflate_raw(packed, tag.size(), back) && back == tag,
-       "the %zu-byte tag inflates back to itself (level %d)", n, level);
+    /* A tag of a few dozen bytes may not shrink (libdeflate's smallest
+     * block costs more than zlib's): then it is refused, never grown. */
+    if (n >= 100 || packed_ok)
+        CHECK(packed_ok && packed.size() < tag.size(), "a %zu-byte tag deflates smaller (level %d)", n,
+              level);
+    CHECK(!packed_ok || (inflate_raw(packed, tag.size(), back) && back == tag),
+          "the %zu-byte tag inflates back to itself (level %d)", n, level);
 }
 
 }  // namespace
 
 int main(void) {
-    /* Class edges (2^9 .. 2^14) on both sides, tiny tags, and tags past the
-     * largest class (zlib's own window and table), in an order that reuses
-     * each stream after others. */
-    const size_t sizes[] = {40,   511,  512,   513,   1024,  1025,  4096, 4097,
+    /* Tiny tags, powers of two on both sides, tags past the 32 KiB window,
+     * in an order that reuses each compressor after others. */
+    const size_t sizes[] = {40,  100,  511,  512,   513,   1024,  1025,  4096, 4097,
                             8192, 8193, 16384, 16385, 20000, 70000, 600,  3000};
     for (int level : {1, 6})
         for (size_t n : sizes) check_round_trip(n, level);

@@ -39,7 +39,7 @@ std::string docid_key(Xapian::docid did);
 std::string postlist_first_key(const std::string &term);
 std::string postlist_chunk_key(const std::string &term, Xapian::docid first);
 std::string position_key(const std::string &term, Xapian::docid did);
-/* Raw deflate of tag (zlib level 1..9) as Xapian's reader inflates it;
+/* Raw deflate of tag (libdeflate's level 1..9) as Xapian's reader inflates it;
  * false when it does not make the tag smaller. */
 bool deflate_tag(const std::string &tag, int level, std::string &out);
 /* Throws Error("what: path: strerror(errno)"). */

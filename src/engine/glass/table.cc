@@ -24,7 +24,7 @@
  * A tag longer than one item is split into components under the same key,
  * in consecutive items (across blocks), each item at most
  * (block_size - 11 - 4 * 2) / 4 bytes, so that four fit in a block.  A
- * compressed tag is one raw deflate stream (zlib, window bits -15) split
+ * compressed tag is one raw deflate stream (readers: zlib, window bits -15) split
  * across its components; readers inflate it when the flag is set, and only
  * the tables whose root info has compress_min > 0 are expected to hold
  * such tags.  Every table that has items starts with the null item: empty

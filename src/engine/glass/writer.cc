@@ -19,7 +19,7 @@
  * (previous term's length + 1) + shared prefix length, when that is below
  * 256 and wdf < 127; one byte suffix length; the suffix) or (one byte
  * shared prefix length, one byte suffix length, the suffix, uint wdf);
- * deflated at zlib level 1 when that shrinks it.  Beside it, key
+ * deflated (libdeflate, level 1) when that shrinks it.  Beside it, key
  * uint_sortable(docid) 0x00 for a document with values: uint first slot,
  * then uint (slot gap - 1) for each next slot.  position table: key
  * position_key(term, docid) (encode.cc), tag the encoded positions.
