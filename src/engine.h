@@ -236,10 +236,11 @@ void engine_writer_abandon(engine_writer *w);
  * it -- without writing the parts or copying them again; and, when
  * every run is in memory and the parts are not a shard's, with the
  * near-duplicate group keys engine_group_duplicates would write after
- * (which then finds them in place).  fn (may be NULL) is told the
+ * (which then finds them in place): *grouped is then 1, and grouping
+ * dst again would change nothing; else 0.  fn (may be NULL) is told the
  * phases, as engine_writer_on_phase's. */
 int engine_bulk_merge(engine_writer *const *parts, int n, const char *const *mains, int nmains,
-                      const char *dst, engine_phase_fn fn, void *ctx, char *err);
+                      const char *dst, engine_phase_fn fn, void *ctx, int *grouped, char *err);
 
 /* The stop words a new index of this language leaves out, space-separated
  * ("" for none: only English has a list). */

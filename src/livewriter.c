@@ -76,7 +76,8 @@ static int reclean_boilerplate(engine_writer *w, fieldbook *book, char *err) {
  * index).  Repacked when the copy grew by more than a REPACK_SHARE-th. */
 #define REPACK_SHARE 20
 
-/* A compact copy is grouped into near-duplicates afresh, and has no
+/* A compact copy is grouped into near-duplicates afresh (unless the bulk
+ * merge that wrote it wrote every group key: grouped), and has no
  * dead space: its change count starts again.  Its
  * Xapian revision starts low again too: its revision base makes the
  * revision it reports one more than before (from), so that clients
@@ -86,16 +87,17 @@ static int reclean_boilerplate(engine_writer *w, fieldbook *book, char *err) {
  * than a REPACK_SHARE-th; built 0: never), the repacked copy's, 1.
  * memory: what grouping the near-duplicates may take (0: its default). */
 static int finish_compacted(const char *dbpath, uint64_t from, size_t memory, uint64_t built,
-                            int *repack, char *err) {
+                            int grouped, int *repack, char *err) {
     *repack = 0;
     engine_writer *w;
     if (engine_writer_open(dbpath, 0, 0, &w, err) != LEDE_OK) return LEDE_ERR;
     fieldbook *book = fieldbook_new();
     int rc = reclean_boilerplate(w, book, err);
     /* Near-duplicates grouped afresh: a full build's parts could not see
-     * each other's articles, and live grouping never merges groups. */
+     * each other's articles, and live grouping never merges groups.  The
+     * re-clean keeps the keys it finds, so a merge's are still whole. */
     engine_dup_stats dups;
-    if (rc == LEDE_OK) rc = engine_group_duplicates(&w, 1, memory, &dups, err);
+    if (rc == LEDE_OK && !grouped) rc = engine_group_duplicates(&w, 1, memory, &dups, err);
     if (rc == LEDE_OK) rc = settings_erase_writer(SETTINGS_CHANGES | SETTINGS_REVISION_BASE, w, err);
     if (rc == LEDE_OK) rc = engine_writer_commit(w, err);
     uint64_t now = engine_writer_revision(w); /* Xapian's alone: no base */
@@ -136,9 +138,9 @@ static void repack(indexdir *ix, char **name, char **dst) {
  * compaction's copy holds a record for readers (changes.cc) that names
  * its Xapian revision, and a repacked copy's is another. */
 static int finish_bulk(indexdir *ix, char **name, char **dst, uint64_t from, size_t memory,
-                       char *err) {
+                       int grouped, char *err) {
     int again;
-    int rc = finish_compacted(*dst, from, memory, indexdir_path_bytes(*dst), &again, err);
+    int rc = finish_compacted(*dst, from, memory, indexdir_path_bytes(*dst), grouped, &again, err);
     if (rc == LEDE_OK && again) repack(ix, name, dst);
     return rc;
 }
@@ -182,7 +184,7 @@ int livewriter_rewrite(indexdir *ix, char *err) {
     char *dst = indexdir_join(ix, name);
     int rc = engine_compact(paths, n, dst, err);
     int again; /* a compaction's copy is never repacked: see finish_bulk */
-    if (rc == LEDE_OK) rc = finish_compacted(dst, revision, 0, 0, &again, err);
+    if (rc == LEDE_OK) rc = finish_compacted(dst, revision, 0, 0, 0, &again, err);
     lede_crash_point("after-merge");
     if (rc == LEDE_OK) rc = indexdir_switch(ix, &name, 1, err);
     /* A copy that failed (a full disk) is removed now, not at the next run:
@@ -206,8 +208,9 @@ int livewriter_merge_bulk(indexdir *ix, engine_writer *const *parts, int n, size
     }
     char *name = indexdir_new_name(ix, "db", 0);
     char *dst = indexdir_join(ix, name);
-    int rc = engine_bulk_merge(parts, n, mains, ix->nlive, dst, fn, ctx, err);
-    if (rc == LEDE_OK) rc = finish_bulk(ix, &name, &dst, revision, memory, err);
+    int grouped;
+    int rc = engine_bulk_merge(parts, n, mains, ix->nlive, dst, fn, ctx, &grouped, err);
+    if (rc == LEDE_OK) rc = finish_bulk(ix, &name, &dst, revision, memory, grouped, err);
     lede_crash_point("after-merge");
     if (rc == LEDE_OK) rc = indexdir_switch(ix, &name, 1, err);
     indexdir_cleanup(ix); /* the old databases, or a copy that failed */

@@ -211,11 +211,14 @@ void drop_indexing(engine_writer *const *parts, int n) {
  * all as before) for a shard (its groups span the shards), when a run
  * was spilled (its signatures are in a file), when a main database holds
  * documents, or when what the runs leave of the budget (room) is too
- * little for the pass. */
+ * little for the pass.  *grouped says whether the pass ran (its keys,
+ * none when no article has a near-duplicate, are then all there are). */
 typedef std::vector<std::pair<Xapian::docid, std::string>> GroupKeys;
 GroupKeys merge_groups(engine_writer *const *parts, const std::vector<Xapian::Database> &mains,
-                       const std::vector<bulk::RunSet> &sets, size_t articles, size_t room) {
+                       const std::vector<bulk::RunSet> &sets, size_t articles, size_t room,
+                       bool *grouped) {
     GroupKeys keys;
+    *grouped = false;
     IndexSettings is(parts[0]->db);
     if ((is.s.stored & SETTINGS_SHARD) && *is.s.shard) return keys;
     for (const bulk::RunSet &set : sets)
@@ -235,7 +238,9 @@ GroupKeys merge_groups(engine_writer *const *parts, const std::vector<Xapian::Da
             if (q.empty() || term < q) q = term; /* its first id term, as qterm_of reads it */
         });
     };
-    group_signatures(src, room, [&](Xapian::docid did, const std::string &key) { keys.emplace_back(did, key); });
+    *grouped = group_signatures(src, room, [&](Xapian::docid did, const std::string &key) {
+        keys.emplace_back(did, key);
+    });
     return keys;
 }
 
@@ -282,9 +287,10 @@ class KeyingSink : public bulk::Sink {
  * part's; metadata; phase 2, the runs of all parts merged; the spelling
  * words, once the runs in memory are freed (the sink holds them until
  * its finish). What a compaction of the parts' databases written one by
- * one would write (livewriter.c's), without writing them. */
+ * one would write (livewriter.c's), without writing them; *grouped (when
+ * group) whether it holds every near-duplicate group key (merge_groups). */
 void write_database(engine_writer *const *parts, int n, const std::vector<Xapian::Database> &mains,
-                    const std::string &dst, bool group,
+                    const std::string &dst, bool group, bool *grouped,
                     const std::function<void(const char *, uint64_t)> &phase) {
     drop_indexing(parts, n);
     std::unique_ptr<bulk::Sink> sink = bulk::make_sink(dst, false);
@@ -301,7 +307,10 @@ void write_database(engine_writer *const *parts, int n, const std::vector<Xapian
         runs += b->inverter.runs_merged();
     }
     GroupKeys keys;
-    if (group) keys = merge_groups(parts, mains, sets, offset, budget > in_memory ? budget - in_memory : 0);
+    *grouped = false;
+    if (group)
+        keys = merge_groups(parts, mains, sets, offset, budget > in_memory ? budget - in_memory : 0,
+                            grouped);
     KeyingSink keying(*sink, keys);
     phase("documents", 0);
     for (int i = 0; i < n; i++) parts[i]->bulk->inverter.documents(keys.empty() ? *sink : keying, sets[i].offset);
@@ -318,11 +327,12 @@ void write_database(engine_writer *const *parts, int n, const std::vector<Xapian
 
 /* engine_bulk_merge, the parts freed by the caller. */
 int merge_parts(engine_writer *const *parts, int n, const char *const *mains, int nmains,
-                const char *dst, bool group, engine_phase_fn fn, void *ctx, char *err) {
+                const char *dst, bool group, bool *grouped, engine_phase_fn fn, void *ctx,
+                char *err) {
     return bulk_guarded(err, dst, [&] {
         std::vector<Xapian::Database> main_dbs;
         for (int i = 0; i < nmains; i++) main_dbs.emplace_back(mains[i]);
-        write_database(parts, n, main_dbs, dst, group, [&](const char *what, uint64_t done) {
+        write_database(parts, n, main_dbs, dst, group, grouped, [&](const char *what, uint64_t done) {
             if (fn) fn(what, done, ctx);
         });
         return LEDE_OK;
@@ -369,7 +379,9 @@ uint64_t bulk_writer_doccount(engine_writer *w) {
 
 int bulk_writer_close(engine_writer *w, char *err) {
     BulkState *b = w->bulk;
-    int rc = merge_parts(&w, 1, nullptr, 0, w->path.c_str(), false, b->phase_fn, b->phase_ctx, err);
+    bool grouped;
+    int rc = merge_parts(&w, 1, nullptr, 0, w->path.c_str(), false, &grouped, b->phase_fn, b->phase_ctx,
+                         err);
     bulk_writer_free(w);
     return rc;
 }
@@ -415,11 +427,13 @@ int engine_writer_open_bulk(const char *dbpath, size_t memory, engine_writer **o
 }
 
 int engine_bulk_merge(engine_writer *const *parts, int n, const char *const *mains, int nmains,
-                      const char *dst, engine_phase_fn fn, void *ctx, char *err) {
+                      const char *dst, engine_phase_fn fn, void *ctx, int *grouped, char *err) {
     int rc = LEDE_OK;
+    bool all_keys = false;
     for (int i = 0; i < n && rc == LEDE_OK; i++)
         if (!parts[i]->bulk) rc = lede_seterr(err, "%s: not a bulk writer", parts[i]->path.c_str());
-    if (rc == LEDE_OK) rc = merge_parts(parts, n, mains, nmains, dst, true, fn, ctx, err);
+    if (rc == LEDE_OK) rc = merge_parts(parts, n, mains, nmains, dst, true, &all_keys, fn, ctx, err);
+    *grouped = rc == LEDE_OK && all_keys;
     for (int i = 0; i < n; i++) engine_writer_abandon(parts[i]);
     /* The parts' memory (their id tables, spools' buffers): given back
      * now, or the grouping and recleaning that follow would add their
