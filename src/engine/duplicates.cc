@@ -12,7 +12,7 @@
  * case-folded (Xapian's Unicode tables); its shingles are the runs of
  * DUP_SHINGLE consecutive words (an article of fewer words has one
  * shingle: all of them).  The resemblance of two articles is the Jaccard
- * index of their shingle sets, estimated by MinHash: DUP_HASHES hash
+ * index of their shingle sets, estimated by MinHash (minhash.cc): DUP_HASHES hash
  * functions, the share of equal minima (of the low 8 bits kept of each,
  * 64 bytes an article, kept as a term: two unequal minima agree by chance
  * once in 256, which raises an estimate by (1 - s) / 256, under 0.002;
