@@ -56,8 +56,7 @@ class PairFinder {
     explicit PairFinder(const PairRule &rule) : rule(rule) {}
     template <class It> void note(std::string_view term, It pos, It end) {
         size_t plen = prefix_length(term);
-        key.assign(term.data() + plen, term.size() - plen);
-        const PairRule::Word *word = rule.find(key);
+        const PairRule::Word *word = rule.find(term.substr(plen));
         if (!word) return;
         std::vector<At> &at = field(term.substr(0, plen));
         for (; pos != end; ++pos) at.push_back(At{*pos, term.substr(plen), word});
@@ -88,7 +87,6 @@ class PairFinder {
         std::vector<At> at;
     };
     const PairRule &rule;
-    std::string key;
     std::vector<Field> fields; /* a handful: title, standfirst, body, author */
     std::vector<At> &field(std::string_view prefix) {
         for (Field &f : fields)
@@ -243,7 +241,7 @@ void add_stop_pairs(const engine_writer *w, const std::string &text, const char 
     bool last_stop = false;
     auto flush = [&] {
         if (word.empty()) return;
-        bool stop = w->stops.count(word) > 0;
+        bool stop = w->stop_set.contains(word);
         if (stop && last_stop) doc.add_boolean_term(pair_term(prefix, last, word));
         last_stop = stop;
         last.swap(word);
@@ -439,7 +437,7 @@ void add_stop_pairs(const engine_writer *w, const tok::Decoded &text, const char
     std::string last;
     bool last_stop = false;
     tok::plain_words(text, [&](const std::string &word) {
-        bool stop = w->stops.count(word) > 0;
+        bool stop = w->stop_set.contains(word);
         if (stop && last_stop) table.add_boolean(pair_term(prefix, last, word));
         last_stop = stop;
         last = word;

@@ -12,7 +12,7 @@
  * case-folded (Xapian's Unicode tables); its shingles are the runs of
  * DUP_SHINGLE consecutive words (an article of fewer words has one
  * shingle: all of them).  The resemblance of two articles is the Jaccard
- * index of their shingle sets, estimated by MinHash: DUP_HASHES hash
+ * index of their shingle sets, estimated by MinHash (minhash.cc): DUP_HASHES hash
  * functions, the share of equal minima (of the low 8 bits kept of each,
  * 64 bytes an article, kept as a term: two unequal minima agree by chance
  * once in 256, which raises an estimate by (1 - s) / 256, under 0.002;
@@ -42,13 +42,14 @@
 #include "internal.hh"
 #include "changes.hh"
 #include "chars.hh"
+#include "minhash.hh"
 
 #include <algorithm>
 
 namespace {
 
 const unsigned DUP_SHINGLE = 4;
-const unsigned DUP_HASHES = 64, DUP_BANDS = 16, DUP_ROWS = 4;
+const unsigned DUP_HASHES = dup::MINHASH_FUNCTIONS, DUP_BANDS = 16, DUP_ROWS = 4;
 /* Band terms in the index, for a live writer's lookups: the first 2
  * bands only.  All 16 as terms made Reuters' index 59% larger (80.4
  * against 50.6 MB: a unique term costs some 60 bytes of B-tree); the
@@ -123,61 +124,6 @@ uint64_t shingle_hash(const Words &words, size_t i) {
     size_t last = std::min(words.size(), i + DUP_SHINGLE) - 1;
     const char *from = words.text.data() + words.start[i];
     return lede_hash_final(lede_hash_update(LEDE_HASH_INIT, from, words.end[last] - words.start[i]));
-}
-
-uint64_t minhash_seed(unsigned i) {
-    return (uint64_t)(i + 1) * UINT64_C(0x9E3779B97F4A7C15);
-}
-
-/* mins[k] = the least lede_hash_final(h ^ minhash_seed(k)) over the n
- * shingle hashes h, for the DUP_HASHES k: 64 hashes a shingle, 7% of a
- * full build's CPU one at a time.  Where the CPU has AVX-512 (64-bit
- * lanes with a multiply and an unsigned minimum), the same arithmetic
- * eight lanes at once: the same minima, so the same signature. */
-void minhash_scalar(const uint64_t *hashes, size_t n, uint64_t *mins) {
-    for (size_t i = 0; i < n; i++) {
-        for (unsigned k = 0; k < DUP_HASHES; k++) {
-            uint64_t v = lede_hash_final(hashes[i] ^ minhash_seed(k));
-            if (v < mins[k]) mins[k] = v;
-        }
-    }
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#define LEDE_MINHASH_WIDE 1
-typedef uint64_t u64x8 __attribute__((vector_size(64)));
-const unsigned LANES = 8;
-
-__attribute__((target("avx512f,avx512dq")))
-void minhash_wide(const uint64_t *hashes, size_t n, uint64_t *mins) {
-    for (unsigned j = 0; j < DUP_HASHES; j += LANES) {
-        u64x8 seed, min;
-        for (unsigned l = 0; l < LANES; l++) {
-            seed[l] = minhash_seed(j + l);
-            min[l] = mins[j + l];
-        }
-        for (size_t i = 0; i < n; i++) {
-            u64x8 v = seed ^ hashes[i];  /* lede_hash_final, lane-wise */
-            v ^= v >> 33;
-            v *= 0xff51afd7ed558ccdULL;
-            v ^= v >> 33;
-            v *= 0xc4ceb9fe1a85ec53ULL;
-            v ^= v >> 33;
-            min = v < min ? v : min;
-        }
-        for (unsigned l = 0; l < LANES; l++) mins[j + l] = min[l];
-    }
-}
-#endif
-
-void minhash(const uint64_t *hashes, size_t n, uint64_t *mins) {
-#ifdef LEDE_MINHASH_WIDE
-    /* LEDE_MINHASH_SCALAR (tests: the two ways give one signature), read once. */
-    static const bool wide = __builtin_cpu_supports("avx512f") &&
-                             __builtin_cpu_supports("avx512dq") && !getenv("LEDE_MINHASH_SCALAR");
-    if (wide) return minhash_wide(hashes, n, mins);
-#endif
-    minhash_scalar(hashes, n, mins);
 }
 
 const char HEX_DIGITS[] = "0123456789abcdef";
@@ -277,7 +223,7 @@ std::string dup_signature(const article *a) {
     for (size_t i = 0; i < shingles; i++) hashes[i] = shingle_hash(words, i);
     uint64_t mins[DUP_HASHES];
     for (uint64_t &m : mins) m = UINT64_MAX;
-    minhash(hashes.data(), shingles, mins);
+    dup::minhash(hashes.data(), shingles, mins);
     std::string sig(DUP_HASHES, '\0');
     for (unsigned k = 0; k < DUP_HASHES; k++) sig[k] = (char)(mins[k] & 0xff);
     return sig;

@@ -72,6 +72,7 @@ struct engine_writer {
      * folded) whose adjacent pairs get a pair term (add_stop_pairs). */
     bool stop_pairs = false;
     word_set stops;
+    WordSet stop_set;            /* stops, for add_stop_pairs' word-by-word lookups */
     bool group_live = true;      /* engine_writer_group_live (duplicates.cc) */
     double pivot = ENGINE_DEFAULT_PIVOT;
     /* Formats 3 and 4's pair rule (pair_rule_of): which adjacent words

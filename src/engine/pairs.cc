@@ -20,6 +20,7 @@ std::string list_of(const sbuf &b) {
 PairRule PairRule::every_two(const word_set &words) {
     PairRule r;
     for (const std::string &w : words) r.words[w] = Word{0, true};
+    r.index_words();
     return r;
 }
 
@@ -38,7 +39,12 @@ PairRule PairRule::by_shares(const std::string &list, const word_set &common) {
     }
     for (const std::string &w : common)
         if (!r.words.count(w)) r.words[w] = Word{0, true};
+    r.index_words();
     return r;
+}
+
+void PairRule::index_words() {
+    for (const auto &w : words) flat.add(w.first, w.second);
 }
 
 bool PairRule::pairs(const std::string &a, const std::string &b) const {

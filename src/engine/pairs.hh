@@ -9,6 +9,7 @@
 #define LEDE_ENGINE_PAIRS_HH
 
 #include "../settings.h"
+#include "flat_index.hh"
 
 #include <cstdint>
 #include <string>
@@ -38,10 +39,7 @@ class PairRule {
     };
     /* word's entry, or nullptr when it pairs with no word (a writer
      * notes the positions of those it finds, once a term). */
-    const Word *find(const std::string &word) const {
-        auto x = words.find(word);
-        return x == words.end() ? nullptr : &x->second;
-    }
+    const Word *find(std::string_view word) const { return flat.find(word); }
     /* Whether "a b" at adjacent positions of a field has a pair term. */
     bool pairs(const std::string &a, const std::string &b) const;
     /* The same of two words find() gave. */
@@ -51,7 +49,10 @@ class PairRule {
 
   private:
     std::unordered_map<std::string, Word> words;
+    /* words, for find(): a term of every article is asked (index_words). */
+    WordMap<Word> flat;
     uint64_t min_product = 0;  /* ppm x ppm */
+    void index_words();
 };
 
 /* Whether a "lede.pair_words" value is written by shares (PairRule::by_shares). */

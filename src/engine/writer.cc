@@ -157,6 +157,7 @@ int engine_writer_configure(engine_writer *w, const char *language,
             w->tg.set_stopper(make_stopper(w->stops)->release());
             w->tg.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
         }
+        w->stop_set = WordSet(w->stops);
         if (w->stops.empty()) w->stop_pairs = false;
         w->spelling = spelling;
         writer_fields_load(w);

@@ -2,13 +2,15 @@
  * StringTable counting many keys (past several doublings of its slots,
  * with keys whose hashes collide in the low bits) must give every key's
  * count, in order of arrival; swap and release must leave each side
- * whole.  The build's run buffer, stem cache and spelling words rest on
- * it. */
+ * whole.  A WordSet must hold exactly its words (past a doubling of its
+ * slots), none longer, none empty.  The build's run buffer, stem cache,
+ * spelling words and stop words rest on it. */
 #include "flat_index.hh"
 #include "unit.h"
 
 #include <map>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace {
@@ -79,11 +81,30 @@ void check_bare_index() {
     CHECK(!index.taken(slot), "clear forgets every entry");
 }
 
+/* A WordSet of 700 words (past FIRST_SLOTS / 2): each found, and each
+ * with a letter more, a letter less or another last letter not. */
+void check_word_set() {
+    std::unordered_set<std::string> set;
+    for (unsigned i = 0; i < 700; i++) set.insert("w" + std::to_string(i * 7919u % 100003u));
+    WordSet words(set);
+    unsigned found = 0, wrong = 0;
+    for (const std::string &w : set) {
+        found += words.contains(w);
+        for (std::string other : {w + "x", w.substr(0, w.size() - 1), w.substr(0, w.size() - 1) + "z"})
+            wrong += !set.count(other) && words.contains(other);
+    }
+    CHECK(found == set.size(), "a WordSet holds its %zu words (%u found)", set.size(), found);
+    CHECK(wrong == 0, "and no other (%u found)", wrong);
+    CHECK(!words.contains("") && !words.contains(std::string(40, 'w')), "neither empty nor long words");
+    CHECK(!WordSet().contains("w0"), "an empty WordSet holds nothing");
+}
+
 }  // namespace
 
 int main() {
     check_counts();
     check_swap_and_release();
     check_bare_index();
+    check_word_set();
     return unit_exit();
 }
