@@ -1,5 +1,5 @@
 /* tiers.cc -- format 4's tier terms, written and read.  A full build
- * picks its tier words (the common words, "lede.common") and for each a
+ * picks its tier words (the words in 1% of its sample: indexer/sample.c) and for each a
  * threshold T from its sample (engine_writer_tiers): about TIER share of
  * the word's postings have a scaled wdf of at least T ("lede.tiers",
  * "stem=T ...").  Every article whose wdf of a tier word reaches its

@@ -161,6 +161,9 @@ def ranked(index, env):
 
 check(index_info(default).get("tier words"), "the default build has tier words (%s)"
       % index_info(default).get("tier words"))
+check(int(index_info(default).get("tier words", 0)) > common,
+      "its tier words are more than its %d common words (the words in 1%% of the sample: %s)"
+      % (common, index_info(default).get("tier words")))
 whole, tiered = ranked(default, {"LEDE_TIERS_OFF": "1"}), ranked(default, {"LEDE_TIERS_ALWAYS": "1"})
 differ = [(q, x, y) for q, x, y in zip(queries, whole, tiered)
           if x[:2] != y[:2] or (x[2] and y[2] and x[2] != y[2])]
