@@ -37,15 +37,23 @@
 /* Fewer sampled articles than this choose no pair words beyond the
  * common ones: 1% of them would be a word in 5 articles or fewer. */
 #define PAIR_MIN_SAMPLE 500
-/* Format 4's tier words are the common words, each with the scaled wdf
- * that about this share of its sampled postings reach (engine.h,
- * src/engine/tiers.cc): the articles a query of common words ranks first.
- * Issue 22, at 500,000 articles: 3% and 10% both cut the CPU of the mix's
- * tiered classes (and, not, word) by about a third; 3% did a little
- * better over the three (its word and not p99 lower, its and p99 higher)
- * for a smaller index (+0.2% against +0.5%), and a larger collection
- * only gives the top of each word more articles (bench/results/scale.md). */
-#define TIER_SHARE 0.03
+/* Format 4's tier words: the words in at least TIER_WORD_SHARE of the
+ * sample, at most TIER_WORDS_MAX of them (the common words among them),
+ * each with the scaled wdf that about TIER_SHARE of its sampled postings
+ * reach (engine.h, src/engine/tiers.cc): the articles a query of them
+ * ranks first.  Issue 22, at 500,000 articles: with the common words
+ * alone, 3% and 10% both cut the CPU of the mix's tiered classes by about
+ * a third, 3% for a smaller index.  At 2,000,000, most AND and NOT queries
+ * had a word outside the common ones and no plan, and an AND of two
+ * common words often missed the bound at 3%: simulated on that index,
+ * tiers for every word at 3% let 197 of its 350 AND and NOT queries take
+ * the plan, at 10% 292, every AND above 4 ms of CPU among them.  At
+ * 500,000, 1,234 tier words at 10%: 241 more queries of the mix tiered,
+ * at 0.72x their CPU, those tiered already at 1.21x, for a 1.2% larger
+ * index (bench/results/scale.md). */
+#define TIER_WORD_SHARE 0.01
+#define TIER_WORDS_MAX 2048
+#define TIER_SHARE 0.10
 /* Fewer sampled articles than this choose no common words: in a handful
  * every word would pass the share. */
 #define COMMON_MIN_SAMPLE 100
@@ -72,6 +80,17 @@ void sample_free_held(build *b) {
 static size_t text_bytes(const article *a) {
     return (a->title ? strlen(a->title) : 0) + (a->standfirst ? strlen(a->standfirst) : 0) +
            (a->body ? strlen(a->body) : 0);
+}
+
+/* Format 4's tier words and their thresholds (TIER_WORD_SHARE). */
+static int choose_tiers(build *b, engine_writer *m, double pivot, char *err) {
+    sbuf words;
+    sbuf_init(&words);
+    int rc = engine_writer_common_words(m, TIER_WORD_SHARE, TIER_WORDS_MAX, &words, err);
+    if (rc == LEDE_OK)
+        rc = engine_writer_tiers(m, words.data, words.len, pivot, TIER_SHARE, &b->set.tiers, err);
+    sbuf_free(&words);
+    return rc;
 }
 
 /* Formats 3 and 4's pivot, common words and pair words (engine.h): the
@@ -101,9 +120,7 @@ static int choose_sample_settings(build *b, char *err) {
         char pivot[32];
         snprintf(pivot, sizeof pivot, "%.1f", (double)total / (double)n);
         settings_set_string(&b->set.pivot, pivot);
-        if (b->set.common.len && !strcmp(b->set.format, "4"))
-            rc = engine_writer_tiers(m, b->set.common.data, b->set.common.len, atof(pivot),
-                                     TIER_SHARE, &b->set.tiers, err);
+        if (b->set.common.len && !strcmp(b->set.format, "4")) rc = choose_tiers(b, m, atof(pivot), err);
     }
     engine_writer_close(m, NULL);
     return rc;

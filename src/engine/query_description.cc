@@ -1,7 +1,7 @@
 /* query_description.cc -- the one place that reads a Xapian query's
  * description (Query::get_description).  Xapian 1.4 has accessors for a
  * query's type, subqueries and terms, which the engine walks, but none
- * for a leaf's query position, a NEAR or PHRASE window, a wildcard's
+ * for a leaf's query position or wqf, a NEAR or PHRASE window, a wildcard's
  * pattern or a scaled weight's factor: those it shows only in the description, so they are read from
  * it here and nowhere else.  A Xapian that grows accessors for them (or
  * changes its descriptions) needs this file changed alone.  Touches no
@@ -16,6 +16,19 @@ namespace {
 Xapian::termpos position_in(const std::string &d) {
     size_t at = d.rfind('@');
     return at == std::string::npos ? 0 : (Xapian::termpos)strtoul(d.c_str() + at + 1, nullptr, 10);
+}
+
+/* "Query(rev#3@2)": the digits after the last '#' when only '@' or ')'
+ * follows them (a leaf of wqf 1 shows none); 1 when none.  A term that
+ * ends in '#' and digits, as "c#2@1", reads more than its wqf, which the
+ * tier bound (tiers.cc) only makes looser, never wrong. */
+Xapian::termcount wqf_in(const std::string &d) {
+    size_t hash = d.rfind('#');
+    if (hash == std::string::npos) return 1;
+    char *end = nullptr;
+    unsigned long v = strtoul(d.c_str() + hash + 1, &end, 10);
+    if (end == d.c_str() + hash + 1 || (*end != '@' && *end != ')') || v == 0) return 1;
+    return (Xapian::termcount)v;
 }
 
 /* "(a@1 NEAR 11 b@2)": the number after the operator's name; 0 when it
@@ -46,7 +59,7 @@ double scale_in(const std::string &d) {
 
 }  // namespace
 
-/* Only what q's type has is read (a leaf's position, a NEAR or PHRASE
+/* Only what q's type has is read (a leaf's position and wqf, a NEAR or PHRASE
  * window, a wildcard's pattern, a scale factor); the rest stays as
  * Described has it. */
 Described read_description(const Xapian::Query &q) {
@@ -54,6 +67,7 @@ Described read_description(const Xapian::Query &q) {
     switch (q.get_type()) {
     case Xapian::Query::LEAF_TERM:
         shown.position = position_in(q.get_description());
+        shown.wqf = wqf_in(q.get_description());
         break;
     case Xapian::Query::OP_NEAR:
         shown.window = window_in(q.get_description(), " NEAR ");

@@ -41,6 +41,7 @@ void set_field_sort(const engine_reader *r, Xapian::Enquire &enq, const search_o
 /* What Xapian 1.4 shows of a query only in its description. */
 struct Described {
     Xapian::termpos position = 0;  /* LEAF_TERM: its query position */
+    Xapian::termcount wqf = 1;     /* LEAF_TERM: its within-query frequency */
     Xapian::termcount window = 0;  /* OP_NEAR, OP_PHRASE: the window */
     std::string pattern;           /* OP_WILDCARD: the prefix it expands */
     double scale = 1;              /* OP_SCALE_WEIGHT: the factor */

@@ -1,5 +1,5 @@
 /* tiers.cc -- format 4's tier terms, written and read.  A full build
- * picks its tier words (the common words, "lede.common") and for each a
+ * picks its tier words (the words in 1% of its sample: indexer/sample.c) and for each a
  * threshold T from its sample (engine_writer_tiers): about TIER share of
  * the word's postings have a scaled wdf of at least T ("lede.tiers",
  * "stem=T ...").  Every article whose wdf of a tier word reaches its
@@ -29,6 +29,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <sstream>
 
 TierMap tiers_of(const settings &s) {
@@ -81,7 +82,10 @@ Xapian::termcount threshold_of(std::vector<Xapian::termcount> &baked, double sha
 /* A query's tier plan as collect builds it. */
 struct Plan {
     engine_reader *r = nullptr;
-    std::vector<std::string> leaves;  /* each scoring leaf's term, repeats kept */
+    /* each scoring leaf's term and wqf, repeats kept: Xapian weighs each
+     * leaf apart, with its own wqf (QueryTerm::postlist), so "revs revs"
+     * scores rev twice at wqf 1, not twice at wqf 2 */
+    std::vector<std::pair<std::string, double>> leaves;
 };
 
 /* Adds q's scoring leaves to p; true when every match of q outside the
@@ -93,14 +97,18 @@ struct Plan {
  * scoring an OR's side that cannot reach the page, and at 500,000
  * articles a tier run made the OR queries of the mix slower (+24% CPU;
  * bench/results/scale.md), as it did the phrases, which the parser makes
- * an OR of the three fields. */
+ * an OR of the three fields.  At 2,000,000 articles neither widening paid
+ * (scale.md, 2026-12-06 tiers notes): a word without a tier bounded by its
+ * highest wdf in the index let 106 AND queries of the mix plan and none
+ * pass (+26% CPU on them), and OR planned passed 6 of 77 (+38%); a
+ * wildcard's summed wdf bounded so never came near its tier run's page. */
 bool collect(const Xapian::Query &q, Plan &p) {
     size_t n = q.get_num_subqueries();
     switch (q.get_type()) {
     case Xapian::Query::LEAF_TERM: {
         std::string term = *q.get_terms_begin();
         if (!p.r->tiers.count(term)) return false;
-        p.leaves.push_back(term);
+        p.leaves.emplace_back(term, read_description(q).wqf);
         return true;
     }
     case Xapian::Query::OP_AND: case Xapian::Query::OP_PHRASE: case Xapian::Query::OP_NEAR:
@@ -133,7 +141,7 @@ Xapian::doccount tier_freq(engine_reader *r, const std::string &term) {
     return r->tier_freqs.emplace(term, ask()).first->second;
 }
 
-/* The most a leaf of term (wqf in the query) can add for an article
+/* The most a leaf of term (of wqf wqf) can add for an article
  * whose wdf of it is at most wdf, as tf_weight() scores it: Xapian's
  * BM25Weight with b = 0 and k3 = 1, the idf ImpactWeight::idf repeats. */
 double leaf_bound(engine_reader *r, const std::string &term, double wqf, double wdf) {
@@ -149,15 +157,16 @@ bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_po
     Plan p;
     p.r = r;
     if (!collect(q, p) || p.leaves.empty()) return false;
-    std::unordered_map<std::string, double> wqf;
-    for (const std::string &t : p.leaves) wqf[t] += 1;
+    std::set<std::string> words;
+    for (const auto &leaf : p.leaves) words.insert(leaf.first);
     Xapian::doccount postings = 0;
-    for (const auto &kv : wqf) postings += tier_freq(r, kv.first);
+    for (const std::string &t : words) postings += tier_freq(r, t);
     if (postings < min_postings) return false;
     bound = 0;
+    for (const auto &leaf : p.leaves)
+        bound += leaf_bound(r, leaf.first, leaf.second, r->tiers.at(leaf.first) - 1);
     std::vector<Xapian::Query> hi;
-    for (const std::string &t : p.leaves) bound += leaf_bound(r, t, wqf[t], r->tiers.at(t) - 1);
-    for (const auto &kv : wqf) hi.emplace_back(PREFIX_TIER + kv.first);
+    for (const std::string &t : words) hi.emplace_back(PREFIX_TIER + t);
     filtered = Xapian::Query(Xapian::Query::OP_FILTER, q,
                              Xapian::Query(Xapian::Query::OP_OR, hi.begin(), hi.end()));
     return true;

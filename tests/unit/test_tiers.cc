@@ -124,6 +124,9 @@ void check_bounds(const char *dir) {
     check_bound(r, "alpha beta", Xapian::Query(Xapian::Query::OP_AND, a, b));
     check_bound(r, "alpha NOT beta", Xapian::Query(Xapian::Query::OP_AND_NOT, a, b));
     check_bound(r, "alpha alpha", Xapian::Query(Xapian::Query::OP_AND, a, a));
+    Xapian::Query a2("alpha", 2, 1); /* wqf 2, as no parsed query has it */
+    check_bound(r, "alpha of wqf 2", a2);
+    check_bound(r, "alpha of wqf 2 and beta", Xapian::Query(Xapian::Query::OP_AND, a2, b));
 
     /* tight: an article with alpha in its tier scores above the bound of "alpha" */
     Xapian::Query filtered;
@@ -136,6 +139,17 @@ void check_bounds(const char *dir) {
     double least = tiered.empty() ? 0 : tiered[tiered.size() - 1].get_weight();
     CHECK(!tiered.empty() && least > bound, "every tier article of alpha scores above the bound (%.6f > %.6f)",
           least, bound);
+    /* and of "alpha alpha": Xapian weighs each leaf at its own wqf (1),
+     * so twice alpha's bound, not twice a bound at wqf 2 (which no tier
+     * article of alpha could beat, and the plan was never taken) */
+    double twice = 0;
+    tier_plan(r, Xapian::Query(Xapian::Query::OP_AND, a, a), 0, filtered, twice);
+    enq.set_query(filtered);
+    tiered = enq.get_mset(0, 100);
+    least = tiered.empty() ? 0 : tiered[tiered.size() - 1].get_weight();
+    CHECK(!tiered.empty() && least > twice && fabs(twice - 2 * bound) <= 1e-9 * bound,
+          "alpha alpha: its bound is twice alpha's (%.6f, %.6f), below every tier article's score (%.6f)",
+          twice, bound, least);
 
     double ignored;
     CHECK(!tier_plan(r, Xapian::Query(Xapian::Query::OP_AND, a, river), 0, filtered, ignored),
@@ -150,6 +164,20 @@ void check_bounds(const char *dir) {
           "a word that only excludes needs no tier");
     CHECK(!tier_plan(r, a, 1000000, filtered, ignored), "no plan below the postings floor");
     engine_reader_close(r);
+}
+
+/* A leaf's wqf as tier_plan reads it from the description (Xapian 1.4
+ * has no accessor): "rev#3@2" is 3, a leaf of wqf 1 shows none; a term
+ * that ends in '#' and digits may read more (a looser bound), never less. */
+void check_wqf_read() {
+    CHECK(read_description(Xapian::Query("rev", 3, 2)).wqf == 3, "wqf 3 at a position is read");
+    CHECK(read_description(Xapian::Query("rev", 2, 0)).wqf == 2, "wqf 2 at no position is read");
+    CHECK(read_description(Xapian::Query("rev", 1, 2)).wqf == 1, "wqf 1 shows none");
+    CHECK(read_description(Xapian::Query("c#", 1, 1)).wqf == 1, "a term ending in '#' is wqf 1");
+    CHECK(read_description(Xapian::Query("c#", 4, 1)).wqf == 4, "and read when it has a wqf");
+    CHECK(read_description(Xapian::Query("c#2", 1, 1)).wqf >= 1 &&
+              read_description(Xapian::Query("c#2", 5, 1)).wqf == 5,
+          "a term ending in '#' and digits never reads less than its wqf");
 }
 
 /* A ranked page against the whole match's (exact=1 never tiers); tiers:
@@ -268,9 +296,11 @@ int main(void) {
     check_terms(dir.c_str());
     check_bounds(dir.c_str());
     setenv("LEDE_TIERS_ALWAYS", "1", 1); /* read once, at the first search */
-    for (const char *q : {"alpha", "alpha beta", "alpha NOT beta", "beta"}) check_same_page(dir.c_str(), q, true);
+    for (const char *q : {"alpha", "alpha beta", "alpha NOT beta", "beta", "alpha alpha", "alpha beta alpha"})
+        check_same_page(dir.c_str(), q, true);
     check_same_page(dir.c_str(), "\"alpha beta\"", false);
     check_thresholds();
+    check_wqf_read();
     check_remote_freqs(dir.c_str(), root);
     unit_scratch_remove(root);
     return unit_exit();
