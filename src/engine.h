@@ -236,8 +236,8 @@ void engine_writer_abandon(engine_writer *w);
  * it -- without writing the parts or copying them again; and, when
  * every run is in memory and the parts are not a shard's, with the
  * near-duplicate group keys engine_group_duplicates would write after
- * (which then finds them in place): *grouped is then 1, and grouping
- * dst again would change nothing; else 0.  fn (may be NULL) is told the
+ * (which then finds them in place): *grouped (never NULL) is then 1, and
+ * grouping dst again would change nothing; else 0.  fn (may be NULL) is told the
  * phases, as engine_writer_on_phase's. */
 int engine_bulk_merge(engine_writer *const *parts, int n, const char *const *mains, int nmains,
                       const char *dst, engine_phase_fn fn, void *ctx, int *grouped, char *err);
@@ -312,7 +312,7 @@ int engine_writer_common_words(engine_writer *w, double share, unsigned max,
 int engine_writer_pair_shares(engine_writer *w, double share, unsigned max, unsigned min,
                               sbuf *out, char *err);
 /* Format 4's "lede.tiers" for the space-separated words[0..len) (the
- * common words), from the articles measured so far: each word with the
+ * words in 1% of the sample: indexer/sample.c), from the articles measured so far: each word with the
  * scaled wdf (at this pivot) that about share of its postings reach,
  * "stem=T" space-separated (src/engine/tiers.cc). */
 int engine_writer_tiers(engine_writer *w, const char *words, size_t len, double pivot,

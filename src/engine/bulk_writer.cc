@@ -204,8 +204,8 @@ void drop_indexing(engine_writer *const *parts, int n) {
  * articles, read from their runs in memory before phase 1 writes their
  * values: the groups engine_group_duplicates makes of the database once
  * it is written (the same signatures and id terms, the same pass), so
- * that livewriter.c's finish finds every key in place and writes none;
- * its writes left a block free for each they touched (every termlist
+ * that livewriter.c's finish need not group again (engine_bulk_merge
+ * says so: *grouped); its writes left a block free for each they touched (every termlist
  * leaf holding a grouped article) and the copy was then repacked, which
  * was a tenth of a Reuters build's CPU.  Empty (the finish groups them
  * all as before) for a shard (its groups span the shards), when a run

@@ -60,7 +60,7 @@ struct RootInfo {
 class TableWriter {
   public:
     /* compress_level: 0 never deflates tags, 1..9 deflates those it
-     * shrinks at that zlib level. */
+     * shrinks at that libdeflate level (deflate_tag). */
     TableWriter(const std::string &path, unsigned block_size, int compress_level);
     ~TableWriter();
     TableWriter(const TableWriter &) = delete;

@@ -1,7 +1,7 @@
 /* glass/worker.cc -- TableWorker (glass.hh): one table written by a thread
  * of its own while the writer's thread goes on with the others, so a
  * bulk merge keeps two cores busy: the docdata and termlist tables (the
- * termlist tags' zlib deflate) in phase 1, the position table (the
+ * termlist tags' deflate) in phase 1, the position table (the
  * positions' encoding and its blocks) in phase 2.  Owns its thread and the queue to it; the
  * table's layout is table.cc's and the tags' encodings encode.cc's.
  *
