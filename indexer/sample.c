@@ -54,6 +54,11 @@
 #define TIER_WORD_SHARE 0.01
 #define TIER_WORDS_MAX 2048
 #define TIER_SHARE 0.10
+/* Fewer sampled articles than this take tiers for the common words only:
+ * 1% of a few hundred articles is a word in one or two of them, and every
+ * word of those would become a tier word (speed and size only: a tier
+ * never changes an answer). */
+#define TIER_MIN_SAMPLE PAIR_MIN_SAMPLE
 /* Fewer sampled articles than this choose no common words: in a handful
  * every word would pass the share. */
 #define COMMON_MIN_SAMPLE 100
@@ -82,8 +87,12 @@ static size_t text_bytes(const article *a) {
            (a->body ? strlen(a->body) : 0);
 }
 
-/* Format 4's tier words and their thresholds (TIER_WORD_SHARE). */
-static int choose_tiers(build *b, engine_writer *m, double pivot, char *err) {
+/* Format 4's tier words and their thresholds (TIER_WORD_SHARE), from a
+ * sample of n articles. */
+static int choose_tiers(build *b, engine_writer *m, double pivot, uint64_t n, char *err) {
+    if (n < TIER_MIN_SAMPLE)
+        return engine_writer_tiers(m, b->set.common.data, b->set.common.len, pivot, TIER_SHARE,
+                                   &b->set.tiers, err);
     sbuf words;
     sbuf_init(&words);
     int rc = engine_writer_common_words(m, TIER_WORD_SHARE, TIER_WORDS_MAX, &words, err);
@@ -120,7 +129,7 @@ static int choose_sample_settings(build *b, char *err) {
         char pivot[32];
         snprintf(pivot, sizeof pivot, "%.1f", (double)total / (double)n);
         settings_set_string(&b->set.pivot, pivot);
-        if (b->set.common.len && !strcmp(b->set.format, "4")) rc = choose_tiers(b, m, atof(pivot), err);
+        if (b->set.common.len && !strcmp(b->set.format, "4")) rc = choose_tiers(b, m, atof(pivot), n, err);
     }
     engine_writer_close(m, NULL);
     return rc;

@@ -52,6 +52,18 @@ check_eq(meta.get("pivot"), "16.0", "pivot: the mean length of the first 1,000 a
 check_eq(meta.get("common words"), "alpha",
          "common words: those in 5% of the sample (each zq word is in 1 in 26)")
 
+# Tier words (src/indexer/sample.c): the words in 1% of a sample of 500 or
+# more articles; a smaller sample takes the common words alone (1% of 300
+# is every word in 3 articles: each zq word is in 1 in 26).
+check(int(meta.get("tier words", "0")) > 1,
+      "a sample of 1,000: the zq words in 1 in 26 articles are tier words", str(meta.get("tier words")))
+few = scratch.join("few.jsonl")
+write_jsonl(few, 0, 300, 10)
+few_index = scratch.join("few.idx")
+build_index(few_index, few)
+check_eq((info(few_index).get("common words"), info(few_index).get("tier words")), ("alpha", "1"),
+         "a sample of 300: the common word alone is a tier word")
+
 grown = scratch.join("grown.idx")
 build_index(grown, short)
 check_eq(info(grown).get("pivot"), "16.0", "a first build of the short articles alone: the same pivot")
