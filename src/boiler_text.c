@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,30 +24,19 @@ void boiler_source_of(const article *a, sbuf *out) {
     if (a->section) sbuf_puts(out, a->section);
 }
 
-size_t boiler_normalise(const char *line, size_t len, sbuf *out) {
-    size_t words = 0;
-    int in_word = 0;
-    sbuf_reset(out);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)line[i];
-        if (c >= '0' && c <= '9') continue; /* "2023" and "2024" fold together */
-        int wordy = c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        if (!wordy) {
-            in_word = 0;
-            continue;
-        }
-        if (!in_word) {
-            if (words) sbuf_putc(out, ' ');
-            words++;
-            in_word = 1;
-        }
-        sbuf_putc(out, (char)(c >= 'A' && c <= 'Z' ? c + 32 : c));
-    }
-    return words;
-}
+/* Where a normalised line's bytes go: boiler_normalise writes them,
+ * boiler_line_hash hashes them. */
+typedef void (*line_sink)(void *ctx, unsigned char c);
 
-uint64_t boiler_line_hash(const char *line, size_t len, size_t *words_out) {
-    uint64_t h = LEDE_HASH_INIT;
+/* The one rule of a normalised line: its words (runs of letters and bytes
+ * of UTF-8 sequences) lower-cased, one space between them, digits
+ * dropped ("2023" and "2024" fold together).  Each byte goes to sink;
+ * returns the words, or max_words + 1 as soon as a line has more (the
+ * rest unread).  Always inlined, so that each caller's sink is a direct
+ * call. */
+static inline __attribute__((always_inline)) size_t walk_line(const char *line, size_t len,
+                                                             size_t max_words, line_sink sink,
+                                                             void *ctx) {
     size_t words = 0;
     int in_word = 0;
     for (size_t i = 0; i < len; i++) {
@@ -58,18 +48,34 @@ uint64_t boiler_line_hash(const char *line, size_t len, size_t *words_out) {
             continue;
         }
         if (!in_word) {
-            if (words == BOILER_MAX_WORDS) { /* prose: its hash is never asked */
-                *words_out = BOILER_MAX_WORDS + 1;
-                return 0;
-            }
-            if (words) h = (h ^ ' ') * 0x100000001b3ULL;
+            if (words == max_words) return max_words + 1;
+            if (words) sink(ctx, ' ');
             words++;
             in_word = 1;
         }
-        h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 0x100000001b3ULL;
+        sink(ctx, (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c));
     }
-    *words_out = words;
-    return lede_hash_final(h);
+    return words;
+}
+
+static void append_byte(void *ctx, unsigned char c) {
+    sbuf_putc(ctx, (char)c);
+}
+
+static void hash_byte(void *ctx, unsigned char c) {
+    uint64_t *h = ctx;
+    *h = (*h ^ c) * 0x100000001b3ULL;
+}
+
+size_t boiler_normalise(const char *line, size_t len, sbuf *out) {
+    sbuf_reset(out);
+    return walk_line(line, len, SIZE_MAX - 1, append_byte, out);
+}
+
+uint64_t boiler_line_hash(const char *line, size_t len, size_t *words_out) {
+    uint64_t h = LEDE_HASH_INIT;
+    *words_out = walk_line(line, len, BOILER_MAX_WORDS, hash_byte, &h);
+    return *words_out > BOILER_MAX_WORDS ? 0 : lede_hash_final(h); /* prose: never asked */
 }
 
 /* One line of a body: where it is, its normalised hash and words. */
