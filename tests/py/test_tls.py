@@ -156,9 +156,11 @@ code, out, err = lede("-c", d.addr, "--tls-ca", CERT, "--count", "drought")
 check_eq((code, out.strip()), (0, "3"), "lede --count over TLS")
 code, out, err = lede("-c", d.addr, "--tls", "drought")
 check(code == 2 and "not accepted" in err and "self-signed" in err,
-      "lede --tls refuses a certificate no CA it trusts signed", err)
+      "lede --tls refuses a certificate no CA it trusts signed",
+      "exit %d, stderr %r, stdout %r" % (code, err, out[:200]))
 code, out, err = lede("-c", d.addr, "--tls-ca", OTHER_CERT, "drought")
-check(code == 2 and "not accepted" in err, "lede refuses the server with the wrong CA", err)
+check(code == 2 and "not accepted" in err, "lede refuses the server with the wrong CA",
+      "exit %d, stderr %r, stdout %r" % (code, err, out[:200]))
 check(len(err.strip().splitlines()) == 1, "... in one line", err)
 code, out, err = lede("-c", d.addr, "--tls-insecure", "drought")
 check_eq(code, 0, "lede --tls-insecure accepts it unchecked")
