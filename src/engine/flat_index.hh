@@ -142,15 +142,27 @@ class WordMap {
         entries.emplace_back(word, value);
         longest = std::max(longest, word.size());
     }
+    /* word's value replaced, or word added with it. */
+    void set(const std::string &word, const V &value) {
+        size_t k = entry_of(word);
+        if (k == NONE) add(word, value);
+        else entries[k].second = value;
+    }
     /* word's value, or nullptr. */
     const V *find(std::string_view word) const {
-        if (word.size() > longest || entries.empty()) return nullptr;
-        size_t i = index.find(hash_of(word), [&](size_t k) { return entries[k].first == word; });
-        return index.taken(i) ? &entries[index.entry_at(i)].second : nullptr;
+        size_t k = entry_of(word);
+        return k == NONE ? nullptr : &entries[k].second;
     }
     bool empty() const { return entries.empty(); }
 
   private:
+    static const size_t NONE = SIZE_MAX;
+    /* word's place in entries, or NONE. */
+    size_t entry_of(std::string_view word) const {
+        if (word.size() > longest || entries.empty()) return NONE;
+        size_t i = index.find(hash_of(word), [&](size_t k) { return entries[k].first == word; });
+        return index.taken(i) ? index.entry_at(i) : NONE;
+    }
     static size_t hash_of(std::string_view word) {
         uint64_t h = 0xcbf29ce484222325ULL;
         for (unsigned char c : word) h = (h ^ c) * 0x100000001b3ULL;

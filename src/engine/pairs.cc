@@ -19,8 +19,7 @@ std::string list_of(const sbuf &b) {
 
 PairRule PairRule::every_two(const word_set &words) {
     PairRule r;
-    for (const std::string &w : words) r.words[w] = Word{0, true};
-    r.index_words();
+    for (const std::string &w : words) r.flat.set(w, Word{0, true});
     return r;
 }
 
@@ -35,16 +34,11 @@ PairRule PairRule::by_shares(const std::string &list, const word_set &common) {
         if (eq == std::string::npos || eq == 0) continue;
         unsigned long ppm = strtoul(token.c_str() + eq + 1, nullptr, 10);
         std::string word = token.substr(0, eq);
-        r.words[word] = Word{(uint32_t)(ppm > 1000000 ? 1000000 : ppm), common.count(word) > 0};
+        r.flat.set(word, Word{(uint32_t)(ppm > 1000000 ? 1000000 : ppm), common.count(word) > 0});
     }
     for (const std::string &w : common)
-        if (!r.words.count(w)) r.words[w] = Word{0, true};
-    r.index_words();
+        if (!r.flat.find(w)) r.flat.add(w, Word{0, true});
     return r;
-}
-
-void PairRule::index_words() {
-    for (const auto &w : words) flat.add(w.first, w.second);
 }
 
 bool PairRule::pairs(const std::string &a, const std::string &b) const {

@@ -13,7 +13,6 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <unordered_set>
 
 class PairRule {
@@ -31,7 +30,7 @@ class PairRule {
      * more than about P per million of the articles. */
     static PairRule by_shares(const std::string &list,
                               const std::unordered_set<std::string> &common);
-    bool empty() const { return words.empty(); }
+    bool empty() const { return flat.empty(); }
     /* What the rule knows of a word it may pair. */
     struct Word {
         uint32_t ppm;  /* its share, parts per million */
@@ -48,11 +47,9 @@ class PairRule {
     }
 
   private:
-    std::unordered_map<std::string, Word> words;
-    /* words, for find(): a term of every article is asked (index_words). */
+    /* The words it may pair: a term of every article is asked (find). */
     WordMap<Word> flat;
     uint64_t min_product = 0;  /* ppm x ppm */
-    void index_words();
 };
 
 /* Whether a "lede.pair_words" value is written by shares (PairRule::by_shares). */
