@@ -136,12 +136,12 @@ static void one_key(article_fields *f, const char *key, json_t *v) {
 
 /* A letter or digit of ASCII (isalnum in the C locale lede runs in) or
  * any byte of a multi-byte character. */
-static int is_word_byte(unsigned char c) {
-    return (unsigned)((c | 0x20) - 'a') < 26 || (unsigned)(c - '0') < 10 || c >= 0x80;
+static unsigned is_word_byte(unsigned char c) {
+    return (unsigned)((unsigned)((c | 0x20) - 'a') < 26) | (unsigned)((unsigned)(c - '0') < 10) | (c >> 7u);
 }
 
-static int is_blank_byte(unsigned char c) {
-    return c == ' ' || (unsigned)(c - '\t') <= '\r' - '\t';
+static unsigned is_blank_byte(unsigned char c) {
+    return (unsigned)(c == ' ') | (unsigned)((unsigned)(c - '\t') <= '\r' - '\t');
 }
 
 /* The runs of non-blank bytes holding a word byte.  Without a branch a
@@ -152,7 +152,7 @@ static uint64_t words_in(const char *s) {
     unsigned counted = 0; /* the run of non-blank bytes under way is counted */
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
-        unsigned word = (unsigned)is_word_byte(c), blank = (unsigned)is_blank_byte(c);
+        unsigned word = is_word_byte(c), blank = is_blank_byte(c);
         n += word & ~counted & 1u;
         counted = (counted | word) & (blank ^ 1u);
     }
