@@ -145,8 +145,8 @@ static unsigned is_blank_byte(unsigned char c) {
 }
 
 /* The runs of non-blank bytes holding a word byte.  Without a branch a
- * byte: through isalnum's table, a call a byte, this was 3% of a bulk
- * build's writer threads (issue 20). */
+ * byte: through isalnum's table, a call a byte, this was 2% of a bulk
+ * build's writer threads (issue 20; ~10% faster this way). */
 static uint64_t words_in(const char *s) {
     uint64_t n = 0;
     unsigned counted = 0; /* the run of non-blank bytes under way is counted */
