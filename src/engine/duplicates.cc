@@ -214,16 +214,7 @@ void consider_candidate(const Xapian::Document &cand, Xapian::docid did, unsigne
 }  // namespace
 
 std::string dup_signature(const article *a) {
-    /* Room for about as many words as English text of these bytes holds
-     * (a word and its space ~6 bytes): growing the vectors a word at a
-     * time was a third of fold_words' samples (issue 20). */
-    size_t bytes = 0;
-    for (const char *text : {a->title, a->standfirst, a->body})
-        if (text) bytes += strlen(text);
     Words words;
-    words.text.reserve(bytes);
-    words.start.reserve(bytes / 5 + 8);
-    words.end.reserve(bytes / 5 + 8);
     for (const char *text : {a->title, a->standfirst, a->body})
         if (text) fold_words(text, words);
     if (!words.size()) return std::string();
