@@ -134,27 +134,27 @@ static void one_key(article_fields *f, const char *key, json_t *v) {
     add_value(x, &one);
 }
 
-static int is_word_byte(unsigned char c) {
-    return isalnum(c) || c >= 0x80;
+/* A letter or digit of ASCII (isalnum in the C locale lede runs in) or
+ * any byte of a multi-byte character. */
+static unsigned is_word_byte(unsigned char c) {
+    return (unsigned)((unsigned)((c | 0x20) - 'a') < 26) | (unsigned)((unsigned)(c - '0') < 10) | (c >> 7u);
 }
 
-static int is_blank_byte(unsigned char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+static unsigned is_blank_byte(unsigned char c) {
+    return (unsigned)(c == ' ') | (unsigned)((unsigned)(c - '\t') <= '\r' - '\t');
 }
 
+/* The runs of non-blank bytes holding a word byte.  Without a branch a
+ * byte: through isalnum's table, a call a byte, this was 2% of a bulk
+ * build's writer threads (issue 20; ~10% faster this way). */
 static uint64_t words_in(const char *s) {
     uint64_t n = 0;
-    int counted = 0; /* the run of non-blank bytes under way is counted */
+    unsigned counted = 0; /* the run of non-blank bytes under way is counted */
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (is_blank_byte(c)) {
-            counted = 0;
-            continue;
-        }
-        if (!counted && is_word_byte(c)) {
-            n++;
-            counted = 1;
-        }
+        unsigned word = is_word_byte(c), blank = is_blank_byte(c);
+        n += word & ~counted & 1u;
+        counted = (counted | word) & (blank ^ 1u);
     }
     return n;
 }

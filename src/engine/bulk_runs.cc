@@ -142,11 +142,12 @@ void OutFile::close() {
  * its entry in the deque (a view of its bytes and TermPostings, 56
  * bytes, nine to a 504-byte block), its slots (8 bytes each, 2 to 4 a
  * term, the old array and the new one while they grow) and its pointer
- * in in_order()'s vector (8 bytes), which the spill and the merge of the
- * last run hold beside the run at its fullest: millions of terms in a
- * run of a large build.  Kept from when the entry was 80 bytes and a
- * term past 15 bytes a heap string of its own (an over-count now by
- * some 24 bytes a term: runs spill where they did). */
+ * in in_order()'s vector (8 bytes, and 16 for its sort key while it
+ * sorts), which the spill and the merge of the last run hold beside the
+ * run at its fullest: millions of terms in a run of a large build.  Kept
+ * from when the entry was 80 bytes and a term past 15 bytes a heap
+ * string of its own (an over-count now by some 8 bytes a term: runs
+ * spill where they did). */
 const size_t TERM_OVERHEAD = 128;
 
 /* The heap bytes a string holds: none while its bytes fit inside it
@@ -323,11 +324,24 @@ size_t shared_prefix(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+/* Sorted on each term's leading_bytes, the whole terms only on a tie
+ * (the same order): the keys, 16 bytes a term for the sort's time, are
+ * within TERM_OVERHEAD's over-count. */
 std::vector<const RunBuffer::Entry *> RunBuffer::in_order() const {
+    struct Keyed {
+        uint64_t lead;
+        const Entry *entry;
+    };
+    std::vector<Keyed> keyed;
+    keyed.reserve(terms.size());
+    for (const auto &kv : terms) keyed.push_back(Keyed{leading_bytes(kv.term), &kv});
+    std::sort(keyed.begin(), keyed.end(), [](const Keyed &a, const Keyed &b) {
+        if (a.lead != b.lead) return a.lead < b.lead;
+        return a.entry->term < b.entry->term;
+    });
     std::vector<const Entry *> order;
-    order.reserve(terms.size());
-    for (const auto &kv : terms) order.push_back(&kv);
-    std::sort(order.begin(), order.end(), [](const Entry *a, const Entry *b) { return a->term < b->term; });
+    order.reserve(keyed.size());
+    for (const Keyed &k : keyed) order.push_back(k.entry);
     return order;
 }
 

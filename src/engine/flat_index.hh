@@ -125,9 +125,10 @@ class StringTable {
 };
 
 /* Fixed words with a value each, asked about word after word: the stop
- * words (WordSet) and the pair rule's words (pairs.hh), asked of every
- * word or term of an article, where std::unordered_set's and _map's find
- * and their std::hash were about 1.5% and 1% of a bulk build's samples
+ * words (WordSet), the pair rule's words (pairs.hh) and a writer's tier
+ * words (TierWords, tiers.cc), asked of every word or term of an
+ * article, where std::unordered_set's and _map's find and their
+ * std::hash were about 1.5%, 1% and 3.5% of a bulk build's samples
  * (issue 20; a stop word's lookup is 2.6-4x faster here, on Reuters'
  * words, bench/results/index.md).  A word longer than the longest is told
  * at once; the others by an FNV-1a of its bytes and a FlatIndex.  Words

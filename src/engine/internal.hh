@@ -54,6 +54,10 @@ const size_t MAX_TERM = 240;
 typedef std::unordered_set<std::string> word_set;
 /* Format 4's tier words, each with its threshold ("lede.tiers", tiers.cc). */
 typedef std::unordered_map<std::string, Xapian::termcount> TierMap;
+/* The same words for a writer, which asks about every word of every
+ * article (add_tier_terms: the unordered_map's find and std::hash were
+ * 3% of a bulk build's samples, issue 20). */
+typedef WordMap<Xapian::termcount> TierWords;
 
 struct BulkState;  /* bulk_writer.cc: a bulk writer's inverter and id table */
 
@@ -79,7 +83,7 @@ struct engine_writer {
      * get a pair term (add_pairs). */
     PairRule pairs;
     /* Format 4's tier words and their thresholds (tiers.cc). */
-    TierMap tiers;
+    TierWords tiers;
     /* Spelling words seen since the last commit, with their counts, and
      * the memory they take (word_bytes each; a bulk writer counts it in
      * its budget).  Changed only through count_word and clear_words. */

@@ -44,25 +44,31 @@ TierMap tiers_of(const settings &s) {
     return out;
 }
 
-void add_tier_terms(const TierMap &tiers, Xapian::Document &doc) {
+TierWords tier_words_of(const settings &s) {
+    TierWords out;
+    for (const auto &kv : tiers_of(s)) out.add(kv.first, kv.second);
+    return out;
+}
+
+void add_tier_terms(const TierWords &tiers, Xapian::Document &doc) {
     if (tiers.empty()) return;
     std::vector<std::string> hi;
     for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
         const std::string &term = *t;
         if (prefix_length(term) != 0) continue;
-        auto it = tiers.find(term);
-        if (it != tiers.end() && t.get_wdf() >= it->second) hi.push_back(PREFIX_TIER + term);
+        const Xapian::termcount *at = tiers.find(term);
+        if (at && t.get_wdf() >= *at) hi.push_back(PREFIX_TIER + term);
     }
     for (const std::string &term : hi) doc.add_boolean_term(term);
 }
 
-void add_tier_terms(const TierMap &tiers, tok::TermTable &table) {
+void add_tier_terms(const TierWords &tiers, tok::TermTable &table) {
     if (tiers.empty()) return;
     std::vector<std::string> hi;
     for (const bulk::FlatTerm &t : table.terms()) {
         if (prefix_length(t.term) != 0) continue;
-        auto it = tiers.find(t.term);
-        if (it != tiers.end() && t.wdf >= it->second) hi.push_back(PREFIX_TIER + t.term);
+        const Xapian::termcount *at = tiers.find(t.term);
+        if (at && t.wdf >= *at) hi.push_back(PREFIX_TIER + t.term);
     }
     for (const std::string &term : hi) table.add_boolean(term);
 }

@@ -9,12 +9,14 @@
 
 /* The tier words of "lede.tiers" (none in an index made before it). */
 TierMap tiers_of(const settings &s);
+/* The same, for a writer's lookups. */
+TierWords tier_words_of(const settings &s);
 /* Adds XT<word> to doc for each tier word whose (baked) wdf in doc is at
  * least its threshold. */
-void add_tier_terms(const TierMap &tiers, Xapian::Document &doc);
+void add_tier_terms(const TierWords &tiers, Xapian::Document &doc);
 /* The same for the bulk path's flat table (tokenise.hh). */
 namespace tok { class TermTable; }
-void add_tier_terms(const TierMap &tiers, tok::TermTable &table);
+void add_tier_terms(const TierWords &tiers, tok::TermTable &table);
 /* A ranked query's tier run: q over the articles holding a tier term of
  * its scoring words, and the most any other article of q can score (see
  * tiers.cc); false when q has a scoring word that is not a tier word, an

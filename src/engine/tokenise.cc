@@ -142,17 +142,6 @@ bool spells(const std::string &word) {
 
 size_t hash_id(uint32_t id) { return (size_t)(id * UINT64_C(0x9e3779b97f4a7c15)); }
 
-/* A term's first 8 bytes, big-endian, zero-padded: two terms whose
- * leading bytes differ are in the order of these; equal ones (one may be
- * the other's prefix, or padded with what is a zero byte in the other)
- * must be compared whole. */
-uint64_t leading_bytes(const std::string &t) {
-    uint64_t v = 0;
-    size_t n = std::min(t.size(), (size_t)8);
-    for (size_t i = 0; i < n; i++) v |= (uint64_t)(unsigned char)t[i] << (56 - 8 * i);
-    return v;
-}
-
 struct SortKey {
     uint64_t lead;  /* leading_bytes of the term */
     uint32_t k;     /* its entry */
@@ -221,7 +210,7 @@ bulk::FlatDocument TermTable::take_sorted() {
      * most comparisons are one integer's, not a string's (its memcmp, on
      * the term's bytes wherever they are, was 2% of a build). */
     std::vector<SortKey> order(entries.size());
-    for (uint32_t k = 0; k < order.size(); k++) order[k] = SortKey{leading_bytes(entries[k].term), k};
+    for (uint32_t k = 0; k < order.size(); k++) order[k] = SortKey{bulk::leading_bytes(entries[k].term), k};
     std::sort(order.begin(), order.end(), [&](const SortKey &a, const SortKey &b) {
         if (a.lead != b.lead) return a.lead < b.lead;
         return entries[a.k].term < entries[b.k].term;

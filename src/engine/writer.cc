@@ -43,7 +43,7 @@ void load_format(engine_writer *w) {
     if (baked_tf(w->format)) {
         w->pivot = stored_pivot(w, is);
         w->pairs = pair_rule_of(is.s);
-        if (w->format == 4) w->tiers = tiers_of(is.s);
+        if (w->format == 4) w->tiers = tier_words_of(is.s);
     }
 }
 

@@ -5,6 +5,8 @@
 #include "../../src/fieldbook.h"
 #include "../../src/util.h"
 
+#include <ctype.h>
+
 static int parse_text(const char *text, article *a, char *err, char *warn) {
     article_init(a);
     err[0] = warn[0] = '\0';
@@ -349,6 +351,54 @@ static void test_fieldbook(void) {
     fieldbook_free(b);
 }
 
+/* The word count's definition, a byte at a time through ctype (the C
+ * locale): the runs of non-blank bytes that hold a letter, a digit or a
+ * byte of a multi-byte character. */
+static uint64_t words_by_ctype(const char *s) {
+    uint64_t n = 0;
+    int counted = 0;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r') counted = 0;
+        else if (!counted && (isalnum(c) || c >= 0x80)) n++, counted = 1;
+    }
+    return n;
+}
+
+/* article_word_count (branch-free) against that definition: every byte
+ * next to every other, then strings of random bytes from a fixed seed. */
+static void test_word_count(void) {
+    article a;
+    article_init(&a);
+    char text[4096];
+    a.title = a.standfirst = (char *)"";
+    a.body = text;
+    size_t n = 0;
+    for (int c = 1; c < 256; c++)
+        for (int d = 1; d < 256; d += 7) {
+            text[n++] = (char)c;
+            text[n++] = (char)d;
+            if (n >= sizeof text - 3) {
+                text[n] = '\0';
+                CHECK(article_word_count(&a) == words_by_ctype(text), "byte pairs from %d", c);
+                n = 0;
+            }
+        }
+    uint64_t seed = 20;
+    int wrong = 0;
+    for (int round = 0; round < 200; round++) {
+        size_t len = (size_t)(round * 17) % (sizeof text - 1);
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned char c = (unsigned char)(seed >> 56);
+            text[i] = (char)(c ? c : ' ');
+        }
+        text[len] = '\0';
+        wrong += article_word_count(&a) != words_by_ctype(text);
+    }
+    CHECK(wrong == 0, "random texts: %d counted otherwise", wrong);
+}
+
 int main(void) {
     test_headline_standfirst_layout();
     test_blank_line_layout();
@@ -364,5 +414,6 @@ int main(void) {
     test_fields_from_json();
     test_fields_section_and_text();
     test_fieldbook();
+    test_word_count();
     return unit_exit();
 }
