@@ -60,6 +60,7 @@ typedef std::unordered_map<std::string, Xapian::termcount> TierMap;
  * lengths in bytes (each distinct once, ascending). */
 struct PrefixSet {
     std::unordered_set<std::string> words;
+    WordSet lookup;  /* words, for the writers' word-by-word lookups */
     std::vector<size_t> lengths;
     bool empty() const { return words.empty(); }
 };

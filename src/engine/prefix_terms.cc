@@ -21,7 +21,6 @@
 #include "tokenise.hh"
 
 #include <algorithm>
-#include <map>
 #include <set>
 #include <sstream>
 
@@ -32,32 +31,42 @@ namespace {
 const char *const TEXT_FIELDS[] = {"", PREFIX_TITLE, PREFIX_STANDFIRST};
 
 /* The text field prefix of term, or nullptr when term is of another. */
-const char *text_field(const std::string &term) {
+const char *text_field(std::string_view term) {
     size_t n = prefix_length(term);
     for (const char *f : TEXT_FIELDS)
         if (strlen(f) == n && term.compare(0, n, f) == 0) return f;
     return nullptr;
 }
 
+/* A document's prefix terms as they are summed: each pattern
+ * (<field><prefix>) with its sum, the last found first. */
+typedef std::vector<std::pair<std::string, Xapian::termcount>> PrefixSums;
+
+void add_to(PrefixSums &sums, std::string_view pattern, Xapian::termcount wdf) {
+    for (size_t k = sums.size(); k-- > 0;)
+        if (sums[k].first == pattern) {
+            sums[k].second += wdf;
+            return;
+        }
+    sums.emplace_back(std::string(pattern), wdf);
+}
+
 /* Adds each term's wdf to the prefix terms it counts in; term(i), wdf(i)
- * for i below n. */
+ * for i below n.  Returns the terms (XW<pattern>) with their sums. */
 template <typename TermAt, typename WdfAt>
-std::map<std::string, Xapian::termcount> prefix_sums(const PrefixSet &prefixes, size_t n,
-                                                     TermAt term, WdfAt wdf) {
-    std::map<std::string, Xapian::termcount> sums;
-    std::string key;
+PrefixSums prefix_sums(const PrefixSet &prefixes, size_t n, TermAt term, WdfAt wdf) {
+    PrefixSums sums;
     for (size_t i = 0; i < n; i++) {
-        const std::string &t = term(i);
+        std::string_view t = term(i);
         const char *f = text_field(t);
         if (!f) continue;
         size_t flen = strlen(f);
         for (size_t len : prefixes.lengths) {
             if (t.size() < flen + len) break;
-            key.assign(t, flen, len);
-            if (!prefixes.words.count(key)) continue;
-            sums[PREFIX_PREFIX + t.substr(0, flen + len)] += wdf(i);
+            if (prefixes.lookup.contains(t.substr(flen, len))) add_to(sums, t.substr(0, flen + len), wdf(i));
         }
     }
+    for (auto &s : sums) s.first.insert(0, PREFIX_PREFIX);
     return sums;
 }
 
@@ -77,6 +86,7 @@ PrefixSet prefixes_of(const settings &s) {
         lengths.insert(word.size());
     }
     out.lengths.assign(lengths.begin(), lengths.end());
+    out.lookup = WordSet(out.words);
     return out;
 }
 
