@@ -211,6 +211,7 @@ by_prefix = build("prefix-min", "--prefix-min", "20000")
 check(int(index_info(by_prefix).get("prefix words", "0")) > 20, "--prefix-min 20000: prefix words in --info (%s)"
       % index_info(by_prefix).get("prefix words"))
 check("prefix words" not in index_info(api), "a build without --prefix-min has no prefix words")
+same_answers("--prefix-min 20000 against the build without prefix terms (the whole mix)", api, by_prefix)
 queries = [q for q in mix if "*" in q] + [
     "comp*", "shar*", "mark*", "cont*", "title:comp*", "comp* oil", "comp* OR shar*", "oil NOT comp*",
     "comp* NOT title:comp*", '"comp* agreement"', "compa* stoc* mark*", "c*", "co*", "zzzq*"]
