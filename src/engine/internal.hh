@@ -57,7 +57,8 @@ typedef std::unordered_set<std::string> word_set;
 typedef std::unordered_map<std::string, Xapian::termcount> TierMap;
 /* Format 4's prefix words ("lede.prefixes", prefix_terms.cc): word
  * prefixes whose wildcards read one summed posting list, and their
- * lengths in bytes (each distinct once, ascending). */
+ * lengths in bytes (each distinct once, ascending); made by prefixes_of,
+ * which fills all three. */
 struct PrefixSet {
     std::unordered_set<std::string> words;
     WordSet lookup;  /* words, for the writers' word-by-word lookups */

@@ -40,9 +40,11 @@ std::vector<std::pair<std::string, Xapian::termcount>> words_of(Xapian::docid d)
 /* The in-memory index, and each matching article's summed wdf. */
 Xapian::Database make_index(std::map<Xapian::docid, Xapian::termcount> &sums) {
     Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);
-    PrefixSet prefixes;
-    prefixes.words.insert("p");
-    prefixes.lengths.push_back(1);
+    settings s; /* "lede.prefixes" = "p", as a writer reads it */
+    settings_init(&s);
+    sbuf_puts(&s.prefixes, "p");
+    PrefixSet prefixes = prefixes_of(s);
+    settings_free(&s);
     for (Xapian::docid d = 1; d <= ARTICLES; d++) {
         Xapian::Document doc;
         for (const auto &w : words_of(d)) {
