@@ -135,7 +135,8 @@ int build_load_settings(build *b, char *err) {
 }
 
 /* The settings a full build chooses from its sample (sample.h). */
-#define SAMPLE_SETTINGS (SETTINGS_PIVOT | SETTINGS_COMMON | SETTINGS_PAIR_WORDS | SETTINGS_TIERS)
+#define SAMPLE_SETTINGS (SETTINGS_PIVOT | SETTINGS_COMMON | SETTINGS_PAIR_WORDS | SETTINGS_TIERS | \
+                         SETTINGS_PREFIXES)
 
 /* A full build over an index whose articles were all deleted: the empty
  * database keeps the pivot and common words of its first build, and while
@@ -170,6 +171,7 @@ static int setup_full_build(build *b, char *err) {
     sbuf_reset(&b->set.common);
     sbuf_reset(&b->set.pair_words);
     sbuf_reset(&b->set.tiers);
+    sbuf_reset(&b->set.prefixes);
     engine_reader_close(b->lookup);
     b->lookup = NULL;
     return stale ? forget_sample_settings(b, err) : LEDE_OK;

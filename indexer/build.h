@@ -50,6 +50,9 @@ typedef struct build_opts {
     unsigned pair_min;         /* --pair-min: pairs chosen by the product of
                                   their words' shares, parts per million
                                   (0: off; sample.c) */
+    unsigned prefix_min;       /* --prefix-min: prefix words chosen by the
+                                  postings their terms save, parts per
+                                  million (0: off; sample.c) */
     const char *ext;           /* --ext: more names to read as plain text
                                   under directory SOURCEs: EXT,... (no dot),
                                   "none" for names without one, "*" for every

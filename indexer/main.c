@@ -126,6 +126,12 @@ static int parse_args(int argc, char **argv, cli *c) {
                  "than that share (words in 0.5% of them, at most 2,048; the 128 common words "
                  "always pair); 0: off. Not with --pair-words",
          .def = "0", .max = 1000000},
+        {"prefix-min", 0, OPT_UINT, &o->prefix_min, .metavar = "PPM",
+         .help = "a new format 4 index gives each article a prefix term for each word prefix "
+                 "(3 to 5 bytes) whose words' postings outnumber the articles holding one of "
+                 "them by PPM per million of its first articles (at most 512 prefixes): a "
+                 "wildcard of such a prefix reads that one posting list, not its words'; 0: off",
+         .def = "0", .max = 1000000},
         {"batch", 0, OPT_UINT, &o->batch, .metavar = "N", .help = "articles per commit",
          .def = "5000", .min = 1, .max = 10000000, .flags = OPT_SUFFIX},
         {"watch", 'w', OPT_FLAG, &o->watch,
@@ -471,6 +477,7 @@ static int cmd_info(const cli *c, char *err) {
                (int)strcspn(set->pair_words.data, " "), set->pair_words.data);
     else if (set->pair_words.len) printf("pair words: %zu\n", words_in(set->pair_words.data));
     if (set->tiers.len) printf("tier words: %zu\n", words_in(set->tiers.data));
+    if (set->prefixes.len) printf("prefix words: %zu\n", words_in(set->prefixes.data));
     printf("folding: %s\n", *set->fold ? set->fold : "none (words as written)");
     if (set->dict.len)
         printf("dictionary: %zu bytes, hash %016" PRIx64 "\n", set->dict.len,

@@ -59,6 +59,13 @@
  * word of those would become a tier word (speed and size only: a tier
  * never changes an answer). */
 #define TIER_MIN_SAMPLE PAIR_MIN_SAMPLE
+/* With --prefix-min P, format 4's prefix words (src/engine/prefix_terms.cc):
+ * at most PREFIX_WORDS_MAX of the byte prefixes of the sample's body words
+ * whose words' postings outnumber the articles holding one of them (the
+ * postings a wildcard of them reads beyond its matches) by P per million
+ * of the sample, those that save most; none from fewer than
+ * PAIR_MIN_SAMPLE articles. */
+#define PREFIX_WORDS_MAX 512
 /* Fewer sampled articles than this choose no common words: in a handful
  * every word would pass the share. */
 #define COMMON_MIN_SAMPLE 100
@@ -131,6 +138,8 @@ static int choose_sample_settings(build *b, char *err) {
         settings_set_string(&b->set.pivot, pivot);
         if (b->set.common.len && !strcmp(b->set.format, "4")) rc = choose_tiers(b, m, atof(pivot), n, err);
     }
+    if (rc == LEDE_OK && b->o->prefix_min && n >= PAIR_MIN_SAMPLE && !strcmp(b->set.format, "4"))
+        rc = engine_writer_prefixes(m, b->o->prefix_min, PREFIX_WORDS_MAX, &b->set.prefixes, err);
     engine_writer_close(m, NULL);
     return rc;
 }

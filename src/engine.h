@@ -31,6 +31,12 @@
  *                      written, lower-cased and folded like the text, e.g.
  *                      "XP:to be", "XPS:of the": the stop words themselves
  *                      have no terms, so a phrase of them is found by these
+ *            XW<prefix><start>  (format 4, metadata "lede.prefixes") the
+ *                      words of one text field (body, S, XL) that start
+ *                      with a prefix word, e.g. "XWcomp", "XWScomp": its
+ *                      wdf the sum of theirs (baked), what a wildcard of
+ *                      them adds up, so that comp* reads one posting list
+ *                      (src/engine/prefix_terms.cc)
  *   wdf      format 4: each term's wdf above (its "raw wdf") is replaced by
  *            its frequency normalised by the document's length, scaled:
  *              wdf = max(1, round(64 x raw / (0.25 + 0.75 x len / pivot))),
@@ -317,6 +323,13 @@ int engine_writer_pair_shares(engine_writer *w, double share, unsigned max, unsi
  * "stem=T" space-separated (src/engine/tiers.cc). */
 int engine_writer_tiers(engine_writer *w, const char *words, size_t len, double pivot,
                         double share, sbuf *out, char *err);
+/* Format 4's "lede.prefixes" from the articles measured so far: the byte
+ * prefixes (3 to 5 bytes, whole characters) of their body words that
+ * start two words or more whose postings outnumber the articles holding
+ * one of them by at least min per million of the articles measured, at
+ * most max of those that save most, space-separated
+ * (src/engine/prefix_terms.cc). */
+int engine_writer_prefixes(engine_writer *w, unsigned min, unsigned max, sbuf *out, char *err);
 /* Deletes the documents of source file filekey for which keep(qterm, ctx)
  * is false (keep NULL: all of them).  *deleted gets the count. */
 typedef int (*engine_keep_fn)(const char *qterm, size_t len, void *ctx);

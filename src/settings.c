@@ -39,6 +39,7 @@ static const setting table[] = {
     {SETTINGS_STOP_PAIRS, "lede.stop_pairs", KIND_STRING, offsetof(settings, stop_pairs), ""},
     {SETTINGS_PAIR_WORDS, "lede.pair_words", KIND_BYTES, offsetof(settings, pair_words), NULL},
     {SETTINGS_TIERS, "lede.tiers", KIND_BYTES, offsetof(settings, tiers), NULL},
+    {SETTINGS_PREFIXES, "lede.prefixes", KIND_BYTES, offsetof(settings, prefixes), NULL},
 };
 #define NSETTINGS (sizeof table / sizeof table[0])
 
@@ -50,6 +51,7 @@ void settings_init(settings *s) {
     sbuf_init(&s->common);
     sbuf_init(&s->pair_words);
     sbuf_init(&s->tiers);
+    sbuf_init(&s->prefixes);
     sbuf_init(&s->dict);
     sbuf_init(&s->schema);
 }
@@ -65,6 +67,7 @@ void settings_free(settings *s) {
     sbuf_free(&s->common);
     sbuf_free(&s->pair_words);
     sbuf_free(&s->tiers);
+    sbuf_free(&s->prefixes);
     sbuf_free(&s->dict);
     sbuf_free(&s->schema);
     settings_init(s);

@@ -28,6 +28,11 @@
  *                      least T also holds the boolean term XT<stem>, so
  *                      that a query of such words can rank these first
  *                      (src/engine/tiers.cc; absent: none)
+ *   "lede.prefixes"    format 4's prefix words, space-separated: an
+ *                      article whose words of a text field F start with
+ *                      prefix P holds XW<F><P>, its wdf their wdfs' sum,
+ *                      which a wildcard F:P* reads instead of the words
+ *                      (src/engine/prefix_terms.cc; absent: none)
  *   "lede.dict"        docstore preset dictionary, bytes (absent: none)
  *   "lede.fold"        how text is folded into terms: ENGINE_FOLD (engine.h:
  *                      NFKC, accents off, CJK in n-grams), stored in every
@@ -92,10 +97,12 @@ enum {
     SETTINGS_STOP_PAIRS = 1u << 13,
     SETTINGS_PAIR_WORDS = 1u << 14,
     SETTINGS_TIERS = 1u << 15,
+    SETTINGS_PREFIXES = 1u << 16,
 };
 #define SETTINGS_INDEX (SETTINGS_FORMAT | SETTINGS_LANGUAGE | SETTINGS_STOPWORDS | \
                         SETTINGS_PIVOT | SETTINGS_COMMON | SETTINGS_DICT | SETTINGS_FOLD | \
-                        SETTINGS_STOP_PAIRS | SETTINGS_PAIR_WORDS | SETTINGS_TIERS)
+                        SETTINGS_STOP_PAIRS | SETTINGS_PAIR_WORDS | SETTINGS_TIERS | \
+                        SETTINGS_PREFIXES)
 #define SETTINGS_ALL (SETTINGS_INDEX | SETTINGS_COMMIT_TIME | SETTINGS_CHANGES | \
                       SETTINGS_SHARDS | SETTINGS_SHARD | SETTINGS_REVISION_BASE | \
                       SETTINGS_SCHEMA)
@@ -112,6 +119,7 @@ typedef struct settings {
     sbuf common;           /* "lede.common" */
     sbuf pair_words;       /* "lede.pair_words" */
     sbuf tiers;            /* "lede.tiers" */
+    sbuf prefixes;         /* "lede.prefixes" */
     sbuf dict;             /* "lede.dict" */
     uint64_t commit_time;  /* "lede.commit_time" */
     uint64_t changes;      /* "lede.changes" */

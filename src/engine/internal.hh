@@ -43,6 +43,7 @@ const char *const PREFIX_AUTHOR = "A";
 const char *const PREFIX_FILE = "XF";
 const char *const PREFIX_PAIR = "XP";
 const char *const PREFIX_TIER = "XT";
+const char *const PREFIX_PREFIX = "XW";
 
 /* What a reader's stemmer makes of a stop word: the word behind this byte,
  * a term the index never holds, so that a stop word QueryParser keeps in a
@@ -58,6 +59,16 @@ typedef std::unordered_map<std::string, Xapian::termcount> TierMap;
  * article (add_tier_terms: the unordered_map's find and std::hash were
  * 3% of a bulk build's samples, issue 20). */
 typedef WordMap<Xapian::termcount> TierWords;
+/* Format 4's prefix words ("lede.prefixes", prefix_terms.cc): word
+ * prefixes whose wildcards read one summed posting list, and their
+ * lengths in bytes (each distinct once, ascending); made by prefixes_of,
+ * which fills all three. */
+struct PrefixSet {
+    std::unordered_set<std::string> words;
+    WordSet lookup;  /* words, for the writers' word-by-word lookups */
+    std::vector<size_t> lengths;
+    bool empty() const { return words.empty(); }
+};
 
 struct BulkState;  /* bulk_writer.cc: a bulk writer's inverter and id table */
 
@@ -84,6 +95,8 @@ struct engine_writer {
     PairRule pairs;
     /* Format 4's tier words and their thresholds (tiers.cc). */
     TierWords tiers;
+    /* Format 4's prefix words (prefix_terms.cc). */
+    PrefixSet prefixes;
     /* Spelling words seen since the last commit, with their counts, and
      * the memory they take (word_bytes each; a bulk writer counts it in
      * its budget).  Changed only through count_word and clear_words. */
@@ -97,6 +110,10 @@ struct engine_writer {
      * for the tier thresholds (engine_writer_tiers) */
     std::unordered_map<std::string, std::vector<std::pair<Xapian::termcount, Xapian::termcount>>>
         sample_wdf;
+    /* and the articles each byte prefix (of PREFIX_MIN_LEN to
+     * PREFIX_MAX_LEN bytes) of their body words is in, for the prefix
+     * words (engine_writer_prefixes) */
+    std::unordered_map<std::string, uint64_t> sample_prefix_df;
     /* The metadata fields' schema (fields.cc): the process's shared one
      * (engine_writer_share_fields) or its own; NULL until configured (a
      * writer that stores no articles writes no "lede.schema"). */
@@ -248,6 +265,7 @@ struct engine_reader {
     std::unordered_set<std::string> common;  /* formats 3 and 4: SIMILAR leaves them out */
     PairRule pairs;  /* formats 3 and 4: see pairs_for */
     TierMap tiers;  /* format 4: see tiers.cc */
+    PrefixSet prefixes;  /* format 4: see prefix_terms.cc */
     std::unordered_map<std::string, Xapian::doccount> tier_freqs; /* a remote reader's: tier_freq */
     docstore *ds = nullptr;
     /* Change detection (see refresh): the directories watched, and

@@ -5,6 +5,7 @@
  * reader current is refresh.cc's; queries are the query_*.cc, search.cc
  * and results.cc files'.  Never writes to a database. */
 #include "internal.hh"
+#include "prefix_terms.hh"
 #include "tiers.hh"
 
 /* LEDE_PAIRS_COMMON_ONLY in the environment (a test and benchmark hook,
@@ -39,6 +40,7 @@ void load_settings(engine_reader *r) {
                : pairs_common_only() ? PairRule::every_two(r->common)
                                      : pair_rule_of(s);
     r->tiers = r->format == 4 ? tiers_of(s) : TierMap();
+    r->prefixes = r->format == 4 ? prefixes_of(s) : PrefixSet();
     docstore_free(r->ds);
     r->ds = docstore_new(s.dict.data, s.dict.len);
 }

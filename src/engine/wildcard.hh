@@ -19,6 +19,11 @@
  * tied_page sorts a tie run with) reads a narrow window there instead
  * (NARROW), so that a second match over a few ids does not read the words'
  * postings again between them.
+ * On an index with prefix terms (prefix_terms.cc) a pattern that has one
+ * is read from that term's posting list instead of its words': each
+ * posting's wdf there is the sum of the article's wdfs of the words, so
+ * the sums, matches and weights are the same; the words' frequencies
+ * still make the idf and the estimates.
  * Reads term lists and postings only: writes nothing, holds no reader. */
 #ifndef LEDE_WILDCARD_HH
 #define LEDE_WILDCARD_HH
@@ -41,6 +46,10 @@ struct WildcardExpansion {
     std::vector<std::string> terms;
     std::vector<Xapian::doccount> freqs;  /* over the whole index */
     bool one_shard = false;               /* freqs are the shard's too */
+    /* The posting lists to read, when some pattern has a prefix term:
+     * those terms, and the words of the patterns without one; empty:
+     * the words. */
+    std::vector<std::string> lists;
     /* The weight of a summed wdf W: scale x W / (k1 + W) on format 4
      * (k1 = TF_K1), scale x saturate(W) on format 3 (k1 = 0). */
     double scale = 0;
@@ -104,12 +113,14 @@ class WildcardSource : public Xapian::PostingSource {
         for (size_t i = 0; i < exp->terms.size(); i++) {
             Xapian::doccount n = exp->one_shard ? exp->freqs[i] : db.get_termfreq(exp->terms[i]);
             if (n == 0) continue;
-            its.push_back(db.postlist_begin(exp->terms[i]));
+            if (exp->lists.empty()) its.push_back(db.postlist_begin(exp->terms[i]));
             freqs.push_back(n);
         }
+        if (!freqs.empty())
+            for (const std::string &list : exp->lists) its.push_back(db.postlist_begin(list));
         /* The window, only for a database that has some of the words. */
-        acc.assign(its.empty() ? 0 : WINDOW, 0);
-        seen.assign(its.empty() ? 0 : WINDOW / 64, 0);
+        acc.assign(freqs.empty() ? 0 : WINDOW, 0);
+        seen.assign(freqs.empty() ? 0 : WINDOW / 64, 0);
         uint64_t sum = 0; /* up to 3,000 words of up to N articles each */
         for (Xapian::doccount n : freqs) sum += n;
         freq_min = freqs.empty() ? 0 : *std::max_element(freqs.begin(), freqs.end());

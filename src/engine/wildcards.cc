@@ -8,6 +8,7 @@
  * words a remote reader keeps of the patterns it expanded
  * (pattern_words), which it forgets whenever the reader moves. */
 #include "internal.hh"
+#include "prefix_terms.hh"
 #include "wildcard.hh"
 
 #include <cstdlib>
@@ -19,6 +20,14 @@ namespace {
  * hook, read once a process. */
 bool xapian_merges_wildcards() {
     static const bool set = getenv("LEDE_XAPIAN_WILDCARDS") != nullptr;
+    return set;
+}
+
+/* LEDE_WORD_WILDCARDS set: WildcardSource reads the words' posting lists
+ * even where a prefix term stands for them, to compare the two.  A test
+ * hook, read once a process. */
+bool words_not_prefix_terms() {
+    static const bool set = getenv("LEDE_WORD_WILDCARDS") != nullptr;
     return set;
 }
 
@@ -62,6 +71,7 @@ std::shared_ptr<WildcardExpansion> expand_wildcards(engine_reader *r, const std:
     auto e = std::make_shared<WildcardExpansion>();
     Xapian::termcount most = 0;
     PatternWords filled;
+    bool by_terms = false; /* some pattern read from its prefix term */
     for (size_t i = 0; i < patterns.size(); i++) {
         const PatternWords &words = pattern_words(r, patterns[i], max, filled);
         if (words.terms.size() > max)
@@ -70,7 +80,15 @@ std::shared_ptr<WildcardExpansion> expand_wildcards(engine_reader *r, const std:
         e->terms.insert(e->terms.end(), words.terms.begin(), words.terms.end());
         e->freqs.insert(e->freqs.end(), words.freqs.begin(), words.freqs.end());
         most = std::max(most, (Xapian::termcount)words.terms.size());
+        std::string list = r->remote || words_not_prefix_terms() ? "" : prefix_term_for(r, patterns[i]);
+        if (!list.empty() && !words.terms.empty()) {
+            by_terms = true;
+            e->lists.push_back(list);
+        } else {
+            e->lists.insert(e->lists.end(), words.terms.begin(), words.terms.end());
+        }
     }
+    if (!by_terms) e->lists.clear();
     if (!patterns.empty()) spend_wildcard_words(budget, most, max, shown[0]);
     e->one_shard = r->db.size() == 1;
     double N = r->db.get_doccount();

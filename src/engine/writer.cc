@@ -3,6 +3,7 @@
  * their documents), the length sample behind formats 3 and 4's pivot and common
  * words, commits, and metadata.  Touches no reader. */
 #include "internal.hh"
+#include "prefix_terms.hh"
 #include "tiers.hh"
 #include "changes.hh"
 #include "boilerplate.hh"
@@ -44,6 +45,7 @@ void load_format(engine_writer *w) {
         w->pivot = stored_pivot(w, is);
         w->pairs = pair_rule_of(is.s);
         if (w->format == 4) w->tiers = tier_words_of(is.s);
+        if (w->format == 4) w->prefixes = prefixes_of(is.s);
     }
 }
 
@@ -215,6 +217,7 @@ int engine_writer_measure(engine_writer *w, const article *a,
                 w->sample_df[*t]++;
                 w->sample_wdf[*t].emplace_back(t.get_wdf(), (Xapian::termcount)*length);
             }
+        sample_prefixes(w, doc);
         return LEDE_OK;
     });
 }

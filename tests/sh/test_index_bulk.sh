@@ -238,6 +238,24 @@ done >"$TMP/rand.pm2.pairs"
 check_eq "--pair-min 1000, 2 shards: the front and each shard have the same pair words by shares" \
     "$(grep -c 'by shares, min=1000' "$TMP/rand.pm2.pairs") $(sort -u "$TMP/rand.pm2.pairs" | wc -l)" "3 1"
 
+# ---- prefix terms (--prefix-min) ---------------------------------------------
+# Issue 22: "lede.prefixes"; the bulk and API writers make the same prefix
+# terms (XW..., each the sum of its words' wdfs: tests/unit/test_tokenise.cc)
+# from it, unsharded and in every shard.
+build rand.pf.api xapian -j 2 --prefix-min 1000 "$coll"
+build rand.pf.bulk bulk -j 2 --prefix-min 1000 "$coll"
+"$INDEXER" --index "$TMP/rand.pf.bulk" --info >"$TMP/rand.pf.info" 2>&1
+check_grep "--prefix-min 1000: prefix words" "^prefix words: [1-9]" "$TMP/rand.pf.info"
+same_db rand.pf "$TMP/rand.pf.api" "$TMP/rand.pf.bulk"
+checked rand.pf "$TMP/rand.pf.bulk"
+pf_terms=$(xapian-delve -1 -A XW "$TMP/rand.pf.bulk"/db.* 2>/dev/null | grep -c '^XW')
+check_ge "--prefix-min 1000: prefix terms written ($pf_terms)" "$pf_terms" 1
+check_eq "no --prefix-min: no prefix terms" \
+    "$(xapian-delve -1 -A XW "$TMP/rand.bulk"/db.* 2>/dev/null | grep -c '^XW')" 0
+build rand.pf2api xapian --shards 2 --prefix-min 1000 "$coll"
+build rand.pf2bulk bulk --shards 2 --prefix-min 1000 "$coll"
+same_shards rand.pf2bulk 2 "$TMP/rand.pf2api" "$TMP/rand.pf2bulk"
+
 # ---- the shared collections -----------------------------------------------------
 need_shared
 need_full_run "Reuters and BBC"
@@ -246,6 +264,10 @@ build reuters.api xapian -j 2 "$reuters"
 build reuters.bulk bulk -j 2 "$reuters"
 same_db reuters "$TMP/reuters.api" "$TMP/reuters.bulk"
 checked reuters "$TMP/reuters.bulk"
+build reuters.pf.api xapian -j 2 --prefix-min 20000 "$reuters"
+build reuters.pf.bulk bulk -j 2 --prefix-min 20000 "$reuters"
+same_db reuters.pf "$TMP/reuters.pf.api" "$TMP/reuters.pf.bulk"
+checked reuters.pf "$TMP/reuters.pf.bulk"
 build bbc.api xapian -j 2 "$SHARED/corpus/bbc"
 build bbc.bulk bulk -j 2 "$SHARED/corpus/bbc"
 same_db bbc "$TMP/bbc.api" "$TMP/bbc.bulk"

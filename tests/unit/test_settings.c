@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 /* An in-memory metadata table standing for a database. */
-#define SLOTS 16
+#define SLOTS 17
 typedef struct {
     char *key[SLOTS];
     sbuf val[SLOTS];
@@ -86,6 +86,7 @@ static void fill(settings *s) {
     sbuf_puts(&s->common, "mln dlr");
     sbuf_puts(&s->pair_words, "mln dlr compani");
     sbuf_puts(&s->tiers, "mln=200 dlr=180");
+    sbuf_puts(&s->prefixes, "comp mark");
     sbuf_append(&s->dict, "dict\0with\0nuls", 14);
     s->commit_time = 1772438400;
     s->changes = UINT64_MAX;
@@ -117,7 +118,7 @@ static void test_round_trip(void) {
     settings s, t;
     char err[LEDE_ERRLEN];
     CHECK(stored_filled(&f, &s, &t, err) == LEDE_OK, "store every key");
-    CHECK(f.sets == 16 && f.deletes == 0, "sixteen keys written (%d, %d)", f.sets, f.deletes);
+    CHECK(f.sets == 17 && f.deletes == 0, "seventeen keys written (%d, %d)", f.sets, f.deletes);
     CHECK(fake_find(&f, "lede.pivot") >= 0 && fake_find(&f, "lede.commit_time") >= 0,
           "under their lede.* names");
     CHECK(settings_load(&t, fake_get, &f, err) == LEDE_OK, "load them back");
@@ -128,6 +129,7 @@ static void test_round_trip(void) {
     CHECK_STR(t.common.data, "mln dlr", "common words round trip");
     CHECK_STR(t.pair_words.data, "mln dlr compani", "pair words round trip");
     CHECK_STR(t.tiers.data, "mln=200 dlr=180", "tier words round trip");
+    CHECK_STR(t.prefixes.data, "comp mark", "prefix words round trip");
     CHECK(t.dict.len == 14 && !memcmp(t.dict.data, "dict\0with\0nuls", 14),
           "dictionary round trip, NUL bytes included");
     CHECK(t.commit_time == 1772438400 && t.changes == UINT64_MAX && t.revision_base == 41,

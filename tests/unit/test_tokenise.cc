@@ -11,7 +11,9 @@
  *     baked wdfs, pair, tier and stop-pair terms and the spelling words,
  *     on the random texts and, where /work/shared is present, on every
  *     Reuters and BBC article; with pair words listed and by shares
- *     (src/engine/pairs.hh), whose rule is checked here too. */
+ *     (src/engine/pairs.hh), whose rule is checked here too; and with
+ *     prefix words, each prefix term's wdf the sum of the wdfs of its
+ *     field's words starting so (src/engine/prefix_terms.cc). */
 #include "internal.hh"
 #include "bulk_writer.hh"
 #include "tokenise.hh"
@@ -160,6 +162,8 @@ void check_tokeniser(const Setting &set, const std::vector<std::string> &texts) 
 const char *const PAIRS_LISTED = "new york oil price u.s said word";
 const char *const PAIRS_BY_SHARES = "min=1000 new=500000 oil=400 york=2000 word=400 u.s=900000";
 const char *const COMMON_OF_SHARES = "oil word";
+/* "lede.prefixes": prefix words of the fragments' words and of Reuters'. */
+const char *const PREFIX_WORDS = "comp mark run shar wor xxx yyyy";
 
 /* A writer of an in-memory index with format 4, its pair and tier words
  * and stop pairs, configured as set; common: "lede.common" (or none). */
@@ -174,6 +178,7 @@ engine_writer *open_writer(const Setting &set, const char *pair_words, const cha
     w->db.set_metadata(settings_key(SETTINGS_PAIR_WORDS), pair_words);
     if (common) w->db.set_metadata(settings_key(SETTINGS_COMMON), common);
     w->db.set_metadata(settings_key(SETTINGS_TIERS), "oil=3000 said=2000 word=100 run=1500");
+    w->db.set_metadata(settings_key(SETTINGS_PREFIXES), PREFIX_WORDS);
     const char *stops = set.stops ? engine_default_stopwords("english") : "";
     if (engine_writer_configure(w, set.language, stops, 1, err) != LEDE_OK) {
         engine_writer_abandon(w);
@@ -189,6 +194,28 @@ std::map<std::string, Xapian::termcount> take_words(engine_writer *w) {
     return out;
 }
 
+/* The first prefix term of doc whose wdf is not the sum of the wdfs of
+ * the terms starting with its pattern (what a wildcard of the pattern
+ * reads), or whose pattern is not a text field's prefix word; "" for
+ * none.  Counts the prefix terms into made. */
+std::string wrong_prefix_term(const Terms &doc, size_t &made) {
+    for (const auto &t : doc) {
+        if (t.first.compare(0, 2, PREFIX_PREFIX) != 0) continue;
+        made++;
+        std::string pattern = t.first.substr(2);
+        Xapian::termcount sum = 0;
+        for (auto u = doc.lower_bound(pattern); u != doc.end() && u->first.compare(0, pattern.size(), pattern) == 0; ++u)
+            sum += u->second.first;
+        if (sum != t.second.first || !t.second.second.empty())
+            return t.first + " wdf " + std::to_string(t.second.first) + ", its words' " + std::to_string(sum);
+        std::string word = pattern.substr(pattern.compare(0, 2, PREFIX_STANDFIRST) == 0 ? 2
+                                          : pattern.compare(0, 1, PREFIX_TITLE) == 0 ? 1 : 0);
+        if (std::string(" ") .append(PREFIX_WORDS).append(" ").find(" " + word + " ") == std::string::npos)
+            return t.first + ": not a prefix word's";
+    }
+    return "";
+}
+
 /* make_flat_document against make_document for each article. */
 struct DocCheck {
     std::unique_ptr<tok::Tokeniser> tk;
@@ -196,6 +223,7 @@ struct DocCheck {
     size_t docs = 0;
     std::string first;
     std::map<std::string, size_t> pairs; /* pair terms made, by their words */
+    size_t prefix_terms = 0;
     void check(engine_writer *w, const article *a) {
         std::string q = id_term(a->id);
         clear_words(w);
@@ -210,6 +238,7 @@ struct DocCheck {
             if (t.term.compare(0, strlen(PREFIX_PAIR), PREFIX_PAIR) == 0) pairs[t.term.substr(t.term.find(':') + 1)]++;
         if (!first.empty()) return;
         std::string why = diff(terms_of(want), terms_of(got));
+        if (why.empty()) why = wrong_prefix_term(terms_of(got), prefix_terms);
         bulk::SlotValues values;
         for (Xapian::ValueIterator v = want.values_begin(); v != want.values_end(); ++v)
             values.emplace_back(v.get_valueno(), *v);
@@ -295,6 +324,7 @@ std::map<std::string, size_t> check_documents(const Setting &set, bool shared, b
     CHECK(dc.first.empty(), "flat documents equal make_document's (%s, %s): %zu articles, %zu real%s%s",
           describe(set).c_str(), pairs, dc.docs, real, dc.first.empty() ? "" : ": ", dc.first.c_str());
     CHECK(dc.docs >= 300, "every article compared (%zu)", dc.docs);
+    CHECK(dc.prefix_terms > 0, "prefix terms made and summed (%zu)", dc.prefix_terms);
     engine_writer_abandon(w);
     return dc.pairs;
 }

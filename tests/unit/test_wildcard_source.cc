@@ -8,8 +8,12 @@
  * narrow one (NARROW ids); a window ending early, or starting its
  * successor at the wrong id, would skip or repeat matches here.  The
  * index is Xapian's in-memory one, 40,000 articles, so that skips span
- * several full windows (WINDOW ids). */
+ * several full windows (WINDOW ids).  Each check twice: reading the
+ * words, and reading the prefix term add_prefix_terms gives each article
+ * (src/engine/prefix_terms.cc: XWp, the sum of its p... words' wdfs)
+ * instead, as on an index with prefix words. */
 #include "internal.hh"
+#include "prefix_terms.hh"
 #include "tie_run.hh"
 #include "wildcard.hh"
 #include "unit.h"
@@ -36,17 +40,26 @@ std::vector<std::pair<std::string, Xapian::termcount>> words_of(Xapian::docid d)
 /* The in-memory index, and each matching article's summed wdf. */
 Xapian::Database make_index(std::map<Xapian::docid, Xapian::termcount> &sums) {
     Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);
+    settings s; /* "lede.prefixes" = "p", as a writer reads it */
+    settings_init(&s);
+    sbuf_puts(&s.prefixes, "p");
+    PrefixSet prefixes = prefixes_of(s);
+    settings_free(&s);
     for (Xapian::docid d = 1; d <= ARTICLES; d++) {
         Xapian::Document doc;
         for (const auto &w : words_of(d)) {
             doc.add_term(w.first, w.second);
             if (w.first != "other") sums[d] += w.second;
         }
+        add_prefix_terms(prefixes, doc);
         db.replace_document(d, doc);
     }
     db.commit();
     return db;
 }
+
+/* The words of p*, read from the words or (by_term) from XWp. */
+bool by_term = false;
 
 std::shared_ptr<WildcardExpansion> expansion(const Xapian::Database &db) {
     auto e = std::make_shared<WildcardExpansion>();
@@ -55,6 +68,7 @@ std::shared_ptr<WildcardExpansion> expansion(const Xapian::Database &db) {
         e->freqs.push_back(db.get_termfreq(t));
     }
     e->one_shard = true;
+    if (by_term) e->lists.push_back(std::string(PREFIX_PREFIX) + "p");
     e->k1 = TF_K1;
     e->scale = 1;
     return e;
@@ -75,8 +89,8 @@ void every_match_by_next(const Xapian::Database &db, const std::map<Xapian::doci
     src.init(db);
     size_t seen = 0, right = 0;
     for (src.next(0); !src.at_end(); src.next(0), seen++) right += at_match(src, sums, *e, src.get_docid());
-    CHECK(seen == sums.size() && right == seen, "next() stops on each of the %zu matches with its sum (%zu, %zu right)",
-          sums.size(), seen, right);
+    CHECK(seen == sums.size() && right == seen, "next() stops on each of the %zu matches with its sum (%zu, %zu right%s)",
+          sums.size(), seen, right, by_term ? ", from the prefix term" : "");
 }
 
 /* skip_to far (a narrow window), then next() across its end, then near
@@ -101,7 +115,8 @@ void skips_far_and_near(const Xapian::Database &db, const std::map<Xapian::docid
         if (!ok) printf("#   wrong after skip_to(%u)\n", t);
         all = all && ok;
     }
-    CHECK(all, "skip_to far and near, then next() across the window's end, stop on the right matches");
+    CHECK(all, "skip_to far and near, then next() across the window's end, stop on the right matches%s",
+          by_term ? " (from the prefix term)" : "");
     WildcardSource first(e);
     first.init(db);
     first.skip_to(30001, 0); /* the first move a skip far into the index */
@@ -132,8 +147,13 @@ void filtered_by_ids(const Xapian::Database &db, const std::map<Xapian::docid, X
 int main() {
     std::map<Xapian::docid, Xapian::termcount> sums;
     Xapian::Database db = make_index(sums);
-    every_match_by_next(db, sums);
-    skips_far_and_near(db, sums);
-    filtered_by_ids(db, sums);
+    CHECK(db.get_termfreq(std::string(PREFIX_PREFIX) + "p") == sums.size(),
+          "every article holding a p... word holds the prefix term (%zu)", sums.size());
+    for (bool term : {false, true}) {
+        by_term = term;
+        every_match_by_next(db, sums);
+        skips_far_and_near(db, sums);
+        filtered_by_ids(db, sums);
+    }
     return unit_exit();
 }
