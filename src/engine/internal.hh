@@ -61,13 +61,12 @@ typedef std::unordered_map<std::string, Xapian::termcount> TierMap;
 typedef WordMap<Xapian::termcount> TierWords;
 /* Format 4's prefix words ("lede.prefixes", prefix_terms.cc): word
  * prefixes whose wildcards read one summed posting list, and their
- * lengths in bytes (each distinct once, ascending); made by prefixes_of,
- * which fills all three. */
+ * lengths in bytes (each distinct once, ascending; none when there are no
+ * words); made by prefixes_of, which fills both. */
 struct PrefixSet {
-    std::unordered_set<std::string> words;
-    WordSet lookup;  /* words, for the writers' word-by-word lookups */
+    WordSet lookup;  /* the words, for the writers' word-by-word lookups and a reader's */
     std::vector<size_t> lengths;
-    bool empty() const { return words.empty(); }
+    bool empty() const { return lengths.empty(); }
 };
 
 struct BulkState;  /* bulk_writer.cc: a bulk writer's inverter and id table */

@@ -81,12 +81,13 @@ PrefixSet prefixes_of(const settings &s) {
     PrefixSet out;
     std::istringstream in(std::string(s.prefixes.data ? s.prefixes.data : "", s.prefixes.len));
     std::set<size_t> lengths;
+    word_set words;
     for (std::string word; in >> word;) {
-        out.words.insert(word);
+        words.insert(word);
         lengths.insert(word.size());
     }
     out.lengths.assign(lengths.begin(), lengths.end());
-    out.lookup = WordSet(out.words);
+    out.lookup = WordSet(words);
     return out;
 }
 
@@ -125,7 +126,7 @@ void sample_prefixes(engine_writer *w, const Xapian::Document &doc) {
 std::string prefix_term_for(const engine_reader *r, const std::string &pattern) {
     if (r->prefixes.empty()) return std::string();
     const char *f = text_field(pattern);
-    if (!f || !r->prefixes.words.count(pattern.substr(strlen(f)))) return std::string();
+    if (!f || !r->prefixes.lookup.contains(std::string_view(pattern).substr(strlen(f)))) return std::string();
     return PREFIX_PREFIX + pattern;
 }
 
