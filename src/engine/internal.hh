@@ -461,6 +461,17 @@ int with_retry(engine_reader *r, char *err, const char *what, F fn) {
 /* language.cc */
 /* A space-separated word list (metadata "lede.stopwords") as a set. */
 word_set words_of(const std::string &list);
+/* The words of v (the second of each pair), in v's order, space-separated
+ * into out (reset): the list words_of reads back ("lede.common",
+ * "lede.prefixes"). */
+template <typename T>
+void put_words(const std::vector<std::pair<T, std::string>> &v, sbuf *out) {
+    sbuf_reset(out);
+    for (size_t i = 0; i < v.size(); i++) {
+        if (i) sbuf_putc(out, ' ');
+        sbuf_append(out, v[i].second.data(), v[i].second.size());
+    }
+}
 /* The stemmer for an index language ("" or "none": no stemming); a
  * reader's marks the stop words.  With fold (a reader's), each word is
  * folded (fold.cc) before it is stemmed, as a folding index's text was,

@@ -22,7 +22,6 @@
 
 #include <algorithm>
 #include <set>
-#include <sstream>
 
 namespace {
 
@@ -79,13 +78,9 @@ bool ends_a_character(const std::string &word, size_t len) {
 
 PrefixSet prefixes_of(const settings &s) {
     PrefixSet out;
-    std::istringstream in(std::string(s.prefixes.data ? s.prefixes.data : "", s.prefixes.len));
+    word_set words = words_of(std::string(s.prefixes.data ? s.prefixes.data : "", s.prefixes.len));
     std::set<size_t> lengths;
-    word_set words;
-    for (std::string word; in >> word;) {
-        words.insert(word);
-        lengths.insert(word.size());
-    }
+    for (const std::string &word : words) lengths.insert(word.size());
     out.lengths.assign(lengths.begin(), lengths.end());
     out.lookup = WordSet(words);
     return out;
@@ -135,8 +130,7 @@ extern "C" {
 int engine_writer_prefixes(engine_writer *w, unsigned min, unsigned max, sbuf *out, char *err) {
     return guarded(err, "prefix words", [&] {
         std::vector<std::string> words; /* the sample's body words, ascending */
-        for (const auto &kv : w->sample_df)
-            if (kv.first.find(' ') == std::string::npos) words.push_back(kv.first);
+        for (const auto &kv : w->sample_df) words.push_back(kv.first);
         std::sort(words.begin(), words.end());
         std::vector<std::pair<double, std::string>> chosen; /* (saving, prefix) */
         double least = (double)min * 1e-6 * (double)w->sampled;
@@ -155,11 +149,7 @@ int engine_writer_prefixes(engine_writer *w, unsigned min, unsigned max, sbuf *o
         });
         if (chosen.size() > max) chosen.resize(max);
         std::sort(chosen.begin(), chosen.end(), [](const auto &a, const auto &b) { return a.second < b.second; });
-        sbuf_reset(out);
-        for (size_t i = 0; i < chosen.size(); i++) {
-            if (i) sbuf_putc(out, ' ');
-            sbuf_append(out, chosen[i].second.data(), chosen[i].second.size());
-        }
+        put_words(chosen, out);
         return LEDE_OK;
     });
 }

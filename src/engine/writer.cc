@@ -33,7 +33,8 @@ double stored_pivot(engine_writer *w, IndexSettings &is) {
 
 /* What the index's format (settings "lede.format", "lede.fold", and formats 3 and
  * 4's "lede.pivot" and pair rule, from "lede.pair_words" and
- * "lede.common", and format 4's "lede.tiers") asks of the documents this writer makes. */
+ * "lede.common", and format 4's "lede.tiers" and "lede.prefixes") asks of the
+ * documents this writer makes. */
 void load_format(engine_writer *w) {
     IndexSettings is(w->db);
     w->format = format_number(is.s.format);
@@ -227,11 +228,7 @@ int engine_writer_common_words(engine_writer *w, double share, unsigned max,
     return guarded(err, "common words", [&] {
         auto by_df = frequent_words(w, share, max);
         std::sort(by_df.begin(), by_df.end(), [](const auto &a, const auto &b) { return a.second < b.second; });
-        sbuf_reset(out);
-        for (size_t i = 0; i < by_df.size(); i++) {
-            if (i) sbuf_putc(out, ' ');
-            sbuf_append(out, by_df[i].second.data(), by_df[i].second.size());
-        }
+        put_words(by_df, out);
         return LEDE_OK;
     });
 }
