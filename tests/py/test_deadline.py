@@ -168,6 +168,9 @@ clients = [d.connect() for _ in range(4)]
 for cl in clients:
     cl.send((HEAVY + "\n") * 4)
 probe = d.connect()
+# All 16 read before the signal: a line still unread then is never read (the daemon reads no more
+# requests after SIGTERM, docs/PROTOCOL.md), and its client sees the connection close instead.
+check(eventually(lambda: stats(probe)["queries"] == "16"), "the daemon read all 16 queries")
 check(eventually(lambda: stats(probe)["workers_busy"] == "2"), "both workers run heavy queries")
 t0 = time.monotonic()
 code = d.stop()
