@@ -196,6 +196,7 @@ static int setup(build *b, char *err) {
     b->fresh = engine_reader_doccount(b->lookup) == 0;
     b->st->full_build = b->fresh;
     if (b->fresh) return setup_full_build(b, err);
+    sample_warn_kept(b);
     b->nwriters = 1;
     return writers_start(b, err);
 }

@@ -168,3 +168,45 @@ int sample_hold(build *b, jobq_job *j, char *err) {
         return sample_choose_and_start(b, err);
     return LEDE_OK;
 }
+
+/* The words of a space-separated list (the stored settings' form). */
+static size_t words_in(const char *list, size_t len) {
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (list[i] != ' ' && (i == 0 || list[i - 1] == ' ')) n++;
+    return n;
+}
+
+/* What the index's "lede.pair_words" chose, for a warning. */
+static void describe_pairs(const settings *s, char *out, size_t size) {
+    const char *p = s->pair_words.data;
+    size_t n = words_in(p, s->pair_words.len);
+    if (n && !strncmp(p, "min=", 4))
+        snprintf(out, size, "pairs by shares (%.*s ppm, %zu words)", (int)strcspn(p + 4, " "), p + 4, n - 1);
+    else if (n)
+        snprintf(out, size, "%zu pair words", n);
+    else
+        snprintf(out, size, "the common words alone as pair words");
+}
+
+void sample_warn_kept(build *b) {
+    const build_opts *o = b->o;
+    const settings *s = &b->set;
+    if (o->pair_words || o->pair_min) {
+        char kept[128];
+        describe_pairs(s, kept, sizeof kept);
+        WARN(b, "%s: --%s chooses a new index's pairs in its first build: this index "
+             "exists and keeps %s (build a new index to choose again)",
+             o->index, o->pair_min ? "pair-min" : "pair-words", kept);
+    }
+    if (o->prefix_min) {
+        size_t n = words_in(s->prefixes.data, s->prefixes.len);
+        if (n)
+            WARN(b, "%s: --prefix-min chooses a new index's prefix words in its first build: "
+                 "this index exists and keeps its %zu (build a new index to choose again)",
+                 o->index, n);
+        else
+            WARN(b, "%s: --prefix-min chooses a new index's prefix words in its first build: "
+                 "this index exists and has none (build a new index to have them)", o->index);
+    }
+}

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "shardrun.h"
 #include "fields.h"
+#include "sample.h"
 #include "sources.h"
 #include "writers.h"
 #include "../src/livewriter.h"
@@ -27,6 +28,7 @@ static int open_existing(build *b, int count, char *err) {
     b->nshards = (unsigned)count;
     if (build_load_settings(b, err) != LEDE_OK) return LEDE_ERR;
     b->fresh = 0;
+    sample_warn_kept(b);
     b->nwriters = count;
     return writers_start(b, err);
 }
