@@ -116,7 +116,12 @@ static int choose_sample_settings(build *b, char *err) {
     if (!engine_format_samples(b->set.format)) return LEDE_OK;
     engine_writer *m;
     if (engine_writer_open(NULL, 1, 1, &m, err) != LEDE_OK) return LEDE_ERR;
-    int rc = engine_writer_configure(m, b->set.language, b->set.stopwords, 0, err);
+    /* The scratch database folds as the index does ("lede.fold"), so that
+     * the words chosen are the index's terms: unfolded, an accented
+     * word's prefix ("éco") was chosen that no folded term starts with,
+     * and CJK text was measured in words, not the index's n-grams. */
+    int rc = settings_store_writer(&b->set, SETTINGS_FOLD, m, err);
+    if (rc == LEDE_OK) rc = engine_writer_configure(m, b->set.language, b->set.stopwords, 0, err);
     uint64_t total = 0, n = 0;
     for (jobq_job *j = b->held_head; rc == LEDE_OK && j; j = j->next) {
         uint64_t len;
