@@ -12,7 +12,8 @@
  * tail of its last line (BOILER_TAIL_WORDS).  Normalised:
  * ASCII letters lower-cased, digits dropped, every other ASCII byte a word
  * separator, bytes of UTF-8 sequences kept; hashed.  Each article counts
- * a block once, under its source (boiler_source_of).
+ * a block once, under its source (boiler_source_of), and only when it is
+ * first written: a new version of an article (REPLACED) is not counted.
  *
  * A block is boilerplate for its source when it was seen in at least
  * BOILER_MIN_REPEAT articles and BOILER_MIN_SHARE of the source's

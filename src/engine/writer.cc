@@ -181,7 +181,10 @@ static int put_document(engine_writer *w, const article *a, const char *filekey,
                 return LEDE_OK;
             }
         }
-        if (w->boiler && w->boiler_observe) boiler_observe_article(w->boiler, a);
+        /* Counted once an article: a new version of one (a developing
+         * story) would otherwise count the lines its versions share again
+         * each time, until they were learned as its source's boilerplate. */
+        if (w->boiler && w->boiler_observe && !exists) boiler_observe_article(w->boiler, a);
         Xapian::Document doc = make_document(w, a, qterm, filekey, fp, data, len);
         join_live_group(w, doc, qterm);
         if (exists) {

@@ -163,6 +163,22 @@ check(r.get("ok"), "COMPACT", r)
 check(eventually(lambda: count(c, "briefing") == 0),
       "after a compaction the first articles are made again: the blurb matches none")
 check_eq(count(c, "quarry1"), 1, "... and the first article is still found by its own words")
+
+# An article updated again and again (a developing story) counts its lines once: its versions are
+# one article, so the lines they share are not learned as its source's boilerplate (they were,
+# after MIN_REPEAT versions, and the story was no longer found by its own prose).
+STABLE = "The harbour dredging contract went to a firm from the valley."
+for v in range(MIN_REPEAT + 3):
+    story = {"id": "evolving-1", "source": "Evolving Wire", "title": "Harbour story",
+             "body": "Version %s: the council heard about the %s and the %s, and talks went on.\n\n%s"
+                     % (boilergen.WORDS[v], boilergen.WORDS[v + 20], boilergen.WORDS[v + 40],
+                        STABLE)}
+    r = c.ask("ADD " + json.dumps(story))
+    check_eq(r.get("outcome"), "added" if v == 0 else "replaced", "ADD version %d of the story" % (v + 1))
+c.ask("COMMIT")
+check(eventually(lambda: count(c, "valley") == 1), "the story is found by its lasting line")
+check_eq(marked_lines(c.ask("GET evolving-1")["article"]), [],
+         "a story replaced %d times has no boilerplate of its own" % (MIN_REPEAT + 3))
 c.close()
 check_eq(d.stop(), 0, "the ingesting leded exits cleanly")
 
