@@ -452,6 +452,14 @@ static size_t words_in(const char *list) {
     return n;
 }
 
+/* The items of a "lede.tiers" list that are prefix words' ("XWcomp=T"). */
+static size_t prefix_tiers_in(const char *list) {
+    size_t n = 0;
+    for (const char *p = list; *p; p++)
+        if ((p == list || p[-1] == ' ') && !strncmp(p, "XW", 2)) n++;
+    return n;
+}
+
 static int cmd_info(const cli *c, char *err) {
     char **names;
     int n;
@@ -476,8 +484,10 @@ static int cmd_info(const cli *c, char *err) {
         printf("pair words: %zu (by shares, %.*s ppm)\n", words_in(set->pair_words.data) - 1,
                (int)strcspn(set->pair_words.data, " "), set->pair_words.data);
     else if (set->pair_words.len) printf("pair words: %zu\n", words_in(set->pair_words.data));
-    if (set->tiers.len) printf("tier words: %zu\n", words_in(set->tiers.data));
+    size_t prefix_tiers = set->tiers.len ? prefix_tiers_in(set->tiers.data) : 0;
+    if (set->tiers.len) printf("tier words: %zu\n", words_in(set->tiers.data) - prefix_tiers);
     if (set->prefixes.len) printf("prefix words: %zu\n", words_in(set->prefixes.data));
+    if (prefix_tiers) printf("prefix tiers: %zu\n", prefix_tiers);
     printf("folding: %s\n", *set->fold ? set->fold : "none (words as written)");
     if (set->dict.len)
         printf("dictionary: %zu bytes, hash %016" PRIx64 "\n", set->dict.len,

@@ -109,6 +109,22 @@ static int choose_tiers(build *b, engine_writer *m, double pivot, uint64_t n, ch
     return rc;
 }
 
+/* Format 4's tiers of its prefix terms, added to "lede.tiers": for each
+ * prefix word, the sum of its words' scaled wdfs that about TIER_SHARE of
+ * the held articles holding one reach (engine_writer_prefix_tiers), so
+ * that a wildcard of it takes the tier plan as a word does. */
+static int choose_prefix_tiers(build *b, engine_writer *m, char *err) {
+    size_t n = 0, k = 0;
+    for (jobq_job *j = b->held_head; j; j = j->next) n += j->kind == JOBQ_PUT;
+    const article **held = lede_malloc((n ? n : 1) * sizeof *held);
+    for (jobq_job *j = b->held_head; j; j = j->next)
+        if (j->kind == JOBQ_PUT) held[k++] = &j->a;
+    int rc = engine_writer_prefix_tiers(m, b->set.prefixes.data, b->set.prefixes.len, atof(b->set.pivot),
+                                        TIER_SHARE, held, n, &b->set.tiers, err);
+    free(held);
+    return rc;
+}
+
 /* Formats 3 and 4's pivot, common words and pair words (engine.h): the
  * mean length of the held articles, as the engine measures them with the
  * index's language and stop words, and the words many of them hold. */
@@ -145,6 +161,8 @@ static int choose_sample_settings(build *b, char *err) {
     }
     if (rc == LEDE_OK && b->o->prefix_min && n >= PAIR_MIN_SAMPLE && !strcmp(b->set.format, "4"))
         rc = engine_writer_prefixes(m, b->o->prefix_min, PREFIX_WORDS_MAX, &b->set.prefixes, err);
+    if (rc == LEDE_OK && b->set.prefixes.len && *b->set.pivot && !strcmp(b->set.format, "4"))
+        rc = choose_prefix_tiers(b, m, err);
     engine_writer_close(m, NULL);
     return rc;
 }

@@ -323,6 +323,14 @@ int engine_writer_pair_shares(engine_writer *w, double share, unsigned max, unsi
  * "stem=T" space-separated (src/engine/tiers.cc). */
 int engine_writer_tiers(engine_writer *w, const char *words, size_t len, double pivot,
                         double share, sbuf *out, char *err);
+/* Format 4's tiers of the prefix terms, appended to out (a "lede.tiers"
+ * list): for each prefix word P of the space-separated prefixes[0..len),
+ * "XWP=T", T the sum over the text fields of the (at this pivot) scaled
+ * wdfs of its words that about share of the articles[0..n) holding one
+ * reach (src/engine/tiers.cc). */
+int engine_writer_prefix_tiers(engine_writer *w, const char *prefixes, size_t len, double pivot,
+                               double share, const article *const *articles, size_t n, sbuf *out,
+                               char *err);
 /* Format 4's "lede.prefixes" from the articles measured so far: the byte
  * prefixes (3 to 5 bytes, whole characters) of their body words that
  * start two words or more whose postings outnumber the articles holding

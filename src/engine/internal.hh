@@ -69,7 +69,12 @@ struct PrefixSet {
     bool empty() const { return lengths.empty(); }
 };
 
-struct BulkState;  /* bulk_writer.cc: a bulk writer's inverter and id table */
+/* A document's prefix terms as prefix_terms.cc sums them: each term
+ * (XW<field><prefix>) with its sum, the last found first. */
+typedef std::vector<std::pair<std::string, Xapian::termcount>> PrefixSums;
+
+struct BulkState;
+struct WildcardExpansion;  /* wildcard.hh */  /* bulk_writer.cc: a bulk writer's inverter and id table */
 
 struct engine_writer {
     Xapian::WritableDatabase db;
@@ -266,6 +271,9 @@ struct engine_reader {
     TierMap tiers;  /* format 4: see tiers.cc */
     PrefixSet prefixes;  /* format 4: see prefix_terms.cc */
     std::unordered_map<std::string, Xapian::doccount> tier_freqs; /* a remote reader's: tier_freq */
+    /* The running query's wildcards that have a tier, by their serial
+     * (wildcards.cc; tier_plan marks them for a tier run). */
+    std::vector<std::shared_ptr<const WildcardExpansion>> tiered_wildcards;
     docstore *ds = nullptr;
     /* Change detection (see refresh): the directories watched, and
      * whether a quiet watch may be trusted to mean "nothing new". */

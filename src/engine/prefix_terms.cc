@@ -18,6 +18,7 @@
  * database. */
 #include "internal.hh"
 #include "prefix_terms.hh"
+#include "tiers.hh"
 #include "tokenise.hh"
 
 #include <algorithm>
@@ -36,10 +37,6 @@ const char *text_field(std::string_view term) {
         if (strlen(f) == n && term.compare(0, n, f) == 0) return f;
     return nullptr;
 }
-
-/* A document's prefix terms as they are summed: each pattern
- * (<field><prefix>) with its sum, the last found first. */
-typedef std::vector<std::pair<std::string, Xapian::termcount>> PrefixSums;
 
 void add_to(PrefixSums &sums, std::string_view pattern, Xapian::termcount wdf) {
     for (size_t k = sums.size(); k-- > 0;)
@@ -77,8 +74,12 @@ bool ends_a_character(const std::string &word, size_t len) {
 }  // namespace
 
 PrefixSet prefixes_of(const settings &s) {
+    return prefixes_of(std::string(s.prefixes.data ? s.prefixes.data : "", s.prefixes.len));
+}
+
+PrefixSet prefixes_of(const std::string &list) {
     PrefixSet out;
-    word_set words = words_of(std::string(s.prefixes.data ? s.prefixes.data : "", s.prefixes.len));
+    word_set words = words_of(list);
     std::set<size_t> lengths;
     for (const std::string &word : words) lengths.insert(word.size());
     out.lengths.assign(lengths.begin(), lengths.end());
@@ -86,7 +87,7 @@ PrefixSet prefixes_of(const settings &s) {
     return out;
 }
 
-void add_prefix_terms(const PrefixSet &prefixes, Xapian::Document &doc) {
+void add_prefix_terms(const PrefixSet &prefixes, const TierWords &tiers, Xapian::Document &doc) {
     if (prefixes.empty()) return;
     std::vector<std::string> terms;
     std::vector<Xapian::termcount> wdfs;
@@ -97,14 +98,16 @@ void add_prefix_terms(const PrefixSet &prefixes, Xapian::Document &doc) {
     auto sums = prefix_sums(prefixes, terms.size(), [&](size_t i) -> const std::string & { return terms[i]; },
                             [&](size_t i) { return wdfs[i]; });
     for (const auto &kv : sums) doc.add_term(kv.first, kv.second);
+    for (const std::string &t : prefix_tier_terms(tiers, sums)) doc.add_boolean_term(t);
 }
 
-void add_prefix_terms(const PrefixSet &prefixes, tok::TermTable &table) {
+void add_prefix_terms(const PrefixSet &prefixes, const TierWords &tiers, tok::TermTable &table) {
     if (prefixes.empty()) return;
     const std::vector<bulk::FlatTerm> &terms = table.terms();
     auto sums = prefix_sums(prefixes, terms.size(), [&](size_t i) -> const std::string & { return terms[i].term; },
                             [&](size_t i) { return terms[i].wdf; });
     for (const auto &kv : sums) table.add_term(kv.first, kv.second);
+    for (const std::string &t : prefix_tier_terms(tiers, sums)) table.add_boolean(t);
 }
 
 void sample_prefixes(engine_writer *w, const Xapian::Document &doc) {

@@ -13,13 +13,17 @@ const size_t PREFIX_MIN_LEN = 3, PREFIX_MAX_LEN = 5;
 
 /* The prefix words of "lede.prefixes" (none in an index made before it). */
 PrefixSet prefixes_of(const settings &s);
+/* The same, of space-separated words. */
+PrefixSet prefixes_of(const std::string &words);
 /* Adds XW<field><prefix> to doc, its wdf the sum of the (baked) wdfs of
  * doc's words of that field starting with that prefix, for each prefix
- * word some word of a text field starts with. */
-void add_prefix_terms(const PrefixSet &prefixes, Xapian::Document &doc);
+ * word some word of a text field starts with; and the boolean term
+ * XTXW<prefix> when the sum over the three fields reaches the threshold
+ * tiers has for XW<prefix> (prefix_tier_terms, tiers.cc). */
+void add_prefix_terms(const PrefixSet &prefixes, const TierWords &tiers, Xapian::Document &doc);
 /* The same for the bulk path's flat table (tokenise.hh). */
 namespace tok { class TermTable; }
-void add_prefix_terms(const PrefixSet &prefixes, tok::TermTable &table);
+void add_prefix_terms(const PrefixSet &prefixes, const TierWords &tiers, tok::TermTable &table);
 /* Counts the byte prefixes of doc's body words into w's sample
  * (engine_writer_measure). */
 void sample_prefixes(engine_writer *w, const Xapian::Document &doc);

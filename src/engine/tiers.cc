@@ -20,15 +20,26 @@
  * scores, order and ties); otherwise the whole query runs as before.
  * Over remote shards the same (the filter and BM25 are the protocol's);
  * the words' frequencies a plan reads are kept by a remote reader until
- * it moves (tier_freq).  Touches no database; search.cc runs what
+ * it moves (tier_freq).
+ * With prefix terms (prefix_terms.cc), each prefix word P has a threshold
+ * too ("XW<P>=T" in "lede.tiers", engine_writer_prefix_tiers: the sum of
+ * its XW<field><P> wdfs about TIER share of the sampled articles holding
+ * one reach), and every writer adds XTXW<P> where that sum reaches it
+ * (prefix_tier_terms); a wildcard of P read by a WildcardSource counts in
+ * a plan as a tier word does, its bound the weight of a sum of T - 1
+ * (wildcards.cc's set_tier; issue 22: comp* scored all its 241,399
+ * matches at 500,000 articles).  Touches no database; search.cc runs what
  * tier_plan makes. */
 #include "internal.hh"
 #include "tiers.hh"
+#include "prefix_terms.hh"
 #include "tokenise.hh"
 #include "ranking.hh"
+#include "wildcard.hh"
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -75,6 +86,36 @@ void add_tier_terms(const TierWords &tiers, tok::TermTable &table) {
 
 namespace {
 
+/* sums' totals by prefix word over the three text fields: XW<prefix>
+ * (the key of its threshold in "lede.tiers") with the sum of its
+ * XW<field><prefix> terms' wdfs. */
+PrefixSums prefix_totals(const PrefixSums &sums) {
+    PrefixSums totals;
+    size_t skip = strlen(PREFIX_PREFIX);
+    for (const auto &s : sums) {
+        std::string_view pattern = std::string_view(s.first).substr(skip);
+        std::string key = PREFIX_PREFIX + std::string(pattern.substr(prefix_length(pattern)));
+        auto at = std::find_if(totals.begin(), totals.end(), [&](const auto &t) { return t.first == key; });
+        if (at == totals.end()) totals.emplace_back(std::move(key), s.second);
+        else at->second += s.second;
+    }
+    return totals;
+}
+
+}  // namespace
+
+std::vector<std::string> prefix_tier_terms(const TierWords &tiers, const PrefixSums &sums) {
+    std::vector<std::string> out;
+    if (tiers.empty() || sums.empty()) return out;
+    for (const auto &t : prefix_totals(sums)) {
+        const Xapian::termcount *at = tiers.find(t.first);
+        if (at && t.second >= *at) out.push_back(PREFIX_TIER + t.first);
+    }
+    return out;
+}
+
+namespace {
+
 /* The threshold of a word from its sampled postings' baked wdfs: one
  * above the wdf that share of them exceed, so that at most that share
  * reach it; 0 when the sample holds none. */
@@ -92,14 +133,18 @@ struct Plan {
      * leaf apart, with its own wqf (QueryTerm::postlist), so "revs revs"
      * scores rev twice at wqf 1, not twice at wqf 2 */
     std::vector<std::pair<std::string, double>> leaves;
+    /* each scoring wildcard's tier (a prefix term's: wildcards.cc) */
+    std::vector<WildcardTier> wildcards;
 };
 
 /* Adds q's scoring leaves to p; true when every match of q outside the
  * tier terms of p's leaves scores at most what those leaves can below
  * their thresholds.  The right side of a FILTER or AND_NOT and a weight
- * scaled by 0 weigh nothing.  Not so for a part whose weight is not
- * bounded here (a synonym, a wildcard, a weight scaled by other than 0, a
- * word without a tier), nor for OR and its kind: Xapian already stops
+ * scaled by 0 weigh nothing; a wildcard read by a WildcardSource with a
+ * tier (its prefix word's, wildcards.cc) weighs at most that tier's
+ * bound.  Not so for a part whose weight is not bounded here (a synonym,
+ * another wildcard, a weight scaled by other than 0, a word without a
+ * tier), nor for OR and its kind: Xapian already stops
  * scoring an OR's side that cannot reach the page, and at 500,000
  * articles a tier run made the OR queries of the mix slower (+24% CPU;
  * bench/results/scale.md), as it did the phrases, which the parser makes
@@ -107,7 +152,8 @@ struct Plan {
  * (scale.md, 2026-12-06 tiers notes): a word without a tier bounded by its
  * highest wdf in the index let 106 AND queries of the mix plan and none
  * pass (+26% CPU on them), and OR planned passed 6 of 77 (+38%); a
- * wildcard's summed wdf bounded so never came near its tier run's page. */
+ * wildcard's summed wdf bounded so never came near its tier run's page
+ * (hence the prefix terms' own tiers). */
 bool collect(const Xapian::Query &q, Plan &p) {
     size_t n = q.get_num_subqueries();
     switch (q.get_type()) {
@@ -115,6 +161,12 @@ bool collect(const Xapian::Query &q, Plan &p) {
         std::string term = *q.get_terms_begin();
         if (!p.r->tiers.count(term)) return false;
         p.leaves.emplace_back(term, read_description(q).wqf);
+        return true;
+    }
+    case Xapian::Query::LEAF_POSTING_SOURCE: { /* a WildcardSource: see its tier */
+        WildcardTier t;
+        if (!read_tier(q.get_description(), t)) return false;
+        p.wildcards.push_back(t);
         return true;
     }
     case Xapian::Query::OP_AND: case Xapian::Query::OP_PHRASE: case Xapian::Query::OP_NEAR:
@@ -162,20 +214,49 @@ bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_po
     if (r->tiers.empty() || r->format != 4) return false;
     Plan p;
     p.r = r;
-    if (!collect(q, p) || p.leaves.empty()) return false;
-    std::set<std::string> words;
+    if (!collect(q, p) || (p.leaves.empty() && p.wildcards.empty())) return false;
+    std::set<std::string> words, terms;
     for (const auto &leaf : p.leaves) words.insert(leaf.first);
-    Xapian::doccount postings = 0;
+    uint64_t postings = 0;
     for (const std::string &t : words) postings += tier_freq(r, t);
+    for (const WildcardTier &w : p.wildcards) postings += w.postings;
     if (postings < min_postings) return false;
     bound = 0;
     for (const auto &leaf : p.leaves)
         bound += leaf_bound(r, leaf.first, leaf.second, r->tiers.at(leaf.first) - 1);
+    for (const WildcardTier &w : p.wildcards) bound += w.bound;
+    for (const std::string &t : words) terms.insert(PREFIX_TIER + t);
+    for (const WildcardTier &w : p.wildcards) terms.insert(w.term);
+    for (const WildcardTier &w : p.wildcards) /* their sources skip to the filter's ids */
+        if (w.serial < r->tiered_wildcards.size()) r->tiered_wildcards[w.serial]->tier_run = true;
     std::vector<Xapian::Query> hi;
-    for (const std::string &t : words) hi.emplace_back(PREFIX_TIER + t);
+    for (const std::string &t : terms) hi.emplace_back(t);
     filtered = Xapian::Query(Xapian::Query::OP_FILTER, q,
                              Xapian::Query(Xapian::Query::OP_OR, hi.begin(), hi.end()));
     return true;
+}
+
+namespace {
+
+/* The prefix sums of an article of the sample as the writers make them
+ * (prefix_terms.cc), its wdfs baked at pivot. */
+PrefixSums sampled_sums(engine_writer *w, const PrefixSet &prefixes, const article *a, double pivot) {
+    Xapian::Document raw, baked;
+    index_text(w, a, raw);
+    double len = text_length(raw);
+    for (Xapian::TermIterator t = raw.termlist_begin(); t != raw.termlist_end(); ++t)
+        baked.add_term(*t, tf_of(t.get_wdf(), len, pivot));
+    add_prefix_terms(prefixes, TierWords(), baked);
+    PrefixSums sums;
+    for (Xapian::TermIterator t = baked.termlist_begin(); t != baked.termlist_end(); ++t)
+        if ((*t).compare(0, strlen(PREFIX_PREFIX), PREFIX_PREFIX) == 0) sums.emplace_back(*t, t.get_wdf());
+    return sums;
+}
+
+}  // namespace
+
+void end_tier_run(engine_reader *r) {
+    for (const auto &e : r->tiered_wildcards) e->tier_run = false;
 }
 
 void forget_tier_freqs(engine_reader *r) {
@@ -197,6 +278,26 @@ int engine_writer_tiers(engine_writer *w, const char *words, size_t len, double 
             Xapian::termcount t = threshold_of(baked, share);
             if (t == 0) continue;
             std::string item = word + "=" + std::to_string(t);
+            if (out->len) sbuf_putc(out, ' ');
+            sbuf_append(out, item.data(), item.size());
+        }
+        return LEDE_OK;
+    });
+}
+
+int engine_writer_prefix_tiers(engine_writer *w, const char *prefixes, size_t len, double pivot,
+                               double share, const article *const *articles, size_t n, sbuf *out,
+                               char *err) {
+    return guarded(err, "prefix tiers", [&] {
+        PrefixSet set = prefixes_of(std::string(prefixes ? prefixes : "", len));
+        std::map<std::string, std::vector<Xapian::termcount>> totals; /* by XW<prefix> */
+        for (size_t i = 0; i < n && !set.empty(); i++)
+            for (const auto &t : prefix_totals(sampled_sums(w, set, articles[i], pivot)))
+                totals[t.first].push_back(t.second);
+        for (auto &kv : totals) {
+            Xapian::termcount t = threshold_of(kv.second, share);
+            if (t == 0) continue;
+            std::string item = kv.first + "=" + std::to_string(t);
             if (out->len) sbuf_putc(out, ' ');
             sbuf_append(out, item.data(), item.size());
         }

@@ -17,6 +17,11 @@ void add_tier_terms(const TierWords &tiers, Xapian::Document &doc);
 /* The same for the bulk path's flat table (tokenise.hh). */
 namespace tok { class TermTable; }
 void add_tier_terms(const TierWords &tiers, tok::TermTable &table);
+/* The tier terms of a document's prefix terms (prefix_terms.cc):
+ * XTXW<prefix> for each prefix word whose sum over the text fields
+ * (its XW<field><prefix> wdfs in sums) reaches the threshold tiers has
+ * for XW<prefix>. */
+std::vector<std::string> prefix_tier_terms(const TierWords &tiers, const PrefixSums &sums);
 /* A ranked query's tier run: q over the articles holding a tier term of
  * its scoring words, and the most any other article of q can score (see
  * tiers.cc); false when q has a scoring word that is not a tier word, an
@@ -24,6 +29,9 @@ void add_tier_terms(const TierWords &tiers, tok::TermTable &table);
  * in its scoring words, or the index no tiers. */
 bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
                Xapian::Query &filtered, double &bound);
+/* A tier run is over: the wildcards tier_plan marked read as in a
+ * whole match again (WildcardExpansion::tier_run). */
+void end_tier_run(engine_reader *r);
 /* Drops the tier words' frequencies a remote reader kept (tier_freq):
  * r moved to other databases or revisions. */
 void forget_tier_freqs(engine_reader *r);

@@ -24,6 +24,9 @@
  * posting's wdf there is the sum of the article's wdfs of the words, so
  * the sums, matches and weights are the same; the words' frequencies
  * still make the idf and the estimates.
+ * In a tier run (tiers.cc: the query FILTERed by a prefix word's tier
+ * term XTXW<prefix>) a source of few lists skips them to the ids the
+ * filter asks instead (WildcardExpansion::tier_run): the same sums.
  * Reads term lists and postings only: writes nothing, holds no reader. */
 #ifndef LEDE_WILDCARD_HH
 #define LEDE_WILDCARD_HH
@@ -34,7 +37,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,7 +63,61 @@ struct WildcardExpansion {
         return k1 > 0 ? scale * wdf / (k1 + wdf) : scale * ImpactWeight::saturate(wdf);
     }
     double max_weight() const { return k1 > 0 ? scale : scale * 2 * IMPACT_MAX; }
+    /* The tier of a wildcard whose prefix word has one (wildcards.cc,
+     * tiers.cc): its boolean term XTXW<prefix>, and the most an article
+     * without it weighs; "" when it has none. */
+    std::string tier;
+    double tier_bound = 0;
+    /* Its place in the reader's tiered_wildcards (wildcards.cc), and
+     * whether a tier run is under way (tier_plan sets it, search.cc's
+     * tier_page clears it): the tier run's FILTER by the tier term drives
+     * the match, so a source reads its lists only at the ids asked
+     * (Xapian skips inside a chunk without a call a posting), where
+     * filling windows read every posting (at 500,000 articles a tier run
+     * of comp* read all of XWcomp's 241,399 postings for its 18,457 tier
+     * articles).  Few lists only (SPARSE_LISTS): a prefix word's terms. */
+    size_t serial = 0;
+    mutable bool tier_run = false;
 };
+
+/* What tier_plan (tiers.cc) reads of a WildcardSource with a tier: the
+ * description of its Query (Xapian 1.4 gives no other way back to a
+ * query's posting source) carries it, the bound in hexadecimal so that
+ * it reads back exactly. */
+struct WildcardTier {
+    std::string term;
+    double bound = 0;
+    uint64_t postings = 0; /* the words' postings, as a word's frequency counts in a plan */
+    size_t serial = 0;     /* WildcardExpansion::serial */
+};
+
+inline std::string describe_tier(const WildcardExpansion &e) {
+    if (e.tier.empty()) return std::string();
+    uint64_t postings = 0;
+    for (Xapian::doccount n : e.freqs) postings += n;
+    char bound[64];
+    snprintf(bound, sizeof bound, "%a", e.tier_bound);
+    return "; tier " + e.tier + " below " + bound + " postings " + std::to_string(postings) + " serial " +
+           std::to_string(e.serial);
+}
+
+/* Reads describe_tier's part of a query's description; false when there
+ * is none. */
+inline bool read_tier(const std::string &description, WildcardTier &t) {
+    const char *at = strstr(description.c_str(), "; tier ");
+    if (!at) return false;
+    char term[256], bound[64];
+    unsigned long long postings, serial;
+    if (sscanf(at, "; tier %255s below %63s postings %llu serial %llu", term, bound, &postings, &serial) != 4)
+        return false;
+    t.serial = serial;
+    char *end;
+    t.bound = strtod(bound, &end);
+    if (*end) return false;
+    t.term = term;
+    t.postings = postings;
+    return true;
+}
 
 /* How many of N articles hold at least one of some words, each in freqs
  * articles, taken as independent events (as Xapian estimates an OR). */
@@ -93,6 +152,10 @@ class WildcardSource : public Xapian::PostingSource {
      * WINDOW or more past the window's end: it is likely to skip as far
      * again, so a full window would mostly be read for nothing. */
     static const Xapian::docid NARROW = 64;
+    /* The most lists a tier run's source skips posting by posting
+     * (WildcardExpansion::tier_run): a prefix word's three fields and a
+     * little more. */
+    static const size_t SPARSE_LISTS = 4;
 
     /* The source skips articles weighing less than the matcher's min_wt,
      * which is right only where its weight counts as it is: not on the
@@ -105,9 +168,10 @@ class WildcardSource : public Xapian::PostingSource {
     void init(const Xapian::Database &db) override {
         its.clear();
         offs.clear();
-        started = finished = false;
+        started = finished = sparse = false;
         pos = 0;
-        base = span = 0;
+        base = span = cur = 0;
+        cur_wdf = 0;
         Xapian::doccount N = db.get_doccount();
         std::vector<Xapian::doccount> freqs; /* this database's */
         for (size_t i = 0; i < exp->terms.size(); i++) {
@@ -128,6 +192,7 @@ class WildcardSource : public Xapian::PostingSource {
         double est = union_size(freqs, N) + 0.5;
         freq_est = std::max(freq_min, std::min(freq_max, (Xapian::doccount)est));
         set_maxweight(exp->max_weight());
+        sparse = exp->tier_run && !exp->lists.empty() && its.size() <= SPARSE_LISTS;
     }
 
     Xapian::doccount get_termfreq_min() const override { return freq_min; }
@@ -135,6 +200,12 @@ class WildcardSource : public Xapian::PostingSource {
     Xapian::doccount get_termfreq_max() const override { return freq_max; }
 
     void next(double min_wt) override {
+        if (sparse) {
+            if (started) advance();
+            else start_sparse();
+            settle_sparse(min_wt);
+            return;
+        }
         if (!started) {
             started = true;
             fill(1, WINDOW);
@@ -145,6 +216,17 @@ class WildcardSource : public Xapian::PostingSource {
     }
 
     void skip_to(Xapian::docid did, double min_wt) override {
+        if (sparse) {
+            /* min_wt is a hint, left here: the tier run's filter drives,
+             * and reading on for a weight would read every posting */
+            if (!started) start_sparse();
+            if (!finished && did > cur) {
+                for (Xapian::PostingIterator &it : its)
+                    if (it != Xapian::PostingIterator() && *it < did) it.skip_to(did);
+                head();
+            }
+            return;
+        }
         uint64_t end = started ? (uint64_t)base + span : 1; /* past the window */
         if (!started || (uint64_t)did >= end) {
             started = true;
@@ -157,11 +239,11 @@ class WildcardSource : public Xapian::PostingSource {
     }
 
     bool at_end() const override { return finished; }
-    Xapian::docid get_docid() const override { return base + offs[pos]; }
-    double get_weight() const override { return weight_at(offs[pos]); }
+    Xapian::docid get_docid() const override { return sparse ? cur : base + offs[pos]; }
+    double get_weight() const override { return sparse ? exp->weight(cur_wdf) : weight_at(offs[pos]); }
 
     std::string get_description() const override {
-        return "WildcardSource(" + std::to_string(exp->terms.size()) + " words)";
+        return "WildcardSource(" + std::to_string(exp->terms.size()) + " words" + describe_tier(*exp) + ")";
     }
 
   private:
@@ -174,6 +256,48 @@ class WildcardSource : public Xapian::PostingSource {
     Xapian::docid base = 0, span = 0;          /* the window: base to base + span - 1 */
     bool started = false, finished = false;
     Xapian::doccount freq_min = 0, freq_est = 0, freq_max = 0;
+    /* A tier run's source (WildcardExpansion::tier_run): it skips its
+     * lists to the ids the matcher asks, posting by posting, instead of
+     * filling windows. */
+    bool sparse = false;
+    Xapian::docid cur = 0;           /* sparse: the match it stands on */
+    Xapian::termcount cur_wdf = 0;   /* and its sum */
+
+    /* sparse: the first posting of the lists. */
+    void start_sparse() {
+        started = true;
+        if (its.empty()) finished = true;
+        else head();
+    }
+
+    /* sparse: cur and its sum from the lists' heads. */
+    void head() {
+        const Xapian::PostingIterator end;
+        cur = 0;
+        cur_wdf = 0;
+        for (Xapian::PostingIterator &it : its)
+            if (it != end && (cur == 0 || *it < cur)) cur = *it;
+        if (cur == 0) {
+            finished = true;
+            return;
+        }
+        for (Xapian::PostingIterator &it : its)
+            if (it != end && *it == cur) cur_wdf += it.get_wdf();
+    }
+
+    /* sparse: past cur. */
+    void advance() {
+        const Xapian::PostingIterator end;
+        for (Xapian::PostingIterator &it : its)
+            if (it != end && *it == cur) ++it;
+        head();
+    }
+
+    /* sparse: settle's loop, posting by posting. */
+    void settle_sparse(double min_wt) {
+        min_wt *= 1 - 1e-12;
+        while (!finished && exp->weight(cur_wdf) < min_wt) advance();
+    }
 
     /* LEDE_WILDCARD_WIDE set: every window WINDOW wide, as before NARROW
      * (a benchmark hook, read once a process). */

@@ -12,6 +12,7 @@
 #include "wildcard.hh"
 
 #include <cstdlib>
+#include <set>
 
 namespace {
 
@@ -61,6 +62,31 @@ const PatternWords &pattern_words(engine_reader *r, const std::string &pattern, 
     return r->pattern_words.emplace(pattern, std::move(filled)).first->second;
 }
 
+/* e's tier (WildcardExpansion) when its patterns stand for one prefix
+ * word's prefix terms, each field once (comp*: comp, Scomp, XLcomp), and
+ * r's "lede.tiers" has a threshold T for that word: an article without
+ * XTXW<prefix> sums less than T over the three fields (tiers.cc), so less
+ * over some of them, and a WildcardSource weighs it at most e.weight(T -
+ * 1), whether it reads the prefix terms or the words.  None over remote
+ * shards, where the words' synonym stands for the wildcard and Xapian
+ * weighs it. */
+void set_tier(engine_reader *r, const std::vector<std::string> &patterns, WildcardExpansion &e) {
+    if (r->remote || r->format != 4 || patterns.empty() || e.terms.empty()) return;
+    std::string key;
+    std::set<std::string> fields;
+    for (const std::string &p : patterns) {
+        if (prefix_term_for(r, p).empty()) return;
+        size_t n = prefix_length(p);
+        std::string k = PREFIX_PREFIX + p.substr(n);
+        if ((!key.empty() && k != key) || !fields.insert(p.substr(0, n)).second) return;
+        key = k;
+    }
+    auto t = r->tiers.find(key);
+    if (t == r->tiers.end()) return;
+    e.tier = PREFIX_TIER + key;
+    e.tier_bound = e.weight(t->second - 1);
+}
+
 /* The words the patterns (prefix included: "comp", "Scomp"; shown as the
  * user wrote them) expand to in r's index, taken from budget
  * (spend_wildcard_words).  More than max for one pattern throws
@@ -98,6 +124,11 @@ std::shared_ptr<WildcardExpansion> expand_wildcards(engine_reader *r, const std:
         e->scale = idf * (TF_K1 + 1);
     } else {
         e->scale = idf * (BM25_K1 + 1) / IMPACT_MAX;
+    }
+    set_tier(r, patterns, *e);
+    if (!e->tier.empty()) {
+        e->serial = r->tiered_wildcards.size();
+        r->tiered_wildcards.push_back(e);
     }
     return e;
 }
@@ -202,6 +233,7 @@ Xapian::Query with_wildcard_sources(engine_reader *r, const Xapian::Query &q,
 Xapian::Query with_wildcards_read(engine_reader *r, const Xapian::Query &q,
                                   const search_opts *o) {
     Xapian::termcount max = o->max_wildcard ? o->max_wildcard : 1000, budget = max;
+    r->tiered_wildcards.clear();
     if ((baked_tf(r->format) || r->remote) && !xapian_merges_wildcards())
         return with_wildcard_sources(r, q, budget, max, o);
     spend_on_wildcards(r, q, budget, max, o);

@@ -224,6 +224,37 @@ for what, other in (("an index without them", without), ("their words (LEDE_WORD
 check(sum(1 for x in with_terms if x[0] == "OK" and x[2]) > len(queries) // 2,
       "most wildcard queries find something (%d of %d)" % (sum(1 for x in with_terms if x[2]), len(queries)))
 check(any(x[0] != "OK" for x in with_terms), "c* is refused by the wildcard budget, as without prefix terms")
+
+# The prefix terms' tiers ("XW<prefix>=T" in "lede.tiers", the boolean
+# term XTXW<prefix>: src/engine/tiers.cc): a wildcard of a prefix word,
+# alone or ANDed with tier words, takes the tier plan; ranked from the
+# tiers or not, read from the prefix terms or the words, the same ids,
+# order and scores (and exact totals where both are exact).
+def ranked_scores(index, env):
+    """Each query's status word, first 20 (id, score), exact total, and
+    whether it was ranked from the tiers."""
+    def keep(r, ids):
+        hits = [tuple(l.split("\t")[2:4]) for l in r[1:] if l.startswith("HIT\t")]
+        exact = status_field(r, "exact") == "1"
+        return (r[0].split()[0], hits, exact and status_field(r, "total"), " tiered=1" in r[0])
+    return replies(index, "limit=20", keep, env)
+
+
+check(int(index_info(by_prefix).get("prefix tiers", "0")) > 20, "--prefix-min 20000: prefix tiers in --info (%s)"
+      % index_info(by_prefix).get("prefix tiers"))
+queries = [q for q in mix if "*" in q] + [
+    "comp*", "shar*", "comp* said", "comp* NOT said", "comp* said mln", "title:comp*", "title:comp* said",
+    "comp* shar*"]
+whole = ranked_scores(by_prefix, {"LEDE_TIERS_OFF": "1"})
+for what, env in (("prefix terms", {}), ("words (LEDE_WORD_WILDCARDS)", {"LEDE_WORD_WILDCARDS": "1"})):
+    tiered = ranked_scores(by_prefix, dict(env, LEDE_TIERS_ALWAYS="1"))
+    differ = [(q, x, y) for q, x, y in zip(queries, whole, tiered)
+              if x[:2] != y[:2] or (x[2] and y[2] and x[2] != y[2])]
+    runs = sum(1 for y in tiered if y[3])
+    check(not differ, "prefix tiers, read from the %s: %d wildcard queries give the same ids, order and scores "
+          "with tier runs as without (%d ranked from the tiers)" % (what, len(queries), runs),
+          "%d differ, first: %r" % (len(differ), differ[:1]))
+    check(runs >= 5, "prefix tiers: wildcard queries are ranked from the tiers (%d of %d)" % (runs, len(queries)))
 queries = mix
 
 scratch.cleanup()

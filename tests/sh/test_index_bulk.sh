@@ -250,6 +250,8 @@ same_db rand.pf "$TMP/rand.pf.api" "$TMP/rand.pf.bulk"
 checked rand.pf "$TMP/rand.pf.bulk"
 pf_terms=$(xapian-delve -1 -A XW "$TMP/rand.pf.bulk"/db.* 2>/dev/null | grep -c '^XW')
 check_ge "--prefix-min 1000: prefix terms written ($pf_terms)" "$pf_terms" 1
+pf_tiers=$(xapian-delve -1 -A XTXW "$TMP/rand.pf.bulk"/db.* 2>/dev/null | grep -c '^XTXW')
+check_ge "--prefix-min 1000: prefix tier terms written ($pf_tiers)" "$pf_tiers" 1
 check_eq "no --prefix-min: no prefix terms" \
     "$(xapian-delve -1 -A XW "$TMP/rand.bulk"/db.* 2>/dev/null | grep -c '^XW')" 0
 build rand.pf2api xapian --shards 2 --prefix-min 1000 "$coll"

@@ -13,7 +13,9 @@
  *     Reuters and BBC article; with pair words listed and by shares
  *     (src/engine/pairs.hh), whose rule is checked here too; and with
  *     prefix words, each prefix term's wdf the sum of the wdfs of its
- *     field's words starting so (src/engine/prefix_terms.cc). */
+ *     field's words starting so (src/engine/prefix_terms.cc), and the tier
+ *     term XTXW<prefix> exactly where the fields' sums reach the prefix
+ *     word's threshold (src/engine/tiers.cc). */
 #include "internal.hh"
 #include "bulk_writer.hh"
 #include "tokenise.hh"
@@ -26,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -165,6 +168,9 @@ const char *const COMMON_OF_SHARES = "oil word";
 /* "lede.prefixes": prefix words of the fragments' words and of Reuters'. */
 const char *const PREFIX_WORDS = "comp mark run shar wor xxx yyyy";
 
+/* "lede.tiers"' thresholds of prefix words (their sums over the fields). */
+const char *const PREFIX_TIERS = "XWcomp=150 XWshar=100 XWwor=120";
+
 /* A writer of an in-memory index with format 4, its pair and tier words
  * and stop pairs, configured as set; common: "lede.common" (or none). */
 engine_writer *open_writer(const Setting &set, const char *pair_words, const char *common) {
@@ -177,7 +183,7 @@ engine_writer *open_writer(const Setting &set, const char *pair_words, const cha
     w->db.set_metadata(settings_key(SETTINGS_PIVOT), "120");
     w->db.set_metadata(settings_key(SETTINGS_PAIR_WORDS), pair_words);
     if (common) w->db.set_metadata(settings_key(SETTINGS_COMMON), common);
-    w->db.set_metadata(settings_key(SETTINGS_TIERS), "oil=3000 said=2000 word=100 run=1500");
+    w->db.set_metadata(settings_key(SETTINGS_TIERS), std::string("oil=3000 said=2000 word=100 run=1500 ") + PREFIX_TIERS);
     w->db.set_metadata(settings_key(SETTINGS_PREFIXES), PREFIX_WORDS);
     const char *stops = set.stops ? engine_default_stopwords("english") : "";
     if (engine_writer_configure(w, set.language, stops, 1, err) != LEDE_OK) {
@@ -216,6 +222,27 @@ std::string wrong_prefix_term(const Terms &doc, size_t &made) {
     return "";
 }
 
+/* The first prefix word of PREFIX_TIERS whose tier term XTXW<prefix> doc
+ * holds and its XW<field><prefix> terms' sum does not reach, or the
+ * other way round; "" for none.  Counts the articles of a tier into hi,
+ * the others holding the prefix into lo. */
+std::string wrong_prefix_tier(const Terms &doc, size_t &hi, size_t &lo) {
+    std::istringstream in(PREFIX_TIERS);
+    for (std::string item; in >> item;) {
+        std::string key = item.substr(0, item.find('='));
+        Xapian::termcount at = (Xapian::termcount)std::stoul(item.substr(item.find('=') + 1)), sum = 0;
+        std::string word = key.substr(2);
+        for (const std::string &f : {std::string(), std::string(PREFIX_TITLE), std::string(PREFIX_STANDFIRST)}) {
+            auto t = doc.find(PREFIX_PREFIX + f + word);
+            if (t != doc.end()) sum += t->second.first;
+        }
+        bool tier = doc.count(PREFIX_TIER + key) > 0;
+        if (sum) (tier ? hi : lo)++;
+        if (tier != (sum >= at)) return key + " sums " + std::to_string(sum) + (tier ? ", tier term" : ", none");
+    }
+    return "";
+}
+
 /* make_flat_document against make_document for each article. */
 struct DocCheck {
     std::unique_ptr<tok::Tokeniser> tk;
@@ -223,7 +250,7 @@ struct DocCheck {
     size_t docs = 0;
     std::string first;
     std::map<std::string, size_t> pairs; /* pair terms made, by their words */
-    size_t prefix_terms = 0;
+    size_t prefix_terms = 0, tier_hi = 0, tier_lo = 0;
     void check(engine_writer *w, const article *a) {
         std::string q = id_term(a->id);
         clear_words(w);
@@ -239,6 +266,7 @@ struct DocCheck {
         if (!first.empty()) return;
         std::string why = diff(terms_of(want), terms_of(got));
         if (why.empty()) why = wrong_prefix_term(terms_of(got), prefix_terms);
+        if (why.empty()) why = wrong_prefix_tier(terms_of(got), tier_hi, tier_lo);
         bulk::SlotValues values;
         for (Xapian::ValueIterator v = want.values_begin(); v != want.values_end(); ++v)
             values.emplace_back(v.get_valueno(), *v);
@@ -325,6 +353,8 @@ std::map<std::string, size_t> check_documents(const Setting &set, bool shared, b
           describe(set).c_str(), pairs, dc.docs, real, dc.first.empty() ? "" : ": ", dc.first.c_str());
     CHECK(dc.docs >= 300, "every article compared (%zu)", dc.docs);
     CHECK(dc.prefix_terms > 0, "prefix terms made and summed (%zu)", dc.prefix_terms);
+    CHECK(dc.tier_hi > 0 && dc.tier_lo > 0, "prefix tier terms where the sums reach their thresholds (%zu "
+          "articles) and not elsewhere (%zu)", dc.tier_hi, dc.tier_lo);
     engine_writer_abandon(w);
     return dc.pairs;
 }

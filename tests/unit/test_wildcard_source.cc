@@ -51,15 +51,20 @@ Xapian::Database make_index(std::map<Xapian::docid, Xapian::termcount> &sums) {
             doc.add_term(w.first, w.second);
             if (w.first != "other") sums[d] += w.second;
         }
-        add_prefix_terms(prefixes, doc);
+        add_prefix_terms(prefixes, TierWords(), doc);
         db.replace_document(d, doc);
     }
     db.commit();
     return db;
 }
 
-/* The words of p*, read from the words or (by_term) from XWp. */
-bool by_term = false;
+/* The words of p*, read from the words or (by_term) from XWp; in a
+ * tier run (tier_run: skipping XWp to the ids asked, wildcard.hh). */
+bool by_term = false, tier_run = false;
+
+const char *how() {
+    return tier_run ? ", from the prefix term in a tier run" : by_term ? ", from the prefix term" : "";
+}
 
 std::shared_ptr<WildcardExpansion> expansion(const Xapian::Database &db) {
     auto e = std::make_shared<WildcardExpansion>();
@@ -69,6 +74,7 @@ std::shared_ptr<WildcardExpansion> expansion(const Xapian::Database &db) {
     }
     e->one_shard = true;
     if (by_term) e->lists.push_back(std::string(PREFIX_PREFIX) + "p");
+    e->tier_run = tier_run;
     e->k1 = TF_K1;
     e->scale = 1;
     return e;
@@ -90,7 +96,7 @@ void every_match_by_next(const Xapian::Database &db, const std::map<Xapian::doci
     size_t seen = 0, right = 0;
     for (src.next(0); !src.at_end(); src.next(0), seen++) right += at_match(src, sums, *e, src.get_docid());
     CHECK(seen == sums.size() && right == seen, "next() stops on each of the %zu matches with its sum (%zu, %zu right%s)",
-          sums.size(), seen, right, by_term ? ", from the prefix term" : "");
+          sums.size(), seen, right, how());
 }
 
 /* skip_to far (a narrow window), then next() across its end, then near
@@ -116,11 +122,11 @@ void skips_far_and_near(const Xapian::Database &db, const std::map<Xapian::docid
         all = all && ok;
     }
     CHECK(all, "skip_to far and near, then next() across the window's end, stop on the right matches%s",
-          by_term ? " (from the prefix term)" : "");
+          how());
     WildcardSource first(e);
     first.init(db);
     first.skip_to(30001, 0); /* the first move a skip far into the index */
-    CHECK(at_match(first, sums, *e, 30001), "a first skip_to far into the index stops on the next match");
+    CHECK(at_match(first, sums, *e, 30001), "a first skip_to far into the index stops on the next match%s", how());
 }
 
 /* As tied_page runs it: the wildcard FILTERed by a few ids far apart. */
@@ -138,8 +144,8 @@ void filtered_by_ids(const Xapian::Database &db, const std::map<Xapian::docid, X
     for (Xapian::docid d : ids)
         if (sums.count(d)) want[d] = e->weight(sums.at(d));
     bool same = got == want;
-    CHECK(same, "a FILTER of %zu ids far apart matches the %zu of them holding a word, with their sums",
-          ids.size(), want.size());
+    CHECK(same, "a FILTER of %zu ids far apart matches the %zu of them holding a word, with their sums%s",
+          ids.size(), want.size(), how());
 }
 
 }  // namespace
@@ -155,5 +161,9 @@ int main() {
         skips_far_and_near(db, sums);
         filtered_by_ids(db, sums);
     }
+    tier_run = true; /* the same, skipping XWp posting by posting */
+    every_match_by_next(db, sums);
+    skips_far_and_near(db, sums);
+    filtered_by_ids(db, sums);
     return unit_exit();
 }

@@ -1,0 +1,272 @@
+/* test_prefix_tiers.cc -- the tiers of format 4's prefix terms
+ * (src/engine/tiers.cc, prefix_terms.cc, wildcards.cc): XTXW<prefix> is
+ * in exactly the articles whose prefix terms of that word sum, over the
+ * three text fields, to its threshold; a wildcard of the word takes the
+ * tier plan, alone or ANDed with a tier word, and its bound is at least
+ * what any article outside the filter scores (and, for word* over the
+ * three fields, below what any inside scores); a wildcard without a tier
+ * gets no plan; a search ranked from the tiers gives the whole match's
+ * hits and scores; engine_writer_prefix_tiers picks a threshold that at
+ * most the given share reaches; the tier survives the description that
+ * carries it to tier_plan, exactly. */
+#include "internal.hh"
+#include "tiers.hh"
+#include "ranking.hh"
+#include "query_path.hh"
+#include "wildcard.hh"
+#include "unit.h"
+#include "unit_index.h"
+
+#include <set>
+#include <string>
+#include <vector>
+
+namespace {
+
+const Xapian::termcount THRESHOLD = 250; /* XWalp's, in the index below */
+const unsigned ARTICLES = 80;
+const char *const FILLER[] = {"river", "stone", "cloud", "maple", "copper", "harbour", "lantern",
+                              "meadow", "signal", "timber", "violet", "window"};
+
+/* Article i: alpha 0-3 times, alpine 0-2, alps 0-1, filler words, and
+ * every fifth an "alpine" headline, so that the sums vary and some reach
+ * the threshold only with their headline. */
+std::string body_of(unsigned i) {
+    std::string body;
+    for (unsigned k = 0; k < i % 4; k++) body += "alpha ";
+    for (unsigned k = 0; k < (i / 4) % 3; k++) body += "alpine ";
+    if (i % 7 == 3) body += "alps ";
+    for (unsigned k = 0; k < 10 + i % 7; k++) body += std::string(FILLER[(i + k) % 12]) + " ";
+    return body;
+}
+
+std::string title_of(unsigned i) {
+    return i % 5 == 0 ? "Alpine notes" : "Notes";
+}
+
+int make_index(const char *dir, char *err) {
+    engine_writer *w;
+    if (engine_writer_open(dir, 1, 1, &w, err) != LEDE_OK) return LEDE_ERR;
+    int rc = LEDE_OK;
+    std::string tiers = "alpha=150 XWalp=" + std::to_string(THRESHOLD);
+    const char *meta[][2] = {{"lede.format", "4"}, {"lede.pivot", "20"}, {"lede.common", "alpha"},
+                             {"lede.tiers", tiers.c_str()}, {"lede.prefixes", "alp"},
+                             {"lede.language", "english"}};
+    for (auto &m : meta)
+        if (rc == LEDE_OK) rc = engine_writer_meta_set(w, m[0], m[1], strlen(m[1]), err);
+    if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", NULL, 0, err);
+    for (unsigned i = 0; rc == LEDE_OK && i < ARTICLES; i++) {
+        std::string id = "a" + std::to_string(i);
+        rc = unit_put(w, id.c_str(), title_of(i).c_str(), body_of(i).c_str(), err);
+    }
+    if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    return rc;
+}
+
+/* An article's wdf of term, 0 when it has none; whether it has it. */
+Xapian::termcount wdf_in(Xapian::Database &db, Xapian::docid did, const std::string &term, bool *has = nullptr) {
+    Xapian::TermIterator t = db.termlist_begin(did);
+    t.skip_to(term);
+    bool there = t != db.termlist_end(did) && *t == term;
+    if (has) *has = there;
+    return there ? t.get_wdf() : 0;
+}
+
+/* alp's sum over the three fields in article did. */
+Xapian::termcount alp_sum(Xapian::Database &db, Xapian::docid did) {
+    return wdf_in(db, did, "XWalp") + wdf_in(db, did, "XWSalp") + wdf_in(db, did, "XWXLalp");
+}
+
+void check_terms(const char *dir) {
+    Xapian::Database db(dir);
+    unsigned wrong = 0, hi = 0, lo = 0, by_title = 0;
+    for (Xapian::PostingIterator p = db.postlist_begin(""); p != db.postlist_end(""); ++p) {
+        Xapian::termcount sum = alp_sum(db, *p);
+        if (!sum) continue;
+        bool tier;
+        wdf_in(db, *p, "XTXWalp", &tier);
+        wrong += tier != (sum >= THRESHOLD);
+        (tier ? hi : lo)++;
+        by_title += tier && wdf_in(db, *p, "XWalp") < THRESHOLD;
+    }
+    CHECK(wrong == 0, "XTXWalp is in exactly the articles whose alp sums reach the threshold (%u wrong)", wrong);
+    CHECK(hi > 5 && lo > 5 && by_title > 0,
+          "both sides are there (%u tier articles, %u others; %u reach it only with their headline)", hi, lo,
+          by_title);
+}
+
+Xapian::Query wildcard(const char *pattern) {
+    return Xapian::Query(Xapian::Query::OP_WILDCARD, pattern, 0, Xapian::Query::WILDCARD_LIMIT_ERROR,
+                         Xapian::Query::OP_SYNONYM);
+}
+
+/* alp* as QueryParser makes it of the default field. */
+Xapian::Query alp_star() {
+    std::vector<Xapian::Query> fields = {wildcard("alp"), wildcard("Salp"), wildcard("XLalp")};
+    return Xapian::Query(Xapian::Query::OP_SYNONYM, fields.begin(), fields.end());
+}
+
+/* The scores of q's matches, by article. */
+std::map<Xapian::docid, double> scores(engine_reader *r, const Xapian::Query &q) {
+    Xapian::Enquire enq(r->db);
+    enq.set_weighting_scheme(tf_weight());
+    enq.set_query(q);
+    std::map<Xapian::docid, double> out;
+    Xapian::MSet m = enq.get_mset(0, r->db.get_doccount());
+    for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) out[*it] = it.get_weight();
+    return out;
+}
+
+/* q read as a search reads it (its wildcards by WildcardSource) has a tier
+ * plan whose bound every match outside the filter stays within; tight:
+ * and every match inside scores above it. */
+void check_bound(engine_reader *r, const char *what, const Xapian::Query &q, bool tight) {
+    search_opts o = {};
+    Xapian::Query run = with_wildcards_read(r, q, &o), filtered;
+    double bound = -1;
+    CHECK(tier_plan(r, run, 0, filtered, bound) && bound > 0, "%s: a tier plan", what);
+    auto inside = scores(r, filtered), all = scores(r, run);
+    double most = 0, least = 1e300;
+    unsigned others = 0;
+    for (const auto &m : all) {
+        if (inside.count(m.first)) {
+            least = std::min(least, m.second);
+            continue;
+        }
+        others++;
+        most = std::max(most, m.second);
+    }
+    CHECK(others > 0 && !inside.empty() && most <= bound * (1 + 1e-12),
+          "%s: the %u matches outside the filter (%zu inside) score at most the bound (%.6f <= %.6f)", what,
+          others, inside.size(), most, bound);
+    if (tight)
+        CHECK(least > bound, "%s: every match inside scores above the bound (%.6f > %.6f)", what, least, bound);
+}
+
+void check_plans(const char *dir) {
+    char err[LEDE_ERRLEN];
+    engine_reader *r;
+    CHECK(engine_reader_open(dir, &r, err) == LEDE_OK, "reader opens: %s", err);
+    search_opts o = {};
+    o.query = "river";
+    search_results res;
+    CHECK(engine_search(r, &o, &res, err) == LEDE_OK, "a first search loads the settings: %s", err);
+    search_results_free(&res);
+    CHECK(r->tiers.count("XWalp") && r->tiers.at("XWalp") == THRESHOLD, "the reader reads XWalp's tier");
+    Xapian::Query alpha("alpha"), river("river");
+    check_bound(r, "alp*", alp_star(), true);
+    check_bound(r, "alp* in the body alone", wildcard("alp"), false);
+    check_bound(r, "alp* alpha", Xapian::Query(Xapian::Query::OP_AND, alp_star(), alpha), false);
+    check_bound(r, "alp* NOT alpha", Xapian::Query(Xapian::Query::OP_AND_NOT, alp_star(), alpha), true);
+    Xapian::Query filtered;
+    double ignored;
+    search_opts none = {};
+    auto plan = [&](const Xapian::Query &q) { return tier_plan(r, with_wildcards_read(r, q, &none), 0, filtered, ignored); };
+    CHECK(!plan(wildcard("al")), "no plan for a wildcard that is not a prefix word");
+    CHECK(!plan(wildcard("alph")), "nor for a longer one");
+    CHECK(!plan(Xapian::Query(Xapian::Query::OP_SYNONYM, wildcard("alp"), wildcard("alp"))),
+          "nor for a field read twice (its sum could pass the threshold)");
+    CHECK(!plan(Xapian::Query(Xapian::Query::OP_AND, alp_star(), river)), "nor ANDed with a word without a tier");
+    CHECK(!plan(Xapian::Query(Xapian::Query::OP_OR, alp_star(), alpha)), "nor in an OR");
+    engine_reader_close(r);
+}
+
+/* A ranked page against the whole match's (exact=1 never tiers). */
+void check_same_page(const char *dir, const char *query) {
+    char err[LEDE_ERRLEN];
+    engine_reader *r;
+    if (engine_reader_open(dir, &r, err) != LEDE_OK) return;
+    search_opts o = {};
+    o.query = query;
+    o.limit = 5;
+    search_results tiered, whole;
+    int rc1 = engine_search(r, &o, &tiered, err);
+    o.exact = 1;
+    int rc2 = engine_search(r, &o, &whole, err);
+    bool same = rc1 == LEDE_OK && rc2 == LEDE_OK && tiered.nhits == whole.nhits && tiered.nhits > 0;
+    for (unsigned i = 0; same && i < tiered.nhits; i++)
+        same = !strcmp(tiered.hits[i].id, whole.hits[i].id) && tiered.hits[i].score == whole.hits[i].score;
+    CHECK(tiered.tiered && !whole.tiered, "%s: ranked from the tiers (the exact count was not)", query);
+    CHECK(same, "%s: the same %u hits, order and scores as the whole match", query, tiered.nhits);
+    search_results_free(&tiered);
+    search_results_free(&whole);
+    engine_reader_close(r);
+}
+
+/* engine_writer_prefix_tiers over the index's articles at its pivot: a
+ * threshold that some and at most a quarter of those holding alp reach. */
+void check_threshold(const char *dir) {
+    char err[LEDE_ERRLEN];
+    engine_writer *m;
+    CHECK(engine_writer_open(NULL, 1, 1, &m, err) == LEDE_OK, "scratch writer");
+    engine_writer_configure(m, "english", NULL, 0, err);
+    std::vector<article> held(ARTICLES);
+    std::vector<const article *> at;
+    for (unsigned i = 0; i < ARTICLES; i++) {
+        article_init(&held[i]);
+        held[i].id = lede_strdup("s");
+        held[i].title = lede_strdup(title_of(i).c_str());
+        held[i].body = lede_strdup(body_of(i).c_str());
+        at.push_back(&held[i]);
+    }
+    sbuf out;
+    sbuf_init(&out);
+    CHECK(engine_writer_prefix_tiers(m, "alp zzz", 7, 20, 0.25, at.data(), at.size(), &out, err) == LEDE_OK,
+          "prefix tier thresholds: %s", err);
+    settings s;
+    settings_init(&s);
+    sbuf_append(&s.tiers, out.data, out.len);
+    TierMap tiers = tiers_of(s);
+    CHECK(tiers.size() == 1 && tiers.count("XWalp"), "one threshold, alp's (zzz starts no word): %.*s",
+          (int)out.len, out.data);
+    Xapian::Database db(dir);
+    unsigned holding = 0, reach = 0;
+    for (Xapian::PostingIterator p = db.postlist_begin(""); p != db.postlist_end(""); ++p) {
+        Xapian::termcount sum = alp_sum(db, *p);
+        holding += sum > 0;
+        reach += sum > 0 && sum >= tiers["XWalp"];
+    }
+    CHECK(reach > 0 && reach <= 0.25 * holding, "%u of the %u articles holding alp reach it (at most a quarter)",
+          reach, holding);
+    for (article &a : held) article_free(&a);
+    settings_free(&s);
+    sbuf_free(&out);
+    engine_writer_close(m, NULL);
+}
+
+/* What tier_plan reads of a WildcardSource's description. */
+void check_description() {
+    WildcardExpansion e;
+    e.terms = {"alp", "alpha"};
+    e.freqs = {3, 40};
+    e.tier = "XTXWalp";
+    e.tier_bound = 1.0 / 3.0;
+    WildcardTier t;
+    std::string d = Xapian::Query((new WildcardSource(std::make_shared<WildcardExpansion>(e)))->release())
+                        .get_description();
+    CHECK(read_tier(d, t) && t.term == "XTXWalp" && t.bound == 1.0 / 3.0 && t.postings == 43,
+          "the tier reads back exactly from %s", d.c_str());
+    e.tier.clear();
+    d = WildcardSource(std::make_shared<WildcardExpansion>(e)).get_description();
+    CHECK(!read_tier(d, t), "none from a source without a tier (%s)", d.c_str());
+}
+
+}  // namespace
+
+int main(void) {
+    char tmpl[] = "/tmp/lede-ptiers-XXXXXX";
+    char *root = unit_scratch_open(tmpl);
+    if (!root) return unit_exit();
+    std::string dir = std::string(root) + "/idx";
+    char err[LEDE_ERRLEN] = "";
+    CHECK(make_index(dir.c_str(), err) == LEDE_OK, "index with prefix tiers: %s", err);
+    check_terms(dir.c_str());
+    check_plans(dir.c_str());
+    setenv("LEDE_TIERS_ALWAYS", "1", 1); /* read once, at the first search */
+    for (const char *q : {"alp*", "alp* alpha"})
+        check_same_page(dir.c_str(), q);
+    check_threshold(dir.c_str());
+    check_description();
+    unit_scratch_remove(root);
+    return unit_exit();
+}
