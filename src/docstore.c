@@ -7,10 +7,15 @@
  * trailer) around a raw deflate stream copied for each article from one
  * primed with the dictionary (deflateCopy): zlib's own way hashed all 8 KB
  * of the dictionary into the stream again for every article, a third of
- * the cost of storing a Reuters article (issue 20); the copy (the window,
- * hash chains and table, 4 x 64 KiB) is now most of what an article's
- * encoding costs beyond deflate's own work.  The bytes are the
- * ones deflateInit(6) and deflateSetDictionary made (tests/unit/test_store.c
+ * the cost of storing a Reuters article (issue 20).  The copy is the
+ * window, its hash chains, the hash table and the pending buffer, whatever
+ * the article's size; so the window is the smallest that reaches the
+ * whole dictionary (16 KiB for one of 8 KB, 32 KiB above) and memLevel 6
+ * (8,192 hash heads, 4,096 symbols a block): 96 KiB a copy instead of
+ * zlib's default 256 KiB, 0.15 -> 0.05 CPU s a Reuters build, and the
+ * stored text 17 bytes larger of 7.8 MB (bench/results/index.md, 2026-12-06
+ * 20:00).  The bytes are the ones deflateInit2(level, that window,
+ * memLevel 6) and deflateSetDictionary make (tests/unit/test_store.c
  * compares them). */
 #include "docstore.h"
 
@@ -24,8 +29,8 @@
 #define DOCSTORE_FLAG_DICT 1
 
 #define DEFLATE_LEVEL 6
-#define DEFLATE_WBITS 15 /* MAX_WBITS, as deflateInit */
-#define DEFLATE_MEMLEVEL 8
+#define DEFLATE_MEMLEVEL 6
+#define DEFLATE_LOOKAHEAD 262 /* zlib's MIN_LOOKAHEAD: a match reaches back a window less this */
 #define RECYCLED_BLOCKS 12
 
 /* zlib's allocations for the primed stream and its copies: a copy asks
@@ -44,11 +49,19 @@ struct docstore {
     char *dict;
     size_t dictlen;
     uLong dict_adler;           /* the dictionary's id in a zlib header */
+    int wbits;                  /* the window: 14 or 15 bits (window_bits) */
     sbuf head, payload;
 };
 
+/* The smallest window from which every match can reach the whole
+ * dictionary; not below 16 KiB, which keeps an article's own matches. */
+static int window_bits(size_t dictlen) {
+    return dictlen + DEFLATE_LOOKAHEAD <= (1u << 14) ? 14 : 15;
+}
+
 docstore *docstore_new(const char *dict, size_t dictlen) {
     docstore *ds = lede_calloc(1, sizeof *ds);
+    ds->wbits = window_bits(dict ? dictlen : 0);
     if (dict && dictlen) {
         ds->dict = lede_strndup(dict, dictlen);
         ds->dictlen = dictlen;
@@ -95,7 +108,7 @@ static int prime(docstore *ds) {
     ds->primed.zalloc = recycled_alloc;
     ds->primed.zfree = recycled_free;
     ds->primed.opaque = &ds->blocks;
-    if (deflateInit2(&ds->primed, DEFLATE_LEVEL, Z_DEFLATED, -DEFLATE_WBITS, DEFLATE_MEMLEVEL,
+    if (deflateInit2(&ds->primed, DEFLATE_LEVEL, Z_DEFLATED, -ds->wbits, DEFLATE_MEMLEVEL,
                      Z_DEFAULT_STRATEGY) != Z_OK)
         return 0;
     if (ds->dictlen &&
@@ -196,12 +209,12 @@ static void put_be32(sbuf *b, uLong v) {
     put_be16(b, (unsigned)v & 0xffff);
 }
 
-/* RFC 1950's header as deflateInit(6) writes it: method and window,
+/* RFC 1950's header as deflateInit2 writes it: method and window,
  * the level's flag, the dictionary flag and id when there is one, the check
  * bits making the first two bytes a multiple of 31. */
 static void put_zlib_header(const docstore *ds, sbuf *out) {
     unsigned level_flag = DEFLATE_LEVEL < 2 ? 0 : DEFLATE_LEVEL < 6 ? 1 : DEFLATE_LEVEL == 6 ? 2 : 3;
-    unsigned header = (Z_DEFLATED + ((DEFLATE_WBITS - 8) << 4)) << 8 | level_flag << 6;
+    unsigned header = (Z_DEFLATED + ((unsigned)(ds->wbits - 8) << 4)) << 8 | level_flag << 6;
     if (ds->dictlen) header |= 0x20;
     header += 31 - header % 31;
     put_be16(out, header);
