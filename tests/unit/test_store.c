@@ -1,7 +1,7 @@
 /* test_store.c -- stored article round trip (src/docstore.c) and an
  * undated article's arrival date (docstore_encode_arrival), the
  * file-backed id set (src/idset.c) and streaming input (src/source.c). */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE
 #include "unit.h"
 #include "../../src/docstore.h"
 #include "../../src/idset.h"
@@ -206,6 +206,31 @@ static void test_zlib_bytes(const char *dict, size_t dictlen, int level, int wbi
     docstore_free(ds);
 }
 
+/* The dictionary is the first DOCSTORE_DICT_MAX bytes of the articles'
+ * tails, the part that is compressed against it: no id, headline or date. */
+static void test_dict_builder(void) {
+    docstore_dict_builder b;
+    docstore_dict_init(&b);
+    article a;
+    fill(&a);
+    int full = 0, added = 0;
+    while (!full) {
+        full = docstore_dict_add(&b, &a);
+        added++;
+    }
+    CHECK(b.text.len == DOCSTORE_DICT_MAX && DOCSTORE_DICT_MAX == 32768,
+          "dictionary: 32 KB gathered (%zu bytes, %d articles)", b.text.len, added);
+    CHECK(memmem(b.text.data, b.text.len, a.id, strlen(a.id)) == NULL &&
+              memmem(b.text.data, b.text.len, a.title, strlen(a.title)) == NULL,
+          "dictionary: no id or headline");
+    CHECK(b.text.data[0] == 's' && memmem(b.text.data, 64, a.standfirst, strlen(a.standfirst)),
+          "dictionary: starts with the first article's tail");
+    CHECK(docstore_dict_add(&b, &a) == 1 && b.text.len == DOCSTORE_DICT_MAX,
+          "dictionary: full stays full");
+    article_free(&a);
+    docstore_dict_free(&b);
+}
+
 /* An undated article encoded with its arrival date: stored as the dated
  * one is, fingerprinted as the undated one is; a dated one as without it. */
 static void test_arrival_date(void) {
@@ -333,6 +358,14 @@ int main(void) {
     test_zlib_bytes(NULL, 0, 6, 14, "zlib bytes, no dictionary");
     test_zlib_bytes("Caf owners wary Prices rose Line one two", 40, 6, 14,
                     "zlib bytes, with dictionary");
+    char *big = malloc(DOCSTORE_DICT_MAX + 1), *small = malloc(8192 + 1);
+    fill_words(big, DOCSTORE_DICT_MAX, 99);
+    fill_words(small, 8192, 98);
+    test_zlib_bytes(big, DOCSTORE_DICT_MAX, 2, 15, "zlib bytes, a 32 KB dictionary");
+    test_zlib_bytes(small, 8192, 6, 14, "zlib bytes, an older index's 8 KB dictionary");
+    free(big);
+    free(small);
+    test_dict_builder();
     test_arrival_date();
     test_idset();
     test_source_gz();
