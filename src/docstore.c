@@ -204,15 +204,6 @@ static void tail_fields(const article *a, sbuf *out) {
     put_field(out, 'm', a->meta);
 }
 
-void docstore_payload(const article *a, sbuf *out) {
-    sbuf tail;
-    sbuf_init(&tail);
-    head_fields(a, out);
-    tail_fields(a, &tail);
-    sbuf_append(out, tail.data, tail.len);
-    sbuf_free(&tail);
-}
-
 static void put_be16(sbuf *b, unsigned v) {
     unsigned char p[2] = {(unsigned char)(v >> 8), (unsigned char)v};
     sbuf_append(b, p, 2);

@@ -65,8 +65,6 @@ int docstore_decode_head(const void *data, size_t len, article *a, char *err);
 /* How many leading bytes of a stored article docstore_decode_head needs
  * (magic to the end of the head); 0 when data is not one. */
 size_t docstore_head_size(const void *data, size_t len);
-/* The serialised payload alone (no compression): for hashing. */
-void docstore_payload(const article *a, sbuf *out);
 /* The content fingerprint a writer gives engine_writer_put (value slot 1,
  * engine.h): the payload hash that docstore_encode returned, then the key
  * of the source file (filekey NULL or "": none), so the same article
