@@ -7,11 +7,22 @@
  * trailer) around a raw deflate stream copied for each article from one
  * primed with the dictionary (deflateCopy): zlib's own way hashed all 8 KB
  * of the dictionary into the stream again for every article, a third of
- * the cost of storing a Reuters article (issue 20); the copy (the window,
- * hash chains and table, 4 x 64 KiB) is now most of what an article's
- * encoding costs beyond deflate's own work.  The bytes are the
- * ones deflateInit(6) and deflateSetDictionary made (tests/unit/test_store.c
- * compares them). */
+ * the cost of storing a Reuters article (issue 20).  The copy is the
+ * window, its hash chains, the hash table and the pending buffer, whatever
+ * the article's size; so the window is the smallest that reaches the
+ * whole dictionary (16 KiB for one of 8 KB, 32 KiB above) and memLevel 6
+ * (8,192 hash heads, 4,096 symbols a block): 96 KiB a copy instead of
+ * zlib's default 256 KiB, 0.15 -> 0.05 CPU s a Reuters build, and the
+ * stored text 17 bytes larger of 7.8 MB (bench/results/index.md, 2026-12-06
+ * 20:00).  The bytes are the ones deflateInit2(level, that window,
+ * memLevel 6) and deflateSetDictionary make (tests/unit/test_store.c
+ * compares them).
+ *
+ * The level follows the dictionary (deflate_level): an index made since
+ * 2026-12-06 has 32 KB of its first articles' tails, against which level 2
+ * stores Reuters' text in as many bytes as level 6 did against the older
+ * 8 KB of heads and tails, for 0.6x the CPU; an older index keeps level 6,
+ * so that what its writers add does not grow. */
 #include "docstore.h"
 
 #include <stdio.h>
@@ -23,9 +34,11 @@
 #define DOCSTORE_VERSION 2
 #define DOCSTORE_FLAG_DICT 1
 
-#define DEFLATE_LEVEL 6
-#define DEFLATE_WBITS 15 /* MAX_WBITS, as deflateInit */
-#define DEFLATE_MEMLEVEL 8
+#define DEFLATE_LEVEL_SMALL_DICT 6 /* no dictionary, or one of 8 KB or less */
+#define DEFLATE_LEVEL_LARGE_DICT 2
+#define DEFLATE_SMALL_DICT 8192
+#define DEFLATE_MEMLEVEL 6
+#define DEFLATE_LOOKAHEAD 262 /* zlib's MIN_LOOKAHEAD: a match reaches back a window less this */
 #define RECYCLED_BLOCKS 12
 
 /* zlib's allocations for the primed stream and its copies: a copy asks
@@ -44,11 +57,25 @@ struct docstore {
     char *dict;
     size_t dictlen;
     uLong dict_adler;           /* the dictionary's id in a zlib header */
+    int wbits;                  /* the window: 14 or 15 bits (window_bits) */
+    int level;                  /* deflate_level */
     sbuf head, payload;
 };
 
+/* The smallest window from which every match can reach the whole
+ * dictionary; not below 16 KiB, which keeps an article's own matches. */
+static int window_bits(size_t dictlen) {
+    return dictlen + DEFLATE_LOOKAHEAD <= (1u << 14) ? 14 : 15;
+}
+
+static int deflate_level(size_t dictlen) {
+    return dictlen > DEFLATE_SMALL_DICT ? DEFLATE_LEVEL_LARGE_DICT : DEFLATE_LEVEL_SMALL_DICT;
+}
+
 docstore *docstore_new(const char *dict, size_t dictlen) {
     docstore *ds = lede_calloc(1, sizeof *ds);
+    ds->wbits = window_bits(dict ? dictlen : 0);
+    ds->level = deflate_level(dict ? dictlen : 0);
     if (dict && dictlen) {
         ds->dict = lede_strndup(dict, dictlen);
         ds->dictlen = dictlen;
@@ -95,7 +122,7 @@ static int prime(docstore *ds) {
     ds->primed.zalloc = recycled_alloc;
     ds->primed.zfree = recycled_free;
     ds->primed.opaque = &ds->blocks;
-    if (deflateInit2(&ds->primed, DEFLATE_LEVEL, Z_DEFLATED, -DEFLATE_WBITS, DEFLATE_MEMLEVEL,
+    if (deflateInit2(&ds->primed, ds->level, Z_DEFLATED, -ds->wbits, DEFLATE_MEMLEVEL,
                      Z_DEFAULT_STRATEGY) != Z_OK)
         return 0;
     if (ds->dictlen &&
@@ -177,15 +204,6 @@ static void tail_fields(const article *a, sbuf *out) {
     put_field(out, 'm', a->meta);
 }
 
-void docstore_payload(const article *a, sbuf *out) {
-    sbuf tail;
-    sbuf_init(&tail);
-    head_fields(a, out);
-    tail_fields(a, &tail);
-    sbuf_append(out, tail.data, tail.len);
-    sbuf_free(&tail);
-}
-
 static void put_be16(sbuf *b, unsigned v) {
     unsigned char p[2] = {(unsigned char)(v >> 8), (unsigned char)v};
     sbuf_append(b, p, 2);
@@ -196,12 +214,12 @@ static void put_be32(sbuf *b, uLong v) {
     put_be16(b, (unsigned)v & 0xffff);
 }
 
-/* RFC 1950's header as deflateInit(6) writes it: method and window,
+/* RFC 1950's header as deflateInit2 writes it: method and window,
  * the level's flag, the dictionary flag and id when there is one, the check
  * bits making the first two bytes a multiple of 31. */
 static void put_zlib_header(const docstore *ds, sbuf *out) {
-    unsigned level_flag = DEFLATE_LEVEL < 2 ? 0 : DEFLATE_LEVEL < 6 ? 1 : DEFLATE_LEVEL == 6 ? 2 : 3;
-    unsigned header = (Z_DEFLATED + ((DEFLATE_WBITS - 8) << 4)) << 8 | level_flag << 6;
+    unsigned level_flag = ds->level < 2 ? 0 : ds->level < 6 ? 1 : ds->level == 6 ? 2 : 3;
+    unsigned header = (Z_DEFLATED + ((unsigned)(ds->wbits - 8) << 4)) << 8 | level_flag << 6;
     if (ds->dictlen) header |= 0x20;
     header += 31 - header % 31;
     put_be16(out, header);
@@ -268,7 +286,7 @@ static uLong get_be32(const unsigned char *p) {
 
 /* A zlib stream made against this docstore's dictionary, inflated as raw
  * deflate after its header: zlib's own way checks the dictionary's id by
- * summing all 8 KB of it for every article read, which was as much work
+ * summing all of it (8 or 32 KB) for every article read, which was as much work
  * as inflating the article.  The id is compared with the sum made once,
  * and the output's checksum still checked.  Returns 1 when done (*rc says
  * how), 0 when the stream is not of that kind. */
@@ -436,7 +454,7 @@ int docstore_dict_add(docstore_dict_builder *b, const article *a) {
     if (b->text.len >= DOCSTORE_DICT_MAX) return 1;
     sbuf tmp;
     sbuf_init(&tmp);
-    docstore_payload(a, &tmp);
+    tail_fields(a, &tmp);
     size_t room = DOCSTORE_DICT_MAX - b->text.len;
     sbuf_append(&b->text, tmp.data, tmp.len < room ? tmp.len : room);
     sbuf_free(&tmp);

@@ -7,7 +7,11 @@
  *   byte 0    'L'            magic
  *   byte 1    0x02           format version
  *   byte 2    flags          bit 0: the zlib stream uses the index's preset
- *                            dictionary (metadata key "lede.dict")
+ *                            dictionary (metadata key "lede.dict": the
+ *                            tail fields of the collection's first
+ *                            articles, up to 32 KB; in an index made
+ *                            before 2026-12-06, their heads and tails, up
+ *                            to 8 KB)
  *   varint    n              length of the head
  *   n bytes   head           fields, uncompressed: 'i' id, 't' headline,
  *                            'd' date -- what a result list shows, readable
@@ -35,7 +39,7 @@
 extern "C" {
 #endif
 
-#define DOCSTORE_DICT_MAX 8192
+#define DOCSTORE_DICT_MAX 32768
 
 typedef struct docstore docstore;
 
@@ -61,8 +65,6 @@ int docstore_decode_head(const void *data, size_t len, article *a, char *err);
 /* How many leading bytes of a stored article docstore_decode_head needs
  * (magic to the end of the head); 0 when data is not one. */
 size_t docstore_head_size(const void *data, size_t len);
-/* The serialised payload alone (no compression): for hashing. */
-void docstore_payload(const article *a, sbuf *out);
 /* The content fingerprint a writer gives engine_writer_put (value slot 1,
  * engine.h): the payload hash that docstore_encode returned, then the key
  * of the source file (filekey NULL or "": none), so the same article
@@ -70,8 +72,9 @@ void docstore_payload(const article *a, sbuf *out);
  * livewriter.h) computes it here, so they agree on "unchanged". */
 uint64_t docstore_fingerprint(uint64_t payload_hash, const char *filekey);
 
-/* Builds a preset dictionary from sample text: the last DOCSTORE_DICT_MAX
- * bytes of the samples, which deflate can refer back to. */
+/* Builds a preset dictionary from sample articles: the first
+ * DOCSTORE_DICT_MAX bytes of their tails (the part that is compressed),
+ * which deflate can refer back to. */
 typedef struct {
     sbuf text;
 } docstore_dict_builder;

@@ -1,7 +1,7 @@
 /* test_store.c -- stored article round trip (src/docstore.c) and an
  * undated article's arrival date (docstore_encode_arrival), the
  * file-backed id set (src/idset.c) and streaming input (src/source.c). */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE
 #include "unit.h"
 #include "../../src/docstore.h"
 #include "../../src/idset.h"
@@ -119,11 +119,12 @@ static void test_dict_required(void) {
     docstore_free(without);
 }
 
-/* zlib's own wrapped stream of the tail (deflateInit(6), the dictionary
- * set), which docstore.c's copied raw stream and hand-made wrapper must
- * match byte for byte: an index's stored articles are the same as before
- * (issue 20).  The tail is read back with plain inflate. */
-static int same_as_zlib(const sbuf *blob, const char *dict, size_t dictlen) {
+/* zlib's own wrapped stream of the tail (deflateInit2 at level, a window
+ * of wbits and memLevel 6, the dictionary set), which docstore.c's copied
+ * raw stream and hand-made wrapper must match byte for byte: the stored
+ * article is what zlib itself makes with those parameters (issue 20).  The
+ * tail is read back with plain inflate, whose window of 15 bits reads any. */
+static int same_as_zlib(const sbuf *blob, const char *dict, size_t dictlen, int level, int wbits) {
     size_t at = docstore_head_size(blob->data, blob->len);
     const unsigned char *z = (const unsigned char *)blob->data + at;
     size_t zn = blob->len - at;
@@ -146,7 +147,7 @@ static int same_as_zlib(const sbuf *blob, const char *dict, size_t dictlen) {
     inflateEnd(&in);
     z_stream def;
     memset(&def, 0, sizeof def);
-    deflateInit(&def, 6);
+    deflateInit2(&def, level, Z_DEFLATED, wbits, 6, Z_DEFAULT_STRATEGY);
     if (dictlen) deflateSetDictionary(&def, (const Bytef *)dict, (uInt)dictlen);
     unsigned char *want = malloc(deflateBound(&def, tail.len) + 16);
     def.next_in = (Bytef *)tail.data;
@@ -178,7 +179,8 @@ static void fill_words(char *out, size_t n, unsigned seed) {
     out[n] = '\0';
 }
 
-static void test_zlib_bytes(const char *dict, size_t dictlen, const char *what) {
+static void test_zlib_bytes(const char *dict, size_t dictlen, int level, int wbits,
+                            const char *what) {
     docstore *ds = docstore_new(dict, dictlen);
     sbuf blob;
     sbuf_init(&blob);
@@ -191,8 +193,8 @@ static void test_zlib_bytes(const char *dict, size_t dictlen, const char *what) 
         a.body = malloc(sizes[k] + 1);
         fill_words(a.body, sizes[k], (unsigned)k + 1);
         CHECK(docstore_encode(ds, &a, &blob, NULL, err) == LEDE_OK, "%s: encode %zu", what, sizes[k]);
-        CHECK(same_as_zlib(&blob, dict, dictlen), "%s: a body of %zu bytes stored as zlib's own stream",
-              what, sizes[k]);
+        CHECK(same_as_zlib(&blob, dict, dictlen, level, wbits),
+              "%s: a body of %zu bytes stored as zlib's own stream", what, sizes[k]);
         article b;
         article_init(&b);
         CHECK(docstore_decode(ds, blob.data, blob.len, &b, err) == LEDE_OK && !strcmp(b.body, a.body),
@@ -202,6 +204,31 @@ static void test_zlib_bytes(const char *dict, size_t dictlen, const char *what) 
     }
     sbuf_free(&blob);
     docstore_free(ds);
+}
+
+/* The dictionary is the first DOCSTORE_DICT_MAX bytes of the articles'
+ * tails, the part that is compressed against it: no id, headline or date. */
+static void test_dict_builder(void) {
+    docstore_dict_builder b;
+    docstore_dict_init(&b);
+    article a;
+    fill(&a);
+    int full = 0, added = 0;
+    while (!full) {
+        full = docstore_dict_add(&b, &a);
+        added++;
+    }
+    CHECK(b.text.len == DOCSTORE_DICT_MAX && DOCSTORE_DICT_MAX == 32768,
+          "dictionary: 32 KB gathered (%zu bytes, %d articles)", b.text.len, added);
+    CHECK(memmem(b.text.data, b.text.len, a.id, strlen(a.id)) == NULL &&
+              memmem(b.text.data, b.text.len, a.title, strlen(a.title)) == NULL,
+          "dictionary: no id or headline");
+    CHECK(b.text.data[0] == 's' && memmem(b.text.data, 64, a.standfirst, strlen(a.standfirst)),
+          "dictionary: starts with the first article's tail");
+    CHECK(docstore_dict_add(&b, &a) == 1 && b.text.len == DOCSTORE_DICT_MAX,
+          "dictionary: full stays full");
+    article_free(&a);
+    docstore_dict_free(&b);
 }
 
 /* An undated article encoded with its arrival date: stored as the dated
@@ -328,8 +355,17 @@ int main(void) {
     test_roundtrip(NULL, 0, "no dictionary");
     test_roundtrip("Caf owners wary Prices rose Line one two", 40, "with dictionary");
     test_dict_required();
-    test_zlib_bytes(NULL, 0, "zlib bytes, no dictionary");
-    test_zlib_bytes("Caf owners wary Prices rose Line one two", 40, "zlib bytes, with dictionary");
+    test_zlib_bytes(NULL, 0, 6, 14, "zlib bytes, no dictionary");
+    test_zlib_bytes("Caf owners wary Prices rose Line one two", 40, 6, 14,
+                    "zlib bytes, with dictionary");
+    char *big = malloc(DOCSTORE_DICT_MAX + 1), *small = malloc(8192 + 1);
+    fill_words(big, DOCSTORE_DICT_MAX, 99);
+    fill_words(small, 8192, 98);
+    test_zlib_bytes(big, DOCSTORE_DICT_MAX, 2, 15, "zlib bytes, a 32 KB dictionary");
+    test_zlib_bytes(small, 8192, 6, 14, "zlib bytes, an older index's 8 KB dictionary");
+    free(big);
+    free(small);
+    test_dict_builder();
     test_arrival_date();
     test_idset();
     test_source_gz();
