@@ -29,7 +29,11 @@
  *     posting at its head (its positions).
  * The last runs are released before the spelling words go to the sink,
  * which holds them (a map, then at its finish their fragments, at most
- * 32 MiB: glass/spelling.cc) once the runs are gone.  So the budget is
+ * 32 MiB: glass/spelling.cc) once the runs are gone -- unless no run was
+ * spilled and what the runs leave of the budget holds twice the words'
+ * bytes (bulk_writer.cc's spelling_beside_terms): then they go before
+ * the merge, and the glass writer writes them on a thread of its own
+ * beside it.  So the budget is
  * exceeded only when the id table, replacements and spelling words alone
  * pass three quarters of it (then the runs still get their quarter).
  * What the writer threads free stays in their malloc arenas (glibc gives
@@ -123,6 +127,9 @@ class Sink {
                               const SlotValues &values) = 0;
     virtual void set_metadata(const std::string &key, const std::string &value) = 0;
     virtual void add_spelling(const std::string &word, Xapian::termcount freq) = 0;
+    /* No add_spelling() after it: the sink may write its spelling words
+     * now, beside what comes next. */
+    virtual void end_spelling() = 0;
     virtual void begin_term(const std::string &term) = 0;
     virtual void add_posting(Xapian::docid did, Xapian::termcount wdf,
                              const Xapian::termpos *positions, size_t npositions) = 0;

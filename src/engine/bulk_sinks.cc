@@ -44,8 +44,12 @@ class ReplaySink : public Sink {
         metadata[key] = value;
     }
     void add_spelling(const std::string &word, Xapian::termcount freq) override {
-        if (finished) breach("spelling after finish");
+        if (finished || spelling_ended) breach("spelling after finish or end_spelling");
         spelling[word] += freq;
+    }
+    void end_spelling() override {
+        if (finished || spelling_ended) breach("end_spelling twice or after finish");
+        spelling_ended = true;
     }
     void begin_term(const std::string &term) override {
         if (open_term || (in_terms && !(last_term < term))) breach("term " + term + " out of order");
@@ -94,7 +98,7 @@ class ReplaySink : public Sink {
     std::map<std::string, Xapian::termcount> spelling;
     Xapian::docid last_did = 0, term_did = 0;
     std::string last_term;
-    bool in_terms = false, open_term = false, finished = false;
+    bool in_terms = false, open_term = false, finished = false, spelling_ended = false;
     uint64_t expected = 0, posted = 0;
 
     static Xapian::Document document(const Doc &d) {
@@ -120,6 +124,7 @@ class GlassSink : public Sink {
     }
     void set_metadata(const std::string &key, const std::string &value) override { w.set_metadata(key, value); }
     void add_spelling(const std::string &word, Xapian::termcount freq) override { w.add_spelling(word, freq); }
+    void end_spelling() override { w.end_spelling(); }
     void begin_term(const std::string &term) override { w.begin_term(term); }
     void add_posting(Xapian::docid did, Xapian::termcount wdf, const Xapian::termpos *positions,
                      size_t npositions) override {

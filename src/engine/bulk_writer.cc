@@ -267,6 +267,7 @@ class KeyingSink : public bulk::Sink {
     }
     void set_metadata(const std::string &key, const std::string &value) override { to.set_metadata(key, value); }
     void add_spelling(const std::string &word, Xapian::termcount freq) override { to.add_spelling(word, freq); }
+    void end_spelling() override { to.end_spelling(); }
     void begin_term(const std::string &term) override { to.begin_term(term); }
     void add_posting(Xapian::docid did, Xapian::termcount wdf, const Xapian::termpos *positions,
                      size_t npositions) override {
@@ -282,11 +283,33 @@ class KeyingSink : public bulk::Sink {
     bulk::SlotValues keyed;
 };
 
+/* Whether the spelling words may go to the sink (which then writes them
+ * on a thread of its own) before the runs are merged, beside the merge
+ * and its position table: a tenth of a Reuters build's merge on the
+ * second core, which phase 2 leaves half idle.  Only when no run was
+ * spilled (the merge takes no read buffers), no main database holds
+ * spelling words, and what the runs leave of the budget (room) holds the
+ * sink's copy of the words and the table's fragment pairs, each counted
+ * as the parts' words (words_bytes: their maps' bytes, more than a
+ * word's 8 bytes a fragment); else after the runs are released, as
+ * before. */
+bool spelling_beside_terms(engine_writer *const *parts, int n, const std::vector<Xapian::Database> &mains,
+                           const std::vector<bulk::RunSet> &sets, size_t room) {
+    for (const bulk::RunSet &set : sets)
+        if (!set.files->empty()) return false;
+    for (const Xapian::Database &db : mains)
+        if (db.spellings_begin() != db.spellings_end()) return false;
+    size_t words = 0;
+    for (int i = 0; i < n; i++) words += parts[i]->words_bytes;
+    return 2 * words <= room;
+}
+
 /* The database dst, whole, of the parts (and the main databases, which
  * hold no documents): phase 1, each part's documents after the last
  * part's; metadata; phase 2, the runs of all parts merged; the spelling
- * words, once the runs in memory are freed (the sink holds them until
- * its finish). What a compaction of the parts' databases written one by
+ * words before phase 2 when they fit beside the runs
+ * (spelling_beside_terms), else once the runs in memory are freed (the
+ * sink holds them until its finish). What a compaction of the parts' databases written one by
  * one would write (livewriter.c's), without writing them; *grouped (when
  * group) whether it holds every near-duplicate group key (merge_groups). */
 void write_database(engine_writer *const *parts, int n, const std::vector<Xapian::Database> &mains,
@@ -312,15 +335,20 @@ void write_database(engine_writer *const *parts, int n, const std::vector<Xapian
         keys = merge_groups(parts, mains, sets, offset, budget > in_memory ? budget - in_memory : 0,
                             grouped);
     KeyingSink keying(*sink, keys);
+    bool early = spelling_beside_terms(parts, n, mains, sets, budget > in_memory ? budget - in_memory : 0);
     phase("documents", 0);
     for (int i = 0; i < n; i++) parts[i]->bulk->inverter.documents(keys.empty() ? *sink : keying, sets[i].offset);
     write_metadata(parts, n, mains, *sink);
+    if (early) {
+        write_spelling(parts, n, mains, *sink);
+        sink->end_spelling();
+    }
     std::string terms = "terms (merging " + std::to_string(runs) + " runs)";
     phase(terms.c_str(), 0);
     bulk::merge_runs(sets, budget, *sink, [&](uint64_t done) { phase(terms.c_str(), done); });
     for (int i = 0; i < n; i++) parts[i]->bulk->inverter.release_runs();
     give_back_freed(); /* the runs', before the spelling words' map and fragments */
-    write_spelling(parts, n, mains, *sink);
+    if (!early) write_spelling(parts, n, mains, *sink);
     lede_crash_point("bulk-before-finish");
     sink->finish();
 }

@@ -59,6 +59,18 @@ xapian-delve "$TMP/random2.glass" >"$TMP/delve2" 2>&1
 check_grep "random 2: the copy of an empty database opens, with no documents" "number of documents = 0" "$TMP/delve2"
 same_searches "random 1" "$TMP/gen1" "$TMP/random1.glass" a 's OR z' 'th AND qu' '"a b"'
 
+# The spelling table written on a thread of its own (end_spelling before
+# the terms) is the same table.
+if "$TOOLS/glasscopy" --end-spelling "$TMP/gen1" "$TMP/early1.glass" >"$TMP/early1.copy" 2>&1; then
+    "$TOOLS/dbcompare" "$TMP/random1.glass" "$TMP/early1.glass" >"$TMP/early1.cmp" 2>&1
+    check_eq "random 1: spelling ended early, the same database ($(head -3 "$TMP/early1.cmp" | tr '\n' '|'))" "$?" 0
+    check_grep "random 1: its spelling suggestions were compared" "equal \([1-9][0-9]* spelling suggestions" "$TMP/early1.cmp"
+    cmp -s "$TMP/random1.glass/spelling.glass" "$TMP/early1.glass/spelling.glass"
+    check_eq "random 1: spelling ended early, the spelling table byte for byte" "$?" 0
+else
+    not_ok "random 1: glasscopy --end-spelling ($(head -c 300 "$TMP/early1.copy"))"
+fi
+
 # dbcompare itself finds differences: another collection, and the same one
 # with a document more.
 "$TOOLS/glassgen" 1 401 "$TMP/gen1b" 2>/dev/null

@@ -7,7 +7,10 @@
  * tests/tools/dbcompare).  Prints the bytes written, the seconds taken and
  * those spent inside the writer's calls.
  *
- * Usage: glasscopy [--block-size N] [--sync] SOURCE NEW_DIR */
+ * --end-spelling ends the spelling words before the terms (the table then
+ * written on the writer's thread of its own, beside them).
+ *
+ * Usage: glasscopy [--block-size N] [--sync] [--end-spelling] SOURCE NEW_DIR */
 #include "glass/writer.hh"
 
 #include <chrono>
@@ -67,18 +70,21 @@ void copy_terms(const Xapian::Database &db, glass::DatabaseWriter &out) {
 int main(int argc, char **argv) {
     glass::Options options;
     options.no_sync = true;
+    bool end_spelling = false;
     int arg = 1;
     for (; arg < argc && argv[arg][0] == '-'; ++arg) {
         if (!std::strcmp(argv[arg], "--block-size") && arg + 1 < argc) {
             options.block_size = unsigned(std::strtoul(argv[++arg], nullptr, 10));
         } else if (!std::strcmp(argv[arg], "--sync")) {
             options.no_sync = false;
+        } else if (!std::strcmp(argv[arg], "--end-spelling")) {
+            end_spelling = true;
         } else {
             break;
         }
     }
     if (argc - arg != 2) {
-        std::fprintf(stderr, "usage: glasscopy [--block-size N] [--sync] SOURCE NEW_DIR\n");
+        std::fprintf(stderr, "usage: glasscopy [--block-size N] [--sync] [--end-spelling] SOURCE NEW_DIR\n");
         return 2;
     }
     auto start = std::chrono::steady_clock::now();
@@ -90,6 +96,7 @@ int main(int argc, char **argv) {
             out.set_metadata(*k, db.get_metadata(*k));
         for (Xapian::TermIterator w = db.spellings_begin(); w != db.spellings_end(); ++w)
             out.add_spelling(*w, w.get_termfreq());
+        if (end_spelling) out.end_spelling();
         copy_terms(db, out);
         timed([&] { out.finish(); });
         double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

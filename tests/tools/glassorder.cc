@@ -108,6 +108,11 @@ void order_cases(const std::string &dir) {
                  "keys would pass 255 bytes");
     expect_error(dir, "an empty term", add_one,
                  [](glass::DatabaseWriter &w) { w.begin_term(""); }, "a term of 0 bytes");
+    expect_error(dir, "a spelling word after end_spelling",
+                 [](glass::DatabaseWriter &w) { w.add_spelling("apple", 1); w.end_spelling(); },
+                 [](glass::DatabaseWriter &w) { w.add_spelling("pear", 1); }, "add_spelling after end_spelling");
+    expect_error(dir, "end_spelling twice", [](glass::DatabaseWriter &w) { w.end_spelling(); },
+                 [](glass::DatabaseWriter &w) { w.end_spelling(); }, "end_spelling twice");
 }
 
 /* A rejected call changes nothing: the same writer still finishes. */

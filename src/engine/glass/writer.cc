@@ -5,8 +5,11 @@
  * postlist chunks and positions to the position table; then the version
  * file.  The docdata and termlist tables (phase 1) and the position
  * table (phase 2) are written by TableWorkers (worker.cc), each on a
- * thread of its own, in the order given: the same bytes, two cores.  Owns the database directory's life (created here, removed if
- * unfinished); the tables' layouts are the other files' of this directory.
+ * thread of its own, in the order given: the same bytes, two cores; the
+ * spelling table, once the caller says its words are all given
+ * (end_spelling), on a thread of its own too, beside phase 2.  Owns the
+ * database directory's life (created here, removed if unfinished); the
+ * tables' layouts are the other files' of this directory.
  *
  * Files of a database: postlist.glass, docdata.glass, termlist.glass,
  * position.glass, spelling.glass, synonym.glass (empty, a fake root), and
@@ -67,6 +70,13 @@ struct DatabaseWriter::State {
     std::vector<bool> present;
     std::map<std::string, std::string> metadata;
     std::map<std::string, Xapian::termcount> spelling;
+    /* end_spelling's thread: it alone touches the spelling map, its table
+     * (moved out of tables[]) and what follows until joined. */
+    bool spelling_ended = false;
+    std::unique_ptr<TableWriter> spelling_table;
+    Xapian::termcount spelling_ubound = 0;
+    std::exception_ptr spelling_failure;
+    std::thread spelling_thread;
     std::string term;
     PostingChunks chunks;
     Xapian::doccount termfreq = 0;
@@ -90,7 +100,10 @@ struct DatabaseWriter::State {
     }
     void stop_workers() {
         for (auto &wk : workers) wk.reset();
+        if (spelling_thread.joinable()) spelling_thread.join();
     }
+    void write_spelling_table();
+    void join_spelling();
 };
 
 namespace {
@@ -228,8 +241,39 @@ void DatabaseWriter::add_spelling(const std::string &word, Xapian::termcount fre
     State &w = *s;
     w.expect(w.phase == DOCUMENTS || w.phase == TERMS || w.phase == IN_TERM,
              "add_spelling after finish");
+    w.expect(!w.spelling_ended, "add_spelling after end_spelling");
     w.expect(word.size() <= 254, "add_spelling: a word over 254 bytes");
     w.spelling[word] += freq;
+}
+
+/* On end_spelling's thread: the spelling table written and finished,
+ * its words freed; a failure kept for join_spelling. */
+void DatabaseWriter::State::write_spelling_table() {
+    try {
+        spelling_ubound = write_spelling(*spelling_table, spelling);
+        std::map<std::string, Xapian::termcount>().swap(spelling);
+        roots[SPELLING] = spelling_table->finish(!options.no_sync);
+    } catch (...) {
+        spelling_failure = std::current_exception();
+    }
+}
+
+void DatabaseWriter::State::join_spelling() {
+    spelling_thread.join();
+    if (spelling_failure) std::rethrow_exception(spelling_failure);
+    stats.spelling_wordfreq_ubound = spelling_ubound;
+    finished_bytes += spelling_table->bytes_written();
+    spelling_table.reset();
+}
+
+void DatabaseWriter::end_spelling() {
+    State &w = *s;
+    w.expect(w.phase == DOCUMENTS || w.phase == TERMS || w.phase == IN_TERM,
+             "end_spelling after finish");
+    w.expect(!w.spelling_ended, "end_spelling twice");
+    w.spelling_ended = true;
+    w.spelling_table = std::move(w.tables[SPELLING]);
+    w.spelling_thread = std::thread([&w] { w.write_spelling_table(); });
 }
 
 /* The postlist table's keys before the terms': metadata, values, doclens. */
@@ -303,8 +347,12 @@ void DatabaseWriter::finish() {
                std::to_string(w.term_wdfs) + ") but the documents hold " +
                std::to_string(w.doc_postings) + " (wdf " + std::to_string(w.doc_wdfs) + ")");
     w.phase = BROKEN;
-    w.stats.spelling_wordfreq_ubound = write_spelling(*w.tables[SPELLING], w.spelling);
-    w.spelling.clear();
+    if (w.spelling_ended) {
+        w.join_spelling();
+    } else {
+        w.stats.spelling_wordfreq_ubound = write_spelling(*w.tables[SPELLING], w.spelling);
+        w.spelling.clear();
+    }
     w.finish_worker(POSITION);
     for (int t = 0; t < TABLES; ++t)
         if (w.tables[t]) w.roots[t] = w.tables[t]->finish(!w.options.no_sync);

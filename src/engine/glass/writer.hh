@@ -12,7 +12,7 @@
  *   1. documents, docid strictly ascending (gaps allowed):
  *        add_document(did, data, terms, values)
  *      set_metadata() any time before the first begin_term();
- *      add_spelling() any time before finish().
+ *      add_spelling() any time before finish() or end_spelling().
  *   2. terms, strictly ascending by their bytes (std::string's operator<):
  *        begin_term(term); add_posting(did, wdf, positions...)...; end_term();
  *      within one term docids strictly ascending; every (term, did) posted
@@ -66,6 +66,11 @@ class DatabaseWriter {
     void set_metadata(const std::string &key, const std::string &value);
     /* Adds freq to word's spelling frequency (words in any order). */
     void add_spelling(const std::string &word, Xapian::termcount freq);
+    /* Optional: no add_spelling() after it.  The spelling table is
+     * written from the words given so far on a thread of its own (and
+     * fsynced there) while the caller goes on with phase 1 or 2; finish()
+     * waits for it.  Without it finish() writes the table itself. */
+    void end_spelling();
 
     void begin_term(const std::string &term);
     void add_posting(Xapian::docid did, Xapian::termcount wdf,
