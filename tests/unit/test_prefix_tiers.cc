@@ -2,13 +2,15 @@
  * (src/engine/tiers.cc, prefix_terms.cc, wildcards.cc): XTXW<prefix> is
  * in exactly the articles whose prefix terms of that word sum, over the
  * three text fields, to its threshold; a wildcard of the word takes the
- * tier plan, alone or ANDed with a tier word, and its bound is at least
- * what any article outside the filter scores (and, for word* over the
- * three fields, below what any inside scores); a wildcard without a tier
- * gets no plan; a search ranked from the tiers gives the whole match's
+ * tier plan, alone or ANDed with a tier word, read there by a source
+ * made for the tier run (the query's own left as it was), and its bound
+ * is at least what any article outside the filter scores (and, for word*
+ * over the three fields, below what any inside scores); a wildcard
+ * without a tier, or whose expansion the reader no longer holds, gets no
+ * plan; a search ranked from the tiers gives the whole match's
  * hits and scores; engine_writer_prefix_tiers picks a threshold that at
- * most the given share reaches; the tier survives the description that
- * carries it to tier_plan, exactly. */
+ * most the given share reaches; the description of a wildcard's source
+ * carries the serial by which tier_plan finds its tier. */
 #include "internal.hh"
 #include "tiers.hh"
 #include "ranking.hh"
@@ -125,6 +127,9 @@ void check_bound(engine_reader *r, const char *what, const Xapian::Query &q, boo
     Xapian::Query run = with_wildcards_read(r, q, &o), filtered;
     double bound = -1;
     CHECK(tier_plan(r, run, 0, filtered, bound) && bound > 0, "%s: a tier plan", what);
+    CHECK(filtered.get_description().find(", for a tier run)") != std::string::npos &&
+              run.get_description().find(", for a tier run)") == std::string::npos,
+          "%s: the plan's wildcard is a source made for the tier run; the query's own is not", what);
     auto inside = scores(r, filtered), all = scores(r, run);
     double most = 0, least = 1e300;
     unsigned others = 0;
@@ -168,6 +173,9 @@ void check_plans(const char *dir) {
           "nor for a field read twice (its sum could pass the threshold)");
     CHECK(!plan(Xapian::Query(Xapian::Query::OP_AND, alp_star(), river)), "nor ANDed with a word without a tier");
     CHECK(!plan(Xapian::Query(Xapian::Query::OP_OR, alp_star(), alpha)), "nor in an OR");
+    Xapian::Query read = with_wildcards_read(r, alp_star(), &none);
+    r->tiered_wildcards.clear(); /* as the next query's reading leaves them */
+    CHECK(!tier_plan(r, read, 0, filtered, ignored), "nor for a source whose serial the reader no longer holds");
     engine_reader_close(r);
 }
 
@@ -234,21 +242,29 @@ void check_threshold(const char *dir) {
     engine_writer_close(m, NULL);
 }
 
-/* What tier_plan reads of a WildcardSource's description. */
+/* What tier_plan reads of a WildcardSource's description: the serial
+ * of its expansion in the reader's tiered_wildcards, whatever it reads
+ * as. */
 void check_description() {
     WildcardExpansion e;
     e.terms = {"alp", "alpha"};
     e.freqs = {3, 40};
     e.tier = "XTXWalp";
     e.tier_bound = 1.0 / 3.0;
-    WildcardTier t;
-    std::string d = Xapian::Query((new WildcardSource(std::make_shared<WildcardExpansion>(e)))->release())
-                        .get_description();
-    CHECK(read_tier(d, t) && t.term == "XTXWalp" && t.bound == 1.0 / 3.0 && t.postings == 43,
-          "the tier reads back exactly from %s", d.c_str());
+    e.serial = 12345678901ULL;
+    size_t serial = 0;
+    auto shared = std::make_shared<WildcardExpansion>(e);
+    std::string d = Xapian::Query((new WildcardSource(shared))->release()).get_description();
+    CHECK(read_tier(d, serial) && serial == e.serial, "the serial reads back from %s", d.c_str());
+    serial = 0;
+    d = Xapian::Query((new WildcardSource(shared, WildcardSource::TIER_RUN))->release()).get_description();
+    CHECK(read_tier(d, serial) && serial == e.serial && d.find(", for a tier run)") != std::string::npos,
+          "and from a tier run's source, which says so: %s", d.c_str());
+    CHECK(e.postings() == 43, "the words' postings (%llu) are their frequencies' sum",
+          (unsigned long long)e.postings());
     e.tier.clear();
     d = WildcardSource(std::make_shared<WildcardExpansion>(e)).get_description();
-    CHECK(!read_tier(d, t), "none from a source without a tier (%s)", d.c_str());
+    CHECK(!read_tier(d, serial), "none from a source without a tier (%s)", d.c_str());
 }
 
 }  // namespace
