@@ -18,6 +18,7 @@
 #include "wildcard.hh"
 #include "unit.h"
 #include "unit_index.h"
+#include "same_page.hh"
 
 #include <set>
 #include <string>
@@ -149,14 +150,8 @@ void check_bound(engine_reader *r, const char *what, const Xapian::Query &q, boo
 }
 
 void check_plans(const char *dir) {
-    char err[LEDE_ERRLEN];
-    engine_reader *r;
-    CHECK(engine_reader_open(dir, &r, err) == LEDE_OK, "reader opens: %s", err);
-    search_opts o = {};
-    o.query = "river";
-    search_results res;
-    CHECK(engine_search(r, &o, &res, err) == LEDE_OK, "a first search loads the settings: %s", err);
-    search_results_free(&res);
+    engine_reader *r = open_loaded(dir, "river");
+    if (!r) return;
     CHECK(r->tiers.count("XWalp") && r->tiers.at("XWalp") == THRESHOLD, "the reader reads XWalp's tier");
     Xapian::Query alpha("alpha"), river("river");
     check_bound(r, "alp*", alp_star(), true);
@@ -176,28 +171,6 @@ void check_plans(const char *dir) {
     Xapian::Query read = with_wildcards_read(r, alp_star(), &none);
     r->tiered_wildcards.clear(); /* as the next query's reading leaves them */
     CHECK(!tier_plan(r, read, 0, filtered, ignored), "nor for a source whose serial the reader no longer holds");
-    engine_reader_close(r);
-}
-
-/* A ranked page against the whole match's (exact=1 never tiers). */
-void check_same_page(const char *dir, const char *query) {
-    char err[LEDE_ERRLEN];
-    engine_reader *r;
-    if (engine_reader_open(dir, &r, err) != LEDE_OK) return;
-    search_opts o = {};
-    o.query = query;
-    o.limit = 5;
-    search_results tiered, whole;
-    int rc1 = engine_search(r, &o, &tiered, err);
-    o.exact = 1;
-    int rc2 = engine_search(r, &o, &whole, err);
-    bool same = rc1 == LEDE_OK && rc2 == LEDE_OK && tiered.nhits == whole.nhits && tiered.nhits > 0;
-    for (unsigned i = 0; same && i < tiered.nhits; i++)
-        same = !strcmp(tiered.hits[i].id, whole.hits[i].id) && tiered.hits[i].score == whole.hits[i].score;
-    CHECK(tiered.tiered && !whole.tiered, "%s: ranked from the tiers (the exact count was not)", query);
-    CHECK(same, "%s: the same %u hits, order and scores as the whole match", query, tiered.nhits);
-    search_results_free(&tiered);
-    search_results_free(&whole);
     engine_reader_close(r);
 }
 
@@ -280,7 +253,7 @@ int main(void) {
     check_plans(dir.c_str());
     setenv("LEDE_TIERS_ALWAYS", "1", 1); /* read once, at the first search */
     for (const char *q : {"alp*", "alp* alpha"})
-        check_same_page(dir.c_str(), q);
+        check_same_page(dir.c_str(), q, true);
     check_threshold(dir.c_str());
     check_description();
     unit_scratch_remove(root);
