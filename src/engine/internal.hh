@@ -272,7 +272,8 @@ struct engine_reader {
     PrefixSet prefixes;  /* format 4: see prefix_terms.cc */
     std::unordered_map<std::string, Xapian::doccount> tier_freqs; /* a remote reader's: tier_freq */
     /* The running query's wildcards that have a tier, by their serial
-     * (wildcards.cc; tier_plan marks them for a tier run). */
+     * (wildcards.cc; tier_plan reads them by the serial their sources'
+     * descriptions carry). */
     std::vector<std::shared_ptr<const WildcardExpansion>> tiered_wildcards;
     docstore *ds = nullptr;
     /* Change detection (see refresh): the directories watched, and

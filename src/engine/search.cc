@@ -315,13 +315,11 @@ bool tier_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     Xapian::doccount want = o->offset + o->limit;
     const Xapian::MSet &m = from_tiers.mset;
     if (m.size() < want || !(m[want - 1].get_weight() > bound * (1 + 1e-9))) {
-        end_tier_run(r);
         enq.set_query(q);
         return false;
     }
     if (r->remote) sorted_above(r, enq, o, m[want - 1].get_weight(), from_tiers);
     else if (!ordered) tied_page(r, enq, o, from_tiers); /* a tie run past the fetch */
-    end_tier_run(r);
     enq.set_query(q);
     count_tiered(r, enq, o, from_tiers);
     page = std::move(from_tiers);

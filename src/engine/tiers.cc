@@ -133,9 +133,17 @@ struct Plan {
      * leaf apart, with its own wqf (QueryTerm::postlist), so "revs revs"
      * scores rev twice at wqf 1, not twice at wqf 2 */
     std::vector<std::pair<std::string, double>> leaves;
-    /* each scoring wildcard's tier (a prefix term's: wildcards.cc) */
-    std::vector<WildcardTier> wildcards;
+    /* each scoring wildcard with a tier (a prefix term's: wildcards.cc) */
+    std::vector<std::shared_ptr<const WildcardExpansion>> wildcards;
 };
+
+/* The expansion of q, a WildcardSource's leaf, when it has a tier (the
+ * serial its description carries: describe_tier); else null. */
+std::shared_ptr<const WildcardExpansion> tiered_wildcard(engine_reader *r, const Xapian::Query &q) {
+    size_t serial;
+    if (!read_tier(q.get_description(), serial) || serial >= r->tiered_wildcards.size()) return nullptr;
+    return r->tiered_wildcards[serial];
+}
 
 /* Adds q's scoring leaves to p; true when every match of q outside the
  * tier terms of p's leaves scores at most what those leaves can below
@@ -164,9 +172,9 @@ bool collect(const Xapian::Query &q, Plan &p) {
         return true;
     }
     case Xapian::Query::LEAF_POSTING_SOURCE: { /* a WildcardSource: see its tier */
-        WildcardTier t;
-        if (!read_tier(q.get_description(), t)) return false;
-        p.wildcards.push_back(t);
+        auto e = tiered_wildcard(p.r, q);
+        if (!e) return false;
+        p.wildcards.push_back(std::move(e));
         return true;
     }
     case Xapian::Query::OP_AND: case Xapian::Query::OP_PHRASE: case Xapian::Query::OP_NEAR:
@@ -207,6 +215,30 @@ double leaf_bound(engine_reader *r, const std::string &term, double wqf, double 
     return idf * (TF_K1 + 1) * (2 * wqf / (1 + wqf)) * wdf / (TF_K1 + wdf);
 }
 
+/* q with each WildcardSource that has a tier made anew to read as in a
+ * tier run (WildcardSource::TIER_RUN: skipping to the filter's ids);
+ * changed set when there was one.  In a query collect plans, such
+ * sources stand under AND and on the left of AND_NOT and FILTER only
+ * (with_wildcard_sources puts them nowhere else), so only those are
+ * rebuilt, and only when a source below them was made anew; the rest is
+ * q's own. */
+Xapian::Query for_tier_run(engine_reader *r, const Xapian::Query &q, bool &changed) {
+    Xapian::Query::op op = q.get_type();
+    if (op == Xapian::Query::LEAF_POSTING_SOURCE) {
+        auto e = tiered_wildcard(r, q);
+        if (!e) return q;
+        changed = true;
+        return Xapian::Query((new WildcardSource(std::move(e), WildcardSource::TIER_RUN))->release());
+    }
+    if (op != Xapian::Query::OP_AND && op != Xapian::Query::OP_AND_NOT && op != Xapian::Query::OP_FILTER)
+        return q;
+    std::vector<Xapian::Query> sub;
+    bool below = false;
+    for (size_t i = 0; i < q.get_num_subqueries(); i++) sub.push_back(for_tier_run(r, q.get_subquery(i), below));
+    changed = changed || below;
+    return below ? Xapian::Query(op, sub.begin(), sub.end()) : q;
+}
+
 }  // namespace
 
 bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
@@ -219,19 +251,18 @@ bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_po
     for (const auto &leaf : p.leaves) words.insert(leaf.first);
     uint64_t postings = 0;
     for (const std::string &t : words) postings += tier_freq(r, t);
-    for (const WildcardTier &w : p.wildcards) postings += w.postings;
+    for (const auto &w : p.wildcards) postings += w->postings();
     if (postings < min_postings) return false;
     bound = 0;
     for (const auto &leaf : p.leaves)
         bound += leaf_bound(r, leaf.first, leaf.second, r->tiers.at(leaf.first) - 1);
-    for (const WildcardTier &w : p.wildcards) bound += w.bound;
+    for (const auto &w : p.wildcards) bound += w->tier_bound;
     for (const std::string &t : words) terms.insert(PREFIX_TIER + t);
-    for (const WildcardTier &w : p.wildcards) terms.insert(w.term);
-    for (const WildcardTier &w : p.wildcards) /* their sources skip to the filter's ids */
-        if (w.serial < r->tiered_wildcards.size()) r->tiered_wildcards[w.serial]->tier_run = true;
+    for (const auto &w : p.wildcards) terms.insert(w->tier);
     std::vector<Xapian::Query> hi;
     for (const std::string &t : terms) hi.emplace_back(t);
-    filtered = Xapian::Query(Xapian::Query::OP_FILTER, q,
+    bool made = false;
+    filtered = Xapian::Query(Xapian::Query::OP_FILTER, for_tier_run(r, q, made),
                              Xapian::Query(Xapian::Query::OP_OR, hi.begin(), hi.end()));
     return true;
 }
@@ -254,10 +285,6 @@ PrefixSums sampled_sums(engine_writer *w, const PrefixSet &prefixes, const artic
 }
 
 }  // namespace
-
-void end_tier_run(engine_reader *r) {
-    for (const auto &e : r->tiered_wildcards) e->tier_run = false;
-}
 
 void forget_tier_freqs(engine_reader *r) {
     r->tier_freqs.clear();

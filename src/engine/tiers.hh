@@ -26,12 +26,11 @@ std::vector<std::string> prefix_tier_terms(const TierWords &tiers, const PrefixS
  * its scoring words, and the most any other article of q can score (see
  * tiers.cc); false when q has a scoring word that is not a tier word, an
  * operator whose weight it cannot bound, fewer postings than min_postings
- * in its scoring words, or the index no tiers. */
+ * in its scoring words, or the index no tiers.  The wildcards of
+ * filtered with a tier are sources made for the tier run (WildcardSource::TIER_RUN);
+ * q's own are left as they were, for the whole match. */
 bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
                Xapian::Query &filtered, double &bound);
-/* A tier run is over: the wildcards tier_plan marked read as in a
- * whole match again (WildcardExpansion::tier_run). */
-void end_tier_run(engine_reader *r);
 /* Drops the tier words' frequencies a remote reader kept (tier_freq):
  * r moved to other databases or revisions. */
 void forget_tier_freqs(engine_reader *r);

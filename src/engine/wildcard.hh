@@ -25,8 +25,8 @@
  * the sums, matches and weights are the same; the words' frequencies
  * still make the idf and the estimates.
  * In a tier run (tiers.cc: the query FILTERed by a prefix word's tier
- * term XTXW<prefix>) a source of few lists skips them to the ids the
- * filter asks instead (WildcardExpansion::tier_run): the same sums.
+ * term XTXW<prefix>) a source made for it (WildcardSource::TIER_RUN) of
+ * few lists skips them to the ids the filter asks instead: the same sums.
  * Reads term lists and postings only: writes nothing, holds no reader. */
 #ifndef LEDE_WILDCARD_HH
 #define LEDE_WILDCARD_HH
@@ -68,54 +68,32 @@ struct WildcardExpansion {
      * without it weighs; "" when it has none. */
     std::string tier;
     double tier_bound = 0;
-    /* Its place in the reader's tiered_wildcards (wildcards.cc), and
-     * whether a tier run is under way (tier_plan sets it, search.cc's
-     * tier_page clears it): the tier run's FILTER by the tier term drives
-     * the match, so a source reads its lists only at the ids asked
-     * (Xapian skips inside a chunk without a call a posting), where
-     * filling windows read every posting (at 500,000 articles a tier run
-     * of comp* read all of XWcomp's 241,399 postings for its 18,457 tier
-     * articles).  Few lists only (SPARSE_LISTS): a prefix word's terms. */
+    /* Its place in the reader's tiered_wildcards (wildcards.cc). */
     size_t serial = 0;
-    mutable bool tier_run = false;
+    /* The words' postings, as a word's frequency counts in a tier plan. */
+    uint64_t postings() const {
+        uint64_t sum = 0;
+        for (Xapian::doccount n : freqs) sum += n;
+        return sum;
+    }
 };
 
 /* What tier_plan (tiers.cc) reads of a WildcardSource with a tier: the
  * description of its Query (Xapian 1.4 gives no other way back to a
- * query's posting source) carries it, the bound in hexadecimal so that
- * it reads back exactly. */
-struct WildcardTier {
-    std::string term;
-    double bound = 0;
-    uint64_t postings = 0; /* the words' postings, as a word's frequency counts in a plan */
-    size_t serial = 0;     /* WildcardExpansion::serial */
-};
-
+ * query's posting source) carries the expansion's serial, by which the
+ * plan finds the expansion (its tier, bound and words) in the reader's
+ * tiered_wildcards. */
 inline std::string describe_tier(const WildcardExpansion &e) {
-    if (e.tier.empty()) return std::string();
-    uint64_t postings = 0;
-    for (Xapian::doccount n : e.freqs) postings += n;
-    char bound[64];
-    snprintf(bound, sizeof bound, "%a", e.tier_bound);
-    return "; tier " + e.tier + " below " + bound + " postings " + std::to_string(postings) + " serial " +
-           std::to_string(e.serial);
+    return e.tier.empty() ? std::string() : "; tier serial " + std::to_string(e.serial);
 }
 
-/* Reads describe_tier's part of a query's description; false when there
- * is none. */
-inline bool read_tier(const std::string &description, WildcardTier &t) {
-    const char *at = strstr(description.c_str(), "; tier ");
-    if (!at) return false;
-    char term[256], bound[64];
-    unsigned long long postings, serial;
-    if (sscanf(at, "; tier %255s below %63s postings %llu serial %llu", term, bound, &postings, &serial) != 4)
-        return false;
-    t.serial = serial;
-    char *end;
-    t.bound = strtod(bound, &end);
-    if (*end) return false;
-    t.term = term;
-    t.postings = postings;
+/* Reads describe_tier's serial from a query's description; false when
+ * there is none. */
+inline bool read_tier(const std::string &description, size_t &serial) {
+    const char *at = strstr(description.c_str(), "; tier serial ");
+    unsigned long long n;
+    if (!at || sscanf(at, "; tier serial %llu", &n) != 1) return false;
+    serial = (size_t)n;
     return true;
 }
 
@@ -153,17 +131,27 @@ class WildcardSource : public Xapian::PostingSource {
      * again, so a full window would mostly be read for nothing. */
     static const Xapian::docid NARROW = 64;
     /* The most lists a tier run's source skips posting by posting
-     * (WildcardExpansion::tier_run): a prefix word's three fields and a
-     * little more. */
+     * (TIER_RUN): a prefix word's three fields and a little more. */
     static const size_t SPARSE_LISTS = 4;
+
+    /* How a source reads.  WINDOWS: a window of sums at a time, for a
+     * whole match.  TIER_RUN: for a tier run (tiers.cc's tier_plan makes
+     * the tier run's sources so), whose FILTER by the tier term drives
+     * the match: a source of few lists (SPARSE_LISTS, a prefix word's
+     * terms) reads them only at the ids asked (Xapian skips inside a
+     * chunk without a call a posting), where filling windows read every
+     * posting (at 500,000 articles a tier run of comp* read all of
+     * XWcomp's 241,399 postings for its 18,457 tier articles). */
+    enum Reading { WINDOWS, TIER_RUN };
 
     /* The source skips articles weighing less than the matcher's min_wt,
      * which is right only where its weight counts as it is: not on the
      * right of AND_NOT or FILTER, nor under a scale factor or XOR (see
      * with_wildcard_sources in wildcards.cc). */
-    explicit WildcardSource(std::shared_ptr<const WildcardExpansion> e) : exp(std::move(e)) {}
+    explicit WildcardSource(std::shared_ptr<const WildcardExpansion> e, Reading how = WINDOWS)
+        : exp(std::move(e)), reading(how) {}
 
-    WildcardSource *clone() const override { return new WildcardSource(exp); }
+    WildcardSource *clone() const override { return new WildcardSource(exp, reading); }
 
     void init(const Xapian::Database &db) override {
         its.clear();
@@ -192,7 +180,7 @@ class WildcardSource : public Xapian::PostingSource {
         double est = union_size(freqs, N) + 0.5;
         freq_est = std::max(freq_min, std::min(freq_max, (Xapian::doccount)est));
         set_maxweight(exp->max_weight());
-        sparse = exp->tier_run && !exp->lists.empty() && its.size() <= SPARSE_LISTS;
+        sparse = reading == TIER_RUN && !exp->lists.empty() && its.size() <= SPARSE_LISTS;
     }
 
     Xapian::doccount get_termfreq_min() const override { return freq_min; }
@@ -243,11 +231,13 @@ class WildcardSource : public Xapian::PostingSource {
     double get_weight() const override { return sparse ? exp->weight(cur_wdf) : weight_at(offs[pos]); }
 
     std::string get_description() const override {
-        return "WildcardSource(" + std::to_string(exp->terms.size()) + " words" + describe_tier(*exp) + ")";
+        return "WildcardSource(" + std::to_string(exp->terms.size()) + " words" + describe_tier(*exp) +
+               (reading == TIER_RUN ? ", for a tier run)" : ")");
     }
 
   private:
     std::shared_ptr<const WildcardExpansion> exp;
+    Reading reading;
     std::vector<Xapian::PostingIterator> its;  /* each at its next unread posting */
     std::vector<Xapian::termcount> acc;        /* summed wdf, by docid - base */
     std::vector<uint64_t> seen;                /* bit off: acc[off] holds a match */
@@ -256,8 +246,8 @@ class WildcardSource : public Xapian::PostingSource {
     Xapian::docid base = 0, span = 0;          /* the window: base to base + span - 1 */
     bool started = false, finished = false;
     Xapian::doccount freq_min = 0, freq_est = 0, freq_max = 0;
-    /* A tier run's source (WildcardExpansion::tier_run): it skips its
-     * lists to the ids the matcher asks, posting by posting, instead of
+    /* A tier run's source of few lists (TIER_RUN): it skips its lists
+     * to the ids the matcher asks, posting by posting, instead of
      * filling windows. */
     bool sparse = false;
     Xapian::docid cur = 0;           /* sparse: the match it stands on */

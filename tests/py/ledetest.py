@@ -2,6 +2,7 @@
 a scratch directory, building an index, starting leded on a free port and
 talking to it over real sockets, stock xapian-tcpsrv servers for remote
 shards.  Standard library only."""
+import atexit
 import json
 import os
 import random
@@ -149,8 +150,24 @@ def build_index(index, *sources, extra=()):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+# The Daemons started and not yet stopped: a test that raises (or ends
+# without stopping one) leaves them to stop_daemons, at the interpreter's
+# exit, instead of leaving leded running; tests/run fails a test that
+# leaves a leded behind all the same.
+running_daemons = []
+
+
+def stop_daemons():
+    for d in list(running_daemons):
+        d.stop(signal.SIGKILL)
+
+
+atexit.register(stop_daemons)
+
+
 class Daemon:
-    """leded on 127.0.0.1:<free port>; the port is read from its log."""
+    """leded on 127.0.0.1:<free port>; the port is read from its log.
+    Stopped by stop(), at the end of a with block, or at exit."""
 
     def __init__(self, index, *args, env=None):
         self.log_path = index.rstrip("/") + ".leded.log"
@@ -159,6 +176,7 @@ class Daemon:
         full_env.update(env or {})
         self.proc = subprocess.Popen([LEDED, "--index", index, "--listen", "127.0.0.1:0", *args],
                                      stdout=subprocess.DEVNULL, stderr=self.log, env=full_env)
+        running_daemons.append(self)
         self.port = None
         end = time.monotonic() + DEADLINE
         while time.monotonic() < end and self.port is None:
@@ -190,7 +208,17 @@ class Daemon:
             self.proc.kill()
             code = self.proc.wait()
         self.log.close()
+        if self in running_daemons:
+            running_daemons.remove(self)
         return code
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self in running_daemons:
+            self.stop()
+        return False
 
 
 class PortHold:

@@ -2,13 +2,15 @@
  * (src/engine/tiers.cc, prefix_terms.cc, wildcards.cc): XTXW<prefix> is
  * in exactly the articles whose prefix terms of that word sum, over the
  * three text fields, to its threshold; a wildcard of the word takes the
- * tier plan, alone or ANDed with a tier word, and its bound is at least
- * what any article outside the filter scores (and, for word* over the
- * three fields, below what any inside scores); a wildcard without a tier
- * gets no plan; a search ranked from the tiers gives the whole match's
+ * tier plan, alone or ANDed with a tier word, read there by a source
+ * made for the tier run (the query's own left as it was), and its bound
+ * is at least what any article outside the filter scores (and, for word*
+ * over the three fields, below what any inside scores); a wildcard
+ * without a tier, or whose expansion the reader no longer holds, gets no
+ * plan; a search ranked from the tiers gives the whole match's
  * hits and scores; engine_writer_prefix_tiers picks a threshold that at
- * most the given share reaches; the tier survives the description that
- * carries it to tier_plan, exactly. */
+ * most the given share reaches; the description of a wildcard's source
+ * carries the serial by which tier_plan finds its tier. */
 #include "internal.hh"
 #include "tiers.hh"
 #include "ranking.hh"
@@ -16,6 +18,7 @@
 #include "wildcard.hh"
 #include "unit.h"
 #include "unit_index.h"
+#include "same_page.hh"
 
 #include <set>
 #include <string>
@@ -125,6 +128,9 @@ void check_bound(engine_reader *r, const char *what, const Xapian::Query &q, boo
     Xapian::Query run = with_wildcards_read(r, q, &o), filtered;
     double bound = -1;
     CHECK(tier_plan(r, run, 0, filtered, bound) && bound > 0, "%s: a tier plan", what);
+    CHECK(filtered.get_description().find(", for a tier run)") != std::string::npos &&
+              run.get_description().find(", for a tier run)") == std::string::npos,
+          "%s: the plan's wildcard is a source made for the tier run; the query's own is not", what);
     auto inside = scores(r, filtered), all = scores(r, run);
     double most = 0, least = 1e300;
     unsigned others = 0;
@@ -144,14 +150,8 @@ void check_bound(engine_reader *r, const char *what, const Xapian::Query &q, boo
 }
 
 void check_plans(const char *dir) {
-    char err[LEDE_ERRLEN];
-    engine_reader *r;
-    CHECK(engine_reader_open(dir, &r, err) == LEDE_OK, "reader opens: %s", err);
-    search_opts o = {};
-    o.query = "river";
-    search_results res;
-    CHECK(engine_search(r, &o, &res, err) == LEDE_OK, "a first search loads the settings: %s", err);
-    search_results_free(&res);
+    engine_reader *r = open_loaded(dir, "river");
+    if (!r) return;
     CHECK(r->tiers.count("XWalp") && r->tiers.at("XWalp") == THRESHOLD, "the reader reads XWalp's tier");
     Xapian::Query alpha("alpha"), river("river");
     check_bound(r, "alp*", alp_star(), true);
@@ -168,28 +168,9 @@ void check_plans(const char *dir) {
           "nor for a field read twice (its sum could pass the threshold)");
     CHECK(!plan(Xapian::Query(Xapian::Query::OP_AND, alp_star(), river)), "nor ANDed with a word without a tier");
     CHECK(!plan(Xapian::Query(Xapian::Query::OP_OR, alp_star(), alpha)), "nor in an OR");
-    engine_reader_close(r);
-}
-
-/* A ranked page against the whole match's (exact=1 never tiers). */
-void check_same_page(const char *dir, const char *query) {
-    char err[LEDE_ERRLEN];
-    engine_reader *r;
-    if (engine_reader_open(dir, &r, err) != LEDE_OK) return;
-    search_opts o = {};
-    o.query = query;
-    o.limit = 5;
-    search_results tiered, whole;
-    int rc1 = engine_search(r, &o, &tiered, err);
-    o.exact = 1;
-    int rc2 = engine_search(r, &o, &whole, err);
-    bool same = rc1 == LEDE_OK && rc2 == LEDE_OK && tiered.nhits == whole.nhits && tiered.nhits > 0;
-    for (unsigned i = 0; same && i < tiered.nhits; i++)
-        same = !strcmp(tiered.hits[i].id, whole.hits[i].id) && tiered.hits[i].score == whole.hits[i].score;
-    CHECK(tiered.tiered && !whole.tiered, "%s: ranked from the tiers (the exact count was not)", query);
-    CHECK(same, "%s: the same %u hits, order and scores as the whole match", query, tiered.nhits);
-    search_results_free(&tiered);
-    search_results_free(&whole);
+    Xapian::Query read = with_wildcards_read(r, alp_star(), &none);
+    r->tiered_wildcards.clear(); /* as the next query's reading leaves them */
+    CHECK(!tier_plan(r, read, 0, filtered, ignored), "nor for a source whose serial the reader no longer holds");
     engine_reader_close(r);
 }
 
@@ -234,21 +215,29 @@ void check_threshold(const char *dir) {
     engine_writer_close(m, NULL);
 }
 
-/* What tier_plan reads of a WildcardSource's description. */
+/* What tier_plan reads of a WildcardSource's description: the serial
+ * of its expansion in the reader's tiered_wildcards, whatever it reads
+ * as. */
 void check_description() {
     WildcardExpansion e;
     e.terms = {"alp", "alpha"};
     e.freqs = {3, 40};
     e.tier = "XTXWalp";
     e.tier_bound = 1.0 / 3.0;
-    WildcardTier t;
-    std::string d = Xapian::Query((new WildcardSource(std::make_shared<WildcardExpansion>(e)))->release())
-                        .get_description();
-    CHECK(read_tier(d, t) && t.term == "XTXWalp" && t.bound == 1.0 / 3.0 && t.postings == 43,
-          "the tier reads back exactly from %s", d.c_str());
+    e.serial = 12345678901ULL;
+    size_t serial = 0;
+    auto shared = std::make_shared<WildcardExpansion>(e);
+    std::string d = Xapian::Query((new WildcardSource(shared))->release()).get_description();
+    CHECK(read_tier(d, serial) && serial == e.serial, "the serial reads back from %s", d.c_str());
+    serial = 0;
+    d = Xapian::Query((new WildcardSource(shared, WildcardSource::TIER_RUN))->release()).get_description();
+    CHECK(read_tier(d, serial) && serial == e.serial && d.find(", for a tier run)") != std::string::npos,
+          "and from a tier run's source, which says so: %s", d.c_str());
+    CHECK(e.postings() == 43, "the words' postings (%llu) are their frequencies' sum",
+          (unsigned long long)e.postings());
     e.tier.clear();
     d = WildcardSource(std::make_shared<WildcardExpansion>(e)).get_description();
-    CHECK(!read_tier(d, t), "none from a source without a tier (%s)", d.c_str());
+    CHECK(!read_tier(d, serial), "none from a source without a tier (%s)", d.c_str());
 }
 
 }  // namespace
@@ -264,7 +253,7 @@ int main(void) {
     check_plans(dir.c_str());
     setenv("LEDE_TIERS_ALWAYS", "1", 1); /* read once, at the first search */
     for (const char *q : {"alp*", "alp* alpha"})
-        check_same_page(dir.c_str(), q);
+        check_same_page(dir.c_str(), q, true);
     check_threshold(dir.c_str());
     check_description();
     unit_scratch_remove(root);

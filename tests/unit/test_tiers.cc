@@ -11,6 +11,7 @@
 #include "ranking.hh"
 #include "unit.h"
 #include "unit_index.h"
+#include "same_page.hh"
 
 #include <cstdio>
 #include <set>
@@ -108,14 +109,8 @@ void check_bound(engine_reader *r, const char *what, const Xapian::Query &q) {
 }
 
 void check_bounds(const char *dir) {
-    char err[LEDE_ERRLEN];
-    engine_reader *r;
-    CHECK(engine_reader_open(dir, &r, err) == LEDE_OK, "reader opens: %s", err);
-    search_opts o = {};
-    o.query = "river";
-    search_results res;
-    CHECK(engine_search(r, &o, &res, err) == LEDE_OK, "a first search loads the settings: %s", err);
-    search_results_free(&res);
+    engine_reader *r = open_loaded(dir, "river");
+    if (!r) return;
     CHECK(r->tiers.size() == 2 && r->tiers.at("alpha") == 150 && r->tiers.at("beta") == 100,
           "the reader reads lede.tiers (%zu words)", r->tiers.size());
     Xapian::Query a("alpha"), b("beta");
@@ -178,33 +173,6 @@ void check_wqf_read() {
     CHECK(read_description(Xapian::Query("c#2", 1, 1)).wqf == 2 &&
               read_description(Xapian::Query("c#2", 5, 1)).wqf == 5,
           "a term ending in '#' and digits reads them (more than its wqf 1: a looser bound) or its wqf");
-}
-
-/* A ranked page against the whole match's (exact=1 never tiers); tiers:
- * whether the page must come from a tier run. */
-void check_same_page(const char *dir, const char *query, bool tiers) {
-    char err[LEDE_ERRLEN];
-    engine_reader *r;
-    if (engine_reader_open(dir, &r, err) != LEDE_OK) return;
-    search_opts o = {};
-    o.query = query;
-    o.limit = 5;
-    search_results tiered, whole;
-    int rc1 = engine_search(r, &o, &tiered, err);
-    o.exact = 1;
-    int rc2 = engine_search(r, &o, &whole, err);
-    bool same = rc1 == LEDE_OK && rc2 == LEDE_OK && tiered.nhits == whole.nhits && tiered.nhits > 0;
-    for (unsigned i = 0; same && i < tiered.nhits; i++)
-        same = !strcmp(tiered.hits[i].id, whole.hits[i].id) && tiered.hits[i].score == whole.hits[i].score;
-    CHECK(tiered.tiered == tiers && !whole.tiered, "%s: %s (the exact count was not)", query,
-          tiers ? "ranked from the tiers" : "not ranked from the tiers (an OR of the fields)");
-    CHECK(same, "%s: the same %u hits, order and scores as the whole match", query, tiered.nhits);
-    CHECK(tiered.total_min <= whole.total && whole.total <= tiered.total_max,
-          "%s: the whole match's count (%llu) lies within the tier run's bounds", query,
-          (unsigned long long)whole.total);
-    search_results_free(&tiered);
-    search_results_free(&whole);
-    engine_reader_close(r);
 }
 
 void check_thresholds() {
@@ -298,7 +266,7 @@ int main(void) {
     setenv("LEDE_TIERS_ALWAYS", "1", 1); /* read once, at the first search */
     for (const char *q : {"alpha", "alpha beta", "alpha NOT beta", "beta", "alpha alpha", "alpha beta alpha"})
         check_same_page(dir.c_str(), q, true);
-    check_same_page(dir.c_str(), "\"alpha beta\"", false);
+    check_same_page(dir.c_str(), "\"alpha beta\"", false); /* an OR of the fields */
     check_thresholds();
     check_wqf_read();
     check_remote_freqs(dir.c_str(), root);

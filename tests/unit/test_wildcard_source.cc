@@ -58,9 +58,14 @@ Xapian::Database make_index(std::map<Xapian::docid, Xapian::termcount> &sums) {
     return db;
 }
 
-/* The words of p*, read from the words or (by_term) from XWp; in a
- * tier run (tier_run: skipping XWp to the ids asked, wildcard.hh). */
+/* The words of p*, read from the words or (by_term) from XWp; by a
+ * source made for a tier run (tier_run: WildcardSource::TIER_RUN,
+ * skipping XWp to the ids asked, wildcard.hh). */
 bool by_term = false, tier_run = false;
+
+WildcardSource::Reading reading() {
+    return tier_run ? WildcardSource::TIER_RUN : WildcardSource::WINDOWS;
+}
 
 const char *how() {
     return tier_run ? ", from the prefix term in a tier run" : by_term ? ", from the prefix term" : "";
@@ -74,7 +79,6 @@ std::shared_ptr<WildcardExpansion> expansion(const Xapian::Database &db) {
     }
     e->one_shard = true;
     if (by_term) e->lists.push_back(std::string(PREFIX_PREFIX) + "p");
-    e->tier_run = tier_run;
     e->k1 = TF_K1;
     e->scale = 1;
     return e;
@@ -91,7 +95,7 @@ bool at_match(const WildcardSource &src, const std::map<Xapian::docid, Xapian::t
 
 void every_match_by_next(const Xapian::Database &db, const std::map<Xapian::docid, Xapian::termcount> &sums) {
     auto e = expansion(db);
-    WildcardSource src(e);
+    WildcardSource src(e, reading());
     src.init(db);
     size_t seen = 0, right = 0;
     for (src.next(0); !src.at_end(); src.next(0), seen++) right += at_match(src, sums, *e, src.get_docid());
@@ -103,7 +107,7 @@ void every_match_by_next(const Xapian::Database &db, const std::map<Xapian::doci
  * skips and far ones again, each compared with the sums. */
 void skips_far_and_near(const Xapian::Database &db, const std::map<Xapian::docid, Xapian::termcount> &sums) {
     auto e = expansion(db);
-    WildcardSource src(e);
+    WildcardSource src(e, reading());
     src.init(db);
     /* far from the start (narrow), inside the next window, a window on,
      * a window and more past it (narrow), inside, to the end; each past
@@ -123,7 +127,7 @@ void skips_far_and_near(const Xapian::Database &db, const std::map<Xapian::docid
     }
     CHECK(all, "skip_to far and near, then next() across the window's end, stop on the right matches%s",
           how());
-    WildcardSource first(e);
+    WildcardSource first(e, reading());
     first.init(db);
     first.skip_to(30001, 0); /* the first move a skip far into the index */
     CHECK(at_match(first, sums, *e, 30001), "a first skip_to far into the index stops on the next match%s", how());
@@ -136,7 +140,7 @@ void filtered_by_ids(const Xapian::Database &db, const std::map<Xapian::docid, X
     DocidSource only(ids);
     Xapian::Enquire enq(db);
     /* a weighting scheme that weighs (BoolWeight would zero the source's) */
-    Xapian::Query wild((new WildcardSource(e))->release());
+    Xapian::Query wild((new WildcardSource(e, reading()))->release());
     enq.set_query(Xapian::Query(Xapian::Query::OP_FILTER, wild, Xapian::Query(&only)));
     Xapian::MSet m = enq.get_mset(0, 100);
     std::map<Xapian::docid, double> got, want;

@@ -1,0 +1,95 @@
+/* same_page.hh -- what the unit tests of ranked pages share (test_tiers,
+ * test_prefix_tiers, test_tied_page): a reader opened with the index's
+ * settings loaded, one query searched twice on it (as asked, and as the
+ * whole match: exact=1, which never takes a tier run, or another page),
+ * and whether two pages hold the same hits in the same order with the
+ * same scores.  Test code only: it reads an index through engine_* and
+ * writes none.  Include after unit.h (CHECK) and internal.hh. */
+#ifndef LEDE_SAME_PAGE_HH
+#define LEDE_SAME_PAGE_HH
+
+#include <cstring>
+
+/* A reader of dir after a first search (of query, any) has loaded the
+ * index's settings (its tier words and prefixes: read at the first
+ * search); null, a failed check, when it does not open. */
+static inline engine_reader *open_loaded(const char *dir, const char *query) {
+    char err[LEDE_ERRLEN];
+    engine_reader *r;
+    if (engine_reader_open(dir, &r, err) != LEDE_OK) {
+        CHECK(false, "reader of %s opens: %s", dir, err);
+        return nullptr;
+    }
+    search_opts o = {};
+    o.query = query;
+    search_results res = {};
+    CHECK(engine_search(r, &o, &res, err) == LEDE_OK, "a first search loads the settings: %s", err);
+    search_results_free(&res);
+    return r;
+}
+
+/* One query searched twice on a reader: as first asks, then as second
+ * asks (by default first with exact=1: the whole match); ok when both
+ * answered.  Frees both pages when it goes. */
+struct TwoPages {
+    search_results first = {}, second = {};
+    bool ok = false;
+
+    TwoPages(engine_reader *r, const search_opts &a, const search_opts &b) {
+        char err[LEDE_ERRLEN];
+        int rc1 = engine_search(r, &a, &first, err);
+        int rc2 = engine_search(r, &b, &second, err);
+        ok = rc1 == LEDE_OK && rc2 == LEDE_OK;
+    }
+    TwoPages(engine_reader *r, const search_opts &a) : TwoPages(r, a, exact(a)) {}
+    ~TwoPages() {
+        search_results_free(&first);
+        search_results_free(&second);
+    }
+    TwoPages(const TwoPages &) = delete;
+    TwoPages &operator=(const TwoPages &) = delete;
+
+    static search_opts exact(search_opts o) {
+        o.exact = 1;
+        return o;
+    }
+};
+
+/* Whether pages a and b both have at least n hits (n > 0) and their
+ * first n are the same articles in the same order with the same scores. */
+static inline bool same_hits(const search_results &a, const search_results &b, unsigned n) {
+    bool same = n > 0 && a.nhits >= n && b.nhits >= n;
+    for (unsigned i = 0; same && i < n; i++)
+        same = !strcmp(a.hits[i].id, b.hits[i].id) && a.hits[i].score == b.hits[i].score;
+    return same;
+}
+
+/* A ranked page of query (5 hits) on a fresh reader of dir against the
+ * whole match's: tiers, whether the page must come from a tier run (the
+ * whole match never does); the same hits, order and scores; the whole
+ * match's count within the tier run's bounds. */
+static inline void check_same_page(const char *dir, const char *query, bool tiers) {
+    char err[LEDE_ERRLEN];
+    engine_reader *r;
+    if (engine_reader_open(dir, &r, err) != LEDE_OK) {
+        CHECK(false, "%s: reader opens: %s", query, err);
+        return;
+    }
+    search_opts o = {};
+    o.query = query;
+    o.limit = 5;
+    {
+        TwoPages p(r, o);
+        const search_results &ranked = p.first, &whole = p.second;
+        CHECK(p.ok && ranked.tiered == tiers && !whole.tiered, "%s: %s (the exact count was not)", query,
+              tiers ? "ranked from the tiers" : "not ranked from the tiers");
+        CHECK(p.ok && ranked.nhits == whole.nhits && same_hits(ranked, whole, whole.nhits),
+              "%s: the same %u hits, order and scores as the whole match", query, ranked.nhits);
+        CHECK(p.ok && ranked.total_min <= whole.total && whole.total <= ranked.total_max,
+              "%s: the whole match's count (%llu) lies within the ranked page's bounds", query,
+              (unsigned long long)whole.total);
+    }
+    engine_reader_close(r);
+}
+
+#endif
