@@ -16,7 +16,7 @@
  *
  * A document whose stored article cannot be decoded (no dictionary to
  * hand, data that is not an article) gives nothing back: its words stay,
- * as every word did before this existed; SpellingBack counts them.
+ * as every word did before this existed.
  *
  * Reads the writer's database and stored articles; writes only the
  * spelling data, at the flush (document.cc's flush_words calls
@@ -127,8 +127,9 @@ void indexed_segment_words(engine_writer *w, const char *body, const boiler_span
     }
 }
 
-void take_back_words(engine_writer *w, Xapian::docid did) {
-    if (!w->spelling) return;
+Words given_words(engine_writer *w, Xapian::docid did) {
+    Words words;
+    if (!w->spelling) return words;
     if (!w->spelling_back) w->spelling_back = std::make_shared<SpellingBack>();
     Xapian::Document old = w->db.get_document(did);
     std::string data = old.get_data();
@@ -137,15 +138,25 @@ void take_back_words(engine_writer *w, Xapian::docid did) {
     char err[LEDE_ERRLEN];
     docstore *ds = decoder(w);
     if (!ds || docstore_decode(ds, data.data(), data.size(), &a, err) != LEDE_OK) {
-        w->spelling_back->unreadable++;
         article_free(&a);
-        return;
+        return words;
     }
-    Words &gone = w->spelling_back->gone;
-    if (a.title) words_of(w, a.title, gone);
-    if (a.standfirst) words_of(w, a.standfirst, gone);
-    if (a.body) body_words(w, a, old, gone);
+    try {
+        if (a.title) words_of(w, a.title, words);
+        if (a.standfirst) words_of(w, a.standfirst, words);
+        if (a.body) body_words(w, a, old, words);
+    } catch (...) {
+        article_free(&a);
+        throw;
+    }
     article_free(&a);
+    return words;
+}
+
+void note_taken_back(engine_writer *w, const Words &words) {
+    if (words.empty()) return;
+    if (!w->spelling_back) w->spelling_back = std::make_shared<SpellingBack>();
+    for (const auto &kv : words) w->spelling_back->gone[kv.first] += kv.second;
 }
 
 void forget_decoder(engine_writer *w) {
@@ -162,8 +173,7 @@ void remove_taken_back(engine_writer *w) {
 }
 
 void move_taken_back(engine_writer *from, engine_writer *to) {
-    if (!from->spelling_back || from->spelling_back->gone.empty()) return;
-    if (!to->spelling_back) to->spelling_back = std::make_shared<SpellingBack>();
-    for (const auto &kv : from->spelling_back->gone) to->spelling_back->gone[kv.first] += kv.second;
+    if (!from->spelling_back) return;
+    note_taken_back(to, from->spelling_back->gone);
     Words().swap(from->spelling_back->gone);
 }

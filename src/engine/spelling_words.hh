@@ -33,23 +33,23 @@ void indexed_segment_words(engine_writer *w, const char *body, const boiler_span
 
 /* What the writer keeps to take words back: the index's decoder
  * (lede.dict, read when first needed) and the words to take back at the
- * next flush, with the documents whose words could not be read. */
+ * next flush. */
 struct SpellingBack {
     docstore *ds = nullptr;
     bool loaded = false;
     Words gone;
-    uint64_t unreadable = 0;
     SpellingBack() = default;
     SpellingBack(const SpellingBack &) = delete;
     SpellingBack &operator=(const SpellingBack &) = delete;
     ~SpellingBack() { docstore_free(ds); }
 };
 
-/* The words document did of w's database gave the spelling table noted to
- * be taken back at the next flush_words (nothing when w keeps no spelling
- * data, or when its stored article cannot be read: counted in
- * SpellingBack::unreadable). */
-void take_back_words(engine_writer *w, Xapian::docid did);
+/* The words document did of w's database gave the spelling table (none
+ * when w keeps no spelling data, or when its stored article cannot be
+ * read: its words stay); note_taken_back notes them
+ * to be taken back at the next flush_words, once the document is gone. */
+Words given_words(engine_writer *w, Xapian::docid did);
+void note_taken_back(engine_writer *w, const Words &words);
 /* Forgets the decoder: the index's "lede.dict" is being set. */
 void forget_decoder(engine_writer *w);
 /* Takes the noted words out of the spelling table (after flush_words

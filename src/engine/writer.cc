@@ -189,9 +189,10 @@ static int put_document(engine_writer *w, const article *a, const char *filekey,
         Xapian::Document doc = make_document(w, a, qterm, filekey, fp, data, len);
         join_live_group(w, doc, qterm);
         if (exists) {
-            take_back_words(w, *p);
+            Words gone = given_words(w, *p);
             writer_note_replaced(w, *p);
             w->db.replace_document(qterm, doc);
+            note_taken_back(w, gone);
             *outcome = ENGINE_REPLACED;
         } else {
             writer_note_changed(w);
@@ -274,8 +275,9 @@ int engine_writer_delete_file(engine_writer *w, const char *filekey,
                 if (!keep || !keep(q.data(), q.size(), ctx)) doomed.push_back(*p);
             }
             for (Xapian::docid did : doomed) {
-                take_back_words(w, did);
+                Words gone = given_words(w, did);
                 w->db.delete_document(did);
+                note_taken_back(w, gone);
             }
             if (!doomed.empty()) writer_note_changed(w);
             *deleted += doomed.size();
@@ -293,8 +295,9 @@ int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
         std::string qterm = id_term(id);
         Xapian::PostingIterator p = w->db.postlist_begin(qterm);
         if (p == w->db.postlist_end(qterm)) return LEDE_OK;
-        take_back_words(w, *p);
+        Words gone = given_words(w, *p);
         w->db.delete_document(qterm);
+        note_taken_back(w, gone);
         writer_note_changed(w);
         *found = 1;
         return LEDE_OK;
