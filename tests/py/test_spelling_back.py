@@ -5,12 +5,17 @@ article held, and a word's spelling frequency after N versions of one
 article is what one version gives.  Through leded's ingest (ADD, PUT,
 DELETE) on an index of one database and on a sharded one (whose spelling
 data is its front's), and through lede-index's incremental runs over a
-changed, a re-sent and a removed file (plain and --shards 2).  The
-frequencies are read with tests/tools/spellfreq."""
+changed, a re-sent and a removed file (plain and --shards 2).  An article
+written with a line before it was learned as boilerplate gave that line's
+words, and its replacement takes them back (read from the old document's
+positions), as test_boiler_reclean's compaction does.  The frequencies are
+read with tests/tools/spellfreq."""
 import json
 import os
+import random
 import subprocess
 
+import boilergen
 from ledetest import ROOT, Daemon, Scratch, check, check_eq, finish, indexer, write_jsonl
 
 BUILD = os.environ.get("LEDE_BUILD", "build")
@@ -118,6 +123,32 @@ def incremental(label, extra):
              label + ": the removed file's words left the spelling data")
 
 
+def boilerplate():
+    """test_boiler_reclean's source: 600 articles, then 12 with a blurb
+    learned at the seventh, so the first six are written with it."""
+    rng = random.Random(5)
+    blurb = "Hear the Slow Post zorbatronics bulletin read aloud every weekday morning."
+    base, late = scratch.join("slow.jsonl"), scratch.join("late.jsonl")
+    write_jsonl(base, [boilergen.slow_article(rng, i, "Slow Post", None) for i in range(600)])
+    rows = [boilergen.slow_article(rng, 600 + i, "Slow Post", blurb) for i in range(12)]
+    write_jsonl(late, rows)
+    index = scratch.join("slow.idx")
+    for path in (base, late):
+        rc, _, err = indexer("-q", "--index", index, path)
+        check_eq(rc, 0, "boilerplate: a run over " + os.path.basename(path) + (": " + err if rc else ""))
+    check_eq(freq(index, "zorbatronics"), {"zorbatronics": 6},
+             "boilerplate: the six written before the blurb was learned gave its word")
+    rows[0]["title"] = "Slow story, revised"
+    rows[8]["title"] = "Slow story, revised too"
+    write_jsonl(late, rows)
+    rc, _, err = indexer("-q", "--index", index, late)
+    check_eq(rc, 0, "boilerplate: a run replacing one of the six and one after" + (": " + err if rc else ""))
+    check_eq(freq(index, "zorbatronics", "revised", boilergen.own_word(600), boilergen.own_word(608)),
+             {"zorbatronics": 5, "revised": 2, boilergen.own_word(600): 1, boilergen.own_word(608): 1},
+             "boilerplate: the replaced one's blurb word is taken back, its own words count once")
+
+
+boilerplate()
 ingest("ingest", scratch.join("live.idx"), "--commit-interval", "60")
 incremental("incremental", [])
 incremental("sharded", ["--shards", "2"])
