@@ -158,4 +158,5 @@ write_jsonl(seed, [{"id": "seed-%d" % i, "title": "Seed %d" % i, "text": "Seed t
 rc, _, err = indexer("-q", "--index", sharded, "--shards", "2", seed)
 check_eq(rc, 0, "a sharded index to ingest into" + (": " + err if rc else ""))
 ingest("sharded ingest", sharded, "--commit-interval", "60")
+scratch.cleanup()
 finish()
