@@ -16,9 +16,10 @@
  * Which spelling words: the old document's body terms, in position order,
  * are those of the body's segments (lines, boilerplate spans) it indexed,
  * one after the other, so which segments gave it spelling words is read
- * from them; the words those gave and the new document's do not are taken
- * back (remove_spelling), and those a line no longer boilerplate now gives
- * are added.  A sharded index's spelling data is its front's, which a
+ * from them (spelling_words.cc, which a replace or delete reads too); the
+ * words those gave and the new document's do not are taken back
+ * (remove_spelling), and those a line no longer boilerplate now gives are
+ * added.  A sharded index's spelling data is its front's, which a
  * shard's compaction does not open: there they stay.
  *
  * What the grouping gave a document (its near-duplicate group key) it
