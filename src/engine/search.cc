@@ -376,9 +376,13 @@ void relevance_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query 
 
 }  // namespace
 
+Xapian::Query query_to_run(engine_reader *r, const Xapian::Query &q, const search_opts *o) {
+    return with_wildcards_read(r, r->pairs.empty() ? q : pairs_for(r, q), o);
+}
+
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                const search_opts *o, FacetCounts &facets) {
-    Xapian::Query run = with_wildcards_read(r, r->pairs.empty() ? q : pairs_for(r, q), o);
+    Xapian::Query run = query_to_run(r, q, o);
     enq.set_query(run);
     set_weighting(r, enq);
     Xapian::doccount want = o->offset + o->limit;

@@ -9,10 +9,14 @@
 
 #include "internal.hh"
 
-/* Whether queries are split (a test and benchmark hook): by their cost
- * (the default), always (any cost), never, or always with the second
+/* Whether queries are split (a test and benchmark hook): never (the
+ * default), by their cost, always (any cost), or always with the second
  * half on the caller (no pool).  Starts from LEDE_SPLIT in the
- * environment ("always", "off", "serial"), read once. */
+ * environment ("cost", "always", "serial"; anything else: never), read
+ * once.  Off by default: at 2,000,000 articles the halves of the mix's
+ * expensive queries cost 1.5-2.2x the whole match's CPU between them
+ * (bench/results/scale.md, "the match split over two cores"), so even an
+ * idle core gives them no lower latency. */
 enum class SplitMode { BY_COST, ALWAYS, OFF, SERIAL };
 void split_set_mode(SplitMode m);
 
@@ -45,5 +49,8 @@ struct SearchRunning {
 
 /* search.cc: the ranking of r's format set on enq. */
 void set_weighting(const engine_reader *r, Xapian::Enquire &enq);
+/* search.cc: the parsed query q as run_query runs it (its pairs put in,
+ * its wildcards read). */
+Xapian::Query query_to_run(engine_reader *r, const Xapian::Query &q, const search_opts *o);
 
 #endif
