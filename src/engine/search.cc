@@ -27,6 +27,13 @@ void set_weighting(const engine_reader *r, Xapian::Enquire &enq) {
     else enq.set_weighting_scheme(Xapian::BM25Weight(BM25_K1, 0, 1, BM25_B, 0));
 }
 
+/* The date sort's weight floor (remote_page, tied_page, split.cc): a hair
+ * below the page's lowest score, so that a last bit of rounding between
+ * two matches cannot leave out a match that scores as much. */
+double floor_below(double weight) {
+    return weight > 0 ? weight * (1 - 1e-9) : 0;
+}
+
 namespace {
 
 /* Ranked by BM25, newer dates first among equal scores.  Xapian's
@@ -69,13 +76,6 @@ Xapian::doccount complete_prefix(const Xapian::MSet &mset, Xapian::doccount want
     for (Xapian::doccount i = want; i < n; i++)
         if (mset[i].get_weight() < cut) return i;
     return n < fetched ? n : 0;
-}
-
-/* The date sort's weight floor (remote_page, tied_page): a hair below the
- * page's lowest score, so that a last bit of rounding between the two
- * matches cannot leave out a match that scores as much. */
-double floor_below(double weight) {
-    return weight > 0 ? weight * (1 - 1e-9) : 0;
 }
 
 /* A match spy on an Enquire while it lives (none when spy is NULL): the
@@ -230,10 +230,9 @@ bool sorted_tie_run(engine_reader *r, Xapian::Enquire &enq, const search_opts *o
  * later one scoring as much as its page so far: at 2,000,000 articles
  * `title:display` read a value-table leaf for each of its 356 matches to
  * order 46 ties (bench/results/scale.md).  Never with a collapse: under a
- * cutoff Xapian counts fewer matches collapsed into a hit. */
-void tied_page(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, Page &page) {
-    Xapian::doccount want = o->offset + o->limit;
-    double lowest = page.mset[want - 1].get_weight();
+ * cutoff Xapian counts fewer matches collapsed into a hit.  lowest: the
+ * page's lowest score, as the match by score alone found it. */
+void tied_page(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, double lowest, Page &page) {
     bool gathered = page.ties_gathered && sorted_tie_run(r, enq, o, page);
     page.ties_gathered = gathered; /* else sorted by a match under a cutoff */
     page.tie_run.clear();
@@ -321,7 +320,7 @@ bool tier_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
         return false;
     }
     if (r->remote) sorted_above(r, enq, o, m[want - 1].get_weight(), from_tiers);
-    else if (!ordered) tied_page(r, enq, o, from_tiers); /* a tie run past the fetch */
+    else if (!ordered) tied_page(r, enq, o, m[want - 1].get_weight(), from_tiers); /* a tie run past the fetch */
     end_tier_run(r);
     enq.set_query(q);
     count_tiered(r, enq, o, from_tiers);
@@ -354,16 +353,22 @@ void relevance_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query 
     /* An expensive match without facets or collapse: over two cores
      * (split.cc), the halves' tops merged by score then id, their ties
      * ordered here as page_by_score orders them. */
-    if (!r->remote && !collapsing && facets.slots.empty() &&
-        split_page(r, enq, run, parsed, o, o->offset + o->limit + TIE_SLACK + 1, check, page))
-        return;
+    if (!r->remote && !collapsing && facets.slots.empty()) {
+        double lowest = 0;
+        Split s = split_page(r, enq, run, parsed, o, o->offset + o->limit + TIE_SLACK + 1, check, lowest, page);
+        if (s == Split::TIED) {
+            page.ties_gathered = page.ties_gathered && page.tie_run.size() <= TIE_RUN_MAX;
+            tied_page(r, enq, o, lowest, page);
+        }
+        if (s != Split::NONE) return;
+    }
     /* A match spy counting collapse keys (collapse.cc) would count twice
      * if page_by_score ran a second match: Xapian sorts. */
     if (!r->remote && !page.collapse_counts &&
         page_by_score(r, enq, o, check, page, facets.slots.empty()))
         return;
     if (!r->remote && !collapsing) { /* a tie run past page_by_score's fetch */
-        tied_page(r, enq, o, page);
+        tied_page(r, enq, o, page.mset[o->offset + o->limit - 1].get_weight(), page);
         return;
     }
     if (!apart) facets.arm(enq); /* the match below counts again */

@@ -15,6 +15,7 @@
 #include "split.hh"
 
 #include "query_run.hh"
+#include "tie_run.hh"
 
 #include <unistd.h>
 
@@ -43,6 +44,9 @@ namespace {
  * them (bench/results/scale.md, "2M again", probe 2), which a small
  * query must not pay. */
 const uint64_t SPLIT_MIN_POSTINGS = 300000;
+
+/* The most matches each half's TieSpy keeps (search.cc's TIE_RUN_MAX). */
+const size_t SPY_MOST = 50000;
 
 /* The words of a wildcard counted at most (a longer expansion is surely
  * over the floor, or refused by --max-wildcard). */
@@ -177,6 +181,7 @@ struct HalfJob {
     search_opts o;  /* the caller's deadline; its cancel callback is the caller's to call */
     Xapian::doccount fetch, check;
     Xapian::MSet mset;
+    std::unique_ptr<TieSpy> spy;  /* its tie run, when gathered */
     std::exception_ptr error;
     State state = QUEUED;  /* under the pool's lock */
     bool done = false;     /* under m */
@@ -308,6 +313,16 @@ Xapian::doccount complete_prefix(const std::vector<Xapian::MSetIterator> &m, Xap
     return n < fetch ? n : 0;
 }
 
+/* The tie run of a page whose lowest score is lowest, from both halves'
+ * spies (by document id: the lower half's ids come first), for tied_page. */
+void gather_ties(const TieSpy *low, const TieSpy *high, double lowest, Page &page) {
+    if (!low || !high || lowest <= 0 || low->overflowed || high->overflowed) return;
+    page.tie_run = low->at_least(floor_below(lowest));
+    std::vector<std::pair<Xapian::docid, double>> up = high->at_least(floor_below(lowest));
+    page.tie_run.insert(page.tie_run.end(), up.begin(), up.end());
+    page.ties_gathered = true;
+}
+
 /* The totals of the halves summed, within the database's size. */
 void sum_totals(const engine_reader *r, const Xapian::MSet &a, const Xapian::MSet &b, Page &page) {
     page.split = true;
@@ -325,22 +340,31 @@ void split_set_mode(SplitMode m) {
     mode_flag().store((int)m);
 }
 
-bool split_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &run,
-                const Xapian::Query &parsed, const search_opts *o, Xapian::doccount fetch,
-                Xapian::doccount check, Page &page) {
+Split split_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &run,
+                 const Xapian::Query &parsed, const search_opts *o, Xapian::doccount fetch,
+                 Xapian::doccount check, double &lowest, Page &page) {
     SplitMode mode = split_mode();
-    if (mode == SplitMode::OFF || r->remote) return false;
-    if (mode == SplitMode::BY_COST && !worth_splitting(r, run, parsed)) return false;
+    if (mode == SplitMode::OFF || r->remote) return Split::NONE;
+    if (mode == SplitMode::BY_COST && !worth_splitting(r, run, parsed)) return Split::NONE;
     Xapian::docid last = r->db.get_lastdocid();
     SplitHandle *h = last >= 2 ? handle_at_revision(r) : nullptr;
-    if (!h) return false;
+    if (!h) return Split::NONE;
     Xapian::Query own; /* the upper half's: no node shared with run */
-    if (!query_apart(r, parsed, o, own)) return false;
+    if (!query_apart(r, parsed, o, own)) return Split::NONE;
+    /* LEDE_TIES_REMATCH: as page_by_score, no tie run gathered */
+    static const bool rematch = getenv("LEDE_TIES_REMATCH") != nullptr;
+    bool gather = !rematch && r->db.size() == 1;
     Xapian::docid mid = last / 2;
     HalfJob high(r, h->db, o, fetch, check);
     high.enq.set_query(in_range(own, mid + 1, last));
     set_weighting(r, high.enq);
     high.enq.set_sort_by_relevance();
+    TieSpy low_spy(o->offset + o->limit, SPY_MOST);
+    if (gather) {
+        high.spy.reset(new TieSpy(o->offset + o->limit, SPY_MOST));
+        high.enq.add_matchspy(high.spy.get());
+        enq.add_matchspy(&low_spy);
+    }
     bool posted = mode != SplitMode::SERIAL && pool().post(&high);
     Xapian::MSet low;
     try {
@@ -348,9 +372,11 @@ bool split_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &run
         low = checked_mset(r, enq, o, 0, fetch, check);
     } catch (...) {
         finish(high, posted, false);
+        enq.clear_matchspies();
         enq.set_query(run);
         throw;
     }
+    enq.clear_matchspies();
     enq.set_query(run);
     finish(high, posted, true);
     if (high.error) std::rethrow_exception(high.error);
@@ -358,17 +384,21 @@ bool split_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &run
     std::vector<Xapian::MSetIterator> top = merged(low, high.mset, fetch);
     Xapian::doccount want = o->offset + o->limit;
     Xapian::doccount complete = complete_prefix(top, want, fetch);
-    if (complete == 0 && !top.empty()) return false; /* a tie run past the fetch: the whole match */
-    top.resize(complete);
     page.mset = low; /* the match's term statistics (spelling.cc) are either half's */
+    sum_totals(r, low, high.mset, page);
+    if (complete == 0 && !top.empty()) { /* a tie run past the fetch */
+        lowest = top[want - 1].get_weight();
+        gather_ties(gather ? &low_spy : nullptr, high.spy.get(), lowest, page);
+        return Split::TIED;
+    }
+    top.resize(complete);
     page.items = std::move(top);
     order_tied_items(r, page);
     check_stop(o, "ordering ties");
     if (page.items.size() > want) page.items.erase(page.items.begin() + want, page.items.end());
     page.items.erase(page.items.begin(),
                      page.items.begin() + std::min<size_t>(o->offset, page.items.size()));
-    sum_totals(r, low, high.mset, page);
-    return true;
+    return Split::PAGE;
 }
 
 void split_reader_moved(engine_reader *r) {

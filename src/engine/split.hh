@@ -20,19 +20,27 @@
 enum class SplitMode { BY_COST, ALWAYS, OFF, SERIAL };
 void split_set_mode(SplitMode m);
 
+/* What split_page did: nothing (NONE: page untouched, enq's query run
+ * again), the page (PAGE), or all but the order of a tie run at the
+ * page's end going on past what the halves fetched (TIED: page holds the
+ * halves' totals and the tie run their spies gathered, as page_by_score
+ * leaves it for search.cc's tied_page, with the page's lowest score). */
+enum class Split { NONE, PAGE, TIED };
+
 /* The page of run (the query run_query made, enq set up with it and its
  * weighting, sorted by relevance; no spy, no collapse) from two matches
  * over the two halves of the document ids, merged; fetch: the matches a
- * whole match would take (the page and its tie slack).  False (page
- * untouched, enq's query run again) when the query is not split: over
- * remote shards, cheaper than the split's floor, no second handle at
- * r->db's revision, or a tie run at the page's end going on past what the
- * halves fetched.  The page's ids, order, scores and exact totals are the
- * whole match's; its estimate is the halves' summed, kept within their
- * summed bounds. */
-bool split_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &run,
-                const Xapian::Query &parsed, const search_opts *o, Xapian::doccount fetch,
-                Xapian::doccount check, Page &page);
+ * whole match would take (the page and its tie slack).  NONE when the
+ * query is not split: over remote shards, cheaper than the split's
+ * floor, or no second handle at r->db's revision.  The page's ids, order,
+ * scores and exact totals are the whole match's; its estimate is the
+ * halves' summed, kept within their summed bounds. */
+Split split_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &run,
+                 const Xapian::Query &parsed, const search_opts *o, Xapian::doccount fetch,
+                 Xapian::doccount check, double &lowest, Page &page);
+
+/* search.cc: the date sort's weight floor (a hair below weight). */
+double floor_below(double weight);
 
 /* r moved to other databases or revisions (refresh.cc): its second handle
  * follows it, or is dropped to be opened again at the next split. */
