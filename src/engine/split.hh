@@ -13,10 +13,10 @@
  * default), by their cost, always (any cost), or always with the second
  * half on the caller (no pool).  Starts from LEDE_SPLIT in the
  * environment ("cost", "always", "serial"; anything else: never), read
- * once.  Off by default: at 2,000,000 articles the halves of the mix's
- * expensive queries cost 1.5-2.2x the whole match's CPU between them
- * (bench/results/scale.md, "the match split over two cores"), so even an
- * idle core gives them no lower latency. */
+ * once.  Off by default: at 2,000,000 articles it cut the mix's p99 at
+ * 1 connection by a quarter, but the split queries cost 1.35x the CPU,
+ * under load too, where their halves run one after the other
+ * (bench/results/scale.md, "the match split over two cores"). */
 enum class SplitMode { BY_COST, ALWAYS, OFF, SERIAL };
 void split_set_mode(SplitMode m);
 
