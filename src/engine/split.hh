@@ -14,7 +14,7 @@
  * half on the caller (no pool).  Starts from LEDE_SPLIT in the
  * environment ("cost", "always", "serial"; anything else: never), read
  * once.  Off by default: at 2,000,000 articles it cut the mix's p99 at
- * 1 connection by a quarter, but the split queries cost 1.35x the CPU,
+ * 1 connection by 10-23%, but the split queries cost 1.35x the CPU,
  * under load too, where their halves run one after the other
  * (bench/results/scale.md, "the match split over two cores"). */
 enum class SplitMode { BY_COST, ALWAYS, OFF, SERIAL };
