@@ -74,6 +74,7 @@ struct PrefixSet {
 typedef std::vector<std::pair<std::string, Xapian::termcount>> PrefixSums;
 
 struct BulkState;
+struct SplitHandle;  /* split.cc: a reader's second handle */
 struct WildcardExpansion;  /* wildcard.hh */  /* bulk_writer.cc: a bulk writer's inverter and id table */
 
 struct engine_writer {
@@ -221,6 +222,7 @@ struct engine_reader {
     /* Each database of db on its own (sharing db's internals, so a reopen
      * of db reopens them): their "lede.schema" make fields. */
     std::vector<Xapian::Database> part_dbs;
+    std::shared_ptr<SplitHandle> split_db;  /* split.cc: the same databases opened apart */
     /* The index's metadata fields (schema.h), merged from every database
      * and loaded again whenever the reader moves (fields.cc). */
     schema fields{nullptr, 0, 0};
@@ -307,6 +309,7 @@ struct Page {
     /* A page from a tier run (search.cc): mset matched only the articles
      * holding a tier term, and the query's totals are these. */
     bool tiered = false;
+    bool split = false;  /* or from two halves of the ids (split.cc): the same */
     Xapian::doccount counted_min = 0, counted_max = 0, counted_estimate = 0;
     /* search.cc: a tie run past page_by_score's fetch gathered in its
      * match (every match scoring about as much as the page's end, by

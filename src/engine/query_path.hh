@@ -107,6 +107,8 @@ int over_limit(const search_cost &c, const search_cost &max, char *err);
 /* results.cc */
 void fetch_data(engine_reader *r, Page &page, std::vector<Xapian::docid> dids);
 void order_ties(engine_reader *r, Page &page, Xapian::doccount keep);
+/* page.items, by score down, then newer date, then as they were. */
+void order_tied_items(engine_reader *r, Page &page);
 /* out's hits from page's items, with snippets marking the words of ran. */
 void fill_hits(engine_reader *r, Page &page, const Xapian::Query &ran,
                const search_opts *o, search_results *out);

@@ -14,6 +14,7 @@
  * reaches readers through a new stub (src/settings.h). */
 #include "internal.hh"
 #include "tiers.hh"
+#include "split.hh"
 
 #include <cstdio>
 
@@ -178,6 +179,7 @@ void reader_moved(engine_reader *r) {
     reader_fields_load(r);
     forget_pattern_words(r);
     forget_tier_freqs(r);
+    split_reader_moved(r);
 }
 
 namespace {

@@ -316,15 +316,16 @@ void fetch_data(engine_reader *r, Page &page, std::vector<Xapian::docid> dids) {
  * they come from the stored data, which the hits shown need anyway (the
  * date value slot would cost a lookup more each: 8% of the mix's time). */
 void order_ties(engine_reader *r, Page &page, Xapian::doccount keep) {
-    std::vector<Xapian::MSetIterator> &items = page.items;
-    bool ties = false;
     Xapian::MSetIterator it = page.mset.begin();
-    double prev = -1;
-    for (Xapian::doccount i = 0; i < keep; ++i, ++it) {
-        ties = ties || it.get_weight() == prev;
-        prev = it.get_weight();
-        items.push_back(it);
-    }
+    for (Xapian::doccount i = 0; i < keep; ++i, ++it) page.items.push_back(it);
+    order_tied_items(r, page);
+}
+
+void order_tied_items(engine_reader *r, Page &page) {
+    std::vector<Xapian::MSetIterator> &items = page.items;
+    Xapian::doccount keep = (Xapian::doccount)items.size();
+    bool ties = false;
+    for (Xapian::doccount i = 1; i < keep; ++i) ties = ties || items[i].get_weight() == items[i - 1].get_weight();
     if (!ties) return;
     std::vector<bool> tied(keep);
     std::vector<Xapian::docid> need;

@@ -11,9 +11,8 @@
 #include "query_run.hh"
 #include "ranking.hh"
 #include "tie_run.hh"
+#include "split.hh"
 #include "../qsyntax.h"
-
-namespace {
 
 /* Ranking of a format 1 or 2 index: BM25 (BM25_K1, BM25_B) with no floor
  * on the length normalisation; format 3's is ImpactWeight and format 4's
@@ -27,6 +26,15 @@ void set_weighting(const engine_reader *r, Xapian::Enquire &enq) {
     else if (r->format == 3) enq.set_weighting_scheme(ImpactWeight());
     else enq.set_weighting_scheme(Xapian::BM25Weight(BM25_K1, 0, 1, BM25_B, 0));
 }
+
+/* The date sort's weight floor (remote_page, tied_page, split.cc): a hair
+ * below the page's lowest score, so that a last bit of rounding between
+ * two matches cannot leave out a match that scores as much. */
+double floor_below(double weight) {
+    return weight > 0 ? weight * (1 - 1e-9) : 0;
+}
+
+namespace {
 
 /* Ranked by BM25, newer dates first among equal scores.  Xapian's
  * relevance-then-value sort reads the date of every candidate it
@@ -68,13 +76,6 @@ Xapian::doccount complete_prefix(const Xapian::MSet &mset, Xapian::doccount want
     for (Xapian::doccount i = want; i < n; i++)
         if (mset[i].get_weight() < cut) return i;
     return n < fetched ? n : 0;
-}
-
-/* The date sort's weight floor (remote_page, tied_page): a hair below the
- * page's lowest score, so that a last bit of rounding between the two
- * matches cannot leave out a match that scores as much. */
-double floor_below(double weight) {
-    return weight > 0 ? weight * (1 - 1e-9) : 0;
 }
 
 /* A match spy on an Enquire while it lives (none when spy is NULL): the
@@ -229,10 +230,9 @@ bool sorted_tie_run(engine_reader *r, Xapian::Enquire &enq, const search_opts *o
  * later one scoring as much as its page so far: at 2,000,000 articles
  * `title:display` read a value-table leaf for each of its 356 matches to
  * order 46 ties (bench/results/scale.md).  Never with a collapse: under a
- * cutoff Xapian counts fewer matches collapsed into a hit. */
-void tied_page(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, Page &page) {
-    Xapian::doccount want = o->offset + o->limit;
-    double lowest = page.mset[want - 1].get_weight();
+ * cutoff Xapian counts fewer matches collapsed into a hit.  lowest: the
+ * page's lowest score, as the match by score alone found it. */
+void tied_page(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, double lowest, Page &page) {
     bool gathered = page.ties_gathered && sorted_tie_run(r, enq, o, page);
     page.ties_gathered = gathered; /* else sorted by a match under a cutoff */
     page.tie_run.clear();
@@ -319,7 +319,7 @@ bool tier_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
         return false;
     }
     if (r->remote) sorted_above(r, enq, o, m[want - 1].get_weight(), from_tiers);
-    else if (!ordered) tied_page(r, enq, o, from_tiers); /* a tie run past the fetch */
+    else if (!ordered) tied_page(r, enq, o, m[want - 1].get_weight(), from_tiers); /* a tie run past the fetch */
     enq.set_query(q);
     count_tiered(r, enq, o, from_tiers);
     page = std::move(from_tiers);
@@ -328,9 +328,11 @@ bool tier_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
 
 /* run_query's page in relevance order (newer first on ties), with enq
  * as run_query set it up (query, weighting, collapse, and facets armed
- * unless they are counted apart, as over remote shards). */
+ * unless they are counted apart, as over remote shards); parsed: the
+ * query before run_query read its wildcards and put in its pairs. */
 void relevance_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &run,
-                    const search_opts *o, Xapian::doccount check, FacetCounts &facets, Page &page) {
+                    const Xapian::Query &parsed, const search_opts *o, Xapian::doccount check,
+                    FacetCounts &facets, Page &page) {
     bool apart = r->remote;
     bool collapsing = o->collapse && *o->collapse;
     /* A tier run ranks the best matches only: not for an exact count,
@@ -346,13 +348,25 @@ void relevance_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query 
         facets.count_apart(r, enq, o, check);
         return;
     }
+    /* An expensive match without facets or collapse: over two cores
+     * (split.cc), the halves' tops merged by score then id, their ties
+     * ordered here as page_by_score orders them. */
+    if (!r->remote && !collapsing && facets.slots.empty()) {
+        double lowest = 0;
+        Split s = split_page(r, enq, run, parsed, o, o->offset + o->limit + TIE_SLACK + 1, check, lowest, page);
+        if (s == Split::TIED) {
+            page.ties_gathered = page.ties_gathered && page.tie_run.size() <= TIE_RUN_MAX;
+            tied_page(r, enq, o, lowest, page);
+        }
+        if (s != Split::NONE) return;
+    }
     /* A match spy counting collapse keys (collapse.cc) would count twice
      * if page_by_score ran a second match: Xapian sorts. */
     if (!r->remote && !page.collapse_counts &&
         page_by_score(r, enq, o, check, page, facets.slots.empty()))
         return;
     if (!r->remote && !collapsing) { /* a tie run past page_by_score's fetch */
-        tied_page(r, enq, o, page);
+        tied_page(r, enq, o, page.mset[o->offset + o->limit - 1].get_weight(), page);
         return;
     }
     if (!apart) facets.arm(enq); /* the match below counts again */
@@ -365,9 +379,13 @@ void relevance_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query 
 
 }  // namespace
 
+Xapian::Query query_to_run(engine_reader *r, const Xapian::Query &q, const search_opts *o) {
+    return with_wildcards_read(r, r->pairs.empty() ? q : pairs_for(r, q), o);
+}
+
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
                const search_opts *o, FacetCounts &facets) {
-    Xapian::Query run = with_wildcards_read(r, r->pairs.empty() ? q : pairs_for(r, q), o);
+    Xapian::Query run = query_to_run(r, q, o);
     enq.set_query(run);
     set_weighting(r, enq);
     Xapian::doccount want = o->offset + o->limit;
@@ -391,7 +409,7 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     }
     bool by_field = o->sort_field && *o->sort_field;
     if (!by_field && !o->sort_date) {
-        relevance_page(r, enq, run, o, check, facets, page);
+        relevance_page(r, enq, run, q, o, check, facets, page);
         return page;
     }
     if (by_field) set_field_sort(r, enq, o);
@@ -406,9 +424,10 @@ Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
 void fill_totals(const Page &page, const FacetCounts &facets, const search_opts *o,
                  search_results *out) {
     const Xapian::MSet &mset = page.mset;
-    out->total_min = page.tiered ? page.counted_min : mset.get_matches_lower_bound();
-    out->total_max = page.tiered ? page.counted_max : mset.get_matches_upper_bound();
-    uint64_t estimate = page.tiered ? page.counted_estimate : mset.get_matches_estimated();
+    bool counted = page.tiered || page.split;
+    out->total_min = counted ? page.counted_min : mset.get_matches_lower_bound();
+    out->total_max = counted ? page.counted_max : mset.get_matches_upper_bound();
+    uint64_t estimate = counted ? page.counted_estimate : mset.get_matches_estimated();
     out->exact = out->total_min == out->total_max;
     /* the estimate kept within the bounds, whatever Xapian's rounding */
     out->total = out->exact ? out->total_min
@@ -473,12 +492,13 @@ int search_once(engine_reader *r, const search_opts *o,
     QueryRun run(r);
     if (int rc = start_query(r, q, o, run, err)) return rc;
     Xapian::Query ran = q;
-    if (run.page.mset.get_matches_upper_bound() == 0 && !o->any && ands_words(q)) {
+    bool none = run.page.split ? run.page.counted_max == 0 : run.page.mset.get_matches_upper_bound() == 0;
+    if (none && !o->any && ands_words(q)) {
         check_stop(o, "the retry as OR");
         Xapian::Query q_any = parse(r, o->query, true, 0);
         if (int rc = within_cost(r, q_any, o, err)) return rc;
         Page p2 = run_query(r, run.enq, q_any, o, run.facets);
-        if (p2.mset.get_matches_upper_bound() > 0) {
+        if ((p2.split ? p2.counted_max : p2.mset.get_matches_upper_bound()) > 0) {
             run.page = std::move(p2);
             ran = q_any;
             out->retried_any = 1;
@@ -500,6 +520,7 @@ int engine_search(engine_reader *r, const search_opts *o,
                   search_results *out, char *err) {
     memset(out, 0, sizeof *out);
     if (qsyntax_check(o->query, err) != LEDE_OK) return LEDE_ESYNTAX;
+    SearchRunning running; /* split.cc: whether a core is idle */
     int rc = with_retry(r, err, "search", [&] {
         search_results_free(out);
         return search_once(r, o, out, err);

@@ -13,7 +13,8 @@ Then the default build read two ways: with the pair terms of its pair words
 as an index made before them reads (LEDE_PAIRS_COMMON_ONLY: the common words'
 pair terms alone, positions for the other phrases), and with its tie
 runs sorted by a second match (LEDE_TIES_REMATCH) instead of from the
-matches the first gathered.
+matches the first gathered; and every query's match split over two
+halves of the document ids (LEDE_SPLIT=always) against none.
 Needs ../shared (Reuters); else a SKIP line says so."""
 import os
 import subprocess
@@ -256,6 +257,24 @@ for what, env in (("prefix terms", {}), ("words (LEDE_WORD_WILDCARDS)", {"LEDE_W
           "%d differ, first: %r" % (len(differ), differ[:1]))
     check(runs >= 5, "prefix tiers: wildcard queries are ranked from the tiers (%d of %d)" % (runs, len(queries)))
 queries = mix
+
+# Issue 22: a match split over the two halves of the document ids
+# (src/engine/split.cc: two matches, on two cores when one is idle, their
+# tops merged) forced for every query (LEDE_SPLIT=always), against none
+# (LEDE_SPLIT=off): the same ids, order, scores and exact counts, exact=1
+# and not (without tier runs, so that every query takes the whole match).
+for name, index in (("the default build", default), ("--prefix-min 20000", by_prefix)):
+    off, split = scored(index, {"LEDE_SPLIT": "off"}), scored(index, {"LEDE_SPLIT": "always"})
+    differ = [(q, x, y) for q, x, y in zip(queries, off, split) if x != y]
+    check(not differ, "split matches, %s: the mix's ids, order, scores and exact counts as unsplit" % name,
+          "%d differ, first: %r" % (len(differ), differ[:1]))
+    env = {"LEDE_TIERS_OFF": "1"}
+    off = ranked_scores(index, dict(env, LEDE_SPLIT="off"))
+    split = ranked_scores(index, dict(env, LEDE_SPLIT="always"))
+    differ = [(q, x, y) for q, x, y in zip(queries, off, split)
+              if x[:2] != y[:2] or (x[2] and y[2] and x[2] != y[2])]
+    check(not differ, "split matches, %s: the mix's ids, order and scores as unsplit (limit=20)" % name,
+          "%d differ, first: %r" % (len(differ), differ[:1]))
 
 scratch.cleanup()
 finish()

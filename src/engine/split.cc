@@ -1,0 +1,423 @@
+/* split.cc -- an expensive relevance-ordered match split over two cores
+ * (issue 22): the query FILTERed by a weightless source of each half of
+ * the document ids, the lower half matched on the caller's thread with
+ * r->db, the upper half with the reader's second handle of the same
+ * revision (SplitHandle), on a pool thread when a core is idle and
+ * otherwise on the caller after the first; the two tops merged by score
+ * then document id (Xapian's own order), so the page is the whole
+ * match's whatever the load.  Owns the engine's pool of half runners,
+ * the count of searches running, each reader's second handle (opened
+ * here, moved by split_reader_moved) and the split's cost floor; reads
+ * r->db only on the caller's thread, and nothing of the reader on a pool
+ * thread but what the half's own Enquire holds.  search.cc decides which
+ * queries may be split (relevance order, no facets, no collapse, local)
+ * and orders the ties of the page (results.cc). */
+#include "split.hh"
+
+#include "query_run.hh"
+#include "tie_run.hh"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+/* The second handle of a reader: the same local databases as r->db, in
+ * the same order, opened apart (a Xapian::Database is not thread-safe),
+ * as of the reader's open number `opens`. */
+struct SplitHandle {
+    Xapian::Database db;
+    std::vector<Xapian::Database> parts;
+    uint64_t opens = 0;
+};
+
+namespace {
+
+/* The postings (articles of each term, a wildcard's words summed) under
+ * which a query runs whole: the halves cost 1.3x the whole's CPU between
+ * them (bench/results/scale.md, "2M again", probe 2), which a small
+ * query must not pay. */
+const uint64_t SPLIT_MIN_POSTINGS = 300000;
+
+/* The most matches each half's TieSpy keeps (search.cc's TIE_RUN_MAX). */
+const size_t SPY_MOST = 50000;
+
+/* The words of a wildcard counted at most (a longer expansion is surely
+ * over the floor, or refused by --max-wildcard). */
+const unsigned WILDCARD_WORDS_READ = 2000;
+
+std::atomic<int> &mode_flag() {
+    static std::atomic<int> mode([] {
+        const char *e = getenv("LEDE_SPLIT");
+        SplitMode m = SplitMode::OFF; /* see split.hh: off until it pays */
+        if (e && !strcmp(e, "cost")) m = SplitMode::BY_COST;
+        else if (e && !strcmp(e, "always")) m = SplitMode::ALWAYS;
+        else if (e && !strcmp(e, "serial")) m = SplitMode::SERIAL;
+        return (int)m;
+    }());
+    return mode;
+}
+
+SplitMode split_mode() {
+    return (SplitMode)mode_flag().load(std::memory_order_relaxed);
+}
+
+/* The documents from lo to hi, weighing nothing.  Its frequency is the
+ * database's size: ANDed with a query (FILTER) it sorts last among the
+ * AND's posting lists, so it never drives the match and the others keep
+ * their order, and with it the sum of the weights, to the last bit. */
+class DocidRange : public Xapian::PostingSource {
+  public:
+    DocidRange(Xapian::docid lo, Xapian::docid hi) : lo(lo), hi(hi) {}
+    Xapian::doccount get_termfreq_min() const override { return 0; }
+    Xapian::doccount get_termfreq_est() const override { return size; }
+    Xapian::doccount get_termfreq_max() const override { return size; }
+    void init(const Xapian::Database &db) override {
+        size = db.get_doccount();
+        cur = 0;
+    }
+    void next(double) override { cur = cur ? cur + 1 : lo; }
+    void skip_to(Xapian::docid did, double) override { cur = std::max({cur, did, lo}); }
+    bool at_end() const override { return cur > hi; }
+    Xapian::docid get_docid() const override { return cur; }
+    Xapian::PostingSource *clone() const override { return new DocidRange(lo, hi); }
+
+  private:
+    Xapian::docid lo, hi, cur = 0;
+    Xapian::doccount size = 0;
+};
+
+Xapian::Query in_range(const Xapian::Query &q, Xapian::docid lo, Xapian::docid hi) {
+    return Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query((new DocidRange(lo, hi))->release()));
+}
+
+/* The postings q's terms hold (terms) or the words of its wildcards
+ * (!terms: a parsed query's, before they were read), added to sum until
+ * it is over floor. */
+void add_postings(const engine_reader *r, const Xapian::Query &q, bool terms, uint64_t floor, uint64_t &sum) {
+    if (sum > floor) return;
+    if (q.get_type() == Xapian::Query::LEAF_TERM) {
+        if (!terms) return;
+        sum += r->db.get_termfreq(*q.get_terms_begin());
+        return;
+    }
+    if (q.get_type() == Xapian::Query::OP_WILDCARD) {
+        std::string pattern = read_description(q).pattern;
+        unsigned n = 0;
+        for (Xapian::TermIterator t = r->db.allterms_begin(pattern);
+             t != r->db.allterms_end(pattern) && n < WILDCARD_WORDS_READ && sum <= floor; ++t, ++n)
+            sum += t.get_termfreq();
+        return;
+    }
+    for (size_t i = 0; i < q.get_num_subqueries(); i++)
+        add_postings(r, q.get_subquery(i), terms, floor, sum);
+}
+
+/* Whether the query run (parsed before its wildcards were read and its
+ * pairs put in) reads more postings than the split's floor: its terms',
+ * pair terms standing for their phrases, and its wildcards' words. */
+bool worth_splitting(const engine_reader *r, const Xapian::Query &run, const Xapian::Query &parsed) {
+    uint64_t sum = 0;
+    add_postings(r, run, true, SPLIT_MIN_POSTINGS, sum);
+    if (sum <= SPLIT_MIN_POSTINGS)
+        add_postings(r, parsed, false, SPLIT_MIN_POSTINGS, sum);
+    return sum > SPLIT_MIN_POSTINGS;
+}
+
+/* The reader's second handle at r->db's revision (every part's), opened
+ * or moved here; NULL when it cannot be (remote or unknown layout, or a
+ * writer committed between the reader's move and this one's). */
+SplitHandle *handle_at_revision(engine_reader *r) {
+    if (r->remote || !r->layout_known || r->parts.empty() || r->parts.size() != r->part_dbs.size())
+        return nullptr;
+    try {
+        if (!r->split_db || r->split_db->opens != r->opens) {
+            auto h = std::make_shared<SplitHandle>();
+            for (const Part &p : r->parts) {
+                h->parts.push_back(Xapian::Database(p.local));
+                h->db.add_database(h->parts.back());
+            }
+            h->opens = r->opens;
+            r->split_db = h;
+        }
+        SplitHandle *h = r->split_db.get();
+        for (int pass = 0; pass < 2; pass++) {
+            bool same = true;
+            for (size_t i = 0; same && i < h->parts.size(); i++)
+                same = h->parts[i].get_revision() == r->part_dbs[i].get_revision();
+            if (same) return h;
+            if (pass == 0) h->db.reopen();
+        }
+    } catch (const Xapian::Error &) {
+        r->split_db.reset();
+    }
+    return nullptr;
+}
+
+/* Searches running and halves running on pool threads, against the
+ * online cores: a core is idle while there are fewer. */
+std::atomic<int> busy{0};
+
+int online_cores() {
+    static const int n = [] {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        return c > 0 ? (int)c : 1;
+    }();
+    return n;
+}
+
+/* A half to run: its own Enquire (built on the caller's thread, on the
+ * second handle, before the half is posted), its result or its error. */
+struct HalfJob {
+    enum State { QUEUED, RUNNING, DONE };
+    const engine_reader *r;
+    Xapian::Enquire enq;
+    search_opts o;  /* the caller's deadline; its cancel callback is the caller's to call */
+    Xapian::doccount fetch, check;
+    Xapian::MSet mset;
+    std::unique_ptr<TieSpy> spy;  /* its tie run, when gathered */
+    std::exception_ptr error;
+    State state = QUEUED;  /* under the pool's lock */
+    bool done = false;     /* under m */
+    std::mutex m;
+    std::condition_variable cv;
+    HalfJob(const engine_reader *r, const Xapian::Database &db, const search_opts *opts, Xapian::doccount fetch,
+            Xapian::doccount check)
+        : r(r), enq(db), o(*opts), fetch(fetch), check(check) {
+        o.cancelled = nullptr;
+    }
+    void run() {
+        try {
+            mset = checked_mset(r, enq, &o, 0, fetch, check);
+        } catch (...) {
+            error = std::current_exception();
+        }
+    }
+};
+
+/* The engine's half runners: online cores - 1 threads, started at the
+ * first post, joined at exit (none on one core). */
+class Pool {
+  public:
+    ~Pool() {
+        {
+            std::lock_guard<std::mutex> g(lock);
+            stopping = true;
+        }
+        wake.notify_all();
+        for (std::thread &t : threads) t.join();
+    }
+    /* Posts job to a pool thread when a core is idle: false otherwise. */
+    bool post(HalfJob *job) {
+        if (online_cores() < 2 || busy.load() >= online_cores()) return false;
+        std::lock_guard<std::mutex> g(lock);
+        if (threads.empty())
+            for (int i = 0; i + 1 < online_cores(); i++) threads.emplace_back([this] { serve(); });
+        queue.push_back(job);
+        wake.notify_one();
+        return true;
+    }
+    /* job taken back from the queue, to run on the caller, unless a pool
+     * thread took it first (then the caller waits for it). */
+    bool take_back(HalfJob *job) {
+        std::lock_guard<std::mutex> g(lock);
+        if (job->state != HalfJob::QUEUED) return false;
+        queue.erase(std::find(queue.begin(), queue.end(), job));
+        job->state = HalfJob::RUNNING;
+        return true;
+    }
+
+  private:
+    void serve() {
+        for (;;) {
+            HalfJob *job;
+            {
+                std::unique_lock<std::mutex> g(lock);
+                wake.wait(g, [this] { return stopping || !queue.empty(); });
+                if (queue.empty()) return;
+                job = queue.front();
+                queue.pop_front();
+                job->state = HalfJob::RUNNING;
+            }
+            busy++;
+            job->run();
+            busy--;
+            std::lock_guard<std::mutex> g(job->m);
+            job->done = true;
+            job->cv.notify_one(); /* under m: the caller may free job once it sees done */
+        }
+    }
+    std::mutex lock;
+    std::condition_variable wake;
+    std::deque<HalfJob *> queue;
+    std::vector<std::thread> threads;
+    bool stopping = false;
+};
+
+Pool &pool() {
+    static Pool p;
+    return p;
+}
+
+/* The posted half finished, on the caller if no pool thread took it. */
+void finish(HalfJob &job, bool posted, bool run_it) {
+    if (!posted || pool().take_back(&job)) {
+        if (run_it) job.run();
+        return;
+    }
+    std::unique_lock<std::mutex> g(job.m);
+    job.cv.wait(g, [&] { return job.done; });
+}
+
+/* parsed as run_query runs it, made anew into own from parsed's serialised
+ * form: Xapian counts the references to a query's nodes without atomics
+ * and its matcher takes and drops them, so the two halves' queries may
+ * share none (a shared one crashed test_split under load).  False when
+ * parsed holds what does not serialise (a posting source of lede's). */
+bool query_apart(engine_reader *r, const Xapian::Query &parsed, const search_opts *o, Xapian::Query &own) {
+    try {
+        own = query_to_run(r, Xapian::Query::unserialise(parsed.serialise()), o);
+        return true;
+    } catch (const Xapian::UnimplementedError &) {
+        return false;
+    }
+}
+
+/* The first fetch matches of the two halves' tops, by score, then
+ * document id (the lower half's ids are all below the upper's). */
+std::vector<Xapian::MSetIterator> merged(const Xapian::MSet &low, const Xapian::MSet &high,
+                                         Xapian::doccount fetch) {
+    std::vector<Xapian::MSetIterator> out;
+    Xapian::MSetIterator a = low.begin(), b = high.begin();
+    while (out.size() < fetch && (a != low.end() || b != high.end())) {
+        bool from_low = b == high.end() || (a != low.end() && a.get_weight() >= b.get_weight());
+        out.push_back(from_low ? a++ : b++);
+    }
+    return out;
+}
+
+/* As search.cc's complete_prefix, over the merged tops. */
+Xapian::doccount complete_prefix(const std::vector<Xapian::MSetIterator> &m, Xapian::doccount want,
+                                 Xapian::doccount fetch) {
+    Xapian::doccount n = (Xapian::doccount)m.size();
+    if (n <= want) return n;
+    double cut = m[want - 1].get_weight();
+    for (Xapian::doccount i = want; i < n; i++)
+        if (m[i].get_weight() < cut) return i;
+    return n < fetch ? n : 0;
+}
+
+/* The tie run of a page whose lowest score is lowest, from both halves'
+ * spies (by document id: the lower half's ids come first), for tied_page. */
+void gather_ties(const TieSpy *low, const TieSpy *high, double lowest, Page &page) {
+    if (!low || !high || lowest <= 0 || low->overflowed || high->overflowed) return;
+    page.tie_run = low->at_least(floor_below(lowest));
+    std::vector<std::pair<Xapian::docid, double>> up = high->at_least(floor_below(lowest));
+    page.tie_run.insert(page.tie_run.end(), up.begin(), up.end());
+    page.ties_gathered = true;
+}
+
+/* The totals of the halves summed, within the database's size. */
+void sum_totals(const engine_reader *r, const Xapian::MSet &a, const Xapian::MSet &b, Page &page) {
+    page.split = true;
+    page.counted_min = a.get_matches_lower_bound() + b.get_matches_lower_bound();
+    page.counted_max = std::max(page.counted_min, std::min(a.get_matches_upper_bound() + b.get_matches_upper_bound(),
+                                                           r->db.get_doccount()));
+    page.counted_estimate = std::min(std::max(a.get_matches_estimated() + b.get_matches_estimated(),
+                                              page.counted_min),
+                                     page.counted_max);
+}
+
+}  // namespace
+
+void split_set_mode(SplitMode m) {
+    mode_flag().store((int)m);
+}
+
+Split split_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &run,
+                 const Xapian::Query &parsed, const search_opts *o, Xapian::doccount fetch,
+                 Xapian::doccount check, double &lowest, Page &page) {
+    SplitMode mode = split_mode();
+    if (mode == SplitMode::OFF || r->remote) return Split::NONE;
+    if (mode == SplitMode::BY_COST && !worth_splitting(r, run, parsed)) return Split::NONE;
+    Xapian::docid last = r->db.get_lastdocid();
+    SplitHandle *h = last >= 2 ? handle_at_revision(r) : nullptr;
+    if (!h) return Split::NONE;
+    Xapian::Query own; /* the upper half's: no node shared with run */
+    if (!query_apart(r, parsed, o, own)) return Split::NONE;
+    /* LEDE_TIES_REMATCH: as page_by_score, no tie run gathered */
+    static const bool rematch = getenv("LEDE_TIES_REMATCH") != nullptr;
+    bool gather = !rematch && r->db.size() == 1;
+    Xapian::docid mid = last / 2;
+    HalfJob high(r, h->db, o, fetch, check);
+    high.enq.set_query(in_range(own, mid + 1, last));
+    set_weighting(r, high.enq);
+    high.enq.set_sort_by_relevance();
+    TieSpy low_spy(o->offset + o->limit, SPY_MOST);
+    if (gather) {
+        high.spy.reset(new TieSpy(o->offset + o->limit, SPY_MOST));
+        high.enq.add_matchspy(high.spy.get());
+        enq.add_matchspy(&low_spy);
+    }
+    bool posted = mode != SplitMode::SERIAL && pool().post(&high);
+    Xapian::MSet low;
+    try {
+        enq.set_query(in_range(run, 1, mid));
+        low = checked_mset(r, enq, o, 0, fetch, check);
+    } catch (...) {
+        finish(high, posted, false);
+        enq.clear_matchspies();
+        enq.set_query(run);
+        throw;
+    }
+    enq.clear_matchspies();
+    enq.set_query(run);
+    finish(high, posted, true);
+    if (high.error) std::rethrow_exception(high.error);
+    check_stop(o, "the match");
+    std::vector<Xapian::MSetIterator> top = merged(low, high.mset, fetch);
+    Xapian::doccount want = o->offset + o->limit;
+    Xapian::doccount complete = complete_prefix(top, want, fetch);
+    page.mset = low; /* the match's term statistics (spelling.cc) are either half's */
+    sum_totals(r, low, high.mset, page);
+    if (complete == 0 && !top.empty()) { /* a tie run past the fetch */
+        lowest = top[want - 1].get_weight();
+        gather_ties(gather ? &low_spy : nullptr, high.spy.get(), lowest, page);
+        return Split::TIED;
+    }
+    top.resize(complete);
+    page.items = std::move(top);
+    order_tied_items(r, page);
+    check_stop(o, "ordering ties");
+    if (page.items.size() > want) page.items.erase(page.items.begin() + want, page.items.end());
+    page.items.erase(page.items.begin(),
+                     page.items.begin() + std::min<size_t>(o->offset, page.items.size()));
+    return Split::PAGE;
+}
+
+void split_reader_moved(engine_reader *r) {
+    if (!r->split_db) return;
+    if (r->split_db->opens != r->opens) {
+        r->split_db.reset(); /* other databases: opened again at the next split */
+        return;
+    }
+    try {
+        r->split_db->db.reopen();
+    } catch (const Xapian::Error &) {
+        r->split_db.reset();
+    }
+}
+
+SearchRunning::SearchRunning() {
+    busy++;
+}
+
+SearchRunning::~SearchRunning() {
+    busy--;
+}

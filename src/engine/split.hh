@@ -1,0 +1,64 @@
+/* split.hh -- one expensive relevance-ordered match split into two
+ * docid-range halves, the second run on another core when one is idle
+ * (split.cc): the page from the halves, the reader's second database
+ * handle that the other core reads, the engine's pool of half runners,
+ * and the count of searches running that tells whether a core is idle.
+ * Declarations only; nothing outside the engine includes it. */
+#ifndef LEDE_ENGINE_SPLIT_HH
+#define LEDE_ENGINE_SPLIT_HH
+
+#include "internal.hh"
+
+/* Whether queries are split (a test and benchmark hook): never (the
+ * default), by their cost, always (any cost), or always with the second
+ * half on the caller (no pool).  Starts from LEDE_SPLIT in the
+ * environment ("cost", "always", "serial"; anything else: never), read
+ * once.  Off by default: at 2,000,000 articles it cut the mix's p99 at
+ * 1 connection by 10-23%, but the split queries cost 1.35x the CPU,
+ * under load too, where their halves run one after the other
+ * (bench/results/scale.md, "the match split over two cores"). */
+enum class SplitMode { BY_COST, ALWAYS, OFF, SERIAL };
+void split_set_mode(SplitMode m);
+
+/* What split_page did: nothing (NONE: page untouched, enq's query run
+ * again), the page (PAGE), or all but the order of a tie run at the
+ * page's end going on past what the halves fetched (TIED: page holds the
+ * halves' totals and the tie run their spies gathered, as page_by_score
+ * leaves it for search.cc's tied_page, with the page's lowest score). */
+enum class Split { NONE, PAGE, TIED };
+
+/* The page of run (the query run_query made, enq set up with it and its
+ * weighting, sorted by relevance; no spy, no collapse) from two matches
+ * over the two halves of the document ids, merged; fetch: the matches a
+ * whole match would take (the page and its tie slack).  NONE when the
+ * query is not split: over remote shards, cheaper than the split's
+ * floor, or no second handle at r->db's revision.  The page's ids, order,
+ * scores and exact totals are the whole match's; its estimate is the
+ * halves' summed, kept within their summed bounds. */
+Split split_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &run,
+                 const Xapian::Query &parsed, const search_opts *o, Xapian::doccount fetch,
+                 Xapian::doccount check, double &lowest, Page &page);
+
+/* search.cc: the date sort's weight floor (a hair below weight). */
+double floor_below(double weight);
+
+/* r moved to other databases or revisions (refresh.cc): its second handle
+ * follows it, or is dropped to be opened again at the next split. */
+void split_reader_moved(engine_reader *r);
+
+/* One engine search running while it lives (engine_search): with the
+ * halves running, whether a core is idle for a second half. */
+struct SearchRunning {
+    SearchRunning();
+    ~SearchRunning();
+    SearchRunning(const SearchRunning &) = delete;
+    SearchRunning &operator=(const SearchRunning &) = delete;
+};
+
+/* search.cc: the ranking of r's format set on enq. */
+void set_weighting(const engine_reader *r, Xapian::Enquire &enq);
+/* search.cc: the parsed query q as run_query runs it (its pairs put in,
+ * its wildcards read). */
+Xapian::Query query_to_run(engine_reader *r, const Xapian::Query &q, const search_opts *o);
+
+#endif

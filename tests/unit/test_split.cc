@@ -1,0 +1,195 @@
+/* test_split.cc -- a relevance-ordered match split into two halves of
+ * the document ids (src/engine/split.cc) gives the unsplit search's page:
+ * the same ids, order and scores, the same exact totals (and, when the
+ * unsplit count is exact, the same count), for AND, OR, NOT, a phrase, a
+ * wildcard and single words, at several offsets, where scores tie at the
+ * page's end (within the fetch, and past it: then sorted from the tie run
+ * both halves' spies gathered), after
+ * the reader moved to a new revision, and with the second half run on
+ * the caller (serial) as on a pool thread.  Forced with split_set_mode
+ * (the LEDE_SPLIT hook), since a small index is under the cost floor. */
+#include "internal.hh"
+#include "query_run.hh"
+#include "split.hh"
+#include "unit.h"
+#include "unit_index.h"
+
+#include <string>
+#include <vector>
+
+namespace {
+
+const unsigned ARTICLES = 600;
+const int64_t DAY = 86400, START = 1577836800; /* 2020-01-01 */
+
+std::string repeat(const char *word, unsigned n) {
+    std::string s;
+    for (unsigned k = 0; k < n; k++) s += std::string(word) + " ";
+    return s;
+}
+
+/* Article i (from first): words in patterns of i, so that scores tie in
+ * groups whose dates are shuffled against their ids. */
+std::string body_of(unsigned i) {
+    std::string b = repeat("river", 1 + i % 3);
+    if (i % 2 == 0) b += repeat("stone", 1 + i % 4);
+    if (i % 3 == 0) b += repeat("cloud", 1 + i % 2);
+    if (i % 5 == 0) b += repeat("maple", 1 + (i / 5) % 3);
+    if (i % 7 == 0) b += "copper kettle ";
+    if (i % 7 == 1) b += "copper old kettle ";
+    if (i % 11 == 0) b += "harbour ";
+    if (i % 13 == 0) b += "harvest harvest ";
+    if (i % 17 == 0) b += "hare ";
+    return b + "lantern meadow signal timber";
+}
+
+int add_articles(const char *dir, unsigned first, unsigned n, char *err) {
+    engine_writer *w;
+    if (engine_writer_open(dir, 1, 1, &w, err) != LEDE_OK) return LEDE_ERR;
+    int rc = LEDE_OK;
+    if (first == 0) {
+        const char *meta[][2] = {{"lede.format", "4"}, {"lede.pivot", "20"}, {"lede.language", "english"}};
+        for (auto &m : meta)
+            if (rc == LEDE_OK) rc = engine_writer_meta_set(w, m[0], m[1], strlen(m[1]), err);
+        if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", NULL, 0, err);
+    }
+    for (unsigned i = first; rc == LEDE_OK && i < first + n; i++) {
+        article a;
+        article_init(&a);
+        std::string id = "s" + std::to_string(i), body = body_of(i);
+        a.id = lede_strdup(id.c_str());
+        a.title = lede_strdup("Notes");
+        a.body = lede_strdup(body.c_str());
+        a.date = START + (int64_t)((i * 37) % 500) * DAY;
+        a.has_date = i % 9 != 4;
+        rc = unit_put_article(w, &a, NULL, err);
+    }
+    if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    return rc;
+}
+
+/* What a search answers, as compared. */
+struct Answer {
+    int rc = LEDE_ERR;
+    std::vector<std::string> ids;
+    std::vector<double> scores;
+    uint64_t total = 0, lo = 0, hi = 0;
+    int exact = 0;
+};
+
+Answer ask(engine_reader *r, SplitMode mode, const char *query, unsigned offset, unsigned limit, bool exact) {
+    split_set_mode(mode);
+    search_opts o = {};
+    o.query = query;
+    o.offset = offset;
+    o.limit = limit;
+    o.exact = exact;
+    search_results res;
+    char err[LEDE_ERRLEN];
+    Answer a;
+    a.rc = engine_search(r, &o, &res, err);
+    if (a.rc != LEDE_OK) return a;
+    for (unsigned i = 0; i < res.nhits; i++) {
+        a.ids.push_back(res.hits[i].id);
+        a.scores.push_back(res.hits[i].score);
+    }
+    a.total = res.total, a.lo = res.total_min, a.hi = res.total_max, a.exact = res.exact;
+    search_results_free(&res);
+    return a;
+}
+
+/* split as off answers: hits the same; totals the same when off's are
+ * exact (and exact too), else split's estimate within its bounds and
+ * these around the true count's bounds off gave. */
+bool same(const Answer &off, const Answer &split) {
+    if (off.rc != LEDE_OK || split.rc != LEDE_OK || off.ids != split.ids || off.scores != split.scores)
+        return false;
+    if (off.exact) return split.exact && split.total == off.total;
+    return split.lo <= split.total && split.total <= split.hi && split.lo <= off.hi && split.hi >= off.lo;
+}
+
+const char *const QUERIES[] = {"stone cloud",    "stone OR maple",  "river NOT cloud", "\"copper kettle\"",
+                               "har*",           "maple",           "cloud",           "river",
+                               "stone AND har*", "maple OR kettle", "cloud maple",  "nowhere words"};
+
+/* Every query at offsets and limits, forced split (pool, then serial)
+ * against unsplit; exact: with exact counts. */
+void check_all(engine_reader *r, const char *when, bool exact) {
+    unsigned bad = 0, asked = 0;
+    std::string first_bad;
+    for (const char *q : QUERIES)
+        for (unsigned offset : {0u, 3u, 10u, 25u})
+            for (unsigned limit : {1u, 5u, 10u}) {
+                Answer off = ask(r, SplitMode::OFF, q, offset, limit, exact);
+                Answer pooled = ask(r, SplitMode::ALWAYS, q, offset, limit, exact);
+                Answer serial = ask(r, SplitMode::SERIAL, q, offset, limit, exact);
+                asked++;
+                if (same(off, pooled) && same(off, serial) && pooled.total == serial.total &&
+                    pooled.exact == serial.exact)
+                    continue;
+                if (!bad++)
+                    first_bad = std::string(q) + " at " + std::to_string(offset) + "+" + std::to_string(limit) +
+                                ": totals " + std::to_string(off.total) + " / " + std::to_string(pooled.total) +
+                                " / " + std::to_string(serial.total);
+            }
+    CHECK(bad == 0, "%s%s: the split pages (pooled and serial) are the unsplit ones (%u of %u differ; %s)", when,
+          exact ? ", exact counts" : "", bad, asked, first_bad.c_str());
+}
+
+/* The split really ran (a page from two halves) for queries whose page
+ * end does not tie past the fetch, and a tie run past it ran whole. */
+void check_taken(engine_reader *r) {
+    split_set_mode(SplitMode::ALWAYS);
+    std::string whole;
+    for (const char *q : {"cloud maple", "\"copper kettle\"", "har*", "stone OR maple"}) {
+        QueryRun run(r);
+        search_opts o = {};
+        o.limit = 10;
+        char err[LEDE_ERRLEN] = "";
+        CHECK(start_query(r, parse(r, q, false, 0), &o, run, err) == LEDE_OK, "%s runs: %s", q, err);
+        if (!run.page.split) whole += std::string(" ") + q;
+    }
+    CHECK(whole.empty(), "the forced split ran for the queries whose page end ties within the fetch (not:%s)",
+          whole.c_str());
+    QueryRun run(r);
+    search_opts o = {};
+    o.limit = 10;
+    char err[LEDE_ERRLEN] = "";
+    CHECK(start_query(r, parse(r, "river", false, 0), &o, run, err) == LEDE_OK && run.page.split &&
+              run.page.ties_gathered,
+          "river (about 200 articles tied at the page's end, past the fetch): split, its page sorted from "
+          "the tie run the halves' spies gathered");
+}
+
+}  // namespace
+
+int main(void) {
+    char tmpl[] = "/tmp/lede-split-XXXXXX";
+    char *root = unit_scratch_open(tmpl);
+    if (!root) return unit_exit();
+    std::string dir = std::string(root) + "/idx";
+    char err[LEDE_ERRLEN] = "";
+    CHECK(add_articles(dir.c_str(), 0, ARTICLES, err) == LEDE_OK, "index: %s", err);
+    engine_reader *r;
+    if (engine_reader_open(dir.c_str(), &r, err) == LEDE_OK) {
+        check_all(r, "first revision", false);
+        check_all(r, "first revision", true);
+        check_taken(r);
+        Answer before = ask(r, SplitMode::ALWAYS, "stone cloud", 0, 10, true);
+        CHECK(add_articles(dir.c_str(), ARTICLES, 120, err) == LEDE_OK, "more articles: %s", err);
+        int changed = 0;
+        CHECK(engine_reader_refresh(r, &changed, err) == LEDE_OK && changed, "the reader moved: %s", err);
+        Answer after = ask(r, SplitMode::ALWAYS, "stone cloud", 0, 10, true);
+        CHECK(after.rc == LEDE_OK && after.total > before.total,
+              "the split after the move counts the new articles (%llu, before %llu)",
+              (unsigned long long)after.total, (unsigned long long)before.total);
+        check_all(r, "after the reader moved", true);
+        check_all(r, "after the reader moved", false);
+        engine_reader_close(r);
+    } else {
+        CHECK(false, "reader opens: %s", err);
+    }
+    split_set_mode(SplitMode::BY_COST);
+    unit_scratch_remove(root);
+    return unit_exit();
+}
