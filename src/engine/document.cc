@@ -14,6 +14,7 @@
 #include "chars.hh"
 #include "tokenise.hh"
 #include "bulk_writer.hh"
+#include "spelling_words.hh"
 #include "../date.h"
 
 #include <algorithm>
@@ -167,10 +168,12 @@ std::string fingerprint_bytes(uint64_t v) {
     return s;
 }
 
-/* Hands the collected words to Xapian, which writes them at commit. */
+/* Hands the collected words to Xapian, which writes them at commit, and
+ * then takes back those of the documents replaced or deleted. */
 void flush_words(engine_writer *w) {
     for (const auto &kv : w->words) w->db.add_spelling(kv.first, kv.second);
     clear_words(w);
+    remove_taken_back(w);
 }
 
 /* A std::map node (the glass writer's: 32 bytes of tree links, the string

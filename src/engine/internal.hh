@@ -107,6 +107,7 @@ struct engine_writer {
      * its budget).  Changed only through count_word and clear_words. */
     StringTable<Xapian::termcount> words;
     size_t words_bytes = 0;
+    std::shared_ptr<struct SpellingBack> spelling_back; /* spelling_words.cc: words to take back */
     /* engine_writer_measure's sample: articles, and the articles each
      * word of the body term is in. */
     uint64_t sampled = 0;

@@ -16,9 +16,10 @@
  * Which spelling words: the old document's body terms, in position order,
  * are those of the body's segments (lines, boilerplate spans) it indexed,
  * one after the other, so which segments gave it spelling words is read
- * from them; the words those gave and the new document's do not are taken
- * back (remove_spelling), and those a line no longer boilerplate now gives
- * are added.  A sharded index's spelling data is its front's, which a
+ * from them (spelling_words.cc, which a replace or delete reads too); the
+ * words those gave and the new document's do not are taken back
+ * (remove_spelling), and those a line no longer boilerplate now gives are
+ * added.  A sharded index's spelling data is its front's, which a
  * shard's compaction does not open: there they stay.
  *
  * What the grouping gave a document (its near-duplicate group key) it
@@ -30,6 +31,7 @@
 #include "internal.hh"
 #include "changes.hh"
 #include "boilerplate.hh"
+#include "spelling_words.hh"
 
 #include <algorithm>
 #include <map>
@@ -59,23 +61,6 @@ struct Learned {
     size_t n = 0;
     ~Learned() { boiler_learned_free(v, n); }
 };
-
-/* A line's body terms as the writer makes them, in order, each with its
- * position less the first one's (stop words leave no gap). */
-typedef std::vector<std::pair<Xapian::termpos, std::string>> TermRun;
-
-TermRun term_run(engine_writer *w, const std::string &text) {
-    Xapian::Document scratch;
-    w->tg.set_document(scratch);
-    w->tg.index_text(w->fold ? fold_text(text.c_str()) : text);
-    TermRun run;
-    for (Xapian::TermIterator t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t)
-        for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
-            run.emplace_back(*p, *t);
-    std::sort(run.begin(), run.end());
-    for (size_t i = run.size(); i-- > 0;) run[i].first -= run[0].first;
-    return run;
-}
 
 /* The words of a learned line's text, but a last one the table's cut at
  * BOILER_TEXT_MAX bytes may have split. */
@@ -144,47 +129,6 @@ std::string termlist_of(const Xapian::Document &doc) {
     return out;
 }
 
-typedef std::unordered_map<std::string, Xapian::termcount> Words;
-
-/* The body's terms of doc in position order (its unprefixed terms with
- * positions: the headline and standfirst have prefixes, and an unprefixed
- * copy of them has no positions). */
-std::vector<std::string> body_sequence(const Xapian::Document &doc) {
-    std::vector<std::pair<Xapian::termpos, std::string>> at;
-    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
-        if (prefix_length(*t) == 0)
-            for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
-                at.emplace_back(*p, *t);
-    std::sort(at.begin(), at.end());
-    std::vector<std::string> terms;
-    for (const auto &e : at) terms.push_back(e.second);
-    return terms;
-}
-
-/* The body cut where its lines and its boilerplate spans begin and end:
- * what a document leaves out or keeps whole. */
-std::vector<std::string> segments(const char *body, const boiler_span *spans, size_t n) {
-    std::set<size_t> cuts = {0, strlen(body)};
-    for (size_t i = 0; body[i]; i++)
-        if (body[i] == '\n') cuts.insert(i + 1);
-    for (size_t i = 0; i < n; i++) cuts.insert({spans[i].start, spans[i].end});
-    std::vector<std::string> out;
-    for (auto c = cuts.begin(), next = std::next(c); next != cuts.end(); ++c, ++next)
-        out.emplace_back(body + *c, *next - *c);
-    return out;
-}
-
-/* The spelling words text gives (as folded), counted into words. */
-void words_of(engine_writer *w, const std::string &text, Words &words) {
-    size_t held = w->words_bytes; /* collect_words counts into w->words */
-    StringTable<Xapian::termcount> kept;
-    kept.swap(w->words);
-    collect_words(w, (w->fold ? fold_text(text.c_str()) : text).c_str());
-    for (const auto &kv : w->words) words[kv.first] += kv.second;
-    kept.swap(w->words);
-    w->words_bytes = held;
-}
-
 /* The spelling words old's body gave and remade's does not (into
  * dropped), and the other way round (into added).  Which segments of the
  * body old indexed is read from its positions: its body terms are the
@@ -193,18 +137,8 @@ void spelling_change(engine_writer *w, const article &a, const Xapian::Document 
                      Words &dropped, Words &added) {
     boiler_span *spans;
     size_t n = boiler_spans(w->boiler, source_of(&a).c_str(), a.body, &spans);
-    std::vector<std::string> seq = body_sequence(old);
     Words before, after;
-    size_t at = 0;
-    for (const std::string &seg : segments(a.body, spans, n)) {
-        TermRun run = term_run(w, seg);
-        bool held = !run.empty() && at + run.size() <= seq.size();
-        for (size_t i = 0; held && i < run.size(); i++) held = seq[at + i] == run[i].second;
-        if (held) {
-            words_of(w, seg, before);
-            at += run.size();
-        }
-    }
+    indexed_segment_words(w, a.body, spans, n, old, before);
     sbuf clean;
     sbuf_init(&clean);
     boiler_cut(a.body, spans, n, &clean);

@@ -8,6 +8,7 @@
 #include "changes.hh"
 #include "boilerplate.hh"
 #include "bulk_writer.hh"
+#include "spelling_words.hh"
 
 #include <algorithm>
 #include <cinttypes>
@@ -188,8 +189,10 @@ static int put_document(engine_writer *w, const article *a, const char *filekey,
         Xapian::Document doc = make_document(w, a, qterm, filekey, fp, data, len);
         join_live_group(w, doc, qterm);
         if (exists) {
+            Words gone = given_words(w, *p);
             writer_note_replaced(w, *p);
             w->db.replace_document(qterm, doc);
+            note_taken_back(w, gone);
             *outcome = ENGINE_REPLACED;
         } else {
             writer_note_changed(w);
@@ -271,7 +274,11 @@ int engine_writer_delete_file(engine_writer *w, const char *filekey,
                 std::string q = doc_qterm(w->db, *p);
                 if (!keep || !keep(q.data(), q.size(), ctx)) doomed.push_back(*p);
             }
-            for (Xapian::docid did : doomed) w->db.delete_document(did);
+            for (Xapian::docid did : doomed) {
+                Words gone = given_words(w, did);
+                w->db.delete_document(did);
+                note_taken_back(w, gone);
+            }
             if (!doomed.empty()) writer_note_changed(w);
             *deleted += doomed.size();
             if (seen < 4096) break;
@@ -286,8 +293,11 @@ int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
     if (w->bulk) return lede_seterr(err, "%s: a bulk writer deletes nothing", w->path.c_str());
     return guarded(err, w->path.c_str(), [&] {
         std::string qterm = id_term(id);
-        if (w->db.postlist_begin(qterm) == w->db.postlist_end(qterm)) return LEDE_OK;
+        Xapian::PostingIterator p = w->db.postlist_begin(qterm);
+        if (p == w->db.postlist_end(qterm)) return LEDE_OK;
+        Words gone = given_words(w, *p);
         w->db.delete_document(qterm);
+        note_taken_back(w, gone);
         writer_note_changed(w);
         *found = 1;
         return LEDE_OK;
@@ -322,6 +332,7 @@ void engine_writer_move_words(engine_writer *from, engine_writer *to) {
     bulk_writer_flush_spelling(from);
     for (const auto &kv : from->words) count_word(to, kv.first, kv.second);
     clear_words(from);
+    move_taken_back(from, to);
 }
 
 uint64_t engine_writer_doccount(engine_writer *w) {
@@ -337,6 +348,7 @@ int engine_writer_meta_set(engine_writer *w, const char *key, const char *val,
                            size_t len, char *err) {
     return guarded(err, w->path.c_str(), [&] {
         w->db.set_metadata(key, val ? std::string(val, len) : std::string());
+        if (!strcmp(key, settings_key(SETTINGS_DICT))) forget_decoder(w);
         writer_note_changed(w); /* a revision at close: the change log goes with it */
         return LEDE_OK;
     });

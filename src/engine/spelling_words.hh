@@ -1,0 +1,62 @@
+/* spelling_words.hh -- the spelling words a document gave the spelling
+ * table, read back from it and its stored article: what a replace or a
+ * delete takes back (writer.cc) and what a re-clean's remade document
+ * changes (reclean.cc).  Declarations only; nothing outside the engine
+ * includes it. */
+#ifndef LEDE_ENGINE_SPELLING_WORDS_HH
+#define LEDE_ENGINE_SPELLING_WORDS_HH
+
+#include "internal.hh"
+
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+/* Spelling words with their counts. */
+typedef std::unordered_map<std::string, Xapian::termcount> Words;
+
+/* A text's body terms as the writer makes them, in order, each with its
+ * position less the first one's (stop words leave no gap). */
+typedef std::vector<std::pair<Xapian::termpos, std::string>> TermRun;
+TermRun term_run(engine_writer *w, const std::string &text);
+
+/* The spelling words text gives (as folded, collect_words' rule), counted
+ * into words. */
+void words_of(const engine_writer *w, const std::string &text, Words &words);
+
+/* The spelling words the body's segments (its lines and the spans' pieces)
+ * that old indexed gave it, into words: old's body terms, in position
+ * order, are those segments' terms one after the other. */
+void indexed_segment_words(engine_writer *w, const char *body, const boiler_span *spans, size_t n,
+                           const Xapian::Document &old, Words &words);
+
+/* What the writer keeps to take words back: the index's decoder
+ * (lede.dict, read when first needed) and the words to take back at the
+ * next flush. */
+struct SpellingBack {
+    docstore *ds = nullptr;
+    bool loaded = false;
+    Words gone;
+    SpellingBack() = default;
+    SpellingBack(const SpellingBack &) = delete;
+    SpellingBack &operator=(const SpellingBack &) = delete;
+    ~SpellingBack() { docstore_free(ds); }
+};
+
+/* The words document did of w's database gave the spelling table (none
+ * when w keeps no spelling data, or when its stored article cannot be
+ * read: its words stay); note_taken_back notes them
+ * to be taken back at the next flush_words, once the document is gone. */
+Words given_words(engine_writer *w, Xapian::docid did);
+void note_taken_back(engine_writer *w, const Words &words);
+/* Forgets the decoder: the index's "lede.dict" is being set. */
+void forget_decoder(engine_writer *w);
+/* Takes the noted words out of the spelling table (after flush_words
+ * added the new ones: a word added and taken back in one batch ends as it
+ * was). */
+void remove_taken_back(engine_writer *w);
+/* Hands from's noted words to to (a sharded index's front). */
+void move_taken_back(engine_writer *from, engine_writer *to);
+
+#endif

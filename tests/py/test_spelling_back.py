@@ -1,0 +1,162 @@
+"""test_spelling_back -- the spelling words of an article are taken back
+when it is replaced or deleted (spelling_words.cc): SUGGEST and the
+search's DIDYOUMEAN no longer offer a word only a deleted or replaced
+article held, and a word's spelling frequency after N versions of one
+article is what one version gives.  Through leded's ingest (ADD, PUT,
+DELETE) on an index of one database and on a sharded one (whose spelling
+data is its front's), and through lede-index's incremental runs over a
+changed, a re-sent and a removed file (plain and --shards 2).  An article
+written with a line before it was learned as boilerplate gave that line's
+words, and its replacement takes them back (read from the old document's
+positions), as test_boiler_reclean's compaction does.  The frequencies are
+read with tests/tools/spellfreq."""
+import json
+import os
+import random
+import subprocess
+
+import boilergen
+from ledetest import ROOT, Daemon, Scratch, check, check_eq, finish, indexer, write_jsonl
+
+BUILD = os.environ.get("LEDE_BUILD", "build")
+SPELLFREQ = os.path.join(BUILD if os.path.isabs(BUILD) else os.path.join(ROOT, BUILD),
+                         "tests", "tools", "spellfreq")
+TOKEN = "tok-" + "b4" * 10
+scratch = Scratch()
+token_file = scratch.token_file(TOKEN)
+
+
+def freq(index, *words):
+    """The spelling frequency of each word in index, as a dict."""
+    out = subprocess.run([SPELLFREQ, index, *words], stdout=subprocess.PIPE, check=True).stdout.decode()
+    return {w: int(n) for w, n in (l.split() for l in out.splitlines())}
+
+
+def suggest(c, query):
+    r = c.ask("SUGGEST " + query)
+    return r[1].split("\t", 1)[1] if len(r) > 1 else ""
+
+
+def did_you_mean(c, query):
+    r = c.ask("SEARCH " + query)
+    return next((l.split("\t", 1)[1] for l in r if l.startswith("DIDYOUMEAN\t")), "")
+
+
+def add(c, id, title, text):
+    return c.ask("ADD " + json.dumps({"id": id, "title": title, "text": text}))[0].split()[1]
+
+
+def ingest(label, index, *args):
+    d = Daemon(index, "--ingest-token", token_file, *args)
+    c = d.connect()
+    check_eq(c.ask("AUTH " + TOKEN), ["OK AUTH"], label + ": AUTH")
+    # DELETE: a word only the deleted article held is suggested no more.
+    add(c, "rare-1", "Quorbling report", "The quorblings gathered at dawn.")
+    add(c, "stem-1", "Gadget fair", "A zorbatronics display drew crowds.")
+    add(c, "stem-2", "Gadget shop", "One zorbatronic was sold.")
+    c.ask("COMMIT")
+    check_eq(suggest(c, "quorblangs"), "quorblings", label + ": SUGGEST offers the rare word of an ADDed article")
+    check_eq(did_you_mean(c, "zorbatronicss"), "zorbatronics",
+             label + ": the search offers the nearest spelling word")
+    check_eq(c.ask("DELETE rare-1"), ["OK DELETED rare-1"], label + ": DELETE the only article with it")
+    check_eq(c.ask("DELETE stem-1"), ["OK DELETED stem-1"], label + ": DELETE the one with 'zorbatronics'")
+    c.ask("COMMIT")
+    check_eq(suggest(c, "quorblangs"), "", label + ": after the DELETE, SUGGEST offers it no more")
+    check_eq(freq(index, "quorblings", "zorbatronics", "zorbatronic"),
+             {"quorblings": 0, "zorbatronics": 0, "zorbatronic": 1},
+             label + ": the deleted articles' words left the spelling data, the other's stayed")
+    check_eq(did_you_mean(c, "zorbatronicss"), "zorbatronic",
+             label + ": the search's DIDYOUMEAN offers the word that is left, not the deleted one")
+    # Replacing with new text: the old word gone, the new one there.
+    add(c, "swap-1", "Story", "A flumbertastic story.")
+    c.ask("COMMIT")
+    check_eq(add(c, "swap-1", "Story", "A glimmerwocky story."), "REPLACED", label + ": ADD replaces")
+    c.ask("COMMIT")
+    check_eq(suggest(c, "flumbertastik"), "", label + ": the replaced text's word is suggested no more")
+    check_eq(suggest(c, "glimmerwocki"), "glimmerwocky", label + ": the new text's word is")
+    body = "Title: Story\n\nA snazzleberry story.\n"
+    c.send("PUT swap-1 %d\n%s\n" % (len(body), body))
+    check_eq(c.reply("PUT"), ["OK REPLACED swap-1"], label + ": PUT replaces")
+    c.ask("COMMIT")
+    check_eq(freq(index, "flumbertastic", "glimmerwocky", "snazzleberry", "story"),
+             {"flumbertastic": 0, "glimmerwocky": 0, "snazzleberry": 1, "story": 2},
+             label + ": after the PUT only its words count, once")
+    # The same article replaced 7 times, in one batch and across commits.
+    for i in range(7):
+        add(c, "dev-1", "Developing wombleshank", "Update %s: the wombleshank story goes on." % "abcdefg"[i])
+        if i % 3 == 2:
+            c.ask("COMMIT")
+    c.ask("COMMIT")
+    check_eq(freq(index, "wombleshank", "developing", "goes", "update"),
+             {"wombleshank": 2, "developing": 1, "goes": 1, "update": 1},
+             label + ": an article replaced 7 times counts its words as one write does")
+    c.close()
+    d.stop()
+
+
+def incremental(label, extra):
+    src = scratch.join(label + ".src")
+    os.makedirs(src)
+    index = scratch.join(label + ".idx")
+    txt = os.path.join(src, "dropped.txt")
+    with open(txt, "w") as f:
+        f.write("Blintzwerk title\n\nThe blintzwerk text of a file to be removed.\n")
+    rows = os.path.join(src, "rows.jsonl")
+    write_jsonl(rows, [{"id": "row-1", "title": "Row", "text": "The plonkadoodle row."},
+                       {"id": "row-2", "title": "Other", "text": "A steady row."}])
+    rc, out, err = indexer("-q", "--index", index, *extra, src)
+    check_eq(rc, 0, label + ": the build" + (": " + err if rc else ""))
+    check_eq(freq(index, "blintzwerk", "plonkadoodle", "row"), {"blintzwerk": 2, "plonkadoodle": 1, "row": 3},
+             label + ": the build counts each word")
+    for i in range(3):  # a developing row, re-sent changed 3 times
+        write_jsonl(rows, [{"id": "row-1", "title": "Row", "text": "The snickerwhump row, take %s." % "abc"[i]},
+                           {"id": "row-2", "title": "Other", "text": "A steady row."}])
+        rc, out, err = indexer("-q", "--index", index, src)
+        check_eq(rc, 0, label + ": incremental run %d over a changed file" % (i + 1) + (": " + err if rc else ""))
+    check_eq(freq(index, "plonkadoodle", "snickerwhump", "take", "row"),
+             {"plonkadoodle": 0, "snickerwhump": 1, "take": 1, "row": 3},
+             label + ": after 3 changes of a row, its old word is gone and the new counts once")
+    os.unlink(txt)
+    rc, out, err = indexer("-q", "--index", index, src)
+    check_eq(rc, 0, label + ": incremental run over a removed file" + (": " + err if rc else ""))
+    check_eq(freq(index, "blintzwerk", "removed"), {"blintzwerk": 0, "removed": 0},
+             label + ": the removed file's words left the spelling data")
+
+
+def boilerplate():
+    """test_boiler_reclean's source: 600 articles, then 12 with a blurb
+    learned at the seventh, so the first six are written with it."""
+    rng = random.Random(5)
+    blurb = "Hear the Slow Post zorbatronics bulletin read aloud every weekday morning."
+    base, late = scratch.join("slow.jsonl"), scratch.join("late.jsonl")
+    write_jsonl(base, [boilergen.slow_article(rng, i, "Slow Post", None) for i in range(600)])
+    rows = [boilergen.slow_article(rng, 600 + i, "Slow Post", blurb) for i in range(12)]
+    write_jsonl(late, rows)
+    index = scratch.join("slow.idx")
+    for path in (base, late):
+        rc, _, err = indexer("-q", "--index", index, path)
+        check_eq(rc, 0, "boilerplate: a run over " + os.path.basename(path) + (": " + err if rc else ""))
+    check_eq(freq(index, "zorbatronics"), {"zorbatronics": 6},
+             "boilerplate: the six written before the blurb was learned gave its word")
+    rows[0]["title"] = "Slow story, revised"
+    rows[8]["title"] = "Slow story, revised too"
+    write_jsonl(late, rows)
+    rc, _, err = indexer("-q", "--index", index, late)
+    check_eq(rc, 0, "boilerplate: a run replacing one of the six and one after" + (": " + err if rc else ""))
+    check_eq(freq(index, "zorbatronics", "revised", boilergen.own_word(600), boilergen.own_word(608)),
+             {"zorbatronics": 5, "revised": 2, boilergen.own_word(600): 1, boilergen.own_word(608): 1},
+             "boilerplate: the replaced one's blurb word is taken back, its own words count once")
+
+
+boilerplate()
+ingest("ingest", scratch.join("live.idx"), "--commit-interval", "60")
+incremental("incremental", [])
+incremental("sharded", ["--shards", "2"])
+sharded = scratch.join("live-sharded.idx")
+seed = scratch.join("seed.jsonl")
+write_jsonl(seed, [{"id": "seed-%d" % i, "title": "Seed %d" % i, "text": "Seed text."} for i in range(4)])
+rc, _, err = indexer("-q", "--index", sharded, "--shards", "2", seed)
+check_eq(rc, 0, "a sharded index to ingest into" + (": " + err if rc else ""))
+ingest("sharded ingest", sharded, "--commit-interval", "60")
+scratch.cleanup()
+finish()
