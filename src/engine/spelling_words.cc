@@ -14,13 +14,19 @@
  * other, which is how reclean.cc reads a document made before a line was
  * learned.  Without positions (none to read), the body as cut now.
  *
+ * A bulk writer's replaced article (stored_words) is read from its spool
+ * record instead: its stored article and the boilerplate spans its body
+ * was cut by then (bulk_writer.cc keeps them in the record), the words
+ * taken out of the writer's words when it writes the spelling table.
+ *
  * A document whose stored article cannot be decoded (no dictionary to
  * hand, data that is not an article) gives nothing back: its words stay,
  * as every word did before this existed.
  *
  * Reads the writer's database and stored articles; writes only the
  * spelling data, at the flush (document.cc's flush_words calls
- * remove_taken_back after adding the batch's new words). */
+ * remove_taken_back after adding the batch's new words; a bulk writer's
+ * write_spelling asks taken_back). */
 #include "spelling_words.hh"
 #include "boilerplate.hh"
 #include "tokenise.hh"

@@ -1,8 +1,8 @@
 /* spelling_words.hh -- the spelling words a document gave the spelling
  * table, read back from it and its stored article: what a replace or a
- * delete takes back (writer.cc) and what a re-clean's remade document
- * changes (reclean.cc).  Declarations only; nothing outside the engine
- * includes it. */
+ * delete takes back (writer.cc; bulk_writer.cc from its spool) and what
+ * a re-clean's remade document changes (reclean.cc).  Declarations only;
+ * nothing outside the engine includes it. */
 #ifndef LEDE_ENGINE_SPELLING_WORDS_HH
 #define LEDE_ENGINE_SPELLING_WORDS_HH
 
