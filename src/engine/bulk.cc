@@ -67,8 +67,9 @@ uint32_t Inverter::version_of(Xapian::docid did, bool replaces) {
     return ++got.first->second;
 }
 
-long Inverter::finish_add(Xapian::docid did, uint32_t version, const std::string &data, const std::string &note,
-                          const TermWdfs &terms, const SlotValues &values, bool replaces) {
+long Inverter::finish_add(Xapian::docid did, uint32_t version, const std::string &data,
+                          const std::string &note, const TermWdfs &terms, const SlotValues &values,
+                          bool replaces) {
     long at = spool.add(did, version, data, note, terms, values);
     if (replaces) latest[did] = at;
     size_t held = reserved + replaced_bytes;

@@ -308,7 +308,9 @@ class Inverter {
     long add(Xapian::docid did, FlatDocument &doc, bool replaces);
     std::string qterm_at(long offset) { return spool.qterm_at(offset); }
     /* The data and note (FlatDocument's) of the document at offset. */
-    void stored_at(long offset, std::string &data, std::string &note) { spool.stored_at(offset, data, note); }
+    void stored_at(long offset, std::string &data, std::string &note) {
+        spool.stored_at(offset, data, note);
+    }
     /* The owner's share of the budget (its id table and spelling words),
      * updated before each add. */
     void set_reserved(size_t bytes) { reserved = bytes; }
@@ -340,8 +342,9 @@ class Inverter {
     std::unordered_map<Xapian::docid, long> latest;
     void spill();
     uint32_t version_of(Xapian::docid did, bool replaces);
-    long finish_add(Xapian::docid did, uint32_t version, const std::string &data, const std::string &note,
-                    const TermWdfs &terms, const SlotValues &values, bool replaces);
+    long finish_add(Xapian::docid did, uint32_t version, const std::string &data,
+                    const std::string &note, const TermWdfs &terms, const SlotValues &values,
+                    bool replaces);
 };
 
 }  // namespace bulk

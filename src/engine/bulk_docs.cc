@@ -57,8 +57,8 @@ void read_record(InFile &in, Record &r) {
 
 DocSpool::DocSpool(const std::string &path) : path(path), out(path) {}
 
-long DocSpool::add(Xapian::docid did, uint32_t version, const std::string &data, const std::string &note,
-                   const TermWdfs &terms, const SlotValues &values) {
+long DocSpool::add(Xapian::docid did, uint32_t version, const std::string &data,
+                   const std::string &note, const TermWdfs &terms, const SlotValues &values) {
     long at = out.offset();
     std::string rec;
     put_varint(rec, did);

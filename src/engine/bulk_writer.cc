@@ -9,9 +9,9 @@
  * answers engine_writer_put's "is this id here, with which fingerprint"
  * as the API path's postlist of the id term does, and a replaced
  * article's spelling words are taken back as the API path takes them
- * (read from its spool record: spelling_words.cc's stored_words).  The database is
- * written whole by the sink (bulk_sinks.cc) in glass's three phases: a
- * part's own at its close, or (engine_bulk_merge) the one database of all
+ * (read from its spool record: spelling_words.cc's stored_words).  The
+ * database is written whole by the sink (bulk_sinks.cc) in glass's three
+ * phases: a part's own at its close, or (engine_bulk_merge) the one database of all
  * the parts of a build, what Xapian's compactor would make of their
  * databases, written directly, with the near-duplicate group keys the
  * grouping after it would write (duplicates.cc's pass over the runs held

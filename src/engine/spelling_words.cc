@@ -178,8 +178,9 @@ Words stored_words(engine_writer *w, const std::string &data, const std::vector<
     if (!w->spelling) return Words();
     return article_words(w, data, [&](const article &a, Words &words) {
         boiler_span *spans = nullptr;
-        size_t n = cut ? cut->size()
-                       : w->boiler ? boiler_spans(w->boiler, source_of(&a).c_str(), a.body, &spans) : 0;
+        size_t n = 0;
+        if (cut) n = cut->size();
+        else if (w->boiler) n = boiler_spans(w->boiler, source_of(&a).c_str(), a.body, &spans);
         sbuf clean;
         sbuf_init(&clean);
         boiler_cut(a.body, cut ? cut->data() : spans, n, &clean);
