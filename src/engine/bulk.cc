@@ -68,8 +68,9 @@ uint32_t Inverter::version_of(Xapian::docid did, bool replaces) {
 }
 
 long Inverter::finish_add(Xapian::docid did, uint32_t version, const std::string &data,
-                          const TermWdfs &terms, const SlotValues &values, bool replaces) {
-    long at = spool.add(did, version, data, terms, values);
+                          const std::string &note, const TermWdfs &terms, const SlotValues &values,
+                          bool replaces) {
+    long at = spool.add(did, version, data, note, terms, values);
     if (replaces) latest[did] = at;
     size_t held = reserved + replaced_bytes;
     size_t room = std::max(budget > held ? budget - held : 0, budget / MIN_RUN_SHARE);
@@ -93,7 +94,7 @@ long Inverter::add(Xapian::docid did, const Xapian::Document &doc, bool replaces
     SlotValues values;
     for (Xapian::ValueIterator v = doc.values_begin(); v != doc.values_end(); ++v)
         values.emplace_back(v.get_valueno(), *v);
-    return finish_add(did, version, doc.get_data(), terms, values, replaces);
+    return finish_add(did, version, doc.get_data(), std::string(), terms, values, replaces);
 }
 
 long Inverter::add(Xapian::docid did, FlatDocument &doc, bool replaces) {
@@ -110,7 +111,7 @@ long Inverter::add(Xapian::docid did, FlatDocument &doc, bool replaces) {
         buffer.add(id, did, version, t.wdf, doc.begin(t), t.count);
         terms.emplace_back(std::move(t.term), t.wdf);
     }
-    return finish_add(did, version, doc.data, terms, doc.values, replaces);
+    return finish_add(did, version, doc.data, doc.note, terms, doc.values, replaces);
 }
 
 /* The last run stays in memory, where the budget held it while it was

@@ -106,6 +106,9 @@ struct FlatDocument {
     const Xapian::termpos *end(const FlatTerm &t) const { return begin(t) + t.count; }
     SlotValues values;
     std::string data;
+    /* What the owner keeps with the data in the spool (bulk_writer.cc: the
+     * body's boilerplate spans), read back by Inverter::stored_at. */
+    std::string note;
     /* The RunBuffer::generation() its terms' ids are of; 0 for none
      * (the inverter then finds each term by its bytes). */
     uint32_t generation = 0;
@@ -278,10 +281,12 @@ class DocSpool {
   public:
     explicit DocSpool(const std::string &path);
     /* Returns the record's offset. */
-    long add(Xapian::docid did, uint32_t version, const std::string &data, const TermWdfs &terms,
-             const SlotValues &values);
+    long add(Xapian::docid did, uint32_t version, const std::string &data, const std::string &note,
+             const TermWdfs &terms, const SlotValues &values);
     /* The id term (prefix "Q") of the record at offset (collision checks). */
     std::string qterm_at(long offset);
+    /* The data and note of the record at offset. */
+    void stored_at(long offset, std::string &data, std::string &note);
     /* Phase 1: every current version, docid ascending (a replacement takes
      * its original's place), each docid moved up by offset. */
     void replay(const Versions &current, const std::unordered_map<Xapian::docid, long> &latest,
@@ -302,6 +307,10 @@ class Inverter {
     /* The same of a flat document (its terms and positions are taken). */
     long add(Xapian::docid did, FlatDocument &doc, bool replaces);
     std::string qterm_at(long offset) { return spool.qterm_at(offset); }
+    /* The data and note (FlatDocument's) of the document at offset. */
+    void stored_at(long offset, std::string &data, std::string &note) {
+        spool.stored_at(offset, data, note);
+    }
     /* The owner's share of the budget (its id table and spelling words),
      * updated before each add. */
     void set_reserved(size_t bytes) { reserved = bytes; }
@@ -334,7 +343,8 @@ class Inverter {
     void spill();
     uint32_t version_of(Xapian::docid did, bool replaces);
     long finish_add(Xapian::docid did, uint32_t version, const std::string &data,
-                    const TermWdfs &terms, const SlotValues &values, bool replaces);
+                    const std::string &note, const TermWdfs &terms, const SlotValues &values,
+                    bool replaces);
 };
 
 }  // namespace bulk

@@ -6,6 +6,7 @@
  * A record:
  *   docid, version                       varints
  *   data: length varint, then the bytes
+ *   note: length varint, then the bytes (FlatDocument's: the owner's)
  *   terms: count varint, then each ascending: shared-prefix length,
  *     suffix length, suffix bytes, wdf (varints but the bytes)
  *   values: count varint, then each ascending by slot: slot, length,
@@ -24,7 +25,7 @@ namespace {
 struct Record {
     Xapian::docid did = 0;
     uint32_t version = 0;
-    std::string data;
+    std::string data, note;
     TermWdfs terms;
     SlotValues values;
 };
@@ -33,6 +34,7 @@ void read_record(InFile &in, Record &r) {
     r.did = (Xapian::docid)in.varint();
     r.version = (uint32_t)in.varint();
     in.bytes(r.data, (size_t)in.varint());
+    in.bytes(r.note, (size_t)in.varint());
     r.terms.resize((size_t)in.varint());
     /* Each term made in place from the one before (the record's strings
      * keep their room from one record to the next: no allocation a term). */
@@ -56,7 +58,7 @@ void read_record(InFile &in, Record &r) {
 DocSpool::DocSpool(const std::string &path) : path(path), out(path) {}
 
 long DocSpool::add(Xapian::docid did, uint32_t version, const std::string &data,
-                   const TermWdfs &terms, const SlotValues &values) {
+                   const std::string &note, const TermWdfs &terms, const SlotValues &values) {
     long at = out.offset();
     std::string rec;
     put_varint(rec, did);
@@ -65,6 +67,8 @@ long DocSpool::add(Xapian::docid did, uint32_t version, const std::string &data,
     out.bytes(rec);
     out.bytes(data);
     rec.clear();
+    put_varint(rec, note.size());
+    rec += note;
     put_varint(rec, terms.size());
     const std::string *prev = nullptr;
     for (const auto &t : terms) {
@@ -97,6 +101,16 @@ std::string DocSpool::qterm_at(long offset) {
     for (const auto &t : r.terms)
         if (!t.first.empty() && t.first[0] == 'Q') return t.first;
     return std::string();
+}
+
+void DocSpool::stored_at(long offset, std::string &data, std::string &note) {
+    out.flush();
+    InFile in(path, 65536);
+    in.seek(offset);
+    Record r;
+    read_record(in, r);
+    data.swap(r.data);
+    note.swap(r.note);
 }
 
 void DocSpool::replay(const Versions &current, const std::unordered_map<Xapian::docid, long> &latest,

@@ -7,9 +7,11 @@
  * metadata keys) stands in for the rest (settings, fields, file records:
  * every metadata call of writer.cc works on it unchanged); an id table
  * answers engine_writer_put's "is this id here, with which fingerprint"
- * as the API path's postlist of the id term does.  The database is
- * written whole by the sink (bulk_sinks.cc) in glass's three phases: a
- * part's own at its close, or (engine_bulk_merge) the one database of all
+ * as the API path's postlist of the id term does, and a replaced
+ * article's spelling words are taken back as the API path takes them
+ * (read from its spool record: spelling_words.cc's stored_words).  The
+ * database is written whole by the sink (bulk_sinks.cc) in glass's three
+ * phases: a part's own at its close, or (engine_bulk_merge) the one database of all
  * the parts of a build, what Xapian's compactor would make of their
  * databases, written directly, with the near-duplicate group keys the
  * grouping after it would write (duplicates.cc's pass over the runs held
@@ -19,6 +21,7 @@
 #include "bulk_writer.hh"
 #include "bulk.hh"
 #include "tokenise.hh"
+#include "spelling_words.hh"
 #include "glass/writer.hh"
 
 #include <algorithm>
@@ -67,6 +70,33 @@ const size_t ID_ENTRY_BYTES = 64;
  * fill now) and reading queue (256 articles). */
 const size_t BULK_OUTSIDE = (size_t)24 << 20;
 const size_t BULK_OUTSIDE_WRITER = (size_t)13 << 20;
+
+/* The spool note of an article put with the boilerplate spans cut (its
+ * run's, engine_writer_boiler_next): their count, then each one's start
+ * and end, varints; none when the writer's table cut it (or nothing
+ * did). */
+std::string spans_note(const std::vector<boiler_span> *cut) {
+    std::string note;
+    if (!cut) return note;
+    bulk::put_varint(note, cut->size());
+    for (const boiler_span &s : *cut) {
+        bulk::put_varint(note, s.start);
+        bulk::put_varint(note, s.end);
+    }
+    return note;
+}
+
+std::unique_ptr<std::vector<boiler_span>> note_spans(const std::string &note) {
+    if (note.empty()) return nullptr;
+    std::unique_ptr<std::vector<boiler_span>> cut(new std::vector<boiler_span>);
+    const unsigned char *p = (const unsigned char *)note.data();
+    cut->resize((size_t)bulk::get_varint(p));
+    for (boiler_span &s : *cut) {
+        s.start = (size_t)bulk::get_varint(p);
+        s.end = (size_t)bulk::get_varint(p);
+    }
+    return cut;
+}
 
 }  // namespace
 
@@ -161,12 +191,19 @@ void write_metadata(engine_writer *const *parts, int n, const std::vector<Xapian
 }
 
 /* The spelling words of every part and main database, their frequencies
- * added up (as a compaction adds them). */
+ * added up (as a compaction adds them); a part's less those it took back
+ * (bulk_writer_put: its replaced articles'; an id's articles are all in
+ * one part), a word taken back to none left out, as the API path's
+ * remove_spelling leaves it. */
 void write_spelling(engine_writer *const *parts, int n, const std::vector<Xapian::Database> &mains,
                     bulk::Sink &sink) {
     for (int i = 0; i < n; i++) {
-        for (const auto &kv : parts[i]->words) sink.add_spelling(kv.first, kv.second);
+        for (const auto &kv : parts[i]->words) {
+            Xapian::termcount gone = std::min(kv.second, taken_back(parts[i], kv.first));
+            if (kv.second > gone) sink.add_spelling(kv.first, kv.second - gone);
+        }
         clear_words(parts[i]);
+        forget_taken_back(parts[i]);
     }
     for (const Xapian::Database &db : mains)
         for (Xapian::TermIterator t = db.spellings_begin(); t != db.spellings_end(); ++t)
@@ -367,6 +404,16 @@ int merge_parts(engine_writer *const *parts, int n, const char *const *mains, in
     });
 }
 
+/* Notes the spelling words of the article at offset of w's spool, which
+ * one of the same id replaces, to be taken back from its words as the API
+ * path's put_document takes them back (stored_words: those it gave). */
+void take_back(engine_writer *w, long offset) {
+    std::string data, note;
+    w->bulk->inverter.stored_at(offset, data, note);
+    std::unique_ptr<std::vector<boiler_span>> cut = note_spans(note);
+    note_taken_back(w, stored_words(w, data, cut.get()));
+}
+
 }  // namespace
 
 int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uint64_t fp,
@@ -383,7 +430,9 @@ int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uin
         if (!b->tokeniser) b->tokeniser = make_tokeniser(w);
         bulk::FlatDocument doc = make_flat_document(w, *b->tokeniser, &b->inverter.dictionary(), a, qterm,
                                                      filekey, fp, data, len);
-        b->inverter.set_reserved(b->id_bytes() + w->words_bytes);
+        if (w->spelling) doc.note = spans_note(w->boiler_given.get());
+        if (e && w->spelling) take_back(w, e->offset);
+        b->inverter.set_reserved(b->id_bytes() + w->words_bytes + taken_back_bytes(w));
         if (e) {
             e->offset = b->inverter.add(e->did, doc, true);
             e->fp = fp;

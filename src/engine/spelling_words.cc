@@ -14,13 +14,19 @@
  * other, which is how reclean.cc reads a document made before a line was
  * learned.  Without positions (none to read), the body as cut now.
  *
+ * A bulk writer's replaced article (stored_words) is read from its spool
+ * record instead: its stored article and the boilerplate spans its body
+ * was cut by then (bulk_writer.cc keeps them in the record), the words
+ * taken out of the writer's words when it writes the spelling table.
+ *
  * A document whose stored article cannot be decoded (no dictionary to
  * hand, data that is not an article) gives nothing back: its words stay,
  * as every word did before this existed.
  *
  * Reads the writer's database and stored articles; writes only the
  * spelling data, at the flush (document.cc's flush_words calls
- * remove_taken_back after adding the batch's new words). */
+ * remove_taken_back after adding the batch's new words; a bulk writer's
+ * write_spelling asks taken_back). */
 #include "spelling_words.hh"
 #include "boilerplate.hh"
 #include "tokenise.hh"
@@ -127,24 +133,30 @@ void indexed_segment_words(engine_writer *w, const char *body, const boiler_span
     }
 }
 
-Words given_words(engine_writer *w, Xapian::docid did) {
-    Words words;
-    if (!w->spelling) return words;
+namespace {
+
+/* data, a stored article, decoded with the index's dictionary into a;
+ * false when it cannot be (a is then to be freed all the same). */
+bool decode_stored(engine_writer *w, const std::string &data, article &a) {
     if (!w->spelling_back) w->spelling_back = std::make_shared<SpellingBack>();
-    Xapian::Document old = w->db.get_document(did);
-    std::string data = old.get_data();
-    article a;
-    article_init(&a);
     char err[LEDE_ERRLEN];
     docstore *ds = decoder(w);
-    if (!ds || docstore_decode(ds, data.data(), data.size(), &a, err) != LEDE_OK) {
-        article_free(&a);
-        return words;
-    }
+    return ds && docstore_decode(ds, data.data(), data.size(), &a, err) == LEDE_OK;
+}
+
+/* The words of a's title and standfirst, and of its body as body(a)
+ * counts them. */
+template <typename Body>
+Words article_words(engine_writer *w, const std::string &data, Body body) {
+    Words words;
+    article a;
+    article_init(&a);
     try {
-        if (a.title) words_of(w, a.title, words);
-        if (a.standfirst) words_of(w, a.standfirst, words);
-        if (a.body) body_words(w, a, old, words);
+        if (decode_stored(w, data, a)) {
+            if (a.title) words_of(w, a.title, words);
+            if (a.standfirst) words_of(w, a.standfirst, words);
+            if (a.body) body(a, words);
+        }
     } catch (...) {
         article_free(&a);
         throw;
@@ -153,10 +165,57 @@ Words given_words(engine_writer *w, Xapian::docid did) {
     return words;
 }
 
+}  // namespace
+
+Words given_words(engine_writer *w, Xapian::docid did) {
+    if (!w->spelling) return Words();
+    Xapian::Document old = w->db.get_document(did);
+    return article_words(w, old.get_data(),
+                         [&](const article &a, Words &words) { body_words(w, a, old, words); });
+}
+
+Words stored_words(engine_writer *w, const std::string &data, const std::vector<boiler_span> *cut) {
+    if (!w->spelling) return Words();
+    return article_words(w, data, [&](const article &a, Words &words) {
+        boiler_span *spans = nullptr;
+        size_t n = 0;
+        if (cut) n = cut->size();
+        else if (w->boiler) n = boiler_spans(w->boiler, source_of(&a).c_str(), a.body, &spans);
+        sbuf clean;
+        sbuf_init(&clean);
+        boiler_cut(a.body, cut ? cut->data() : spans, n, &clean);
+        free(spans);
+        std::string body(clean.data ? clean.data : "", clean.len);
+        sbuf_free(&clean);
+        words_of(w, body, words);
+    });
+}
+
 void note_taken_back(engine_writer *w, const Words &words) {
     if (words.empty()) return;
     if (!w->spelling_back) w->spelling_back = std::make_shared<SpellingBack>();
-    for (const auto &kv : words) w->spelling_back->gone[kv.first] += kv.second;
+    SpellingBack &b = *w->spelling_back;
+    for (const auto &kv : words) {
+        auto got = b.gone.emplace(kv.first, 0);
+        if (got.second) b.gone_bytes += word_bytes(kv.first);
+        got.first->second += kv.second;
+    }
+}
+
+Xapian::termcount taken_back(const engine_writer *w, const std::string &word) {
+    if (!w->spelling_back) return 0;
+    auto at = w->spelling_back->gone.find(word);
+    return at == w->spelling_back->gone.end() ? 0 : at->second;
+}
+
+size_t taken_back_bytes(const engine_writer *w) {
+    return w->spelling_back ? w->spelling_back->gone_bytes : 0;
+}
+
+void forget_taken_back(engine_writer *w) {
+    if (!w->spelling_back) return;
+    Words().swap(w->spelling_back->gone);
+    w->spelling_back->gone_bytes = 0;
 }
 
 void forget_decoder(engine_writer *w) {
@@ -169,11 +228,11 @@ void forget_decoder(engine_writer *w) {
 void remove_taken_back(engine_writer *w) {
     if (!w->spelling_back) return;
     for (const auto &kv : w->spelling_back->gone) w->db.remove_spelling(kv.first, kv.second);
-    Words().swap(w->spelling_back->gone);
+    forget_taken_back(w);
 }
 
 void move_taken_back(engine_writer *from, engine_writer *to) {
     if (!from->spelling_back) return;
     note_taken_back(to, from->spelling_back->gone);
-    Words().swap(from->spelling_back->gone);
+    forget_taken_back(from);
 }

@@ -1,8 +1,8 @@
 /* spelling_words.hh -- the spelling words a document gave the spelling
  * table, read back from it and its stored article: what a replace or a
- * delete takes back (writer.cc) and what a re-clean's remade document
- * changes (reclean.cc).  Declarations only; nothing outside the engine
- * includes it. */
+ * delete takes back (writer.cc; bulk_writer.cc from its spool) and what
+ * a re-clean's remade document changes (reclean.cc).  Declarations only;
+ * nothing outside the engine includes it. */
 #ifndef LEDE_ENGINE_SPELLING_WORDS_HH
 #define LEDE_ENGINE_SPELLING_WORDS_HH
 
@@ -38,6 +38,7 @@ struct SpellingBack {
     docstore *ds = nullptr;
     bool loaded = false;
     Words gone;
+    size_t gone_bytes = 0; /* word_bytes of each word of gone */
     SpellingBack() = default;
     SpellingBack(const SpellingBack &) = delete;
     SpellingBack &operator=(const SpellingBack &) = delete;
@@ -50,6 +51,18 @@ struct SpellingBack {
  * to be taken back at the next flush_words, once the document is gone. */
 Words given_words(engine_writer *w, Xapian::docid did);
 void note_taken_back(engine_writer *w, const Words &words);
+/* The words a bulk writer's stored article data gave when it was put
+ * (bulk_writer.cc): its title's, standfirst's, and its body's less the
+ * boilerplate spans cut (cut; NULL: those the writer's table would cut
+ * now); none when the data cannot be decoded or w keeps no spelling
+ * data. */
+Words stored_words(engine_writer *w, const std::string &data, const std::vector<boiler_span> *cut);
+/* How many of word's are noted to be taken back, and the memory the
+ * noted words take (a bulk writer counts it in its budget); forgets
+ * them (a bulk writer's, once taken out of its words). */
+Xapian::termcount taken_back(const engine_writer *w, const std::string &word);
+size_t taken_back_bytes(const engine_writer *w);
+void forget_taken_back(engine_writer *w);
 /* Forgets the decoder: the index's "lede.dict" is being set. */
 void forget_decoder(engine_writer *w);
 /* Takes the noted words out of the spelling table (after flush_words
