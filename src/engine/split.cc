@@ -1,17 +1,18 @@
 /* split.cc -- an expensive relevance-ordered match split over two cores
  * (issue 22): the query FILTERed by a weightless source of each half of
- * the document ids, the lower half matched on the caller's thread with
- * r->db, the upper half with the reader's second handle of the same
- * revision (SplitHandle), on a pool thread when a core is idle and
- * otherwise on the caller after the first; the two tops merged by score
- * then document id (Xapian's own order), so the page is the whole
- * match's whatever the load.  Owns the engine's pool of half runners,
- * the count of searches running, each reader's second handle (opened
- * here, moved by split_reader_moved) and the split's cost floor; reads
- * r->db only on the caller's thread, and nothing of the reader on a pool
- * thread but what the half's own Enquire holds.  search.cc decides which
- * queries may be split (relevance order, no facets, no collapse, local)
- * and orders the ties of the page (results.cc). */
+ * the document ids (and each of its phrases too), the lower half matched
+ * on the caller's thread with r->db, the upper half with the reader's
+ * second handle of the same revision (SplitHandle), on a pool thread
+ * when a core is idle and otherwise on the caller after the first; the
+ * two tops merged by score then document id (Xapian's own order), so the
+ * page is the whole match's whatever the load.  Owns the engine's pool
+ * of half runners, the count of searches running, each reader's second
+ * handle (opened here, moved by split_reader_moved) and the split's cost
+ * floor; reads r->db only on the caller's thread, and nothing of the
+ * reader on a pool thread but what the half's own Enquire holds.
+ * search.cc decides which queries may be split (relevance order, no
+ * facets, no collapse, local) and orders the ties of the page
+ * (results.cc). */
 #include "split.hh"
 
 #include "query_run.hh"
@@ -90,8 +91,39 @@ class DocidRange : public Xapian::PostingSource {
     Xapian::doccount size = 0;
 };
 
-Xapian::Query in_range(const Xapian::Query &q, Xapian::docid lo, Xapian::docid hi) {
+Xapian::Query range_filter(const Xapian::Query &q, Xapian::docid lo, Xapian::docid hi) {
     return Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query((new DocidRange(lo, hi))->release()));
+}
+
+/* q with each phrase and NEAR under it FILTERed by the range too.  Xapian
+ * 1.4 checks a phrase's positions inside its next(), which goes on until
+ * a match: under an OR (the default field's three fields: "annual cts" is
+ * an OR of three phrases) it ran past the half's end, or from the first
+ * id up to the upper half's start, before the range was asked, so a
+ * phrase matching few articles cost each half what the whole cost (2-3x
+ * split, bench/results/scale.md).  The range beside its words bounds the
+ * AND the phrase's positions are checked in; it weighs nothing, so the
+ * matches and weights are the same. */
+Xapian::Query positions_in_range(const Xapian::Query &q, Xapian::docid lo, Xapian::docid hi) {
+    Xapian::Query::op op = q.get_type();
+    switch (op) {
+    case Xapian::Query::OP_PHRASE: case Xapian::Query::OP_NEAR:
+        return range_filter(q, lo, hi);
+    case Xapian::Query::OP_OR: case Xapian::Query::OP_AND: case Xapian::Query::OP_AND_NOT:
+    case Xapian::Query::OP_AND_MAYBE: case Xapian::Query::OP_XOR: case Xapian::Query::OP_FILTER: {
+        std::vector<Xapian::Query> sub;
+        for (size_t i = 0; i < q.get_num_subqueries(); i++)
+            sub.push_back(positions_in_range(q.get_subquery(i), lo, hi));
+        return Xapian::Query(op, sub.begin(), sub.end());
+    }
+    default:
+        return q;
+    }
+}
+
+/* q over the documents from lo to hi alone. */
+Xapian::Query in_range(const Xapian::Query &q, Xapian::docid lo, Xapian::docid hi) {
+    return range_filter(positions_in_range(q, lo, hi), lo, hi);
 }
 
 /* The postings q's terms hold, added to sum until it is over floor. */

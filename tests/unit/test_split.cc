@@ -1,15 +1,15 @@
 /* test_split.cc -- a relevance-ordered match split into two halves of
  * the document ids (src/engine/split.cc) gives the unsplit search's page:
  * the same ids, order and scores, the same exact totals (and, when the
- * unsplit count is exact, the same count), for AND, OR, NOT, a phrase, a
- * wildcard and single words, at several offsets, where scores tie at the
- * page's end (within the fetch, and past it: then sorted from the tie run
- * both halves' spies gathered), after
- * the reader moved to a new revision, and with the second half run on
- * the caller (serial) as on a pool thread; the second half's wildcards
- * read from the first reading's expansions, in its order, not expanded
- * again.  Forced with split_set_mode (the LEDE_SPLIT hook), since a
- * small index is under the cost floor. */
+ * unsplit count is exact, the same count), for AND, OR, NOT, phrases and
+ * NEAR (each bounded by its half's range too), wildcards and single
+ * words, at several offsets, where scores tie at the page's end (within
+ * the fetch, and past it: then sorted from the tie run both halves' spies
+ * gathered), after the reader moved to a new revision, and with the
+ * second half run on the caller (serial) as on a pool thread; the second
+ * half's wildcards read from the first reading's expansions, in its
+ * order, not expanded again.  Forced with split_set_mode (the LEDE_SPLIT
+ * hook), since a small index is under the cost floor. */
 #include "internal.hh"
 #include "query_run.hh"
 #include "split.hh"
@@ -113,7 +113,8 @@ bool same(const Answer &off, const Answer &split) {
 const char *const QUERIES[] = {"stone cloud",    "stone OR maple",  "river NOT cloud", "\"copper kettle\"",
                                "har*",           "maple",           "cloud",           "river",
                                "stone AND har*", "maple OR kettle", "cloud maple",  "nowhere words",
-                               "river NOT har*", "har* OR map*",    "har* stone -cl*"};
+                               "river NOT har*", "har* OR map*",    "har* stone -cl*",
+                               "\"copper old kettle\" OR maple", "copper NEAR kettle", "\"old kettle\" -river"};
 
 /* Every query at offsets and limits, forced split (pool, then serial)
  * against unsplit; exact: with exact counts. */
