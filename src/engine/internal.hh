@@ -3,7 +3,8 @@
  * format (specified in engine.h; its metadata keys are src/settings.h's),
  * the error guards, and
  * the declarations of the helpers one file makes for another (each
- * declared under the file that defines it).  Only src/engine/ includes
+ * declared under the file that defines it; a query's page and the query
+ * path's helpers in page.hh and query_path.hh, included at the end).  Only src/engine/ includes
  * it: Xapian types and C++ exceptions stop here and never reach engine.h,
  * the module's only door. */
 #ifndef LEDE_ENGINE_INTERNAL_HH
@@ -278,6 +279,9 @@ struct engine_reader {
      * (wildcards.cc; tier_plan reads them by the serial their sources'
      * descriptions carry). */
     std::vector<std::shared_ptr<const WildcardExpansion>> tiered_wildcards;
+    /* And every one of its wildcards, in the order read (wildcards.cc),
+     * for split.cc: their postings, and its second half's query. */
+    std::vector<std::shared_ptr<const WildcardExpansion>> query_wildcards;
     docstore *ds = nullptr;
     /* Change detection (see refresh): the directories watched, and
      * whether a quiet watch may be trusted to mean "nothing new". */
@@ -292,32 +296,6 @@ struct engine_reader {
         docstore_free(ds);
         dirwatch_free(watch);
     }
-};
-
-/* One page of results: an MSet, the order of its items to show, and the
- * stored data of those read so far (a hit's, or a tied item's: its date
- * is in the head of its data). */
-struct Page {
-    Xapian::MSet mset;
-    bool heads_in_keys = false;  /* sorted on ENGINE_SLOT_HEAD */
-    std::vector<Xapian::MSetIterator> items;
-    std::unordered_map<Xapian::docid, std::string> data;
-    /* collapse.cc: every match's collapse key counted (an exact search),
-     * and those counts by key once read */
-    std::shared_ptr<Xapian::ValueCountMatchSpy> collapse_counts;
-    std::unordered_map<std::string, Xapian::doccount> collapse_sizes;
-    /* A page from a tier run (search.cc): mset matched only the articles
-     * holding a tier term, and the query's totals are these. */
-    bool tiered = false;
-    bool split = false;  /* or from two halves of the ids (split.cc): the same */
-    Xapian::doccount counted_min = 0, counted_max = 0, counted_estimate = 0;
-    /* search.cc: a tie run past page_by_score's fetch gathered in its
-     * match (every match scoring about as much as the page's end, by
-     * document id, with its score), for tied_page, which leaves
-     * ties_gathered true when it sorted the page from them */
-    bool ties_gathered = false;
-    bool ties_by_date = false; /* and ordered them from their dates (a long run) */
-    std::vector<std::pair<Xapian::docid, double>> tie_run;
 };
 
 /* The formats (engine.h) this engine reads and writes. */
@@ -607,6 +585,7 @@ std::string doc_qterm(Xapian::WritableDatabase &db, Xapian::docid did);
  * alone (stemmer, stop words, format, docstore). */
 void load_settings(engine_reader *r);
 
+#include "page.hh"
 #include "query_path.hh"
 
 #endif

@@ -59,6 +59,11 @@ Xapian::Query pairs_for(const engine_reader *r, const Xapian::Query &q);
  * o's deadline is checked between wildcards. */
 Xapian::Query with_wildcards_read(engine_reader *r, const Xapian::Query &q,
                                   const search_opts *o);
+/* q, a copy of the query with_wildcards_read read last (the same
+ * parsed query, its pairs put in), read again from the expansions that
+ * reading made (r->query_wildcards): no word list walked, no budget
+ * spent, no tier serial moved (split.cc's second half). */
+Xapian::Query with_wildcards_again(engine_reader *r, const Xapian::Query &q);
 /* Drops r's kept expansions: r moved to other databases or revisions. */
 void forget_pattern_words(engine_reader *r);
 

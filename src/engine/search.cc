@@ -34,6 +34,19 @@ double floor_below(double weight) {
     return weight > 0 ? weight * (1 - 1e-9) : 0;
 }
 
+template <typename Tops>
+Xapian::doccount complete_prefix(const Tops &top, Xapian::doccount want, Xapian::doccount fetched) {
+    Xapian::doccount n = (Xapian::doccount)top.size();
+    if (n <= want) return n;
+    double cut = top[want - 1].get_weight();
+    for (Xapian::doccount i = want; i < n; i++)
+        if (top[i].get_weight() < cut) return i;
+    return n < fetched ? n : 0;
+}
+template Xapian::doccount complete_prefix(const Xapian::MSet &, Xapian::doccount, Xapian::doccount);
+template Xapian::doccount complete_prefix(const std::vector<Xapian::MSetIterator> &, Xapian::doccount,
+                                          Xapian::doccount);
+
 namespace {
 
 /* Ranked by BM25, newer dates first among equal scores.  Xapian's
@@ -64,19 +77,6 @@ const size_t TIE_RUN_WHOLE = 4;
 /* tier_page's floor: queries whose scoring words' postings add up to
  * fewer run whole (a tier run and a count would cost more). */
 const Xapian::doccount TIER_MIN_POSTINGS = 20000;
-
-/* The number of leading items of mset that surely hold every match
- * scoring at least as high as item want-1, or 0 when a tie run may go on
- * beyond what mset holds. */
-Xapian::doccount complete_prefix(const Xapian::MSet &mset, Xapian::doccount want,
-                                 Xapian::doccount fetched) {
-    Xapian::doccount n = mset.size();
-    if (n <= want) return n;
-    double cut = mset[want - 1].get_weight();
-    for (Xapian::doccount i = want; i < n; i++)
-        if (mset[i].get_weight() < cut) return i;
-    return n < fetched ? n : 0;
-}
 
 /* A match spy on an Enquire while it lives (none when spy is NULL): the
  * only one, taken off again even when the match throws. */
@@ -379,8 +379,9 @@ void relevance_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query 
 
 }  // namespace
 
-Xapian::Query query_to_run(engine_reader *r, const Xapian::Query &q, const search_opts *o) {
-    return with_wildcards_read(r, r->pairs.empty() ? q : pairs_for(r, q), o);
+Xapian::Query query_to_run(engine_reader *r, const Xapian::Query &q, const search_opts *o, bool again) {
+    Xapian::Query paired = r->pairs.empty() ? q : pairs_for(r, q);
+    return again ? with_wildcards_again(r, paired) : with_wildcards_read(r, paired, o);
 }
 
 Page run_query(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,

@@ -1,21 +1,23 @@
 /* split.cc -- an expensive relevance-ordered match split over two cores
  * (issue 22): the query FILTERed by a weightless source of each half of
- * the document ids, the lower half matched on the caller's thread with
- * r->db, the upper half with the reader's second handle of the same
- * revision (SplitHandle), on a pool thread when a core is idle and
- * otherwise on the caller after the first; the two tops merged by score
- * then document id (Xapian's own order), so the page is the whole
- * match's whatever the load.  Owns the engine's pool of half runners,
- * the count of searches running, each reader's second handle (opened
- * here, moved by split_reader_moved) and the split's cost floor; reads
- * r->db only on the caller's thread, and nothing of the reader on a pool
- * thread but what the half's own Enquire holds.  search.cc decides which
- * queries may be split (relevance order, no facets, no collapse, local)
- * and orders the ties of the page (results.cc). */
+ * the document ids (and each of its phrases too), the lower half matched
+ * on the caller's thread with r->db, the upper half with the reader's
+ * second handle of the same revision (SplitHandle), on a pool thread
+ * when a core is idle and otherwise on the caller after the first; the
+ * two tops merged by score then document id (Xapian's own order), so the
+ * page is the whole match's whatever the load.  Owns the engine's pool
+ * of half runners, the count of searches running, each reader's second
+ * handle (opened here, moved by split_reader_moved) and the split's cost
+ * floor; reads r->db only on the caller's thread, and nothing of the
+ * reader on a pool thread but what the half's own Enquire holds.
+ * search.cc decides which queries may be split (relevance order, no
+ * facets, no collapse, local) and orders the ties of the page
+ * (results.cc). */
 #include "split.hh"
 
 #include "query_run.hh"
 #include "tie_run.hh"
+#include "wildcard.hh"
 
 #include <unistd.h>
 
@@ -47,10 +49,6 @@ const uint64_t SPLIT_MIN_POSTINGS = 300000;
 
 /* The most matches each half's TieSpy keeps (search.cc's TIE_RUN_MAX). */
 const size_t SPY_MOST = 50000;
-
-/* The words of a wildcard counted at most (a longer expansion is surely
- * over the floor, or refused by --max-wildcard). */
-const unsigned WILDCARD_WORDS_READ = 2000;
 
 std::atomic<int> &mode_flag() {
     static std::atomic<int> mode([] {
@@ -93,40 +91,60 @@ class DocidRange : public Xapian::PostingSource {
     Xapian::doccount size = 0;
 };
 
-Xapian::Query in_range(const Xapian::Query &q, Xapian::docid lo, Xapian::docid hi) {
+Xapian::Query range_filter(const Xapian::Query &q, Xapian::docid lo, Xapian::docid hi) {
     return Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query((new DocidRange(lo, hi))->release()));
 }
 
-/* The postings q's terms hold (terms) or the words of its wildcards
- * (!terms: a parsed query's, before they were read), added to sum until
- * it is over floor. */
-void add_postings(const engine_reader *r, const Xapian::Query &q, bool terms, uint64_t floor, uint64_t &sum) {
+/* q with each phrase and NEAR under it FILTERed by the range too.  Xapian
+ * 1.4 checks a phrase's positions inside its next(), which goes on until
+ * a match: under an OR (the default field's three fields: "annual cts" is
+ * an OR of three phrases) it ran past the half's end, or from the first
+ * id up to the upper half's start, before the range was asked, so a
+ * phrase matching few articles cost each half what the whole cost (2-3x
+ * split, bench/results/scale.md).  The range beside its words bounds the
+ * AND the phrase's positions are checked in; it weighs nothing, so the
+ * matches and weights are the same. */
+Xapian::Query positions_in_range(const Xapian::Query &q, Xapian::docid lo, Xapian::docid hi) {
+    Xapian::Query::op op = q.get_type();
+    switch (op) {
+    case Xapian::Query::OP_PHRASE: case Xapian::Query::OP_NEAR:
+        return range_filter(q, lo, hi);
+    case Xapian::Query::OP_OR: case Xapian::Query::OP_AND: case Xapian::Query::OP_AND_NOT:
+    case Xapian::Query::OP_AND_MAYBE: case Xapian::Query::OP_XOR: case Xapian::Query::OP_FILTER: {
+        std::vector<Xapian::Query> sub;
+        for (size_t i = 0; i < q.get_num_subqueries(); i++)
+            sub.push_back(positions_in_range(q.get_subquery(i), lo, hi));
+        return Xapian::Query(op, sub.begin(), sub.end());
+    }
+    default:
+        return q;
+    }
+}
+
+/* q over the documents from lo to hi alone. */
+Xapian::Query in_range(const Xapian::Query &q, Xapian::docid lo, Xapian::docid hi) {
+    return range_filter(positions_in_range(q, lo, hi), lo, hi);
+}
+
+/* The postings q's terms hold, added to sum until it is over floor. */
+void add_postings(const engine_reader *r, const Xapian::Query &q, uint64_t floor, uint64_t &sum) {
     if (sum > floor) return;
     if (q.get_type() == Xapian::Query::LEAF_TERM) {
-        if (!terms) return;
         sum += r->db.get_termfreq(*q.get_terms_begin());
         return;
     }
-    if (q.get_type() == Xapian::Query::OP_WILDCARD) {
-        std::string pattern = read_description(q).pattern;
-        unsigned n = 0;
-        for (Xapian::TermIterator t = r->db.allterms_begin(pattern);
-             t != r->db.allterms_end(pattern) && n < WILDCARD_WORDS_READ && sum <= floor; ++t, ++n)
-            sum += t.get_termfreq();
-        return;
-    }
-    for (size_t i = 0; i < q.get_num_subqueries(); i++)
-        add_postings(r, q.get_subquery(i), terms, floor, sum);
+    for (size_t i = 0; i < q.get_num_subqueries(); i++) add_postings(r, q.get_subquery(i), floor, sum);
 }
 
-/* Whether the query run (parsed before its wildcards were read and its
- * pairs put in) reads more postings than the split's floor: its terms',
- * pair terms standing for their phrases, and its wildcards' words. */
-bool worth_splitting(const engine_reader *r, const Xapian::Query &run, const Xapian::Query &parsed) {
+/* Whether the query run reads more postings than the split's floor: its
+ * terms', pair terms standing for their phrases, and its wildcards'
+ * words, as its reading expanded them (r->query_wildcards: every
+ * wildcard, a source's or one Xapian expands). */
+bool worth_splitting(const engine_reader *r, const Xapian::Query &run) {
     uint64_t sum = 0;
-    add_postings(r, run, true, SPLIT_MIN_POSTINGS, sum);
-    if (sum <= SPLIT_MIN_POSTINGS)
-        add_postings(r, parsed, false, SPLIT_MIN_POSTINGS, sum);
+    add_postings(r, run, SPLIT_MIN_POSTINGS, sum);
+    for (size_t i = 0; i < r->query_wildcards.size() && sum <= SPLIT_MIN_POSTINGS; i++)
+        sum += r->query_wildcards[i]->postings();
     return sum > SPLIT_MIN_POSTINGS;
 }
 
@@ -278,11 +296,14 @@ void finish(HalfJob &job, bool posted, bool run_it) {
 /* parsed as run_query runs it, made anew into own from parsed's serialised
  * form: Xapian counts the references to a query's nodes without atomics
  * and its matcher takes and drops them, so the two halves' queries may
- * share none (a shared one crashed test_split under load).  False when
+ * share none (a shared one crashed test_split under load).  Its
+ * wildcards are the expansions run_query read (query_to_run again): their
+ * WildcardSources are own's, the expansions they read shared, which
+ * nothing changes and std::shared_ptr counts atomically.  False when
  * parsed holds what does not serialise (a posting source of lede's). */
 bool query_apart(engine_reader *r, const Xapian::Query &parsed, const search_opts *o, Xapian::Query &own) {
     try {
-        own = query_to_run(r, Xapian::Query::unserialise(parsed.serialise()), o);
+        own = query_to_run(r, Xapian::Query::unserialise(parsed.serialise()), o, true);
         return true;
     } catch (const Xapian::UnimplementedError &) {
         return false;
@@ -300,17 +321,6 @@ std::vector<Xapian::MSetIterator> merged(const Xapian::MSet &low, const Xapian::
         out.push_back(from_low ? a++ : b++);
     }
     return out;
-}
-
-/* As search.cc's complete_prefix, over the merged tops. */
-Xapian::doccount complete_prefix(const std::vector<Xapian::MSetIterator> &m, Xapian::doccount want,
-                                 Xapian::doccount fetch) {
-    Xapian::doccount n = (Xapian::doccount)m.size();
-    if (n <= want) return n;
-    double cut = m[want - 1].get_weight();
-    for (Xapian::doccount i = want; i < n; i++)
-        if (m[i].get_weight() < cut) return i;
-    return n < fetch ? n : 0;
 }
 
 /* The tie run of a page whose lowest score is lowest, from both halves'
@@ -345,7 +355,7 @@ Split split_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &ru
                  Xapian::doccount check, double &lowest, Page &page) {
     SplitMode mode = split_mode();
     if (mode == SplitMode::OFF || r->remote) return Split::NONE;
-    if (mode == SplitMode::BY_COST && !worth_splitting(r, run, parsed)) return Split::NONE;
+    if (mode == SplitMode::BY_COST && !worth_splitting(r, run)) return Split::NONE;
     Xapian::docid last = r->db.get_lastdocid();
     SplitHandle *h = last >= 2 ? handle_at_revision(r) : nullptr;
     if (!h) return Split::NONE;

@@ -58,7 +58,9 @@ struct SearchRunning {
 /* search.cc: the ranking of r's format set on enq. */
 void set_weighting(const engine_reader *r, Xapian::Enquire &enq);
 /* search.cc: the parsed query q as run_query runs it (its pairs put in,
- * its wildcards read). */
-Xapian::Query query_to_run(engine_reader *r, const Xapian::Query &q, const search_opts *o);
+ * its wildcards read); again: q is a copy of the query run_query ran
+ * last, whose wildcards are taken as that run read them
+ * (with_wildcards_again), not expanded anew. */
+Xapian::Query query_to_run(engine_reader *r, const Xapian::Query &q, const search_opts *o, bool again = false);
 
 #endif

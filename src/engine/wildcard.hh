@@ -45,9 +45,11 @@
 #include <vector>
 
 /* What a wildcard expands to over the whole index (every shard), worked
- * out once a query and shared by the per-shard clones: the words, their
- * article counts, and the weight factor of their union. */
+ * out once a query and shared by the per-shard clones (and by split.cc's
+ * two halves, on two threads: nothing changes it once made): the words,
+ * their article counts, and the weight factor of their union. */
 struct WildcardExpansion {
+    std::vector<std::string> patterns;    /* what it expands ("comp", "Scomp") */
     std::vector<std::string> terms;
     std::vector<Xapian::doccount> freqs;  /* over the whole index */
     bool one_shard = false;               /* freqs are the shard's too */

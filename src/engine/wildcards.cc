@@ -6,7 +6,9 @@
  * wildcard's words come out of one budget for the query (--max-wildcard).
  * Reads the database's term list; of the reader's state, owns only the
  * words a remote reader keeps of the patterns it expanded
- * (pattern_words), which it forgets whenever the reader moves. */
+ * (pattern_words), which it forgets whenever the reader moves, and the
+ * running query's expansions (query_wildcards, tiered_wildcards), which
+ * a second reading of the same query takes again (with_wildcards_again). */
 #include "internal.hh"
 #include "prefix_terms.hh"
 #include "wildcard.hh"
@@ -95,6 +97,7 @@ std::shared_ptr<WildcardExpansion> expand_wildcards(engine_reader *r, const std:
                                                     const std::vector<std::string> &shown,
                                                     Xapian::termcount &budget, Xapian::termcount max) {
     auto e = std::make_shared<WildcardExpansion>();
+    e->patterns = patterns;
     Xapian::termcount most = 0;
     PatternWords filled;
     bool by_terms = false; /* some pattern read from its prefix term */
@@ -162,18 +165,43 @@ std::vector<std::string> wildcard_group(const Xapian::Query &q) {
     return patterns;
 }
 
+/* How a query's wildcards are read: each expanded here, its words taken
+ * from the query's budget and the expansion kept in the reader's
+ * query_wildcards in the order read; or (given) taken in that order from
+ * the expansions a reading of the same query made. */
+struct Reading {
+    Xapian::termcount budget, max;
+    const search_opts *o;
+    const std::vector<std::shared_ptr<const WildcardExpansion>> *given = nullptr;
+    size_t next = 0;  /* given: the next one to take */
+};
+
+/* The expansion of a wildcard's patterns, as how reads it; throws
+ * InvalidArgumentError when the given ones are not this query's. */
+std::shared_ptr<const WildcardExpansion> expansion_of(engine_reader *r, const std::vector<std::string> &patterns,
+                                                      Reading &how) {
+    if (how.given) {
+        if (how.next >= how.given->size() || (*how.given)[how.next]->patterns != patterns)
+            throw Xapian::InvalidArgumentError("lede: a wildcard read again is not the one read first");
+        return (*how.given)[how.next++];
+    }
+    check_stop(how.o, "wildcard expansion");
+    std::shared_ptr<const WildcardExpansion> e =
+        expand_wildcards(r, patterns, shown_words(patterns), how.budget, how.max);
+    r->query_wildcards.push_back(e);
+    return e;
+}
+
 /* Takes the words every wildcard in q expands to from budget (see
  * spend_wildcard_words), for a query Xapian expands itself. */
-void spend_on_wildcards(engine_reader *r, const Xapian::Query &q,
-                        Xapian::termcount &budget, Xapian::termcount max, const search_opts *o) {
+void spend_on_wildcards(engine_reader *r, const Xapian::Query &q, Reading &how) {
     std::vector<std::string> group = wildcard_group(q);
     if (!group.empty()) {
-        check_stop(o, "wildcard expansion");
-        expand_wildcards(r, group, shown_words(group), budget, max);
+        expansion_of(r, group, how);
         return;
     }
     for (size_t i = 0; i < q.get_num_subqueries(); i++)
-        spend_on_wildcards(r, q.get_subquery(i), budget, max, o);
+        spend_on_wildcards(r, q.get_subquery(i), how);
 }
 
 /* The synonym of a wildcard's words, as a remote shard receives it: each
@@ -194,17 +222,14 @@ Xapian::Query words_synonym(const std::vector<std::string> &terms) {
  * wildcard instead of the source (words_synonym), the same matches and
  * weights; an excluded, filtering or XOR'd wildcard is left for each
  * shard to expand, which matches the same articles (its weight does not
- * count, or differs by its idf alone under XOR).  Every wildcard's words
- * come out of budget. */
-Xapian::Query with_wildcard_sources(engine_reader *r, const Xapian::Query &q,
-                                    Xapian::termcount &budget, Xapian::termcount max,
-                                    const search_opts *o) {
+ * count, or differs by its idf alone under XOR).  Every wildcard is
+ * expanded as how reads it. */
+Xapian::Query with_wildcard_sources(engine_reader *r, const Xapian::Query &q, Reading &how) {
     Xapian::Query::op op = q.get_type();
     size_t n = q.get_num_subqueries();
     std::vector<std::string> patterns = wildcard_group(q);
     if (!patterns.empty()) {
-        check_stop(o, "wildcard expansion");
-        auto words = expand_wildcards(r, patterns, shown_words(patterns), budget, max);
+        std::shared_ptr<const WildcardExpansion> words = expansion_of(r, patterns, how);
         if (words->terms.empty()) return Xapian::Query::MatchNothing; /* as Xapian has it */
         if (r->remote) return words_synonym(words->terms);
         return Xapian::Query((new WildcardSource(words))->release());
@@ -216,28 +241,45 @@ Xapian::Query with_wildcard_sources(engine_reader *r, const Xapian::Query &q,
         std::vector<Xapian::Query> sub;
         for (size_t i = 0; i < n; i++) {
             Xapian::Query s = q.get_subquery(i);
-            if (all || i == 0) s = with_wildcard_sources(r, s, budget, max, o);
-            else spend_on_wildcards(r, s, budget, max, o);
+            if (all || i == 0) s = with_wildcard_sources(r, s, how);
+            else spend_on_wildcards(r, s, how);
             sub.push_back(s);
         }
         return Xapian::Query(op, sub.begin(), sub.end());
     }
     default:
-        spend_on_wildcards(r, q, budget, max, o);
+        spend_on_wildcards(r, q, how);
         return q;
     }
 }
 
 }  // namespace
 
+namespace {
+
+/* q with its wildcards read as how reads them: through sources where
+ * with_wildcard_sources puts them, else left for Xapian to expand. */
+Xapian::Query read_wildcards(engine_reader *r, const Xapian::Query &q, Reading &how) {
+    if ((baked_tf(r->format) || r->remote) && !xapian_merges_wildcards())
+        return with_wildcard_sources(r, q, how);
+    spend_on_wildcards(r, q, how);
+    return q;
+}
+
+}  // namespace
+
 Xapian::Query with_wildcards_read(engine_reader *r, const Xapian::Query &q,
                                   const search_opts *o) {
-    Xapian::termcount max = o->max_wildcard ? o->max_wildcard : 1000, budget = max;
+    Xapian::termcount max = o->max_wildcard ? o->max_wildcard : 1000;
+    Reading how{max, max, o};
     r->tiered_wildcards.clear();
-    if ((baked_tf(r->format) || r->remote) && !xapian_merges_wildcards())
-        return with_wildcard_sources(r, q, budget, max, o);
-    spend_on_wildcards(r, q, budget, max, o);
-    return q;
+    r->query_wildcards.clear();
+    return read_wildcards(r, q, how);
+}
+
+Xapian::Query with_wildcards_again(engine_reader *r, const Xapian::Query &q) {
+    Reading how{0, 0, nullptr, &r->query_wildcards};
+    return read_wildcards(r, q, how);
 }
 
 void forget_pattern_words(engine_reader *r) {

@@ -1,13 +1,15 @@
 /* test_split.cc -- a relevance-ordered match split into two halves of
  * the document ids (src/engine/split.cc) gives the unsplit search's page:
  * the same ids, order and scores, the same exact totals (and, when the
- * unsplit count is exact, the same count), for AND, OR, NOT, a phrase, a
- * wildcard and single words, at several offsets, where scores tie at the
- * page's end (within the fetch, and past it: then sorted from the tie run
- * both halves' spies gathered), after
- * the reader moved to a new revision, and with the second half run on
- * the caller (serial) as on a pool thread.  Forced with split_set_mode
- * (the LEDE_SPLIT hook), since a small index is under the cost floor. */
+ * unsplit count is exact, the same count), for AND, OR, NOT, phrases and
+ * NEAR (each bounded by its half's range too), wildcards and single
+ * words, at several offsets, where scores tie at the page's end (within
+ * the fetch, and past it: then sorted from the tie run both halves' spies
+ * gathered), after the reader moved to a new revision, and with the
+ * second half run on the caller (serial) as on a pool thread; the second
+ * half's wildcards read from the first reading's expansions, in its
+ * order, not expanded again.  Forced with split_set_mode (the LEDE_SPLIT
+ * hook), since a small index is under the cost floor. */
 #include "internal.hh"
 #include "query_run.hh"
 #include "split.hh"
@@ -110,7 +112,9 @@ bool same(const Answer &off, const Answer &split) {
 
 const char *const QUERIES[] = {"stone cloud",    "stone OR maple",  "river NOT cloud", "\"copper kettle\"",
                                "har*",           "maple",           "cloud",           "river",
-                               "stone AND har*", "maple OR kettle", "cloud maple",  "nowhere words"};
+                               "stone AND har*", "maple OR kettle", "cloud maple",  "nowhere words",
+                               "river NOT har*", "har* OR map*",    "har* stone -cl*",
+                               "\"copper old kettle\" OR maple", "copper NEAR kettle", "\"old kettle\" -river"};
 
 /* Every query at offsets and limits, forced split (pool, then serial)
  * against unsplit; exact: with exact counts. */
@@ -161,6 +165,29 @@ void check_taken(engine_reader *r) {
           "the tie run the halves' spies gathered");
 }
 
+/* A query read again (with_wildcards_again, as split.cc's second half
+ * reads it) takes the first reading's expansions, in its order, whether
+ * a source reads them or Xapian (an excluded one): the same query, no
+ * expansion added; a query whose wildcards are not those is refused. */
+void check_read_again(engine_reader *r) {
+    search_opts o = {};
+    setup_search(r);
+    Xapian::Query parsed = parse(r, "har* OR map* -cl*", false, 0);
+    Xapian::Query first = with_wildcards_read(r, parsed, &o);
+    size_t read = r->query_wildcards.size();
+    Xapian::Query again = with_wildcards_again(r, Xapian::Query::unserialise(parsed.serialise()));
+    CHECK(read == 3 && r->query_wildcards.size() == read && again.get_description() == first.get_description(),
+          "read again: the same query from the 3 expansions read first (%zu, now %zu): %s",
+          read, r->query_wildcards.size(), again.get_description().c_str());
+    bool refused = false;
+    try {
+        with_wildcards_again(r, parse(r, "map* OR har*", false, 0));
+    } catch (const Xapian::InvalidArgumentError &) {
+        refused = true;
+    }
+    CHECK(refused, "a query whose wildcards are not the first reading's is refused when read again");
+}
+
 }  // namespace
 
 int main(void) {
@@ -175,6 +202,7 @@ int main(void) {
         check_all(r, "first revision", false);
         check_all(r, "first revision", true);
         check_taken(r);
+        check_read_again(r);
         Answer before = ask(r, SplitMode::ALWAYS, "stone cloud", 0, 10, true);
         CHECK(add_articles(dir.c_str(), ARTICLES, 120, err) == LEDE_OK, "more articles: %s", err);
         int changed = 0;
