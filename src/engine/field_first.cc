@@ -20,7 +20,9 @@
  * matches, search.cc's count_tiered) then stops early and reads no
  * position.  A phrase that reads positions, or of fewer matches, is
  * counted at about the whole match's cost, and at 2M such phrases of the
- * mix ran 1.2-1.7x slower planned (bench/results/scale.md). 
+ * mix ran 1.2-1.7x slower planned (bench/results/scale.md); and
+ * only when its headline matches are few or many (FIELD_FIRST_FEW,
+ * FIELD_FIRST_MANY).
  * search.cc's tier_page runs the plan as a tier run (tiers.cc): the
  * filtered query, the bound, the count.  Reads term statistics and runs
  * one match of the prefixed branches; writes nothing.  Local databases
@@ -38,6 +40,15 @@ namespace {
 /* How many of the prefixed branches' best articles the plan ranks the
  * whole query over (at least 4 pages' worth). */
 const Xapian::doccount FIELD_FIRST_FETCH = 1000;
+
+/* The prefixed branches' rarest terms must be in at most FEW articles
+ * (the whole match weighs the body until its OR has a page of them, the
+ * plan those few only) or at least MANY (the plan weighs the body of
+ * FIELD_FIRST_FETCH of them, the whole match of all): in between, at 2M,
+ * `"dlrs a share"` (2,646) and `"a one pct"` (994) ran 1.2x and 1.5x
+ * slower planned, and 87 to 329, or 27,127, 0.6x to 0.75x (7 phrases of
+ * the mix; bench/results/scale.md). */
+const Xapian::doccount FIELD_FIRST_FEW = FIELD_FIRST_FETCH / 2, FIELD_FIRST_MANY = 8 * FIELD_FIRST_FETCH;
 
 /* The body's rarest pair term must be in at least this many times the
  * articles of the prefixed branches (their rarest term's each): below
@@ -134,7 +145,7 @@ bool field_first_plan(engine_reader *r, Xapian::Enquire &enq, const Xapian::Quer
         }
     }
     if (first.empty() || body.pairs == 0 || body.positions || body.pairs < min_postings ||
-        body.pairs < fields * FIELD_FIRST_RATIO)
+        body.pairs < fields * FIELD_FIRST_RATIO || !(fields <= FIELD_FIRST_FEW || fields >= FIELD_FIRST_MANY))
         return false;
     enq.set_query(Xapian::Query(Xapian::Query::OP_OR, first.begin(), first.end()));
     enq.set_sort_by_relevance();
