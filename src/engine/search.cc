@@ -295,8 +295,9 @@ bool tier_match(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, Pa
 }
 
 /* tiers.cc's run: a relevance-ordered page of q from the articles
- * holding a tier term of its words, when its lowest score beats all the
- * others can score; false (page untouched) otherwise.  Only for a query
+ * holding a tier term of its words (or field_first.cc's: from the best
+ * matches of its headline and standfirst branches), when its lowest
+ * score beats all the others can score; false (page untouched) otherwise.  Only for a query
  * whose words' postings add up to TIER_MIN_POSTINGS: below that the
  * whole match costs less than a tier run and a count.  LEDE_TIERS_OFF in
  * the environment (a test and benchmark hook, read once) leaves every
@@ -308,11 +309,15 @@ bool tier_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     static const bool always = getenv("LEDE_TIERS_ALWAYS") != nullptr;
     Xapian::Query filtered;
     double bound = 0;
-    if (off || !tier_plan(r, q, always ? 0 : TIER_MIN_POSTINGS, filtered, bound)) return false;
+    Xapian::doccount want = o->offset + o->limit, least = always ? 0 : TIER_MIN_POSTINGS;
+    if (off || !(tier_plan(r, q, least, filtered, bound) ||
+                 field_first_plan(r, enq, q, want, least, filtered, bound))) {
+        enq.set_query(q);
+        return false;
+    }
     Page from_tiers;
     enq.set_query(filtered);
     bool ordered = tier_match(r, enq, o, from_tiers);
-    Xapian::doccount want = o->offset + o->limit;
     const Xapian::MSet &m = from_tiers.mset;
     if (m.size() < want || !(m[want - 1].get_weight() > bound * (1 + 1e-9))) {
         enq.set_query(q);

@@ -31,6 +31,16 @@ std::vector<std::string> prefix_tier_terms(const TierWords &tiers, const PrefixS
  * q's own are left as they were, for the whole match. */
 bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
                Xapian::Query &filtered, double &bound);
+/* The field-first plan of a ranked OR of the fields (field_first.cc):
+ * the branches of prefixed fields ranked alone on enq (its query left
+ * set to them), then q over their first matches; the most any other
+ * article can score in bound.  False when q is not such an OR, its body
+ * branches' postings are fewer than min_postings or not many times the
+ * prefixed ones', fewer than want articles match those, or no page from
+ * them could beat the bound. */
+bool field_first_plan(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
+                      Xapian::doccount want, Xapian::doccount min_postings,
+                      Xapian::Query &filtered, double &bound);
 /* Drops the tier words' frequencies a remote reader kept (tier_freq):
  * r moved to other databases or revisions. */
 void forget_tier_freqs(engine_reader *r);

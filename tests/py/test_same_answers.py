@@ -14,7 +14,8 @@ as an index made before them reads (LEDE_PAIRS_COMMON_ONLY: the common words'
 pair terms alone, positions for the other phrases), and with its tie
 runs sorted by a second match (LEDE_TIES_REMATCH) instead of from the
 matches the first gathered; and every query's match split over two
-halves of the document ids (LEDE_SPLIT=always) against none.
+halves of the document ids (LEDE_SPLIT=always) against none; and phrases
+of common words ranked by field_first.cc's plan against the whole match.
 Needs ../shared (Reuters); else a SKIP line says so."""
 import os
 import subprocess
@@ -189,6 +190,21 @@ check(not differ and all(x[1] for x in whole), "repeated words: every query find
       "same order with tier runs as without (%d ranked from the tiers)" % runs,
       "%d differ, first: %r" % (len(differ), differ[:1]))
 check(runs >= len(queries) // 2, "repeated words: most are ranked from the tiers (%d of %d)"
+      % (runs, len(queries)))
+
+# Phrases of common words (src/engine/field_first.cc): a phrase whose page
+# is headline matches is ranked over its headline branch's best articles
+# first.  The same ids and order with those runs as without.
+queries = ['"mln dlrs"', '"of mln dlrs"', '"cts vs"', '"company said"', '"year shr"', '"net loss"',
+           '"mln vs"', '"qtr net"', '"dlrs a share"', '"said the"', '"shr loss"', '"oil prices"']
+whole, tiered = ranked(default, {"LEDE_TIERS_OFF": "1"}), ranked(default, {"LEDE_TIERS_ALWAYS": "1"})
+differ = [(q, x, y) for q, x, y in zip(queries, whole, tiered)
+          if x[:2] != y[:2] or (x[2] and y[2] and x[2] != y[2])]
+runs = sum(1 for y in tiered if y[3])
+check(not differ and all(x[1] for x in whole), "phrases of common words: every query finds the same ids "
+      "in the same order with planned runs as without (%d planned)" % runs,
+      "%d differ, first: %r" % (len(differ), differ[:1]))
+check(runs >= len(queries) // 3, "phrases of common words: a third at least are planned (%d of %d)"
       % (runs, len(queries)))
 queries = mix
 
