@@ -445,7 +445,7 @@ void add_stop_pairs(const engine_writer *w, const tok::Decoded &text, const char
         bool stop = w->stop_set.contains(word);
         if (stop && last_stop) table.add_boolean(pair_term(prefix, last, word));
         last_stop = stop;
-        last = word;
+        if (stop) last = word; /* read only when it was a stop word */
     });
 }
 

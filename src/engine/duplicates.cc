@@ -95,6 +95,31 @@ struct Words {
     size_t size() const { return start.size(); }
 };
 
+/* dup_signature's words and shingle hashes, kept by each thread from one
+ * article to the next (only their capacity carries over).  Made afresh
+ * for every article, their growth -- malloc, realloc's copies and the
+ * first touch of new pages -- was about a third of the signature's
+ * samples outside the minhash (issue 20, bench/results/index.md
+ * 2026-12-07).  A thread keeps at most SCRATCH_KEEP bytes of them past an
+ * article: a huge one's are freed after it. */
+struct SignatureScratch {
+    Words words;
+    std::vector<uint64_t> hashes;
+    void reset() {
+        words.text.clear();
+        words.start.clear();
+        words.end.clear();
+    }
+    void trim();
+};
+const size_t SCRATCH_KEEP = size_t(1) << 20;
+
+void SignatureScratch::trim() {
+    size_t held = words.text.capacity() +
+                  (words.start.capacity() + words.end.capacity() + hashes.capacity()) * sizeof(uint64_t);
+    if (held > SCRATCH_KEEP) *this = SignatureScratch();
+}
+
 /* The case-folded words of text, appended to words: the runs of word
  * characters of fold_case(text), each character lower-cased and then
  * asked whether it is a word character, as fold_case's string read again
@@ -214,18 +239,22 @@ void consider_candidate(const Xapian::Document &cand, Xapian::docid did, unsigne
 }  // namespace
 
 std::string dup_signature(const article *a) {
-    Words words;
+    thread_local SignatureScratch scratch;
+    scratch.reset();
+    Words &words = scratch.words;
     for (const char *text : {a->title, a->standfirst, a->body})
         if (text) fold_words(text, words);
     if (!words.size()) return std::string();
     size_t shingles = words.size() < DUP_SHINGLE ? 1 : words.size() - DUP_SHINGLE + 1;
-    std::vector<uint64_t> hashes(shingles);
+    std::vector<uint64_t> &hashes = scratch.hashes;
+    hashes.resize(shingles);
     for (size_t i = 0; i < shingles; i++) hashes[i] = shingle_hash(words, i);
     uint64_t mins[DUP_HASHES];
     for (uint64_t &m : mins) m = UINT64_MAX;
     dup::minhash(hashes.data(), shingles, mins);
     std::string sig(DUP_HASHES, '\0');
     for (unsigned k = 0; k < DUP_HASHES; k++) sig[k] = (char)(mins[k] & 0xff);
+    scratch.trim();
     return sig;
 }
 

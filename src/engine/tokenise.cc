@@ -149,17 +149,17 @@ struct SortKey {
 
 }  // namespace
 
-bulk::FlatTerm &TermTable::get(uint32_t id) {
+bulk::FlatTerm &TermTable::entry_of(uint32_t id, bool &added) {
     index.make_room(entries.size(), [&](size_t k) { return hash_id(entries[k].id); });
     size_t h = hash_id(id);
     size_t i = index.find(h, [&](size_t k) { return entries[k].id == id; });
-    if (index.taken(i)) return entries[index.entry_at(i)];
+    added = !index.taken(i);
+    if (!added) return entries[index.entry_at(i)];
     if (entries.empty()) { /* an article's, mostly */
         entries.reserve(256);
         log.reserve(1024);
     }
     entries.emplace_back();
-    entries.back().term = dict->term_of(id);
     entries.back().id = id;
     index.put(i, h, entries.size() - 1);
     return entries.back();
@@ -288,8 +288,15 @@ void Tokeniser::add(const std::string &term, size_t hash, Xapian::termcount wdf_
         id = dict.id_of(key);
         if (slot >= 0) s.id[slot] = id;
     }
-    if (positions) out.add_posting(id, ++pos, wdf_inc);
-    else out.add_term(id, wdf_inc);
+    /* The term's bytes from the stem's, at hand in this cache line and
+     * the arena, not from the run buffer (id's term is prefix + stem). */
+    auto make = [&](std::string &t) {
+        t.reserve(prefix.size() + s.stem_len);
+        t = prefix;
+        cache.append_stem(s, t);
+    };
+    if (positions) out.add_posting(id, make, ++pos, wdf_inc);
+    else out.get(id, make).wdf += wdf_inc;
 }
 
 /* A word's spelling words: when it is one run of word characters, the

@@ -52,13 +52,27 @@ class TermTable {
     explicit TermTable(bulk::RunBuffer *dict = nullptr)
         : own(dict ? nullptr : new bulk::RunBuffer), dict(dict ? dict : own.get()) {}
     bulk::FlatTerm &get(const std::string &term) { return get(dict->id_of(term)); }
-    bulk::FlatTerm &get(uint32_t id);
+    bulk::FlatTerm &get(uint32_t id) {
+        return get(id, [&](std::string &term) { term = dict->term_of(id); });
+    }
+    /* The same, id's bytes written by make(std::string &) when the term
+     * is new to the table: a caller holding them (the tokeniser's stem
+     * cache) spares the read of the run buffer's entry and text, two
+     * cache misses a term an article (issue 20). */
+    template <typename Make>
+    bulk::FlatTerm &get(uint32_t id, Make make) {
+        bool added;
+        bulk::FlatTerm &t = entry_of(id, added);
+        if (added) make(t.term);
+        return t;
+    }
     template <typename Term>
     void add_posting(const Term &term, Xapian::termpos pos, Xapian::termcount wdf) {
-        bulk::FlatTerm &t = get(term);
-        t.wdf += wdf;
-        log.emplace_back((uint32_t)(&t - entries.data()), pos);
-        grouped = false;
+        note_posting(get(term), pos, wdf);
+    }
+    template <typename Make>
+    void add_posting(uint32_t id, Make make, Xapian::termpos pos, Xapian::termcount wdf) {
+        note_posting(get(id, make), pos, wdf);
     }
     template <typename Term>
     void add_term(const Term &term, Xapian::termcount wdf) { get(term).wdf += wdf; }
@@ -91,6 +105,13 @@ class TermTable {
     std::vector<Xapian::termpos> positions;                /* the log grouped by entry */
     bool grouped = true;
     void group();
+    /* id's entry, added (its term left empty) when new. */
+    bulk::FlatTerm &entry_of(uint32_t id, bool &added);
+    void note_posting(bulk::FlatTerm &t, Xapian::termpos pos, Xapian::termcount wdf) {
+        t.wdf += wdf;
+        log.emplace_back((uint32_t)(&t - entries.data()), pos);
+        grouped = false;
+    }
 };
 
 /* A text as Xapian::Utf8Iterator reads it, a character at a time. */
