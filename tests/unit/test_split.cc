@@ -13,7 +13,8 @@
  * --split auto), with the floor lowered (split_set_floor): split while a
  * pool thread is free, whole (not two halves on the caller) while every
  * one is held by another job, the same answers both ways, and every seat
- * back in the pool after a search stopped at any of its checks. */
+ * back in the pool after a search stopped at any of its checks; set so
+ * through engine.h's engine_set_split too. */
 #include "internal.hh"
 #include "query_run.hh"
 #include "split.hh"
@@ -333,6 +334,16 @@ void check_by_cost(engine_reader *r) {
           "the hold gone: %d pool threads free again, split by cost as before (%s)", pool_free_threads(),
           again.c_str());
     check_stops(r, threads);
+    engine_set_split(ENGINE_SPLIT_OFF); /* the daemon's door: LEDE_SPLIT is not set here */
+    std::string off = splits(r);
+    engine_set_split(ENGINE_SPLIT_AUTO);
+    std::string on = splits(r);
+    if (getenv("LEDE_SPLIT")) /* the test hook set: it overrides the call */
+        CHECK(off == free_now && on == free_now, "LEDE_SPLIT set: engine_set_split changes nothing (%s, %s)",
+              off.c_str(), on.c_str());
+    else
+        CHECK(off == "00000" && on == free_now, "engine_set_split: off runs whole (%s), auto by cost (%s)",
+              off.c_str(), on.c_str());
     split_set_floor(300000);
 }
 
