@@ -5,7 +5,10 @@
  * second handle of the same revision (SplitHandle) on a pool thread
  * promised before the halves are built (split_pool.cc); by cost, with no
  * thread free the match runs whole, and only the modes tests force run
- * the upper half on the caller after the first.  The two tops merged by
+ * the upper half on the caller after the first (but for a half its thread
+ * has not started by the time the lower one is done, on a machine whose
+ * cores other work holds: the caller takes it back, the same CPU without
+ * the wait).  The two tops merged by
  * score then document id (Xapian's own order), so the page is the whole
  * match's whatever the load.  Owns the split's mode (engine_set_split,
  * LEDE_SPLIT), each reader's second handle (opened here, moved by
