@@ -50,6 +50,10 @@ static int parse_listen(const char *v, void *dest, char *err) {
 /* --allow-readable-token: main's, not the server's. */
 static int allow_readable_token;
 
+/* --split: the engine's (engine_set_split), in engine_split's order. */
+static int split_mode;
+static const char *const split_modes[] = {"off", "auto", NULL};
+
 /* One query thread per core; four per core when the index has remote
  * shards, whose workers spend most of a query waiting on the servers'
  * replies (on 2 cores, 6 workers answered 1.2-1.5x the queries of 2 at 8
@@ -151,6 +155,11 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
         {"worker-spin-us", 0, OPT_DOUBLE, &cfg->worker_spin, .metavar = "N",
          .help = "a worker that runs out of queries waits up to N µs awake for the next before "
                  "sleeping (0: never)", .def = "100", .max = 1e6, .scale = 1e-6},
+        {"split", 0, OPT_ENUM, &split_mode,
+         .help = "auto: a ranked query whose words hold over 300,000 postings runs as two "
+                 "halves on two cores when a core is idle (else whole; the same answer, less "
+                 "latency for about 1.35x its CPU); off: never", .def = split_modes[ENGINE_SPLIT_DEFAULT],
+         .choices = split_modes},
         {"log-level", 0, OPT_ENUM, &cfg->log_level, .help = "what goes to stderr", .def = "info",
          .choices = levels},
         {.kind = OPT_HEADING,
@@ -273,6 +282,7 @@ int main(int argc, char **argv) {
     memset(&cfg, 0, sizeof cfg);
     if (parse_args(argc, argv, &cfg) != 0) return EXIT_FAILED;
     log_set_level(cfg.log_level);
+    engine_set_split((engine_split)split_mode);
     if (fdlimit_fit(&cfg) != 0) return EXIT_FAILED;
     lede_keep_heap();
     char *token = NULL, *read = NULL;

@@ -2,33 +2,31 @@
  * (issue 22): the query FILTERed by a weightless source of each half of
  * the document ids (and each of its phrases too), the lower half matched
  * on the caller's thread with r->db, the upper half with the reader's
- * second handle of the same revision (SplitHandle), on a pool thread
- * when a core is idle and otherwise on the caller after the first; the
- * two tops merged by score then document id (Xapian's own order), so the
- * page is the whole match's whatever the load.  Owns the engine's pool
- * of half runners, the count of searches running, each reader's second
- * handle (opened here, moved by split_reader_moved) and the split's cost
- * floor; reads r->db only on the caller's thread, and nothing of the
- * reader on a pool thread but what the half's own Enquire holds.
- * search.cc decides which queries may be split (relevance order, no
- * facets, no collapse, local) and orders the ties of the page
- * (results.cc). */
+ * second handle of the same revision (SplitHandle) on a pool thread
+ * promised before the halves are built (split_pool.cc); by cost, with no
+ * thread free the match runs whole, and only the modes tests force run
+ * the upper half on the caller after the first (but for a half its thread
+ * has not started by the time the lower one is done, on a machine whose
+ * cores other work holds: the caller takes it back, the same CPU without
+ * the wait).  The two tops merged by
+ * score then document id (Xapian's own order), so the page is the whole
+ * match's whatever the load.  Owns the split's mode (engine_set_split,
+ * LEDE_SPLIT), each reader's second handle (opened here, moved by
+ * split_reader_moved) and the split's cost floor; reads r->db only on the
+ * caller's thread, and nothing of the reader on a pool thread but what
+ * the half's own Enquire holds.  search.cc decides which queries may be
+ * split (relevance order, no facets, no collapse, local) and orders the
+ * ties of the page (results.cc). */
 #include "split.hh"
 
 #include "query_run.hh"
 #include "tie_run.hh"
 #include "wildcard.hh"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cstdlib>
-#include <deque>
 #include <exception>
-#include <mutex>
-#include <thread>
 
 /* The second handle of a reader: the same local databases as r->db, in
  * the same order, opened apart (a Xapian::Database is not thread-safe),
@@ -50,15 +48,29 @@ const uint64_t SPLIT_MIN_POSTINGS = 300000;
 /* The most matches each half's TieSpy keeps (search.cc's TIE_RUN_MAX). */
 const size_t SPY_MOST = 50000;
 
-std::atomic<int> &mode_flag() {
-    static std::atomic<int> mode([] {
+/* The floor as tests set it (split_set_floor). */
+std::atomic<uint64_t> min_postings{SPLIT_MIN_POSTINGS};
+
+/* The mode LEDE_SPLIT forces ("off", "cost" or "auto", "always",
+ * "serial"; anything else: off), read once; -1 when it is not set. */
+int env_mode() {
+    static const int m = [] {
         const char *e = getenv("LEDE_SPLIT");
-        SplitMode m = SplitMode::OFF; /* see split.hh: off until it pays */
-        if (e && !strcmp(e, "cost")) m = SplitMode::BY_COST;
-        else if (e && !strcmp(e, "always")) m = SplitMode::ALWAYS;
-        else if (e && !strcmp(e, "serial")) m = SplitMode::SERIAL;
-        return (int)m;
-    }());
+        if (!e) return -1;
+        if (!strcmp(e, "cost") || !strcmp(e, "auto")) return (int)SplitMode::BY_COST;
+        if (!strcmp(e, "always")) return (int)SplitMode::ALWAYS;
+        if (!strcmp(e, "serial")) return (int)SplitMode::SERIAL;
+        return (int)SplitMode::OFF;
+    }();
+    return m;
+}
+
+SplitMode of_engine(engine_split m) {
+    return m == ENGINE_SPLIT_AUTO ? SplitMode::BY_COST : SplitMode::OFF;
+}
+
+std::atomic<int> &mode_flag() {
+    static std::atomic<int> mode(env_mode() >= 0 ? env_mode() : (int)of_engine(ENGINE_SPLIT_DEFAULT));
     return mode;
 }
 
@@ -141,11 +153,11 @@ void add_postings(const engine_reader *r, const Xapian::Query &q, uint64_t floor
  * words, as its reading expanded them (r->query_wildcards: every
  * wildcard, a source's or one Xapian expands). */
 bool worth_splitting(const engine_reader *r, const Xapian::Query &run) {
-    uint64_t sum = 0;
-    add_postings(r, run, SPLIT_MIN_POSTINGS, sum);
-    for (size_t i = 0; i < r->query_wildcards.size() && sum <= SPLIT_MIN_POSTINGS; i++)
+    uint64_t sum = 0, floor = min_postings.load(std::memory_order_relaxed);
+    add_postings(r, run, floor, sum);
+    for (size_t i = 0; i < r->query_wildcards.size() && sum <= floor; i++)
         sum += r->query_wildcards[i]->postings();
-    return sum > SPLIT_MIN_POSTINGS;
+    return sum > floor;
 }
 
 /* The reader's second handle at r->db's revision (every part's), opened
@@ -178,22 +190,9 @@ SplitHandle *handle_at_revision(engine_reader *r) {
     return nullptr;
 }
 
-/* Searches running and halves running on pool threads, against the
- * online cores: a core is idle while there are fewer. */
-std::atomic<int> busy{0};
-
-int online_cores() {
-    static const int n = [] {
-        long c = sysconf(_SC_NPROCESSORS_ONLN);
-        return c > 0 ? (int)c : 1;
-    }();
-    return n;
-}
-
 /* A half to run: its own Enquire (built on the caller's thread, on the
  * second handle, before the half is posted), its result or its error. */
-struct HalfJob {
-    enum State { QUEUED, RUNNING, DONE };
+struct HalfJob : PoolJob {
     const engine_reader *r;
     Xapian::Enquire enq;
     search_opts o;  /* the caller's deadline; its cancel callback is the caller's to call */
@@ -201,16 +200,12 @@ struct HalfJob {
     Xapian::MSet mset;
     std::unique_ptr<TieSpy> spy;  /* its tie run, when gathered */
     std::exception_ptr error;
-    State state = QUEUED;  /* under the pool's lock */
-    bool done = false;     /* under m */
-    std::mutex m;
-    std::condition_variable cv;
     HalfJob(const engine_reader *r, const Xapian::Database &db, const search_opts *opts, Xapian::doccount fetch,
             Xapian::doccount check)
         : r(r), enq(db), o(*opts), fetch(fetch), check(check) {
         o.cancelled = nullptr;
     }
-    void run() {
+    void run() noexcept override {
         try {
             mset = checked_mset(r, enq, &o, 0, fetch, check);
         } catch (...) {
@@ -219,78 +214,12 @@ struct HalfJob {
     }
 };
 
-/* The engine's half runners: online cores - 1 threads, started at the
- * first post, joined at exit (none on one core). */
-class Pool {
-  public:
-    ~Pool() {
-        {
-            std::lock_guard<std::mutex> g(lock);
-            stopping = true;
-        }
-        wake.notify_all();
-        for (std::thread &t : threads) t.join();
-    }
-    /* Posts job to a pool thread when a core is idle: false otherwise. */
-    bool post(HalfJob *job) {
-        if (online_cores() < 2 || busy.load() >= online_cores()) return false;
-        std::lock_guard<std::mutex> g(lock);
-        if (threads.empty())
-            for (int i = 0; i + 1 < online_cores(); i++) threads.emplace_back([this] { serve(); });
-        queue.push_back(job);
-        wake.notify_one();
-        return true;
-    }
-    /* job taken back from the queue, to run on the caller, unless a pool
-     * thread took it first (then the caller waits for it). */
-    bool take_back(HalfJob *job) {
-        std::lock_guard<std::mutex> g(lock);
-        if (job->state != HalfJob::QUEUED) return false;
-        queue.erase(std::find(queue.begin(), queue.end(), job));
-        job->state = HalfJob::RUNNING;
-        return true;
-    }
-
-  private:
-    void serve() {
-        for (;;) {
-            HalfJob *job;
-            {
-                std::unique_lock<std::mutex> g(lock);
-                wake.wait(g, [this] { return stopping || !queue.empty(); });
-                if (queue.empty()) return;
-                job = queue.front();
-                queue.pop_front();
-                job->state = HalfJob::RUNNING;
-            }
-            busy++;
-            job->run();
-            busy--;
-            std::lock_guard<std::mutex> g(job->m);
-            job->done = true;
-            job->cv.notify_one(); /* under m: the caller may free job once it sees done */
-        }
-    }
-    std::mutex lock;
-    std::condition_variable wake;
-    std::deque<HalfJob *> queue;
-    std::vector<std::thread> threads;
-    bool stopping = false;
-};
-
-Pool &pool() {
-    static Pool p;
-    return p;
-}
-
-/* The posted half finished, on the caller if no pool thread took it. */
+/* The upper half finished: run on the caller (run_it) when not posted,
+ * else as pool_finish finishes it (taken back and run on the caller only
+ * if its promised thread has not started it by then). */
 void finish(HalfJob &job, bool posted, bool run_it) {
-    if (!posted || pool().take_back(&job)) {
-        if (run_it) job.run();
-        return;
-    }
-    std::unique_lock<std::mutex> g(job.m);
-    job.cv.wait(g, [&] { return job.done; });
+    if (posted) pool_finish(job, run_it);
+    else if (run_it) job.run();
 }
 
 /* parsed as run_query runs it, made anew into own from parsed's serialised
@@ -350,12 +279,26 @@ void split_set_mode(SplitMode m) {
     mode_flag().store((int)m);
 }
 
+void split_set_floor(uint64_t postings) {
+    min_postings.store(postings);
+}
+
+extern "C" void engine_set_split(engine_split mode) {
+    if (env_mode() < 0) mode_flag().store((int)of_engine(mode));
+}
+
 Split split_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &run,
                  const Xapian::Query &parsed, const search_opts *o, Xapian::doccount fetch,
                  Xapian::doccount check, double &lowest, Page &page) {
     SplitMode mode = split_mode();
     if (mode == SplitMode::OFF || r->remote) return Split::NONE;
     if (mode == SplitMode::BY_COST && !worth_splitting(r, run)) return Split::NONE;
+    /* The upper half's thread, promised before anything is built.  By
+     * cost, with none free (the other searches have the cores) the match
+     * runs whole: its two halves one after the other would cost 1.35x its
+     * CPU for the same page. */
+    PoolSeat seat;
+    if (mode != SplitMode::SERIAL && !seat.take() && mode == SplitMode::BY_COST) return Split::NONE;
     Xapian::docid last = r->db.get_lastdocid();
     SplitHandle *h = last >= 2 ? handle_at_revision(r) : nullptr;
     if (!h) return Split::NONE;
@@ -375,7 +318,8 @@ Split split_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &ru
         high.enq.add_matchspy(high.spy.get());
         enq.add_matchspy(&low_spy);
     }
-    bool posted = mode != SplitMode::SERIAL && pool().post(&high);
+    bool posted = seat.taken();
+    if (posted) seat.post(&high); /* its thread free: it starts at once */
     Xapian::MSet low;
     try {
         enq.set_query(in_range(run, 1, mid));
@@ -422,12 +366,4 @@ void split_reader_moved(engine_reader *r) {
     } catch (const Xapian::Error &) {
         r->split_db.reset();
     }
-}
-
-SearchRunning::SearchRunning() {
-    busy++;
-}
-
-SearchRunning::~SearchRunning() {
-    busy--;
 }

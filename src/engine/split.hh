@@ -1,24 +1,34 @@
 /* split.hh -- one expensive relevance-ordered match split into two
  * docid-range halves, the second run on another core when one is idle
- * (split.cc): the page from the halves, the reader's second database
- * handle that the other core reads, the engine's pool of half runners,
- * and the count of searches running that tells whether a core is idle.
- * Declarations only; nothing outside the engine includes it. */
+ * (split.cc): the split's mode and floor, the page from the halves, the
+ * reader's second database handle that the other core reads; and, from
+ * split_pool.hh, the engine's pool of half runners and the count of
+ * searches running that tells whether a core is idle.  Declarations
+ * only; nothing outside the engine includes it. */
 #ifndef LEDE_ENGINE_SPLIT_HH
 #define LEDE_ENGINE_SPLIT_HH
 
 #include "internal.hh"
+#include "split_pool.hh"
 
-/* Whether queries are split (a test and benchmark hook): never (the
- * default), by their cost, always (any cost), or always with the second
- * half on the caller (no pool).  Starts from LEDE_SPLIT in the
- * environment ("cost", "always", "serial"; anything else: never), read
- * once.  Off by default: at 2,000,000 articles it cut the mix's p99 at
- * 1 connection by 10-23%, but the split queries cost 1.35x the CPU,
- * under load too, where their halves run one after the other
+/* Whether queries are split: never, by their cost when a pool thread is
+ * free for the upper half at once (else whole: engine_set_split's
+ * ENGINE_SPLIT_AUTO), always (any cost; with no thread free the upper
+ * half on the caller after the lower), or always with the upper half on
+ * the caller (no pool).  The last two are for tests.  Starts from
+ * LEDE_SPLIT in the environment ("off", "cost" or "auto", "always",
+ * "serial"; anything else: never), read once, which engine_set_split
+ * does not override; else from ENGINE_SPLIT_DEFAULT (engine.h).
+ * split_set_mode (tests) sets it whatever LEDE_SPLIT says.  Off by
+ * default until measured under load: at 2,000,000 articles it cut the
+ * mix's p99 at 1 connection by 10-23% for 1.35x the split queries' CPU
  * (bench/results/scale.md, "the match split over two cores"). */
 enum class SplitMode { BY_COST, ALWAYS, OFF, SERIAL };
 void split_set_mode(SplitMode m);
+
+/* Tests: the postings over which a query is worth splitting by cost
+ * (300,000 unless set), so that a small index's queries are. */
+void split_set_floor(uint64_t postings);
 
 /* What split_page did: nothing (NONE: page untouched, enq's query run
  * again), the page (PAGE), or all but the order of a tie run at the
@@ -45,15 +55,6 @@ double floor_below(double weight);
 /* r moved to other databases or revisions (refresh.cc): its second handle
  * follows it, or is dropped to be opened again at the next split. */
 void split_reader_moved(engine_reader *r);
-
-/* One engine search running while it lives (engine_search): with the
- * halves running, whether a core is idle for a second half. */
-struct SearchRunning {
-    SearchRunning();
-    ~SearchRunning();
-    SearchRunning(const SearchRunning &) = delete;
-    SearchRunning &operator=(const SearchRunning &) = delete;
-};
 
 /* search.cc: the ranking of r's format set on enq. */
 void set_weighting(const engine_reader *r, Xapian::Enquire &enq);

@@ -61,6 +61,7 @@ bad_daemon "--max-connections -5" "--max-connections: '-5' is out of range" --ma
 bad_daemon "--busy-poll-us 2e6" "--busy-poll-us: '2e6' is out of range \(0 to 1000000\)" --busy-poll-us 2e6
 bad_daemon "--query-timeout nan" "--query-timeout: 'nan' is not a number" --query-timeout nan
 bad_daemon "--log-level loud" "--log-level: 'loud' is not one of error, warn, info, debug" --log-level loud
+bad_daemon "--split fast" "--split: 'fast' is not one of off, auto" --split fast
 bad_daemon "--max-line" "--max-line needs a value" --max-line
 bad_daemon "--max" "ambiguous option '--max' \(--max-line, " --max 5
 bad_daemon "a word" "unexpected argument 'extra'" extra
@@ -81,8 +82,11 @@ check_eq "leded --help: exit 0" "$?" 0
 for o in index listen socket workers max-line max-connections idle-timeout max-output \
          max-pipeline max-queued query-timeout max-wildcard max-query-terms max-query-phrases \
          max-query-postings max-query-positions max-limit slow-query busy-poll-us \
-         read-batch-us worker-spin-us log-level ingest-token commit-interval max-article-bytes \
+         read-batch-us worker-spin-us split log-level ingest-token commit-interval max-article-bytes \
          max-backlog auth-failures auth-failures-total auth-window allow-readable-token help; do
     check_grep "leded --help lists --$o" "^ +(-[a-z], )?--$o( |$)" "$TMP/h2"
 done
 check_grep "leded --help shows a scaled default as typed" "\[default: 1000\]" "$TMP/h2"
+check_grep "leded --help shows --split's choices" "^ +--split off\|auto( |$)" "$TMP/h2"
+"$LEDED" --split auto --help >/dev/null 2>"$TMP/err"
+check_eq "leded --split auto (then --help): the value accepted, exit 0" "$?" 0

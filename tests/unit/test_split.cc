@@ -9,13 +9,23 @@
  * second half run on the caller (serial) as on a pool thread; the second
  * half's wildcards read from the first reading's expansions, in its
  * order, not expanded again.  Forced with split_set_mode (the LEDE_SPLIT
- * hook), since a small index is under the cost floor. */
+ * hook), since a small index is under the cost floor.  By cost (leded
+ * --split auto), with the floor lowered (split_set_floor): split while a
+ * pool thread is free, whole (not two halves on the caller) while every
+ * one is held by another job, the same answers both ways, and every seat
+ * back in the pool after a search stopped at any of its checks; set so
+ * through engine.h's engine_set_split too. */
 #include "internal.hh"
 #include "query_run.hh"
 #include "split.hh"
 #include "unit.h"
 #include "unit_index.h"
 
+#include <unistd.h>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -188,6 +198,155 @@ void check_read_again(engine_reader *r) {
     CHECK(refused, "a query whose wildcards are not the first reading's is refused when read again");
 }
 
+/* Every pool thread free now held until this goes, as a daemon's other
+ * searches' halves hold them: each runs a job that waits for the release
+ * (counting for no core, so that only the pool's seats say no). */
+class PoolHold {
+  public:
+    PoolHold() {
+        for (;;) {
+            PoolSeat seat;
+            if (!seat.take(true)) break;
+            jobs.emplace_back(new Waiter(this));
+            seat.post(jobs.back().get());
+        }
+    }
+    ~PoolHold() {
+        {
+            std::lock_guard<std::mutex> g(m);
+            released = true;
+        }
+        cv.notify_all();
+        for (auto &j : jobs) pool_finish(*j, false);
+    }
+    size_t held() const { return jobs.size(); }
+
+  private:
+    struct Waiter : PoolJob {
+        PoolHold *hold;
+        explicit Waiter(PoolHold *h) : hold(h) { keeps_core_busy = false; }
+        void run() noexcept override {
+            std::unique_lock<std::mutex> g(hold->m);
+            hold->cv.wait(g, [this] { return hold->released; });
+        }
+    };
+    std::mutex m;
+    std::condition_variable cv;
+    bool released = false;
+    std::vector<std::unique_ptr<Waiter>> jobs;
+};
+
+const char *const TAKEN[] = {"cloud maple", "\"copper kettle\"", "har*", "stone OR maple", "river"};
+
+/* The queries of TAKEN run as two halves in the mode now (start_query:
+ * no search counted running), as a string of "1" (split) and "0". */
+std::string splits(engine_reader *r) {
+    std::string out;
+    for (const char *q : TAKEN) {
+        QueryRun run(r);
+        search_opts o = {};
+        o.limit = 10;
+        char err[LEDE_ERRLEN] = "";
+        int rc = start_query(r, parse(r, q, false, 0), &o, run, err);
+        out += rc != LEDE_OK ? "e" : run.page.split ? "1" : "0";
+    }
+    return out;
+}
+
+/* Every query at three pages, by cost, as unsplit: how many differ. */
+unsigned differ_by_cost(engine_reader *r) {
+    unsigned bad = 0;
+    for (const char *q : QUERIES)
+        for (unsigned offset : {0u, 10u})
+            for (bool exact : {false, true}) {
+                Answer off = ask(r, SplitMode::OFF, q, offset, 10, exact);
+                Answer cost = ask(r, SplitMode::BY_COST, q, offset, 10, exact);
+                bad += !same(off, cost) || off.total != cost.total || off.exact != cost.exact;
+            }
+    return bad;
+}
+
+/* A cancel callback saying yes at its arg's countdown's end. */
+int cancel_at(void *arg) {
+    return --*(int *)arg == 0;
+}
+
+/* A search by cost stopped at each of its checks in turn, the last run
+ * through: every one answers (cancelled, or whole), and leaves every
+ * pool thread free again (no seat kept by an error path). */
+void check_stops(engine_reader *r, int threads) {
+    split_set_mode(SplitMode::BY_COST);
+    int stops = 0, leaks = 0, bad = 0, rc = LEDE_ECANCELLED;
+    for (int k = 1; rc == LEDE_ECANCELLED && k < 200; k++) {
+        int countdown = k;
+        search_opts o = {};
+        o.query = "stone OR maple";
+        o.limit = 10;
+        o.cancelled = cancel_at;
+        o.cancelled_arg = &countdown;
+        search_results res;
+        char err[LEDE_ERRLEN];
+        rc = engine_search(r, &o, &res, err);
+        if (rc == LEDE_OK) search_results_free(&res);
+        stops += rc == LEDE_ECANCELLED;
+        bad += rc != LEDE_ECANCELLED && rc != LEDE_OK;
+        leaks += pool_free_threads() != threads;
+    }
+    CHECK(rc == LEDE_OK && stops >= 3 && bad == 0 && leaks == 0,
+          "by cost, stopped at each of its %d checks then run through (rc %d): every pool thread free after "
+          "each (%d times not), no other error (%d)", stops, rc, leaks, bad);
+}
+
+/* By cost (the daemon's --split auto), the floor lowered to split the
+ * small index's queries: split while a thread is free; whole while every
+ * thread is held, unless forced (always: the halves one after the other
+ * on the caller); the same answers each way; the seats back after. */
+void check_by_cost(engine_reader *r) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = cores > 1 ? (int)cores - 1 : 0;
+    split_set_floor(0);
+    split_set_mode(SplitMode::BY_COST);
+    std::string free_now = splits(r);
+    if (threads > 0)
+        CHECK(pool_free_threads() == threads && free_now == "11111",
+              "by cost, %d pool threads free: every query split (%s)", threads, free_now.c_str());
+    else
+        CHECK(free_now == "00000", "one core, no pool thread: by cost, every query whole (%s)", free_now.c_str());
+    unsigned bad = differ_by_cost(r);
+    CHECK(bad == 0, "by cost, the pool free: the unsplit answers (%u pages differ)", bad);
+    {
+        PoolHold hold;
+        CHECK((int)hold.held() == threads && pool_free_threads() == 0, "held: %zu of %d pool threads, %d free",
+              hold.held(), threads, pool_free_threads());
+        std::string whole = splits(r);
+        CHECK(whole == "00000", "by cost, every pool thread held: every query whole, not split (%s)",
+              whole.c_str());
+        bad = differ_by_cost(r);
+        CHECK(bad == 0, "by cost, every pool thread held: the unsplit answers (%u pages differ)", bad);
+        split_set_mode(SplitMode::ALWAYS);
+        std::string forced = splits(r);
+        CHECK(forced == "11111", "always, every pool thread held: still split, the upper half on the caller (%s)",
+              forced.c_str());
+        split_set_mode(SplitMode::BY_COST);
+    }
+    std::string again = splits(r);
+    CHECK(pool_free_threads() == threads && again == free_now,
+          "the hold gone: %d pool threads free again, split by cost as before (%s)", pool_free_threads(),
+          again.c_str());
+    check_stops(r, threads);
+    engine_set_split(ENGINE_SPLIT_OFF); /* the daemon's door: LEDE_SPLIT is not set here */
+    std::string off = splits(r);
+    engine_set_split(ENGINE_SPLIT_AUTO);
+    std::string on = splits(r);
+    if (getenv("LEDE_SPLIT")) /* the test hook set: it overrides the call */
+        CHECK(off == free_now && on == free_now, "LEDE_SPLIT set: engine_set_split changes nothing (%s, %s)",
+              off.c_str(), on.c_str());
+    else
+        CHECK(off == "00000" && on == free_now, "engine_set_split: off runs whole (%s), auto by cost (%s)",
+              off.c_str(), on.c_str());
+    split_set_floor(300000);
+}
+
 }  // namespace
 
 int main(void) {
@@ -203,6 +362,7 @@ int main(void) {
         check_all(r, "first revision", true);
         check_taken(r);
         check_read_again(r);
+        check_by_cost(r);
         Answer before = ask(r, SplitMode::ALWAYS, "stone cloud", 0, 10, true);
         CHECK(add_articles(dir.c_str(), ARTICLES, 120, err) == LEDE_OK, "more articles: %s", err);
         int changed = 0;
