@@ -104,7 +104,7 @@ int shardrun_stop(build *b, char *err) {
 
 void shardrun_hand_words(build *b, engine_writer *shard) {
     pthread_mutex_lock(&b->front_mu);
-    engine_writer_move_words(shard, b->front);
+    engine_writer_give_words(b->front, engine_writer_take_words(shard));
     b->front_words = 1;
     pthread_mutex_unlock(&b->front_mu);
 }

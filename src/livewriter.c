@@ -298,7 +298,7 @@ int livewriter_delete(livewriter *w, const char *id, char *err) {
 /* Commits one part, its spelling words handed to the front first. */
 static int commit_part(livewriter *w, lw_part *p, char *err) {
     if (w->front.ew) {
-        engine_writer_move_words(p->ew, w->front.ew);
+        engine_writer_give_words(w->front.ew, engine_writer_take_words(p->ew));
         w->front.uncommitted = 1; /* the front's commit is due */
     }
     settings s = {.changes = p->changes};
