@@ -101,14 +101,22 @@ static int open_databases(livewriter *w, char *err) {
     return rc;
 }
 
-/* Closes every database (committing what is pending: callers commit
- * first, so that words reach the front). */
+/* Closes every database, committing what is pending (callers commit
+ * first, or discard it: reopen).  A shard's spelling words go to the front
+ * only once its close committed (commit_part's rule), then the front
+ * closes. */
 static int close_databases(livewriter *w, char *err) {
     int rc = LEDE_OK;
     for (unsigned k = 0; k < w->nparts; k++) {
-        if (engine_writer_close(w->part[k].ew, rc == LEDE_OK ? err : NULL) != LEDE_OK)
+        lw_part *p = &w->part[k];
+        engine_words *words = w->front.ew && p->ew ? engine_writer_take_words(p->ew) : NULL;
+        if (engine_writer_close(p->ew, rc == LEDE_OK ? err : NULL) == LEDE_OK)
+            engine_writer_give_words(w->front.ew, words);
+        else {
+            engine_words_free(words);
             rc = LEDE_ERR;
-        w->part[k].ew = NULL;
+        }
+        p->ew = NULL;
     }
     if (engine_writer_close(w->front.ew, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     w->front.ew = NULL;
@@ -164,10 +172,15 @@ static int apply_again(livewriter *w, lw_part *p, const lw_change *c, char *err)
 }
 
 /* After a failed write Xapian's database may be closed, and what it had
- * not committed is gone: the databases are opened again and every kept
- * change applied again, so the next commit retries them all. */
+ * not committed is gone: every part's uncommitted changes are dropped
+ * (the failed one's are already; closing the others would commit theirs,
+ * and their words, under the changes made again), the databases closed
+ * (the front's commit keeps the words of the shards that committed) and
+ * opened again, and every kept change applied again, so the next commit
+ * retries them all, each word given once. */
 static int reopen(livewriter *w, char *err) {
     int front_due = w->front.uncommitted;
+    for (unsigned k = 0; k < w->nparts; k++) engine_writer_discard(w->part[k].ew);
     close_databases(w, NULL); /* a closed database's commit fails: ignored */
     int rc = open_databases(w, err);
     for (unsigned k = 0; rc == LEDE_OK && k < w->nparts; k++)
@@ -295,16 +308,22 @@ int livewriter_delete(livewriter *w, const char *id, char *err) {
     return LEDE_OK;
 }
 
-/* Commits one part, its spelling words handed to the front first. */
+/* Commits one part.  A shard's spelling words are held out of its commit
+ * and go to the front once it succeeded; a failed one's are dropped with
+ * its changes, which reopen makes again, giving them again (engine.h). */
 static int commit_part(livewriter *w, lw_part *p, char *err) {
-    if (w->front.ew) {
-        engine_writer_give_words(w->front.ew, engine_writer_take_words(p->ew));
-        w->front.uncommitted = 1; /* the front's commit is due */
-    }
     settings s = {.changes = p->changes};
     int rc = settings_store_writer(&s, SETTINGS_CHANGES, p->ew, err);
+    engine_words *words = w->front.ew ? engine_writer_take_words(p->ew) : NULL;
     if (rc == LEDE_OK) rc = engine_writer_commit(p->ew, err);
-    if (rc != LEDE_OK) return rc;
+    if (rc != LEDE_OK) {
+        engine_words_free(words);
+        return rc;
+    }
+    if (words) {
+        engine_writer_give_words(w->front.ew, words);
+        w->front.uncommitted = 1; /* the front's commit is due */
+    }
     p->uncommitted = 0;
     forget_changes(p);
     return LEDE_OK;
