@@ -102,9 +102,9 @@ int shardrun_stop(build *b, char *err) {
     return rc;
 }
 
-void shardrun_hand_words(build *b, engine_writer *shard) {
+void shardrun_hand_words(build *b, engine_words *words) {
     pthread_mutex_lock(&b->front_mu);
-    engine_writer_move_words(shard, b->front);
+    engine_writer_give_words(b->front, words);
     b->front_words = 1;
     pthread_mutex_unlock(&b->front_mu);
 }

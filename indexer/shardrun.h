@@ -44,8 +44,9 @@ int shardrun_stop(build *b, char *err);
 void shardrun_push(build *b, jobq_job *j);
 /* A commit point (above). */
 int shardrun_commit(build *b, char *err);
-/* A shard writer, before it commits: its spelling words to the front. */
-void shardrun_hand_words(build *b, engine_writer *shard);
+/* A shard writer, once its commit succeeded: the spelling words it took
+ * out before (engine_writer_take_words) to the front, which takes them. */
+void shardrun_hand_words(build *b, engine_words *words);
 /* A bulk build's writers stopped: each shard's part written as the
  * shard's one database (livewriter_merge_bulk), the shards in parallel,
  * each within its writer's share of --memory; closes every writer. */

@@ -29,13 +29,19 @@
 
 #define QUEUE_CAP 256
 
+/* A shard's spelling words go to the front once its commit succeeded
+ * (engine.h): a failed commit's are dropped with its changes. */
 static int writer_commit(writer *w, char *err) {
-    if (w->b->nshards) shardrun_hand_words(w->b, w->ew);
     settings s = {.changes = w->changes};
     if (settings_store_writer(&s, SETTINGS_CHANGES, w->ew, err) != LEDE_OK) return LEDE_ERR;
     int rc = engine_writer_room(w->ew, err); /* no commit begun without room (engine.h) */
+    engine_words *words = rc == LEDE_OK && w->b->nshards ? engine_writer_take_words(w->ew) : NULL;
     if (rc == LEDE_OK) rc = engine_writer_commit(w->ew, err);
-    if (rc != LEDE_OK) return rc; /* its code: a full disk is waited out in watch mode */
+    if (rc != LEDE_OK) {
+        engine_words_free(words);
+        return rc; /* its code: a full disk is waited out in watch mode */
+    }
+    if (words) shardrun_hand_words(w->b, words);
     w->since_commit = 0;
     w->dirty = 0;
     if (!w->b->bulk) /* a bulk writer's commit keeps only its settings, in its scratch */

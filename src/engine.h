@@ -349,12 +349,30 @@ int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
                             char *err);
 /* Commits; every commit also stamps metadata "lede.commit_time". */
 int engine_writer_commit(engine_writer *w, char *err);
-/* Hands the spelling words from has collected since its last commit to
- * to, whose next commit writes them: a sharded index keeps its spelling
- * in its front database (docs/SCALE.md), which a front reads locally
- * where Xapian gives no spelling over remote.  Configure from with
- * spelling on.  Not thread-safe: the caller holds both writers. */
-void engine_writer_move_words(engine_writer *from, engine_writer *to);
+/* A sharded index keeps its spelling in its front database
+ * (docs/SCALE.md), which a front reads locally where Xapian gives no
+ * spelling over remote: its shards' writers (configured with spelling on)
+ * collect the words, and each shard's go to the front only once its
+ * commit succeeded.  A failed commit's changes are made again, and give
+ * their words again: had the front had them already, a replaced article's
+ * words would be taken back twice (and a new one's counted twice).
+ * engine_writer_take_words takes out of w the spelling words it collected
+ * since its last commit and those it is to take back (of the documents
+ * replaced or deleted): its commit or close writes none of them.
+ * engine_writer_give_words hands them to `to`, whose next commit writes
+ * them, and frees them (NULL: nothing); engine_words_free drops them.
+ * Not thread-safe: the caller holds the writers. */
+typedef struct engine_words engine_words;
+engine_words *engine_writer_take_words(engine_writer *w);
+void engine_writer_give_words(engine_writer *to, engine_words *words);
+void engine_words_free(engine_words *words);
+/* Drops every change made since w's last commit (Xapian's, and the
+ * spelling words it holds), as Xapian itself does when a commit fails:
+ * closing w then commits none of them.  For a writer about to be reopened
+ * whose owner makes its changes again.  Not for a bulk writer (nothing
+ * done).  Tests make a commit fail so: LEDE_FAIL_COMMIT=PART:N, the Nth
+ * commit of a database whose path holds PART (writer.cc). */
+void engine_writer_discard(engine_writer *w);
 uint64_t engine_writer_doccount(engine_writer *w);
 /* The revision lede reports: Xapian's revision of the database plus its
  * "lede.revision_base" (settings.h), which a compaction sets so that the

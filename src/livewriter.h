@@ -8,7 +8,9 @@
  *
  * A sharded index: each article goes to the shard its id hashes to (a
  * replacement or deletion finds it there); a commit commits the shards
- * that changed, their spelling words handed to the front, then the front
+ * that changed, each one's spelling words handed to the front once its
+ * commit succeeded (a failed one's are made again with its changes when
+ * the writer reopens, which drops every uncommitted change), then the front
  * (shards.h says what a crash between them costs: no acknowledged
  * article); the figures are the sums over the shards, the revision the
  * front's (the first database, as readers see it).

@@ -24,7 +24,10 @@
  * loses at most that description: a file whose record was not committed is
  * read again (its articles come out unchanged), and the words of a batch
  * are missing from "did you mean" until they occur again.  No article a
- * commit acknowledged is lost. */
+ * commit acknowledged is lost.  A shard's spelling words reach the front
+ * only once the shard's commit succeeded (engine.h's
+ * engine_writer_take_words): a failed commit's changes are made again,
+ * and with them their words. */
 #ifndef LEDE_SHARDS_H
 #define LEDE_SHARDS_H
 

@@ -231,8 +231,10 @@ void remove_taken_back(engine_writer *w) {
     forget_taken_back(w);
 }
 
-void move_taken_back(engine_writer *from, engine_writer *to) {
-    if (!from->spelling_back) return;
-    note_taken_back(to, from->spelling_back->gone);
-    forget_taken_back(from);
+void take_taken_back(engine_writer *w, Words &gone) {
+    if (!w->spelling_back) return;
+    if (gone.empty()) gone.swap(w->spelling_back->gone);
+    else
+        for (const auto &kv : w->spelling_back->gone) gone[kv.first] += kv.second;
+    forget_taken_back(w);
 }

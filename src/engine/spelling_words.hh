@@ -1,7 +1,8 @@
 /* spelling_words.hh -- the spelling words a document gave the spelling
  * table, read back from it and its stored article: what a replace or a
- * delete takes back (writer.cc; bulk_writer.cc from its spool) and what
- * a re-clean's remade document changes (reclean.cc).  Declarations only;
+ * delete takes back (writer.cc; bulk_writer.cc from its spool), what
+ * a re-clean's remade document changes (reclean.cc), and the words a
+ * shard's writer holds for its front (engine_words).  Declarations only;
  * nothing outside the engine includes it. */
 #ifndef LEDE_ENGINE_SPELLING_WORDS_HH
 #define LEDE_ENGINE_SPELLING_WORDS_HH
@@ -69,7 +70,14 @@ void forget_decoder(engine_writer *w);
  * added the new ones: a word added and taken back in one batch ends as it
  * was). */
 void remove_taken_back(engine_writer *w);
-/* Hands from's noted words to to (a sharded index's front). */
-void move_taken_back(engine_writer *from, engine_writer *to);
+/* Moves w's noted words into gone (engine_writer_take_words). */
+void take_taken_back(engine_writer *w, Words &gone);
+
+/* Spelling words taken out of a shard's writer until its commit succeeds
+ * (engine.h): those it collected, and those it was to take back. */
+struct engine_words {
+    std::vector<std::pair<std::string, Xapian::termcount>> added;
+    Words gone;
+};
 
 #endif

@@ -11,6 +11,8 @@
 #include "spelling_words.hh"
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <cinttypes>
 #include <cmath>
 #include <ctime>
@@ -89,6 +91,27 @@ std::vector<std::pair<uint64_t, std::string>> frequent_words(const engine_writer
     });
     if (by_df.size() > max) by_df.resize(max);
     return by_df;
+}
+
+/* Tests only: LEDE_FAIL_COMMIT=PART:N (":N" left out: 1) makes the Nth
+ * engine_writer_commit in this process of a database whose path holds
+ * PART fail as a commit that Xapian could not write does (glass drops
+ * every change since the last commit, then throws): the changes dropped
+ * (engine_writer_discard), then a DatabaseError with EIO.  Read once; a
+ * commit is no hot path. */
+bool commit_fails_for_test(const engine_writer *w) {
+    static const char *spec = getenv("LEDE_FAIL_COMMIT");
+    static std::atomic<int> hits{0};
+    if (!spec) return false;
+    const char *colon = strrchr(spec, ':');
+    std::string part = colon ? std::string(spec, (size_t)(colon - spec)) : std::string(spec);
+    if (w->path.find(part) == std::string::npos) return false;
+    return ++hits == (colon ? atoi(colon + 1) : 1);
+}
+
+[[noreturn]] void fail_as_xapian(engine_writer *w) {
+    engine_writer_discard(w);
+    throw Xapian::DatabaseError("commit failed (LEDE_FAIL_COMMIT)", EIO);
 }
 
 /* A sampled article count as a share of the sample, parts per million. */
@@ -322,17 +345,42 @@ int engine_writer_commit(engine_writer *w, char *err) {
         w->db.set_metadata(settings_key(SETTINGS_COMMIT_TIME),
                            std::to_string((long long)time(nullptr)));
         writer_changes_store(w, true); /* the commit time changes anyway */
+        if (commit_fails_for_test(w)) fail_as_xapian(w);
         w->db.commit();
         writer_changes_committed(w);
         return LEDE_OK;
     });
 }
 
-void engine_writer_move_words(engine_writer *from, engine_writer *to) {
-    bulk_writer_flush_spelling(from);
-    for (const auto &kv : from->words) count_word(to, kv.first, kv.second);
-    clear_words(from);
-    move_taken_back(from, to);
+engine_words *engine_writer_take_words(engine_writer *w) {
+    engine_words *out = new engine_words;
+    bulk_writer_flush_spelling(w);
+    out->added.reserve(w->words.size());
+    for (const auto &kv : w->words) out->added.emplace_back(kv.first, kv.second);
+    clear_words(w);
+    take_taken_back(w, out->gone);
+    return out;
+}
+
+void engine_writer_give_words(engine_writer *to, engine_words *words) {
+    if (!words) return;
+    for (const auto &kv : words->added) count_word(to, kv.first, kv.second);
+    note_taken_back(to, words->gone);
+    delete words;
+}
+
+void engine_words_free(engine_words *words) { delete words; }
+
+void engine_writer_discard(engine_writer *w) {
+    if (!w || w->bulk) return;
+    clear_words(w);
+    forget_taken_back(w);
+    try {
+        w->db.begin_transaction(false); /* cancelling it drops every change since the commit */
+        w->db.cancel_transaction();
+    } catch (const Xapian::Error &) {
+        /* closed after a failure: nothing of it will be committed */
+    }
 }
 
 uint64_t engine_writer_doccount(engine_writer *w) {

@@ -5,7 +5,12 @@ article held, and a word's spelling frequency after N versions of one
 article is what one version gives.  Through leded's ingest (ADD, PUT,
 DELETE) on an index of one database and on a sharded one (whose spelling
 data is its front's), and through lede-index's incremental runs over a
-changed, a re-sent and a removed file (plain and --shards 2).  An article
+changed, a re-sent and a removed file (plain and --shards 2).  A commit
+of replacements and deletions that fails (LEDE_FAIL_COMMIT, writer.cc:
+one database's commit dropped as Xapian drops a failed one) and is then
+retried leaves the frequencies of a clean build of the final articles:
+on one database, and on --shards 2 with either shard's commit failing
+(its words reach the front once, after its commit succeeded).  An article
 written with a line before it was learned as boilerplate gave that line's
 words, and its replacement takes them back (read from the old document's
 positions), as test_boiler_reclean's compaction does.  A full (bulk)
@@ -184,8 +189,69 @@ def bulk_build():
     check_eq(got["bulk"], got["xapian"], "bulk build: the same frequencies as the API writer's")
 
 
+def made_up(tag, i):
+    """A word no dictionary has, for article i."""
+    return tag + "".join(chr(ord("a") + (i // 26 ** k) % 26) for k in range(3))
+
+
+def failing_commit(label, extra, fail_at):
+    """Replacements and deletions whose commit fails (LEDE_FAIL_COMMIT: one
+    database's commit dropped as Xapian drops a failed one), then a commit
+    that succeeds: the frequencies are a clean build's of the final
+    articles.  A sharded index's shards hand their words to the front only
+    once their own commit succeeded: the shard whose commit failed gives
+    its words once, at the retry (they were taken back twice, the new ones
+    counted twice), and a shard after it in the commit, whose changes the
+    failed commit left pending, gives its words to the front, not to its
+    own spelling table."""
+    def article(i, version):
+        words = " ".join(made_up(t, i) for t in ("plonk", "wibbit")[:version + 1])
+        return {"id": "fc-%d" % i, "title": "Report %s" % made_up("headz", i + version),
+                "text": "The %s story, version %s." % (words, "ab"[version])}
+    first = [article(i, 0) for i in range(16)]
+    index = scratch.join(label + ".idx")
+    rc, _, err = indexer("-q", "--index", index, *extra, write_jsonl(scratch.join(label + ".jsonl"), first))
+    check_eq(rc, 0, label + ": the build" + (": " + err if rc else ""))
+    final = {a["id"]: a for a in first}
+    d = Daemon(index, "--ingest-token", token_file, "--commit-interval", "3600", "--commit-settle", "3600",
+               env={"LEDE_FAIL_COMMIT": os.path.join(index, fail_at) + ":1"})
+    c = d.connect()
+    check_eq(c.ask("AUTH " + TOKEN), ["OK AUTH"], label + ": AUTH")
+    outcomes = []
+    for i in range(0, 16, 2):  # half of them replaced, a quarter deleted: in both shards
+        a = final["fc-%d" % i] = article(i, 1)
+        outcomes.append(add(c, a["id"], a["title"], a["text"]))
+    for i in (1, 5, 9, 13):
+        del final["fc-%d" % i]
+        outcomes.append(c.ask("DELETE fc-%d" % i)[0])
+    check_eq(outcomes, ["REPLACED"] * 8 + ["OK DELETED fc-%d" % i for i in (1, 5, 9, 13)],
+             label + ": 8 articles replaced, 4 deleted")
+    r = c.ask("COMMIT")[0]
+    check(r.startswith("ERR"), label + ": the commit fails (%s)" % fail_at, r)
+    r = c.ask("COMMIT")[0]
+    check(r.startswith("OK COMMITTED"), label + ": the next commit succeeds", r)
+    c.close()
+    check_eq(d.stop(), 0, label + ": leded stops cleanly")
+    clean = scratch.join(label + "-clean.idx")
+    rc, _, err = indexer("-q", "--index", clean, *extra,
+                         write_jsonl(scratch.join(label + "-final.jsonl"), list(final.values())))
+    check_eq(rc, 0, label + ": a clean build of the final articles" + (": " + err if rc else ""))
+    words = [made_up(t, i) for t in ("plonk", "wibbit", "headz") for i in range(17)] + ["report", "story"]
+    want = freq(clean, *words)
+
+    def same(got, desc):
+        off = {w: "%d, not %d" % (got[w], want[w]) for w in words if got[w] != want[w]}
+        check(not off, desc, off)
+    same(freq(index, *words), label + ": every word's frequency is the clean build's")
+    if extra:
+        same(freq(os.path.join(index, "front"), *words), label + ": all of them in the front's spelling data")
+
+
 boilerplate()
 bulk_build()
+failing_commit("fail-plain", [], "db.")
+failing_commit("fail-shard1", ["--shards", "2"], "shard.1/")
+failing_commit("fail-shard0", ["--shards", "2"], "shard.0/")
 ingest("ingest", scratch.join("live.idx"), "--commit-interval", "60")
 incremental("incremental", [])
 incremental("sharded", ["--shards", "2"])

@@ -1,0 +1,139 @@
+/* test_words_held.cc -- engine.h's spelling words held out of a commit
+ * (engine_writer_take_words, _give_words, engine_words_free) and
+ * engine_writer_discard, on two scratch databases standing for a shard
+ * and its front: words taken out are written by neither the shard's
+ * commit nor its close; given, they are the front's at its next commit,
+ * added and taken back (a replaced article's); dropped, nobody's.  A
+ * discarded writer's close commits none of its changes or words.  And
+ * LEDE_FAIL_COMMIT (writer.cc): the Nth commit of the database named
+ * fails with LEDE_EIO, its changes dropped, the next one works.  Spelling
+ * frequencies are read with Xapian. */
+#include "unit.h"
+#include "unit_index.h"
+
+#include <xapian.h>
+
+#include <string>
+
+namespace {
+
+std::string root;
+
+/* A new database path under the scratch directory. */
+std::string db_path(const char *name) { return root + "/" + name; }
+
+engine_writer *open_writer(const std::string &path) {
+    char err[LEDE_ERRLEN];
+    engine_writer *w = nullptr;
+    int rc = engine_writer_open(path.c_str(), 1, 0, &w, err);
+    if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", "", 1, err);
+    CHECK(rc == LEDE_OK, "open %s", path.c_str());
+    return w;
+}
+
+void close_writer(engine_writer *w, const char *what) {
+    char err[LEDE_ERRLEN];
+    CHECK(engine_writer_close(w, err) == LEDE_OK, "close %s", what);
+}
+
+unsigned spelling(const std::string &path, const char *word) {
+    Xapian::Database db(path);
+    Xapian::TermIterator t = db.spellings_begin();
+    t.skip_to(word);
+    return t != db.spellings_end() && *t == word ? t.get_termfreq() : 0;
+}
+
+unsigned doccount(const std::string &path) { return Xapian::Database(path).get_doccount(); }
+
+void put(engine_writer *w, const char *id, const char *title, const char *body) {
+    char err[LEDE_ERRLEN];
+    CHECK(unit_put(w, id, title, body, err) == LEDE_OK, "put %s", id);
+}
+
+void commit(engine_writer *w, const char *what) {
+    char err[LEDE_ERRLEN];
+    CHECK(engine_writer_commit(w, err) == LEDE_OK, "commit %s", what);
+}
+
+/* Given after the shard's commit: the front has them, the shard none;
+ * a replacement's old words are taken back from the front. */
+void test_given() {
+    std::string shard = db_path("shard"), front = db_path("front");
+    engine_writer *s = open_writer(shard), *f = open_writer(front);
+    put(s, "a", "Zorblax fair", "The zorblax show.");
+    engine_words *words = engine_writer_take_words(s);
+    commit(s, "the shard, its words held out");
+    engine_writer_give_words(f, words);
+    commit(f, "the front");
+    CHECK(spelling(front, "zorblax") == 2 && spelling(shard, "zorblax") == 0,
+          "given words are the front's (%u), not the shard's (%u)", spelling(front, "zorblax"),
+          spelling(shard, "zorblax"));
+    put(s, "a", "Quibbet fair", "The quibbet show.");
+    words = engine_writer_take_words(s);
+    close_writer(s, "the shard, its words held out");
+    CHECK(spelling(shard, "quibbet") == 0, "the shard's close wrote no held word");
+    engine_writer_give_words(f, words);
+    close_writer(f, "the front");
+    CHECK(spelling(front, "zorblax") == 0 && spelling(front, "quibbet") == 2 && spelling(front, "fair") == 1,
+          "the replacement's words given: the old taken back (%u), the new added (%u), 'fair' once (%u)",
+          spelling(front, "zorblax"), spelling(front, "quibbet"), spelling(front, "fair"));
+}
+
+/* Dropped (the shard's commit failed): nobody has them. */
+void test_dropped() {
+    std::string shard = db_path("shard2"), front = db_path("front2");
+    engine_writer *s = open_writer(shard), *f = open_writer(front);
+    put(s, "b", "Wimbletrot", "A wimbletrot.");
+    engine_words_free(engine_writer_take_words(s));
+    close_writer(s, "the shard");
+    close_writer(f, "the front");
+    CHECK(doccount(shard) == 1 && spelling(shard, "wimbletrot") == 0 && spelling(front, "wimbletrot") == 0,
+          "dropped words are in neither database");
+}
+
+/* Discarded: the close commits nothing of what came after the commit. */
+void test_discard() {
+    std::string path = db_path("discard");
+    engine_writer *w = open_writer(path);
+    put(w, "c", "Plinkerton", "The plinkerton.");
+    commit(w, "the first article");
+    put(w, "d", "Snorkwhistle", "The snorkwhistle.");
+    put(w, "c", "Plinkerton again", "The plinkerton, replaced.");
+    engine_writer_discard(w);
+    close_writer(w, "the discarded writer");
+    CHECK(doccount(path) == 1 && spelling(path, "snorkwhistle") == 0 && spelling(path, "plinkerton") == 2 &&
+              spelling(path, "replaced") == 0,
+          "after a discard the close commits no article and no word (%u articles)", doccount(path));
+}
+
+/* The hook set in main: the second commit of "failing" fails. */
+void test_fail_hook() {
+    std::string path = db_path("failing");
+    engine_writer *w = open_writer(path);
+    put(w, "e", "First", "One.");
+    commit(w, "the first commit");
+    put(w, "f", "Dropped", "Two.");
+    char err[LEDE_ERRLEN];
+    int rc = engine_writer_commit(w, err);
+    CHECK(rc == LEDE_EIO, "LEDE_FAIL_COMMIT: the second commit fails with LEDE_EIO (%d: %s)", rc, err);
+    put(w, "g", "Third", "Three.");
+    commit(w, "the third commit");
+    close_writer(w, "the writer");
+    CHECK(doccount(path) == 2, "the failed commit's article was dropped, the next one's kept (%u)", doccount(path));
+}
+
+}  // namespace
+
+int main() {
+    setenv("LEDE_FAIL_COMMIT", "/failing:2", 1); /* read at the first commit */
+    char tmpl[] = "/tmp/lede-words-held.XXXXXX";
+    char *dir = unit_scratch_open(tmpl);
+    if (!dir) return unit_exit();
+    root = dir;
+    test_given();
+    test_dropped();
+    test_discard();
+    test_fail_hook();
+    unit_scratch_remove(dir);
+    return unit_exit();
+}
