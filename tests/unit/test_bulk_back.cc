@@ -3,7 +3,8 @@
  * notes the words the replaced version gave (read back from its spool
  * record), and a replacement whose add fails (its spool record cannot be
  * written: past the process's file size limit, RLIMIT_FSIZE) notes none,
- * since it replaced nothing.  Reads the noted words through
+ * since it replaced nothing; a record written after the spool's kept
+ * reader last read is read back whole.  Reads the noted words through
  * spelling_words.hh's taken_back. */
 #include "internal.hh"
 #include "spelling_words.hh"
@@ -84,6 +85,13 @@ int main(void) {
     CHECK(taken_back(w, "quorblings") == 1 && taken_back(w, "zibblers") == 0,
           "the replaced version's word is noted to be taken back (%u), the new one's not (%u)",
           (unsigned)taken_back(w, "quorblings"), (unsigned)taken_back(w, "zibblers"));
+    /* The spool's reader, kept from the read above, reads a record
+     * written after it last filled its buffer. */
+    CHECK(put(w, "late-1", "Late", "The snazzleberries arrived.", err) == ENGINE_ADDED &&
+              put(w, "late-1", "Late", "The plumquats arrived.", err) == ENGINE_REPLACED &&
+              taken_back(w, "snazzleberries") == 1,
+          "a record written after the spool was last read is read back (%u noted): %s",
+          (unsigned)taken_back(w, "snazzleberries"), err);
     int outcome = put_past_limit(w, "swap-1", err);
     CHECK(outcome == -1, "a replacement whose spool record cannot be written fails (%d): %s", outcome, err);
     CHECK(taken_back(w, "flumbertastic") == 0,
