@@ -159,6 +159,7 @@ class InFile {
     void bytes(std::string &out, size_t n);
     void append(std::string &out, size_t n); /* n bytes more at out's end */
     void seek(long offset);
+    void skip(size_t n); /* n bytes on, unread */
   private:
     std::string path;
     FILE *f = nullptr;
@@ -302,7 +303,6 @@ class DocSpool {
      * at the first, its buffer reused; the spool only grows, so what its
      * buffer holds stays true. */
     std::unique_ptr<InFile> reader;
-    std::string skipped; /* the bytes qterm_at reads past */
     static const size_t READ_BUFFER = 16384;
     InFile &read_at(long offset); /* out flushed, reader at offset */
 };

@@ -112,8 +112,8 @@ std::string DocSpool::qterm_at(long offset) {
     InFile &in = read_at(offset);
     in.varint(); /* docid */
     in.varint(); /* version */
-    in.bytes(skipped, (size_t)in.varint()); /* data */
-    in.bytes(skipped, (size_t)in.varint()); /* note */
+    in.skip((size_t)in.varint()); /* data */
+    in.skip((size_t)in.varint()); /* note */
     /* the terms ascending, each made from the one before: the id term is
      * the one of prefix Q, and none is after a term past it */
     std::string term;
