@@ -159,6 +159,7 @@ class InFile {
     void bytes(std::string &out, size_t n);
     void append(std::string &out, size_t n); /* n bytes more at out's end */
     void seek(long offset);
+    void skip(size_t n); /* n bytes on, unread */
   private:
     std::string path;
     FILE *f = nullptr;
@@ -280,12 +281,14 @@ void memory_postings(const std::vector<RunSet> &sets, std::string_view prefix,
 class DocSpool {
   public:
     explicit DocSpool(const std::string &path);
+    ~DocSpool();
     /* Returns the record's offset. */
     long add(Xapian::docid did, uint32_t version, const std::string &data, const std::string &note,
              const TermWdfs &terms, const SlotValues &values);
-    /* The id term (prefix "Q") of the record at offset (collision checks). */
+    /* The id term (prefix "Q") of the record at offset (collision checks):
+     * its terms read up to it, its values not. */
     std::string qterm_at(long offset);
-    /* The data and note of the record at offset. */
+    /* The data and note of the record at offset: its head alone. */
     void stored_at(long offset, std::string &data, std::string &note);
     /* Phase 1: every current version, docid ascending (a replacement takes
      * its original's place), each docid moved up by offset. */
@@ -294,6 +297,14 @@ class DocSpool {
   private:
     std::string path;
     OutFile out;
+    /* The reader of records already written, kept from one read to the
+     * next (a replacement's take-back reads one record of a build's
+     * replaced id, a collision check one of each id seen again): opened
+     * at the first, its buffer reused; the spool only grows, so what its
+     * buffer holds stays true. */
+    std::unique_ptr<InFile> reader;
+    static const size_t READ_BUFFER = 16384;
+    InFile &read_at(long offset); /* out flushed, reader at offset */
 };
 
 /* ---- the inverter (bulk.cc) --------------------------------------------- */

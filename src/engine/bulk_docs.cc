@@ -1,7 +1,9 @@
 /* bulk_docs.cc -- the bulk inverter's document spool (bulk.hh): each
  * document as it comes, written to DIR.runs/docs, and phase 1 read back
  * from it in docid order once the build knows which documents were
- * replaced.  Touches no database.
+ * replaced; while the build goes on, one record's head or id term read
+ * back by one reader kept open (a replaced id's data and note, an id
+ * term's collision check).  Touches no database.
  *
  * A record:
  *   docid, version                       varints
@@ -30,11 +32,16 @@ struct Record {
     SlotValues values;
 };
 
-void read_record(InFile &in, Record &r) {
+/* A record's head: its docid, version, data and note. */
+void read_head(InFile &in, Record &r) {
     r.did = (Xapian::docid)in.varint();
     r.version = (uint32_t)in.varint();
     in.bytes(r.data, (size_t)in.varint());
     in.bytes(r.note, (size_t)in.varint());
+}
+
+void read_record(InFile &in, Record &r) {
+    read_head(in, r);
     r.terms.resize((size_t)in.varint());
     /* Each term made in place from the one before (the record's strings
      * keep their room from one record to the next: no allocation a term). */
@@ -92,25 +99,40 @@ long DocSpool::add(Xapian::docid did, uint32_t version, const std::string &data,
     return at;
 }
 
-std::string DocSpool::qterm_at(long offset) {
+DocSpool::~DocSpool() = default;
+
+InFile &DocSpool::read_at(long offset) {
     out.flush();
-    InFile in(path, 65536);
-    in.seek(offset);
-    Record r;
-    read_record(in, r);
-    for (const auto &t : r.terms)
-        if (!t.first.empty() && t.first[0] == 'Q') return t.first;
+    if (!reader) reader.reset(new InFile(path, READ_BUFFER));
+    reader->seek(offset);
+    return *reader;
+}
+
+std::string DocSpool::qterm_at(long offset) {
+    InFile &in = read_at(offset);
+    in.varint(); /* docid */
+    in.varint(); /* version */
+    in.skip((size_t)in.varint()); /* data */
+    in.skip((size_t)in.varint()); /* note */
+    /* the terms ascending, each made from the one before: the id term is
+     * the one of prefix Q, and none is after a term past it */
+    std::string term;
+    for (size_t i = 0, n = (size_t)in.varint(); i < n; i++) {
+        term.resize((size_t)in.varint());
+        in.append(term, (size_t)in.varint());
+        in.varint(); /* its wdf */
+        unsigned char first = term.empty() ? 0 : (unsigned char)term[0];
+        if (first >= 'Q') return first == 'Q' ? term : std::string();
+    }
     return std::string();
 }
 
 void DocSpool::stored_at(long offset, std::string &data, std::string &note) {
-    out.flush();
-    InFile in(path, 65536);
-    in.seek(offset);
-    Record r;
-    read_record(in, r);
-    data.swap(r.data);
-    note.swap(r.note);
+    InFile &in = read_at(offset);
+    in.varint(); /* docid */
+    in.varint(); /* version */
+    in.bytes(data, (size_t)in.varint());
+    in.bytes(note, (size_t)in.varint());
 }
 
 void DocSpool::replay(const Versions &current, const std::unordered_map<Xapian::docid, long> &latest,

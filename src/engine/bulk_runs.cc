@@ -104,6 +104,10 @@ void InFile::seek(long offset) {
     if (fseek(f, offset, SEEK_SET) != 0) throw IoError(path, errno);
 }
 
+void InFile::skip(size_t n) {
+    if (n && fseek(f, (long)n, SEEK_CUR) != 0) throw IoError(path, errno);
+}
+
 OutFile::OutFile(const std::string &path) : path(path) {
     f = fopen(path.c_str(), "wb");
     if (!f) throw IoError(path, errno);

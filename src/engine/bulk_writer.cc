@@ -404,14 +404,15 @@ int merge_parts(engine_writer *const *parts, int n, const char *const *mains, in
     });
 }
 
-/* Notes the spelling words of the article at offset of w's spool, which
- * one of the same id replaces, to be taken back from its words as the API
- * path's put_document takes them back (stored_words: those it gave). */
-void take_back(engine_writer *w, long offset) {
+/* The spelling words the article at offset of w's spool gave (stored_words:
+ * read from its record's data and note), which one of the same id
+ * replaces: to be taken back from w's words, as the API path's
+ * put_document takes them back, once the replacement is in. */
+SpellingCounts replaced_words(engine_writer *w, long offset) {
     std::string data, note;
     w->bulk->inverter.stored_at(offset, data, note);
     std::unique_ptr<std::vector<boiler_span>> cut = note_spans(note);
-    note_taken_back(w, stored_words(w, data, cut.get()));
+    return stored_words(w, data, cut.get());
 }
 
 }  // namespace
@@ -431,11 +432,15 @@ int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uin
         bulk::FlatDocument doc = make_flat_document(w, *b->tokeniser, &b->inverter.dictionary(), a, qterm,
                                                      filekey, fp, data, len);
         if (w->spelling) doc.note = spans_note(w->boiler_given.get());
-        if (e && w->spelling) take_back(w, e->offset);
-        b->inverter.set_reserved(b->id_bytes() + w->words_bytes + taken_back_bytes(w));
+        /* The replaced article's words are noted only once its
+         * replacement is added: a failed add replaces nothing. */
+        SpellingCounts gone;
+        if (e && w->spelling) gone = replaced_words(w, e->offset);
+        b->inverter.set_reserved(b->id_bytes() + w->words_bytes + taken_back_bytes(w) + noting_bytes(w, gone));
         if (e) {
             e->offset = b->inverter.add(e->did, doc, true);
             e->fp = fp;
+            note_taken_back(w, gone);
             *outcome = ENGINE_REPLACED;
         } else {
             Xapian::docid did = ++b->last_did;

@@ -25,7 +25,8 @@
  * FIELD_FIRST_MANY).
  * search.cc's tier_page runs the plan as a tier run (tiers.cc): the
  * filtered query, the bound, the count.  Reads term statistics and runs
- * one match of the prefixed branches; writes nothing.  Local databases
+ * one match of the prefixed branches (checked_mset: a search past its
+ * deadline or cancelled stops there); writes nothing.  Local databases
  * of one shard only (DocidSource holds one database's ids); format 4
  * only (its weighting's greatest per term is known: ranking.hh). */
 #include "internal.hh"
@@ -125,7 +126,7 @@ bool prefixed_only(engine_reader *r, const Xapian::Query &q, Xapian::doccount &l
 
 }  // namespace
 
-bool field_first_plan(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
+bool field_first_plan(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q, const search_opts *o,
                       Xapian::doccount want, Xapian::doccount min_postings,
                       Xapian::Query &filtered, double &bound) {
     if (r->format != 4 || r->remote || r->db.size() != 1 || q.get_type() != Xapian::Query::OP_OR ||
@@ -149,7 +150,7 @@ bool field_first_plan(engine_reader *r, Xapian::Enquire &enq, const Xapian::Quer
         return false;
     enq.set_query(Xapian::Query(Xapian::Query::OP_OR, first.begin(), first.end()));
     enq.set_sort_by_relevance();
-    Xapian::MSet m = enq.get_mset(0, FIELD_FIRST_FETCH);
+    Xapian::MSet m = checked_mset(r, enq, o, 0, FIELD_FIRST_FETCH, 0); /* o's deadline and cancel, as every match */
     if (m.size() < want) return false;
     /* the M-th's headline score, or 0 when every such match is in m */
     double beyond = m.size() < FIELD_FIRST_FETCH ? 0 : m[m.size() - 1].get_weight();

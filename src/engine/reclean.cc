@@ -134,10 +134,10 @@ std::string termlist_of(const Xapian::Document &doc) {
  * body old indexed is read from its positions: its body terms are the
  * indexed segments' terms, one after the other. */
 void spelling_change(engine_writer *w, const article &a, const Xapian::Document &old,
-                     Words &dropped, Words &added) {
+                     SpellingCounts &dropped, SpellingCounts &added) {
     boiler_span *spans;
     size_t n = boiler_spans(w->boiler, source_of(&a).c_str(), a.body, &spans);
-    Words before, after;
+    SpellingCounts before, after;
     indexed_segment_words(w, a.body, spans, n, old, before);
     sbuf clean;
     sbuf_init(&clean);
@@ -191,7 +191,7 @@ void keep_group_key(const Xapian::Document &old, Xapian::Document &doc) {
  * older database, whose dictionary the compaction's copy holds until the
  * build writes its own). */
 bool remake(engine_writer *w, docstore *ds, Xapian::docid did,
-            const std::set<std::string> &sources, Words &dropped, Words &added) {
+            const std::set<std::string> &sources, SpellingCounts &dropped, SpellingCounts &added) {
     Xapian::Document old = w->db.get_document(did);
     std::string data = old.get_data(), qterm = doc_qterm(w->db, did), filekey;
     Xapian::TermIterator f = old.termlist_begin();
@@ -244,7 +244,7 @@ int engine_writer_reclean_boiler(engine_writer *w, docstore *ds, uint64_t *redon
             sources.insert(learned.v[i].source);
             add_holding(w->db, run, candidates);
         }
-        Words dropped, added;
+        SpellingCounts dropped, added;
         for (size_t did = 1; did < candidates.size(); did++)
             if (candidates[did]) *redone += remake(w, ds, (Xapian::docid)did, sources, dropped, added);
         for (const auto &kv : dropped) w->db.remove_spelling(kv.first, kv.second);

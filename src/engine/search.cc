@@ -311,7 +311,7 @@ bool tier_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     double bound = 0;
     Xapian::doccount want = o->offset + o->limit, least = always ? 0 : TIER_MIN_POSTINGS;
     if (off || !(tier_plan(r, q, least, filtered, bound) ||
-                 field_first_plan(r, enq, q, want, least, filtered, bound))) {
+                 field_first_plan(r, enq, q, o, want, least, filtered, bound))) {
         enq.set_query(q);
         return false;
     }

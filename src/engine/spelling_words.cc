@@ -47,7 +47,7 @@ TermRun term_run(engine_writer *w, const std::string &text) {
     return run;
 }
 
-void words_of(const engine_writer *w, const std::string &text, Words &words) {
+void words_of(const engine_writer *w, const std::string &text, SpellingCounts &words) {
     tok::Decoded d;
     tok::decode(w->fold ? fold_text(text.c_str()) : text, d);
     tok::spelling_words(d, [&](const std::string &word) { words[word]++; });
@@ -91,7 +91,7 @@ bool same_terms(const TermRun &run, const std::vector<std::string> &seq) {
 }
 
 /* The words old's body gave: see the header comment. */
-void body_words(engine_writer *w, const article &a, const Xapian::Document &old, Words &words) {
+void body_words(engine_writer *w, const article &a, const Xapian::Document &old, SpellingCounts &words) {
     boiler_span *spans = nullptr;
     size_t n = w->boiler ? boiler_spans(w->boiler, source_of(&a).c_str(), a.body, &spans) : 0;
     sbuf clean;
@@ -119,7 +119,7 @@ docstore *decoder(engine_writer *w) {
 }  // namespace
 
 void indexed_segment_words(engine_writer *w, const char *body, const boiler_span *spans, size_t n,
-                           const Xapian::Document &old, Words &words) {
+                           const Xapian::Document &old, SpellingCounts &words) {
     std::vector<std::string> seq = body_sequence(old);
     size_t at = 0;
     for (const std::string &seg : segments(body, spans, n)) {
@@ -147,8 +147,8 @@ bool decode_stored(engine_writer *w, const std::string &data, article &a) {
 /* The words of a's title and standfirst, and of its body as body(a)
  * counts them. */
 template <typename Body>
-Words article_words(engine_writer *w, const std::string &data, Body body) {
-    Words words;
+SpellingCounts article_words(engine_writer *w, const std::string &data, Body body) {
+    SpellingCounts words;
     article a;
     article_init(&a);
     try {
@@ -167,16 +167,16 @@ Words article_words(engine_writer *w, const std::string &data, Body body) {
 
 }  // namespace
 
-Words given_words(engine_writer *w, Xapian::docid did) {
-    if (!w->spelling) return Words();
+SpellingCounts given_words(engine_writer *w, Xapian::docid did) {
+    if (!w->spelling) return SpellingCounts();
     Xapian::Document old = w->db.get_document(did);
     return article_words(w, old.get_data(),
-                         [&](const article &a, Words &words) { body_words(w, a, old, words); });
+                         [&](const article &a, SpellingCounts &words) { body_words(w, a, old, words); });
 }
 
-Words stored_words(engine_writer *w, const std::string &data, const std::vector<boiler_span> *cut) {
-    if (!w->spelling) return Words();
-    return article_words(w, data, [&](const article &a, Words &words) {
+SpellingCounts stored_words(engine_writer *w, const std::string &data, const std::vector<boiler_span> *cut) {
+    if (!w->spelling) return SpellingCounts();
+    return article_words(w, data, [&](const article &a, SpellingCounts &words) {
         boiler_span *spans = nullptr;
         size_t n = 0;
         if (cut) n = cut->size();
@@ -191,7 +191,7 @@ Words stored_words(engine_writer *w, const std::string &data, const std::vector<
     });
 }
 
-void note_taken_back(engine_writer *w, const Words &words) {
+void note_taken_back(engine_writer *w, const SpellingCounts &words) {
     if (words.empty()) return;
     if (!w->spelling_back) w->spelling_back = std::make_shared<SpellingBack>();
     SpellingBack &b = *w->spelling_back;
@@ -212,9 +212,16 @@ size_t taken_back_bytes(const engine_writer *w) {
     return w->spelling_back ? w->spelling_back->gone_bytes : 0;
 }
 
+size_t noting_bytes(const engine_writer *w, const SpellingCounts &words) {
+    size_t n = 0;
+    for (const auto &kv : words)
+        if (!w->spelling_back || !w->spelling_back->gone.count(kv.first)) n += word_bytes(kv.first);
+    return n;
+}
+
 void forget_taken_back(engine_writer *w) {
     if (!w->spelling_back) return;
-    Words().swap(w->spelling_back->gone);
+    SpellingCounts().swap(w->spelling_back->gone);
     w->spelling_back->gone_bytes = 0;
 }
 

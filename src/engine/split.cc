@@ -133,11 +133,6 @@ Xapian::Query positions_in_range(const Xapian::Query &q, Xapian::docid lo, Xapia
     }
 }
 
-/* q over the documents from lo to hi alone. */
-Xapian::Query in_range(const Xapian::Query &q, Xapian::docid lo, Xapian::docid hi) {
-    return range_filter(positions_in_range(q, lo, hi), lo, hi);
-}
-
 /* The postings q's terms hold, added to sum until it is over floor. */
 void add_postings(const engine_reader *r, const Xapian::Query &q, uint64_t floor, uint64_t &sum) {
     if (sum > floor) return;
@@ -222,22 +217,38 @@ void finish(HalfJob &job, bool posted, bool run_it) {
     else if (run_it) job.run();
 }
 
+}  // namespace
+
 /* parsed as run_query runs it, made anew into own from parsed's serialised
  * form: Xapian counts the references to a query's nodes without atomics
  * and its matcher takes and drops them, so the two halves' queries may
  * share none (a shared one crashed test_split under load).  Its
  * wildcards are the expansions run_query read (query_to_run again): their
  * WildcardSources are own's, the expansions they read shared, which
- * nothing changes and std::shared_ptr counts atomically.  False when
- * parsed holds what does not serialise (a posting source of lede's). */
+ * nothing changes and std::shared_ptr counts atomically.  False (the
+ * match runs whole) when parsed cannot be copied so: a posting source
+ * without a name or serialise() (lede's own: Xapian 1.4 throws
+ * UnimplementedError) or one of a name the default registry does not
+ * hold (SerialisationError), whatever else Xapian cannot serialise or
+ * read back, or wildcards that are not the ones run_query read
+ * (with_wildcards_again's InvalidArgumentError).  A search stopped at
+ * its deadline still throws: none of these is caught. */
 bool query_apart(engine_reader *r, const Xapian::Query &parsed, const search_opts *o, Xapian::Query &own) {
+    Xapian::Query copy;
     try {
-        own = query_to_run(r, Xapian::Query::unserialise(parsed.serialise()), o, true);
-        return true;
-    } catch (const Xapian::UnimplementedError &) {
+        copy = Xapian::Query::unserialise(parsed.serialise());
+    } catch (const Xapian::Error &) {
         return false;
     }
+    try {
+        own = query_to_run(r, copy, o, true);
+    } catch (const Xapian::InvalidArgumentError &) {
+        return false;
+    }
+    return true;
 }
+
+namespace {
 
 /* The first fetch matches of the two halves' tops, by score, then
  * document id (the lower half's ids are all below the upper's). */
@@ -274,6 +285,10 @@ void sum_totals(const engine_reader *r, const Xapian::MSet &a, const Xapian::MSe
 }
 
 }  // namespace
+
+Xapian::Query in_range(const Xapian::Query &q, Xapian::docid lo, Xapian::docid hi) {
+    return range_filter(positions_in_range(q, lo, hi), lo, hi);
+}
 
 void split_set_mode(SplitMode m) {
     mode_flag().store((int)m);

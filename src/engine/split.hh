@@ -49,6 +49,18 @@ Split split_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &ru
                  const Xapian::Query &parsed, const search_opts *o, Xapian::doccount fetch,
                  Xapian::doccount check, double &lowest, Page &page);
 
+/* q over the documents from lo to hi alone: FILTERed by a weightless
+ * source of those ids, and each phrase and NEAR under it too (so that
+ * its positions are read inside the range alone); the same weights. */
+Xapian::Query in_range(const Xapian::Query &q, Xapian::docid lo, Xapian::docid hi);
+
+/* Whether parsed (the query before run_query's reading, run_query having
+ * read it on r) can be made apart into own, a copy sharing no node with
+ * it, as the upper half runs it; false when it cannot be (its posting
+ * sources do not serialise or unserialise, its wildcards are not the
+ * ones read): the match then runs whole. */
+bool query_apart(engine_reader *r, const Xapian::Query &parsed, const search_opts *o, Xapian::Query &own);
+
 /* search.cc: the date sort's weight floor (a hair below weight). */
 double floor_below(double weight);
 

@@ -37,8 +37,9 @@ bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_po
  * article can score in bound.  False when q is not such an OR, its body
  * branches' postings are fewer than min_postings or not many times the
  * prefixed ones', fewer than want articles match those, or no page from
- * them could beat the bound. */
-bool field_first_plan(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
+ * them could beat the bound.  Its match is checked_mset's: o's deadline
+ * and cancel stop it (QueryStopped). */
+bool field_first_plan(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q, const search_opts *o,
                       Xapian::doccount want, Xapian::doccount min_postings,
                       Xapian::Query &filtered, double &bound);
 /* Drops the tier words' frequencies a remote reader kept (tier_freq):

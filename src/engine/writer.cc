@@ -212,7 +212,7 @@ static int put_document(engine_writer *w, const article *a, const char *filekey,
         Xapian::Document doc = make_document(w, a, qterm, filekey, fp, data, len);
         join_live_group(w, doc, qterm);
         if (exists) {
-            Words gone = given_words(w, *p);
+            SpellingCounts gone = given_words(w, *p);
             writer_note_replaced(w, *p);
             w->db.replace_document(qterm, doc);
             note_taken_back(w, gone);
@@ -298,7 +298,7 @@ int engine_writer_delete_file(engine_writer *w, const char *filekey,
                 if (!keep || !keep(q.data(), q.size(), ctx)) doomed.push_back(*p);
             }
             for (Xapian::docid did : doomed) {
-                Words gone = given_words(w, did);
+                SpellingCounts gone = given_words(w, did);
                 w->db.delete_document(did);
                 note_taken_back(w, gone);
             }
@@ -318,7 +318,7 @@ int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
         std::string qterm = id_term(id);
         Xapian::PostingIterator p = w->db.postlist_begin(qterm);
         if (p == w->db.postlist_end(qterm)) return LEDE_OK;
-        Words gone = given_words(w, *p);
+        SpellingCounts gone = given_words(w, *p);
         w->db.delete_document(qterm);
         note_taken_back(w, gone);
         writer_note_changed(w);

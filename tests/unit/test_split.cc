@@ -8,13 +8,15 @@
  * gathered), after the reader moved to a new revision, and with the
  * second half run on the caller (serial) as on a pool thread; the second
  * half's wildcards read from the first reading's expansions, in its
- * order, not expanded again.  Forced with split_set_mode (the LEDE_SPLIT
- * hook), since a small index is under the cost floor.  By cost (leded
- * --split auto), with the floor lowered (split_set_floor): split while a
- * pool thread is free, whole (not two halves on the caller) while every
- * one is held by another job, the same answers both ways, and every seat
- * back in the pool after a search stopped at any of its checks; set so
- * through engine.h's engine_set_split too. */
+ * order, not expanded again; each half's query matching its range of
+ * ids alone, the two the whole match; a query holding a posting source
+ * Xapian cannot copy run whole, not failed.  Forced with split_set_mode
+ * (the LEDE_SPLIT hook), since a small index is under the cost floor.
+ * By cost (leded --split auto), with the floor lowered (split_set_floor):
+ * split while a pool thread is free, whole (not two halves on the
+ * caller) while every one is held by another job, the same answers both
+ * ways, and every seat back in the pool after a search stopped at any of
+ * its checks; set so through engine.h's engine_set_split too. */
 #include "internal.hh"
 #include "query_run.hh"
 #include "split.hh"
@@ -23,7 +25,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -347,6 +351,114 @@ void check_by_cost(engine_reader *r) {
     split_set_floor(300000);
 }
 
+/* The documents of a database, weighing nothing: a posting source of
+ * the given name (empty: none, as lede's own sources have) that
+ * serialises when named, but that no registry knows. */
+class AllDocs : public Xapian::PostingSource {
+  public:
+    explicit AllDocs(std::string n) : nm(std::move(n)) {}
+    Xapian::doccount get_termfreq_min() const override { return 0; }
+    Xapian::doccount get_termfreq_est() const override { return last; }
+    Xapian::doccount get_termfreq_max() const override { return last; }
+    void init(const Xapian::Database &db) override { last = db.get_lastdocid(), cur = 0; }
+    void next(double) override { cur++; }
+    void skip_to(Xapian::docid did, double) override { cur = std::max(cur, did); }
+    bool at_end() const override { return cur > last; }
+    Xapian::docid get_docid() const override { return cur; }
+    Xapian::PostingSource *clone() const override { return new AllDocs(nm); }
+    std::string name() const override { return nm; }
+    std::string serialise() const override { return nm.empty() ? Xapian::PostingSource::serialise() : ""; }
+
+  private:
+    std::string nm;
+    Xapian::docid last = 0, cur = 0;
+};
+
+/* A query holding a posting source Xapian cannot copy (unnamed:
+ * serialise() throws UnimplementedError; named but in no registry:
+ * unserialise throws SerialisationError) runs whole when a split is
+ * forced: the same page as unsplit, no error. */
+void check_uncopyable(engine_reader *r) {
+    for (const char *name : {"", "test.unregistered"}) {
+        std::string shown = *name ? name : "(unnamed)";
+        Xapian::Query q(Xapian::Query::OP_FILTER, parse(r, "stone cloud", false, 0),
+                        Xapian::Query((new AllDocs(name))->release()));
+        std::vector<Xapian::docid> pages[2];
+        bool split[2] = {true, true}, ok[2] = {false, false};
+        std::string error;
+        for (int forced = 0; forced < 2; forced++) {
+            split_set_mode(forced ? SplitMode::ALWAYS : SplitMode::OFF);
+            QueryRun run(r);
+            search_opts o = {};
+            o.limit = 10;
+            char err[LEDE_ERRLEN] = "";
+            try {
+                ok[forced] = start_query(r, q, &o, run, err) == LEDE_OK;
+            } catch (const Xapian::Error &e) {
+                error = e.get_type() + std::string(": ") + e.get_msg();
+            }
+            split[forced] = run.page.split;
+            for (const Xapian::MSetIterator &it : run.page.items) pages[forced].push_back(*it);
+            if (run.page.items.empty())
+                for (Xapian::MSetIterator it = run.page.mset.begin(); it != run.page.mset.end(); ++it)
+                    pages[forced].push_back(*it);
+        }
+        CHECK(ok[0] && ok[1] && error.empty() && !split[1],
+              "a query holding a posting source %s runs whole when split is forced (%s)", shown.c_str(),
+              error.c_str());
+        CHECK(!pages[0].empty() && pages[0] == pages[1], "%s: the forced run's page is the unsplit one (%zu, %zu)",
+              shown.c_str(), pages[0].size(), pages[1].size());
+        setup_search(r);
+        search_opts o = {};
+        Xapian::Query own;
+        query_to_run(r, q, &o);
+        bool apart = true;
+        error.clear();
+        try {
+            apart = query_apart(r, q, &o, own);
+        } catch (const Xapian::Error &e) {
+            error = e.get_type() + std::string(": ") + e.get_msg();
+        }
+        CHECK(!apart && error.empty(), "%s: query_apart says it cannot be made apart (%s)", shown.c_str(),
+              error.c_str());
+    }
+}
+
+/* Each half's query (in_range) matches only the documents of its range,
+ * phrases and NEAR (bounded apart), wildcards and NOT included, with the
+ * weights of the whole match; the two halves' matches together are the
+ * whole's. */
+void check_ranges(engine_reader *r) {
+    setup_search(r);
+    Xapian::docid last = r->db.get_lastdocid(), mid = last / 2;
+    unsigned outside = 0, differ = 0, queries = 0;
+    std::string first_bad;
+    for (const char *text : QUERIES) {
+        search_opts o = {};
+        Xapian::Query run = query_to_run(r, parse(r, text, false, 0), &o);
+        auto matches = [&](const Xapian::Query &q) {
+            Xapian::Enquire enq(r->db);
+            enq.set_query(q);
+            set_weighting(r, enq);
+            std::map<Xapian::docid, double> got;
+            Xapian::MSet m = enq.get_mset(0, r->db.get_doccount());
+            for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) got[*it] = it.get_weight();
+            return got;
+        };
+        std::map<Xapian::docid, double> whole = matches(run), low = matches(in_range(run, 1, mid)),
+                                         high = matches(in_range(run, mid + 1, last)), both = low;
+        queries++;
+        for (const auto &m : low) outside += m.first > mid;
+        for (const auto &m : high) outside += m.first <= mid;
+        both.insert(high.begin(), high.end());
+        if (both != whole && !differ++) first_bad = text;
+    }
+    CHECK(outside == 0, "each half matches the documents of its own range alone (%u outside, %u queries)",
+          outside, queries);
+    CHECK(differ == 0, "the halves' matches together are the whole match's, with its weights (%u differ%s%s)",
+          differ, differ ? ", first: " : "", first_bad.c_str());
+}
+
 }  // namespace
 
 int main(void) {
@@ -363,6 +475,8 @@ int main(void) {
         check_taken(r);
         check_read_again(r);
         check_by_cost(r);
+        check_uncopyable(r);
+        check_ranges(r);
         Answer before = ask(r, SplitMode::ALWAYS, "stone cloud", 0, 10, true);
         CHECK(add_articles(dir.c_str(), ARTICLES, 120, err) == LEDE_OK, "more articles: %s", err);
         int changed = 0;
