@@ -238,7 +238,7 @@ void remove_taken_back(engine_writer *w) {
     forget_taken_back(w);
 }
 
-void take_taken_back(engine_writer *w, Words &gone) {
+void take_taken_back(engine_writer *w, SpellingCounts &gone) {
     if (!w->spelling_back) return;
     if (gone.empty()) gone.swap(w->spelling_back->gone);
     else

@@ -74,13 +74,13 @@ void forget_decoder(engine_writer *w);
  * was). */
 void remove_taken_back(engine_writer *w);
 /* Moves w's noted words into gone (engine_writer_take_words). */
-void take_taken_back(engine_writer *w, Words &gone);
+void take_taken_back(engine_writer *w, SpellingCounts &gone);
 
 /* Spelling words taken out of a shard's writer until its commit succeeds
  * (engine.h): those it collected, and those it was to take back. */
 struct engine_words {
     std::vector<std::pair<std::string, Xapian::termcount>> added;
-    Words gone;
+    SpellingCounts gone;
 };
 
 #endif
