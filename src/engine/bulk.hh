@@ -210,8 +210,8 @@ class RunBuffer {
         std::string_view term;
         TermPostings postings;
     };
-    /* The entries, where they were put (never moved: spill, merge and
-     * the tokeniser hold pointers to them), in chunks of a power of two:
+    /* The entries, where they were put (never moved: the spill and the
+     * merge hold pointers to them, in_order()'s), in chunks of a power of two:
      * an index is a shift and a mask, where std::deque's (nine 56-byte
      * entries to a block) was a division and three loads, 1.5% of a
      * Reuters build's samples (issue 20). */
