@@ -97,6 +97,25 @@ long Inverter::add(Xapian::docid did, const Xapian::Document &doc, bool replaces
     return finish_add(did, version, doc.get_data(), std::string(), terms, values, replaces);
 }
 
+namespace {
+
+/* How many terms ahead of its add a term's entry is asked for (its
+ * postings' end half as far: the entry must be in by then).  A term's
+ * entry and the end of its postings were two cache misses each, in
+ * id order, which is no order in memory: RunBuffer::add's store misses,
+ * 5-7% of a Reuters build's samples (issue 20). */
+const size_t PREFETCH_AHEAD = 8;
+
+/* The first terms' entries, then postings, asked for before the loop
+ * reaches them. */
+void prefetch_runs(const RunBuffer &buffer, const FlatDocument &doc) {
+    size_t n = std::min(doc.terms.size(), PREFETCH_AHEAD);
+    for (size_t i = 0; i < n; i++) buffer.prefetch_entry(doc.terms[i].id);
+    for (size_t i = 0; i < n / 2; i++) buffer.prefetch_postings(doc.terms[i].id);
+}
+
+}  // namespace
+
 long Inverter::add(Xapian::docid did, FlatDocument &doc, bool replaces) {
     uint32_t version = version_of(did, replaces);
     TermWdfs terms;
@@ -106,7 +125,13 @@ long Inverter::add(Xapian::docid did, FlatDocument &doc, bool replaces) {
      * from the document's array to the run's encoding, copied nowhere
      * between. */
     bool ids = doc.generation != 0 && doc.generation == buffer.generation();
-    for (FlatTerm &t : doc.terms) {
+    if (ids) prefetch_runs(buffer, doc);
+    for (size_t i = 0; i < doc.terms.size(); i++) {
+        FlatTerm &t = doc.terms[i];
+        if (ids && i + PREFETCH_AHEAD < doc.terms.size()) {
+            buffer.prefetch_entry(doc.terms[i + PREFETCH_AHEAD].id);
+            buffer.prefetch_postings(doc.terms[i + PREFETCH_AHEAD / 2].id);
+        }
         uint32_t id = ids ? t.id : buffer.id_of(t.term);
         buffer.add(id, did, version, t.wdf, doc.begin(t), t.count);
         terms.emplace_back(std::move(t.term), t.wdf);

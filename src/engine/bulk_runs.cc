@@ -143,8 +143,8 @@ void OutFile::close() {
 /* ---- the run in memory ---------------------------------------------------- */
 
 /* What a new term costs besides its bytes (in the run's text blocks):
- * its entry in the deque (a view of its bytes and TermPostings, 56
- * bytes, nine to a 504-byte block), its slots (8 bytes each, 2 to 4 a
+ * its entry (a view of its bytes and TermPostings, 56 bytes, in
+ * chunks of 512: at most one chunk, 28 KiB, not yet filled), its slots (8 bytes each, 2 to 4 a
  * term, the old array and the new one while they grow) and its pointer
  * in in_order()'s vector (8 bytes, and 16 for its sort key while it
  * sorts), which the spill and the merge of the last run hold beside the
@@ -163,9 +163,6 @@ size_t heap_bytes(const std::string &s) {
 
 namespace {
 
-/* The same hash of the same bytes as std::hash<std::string>. */
-size_t hash_of(std::string_view term) { return std::hash<std::string_view>()(term); }
-
 /* The run's text is kept in blocks of this size. */
 const size_t TEXT_BLOCK = (size_t)1 << 16;
 
@@ -183,7 +180,7 @@ uint32_t next_generation() {
 RunBuffer::RunBuffer() : gen(next_generation()) {}
 
 /* A copy of term's bytes at the end of the run's text. */
-std::string_view RunBuffer::keep(const std::string &term) {
+std::string_view RunBuffer::keep(std::string_view term) {
     if (term.empty()) return std::string_view();
     if (term.size() > text_left) {
         size_t size = std::max(TEXT_BLOCK, term.size());
@@ -198,15 +195,38 @@ std::string_view RunBuffer::keep(const std::string &term) {
     return kept;
 }
 
-uint32_t RunBuffer::id_of(const std::string &term) {
+uint32_t RunBuffer::id_of(std::string_view term, size_t h) {
     index.make_room(terms.size(), [&](size_t k) { return hash_of(terms[k].term); });
-    size_t h = hash_of(term);
     size_t i = index.find(h, [&](size_t k) { return terms[k].term == term; });
     if (index.taken(i)) return (uint32_t)index.entry_at(i);
-    terms.push_back(Entry{keep(term), TermPostings()});
+    terms.push_back(keep(term));
     index.put(i, h, terms.size() - 1);
     used += TERM_OVERHEAD + term.size();
     return (uint32_t)(terms.size() - 1);
+}
+
+/* Each step's loads independent of each other, so that the processor
+ * overlaps their misses: the slots, then the entries they likely name,
+ * then those entries' bytes, then the lookups (the same as id_of's). */
+void RunBuffer::ids_of(const std::string *t, size_t n, uint32_t *ids) {
+    const size_t BATCH = 16;
+    size_t h[BATCH];
+    for (size_t base = 0; base < n; base += BATCH) {
+        size_t m = std::min(BATCH, n - base);
+        for (size_t i = 0; i < m; i++) {
+            h[i] = hash_of(t[base + i]);
+            if (!terms.empty()) index.prefetch(h[i]);
+        }
+        for (size_t i = 0; !terms.empty() && i < m; i++) {
+            size_t k = index.likely_entry(h[i]);
+            if (k < terms.size()) __builtin_prefetch(&terms[k]);
+        }
+        for (size_t i = 0; !terms.empty() && i < m; i++) {
+            size_t k = index.likely_entry(h[i]);
+            if (k < terms.size()) __builtin_prefetch(terms[k].term.data());
+        }
+        for (size_t i = 0; i < m; i++) ids[base + i] = id_of(t[base + i], h[i]);
+    }
 }
 
 namespace {
@@ -338,7 +358,7 @@ std::vector<const RunBuffer::Entry *> RunBuffer::in_order() const {
     };
     std::vector<Keyed> keyed;
     keyed.reserve(terms.size());
-    for (const auto &kv : terms) keyed.push_back(Keyed{leading_bytes(kv.term), &kv});
+    terms.each([&](const Entry &e) { keyed.push_back(Keyed{leading_bytes(e.term), &e}); });
     std::sort(keyed.begin(), keyed.end(), [](const Keyed &a, const Keyed &b) {
         if (a.lead != b.lead) return a.lead < b.lead;
         return a.entry->term < b.entry->term;
@@ -366,7 +386,7 @@ void RunBuffer::spill(const std::string &path) {
 }
 
 void RunBuffer::release() {
-    std::deque<Entry>().swap(terms);
+    terms.release();
     index = FlatIndex();
     std::vector<std::unique_ptr<char[]>>().swap(text);
     text_at = nullptr;
@@ -379,8 +399,8 @@ void memory_postings(const std::vector<RunSet> &sets, std::string_view prefix,
                      const std::function<void(Xapian::docid, const std::string &)> &fn) {
     std::string term;
     for (const RunSet &set : sets) {
-        for (const RunBuffer::Entry &e : set.memory->entries()) {
-            if (e.term.compare(0, prefix.size(), prefix) != 0) continue;
+        set.memory->entries().each([&](const RunBuffer::Entry &e) {
+            if (e.term.compare(0, prefix.size(), prefix) != 0) return;
             term.assign(e.term);
             const unsigned char *p = (const unsigned char *)e.postings.bytes.data();
             const unsigned char *end = p + e.postings.bytes.size();
@@ -392,7 +412,7 @@ void memory_postings(const std::vector<RunSet> &sets, std::string_view prefix,
                 auto v = set.current->find(did);
                 if (version == (v == set.current->end() ? 0 : v->second)) fn(did + set.offset, term);
             }
-        }
+        });
     }
 }
 

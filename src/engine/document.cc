@@ -352,13 +352,12 @@ Xapian::Document make_document(engine_writer *w, const article *a, const std::st
 
 namespace {
 
-/* add_rest's terms into a table, its values by slot (no
- * Xapian::Document made for them). */
+/* add_rest's terms, for a table (add_booleans), and its values by slot
+ * (no Xapian::Document made for them). */
 struct FlatTarget : DocTarget {
-    tok::TermTable &table;
+    std::vector<std::string> booleans;
     std::map<Xapian::valueno, std::string> values;
-    explicit FlatTarget(tok::TermTable &table) : table(table) {}
-    void add_boolean_term(const std::string &term) override { table.add_boolean(term); }
+    void add_boolean_term(const std::string &term) override { booleans.push_back(term); }
     void add_value(Xapian::valueno slot, const std::string &value) override {
         if (value.empty()) values.erase(slot);
         else values[slot] = value;
@@ -433,17 +432,17 @@ void add_pairs(const PairRule &rule, tok::TermTable &table) {
         auto at = table.positions_of(t);
         finder.note(t.term, at.first, at.second);
     }
-    for (const std::string &p : finder.terms()) table.add_boolean(p);
+    table.add_booleans(finder.terms());
 }
 
-/* add_stop_pairs of a decoded field. */
+/* add_stop_pairs of a decoded field: its pair terms added to pairs. */
 void add_stop_pairs(const engine_writer *w, const tok::Decoded &text, const char *prefix,
-                    tok::TermTable &table) {
+                    std::vector<std::string> &pairs) {
     std::string last;
     bool last_stop = false;
     tok::plain_words(text, [&](const std::string &word) {
         bool stop = w->stop_set.contains(word);
-        if (stop && last_stop) table.add_boolean(pair_term(prefix, last, word));
+        if (stop && last_stop) pairs.push_back(pair_term(prefix, last, word));
         last_stop = stop;
         if (stop) last = word; /* read only when it was a stop word */
     });
@@ -451,10 +450,12 @@ void add_stop_pairs(const engine_writer *w, const tok::Decoded &text, const char
 
 void add_all_stop_pairs(const engine_writer *w, const IndexedText &t, const DecodedText &d,
                         tok::TermTable &table) {
-    if (t.has_title) add_stop_pairs(w, d.title, PREFIX_TITLE, table);
-    if (t.has_standfirst) add_stop_pairs(w, d.standfirst, PREFIX_STANDFIRST, table);
-    if (t.has_body) add_stop_pairs(w, d.body, "", table);
-    if (t.has_author) add_stop_pairs(w, d.author, PREFIX_AUTHOR, table);
+    std::vector<std::string> pairs;
+    if (t.has_title) add_stop_pairs(w, d.title, PREFIX_TITLE, pairs);
+    if (t.has_standfirst) add_stop_pairs(w, d.standfirst, PREFIX_STANDFIRST, pairs);
+    if (t.has_body) add_stop_pairs(w, d.body, "", pairs);
+    if (t.has_author) add_stop_pairs(w, d.author, PREFIX_AUTHOR, pairs);
+    table.add_booleans(pairs);
 }
 
 }  // namespace
@@ -485,8 +486,9 @@ bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, bulk
         add_prefix_terms(w->prefixes, w->tiers, table);
     }
     if (w->stop_pairs) add_all_stop_pairs(w, text, decoded, table);
-    FlatTarget rest(table);
+    FlatTarget rest;
     add_rest(w, a, qterm, filekey, fp, data, len, rest);
+    table.add_booleans(rest.booleans);
     bulk::FlatDocument doc = table.take_sorted();
     doc.generation = table.generation();
     doc.values.assign(rest.values.begin(), rest.values.end());

@@ -1,5 +1,5 @@
 /* flat_index.hh -- an open-addressing index from keys to the numbers of
- * entries kept by its owner in a vector (or deque) of their own: the
+ * entries kept by its owner in a vector (or chunks) of their own: the
  * builder's hot tables (the run buffer's terms, the stem cache, the
  * spelling words), where std::unordered_map's lookup (a division, a
  * bucket, a node: each a likely cache miss) cost several percent of a
@@ -8,7 +8,7 @@
  * looked for.
  *
  * StringTable, below, is the whole map for string keys whose entries
- * may move (a vector); RunBuffer keeps its own deque (its entries must
+ * may move (a vector); RunBuffer keeps its own chunks (its entries must
  * stay put) beside a bare FlatIndex; WordSet a fixed set of short words
  * (the stop words, asked of every word of an article's text).
  *
@@ -45,6 +45,16 @@ class FlatIndex {
             uint64_t s = slots[i];
             if (!s || ((uint32_t)(s >> 32) == tag && same((size_t)(uint32_t)s - 1))) return i;
         }
+    }
+
+    /* Asks the cache for the slot where a lookup of hash h starts. */
+    void prefetch(size_t h) const { __builtin_prefetch(&slots[h & (slots.size() - 1)]); }
+    /* The entry in the slot where a lookup of hash h starts when its tag
+     * is h's (most likely the key's), else SIZE_MAX: a hint, for asking
+     * the cache for the entry before the lookup compares it. */
+    size_t likely_entry(size_t h) const {
+        uint64_t s = slots[h & (slots.size() - 1)];
+        return s && (uint32_t)(s >> 32) == tag_of(h) ? (size_t)(uint32_t)s - 1 : SIZE_MAX;
     }
 
     bool taken(size_t slot) const { return slots[slot] != 0; }

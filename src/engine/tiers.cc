@@ -81,7 +81,7 @@ void add_tier_terms(const TierWords &tiers, tok::TermTable &table) {
         const Xapian::termcount *at = tiers.find(t.term);
         if (at && t.wdf >= *at) hi.push_back(PREFIX_TIER + t.term);
     }
-    for (const std::string &term : hi) table.add_boolean(term);
+    table.add_booleans(hi);
 }
 
 namespace {

@@ -165,6 +165,12 @@ bulk::FlatTerm &TermTable::entry_of(uint32_t id, bool &added) {
     return entries.back();
 }
 
+void TermTable::add_booleans(const std::vector<std::string> &terms) {
+    ids.resize(terms.size());
+    dict->ids_of(terms.data(), terms.size(), ids.data());
+    for (size_t i = 0; i < terms.size(); i++) get(ids[i], [&](std::string &t) { t = terms[i]; });
+}
+
 void TermTable::add_document(const Xapian::Document &doc) {
     for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
         bulk::FlatTerm &e = get(*t);

@@ -51,7 +51,11 @@ class TermTable {
   public:
     explicit TermTable(bulk::RunBuffer *dict = nullptr)
         : own(dict ? nullptr : new bulk::RunBuffer), dict(dict ? dict : own.get()) {}
-    bulk::FlatTerm &get(const std::string &term) { return get(dict->id_of(term)); }
+    /* A term given by its bytes (a boolean term's, mostly): its bytes
+     * copied from term, not read back from the run buffer's entry. */
+    bulk::FlatTerm &get(const std::string &term) {
+        return get(dict->id_of(term), [&](std::string &t) { t = term; });
+    }
     bulk::FlatTerm &get(uint32_t id) {
         return get(id, [&](std::string &term) { term = dict->term_of(id); });
     }
@@ -77,6 +81,10 @@ class TermTable {
     template <typename Term>
     void add_term(const Term &term, Xapian::termcount wdf) { get(term).wdf += wdf; }
     void add_boolean(const std::string &term) { get(term); }
+    /* The same of each of terms, looked up together
+     * (bulk::RunBuffer::ids_of): an article's pair, tier and stop pair
+     * terms, its signature's and id's. */
+    void add_booleans(const std::vector<std::string> &terms);
     /* Every term of doc, added as its postings would be. */
     void add_document(const Xapian::Document &doc);
     /* The terms; their positions through positions_of. */
@@ -103,6 +111,7 @@ class TermTable {
     FlatIndex index; /* by id */
     std::vector<std::pair<uint32_t, Xapian::termpos>> log; /* (entry, position), as added */
     std::vector<Xapian::termpos> positions;                /* the log grouped by entry */
+    std::vector<uint32_t> ids;                             /* add_booleans' */
     bool grouped = true;
     void group();
     /* id's entry, added (its term left empty) when new. */
