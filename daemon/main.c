@@ -50,7 +50,12 @@ static int parse_listen(const char *v, void *dest, char *err) {
 /* --allow-readable-token: main's, not the server's. */
 static int allow_readable_token;
 
-/* --split: the engine's (engine_set_split), in engine_split's order. */
+/* --split: the engine's (engine_set_split), in engine_split's order.
+ * On by default in the daemon (the engine's own default, for in-process
+ * callers and the benchmarks' CPU counts, stays off): at 2M articles
+ * it took the 1-connection p99 to 0.84x and p99.9 to 0.63x, with 8
+ * connections' QPS within the run's noise (bench/results/scale.md). */
+#define LEDED_SPLIT_DEFAULT ENGINE_SPLIT_AUTO
 static int split_mode;
 static const char *const split_modes[] = {"off", "auto", NULL};
 
@@ -158,7 +163,7 @@ static int parse_args(int argc, char **argv, server_config *cfg) {
         {"split", 0, OPT_ENUM, &split_mode,
          .help = "auto: a ranked query whose words hold over 300,000 postings runs as two "
                  "halves on two cores when a core is idle (else whole; the same answer, less "
-                 "latency for about 1.35x its CPU); off: never", .def = split_modes[ENGINE_SPLIT_DEFAULT],
+                 "latency for about 1.35x its CPU); off: never", .def = split_modes[LEDED_SPLIT_DEFAULT],
          .choices = split_modes},
         {"log-level", 0, OPT_ENUM, &cfg->log_level, .help = "what goes to stderr", .def = "info",
          .choices = levels},

@@ -482,7 +482,7 @@ int engine_search(engine_reader *r, const search_opts *o,
  * either way.  It lowers one query's latency on an idle core for about
  * 1.35x its CPU.  For the whole process, every reader; LEDE_SPLIT in the
  * environment (a test hook) overrides it.  ENGINE_SPLIT_DEFAULT: the mode
- * until it is called, and leded's default. */
+ * until it is called (leded sets its own default, auto). */
 typedef enum engine_split { ENGINE_SPLIT_OFF = 0, ENGINE_SPLIT_AUTO = 1 } engine_split;
 #define ENGINE_SPLIT_DEFAULT ENGINE_SPLIT_OFF
 void engine_set_split(engine_split mode);
