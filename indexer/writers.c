@@ -326,7 +326,11 @@ int writers_stop(build *b, char *err) {
     for (int k = 0; k < b->nwriters; k++) {
         writer *w = &b->w[k];
         if (w->ew && b->bulk && !merged) engine_writer_abandon(w->ew); /* writes nothing */
-        else if (w->ew && !b->bulk && engine_writer_close(w->ew, err) != LEDE_OK) rc = LEDE_ERR;
+        /* a failed sharded run's shards keep nothing pending (their files
+         * are read again: shardrun_stop), nor put their words in their
+         * own spelling tables at the close */
+        if (w->ew && !b->bulk && b->nshards && atomic_load(&b->failed)) engine_writer_discard(w->ew);
+        if (w->ew && !b->bulk && engine_writer_close(w->ew, err) != LEDE_OK) rc = LEDE_ERR;
         if (w->ew) jobq_destroy(&w->q);
         docstore_free(w->ds);
     }

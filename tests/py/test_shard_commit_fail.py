@@ -1,0 +1,46 @@
+"""test_shard_commit_fail -- an incremental lede-index run over a sharded
+index whose shard commit fails loses no article.  The front records each
+file as its articles are queued for their shards; when a shard's commit
+fails (LEDE_FAIL_COMMIT: the commit dropped as Xapian drops a failed
+one), the run must not commit those records, or the next run would take
+the file as indexed while its articles are in no shard.  So: a failed
+run exits non-zero, and the next run (no failure) indexes the new file's
+articles, all of them, in either shard; a failure of shard.0's and of
+shard.1's commit.  The regression of a bug found by review (2026-12-07:
+shardrun_stop committed the front after a failed shard commit)."""
+import os
+
+from ledetest import Scratch, check, check_eq, finish, index_info, indexer, list_ids, write_jsonl
+
+scratch = Scratch()
+
+
+def rows(prefix, n):
+    return [{"id": "%s-%d" % (prefix, i), "title": "Item %d of %s" % (i, prefix),
+             "text": "The %s story number %d, told plainly." % (prefix, i)} for i in range(n)]
+
+
+def failed_then_retried(label, fail_at):
+    src = scratch.join(label + ".src")
+    os.makedirs(src)
+    index = scratch.join(label + ".idx")
+    write_jsonl(os.path.join(src, "first.jsonl"), rows("first", 6))
+    rc, _, err = indexer("-q", "--index", index, "--shards", "2", src)
+    check_eq(rc, 0, label + ": the first build" + (": " + err if rc else ""))
+    write_jsonl(os.path.join(src, "second.jsonl"), rows("second", 12))
+    rc, _, err = indexer("-q", "--index", index, src,
+                         env={"LEDE_FAIL_COMMIT": os.path.join(index, fail_at) + ":1"})
+    check(rc != 0, label + ": the run whose %s commit fails says so" % fail_at, "exit %d" % rc)
+    check("LEDE_FAIL_COMMIT" in err or "commit" in err, label + ": its error names the commit", err.strip())
+    rc, _, err = indexer("-q", "--index", index, src)
+    check_eq(rc, 0, label + ": the next run" + (": " + err if rc else ""))
+    ids = set(list_ids(index))
+    want = {r["id"] for r in rows("first", 6) + rows("second", 12)}
+    check_eq(sorted(want - ids), [], label + ": no article of the failed run is lost")
+    check_eq(index_info(index).get("articles", "").split()[0], "18", label + ": 18 articles counted")
+
+
+failed_then_retried("fail-shard1", "shard.1/")
+failed_then_retried("fail-shard0", "shard.0/")
+scratch.cleanup()
+finish()
