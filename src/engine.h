@@ -370,7 +370,10 @@ void engine_words_free(engine_words *words);
  * spelling words it holds), as Xapian itself does when a commit fails:
  * closing w then commits none of them.  For a writer about to be reopened
  * whose owner makes its changes again.  Not for a bulk writer (nothing
- * done).  Tests make a commit fail so: LEDE_FAIL_COMMIT=PART:N, the Nth
+ * done).  Xapian 1.4 commits by itself after many changes outside a
+ * transaction (10,000 by default): those it cannot drop, and a writer
+ * discarded with more than that since its commit may count the words
+ * of the changes made again twice.  Tests make a commit fail so: LEDE_FAIL_COMMIT=PART:N, the Nth
  * commit of a database whose path holds PART (writer.cc). */
 void engine_writer_discard(engine_writer *w);
 uint64_t engine_writer_doccount(engine_writer *w);

@@ -224,7 +224,7 @@ class RunBuffer {
         size_t size() const { return count; }
         bool empty() const { return count == 0; }
         Entry &push_back(std::string_view term) {
-            if ((count & (CHUNK - 1)) == 0) chunks.emplace_back(new Entry[CHUNK]);
+            if ((count & (CHUNK - 1)) == 0) chunks.push_back(std::make_unique<Entry[]>(CHUNK)); /* no leak if the list cannot grow */
             Entry &e = (*this)[count++];
             e.term = term;
             return e;

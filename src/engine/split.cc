@@ -333,9 +333,9 @@ Split split_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &ru
         high.enq.add_matchspy(high.spy.get());
         enq.add_matchspy(&low_spy);
     }
+    Xapian::MSet low; /* before the post: once posted, nothing may throw outside the try */
     bool posted = seat.taken();
     if (posted) seat.post(&high); /* its thread free: it starts at once */
-    Xapian::MSet low;
     try {
         enq.set_query(in_range(run, 1, mid));
         low = checked_mset(r, enq, o, 0, fetch, check);

@@ -19,10 +19,11 @@
  * LEDE_SPLIT in the environment ("off", "cost" or "auto", "always",
  * "serial"; anything else: never), read once, which engine_set_split
  * does not override; else from ENGINE_SPLIT_DEFAULT (engine.h).
- * split_set_mode (tests) sets it whatever LEDE_SPLIT says.  Off by
- * default until measured under load: at 2,000,000 articles it cut the
- * mix's p99 at 1 connection by 10-23% for 1.35x the split queries' CPU
- * (bench/results/scale.md, "the match split over two cores"). */
+ * split_set_mode (tests) sets it whatever LEDE_SPLIT says.  Off in the
+ * engine by default, on in leded (--split auto): at 2,000,000 articles
+ * it took leded's p99 at 1 connection to 0.84x for 1.35x the split
+ * queries' CPU, and 8 connections' QPS to 0.93-0.99x (bench/results/
+ * scale.md, the notes on the split). */
 enum class SplitMode { BY_COST, ALWAYS, OFF, SERIAL };
 void split_set_mode(SplitMode m);
 

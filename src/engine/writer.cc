@@ -352,20 +352,33 @@ int engine_writer_commit(engine_writer *w, char *err) {
     });
 }
 
+/* Neither lets an exception out (the door is C's): out of memory, the
+ * words are dropped (shards.h: at most some spelling words are lost). */
 engine_words *engine_writer_take_words(engine_writer *w) {
-    engine_words *out = new engine_words;
-    bulk_writer_flush_spelling(w);
-    out->added.reserve(w->words.size());
-    for (const auto &kv : w->words) out->added.emplace_back(kv.first, kv.second);
-    clear_words(w);
-    take_taken_back(w, out->gone);
-    return out;
+    std::unique_ptr<engine_words> out;
+    try {
+        out.reset(new engine_words);
+        bulk_writer_flush_spelling(w);
+        out->added.reserve(w->words.size());
+        for (const auto &kv : w->words) out->added.emplace_back(kv.first, kv.second);
+        clear_words(w);
+        take_taken_back(w, out->gone);
+    } catch (...) {
+        clear_words(w);
+        forget_taken_back(w);
+        return nullptr;
+    }
+    return out.release();
 }
 
 void engine_writer_give_words(engine_writer *to, engine_words *words) {
     if (!words) return;
-    for (const auto &kv : words->added) count_word(to, kv.first, kv.second);
-    note_taken_back(to, words->gone);
+    try {
+        for (const auto &kv : words->added) count_word(to, kv.first, kv.second);
+        note_taken_back(to, words->gone);
+    } catch (...) {
+        /* dropped, as above */
+    }
     delete words;
 }
 
