@@ -6,7 +6,8 @@ one source with a blurb, their commit failing (LEDE_FAIL_COMMIT, writer.cc)
 and retried, leave the blurb counted in 5 of the source's 5 articles, as
 lede-index --info lists it, not 10 of 10; on one database, and on a
 sharded index whose shard.1 commit fails (shard.1's articles made again,
-shard.0's committed before it).  The regression of a bug found by review
+shard.0's committed before it) or whose shard.0 commit fails (both
+shards' made again: shard.1's, not failed, were left uncommitted).  The regression of a bug found by review
 (2026-12-07: the articles made again were counted again)."""
 import json
 import os
@@ -52,5 +53,6 @@ def reopened(label, extra, fail_at):
 
 reopened("plain", [], "db.")
 reopened("sharded", ["--shards", "2"], "shard.1/")
+reopened("sharded0", ["--shards", "2"], "shard.0/")
 scratch.cleanup()
 finish()
