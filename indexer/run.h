@@ -72,7 +72,7 @@ struct build {
     engine_writer *front;
     pthread_mutex_t front_mu;
     uint64_t front_pending;            /* records set */
-    int front_words;                   /* words handed to it */
+    engine_words *front_held;          /* words handed to it, held until it commits */
     engine_reader *lookup;            /* file records of an existing index */
     /* The run's metadata fields, shared by all its writers (fields.h);
      * whether --schema added fields to the index's. */

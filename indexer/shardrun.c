@@ -79,7 +79,7 @@ int shardrun_start(build *b, char *err) {
     free(path);
     if (rc == LEDE_OK) rc = fields_share(b, b->front, err); /* its commits carry the schema */
     b->front_pending = 0;
-    b->front_words = 0;
+    b->front_held = NULL;
     return rc;
 }
 
@@ -89,30 +89,61 @@ static int commit_front(build *b, char *err) {
     if (rc == LEDE_OK) rc = engine_writer_commit(b->front, err);
     if (rc != LEDE_OK) return rc; /* its code: a full disk is waited out in watch mode */
     b->front_pending = 0;
-    b->front_words = 0;
+    engine_words_free(b->front_held); /* committed */
+    b->front_held = NULL;
     INFO(b, "commit %s/%s", INDEXDIR_FRONT, b->sh.front.live[0]);
     return LEDE_OK;
+}
+
+/* The words held for the front (handed over by the shards that committed
+ * since its last commit) committed alone, by a writer of the front opened
+ * anew, after the front's own writer dropped all it had not committed
+ * and closed.  Errors are not said: the run's own is. */
+static void commit_held_words(build *b) {
+    engine_writer_discard(b->front);
+    engine_writer_close(b->front, NULL);
+    b->front = NULL;
+    if (!b->front_held) return;
+    char *path = shards_db_path(&b->sh.front);
+    engine_writer *front;
+    int rc = engine_writer_open(path, 0, 0, &front, NULL);
+    free(path);
+    if (rc != LEDE_OK) return;
+    engine_writer_lend_words(front, b->front_held);
+    if (engine_writer_room(front, NULL) == LEDE_OK && engine_writer_commit(front, NULL) == LEDE_OK)
+        INFO(b, "commit %s/%s: the spelling words of the shards that committed", INDEXDIR_FRONT,
+             b->sh.front.live[0]);
+    engine_writer_close(front, NULL);
 }
 
 /* After a failed run the front's pending records are dropped, not
  * committed: they name files whose articles a shard's failed commit may
  * have dropped, and a committed record would make the next run skip
- * them (tests/py/test_shard_commit_fail).  Those files are read again;
- * the words the shards that did commit handed over go with the records
- * (shards.h: at most some spelling words). */
+ * them (tests/py/test_shard_commit_fail).  Those files are read again.
+ * The words the shards that did commit handed over since the front's
+ * last commit are committed (commit_held_words), as they are when the
+ * front's own last commit failed: those shards' articles come out
+ * unchanged in the next run and give no words then. */
 int shardrun_stop(build *b, char *err) {
     if (!b->front) return LEDE_OK;
-    if (atomic_load(&b->failed)) engine_writer_discard(b->front);
-    int rc = !atomic_load(&b->failed) && (b->front_pending || b->front_words) ? commit_front(b, err) : LEDE_OK;
-    if (engine_writer_close(b->front, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
-    b->front = NULL;
+    int rc = LEDE_OK;
+    if (!atomic_load(&b->failed) && (b->front_pending || b->front_held)) rc = commit_front(b, err);
+    if (atomic_load(&b->failed) || rc != LEDE_OK) {
+        commit_held_words(b);
+    } else {
+        rc = engine_writer_close(b->front, err);
+        b->front = NULL;
+    }
+    engine_words_free(b->front_held); /* committed, or nobody can */
+    b->front_held = NULL;
     return rc;
 }
 
+/* Lent to the front and held until its commit succeeds (engine.h). */
 void shardrun_hand_words(build *b, engine_words *words) {
     pthread_mutex_lock(&b->front_mu);
-    engine_writer_give_words(b->front, words);
-    b->front_words = 1;
+    engine_writer_lend_words(b->front, words);
+    b->front_held = engine_words_join(b->front_held, words);
     pthread_mutex_unlock(&b->front_mu);
 }
 

@@ -45,7 +45,9 @@ void shardrun_push(build *b, jobq_job *j);
 /* A commit point (above). */
 int shardrun_commit(build *b, char *err);
 /* A shard writer, once its commit succeeded: the spelling words it took
- * out before (engine_writer_take_words) to the front, which takes them. */
+ * out before (engine_writer_take_words) to the front, which takes them;
+ * held (run.h's front_held) until the front's commit succeeds, and
+ * committed alone if the run fails first (shardrun_stop). */
 void shardrun_hand_words(build *b, engine_words *words);
 /* A bulk build's writers stopped: each shard's part written as the
  * shard's one database (livewriter_merge_bulk), the shards in parallel,

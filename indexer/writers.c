@@ -49,6 +49,16 @@ static int writer_commit(writer *w, char *err) {
     return LEDE_OK;
 }
 
+/* Articles between a writer's commits: the run's batch, and for a shard's
+ * API writer fewer than would make Xapian commit by itself (engine.h's
+ * engine_flush_threshold): a failed run discards what its shards did not
+ * commit (writers_stop), which must be all they did not commit. */
+static uint64_t commit_every(const build *b) {
+    uint64_t batch = b->o->batch, most = engine_flush_threshold() / ENGINE_PUT_CHANGES;
+    most = most > 1 ? most - 1 : 1;
+    return b->nshards && !b->bulk && most < batch ? most : batch;
+}
+
 static int writer_put(writer *w, jobq_job *j, char *err) {
     build *b = w->b;
     sbuf blob;
@@ -74,7 +84,7 @@ static int writer_put(writer *w, jobq_job *j, char *err) {
         rc = engine_writer_meta_set(w->ew, key, j->record, strlen(j->record), err);
     }
     lede_crash_point("after-article");
-    if (rc == LEDE_OK && outcome != ENGINE_UNCHANGED && ++w->since_commit >= b->o->batch)
+    if (rc == LEDE_OK && outcome != ENGINE_UNCHANGED && ++w->since_commit >= commit_every(b))
         rc = writer_commit(w, err);
     return rc;
 }

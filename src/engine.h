@@ -277,6 +277,10 @@ int engine_writer_share_boiler(engine_writer *w, boiler_table *t, int observe, c
  * counted by then is not a function of the input.  The put clears them. */
 typedef struct boiler_span boiler_span;
 void engine_writer_boiler_next(engine_writer *w, const boiler_span *spans, size_t n);
+/* The next article put into w is not counted into its table (observe
+ * aside): it was counted when first put, and is put again into a
+ * database reopened after a failed write (livewriter.c).  The put clears it. */
+void engine_writer_unobserved_next(engine_writer *w);
 /* Marks the database as one whose boilerplate is kept (BOILER_OFF):
  * neither w nor any later writer learns or leaves any out. */
 int engine_writer_keep_boilerplate(engine_writer *w, char *err);
@@ -366,16 +370,32 @@ typedef struct engine_words engine_words;
 engine_words *engine_writer_take_words(engine_writer *w);
 void engine_writer_give_words(engine_writer *to, engine_words *words);
 void engine_words_free(engine_words *words);
+/* The front's own commit may fail too, after the shards that gave it
+ * their words committed (their changes are not made again): so a
+ * front's owner keeps what it gave until the front's commit succeeded,
+ * and gives it again to the front reopened (or discarded) after a failed
+ * one.  engine_writer_lend_words counts a copy of words into `to`, as
+ * give does, and leaves words to the caller; engine_words_join adds more
+ * to into (either may be NULL), frees more and returns the sum.  Out of
+ * memory, what could not be copied or added is dropped (shards.h: at
+ * most some spelling words). */
+void engine_writer_lend_words(engine_writer *to, const engine_words *words);
+engine_words *engine_words_join(engine_words *into, engine_words *more);
 /* Drops every change made since w's last commit (Xapian's, and the
  * spelling words it holds), as Xapian itself does when a commit fails:
  * closing w then commits none of them.  For a writer about to be reopened
  * whose owner makes its changes again.  Not for a bulk writer (nothing
- * done).  Xapian 1.4 commits by itself after many changes outside a
- * transaction (10,000 by default): those it cannot drop, and a writer
- * discarded with more than that since its commit may count the words
- * of the changes made again twice.  Tests make a commit fail so: LEDE_FAIL_COMMIT=PART:N, the Nth
+ * done).  Xapian 1.4 commits by itself at the engine_flush_threshold()th
+ * document changed since the last commit (outside a transaction): those
+ * it cannot drop, so an owner that discards commits before (livewriter.c
+ * does; one article's write changes at most ENGINE_PUT_CHANGES
+ * documents: itself, and the group leader of a near-duplicate it joins).  Tests make a commit fail so: LEDE_FAIL_COMMIT=PART:N, the Nth
  * commit of a database whose path holds PART (writer.cc). */
 void engine_writer_discard(engine_writer *w);
+#define ENGINE_PUT_CHANGES 2
+/* Xapian's XAPIAN_FLUSH_THRESHOLD as Xapian 1.4 reads it when a database
+ * is opened for writing (10,000 unset or 0), read once. */
+uint64_t engine_flush_threshold(void);
 uint64_t engine_writer_doccount(engine_writer *w);
 /* The revision lede reports: Xapian's revision of the database plus its
  * "lede.revision_base" (settings.h), which a compaction sets so that the

@@ -43,6 +43,7 @@ struct livewriter {
     lw_part *part;            /* where articles go: one, or one per shard */
     unsigned nparts;
     lw_part front;            /* sharded only: spelling words go there */
+    engine_words *front_held; /* the words given it since its last commit (engine.h) */
     docstore *ds;
     char *language;
     int64_t last_commit;
@@ -161,8 +162,10 @@ static int apply_again(livewriter *w, lw_part *p, const lw_change *c, char *err)
         article a;
         article_init(&a);
         rc = docstore_decode(w->ds, c->blob, c->len, &a, err);
-        if (rc == LEDE_OK)
+        if (rc == LEDE_OK) {
+            engine_writer_unobserved_next(p->ew);
             rc = engine_writer_put(p->ew, &a, NULL, c->fingerprint, c->blob, c->len, &outcome, err);
+        }
         article_free(&a);
     }
     if (rc != LEDE_OK) return rc;
@@ -172,20 +175,23 @@ static int apply_again(livewriter *w, lw_part *p, const lw_change *c, char *err)
 }
 
 /* After a failed write Xapian's database may be closed, and what it had
- * not committed is gone: every part's uncommitted changes are dropped
+ * not committed is gone: every database's uncommitted changes are dropped
  * (the failed one's are already; closing the others would commit theirs,
  * and their words, under the changes made again), the databases closed
- * (the front's commit keeps the words of the shards that committed) and
- * opened again, and every kept change applied again, so the next commit
- * retries them all, each word given once. */
+ * and opened again, every kept change applied again (not counted into
+ * the boilerplate table again: it was when first put), and the front
+ * given again the words of the shards that committed since its last
+ * commit, so the next commit retries them all, each word given once. */
 static int reopen(livewriter *w, char *err) {
-    int front_due = w->front.uncommitted;
+    int front_due = w->front.uncommitted || w->front_held;
     for (unsigned k = 0; k < w->nparts; k++) engine_writer_discard(w->part[k].ew);
+    engine_writer_discard(w->front.ew);
     close_databases(w, NULL); /* a closed database's commit fails: ignored */
     int rc = open_databases(w, err);
     for (unsigned k = 0; rc == LEDE_OK && k < w->nparts; k++)
         for (const lw_change *c = w->part[k].pending; rc == LEDE_OK && c; c = c->next)
             rc = apply_again(w, &w->part[k], c, err);
+    if (rc == LEDE_OK) engine_writer_lend_words(w->front.ew, w->front_held);
     w->front.uncommitted = front_due;
     w->broken = rc != LEDE_OK;
     return rc;
@@ -244,6 +250,7 @@ int livewriter_close(livewriter *w, char *err) {
     if (w->part && w->part[0].ew && livewriter_uncommitted(w)) rc = livewriter_commit(w, err);
     if (w->part && close_databases(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     for (unsigned k = 0; w->part && k < w->nparts; k++) forget_changes(&w->part[k]);
+    engine_words_free(w->front_held); /* the close committed them, or nobody can */
     free(w->part);
     docstore_free(w->ds);
     free(w->language);
@@ -264,10 +271,22 @@ static lw_part *part_of(livewriter *w, const char *id) {
     return &w->part[shards_route(id, w->nparts)];
 }
 
-int livewriter_put(livewriter *w, const article *a, int *outcome, char *err) {
+/* Ready for one more change to p: the databases reopened if a write
+ * failed, and everything committed first if the change could make Xapian
+ * commit p by itself (engine.h: engine_flush_threshold; what it committed
+ * a reopen could not drop, and the changes made again would not be
+ * exact). */
+static int ready_for_change(livewriter *w, lw_part *p, char *err) {
     int rc = ready(w, err);
-    if (rc != LEDE_OK) return rc;
+    if (rc == LEDE_OK && (p->uncommitted + 1) * ENGINE_PUT_CHANGES >= engine_flush_threshold())
+        rc = livewriter_commit(w, err);
+    return rc;
+}
+
+int livewriter_put(livewriter *w, const article *a, int *outcome, char *err) {
     lw_part *p = part_of(w, a->id);
+    int rc = ready_for_change(w, p, err);
+    if (rc != LEDE_OK) return rc;
     sbuf blob;
     sbuf_init(&blob);
     /* An undated article is dated by its arrival, but its fingerprint is
@@ -295,9 +314,9 @@ int livewriter_put(livewriter *w, const article *a, int *outcome, char *err) {
 }
 
 int livewriter_delete(livewriter *w, const char *id, char *err) {
-    int rc = ready(w, err);
-    if (rc != LEDE_OK) return rc;
     lw_part *p = part_of(w, id);
+    int rc = ready_for_change(w, p, err);
+    if (rc != LEDE_OK) return rc;
     int found;
     rc = engine_writer_delete_id(p->ew, id, &found, err);
     if (rc != LEDE_OK) return LEDE_IS_STORAGE(rc) ? failed_write(w, rc) : rc;
@@ -320,8 +339,9 @@ static int commit_part(livewriter *w, lw_part *p, char *err) {
         engine_words_free(words);
         return rc;
     }
-    if (words) {
-        engine_writer_give_words(w->front.ew, words);
+    if (words) { /* held until the front's commit succeeds */
+        engine_writer_lend_words(w->front.ew, words);
+        w->front_held = engine_words_join(w->front_held, words);
         w->front.uncommitted = 1; /* the front's commit is due */
     }
     p->uncommitted = 0;
@@ -356,6 +376,8 @@ int livewriter_commit(livewriter *w, char *err) {
     if (rc == LEDE_OK && w->front.ew) rc = engine_writer_commit(w->front.ew, err);
     if (rc != LEDE_OK) return failed_write(w, rc);
     w->front.uncommitted = 0;
+    engine_words_free(w->front_held);
+    w->front_held = NULL;
     w->last_commit = (int64_t)time(NULL);
     return LEDE_OK;
 }

@@ -12,8 +12,15 @@
  * commit succeeded (a failed one's are made again with its changes when
  * the writer reopens, which drops every uncommitted change), then the front
  * (shards.h says what a crash between them costs: no acknowledged
- * article); the figures are the sums over the shards, the revision the
+ * article), the words it was given held until its commit succeeded and
+ * given again to the reopened front after a failed one; the figures are the sums over the shards, the revision the
  * front's (the first database, as readers see it).
+ *
+ * A part is committed (the whole writer, as a commit does) before a put
+ * or deletion that could make Xapian commit it by itself
+ * (engine_flush_threshold: XAPIAN_FLUSH_THRESHOLD, 10,000 document
+ * changes by default; an article changes at most ENGINE_PUT_CHANGES),
+ * which a reopen could not drop.
  *
  * Compaction policy (also docs/FORMATS.md): every replacement or deletion
  * leaves dead space in the database until it is rewritten.  The count of

@@ -27,7 +27,12 @@
  * commit acknowledged is lost.  A shard's spelling words reach the front
  * only once the shard's commit succeeded (engine.h's
  * engine_writer_take_words): a failed commit's changes are made again,
- * and with them their words. */
+ * and with them their words.  The words given to the front are held by
+ * their owner until the front's commit succeeded (engine.h's
+ * engine_writer_lend_words): the shards that committed make nothing
+ * again, so a failed front commit (livewriter.c), or a failed lede-index
+ * run, which drops the front's file records (indexer/shardrun.c), gives
+ * them to the front again; lede-index commits them alone. */
 #ifndef LEDE_SHARDS_H
 #define LEDE_SHARDS_H
 

@@ -155,6 +155,8 @@ void engine_writer_boiler_next(engine_writer *w, const boiler_span *spans, size_
     w->boiler_given.reset(new std::vector<boiler_span>(spans, spans + n));
 }
 
+void engine_writer_unobserved_next(engine_writer *w) { w->boiler_skip_next = true; }
+
 int engine_writer_keep_boilerplate(engine_writer *w, char *err) {
     return guarded(err, w->path.c_str(), [&] {
         w->boiler = nullptr;

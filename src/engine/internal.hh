@@ -132,6 +132,8 @@ struct engine_writer {
     bool boiler_observe = false;
     /* The next put's boilerplate lines as its run decided them (engine_writer_boiler_next). */
     std::unique_ptr<std::vector<boiler_span>> boiler_given;
+    /* The next put counts nothing into boiler (engine_writer_unobserved_next). */
+    bool boiler_skip_next = false;
     /* A bulk writer (engine_writer_open_bulk): db is then a scratch
      * database holding only the metadata, and documents go to bulk. */
     BulkState *bulk = nullptr;

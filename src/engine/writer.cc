@@ -208,7 +208,8 @@ static int put_document(engine_writer *w, const article *a, const char *filekey,
         /* Counted once an article: a new version of one (a developing
          * story) would otherwise count the lines its versions share again
          * each time, until they were learned as its source's boilerplate. */
-        if (w->boiler && w->boiler_observe && !exists) boiler_observe_article(w->boiler, a);
+        if (w->boiler && w->boiler_observe && !w->boiler_skip_next && !exists)
+            boiler_observe_article(w->boiler, a);
         Xapian::Document doc = make_document(w, a, qterm, filekey, fp, data, len);
         join_live_group(w, doc, qterm);
         if (exists) {
@@ -232,6 +233,7 @@ int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
     int rc = w->bulk ? bulk_writer_put(w, a, filekey, fp, data, len, outcome, err)
                      : put_document(w, a, filekey, fp, data, len, outcome, err);
     w->boiler_given.reset(); /* the next article's are its own */
+    w->boiler_skip_next = false;
     return rc;
 }
 
@@ -383,6 +385,38 @@ void engine_writer_give_words(engine_writer *to, engine_words *words) {
 }
 
 void engine_words_free(engine_words *words) { delete words; }
+
+void engine_writer_lend_words(engine_writer *to, const engine_words *words) {
+    if (!words) return;
+    try {
+        engine_words *copy = new engine_words(*words);
+        engine_writer_give_words(to, copy);
+    } catch (...) {
+        /* dropped, as above */
+    }
+}
+
+engine_words *engine_words_join(engine_words *into, engine_words *more) {
+    if (!into) return more;
+    if (!more) return into;
+    try {
+        into->added.insert(into->added.end(), more->added.begin(), more->added.end());
+        for (const auto &kv : more->gone) into->gone[kv.first] += kv.second;
+    } catch (...) {
+        /* what could not be added is dropped, as above */
+    }
+    delete more;
+    return into;
+}
+
+uint64_t engine_flush_threshold(void) {
+    static const uint64_t threshold = [] {
+        const char *p = getenv("XAPIAN_FLUSH_THRESHOLD"); /* as Xapian 1.4's glass reads it */
+        int n = p ? atoi(p) : 0;
+        return n > 0 ? (uint64_t)n : (uint64_t)10000;
+    }();
+    return threshold;
+}
 
 void engine_writer_discard(engine_writer *w) {
     if (!w || w->bulk) return;

@@ -417,6 +417,15 @@ def index_info(index):
     return dict(l.split(": ", 1) for l in out.splitlines() if ": " in l)
 
 
+def spell_freq(index, *words):
+    """The spelling frequency of each word in index (a sharded one's: its
+    front's), as a dict: tests/tools/spellfreq, built in LEDE_BUILD."""
+    build = os.environ.get("LEDE_BUILD", "build")
+    tool = os.path.join(build if os.path.isabs(build) else os.path.join(ROOT, build), "tests", "tools", "spellfreq")
+    out = subprocess.run([tool, index, *words], stdout=subprocess.PIPE, check=True).stdout.decode()
+    return {w: int(n) for w, n in (l.split() for l in out.splitlines())}
+
+
 def list_ids(index):
     """Every article id of an index (or of one shard's directory)."""
     _, out, _ = indexer("--index", index, "--list")

@@ -7,17 +7,28 @@ the file as indexed while its articles are in no shard.  So: a failed
 run exits non-zero, and the next run (no failure) indexes the new file's
 articles, all of them, in either shard; a failure of shard.0's and of
 shard.1's commit.  The regression of a bug found by review (2026-12-07:
-shardrun_stop committed the front after a failed shard commit)."""
+shardrun_stop committed the front after a failed shard commit).  And the
+spelling words are a clean build's of the 18 articles: those the shard
+that did commit gave the front are kept when the failed run drops the
+front's records (its articles come out unchanged in the next run, giving
+none again), as they are when the front's own commit fails (after both
+shards committed: a third case), a regression found by review
+(2026-12-07: the failed run's front was discarded with those words)."""
 import os
 
-from ledetest import Scratch, check, check_eq, finish, index_info, indexer, list_ids, write_jsonl
+from ledetest import Scratch, check, check_eq, finish, index_info, indexer, list_ids, spell_freq, write_jsonl
 
 scratch = Scratch()
 
 
+def own_word(prefix, i):
+    """A made-up word of one article alone."""
+    return "zq" + prefix + "".join(chr(ord("a") + (i // 26 ** k) % 26) for k in range(2))
+
+
 def rows(prefix, n):
     return [{"id": "%s-%d" % (prefix, i), "title": "Item %d of %s" % (i, prefix),
-             "text": "The %s story number %d, told plainly." % (prefix, i)} for i in range(n)]
+             "text": "The %s story number %d, told plainly." % (own_word(prefix, i), i)} for i in range(n)]
 
 
 def failed_then_retried(label, fail_at):
@@ -38,9 +49,17 @@ def failed_then_retried(label, fail_at):
     want = {r["id"] for r in rows("first", 6) + rows("second", 12)}
     check_eq(sorted(want - ids), [], label + ": no article of the failed run is lost")
     check_eq(index_info(index).get("articles", "").split()[0], "18", label + ": 18 articles counted")
+    clean = scratch.join(label + "-clean.idx")
+    rc, _, err = indexer("-q", "--index", clean, "--shards", "2", src)
+    check_eq(rc, 0, label + ": a clean build" + (": " + err if rc else ""))
+    words = [own_word(p, i) for p, n in (("first", 6), ("second", 12)) for i in range(n)] + ["story", "item"]
+    want, got = spell_freq(clean, *words), spell_freq(index, *words)
+    off = {w: "%d, not %d" % (got[w], want[w]) for w in words if got[w] != want[w]}
+    check(not off, label + ": every word's spelling frequency is a clean build's", off)
 
 
 failed_then_retried("fail-shard1", "shard.1/")
 failed_then_retried("fail-shard0", "shard.0/")
+failed_then_retried("fail-front", "front/")
 scratch.cleanup()
 finish()

@@ -10,33 +10,28 @@ of replacements and deletions that fails (LEDE_FAIL_COMMIT, writer.cc:
 one database's commit dropped as Xapian drops a failed one) and is then
 retried leaves the frequencies of a clean build of the final articles:
 on one database, and on --shards 2 with either shard's commit failing
-(its words reach the front once, after its commit succeeded).  An article
+(its words reach the front once, after its commit succeeded) or the
+front's own (the shards' words, committed with them, are held and given
+to the front again), and on one database where Xapian would have
+committed by itself part way (XAPIAN_FLUSH_THRESHOLD=9: the live writer
+commits before, so that a failed commit's reopen drops all it did not
+commit).  An article
 written with a line before it was learned as boilerplate gave that line's
 words, and its replacement takes them back (read from the old document's
 positions), as test_boiler_reclean's compaction does.  A full (bulk)
 build takes back the words of an id's earlier version in the same build,
 as the API writer does.  The frequencies are read with
-tests/tools/spellfreq."""
+tests/tools/spellfreq (ledetest.spell_freq)."""
 import json
 import os
 import random
-import subprocess
 
 import boilergen
-from ledetest import ROOT, Daemon, Scratch, check, check_eq, finish, indexer, write_jsonl
+from ledetest import Daemon, Scratch, check, check_eq, finish, indexer, spell_freq as freq, write_jsonl
 
-BUILD = os.environ.get("LEDE_BUILD", "build")
-SPELLFREQ = os.path.join(BUILD if os.path.isabs(BUILD) else os.path.join(ROOT, BUILD),
-                         "tests", "tools", "spellfreq")
 TOKEN = "tok-" + "b4" * 10
 scratch = Scratch()
 token_file = scratch.token_file(TOKEN)
-
-
-def freq(index, *words):
-    """The spelling frequency of each word in index, as a dict."""
-    out = subprocess.run([SPELLFREQ, index, *words], stdout=subprocess.PIPE, check=True).stdout.decode()
-    return {w: int(n) for w, n in (l.split() for l in out.splitlines())}
 
 
 def suggest(c, query):
@@ -194,7 +189,7 @@ def made_up(tag, i):
     return tag + "".join(chr(ord("a") + (i // 26 ** k) % 26) for k in range(3))
 
 
-def failing_commit(label, extra, fail_at):
+def failing_commit(label, extra, fail_at, nth=1, env=None):
     """Replacements and deletions whose commit fails (LEDE_FAIL_COMMIT: one
     database's commit dropped as Xapian drops a failed one), then a commit
     that succeeds: the frequencies are a clean build's of the final
@@ -203,7 +198,9 @@ def failing_commit(label, extra, fail_at):
     its words once, at the retry (they were taken back twice, the new ones
     counted twice), and a shard after it in the commit, whose changes the
     failed commit left pending, gives its words to the front, not to its
-    own spelling table."""
+    own spelling table.  The front's failed commit loses none of the
+    words the shards gave it.  The nth commit of fail_at fails; env is
+    leded's besides."""
     def article(i, version):
         words = " ".join(made_up(t, i) for t in ("plonk", "wibbit")[:version + 1])
         return {"id": "fc-%d" % i, "title": "Report %s" % made_up("headz", i + version),
@@ -214,7 +211,7 @@ def failing_commit(label, extra, fail_at):
     check_eq(rc, 0, label + ": the build" + (": " + err if rc else ""))
     final = {a["id"]: a for a in first}
     d = Daemon(index, "--ingest-token", token_file, "--commit-interval", "3600", "--commit-settle", "3600",
-               env={"LEDE_FAIL_COMMIT": os.path.join(index, fail_at) + ":1"})
+               env=dict(env or {}, LEDE_FAIL_COMMIT=os.path.join(index, fail_at) + ":%d" % nth))
     c = d.connect()
     check_eq(c.ask("AUTH " + TOKEN), ["OK AUTH"], label + ": AUTH")
     outcomes = []
@@ -252,6 +249,11 @@ bulk_build()
 failing_commit("fail-plain", [], "db.")
 failing_commit("fail-shard1", ["--shards", "2"], "shard.1/")
 failing_commit("fail-shard0", ["--shards", "2"], "shard.0/")
+failing_commit("fail-front", ["--shards", "2"], "front/")
+# 12 changes, Xapian's threshold 9: the live writer commits before the 5th
+# and the 9th change (4 articles can change 8 documents), so the third
+# commit is the one that fails, with 4 changes
+failing_commit("fail-flush", [], "db.", nth=3, env={"XAPIAN_FLUSH_THRESHOLD": "9"})
 ingest("ingest", scratch.join("live.idx"), "--commit-interval", "60")
 incremental("incremental", [])
 incremental("sharded", ["--shards", "2"])

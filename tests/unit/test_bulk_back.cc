@@ -68,12 +68,8 @@ int main(void) {
     if (!root) return unit_exit();
     std::string dir = std::string(root) + "/idx";
     char err[LEDE_ERRLEN] = "";
-    engine_writer *w = nullptr;
-    int rc = engine_writer_open_bulk(dir.c_str(), (size_t)64 << 20, &w, err);
-    if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", NULL, 1, err);
-    CHECK(rc == LEDE_OK, "a bulk writer keeping spelling words opens: %s", err);
-    if (rc != LEDE_OK) {
-        engine_writer_abandon(w);
+    engine_writer *w = unit_writer_open(dir.c_str(), (size_t)64 << 20, 1); /* keeping spelling words */
+    if (!w) {
         unit_scratch_remove(root);
         return unit_exit();
     }

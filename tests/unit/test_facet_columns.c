@@ -109,15 +109,10 @@ static void follow_commits(const char *dir, engine_writer *w) {
     engine_reader_close(r);
 }
 
-/* A writer on db for put_topic (created when create). */
-static engine_writer *topics_writer(const char *db, int create) {
-    char err[LEDE_ERRLEN];
-    engine_writer *w;
-    int rc = engine_writer_open(db, create, 1, &w, err);
-    if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", NULL, 0, err);
-    CHECK(rc == LEDE_OK, "writer on %s (%s)", db, rc == LEDE_OK ? "" : err);
-    if (rc != LEDE_OK) return NULL;
-    engine_writer_group_live(w, 0);
+/* A writer on db for put_topic (created if need be), grouping nothing. */
+static engine_writer *topics_writer(const char *db) {
+    engine_writer *w = unit_writer_open(db, 0, 0);
+    if (w) engine_writer_group_live(w, 0);
     return w;
 }
 
@@ -151,7 +146,7 @@ static void follow_compactions(const char *ix) {
     char err[LEDE_ERRLEN], db[400];
     for (int i = 0; i <= ARTICLES; i++) topic_of[i] = -1;
     snprintf(db, sizeof db, "%s/db.1", ix);
-    engine_writer *w = topics_writer(db, 1);
+    engine_writer *w = topics_writer(db);
     for (int i = 1; w && i <= SMALL; i++) put_topic(w, i, i % TOPICS, err);
     if (!w || !commit(w) || !switch_stub(ix, "db.1")) return;
     engine_reader *r;
@@ -169,7 +164,7 @@ static void follow_compactions(const char *ix) {
     CHECK(found && engine_writer_close(w, err) == LEDE_OK, "deleted; writer closes");
     if (!compact(ix, "db.1", "db.2")) return;
     snprintf(db, sizeof db, "%s/db.2", ix); /* the copy's writer, as finish_compacted */
-    w = topics_writer(db, 0);
+    w = topics_writer(db);
     if (w) put_topic(w, 9, TOPICS, err);
     if (w) put_topic(w, SMALL + 2, 5, err);
     if (!w || !commit(w) || !switch_stub(ix, "db.2")) return;
@@ -185,7 +180,7 @@ static void follow_compactions(const char *ix) {
     counts_right(r, &m, "right after another compaction");
     CHECK(m.full_reads == 1 && m.updates == 2, "a compaction with no commit after it followed");
     snprintf(db, sizeof db, "%s/db.3", ix);
-    w = topics_writer(db, 0);
+    w = topics_writer(db);
     if (w) put_topic(w, SMALL + 3, 6, err);
     if (w && commit(w)) counts_right(r, &m, "an article added after the compaction");
     CHECK(m.full_reads == 1 && m.updates == 3, "an add after it followed in part");
@@ -200,10 +195,8 @@ int main(void) {
     if (!root) return unit_exit();
     char dir[300];
     snprintf(dir, sizeof dir, "%s/db", root);
-    engine_writer *w;
-    int rc = engine_writer_open(dir, 1, 1, &w, err);
-    if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", NULL, 0, err);
-    if (rc == LEDE_OK) engine_writer_group_live(w, 0); /* not what is tested here */
+    engine_writer *w = topics_writer(dir); /* no grouping: not what is tested here */
+    int rc = w ? LEDE_OK : LEDE_ERR;
     for (int i = 1; rc == LEDE_OK && i <= ARTICLES; i++) rc = put_topic(w, i, i % TOPICS, err);
     if (rc == LEDE_OK) rc = engine_writer_commit(w, err);
     CHECK(rc == LEDE_OK, "%d articles indexed (%s)", ARTICLES, rc == LEDE_OK ? "" : err);

@@ -4,10 +4,15 @@
  * and its front: words taken out are written by neither the shard's
  * commit nor its close; given, they are the front's at its next commit,
  * added and taken back (a replaced article's); dropped, nobody's.  A
- * discarded writer's close commits none of its changes or words.  And
- * LEDE_FAIL_COMMIT (writer.cc): the Nth commit of the database named
- * fails with LEDE_EIO, its changes dropped, the next one works.  Spelling
- * frequencies are read with Xapian. */
+ * discarded writer's close commits none of its changes or words.  Lent
+ * (engine_writer_lend_words) and joined (engine_words_join), they stay
+ * the lender's to lend again to a front whose changes were dropped, and
+ * count once.  Xapian commits by itself at engine_flush_threshold()
+ * changes (XAPIAN_FLUSH_THRESHOLD, 4 here), which a discard cannot drop:
+ * why livewriter.c commits before.  And LEDE_FAIL_COMMIT (writer.cc):
+ * the Nth commit of the database named fails with LEDE_EIO, its changes
+ * dropped, the next one works.  Spelling frequencies are read with
+ * Xapian. */
 #include "unit.h"
 #include "unit_index.h"
 
@@ -22,14 +27,7 @@ std::string root;
 /* A new database path under the scratch directory. */
 std::string db_path(const char *name) { return root + "/" + name; }
 
-engine_writer *open_writer(const std::string &path) {
-    char err[LEDE_ERRLEN];
-    engine_writer *w = nullptr;
-    int rc = engine_writer_open(path.c_str(), 1, 0, &w, err);
-    if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", "", 1, err);
-    CHECK(rc == LEDE_OK, "open %s", path.c_str());
-    return w;
-}
+engine_writer *open_writer(const std::string &path) { return unit_writer_open(path.c_str(), 0, 1); }
 
 void close_writer(engine_writer *w, const char *what) {
     char err[LEDE_ERRLEN];
@@ -53,6 +51,14 @@ void put(engine_writer *w, const char *id, const char *title, const char *body) 
 void commit(engine_writer *w, const char *what) {
     char err[LEDE_ERRLEN];
     CHECK(engine_writer_commit(w, err) == LEDE_OK, "commit %s", what);
+}
+
+/* A writer of path whose one article (id, title, body) is committed. */
+engine_writer *one_committed(const std::string &path, const char *id, const char *title, const char *body) {
+    engine_writer *w = open_writer(path);
+    put(w, id, title, body);
+    commit(w, "the first article");
+    return w;
 }
 
 /* Given after the shard's commit: the front has them, the shard none;
@@ -94,9 +100,7 @@ void test_dropped() {
 /* Discarded: the close commits nothing of what came after the commit. */
 void test_discard() {
     std::string path = db_path("discard");
-    engine_writer *w = open_writer(path);
-    put(w, "c", "Plinkerton", "The plinkerton.");
-    commit(w, "the first article");
+    engine_writer *w = one_committed(path, "c", "Plinkerton", "The plinkerton.");
     put(w, "d", "Snorkwhistle", "The snorkwhistle.");
     put(w, "c", "Plinkerton again", "The plinkerton, replaced.");
     engine_writer_discard(w);
@@ -106,12 +110,56 @@ void test_discard() {
           "after a discard the close commits no article and no word (%u articles)", doccount(path));
 }
 
+/* Lent, then joined with a second batch (which replaces the first's
+ * article: its words taken back), the words stay the shard's owner's:
+ * lent again to a front that dropped its changes (as a failed commit
+ * does), they count once. */
+void test_lent() {
+    std::string shard = db_path("shard3"), front = db_path("front3");
+    engine_writer *s = open_writer(shard), *f = open_writer(front);
+    put(s, "h", "Frumious", "The bandersnatch day.");
+    engine_words *held = engine_writer_take_words(s);
+    commit(s, "the shard's first batch");
+    engine_writer_lend_words(f, held);
+    put(s, "h", "Vorpal", "The day.");
+    engine_words *more = engine_writer_take_words(s);
+    commit(s, "the shard's second batch");
+    engine_writer_lend_words(f, more);
+    held = engine_words_join(held, more);
+    engine_writer_discard(f);
+    engine_writer_lend_words(f, held);
+    commit(f, "the front, lent the held words again");
+    engine_words_free(held);
+    close_writer(s, "the shard");
+    close_writer(f, "the front");
+    CHECK(spelling(front, "frumious") == 0 && spelling(front, "bandersnatch") == 0 &&
+              spelling(front, "vorpal") == 1 && spelling(front, "day") == 1 && spelling(shard, "day") == 0,
+          "lent twice, the joined words count once in the front: frumious %u, bandersnatch %u, vorpal %u, "
+          "day %u (the shard's %u)", spelling(front, "frumious"), spelling(front, "bandersnatch"),
+          spelling(front, "vorpal"), spelling(front, "day"), spelling(shard, "day"));
+}
+
+/* Xapian's own commit at the threshold (4, set in main): one change
+ * short of it a discard drops them all; at it, none. */
+void test_flush_threshold() {
+    CHECK(engine_flush_threshold() == 4, "engine_flush_threshold reads XAPIAN_FLUSH_THRESHOLD (%u)",
+          (unsigned)engine_flush_threshold());
+    const char *ids[] = {"j1", "j2", "j3", "j4"};
+    for (unsigned n = 3; n <= 4; n++) {
+        std::string path = db_path(n == 3 ? "flush3" : "flush4");
+        engine_writer *w = open_writer(path);
+        for (unsigned i = 0; i < n; i++) put(w, ids[i], "Jabberwock", ids[i]);
+        engine_writer_discard(w);
+        close_writer(w, "the discarded writer");
+        CHECK(doccount(path) == (n == 3 ? 0 : 4), "%u changes discarded leave %u articles (Xapian's own commit "
+              "at 4)", n, doccount(path));
+    }
+}
+
 /* The hook set in main: the second commit of "failing" fails. */
 void test_fail_hook() {
     std::string path = db_path("failing");
-    engine_writer *w = open_writer(path);
-    put(w, "e", "First", "One.");
-    commit(w, "the first commit");
+    engine_writer *w = one_committed(path, "e", "First", "One.");
     put(w, "f", "Dropped", "Two.");
     char err[LEDE_ERRLEN];
     int rc = engine_writer_commit(w, err);
@@ -126,6 +174,7 @@ void test_fail_hook() {
 
 int main() {
     setenv("LEDE_FAIL_COMMIT", "/failing:2", 1); /* read at the first commit */
+    setenv("XAPIAN_FLUSH_THRESHOLD", "4", 1);      /* read by Xapian as each writer opens */
     char tmpl[] = "/tmp/lede-words-held.XXXXXX";
     char *dir = unit_scratch_open(tmpl);
     if (!dir) return unit_exit();
@@ -133,6 +182,8 @@ int main() {
     test_given();
     test_dropped();
     test_discard();
+    test_lent();
+    test_flush_threshold();
     test_fail_hook();
     unit_scratch_remove(dir);
     return unit_exit();

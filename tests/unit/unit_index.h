@@ -1,7 +1,7 @@
 /* unit_index.h -- what the engine's unit tests share to build tiny
- * indexes: a scratch directory made and removed, and an article stored
- * through the docstore the way lede-index stores one (encoded, then put
- * with its fingerprint).  Each test still says itself which settings its
+ * indexes: a scratch directory made and removed, a writer opened and
+ * configured, and an article stored through the docstore the way
+ * lede-index stores one (encoded, then put with its fingerprint).  Each test still says itself which settings its
  * index has; this file writes no settings and opens no reader.  Include
  * after unit.h (CHECK). */
 #ifndef LEDE_UNIT_INDEX_H
@@ -24,6 +24,22 @@ static inline void unit_scratch_remove(const char *root) {
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     CHECK(system(cmd) == 0, "scratch removed");
+}
+
+/* A writer of path, created if need be, without syncing (bulk_memory >
+ * 0: a bulk writer with that budget), configured for English without
+ * stop words, keeping spelling data or not; NULL when it cannot be (a
+ * failed check says why). */
+static inline engine_writer *unit_writer_open(const char *path, size_t bulk_memory, int spelling) {
+    char err[LEDE_ERRLEN] = "";
+    engine_writer *w = NULL;
+    int rc = bulk_memory ? engine_writer_open_bulk(path, bulk_memory, &w, err)
+                         : engine_writer_open(path, 1, 1, &w, err);
+    if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", NULL, spelling, err);
+    CHECK(rc == LEDE_OK, "a writer of %s opens: %s", path, err);
+    if (rc == LEDE_OK) return w;
+    engine_writer_abandon(w);
+    return NULL;
 }
 
 /* Stores a (and frees it) without a dictionary; *outcome (may be NULL)
