@@ -221,29 +221,6 @@ void spelling_words(const Decoded &text, F f) {
     spelling_words(text.chars.data(), text.chars.size(), f);
 }
 
-/* Calls f(word) for each word of text as add_stop_pairs (document.cc)
- * reads them: lower-cased runs of word characters, an apostrophe between
- * two word characters kept as "'". */
-template <typename F>
-void plain_words(const Decoded &text, F f) {
-    std::string word;
-    const std::vector<unsigned> &c = text.chars;
-    for (size_t i = 0, n = c.size(); i < n; i++) {
-        if (chars::is_wordchar(c[i])) {
-            chars::append(word, chars::tolower(c[i]));
-            continue;
-        }
-        bool apostrophe = c[i] == '\'' || c[i] == 0x2019;
-        if (apostrophe && !word.empty() && i + 1 < n && chars::is_wordchar(c[i + 1])) {
-            word += '\'';
-            continue;
-        }
-        if (!word.empty()) f(word);
-        word.clear();
-    }
-    if (!word.empty()) f(word);
-}
-
 }  // namespace tok
 
 #endif
