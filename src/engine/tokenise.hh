@@ -3,9 +3,8 @@
  * lede's settings (engine_writer_configure: STEM_ALL with a stemmer or
  * STEM_NONE, STOP_ALL with lede's stop words, FLAG_CJK_NGRAM when
  * folding), written into a flat TermTable instead of a Xapian::Document,
- * and the two other word walks an article's text gets (the spelling
- * words and the stop-word pairs, document.cc) over the same decoded
- * characters.
+ * and the spelling words, read over the same decoded characters (as
+ * is the bulk path's walk for stop-word pairs, document.cc).
  *
  * Exactness is the contract: tests/unit/test_tokenise.cc compares it
  * term by term with the TermGenerator.  A text holding any CJK character
@@ -19,7 +18,8 @@
  * are counted in the same cache entries.
  *
  * The writer side's API path (writer.cc, reclean.cc) keeps the
- * TermGenerator; this serves make_flat_document only. */
+ * TermGenerator; this serves make_flat_document, and the sample every
+ * full build measures (engine_writer_measure, through index_flat_text). */
 #ifndef LEDE_ENGINE_TOKENISE_HH
 #define LEDE_ENGINE_TOKENISE_HH
 
