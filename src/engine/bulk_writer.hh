@@ -25,6 +25,12 @@ std::unique_ptr<tok::Tokeniser> make_tokeniser(engine_writer *w);
 bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, bulk::RunBuffer *dict,
                                       const article *a, const std::string &qterm, const char *filekey,
                                       uint64_t fp, const void *data, size_t len);
+/* index_text's terms of a's text (make_flat_document's first step, no
+ * spelling words counted), read by tk into table: engine_writer_measure's
+ * sample, whose TermGenerator was 1.7% of a Reuters build, serial before
+ * the writer threads start (issue 20). */
+namespace tok { class TermTable; }
+void index_flat_text(engine_writer *w, tok::Tokeniser &tk, const article *a, tok::TermTable &table);
 int bulk_writer_close(engine_writer *w, char *err);  /* writes the database, frees w */
 uint64_t bulk_writer_doccount(engine_writer *w);
 /* The spelling words its tokeniser holds, counted in w->words. */

@@ -398,13 +398,12 @@ void index_field(engine_writer *w, tok::Tokeniser &tk, const std::string &raw,
     out.add_document(scratch);
 }
 
-/* index_texts into a table: the same calls in the same order; and the
- * spelling words of the title, standfirst and body (make_document's,
- * folded as the terms are) counted as they are read. */
+/* index_texts into a table: the same calls in the same order; and with
+ * sp, the spelling words of the title, standfirst and body
+ * (make_document's, folded as the terms are) counted as they are read. */
 void index_texts(engine_writer *w, tok::Tokeniser &tk, const IndexedText &t, const DecodedText &d,
-                 tok::TermTable &out) {
+                 bool sp, tok::TermTable &out) {
     tk.pos = 0;
-    bool sp = w->spelling;
     if (t.has_title) index_field(w, tk, t.title, d.title, 3, PREFIX_TITLE, true, sp, out);
     if (t.has_standfirst)
         index_field(w, tk, t.standfirst, d.standfirst, 2, PREFIX_STANDFIRST, true, sp, out);
@@ -435,17 +434,73 @@ void add_pairs(const PairRule &rule, tok::TermTable &table) {
     table.add_booleans(finder.terms());
 }
 
-/* add_stop_pairs of a decoded field: its pair terms added to pairs. */
+/* The bulk add_stop_pairs' words are the API path's (add_stop_pairs
+ * above): runs of word characters lower-cased, an apostrophe (' or
+ * U+2019) between two word characters kept as '.  plain_word: the bytes
+ * of such a word, c[b, e), a joining apostrophe being the only other
+ * character it holds. */
+void plain_word(const unsigned *c, size_t b, size_t e, std::string &word) {
+    word.clear();
+    for (size_t i = b; i < e; i++) chars::append(word, chars::is_wordchar(c[i]) ? chars::tolower(c[i]) : '\'');
+}
+
+/* ch's UTF-8 bytes hashed into h (WordSet::hash_add); returns their count. */
+size_t hash_char(uint64_t &h, unsigned ch) {
+    if (ch < 128) {
+        h = WordSet::hash_add(h, (unsigned char)ch);
+        return 1;
+    }
+    char buf[4];
+    unsigned k = Xapian::Unicode::nonascii_to_utf8(ch, buf);
+    for (unsigned j = 0; j < k; j++) h = WordSet::hash_add(h, (unsigned char)buf[j]);
+    return k;
+}
+
+/* The plain word starting at c[i] (a word character), hashed as the stop
+ * set hashes words; returns where it ends, its length in bytes in len. */
+size_t hash_plain_word(const unsigned *c, size_t n, size_t i, uint64_t &h, size_t &len) {
+    h = WordSet::hash_start();
+    len = 0;
+    while (true) {
+        len += hash_char(h, chars::tolower(c[i]));
+        if (++i == n) return i;
+        if (chars::is_wordchar(c[i])) continue;
+        bool apostrophe = c[i] == '\'' || c[i] == 0x2019;
+        if (!apostrophe || i + 1 == n || !chars::is_wordchar(c[i + 1])) return i;
+        len += hash_char(h, '\'');
+        i++;
+    }
+}
+
+/* add_stop_pairs of a decoded field: its pair terms added to pairs.  Each
+ * word is hashed as it is read and made into a
+ * string only when the stop set has an entry of its hash's tag (a stop
+ * word, nearly always): making, hashing and looking up every word was
+ * most of this walk's 3.7% of a Reuters build (issue 20). */
 void add_stop_pairs(const engine_writer *w, const tok::Decoded &text, const char *prefix,
                     std::vector<std::string> &pairs) {
-    std::string last;
+    std::string word, last;
     bool last_stop = false;
-    tok::plain_words(text, [&](const std::string &word) {
-        bool stop = w->stop_set.contains(word);
+    const unsigned *c = text.chars.data();
+    for (size_t i = 0, n = text.chars.size(); i < n;) {
+        if (!chars::is_wordchar(c[i])) {
+            i++;
+            continue;
+        }
+        uint64_t h;
+        size_t len, b = i;
+        i = hash_plain_word(c, n, i, h, len);
+        bool made = false;
+        auto made_word = [&]() -> const std::string & {
+            if (!made) plain_word(c, b, i, word);
+            made = true;
+            return word;
+        };
+        bool stop = w->stop_set.contains_hashed(len, WordSet::hash_end(h), made_word);
         if (stop && last_stop) pairs.push_back(pair_term(prefix, last, word));
         last_stop = stop;
-        if (stop) last = word; /* read only when it was a stop word */
-    });
+        if (stop) last.swap(word); /* read only when it was a stop word; made, as it matched */
+    }
 }
 
 void add_all_stop_pairs(const engine_writer *w, const IndexedText &t, const DecodedText &d,
@@ -478,7 +533,7 @@ bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, bulk
     IndexedText text(w, a);
     DecodedText decoded(text);
     tok::TermTable table(dict);
-    index_texts(w, tk, text, decoded, table);
+    index_texts(w, tk, text, decoded, w->spelling, table);
     if (baked_tf(w->format)) {
         bake_tf(table, w->format, w->pivot);
         add_pairs(w->pairs, table);
@@ -494,6 +549,11 @@ bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, bulk
     doc.values.assign(rest.values.begin(), rest.values.end());
     doc.data.assign((const char *)data, len);
     return doc;
+}
+
+void index_flat_text(engine_writer *w, tok::Tokeniser &tk, const article *a, tok::TermTable &table) {
+    IndexedText text(w, a);
+    index_texts(w, tk, text, DecodedText(text), false, table);
 }
 
 extern "C" {

@@ -166,6 +166,22 @@ class WordMap {
     }
     bool empty() const { return entries.empty(); }
 
+    /* The hash find uses (FNV-1a), for a caller that hashes a word as it
+     * reads it, byte by byte: hash_start, hash_add each byte, hash_end. */
+    static uint64_t hash_start() { return 0xcbf29ce484222325ULL; }
+    static uint64_t hash_add(uint64_t h, unsigned char c) { return (h ^ c) * 0x100000001b3ULL; }
+    static size_t hash_end(uint64_t h) { return (size_t)(h ^ (h >> 32)); }
+    /* find of a word given by its length in bytes and its hash (hash_end):
+     * its bytes asked of word() (a const std::string &) only when a slot
+     * holds an entry of its hash's tag, so a word the map does not hold
+     * is mostly told without being made. */
+    template <typename Word>
+    const V *find_hashed(size_t len, size_t h, Word word) const {
+        if (len > longest || entries.empty()) return nullptr;
+        size_t i = index.find(h, [&](size_t k) { return entries[k].first == word(); });
+        return index.taken(i) ? &entries[index.entry_at(i)].second : nullptr;
+    }
+
   private:
     static const size_t NONE = SIZE_MAX;
     /* word's place in entries, or NONE. */
@@ -175,9 +191,9 @@ class WordMap {
         return index.taken(i) ? index.entry_at(i) : NONE;
     }
     static size_t hash_of(std::string_view word) {
-        uint64_t h = 0xcbf29ce484222325ULL;
-        for (unsigned char c : word) h = (h ^ c) * 0x100000001b3ULL;
-        return (size_t)(h ^ (h >> 32));
+        uint64_t h = hash_start();
+        for (unsigned char c : word) h = hash_add(h, c);
+        return hash_end(h);
     }
     std::vector<std::pair<std::string, V>> entries;
     FlatIndex index;
@@ -192,6 +208,14 @@ class WordSet {
         for (const std::string &w : set) words.add(w, true);
     }
     bool contains(std::string_view word) const { return words.find(word) != nullptr; }
+    /* contains of a word hashed as it was read (WordMap::find_hashed). */
+    template <typename Word>
+    bool contains_hashed(size_t len, size_t h, Word word) const {
+        return words.find_hashed(len, h, word) != nullptr;
+    }
+    static uint64_t hash_start() { return WordMap<bool>::hash_start(); }
+    static uint64_t hash_add(uint64_t h, unsigned char c) { return WordMap<bool>::hash_add(h, c); }
+    static size_t hash_end(uint64_t h) { return WordMap<bool>::hash_end(h); }
 
   private:
     WordMap<bool> words;

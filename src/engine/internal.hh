@@ -109,14 +109,15 @@ struct engine_writer {
     StringTable<Xapian::termcount> words;
     size_t words_bytes = 0;
     std::shared_ptr<struct SpellingBack> spelling_back; /* spelling_words.cc: words to take back */
-    /* engine_writer_measure's sample: articles, and the articles each
-     * word of the body term is in. */
+    /* engine_writer_measure's sample: articles, and each body word's
+     * (raw wdf, article length) in each article it is in (so the
+     * articles it is in are the vector's size), for the common words and
+     * the tier thresholds (engine_writer_tiers) */
     uint64_t sampled = 0;
-    std::unordered_map<std::string, uint64_t> sample_df;
-    /* and each body word's (raw wdf, article length) in each of them,
-     * for the tier thresholds (engine_writer_tiers) */
     std::unordered_map<std::string, std::vector<std::pair<Xapian::termcount, Xapian::termcount>>>
         sample_wdf;
+    /* the tokeniser and table it reads the articles with (writer.cc) */
+    std::shared_ptr<struct SampleReader> sample_reader;
     /* and the articles each byte prefix (of PREFIX_MIN_LEN to
      * PREFIX_MAX_LEN bytes) of their body words is in, for the prefix
      * words (engine_writer_prefixes) */

@@ -67,7 +67,7 @@ PrefixSums prefix_sums(const PrefixSet &prefixes, size_t n, TermAt term, WdfAt w
 }
 
 /* Whether a word's first len bytes end where a UTF-8 character does. */
-bool ends_a_character(const std::string &word, size_t len) {
+bool ends_a_character(std::string_view word, size_t len) {
     return len == word.size() || ((unsigned char)word[len] & 0xC0) != 0x80;
 }
 
@@ -110,15 +110,14 @@ void add_prefix_terms(const PrefixSet &prefixes, const TierWords &tiers, tok::Te
     for (const std::string &t : prefix_tier_terms(tiers, sums)) table.add_boolean(t);
 }
 
-void sample_prefixes(engine_writer *w, const Xapian::Document &doc) {
-    std::set<std::string> held;
-    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
-        const std::string &word = *t;
-        if (prefix_length(word) != 0) continue;
+void sample_prefixes(engine_writer *w, const std::vector<std::string_view> &words) {
+    std::vector<std::string_view> held;
+    for (std::string_view word : words)
         for (size_t len = PREFIX_MIN_LEN; len <= PREFIX_MAX_LEN && len <= word.size(); len++)
-            if (ends_a_character(word, len)) held.insert(word.substr(0, len));
-    }
-    for (const std::string &p : held) w->sample_prefix_df[p]++;
+            if (ends_a_character(word, len)) held.push_back(word.substr(0, len));
+    std::sort(held.begin(), held.end());
+    held.erase(std::unique(held.begin(), held.end()), held.end());
+    for (std::string_view p : held) w->sample_prefix_df[std::string(p)]++;
 }
 
 std::string prefix_term_for(const engine_reader *r, const std::string &pattern) {
@@ -133,7 +132,7 @@ extern "C" {
 int engine_writer_prefixes(engine_writer *w, unsigned min, unsigned max, sbuf *out, char *err) {
     return guarded(err, "prefix words", [&] {
         std::vector<std::string> words; /* the sample's body words, ascending */
-        for (const auto &kv : w->sample_df) words.push_back(kv.first);
+        for (const auto &kv : w->sample_wdf) words.push_back(kv.first);
         std::sort(words.begin(), words.end());
         std::vector<std::pair<double, std::string>> chosen; /* (saving, prefix) */
         double least = (double)min * 1e-6 * (double)w->sampled;
@@ -142,7 +141,7 @@ int engine_writer_prefixes(engine_writer *w, unsigned min, unsigned max, sbuf *o
             auto it = std::lower_bound(words.begin(), words.end(), p);
             uint64_t postings = 0, n = 0;
             for (; it != words.end() && it->compare(0, p.size(), p) == 0; ++it, n++)
-                postings += w->sample_df.at(*it);
+                postings += w->sample_wdf.at(*it).size();
             /* the postings a wildcard of p reads beyond its matches */
             double saving = (double)postings - (double)kv.second;
             if (n >= 2 && saving > 0 && saving >= least) chosen.emplace_back(saving, p);

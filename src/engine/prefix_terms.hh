@@ -24,9 +24,9 @@ void add_prefix_terms(const PrefixSet &prefixes, const TierWords &tiers, Xapian:
 /* The same for the bulk path's flat table (tokenise.hh). */
 namespace tok { class TermTable; }
 void add_prefix_terms(const PrefixSet &prefixes, const TierWords &tiers, tok::TermTable &table);
-/* Counts the byte prefixes of doc's body words into w's sample
- * (engine_writer_measure). */
-void sample_prefixes(engine_writer *w, const Xapian::Document &doc);
+/* Counts the byte prefixes of an article's body words (its unprefixed
+ * terms, each once) into w's sample (engine_writer_measure). */
+void sample_prefixes(engine_writer *w, const std::vector<std::string_view> &words);
 /* The prefix term that stands for pattern ("comp", "Scomp": a wildcard
  * of a text field) in r's index, or "" when it has none. */
 std::string prefix_term_for(const engine_reader *r, const std::string &pattern);

@@ -3,9 +3,8 @@
  * lede's settings (engine_writer_configure: STEM_ALL with a stemmer or
  * STEM_NONE, STOP_ALL with lede's stop words, FLAG_CJK_NGRAM when
  * folding), written into a flat TermTable instead of a Xapian::Document,
- * and the two other word walks an article's text gets (the spelling
- * words and the stop-word pairs, document.cc) over the same decoded
- * characters.
+ * and the spelling words, read over the same decoded characters (as
+ * is the bulk path's walk for stop-word pairs, document.cc).
  *
  * Exactness is the contract: tests/unit/test_tokenise.cc compares it
  * term by term with the TermGenerator.  A text holding any CJK character
@@ -19,7 +18,8 @@
  * are counted in the same cache entries.
  *
  * The writer side's API path (writer.cc, reclean.cc) keeps the
- * TermGenerator; this serves make_flat_document only. */
+ * TermGenerator; this serves make_flat_document, and the sample every
+ * full build measures (engine_writer_measure, through index_flat_text). */
 #ifndef LEDE_ENGINE_TOKENISE_HH
 #define LEDE_ENGINE_TOKENISE_HH
 
@@ -219,29 +219,6 @@ void spelling_words(const unsigned *c, size_t n, F f) {
 template <typename F>
 void spelling_words(const Decoded &text, F f) {
     spelling_words(text.chars.data(), text.chars.size(), f);
-}
-
-/* Calls f(word) for each word of text as add_stop_pairs (document.cc)
- * reads them: lower-cased runs of word characters, an apostrophe between
- * two word characters kept as "'". */
-template <typename F>
-void plain_words(const Decoded &text, F f) {
-    std::string word;
-    const std::vector<unsigned> &c = text.chars;
-    for (size_t i = 0, n = c.size(); i < n; i++) {
-        if (chars::is_wordchar(c[i])) {
-            chars::append(word, chars::tolower(c[i]));
-            continue;
-        }
-        bool apostrophe = c[i] == '\'' || c[i] == 0x2019;
-        if (apostrophe && !word.empty() && i + 1 < n && chars::is_wordchar(c[i + 1])) {
-            word += '\'';
-            continue;
-        }
-        if (!word.empty()) f(word);
-        word.clear();
-    }
-    if (!word.empty()) f(word);
 }
 
 }  // namespace tok

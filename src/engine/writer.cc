@@ -9,6 +9,7 @@
 #include "boilerplate.hh"
 #include "bulk_writer.hh"
 #include "spelling_words.hh"
+#include "tokenise.hh"
 
 #include <algorithm>
 #include <atomic>
@@ -83,9 +84,11 @@ namespace {
 std::vector<std::pair<uint64_t, std::string>> frequent_words(const engine_writer *w, double share,
                                                               unsigned max) {
     std::vector<std::pair<uint64_t, std::string>> by_df;
-    for (const auto &kv : w->sample_df)
-        if ((double)kv.second >= share * (double)w->sampled && kv.first.find(' ') == std::string::npos)
-            by_df.emplace_back(kv.second, kv.first);
+    for (const auto &kv : w->sample_wdf) {
+        uint64_t df = kv.second.size();
+        if ((double)df >= share * (double)w->sampled && kv.first.find(' ') == std::string::npos)
+            by_df.emplace_back(df, kv.first);
+    }
     std::sort(by_df.begin(), by_df.end(), [](const auto &a, const auto &b) {
         return a.first != b.first ? a.first > b.first : a.second < b.second;
     });
@@ -237,19 +240,34 @@ int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
     return rc;
 }
 
+/* The sample's articles read by the bulk path's tokeniser (the
+ * TermGenerator's terms: tests/unit/test_tokenise), its table and word
+ * cache kept from one article to the next. */
+struct SampleReader {
+    std::unique_ptr<tok::Tokeniser> tk;
+    tok::TermTable table;
+};
+
 int engine_writer_measure(engine_writer *w, const article *a,
                           uint64_t *length, char *err) {
     return guarded(err, "measure", [&] {
-        Xapian::Document doc;
-        index_text(w, a, doc);
-        *length = text_length(doc);
+        if (!w->sample_reader) {
+            w->sample_reader = std::make_shared<SampleReader>();
+            w->sample_reader->tk = make_tokeniser(w);
+        }
+        index_flat_text(w, *w->sample_reader->tk, a, w->sample_reader->table);
+        bulk::FlatDocument doc = w->sample_reader->table.take_sorted();
+        Xapian::termcount len = 0;
+        for (const bulk::FlatTerm &t : doc.terms) len += t.wdf;
+        *length = len;
         w->sampled++;
-        for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
-            if (prefix_length(*t) == 0) {
-                w->sample_df[*t]++;
-                w->sample_wdf[*t].emplace_back(t.get_wdf(), (Xapian::termcount)*length);
+        std::vector<std::string_view> body;
+        for (const bulk::FlatTerm &t : doc.terms)
+            if (prefix_length(t.term) == 0) {
+                w->sample_wdf[t.term].emplace_back(t.wdf, len);
+                body.push_back(t.term);
             }
-        sample_prefixes(w, doc);
+        sample_prefixes(w, body);
         return LEDE_OK;
     });
 }

@@ -3,7 +3,8 @@
  * with keys whose hashes collide in the low bits) must give every key's
  * count, in order of arrival; swap and release must leave each side
  * whole.  A WordSet must hold exactly its words (past a doubling of its
- * slots), none longer, none empty.  The build's run buffer, stem cache,
+ * slots), none longer, none empty, asked by its bytes or by a hash made
+ * as they are read (contains_hashed).  The build's run buffer, stem cache,
  * spelling words and stop words rest on it. */
 #include "flat_index.hh"
 #include "unit.h"
@@ -81,6 +82,33 @@ void check_bare_index() {
     CHECK(!index.taken(slot), "clear forgets every entry");
 }
 
+/* contains_hashed of a word hashed byte by byte as a caller reading it
+ * does: contains' answer for every word of set and for others, and the
+ * word made only when a slot's tag matched (never for most others). */
+void check_hashed(const std::unordered_set<std::string> &set, const WordSet &words) {
+    unsigned same = 0, made = 0, asked = 0;
+    auto ask = [&](const std::string &w) {
+        uint64_t h = WordSet::hash_start();
+        for (unsigned char c : w) h = WordSet::hash_add(h, c);
+        bool built = false;
+        bool in = words.contains_hashed(w.size(), WordSet::hash_end(h), [&]() -> const std::string & {
+            built = true;
+            return w;
+        });
+        same += in == words.contains(w);
+        made += built && !set.count(w);
+        asked++;
+    };
+    for (const std::string &w : set) {
+        ask(w);
+        ask(w + "q");
+        ask("q" + w);
+    }
+    ask("");
+    CHECK(same == asked, "contains_hashed answers as contains (%u of %u)", same, asked);
+    CHECK(made < asked / 100, "and makes few words it does not hold (%u of %u)", made, asked);
+}
+
 /* A WordSet of 700 words (past FIRST_SLOTS / 2): each found, and each
  * with a letter more, a letter less or another last letter not. */
 void check_word_set() {
@@ -97,6 +125,7 @@ void check_word_set() {
     CHECK(wrong == 0, "and no other (%u found)", wrong);
     CHECK(!words.contains("") && !words.contains(std::string(40, 'w')), "neither empty nor long words");
     CHECK(!WordSet().contains("w0"), "an empty WordSet holds nothing");
+    check_hashed(set, words);
 }
 
 }  // namespace
