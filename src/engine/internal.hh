@@ -44,6 +44,10 @@ const char *const PREFIX_AUTHOR = "A";
 const char *const PREFIX_FILE = "XF";
 const char *const PREFIX_PAIR = "XP";
 const char *const PREFIX_TIER = "XT";
+/* The narrow tier level's terms (tiers.cc): XTN<word>, and the key of its
+ * threshold in a reader's or writer's tier map (words are lower case, so
+ * no XT<word> is one). */
+const char *const PREFIX_TIER_NARROW = "XTN";
 const char *const PREFIX_PREFIX = "XW";
 
 /* What a reader's stemmer makes of a stop word: the word behind this byte,
