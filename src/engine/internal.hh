@@ -277,6 +277,7 @@ struct engine_reader {
     std::unordered_set<std::string> common;  /* formats 3 and 4: SIMILAR leaves them out */
     PairRule pairs;  /* formats 3 and 4: see pairs_for */
     TierMap tiers;  /* format 4: see tiers.cc */
+    bool narrow_tiers = false;  /* tiers holds the narrow level (XTN<word>: tiers.cc) */
     PrefixSet prefixes;  /* format 4: see prefix_terms.cc */
     std::unordered_map<std::string, Xapian::doccount> tier_freqs; /* a remote reader's: tier_freq */
     /* The running query's wildcards that have a tier, by their serial

@@ -314,7 +314,7 @@ bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_po
 
 bool narrow_tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
                       Xapian::Query &filtered, double &bound) {
-    if (r->tiers.empty() || r->format != 4 || q.get_type() != Xapian::Query::OP_OR) return false;
+    if (!r->narrow_tiers || r->format != 4 || q.get_type() != Xapian::Query::OP_OR) return false;
     Plan p;
     p.r = r;
     p.narrow = true;
