@@ -54,6 +54,13 @@
 #define TIER_WORD_SHARE 0.01
 #define TIER_WORDS_MAX 2048
 #define TIER_SHARE 0.10
+/* And each a second, narrow threshold that about TIER_NARROW_SHARE of its
+ * sampled postings reach (XTN<word>, src/engine/tiers.cc's
+ * narrow_tier_plan): a phrase of common words ranked from its body, such
+ * as `"company said"` at 2,000,000 articles, reads the words' postings in
+ * about as many articles as its filter holds, and the 10% level's filter
+ * held 29% of its matches (0.63x of the whole; bench/results/scale.md). */
+#define TIER_NARROW_SHARE 0.01
 /* Fewer sampled articles than this take tiers for the common words only:
  * 1% of a few hundred articles is a word in one or two of them, and every
  * word of those would become a tier word (speed and size only: a tier
@@ -98,13 +105,14 @@ static size_t text_bytes(const article *a) {
  * sample of n articles. */
 static int choose_tiers(build *b, engine_writer *m, double pivot, uint64_t n, char *err) {
     if (n < TIER_MIN_SAMPLE)
-        return engine_writer_tiers(m, b->set.common.data, b->set.common.len, pivot, TIER_SHARE,
+        return engine_writer_tiers(m, b->set.common.data, b->set.common.len, pivot, TIER_SHARE, 0,
                                    &b->set.tiers, err);
     sbuf words;
     sbuf_init(&words);
     int rc = engine_writer_common_words(m, TIER_WORD_SHARE, TIER_WORDS_MAX, &words, err);
     if (rc == LEDE_OK)
-        rc = engine_writer_tiers(m, words.data, words.len, pivot, TIER_SHARE, &b->set.tiers, err);
+        rc = engine_writer_tiers(m, words.data, words.len, pivot, TIER_SHARE, TIER_NARROW_SHARE,
+                                 &b->set.tiers, err);
     sbuf_free(&words);
     return rc;
 }

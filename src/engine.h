@@ -324,9 +324,11 @@ int engine_writer_pair_shares(engine_writer *w, double share, unsigned max, unsi
 /* Format 4's "lede.tiers" for the space-separated words[0..len) (the
  * words in 1% of the sample: indexer/sample.c), from the articles measured so far: each word with the
  * scaled wdf (at this pivot) that about share of its postings reach,
- * "stem=T" space-separated (src/engine/tiers.cc). */
+ * "stem=T" space-separated (src/engine/tiers.cc); with narrow above 0,
+ * also the one that about narrow (a smaller share) reach, "stem=T,N",
+ * when N is above T (the narrow tier level). */
 int engine_writer_tiers(engine_writer *w, const char *words, size_t len, double pivot,
-                        double share, sbuf *out, char *err);
+                        double share, double narrow, sbuf *out, char *err);
 /* Format 4's tiers of the prefix terms, appended to out (a "lede.tiers"
  * list): for each prefix word P of the space-separated prefixes[0..len),
  * "XWP=T", T the sum over the text fields of the (at this pivot) scaled

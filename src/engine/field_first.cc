@@ -108,8 +108,8 @@ bool body_limit(engine_reader *r, const Xapian::Query &q, Body &b) {
     }
 }
 
-/* Whether every term of q is a prefixed field's (headline, standfirst,
- * their pair terms); least is lowered to its rarest term's frequency. */
+}  // namespace
+
 bool prefixed_only(engine_reader *r, const Xapian::Query &q, Xapian::doccount &least) {
     if (q.get_type() == Xapian::Query::LEAF_TERM) {
         std::string term = *q.get_terms_begin();
@@ -123,8 +123,6 @@ bool prefixed_only(engine_reader *r, const Xapian::Query &q, Xapian::doccount &l
         if (!prefixed_only(r, q.get_subquery(i), least)) return false;
     return true;
 }
-
-}  // namespace
 
 bool field_first_plan(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q, const search_opts *o,
                       Xapian::doccount want, Xapian::doccount min_postings,

@@ -44,6 +44,10 @@ const char *const PREFIX_AUTHOR = "A";
 const char *const PREFIX_FILE = "XF";
 const char *const PREFIX_PAIR = "XP";
 const char *const PREFIX_TIER = "XT";
+/* The narrow tier level's terms (tiers.cc): XTN<word>, and the key of its
+ * threshold in a reader's or writer's tier map (words are lower case, so
+ * no XT<word> is one). */
+const char *const PREFIX_TIER_NARROW = "XTN";
 const char *const PREFIX_PREFIX = "XW";
 
 /* What a reader's stemmer makes of a stop word: the word behind this byte,
@@ -276,6 +280,7 @@ struct engine_reader {
     std::unordered_set<std::string> common;  /* formats 3 and 4: SIMILAR leaves them out */
     PairRule pairs;  /* formats 3 and 4: see pairs_for */
     TierMap tiers;  /* format 4: see tiers.cc */
+    bool narrow_tiers = false;  /* tiers holds the narrow level (XTN<word>: tiers.cc) */
     PrefixSet prefixes;  /* format 4: see prefix_terms.cc */
     std::unordered_map<std::string, Xapian::doccount> tier_freqs; /* a remote reader's: tier_freq */
     /* The running query's wildcards that have a tier, by their serial

@@ -8,6 +8,8 @@
 #include "prefix_terms.hh"
 #include "tiers.hh"
 
+#include <algorithm>
+
 /* LEDE_PAIRS_COMMON_ONLY in the environment (a test and benchmark hook,
  * read once): phrases read the pair terms of the common words alone, as
  * in an index made before "lede.pair_words", and positions for the other
@@ -40,6 +42,9 @@ void load_settings(engine_reader *r) {
                : pairs_common_only() ? PairRule::every_two(r->common)
                                      : pair_rule_of(s);
     r->tiers = r->format == 4 ? tiers_of(s) : TierMap();
+    r->narrow_tiers = std::any_of(r->tiers.begin(), r->tiers.end(), [](const auto &t) {
+        return t.first.compare(0, strlen(PREFIX_TIER_NARROW), PREFIX_TIER_NARROW) == 0;
+    });
     r->prefixes = r->format == 4 ? prefixes_of(s) : PrefixSet();
     docstore_free(r->ds);
     r->ds = docstore_new(s.dict.data, s.dict.len);

@@ -294,27 +294,12 @@ bool tier_match(engine_reader *r, Xapian::Enquire &enq, const search_opts *o, Pa
     return false;
 }
 
-/* tiers.cc's run: a relevance-ordered page of q from the articles
- * holding a tier term of its words (or field_first.cc's: from the best
- * matches of its headline and standfirst branches), when its lowest
- * score beats all the others can score; false (page untouched) otherwise.  Only for a query
- * whose words' postings add up to TIER_MIN_POSTINGS: below that the
- * whole match costs less than a tier run and a count.  LEDE_TIERS_OFF in
- * the environment (a test and benchmark hook, read once) leaves every
- * query to the whole match; LEDE_TIERS_ALWAYS tries a tier run whatever
- * the postings (for tests on small collections). */
-bool tier_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
-               const search_opts *o, Page &page) {
-    static const bool off = getenv("LEDE_TIERS_OFF") != nullptr;
-    static const bool always = getenv("LEDE_TIERS_ALWAYS") != nullptr;
-    Xapian::Query filtered;
-    double bound = 0;
-    Xapian::doccount want = o->offset + o->limit, least = always ? 0 : TIER_MIN_POSTINGS;
-    if (off || !(tier_plan(r, q, least, filtered, bound) ||
-                 field_first_plan(r, enq, q, o, want, least, filtered, bound))) {
-        enq.set_query(q);
-        return false;
-    }
+/* One tier run: the page of filtered (a plan of q, enq's query left at
+ * q) when its lowest score beats bound, its ties and count the whole
+ * match's; false (page untouched) otherwise. */
+bool tier_run(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q, const search_opts *o,
+              const Xapian::Query &filtered, double bound, Page &page) {
+    Xapian::doccount want = o->offset + o->limit;
     Page from_tiers;
     enq.set_query(filtered);
     bool ordered = tier_match(r, enq, o, from_tiers);
@@ -329,6 +314,37 @@ bool tier_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     count_tiered(r, enq, o, from_tiers);
     page = std::move(from_tiers);
     return true;
+}
+
+/* tiers.cc's run: a relevance-ordered page of q from the articles
+ * holding a tier term of its words (or field_first.cc's: from the best
+ * matches of its headline and standfirst branches), when its lowest
+ * score beats all the others can score; false (page untouched) otherwise.
+ * A field OR tries the narrow tier level first (narrow_tier_plan), then
+ * the others.  Only for a query
+ * whose words' postings add up to TIER_MIN_POSTINGS: below that the
+ * whole match costs less than a tier run and a count.  LEDE_TIERS_OFF in
+ * the environment (a test and benchmark hook, read once) leaves every
+ * query to the whole match; LEDE_TIERS_ALWAYS tries a tier run whatever
+ * the postings (for tests on small collections); LEDE_TIERS_NO_NARROW
+ * leaves the narrow level out (a benchmark and test hook). */
+bool tier_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
+               const search_opts *o, Page &page) {
+    static const bool off = getenv("LEDE_TIERS_OFF") != nullptr;
+    static const bool always = getenv("LEDE_TIERS_ALWAYS") != nullptr;
+    static const bool no_narrow = getenv("LEDE_TIERS_NO_NARROW") != nullptr;
+    Xapian::Query filtered;
+    double bound = 0;
+    Xapian::doccount want = o->offset + o->limit, least = always ? 0 : TIER_MIN_POSTINGS;
+    enq.set_query(q);
+    if (off) return false;
+    if (!no_narrow && narrow_tier_plan(r, q, least, filtered, bound) &&
+        tier_run(r, enq, q, o, filtered, bound, page))
+        return true;
+    if (tier_plan(r, q, least, filtered, bound) || field_first_plan(r, enq, q, o, want, least, filtered, bound))
+        return tier_run(r, enq, q, o, filtered, bound, page);
+    enq.set_query(q);
+    return false;
 }
 
 /* run_query's page in relevance order (newer first on ties), with enq

@@ -28,8 +28,15 @@
  * (prefix_tier_terms); a wildcard of P read by a WildcardSource counts in
  * a plan as a tier word does, its bound the weight of a sum of T - 1
  * (wildcards.cc's set_tier; issue 22: comp* scored all its 241,399
- * matches at 500,000 articles).  Touches no database; search.cc runs what
- * tier_plan makes. */
+ * matches at 500,000 articles).
+ * The narrow level ("word=T,N": about 1% of the sampled postings reach N)
+ * adds XTN<word> where the wdf reaches N; narrow_tier_plan plans a paired
+ * phrase's OR of its fields on it (the body words' XTN terms, the
+ * headline and standfirst branches whole when rare), which search.cc
+ * tries before the others: the 10% level's filter held 29% of
+ * `"company said"`'s matches at 2,000,000 articles, too many to pay
+ * (bench/results/scale.md).  Touches no database; search.cc runs what
+ * tier_plan and narrow_tier_plan make. */
 #include "internal.hh"
 #include "tiers.hh"
 #include "prefix_terms.hh"
@@ -49,8 +56,15 @@ TierMap tiers_of(const settings &s) {
     for (std::string item; in >> item;) {
         size_t eq = item.rfind('=');
         if (eq == std::string::npos || eq == 0) continue;
-        unsigned long t = strtoul(item.c_str() + eq + 1, nullptr, 10);
-        if (t > 0) out[item.substr(0, eq)] = (Xapian::termcount)t;
+        char *end;
+        unsigned long t = strtoul(item.c_str() + eq + 1, &end, 10);
+        if (t == 0) continue;
+        std::string word = item.substr(0, eq);
+        out[word] = (Xapian::termcount)t;
+        /* "word=T,N": the narrow level's threshold, kept under its term's
+         * name (a reader from before it reads T and stops at the comma) */
+        unsigned long n = *end == ',' ? strtoul(end + 1, nullptr, 10) : 0;
+        if (n > t && prefix_length(word) == 0) out[PREFIX_TIER_NARROW + word] = (Xapian::termcount)n;
     }
     return out;
 }
@@ -61,14 +75,29 @@ TierWords tier_words_of(const settings &s) {
     return out;
 }
 
+namespace {
+
+/* Adds to hi the tier terms of term at wdf: XT<term> when it reaches the
+ * word's threshold, and XTN<term> when it reaches the narrow level's too
+ * (never below the first: only those are asked). */
+void tier_terms_of(const TierWords &tiers, const std::string &term, Xapian::termcount wdf,
+                   std::vector<std::string> &hi) {
+    const Xapian::termcount *at = tiers.find(term);
+    if (!at || wdf < *at) return;
+    hi.push_back(PREFIX_TIER + term);
+    std::string narrow = PREFIX_TIER_NARROW + term;
+    const Xapian::termcount *n = tiers.find(narrow);
+    if (n && wdf >= *n) hi.push_back(std::move(narrow));
+}
+
+}  // namespace
+
 void add_tier_terms(const TierWords &tiers, Xapian::Document &doc) {
     if (tiers.empty()) return;
     std::vector<std::string> hi;
     for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
         const std::string &term = *t;
-        if (prefix_length(term) != 0) continue;
-        const Xapian::termcount *at = tiers.find(term);
-        if (at && t.get_wdf() >= *at) hi.push_back(PREFIX_TIER + term);
+        if (prefix_length(term) == 0) tier_terms_of(tiers, term, t.get_wdf(), hi);
     }
     for (const std::string &term : hi) doc.add_boolean_term(term);
 }
@@ -76,11 +105,8 @@ void add_tier_terms(const TierWords &tiers, Xapian::Document &doc) {
 void add_tier_terms(const TierWords &tiers, tok::TermTable &table) {
     if (tiers.empty()) return;
     std::vector<std::string> hi;
-    for (const bulk::FlatTerm &t : table.terms()) {
-        if (prefix_length(t.term) != 0) continue;
-        const Xapian::termcount *at = tiers.find(t.term);
-        if (at && t.wdf >= *at) hi.push_back(PREFIX_TIER + t.term);
-    }
+    for (const bulk::FlatTerm &t : table.terms())
+        if (prefix_length(t.term) == 0) tier_terms_of(tiers, t.term, t.wdf, hi);
     table.add_booleans(hi);
 }
 
@@ -116,6 +142,12 @@ std::vector<std::string> prefix_tier_terms(const TierWords &tiers, const PrefixS
 
 namespace {
 
+/* The narrow plan puts a field OR's headline and standfirst branches into
+ * its filter whole when their rarest term is in at most this share of
+ * the articles (as the 10% level's trial did: bench/results/scale.md,
+ * "Candidate 1"); a more common one refuses the plan. */
+const double NARROW_FIELD_SHARE = 0.01;
+
 /* The threshold of a word from its sampled postings' baked wdfs: one
  * above the wdf that share of them exceed, so that at most that share
  * reach it; 0 when the sample holds none. */
@@ -129,6 +161,8 @@ Xapian::termcount threshold_of(std::vector<Xapian::termcount> &baked, double sha
 /* A query's tier plan as collect builds it. */
 struct Plan {
     engine_reader *r = nullptr;
+    /* the narrow level's (XTN<word>; no wildcard, no position read) */
+    bool narrow = false;
     /* each scoring leaf's term and wqf, repeats kept: Xapian weighs each
      * leaf apart, with its own wqf (QueryTerm::postlist), so "revs revs"
      * scores rev twice at wqf 1, not twice at wqf 2 */
@@ -167,17 +201,21 @@ bool collect(const Xapian::Query &q, Plan &p) {
     switch (q.get_type()) {
     case Xapian::Query::LEAF_TERM: {
         std::string term = *q.get_terms_begin();
-        if (!p.r->tiers.count(term)) return false;
+        if (!p.r->tiers.count(p.narrow ? PREFIX_TIER_NARROW + term : term)) return false;
         p.leaves.emplace_back(term, read_description(q).wqf);
         return true;
     }
     case Xapian::Query::LEAF_POSTING_SOURCE: { /* a WildcardSource: see its tier */
+        if (p.narrow) return false;
         auto e = tiered_wildcard(p.r, q);
         if (!e) return false;
         p.wildcards.push_back(std::move(e));
         return true;
     }
-    case Xapian::Query::OP_AND: case Xapian::Query::OP_PHRASE: case Xapian::Query::OP_NEAR:
+    case Xapian::Query::OP_PHRASE: case Xapian::Query::OP_NEAR:
+        if (p.narrow) return false;
+        /* fall through */
+    case Xapian::Query::OP_AND:
         for (size_t i = 0; i < n; i++)
             if (!collect(q.get_subquery(i), p)) return false;
         return true;
@@ -241,12 +279,15 @@ Xapian::Query for_tier_run(engine_reader *r, const Xapian::Query &q, bool &chang
 
 }  // namespace
 
-bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
-               Xapian::Query &filtered, double &bound) {
-    if (r->tiers.empty() || r->format != 4) return false;
-    Plan p;
-    p.r = r;
-    if (!collect(q, p) || (p.leaves.empty() && p.wildcards.empty())) return false;
+namespace {
+
+/* p's plan of q: the bound and q FILTERed by the tier terms of p's
+ * leaves (of its level) and wildcards, or by any of whole (queries every
+ * article of which is then in the filter); false below min_postings. */
+bool plan_of(const Plan &p, const Xapian::Query &q, Xapian::doccount min_postings,
+             const std::vector<Xapian::Query> &whole, Xapian::Query &filtered, double &bound) {
+    engine_reader *r = p.r;
+    std::string level = p.narrow ? PREFIX_TIER_NARROW : "";
     std::set<std::string> words, terms;
     for (const auto &leaf : p.leaves) words.insert(leaf.first);
     uint64_t postings = 0;
@@ -255,16 +296,49 @@ bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_po
     if (postings < min_postings) return false;
     bound = 0;
     for (const auto &leaf : p.leaves)
-        bound += leaf_bound(r, leaf.first, leaf.second, r->tiers.at(leaf.first) - 1);
+        bound += leaf_bound(r, leaf.first, leaf.second, r->tiers.at(level + leaf.first) - 1);
     for (const auto &w : p.wildcards) bound += w->tier_bound;
-    for (const std::string &t : words) terms.insert(PREFIX_TIER + t);
+    for (const std::string &t : words) terms.insert(p.narrow ? PREFIX_TIER_NARROW + t : PREFIX_TIER + t);
     for (const auto &w : p.wildcards) terms.insert(w->tier);
-    std::vector<Xapian::Query> hi;
+    std::vector<Xapian::Query> hi(whole);
     for (const std::string &t : terms) hi.emplace_back(t);
     bool made = false;
     filtered = Xapian::Query(Xapian::Query::OP_FILTER, for_tier_run(r, q, made),
                              Xapian::Query(Xapian::Query::OP_OR, hi.begin(), hi.end()));
     return true;
+}
+
+}  // namespace
+
+bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
+               Xapian::Query &filtered, double &bound) {
+    if (r->tiers.empty() || r->format != 4) return false;
+    Plan p;
+    p.r = r;
+    if (!collect(q, p) || (p.leaves.empty() && p.wildcards.empty())) return false;
+    return plan_of(p, q, min_postings, {}, filtered, bound);
+}
+
+bool narrow_tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
+                      Xapian::Query &filtered, double &bound) {
+    if (!r->narrow_tiers || r->format != 4 || q.get_type() != Xapian::Query::OP_OR) return false;
+    Plan p;
+    p.r = r;
+    p.narrow = true;
+    std::vector<Xapian::Query> whole;
+    Xapian::doccount most = (Xapian::doccount)(NARROW_FIELD_SHARE * tier_freq(r, ""));
+    for (size_t i = 0; i < q.get_num_subqueries(); i++) {
+        Xapian::Query b = q.get_subquery(i);
+        Xapian::doccount least = r->db.get_doccount();
+        if (prefixed_only(r, b, least)) {
+            if (least > most) return false;
+            whole.push_back(b);
+        } else if (!collect(b, p)) {
+            return false;
+        }
+    }
+    if (whole.empty() || p.leaves.empty()) return false;
+    return plan_of(p, q, min_postings, whole, filtered, bound);
 }
 
 namespace {
@@ -293,7 +367,7 @@ void forget_tier_freqs(engine_reader *r) {
 extern "C" {
 
 int engine_writer_tiers(engine_writer *w, const char *words, size_t len, double pivot,
-                        double share, sbuf *out, char *err) {
+                        double share, double narrow, sbuf *out, char *err) {
     return guarded(err, "tier words", [&] {
         std::istringstream in(std::string(words ? words : "", len));
         sbuf_reset(out);
@@ -305,6 +379,8 @@ int engine_writer_tiers(engine_writer *w, const char *words, size_t len, double 
             Xapian::termcount t = threshold_of(baked, share);
             if (t == 0) continue;
             std::string item = word + "=" + std::to_string(t);
+            Xapian::termcount n = narrow > 0 ? threshold_of(baked, narrow) : 0;
+            if (n > t) item += "," + std::to_string(n);
             if (out->len) sbuf_putc(out, ' ');
             sbuf_append(out, item.data(), item.size());
         }

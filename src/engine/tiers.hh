@@ -31,6 +31,20 @@ std::vector<std::string> prefix_tier_terms(const TierWords &tiers, const PrefixS
  * q's own are left as they were, for the whole match. */
 bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
                Xapian::Query &filtered, double &bound);
+/* The narrow level's plan of a field OR (a phrase's OR of its body,
+ * headline and standfirst branches, tiers.cc): q FILTERed by the narrow
+ * tier terms (XTN<word>) of its body branches' words and by its prefixed
+ * branches whole, and the most any other article of q can score.  False
+ * when q is no OR, has no prefixed branch or one whose rarest term is
+ * common, a body branch with a word outside the narrow level, a position
+ * to read or an operator collect cannot bound, or fewer postings than
+ * min_postings in its body words. */
+bool narrow_tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
+                      Xapian::Query &filtered, double &bound);
+/* Whether every term of q is a prefixed field's (headline, standfirst,
+ * their pair terms); least is lowered to its rarest term's frequency
+ * (field_first.cc). */
+bool prefixed_only(engine_reader *r, const Xapian::Query &q, Xapian::doccount &least);
 /* The field-first plan of a ranked OR of the fields (field_first.cc):
  * the branches of prefixed fields ranked alone on enq (its query left
  * set to them), then q over their first matches; the most any other

@@ -194,7 +194,7 @@ void check_thresholds() {
     double pivot = (double)total / ARTICLES;
     sbuf out;
     sbuf_init(&out);
-    CHECK(engine_writer_tiers(m, "alpha beta", 10, pivot, 0.25, &out, err) == LEDE_OK, "tier thresholds");
+    CHECK(engine_writer_tiers(m, "alpha beta", 10, pivot, 0.25, 0, &out, err) == LEDE_OK, "tier thresholds");
     settings s;
     settings_init(&s);
     sbuf_append(&s.tiers, out.data, out.len);
