@@ -342,6 +342,10 @@ class Grouping {
         std::vector<std::string> qterms(leaders.size());
         src.leader_qterms(leaders, qterms);
         for (const std::string &q : qterms) keys.push_back(group_key(q));
+        /* Only cand, group_of and keys are read after: the rest freed before the
+         * keys are written (which came on top of it: the peak of a build of copies). */
+        decltype(members)().swap(members), decltype(bucket_at)().swap(bucket_at);
+        decltype(memberships)().swap(memberships), std::string().swap(sigs);
     }
 
     /* fn(docid, key) for each article in a group, ascending by docid. */
@@ -401,12 +405,21 @@ class Grouping {
                 keyed.push_back({uint16_t(b / DUP_BANDS_PER_SCAN), uint16_t(b), band_key(sig, b), did});
         });
         std::sort(keyed.begin(), keyed.end());
-        for (size_t i = 0, j; i < keyed.size(); i = j) {
-            for (j = i + 1; j < keyed.size() && keyed[j].same_bucket(keyed[i]); j++) {}
-            if (j - i < 2) continue;
+        auto each_bucket = [&](auto fn) { /* fn(i, j) for each bucket (of two or more), keyed[i, j) */
+            for (size_t i = 0, j; i < keyed.size(); i = j) {
+                for (j = i + 1; j < keyed.size() && keyed[j].same_bucket(keyed[i]); j++) {}
+                if (j - i >= 2) fn(i, j);
+            }
+        };
+        /* Counted first and reserved, no doubling's spare (1: index_candidates' end). */
+        size_t buckets = 1, in_buckets = 0;
+        each_bucket([&](size_t i, size_t j) { buckets++, in_buckets += j - i; });
+        bucket_at.reserve(bucket_at.size() + buckets);
+        members.reserve(members.size() + in_buckets);
+        each_bucket([&](size_t i, size_t j) {
             bucket_at.push_back(members.size());
             for (size_t k = i; k < j; k++) members.push_back(keyed[k].did);
-        }
+        });
     }
 
     /* The memberships in article order (each article's buckets in the
