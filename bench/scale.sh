@@ -10,7 +10,9 @@
 #   measure), index size, and the bytes the build wrote to storage
 #   (write_bytes of /proc/PID/io: a shell runs the indexer, reaps it, and
 #   reads its own counters, which then hold the indexer's and its
-#   children's), of `lede-index` and of Sphinx's `indexer`;
+#   children's), of `lede-index` (with SCALE_INDEX_OPTS, e.g. "--pair-min
+#   3000 --prefix-min 20000", docs/SCALE.md's options for millions of
+#   articles; none by default) and of Sphinx's `indexer`;
 # - queries: bench/make_queries.py (1,200, seed 42, drawn from Reuters, the
 #   bench-query mix with its classes) at 1 and 8 connections, leded through
 #   bench/loadgen and searchd through bench/peers/sphinxql, SECONDS_EACH
@@ -27,6 +29,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH="${SECONDS_EACH:-10}"
 SIZES="${SCALES:-500000 2000000}${SCALE:+ $SCALE}"
 CONNS="1 8"
+read -r -a INDEX_OPTS <<<"${SCALE_INDEX_OPTS:-}"
 . bench/lib.sh
 . bench/sphinx.sh
 bench_peer_setup scale indexer searchd
@@ -86,7 +89,7 @@ for n in $SIZES; do
     python3 corpus/scale.py "$REUTERS" "$n" 42 >"$WORK/scaled.jsonl"
     RAW=$(stat -c %s "$WORK/scaled.jsonl")
     build "$n" lede "$WORK/lede.idx" "$WORK/lede.idx" \
-        bin/lede-index -q --index "$WORK/lede.idx" "$WORK/scaled.jsonl"
+        bin/lede-index -q ${INDEX_OPTS[@]+"${INDEX_OPTS[@]}"} --index "$WORK/lede.idx" "$WORK/scaled.jsonl"
     bench_sphinx_conf "$WORK/sphinx.conf" "$WORK/sphinx" "$WORK/scaled.jsonl" "$(bench_free_port)"
     build "$n" sphinx "$WORK/sphinx" "$WORK/sphinx/articles.sp*" indexer --config "$WORK/sphinx.conf" --all
     RAW_[$n]=$RAW
@@ -179,7 +182,7 @@ goals() {
     echo "- peer: $(indexer 2>&1 | sed -n '1s/^\(Sphinx [^ ]*\).*/\1/p') (Debian \`sphinxsearch\` $(dpkg-query -W -f='${Version}' sphinxsearch)), bench-peers' settings (bench/peers/sphinx.conf.in)"
     echo "- command: \`make bench-scale\` (bench/scale.sh; SCALES=\"$SIZES\", RUNS=$RUNS query runs of $SECONDS_EACH s each, the median run by QPS shown; one build each); whole run $ELAPSED s"
     echo "- collections: \`python3 corpus/scale.py REUTERS N 42\` (recombined Reuters-21578: real headlines, lengths and first paragraphs, other paragraphs from runs of other articles' sentences), in a temporary directory, deleted after each size's builds; raw JSON Lines: $(for n in $SIZES; do printf '%s MB at %s; ' "$(mb "${RAW_[$n]}")" "$n"; done | sed 's/; $//')"
-    echo "- builds: \`bin/lede-index -q --index IDX SOURCE\` and \`indexer --config CONF --all\`; written to storage: write_bytes less cancelled_write_bytes of /proc/PID/io of a shell that ran and reaped the build (the build and its children, counted as pages are dirtied)"
+    echo "- builds: \`bin/lede-index -q ${SCALE_INDEX_OPTS:+$SCALE_INDEX_OPTS }--index IDX SOURCE\` and \`indexer --config CONF --all\`; written to storage: write_bytes less cancelled_write_bytes of /proc/PID/io of a shell that ran and reaped the build (the build and its children, counted as pages are dirtied)"
     echo "- queries: 1,200 from \`bench/make_queries.py REUTERS 1200 42 --classes\` (the bench-query mix: 30% word, 20% and, 10% or, 15% phrase, 10% not, 10% prefix, 5% title), leded by \`$BUILD/bench/loadgen ADDR QUERIES CONNS $SECONDS_EACH 'limit=10 snippet=0'\`, searchd by \`$PEERS/sphinxql ADDR QUERIES CONNS $SECONDS_EACH bm25\`"
     echo
     echo "## Builds"
