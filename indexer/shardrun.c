@@ -80,6 +80,7 @@ int shardrun_start(build *b, char *err) {
     if (rc == LEDE_OK) rc = fields_share(b, b->front, err); /* its commits carry the schema */
     b->front_pending = 0;
     b->front_held = NULL;
+    b->front_given = 0;
     return rc;
 }
 
@@ -91,6 +92,7 @@ static int commit_front(build *b, char *err) {
     b->front_pending = 0;
     engine_words_free(b->front_held); /* committed */
     b->front_held = NULL;
+    b->front_given = 0;
     INFO(b, "commit %s/%s", INDEXDIR_FRONT, b->sh.front.live[0]);
     return LEDE_OK;
 }
@@ -127,7 +129,7 @@ static void commit_held_words(build *b) {
 int shardrun_stop(build *b, char *err) {
     if (!b->front) return LEDE_OK;
     int rc = LEDE_OK;
-    if (!atomic_load(&b->failed) && (b->front_pending || b->front_held)) rc = commit_front(b, err);
+    if (!atomic_load(&b->failed) && (b->front_pending || b->front_held || b->front_given)) rc = commit_front(b, err);
     if (atomic_load(&b->failed) || rc != LEDE_OK) {
         commit_held_words(b);
     } else {
@@ -139,11 +141,20 @@ int shardrun_stop(build *b, char *err) {
     return rc;
 }
 
-/* Lent to the front and held until its commit succeeds (engine.h). */
+/* Lent to the front and held until its commit succeeds (engine.h), one
+ * entry a word (engine_words_join: a fresh build's front commits only at
+ * the stop, its file records deferred, so what is held is the run's
+ * vocabulary).  A bulk build's are given, not held: a failed bulk build
+ * leaves no listed index for them to be kept in. */
 void shardrun_hand_words(build *b, engine_words *words) {
     pthread_mutex_lock(&b->front_mu);
-    engine_writer_lend_words(b->front, words);
-    b->front_held = engine_words_join(b->front_held, words);
+    if (b->bulk) {
+        engine_writer_give_words(b->front, words);
+        b->front_given = 1;
+    } else {
+        engine_writer_lend_words(b->front, words);
+        b->front_held = engine_words_join(b->front_held, words);
+    }
     pthread_mutex_unlock(&b->front_mu);
 }
 

@@ -376,11 +376,16 @@ void engine_words_free(engine_words *words);
  * and gives it again to the front reopened (or discarded) after a failed
  * one.  engine_writer_lend_words counts a copy of words into `to`, as
  * give does, and leaves words to the caller; engine_words_join adds more
- * to into (either may be NULL), frees more and returns the sum.  Out of
- * memory, what could not be copied or added is dropped (shards.h: at
- * most some spelling words). */
+ * to into (either may be NULL), frees more and returns the sum: one
+ * entry a word, its counts summed, so that what an owner holds over many
+ * commits of its shards is bounded by the vocabulary, not by the commits.
+ * Out of memory, what could not be copied or added is dropped (shards.h:
+ * at most some spelling words).  engine_words_count: the entries words
+ * holds (its words added plus its words taken back; 0 for NULL), for
+ * tests. */
 void engine_writer_lend_words(engine_writer *to, const engine_words *words);
 engine_words *engine_words_join(engine_words *into, engine_words *more);
+size_t engine_words_count(const engine_words *words);
 /* Drops every change made since w's last commit (Xapian's, and the
  * spelling words it holds), as Xapian itself does when a commit fails:
  * closing w then commits none of them.  For a writer about to be reopened

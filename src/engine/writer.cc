@@ -362,7 +362,7 @@ engine_words *engine_writer_take_words(engine_writer *w) {
         out.reset(new engine_words);
         bulk_writer_flush_spelling(w);
         out->added.reserve(w->words.size());
-        for (const auto &kv : w->words) out->added.emplace_back(kv.first, kv.second);
+        for (const auto &kv : w->words) out->added.emplace(kv.first, kv.second);
         clear_words(w);
         take_taken_back(w, out->gone);
     } catch (...) {
@@ -400,13 +400,17 @@ engine_words *engine_words_join(engine_words *into, engine_words *more) {
     if (!into) return more;
     if (!more) return into;
     try {
-        into->added.insert(into->added.end(), more->added.begin(), more->added.end());
+        for (const auto &kv : more->added) into->added[kv.first] += kv.second;
         for (const auto &kv : more->gone) into->gone[kv.first] += kv.second;
     } catch (...) {
         /* what could not be added is dropped, as above */
     }
     delete more;
     return into;
+}
+
+size_t engine_words_count(const engine_words *words) {
+    return words ? words->added.size() + words->gone.size() : 0;
 }
 
 uint64_t engine_flush_threshold(void) {
