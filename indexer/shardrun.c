@@ -84,7 +84,8 @@ int shardrun_start(build *b, char *err) {
     return rc;
 }
 
-/* Commits the front (its lock held by the caller). */
+/* Commits the front: its lock held by the caller, or, from shardrun_stop,
+ * not needed (the shard writers that take it are joined by then). */
 static int commit_front(build *b, char *err) {
     int rc = engine_writer_room(b->front, err); /* no commit begun without room (engine.h) */
     if (rc == LEDE_OK) rc = engine_writer_commit(b->front, err);
@@ -100,22 +101,33 @@ static int commit_front(build *b, char *err) {
 /* The words held for the front (handed over by the shards that committed
  * since its last commit) committed alone, by a writer of the front opened
  * anew, after the front's own writer dropped all it had not committed
- * and closed.  Errors are not said: the run's own is. */
+ * and closed.  If they cannot be (a full disk, a failed open or commit),
+ * a warning says they are lost, beside the run's own error. */
 static void commit_held_words(build *b) {
     engine_writer_discard(b->front);
     engine_writer_close(b->front, NULL);
     b->front = NULL;
     if (!b->front_held) return;
     char *path = shards_db_path(&b->sh.front);
-    engine_writer *front;
-    int rc = engine_writer_open(path, 0, 0, &front, NULL);
+    engine_writer *front = NULL;
+    char err[LEDE_ERRLEN];
+    int rc = engine_writer_open(path, 0, 0, &front, err);
     free(path);
-    if (rc != LEDE_OK) return;
-    engine_writer_lend_words(front, b->front_held);
-    if (engine_writer_room(front, NULL) == LEDE_OK && engine_writer_commit(front, NULL) == LEDE_OK)
+    if (rc == LEDE_OK) {
+        engine_writer_lend_words(front, b->front_held);
+        rc = engine_writer_room(front, err);
+        if (rc == LEDE_OK) rc = engine_writer_commit(front, err);
+        if (rc != LEDE_OK) engine_writer_discard(front); /* its close commits nothing */
+        engine_writer_close(front, NULL);
+    }
+    if (rc == LEDE_OK)
         INFO(b, "commit %s/%s: the spelling words of the shards that committed", INDEXDIR_FRONT,
              b->sh.front.live[0]);
-    engine_writer_close(front, NULL);
+    else
+        WARN(b, "%s/%s: the spelling words of the shards that committed since its last commit are lost "
+             "(%s): their articles are indexed, but suggestions miss those words until they occur "
+             "again, and count the words those articles' old versions gave", INDEXDIR_FRONT,
+             b->sh.front.live[0], err);
 }
 
 /* After a failed run the front's pending records are dropped, not

@@ -343,11 +343,15 @@ int engine_writer_prefix_tiers(engine_writer *w, const char *prefixes, size_t le
  * (src/engine/prefix_terms.cc). */
 int engine_writer_prefixes(engine_writer *w, unsigned min, unsigned max, sbuf *out, char *err);
 /* Deletes the documents of source file filekey for which keep(qterm, ctx)
- * is false (keep NULL: all of them).  *deleted gets the count. */
+ * is false (keep NULL: all of them).  *deleted gets the count.  It stops
+ * before the deletion that would bring w's changes since its commit
+ * (engine_writer_pending_changes) to engine_flush_threshold(), where
+ * Xapian would commit w by itself, and sets *more (else 0): the caller
+ * commits and calls again for the rest (lede-index's writers.c). */
 typedef int (*engine_keep_fn)(const char *qterm, size_t len, void *ctx);
 int engine_writer_delete_file(engine_writer *w, const char *filekey,
                               engine_keep_fn keep, void *ctx,
-                              uint64_t *deleted, char *err);
+                              uint64_t *deleted, int *more, char *err);
 /* Deletes the article with this id; *found says whether there was one. */
 int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
                             char *err);
@@ -393,10 +397,16 @@ size_t engine_words_count(const engine_words *words);
  * done).  Xapian 1.4 commits by itself at the engine_flush_threshold()th
  * document changed since the last commit (outside a transaction): those
  * it cannot drop, so an owner that discards commits before (livewriter.c
- * does; one article's write changes at most ENGINE_PUT_CHANGES
- * documents: itself, and the group leader of a near-duplicate it joins).  Tests make a commit fail so: LEDE_FAIL_COMMIT=PART:N, the Nth
+ * and lede-index's writers.c do; one article's write changes at most
+ * ENGINE_PUT_CHANGES documents: itself, and the group leader of a
+ * near-duplicate it joins; a deletion one, and engine_writer_delete_file
+ * stops before the threshold).  engine_writer_pending_changes: the
+ * documents w added, replaced or deleted since its last commit or
+ * discard, as Xapian counts them toward the threshold (not a compaction's
+ * re-clean or grouping, whose writers are not discarded).  Tests make a commit fail so: LEDE_FAIL_COMMIT=PART:N, the Nth
  * commit of a database whose path holds PART (writer.cc). */
 void engine_writer_discard(engine_writer *w);
+uint64_t engine_writer_pending_changes(const engine_writer *w);
 #define ENGINE_PUT_CHANGES 2
 /* Xapian's XAPIAN_FLUSH_THRESHOLD as Xapian 1.4 reads it when a database
  * is opened for writing (10,000 unset or 0), read once. */

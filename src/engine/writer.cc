@@ -223,6 +223,7 @@ static int put_document(engine_writer *w, const article *a, const char *filekey,
             w->db.add_document(doc);
             *outcome = ENGINE_ADDED;
         }
+        w->pending_changes++;
         return LEDE_OK;
     });
 }
@@ -281,15 +282,22 @@ int engine_writer_pair_shares(engine_writer *w, double share, unsigned max, unsi
     });
 }
 
+/* Whether one more change could make Xapian commit w by itself (a
+ * writer with none pending makes it anyway: a threshold of 1). */
+static bool at_threshold(const engine_writer *w) {
+    return w->pending_changes && w->pending_changes + 1 >= engine_flush_threshold();
+}
+
 int engine_writer_delete_file(engine_writer *w, const char *filekey,
                               engine_keep_fn keep, void *ctx,
-                              uint64_t *deleted, char *err) {
+                              uint64_t *deleted, int *more, char *err) {
     *deleted = 0;
+    *more = 0;
     if (w->bulk) return lede_seterr(err, "%s: a bulk writer deletes nothing", w->path.c_str());
     return guarded(err, "delete", [&] {
         std::string term = std::string(PREFIX_FILE) + filekey;
         Xapian::docid next = 1;
-        for (;;) { /* in chunks, never deleting under a live iterator */
+        while (!*more) { /* in chunks, never deleting under a live iterator */
             std::vector<Xapian::docid> doomed;
             Xapian::PostingIterator p = w->db.postlist_begin(term);
             p.skip_to(next);
@@ -300,12 +308,14 @@ int engine_writer_delete_file(engine_writer *w, const char *filekey,
                 if (!keep || !keep(q.data(), q.size(), ctx)) doomed.push_back(*p);
             }
             for (Xapian::docid did : doomed) {
+                if ((*more = at_threshold(w))) break;
                 SpellingCounts gone = given_words(w, did);
                 w->db.delete_document(did);
+                w->pending_changes++;
                 note_taken_back(w, gone);
+                ++*deleted;
             }
-            if (!doomed.empty()) writer_note_changed(w);
-            *deleted += doomed.size();
+            if (*deleted) writer_note_changed(w);
             if (seen < 4096) break;
         }
         return LEDE_OK;
@@ -322,6 +332,7 @@ int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
         if (p == w->db.postlist_end(qterm)) return LEDE_OK;
         SpellingCounts gone = given_words(w, *p);
         w->db.delete_document(qterm);
+        w->pending_changes++;
         note_taken_back(w, gone);
         writer_note_changed(w);
         *found = 1;
@@ -349,6 +360,7 @@ int engine_writer_commit(engine_writer *w, char *err) {
         writer_changes_store(w, true); /* the commit time changes anyway */
         if (commit_fails_for_test(w)) fail_as_xapian(w);
         w->db.commit();
+        w->pending_changes = 0;
         writer_changes_committed(w);
         return LEDE_OK;
     });
@@ -426,13 +438,17 @@ void engine_writer_discard(engine_writer *w) {
     if (!w || w->bulk) return;
     clear_words(w);
     forget_taken_back(w);
+    w->pending_changes = 0;
     try {
         w->db.begin_transaction(false); /* cancelling it drops every change since the commit */
         w->db.cancel_transaction();
-    } catch (const Xapian::Error &) {
-        /* closed after a failure: nothing of it will be committed */
+    } catch (...) {
+        /* closed after a failure: nothing of it will be committed (and no
+         * exception crosses the C door) */
     }
 }
+
+uint64_t engine_writer_pending_changes(const engine_writer *w) { return w ? w->pending_changes : 0; }
 
 uint64_t engine_writer_doccount(engine_writer *w) {
     if (w->bulk) return bulk_writer_doccount(w);
