@@ -73,6 +73,7 @@ struct build {
     pthread_mutex_t front_mu;
     uint64_t front_pending;            /* records set */
     engine_words *front_held;          /* words handed to it, held until it commits */
+    int front_given;                   /* words given it, not held (a bulk build's) */
     engine_reader *lookup;            /* file records of an existing index */
     /* The run's metadata fields, shared by all its writers (fields.h);
      * whether --schema added fields to the index's. */

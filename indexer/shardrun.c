@@ -80,10 +80,12 @@ int shardrun_start(build *b, char *err) {
     if (rc == LEDE_OK) rc = fields_share(b, b->front, err); /* its commits carry the schema */
     b->front_pending = 0;
     b->front_held = NULL;
+    b->front_given = 0;
     return rc;
 }
 
-/* Commits the front (its lock held by the caller). */
+/* Commits the front: its lock held by the caller, or, from shardrun_stop,
+ * not needed (the shard writers that take it are joined by then). */
 static int commit_front(build *b, char *err) {
     int rc = engine_writer_room(b->front, err); /* no commit begun without room (engine.h) */
     if (rc == LEDE_OK) rc = engine_writer_commit(b->front, err);
@@ -91,6 +93,7 @@ static int commit_front(build *b, char *err) {
     b->front_pending = 0;
     engine_words_free(b->front_held); /* committed */
     b->front_held = NULL;
+    b->front_given = 0;
     INFO(b, "commit %s/%s", INDEXDIR_FRONT, b->sh.front.live[0]);
     return LEDE_OK;
 }
@@ -98,22 +101,33 @@ static int commit_front(build *b, char *err) {
 /* The words held for the front (handed over by the shards that committed
  * since its last commit) committed alone, by a writer of the front opened
  * anew, after the front's own writer dropped all it had not committed
- * and closed.  Errors are not said: the run's own is. */
+ * and closed.  If they cannot be (a full disk, a failed open or commit),
+ * a warning says they are lost, beside the run's own error. */
 static void commit_held_words(build *b) {
     engine_writer_discard(b->front);
     engine_writer_close(b->front, NULL);
     b->front = NULL;
     if (!b->front_held) return;
     char *path = shards_db_path(&b->sh.front);
-    engine_writer *front;
-    int rc = engine_writer_open(path, 0, 0, &front, NULL);
+    engine_writer *front = NULL;
+    char err[LEDE_ERRLEN];
+    int rc = engine_writer_open(path, 0, 0, &front, err);
     free(path);
-    if (rc != LEDE_OK) return;
-    engine_writer_lend_words(front, b->front_held);
-    if (engine_writer_room(front, NULL) == LEDE_OK && engine_writer_commit(front, NULL) == LEDE_OK)
+    if (rc == LEDE_OK) {
+        engine_writer_lend_words(front, b->front_held);
+        rc = engine_writer_room(front, err);
+        if (rc == LEDE_OK) rc = engine_writer_commit(front, err);
+        if (rc != LEDE_OK) engine_writer_discard(front); /* its close commits nothing */
+        engine_writer_close(front, NULL);
+    }
+    if (rc == LEDE_OK)
         INFO(b, "commit %s/%s: the spelling words of the shards that committed", INDEXDIR_FRONT,
              b->sh.front.live[0]);
-    engine_writer_close(front, NULL);
+    else
+        WARN(b, "%s/%s: the spelling words of the shards that committed since its last commit are lost "
+             "(%s): their articles are indexed, but suggestions miss those words until they occur "
+             "again, and count the words those articles' old versions gave", INDEXDIR_FRONT,
+             b->sh.front.live[0], err);
 }
 
 /* After a failed run the front's pending records are dropped, not
@@ -127,7 +141,7 @@ static void commit_held_words(build *b) {
 int shardrun_stop(build *b, char *err) {
     if (!b->front) return LEDE_OK;
     int rc = LEDE_OK;
-    if (!atomic_load(&b->failed) && (b->front_pending || b->front_held)) rc = commit_front(b, err);
+    if (!atomic_load(&b->failed) && (b->front_pending || b->front_held || b->front_given)) rc = commit_front(b, err);
     if (atomic_load(&b->failed) || rc != LEDE_OK) {
         commit_held_words(b);
     } else {
@@ -139,11 +153,20 @@ int shardrun_stop(build *b, char *err) {
     return rc;
 }
 
-/* Lent to the front and held until its commit succeeds (engine.h). */
+/* Lent to the front and held until its commit succeeds (engine.h), one
+ * entry a word (engine_words_join: a fresh build's front commits only at
+ * the stop, its file records deferred, so what is held is the run's
+ * vocabulary).  A bulk build's are given, not held: a failed bulk build
+ * leaves no listed index for them to be kept in. */
 void shardrun_hand_words(build *b, engine_words *words) {
     pthread_mutex_lock(&b->front_mu);
-    engine_writer_lend_words(b->front, words);
-    b->front_held = engine_words_join(b->front_held, words);
+    if (b->bulk) {
+        engine_writer_give_words(b->front, words);
+        b->front_given = 1;
+    } else {
+        engine_writer_lend_words(b->front, words);
+        b->front_held = engine_words_join(b->front_held, words);
+    }
     pthread_mutex_unlock(&b->front_mu);
 }
 

@@ -16,13 +16,19 @@
  *   COMMIT         a commit point, below
  *
  * Commit points: every shard commits what it was given (they also commit
- * every `batch` articles on their own), then the front.  The front is
- * written only by the reading thread (records) and by the shard writers
- * handing it their spelling words before each of their commits, all under
- * front_mu, and committed only at a commit point (the reading thread's,
- * after every shard has committed) or when the writers stop: so a file
- * record never reaches the disk before the articles it describes.  The
- * reading thread makes a commit point once batch x shards records wait. */
+ * every `batch` articles on their own, and before Xapian's flush
+ * threshold: writers.c), then the front.  The front is written only by
+ * the reading thread (records) and by the shard writers handing it their
+ * spelling words after each of their commits succeeded (held in run.h's
+ * front_held until the front's commit succeeds; a bulk build's given),
+ * all under front_mu, and committed only at a commit point (the reading
+ * thread's, after every shard has committed) or when the writers stop
+ * (after a failed run, by commit_held_words: the held words alone, its
+ * records dropped): so a file record never reaches the disk before the
+ * articles it describes.  The reading thread makes a commit point once
+ * batch x shards records wait; a fresh build defers its JSON Lines
+ * files' records (sources.c), so its front may commit only when the
+ * writers stop. */
 #ifndef LEDE_SHARDRUN_H
 #define LEDE_SHARDRUN_H
 
@@ -46,8 +52,9 @@ void shardrun_push(build *b, jobq_job *j);
 int shardrun_commit(build *b, char *err);
 /* A shard writer, once its commit succeeded: the spelling words it took
  * out before (engine_writer_take_words) to the front, which takes them;
- * held (run.h's front_held) until the front's commit succeeds, and
- * committed alone if the run fails first (shardrun_stop). */
+ * held (run.h's front_held, one entry a word) until the front's commit
+ * succeeds, and committed alone if the run fails first (shardrun_stop);
+ * a bulk build's given, not held. */
 void shardrun_hand_words(build *b, engine_words *words);
 /* A bulk build's writers stopped: each shard's part written as the
  * shard's one database (livewriter_merge_bulk), the shards in parallel,

@@ -2,7 +2,8 @@
  * owns one Xapian database: a full build's part, the live database of an
  * existing index, or one shard of a sharded index (whose front, file
  * records and commit points are shardrun.c's).  Writers commit every
- * `batch` articles; the stub lists a full build's parts while they are
+ * `batch` articles, and before Xapian would commit by itself
+ * (room_for_changes); the stub lists a full build's parts while they are
  * built, so readers see every committed batch and an interrupted build is
  * merged and resumed by the next run.  A bulk build's parts (issue 20)
  * are inverted by their writers and written, all of them, as the index's
@@ -49,14 +50,16 @@ static int writer_commit(writer *w, char *err) {
     return LEDE_OK;
 }
 
-/* Articles between a writer's commits: the run's batch, and for a shard's
- * API writer fewer than would make Xapian commit by itself (engine.h's
- * engine_flush_threshold): a failed run discards what its shards did not
- * commit (writers_stop), which must be all they did not commit. */
-static uint64_t commit_every(const build *b) {
-    uint64_t batch = b->o->batch, most = engine_flush_threshold() / ENGINE_PUT_CHANGES;
-    most = most > 1 ? most - 1 : 1;
-    return b->nshards && !b->bulk && most < batch ? most : batch;
+/* Commits w first (before its batch is full) if n more changes could make
+ * Xapian commit its database by itself (engine.h's engine_flush_threshold,
+ * against the changes the engine counts): a failed sharded run discards
+ * what its shards did not commit (writers_stop), which must be all they
+ * did not commit.  Every API writer keeps the rule (a bulk writer makes
+ * no Xapian change): a file's deletion stops there (delete_file). */
+static int room_for_changes(writer *w, uint64_t n, char *err) {
+    uint64_t pending = engine_writer_pending_changes(w->ew);
+    if (!pending || pending + n < engine_flush_threshold()) return LEDE_OK;
+    return writer_commit(w, err);
 }
 
 static int writer_put(writer *w, jobq_job *j, char *err) {
@@ -64,7 +67,8 @@ static int writer_put(writer *w, jobq_job *j, char *err) {
     sbuf blob;
     sbuf_init(&blob);
     uint64_t payload_hash;
-    int outcome = 0, rc = docstore_encode(w->ds, &j->a, &blob, &payload_hash, err);
+    int outcome = 0, rc = room_for_changes(w, ENGINE_PUT_CHANGES, err);
+    if (rc == LEDE_OK) rc = docstore_encode(w->ds, &j->a, &blob, &payload_hash, err);
     if (rc == LEDE_OK && j->boiler_decided) engine_writer_boiler_next(w->ew, j->boiler, j->nboiler);
     if (rc == LEDE_OK)
         rc = engine_writer_put(w->ew, &j->a, j->filekey[0] ? j->filekey : NULL,
@@ -84,7 +88,7 @@ static int writer_put(writer *w, jobq_job *j, char *err) {
         rc = engine_writer_meta_set(w->ew, key, j->record, strlen(j->record), err);
     }
     lede_crash_point("after-article");
-    if (rc == LEDE_OK && outcome != ENGINE_UNCHANGED && ++w->since_commit >= commit_every(b))
+    if (rc == LEDE_OK && outcome != ENGINE_UNCHANGED && ++w->since_commit >= b->o->batch)
         rc = writer_commit(w, err);
     return rc;
 }
@@ -93,14 +97,27 @@ static int keep_seen(const char *qterm, size_t len, void *ctx) {
     return idset_has(ctx, lede_hash(qterm, len));
 }
 
+/* Deletes a file's articles (those keep does not keep), committing
+ * whenever the engine stops before Xapian's flush threshold
+ * (room_for_changes); *deleted gets the count. */
+static int delete_file(writer *w, const char *filekey, idset *keep, uint64_t *deleted, char *err) {
+    *deleted = 0;
+    for (;;) {
+        uint64_t n = 0;
+        int more = 0, rc = engine_writer_delete_file(w->ew, filekey, keep ? keep_seen : NULL, keep,
+                                                     &n, &more, err);
+        atomic_fetch_add(&w->b->deleted, n);
+        w->changes += n; /* before the commit, which stores them */
+        *deleted += n;
+        if (n) w->dirty = 1;
+        if (rc == LEDE_OK && more) rc = writer_commit(w, err);
+        if (rc != LEDE_OK || !more) return rc;
+    }
+}
+
 static int writer_delete_file(writer *w, jobq_job *j, char *err) {
-    uint64_t n = 0;
-    int rc = engine_writer_delete_file(w->ew, j->filekey, j->keep ? keep_seen : NULL,
-                                       j->keep, &n, err);
-    atomic_fetch_add(&w->b->deleted, n);
-    w->changes += n;
-    if (n) w->dirty = 1;
-    return rc;
+    uint64_t n;
+    return delete_file(w, j->filekey, j->keep, &n, err);
 }
 
 typedef struct scan_ctx {
@@ -118,11 +135,9 @@ static int scan_one(const char *key, const char *val, size_t len, void *ctx) {
     if (path && sources_gone(b, path)) {
         uint64_t gone = 0;
         sc->w->dirty = 1;
-        rc = engine_writer_delete_file(sc->w->ew, key + 1, NULL, NULL, &gone, sc->err);
+        rc = delete_file(sc->w, key + 1, NULL, &gone, sc->err);
         if (rc == LEDE_OK)
             rc = engine_writer_meta_set(sc->w->ew, key, NULL, 0, sc->err);
-        atomic_fetch_add(&b->deleted, gone);
-        sc->w->changes += gone;
         INFO(b, "gone: %s (%" PRIu64 " articles deleted)", path, gone);
     }
     free(path);

@@ -345,11 +345,15 @@ int engine_writer_prefix_tiers(engine_writer *w, const char *prefixes, size_t le
  * (src/engine/prefix_terms.cc). */
 int engine_writer_prefixes(engine_writer *w, unsigned min, unsigned max, sbuf *out, char *err);
 /* Deletes the documents of source file filekey for which keep(qterm, ctx)
- * is false (keep NULL: all of them).  *deleted gets the count. */
+ * is false (keep NULL: all of them).  *deleted gets the count.  It stops
+ * before the deletion that would bring w's changes since its commit
+ * (engine_writer_pending_changes) to engine_flush_threshold(), where
+ * Xapian would commit w by itself, and sets *more (else 0): the caller
+ * commits and calls again for the rest (lede-index's writers.c). */
 typedef int (*engine_keep_fn)(const char *qterm, size_t len, void *ctx);
 int engine_writer_delete_file(engine_writer *w, const char *filekey,
                               engine_keep_fn keep, void *ctx,
-                              uint64_t *deleted, char *err);
+                              uint64_t *deleted, int *more, char *err);
 /* Deletes the article with this id; *found says whether there was one. */
 int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
                             char *err);
@@ -378,11 +382,16 @@ void engine_words_free(engine_words *words);
  * and gives it again to the front reopened (or discarded) after a failed
  * one.  engine_writer_lend_words counts a copy of words into `to`, as
  * give does, and leaves words to the caller; engine_words_join adds more
- * to into (either may be NULL), frees more and returns the sum.  Out of
- * memory, what could not be copied or added is dropped (shards.h: at
- * most some spelling words). */
+ * to into (either may be NULL), frees more and returns the sum: one
+ * entry a word, its counts summed, so that what an owner holds over many
+ * commits of its shards is bounded by the vocabulary, not by the commits.
+ * Out of memory, what could not be copied or added is dropped (shards.h:
+ * at most some spelling words).  engine_words_count: the entries words
+ * holds (its words added plus its words taken back; 0 for NULL), for
+ * tests. */
 void engine_writer_lend_words(engine_writer *to, const engine_words *words);
 engine_words *engine_words_join(engine_words *into, engine_words *more);
+size_t engine_words_count(const engine_words *words);
 /* Drops every change made since w's last commit (Xapian's, and the
  * spelling words it holds), as Xapian itself does when a commit fails:
  * closing w then commits none of them.  For a writer about to be reopened
@@ -390,10 +399,16 @@ engine_words *engine_words_join(engine_words *into, engine_words *more);
  * done).  Xapian 1.4 commits by itself at the engine_flush_threshold()th
  * document changed since the last commit (outside a transaction): those
  * it cannot drop, so an owner that discards commits before (livewriter.c
- * does; one article's write changes at most ENGINE_PUT_CHANGES
- * documents: itself, and the group leader of a near-duplicate it joins).  Tests make a commit fail so: LEDE_FAIL_COMMIT=PART:N, the Nth
+ * and lede-index's writers.c do; one article's write changes at most
+ * ENGINE_PUT_CHANGES documents: itself, and the group leader of a
+ * near-duplicate it joins; a deletion one, and engine_writer_delete_file
+ * stops before the threshold).  engine_writer_pending_changes: the
+ * documents w added, replaced or deleted since its last commit or
+ * discard, as Xapian counts them toward the threshold (not a compaction's
+ * re-clean or grouping, whose writers are not discarded).  Tests make a commit fail so: LEDE_FAIL_COMMIT=PART:N, the Nth
  * commit of a database whose path holds PART (writer.cc). */
 void engine_writer_discard(engine_writer *w);
+uint64_t engine_writer_pending_changes(const engine_writer *w);
 #define ENGINE_PUT_CHANGES 2
 /* Xapian's XAPIAN_FLUSH_THRESHOLD as Xapian 1.4 reads it when a database
  * is opened for writing (10,000 unset or 0), read once. */

@@ -247,7 +247,12 @@ int livewriter_open(const char *index, const char *role, const char *language,
 int livewriter_close(livewriter *w, char *err) {
     if (!w) return LEDE_OK;
     int rc = LEDE_OK;
-    if (w->part && w->part[0].ew && livewriter_uncommitted(w)) rc = livewriter_commit(w, err);
+    /* Broken (a failed write whose reopening failed too: even a failed
+     * front commit's alone, the shards at 0) or holding changes: the
+     * commit reopens and retries them.  A writer whose opening failed
+     * holds none. */
+    if (w->part && (w->broken || (w->part[0].ew && (livewriter_uncommitted(w) || w->front.uncommitted))))
+        rc = livewriter_commit(w, err);
     if (w->part && close_databases(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     for (unsigned k = 0; w->part && k < w->nparts; k++) forget_changes(&w->part[k]);
     engine_words_free(w->front_held); /* the close committed them, or nobody can */
@@ -273,12 +278,14 @@ static lw_part *part_of(livewriter *w, const char *id) {
 
 /* Ready for one more change to p: the databases reopened if a write
  * failed, and everything committed first if the change could make Xapian
- * commit p by itself (engine.h: engine_flush_threshold; what it committed
+ * commit p by itself (engine.h: engine_flush_threshold, against the
+ * changes the engine counts, engine_writer_pending_changes; what it committed
  * a reopen could not drop, and the changes made again would not be
  * exact). */
 static int ready_for_change(livewriter *w, lw_part *p, char *err) {
     int rc = ready(w, err);
-    if (rc == LEDE_OK && (p->uncommitted + 1) * ENGINE_PUT_CHANGES >= engine_flush_threshold())
+    uint64_t pending = rc == LEDE_OK ? engine_writer_pending_changes(p->ew) : 0;
+    if (pending && pending + ENGINE_PUT_CHANGES >= engine_flush_threshold())
         rc = livewriter_commit(w, err);
     return rc;
 }

@@ -286,6 +286,7 @@ void join_live_group(engine_writer *w, Xapian::Document &doc, const std::string 
         leader.add_value(ENGINE_SLOT_DUP, best.key);
         writer_note_replaced(w, best.did);
         w->db.replace_document(best.did, leader);
+        w->pending_changes++;
     }
 }
 

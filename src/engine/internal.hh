@@ -139,6 +139,10 @@ struct engine_writer {
     std::unique_ptr<std::vector<boiler_span>> boiler_given;
     /* The next put counts nothing into boiler (engine_writer_unobserved_next). */
     bool boiler_skip_next = false;
+    /* Documents added, replaced or deleted since the last commit or
+     * discard, as Xapian counts them toward its flush threshold
+     * (engine_writer_pending_changes). */
+    uint64_t pending_changes = 0;
     /* A bulk writer (engine_writer_open_bulk): db is then a scratch
      * database holding only the metadata, and documents go to bulk. */
     BulkState *bulk = nullptr;

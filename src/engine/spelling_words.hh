@@ -77,9 +77,10 @@ void remove_taken_back(engine_writer *w);
 void take_taken_back(engine_writer *w, SpellingCounts &gone);
 
 /* Spelling words taken out of a shard's writer until its commit succeeds
- * (engine.h): those it collected, and those it was to take back. */
+ * (engine.h): those it collected, and those it was to take back; one
+ * entry a word each, so that joining them sums counts. */
 struct engine_words {
-    std::vector<std::pair<std::string, Xapian::termcount>> added;
+    SpellingCounts added;
     SpellingCounts gone;
 };
 

@@ -226,6 +226,7 @@ static int put_document(engine_writer *w, const article *a, const char *filekey,
             w->db.add_document(doc);
             *outcome = ENGINE_ADDED;
         }
+        w->pending_changes++;
         return LEDE_OK;
     });
 }
@@ -299,15 +300,22 @@ int engine_writer_pair_shares(engine_writer *w, double share, unsigned max, unsi
     });
 }
 
+/* Whether one more change could make Xapian commit w by itself (a
+ * writer with none pending makes it anyway: a threshold of 1). */
+static bool at_threshold(const engine_writer *w) {
+    return w->pending_changes && w->pending_changes + 1 >= engine_flush_threshold();
+}
+
 int engine_writer_delete_file(engine_writer *w, const char *filekey,
                               engine_keep_fn keep, void *ctx,
-                              uint64_t *deleted, char *err) {
+                              uint64_t *deleted, int *more, char *err) {
     *deleted = 0;
+    *more = 0;
     if (w->bulk) return lede_seterr(err, "%s: a bulk writer deletes nothing", w->path.c_str());
     return guarded(err, "delete", [&] {
         std::string term = std::string(PREFIX_FILE) + filekey;
         Xapian::docid next = 1;
-        for (;;) { /* in chunks, never deleting under a live iterator */
+        while (!*more) { /* in chunks, never deleting under a live iterator */
             std::vector<Xapian::docid> doomed;
             Xapian::PostingIterator p = w->db.postlist_begin(term);
             p.skip_to(next);
@@ -318,12 +326,14 @@ int engine_writer_delete_file(engine_writer *w, const char *filekey,
                 if (!keep || !keep(q.data(), q.size(), ctx)) doomed.push_back(*p);
             }
             for (Xapian::docid did : doomed) {
+                if ((*more = at_threshold(w))) break;
                 SpellingCounts gone = given_words(w, did);
                 w->db.delete_document(did);
+                w->pending_changes++;
                 note_taken_back(w, gone);
+                ++*deleted;
             }
-            if (!doomed.empty()) writer_note_changed(w);
-            *deleted += doomed.size();
+            if (*deleted) writer_note_changed(w);
             if (seen < 4096) break;
         }
         return LEDE_OK;
@@ -340,6 +350,7 @@ int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
         if (p == w->db.postlist_end(qterm)) return LEDE_OK;
         SpellingCounts gone = given_words(w, *p);
         w->db.delete_document(qterm);
+        w->pending_changes++;
         note_taken_back(w, gone);
         writer_note_changed(w);
         *found = 1;
@@ -367,6 +378,7 @@ int engine_writer_commit(engine_writer *w, char *err) {
         writer_changes_store(w, true); /* the commit time changes anyway */
         if (commit_fails_for_test(w)) fail_as_xapian(w);
         w->db.commit();
+        w->pending_changes = 0;
         writer_changes_committed(w);
         return LEDE_OK;
     });
@@ -380,7 +392,7 @@ engine_words *engine_writer_take_words(engine_writer *w) {
         out.reset(new engine_words);
         bulk_writer_flush_spelling(w);
         out->added.reserve(w->words.size());
-        for (const auto &kv : w->words) out->added.emplace_back(kv.first, kv.second);
+        for (const auto &kv : w->words) out->added.emplace(kv.first, kv.second);
         clear_words(w);
         take_taken_back(w, out->gone);
     } catch (...) {
@@ -418,13 +430,17 @@ engine_words *engine_words_join(engine_words *into, engine_words *more) {
     if (!into) return more;
     if (!more) return into;
     try {
-        into->added.insert(into->added.end(), more->added.begin(), more->added.end());
+        for (const auto &kv : more->added) into->added[kv.first] += kv.second;
         for (const auto &kv : more->gone) into->gone[kv.first] += kv.second;
     } catch (...) {
         /* what could not be added is dropped, as above */
     }
     delete more;
     return into;
+}
+
+size_t engine_words_count(const engine_words *words) {
+    return words ? words->added.size() + words->gone.size() : 0;
 }
 
 uint64_t engine_flush_threshold(void) {
@@ -440,13 +456,17 @@ void engine_writer_discard(engine_writer *w) {
     if (!w || w->bulk) return;
     clear_words(w);
     forget_taken_back(w);
+    w->pending_changes = 0;
     try {
         w->db.begin_transaction(false); /* cancelling it drops every change since the commit */
         w->db.cancel_transaction();
-    } catch (const Xapian::Error &) {
-        /* closed after a failure: nothing of it will be committed */
+    } catch (...) {
+        /* closed after a failure: nothing of it will be committed (and no
+         * exception crosses the C door) */
     }
 }
+
+uint64_t engine_writer_pending_changes(const engine_writer *w) { return w ? w->pending_changes : 0; }
 
 uint64_t engine_writer_doccount(engine_writer *w) {
     if (w->bulk) return bulk_writer_doccount(w);

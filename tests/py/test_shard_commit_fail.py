@@ -13,7 +13,13 @@ that did commit gave the front are kept when the failed run drops the
 front's records (its articles come out unchanged in the next run, giving
 none again), as they are when the front's own commit fails (after both
 shards committed: a third case), a regression found by review
-(2026-12-07: the failed run's front was discarded with those words)."""
+(2026-12-07: the failed run's front was discarded with those words).
+And a gone file of 40 articles deleted under XAPIAN_FLUSH_THRESHOLD=9,
+whose shard's first commit fails (or its second, after one that held): its shards commit before Xapian would
+by itself, so the run's discard is exact and the next run's spelling
+words are a clean build's (a regression found by review, 2026-12-07:
+deletions were not counted toward the threshold, Xapian committed some
+of them by itself and the words they took back were lost)."""
 import os
 
 from ledetest import Scratch, check, check_eq, finish, index_info, indexer, list_ids, spell_freq, write_jsonl
@@ -58,8 +64,36 @@ def failed_then_retried(label, fail_at):
     check(not off, label + ": every word's spelling frequency is a clean build's", off)
 
 
+def gone_then_retried(label, fail_at):
+    src = scratch.join(label + ".src")
+    os.makedirs(src)
+    index = scratch.join(label + ".idx")
+    gone = write_jsonl(os.path.join(src, "gone.jsonl"), rows("gone", 40))
+    write_jsonl(os.path.join(src, "first.jsonl"), rows("first", 6))
+    rc, _, err = indexer("-q", "--index", index, "--shards", "2", src)
+    check_eq(rc, 0, label + ": the first build" + (": " + err if rc else ""))
+    os.remove(gone)  # the failing run deletes alone: no put commits before its deletions
+    rc, _, err = indexer("-q", "--index", index, src,
+                         env={"LEDE_FAIL_COMMIT": os.path.join(index, fail_at), "XAPIAN_FLUSH_THRESHOLD": "9"})
+    check(rc != 0, label + ": the run whose %s commit fails says so" % fail_at, "exit %d" % rc)
+    write_jsonl(os.path.join(src, "second.jsonl"), rows("second", 12))
+    rc, _, err = indexer("-q", "--index", index, src)
+    check_eq(rc, 0, label + ": the next run" + (": " + err if rc else ""))
+    want = {r["id"] for r in rows("first", 6) + rows("second", 12)}
+    check_eq(sorted(set(list_ids(index)) ^ want), [], label + ": the gone file's articles deleted, no other lost")
+    clean = scratch.join(label + "-clean.idx")
+    rc, _, err = indexer("-q", "--index", clean, "--shards", "2", src)
+    check_eq(rc, 0, label + ": a clean build" + (": " + err if rc else ""))
+    words = [own_word(p, i) for p, n in (("gone", 40), ("first", 6), ("second", 12)) for i in range(n)]
+    want, got = spell_freq(clean, *words + ["story"]), spell_freq(index, *words + ["story"])
+    off = {w: "%d, not %d" % (got[w], want[w]) for w in want if got[w] != want[w]}
+    check(not off, label + ": every word's spelling frequency is a clean build's", off)
+
+
 failed_then_retried("fail-shard1", "shard.1/")
 failed_then_retried("fail-shard0", "shard.0/")
 failed_then_retried("fail-front", "front/")
+gone_then_retried("gone-shard1", "shard.1/:1")
+gone_then_retried("gone-shard1-later", "shard.1/:2")
 scratch.cleanup()
 finish()

@@ -250,10 +250,11 @@ failing_commit("fail-plain", [], "db.")
 failing_commit("fail-shard1", ["--shards", "2"], "shard.1/")
 failing_commit("fail-shard0", ["--shards", "2"], "shard.0/")
 failing_commit("fail-front", ["--shards", "2"], "front/")
-# 12 changes, Xapian's threshold 9: the live writer commits before the 5th
-# and the 9th change (4 articles can change 8 documents), so the third
-# commit is the one that fails, with 4 changes
-failing_commit("fail-flush", [], "db.", nth=3, env={"XAPIAN_FLUSH_THRESHOLD": "9"})
+# 12 changes of one document each, Xapian's threshold 9: the live writer
+# commits before the 8th (7 changes counted, and an article can change 2
+# documents: engine_writer_pending_changes), so the second commit is the
+# one that fails, with 5 changes
+failing_commit("fail-flush", [], "db.", nth=2, env={"XAPIAN_FLUSH_THRESHOLD": "9"})
 ingest("ingest", scratch.join("live.idx"), "--commit-interval", "60")
 incremental("incremental", [])
 incremental("sharded", ["--shards", "2"])

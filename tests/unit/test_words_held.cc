@@ -139,6 +139,34 @@ void test_lent() {
           spelling(front, "vorpal"), spelling(front, "day"), spelling(shard, "day"));
 }
 
+/* Joined again and again (a shard's batches of the same words, as a
+ * sharded lede-index run holds them for its front until the front
+ * commits), the held words stay one entry a word: bounded by the
+ * vocabulary, not the batches, and each word's count the sum. */
+void test_join_bounded() {
+    std::string shard = db_path("shard4"), front = db_path("front4");
+    engine_writer *s = open_writer(shard), *f = open_writer(front);
+    engine_words *held = nullptr;
+    size_t one = 0;
+    for (int i = 0; i < 5; i++) {
+        put(s, i % 2 ? "k1" : "k2", "Slithy toves", "The slithy toves did gyre.");
+        engine_words *more = engine_writer_take_words(s);
+        if (i == 0) one = engine_words_count(more);
+        commit(s, "a batch of the same words");
+        held = engine_words_join(held, more);
+    }
+    CHECK(one > 0 && engine_words_count(held) <= 2 * one,
+          "five batches of the same words joined hold %zu entries, not five times one batch's %zu",
+          engine_words_count(held), one);
+    engine_writer_lend_words(f, held);
+    engine_words_free(held);
+    close_writer(s, "the shard");
+    close_writer(f, "the front");
+    CHECK(spelling(front, "toves") == 4 && spelling(front, "slithy") == 4,
+          "the joined counts are the sums (two articles, each twice: added five times, taken back three): toves %u, slithy %u",
+          spelling(front, "toves"), spelling(front, "slithy"));
+}
+
 /* Xapian's own commit at the threshold (4, set in main): one change
  * short of it a discard drops them all; at it, none. */
 void test_flush_threshold() {
@@ -183,6 +211,7 @@ int main() {
     test_dropped();
     test_discard();
     test_lent();
+    test_join_bounded();
     test_flush_threshold();
     test_fail_hook();
     unit_scratch_remove(dir);
