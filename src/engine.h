@@ -394,7 +394,10 @@ engine_words *engine_words_join(engine_words *into, engine_words *more);
 size_t engine_words_count(const engine_words *words);
 /* Drops every change made since w's last commit (Xapian's, and the
  * spelling words it holds), as Xapian itself does when a commit fails:
- * closing w then commits none of them.  For a writer about to be reopened
+ * closing w then commits none of them, and stores nothing (its fields,
+ * its change counts, nor the boilerplate table it shares, whose counts
+ * hold the articles dropped: the run that makes them again counts them
+ * once), unless w commits first.  For a writer about to be reopened
  * whose owner makes its changes again.  Not for a bulk writer (nothing
  * done).  Xapian 1.4 commits by itself at the engine_flush_threshold()th
  * document changed since the last commit (outside a transaction): those

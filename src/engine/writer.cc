@@ -155,11 +155,13 @@ int engine_writer_close(engine_writer *w, char *err) {
     if (!w) return LEDE_OK;
     if (w->bulk) return bulk_writer_close(w, err);
     int rc = guarded(err, w->path.c_str(), [&] {
-        flush_words(w);
-        writer_fields_store(w);
-        writer_boiler_store(w);
-        writer_changes_store(w, false);
-        w->db.commit();
+        if (!w->discarded) { /* a discarded writer's shared table counts what it dropped */
+            flush_words(w);
+            writer_fields_store(w);
+            writer_boiler_store(w);
+            writer_changes_store(w, false);
+            w->db.commit();
+        }
         w->db.close();
         return LEDE_OK;
     });
@@ -379,6 +381,7 @@ int engine_writer_commit(engine_writer *w, char *err) {
         if (commit_fails_for_test(w)) fail_as_xapian(w);
         w->db.commit();
         w->pending_changes = 0;
+        w->discarded = false;
         writer_changes_committed(w);
         return LEDE_OK;
     });
@@ -457,6 +460,7 @@ void engine_writer_discard(engine_writer *w) {
     clear_words(w);
     forget_taken_back(w);
     w->pending_changes = 0;
+    w->discarded = true;
     try {
         w->db.begin_transaction(false); /* cancelling it drops every change since the commit */
         w->db.cancel_transaction();
