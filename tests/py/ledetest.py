@@ -438,6 +438,17 @@ def boiler_counts(index, source):
     return None
 
 
+def commit_fails_then_holds(d, c, label, fail_at):
+    """leded d's COMMIT on c fails (its LEDE_FAIL_COMMIT: fail_at), the
+    next one succeeds, and d stops cleanly; c closed."""
+    r = c.ask("COMMIT")[0]
+    check(r.startswith("ERR"), label + ": the commit fails (%s)" % fail_at, r)
+    r = c.ask("COMMIT")[0]
+    check(r.startswith("OK COMMITTED"), label + ": the next commit succeeds", r)
+    c.close()
+    check_eq(d.stop(), 0, label + ": leded stops cleanly")
+
+
 def list_ids(index):
     """Every article id of an index (or of one shard's directory)."""
     _, out, _ = indexer("--index", index, "--list")
