@@ -394,7 +394,10 @@ engine_words *engine_words_join(engine_words *into, engine_words *more);
 size_t engine_words_count(const engine_words *words);
 /* Drops every change made since w's last commit (Xapian's, and the
  * spelling words it holds), as Xapian itself does when a commit fails:
- * closing w then commits none of them.  For a writer about to be reopened
+ * closing w then commits none of them, and stores nothing (its fields,
+ * its change counts, nor the boilerplate table it shares, whose counts
+ * hold the articles dropped: the run that makes them again counts them
+ * once), unless w commits first.  For a writer about to be reopened
  * whose owner makes its changes again.  Not for a bulk writer (nothing
  * done).  Xapian 1.4 commits by itself at the engine_flush_threshold()th
  * document changed since the last commit (outside a transaction): those
@@ -405,8 +408,10 @@ size_t engine_words_count(const engine_words *words);
  * stops before the threshold).  engine_writer_pending_changes: the
  * documents w added, replaced or deleted since its last commit or
  * discard, as Xapian counts them toward the threshold (not a compaction's
- * re-clean or grouping, whose writers are not discarded).  Tests make a commit fail so: LEDE_FAIL_COMMIT=PART:N, the Nth
- * commit of a database whose path holds PART (writer.cc). */
+ * re-clean or grouping, whose writers are not discarded).  Tests make a
+ * commit fail so: LEDE_FAIL_COMMIT=PART:N, the Nth commit of a database
+ * whose path holds PART (writer.cc); and an opening, LEDE_FAIL_OPEN=PART:N,
+ * the Nth engine_writer_open of one. */
 void engine_writer_discard(engine_writer *w);
 uint64_t engine_writer_pending_changes(const engine_writer *w);
 #define ENGINE_PUT_CHANGES 2

@@ -143,6 +143,10 @@ struct engine_writer {
      * discard, as Xapian counts them toward its flush threshold
      * (engine_writer_pending_changes). */
     uint64_t pending_changes = 0;
+    /* Discarded since its last commit (engine_writer_discard): its close
+     * stores and commits nothing, not even the shared boilerplate table,
+     * whose counts hold the articles dropped. */
+    bool discarded = false;
     /* A bulk writer (engine_writer_open_bulk): db is then a scratch
      * database holding only the metadata, and documents go to bulk. */
     BulkState *bulk = nullptr;

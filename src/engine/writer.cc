@@ -96,7 +96,17 @@ std::vector<std::pair<uint64_t, std::string>> frequent_words(const engine_writer
     return by_df;
 }
 
-/* Tests only: LEDE_FAIL_COMMIT=PART:N (":N" left out: 1) makes the Nth
+/* Tests only: whether this is the Nth time (spec "PART:N", ":N" left out:
+ * 1) that hits counts a database whose path holds PART. */
+bool nth_hit_for_test(const char *spec, std::atomic<int> &hits, const std::string &path) {
+    if (!spec) return false;
+    const char *colon = strrchr(spec, ':');
+    std::string part = colon ? std::string(spec, (size_t)(colon - spec)) : std::string(spec);
+    if (path.find(part) == std::string::npos) return false;
+    return ++hits == (colon ? atoi(colon + 1) : 1);
+}
+
+/* Tests only: LEDE_FAIL_COMMIT=PART:N makes the Nth
  * engine_writer_commit in this process of a database whose path holds
  * PART fail as a commit that Xapian could not write does (glass drops
  * every change since the last commit, then throws): the changes dropped
@@ -105,11 +115,16 @@ std::vector<std::pair<uint64_t, std::string>> frequent_words(const engine_writer
 bool commit_fails_for_test(const engine_writer *w) {
     static const char *spec = getenv("LEDE_FAIL_COMMIT");
     static std::atomic<int> hits{0};
-    if (!spec) return false;
-    const char *colon = strrchr(spec, ':');
-    std::string part = colon ? std::string(spec, (size_t)(colon - spec)) : std::string(spec);
-    if (w->path.find(part) == std::string::npos) return false;
-    return ++hits == (colon ? atoi(colon + 1) : 1);
+    return nth_hit_for_test(spec, hits, w->path);
+}
+
+/* Tests only: LEDE_FAIL_OPEN=PART:N makes the Nth engine_writer_open of
+ * such a database fail as an unreadable one does (a DatabaseOpeningError
+ * with EIO), the way a reopening after a failed write can. */
+bool open_fails_for_test(const char *dbpath) {
+    static const char *spec = getenv("LEDE_FAIL_OPEN");
+    static std::atomic<int> hits{0};
+    return dbpath && nth_hit_for_test(spec, hits, dbpath);
 }
 
 [[noreturn]] void fail_as_xapian(engine_writer *w) {
@@ -135,6 +150,7 @@ int engine_writer_open(const char *dbpath, int create, int fast,
     return guarded(err, dbpath ? dbpath : "(in memory)", [&] {
         int flags = create ? Xapian::DB_CREATE_OR_OPEN : Xapian::DB_OPEN;
         if (fast) flags |= Xapian::DB_NO_SYNC;
+        if (open_fails_for_test(dbpath)) throw Xapian::DatabaseOpeningError("open failed (LEDE_FAIL_OPEN)", EIO);
         engine_writer *w = new engine_writer;
         try {
             w->db = dbpath ? Xapian::WritableDatabase(dbpath, flags)
@@ -155,11 +171,13 @@ int engine_writer_close(engine_writer *w, char *err) {
     if (!w) return LEDE_OK;
     if (w->bulk) return bulk_writer_close(w, err);
     int rc = guarded(err, w->path.c_str(), [&] {
-        flush_words(w);
-        writer_fields_store(w);
-        writer_boiler_store(w);
-        writer_changes_store(w, false);
-        w->db.commit();
+        if (!w->discarded) { /* a discarded writer's shared table counts what it dropped */
+            flush_words(w);
+            writer_fields_store(w);
+            writer_boiler_store(w);
+            writer_changes_store(w, false);
+            w->db.commit();
+        }
         w->db.close();
         return LEDE_OK;
     });
@@ -379,6 +397,7 @@ int engine_writer_commit(engine_writer *w, char *err) {
         if (commit_fails_for_test(w)) fail_as_xapian(w);
         w->db.commit();
         w->pending_changes = 0;
+        w->discarded = false;
         writer_changes_committed(w);
         return LEDE_OK;
     });
@@ -457,6 +476,7 @@ void engine_writer_discard(engine_writer *w) {
     clear_words(w);
     forget_taken_back(w);
     w->pending_changes = 0;
+    w->discarded = true;
     try {
         w->db.begin_transaction(false); /* cancelling it drops every change since the commit */
         w->db.cancel_transaction();

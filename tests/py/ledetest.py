@@ -426,6 +426,29 @@ def spell_freq(index, *words):
     return {w: int(n) for w, n in (l.split() for l in out.splitlines())}
 
 
+def boiler_counts(index, source):
+    """--info's first boilerplate block of source: (its articles, the
+    source's articles), or None if it lists none."""
+    _, out, _ = indexer("--index", index, "--info")
+    for line in out.splitlines():
+        head = "boilerplate block: %s: " % source
+        if line.startswith(head):
+            counts = line[len(head):].split(" articles: ", 1)[0].split(" of ")
+            return int(counts[0]), int(counts[1])
+    return None
+
+
+def commit_fails_then_holds(d, c, label, fail_at):
+    """leded d's COMMIT on c fails (its LEDE_FAIL_COMMIT: fail_at), the
+    next one succeeds, and d stops cleanly; c closed."""
+    r = c.ask("COMMIT")[0]
+    check(r.startswith("ERR"), label + ": the commit fails (%s)" % fail_at, r)
+    r = c.ask("COMMIT")[0]
+    check(r.startswith("OK COMMITTED"), label + ": the next commit succeeds", r)
+    c.close()
+    check_eq(d.stop(), 0, label + ": leded stops cleanly")
+
+
 def list_ids(index):
     """Every article id of an index (or of one shard's directory)."""
     _, out, _ = indexer("--index", index, "--list")

@@ -19,7 +19,12 @@ whose shard's first commit fails (or its second, after one that held): its shard
 by itself, so the run's discard is exact and the next run's spelling
 words are a clean build's (a regression found by review, 2026-12-07:
 deletions were not counted toward the threshold, Xapian committed some
-of them by itself and the words they took back were lost)."""
+of them by itself and the words they took back were lost).  A failed run
+whose held words are committed says nothing of them; when they cannot be
+(the front's commit fails, then the opening of the writer that would
+commit them alone: LEDE_FAIL_OPEN), a warning says they are lost, and the
+next run still indexes every article."""
+
 import os
 
 from ledetest import Scratch, check, check_eq, finish, index_info, indexer, list_ids, spell_freq, write_jsonl
@@ -37,7 +42,9 @@ def rows(prefix, n):
              "text": "The %s story number %d, told plainly." % (own_word(prefix, i), i)} for i in range(n)]
 
 
-def failed_then_retried(label, fail_at):
+def failed_then_retried(label, fail_at, held_lost=False):
+    """held_lost: the writer that would commit the held words alone (the
+    front's second opening in the run) fails to open as well."""
     src = scratch.join(label + ".src")
     os.makedirs(src)
     index = scratch.join(label + ".idx")
@@ -45,16 +52,23 @@ def failed_then_retried(label, fail_at):
     rc, _, err = indexer("-q", "--index", index, "--shards", "2", src)
     check_eq(rc, 0, label + ": the first build" + (": " + err if rc else ""))
     write_jsonl(os.path.join(src, "second.jsonl"), rows("second", 12))
-    rc, _, err = indexer("-q", "--index", index, src,
-                         env={"LEDE_FAIL_COMMIT": os.path.join(index, fail_at) + ":1"})
+    env = {"LEDE_FAIL_COMMIT": os.path.join(index, fail_at) + ":1"}
+    if held_lost:
+        env["LEDE_FAIL_OPEN"] = os.path.join(index, "front/") + ":2"
+    rc, _, err = indexer("-q", "--index", index, src, env=env)
     check(rc != 0, label + ": the run whose %s commit fails says so" % fail_at, "exit %d" % rc)
     check("LEDE_FAIL_COMMIT" in err or "commit" in err, label + ": its error names the commit", err.strip())
+    lost = "warning: front/" in err and "the spelling words of the shards that committed" in err and "are lost" in err
+    check_eq(lost, held_lost, label + (": a warning says the held words are lost" if held_lost
+                                       else ": no warning of lost words") + " (%s)" % err.strip())
     rc, _, err = indexer("-q", "--index", index, src)
     check_eq(rc, 0, label + ": the next run" + (": " + err if rc else ""))
     ids = set(list_ids(index))
     want = {r["id"] for r in rows("first", 6) + rows("second", 12)}
     check_eq(sorted(want - ids), [], label + ": no article of the failed run is lost")
     check_eq(index_info(index).get("articles", "").split()[0], "18", label + ": 18 articles counted")
+    if held_lost:
+        return  # the words are lost, as the warning says
     clean = scratch.join(label + "-clean.idx")
     rc, _, err = indexer("-q", "--index", clean, "--shards", "2", src)
     check_eq(rc, 0, label + ": a clean build" + (": " + err if rc else ""))
@@ -93,6 +107,7 @@ def gone_then_retried(label, fail_at):
 failed_then_retried("fail-shard1", "shard.1/")
 failed_then_retried("fail-shard0", "shard.0/")
 failed_then_retried("fail-front", "front/")
+failed_then_retried("fail-front-lost", "front/", held_lost=True)
 gone_then_retried("gone-shard1", "shard.1/:1")
 gone_then_retried("gone-shard1-later", "shard.1/:2")
 scratch.cleanup()

@@ -27,7 +27,8 @@ import os
 import random
 
 import boilergen
-from ledetest import Daemon, Scratch, check, check_eq, finish, indexer, spell_freq as freq, write_jsonl
+from ledetest import (Daemon, Scratch, check, check_eq, commit_fails_then_holds, finish, indexer,
+                      spell_freq as freq, write_jsonl)
 
 TOKEN = "tok-" + "b4" * 10
 scratch = Scratch()
@@ -223,12 +224,7 @@ def failing_commit(label, extra, fail_at, nth=1, env=None):
         outcomes.append(c.ask("DELETE fc-%d" % i)[0])
     check_eq(outcomes, ["REPLACED"] * 8 + ["OK DELETED fc-%d" % i for i in (1, 5, 9, 13)],
              label + ": 8 articles replaced, 4 deleted")
-    r = c.ask("COMMIT")[0]
-    check(r.startswith("ERR"), label + ": the commit fails (%s)" % fail_at, r)
-    r = c.ask("COMMIT")[0]
-    check(r.startswith("OK COMMITTED"), label + ": the next commit succeeds", r)
-    c.close()
-    check_eq(d.stop(), 0, label + ": leded stops cleanly")
+    commit_fails_then_holds(d, c, label, fail_at)
     clean = scratch.join(label + "-clean.idx")
     rc, _, err = indexer("-q", "--index", clean, *extra,
                          write_jsonl(scratch.join(label + "-final.jsonl"), list(final.values())))

@@ -1,6 +1,7 @@
 /* same_page.hh -- what the unit tests of ranked pages share (test_tiers,
- * test_prefix_tiers, test_tied_page): a reader opened with the index's
- * settings loaded, one query searched twice on it (as asked, and as the
+ * test_narrow_tiers, test_prefix_tiers, test_tied_page, test_field_first):
+ * an article's wdf of a term as the database holds it, a reader opened
+ * with the index's settings loaded, one query searched twice on it (as asked, and as the
  * whole match: exact=1, which never takes a tier run, or another page),
  * and whether two pages hold the same hits in the same order with the
  * same scores.  Test code only: it reads an index through engine_* and
@@ -9,6 +10,23 @@
 #define LEDE_SAME_PAGE_HH
 
 #include <cstring>
+#include <string>
+
+/* An article's wdf of term, 0 when it has none; whether it has it. */
+static inline Xapian::termcount wdf_in(Xapian::Database &db, Xapian::docid did, const std::string &term,
+                                       bool *has = nullptr) {
+    Xapian::TermIterator t = db.termlist_begin(did);
+    t.skip_to(term);
+    bool there = t != db.termlist_end(did) && *t == term;
+    if (has) *has = there;
+    return there ? t.get_wdf() : 0;
+}
+
+static inline bool holds(Xapian::Database &db, Xapian::docid did, const std::string &term) {
+    bool has;
+    wdf_in(db, did, term, &has);
+    return has;
+}
 
 /* A reader of dir after a first search (of query, any) has loaded the
  * index's settings (its tier words and prefixes: read at the first

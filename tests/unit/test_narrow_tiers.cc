@@ -46,31 +46,14 @@ std::string title_of(unsigned i) {
 
 int make_index(const char *dir, const std::string &tiers, char *err) {
     engine_writer *w;
-    if (engine_writer_open(dir, 1, 1, &w, err) != LEDE_OK) return LEDE_ERR;
-    int rc = LEDE_OK;
-    const char *meta[][2] = {{"lede.format", "4"}, {"lede.pivot", "20"}, {"lede.common", "alpha beta gamma delta"},
-                             {"lede.tiers", tiers.c_str()}, {"lede.language", "english"}};
-    for (auto &m : meta)
-        if (rc == LEDE_OK) rc = engine_writer_meta_set(w, m[0], m[1], strlen(m[1]), err);
-    if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", NULL, 0, err);
+    int rc = unit_format4_open(dir, "alpha beta gamma delta", tiers.c_str(), NULL, &w, err);
+    if (rc != LEDE_OK) return rc;
     for (unsigned i = 0; rc == LEDE_OK && i < ARTICLES; i++) {
         std::string id = "n" + std::to_string(i);
         rc = unit_put(w, id.c_str(), title_of(i).c_str(), body_of(i).c_str(), err);
     }
     if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     return rc;
-}
-
-Xapian::termcount wdf_in(Xapian::Database &db, Xapian::docid did, const std::string &term) {
-    Xapian::TermIterator t = db.termlist_begin(did);
-    t.skip_to(term);
-    return t != db.termlist_end(did) && *t == term ? t.get_wdf() : 0;
-}
-
-bool holds(Xapian::Database &db, Xapian::docid did, const std::string &term) {
-    Xapian::TermIterator t = db.termlist_begin(did);
-    t.skip_to(term);
-    return t != db.termlist_end(did) && *t == term;
 }
 
 /* The narrow threshold: the baked wdf of alpha an article with the
@@ -195,32 +178,21 @@ void check_pages(const char *dir) {
     engine_reader_close(r);
 }
 
+void sample_body(unsigned i, article *a) { a->body = lede_strdup(body_of(i).c_str()); }
+
 /* engine_writer_tiers with a narrow share writes "word=T,N" (N above T,
  * reached by at most that share of the sample); tiers_of reads it, and
  * a list without it or with N not above T gives no narrow level. */
 void check_written() {
-    char err[LEDE_ERRLEN];
-    engine_writer *m;
-    CHECK(engine_writer_open(NULL, 1, 1, &m, err) == LEDE_OK, "scratch writer");
-    engine_writer_configure(m, "english", NULL, 0, err);
-    uint64_t total = 0;
-    for (unsigned i = 0; i < ARTICLES; i++) {
-        article a;
-        article_init(&a);
-        a.id = lede_strdup("s");
-        a.body = lede_strdup(body_of(i).c_str());
-        uint64_t len = 0;
-        engine_writer_measure(m, &a, &len, err);
-        total += len;
-        article_free(&a);
-    }
-    double pivot = (double)total / ARTICLES;
-    sbuf out;
-    sbuf_init(&out);
-    CHECK(engine_writer_tiers(m, "alpha", 5, pivot, 0.5, 0.1, &out, err) == LEDE_OK, "thresholds");
+    double pivot;
     settings s;
     settings_init(&s);
-    sbuf_append(&s.tiers, out.data, out.len);
+    engine_writer *m = unit_tier_sample(ARTICLES, sample_body, "alpha", 0.5, 0.1, &s, &pivot);
+    if (!m) {
+        settings_free(&s);
+        return;
+    }
+    std::string written(s.tiers.data ? s.tiers.data : "", s.tiers.len);
     TierMap tiers = tiers_of(s);
     std::string key = std::string(PREFIX_TIER_NARROW) + "alpha";
     unsigned reach = 0;
@@ -228,8 +200,8 @@ void check_written() {
     for (const auto &p : seen) reach += tiers.count(key) && tf_of(p.first, p.second, pivot) >= tiers[key];
     CHECK(tiers.count("alpha") && tiers.count(key) && tiers[key] > tiers["alpha"] && reach > 0 &&
               reach <= 0.1 * seen.size(),
-          "\"%.*s\": %u of alpha's %zu sampled postings reach N (at most a tenth, not none)", (int)out.len,
-          out.data, reach, seen.size());
+          "\"%s\": %u of alpha's %zu sampled postings reach N (at most a tenth, not none)", written.c_str(),
+          reach, seen.size());
     sbuf_reset(&s.tiers);
     const char *old = "alpha=3 beta=4,4 gamma=2,9";
     sbuf_append(&s.tiers, old, strlen(old));
@@ -238,7 +210,6 @@ void check_written() {
               tiers[std::string(PREFIX_TIER_NARROW) + "gamma"] == 9,
           "\"%s\": three words, one narrow level (%zu entries)", old, tiers.size());
     settings_free(&s);
-    sbuf_free(&out);
     engine_writer_close(m, NULL);
 }
 

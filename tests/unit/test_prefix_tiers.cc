@@ -49,30 +49,15 @@ std::string title_of(unsigned i) {
 
 int make_index(const char *dir, char *err) {
     engine_writer *w;
-    if (engine_writer_open(dir, 1, 1, &w, err) != LEDE_OK) return LEDE_ERR;
-    int rc = LEDE_OK;
     std::string tiers = "alpha=150 XWalp=" + std::to_string(THRESHOLD);
-    const char *meta[][2] = {{"lede.format", "4"}, {"lede.pivot", "20"}, {"lede.common", "alpha"},
-                             {"lede.tiers", tiers.c_str()}, {"lede.prefixes", "alp"},
-                             {"lede.language", "english"}};
-    for (auto &m : meta)
-        if (rc == LEDE_OK) rc = engine_writer_meta_set(w, m[0], m[1], strlen(m[1]), err);
-    if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", NULL, 0, err);
+    int rc = unit_format4_open(dir, "alpha", tiers.c_str(), "alp", &w, err);
+    if (rc != LEDE_OK) return rc;
     for (unsigned i = 0; rc == LEDE_OK && i < ARTICLES; i++) {
         std::string id = "a" + std::to_string(i);
         rc = unit_put(w, id.c_str(), title_of(i).c_str(), body_of(i).c_str(), err);
     }
     if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     return rc;
-}
-
-/* An article's wdf of term, 0 when it has none; whether it has it. */
-Xapian::termcount wdf_in(Xapian::Database &db, Xapian::docid did, const std::string &term, bool *has = nullptr) {
-    Xapian::TermIterator t = db.termlist_begin(did);
-    t.skip_to(term);
-    bool there = t != db.termlist_end(did) && *t == term;
-    if (has) *has = there;
-    return there ? t.get_wdf() : 0;
 }
 
 /* alp's sum over the three fields in article did. */

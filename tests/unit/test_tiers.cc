@@ -39,31 +39,14 @@ std::string body_of(unsigned i) {
 
 int make_index(const char *dir, char *err) {
     engine_writer *w;
-    if (engine_writer_open(dir, 1, 1, &w, err) != LEDE_OK) return LEDE_ERR;
-    int rc = LEDE_OK;
-    const char *meta[][2] = {{"lede.format", "4"}, {"lede.pivot", "20"}, {"lede.common", "alpha beta"},
-                             {"lede.tiers", TIERS}, {"lede.language", "english"}};
-    for (auto &m : meta)
-        if (rc == LEDE_OK) rc = engine_writer_meta_set(w, m[0], m[1], strlen(m[1]), err);
-    if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", NULL, 0, err);
+    int rc = unit_format4_open(dir, "alpha beta", TIERS, NULL, &w, err);
+    if (rc != LEDE_OK) return rc;
     for (unsigned i = 0; rc == LEDE_OK && i < ARTICLES; i++) {
         std::string id = "a" + std::to_string(i), body = body_of(i);
         rc = unit_put(w, id.c_str(), "Notes", body.c_str(), err);
     }
     if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     return rc;
-}
-
-Xapian::termcount wdf_in(Xapian::Database &db, Xapian::docid did, const std::string &term) {
-    Xapian::TermIterator t = db.termlist_begin(did);
-    t.skip_to(term);
-    return t != db.termlist_end(did) && *t == term ? t.get_wdf() : 0;
-}
-
-bool holds(Xapian::Database &db, Xapian::docid did, const std::string &term) {
-    Xapian::TermIterator t = db.termlist_begin(did);
-    t.skip_to(term);
-    return t != db.termlist_end(did) && *t == term;
 }
 
 void check_terms(const char *dir) {
@@ -175,31 +158,16 @@ void check_wqf_read() {
           "a term ending in '#' and digits reads them (more than its wqf 1: a looser bound) or its wqf");
 }
 
+void sample_body(unsigned i, article *a) { a->body = lede_strdup(body_of(i).c_str()); }
+
 void check_thresholds() {
-    char err[LEDE_ERRLEN];
-    engine_writer *m;
-    CHECK(engine_writer_open(NULL, 1, 1, &m, err) == LEDE_OK, "scratch writer");
-    engine_writer_configure(m, "english", NULL, 0, err);
-    uint64_t total = 0;
-    for (unsigned i = 0; i < ARTICLES; i++) {
-        article a;
-        article_init(&a);
-        a.id = lede_strdup("s");
-        a.body = lede_strdup(body_of(i).c_str());
-        uint64_t len = 0;
-        engine_writer_measure(m, &a, &len, err);
-        total += len;
-        article_free(&a);
-    }
-    double pivot = (double)total / ARTICLES;
-    sbuf out;
-    sbuf_init(&out);
-    CHECK(engine_writer_tiers(m, "alpha beta", 10, pivot, 0.25, 0, &out, err) == LEDE_OK, "tier thresholds");
+    double pivot;
     settings s;
     settings_init(&s);
-    sbuf_append(&s.tiers, out.data, out.len);
+    engine_writer *m = unit_tier_sample(ARTICLES, sample_body, "alpha beta", 0.25, 0, &s, &pivot);
     TierMap tiers = tiers_of(s);
     for (const char *word : {"alpha", "beta"}) {
+        if (!m) break;
         const auto &seen = m->sample_wdf[word];
         unsigned reach = 0;
         for (const auto &p : seen) reach += tf_of(p.first, p.second, pivot) >= tiers[word];
@@ -208,7 +176,6 @@ void check_thresholds() {
               reach, seen.size());
     }
     settings_free(&s);
-    sbuf_free(&out);
     engine_writer_close(m, NULL);
 }
 

@@ -53,6 +53,15 @@ void commit(engine_writer *w, const char *what) {
     CHECK(engine_writer_commit(w, err) == LEDE_OK, "commit %s", what);
 }
 
+/* Puts an article into shard s, takes its words out, then commits s
+ * (what): the words, as a shard hands them over. */
+engine_words *put_taken(engine_writer *s, const char *id, const char *title, const char *body, const char *what) {
+    put(s, id, title, body);
+    engine_words *words = engine_writer_take_words(s);
+    commit(s, what);
+    return words;
+}
+
 /* A writer of path whose one article (id, title, body) is committed. */
 engine_writer *one_committed(const std::string &path, const char *id, const char *title, const char *body) {
     engine_writer *w = open_writer(path);
@@ -66,9 +75,7 @@ engine_writer *one_committed(const std::string &path, const char *id, const char
 void test_given() {
     std::string shard = db_path("shard"), front = db_path("front");
     engine_writer *s = open_writer(shard), *f = open_writer(front);
-    put(s, "a", "Zorblax fair", "The zorblax show.");
-    engine_words *words = engine_writer_take_words(s);
-    commit(s, "the shard, its words held out");
+    engine_words *words = put_taken(s, "a", "Zorblax fair", "The zorblax show.", "the shard, its words held out");
     engine_writer_give_words(f, words);
     commit(f, "the front");
     CHECK(spelling(front, "zorblax") == 2 && spelling(shard, "zorblax") == 0,
@@ -117,13 +124,9 @@ void test_discard() {
 void test_lent() {
     std::string shard = db_path("shard3"), front = db_path("front3");
     engine_writer *s = open_writer(shard), *f = open_writer(front);
-    put(s, "h", "Frumious", "The bandersnatch day.");
-    engine_words *held = engine_writer_take_words(s);
-    commit(s, "the shard's first batch");
+    engine_words *held = put_taken(s, "h", "Frumious", "The bandersnatch day.", "the shard's first batch");
     engine_writer_lend_words(f, held);
-    put(s, "h", "Vorpal", "The day.");
-    engine_words *more = engine_writer_take_words(s);
-    commit(s, "the shard's second batch");
+    engine_words *more = put_taken(s, "h", "Vorpal", "The day.", "the shard's second batch");
     engine_writer_lend_words(f, more);
     held = engine_words_join(held, more);
     engine_writer_discard(f);
@@ -149,10 +152,9 @@ void test_join_bounded() {
     engine_words *held = nullptr;
     size_t one = 0;
     for (int i = 0; i < 5; i++) {
-        put(s, i % 2 ? "k1" : "k2", "Slithy toves", "The slithy toves did gyre.");
-        engine_words *more = engine_writer_take_words(s);
+        engine_words *more =
+            put_taken(s, i % 2 ? "k1" : "k2", "Slithy toves", "The slithy toves did gyre.", "a batch of the same words");
         if (i == 0) one = engine_words_count(more);
-        commit(s, "a batch of the same words");
         held = engine_words_join(held, more);
     }
     CHECK(one > 0 && engine_words_count(held) <= 2 * one,

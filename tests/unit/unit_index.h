@@ -1,17 +1,21 @@
 /* unit_index.h -- what the engine's unit tests share to build tiny
  * indexes: a scratch directory made and removed, a writer opened and
  * configured, and an article stored through the docstore the way
- * lede-index stores one (encoded, then put with its fingerprint).  Each test still says itself which settings its
- * index has; this file writes no settings and opens no reader.  Include
- * after unit.h (CHECK). */
+ * lede-index stores one (encoded, then put with its fingerprint), a
+ * format 4 database with the settings a test names, and a scratch
+ * writer's length sample with the tier thresholds made of it.  Each test
+ * still says itself which settings its index has; this file opens no
+ * reader.  Include after unit.h (CHECK). */
 #ifndef LEDE_UNIT_INDEX_H
 #define LEDE_UNIT_INDEX_H
 
 #include "../../src/docstore.h"
 #include "../../src/engine.h"
+#include "../../src/settings.h"
 #include "../../src/util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* A scratch directory from tmpl ("...XXXXXX"), or NULL (a failed check). */
 static inline char *unit_scratch_open(char *tmpl) {
@@ -42,6 +46,28 @@ static inline engine_writer *unit_writer_open(const char *path, size_t bulk_memo
     return NULL;
 }
 
+/* A new database at dir (not synced) with the settings the ranked-page
+ * tests build on: format 4, pivot 20, these common words, tiers and
+ * prefixes (NULL: none), English; configured so, without stop words or
+ * spelling.  LEDE_OK with *out, or the code (err says why). */
+static inline int unit_format4_open(const char *dir, const char *common, const char *tiers,
+                                    const char *prefixes, engine_writer **out, char *err) {
+    engine_writer *w;
+    if (engine_writer_open(dir, 1, 1, &w, err) != LEDE_OK) return LEDE_ERR;
+    const char *meta[][2] = {{"lede.format", "4"}, {"lede.pivot", "20"}, {"lede.common", common},
+                             {"lede.tiers", tiers}, {"lede.prefixes", prefixes}, {"lede.language", "english"}};
+    int rc = LEDE_OK;
+    for (size_t i = 0; rc == LEDE_OK && i < sizeof meta / sizeof meta[0]; i++)
+        if (meta[i][1]) rc = engine_writer_meta_set(w, meta[i][0], meta[i][1], strlen(meta[i][1]), err);
+    if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", NULL, 0, err);
+    if (rc != LEDE_OK) {
+        engine_writer_close(w, NULL);
+        return rc;
+    }
+    *out = w;
+    return LEDE_OK;
+}
+
 /* Stores a (and frees it) without a dictionary; *outcome (may be NULL)
  * gets engine_writer_put's ENGINE_* outcome. */
 static inline int unit_put_article(engine_writer *w, article *a, int *outcome, char *err) {
@@ -67,6 +93,42 @@ static inline int unit_put(engine_writer *w, const char *id, const char *title, 
     a.title = lede_strdup(title);
     a.body = lede_strdup(body);
     return unit_put_article(w, &a, NULL, err);
+}
+
+/* An in-memory writer (English, no stop words, no spelling) that has
+ * measured n articles for formats 3 and 4's sample, article i's body
+ * set by body(i, a) (its id "s"), and its engine_writer_tiers for words
+ * (share and narrow as there, at the sample's mean length, *pivot) in
+ * s->tiers, as "lede.tiers" would load it.  NULL when it cannot open or
+ * make them (a failed check says why). */
+static inline engine_writer *unit_tier_sample(unsigned n, void (*body)(unsigned i, article *a), const char *words,
+                                              double share, double narrow, settings *s, double *pivot) {
+    char err[LEDE_ERRLEN] = "";
+    engine_writer *m = NULL;
+    int rc = engine_writer_open(NULL, 1, 1, &m, err);
+    if (rc == LEDE_OK) rc = engine_writer_configure(m, "english", NULL, 0, err);
+    uint64_t total = 0;
+    for (unsigned i = 0; rc == LEDE_OK && i < n; i++) {
+        article a;
+        article_init(&a);
+        a.id = lede_strdup("s");
+        body(i, &a);
+        uint64_t len = 0;
+        rc = engine_writer_measure(m, &a, &len, err);
+        total += len;
+        article_free(&a);
+    }
+    *pivot = n ? (double)total / n : 0;
+    sbuf out;
+    sbuf_init(&out);
+    if (rc == LEDE_OK) rc = engine_writer_tiers(m, words, strlen(words), *pivot, share, narrow, &out, err);
+    CHECK(rc == LEDE_OK, "a sample of %u articles and the tier thresholds of \"%s\": %s", n, words, err);
+    sbuf_reset(&s->tiers);
+    sbuf_append(&s->tiers, out.data, out.len);
+    sbuf_free(&out);
+    if (rc == LEDE_OK) return m;
+    engine_writer_abandon(m);
+    return NULL;
 }
 
 #endif

@@ -1,0 +1,55 @@
+"""test_boiler_rerun -- a failed sharded lede-index run leaves the learned
+boilerplate table (boiler.h) as its last commit had it, so the run after
+it counts the failed run's articles once: a build of four articles of one
+source with a blurb, then a run adding six more whose shard's commit fails
+(LEDE_FAIL_COMMIT, writer.cc; the six all routed to that shard, so the
+other shard has nothing to commit), then a run with no failure: --info
+lists the blurb in 10 of the source's 10 articles, as a clean build of the
+same files does, not 16 of 16.  The regression of a bug found by review
+(2026-12-07: the failed run's discarded shard writers stored the shared
+table, the failed articles counted in it, when they were closed)."""
+import os
+
+from ledetest import Scratch, boiler_counts, check, check_eq, finish, indexer, shard_of, write_jsonl
+
+BLURB = "Read the Gazette bulletin aloud every single weekday morning."
+scratch = Scratch()
+
+
+def gazette(ids):
+    return [{"id": i, "source": "Gazette", "title": "Gazette story %s" % i,
+             "text": "The council met about %s.\n\n%s" % (i, BLURB)} for i in ids]
+
+
+def ids_in(shard, n, skip=()):
+    """n article ids that shard (of 2) holds."""
+    found = (("gaz-%d" % i) for i in range(1000))
+    return [i for i in found if shard_of(i, 2) == shard and i not in skip][:n]
+
+
+def failed_then_rerun(label, shard):
+    src = scratch.join(label + ".src")
+    os.makedirs(src)
+    index = scratch.join(label + ".idx")
+    first = ids_in(0, 2) + ids_in(1, 2)
+    write_jsonl(os.path.join(src, "first.jsonl"), gazette(first))
+    rc, _, err = indexer("-q", "--index", index, "--shards", "2", src)
+    check_eq(rc, 0, label + ": the first build" + (": " + err if rc else ""))
+    check_eq(boiler_counts(index, "Gazette"), (4, 4), label + ": the blurb in 4 of 4 after the first build")
+    write_jsonl(os.path.join(src, "second.jsonl"), gazette(ids_in(shard, 6, skip=first)))
+    fail_at = os.path.join(index, "shard.%d/" % shard) + ":1"
+    rc, _, err = indexer("-q", "--index", index, src, env={"LEDE_FAIL_COMMIT": fail_at})
+    check(rc != 0, label + ": the run whose shard.%d commit fails says so" % shard, "exit %d" % rc)
+    rc, _, err = indexer("-q", "--index", index, src)
+    check_eq(rc, 0, label + ": the next run" + (": " + err if rc else ""))
+    clean = scratch.join(label + "-clean.idx")
+    rc, _, err = indexer("-q", "--index", clean, "--shards", "2", src)
+    check_eq(rc, 0, label + ": a clean build" + (": " + err if rc else ""))
+    check_eq(boiler_counts(clean, "Gazette"), (10, 10), label + ": the clean build's blurb in 10 of 10")
+    check_eq(boiler_counts(index, "Gazette"), (10, 10), label + ": the rerun's blurb in 10 of 10, as the clean build's")
+
+
+failed_then_rerun("shard1", 1)
+failed_then_rerun("shard0", 0)
+scratch.cleanup()
+finish()
