@@ -326,8 +326,8 @@ bool tier_run(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q, co
  * then that plan first and the narrow level after it (at 500,000
  * articles `"year shr"` ran 1.6 -> 2.4 ms of CPU when a narrow run that
  * failed its bound came before the field-first run that passed; at
- * 2,000,000 the narrow run passed and still cost 1.3x the field-first
- * one: bench/results/scale.md).  Only for a query
+ * 2,000,000 the narrow run passed and still cost 9.2 ms to the
+ * field-first one's 5.8: bench/results/scale.md).  Only for a query
  * whose words' postings add up to TIER_MIN_POSTINGS: below that the
  * whole match costs less than a tier run and a count.  LEDE_TIERS_OFF in
  * the environment (a test and benchmark hook, read once) leaves every
