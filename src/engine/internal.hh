@@ -289,6 +289,7 @@ struct engine_reader {
     PairRule pairs;  /* formats 3 and 4: see pairs_for */
     TierMap tiers;  /* format 4: see tiers.cc */
     bool narrow_tiers = false;  /* tiers holds the narrow level (XTN<word>: tiers.cc) */
+    unsigned narrow_runs = 0;   /* narrow tier runs tried (search.cc's tier_page; read by tests) */
     PrefixSet prefixes;  /* format 4: see prefix_terms.cc */
     std::unordered_map<std::string, Xapian::doccount> tier_freqs; /* a remote reader's: tier_freq */
     /* The running query's wildcards that have a tier, by their serial

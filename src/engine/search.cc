@@ -321,7 +321,13 @@ bool tier_run(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q, co
  * matches of its headline and standfirst branches), when its lowest
  * score beats all the others can score; false (page untouched) otherwise.
  * A field OR tries the narrow tier level first (narrow_tier_plan), then
- * the others.  Only for a query
+ * the others, unless field_first.cc's plan is for it and its headline
+ * and standfirst branches could fill the page (field_first_likely):
+ * then that plan first and the narrow level after it (at 500,000
+ * articles `"year shr"` ran 1.6 -> 2.4 ms of CPU when a narrow run that
+ * failed its bound came before the field-first run that passed; at
+ * 2,000,000 the narrow run passed and still cost 9.2 ms to the
+ * field-first one's 5.8: bench/results/scale.md).  Only for a query
  * whose words' postings add up to TIER_MIN_POSTINGS: below that the
  * whole match costs less than a tier run and a count.  LEDE_TIERS_OFF in
  * the environment (a test and benchmark hook, read once) leaves every
@@ -338,11 +344,17 @@ bool tier_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
     Xapian::doccount want = o->offset + o->limit, least = always ? 0 : TIER_MIN_POSTINGS;
     enq.set_query(q);
     if (off) return false;
-    if (!no_narrow && narrow_tier_plan(r, q, least, filtered, bound) &&
+    auto narrow_run = [&] {
+        if (no_narrow || !narrow_tier_plan(r, q, least, filtered, bound)) return false;
+        r->narrow_runs++;
+        return tier_run(r, enq, q, o, filtered, bound, page);
+    };
+    bool narrow_last = !no_narrow && field_first_likely(r, q, want, least);
+    if (!narrow_last && narrow_run()) return true;
+    if ((tier_plan(r, q, least, filtered, bound) || field_first_plan(r, enq, q, o, want, least, filtered, bound)) &&
         tier_run(r, enq, q, o, filtered, bound, page))
         return true;
-    if (tier_plan(r, q, least, filtered, bound) || field_first_plan(r, enq, q, o, want, least, filtered, bound))
-        return tier_run(r, enq, q, o, filtered, bound, page);
+    if (narrow_last && narrow_run()) return true;
     enq.set_query(q);
     return false;
 }

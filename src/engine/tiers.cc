@@ -33,7 +33,8 @@
  * adds XTN<word> where the wdf reaches N; narrow_tier_plan plans a paired
  * phrase's OR of its fields on it (the body words' XTN terms, the
  * headline and standfirst branches whole when rare), which search.cc
- * tries before the others: the 10% level's filter held 29% of
+ * tries before the others (after field_first.cc's when that one is
+ * likely: field_first_likely): the 10% level's filter held 29% of
  * `"company said"`'s matches at 2,000,000 articles, too many to pay
  * (bench/results/scale.md).  Touches no database; search.cc runs what
  * tier_plan and narrow_tier_plan make. */

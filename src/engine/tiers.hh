@@ -56,6 +56,14 @@ bool prefixed_only(engine_reader *r, const Xapian::Query &q, Xapian::doccount &l
 bool field_first_plan(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q, const search_opts *o,
                       Xapian::doccount want, Xapian::doccount min_postings,
                       Xapian::Query &filtered, double &bound);
+/* Whether field_first_plan is for q, its prefixed branches' rarest
+ * terms could fill a page of want (their articles summed, at least
+ * want) and are few (the plan then ranks every one of them):
+ * search.cc's tier_page then tries it before the narrow level, whose
+ * run costs more and more often fails its bound (field_first.cc).
+ * Reads term statistics only. */
+bool field_first_likely(engine_reader *r, const Xapian::Query &q, Xapian::doccount want,
+                        Xapian::doccount min_postings);
 /* Drops the tier words' frequencies a remote reader kept (tier_freq):
  * r moved to other databases or revisions. */
 void forget_tier_freqs(engine_reader *r);
