@@ -133,7 +133,8 @@
  *     written whole does not wake the loop (p99 at 64 connections 8.4-9.1
  *     ms against 11.7-12.2 before quiet jobs).
  *   - An idle core woken from halt costs about 70 µs, so the loop polls
- *     for up to --busy-poll-us while jobs are out and a core is free.
+ *     for up to --busy-poll-us while jobs are out and a core is free (the
+ *     workers' jobs and the engine's split halves counted: engine_split_halves).
  *   - With a backlog, every read is a wake-up: read batching waits for it
  *     to drain (15% more queries a second at 64 connections; wake-ups
  *     17,500 -> 2,500 a second).

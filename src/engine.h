@@ -531,6 +531,10 @@ int engine_search(engine_reader *r, const search_opts *o,
 typedef enum engine_split { ENGINE_SPLIT_OFF = 0, ENGINE_SPLIT_AUTO = 1 } engine_split;
 #define ENGINE_SPLIT_DEFAULT ENGINE_SPLIT_OFF
 void engine_set_split(engine_split mode);
+/* How many split halves run on the engine's threads now: cores busy
+ * with a query beside the searches' own threads (leded's busy polling
+ * counts them, so that its loop does not poll on a half's core). */
+int engine_split_halves(void);
 /* What o->query would cost (search.h), as engine_search estimates it
  * before running it (src/engine/cost.cc).  LEDE_ESYNTAX or LEDE_ERR as
  * engine_search. */

@@ -316,6 +316,10 @@ extern "C" void engine_set_split(engine_split mode) {
     if (env_mode() < 0) mode_flag().store((int)of_engine(mode));
 }
 
+extern "C" int engine_split_halves(void) {
+    return pool_halves_running();
+}
+
 Split split_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &run,
                  const Xapian::Query &parsed, const search_opts *o, Xapian::doccount fetch,
                  Xapian::doccount check, double &lowest, Page &page) {

@@ -23,6 +23,9 @@ namespace {
  * online cores: a core is idle while there are fewer. */
 std::atomic<int> busy{0};
 
+/* Of those, the halves running on pool threads (engine_split_halves). */
+std::atomic<int> halves{0};
+
 int online_cores() {
     static const int n = [] {
         long c = sysconf(_SC_NPROCESSORS_ONLN);
@@ -111,9 +114,15 @@ class Pool {
                 job->state = PoolJob::RUNNING;
             }
             bool counted = job->keeps_core_busy;
-            if (counted) busy++;
+            if (counted) {
+                busy++;
+                halves++;
+            }
             job->run();
-            if (counted) busy--;
+            if (counted) {
+                halves--;
+                busy--;
+            }
             give_back(); /* before done: once the caller sees done, the seat is free */
             std::lock_guard<std::mutex> g(job->m);
             job->done = true;
@@ -157,6 +166,10 @@ void pool_finish(PoolJob &job, bool run_it) noexcept {
     }
     std::unique_lock<std::mutex> g(job.m);
     job.cv.wait(g, [&] { return job.done; });
+}
+
+int pool_halves_running() {
+    return halves.load();
 }
 
 int pool_free_threads() {

@@ -53,6 +53,9 @@ class PoolSeat {
  * its thread has not started it yet, else waited for.  Throws nothing. */
 void pool_finish(PoolJob &job, bool run_it) noexcept;
 
+/* Split halves running on pool threads now (engine_split_halves). */
+int pool_halves_running();
+
 /* Tests: pool threads not running or promised a job now. */
 int pool_free_threads();
 

@@ -240,6 +240,42 @@ class PoolHold {
     std::vector<std::unique_ptr<Waiter>> jobs;
 };
 
+/* A half running on a pool thread is counted by engine_split_halves
+ * (leded's busy polling counts it as a busy core) while it runs, and no
+ * longer once it is done. */
+void check_halves_counted() {
+    struct Counted : PoolJob {
+        std::mutex m2;
+        std::condition_variable cv2;
+        bool started = false, release = false;
+        void run() noexcept override {
+            std::unique_lock<std::mutex> g(m2);
+            started = true;
+            cv2.notify_all();
+            cv2.wait(g, [this] { return release; });
+        }
+    } job;
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2) return; /* no pool threads */
+    int before = engine_split_halves(), during = -1;
+    PoolSeat seat;
+    if (!seat.take(true)) {
+        CHECK(false, "a pool thread free for the counted half");
+        return;
+    }
+    seat.post(&job);
+    {
+        std::unique_lock<std::mutex> g(job.m2);
+        job.cv2.wait(g, [&] { return job.started; });
+        during = engine_split_halves();
+        job.release = true;
+    }
+    job.cv2.notify_all();
+    pool_finish(job, false);
+    int after = engine_split_halves();
+    CHECK(before == 0 && during == 1 && after == 0,
+          "halves running counted: %d before, %d while one runs, %d after", before, during, after);
+}
+
 const char *const TAKEN[] = {"cloud maple", "\"copper kettle\"", "har*", "stone OR maple", "river"};
 
 /* The queries of TAKEN run as two halves in the mode now (start_query:
@@ -473,6 +509,7 @@ int main(void) {
         check_all(r, "first revision", false);
         check_all(r, "first revision", true);
         check_taken(r);
+        check_halves_counted();
         check_read_again(r);
         check_by_cost(r);
         check_uncopyable(r);
