@@ -50,6 +50,8 @@ typedef struct job {
     job_stage stage;           /* under the pool's lock (handoff.h) */
     int loop_quiet;            /* the loop's own note that it made the job
                                   quiet; never read by workers */
+    int fresh;                 /* under the pool's lock: its connection had
+                                  nothing else out when it came (pool.c) */
     struct job *next;
 } job;
 

@@ -176,12 +176,29 @@ static void flow_list_remove(flow_list *l, pool_flow *f) {
         }
 }
 
+/* A fresh flow goes in the fresh list by when its first job came, as
+ * it would have had that job been its only one: behind the flows that
+ * came before, ahead of those that came after. */
+static void flow_list_insert_fresh(flow_list *l, pool_flow *f) {
+    if (!l->tail || l->tail->jobs.head->started <= f->jobs.head->started) { /* the usual: it came last */
+        flow_list_push(l, f);
+        return;
+    }
+    pool_flow *prev = NULL, *x = l->head;
+    while (x && x->jobs.head->started <= f->jobs.head->started) prev = x, x = x->next;
+    f->next = x;
+    if (prev) prev->next = f;
+    else l->head = f;
+    if (!x) l->tail = f;
+}
+
 /* Under mu: a flow with jobs and not held takes its turn; fresh ones
  * (their connection had no other query out) go before all others. */
 static void flow_enter_locked(pool *p, pool_flow *f, int fresh) {
     if (f->ring != FLOW_OUT || f->held || f->njobs == 0) return;
     f->ring = fresh ? FLOW_NEW : FLOW_OLD;
-    flow_list_push(fresh ? &p->fresh : &p->turns, f);
+    if (fresh) flow_list_insert_fresh(&p->fresh, f);
+    else flow_list_push(&p->turns, f);
     if (fresh) p->nfresh++;
 }
 
@@ -240,7 +257,11 @@ static job *pool_take_locked(pool *p) {
     f->njobs--;
     p->queued--;
     p->ready--;
-    if (f->njobs > 0) flow_enter_locked(p, f, 0);
+    /* A job behind this one may be fresh: sent when this one had timed
+     * out (answered, skipped when taken here) and the client waited for
+     * nothing else.  It keeps its place among the fresh jobs; as one of
+     * the turns it would wait for every fresh job after it. */
+    if (f->njobs > 0) flow_enter_locked(p, f, f->jobs.head->fresh);
     else if (f->closed) free(f);
     return j;
 }
@@ -384,11 +405,16 @@ int pool_submit(pool *p, pool_flow *f, job *j, int fresh, int max_queued) {
         return LEDE_ELIMIT;
     }
     j->started = lede_now();
+    j->fresh = fresh;
     job_list_push(&f->jobs, j);
     f->njobs++;
     p->queued++;
     if (!f->held) {
         p->ready++;
+        /* fresh behind jobs taking their turns: those timed out (nothing
+         * waits for them, handoff_nothing_waits), and are skipped when
+         * taken; the flow goes with the fresh ones now */
+        if (fresh && f->ring == FLOW_OLD) flow_leave_locked(p, f);
         flow_enter_locked(p, f, fresh);
         pool_wake_locked(p);
     }

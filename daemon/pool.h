@@ -25,7 +25,12 @@ typedef struct handoff handoff;
  * whose connection had no other query out when its job came (a client
  * that waits for each reply) goes before every flow already waiting, for
  * that one job: such a client's query waits only for a worker to finish
- * the job it is on (the sparse-flow rule of fq_codel, RFC 8290).  While
+ * the job it is on (the sparse-flow rule of fq_codel, RFC 8290).  Jobs
+ * that timed out while they waited (answered, skipped when taken) do not
+ * count as out: the client's next query is fresh, and it keeps its place
+ * among the fresh ones by when it came, though it waits in its flow
+ * behind them (a stream of other clients' queries starved it otherwise,
+ * tests/py/test_fresh_after_timeout.py).  While
  * fresh jobs keep coming (one was taken in the last 100 ms), one worker
  * of two or more is kept for them, so that they do not even wait for a
  * long job of a flood to end; the flows waiting their turn share the
@@ -89,7 +94,7 @@ void pool_query_counters(pool *p, uint64_t *stopped, uint64_t *cancelled, uint64
 /* The workers' facet columns, all together (query_figures): bytes held,
  * slots refused, slots read whole, commits followed in part. */
 void pool_facet_figures(pool *p, uint64_t out[4]);
-/* Jobs waiting (held or not); fresh flows waiting (one job each). */
+/* Jobs waiting (held or not); fresh flows waiting (one fresh job each). */
 int pool_queued(pool *p);
 int pool_fresh(pool *p);
 /* Workers running a job now. */

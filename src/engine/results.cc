@@ -261,6 +261,14 @@ void fill_hit(engine_reader *r, const Xapian::MSet &marks, const std::set<std::s
     h->score = r->format == 4 ? it.get_weight() / TF_SCORE_FACTOR : it.get_weight();
     article a;
     article_init(&a);
+    /* freed however fill_hit ends: the snippet reads the database, which
+     * a commit or compaction may move (DatabaseModifiedError, which
+     * with_retry catches to run the search again); the fields decoded
+     * leaked then (LeakSanitizer, leded under ingest with COMPACT) */
+    struct Freed {
+        article &a;
+        ~Freed() { article_free(&a); }
+    } freed{a};
     char err[LEDE_ERRLEN];
     /* A result list without snippets needs only the uncompressed head. */
     int rc = o->snippet_len ? docstore_decode(r->ds, data.data(), data.size(), &a, err)
@@ -279,7 +287,6 @@ void fill_hit(engine_reader *r, const Xapian::MSet &marks, const std::set<std::s
         reader_clean_body(r, a);
         fill_snippet(marks, words, stem, a, o->snippet_len, r->fold, h);
     }
-    article_free(&a);
 }
 
 /* An item's date as a sort key: undated before every date. */

@@ -497,6 +497,37 @@ void check_ranges(engine_reader *r) {
 
 }  // namespace
 
+/* A word in every article of an index larger than a half counts
+ * (TOTAL_EXACT_UP_TO): its count is exact unsplit (the term's frequency)
+ * and was an estimate split (each half's range filter loses the bound);
+ * now the split's totals keep the whole query's bounds. */
+void check_common_word(const char *root) {
+    std::string dir = std::string(root) + "/common";
+    char err[LEDE_ERRLEN] = "";
+    engine_writer *w;
+    int rc = engine_writer_open(dir.c_str(), 1, 1, &w, err);
+    const char *meta[][2] = {{"lede.format", "4"}, {"lede.pivot", "20"}, {"lede.language", "english"}};
+    for (auto &m : meta)
+        if (rc == LEDE_OK) rc = engine_writer_meta_set(w, m[0], m[1], strlen(m[1]), err);
+    if (rc == LEDE_OK) rc = engine_writer_configure(w, "english", NULL, 0, err);
+    for (unsigned i = 0; rc == LEDE_OK && i < 3000; i++) {
+        std::string id = "c" + std::to_string(i), body = "harbour " + body_of(i);
+        rc = unit_put(w, id.c_str(), "Notes", body.c_str(), err);
+    }
+    if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
+    engine_reader *r;
+    if (rc == LEDE_OK) rc = engine_reader_open(dir.c_str(), &r, err);
+    CHECK(rc == LEDE_OK, "an index of 3,000 articles with a common word: %s", err);
+    if (rc != LEDE_OK) return;
+    Answer off = ask(r, SplitMode::OFF, "harbour", 0, 10, false);
+    Answer split = ask(r, SplitMode::ALWAYS, "harbour", 0, 10, false);
+    CHECK(off.exact && off.total == 3000 && same(off, split),
+          "a word in all 3,000 articles: split, its count is exact as unsplit (%llu exact=%d, split %llu exact=%d "
+          "between %llu and %llu)", (unsigned long long)off.total, off.exact, (unsigned long long)split.total,
+          split.exact, (unsigned long long)split.lo, (unsigned long long)split.hi);
+    engine_reader_close(r);
+}
+
 int main(void) {
     char tmpl[] = "/tmp/lede-split-XXXXXX";
     char *root = unit_scratch_open(tmpl);
@@ -528,6 +559,7 @@ int main(void) {
     } else {
         CHECK(false, "reader opens: %s", err);
     }
+    check_common_word(root);
     split_set_mode(SplitMode::BY_COST);
     unit_scratch_remove(root);
     return unit_exit();
