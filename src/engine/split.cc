@@ -305,6 +305,7 @@ void sum_totals(const engine_reader *r, const Xapian::MSet &a, const Xapian::MSe
  * "said": 20,000 between 2,089 and 21,577) where the whole match gives
  * its exact count (15,465). */
 void within_whole(Xapian::Enquire &enq, Page &page) {
+    if (page.counted_min == page.counted_max) return; /* exact already: no lists to open again */
     Xapian::MSet whole = enq.get_mset(0, 0, Xapian::doccount(0));
     page.counted_min = std::max(page.counted_min, whole.get_matches_lower_bound());
     page.counted_max = std::max(page.counted_min, std::min(page.counted_max, whole.get_matches_upper_bound()));
