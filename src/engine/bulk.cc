@@ -2,7 +2,8 @@
  * make_flat_document() made (or Xapian::Documents), spools each
  * (bulk_docs.cc) and files its postings in the current run (bulk_runs.cc), spilling the run past the memory
  * budget; at the end replays phase 1 and merges the runs (the last one
- * from memory) into phase 2 of a sink.  Owns DIR.runs/ (made here, removed by the destructor, whatever
+ * from memory) into phase 2 of a sink, the memory runs' term sorts on
+ * threads of their own beside phase 1 (RunSorts).  Owns DIR.runs/ (made here, removed by the destructor, whatever
  * happened); touches no database. */
 #include "bulk.hh"
 #include "../util.h"
@@ -10,6 +11,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <exception>
+#include <thread>
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -144,6 +147,48 @@ long Inverter::add(Xapian::docid did, FlatDocument &doc, bool replaces) {
  * read of every posting of a build that spilled nothing else. */
 void Inverter::documents(Sink &sink, Xapian::docid offset) {
     spool.replay(current, latest, offset, sink);
+}
+
+struct RunSorts::Sort {
+    std::thread thread;
+    std::vector<const RunBuffer::Entry *> order;
+    std::exception_ptr failure;
+};
+
+RunSorts::RunSorts(const std::vector<RunSet> &sets) {
+    try {
+        for (const RunSet &set : sets) {
+            sorts.emplace_back(new Sort);
+            if (set.memory->empty()) continue;
+            Sort *s = sorts.back().get();
+            const RunBuffer *run = set.memory;
+            s->thread = std::thread([s, run] {
+                try {
+                    s->order = run->in_order();
+                } catch (...) {
+                    s->failure = std::current_exception();
+                }
+            });
+        }
+    } catch (...) {
+        join(); /* a thread not started: those that were, stopped */
+        throw;
+    }
+}
+
+RunSorts::~RunSorts() { join(); }
+
+void RunSorts::join() {
+    for (auto &s : sorts)
+        if (s->thread.joinable()) s->thread.join();
+}
+
+void RunSorts::wait(std::vector<RunSet> &sets) {
+    join();
+    for (size_t i = 0; i < sets.size() && i < sorts.size(); i++) {
+        if (sorts[i]->failure) std::rethrow_exception(sorts[i]->failure);
+        if (!sets[i].memory->empty()) sets[i].order = &sorts[i]->order;
+    }
 }
 
 }  // namespace bulk

@@ -306,6 +306,29 @@ struct RunSet {
     const RunBuffer *memory;
     const Versions *current;
     Xapian::docid offset;
+    /* memory's in_order(), sorted ahead (RunSorts); null: the merge sorts it. */
+    const std::vector<const RunBuffer::Entry *> *order = nullptr;
+};
+
+/* The memory runs' term orders (RunBuffer::in_order), each sorted on a
+ * thread of its own from construction while the caller goes on with what
+ * only reads the runs (the merge's group keys, phase 1's spool replay):
+ * the sorts off phase 2's serial start, where the merging thread did
+ * them one after the other.  wait() joins them (rethrowing a sort's
+ * failure) and points each set's order at its own; the destructor joins
+ * them too (an error before the merge).  No run may change, nor the
+ * sets' vector, until wait(); the orders live as long as this. */
+class RunSorts {
+  public:
+    explicit RunSorts(const std::vector<RunSet> &sets);
+    ~RunSorts();
+    RunSorts(const RunSorts &) = delete;
+    RunSorts &operator=(const RunSorts &) = delete;
+    void wait(std::vector<RunSet> &sets);
+  private:
+    struct Sort;
+    std::vector<std::unique_ptr<Sort>> sorts; /* one a set */
+    void join();
 };
 
 /* Merges the runs of every set into phase 2 of sink, each posting's docid

@@ -475,12 +475,25 @@ class FileRun : public RunReader {
     Xapian::docid prev = 0;
 };
 
-/* The run still in memory (the last of a build), read in place. */
+/* The run still in memory (the last of a build), read in place, in the
+ * order sorted ahead (RunSet::order) or its own.  Its entries and their
+ * bytes are cold (the sort read only pointers and leading bytes): each
+ * entry is asked of the cache AHEAD terms before it is read, its term's
+ * and postings' bytes AHEAD/2 before, where the term's copy was two
+ * thirds of a Reuters merge's reading. */
 class MemoryRun : public RunReader {
   public:
-    explicit MemoryRun(const RunSet &set) : RunReader(set), order(set.memory->in_order()) {}
+    explicit MemoryRun(const RunSet &set)
+        : RunReader(set), own(set.order ? std::vector<const RunBuffer::Entry *>() : set.memory->in_order()),
+          order(set.order ? *set.order : own) {}
     bool next_term() override {
         if (at == order.size()) return false;
+        if (at + AHEAD < order.size()) __builtin_prefetch(order[at + AHEAD]);
+        if (at + AHEAD / 2 < order.size()) {
+            const RunBuffer::Entry *f = order[at + AHEAD / 2];
+            __builtin_prefetch(f->term.data());
+            __builtin_prefetch(f->postings.bytes.data());
+        }
         const RunBuffer::Entry *e = order[at++];
         term.assign(e->term);
         const std::string &bytes = e->postings.bytes;
@@ -507,7 +520,9 @@ class MemoryRun : public RunReader {
         return true;
     }
   private:
-    std::vector<const RunBuffer::Entry *> order;
+    static const size_t AHEAD = 16;
+    const std::vector<const RunBuffer::Entry *> own;
+    const std::vector<const RunBuffer::Entry *> &order;
     size_t at = 0, next = 0;
     const unsigned char *p = nullptr, *end = nullptr;
     std::vector<Located> sorted;  /* a term's postings out of order, sorted */

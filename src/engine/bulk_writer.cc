@@ -366,6 +366,7 @@ void write_database(engine_writer *const *parts, int n, const std::vector<Xapian
         in_memory += sets.back().memory->bytes();
         runs += b->inverter.runs_merged();
     }
+    bulk::RunSorts sorts(sets); /* beside the group keys and phase 1, which only read the runs */
     GroupKeys keys;
     *grouped = false;
     if (group)
@@ -382,6 +383,7 @@ void write_database(engine_writer *const *parts, int n, const std::vector<Xapian
     }
     std::string terms = "terms (merging " + std::to_string(runs) + " runs)";
     phase(terms.c_str(), 0);
+    sorts.wait(sets);
     bulk::merge_runs(sets, budget, *sink, [&](uint64_t done) { phase(terms.c_str(), done); });
     for (int i = 0; i < n; i++) parts[i]->bulk->inverter.release_runs();
     give_back_freed(); /* the runs', before the spelling words' map and fragments */
