@@ -357,7 +357,10 @@ int engine_writer_delete_file(engine_writer *w, const char *filekey,
 /* Deletes the article with this id; *found says whether there was one. */
 int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
                             char *err);
-/* Commits; every commit also stamps metadata "lede.commit_time". */
+/* Commits; every commit also stamps metadata "lede.commit_time".  When
+ * Xapian's commit fails, w is discarded as engine_writer_discard does (its
+ * changes since the last commit are gone, Xapian's and lede's): closing
+ * it then stores nothing. */
 int engine_writer_commit(engine_writer *w, char *err);
 /* A sharded index keeps its spelling in its front database
  * (docs/SCALE.md), which a front reads locally where Xapian gives no
