@@ -19,7 +19,7 @@
 #define PUTS 5
 
 static int put_one(livewriter *w, int i) {
-    char id[16], err[LEDE_ERRLEN];
+    char id[32], err[LEDE_ERRLEN]; /* room for any int: -O1 -Werror=format-truncation */
     snprintf(id, sizeof id, "live-%d", i);
     article a;
     article_init(&a);
