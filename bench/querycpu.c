@@ -66,14 +66,18 @@ static cpu_query *load(const char *path, size_t *n) {
     return qs;
 }
 
-/* The page's ids, comma-separated, malloc'd. */
+/* The page's ids, comma-separated, malloc'd; with QUERYCPU_SCORES set
+ * (xtxw prototype), each id:score (%.12g), to compare scores too. */
 static char *ids_of(const search_results *res) {
+    static int scores = -1;
+    if (scores < 0) scores = getenv("QUERYCPU_SCORES") != NULL;
     size_t len = 1;
-    for (unsigned i = 0; i < res->nhits; i++) len += strlen(res->hits[i].id) + 1;
+    for (unsigned i = 0; i < res->nhits; i++) len += strlen(res->hits[i].id) + 32;
     char *s = calloc(1, len);
     for (unsigned i = 0; i < res->nhits; i++) {
         if (i) strcat(s, ",");
         strcat(s, res->hits[i].id);
+        if (scores) snprintf(s + strlen(s), 32, ":%.12g", res->hits[i].score);
     }
     return s;
 }
