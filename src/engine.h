@@ -400,8 +400,12 @@ size_t engine_words_count(const engine_words *words);
  * closing w then commits none of them, and stores nothing (its fields,
  * its change counts, nor the boilerplate table it shares, whose counts
  * hold the articles dropped: the run that makes them again counts them
- * once), unless w commits first.  For a writer about to be reopened
- * whose owner makes its changes again.  Not for a bulk writer (nothing
+ * once), unless w commits first.  Until it commits, a discarded writer
+ * refuses every change (engine_writer_put, engine_writer_delete_id,
+ * engine_writer_delete_file: LEDE_EDISCARDED with a message), since its
+ * close would drop the change unseen; a commit makes it a writer like
+ * any other again (storing the shared table as it stands).  For a writer
+ * about to be reopened whose owner makes its changes again.  Not for a bulk writer (nothing
  * done).  Xapian 1.4 commits by itself at the engine_flush_threshold()th
  * document changed since the last commit (outside a transaction): those
  * it cannot drop, so an owner that discards commits before (livewriter.c
