@@ -281,6 +281,19 @@ void engine_writer_boiler_next(engine_writer *w, const boiler_span *spans, size_
  * aside): it was counted when first put, and is put again into a
  * database reopened after a failed write (livewriter.c).  The put clears it. */
 void engine_writer_unobserved_next(engine_writer *w);
+/* Takes back from w's shared table the articles w counted into it since
+ * its last commit (boiler.h's boiler_unobserve), a discard or a failed
+ * commit notwithstanding: for an owner that drops them for good and whose
+ * next run makes them again, counting them then (a failed sharded
+ * lede-index run, before it discards its shards and stores the table
+ * again in those that committed: indexer/shardrun.c).  Not for one that
+ * makes them again at once (livewriter.c: engine_writer_unobserved_next). */
+void engine_writer_unobserve_dropped(engine_writer *w);
+/* Makes t the table w's commits store, as it stands (not merged with the
+ * one w's database holds: engine_writer_share_boiler's; nothing counted
+ * into it by w's puts); *differs says whether the database holds another
+ * text.  Nothing when w's database keeps its boilerplate (or t is NULL). */
+int engine_writer_store_boiler(engine_writer *w, boiler_table *t, int *differs, char *err);
 /* Marks the database as one whose boilerplate is kept (BOILER_OFF):
  * neither w nor any later writer learns or leaves any out. */
 int engine_writer_keep_boilerplate(engine_writer *w, char *err);

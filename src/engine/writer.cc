@@ -224,8 +224,10 @@ static int put_document(engine_writer *w, const article *a, const char *filekey,
         /* Counted once an article: a new version of one (a developing
          * story) would otherwise count the lines its versions share again
          * each time, until they were learned as its source's boilerplate. */
-        if (w->boiler && w->boiler_observe && !w->boiler_skip_next && !exists)
-            boiler_observe_article(w->boiler, a);
+        if (w->boiler && w->boiler_observe && !w->boiler_skip_next && !exists) {
+            if (!w->boiler_counted) w->boiler_counted.reset(boiler_log_new());
+            boiler_observe_article_logged(w->boiler, a, w->boiler_counted.get());
+        }
         Xapian::Document doc = make_document(w, a, qterm, filekey, fp, data, len);
         join_live_group(w, doc, qterm);
         if (exists) {
@@ -419,6 +421,7 @@ int engine_writer_commit(engine_writer *w, char *err) {
         }
         w->pending_changes = 0;
         w->discarded = false;
+        boiler_log_clear(w->boiler_counted.get()); /* committed: counted for good */
         writer_changes_committed(w);
         return LEDE_OK;
     });
