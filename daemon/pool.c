@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 typedef struct worker worker;
 
@@ -21,6 +23,7 @@ typedef struct worker worker;
 struct pool_flow {
     job_list jobs;
     int njobs;
+    int fresh_jobs;             /* of which fresh (pool_submit's fresh) */
     int ring;                   /* FLOW_OUT, or the turn list it is on */
     int held;                   /* its client owes reading: skip its jobs */
     int closed;                 /* its connection is gone: freed once empty */
@@ -85,18 +88,24 @@ void pool_index_figures(pool *p, uint64_t *articles, uint64_t *revision,
 }
 
 /* Test hook: a query that is exactly "lede-test-hold" waits, before it
- * runs, until a byte can be read from the FIFO named by LEDE_TEST_HOLD, so
+ * runs, until it reads a byte from the FIFO named by LEDE_TEST_HOLD, so
  * tests can keep a worker busy for as long as they need without any
  * timing; "lede-test-hold-sent" waits the same way after its reply went
- * to the socket (see handoff_send_through).  The variable is read once, by
+ * to the socket (see handoff_send_through).  One byte lets one hold go:
+ * the end of a writer that let an earlier hold go (it may close after the
+ * next hold opened the FIFO) lets none go.  The variable is read once, by
  * server_run; without it a job only tests a pointer here. */
 static void test_hold(const pool *p, const job *j, const char *query) {
     const char *fifo = p->test_hold;
     if (!fifo || !j->req.arg || strcmp(j->req.arg, query)) return;
-    FILE *f = fopen(fifo, "r");
-    if (!f) return;
-    (void)fgetc(f);
-    fclose(f);
+    for (;;) {
+        int fd = open(fifo, O_RDONLY);
+        if (fd < 0) return;
+        char byte;
+        ssize_t n = read(fd, &byte, 1);
+        close(fd);
+        if (n != 0) return; /* its byte (or an error: not held for ever) */
+    }
 }
 
 /* A query's deadline runs from its submission, as the loop's time limit
@@ -255,13 +264,16 @@ static job *pool_take_locked(pool *p) {
     f->ring = FLOW_OUT;
     job *j = job_list_pop(&f->jobs);
     f->njobs--;
+    if (j->fresh) f->fresh_jobs--;
     p->queued--;
     p->ready--;
-    /* A job behind this one may be fresh: sent when this one had timed
-     * out (answered, skipped when taken here) and the client waited for
-     * nothing else.  It keeps its place among the fresh jobs; as one of
-     * the turns it would wait for every fresh job after it. */
-    if (f->njobs > 0) flow_enter_locked(p, f, f->jobs.head->fresh);
+    /* A job behind this one may be fresh: sent when every job before it
+     * had timed out (answered, skipped when taken here) and the client
+     * waited for nothing else.  The flow stays among the fresh ones until
+     * that job is taken, however many timed-out jobs come before it (each
+     * skipped at once); as one of the turns it would wait for every fresh
+     * job after it. */
+    if (f->njobs > 0) flow_enter_locked(p, f, f->fresh_jobs > 0);
     else if (f->closed) free(f);
     return j;
 }
@@ -408,6 +420,7 @@ int pool_submit(pool *p, pool_flow *f, job *j, int fresh, int max_queued) {
     j->fresh = fresh;
     job_list_push(&f->jobs, j);
     f->njobs++;
+    f->fresh_jobs += fresh != 0;
     p->queued++;
     if (!f->held) {
         p->ready++;

@@ -29,8 +29,9 @@ typedef struct handoff handoff;
  * that timed out while they waited (answered, skipped when taken) do not
  * count as out: the client's next query is fresh, and it keeps its place
  * among the fresh ones by when it came, though it waits in its flow
- * behind them (a stream of other clients' queries starved it otherwise,
- * tests/py/test_fresh_after_timeout.py).  While
+ * behind them, however many (its flow stays with the fresh ones while it
+ * holds a fresh job: a stream of other clients' queries starved it
+ * otherwise, tests/py/test_fresh_after_timeout.py).  While
  * fresh jobs keep coming (one was taken in the last 100 ms), one worker
  * of two or more is kept for them, so that they do not even wait for a
  * long job of a flood to end; the flows waiting their turn share the

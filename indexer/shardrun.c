@@ -130,6 +130,35 @@ static void commit_held_words(build *b) {
              b->sh.front.live[0], err);
 }
 
+/* After a failed run, the shards that committed in it stored the shared
+ * boilerplate table with the articles the others then dropped counted
+ * (writers_stop has taken those back from it since): each shard whose
+ * table differs gets it again, committed alone by a writer opened anew,
+ * so that the next run, which makes the dropped articles again, counts
+ * them once (tests/py/test_boiler_rerun.py).  A shard that cannot (a full
+ * disk, a failed open or commit) keeps its table, and a warning says so. */
+static void store_boiler_again(build *b) {
+    /* a full build's articles are counted as they are read, not by the
+     * writers: none taken back (docs/ARCHITECTURE.md) */
+    if (!b->boiler || b->bulk || b->fresh) return;
+    for (unsigned k = 0; k < b->nshards; k++) {
+        char *path = shards_db_path(&b->sh.shard[k]), err[LEDE_ERRLEN];
+        engine_writer *w = NULL;
+        int differs = 0, rc = engine_writer_open(path, 0, 0, &w, err);
+        if (rc == LEDE_OK) rc = engine_writer_store_boiler(w, b->boiler, &differs, err);
+        if (rc == LEDE_OK && differs) rc = engine_writer_room(w, err);
+        if (rc == LEDE_OK && differs) rc = engine_writer_commit(w, err);
+        if (rc != LEDE_OK || !differs) engine_writer_discard(w); /* its close commits nothing */
+        engine_writer_close(w, NULL);
+        if (rc != LEDE_OK)
+            WARN(b, "%s: its boilerplate table still counts the articles the failed run dropped (%s): "
+                 "the next run counts them twice", path, err);
+        else if (differs)
+            INFO(b, "commit %s: the boilerplate table without the articles the failed run dropped", path);
+        free(path);
+    }
+}
+
 /* After a failed run the front's pending records are dropped, not
  * committed: they name files whose articles a shard's failed commit may
  * have dropped, and a committed record would make the next run skip
@@ -142,6 +171,7 @@ int shardrun_stop(build *b, char *err) {
     if (!b->front) return LEDE_OK;
     int rc = LEDE_OK;
     if (!atomic_load(&b->failed) && (b->front_pending || b->front_held || b->front_given)) rc = commit_front(b, err);
+    if (atomic_load(&b->failed)) store_boiler_again(b);
     if (atomic_load(&b->failed) || rc != LEDE_OK) {
         commit_held_words(b);
     } else {

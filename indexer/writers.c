@@ -353,8 +353,12 @@ int writers_stop(build *b, char *err) {
         if (w->ew && b->bulk && !merged) engine_writer_abandon(w->ew); /* writes nothing */
         /* a failed sharded run's shards keep nothing pending (their files
          * are read again: shardrun_stop), nor put their words in their
-         * own spelling tables at the close */
-        if (w->ew && !b->bulk && b->nshards && atomic_load(&b->failed)) engine_writer_discard(w->ew);
+         * own spelling tables at the close, nor count their articles in
+         * the boilerplate table shardrun_stop stores again */
+        if (w->ew && !b->bulk && b->nshards && atomic_load(&b->failed)) {
+            engine_writer_unobserve_dropped(w->ew);
+            engine_writer_discard(w->ew);
+        }
         if (w->ew && !b->bulk && engine_writer_close(w->ew, err) != LEDE_OK) rc = LEDE_ERR;
         if (w->ew) jobq_destroy(&w->q);
         docstore_free(w->ds);

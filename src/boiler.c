@@ -135,6 +135,62 @@ void boiler_count_article(boiler_table *t, unsigned source) {
     t->src[source].docs++;
 }
 
+/* ---- taking counts back ------------------------------------------- */
+
+/* Records one after another: the source, the count of keys, the keys. */
+struct boiler_log {
+    uint64_t *v;
+    size_t n, cap;
+    size_t at; /* where the last record's count is */
+};
+
+boiler_log *boiler_log_new(void) {
+    return lede_calloc(1, sizeof(boiler_log));
+}
+
+void boiler_log_free(boiler_log *l) {
+    if (!l) return;
+    free(l->v);
+    free(l);
+}
+
+void boiler_log_clear(boiler_log *l) {
+    if (l) l->n = 0;
+}
+
+static void log_push(boiler_log *l, uint64_t x) {
+    if (l->n == l->cap) l->v = lede_realloc(l->v, (l->cap = l->cap ? 2 * l->cap : 64) * sizeof *l->v);
+    l->v[l->n++] = x;
+}
+
+void boiler_log_article(boiler_log *l, unsigned source) {
+    if (!l) return;
+    log_push(l, source);
+    l->at = l->n;
+    log_push(l, 0);
+}
+
+void boiler_log_key(boiler_log *l, uint64_t key) {
+    if (!l) return;
+    log_push(l, key);
+    l->v[l->at]++;
+}
+
+void boiler_unobserve(boiler_table *t, boiler_log *l) {
+    if (!l) return;
+    boiler_lock(t);
+    for (size_t i = 0; i + 1 < l->n; i += 2 + l->v[i + 1]) {
+        uint64_t s = l->v[i], keys = l->v[i + 1];
+        if (s < t->nsrc && t->src[s].docs > 0) t->src[s].docs--;
+        for (size_t k = i + 2; k < i + 2 + keys && k < l->n; k++) {
+            boiler_entry *e = boiler_find(t, l->v[k]);
+            if (e && e->count > 0) e->count--;
+        }
+    }
+    boiler_unlock(t);
+    l->n = 0;
+}
+
 static int by_key(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;

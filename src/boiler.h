@@ -90,6 +90,24 @@ size_t boiler_spans(boiler_table *t, const char *source, const char *body, boile
 /* boiler_observe of an article's body under its source. */
 void boiler_observe_article(boiler_table *t, const article *a);
 
+/* What a writer counted since its last commit, so that an owner that
+ * drops those articles for good can take their counts back: a failed
+ * sharded lede-index run, whose shards that committed stored the shared
+ * table with the other shards' dropped articles counted, takes them back
+ * and stores the table again (indexer/shardrun.c); the next run counts
+ * them once, when it makes them again.  A record an article: its source
+ * and the keys of its blocks, 8 bytes each. */
+typedef struct boiler_log boiler_log;
+boiler_log *boiler_log_new(void);
+void boiler_log_free(boiler_log *l);
+void boiler_log_clear(boiler_log *l);
+/* boiler_observe_article, noting in log (NULL: nowhere) what it counted. */
+void boiler_observe_article_logged(boiler_table *t, const article *a, boiler_log *log);
+/* Takes back from t every count log holds (each article under its
+ * source, each of its blocks; a block swept from t since is passed over)
+ * and clears log. */
+void boiler_unobserve(boiler_table *t, boiler_log *log);
+
 /* A line learned as boilerplate since the table's learned lines were last
  * taken: the articles written with it before (any number of them) are to
  * be made again, which a compaction does (src/engine/reclean.cc finds

@@ -31,5 +31,9 @@ void boiler_note_learned(boiler_table *t, const boiler_entry *e);
  * written before; one that was boilerplate once and is not now (its
  * share fell) is in this one, to be made again once it is again. */
 void boiler_note_written(boiler_table *t, boiler_entry *const *e, size_t n);
+/* An article counted under source begins a record of log (NULL: none);
+ * each of its blocks' keys follows it. */
+void boiler_log_article(boiler_log *log, unsigned source);
+void boiler_log_key(boiler_log *log, uint64_t key);
 
 #endif

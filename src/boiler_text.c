@@ -153,16 +153,19 @@ static void text_of(boiler_entry *e, const char *body, const body_line *l) {
 
 /* Counts body's lines (lines_of's n) and the article under source. */
 static void observe_lines(boiler_table *t, const char *source, const char *body,
-                          const body_line *lines, size_t n) {
+                          const body_line *lines, size_t n, boiler_log *log) {
     body_line *sorted = lede_malloc((n + 1) * sizeof *sorted);
     memcpy(sorted, lines, n * sizeof *lines);
     qsort(sorted, n, sizeof *sorted, by_hash);
     boiler_lock(t);
     unsigned s = boiler_source_index(t, source);
     boiler_count_article(t, s);
+    boiler_log_article(log, s);
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && sorted[i].hash == sorted[i - 1].hash) continue;
-        boiler_entry *e = boiler_add(t, boiler_key(t, s, sorted[i].hash));
+        uint64_t key = boiler_key(t, s, sorted[i].hash);
+        boiler_log_key(log, key);
+        boiler_entry *e = boiler_add(t, key);
         e->source = (uint16_t)s;
         e->words = (uint16_t)(sorted[i].words > 0xffff ? 0xffff : sorted[i].words);
         if (e->count < UINT32_MAX) e->count++;
@@ -175,24 +178,28 @@ static void observe_lines(boiler_table *t, const char *source, const char *body,
     free(sorted);
 }
 
-static void observe(boiler_table *t, const char *source, const char *body) {
+static void observe(boiler_table *t, const char *source, const char *body, boiler_log *log) {
     body_line *lines;
     size_t n = lines_of(body, &lines);
-    observe_lines(t, source, body, lines, n);
+    observe_lines(t, source, body, lines, n, log);
     free(lines);
 }
 
 void boiler_observe(boiler_table *t, const char *source, const char *body) {
-    observe(t, source, body);
+    observe(t, source, body, NULL);
 }
 
-void boiler_observe_article(boiler_table *t, const article *a) {
+void boiler_observe_article_logged(boiler_table *t, const article *a, boiler_log *log) {
     if (!a->body) return;
     sbuf source;
     sbuf_init(&source);
     boiler_source_of(a, &source);
-    observe(t, source.data ? source.data : "", a->body);
+    observe(t, source.data ? source.data : "", a->body, log);
     sbuf_free(&source);
+}
+
+void boiler_observe_article(boiler_table *t, const article *a) {
+    boiler_observe_article_logged(t, a, NULL);
 }
 
 /* Bytes of body that are not blank. */
@@ -265,7 +272,7 @@ size_t boiler_observe_article_spans(boiler_table *t, const article *a, boiler_sp
     const char *name = source.data ? source.data : "";
     body_line *lines;
     size_t n = lines_of(a->body, &lines);
-    observe_lines(t, name, a->body, lines, n);
+    observe_lines(t, name, a->body, lines, n, NULL);
     size_t found = spans_of_lines(t, name, a->body, lines, n, out);
     free(lines);
     sbuf_free(&source);

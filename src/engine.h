@@ -281,6 +281,19 @@ void engine_writer_boiler_next(engine_writer *w, const boiler_span *spans, size_
  * aside): it was counted when first put, and is put again into a
  * database reopened after a failed write (livewriter.c).  The put clears it. */
 void engine_writer_unobserved_next(engine_writer *w);
+/* Takes back from w's shared table the articles w counted into it since
+ * its last commit (boiler.h's boiler_unobserve), a discard or a failed
+ * commit notwithstanding: for an owner that drops them for good and whose
+ * next run makes them again, counting them then (a failed sharded
+ * lede-index run, before it discards its shards and stores the table
+ * again in those that committed: indexer/shardrun.c).  Not for one that
+ * makes them again at once (livewriter.c: engine_writer_unobserved_next). */
+void engine_writer_unobserve_dropped(engine_writer *w);
+/* Makes t the table w's commits store, as it stands (not merged with the
+ * one w's database holds: engine_writer_share_boiler's; nothing counted
+ * into it by w's puts); *differs says whether the database holds another
+ * text.  Nothing when w's database keeps its boilerplate (or t is NULL). */
+int engine_writer_store_boiler(engine_writer *w, boiler_table *t, int *differs, char *err);
 /* Marks the database as one whose boilerplate is kept (BOILER_OFF):
  * neither w nor any later writer learns or leaves any out. */
 int engine_writer_keep_boilerplate(engine_writer *w, char *err);
@@ -400,8 +413,12 @@ size_t engine_words_count(const engine_words *words);
  * closing w then commits none of them, and stores nothing (its fields,
  * its change counts, nor the boilerplate table it shares, whose counts
  * hold the articles dropped: the run that makes them again counts them
- * once), unless w commits first.  For a writer about to be reopened
- * whose owner makes its changes again.  Not for a bulk writer (nothing
+ * once), unless w commits first.  Until it commits, a discarded writer
+ * refuses every change (engine_writer_put, engine_writer_delete_id,
+ * engine_writer_delete_file: LEDE_EDISCARDED with a message), since its
+ * close would drop the change unseen; a commit makes it a writer like
+ * any other again (storing the shared table as it stands).  For a writer
+ * about to be reopened whose owner makes its changes again.  Not for a bulk writer (nothing
  * done).  Xapian 1.4 commits by itself at the engine_flush_threshold()th
  * document changed since the last commit (outside a transaction): those
  * it cannot drop, so an owner that discards commits before (livewriter.c

@@ -28,6 +28,7 @@ extern "C" {
 #define LEDE_ETIMEOUT -10  /* a query passed its deadline and stopped */
 #define LEDE_ECANCELLED -11 /* a query nobody waits for any more stopped */
 #define LEDE_EUNAVAIL -12  /* a server the index needs does not answer (for now) */
+#define LEDE_EDISCARDED -13 /* a writer discarded since its last commit refuses changes */
 
 #define LEDE_ERRLEN 512
 

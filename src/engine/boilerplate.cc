@@ -157,6 +157,25 @@ void engine_writer_boiler_next(engine_writer *w, const boiler_span *spans, size_
 
 void engine_writer_unobserved_next(engine_writer *w) { w->boiler_skip_next = true; }
 
+int engine_writer_store_boiler(engine_writer *w, boiler_table *t, int *differs, char *err) {
+    *differs = 0;
+    return guarded(err, w->path.c_str(), [&] {
+        std::string had = w->db.get_metadata(BOILER_META_KEY);
+        if (had == BOILER_OFF || !t) return LEDE_OK;
+        sbuf text;
+        sbuf_init(&text);
+        boiler_to_text(t, &text);
+        *differs = taken(text) != had;
+        w->boiler = t; /* stored by the next commit, as it stands then */
+        w->boiler_observe = false;
+        return LEDE_OK;
+    });
+}
+
+void engine_writer_unobserve_dropped(engine_writer *w) {
+    if (w && w->boiler && w->boiler_counted) boiler_unobserve(w->boiler, w->boiler_counted.get());
+}
+
 int engine_writer_keep_boilerplate(engine_writer *w, char *err) {
     return guarded(err, w->path.c_str(), [&] {
         w->boiler = nullptr;

@@ -139,6 +139,9 @@ struct engine_writer {
     std::unique_ptr<std::vector<boiler_span>> boiler_given;
     /* The next put counts nothing into boiler (engine_writer_unobserved_next). */
     bool boiler_skip_next = false;
+    /* What its puts counted into boiler since its last commit, a discard
+     * included (engine_writer_unobserve_dropped); NULL until one counts. */
+    std::unique_ptr<boiler_log, void (*)(boiler_log *)> boiler_counted{nullptr, boiler_log_free};
     /* Documents added, replaced or deleted since the last commit or
      * discard, as Xapian counts them toward its flush threshold
      * (engine_writer_pending_changes). */

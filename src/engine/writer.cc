@@ -224,8 +224,10 @@ static int put_document(engine_writer *w, const article *a, const char *filekey,
         /* Counted once an article: a new version of one (a developing
          * story) would otherwise count the lines its versions share again
          * each time, until they were learned as its source's boilerplate. */
-        if (w->boiler && w->boiler_observe && !w->boiler_skip_next && !exists)
-            boiler_observe_article(w->boiler, a);
+        if (w->boiler && w->boiler_observe && !w->boiler_skip_next && !exists) {
+            if (!w->boiler_counted) w->boiler_counted.reset(boiler_log_new());
+            boiler_observe_article_logged(w->boiler, a, w->boiler_counted.get());
+        }
         Xapian::Document doc = make_document(w, a, qterm, filekey, fp, data, len);
         join_live_group(w, doc, qterm);
         if (exists) {
@@ -244,9 +246,23 @@ static int put_document(engine_writer *w, const article *a, const char *filekey,
     });
 }
 
+/* A discarded writer takes no change until it commits (engine.h): its
+ * close commits nothing, so a change made now would be lost unseen. */
+static int refuse_discarded(const engine_writer *w, const char *what, char *err) {
+    return lede_seterr_code(err, LEDE_EDISCARDED,
+                            "%s: %s refused: the writer was discarded since its last commit "
+                            "(its close commits nothing); reopen it, or commit first",
+                            w->path.c_str(), what);
+}
+
 int engine_writer_put(engine_writer *w, const article *a, const char *filekey,
                       uint64_t fp, const void *data, size_t len, int *outcome,
                       char *err) {
+    if (w->discarded) {
+        w->boiler_given.reset();
+        w->boiler_skip_next = false;
+        return refuse_discarded(w, "put", err);
+    }
     int rc = w->bulk ? bulk_writer_put(w, a, filekey, fp, data, len, outcome, err)
                      : put_document(w, a, filekey, fp, data, len, outcome, err);
     w->boiler_given.reset(); /* the next article's are its own */
@@ -325,6 +341,7 @@ int engine_writer_delete_file(engine_writer *w, const char *filekey,
     *deleted = 0;
     *more = 0;
     if (w->bulk) return lede_seterr(err, "%s: a bulk writer deletes nothing", w->path.c_str());
+    if (w->discarded) return refuse_discarded(w, "delete", err);
     return guarded(err, "delete", [&] {
         std::string term = std::string(PREFIX_FILE) + filekey;
         Xapian::docid next = 1;
@@ -357,6 +374,7 @@ int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
                             char *err) {
     *found = 0;
     if (w->bulk) return lede_seterr(err, "%s: a bulk writer deletes nothing", w->path.c_str());
+    if (w->discarded) return refuse_discarded(w, "delete", err);
     return guarded(err, w->path.c_str(), [&] {
         std::string qterm = id_term(id);
         Xapian::PostingIterator p = w->db.postlist_begin(qterm);
@@ -403,6 +421,7 @@ int engine_writer_commit(engine_writer *w, char *err) {
         }
         w->pending_changes = 0;
         w->discarded = false;
+        boiler_log_clear(w->boiler_counted.get()); /* committed: counted for good */
         writer_changes_committed(w);
         return LEDE_OK;
     });

@@ -157,6 +157,24 @@ def build_index(index, *sources, extra=()):
 running_daemons = []
 
 
+def one_held_worker(scratch, index, timeout, holds=1):
+    """leded with one worker and LEDE_TEST_HOLD (daemon/pool.c), its
+    --query-timeout timeout, no spinning; a connection sends holds
+    "lede-test-hold" queries, the first of which holds the worker while
+    the others wait.  Checks that STATS says so and returns (daemon, the
+    FIFO, a probe connection for STATS, the holding connection)."""
+    hold = scratch.hold_fifo()
+    d = Daemon(index, "--workers", "1", "--query-timeout", timeout, "--worker-spin-us", "0",
+               env={"LEDE_TEST_HOLD": hold})
+    probe = d.connect()
+    holder = d.connect()
+    holder.send("SEARCH lede-test-hold\n" * holds)
+    want = str(holds - 1)
+    check(eventually(lambda: stats(probe)["workers_busy"] == "1" and stats(probe)["queued"] == want),
+          "the first of %d held queries holds the one worker, the others wait" % holds, str(stats(probe)))
+    return d, hold, probe, holder
+
+
 def stop_daemons():
     for d in list(running_daemons):
         d.stop(signal.SIGKILL)

@@ -216,9 +216,10 @@ check(batches > 0, "STATS read_batches: the loop waited for the backlog", str(ba
 
 
 def release_holds():
-    """Lets every held worker go.  A writer's open releases every reader
+    """Lets every held worker go.  A writer's open wakes every reader
     waiting in open() at that moment (one reads the byte, the others see
-    EOF), so open without blocking, and only while a reader waits."""
+    EOF and wait again: daemon/pool.c), so open without blocking, and only
+    while a reader waits, a byte each time."""
     for _ in range(2000):
         if stat("workers_busy") == 0:
             return True

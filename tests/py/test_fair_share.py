@@ -7,8 +7,8 @@ every reply in order once it reads; and --max-output-total holds a
 non-reader that owes less than --max-output while another client goes on."""
 import os
 
-from ledetest import (ROOT, Daemon, Scratch, build_index, check, check_eq, eventually, finish, release_all,
-                      release_one, stats, status_field)
+from ledetest import (ROOT, Daemon, Scratch, build_index, check, check_eq, eventually, finish, one_held_worker,
+                      release_all, release_one, stats, status_field)
 
 scratch = Scratch()
 index = scratch.join("corpus.idx")
@@ -17,14 +17,7 @@ build_index(index, os.path.join(ROOT, "corpus"))
 
 # A fresh query goes before a flood's queue.  One worker; the flood's
 # queries each hold it until the test lets it go.
-hold = scratch.hold_fifo()
-d = Daemon(index, "--workers", "1", "--query-timeout", "0", "--worker-spin-us", "0",
-           env={"LEDE_TEST_HOLD": hold})
-probe = d.connect()
-flood = d.connect()
-flood.send("SEARCH lede-test-hold\n" * 5)
-check(eventually(lambda: stats(probe)["workers_busy"] == "1" and stats(probe)["queued"] == "4"),
-      "the flood's first query holds the worker, four more wait")
+d, hold, probe, flood = one_held_worker(scratch, index, "0", holds=5)
 good = d.connect()
 good.send("SEARCH drought\n")
 check(eventually(lambda: stats(probe)["queued"] == "5"), "a good client's query waits too")

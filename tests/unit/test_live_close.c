@@ -32,25 +32,29 @@ static int put_one(livewriter *w, int i) {
     return rc;
 }
 
-/* The articles a new writer of index finds. */
-static uint64_t doccount_of(const char *index) {
+/* A writer of index, or NULL (checked: what says which opening). */
+static livewriter *open_checked(const char *index, const char *what) {
     char err[LEDE_ERRLEN];
     livewriter *w = NULL;
     int rc = livewriter_open(index, "test_live_close", NULL, &w, err);
-    CHECK(rc == LEDE_OK, "the index opens again: %s", rc == LEDE_OK ? "" : err);
-    uint64_t n = rc == LEDE_OK ? livewriter_doccount(w) : 0;
-    livewriter_close(w, NULL);
+    CHECK(rc == LEDE_OK, "%s: %s", what, rc == LEDE_OK ? "opens" : err);
+    return rc == LEDE_OK ? w : NULL;
+}
+
+/* The articles a new writer of index finds. */
+static uint64_t doccount_of(const char *index) {
+    livewriter *w = open_checked(index, "the index opens again");
+    uint64_t n = w ? livewriter_doccount(w) : 0;
+    if (w) livewriter_close(w, NULL);
     return n;
 }
 
 static void check_broken_close(const char *index) {
     char err[LEDE_ERRLEN];
-    livewriter *w = NULL;
-    int rc = livewriter_open(index, "test_live_close", NULL, &w, err);
-    CHECK(rc == LEDE_OK, "a new index opens: %s", rc == LEDE_OK ? "" : err);
-    if (rc != LEDE_OK) return;
+    livewriter *w = open_checked(index, "a new index opens");
+    if (!w) return;
     for (int i = 0; i < PUTS; i++) put_one(w, i);
-    rc = livewriter_commit(w, err);
+    int rc = livewriter_commit(w, err);
     CHECK(rc != LEDE_OK, "the commit fails (LEDE_FAIL_COMMIT): %s", rc == LEDE_OK ? "it did not" : err);
     CHECK(livewriter_doccount(w) == 0 && livewriter_uncommitted(w) == PUTS,
           "broken: its reopening failed too (LEDE_FAIL_OPEN), no database open, the %d puts kept (%llu)",

@@ -11,7 +11,8 @@
  * changes (XAPIAN_FLUSH_THRESHOLD, 4 here), which a discard cannot drop:
  * why livewriter.c commits before.  And LEDE_FAIL_COMMIT (writer.cc):
  * the Nth commit of the database named fails with LEDE_EIO, its changes
- * dropped, the next one works.  Spelling frequencies are read with
+ * dropped, the next one works (a put in between is refused: the
+ * failure discarded the writer).  Spelling frequencies are read with
  * Xapian. */
 #include "unit.h"
 #include "unit_index.h"
@@ -194,8 +195,11 @@ void test_fail_hook() {
     char err[LEDE_ERRLEN];
     int rc = engine_writer_commit(w, err);
     CHECK(rc == LEDE_EIO, "LEDE_FAIL_COMMIT: the second commit fails with LEDE_EIO (%d: %s)", rc, err);
-    put(w, "g", "Third", "Three.");
+    rc = unit_put(w, "g", "Third", "Three.", err);
+    CHECK(rc == LEDE_EDISCARDED, "discarded by the failure, the writer refuses a put until it commits (%d)", rc);
     commit(w, "the third commit");
+    put(w, "g", "Third", "Three.");
+    commit(w, "the fourth commit");
     close_writer(w, "the writer");
     CHECK(doccount(path) == 2, "the failed commit's article was dropped, the next one's kept (%u)", doccount(path));
 }
