@@ -185,6 +185,9 @@ void engine_id_term(const char *id, sbuf *out);
 /* True when an index of this format ("lede.format") takes its pivot
  * length and common words from a sample of its first build (3 to 5). */
 int engine_format_samples(const char *format);
+/* True when an index of this format chooses tier words and prefix words
+ * from that sample ("lede.tiers", "lede.prefixes": 4 and 5). */
+int engine_format_tiers(const char *format);
 /* True if lang names a Snowball stemmer Xapian knows, or is "none". */
 int engine_language_ok(const char *lang);
 

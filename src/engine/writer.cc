@@ -145,6 +145,14 @@ int engine_format_samples(const char *format) {
     }
 }
 
+int engine_format_tiers(const char *format) {
+    try {
+        return has_tiers(format_number(format));
+    } catch (const Xapian::Error &) {
+        return 0;
+    }
+}
+
 int engine_writer_open(const char *dbpath, int create, int fast,
                        engine_writer **out, char *err) {
     return guarded(err, dbpath ? dbpath : "(in memory)", [&] {
