@@ -1,11 +1,12 @@
-/* tiers.cc -- format 4's tier terms, written and read.  A full build
+/* tiers.cc -- formats 4 and 5's tier terms, written and read.  A full build
  * picks its tier words (the words in 1% of its sample: indexer/sample.c) and for each a
  * threshold T from its sample (engine_writer_tiers): about TIER share of
  * the word's postings have a scaled wdf of at least T ("lede.tiers",
  * "stem=T ...").  Every article whose wdf of a tier word reaches its
- * threshold also holds the boolean term XT<stem> (add_tier_terms), in
- * every writer (full, bulk, live), so the tier terms always say exactly
- * which articles they are.
+ * threshold also holds the term XT<stem> (add_tier_terms), in every
+ * writer (full, bulk, live), so the tier terms always say exactly which
+ * articles they are: boolean in format 4, with the word's wdf in format 5
+ * (whose one-word plan reads it: tier_wdf.cc).
  *
  * Why: Xapian 1.4 cannot skip by weight inside an AND, so a query of
  * common words ranks every article that holds them all (at 500,000
