@@ -21,7 +21,7 @@ void set_weighting(const engine_reader *r, Xapian::Enquire &enq) {
     if (r->format == 3 && r->remote)
         throw Xapian::UnimplementedError(
             "a format 3 index ranks with lede's own weighting, which a remote "
-            "shard's xapian-tcpsrv cannot run: rebuild it with lede-index (format 4)");
+            "shard's xapian-tcpsrv cannot run: rebuild it with lede-index (format 5)");
     if (scaled_tf(r->format)) enq.set_weighting_scheme(tf_weight());
     else if (r->format == 3) enq.set_weighting_scheme(ImpactWeight());
     else enq.set_weighting_scheme(Xapian::BM25Weight(BM25_K1, 0, 1, BM25_B, 0));
