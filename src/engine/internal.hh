@@ -286,8 +286,8 @@ struct engine_reader {
      * engine.h): remote pages without snippets take their hits' heads
      * from the sort keys (search.cc).  Asked when the parts open. */
     bool heads = false;
-    std::unordered_set<std::string> common;  /* formats 3 and 4: SIMILAR leaves them out */
-    PairRule pairs;  /* formats 3 and 4: see pairs_for */
+    std::unordered_set<std::string> common;  /* formats 3 to 5: SIMILAR leaves them out */
+    PairRule pairs;  /* formats 3 to 5: see pairs_for */
     TierMap tiers;  /* formats 4 and 5: see tiers.cc */
     bool narrow_tiers = false;  /* tiers holds the narrow level (XTN<word>: tiers.cc) */
     unsigned narrow_runs = 0;   /* narrow tier runs tried (search.cc's tier_page; read by tests) */
