@@ -127,7 +127,7 @@ static int parse_args(int argc, char **argv, cli *c) {
                  "always pair); 0: off. Not with --pair-words",
          .def = "0", .max = 1000000},
         {"prefix-min", 0, OPT_UINT, &o->prefix_min, .metavar = "PPM",
-         .help = "a new format 4 index gives each article a prefix term for each word prefix "
+         .help = "a new index (format 4 or later) gives each article a prefix term for each word prefix "
                  "(3 to 5 bytes) whose words' postings outnumber the articles holding one of "
                  "them by PPM per million of its first articles (at most 512 prefixes): a "
                  "wildcard of such a prefix reads that one posting list, not its words'; 0: off",

@@ -37,7 +37,7 @@
 /* Fewer sampled articles than this choose no pair words beyond the
  * common ones: 1% of them would be a word in 5 articles or fewer. */
 #define PAIR_MIN_SAMPLE 500
-/* Format 4's tier words: the words in at least TIER_WORD_SHARE of the
+/* Formats 4 and 5's tier words: the words in at least TIER_WORD_SHARE of the
  * sample, at most TIER_WORDS_MAX of them (the common words among them),
  * each with the scaled wdf that about TIER_SHARE of its sampled postings
  * reach (engine.h, src/engine/tiers.cc): the articles a query of them
@@ -165,11 +165,11 @@ static int choose_sample_settings(build *b, char *err) {
         char pivot[32];
         snprintf(pivot, sizeof pivot, "%.1f", (double)total / (double)n);
         settings_set_string(&b->set.pivot, pivot);
-        if (b->set.common.len && !strcmp(b->set.format, "4")) rc = choose_tiers(b, m, atof(pivot), n, err);
+        if (b->set.common.len && engine_format_tiers(b->set.format)) rc = choose_tiers(b, m, atof(pivot), n, err);
     }
-    if (rc == LEDE_OK && b->o->prefix_min && n >= PAIR_MIN_SAMPLE && !strcmp(b->set.format, "4"))
+    if (rc == LEDE_OK && b->o->prefix_min && n >= PAIR_MIN_SAMPLE && engine_format_tiers(b->set.format))
         rc = engine_writer_prefixes(m, b->o->prefix_min, PREFIX_WORDS_MAX, &b->set.prefixes, err);
-    if (rc == LEDE_OK && b->set.prefixes.len && *b->set.pivot && !strcmp(b->set.format, "4"))
+    if (rc == LEDE_OK && b->set.prefixes.len && *b->set.pivot && engine_format_tiers(b->set.format))
         rc = choose_prefix_tiers(b, m, err);
     engine_writer_close(m, NULL);
     return rc;

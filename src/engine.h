@@ -99,7 +99,9 @@
  *   data     the stored article (docstore.h)
  *   spelling headline and body words, for "did you mean"
  *   metadata (read and written through src/settings.h)
- *            "lede.format" = "4" (absent: the current format),
+ *            "lede.format" = "5" (absent: the current format; format 4
+ *            differs only in its boolean XT<word> tier terms, which format 5
+ *            gives the word's wdf: docs/FORMATS.md),
  *            "lede.pivot" = formats 3 and 4's pivot length (decimal),
  *            "lede.common" = formats 3 and 4's common words, space-separated
  *            stems (the first build's: in 5% of its sample, at most 128,
@@ -146,7 +148,7 @@ extern "C" {
 #define ENGINE_SLOT_DAY 3
 #define ENGINE_SLOT_DUP 4
 #define ENGINE_SLOT_SIGNATURE 5
-#define ENGINE_FORMAT "4"
+#define ENGINE_FORMAT "5"
 /* The text folding of the indexes lede creates ("lede.fold"): text is
  * NFKC-normalised and loses the accents of Latin, Greek and Cyrillic
  * letters before its terms are made, queries likewise, and CJK text is
@@ -181,8 +183,11 @@ typedef struct engine_reader engine_reader;
 /* The unique-id term of an article id ("Q..." or "Q#<hash>"). */
 void engine_id_term(const char *id, sbuf *out);
 /* True when an index of this format ("lede.format") takes its pivot
- * length and common words from a sample of its first build (3 and 4). */
+ * length and common words from a sample of its first build (3 to 5). */
 int engine_format_samples(const char *format);
+/* True when an index of this format chooses tier words and prefix words
+ * from that sample ("lede.tiers", "lede.prefixes": 4 and 5). */
+int engine_format_tiers(const char *format);
 /* True if lang names a Snowball stemmer Xapian knows, or is "none". */
 int engine_language_ok(const char *lang);
 

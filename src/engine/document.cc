@@ -333,7 +333,7 @@ Xapian::Document make_document(engine_writer *w, const article *a, const std::st
     if (baked_tf(w->format)) {
         bake_tf(doc, w->format, w->pivot);
         add_pairs(w->pairs, doc);
-        add_tier_terms(w->tiers, doc);
+        add_tier_terms(w->tiers, w->weigh_tiers, doc);
         add_prefix_terms(w->prefixes, w->tiers, doc);
     }
     if (w->stop_pairs) add_all_stop_pairs(w, text, doc);
@@ -537,7 +537,7 @@ bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, bulk
     if (baked_tf(w->format)) {
         bake_tf(table, w->format, w->pivot);
         add_pairs(w->pairs, table);
-        add_tier_terms(w->tiers, table);
+        add_tier_terms(w->tiers, w->weigh_tiers, table);
         add_prefix_terms(w->prefixes, w->tiers, table);
     }
     if (w->stop_pairs) add_all_stop_pairs(w, text, decoded, table);

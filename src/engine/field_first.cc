@@ -132,7 +132,7 @@ namespace {
 bool field_first_shape(engine_reader *r, const Xapian::Query &q, Xapian::doccount want,
                        Xapian::doccount min_postings, Body &body, std::vector<Xapian::Query> &first,
                        uint64_t &fields) {
-    if (r->format != 4 || r->remote || r->db.size() != 1 || q.get_type() != Xapian::Query::OP_OR ||
+    if (!has_tiers(r->format) || r->remote || r->db.size() != 1 || q.get_type() != Xapian::Query::OP_OR ||
         want == 0 || want * 4 > FIELD_FIRST_FETCH)
         return false;
     fields = 0;

@@ -90,7 +90,8 @@ struct engine_writer {
     std::string language = "none"; /* the stemmer's (the bulk tokeniser makes its own) */
     bool spelling = false;
     bool fields_in_body = true;  /* format 2 (engine.h); false on a format 1 index */
-    int format = 4;              /* "lede.format" (engine.h) */
+    int format = 5;              /* "lede.format" (engine.h) */
+    bool weigh_tiers = false;    /* XT<word> carries the word's wdf (format 5: tier_wdfs) */
     bool heads = false;          /* value slot ENGINE_SLOT_HEAD: a shard's writer */
     bool fold = false;           /* "lede.fold": text folded, CJK in n-grams (fold.cc) */
     /* "lede.stop_pairs" with stop words: the stop words (as the text is
@@ -288,12 +289,13 @@ struct engine_reader {
      * engine.h): remote pages without snippets take their hits' heads
      * from the sort keys (search.cc).  Asked when the parts open. */
     bool heads = false;
-    std::unordered_set<std::string> common;  /* formats 3 and 4: SIMILAR leaves them out */
-    PairRule pairs;  /* formats 3 and 4: see pairs_for */
-    TierMap tiers;  /* format 4: see tiers.cc */
+    std::unordered_set<std::string> common;  /* formats 3 to 5: SIMILAR leaves them out */
+    PairRule pairs;  /* formats 3 to 5: see pairs_for */
+    TierMap tiers;  /* formats 4 and 5: see tiers.cc */
     bool narrow_tiers = false;  /* tiers holds the narrow level (XTN<word>: tiers.cc) */
     unsigned narrow_runs = 0;   /* narrow tier runs tried (search.cc's tier_page; read by tests) */
-    PrefixSet prefixes;  /* format 4: see prefix_terms.cc */
+    unsigned wdf_runs = 0;      /* one-word runs from XT's wdfs tried (tier_wdf.cc; read by tests) */
+    PrefixSet prefixes;  /* formats 4 and 5: see prefix_terms.cc */
     std::unordered_map<std::string, Xapian::doccount> tier_freqs; /* a remote reader's: tier_freq */
     /* The running query's wildcards that have a tier, by their serial
      * (wildcards.cc; tier_plan reads them by the serial their sources'
@@ -319,11 +321,26 @@ struct engine_reader {
 };
 
 /* The formats (engine.h) this engine reads and writes. */
-const int FORMAT_MIN = 1, FORMAT_MAX = 4;
+const int FORMAT_MIN = 1, FORMAT_MAX = 5;
 /* Whether an index of this format holds BM25's term-frequency part in its
- * postings (3: impacts, 4: scaled frequencies) and pair terms. */
+ * postings (3: impacts, 4 and 5: scaled frequencies) and pair terms. */
 inline bool baked_tf(int format) {
     return format >= 3;
+}
+/* Whether its postings hold scaled frequencies, ranked by Xapian's BM25
+ * with b = 0 (tf_weight; formats 4 and 5). */
+inline bool scaled_tf(int format) {
+    return format >= 4;
+}
+/* Whether it may have tier and prefix terms ("lede.tiers",
+ * "lede.prefixes": tiers.cc, prefix_terms.cc; formats 4 and 5). */
+inline bool has_tiers(int format) {
+    return format >= 4;
+}
+/* Whether its XT<word> tier terms carry the word's (scaled) wdf instead
+ * of none (format 5; tier_wdf.cc reads them).  XTN and XTXW stay boolean. */
+inline bool tier_wdfs(int format) {
+    return format >= 5;
 }
 /* The format named by "lede.format"; throws for one this engine does not
  * know (a newer lede's index). */
@@ -331,7 +348,8 @@ inline int format_number(const std::string &format) {
     int n = format.size() == 1 ? format[0] - '0' : 0;
     if (n < FORMAT_MIN || n > FORMAT_MAX)
         throw Xapian::DatabaseVersionError("index format \"" + format +
-                                           "\" is not one this lede reads (1 to 4)");
+                                           "\" is not one this lede reads (" + std::to_string(FORMAT_MIN) +
+                                           " to " + std::to_string(FORMAT_MAX) + ")");
     return n;
 }
 

@@ -41,11 +41,11 @@ void load_settings(engine_reader *r) {
     r->pairs = !baked_tf(r->format)  ? PairRule()
                : pairs_common_only() ? PairRule::every_two(r->common)
                                      : pair_rule_of(s);
-    r->tiers = r->format == 4 ? tiers_of(s) : TierMap();
+    r->tiers = has_tiers(r->format) ? tiers_of(s) : TierMap();
     r->narrow_tiers = std::any_of(r->tiers.begin(), r->tiers.end(), [](const auto &t) {
         return t.first.compare(0, strlen(PREFIX_TIER_NARROW), PREFIX_TIER_NARROW) == 0;
     });
-    r->prefixes = r->format == 4 ? prefixes_of(s) : PrefixSet();
+    r->prefixes = has_tiers(r->format) ? prefixes_of(s) : PrefixSet();
     docstore_free(r->ds);
     r->ds = docstore_new(s.dict.data, s.dict.len);
 }

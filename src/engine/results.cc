@@ -258,7 +258,7 @@ void fill_hit(engine_reader *r, const Xapian::MSet &marks, const std::set<std::s
               unsigned rank, const search_opts *o, search_hit *h) {
     h->rank = rank;
     /* on BM25's scale whatever the format (TF_SCORE_FACTOR) */
-    h->score = r->format == 4 ? it.get_weight() / TF_SCORE_FACTOR : it.get_weight();
+    h->score = scaled_tf(r->format) ? it.get_weight() / TF_SCORE_FACTOR : it.get_weight();
     article a;
     article_init(&a);
     /* freed however fill_hit ends: the snippet reads the database, which

@@ -1,11 +1,12 @@
-/* tiers.cc -- format 4's tier terms, written and read.  A full build
+/* tiers.cc -- formats 4 and 5's tier terms, written and read.  A full build
  * picks its tier words (the words in 1% of its sample: indexer/sample.c) and for each a
  * threshold T from its sample (engine_writer_tiers): about TIER share of
  * the word's postings have a scaled wdf of at least T ("lede.tiers",
  * "stem=T ...").  Every article whose wdf of a tier word reaches its
- * threshold also holds the boolean term XT<stem> (add_tier_terms), in
- * every writer (full, bulk, live), so the tier terms always say exactly
- * which articles they are.
+ * threshold also holds the term XT<stem> (add_tier_terms), in every
+ * writer (full, bulk, live), so the tier terms always say exactly which
+ * articles they are: boolean in format 4, with the word's wdf in format 5
+ * (whose one-word plan reads it: tier_wdf.cc).
  *
  * Why: Xapian 1.4 cannot skip by weight inside an AND, so a query of
  * common words ranks every article that holds them all (at 500,000
@@ -78,37 +79,49 @@ TierWords tier_words_of(const settings &s) {
 
 namespace {
 
+/* A document's tier terms, each with the wdf it gets (0: boolean). */
+using TierTerms = std::vector<std::pair<std::string, Xapian::termcount>>;
+
 /* Adds to hi the tier terms of term at wdf: XT<term> when it reaches the
- * word's threshold, and XTN<term> when it reaches the narrow level's too
- * (never below the first: only those are asked). */
-void tier_terms_of(const TierWords &tiers, const std::string &term, Xapian::termcount wdf,
-                   std::vector<std::string> &hi) {
+ * word's threshold (with wdf when weigh: format 5), and XTN<term> when it
+ * reaches the narrow level's too (never below the first: only those are
+ * asked; always boolean). */
+void tier_terms_of(const TierWords &tiers, bool weigh, const std::string &term, Xapian::termcount wdf,
+                   TierTerms &hi) {
     const Xapian::termcount *at = tiers.find(term);
     if (!at || wdf < *at) return;
-    hi.push_back(PREFIX_TIER + term);
+    hi.emplace_back(PREFIX_TIER + term, weigh ? wdf : 0);
     std::string narrow = PREFIX_TIER_NARROW + term;
     const Xapian::termcount *n = tiers.find(narrow);
-    if (n && wdf >= *n) hi.push_back(std::move(narrow));
+    if (n && wdf >= *n) hi.emplace_back(std::move(narrow), 0);
 }
 
 }  // namespace
 
-void add_tier_terms(const TierWords &tiers, Xapian::Document &doc) {
+void add_tier_terms(const TierWords &tiers, bool weigh, Xapian::Document &doc) {
     if (tiers.empty()) return;
-    std::vector<std::string> hi;
+    TierTerms hi;
     for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
         const std::string &term = *t;
-        if (prefix_length(term) == 0) tier_terms_of(tiers, term, t.get_wdf(), hi);
+        if (prefix_length(term) == 0) tier_terms_of(tiers, weigh, term, t.get_wdf(), hi);
     }
-    for (const std::string &term : hi) doc.add_boolean_term(term);
+    for (const auto &h : hi) {
+        if (h.second) doc.add_term(h.first, h.second);
+        else doc.add_boolean_term(h.first);
+    }
 }
 
-void add_tier_terms(const TierWords &tiers, tok::TermTable &table) {
+void add_tier_terms(const TierWords &tiers, bool weigh, tok::TermTable &table) {
     if (tiers.empty()) return;
-    std::vector<std::string> hi;
+    TierTerms hi;
     for (const bulk::FlatTerm &t : table.terms())
-        if (prefix_length(t.term) == 0) tier_terms_of(tiers, t.term, t.wdf, hi);
-    table.add_booleans(hi);
+        if (prefix_length(t.term) == 0) tier_terms_of(tiers, weigh, t.term, t.wdf, hi);
+    std::vector<std::string> booleans;
+    for (auto &h : hi) {
+        if (h.second) table.add_term(h.first, h.second);
+        else booleans.push_back(std::move(h.first));
+    }
+    table.add_booleans(booleans);
 }
 
 namespace {
@@ -232,12 +245,13 @@ bool collect(const Xapian::Query &q, Plan &p) {
     }
 }
 
-/* How many articles of r's index hold term, as a match's weighting
- * reads it (the empty term: how many articles there are).  Over remote
- * shards each ask is a round trip to every server, so a remote reader
- * keeps what it asked until it moves (forget_tier_freqs): its servers
- * answer from the revision it opened until then.  Only the tier words of
- * a plan and the empty term are asked, so it keeps at most as many. */
+}  // namespace
+
+/* Over remote shards each ask is a round trip to every server, so a
+ * remote reader keeps what it asked until it moves (forget_tier_freqs):
+ * its servers answer from the revision it opened until then.  Only the
+ * tier words of a plan and the empty term are asked, so it keeps at most
+ * as many. */
 Xapian::doccount tier_freq(engine_reader *r, const std::string &term) {
     auto ask = [&] { return term.empty() ? r->db.get_doccount() : r->db.get_termfreq(term); };
     if (!r->remote) return ask();
@@ -246,13 +260,14 @@ Xapian::doccount tier_freq(engine_reader *r, const std::string &term) {
     return r->tier_freqs.emplace(term, ask()).first->second;
 }
 
-/* The most a leaf of term (of wqf wqf) can add for an article
- * whose wdf of it is at most wdf, as tf_weight() scores it: Xapian's
- * BM25Weight with b = 0 and k3 = 1, the idf ImpactWeight::idf repeats. */
+/* tf_weight() is Xapian's BM25Weight with b = 0 and k3 = 1, and the idf
+ * ImpactWeight::idf repeats. */
 double leaf_bound(engine_reader *r, const std::string &term, double wqf, double wdf) {
     double idf = ImpactWeight::idf(tier_freq(r, term), tier_freq(r, ""));
     return idf * (TF_K1 + 1) * (2 * wqf / (1 + wqf)) * wdf / (TF_K1 + wdf);
 }
+
+namespace {
 
 /* q with each WildcardSource that has a tier made anew to read as in a
  * tier run (WildcardSource::TIER_RUN: skipping to the filter's ids);
@@ -313,7 +328,7 @@ bool plan_of(const Plan &p, const Xapian::Query &q, Xapian::doccount min_posting
 
 bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
                Xapian::Query &filtered, double &bound) {
-    if (r->tiers.empty() || r->format != 4) return false;
+    if (r->tiers.empty() || !has_tiers(r->format)) return false;
     Plan p;
     p.r = r;
     if (!collect(q, p) || (p.leaves.empty() && p.wildcards.empty())) return false;
@@ -322,7 +337,7 @@ bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_po
 
 bool narrow_tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
                       Xapian::Query &filtered, double &bound) {
-    if (!r->narrow_tiers || r->format != 4 || q.get_type() != Xapian::Query::OP_OR) return false;
+    if (!r->narrow_tiers || !has_tiers(r->format) || q.get_type() != Xapian::Query::OP_OR) return false;
     Plan p;
     p.r = r;
     p.narrow = true;

@@ -12,11 +12,13 @@ TierMap tiers_of(const settings &s);
 /* The same, for a writer's lookups. */
 TierWords tier_words_of(const settings &s);
 /* Adds XT<word> to doc for each tier word whose (baked) wdf in doc is at
- * least its threshold. */
-void add_tier_terms(const TierWords &tiers, Xapian::Document &doc);
+ * least its threshold, and XTN<word> where it reaches the narrow level's:
+ * XT<word> with the word's wdf when weigh (format 5: tier_wdfs), else
+ * boolean as XTN always is. */
+void add_tier_terms(const TierWords &tiers, bool weigh, Xapian::Document &doc);
 /* The same for the bulk path's flat table (tokenise.hh). */
 namespace tok { class TermTable; }
-void add_tier_terms(const TierWords &tiers, tok::TermTable &table);
+void add_tier_terms(const TierWords &tiers, bool weigh, tok::TermTable &table);
 /* The tier terms of a document's prefix terms (prefix_terms.cc):
  * XTXW<prefix> for each prefix word whose sum over the text fields
  * (its XW<field><prefix> wdfs in sums) reaches the threshold tiers has
@@ -64,6 +66,23 @@ bool field_first_plan(engine_reader *r, Xapian::Enquire &enq, const Xapian::Quer
  * Reads term statistics only. */
 bool field_first_likely(engine_reader *r, const Xapian::Query &q, Xapian::doccount want,
                         Xapian::doccount min_postings);
+/* How many articles of r's index hold term, as a match's weighting
+ * reads it (the empty term: how many articles there are); a remote
+ * reader's kept until it moves (tiers.cc). */
+Xapian::doccount tier_freq(engine_reader *r, const std::string &term);
+/* The most a leaf of term (of wqf wqf) can add for an article whose wdf
+ * of it is at most wdf, as tf_weight() scores it (tiers.cc). */
+double leaf_bound(engine_reader *r, const std::string &term, double wqf, double wdf);
+/* The one-word plan of a format 5 index (tier_wdf.cc): q, a single tier
+ * word, over the articles whose XT<word> wdf is at least its want-th
+ * greatest (ties kept), and the most any other article can score (the
+ * word at one below that wdf).  False when the index is not format 5,
+ * remote or of several databases, q is not one tier word, its postings
+ * are fewer than min_postings, its XT list holds fewer than want
+ * articles, or a posting there is below the word's threshold (an XT
+ * written boolean: the plan then cannot see the wdfs). */
+bool wdf_tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount want,
+                   Xapian::doccount min_postings, Xapian::Query &filtered, double &bound);
 /* Drops the tier words' frequencies a remote reader kept (tier_freq):
  * r moved to other databases or revisions. */
 void forget_tier_freqs(engine_reader *r);

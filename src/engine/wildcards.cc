@@ -73,7 +73,7 @@ const PatternWords &pattern_words(engine_reader *r, const std::string &pattern, 
  * shards, where the words' synonym stands for the wildcard and Xapian
  * weighs it. */
 void set_tier(engine_reader *r, const std::vector<std::string> &patterns, WildcardExpansion &e) {
-    if (r->remote || r->format != 4 || patterns.empty() || e.terms.empty()) return;
+    if (r->remote || !has_tiers(r->format) || patterns.empty() || e.terms.empty()) return;
     std::string key;
     std::set<std::string> fields;
     for (const std::string &p : patterns) {
@@ -122,7 +122,7 @@ std::shared_ptr<WildcardExpansion> expand_wildcards(engine_reader *r, const std:
     e->one_shard = r->db.size() == 1;
     double N = r->db.get_doccount();
     double idf = ImpactWeight::idf(union_size(e->freqs, N), N);
-    if (r->format == 4) {
+    if (scaled_tf(r->format)) {
         e->k1 = TF_K1;
         e->scale = idf * (TF_K1 + 1);
     } else {

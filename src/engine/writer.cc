@@ -35,10 +35,10 @@ double stored_pivot(engine_writer *w, IndexSettings &is) {
     return ENGINE_DEFAULT_PIVOT;
 }
 
-/* What the index's format (settings "lede.format", "lede.fold", and formats 3 and
- * 4's "lede.pivot" and pair rule, from "lede.pair_words" and
- * "lede.common", and format 4's "lede.tiers" and "lede.prefixes") asks of the
- * documents this writer makes. */
+/* What the index's format (settings "lede.format", "lede.fold", and formats 3 to
+ * 5's "lede.pivot" and pair rule, from "lede.pair_words" and
+ * "lede.common", formats 4 and 5's "lede.tiers" and "lede.prefixes", and
+ * format 5's weighed XT<word>) asks of the documents this writer makes. */
 void load_format(engine_writer *w) {
     IndexSettings is(w->db);
     w->format = format_number(is.s.format);
@@ -49,8 +49,9 @@ void load_format(engine_writer *w) {
     if (baked_tf(w->format)) {
         w->pivot = stored_pivot(w, is);
         w->pairs = pair_rule_of(is.s);
-        if (w->format == 4) w->tiers = tier_words_of(is.s);
-        if (w->format == 4) w->prefixes = prefixes_of(is.s);
+        if (has_tiers(w->format)) w->tiers = tier_words_of(is.s);
+        if (has_tiers(w->format)) w->prefixes = prefixes_of(is.s);
+        w->weigh_tiers = tier_wdfs(w->format);
     }
 }
 
@@ -137,7 +138,19 @@ uint64_t ppm_of(uint64_t df, uint64_t sampled) {
 extern "C" {
 
 int engine_format_samples(const char *format) {
-    return !strcmp(format, "3") || !strcmp(format, "4");
+    try {
+        return baked_tf(format_number(format));
+    } catch (const Xapian::Error &) {
+        return 0;
+    }
+}
+
+int engine_format_tiers(const char *format) {
+    try {
+        return has_tiers(format_number(format));
+    } catch (const Xapian::Error &) {
+        return 0;
+    }
 }
 
 int engine_writer_open(const char *dbpath, int create, int fast,

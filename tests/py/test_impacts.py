@@ -46,7 +46,7 @@ with open(both, "w") as f:
 index = scratch.join("sampled.idx")
 build_index(index, both)
 meta = info(index)
-check_eq(meta.get("format"), "4", "a new index is format 4")
+check_eq(meta.get("format"), "5", "a new index is format 5")
 check_eq(meta.get("articles"), "1200", "every article indexed")
 check_eq(meta.get("pivot"), "16.0", "pivot: the mean length of the first 1,000 articles only")
 check_eq(meta.get("common words"), "alpha",
@@ -125,8 +125,8 @@ check_eq(c.ask("ADD " + json.dumps({"id": "l1", "title": "Alpha", "text": words(
          ["OK ADDED l1"], "ADD to a new index")
 check(c.ask("COMMIT")[0].startswith("OK COMMITTED"), "COMMIT")
 meta = info(live)
-check_eq((meta.get("format"), meta.get("pivot")), ("4", "150"),
-         "an index filled through leded: format 4 with the default pivot")
+check_eq((meta.get("format"), meta.get("pivot")), ("5", "150"),
+         "an index filled through leded: format 5 with the default pivot")
 c.close()
 d.stop()
 

@@ -153,6 +153,34 @@ check(not differ and cmp.returncode in (0, 1), "incremental, ADD and PUT article
 check(any(a["id"] in cmp.stdout for a in put), "(dbcompare sees the file terms only full.idx's PUT "
       "articles have, so it read both)")
 
+
+# Format 5: XT<word> carries the word's wdf in every writer (the full
+# build here; dbcompare above holds the other writers' articles to the
+# same terms and wdfs), XTN and XTXW stay boolean.
+def postings(db, term):
+    """{docid: wdf} of term's postings in the database db."""
+    lines = subprocess.run(["xapian-delve", "-1", "-v", "-t", term, db], capture_output=True,
+                           text=True).stdout.splitlines()
+    return {int(l.split()[0]): int(l.split()[1]) for l in lines[1:] if l.strip()}
+
+
+with open(os.path.join(full, "XAPIANDB")) as f:
+    full_dbs = [os.path.join(full, l.split()[1]) for l in f if l.strip() and not l.startswith("#")]
+word_xt = unlike = 0
+other_xt = []
+for db in full_dbs:
+    for term in subprocess.run(["xapian-delve", "-1", "-A", "XT", db], capture_output=True, text=True).stdout.split():
+        tier = postings(db, term)
+        if term.startswith(("XTN", "XTXW")):
+            other_xt += tier.values()
+            continue
+        word = postings(db, term[2:])
+        word_xt += len(tier)
+        unlike += sum(1 for d, w in tier.items() if w != word.get(d))
+check(word_xt > 100 and unlike == 0, "format 5: each XT<word> posting weighs the word's wdf in its article "
+      "(%d postings, %d unlike)" % (word_xt, unlike))
+check(other_xt and max(other_xt) == 0, "format 5: XTN and XTXW stay boolean (%d postings)" % len(other_xt))
+
 QUERIES = ["qar*", "title:qar*", "qarv*", "eco*", "éco*", "жу*", "経*", "qar* crane", "qar* OR жу*",
            "жу* NOT qar*", "market NOT eco*", "title:qar* eco*", "crane"]
 

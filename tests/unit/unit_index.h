@@ -2,7 +2,7 @@
  * indexes: a scratch directory made and removed, a writer opened and
  * configured, and an article stored through the docstore the way
  * lede-index stores one (encoded, then put with its fingerprint), a
- * format 4 database with the settings a test names, and a scratch
+ * format 4 or 5 database with the settings a test names, and a scratch
  * writer's length sample with the tier thresholds made of it.  Each test
  * still says itself which settings its index has; this file opens no
  * reader.  Include after unit.h (CHECK). */
@@ -47,14 +47,16 @@ static inline engine_writer *unit_writer_open(const char *path, size_t bulk_memo
 }
 
 /* A new database at dir (not synced) with the settings the ranked-page
- * tests build on: format 4, pivot 20, these common words, tiers and
- * prefixes (NULL: none), English; configured so, without stop words or
- * spelling.  LEDE_OK with *out, or the code (err says why). */
-static inline int unit_format4_open(const char *dir, const char *common, const char *tiers,
-                                    const char *prefixes, engine_writer **out, char *err) {
+ * tests build on: this format ("4", "5"), pivot 20, these common words,
+ * tiers and prefixes (NULL: none), English; configured so, without stop
+ * words or spelling; a bulk writer with that budget when bulk_memory > 0.
+ * LEDE_OK with *out, or the code (err says why). */
+static inline int unit_format_open(const char *dir, const char *format, size_t bulk_memory, const char *common,
+                                   const char *tiers, const char *prefixes, engine_writer **out, char *err) {
     engine_writer *w;
-    if (engine_writer_open(dir, 1, 1, &w, err) != LEDE_OK) return LEDE_ERR;
-    const char *meta[][2] = {{"lede.format", "4"}, {"lede.pivot", "20"}, {"lede.common", common},
+    int opened = bulk_memory ? engine_writer_open_bulk(dir, bulk_memory, &w, err) : engine_writer_open(dir, 1, 1, &w, err);
+    if (opened != LEDE_OK) return LEDE_ERR;
+    const char *meta[][2] = {{"lede.format", format}, {"lede.pivot", "20"}, {"lede.common", common},
                              {"lede.tiers", tiers}, {"lede.prefixes", prefixes}, {"lede.language", "english"}};
     int rc = LEDE_OK;
     for (size_t i = 0; rc == LEDE_OK && i < sizeof meta / sizeof meta[0]; i++)
@@ -66,6 +68,13 @@ static inline int unit_format4_open(const char *dir, const char *common, const c
     }
     *out = w;
     return LEDE_OK;
+}
+
+/* The same, format 4 through Xapian's API (the tier tests' index, whose
+ * XT<word> terms are boolean). */
+static inline int unit_format4_open(const char *dir, const char *common, const char *tiers,
+                                    const char *prefixes, engine_writer **out, char *err) {
+    return unit_format_open(dir, "4", 0, common, tiers, prefixes, out, err);
 }
 
 /* Stores a (and frees it) without a dictionary; *outcome (may be NULL)
