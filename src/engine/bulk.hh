@@ -3,7 +3,7 @@
  * Xapian::Document) into the three ordered phases
  * of a glass::DatabaseWriter (glass/writer.hh), and the sinks that take
  * those phases.  Shared by bulk_runs.cc (posting runs: encoding, spill,
- * k-way merge), bulk_docs.cc (the document spool and phase 1), bulk.cc
+ * k-way merge), bulk_files.cc (varints and the buffered files), bulk_docs.cc (the document spool and phase 1), bulk.cc
  * (the Inverter) and bulk_sinks.cc (the sinks); bulk_writer.cc puts an
  * engine_writer in bulk mode on top.  Knows nothing of lede's settings.
  *
@@ -113,7 +113,8 @@ struct FlatDocument {
     uint32_t generation = 0;
 };
 
-/* A failed read or write of a run or spool file: errnum for its LEDE code. */
+/* A failed read or write of a run or spool file (bulk_files.cc): errnum
+ * for its LEDE code. */
 struct IoError : std::runtime_error {
     std::string path;
     int errnum;
@@ -143,7 +144,7 @@ class Sink {
  * writer, or with LEDE_BULK_SINK=replay (a test hook) the replay sink. */
 std::unique_ptr<Sink> make_sink(const std::string &dir, bool no_sync);
 
-/* ---- varints (bulk_runs.cc) -------------------------------------------- */
+/* ---- varints and files (bulk_files.cc) -------------------------------- */
 void put_varint(std::string &out, uint64_t v);
 uint64_t get_varint(const unsigned char *&p);
 
