@@ -3,7 +3,7 @@
 // Xapian's API on the same index, with a QueryParser set up as lede's
 // (English stems, STEM_ALL, AND, the headline/standfirst/body fields,
 // wildcards) and, like a search engine answering, the top 10 with their
-// stored data.  No lede code but the weighting a format 3 or 4 index
+// stored data.  No lede code but the weighting a format 3, 4 or 5 index
 // needs (src/engine/ranking.hh: its postings hold impacts or scaled
 // frequencies, which BM25 with lengths would misread); an older index gets
 // Xapian's default BM25.  Timing and figures by
@@ -64,7 +64,7 @@ struct Handle {
     Xapian::valueno sort_slot = getenv("INPROC_SORT_SLOT") ? atoi(getenv("INPROC_SORT_SLOT")) : 0;
     Xapian::doccount check = getenv("INPROC_CHECK") ? atoi(getenv("INPROC_CHECK")) : 0;
     bool two_matches = getenv("INPROC_TWO_MATCHES") != nullptr;
-    std::string format;
+    int format = 0;
 
     void use_stopwords(const std::string &list) {
         Xapian::SimpleStopper *st = new Xapian::SimpleStopper;
@@ -114,8 +114,8 @@ struct Handle {
                              Xapian::QueryParser::FLAG_WILDCARD);
         std::string list = db.get_metadata("lede.stopwords");
         if (!list.empty()) use_stopwords(list);
-        format = db.get_metadata("lede.format");
-        if (format.empty()) format = "4"; /* absent: current (src/engine.h) */
+        std::string stored = db.get_metadata("lede.format");
+        format = stored.empty() ? 5 : atoi(stored.c_str()); /* absent: current (src/engine.h) */
     }
 };
 
@@ -135,8 +135,8 @@ int inproc_query(void *conn, const char *q) {
     try {
         Xapian::Enquire enq(h->db);
         enq.set_query(h->strip(h->qp.parse_query(q, flags)));
-        if (h->format == "3") enq.set_weighting_scheme(ImpactWeight());
-        if (h->format == "4") enq.set_weighting_scheme(tf_weight());
+        if (h->format == 3) enq.set_weighting_scheme(ImpactWeight());
+        if (h->format >= 4) enq.set_weighting_scheme(tf_weight()); /* 4 and 5 weigh alike */
         if (h->relevance_only || h->two_matches) enq.set_sort_by_relevance();
         else enq.set_sort_by_relevance_then_value(h->sort_slot, true);
         Xapian::MSet m = enq.get_mset(0, 10, h->check);

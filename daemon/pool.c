@@ -387,7 +387,7 @@ void pool_flow_close(pool *p, pool_flow *f) {
         if (f->held) {
             f->held = 0;
             p->ready += f->njobs;
-            flow_enter_locked(p, f, 0);
+            flow_enter_locked(p, f, f->fresh_jobs > 0);
             pool_wake_locked(p);
         }
     }
@@ -404,7 +404,7 @@ void pool_flow_hold(pool *p, pool_flow *f, int held) {
     } else if (!held && f->held) {
         f->held = 0;
         p->ready += f->njobs;
-        flow_enter_locked(p, f, 0);
+        flow_enter_locked(p, f, f->fresh_jobs > 0); /* as pool_take_locked re-enters it */
         pool_wake_locked(p);
     }
     pthread_mutex_unlock(&p->mu);

@@ -18,7 +18,7 @@
  *            Q<id>     unique id (boolean); "Q#<16 hex>" when the id is too
  *                      long for a term (see engine_id_term)
  *            XF<16 hex> the source file the article came from (boolean)
- *            XP<prefix>:<word> <word>  (formats 3, 4; boolean) two words
+ *            XP<prefix>:<word> <word>  (formats 3 to 5; boolean) two words
  *                      that pair (metadata "lede.pair_words", else
  *                      "lede.common": src/engine/pairs.hh's rule)
  *                      at adjacent positions of one field, e.g.
@@ -31,13 +31,13 @@
  *                      written, lower-cased and folded like the text, e.g.
  *                      "XP:to be", "XPS:of the": the stop words themselves
  *                      have no terms, so a phrase of them is found by these
- *            XW<prefix><start>  (format 4, metadata "lede.prefixes") the
+ *            XW<prefix><start>  (formats 4, 5, metadata "lede.prefixes") the
  *                      words of one text field (body, S, XL) that start
  *                      with a prefix word, e.g. "XWcomp", "XWScomp": its
  *                      wdf the sum of theirs (baked), what a wildcard of
  *                      them adds up, so that comp* reads one posting list
  *                      (src/engine/prefix_terms.cc)
- *   wdf      format 4: each term's wdf above (its "raw wdf") is replaced by
+ *   wdf      formats 4 and 5: each term's wdf above (its "raw wdf") is replaced by
  *            its frequency normalised by the document's length, scaled:
  *              wdf = max(1, round(64 x raw / (0.25 + 0.75 x len / pivot))),
  *            len the document's raw length (the sum of raw wdf over its
@@ -48,7 +48,9 @@
  *            BM25 (k1 = 1.2, b = 0.75) times a constant and reads no
  *            document length, so a remote shard's stock xapian-tcpsrv
  *            ranks it as lede does (src/engine/ranking.hh).  Document
- *            lengths are sums of these and no reader uses them.
+ *            lengths are sums of these (format 5's with its XT tier
+ *            terms' wdfs); no ranking reads them, SIMILAR's term
+ *            expansion (Xapian's get_eset) does (docs/FORMATS.md).
  *            Format 3 (still read, locally only) stored impacts instead,
  *            max(1, round(255 x raw / (K + raw))), K = 1.2 x (0.25 + 0.75 x
  *            len / pivot), ranked by lede's own ImpactWeight, which no
@@ -419,9 +421,10 @@ size_t engine_words_count(const engine_words *words);
  * its change counts, nor the boilerplate table it shares, whose counts
  * hold the articles dropped: the run that makes them again counts them
  * once), unless w commits first.  Until it commits, a discarded writer
- * refuses every change (engine_writer_put, engine_writer_delete_id,
+ * refuses every article change (engine_writer_put, engine_writer_delete_id,
  * engine_writer_delete_file: LEDE_EDISCARDED with a message), since its
- * close would drop the change unseen; a commit makes it a writer like
+ * close would drop the change unseen (a metadata write,
+ * engine_writer_meta_set, is not refused: it is dropped with the rest); a commit makes it a writer like
  * any other again (storing the shared table as it stands).  For a writer
  * about to be reopened whose owner makes its changes again.  Not for a bulk writer (nothing
  * done).  Xapian 1.4 commits by itself at the engine_flush_threshold()th

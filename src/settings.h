@@ -23,12 +23,13 @@
  *                      "min=P stem=S ..." (src/engine/pairs.hh)
  *                      (absent: those of "lede.common", as every index
  *                      made before it)
- *   "lede.tiers"       format 4's tier words, space-separated "stem=T":
- *                      an article whose (scaled) wdf of the stem is at
- *                      least T also holds the boolean term XT<stem>, so
+ *   "lede.tiers"       formats 4 and 5's tier words, space-separated
+ *                      "stem=T": an article whose (scaled) wdf of the stem
+ *                      is at least T also holds XT<stem> (format 4:
+ *                      boolean; format 5: with the stem's wdf), so
  *                      that a query of such words can rank these first
  *                      (src/engine/tiers.cc; absent: none)
- *   "lede.prefixes"    format 4's prefix words, space-separated: an
+ *   "lede.prefixes"    formats 4 and 5's prefix words, space-separated: an
  *                      article whose words of a text field F start with
  *                      prefix P holds XW<F><P>, its wdf their wdfs' sum,
  *                      which a wildcard F:P* reads instead of the words
