@@ -438,7 +438,8 @@ size_t engine_words_count(const engine_words *words);
  * discard, as Xapian counts them toward the threshold (not a compaction's
  * re-clean or grouping, whose writers are not discarded).  Tests make a
  * commit fail so: LEDE_FAIL_COMMIT=PART:N, the Nth commit of a database
- * whose path holds PART (writer.cc); and an opening, LEDE_FAIL_OPEN=PART:N,
+ * whose path holds PART (writer.cc; as a full disk with
+ * LEDE_FAIL_COMMIT_FULL set); and an opening, LEDE_FAIL_OPEN=PART:N,
  * the Nth engine_writer_open of one. */
 void engine_writer_discard(engine_writer *w);
 uint64_t engine_writer_pending_changes(const engine_writer *w);
