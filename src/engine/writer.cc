@@ -527,6 +527,8 @@ void engine_writer_discard(engine_writer *w) {
     }
 }
 
+int engine_writer_discarded(const engine_writer *w) { return w && w->discarded; }
+
 uint64_t engine_writer_pending_changes(const engine_writer *w) { return w ? w->pending_changes : 0; }
 
 uint64_t engine_writer_doccount(engine_writer *w) {
