@@ -12,6 +12,7 @@
 #include "unit.h"
 #include "unit_index.h"
 #include "same_page.hh"
+#include "tier_body.hh"
 
 #include <cstdio>
 #include <set>
@@ -24,18 +25,10 @@ namespace {
 
 const char *const TIERS = "alpha=150 beta=100";
 const unsigned ARTICLES = 60;
-const char *const FILLER[] = {"river", "stone", "cloud", "maple", "copper", "harbour", "lantern",
-                              "meadow", "signal", "timber", "violet", "window"};
 
 /* Article i: alpha 0-3 times, beta 0-2 times, and 10-16 filler words,
  * so that wdfs and lengths vary. */
-std::string body_of(unsigned i) {
-    std::string body;
-    for (unsigned k = 0; k < i % 4; k++) body += "alpha ";
-    for (unsigned k = 0; k < (i / 4) % 3; k++) body += "beta ";
-    for (unsigned k = 0; k < 10 + i % 7; k++) body += std::string(FILLER[(i + k) % 12]) + " ";
-    return body;
-}
+std::string body_of(unsigned i) { return unit_tier_body(i, "beta", nullptr); }
 
 int make_index(const char *dir, char *err) {
     engine_writer *w;
