@@ -16,22 +16,10 @@ import os
 import signal
 import subprocess
 
-from ledetest import (DEADLINE, INDEXER, Scratch, boiler_counts, check, check_eq, eventually, finish,
-                      indexer, shard_of, write_jsonl)
+from ledetest import (DEADLINE, INDEXER, Scratch, boiler_counts, check, check_eq, eventually, finish, gazette,
+                      gazette_ids, indexer, write_jsonl)
 
-BLURB = "Read the Gazette bulletin aloud every single weekday morning."
 scratch = Scratch()
-
-
-def gazette(ids):
-    return [{"id": i, "source": "Gazette", "title": "Gazette story %s" % i,
-             "text": "The council met about %s.\n\n%s" % (i, BLURB)} for i in ids]
-
-
-def ids_in(shard, n, skip=()):
-    """n article ids that shard (of 2) holds."""
-    found = (("gaz-%d" % i) for i in range(1000))
-    return [i for i in found if shard_of(i, 2) == shard and i not in skip][:n]
 
 
 def watch_until_recovered(label, index, src, fail_at, new):
@@ -66,13 +54,13 @@ def watched(label, shards):
     os.makedirs(src)
     index = scratch.join(label + ".idx")
     sharding = ("--shards", "2") if shards else ()
-    first = ids_in(0, 2) + ids_in(1, 2)
+    first = gazette_ids(0, 2) + gazette_ids(1, 2)
     write_jsonl(os.path.join(src, "first.jsonl"), gazette(first))
     rc, _, err = indexer("-q", "--index", index, *sharding, src)
     check_eq(rc, 0, label + ": the first build" + (": " + err if rc else ""))
     check_eq(boiler_counts(index, "Gazette"), (4, 4), label + ": the blurb in 4 of 4 after the first build")
     fail_at = os.path.join(index, "shard.1/" if shards else "") + ":1"
-    watch_until_recovered(label, index, src, fail_at, ids_in(1, 6, skip=first))
+    watch_until_recovered(label, index, src, fail_at, gazette_ids(1, 6, skip=first))
     clean = scratch.join(label + "-clean.idx")
     rc, _, err = indexer("-q", "--index", clean, *sharding, src)
     check_eq(rc, 0, label + ": a clean build" + (": " + err if rc else ""))
