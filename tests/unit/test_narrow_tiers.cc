@@ -111,12 +111,8 @@ void check_bound(const char *dir, Xapian::termcount n) {
     CHECK(narrow_tier_plan(r, q, 0, filtered, bound) && bound > 0, "\"alpha beta\": a narrow plan");
     Xapian::Enquire enq(r->db);
     enq.set_weighting_scheme(tf_weight());
-    enq.set_query(filtered);
-    Xapian::MSet inside = enq.get_mset(0, r->db.get_doccount());
     std::set<Xapian::docid> in;
-    for (Xapian::MSetIterator it = inside.begin(); it != inside.end(); ++it) in.insert(*it);
-    enq.set_query(q);
-    Xapian::MSet all = enq.get_mset(0, r->db.get_doccount());
+    Xapian::MSet all = plan_sides(enq, r->db, filtered, q, in);
     double most = 0, least_at_n = 1e300;
     unsigned others = 0, at_n = 0;
     for (Xapian::MSetIterator it = all.begin(); it != all.end(); ++it) {
