@@ -47,7 +47,9 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_CC := $(wildcard tests/unit/test_*.cc)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(UNIT_CC:tests/unit/%.cc=$(BUILD)/tests/%)
 # Test tools (tests/tools/*.cc): issue 20's database copier and comparer,
-# run by tests/sh/test_glass*.sh.
+# run by tests/sh/test_glass*.sh, dbcompare and spellfreq by python tests
+# too (test_boiler_order, test_shard_commit_fail, ...); `all` builds them,
+# so that one test run alone (tests/run NAME) after `make all` finds them.
 TOOL_BIN := $(patsubst tests/tools/%.cc,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.cc))
 BENCH_BIN := $(BUILD)/bench/plain_index $(BUILD)/bench/measure $(BUILD)/bench/loadgen $(BUILD)/bench/httpgen $(BUILD)/bench/inproc \
              $(BUILD)/bench/libsearch $(BUILD)/bench/querycpu
@@ -58,7 +60,7 @@ PEER_BIN  := $(BUILD)/bench/peers/jsonl2tsv $(BUILD)/bench/peers/sphinxql \
 
 .PHONY: tools man install all deps deps-relevance deps-peers deps-browser deps-fuzz fuzz run test test-asan bench bench-index bench-query bench-http bench-facets bench-live bench-relevance bench-peers bench-shards bench-scale bench-fair crash clean
 
-all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede
+all: deps $(BIN)/lede-index $(BIN)/leded $(BIN)/lede $(TOOL_BIN)
 
 # Installs only what is missing of the packages in $(1); apt-get update
 # runs first on a fresh machine.

@@ -336,6 +336,20 @@ int writers_start(build *b, char *err) {
     return LEDE_OK;
 }
 
+/* Whether w's uncommitted articles are dropped at its close, and taken
+ * back from the boilerplate table the run shares (engine.h's
+ * engine_writer_unobserve_dropped), whose next writers make them again
+ * and count them then.  A failed sharded run's shards keep nothing
+ * pending (their files are read again: shardrun_stop), nor put their
+ * words in their own spelling tables at the close, nor count their
+ * articles in the table shardrun_stop stores again.  A writer whose
+ * commit failed was discarded: an unsharded index's, in watch mode, is
+ * restarted by follow.c's recovery with the same table, which its rescan
+ * counts the articles into again (tests/py/test_boiler_watch.py). */
+static int dropped(build *b, const writer *w) {
+    return engine_writer_discarded(w->ew) || (b->nshards && atomic_load(&b->failed));
+}
+
 int writers_stop(build *b, char *err) {
     if (!b->w) return LEDE_OK; /* stopped already (a compaction that failed) */
     for (int k = 0; k < b->nwriters; k++) {
@@ -351,11 +365,7 @@ int writers_stop(build *b, char *err) {
     for (int k = 0; k < b->nwriters; k++) {
         writer *w = &b->w[k];
         if (w->ew && b->bulk && !merged) engine_writer_abandon(w->ew); /* writes nothing */
-        /* a failed sharded run's shards keep nothing pending (their files
-         * are read again: shardrun_stop), nor put their words in their
-         * own spelling tables at the close, nor count their articles in
-         * the boilerplate table shardrun_stop stores again */
-        if (w->ew && !b->bulk && b->nshards && atomic_load(&b->failed)) {
+        if (w->ew && !b->bulk && dropped(b, w)) {
             engine_writer_unobserve_dropped(w->ew);
             engine_writer_discard(w->ew);
         }

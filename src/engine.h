@@ -293,8 +293,10 @@ void engine_writer_unobserved_next(engine_writer *w);
  * commit notwithstanding: for an owner that drops them for good and whose
  * next run makes them again, counting them then (a failed sharded
  * lede-index run, before it discards its shards and stores the table
- * again in those that committed: indexer/shardrun.c).  Not for one that
- * makes them again at once (livewriter.c: engine_writer_unobserved_next). */
+ * again in those that committed: indexer/shardrun.c; lede-index --watch
+ * closing a writer whose commit failed, before the writers it opens
+ * again count them: indexer/writers.c).  Not for one that makes them
+ * again at once, uncounted (livewriter.c: engine_writer_unobserved_next). */
 void engine_writer_unobserve_dropped(engine_writer *w);
 /* Makes t the table w's commits store, as it stands (not merged with the
  * one w's database holds: engine_writer_share_boiler's; nothing counted
@@ -436,11 +438,15 @@ size_t engine_words_count(const engine_words *words);
  * stops before the threshold).  engine_writer_pending_changes: the
  * documents w added, replaced or deleted since its last commit or
  * discard, as Xapian counts them toward the threshold (not a compaction's
- * re-clean or grouping, whose writers are not discarded).  Tests make a
+ * re-clean or grouping, whose writers are not discarded).
+ * engine_writer_discarded: whether w was discarded since its last commit
+ * (by its owner or by a failed commit; 0 for NULL).  Tests make a
  * commit fail so: LEDE_FAIL_COMMIT=PART:N, the Nth commit of a database
- * whose path holds PART (writer.cc); and an opening, LEDE_FAIL_OPEN=PART:N,
+ * whose path holds PART (writer.cc; as a full disk with
+ * LEDE_FAIL_COMMIT_FULL set); and an opening, LEDE_FAIL_OPEN=PART:N,
  * the Nth engine_writer_open of one. */
 void engine_writer_discard(engine_writer *w);
+int engine_writer_discarded(const engine_writer *w);
 uint64_t engine_writer_pending_changes(const engine_writer *w);
 #define ENGINE_PUT_CHANGES 2
 /* Xapian's XAPIAN_FLUSH_THRESHOLD as Xapian 1.4 reads it when a database

@@ -110,13 +110,16 @@ bool nth_hit_for_test(const char *spec, std::atomic<int> &hits, const std::strin
 /* Tests only: LEDE_FAIL_COMMIT=PART:N makes the Nth
  * engine_writer_commit in this process of a database whose path holds
  * PART fail as a commit that Xapian could not write does: a
- * DatabaseError with EIO in place of Xapian's commit, which
- * engine_writer_commit then handles as it does Xapian's own.  Read once;
- * a commit is no hot path. */
-bool commit_fails_for_test(const engine_writer *w) {
+ * DatabaseError with EIO (LEDE_FAIL_COMMIT_FULL set: ENOSPC, a full
+ * disk's, which lede-index --watch waits out) in place of Xapian's
+ * commit, which engine_writer_commit then handles as it does Xapian's
+ * own.  Returns that errno, or 0: no failure.  Read once; a commit is no
+ * hot path. */
+int commit_failure_for_test(const engine_writer *w) {
     static const char *spec = getenv("LEDE_FAIL_COMMIT");
+    static const int errnum = getenv("LEDE_FAIL_COMMIT_FULL") ? ENOSPC : EIO;
     static std::atomic<int> hits{0};
-    return nth_hit_for_test(spec, hits, w->path);
+    return nth_hit_for_test(spec, hits, w->path) ? errnum : 0;
 }
 
 /* Tests only: LEDE_FAIL_OPEN=PART:N makes the Nth engine_writer_open of
@@ -421,7 +424,8 @@ int engine_writer_commit(engine_writer *w, char *err) {
                            std::to_string((long long)time(nullptr)));
         writer_changes_store(w, true); /* the commit time changes anyway */
         try {
-            if (commit_fails_for_test(w)) throw Xapian::DatabaseError("commit failed (LEDE_FAIL_COMMIT)", EIO);
+            if (int errnum = commit_failure_for_test(w))
+                throw Xapian::DatabaseError("commit failed (LEDE_FAIL_COMMIT)", errnum);
             w->db.commit();
         } catch (const Xapian::Error &) {
             /* glass dropped every change since the last commit (or kept
@@ -522,6 +526,8 @@ void engine_writer_discard(engine_writer *w) {
          * exception crosses the C door) */
     }
 }
+
+int engine_writer_discarded(const engine_writer *w) { return w && w->discarded; }
 
 uint64_t engine_writer_pending_changes(const engine_writer *w) { return w ? w->pending_changes : 0; }
 

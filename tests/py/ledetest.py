@@ -456,6 +456,22 @@ def boiler_counts(index, source):
     return None
 
 
+GAZETTE_BLURB = "Read the Gazette bulletin aloud every single weekday morning."
+
+
+def gazette(ids):
+    """Articles of one source, Gazette, one an id, each ending with the
+    paragraph GAZETTE_BLURB (boilerplate: --info counts it, boiler_counts)."""
+    return [{"id": i, "source": "Gazette", "title": "Gazette story %s" % i,
+             "text": "The council met about %s.\n\n%s" % (i, GAZETTE_BLURB)} for i in ids]
+
+
+def gazette_ids(shard, n, skip=()):
+    """n article ids ("gaz-N") that shard (of 2) holds, none of skip."""
+    found = (("gaz-%d" % i) for i in range(1000))
+    return [i for i in found if shard_of(i, 2) == shard and i not in skip][:n]
+
+
 def commit_fails_then_holds(d, c, label, fail_at):
     """leded d's COMMIT on c fails (its LEDE_FAIL_COMMIT: fail_at), the
     next one succeeds, and d stops cleanly; c closed."""

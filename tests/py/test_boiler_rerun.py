@@ -20,21 +20,9 @@ before shard.0 committed after its 200, which reading them first makes
 the usual order (with 40 for shard.0, 3 runs of 4 failed on 6f29129)."""
 import os
 
-from ledetest import Scratch, boiler_counts, check, check_eq, finish, indexer, shard_of, write_jsonl
+from ledetest import Scratch, boiler_counts, check, check_eq, finish, gazette, gazette_ids, indexer, write_jsonl
 
-BLURB = "Read the Gazette bulletin aloud every single weekday morning."
 scratch = Scratch()
-
-
-def gazette(ids):
-    return [{"id": i, "source": "Gazette", "title": "Gazette story %s" % i,
-             "text": "The council met about %s.\n\n%s" % (i, BLURB)} for i in ids]
-
-
-def ids_in(shard, n, skip=()):
-    """n article ids that shard (of 2) holds."""
-    found = (("gaz-%d" % i) for i in range(1000))
-    return [i for i in found if shard_of(i, 2) == shard and i not in skip][:n]
 
 
 def failed_then_rerun(label, shard, second=None):
@@ -44,12 +32,12 @@ def failed_then_rerun(label, shard, second=None):
     src = scratch.join(label + ".src")
     os.makedirs(src)
     index = scratch.join(label + ".idx")
-    first = ids_in(0, 2) + ids_in(1, 2)
+    first = gazette_ids(0, 2) + gazette_ids(1, 2)
     write_jsonl(os.path.join(src, "first.jsonl"), gazette(first))
     rc, _, err = indexer("-q", "--index", index, "--shards", "2", src)
     check_eq(rc, 0, label + ": the first build" + (": " + err if rc else ""))
     check_eq(boiler_counts(index, "Gazette"), (4, 4), label + ": the blurb in 4 of 4 after the first build")
-    new = [i for k, n in second for i in ids_in(k, n, skip=first)]
+    new = [i for k, n in second for i in gazette_ids(k, n, skip=first)]
     write_jsonl(os.path.join(src, "second.jsonl"), gazette(new))
     total = len(first) + len(new)
     fail_at = os.path.join(index, "shard.%d/" % shard) + ":1"

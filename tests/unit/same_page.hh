@@ -1,7 +1,8 @@
 /* same_page.hh -- what the unit tests of ranked pages share (test_tiers,
  * test_narrow_tiers, test_prefix_tiers, test_tied_page, test_field_first):
- * an article's wdf of a term as the database holds it, a reader opened
- * with the index's settings loaded, one query searched twice on it (as asked, and as the
+ * an article's wdf of a term as the database holds it, a tier plan's
+ * filter and query matched in full, a reader opened with the index's
+ * settings loaded, one query searched twice on it (as asked, and as the
  * whole match: exact=1, which never takes a tier run, or another page),
  * and whether two pages hold the same hits in the same order with the
  * same scores.  Test code only: it reads an index through engine_* and
@@ -10,6 +11,7 @@
 #define LEDE_SAME_PAGE_HH
 
 #include <cstring>
+#include <set>
 #include <string>
 
 /* An article's wdf of term, 0 when it has none; whether it has it. */
@@ -80,6 +82,18 @@ static inline bool same_hits(const search_results &a, const search_results &b, u
     for (unsigned i = 0; same && i < n; i++)
         same = !strcmp(a.hits[i].id, b.hits[i].id) && a.hits[i].score == b.hits[i].score;
     return same;
+}
+
+/* A tier plan's two sides, matched in full by enq (its weighting scheme
+ * set) on db: the articles its filter matches, into in, and the whole
+ * match of its query q, returned. */
+static inline Xapian::MSet plan_sides(Xapian::Enquire &enq, Xapian::Database &db, const Xapian::Query &filter,
+                                      const Xapian::Query &q, std::set<Xapian::docid> &in) {
+    enq.set_query(filter);
+    Xapian::MSet inside = enq.get_mset(0, db.get_doccount());
+    for (Xapian::MSetIterator it = inside.begin(); it != inside.end(); ++it) in.insert(*it);
+    enq.set_query(q);
+    return enq.get_mset(0, db.get_doccount());
 }
 
 /* A ranked page of query (5 hits) on a fresh reader of dir against the

@@ -18,6 +18,7 @@
 #include "same_page.hh"
 #include "query_path.hh"
 #include "split.hh"
+#include "tier_body.hh"
 
 #include <algorithm>
 
@@ -30,13 +31,11 @@ namespace {
 /* Article i's body: "alpha beta" i % 5 times among 12 to 18 filler words;
  * one in HEADS has the phrase in its headline (in at most 1% of them). */
 const unsigned ARTICLES = 500, HEADS = 250;
-const char *const FILLER[] = {"river", "stone", "cloud", "maple", "copper", "harbour", "lantern",
-                              "meadow", "signal", "timber", "violet", "window"};
 
 std::string body_of(unsigned i) {
     std::string body;
     for (unsigned k = 0; k < i % 5; k++) body += "alpha beta ";
-    for (unsigned k = 0; k < 12 + i % 7; k++) body += std::string(FILLER[(i + k) % 12]) + " ";
+    body += unit_filler(i, 12);
     if (i % 10 == 3) body += "gamma delta";
     return body;
 }
@@ -112,12 +111,8 @@ void check_bound(const char *dir, Xapian::termcount n) {
     CHECK(narrow_tier_plan(r, q, 0, filtered, bound) && bound > 0, "\"alpha beta\": a narrow plan");
     Xapian::Enquire enq(r->db);
     enq.set_weighting_scheme(tf_weight());
-    enq.set_query(filtered);
-    Xapian::MSet inside = enq.get_mset(0, r->db.get_doccount());
     std::set<Xapian::docid> in;
-    for (Xapian::MSetIterator it = inside.begin(); it != inside.end(); ++it) in.insert(*it);
-    enq.set_query(q);
-    Xapian::MSet all = enq.get_mset(0, r->db.get_doccount());
+    Xapian::MSet all = plan_sides(enq, r->db, filtered, q, in);
     double most = 0, least_at_n = 1e300;
     unsigned others = 0, at_n = 0;
     for (Xapian::MSetIterator it = all.begin(); it != all.end(); ++it) {

@@ -19,6 +19,7 @@
 #include "unit.h"
 #include "unit_index.h"
 #include "same_page.hh"
+#include "tier_body.hh"
 
 #include <set>
 #include <string>
@@ -28,20 +29,11 @@ namespace {
 
 const Xapian::termcount THRESHOLD = 250; /* XWalp's, in the index below */
 const unsigned ARTICLES = 80;
-const char *const FILLER[] = {"river", "stone", "cloud", "maple", "copper", "harbour", "lantern",
-                              "meadow", "signal", "timber", "violet", "window"};
 
 /* Article i: alpha 0-3 times, alpine 0-2, alps 0-1, filler words, and
  * every fifth an "alpine" headline, so that the sums vary and some reach
  * the threshold only with their headline. */
-std::string body_of(unsigned i) {
-    std::string body;
-    for (unsigned k = 0; k < i % 4; k++) body += "alpha ";
-    for (unsigned k = 0; k < (i / 4) % 3; k++) body += "alpine ";
-    if (i % 7 == 3) body += "alps ";
-    for (unsigned k = 0; k < 10 + i % 7; k++) body += std::string(FILLER[(i + k) % 12]) + " ";
-    return body;
-}
+std::string body_of(unsigned i) { return unit_tier_body(i, "alpine", "alps"); }
 
 std::string title_of(unsigned i) {
     return i % 5 == 0 ? "Alpine notes" : "Notes";

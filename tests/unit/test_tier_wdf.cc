@@ -12,6 +12,7 @@
 #include "unit.h"
 #include "unit_index.h"
 #include "same_page.hh"
+#include "tier_body.hh"
 
 #include <algorithm>
 #include <string>
@@ -22,18 +23,10 @@ namespace {
 const char *const TIERS = "alpha=150,180 beta=100";
 const Xapian::termcount ALPHA_T = 150, ALPHA_N = 180, BETA_T = 100;
 const unsigned ARTICLES = 60;
-const char *const FILLER[] = {"river", "stone", "cloud", "maple", "copper", "harbour", "lantern",
-                              "meadow", "signal", "timber", "violet", "window"};
 
 /* Article i: alpha 0-3 times, beta 0-2 times, 10-16 filler words: few
  * distinct wdfs, so scores tie across any cut. */
-std::string body_of(unsigned i) {
-    std::string body;
-    for (unsigned k = 0; k < i % 4; k++) body += "alpha ";
-    for (unsigned k = 0; k < (i / 4) % 3; k++) body += "beta ";
-    for (unsigned k = 0; k < 10 + i % 7; k++) body += std::string(FILLER[(i + k) % 12]) + " ";
-    return body;
-}
+std::string body_of(unsigned i) { return unit_tier_body(i, "beta", nullptr); }
 
 /* Articles from to upto - 1 written to dir: a new index of format (bulk
  * when bulk), or (format null) added by a writer opened on the index

@@ -12,6 +12,7 @@
 #include "unit.h"
 #include "unit_index.h"
 #include "same_page.hh"
+#include "tier_body.hh"
 
 #include <cstdio>
 #include <set>
@@ -24,18 +25,10 @@ namespace {
 
 const char *const TIERS = "alpha=150 beta=100";
 const unsigned ARTICLES = 60;
-const char *const FILLER[] = {"river", "stone", "cloud", "maple", "copper", "harbour", "lantern",
-                              "meadow", "signal", "timber", "violet", "window"};
 
 /* Article i: alpha 0-3 times, beta 0-2 times, and 10-16 filler words,
  * so that wdfs and lengths vary. */
-std::string body_of(unsigned i) {
-    std::string body;
-    for (unsigned k = 0; k < i % 4; k++) body += "alpha ";
-    for (unsigned k = 0; k < (i / 4) % 3; k++) body += "beta ";
-    for (unsigned k = 0; k < 10 + i % 7; k++) body += std::string(FILLER[(i + k) % 12]) + " ";
-    return body;
-}
+std::string body_of(unsigned i) { return unit_tier_body(i, "beta", nullptr); }
 
 int make_index(const char *dir, char *err) {
     engine_writer *w;
@@ -73,12 +66,8 @@ void check_bound(engine_reader *r, const char *what, const Xapian::Query &q) {
     CHECK(tier_plan(r, q, 0, filtered, bound) && bound > 0, "%s: a tier plan", what);
     Xapian::Enquire enq(r->db);
     enq.set_weighting_scheme(tf_weight());
-    enq.set_query(filtered);
-    Xapian::MSet inside = enq.get_mset(0, r->db.get_doccount());
     std::set<Xapian::docid> in;
-    for (Xapian::MSetIterator it = inside.begin(); it != inside.end(); ++it) in.insert(*it);
-    enq.set_query(q);
-    Xapian::MSet all = enq.get_mset(0, r->db.get_doccount());
+    Xapian::MSet all = plan_sides(enq, r->db, filtered, q, in);
     double most = 0;
     unsigned others = 0;
     for (Xapian::MSetIterator it = all.begin(); it != all.end(); ++it) {

@@ -2,7 +2,8 @@
  * commits (engine.h's engine_writer_discard): its close commits nothing,
  * so a put or delete made after the discard was lost with no error
  * before.  Now each is refused with LEDE_EDISCARDED and a message saying
- * why; after a commit the writer takes changes again.  Through the
+ * why; after a commit the writer takes changes again
+ * (engine_writer_discarded says which it is).  Through the
  * engine's C API on a scratch database. */
 #define _DEFAULT_SOURCE
 #include "unit.h"
@@ -29,8 +30,10 @@ static void check_discarded(const char *path) {
     if (!w) return;
     CHECK(unit_put(w, "one", "First report", "The quorble first.", err) == LEDE_OK, "put one: %s", err);
     CHECK(engine_writer_commit(w, err) == LEDE_OK, "commit one: %s", err);
+    CHECK(!engine_writer_discarded(w), "a writer that committed is not discarded");
     CHECK(unit_put(w, "two", "Second report", "The quorble second.", err) == LEDE_OK, "put two: %s", err);
     engine_writer_discard(w);
+    CHECK(engine_writer_discarded(w), "engine_writer_discarded says it was");
     err[0] = 0;
     check_refused(unit_put(w, "three", "Third report", "The quorble third.", err), err, "a put");
     int found = -1;
@@ -43,6 +46,7 @@ static void check_discarded(const char *path) {
     check_refused(engine_writer_delete_file(w, "file", NULL, NULL, &deleted, &more, err), err, "a file's deletion");
     CHECK(deleted == 0 && more == 0, "the refused file's deletion deleted nothing");
     CHECK(engine_writer_commit(w, err) == LEDE_OK, "a commit after the discard: %s", err);
+    CHECK(!engine_writer_discarded(w), "... after which it is not discarded");
     CHECK(unit_put(w, "four", "Fourth report", "The quorble fourth.", err) == LEDE_OK,
           "after the commit a put is taken again: %s", err);
     CHECK(engine_writer_close(w, err) == LEDE_OK, "close: %s", err);
