@@ -96,6 +96,19 @@ void merge(const std::vector<std::vector<WdfPosting>> &lists, const std::vector<
     }
 }
 
+/* Whether the articles in every list of words (each word's XT) are
+ * likely fewer than want: their number were the words independent.  The
+ * cut is then left to articles some list lacks, whose most counts those
+ * words at their thresholds - 1, far above what they score (at 500,000
+ * articles, a plan of two words cut so passed too seldom to pay for the
+ * lists: bench/results/scale.md), and the lists are not read. */
+bool few_known(engine_reader *r, const std::map<std::string, size_t> &words, Xapian::doccount want) {
+    if (words.size() < 2) return false;
+    double expected = 1, articles = tier_freq(r, "");
+    for (const auto &w : words) expected *= r->db.get_termfreq(PREFIX_TIER + w.first) / articles;
+    return expected * articles < want;
+}
+
 /* The rank-th greatest of values (rank at least 1, at most their number). */
 double greatest(std::vector<double> values, size_t rank) {
     auto nth = values.begin() + (rank - 1);
@@ -131,31 +144,29 @@ void WdfMultiPlan::build(engine_reader *r, const search_opts *o, Xapian::doccoun
         leaves.push_back({words.at(f.first), leaf_bound(r, f.first, f.second, 1) * (TF_K1 + 1), low});
         floor += low;
     }
+    first = plain_and(q) ? want : 2 * want;
+    if (few_known(r, words, first)) return;
     std::vector<std::vector<WdfPosting>> lists(words.size());
     for (const auto &w : words)
         if (!read_tier_wdfs(r, w.first, o, lists[w.second])) return;
     merge(lists, leaves, floor, candidates);
-    first = plain_and(q) ? want : 2 * want;
     done = candidates.size() < want;
 }
 
 bool WdfMultiPlan::next(Xapian::Query &filtered, double &bound) {
     if (done) return false;
-    std::vector<double> known, all;
-    for (const Candidate &c : candidates) {
-        all.push_back(c.most);
+    std::vector<double> known;
+    for (const Candidate &c : candidates)
         if (c.known) known.push_back(c.most);
-    }
     std::vector<Xapian::docid> ids;
     while (!done && tried < RUNS_MOST) {
         Xapian::doccount rank = first;
         for (unsigned i = 0; i < tried; i++) rank *= CUT_STEP;
         tried++;
-        /* the cut: the rank-th greatest most of the known (of all when
-         * too few are known), every candidate when fewer still */
-        double cut = rank <= known.size() ? greatest(known, rank)
-                     : rank <= all.size() ? greatest(all, rank)
-                                          : -1;
+        /* the cut: the rank-th greatest most of the known; of one word,
+         * every candidate when fewer are known (all are) */
+        if (rank > known.size() && known.size() < candidates.size()) break;
+        double cut = rank <= known.size() ? greatest(known, rank) : -1;
         bound = floor;
         ids.clear();
         for (const Candidate &c : candidates) {
