@@ -17,16 +17,25 @@
  * boolean plan's bound).  A cut picks the articles whose `most` reaches
  * it (ties kept whole): the query FILTERed to them, with the greatest
  * `most` left out (or the floor) as the bound, is a tier run whose page,
- * when its lowest score beats the bound, is the whole match's.  The first
- * cut is the want-th greatest `most` of the articles every list holds
- * (for a plain AND of leaves, their exact scores: those articles match);
- * under a phrase, NEAR, AND_NOT or a weightless part such an article may
- * not match, so the first cut is the 2 * want-th.  A failed run retries
- * lower (4x and 16x as many), the last at most down to every article of
- * the lists; then search.cc's other plans run as before.  A filter of
- * more than FILTER_MOST articles is not tried: its run would decode as
- * much as the boolean one.  Local, one database, format 5 only
- * (wdf_plans_may), as tier_wdf.cc's one-word plan. */
+ * when its lowest score beats the bound, is the whole match's (no
+ * article scores above its `most`).  The cut is the want-th greatest
+ * `most` of the articles every list holds (for a plain AND of leaves
+ * their exact scores: those articles match, so the page's lowest reaches
+ * the cut and the run passes); under a phrase, NEAR, AND_NOT or a
+ * weightless part such an article may not match, so the 2 * want-th.  A
+ * failed run retries lower (4x and 16x as many) while the lists hold as
+ * many articles in common; then search.cc's other plans run as before.
+ * A cut among articles some list lacks is not tried: their `most` counts
+ * a word at its threshold - 1, far above what they score, and such runs
+ * failed.  Two common words' XT lists seldom share a page's worth, so
+ * they are not read when their articles in common would be fewer than
+ * a page were the words independent (few_known).  At 500,000 articles
+ * this took the mix's `not` class to 0.72x of its CPU and `and` to 0.97x
+ * (0.81x where a run was tried; the lists read for nothing cost the 34
+ * others 1.28x: bench/results/scale.md).  A filter of more than
+ * FILTER_MOST articles is not tried: its run would decode as much as the
+ * boolean one.  Local, one database, format 5 only (wdf_plans_may), as
+ * tier_wdf.cc's one-word plan. */
 #include "internal.hh"
 #include "tiers.hh"
 #include "query_path.hh"

@@ -106,13 +106,15 @@ bool wdf_tier_plan(engine_reader *r, const Xapian::Query &q, const search_opts *
  * wildcard).  Made once from the leaves' XT lists (o's deadline looked at
  * as they are read); next gives q FILTERed to the articles whose most
  * possible score (from the wdfs the lists give, a word's threshold - 1
- * where its list lacks the article) reaches a cut, and the most any
- * other article can score; each next a lower cut, a few at most.  None
- * when the index may not take them (wdf_plans_may), q is a single leaf
- * (wdf_tier_plan's), its words' postings are fewer than min_postings, a
- * posting is below its word's threshold, the filter would hold too many
- * articles, or LEDE_WDF_MULTI_OFF is in the environment (read once: a
- * benchmark and test hook). */
+ * where its list lacks the article) reaches a cut taken among the
+ * articles every list holds, and the most any other article can score;
+ * each next a lower cut, a few at most.  None when the index may not take
+ * them (wdf_plans_may), q is a single leaf (wdf_tier_plan's), its words'
+ * postings are fewer than min_postings, its lists likely share fewer
+ * than a page of articles (then they are not read), a posting is below
+ * its word's threshold, the filter would hold too many articles, or
+ * LEDE_WDF_MULTI_OFF is in the environment (read once: a benchmark and
+ * test hook). */
 class WdfMultiPlan {
   public:
     WdfMultiPlan(engine_reader *r, const Xapian::Query &q, const search_opts *o, Xapian::doccount want,
