@@ -323,7 +323,8 @@ bool tier_run(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q, co
  * One tier word on a format 5 index tries its XT wdfs first
  * (wdf_tier_plan, tier_wdf.cc; 0.53-0.60x the CPU of the boolean tier
  * run at 500,000 articles), and one of several tier leaves (an AND, a
- * phrase, the left of a NOT) its leaves' XT wdfs, a few cuts at most
+ * bare PHRASE or NEAR -- not the parser's phrase, an OR of the fields --
+ * the left of a NOT) its leaves' XT wdfs, a few cuts at most
  * (WdfMultiPlan, tier_wdf_multi.cc).  A field OR tries the narrow tier level first (narrow_tier_plan), then
  * the others, unless field_first.cc's plan is for it and its headline
  * and standfirst branches could fill the page (field_first_likely):

@@ -44,7 +44,7 @@ bool read_tier_wdfs(const engine_reader *r, const std::string &word, const searc
     std::string xt = PREFIX_TIER + word;
     out.reserve(r->db.get_termfreq(xt));
     for (Xapian::PostingIterator p = r->db.postlist_begin(xt); p != r->db.postlist_end(xt); ++p) {
-        if (o && out.size() % READ_CHECK_EVERY == READ_CHECK_EVERY - 1) check_stop(o, "the tier lists");
+        if (o && out.size() % READ_CHECK_EVERY == 0) check_stop(o, "the tier lists");
         Xapian::termcount wdf = p.get_wdf();
         if (wdf < threshold) return false;
         out.emplace_back(wdf, *p);

@@ -1,5 +1,7 @@
 /* tier_wdf_multi.cc -- format 5's plan of a ranked query of several tier
- * leaves (issue 22): an AND, phrase or NEAR of tier words, the left side
+ * leaves (issue 22): an AND, bare PHRASE or NEAR of tier words (not the
+ * parser's phrase, an OR of the three fields, which tier_leaves refuses,
+ * as tiers.cc's collect does), the left side
  * of AND_NOT or FILTER, with weightless parts beside them (what tiers.cc's
  * tier_leaves reads).  The boolean tier run (tiers.cc) filters such a
  * query by an OR of its words' XT terms, about 1 article in 10 of each
@@ -51,6 +53,8 @@ namespace {
 /* The most articles a filter may hold (a filter of more costs a run
  * about what the boolean tier run costs: bench/results/scale.md). */
 const size_t FILTER_MOST = 5000;
+/* The most XT postings a plan reads (about 28 MB held at once: too_long). */
+const uint64_t READ_MOST = 1000000;
 /* Runs tried at most, each cut's rank CUT_STEP times the last's. */
 const unsigned RUNS_MOST = 3;
 const Xapian::doccount CUT_STEP = 4;
@@ -101,7 +105,7 @@ void merge(const std::vector<std::vector<WdfPosting>> &lists, const std::vector<
             wdfs[i] = here ? lists[i][at[i]++].first : 0;
             known = known && here;
         }
-        out.push_back({id, most_of(leaves, wdfs, floor), known});
+        out.push_back({most_of(leaves, wdfs, floor), id, known});
     }
 }
 
@@ -118,8 +122,19 @@ bool few_known(engine_reader *r, const std::map<std::string, size_t> &words, Xap
     return expected * articles < want;
 }
 
-/* The rank-th greatest of values (rank at least 1, at most their number). */
-double greatest(std::vector<double> values, size_t rank) {
+/* Whether words' XT lists hold more than READ_MOST postings together:
+ * read whole, at 12 bytes a posting read and 16 a candidate, they would
+ * hold more memory a query than a worker should (at 10,000,000 articles
+ * two of the commonest words' lists). */
+bool too_long(engine_reader *r, const std::map<std::string, size_t> &words) {
+    uint64_t postings = 0;
+    for (const auto &w : words) postings += tier_freq(r, PREFIX_TIER + w.first);
+    return postings > READ_MOST;
+}
+
+/* The rank-th greatest of values (rank at least 1, at most their
+ * number), which it reorders. */
+double greatest(std::vector<double> &values, size_t rank) {
     auto nth = values.begin() + (rank - 1);
     std::nth_element(values.begin(), nth, values.end(), std::greater<double>());
     return *nth;
@@ -154,19 +169,18 @@ void WdfMultiPlan::build(engine_reader *r, const search_opts *o, Xapian::doccoun
         floor += low;
     }
     first = plain_and(q) ? want : 2 * want;
-    if (few_known(r, words, first)) return;
+    if (few_known(r, words, first) || too_long(r, words)) return;
     std::vector<std::vector<WdfPosting>> lists(words.size());
     for (const auto &w : words)
         if (!read_tier_wdfs(r, w.first, o, lists[w.second])) return;
     merge(lists, leaves, floor, candidates);
+    for (const Candidate &c : candidates)
+        if (c.known) known.push_back(c.most);
     done = candidates.size() < want;
 }
 
 bool WdfMultiPlan::next(Xapian::Query &filtered, double &bound) {
     if (done) return false;
-    std::vector<double> known;
-    for (const Candidate &c : candidates)
-        if (c.known) known.push_back(c.most);
     std::vector<Xapian::docid> ids;
     while (!done && tried < RUNS_MOST) {
         Xapian::doccount rank = first;

@@ -101,7 +101,8 @@ bool read_tier_wdfs(const engine_reader *r, const std::string &word, const searc
 bool wdf_tier_plan(engine_reader *r, const Xapian::Query &q, const search_opts *o, Xapian::doccount want,
                    Xapian::doccount min_postings, Xapian::Query &filtered, double &bound);
 /* Format 5's plans of a query of several tier leaves (tier_wdf_multi.cc):
- * an AND, phrase or NEAR of tier words, the left side of AND_NOT or
+ * an AND, bare PHRASE or NEAR of tier words (not the parser's phrase, an
+ * OR of the fields), the left side of AND_NOT or
  * FILTER, weightless parts beside them (what tier_leaves reads, no
  * wildcard).  Made once from the leaves' XT lists (o's deadline looked at
  * as they are read); next gives q FILTERed to the articles whose most
@@ -125,8 +126,8 @@ class WdfMultiPlan {
     /* An article of the leaves' XT lists: the most it can score, and
      * whether every leaf's wdf is known (the lists all hold it). */
     struct Candidate {
-        Xapian::docid id;
         double most;
+        Xapian::docid id;
         bool known;
     };
 
@@ -136,6 +137,7 @@ class WdfMultiPlan {
     Xapian::Query q;
     Xapian::doccount want;
     std::vector<Candidate> candidates;  /* ascending by id */
+    std::vector<double> known;          /* the mosts of the candidates every list holds */
     double floor = 0;                   /* the most an article of no list can score */
     Xapian::doccount first = 0;         /* the first cut's rank among the known */
     unsigned tried = 0;
