@@ -295,6 +295,7 @@ struct engine_reader {
     bool narrow_tiers = false;  /* tiers holds the narrow level (XTN<word>: tiers.cc) */
     unsigned narrow_runs = 0;   /* narrow tier runs tried (search.cc's tier_page; read by tests) */
     unsigned wdf_runs = 0;      /* one-word runs from XT's wdfs tried (tier_wdf.cc; read by tests) */
+    unsigned wdf_multi_runs = 0; /* runs of several leaves from XT's wdfs tried (tier_wdf_multi.cc; read by tests) */
     PrefixSet prefixes;  /* formats 4 and 5: see prefix_terms.cc */
     std::unordered_map<std::string, Xapian::doccount> tier_freqs; /* a remote reader's: tier_freq */
     /* The running query's wildcards that have a tier, by their serial

@@ -322,7 +322,10 @@ bool tier_run(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q, co
  * score beats all the others can score; false (page untouched) otherwise.
  * One tier word on a format 5 index tries its XT wdfs first
  * (wdf_tier_plan, tier_wdf.cc; 0.53-0.60x the CPU of the boolean tier
- * run at 500,000 articles).  A field OR tries the narrow tier level first (narrow_tier_plan), then
+ * run at 500,000 articles), and one of several tier leaves (an AND, a
+ * bare PHRASE or NEAR -- not the parser's phrase, an OR of the fields --
+ * the left of a NOT) its leaves' XT wdfs, a few cuts at most
+ * (WdfMultiPlan, tier_wdf_multi.cc).  A field OR tries the narrow tier level first (narrow_tier_plan), then
  * the others, unless field_first.cc's plan is for it and its headline
  * and standfirst branches could fill the page (field_first_likely):
  * then that plan first and the narrow level after it (at 500,000
@@ -351,8 +354,12 @@ bool tier_page(engine_reader *r, Xapian::Enquire &enq, const Xapian::Query &q,
         r->narrow_runs++;
         return tier_run(r, enq, q, o, filtered, bound, page);
     };
-    if (wdf_tier_plan(r, q, want, least, filtered, bound)) {
+    if (wdf_tier_plan(r, q, o, want, least, filtered, bound)) {
         r->wdf_runs++;
+        if (tier_run(r, enq, q, o, filtered, bound, page)) return true;
+    }
+    for (WdfMultiPlan multi(r, q, o, want, least); multi.next(filtered, bound);) {
+        r->wdf_multi_runs++;
         if (tier_run(r, enq, q, o, filtered, bound, page)) return true;
     }
     bool narrow_last = !no_narrow && field_first_likely(r, q, want, least);

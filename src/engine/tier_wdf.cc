@@ -28,31 +28,38 @@
 
 namespace {
 
-/* A posting of an XT list: the word's wdf in the article, and its id. */
-using WdfPosting = std::pair<Xapian::termcount, Xapian::docid>;
+/* XT lists are read this many postings between looks at the deadline
+ * and cancel flag (check_stop: a look reads the clock). */
+const size_t READ_CHECK_EVERY = 4096;
 
-/* q's word when q is a single leaf of a tier word that the plan may
- * read on r (format 5, local, one database); else "". */
-std::string one_tier_word(const engine_reader *r, const Xapian::Query &q) {
-    if (!tier_wdfs(r->format) || r->remote || r->db.size() != 1 || r->tiers.empty() ||
-        q.get_type() != Xapian::Query::LEAF_TERM)
-        return "";
-    std::string term = *q.get_terms_begin();
-    return prefix_length(term) == 0 && r->tiers.count(term) ? term : "";
+}  // namespace
+
+bool wdf_plans_may(const engine_reader *r) {
+    return tier_wdfs(r->format) && !r->remote && r->db.size() == 1 && !r->tiers.empty();
 }
 
-/* XT<word>'s postings into out, ascending by id; false when one is below
- * the word's threshold (its wdf not the word's). */
-bool read_tier_wdfs(const engine_reader *r, const std::string &word, std::vector<WdfPosting> &out) {
+bool read_tier_wdfs(const engine_reader *r, const std::string &word, const search_opts *o,
+                    std::vector<WdfPosting> &out) {
     Xapian::termcount threshold = r->tiers.at(word);
     std::string xt = PREFIX_TIER + word;
     out.reserve(r->db.get_termfreq(xt));
     for (Xapian::PostingIterator p = r->db.postlist_begin(xt); p != r->db.postlist_end(xt); ++p) {
+        if (o && out.size() % READ_CHECK_EVERY == 0) check_stop(o, "the tier lists");
         Xapian::termcount wdf = p.get_wdf();
         if (wdf < threshold) return false;
         out.emplace_back(wdf, *p);
     }
     return true;
+}
+
+namespace {
+
+/* q's word when q is a single leaf of a tier word that the plan may
+ * read on r (format 5, local, one database); else "". */
+std::string one_tier_word(const engine_reader *r, const Xapian::Query &q) {
+    if (!wdf_plans_may(r) || q.get_type() != Xapian::Query::LEAF_TERM) return "";
+    std::string term = *q.get_terms_begin();
+    return prefix_length(term) == 0 && r->tiers.count(term) ? term : "";
 }
 
 /* The want-th greatest wdf of postings (want at least 1, at most their
@@ -68,12 +75,12 @@ Xapian::termcount cut_of(const std::vector<WdfPosting> &postings, Xapian::doccou
 
 }  // namespace
 
-bool wdf_tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount want,
+bool wdf_tier_plan(engine_reader *r, const Xapian::Query &q, const search_opts *o, Xapian::doccount want,
                    Xapian::doccount min_postings, Xapian::Query &filtered, double &bound) {
     std::string word = one_tier_word(r, q);
     if (word.empty() || want == 0 || tier_freq(r, word) < min_postings) return false;
     std::vector<WdfPosting> postings;
-    if (!read_tier_wdfs(r, word, postings) || postings.size() < want) return false;
+    if (!read_tier_wdfs(r, word, o, postings) || postings.size() < want) return false;
     Xapian::termcount cut = cut_of(postings, want);
     std::vector<Xapian::docid> ids; /* ascending, as the list gave them */
     for (const WdfPosting &p : postings)

@@ -180,7 +180,7 @@ struct Plan {
     /* each scoring leaf's term and wqf, repeats kept: Xapian weighs each
      * leaf apart, with its own wqf (QueryTerm::postlist), so "revs revs"
      * scores rev twice at wqf 1, not twice at wqf 2 */
-    std::vector<std::pair<std::string, double>> leaves;
+    TierLeaves leaves;
     /* each scoring wildcard with a tier (a prefix term's: wildcards.cc) */
     std::vector<std::shared_ptr<const WildcardExpansion>> wildcards;
 };
@@ -333,6 +333,15 @@ bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_po
     p.r = r;
     if (!collect(q, p) || (p.leaves.empty() && p.wildcards.empty())) return false;
     return plan_of(p, q, min_postings, {}, filtered, bound);
+}
+
+bool tier_leaves(engine_reader *r, const Xapian::Query &q, TierLeaves &leaves) {
+    if (r->tiers.empty() || !has_tiers(r->format)) return false;
+    Plan p;
+    p.r = r;
+    if (!collect(q, p) || p.leaves.empty() || !p.wildcards.empty()) return false;
+    leaves = std::move(p.leaves);
+    return true;
 }
 
 bool narrow_tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,

@@ -33,6 +33,12 @@ std::vector<std::string> prefix_tier_terms(const TierWords &tiers, const PrefixS
  * q's own are left as they were, for the whole match. */
 bool tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount min_postings,
                Xapian::Query &filtered, double &bound);
+/* A query's scoring leaves as the tier plans read them: each leaf's term
+ * and wqf, repeats kept (Xapian weighs each leaf apart, with its own wqf). */
+using TierLeaves = std::vector<std::pair<std::string, double>>;
+/* q's scoring leaves, as tier_plan collects them, when they are tier
+ * words only (no wildcard) and tier_plan could bound q (tiers.cc). */
+bool tier_leaves(engine_reader *r, const Xapian::Query &q, TierLeaves &leaves);
 /* The narrow level's plan of a field OR (a phrase's OR of its body,
  * headline and standfirst branches, tiers.cc): q FILTERed by the narrow
  * tier terms (XTN<word>) of its body branches' words and by its prefixed
@@ -73,6 +79,16 @@ Xapian::doccount tier_freq(engine_reader *r, const std::string &term);
 /* The most a leaf of term (of wqf wqf) can add for an article whose wdf
  * of it is at most wdf, as tf_weight() scores it (tiers.cc). */
 double leaf_bound(engine_reader *r, const std::string &term, double wqf, double wdf);
+/* Whether r may take format 5's plans from XT's wdfs (tier_wdf.cc,
+ * tier_wdf_multi.cc): format 5, local, one database, with tier words. */
+bool wdf_plans_may(const engine_reader *r);
+/* A posting of a format 5 XT list: the word's wdf in the article, its id. */
+using WdfPosting = std::pair<Xapian::termcount, Xapian::docid>;
+/* XT<word>'s postings into out, ascending by id; false when one is below
+ * the word's threshold (its wdf not the word's).  o's deadline and cancel
+ * flag are looked at as it reads (QueryStopped; o null: not). */
+bool read_tier_wdfs(const engine_reader *r, const std::string &word, const search_opts *o,
+                    std::vector<WdfPosting> &out);
 /* The one-word plan of a format 5 index (tier_wdf.cc): q, a single tier
  * word, over the articles whose XT<word> wdf is at least its want-th
  * greatest (ties kept), and the most any other article can score (the
@@ -80,9 +96,54 @@ double leaf_bound(engine_reader *r, const std::string &term, double wqf, double 
  * remote or of several databases, q is not one tier word, its postings
  * are fewer than min_postings, its XT list holds fewer than want
  * articles, or a posting there is below the word's threshold (an XT
- * written boolean: the plan then cannot see the wdfs). */
-bool wdf_tier_plan(engine_reader *r, const Xapian::Query &q, Xapian::doccount want,
+ * written boolean: the plan then cannot see the wdfs).  o (may be null)
+ * as read_tier_wdfs. */
+bool wdf_tier_plan(engine_reader *r, const Xapian::Query &q, const search_opts *o, Xapian::doccount want,
                    Xapian::doccount min_postings, Xapian::Query &filtered, double &bound);
+/* Format 5's plans of a query of several tier leaves (tier_wdf_multi.cc):
+ * an AND, bare PHRASE or NEAR of tier words (not the parser's phrase, an
+ * OR of the fields), the left side of AND_NOT or
+ * FILTER, weightless parts beside them (what tier_leaves reads, no
+ * wildcard).  Made once from the leaves' XT lists (o's deadline looked at
+ * as they are read); next gives q FILTERed to the articles whose most
+ * possible score (from the wdfs the lists give, a word's threshold - 1
+ * where its list lacks the article) reaches a cut taken among the
+ * articles every list holds, and the most any other article can score;
+ * each next a lower cut, a few at most.  None when the index may not take
+ * them (wdf_plans_may), q is a single leaf (wdf_tier_plan's), its words'
+ * postings are fewer than min_postings, its lists likely share fewer
+ * than a page of articles (then they are not read), a posting is below
+ * its word's threshold, the filter would hold too many articles, or
+ * LEDE_WDF_MULTI_OFF is in the environment (read once: a benchmark and
+ * test hook). */
+class WdfMultiPlan {
+  public:
+    WdfMultiPlan(engine_reader *r, const Xapian::Query &q, const search_opts *o, Xapian::doccount want,
+                 Xapian::doccount min_postings);
+    /* The next plan to run as a tier run; false when none is left. */
+    bool next(Xapian::Query &filtered, double &bound);
+
+    /* An article of the leaves' XT lists: the most it can score, and
+     * whether every leaf's wdf is known (the lists all hold it). */
+    struct Candidate {
+        double most;
+        Xapian::docid id;
+        bool known;
+    };
+
+  private:
+    void build(engine_reader *r, const search_opts *o, Xapian::doccount min_postings);
+
+    Xapian::Query q;
+    Xapian::doccount want;
+    std::vector<Candidate> candidates;  /* ascending by id */
+    std::vector<double> known;          /* the mosts of the candidates every list holds */
+    double floor = 0;                   /* the most an article of no list can score */
+    Xapian::doccount first = 0;         /* the first cut's rank among the known */
+    unsigned tried = 0;
+    size_t last = 0;                    /* the last filter's size */
+    bool done = true;
+};
 /* Drops the tier words' frequencies a remote reader kept (tier_freq):
  * r moved to other databases or revisions. */
 void forget_tier_freqs(engine_reader *r);

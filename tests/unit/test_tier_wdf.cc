@@ -75,7 +75,7 @@ void check_xt_wdfs(const char *what, const char *dir, bool weighed) {
 Xapian::doccount check_plan(engine_reader *r, Xapian::doccount want) {
     Xapian::Query alpha("alpha"), filtered;
     double bound = 0;
-    if (!wdf_tier_plan(r, alpha, want, 0, filtered, bound)) {
+    if (!wdf_tier_plan(r, alpha, nullptr, want, 0, filtered, bound)) {
         CHECK(false, "alpha, %u wanted: a one-word plan", want);
         return 0;
     }
@@ -133,10 +133,10 @@ void check_pages(const char *what, const char *dir, const char *query, bool weig
     }
     Xapian::Query filtered;
     double bound;
-    CHECK(!wdf_tier_plan(r, Xapian::Query(Xapian::Query::OP_AND, Xapian::Query("alpha"), Xapian::Query("beta")), 5,
+    CHECK(!wdf_tier_plan(r, Xapian::Query(Xapian::Query::OP_AND, Xapian::Query("alpha"), Xapian::Query("beta")), nullptr, 5,
                          0, filtered, bound) &&
-              !wdf_tier_plan(r, Xapian::Query("river"), 5, 0, filtered, bound) &&
-              !wdf_tier_plan(r, Xapian::Query("alpha"), 5, 1000000, filtered, bound),
+              !wdf_tier_plan(r, Xapian::Query("river"), nullptr, 5, 0, filtered, bound) &&
+              !wdf_tier_plan(r, Xapian::Query("alpha"), nullptr, 5, 1000000, filtered, bound),
           "%s: no one-word plan of two words, of a word without a tier, or below the postings floor", what);
     engine_reader_close(r);
 }
