@@ -151,15 +151,28 @@ void add_tier_terms(const TierWords &tiers, bool weigh, tok::TermTable &table, T
     uint32_t gen = table.generation();
     if (!gen) verdicts = nullptr; /* ids of the table's own, gone with it */
     Xapian::termcount at, narrow;
+    std::vector<uint32_t> word_of; /* with verdicts: the id of the word each of hi is of */
     for (const bulk::FlatTerm &t : table.terms()) {
         if (prefix_length(t.term) != 0) continue;
-        if (!verdicts) tier_terms_of(tiers, weigh, t.term, t.wdf, hi);
-        else if (verdicts->find(tiers, gen, t.id, t.term, at, narrow)) tier_terms_at(weigh, t.term, t.wdf, at, narrow, hi);
+        if (!verdicts) {
+            tier_terms_of(tiers, weigh, t.term, t.wdf, hi);
+        } else if (verdicts->find(tiers, gen, t.id, t.term, at, narrow)) {
+            tier_terms_at(weigh, t.term, t.wdf, at, narrow, hi);
+            word_of.resize(hi.size(), t.id);
+        }
     }
     std::vector<std::string> booleans;
-    for (auto &h : hi) {
-        if (h.second) table.add_term(h.first, h.second);
-        else booleans.push_back(std::move(h.first));
+    for (size_t i = 0; i < hi.size(); i++) {
+        auto &h = hi[i];
+        if (!h.second) {
+            booleans.push_back(std::move(h.first));
+        } else if (!verdicts) {
+            table.add_term(h.first, h.second);
+        } else { /* XT<word> weighed: its id kept with the word's verdict */
+            uint32_t &xt = verdicts->tier_term_id(word_of[i]);
+            if (xt == TierVerdicts::NO_ID) xt = table.dictionary().id_of(h.first);
+            table.get(xt, [&](std::string &term) { term = h.first; }).wdf += h.second;
+        }
     }
     table.add_booleans(booleans);
 }

@@ -22,7 +22,8 @@ void add_tier_terms(const TierWords &tiers, bool weigh, Xapian::Document &doc);
  * is seen, then read from an array.  Asking for every term of every
  * article (an FNV hash of its bytes, a probe and, for the common words
  * that are mostly tier words, a string compare on a cold entry) was 5% of
- * a Reuters build's samples (issue 20).  Forgotten when the run buffer's
+ * a Reuters build's samples (issue 20); and XT<word>'s id, where format 5
+ * weighs it (its own lookup in the run buffer otherwise).  Forgotten when the run buffer's
  * generation changes (its ids are then another run's); one per writer
  * and its tier words (forget() when they change). */
 class TierVerdicts {
@@ -31,6 +32,10 @@ class TierVerdicts {
      * false when term is no tier word; id is term's in generation gen. */
     bool find(const TierWords &tiers, uint32_t gen, uint32_t id, const std::string &term,
               Xapian::termcount &at, Xapian::termcount &narrow);
+    /* The run buffer id of XT<word> (NO_ID: not known yet), for the
+     * word of id, which find() has just answered for. */
+    static constexpr uint32_t NO_ID = 0xffffffff;
+    uint32_t &tier_term_id(uint32_t id) { return by_id[id].xt; }
     void forget() {
         by_id.clear();
         gen = 0;
@@ -44,6 +49,7 @@ class TierVerdicts {
     static constexpr Xapian::termcount NONE = 0xffffffff;
     struct Verdict {
         Xapian::termcount at = 0, narrow = 0;
+        uint32_t xt = NO_ID;
     };
     uint32_t gen = 0;
     std::vector<Verdict> by_id;
