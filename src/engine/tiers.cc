@@ -152,6 +152,8 @@ void add_tier_terms(const TierWords &tiers, bool weigh, tok::TermTable &table, T
     if (!gen) verdicts = nullptr; /* ids of the table's own, gone with it */
     Xapian::termcount at, narrow;
     std::vector<uint32_t> word_of; /* with verdicts: the id of the word each of hi is of */
+    if (verdicts)
+        for (const bulk::FlatTerm &t : table.terms()) verdicts->prefetch(gen, t.id);
     for (const bulk::FlatTerm &t : table.terms()) {
         if (prefix_length(t.term) != 0) continue;
         if (!verdicts) {

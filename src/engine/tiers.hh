@@ -36,6 +36,11 @@ class TierVerdicts {
      * word of id, which find() has just answered for. */
     static constexpr uint32_t NO_ID = 0xffffffff;
     uint32_t &tier_term_id(uint32_t id) { return by_id[id].xt; }
+    /* Asks the cache for id's verdict (a miss, most of find's time: ids
+     * are in no order in an article), ahead of find. */
+    void prefetch(uint32_t g, uint32_t id) const {
+        if (g == gen && id < by_id.size()) __builtin_prefetch(&by_id[id]);
+    }
     void forget() {
         by_id.clear();
         gen = 0;
