@@ -184,7 +184,7 @@ engine_writer *open_writer(const Setting &set, const char *pair_words, const cha
     w->db.set_metadata(settings_key(SETTINGS_PIVOT), "120");
     w->db.set_metadata(settings_key(SETTINGS_PAIR_WORDS), pair_words);
     if (common) w->db.set_metadata(settings_key(SETTINGS_COMMON), common);
-    w->db.set_metadata(settings_key(SETTINGS_TIERS), std::string("oil=3000,3001 said=2000,2001 word=100 run=1500 ") + PREFIX_TIERS);
+    w->db.set_metadata(settings_key(SETTINGS_TIERS), std::string("oil=3000,3001 said=2000,2001 word=100,101 run=1500,1501 ") + PREFIX_TIERS);
     w->db.set_metadata(settings_key(SETTINGS_PREFIXES), PREFIX_WORDS);
     const char *stops = set.stops ? engine_default_stopwords("english") : "";
     if (engine_writer_configure(w, set.language, stops, 1, err) != LEDE_OK) {
