@@ -1,7 +1,8 @@
 /* tiers.hh -- what tiers.cc gives the rest of the engine: reading
- * "lede.tiers", the tier terms a document gets, and the plan of a tier
- * run (search.cc).  Declarations only; nothing outside the engine
- * includes it. */
+ * "lede.tiers", the tier terms a document gets (and a bulk writer's
+ * verdicts kept by term id, TierVerdicts), and the plan of a tier run
+ * (search.cc).  Declarations only, but for TierVerdicts' small inline
+ * members; nothing outside the engine includes it. */
 #ifndef LEDE_ENGINE_TIERS_HH
 #define LEDE_ENGINE_TIERS_HH
 
