@@ -22,6 +22,7 @@
 #include "bulk.hh"
 #include "tokenise.hh"
 #include "spelling_words.hh"
+#include "tiers.hh"
 #include "glass/writer.hh"
 
 #include <algorithm>
@@ -108,6 +109,7 @@ struct BulkState {
     std::unordered_map<std::string, IdEntry> by_term;
     Xapian::docid last_did = 0;
     std::unique_ptr<tok::Tokeniser> tokeniser; /* made at the first put, once configured */
+    std::unique_ptr<TierVerdicts> verdicts;    /* made with it: w's tier words' */
     engine_phase_fn phase_fn = nullptr;
     void *phase_ctx = nullptr;
     BulkState(const std::string &dir, size_t memory) : inverter(dir, memory) {}
@@ -233,6 +235,7 @@ void drop_indexing(engine_writer *const *parts, int n) {
         if (!parts[i]->bulk) continue;
         bulk_writer_flush_spelling(parts[i]);
         parts[i]->bulk->tokeniser.reset(); /* its stem cache */
+        parts[i]->bulk->verdicts.reset();
     }
     give_back_freed();
 }
@@ -430,15 +433,19 @@ int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uin
             *outcome = ENGINE_UNCHANGED;
             return LEDE_OK;
         }
-        if (!b->tokeniser) b->tokeniser = make_tokeniser(w);
-        bulk::FlatDocument doc = make_flat_document(w, *b->tokeniser, &b->inverter.dictionary(), a, qterm,
-                                                     filekey, fp, data, len);
+        if (!b->tokeniser) {
+            b->tokeniser = make_tokeniser(w);
+            b->verdicts.reset(new TierVerdicts);
+        }
+        bulk::FlatDocument doc = make_flat_document(w, *b->tokeniser, &b->inverter.dictionary(), b->verdicts.get(),
+                                                     a, qterm, filekey, fp, data, len);
         if (w->spelling) doc.note = spans_note(w->boiler_given.get());
         /* The replaced article's words are noted only once its
          * replacement is added: a failed add replaces nothing. */
         SpellingCounts gone;
         if (e && w->spelling) gone = replaced_words(w, e->offset);
-        b->inverter.set_reserved(b->id_bytes() + w->words_bytes + taken_back_bytes(w) + noting_bytes(w, gone));
+        b->inverter.set_reserved(b->id_bytes() + w->words_bytes + taken_back_bytes(w) + noting_bytes(w, gone) +
+                                 b->verdicts->bytes());
         if (e) {
             e->offset = b->inverter.add(e->did, doc, true);
             e->fp = fp;

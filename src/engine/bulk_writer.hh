@@ -19,12 +19,14 @@ int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uin
  * w is configured; it keeps its cache of words from one document to the
  * next, and counts w's spelling words in it until its flush_spelling()),
  * its terms numbered by dict (the inverter's run buffer, whose next add
- * takes them by id; nullptr: ids of the document's own). */
+ * takes them by id; nullptr: ids of the document's own), its tier terms'
+ * thresholds kept by id in verdicts (tiers.hh; nullptr: none kept). */
 namespace tok { class Tokeniser; }
+class TierVerdicts;
 std::unique_ptr<tok::Tokeniser> make_tokeniser(engine_writer *w);
 bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, bulk::RunBuffer *dict,
-                                      const article *a, const std::string &qterm, const char *filekey,
-                                      uint64_t fp, const void *data, size_t len);
+                                      TierVerdicts *verdicts, const article *a, const std::string &qterm,
+                                      const char *filekey, uint64_t fp, const void *data, size_t len);
 /* index_text's terms of a's text (make_flat_document's first step, no
  * spelling words counted), read by tk into table: engine_writer_measure's
  * sample, whose TermGenerator was 1.7% of a Reuters build, serial before

@@ -528,8 +528,8 @@ std::unique_ptr<tok::Tokeniser> make_tokeniser(engine_writer *w) {
 }
 
 bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, bulk::RunBuffer *dict,
-                                      const article *a, const std::string &qterm, const char *filekey,
-                                      uint64_t fp, const void *data, size_t len) {
+                                      TierVerdicts *verdicts, const article *a, const std::string &qterm,
+                                      const char *filekey, uint64_t fp, const void *data, size_t len) {
     IndexedText text(w, a);
     DecodedText decoded(text);
     tok::TermTable table(dict);
@@ -537,7 +537,7 @@ bulk::FlatDocument make_flat_document(engine_writer *w, tok::Tokeniser &tk, bulk
     if (baked_tf(w->format)) {
         bake_tf(table, w->format, w->pivot);
         add_pairs(w->pairs, table);
-        add_tier_terms(w->tiers, w->weigh_tiers, table);
+        add_tier_terms(w->tiers, w->weigh_tiers, table, verdicts);
         add_prefix_terms(w->prefixes, w->tiers, table);
     }
     if (w->stop_pairs) add_all_stop_pairs(w, text, decoded, table);

@@ -96,6 +96,14 @@ void tier_terms_of(const TierWords &tiers, bool weigh, const std::string &term, 
     if (n && wdf >= *n) hi.emplace_back(std::move(narrow), 0);
 }
 
+/* The same, with the thresholds known (narrow 0: none). */
+void tier_terms_at(bool weigh, const std::string &term, Xapian::termcount wdf, Xapian::termcount at,
+                   Xapian::termcount narrow, TierTerms &hi) {
+    if (wdf < at) return;
+    hi.emplace_back(PREFIX_TIER + term, weigh ? wdf : 0);
+    if (narrow && wdf >= narrow) hi.emplace_back(PREFIX_TIER_NARROW + term, 0);
+}
+
 }  // namespace
 
 void add_tier_terms(const TierWords &tiers, bool weigh, Xapian::Document &doc) {
@@ -111,15 +119,62 @@ void add_tier_terms(const TierWords &tiers, bool weigh, Xapian::Document &doc) {
     }
 }
 
-void add_tier_terms(const TierWords &tiers, bool weigh, tok::TermTable &table) {
+bool TierVerdicts::find(const TierWords &tiers, uint32_t g, uint32_t id, const std::string &term,
+                        Xapian::termcount &at, Xapian::termcount &narrow) {
+    if (g != gen) {
+        by_id.clear();
+        gen = g;
+    }
+    if (id >= by_id.size()) by_id.resize((size_t)id + 1);
+    Verdict &v = by_id[id];
+    if (!v.at) {
+        const Xapian::termcount *t = tiers.find(term);
+        if (!t) {
+            v.at = NONE;
+        } else {
+            const Xapian::termcount *n = tiers.find(PREFIX_TIER_NARROW + term);
+            at = *t;
+            narrow = n ? *n : 0;
+            if (*t != NONE) v = Verdict{*t, narrow};
+            return true;
+        }
+    }
+    if (v.at == NONE) return false;
+    at = v.at;
+    narrow = v.narrow;
+    return true;
+}
+
+void add_tier_terms(const TierWords &tiers, bool weigh, tok::TermTable &table, TierVerdicts *verdicts) {
     if (tiers.empty()) return;
     TierTerms hi;
-    for (const bulk::FlatTerm &t : table.terms())
-        if (prefix_length(t.term) == 0) tier_terms_of(tiers, weigh, t.term, t.wdf, hi);
+    uint32_t gen = table.generation();
+    if (!gen) verdicts = nullptr; /* ids of the table's own, gone with it */
+    Xapian::termcount at, narrow;
+    std::vector<uint32_t> word_of; /* with verdicts: the id of the word each of hi is of */
+    if (verdicts)
+        for (const bulk::FlatTerm &t : table.terms()) verdicts->prefetch(gen, t.id);
+    for (const bulk::FlatTerm &t : table.terms()) {
+        if (prefix_length(t.term) != 0) continue;
+        if (!verdicts) {
+            tier_terms_of(tiers, weigh, t.term, t.wdf, hi);
+        } else if (verdicts->find(tiers, gen, t.id, t.term, at, narrow)) {
+            tier_terms_at(weigh, t.term, t.wdf, at, narrow, hi);
+            word_of.resize(hi.size(), t.id);
+        }
+    }
     std::vector<std::string> booleans;
-    for (auto &h : hi) {
-        if (h.second) table.add_term(h.first, h.second);
-        else booleans.push_back(std::move(h.first));
+    for (size_t i = 0; i < hi.size(); i++) {
+        auto &h = hi[i];
+        if (!h.second) {
+            booleans.push_back(std::move(h.first));
+        } else if (!verdicts) {
+            table.add_term(h.first, h.second);
+        } else { /* XT<word> weighed: its id kept with the word's verdict */
+            uint32_t &xt = verdicts->tier_term_id(word_of[i]);
+            if (xt == TierVerdicts::NO_ID) xt = table.dictionary().id_of(h.first);
+            table.get(xt, [&](std::string &term) { term = h.first; }).wdf += h.second;
+        }
     }
     table.add_booleans(booleans);
 }

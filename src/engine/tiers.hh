@@ -1,7 +1,8 @@
 /* tiers.hh -- what tiers.cc gives the rest of the engine: reading
- * "lede.tiers", the tier terms a document gets, and the plan of a tier
- * run (search.cc).  Declarations only; nothing outside the engine
- * includes it. */
+ * "lede.tiers", the tier terms a document gets (and a bulk writer's
+ * verdicts kept by term id, TierVerdicts), and the plan of a tier run
+ * (search.cc).  Declarations only, but for TierVerdicts' small inline
+ * members; nothing outside the engine includes it. */
 #ifndef LEDE_ENGINE_TIERS_HH
 #define LEDE_ENGINE_TIERS_HH
 
@@ -16,9 +17,55 @@ TierWords tier_words_of(const settings &s);
  * XT<word> with the word's wdf when weigh (format 5: tier_wdfs), else
  * boolean as XTN always is. */
 void add_tier_terms(const TierWords &tiers, bool weigh, Xapian::Document &doc);
-/* The same for the bulk path's flat table (tokenise.hh). */
+/* add_tier_terms' answers for a bulk writer, kept by term id: each
+ * unprefixed term's threshold and its narrow level's, asked of the tier
+ * words the first time the term's id (in the run buffer's generation)
+ * is seen, then read from an array.  Asking for every term of every
+ * article (an FNV hash of its bytes, a probe and, for the common words
+ * that are mostly tier words, a string compare on a cold entry) was 5% of
+ * a Reuters build's samples (issue 20); and XT<word>'s id, where format 5
+ * weighs it (its own lookup in the run buffer otherwise).  Forgotten when the run buffer's
+ * generation changes (its ids are then another run's); one per writer
+ * and its tier words (forget() when they change). */
+class TierVerdicts {
+  public:
+    /* term's threshold in at and its narrow level's in narrow (0: none),
+     * false when term is no tier word; id is term's in generation gen. */
+    bool find(const TierWords &tiers, uint32_t gen, uint32_t id, const std::string &term,
+              Xapian::termcount &at, Xapian::termcount &narrow);
+    /* The run buffer id of XT<word> (NO_ID: not known yet), for the
+     * word of id, which find() has just answered for. */
+    static constexpr uint32_t NO_ID = 0xffffffff;
+    uint32_t &tier_term_id(uint32_t id) { return by_id[id].xt; }
+    /* Asks the cache for id's verdict (a miss, most of find's time: ids
+     * are in no order in an article), ahead of find. */
+    void prefetch(uint32_t g, uint32_t id) const {
+        if (g == gen && id < by_id.size()) __builtin_prefetch(&by_id[id]);
+    }
+    void forget() {
+        by_id.clear();
+        gen = 0;
+    }
+    /* The memory held (a writer counts it in its budget). */
+    size_t bytes() const { return by_id.capacity() * sizeof(Verdict); }
+
+  private:
+    /* at 0: not asked yet; NONE: no tier word (a word whose threshold
+     * is NONE is asked every time). */
+    static constexpr Xapian::termcount NONE = 0xffffffff;
+    struct Verdict {
+        Xapian::termcount at = 0, narrow = 0;
+        uint32_t xt = NO_ID;
+    };
+    uint32_t gen = 0;
+    std::vector<Verdict> by_id;
+};
+/* The same for the bulk path's flat table (tokenise.hh); its terms'
+ * verdicts kept in verdicts when not null (and the table's ids are a
+ * run buffer's). */
 namespace tok { class TermTable; }
-void add_tier_terms(const TierWords &tiers, bool weigh, tok::TermTable &table);
+void add_tier_terms(const TierWords &tiers, bool weigh, tok::TermTable &table,
+                    TierVerdicts *verdicts = nullptr);
 /* The tier terms of a document's prefix terms (prefix_terms.cc):
  * XTXW<prefix> for each prefix word whose sum over the text fields
  * (its XW<field><prefix> wdfs in sums) reaches the threshold tiers has

@@ -18,6 +18,7 @@
  *     word's threshold (src/engine/tiers.cc). */
 #include "internal.hh"
 #include "bulk_writer.hh"
+#include "tiers.hh"
 #include "tokenise.hh"
 #include "unit.h"
 
@@ -183,7 +184,7 @@ engine_writer *open_writer(const Setting &set, const char *pair_words, const cha
     w->db.set_metadata(settings_key(SETTINGS_PIVOT), "120");
     w->db.set_metadata(settings_key(SETTINGS_PAIR_WORDS), pair_words);
     if (common) w->db.set_metadata(settings_key(SETTINGS_COMMON), common);
-    w->db.set_metadata(settings_key(SETTINGS_TIERS), std::string("oil=3000 said=2000 word=100 run=1500 ") + PREFIX_TIERS);
+    w->db.set_metadata(settings_key(SETTINGS_TIERS), std::string("oil=3000,3001 said=2000,2001 word=100,101 run=1500,1501 ") + PREFIX_TIERS);
     w->db.set_metadata(settings_key(SETTINGS_PREFIXES), PREFIX_WORDS);
     const char *stops = set.stops ? engine_default_stopwords("english") : "";
     if (engine_writer_configure(w, set.language, stops, 1, err) != LEDE_OK) {
@@ -247,22 +248,29 @@ std::string wrong_prefix_tier(const Terms &doc, size_t &hi, size_t &lo) {
 struct DocCheck {
     std::unique_ptr<tok::Tokeniser> tk;
     bulk::RunBuffer dict; /* one dictionary for all, as a writer's run has */
+    TierVerdicts verdicts; /* and its tier verdicts, kept by term id from one article to the next */
     size_t docs = 0;
     std::string first;
     std::map<std::string, size_t> pairs; /* pair terms made, by their words */
     size_t prefix_terms = 0, tier_hi = 0, tier_lo = 0;
+    size_t tier_terms = 0, narrow_terms = 0; /* XT and XTN terms made */
     void check(engine_writer *w, const article *a) {
         std::string q = id_term(a->id);
         clear_words(w);
         Xapian::Document want = make_document(w, a, q, "file", 7, "data", 4);
         auto want_words = take_words(w);
         if (!tk) tk = make_tokeniser(w);
-        bulk::FlatDocument got = make_flat_document(w, *tk, &dict, a, q, "file", 7, "data", 4);
+        bulk::FlatDocument got = make_flat_document(w, *tk, &dict, &verdicts, a, q, "file", 7, "data", 4);
         tk->flush_spelling(); /* the words it counted in its cache */
         auto got_words = take_words(w);
         docs++;
         for (const bulk::FlatTerm &t : got.terms)
+        {
             if (t.term.compare(0, strlen(PREFIX_PAIR), PREFIX_PAIR) == 0) pairs[t.term.substr(t.term.find(':') + 1)]++;
+            if (t.term.compare(0, strlen(PREFIX_TIER_NARROW), PREFIX_TIER_NARROW) == 0) narrow_terms++;
+            else if (t.term.compare(0, strlen(PREFIX_TIER), PREFIX_TIER) == 0 && !isupper((unsigned char)t.term[2]))
+                tier_terms++; /* a word's, not a prefix word's (XTXW) */
+        }
         if (!first.empty()) return;
         std::string why = diff(terms_of(want), terms_of(got));
         if (why.empty()) why = wrong_prefix_term(terms_of(got), prefix_terms);
@@ -355,6 +363,9 @@ std::map<std::string, size_t> check_documents(const Setting &set, bool shared, b
     CHECK(dc.prefix_terms > 0, "prefix terms made and summed (%zu)", dc.prefix_terms);
     CHECK(dc.tier_hi > 0 && dc.tier_lo > 0, "prefix tier terms where the sums reach their thresholds (%zu "
           "articles) and not elsewhere (%zu)", dc.tier_hi, dc.tier_lo);
+    if (real)
+        CHECK(dc.tier_terms > 0 && dc.narrow_terms > 0, "tier terms of words (%zu) and of their narrow level (%zu) "
+              "made", dc.tier_terms, dc.narrow_terms);
     engine_writer_abandon(w);
     return dc.pairs;
 }
