@@ -9,9 +9,12 @@ articles, as a clean build of the same files does, not 16 of 16.  The
 regression of a bug docs/ARCHITECTURE.md named as left (2026-12-07): an
 unsharded index's writer restarted with the process's table still
 counting the articles its failed commit dropped, which the rescan then
-counted again.  The same with two shards, the six all routed to the
-shard whose commit fails (writers.c takes a failed sharded run's
-articles back, shardrun.c stores the table again)."""
+counted again: the unsharded case is the regression (it failed before
+the fix).  The same with two shards, the six all routed to the shard
+whose commit fails, is a guard, not the regression: writers.c took a
+failed sharded run's articles back before the fix as well (shardrun.c
+stores the table again), and this case keeps the fix from breaking
+that."""
 import os
 import signal
 import subprocess
