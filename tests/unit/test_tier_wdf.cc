@@ -106,22 +106,9 @@ void check_pages(const char *what, const char *dir, const char *query, bool weig
         CHECK(false, "%s: reader opens: %s", what, err);
         return;
     }
-    unsigned differ = 0, pages = 0, tiered = 0, plannable = 0;
     Xapian::doccount listed = r->db.get_termfreq(std::string(PREFIX_TIER) + query);
-    for (unsigned offset : {0u, 3u})
-        for (unsigned limit = 1; limit <= 20; limit++) {
-            search_opts o = {};
-            o.query = query;
-            o.limit = limit;
-            o.offset = offset;
-            TwoPages p(r, o);
-            const search_results &ranked = p.first, &whole = p.second;
-            differ += !p.ok || ranked.nhits != whole.nhits || !same_hits(ranked, whole, whole.nhits) ||
-                      ranked.total != whole.total;
-            tiered += ranked.tiered;
-            plannable += offset + limit <= listed;
-            pages++;
-        }
+    PageSweep s = sweep_pages(r, query, false, listed);
+    unsigned differ = s.differ, pages = s.pages, tiered = s.tiered, plannable = s.fitting;
     CHECK(differ == 0 && tiered >= plannable, "%s, %s: %u pages, %u from a tier run, %u unlike the whole match's",
           what, query, pages, tiered, differ);
     CHECK(plannable > 5 && r->wdf_runs == (weighed ? plannable : 0), "%s, %s: %u one-word runs (%u pages its XT list fills)",
