@@ -260,7 +260,10 @@ int engine_bulk_merge(engine_writer *const *parts, int n, const char *const *mai
 const char *engine_default_stopwords(const char *language);
 /* Sets the stemmer ("none" for no stemming), the stop words (NULL or ""
  * for none; the index's own list, metadata "lede.stopwords") and whether
- * spelling data is built. */
+ * spelling data is built, and reads the index's format settings (its
+ * tier words among them).  Called before any put: a bulk writer that
+ * took a put refuses it (LEDE_ERR; its tokeniser and the tier verdicts
+ * it keeps by term id were made from the first configuration). */
 int engine_writer_configure(engine_writer *w, const char *language,
                             const char *stopwords, int spelling, char *err);
 /* Makes w keep its metadata fields in book, the schema its process

@@ -199,6 +199,12 @@ int engine_writer_close(engine_writer *w, char *err) {
 
 int engine_writer_configure(engine_writer *w, const char *language,
                             const char *stopwords, int spelling, char *err) {
+    /* A bulk writer's first put makes its tokeniser and tier verdicts
+     * from this configuration (bulk_writer.cc), kept for its life: its
+     * tier words (load_format's, here alone) and stems must not change */
+    if (w->bulk && bulk_writer_put_any(w))
+        return lede_seterr(err, "%s: configure refused: a bulk writer is configured before its first put",
+                           w->path.c_str());
     return guarded(err, "configure", [&] {
         load_format(w);
         if (w->fold) w->tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);

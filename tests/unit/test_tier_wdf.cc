@@ -5,7 +5,9 @@
  * format 4 index keeps boolean XT in every writer; the one-word plan reads
  * format 5's XT list alone and its page equals the whole match's (ids,
  * scores, order, ties across the cut, totals) at every page size; a
- * format 4 index never takes it and answers the same. */
+ * format 4 index never takes it and answers the same; a bulk writer
+ * refuses engine_writer_configure after its first put (its tier
+ * verdicts are kept by term id for the tier words it began with). */
 #include "internal.hh"
 #include "tiers.hh"
 #include "ranking.hh"
@@ -40,6 +42,12 @@ int write_articles(const char *dir, const char *format, bool bulk, unsigned from
     for (unsigned i = from; rc == LEDE_OK && i < upto; i++) {
         std::string id = "a" + std::to_string(i), body = body_of(i);
         rc = unit_put(w, id.c_str(), "Notes", body.c_str(), err);
+        if (bulk && rc == LEDE_OK && i == from) { /* its tier verdicts, kept by term id, are of these tier words */
+            char why[LEDE_ERRLEN] = "";
+            CHECK(engine_writer_configure(w, "english", NULL, 0, why) == LEDE_ERR &&
+                      strstr(why, "before its first put"),
+                  "a bulk writer that took a put refuses to be configured again (its tier words): %s", why);
+        }
     }
     if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     return rc;
