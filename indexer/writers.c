@@ -365,6 +365,13 @@ int writers_stop(build *b, char *err) {
     for (int k = 0; k < b->nwriters; k++) {
         writer *w = &b->w[k];
         if (w->ew && b->bulk && !merged) engine_writer_abandon(w->ew); /* writes nothing */
+        /* What is pending is committed here, not by the close: a failed
+         * commit leaves w discarded, so that its articles are taken back
+         * below as any failed commit's are; a close whose commit fails
+         * drops them too, but frees w, and they would stay counted */
+        if (w->ew && !b->bulk && !dropped(b, w) && engine_writer_pending_changes(w->ew) > 0 &&
+            engine_writer_commit(w->ew, err) != LEDE_OK)
+            rc = LEDE_ERR;
         if (w->ew && !b->bulk && dropped(b, w)) {
             engine_writer_unobserve_dropped(w->ew);
             engine_writer_discard(w->ew);

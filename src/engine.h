@@ -213,7 +213,12 @@ int engine_writer_room(engine_writer *w, char *err);
  * open the database again. */
 int engine_writer_open(const char *dbpath, int create, int fast,
                        engine_writer **out, char *err);
-/* Commits what is pending and closes. */
+/* Commits what is pending and closes (w is freed either way).  When that
+ * commit fails, what was pending is dropped as a failed
+ * engine_writer_commit drops it; an owner that must know which changes
+ * were dropped (lede-index's writers.c: to take their articles back from
+ * the boilerplate table) commits first, a failed commit leaving w
+ * discarded (engine_writer_discarded). */
 int engine_writer_close(engine_writer *w, char *err);
 /* Opens a bulk writer (issue 20): the part dbpath of a full build of a new
  * index, which must not exist yet.  It takes the same calls as any writer
@@ -260,7 +265,10 @@ int engine_bulk_merge(engine_writer *const *parts, int n, const char *const *mai
 const char *engine_default_stopwords(const char *language);
 /* Sets the stemmer ("none" for no stemming), the stop words (NULL or ""
  * for none; the index's own list, metadata "lede.stopwords") and whether
- * spelling data is built. */
+ * spelling data is built, and reads the index's format settings (its
+ * tier words among them).  Called before any put: a bulk writer that
+ * took a put refuses it (LEDE_ERR; its tokeniser and the tier verdicts
+ * it keeps by term id were made from the first configuration). */
 int engine_writer_configure(engine_writer *w, const char *language,
                             const char *stopwords, int spelling, char *err);
 /* Makes w keep its metadata fields in book, the schema its process
@@ -443,8 +451,10 @@ size_t engine_words_count(const engine_words *words);
  * (by its owner or by a failed commit; 0 for NULL).  Tests make a
  * commit fail so: LEDE_FAIL_COMMIT=PART:N, the Nth commit of a database
  * whose path holds PART (writer.cc; as a full disk with
- * LEDE_FAIL_COMMIT_FULL set); and an opening, LEDE_FAIL_OPEN=PART:N,
- * the Nth engine_writer_open of one. */
+ * LEDE_FAIL_COMMIT_FULL set); a close's, LEDE_FAIL_CLOSE=PART:N, the
+ * Nth close of one with changes pending; engine_writer_room,
+ * LEDE_FAIL_ROOM=PART:N, its Nth call on one (no room); and an opening,
+ * LEDE_FAIL_OPEN=PART:N, the Nth engine_writer_open of one. */
 void engine_writer_discard(engine_writer *w);
 int engine_writer_discarded(const engine_writer *w);
 uint64_t engine_writer_pending_changes(const engine_writer *w);

@@ -109,7 +109,8 @@ struct BulkState {
     std::unordered_map<std::string, IdEntry> by_term;
     Xapian::docid last_did = 0;
     std::unique_ptr<tok::Tokeniser> tokeniser; /* made at the first put, once configured */
-    std::unique_ptr<TierVerdicts> verdicts;    /* made with it: w's tier words' */
+    std::unique_ptr<TierVerdicts> verdicts;    /* made with it: w's tier words', which never change after
+                                                * (engine_writer_configure is refused once it is made) */
     engine_phase_fn phase_fn = nullptr;
     void *phase_ctx = nullptr;
     BulkState(const std::string &dir, size_t memory) : inverter(dir, memory) {}
@@ -462,6 +463,10 @@ int bulk_writer_put(engine_writer *w, const article *a, const char *filekey, uin
 
 void bulk_writer_flush_spelling(engine_writer *w) {
     if (w->bulk && w->bulk->tokeniser) w->bulk->tokeniser->flush_spelling();
+}
+
+bool bulk_writer_put_any(const engine_writer *w) {
+    return w->bulk->tokeniser != nullptr;
 }
 
 uint64_t bulk_writer_doccount(engine_writer *w) {

@@ -35,6 +35,9 @@ namespace tok { class TermTable; }
 void index_flat_text(engine_writer *w, tok::Tokeniser &tk, const article *a, tok::TermTable &table);
 int bulk_writer_close(engine_writer *w, char *err);  /* writes the database, frees w */
 uint64_t bulk_writer_doccount(engine_writer *w);
+/* Whether w took a put (its tokeniser and tier verdicts made: after
+ * that, engine_writer_configure is refused). */
+bool bulk_writer_put_any(const engine_writer *w);
 /* The spelling words its tokeniser holds, counted in w->words. */
 void bulk_writer_flush_spelling(engine_writer *w);
 void bulk_writer_free(engine_writer *w);

@@ -25,8 +25,11 @@ void add_tier_terms(const TierWords &tiers, bool weigh, Xapian::Document &doc);
  * that are mostly tier words, a string compare on a cold entry) was 5% of
  * a Reuters build's samples (issue 20); and XT<word>'s id, where format 5
  * weighs it (its own lookup in the run buffer otherwise).  Forgotten when the run buffer's
- * generation changes (its ids are then another run's); one per writer
- * and its tier words (forget() when they change). */
+ * generation changes (its ids are then another run's); one per bulk
+ * writer, made at its first put, whose tier words never change after:
+ * they are read only by engine_writer_configure (writer.cc's
+ * load_format), which a bulk writer refuses after its first put, so no
+ * verdict is kept of tier words that changed. */
 class TierVerdicts {
   public:
     /* term's threshold in at and its narrow level's in narrow (0: none),
@@ -41,10 +44,6 @@ class TierVerdicts {
      * are in no order in an article), ahead of find. */
     void prefetch(uint32_t g, uint32_t id) const {
         if (g == gen && id < by_id.size()) __builtin_prefetch(&by_id[id]);
-    }
-    void forget() {
-        by_id.clear();
-        gen = 0;
     }
     /* The memory held (a writer counts it in its budget). */
     size_t bytes() const { return by_id.capacity() * sizeof(Verdict); }

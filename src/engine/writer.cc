@@ -131,6 +131,24 @@ bool open_fails_for_test(const char *dbpath) {
     return dbpath && nth_hit_for_test(spec, hits, dbpath);
 }
 
+/* Tests only: LEDE_FAIL_ROOM=PART:N makes the Nth engine_writer_room
+ * of such a database find no room (a full disk's LEDE_EDISKFULL, which
+ * lede-index --watch waits out, no commit begun); LEDE_FAIL_CLOSE=PART:N
+ * the Nth close of one that has changes to commit fail in its commit,
+ * as LEDE_FAIL_COMMIT's (the same errno). */
+bool room_fails_for_test(const engine_writer *w) {
+    static const char *spec = getenv("LEDE_FAIL_ROOM");
+    static std::atomic<int> hits{0};
+    return nth_hit_for_test(spec, hits, w->path);
+}
+
+int close_failure_for_test(const engine_writer *w) {
+    static const char *spec = getenv("LEDE_FAIL_CLOSE");
+    static const int errnum = getenv("LEDE_FAIL_COMMIT_FULL") ? ENOSPC : EIO;
+    static std::atomic<int> hits{0};
+    return w->pending_changes && nth_hit_for_test(spec, hits, w->path) ? errnum : 0;
+}
+
 /* A sampled article count as a share of the sample, parts per million. */
 uint64_t ppm_of(uint64_t df, uint64_t sampled) {
     return sampled ? (uint64_t)std::llround(1e6 * (double)df / (double)sampled) : 0;
@@ -187,7 +205,19 @@ int engine_writer_close(engine_writer *w, char *err) {
             writer_fields_store(w);
             writer_boiler_store(w);
             writer_changes_store(w, false);
-            w->db.commit();
+            /* failed, its changes are dropped as a failed commit's are
+             * (none half-flushed left for the destructor to commit), and
+             * w freed: an owner that must know (lede-index's writers.c)
+             * commits first, a failed engine_writer_commit leaving w
+             * discarded */
+            try {
+                if (int errnum = close_failure_for_test(w))
+                    throw Xapian::DatabaseError("commit failed (LEDE_FAIL_CLOSE)", errnum);
+                w->db.commit();
+            } catch (const Xapian::Error &) {
+                engine_writer_discard(w);
+                throw;
+            }
         }
         w->db.close();
         return LEDE_OK;
@@ -199,6 +229,12 @@ int engine_writer_close(engine_writer *w, char *err) {
 
 int engine_writer_configure(engine_writer *w, const char *language,
                             const char *stopwords, int spelling, char *err) {
+    /* A bulk writer's first put makes its tokeniser and tier verdicts
+     * from this configuration (bulk_writer.cc), kept for its life: its
+     * tier words (load_format's, here alone) and stems must not change */
+    if (w->bulk && bulk_writer_put_any(w))
+        return lede_seterr(err, "%s: configure refused: a bulk writer is configured before its first put",
+                           w->path.c_str());
     return guarded(err, "configure", [&] {
         load_format(w);
         if (w->fold) w->tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
@@ -408,7 +444,7 @@ int engine_writer_delete_id(engine_writer *w, const char *id, int *found,
 int engine_writer_room(engine_writer *w, char *err) {
     struct statvfs fs;
     if (statvfs(w->path.c_str(), &fs) != 0) return LEDE_OK; /* the commit will say */
-    uint64_t room = (uint64_t)fs.f_bavail * fs.f_frsize;
+    uint64_t room = room_fails_for_test(w) ? 0 : (uint64_t)fs.f_bavail * fs.f_frsize;
     if (room >= ENGINE_COMMIT_MIN_FREE && !(fs.f_files && fs.f_favail == 0)) return LEDE_OK;
     return lede_seterr_code(err, LEDE_EDISKFULL, "%s: disk full (No space left on device): %.2f MB "
                             "free, too little to commit", w->path.c_str(), (double)room / 1e6);

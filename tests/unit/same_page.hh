@@ -1,16 +1,19 @@
 /* same_page.hh -- what the unit tests of ranked pages share (test_tiers,
- * test_narrow_tiers, test_prefix_tiers, test_tied_page, test_field_first):
+ * test_narrow_tiers, test_prefix_tiers, test_tied_page, test_field_first,
+ * test_tier_wdf, test_tier_wdf_multi):
  * an article's wdf of a term as the database holds it, a tier plan's
  * filter and query matched in full, a reader opened with the index's
  * settings loaded, one query searched twice on it (as asked, and as the
  * whole match: exact=1, which never takes a tier run, or another page),
- * and whether two pages hold the same hits in the same order with the
- * same scores.  Test code only: it reads an index through engine_* and
- * writes none.  Include after unit.h (CHECK) and internal.hh. */
+ * whether two pages hold the same hits in the same order with the
+ * same scores, and the loops over page sizes and offsets that compare
+ * a query's ranked pages with the whole match's.  Test code only: it
+ * reads an index through engine_* and writes none.  Include after unit.h (CHECK) and internal.hh. */
 #ifndef LEDE_SAME_PAGE_HH
 #define LEDE_SAME_PAGE_HH
 
 #include <cstring>
+#include <initializer_list>
 #include <set>
 #include <string>
 
@@ -122,6 +125,60 @@ static inline void check_same_page(const char *dir, const char *query, bool tier
               (unsigned long long)whole.total);
     }
     engine_reader_close(r);
+}
+
+/* Every ranked page of query on r, limits 1 to 20 at offsets 0 and 3
+ * (test_tier_wdf, test_tier_wdf_multi), against the whole match's: how
+ * many pages, how many came from a tier run, how many differ from the
+ * whole match in hits, order, scores or count (bounds: in total_min and
+ * total_max too), and how many end within the first fit articles
+ * (offset + limit <= fit: pages a list of fit postings can fill). */
+struct PageSweep {
+    unsigned pages = 0, tiered = 0, differ = 0, fitting = 0;
+};
+static inline PageSweep sweep_pages(engine_reader *r, const char *query, bool bounds, Xapian::doccount fit = 0) {
+    PageSweep s;
+    for (unsigned offset : {0u, 3u})
+        for (unsigned limit = 1; limit <= 20; limit++) {
+            search_opts o = {};
+            o.query = query;
+            o.limit = limit;
+            o.offset = offset;
+            TwoPages p(r, o);
+            const search_results &ranked = p.first, &whole = p.second;
+            s.differ += !p.ok || ranked.nhits != whole.nhits || !same_hits(ranked, whole, whole.nhits) ||
+                        ranked.total != whole.total ||
+                        (bounds && (ranked.total_min != whole.total_min || ranked.total_max != whole.total_max));
+            s.tiered += ranked.tiered;
+            s.fitting += offset + limit <= fit;
+            s.pages++;
+        }
+    return s;
+}
+
+/* Pages of five of query on r at each of offsets (test_field_first,
+ * test_narrow_tiers), ranked against the whole match (exact=1, never
+ * planned): from a tier run when planned, not otherwise (the whole
+ * match never); five hits, the whole match's in order and scores; the
+ * whole match's count within the ranked page's bounds.  how names the
+ * plan in the first check's message. */
+static inline void check_offsets(engine_reader *r, const char *query, std::initializer_list<unsigned> offsets,
+                                 bool planned, const char *how) {
+    for (unsigned offset : offsets) {
+        search_opts o = {};
+        o.query = query;
+        o.offset = offset;
+        o.limit = 5;
+        TwoPages p(r, o);
+        const search_results &ranked = p.first, &whole = p.second;
+        CHECK(p.ok && ranked.tiered == planned && !whole.tiered, "%s at %u: %s", query, offset,
+              planned ? how : "matched whole");
+        CHECK(p.ok && whole.nhits == 5 && ranked.nhits == whole.nhits && same_hits(ranked, whole, whole.nhits),
+              "%s at %u: the same %u hits, order and scores as the whole match", query, offset, ranked.nhits);
+        CHECK(p.ok && ranked.total_min <= whole.total && whole.total <= ranked.total_max,
+              "%s at %u: the whole match's count (%llu) within the page's bounds", query, offset,
+              (unsigned long long)whole.total);
+    }
 }
 
 #endif

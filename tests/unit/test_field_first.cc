@@ -83,21 +83,7 @@ int make_index(const char *dir, char *err) {
 void check_pages(const char *dir, const char *query, bool planned) {
     engine_reader *r = open_loaded(dir, "river");
     if (!r) return;
-    for (unsigned offset : {0u, 3u, 5u, 10u, 15u}) {
-        search_opts o = {};
-        o.query = query;
-        o.offset = offset;
-        o.limit = 5;
-        TwoPages p(r, o);
-        const search_results &ranked = p.first, &whole = p.second;
-        CHECK(p.ok && ranked.tiered == planned && !whole.tiered, "%s at %u: %s", query, offset,
-              planned ? "ranked from the headline matches" : "matched whole");
-        CHECK(p.ok && whole.nhits == 5 && ranked.nhits == whole.nhits && same_hits(ranked, whole, whole.nhits),
-              "%s at %u: the same %u hits, order and scores as the whole match", query, offset, ranked.nhits);
-        CHECK(p.ok && ranked.total_min <= whole.total && whole.total <= ranked.total_max,
-              "%s at %u: the whole match's count (%llu) within the page's bounds", query, offset,
-              (unsigned long long)whole.total);
-    }
+    check_offsets(r, query, {0u, 3u, 5u, 10u, 15u}, planned, "ranked from the headline matches");
     engine_reader_close(r);
 }
 

@@ -158,20 +158,7 @@ void check_refused(const char *dir) {
 void check_pages(const char *dir) {
     engine_reader *r = open_loaded(dir, "river");
     if (!r) return;
-    for (unsigned offset : {0u, 2u, 5u, 9u}) {
-        search_opts o = {};
-        o.query = "\"alpha beta\"";
-        o.offset = offset;
-        o.limit = 5;
-        TwoPages p(r, o);
-        const search_results &ranked = p.first, &whole = p.second;
-        CHECK(p.ok && ranked.tiered && !whole.tiered, "at %u: ranked from the narrow tier", offset);
-        CHECK(p.ok && whole.nhits == 5 && ranked.nhits == whole.nhits && same_hits(ranked, whole, whole.nhits),
-              "at %u: the same %u hits, order and scores as the whole match", offset, ranked.nhits);
-        CHECK(p.ok && ranked.total_min <= whole.total && whole.total <= ranked.total_max,
-              "at %u: the whole match's count (%llu) within the page's bounds", offset,
-              (unsigned long long)whole.total);
-    }
+    check_offsets(r, "\"alpha beta\"", {0u, 2u, 5u, 9u}, true, "ranked from the narrow tier");
     engine_reader_close(r);
 }
 

@@ -5,7 +5,9 @@
  * format 4 index keeps boolean XT in every writer; the one-word plan reads
  * format 5's XT list alone and its page equals the whole match's (ids,
  * scores, order, ties across the cut, totals) at every page size; a
- * format 4 index never takes it and answers the same. */
+ * format 4 index never takes it and answers the same; a bulk writer
+ * refuses engine_writer_configure after its first put (its tier
+ * verdicts are kept by term id for the tier words it began with). */
 #include "internal.hh"
 #include "tiers.hh"
 #include "ranking.hh"
@@ -40,6 +42,12 @@ int write_articles(const char *dir, const char *format, bool bulk, unsigned from
     for (unsigned i = from; rc == LEDE_OK && i < upto; i++) {
         std::string id = "a" + std::to_string(i), body = body_of(i);
         rc = unit_put(w, id.c_str(), "Notes", body.c_str(), err);
+        if (bulk && rc == LEDE_OK && i == from) { /* its tier verdicts, kept by term id, are of these tier words */
+            char why[LEDE_ERRLEN] = "";
+            CHECK(engine_writer_configure(w, "english", NULL, 0, why) == LEDE_ERR &&
+                      strstr(why, "before its first put"),
+                  "a bulk writer that took a put refuses to be configured again (its tier words): %s", why);
+        }
     }
     if (engine_writer_close(w, rc == LEDE_OK ? err : NULL) != LEDE_OK) rc = LEDE_ERR;
     return rc;
@@ -106,22 +114,9 @@ void check_pages(const char *what, const char *dir, const char *query, bool weig
         CHECK(false, "%s: reader opens: %s", what, err);
         return;
     }
-    unsigned differ = 0, pages = 0, tiered = 0, plannable = 0;
     Xapian::doccount listed = r->db.get_termfreq(std::string(PREFIX_TIER) + query);
-    for (unsigned offset : {0u, 3u})
-        for (unsigned limit = 1; limit <= 20; limit++) {
-            search_opts o = {};
-            o.query = query;
-            o.limit = limit;
-            o.offset = offset;
-            TwoPages p(r, o);
-            const search_results &ranked = p.first, &whole = p.second;
-            differ += !p.ok || ranked.nhits != whole.nhits || !same_hits(ranked, whole, whole.nhits) ||
-                      ranked.total != whole.total;
-            tiered += ranked.tiered;
-            plannable += offset + limit <= listed;
-            pages++;
-        }
+    PageSweep s = sweep_pages(r, query, false, listed);
+    unsigned differ = s.differ, pages = s.pages, tiered = s.tiered, plannable = s.fitting;
     CHECK(differ == 0 && tiered >= plannable, "%s, %s: %u pages, %u from a tier run, %u unlike the whole match's",
           what, query, pages, tiered, differ);
     CHECK(plannable > 5 && r->wdf_runs == (weighed ? plannable : 0), "%s, %s: %u one-word runs (%u pages its XT list fills)",

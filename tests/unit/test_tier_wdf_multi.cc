@@ -102,21 +102,8 @@ void check_pages(const char *what, const char *dir, const char *query, bool plan
         CHECK(false, "%s: reader opens: %s", what, err);
         return;
     }
-    unsigned differ = 0, pages = 0, tiered = 0;
-    for (unsigned offset : {0u, 3u})
-        for (unsigned limit = 1; limit <= 20; limit++) {
-            search_opts o = {};
-            o.query = query;
-            o.limit = limit;
-            o.offset = offset;
-            TwoPages p(r, o);
-            const search_results &ranked = p.first, &whole = p.second;
-            differ += !p.ok || ranked.nhits != whole.nhits || !same_hits(ranked, whole, whole.nhits) ||
-                      ranked.total != whole.total || ranked.total_min != whole.total_min ||
-                      ranked.total_max != whole.total_max;
-            tiered += ranked.tiered;
-            pages++;
-        }
+    PageSweep s = sweep_pages(r, query, true);
+    unsigned differ = s.differ, pages = s.pages, tiered = s.tiered;
     CHECK(differ == 0, "%s, %s: %u pages (%u from a tier run), %u unlike the whole match's", what, query, pages,
           tiered, differ);
     CHECK(planned ? r->wdf_multi_runs > 0 : r->wdf_multi_runs == 0, "%s, %s: %u runs of the several-leaf plan",

@@ -15,7 +15,10 @@
  *     prefix words, each prefix term's wdf the sum of the wdfs of its
  *     field's words starting so (src/engine/prefix_terms.cc), and the tier
  *     term XTXW<prefix> exactly where the fields' sums reach the prefix
- *     word's threshold (src/engine/tiers.cc). */
+ *     word's threshold (src/engine/tiers.cc); the run buffer whose ids
+ *     the documents' terms carry is released every 97 articles (a new
+ *     generation, as a writer's spill starts), the tier verdicts kept by
+ *     id (TierVerdicts) forgotten then. */
 #include "internal.hh"
 #include "bulk_writer.hh"
 #include "tiers.hh"
@@ -249,6 +252,11 @@ struct DocCheck {
     std::unique_ptr<tok::Tokeniser> tk;
     bulk::RunBuffer dict; /* one dictionary for all, as a writer's run has */
     TierVerdicts verdicts; /* and its tier verdicts, kept by term id from one article to the next */
+    /* The dictionary released (a new generation, its ids given again to
+     * other terms, as a writer's spill does) every RELEASE_EVERY articles:
+     * verdicts kept by the old ids must be forgotten (TierVerdicts::find). */
+    static const size_t RELEASE_EVERY = 97;
+    size_t generations = 1;
     size_t docs = 0;
     std::string first;
     std::map<std::string, size_t> pairs; /* pair terms made, by their words */
@@ -260,6 +268,10 @@ struct DocCheck {
         Xapian::Document want = make_document(w, a, q, "file", 7, "data", 4);
         auto want_words = take_words(w);
         if (!tk) tk = make_tokeniser(w);
+        if (docs && docs % RELEASE_EVERY == 0) {
+            dict.release();
+            generations++;
+        }
         bulk::FlatDocument got = make_flat_document(w, *tk, &dict, &verdicts, a, q, "file", 7, "data", 4);
         tk->flush_spelling(); /* the words it counted in its cache */
         auto got_words = take_words(w);
@@ -360,6 +372,8 @@ std::map<std::string, size_t> check_documents(const Setting &set, bool shared, b
     CHECK(dc.first.empty(), "flat documents equal make_document's (%s, %s): %zu articles, %zu real%s%s",
           describe(set).c_str(), pairs, dc.docs, real, dc.first.empty() ? "" : ": ", dc.first.c_str());
     CHECK(dc.docs >= 300, "every article compared (%zu)", dc.docs);
+    CHECK(dc.generations > 3, "the dictionary's generations crossed (%zu), the tier verdicts kept across them",
+          dc.generations);
     CHECK(dc.prefix_terms > 0, "prefix terms made and summed (%zu)", dc.prefix_terms);
     CHECK(dc.tier_hi > 0 && dc.tier_lo > 0, "prefix tier terms where the sums reach their thresholds (%zu "
           "articles) and not elsewhere (%zu)", dc.tier_hi, dc.tier_lo);
