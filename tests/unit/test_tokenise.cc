@@ -12,9 +12,9 @@
  *     on the random texts and, where the shared collections are present
  *     ($LEDE_SHARED, else ../shared beside the checkout), on the Reuters
  *     and BBC articles (every one with the first setting, every third
- *     with two others, each its own third: 1.67 passes where three took
- *     a third of make test's longest-but-one test); with pair words listed and by shares
- *     (src/engine/pairs.hh), whose rule is checked here too; and with
+ *     with two others, each its own third: 1.67 passes where three made
+ *     this make test's second-longest test); with pair words listed and
+ *     by shares (src/engine/pairs.hh), whose rule is checked here too; and with
  *     prefix words, each prefix term's wdf the sum of the wdfs of its
  *     field's words starting so (src/engine/prefix_terms.cc), and the tier
  *     term XTXW<prefix> exactly where the fields' sums reach the prefix
