@@ -17,6 +17,7 @@
 # searchable and no debris after the next run.  A new sharded index
 # (--shards N): its front and each shard the same as the API path's, and a
 # kill before every shard is written leaves no index.
+# tests/run: long -- minutes of CPU in make test: started before the short tests.
 . "$(dirname "$0")/lib.sh"
 
 LEDE_BUILD="${LEDE_BUILD:-build}"
