@@ -11,6 +11,7 @@ corpus/ always: whole behind one server, and in 3 shards copied by
 xapian-replicate (a new article reaches the front after replication); the
 Reuters query mix (1,200 queries, three shapes each) in 2 and 4 shards when
 ../shared is there."""
+# tests/run: long -- minutes of CPU in make test: started before the short tests.
 import os
 import re
 import select

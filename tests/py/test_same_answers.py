@@ -17,6 +17,7 @@ matches the first gathered; and every query's match split over two
 halves of the document ids (LEDE_SPLIT=always) against none; and phrases
 of common words ranked by field_first.cc's plan against the whole match.
 Needs ../shared (Reuters); else a SKIP line says so."""
+# tests/run: long -- minutes of CPU in make test: started before the short tests.
 import os
 import subprocess
 import sys

@@ -5,6 +5,7 @@
 # random collections at several block sizes, empty ones, the bundled corpus
 # and, with ../shared, Reuters and BBC as lede indexes that lede then reads.
 # Plus the writer's order checks and cleanup (glassorder).
+# tests/run: long -- minutes of CPU in make test: started before the short tests.
 . "$(dirname "$0")/lib.sh"
 
 LEDE_BUILD="${LEDE_BUILD:-build}"

@@ -9,12 +9,15 @@
 # Lines and text) at the default budget, at --memory 1M (many runs
 # spilled), through the replay sink (the inverter without the glass
 # writer) and with the near-duplicate signature's scalar MinHash loop;
-# with ../shared also Reuters, BBC and the Reuters query mix.
+# with ../shared also Reuters, BBC and the Reuters query mix.  The crash
+# points, shards and pair and prefix options run on a second random
+# collection of 1,000 articles.
 # Crash safety: kill -9 at a run spill, before the merged database is
 # finished and before it is listed leaves the previous (empty) index
 # searchable and no debris after the next run.  A new sharded index
 # (--shards N): its front and each shard the same as the API path's, and a
 # kill before every shard is written leaves no index.
+# tests/run: long -- minutes of CPU in make test: started before the short tests.
 . "$(dirname "$0")/lib.sh"
 
 LEDE_BUILD="${LEDE_BUILD:-build}"
@@ -75,6 +78,19 @@ rand_n=2500
 [ -n "${LEDE_TEST_QUICK:-}" ] && rand_n=1000
 coll="$TMP/random"
 python3 "$LEDE_ROOT/tests/tools/randcoll.py" "$coll" "$rand_n" 20
+# The crash points, the shards and the pair and prefix options build the
+# same kinds of article many times over (32 builds): a collection of
+# 1,000 of them (the sanitizer run's size, enough for article 777 and
+# spill 5) keeps those checks and costs a third (the test was CI's
+# longest: 1,580 s of make test's 2,582 at 2500).  Its API build gives
+# the article count the crash points' next runs must reach.
+small_n=1000
+small="$TMP/small"
+if [ "$rand_n" -eq "$small_n" ]; then
+    small="$coll"
+else
+    python3 "$LEDE_ROOT/tests/tools/randcoll.py" "$small" "$small_n" 21
+fi
 build rand.api xapian -j 2 "$coll"
 build rand.bulk bulk -j 2 "$coll"
 build rand.tiny bulk -j 2 -v --memory 1M "$coll"
@@ -144,16 +160,23 @@ check_ge "incremental run on a bulk build: articles added" "$(articles_in "$TMP/
 # ---- crashes -------------------------------------------------------------------
 # Until the stub's second switch lists the database the parts were merged
 # into, readers see the empty index; from then on, every article.
-all=$(articles_in "$TMP/rand.api")
+if [ "$small" = "$coll" ]; then
+    small_api="$TMP/rand.api"
+else
+    build small.api xapian -j 2 "$small"
+    small_api="$TMP/small.api"
+fi
+all=$(articles_in "$small_api")
+check_ge "small collection: articles indexed ($all)" "$all" $((small_n * 9 / 10))
 for spec in after-article:777=0 bulk-after-spill:5=0 bulk-before-finish:1=0 after-merge:1=0 \
             before-switch:2=0 after-switch:2=$all; do
     point=${spec%=*} seen=${spec#*=}
     idx="$TMP/crash.$point"
-    LEDE_CRASH_AT=$point "$INDEXER" -q --index "$idx" --writer bulk -j 2 --memory 1M "$coll" >/dev/null 2>&1
+    LEDE_CRASH_AT=$point "$INDEXER" -q --index "$idx" --writer bulk -j 2 --memory 1M "$small" >/dev/null 2>&1
     check_eq "crash at $point: killed" "$?" 137
     check "crash at $point: the index passes the check" "$INDEXER" --index "$idx" --check
     check_eq "crash at $point: readers see the previous (empty) index or the whole new one" "$(articles_in "$idx")" "$seen"
-    "$INDEXER" -q --index "$idx" --writer bulk -j 2 --memory 1M "$coll" >/dev/null 2>&1
+    "$INDEXER" -q --index "$idx" --writer bulk -j 2 --memory 1M "$small" >/dev/null 2>&1
     check_eq "crash at $point: the next run builds it all" "$(articles_in "$idx")" "$all"
     check_eq "crash at $point: no debris after the next run" \
         "$(ls "$idx" | grep -v '^db\.[0-9]*$\|^XAPIANDB$\|^lede.lock$' | wc -l)" 0
@@ -181,17 +204,17 @@ checked_shards() {
     check "$1: lede-index --check" "$INDEXER" --index "$2" --check
     check_eq "$1: no part or run files left" "$(ls -d "$2"/*/part.* "$2"/*/*.runs 2>/dev/null | wc -l)" 0
 }
-build rand.s2api xapian --shards 2 "$coll"
-build rand.s2bulk bulk --shards 2 "$coll"
-build rand.s3api xapian --shards 3 "$coll"
-build rand.s3tiny bulk -v --shards 3 --memory 1M "$coll"
+build rand.s2api xapian --shards 2 "$small"
+build rand.s2bulk bulk --shards 2 "$small"
+build rand.s3api xapian --shards 3 "$small"
+build rand.s3tiny bulk -v --shards 3 --memory 1M "$small"
 same_shards rand.s2bulk 2 "$TMP/rand.s2api" "$TMP/rand.s2bulk"
 checked_shards rand.s2bulk "$TMP/rand.s2bulk" 2
 same_shards rand.s3tiny 3 "$TMP/rand.s3api" "$TMP/rand.s3tiny"
 checked_shards rand.s3tiny "$TMP/rand.s3tiny" 3
 runs=$(grep -o 'merging [0-9]* runs' "$TMP/rand.s3tiny.log" | awk '{ s += $2 } END { print s + 0 }')
-check_ge "random, 3 shards, --memory 1M: many runs spilled and merged ($runs)" "$runs" $((rand_n / 125))
-check_eq "random, 2 shards: as many articles (bulk)" "$(articles_in "$TMP/rand.s2bulk")" "$(articles_in "$TMP/rand.api")"
+check_ge "random, 3 shards, --memory 1M: many runs spilled and merged ($runs)" "$runs" $((small_n / 125))
+check_eq "random, 2 shards: as many articles (bulk)" "$(articles_in "$TMP/rand.s2bulk")" "$all"
 
 # Crashes: the index is listed only once every shard is written (switch 6
 # with 2 shards: the front's, each shard's at creation and after its
@@ -201,7 +224,7 @@ for spec in after-article:777=none bulk-after-spill:5=none after-merge:1=none \
             before-switch:6=none after-switch:6=$all; do
     point=${spec%=*} seen=${spec#*=}
     idx="$TMP/crash.s.$point"
-    LEDE_CRASH_AT=$point "$INDEXER" -q --index "$idx" --writer bulk --shards 2 --memory 1M "$coll" >/dev/null 2>&1
+    LEDE_CRASH_AT=$point "$INDEXER" -q --index "$idx" --writer bulk --shards 2 --memory 1M "$small" >/dev/null 2>&1
     check_eq "sharded, crash at $point: killed" "$?" 137
     if [ "$seen" = none ]; then
         check "sharded, crash at $point: no index listed yet" test ! -s "$idx/XAPIANDB"
@@ -209,7 +232,7 @@ for spec in after-article:777=none bulk-after-spill:5=none after-merge:1=none \
         check "sharded, crash at $point: the index passes the check" "$INDEXER" --index "$idx" --check
         check_eq "sharded, crash at $point: readers see the whole index" "$(articles_in "$idx")" "$seen"
     fi
-    "$INDEXER" -q --index "$idx" --writer bulk --shards 2 --memory 1M "$coll" >/dev/null 2>&1
+    "$INDEXER" -q --index "$idx" --writer bulk --shards 2 --memory 1M "$small" >/dev/null 2>&1
     check_eq "sharded, crash at $point: the next run builds it all" "$(articles_in "$idx")" "$all"
     check_eq "sharded, crash at $point: no debris after the next run" \
         "$(ls "$idx" "$idx"/front "$idx"/shard.* | grep -v '^db\.[0-9]*$\|^XAPIANDB$\|^lede.lock$\|^front$\|^shard\.[01]$\|:$\|^$' | wc -l)" 0
@@ -219,18 +242,18 @@ done
 # Issue 22: "lede.pair_words" by shares; the bulk and API writers make the
 # same pair terms from it, unsharded and in every shard (the choice made
 # once from the sample, stored in the front and each shard alike).
-build rand.pm.api xapian -j 2 --pair-min 1000 "$coll"
-build rand.pm.bulk bulk -j 2 --pair-min 1000 "$coll"
+build rand.pm.api xapian -j 2 --pair-min 1000 "$small"
+build rand.pm.bulk bulk -j 2 --pair-min 1000 "$small"
 "$INDEXER" --index "$TMP/rand.pm.bulk" --info >"$TMP/rand.pm.info" 2>&1
 check_grep "--pair-min 1000: pair words by shares" "^pair words: [1-9][0-9]* \(by shares, min=1000 ppm\)" \
     "$TMP/rand.pm.info"
 same_db rand.pm "$TMP/rand.pm.api" "$TMP/rand.pm.bulk"
 pm_pairs=$(xapian-delve -1 -A XP "$TMP/rand.pm.bulk"/db.* 2>/dev/null | grep -c '^XP')
-plain_pairs=$(xapian-delve -1 -A XP "$TMP/rand.bulk"/db.* 2>/dev/null | grep -c '^XP')
+plain_pairs=$(xapian-delve -1 -A XP "$small_api"/db.* 2>/dev/null | grep -c '^XP')
 check_ge "--pair-min 1000: more pair terms than the common words' alone ($pm_pairs, $plain_pairs)" \
     "$pm_pairs" $((plain_pairs + 1))
-build rand.pm2api xapian --shards 2 --pair-min 1000 "$coll"
-build rand.pm2bulk bulk --shards 2 --pair-min 1000 "$coll"
+build rand.pm2api xapian --shards 2 --pair-min 1000 "$small"
+build rand.pm2bulk bulk --shards 2 --pair-min 1000 "$small"
 same_shards rand.pm2bulk 2 "$TMP/rand.pm2api" "$TMP/rand.pm2bulk"
 for part in front shard.0 shard.1; do
     "$INDEXER" --index "$TMP/rand.pm2bulk/$part" --info 2>&1 | grep '^pair words'
@@ -242,8 +265,8 @@ check_eq "--pair-min 1000, 2 shards: the front and each shard have the same pair
 # Issue 22: "lede.prefixes"; the bulk and API writers make the same prefix
 # terms (XW..., each the sum of its words' wdfs: tests/unit/test_tokenise.cc)
 # from it, unsharded and in every shard.
-build rand.pf.api xapian -j 2 --prefix-min 1000 "$coll"
-build rand.pf.bulk bulk -j 2 --prefix-min 1000 "$coll"
+build rand.pf.api xapian -j 2 --prefix-min 1000 "$small"
+build rand.pf.bulk bulk -j 2 --prefix-min 1000 "$small"
 "$INDEXER" --index "$TMP/rand.pf.bulk" --info >"$TMP/rand.pf.info" 2>&1
 check_grep "--prefix-min 1000: prefix words" "^prefix words: [1-9]" "$TMP/rand.pf.info"
 same_db rand.pf "$TMP/rand.pf.api" "$TMP/rand.pf.bulk"
@@ -254,8 +277,8 @@ pf_tiers=$(xapian-delve -1 -A XTXW "$TMP/rand.pf.bulk"/db.* 2>/dev/null | grep -
 check_ge "--prefix-min 1000: prefix tier terms written ($pf_tiers)" "$pf_tiers" 1
 check_eq "no --prefix-min: no prefix terms" \
     "$(xapian-delve -1 -A XW "$TMP/rand.bulk"/db.* 2>/dev/null | grep -c '^XW')" 0
-build rand.pf2api xapian --shards 2 --prefix-min 1000 "$coll"
-build rand.pf2bulk bulk --shards 2 --prefix-min 1000 "$coll"
+build rand.pf2api xapian --shards 2 --prefix-min 1000 "$small"
+build rand.pf2bulk bulk --shards 2 --prefix-min 1000 "$small"
 same_shards rand.pf2bulk 2 "$TMP/rand.pf2api" "$TMP/rand.pf2bulk"
 
 # ---- the shared collections -----------------------------------------------------

@@ -5,6 +5,7 @@
 # a second writer is refused.  Full builds here write through Xapian's API
 # (--writer xapian: committed batches are visible); the bulk path's crashes
 # are test_index_bulk.sh's.
+# tests/run: long -- minutes of CPU in make test: started before the short tests.
 . "$(dirname "$0")/lib.sh"
 need_shared
 
