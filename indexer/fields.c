@@ -49,12 +49,13 @@ int fields_share(build *b, engine_writer *w, char *err) {
     return engine_writer_share_fields(w, b->book, err);
 }
 
-int fields_note(build *b, const article *a, char *err) {
+int fields_note(build *b, article *a, char *err) {
     if (fields_start(b, err) != LEDE_OK) return LEDE_ERR;
-    article_fields f = {0};
-    article_fields_of(a, &f);
-    fieldbook_resolve(b->book, &f);
-    article_fields_free(&f);
+    if (!a->fields) {
+        a->fields = lede_calloc(1, sizeof *a->fields);
+        article_fields_of(a, a->fields);
+    }
+    fieldbook_resolve(b->book, a->fields);
     fields_warn(b);
     return LEDE_OK;
 }

@@ -17,8 +17,10 @@ int fields_start(build *b, char *err);
 int fields_share(build *b, engine_writer *w, char *err);
 /* Notes a's fields in b->book, on the thread that reads the sources, so
  * that fields are numbered and their kinds inferred in source order
- * whatever writer thread stores the article first. */
-int fields_note(build *b, const article *a, char *err);
+ * whatever writer thread stores the article first.  Keeps them parsed in
+ * a->fields for that writer (the engine's add_fields resolves them again
+ * instead of parsing the meta JSON and counting the words a second time). */
+int fields_note(build *b, article *a, char *err);
 /* The declarations of a run that wrote no article: into the index's
  * live database, or a sharded index's front and every shard (b->sh,
  * created), committed. */

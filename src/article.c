@@ -26,6 +26,10 @@ void article_free(article *a) {
     free(a->url);
     free(a->meta);
     free(a->section);
+    if (a->fields) {
+        article_fields_free(a->fields);
+        free(a->fields);
+    }
     article_init(a);
 }
 
@@ -341,6 +345,35 @@ int article_check_id(const char *id, size_t len, char *err) {
     return LEDE_OK;
 }
 
+/* An article made: its defaults, then its id checked. */
+static int finish(article *a, const article_defaults *d, char *err) {
+    if (d) apply_defaults(a, d);
+    if (a->id && article_check_id(a->id, strlen(a->id), err) != LEDE_OK) {
+        article_free(a);
+        return LEDE_ESKIP;
+    }
+    return LEDE_OK;
+}
+
+/* A JSON record parsed before its UTF-8 is checked: jansson passes every
+ * byte it reads through its own UTF-8 check, the same rules as
+ * utf8_is_valid's (no overlong forms, no surrogates, nothing past
+ * U+10FFFF, no sequence cut short), and a record it parses has had every
+ * byte read (outside strings JSON is ASCII; after the value only white
+ * space may follow), so bytes it parses are valid UTF-8 and need no second
+ * walk (tests/unit/test_article's test_json_utf8 checks this on mutated
+ * records).  Sets *bad when jansson refused bytes that are not valid
+ * UTF-8 (err untouched): the caller repairs them and parses again, as for
+ * any text; else returns what article_parse_json returned. */
+static int json_unchecked(const char *bytes, size_t len, article *a, char *err, char *warn,
+                          int *bad) {
+    char first[LEDE_ERRLEN] = "";
+    int rc = article_parse_json(bytes, len, a, first, warn);
+    *bad = rc != LEDE_OK && !utf8_is_valid(bytes, len);
+    if (rc != LEDE_OK && !*bad && err) memcpy(err, first, LEDE_ERRLEN);
+    return rc;
+}
+
 int article_from_bytes(const char *bytes, size_t len, article_layout layout,
                        const article_defaults *d, article *a,
                        article_repair *rep, char *err, char *warn) {
@@ -348,6 +381,14 @@ int article_from_bytes(const char *bytes, size_t len, article_layout layout,
     sbuf clean;
     sbuf_init(&clean);
     if (!bytes) bytes = ""; /* an empty file's buffer */
+    if (layout == ARTICLE_JSON) {
+        int bad;
+        int rc = json_unchecked(bytes, len, a, err, warn, &bad);
+        if (!bad) {
+            if (rep) *rep = r;
+            return rc == LEDE_OK ? finish(a, d, err) : rc;
+        }
+    }
     /* Valid text (nearly all of it) is parsed where it lies, uncopied. */
     if (!utf8_is_valid(bytes, len)) {
         r.kind = utf8_repair(bytes, len, &clean, &r.fixed);
@@ -368,10 +409,5 @@ int article_from_bytes(const char *bytes, size_t len, article_layout layout,
         article_free(a);
         return rc;
     }
-    if (d) apply_defaults(a, d);
-    if (a->id && article_check_id(a->id, strlen(a->id), err) != LEDE_OK) {
-        article_free(a);
-        return LEDE_ESKIP;
-    }
-    return LEDE_OK;
+    return finish(a, d, err);
 }

@@ -17,6 +17,8 @@ extern "C" {
 #include "schema.h"
 #include "utf8.h"
 
+struct article_fields;
+
 typedef struct article {
     char *id;          /* identity: relative path or JSON id */
     char *title;       /* headline */
@@ -30,6 +32,13 @@ typedef struct article {
                         * not stored (the docstore keeps meta only) */
     int64_t date;      /* Unix seconds, UTC; valid when has_date */
     int has_date;
+    struct article_fields *fields; /* article_fields_of(a) as the indexer's
+                        * reading thread made it (fields_note), kept for
+                        * the writer that stores a (the engine's
+                        * add_fields) not to parse them again; NULL: not
+                        * made.  Owned: article_free frees it.  Whoever
+                        * changes the text or meta after setting it must
+                        * drop it. */
 } article;
 
 void article_init(article *a);

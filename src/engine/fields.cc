@@ -89,17 +89,22 @@ void writer_fields_store(engine_writer *w) {
 
 void add_fields(engine_writer *w, const article *a, DocTarget &doc) {
     if (!w->book) return; /* a writer that stores no articles' fields */
-    article_fields f = {nullptr, 0};
-    article_fields_of(a, &f);
+    /* The fields the indexer's reading thread parsed (a->fields), else
+     * parsed here; resolved again either way (in w->book, which may have
+     * grown since: the same as resolving a fresh parse, a resolve
+     * changing only the index and, once found, the kind to the schema's). */
+    article_fields own = {nullptr, 0};
+    article_fields &f = a->fields ? *a->fields : own;
+    if (!a->fields) article_fields_of(a, &own);
     fieldbook_resolve(w->book, &f);
     try {
         for (size_t i = 0; i < f.n; i++)
             if (f.f[i].index >= 0) add_field(f.f[i], w->fold, doc);
     } catch (...) {
-        article_fields_free(&f);
+        article_fields_free(&own);
         throw;
     }
-    article_fields_free(&f);
+    article_fields_free(&own);
 }
 
 namespace {

@@ -3,7 +3,10 @@
 #include "unit.h"
 #include "../../src/article.h"
 #include "../../src/fieldbook.h"
+#include "../../src/utf8.h"
 #include "../../src/util.h"
+
+#include <jansson.h>
 
 #include <ctype.h>
 
@@ -399,6 +402,120 @@ static void test_word_count(void) {
     CHECK(wrong == 0, "random texts: %d counted otherwise", wrong);
 }
 
+/* ---- JSON records' UTF-8: checked only when jansson refuses them ------ */
+
+/* article_from_bytes for a JSON record as it was before the parse came
+ * first: the bytes checked, repaired when not valid UTF-8, then parsed. */
+static int checked_first(const char *bytes, size_t len, article *a, article_repair *rep,
+                         char *err, char *warn) {
+    article_repair r = {UTF8_CLEAN, 0};
+    sbuf clean;
+    sbuf_init(&clean);
+    if (!utf8_is_valid(bytes, len)) {
+        r.kind = utf8_repair(bytes, len, &clean, &r.fixed);
+        bytes = clean.data;
+        len = clean.len;
+    }
+    *rep = r;
+    article_init(a);
+    int rc = article_parse_json(bytes, len, a, err, warn);
+    sbuf_free(&clean);
+    return rc;
+}
+
+static int same_str(const char *x, const char *y) {
+    return x == y || (x && y && !strcmp(x, y));
+}
+
+/* Whether both ways gave the same article, repair, code and messages. */
+static int same_outcome(const char *bytes, size_t len) {
+    article a, b;
+    article_repair ra, rb;
+    char ea[LEDE_ERRLEN] = "", eb[LEDE_ERRLEN] = "", wa[LEDE_ERRLEN] = "", wb[LEDE_ERRLEN] = "";
+    article_init(&a);
+    int rca = article_from_bytes(bytes, len, ARTICLE_JSON, NULL, &a, &ra, ea, wa);
+    int rcb = checked_first(bytes, len, &b, &rb, eb, wb);
+    int same = rca == rcb && ra.kind == rb.kind && ra.fixed == rb.fixed && !strcmp(ea, eb) &&
+               !strcmp(wa, wb) && same_str(a.id, b.id) && same_str(a.title, b.title) &&
+               same_str(a.standfirst, b.standfirst) && same_str(a.body, b.body) &&
+               same_str(a.meta, b.meta) && same_str(a.author, b.author) && a.has_date == b.has_date;
+    article_free(&a);
+    article_free(&b);
+    return same;
+}
+
+/* Every record made by putting one of the pieces at one place of one of
+ * the records (or over one byte of it) comes out of article_from_bytes as
+ * it did when the UTF-8 was checked first; and any bytes jansson parses
+ * are valid UTF-8 (what article_from_bytes now relies on). */
+static void test_json_utf8(void) {
+    static const char *const records[] = {
+        "{\"id\":\"a1\",\"title\":\"Caf\xc3\xa9 \xe2\x82\xac\",\"text\":\"one two\",\"k\":[\"x\",\"\xf0\x9f\x98\x80\"]}",
+        "{\"title\":\"t\\u00e9\",\"lede\":\"\",\"body\":\"b \\ud83d\\ude00\",\"n\":3}",
+        "  {\"text\":\"\\\"q\\\"\"}  \n"};
+    static const char *const pieces[] = {
+        "\x80", "\xbf", "\xc0\xaf", "\xc1\x81", "\xc2", "\xc3\xa9", "\xe0\x80\x80", "\xe2\x82",
+        "\xed\xa0\x80", "\xed\x9f\xbf", "\xef\xbf\xbf", "\xf0\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf",
+        "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\x00", "\\u0000", "\\ud800", "\\udc00x",
+        "\"", "\\", "\x1f", " ", "\xe9t\xe9"};
+    int differ = 0, parsed = 0, repaired = 0, unsafe = 0, cases = 0;
+    char buf[512];
+    for (size_t r = 0; r < sizeof records / sizeof *records; r++) {
+        size_t n = strlen(records[r]);
+        for (size_t p = 0; p < sizeof pieces / sizeof *pieces; p++) {
+            size_t k = pieces[p][0] ? strlen(pieces[p]) : 1;
+            for (size_t at = 0; at <= n; at++)
+                for (int over = 0; over < 2 && at + over <= n; over++) {
+                    size_t len = 0;
+                    memcpy(buf, records[r], at);
+                    len = at;
+                    memcpy(buf + len, pieces[p], k);
+                    len += k;
+                    memcpy(buf + len, records[r] + at + over, n - at - over);
+                    len += n - at - over;
+                    cases++;
+                    differ += !same_outcome(buf, len);
+                    json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+                    if (v) {
+                        parsed++;
+                        unsafe += !utf8_is_valid(buf, len);
+                        json_decref(v);
+                    } else {
+                        repaired += !utf8_is_valid(buf, len);
+                    }
+                }
+        }
+    }
+    CHECK(differ == 0, "json utf8: %d of %d mutated records came out otherwise", differ, cases);
+    CHECK(unsafe == 0, "json utf8: jansson parsed %d records that are not valid UTF-8", unsafe);
+    CHECK(parsed > 100 && repaired > 100,
+          "json utf8: both ways taken (%d parsed as they were, %d invalid)", parsed, repaired);
+}
+
+/* The cases the parse-first way must keep: bad UTF-8 in a string repaired
+ * and the record kept; "\u0000" refused (a field is a C string); a record
+ * with only empty fields skipped as empty, its bytes being valid. */
+static void test_json_utf8_cases(void) {
+    article a;
+    article_repair rep;
+    char err[LEDE_ERRLEN];
+    const char *bad = "{\"title\":\"caf\xe9\",\"body\":\"x\"}";
+    CHECK(from_bytes(bad, strlen(bad), ARTICLE_JSON, NULL, &a, &rep, err) == LEDE_OK &&
+          rep.kind != UTF8_CLEAN && rep.fixed == 1, "json: a Latin-1 byte repaired, record kept");
+    CHECK_STR(a.title, "caf\xc3\xa9", "json: the repaired headline");
+    article_free(&a);
+    const char *nul = "{\"title\":\"a\\u0000b\",\"body\":\"x\"}";
+    CHECK(from_bytes(nul, strlen(nul), ARTICLE_JSON, NULL, &a, &rep, err) == LEDE_ESKIP &&
+          rep.kind == UTF8_CLEAN && strstr(err, "malformed JSON"), "json: \\u0000 refused (%s)", err);
+    CHECK(a.title == NULL, "json: nothing kept of a refused record");
+    const char *empty = "{\"title\":\"\",\"lede\":\" \",\"body\":\"\"}";
+    CHECK(from_bytes(empty, strlen(empty), ARTICLE_JSON, NULL, &a, &rep, err) == LEDE_ESKIP &&
+          rep.kind == UTF8_CLEAN && strstr(err, "empty"), "json: empty fields skipped (%s)", err);
+    const char *badid = "{\"id\":\"x\\u0007\",\"body\":\"x\"}";
+    CHECK(from_bytes(badid, strlen(badid), ARTICLE_JSON, NULL, &a, &rep, err) == LEDE_ESKIP &&
+          strstr(err, "control character"), "json: an id's control character refused (%s)", err);
+}
+
 int main(void) {
     test_headline_standfirst_layout();
     test_blank_line_layout();
@@ -411,6 +528,8 @@ int main(void) {
     test_from_bytes_repair();
     test_from_bytes_defaults();
     test_from_bytes_skips();
+    test_json_utf8();
+    test_json_utf8_cases();
     test_fields_from_json();
     test_fields_section_and_text();
     test_fieldbook();
